@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from scoring import views as scoring_views
+
+admin.site.site_header = "CCHC — Quản trị"
+admin.site.site_title = "CCHC"
+admin.site.index_title = "Chỉ số cải cách hành chính"
+
+urlpatterns = [
+    path("", scoring_views.home, name="home"),
+    path("healthz", scoring_views.healthz, name="healthz"),
+    path("bo-chi-so/<slug:key>/", scoring_views.indicator_set_detail, name="indicator_set_detail"),
+    path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
+    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("quan-tri/", admin.site.urls),
+]

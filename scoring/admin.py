@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from scoring.models import (
+    Assessment,
+    AuditEntry,
+    Cycle,
+    CycleSet,
+    IndexResult,
+    Indicator,
+    IndicatorSet,
+    RankingGroup,
+    RoleAssignment,
+    ScoreLine,
+    Unit,
+    UnitKind,
+)
+
+
+@admin.register(UnitKind)
+class UnitKindAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "order"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(RankingGroup)
+class RankingGroupAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "order"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "code", "kind", "ranking_group", "parent", "active"]
+    list_filter = ["kind", "ranking_group", "active"]
+    search_fields = ["name", "short_name", "code"]
+    autocomplete_fields = ["parent"]
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    fields = ["order", "code", "name", "kind", "max_points", "method", "evidence_required"]
+    extra = 0
+    show_change_link = True
+    ordering = ["order"]
+
+
+@admin.register(IndicatorSet)
+class IndicatorSetAdmin(admin.ModelAdmin):
+    list_display = ["key", "name", "year", "version", "unit_kind", "decision_ref", "index_mode", "status"]
+    list_filter = ["year", "unit_kind", "status", "index_mode"]
+    search_fields = ["key", "name", "decision_ref"]
+    inlines = [IndicatorInline]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["code", "short_name", "indicator_set", "level", "kind", "max_points", "method", "source",
+                    "coordinating_department"]
+    list_filter = ["indicator_set", "level", "kind", "method", "is_leaf", "source", "evidence_required"]
+    search_fields = ["code", "name", "guidance", "coordinating_department"]
+    list_select_related = ["indicator_set"]
+    raw_id_fields = ["parent"]
+    ordering = ["indicator_set", "order"]
+
+    @admin.display(description="Nội dung")
+    def short_name(self, obj: Indicator) -> str:
+        return obj.name[:90]
+
+
+class CycleSetInline(admin.TabularInline):
+    model = CycleSet
+    extra = 0
+
+
+@admin.register(Cycle)
+class CycleAdmin(admin.ModelAdmin):
+    list_display = ["year", "name", "phase", "self_assessment_deadline", "appraisal_deadline"]
+    list_filter = ["phase"]
+    search_fields = ["name"]
+    inlines = [CycleSetInline]
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = ["unit", "cycle", "indicator_set", "state", "version", "submitted_at", "signed_off_at"]
+    list_filter = ["cycle", "state", "unit__kind", "unit__ranking_group"]
+    search_fields = ["unit__name", "unit__code"]
+    list_select_related = ["unit", "cycle", "indicator_set"]
+    readonly_fields = ["version", "submitted_at", "submitted_by", "signed_off_at", "signed_off_by"]
+
+
+@admin.register(ScoreLine)
+class ScoreLineAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "code", "self_score", "appraised_score", "not_applicable", "version", "updated_at"]
+    list_filter = ["assessment__cycle", "not_applicable", "indicator__kind", "indicator__method"]
+    search_fields = ["assessment__unit__name", "indicator__code", "indicator__name"]
+    list_select_related = ["assessment__unit", "assessment__cycle", "indicator"]
+    raw_id_fields = ["assessment", "indicator", "updated_by"]
+    readonly_fields = ["self_score", "appraised_score", "version"]
+
+    @admin.display(description="Mã", ordering="indicator__code")
+    def code(self, obj: ScoreLine) -> str:
+        return obj.indicator.code
+
+
+@admin.register(IndexResult)
+class IndexResultAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "index", "rank", "classification", "bonus", "penalty", "stale", "computed_at"]
+    list_filter = ["assessment__cycle", "assessment__unit__ranking_group", "classification", "stale"]
+    search_fields = ["assessment__unit__name"]
+    list_select_related = ["assessment__unit", "assessment__cycle"]
+    readonly_fields = [f.name for f in IndexResult._meta.fields]
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "unit"]
+    list_filter = ["role", "unit__kind"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the audit record is append-only."""
+
+    list_display = ["at", "actor", "action", "object_type", "object_id", "unit", "reason"]
+    list_filter = ["action", "object_type", "unit"]
+    search_fields = ["object_id", "reason", "actor__username"]
+    date_hierarchy = "at"
+    list_select_related = ["actor", "unit"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,47 @@
+"""Domain errors raised by services; views and the API map them to HTTP in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+MSG_STALE_VERSION = _("Dữ liệu đã được người khác thay đổi. Hãy xem giá trị mới nhất rồi chọn giữ giá trị nào.")
+MSG_NOT_EDITABLE = _("Bản đánh giá ở trạng thái «%(state)s» nên không thể sửa.")
+MSG_NA_NOT_ALLOWED = _("Tiêu chí này không cho phép chọn «không phát sinh».")
+MSG_NA_REASON_REQUIRED = _("Hãy nêu lý do không phát sinh.")
+MSG_NOT_A_LEAF = _("Chỉ chấm điểm ở tiêu chí thành phần.")
+MSG_SURVEY_NOT_SELF_SCORED = _("Tiêu chí này lấy điểm từ điều tra xã hội học, đơn vị không tự chấm.")
+MSG_INVALID_SET = _("Bộ chỉ số không hợp lệ.")
+MSG_NO_SET_FOR_KIND = _("Kỳ đánh giá chưa có bộ chỉ số cho loại đơn vị «%(kind)s».")
+
+
+class DomainError(Exception):
+    """A refusal with a stable code and a translated message; changes nothing."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: Any, *, code: str | None = None, details: Any = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details
+
+
+class ValidationFailed(DomainError):
+    status = 400
+    code = "invalid"
+
+
+class StateConflict(DomainError):
+    status = 409
+    code = "invalid_state"
+
+
+class StaleVersion(DomainError):
+    """The write was based on an older version; `details` carries the stored line."""
+
+    status = 409
+    code = "stale_version"

@@ -1,0 +1,158 @@
+"""Load Tiền Giang's units, the two 2020 indicator sets, a 2020 cycle, demo users and demo scores.
+
+Idempotent: what exists already is left as it is, so running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from appraisal.models import AppraisalAssignment
+from appraisal.services import assessment_sign_off
+from scoring.demo import sample_value
+from scoring.models import Assessment, Cycle, IndicatorSet, RoleAssignment, ScoreLine, Unit, UnitKind
+from scoring.services import (
+    assessment_transition,
+    assessments_open,
+    cycle_create,
+    cycle_set_phase,
+    indicator_set_import,
+    score_line_appraise,
+    score_line_save_self,
+    unit_catalogue_load,
+)
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+DEMO_PASSWORD = "Demo@2020cchc"
+DEMO_USERS: list[dict[str, Any]] = [
+    {"username": "chuyenvien", "name": ("Nguyễn Thị", "Lan"), "role": "unit_editor", "unit": "so-y-te"},
+    {"username": "thutruong", "name": ("Trần Văn", "Hùng"), "role": "unit_head", "unit": "so-y-te"},
+    {"username": "thamdinh", "name": ("Lê Minh", "Tâm"), "role": "appraiser", "unit": "so-tu-phap"},
+    {"username": "totruong", "name": ("Phạm Thị", "Hoa"), "role": "appraisal_lead", "unit": "so-noi-vu"},
+    {"username": "quantri", "name": ("Võ Quốc", "Bảo"), "role": "administrator", "unit": None},
+]
+# Units whose assessments are signed off (with results and ranks) and units with a draft in progress.
+SIGNED_OFF_UNITS = ["so-noi-vu", "so-tu-phap", "so-tai-chinh", "so-ke-hoach-dau-tu", "tp-my-tho", "h-cho-gao"]
+DRAFT_UNITS = {"so-y-te": 0.5, "h-cai-be": 1.0}
+
+
+class Command(BaseCommand):
+    help = "Nạp dữ liệu mẫu: đơn vị, bộ chỉ số 2020 của Tiền Giang, kỳ đánh giá 2020, người dùng mẫu."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-scores", action="store_true", help="Không tạo điểm mẫu.")
+        parser.add_argument("--quiet-credentials", action="store_true", help="Không in tài khoản mẫu.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        catalogue = json.loads((FIXTURES / "units" / "tien-giang-2020.json").read_text(encoding="utf-8"))
+        created = unit_catalogue_load(data=catalogue, actor=None)
+        self.stdout.write(f"Đơn vị: thêm {created['units']}, khối: thêm {created['ranking_groups']}.")
+
+        for path in sorted((FIXTURES / "sets").glob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if IndicatorSet.objects.filter(key=data["key"]).exists():
+                continue
+            indicator_set = indicator_set_import(data=data, actor=None)
+            self.stdout.write(f"Bộ chỉ số: {indicator_set.key} ({indicator_set.indicators.count()} mục).")
+
+        cycle = self._cycle(catalogue["cycle"])
+        opened = assessments_open(cycle=cycle, units=Unit.objects.filter(active=True), actor=None)
+        if opened:
+            self.stdout.write(f"Mở {len(opened)} bản đánh giá cho kỳ {cycle.year}.")
+        users = self._users(cycle)
+        if not options["no_scores"]:
+            self._scores(cycle, users)
+        if not options["quiet_credentials"]:
+            self._print_credentials()
+
+    def _cycle(self, spec: dict[str, Any]) -> Cycle:
+        cycle = Cycle.objects.filter(year=spec["year"]).first()
+        if cycle:
+            return cycle
+        sets = {
+            UnitKind.objects.get(code=kind): IndicatorSet.objects.get(key=key) for kind, key in spec["sets"].items()
+        }
+        deadlines = {
+            k: datetime.fromisoformat(spec[k])
+            for k in ("self_assessment_deadline", "appraisal_deadline", "explanation_deadline", "finalisation_deadline")
+        }
+        cycle = cycle_create(year=spec["year"], name=spec["name"], sets=sets, actor=None, **deadlines)
+        return cycle_set_phase(cycle=cycle, phase=Cycle.Phase.SELF_ASSESSMENT, actor=None)
+
+    @transaction.atomic
+    def _users(self, cycle: Cycle) -> dict[str, Any]:
+        user_model = get_user_model()
+        users = {}
+        for spec in DEMO_USERS:
+            user = user_model.objects.filter(username=spec["username"]).first()
+            if user is None:
+                user = user_model(
+                    username=spec["username"], first_name=spec["name"][0], last_name=spec["name"][1],
+                    email=f"{spec['username']}@example.invalid",
+                    is_staff=spec["role"] == "administrator", is_superuser=spec["role"] == "administrator",
+                )
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            unit = Unit.objects.get(code=spec["unit"]) if spec["unit"] else None
+            RoleAssignment.objects.get_or_create(user=user, role=spec["role"], unit=unit)
+            users[spec["role"]] = user
+        for role, area_codes in (("appraiser", ["2"]), ("appraisal_lead", [])):
+            assignment, new = AppraisalAssignment.objects.get_or_create(
+                cycle=cycle, user=users[role], defaults={"is_lead": role == "appraisal_lead"}
+            )
+            if new and area_codes:
+                areas = [ind for s in cycle.indicator_sets.all() for ind in s.indicators.filter(code__in=area_codes)]
+                assignment.areas.set(areas)
+        return users
+
+    def _scores(self, cycle: Cycle, users: dict[str, Any]) -> None:
+        editor, head, appraiser, lead = (
+            users["unit_editor"], users["unit_head"], users["appraiser"], users["appraisal_lead"]
+        )
+        for code in [*SIGNED_OFF_UNITS, *DRAFT_UNITS]:
+            assessment = Assessment.objects.select_related("unit").get(cycle=cycle, unit__code=code)
+            if assessment.state != Assessment.State.DRAFT or assessment.lines.exclude(self_score=None).exists():
+                continue  # already scored by an earlier run or by a person
+            rng = random.Random(f"cchc-demo-{code}")
+            quality = 0.85 if code in SIGNED_OFF_UNITS else DRAFT_UNITS[code]
+            lines = list(assessment.lines.select_related("indicator").order_by("indicator__order"))
+            share = 1.0 if code in SIGNED_OFF_UNITS else quality
+            for i, line in enumerate(lines):
+                if i >= len(lines) * share:
+                    break
+                score_line_save_self(
+                    line=line, actor=editor, base_version=line.version,
+                    value=sample_value(line.indicator, rng, quality), note="",
+                    explanation="Đơn vị đã đính kèm tài liệu kiểm chứng bản giấy." if rng.random() < 0.2 else None,
+                )
+            if code not in SIGNED_OFF_UNITS:
+                continue
+            assessment_transition(assessment=assessment, to_state=Assessment.State.SUBMITTED, actor=head)
+            assessment_transition(assessment=assessment, to_state=Assessment.State.IN_APPRAISAL, actor=lead)
+            for line in ScoreLine.objects.filter(assessment=assessment).select_related("indicator"):
+                value = line.self_value
+                if rng.random() < 0.15:  # appraisers adjust some scores, usually downwards
+                    value = sample_value(line.indicator, rng, 0.4)
+                score_line_appraise(
+                    line=line, actor=appraiser, base_version=line.version, value=value,
+                    note="" if value == line.self_value else "Tài liệu kiểm chứng chưa đầy đủ.",
+                )
+            assessment_sign_off(assessment=assessment, actor=lead)
+        self.stdout.write("Điểm mẫu: đã có.")
+
+    def _print_credentials(self) -> None:
+        self.stdout.write("")
+        self.stdout.write("Tài khoản mẫu (mật khẩu chung: %s)" % DEMO_PASSWORD)
+        for spec in DEMO_USERS:
+            unit = Unit.objects.filter(code=spec["unit"]).first() if spec["unit"] else None
+            label = dict(RoleAssignment.Role.choices)[spec["role"]]
+            self.stdout.write(f"  {spec['username']:<11} {label}" + (f" — {unit.name}" if unit else ""))

@@ -1,0 +1,371 @@
+"""Units, indicator sets and their tree, cycles, assessments, score lines, results, roles and the audit record."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+POINTS = {"max_digits": 7, "decimal_places": 2}
+
+
+class UnitKind(models.Model):
+    """Department, district, commune, vertical agency…: data, never an enum (the 2025 reform changed them)."""
+
+    code = models.SlugField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    order = models.PositiveIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("loại đơn vị")
+        verbose_name_plural = _("loại đơn vị")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RankingGroup(models.Model):
+    """A group inside which units are ranked (khối / cụm)."""
+
+    code = models.SlugField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    order = models.PositiveIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("khối xếp hạng")
+        verbose_name_plural = _("khối xếp hạng")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.Model):
+    code = models.SlugField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên"), max_length=255)
+    short_name = models.CharField(_("tên viết tắt"), max_length=60, blank=True)
+    kind = models.ForeignKey(UnitKind, on_delete=models.PROTECT, related_name="units", verbose_name=_("loại"))
+    ranking_group = models.ForeignKey(
+        RankingGroup,
+        on_delete=models.PROTECT,
+        related_name="units",
+        null=True,
+        blank=True,
+        verbose_name=_("khối xếp hạng"),
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, related_name="children", null=True, blank=True, verbose_name=_("cấp trên")
+    )
+    active = models.BooleanField(_("đang hoạt động"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("đơn vị")
+        verbose_name_plural = _("đơn vị")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndicatorSet(models.Model):
+    class IndexMode(models.TextChoices):
+        POINTS = "points", _("Điểm")
+        PERCENT = "percent", _("Phần trăm")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Dự thảo")
+        ACTIVE = "active", _("Đang áp dụng")
+        RETIRED = "retired", _("Hết hiệu lực")
+
+    key = models.SlugField(_("mã bộ"), max_length=60, unique=True)
+    year = models.PositiveIntegerField(_("năm"))
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    unit_kind = models.ForeignKey(UnitKind, on_delete=models.PROTECT, related_name="indicator_sets")
+    name = models.CharField(_("tên"), max_length=255)
+    decision_ref = models.CharField(_("quyết định ban hành"), max_length=255, blank=True)
+    standard_max = models.DecimalField(_("điểm chuẩn"), default=Decimal("100"), **POINTS)
+    index_mode = models.CharField(_("cách tính chỉ số"), max_length=10, choices=IndexMode, default=IndexMode.POINTS)
+    bonus_cap = models.DecimalField(_("điểm cộng tối đa"), null=True, blank=True, **POINTS)
+    penalty_cap = models.DecimalField(_("điểm trừ tối đa"), null=True, blank=True, **POINTS)
+    classification_bands = models.JSONField(_("thang xếp loại"), default=list, blank=True)
+    source_note = models.TextField(_("ghi chú nguồn"), blank=True)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "unit_kind__order", "version"]
+        verbose_name = _("bộ chỉ số")
+        verbose_name_plural = _("bộ chỉ số")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "unit_kind", "version"], name="uniq_set_year_kind_version"),
+            models.CheckConstraint(condition=Q(standard_max__gt=0), name="set_standard_max_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.year})"
+
+
+class Indicator(models.Model):
+    """A node of a set's tree: area → criterion → sub-criterion. Only leaves are scored."""
+
+    class Kind(models.TextChoices):
+        NORMAL = "normal", _("Thường")
+        BONUS = "bonus", _("Điểm cộng")
+        PENALTY = "penalty", _("Điểm trừ")
+
+    class Method(models.TextChoices):
+        MANUAL = "manual", _("Chấm điểm trực tiếp")
+        LEVELS = "levels", _("Chọn mức")
+        YES_NO = "yes_no", _("Có / Không")
+        RATIO_BANDS = "ratio_bands", _("Tỷ lệ theo khung")
+        PROPORTIONAL = "proportional", _("Tỷ lệ × điểm tối đa")
+        FORMULA = "formula", _("Công thức theo số liệu")
+        PER_OCCURRENCE = "per_occurrence", _("Điểm theo số lần")
+        SURVEY = "survey", _("Điều tra xã hội học")
+
+    class Source(models.TextChoices):
+        SELF = "self", _("Tự chấm")
+        SURVEY = "survey", _("Điều tra xã hội học")
+
+    indicator_set = models.ForeignKey(IndicatorSet, on_delete=models.CASCADE, related_name="indicators")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, related_name="children", null=True, blank=True)
+    code = models.CharField(_("mã"), max_length=30)
+    name = models.TextField(_("nội dung"))
+    order = models.PositiveIntegerField(_("thứ tự"), default=0)
+    level = models.PositiveSmallIntegerField(_("cấp"), default=1)
+    is_leaf = models.BooleanField(_("là tiêu chí chấm điểm"), default=False)
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind, default=Kind.NORMAL)
+    max_points = models.DecimalField(_("điểm tối đa"), **POINTS)
+    floor = models.DecimalField(_("điểm tối thiểu"), default=Decimal("0"), **POINTS)
+    method = models.CharField(_("phương pháp chấm"), max_length=20, choices=Method, blank=True)
+    params = models.JSONField(_("tham số"), default=dict, blank=True)
+    evidence_required = models.BooleanField(_("cần tài liệu kiểm chứng"), default=True)
+    allow_not_applicable = models.BooleanField(_("cho phép không phát sinh"), default=False)
+    guidance = models.TextField(_("hướng dẫn"), blank=True)
+    source = models.CharField(_("nguồn điểm"), max_length=10, choices=Source, default=Source.SELF)
+    coordinating_department = models.CharField(_("cơ quan phối hợp thẩm định"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["indicator_set", "order"]
+        verbose_name = _("tiêu chí")
+        verbose_name_plural = _("tiêu chí")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator_set", "code"], name="uniq_indicator_code_per_set"),
+            models.CheckConstraint(condition=Q(max_points__gte=0), name="indicator_max_not_negative"),
+            models.CheckConstraint(condition=Q(floor__lte=models.F("max_points")), name="indicator_floor_le_max"),
+            models.CheckConstraint(condition=Q(is_leaf=False) | ~Q(method=""), name="indicator_leaf_has_method"),
+        ]
+        indexes = [models.Index(fields=["indicator_set", "is_leaf"], name="indicator_set_leaf_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name[:80]}"
+
+
+class Cycle(models.Model):
+    """One year's assessment round."""
+
+    class Phase(models.TextChoices):
+        SETUP = "setup", _("Chuẩn bị")
+        SELF_ASSESSMENT = "self_assessment", _("Tự đánh giá")
+        APPRAISAL = "appraisal", _("Thẩm định")
+        EXPLANATION = "explanation", _("Giải trình")
+        FINALISATION = "finalisation", _("Hoàn thiện kết quả")
+        PUBLISHED = "published", _("Đã công bố")
+
+    year = models.PositiveIntegerField(_("năm"), unique=True)
+    name = models.CharField(_("tên"), max_length=255)
+    phase = models.CharField(_("giai đoạn"), max_length=20, choices=Phase, default=Phase.SETUP)
+    self_assessment_deadline = models.DateTimeField(_("hạn tự đánh giá"), null=True, blank=True)
+    appraisal_deadline = models.DateTimeField(_("hạn thẩm định"), null=True, blank=True)
+    explanation_deadline = models.DateTimeField(_("hạn giải trình"), null=True, blank=True)
+    finalisation_deadline = models.DateTimeField(_("hạn hoàn thiện"), null=True, blank=True)
+    indicator_sets = models.ManyToManyField(IndicatorSet, through="CycleSet", related_name="cycles")
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("kỳ đánh giá")
+        verbose_name_plural = _("kỳ đánh giá")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CycleSet(models.Model):
+    """Which indicator set a unit kind is scored with in a cycle."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="cycle_sets")
+    unit_kind = models.ForeignKey(UnitKind, on_delete=models.PROTECT, related_name="+")
+    indicator_set = models.ForeignKey(IndicatorSet, on_delete=models.PROTECT, related_name="cycle_sets")
+
+    class Meta:
+        verbose_name = _("bộ chỉ số của kỳ")
+        verbose_name_plural = _("bộ chỉ số của kỳ")
+        constraints = [models.UniqueConstraint(fields=["cycle", "unit_kind"], name="uniq_cycle_set_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.cycle} · {self.unit_kind} → {self.indicator_set.key}"
+
+
+class Assessment(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Đang tự đánh giá")
+        SUBMITTED = "submitted", _("Đã gửi")
+        IN_APPRAISAL = "in_appraisal", _("Đang thẩm định")
+        EXPLANATION = "explanation", _("Đang giải trình")
+        SIGNED_OFF = "signed_off", _("Đã thông qua")
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="assessments")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assessments")
+    indicator_set = models.ForeignKey(IndicatorSet, on_delete=models.PROTECT, related_name="assessments")
+    state = models.CharField(_("trạng thái"), max_length=20, choices=State, default=State.DRAFT)
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    deadline_override = models.DateTimeField(_("hạn riêng của đơn vị"), null=True, blank=True)
+    difficulties = models.TextField(_("khó khăn, vướng mắc và kiến nghị"), blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["cycle", "unit__name"]
+        verbose_name = _("bản đánh giá")
+        verbose_name_plural = _("bản đánh giá")
+        constraints = [models.UniqueConstraint(fields=["cycle", "unit"], name="uniq_assessment_per_unit_cycle")]
+        indexes = [models.Index(fields=["cycle", "state"], name="assessment_cycle_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.cycle.year}"
+
+
+class ScoreLine(models.Model):
+    """One scored leaf of one assessment: the unit's self-score and the appraisal team's score."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="lines")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="lines")
+    self_value = models.JSONField(_("số liệu tự chấm"), null=True, blank=True)
+    self_score = models.DecimalField(_("điểm tự chấm"), null=True, blank=True, **POINTS)
+    self_note = models.TextField(_("ghi chú"), blank=True)
+    appraised_value = models.JSONField(_("số liệu thẩm định"), null=True, blank=True)
+    appraised_score = models.DecimalField(_("điểm thẩm định"), null=True, blank=True, **POINTS)
+    appraised_note = models.TextField(_("ý kiến thẩm định"), blank=True)
+    explanation = models.TextField(_("giải trình"), blank=True)
+    not_applicable = models.BooleanField(_("không phát sinh"), default=False)
+    not_applicable_reason = models.TextField(_("lý do không phát sinh"), blank=True)
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["assessment", "indicator__order"]
+        verbose_name = _("dòng chấm điểm")
+        verbose_name_plural = _("dòng chấm điểm")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "indicator"], name="uniq_line_per_assessment_indicator"),
+            models.CheckConstraint(
+                condition=Q(not_applicable=False) | ~Q(not_applicable_reason=""), name="line_na_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} · {self.indicator.code}"
+
+
+class IndexResult(models.Model):
+    """The computed index of one assessment (from appraised scores), with its rank in the group."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="result")
+    normal_total = models.DecimalField(_("điểm các lĩnh vực"), max_digits=9, decimal_places=2)
+    bonus = models.DecimalField(_("điểm cộng"), **POINTS)
+    penalty = models.DecimalField(_("điểm trừ"), **POINTS)
+    total = models.DecimalField(_("tổng điểm"), max_digits=9, decimal_places=2)
+    applicable_max = models.DecimalField(_("điểm tối đa áp dụng"), max_digits=9, decimal_places=2)
+    index = models.DecimalField(_("chỉ số"), max_digits=9, decimal_places=2)
+    area_totals = models.JSONField(_("điểm theo lĩnh vực"), default=dict)
+    rank = models.PositiveIntegerField(_("thứ hạng"), null=True, blank=True)
+    classification = models.CharField(_("xếp loại"), max_length=60, blank=True)
+    computed_at = models.DateTimeField(_("tính lúc"))
+    computed_from_version = models.PositiveIntegerField(_("tính từ phiên bản"))
+    stale = models.BooleanField(_("cần tính lại"), default=False)
+
+    class Meta:
+        verbose_name = _("kết quả chỉ số")
+        verbose_name_plural = _("kết quả chỉ số")
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.index}"
+
+
+class RoleAssignment(models.Model):
+    """What a user may do. A unit's people are bound to their unit; appraisers get areas per cycle."""
+
+    class Role(models.TextChoices):
+        UNIT_EDITOR = "unit_editor", _("Chuyên viên đơn vị")
+        UNIT_HEAD = "unit_head", _("Thủ trưởng đơn vị")
+        APPRAISER = "appraiser", _("Thành viên Tổ thẩm định")
+        APPRAISAL_LEAD = "appraisal_lead", _("Tổ trưởng Tổ thẩm định")
+        ADMINISTRATOR = "administrator", _("Quản trị (Sở Nội vụ)")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("vai trò"), max_length=20, choices=Role)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="role_assignments")
+
+    class Meta:
+        verbose_name = _("phân quyền")
+        verbose_name_plural = _("phân quyền")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "unit"], condition=Q(unit__isnull=False), name="uniq_role_assignment_unit"
+            ),
+            models.UniqueConstraint(fields=["user", "role"], condition=Q(unit__isnull=True), name="uniq_role_assignment"),
+            models.CheckConstraint(
+                condition=~Q(role__in=["unit_editor", "unit_head"]) | Q(unit__isnull=False),
+                name="unit_role_has_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}" + (f" · {self.unit}" if self.unit_id else "")
+
+
+class AuditEntry(models.Model):
+    """Append-only record of every change: who, when, what, old → new, why."""
+
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("thao tác"), max_length=60)
+    object_type = models.CharField(_("loại đối tượng"), max_length=60)
+    object_id = models.CharField(_("mã đối tượng"), max_length=60)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    changes = models.JSONField(_("thay đổi"), default=dict, blank=True)
+    reason = models.TextField(_("lý do"), blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("nhật ký thay đổi")
+        verbose_name_plural = _("nhật ký thay đổi")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit entries are append-only.")

@@ -1,0 +1,118 @@
+"""Reads: engine inputs built from the database, and querysets with their joins fixed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from scoring import engine
+from scoring.models import Assessment, Indicator, IndicatorSet, ScoreLine
+
+
+def leaf_rule(indicator: Indicator) -> engine.LeafRule:
+    return engine.LeafRule(
+        method=indicator.method,
+        params=indicator.params or {},
+        max_points=indicator.max_points,
+        floor=indicator.floor,
+        kind=indicator.kind,
+    )
+
+
+def _bands(raw: list[dict[str, str]] | None) -> tuple[engine.Band, ...]:
+    return tuple(engine.Band(min=Decimal(str(b["min"])), label=str(b["label"])) for b in raw or [])
+
+
+def set_rules(indicator_set: IndicatorSet, indicators: list[Indicator] | None = None) -> engine.SetRules:
+    """The engine's view of a set. Pass `indicators` when already loaded to avoid a query."""
+    if indicators is None:
+        indicators = list(indicator_set.indicators.select_related("parent").order_by("order"))
+    codes = {ind.id: ind.code for ind in indicators}
+    nodes = tuple(
+        engine.Node(
+            code=ind.code,
+            parent_code=codes.get(ind.parent_id) if ind.parent_id else None,
+            kind=ind.kind,
+            max_points=ind.max_points,
+            name=ind.name,
+        )
+        for ind in indicators
+    )
+    return engine.SetRules(
+        nodes=nodes,
+        standard_max=indicator_set.standard_max,
+        index_mode=indicator_set.index_mode,
+        bonus_cap=indicator_set.bonus_cap,
+        penalty_cap=indicator_set.penalty_cap,
+        classification_bands=_bands(indicator_set.classification_bands),
+    )
+
+
+def indicators_of_set(*, indicator_set: IndicatorSet) -> QuerySet[Indicator]:
+    return indicator_set.indicators.select_related("parent").order_by("order")
+
+
+def score_lines_of_assessment(*, assessment: Assessment) -> QuerySet[ScoreLine]:
+    return assessment.lines.select_related("indicator").order_by("indicator__order")
+
+
+def stale_assessment_ids() -> list[int]:
+    """Signed-off assessments whose result is missing, marked stale or older than the assessment."""
+    from django.db.models import F, Q
+
+    return list(
+        Assessment.objects.filter(state=Assessment.State.SIGNED_OFF)
+        .filter(
+            Q(result__isnull=True)
+            | Q(result__stale=True)
+            | Q(result__computed_from_version__lt=F("version"))
+        )
+        .values_list("id", flat=True)
+    )
+
+
+def indicator_set_summaries() -> list[dict[str, object]]:
+    """Each set with its areas and the number of criteria and scored leaves per area (two queries)."""
+    sets = list(IndicatorSet.objects.select_related("unit_kind").order_by("-year", "unit_kind__order", "version"))
+    indicators = Indicator.objects.filter(indicator_set__in=sets).values(
+        "indicator_set_id", "id", "parent_id", "code", "name", "level", "is_leaf", "max_points", "kind"
+    )
+    by_set: dict[int, list[dict[str, object]]] = {}
+    for row in indicators:
+        by_set.setdefault(row["indicator_set_id"], []).append(row)
+    out = []
+    for s in sets:
+        rows = by_set.get(s.pk, [])
+        areas = [r for r in rows if r["level"] == 1]
+        area_of: dict[int, int] = {}
+        for r in sorted(rows, key=lambda r: r["level"]):
+            area_of[r["id"]] = r["id"] if r["level"] == 1 else area_of.get(r["parent_id"], 0)
+        summary = []
+        for a in areas:
+            summary.append(
+                {
+                    "code": a["code"],
+                    "name": a["name"],
+                    "max_points": a["max_points"],
+                    "criteria": sum(1 for r in rows if r["level"] == 2 and r["parent_id"] == a["id"]),
+                    "leaves": sum(1 for r in rows if r["is_leaf"] and area_of.get(r["id"]) == a["id"]),
+                }
+            )
+        out.append(
+            {
+                "set": s,
+                "areas": summary,
+                "criteria": sum(x["criteria"] for x in summary),
+                "leaves": sum(x["leaves"] for x in summary),
+            }
+        )
+    return out
+
+
+def indicator_tree(*, indicator_set: IndicatorSet) -> list[dict[str, object]]:
+    """The set's nodes in order, each with its depth, for display (one query)."""
+    return [
+        {"node": ind, "depth": ind.level}
+        for ind in indicator_set.indicators.order_by("order")
+    ]

@@ -1,0 +1,274 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from celery import current_app
+from django.db import IntegrityError, transaction
+
+from scoring.errors import StaleVersion, StateConflict, ValidationFailed
+from scoring.models import Assessment, AuditEntry, IndexResult, Indicator, IndicatorSet, ScoreLine, Unit
+from scoring.services import (
+    assessment_transition,
+    assessments_open,
+    indicator_set_import,
+    ranking_group_rerank,
+    score_line_appraise,
+    score_line_save_self,
+)
+from tests.conftest import SMALL_SET_VALUES, small_set_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def eager_celery() -> Any:
+    previous = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = previous
+
+
+def _line(assessment: Assessment, code: str) -> ScoreLine:
+    return ScoreLine.objects.get(assessment=assessment, indicator__code=code)
+
+
+def _score_all(assessment: Assessment, actor: Any) -> None:
+    for code, (value, _score) in SMALL_SET_VALUES.items():
+        line = _line(assessment, code)
+        score_line_save_self(line=line, actor=actor, base_version=line.version, value=value)
+
+
+def _appraise_all(assessment: Assessment, actor: Any) -> None:
+    for line in assessment.lines.all():
+        score_line_appraise(line=line, actor=actor, base_version=line.version, value=line.self_value)
+
+
+def test_import_builds_the_tree_with_levels_leaves_and_inherited_department(small_set: IndicatorSet) -> None:
+    nodes = {i.code: i for i in small_set.indicators.all()}
+    assert len(nodes) == 16
+    assert [c for c, n in nodes.items() if n.is_leaf] == list(SMALL_SET_VALUES)
+    assert nodes["1.1.1"].level == 3 and nodes["1.1.1"].parent == nodes["1.1"]
+    assert nodes["1.1.1"].floor == Decimal("-1")
+    assert nodes["2.1.1"].coordinating_department == "Sở Thông tin và Truyền thông"
+    assert nodes["1"].method == "" and not nodes["1"].is_leaf
+
+
+def test_import_refuses_a_parent_whose_max_differs_from_its_children_and_writes_nothing(catalogue: Any) -> None:
+    data = small_set_data()
+    data["indicators"][0]["children"][0]["max_points"] = "4"
+    with pytest.raises(ValidationFailed) as err:
+        indicator_set_import(data=data, actor=None)
+    assert any("1.1" in p for p in err.value.details)
+    assert not IndicatorSet.objects.exists() and not Indicator.objects.exists()
+
+
+def test_import_lists_every_invalid_leaf_with_its_code(catalogue: Any) -> None:
+    data = small_set_data()
+    leaf = data["indicators"][0]["children"][0]["children"][0]
+    leaf["method"] = "guesswork"
+    data["indicators"][1]["children"][0]["children"][0]["max_points"] = "abc"
+    with pytest.raises(ValidationFailed) as err:
+        indicator_set_import(data=data, actor=None)
+    joined = " ".join(err.value.details)
+    assert "1.1.1" in joined and "2.1.1" in joined
+    assert not IndicatorSet.objects.exists()
+
+
+def test_import_refuses_a_duplicate_key(small_set: IndicatorSet) -> None:
+    with pytest.raises(ValidationFailed):
+        indicator_set_import(data=small_set_data(), actor=None)
+    assert IndicatorSet.objects.count() == 1
+
+
+def test_import_stores_text_in_nfc(catalogue: Any) -> None:
+    import unicodedata
+
+    data = small_set_data(name=unicodedata.normalize("NFD", "Bộ chỉ số thử nghiệm"))
+    indicator_set = indicator_set_import(data=data, actor=None)
+    assert indicator_set.name == unicodedata.normalize("NFC", "Bộ chỉ số thử nghiệm")
+
+
+def test_opening_assessments_creates_one_line_per_leaf_and_is_idempotent(cycle: Any) -> None:
+    unit = Unit.objects.get(code="so-y-te")
+    first = assessments_open(cycle=cycle, units=[unit], actor=None)
+    again = assessments_open(cycle=cycle, units=[unit], actor=None)
+    assert len(first) == 1 and again == []
+    assert first[0].lines.count() == len(SMALL_SET_VALUES)
+
+
+def test_a_unit_kind_without_a_set_in_the_cycle_is_refused(cycle: Any) -> None:
+    with pytest.raises(ValidationFailed):
+        assessments_open(cycle=cycle, units=[Unit.objects.get(code="tp-my-tho")], actor=None)
+
+
+@pytest.mark.parametrize("code", list(SMALL_SET_VALUES))
+def test_self_score_is_computed_by_the_engine_for_every_method(assessment: Assessment, unit_editor: Any,
+                                                              code: str) -> None:
+    value, expected = SMALL_SET_VALUES[code]
+    line = _line(assessment, code)
+    saved = score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=value)
+    saved.refresh_from_db()
+    assert saved.self_score == expected
+    assert saved.version == 2
+
+
+def test_a_stale_save_is_refused_and_the_first_write_survives(assessment: Assessment, unit_editor: Any) -> None:
+    line = _line(assessment, "1.1.1")
+    score_line_save_self(line=line, actor=unit_editor, base_version=1, value={"option": "on_time"})
+    with pytest.raises(StaleVersion) as err:
+        score_line_save_self(line=line, actor=unit_editor, base_version=1, value={"option": "none"})
+    assert err.value.status == 409
+    assert err.value.details.self_value == {"option": "on_time"}
+    line.refresh_from_db()
+    assert line.self_score == Decimal("1") and line.version == 2
+
+
+@pytest.mark.parametrize(
+    ("code", "value"),
+    [
+        ("1.1.2", {"numerator": 60, "denominator": 50}),
+        ("1.1.2", {"numerator": 1, "denominator": 0}),
+        ("1.1.2", {"numerator": "NaN", "denominator": 10}),
+        ("1.1.1", {"option": "sometimes"}),
+        ("1.2.3", {"points": "0.75"}),
+        ("1.2.3", {"points": "mười"}),
+        ("2.1.2", {"counts": {"late": -1}}),
+    ],
+)
+def test_bad_input_gets_a_vietnamese_message_and_changes_nothing(assessment: Assessment, unit_editor: Any,
+                                                                 code: str, value: dict[str, Any]) -> None:
+    line = _line(assessment, code)
+    audits = AuditEntry.objects.count()
+    with pytest.raises(ValidationFailed) as err:
+        score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=value)
+    assert err.value.message and err.value.code
+    line.refresh_from_db()
+    assert line.version == 1 and line.self_score is None and line.self_value is None
+    assert AuditEntry.objects.count() == audits
+
+
+def test_not_applicable_needs_permission_and_a_reason(assessment: Assessment, unit_editor: Any) -> None:
+    line = _line(assessment, "1.1.1")
+    with pytest.raises(ValidationFailed):
+        score_line_save_self(line=line, actor=unit_editor, base_version=1, value=None, not_applicable=True,
+                             not_applicable_reason="Không có")
+    na_line = _line(assessment, "1.2.2")
+    with pytest.raises(ValidationFailed):
+        score_line_save_self(line=na_line, actor=unit_editor, base_version=1, value=None, not_applicable=True)
+    saved = score_line_save_self(line=na_line, actor=unit_editor, base_version=1, value=None,
+                                 not_applicable=True, not_applicable_reason="Năm 2020 không tổ chức kiểm tra")
+    assert saved.not_applicable and saved.self_score is None
+
+
+def test_every_change_is_audited_with_old_and_new_values(assessment: Assessment, unit_editor: Any) -> None:
+    line = _line(assessment, "1.1.1")
+    score_line_save_self(line=line, actor=unit_editor, base_version=1, value={"option": "late"})
+    score_line_save_self(line=line, actor=unit_editor, base_version=2, value={"option": "on_time"})
+    entry = AuditEntry.objects.filter(object_type="ScoreLine", object_id=str(line.pk)).order_by("-id").first()
+    assert entry is not None and entry.actor == unit_editor and entry.assessment == assessment
+    assert entry.changes["self_score"] == {"old": "0.00", "new": "1.00"}
+
+
+def test_audit_entries_cannot_be_changed_or_deleted(assessment: Assessment) -> None:
+    entry = AuditEntry.objects.first()
+    assert entry is not None
+    entry.reason = "sửa"
+    with pytest.raises(PermissionError):
+        entry.save()
+    with pytest.raises(PermissionError):
+        entry.delete()
+
+
+def test_a_submitted_assessment_cannot_be_edited_by_the_unit(assessment: Assessment, unit_editor: Any,
+                                                            unit_head: Any) -> None:
+    _score_all(assessment, unit_editor)
+    assessment_transition(assessment=assessment, to_state=Assessment.State.SUBMITTED, actor=unit_head)
+    line = _line(assessment, "1.1.1")
+    with pytest.raises(StateConflict):
+        score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value={"option": "on_time"})
+
+
+def test_an_impossible_transition_is_refused(assessment: Assessment, lead: Any) -> None:
+    with pytest.raises(StateConflict):
+        assessment_transition(assessment=assessment, to_state=Assessment.State.SIGNED_OFF, actor=lead)
+    assessment.refresh_from_db()
+    assert assessment.state == Assessment.State.DRAFT
+
+
+def test_sign_off_computes_the_result_and_a_repeat_changes_nothing(assessment: Assessment, unit_editor: Any,
+                                                                  unit_head: Any, appraiser: Any, lead: Any,
+                                                                  eager_celery: Any,
+                                                                  django_capture_on_commit_callbacks: Any) -> None:
+    from appraisal.services import assessment_sign_off
+    from scoring.services import index_result_recompute
+
+    _score_all(assessment, unit_editor)
+    assessment_transition(assessment=assessment, to_state=Assessment.State.SUBMITTED, actor=unit_head)
+    assessment_transition(assessment=assessment, to_state=Assessment.State.IN_APPRAISAL, actor=lead)
+    _appraise_all(assessment, appraiser)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assessment_sign_off(assessment=assessment, actor=lead)
+    assert len(callbacks) == 1
+    result = IndexResult.objects.get(assessment=assessment)
+    # 6.08 normal + 1.5 bonus − 1 penalty
+    assert (result.normal_total, result.bonus, result.penalty) == (Decimal("6.08"), Decimal("1.5"), Decimal("1"))
+    assert result.index == Decimal("6.58") and result.classification == "Trung bình" and result.rank == 1
+    assert {k: Decimal(v) for k, v in result.area_totals.items()} == {"1": Decimal("3.38"), "2": Decimal("2.7")}
+    computed_at = result.computed_at
+    again = index_result_recompute(assessment_id=assessment.pk)
+    assert again is not None and again.computed_at == computed_at
+    assert IndexResult.objects.count() == 1
+    with pytest.raises(StateConflict):
+        assessment_sign_off(assessment=assessment, actor=lead)
+
+
+def test_sign_off_is_refused_while_a_leaf_has_no_appraised_score(assessment: Assessment, unit_editor: Any,
+                                                                unit_head: Any, lead: Any) -> None:
+    from appraisal.services import assessment_sign_off
+
+    _score_all(assessment, unit_editor)
+    assessment_transition(assessment=assessment, to_state=Assessment.State.SUBMITTED, actor=unit_head)
+    assessment_transition(assessment=assessment, to_state=Assessment.State.IN_APPRAISAL, actor=lead)
+    with pytest.raises(ValidationFailed) as err:
+        assessment_sign_off(assessment=assessment, actor=lead)
+    assert err.value.details[0] == "1.1.1"
+    assessment.refresh_from_db()
+    assert assessment.state == Assessment.State.IN_APPRAISAL
+
+
+def test_ranking_in_a_group_shares_ranks_on_ties_and_orders_equals_by_name(cycle: Any) -> None:
+    from django.utils import timezone
+
+    codes = ["so-y-te", "so-tu-phap", "so-cong-thuong", "so-xay-dung"]
+    units = list(Unit.objects.filter(code__in=codes))
+    assessments = assessments_open(cycle=cycle, units=units, actor=None)
+    indexes = {"so-y-te": "9.5", "so-tu-phap": "8.25", "so-cong-thuong": "8.25", "so-xay-dung": "7"}
+    for a in assessments:
+        Assessment.objects.filter(pk=a.pk).update(state=Assessment.State.SIGNED_OFF)
+        IndexResult.objects.create(
+            assessment=a, normal_total=0, bonus=0, penalty=0, total=0, applicable_max=10,
+            index=Decimal(indexes[a.unit.code]), computed_at=timezone.now(), computed_from_version=a.version,
+        )
+    group = units[0].ranking_group
+    ranking_group_rerank(cycle_id=cycle.pk, ranking_group_id=group.pk)
+    ranks = dict(IndexResult.objects.values_list("assessment__unit__code", "rank"))
+    assert ranks == {"so-y-te": 1, "so-cong-thuong": 2, "so-tu-phap": 2, "so-xay-dung": 4}
+
+
+def test_one_assessment_per_unit_and_cycle_is_held_by_the_database(assessment: Assessment) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assessment.objects.create(cycle=assessment.cycle, unit=assessment.unit,
+                                  indicator_set=assessment.indicator_set)
+
+
+def test_one_line_per_assessment_and_indicator_is_held_by_the_database(assessment: Assessment) -> None:
+    indicator = Indicator.objects.get(indicator_set=assessment.indicator_set, code="1.1.1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ScoreLine.objects.create(assessment=assessment, indicator=indicator)
+
+
+def test_codes_are_unique_within_a_set(small_set: IndicatorSet) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Indicator.objects.create(indicator_set=small_set, code="1.1", name="x", max_points=1)
