@@ -85,6 +85,13 @@ class CycleAdmin(admin.ModelAdmin):
     inlines = [CycleSetInline]
 
 
+@admin.register(CycleSet)
+class CycleSetAdmin(admin.ModelAdmin):
+    list_display = ["cycle", "unit_kind", "indicator_set"]
+    list_filter = ["cycle", "unit_kind"]
+    list_select_related = ["cycle", "unit_kind", "indicator_set"]
+
+
 @admin.register(Assessment)
 class AssessmentAdmin(admin.ModelAdmin):
     list_display = ["unit", "cycle", "indicator_set", "state", "version", "submitted_at", "signed_off_at"]

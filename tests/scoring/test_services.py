@@ -181,6 +181,20 @@ def test_audit_entries_cannot_be_changed_or_deleted(assessment: Assessment) -> N
         entry.delete()
 
 
+def test_the_database_refuses_to_update_an_audit_entry(assessment: Assessment) -> None:
+    from django.db import DatabaseError, connection
+
+    entry = AuditEntry.objects.first()
+    assert entry is not None
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).update(reason="sửa lén")
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic():
+            AuditEntry.objects.filter(pk=entry.pk).delete()
+    entry.refresh_from_db()
+    assert entry.reason == ""
+
+
 def test_a_submitted_assessment_cannot_be_edited_by_the_unit(assessment: Assessment, unit_editor: Any,
                                                             unit_head: Any) -> None:
     _score_all(assessment, unit_editor)

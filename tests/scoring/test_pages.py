@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_the_sets_with_their_areas(client: Client, cycle: Any) -> None:
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Bộ chỉ số thử nghiệm" in body and "Công tác chỉ đạo, điều hành CCHC" in body
+    assert "Chỉ số CCHC năm 2020" in body
+
+
+def test_a_set_page_shows_the_tree_with_methods(client: Client, small_set: Any) -> None:
+    response = client.get(reverse("indicator_set_detail", args=[small_set.key]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "1.2.2" in body and "Công thức theo số liệu" in body and "Điểm cộng" in body
+
+
+def test_an_unknown_set_is_a_404(client: Client, catalogue: Any) -> None:
+    assert client.get(reverse("indicator_set_detail", args=["khong-co"])).status_code == 404
+
+
+def test_healthz_answers_ok(client: Client, db: Any) -> None:
+    assert client.get(reverse("healthz")).json() == {"status": "ok"}
+
+
+def test_the_login_page_is_in_vietnamese(client: Client, db: Any) -> None:
+    body = client.get(reverse("login")).content.decode()
+    assert "Đăng nhập" in body and "Mật khẩu" in body
+
+
+def test_english_is_available(client: Client, db: Any) -> None:
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert client.cookies["django_language"].value == "en"
+
+
+def _admin_models() -> list[str]:
+    return [
+        f"{m._meta.app_label}_{m._meta.model_name}"
+        for m in apps.get_models()
+        if m._meta.app_label in {"scoring", "appraisal", "evidence"}
+    ]
+
+
+@pytest.mark.parametrize("model", _admin_models())
+def test_every_model_has_an_admin_changelist(client: Client, admin_user: Any, assessment: Any, model: str) -> None:
+    client.force_login(admin_user)
+    response = client.get(reverse(f"admin:{model}_changelist"))
+    assert response.status_code == 200
+
+
+def test_a_unit_editor_cannot_open_the_admin(client: Client, unit_editor: Any) -> None:
+    client.force_login(unit_editor)
+    response = client.get(reverse("admin:scoring_indicatorset_changelist"))
+    assert response.status_code == 302 and "/quan-tri/login/" in response["Location"]
+
+
+def test_anonymous_users_are_sent_to_the_admin_login(client: Client, db: Any) -> None:
+    response = client.get(reverse("admin:scoring_scoreline_changelist"))
+    assert response.status_code == 302
+
+
+def test_audit_entries_are_read_only_in_the_admin(client: Client, admin_user: Any, assessment: Any) -> None:
+    from scoring.models import AuditEntry
+
+    client.force_login(admin_user)
+    entry = AuditEntry.objects.first()
+    assert entry is not None
+    assert client.get(reverse("admin:scoring_auditentry_add")).status_code == 403
+    response = client.post(reverse("admin:scoring_auditentry_delete", args=[entry.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
