@@ -1298,10 +1298,8 @@ def compute_index(rules: SetRules, leaves: Mapping[str, LeafScore]) -> IndexComp
                 entry = leaves.get(code)
                 if entry is None or (entry.score is None and not entry.not_applicable):
                     missing.append(code)
-                if entry is None or entry.score is None or entry.not_applicable:
-                    value = ZERO
-                else:
-                    value = max(entry.score, ZERO)
+                scored = entry is not None and entry.score is not None and not entry.not_applicable
+                value = max(entry.score, ZERO) if scored and entry and entry.score is not None else ZERO
             extra[code] = min(value, node.max_points)
             parent = node.parent_code
             if parent is None or nodes[parent].kind == Kind.NORMAL:

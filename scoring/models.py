@@ -10,8 +10,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-POINTS = {"max_digits": 7, "decimal_places": 2}
-
 
 class UnitKind(models.Model):
     """Department, district, commune, vertical agency…: data, never an enum (the 2025 reform changed them)."""
@@ -88,10 +86,10 @@ class IndicatorSet(models.Model):
     unit_kind = models.ForeignKey(UnitKind, on_delete=models.PROTECT, related_name="indicator_sets")
     name = models.CharField(_("tên"), max_length=255)
     decision_ref = models.CharField(_("quyết định ban hành"), max_length=255, blank=True)
-    standard_max = models.DecimalField(_("điểm chuẩn"), default=Decimal("100"), **POINTS)
+    standard_max = models.DecimalField(_("điểm chuẩn"), default=Decimal("100"), max_digits=7, decimal_places=2)
     index_mode = models.CharField(_("cách tính chỉ số"), max_length=10, choices=IndexMode, default=IndexMode.POINTS)
-    bonus_cap = models.DecimalField(_("điểm cộng tối đa"), null=True, blank=True, **POINTS)
-    penalty_cap = models.DecimalField(_("điểm trừ tối đa"), null=True, blank=True, **POINTS)
+    bonus_cap = models.DecimalField(_("điểm cộng tối đa"), null=True, blank=True, max_digits=7, decimal_places=2)
+    penalty_cap = models.DecimalField(_("điểm trừ tối đa"), null=True, blank=True, max_digits=7, decimal_places=2)
     classification_bands = models.JSONField(_("thang xếp loại"), default=list, blank=True)
     source_note = models.TextField(_("ghi chú nguồn"), blank=True)
     status = models.CharField(_("trạng thái"), max_length=10, choices=Status, default=Status.DRAFT)
@@ -140,8 +138,8 @@ class Indicator(models.Model):
     level = models.PositiveSmallIntegerField(_("cấp"), default=1)
     is_leaf = models.BooleanField(_("là tiêu chí chấm điểm"), default=False)
     kind = models.CharField(_("loại"), max_length=10, choices=Kind, default=Kind.NORMAL)
-    max_points = models.DecimalField(_("điểm tối đa"), **POINTS)
-    floor = models.DecimalField(_("điểm tối thiểu"), default=Decimal("0"), **POINTS)
+    max_points = models.DecimalField(_("điểm tối đa"), max_digits=7, decimal_places=2)
+    floor = models.DecimalField(_("điểm tối thiểu"), default=Decimal("0"), max_digits=7, decimal_places=2)
     method = models.CharField(_("phương pháp chấm"), max_length=20, choices=Method, blank=True)
     params = models.JSONField(_("tham số"), default=dict, blank=True)
     evidence_required = models.BooleanField(_("cần tài liệu kiểm chứng"), default=True)
@@ -184,7 +182,9 @@ class Cycle(models.Model):
     appraisal_deadline = models.DateTimeField(_("hạn thẩm định"), null=True, blank=True)
     explanation_deadline = models.DateTimeField(_("hạn giải trình"), null=True, blank=True)
     finalisation_deadline = models.DateTimeField(_("hạn hoàn thiện"), null=True, blank=True)
-    indicator_sets = models.ManyToManyField(IndicatorSet, through="CycleSet", related_name="cycles")
+    indicator_sets: models.ManyToManyField[IndicatorSet, CycleSet] = models.ManyToManyField(
+        IndicatorSet, through="CycleSet", related_name="cycles"
+    )
 
     class Meta:
         ordering = ["-year"]
@@ -252,10 +252,10 @@ class ScoreLine(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="lines")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="lines")
     self_value = models.JSONField(_("số liệu tự chấm"), null=True, blank=True)
-    self_score = models.DecimalField(_("điểm tự chấm"), null=True, blank=True, **POINTS)
+    self_score = models.DecimalField(_("điểm tự chấm"), null=True, blank=True, max_digits=7, decimal_places=2)
     self_note = models.TextField(_("ghi chú"), blank=True)
     appraised_value = models.JSONField(_("số liệu thẩm định"), null=True, blank=True)
-    appraised_score = models.DecimalField(_("điểm thẩm định"), null=True, blank=True, **POINTS)
+    appraised_score = models.DecimalField(_("điểm thẩm định"), null=True, blank=True, max_digits=7, decimal_places=2)
     appraised_note = models.TextField(_("ý kiến thẩm định"), blank=True)
     explanation = models.TextField(_("giải trình"), blank=True)
     not_applicable = models.BooleanField(_("không phát sinh"), default=False)
@@ -286,8 +286,8 @@ class IndexResult(models.Model):
 
     assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="result")
     normal_total = models.DecimalField(_("điểm các lĩnh vực"), max_digits=9, decimal_places=2)
-    bonus = models.DecimalField(_("điểm cộng"), **POINTS)
-    penalty = models.DecimalField(_("điểm trừ"), **POINTS)
+    bonus = models.DecimalField(_("điểm cộng"), max_digits=7, decimal_places=2)
+    penalty = models.DecimalField(_("điểm trừ"), max_digits=7, decimal_places=2)
     total = models.DecimalField(_("tổng điểm"), max_digits=9, decimal_places=2)
     applicable_max = models.DecimalField(_("điểm tối đa áp dụng"), max_digits=9, decimal_places=2)
     index = models.DecimalField(_("chỉ số"), max_digits=9, decimal_places=2)
@@ -327,7 +327,9 @@ class RoleAssignment(models.Model):
             models.UniqueConstraint(
                 fields=["user", "role", "unit"], condition=Q(unit__isnull=False), name="uniq_role_assignment_unit"
             ),
-            models.UniqueConstraint(fields=["user", "role"], condition=Q(unit__isnull=True), name="uniq_role_assignment"),
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=Q(unit__isnull=True), name="uniq_role_assignment"
+            ),
             models.CheckConstraint(
                 condition=~Q(role__in=["unit_editor", "unit_head"]) | Q(unit__isnull=False),
                 name="unit_role_has_unit",

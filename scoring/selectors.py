@@ -75,36 +75,33 @@ def stale_assessment_ids() -> list[int]:
 def indicator_set_summaries() -> list[dict[str, object]]:
     """Each set with its areas and the number of criteria and scored leaves per area (two queries)."""
     sets = list(IndicatorSet.objects.select_related("unit_kind").order_by("-year", "unit_kind__order", "version"))
-    indicators = Indicator.objects.filter(indicator_set__in=sets).values(
-        "indicator_set_id", "id", "parent_id", "code", "name", "level", "is_leaf", "max_points", "kind"
+    nodes = list(
+        Indicator.objects.filter(indicator_set__in=sets)
+        .only("indicator_set_id", "parent_id", "code", "name", "level", "order", "is_leaf", "max_points")
+        .order_by("level")
     )
-    by_set: dict[int, list[dict[str, object]]] = {}
-    for row in indicators:
-        by_set.setdefault(row["indicator_set_id"], []).append(row)
-    out = []
-    for s in sets:
-        rows = by_set.get(s.pk, [])
-        areas = [r for r in rows if r["level"] == 1]
-        area_of: dict[int, int] = {}
-        for r in sorted(rows, key=lambda r: r["level"]):
-            area_of[r["id"]] = r["id"] if r["level"] == 1 else area_of.get(r["parent_id"], 0)
-        summary = []
-        for a in areas:
-            summary.append(
-                {
-                    "code": a["code"],
-                    "name": a["name"],
-                    "max_points": a["max_points"],
-                    "criteria": sum(1 for r in rows if r["level"] == 2 and r["parent_id"] == a["id"]),
-                    "leaves": sum(1 for r in rows if r["is_leaf"] and area_of.get(r["id"]) == a["id"]),
-                }
-            )
+    area_of: dict[int, int] = {}
+    for node in nodes:  # ordered by level, so a parent's area is known before its children
+        area_of[node.pk] = node.pk if node.parent_id is None else area_of.get(node.parent_id, 0)
+    out: list[dict[str, object]] = []
+    for indicator_set in sets:
+        own = [n for n in nodes if n.indicator_set_id == indicator_set.pk]
+        areas = [
+            {
+                "code": area.code,
+                "name": area.name,
+                "max_points": area.max_points,
+                "criteria": sum(1 for n in own if n.level == 2 and n.parent_id == area.pk),
+                "leaves": sum(1 for n in own if n.is_leaf and area_of.get(n.pk) == area.pk),
+            }
+            for area in sorted((n for n in own if n.parent_id is None), key=lambda n: n.order)
+        ]
         out.append(
             {
-                "set": s,
-                "areas": summary,
-                "criteria": sum(x["criteria"] for x in summary),
-                "leaves": sum(x["leaves"] for x in summary),
+                "set": indicator_set,
+                "areas": areas,
+                "criteria": sum(int(str(a["criteria"])) for a in areas),
+                "leaves": sum(int(str(a["leaves"])) for a in areas),
             }
         )
     return out

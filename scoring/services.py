@@ -98,7 +98,9 @@ def _points(raw: Any, *, field: str, code: str, problems: list[str]) -> Decimal:
     try:
         value = Decimal(str(raw).replace(",", "."))
     except (InvalidOperation, ValueError):
-        problems.append(_("%(code)s: %(field)s «%(raw)s» không phải là số.") % {"code": code, "field": field, "raw": raw})
+        problems.append(
+            _("%(code)s: %(field)s «%(raw)s» không phải là số.") % {"code": code, "field": field, "raw": raw}
+        )
         return Decimal("0")
     if not value.is_finite():
         problems.append(_("%(code)s: %(field)s phải là số hữu hạn.") % {"code": code, "field": field})
@@ -558,12 +560,12 @@ def unit_catalogue_load(*, data: Mapping[str, Any], actor: Any) -> dict[str, int
     """
     created = {"unit_kinds": 0, "ranking_groups": 0, "units": 0}
     for row in data.get("unit_kinds", []):
-        _obj, new = UnitKind.objects.get_or_create(
+        _kind, new = UnitKind.objects.get_or_create(
             code=row["code"], defaults={"name": _nfc(row["name"]), "order": row.get("order", 0)}
         )
         created["unit_kinds"] += new
     for row in data.get("ranking_groups", []):
-        _obj, new = RankingGroup.objects.get_or_create(
+        _group, new = RankingGroup.objects.get_or_create(
             code=row["code"], defaults={"name": _nfc(row["name"]), "order": row.get("order", 0)}
         )
         created["ranking_groups"] += new

@@ -151,7 +151,7 @@ class Command(BaseCommand):
 
     def _print_credentials(self) -> None:
         self.stdout.write("")
-        self.stdout.write("Tài khoản mẫu (mật khẩu chung: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"Tài khoản mẫu (mật khẩu chung: {DEMO_PASSWORD})")
         for spec in DEMO_USERS:
             unit = Unit.objects.filter(code=spec["unit"]).first() if spec["unit"] else None
             label = dict(RoleAssignment.Role.choices)[spec["role"]]
