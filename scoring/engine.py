@@ -1296,10 +1296,11 @@ def compute_index(rules: SetRules, leaves: Mapping[str, LeafScore]) -> IndexComp
                 value = sum((extra[c] for c in kids), ZERO)
             else:
                 entry = leaves.get(code)
-                if entry is None or (entry.score is None and not entry.not_applicable):
+                not_applicable = entry is not None and entry.not_applicable
+                score = None if entry is None or not_applicable else entry.score
+                if score is None and not not_applicable:
                     missing.append(code)
-                scored = entry is not None and entry.score is not None and not entry.not_applicable
-                value = max(entry.score, ZERO) if scored and entry and entry.score is not None else ZERO
+                value = ZERO if score is None else max(score, ZERO)  # N/A bonus/penalty counts 0
             extra[code] = min(value, node.max_points)
             parent = node.parent_code
             if parent is None or nodes[parent].kind == Kind.NORMAL:
