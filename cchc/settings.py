@@ -170,7 +170,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"  # inline PDF preview in an iframe of our own pages
+X_FRAME_OPTIONS = "DENY"  # an inline-preview view may relax this for itself (xframe_options_sameorigin)
 
 LOGGING = {
     "version": 1,
