@@ -1072,7 +1072,7 @@ class IndexComputation:
 
 @dataclass(frozen=True)
 class _Structure:
-    """The tree's shape, when it has no structural problem."""
+    """The tree's shape as far as it could be read (complete when there is no structural problem)."""
 
     nodes: dict[str, Node]
     children: dict[str, list[str]]
