@@ -14,6 +14,9 @@ urlpatterns = [
     path("bo-chi-so/<slug:key>/", scoring_views.indicator_set_detail, name="indicator_set_detail"),
     path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("scoring.urls")),
+    path("tai-lieu/", include("evidence.urls")),
+    path("tham-dinh/", include("appraisal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("quan-tri/", admin.site.urls),
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from appraisal.models import AppraisalAssignment
 from appraisal.services import assessment_sign_off
@@ -81,10 +82,9 @@ class Command(BaseCommand):
         sets = {
             UnitKind.objects.get(code=kind): IndicatorSet.objects.get(key=key) for kind, key in spec["sets"].items()
         }
-        deadlines = {
-            k: datetime.fromisoformat(spec[k])
-            for k in ("self_assessment_deadline", "appraisal_deadline", "explanation_deadline", "finalisation_deadline")
-        }
+        # The demo's deadlines lie ahead of the day it is loaded, so that every screen can be tried out.
+        now = timezone.now().replace(hour=17, minute=0, second=0, microsecond=0)
+        deadlines = {k: now + timedelta(days=days) for k, days in spec["deadline_days_from_load"].items()}
         cycle = cycle_create(year=spec["year"], name=spec["name"], sets=sets, actor=None, **deadlines)
         return cycle_set_phase(cycle=cycle, phase=Cycle.Phase.SELF_ASSESSMENT, actor=None)
 

@@ -1,0 +1,102 @@
+"""Who may see and do what. Every rule is expressed here once; views, the API and templates ask it.
+
+A unit's people see their own unit only; appraisers see what is submitted; administrators see all.
+Objects a user may not see are answered with 404 (never a hint that they exist).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from django.utils import timezone
+
+from scoring.models import Assessment, RoleAssignment
+
+Role = RoleAssignment.Role
+UNIT_ROLES = (Role.UNIT_EDITOR, Role.UNIT_HEAD)
+
+
+def roles_of(user: Any) -> list[RoleAssignment]:
+    """The user's role assignments, loaded once per request (cached on the user object)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_cchc_roles", None)
+    if cached is None:
+        cached = list(RoleAssignment.objects.filter(user=user).select_related("unit"))
+        user._cchc_roles = cached
+    return cached
+
+
+def has_role(user: Any, *roles: str) -> bool:
+    return any(r.role in roles for r in roles_of(user))
+
+
+def is_administrator(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or has_role(user, Role.ADMINISTRATOR)
+
+
+def is_appraisal_lead(user: Any) -> bool:
+    return has_role(user, Role.APPRAISAL_LEAD)
+
+
+def is_appraiser(user: Any) -> bool:
+    return has_role(user, Role.APPRAISER, Role.APPRAISAL_LEAD)
+
+
+def unit_ids(user: Any, *roles: str) -> set[int]:
+    """Units the user belongs to in the given roles (default: editor or head)."""
+    wanted = roles or UNIT_ROLES
+    return {r.unit_id for r in roles_of(user) if r.role in wanted and r.unit_id}
+
+
+def is_unit_member(user: Any, unit_id: int) -> bool:
+    return unit_id in unit_ids(user)
+
+
+def is_unit_head(user: Any, unit_id: int) -> bool:
+    return unit_id in unit_ids(user, Role.UNIT_HEAD)
+
+
+def can_view_assessment(user: Any, assessment: Assessment) -> bool:
+    if is_administrator(user) or is_unit_member(user, assessment.unit_id):
+        return True
+    # The appraisal team sees an assessment once the unit has submitted it, never its own unit's.
+    return (
+        is_appraiser(user)
+        and assessment.state != Assessment.State.DRAFT
+        and assessment.unit_id not in unit_ids(user, Role.APPRAISER, Role.APPRAISAL_LEAD)
+    )
+
+
+def self_assessment_deadline(assessment: Assessment) -> Any:
+    """The deadline that applies to this unit: its own extension, else the cycle's."""
+    return assessment.deadline_override or assessment.cycle.self_assessment_deadline
+
+
+def deadline_passed(assessment: Assessment) -> bool:
+    deadline = self_assessment_deadline(assessment)
+    return deadline is not None and timezone.now() > deadline
+
+
+def can_edit_self_assessment(user: Any, assessment: Assessment) -> bool:
+    """The unit's editors and head, while the assessment is a draft and the deadline has not passed."""
+    return (
+        is_unit_member(user, assessment.unit_id)
+        and assessment.state == Assessment.State.DRAFT
+        and not deadline_passed(assessment)
+    )
+
+
+def can_submit(user: Any, assessment: Assessment) -> bool:
+    return is_unit_head(user, assessment.unit_id) and assessment.state == Assessment.State.DRAFT
+
+
+def assessment_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
+    """Fetch and authorize in one call: 404 when the assessment does not exist or the user may not see it."""
+    assessment = (
+        Assessment.objects.select_related("unit", "cycle", "indicator_set").filter(pk=assessment_id).first()
+    )
+    if assessment is None or not can_view_assessment(user, assessment):
+        raise Http404
+    return assessment
