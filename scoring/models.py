@@ -226,6 +226,8 @@ class Assessment(models.Model):
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
     deadline_override = models.DateTimeField(_("hạn riêng của đơn vị"), null=True, blank=True)
     difficulties = models.TextField(_("khó khăn, vướng mắc và kiến nghị"), blank=True)
+    appraisal_round = models.PositiveSmallIntegerField(_("vòng thẩm định"), default=1)
+    explanation_deadline = models.DateTimeField(_("hạn giải trình của đơn vị"), null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -258,6 +260,7 @@ class ScoreLine(models.Model):
     appraised_score = models.DecimalField(_("điểm thẩm định"), null=True, blank=True, max_digits=7, decimal_places=2)
     appraised_note = models.TextField(_("ý kiến thẩm định"), blank=True)
     explanation = models.TextField(_("giải trình"), blank=True)
+    explanation_requested = models.BooleanField(_("yêu cầu giải trình"), default=False)
     not_applicable = models.BooleanField(_("không phát sinh"), default=False)
     not_applicable_reason = models.TextField(_("lý do không phát sinh"), blank=True)
     version = models.PositiveIntegerField(_("phiên bản"), default=1)

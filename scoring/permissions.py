@@ -11,7 +11,7 @@ from typing import Any
 from django.http import Http404
 from django.utils import timezone
 
-from scoring.models import Assessment, RoleAssignment
+from scoring.models import Assessment, RoleAssignment, ScoreLine
 
 Role = RoleAssignment.Role
 UNIT_ROLES = (Role.UNIT_EDITOR, Role.UNIT_HEAD)
@@ -86,6 +86,23 @@ def can_edit_self_assessment(user: Any, assessment: Assessment) -> bool:
         and assessment.state == Assessment.State.DRAFT
         and not deadline_passed(assessment)
     )
+
+
+def can_explain_line(user: Any, line: ScoreLine) -> bool:
+    """During an explanation round the unit may explain (and add evidence to) the flagged leaves only."""
+    assessment = line.assessment
+    deadline = assessment.explanation_deadline
+    return (
+        is_unit_member(user, assessment.unit_id)
+        and assessment.state == Assessment.State.EXPLANATION
+        and line.explanation_requested
+        and (deadline is None or timezone.now() <= deadline)
+    )
+
+
+def can_attach_evidence(user: Any, line: ScoreLine) -> bool:
+    """Link or unlink evidence on a line: while self-assessing, or on a flagged line while explaining."""
+    return can_edit_self_assessment(user, line.assessment) or can_explain_line(user, line)
 
 
 def can_submit(user: Any, assessment: Assessment) -> bool:
