@@ -1,6 +1,9 @@
-from django.contrib import admin
+from typing import Any
 
-from appraisal.models import AppraisalAssignment
+from django.contrib import admin
+from django.http import HttpRequest
+
+from appraisal.models import AppraisalAssignment, ExplanationRound, LineHistory, Notification, SurveyImport
 
 
 @admin.register(AppraisalAssignment)
@@ -9,3 +12,47 @@ class AppraisalAssignmentAdmin(admin.ModelAdmin):
     list_filter = ["cycle", "is_lead"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     filter_horizontal = ["areas", "units"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the appraisal services only: shown, never edited here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ExplanationRound)
+class ExplanationRoundAdmin(ReadOnlyAdmin):
+    list_display = ["assessment", "round", "requested_at", "deadline", "line_count", "resubmitted_at", "closed_at"]
+    list_filter = ["assessment__cycle"]
+    list_select_related = ["assessment__unit", "assessment__cycle"]
+    search_fields = ["assessment__unit__name"]
+
+
+@admin.register(LineHistory)
+class LineHistoryAdmin(ReadOnlyAdmin):
+    list_display = ["line", "round", "stage", "score", "recorded_at", "recorded_by"]
+    list_filter = ["stage", "round"]
+    list_select_related = ["line__assessment__unit", "line__assessment__cycle", "line__indicator", "recorded_by"]
+    search_fields = ["line__assessment__unit__name", "line__indicator__code"]
+
+
+@admin.register(SurveyImport)
+class SurveyImportAdmin(ReadOnlyAdmin):
+    list_display = ["file_name", "cycle", "status", "created_at", "created_by", "applied_at"]
+    list_filter = ["status", "cycle"]
+    exclude = ["rows"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["recipient", "kind", "subject", "created_at", "sent_at"]
+    list_filter = ["kind"]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__username", "subject"]

@@ -1,12 +1,14 @@
-"""Appraisal team assignments (Tổ thẩm định) per cycle."""
+"""Appraisal (Tổ thẩm định): team assignments per cycle, explanation rounds, each leaf's history across the
+rounds, survey imports and the notifications sent to units and the team."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from scoring.models import Cycle, Indicator, Unit
+from scoring.models import Assessment, Cycle, Indicator, ScoreLine, Unit
 
 
 class AppraisalAssignment(models.Model):
@@ -25,3 +27,137 @@ class AppraisalAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.cycle}"
+
+
+class ExplanationRound(models.Model):
+    """One return of an assessment for explanation (giải trình): who asked, until when, how it ended."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="explanation_rounds")
+    round = models.PositiveSmallIntegerField(_("vòng"))
+    requested_at = models.DateTimeField(_("yêu cầu lúc"), auto_now_add=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    deadline = models.DateTimeField(_("hạn giải trình"))
+    message = models.TextField(_("nội dung yêu cầu"), blank=True)
+    line_count = models.PositiveIntegerField(_("số tiêu chí cần giải trình"), default=0)
+    resubmitted_at = models.DateTimeField(_("đơn vị gửi lại lúc"), null=True, blank=True)
+    resubmitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("tổ thẩm định kết thúc lúc"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["assessment", "round"]
+        verbose_name = _("vòng giải trình")
+        verbose_name_plural = _("vòng giải trình")
+        constraints = [models.UniqueConstraint(fields=["assessment", "round"], name="uniq_explanation_round")]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} · {self.round}"
+
+    @property
+    def ended(self) -> bool:
+        return self.resubmitted_at is not None or self.closed_at is not None
+
+
+class LineHistory(models.Model):
+    """A leaf's record at a round boundary: the self-score, each round's appraisal, the explanation, the final.
+
+    Written by the appraisal services only (append-only in practice); the audit record keeps every edit.
+    """
+
+    class Stage(models.TextChoices):
+        SELF = "self", _("Tự chấm")
+        APPRAISAL = "appraisal", _("Thẩm định")
+        EXPLANATION = "explanation", _("Giải trình")
+        FINAL = "final", _("Kết quả cuối cùng")
+
+    line = models.ForeignKey(ScoreLine, on_delete=models.CASCADE, related_name="history")
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="+")
+    round = models.PositiveSmallIntegerField(_("vòng"))
+    stage = models.CharField(_("bước"), max_length=12, choices=Stage)
+    value = models.JSONField(_("số liệu"), null=True, blank=True)
+    score = models.DecimalField(_("điểm"), null=True, blank=True, max_digits=7, decimal_places=2)
+    not_applicable = models.BooleanField(_("không phát sinh"), default=False)
+    note = models.TextField(_("ghi chú hoặc lý do"), blank=True)
+    explanation = models.TextField(_("giải trình"), blank=True)
+    evidence = models.JSONField(_("tài liệu kiểm chứng lúc đó"), default=list, blank=True)
+    recorded_at = models.DateTimeField(_("ghi lúc"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["line", "id"]
+        verbose_name = _("lịch sử tiêu chí")
+        verbose_name_plural = _("lịch sử tiêu chí")
+        constraints = [models.UniqueConstraint(fields=["line", "round", "stage"], name="uniq_line_history_step")]
+        indexes = [models.Index(fields=["assessment", "stage"], name="line_history_assessment_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.line} · {self.round} · {self.stage}"
+
+
+class SurveyImport(models.Model):
+    """An uploaded survey result file (điều tra xã hội học): parsed and previewed, then applied all at once."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Đã xem trước")
+        APPLIED = "applied", _("Đã áp dụng")
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="survey_imports")
+    file_name = models.CharField(_("tên tệp"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    rows = models.JSONField(_("các dòng"), default=list, blank=True)
+    problems = models.JSONField(_("lỗi"), default=list, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status, default=Status.PREVIEWED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("nhập kết quả điều tra")
+        verbose_name_plural = _("nhập kết quả điều tra")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+
+class Notification(models.Model):
+    """A message to one person (sent by e-mail); `dedupe_key` keeps reminders from repeating."""
+
+    class Kind(models.TextChoices):
+        EXPLANATION_REQUESTED = "explanation_requested", _("Yêu cầu giải trình")
+        RESUBMITTED = "resubmitted", _("Đơn vị đã gửi giải trình")
+        SIGNED_OFF = "signed_off", _("Kết quả đã được thông qua")
+        EXPLANATION_REMINDER = "explanation_reminder", _("Nhắc hạn giải trình")
+        SELF_ASSESSMENT_REMINDER = "self_assessment_reminder", _("Nhắc hạn tự đánh giá")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    kind = models.CharField(_("loại"), max_length=30, choices=Kind)
+    subject = models.CharField(_("tiêu đề"), max_length=255)
+    body = models.TextField(_("nội dung"))
+    dedupe_key = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("thông báo")
+        verbose_name_plural = _("thông báo")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"], condition=~Q(dedupe_key=""), name="uniq_notification_dedupe"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} · {self.subject}"

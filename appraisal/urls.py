@@ -1,4 +1,28 @@
-from django.urls import path  # noqa: F401
+"""Appraisal pages, mounted at /tham-dinh/."""
+
+from django.urls import path
+
+from appraisal.views import oversight, review, rounds, unit
 
 app_name = "appraisal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", review.queue, name="queue"),
+    path("<int:assessment_id>/", review.review, name="review"),
+    path("<int:assessment_id>/bat-dau/", review.start, name="start"),
+    path("<int:assessment_id>/dong/<int:line_id>/", review.appraise_line, name="appraise_line"),
+    path("<int:assessment_id>/dong/<int:line_id>/chap-nhan/", review.accept_line, name="accept_line"),
+    path("<int:assessment_id>/linh-vuc/<int:area_id>/chap-nhan/", review.accept_area, name="accept_area"),
+    path("<int:assessment_id>/ket-qua/", review.result, name="result"),
+    path("<int:assessment_id>/yeu-cau-giai-trinh/", rounds.request_explanation, name="request_explanation"),
+    path("<int:assessment_id>/ket-thuc-giai-trinh/", rounds.close_explanation, name="close_explanation"),
+    path("<int:assessment_id>/thong-qua/", rounds.sign_off, name="sign_off"),
+    path("<int:assessment_id>/mo-lai/", rounds.reopen, name="reopen"),
+    path("giai-trinh/<int:assessment_id>/", unit.explain, name="explain"),
+    path("giai-trinh/<int:assessment_id>/dong/<int:line_id>/", unit.explain_line, name="explain_line"),
+    path("giai-trinh/<int:assessment_id>/gui-lai/", unit.resubmit, name="resubmit"),
+    path("tong-quan/", oversight.dashboard, name="dashboard"),
+    path("tong-quan/tinh-lai/<int:cycle_id>/", oversight.cycle_recompute, name="cycle_recompute"),
+    path("dieu-tra/", oversight.survey_import, name="survey_import"),
+    path("dieu-tra/<int:import_id>/", oversight.survey_preview, name="survey_preview"),
+    path("dieu-tra/<int:import_id>/ap-dung/", oversight.survey_apply, name="survey_apply"),
+]

@@ -1,7 +1,8 @@
 """Benchmarks: each figure printed beside a baseline measured in the same run. Not part of the test suite.
 
-Now: the scoring engine on the real 2020 department set (105 leaves) for N assessments, beside a plain
-Decimal sum of the same leaf scores. Later issues add the database, worker, page and export benchmarks.
+The scoring engine on the real 2020 department set (105 leaves) for N assessments, beside a plain Decimal
+sum of the same leaf scores; then (bench/web.py) the self-assessment page beside a bare one-query view, and
+autosave latency for 20 concurrent editors beside /healthz. `--engine-only` skips the web part.
 """
 
 from __future__ import annotations
@@ -60,11 +61,17 @@ def main(n: int = 4000) -> None:
         engine.compute_index(rules, sheet)
     measured = time.perf_counter() - t0
     rows = [(f"engine.compute_index, {n} assessments × {len(leaves)} leaves", measured,
-             "plain Decimal sum of the same leaves", baseline)]
+             "plain Decimal sum of the same leaves", baseline, "s")]
+    if "--engine-only" not in sys.argv:
+        from bench.web import web_rows
+
+        rows += web_rows()
     lines = [f"# Benchmarks ({platform.platform()}, Python {platform.python_version()})", "",
-             "| work | seconds | baseline | seconds | ratio |", "|---|---|---|---|---|"]
-    for work, value, base_name, base in rows:
-        lines.append(f"| {work} | {value:.3f} | {base_name} | {base:.3f} | {value / base:.1f}× |")
+             "| work | value | baseline | value | ratio |", "|---|---|---|---|---|"]
+    for work, value, base_name, base, unit in rows:
+        digits = 3 if unit == "s" else 1
+        lines.append(f"| {work} | {value:.{digits}f} {unit} | {base_name} | {base:.{digits}f} {unit} "
+                     f"| {value / base:.1f}× |")
     text = "\n".join(lines)
     print(text)
     (ROOT / "bench" / "results" / "latest.md").write_text(text + "\n", encoding="utf-8")

@@ -126,6 +126,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cchc@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address people open the links of notification e-mails at.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run eagerly in-process (embedded default).
 REDIS_URL = redis_url_from_env("REDIS_URL")
@@ -151,6 +153,11 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-stale-results": {
         "task": "appraisal.tasks.reconcile_stale_results_task",
         "schedule": crontab(minute="*/10"),
+    },
+    # E-mail units whose explanation or self-assessment deadline is within two days (once per deadline).
+    "deadline-reminders": {
+        "task": "appraisal.tasks.send_deadline_reminders_task",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 

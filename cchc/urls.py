@@ -14,6 +14,8 @@ urlpatterns = [
     path("bo-chi-so/<slug:key>/", scoring_views.indicator_set_detail, name="indicator_set_detail"),
     path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("doi-mat-khau/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("", include("scoring.urls")),
     path("tai-lieu/", include("evidence.urls")),
     path("tham-dinh/", include("appraisal.urls")),

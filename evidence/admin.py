@@ -21,7 +21,7 @@ class EvidenceFileAdmin(admin.ModelAdmin):
 
 @admin.register(EvidenceLink)
 class EvidenceLinkAdmin(admin.ModelAdmin):
-    list_display = ["evidence_file", "score_line", "linked_by", "linked_at"]
+    list_display = ["evidence_file", "score_line", "linked_by", "linked_at", "explanation_round"]
     search_fields = ["evidence_file__original_name", "score_line__indicator__code"]
     list_select_related = ["evidence_file", "score_line__indicator", "linked_by"]
     raw_id_fields = ["evidence_file", "score_line"]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from evidence.validation import PREVIEWABLE_CONTENT_TYPES, extension_of
 from scoring.models import Cycle, ScoreLine, Unit
 
 
@@ -46,6 +47,15 @@ class EvidenceFile(models.Model):
     def __str__(self) -> str:
         return self.original_name
 
+    @property
+    def extension(self) -> str:
+        return extension_of(self.original_name)
+
+    @property
+    def is_previewable(self) -> bool:
+        """PDF and images open inline in the browser; other types are downloaded."""
+        return self.blob.content_type in PREVIEWABLE_CONTENT_TYPES
+
 
 class EvidenceLink(models.Model):
     """One file attached to one score line; a file may support many leaves."""
@@ -54,6 +64,9 @@ class EvidenceLink(models.Model):
     score_line = models.ForeignKey(ScoreLine, on_delete=models.CASCADE, related_name="evidence_links")
     linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     linked_at = models.DateTimeField(auto_now_add=True)
+    # The appraisal round in which the link was added during an explanation round; empty when it was added
+    # while self-assessing. Links made before a round stay as submitted; only the round's own can be removed.
+    explanation_round = models.PositiveSmallIntegerField(_("bổ sung trong vòng giải trình"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("liên kết tài liệu")

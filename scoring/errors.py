@@ -14,6 +14,16 @@ MSG_NOT_A_LEAF = _("Chỉ chấm điểm ở tiêu chí thành phần.")
 MSG_SURVEY_NOT_SELF_SCORED = _("Tiêu chí này lấy điểm từ điều tra xã hội học, đơn vị không tự chấm.")
 MSG_INVALID_SET = _("Bộ chỉ số không hợp lệ.")
 MSG_NO_SET_FOR_KIND = _("Kỳ đánh giá chưa có bộ chỉ số cho loại đơn vị «%(kind)s».")
+MSG_ALREADY_SUBMITTED = _("Bản đánh giá đã được gửi (trạng thái «%(state)s»); không gửi lại.")
+MSG_DEADLINE_PASSED = _("Đã quá hạn tự đánh giá; bản đánh giá chỉ còn xem. Liên hệ Sở Nội vụ nếu cần gia hạn.")
+MSG_NOT_READY = _("Chưa thể gửi: còn %(n)s vấn đề cần xử lý.")
+MSG_CANNOT_WITHDRAW = _(
+    "Chỉ rút lại được khi bản đánh giá đã gửi và chưa bắt đầu thẩm định (trạng thái hiện tại: «%(state)s»)."
+)
+MSG_DIFFICULTIES_CHANGED = _("Nội dung khó khăn, kiến nghị vừa được người khác sửa. Hãy xem bản mới nhất rồi sửa lại.")
+MSG_IMPORT_STALE = _("Có %(n)s dòng đã được sửa trên hệ thống sau khi tải tệp Excel về; không ghi dòng nào.")
+MSG_IMPORT_INVALID = _("Có %(n)s dòng không hợp lệ; không ghi dòng nào.")
+MSG_UNKNOWN_LINE = _("Dòng không thuộc bản đánh giá này.")
 
 
 class DomainError(Exception):

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from scoring import engine
-from scoring.models import Assessment, Indicator, IndicatorSet, ScoreLine
+from scoring.models import Assessment, AuditEntry, Cycle, Indicator, IndicatorSet, ScoreLine
 
 
 def leaf_rule(indicator: Indicator) -> engine.LeafRule:
@@ -113,3 +119,366 @@ def indicator_tree(*, indicator_set: IndicatorSet) -> list[dict[str, object]]:
         {"node": ind, "depth": ind.level}
         for ind in indicator_set.indicators.order_by("order")
     ]
+
+
+# --- the self-assessment sheet ------------------------------------------------------------------------
+
+
+def open_cycle() -> Cycle | None:
+    """The cycle units work in now: the newest one whose phase is past setup."""
+    return Cycle.objects.exclude(phase=Cycle.Phase.SETUP).order_by("-year").first()
+
+
+def unit_assessment_in_open_cycle(*, unit_ids: set[int]) -> Assessment | None:
+    """The first of the user's units' assessments in the open cycle (a unit person normally has one unit)."""
+    cycle = open_cycle()
+    if cycle is None or not unit_ids:
+        return None
+    return (
+        Assessment.objects.filter(cycle=cycle, unit_id__in=unit_ids)
+        .select_related("unit")
+        .order_by("unit__name")
+        .first()
+    )
+
+
+def _evidence_reader(name: str) -> Any:
+    """A selector of the evidence app, or None while that app does not provide it yet."""
+    try:
+        module = importlib.import_module("evidence.selectors")
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
+
+def _evidence_by_line(assessment: Assessment) -> dict[int, list[Any]]:
+    """Linked evidence files per line (one query in the evidence app); empty until the app provides it."""
+    reader = _evidence_reader("evidence_by_line")
+    return {} if reader is None else dict(reader(assessment=assessment))
+
+
+def evidence_library_of(*, assessment: Assessment) -> list[Any]:
+    """The unit's evidence library for the assessment's cycle (one query); empty until the app provides it."""
+    reader = _evidence_reader("evidence_library")
+    return [] if reader is None else list(reader(unit=assessment.unit, cycle=assessment.cycle))
+
+
+@dataclass
+class LeafRow:
+    """One scored leaf of an assessment, with what the page and the checks need to know about it."""
+
+    indicator: Indicator
+    line: ScoreLine
+    files: list[Any]
+    depth: int
+
+    @property
+    def self_scored(self) -> bool:
+        return self.indicator.source != Indicator.Source.SURVEY
+
+    @property
+    def scored(self) -> bool:
+        return self.line.not_applicable or self.line.self_score is not None
+
+    @property
+    def has_evidence(self) -> bool:
+        return bool(self.files)
+
+    @property
+    def evidence_missing(self) -> bool:
+        """An evidence-required leaf with no linked file (N/A leaves need none)."""
+        return (
+            self.self_scored and self.indicator.evidence_required and not self.line.not_applicable
+            and not self.files
+        )
+
+    @property
+    def explanation_required(self) -> bool:
+        return self.evidence_missing
+
+    @property
+    def explanation_missing(self) -> bool:
+        return self.evidence_missing and not self.line.explanation.strip()
+
+
+@dataclass
+class TreeRow:
+    """A node of the tree in display order: a heading (criterion) or a leaf."""
+
+    indicator: Indicator
+    depth: int
+    leaf: LeafRow | None = None
+
+
+@dataclass
+class AreaBlock:
+    area: Indicator
+    rows: list[TreeRow]
+    total: Decimal
+    max_points: Decimal
+
+    @property
+    def leaves(self) -> list[LeafRow]:
+        return [r.leaf for r in self.rows if r.leaf is not None]
+
+
+@dataclass
+class Progress:
+    total: int
+    scored: int
+    evidence_missing: int
+    explanation_missing: int
+
+    @property
+    def percent(self) -> int:
+        return int(self.scored * 100 / self.total) if self.total else 100
+
+
+@dataclass
+class Problem:
+    line_id: int
+    code: str
+    name: str
+    kind: str
+    message: str
+
+
+@dataclass
+class AssessmentSheet:
+    """Everything the self-assessment page shows, read with a fixed number of queries."""
+
+    assessment: Assessment
+    indicators: list[Indicator]
+    rules: engine.SetRules
+    leaves: list[LeafRow]
+    areas: list[AreaBlock]
+    computation: engine.IndexComputation
+    progress: Progress
+    by_line: dict[int, LeafRow] = field(default_factory=dict)
+
+
+def _leaf_scores(rows: list[LeafRow]) -> dict[str, engine.LeafScore]:
+    return {
+        r.indicator.code: engine.LeafScore(score=r.line.self_score, not_applicable=r.line.not_applicable)
+        for r in rows
+    }
+
+
+def subtree_total(rules: engine.SetRules, code: str, leaves: Mapping[str, engine.LeafScore]) -> tuple[Decimal, Decimal]:
+    """(points obtained, applicable maximum) of one node, computed by the engine on the node's subtree.
+
+    A normal node counts its normal leaves (bonus/penalty children are shown on their own rows); a bonus or
+    penalty node is its capped sum. The set's bonus and penalty caps apply to the whole only.
+    """
+    nodes = {n.code: n for n in rules.nodes}
+    root = nodes[code]
+    wanted = {code}
+    for node in rules.nodes:  # a parent precedes its children in set order
+        if node.parent_code in wanted:
+            wanted.add(node.code)
+    sub = engine.SetRules(
+        nodes=tuple(
+            engine.Node(code=n.code, parent_code=None if n.code == code else n.parent_code, kind=n.kind,
+                        max_points=n.max_points, name=n.name)
+            for n in rules.nodes if n.code in wanted
+        ),
+        standard_max=rules.standard_max,
+        index_mode=rules.index_mode,
+    )
+    own = {c: s for c, s in leaves.items() if c in wanted}
+    try:
+        comp = engine.compute_index(sub, own)
+    except engine.ScoringInputError:  # percent mode with nothing applicable in this subtree
+        return Decimal("0"), Decimal("0")
+    if root.kind == engine.Kind.BONUS:
+        return comp.bonus, root.max_points
+    if root.kind == engine.Kind.PENALTY:
+        return comp.penalty, root.max_points
+    return comp.area_totals[code], comp.area_max[code]
+
+
+def assessment_sheet(*, assessment: Assessment) -> AssessmentSheet:
+    """The assessment's tree with its lines, evidence, totals and progress.
+
+    Queries: indicators (1), lines (1), evidence links (1): constant in the number of leaves. The engine
+    computes the totals once from the stored leaf scores.
+    """
+    indicator_set = assessment.indicator_set
+    indicators = list(indicators_of_set(indicator_set=indicator_set))
+    lines = {line.indicator_id: line for line in assessment.lines.all()}
+    files = _evidence_by_line(assessment)
+    areas: list[AreaBlock] = []
+    leaves: list[LeafRow] = []
+    current: AreaBlock | None = None
+    for ind in indicators:
+        if ind.parent_id is None:
+            current = AreaBlock(area=ind, rows=[], total=Decimal("0"), max_points=ind.max_points)
+            areas.append(current)
+            if not ind.is_leaf:
+                continue
+        row = TreeRow(indicator=ind, depth=ind.level)
+        if ind.is_leaf and ind.id in lines:
+            line = lines[ind.id]
+            line.indicator = ind
+            line.assessment = assessment
+            row.leaf = LeafRow(indicator=ind, line=line, files=list(files.get(line.id, [])), depth=ind.level)
+            leaves.append(row.leaf)
+        if current is not None:
+            current.rows.append(row)
+    rules = set_rules(indicator_set, indicators)
+    scores = _leaf_scores(leaves)
+    computation = engine.compute_index(rules, scores)
+    for block in areas:
+        if block.area.code in computation.area_totals:
+            block.total = computation.area_totals[block.area.code]
+            block.max_points = computation.area_max[block.area.code]
+        else:
+            block.total, block.max_points = subtree_total(rules, block.area.code, scores)
+    own = [r for r in leaves if r.self_scored]
+    progress = Progress(
+        total=len(own),
+        scored=sum(1 for r in own if r.scored),
+        evidence_missing=sum(1 for r in own if r.evidence_missing),
+        explanation_missing=sum(1 for r in own if r.explanation_missing),
+    )
+    return AssessmentSheet(
+        assessment=assessment, indicators=indicators, rules=rules, leaves=leaves, areas=areas,
+        computation=computation, progress=progress, by_line={r.line.id: r for r in leaves},
+    )
+
+
+def self_assessment_problems(*, sheet: AssessmentSheet) -> list[Problem]:
+    """Everything that stops submission, leaf by leaf, in set order."""
+    problems: list[Problem] = []
+    for row in sheet.leaves:
+        if not row.self_scored:
+            continue
+        ind, line = row.indicator, row.line
+
+        def add(kind: str, message: str, ind: Indicator = ind, line: ScoreLine = line) -> None:
+            problems.append(Problem(line_id=line.id, code=ind.code, name=ind.name, kind=kind, message=message))
+
+        if line.not_applicable:
+            if not ind.allow_not_applicable:
+                add("na_not_allowed", _("Tiêu chí này không cho phép chọn «không phát sinh»."))
+            if not line.not_applicable_reason.strip():
+                add("na_reason_missing", _("Chọn «không phát sinh» nhưng chưa nêu lý do."))
+        elif line.self_score is None:
+            add("unscored", _("Chưa chấm điểm."))
+        elif not ind.floor <= line.self_score <= ind.max_points:
+            add("out_of_range", _("Điểm %(score)s nằm ngoài khoảng %(floor)s – %(max)s.") % {
+                "score": number_format(line.self_score, 2), "floor": number_format(ind.floor, 2),
+                "max": number_format(ind.max_points, 2),
+            })
+        if row.explanation_missing:
+            add("evidence_missing", _("Chưa có tài liệu kiểm chứng và chưa giải trình."))
+    return problems
+
+
+def line_history(*, line: ScoreLine) -> list[AuditEntry]:
+    """The audit entries of one line, newest first (one query)."""
+    return list(
+        AuditEntry.objects.filter(object_type="ScoreLine", object_id=str(line.pk))
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+
+
+@dataclass
+class ReportRow:
+    """A node of the report's summary table: its self-score subtotal (leaves: the leaf's score) and maximum."""
+
+    indicator: Indicator
+    depth: int
+    obtained: Decimal | None
+    max_points: Decimal
+    leaf: LeafRow | None = None
+
+
+def report_rows(*, sheet: AssessmentSheet) -> list[ReportRow]:
+    """Part I of the self-assessment report: every node with the engine's subtotal of its self-scores."""
+    scores = _leaf_scores(sheet.leaves)
+    leaves = {r.indicator.pk: r for r in sheet.leaves}
+    rows: list[ReportRow] = []
+    for ind in sheet.indicators:
+        if ind.is_leaf and ind.pk in leaves:
+            leaf = leaves[ind.pk]
+            rows.append(ReportRow(indicator=ind, depth=ind.level, obtained=leaf.line.self_score,
+                                  max_points=ind.max_points, leaf=leaf))
+            continue
+        obtained, maximum = subtree_total(sheet.rules, ind.code, scores)
+        rows.append(ReportRow(indicator=ind, depth=ind.level, obtained=obtained, max_points=maximum))
+    return rows
+
+
+def report_explanations(*, sheet: AssessmentSheet) -> list[LeafRow]:
+    """Part II: leaves scored without evidence, or with an explanation of incomplete evidence."""
+    return [
+        r for r in sheet.leaves
+        if r.self_scored and (r.evidence_missing or r.line.explanation.strip())
+    ]
+
+
+@dataclass
+class SheetTotals:
+    """The running totals of a self-assessment, read lighter than the whole sheet (for each autosave)."""
+
+    areas: list[tuple[str, Decimal, Decimal]]  # (area code, self-score subtotal, applicable maximum)
+    computation: engine.IndexComputation
+    progress: Progress
+    files: dict[int, int]  # line id → number of linked files
+
+
+def assessment_totals(*, assessment: Assessment) -> SheetTotals:
+    """Totals and progress from plain rows: three queries, no model instances, the engine once."""
+    indicator_set = assessment.indicator_set
+    nodes = list(
+        indicator_set.indicators.order_by("order").values_list(
+            "id", "code", "parent_id", "kind", "max_points", "is_leaf", "evidence_required", "source"
+        )
+    )
+    code_of = {row[0]: row[1] for row in nodes}
+    rules = engine.SetRules(
+        nodes=tuple(
+            engine.Node(code=code, parent_code=code_of.get(parent) if parent else None, kind=kind, max_points=mx)
+            for _id, code, parent, kind, mx, *_rest in nodes
+        ),
+        standard_max=indicator_set.standard_max,
+        index_mode=indicator_set.index_mode,
+        bonus_cap=indicator_set.bonus_cap,
+        penalty_cap=indicator_set.penalty_cap,
+        classification_bands=_bands(indicator_set.classification_bands),
+    )
+    leaf_info = {row[0]: row for row in nodes if row[5]}
+    files = {line_id: len(found) for line_id, found in _evidence_by_line(assessment).items()}
+    scores: dict[str, engine.LeafScore] = {}
+    total = scored = evidence_missing = explanation_missing = 0
+    for line_id, indicator_id, score, not_applicable, explanation in assessment.lines.values_list(
+        "id", "indicator_id", "self_score", "not_applicable", "explanation"
+    ):
+        info = leaf_info.get(indicator_id)
+        if info is None:
+            continue
+        scores[info[1]] = engine.LeafScore(score=score, not_applicable=not_applicable)
+        if info[7] == Indicator.Source.SURVEY:
+            continue
+        total += 1
+        scored += not_applicable or score is not None
+        missing = info[6] and not not_applicable and not files.get(line_id)
+        evidence_missing += bool(missing)
+        explanation_missing += bool(missing and not explanation.strip())
+    computation = engine.compute_index(rules, scores)
+    areas: list[tuple[str, Decimal, Decimal]] = []
+    for _id, code, parent, *_rest in nodes:
+        if parent is not None:
+            continue
+        if code in computation.area_totals:
+            areas.append((code, computation.area_totals[code], computation.area_max[code]))
+        else:
+            areas.append((code, *subtree_total(rules, code, scores)))
+    return SheetTotals(
+        areas=areas, computation=computation,
+        progress=Progress(total=total, scored=scored, evidence_missing=evidence_missing,
+                          explanation_missing=explanation_missing),
+        files=files,
+    )

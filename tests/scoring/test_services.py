@@ -222,9 +222,12 @@ def test_sign_off_computes_the_result_and_a_repeat_changes_nothing(assessment: A
     assessment_transition(assessment=assessment, to_state=Assessment.State.SUBMITTED, actor=unit_head)
     assessment_transition(assessment=assessment, to_state=Assessment.State.IN_APPRAISAL, actor=lead)
     _appraise_all(assessment, appraiser)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assessment_sign_off(assessment=assessment, actor=lead)
-    assert len(callbacks) == 1
+    # nothing is computed before the transaction commits; the recompute runs from the on-commit hooks
+    assert callbacks and not IndexResult.objects.filter(assessment=assessment).exists()
+    for callback in callbacks:
+        callback()
     result = IndexResult.objects.get(assessment=assessment)
     # 6.08 normal + 1.5 bonus − 1 penalty
     assert (result.normal_total, result.bonus, result.penalty) == (Decimal("6.08"), Decimal("1.5"), Decimal("1"))

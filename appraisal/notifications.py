@@ -1,0 +1,167 @@
+"""Notifications: one row per recipient (kept), e-mailed by a worker task after commit, and the deadline
+reminders that beat sends. E-mail goes through Django's backend (console unless configured)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from appraisal.models import AppraisalAssignment, Notification
+from scoring.models import Assessment, RoleAssignment
+
+logger = logging.getLogger(__name__)
+
+UNIT_ROLES = (RoleAssignment.Role.UNIT_EDITOR, RoleAssignment.Role.UNIT_HEAD)
+
+
+def unit_people(unit_id: int) -> list[Any]:
+    """The unit's editors and head (active accounts)."""
+    return list(
+        get_user_model().objects.filter(
+            roles__unit_id=unit_id, roles__role__in=UNIT_ROLES, is_active=True
+        ).distinct().order_by("pk")
+    )
+
+
+def team_for(assessment: Assessment) -> list[Any]:
+    """The lead(s) and the members assigned to the assessment's unit, never people of that unit."""
+    users = get_user_model().objects.filter(is_active=True)
+    leads = users.filter(
+        Q(roles__role=RoleAssignment.Role.APPRAISAL_LEAD)
+        | Q(appraisal_assignments__cycle_id=assessment.cycle_id, appraisal_assignments__is_lead=True)
+    )
+    assigned = AppraisalAssignment.objects.filter(cycle_id=assessment.cycle_id).filter(
+        Q(units__isnull=True) | Q(units=assessment.unit_id)
+    ).filter(areas__indicator_set_id=assessment.indicator_set_id)
+    members = users.filter(pk__in=assigned.values("user_id"))
+    own = RoleAssignment.objects.filter(unit_id=assessment.unit_id).values("user_id")
+    return list((leads | members).exclude(pk__in=own).distinct().order_by("pk"))
+
+
+def _site_url() -> str:
+    return str(getattr(settings, "SITE_URL", "") or "").rstrip("/")
+
+
+def _notification_text(kind: str, assessment: Assessment | None, context: Mapping[str, Any]) -> tuple[str, str]:
+    links = {}
+    if assessment is not None:
+        links = {
+            "explain_url": _site_url() + reverse("appraisal:explain", args=[assessment.pk]),
+            "review_url": _site_url() + reverse("appraisal:review", args=[assessment.pk]),
+            "result_url": _site_url() + reverse("appraisal:result", args=[assessment.pk]),
+        }
+    ctx = {"assessment": assessment, "site_url": _site_url() + "/", **links, **context}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", ctx).split())
+        body = render_to_string(f"emails/{kind}.txt", ctx)
+    return subject[:255], body
+
+
+def notify(
+    *, kind: str, assessment: Assessment | None, recipients: Iterable[Any], context: Mapping[str, Any],
+    dedupe_key: str = "",
+) -> list[Notification]:
+    """Record one notification per recipient and send the e-mails after commit (a worker task)."""
+    recipients = list(recipients)
+    if not recipients:
+        return []
+    subject, body = _notification_text(kind, assessment, context)
+    created: list[Notification] = []
+    for user in recipients:
+        if dedupe_key and Notification.objects.filter(recipient=user, dedupe_key=dedupe_key).exists():
+            continue
+        try:
+            with transaction.atomic():
+                created.append(Notification.objects.create(
+                    recipient=user, assessment=assessment, kind=kind, subject=subject, body=body,
+                    dedupe_key=dedupe_key,
+                ))
+        except IntegrityError:  # the same reminder recorded at the same moment by another run
+            continue
+    ids = [n.pk for n in created]
+    if ids:
+        transaction.on_commit(lambda: _enqueue_emails(ids))
+    return created
+
+
+def _enqueue_emails(ids: list[int]) -> None:
+    from celery import current_app
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from appraisal.tasks import send_notification_task
+
+    for notification_id in ids:
+        if current_app.conf.task_always_eager:
+            send_notification_task.delay(notification_id)
+            continue
+        try:
+            send_notification_task.delay(notification_id)
+        except (BrokerError, OSError):
+            logger.warning("could not enqueue e-mail %s", notification_id, exc_info=True,
+                           extra={"notification_id": notification_id})
+
+
+@transaction.atomic
+def notification_send(*, notification_id: int) -> bool:
+    """Send one notification's e-mail once (a repeated delivery finds it sent). Returns True when sent now."""
+    notification = (
+        Notification.objects.select_for_update().select_related("recipient").filter(pk=notification_id).first()
+    )
+    if notification is None or notification.sent_at is not None:
+        return False
+    address = (notification.recipient.email or "").strip()
+    if not address:
+        Notification.objects.filter(pk=notification.pk).update(error=_("Người nhận chưa có địa chỉ e-mail."))
+        return False
+    EmailMessage(subject=notification.subject, body=notification.body, to=[address]).send()
+    Notification.objects.filter(pk=notification.pk).update(sent_at=timezone.now(), error="")
+    return True
+
+
+def deadline_reminders_send(*, now: datetime | None = None, within: timedelta = timedelta(days=2)) -> int:
+    """E-mail the unit's people when an explanation or self-assessment deadline is near (once per deadline).
+
+    Cost: two queries for the assessments concerned, then one small transaction per assessment reminded.
+    """
+    now = now or timezone.now()
+    until = now + within
+    count = 0
+    explaining = Assessment.objects.filter(
+        state=Assessment.State.EXPLANATION, explanation_deadline__gt=now, explanation_deadline__lte=until
+    ).select_related("unit", "cycle")
+    for assessment in explaining:
+        with transaction.atomic():
+            count += len(notify(
+                kind=Notification.Kind.EXPLANATION_REMINDER, assessment=assessment,
+                recipients=unit_people(assessment.unit_id),
+                context={"deadline": assessment.explanation_deadline},
+                dedupe_key=f"explanation-reminder:{assessment.pk}:{assessment.appraisal_round}",
+            ))
+    drafts = Assessment.objects.filter(state=Assessment.State.DRAFT).filter(
+        Q(deadline_override__gt=now, deadline_override__lte=until)
+        | Q(deadline_override__isnull=True, cycle__self_assessment_deadline__gt=now,
+            cycle__self_assessment_deadline__lte=until)
+    ).select_related("unit", "cycle")
+    for assessment in drafts:
+        deadline = assessment.deadline_override or assessment.cycle.self_assessment_deadline
+        if deadline is None:
+            continue
+        with transaction.atomic():
+            count += len(notify(
+                kind=Notification.Kind.SELF_ASSESSMENT_REMINDER, assessment=assessment,
+                recipients=unit_people(assessment.unit_id), context={"deadline": deadline},
+                dedupe_key=f"self-reminder:{assessment.pk}:{deadline.isoformat()}",
+            ))
+    return count

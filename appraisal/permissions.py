@@ -1,0 +1,150 @@
+"""Who may do what in the appraisal. Built on `scoring.permissions`; views and templates ask here.
+
+- The appraisal team (appraisers and the lead) works on submitted assessments, never on its own unit
+  (the unit of the member's appraiser/lead role): that is refused (403) and hidden from the queue.
+- A member appraises the areas of their assignment for the cycle (and only its units, when it lists
+  some); the lead may appraise every area, returns assessments for explanation and signs off.
+- Administrators (Sở Nội vụ) see everything, reopen a signed-off assessment and import survey scores.
+- A unit sees the appraisal (scores and reasons) only once a round has ended: 404 before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from appraisal.models import AppraisalAssignment
+from scoring.models import Assessment, RoleAssignment
+from scoring.permissions import (
+    assessment_get_for_user,
+    can_view_assessment,
+    is_administrator,
+    is_appraisal_lead,
+    is_appraiser,
+    is_unit_head,
+    is_unit_member,
+    unit_ids,
+)
+
+Role = RoleAssignment.Role
+TEAM_ROLES = (Role.APPRAISER, Role.APPRAISAL_LEAD)
+ALL_AREAS = None  # marker: every area of the set
+
+
+def assignment_of(user: Any, cycle_id: int) -> AppraisalAssignment | None:
+    """The user's assignment for the cycle with its areas and units (cached on the user per cycle)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cache: dict[int, AppraisalAssignment | None] = user.__dict__.setdefault("_cchc_assignments", {})
+    if cycle_id not in cache:
+        cache[cycle_id] = (
+            AppraisalAssignment.objects.filter(user=user, cycle_id=cycle_id)
+            .prefetch_related("areas", "units")
+            .first()
+        )
+    return cache[cycle_id]
+
+
+def home_unit_ids(user: Any) -> set[int]:
+    """The units the user belongs to as a team member: they never appraise those."""
+    return unit_ids(user, *TEAM_ROLES)
+
+
+def is_own_unit(user: Any, assessment: Assessment) -> bool:
+    return assessment.unit_id in home_unit_ids(user) or is_unit_member(user, assessment.unit_id)
+
+
+def is_lead(user: Any, cycle_id: int) -> bool:
+    assignment = assignment_of(user, cycle_id)
+    return is_appraisal_lead(user) or bool(assignment and assignment.is_lead and is_appraiser(user))
+
+
+def can_use_workbench(user: Any) -> bool:
+    """The queue and the review pages: the team, and administrators (read-only unless also on the team)."""
+    return is_appraiser(user) or is_administrator(user)
+
+
+def area_ids_for(user: Any, assessment: Assessment) -> set[int] | None:
+    """Top-level indicators of the assessment's set the user may appraise; None means every area."""
+    if not is_appraiser(user) or is_own_unit(user, assessment):
+        return set()
+    if is_lead(user, assessment.cycle_id):
+        return ALL_AREAS
+    assignment = assignment_of(user, assessment.cycle_id)
+    if assignment is None:
+        return set()
+    units = {u.pk for u in assignment.units.all()}
+    if units and assessment.unit_id not in units:
+        return set()
+    return {a.pk for a in assignment.areas.all() if a.indicator_set_id == assessment.indicator_set_id}
+
+
+def may_appraise_area(allowed: set[int] | None, area_id: int) -> bool:
+    return allowed is ALL_AREAS or area_id in allowed
+
+
+def is_assigned(user: Any, assessment: Assessment) -> bool:
+    allowed = area_ids_for(user, assessment)
+    return allowed is ALL_AREAS or bool(allowed)
+
+
+def can_lead(user: Any, assessment: Assessment) -> bool:
+    """Start, return for explanation, close a round, sign off: the lead, never on their own unit."""
+    return is_lead(user, assessment.cycle_id) and not is_own_unit(user, assessment)
+
+
+def can_reopen(user: Any) -> bool:
+    return is_administrator(user)
+
+
+def can_import_survey(user: Any) -> bool:
+    return is_administrator(user)
+
+
+def can_view_dashboard(user: Any) -> bool:
+    return is_administrator(user) or is_appraisal_lead(user)
+
+
+def round_ended(assessment: Assessment, *, rounds_ended: int | None = None) -> bool:
+    """A round has ended once the assessment was returned for explanation or signed off."""
+    if assessment.state in (Assessment.State.EXPLANATION, Assessment.State.SIGNED_OFF):
+        return True
+    if rounds_ended is None:
+        rounds_ended = assessment.explanation_rounds.count()
+    return rounds_ended > 0
+
+
+def can_resubmit(user: Any, assessment: Assessment) -> bool:
+    return is_unit_head(user, assessment.unit_id) and assessment.state == Assessment.State.EXPLANATION
+
+
+def review_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
+    """The review page's assessment: 403 for the wrong role, one's own unit or an unassigned unit; 404 when
+    it does not exist or is not submitted yet."""
+    if not can_use_workbench(user):
+        raise PermissionDenied
+    assessment = Assessment.objects.select_related("unit", "cycle", "indicator_set").filter(pk=assessment_id).first()
+    if assessment is None:
+        raise Http404
+    if not is_administrator(user):
+        if is_own_unit(user, assessment):
+            raise PermissionDenied
+        if not can_view_assessment(user, assessment):
+            raise Http404
+        if not is_assigned(user, assessment):
+            raise PermissionDenied
+    elif assessment.state == Assessment.State.DRAFT:
+        raise Http404
+    return assessment
+
+
+def feedback_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
+    """The unit's explanation page: its own people only (others: 404), and only after a round has ended."""
+    assessment = assessment_get_for_user(user=user, assessment_id=assessment_id)
+    if not is_unit_member(user, assessment.unit_id) and not is_administrator(user):
+        raise Http404
+    if not round_ended(assessment):
+        raise Http404
+    return assessment

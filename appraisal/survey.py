@@ -1,0 +1,269 @@
+"""Survey results (điều tra xã hội học): reading an xlsx or CSV file (unit code, indicator code, points),
+checking every row against the cycle's assessments and the engine, a kept preview, and the all-or-nothing
+apply. The first row may be a header (Vietnamese or English names, accents optional); without one the
+first three columns are taken in that order.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from appraisal.models import SurveyImport
+from scoring import engine
+from scoring import selectors as scoring_selectors
+from scoring.errors import StateConflict, ValidationFailed
+from scoring.models import Assessment, Cycle, Indicator, ScoreLine, Unit
+from scoring.services import audit_record, score_line_appraise
+
+MSG_ALREADY_APPLIED = gettext_lazy("Tệp kết quả điều tra này đã được áp dụng.")
+MSG_IMPORT_HAS_PROBLEMS = gettext_lazy("Tệp còn lỗi: không dòng nào được áp dụng.")
+MSG_TOO_LARGE = gettext_lazy("Tệp quá lớn (tối đa 5 MB).")
+SCORABLE_STATES = (Assessment.State.SUBMITTED, Assessment.State.IN_APPRAISAL, Assessment.State.EXPLANATION)
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 50_000
+HEADERS = {
+    "unit": {"unit", "unit code", "unit_code", "ma don vi", "ma_don_vi", "don vi", "ma dv"},
+    "indicator": {"indicator", "indicator code", "indicator_code", "ma tieu chi", "ma_tieu_chi", "tieu chi", "ma tc"},
+    "points": {"points", "score", "diem", "diem dieu tra", "so diem"},
+}
+
+
+@dataclass(frozen=True)
+class RawRow:
+    row: int
+    unit_code: str
+    indicator_code: str
+    points: str
+
+
+def _plain(text: Any) -> str:
+    """Lower case, without Vietnamese accents (đ → d), single spaces."""
+    decomposed = unicodedata.normalize("NFD", str(text or "").replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return " ".join(stripped.lower().replace("_", " ").split())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        # Spreadsheets store numbers as binary floats: their shortest text is what the user typed.
+        return repr(value) if value != int(value) else str(int(value))
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def _columns(header: list[str]) -> dict[str, int] | None:
+    names = [_plain(h) for h in header]
+    found: dict[str, int] = {}
+    for key, accepted in HEADERS.items():
+        for position, name in enumerate(names):
+            if name in {_plain(a) for a in accepted}:
+                found[key] = position
+                break
+    return found if len(found) == 3 else None
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        Decimal(text.replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return False
+    return True
+
+
+def _table_rows(file_name: str, content: bytes) -> list[list[str]]:
+    name = file_name.lower()
+    if name.endswith(".xlsx"):
+        if not zipfile.is_zipfile(io.BytesIO(content)):
+            raise ValidationFailed(_("Tệp «%(name)s» không phải là tệp Excel (xlsx) hợp lệ.") % {"name": file_name},
+                                   code="bad_file")
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds of errors for damaged files
+            raise ValidationFailed(
+                _("Không đọc được tệp «%(name)s».") % {"name": file_name}, code="bad_file"
+            ) from exc
+        sheet = workbook.worksheets[0]
+        rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+        return rows
+    if name.endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationFailed(_("Tệp CSV phải được lưu với mã UTF-8."), code="bad_encoding") from exc
+        try:
+            dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text), dialect)]
+    raise ValidationFailed(_("Chỉ nhận tệp .xlsx hoặc .csv."), code="bad_extension")
+
+
+def read_rows(file_name: str, content: bytes) -> list[RawRow]:
+    """The data rows of the file (blank rows skipped). Raises ValidationFailed when it cannot be read."""
+    if len(content) > MAX_BYTES:
+        raise ValidationFailed(MSG_TOO_LARGE, code="too_large")
+    table = [(number, row) for number, row in enumerate(_table_rows(file_name, content), start=1)
+             if any(cell for cell in row)]
+    if not table:
+        raise ValidationFailed(_("Tệp không có dòng dữ liệu nào."), code="empty")
+    columns = _columns(table[0][1])
+    start = 1
+    if columns is None:
+        first = [*table[0][1], "", "", ""]
+        if not _looks_numeric(first[2]):
+            raise ValidationFailed(
+                _("Không nhận ra dòng tiêu đề: cần các cột «mã đơn vị», «mã tiêu chí», «điểm»."), code="no_header"
+            )
+        columns, start = {"unit": 0, "indicator": 1, "points": 2}, 0
+    if len(table) - start > MAX_ROWS:
+        raise ValidationFailed(_("Tệp có quá nhiều dòng (tối đa %(n)s).") % {"n": MAX_ROWS}, code="too_many_rows")
+    rows: list[RawRow] = []
+    width = max(columns.values()) + 1
+    for number, row in table[start:]:
+        cells = row + [""] * (width - len(row))
+        rows.append(
+            RawRow(
+                row=number,
+                unit_code=cells[columns["unit"]],
+                indicator_code=cells[columns["indicator"]],
+                points=cells[columns["points"]],
+            )
+        )
+    if not rows:
+        raise ValidationFailed(_("Tệp không có dòng dữ liệu nào."), code="empty")
+    return rows
+
+
+def _survey_check(cycle: Cycle, raw_rows: list[RawRow]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every row checked against the cycle's assessments and the engine. Four queries."""
+    units = {u.code: u for u in Unit.objects.filter(code__in={r.unit_code for r in raw_rows})}
+    assessments = {
+        a.unit_id: a for a in Assessment.objects.filter(cycle=cycle, unit__in=units.values()).select_related("unit")
+    }
+    set_ids = {a.indicator_set_id for a in assessments.values()}
+    indicators = {
+        (i.indicator_set_id, i.code): i
+        for i in Indicator.objects.filter(indicator_set_id__in=set_ids, code__in={r.indicator_code for r in raw_rows})
+    }
+    lines = {
+        (line.assessment_id, line.indicator_id): line
+        for line in ScoreLine.objects.filter(
+            assessment__in=assessments.values(), indicator__in=indicators.values()
+        )
+    }
+    problems: list[str] = []
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for raw in raw_rows:
+        def problem(message: str, raw: RawRow = raw) -> None:
+            problems.append(_("Dòng %(row)s: %(message)s") % {"row": raw.row, "message": message})
+
+        unit = units.get(raw.unit_code)
+        if unit is None:
+            problem(_("không có đơn vị mã «%(code)s».") % {"code": raw.unit_code})
+            continue
+        assessment = assessments.get(unit.pk)
+        if assessment is None:
+            problem(_("«%(unit)s» chưa có bản đánh giá trong kỳ.") % {"unit": unit.name})
+            continue
+        indicator = indicators.get((assessment.indicator_set_id, raw.indicator_code))
+        if indicator is None or not indicator.is_leaf:
+            problem(_("bộ chỉ số của «%(unit)s» không có tiêu chí thành phần «%(code)s».")
+                    % {"unit": unit.name, "code": raw.indicator_code})
+            continue
+        if indicator.source != Indicator.Source.SURVEY:
+            problem(_("tiêu chí «%(code)s» không lấy điểm từ điều tra xã hội học.") % {"code": indicator.code})
+            continue
+        if (raw.unit_code, raw.indicator_code) in seen:
+            problem(_("trùng đơn vị và tiêu chí với một dòng trước."))
+            continue
+        seen.add((raw.unit_code, raw.indicator_code))
+        if assessment.state not in SCORABLE_STATES:
+            problem(_("bản đánh giá của «%(unit)s» đang ở trạng thái «%(state)s».")
+                    % {"unit": unit.name, "state": assessment.get_state_display()})
+            continue
+        line = lines.get((assessment.pk, indicator.pk))
+        if line is None:
+            problem(_("không có dòng chấm điểm cho tiêu chí «%(code)s».") % {"code": indicator.code})
+            continue
+        rule = scoring_selectors.leaf_rule(indicator)
+        try:
+            value = engine.normalize_value(rule, {"points": raw.points})
+            score = engine.score_leaf(rule, {"points": raw.points})
+        except engine.EngineError as exc:
+            problem(str(exc.message))
+            continue
+        rows.append({
+            "row": raw.row, "unit_code": unit.code, "unit_name": unit.name, "indicator_code": indicator.code,
+            "indicator_name": indicator.name, "points": value["points"], "score": str(score),
+            "current": None if line.appraised_score is None else str(line.appraised_score), "line_id": line.pk,
+        })
+    return rows, problems
+
+
+@transaction.atomic
+def survey_import_preview(*, cycle: Cycle, file_name: str, content: bytes, actor: Any) -> SurveyImport:
+    """Parse and check a survey result file; nothing is scored yet. The preview is kept for `survey_import_apply`.
+
+    Raises ValidationFailed when the file cannot be read at all; row problems are listed in the preview.
+    """
+    name = unicodedata.normalize("NFC", file_name or "").strip()[:255] or "survey"
+    raw_rows = read_rows(name, content)
+    rows, problems = _survey_check(cycle, raw_rows)
+    survey_import = SurveyImport.objects.create(
+        cycle=cycle, file_name=name, sha256=hashlib.sha256(content).hexdigest(), rows=rows, problems=problems,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor, action="survey_import.preview", object_type="SurveyImport", object_id=survey_import.pk,
+        changes={"rows": {"old": None, "new": len(rows)}, "problems": {"old": None, "new": len(problems)}},
+    )
+    return survey_import
+
+
+@transaction.atomic
+def survey_import_apply(*, survey_import: SurveyImport, actor: Any) -> int:
+    """Write every previewed row's points as the appraised score of its survey leaf — all rows or none.
+
+    The rows are checked again (assessments may have moved on since the preview); any problem refuses
+    the whole file. Each leaf is written through the scoring service (engine, version, audit).
+    """
+    locked = SurveyImport.objects.select_for_update().select_related("cycle").get(pk=survey_import.pk)
+    if locked.status == SurveyImport.Status.APPLIED:
+        raise StateConflict(MSG_ALREADY_APPLIED, code="already_applied")
+    if locked.problems:
+        raise ValidationFailed(MSG_IMPORT_HAS_PROBLEMS, code="import_has_problems", details=locked.problems)
+    raw_rows = [RawRow(row=r["row"], unit_code=r["unit_code"], indicator_code=r["indicator_code"],
+                       points=r["points"]) for r in locked.rows]
+    rows, problems = _survey_check(locked.cycle, raw_rows)
+    if problems:
+        raise ValidationFailed(MSG_IMPORT_HAS_PROBLEMS, code="import_has_problems", details=problems)
+    note = _("Điểm điều tra xã hội học (tệp %(name)s).") % {"name": locked.file_name}
+    for row in rows:
+        line = ScoreLine.objects.select_for_update().get(pk=row["line_id"])
+        score_line_appraise(line=line, actor=actor, base_version=line.version, value={"points": row["points"]},
+                            note=note)
+    SurveyImport.objects.filter(pk=locked.pk).update(
+        status=SurveyImport.Status.APPLIED, applied_at=timezone.now(), applied_by=actor
+    )
+    audit_record(
+        actor=actor, action="survey_import.apply", object_type="SurveyImport", object_id=locked.pk,
+        changes={"status": {"old": locked.status, "new": SurveyImport.Status.APPLIED}}, reason=locked.file_name,
+    )
+    return len(rows)

@@ -1,0 +1,91 @@
+"""Helpers shared by the appraisal pages: JSON answers, domain errors → HTTP, safe redirects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect
+from django.template.exceptions import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import NoReverseMatch, reverse
+from django.utils.formats import number_format
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from scoring.errors import DomainError, StaleVersion
+from scoring.forms import value_summary
+from scoring.models import ScoreLine
+
+EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def score_text(value: Any) -> str:
+    return "—" if value is None else number_format(value, 2)
+
+
+def line_json(line: ScoreLine) -> dict[str, Any]:
+    """What the review page's script needs to show a leaf after a save or a conflict."""
+    return {
+        "id": line.pk,
+        "version": line.version,
+        "value": line.appraised_value,
+        "appraised_score": None if line.appraised_score is None else f"{line.appraised_score:.2f}",
+        "display": score_text(line.appraised_score),
+        "self_display": score_text(line.self_score),
+        "summary": value_summary(line.indicator, line.appraised_value),
+        "note": line.appraised_note,
+        "explanation": line.explanation,
+        "differs": line.appraised_score is not None and line.appraised_score != line.self_score,
+        "done": line.appraised_score is not None or line.not_applicable,
+    }
+
+
+def error_json(exc: DomainError) -> JsonResponse:
+    field = exc.details.get("field") if isinstance(exc.details, dict) else None
+    body: dict[str, Any] = {"ok": False, "code": exc.code, "message": str(exc.message), "field": field}
+    if isinstance(exc, StaleVersion) and isinstance(exc.details, ScoreLine):
+        body["current"] = line_json(exc.details)
+    elif isinstance(exc.details, list):
+        body["details"] = [str(d) for d in exc.details]
+    return JsonResponse(body, status=exc.status)
+
+
+def back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    """Redirect to `next` when it is one of our own URLs, else to `default`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(default)
+
+
+def domain_error(request: HttpRequest, exc: DomainError, default: str) -> HttpResponse:
+    """A refused action: JSON for scripts; otherwise the message on the page the user came from."""
+    if wants_json(request):
+        return error_json(exc)
+    text = str(exc.message)
+    if isinstance(exc.details, list) and exc.details:
+        text += " " + ", ".join(str(d) for d in exc.details[:20])
+    messages.error(request, text)
+    return back(request, default)
+
+
+def evidence_ui_ready() -> bool:
+    try:
+        get_template(EVIDENCE_PARTIAL)
+        reverse("evidence:preview", args=[1])
+    except (TemplateDoesNotExist, NoReverseMatch):
+        return False
+    return True
+
+
+def self_assessment_url(assessment_id: int) -> str | None:
+    try:
+        return reverse("scoring:assessment", args=[assessment_id])
+    except NoReverseMatch:
+        return None

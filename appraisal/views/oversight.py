@@ -1,0 +1,108 @@
+"""Sở Nội vụ's pages: the oversight dashboard, the set-wise recompute of a cycle, the survey import."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from appraisal import forms, permissions, selectors
+from appraisal.models import SurveyImport
+from appraisal.survey import MAX_BYTES, MSG_TOO_LARGE, survey_import_apply, survey_import_preview
+from appraisal.views._common import domain_error
+from scoring.errors import DomainError, ValidationFailed
+from scoring.models import Cycle
+
+
+def _cycle_from(request: HttpRequest) -> Cycle | None:
+    raw = request.GET.get("ky") or request.POST.get("ky") or ""
+    if raw.isdigit():
+        return get_object_or_404(Cycle, pk=int(raw))
+    return selectors.current_cycle()
+
+
+@require_GET
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Units per state, overdue units, ranking preview per group, averages per area, most adjusted leaves."""
+    if not permissions.can_view_dashboard(request.user):
+        raise PermissionDenied
+    cycle = _cycle_from(request)
+    return render(request, "appraisal/dashboard.html", {
+        "data": selectors.dashboard(cycle=cycle) if cycle else None,
+        "cycles": Cycle.objects.order_by("-year")[:10],
+        "can_recompute": permissions.is_administrator(request.user),
+    })
+
+
+@require_POST
+@login_required
+def cycle_recompute(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """An administrator asks for the set-wise recompute of every signed-off result of a cycle."""
+    if not permissions.is_administrator(request.user):
+        raise PermissionDenied
+    cycle = get_object_or_404(Cycle, pk=cycle_id)
+    from appraisal.tasks import recompute_cycle_task
+
+    transaction.on_commit(lambda: recompute_cycle_task.delay(cycle.pk))
+    messages.success(request, _("Đã yêu cầu tính lại toàn bộ kết quả kỳ %(year)s.") % {"year": cycle.year})
+    return redirect(reverse("appraisal:dashboard") + f"?ky={cycle.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def survey_import(request: HttpRequest) -> HttpResponse:
+    """Upload a survey result file; it is checked and shown as a preview before anything is scored."""
+    if not permissions.can_import_survey(request.user):
+        raise PermissionDenied
+    cycle = _cycle_from(request)
+    form = forms.SurveyUploadForm(request.POST or None, request.FILES or None)
+    error = None
+    if request.method == "POST" and form.is_valid() and cycle is not None:
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > MAX_BYTES:  # refused before the file is read into memory
+                raise ValidationFailed(MSG_TOO_LARGE, code="too_large")
+            created = survey_import_preview(
+                cycle=cycle, file_name=upload.name, content=upload.read(), actor=request.user
+            )
+        except DomainError as exc:
+            error = exc
+        else:
+            return redirect("appraisal:survey_preview", import_id=created.pk)
+    status = 200 if request.method == "GET" else (error.status if error else 400)
+    return render(request, "appraisal/survey_import.html", {
+        "form": form, "error": error, "cycle": cycle, "cycles": Cycle.objects.order_by("-year")[:10],
+        "imports": selectors.survey_imports(),
+    }, status=status)
+
+
+@require_GET
+@login_required
+def survey_preview(request: HttpRequest, import_id: int) -> HttpResponse:
+    if not permissions.can_import_survey(request.user):
+        raise PermissionDenied
+    survey = get_object_or_404(SurveyImport.objects.select_related("cycle"), pk=import_id)
+    return render(request, "appraisal/survey_preview.html", {"survey": survey})
+
+
+@require_POST
+@login_required
+def survey_apply(request: HttpRequest, import_id: int) -> HttpResponse:
+    """Apply a previewed file: every row, or none when any row is refused."""
+    if not permissions.can_import_survey(request.user):
+        raise PermissionDenied
+    survey = get_object_or_404(SurveyImport, pk=import_id)
+    preview_url = reverse("appraisal:survey_preview", args=[survey.pk])
+    try:
+        count = survey_import_apply(survey_import=survey, actor=request.user)
+    except DomainError as exc:
+        return domain_error(request, exc, preview_url)
+    messages.success(request, _("Đã nhập điểm điều tra xã hội học cho %(n)s tiêu chí.") % {"n": count})
+    return redirect(preview_url)

@@ -1,0 +1,203 @@
+"""The reviewer's workbench: the queue, the review page and its per-leaf actions, the result status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from appraisal import forms, permissions, selectors, services
+from appraisal.views._common import domain_error, error_json, line_json, score_text, self_assessment_url, wants_json
+from scoring.errors import DomainError, StaleVersion
+from scoring.forms import value_summary
+from scoring.models import Assessment, Cycle, Indicator, ScoreLine
+from scoring.permissions import assessment_get_for_user
+
+
+def _int_or_none(raw: Any) -> int | None:
+    try:
+        return int(str(raw))
+    except (TypeError, ValueError):
+        return None
+
+
+@require_GET
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """Submitted assessments with progress per assigned area; filters: group, state, area, cycle."""
+    if not permissions.can_use_workbench(request.user):
+        raise PermissionDenied
+    cycle_id = _int_or_none(request.GET.get("ky"))
+    cycle = get_object_or_404(Cycle, pk=cycle_id) if cycle_id else None
+    state = request.GET.get("trang-thai", "")
+    area = request.GET.get("linh-vuc", "")
+    group_id = _int_or_none(request.GET.get("nhom"))
+    data = selectors.queue_for_user(user=request.user, cycle=cycle, group_id=group_id, state=state, area_code=area)
+    return render(request, "appraisal/queue.html", {
+        "queue": data,
+        "cycles": Cycle.objects.order_by("-year")[:10],
+        "states": [(v, label) for v, label in Assessment.State.choices if v in selectors.WORK_STATES],
+        "selected": {"state": state, "area": area, "group": group_id, "cycle": data.cycle.pk if data.cycle else None},
+    })
+
+
+def _review_context(
+    request: HttpRequest, assessment: Assessment, *, errors: dict[int, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    user = request.user
+    allowed = permissions.area_ids_for(user, assessment)
+    writable = assessment.state in services.APPRAISING_STATES
+    data = selectors.review(assessment=assessment, allowed=allowed, writable=writable)
+    area_code = request.GET.get("linh-vuc", "")
+    for area in data.areas:
+        for row in area.lines:
+            error = (errors or {}).get(row.line.pk)
+            row.ctx = forms.leaf_contexts(  # type: ignore[attr-defined]
+                row.line, row.indicator, editable=row.editable,
+                posted=error["posted"] if error else None, error_field=error["field"] if error else None,
+            )
+            row.error = error  # type: ignore[attr-defined]
+    result = selectors.result_of(assessment)
+    rounds = selectors.explanation_rounds(assessment=assessment)
+    return {
+        "assessment": assessment,
+        "review": data,
+        "shown": [a for a in data.areas if not area_code or a.area.code == area_code],
+        "area_code": area_code,
+        "rounds": rounds,
+        "result": result,
+        "pending": selectors.result_pending(assessment, result),
+        "can_lead": permissions.can_lead(user, assessment),
+        "can_reopen": permissions.can_reopen(user) and assessment.state == Assessment.State.SIGNED_OFF,
+        "writable": writable,
+        "self_url": self_assessment_url(assessment.pk),
+        "next": request.get_full_path(),
+    }
+
+
+@require_GET
+@login_required
+def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
+    return render(request, "appraisal/review.html", _review_context(request, assessment))
+
+
+def _line_for_appraisal(request: HttpRequest, assessment_id: int, line_id: int) -> tuple[Assessment, ScoreLine]:
+    """The assessment and its line; 403 unless the user may appraise the line's area."""
+    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
+    line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
+    allowed = permissions.area_ids_for(request.user, assessment)
+    tree = selectors.set_tree(assessment.indicator_set_id)
+    if not permissions.may_appraise_area(allowed, tree.area_of[line.indicator_id]):
+        raise PermissionDenied
+    return assessment, line
+
+
+def _review_url(assessment: Assessment, line: ScoreLine | None = None) -> str:
+    url = reverse("appraisal:review", args=[assessment.pk])
+    return f"{url}#line-{line.pk}" if line is not None else url
+
+
+@require_POST
+@login_required
+def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
+    """Save the appraiser's input for one leaf (JSON for the page script; a plain form post otherwise)."""
+    assessment, line = _line_for_appraisal(request, assessment_id, line_id)
+    posted = forms.method_value_from_post(line.indicator, request.POST, forms.appraise_prefix(line))
+    note = request.POST.get("note", "")
+    try:
+        version = forms.base_version(request.POST.get("base_version"))
+        saved = services.line_appraise(line=line, actor=request.user, base_version=version, value=posted, note=note)
+    except DomainError as exc:
+        if wants_json(request):
+            return error_json(exc)
+        field = exc.details.get("field") if isinstance(exc.details, dict) else None
+        error = {"message": exc.message, "field": field, "posted": posted, "note": note, "code": exc.code}
+        if isinstance(exc, StaleVersion):
+            error["current"] = exc.details
+            error["current_display"] = score_text(exc.details.appraised_score)
+            error["current_summary"] = value_summary(line.indicator, exc.details.appraised_value)
+        context = _review_context(request, assessment, errors={line.pk: error})
+        return render(request, "appraisal/review.html", context, status=exc.status)
+    if wants_json(request):
+        return JsonResponse({"ok": True, "line": line_json(saved)})
+    messages.success(request, _("Đã lưu điểm thẩm định tiêu chí %(code)s.") % {"code": line.indicator.code})
+    return redirect(_review_url(assessment, line))
+
+
+@require_POST
+@login_required
+def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
+    assessment, line = _line_for_appraisal(request, assessment_id, line_id)
+    try:
+        version = forms.base_version(request.POST.get("base_version"))
+        saved = services.line_accept_self(line=line, actor=request.user, base_version=version)
+    except DomainError as exc:
+        return domain_error(request, exc, _review_url(assessment, line))
+    if wants_json(request):
+        return JsonResponse({"ok": True, "line": line_json(saved)})
+    messages.success(request, _("Đã chấp nhận điểm tự chấm tiêu chí %(code)s.") % {"code": line.indicator.code})
+    return redirect(_review_url(assessment, line))
+
+
+@require_POST
+@login_required
+def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpResponse:
+    """Accept the self-score of every unappraised leaf of one area (each leaf audited)."""
+    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
+    area = get_object_or_404(
+        Indicator, pk=area_id, indicator_set_id=assessment.indicator_set_id, parent__isnull=True
+    )
+    if not permissions.may_appraise_area(permissions.area_ids_for(request.user, assessment), area.pk):
+        raise PermissionDenied
+    try:
+        counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user)
+    except DomainError as exc:
+        return domain_error(request, exc, _review_url(assessment))
+    messages.success(request, _("Lĩnh vực %(code)s: đã chấp nhận %(n)s tiêu chí, bỏ qua %(m)s tiêu chí.") % {
+        "code": area.code, "n": counts["accepted"], "m": counts["skipped"],
+    })
+    return redirect(reverse("appraisal:review", args=[assessment.pk]) + f"#area-{area.pk}")
+
+
+@require_POST
+@login_required
+def start(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """The lead starts the appraisal explicitly (the unit can no longer withdraw)."""
+    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
+    if not permissions.can_lead(request.user, assessment):
+        raise PermissionDenied
+    try:
+        services.appraisal_start(assessment=assessment, actor=request.user)
+    except DomainError as exc:
+        return domain_error(request, exc, _review_url(assessment))
+    messages.success(request, _("Đã bắt đầu thẩm định."))
+    return redirect(_review_url(assessment))
+
+
+@require_GET
+@login_required
+def result(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """The index result or «đang tính» (JSON for polling). A unit sees it once the assessment is signed off."""
+    assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    if assessment.state == Assessment.State.DRAFT:
+        raise Http404
+    index_result = selectors.result_of(assessment)
+    pending = selectors.result_pending(assessment, index_result)
+    visible = assessment.state == Assessment.State.SIGNED_OFF and not pending and index_result is not None
+    if wants_json(request):
+        payload: dict[str, Any] = {"state": assessment.state, "pending": pending, "ready": visible}
+        if visible and index_result is not None:
+            payload.update(index=score_text(index_result.index), rank=index_result.rank,
+                           classification=index_result.classification)
+        return JsonResponse(payload)
+    return render(request, "appraisal/result.html", {
+        "assessment": assessment, "result": index_result if visible else None, "pending": pending,
+    })

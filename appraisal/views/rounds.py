@@ -1,0 +1,113 @@
+"""The lead's and the administrator's decisions: return for explanation, close a round, sign off, reopen."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from appraisal import forms, permissions, selectors, services
+from appraisal.views._common import domain_error
+from scoring.errors import DomainError
+from scoring.models import Assessment
+
+
+def _lead_assessment(request: HttpRequest, assessment_id: int) -> Assessment:
+    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
+    if not permissions.can_lead(request.user, assessment):
+        raise PermissionDenied
+    return assessment
+
+
+def _review_url(assessment: Assessment) -> str:
+    return reverse("appraisal:review", args=[assessment.pk])
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def request_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """The lead returns the assessment, or chosen leaves, to the unit for explanation with a deadline."""
+    assessment = _lead_assessment(request, assessment_id)
+    error = None
+    chosen: set[int] = set()
+    deadline_raw = forms.default_deadline_date().isoformat()
+    message = ""
+    if request.method == "POST":
+        whole = request.POST.get("all") == "1"
+        chosen = {int(x) for x in request.POST.getlist("lines") if x.isdigit()}
+        deadline_raw = request.POST.get("deadline", "")
+        message = request.POST.get("message", "")
+        try:
+            deadline = forms.deadline_from_post(deadline_raw)
+            services.explanation_request(
+                assessment=assessment, actor=request.user, deadline=deadline,
+                line_ids=None if whole else sorted(chosen), message=message,
+            )
+        except DomainError as exc:
+            error = exc
+        else:
+            messages.success(request, _("Đã trả bản đánh giá cho đơn vị giải trình."))
+            return redirect(_review_url(assessment))
+    data = selectors.review(assessment=assessment, allowed=None, writable=False)
+    if request.method == "GET":
+        chosen = {row.line.pk for area in data.areas for row in area.lines if row.differs}
+    return render(
+        request,
+        "appraisal/request_explanation.html",
+        {"assessment": assessment, "review": data, "chosen": chosen, "deadline": deadline_raw,
+         "message": message, "error": error},
+        status=error.status if error else 200,
+    )
+
+
+@require_POST
+@login_required
+def close_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """The lead ends an explanation round whose deadline passed without the unit's resubmission."""
+    assessment = _lead_assessment(request, assessment_id)
+    try:
+        services.explanation_close(assessment=assessment, actor=request.user, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        return domain_error(request, exc, _review_url(assessment))
+    messages.success(request, _("Đã kết thúc vòng giải trình; bắt đầu thẩm định vòng tiếp theo."))
+    return redirect(_review_url(assessment))
+
+
+@require_POST
+@login_required
+def sign_off(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """The lead signs off (locks) an assessment whose every leaf has an appraised score."""
+    assessment = _lead_assessment(request, assessment_id)
+    try:
+        services.assessment_sign_off(assessment=assessment, actor=request.user)
+    except DomainError as exc:
+        return domain_error(request, exc, _review_url(assessment))
+    messages.success(request, _("Đã thông qua kết quả thẩm định. Chỉ số đang được tính."))
+    return redirect(_review_url(assessment))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def reopen(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """An administrator reopens a signed-off assessment with a reason (recorded)."""
+    if not permissions.can_reopen(request.user):
+        raise PermissionDenied
+    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
+    form = forms.ReopenForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_reopen(assessment=assessment, actor=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            error = exc
+        else:
+            messages.success(request, _("Đã mở lại bản đánh giá; kết quả cũ không còn được xếp hạng."))
+            return redirect(_review_url(assessment))
+    status = 200 if request.method == "GET" else (error.status if error else 400)
+    return render(request, "appraisal/reopen.html", {"assessment": assessment, "form": form, "error": error},
+                  status=status)

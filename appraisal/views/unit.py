@@ -1,0 +1,97 @@
+"""The unit's side of the appraisal: the appraisal of ended rounds, explanations and new evidence, resubmission."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from appraisal import forms, permissions, selectors, services
+from appraisal.views._common import domain_error, evidence_ui_ready, line_json, self_assessment_url, wants_json
+from scoring.errors import DomainError
+from scoring.models import Assessment, ScoreLine
+from scoring.permissions import can_attach_evidence, can_explain_line, is_unit_head, is_unit_member
+
+
+def _explain_url(assessment: Assessment, line: ScoreLine | None = None) -> str:
+    url = reverse("appraisal:explain", args=[assessment.pk])
+    return f"{url}#line-{line.pk}" if line is not None else url
+
+
+@require_GET
+@login_required
+def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """The unit's page once a round has ended: the appraisal and its reasons, the flagged leaves to explain
+    (with new evidence), the resubmission, and after sign-off the final scores and the result."""
+    assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
+    explaining = assessment.state == Assessment.State.EXPLANATION
+    flagged_only = explaining and request.GET.get("tat-ca") != "1"
+    rows = selectors.feedback_lines(assessment=assessment, flagged_only=flagged_only)
+    evidence_ready = evidence_ui_ready()
+    library = []
+    if evidence_ready and is_unit_member(request.user, assessment.unit_id):
+        from evidence.selectors import evidence_library
+
+        library = list(evidence_library(unit=assessment.unit, cycle=assessment.cycle))
+    for row in rows:
+        row.can_explain = can_explain_line(request.user, row.line)  # type: ignore[attr-defined]
+        row.can_attach = can_attach_evidence(request.user, row.line)  # type: ignore[attr-defined]
+    rounds = selectors.explanation_rounds(assessment=assessment)
+    index_result = selectors.result_of(assessment)
+    return render(request, "appraisal/explain.html", {
+        "assessment": assessment,
+        "rows": rows,
+        "rounds": rounds,
+        "current_round": rounds[-1] if rounds and explaining else None,
+        "flagged_only": flagged_only,
+        "explaining": explaining,
+        "can_resubmit": permissions.can_resubmit(request.user, assessment),
+        "evidence_ready": evidence_ready,
+        "library": library,
+        "result": index_result if not selectors.result_pending(assessment, index_result) else None,
+        "pending": selectors.result_pending(assessment, index_result),
+        "self_url": self_assessment_url(assessment.pk),
+        "next": request.get_full_path(),
+    })
+
+
+@require_POST
+@login_required
+def explain_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
+    """Save the unit's explanation of one flagged leaf."""
+    assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
+    line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
+    line.assessment = assessment
+    if not is_unit_member(request.user, assessment.unit_id):
+        raise PermissionDenied
+    try:
+        version = forms.base_version(request.POST.get("base_version"))
+        saved = services.line_explain(
+            line=line, actor=request.user, base_version=version, explanation=request.POST.get("explanation", "")
+        )
+    except DomainError as exc:
+        return domain_error(request, exc, _explain_url(assessment, line))
+    if wants_json(request):
+        return JsonResponse({"ok": True, "line": line_json(saved)})
+    messages.success(request, _("Đã lưu giải trình tiêu chí %(code)s.") % {"code": line.indicator.code})
+    return redirect(_explain_url(assessment, line))
+
+
+@require_POST
+@login_required
+def resubmit(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """The unit head sends the explanations back to the appraisal team."""
+    assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
+    if not is_unit_head(request.user, assessment.unit_id):
+        raise PermissionDenied
+    try:
+        services.explanation_resubmit(assessment=assessment, actor=request.user)
+    except DomainError as exc:
+        return domain_error(request, exc, _explain_url(assessment))
+    messages.success(request, _("Đã gửi giải trình cho Tổ thẩm định."))
+    return redirect(_explain_url(assessment))

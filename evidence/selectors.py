@@ -1,0 +1,88 @@
+"""Reads of evidence with their joins fixed, so the number of queries does not grow with the data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from evidence import permissions
+from evidence.models import EvidenceFile, EvidenceLink
+from scoring.models import Assessment, Cycle, Unit
+
+
+def evidence_library(*, unit: Unit, cycle: Cycle) -> QuerySet[EvidenceFile]:
+    """The unit's files for the cycle, with their blob, newest first."""
+    return (
+        EvidenceFile.objects.filter(unit=unit, cycle=cycle)
+        .select_related("blob", "uploaded_by")
+        .order_by("-uploaded_at", "-id")
+    )
+
+
+def evidence_by_line(*, assessment: Assessment) -> dict[int, list[EvidenceFile]]:
+    """Line id → the files linked to it (in the order they were linked), in ONE query.
+
+    Each file carries ``link_locked``: True when the link was made before the assessment was submitted (or
+    in an earlier explanation round), so it stays and the page shows no unlink button for it.
+    """
+    links = (
+        EvidenceLink.objects.filter(score_line__assessment=assessment)
+        .select_related("evidence_file__blob")
+        .order_by("linked_at", "id")
+    )
+    result: dict[int, list[EvidenceFile]] = {}
+    for link in links:
+        evidence_file = link.evidence_file
+        evidence_file.link_locked = permissions.link_is_locked(  # type: ignore[attr-defined]
+            explanation_round=link.explanation_round, assessment=assessment
+        )
+        result.setdefault(link.score_line_id, []).append(evidence_file)
+    return result
+
+
+@dataclass
+class LibraryLink:
+    line_id: int
+    code: str
+    name: str
+    removable: bool
+
+
+@dataclass
+class LibraryRow:
+    file: EvidenceFile
+    links: list[LibraryLink] = field(default_factory=list)
+    locked: bool = False
+    deletable: bool = False
+
+
+def evidence_library_rows(*, assessment: Assessment, user: Any) -> list[LibraryRow]:
+    """The library page: every file of the unit and cycle with the leaves it supports and what the user may do.
+
+    Two queries (files, then their links with lines and indicators), whatever the number of files.
+    """
+    link_qs = EvidenceLink.objects.select_related("score_line__indicator").order_by("score_line__indicator__order")
+    files = evidence_library(unit=assessment.unit, cycle=assessment.cycle).prefetch_related(
+        Prefetch("links", queryset=link_qs)
+    )
+    manage = permissions.can_manage_library(user, assessment)
+    rows: list[LibraryRow] = []
+    for evidence_file in files:
+        row = LibraryRow(file=evidence_file)
+        for link in evidence_file.links.all():
+            line = link.score_line
+            line.assessment = assessment  # the same object: no query per link for the permission check
+            row.links.append(
+                LibraryLink(
+                    line_id=line.pk,
+                    code=line.indicator.code,
+                    name=line.indicator.name,
+                    removable=permissions.can_unlink(user, line, explanation_round=link.explanation_round),
+                )
+            )
+        row.locked = permissions.file_is_locked(has_links=bool(row.links), assessment=assessment)
+        row.deletable = manage and not row.locked
+        rows.append(row)
+    return rows

@@ -1,0 +1,137 @@
+"""Content-addressed storage on the local media folder: ``MEDIA_ROOT/evidence/ab/cd/<sha256>``.
+
+Bytes are streamed into a temporary file inside the same folder tree (so the final move is an atomic
+rename on one file system), hashed and counted on the way, and refused as soon as they pass the limit.
+No name given by a user ever becomes part of a path: the only path component that varies is the hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+TEMP_PREFIX = "upload-"
+TEMP_SUFFIX = ".part"
+
+
+def evidence_root() -> Path:
+    return Path(settings.MEDIA_ROOT) / "evidence"
+
+
+def temp_dir() -> Path:
+    path = evidence_root() / "tmp"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def blob_path(sha256: str) -> Path:
+    if not _SHA256.match(sha256):
+        raise ValueError("not a SHA-256 hex digest")
+    return evidence_root() / sha256[:2] / sha256[2:4] / sha256
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+
+
+class Spool:
+    """One upload on its way to storage: a temporary file, its running SHA-256 and size.
+
+    ``write`` refuses (and drops what it had) the moment the size passes ``limit``, so an oversized upload
+    never sits whole on disk or in memory. ``place`` renames it to its final, content-addressed path;
+    ``discard`` removes it. Both are safe to call more than once.
+    """
+
+    def __init__(self, *, limit: int) -> None:
+        fd, name = tempfile.mkstemp(dir=temp_dir(), prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
+        self.path: Path | None = Path(name)
+        self.file = os.fdopen(fd, "w+b")
+        self.limit = limit
+        self.size = 0
+        self.too_large = False
+        self._hash = hashlib.sha256()
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+    def write(self, chunk: bytes) -> bool:
+        if self.too_large:
+            return False
+        self.size += len(chunk)
+        if self.size > self.limit:
+            self.too_large = True
+            self.discard()
+            return False
+        self.file.write(chunk)
+        self._hash.update(chunk)
+        return True
+
+    def write_all(self, chunks: Iterable[bytes]) -> None:
+        for chunk in chunks:
+            if not self.write(chunk):
+                break
+        self.finish()
+
+    def finish(self) -> None:
+        if self.file.closed:
+            return
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.seek(0)
+
+    def place(self, final: Path) -> None:
+        """Atomically move the bytes to ``final`` (replacing an identical leftover copy if there is one)."""
+        if self.path is None:
+            raise RuntimeError("nothing to place")
+        self.finish()
+        final.parent.mkdir(parents=True, exist_ok=True)
+        self.file.close()
+        os.replace(self.path, final)
+        self.path = None
+
+    def discard(self) -> None:
+        if not self.file.closed:
+            self.file.close()
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None
+
+
+def open_blob(sha256: str) -> BinaryIO:
+    return blob_path(sha256).open("rb")
+
+
+def remove_blob(sha256: str) -> None:
+    blob_path(sha256).unlink(missing_ok=True)
+
+
+def stored_hashes() -> Iterable[tuple[str, Path]]:
+    """Every content file under the evidence folder (for the sweep), as (sha256, path)."""
+    root = evidence_root()
+    if not root.exists():
+        return
+    for path in root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*"):
+        if _SHA256.match(path.name) and path.is_file():
+            yield path.name, path
+
+
+def stale_temp_files(*, older_than_seconds: int) -> list[Path]:
+    """Temporary upload files left by a crashed process (a live upload touches its file continuously)."""
+    root = evidence_root() / "tmp"
+    if not root.exists():
+        return []
+    cutoff = time.time() - older_than_seconds
+    return [p for p in root.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}") if p.is_file() and p.stat().st_mtime < cutoff]

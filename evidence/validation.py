@@ -1,0 +1,222 @@
+"""What an evidence file may be: its name (metadata only) and its content checked against its extension.
+
+Pure functions over a name or an open binary file; no ORM. The content check reads only a bounded
+prefix of the file (and, for zip-based formats, the central directory and one small entry), never
+extracts anything, and never trusts the browser's content type.
+"""
+
+from __future__ import annotations
+
+import struct
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from django.utils.translation import gettext_lazy as _
+
+MAX_NAME_LENGTH = 255
+FALLBACK_NAME = "tai-lieu"
+
+# Unicode categories dropped from a name: controls, format characters (e.g. the right-to-left override that
+# makes "gpj.exe" look like "exe.jpg"), line and paragraph separators.
+_DROPPED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
+
+
+@dataclass(frozen=True)
+class FileType:
+    extension: str
+    content_type: str
+    label: str
+    previewable: bool = False
+
+
+FILE_TYPES: dict[str, FileType] = {
+    t.extension: t
+    for t in (
+        FileType("pdf", "application/pdf", "PDF", previewable=True),
+        FileType("doc", "application/msword", "Word 97–2003"),
+        FileType("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word"),
+        FileType("xls", "application/vnd.ms-excel", "Excel 97–2003"),
+        FileType("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel"),
+        FileType("odt", "application/vnd.oasis.opendocument.text", "OpenDocument Text"),
+        FileType("ods", "application/vnd.oasis.opendocument.spreadsheet", "OpenDocument Spreadsheet"),
+        FileType("jpg", "image/jpeg", "JPEG", previewable=True),
+        FileType("png", "image/png", "PNG", previewable=True),
+    )
+}
+EXTENSION_ALIASES = {"jpeg": "jpg"}
+PREVIEWABLE_CONTENT_TYPES = frozenset(t.content_type for t in FILE_TYPES.values() if t.previewable)
+
+MSG_BAD_EXTENSION = _(
+    "Tệp «%(name)s» không thuộc loại được nhận. Chỉ nhận PDF, DOC, DOCX, XLS, XLSX, ODT, ODS, JPG, PNG."
+)
+MSG_CONTENT_MISMATCH = _(
+    "Nội dung tệp «%(name)s» không phải là tệp %(label)s như phần mở rộng .%(ext)s cho biết. "
+    "Hãy kiểm tra lại tệp (có thể tệp bị đổi tên hoặc bị hỏng)."
+)
+MSG_EMPTY = _("Tệp «%(name)s» rỗng (0 byte).")
+MSG_TOO_LARGE = _("Tệp «%(name)s» vượt quá dung lượng cho phép (%(limit)s MB).")
+
+
+def clean_name(raw: object) -> str:
+    """The original name as safe metadata: NFC, no path parts, no control characters, at most 255 characters.
+
+    Never refuses: a name that cleans to nothing becomes a neutral placeholder (keeping its extension).
+    """
+    text = unicodedata.normalize("NFC", str(raw or ""))
+    text = text.replace("\\", "/").rsplit("/", 1)[-1]
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED_CATEGORIES)
+    text = " ".join(text.split())  # tabs and runs of spaces become one space
+    text = text.lstrip(" ").rstrip(". ")  # trailing dots are dropped by some file systems: "x.pdf." is "x.pdf"
+    if text in {"", "."}:
+        return FALLBACK_NAME
+    if len(text) > MAX_NAME_LENGTH:
+        stem, dot, ext = text.rpartition(".")
+        if dot and 0 < len(ext) <= 10:
+            text = stem[: MAX_NAME_LENGTH - len(ext) - 1].rstrip(" .") + "." + ext
+        else:
+            text = text[:MAX_NAME_LENGTH]
+    return text
+
+
+def extension_of(name: str) -> str:
+    """The lower-case extension of a (clean) name, with aliases folded: "Ảnh.JPEG" → "jpg"."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        return ""
+    ext = ext.lower()
+    return EXTENSION_ALIASES.get(ext, ext)
+
+
+def file_type_for(name: str) -> FileType | None:
+    return FILE_TYPES.get(extension_of(name))
+
+
+# --- content sniffing ------------------------------------------------------------------------------------
+
+_PDF = b"%PDF-"
+_OLE = bytes.fromhex("D0CF11E0A1B11AE1")
+_ZIP = b"PK\x03\x04"
+_JPG = b"\xff\xd8\xff"
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+MAX_ZIP_ENTRIES = 20_000
+MAX_OLE_DIRECTORY_SECTORS = 256
+_ODF_MIMETYPES = {
+    "odt": b"application/vnd.oasis.opendocument.text",
+    "ods": b"application/vnd.oasis.opendocument.spreadsheet",
+}
+_OOXML_PART = {"docx": "word/", "xlsx": "xl/"}
+_OLE_STREAMS = {"doc": {"worddocument"}, "xls": {"workbook", "book"}}
+
+
+def content_matches(extension: str, stream: BinaryIO) -> bool:
+    """True when the bytes are really a file of this type (magic bytes, then the container's structure)."""
+    stream.seek(0)
+    head = stream.read(16)
+    try:
+        if extension == "pdf":
+            return head.startswith(_PDF)
+        if extension == "jpg":
+            return head.startswith(_JPG)
+        if extension == "png":
+            return head.startswith(_PNG)
+        if extension in _OLE_STREAMS:
+            return head.startswith(_OLE) and bool(_ole_stream_names(stream) & _OLE_STREAMS[extension])
+        if extension in _OOXML_PART:
+            return head.startswith(_ZIP) and _is_ooxml(stream, _OOXML_PART[extension])
+        if extension in _ODF_MIMETYPES:
+            return head.startswith(_ZIP) and _odf_mimetype(stream) == _ODF_MIMETYPES[extension]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError,
+            RuntimeError, struct.error, UnicodeDecodeError):
+        return False
+    finally:
+        stream.seek(0)
+    return False
+
+
+def _zip_names(stream: BinaryIO) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    archive = zipfile.ZipFile(stream)  # reads the central directory only
+    infos = archive.infolist()
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise ValueError("too many zip entries")
+    return archive, infos
+
+
+def _is_ooxml(stream: BinaryIO, part_prefix: str) -> bool:
+    archive, infos = _zip_names(stream)
+    with archive:
+        names = {info.filename for info in infos}
+        return "[Content_Types].xml" in names and any(n.startswith(part_prefix) for n in names)
+
+
+def _odf_mimetype(stream: BinaryIO) -> bytes:
+    archive, infos = _zip_names(stream)
+    with archive:
+        if not infos or infos[0].filename != "mimetype" or infos[0].file_size > 200:
+            return b""
+        with archive.open(infos[0]) as entry:
+            return entry.read(200).strip()
+
+
+def _ole_stream_names(stream: BinaryIO) -> set[str]:
+    """Names in an OLE2 compound file's directory (Word: WordDocument; Excel: Workbook or Book).
+
+    Follows the directory's sector chain through the FAT with bounded reads; any inconsistency means "not
+    a valid compound file" (empty set).
+    """
+    stream.seek(0)
+    header = stream.read(512)
+    if len(header) < 512:
+        return set()
+    sector_shift = struct.unpack_from("<H", header, 0x1E)[0]
+    if sector_shift not in (9, 12):
+        return set()
+    sector_size = 1 << sector_shift
+    first_dir_sector = struct.unpack_from("<I", header, 0x30)[0]
+    difat: list[int] = list(struct.unpack_from("<109I", header, 0x4C))
+    next_difat, difat_count = struct.unpack_from("<II", header, 0x44)
+    per_sector = sector_size // 4
+
+    def read_sector(index: int) -> bytes:
+        stream.seek((index + 1) * sector_size)
+        data = stream.read(sector_size)
+        if len(data) < sector_size:
+            raise ValueError("truncated sector")
+        return data
+
+    # Extra DIFAT sectors (only in large files); bounded by the count in the header.
+    for _sector in range(min(difat_count, 1024)):
+        if next_difat >= 0xFFFFFFFA:
+            break
+        values = struct.unpack(f"<{per_sector}I", read_sector(next_difat))
+        difat.extend(values[:-1])
+        next_difat = values[-1]
+    fat_sectors = [s for s in difat if s < 0xFFFFFFFA]
+    fat_cache: dict[int, tuple[int, ...]] = {}
+
+    def next_sector(index: int) -> int:
+        fat_index = index // per_sector
+        if fat_index >= len(fat_sectors):
+            raise ValueError("sector outside the FAT")
+        if fat_index not in fat_cache:
+            fat_cache[fat_index] = struct.unpack(f"<{per_sector}I", read_sector(fat_sectors[fat_index]))
+        return fat_cache[fat_index][index % per_sector]
+
+    names: set[str] = set()
+    sector = first_dir_sector
+    seen: set[int] = set()
+    while sector < 0xFFFFFFFA and len(seen) < MAX_OLE_DIRECTORY_SECTORS:
+        if sector in seen:
+            raise ValueError("directory chain loops")
+        seen.add(sector)
+        data = read_sector(sector)
+        for offset in range(0, sector_size, 128):
+            entry = data[offset : offset + 128]
+            name_length = struct.unpack_from("<H", entry, 64)[0]
+            object_type = entry[66]
+            if object_type in (1, 2, 5) and 2 <= name_length <= 64:
+                names.add(entry[: name_length - 2].decode("utf-16-le").lower())
+        sector = next_sector(sector)
+    return names

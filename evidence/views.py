@@ -1,0 +1,371 @@
+"""Evidence pages and endpoints. Thin: parse, authorize (``evidence.permissions``), call a service, answer.
+
+POST endpoints answer JSON when the request accepts ``application/json`` (the page's script), otherwise
+they redirect to a safe ``next`` with a message (plain forms, no JavaScript needed).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from evidence import permissions, selectors, services, storage, validation
+from evidence.models import EvidenceFile
+from evidence.uploads import EvidenceUploadHandler, StreamedUpload
+from scoring.errors import DomainError
+from scoring.models import Assessment, ScoreLine
+from scoring.permissions import assessment_get_for_user, can_attach_evidence
+from scoring.selectors import score_lines_of_assessment
+
+logger = logging.getLogger(__name__)
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def _int(raw: Any) -> int:
+    """An id from the request; anything that is not a positive integer is simply not found."""
+    try:
+        value = int(str(raw))
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if value <= 0:
+        raise Http404
+    return value
+
+
+def _error_json(status: int, code: str, message: Any, **extra: Any) -> JsonResponse:
+    return JsonResponse({"ok": False, "code": code, "message": str(message), **extra}, status=status)
+
+
+def _answers_json_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For script requests, turn 404/403 into JSON; plain requests keep Django's pages."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            if _wants_json(request):
+                return _error_json(404, "not_found", _("Không tìm thấy."))
+            raise
+        except PermissionDenied:
+            if _wants_json(request):
+                return _error_json(403, "forbidden", _("Bạn không có quyền thực hiện thao tác này."))
+            raise
+
+    return wrapped
+
+
+def _domain_error(request: HttpRequest, exc: DomainError, next_url: str) -> HttpResponse:
+    if _wants_json(request):
+        return _error_json(exc.status, exc.code, exc.message)
+    messages.error(request, str(exc.message))
+    return HttpResponseRedirect(next_url)
+
+
+def _file_json(evidence_file: EvidenceFile) -> dict[str, Any]:
+    return {
+        "id": evidence_file.pk,
+        "name": evidence_file.original_name,
+        "size": evidence_file.blob.size,
+        "preview_url": reverse("evidence:preview", args=[evidence_file.pk]) if evidence_file.is_previewable else None,
+        "download_url": reverse("evidence:download", args=[evidence_file.pk]),
+        "already_present": bool(getattr(evidence_file, "already_present", False)),
+    }
+
+
+def _library_url(assessment: Assessment) -> str:
+    return reverse("evidence:library", args=[assessment.pk])
+
+
+def _self_assessment_url(assessment: Assessment) -> str:
+    """The self-assessment page when the project has one, else the home page."""
+    try:
+        return reverse("scoring:assessment", args=[assessment.pk])
+    except NoReverseMatch:
+        return reverse("home")
+
+
+def _line_of(assessment: Assessment, raw_id: Any) -> ScoreLine:
+    line = (
+        ScoreLine.objects.select_related("indicator").filter(pk=_int(raw_id), assessment_id=assessment.pk).first()
+    )
+    if line is None:
+        raise Http404
+    line.assessment = assessment
+    return line
+
+
+def _file_of(request: HttpRequest, assessment: Assessment, raw_id: Any) -> EvidenceFile:
+    evidence_file = permissions.evidence_get_for_user(user=request.user, file_id=_int(raw_id))
+    if evidence_file.unit_id != assessment.unit_id or evidence_file.cycle_id != assessment.cycle_id:
+        raise Http404
+    return evidence_file
+
+
+def _ascii_fallback(name: str) -> str:
+    text = name.replace("đ", "d").replace("Đ", "D")
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    text = re.sub(r"[^A-Za-z0-9._()+-]+", "_", text.encode("ascii", "ignore").decode("ascii")).strip("._")
+    extension = validation.extension_of(name)
+    if not text or text == extension:
+        text = f"{validation.FALLBACK_NAME}.{extension}" if extension else validation.FALLBACK_NAME
+    return text
+
+
+def content_disposition(name: str, *, inline: bool) -> str:
+    """RFC 6266 with an ASCII fallback and the real (Vietnamese) name as RFC 5987 ``filename*``."""
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{_ascii_fallback(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _stream(evidence_file: EvidenceFile, *, inline: bool) -> FileResponse:
+    try:
+        handle = storage.open_blob(evidence_file.blob.sha256)
+    except FileNotFoundError:
+        logger.error("evidence content missing for file %s", evidence_file.pk, extra={"file_id": evidence_file.pk})
+        raise Http404 from None
+    response = FileResponse(handle, content_type=evidence_file.blob.content_type)
+    response["Content-Disposition"] = content_disposition(evidence_file.original_name, inline=inline)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- pages ---------------------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def library(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """The unit's evidence library for the assessment's cycle (read-only for the appraisal team)."""
+    assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    manage = permissions.can_manage_library(request.user, assessment)
+    lines = list(score_lines_of_assessment(assessment=assessment))
+    for line in lines:
+        line.assessment = assessment
+    attachable = [line for line in lines if can_attach_evidence(request.user, line)]
+    rows = selectors.evidence_library_rows(assessment=assessment, user=request.user)
+    selected = None
+    raw_line = request.GET.get("tieu_chi")
+    if raw_line:
+        selected_line = next((line for line in lines if str(line.pk) == raw_line), None)
+        if selected_line is not None:
+            by_line = selectors.evidence_by_line(assessment=assessment)
+            selected = {
+                "line": selected_line,
+                "files": by_line.get(selected_line.pk, []),
+                "editable": can_attach_evidence(request.user, selected_line),
+            }
+    here = request.get_full_path()
+    return render(
+        request,
+        "evidence/library.html",
+        {
+            "assessment": assessment,
+            "rows": rows,
+            "library": [row.file for row in rows],
+            "manage": manage,
+            "attachable_lines": attachable,
+            "selected": selected,
+            "next": here,
+            "self_assessment_url": _self_assessment_url(assessment),
+            "max_upload_mb": f"{storage.max_upload_bytes() / (1024 * 1024):g}".replace(".", ","),
+            "accept": ",".join(f".{ext}" for ext in [*validation.FILE_TYPES, *validation.EXTENSION_ALIASES]),
+        },
+    )
+
+
+@require_GET
+@login_required
+def download(request: HttpRequest, file_id: int) -> HttpResponseBase:
+    evidence_file = permissions.evidence_get_for_user(user=request.user, file_id=file_id)
+    return _stream(evidence_file, inline=False)
+
+
+@require_GET
+@login_required
+@xframe_options_sameorigin
+def preview(request: HttpRequest, file_id: int) -> HttpResponseBase:
+    """PDF and images shown inline: sandboxed, never sniffed, framable by our own pages only."""
+    evidence_file = permissions.evidence_get_for_user(user=request.user, file_id=file_id)
+    if not evidence_file.is_previewable:
+        raise Http404
+    response = _stream(evidence_file, inline=True)
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+# --- actions -------------------------------------------------------------------------------------------------
+
+
+@csrf_exempt  # the upload handler must be set before the body is read; CSRF is checked by csrf_protect below
+@require_POST
+@login_required
+@_answers_json_errors
+def upload(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """Several files at once (field ``files``); optional ``line_id`` links each stored file to that leaf."""
+    assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    if not permissions.can_manage_library(request.user, assessment):
+        raise PermissionDenied
+    handler = EvidenceUploadHandler(request)
+    request.upload_handlers = [handler]
+    try:
+        return _upload_checked(request, assessment)
+    finally:
+        handler.cleanup()
+
+
+@csrf_protect
+def _upload_checked(request: HttpRequest, assessment: Assessment) -> HttpResponse:
+    next_url = _safe_next(request, _library_url(assessment))
+    line = None
+    if request.POST.get("line_id"):
+        line = _line_of(assessment, request.POST["line_id"])
+        if not can_attach_evidence(request.user, line):
+            raise PermissionDenied
+    uploaded = request.FILES.getlist("files")
+    if not uploaded:
+        message = _("Hãy chọn ít nhất một tệp để tải lên.")
+        if _wants_json(request):
+            return _error_json(400, "no_file", message, files=[], errors=[])
+        messages.error(request, message)
+        return HttpResponseRedirect(next_url)
+    stored: list[EvidenceFile] = []
+    errors: list[dict[str, str]] = []
+    for item in uploaded:
+        try:
+            evidence_file = services.evidence_upload(
+                unit=assessment.unit, cycle=assessment.cycle, uploaded_file=item, actor=request.user
+            )
+            if line is not None:
+                services.evidence_link(evidence_file=evidence_file, line=line, actor=request.user)
+            stored.append(evidence_file)
+        except DomainError as exc:
+            errors.append({"name": validation.clean_name(item.name), "code": exc.code, "message": str(exc.message)})
+        finally:
+            if isinstance(item, StreamedUpload):
+                item.close()
+    summary = _upload_summary(stored, errors)
+    if _wants_json(request):
+        payload = {"files": [_file_json(f) for f in stored], "errors": errors, "message": summary}
+        if stored:
+            return JsonResponse({"ok": True, **payload})
+        return JsonResponse({"ok": False, "code": errors[0]["code"], **payload}, status=400)
+    if stored:
+        messages.success(request, summary)
+    for error in errors:
+        messages.error(request, error["message"])
+    return HttpResponseRedirect(next_url)
+
+
+def _upload_summary(stored: list[EvidenceFile], errors: list[dict[str, str]]) -> str:
+    parts = []
+    new = [f for f in stored if not getattr(f, "already_present", False)]
+    again = [f for f in stored if getattr(f, "already_present", False)]
+    if new:
+        parts.append(ngettext("Đã lưu %(n)d tệp.", "Đã lưu %(n)d tệp.", len(new)) % {"n": len(new)})
+    if again:
+        names = ", ".join(f"«{f.original_name}»" for f in again)
+        parts.append(_("Đã có sẵn trong thư viện (không lưu lại): %(names)s.") % {"names": names})
+    if errors:
+        refused = ngettext("%(n)d tệp bị từ chối", "%(n)d tệp bị từ chối", len(errors)) % {"n": len(errors)}
+        if stored:
+            parts.append(_("%(refused)s; các tệp hợp lệ khác vẫn được lưu.") % {"refused": refused})
+        else:
+            parts.append(_("%(refused)s, không tệp nào được lưu.") % {"refused": refused})
+    return " ".join(parts)
+
+
+def _link_action(request: HttpRequest, assessment_id: int, *, unlink: bool) -> HttpResponse:
+    assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    next_url = _safe_next(request, _library_url(assessment))
+    evidence_file = _file_of(request, assessment, request.POST.get("file_id"))
+    line = _line_of(assessment, request.POST.get("line_id"))
+    if not can_attach_evidence(request.user, line):
+        raise PermissionDenied
+    try:
+        if unlink:
+            services.evidence_unlink(evidence_file=evidence_file, line=line, actor=request.user)
+            message = _("Đã gỡ «%(name)s» khỏi tiêu chí %(code)s.")
+        else:
+            services.evidence_link(evidence_file=evidence_file, line=line, actor=request.user)
+            message = _("Đã gắn «%(name)s» vào tiêu chí %(code)s.")
+    except DomainError as exc:
+        return _domain_error(request, exc, next_url)
+    message %= {"name": evidence_file.original_name, "code": line.indicator.code}
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "message": message, "line_id": line.pk, "file": _file_json(evidence_file)})
+    messages.success(request, message)
+    return HttpResponseRedirect(next_url)
+
+
+@require_POST
+@login_required
+@_answers_json_errors
+def link(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    return _link_action(request, assessment_id, unlink=False)
+
+
+@require_POST
+@login_required
+@_answers_json_errors
+def unlink(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    return _link_action(request, assessment_id, unlink=True)
+
+
+@require_POST
+@login_required
+@_answers_json_errors
+def delete(request: HttpRequest, file_id: int) -> HttpResponse:
+    evidence_file = permissions.evidence_get_for_user(user=request.user, file_id=file_id)
+    assessment = (
+        Assessment.objects.select_related("unit", "cycle")
+        .filter(unit_id=evidence_file.unit_id, cycle_id=evidence_file.cycle_id)
+        .first()
+    )
+    if assessment is None or not permissions.can_manage_library(request.user, assessment):
+        raise PermissionDenied
+    next_url = _safe_next(request, _library_url(assessment))
+    try:
+        services.evidence_delete(evidence_file=evidence_file, actor=request.user)
+    except DomainError as exc:
+        return _domain_error(request, exc, next_url)
+    message = _("Đã xoá «%(name)s» khỏi thư viện.") % {"name": evidence_file.original_name}
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "message": message, "id": file_id})
+    messages.success(request, message)
+    return HttpResponseRedirect(next_url)

@@ -1,0 +1,303 @@
+"""Excel files of a self-assessment: the report (three official parts) and the sheet for the offline round trip.
+
+Every text cell that a spreadsheet could take for a formula (it starts with = + - @, a tab or a carriage
+return) is written with a leading apostrophe; `scoring.imports` removes that apostrophe again.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from scoring import selectors
+from scoring.models import Indicator
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SHEET_MARKER = "cchc-phieu-tu-cham:v1"
+HEADER_ROW = 4
+FIRST_DATA_ROW = HEADER_ROW + 1
+YES_TEXT = "Có"
+NO_TEXT = "Không"
+BOLD = Font(bold=True)
+HEAD_FILL = PatternFill("solid", fgColor="EEF1F5")
+INPUT_FILL = PatternFill("solid", fgColor="FFF8E1")
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def safe_text(value: Any) -> Any:
+    """A cell value that no spreadsheet evaluates: text starting like a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _number(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, Decimal)):
+        return value
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return safe_text(str(value))
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    ascii_name = filename.encode("ascii", "ignore").decode() or "cchc.xlsx"
+    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _save(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _put(ws: Worksheet, row: int, values: Sequence[Any], *, bold: bool = False) -> None:
+    for column, value in enumerate(values, start=1):
+        cell = ws.cell(row=row, column=column, value=safe_text(value))
+        cell.alignment = WRAP
+        if bold:
+            cell.font = BOLD
+
+
+def _widths(ws: Worksheet, widths: Iterable[int]) -> None:
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+
+
+# --- the report -------------------------------------------------------------------------------------------
+
+
+def report_workbook(
+    *, sheet: selectors.AssessmentSheet, rows: Sequence[selectors.ReportRow], explanations: Sequence[selectors.LeafRow]
+) -> bytes:
+    """Three sheets: I. summary of self-scores per criterion, II. explanations, III. difficulties."""
+    assessment = sheet.assessment
+    comp = sheet.computation
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "I. Tổng hợp điểm"
+    title = _("BÁO CÁO TỰ ĐÁNH GIÁ, CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM %(year)s") % {
+        "year": assessment.cycle.year
+    }
+    _put(ws, 1, [title], bold=True)
+    _put(ws, 2, [assessment.unit.name])
+    _put(ws, 3, [f"{assessment.indicator_set.name} — {assessment.indicator_set.decision_ref}"])
+    _put(ws, 5, [_("STT"), _("Lĩnh vực / tiêu chí / tiêu chí thành phần"), _("Điểm tối đa"), _("Điểm tự chấm"),
+                 _("Ghi chú")], bold=True)
+    row_number = 6
+    for row in rows:
+        ind = row.indicator
+        note = ""
+        obtained: Any = row.obtained
+        if row.leaf is not None and row.leaf.line.not_applicable:
+            obtained, note = _("Không phát sinh"), row.leaf.line.not_applicable_reason
+        elif row.leaf is not None:
+            note = row.leaf.line.self_note
+        if ind.kind != Indicator.Kind.NORMAL:
+            note = f"[{ind.get_kind_display()}] {note}".strip()
+        _put(ws, row_number, [ind.code, ("   " * (row.depth - 1)) + ind.name, ind.max_points, _number(obtained)
+                              if not isinstance(obtained, str) else obtained, note], bold=ind.level == 1)
+        row_number += 1
+    row_number += 1
+    for label, value in (
+        (_("Tổng điểm các lĩnh vực"), comp.normal_total),
+        (_("Điểm cộng"), comp.bonus),
+        (_("Điểm trừ"), comp.penalty),
+        (_("Tổng điểm tự đánh giá"), comp.total),
+        (_("Chỉ số tự đánh giá"), comp.index),
+    ):
+        _put(ws, row_number, ["", label, "", value], bold=True)
+        row_number += 1
+    _put(ws, row_number, ["", _("Xếp loại (tự đánh giá)"), "", comp.classification or ""], bold=True)
+    for r in ws.iter_rows(min_row=6, min_col=3, max_col=4):
+        for cell in r:
+            cell.number_format = "0.00"
+    _widths(ws, [10, 80, 12, 14, 40])
+
+    ws2 = wb.create_sheet("II. Giải trình")
+    _put(ws2, 1, [_("GIẢI TRÌNH CÁC TIÊU CHÍ KHÔNG CÓ HOẶC CHƯA ĐỦ TÀI LIỆU KIỂM CHỨNG")], bold=True)
+    _put(ws2, 3, [_("Mã"), _("Tiêu chí thành phần"), _("Điểm tự chấm"), _("Tài liệu kiểm chứng"), _("Giải trình")],
+         bold=True)
+    for number, leaf in enumerate(explanations, start=4):
+        evidence = _("Chưa có") if not leaf.files else _("%(n)s tệp") % {"n": len(leaf.files)}
+        _put(ws2, number, [leaf.indicator.code, leaf.indicator.name, _number(leaf.line.self_score), evidence,
+                           leaf.line.explanation or _("(chưa giải trình)")])
+    _widths(ws2, [10, 60, 14, 18, 70])
+
+    ws3 = wb.create_sheet("III. Khó khăn, kiến nghị")
+    _put(ws3, 1, [_("KHÓ KHĂN, VƯỚNG MẮC VÀ KIẾN NGHỊ, ĐỀ XUẤT")], bold=True)
+    _put(ws3, 3, [assessment.difficulties or _("(không có)")])
+    _widths(ws3, [120])
+    return _save(wb)
+
+
+# --- the self-assessment sheet for the offline round trip ----------------------------------------------------
+
+
+def count_keys(indicator: Indicator) -> list[tuple[str, str]]:
+    """(key, label) of a formula's variables or a per-occurrence list, in the set's order."""
+    params = indicator.params or {}
+    if indicator.method == Indicator.Method.FORMULA:
+        return [(str(v.get("name")), str(v.get("label") or v.get("name"))) for v in params.get("variables") or []]
+    if indicator.method == Indicator.Method.PER_OCCURRENCE:
+        return [(str(i.get("key")), str(i.get("label") or i.get("key"))) for i in params.get("items") or []]
+    return []
+
+
+def sheet_columns(count_columns: int) -> list[tuple[str, str]]:
+    """(key, header) of the round-trip sheet's columns, in order; shared with the import."""
+    columns = [
+        ("line_id", _("Mã dòng (không sửa)")),
+        ("version", _("Phiên bản (không sửa)")),
+        ("code", _("Mã")),
+        ("name", _("Tiêu chí thành phần")),
+        ("max", _("Điểm tối đa")),
+        ("method", _("Phương pháp chấm")),
+        ("how", _("Cách nhập")),
+        ("points", _("Điểm")),
+        ("option", _("Mức")),
+        ("yes_no", _("Có/Không")),
+        ("numerator", _("Tử số")),
+        ("denominator", _("Mẫu số")),
+    ]
+    columns += [(f"count{i}", _("Số liệu %(i)s") % {"i": i}) for i in range(1, count_columns + 1)]
+    columns += [
+        ("note", _("Ghi chú")),
+        ("explanation", _("Giải trình")),
+        ("na", _("Không phát sinh (Có/Không)")),
+        ("na_reason", _("Lý do không phát sinh")),
+        ("score", _("Điểm tự chấm hiện tại")),
+    ]
+    return columns
+
+
+def _how(ind: Indicator) -> str:
+    params = ind.params or {}
+    method = ind.method
+    if method == Indicator.Method.MANUAL:
+        return _("Nhập điểm vào cột «Điểm» (bước %(step)s).") % {"step": params.get("step", "0.25")}
+    if method == Indicator.Method.LEVELS:
+        options = " | ".join(f"{o.get('label')} ({o.get('points')})" for o in params.get("options") or [])
+        return _("Chọn một mức ở cột «Mức»: %(options)s") % {"options": options}
+    if method == Indicator.Method.YES_NO:
+        return _("Ghi «Có» hoặc «Không» ở cột «Có/Không».")
+    if method in (Indicator.Method.RATIO_BANDS, Indicator.Method.PROPORTIONAL):
+        return _("Nhập tử số và mẫu số.")
+    if method in (Indicator.Method.FORMULA, Indicator.Method.PER_OCCURRENCE):
+        parts = [f"{_('Số liệu %(i)s') % {'i': i}} = {label}" for i, (_key, label) in enumerate(count_keys(ind), 1)]
+        return "; ".join(parts)
+    return _("Điểm lấy từ điều tra xã hội học (không tự chấm).")
+
+
+def _level_label(ind: Indicator, key: Any) -> str:
+    for option in (ind.params or {}).get("options") or []:
+        if str(option.get("key")) == str(key):
+            return str(option.get("label") or key)
+    return str(key or "")
+
+
+def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
+    """One row per leaf; only the cells a unit fills are unlocked; the technical columns are hidden."""
+    assessment = sheet.assessment
+    count_columns = max([len(count_keys(r.indicator)) for r in sheet.leaves] + [1])
+    columns = sheet_columns(count_columns)
+    position = {key: index for index, (key, _header) in enumerate(columns, start=1)}
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Phiếu tự chấm"
+    ws.cell(row=1, column=1, value=f"{SHEET_MARKER}:{assessment.pk}")
+    ws.cell(row=1, column=3, value=_("PHIẾU TỰ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM %(year)s") % {"year": assessment.cycle.year})
+    ws.cell(row=1, column=3).font = BOLD
+    ws.cell(row=2, column=3, value=safe_text(assessment.unit.name))
+    ws.cell(row=3, column=3, value=_("Tải về lúc %(at)s. Chỉ điền các ô màu vàng; không thêm, xóa hay đổi thứ tự "
+                                     "dòng, cột.") % {"at": timezone.localtime().strftime("%d/%m/%Y %H:%M")})
+    for column, (_key, header) in enumerate(columns, start=1):
+        cell = ws.cell(row=HEADER_ROW, column=column, value=header)
+        cell.font, cell.fill, cell.alignment = BOLD, HEAD_FILL, WRAP
+    yes_no = DataValidation(type="list", formula1=f'"{YES_TEXT},{NO_TEXT}"', allow_blank=True)
+    ws.add_data_validation(yes_no)
+    level_lists: dict[str, DataValidation] = {}
+    for number, leaf in enumerate(sheet.leaves, start=FIRST_DATA_ROW):
+        ind, line = leaf.indicator, leaf.line
+        value = line.self_value or {}
+        counts = value.get("counts") or {}
+        cells: dict[str, Any] = {
+            "line_id": line.pk, "version": line.version, "code": ind.code, "name": ind.name,
+            "max": ind.max_points, "method": ind.get_method_display(), "how": _how(ind),
+            "note": line.self_note, "explanation": line.explanation,
+            "na": YES_TEXT if line.not_applicable else "", "na_reason": line.not_applicable_reason,
+            "score": line.self_score,
+        }
+        editable: list[str] = []
+        method = ind.method
+        if leaf.self_scored:
+            editable = ["note", "explanation"]
+            if ind.allow_not_applicable:
+                editable += ["na", "na_reason"]
+            if method == Indicator.Method.MANUAL:
+                editable.append("points")
+                cells["points"] = _number(value.get("points"))
+            elif method == Indicator.Method.LEVELS:
+                editable.append("option")
+                cells["option"] = _level_label(ind, value.get("option")) if value else None
+                labels = [str(o.get("label") or o.get("key")) for o in (ind.params or {}).get("options") or []]
+                formula = '"' + ",".join(labels) + '"'
+                if labels and len(formula) <= 255 and not any("," in x or '"' in x for x in labels):
+                    if formula not in level_lists:
+                        level_lists[formula] = DataValidation(type="list", formula1=formula, allow_blank=True)
+                        ws.add_data_validation(level_lists[formula])
+                    level_lists[formula].add(ws.cell(row=number, column=position["option"]))
+            elif method == Indicator.Method.YES_NO:
+                editable.append("yes_no")
+                if "value" in value:
+                    cells["yes_no"] = YES_TEXT if value["value"] else NO_TEXT
+                yes_no.add(ws.cell(row=number, column=position["yes_no"]))
+            elif method in (Indicator.Method.RATIO_BANDS, Indicator.Method.PROPORTIONAL):
+                editable += ["numerator", "denominator"]
+                cells["numerator"] = _number(value.get("numerator"))
+                cells["denominator"] = _number(value.get("denominator"))
+            elif method in (Indicator.Method.FORMULA, Indicator.Method.PER_OCCURRENCE):
+                for i, (key, _label) in enumerate(count_keys(ind), start=1):
+                    editable.append(f"count{i}")
+                    cells[f"count{i}"] = counts.get(key)
+        if ind.allow_not_applicable:
+            yes_no.add(ws.cell(row=number, column=position["na"]))
+        for key, column in position.items():
+            cell = ws.cell(row=number, column=column, value=safe_text(cells.get(key)))
+            cell.alignment = WRAP
+            if key in editable:
+                cell.protection = Protection(locked=False)
+                cell.fill = INPUT_FILL
+    for key in ("line_id", "version"):
+        ws.column_dimensions[get_column_letter(position[key])].hidden = True
+    widths = {"code": 9, "name": 55, "max": 9, "method": 16, "how": 40, "note": 30, "explanation": 40,
+              "na": 12, "na_reason": 30, "score": 12}
+    for key, column in position.items():
+        ws.column_dimensions[get_column_letter(column)].width = widths.get(key, 11)
+    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=position["how"])
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False  # let people widen columns
+    ws.protection.formatRows = False
+    return _save(wb)

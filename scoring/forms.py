@@ -1,0 +1,286 @@
+"""Form helpers shared by the self-assessment and the appraisal pages.
+
+The method input is the same control everywhere a leaf is scored:
+
+- `method_value_from_post(indicator, data, prefix)` reads the posted fields of the leaf's method into the
+  engine's value dict (strings as typed; the engine validates), or None when nothing was entered;
+- `method_input_context(indicator, value, prefix, disabled=False)` is what
+  `templates/scoring/_method_input.html` needs (`{% include "scoring/_method_input.html" with ctx=... %}`).
+
+Field names are `prefix + engine field`: `points`, `option`, `value` (yes/no), `numerator`, `denominator`,
+`counts.<key>`. An engine error's `field` therefore names the input to mark (`prefix + error.field`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.formats import get_format
+from django.utils.translation import gettext as _
+
+from scoring.models import Indicator
+
+YES = "yes"
+NO = "no"
+
+__all__ = [
+    "NO", "YES", "field_label", "method_input_context", "method_value_from_post", "number_display", "value_summary",
+]
+
+
+def _get(data: Mapping[str, Any], name: str) -> str:
+    raw = data.get(name)
+    if isinstance(raw, list):  # a plain dict built from a QueryDict by hand
+        raw = raw[-1] if raw else None
+    return "" if raw is None else str(raw).strip()
+
+
+def _params(indicator: Indicator) -> dict[str, Any]:
+    return dict(indicator.params or {})
+
+
+def _count_keys(indicator: Indicator) -> list[tuple[str, str, str | None]]:
+    """(key, label, points per occurrence or None) of a formula's variables or a per-occurrence list."""
+    params = _params(indicator)
+    if indicator.method == Indicator.Method.FORMULA:
+        return [(str(v.get("name", "")), str(v.get("label") or v.get("name", "")), None)
+                for v in params.get("variables") or []]
+    if indicator.method == Indicator.Method.PER_OCCURRENCE:
+        return [(str(i.get("key", "")), str(i.get("label") or i.get("key", "")), str(i.get("points", "")))
+                for i in params.get("items") or []]
+    return []
+
+
+def method_value_from_post(indicator: Indicator, data: Mapping[str, Any], prefix: str = "") -> dict[str, Any] | None:
+    """The engine value posted for the leaf's method, strings as typed; None when nothing was entered.
+
+    A partly filled input is returned as it is (the engine reports what is missing).
+    """
+    method = indicator.method
+    if method in (Indicator.Method.MANUAL, Indicator.Method.SURVEY):
+        points = _get(data, f"{prefix}points")
+        return {"points": points} if points else None
+    if method == Indicator.Method.LEVELS:
+        option = _get(data, f"{prefix}option")
+        return {"option": option} if option else None
+    if method == Indicator.Method.YES_NO:
+        answer = _get(data, f"{prefix}value")
+        return {"value": answer} if answer else None
+    if method in (Indicator.Method.RATIO_BANDS, Indicator.Method.PROPORTIONAL):
+        numerator = _get(data, f"{prefix}numerator")
+        denominator = _get(data, f"{prefix}denominator")
+        if not numerator and not denominator:
+            return None
+        value: dict[str, Any] = {}
+        if numerator:
+            value["numerator"] = numerator
+        if denominator:
+            value["denominator"] = denominator
+        return value
+    if method in (Indicator.Method.FORMULA, Indicator.Method.PER_OCCURRENCE):
+        counts = {key: text for key, _label, _pts in _count_keys(indicator)
+                  if (text := _get(data, f"{prefix}counts.{key}"))}
+        return {"counts": counts} if counts else None
+    return None
+
+
+def number_display(raw: Any) -> str:
+    """A number (Decimal, int or canonical text) with the active language's decimal separator."""
+    if raw is None or raw == "":
+        return ""
+    if isinstance(raw, bool):
+        return str(raw)
+    text = str(raw)
+    try:
+        Decimal(text)
+    except (InvalidOperation, ValueError):
+        return text  # what the user typed, shown back as typed
+    separator = str(get_format("DECIMAL_SEPARATOR"))
+    return text.replace(".", separator) if separator != "." else text
+
+
+def _points_display(raw: Any) -> str:
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        return str(raw)
+    text = format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
+    return number_display(text)
+
+
+def _yes_no_answer(raw: Any) -> str:
+    """"yes", "no" or "" from a stored bool or a posted word."""
+    if isinstance(raw, bool):
+        return YES if raw else NO
+    word = str(raw if raw is not None else "").strip().casefold()
+    if word in {"yes", "true", "1", "có", "co", "on"}:
+        return YES
+    if word in {"no", "false", "0", "không", "khong", "off"}:
+        return NO
+    return ""
+
+
+def _ratio_hint(indicator: Indicator) -> str:
+    params = _params(indicator)
+    if indicator.method == Indicator.Method.RATIO_BANDS:
+        parts = []
+        for band in params.get("bands") or []:
+            sign = "≥" if band.get("inclusive") else ">"
+            parts.append(
+                _("%(sign)s %(min)s%%: %(points)s điểm")
+                % {"sign": sign, "min": _points_display(band.get("min", "0")),
+                   "points": _points_display(band.get("points", "0"))}
+            )
+        return "; ".join(parts)
+    threshold = _points_display(params.get("threshold", "0"))
+    below = _points_display(params.get("below_points", "0"))
+    return _("Tỷ lệ ≥ %(t)s%%: tỷ lệ × %(max)s điểm; dưới %(t)s%%: %(below)s điểm") % {
+        "t": threshold, "max": _points_display(indicator.max_points), "below": below,
+    }
+
+
+def method_input_context(
+    indicator: Indicator,
+    value: Mapping[str, Any] | None,
+    prefix: str = "",
+    disabled: bool = False,
+    *,
+    error_field: str | None = None,
+    allow_clear: bool = True,
+) -> dict[str, Any]:
+    """Everything `_method_input.html` renders for one leaf.
+
+    `value` is a stored engine value (canonical) or the dict `method_value_from_post` returned (as typed).
+    `error_field` is an engine error's `field` ("numerator", "counts.a", …): that input is marked invalid.
+    `allow_clear` adds a "not chosen" choice to radio methods so a leaf can be emptied without JavaScript.
+    """
+    value = dict(value or {})
+    method = indicator.method
+    ctx: dict[str, Any] = {
+        "method": method,
+        "method_label": Indicator.Method(method).label if method in Indicator.Method.values else method,
+        "prefix": prefix,
+        "disabled": disabled,
+        "allow_clear": allow_clear,
+        "group_id": f"{prefix}method",
+        "hint": "",
+        "options": [],
+        "fields": [],
+        "error_field": error_field,
+    }
+
+    def field(key: str, label: str, raw: Any, kind: str, extra: str = "") -> dict[str, Any]:
+        name = f"{prefix}{key}"
+        return {
+            "key": key,
+            "name": name,
+            "id": "id_" + name.replace(".", "_"),
+            "label": label,
+            "value": number_display(raw),
+            "kind": kind,  # "decimal" or "count"
+            "extra": extra,
+            "invalid": error_field == key or (error_field == "counts" and key.startswith("counts.")),
+        }
+
+    if method in (Indicator.Method.MANUAL, Indicator.Method.SURVEY):
+        step = _points_display(_params(indicator).get("step", "0.25"))
+        if method == Indicator.Method.MANUAL:
+            ctx["hint"] = _("Từ %(floor)s đến %(max)s điểm, bước %(step)s.") % {
+                "floor": _points_display(indicator.floor), "max": _points_display(indicator.max_points), "step": step,
+            }
+        else:
+            ctx["hint"] = _("Điểm lấy từ kết quả điều tra xã hội học, đơn vị không tự chấm.")
+            ctx["disabled"] = True
+        ctx["fields"] = [field("points", _("Điểm"), value.get("points"), "decimal")]
+        ctx["step"] = step
+    elif method == Indicator.Method.LEVELS:
+        chosen = str(value.get("option", "") or "")
+        ctx["options"] = [
+            {
+                "value": str(o.get("key")),
+                "label": str(o.get("label") or o.get("key")),
+                "points": _points_display(o.get("points", "0")),
+                "checked": str(o.get("key")) == chosen,
+                "id": f"id_{prefix}option_{position}",
+            }
+            for position, o in enumerate(_params(indicator).get("options") or [])
+        ]
+        ctx["radio_name"] = f"{prefix}option"
+        ctx["invalid"] = error_field == "option"
+        ctx["none_checked"] = not chosen
+    elif method == Indicator.Method.YES_NO:
+        params = _params(indicator)
+        answer = _yes_no_answer(value.get("value"))
+        ctx["options"] = [
+            {"value": YES, "label": _("Có"), "points": _points_display(params.get("yes_points", indicator.max_points)),
+             "checked": answer == YES, "id": f"id_{prefix}value_yes"},
+            {"value": NO, "label": _("Không"), "points": _points_display(params.get("no_points", "0")),
+             "checked": answer == NO, "id": f"id_{prefix}value_no"},
+        ]
+        ctx["radio_name"] = f"{prefix}value"
+        ctx["invalid"] = error_field == "value"
+        ctx["none_checked"] = not answer
+    elif method in (Indicator.Method.RATIO_BANDS, Indicator.Method.PROPORTIONAL):
+        ctx["hint"] = _ratio_hint(indicator)
+        ctx["fields"] = [
+            field("numerator", _("Tử số"), value.get("numerator"), "decimal"),
+            field("denominator", _("Mẫu số"), value.get("denominator"), "decimal"),
+        ]
+    elif method in (Indicator.Method.FORMULA, Indicator.Method.PER_OCCURRENCE):
+        counts = value.get("counts") if isinstance(value.get("counts"), Mapping) else {}
+        assert isinstance(counts, Mapping)
+        if method == Indicator.Method.FORMULA:
+            expression = str(_params(indicator).get("expression", ""))
+            ctx["hint"] = _("Công thức: %(expr)s") % {"expr": expression.replace("*", "×")}
+        else:
+            base = _params(indicator).get("base", "0")
+            ctx["hint"] = _("Điểm = %(base)s + số lần × điểm mỗi lần, tối đa %(max)s.") % {
+                "base": _points_display(base), "max": _points_display(indicator.max_points),
+            }
+        ctx["fields"] = [
+            field(
+                f"counts.{key}",
+                label if method == Indicator.Method.PER_OCCURRENCE else f"{key}: {label}",
+                counts.get(key),
+                "count",
+                _("%(p)s điểm/lần") % {"p": _points_display(points)} if points is not None else "",
+            )
+            for key, label, points in _count_keys(indicator)
+        ]
+    return ctx
+
+
+def value_summary(indicator: Indicator, value: Mapping[str, Any] | None) -> str:
+    """A stored or posted value in words, for history, conflicts and previews ("Tử số 45 / mẫu số 50")."""
+    if not value:
+        return _("(chưa chấm)")
+    method = indicator.method
+    if method in (Indicator.Method.MANUAL, Indicator.Method.SURVEY):
+        return _("%(p)s điểm") % {"p": number_display(value.get("points"))}
+    if method == Indicator.Method.LEVELS:
+        key = str(value.get("option", ""))
+        for option in _params(indicator).get("options") or []:
+            if str(option.get("key")) == key:
+                return str(option.get("label") or key)
+        return key
+    if method == Indicator.Method.YES_NO:
+        answer = _yes_no_answer(value.get("value"))
+        return _("Có") if answer == YES else _("Không") if answer == NO else str(value.get("value", ""))
+    if method in (Indicator.Method.RATIO_BANDS, Indicator.Method.PROPORTIONAL):
+        numerator, denominator = value.get("numerator", "?"), value.get("denominator", "?")
+        return f"{number_display(numerator)} / {number_display(denominator)}"
+    counts = value.get("counts") if isinstance(value.get("counts"), Mapping) else {}
+    assert isinstance(counts, Mapping)
+    return "; ".join(f"{label}: {counts.get(key, 0)}" for key, label, _pts in _count_keys(indicator))
+
+
+def field_label(indicator: Indicator, field: str | None) -> str:
+    """The label the user sees for an engine field ("denominator" → "Mẫu số", "counts.b" → its label)."""
+    if not field:
+        return ""
+    for entry in method_input_context(indicator, None, "")["fields"]:
+        if entry["key"] == field:
+            return str(entry["label"])
+    return {"option": _("Mức"), "value": _("Có / Không")}.get(field, field)

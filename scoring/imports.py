@@ -1,0 +1,311 @@
+"""Reading an uploaded self-assessment sheet (see `scoring.exports.self_assessment_workbook`).
+
+The file is checked (extension, zip signature, size before and after decompression, our marker for this
+assessment), every row is validated by the engine against the line it names, and the result is a preview:
+the rows that change something, each with its old and new score and its errors. Nothing is written here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+import zipfile
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import IO, Any
+
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+from scoring import engine, selectors
+from scoring.exports import FIRST_DATA_ROW, SHEET_MARKER, count_keys, sheet_columns
+from scoring.forms import value_summary
+from scoring.models import Indicator
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
+MAX_ROWS = 2000
+MAX_TEXT = 5000
+ZIP_SIGNATURE = b"PK\x03\x04"
+DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TRUE_WORDS = {"có", "co", "x", "yes", "true", "1", "đúng"}
+FALSE_WORDS = {"", "không", "khong", "no", "false", "0"}
+
+
+class SheetRefused(Exception):
+    """The upload as a whole is refused; the message says why, in Vietnamese."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class ImportRow:
+    """One changed row of the upload, as the preview shows it and the apply step writes it."""
+
+    excel_row: int
+    line_id: int
+    version: int
+    code: str
+    name: str
+    value: dict[str, Any] | None
+    note: str
+    explanation: str
+    not_applicable: bool
+    not_applicable_reason: str
+    old_score: str | None = None
+    new_score: str | None = None
+    old_summary: str = ""
+    new_summary: str = ""
+    changes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def service_row(self) -> dict[str, Any]:
+        return {
+            "line_id": self.line_id, "version": self.version, "value": self.value, "note": self.note,
+            "explanation": self.explanation, "not_applicable": self.not_applicable,
+            "not_applicable_reason": self.not_applicable_reason,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ImportPreview:
+    rows: list[ImportRow]
+    unchanged: int
+    file_errors: list[str] = field(default_factory=list)
+
+    @property
+    def error_count(self) -> int:
+        return len(self.file_errors) + sum(1 for r in self.rows if r.errors)
+
+
+def _clean_text(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, (dt.datetime, dt.date)):
+        return raw.strftime("%d/%m/%Y")
+    text = unicodedata.normalize("NFC", str(raw))
+    if text.startswith("'") and text[1:].startswith(DANGEROUS_STARTS):
+        text = text[1:]  # the apostrophe the export added
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+
+
+def _cell_value(raw: Any) -> Any:
+    """A number cell as the engine takes it (int, Decimal via text for floats, or text as typed)."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        return _("Có") if raw else _("Không")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        return format(Decimal(repr(raw)), "f")
+    text = _clean_text(raw)
+    return text or None
+
+
+def _check_file(uploaded: Any) -> None:
+    name = str(getattr(uploaded, "name", "") or "")
+    if not name.lower().endswith(".xlsx"):
+        raise SheetRefused(_("Chỉ nhận tệp Excel .xlsx (tệp phiếu tự chấm đã tải về)."))
+    size = int(getattr(uploaded, "size", 0) or 0)
+    if size == 0:
+        raise SheetRefused(_("Tệp rỗng."))
+    if size > MAX_UPLOAD_BYTES:
+        raise SheetRefused(_("Tệp quá lớn (tối đa %(mb)s MB).") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
+    handle: IO[bytes] = uploaded
+    handle.seek(0)
+    if handle.read(4) != ZIP_SIGNATURE:
+        raise SheetRefused(_("Tệp không phải là tệp Excel .xlsx hợp lệ."))
+    handle.seek(0)
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            names = set(archive.namelist())
+            total = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise SheetRefused(_("Tệp Excel bị hỏng, không đọc được.")) from exc
+    if "xl/workbook.xml" not in names:
+        raise SheetRefused(_("Tệp không phải là tệp Excel .xlsx hợp lệ."))
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise SheetRefused(_("Tệp Excel quá lớn khi giải nén."))
+    handle.seek(0)
+
+
+def _yes(raw: Any) -> bool | None:
+    word = _clean_text(raw).casefold()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None
+
+
+def _option_key(ind: Indicator, raw: Any) -> Any:
+    text = _clean_text(raw)
+    if not text:
+        return None
+    options = (ind.params or {}).get("options") or []
+    for option in options:
+        if str(option.get("key")) == text:
+            return text
+    for option in options:
+        if str(option.get("label") or "").casefold() == text.casefold():
+            return str(option.get("key"))
+    return text  # the engine refuses it with its message
+
+
+def _value_from_cells(ind: Indicator, cells: dict[str, Any]) -> dict[str, Any] | None:
+    method = ind.method
+    if method == Indicator.Method.MANUAL:
+        points = _cell_value(cells.get("points"))
+        return None if points is None else {"points": points}
+    if method == Indicator.Method.LEVELS:
+        key = _option_key(ind, cells.get("option"))
+        return None if key is None else {"option": key}
+    if method == Indicator.Method.YES_NO:
+        answer = _cell_value(cells.get("yes_no"))
+        return None if answer is None else {"value": answer}
+    if method in (Indicator.Method.RATIO_BANDS, Indicator.Method.PROPORTIONAL):
+        numerator, denominator = _cell_value(cells.get("numerator")), _cell_value(cells.get("denominator"))
+        if numerator is None and denominator is None:
+            return None
+        value = {}
+        if numerator is not None:
+            value["numerator"] = numerator
+        if denominator is not None:
+            value["denominator"] = denominator
+        return value
+    if method in (Indicator.Method.FORMULA, Indicator.Method.PER_OCCURRENCE):
+        counts = {}
+        for i, (key, _label) in enumerate(count_keys(ind), start=1):
+            raw = _cell_value(cells.get(f"count{i}"))
+            if raw is not None:
+                counts[key] = raw
+        return {"counts": counts} if counts else None
+    return None
+
+
+def _score_text(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _compare(row: ImportRow, leaf: selectors.LeafRow) -> None:
+    """Validate the row with the engine and list what it changes (row.changes empty: nothing changes)."""
+    ind, line = leaf.indicator, leaf.line
+    row.old_score = _score_text(line.self_score)
+    row.old_summary = _("Không phát sinh") if line.not_applicable else value_summary(ind, line.self_value)
+    normalized: dict[str, Any] | None = None
+    if row.not_applicable:
+        row.new_summary = _("Không phát sinh")
+        if not ind.allow_not_applicable:
+            row.errors.append(_("Tiêu chí này không cho phép chọn «không phát sinh»."))
+        if not row.not_applicable_reason:
+            row.errors.append(_("Hãy nêu lý do không phát sinh."))
+        row.value = None
+    elif row.value is not None:
+        rule = selectors.leaf_rule(ind)
+        try:
+            normalized = engine.normalize_value(rule, row.value)
+            row.new_score = _score_text(engine.score_leaf(rule, row.value))
+            row.new_summary = value_summary(ind, normalized)
+        except engine.EngineError as exc:
+            row.errors.append(exc.message)
+            row.new_summary = value_summary(ind, row.value)
+    else:
+        row.new_summary = value_summary(ind, None)
+    if row.not_applicable and not row.errors:
+        row.new_score = None
+    if (normalized if row.value is not None else None) != (line.self_value if not line.not_applicable else None) \
+            or row.not_applicable != line.not_applicable:
+        row.changes.append(_("Điểm"))
+    if row.not_applicable and row.not_applicable_reason != line.not_applicable_reason:
+        row.changes.append(_("Lý do không phát sinh"))
+    if row.note != line.self_note:
+        row.changes.append(_("Ghi chú"))
+    if row.explanation != line.explanation:
+        row.changes.append(_("Giải trình"))
+    if row.errors and not row.changes:
+        row.changes.append(_("Điểm"))
+    if row.changes and row.version != line.version:
+        row.errors.append(
+            _("Tiêu chí này đã được sửa trên hệ thống sau khi tải tệp về (phiên bản %(old)s → %(new)s); "
+              "hãy tải phiếu mới.") % {"old": row.version, "new": line.version}
+        )
+
+
+def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPreview:
+    """The preview of an uploaded sheet for this assessment; raises SheetRefused for an unusable file."""
+    _check_file(uploaded)
+    try:
+        workbook = load_workbook(uploaded, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file; the message is what matters
+        raise SheetRefused(_("Tệp Excel bị hỏng, không đọc được.")) from exc
+    try:
+        ws = workbook.worksheets[0] if workbook.worksheets else None
+        if ws is None:
+            raise SheetRefused(_("Tệp Excel không có trang tính nào."))
+        data = list(ws.iter_rows(min_row=1, max_row=FIRST_DATA_ROW + MAX_ROWS + 1, values_only=True))
+    finally:
+        workbook.close()
+    marker = str((data[0][0] if data and data[0] else "") or "")
+    if not marker.startswith(SHEET_MARKER + ":"):
+        raise SheetRefused(_("Đây không phải phiếu tự chấm tải từ hệ thống (thiếu dấu nhận dạng)."))
+    if marker != f"{SHEET_MARKER}:{sheet.assessment.pk}":
+        raise SheetRefused(_("Phiếu này thuộc bản đánh giá khác; hãy tải phiếu của đơn vị mình."))
+    body = data[FIRST_DATA_ROW - 1:]
+    if len(body) > MAX_ROWS:
+        raise SheetRefused(_("Tệp có quá nhiều dòng (tối đa %(n)s).") % {"n": MAX_ROWS})
+    count_columns = max([len(count_keys(r.indicator)) for r in sheet.leaves] + [1])
+    keys = [key for key, _header in sheet_columns(count_columns)]
+    preview = ImportPreview(rows=[], unchanged=0)
+    seen: set[int] = set()
+    for offset, values in enumerate(body):
+        excel_row = FIRST_DATA_ROW + offset
+        cells = dict(zip(keys, list(values) + [None] * (len(keys) - len(values)), strict=False))
+        if all(v is None or str(v).strip() == "" for v in cells.values()):
+            continue
+        try:
+            line_id, version = int(str(cells.get("line_id"))), int(str(cells.get("version")))
+        except ValueError:
+            preview.file_errors.append(_("Dòng %(row)s: thiếu mã dòng hoặc phiên bản (cột ẩn A, B).")
+                                       % {"row": excel_row})
+            continue
+        leaf = sheet.by_line.get(line_id)
+        if leaf is None or _clean_text(cells.get("code")) != leaf.indicator.code:
+            preview.file_errors.append(_("Dòng %(row)s: không khớp với tiêu chí nào của bản đánh giá.")
+                                       % {"row": excel_row})
+            continue
+        if line_id in seen:
+            preview.file_errors.append(_("Dòng %(row)s: tiêu chí %(code)s xuất hiện hai lần.")
+                                       % {"row": excel_row, "code": leaf.indicator.code})
+            continue
+        seen.add(line_id)
+        if not leaf.self_scored:
+            continue
+        texts = {k: _clean_text(cells.get(k)) for k in ("note", "explanation", "na_reason")}
+        row = ImportRow(
+            excel_row=excel_row, line_id=line_id, version=version, code=leaf.indicator.code,
+            name=leaf.indicator.name, value=_value_from_cells(leaf.indicator, cells),
+            note=texts["note"], explanation=texts["explanation"], not_applicable=False,
+            not_applicable_reason=texts["na_reason"],
+        )
+        for key, text in texts.items():
+            if len(text) > MAX_TEXT:
+                row.errors.append(_("Nội dung cột quá dài (tối đa %(n)s ký tự).") % {"n": MAX_TEXT})
+                texts[key] = text[:MAX_TEXT]
+        na = _yes(cells.get("na"))
+        if na is None:
+            row.errors.append(_("Cột «Không phát sinh» chỉ nhận «Có» hoặc để trống."))
+        row.not_applicable = bool(na)
+        if not row.not_applicable:
+            row.not_applicable_reason = ""
+        _compare(row, leaf)
+        if row.changes:
+            preview.rows.append(row)
+        else:
+            preview.unchanged += 1
+    return preview

@@ -1,0 +1,71 @@
+"""Display helpers: scores with the decimal comma, dates dd/mm/yyyy, and the unit people's nav links."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import number_format
+
+from scoring import permissions, selectors
+
+register = template.Library()
+
+
+@register.filter
+def score(value: Any) -> str:
+    """A score with two decimals in the active language ("1,50"); an em dash when there is none."""
+    if value is None or value == "":
+        return "—"
+    return number_format(Decimal(str(value)), 2)
+
+
+@register.filter
+def dmy(value: Any, with_time: bool = True) -> str:
+    """A date or datetime as dd/mm/yyyy (HH:MM) in the site's time zone."""
+    if not value:
+        return ""
+    if hasattr(value, "hour"):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return local.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+    return str(value.strftime("%d/%m/%Y"))
+
+
+@register.filter
+def full_name(user: Any) -> str:
+    if user is None:
+        return ""
+    return str(user.get_full_name() or user.get_username())
+
+
+@register.simple_tag(takes_context=True)
+def unit_nav(context: template.Context) -> dict[str, str]:
+    """Links for a unit's people: their assessment of the open cycle and its report (cached per request)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if request is None or user is None or not user.is_authenticated:
+        return {}
+    cached = getattr(request, "_cchc_unit_nav", None)
+    if cached is not None:
+        return dict(cached)
+    links: dict[str, str] = {}
+    units = permissions.unit_ids(user)
+    if units:
+        assessment = selectors.unit_assessment_in_open_cycle(unit_ids=units)
+        if assessment is not None:
+            links["assessment"] = reverse("scoring:assessment", args=[assessment.pk])
+            links["report"] = reverse("scoring:report", args=[assessment.pk])
+    request._cchc_unit_nav = links
+    return links
+
+
+@register.filter
+def lookup(mapping: Any, key: Any) -> Any:
+    """mapping[key] in a template (None when absent)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

@@ -1,0 +1,135 @@
+"""Helpers shared by the scoring pages: JSON answers, refusals, and the JSON shapes of lines and totals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.exceptions import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import NoReverseMatch, reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from scoring import selectors
+from scoring.forms import value_summary
+from scoring.models import Assessment, Indicator, ScoreLine
+from scoring.templatetags.scoring_tags import dmy, full_name
+
+EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
+
+
+def wants_json(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept or request.content_type == "application/json"
+
+
+def json_error(status: int, code: str, message: Any, field: str | None = None, **extra: Any) -> JsonResponse:
+    return JsonResponse({"ok": False, "code": code, "message": str(message), "field": field, **extra}, status=status)
+
+
+def refuse(request: HttpRequest, message: Any, *, status: int = 403) -> HttpResponse:
+    """A refusal the user can read: JSON for scripts, a small page otherwise."""
+    if wants_json(request):
+        return json_error(status, "forbidden" if status == 403 else "conflict", message)
+    return render(request, "scoring/refused.html", {"message": message}, status=status)
+
+
+def evidence_ui_ready(assessment: Assessment) -> bool:
+    """The evidence app's per-leaf partial and routes exist (they are built alongside this page)."""
+    try:
+        get_template(EVIDENCE_PARTIAL)
+        reverse("evidence:library", args=[assessment.pk])
+    except (TemplateDoesNotExist, NoReverseMatch):
+        return False
+    return True
+
+
+def explain_url(assessment: Assessment) -> str | None:
+    try:
+        return reverse("appraisal:explain", args=[assessment.pk])
+    except NoReverseMatch:
+        return None
+
+
+def score_text(value: Any) -> str:
+    return "—" if value is None else number_format(value, 2)
+
+
+def line_payload(line: ScoreLine, *, files: int) -> dict[str, Any]:
+    indicator = line.indicator
+    evidence_missing = (
+        indicator.source != Indicator.Source.SURVEY and indicator.evidence_required and not line.not_applicable
+        and not files
+    )
+    return {
+        "id": line.pk,
+        "code": indicator.code,
+        "version": line.version,
+        "self_score": None if line.self_score is None else f"{line.self_score:.2f}",
+        "display": score_text(line.self_score),
+        "value": line.self_value,
+        "summary": value_summary(indicator, line.self_value),
+        "not_applicable": line.not_applicable,
+        "not_applicable_reason": line.not_applicable_reason,
+        "note": line.self_note,
+        "explanation": line.explanation,
+        "explanation_required": bool(evidence_missing),
+        "evidence_count": files,
+        "updated_by": full_name(line.updated_by) if line.updated_by_id else "",
+        "updated_at": dmy(line.updated_at),
+    }
+
+
+def totals_payload(totals: selectors.SheetTotals) -> dict[str, Any]:
+    comp = totals.computation
+    areas = {
+        code: {
+            "total": f"{total:.2f}", "display": score_text(total),
+            "max": f"{maximum:.2f}", "max_display": score_text(maximum),
+        }
+        for code, total, maximum in totals.areas
+    }
+    overall = {
+        "normal_total": score_text(comp.normal_total),
+        "bonus": score_text(comp.bonus),
+        "penalty": score_text(comp.penalty),
+        "total": score_text(comp.total),
+        "index": score_text(comp.index),
+        "classification": comp.classification or "",
+    }
+    progress = totals.progress
+    display = {f"area:{code}": a["display"] for code, a in areas.items()}
+    display.update(overall)
+    display.update(
+        scored=str(progress.scored), leaves=str(progress.total), evidence_missing=str(progress.evidence_missing),
+        explanation_missing=str(progress.explanation_missing), percent=str(progress.percent),
+    )
+    return {
+        "areas": areas,
+        "overall": overall,
+        "index": f"{comp.index:.2f}",
+        "progress": {
+            "scored": progress.scored, "total": progress.total, "percent": progress.percent,
+            "evidence_missing": progress.evidence_missing, "explanation_missing": progress.explanation_missing,
+        },
+        "display": display,
+    }
+
+
+def stored_payload(line: ScoreLine) -> dict[str, Any]:
+    """The stored state of a line another user changed (for the conflict panel)."""
+    return {
+        "value": line.self_value,
+        "summary": value_summary(line.indicator, line.self_value) if not line.not_applicable else _("Không phát sinh"),
+        "score": None if line.self_score is None else f"{line.self_score:.2f}",
+        "display": score_text(line.self_score),
+        "note": line.self_note,
+        "explanation": line.explanation,
+        "not_applicable": line.not_applicable,
+        "not_applicable_reason": line.not_applicable_reason,
+        "version": line.version,
+        "updated_by": full_name(line.updated_by) if line.updated_by_id else "",
+        "updated_at": dmy(line.updated_at),
+    }

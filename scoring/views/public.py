@@ -1,0 +1,58 @@
+"""Public pages and the role landing. Thin: parse, authorize, call a selector, render."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET
+
+from scoring import permissions, selectors
+from scoring.models import Cycle, IndicatorSet
+
+
+def _landing(user: object) -> str | None:
+    """Where a logged-in user starts: a unit's people on their assessment of the open cycle, the appraisal
+    team on its queue, an administrator in the administration; None keeps the public home page."""
+    units = permissions.unit_ids(user)
+    if units:
+        assessment = selectors.unit_assessment_in_open_cycle(unit_ids=units)
+        if assessment is not None:
+            return reverse("scoring:assessment", args=[assessment.pk])
+    if permissions.is_appraiser(user):
+        try:
+            return reverse("appraisal:queue")
+        except NoReverseMatch:
+            return None
+    if permissions.is_administrator(user):
+        return reverse("admin:index")
+    return None
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and "cong-khai" not in request.GET:
+        target = _landing(request.user)
+        if target:
+            return redirect(target)
+    cycles = Cycle.objects.prefetch_related("cycle_sets__indicator_set", "cycle_sets__unit_kind")[:5]
+    return render(request, "scoring/home.html", {"cycles": cycles, "sets": selectors.indicator_set_summaries()})
+
+
+@require_GET
+def indicator_set_detail(request: HttpRequest, key: str) -> HttpResponse:
+    """The criteria of a set are public (they are part of a published decision)."""
+    indicator_set = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), key=key)
+    return render(
+        request,
+        "scoring/indicator_set_detail.html",
+        {"set": indicator_set, "tree": selectors.indicator_tree(indicator_set=indicator_set)},
+    )
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,318 @@
+"""The self-assessment sheet: the page, the per-leaf save (autosave or plain form post) and leaf history."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from scoring import permissions, selectors, services
+from scoring.errors import MSG_DEADLINE_PASSED, MSG_NOT_EDITABLE, StaleVersion, StateConflict, ValidationFailed
+from scoring.forms import field_label, method_input_context, method_value_from_post, value_summary
+from scoring.models import Assessment, Indicator, ScoreLine
+from scoring.templatetags.scoring_tags import full_name
+from scoring.views._common import (
+    evidence_ui_ready,
+    explain_url,
+    json_error,
+    line_payload,
+    refuse,
+    score_text,
+    stored_payload,
+    totals_payload,
+    wants_json,
+)
+
+FIELD_LABELS = {
+    "self_value": _("Số liệu tự chấm"),
+    "self_score": _("Điểm tự chấm"),
+    "not_applicable": _("Không phát sinh"),
+    "not_applicable_reason": _("Lý do không phát sinh"),
+    "self_note": _("Ghi chú"),
+    "explanation": _("Giải trình"),
+    "appraised_value": _("Số liệu thẩm định"),
+    "appraised_score": _("Điểm thẩm định"),
+    "evidence": _("Tài liệu kiểm chứng"),
+}
+
+
+def prefix_of(line: ScoreLine | int) -> str:
+    return f"l{line if isinstance(line, int) else line.pk}-"
+
+
+@dataclass
+class Posted:
+    """What the user sent for one leaf (kept to re-render the form after a refusal)."""
+
+    version: int | None
+    value: dict[str, Any] | None
+    note: str
+    explanation: str
+    not_applicable: bool
+    not_applicable_reason: str
+    error: dict[str, Any] | None = None
+    conflict: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _parse(request: HttpRequest, line: ScoreLine) -> Posted:
+    """The leaf's posted fields, from a JSON body or a form."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise ValidationFailed(_("Dữ liệu gửi lên không đúng định dạng JSON."), code="invalid_json")
+        value = data.get("value")
+        if value is not None and not isinstance(value, dict):
+            raise ValidationFailed(_("Dữ liệu chấm điểm không hợp lệ."), code="invalid_value")
+        raw_version = data.get("version")
+        get = data.get
+    else:
+        value = method_value_from_post(line.indicator, request.POST, prefix_of(line))
+        raw_version = request.POST.get("version")
+        get = request.POST.get
+    try:
+        version = int(str(raw_version))
+    except (TypeError, ValueError):
+        version = None
+    flag = get("not_applicable")
+    return Posted(
+        version=version,
+        value=value,
+        note=str(get("note") or ""),
+        explanation=str(get("explanation") or ""),
+        not_applicable=flag is True or str(flag).lower() in {"1", "on", "true", "yes"},
+        not_applicable_reason=str(get("not_applicable_reason") or ""),
+    )
+
+
+def _leaf_views(
+    request: HttpRequest, sheet: selectors.AssessmentSheet, editable: bool, posted: dict[int, Posted]
+) -> dict[int, dict[str, Any]]:
+    """Per line: the method input, the form fields (stored or as posted) and the evidence partial's context."""
+    user = request.user
+    page_url = reverse("scoring:assessment", args=[sheet.assessment.pk])
+    # One reverse for the page; the leaves' addresses hang below it (reversing per leaf dominated the render).
+    line_base = reverse("scoring:line_save", args=[sheet.assessment.pk, 0]).removesuffix("0/")
+    views: dict[int, dict[str, Any]] = {}
+    for row in sheet.leaves:
+        line, ind = row.line, row.indicator
+        mine = posted.get(line.pk)
+        can_edit = editable and row.self_scored
+        value = mine.value if mine else line.self_value
+        error_field = (mine.error or {}).get("field") if mine else None
+        views[line.pk] = {
+            "row": row,
+            "line": line,
+            "prefix": prefix_of(line),
+            "editable": can_edit,
+            "input": method_input_context(ind, value, prefix_of(line), not can_edit, error_field=error_field),
+            "version": mine.conflict["stored"]["version"] if mine and mine.conflict else line.version,
+            "note": mine.note if mine else line.self_note,
+            "explanation": mine.explanation if mine else line.explanation,
+            "not_applicable": mine.not_applicable if mine else line.not_applicable,
+            "not_applicable_reason": mine.not_applicable_reason if mine else line.not_applicable_reason,
+            "error": mine.error if mine else None,
+            "conflict": mine.conflict if mine else None,
+            "evidence_editable": permissions.can_attach_evidence(user, line),
+            "next": f"{page_url}#line-{line.pk}",
+            "save_url": f"{line_base}{line.pk}/",
+            "history_url": f"{line_base}{line.pk}/lich-su/",
+        }
+    return views
+
+
+def leaf_labels() -> dict[str, str]:
+    """The words repeated on every leaf, translated once per page rather than once per leaf."""
+    return {
+        "max": _("Tối đa"), "floor": _("thấp nhất"), "score": _("Điểm"), "na_short": _("KPS"),
+        "evidence_required": _("Cần tài liệu kiểm chứng"), "appraised_by": _("Thẩm định"),
+        "na": _("Không phát sinh"), "na_reason": _("Lý do không phát sinh"), "note": _("Ghi chú"),
+        "explanation": _("Giải trình"), "required": _("bắt buộc: chưa có tài liệu kiểm chứng"), "save": _("Lưu"),
+        "keep_mine": _("Giữ giá trị của tôi"), "evidence": _("Tài liệu kiểm chứng"),
+        "history": _("Lịch sử thay đổi"), "see_history": _("Xem lịch sử thay đổi"),
+    }
+
+
+def render_sheet(
+    request: HttpRequest, assessment: Assessment, *, status: int = 200, posted: dict[int, Posted] | None = None
+) -> HttpResponse:
+    sheet = selectors.assessment_sheet(assessment=assessment)
+    user = request.user
+    editable = permissions.can_edit_self_assessment(user, assessment)
+    evidence_ready = evidence_ui_ready(assessment)
+    library = selectors.evidence_library_of(assessment=assessment) if evidence_ready else []
+    views = _leaf_views(request, sheet, editable, posted or {})
+    context = {
+        "assessment": assessment,
+        "sheet": sheet,
+        "views": views,
+        "t": leaf_labels(),
+        "editable": editable,
+        "evidence_ready": evidence_ready,
+        "library": library,
+        "is_member": permissions.is_unit_member(user, assessment.unit_id),
+        "can_submit": permissions.can_submit(user, assessment),
+        "is_head": permissions.is_unit_head(user, assessment.unit_id),
+        "deadline": permissions.self_assessment_deadline(assessment),
+        "deadline_passed": permissions.deadline_passed(assessment),
+        "explain_url": explain_url(assessment) if assessment.state == Assessment.State.EXPLANATION else None,
+    }
+    return render(request, "scoring/sheet.html", context, status=status)
+
+
+@login_required
+@require_GET
+def assessment_page(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    return render_sheet(request, assessment)
+
+
+def edit_refusal(request: HttpRequest, assessment: Assessment) -> HttpResponse | None:
+    """None when the user may edit; else 409 for the unit's own people (state or deadline) and 403 for others."""
+    if permissions.can_edit_self_assessment(request.user, assessment):
+        return None
+    if not permissions.is_unit_member(request.user, assessment.unit_id):
+        return refuse(request, _("Chỉ cán bộ của đơn vị được sửa bản tự đánh giá."), status=403)
+    if assessment.state != Assessment.State.DRAFT:
+        message = MSG_NOT_EDITABLE % {"state": assessment.get_state_display()}
+        code = "not_editable"
+    else:
+        message, code = str(MSG_DEADLINE_PASSED), "deadline_passed"
+    if wants_json(request):
+        return json_error(409, code, message)
+    messages.error(request, message)
+    return redirect("scoring:assessment", assessment.pk)
+
+
+@login_required
+@require_POST
+def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
+    """Save one leaf. JSON in or out for the page's autosave; a plain form post re-renders the page."""
+    assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
+    refusal = edit_refusal(request, assessment)
+    if refusal is not None:
+        return refusal
+    as_json = wants_json(request)
+    try:
+        posted = _parse(request, line)
+    except ValidationFailed as exc:
+        return json_error(400, exc.code, exc.message) if as_json else refuse(request, exc.message, status=400)
+    if posted.version is None:
+        message = _("Thiếu phiên bản của dòng; hãy tải lại trang.")
+        posted.error = {"message": message, "field": "version"}
+        if as_json:
+            return json_error(400, "invalid_version", message, "version")
+        return render_sheet(request, assessment, status=400, posted={line.pk: posted})
+    try:
+        saved = services.score_line_save_self(
+            line=line, actor=request.user, base_version=posted.version, value=posted.value, note=posted.note,
+            explanation=posted.explanation, not_applicable=posted.not_applicable,
+            not_applicable_reason=posted.not_applicable_reason,
+        )
+    except ValidationFailed as exc:
+        field_name = exc.details.get("field") if isinstance(exc.details, dict) else None
+        if exc.code == "missing_value":  # the engine names its field; say it with the label on the page
+            exc.message = _("Hãy nhập «%(label)s».") % {"label": field_label(line.indicator, field_name)}
+        if exc.code in {"na_reason_required", "na_not_allowed"}:
+            field_name = "not_applicable_reason" if exc.code == "na_reason_required" else "not_applicable"
+        posted.error = {"message": str(exc.message), "field": field_name, "code": exc.code}
+        if as_json:
+            return json_error(400, exc.code, exc.message, field_name)
+        return render_sheet(request, assessment, status=400, posted={line.pk: posted})
+    except StaleVersion as exc:
+        stored = exc.details
+        stored_line = ScoreLine.objects.select_related("indicator", "updated_by").get(pk=stored.pk)
+        yours = {
+            "value": posted.value,
+            "summary": _("Không phát sinh") if posted.not_applicable else value_summary(line.indicator, posted.value),
+            "note": posted.note,
+            "explanation": posted.explanation,
+            "not_applicable": posted.not_applicable,
+            "not_applicable_reason": posted.not_applicable_reason,
+            "version": posted.version,
+        }
+        conflict = {"yours": yours, "stored": stored_payload(stored_line)}
+        if as_json:
+            return json_error(409, "stale_version", exc.message, None, **conflict)
+        posted.conflict = conflict
+        posted.error = {"message": str(exc.message), "field": None, "code": "stale_version"}
+        return render_sheet(request, assessment, status=409, posted={line.pk: posted})
+    except StateConflict as exc:
+        if as_json:
+            return json_error(409, exc.code, exc.message)
+        messages.error(request, str(exc.message))
+        return redirect("scoring:assessment", assessment.pk)
+    if as_json:
+        totals = selectors.assessment_totals(assessment=assessment)
+        payload = line_payload(saved, files=totals.files.get(saved.pk, 0))
+        return JsonResponse({"ok": True, "line": payload, "totals": totals_payload(totals)})
+    messages.success(
+        request,
+        _("Đã lưu tiêu chí %(code)s: %(score)s điểm.") % {"code": line.indicator.code,
+                                                           "score": score_text(saved.self_score)},
+    )
+    return redirect(reverse("scoring:assessment", args=[assessment.pk]) + f"#line-{line.pk}")
+
+
+def _history_rows(line: ScoreLine, entries: list[Any], indicator: Indicator) -> list[dict[str, Any]]:
+    labels = {
+        "score_line.self": _("Tự chấm"),
+        "score_line.appraise": _("Thẩm định"),
+        "evidence.link": _("Gắn tài liệu kiểm chứng"),
+        "evidence.unlink": _("Gỡ tài liệu kiểm chứng"),
+    }
+    out: list[dict[str, Any]] = []
+    for entry in entries:
+        changes = []
+        for key, change in (entry.changes or {}).items():
+            old, new = (change.get("old"), change.get("new")) if isinstance(change, dict) else (None, change)
+            if key in {"self_value", "appraised_value"}:
+                old, new = value_summary(indicator, old), value_summary(indicator, new)
+            elif key in {"self_score", "appraised_score"}:
+                old, new = score_text(old), score_text(new)
+            elif key == "evidence":  # the evidence app records {"file_id", "name"}
+                old, new = ((v.get("name") if isinstance(v, dict) else v) for v in (old, new))
+            elif isinstance(old, bool) or isinstance(new, bool):
+                old, new = (_("Có") if old else _("Không")), (_("Có") if new else _("Không"))
+            changes.append({"label": FIELD_LABELS.get(key, key), "old": old if old not in (None, "") else "—",
+                            "new": new if new not in (None, "") else "—"})
+        out.append({
+            "at": entry.at,
+            "actor": full_name(entry.actor) if entry.actor_id else _("Hệ thống"),
+            "action": labels.get(entry.action, entry.action),
+            "changes": changes,
+            "reason": entry.reason,
+        })
+    return out
+
+
+@login_required
+@require_GET
+def line_history(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
+    """Who changed the leaf, when, old → new (a fragment with ?partial=1, for the page's details element)."""
+    assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
+    entries = selectors.line_history(line=line)
+    if permissions.is_unit_member(request.user, assessment.unit_id) and not (
+        permissions.is_administrator(request.user) or permissions.is_appraiser(request.user)
+    ):
+        entries = [e for e in entries if e.action != "score_line.appraise"]
+    context = {
+        "assessment": assessment,
+        "line": line,
+        "rows": _history_rows(line, entries, line.indicator),
+    }
+    template = "scoring/_line_history.html" if request.GET.get("partial") else "scoring/line_history.html"
+    return render(request, template, context)

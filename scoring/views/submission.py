@@ -1,0 +1,102 @@
+"""The pre-submit check, submission and withdrawal by the unit head, and the report's free-text part."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from scoring import permissions, selectors, services
+from scoring.errors import StaleVersion, StateConflict, ValidationFailed
+from scoring.models import Assessment
+from scoring.views._common import refuse
+from scoring.views.sheet import edit_refusal
+
+
+def _render_check(
+    request: HttpRequest, assessment: Assessment, *, status: int = 200, error: Any = None
+) -> HttpResponse:
+    sheet = selectors.assessment_sheet(assessment=assessment)
+    problems = selectors.self_assessment_problems(sheet=sheet)
+    context = {
+        "assessment": assessment,
+        "sheet": sheet,
+        "problems": problems,
+        "error": error,
+        "can_submit": permissions.can_submit(request.user, assessment),
+        "is_head": permissions.is_unit_head(request.user, assessment.unit_id),
+        "deadline_passed": permissions.deadline_passed(assessment),
+    }
+    return render(request, "scoring/check.html", context, status=status)
+
+
+@login_required
+@require_GET
+def check(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """Every problem that stops submission, each with a link to its leaf."""
+    assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    return _render_check(request, assessment)
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    if not permissions.is_unit_head(request.user, assessment.unit_id):
+        return refuse(request, _("Chỉ thủ trưởng đơn vị được gửi bản tự đánh giá."))
+    try:
+        services.assessment_submit(assessment=assessment, actor=request.user)
+    except StateConflict as exc:
+        return _render_check(request, assessment, status=409, error=exc.message)
+    except ValidationFailed as exc:
+        return _render_check(request, assessment, status=400, error=exc.message)
+    messages.success(request, _("Đã gửi bản tự đánh giá. Đơn vị không còn sửa được cho đến khi rút lại."))
+    return redirect("scoring:assessment", assessment.pk)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    if not permissions.is_unit_head(request.user, assessment.unit_id):
+        return refuse(request, _("Chỉ thủ trưởng đơn vị được rút lại bản tự đánh giá."))
+    try:
+        services.assessment_withdraw(
+            assessment=assessment, actor=request.user, reason=request.POST.get("reason", "")[:1000]
+        )
+    except StateConflict as exc:
+        return refuse(request, exc.message, status=409)
+    messages.success(request, _("Đã rút lại bản tự đánh giá; đơn vị có thể chỉnh sửa và gửi lại."))
+    return redirect("scoring:assessment", assessment.pk)
+
+
+@login_required
+@require_POST
+def difficulties(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """Part III of the report. Posts the text and the text it was based on (no lost update)."""
+    assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    refusal = edit_refusal(request, assessment)
+    if refusal is not None:
+        return refusal
+    text = request.POST.get("difficulties", "")
+    if len(text) > 20_000:
+        messages.error(request, _("Nội dung quá dài (tối đa 20.000 ký tự)."))
+        return redirect("scoring:report", assessment.pk)
+    try:
+        services.assessment_difficulties_save(
+            assessment=assessment, text=text, actor=request.user, expected_old=request.POST.get("previous"),
+        )
+    except StaleVersion as exc:
+        from scoring.views.report import render_report
+
+        return render_report(request, assessment, status=409, conflict={"message": exc.message, "yours": text,
+                                                                         "stored": exc.details})
+    except StateConflict as exc:
+        return refuse(request, exc.message, status=409)
+    messages.success(request, _("Đã lưu phần khó khăn, vướng mắc và kiến nghị."))
+    return redirect("scoring:report", assessment.pk)

@@ -1,0 +1,124 @@
+// Evidence documents: enhances the plain forms (they all work without this script).
+// - forms marked [data-evidence-form] are sent with fetch and the page's [data-evidence-region] parts are
+//   refreshed in place from the server's own HTML (one template, no markup built here);
+// - [data-dropzone] accepts files dragged onto it and uploads them at once;
+// - forms with [data-confirm] ask before they are sent.
+
+const JSON_ACCEPT = "application/json";
+
+function statusFor(form) {
+  const region = form.closest("[data-evidence-region]");
+  const local = region && region.querySelector("[data-evidence-status]");
+  return local || document.querySelector("[data-evidence-status-global]");
+}
+
+function say(target, text, isError) {
+  if (!target) return;
+  target.textContent = text;
+  target.classList.toggle("error", Boolean(isError));
+}
+
+function describe(data) {
+  const parts = [];
+  if (data.message) parts.push(data.message);
+  for (const error of data.errors || []) parts.push(error.message);
+  return parts.join(" ");
+}
+
+// Replace every top-level region of this page with its fresh copy from the server.
+async function refreshRegions() {
+  const response = await fetch(window.location.href, {
+    credentials: "same-origin",
+    headers: { Accept: "text/html" },
+  });
+  if (!response.ok) return;
+  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  const regions = [...fresh.querySelectorAll("[data-evidence-region][id]")].filter(
+    (el) => !el.parentElement.closest("[data-evidence-region]"),
+  );
+  for (const region of regions) {
+    const current = document.getElementById(region.id);
+    if (current) current.replaceWith(document.importNode(region, true));
+  }
+}
+
+async function send(form) {
+  const regionId = form.closest("[data-evidence-region]")?.id;
+  const buttons = form.querySelectorAll("button");
+  buttons.forEach((b) => { b.disabled = true; });
+  form.setAttribute("aria-busy", "true");
+  let data;
+  let ok = false;
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { Accept: JSON_ACCEPT },
+    });
+    const type = response.headers.get("Content-Type") || "";
+    if (type.includes(JSON_ACCEPT)) {
+      data = await response.json();
+    } else {
+      // A login page or a CSRF refusal: fall back to the plain form post, which shows the server's page.
+      form.submit();
+      return;
+    }
+    ok = Boolean(data.ok);
+    if (ok || (data.files && data.files.length)) await refreshRegions();
+  } catch (error) {
+    data = { message: form.dataset.networkError || "Không gửi được yêu cầu. Hãy thử lại." };
+  } finally {
+    buttons.forEach((b) => { b.disabled = false; });
+    form.removeAttribute("aria-busy");
+  }
+  const region = regionId && document.getElementById(regionId);
+  const target = (region && region.querySelector("[data-evidence-status]")) || statusFor(form);
+  const partial = data.errors && data.errors.length;
+  say(target, describe(data), !ok || partial);
+  if (ok && form.querySelector("input[type=file]")) form.reset();
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-evidence-form")) return;
+  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+    return;
+  }
+  if (form.querySelector("input[type=file]") && !form.querySelector("input[type=file]").files.length) {
+    return; // nothing chosen: let the server answer with its message
+  }
+  event.preventDefault();
+  send(form);
+});
+
+function setUpDropzone(zone) {
+  const form = zone.querySelector("form[data-evidence-form]");
+  const input = form && form.querySelector("input[type=file]");
+  if (!input) return;
+  let depth = 0;
+  zone.addEventListener("dragenter", (event) => {
+    event.preventDefault();
+    depth += 1;
+    zone.classList.add("dragover");
+  });
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+  });
+  zone.addEventListener("dragleave", () => {
+    depth = Math.max(0, depth - 1);
+    if (!depth) zone.classList.remove("dragover");
+  });
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    depth = 0;
+    zone.classList.remove("dragover");
+    if (!event.dataTransfer || !event.dataTransfer.files.length) return;
+    input.files = event.dataTransfer.files;
+    form.requestSubmit();
+  });
+}
+
+document.querySelectorAll("[data-dropzone]").forEach(setUpDropzone);

@@ -1,0 +1,307 @@
+// The self-assessment sheet: each leaf's form saves itself as the user edits (autosave), shows the score the
+// server computed, refreshes the running totals, and handles a stale version (another user saved first)
+// by showing both values and letting the user keep theirs or take the stored one. Without this script
+// every leaf form is a plain form post and the page re-renders with the server's message.
+import { describe, fill, markInvalid } from "./method-input.js";
+
+const TYPING_DELAY = 800;
+const RETRY_DELAY = 5000;
+const vi = document.documentElement.lang.startsWith("vi");
+const T = vi
+  ? {
+      waiting: "Chưa lưu…", saving: "Đang lưu…", saved: "Đã lưu", offline: "Chưa lưu được (mất kết nối hoặc lỗi máy chủ); sẽ thử lại.",
+      failed: "Không lưu được.", conflict: "Tiêu chí này vừa được người khác sửa.", by: "Người sửa", at: "lúc",
+      yours: "Giá trị của bạn", stored: "Giá trị đang lưu", keep: "Giữ giá trị của tôi", take: "Lấy giá trị đang lưu",
+      points: "điểm", na: "KPS", leave: "Còn thay đổi chưa lưu.", empty: "(chưa chấm)",
+      incomplete: "Nhập đủ các số liệu để tính điểm.",
+    }
+  : {
+      waiting: "Not saved yet…", saving: "Saving…", saved: "Saved", offline: "Not saved (offline or server error); will retry.",
+      failed: "Could not save.", conflict: "Someone else has just changed this criterion.", by: "Changed by",
+      at: "at", yours: "Your value", stored: "Stored value", keep: "Keep mine", take: "Take the stored value",
+      points: "points", na: "N/A", leave: "Some changes are not saved yet.", empty: "(not scored)",
+      incomplete: "Enter all the figures to compute the score.",
+    };
+
+const dirtyForms = new Set();
+
+function setTotals(totals) {
+  if (!totals || !totals.display) return;
+  for (const [key, text] of Object.entries(totals.display)) {
+    document.querySelectorAll(`[data-total="${CSS.escape(key)}"]`).forEach((el) => { el.textContent = text; });
+  }
+  const bar = document.querySelector("[data-progress]");
+  if (bar && totals.progress) {
+    bar.max = totals.progress.total;
+    bar.value = totals.progress.scored;
+  }
+}
+
+class LeafForm {
+  constructor(form) {
+    this.form = form;
+    this.lineId = form.dataset.line;
+    this.fieldset = form.querySelector("fieldset.method-input");
+    this.status = form.querySelector(".save-status");
+    this.errorBox = form.querySelector(".leaf-error");
+    this.conflictBox = form.querySelector(".js-conflict");
+    this.timer = null;
+    this.saving = false;
+    this.again = false;
+    this.blocked = false;
+    this.lastSent = this.snapshot();
+    form.addEventListener("input", (event) => this.changed(event));
+    form.addEventListener("change", (event) => this.changed(event));
+    // Leaving the leaf saves at once what is still waiting for the typing pause.
+    form.addEventListener("focusout", (event) => {
+      if (this.timer && !form.contains(event.relatedTarget)) this.schedule(0);
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.schedule(0, true);
+    });
+    this.syncNotApplicable();
+  }
+
+  snapshot() {
+    return new URLSearchParams(new FormData(this.form)).toString().replace(/(^|&)version=\d+/, "");
+  }
+
+  changed(event) {
+    const target = event.target;
+    if (target.name === "not_applicable") this.syncNotApplicable();
+    if (event.type === "change" && !(target.type === "radio" || target.type === "checkbox")) return;
+    const instant = target.type === "radio" || target.type === "checkbox";
+    this.schedule(instant ? 0 : TYPING_DELAY);
+  }
+
+  /** Some but not all of the numbers a ratio or a formula needs: wait for the rest before saving. */
+  incomplete() {
+    const method = this.fieldset && this.fieldset.dataset.method;
+    if (!["ratio_bands", "proportional", "formula"].includes(method) || this.fieldset.disabled) return false;
+    const inputs = Array.from(this.fieldset.querySelectorAll("input"));
+    const filled = inputs.filter((input) => input.value.trim() !== "").length;
+    return filled > 0 && filled < inputs.length;
+  }
+
+  syncNotApplicable() {
+    const box = this.form.querySelector('input[name="not_applicable"]');
+    if (box && this.fieldset && !box.disabled) this.fieldset.disabled = box.checked;
+  }
+
+  say(text, isError = false) {
+    if (!this.status) return;
+    this.status.textContent = text;
+    this.status.classList.toggle("error", isError);
+  }
+
+  schedule(delay, explicit = false) {
+    if (this.blocked) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (!explicit && this.snapshot() === this.lastSent) {
+      if (!this.saving) dirtyForms.delete(this);
+      return; // nothing new to save (e.g. focus moved on)
+    }
+    dirtyForms.add(this);
+    this.say(T.waiting);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!explicit && this.incomplete()) {
+        this.say(T.incomplete);
+        return;
+      }
+      this.save();
+    }, delay);
+  }
+
+  async save() {
+    if (this.saving) {
+      this.again = true;
+      return;
+    }
+    this.saving = true;
+    this.say(T.saving);
+    const sent = this.snapshot();
+    try {
+      const response = await fetch(this.form.action, {
+        method: "POST",
+        body: new FormData(this.form),
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      const type = response.headers.get("Content-Type") || "";
+      if (!type.includes("application/json")) {
+        if (response.status === 403 || response.redirected) {
+          this.form.submit(); // a login page or a refused token: let the server's page speak
+          return;
+        }
+        throw new Error(`HTTP ${response.status}`);
+      }
+      const data = await response.json();
+      this.lastSent = sent;
+      if (response.ok) this.saved(data);
+      else if (response.status === 409 && data.code === "stale_version") this.conflict(data);
+      else this.refused(data);
+    } catch (error) {
+      this.say(T.offline, true);
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.save();
+      }, RETRY_DELAY);
+    } finally {
+      this.saving = false;
+      if (this.again && !this.blocked) {
+        this.again = false;
+        if (this.snapshot() !== this.lastSent) this.save();
+        else dirtyForms.delete(this);
+      }
+    }
+  }
+
+  showLine(line) {
+    this.form.querySelector('input[name="version"]').value = line.version;
+    const out = document.querySelector(`[data-score-for="${this.lineId}"]`);
+    if (out) out.textContent = line.not_applicable ? T.na : line.display;
+    const required = document.querySelector(`#line-${this.lineId} [data-required]`);
+    if (required && typeof line.explanation_required === "boolean") required.hidden = !line.explanation_required;
+  }
+
+  saved(data) {
+    if (!this.again && !this.timer) dirtyForms.delete(this);
+    this.showLine(data.line);
+    setTotals(data.totals);
+    this.errorBox.hidden = true;
+    this.errorBox.textContent = "";
+    if (this.fieldset) markInvalid(this.fieldset, null);
+    this.form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    const time = new Date().toLocaleTimeString(vi ? "vi-VN" : "en-GB", { hour: "2-digit", minute: "2-digit" });
+    this.say(`${T.saved} ${time}`);
+    this.form.closest(".leaf")?.classList.remove("has-error");
+  }
+
+  refused(data) {
+    this.errorBox.textContent = data.message || T.failed;
+    this.errorBox.hidden = false;
+    this.say(T.failed, true);
+    this.form.closest(".leaf")?.classList.add("has-error");
+    const field = data.field || null;
+    let focus = null;
+    if (this.fieldset) focus = markInvalid(this.fieldset, field);
+    if (!focus && field) {
+      focus = this.form.querySelector(`[name="${CSS.escape(field)}"]`);
+      if (focus) focus.setAttribute("aria-invalid", "true");
+    }
+    if (data.code === "not_editable" || data.code === "deadline_passed") {
+      this.blocked = true;
+      dirtyForms.delete(this);
+      this.form.querySelectorAll("input, textarea, button, fieldset").forEach((el) => { el.disabled = true; });
+    }
+  }
+
+  conflict(data) {
+    this.blocked = true;
+    clearTimeout(this.timer);
+    const box = this.conflictBox;
+    const stored = data.stored || {};
+    const mine = describe(this.fieldset) || (data.yours && data.yours.summary) || T.empty;
+    box.replaceChildren();
+    const head = document.createElement("p");
+    const strong = document.createElement("strong");
+    strong.textContent = T.conflict;
+    head.append(strong, ` ${T.by}: ${stored.updated_by || "?"}, ${T.at} ${stored.updated_at || ""}.`);
+    const list = document.createElement("dl");
+    const pair = (label, text) => {
+      const dt = document.createElement("dt");
+      dt.textContent = label;
+      const dd = document.createElement("dd");
+      dd.textContent = text;
+      list.append(dt, dd);
+      return dd;
+    };
+    pair(T.yours, mine + (data.yours && data.yours.note ? ` — ${data.yours.note}` : "")).dataset.yours = "";
+    pair(
+      T.stored,
+      `${stored.not_applicable ? T.na : stored.summary} (${stored.display} ${T.points})` +
+        (stored.note ? ` — ${stored.note}` : ""),
+    ).dataset.stored = "";
+    const actions = document.createElement("p");
+    const keep = document.createElement("button");
+    keep.type = "button";
+    keep.className = "keep-mine";
+    keep.textContent = T.keep;
+    const take = document.createElement("button");
+    take.type = "button";
+    take.className = "take-theirs secondary";
+    take.textContent = T.take;
+    actions.append(keep, " ", take);
+    box.append(head, list, actions);
+    box.hidden = false;
+    this.say(T.conflict, true);
+    keep.addEventListener("click", () => {
+      this.form.querySelector('input[name="version"]').value = stored.version;
+      this.resolve();
+      this.schedule(0, true);
+    });
+    take.addEventListener("click", () => {
+      if (this.fieldset) fill(this.fieldset, stored.not_applicable ? null : stored.value);
+      const set = (name, value) => {
+        const input = this.form.querySelector(`[name="${name}"]`);
+        if (!input) return;
+        if (input.type === "checkbox") input.checked = Boolean(value);
+        else input.value = value || "";
+      };
+      set("note", stored.note);
+      set("explanation", stored.explanation);
+      set("not_applicable", stored.not_applicable);
+      set("not_applicable_reason", stored.not_applicable_reason);
+      this.syncNotApplicable();
+      this.showLine(stored);
+      this.resolve();
+      this.lastSent = this.snapshot();
+      dirtyForms.delete(this);
+      this.say(T.saved);
+    });
+    keep.focus();
+  }
+
+  resolve() {
+    this.blocked = false;
+    this.conflictBox.hidden = true;
+    this.conflictBox.replaceChildren();
+  }
+}
+
+document.querySelectorAll("form.leaf-form").forEach((form) => new LeafForm(form));
+
+// History of a leaf, loaded when its details element is opened (the link inside works without this).
+document.querySelectorAll("details.history[data-src]").forEach((details) => {
+  details.addEventListener("toggle", async () => {
+    if (!details.open) return;
+    const body = details.querySelector(".history-body");
+    try {
+      const response = await fetch(details.dataset.src, { credentials: "same-origin" });
+      if (response.ok) body.innerHTML = await response.text();
+    } catch (error) {
+      // keep the plain link
+    }
+  });
+});
+
+// Opening a collapsed area when a link points at a leaf inside it (pre-submit check links, area links).
+function revealTarget() {
+  const target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  const area = target && target.closest("details.area");
+  if (area && !area.open) area.open = true;
+  if (target) target.scrollIntoView();
+}
+window.addEventListener("hashchange", revealTarget);
+revealTarget();
+
+window.addEventListener("beforeunload", (event) => {
+  if (dirtyForms.size) {
+    event.preventDefault();
+    event.returnValue = T.leave;
+  }
+});

@@ -1,0 +1,90 @@
+"""Appraisal fixtures: the team of the test cycle, a submitted assessment, helpers to move it along."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import SMALL_SET_VALUES, _user, small_set_data
+
+
+@pytest.fixture
+def team(cycle: Any, small_set: Any, appraiser: Any, lead: Any) -> dict[str, Any]:
+    """tam (Sở Tư pháp) appraises area 2 of every unit; hoa (Sở Nội vụ) leads the team."""
+    from appraisal.models import AppraisalAssignment
+    from scoring.models import Indicator
+
+    member = AppraisalAssignment.objects.create(cycle=cycle, user=appraiser)
+    member.areas.set(Indicator.objects.filter(indicator_set=small_set, code="2"))
+    AppraisalAssignment.objects.create(cycle=cycle, user=lead, is_lead=True)
+    return {"appraiser": appraiser, "lead": lead}
+
+
+def line_of(assessment: Any, code: str) -> Any:
+    from scoring.models import ScoreLine
+
+    return ScoreLine.objects.select_related("indicator").get(assessment=assessment, indicator__code=code)
+
+
+def self_score(assessment: Any, editor: Any, values: dict[str, Any] | None = None) -> None:
+    from scoring.services import score_line_save_self
+
+    for code, (value, _score) in (values or SMALL_SET_VALUES).items():
+        line = line_of(assessment, code)
+        score_line_save_self(line=line, actor=editor, base_version=line.version, value=value)
+
+
+def submit(assessment: Any, head: Any) -> Any:
+    from scoring.models import Assessment
+    from scoring.services import assessment_transition
+
+    return assessment_transition(assessment=assessment, to_state=Assessment.State.SUBMITTED, actor=head)
+
+
+def appraise_all(assessment: Any, actor: Any) -> None:
+    """Accept every self-score (as the lead, who may appraise every area)."""
+    from appraisal.services import line_accept_self
+
+    for line in assessment.lines.select_related("indicator").order_by("indicator__order"):
+        line_accept_self(line=line, actor=actor, base_version=line.version)
+
+
+def refresh(assessment: Any) -> Any:
+    from scoring.models import Assessment
+
+    return Assessment.objects.select_related("unit", "cycle", "indicator_set").get(pk=assessment.pk)
+
+
+def later(days: int = 7) -> Any:
+    return timezone.now() + timedelta(days=days)
+
+
+@pytest.fixture
+def submitted(assessment: Any, unit_editor: Any, unit_head: Any, team: Any) -> Any:
+    """Sở Y tế's assessment, self-scored with SMALL_SET_VALUES (index 6.58) and submitted."""
+    self_score(assessment, unit_editor)
+    return submit(assessment, unit_head)
+
+
+@pytest.fixture
+def appraised(submitted: Any, lead: Any) -> Any:
+    """Every leaf appraised as self-scored, still in appraisal."""
+    appraise_all(submitted, lead)
+    return refresh(submitted)
+
+
+@pytest.fixture
+def other_editor(catalogue: Any) -> Any:
+    return _user("mai", "unit_editor", "so-tai-chinh")
+
+
+def survey_set_data() -> dict[str, Any]:
+    """The small set with leaf 1.2.3 scored from the sociological survey instead of by the unit."""
+    data = small_set_data(key="test-survey-set")
+    leaf = data["indicators"][0]["children"][1]["children"][2]
+    assert leaf["code"] == "1.2.3"
+    leaf.update(method="survey", source="survey", params={})
+    return data

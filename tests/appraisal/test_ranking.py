@@ -1,0 +1,116 @@
+"""Ranking inside a group: ties share a rank (1, 2, 2, 4), equals listed by name, the set's bands classify,
+groups are ranked apart, a reopened result leaves the ranking; the set-wise path ranks the same."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from appraisal.selectors import dashboard
+from appraisal.services import assessment_reopen, assessment_sign_off, cycle_results_recompute
+from scoring.models import Assessment, IndexResult, Unit
+from scoring.services import assessments_open
+from tests.appraisal.conftest import appraise_all, self_score, submit
+from tests.conftest import SMALL_SET_VALUES
+
+pytestmark = pytest.mark.django_db
+
+# Changes to SMALL_SET_VALUES (index 6.58) and the index each gives.
+VARIANTS: dict[str, tuple[dict[str, Any], Decimal, str]] = {
+    "so-y-te": ({}, Decimal("6.58"), "Trung bình"),
+    "so-tai-chinh": ({}, Decimal("6.58"), "Trung bình"),
+    "so-xay-dung": ({"1.1.1": {"option": "on_time"}, "1.2.2": {"counts": {"a": 4, "b": 4, "c": 0}}},
+                    Decimal("8.20"), "Khá"),
+    "so-cong-thuong": ({"1.2.1": {"value": False}}, Decimal("5.58"), "Yếu"),
+    "so-noi-vu": ({"2.1.1": {"numerator": 81, "denominator": 100}}, Decimal("6.50"), "Trung bình"),
+    "cuc-thue": ({"1.2.1": {"value": False}}, Decimal("5.58"), "Yếu"),
+}
+
+
+def _signed_off(cycle: Any, code: str, editor: Any, head: Any, lead: Any, capture: Any) -> Assessment:
+    changes = VARIANTS[code][0]
+    values = {k: (changes.get(k, v), s) for k, (v, s) in SMALL_SET_VALUES.items()}
+    assessment = assessments_open(cycle=cycle, units=[Unit.objects.get(code=code)], actor=None)[0]
+    self_score(assessment, editor, values)
+    submit(assessment, head)
+    appraise_all(assessment, lead)
+    with capture(execute=True):
+        return assessment_sign_off(assessment=assessment, actor=lead)
+
+
+@pytest.fixture
+def ranked(cycle: Any, unit_editor: Any, unit_head: Any, lead: Any, team: Any,
+           django_capture_on_commit_callbacks: Any) -> dict[str, Assessment]:
+    return {code: _signed_off(cycle, code, unit_editor, unit_head, lead, django_capture_on_commit_callbacks)
+            for code in VARIANTS}
+
+
+def _ranks(cycle: Any, group: str) -> list[tuple[int | None, str, Decimal, str]]:
+    results = IndexResult.objects.filter(
+        assessment__cycle=cycle, assessment__unit__ranking_group__code=group, stale=False
+    ).select_related("assessment__unit")
+    return sorted(((r.rank, r.assessment.unit.name, r.index, r.classification) for r in results),
+                  key=lambda row: (row[0] or 99, row[1]))
+
+
+EXPECTED = [
+    (1, "Sở Xây dựng", Decimal("8.20"), "Khá"),
+    (2, "Sở Tài chính", Decimal("6.58"), "Trung bình"),
+    (2, "Sở Y tế", Decimal("6.58"), "Trung bình"),
+    (4, "Sở Nội vụ", Decimal("6.50"), "Trung bình"),
+    (5, "Sở Công Thương", Decimal("5.58"), "Yếu"),
+]
+
+
+def test_ties_share_a_rank_and_the_sets_bands_classify(ranked: Any, cycle: Any) -> None:
+    assert _ranks(cycle, "so-ban-nganh") == EXPECTED
+
+
+def test_a_band_is_reached_at_its_threshold(ranked: Any) -> None:
+    result = IndexResult.objects.get(assessment=ranked["so-noi-vu"])
+    assert result.index == Decimal("6.50") and result.classification == "Trung bình"
+
+
+def test_each_group_is_ranked_apart(ranked: Any, cycle: Any) -> None:
+    assert _ranks(cycle, "nganh-doc") == [(1, "Cục Thuế tỉnh", Decimal("5.58"), "Yếu")]
+
+
+def test_a_reopened_result_leaves_the_ranking_and_the_others_close_up(
+    ranked: Any, cycle: Any, admin_user: Any
+) -> None:
+    assessment_reopen(assessment=ranked["so-xay-dung"], actor=admin_user, reason="Phúc tra theo khiếu nại.")
+    assert _ranks(cycle, "so-ban-nganh") == [
+        (1, "Sở Tài chính", Decimal("6.58"), "Trung bình"),
+        (1, "Sở Y tế", Decimal("6.58"), "Trung bình"),
+        (3, "Sở Nội vụ", Decimal("6.50"), "Trung bình"),
+        (4, "Sở Công Thương", Decimal("5.58"), "Yếu"),
+    ]
+    stale = IndexResult.objects.get(assessment=ranked["so-xay-dung"])
+    assert stale.stale and stale.rank is None
+
+
+def test_the_set_wise_recompute_gives_the_same_rows_and_ranks(ranked: Any, cycle: Any) -> None:
+    before = {
+        r.assessment_id: (r.normal_total, r.bonus, r.penalty, r.total, r.index, r.area_totals, r.classification,
+                          r.rank, r.computed_from_version)
+        for r in IndexResult.objects.all()
+    }
+    assert cycle_results_recompute(cycle_id=cycle.pk) == len(VARIANTS)
+    assert cycle_results_recompute(cycle_id=cycle.pk) == len(VARIANTS)  # idempotent
+    after = {
+        r.assessment_id: (r.normal_total, r.bonus, r.penalty, r.total, r.index, r.area_totals, r.classification,
+                          r.rank, r.computed_from_version)
+        for r in IndexResult.objects.all()
+    }
+    assert after == before
+    assert _ranks(cycle, "so-ban-nganh") == EXPECTED
+
+
+def test_the_dashboard_previews_each_groups_ranking(ranked: Any, cycle: Any) -> None:
+    data = dashboard(cycle=cycle)
+    by_group = {g.group.code: g for g in data.rankings if g.group}
+    rows = [(r.rank, r.assessment.unit.name) for r in by_group["so-ban-nganh"].results]
+    assert rows == [(1, "Sở Xây dựng"), (2, "Sở Tài chính"), (2, "Sở Y tế"), (4, "Sở Nội vụ"), (5, "Sở Công Thương")]
+    assert dict((s, n) for s, _label, n in data.states)["signed_off"] == len(VARIANTS)

@@ -1,0 +1,177 @@
+"""The set-wise recompute (one SQL GROUP BY, then `appraisal.setwise.combine`) equals the engine on the same
+stored leaves: proved with hypothesis over random trees (nested bonus/penalty caps, set caps, negative floors,
+not-applicable leaves, missing scores, points and percent modes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from appraisal.selectors import group_sums, set_shapes
+from appraisal.setwise import combine
+from scoring import engine
+from scoring.models import Assessment, Cycle, Indicator, IndicatorSet, ScoreLine, Unit, UnitKind
+from scoring.services import assessment_compute
+
+pytestmark = pytest.mark.django_db
+
+QUARTERS = st.integers(min_value=1, max_value=20).map(lambda n: Decimal(n) / 4)
+
+
+@dataclass
+class Spec:
+    code: str
+    parent: str | None
+    kind: str
+    max_points: Decimal
+    floor: Decimal = Decimal("0")
+    leaf: bool = True
+
+
+@st.composite
+def trees(draw: Any) -> list[Spec]:
+    nodes: list[Spec] = []
+
+    def extra_subtree(parent: str | None, code: str, kind: str, depth: int) -> None:
+        has_children = depth < 2 and draw(st.booleans())
+        nodes.append(Spec(code, parent, kind, draw(QUARTERS), leaf=not has_children))
+        if has_children:
+            for i in range(draw(st.integers(1, 3))):
+                extra_subtree(code, f"{code}.{i + 1}", kind, depth + 1)
+
+    for a in range(draw(st.integers(1, 3))):
+        area = str(a + 1)
+        if draw(st.integers(0, 9)) == 0:  # an area that is itself a leaf
+            nodes.append(Spec(area, None, "normal", draw(QUARTERS), floor=-draw(QUARTERS)))
+            continue
+        nodes.append(Spec(area, None, "normal", Decimal("0"), leaf=False))
+        for c in range(draw(st.integers(1, 3))):
+            criterion = f"{area}.{c + 1}"
+            kind = draw(st.sampled_from(["normal", "normal", "bonus", "penalty"]))
+            if kind != "normal":
+                extra_subtree(area, criterion, kind, 1)
+                continue
+            nodes.append(Spec(criterion, area, "normal", Decimal("0"), leaf=False))
+            for leaf in range(draw(st.integers(1, 3))):
+                floor = -draw(QUARTERS) if draw(st.integers(0, 4)) == 0 else Decimal("0")
+                nodes.append(Spec(f"{criterion}.{leaf + 1}", criterion, "normal", draw(QUARTERS), floor=floor))
+    for t in range(draw(st.integers(0, 2))):  # top-level bonus/penalty nodes
+        extra_subtree(None, f"T{t + 1}", draw(st.sampled_from(["bonus", "penalty"])), 1)
+    return nodes
+
+
+def leaf_scores(specs: list[Spec]) -> Any:
+    leaves = [s for s in specs if s.leaf]
+
+    def one(spec: Spec) -> Any:
+        low = int((spec.floor - 3) * 100)
+        high = int((spec.max_points + 2) * 100)
+        score = st.none() | st.integers(low, high).map(lambda n: Decimal(n) / 100)
+        return st.tuples(score, st.integers(0, 5).map(lambda n: n == 0))
+
+    return st.lists(st.fixed_dictionaries({s.code: one(s) for s in leaves}), min_size=1, max_size=3)
+
+
+class Rollback(Exception):
+    pass
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(
+    data=st.data(),
+    specs=trees(),
+    mode=st.sampled_from(["points", "percent"]),
+    bonus_cap=st.none() | QUARTERS,
+    penalty_cap=st.none() | QUARTERS,
+)
+def test_the_set_wise_sums_equal_the_engine(
+    catalogue: Any, data: Any, specs: list[Spec], mode: str, bonus_cap: Decimal | None, penalty_cap: Decimal | None
+) -> None:
+    sheets = data.draw(leaf_scores(specs))
+    try:
+        with transaction.atomic():
+            _check(specs, sheets, mode, bonus_cap, penalty_cap)
+            raise Rollback
+    except Rollback:
+        pass
+
+
+def _check(specs: list[Spec], sheets: list[dict[str, tuple[Decimal | None, bool]]], mode: str,
+           bonus_cap: Decimal | None, penalty_cap: Decimal | None) -> None:
+    kind = UnitKind.objects.get(code="department")
+    indicator_set = IndicatorSet.objects.create(
+        key="hypothesis", year=2020, version=99, unit_kind=kind, name="h", index_mode=mode,
+        bonus_cap=bonus_cap, penalty_cap=penalty_cap,
+        classification_bands=[{"min": "8", "label": "Tốt"}, {"min": "3", "label": "Khá"}, {"min": "0", "label": "TB"}],
+    )
+    by_code: dict[str, Indicator] = {}
+    for order, spec in enumerate(specs, start=1):
+        by_code[spec.code] = Indicator.objects.create(
+            indicator_set=indicator_set, parent=by_code.get(spec.parent or ""), code=spec.code, name=spec.code,
+            order=order, level=spec.code.count(".") + 1, is_leaf=spec.leaf, kind=spec.kind,
+            max_points=spec.max_points, floor=spec.floor, method="manual" if spec.leaf else "",
+        )
+    cycle = Cycle.objects.create(year=2099, name="h")
+    units = list(Unit.objects.order_by("code")[: len(sheets)])
+    assessments = []
+    for unit, sheet in zip(units, sheets, strict=False):
+        assessment = Assessment.objects.create(cycle=cycle, unit=unit, indicator_set=indicator_set,
+                                               state=Assessment.State.SIGNED_OFF)
+        ScoreLine.objects.bulk_create(
+            ScoreLine(assessment=assessment, indicator=by_code[code], appraised_score=score,
+                      not_applicable=na, not_applicable_reason="n/a" if na else "")
+            for code, (score, na) in sheet.items()
+        )
+        assessments.append(assessment)
+    shapes = set_shapes([indicator_set.pk])
+    sums = group_sums(assessment_ids=[a.pk for a in assessments], shapes=shapes)
+    for assessment in assessments:
+        try:
+            expected: Any = assessment_compute(assessment=assessment, basis="appraised")
+        except engine.ScoringInputError as exc:
+            with pytest.raises(engine.ScoringInputError) as caught:
+                combine(shapes[indicator_set.pk][0], sums.get(assessment.pk, {}))
+            assert caught.value.code == exc.code
+            continue
+        got = combine(shapes[indicator_set.pk][0], sums.get(assessment.pk, {}))
+        assert got.area_totals == expected.area_totals
+        assert got.area_max == expected.area_max
+        assert (got.normal_total, got.bonus, got.penalty, got.applicable_max, got.total) == (
+            expected.normal_total, expected.bonus, expected.penalty, expected.applicable_max, expected.total
+        )
+        assert got.index == expected.index
+        assert got.classification == expected.classification
+
+
+def test_the_set_wise_path_on_the_real_2020_department_set(catalogue: Any) -> None:
+    """The real 105-leaf set with varied stored scores: one assessment, every field equal to the engine's."""
+    import json
+    import random
+
+    from scoring.services import indicator_set_import
+    from tests.conftest import ROOT
+
+    data = json.loads((ROOT / "fixtures" / "sets" / "tg-2020-so.json").read_text(encoding="utf-8"))
+    indicator_set = indicator_set_import(data=data, actor=None)
+    cycle = Cycle.objects.create(year=2098, name="r")
+    rng = random.Random(5)
+    assessment = Assessment.objects.create(cycle=cycle, unit=Unit.objects.get(code="so-y-te"),
+                                           indicator_set=indicator_set, state=Assessment.State.SIGNED_OFF)
+    ScoreLine.objects.bulk_create(
+        ScoreLine(assessment=assessment, indicator=leaf,
+                  appraised_score=(leaf.max_points * Decimal(rng.randint(0, 4)) / 4).quantize(Decimal("0.01")))
+        for leaf in indicator_set.indicators.filter(is_leaf=True)
+    )
+    shapes = set_shapes([indicator_set.pk])
+    got = combine(shapes[indicator_set.pk][0], group_sums(assessment_ids=[assessment.pk], shapes=shapes)[assessment.pk])
+    expected = assessment_compute(assessment=assessment, basis="appraised")
+    assert (got.index, got.total, got.bonus, got.penalty, got.area_totals) == (
+        expected.index, expected.total, expected.bonus, expected.penalty, expected.area_totals
+    )

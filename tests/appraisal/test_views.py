@@ -1,0 +1,474 @@
+"""The appraisal pages: each with its allowed and its denied permission test side by side."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from appraisal.models import AppraisalAssignment, ExplanationRound
+from appraisal.services import assessment_sign_off, explanation_request, line_appraise
+from scoring.models import Assessment, IndexResult, ScoreLine, Unit
+from scoring.services import assessments_open
+from tests.appraisal.conftest import later, line_of, refresh, self_score, submit
+from tests.conftest import _user
+
+pytestmark = pytest.mark.django_db
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+def login(client: Client, user: Any) -> Client:
+    client.force_login(user)
+    return client
+
+
+def _post_value(line: ScoreLine, **fields: Any) -> dict[str, Any]:
+    prefix = f"a{line.pk}-"
+    return {"base_version": line.version, **{f"{prefix}{k}": v for k, v in fields.items()}}
+
+
+# --- queue -------------------------------------------------------------------------------------------------
+
+
+def test_an_appraiser_sees_the_queue_with_progress_of_the_assigned_area(
+    client: Client, submitted: Any, appraiser: Any, cycle: Any, unit_editor: Any, unit_head: Any
+) -> None:
+    own = assessments_open(cycle=cycle, units=[Unit.objects.get(code="so-tu-phap")], actor=None)[0]
+    self_score(own, unit_editor)
+    submit(own, unit_head)
+    body = login(client, appraiser).get(reverse("appraisal:queue")).content.decode()
+    assert "Sở Y tế" in body and "2: 0/4" in body
+    assert "Sở Tư pháp" not in body.split("<tbody>")[1]  # never the appraiser's own unit
+
+
+def test_a_unit_editor_is_refused_the_queue_and_a_visitor_is_sent_to_log_in(
+    client: Client, submitted: Any, unit_editor: Any
+) -> None:
+    assert client.get(reverse("appraisal:queue")).status_code == 302
+    assert login(client, unit_editor).get(reverse("appraisal:queue")).status_code == 403
+
+
+def test_the_queue_filters_by_state_group_and_area(client: Client, submitted: Any, lead: Any) -> None:
+    login(client, lead)
+    url = reverse("appraisal:queue")
+    assert "Sở Y tế" in client.get(url, {"trang-thai": "submitted", "linh-vuc": "1"}).content.decode()
+    assert "Sở Y tế" not in client.get(url, {"trang-thai": "signed_off"}).content.decode().split("<h1>")[1]
+    assert "Sở Y tế" not in client.get(url, {"nhom": "999"}).content.decode().split("<h1>")[1]
+
+
+# --- review ------------------------------------------------------------------------------------------------
+
+
+def test_an_appraiser_reviews_a_submitted_assessment_side_by_side(
+    client: Client, submitted: Any, appraiser: Any
+) -> None:
+    response = login(client, appraiser).get(reverse("appraisal:review", args=[submitted.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    line = line_of(submitted, "2.1.1")
+    assert f'id="line-{line.pk}"' in body and f'name="a{line.pk}-numerator"' in body
+    assert f'name="s{line.pk}-numerator"' in body  # the unit's input, disabled
+    assert "6,58" in body  # the engine's self-assessed index
+
+
+def test_an_appraiser_is_refused_their_own_unit(
+    client: Client, cycle: Any, appraiser: Any, team: Any, unit_editor: Any, unit_head: Any
+) -> None:
+    own = assessments_open(cycle=cycle, units=[Unit.objects.get(code="so-tu-phap")], actor=None)[0]
+    self_score(own, unit_editor)
+    submit(own, unit_head)
+    assert login(client, appraiser).get(reverse("appraisal:review", args=[own.pk])).status_code == 403
+
+
+def test_a_draft_is_a_404_and_a_unit_editor_is_refused_the_review(
+    client: Client, assessment: Any, submitted: Any, appraiser: Any, unit_editor: Any, cycle: Any
+) -> None:
+    draft = assessments_open(cycle=cycle, units=[Unit.objects.get(code="so-tai-chinh")], actor=None)[0]
+    assert login(client, appraiser).get(reverse("appraisal:review", args=[draft.pk])).status_code == 404
+    assert login(client, unit_editor).get(reverse("appraisal:review", args=[submitted.pk])).status_code == 403
+
+
+def test_an_appraiser_assigned_to_other_units_is_refused(client: Client, submitted: Any, appraiser: Any) -> None:
+    assignment = AppraisalAssignment.objects.get(user=appraiser)
+    assignment.units.set([Unit.objects.get(code="so-tai-chinh")])
+    assert login(client, appraiser).get(reverse("appraisal:review", args=[submitted.pk])).status_code == 403
+
+
+def test_the_review_page_costs_the_same_queries_whatever_the_evidence_and_history(
+    client: Client, submitted: Any, lead: Any, django_assert_max_num_queries: Any
+) -> None:
+    login(client, lead)
+    client.get(reverse("appraisal:review", args=[submitted.pk]))
+    from tests.appraisal.conftest import appraise_all
+
+    appraise_all(submitted, lead)
+    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=None)
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("appraisal:review", args=[submitted.pk])).status_code == 200
+
+
+# --- appraise a leaf ---------------------------------------------------------------------------------------
+
+
+def test_an_appraiser_saves_a_leaf_of_the_assigned_area(client: Client, submitted: Any, appraiser: Any) -> None:
+    line = line_of(submitted, "2.1.1")
+    response = login(client, appraiser).post(
+        reverse("appraisal:appraise_line", args=[submitted.pk, line.pk]),
+        {**_post_value(line, numerator="9", denominator="10"), "note": "Tỷ lệ theo sổ theo dõi là 90%."},
+    )
+    assert response.status_code == 302 and response["Location"].endswith(f"#line-{line.pk}")
+    saved = line_of(submitted, "2.1.1")
+    assert saved.appraised_score == Decimal("1.80")  # 90 % × 2 points
+    assert saved.appraised_note == "Tỷ lệ theo sổ theo dõi là 90%."
+
+
+def test_an_appraiser_is_refused_a_leaf_of_an_unassigned_area(
+    client: Client, submitted: Any, appraiser: Any
+) -> None:
+    line = line_of(submitted, "1.2.3")
+    response = login(client, appraiser).post(
+        reverse("appraisal:appraise_line", args=[submitted.pk, line.pk]), _post_value(line, points="0,5")
+    )
+    assert response.status_code == 403
+    assert line_of(submitted, "1.2.3").appraised_score is None
+
+
+def test_a_bad_value_shows_a_vietnamese_message_on_the_page(client: Client, submitted: Any, lead: Any) -> None:
+    line = line_of(submitted, "1.2.3")
+    response = login(client, lead).post(
+        reverse("appraisal:appraise_line", args=[submitted.pk, line.pk]),
+        {**_post_value(line, points="0,75"), "note": "thử"},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "vượt quá điểm tối đa" in body and 'value="0,75"' in body
+    assert line_of(submitted, "1.2.3").appraised_score is None
+
+
+def test_a_missing_reason_is_answered_in_json_for_the_script(client: Client, submitted: Any, lead: Any) -> None:
+    line = line_of(submitted, "1.2.3")
+    response = login(client, lead).post(
+        reverse("appraisal:appraise_line", args=[submitted.pk, line.pk]), _post_value(line, points="0,25"), **JSON
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "reason_required" and response.json()["field"] == "note"
+
+
+def test_a_stale_version_gets_409_with_both_values(client: Client, submitted: Any, lead: Any, appraiser: Any) -> None:
+    line = line_of(submitted, "2.1.1")
+    line_appraise(line=line, actor=appraiser, base_version=line.version, value={"numerator": 85, "denominator": 100})
+    login(client, lead)
+    url = reverse("appraisal:appraise_line", args=[submitted.pk, line.pk])
+    stale = {**_post_value(line, numerator="0", denominator="100"), "note": "không có tài liệu"}
+    answer = client.post(url, stale, **JSON)
+    assert answer.status_code == 409 and answer.json()["current"]["display"] == "1,70"
+    page = client.post(url, stale)
+    assert page.status_code == 409
+    body = page.content.decode()
+    assert "vừa được người khác thẩm định" in body and "1,70" in body and "không có tài liệu" in body
+    assert line_of(submitted, "2.1.1").appraised_score == Decimal("1.70")
+
+
+def test_a_leaf_of_another_assessment_is_a_404(client: Client, submitted: Any, lead: Any, cycle: Any) -> None:
+    other = assessments_open(cycle=cycle, units=[Unit.objects.get(code="so-xay-dung")], actor=None)[0]
+    line = line_of(other, "1.2.3")
+    response = login(client, lead).post(
+        reverse("appraisal:appraise_line", args=[submitted.pk, line.pk]), _post_value(line, points="0,5")
+    )
+    assert response.status_code == 404
+
+
+# --- accept ------------------------------------------------------------------------------------------------
+
+
+def test_accepting_a_leaf_and_an_area(client: Client, submitted: Any, appraiser: Any) -> None:
+    login(client, appraiser)
+    line = line_of(submitted, "2.2.1")
+    answer = client.post(reverse("appraisal:accept_line", args=[submitted.pk, line.pk]),
+                         {"base_version": line.version}, **JSON)
+    assert answer.status_code == 200 and answer.json()["line"]["display"] == "1,50"
+    area = submitted.indicator_set.indicators.get(code="2")
+    response = client.post(reverse("appraisal:accept_area", args=[submitted.pk, area.pk]))
+    assert response.status_code == 302
+    assert not submitted.lines.filter(indicator__code__startswith="2.", appraised_score__isnull=True).exists()
+
+
+def test_accepting_an_unassigned_leaf_or_area_is_refused(client: Client, submitted: Any, appraiser: Any) -> None:
+    login(client, appraiser)
+    line = line_of(submitted, "1.1.1")
+    assert client.post(reverse("appraisal:accept_line", args=[submitted.pk, line.pk]),
+                       {"base_version": line.version}).status_code == 403
+    area = submitted.indicator_set.indicators.get(code="1")
+    assert client.post(reverse("appraisal:accept_area", args=[submitted.pk, area.pk])).status_code == 403
+    assert not submitted.lines.filter(appraised_score__isnull=False).exists()
+
+
+# --- lead actions ------------------------------------------------------------------------------------------
+
+
+def test_the_lead_starts_the_appraisal(client: Client, submitted: Any, lead: Any, appraiser: Any) -> None:
+    url = reverse("appraisal:start", args=[submitted.pk])
+    assert login(client, appraiser).post(url).status_code == 403
+    assert refresh(submitted).state == Assessment.State.SUBMITTED
+    assert login(client, lead).post(url).status_code == 302
+    assert refresh(submitted).state == Assessment.State.IN_APPRAISAL
+
+
+def test_the_lead_returns_chosen_leaves_for_explanation(client: Client, submitted: Any, lead: Any) -> None:
+    login(client, lead)
+    url = reverse("appraisal:request_explanation", args=[submitted.pk])
+    assert client.get(url).status_code == 200
+    line = line_of(submitted, "2.1.1")
+    deadline = (timezone.localtime() + timedelta(days=5)).date()
+    response = client.post(url, {"lines": [str(line.pk)], "deadline": deadline.strftime("%d/%m/%Y"),
+                                 "message": "Bổ sung báo cáo."})
+    assert response.status_code == 302
+    assessment = refresh(submitted)
+    assert assessment.state == Assessment.State.EXPLANATION
+    assert timezone.localtime(assessment.explanation_deadline).date() == deadline
+
+
+def test_a_return_without_a_valid_deadline_shows_the_form_again(client: Client, submitted: Any, lead: Any) -> None:
+    line = line_of(submitted, "2.1.1")
+    response = login(client, lead).post(reverse("appraisal:request_explanation", args=[submitted.pk]),
+                                        {"lines": [str(line.pk)], "deadline": "31/02/2020"})
+    assert response.status_code == 400
+    assert "không phải là ngày" in response.content.decode()
+    assert not ExplanationRound.objects.exists()
+
+
+def test_an_appraiser_cannot_return_close_or_sign_off(client: Client, appraised: Any, appraiser: Any) -> None:
+    login(client, appraiser)
+    for name in ("request_explanation", "close_explanation", "sign_off"):
+        assert client.post(reverse(f"appraisal:{name}", args=[appraised.pk])).status_code == 403, name
+    assert refresh(appraised).state == Assessment.State.IN_APPRAISAL
+
+
+def test_the_lead_signs_off_and_the_page_shows_the_result(
+    client: Client, appraised: Any, lead: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    login(client, lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("appraisal:sign_off", args=[appraised.pk]))
+    assert response.status_code == 302
+    body = client.get(reverse("appraisal:review", args=[appraised.pk])).content.decode()
+    assert "6,58" in body and "Trung bình" in body and "Đang tính" not in body
+
+
+def test_a_sign_off_with_missing_leaves_or_a_second_one_changes_nothing(
+    client: Client, submitted: Any, appraised: Any, lead: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    login(client, lead)
+    url = reverse("appraisal:sign_off", args=[appraised.pk])
+    ScoreLine.objects.filter(assessment=appraised, indicator__code="1.1.1").update(appraised_score=None)
+    response = client.post(url, follow=True)
+    assert "chưa có điểm thẩm định" in response.content.decode()
+    assert refresh(appraised).state == Assessment.State.IN_APPRAISAL
+    line = line_of(appraised, "1.1.1")
+    line_appraise(line=line, actor=lead, base_version=line.version, value=line.self_value)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+    second = client.post(url, **JSON)
+    assert second.status_code == 409 and second.json()["code"] == "already_signed_off"
+    assert IndexResult.objects.filter(assessment=appraised).count() == 1
+
+
+def test_the_lead_closes_an_overdue_round(client: Client, submitted: Any, lead: Any) -> None:
+    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=None)
+    login(client, lead)
+    url = reverse("appraisal:close_explanation", args=[submitted.pk])
+    client.post(url)
+    assert refresh(submitted).state == Assessment.State.EXPLANATION  # not overdue yet
+    Assessment.objects.filter(pk=submitted.pk).update(explanation_deadline=timezone.now() - timedelta(hours=1))
+    assert client.post(url).status_code == 302
+    assert refresh(submitted).state == Assessment.State.IN_APPRAISAL
+
+
+def test_an_administrator_reopens_with_a_reason(
+    client: Client, appraised: Any, lead: Any, admin_user: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment_sign_off(assessment=appraised, actor=lead)
+    url = reverse("appraisal:reopen", args=[appraised.pk])
+    assert login(client, lead).post(url, {"reason": "x"}).status_code == 403
+    login(client, admin_user)
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"reason": ""}).status_code == 400
+    assert refresh(appraised).state == Assessment.State.SIGNED_OFF
+    assert client.post(url, {"reason": "Phúc tra theo đơn khiếu nại."}).status_code == 302
+    assert refresh(appraised).state == Assessment.State.IN_APPRAISAL
+    assert IndexResult.objects.get(assessment=appraised).stale
+
+
+# --- results -----------------------------------------------------------------------------------------------
+
+
+def test_the_result_shows_dang_tinh_until_the_worker_has_written_it(
+    client: Client, appraised: Any, lead: Any, unit_editor: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from unittest import mock
+
+    with mock.patch("appraisal.tasks.recompute_index_result_task"), \
+            django_capture_on_commit_callbacks(execute=True):
+        assessment_sign_off(assessment=appraised, actor=lead)
+    login(client, unit_editor)
+    url = reverse("appraisal:result", args=[appraised.pk])
+    assert client.get(url, **JSON).json() == {"state": "signed_off", "pending": True, "ready": False}
+    page = client.get(url).content.decode()
+    assert "Đang tính" in page and "data-result-poll" in page and "Tải lại" in page
+    from appraisal.tasks import recompute_index_result_task
+
+    recompute_index_result_task(appraised.pk)
+    answer = client.get(url, **JSON).json()
+    assert answer["ready"] and answer["index"] == "6,58" and answer["rank"] == 1
+
+
+def test_another_units_people_never_see_the_result(
+    client: Client, appraised: Any, lead: Any, other_editor: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment_sign_off(assessment=appraised, actor=lead)
+    assert login(client, other_editor).get(reverse("appraisal:result", args=[appraised.pk])).status_code == 404
+
+
+# --- the unit's explanation page ---------------------------------------------------------------------------
+
+
+def test_the_unit_sees_flagged_leaves_with_reasons_once_returned(
+    client: Client, submitted: Any, lead: Any, appraiser: Any, unit_editor: Any
+) -> None:
+    line = line_of(submitted, "2.1.1")
+    line_appraise(line=line, actor=appraiser, base_version=line.version,
+                  value={"numerator": 50, "denominator": 100}, note="Thiếu báo cáo tổng hợp.")
+    url = reverse("appraisal:explain", args=[submitted.pk])
+    login(client, unit_editor)
+    assert client.get(url).status_code == 404  # the round has not ended: no appraisers' notes yet
+    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=[line.pk])
+    body = client.get(url).content.decode()
+    assert "Thiếu báo cáo tổng hợp." in body
+    assert f'action="/tham-dinh/giai-trinh/{submitted.pk}/dong/{line.pk}/"' in body
+
+
+def test_the_unit_does_not_see_round_two_notes_before_the_round_ends(
+    client: Client, submitted: Any, lead: Any, appraiser: Any, unit_editor: Any, unit_head: Any
+) -> None:
+    from appraisal.services import explanation_resubmit, line_explain
+
+    line = line_of(submitted, "2.1.1")
+    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=[line.pk])
+    line = line_of(submitted, "2.1.1")
+    line_explain(line=line, actor=unit_editor, base_version=line.version, explanation="Đã bổ sung.")
+    explanation_resubmit(assessment=submitted, actor=unit_head)
+    line = line_of(submitted, "2.1.1")
+    line_appraise(line=line, actor=appraiser, base_version=line.version,
+                  value={"numerator": 10, "denominator": 100}, note="Ghi chú nội bộ vòng 2.")
+    body = login(client, unit_editor).get(reverse("appraisal:explain", args=[submitted.pk])).content.decode()
+    assert "Ghi chú nội bộ vòng 2." not in body
+
+
+def test_another_units_people_and_appraisers_get_a_404_for_the_explanation_page(
+    client: Client, submitted: Any, lead: Any, other_editor: Any, appraiser: Any
+) -> None:
+    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=None)
+    url = reverse("appraisal:explain", args=[submitted.pk])
+    assert login(client, other_editor).get(url).status_code == 404
+    assert login(client, appraiser).get(url).status_code == 404
+
+
+def test_the_unit_explains_a_leaf_and_the_head_resubmits(
+    client: Client, submitted: Any, lead: Any, unit_editor: Any, unit_head: Any
+) -> None:
+    line = line_of(submitted, "2.1.1")
+    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=[line.pk])
+    line = line_of(submitted, "2.1.1")
+    login(client, unit_editor)
+    response = client.post(reverse("appraisal:explain_line", args=[submitted.pk, line.pk]),
+                           {"base_version": line.version, "explanation": "Đã bổ sung báo cáo số 5."})
+    assert response.status_code == 302
+    resubmit = reverse("appraisal:resubmit", args=[submitted.pk])
+    assert client.post(resubmit).status_code == 403  # the editor does not resubmit
+    assert login(client, unit_head).post(resubmit).status_code == 302
+    assessment = refresh(submitted)
+    assert assessment.state == Assessment.State.IN_APPRAISAL and assessment.appraisal_round == 2
+
+
+def test_another_units_editor_cannot_explain(
+    client: Client, submitted: Any, lead: Any, other_editor: Any
+) -> None:
+    line = line_of(submitted, "2.1.1")
+    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=[line.pk])
+    response = login(client, other_editor).post(
+        reverse("appraisal:explain_line", args=[submitted.pk, line.pk]),
+        {"base_version": line.version, "explanation": "x"},
+    )
+    assert response.status_code == 404
+    assert line_of(submitted, "2.1.1").explanation == ""
+
+
+# --- oversight ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["admin_user", "lead"])
+def test_the_dashboard_is_for_administrators_and_the_lead(
+    client: Client, submitted: Any, request: pytest.FixtureRequest, who: str
+) -> None:
+    Assessment.objects.filter(pk=submitted.pk).update(state=Assessment.State.EXPLANATION,
+                                                      explanation_deadline=timezone.now() - timedelta(days=1))
+    body = login(client, request.getfixturevalue(who)).get(reverse("appraisal:dashboard")).content.decode()
+    assert "Đơn vị quá hạn" in body and "chưa gửi giải trình" in body and "Sở Y tế" in body
+
+
+@pytest.mark.parametrize("who", ["appraiser", "unit_editor"])
+def test_the_dashboard_is_refused_to_others(client: Client, submitted: Any, request: pytest.FixtureRequest,
+                                            who: str) -> None:
+    assert login(client, request.getfixturevalue(who)).get(reverse("appraisal:dashboard")).status_code == 403
+
+
+def test_an_administrator_asks_for_a_set_wise_recompute(
+    client: Client, cycle: Any, admin_user: Any, lead: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    url = reverse("appraisal:cycle_recompute", args=[cycle.pk])
+    assert login(client, lead).post(url).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        assert login(client, admin_user).post(url).status_code == 302
+
+
+def test_the_survey_preview_is_refused_to_the_lead(client: Client, lead: Any, admin_user: Any, cycle: Any) -> None:
+    from appraisal.models import SurveyImport
+
+    survey = SurveyImport.objects.create(cycle=cycle, file_name="a.csv", sha256="0" * 64, created_by=admin_user)
+    assert login(client, lead).get(reverse("appraisal:survey_preview", args=[survey.pk])).status_code == 403
+    assert login(client, admin_user).get(reverse("appraisal:survey_preview", args=[survey.pk])).status_code == 200
+
+
+def test_the_nav_links_follow_the_role(client: Client, submitted: Any, appraiser: Any, admin_user: Any) -> None:
+    other = _user("vy", "appraiser", "so-tai-chinh")
+    body = login(client, appraiser).get(reverse("appraisal:queue")).content.decode()
+    assert 'href="/tham-dinh/"' in body and 'href="/tham-dinh/tong-quan/"' not in body
+    body = login(client, admin_user).get(reverse("appraisal:queue")).content.decode()
+    assert 'href="/tham-dinh/tong-quan/"' in body and 'href="/tham-dinh/dieu-tra/"' in body
+    assert other.pk
+
+
+def test_the_queue_costs_the_same_queries_for_one_unit_or_many(
+    client: Client, submitted: Any, lead: Any, cycle: Any, unit_editor: Any, unit_head: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, lead)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("appraisal:queue"))
+    for code in ("so-tai-chinh", "so-xay-dung", "cuc-thue"):
+        other = assessments_open(cycle=cycle, units=[Unit.objects.get(code=code)], actor=None)[0]
+        self_score(other, unit_editor)
+        submit(other, unit_head)
+    with django_assert_num_queries(len(one.captured_queries)):
+        body = client.get(reverse("appraisal:queue")).content.decode()
+    assert "Cục Thuế tỉnh" in body

@@ -1,0 +1,153 @@
+"""The whole appraisal path in a real browser: the appraiser reviews, the lead returns a leaf for explanation,
+the unit explains (with a new document) and resubmits, the appraiser finalises, the lead signs off, the
+ranking appears. Then the review page without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from appraisal.models import LineHistory
+from scoring.models import Assessment, IndexResult
+from tests.appraisal.conftest import self_score, submit
+from tests.appraisal.conftest import team as team  # the appraisal team fixture (tam: area 2; hoa: lead)
+from tests.browser.conftest import login
+from tests.evidence.samples import pdf
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def submitted_assessment(assessment: Assessment, unit_editor: Any, unit_head: Any, team: Any) -> Assessment:
+    self_score(assessment, unit_editor)
+    return submit(assessment, unit_head)
+
+
+def _ids(assessment: Assessment) -> dict[str, int]:
+    return {line.indicator.code: line.pk for line in assessment.lines.select_related("indicator")}
+
+
+def _errors(page: Any) -> list[str]:
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: dialog.accept())
+    return errors
+
+
+def test_review_explanation_round_sign_off_and_ranking(
+    new_page: Any, submitted_assessment: Assessment, tmp_path: Any
+) -> None:
+    assessment = submitted_assessment
+    ids = _ids(assessment)
+    leaf = f"#line-{ids['2.1.1']}"
+
+    # the appraiser (area 2) lands on the queue and opens Sở Y tế
+    appraiser = new_page()
+    appraiser_errors = _errors(appraiser)
+    login(appraiser, "tam")
+    assert appraiser.url.endswith("/tham-dinh/")
+    expect(appraiser.locator("table.queue")).to_contain_text("2: 0/4")
+    appraiser.click("text=Sở Y tế")
+    expect(appraiser.locator("h1")).to_contain_text("Sở Y tế")
+    # keyboard: J moves to the first leaf
+    appraiser.keyboard.press("j")
+    expect(appraiser.locator("[data-leaf]").first).to_be_focused()
+    # a lower score without a reason is refused in place, then saved with a reason
+    appraiser.fill(f'{leaf} [name="a{ids["2.1.1"]}-numerator"]', "50")
+    appraiser.click(f"{leaf} form[data-appraise] button[type=submit]")
+    expect(appraiser.locator(f"{leaf} [data-error]")).to_contain_text("hãy nêu lý do")
+    appraiser.fill(f"#note-{ids['2.1.1']}", "Chỉ có 50% văn bản điện tử.")
+    appraiser.click(f"{leaf} form[data-appraise] button[type=submit]")
+    expect(appraiser.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    expect(appraiser.locator(f"{leaf} [data-appraised]")).to_have_text("0,00")
+    expect(appraiser.locator(f"{leaf} [data-status]")).to_have_text("Đã điều chỉnh")
+    # the rest of area 2 accepted in one action
+    appraiser.click("[data-accept-area]")
+    expect(appraiser.locator(".messages")).to_contain_text("đã chấp nhận 3 tiêu chí")
+
+    # the lead accepts area 1 and returns the adjusted leaf for explanation
+    lead = new_page()
+    lead_errors = _errors(lead)
+    login(lead, "hoa")
+    lead.goto(f"/tham-dinh/{assessment.pk}/")
+    lead.locator("[data-accept-area]").first.click()
+    expect(lead.locator(".messages")).to_contain_text("đã chấp nhận 5 tiêu chí")
+    lead.click("text=Yêu cầu giải trình")
+    expect(lead.locator(f'input[name="lines"][value="{ids["2.1.1"]}"]')).to_be_checked()
+    lead.fill("#message", "Đề nghị bổ sung báo cáo về văn bản điện tử.")
+    lead.click("text=Trả đơn vị giải trình")
+    expect(lead.locator("[data-state]")).to_have_text("Đang giải trình")
+
+    # the unit sees the reason, explains, adds a document; the head resubmits
+    editor = new_page()
+    editor_errors = _errors(editor)
+    login(editor, "lan")
+    editor.goto(f"/tham-dinh/giai-trinh/{assessment.pk}/")
+    expect(editor.locator(leaf)).to_contain_text("Chỉ có 50% văn bản điện tử.")
+    expect(editor.locator(".banner")).to_contain_text("Đề nghị bổ sung báo cáo")
+    editor.fill(f"#explanation-{ids['2.1.1']}", "Đơn vị bổ sung báo cáo số 15/BC: tỷ lệ thực tế 85%.")
+    editor.click(f"{leaf} form[data-explain-line] button[type=submit]")
+    expect(editor.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    document = tmp_path / "bao-cao-15.pdf"
+    document.write_bytes(pdf("Bao cao 15"))
+    editor.set_input_files(f"#evidence-upload-{ids['2.1.1']}", str(document))
+    editor.click(f"#line-{ids['2.1.1']} .evidence-upload-form button[type=submit]")
+    expect(editor.locator(leaf)).to_contain_text("bao-cao-15.pdf")
+
+    head = new_page()
+    head_errors = _errors(head)
+    login(head, "hung")
+    head.goto(f"/tham-dinh/giai-trinh/{assessment.pk}/")
+    head.click("text=Gửi giải trình")
+    expect(head.locator(".messages")).to_contain_text("Đã gửi giải trình")
+
+    # round 2: the appraiser sees the explanation and the new document, and restores the score
+    appraiser.goto(f"/tham-dinh/{assessment.pk}/?linh-vuc=2")
+    expect(appraiser.locator(leaf)).to_contain_text("tỷ lệ thực tế 85%")
+    expect(appraiser.locator(leaf)).to_contain_text("bao-cao-15.pdf")
+    appraiser.fill(f'{leaf} [name="a{ids["2.1.1"]}-numerator"]', "85")
+    appraiser.fill(f"#note-{ids['2.1.1']}", "Đã đủ tài liệu sau giải trình.")
+    appraiser.click(f"{leaf} form[data-appraise] button[type=submit]")
+    expect(appraiser.locator(f"{leaf} [data-appraised]")).to_have_text("1,70")
+
+    # the lead signs off; the result and the ranking appear
+    lead.goto(f"/tham-dinh/{assessment.pk}/")
+    lead.click("[data-sign-off]")
+    expect(lead.locator(".result-status.ready")).to_contain_text("6,58")
+    expect(lead.locator(".result-status.ready")).to_contain_text("Trung bình")
+    lead.goto("/tham-dinh/tong-quan/")
+    expect(lead.locator('table.ranking[data-group="so-ban-nganh"]')).to_contain_text("Sở Y tế")
+    expect(lead.locator('table.ranking[data-group="so-ban-nganh"] tbody tr').first).to_contain_text("1")
+
+    # the unit sees the final score and the reasons
+    editor.goto(f"/tham-dinh/giai-trinh/{assessment.pk}/")
+    expect(editor.locator(".result-status.ready")).to_contain_text("6,58")
+    expect(editor.locator(leaf)).to_contain_text("Đã đủ tài liệu sau giải trình.")
+
+    assert IndexResult.objects.get(assessment=assessment).rank == 1
+    stages = list(LineHistory.objects.filter(line_id=ids["2.1.1"]).values_list("stage", "round"))
+    assert stages == [("self", 1), ("appraisal", 1), ("explanation", 1), ("appraisal", 2), ("final", 2)]
+    assert appraiser_errors == lead_errors == editor_errors == head_errors == []
+
+
+def test_the_review_page_works_without_javascript(
+    browser: Any, live_server: Any, submitted_assessment: Assessment
+) -> None:
+    context = browser.new_context(base_url=live_server.url, locale="vi-VN", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        login(page, "tam")
+        ids = _ids(submitted_assessment)
+        page.goto(f"/tham-dinh/{submitted_assessment.pk}/#line-{ids['2.1.2']}")
+        leaf = f"#line-{ids['2.1.2']}"
+        page.fill(f'{leaf} [name="a{ids["2.1.2"]}-counts.late"]', "6")
+        page.click(f"{leaf} form[data-appraise] button[type=submit]")
+        expect(page.locator(f"{leaf} [data-error]")).to_contain_text("hãy nêu lý do")
+        page.fill(f"#note-{ids['2.1.2']}", "Trễ 6 báo cáo.")
+        page.click(f"{leaf} form[data-appraise] button[type=submit]")
+        expect(page.locator(".messages")).to_contain_text("Đã lưu điểm thẩm định tiêu chí 2.1.2")
+        expect(page.locator(f"{leaf} [data-appraised]")).to_have_text("0,00")
+    finally:
+        context.close()

@@ -1,0 +1,195 @@
+"""The whole self-assessment path in a real browser: fill every method, evidence, totals, a validation error,
+the pre-submit check, the head's submission; two people on the same leaf; the page without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from scoring.models import Assessment, ScoreLine
+from tests.browser.conftest import login
+from tests.evidence.samples import pdf
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def open_assessment(assessment: Assessment) -> Assessment:
+    assessment.cycle.phase = "self_assessment"
+    assessment.cycle.save()
+    return assessment
+
+
+def _ids(assessment: Assessment) -> dict[str, int]:
+    return {line.indicator.code: line.pk for line in assessment.lines.select_related("indicator")}
+
+
+def _saved(page: Any, line_id: int) -> None:
+    expect(page.locator(f"#line-{line_id} .save-status")).to_contain_text("Đã lưu")
+
+
+def _score(page: Any, line_id: int) -> Any:
+    return expect(page.locator(f'[data-score-for="{line_id}"]'))
+
+
+def _field(page: Any, line_id: int, name: str) -> Any:
+    return page.locator(f'#line-{line_id} [name="l{line_id}-{name}"]')
+
+
+def test_an_editor_fills_every_method_with_evidence_and_the_head_submits(
+    new_page: Any, open_assessment: Assessment, unit_editor: Any, unit_head: Any
+) -> None:
+    ids = _ids(open_assessment)
+    page = new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, "lan")
+    assert page.url.endswith(f"/danh-gia/{open_assessment.pk}/")  # the editor lands on the unit's assessment
+    expect(page.locator('[data-total="index"]')).to_have_text("0,00")
+
+    # levels, yes/no
+    page.check(f'#line-{ids["1.1.1"]} input[value="on_time"]')
+    _saved(page, ids["1.1.1"])
+    _score(page, ids["1.1.1"]).to_have_text("1,00")
+    page.check(f'#line-{ids["1.2.1"]} input[value="yes"]')
+    _saved(page, ids["1.2.1"])
+    _score(page, ids["1.2.1"]).to_have_text("1,00")
+
+    # ratio bands: a validation error first, then fixed
+    _field(page, ids["1.1.2"], "numerator").fill("60")
+    _field(page, ids["1.1.2"], "denominator").fill("50")
+    error = page.locator(f'#line-{ids["1.1.2"]} .leaf-error')
+    expect(error).to_have_text("Tử số không được lớn hơn mẫu số.")
+    expect(_field(page, ids["1.1.2"], "numerator")).to_have_attribute("aria-invalid", "true")
+    _field(page, ids["1.1.2"], "numerator").fill("45")
+    _saved(page, ids["1.1.2"])
+    expect(error).to_be_hidden()
+    _score(page, ids["1.1.2"]).to_have_text("1,00")
+
+    # formula counts, manual points with a decimal comma, proportional, per-occurrence (normal, bonus, penalty)
+    for key, value in (("a", "4"), ("b", "2"), ("c", "1")):
+        _field(page, ids["1.2.2"], f"counts.{key}").fill(value)
+    _saved(page, ids["1.2.2"])
+    _score(page, ids["1.2.2"]).to_have_text("0,88")
+    _field(page, ids["1.2.3"], "points").fill("0,5")
+    _saved(page, ids["1.2.3"])
+    _score(page, ids["1.2.3"]).to_have_text("0,50")
+    _field(page, ids["2.1.1"], "numerator").fill("85")
+    _field(page, ids["2.1.1"], "denominator").fill("100")
+    _saved(page, ids["2.1.1"])
+    _score(page, ids["2.1.1"]).to_have_text("1,70")
+    _field(page, ids["2.1.2"], "counts.late").fill("2")
+    _field(page, ids["2.1.2"], "counts.missing").fill("1")
+    _saved(page, ids["2.1.2"])
+    _score(page, ids["2.1.2"]).to_have_text("1,00")
+    _field(page, ids["2.2.1"], "counts.initiative").fill("3")
+    _saved(page, ids["2.2.1"])
+    _field(page, ids["2.3.1"], "counts.disciplined").fill("1")
+    _saved(page, ids["2.3.1"])
+
+    # running totals, computed by the server's engine
+    expect(page.locator('[data-total="area:1"]').first).to_have_text("4,38")
+    expect(page.locator('[data-total="bonus"]')).to_have_text("1,50")
+    expect(page.locator('[data-total="penalty"]')).to_have_text("1,00")
+    expect(page.locator('[data-total="index"]')).to_have_text("7,58")
+    expect(page.locator('[data-total="scored"]')).to_have_text("9")
+
+    # evidence: upload to one leaf, link the same library file to a second one
+    first, second = ids["1.1.1"], ids["1.1.2"]
+    page.set_input_files(f"#evidence-upload-{first}", files=[
+        {"name": "Kế hoạch CCHC 2020.pdf", "mimeType": "application/pdf", "buffer": pdf()}])
+    page.click(f"#evidence-line-{first} .evidence-upload-form button[type=submit]")
+    expect(page.locator(f"#evidence-line-{first} .evidence-files")).to_contain_text("Kế hoạch CCHC 2020.pdf")
+    expect(page.locator(f"#req-{first}")).to_be_hidden()  # evidence present: no explanation required
+    page.select_option(f"#evidence-pick-{second}", label="Kế hoạch CCHC 2020.pdf")
+    page.click(f"#evidence-line-{second} .evidence-link-form button[type=submit]")
+    expect(page.locator(f"#evidence-line-{second} .evidence-files")).to_contain_text("Kế hoạch CCHC 2020.pdf")
+    expect(page.locator('[data-total="evidence_missing"]')).to_have_text("7")
+
+    # explanations for the leaves still without evidence
+    for code, line_id in ids.items():
+        if code in {"1.1.1", "1.1.2"}:
+            continue
+        page.fill(f"#l{line_id}-explanation", "Tài liệu lưu bản giấy tại đơn vị.")
+        _saved(page, line_id)
+    expect(page.locator('[data-total="explanation_missing"]')).to_have_text("0")
+
+    # the pre-submit check is clean; an editor cannot submit
+    page.goto(f"/danh-gia/{open_assessment.pk}/kiem-tra/")
+    expect(page.locator(".ok-box")).to_be_visible()
+    expect(page.locator("text=Chỉ thủ trưởng đơn vị được gửi")).to_be_visible()
+
+    # the head submits
+    head = new_page()
+    login(head, "hung")
+    head.goto(f"/danh-gia/{open_assessment.pk}/kiem-tra/")
+    head.click("text=Gửi bản tự đánh giá")
+    expect(head.locator(".state")).to_have_text("Đã gửi")
+    open_assessment.refresh_from_db()
+    assert open_assessment.state == "submitted"
+
+    # the editor can no longer edit
+    page.goto(f"/danh-gia/{open_assessment.pk}/")
+    expect(page.locator(".leaf-actions")).to_have_count(0)
+    expect(_field(page, ids["1.2.3"], "points")).to_be_disabled()
+    assert errors == []
+
+
+def test_two_people_on_the_same_leaf_see_the_conflict_and_nothing_is_lost(
+    new_page: Any, open_assessment: Assessment, unit_editor: Any, unit_head: Any
+) -> None:
+    unit_editor.first_name, unit_editor.last_name = "Nguyễn Thị", "Lan"
+    unit_editor.save()
+    line_id = _ids(open_assessment)["1.1.1"]
+    lan, hung = new_page(), new_page()
+    login(lan, "lan")
+    login(hung, "hung")
+    for page in (lan, hung):
+        page.goto(f"/danh-gia/{open_assessment.pk}/")
+
+    lan.check(f'#line-{line_id} input[value="on_time"]')
+    _saved(lan, line_id)
+    hung.check(f'#line-{line_id} input[value="none"]')  # based on the version before Lan's save
+    conflict = hung.locator(f"#line-{line_id} .js-conflict")
+    expect(conflict).to_be_visible()
+    expect(conflict).to_contain_text("Nguyễn Thị Lan")
+    expect(conflict.locator("[data-yours]")).to_contain_text("Không ban hành")
+    expect(conflict.locator("[data-stored]")).to_contain_text("Đúng hạn, đầy đủ")
+    assert ScoreLine.objects.get(pk=line_id).self_value == {"option": "on_time"}  # Lan's value kept
+
+    hung.click(f"#line-{line_id} .keep-mine")  # Hùng keeps his, knowingly, on the new version
+    _saved(hung, line_id)
+    _score(hung, line_id).to_have_text("-1,00")
+    assert ScoreLine.objects.get(pk=line_id).self_value == {"option": "none"}
+
+    lan.fill(f"#l{line_id}-note", "ghi chú của Lan")  # Lan's page is now stale in turn
+    expect(lan.locator(f"#line-{line_id} .js-conflict")).to_be_visible()
+    lan.click(f"#line-{line_id} .take-theirs")
+    expect(lan.locator(f'#line-{line_id} input[value="none"]')).to_be_checked()
+    lan.fill(f"#l{line_id}-note", "ghi chú của Lan, sau khi xem")
+    _saved(lan, line_id)
+    stored = ScoreLine.objects.get(pk=line_id)
+    assert stored.self_value == {"option": "none"} and stored.self_note == "ghi chú của Lan, sau khi xem"
+
+
+def test_without_javascript_a_leaf_is_saved_by_a_plain_form_post(
+    browser: Any, live_server: Any, open_assessment: Assessment, unit_editor: Any
+) -> None:
+    context = browser.new_context(base_url=live_server.url, locale="vi-VN", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        login(page, "lan")
+        line_id = _ids(open_assessment)["1.2.3"]
+        _field(page, line_id, "points").fill("0,75")
+        page.click(f"#line-{line_id} .leaf-actions button")
+        expect(page.locator(f"#line-{line_id} .leaf-error")).to_contain_text("vượt quá điểm tối đa")
+        expect(_field(page, line_id, "points")).to_have_value("0,75")  # what was typed is kept
+        _field(page, line_id, "points").fill("0,25")
+        page.click(f"#line-{line_id} .leaf-actions button")
+        expect(page.locator(".messages")).to_contain_text("Đã lưu tiêu chí 1.2.3")
+        _score(page, line_id).to_have_text("0,25")
+        expect(page.locator('[data-total="index"]')).to_have_text("0,25")
+    finally:
+        context.close()

@@ -1,0 +1,446 @@
+"""The self-assessment page and the per-leaf save (autosave JSON and plain form post), allowed and denied side
+by side, and every kind of bad input refused with a Vietnamese message and nothing changed."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from scoring.models import Assessment, AuditEntry, ScoreLine, Unit
+from scoring.services import assessment_transition, assessments_open, score_line_save_self
+from tests.conftest import _user
+
+pytestmark = pytest.mark.django_db
+
+
+def _line(assessment: Assessment, code: str) -> ScoreLine:
+    return assessment.lines.select_related("indicator").get(indicator__code=code)
+
+
+def _page(assessment: Assessment) -> str:
+    return reverse("scoring:assessment", args=[assessment.pk])
+
+
+def _save_url(line: ScoreLine) -> str:
+    return reverse("scoring:line_save", args=[line.assessment_id, line.pk])
+
+
+def _post_json(client: Client, line: ScoreLine, data: dict[str, Any]) -> Any:
+    """What the page's script sends: the leaf form's fields, answered in JSON."""
+    return client.post(_save_url(line), data, HTTP_ACCEPT="application/json")
+
+
+def _other_unit_assessment(assessment: Assessment) -> Assessment:
+    return assessments_open(cycle=assessment.cycle, units=[Unit.objects.get(code="so-tu-phap")], actor=None)[0]
+
+
+# --- the page ----------------------------------------------------------------------------------------------
+
+
+def test_the_unit_editor_sees_the_tree_with_an_input_per_method(client: Client, assessment: Assessment,
+                                                               unit_editor: Any) -> None:
+    client.force_login(unit_editor)
+    response = client.get(_page(assessment))
+    assert response.status_code == 200
+    body = response.content.decode()
+    ids = {code: _line(assessment, code).pk for code in ("1.1.1", "1.1.2", "1.2.1", "1.2.2", "1.2.3", "2.1.2")}
+    assert f'name="l{ids["1.1.1"]}-option" value="on_time"' in body          # levels: options
+    assert f'name="l{ids["1.2.1"]}-value" value="yes"' in body                # yes/no
+    assert f'name="l{ids["1.1.2"]}-numerator"' in body and f'name="l{ids["1.1.2"]}-denominator"' in body
+    assert f'name="l{ids["1.2.2"]}-counts.a"' in body                         # formula counts
+    assert f'name="l{ids["2.1.2"]}-counts.late"' in body                      # per-occurrence counts
+    assert f'name="l{ids["1.2.3"]}-points"' in body and "bước 0,25" in body   # manual with its step
+    assert "Công tác chỉ đạo, điều hành CCHC" in body and "Kế hoạch CCHC năm." in body  # areas, guidance
+    assert 'name="not_applicable"' in body                                    # 1.2.2 allows N/A
+
+
+def test_another_units_assessment_is_a_404(client: Client, assessment: Assessment, unit_editor: Any) -> None:
+    other = _other_unit_assessment(assessment)
+    client.force_login(unit_editor)
+    assert client.get(_page(other)).status_code == 404
+    assert client.get(_page(assessment)).status_code == 200
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client: Client, assessment: Assessment) -> None:
+    response = client.get(_page(assessment))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_an_appraiser_cannot_see_a_draft_but_reads_a_submitted_one(client: Client, assessment: Assessment,
+                                                                  appraiser: Any) -> None:
+    client.force_login(appraiser)
+    assert client.get(_page(assessment)).status_code == 404
+    assessment_transition(assessment=assessment, to_state="submitted", actor=None)
+    response = client.get(_page(assessment))
+    assert response.status_code == 200
+    assert "leaf-actions" not in response.content.decode()  # no save buttons
+
+
+def test_after_the_deadline_the_page_is_read_only_with_a_notice(client: Client, assessment: Assessment,
+                                                                unit_editor: Any) -> None:
+    cycle = assessment.cycle
+    cycle.self_assessment_deadline = timezone.now() - timedelta(hours=1)
+    cycle.save()
+    client.force_login(unit_editor)
+    body = client.get(_page(assessment)).content.decode()
+    assert "Đã quá hạn tự đánh giá" in body and "leaf-actions" not in body
+
+
+def test_an_administrators_extension_for_the_unit_reopens_editing(client: Client, assessment: Assessment,
+                                                                  unit_editor: Any) -> None:
+    cycle = assessment.cycle
+    cycle.self_assessment_deadline = timezone.now() - timedelta(hours=1)
+    cycle.save()
+    Assessment.objects.filter(pk=assessment.pk).update(deadline_override=timezone.now() + timedelta(days=2))
+    client.force_login(unit_editor)
+    line = _line(assessment, "1.2.3")
+    response = _post_json(client, line, {"version": 1, f"l{line.pk}-points": "0,25"})
+    assert response.status_code == 200
+
+
+# --- saving one leaf -------------------------------------------------------------------------------------
+
+
+def test_autosave_answers_the_engines_score_and_the_running_totals(client: Client, assessment: Assessment,
+                                                                   unit_editor: Any) -> None:
+    client.force_login(unit_editor)
+    line = _line(assessment, "1.2.3")
+    response = _post_json(client, line, {"version": 1, f"l{line.pk}-points": "0,5", "note": "Đã gửi đúng hạn"})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["ok"] is True
+    assert data["line"]["self_score"] == "0.50" and data["line"]["display"] == "0,50"
+    assert data["line"]["version"] == 2 and data["line"]["note"] == "Đã gửi đúng hạn"
+    assert data["totals"]["areas"]["1"]["display"] == "0,50"
+    assert data["totals"]["overall"]["index"] == "0,50"
+    assert data["totals"]["progress"] == {"scored": 1, "total": 9, "percent": 11, "evidence_missing": 9,
+                                          "explanation_missing": 9}
+    line.refresh_from_db()
+    assert str(line.self_score) == "0.50" and line.updated_by == unit_editor
+
+
+def test_autosave_also_takes_a_json_body(client: Client, assessment: Assessment, unit_editor: Any) -> None:
+    client.force_login(unit_editor)
+    line = _line(assessment, "2.1.1")
+    response = client.post(_save_url(line), json.dumps({"version": 1, "value": {"numerator": 85, "denominator": 100}}),
+                           content_type="application/json")
+    assert response.status_code == 200 and response.json()["line"]["self_score"] == "1.70"
+
+
+def test_every_method_saves_through_the_plain_form(client: Client, assessment: Assessment, unit_editor: Any) -> None:
+    posted = {
+        "1.1.1": {"option": "on_time"}, "1.1.2": {"numerator": "45", "denominator": "50"},
+        "1.2.1": {"value": "yes"}, "1.2.2": {"counts.a": "4", "counts.b": "2", "counts.c": "1"},
+        "1.2.3": {"points": "0,5"}, "2.1.1": {"numerator": "85", "denominator": "100"},
+        "2.1.2": {"counts.late": "2", "counts.missing": "1"}, "2.2.1": {"counts.initiative": "3"},
+        "2.3.1": {"counts.disciplined": "1"},
+    }
+    expected = {"1.1.1": "1.00", "1.1.2": "1.00", "1.2.1": "1.00", "1.2.2": "0.88", "1.2.3": "0.50",
+                "2.1.1": "1.70", "2.1.2": "1.00", "2.2.1": "1.50", "2.3.1": "1.00"}
+    client.force_login(unit_editor)
+    for code, fields in posted.items():
+        line = _line(assessment, code)
+        data = {"version": "1", **{f"l{line.pk}-{k}": v for k, v in fields.items()}}
+        response = client.post(_save_url(line), data)
+        assert response.status_code == 302 and response["Location"].endswith(f"#line-{line.pk}")
+        line.refresh_from_db()
+        assert f"{line.self_score:.2f}" == expected[code], code
+    page = client.get(_page(assessment)).content.decode()
+    assert 'data-total="index">7,58<' in page  # 4,38 + 2,7 + bonus 1,5 − penalty 1
+
+
+BAD_INPUTS = [
+    ("1.2.3", {"points": "0,75"}, "above_max", "points"),
+    ("1.2.3", {"points": "-0,25"}, "below_floor", "points"),
+    ("1.2.3", {"points": "0,3"}, "not_multiple_of_step", "points"),
+    ("1.2.3", {"points": "abc"}, "not_a_number", "points"),
+    ("1.2.3", {"points": "NaN"}, "not_finite", "points"),
+    ("1.1.2", {"numerator": "60", "denominator": "50"}, "numerator_above_denominator", "numerator"),
+    ("1.1.2", {"numerator": "0", "denominator": "0"}, "zero_denominator", "denominator"),
+    ("1.1.2", {"numerator": "45"}, "missing_value", "denominator"),
+    ("1.1.1", {"option": "som"}, "unknown_option", "option"),
+    ("1.2.1", {"value": "có lẽ"}, "not_a_boolean", "value"),
+    ("2.1.2", {"counts.late": "-1"}, "negative_count", "counts.late"),
+    ("2.1.2", {"counts.late": "1,5"}, "not_an_integer", "counts.late"),
+    ("1.2.2", {"counts.a": "0", "counts.b": "0", "counts.c": "0"}, "division_by_zero", "counts"),
+]
+
+
+@pytest.mark.parametrize(("code", "fields", "error", "field"), BAD_INPUTS)
+def test_bad_input_gets_a_clear_message_and_changes_nothing(client: Client, assessment: Assessment,
+                                                            unit_editor: Any, code: str, fields: dict[str, str],
+                                                            error: str, field: str) -> None:
+    client.force_login(unit_editor)
+    line = _line(assessment, code)
+    before = AuditEntry.objects.count()
+    response = _post_json(client, line, {"version": 1, **{f"l{line.pk}-{k}": v for k, v in fields.items()}})
+    assert response.status_code == 400
+    data = response.json()
+    assert data["code"] == error and data["field"] == field and data["message"]
+    line.refresh_from_db()
+    assert line.version == 1 and line.self_score is None and AuditEntry.objects.count() == before
+
+
+def test_a_refused_form_post_re_renders_the_page_with_the_message_and_the_typed_value(
+    client: Client, assessment: Assessment, unit_editor: Any
+) -> None:
+    client.force_login(unit_editor)
+    line = _line(assessment, "1.1.2")
+    response = client.post(_save_url(line), {"version": "1", f"l{line.pk}-numerator": "60",
+                                             f"l{line.pk}-denominator": "50", "note": "ghi chú của tôi"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Tử số không được lớn hơn mẫu số." in body
+    assert 'value="60"' in body and "ghi chú của tôi" in body and 'aria-invalid="true"' in body
+
+
+def test_not_applicable_needs_a_reason_and_is_only_where_the_set_allows_it(client: Client, assessment: Assessment,
+                                                                         unit_editor: Any) -> None:
+    client.force_login(unit_editor)
+    allowed, refused = _line(assessment, "1.2.2"), _line(assessment, "1.2.1")
+    response = _post_json(client, allowed, {"version": 1, "not_applicable": "1"})
+    assert response.status_code == 400 and response.json()["field"] == "not_applicable_reason"
+    response = _post_json(client, refused, {"version": 1, "not_applicable": "1", "not_applicable_reason": "x"})
+    assert response.status_code == 400 and response.json()["code"] == "na_not_allowed"
+    response = _post_json(client, allowed, {"version": 1, "not_applicable": "1",
+                                            "not_applicable_reason": "Không có đợt kiểm tra nào trong năm"})
+    assert response.status_code == 200 and response.json()["line"]["not_applicable"] is True
+
+
+def test_a_stale_autosave_gets_409_with_both_values_and_who_changed_it(client: Client, assessment: Assessment,
+                                                                       unit_editor: Any, unit_head: Any) -> None:
+    unit_head.first_name, unit_head.last_name = "Trần Văn", "Hùng"
+    unit_head.save()
+    line = _line(assessment, "1.1.1")
+    score_line_save_self(line=line, actor=unit_head, base_version=1, value={"option": "late"}, note="của Hùng")
+    client.force_login(unit_editor)
+    response = _post_json(client, line, {"version": 1, f"l{line.pk}-option": "on_time", "note": "của Lan"})
+    assert response.status_code == 409
+    data = response.json()
+    assert data["code"] == "stale_version" and data["message"]
+    assert data["yours"]["value"] == {"option": "on_time"} and data["yours"]["note"] == "của Lan"
+    assert data["stored"]["value"] == {"option": "late"} and data["stored"]["version"] == 2
+    assert data["stored"]["updated_by"] == "Trần Văn Hùng" and data["stored"]["note"] == "của Hùng"
+    line.refresh_from_db()
+    assert line.self_value == {"option": "late"}  # nothing lost
+    # "keep mine": the same values on the stored version
+    response = _post_json(client, line, {"version": 2, f"l{line.pk}-option": "on_time", "note": "của Lan"})
+    assert response.status_code == 200 and response.json()["line"]["self_score"] == "1.00"
+
+
+def test_a_stale_form_post_shows_both_values_and_offers_to_keep_mine(client: Client, assessment: Assessment,
+                                                                     unit_editor: Any, unit_head: Any) -> None:
+    line = _line(assessment, "1.1.1")
+    score_line_save_self(line=line, actor=unit_head, base_version=1, value={"option": "late"})
+    client.force_login(unit_editor)
+    response = client.post(_save_url(line), {"version": "1", f"l{line.pk}-option": "none"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Giá trị của bạn" in body and "Không ban hành" in body and "Trễ hạn" in body
+    assert "Giữ giá trị của tôi" in body and 'name="version" value="2"' in body
+
+
+def test_a_submitted_assessment_refuses_the_units_saves_with_409(client: Client, assessment: Assessment,
+                                                                 unit_editor: Any) -> None:
+    assessment_transition(assessment=assessment, to_state="submitted", actor=None)
+    client.force_login(unit_editor)
+    line = _line(assessment, "1.2.3")
+    response = _post_json(client, line, {"version": 1, f"l{line.pk}-points": "0,5"})
+    assert response.status_code == 409 and response.json()["code"] == "not_editable"
+    line.refresh_from_db()
+    assert line.self_score is None
+
+
+def test_after_the_deadline_saves_are_refused(client: Client, assessment: Assessment, unit_editor: Any) -> None:
+    cycle = assessment.cycle
+    cycle.self_assessment_deadline = timezone.now() - timedelta(minutes=1)
+    cycle.save()
+    client.force_login(unit_editor)
+    line = _line(assessment, "1.2.3")
+    response = _post_json(client, line, {"version": 1, f"l{line.pk}-points": "0,5"})
+    assert response.status_code == 409 and response.json()["code"] == "deadline_passed"
+
+
+def test_the_unit_head_may_save_too(client: Client, assessment: Assessment, unit_head: Any) -> None:
+    client.force_login(unit_head)
+    line = _line(assessment, "1.2.3")
+    assert _post_json(client, line, {"version": 1, f"l{line.pk}-points": "0,5"}).status_code == 200
+
+
+def test_an_appraiser_may_not_save_a_units_leaf(client: Client, assessment: Assessment, appraiser: Any) -> None:
+    assessment_transition(assessment=assessment, to_state="submitted", actor=None)
+    client.force_login(appraiser)
+    line = _line(assessment, "1.2.3")
+    assert _post_json(client, line, {"version": 1, f"l{line.pk}-points": "0,5"}).status_code == 403
+
+
+def test_anonymous_saves_go_to_the_login_page(client: Client, assessment: Assessment) -> None:
+    line = _line(assessment, "1.2.3")
+    response = client.post(_save_url(line), {"version": 1, f"l{line.pk}-points": "0,5"})
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_another_units_line_is_a_404(client: Client, assessment: Assessment, unit_editor: Any) -> None:
+    other = _other_unit_assessment(assessment)
+    client.force_login(unit_editor)
+    foreign = _line(other, "1.2.3")
+    assert _post_json(client, foreign, {"version": 1}).status_code == 404
+    # a line of another assessment under this assessment's address
+    url = reverse("scoring:line_save", args=[assessment.pk, foreign.pk])
+    assert client.post(url, {"version": 1}, HTTP_ACCEPT="application/json").status_code == 404
+
+
+def test_a_save_without_the_csrf_token_is_refused(assessment: Assessment, unit_editor: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(unit_editor)
+    line = _line(assessment, "1.2.3")
+    response = client.post(_save_url(line), {"version": 1, f"l{line.pk}-points": "0,5"})
+    assert response.status_code == 403
+    line.refresh_from_db()
+    assert line.self_score is None
+
+
+def test_a_missing_version_is_refused(client: Client, assessment: Assessment, unit_editor: Any) -> None:
+    client.force_login(unit_editor)
+    line = _line(assessment, "1.2.3")
+    response = _post_json(client, line, {f"l{line.pk}-points": "0,5"})
+    assert response.status_code == 400 and response.json()["field"] == "version"
+
+
+def test_an_explanation_and_a_note_are_saved_and_audited(client: Client, assessment: Assessment,
+                                                         unit_editor: Any) -> None:
+    client.force_login(unit_editor)
+    line = _line(assessment, "1.1.1")
+    response = _post_json(client, line, {"version": 1, f"l{line.pk}-option": "late", "note": "n",
+                                         "explanation": "Kế hoạch ban hành trễ do sáp nhập phòng."})
+    assert response.status_code == 200
+    assert response.json()["line"]["explanation_required"] is True  # still no evidence, explanation given
+    entry = AuditEntry.objects.filter(object_type="ScoreLine", object_id=str(line.pk)).first()
+    assert entry is not None
+    assert entry.changes["explanation"]["new"] == "Kế hoạch ban hành trễ do sáp nhập phòng."
+
+
+# --- history -----------------------------------------------------------------------------------------------
+
+
+def _history(line: ScoreLine, partial: bool = True) -> str:
+    url = reverse("scoring:line_history", args=[line.assessment_id, line.pk])
+    return url + ("?partial=1" if partial else "")
+
+
+def test_a_leaf_shows_its_history_old_to_new(client: Client, assessment: Assessment, unit_editor: Any) -> None:
+    unit_editor.first_name, unit_editor.last_name = "Nguyễn Thị", "Lan"
+    unit_editor.save()
+    line = _line(assessment, "1.1.1")
+    score_line_save_self(line=line, actor=unit_editor, base_version=1, value={"option": "late"})
+    score_line_save_self(line=line, actor=unit_editor, base_version=2, value={"option": "on_time"})
+    client.force_login(unit_editor)
+    body = client.get(_history(line)).content.decode()
+    assert "Nguyễn Thị Lan" in body and "Trễ hạn" in body and "Đúng hạn, đầy đủ" in body
+    assert body.index("Đúng hạn, đầy đủ") < body.index("(chưa chấm)")  # newest first
+    page = client.get(_history(line, partial=False))
+    assert page.status_code == 200 and "<html" in page.content.decode()
+
+
+def test_another_unit_cannot_read_a_leafs_history(client: Client, assessment: Assessment, unit_editor: Any) -> None:
+    other = _other_unit_assessment(assessment)
+    client.force_login(unit_editor)
+    assert client.get(_history(_line(other, "1.1.1"))).status_code == 404
+    assert client.get(_history(_line(assessment, "1.1.1"))).status_code == 200
+
+
+def test_anonymous_users_cannot_read_history(client: Client, assessment: Assessment) -> None:
+    assert client.get(_history(_line(assessment, "1.1.1"))).status_code == 302
+
+
+# --- query count ----------------------------------------------------------------------------------------------
+
+
+def _big_set_data(key: str, leaves: int) -> dict[str, Any]:
+    """A district set of one area with `leaves` yes/no leaves (1 point each) under one criterion."""
+    children = [
+        {"code": f"1.1.{i}", "name": f"Tiêu chí {i}", "kind": "normal", "max_points": "1", "method": "yes_no",
+         "params": {}}
+        for i in range(1, leaves + 1)
+    ]
+    return {
+        "key": key, "year": 2020, "version": leaves, "unit_kind": "district", "name": f"Bộ {leaves}",
+        "standard_max": str(leaves),
+        "indicators": [{"code": "1", "name": "Lĩnh vực", "kind": "normal", "max_points": str(leaves),
+                        "children": [{"code": "1.1", "name": "Tiêu chí", "kind": "normal",
+                                      "max_points": str(leaves), "children": children}]}],
+    }
+
+
+def _assessment_with_leaves(cycle: Any, leaves: int, unit_code: str) -> tuple[Assessment, Any]:
+    from scoring.models import CycleSet, UnitKind
+    from scoring.services import indicator_set_import
+
+    indicator_set = indicator_set_import(data=_big_set_data(f"big-{leaves}", leaves), actor=None)
+    kind = UnitKind.objects.get(code="district")
+    CycleSet.objects.update_or_create(cycle=cycle, unit_kind=kind, defaults={"indicator_set": indicator_set})
+    assessment = assessments_open(cycle=cycle, units=[Unit.objects.get(code=unit_code)], actor=None)[0]
+    user = _user(f"ed-{leaves}", "unit_editor", unit_code)
+    for line in list(assessment.lines.all())[: leaves // 2]:
+        score_line_save_self(line=line, actor=user, base_version=1, value={"value": True}, note="x")
+    return assessment, user
+
+
+def test_the_page_costs_the_same_number_of_queries_for_10_and_100_leaves(
+    client: Client, cycle: Any, django_assert_max_num_queries: Any
+) -> None:
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    small, small_user = _assessment_with_leaves(cycle, 10, "tp-my-tho")
+    client.force_login(small_user)
+    client.get(_page(small))  # warm caches (content types, sessions)
+    reset_queries()  # the setup above may have filled the connection's query log
+    with CaptureQueriesContext(connection) as small_queries:
+        assert client.get(_page(small)).status_code == 200
+    small_count = len(small_queries)  # read now: the context slices the connection's log lazily
+    big, big_user = _assessment_with_leaves(cycle, 100, "h-cai-be")
+    client.force_login(big_user)
+    client.get(_page(big))
+    reset_queries()
+    assert small_count > 0
+    with django_assert_max_num_queries(small_count):
+        response = client.get(_page(big))
+    assert response.status_code == 200 and response.content.decode().count('class="leaf-form"') == 100
+    with django_assert_max_num_queries(15):
+        client.get(_page(big))
+
+
+def test_a_missing_figure_is_named_as_on_the_page(client: Client, assessment: Assessment, unit_editor: Any) -> None:
+    client.force_login(unit_editor)
+    line = _line(assessment, "1.2.2")
+    response = _post_json(client, line, {"version": 1, f"l{line.pk}-counts.a": "4", f"l{line.pk}-counts.c": "1"})
+    assert response.status_code == 400
+    assert response.json()["message"] == "Hãy nhập «b: Đã xử lý xong»."
+
+
+def test_the_history_shows_evidence_links_by_name(client: Client, assessment: Assessment, unit_editor: Any) -> None:
+    from scoring.services import audit_record
+
+    line = _line(assessment, "1.1.1")
+    audit_record(actor=unit_editor, action="evidence.link", object_type="ScoreLine", object_id=line.pk,
+                 unit=assessment.unit, assessment=assessment,
+                 changes={"evidence": {"old": None, "new": {"file_id": 7, "name": "Kế hoạch 2020.pdf"}}})
+    client.force_login(unit_editor)
+    body = client.get(_history(line)).content.decode()
+    assert "Gắn tài liệu kiểm chứng" in body and "Kế hoạch 2020.pdf" in body
+
+
+def test_during_an_explanation_round_the_page_links_to_the_explanation_page(client: Client, assessment: Assessment,
+                                                                           unit_editor: Any) -> None:
+    Assessment.objects.filter(pk=assessment.pk).update(state="explanation")
+    client.force_login(unit_editor)
+    body = client.get(_page(assessment)).content.decode()
+    assert "yêu cầu đơn vị giải trình" in body
+    assert f'href="{reverse("appraisal:explain", args=[assessment.pk])}"' in body
