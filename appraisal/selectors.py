@@ -595,15 +595,13 @@ def group_sums(
         .values("assessment_id", "group")
         .annotate(scored=Sum(clamped), na=Sum(na_max))
         .order_by()
+        .values_list("assessment_id", "group", "scored", "na")
     )
     out: dict[int, dict[str, GroupSums]] = defaultdict(dict)
-    for row in rows:
-        group_code = code_of_group.get(row["group"])
-        if group_code is None:
-            continue
-        out[row["assessment_id"]][group_code] = GroupSums(
-            scored_cents=int(row["scored"] or 0), na_max_cents=int(row["na"] or 0)
-        )
+    for assessment_id, number, scored, na in rows:
+        group_code = code_of_group.get(number)
+        if group_code is not None:
+            out[assessment_id][group_code] = GroupSums(scored_cents=int(scored or 0), na_max_cents=int(na or 0))
     return out
 
 

@@ -275,6 +275,16 @@ def _autosave_rows(data: dict[str, Any], env: dict[str, str], log: Path) -> list
     else:
         scenarios.append(("20 editors in one unit", True, env))
     rows: list[Row] = []
+    server, port = _serve(scenarios[-1][2], log)
+    try:  # the cost of one save without any contention, for scale
+        plans = _plans(data, cookies, False)[:1]
+        base, _errors = _hammer(port, plans, saves=False)
+        saved, _errors = _hammer(port, plans, saves=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    rows.append((f"autosave p50, one editor alone ({len(saved)} saves)", _percentile(saved, 0.5) * 1000,
+                 "GET /healthz p50, one client", _percentile(base, 0.5) * 1000, "ms"))
     for label, same_unit, server_env in scenarios:
         server, port = _serve(server_env, log)
         try:

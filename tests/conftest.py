@@ -111,6 +111,18 @@ SMALL_SET_VALUES: dict[str, tuple[dict[str, Any], Decimal]] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def celery_eager() -> Any:
+    """Unit tests run tasks in-process even when REDIS_URL is set (CI); the integration tests' worker
+    fixture switches this off and talks to a real worker through Redis."""
+    from celery import current_app
+
+    previous = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def catalogue(db: Any) -> dict[str, Any]:
     from scoring.services import unit_catalogue_load

@@ -52,6 +52,7 @@ def test_review_explanation_round_sign_off_and_ranking(
     appraiser.click("text=Sở Y tế")
     expect(appraiser.locator("h1")).to_contain_text("Sở Y tế")
     # keyboard: J moves to the first leaf
+    appraiser.wait_for_load_state("networkidle")  # the page's module script is loaded
     appraiser.keyboard.press("j")
     expect(appraiser.locator("[data-leaf]").first).to_be_focused()
     # a lower score without a reason is refused in place, then saved with a reason

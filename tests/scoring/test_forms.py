@@ -111,3 +111,12 @@ def test_value_summary_speaks_the_users_language(small_set: Any) -> None:
             "Báo cáo trễ hạn: 2; Thiếu báo cáo: 0"
         )
         assert value_summary(_leaf(small_set, "1.1.2"), None) == "(chưa chấm)"
+
+
+def test_field_label_names_an_engine_field_as_the_page_does(small_set: Any) -> None:
+    from scoring.forms import field_label
+
+    with translation.override("vi"):
+        assert field_label(_leaf(small_set, "1.1.2"), "denominator") == "Mẫu số"
+        assert field_label(_leaf(small_set, "2.1.2"), "counts.late") == "Báo cáo trễ hạn"
+        assert field_label(_leaf(small_set, "1.1.1"), "option") == "Mức"
