@@ -12,6 +12,7 @@ from django.db.models import (
     BigIntegerField,
     Case,
     Count,
+    DecimalField,
     F,
     Q,
     Sum,
@@ -544,6 +545,8 @@ def set_shapes(set_ids: Iterable[int]) -> dict[int, tuple[SetShape, dict[int, st
 
 
 def _cents(expression: Any) -> Any:
+    """An exact sum of two-decimal scores as integer cents (SQLite sums them as floats: rounding the sum,
+    not each score, is exact far beyond any real number of leaves)."""
     return Cast(Round(expression * Value(100)), BigIntegerField())
 
 
@@ -571,19 +574,18 @@ def group_sums(
     group_case = Case(*whens, default=Value(0), output_field=BigIntegerField())
     applicable = Q(not_applicable=False, appraised_score__isnull=False)
     normal = Q(indicator__kind=Indicator.Kind.NORMAL)
+    score = DecimalField(max_digits=9, decimal_places=2)
     clamped = Case(
-        When(applicable & normal, then=_cents(Least(F("appraised_score"), F("indicator__max_points")))),
-        When(
-            applicable & ~normal,
-            then=_cents(Least(Greatest(F("appraised_score"), Value(Decimal("0"))), F("indicator__max_points"))),
-        ),
-        default=Value(0),
-        output_field=BigIntegerField(),
+        When(applicable & normal, then=Least(F("appraised_score"), F("indicator__max_points"))),
+        When(applicable & ~normal,
+             then=Least(Greatest(F("appraised_score"), Value(Decimal("0"))), F("indicator__max_points"))),
+        default=Value(Decimal("0")),
+        output_field=score,
     )
     na_max = Case(
-        When(Q(not_applicable=True) & normal, then=_cents(F("indicator__max_points"))),
-        default=Value(0),
-        output_field=BigIntegerField(),
+        When(Q(not_applicable=True) & normal, then=F("indicator__max_points")),
+        default=Value(Decimal("0")),
+        output_field=score,
     )
     qs = ScoreLine.objects.all()
     if cycle_id is not None:
@@ -593,7 +595,7 @@ def group_sums(
     rows = (
         qs.annotate(group=group_case)
         .values("assessment_id", "group")
-        .annotate(scored=Sum(clamped), na=Sum(na_max))
+        .annotate(scored=_cents(Sum(clamped)), na=_cents(Sum(na_max)))
         .order_by()
         .values_list("assessment_id", "group", "scored", "na")
     )

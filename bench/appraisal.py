@@ -34,7 +34,7 @@ PROVINCES = 34
 SAMPLE = 200  # per-assessment recomputes measured, then scaled to the whole cycle
 SIGN_OFFS = 100
 NOOPS = 100
-RUNS = 3
+RUNS = 5
 
 Row = tuple[str, float, str, float, str]
 
@@ -168,9 +168,12 @@ def _recompute_rows(data: dict[str, Any]) -> list[Row]:
         return time.perf_counter() - started
 
     raw()  # warm the cache for everybody
-    base = statistics.median(raw() for _ in range(RUNS))
-    whole = statistics.median(setwise() for _ in range(RUNS))
-    sums = statistics.median(grouped() for _ in range(RUNS))
+    timings: dict[str, list[float]] = {"raw": [], "whole": [], "sums": []}
+    for _ in range(RUNS):  # interleaved, so that a busy machine weighs on all three alike
+        timings["raw"].append(raw())
+        timings["whole"].append(setwise())
+        timings["sums"].append(grouped())
+    base, whole, sums = (statistics.median(timings[k]) for k in ("raw", "whole", "sums"))
     sample = [a.pk for a in data["assessments"][:: max(1, n // SAMPLE)][:SAMPLE]]
     IndexResult.objects.filter(assessment_id__in=sample).update(stale=True)
     started = time.perf_counter()
