@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("scoring.urls")),
     path("tai-lieu/", include("evidence.urls")),
     path("tham-dinh/", include("appraisal.urls")),
+    path("quan-ly/", include("scoring.administration.urls")),
+    path("ket-qua/", include("scoring.publication.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("quan-tri/", admin.site.urls),
 ]
