@@ -80,3 +80,22 @@ def test_audit_entries_are_read_only_in_the_admin(client: Client, admin_user: An
     response = client.post(reverse("admin:scoring_auditentry_delete", args=[entry.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_the_browser_language_does_not_override_vietnamese(client: Client, cycle: Any) -> None:
+    from decimal import Decimal
+
+    from django.utils import translation
+    from django.utils.formats import number_format
+
+    response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.status_code == 200
+    assert response.wsgi_request.LANGUAGE_CODE == "vi"
+    with translation.override("vi"):
+        assert number_format(Decimal("99.95"), 2) == "99,95"
+
+
+def test_the_chosen_language_is_kept_in_a_cookie(client: Client, cycle: Any) -> None:
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get(reverse("home"))
+    assert response.wsgi_request.LANGUAGE_CODE == "en"

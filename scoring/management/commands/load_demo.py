@@ -83,7 +83,7 @@ class Command(BaseCommand):
             UnitKind.objects.get(code=kind): IndicatorSet.objects.get(key=key) for kind, key in spec["sets"].items()
         }
         # The demo's deadlines lie ahead of the day it is loaded, so that every screen can be tried out.
-        now = timezone.now().replace(hour=17, minute=0, second=0, microsecond=0)
+        now = timezone.localtime().replace(hour=17, minute=0, second=0, microsecond=0)
         deadlines = {k: now + timedelta(days=days) for k, days in spec["deadline_days_from_load"].items()}
         cycle = cycle_create(year=spec["year"], name=spec["name"], sets=sets, actor=None, **deadlines)
         return cycle_set_phase(cycle=cycle, phase=Cycle.Phase.SELF_ASSESSMENT, actor=None)
