@@ -12,12 +12,14 @@ from scoring.models import Assessment, Cycle, Indicator, ScoreLine, Unit
 
 
 class AppraisalAssignment(models.Model):
-    """A team member's areas (top-level indicators) in a cycle, optionally limited to some units."""
+    """A team member's areas (top-level indicators) or criteria in a cycle, optionally limited to some units."""
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="appraisal_assignments")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appraisal_assignments")
     is_lead = models.BooleanField(_("tổ trưởng"), default=False)
-    areas = models.ManyToManyField(Indicator, blank=True, related_name="+", verbose_name=_("lĩnh vực"))
+    areas = models.ManyToManyField(
+        Indicator, blank=True, related_name="+", verbose_name=_("lĩnh vực hoặc tiêu chí được phân công")
+    )
     units = models.ManyToManyField(Unit, blank=True, related_name="+", verbose_name=_("đơn vị (để trống: tất cả)"))
 
     class Meta:

@@ -117,7 +117,7 @@ def _enqueue_emails(ids: list[int]) -> None:
 def notification_send(*, notification_id: int) -> bool:
     """Send one notification's e-mail once (a repeated delivery finds it sent). Returns True when sent now."""
     notification = (
-        Notification.objects.select_for_update().select_related("recipient").filter(pk=notification_id).first()
+        Notification.objects.select_for_update(of=("self",)).select_related("recipient").filter(pk=notification_id).first()
     )
     if notification is None or notification.sent_at is not None:
         return False

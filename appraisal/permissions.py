@@ -10,10 +10,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from appraisal.models import AppraisalAssignment
 from scoring.models import Assessment, RoleAssignment
@@ -67,7 +69,7 @@ def can_use_workbench(user: Any) -> bool:
 
 
 def area_ids_for(user: Any, assessment: Assessment) -> set[int] | None:
-    """Top-level indicators of the assessment's set the user may appraise; None means every area."""
+    """Nodes of the assessment's set (areas, or criteria) the user may appraise below; None means all."""
     if not is_appraiser(user) or is_own_unit(user, assessment):
         return set()
     if is_lead(user, assessment.cycle_id):
@@ -82,7 +84,20 @@ def area_ids_for(user: Any, assessment: Assessment) -> set[int] | None:
 
 
 def may_appraise_area(allowed: set[int] | None, area_id: int) -> bool:
+    """The whole area: assigned itself (criteria of it alone do not make the whole area)."""
     return allowed is ALL_AREAS or area_id in allowed
+
+
+def may_appraise_node(allowed: set[int] | None, node_id: int, parent_of: Mapping[int, int | None]) -> bool:
+    """A leaf (or node) whose area or one of whose criteria is assigned."""
+    if allowed is ALL_AREAS:
+        return True
+    current: int | None = node_id
+    while current is not None:
+        if current in allowed:
+            return True
+        current = parent_of.get(current)
+    return False
 
 
 def is_assigned(user: Any, assessment: Assessment) -> bool:
@@ -107,17 +122,22 @@ def can_view_dashboard(user: Any) -> bool:
     return is_administrator(user) or is_appraisal_lead(user)
 
 
-def round_ended(assessment: Assessment, *, rounds_ended: int | None = None) -> bool:
-    """A round has ended once the assessment was returned for explanation or signed off."""
-    if assessment.state in (Assessment.State.EXPLANATION, Assessment.State.SIGNED_OFF):
-        return True
-    if rounds_ended is None:
-        rounds_ended = assessment.explanation_rounds.count()
-    return rounds_ended > 0
+def round_ended(assessment: Assessment) -> bool:
+    """A round has ended once the assessment was returned for explanation or signed off; every later round
+    (after a resubmission, a closed round or a reopen) has a number above 1."""
+    return assessment.state in (Assessment.State.EXPLANATION, Assessment.State.SIGNED_OFF) or (
+        assessment.appraisal_round > 1
+    )
 
 
 def can_resubmit(user: Any, assessment: Assessment) -> bool:
-    return is_unit_head(user, assessment.unit_id) and assessment.state == Assessment.State.EXPLANATION
+    """The unit head, during the explanation round and before its deadline (then the lead closes it)."""
+    deadline = assessment.explanation_deadline
+    return (
+        is_unit_head(user, assessment.unit_id)
+        and assessment.state == Assessment.State.EXPLANATION
+        and (deadline is None or timezone.now() <= deadline)
+    )
 
 
 def review_get_for_user(*, user: Any, assessment_id: int) -> Assessment:

@@ -49,6 +49,14 @@ class SetTree:
     area_of: dict[int, int]
     leaves_by_area: dict[int, list[int]]
 
+    @property
+    def parent_of(self) -> dict[int, int | None]:
+        return {pk: node.parent_id for pk, node in self.nodes.items()}
+
+    def area_has_assigned(self, allowed: set[int] | None, area_id: int) -> bool:
+        """The area, or one of its criteria, is assigned."""
+        return allowed is None or any(self.area_of.get(node) == area_id for node in allowed)
+
     def criterion_of(self, leaf: Indicator) -> Indicator | None:
         return self.nodes.get(leaf.parent_id) if leaf.parent_id else None
 
@@ -163,7 +171,7 @@ def queue_for_user(
         tree = trees[row.assessment.indicator_set_id]
         allowed = allowed_by_assessment[row.assessment.pk]
         for area in tree.areas:
-            mine = allowed is None or area.pk in allowed
+            mine = tree.area_has_assigned(allowed, area.pk)
             if mine:
                 area_choices.setdefault(area.code, area.name)
             if area_code and area.code != area_code:
@@ -225,11 +233,12 @@ class ReviewArea:
 
     @property
     def acceptable(self) -> int:
-        """Lines an "accept the whole area" would set: unappraised, self-scored, not survey."""
+        """Lines an "accept the whole area" would set: the user's, unappraised, self-scored, not survey."""
         return sum(
             1
             for rl in self.lines
-            if rl.line.appraised_score is None
+            if rl.editable
+            and rl.line.appraised_score is None
             and not rl.line.not_applicable
             and rl.line.self_value is not None
             and rl.indicator.source != Indicator.Source.SURVEY
@@ -287,8 +296,9 @@ def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool =
     lines = list(scoring_selectors.score_lines_of_assessment(assessment=assessment))
     files = evidence_files_by_line(assessment)
     history = history_by_line(assessment=assessment)
-    areas = {a.pk: ReviewArea(area=a, editable=writable and permissions.may_appraise_area(allowed, a.pk))
+    areas = {a.pk: ReviewArea(area=a, editable=writable and tree.area_has_assigned(allowed, a.pk))
              for a in tree.areas}
+    parent_of = tree.parent_of
     for line in lines:
         line.assessment = assessment  # the same object: no query per line for permission checks
         area = areas[tree.area_of[line.indicator_id]]
@@ -299,7 +309,9 @@ def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool =
                 path=tree.path_of(line.indicator),
                 files=files.get(line.pk, []),
                 history=history.get(line.pk, []),
-                editable=area.editable and line.indicator.source != Indicator.Source.SURVEY,
+                editable=writable
+                and permissions.may_appraise_node(allowed, line.indicator_id, parent_of)
+                and line.indicator.source != Indicator.Source.SURVEY,
                 differs=line.appraised_score is not None and line.appraised_score != line.self_score,
             )
         )
@@ -574,7 +586,7 @@ def group_sums(
     group_case = Case(*whens, default=Value(0), output_field=BigIntegerField())
     applicable = Q(not_applicable=False, appraised_score__isnull=False)
     normal = Q(indicator__kind=Indicator.Kind.NORMAL)
-    score = DecimalField(max_digits=9, decimal_places=2)
+    score: DecimalField[Decimal, Decimal] = DecimalField(max_digits=9, decimal_places=2)
     clamped = Case(
         When(applicable & normal, then=Least(F("appraised_score"), F("indicator__max_points"))),
         When(applicable & ~normal,

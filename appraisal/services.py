@@ -64,7 +64,8 @@ def _nfc(value: Any) -> str:
 
 
 def _lock(assessment_id: int) -> Assessment:
-    return Assessment.objects.select_for_update().select_related("unit", "cycle", "indicator_set").get(
+    """The assessment row locked (only it: a join must not lock the unit, set or cycle for everybody)."""
+    return Assessment.objects.select_for_update(of=("self",)).select_related("unit", "cycle", "indicator_set").get(
         pk=assessment_id
     )
 
@@ -326,21 +327,25 @@ def line_accept_self(*, line: ScoreLine, actor: Any, base_version: int) -> Score
 
 
 @transaction.atomic
-def area_accept_self(*, assessment: Assessment, area: Indicator, actor: Any) -> dict[str, int]:
+def area_accept_self(
+    *, assessment: Assessment, area: Indicator, actor: Any, leaf_ids: set[int] | None = None
+) -> dict[str, int]:
     """Accept the self-score of every leaf of an area that has no appraised score yet, in one action.
 
-    Leaves already appraised are left as they are; survey, unscored and not-applicable leaves are skipped.
-    Each accepted leaf is audited on its own. Returns {"accepted": n, "skipped": m}.
+    `leaf_ids` limits it to those leaves (an appraiser assigned some criteria of the area only). Leaves
+    already appraised are left as they are; survey, unscored and not-applicable leaves are skipped. Each
+    accepted leaf is audited on its own. Returns {"accepted": n, "skipped": m}.
     """
     locked = _lock(assessment.pk)
     _require_appraising(locked)
     if area.indicator_set_id != locked.indicator_set_id or area.parent_id is not None:
         raise ValidationFailed(_("Lĩnh vực không thuộc bộ chỉ số của bản đánh giá."), code="wrong_area")
     tree = appraisal_selectors.set_tree(locked.indicator_set_id)
+    leaves = [leaf for leaf in tree.leaves_by_area.get(area.pk, []) if leaf_ids is None or leaf in leaf_ids]
     lines = list(
-        ScoreLine.objects.filter(
-            assessment=locked, indicator_id__in=tree.leaves_by_area.get(area.pk, []), appraised_score__isnull=True
-        ).select_related("indicator").order_by("indicator__order")
+        ScoreLine.objects.filter(assessment=locked, indicator_id__in=leaves, appraised_score__isnull=True)
+        .select_related("indicator")
+        .order_by("indicator__order")
     )
     if locked.state == Assessment.State.SUBMITTED:
         _start(locked, actor)
@@ -422,7 +427,8 @@ def explanation_request(
 def line_explain(*, line: ScoreLine, actor: Any, base_version: int, explanation: str) -> ScoreLine:
     """The unit's explanation of one flagged leaf during its explanation round (before the deadline)."""
     fresh = (
-        ScoreLine.objects.select_for_update().select_related("indicator", "assessment", "assessment__unit")
+        ScoreLine.objects.select_for_update(of=("self",))
+        .select_related("indicator", "assessment", "assessment__unit")
         .get(pk=line.pk)
     )
     if fresh.version != base_version:

@@ -244,7 +244,7 @@ def survey_import_apply(*, survey_import: SurveyImport, actor: Any) -> int:
     The rows are checked again (assessments may have moved on since the preview); any problem refuses
     the whole file. Each leaf is written through the scoring service (engine, version, audit).
     """
-    locked = SurveyImport.objects.select_for_update().select_related("cycle").get(pk=survey_import.pk)
+    locked = SurveyImport.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=survey_import.pk)
     if locked.status == SurveyImport.Status.APPLIED:
         raise StateConflict(MSG_ALREADY_APPLIED, code="already_applied")
     if locked.problems:

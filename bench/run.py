@@ -2,7 +2,9 @@
 
 The scoring engine on the real 2020 department set (105 leaves) for N assessments, beside a plain Decimal
 sum of the same leaf scores; then (bench/web.py) the self-assessment page beside a bare one-query view, and
-autosave latency for 20 concurrent editors beside /healthz. `--engine-only` skips the web part.
+autosave latency for 20 concurrent editors beside /healthz; then (bench/appraisal.py, PostgreSQL and Redis) the
+national set-wise recompute beside one raw SQL GROUP BY, and sign-off → visible result latency with a real worker
+beside a no-op task. `--engine-only` skips all but the engine.
 """
 
 from __future__ import annotations
@@ -66,6 +68,14 @@ def main(n: int = 4000) -> None:
         from bench.web import web_rows
 
         rows += web_rows()
+    if "--engine-only" not in sys.argv:
+        from bench.appraisal import appraisal_rows  # PostgreSQL + Redis: national recompute, sign-off latency
+
+        rows += appraisal_rows()
+    if "--engine-only" not in sys.argv:
+        from bench.publication import publication_rows  # national-scale workbook and public ranking page
+
+        rows += publication_rows()
     lines = [f"# Benchmarks ({platform.platform()}, Python {platform.python_version()})", "",
              "| work | value | baseline | value | ratio |", "|---|---|---|---|---|"]
     for work, value, base_name, base, unit in rows:

@@ -10,14 +10,18 @@ from scoring.models import (
     AuditEntry,
     Cycle,
     CycleSet,
+    ExportJob,
     IndexResult,
     Indicator,
+    IndicatorMapping,
     IndicatorSet,
+    Publication,
     RankingGroup,
     RoleAssignment,
     ScoreLine,
     Unit,
     UnitKind,
+    UnitSuccession,
 )
 
 
@@ -149,4 +153,52 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    """Read-only: a publication is immutable (publish a correction from the results pages instead)."""
+
+    list_display = ["cycle", "revision", "document_number", "document_date", "published_at", "published_by"]
+    list_filter = ["cycle"]
+    list_select_related = ["cycle", "published_by"]
+    exclude = ["snapshot", "scores"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    list_display = ["publication", "kind", "unit", "status", "progress", "created_at", "finished_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["publication__cycle", "unit"]
+    readonly_fields = [f.name for f in ExportJob._meta.fields]
+
+
+@admin.register(IndicatorMapping)
+class IndicatorMappingAdmin(admin.ModelAdmin):
+    """Renumbered criteria between two sets; edited on the administration's diff page."""
+
+    list_display = ["from_set", "from_code", "to_set", "to_code"]
+    list_filter = ["from_set", "to_set"]
+    list_select_related = ["from_set", "to_set"]
+
+
+@admin.register(UnitSuccession)
+class UnitSuccessionAdmin(admin.ModelAdmin):
+    """Unit merges are made by the administration's merge service (it moves roles and writes the audit)."""
+
+    list_display = ["predecessor", "successor", "merged_at"]
+    list_select_related = ["predecessor", "successor"]
+    readonly_fields = ["predecessor", "successor", "merged_at", "reason"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

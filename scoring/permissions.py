@@ -117,3 +117,16 @@ def assessment_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
     if assessment is None or not can_view_assessment(user, assessment):
         raise Http404
     return assessment
+
+
+# --- publication -----------------------------------------------------------------------------------------
+
+
+def can_publish(user: Any) -> bool:
+    """Preview, publish and correct a cycle's results: the administrators (Sở Nội vụ)."""
+    return is_administrator(user)
+
+
+def can_view_published_notes(user: Any, unit_id: int) -> bool:
+    """After publication a unit's own people (and administrators) see its appraisers' notes and evidence pack."""
+    return is_administrator(user) or is_unit_member(user, unit_id)

@@ -137,6 +137,17 @@ def indicator_set_import(*, data: Mapping[str, Any], actor: Any) -> IndicatorSet
         year = 0
     if not 2000 <= year <= 2100:
         problems.append(_("Năm không hợp lệ."))
+    try:
+        version = int(data.get("version", 1))
+    except (TypeError, ValueError):
+        version = 0
+    if version < 1:
+        problems.append(_("Phiên bản không hợp lệ."))
+    elif kind is not None and IndicatorSet.objects.filter(year=year, unit_kind=kind, version=version).exists():
+        problems.append(
+            _("Đã có bộ chỉ số năm %(year)s, phiên bản %(version)s cho loại đơn vị «%(kind)s».")
+            % {"year": year, "version": version, "kind": kind}
+        )
 
     flat: list[tuple[dict[str, Any], str | None, int]] = []
 
@@ -214,7 +225,7 @@ def indicator_set_import(*, data: Mapping[str, Any], actor: Any) -> IndicatorSet
     indicator_set = IndicatorSet.objects.create(
         key=key,
         year=year,
-        version=int(data.get("version", 1)),
+        version=version,
         unit_kind=kind,
         name=_nfc(data.get("name")),
         decision_ref=_nfc(data.get("decision_ref")),
@@ -636,7 +647,7 @@ def index_result_recompute(*, assessment_id: int) -> IndexResult | None:
     Returns None when the assessment is gone or not signed off (nothing to compute).
     """
     assessment = (
-        Assessment.objects.select_for_update()
+        Assessment.objects.select_for_update(of=("self",))
         .select_related("unit", "indicator_set", "cycle")
         .filter(pk=assessment_id)
         .first()

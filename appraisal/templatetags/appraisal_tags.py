@@ -5,27 +5,46 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.db.models import Q
 from django.urls import reverse
 
 from appraisal import permissions
+from scoring.models import Assessment
+from scoring.permissions import unit_ids
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def appraisal_nav(context: template.Context) -> dict[str, str]:
-    """Links for the appraisal team, the lead and administrators (none for a unit's people)."""
+    """Links for the appraisal team, the lead and administrators; for a unit's people, their appraisal
+    feedback once a round has ended (one query, cached per request)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    cached = getattr(request, "_cchc_appraisal_nav", None)
+    if cached is not None:
+        return dict(cached)
     links: dict[str, str] = {}
+    units = unit_ids(user)
+    if units:
+        ended = (
+            Assessment.objects.filter(unit_id__in=units)
+            .filter(Q(state__in=[Assessment.State.EXPLANATION, Assessment.State.SIGNED_OFF]) | Q(appraisal_round__gt=1))
+            .order_by("-cycle__year")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if ended:
+            links["feedback"] = reverse("appraisal:explain", args=[ended])
     if permissions.is_appraiser(user):
         links["queue"] = reverse("appraisal:queue")
     if permissions.can_view_dashboard(user):
         links["dashboard"] = reverse("appraisal:dashboard")
     if permissions.can_import_survey(user):
         links["survey"] = reverse("appraisal:survey_import")
+    request._cchc_appraisal_nav = links
     return links
 
 
@@ -36,3 +55,14 @@ def preview_kind(evidence_file: Any) -> str:
         return ""
     content_type = str(getattr(getattr(evidence_file, "blob", None), "content_type", "") or "")
     return "image" if content_type.startswith("image/") else "pdf"
+
+
+@register.inclusion_tag("appraisal/_result_status.html", takes_context=True)
+def result_status(context: template.Context, assessment: Assessment) -> dict[str, Any]:
+    """`{% result_status assessment %}`: the index result, or «đang tính» while it is missing or older than
+    the assessment (one query). For any page that shows a signed-off assessment."""
+    from appraisal.selectors import result_of, result_pending
+
+    result = result_of(assessment)
+    return {"assessment": assessment, "result": result, "pending": result_pending(assessment, result),
+            "request": context.get("request")}

@@ -95,7 +95,7 @@ def _line_for_appraisal(request: HttpRequest, assessment_id: int, line_id: int) 
     line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
     allowed = permissions.area_ids_for(request.user, assessment)
     tree = selectors.set_tree(assessment.indicator_set_id)
-    if not permissions.may_appraise_area(allowed, tree.area_of[line.indicator_id]):
+    if not permissions.may_appraise_node(allowed, line.indicator_id, tree.parent_of):
         raise PermissionDenied
     return assessment, line
 
@@ -155,10 +155,16 @@ def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpR
     area = get_object_or_404(
         Indicator, pk=area_id, indicator_set_id=assessment.indicator_set_id, parent__isnull=True
     )
-    if not permissions.may_appraise_area(permissions.area_ids_for(request.user, assessment), area.pk):
+    allowed = permissions.area_ids_for(request.user, assessment)
+    tree = selectors.set_tree(assessment.indicator_set_id)
+    if not tree.area_has_assigned(allowed, area.pk):
         raise PermissionDenied
+    mine = None if permissions.may_appraise_area(allowed, area.pk) else {
+        leaf for leaf in tree.leaves_by_area.get(area.pk, [])
+        if permissions.may_appraise_node(allowed, leaf, tree.parent_of)
+    }
     try:
-        counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user)
+        counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine)
     except DomainError as exc:
         return domain_error(request, exc, _review_url(assessment))
     messages.success(request, _("Lĩnh vực %(code)s: đã chấp nhận %(n)s tiêu chí, bỏ qua %(m)s tiêu chí.") % {

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -51,6 +52,8 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
         "flagged_only": flagged_only,
         "explaining": explaining,
         "can_resubmit": permissions.can_resubmit(request.user, assessment),
+        "deadline_passed": explaining and assessment.explanation_deadline is not None
+        and timezone.now() > assessment.explanation_deadline,
         "evidence_ready": evidence_ready,
         "library": library,
         "result": index_result if not selectors.result_pending(assessment, index_result) else None,

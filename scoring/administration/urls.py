@@ -1,4 +1,55 @@
-from django.urls import path  # noqa: F401
+"""Administration pages (Sở Nội vụ), mounted at /quan-ly/."""
+
+from django.urls import path
+
+from scoring.administration.views import audit, cycles, sets, tree, units, users
 
 app_name = "administration"
-urlpatterns: list = []
+urlpatterns = [
+    path("", sets.index, name="index"),
+    path("bo-chi-so/", sets.set_list, name="set_list"),
+    path("bo-chi-so/tao/", sets.set_create, name="set_create"),
+    path("bo-chi-so/<int:set_id>/", sets.set_detail, name="set_detail"),
+    path("bo-chi-so/<int:set_id>/sua/", sets.set_update, name="set_update"),
+    path("bo-chi-so/<int:set_id>/nhan-ban/", sets.set_clone, name="set_clone"),
+    path("bo-chi-so/<int:set_id>/kiem-tra/", sets.set_report, name="set_report"),
+    path("bo-chi-so/<int:set_id>/ap-dung/", sets.set_activate, name="set_activate"),
+    path("bo-chi-so/<int:set_id>/xoa/", sets.set_delete, name="set_delete"),
+    path("bo-chi-so/<int:set_id>/so-sanh/", sets.set_diff, name="set_diff"),
+    path("bo-chi-so/<int:set_id>/so-sanh/<int:other_id>/doi-chieu/", sets.mapping_save, name="mapping_save"),
+    path(
+        "bo-chi-so/<int:set_id>/so-sanh/<int:other_id>/doi-chieu/<int:mapping_id>/xoa/",
+        sets.mapping_delete,
+        name="mapping_delete",
+    ),
+    path("bo-chi-so/<int:set_id>/bo-chi-so.xlsx", sets.set_export, name="set_export"),
+    path("bo-chi-so/<int:set_id>/nhap-excel/", sets.set_import, name="set_import"),
+    path("bo-chi-so/<int:set_id>/nhap-excel/ap-dung/", sets.set_import_apply, name="set_import_apply"),
+    path("bo-chi-so/<int:set_id>/tieu-chi/them/", tree.node_add, name="node_add"),
+    path("tieu-chi/<int:node_id>/", tree.node_edit, name="node_edit"),
+    path("tieu-chi/<int:node_id>/di-chuyen/", tree.node_move, name="node_move"),
+    path("tieu-chi/<int:node_id>/xoa/", tree.node_delete, name="node_delete"),
+    path("tieu-chi/xem-truoc/", tree.node_preview, name="node_preview"),
+    path("don-vi/", units.unit_list, name="unit_list"),
+    path("don-vi/them/", units.unit_create, name="unit_create"),
+    path("don-vi/nhap-excel/", units.unit_import, name="unit_import"),
+    path("don-vi/<int:unit_id>/", units.unit_edit, name="unit_edit"),
+    path("don-vi/<int:unit_id>/trang-thai/", units.unit_toggle, name="unit_toggle"),
+    path("don-vi/<int:unit_id>/sap-nhap/", units.unit_merge, name="unit_merge"),
+    path("loai-don-vi/them/", units.kind_create, name="kind_create"),
+    path("khoi-xep-hang/them/", units.group_create, name="group_create"),
+    path("ky-danh-gia/", cycles.cycle_list, name="cycle_list"),
+    path("ky-danh-gia/<int:cycle_id>/", cycles.cycle_detail, name="cycle_detail"),
+    path("ky-danh-gia/<int:cycle_id>/giai-doan/", cycles.cycle_phase, name="cycle_phase"),
+    path("ky-danh-gia/<int:cycle_id>/han/", cycles.cycle_deadlines, name="cycle_deadlines"),
+    path("ky-danh-gia/<int:cycle_id>/don-vi/", cycles.cycle_participants, name="cycle_participants"),
+    path("ky-danh-gia/<int:cycle_id>/gia-han/<int:assessment_id>/", cycles.assessment_extend, name="assessment_extend"),
+    path("nguoi-dung/", users.user_list, name="user_list"),
+    path("nguoi-dung/them/", users.user_create, name="user_create"),
+    path("nguoi-dung/nhap-excel/", users.user_import, name="user_import"),
+    path("nguoi-dung/<int:user_id>/", users.user_detail, name="user_detail"),
+    path("nguoi-dung/<int:user_id>/trang-thai/", users.user_toggle, name="user_toggle"),
+    path("nguoi-dung/<int:user_id>/vai-tro/", users.role_add, name="role_add"),
+    path("nguoi-dung/<int:user_id>/vai-tro/<int:role_id>/xoa/", users.role_delete, name="role_delete"),
+    path("nhat-ky/", audit.audit_list, name="audit_list"),
+]

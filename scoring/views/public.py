@@ -26,7 +26,7 @@ def _landing(user: object) -> str | None:
         except NoReverseMatch:
             return None
     if permissions.is_administrator(user):
-        return reverse("admin:index")
+        return reverse("administration:index")
     return None
 
 

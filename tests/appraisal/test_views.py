@@ -472,3 +472,65 @@ def test_the_queue_costs_the_same_queries_for_one_unit_or_many(
     with django_assert_num_queries(len(one.captured_queries)):
         body = client.get(reverse("appraisal:queue")).content.decode()
     assert "Cục Thuế tỉnh" in body
+
+
+def test_after_a_reopen_the_unit_keeps_the_signed_off_results_but_not_the_new_notes(
+    client: Client, appraised: Any, lead: Any, admin_user: Any, unit_editor: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from appraisal.services import assessment_reopen
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment_sign_off(assessment=appraised, actor=lead)
+    assessment_reopen(assessment=appraised, actor=admin_user, reason="Phúc tra.")
+    line = line_of(appraised, "1.2.3")
+    line_appraise(line=line, actor=lead, base_version=line.version, value={"points": "0"}, note="Ý kiến vòng phúc tra.")
+    body = login(client, unit_editor).get(reverse("appraisal:explain", args=[appraised.pk])).content.decode()
+    assert "Kết quả cuối cùng" in body and "Ý kiến vòng phúc tra." not in body
+
+
+def test_an_appraiser_assigned_one_criterion_appraises_and_accepts_only_its_leaves(
+    client: Client, submitted: Any, appraiser: Any
+) -> None:
+    assignment = AppraisalAssignment.objects.get(user=appraiser)
+    assignment.areas.set(submitted.indicator_set.indicators.filter(code="2.1"))
+    login(client, appraiser)
+    inside, outside = line_of(submitted, "2.1.2"), line_of(submitted, "2.2.1")
+    assert client.post(reverse("appraisal:accept_line", args=[submitted.pk, outside.pk]),
+                       {"base_version": outside.version}).status_code == 403
+    area = submitted.indicator_set.indicators.get(code="2")
+    assert client.post(reverse("appraisal:accept_area", args=[submitted.pk, area.pk])).status_code == 302
+    assert line_of(submitted, "2.1.1").appraised_score is not None
+    assert line_of(submitted, "2.1.2").appraised_score == inside.self_score
+    assert line_of(submitted, "2.2.1").appraised_score is None
+    assert "2: 2/4" in client.get(reverse("appraisal:queue")).content.decode()
+
+
+def test_a_units_people_get_a_feedback_link_once_a_round_has_ended(
+    client: Client, submitted: Any, lead: Any, unit_editor: Any
+) -> None:
+    link = f'href="/tham-dinh/giai-trinh/{submitted.pk}/"'
+    login(client, unit_editor)
+    assert link not in client.get(reverse("home") + "?cong-khai=1").content.decode()
+    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=None)
+    assert link in client.get(reverse("home") + "?cong-khai=1").content.decode()
+
+
+def test_the_result_status_tag_shows_dang_tinh_then_the_result(
+    rf: Any, appraised: Any, lead: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from unittest import mock
+
+    from django.template import Context, Template
+
+    from appraisal.tasks import recompute_index_result_task
+
+    with mock.patch("appraisal.tasks.recompute_index_result_task"), \
+            django_capture_on_commit_callbacks(execute=True):
+        assessment_sign_off(assessment=appraised, actor=lead)
+    page = Template("{% load appraisal_tags %}{% result_status assessment %}")
+    context = {"assessment": refresh(appraised), "request": rf.get("/")}
+    assert "Đang tính" in page.render(Context(context))
+    recompute_index_result_task(appraised.pk)
+    rendered = page.render(Context(context))
+    assert "Đang tính" not in rendered and "6,58" in rendered

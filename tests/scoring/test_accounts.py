@@ -56,7 +56,7 @@ def test_an_appraiser_lands_on_the_queue_or_the_home_page(client: Client, cycle:
 def test_an_administrator_lands_in_the_administration(client: Client, cycle: Any, admin_user: Any) -> None:
     client.force_login(admin_user)
     response = client.get(reverse("home"))
-    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+    assert response.status_code == 302 and response["Location"] == reverse("administration:index")
 
 
 def test_anonymous_visitors_see_the_public_home_page(client: Client, cycle: Any) -> None:

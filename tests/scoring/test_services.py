@@ -82,6 +82,13 @@ def test_import_refuses_a_duplicate_key(small_set: IndicatorSet) -> None:
     assert IndicatorSet.objects.count() == 1
 
 
+def test_import_refuses_a_second_set_of_the_same_year_kind_and_version(small_set: IndicatorSet) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        indicator_set_import(data=small_set_data(key="another-key"), actor=None)
+    assert any("phiên bản 1" in p for p in err.value.details)
+    assert IndicatorSet.objects.count() == 1
+
+
 def test_import_stores_text_in_nfc(catalogue: Any) -> None:
     import unicodedata
 

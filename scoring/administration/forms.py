@@ -1,0 +1,320 @@
+"""Administration forms: they parse what a person typed; the services decide what is valid.
+
+A leaf's parameters are edited as plain fields and one-entry-per-line lists ("key | label | points"),
+so the editor works without JavaScript; `params_from_post` builds the engine's params from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from scoring.models import Cycle, Indicator, IndicatorSet, RankingGroup, RoleAssignment, Unit, UnitKind
+
+LIST_PARAMS = {
+    "options": ("key", "label", "points"),
+    "items": ("key", "label", "points"),
+    "variables": ("name", "label"),
+    "bands": ("min", "inclusive", "points"),
+}
+METHOD_PARAMS: dict[str, tuple[str, ...]] = {
+    "manual": ("step",),
+    "levels": ("options",),
+    "yes_no": ("yes_points", "no_points"),
+    "ratio_bands": ("bands",),
+    "proportional": ("threshold", "below_points"),
+    "formula": ("variables", "expression", "on_zero_division"),
+    "per_occurrence": ("items", "base"),
+    "survey": (),
+}
+DECIMAL_PARAMS = {
+    "step",
+    "yes_points",
+    "no_points",
+    "threshold",
+    "below_points",
+    "on_zero_division",
+    "base",
+    "points",
+    "min",
+}
+
+
+def _number_text(raw: str) -> str:
+    return raw.strip().replace(",", ".")
+
+
+def _list_from_text(name: str, text: str) -> list[dict[str, Any]]:
+    keys = LIST_PARAMS[name]
+    out: list[dict[str, Any]] = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        entry: dict[str, Any] = {}
+        for key, part in zip(keys, parts, strict=False):
+            if key == "inclusive":
+                entry[key] = part in (">=", "≥", "=>")
+            elif key in DECIMAL_PARAMS:
+                entry[key] = _number_text(part)
+            else:
+                entry[key] = part
+        if name == "bands" and len(parts) == 2:  # "min | points": inclusive by default
+            entry = {"min": _number_text(parts[0]), "inclusive": True, "points": _number_text(parts[1])}
+        out.append(entry)
+    return out
+
+
+def params_from_post(method: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The engine params of `method` from the posted fields `p_<name>` (empty fields are left out)."""
+    params: dict[str, Any] = {}
+    for name in METHOD_PARAMS.get(method, ()):
+        raw = str(data.get(f"p_{name}", "") or "")
+        if name in LIST_PARAMS:
+            params[name] = _list_from_text(name, raw)
+        elif raw.strip():
+            params[name] = _number_text(raw) if name in DECIMAL_PARAMS else raw.strip()
+    return params
+
+
+def _display_number(raw: Any) -> str:
+    return str(raw).replace(".", ",") if raw is not None else ""
+
+
+def params_initial(params: Mapping[str, Any]) -> dict[str, str]:
+    """The posted-field form (`p_<name>`) of stored params, for the editor."""
+    initial: dict[str, str] = {}
+    for name, value in (params or {}).items():
+        if name in LIST_PARAMS and isinstance(value, list):
+            lines = []
+            for entry in value:
+                if name == "bands":
+                    op = ">=" if entry.get("inclusive") else ">"
+                    lines.append(f"{_display_number(entry.get('min'))} | {op} | {_display_number(entry.get('points'))}")
+                else:
+                    cells = [
+                        _display_number(entry.get(k)) if k in DECIMAL_PARAMS else str(entry.get(k, ""))
+                        for k in LIST_PARAMS[name]
+                    ]
+                    lines.append(" | ".join(cells))
+            initial[f"p_{name}"] = "\n".join(lines)
+        else:
+            initial[f"p_{name}"] = _display_number(value) if name in DECIMAL_PARAMS else str(value)
+    return initial
+
+
+class SetMetaForm(forms.Form):
+    name = forms.CharField(label=_l("Tên bộ chỉ số"), max_length=255)
+    decision_ref = forms.CharField(label=_l("Quyết định ban hành"), max_length=255, required=False)
+    standard_max = forms.CharField(label=_l("Điểm chuẩn"), initial="100")
+    index_mode = forms.ChoiceField(label=_l("Cách tính chỉ số"), choices=IndicatorSet.IndexMode.choices)
+    bonus_cap = forms.CharField(label=_l("Trần điểm cộng"), required=False)
+    penalty_cap = forms.CharField(label=_l("Trần điểm trừ"), required=False)
+    bands = forms.CharField(
+        label=_l("Thang xếp loại (mỗi dòng: ngưỡng | tên, từ cao xuống thấp)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    source_note = forms.CharField(label=_l("Ghi chú nguồn"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_bands(self) -> list[dict[str, str]]:
+        bands = []
+        for line in self.cleaned_data["bands"].splitlines():
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split("|", 1)]
+            if len(parts) != 2 or not parts[1]:
+                raise forms.ValidationError(_("Mỗi dòng gồm: ngưỡng | tên mức (ví dụ «90 | Tốt»)."))
+            try:
+                number = float(_number_text(parts[0]))
+            except ValueError:
+                raise forms.ValidationError(_("Ngưỡng «%(v)s» không phải là số.") % {"v": parts[0]}) from None
+            if number != number:  # NaN
+                raise forms.ValidationError(_("Ngưỡng «%(v)s» không phải là số.") % {"v": parts[0]})
+            bands.append({"min": _number_text(parts[0]), "label": parts[1]})
+        return bands
+
+    @staticmethod
+    def initial_for(indicator_set: IndicatorSet) -> dict[str, Any]:
+        return {
+            "name": indicator_set.name,
+            "decision_ref": indicator_set.decision_ref,
+            "standard_max": _display_number(indicator_set.standard_max.normalize()),
+            "index_mode": indicator_set.index_mode,
+            "bonus_cap": _display_number(indicator_set.bonus_cap) if indicator_set.bonus_cap is not None else "",
+            "penalty_cap": _display_number(indicator_set.penalty_cap) if indicator_set.penalty_cap is not None else "",
+            "bands": "\n".join(
+                f"{_display_number(b['min'])} | {b['label']}" for b in indicator_set.classification_bands
+            ),
+            "source_note": indicator_set.source_note,
+        }
+
+    def service_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["classification_bands"] = data.pop("bands")
+        return data
+
+
+class SetCreateForm(SetMetaForm):
+    key = forms.SlugField(label=_l("Mã bộ (chữ thường, gạch nối)"), max_length=60)
+    year = forms.IntegerField(label=_l("Năm"), min_value=2000, max_value=2100)
+    unit_kind = forms.ModelChoiceField(label=_l("Loại đơn vị"), queryset=UnitKind.objects.all())
+
+    field_order = ["key", "year", "unit_kind"]
+
+
+class CloneForm(forms.Form):
+    key = forms.SlugField(label=_l("Mã bộ mới"), max_length=60)
+    year = forms.IntegerField(label=_l("Năm áp dụng"), min_value=2000, max_value=2100)
+    name = forms.CharField(label=_l("Tên bộ mới"), max_length=255, required=False)
+    decision_ref = forms.CharField(label=_l("Quyết định ban hành"), max_length=255, required=False)
+
+
+class IndicatorForm(forms.Form):
+    code = forms.CharField(label=_l("Mã"), max_length=30)
+    name = forms.CharField(label=_l("Nội dung"), widget=forms.Textarea(attrs={"rows": 2}))
+    kind = forms.ChoiceField(label=_l("Loại"), choices=Indicator.Kind.choices)
+    max_points = forms.CharField(label=_l("Điểm tối đa"))
+    floor = forms.CharField(label=_l("Điểm tối thiểu"), required=False, initial="0")
+    method = forms.ChoiceField(label=_l("Phương pháp chấm"), choices=Indicator.Method.choices, required=False)
+    evidence_required = forms.BooleanField(label=_l("Cần tài liệu kiểm chứng"), required=False)
+    allow_not_applicable = forms.BooleanField(label=_l("Cho phép «không phát sinh»"), required=False)
+    source = forms.ChoiceField(label=_l("Nguồn điểm"), choices=Indicator.Source.choices)
+    coordinating_department = forms.CharField(label=_l("Cơ quan phối hợp thẩm định"), required=False)
+    guidance = forms.CharField(label=_l("Hướng dẫn"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    @staticmethod
+    def initial_for(indicator: Indicator) -> dict[str, Any]:
+        initial = {
+            "code": indicator.code,
+            "name": indicator.name,
+            "kind": indicator.kind,
+            "max_points": _display_number(indicator.max_points.normalize()),
+            "floor": _display_number(indicator.floor.normalize()),
+            "method": indicator.method,
+            "evidence_required": indicator.evidence_required,
+            "allow_not_applicable": indicator.allow_not_applicable,
+            "source": indicator.source,
+            "coordinating_department": indicator.coordinating_department,
+            "guidance": indicator.guidance,
+        }
+        initial.update(params_initial(indicator.params))
+        return initial
+
+    def service_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        clean = dict(self.cleaned_data)
+        clean["params"] = params_from_post(clean.get("method") or "", data)
+        return clean
+
+
+class MappingForm(forms.Form):
+    from_code = forms.CharField(label=_l("Mã ở bộ cũ"), max_length=30)
+    to_code = forms.CharField(label=_l("Mã ở bộ mới"), max_length=30)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_l("Tệp Excel (.xlsx)"))
+
+
+class UnitForm(forms.Form):
+    code = forms.SlugField(label=_l("Mã"), max_length=40)
+    name = forms.CharField(label=_l("Tên đơn vị"), max_length=255)
+    short_name = forms.CharField(label=_l("Tên viết tắt"), max_length=60, required=False)
+    kind = forms.ModelChoiceField(label=_l("Loại đơn vị"), queryset=UnitKind.objects.all())
+    ranking_group = forms.ModelChoiceField(
+        label=_l("Khối xếp hạng"), queryset=RankingGroup.objects.all(), required=False
+    )
+    parent = forms.ModelChoiceField(
+        label=_l("Đơn vị cấp trên"), queryset=Unit.objects.filter(active=True), required=False
+    )
+
+
+class MergeForm(forms.Form):
+    into = forms.ModelChoiceField(label=_l("Sáp nhập vào đơn vị"), queryset=Unit.objects.filter(active=True))
+    reason = forms.CharField(label=_l("Căn cứ (quyết định sáp nhập)"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CodeNameForm(forms.Form):
+    code = forms.SlugField(label=_l("Mã"), max_length=40)
+    name = forms.CharField(label=_l("Tên"), max_length=200)
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CycleForm(forms.Form):
+    year = forms.IntegerField(label=_l("Năm"), min_value=2000, max_value=2100)
+    name = forms.CharField(label=_l("Tên kỳ đánh giá"), max_length=255)
+    self_assessment_deadline = forms.DateField(label=_l("Hạn tự đánh giá"), required=False, widget=DATE_INPUT)
+    appraisal_deadline = forms.DateField(label=_l("Hạn thẩm định"), required=False, widget=DATE_INPUT)
+    explanation_deadline = forms.DateField(label=_l("Hạn giải trình"), required=False, widget=DATE_INPUT)
+    finalisation_deadline = forms.DateField(label=_l("Hạn hoàn thiện"), required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind in UnitKind.objects.all():
+            self.fields[f"set_{kind.pk}"] = forms.ModelChoiceField(
+                label=_("Bộ chỉ số cho «%(kind)s»") % {"kind": kind.name},
+                queryset=IndicatorSet.objects.filter(unit_kind=kind).order_by("-year", "-version"),
+                required=False,
+            )
+
+    def chosen_sets(self) -> dict[UnitKind, IndicatorSet]:
+        return {s.unit_kind: s for name, s in self.cleaned_data.items() if name.startswith("set_") and s is not None}
+
+
+class DeadlinesForm(forms.Form):
+    self_assessment_deadline = forms.DateField(label=_l("Hạn tự đánh giá"), required=False, widget=DATE_INPUT)
+    appraisal_deadline = forms.DateField(label=_l("Hạn thẩm định"), required=False, widget=DATE_INPUT)
+    explanation_deadline = forms.DateField(label=_l("Hạn giải trình"), required=False, widget=DATE_INPUT)
+    finalisation_deadline = forms.DateField(label=_l("Hạn hoàn thiện"), required=False, widget=DATE_INPUT)
+
+    @staticmethod
+    def initial_for(cycle: Cycle) -> dict[str, Any]:
+        from django.utils import timezone
+
+        return {
+            name: timezone.localtime(getattr(cycle, name)).date() if getattr(cycle, name) else None
+            for name in (
+                "self_assessment_deadline",
+                "appraisal_deadline",
+                "explanation_deadline",
+                "finalisation_deadline",
+            )
+        }
+
+
+class ExtendForm(forms.Form):
+    deadline = forms.DateField(label=_l("Hạn mới"), widget=DATE_INPUT)
+    reason = forms.CharField(label=_l("Lý do gia hạn"), max_length=500)
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(label=_l("Tên đăng nhập"), max_length=150)
+    full_name = forms.CharField(label=_l("Họ và tên"), max_length=150)
+    email = forms.EmailField(label=_l("Thư điện tử"), required=False)
+    password = forms.CharField(label=_l("Mật khẩu ban đầu"), widget=forms.PasswordInput)
+    role = forms.ChoiceField(label=_l("Vai trò"), choices=RoleAssignment.Role.choices)
+    unit = forms.ModelChoiceField(label=_l("Đơn vị"), queryset=Unit.objects.filter(active=True), required=False)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_l("Vai trò"), choices=RoleAssignment.Role.choices)
+    unit = forms.ModelChoiceField(label=_l("Đơn vị"), queryset=Unit.objects.filter(active=True), required=False)
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.ModelChoiceField(
+        label=_l("Người thực hiện"), queryset=get_user_model().objects.order_by("username"), required=False
+    )
+    unit = forms.ModelChoiceField(label=_l("Đơn vị"), queryset=Unit.objects.all(), required=False)
+    object_type = forms.CharField(label=_l("Loại đối tượng"), required=False)
+    object_id = forms.CharField(label=_l("Mã đối tượng"), required=False, max_length=60)
+    action = forms.CharField(label=_l("Thao tác"), required=False, max_length=60)
+    date_from = forms.DateField(label=_l("Từ ngày"), required=False, widget=DATE_INPUT)
+    date_to = forms.DateField(label=_l("Đến ngày"), required=False, widget=DATE_INPUT)

@@ -1,0 +1,287 @@
+"""django-import-export resource of a set's tree: one row per node, parents before their children.
+
+Columns: code, parent_code, name, kind, max_points, floor, method, params (JSON), evidence_required,
+allow_not_applicable, source, guidance, coordinating_department. `clean_rows` checks every row against
+the whole file (duplicates, missing parents, cycles, numbers, methods through the engine) and the resource
+turns those findings into import-export row validation errors, so a dry run lists them row by row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from scoring import engine
+from scoring.administration.xlsx import Formula
+from scoring.models import Indicator, IndicatorSet
+
+COLUMNS = (
+    "code",
+    "parent_code",
+    "name",
+    "kind",
+    "max_points",
+    "floor",
+    "method",
+    "params",
+    "evidence_required",
+    "allow_not_applicable",
+    "source",
+    "guidance",
+    "coordinating_department",
+)
+REQUIRED_COLUMNS = ("code", "parent_code", "name", "kind", "max_points", "method", "params")
+COLUMN_LABELS = (
+    "Mã tiêu chí (1, 1.1, 1.1.1 …)",
+    "Mã tiêu chí cha (trống: lĩnh vực)",
+    "Nội dung",
+    "Loại: normal / bonus / penalty",
+    "Điểm tối đa",
+    "Điểm tối thiểu (mặc định 0)",
+    "Phương pháp chấm (chỉ tiêu chí thành phần)",
+    "Tham số của phương pháp (JSON)",
+    "Cần tài liệu kiểm chứng (1/0)",
+    "Cho phép không phát sinh (1/0)",
+    "Nguồn điểm: self / survey",
+    "Hướng dẫn",
+    "Cơ quan phối hợp thẩm định",
+)
+TRUE_WORDS = {"1", "true", "có", "co", "x", "yes"}
+FALSE_WORDS = {"", "0", "false", "không", "khong", "no"}
+
+
+class TextJSONWidget(widgets.Widget):
+    """JSON that a person can read in Excel (accents kept), parsed strictly on import."""
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        if isinstance(value, dict):
+            return value
+        return json.loads(value) if value else {}
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return json.dumps(value, ensure_ascii=False) if value else ""
+
+
+class PlainDecimalWidget(widgets.Widget):
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        return Decimal(str(value))
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        if value is None:
+            return ""
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class FlagWidget(widgets.Widget):
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> bool:
+        return bool(value)
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> int:
+        return 1 if value else 0
+
+
+class IndicatorResource(resources.ModelResource):
+    parent_code = fields.Field(column_name="parent_code", readonly=True)
+    max_points = fields.Field(attribute="max_points", column_name="max_points", widget=PlainDecimalWidget())
+    floor = fields.Field(attribute="floor", column_name="floor", widget=PlainDecimalWidget())
+    params = fields.Field(attribute="params", column_name="params", widget=TextJSONWidget())
+    evidence_required = fields.Field(
+        attribute="evidence_required", column_name="evidence_required", widget=FlagWidget()
+    )
+    allow_not_applicable = fields.Field(
+        attribute="allow_not_applicable", column_name="allow_not_applicable", widget=FlagWidget()
+    )
+
+    class Meta:
+        model = Indicator
+        fields = COLUMNS
+        export_order = COLUMNS
+        import_id_fields = ("code",)
+        skip_unchanged = False
+        use_bulk = False
+
+    def __init__(self, *, indicator_set: IndicatorSet, row_errors: Mapping[int, list[str]] | None = None) -> None:
+        super().__init__()
+        self.indicator_set = indicator_set
+        self.row_errors = dict(row_errors or {})
+        self.by_code: dict[str, Indicator] = {}
+        self.parent_codes: set[str] = set()
+        self.order = 0
+
+    def get_queryset(self) -> Any:
+        return Indicator.objects.filter(indicator_set=self.indicator_set).select_related("parent").order_by("order")
+
+    def dehydrate_parent_code(self, indicator: Indicator) -> str:
+        return indicator.parent.code if indicator.parent_id and indicator.parent else ""
+
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        self.parent_codes = {str(code) for code in dataset["parent_code"] if code}
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        problems = self.row_errors.get(int(row.get("row") or 0))
+        if problems:
+            raise ValidationError(problems)
+
+    def before_save_instance(self, instance: Indicator, row: Any, **kwargs: Any) -> None:
+        parent = self.by_code.get(str(row.get("parent_code") or ""))
+        self.order += 1
+        instance.indicator_set = self.indicator_set
+        instance.parent = parent
+        instance.level = parent.level + 1 if parent else 1
+        instance.order = self.order
+        instance.is_leaf = instance.code not in self.parent_codes
+        if not instance.is_leaf:
+            instance.method, instance.params = "", {}
+
+    def after_save_instance(self, instance: Indicator, row: Any, **kwargs: Any) -> None:
+        self.by_code[instance.code] = instance
+
+
+# --- checking the rows against the whole file -------------------------------------------------------------
+
+
+def _text(raw: Any) -> str:
+    return "" if raw is None else str(raw).strip()
+
+
+def _number(raw: Any, label: str, problems: list[str], default: str | None = None) -> Decimal | None:
+    text = _text(raw).replace(",", ".")
+    if not text and default is not None:
+        text = default
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        problems.append(_("%(label)s «%(raw)s» không phải là số.") % {"label": label, "raw": _text(raw)})
+        return None
+    if not value.is_finite() or abs(value) >= Decimal("100000"):
+        problems.append(_("%(label)s «%(raw)s» không hợp lệ.") % {"label": label, "raw": _text(raw)})
+        return None
+    if value != value.quantize(Decimal("0.01")):
+        problems.append(_("%(label)s chỉ có tối đa hai chữ số thập phân.") % {"label": label})
+        return None
+    return value
+
+
+def _flag(raw: Any, label: str, problems: list[str], default: bool) -> bool:
+    if raw is None or raw == "":
+        return default
+    word = _text(raw).casefold()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    problems.append(_("%(label)s «%(raw)s» phải là 1 hoặc 0.") % {"label": label, "raw": _text(raw)})
+    return default
+
+
+def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], dict[int, list[str]]]:
+    """Canonical rows for the resource and the problems of each row (keyed by the Excel row number)."""
+    errors: dict[int, list[str]] = {}
+    clean: list[dict[str, Any]] = []
+    all_codes = [_text(r.get("code")) for r in rows]
+    parent_of: dict[str, str] = {}
+    for r in rows:  # the first row of a duplicated code defines it; later ones are errors
+        parent_of.setdefault(_text(r.get("code")), _text(r.get("parent_code")))
+    duplicated = {c for c in all_codes if all_codes.count(c) > 1} if len(set(all_codes)) != len(all_codes) else set()
+    has_children = {p for p in parent_of.values() if p}
+    seen: set[str] = set()
+    for raw in rows:
+        number = int(raw.get("row") or 0)
+        problems: list[str] = []
+        formula_cells = [name for name, value in raw.items() if isinstance(value, Formula)]
+        for name in formula_cells:
+            problems.append(
+                _("Ô «%(col)s» chứa công thức Excel; chỉ nhận giá trị (công thức không được tính).") % {"col": name}
+            )
+        code, parent_code = _text(raw.get("code")), _text(raw.get("parent_code"))
+        if not code:
+            problems.append(_("Thiếu mã tiêu chí."))
+        elif len(code) > 30:
+            problems.append(_("Mã tiêu chí dài quá 30 ký tự."))
+        elif code in seen:
+            problems.append(_("Mã tiêu chí «%(code)s» bị trùng.") % {"code": code})
+        if parent_code:
+            if parent_code == code or (code not in duplicated and _in_cycle(code, parent_of)):
+                problems.append(_("Mã cha «%(p)s» tạo thành vòng lặp cha – con.") % {"p": parent_code})
+            elif parent_code not in all_codes:
+                problems.append(_("Mã cha «%(p)s» không có trong tệp.") % {"p": parent_code})
+            elif parent_code not in seen:
+                problems.append(_("Dòng của mã cha «%(p)s» phải đứng trước dòng này.") % {"p": parent_code})
+        seen.add(code)
+        name = _text(raw.get("name"))
+        if not name:
+            problems.append(_("Thiếu nội dung tiêu chí."))
+        kind = _text(raw.get("kind")) or Indicator.Kind.NORMAL
+        if kind not in Indicator.Kind.values:
+            problems.append(_("Loại «%(k)s» không hợp lệ (normal, bonus hoặc penalty).") % {"k": kind})
+        max_points = _number(raw.get("max_points"), _("Điểm tối đa"), problems)
+        floor = _number(raw.get("floor"), _("Điểm tối thiểu"), problems, default="0")
+        if max_points is not None and max_points < 0:
+            problems.append(_("Điểm tối đa không được âm."))
+        if max_points is not None and floor is not None and floor > max_points:
+            problems.append(_("Điểm tối thiểu lớn hơn điểm tối đa."))
+        params: Any = {}
+        bad_params = False
+        params_text = _text(raw.get("params"))
+        if params_text and not isinstance(raw.get("params"), Formula):
+            try:
+                params = json.loads(params_text)
+            except ValueError:
+                problems.append(_("Tham số không phải là JSON hợp lệ."))
+                params, bad_params = {}, True
+            if not isinstance(params, dict):
+                problems.append(_("Tham số phải là một đối tượng JSON {…}."))
+                params, bad_params = {}, True
+        method = _text(raw.get("method"))
+        leaf = code not in has_children
+        if leaf:
+            if method not in Indicator.Method.values:
+                problems.append(_("Phương pháp chấm «%(m)s» không hợp lệ.") % {"m": method or "—"})
+            elif max_points is not None and floor is not None and kind in Indicator.Kind.values and not bad_params:
+                try:
+                    engine.validate_params(
+                        engine.LeafRule(method=method, params=params, max_points=max_points, floor=floor, kind=kind)
+                    )
+                except engine.EngineError as exc:
+                    problems.append(exc.message)
+        elif method:
+            problems.append(_("Tiêu chí có tiêu chí con không được có phương pháp chấm."))
+        source = _text(raw.get("source")) or Indicator.Source.SELF
+        if source not in Indicator.Source.values:
+            problems.append(_("Nguồn điểm «%(s)s» không hợp lệ (self hoặc survey).") % {"s": source})
+        row = {
+            "row": number,
+            "code": code,
+            "parent_code": parent_code,
+            "name": name,
+            "kind": kind,
+            "max_points": str(max_points or 0),
+            "floor": str(floor or 0),
+            "method": method if leaf else "",
+            "params": params if leaf else {},
+            "evidence_required": _flag(raw.get("evidence_required"), _("Cần tài liệu"), problems, leaf),
+            "allow_not_applicable": _flag(raw.get("allow_not_applicable"), _("Không phát sinh"), problems, False),
+            "source": source,
+            "guidance": _text(raw.get("guidance")),
+            "coordinating_department": _text(raw.get("coordinating_department")),
+        }
+        if problems:
+            errors[number] = problems
+        clean.append(row)
+    return clean, errors
+
+
+def _in_cycle(code: str, parent_of: Mapping[str, str]) -> bool:
+    current, steps = parent_of.get(code), 0
+    while current and steps <= len(parent_of):
+        if current == code:
+            return True
+        current, steps = parent_of.get(current), steps + 1
+    return False

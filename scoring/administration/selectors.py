@@ -1,0 +1,322 @@
+"""Administration reads: the validation report of a set, the diff of two sets, lists and the audit viewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scoring import engine, selectors
+from scoring.models import (
+    Assessment,
+    AuditEntry,
+    Cycle,
+    Indicator,
+    IndicatorMapping,
+    IndicatorSet,
+    RoleAssignment,
+    Unit,
+)
+
+
+@dataclass
+class AreaCount:
+    code: str
+    name: str
+    max_points: Decimal
+    criteria: int
+    leaves: int
+
+
+@dataclass
+class SetReport:
+    """What an administrator checks before activating a set."""
+
+    problems: list[str]
+    areas: list[AreaCount]
+    leaves: int
+    leaves_without_method: list[str]
+    bonus_cap: Decimal | None
+    penalty_cap: Decimal | None
+    has_bonus: bool
+    has_penalty: bool
+    area_total: Decimal
+    standard_max: Decimal
+    checks: list[tuple[str, bool]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
+    """The engine's tree check, every leaf's method and parameters, counts per area and the caps (one query)."""
+    nodes = list(indicator_set.indicators.order_by("order"))
+    problems: list[str] = []
+    if not nodes:
+        problems.append(_("Bộ chỉ số chưa có tiêu chí nào."))
+    problems.extend(engine.validate_tree(selectors.set_rules(indicator_set, nodes)))
+    without_method: list[str] = []
+    for node in nodes:
+        if not node.is_leaf:
+            continue
+        if not node.method:
+            without_method.append(node.code)
+            problems.append(_("Tiêu chí «%(code)s» chưa có phương pháp chấm.") % {"code": node.code})
+            continue
+        try:
+            engine.validate_params(selectors.leaf_rule(node))
+        except engine.EngineError as exc:
+            problems.append(f"{node.code}: {exc.message}")
+    by_id = {n.pk: n for n in nodes}
+
+    def area_of(node: Indicator) -> Indicator:
+        while node.parent_id is not None and node.parent_id in by_id:
+            node = by_id[node.parent_id]
+        return node
+
+    areas = [
+        AreaCount(code=a.code, name=a.name, max_points=a.max_points, criteria=0, leaves=0)
+        for a in nodes
+        if a.parent_id is None
+    ]
+    index = {a.code: a for a in areas}
+    for node in nodes:
+        if node.parent_id is None:
+            continue
+        area = index[area_of(node).code]
+        if node.level == 2:
+            area.criteria += 1
+        if node.is_leaf:
+            area.leaves += 1
+    kinds = {n.kind for n in nodes}
+    has_bonus, has_penalty = Indicator.Kind.BONUS in kinds, Indicator.Kind.PENALTY in kinds
+    area_total = sum(
+        (a.max_points for a in nodes if a.parent_id is None and a.kind == Indicator.Kind.NORMAL), Decimal("0")
+    )
+    report = SetReport(
+        problems=problems,
+        areas=areas,
+        leaves=sum(1 for n in nodes if n.is_leaf),
+        leaves_without_method=without_method,
+        bonus_cap=indicator_set.bonus_cap,
+        penalty_cap=indicator_set.penalty_cap,
+        has_bonus=has_bonus,
+        has_penalty=has_penalty,
+        area_total=area_total,
+        standard_max=indicator_set.standard_max,
+    )
+    sums_ok = not any("tổng điểm tối đa các tiêu chí con" in p for p in problems)
+    report.checks = [
+        (_("Điểm tối đa của mỗi tiêu chí bằng tổng điểm các tiêu chí con"), sums_ok),
+        (_("Tổng điểm các lĩnh vực bằng điểm chuẩn"), area_total == indicator_set.standard_max),
+        (_("Đã đặt trần điểm cộng"), not has_bonus or indicator_set.bonus_cap is not None),
+        (_("Đã đặt trần điểm trừ"), not has_penalty or indicator_set.penalty_cap is not None),
+        (
+            _("Mọi tiêu chí thành phần có phương pháp chấm hợp lệ"),
+            not without_method and not any(": " in p for p in problems),
+        ),
+    ]
+    return report
+
+
+# --- diff --------------------------------------------------------------------------------------------------
+
+COMPARED = (
+    "name",
+    "kind",
+    "max_points",
+    "floor",
+    "method",
+    "params",
+    "evidence_required",
+    "guidance",
+    "coordinating_department",
+    "parent_code",
+)
+FIELD_LABELS = {
+    "name": _("nội dung"),
+    "kind": _("loại"),
+    "max_points": _("điểm tối đa"),
+    "floor": _("điểm tối thiểu"),
+    "method": _("phương pháp chấm"),
+    "params": _("tham số"),
+    "evidence_required": _("cần tài liệu"),
+    "guidance": _("hướng dẫn"),
+    "coordinating_department": _("cơ quan phối hợp"),
+    "parent_code": _("mã cha"),
+}
+
+
+@dataclass
+class DiffRow:
+    old: Indicator | None
+    new: Indicator | None
+    fields: list[str] = field(default_factory=list)
+    mapped: bool = False
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(FIELD_LABELS[f]) for f in self.fields]
+
+
+@dataclass
+class SetDiff:
+    old: IndicatorSet
+    new: IndicatorSet
+    added: list[DiffRow]
+    removed: list[DiffRow]
+    changed: list[DiffRow]
+    renumbered: list[DiffRow]
+    unchanged: int
+    mappings: list[IndicatorMapping]
+
+
+def _values(node: Indicator, codes: dict[int, str]) -> dict[str, Any]:
+    values = {name: getattr(node, name) for name in COMPARED if name != "parent_code"}
+    values["parent_code"] = codes.get(node.parent_id) if node.parent_id else None
+    return values
+
+
+def indicator_set_diff(*, old: IndicatorSet, new: IndicatorSet) -> SetDiff:
+    """Nodes matched by code, or by the administrator's mapping of renumbered criteria (three queries)."""
+    old_nodes = list(old.indicators.order_by("order"))
+    new_nodes = list(new.indicators.order_by("order"))
+    mappings = list(IndicatorMapping.objects.filter(from_set=old, to_set=new).order_by("from_code"))
+    mapped = {m.from_code: m.to_code for m in mappings}
+    old_codes = {n.pk: n.code for n in old_nodes}
+    new_codes = {n.pk: n.code for n in new_nodes}
+    new_by_code = {n.code: n for n in new_nodes}
+    # A parent code is compared through the mapping, so renumbering a parent does not flag every child.
+    translate = {code: mapped.get(code, code) for code in old_codes.values()}
+    claimed = set(mapped.values())
+    matched_new: set[str] = set()
+    added: list[DiffRow] = []
+    removed: list[DiffRow] = []
+    changed: list[DiffRow] = []
+    renumbered: list[DiffRow] = []
+    unchanged = 0
+    for node in old_nodes:
+        if node.code in mapped:
+            other = new_by_code.get(mapped[node.code])
+        else:  # a code another old criterion was mapped onto is taken
+            other = None if node.code in claimed else new_by_code.get(node.code)
+        if other is None or other.code in matched_new:
+            removed.append(DiffRow(old=node, new=None))
+            continue
+        matched_new.add(other.code)
+        a = _values(node, old_codes)
+        if a["parent_code"]:
+            a["parent_code"] = translate.get(a["parent_code"], a["parent_code"])
+        b = _values(other, new_codes)
+        fields = [name for name in COMPARED if a[name] != b[name]]
+        row = DiffRow(old=node, new=other, fields=fields, mapped=node.code != other.code)
+        if row.mapped:
+            renumbered.append(row)
+        if fields:
+            changed.append(row)
+        elif not row.mapped:
+            unchanged += 1
+    added = [DiffRow(old=None, new=n) for n in new_nodes if n.code not in matched_new]
+    return SetDiff(
+        old=old,
+        new=new,
+        added=added,
+        removed=removed,
+        changed=changed,
+        renumbered=renumbered,
+        unchanged=unchanged,
+        mappings=mappings,
+    )
+
+
+# --- lists ---------------------------------------------------------------------------------------------------
+
+
+def indicator_sets_for_admin() -> QuerySet[IndicatorSet]:
+    return (
+        IndicatorSet.objects.select_related("unit_kind")
+        .annotate(nodes=Count("indicators", distinct=True), used_by=Count("cycle_sets", distinct=True))
+        .order_by("-year", "unit_kind__order", "version")
+    )
+
+
+def units_for_admin(*, query: str = "", kind_id: int | None = None, include_inactive: bool = True) -> QuerySet[Unit]:
+    units = Unit.objects.select_related("kind", "ranking_group", "parent", "succession__successor")
+    if query:
+        units = units.filter(Q(name__icontains=query) | Q(code__icontains=query) | Q(short_name__icontains=query))
+    if kind_id:
+        units = units.filter(kind_id=kind_id)
+    if not include_inactive:
+        units = units.filter(active=True)
+    return units.order_by("-active", "kind__order", "name")
+
+
+def cycles_for_admin() -> QuerySet[Cycle]:
+    return Cycle.objects.prefetch_related("cycle_sets__indicator_set", "cycle_sets__unit_kind").annotate(
+        assessments_count=Count("assessments", distinct=True)
+    )
+
+
+def cycle_assessments(*, cycle: Cycle) -> QuerySet[Assessment]:
+    return cycle.assessments.select_related("unit", "indicator_set").order_by("unit__kind__order", "unit__name")
+
+
+def users_for_admin(*, query: str = "", role: str = "", unit_id: int | None = None) -> QuerySet[Any]:
+    users = get_user_model().objects.prefetch_related("roles__unit").order_by("-is_active", "username")
+    if query:
+        users = users.filter(
+            Q(username__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(email__icontains=query)
+        )
+    if role:
+        users = users.filter(roles__role=role)
+    if unit_id:
+        users = users.filter(roles__unit_id=unit_id)
+    return users.distinct()
+
+
+def role_assignments_of(*, user: Any) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.filter(user=user).select_related("unit").order_by("role", "unit__name")
+
+
+def audit_entries(
+    *,
+    actor_id: int | None = None,
+    unit_id: int | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    action: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[AuditEntry]:
+    """Every recorded change, newest first, filtered (dates are whole local days)."""
+    entries = AuditEntry.objects.select_related("actor", "unit", "assessment").order_by("-at", "-id")
+    if actor_id:
+        entries = entries.filter(actor_id=actor_id)
+    if unit_id:
+        entries = entries.filter(unit_id=unit_id)
+    if object_type:
+        entries = entries.filter(object_type=object_type)
+    if object_id:
+        entries = entries.filter(object_id=object_id)
+    if action:
+        entries = entries.filter(action__startswith=action)
+    tz = timezone.get_current_timezone()
+    if date_from:
+        entries = entries.filter(at__gte=datetime.combine(date_from, time.min, tzinfo=tz))
+    if date_to:
+        entries = entries.filter(at__lte=datetime.combine(date_to, time.max, tzinfo=tz))
+    return entries
+
+
+def audit_object_types() -> list[str]:
+    return list(AuditEntry.objects.order_by("object_type").values_list("object_type", flat=True).distinct())

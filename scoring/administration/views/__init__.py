@@ -1,0 +1,1 @@
+"""Administration pages for Sở Nội vụ, split by topic: sets, tree, units, cycles, users, audit."""

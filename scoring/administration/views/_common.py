@@ -1,0 +1,51 @@
+"""The administrator check shared by every administration page, and small helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+
+from scoring import permissions
+from scoring.errors import DomainError
+from scoring.views._common import refuse
+
+View = Callable[..., HttpResponse]
+
+
+def administrator_required(view: View) -> View:
+    """Anonymous: to the login page. Logged in without the administrator role: 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not permissions.is_administrator(request.user):
+            from django.utils.translation import gettext as _
+
+            return refuse(request, _("Chỉ quản trị viên (Sở Nội vụ) được dùng trang này."), status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def report_error(request: HttpRequest, exc: DomainError) -> None:
+    """Show a refused service call as a message; list details when the service gave several."""
+    messages.error(request, str(exc.message))
+    if isinstance(exc.details, list):
+        for item in exc.details[:20]:
+            if isinstance(item, dict):
+                messages.error(request, f"{item.get('row', '')}: " + "; ".join(item.get("messages", [])))
+            else:
+                messages.error(request, str(item))
+
+
+def form_errors(request: HttpRequest, form: Any) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else str(error))

@@ -1,0 +1,165 @@
+"""Cycles: create with a set per unit kind, deadlines, open and close phases, participants, one unit's extension."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from scoring.administration import selectors, services
+from scoring.administration.forms import CycleForm, DeadlinesForm, ExtendForm
+from scoring.administration.views._common import administrator_required, form_errors, report_error
+from scoring.errors import DomainError
+from scoring.models import Assessment, Cycle, Unit
+from scoring.services import assessments_open
+
+PHASES = list(Cycle.Phase.values)
+
+
+def end_of_day(value: date | None) -> datetime | None:
+    """A deadline date means the end of that day, local time."""
+    if value is None:
+        return None
+    return datetime.combine(value, time(23, 59, 59), tzinfo=timezone.get_current_timezone())
+
+
+def _deadlines(data: dict[str, Any]) -> dict[str, datetime | None]:
+    return {name: end_of_day(data.get(name)) for name in services.DEADLINE_FIELDS}
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def cycle_list(request: HttpRequest) -> HttpResponse:
+    form = CycleForm(request.POST or None, initial={"year": timezone.localdate().year})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                cycle = services.cycle_open(
+                    year=form.cleaned_data["year"],
+                    name=form.cleaned_data["name"],
+                    sets=form.chosen_sets(),
+                    deadlines=_deadlines(form.cleaned_data),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                report_error(request, exc)
+                status = exc.status
+            else:
+                messages.success(request, _("Đã tạo kỳ đánh giá %(name)s.") % {"name": cycle.name})
+                return redirect("administration:cycle_detail", cycle.pk)
+        else:
+            form_errors(request, form)
+            status = 400
+    return render(
+        request,
+        "scoring/administration/cycle_list.html",
+        {"cycles": selectors.cycles_for_admin(), "form": form},
+        status=status,
+    )
+
+
+@require_GET
+@administrator_required
+def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    cycle = get_object_or_404(Cycle, pk=cycle_id)
+    assessments = list(selectors.cycle_assessments(cycle=cycle))
+    taking_part = {a.unit_id for a in assessments}
+    kinds = set(cycle.cycle_sets.values_list("unit_kind_id", flat=True))
+    candidates = Unit.objects.filter(active=True, kind_id__in=kinds).exclude(pk__in=taking_part).select_related("kind")
+    index = PHASES.index(cycle.phase)
+    return render(
+        request,
+        "scoring/administration/cycle_detail.html",
+        {
+            "cycle": cycle,
+            "assessments": assessments,
+            "candidates": candidates,
+            "cycle_sets": cycle.cycle_sets.select_related("indicator_set", "unit_kind"),
+            "deadlines_form": DeadlinesForm(initial=DeadlinesForm.initial_for(cycle)),
+            "extend_form": ExtendForm(),
+            "next_phase": Cycle.Phase(PHASES[index + 1]) if index + 1 < len(PHASES) else None,
+            "previous_phase": Cycle.Phase(PHASES[index - 1]) if index > 0 else None,
+        },
+    )
+
+
+@require_POST
+@administrator_required
+def cycle_phase(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    cycle = get_object_or_404(Cycle, pk=cycle_id)
+    phase = request.POST.get("phase", "")
+    index = PHASES.index(cycle.phase)
+    if phase not in PHASES or abs(PHASES.index(phase) - index) != 1:
+        messages.error(request, _("Chỉ chuyển sang giai đoạn kế tiếp hoặc quay lại giai đoạn trước."))
+        return redirect("administration:cycle_detail", cycle.pk)
+    try:
+        services.cycle_move_phase(cycle=cycle, phase=phase, actor=request.user)
+    except DomainError as exc:
+        report_error(request, exc)
+    else:
+        messages.success(request, _("Kỳ đánh giá chuyển sang giai đoạn «%(p)s».") % {"p": cycle.get_phase_display()})
+    return redirect("administration:cycle_detail", cycle.pk)
+
+
+@require_POST
+@administrator_required
+def cycle_deadlines(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    cycle = get_object_or_404(Cycle, pk=cycle_id)
+    form = DeadlinesForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cycle_update_deadlines(cycle=cycle, deadlines=_deadlines(form.cleaned_data), actor=request.user)
+        except DomainError as exc:
+            report_error(request, exc)
+        else:
+            messages.success(request, _("Đã lưu các hạn."))
+    else:
+        form_errors(request, form)
+    return redirect("administration:cycle_detail", cycle.pk)
+
+
+@require_POST
+@administrator_required
+def cycle_participants(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    cycle = get_object_or_404(Cycle, pk=cycle_id)
+    ids = [int(v) for v in request.POST.getlist("units") if v.isdigit()]
+    units = list(Unit.objects.filter(pk__in=ids, active=True))
+    if not units:
+        messages.error(request, _("Hãy chọn ít nhất một đơn vị."))
+        return redirect("administration:cycle_detail", cycle.pk)
+    try:
+        created = assessments_open(cycle=cycle, units=units, actor=request.user)
+    except DomainError as exc:
+        report_error(request, exc)
+    else:
+        messages.success(request, _("Đã mở bản đánh giá cho %(n)s đơn vị.") % {"n": len(created)})
+    return redirect("administration:cycle_detail", cycle.pk)
+
+
+@require_POST
+@administrator_required
+def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -> HttpResponse:
+    assessment = get_object_or_404(Assessment.objects.select_related("unit"), pk=assessment_id, cycle_id=cycle_id)
+    form = ExtendForm(request.POST)
+    if form.is_valid():
+        try:
+            services.assessment_extend_deadline(
+                assessment=assessment,
+                deadline=end_of_day(form.cleaned_data["deadline"]),
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            report_error(request, exc)
+        else:
+            messages.success(request, _("Đã gia hạn cho %(u)s.") % {"u": assessment.unit.name})
+    else:
+        form_errors(request, form)
+    return redirect("administration:cycle_detail", cycle_id)

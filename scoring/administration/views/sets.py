@@ -1,0 +1,322 @@
+"""Indicator sets: list, create, clone, edit the set, validation report, activation, diff, Excel in and out."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from scoring.administration import selectors, services
+from scoring.administration.forms import CloneForm, MappingForm, SetCreateForm, SetMetaForm, UploadForm
+from scoring.administration.resources import COLUMN_LABELS, COLUMNS, REQUIRED_COLUMNS, IndicatorResource
+from scoring.administration.views._common import administrator_required, form_errors, report_error
+from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
+from scoring.errors import DomainError
+from scoring.exports import xlsx_response
+from scoring.models import AuditEntry, Cycle, IndicatorMapping, IndicatorSet, Unit
+from scoring.selectors import indicator_tree
+
+IMPORT_SALT = "administration.set-import"
+
+
+@require_GET
+@administrator_required
+def index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "scoring/administration/index.html",
+        {
+            "sets": IndicatorSet.objects.count(),
+            "units": Unit.objects.filter(active=True).count(),
+            "cycles": Cycle.objects.count(),
+            "recent": AuditEntry.objects.select_related("actor")[:10],
+        },
+    )
+
+
+@require_GET
+@administrator_required
+def set_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "scoring/administration/set_list.html",
+        {
+            "sets": selectors.indicator_sets_for_admin(),
+            "form": SetCreateForm(),
+        },
+    )
+
+
+@require_POST
+@administrator_required
+def set_create(request: HttpRequest) -> HttpResponse:
+    form = SetCreateForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return render(
+            request,
+            "scoring/administration/set_list.html",
+            {"sets": selectors.indicator_sets_for_admin(), "form": form},
+            status=400,
+        )
+    try:
+        data = form.service_data()
+        indicator_set = services.indicator_set_create(
+            key=data.pop("key"),
+            year=data.pop("year"),
+            unit_kind=data.pop("unit_kind"),
+            data=data,
+            actor=request.user,
+        )
+    except DomainError as exc:
+        report_error(request, exc)
+        return render(
+            request,
+            "scoring/administration/set_list.html",
+            {"sets": selectors.indicator_sets_for_admin(), "form": form},
+            status=exc.status,
+        )
+    messages.success(
+        request, _("Đã tạo bộ chỉ số «%(key)s». Thêm tiêu chí hoặc nhập từ Excel.") % {"key": indicator_set.key}
+    )
+    return redirect("administration:set_detail", indicator_set.pk)
+
+
+def _detail_context(indicator_set: IndicatorSet, meta_form: SetMetaForm | None = None) -> dict[str, object]:
+    return {
+        "set": indicator_set,
+        "tree": indicator_tree(indicator_set=indicator_set),
+        "frozen": services.set_is_frozen(indicator_set),
+        "meta_form": meta_form or SetMetaForm(initial=SetMetaForm.initial_for(indicator_set)),
+        "others": IndicatorSet.objects.exclude(pk=indicator_set.pk).select_related("unit_kind"),
+        "cycles": indicator_set.cycle_sets.select_related("cycle"),
+    }
+
+
+@require_GET
+@administrator_required
+def set_detail(request: HttpRequest, set_id: int) -> HttpResponse:
+    indicator_set = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
+    return render(request, "scoring/administration/set_detail.html", _detail_context(indicator_set))
+
+
+@require_POST
+@administrator_required
+def set_update(request: HttpRequest, set_id: int) -> HttpResponse:
+    indicator_set = get_object_or_404(IndicatorSet, pk=set_id)
+    form = SetMetaForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return render(
+            request, "scoring/administration/set_detail.html", _detail_context(indicator_set, form), status=400
+        )
+    try:
+        services.indicator_set_update(indicator_set=indicator_set, data=form.service_data(), actor=request.user)
+    except DomainError as exc:
+        report_error(request, exc)
+        return redirect("administration:set_detail", set_id)
+    messages.success(request, _("Đã lưu thông tin bộ chỉ số."))
+    return redirect("administration:set_detail", set_id)
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def set_clone(request: HttpRequest, set_id: int) -> HttpResponse:
+    source = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
+    year = source.year + 1
+    form = CloneForm(
+        request.POST or None,
+        initial={
+            "year": year,
+            "key": source.key.replace(str(source.year), str(year))
+            if str(source.year) in source.key
+            else f"{source.key}-{year}",
+            "name": source.name,
+            "decision_ref": "",
+        },
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                clone = services.indicator_set_clone(source=source, actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                report_error(request, exc)
+            else:
+                messages.success(request, _("Đã nhân bản thành bộ «%(key)s» (dự thảo).") % {"key": clone.key})
+                return redirect("administration:set_detail", clone.pk)
+        else:
+            form_errors(request, form)
+    return render(
+        request,
+        "scoring/administration/set_clone.html",
+        {"set": source, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+@administrator_required
+def set_report(request: HttpRequest, set_id: int) -> HttpResponse:
+    indicator_set = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
+    return render(
+        request,
+        "scoring/administration/set_report.html",
+        {
+            "set": indicator_set,
+            "report": selectors.indicator_set_report(indicator_set=indicator_set),
+            "cycles": Cycle.objects.filter(year=indicator_set.year),
+            "frozen": services.set_is_frozen(indicator_set),
+        },
+    )
+
+
+@require_POST
+@administrator_required
+def set_activate(request: HttpRequest, set_id: int) -> HttpResponse:
+    indicator_set = get_object_or_404(IndicatorSet, pk=set_id)
+    cycle = Cycle.objects.filter(pk=request.POST.get("cycle") or 0).first()
+    if cycle is None:
+        messages.error(request, _("Hãy chọn kỳ đánh giá."))
+        return redirect("administration:set_report", set_id)
+    try:
+        services.indicator_set_activate(indicator_set=indicator_set, cycle=cycle, actor=request.user)
+    except DomainError as exc:
+        report_error(request, exc)
+        return redirect("administration:set_report", set_id)
+    messages.success(
+        request,
+        _("Đã áp dụng bộ chỉ số cho %(cycle)s. Từ nay bộ chỉ số không sửa trực tiếp được.") % {"cycle": cycle.name},
+    )
+    return redirect("administration:set_detail", set_id)
+
+
+@require_POST
+@administrator_required
+def set_delete(request: HttpRequest, set_id: int) -> HttpResponse:
+    indicator_set = get_object_or_404(IndicatorSet, pk=set_id)
+    try:
+        services.indicator_set_delete(indicator_set=indicator_set, actor=request.user)
+    except DomainError as exc:
+        report_error(request, exc)
+        return redirect("administration:set_detail", set_id)
+    messages.success(request, _("Đã xoá bộ chỉ số dự thảo."))
+    return redirect("administration:set_list")
+
+
+@require_GET
+@administrator_required
+def set_diff(request: HttpRequest, set_id: int) -> HttpResponse:
+    """`set_id` is the old set; `?voi=<id>` the new one."""
+    old = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
+    other_id = request.GET.get("voi", "")
+    new = IndicatorSet.objects.filter(pk=int(other_id)).first() if other_id.isdigit() else None
+    context: dict[str, object] = {
+        "set": old,
+        "others": IndicatorSet.objects.exclude(pk=old.pk).select_related("unit_kind"),
+        "mapping_form": MappingForm(),
+    }
+    if new is not None:
+        context["diff"] = selectors.indicator_set_diff(old=old, new=new)
+        context["new"] = new
+    return render(request, "scoring/administration/set_diff.html", context)
+
+
+@require_POST
+@administrator_required
+def mapping_save(request: HttpRequest, set_id: int, other_id: int) -> HttpResponse:
+    old = get_object_or_404(IndicatorSet, pk=set_id)
+    new = get_object_or_404(IndicatorSet, pk=other_id)
+    form = MappingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.indicator_mapping_save(from_set=old, to_set=new, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            report_error(request, exc)
+        else:
+            messages.success(
+                request,
+                _("Đã ghi đối chiếu %(a)s → %(b)s.")
+                % {"a": form.cleaned_data["from_code"], "b": form.cleaned_data["to_code"]},
+            )
+    else:
+        form_errors(request, form)
+    return redirect(reverse("administration:set_diff", args=[set_id]) + f"?voi={other_id}")
+
+
+@require_POST
+@administrator_required
+def mapping_delete(request: HttpRequest, set_id: int, other_id: int, mapping_id: int) -> HttpResponse:
+    mapping = get_object_or_404(IndicatorMapping, pk=mapping_id, from_set_id=set_id, to_set_id=other_id)
+    services.indicator_mapping_delete(mapping=mapping, actor=request.user)
+    messages.success(request, _("Đã bỏ đối chiếu."))
+    return redirect(reverse("administration:set_diff", args=[set_id]) + f"?voi={other_id}")
+
+
+@require_GET
+@administrator_required
+def set_export(request: HttpRequest, set_id: int) -> HttpResponse:
+    indicator_set = get_object_or_404(IndicatorSet, pk=set_id)
+    dataset = IndicatorResource(indicator_set=indicator_set).export()
+    content = write_sheet(title=indicator_set.key, headers=list(dataset.headers), rows=dataset, labels=COLUMN_LABELS)
+    return xlsx_response(content, f"bo-chi-so-{indicator_set.key}.xlsx")
+
+
+def _import_page(request: HttpRequest, indicator_set: IndicatorSet, **extra: object) -> HttpResponse:
+    status = int(str(extra.pop("status", 200)))
+    context = {
+        "set": indicator_set,
+        "form": UploadForm(),
+        "columns": list(zip(COLUMNS, COLUMN_LABELS, strict=True)),
+        "frozen": services.set_is_frozen(indicator_set),
+        **extra,
+    }
+    return render(request, "scoring/administration/set_import.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def set_import(request: HttpRequest, set_id: int) -> HttpResponse:
+    """Upload: read safely, dry-run through the resource, show each row's problems; nothing is written."""
+    indicator_set = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
+    if request.method == "GET":
+        return _import_page(request, indicator_set)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _import_page(request, indicator_set, refused=_("Hãy chọn tệp Excel."), status=400)
+    try:
+        sheet = read_sheet(form.cleaned_data["file"], expected=REQUIRED_COLUMNS)
+        outcome = services.indicator_set_tree_import(
+            indicator_set=indicator_set, rows=sheet.rows, actor=request.user, dry_run=True
+        )
+    except FileRefused as exc:
+        return _import_page(request, indicator_set, refused=exc.message, status=400)
+    except DomainError as exc:
+        return _import_page(request, indicator_set, refused=str(exc.message), status=exc.status)
+    token = signing.dumps(sheet.rows, salt=IMPORT_SALT, compress=True) if outcome.ok else ""
+    return _import_page(request, indicator_set, outcome=outcome, token=token, status=200 if outcome.ok else 400)
+
+
+@require_POST
+@administrator_required
+def set_import_apply(request: HttpRequest, set_id: int) -> HttpResponse:
+    indicator_set = get_object_or_404(IndicatorSet, pk=set_id)
+    try:
+        rows = signing.loads(request.POST.get("token", ""), salt=IMPORT_SALT, max_age=3600)
+    except signing.BadSignature:
+        return _import_page(
+            request, indicator_set, refused=_("Phiên nhập đã hết hạn; hãy tải tệp lên lại."), status=400
+        )
+    try:
+        outcome = services.indicator_set_tree_import(
+            indicator_set=indicator_set, rows=rows, actor=request.user, dry_run=False
+        )
+    except DomainError as exc:
+        return _import_page(request, indicator_set, refused=str(exc.message), status=exc.status)
+    if not outcome.ok:
+        return _import_page(request, indicator_set, outcome=outcome, status=400)
+    messages.success(request, _("Đã nhập %(n)s tiêu chí.") % {"n": outcome.created})
+    return redirect("administration:set_report", set_id)

@@ -1,0 +1,225 @@
+"""The criteria editor: add, edit (method and parameters with a preview of the unit's input), move, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from scoring import engine
+from scoring.administration import services
+from scoring.administration.forms import METHOD_PARAMS, IndicatorForm, params_from_post
+from scoring.administration.views._common import administrator_required, form_errors, report_error
+from scoring.errors import DomainError
+from scoring.forms import method_input_context
+from scoring.models import Indicator, IndicatorSet
+
+
+def preview_of(data: Any, *, max_points: Any, floor: Any, kind: str) -> dict[str, Any]:
+    """The input a unit will see for the posted method and parameters, or the engine's refusal."""
+    method = str(data.get("method") or "")
+    params = params_from_post(method, data)
+    try:
+        maximum = services.to_points(max_points, label=_("Điểm tối đa"))
+        minimum = services.to_points(floor or "0", label=_("Điểm tối thiểu"))
+        engine.validate_params(
+            engine.LeafRule(method=method, params=params, max_points=maximum, floor=minimum, kind=kind or "normal")
+        )
+    except engine.EngineError as exc:
+        return {"error": exc.message, "field": exc.field}
+    except DomainError as exc:
+        return {"error": str(exc.message), "field": None}
+    probe = Indicator(method=method, params=params, max_points=maximum, floor=minimum, kind=kind or "normal")
+    return {
+        "html": render_to_string(
+            "scoring/_method_input.html", {"ctx": method_input_context(probe, None, prefix="preview-")}
+        )
+    }
+
+
+def _edit_page(
+    request: HttpRequest,
+    *,
+    indicator_set: IndicatorSet,
+    form: IndicatorForm,
+    node: Indicator | None,
+    parent: Indicator | None,
+    leaf: bool,
+    preview: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    if preview is None and leaf and node is not None and node.method:
+        preview = preview_of(
+            {**form.initial, "method": node.method}, max_points=node.max_points, floor=node.floor, kind=node.kind
+        )
+    return render(
+        request,
+        "scoring/administration/indicator_form.html",
+        {
+            "set": indicator_set,
+            "form": form,
+            "node": node,
+            "parent": parent,
+            "leaf": leaf,
+            "method_params": METHOD_PARAMS,
+            "preview": preview,
+            "frozen": services.set_is_frozen(indicator_set),
+            "values": request.POST if request.method == "POST" else form.initial,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def node_add(request: HttpRequest, set_id: int) -> HttpResponse:
+    indicator_set = get_object_or_404(IndicatorSet, pk=set_id)
+    parent_id = request.GET.get("cha") or request.POST.get("parent") or ""
+    parent = (
+        get_object_or_404(Indicator, pk=parent_id, indicator_set=indicator_set) if str(parent_id).isdigit() else None
+    )
+    initial = {
+        "kind": parent.kind if parent else "normal",
+        "method": "manual",
+        "max_points": "1",
+        "floor": "0",
+        "evidence_required": True,
+        "source": "self",
+        "p_step": "0,25",
+        "code": f"{parent.code}.{parent.children.count() + 1}"
+        if parent
+        else str(indicator_set.indicators.filter(parent=None).count() + 1),
+    }
+    form = IndicatorForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            if "preview" in request.POST:
+                preview = preview_of(
+                    request.POST,
+                    max_points=form.cleaned_data["max_points"],
+                    floor=form.cleaned_data["floor"],
+                    kind=form.cleaned_data["kind"],
+                )
+                return _edit_page(
+                    request,
+                    indicator_set=indicator_set,
+                    form=form,
+                    node=None,
+                    parent=parent,
+                    leaf=True,
+                    preview=preview,
+                )
+            try:
+                node = services.indicator_create(
+                    indicator_set=indicator_set, parent=parent, data=form.service_data(request.POST), actor=request.user
+                )
+            except DomainError as exc:
+                report_error(request, exc)
+            else:
+                messages.success(request, _("Đã thêm tiêu chí %(code)s.") % {"code": node.code})
+                return redirect("administration:set_detail", set_id)
+        else:
+            form_errors(request, form)
+        return _edit_page(
+            request, indicator_set=indicator_set, form=form, node=None, parent=parent, leaf=True, status=400
+        )
+    return _edit_page(request, indicator_set=indicator_set, form=form, node=None, parent=parent, leaf=True)
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
+    node = get_object_or_404(Indicator.objects.select_related("indicator_set", "parent"), pk=node_id)
+    indicator_set = node.indicator_set
+    form = IndicatorForm(request.POST or None, initial=IndicatorForm.initial_for(node))
+    if request.method == "POST":
+        if form.is_valid():
+            if "preview" in request.POST:
+                preview = preview_of(
+                    request.POST,
+                    max_points=form.cleaned_data["max_points"],
+                    floor=form.cleaned_data["floor"],
+                    kind=form.cleaned_data["kind"],
+                )
+                return _edit_page(
+                    request,
+                    indicator_set=indicator_set,
+                    form=form,
+                    node=node,
+                    parent=node.parent,
+                    leaf=node.is_leaf,
+                    preview=preview,
+                )
+            try:
+                services.indicator_update(indicator=node, data=form.service_data(request.POST), actor=request.user)
+            except DomainError as exc:
+                report_error(request, exc)
+            else:
+                messages.success(request, _("Đã lưu tiêu chí %(code)s.") % {"code": node.code})
+                return redirect(reverse("administration:set_detail", args=[indicator_set.pk]) + f"#node-{node.pk}")
+        else:
+            form_errors(request, form)
+        return _edit_page(
+            request,
+            indicator_set=indicator_set,
+            form=form,
+            node=node,
+            parent=node.parent,
+            leaf=node.is_leaf,
+            status=400,
+        )
+    return _edit_page(request, indicator_set=indicator_set, form=form, node=node, parent=node.parent, leaf=node.is_leaf)
+
+
+@require_POST
+@administrator_required
+def node_preview(request: HttpRequest) -> HttpResponse:
+    """The live preview (fetched by administration.js): an HTML fragment of the unit's input or the refusal."""
+    result = preview_of(
+        request.POST,
+        max_points=request.POST.get("max_points") or "0",
+        floor=request.POST.get("floor") or "0",
+        kind=str(request.POST.get("kind") or "normal"),
+    )
+    return render(
+        request, "scoring/administration/_preview.html", {"preview": result}, status=200 if "html" in result else 400
+    )
+
+
+@require_POST
+@administrator_required
+def node_move(request: HttpRequest, node_id: int) -> HttpResponse:
+    node = get_object_or_404(Indicator.objects.select_related("indicator_set"), pk=node_id)
+    try:
+        if "parent" in request.POST:
+            raw = request.POST.get("parent", "")
+            parent = (
+                get_object_or_404(Indicator, pk=raw, indicator_set_id=node.indicator_set_id) if raw.isdigit() else None
+            )
+            services.indicator_reparent(indicator=node, new_parent=parent, actor=request.user)
+            messages.success(request, _("Đã chuyển tiêu chí %(code)s.") % {"code": node.code})
+        else:
+            services.indicator_move(indicator=node, direction=request.POST.get("direction", ""), actor=request.user)
+    except DomainError as exc:
+        report_error(request, exc)
+    return redirect(reverse("administration:set_detail", args=[node.indicator_set_id]) + f"#node-{node.pk}")
+
+
+@require_POST
+@administrator_required
+def node_delete(request: HttpRequest, node_id: int) -> HttpResponse:
+    node = get_object_or_404(Indicator, pk=node_id)
+    set_id, code = node.indicator_set_id, node.code
+    try:
+        services.indicator_delete(indicator=node, actor=request.user)
+    except DomainError as exc:
+        report_error(request, exc)
+    else:
+        messages.success(request, _("Đã xoá tiêu chí %(code)s và các tiêu chí con.") % {"code": code})
+    return redirect("administration:set_detail", set_id)

@@ -1,0 +1,197 @@
+"""Units, unit kinds and ranking groups: create, rename, deactivate, merge, import from Excel."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.forms import ModelChoiceField
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from scoring.administration import selectors, services
+from scoring.administration.forms import CodeNameForm, MergeForm, UnitForm, UploadForm
+from scoring.administration.views._common import administrator_required, form_errors, report_error
+from scoring.administration.xlsx import FileRefused, read_sheet
+from scoring.errors import DomainError
+from scoring.models import RankingGroup, RoleAssignment, Unit, UnitKind, UnitSuccession
+
+UNIT_COLUMNS = ("code", "name", "short_name", "kind", "group", "parent")
+
+
+def _list_page(
+    request: HttpRequest, *, form: UnitForm | None = None, status: int = 200, **extra: object
+) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    kind = request.GET.get("loai", "")
+    units = selectors.units_for_admin(query=query, kind_id=int(kind) if kind.isdigit() else None)
+    page = Paginator(units, 50).get_page(request.GET.get("trang"))
+    return render(
+        request,
+        "scoring/administration/unit_list.html",
+        {
+            "page": page,
+            "q": query,
+            "kind": kind,
+            "kinds": UnitKind.objects.all(),
+            "groups": RankingGroup.objects.all(),
+            "form": form or UnitForm(),
+            "kind_form": CodeNameForm(prefix="kind"),
+            "group_form": CodeNameForm(prefix="group"),
+            "upload_form": UploadForm(),
+            "columns": UNIT_COLUMNS,
+            **extra,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@administrator_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    return _list_page(request)
+
+
+@require_POST
+@administrator_required
+def unit_create(request: HttpRequest) -> HttpResponse:
+    form = UnitForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return _list_page(request, form=form, status=400)
+    try:
+        unit = services.unit_create(data=form.cleaned_data, actor=request.user)
+    except DomainError as exc:
+        report_error(request, exc)
+        return _list_page(request, form=form, status=exc.status)
+    messages.success(request, _("Đã thêm đơn vị «%(u)s».") % {"u": unit.name})
+    return redirect("administration:unit_list")
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = get_object_or_404(Unit.objects.select_related("kind", "ranking_group", "parent"), pk=unit_id)
+    initial = {
+        "code": unit.code,
+        "name": unit.name,
+        "short_name": unit.short_name,
+        "kind": unit.kind,
+        "ranking_group": unit.ranking_group,
+        "parent": unit.parent,
+    }
+    form = UnitForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.unit_update(unit=unit, data=form.cleaned_data, actor=request.user)
+            except DomainError as exc:
+                report_error(request, exc)
+                status = exc.status
+            else:
+                messages.success(request, _("Đã lưu đơn vị."))
+                return redirect("administration:unit_edit", unit.pk)
+        else:
+            form_errors(request, form)
+            status = 400
+    merge_form = MergeForm()
+    into = merge_form.fields["into"]
+    assert isinstance(into, ModelChoiceField)
+    into.queryset = Unit.objects.filter(active=True).exclude(pk=unit.pk)
+    return render(
+        request,
+        "scoring/administration/unit_edit.html",
+        {
+            "unit": unit,
+            "form": form,
+            "merge_form": merge_form,
+            "predecessors": unit.predecessors.select_related("predecessor"),
+            "succession": UnitSuccession.objects.filter(predecessor=unit).select_related("successor").first(),
+            "assessments": unit.assessments.select_related("cycle").order_by("-cycle__year"),
+        "people": RoleAssignment.objects.filter(unit=unit).select_related("user").order_by("role", "user__username"),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@administrator_required
+def unit_toggle(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = get_object_or_404(Unit, pk=unit_id)
+    services.unit_set_active(
+        unit=unit, active=request.POST.get("active") == "1", actor=request.user, reason=request.POST.get("reason", "")
+    )
+    messages.success(request, _("Đã cập nhật trạng thái đơn vị."))
+    return redirect("administration:unit_edit", unit.pk)
+
+
+@require_POST
+@administrator_required
+def unit_merge(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = get_object_or_404(Unit, pk=unit_id)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return redirect("administration:unit_edit", unit.pk)
+    try:
+        services.unit_merge(
+            unit=unit, into=form.cleaned_data["into"], reason=form.cleaned_data["reason"], actor=request.user
+        )
+    except DomainError as exc:
+        report_error(request, exc)
+        return redirect("administration:unit_edit", unit.pk)
+    messages.success(
+        request,
+        _("Đã sáp nhập «%(a)s» vào «%(b)s»; lịch sử đánh giá được giữ nguyên.")
+        % {"a": unit.name, "b": form.cleaned_data["into"].name},
+    )
+    return redirect("administration:unit_edit", form.cleaned_data["into"].pk)
+
+
+@require_POST
+@administrator_required
+def kind_create(request: HttpRequest) -> HttpResponse:
+    form = CodeNameForm(request.POST, prefix="kind")
+    if form.is_valid():
+        try:
+            services.unit_kind_create(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Đã thêm loại đơn vị."))
+        except DomainError as exc:
+            report_error(request, exc)
+    else:
+        form_errors(request, form)
+    return redirect("administration:unit_list")
+
+
+@require_POST
+@administrator_required
+def group_create(request: HttpRequest) -> HttpResponse:
+    form = CodeNameForm(request.POST, prefix="group")
+    if form.is_valid():
+        try:
+            services.ranking_group_create(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Đã thêm khối xếp hạng."))
+        except DomainError as exc:
+            report_error(request, exc)
+    else:
+        form_errors(request, form)
+    return redirect("administration:unit_list")
+
+
+@require_POST
+@administrator_required
+def unit_import(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _list_page(request, import_refused=_("Hãy chọn tệp Excel."), status=400)
+    try:
+        sheet = read_sheet(form.cleaned_data["file"], expected=("code", "name", "kind"), max_rows=2000)
+        count = services.units_import(rows=sheet.rows, actor=request.user)
+    except FileRefused as exc:
+        return _list_page(request, import_refused=exc.message, status=400)
+    except DomainError as exc:
+        return _list_page(request, import_refused=str(exc.message), import_rows=exc.details, status=exc.status)
+    messages.success(request, _("Đã nhập %(n)s đơn vị.") % {"n": count})
+    return redirect("administration:unit_list")

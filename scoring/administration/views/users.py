@@ -1,0 +1,141 @@
+"""Users and roles: create, deactivate, assign a role with its unit, bulk import from Excel."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from scoring.administration import selectors, services
+from scoring.administration.forms import RoleForm, UploadForm, UserCreateForm
+from scoring.administration.views._common import administrator_required, form_errors, report_error
+from scoring.administration.xlsx import FileRefused, read_sheet
+from scoring.errors import DomainError
+from scoring.models import RoleAssignment, Unit
+
+USER_COLUMNS = ("username", "full_name", "email", "password", "role", "unit")
+
+
+def _list_page(
+    request: HttpRequest, *, form: UserCreateForm | None = None, status: int = 200, **extra: object
+) -> HttpResponse:
+    query, role, unit = request.GET.get("q", "").strip(), request.GET.get("vai_tro", ""), request.GET.get("don_vi", "")
+    users = selectors.users_for_admin(query=query, role=role, unit_id=int(unit) if unit.isdigit() else None)
+    return render(
+        request,
+        "scoring/administration/user_list.html",
+        {
+            "page": Paginator(users, 50).get_page(request.GET.get("trang")),
+            "q": query,
+            "role": role,
+            "unit": unit,
+            "roles": RoleAssignment.Role.choices,
+            "units": Unit.objects.filter(active=True),
+            "form": form or UserCreateForm(),
+            "upload_form": UploadForm(),
+            "columns": USER_COLUMNS,
+            **extra,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@administrator_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    return _list_page(request)
+
+
+@require_POST
+@administrator_required
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return _list_page(request, form=form, status=400)
+    try:
+        user = services.user_create(actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        report_error(request, exc)
+        return _list_page(request, form=form, status=exc.status)
+    messages.success(request, _("Đã tạo tài khoản «%(u)s».") % {"u": user.username})
+    return redirect("administration:user_detail", user.pk)
+
+
+@require_GET
+@administrator_required
+def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = get_object_or_404(get_user_model(), pk=user_id)
+    return render(
+        request,
+        "scoring/administration/user_detail.html",
+        {
+            "person": person,
+            "roles": selectors.role_assignments_of(user=person),
+            "role_form": RoleForm(),
+        },
+    )
+
+
+@require_POST
+@administrator_required
+def user_toggle(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = get_object_or_404(get_user_model(), pk=user_id)
+    try:
+        services.user_set_active(user=person, active=request.POST.get("active") == "1", actor=request.user)
+    except DomainError as exc:
+        report_error(request, exc)
+    else:
+        messages.success(request, _("Đã mở khoá tài khoản.") if person.is_active else _("Đã khoá tài khoản."))
+    return redirect("administration:user_detail", person.pk)
+
+
+@require_POST
+@administrator_required
+def role_add(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = get_object_or_404(get_user_model(), pk=user_id)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.role_assign(user=person, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            report_error(request, exc)
+        else:
+            messages.success(request, _("Đã gán vai trò."))
+    else:
+        form_errors(request, form)
+    return redirect("administration:user_detail", person.pk)
+
+
+@require_POST
+@administrator_required
+def role_delete(request: HttpRequest, user_id: int, role_id: int) -> HttpResponse:
+    assignment = get_object_or_404(RoleAssignment, pk=role_id, user_id=user_id)
+    try:
+        services.role_remove(assignment=assignment, actor=request.user)
+    except DomainError as exc:
+        report_error(request, exc)
+    else:
+        messages.success(request, _("Đã bỏ vai trò."))
+    return redirect("administration:user_detail", user_id)
+
+
+@require_POST
+@administrator_required
+def user_import(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _list_page(request, import_refused=_("Hãy chọn tệp Excel."), status=400)
+    try:
+        sheet = read_sheet(form.cleaned_data["file"], expected=("username", "password", "role"), max_rows=2000)
+        count = services.users_import(rows=sheet.rows, actor=request.user)
+    except FileRefused as exc:
+        return _list_page(request, import_refused=exc.message, status=400)
+    except DomainError as exc:
+        return _list_page(request, import_refused=str(exc.message), import_rows=exc.details, status=exc.status)
+    messages.success(request, _("Đã tạo %(n)s tài khoản.") % {"n": count})
+    return redirect("administration:user_list")

@@ -1,0 +1,172 @@
+"""Reading and writing the administration's Excel files safely.
+
+Reading checks the upload as a zip archive before openpyxl opens it (size, entry count, total
+uncompressed size: a zip bomb is refused unopened), then reads cells in read-only mode, never evaluating
+a formula (a formula cell is a row error) and stopping at a row limit. Writing escapes text that a
+spreadsheet would take for a formula with a leading apostrophe, which reading removes again.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import IO, Any
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+MAX_ZIP_ENTRIES = 200
+MAX_ROWS = 5000
+MAX_CELL_TEXT = 10000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ZIP_SIGNATURE = b"PK\x03\x04"
+
+
+class FileRefused(Exception):
+    """The upload as a whole is refused; nothing was read. `message` is Vietnamese."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Formula(str):
+    """A cell that held a formula (kept as text, never evaluated; reported as a row error)."""
+
+    __slots__ = ()
+
+
+@dataclass
+class Sheet:
+    headers: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def check_archive(uploaded: Any) -> None:
+    """Refuse anything that is not a reasonable .xlsx before any XML is parsed."""
+    name = str(getattr(uploaded, "name", "") or "")
+    if not name.lower().endswith(".xlsx"):
+        raise FileRefused(_("Chỉ nhận tệp Excel .xlsx."))
+    size = int(getattr(uploaded, "size", 0) or 0)
+    if size == 0:
+        raise FileRefused(_("Tệp rỗng."))
+    if size > MAX_UPLOAD_BYTES:
+        raise FileRefused(_("Tệp quá lớn (tối đa %(mb)s MB).") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
+    handle: IO[bytes] = uploaded
+    handle.seek(0)
+    if handle.read(4) != ZIP_SIGNATURE:
+        raise FileRefused(_("Tệp không phải là tệp Excel .xlsx hợp lệ (có thể bị hỏng hoặc bị cắt cụt)."))
+    handle.seek(0)
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            infos = archive.infolist()
+            names = {info.filename for info in infos}
+            total = sum(info.file_size for info in infos)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise FileRefused(_("Tệp Excel bị hỏng hoặc bị cắt cụt, không đọc được.")) from exc
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise FileRefused(_("Tệp Excel có cấu trúc bất thường (quá nhiều thành phần); không đọc."))
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise FileRefused(_("Tệp Excel quá lớn khi giải nén (nghi là tệp nén độc hại); không đọc."))
+    if "xl/workbook.xml" not in names:
+        raise FileRefused(_("Tệp không phải là tệp Excel .xlsx hợp lệ."))
+    handle.seek(0)
+
+
+def clean_text(raw: Any) -> str:
+    """Text as stored: NFC, control characters dropped, the export's protective apostrophe removed."""
+    text = unicodedata.normalize("NFC", str(raw))
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        text = text[1:]
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()[:MAX_CELL_TEXT]
+
+
+def _cell(raw: Any, data_type: str | None) -> Any:
+    if raw is None:
+        return None
+    if data_type == "f" or (isinstance(raw, str) and raw.startswith("=") and data_type not in ("s", "inlineStr")):
+        return Formula(str(raw))
+    if isinstance(raw, bool | int):
+        return raw
+    if isinstance(raw, float):
+        return format(Decimal(repr(raw)), "f")
+    return clean_text(raw)
+
+
+def read_sheet(uploaded: Any, *, expected: Sequence[str], max_rows: int = MAX_ROWS) -> Sheet:
+    """The first worksheet: header row of column keys, then one dict per non-empty row (with its `row` number)."""
+    check_archive(uploaded)
+    try:
+        workbook = load_workbook(uploaded, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds on broken files
+        raise FileRefused(_("Tệp Excel bị hỏng, không đọc được.")) from exc
+    try:
+        ws = workbook.worksheets[0] if workbook.worksheets else None
+        if ws is None:
+            raise FileRefused(_("Tệp Excel không có trang tính nào."))
+        rows = ws.iter_rows()
+        header_cells = next(rows, None)
+        if header_cells is None:
+            raise FileRefused(_("Tệp Excel trống."))
+        headers = [clean_text(c.value).lower() if c.value is not None else "" for c in header_cells]
+        missing = [name for name in expected if name not in headers]
+        if missing:
+            raise FileRefused(
+                _("Thiếu cột: %(cols)s. Dòng đầu phải là tên cột: %(all)s.")
+                % {"cols": ", ".join(missing), "all": ", ".join(expected)}
+            )
+        sheet = Sheet(headers=headers)
+        for number, cells in enumerate(rows, start=2):
+            values = {
+                headers[i]: _cell(c.value, getattr(c, "data_type", None))
+                for i, c in enumerate(cells)
+                if i < len(headers) and headers[i]
+            }
+            if all(v in (None, "") for v in values.values()):
+                continue
+            if len(sheet.rows) >= max_rows:
+                raise FileRefused(
+                    _("Tệp có hơn %(n)s dòng dữ liệu; hãy chia nhỏ tệp. Không ghi dòng nào.") % {"n": max_rows}
+                )
+            values["row"] = number
+            sheet.rows.append(values)
+    finally:
+        workbook.close()
+    return sheet
+
+
+def safe_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_sheet(
+    *, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], labels: Sequence[str] = ()
+) -> bytes:
+    """A one-sheet workbook: the keys as the header row (what import reads), then the rows, all escaped."""
+    workbook = Workbook()
+    ws = workbook.active
+    assert ws is not None
+    ws.title = title[:31]
+    ws.append(list(headers))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="EEF1F5")
+    for row in rows:
+        ws.append([safe_cell(v) for v in row])
+    if labels:
+        notes = workbook.create_sheet(_("Chú thích")[:31])
+        for key, label in zip(headers, labels, strict=False):
+            notes.append([key, safe_cell(str(label))])
+    ws.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,146 @@
+"""Charts as SVG markup, rendered on the server (no script, no external library): the same markup goes into
+the pages and the PDF. Every chart has a <title> and an aria-label, and the page shows the same figures in
+a table beside it, so nothing depends on seeing the picture."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+INK = "#1b1b1b"
+BAR = "#1f4e79"  # 8.9:1 on white
+BAR_ALT = "#a04a00"  # 5.6:1 on white
+GRID = "#c8ced6"
+FONT = 'font-family="Noto Sans, DejaVu Sans, Arial, sans-serif"'
+
+
+def vn(value: Decimal | int | float, places: int = 2) -> str:
+    """A number with a decimal comma ("99,95")."""
+    q = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{q:,.{places}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def _f(value: Decimal | float | int) -> str:
+    return f"{float(value):.1f}"
+
+
+def _svg(width: int, height: int, title: str, body: list[str]) -> SafeString:
+    t = escape(title)
+    return mark_safe(  # noqa: S308 — every text inside is escaped above or below
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{t}" {FONT} font-size="12">'
+        f"<title>{t}</title>{''.join(body)}</svg>"
+    )
+
+
+def _short(label: str, limit: int = 34) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def ranking_bars(items: Sequence[tuple[str, Decimal]], *, title: str, scale_max: Decimal | None = None) -> SafeString:
+    """Horizontal bars, one per unit in the given (published) order, labelled with the index."""
+    label_w, bar_w, row_h, top = 250, 330, 22, 8
+    width = label_w + bar_w + 70
+    height = top * 2 + row_h * max(len(items), 1)
+    biggest = max([v for _, v in items] + [scale_max or Decimal("0"), Decimal("1")])
+    body: list[str] = []
+    for n, (label, value) in enumerate(items):
+        y = top + n * row_h
+        w = bar_w * max(Decimal(0), value) / biggest
+        body.append(
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" fill="{INK}">{escape(_short(label))}</text>'
+            f'<rect x="{label_w}" y="{y + 4}" width="{_f(w)}" height="{row_h - 8}" fill="{BAR}"/>'
+            f'<text x="{_f(label_w + w + 4)}" y="{y + 15}" fill="{INK}">{vn(value)}</text>'
+        )
+    return _svg(width, height, title, body)
+
+
+def area_comparison(
+    areas: Sequence[tuple[str, Decimal, Decimal, Decimal]], *, title: str, first: str, second: str
+) -> SafeString:
+    """For each area (label, maximum, unit's score, group average): two bars as a share of the area's
+    maximum, the unit's and the group average's, each labelled with its points."""
+    label_w, bar_w, row_h, top = 250, 300, 40, 30
+    width = label_w + bar_w + 70
+    height = top + row_h * max(len(areas), 1) + 8
+    body = [
+        f'<rect x="{label_w}" y="6" width="12" height="12" fill="{BAR}"/>'
+        f'<text x="{label_w + 16}" y="16" fill="{INK}">{escape(first)}</text>'
+        f'<rect x="{label_w + 150}" y="6" width="12" height="12" fill="{BAR_ALT}"/>'
+        f'<text x="{label_w + 166}" y="16" fill="{INK}">{escape(second)}</text>'
+    ]
+    for n, (label, maximum, mine, average) in enumerate(areas):
+        y = top + n * row_h
+        body.append(
+            f'<text x="{label_w - 6}" y="{y + 20}" text-anchor="end" fill="{INK}">{escape(_short(label))}</text>'
+        )
+        for k, (value, color) in enumerate(((mine, BAR), (average, BAR_ALT))):
+            share = max(Decimal(0), min(Decimal(1), value / maximum)) if maximum else Decimal(0)
+            w = bar_w * share
+            yy = y + 3 + k * 16
+            body.append(
+                f'<rect x="{label_w}" y="{yy}" width="{_f(w)}" height="13" fill="{color}"/>'
+                f'<text x="{_f(label_w + w + 4)}" y="{yy + 11}" fill="{INK}">{vn(value)}</text>'
+            )
+    return _svg(width, height, title, body)
+
+
+def distribution(values: Sequence[Decimal], *, title: str, step: Decimal = Decimal("5")) -> SafeString:
+    """A histogram of indexes in bins of `step` points (each bin [low, low + step)), labelled with counts."""
+    if not values:
+        return _svg(300, 40, title, [f'<text x="4" y="24" fill="{INK}">—</text>'])
+    low = (min(values) // step) * step
+    high = (max(values) // step) * step
+    bins: list[tuple[Decimal, int]] = []
+    edge = low
+    while edge <= high:
+        bins.append((edge, sum(1 for v in values if edge <= v < edge + step)))
+        edge += step
+    places = 0 if step % 1 == 0 else 2
+    col_w, chart_h, left, top = (56 if places == 0 else 84), 160, 30, 20
+    width = left + col_w * len(bins) + 10
+    height = top + chart_h + 40
+    most = max(c for _, c in bins) or 1
+    body = [f'<line x1="{left}" y1="{top + chart_h}" x2="{width - 6}" y2="{top + chart_h}" stroke="{GRID}"/>']
+    for n, (edge, count) in enumerate(bins):
+        h = chart_h * count / most
+        x = left + n * col_w
+        body.append(
+            f'<rect x="{x + 6}" y="{_f(top + chart_h - h)}" width="{col_w - 12}" height="{_f(h)}" fill="{BAR}"/>'
+            f'<text x="{x + col_w / 2}" y="{_f(top + chart_h - h - 4)}" text-anchor="middle" '
+            f'fill="{INK}">{count}</text>'
+            f'<text x="{x + col_w / 2}" y="{top + chart_h + 16}" text-anchor="middle" fill="{INK}">'
+            f"{vn(edge, places)}–{vn(edge + step, places)}</text>"
+        )
+    return _svg(width, height, title, body)
+
+
+def trend(points: Sequence[tuple[str, Decimal]], *, title: str) -> SafeString:
+    """A line through the values across years, each point labelled with its value."""
+    if not points:
+        return _svg(300, 40, title, [f'<text x="4" y="24" fill="{INK}">—</text>'])
+    left, top, step, chart_h = 40, 24, 110, 140
+    width = left * 2 + step * max(len(points) - 1, 1)
+    height = top + chart_h + 36
+    values = [v for _, v in points]
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or Decimal(1)
+
+    def y_of(v: Decimal) -> Decimal:
+        return top + chart_h - chart_h * (v - lo) / span * Decimal("0.8") - chart_h * Decimal("0.1")
+
+    xy = [(left + n * step, y_of(v)) for n, (_, v) in enumerate(points)]
+    body = [f'<line x1="{left - 10}" y1="{top + chart_h}" x2="{width - 10}" y2="{top + chart_h}" stroke="{GRID}"/>']
+    if len(xy) > 1:
+        path = " ".join(f"{x},{_f(y)}" for x, y in xy)
+        body.append(f'<polyline points="{path}" fill="none" stroke="{BAR}" stroke-width="2"/>')
+    for (x, y), (label, value) in zip(xy, points, strict=True):
+        body.append(
+            f'<circle cx="{x}" cy="{_f(y)}" r="4" fill="{BAR}"/>'
+            f'<text x="{x}" y="{_f(y - 8)}" text-anchor="middle" fill="{INK}">{vn(value)}</text>'
+            f'<text x="{x}" y="{top + chart_h + 18}" text-anchor="middle" fill="{INK}">{escape(label)}</text>'
+        )
+    return _svg(width, height, title, body)

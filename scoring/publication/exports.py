@@ -1,0 +1,400 @@
+"""Files of a publication: the official workbook, open data (CSV, JSON), the PDF report and a unit's evidence
+pack. Every builder reads the publication's snapshot only. Text cells that a spreadsheet could take for a
+formula are neutralised (`scoring.exports.safe_text`). The open-data schema is documented in
+docs/open-data.md; change it only by adding fields."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from scoring.exports import safe_text
+from scoring.models import ExportJob, Publication, ScoreLine
+from scoring.publication import charts, selectors
+
+OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
+CSV_COLUMNS = [
+    "nam", "lan_cong_bo", "so_van_ban", "ngay_van_ban", "ma_khoi", "ten_khoi", "hang", "ma_don_vi", "ten_don_vi",
+    "loai_don_vi", "ma_bo_chi_so", "phien_ban_bo_chi_so", "chi_so", "tong_diem", "diem_linh_vuc", "diem_cong",
+    "diem_tru", "diem_toi_da_ap_dung", "xep_loai",
+]
+Progress = Callable[[int], None]
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=13)
+
+
+def _noop(_: int) -> None:
+    return None
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def document_line(publication: Publication) -> str:
+    return f"{publication.document_number} ngày {publication.document_date:%d/%m/%Y}"
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    title = re.sub(r"[\[\]:*?/\\]", " ", name).strip()[:31] or "Sheet"
+    base, n = title, 2
+    while title in used:
+        suffix = f" ({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(title)
+    return title
+
+
+def _cell(ws: Any, value: Any, *, font: Font | None = None, number: bool = False) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=safe_text(value))
+    if font is not None:
+        cell.font = font
+    if number:
+        cell.number_format = "0.00"
+    return cell
+
+
+def leaf_columns(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
+    """(code, name) of every scored leaf across the snapshot's sets, in set order, codes not repeated."""
+    seen: dict[str, str] = {}
+    for s in snapshot.get("sets", {}).values():
+        for ind in s["indicators"]:
+            if ind["is_leaf"] and ind["code"] not in seen:
+                seen[ind["code"]] = ind["name"]
+    return list(seen.items())
+
+
+def official_workbook(publication: Publication, path: Path | IO[bytes], progress: Progress = _noop) -> None:
+    """The official workbook, written in openpyxl's write-only mode straight to `path` (memory stays flat
+    with the number of units): one sheet per ranking group (title, approving document, ranking), a sheet of
+    per-area scores and a matrix unit × criterion of appraised scores."""
+    snap = publication.snapshot
+    year = publication.cycle.year
+    scores = publication.scores
+    wb = Workbook(write_only=True)
+    used: set[str] = set()
+    doc = f"(Kèm theo {document_line(publication)})"
+    tables = selectors.ranking_tables(snapshot=snap)
+    for table in tables:
+        ws = wb.create_sheet(_sheet_title(table.name, used))
+        ws.column_dimensions["A"].width = 6
+        ws.column_dimensions["B"].width = 48
+        ws.column_dimensions["C"].width = 12
+        ws.column_dimensions["D"].width = 8
+        ws.column_dimensions["E"].width = 14
+        ws.append([_cell(ws, f"KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year}", font=TITLE)])
+        ws.append([_cell(ws, table.name, font=BOLD)])
+        ws.append([_cell(ws, doc)])
+        ws.append([])
+        ws.append([_cell(ws, h, font=BOLD) for h in ("STT", "Đơn vị", "Chỉ số", "Xếp hạng", "Xếp loại")])
+        for n, row in enumerate(table.rows, start=1):
+            ws.append([n, _cell(ws, row["unit_name"]), _cell(ws, Decimal(row["index"]), number=True),
+                       row["rank"], _cell(ws, row["classification"])])
+    progress(10)
+    area_list = selectors.areas(snap)
+    group_names = {g["code"]: g["name"] for g in snap.get("groups", [])}
+    ws = wb.create_sheet(_sheet_title("Theo lĩnh vực", used))
+    ws.append([_cell(ws, f"ĐIỂM THEO LĨNH VỰC — CHỈ SỐ CCHC NĂM {year}", font=TITLE)])
+    ws.append([_cell(ws, doc)])
+    ws.append([])
+    ws.append([_cell(ws, h, font=BOLD) for h in
+               ["Đơn vị", "Khối", *[f"{a['code']}. {a['name']}" for a in area_list],
+                "Điểm cộng", "Điểm trừ", "Chỉ số", "Xếp hạng"]])
+    for row in snap.get("rows", []):
+        ws.append([
+            _cell(ws, row["unit_name"]), _cell(ws, group_names.get(row["group_code"], "")),
+            *[_cell(ws, _dec(row["area_totals"].get(a["code"])), number=True) for a in area_list],
+            _cell(ws, Decimal(row["bonus"]), number=True), _cell(ws, Decimal(row["penalty"]), number=True),
+            _cell(ws, Decimal(row["index"]), number=True), row["rank"],
+        ])
+    progress(20)
+    leaves = leaf_columns(snap)
+    ws = wb.create_sheet(_sheet_title("Ma trận tiêu chí", used))
+    ws.append([_cell(ws, f"ĐIỂM THẨM ĐỊNH TỪNG TIÊU CHÍ — CHỈ SỐ CCHC NĂM {year}", font=TITLE)])
+    ws.append([_cell(ws, doc)])
+    ws.append([_cell(ws, "Mã đơn vị", font=BOLD), _cell(ws, "Đơn vị", font=BOLD),
+               *[_cell(ws, code, font=BOLD) for code, _ in leaves]])
+    ws.append([None, _cell(ws, "Tiêu chí"), *[_cell(ws, name[:120]) for _, name in leaves]])
+    rows = snap.get("rows", [])
+    for n, row in enumerate(rows, start=1):
+        mine = scores.get(row["unit_code"], {})
+        ws.append([row["unit_code"], safe_text(row["unit_name"]), *[_dec(mine.get(code)) for code, _ in leaves]])
+        if n % 200 == 0:
+            progress(20 + 75 * n // len(rows))
+    wb.save(str(path) if isinstance(path, Path) else path)
+    progress(100)
+
+
+def csv_rows(publication: Publication) -> Iterator[list[Any]]:
+    """The open-data table, one row per unit (header first). Numbers with a dot as decimal separator."""
+    snap = publication.snapshot
+    area_list = selectors.areas(snap)
+    groups = {g["code"]: g["name"] for g in snap.get("groups", [])}
+    yield CSV_COLUMNS + [f"linh_vuc_{a['code']}" for a in area_list]
+    for r in snap.get("rows", []):
+        yield [safe_text(v) for v in [
+            publication.cycle.year, publication.revision, publication.document_number,
+            publication.document_date.isoformat(), r["group_code"], groups.get(r["group_code"], ""), r["rank"],
+            r["unit_code"], r["unit_name"], r["unit_kind"], r["set_key"], r["set_version"], r["index"], r["total"],
+            r["normal_total"], r["bonus"], r["penalty"], r["applicable_max"], r["classification"],
+            *[r["area_totals"].get(a["code"], "") for a in area_list],
+        ]]
+
+
+CRITERIA_COLUMNS = [
+    "nam", "lan_cong_bo", "ma_don_vi", "ten_don_vi", "ma_bo_chi_so", "phien_ban_bo_chi_so", "ma_tieu_chi",
+    "ten_tieu_chi", "loai", "diem_toi_da", "diem_tham_dinh", "khong_phat_sinh",
+]
+
+
+def criteria_rows(publication: Publication) -> Iterator[list[Any]]:
+    """The per-criterion open-data table (long format): one row per unit and scored criterion, header first."""
+    snap = publication.snapshot
+    scores = publication.scores
+    yield list(CRITERIA_COLUMNS)
+    for r in snap.get("rows", []):
+        s = snap["sets"][r["set_key"]]
+        mine = scores.get(r["unit_code"], {})
+        for ind in s["indicators"]:
+            if not ind["is_leaf"]:
+                continue
+            score = mine.get(ind["code"])
+            not_applicable = ind["code"] in mine and score is None
+            yield [safe_text(v) for v in [
+                publication.cycle.year, publication.revision, r["unit_code"], r["unit_name"], r["set_key"],
+                r["set_version"], ind["code"], ind["name"], ind["kind"], ind["max_points"],
+                "" if score is None else score, 1 if not_applicable else 0,
+            ]]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_stream(
+    publication: Publication, rows: Callable[[Publication], Iterator[list[Any]]] = csv_rows
+) -> Iterator[bytes]:
+    """CSV in UTF-8 with a byte-order mark (so Excel reads the Vietnamese names), streamed row by row."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff".encode()
+    for row in rows(publication):
+        yield writer.writerow(row).encode("utf-8")
+
+
+def open_data(publication: Publication) -> dict[str, Any]:
+    """The JSON open-data document (schema in docs/open-data.md). Numbers are strings with two decimals."""
+    snap = publication.snapshot
+    return {
+        "schema": OPEN_DATA_SCHEMA,
+        "cycle": {"year": publication.cycle.year, "name": publication.cycle.name},
+        "publication": {
+            "revision": publication.revision,
+            "document_number": publication.document_number,
+            "document_date": publication.document_date.isoformat(),
+            "published_at": publication.published_at.isoformat(),
+            "reason": publication.reason,
+        },
+        "indicator_sets": [
+            {"key": s["key"], "version": s["version"], "name": s["name"], "decision_ref": s["decision_ref"]}
+            for s in snap.get("sets", {}).values()
+        ],
+        "groups": [{"code": g["code"], "name": g["name"]} for g in snap.get("groups", [])],
+        "areas": [{"code": a["code"], "name": a["name"], "max_points": a["max_points"]} for a in selectors.areas(snap)],
+        "results": [
+            {
+                "unit_code": r["unit_code"], "unit_name": r["unit_name"], "unit_kind": r["unit_kind"],
+                "group_code": r["group_code"], "rank": r["rank"], "index": r["index"], "total": r["total"],
+                "normal_total": r["normal_total"], "bonus": r["bonus"], "penalty": r["penalty"],
+                "applicable_max": r["applicable_max"], "classification": r["classification"],
+                "indicator_set": {"key": r["set_key"], "version": r["set_version"]},
+                "area_totals": r["area_totals"],
+            }
+            for r in snap.get("rows", [])
+        ],
+    }
+
+
+def open_data_bytes(publication: Publication) -> bytes:
+    return json.dumps(open_data(publication), ensure_ascii=False, indent=1).encode("utf-8")
+
+
+# --- PDF ---------------------------------------------------------------------------------------------------
+
+FONT_FILES = ("NotoSans-Regular.ttf", "DejaVuSans.ttf")
+FONT_BOLD_FILES = ("NotoSans-Bold.ttf", "DejaVuSans-Bold.ttf")
+FONT_DIRS = (Path(settings.BASE_DIR) / "static" / "fonts", Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+
+
+def find_font(names: tuple[str, ...]) -> Path | None:
+    """A font file with Vietnamese glyphs, looked up at run time in the project's and the system's font
+    folders (first name found wins)."""
+    for name in names:
+        for folder in FONT_DIRS:
+            if folder.is_dir():
+                hit = next(folder.rglob(name), None)
+                if hit is not None:
+                    return hit
+    return None
+
+
+def report_context(publication: Publication) -> dict[str, Any]:
+    snap = publication.snapshot
+    tables = selectors.ranking_tables(snapshot=snap)
+    area_list = selectors.areas(snap)
+    group_names = {g["code"]: g["name"] for g in snap.get("groups", [])}
+    for t in tables:
+        t.chart = charts.ranking_bars(  # type: ignore[attr-defined]
+            [(r["unit_name"], Decimal(r["index"])) for r in t.rows], title=f"Xếp hạng — {t.name}"
+        )
+    rows = snap.get("rows", [])
+    overall = {
+        a["code"]: (sum((Decimal(r["area_totals"].get(a["code"], "0")) for r in rows), Decimal(0)) / len(rows))
+        if rows else Decimal(0)
+        for a in area_list
+    }
+    for t in tables:
+        average = selectors.group_area_average(snapshot=snap, group_code=t.code)
+        t.area_chart = charts.area_comparison(  # type: ignore[attr-defined]
+            [(f"{a['code']}. {a['name']}", Decimal(a["max_points"]), average.get(a["code"], Decimal(0)),
+              overall[a["code"]]) for a in area_list],
+            title=f"Điểm lĩnh vực — {t.name}", first="Bình quân khối", second="Bình quân chung",
+        )
+    trend = [
+        (str(p.cycle.year), (sum((Decimal(r["index"]) for r in p.snapshot.get("rows", [])), Decimal(0))
+                             / max(len(p.snapshot.get("rows", [])), 1)))
+        for p in sorted(selectors.published_cycles_with_rows(up_to=publication.cycle.year),
+                        key=lambda p: p.cycle.year)
+    ]
+    return {
+        "publication": publication,
+        "snapshot": snap,
+        "tables": tables,
+        "trend": charts.trend(trend, title="Chỉ số bình quân qua các năm") if len(trend) > 1 else "",
+        "areas": area_list,
+        "group_names": group_names,
+        "distribution": charts.distribution(
+            [Decimal(r["index"]) for r in snap.get("rows", [])], title="Phân bố chỉ số",
+            step=selectors.distribution_step(snap),
+        ),
+    }
+
+
+def pdf_report(publication: Publication, progress: Progress = _noop) -> bytes:
+    """The PDF report (title page, ranking tables with charts, per-area tables) with an embedded font."""
+    from weasyprint import HTML
+
+    context = report_context(publication)
+    regular, bold = find_font(FONT_FILES), find_font(FONT_BOLD_FILES)
+    context["font_url"] = regular.as_uri() if regular else ""
+    context["font_bold_url"] = bold.as_uri() if bold else ""
+    html = render_to_string("scoring/publication/report_pdf.html", context)
+    progress(40)
+    pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    progress(95)
+    return bytes(pdf)
+
+
+# --- evidence pack -----------------------------------------------------------------------------------------
+
+
+def _safe_name(name: str) -> str:
+    cleaned = re.sub(r"[^\w.\- ]", "_", name, flags=re.UNICODE).strip(" .") or "tep"
+    return cleaned[:120]
+
+
+def evidence_pack(publication: Publication, unit_id: int, path: Path, progress: Progress = _noop) -> None:
+    """A ZIP of the unit's evidence for the cycle, one folder per criterion code, with a summary workbook
+    (criterion, appraised score, files). Files are copied from storage by their hash only."""
+    from evidence.storage import blob_path
+
+    lines = list(
+        ScoreLine.objects.filter(assessment__cycle_id=publication.cycle_id, assessment__unit_id=unit_id)
+        .select_related("indicator")
+        .prefetch_related("evidence_links__evidence_file__blob")
+        .order_by("indicator__order")
+    )
+    row = next((r for r in publication.snapshot.get("rows", []) if r["unit_id"] == unit_id), None)
+    published = publication.scores.get(row["unit_code"], {}) if row else {}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tổng hợp"
+    ws.append([f"HỒ SƠ TÀI LIỆU KIỂM CHỨNG — {row['unit_name'] if row else ''} — NĂM {publication.cycle.year}"])
+    ws.append([f"Kèm theo {document_line(publication)}"])
+    ws.append(["Mã tiêu chí", "Tiêu chí", "Điểm thẩm định", "Tệp trong hồ sơ", "SHA-256"])
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for n, line in enumerate(lines, start=1):
+            code = line.indicator.code
+            score = _dec(published.get(code))
+            links = list(line.evidence_links.all())
+            if not links:
+                ws.append([code, safe_text(line.indicator.name), score, "", ""])
+            for k, link in enumerate(links, start=1):
+                ef = link.evidence_file
+                arcname = f"{code}/{k:02d}-{_safe_name(ef.original_name)}"
+                source = blob_path(ef.blob.sha256)
+                if source.exists():
+                    zf.write(source, arcname)
+                ws.append([code, safe_text(line.indicator.name), score, safe_text(arcname), ef.blob.sha256])
+            progress(90 * n // max(len(lines), 1))
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        zf.writestr("tong-hop.xlsx", buffer.getvalue())
+
+
+# --- background jobs ---------------------------------------------------------------------------------------
+
+
+def exports_root() -> Path:
+    root = Path(settings.MEDIA_ROOT) / "exports"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def job_path(job: ExportJob) -> Path:
+    return exports_root() / f"{job.pk}-{job.file_name}" if job.file_name else exports_root() / str(job.pk)
+
+
+def job_file_name(job: ExportJob) -> str:
+    year = job.publication.cycle.year
+    rev = job.publication.revision
+    if job.kind == "pdf":
+        return f"ket-qua-cchc-{year}-lan-{rev}.pdf"
+    if job.kind == "xlsx":
+        return f"ket-qua-cchc-{year}-lan-{rev}.xlsx"
+    return f"ho-so-minh-chung-{job.unit.code if job.unit else 'don-vi'}-{year}.zip"
+
+
+def build_job_file(job: ExportJob, progress: Progress) -> str:
+    """Write the job's file under the exports folder; returns its name. Writes to a temporary file first,
+    so a half-written file is never offered."""
+    name = job_file_name(job)
+    publication = Publication.objects.select_related("cycle").get(pk=job.publication_id)
+    final = exports_root() / f"{job.pk}-{name}"
+    with tempfile.NamedTemporaryFile(dir=exports_root(), delete=False, suffix=".part") as tmp:
+        tmp_path = Path(tmp.name)
+    try:
+        if job.kind == "xlsx":
+            official_workbook(publication, tmp_path, progress)
+        elif job.kind == "pdf":
+            tmp_path.write_bytes(pdf_report(publication, progress))
+        else:
+            evidence_pack(publication, job.unit_id or 0, tmp_path, progress)
+        tmp_path.replace(final)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+    return name

@@ -1,0 +1,389 @@
+"""Publication reads. Everything public is read from a Publication's snapshot (never the live tables), so a
+page costs a fixed number of queries whatever the number of units."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Max
+from django.http import Http404
+
+from scoring import permissions
+from scoring.models import Cycle, Publication, ScoreLine, UnitSuccession
+
+ZERO = Decimal("0")
+
+
+def fold(text: str) -> str:
+    """Text for search: lower case, without Vietnamese diacritics ("Sở Y tế" → "so y te")."""
+    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _latest_ids() -> set[tuple[int, int]]:
+    """(cycle id, latest revision) of every published cycle: one query."""
+    return set(Publication.objects.values("cycle_id").annotate(m=Max("revision")).values_list("cycle_id", "m"))
+
+
+def published_cycles() -> list[Publication]:
+    """The latest revision of every published cycle, newest year first (snapshot not loaded)."""
+    latest = _latest_ids()
+    pubs = Publication.objects.select_related("cycle").defer("snapshot", "scores").order_by("-cycle__year")
+    return [p for p in pubs if (p.cycle_id, p.revision) in latest]
+
+
+def published_cycles_with_rows(*, up_to: int) -> list[Publication]:
+    """The latest revision of every cycle published up to a year, with its snapshot (for trends)."""
+    latest = _latest_ids()
+    pubs = Publication.objects.select_related("cycle").defer("scores").filter(cycle__year__lte=up_to)
+    return [p for p in pubs if (p.cycle_id, p.revision) in latest]
+
+
+def is_published(*, cycle: Cycle) -> bool:
+    return Publication.objects.filter(cycle=cycle).exists()
+
+
+def publication_get(*, year: int, revision: int | None = None, with_scores: bool = False) -> Publication:
+    """The latest (or the given) revision of a year's publication; 404 when the year is not published."""
+    qs = Publication.objects.select_related("cycle", "published_by").filter(cycle__year=year)
+    if not with_scores:
+        qs = qs.defer("scores")
+    if revision is not None:
+        qs = qs.filter(revision=revision)
+    publication = qs.order_by("-revision").first()
+    if publication is None:
+        raise Http404
+    return publication
+
+
+def publication_revisions(*, cycle_id: int) -> list[Publication]:
+    return list(
+        Publication.objects.filter(cycle_id=cycle_id).defer("snapshot", "scores").select_related("published_by")
+        .order_by("-revision")
+    )
+
+
+# --- tables --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class GroupTable:
+    code: str
+    name: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+
+
+def areas(snapshot: dict[str, Any]) -> list[dict[str, str]]:
+    """Top-level normal areas across the snapshot's sets, by code (the first set's name wins)."""
+    seen: dict[str, dict[str, str]] = {}
+    for s in snapshot.get("sets", {}).values():
+        for ind in s["indicators"]:
+            if ind["parent"] is None and ind["kind"] == "normal" and ind["code"] not in seen:
+                seen[ind["code"]] = {"code": ind["code"], "name": ind["name"], "max_points": ind["max_points"]}
+    return sorted(seen.values(), key=lambda a: [int(p) if p.isdigit() else p for p in a["code"].split(".")])
+
+
+def ranking_tables(
+    *, snapshot: dict[str, Any], query: str = "", group: str = "", classification: str = ""
+) -> list[GroupTable]:
+    """Rows of each ranking group in published order (rank, then name), filtered by a search text (name
+    without diacritics), a group code and a classification; groups with no matching row are left out."""
+    names = {g["code"]: g["name"] for g in snapshot.get("groups", [])}
+    tables: dict[str, GroupTable] = {}
+    for code, name in names.items():
+        tables[code] = GroupTable(code=code, name=name)
+    needle = fold(query.strip())
+    for row in snapshot.get("rows", []):
+        code = row["group_code"]
+        table = tables.setdefault(code, GroupTable(code=code, name=names.get(code) or "Không xếp hạng"))
+        table.total += 1
+        if group and code != group:
+            continue
+        if classification and row["classification"] != classification:
+            continue
+        if needle and needle not in fold(row["unit_name"]) and needle not in fold(row.get("unit_short_name", "")):
+            continue
+        table.rows.append(row)
+    return [t for t in tables.values() if t.rows]
+
+
+def distribution_step(snapshot: dict[str, Any]) -> Decimal:
+    """Bin width of the score distribution: a twentieth of the largest standard maximum (5 points of 100)."""
+    maxima = [Decimal(s["standard_max"]) for s in snapshot.get("sets", {}).values()] or [Decimal("100")]
+    return max(maxima) / 20
+
+
+def classifications(snapshot: dict[str, Any]) -> list[str]:
+    seen: list[str] = []
+    for row in snapshot.get("rows", []):
+        if row["classification"] and row["classification"] not in seen:
+            seen.append(row["classification"])
+    return seen
+
+
+def unit_row(*, snapshot: dict[str, Any], unit_code: str) -> dict[str, Any]:
+    for row in snapshot.get("rows", []):
+        if row["unit_code"] == unit_code:
+            return row
+    raise Http404
+
+
+def group_rows(*, snapshot: dict[str, Any], group_code: str) -> list[dict[str, Any]]:
+    return [r for r in snapshot.get("rows", []) if r["group_code"] == group_code]
+
+
+def group_area_average(*, snapshot: dict[str, Any], group_code: str) -> dict[str, Decimal]:
+    """The group's average of each area total (exact, rounded to two decimals for display only)."""
+    rows = group_rows(snapshot=snapshot, group_code=group_code)
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        for code, value in r["area_totals"].items():
+            sums[code] += Decimal(value)
+            counts[code] += 1
+    return {code: (sums[code] / counts[code]).quantize(Decimal("0.01")) for code in sums}
+
+
+# --- a unit's page -----------------------------------------------------------------------------------
+
+
+@dataclass
+class BreakdownNode:
+    code: str
+    name: str
+    level: int
+    kind: str
+    max_points: Decimal
+    is_leaf: bool
+    score: Decimal | None
+    not_applicable: bool = False
+    note: str = ""
+
+
+def unit_breakdown(
+    *, snapshot: dict[str, Any], scores: dict[str, Any], row: dict[str, Any], notes: dict[str, str] | None = None
+) -> list[BreakdownNode]:
+    """The unit's set tree with its published scores: leaves as published, areas as published, other
+    parents the sum of their leaves. `notes` (the appraisers' notes by leaf code) only for the unit itself."""
+    s = snapshot["sets"][row["set_key"]]
+    leaf_scores = scores.get(row["unit_code"], {})
+    children: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    for ind in s["indicators"]:
+        children[ind["parent"]].append(ind)
+
+    def subtotal(code: str) -> Decimal:
+        total = ZERO
+        for child in children.get(code, []):
+            if child["is_leaf"]:
+                total += Decimal(leaf_scores.get(child["code"]) or 0)
+            else:
+                total += subtotal(child["code"])
+        return total
+
+    nodes: list[BreakdownNode] = []
+    for ind in s["indicators"]:
+        code = ind["code"]
+        if ind["is_leaf"]:
+            raw = leaf_scores.get(code)
+            score, na = (Decimal(raw), False) if raw is not None else (None, code in leaf_scores)
+        elif ind["parent"] is None and code in row["area_totals"]:
+            score, na = Decimal(row["area_totals"][code]), False
+        else:
+            score, na = subtotal(code), False
+        nodes.append(
+            BreakdownNode(
+                code=code, name=ind["name"], level=ind["level"], kind=ind["kind"],
+                max_points=Decimal(ind["max_points"]), is_leaf=ind["is_leaf"], score=score, not_applicable=na,
+                note=(notes or {}).get(code, ""),
+            )
+        )
+    return nodes
+
+
+def own_notes(*, user: Any, cycle_id: int, unit_id: int) -> dict[str, str] | None:
+    """The appraisers' notes per leaf, for the unit's own people and administrators only (None otherwise)."""
+    if not permissions.can_view_published_notes(user, unit_id):
+        return None
+    lines = ScoreLine.objects.filter(assessment__cycle_id=cycle_id, assessment__unit_id=unit_id).exclude(
+        appraised_note=""
+    )
+    return dict(lines.values_list("indicator__code", "appraised_note"))
+
+
+def _successions() -> dict[int, int]:
+    """predecessor id → successor id of every recorded merger (one query)."""
+    return dict(UnitSuccession.objects.values_list("predecessor_id", "successor_id"))
+
+
+def lineage(unit_id: int, successions: dict[int, int] | None = None) -> set[int]:
+    """The unit, every unit merged into it (recursively) and every unit it was merged into: the identities
+    under which its results were published over the years. Units merged into the same successor are not
+    each other's lineage."""
+    forward = successions if successions is not None else _successions()
+    backward: dict[int, list[int]] = defaultdict(list)
+    for old, new in forward.items():
+        backward[new].append(old)
+    found = {unit_id}
+    stack = [unit_id]
+    while stack:
+        for older in backward.get(stack.pop(), []):
+            if older not in found:
+                found.add(older)
+                stack.append(older)
+    current = unit_id
+    while current in forward and forward[current] not in found:
+        current = forward[current]
+        found.add(current)
+    return found
+
+
+@dataclass
+class HistoryPoint:
+    year: int
+    revision: int
+    unit_name: str
+    group_name: str
+    rank: int | None
+    group_size: int
+    index: Decimal
+    classification: str
+
+
+def rank_history(*, unit_id: int) -> list[HistoryPoint]:
+    """The unit's published rank and index in every published year (latest revision), oldest first.
+    Followed through its lineage: a renamed unit keeps its identity (the name of each year is shown) and a
+    merged unit's years include those of the units merged into it (several rows in a year when several were)."""
+    points: list[HistoryPoint] = []
+    identities = lineage(unit_id)
+    latest = _latest_ids()
+    for pub in Publication.objects.select_related("cycle").defer("scores").order_by("cycle__year"):
+        if (pub.cycle_id, pub.revision) not in latest:
+            continue
+        rows = pub.snapshot.get("rows", [])
+        names = {g["code"]: g["name"] for g in pub.snapshot.get("groups", [])}
+        for mine in sorted((r for r in rows if r["unit_id"] in identities), key=lambda r: r["unit_id"] != unit_id):
+            points.append(
+                HistoryPoint(
+                    year=pub.cycle.year, revision=pub.revision, unit_name=mine["unit_name"],
+                    group_name=names.get(mine["group_code"], ""), rank=mine["rank"],
+                    group_size=sum(1 for r in rows if r["group_code"] == mine["group_code"]),
+                    index=Decimal(mine["index"]), classification=mine["classification"],
+                )
+            )
+    return points
+
+
+@dataclass
+class CriterionGap:
+    code: str
+    name: str
+    mine: Decimal
+    theirs: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.theirs - self.mine
+
+
+@dataclass
+class RankExplanation:
+    above: dict[str, Any] | None
+    tied: bool
+    gap: Decimal
+    behind: list[CriterionGap]
+    ahead: list[CriterionGap]
+
+
+def rank_explanation(*, snapshot: dict[str, Any], scores: dict[str, Any], row: dict[str, Any]) -> RankExplanation:
+    """Which criteria separate the unit from the unit listed just above it in its group: the leaves where
+    that unit scored more (largest gap first) and those where this unit scored more. Penalty leaves count
+    against: a higher penalty is a lower contribution."""
+    rows = group_rows(snapshot=snapshot, group_code=row["group_code"])
+    position = next(n for n, r in enumerate(rows) if r["unit_code"] == row["unit_code"])
+    if position == 0 or not row["group_code"]:
+        return RankExplanation(above=None, tied=False, gap=ZERO, behind=[], ahead=[])
+    above = rows[position - 1]
+    gap = Decimal(above["index"]) - Decimal(row["index"])
+    behind: list[CriterionGap] = []
+    ahead: list[CriterionGap] = []
+    if above["set_key"] == row["set_key"]:
+        s = snapshot["sets"][row["set_key"]]
+        mine_scores = scores.get(row["unit_code"], {})
+        their_scores = scores.get(above["unit_code"], {})
+        for ind in s["indicators"]:
+            if not ind["is_leaf"]:
+                continue
+            sign = Decimal(-1) if ind["kind"] == "penalty" else Decimal(1)
+            mine = Decimal(mine_scores.get(ind["code"]) or 0) * sign
+            theirs = Decimal(their_scores.get(ind["code"]) or 0) * sign
+            if mine == theirs:
+                continue
+            item = CriterionGap(code=ind["code"], name=ind["name"], mine=mine, theirs=theirs)
+            (behind if theirs > mine else ahead).append(item)
+    behind.sort(key=lambda g: (-g.difference, g.code))
+    ahead.sort(key=lambda g: (g.difference, g.code))
+    return RankExplanation(above=above, tied=above["rank"] == row["rank"], gap=gap, behind=behind, ahead=ahead)
+
+
+# --- year over year -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    unit_id: int
+    unit_name: str
+    earlier_name: str
+    group_name: str
+    earlier_index: Decimal
+    later_index: Decimal
+    earlier_rank: int | None
+    later_rank: int | None
+
+    @property
+    def index_change(self) -> Decimal:
+        return self.later_index - self.earlier_index
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places gained (positive) or lost (negative); None when either year has no rank."""
+        if self.earlier_rank is None or self.later_rank is None:
+            return None
+        return self.earlier_rank - self.later_rank
+
+    @property
+    def renamed(self) -> bool:
+        return self.unit_name != self.earlier_name
+
+
+def year_over_year(*, earlier: Publication, later: Publication) -> list[Change]:
+    """Score and rank changes of the units published in both years, in the later year's published order.
+    Matched by the unit's identity, so a renamed unit is followed; a unit that absorbed units published in
+    the earlier year (and not itself published then) is compared with them (the mean of their indexes)."""
+    before = {r["unit_id"]: r for r in earlier.snapshot.get("rows", [])}
+    names = {g["code"]: g["name"] for g in later.snapshot.get("groups", [])}
+    successions = _successions()
+    later_ids = {r["unit_id"] for r in later.snapshot.get("rows", [])}
+    changes: list[Change] = []
+    for r in later.snapshot.get("rows", []):
+        olds = [before[r["unit_id"]]] if r["unit_id"] in before else sorted(
+            (before[u] for u in lineage(r["unit_id"], successions) if u in before and u not in later_ids),
+            key=lambda o: o["unit_name"].casefold(),
+        )
+        if not olds:
+            continue
+        # Units merged into this one: compared with the mean of their indexes (no single earlier rank).
+        earlier_index = (sum((Decimal(o["index"]) for o in olds), ZERO) / len(olds)).quantize(Decimal("0.01"))
+        changes.append(
+            Change(
+                unit_id=r["unit_id"], unit_name=r["unit_name"], earlier_name=" + ".join(o["unit_name"] for o in olds),
+                group_name=names.get(r["group_code"], ""), earlier_index=earlier_index,
+                later_index=Decimal(r["index"]), earlier_rank=olds[0]["rank"] if len(olds) == 1 else None,
+                later_rank=r["rank"],
+            )
+        )
+    return changes

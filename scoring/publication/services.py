@@ -1,0 +1,286 @@
+"""Publication writes: publish a cycle's results as an immutable snapshot, correct it (a new revision), and
+run long exports as jobs with progress.
+
+The snapshot is built once, from the signed-off assessments' results and appraised scores; every public
+page, export and comparison reads the snapshot, never the live tables, so a published result cannot drift.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import unicodedata
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scoring.errors import StateConflict, ValidationFailed
+from scoring.models import (
+    Assessment,
+    Cycle,
+    ExportJob,
+    IndexResult,
+    Indicator,
+    Publication,
+    RankingGroup,
+    ScoreLine,
+    Unit,
+)
+from scoring.services import audit_record, cycle_set_phase
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_SCHEMA = 1
+MSG_DOCUMENT_NUMBER = "Nhập số văn bản phê duyệt kết quả (ví dụ «Công văn số 123/UBND»)."
+MSG_DOCUMENT_DATE = "Nhập ngày của văn bản phê duyệt (dd/mm/yyyy)."
+MSG_REASON = "Một lần đính chính cần ghi rõ lý do."
+MSG_NOTHING = "Kỳ đánh giá chưa có kết quả nào để công bố."
+
+
+def _nfc(value: Any) -> str:
+    return unicodedata.normalize("NFC", str(value or "")).strip()
+
+
+def _dec(value: Any) -> str:
+    """A Decimal as a fixed two-decimal string (the snapshot's number format)."""
+    return str(Decimal(str(value)).quantize(Decimal("0.01")))
+
+
+def publication_blockers(*, cycle: Cycle) -> list[str]:
+    """Why the cycle cannot be published yet (empty when it can): units not signed off, results missing
+    or waiting for a recompute. Messages are in Vietnamese, one per problem."""
+    problems: list[str] = []
+    rows = list(
+        Assessment.objects.filter(cycle=cycle)
+        .select_related("unit", "result")
+        .order_by("unit__name")
+    )
+    if not rows:
+        return [_(MSG_NOTHING)]
+    for a in rows:
+        result = getattr(a, "result", None)
+        if a.state != Assessment.State.SIGNED_OFF:
+            problems.append(
+                _("%(unit)s: chưa được thông qua (%(state)s).") % {"unit": a.unit.name, "state": a.get_state_display()}
+            )
+        elif result is None or result.stale or result.computed_from_version != a.version:
+            problems.append(_("%(unit)s: kết quả đang chờ tính lại.") % {"unit": a.unit.name})
+    return problems
+
+
+def snapshot_build(*, cycle: Cycle) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The snapshot of a cycle's current results: (snapshot, per-criterion scores). Reads only; a fixed
+    number of queries whatever the number of units."""
+    results = list(
+        IndexResult.objects.filter(assessment__cycle=cycle, assessment__state=Assessment.State.SIGNED_OFF)
+        .select_related("assessment__unit__kind", "assessment__unit__ranking_group", "assessment__indicator_set")
+    )
+    groups: dict[int, RankingGroup] = {}
+    sets: dict[int, Any] = {}
+    for r in results:
+        unit = r.assessment.unit
+        if unit.ranking_group_id and unit.ranking_group:
+            groups[unit.ranking_group.pk] = unit.ranking_group
+        sets[r.assessment.indicator_set_id] = r.assessment.indicator_set
+    indicators = list(Indicator.objects.filter(indicator_set_id__in=sets).order_by("indicator_set_id", "order"))
+    set_data: dict[str, Any] = {}
+    for s in sets.values():
+        nodes = [i for i in indicators if i.indicator_set_id == s.pk]
+        codes = {i.pk: i.code for i in nodes}
+        set_data[s.key] = {
+            "key": s.key,
+            "version": s.version,
+            "year": s.year,
+            "name": s.name,
+            "decision_ref": s.decision_ref,
+            "standard_max": _dec(s.standard_max),
+            "indicators": [
+                {
+                    "code": i.code,
+                    "parent": codes.get(i.parent_id) if i.parent_id else None,
+                    "name": i.name,
+                    "level": i.level,
+                    "kind": i.kind,
+                    "max_points": _dec(i.max_points),
+                    "is_leaf": i.is_leaf,
+                }
+                for i in nodes
+            ],
+        }
+    ordered_groups = sorted(groups.values(), key=lambda g: (g.order, g.name))
+    group_order = {g.pk: n for n, g in enumerate(ordered_groups)}
+    results.sort(
+        key=lambda r: (
+            group_order.get(r.assessment.unit.ranking_group_id or 0, len(group_order)),
+            r.rank or 10**9,
+            r.assessment.unit.name.casefold(),
+        )
+    )
+    rows = []
+    for r in results:
+        a, unit = r.assessment, r.assessment.unit
+        rows.append(
+            {
+                "unit_id": unit.pk,
+                "unit_code": unit.code,
+                "unit_name": unit.name,
+                "unit_short_name": unit.short_name,
+                "unit_kind": unit.kind.name,
+                "group_code": unit.ranking_group.code if unit.ranking_group else "",
+                "set_key": a.indicator_set.key,
+                "set_version": a.indicator_set.version,
+                "rank": r.rank,
+                "index": _dec(r.index),
+                "total": _dec(r.total),
+                "normal_total": _dec(r.normal_total),
+                "bonus": _dec(r.bonus),
+                "penalty": _dec(r.penalty),
+                "applicable_max": _dec(r.applicable_max),
+                "classification": r.classification,
+                "area_totals": {code: _dec(v) for code, v in r.area_totals.items()},
+            }
+        )
+    assessment_units = {r.assessment_id: r.assessment.unit.code for r in results}
+    scores: dict[str, dict[str, str | None]] = {code: {} for code in assessment_units.values()}
+    lines = ScoreLine.objects.filter(assessment_id__in=assessment_units).values_list(
+        "assessment_id", "indicator__code", "appraised_score", "not_applicable"
+    )
+    for assessment_id, code, score, not_applicable in lines.iterator(chunk_size=5000):
+        scores[assessment_units[assessment_id]][code] = None if not_applicable or score is None else _dec(score)
+    snapshot = {
+        "schema": SNAPSHOT_SCHEMA,
+        "cycle": {"id": cycle.pk, "year": cycle.year, "name": cycle.name},
+        "groups": [{"code": g.code, "name": g.name, "order": g.order} for g in ordered_groups],
+        "sets": set_data,
+        "rows": rows,
+    }
+    return snapshot, scores
+
+
+@transaction.atomic
+def cycle_publish(
+    *,
+    cycle: Cycle,
+    document_number: str,
+    document_date: datetime.date | None,
+    actor: Any,
+    reason: str = "",
+) -> Publication:
+    """Publish the cycle's results (or a correction of an earlier publication) as a new revision.
+
+    Side effects: one immutable Publication row (revision = previous + 1); the cycle's phase → published;
+    audit entries for both. Refuses (nothing written) while any assessment is not signed off or its result
+    is stale, without a document number/date, or for a correction without a reason.
+    """
+    number, why = _nfc(document_number), _nfc(reason)
+    problems: dict[str, str] = {}
+    if not number:
+        problems["document_number"] = _(MSG_DOCUMENT_NUMBER)
+    if document_date is None:
+        problems["document_date"] = _(MSG_DOCUMENT_DATE)
+    locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    previous = Publication.objects.filter(cycle=locked).aggregate(m=Max("revision"))["m"] or 0
+    if previous and not why:
+        problems["reason"] = _(MSG_REASON)
+    if problems or document_date is None:
+        raise ValidationFailed(next(iter(problems.values())), code="invalid_publication", details=problems)
+    blockers = publication_blockers(cycle=locked)
+    if blockers:
+        raise StateConflict(
+            _("Chưa thể công bố: %(n)s đơn vị chưa có kết quả cuối cùng.") % {"n": len(blockers)},
+            code="not_ready",
+            details=blockers,
+        )
+    snapshot, scores = snapshot_build(cycle=locked)
+    snapshot["document"] = {"number": number, "date": document_date.isoformat()}
+    snapshot["revision"] = previous + 1
+    snapshot["reason"] = why
+    publication = Publication.objects.create(
+        cycle=locked,
+        revision=previous + 1,
+        document_number=number,
+        document_date=document_date,
+        reason=why if previous else "",
+        snapshot=snapshot,
+        scores=scores,
+        published_at=timezone.now(),
+        published_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(
+        actor=actor, action="publication.publish" if previous == 0 else "publication.correct",
+        object_type="Publication", object_id=publication.pk,
+        changes={
+            "revision": {"old": previous or None, "new": publication.revision},
+            "document": {"old": None, "new": f"{number} ngày {document_date:%d/%m/%Y}"},
+            "units": {"old": None, "new": len(snapshot["rows"])},
+        },
+        reason=why,
+    )
+    if locked.phase != Cycle.Phase.PUBLISHED:
+        cycle_set_phase(cycle=locked, phase=Cycle.Phase.PUBLISHED, actor=actor)
+    logger.info("published cycle %s revision %s", locked.year, publication.revision,
+                extra={"cycle_id": locked.pk, "revision": publication.revision})
+    return publication
+
+
+# --- export jobs -----------------------------------------------------------------------------------------
+
+EXPORT_KINDS = ("xlsx", "pdf", "evidence")
+
+
+@transaction.atomic
+def export_job_create(*, publication: Publication, kind: str, actor: Any, unit: Unit | None = None) -> ExportJob:
+    """Record an export request and enqueue its task after commit (eager in the embedded default); an
+    earlier request for the same file (not failed) is returned instead of building it again."""
+    if kind not in EXPORT_KINDS:
+        raise ValidationFailed(_("Loại tệp không hợp lệ."), code="invalid_export_kind")
+    if kind == "evidence" and unit is None:
+        raise ValidationFailed(_("Chọn đơn vị cho hồ sơ minh chứng."), code="unit_required")
+    reusable = (
+        ExportJob.objects.filter(publication=publication, kind=kind, unit=unit)
+        .exclude(status=ExportJob.Status.FAILED)
+        .order_by("-created_at")
+        .first()
+    )
+    if reusable is not None:
+        # A publication never changes, so its file is built once and shared by everyone who asks.
+        return reusable
+    job = ExportJob.objects.create(
+        publication=publication, kind=kind, unit=unit,
+        requested_by=actor if getattr(actor, "pk", None) else None,
+    )
+    from scoring.publication.tasks import export_job_run_task
+
+    transaction.on_commit(lambda: export_job_run_task.delay(job.pk))
+    return job
+
+
+def export_job_progress(*, job_id: int, progress: int) -> None:
+    """Record progress (0–100) of a running job; called often, so one UPDATE and nothing else."""
+    ExportJob.objects.filter(pk=job_id).update(progress=max(0, min(100, progress)), status=ExportJob.Status.RUNNING)
+
+
+def export_job_run(*, job_id: int, build: Callable[[ExportJob, Callable[[int], None]], str]) -> ExportJob | None:
+    """Run one export job: `build(job, report)` writes the file and returns its name. Idempotent: a job
+    already done is returned unchanged; quiet (None) when the job is gone. A failure is recorded on the job."""
+    job = ExportJob.objects.select_related("publication__cycle", "unit").filter(pk=job_id).first()
+    if job is None or job.status == ExportJob.Status.DONE:
+        return job
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, progress=0)
+    try:
+        name = build(job, lambda p: export_job_progress(job_id=job.pk, progress=p))
+    except Exception as exc:  # recorded on the job for the page, then re-raised for the worker's log
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.DONE, progress=100, file_name=name, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job

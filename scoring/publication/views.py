@@ -1,0 +1,286 @@
+"""Publication pages. Public pages (no login) read a publication's snapshot; an unpublished year is a 404 for
+everyone but the administrators' preview. Thin: parse, authorize, call one selector or service, render."""
+
+from __future__ import annotations
+
+import tempfile
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from scoring import permissions
+from scoring.errors import DomainError
+from scoring.exports import XLSX_TYPE
+from scoring.models import Cycle, ExportJob, Unit
+from scoring.publication import charts, exports, selectors, services
+
+JSON_TYPE = "application/json"
+
+
+class PublishForm(forms.Form):
+    document_number = forms.CharField(
+        label=gettext_lazy("Số văn bản phê duyệt"), max_length=200,
+        help_text=gettext_lazy("Ví dụ: Công văn số 4567/UBND-NC"),
+    )
+    document_date = forms.DateField(
+        label=gettext_lazy("Ngày văn bản (dd/mm/yyyy)"), input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        error_messages={"invalid": gettext_lazy("Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy.")},
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Lý do đính chính (bắt buộc khi công bố lại)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _revision(request: HttpRequest) -> int | None:
+    raw = request.GET.get("lan", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _admin_only(request: HttpRequest) -> HttpResponse | None:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not permissions.can_publish(request.user):
+        return render(request, "scoring/refused.html",
+                      {"message": _("Chỉ Sở Nội vụ (quản trị) được công bố kết quả.")}, status=403)
+    return None
+
+
+# --- public pages ------------------------------------------------------------------------------------------
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    manageable = Cycle.objects.order_by("-year") if permissions.can_publish(request.user) else []
+    return render(request, "scoring/publication/index.html",
+                  {"publications": selectors.published_cycles(), "manageable": manageable})
+
+
+@require_GET
+def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
+    publication = selectors.publication_get(year=year, revision=_revision(request))
+    snap = publication.snapshot
+    query, group, band = request.GET.get("q", "")[:100], request.GET.get("khoi", ""), request.GET.get("xep_loai", "")
+    tables = selectors.ranking_tables(snapshot=snap, query=query, group=group, classification=band)
+    for t in tables:
+        # Drawn only when the template renders it (the tables of an immutable publication are cached).
+        t.chart = partial(  # type: ignore[attr-defined]
+            charts.ranking_bars, [(r["unit_name"], Decimal(r["index"])) for r in t.rows],
+            title=_("Xếp hạng — %(g)s") % {"g": t.name},
+        )
+    others = [p for p in selectors.published_cycles() if p.cycle.year != year]
+    return render(request, "scoring/publication/cycle.html", {
+        "publication": publication,
+        "snapshot": snap,
+        "tables": tables,
+        "areas": selectors.areas(snap),
+        "groups": snap.get("groups", []),
+        "classifications": selectors.classifications(snap),
+        "query": query, "group": group, "band": band,
+        "filtered": bool(query or group or band),
+        "stamp": publication.published_at.isoformat(),
+        "revisions": selectors.publication_revisions(cycle_id=publication.cycle_id),
+        "others": others,
+        "distribution": charts.distribution(
+            [Decimal(r["index"]) for r in snap.get("rows", [])], title=_("Phân bố chỉ số các đơn vị"),
+            step=selectors.distribution_step(snap),
+        ),
+    })
+
+
+@require_GET
+def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
+    publication = selectors.publication_get(year=year, revision=_revision(request), with_scores=True)
+    snap = publication.snapshot
+    row = selectors.unit_row(snapshot=snap, unit_code=unit_code)
+    notes = selectors.own_notes(user=request.user, cycle_id=publication.cycle_id, unit_id=row["unit_id"])
+    breakdown = selectors.unit_breakdown(snapshot=snap, scores=publication.scores, row=row, notes=notes)
+    average = selectors.group_area_average(snapshot=snap, group_code=row["group_code"])
+    area_rows = [
+        (a["name"], Decimal(a["max_points"]), Decimal(row["area_totals"].get(a["code"], "0")),
+         average.get(a["code"], Decimal("0")), a["code"])
+        for a in selectors.areas({"sets": {row["set_key"]: snap["sets"][row["set_key"]]}})
+    ]
+    history = selectors.rank_history(unit_id=row["unit_id"])
+    group_name = next((g["name"] for g in snap.get("groups", []) if g["code"] == row["group_code"]), "")
+    return render(request, "scoring/publication/unit.html", {
+        "publication": publication,
+        "row": row,
+        "group_name": group_name,
+        "group_size": len(selectors.group_rows(snapshot=snap, group_code=row["group_code"])),
+        "breakdown": breakdown,
+        "area_rows": area_rows,
+        "area_chart": charts.area_comparison(
+            [(n, m, mine, avg) for n, m, mine, avg, _c in area_rows],
+            title=_("Điểm từng lĩnh vực so với bình quân khối"), first=_("Đơn vị"), second=_("Bình quân khối"),
+        ),
+        "history": history,
+        "trend_chart": charts.trend([(str(h.year), h.index) for h in history], title=_("Chỉ số qua các năm")),
+        "explanation": selectors.rank_explanation(snapshot=snap, scores=publication.scores, row=row),
+        "own": notes is not None,
+        "set": snap["sets"][row["set_key"]],
+    })
+
+
+@require_GET
+def compare(request: HttpRequest, year: int, other: int) -> HttpResponse:
+    earlier_year, later_year = sorted((year, other))
+    earlier = selectors.publication_get(year=earlier_year)
+    later = selectors.publication_get(year=later_year)
+    return render(request, "scoring/publication/compare.html", {
+        "earlier": earlier, "later": later,
+        "changes": selectors.year_over_year(earlier=earlier, later=later),
+    })
+
+
+# --- downloads ---------------------------------------------------------------------------------------------
+
+
+def _name(publication: Any, ext: str) -> str:
+    return f"ket-qua-cchc-{publication.cycle.year}-lan-{publication.revision}.{ext}"
+
+
+@require_GET
+def results_csv(request: HttpRequest, year: int) -> StreamingHttpResponse:
+    publication = selectors.publication_get(year=year, revision=_revision(request))
+    response = StreamingHttpResponse(exports.csv_stream(publication), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_name(publication, "csv")}"'
+    return response
+
+
+@require_GET
+def criteria_csv(request: HttpRequest, year: int) -> StreamingHttpResponse:
+    """Open data, one row per unit and criterion (appraised scores as published)."""
+    publication = selectors.publication_get(year=year, revision=_revision(request), with_scores=True)
+    response = StreamingHttpResponse(exports.csv_stream(publication, exports.criteria_rows),
+                                     content_type="text/csv; charset=utf-8")
+    name = f"diem-tieu-chi-cchc-{publication.cycle.year}-lan-{publication.revision}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+def results_json(request: HttpRequest, year: int) -> HttpResponse:
+    publication = selectors.publication_get(year=year, revision=_revision(request))
+    response = HttpResponse(exports.open_data_bytes(publication), content_type=f"{JSON_TYPE}; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{_name(publication, "json")}"'
+    return response
+
+
+@require_GET
+def results_xlsx(request: HttpRequest, year: int) -> FileResponse:
+    """The official workbook, written to a temporary file in write-only mode and streamed from it."""
+    publication = selectors.publication_get(year=year, revision=_revision(request), with_scores=True)
+    tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 — closed by the response
+    exports.official_workbook(publication, tmp)
+    tmp.seek(0)
+    return FileResponse(tmp, as_attachment=True, filename=_name(publication, "xlsx"), content_type=XLSX_TYPE)
+
+
+@require_POST
+def export_request(request: HttpRequest, year: int, kind: str) -> HttpResponse:
+    """Ask for a long export (PDF report or official workbook) built in the background."""
+    if kind not in ("pdf", "xlsx"):
+        raise Http404
+    publication = selectors.publication_get(year=year, revision=_revision(request))
+    job = services.export_job_create(publication=publication, kind=kind, actor=request.user)
+    return redirect("publication:job", job_id=job.pk)
+
+
+@require_POST
+def evidence_pack_request(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
+    """A unit's evidence pack: the unit's own people and administrators only (others: 404)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("publication:unit", args=[year, unit_code]))
+    publication = selectors.publication_get(year=year)
+    unit = get_object_or_404(Unit, code=unit_code)
+    if not permissions.can_view_published_notes(request.user, unit.pk):
+        raise Http404
+    job = services.export_job_create(publication=publication, kind="evidence", actor=request.user, unit=unit)
+    return redirect("publication:job", job_id=job.pk)
+
+
+def _job_for(request: HttpRequest, job_id: int) -> ExportJob:
+    job = get_object_or_404(ExportJob.objects.select_related("publication__cycle", "unit"), pk=job_id)
+    if job.unit_id is not None and not permissions.can_view_published_notes(request.user, job.unit_id):
+        raise Http404
+    return job
+
+
+@require_GET
+def job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Progress of an export: a page that refreshes itself (and a small script polls the JSON form)."""
+    export = _job_for(request, job_id)
+    download = reverse("publication:job_download", args=[export.pk]) if export.status == ExportJob.Status.DONE else ""
+    if request.GET.get("format") == "json":
+        return JsonResponse({"status": export.status, "progress": export.progress, "download": download,
+                             "error": export.error[:300] if export.status == ExportJob.Status.FAILED else ""})
+    return render(request, "scoring/publication/job.html", {"job": export, "download": download})
+
+
+@require_GET
+def job_download(request: HttpRequest, job_id: int) -> FileResponse:
+    export = _job_for(request, job_id)
+    if export.status != ExportJob.Status.DONE:
+        raise Http404
+    path = exports.job_path(export)
+    if not path.exists():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=export.file_name)
+
+
+# --- administration: preview and publish --------------------------------------------------------------------
+
+
+@require_GET
+def manage(request: HttpRequest, year: int) -> HttpResponse:
+    refusal = _admin_only(request)
+    if refusal:
+        return refusal
+    cycle = get_object_or_404(Cycle, year=year)
+    return _manage_page(request, cycle, PublishForm())
+
+
+def _manage_page(request: HttpRequest, cycle: Cycle, form: PublishForm, status: int = 200) -> HttpResponse:
+    blockers = services.publication_blockers(cycle=cycle)
+    snapshot, _scores = services.snapshot_build(cycle=cycle)
+    revisions = selectors.publication_revisions(cycle_id=cycle.pk)
+    return render(request, "scoring/publication/manage.html", {
+        "cycle": cycle, "form": form, "blockers": blockers, "tables": selectors.ranking_tables(snapshot=snapshot),
+        "revisions": revisions, "correction": bool(revisions),
+    }, status=status)
+
+
+@require_POST
+def publish(request: HttpRequest, year: int) -> HttpResponse:
+    refusal = _admin_only(request)
+    if refusal:
+        return refusal
+    cycle = get_object_or_404(Cycle, year=year)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        return _manage_page(request, cycle, form, status=400)
+    try:
+        publication = services.cycle_publish(
+            cycle=cycle, document_number=form.cleaned_data["document_number"],
+            document_date=form.cleaned_data["document_date"], reason=form.cleaned_data["reason"], actor=request.user,
+        )
+    except DomainError as exc:
+        for field, message in (exc.details or {}).items() if isinstance(exc.details, dict) else []:
+            form.add_error(field if field in form.fields else None, message)
+        if not form.errors:
+            form.add_error(None, str(exc.message))
+        return _manage_page(request, cycle, form, status=exc.status)
+    messages.success(request, _("Đã công bố kết quả năm %(year)s (lần %(rev)s).")
+                     % {"year": year, "rev": publication.revision})
+    return redirect("publication:cycle", year=year)

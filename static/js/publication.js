@@ -1,0 +1,77 @@
+// Published results: long exports (PDF, large workbook, evidence pack) are built in the background; this
+// script posts the request, then shows the job's progress in the page and the download link when done.
+// Without JavaScript the form posts normally and the job page refreshes itself.
+
+const POLL_MS = 1000;
+
+function csrfToken(form) {
+  const input = form.querySelector("input[name=csrfmiddlewaretoken]");
+  return input ? input.value : "";
+}
+
+async function poll(url, onUpdate) {
+  for (;;) {
+    const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    if (!response.ok) throw new Error(String(response.status));
+    const data = await response.json();
+    onUpdate(data);
+    if (data.status === "done" || data.status === "failed") return data;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+function statusText(data) {
+  if (data.status === "failed") return "Không tạo được tệp. Hãy thử lại sau.";
+  if (data.status === "done") return "Đã xong.";
+  return `Đang tạo tệp… ${data.progress}%`;
+}
+
+function showIn(box, data) {
+  box.textContent = statusText(data);
+  if (data.download) {
+    const link = document.createElement("a");
+    link.href = data.download;
+    link.textContent = "Tải tệp";
+    box.append(" ", link);
+    link.focus();
+  }
+}
+
+for (const form of document.querySelectorAll("form[data-export]")) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const box = form.closest("section, .card")?.querySelector(".export-status") || form.parentElement;
+    box.textContent = "Đang gửi yêu cầu…";
+    try {
+      const response = await fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { "X-CSRFToken": csrfToken(form) },
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      const jobUrl = new URL(response.url);
+      jobUrl.searchParams.set("format", "json");
+      await poll(jobUrl.toString(), (data) => showIn(box, data));
+    } catch {
+      form.submit();
+    }
+  });
+}
+
+const jobBox = document.querySelector("[data-job]");
+if (jobBox) {
+  const statusEl = jobBox.querySelector("[data-job-status]");
+  const progressEl = jobBox.querySelector("progress");
+  const percentEl = jobBox.querySelector("[data-job-progress]");
+  const downloadEl = jobBox.querySelector("[data-job-download]");
+  poll(jobBox.dataset.job, (data) => {
+    statusEl.textContent = statusText(data);
+    progressEl.value = data.progress;
+    percentEl.textContent = String(data.progress);
+    if (data.download) {
+      downloadEl.hidden = false;
+      downloadEl.querySelector("a").href = data.download;
+    }
+  }).catch(() => {});
+}

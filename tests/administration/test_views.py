@@ -1,0 +1,299 @@
+"""Administration pages: every page is for administrators only (403 for other roles, login for anonymous), and
+the main flows through plain form posts (they work without JavaScript)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from scoring.administration import services
+from scoring.administration.resources import IndicatorResource
+from scoring.administration.xlsx import write_sheet
+from scoring.models import Assessment, AuditEntry, Cycle, Indicator, IndicatorSet, RoleAssignment, Unit
+from tests.administration.conftest import upload
+
+pytestmark = pytest.mark.django_db
+
+World = dict[str, Any]
+
+
+@pytest.fixture
+def world(assessment: Assessment, small_set: IndicatorSet, admin_user: Any) -> World:
+    clone = services.indicator_set_clone(source=small_set, key="draft-2021", year=2021, actor=admin_user)
+    role = RoleAssignment.objects.get(user=admin_user)
+    return {
+        "set": small_set.pk,
+        "draft": clone.pk,
+        "node": clone.indicators.get(code="1.2.3").pk,
+        "unit": assessment.unit_id,
+        "cycle": assessment.cycle_id,
+        "assessment": assessment.pk,
+        "user": admin_user.pk,
+        "role": role.pk,
+    }
+
+
+# (url name, method, args from the world, POST data)
+PAGES: list[tuple[str, str, Callable[[World], list[Any]], dict[str, Any]]] = [
+    ("administration:index", "get", lambda w: [], {}),
+    ("administration:set_list", "get", lambda w: [], {}),
+    ("administration:set_create", "post", lambda w: [], {"key": "x", "year": "2022"}),
+    ("administration:set_detail", "get", lambda w: [w["draft"]], {}),
+    ("administration:set_update", "post", lambda w: [w["draft"]], {"name": "Đổi", "standard_max": "10"}),
+    ("administration:set_clone", "get", lambda w: [w["set"]], {}),
+    ("administration:set_report", "get", lambda w: [w["draft"]], {}),
+    ("administration:set_activate", "post", lambda w: [w["draft"]], {"cycle": "0"}),
+    ("administration:set_delete", "post", lambda w: [w["draft"]], {}),
+    ("administration:set_diff", "get", lambda w: [w["set"]], {}),
+    ("administration:mapping_save", "post", lambda w: [w["set"], w["draft"]], {"from_code": "1", "to_code": "1"}),
+    ("administration:set_export", "get", lambda w: [w["set"]], {}),
+    ("administration:set_import", "get", lambda w: [w["draft"]], {}),
+    ("administration:set_import_apply", "post", lambda w: [w["draft"]], {"token": "x"}),
+    ("administration:node_add", "get", lambda w: [w["draft"]], {}),
+    ("administration:node_edit", "get", lambda w: [w["node"]], {}),
+    ("administration:node_move", "post", lambda w: [w["node"]], {"direction": "up"}),
+    ("administration:node_delete", "post", lambda w: [w["node"]], {}),
+    ("administration:node_preview", "post", lambda w: [], {"method": "yes_no", "max_points": "1"}),
+    ("administration:unit_list", "get", lambda w: [], {}),
+    ("administration:unit_create", "post", lambda w: [], {"code": "x"}),
+    ("administration:unit_import", "post", lambda w: [], {}),
+    ("administration:unit_edit", "get", lambda w: [w["unit"]], {}),
+    ("administration:unit_toggle", "post", lambda w: [w["unit"]], {"active": "0"}),
+    ("administration:unit_merge", "post", lambda w: [w["unit"]], {}),
+    ("administration:kind_create", "post", lambda w: [], {"kind-code": "commune", "kind-name": "Xã"}),
+    ("administration:group_create", "post", lambda w: [], {"group-code": "xa", "group-name": "Xã"}),
+    ("administration:cycle_list", "get", lambda w: [], {}),
+    ("administration:cycle_detail", "get", lambda w: [w["cycle"]], {}),
+    ("administration:cycle_phase", "post", lambda w: [w["cycle"]], {"phase": "self_assessment"}),
+    ("administration:cycle_deadlines", "post", lambda w: [w["cycle"]], {"self_assessment_deadline": "2021-03-01"}),
+    ("administration:cycle_participants", "post", lambda w: [w["cycle"]], {"units": "1"}),
+    (
+        "administration:assessment_extend",
+        "post",
+        lambda w: [w["cycle"], w["assessment"]],
+        {"deadline": "2021-04-01", "reason": "x"},
+    ),
+    ("administration:user_list", "get", lambda w: [], {}),
+    ("administration:user_create", "post", lambda w: [], {"username": "x"}),
+    ("administration:user_import", "post", lambda w: [], {}),
+    ("administration:user_detail", "get", lambda w: [w["user"]], {}),
+    ("administration:user_toggle", "post", lambda w: [w["user"]], {"active": "0"}),
+    ("administration:role_add", "post", lambda w: [w["user"]], {"role": "appraiser"}),
+    ("administration:role_delete", "post", lambda w: [w["user"], w["role"]], {}),
+    ("administration:audit_list", "get", lambda w: [], {}),
+]
+IDS = [name.split(":")[1] for name, *_rest in PAGES]
+
+
+def _call(
+    client: Client, world: World, name: str, method: str, args: Callable[[World], list[Any]], data: dict[str, Any]
+) -> Any:
+    url = reverse(name, args=args(world))
+    return client.get(url) if method == "get" else client.post(url, data)
+
+
+@pytest.mark.parametrize(("name", "method", "args", "data"), PAGES, ids=IDS)
+def test_an_administrator_may_use_every_page(
+    client: Client, world: World, admin_user: Any, name: str, method: str, args: Any, data: dict[str, Any]
+) -> None:
+    client.force_login(admin_user)
+    response = _call(client, world, name, method, args, data)
+    assert response.status_code in (200, 302, 400, 409), response.status_code  # refused input is not a 403
+    assert response.status_code != 403
+
+
+@pytest.mark.parametrize(("name", "method", "args", "data"), PAGES, ids=IDS)
+def test_other_roles_get_403_and_change_nothing(
+    client: Client, world: World, unit_editor: Any, lead: Any, name: str, method: str, args: Any, data: dict[str, Any]
+) -> None:
+    audit_before = AuditEntry.objects.count()
+    for user in (unit_editor, lead):
+        client.force_login(user)
+        response = _call(client, world, name, method, args, data)
+        assert response.status_code == 403
+        assert "Chỉ quản trị viên" in response.content.decode()
+    assert AuditEntry.objects.count() == audit_before
+
+
+@pytest.mark.parametrize(("name", "method", "args", "data"), PAGES, ids=IDS)
+def test_anonymous_visitors_are_sent_to_the_login_page(
+    client: Client, world: World, name: str, method: str, args: Any, data: dict[str, Any]
+) -> None:
+    response = _call(client, world, name, method, args, data)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_nav_shows_administration_to_administrators_only(client: Client, admin_user: Any, unit_editor: Any) -> None:
+    client.force_login(admin_user)
+    assert 'href="/quan-ly/"' in client.get(reverse("administration:index")).content.decode()
+    client.force_login(unit_editor)
+    assert 'href="/quan-ly/"' not in client.get("/?cong-khai").content.decode()
+
+
+def test_creating_a_set_then_adding_an_area_through_forms(client: Client, catalogue: Any, admin_user: Any) -> None:
+    client.force_login(admin_user)
+    kind = catalogue["unit_kinds"][0]["code"]
+    from scoring.models import UnitKind
+
+    response = client.post(
+        reverse("administration:set_create"),
+        {
+            "key": "tg-2022-so",
+            "year": "2022",
+            "unit_kind": UnitKind.objects.get(code=kind).pk,
+            "name": "Bộ 2022",
+            "standard_max": "100",
+            "index_mode": "points",
+            "bands": "90 | Tốt\n0 | Yếu",
+        },
+    )
+    indicator_set = IndicatorSet.objects.get(key="tg-2022-so")
+    assert response.status_code == 302
+    assert indicator_set.classification_bands == [{"min": "90", "label": "Tốt"}, {"min": "0", "label": "Yếu"}]
+    response = client.post(
+        reverse("administration:node_add", args=[indicator_set.pk]),
+        {
+            "code": "1",
+            "name": "Công tác chỉ đạo",
+            "kind": "normal",
+            "max_points": "100",
+            "floor": "0",
+            "method": "ratio_bands",
+            "source": "self",
+            "p_bands": "90 | > | 100\n0 | >= | 50",
+        },
+    )
+    assert response.status_code == 302
+    area = indicator_set.indicators.get()
+    assert area.params == {
+        "bands": [{"min": "90", "inclusive": False, "points": "100"}, {"min": "0", "inclusive": True, "points": "50"}]
+    }
+
+
+def test_editing_a_leaf_with_overlapping_bands_shows_the_message_and_keeps_the_leaf(
+    client: Client, world: World, admin_user: Any
+) -> None:
+    client.force_login(admin_user)
+    node = Indicator.objects.get(pk=world["node"])
+    response = client.post(
+        reverse("administration:node_edit", args=[node.pk]),
+        {
+            "code": node.code,
+            "name": node.name,
+            "kind": "normal",
+            "max_points": "0,5",
+            "floor": "0",
+            "method": "ratio_bands",
+            "source": "self",
+            "p_bands": "50 | >= | 0,5\n60 | >= | 0,25\n0 | >= | 0",
+        },
+    )
+    assert response.status_code == 400
+    assert "chồng lấn" in response.content.decode()
+    node.refresh_from_db()
+    assert node.method == "manual"
+
+
+def test_the_preview_renders_the_units_input_or_the_refusal(client: Client, world: World, admin_user: Any) -> None:
+    client.force_login(admin_user)
+    url = reverse("administration:node_preview")
+    ok = client.post(url, {"method": "levels", "max_points": "1", "p_options": "a | Đạt | 1\nb | Không đạt | 0"})
+    assert ok.status_code == 200 and 'type="radio"' in ok.content.decode() and "Không đạt" in ok.content.decode()
+    bad = client.post(url, {"method": "formula", "max_points": "1", "p_variables": "a | A", "p_expression": "a / z"})
+    assert bad.status_code == 400 and "z" in bad.content.decode()
+
+
+def test_a_frozen_set_refuses_edits_with_a_clear_message(client: Client, world: World, admin_user: Any) -> None:
+    client.force_login(admin_user)
+    frozen = Indicator.objects.get(indicator_set_id=world["set"], code="1.2.3")
+    response = client.post(reverse("administration:node_delete", args=[frozen.pk]), follow=True)
+    assert "nhân bản thành phiên bản mới" in response.content.decode()
+    assert Indicator.objects.filter(pk=frozen.pk).exists()
+
+
+def test_import_upload_previews_then_applies(client: Client, world: World, admin_user: Any) -> None:
+    client.force_login(admin_user)
+    source = IndicatorSet.objects.get(pk=world["set"])
+    target = services.indicator_set_create(
+        key="annex",
+        year=2022,
+        unit_kind=source.unit_kind,
+        actor=admin_user,
+        data={"name": "Phụ lục", "standard_max": "10", "bonus_cap": "2", "penalty_cap": "2"},
+    )
+    dataset = IndicatorResource(indicator_set=source).export()
+    content = write_sheet(title="x", headers=list(dataset.headers), rows=dataset)
+    response = client.post(reverse("administration:set_import", args=[target.pk]), {"file": upload(content)})
+    assert response.status_code == 200
+    assert target.indicators.count() == 0
+    token = response.context["token"]
+    response = client.post(reverse("administration:set_import_apply", args=[target.pk]), {"token": token})
+    assert response.status_code == 302
+    assert target.indicators.count() == source.indicators.count()
+
+
+def test_import_of_a_broken_file_shows_why(client: Client, world: World, admin_user: Any) -> None:
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("administration:set_import", args=[world["draft"]]), {"file": upload(b"PK\x03\x04 broken")}
+    )
+    assert response.status_code == 400
+    assert "hỏng" in response.content.decode()
+    assert IndicatorSet.objects.get(pk=world["draft"]).indicators.count() == 16
+
+
+def test_a_cycle_is_created_and_its_phase_opened_and_closed(
+    client: Client, small_set: IndicatorSet, admin_user: Any
+) -> None:
+    client.force_login(admin_user)
+    form_field = f"set_{small_set.unit_kind_id}"
+    response = client.post(
+        reverse("administration:cycle_list"),
+        {
+            "year": "2020",
+            "name": "Kỳ 2020",
+            form_field: small_set.pk,
+            "self_assessment_deadline": "2021-01-15",
+        },
+    )
+    cycle = Cycle.objects.get(year=2020)
+    assert response.status_code == 302
+    client.post(reverse("administration:cycle_phase", args=[cycle.pk]), {"phase": "self_assessment"})
+    cycle.refresh_from_db()
+    assert cycle.phase == "self_assessment"
+    client.post(reverse("administration:cycle_phase", args=[cycle.pk]), {"phase": "published"})  # skipping refused
+    cycle.refresh_from_db()
+    assert cycle.phase == "self_assessment"
+    units = Unit.objects.filter(kind=small_set.unit_kind)[:2]
+    client.post(reverse("administration:cycle_participants", args=[cycle.pk]), {"units": [u.pk for u in units]})
+    assert cycle.assessments.count() == 2
+
+
+def test_a_user_is_created_through_the_form(client: Client, catalogue: Any, admin_user: Any) -> None:
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("administration:user_create"),
+        {
+            "username": "thu",
+            "full_name": "Nguyễn Thu",
+            "password": "x-Secret-2021!",
+            "role": "unit_head",
+            "unit": Unit.objects.get(code="so-y-te").pk,
+        },
+    )
+    assert response.status_code == 302
+    assert RoleAssignment.objects.get(user__username="thu").role == "unit_head"
+
+
+def test_the_audit_viewer_filters_and_paginates(client: Client, world: World, admin_user: Any) -> None:
+    client.force_login(admin_user)
+    response = client.get(reverse("administration:audit_list"), {"object_type": "IndicatorSet"})
+    page = response.context["page"]
+    assert {e.object_type for e in page.object_list} == {"IndicatorSet"}
+    bad = client.get(reverse("administration:audit_list"), {"date_from": "31/02/2021"})
+    assert bad.status_code == 400

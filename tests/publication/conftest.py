@@ -1,0 +1,80 @@
+"""Published results built the way production builds them: self-scores, appraisal, sign-off (eager Celery),
+the recompute service, then the publish service."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+
+from tests.conftest import SMALL_SET_VALUES
+
+# Indexes the engine gives: base 6.58; 1.1.1 on time +1; 1.2.1 "no" −1 (see SMALL_SET_VALUES).
+ON_TIME = {"1.1.1": {"option": "on_time"}}
+NO_REPORT = {"1.2.1": {"value": False}}
+UNITS = {
+    "so-y-te": ({}, "6.58"),
+    "so-tu-phap": (ON_TIME, "7.58"),
+    "so-cong-thuong": (ON_TIME, "7.58"),
+    "so-xay-dung": (NO_REPORT, "5.58"),
+}
+DOC_DATE = datetime.date(2020, 12, 8)
+
+
+def sign_off_unit(cycle: Any, code: str, overrides: dict[str, Any], notes: dict[str, str] | None = None) -> Any:
+    from appraisal.services import assessment_sign_off
+    from scoring.models import Assessment, ScoreLine, Unit
+    from scoring.services import (
+        assessment_transition,
+        assessments_open,
+        index_result_recompute,
+        score_line_appraise,
+        score_line_save_self,
+    )
+
+    unit = Unit.objects.get(code=code)
+    assessment = assessments_open(cycle=cycle, units=[unit], actor=None)[0]
+    for leaf, (value, _score) in SMALL_SET_VALUES.items():
+        line = ScoreLine.objects.get(assessment=assessment, indicator__code=leaf)
+        score_line_save_self(line=line, actor=None, base_version=line.version, value=overrides.get(leaf, value))
+    assessment_transition(assessment=assessment, to_state=Assessment.State.SUBMITTED, actor=None)
+    assessment_transition(assessment=assessment, to_state=Assessment.State.IN_APPRAISAL, actor=None)
+    for line in ScoreLine.objects.filter(assessment=assessment).select_related("indicator"):
+        score_line_appraise(line=line, actor=None, base_version=line.version, value=line.self_value,
+                            note=(notes or {}).get(line.indicator.code, ""))
+    assessment_sign_off(assessment=assessment, actor=None)
+    # In a test transaction on-commit hooks do not fire: run the recompute the hook would have enqueued.
+    index_result_recompute(assessment_id=assessment.pk)
+    return assessment
+
+
+@pytest.fixture
+def signed_cycle(cycle: Any) -> Any:
+    """The 2020 cycle with four departments signed off (two tied at 7.58) and Sở Y tế's notes."""
+    for code, (overrides, _index) in UNITS.items():
+        notes = {"1.1.1": "Kế hoạch ban hành trễ hạn"} if code == "so-y-te" else None
+        sign_off_unit(cycle, code, overrides, notes)
+    return cycle
+
+
+@pytest.fixture
+def publication(signed_cycle: Any, admin_user: Any) -> Any:
+    from scoring.publication.services import cycle_publish
+
+    return cycle_publish(cycle=signed_cycle, document_number="Công văn số 4567/UBND-NC", document_date=DOC_DATE,
+                         actor=admin_user)
+
+
+@pytest.fixture
+def other_unit_editor(catalogue: Any) -> Any:
+    from tests.conftest import _user
+
+    return _user("minh", "unit_editor", "so-tu-phap")
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings: Any, tmp_path: Any) -> Any:
+    """Export files go to a temporary folder, never the project's media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

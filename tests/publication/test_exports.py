@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from scoring.models import Cycle, Publication, Unit
+from scoring.publication import charts, exports
+from scoring.publication.services import cycle_publish
+
+pytestmark = pytest.mark.django_db
+
+
+def _d(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Numbers as read back from the workbook (floats) turned into Decimals of their written value."""
+    return tuple(Decimal(str(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in row)
+
+
+def _download(url: str) -> bytes:
+    response = Client().get(url)
+    assert response.status_code == 200, url
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_the_official_workbook_has_a_ranking_sheet_per_group_an_area_sheet_and_the_matrix(
+    publication: Publication,
+) -> None:
+    book = load_workbook(io.BytesIO(_download("/ket-qua/2020/ket-qua.xlsx")))
+    group = Unit.objects.get(code="so-y-te").ranking_group
+    assert book.sheetnames == [group.name[:31], "Theo lĩnh vực", "Ma trận tiêu chí"]
+    ranking = list(book[group.name[:31]].iter_rows(values_only=True))
+    assert ranking[0][0] == "KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2020"
+    assert ranking[2][0] == "(Kèm theo Công văn số 4567/UBND-NC ngày 08/12/2020)"
+    assert ranking[4] == ("STT", "Đơn vị", "Chỉ số", "Xếp hạng", "Xếp loại")
+    assert [(*_d(r[1:3]), r[3]) for r in ranking[5:]] == [
+        ("Sở Công Thương", Decimal("7.58"), 1), ("Sở Tư pháp", Decimal("7.58"), 1),
+        ("Sở Y tế", Decimal("6.58"), 3), ("Sở Xây dựng", Decimal("5.58"), 4),
+    ]
+    areas = list(book["Theo lĩnh vực"].iter_rows(values_only=True))
+    assert areas[3][:4] == ("Đơn vị", "Khối", "1. Công tác chỉ đạo, điều hành CCHC", "2. Hiện đại hóa hành chính")
+    y_te = next(r for r in areas if r[0] == "Sở Y tế")
+    assert _d(y_te[2:7]) == (Decimal("3.38"), Decimal("2.7"), Decimal("1.5"), Decimal("1"), Decimal("6.58"))
+    matrix = list(book["Ma trận tiêu chí"].iter_rows(values_only=True))
+    assert matrix[2][2:] == ("1.1.1", "1.1.2", "1.2.1", "1.2.2", "1.2.3", "2.1.1", "2.1.2", "2.2.1", "2.3.1")
+    y_te = next(r for r in matrix if r[0] == "so-y-te")
+    assert _d(y_te[2:]) == tuple(Decimal(v) for v in ("0", "1", "1", "0.88", "0.5", "1.7", "1", "1.5", "1"))
+
+
+def test_open_data_csv_has_a_bom_the_documented_columns_and_the_published_order(publication: Publication) -> None:
+    data = _download("/ket-qua/2020/ket-qua.csv")
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == [*exports.CSV_COLUMNS, "linh_vuc_1", "linh_vuc_2"]
+    assert [(r[8], r[6], r[12]) for r in rows[1:]] == [
+        ("Sở Công Thương", "1", "7.58"), ("Sở Tư pháp", "1", "7.58"), ("Sở Y tế", "3", "6.58"),
+        ("Sở Xây dựng", "4", "5.58"),
+    ]
+    assert rows[3][2:4] == ["Công văn số 4567/UBND-NC", "2020-12-08"]
+
+
+def test_the_criteria_csv_has_one_row_per_unit_and_criterion(publication: Publication) -> None:
+    data = _download("/ket-qua/2020/diem-tieu-chi.csv")
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == exports.CRITERIA_COLUMNS and len(rows) == 1 + 4 * 9
+    y_te = {r[6]: r for r in rows[1:] if r[2] == "so-y-te"}
+    assert y_te["1.2.2"][7:] == ["Xử lý vấn đề phát hiện qua kiểm tra", "normal", "1.50", "0.88", "0"]
+    assert y_te["2.3.1"][8:11] == ["penalty", "2.00", "1.00"]
+
+
+def test_open_data_json_follows_the_documented_schema(publication: Publication) -> None:
+    doc = json.loads(_download("/ket-qua/2020/ket-qua.json"))
+    assert doc["schema"] == "cchc-ket-qua/1"
+    assert doc["publication"]["document_date"] == "2020-12-08" and doc["publication"]["revision"] == 1
+    assert doc["indicator_sets"][0]["key"] == "test-set"
+    first = doc["results"][0]
+    assert set(first) == {"unit_code", "unit_name", "unit_kind", "group_code", "rank", "index", "total",
+                          "normal_total", "bonus", "penalty", "applicable_max", "classification",
+                          "indicator_set", "area_totals"}
+    assert [r["unit_name"] for r in doc["results"]] == ["Sở Công Thương", "Sở Tư pháp", "Sở Y tế", "Sở Xây dựng"]
+
+
+def test_cells_that_look_like_formulas_are_neutralised(signed_cycle: Cycle, admin_user: Any) -> None:
+    Unit.objects.filter(code="so-xay-dung").update(name="=HYPERLINK(\"http://x\",\"Sở\")")
+    publication = cycle_publish(cycle=signed_cycle, document_number="-1+1", document_date=datetime.date(2020, 12, 8),
+                                actor=admin_user)
+    rows = list(csv.reader(io.StringIO(b"".join(exports.csv_stream(publication)).decode("utf-8-sig"))))
+    assert rows[4][8] == "'=HYPERLINK(\"http://x\",\"Sở\")" and rows[4][2] == "'-1+1"
+    book = load_workbook(io.BytesIO(_download("/ket-qua/2020/ket-qua.xlsx")))
+    values = [c for ws in book for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert not any(v.startswith(("=", "+", "-", "@")) for v in values)
+    assert "'=HYPERLINK(\"http://x\",\"Sở\")" in values
+
+
+def test_the_pdf_report_has_the_vietnamese_text_and_the_ranking(publication: Publication) -> None:
+    reader = PdfReader(io.BytesIO(exports.pdf_report(publication)))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2020" in text
+    assert "Công văn số 4567/UBND-NC ngày 08/12/2020" in text
+    lines = [line for line in text.splitlines() if re.match(r"\d+ Sở ", line)]
+    assert lines[:4] == ["1 Sở Công Thương 7,58 Trung bình", "1 Sở Tư pháp 7,58 Trung bình",
+                         "3 Sở Y tế 6,58 Trung bình", "4 Sở Xây dựng 5,58 Yếu"]
+    # the charts are drawn into the PDF as vector text, so their labels are readable too
+    assert "Bình quân khối" in text and "Bình quân chung" in text
+    fonts = {str(f.get("/BaseFont")) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
+    assert any("Noto" in f or "DejaVu" in f for f in fonts)
+
+
+def test_charts_are_svg_with_escaped_labels_and_decimal_commas() -> None:
+    svg = charts.ranking_bars([("Sở <Y> tế", Decimal("99.95")), ("Sở Tư pháp", Decimal("80"))], title="Xếp hạng")
+    assert svg.startswith("<svg") and "<title>Xếp hạng</title>" in svg
+    assert "Sở &lt;Y&gt; tế" in svg and "99,95" in svg and "80,00" in svg and "<script" not in svg
+    histogram = charts.distribution([Decimal("81"), Decimal("84.5"), Decimal("92")], title="Phân bố")
+    assert ">80–85<" in histogram and ">2<" in histogram
+    assert "8,58" in charts.trend([("2020", Decimal("6.58")), ("2021", Decimal("8.58"))], title="Xu hướng")

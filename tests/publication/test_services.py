@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from scoring.errors import StateConflict, ValidationFailed
+from scoring.models import AuditEntry, Cycle, Publication, Unit
+from scoring.publication import selectors
+from scoring.publication.services import cycle_publish
+from tests.publication.conftest import DOC_DATE, sign_off_unit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_publishing_is_refused_while_a_unit_is_not_signed_off_and_nothing_is_written(
+    signed_cycle: Cycle, admin_user: Any
+) -> None:
+    from scoring.services import assessments_open
+
+    assessments_open(cycle=signed_cycle, units=[Unit.objects.get(code="cuc-thue")], actor=None)
+    with pytest.raises(StateConflict) as err:
+        cycle_publish(cycle=signed_cycle, document_number="Công văn số 1/UBND", document_date=DOC_DATE,
+                      actor=admin_user)
+    assert any("Cục Thuế" in line for line in err.value.details)
+    assert not Publication.objects.exists()
+    signed_cycle.refresh_from_db()
+    assert signed_cycle.phase != Cycle.Phase.PUBLISHED
+
+
+def test_publishing_stores_the_ranking_with_ties_and_the_set_version(publication: Publication) -> None:
+    rows = publication.snapshot["rows"]
+    assert [(r["unit_name"], r["index"], r["rank"]) for r in rows] == [
+        ("Sở Công Thương", "7.58", 1),
+        ("Sở Tư pháp", "7.58", 1),
+        ("Sở Y tế", "6.58", 3),
+        ("Sở Xây dựng", "5.58", 4),
+    ]
+    assert {(r["set_key"], r["set_version"]) for r in rows} == {("test-set", 1)}
+    assert rows[2]["area_totals"] == {"1": "3.38", "2": "2.70"}
+    assert publication.scores["so-y-te"]["1.2.2"] == "0.88"
+    assert publication.revision == 1 and publication.document_number == "Công văn số 4567/UBND-NC"
+    assert publication.cycle.phase == Cycle.Phase.PUBLISHED
+    assert AuditEntry.objects.filter(action="publication.publish", object_id=str(publication.pk)).exists()
+
+
+def test_a_publication_cannot_be_changed_or_deleted(publication: Publication) -> None:
+    publication.document_number = "khác"
+    with pytest.raises(PermissionError):
+        publication.save()
+    with pytest.raises(PermissionError):
+        publication.delete()
+
+
+def test_a_correction_needs_a_reason_and_keeps_the_earlier_revision_readable(
+    publication: Publication, admin_user: Any, cycle: Cycle
+) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        cycle_publish(cycle=cycle, document_number="Công văn số 4600/UBND", document_date=DOC_DATE, actor=admin_user)
+    assert "reason" in err.value.details
+    assert Publication.objects.count() == 1
+    # a later sign-off changes nothing already published; the correction publishes it as revision 2
+    sign_off_unit(cycle, "so-noi-vu", {"1.1.1": {"option": "on_time"}, "1.2.1": {"value": False}})
+    second = cycle_publish(cycle=cycle, document_number="Công văn số 4600/UBND", document_date=DOC_DATE,
+                           actor=admin_user, reason="Bổ sung kết quả Sở Nội vụ")
+    assert second.revision == 2 and len(second.snapshot["rows"]) == 5
+    first = selectors.publication_get(year=2020, revision=1)
+    assert len(first.snapshot["rows"]) == 4
+    assert selectors.publication_get(year=2020).revision == 2
+
+
+def test_publishing_needs_a_document_number_and_date(signed_cycle: Cycle, admin_user: Any) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        cycle_publish(cycle=signed_cycle, document_number="  ", document_date=None, actor=admin_user)
+    assert set(err.value.details) == {"document_number", "document_date"}
+    assert "số văn bản" in str(err.value.message)
+    assert not Publication.objects.exists()
+
+
+def test_explainable_rank_names_the_criteria_separating_a_unit_from_the_one_above(publication: Publication) -> None:
+    snap = publication.snapshot
+    row = selectors.unit_row(snapshot=snap, unit_code="so-y-te")
+    why = selectors.rank_explanation(snapshot=snap, scores=publication.scores, row=row)
+    assert why.above is not None and why.above["unit_code"] == "so-tu-phap" and not why.tied
+    assert why.gap == Decimal("1.00")
+    assert [(g.code, g.mine, g.theirs) for g in why.behind] == [("1.1.1", Decimal("0"), Decimal("1"))]
+    tied = selectors.rank_explanation(snapshot=snap, scores=publication.scores,
+                                      row=selectors.unit_row(snapshot=snap, unit_code="so-tu-phap"))
+    assert tied.tied and tied.behind == []
+
+
+def test_the_search_ignores_diacritics_and_the_filters_combine(publication: Publication) -> None:
+    tables = selectors.ranking_tables(snapshot=publication.snapshot, query="y te")
+    assert [r["unit_code"] for t in tables for r in t.rows] == ["so-y-te"]
+    tables = selectors.ranking_tables(snapshot=publication.snapshot, classification="Khá")
+    assert tables == []
+    assert selectors.classifications(publication.snapshot) == ["Trung bình", "Yếu"]
+
+
+def test_a_failing_export_is_recorded_on_its_job_and_a_done_job_is_not_rebuilt(publication: Publication) -> None:
+    from scoring.models import ExportJob
+    from scoring.publication.services import export_job_run
+
+    job = ExportJob.objects.create(publication=publication, kind="pdf")
+
+    def broken(_job: Any, report: Any) -> str:
+        report(30)
+        raise RuntimeError("hết dung lượng đĩa")
+
+    with pytest.raises(RuntimeError):
+        export_job_run(job_id=job.pk, build=broken)
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.error) == (ExportJob.Status.FAILED, 30, "hết dung lượng đĩa")
+    calls: list[int] = []
+
+    def works(_job: Any, report: Any) -> str:
+        calls.append(1)
+        return "tep.pdf"
+
+    export_job_run(job_id=job.pk, build=works)
+    export_job_run(job_id=job.pk, build=works)
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.file_name, len(calls)) == (ExportJob.Status.DONE, 100, "tep.pdf", 1)
+    assert export_job_run(job_id=10**6, build=works) is None
