@@ -15,6 +15,7 @@ from urllib.parse import quote
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
@@ -140,7 +141,8 @@ def report_workbook(
     _put(ws2, 3, [_("Mã"), _("Tiêu chí thành phần"), _("Điểm tự chấm"), _("Tài liệu kiểm chứng"), _("Giải trình")],
          bold=True)
     for number, leaf in enumerate(explanations, start=4):
-        evidence = _("Chưa có") if not leaf.files else _("%(n)s tệp") % {"n": len(leaf.files)}
+        count = len(leaf.files)
+        evidence = ngettext("%(n)s tệp", "%(n)s tệp", count) % {"n": count} if count else _("Chưa có")
         _put(ws2, number, [leaf.indicator.code, leaf.indicator.name, _number(leaf.line.self_score), evidence,
                            leaf.line.explanation or _("(chưa giải trình)")])
     _widths(ws2, [10, 60, 14, 18, 70])

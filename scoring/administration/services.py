@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from scoring import engine
 from scoring.errors import StateConflict, ValidationFailed
@@ -972,7 +973,12 @@ def _raise_rows(problems: list[RowProblem]) -> None:
     bad = [p for p in problems if p.messages]
     if bad:
         raise ValidationFailed(
-            _("Có %(n)s dòng không hợp lệ; không ghi dòng nào.") % {"n": len(bad)},
+            ngettext(
+                "Có %(n)s dòng không hợp lệ; không ghi dòng nào.",
+                "Có %(n)s dòng không hợp lệ; không ghi dòng nào.",
+                len(bad),
+            )
+            % {"n": len(bad)},
             code="invalid_rows",
             details=[{"row": p.row, "messages": p.messages} for p in bad],
         )

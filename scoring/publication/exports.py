@@ -13,6 +13,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -237,14 +238,16 @@ def open_data_bytes(publication: Publication) -> bytes:
 
 FONT_FILES = ("NotoSans-Regular.ttf", "DejaVuSans.ttf")
 FONT_BOLD_FILES = ("NotoSans-Bold.ttf", "DejaVuSans-Bold.ttf")
-FONT_DIRS = (Path(settings.BASE_DIR) / "static" / "fonts", Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+SYSTEM_FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 
 
+@lru_cache(maxsize=8)
 def find_font(names: tuple[str, ...]) -> Path | None:
-    """A font file with Vietnamese glyphs, looked up at run time in the project's and the system's font
-    folders (first name found wins)."""
+    """A font file with Vietnamese glyphs, looked up at run time in the project's static fonts and the
+    standard system font folders (first name found wins; remembered for the process)."""
+    folders = (Path(settings.BASE_DIR) / "static" / "fonts", *SYSTEM_FONT_DIRS)
     for name in names:
-        for folder in FONT_DIRS:
+        for folder in folders:
             if folder.is_dir():
                 hit = next(folder.rglob(name), None)
                 if hit is not None:
