@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from appraisal.views import oversight, review, rounds, unit
+from appraisal.views import assignments, oversight, review, rounds, unit
 
 app_name = "appraisal"
 urlpatterns = [
@@ -21,6 +21,8 @@ urlpatterns = [
     path("giai-trinh/<int:assessment_id>/dong/<int:line_id>/", unit.explain_line, name="explain_line"),
     path("giai-trinh/<int:assessment_id>/gui-lai/", unit.resubmit, name="resubmit"),
     path("tong-quan/", oversight.dashboard, name="dashboard"),
+    path("phan-cong/<int:cycle_id>/", assignments.assignments, name="assignments"),
+    path("phan-cong/<int:cycle_id>/<int:assignment_id>/xoa/", assignments.assignment_delete, name="assignment_delete"),
     path("tong-quan/tinh-lai/<int:cycle_id>/", oversight.cycle_recompute, name="cycle_recompute"),
     path("dieu-tra/", oversight.survey_import, name="survey_import"),
     path("dieu-tra/<int:import_id>/", oversight.survey_preview, name="survey_preview"),

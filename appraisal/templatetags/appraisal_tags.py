@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from appraisal import permissions
+from appraisal import selectors as appraisal_selectors
 from scoring.models import Assessment
 from scoring.permissions import unit_ids
 
@@ -44,6 +45,9 @@ def appraisal_nav(context: template.Context) -> dict[str, str]:
         links["dashboard"] = reverse("appraisal:dashboard")
     if permissions.can_import_survey(user):
         links["survey"] = reverse("appraisal:survey_import")
+        cycle = appraisal_selectors.current_cycle()
+        if cycle is not None:
+            links["assignments"] = reverse("appraisal:assignments", args=[cycle.pk])
     request._cchc_appraisal_nav = links
     return links
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Max
 from django.http import Http404
+from django.utils.translation import gettext
 
 from scoring import permissions
 from scoring.models import Cycle, Publication, ScoreLine, UnitSuccession
@@ -100,7 +101,7 @@ def ranking_tables(
     needle = fold(query.strip())
     for row in snapshot.get("rows", []):
         code = row["group_code"]
-        table = tables.setdefault(code, GroupTable(code=code, name=names.get(code) or "Không xếp hạng"))
+        table = tables.setdefault(code, GroupTable(code=code, name=names.get(code) or gettext("Không xếp hạng")))
         table.total += 1
         if group and code != group:
             continue

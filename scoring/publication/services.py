@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
@@ -36,10 +37,10 @@ from scoring.services import audit_record, cycle_set_phase
 logger = logging.getLogger(__name__)
 
 SNAPSHOT_SCHEMA = 1
-MSG_DOCUMENT_NUMBER = "Nhập số văn bản phê duyệt kết quả (ví dụ «Công văn số 123/UBND»)."
-MSG_DOCUMENT_DATE = "Nhập ngày của văn bản phê duyệt (dd/mm/yyyy)."
-MSG_REASON = "Một lần đính chính cần ghi rõ lý do."
-MSG_NOTHING = "Kỳ đánh giá chưa có kết quả nào để công bố."
+MSG_DOCUMENT_NUMBER = gettext_noop("Nhập số văn bản phê duyệt kết quả (ví dụ «Công văn số 123/UBND»).")
+MSG_DOCUMENT_DATE = gettext_noop("Nhập ngày của văn bản phê duyệt (dd/mm/yyyy).")
+MSG_REASON = gettext_noop("Một lần đính chính cần ghi rõ lý do.")
+MSG_NOTHING = gettext_noop("Kỳ đánh giá chưa có kết quả nào để công bố.")
 
 
 def _nfc(value: Any) -> str:

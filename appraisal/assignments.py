@@ -1,0 +1,111 @@
+"""The appraisal team of a cycle: who appraises which areas (or criteria) of which units.
+
+Writes go through `appraisal_assignment_save` / `appraisal_assignment_delete` (audited).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from appraisal.models import AppraisalAssignment
+from scoring.errors import ValidationFailed
+from scoring.models import Cycle, Indicator, RoleAssignment, Unit
+from scoring.services import audit_record
+
+TEAM_ROLES = (RoleAssignment.Role.APPRAISER, RoleAssignment.Role.APPRAISAL_LEAD)
+
+
+def team_candidates() -> QuerySet[Any]:
+    """Active users holding an appraiser or lead role."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, roles__role__in=TEAM_ROLES)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def assignable_nodes(*, cycle: Cycle) -> QuerySet[Indicator]:
+    """Areas and criteria (levels 1 and 2) of the sets the cycle uses."""
+    return (
+        Indicator.objects.filter(indicator_set__cycle_sets__cycle=cycle, level__lte=2)
+        .distinct()  # a set serving several unit kinds appears once
+        .select_related("indicator_set")
+        .order_by("indicator_set__key", "order")
+    )
+
+
+def assignments_of_cycle(*, cycle: Cycle) -> QuerySet[AppraisalAssignment]:
+    return (
+        AppraisalAssignment.objects.filter(cycle=cycle)
+        .select_related("user")
+        .prefetch_related("areas", "units")
+        .order_by("-is_lead", "user__last_name", "user__username")
+    )
+
+
+@transaction.atomic
+def appraisal_assignment_save(
+    *,
+    cycle: Cycle,
+    user: Any,
+    is_lead: bool,
+    node_ids: Iterable[int],
+    unit_ids: Iterable[int],
+    actor: Any,
+) -> AppraisalAssignment:
+    """Create or replace a member's assignment in the cycle. Areas/criteria must belong to the cycle's sets;
+    units must be active. Side effects: one audit entry with the old and new assignment."""
+    if not RoleAssignment.objects.filter(user=user, role__in=TEAM_ROLES).exists():
+        raise ValidationFailed(
+            _("Người dùng này chưa có vai trò thành viên hoặc tổ trưởng Tổ thẩm định."), code="not_team_member"
+        )
+    wanted_nodes = set(node_ids)
+    nodes = list(assignable_nodes(cycle=cycle).filter(pk__in=wanted_nodes))
+    if len(nodes) != len(wanted_nodes):
+        raise ValidationFailed(
+            _("Có lĩnh vực hoặc tiêu chí không thuộc bộ chỉ số của kỳ đánh giá này."), code="foreign_node"
+        )
+    if not nodes and not is_lead:
+        raise ValidationFailed(_("Hãy chọn ít nhất một lĩnh vực hoặc tiêu chí."), code="no_area")
+    wanted_units = set(unit_ids)
+    units = list(Unit.objects.filter(pk__in=wanted_units, active=True))
+    if len(units) != len(wanted_units):
+        raise ValidationFailed(_("Có đơn vị không tồn tại hoặc đã ngừng hoạt động."), code="unknown_unit")
+    assignment = AppraisalAssignment.objects.select_for_update().filter(cycle=cycle, user=user).first()
+    old: dict[str, Any] = {"is_lead": None, "areas": [], "units": []}
+    if assignment is None:
+        assignment = AppraisalAssignment.objects.create(cycle=cycle, user=user, is_lead=is_lead)
+    else:
+        old = {
+            "is_lead": assignment.is_lead,
+            "areas": sorted(a.code for a in assignment.areas.all()),
+            "units": sorted(u.code for u in assignment.units.all()),
+        }
+        assignment.is_lead = is_lead
+        assignment.save(update_fields=["is_lead"])
+    assignment.areas.set(nodes)
+    assignment.units.set(units)
+    new = {"is_lead": is_lead, "areas": sorted(n.code for n in nodes), "units": sorted(u.code for u in units)}
+    audit_record(
+        actor=actor, action="appraisal_assignment.save", object_type="AppraisalAssignment",
+        object_id=assignment.pk, changes={k: {"old": old[k], "new": new[k]} for k in new if old[k] != new[k]},
+    )
+    return assignment
+
+
+@transaction.atomic
+def appraisal_assignment_delete(*, assignment: AppraisalAssignment, actor: Any) -> None:
+    audit_record(
+        actor=actor, action="appraisal_assignment.delete", object_type="AppraisalAssignment",
+        object_id=assignment.pk,
+        changes={"user": {"old": assignment.user.get_username(), "new": None},
+                 "areas": {"old": sorted(a.code for a in assignment.areas.all()), "new": []}},
+    )
+    assignment.delete()

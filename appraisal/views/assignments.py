@@ -1,0 +1,75 @@
+"""The administrator's page for the appraisal team of a cycle (who appraises which areas of which units)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from appraisal.assignments import (
+    appraisal_assignment_delete,
+    appraisal_assignment_save,
+    assignable_nodes,
+    assignments_of_cycle,
+    team_candidates,
+)
+from appraisal.models import AppraisalAssignment
+from scoring import permissions
+from scoring.errors import DomainError
+from scoring.models import Cycle, Unit
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    if not permissions.is_administrator(request.user):
+        raise PermissionDenied
+    cycle = get_object_or_404(Cycle, pk=cycle_id)
+    status = 200
+    if request.method == "POST":
+        raw_user = request.POST.get("user", "")
+        member = get_user_model().objects.filter(pk=int(raw_user)).first() if raw_user.isdigit() else None
+        try:
+            if member is None:
+                raise DomainError(_("Hãy chọn thành viên Tổ thẩm định."))
+            appraisal_assignment_save(
+                cycle=cycle, user=member, is_lead=request.POST.get("is_lead") == "on",
+                node_ids=_ids(request.POST.getlist("nodes")), unit_ids=_ids(request.POST.getlist("units")),
+                actor=request.user,
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+            status = 400
+        else:
+            messages.success(request, _("Đã lưu phân công thẩm định."))
+            return redirect("appraisal:assignments", cycle_id=cycle.pk)
+    context = {
+        "cycle": cycle,
+        "cycles": Cycle.objects.order_by("-year"),
+        "assignments": assignments_of_cycle(cycle=cycle),
+        "candidates": team_candidates(),
+        "nodes": assignable_nodes(cycle=cycle),
+        "units": Unit.objects.filter(active=True).select_related("ranking_group").order_by("ranking_group__order",
+                                                                                             "name"),
+    }
+    return render(request, "appraisal/assignments.html", context, status=status)
+
+
+@login_required
+@require_POST
+def assignment_delete(request: HttpRequest, cycle_id: int, assignment_id: int) -> HttpResponse:
+    if not permissions.is_administrator(request.user):
+        raise PermissionDenied
+    assignment = get_object_or_404(AppraisalAssignment, pk=assignment_id, cycle_id=cycle_id)
+    appraisal_assignment_delete(assignment=assignment, actor=request.user)
+    messages.success(request, _("Đã xoá phân công."))
+    return redirect("appraisal:assignments", cycle_id=cycle_id)
