@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from scoring import views as scoring_views
 
@@ -21,6 +22,9 @@ urlpatterns = [
     path("tham-dinh/", include("appraisal.urls")),
     path("quan-ly/", include("scoring.administration.urls")),
     path("ket-qua/", include("scoring.publication.urls")),
+    path("api/v1/", include("cchc.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("quan-tri/", admin.site.urls),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -346,7 +347,8 @@ class RoleAssignment(models.Model):
 class AuditEntry(models.Model):
     """Append-only record of every change: who, when, what, old → new, why."""
 
-    at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
+    # set by audit_record before hashing (a default, not auto_now_add, so the hashed value is the stored one)
+    at = models.DateTimeField(_("thời điểm"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -357,6 +359,9 @@ class AuditEntry(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     changes = models.JSONField(_("thay đổi"), default=dict, blank=True)
     reason = models.TextField(_("lý do"), blank=True)
+    # tamper evidence (scoring/audit.py): hash of the previous entry by id, and SHA-256 of this entry + prev_hash
+    prev_hash = models.CharField(_("mã băm trước"), max_length=64, blank=True, default="", editable=False)
+    hash = models.CharField(_("mã băm"), max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from scoring import engine, selectors
+from scoring import audit, engine, selectors
 from scoring.errors import (
     MSG_ALREADY_SUBMITTED,
     MSG_CANNOT_WITHDRAW,
@@ -72,17 +72,25 @@ def audit_record(
     changes: Mapping[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEntry:
-    """Append one audit entry. `changes` maps a field to {"old": …, "new": …}."""
-    return AuditEntry.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        unit=unit,
-        assessment=assessment,
-        changes=_json_safe(dict(changes or {})),
-        reason=reason,
-    )
+    """Append one audit entry. `changes` maps a field to {"old": …, "new": …}. The entry is chained to the
+    previous one by hash (scoring/audit.py); the chain's tail is read under a lock so writers cannot fork it."""
+    with transaction.atomic():
+        audit.chain_lock()
+        entry = AuditEntry(
+            at=timezone.now(),
+            actor=actor if getattr(actor, "pk", None) else None,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            unit=unit,
+            assessment=assessment,
+            changes=_json_safe(dict(changes or {})),
+            reason=reason,
+            prev_hash=audit.chain_tail_hash(),
+        )
+        entry.hash = audit.entry_hash(entry)
+        entry.save(force_insert=True)
+        return entry
 
 
 def _json_safe(value: Any) -> Any:

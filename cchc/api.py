@@ -1,0 +1,117 @@
+"""Shared pieces of the REST API: one error format, pagination and throttling.
+
+Every failure answers `{"code": ..., "message": <Vietnamese>, "fields": {field: [messages]}}`, whether it comes
+from a domain service (scoring.errors), DRF (validation, authentication, throttling) or Django (404, 403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+from scoring.errors import DomainError
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error body of the API (documented in the schema)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            items = value if isinstance(value, list) else [value]
+            out[str(key)] = [str(v) if not isinstance(v, dict) else str(next(iter(v.values()), "")) for v in items]
+        return out
+    return {}
+
+
+def error_body(code: str, message: Any, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    return {"code": code, "message": str(message), "fields": fields or {}}
+
+
+def _domain_response(exc: DomainError) -> Response:
+    fields: dict[str, list[str]] = {}
+    if isinstance(exc.details, dict) and exc.details.get("field"):
+        fields[str(exc.details["field"])] = [str(exc.message)]
+    body = error_body(exc.code, exc.message, fields)
+    current = getattr(exc.details, "pk", None)
+    if current is not None and hasattr(exc.details, "version"):
+        # A stale write: hand back the stored line so the client can choose which value to keep.
+        from scoring.api import ScoreLineSerializer
+
+        body["current"] = ScoreLineSerializer(exc.details).data
+    elif isinstance(exc.details, list):
+        body["problems"] = [str(getattr(p, "message", p)) for p in exc.details]
+    return Response(body, status=exc.status)
+
+
+STATUS_MESSAGES = {
+    "not_authenticated": gettext_lazy("Cần đăng nhập (phiên làm việc hoặc mã truy cập) để dùng chức năng này."),
+    "authentication_failed": gettext_lazy("Mã truy cập không hợp lệ hoặc đã bị thu hồi."),
+    "permission_denied": gettext_lazy("Bạn không có quyền thực hiện thao tác này."),
+    "not_found": gettext_lazy("Không tìm thấy dữ liệu yêu cầu."),
+    "method_not_allowed": gettext_lazy("Phương thức không được hỗ trợ."),
+    "throttled": gettext_lazy("Quá nhiều yêu cầu; hãy thử lại sau ít phút."),
+    "parse_error": gettext_lazy("Dữ liệu gửi lên không đọc được (JSON không hợp lệ)."),
+    "unsupported_media_type": gettext_lazy("Kiểu dữ liệu gửi lên không được hỗ trợ."),
+    "not_acceptable": gettext_lazy("Không trả được dữ liệu theo định dạng yêu cầu."),
+    "invalid": gettext_lazy("Dữ liệu không hợp lệ; xem lỗi từng trường."),
+}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Map every API failure to the one error format; never an HTML error page."""
+    if isinstance(exc, DomainError):
+        return _domain_response(exc)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a real server error: let it be logged and answered 500
+    if isinstance(exc, exceptions.ValidationError):
+        code = "invalid"
+        fields = _flatten(exc.detail)
+        if not fields:
+            items = exc.detail if isinstance(exc.detail, list) else [exc.detail]
+            fields = {"non_field_errors": [str(i) for i in items]}
+        body = error_body(code, STATUS_MESSAGES["invalid"], fields)
+    else:
+        code = exc.default_code if isinstance(exc.default_code, str) else "error"
+        message = STATUS_MESSAGES.get(code, exc.detail if isinstance(exc.detail, str) else exc.default_detail)
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            message = _("Quá nhiều yêu cầu; hãy thử lại sau %(s)s giây.") % {"s": int(exc.wait) + 1}
+        body = error_body(code, message)
+    response = Response(body, status=exc.status_code)
+    if getattr(exc, "auth_header", None):
+        response["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        response["Retry-After"] = str(int(exc.wait) + 1)
+    return response
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class AnonThrottle(AnonRateThrottle):
+    scope = "anon"
+
+
+class UserThrottle(UserRateThrottle):
+    scope = "user"

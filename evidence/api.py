@@ -1,0 +1,137 @@
+"""REST API of the evidence library: list an assessment's library, download a file (same permission checks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cchc.api import ErrorSerializer
+from evidence import permissions, selectors, services
+from evidence.models import EvidenceFile
+from evidence.uploads import EvidenceUploadHandler, StreamedUpload
+from evidence.views import _stream
+from scoring.models import Assessment, ScoreLine
+from scoring.permissions import assessment_get_for_user, can_attach_evidence
+
+
+class EvidenceFileSerializer(serializers.ModelSerializer):
+    size = serializers.IntegerField(source="blob.size", read_only=True)
+    content_type = serializers.CharField(source="blob.content_type", read_only=True)
+    sha256 = serializers.CharField(source="blob.sha256", read_only=True)
+
+    class Meta:
+        model = EvidenceFile
+        fields = ["id", "original_name", "size", "content_type", "sha256", "uploaded_at"]
+
+
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Không tìm thấy")
+ERR = OpenApiResponse(ErrorSerializer)
+
+
+@extend_schema(tags=["evidence"], responses={200: EvidenceFileSerializer(many=True), 404: NOT_FOUND})
+@api_view(["GET"])
+def library(request: Request, assessment_id: int) -> Response:
+    """The unit's evidence library for the assessment's cycle (whoever may see the assessment)."""
+    assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    files = selectors.evidence_library(unit=assessment.unit, cycle=assessment.cycle).select_related("blob")
+    return Response(EvidenceFileSerializer(files, many=True).data)
+
+
+@extend_schema(tags=["evidence"], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: NOT_FOUND})
+@api_view(["GET"])
+def download(request: Request, file_id: int) -> HttpResponseBase:
+    """The file's content, streamed; 404 for files of units the user may not see."""
+    evidence_file = permissions.evidence_get_for_user(user=request.user, file_id=file_id)
+    return _stream(evidence_file, inline=False)
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="Tệp tài liệu kiểm chứng (một tệp mỗi yêu cầu).")
+    line_id = serializers.IntegerField(required=False, help_text="Gắn ngay vào dòng này (tuỳ chọn).")
+
+
+class LinkSerializer(serializers.Serializer):
+    file_id = serializers.IntegerField()
+    line_id = serializers.IntegerField()
+
+
+def _line_of(assessment: Assessment, line_id: int) -> ScoreLine:
+    line = ScoreLine.objects.select_related("indicator").filter(pk=line_id, assessment_id=assessment.pk).first()
+    if line is None:
+        raise Http404
+    line.assessment = assessment
+    return line
+
+
+class EvidenceUpload(APIView):
+    """Upload one file into the unit's library (streamed to disk, checked by type, size and content)."""
+
+    parser_classes = [MultiPartParser]
+
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        # The streaming handler must be in place before anything reads the body.
+        self.handler = EvidenceUploadHandler(request)
+        request.upload_handlers = [self.handler]
+        return super().initialize_request(request, *args, **kwargs)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        self.handler.cleanup()
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @extend_schema(
+        tags=["evidence"], request={"multipart/form-data": UploadSerializer},
+        responses={201: EvidenceFileSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+    )
+    def post(self, request: Request, assessment_id: int) -> Response:
+        assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+        if not permissions.can_manage_library(request.user, assessment):
+            raise PermissionDenied
+        payload = UploadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        line = None
+        if payload.validated_data.get("line_id"):
+            line = _line_of(assessment, payload.validated_data["line_id"])
+            if not can_attach_evidence(request.user, line):
+                raise PermissionDenied
+        item = payload.validated_data["file"]
+        try:
+            with transaction.atomic():
+                evidence_file = services.evidence_upload(
+                    unit=assessment.unit, cycle=assessment.cycle, uploaded_file=item, actor=request.user
+                )
+                if line is not None:
+                    services.evidence_link(evidence_file=evidence_file, line=line, actor=request.user)
+        finally:
+            if isinstance(item, StreamedUpload):
+                item.close()
+        return Response(EvidenceFileSerializer(evidence_file).data, status=201)
+
+
+@extend_schema(
+    tags=["evidence"], request=LinkSerializer,
+    responses={200: EvidenceFileSerializer, 400: ERR, 403: ERR, 404: ERR, 409: ERR},
+)
+@api_view(["POST"])
+def link(request: Request, assessment_id: int) -> Response:
+    """Link a library file to a line (while self-assessing, or a flagged line while explaining)."""
+    assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    payload = LinkSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    evidence_file = permissions.evidence_get_for_user(user=request.user, file_id=payload.validated_data["file_id"])
+    line = _line_of(assessment, payload.validated_data["line_id"])
+    if not can_attach_evidence(request.user, line):
+        raise PermissionDenied
+    services.evidence_link(evidence_file=evidence_file, line=line, actor=request.user)
+    return Response(EvidenceFileSerializer(evidence_file).data)

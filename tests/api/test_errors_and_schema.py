@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_schema_is_valid_openapi_and_lists_the_api_paths(api: Any) -> None:
+    from drf_spectacular.validation import validate_schema
+
+    response = api.get("/api/schema/")
+    assert response.status_code == 200
+    schema = yaml.safe_load(response.content)
+    validate_schema(schema)
+    for path in (
+        "/api/v1/units/", "/api/v1/assessments/{assessment_id}/lines/{line_id}/", "/api/v1/results/{year}/",
+        "/api/v1/assessments/{assessment_id}/sign-off/", "/api/v1/tokens/", "/api/v1/evidence/{file_id}/download/",
+    ):
+        assert path in schema["paths"]
+
+
+def test_swagger_ui_is_served_from_the_projects_own_static_files(api: Any) -> None:
+    response = api.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assert "drf_spectacular_sidecar/swagger-ui-dist" in html
+    assert "cdn" not in html.lower()
+    # The page's own start-up code is a separate script (the site's CSP forbids inline script).
+    assert [body for body in re.findall(r"<script[^>]*>(.*?)</script>", html, re.S) if body.strip()] == []
+    script = api.get("/api/docs/?script=")
+    assert script.status_code == 200
+    assert "/api/schema/" in script.content.decode()
+
+
+def test_an_anonymous_request_gets_the_one_error_format_not_an_html_page(api: Any) -> None:
+    response = api.get("/api/v1/units/")
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["code"] == "not_authenticated"
+    assert "đăng nhập" in body["message"]
+    assert body["fields"] == {}
+
+
+def test_an_unknown_object_is_a_404_in_the_one_error_format(api: Any, admin_user: Any) -> None:
+    api.force_login(admin_user)
+    response = api.get("/api/v1/assessments/999999/")
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": "Không tìm thấy dữ liệu yêu cầu.", "fields": {}}
+
+
+def test_malformed_json_is_a_400_parse_error(api: Any, admin_user: Any) -> None:
+    api.force_login(admin_user)
+    response = api.post("/api/v1/tokens/", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_too_many_anonymous_requests_are_throttled_with_the_one_error_format(api: Any, monkeypatch: Any) -> None:
+    from django.core.cache import cache
+
+    from cchc.api import AnonThrottle
+
+    cache.clear()
+    monkeypatch.setattr(AnonThrottle, "get_rate", lambda self: "2/min")
+    assert api.get("/api/v1/results/").status_code == 200
+    assert api.get("/api/v1/results/").status_code == 200
+    response = api.get("/api/v1/results/")
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
+    assert int(response["Retry-After"]) >= 1
+    cache.clear()
+
+
+def test_a_signed_in_user_is_not_held_to_the_anonymous_rate(api: Any, monkeypatch: Any, unit_editor: Any) -> None:
+    from django.core.cache import cache
+
+    from cchc.api import AnonThrottle
+
+    cache.clear()
+    monkeypatch.setattr(AnonThrottle, "get_rate", lambda self: "2/min")
+    api.force_login(unit_editor)
+    assert [api.get("/api/v1/results/").status_code for _ in range(3)] == [200, 200, 200]
+    cache.clear()
