@@ -12,36 +12,35 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class UnitKind(models.Model):
-    """Department, district, commune, vertical agency…: data, never an enum (the 2025 reform changed them)."""
+class _CodedName(models.Model):
+    """A code, a name and a display order: the shape of unit kinds and ranking groups."""
 
     code = models.SlugField(_("mã"), max_length=40, unique=True)
     name = models.CharField(_("tên"), max_length=200)
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
 
     class Meta:
+        abstract = True
         ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnitKind(_CodedName):
+    """Department, district, commune, vertical agency…: data, never an enum (the 2025 reform changed them)."""
+
+    class Meta(_CodedName.Meta):
         verbose_name = _("loại đơn vị")
         verbose_name_plural = _("loại đơn vị")
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class RankingGroup(models.Model):
+class RankingGroup(_CodedName):
     """A group inside which units are ranked (khối / cụm)."""
 
-    code = models.SlugField(_("mã"), max_length=40, unique=True)
-    name = models.CharField(_("tên"), max_length=200)
-    order = models.PositiveIntegerField(_("thứ tự"), default=0)
-
-    class Meta:
-        ordering = ["order", "name"]
+    class Meta(_CodedName.Meta):
         verbose_name = _("khối xếp hạng")
         verbose_name_plural = _("khối xếp hạng")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Unit(models.Model):

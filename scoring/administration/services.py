@@ -719,41 +719,34 @@ def unit_merge(*, unit: Unit, into: Unit, actor: Any, reason: str = "") -> UnitS
     return succession
 
 
-@transaction.atomic
-def unit_kind_create(*, code: str, name: str, actor: Any) -> UnitKind:
+def _coded_create(model: Any, *, action: str, code: str, name: str, actor: Any) -> Any:
+    """Create a unit kind or a ranking group (both: unique code, name, next order), audited."""
     code, name = nfc(code).lower(), nfc(name)
     if not code or not name:
         raise ValidationFailed(_("Hãy nhập mã và tên."))
-    if UnitKind.objects.filter(code=code).exists():
+    if model.objects.filter(code=code).exists():
         raise ValidationFailed(_("Mã «%(code)s» đã tồn tại.") % {"code": code})
-    order = (UnitKind.objects.aggregate(m=Max("order"))["m"] or 0) + 1
-    kind = UnitKind.objects.create(code=code, name=name, order=order)
+    order = (model.objects.aggregate(m=Max("order"))["m"] or 0) + 1
+    obj = model.objects.create(code=code, name=name, order=order)
     audit_record(
         actor=actor,
-        action="unit_kind.create",
-        object_type="UnitKind",
-        object_id=kind.pk,
+        action=action,
+        object_type=model.__name__,
+        object_id=obj.pk,
         changes={"name": {"old": None, "new": name}},
     )
+    return obj
+
+
+@transaction.atomic
+def unit_kind_create(*, code: str, name: str, actor: Any) -> UnitKind:
+    kind: UnitKind = _coded_create(UnitKind, action="unit_kind.create", code=code, name=name, actor=actor)
     return kind
 
 
 @transaction.atomic
 def ranking_group_create(*, code: str, name: str, actor: Any) -> RankingGroup:
-    code, name = nfc(code).lower(), nfc(name)
-    if not code or not name:
-        raise ValidationFailed(_("Hãy nhập mã và tên."))
-    if RankingGroup.objects.filter(code=code).exists():
-        raise ValidationFailed(_("Mã «%(code)s» đã tồn tại.") % {"code": code})
-    order = (RankingGroup.objects.aggregate(m=Max("order"))["m"] or 0) + 1
-    group = RankingGroup.objects.create(code=code, name=name, order=order)
-    audit_record(
-        actor=actor,
-        action="ranking_group.create",
-        object_type="RankingGroup",
-        object_id=group.pk,
-        changes={"name": {"old": None, "new": name}},
-    )
+    group: RankingGroup = _coded_create(RankingGroup, action="ranking_group.create", code=code, name=name, actor=actor)
     return group
 
 
