@@ -226,6 +226,18 @@ def indicator_set_clone(
     return clone
 
 
+def _assign(obj: Any, values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Set the given fields on `obj` (unsaved) and return the audit changes {field: {old, new}}."""
+    changes = {
+        name: {"old": _display(getattr(obj, name)), "new": _display(value)}
+        for name, value in values.items()
+        if getattr(obj, name) != value
+    }
+    for name, value in values.items():
+        setattr(obj, name, value)
+    return changes
+
+
 @transaction.atomic
 def indicator_set_update(*, indicator_set: IndicatorSet, data: Mapping[str, Any], actor: Any) -> IndicatorSet:
     """Change a draft set's name, decision, standard maximum, caps and classification bands."""
@@ -233,13 +245,7 @@ def indicator_set_update(*, indicator_set: IndicatorSet, data: Mapping[str, Any]
     meta = _check_set_meta(data)
     if "classification_bands" in data:
         meta["classification_bands"] = list(data["classification_bands"])
-    changes = {
-        name: {"old": _display(getattr(indicator_set, name)), "new": _display(value)}
-        for name, value in meta.items()
-        if getattr(indicator_set, name) != value
-    }
-    for name, value in meta.items():
-        setattr(indicator_set, name, value)
+    changes = _assign(indicator_set, meta)
     indicator_set.save()
     if changes:
         _audit_set(actor, "indicator_set.update", indicator_set, changes)
@@ -434,13 +440,7 @@ def indicator_update(*, indicator: Indicator, data: Mapping[str, Any], actor: An
     indicator_set = indicator.indicator_set
     _ensure_editable(indicator_set)
     clean = clean_indicator(indicator_set=indicator_set, data=data, leaf=indicator.is_leaf, instance=indicator)
-    changes = {
-        name: {"old": _display(getattr(indicator, name)), "new": _display(value)}
-        for name, value in clean.items()
-        if getattr(indicator, name) != value
-    }
-    for name, value in clean.items():
-        setattr(indicator, name, value)
+    changes = _assign(indicator, clean)
     indicator.save()
     if changes:
         audit_record(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.forms import ModelChoiceField
@@ -150,34 +152,31 @@ def unit_merge(request: HttpRequest, unit_id: int) -> HttpResponse:
     return redirect("administration:unit_edit", form.cleaned_data["into"].pk)
 
 
-@require_POST
-@administrator_required
-def kind_create(request: HttpRequest) -> HttpResponse:
-    form = CodeNameForm(request.POST, prefix="kind")
+def _coded_create(request: HttpRequest, *, prefix: str, create: Any, done: str) -> HttpResponse:
+    form = CodeNameForm(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            services.unit_kind_create(actor=request.user, **form.cleaned_data)
-            messages.success(request, _("Đã thêm loại đơn vị."))
+            create(actor=request.user, **form.cleaned_data)
+            messages.success(request, done)
         except DomainError as exc:
             report_error(request, exc)
     else:
         form_errors(request, form)
     return redirect("administration:unit_list")
+
+
+@require_POST
+@administrator_required
+def kind_create(request: HttpRequest) -> HttpResponse:
+    return _coded_create(request, prefix="kind", create=services.unit_kind_create, done=_("Đã thêm loại đơn vị."))
 
 
 @require_POST
 @administrator_required
 def group_create(request: HttpRequest) -> HttpResponse:
-    form = CodeNameForm(request.POST, prefix="group")
-    if form.is_valid():
-        try:
-            services.ranking_group_create(actor=request.user, **form.cleaned_data)
-            messages.success(request, _("Đã thêm khối xếp hạng."))
-        except DomainError as exc:
-            report_error(request, exc)
-    else:
-        form_errors(request, form)
-    return redirect("administration:unit_list")
+    return _coded_create(
+        request, prefix="group", create=services.ranking_group_create, done=_("Đã thêm khối xếp hạng.")
+    )
 
 
 @require_POST
