@@ -42,6 +42,10 @@ urlpatterns = [
     path("evidence/<int:file_id>/download/", evidence_api.download, name="evidence_download"),
     path("results/", scoring_api.result_list, name="results"),
     path("results/<int:year>/", scoring_api.result_detail, name="result"),
+    # -- administration writes, tokens (scoring) --
     path("tokens/", scoring_api.token_issue, name="token_issue"),
     path("tokens/revoke/", scoring_api.token_revoke, name="token_revoke"),
+    # -- end administration writes --
+    # -- workflow actions, publications, open data --
+    # -- end workflow actions --
 ]
