@@ -106,6 +106,10 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Behind reverse proxies, PROXY_COUNT of them: the client's address is the one the outermost proxy
+# appended to X-Forwarded-For (what a client writes there itself is ignored); without one, the peer address.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "cchc.client_address.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -177,7 +181,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "appraisal.tasks.send_deadline_reminders_task",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Remove export files (xlsx, PDF, evidence packs) past their retention, and half-written leftovers.
+    "export-files-sweep": {
+        "task": "scoring.publication.tasks.export_files_sweep_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
+# Days an export file is kept on disk after it is built; a later request builds it again.
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -32,6 +32,7 @@ from scoring.models import (
     ScoreLine,
     Unit,
 )
+from scoring.publication import exports
 from scoring.services import audit_record, cycle_set_phase
 
 logger = logging.getLogger(__name__)
@@ -248,6 +249,10 @@ def export_job_create(*, publication: Publication, kind: str, actor: Any, unit: 
         .order_by("-created_at")
         .first()
     )
+    if reusable is not None and reusable.status == ExportJob.Status.DONE and not exports.job_path(reusable).exists():
+        # Its file was swept after the retention period (or lost): build it again.
+        _export_job_expire(reusable)
+        reusable = None
     if reusable is not None:
         # A publication never changes, so its file is built once and shared by everyone who asks.
         return reusable
@@ -259,6 +264,42 @@ def export_job_create(*, publication: Publication, kind: str, actor: Any, unit: 
 
     transaction.on_commit(lambda: export_job_run_task.delay(job.pk))
     return job
+
+
+def _export_job_expire(job: ExportJob) -> None:
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=_(EXPORT_EXPIRED))
+
+
+EXPORT_EXPIRED = gettext_noop("Tệp đã hết thời hạn lưu và được xoá; hãy yêu cầu tạo lại.")
+
+
+def export_files_sweep(*, retention_days: int, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Free the disk: remove the files of export jobs finished more than `retention_days` ago (the job is
+    marked expired, so the next request builds the file again) and any file of the exports folder that no
+    finished job owns (a half-written `.part` left by a killed worker, or a job deleted by hand) once it
+    is a day old. Returns the counts. Cost: one query over finished jobs plus one directory listing."""
+    now = now or timezone.now()
+    expired = 0
+    old_jobs = ExportJob.objects.filter(
+        status=ExportJob.Status.DONE, finished_at__lt=now - datetime.timedelta(days=retention_days)
+    )
+    for job in old_jobs:
+        exports.job_path(job).unlink(missing_ok=True)
+        _export_job_expire(job)
+        expired += 1
+    owned = {
+        exports.job_path(job).name
+        for job in ExportJob.objects.filter(status__in=[ExportJob.Status.DONE, ExportJob.Status.RUNNING])
+    }
+    orphans = 0
+    stale_before = (now - datetime.timedelta(days=1)).timestamp()
+    for path in exports.exports_root().iterdir():
+        if path.is_file() and path.name not in owned and path.stat().st_mtime < stale_before:
+            path.unlink(missing_ok=True)
+            orphans += 1
+    if expired or orphans:
+        logger.info("export sweep: %d expired, %d orphan files removed", expired, orphans)
+    return {"expired": expired, "orphans": orphans}
 
 
 def export_job_progress(*, job_id: int, progress: int) -> None:

@@ -67,7 +67,9 @@ async function send(form) {
     ok = Boolean(data.ok);
     if (ok || (data.files && data.files.length)) await refreshRegions();
   } catch (error) {
-    data = { message: form.dataset.networkError || "Không gửi được yêu cầu. Hãy thử lại." };
+    const fallback = document.documentElement.lang.startsWith("vi")
+      ? "Không gửi được yêu cầu. Hãy thử lại." : "The request could not be sent. Please try again.";
+    data = { message: form.dataset.networkError || fallback };
   } finally {
     buttons.forEach((b) => { b.disabled = false; });
     form.removeAttribute("aria-busy");

@@ -3,6 +3,12 @@
 // Without JavaScript the form posts normally and the job page refreshes itself.
 
 const POLL_MS = 1000;
+const vi = document.documentElement.lang.startsWith("vi");
+const T = vi
+  ? { failed: "Không tạo được tệp. Hãy thử lại sau.", done: "Đã xong.", building: "Đang tạo tệp…",
+      download: "Tải tệp", sending: "Đang gửi yêu cầu…" }
+  : { failed: "The file could not be built. Please try again later.", done: "Done.", building: "Building the file…",
+      download: "Download", sending: "Sending the request…" };
 
 function csrfToken(form) {
   const input = form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -21,9 +27,9 @@ async function poll(url, onUpdate) {
 }
 
 function statusText(data) {
-  if (data.status === "failed") return "Không tạo được tệp. Hãy thử lại sau.";
-  if (data.status === "done") return "Đã xong.";
-  return `Đang tạo tệp… ${data.progress}%`;
+  if (data.status === "failed") return T.failed;
+  if (data.status === "done") return T.done;
+  return `${T.building} ${data.progress}%`;
 }
 
 function showIn(box, data) {
@@ -31,7 +37,7 @@ function showIn(box, data) {
   if (data.download) {
     const link = document.createElement("a");
     link.href = data.download;
-    link.textContent = "Tải tệp";
+    link.textContent = T.download;
     box.append(" ", link);
     link.focus();
   }
@@ -41,7 +47,7 @@ for (const form of document.querySelectorAll("form[data-export]")) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const box = form.closest("section, .card")?.querySelector(".export-status") || form.parentElement;
-    box.textContent = "Đang gửi yêu cầu…";
+    box.textContent = T.sending;
     try {
       const response = await fetch(form.action, {
         method: "POST",
