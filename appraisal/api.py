@@ -1,21 +1,38 @@
-"""REST API of the appraisal: appraise a line, sign off. Same permission checks and services as the HTML views."""
+"""REST API of the appraisal: the queue, the review actions, explanation rounds (both sides), sign-off, reopen.
+
+Same permission checks (`appraisal.permissions`) and the same services as the HTML views; domain errors become
+the one API error format in `cchc.api.exception_handler`.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from appraisal import forms, permissions, selectors, services
+from appraisal.models import ExplanationRound
 from cchc.api import ErrorSerializer
 from scoring.api import AssessmentSerializer, ScoreLineSerializer
-from scoring.models import ScoreLine
+from scoring.models import Assessment, Cycle, Indicator, ScoreLine
+from scoring.permissions import is_unit_head, is_unit_member
 
 ERR = OpenApiResponse(ErrorSerializer)
+
+
+def _lead_assessment(user: Any, assessment_id: int) -> Assessment:
+    """As the lead's pages: 403 unless the user leads the team (never on their own unit)."""
+    assessment = permissions.review_get_for_user(user=user, assessment_id=assessment_id)
+    if not permissions.can_lead(user, assessment):
+        raise PermissionDenied
+    return assessment
 
 
 class AppraiseSerializer(serializers.Serializer):
@@ -31,12 +48,7 @@ class AppraiseSerializer(serializers.Serializer):
 @api_view(["POST"])
 def appraise_line(request: Request, assessment_id: int, line_id: int) -> Response:
     """The appraiser's input for one leaf of an assigned area (a reason is required when it differs)."""
-    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
-    line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
-    allowed = permissions.area_ids_for(request.user, assessment)
-    tree = selectors.set_tree(assessment.indicator_set_id)
-    if not permissions.may_appraise_node(allowed, line.indicator_id, tree.parent_of):
-        raise PermissionDenied
+    _assessment, line = _line_for_appraisal(request.user, assessment_id, line_id)
     payload = AppraiseSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
@@ -53,9 +65,7 @@ def appraise_line(request: Request, assessment_id: int, line_id: int) -> Respons
 @api_view(["POST"])
 def sign_off(request: Request, assessment_id: int) -> Response:
     """The appraisal lead signs off an assessment whose every leaf has an appraised score."""
-    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
-    if not permissions.can_lead(request.user, assessment):
-        raise PermissionDenied
+    assessment = _lead_assessment(request.user, assessment_id)
     saved = services.assessment_sign_off(assessment=assessment, actor=request.user)
     return Response(AssessmentSerializer(saved).data)
 
@@ -76,9 +86,7 @@ class ExplanationRequestSerializer(serializers.Serializer):
 @api_view(["POST"])
 def request_explanation(request: Request, assessment_id: int) -> Response:
     """The lead returns the assessment (or chosen lines) to the unit for explanation with a deadline."""
-    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
-    if not permissions.can_lead(request.user, assessment):
-        raise PermissionDenied
+    assessment = _lead_assessment(request.user, assessment_id)
     payload = ExplanationRequestSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
@@ -111,3 +119,263 @@ def reopen(request: Request, assessment_id: int) -> Response:
         assessment=assessment, actor=request.user, reason=payload.validated_data["reason"]
     )
     return Response(AssessmentSerializer(saved).data)
+
+
+# --- review actions the review page offers ---------------------------------------------------------------
+
+
+def _line_for_appraisal(user: Any, assessment_id: int, line_id: int) -> tuple[Assessment, ScoreLine]:
+    """As the review page: the assessment and its line; 403 unless the user may appraise the line's area."""
+    assessment = permissions.review_get_for_user(user=user, assessment_id=assessment_id)
+    line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
+    allowed = permissions.area_ids_for(user, assessment)
+    tree = selectors.set_tree(assessment.indicator_set_id)
+    if not permissions.may_appraise_node(allowed, line.indicator_id, tree.parent_of):
+        raise PermissionDenied
+    return assessment, line
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, help_text="Phiên bản của dòng mà người dùng đã xem.")
+
+
+@extend_schema(
+    tags=["appraisal"], request=VersionSerializer,
+    responses={200: ScoreLineSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+)
+@api_view(["POST"])
+def accept_line(request: Request, assessment_id: int, line_id: int) -> Response:
+    """Accept the unit's self-score of one leaf as the appraised score (409 `stale_version` when stale)."""
+    _assessment, line = _line_for_appraisal(request.user, assessment_id, line_id)
+    payload = VersionSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    saved = services.line_accept_self(line=line, actor=request.user, base_version=payload.validated_data["version"])
+    return Response(ScoreLineSerializer(saved).data)
+
+
+AreaAccepted = inline_serializer(
+    "AreaAccepted", {"accepted": serializers.IntegerField(), "skipped": serializers.IntegerField()}
+)
+
+
+@extend_schema(
+    tags=["appraisal"], request=None,
+    responses={200: AreaAccepted, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+)
+@api_view(["POST"])
+def accept_area(request: Request, assessment_id: int, area_id: int) -> Response:
+    """Accept the self-score of every unappraised leaf of one area (only the criteria assigned to the user);
+    survey, unscored and not-applicable leaves are skipped. Each leaf is audited."""
+    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
+    area = get_object_or_404(
+        Indicator, pk=area_id, indicator_set_id=assessment.indicator_set_id, parent__isnull=True
+    )
+    allowed = permissions.area_ids_for(request.user, assessment)
+    tree = selectors.set_tree(assessment.indicator_set_id)
+    if not tree.area_has_assigned(allowed, area.pk):
+        raise PermissionDenied
+    mine = None if permissions.may_appraise_area(allowed, area.pk) else {
+        leaf for leaf in tree.leaves_by_area.get(area.pk, [])
+        if permissions.may_appraise_node(allowed, leaf, tree.parent_of)
+    }
+    counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine)
+    return Response(counts)
+
+
+@extend_schema(
+    tags=["appraisal"], request=None,
+    responses={200: AssessmentSerializer, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+)
+@api_view(["POST"])
+def start(request: Request, assessment_id: int) -> Response:
+    """The lead starts the appraisal explicitly (the unit can no longer withdraw)."""
+    assessment = _lead_assessment(request.user, assessment_id)
+    saved = services.appraisal_start(assessment=assessment, actor=request.user)
+    return Response(AssessmentSerializer(saved).data)
+
+
+class CloseExplanationSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+@extend_schema(
+    tags=["appraisal"], request=CloseExplanationSerializer,
+    responses={200: AssessmentSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+)
+@api_view(["POST"])
+def close_explanation(request: Request, assessment_id: int) -> Response:
+    """The lead ends an explanation round whose deadline passed without the unit's resubmission
+    (409 `deadline_not_passed` before the deadline); the appraisal goes on in the next round."""
+    assessment = _lead_assessment(request.user, assessment_id)
+    payload = CloseExplanationSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    saved = services.explanation_close(
+        assessment=assessment, actor=request.user, reason=payload.validated_data["reason"]
+    )
+    return Response(AssessmentSerializer(saved).data)
+
+
+# --- the unit's side: explanations and resubmission ------------------------------------------------------
+
+
+class ExplainSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, help_text="Phiên bản của dòng mà người dùng đã xem.")
+    explanation = serializers.CharField(allow_blank=True, max_length=5000)
+
+
+class ExplainedLineSerializer(serializers.ModelSerializer):
+    """What the unit gets back: its explanation, never the live appraisal of a round in progress."""
+
+    indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ScoreLine
+        fields = ["id", "indicator", "explanation", "explanation_requested", "version", "updated_at"]
+
+
+@extend_schema(
+    tags=["appraisal"], request=ExplainSerializer,
+    responses={200: ExplainedLineSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+)
+@api_view(["POST"])
+def explain_line(request: Request, assessment_id: int, line_id: int) -> Response:
+    """The unit's explanation of one leaf flagged in the current explanation round (before its deadline)."""
+    assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
+    line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
+    line.assessment = assessment
+    if not is_unit_member(request.user, assessment.unit_id):
+        raise PermissionDenied
+    payload = ExplainSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    data = payload.validated_data
+    saved = services.line_explain(
+        line=line, actor=request.user, base_version=data["version"], explanation=data["explanation"]
+    )
+    return Response(ExplainedLineSerializer(saved).data)
+
+
+@extend_schema(
+    tags=["appraisal"], request=None,
+    responses={200: AssessmentSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+)
+@api_view(["POST"])
+def resubmit(request: Request, assessment_id: int) -> Response:
+    """The unit head sends the explanations back to the appraisal team (every flagged leaf explained, before
+    the deadline): the assessment returns to the appraisal in the next round."""
+    assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
+    if not is_unit_head(request.user, assessment.unit_id):
+        raise PermissionDenied
+    saved = services.explanation_resubmit(assessment=assessment, actor=request.user)
+    return Response(AssessmentSerializer(saved).data)
+
+
+class RoundSerializer(serializers.ModelSerializer):
+    requested_by = serializers.SerializerMethodField()
+    ended = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ExplanationRound
+        fields = [
+            "round", "requested_at", "requested_by", "deadline", "message", "line_count", "resubmitted_at",
+            "closed_at", "ended",
+        ]
+
+    def get_requested_by(self, obj: ExplanationRound) -> str:
+        user = obj.requested_by
+        return user.get_full_name() or user.get_username()
+
+
+def _rounds_assessment(user: Any, assessment_id: int) -> Assessment:
+    """The rounds are shown on the review page (the team) and on the unit's explanation page: whoever may open
+    either sees them; anyone else gets a 404."""
+    if permissions.can_use_workbench(user):
+        try:
+            return permissions.review_get_for_user(user=user, assessment_id=assessment_id)
+        except (PermissionDenied, Http404):
+            pass
+    return permissions.feedback_get_for_user(user=user, assessment_id=assessment_id)
+
+
+@extend_schema(tags=["appraisal"], responses={200: RoundSerializer(many=True), 401: ERR, 404: ERR})
+@api_view(["GET"])
+def rounds(request: Request, assessment_id: int) -> Response:
+    """The explanation rounds of an assessment, oldest first."""
+    assessment = _rounds_assessment(request.user, assessment_id)
+    return Response(RoundSerializer(selectors.explanation_rounds(assessment=assessment), many=True).data)
+
+
+# --- the appraiser's queue -------------------------------------------------------------------------------
+
+
+class QueueQuerySerializer(serializers.Serializer):
+    cycle = serializers.IntegerField(required=False, min_value=1, help_text="Mã kỳ (mặc định: kỳ mới nhất).")
+    group = serializers.IntegerField(required=False, min_value=1, help_text="Mã khối xếp hạng.")
+    state = serializers.ChoiceField(
+        required=False, choices=[s for s in Assessment.State.values if s in selectors.WORK_STATES]
+    )
+    area = serializers.CharField(required=False, max_length=20, help_text="Mã lĩnh vực, ví dụ «2».")
+
+
+AreaProgressSerializer = inline_serializer(
+    "QueueAreaProgress",
+    {
+        "code": serializers.CharField(), "name": serializers.CharField(), "done": serializers.IntegerField(),
+        "total": serializers.IntegerField(), "complete": serializers.BooleanField(),
+    },
+)
+
+QueueRowSerializer = inline_serializer(
+    "QueueRow",
+    {
+        "assessment": AssessmentSerializer(),
+        "unit_code": serializers.CharField(),
+        "unit_name": serializers.CharField(),
+        "ranking_group": serializers.CharField(allow_null=True),
+        "can_lead": serializers.BooleanField(),
+        "done": serializers.IntegerField(),
+        "total": serializers.IntegerField(),
+        "areas": AreaProgressSerializer.__class__(many=True),
+    },
+)
+
+QueueSerializer = inline_serializer(
+    "AppraisalQueue",
+    {"cycle": serializers.IntegerField(allow_null=True), "rows": QueueRowSerializer.__class__(many=True)},
+)
+
+
+@extend_schema(
+    tags=["appraisal"], parameters=[QueueQuerySerializer],
+    responses={200: QueueSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR},
+)
+@api_view(["GET"])
+def queue(request: Request) -> Response:
+    """The assessments the user appraises (submitted ones of assigned units, never their own unit), with the
+    progress of each area assigned to them; administrators see every one."""
+    if not permissions.can_use_workbench(request.user):
+        raise PermissionDenied
+    query = QueueQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    params = query.validated_data
+    cycle = get_object_or_404(Cycle, pk=params["cycle"]) if params.get("cycle") else None
+    data = selectors.queue_for_user(
+        user=request.user, cycle=cycle, group_id=params.get("group"), state=params.get("state", ""),
+        area_code=params.get("area", ""),
+    )
+    rows = []
+    for row in data.rows:
+        a = row.assessment
+        rows.append({
+            "assessment": AssessmentSerializer(a).data,
+            "unit_code": a.unit.code,
+            "unit_name": a.unit.name,
+            "ranking_group": a.unit.ranking_group.code if a.unit.ranking_group else None,
+            "can_lead": row.can_lead,
+            "done": row.done,
+            "total": row.total,
+            "areas": [
+                {"code": p.area.code, "name": p.area.name, "done": p.done, "total": p.total, "complete": p.complete}
+                for p in row.areas if p.mine
+            ],
+        })
+    return Response({"cycle": data.cycle.pk if data.cycle else None, "rows": rows})

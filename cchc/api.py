@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -115,3 +116,12 @@ class AnonThrottle(AnonRateThrottle):
 
 class UserThrottle(UserRateThrottle):
     scope = "user"
+
+
+@csrf_exempt  # nothing is changed here; a POST without a CSRF token must get the same JSON 404
+def unknown_path(request: Any, *args: Any, **kwargs: Any) -> Any:
+    """Every URL under the API that matches no endpoint (for instance `/assessments/abc/`): the one error
+    format's 404 rather than Django's HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse(error_body("not_found", STATUS_MESSAGES["not_found"]), status=404)

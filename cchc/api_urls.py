@@ -1,10 +1,12 @@
 """The REST API, version 1 (mounted at /api/v1/)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from appraisal import api as appraisal_api
+from cchc.api import unknown_path
 from evidence import api as evidence_api
 from scoring import api as scoring_api
+from scoring.publication import api as publication_api
 
 app_name = "api"
 
@@ -43,9 +45,58 @@ urlpatterns = [
     path("results/", scoring_api.result_list, name="results"),
     path("results/<int:year>/", scoring_api.result_detail, name="result"),
     # -- administration writes, tokens (scoring) --
-    path("tokens/", scoring_api.token_issue, name="token_issue"),
+    path("units/<slug:code>/", scoring_api.unit_detail, name="unit"),
+    path("units/<slug:code>/deactivate/", scoring_api.unit_deactivate, name="unit_deactivate"),
+    path("units/<slug:code>/activate/", scoring_api.unit_activate, name="unit_activate"),
+    path("units/<slug:code>/merge/", scoring_api.unit_merge, name="unit_merge"),
+    path("indicator-sets/<slug:key>/clone/", scoring_api.indicator_set_clone, name="indicator_set_clone"),
+    path("indicator-sets/<slug:key>/activate/", scoring_api.indicator_set_activate, name="indicator_set_activate"),
+    path("indicator-sets/<slug:key>/indicators/", scoring_api.indicator_create, name="indicators"),
+    path("indicator-sets/<slug:key>/indicators/<str:code>/", scoring_api.indicator_detail, name="indicator"),
+    path("indicator-sets/<slug:key>/indicators/<str:code>/move/", scoring_api.indicator_move, name="indicator_move"),
+    path("cycles/<int:year>/", scoring_api.cycle_detail, name="cycle"),
+    path("cycles/<int:year>/phase/", scoring_api.cycle_phase, name="cycle_phase"),
+    path("cycles/<int:year>/sets/", scoring_api.cycle_set, name="cycle_set"),
+    path("cycles/<int:year>/units/", scoring_api.cycle_units, name="cycle_units"),
+    path("cycles/<int:year>/extensions/", scoring_api.cycle_extension, name="cycle_extension"),
+    path("tokens/", scoring_api.TokenList.as_view(), name="token_issue"),
     path("tokens/revoke/", scoring_api.token_revoke, name="token_revoke"),
+    path("tokens/<int:token_id>/", scoring_api.token_detail, name="token"),
     # -- end administration writes --
     # -- workflow actions, publications, open data --
+    path("appraisal/queue/", appraisal_api.queue, name="appraisal_queue"),
+    path("assessments/<int:assessment_id>/start/", appraisal_api.start, name="start"),
+    path(
+        "assessments/<int:assessment_id>/lines/<int:line_id>/accept/", appraisal_api.accept_line, name="accept_line"
+    ),
+    path(
+        "assessments/<int:assessment_id>/areas/<int:area_id>/accept/", appraisal_api.accept_area, name="accept_area"
+    ),
+    path("assessments/<int:assessment_id>/rounds/", appraisal_api.rounds, name="rounds"),
+    path(
+        "assessments/<int:assessment_id>/close-explanation/",
+        appraisal_api.close_explanation,
+        name="close_explanation",
+    ),
+    path(
+        "assessments/<int:assessment_id>/lines/<int:line_id>/explain/", appraisal_api.explain_line, name="explain_line"
+    ),
+    path("assessments/<int:assessment_id>/resubmit/", appraisal_api.resubmit, name="resubmit"),
+    path(
+        "assessments/<int:assessment_id>/lines/<int:line_id>/evidence/", evidence_api.line_files, name="line_evidence"
+    ),
+    path("assessments/<int:assessment_id>/evidence/unlink/", evidence_api.unlink, name="evidence_unlink"),
+    path("evidence/<int:file_id>/", evidence_api.delete, name="evidence_delete"),
+    path("publications/", publication_api.publication_list, name="publications"),
+    path("publications/<int:year>/preview/", publication_api.publication_preview, name="publication_preview"),
+    path("publications/<int:year>/publish/", publication_api.publication_publish, name="publication_publish"),
+    path("open-data/<int:year>/rankings/", publication_api.rankings, name="open_rankings"),
+    path("open-data/<int:year>/rankings/<slug:group_code>/", publication_api.group_ranking, name="open_group"),
+    path("open-data/<int:year>/units/<slug:unit_code>/", publication_api.unit_result, name="open_unit"),
+    path("open-data/<int:year>/results.json", publication_api.open_data_json, name="open_json"),
+    path("open-data/<int:year>/results.csv", publication_api.open_data_csv, name="open_csv"),
+    path("open-data/<int:year>/criteria.csv", publication_api.criteria_csv, name="open_criteria_csv"),
+    # Last: any other URL under /api/v1/ is a 404 in the one error format (never Django's HTML page).
+    re_path(r"^", unknown_path, name="unknown"),
     # -- end workflow actions --
 ]

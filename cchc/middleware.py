@@ -1,20 +1,80 @@
-"""Language selection: Vietnamese unless the visitor chose another language in the top bar."""
+"""Language selection (Vietnamese unless the visitor chose another language in the top bar), and a clean
+answer when the database is unreachable in the middle of a request."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from django.conf import settings
-from django.http import HttpRequest
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext, gettext_lazy
+
+logger = logging.getLogger(__name__)
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
     """Like LocaleMiddleware, but the browser's Accept-Language is not consulted: officials' browsers are
     often set to English while they work in Vietnamese, and a page must not mix Vietnamese words with
-    English number and date formats. The language cookie (set by the switch) is the only choice."""
+    English number and date formats. The language cookie (set by the switch) is the only choice, except for
+    systems calling the API without the cookie: they ask with Accept-Language."""
 
     def process_request(self, request: HttpRequest) -> None:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if not chosen and request.path.startswith("/api/"):
+            chosen = translation.get_language_from_request(request)
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+MSG_DATABASE_UNAVAILABLE = gettext_lazy(
+    "Máy chủ tạm thời không truy cập được cơ sở dữ liệu nên thao tác chưa được thực hiện; không có dữ liệu "
+    "nào bị ghi dở. Hãy thử lại sau ít phút."
+)
+RETRY_AFTER_SECONDS = 30
+
+
+class DatabaseUnavailableMiddleware:
+    """A database connection lost or refused while a request runs (the server restarted, the connection was
+    killed, a failover) answers 503 with a Vietnamese message and Retry-After, never a traceback.
+
+    Nothing is half written: every write runs in one transaction (services are atomic), which the database
+    rolls back when the connection dies. The API gets its one error format, scripts a JSON body, pages a small
+    HTML page that needs no database to render.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error(
+            "database unavailable during %s %s", request.method, request.path, exc_info=exception,
+            extra={"path": request.path},
+        )
+        message = str(MSG_DATABASE_UNAVAILABLE)
+        response: HttpResponse
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"code": "service_unavailable", "message": message, "fields": {}}, status=503)
+        elif "application/json" in request.headers.get("Accept", "") or request.content_type == "application/json":
+            response = JsonResponse({"ok": False, "code": "service_unavailable", "message": message}, status=503)
+        else:
+            title = escape(gettext("Tạm thời không phục vụ được"))
+            body = (
+                f'<!DOCTYPE html><html lang="{escape(translation.get_language() or "vi")}"><head>'
+                f'<meta charset="utf-8"><title>{title}</title></head>'
+                f"<body><h1>{title}</h1><p>{escape(message)}</p></body></html>"
+            )
+            response = HttpResponse(body, status=503, content_type="text/html; charset=utf-8")
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response

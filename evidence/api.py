@@ -1,4 +1,5 @@
-"""REST API of the evidence library: list an assessment's library, download a file (same permission checks)."""
+"""REST API of the evidence library: list, upload (streamed), download, link and unlink, delete; the files of a
+leaf. The same permission checks (`evidence.permissions`) and services as the HTML pages."""
 
 from __future__ import annotations
 
@@ -67,6 +68,14 @@ class LinkSerializer(serializers.Serializer):
     line_id = serializers.IntegerField()
 
 
+def _file_of(user: Any, assessment: Assessment, file_id: int) -> EvidenceFile:
+    """As the library page: a file the user may see, of this assessment's library (else 404)."""
+    evidence_file = permissions.evidence_get_for_user(user=user, file_id=file_id)
+    if evidence_file.unit_id != assessment.unit_id or evidence_file.cycle_id != assessment.cycle_id:
+        raise Http404
+    return evidence_file
+
+
 def _line_of(assessment: Assessment, line_id: int) -> ScoreLine:
     line = ScoreLine.objects.select_related("indicator").filter(pk=line_id, assessment_id=assessment.pk).first()
     if line is None:
@@ -129,9 +138,68 @@ def link(request: Request, assessment_id: int) -> Response:
     assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     payload = LinkSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
-    evidence_file = permissions.evidence_get_for_user(user=request.user, file_id=payload.validated_data["file_id"])
+    evidence_file = _file_of(request.user, assessment, payload.validated_data["file_id"])
     line = _line_of(assessment, payload.validated_data["line_id"])
     if not can_attach_evidence(request.user, line):
         raise PermissionDenied
     services.evidence_link(evidence_file=evidence_file, line=line, actor=request.user)
     return Response(EvidenceFileSerializer(evidence_file).data)
+
+
+@extend_schema(
+    tags=["evidence"], request=LinkSerializer,
+    responses={204: None, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+)
+@api_view(["POST"])
+def unlink(request: Request, assessment_id: int) -> Response:
+    """Detach a file from a line (the file stays in the library). While explaining, only the links added in the
+    current round can be removed (409 `link_locked`)."""
+    assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    payload = LinkSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    evidence_file = _file_of(request.user, assessment, payload.validated_data["file_id"])
+    line = _line_of(assessment, payload.validated_data["line_id"])
+    if not can_attach_evidence(request.user, line):
+        raise PermissionDenied
+    services.evidence_unlink(evidence_file=evidence_file, line=line, actor=request.user)
+    return Response(status=204)
+
+
+@extend_schema(tags=["evidence"], responses={204: None, 401: ERR, 403: ERR, 404: ERR, 409: ERR})
+@api_view(["DELETE"])
+def delete(request: Request, file_id: int) -> Response:
+    """Remove a file from the unit's library while the library accepts changes; a file linked to a submitted
+    assessment stays (409 `file_locked`)."""
+    evidence_file = permissions.evidence_get_for_user(user=request.user, file_id=file_id)
+    assessment = (
+        Assessment.objects.select_related("unit", "cycle")
+        .filter(unit_id=evidence_file.unit_id, cycle_id=evidence_file.cycle_id)
+        .first()
+    )
+    if assessment is None or not permissions.can_manage_library(request.user, assessment):
+        raise PermissionDenied
+    services.evidence_delete(evidence_file=evidence_file, actor=request.user)
+    return Response(status=204)
+
+
+class LineFileSerializer(EvidenceFileSerializer):
+    link_locked = serializers.BooleanField(
+        read_only=True, help_text="Gắn trước khi gửi (hoặc ở vòng giải trình trước): được giữ nguyên."
+    )
+    removable = serializers.BooleanField(read_only=True, help_text="Người dùng gỡ được liên kết này.")
+
+    class Meta(EvidenceFileSerializer.Meta):
+        fields = [*EvidenceFileSerializer.Meta.fields, "link_locked", "removable"]
+
+
+@extend_schema(tags=["evidence"], responses={200: LineFileSerializer(many=True), 401: ERR, 404: ERR})
+@api_view(["GET"])
+def line_files(request: Request, assessment_id: int, line_id: int) -> Response:
+    """The files linked to one leaf, in the order they were linked (whoever may see the assessment)."""
+    assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    line = _line_of(assessment, line_id)
+    files = selectors.evidence_by_line(assessment=assessment).get(line.pk, [])
+    may_attach = can_attach_evidence(request.user, line)
+    for evidence_file in files:
+        evidence_file.removable = may_attach and not evidence_file.link_locked  # type: ignore[attr-defined]
+    return Response(LineFileSerializer(files, many=True).data)

@@ -127,6 +127,9 @@ class IndexResultAdmin(admin.ModelAdmin):
     list_select_related = ["assessment__unit", "assessment__cycle"]
     readonly_fields = [f.name for f in IndexResult._meta.fields]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # computed by the recompute service; an empty row would break the database's constraints
+
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(admin.ModelAdmin):
@@ -181,6 +184,9 @@ class ExportJobAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
     list_select_related = ["publication__cycle", "unit"]
     readonly_fields = [f.name for f in ExportJob._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # created by an export request on the results pages
 
 
 @admin.register(IndicatorMapping)

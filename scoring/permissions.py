@@ -17,13 +17,30 @@ Role = RoleAssignment.Role
 UNIT_ROLES = (Role.UNIT_EDITOR, Role.UNIT_HEAD)
 
 
+def limit_to_role(user: Any, role: str) -> None:
+    """Limit this request's user to one of their roles (an API token's scope). Every check below goes through
+    `roles_of` and `is_administrator`, so the limit holds everywhere; a session user is never limited."""
+    user._cchc_scope = role
+    user.__dict__.pop("_cchc_roles", None)
+
+
+def role_scope(user: Any) -> str | None:
+    """The one role this request may use, or None when the user acts with all their roles."""
+    return getattr(user, "_cchc_scope", None)
+
+
 def roles_of(user: Any) -> list[RoleAssignment]:
-    """The user's role assignments, loaded once per request (cached on the user object)."""
+    """The user's effective role assignments, loaded once per request (cached on the user object);
+    only those of the token's role when the request came with a role-scoped token."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_cchc_roles", None)
     if cached is None:
-        cached = list(RoleAssignment.objects.filter(user=user).select_related("unit"))
+        qs = RoleAssignment.objects.filter(user=user).select_related("unit")
+        scope = role_scope(user)
+        if scope is not None:
+            qs = qs.filter(role=scope)
+        cached = list(qs)
         user._cchc_roles = cached
     return cached
 
@@ -33,6 +50,9 @@ def has_role(user: Any, *roles: str) -> bool:
 
 
 def is_administrator(user: Any) -> bool:
+    scope = role_scope(user)
+    if scope is not None and scope != Role.ADMINISTRATOR:
+        return False  # a superuser's token limited to another role has that role's rights only
     return bool(getattr(user, "is_superuser", False)) or has_role(user, Role.ADMINISTRATOR)
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from scoring.administration.views import audit, cycles, sets, tree, units, users
+from scoring.administration.views import audit, cycles, sets, tokens, tree, units, users
 
 app_name = "administration"
 urlpatterns = [
@@ -52,4 +52,6 @@ urlpatterns = [
     path("nguoi-dung/<int:user_id>/vai-tro/", users.role_add, name="role_add"),
     path("nguoi-dung/<int:user_id>/vai-tro/<int:role_id>/xoa/", users.role_delete, name="role_delete"),
     path("nhat-ky/", audit.audit_list, name="audit_list"),
+    path("ma-truy-cap/", tokens.token_list, name="token_list"),
+    path("ma-truy-cap/<int:token_id>/thu-hoi/", tokens.token_revoke, name="token_revoke"),
 ]

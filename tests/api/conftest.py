@@ -8,6 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.appraisal.conftest import team  # noqa: F401  (re-exported fixture)
+from tests.publication.conftest import media_root, publication, signed_cycle  # noqa: F401  (re-exported fixtures)
 
 
 @pytest.fixture

@@ -144,12 +144,12 @@ def test_an_administrator_issues_a_token_that_acts_as_its_user(
 
 
 def test_a_non_administrator_may_not_issue_or_revoke_tokens(api: Any, unit_head: Any, unit_editor: Any) -> None:
-    from rest_framework.authtoken.models import Token
+    from scoring.models import ApiToken
 
     api.force_login(unit_head)
     assert api.post("/api/v1/tokens/", {"username": "lan"}, format="json").status_code == 403
     assert api.post("/api/v1/tokens/revoke/", {"username": "lan"}, format="json").status_code == 403
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_issuing_a_token_for_an_unknown_user_is_a_field_error(api: Any, admin_user: Any) -> None:

@@ -87,3 +87,40 @@ def test_a_signed_in_user_is_not_held_to_the_anonymous_rate(api: Any, monkeypatc
     api.force_login(unit_editor)
     assert [api.get("/api/v1/results/").status_code for _ in range(3)] == [200, 200, 200]
     cache.clear()
+
+
+def test_a_system_without_the_language_cookie_chooses_english_with_accept_language(api: Any) -> None:
+    vietnamese = api.get("/api/v1/units/")
+    english = api.get("/api/v1/units/", HTTP_ACCEPT_LANGUAGE="en")
+    assert vietnamese.status_code == english.status_code == 401
+    assert vietnamese.json()["code"] == english.json()["code"]
+    assert vietnamese.json()["message"] != english.json()["message"]
+    assert english.json()["message"].isascii()
+
+
+def test_the_browser_pages_still_ignore_accept_language(client: Any) -> None:
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.headers["Content-Language"] == "vi"
+
+
+# Actions that take nothing but their URL (the assessment named in the path is the whole request).
+BODYLESS_ACTIONS = {"areas/{area_id}/accept/", "resubmit/", "sign-off/", "start/", "submit/"}
+
+
+def test_every_operation_documents_its_request_success_and_error_types(api: Any) -> None:
+    schema = yaml.safe_load(api.get("/api/schema/").content)
+    operations = 0
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            operations += 1
+            where = f"{method.upper()} {path}"
+            successes = {code: r for code, r in operation["responses"].items() if code.startswith("2")}
+            assert successes, f"{where}: no success response"
+            for code, response in successes.items():
+                assert code == "204" or response.get("content"), f"{where}: {code} has no body type"
+            assert any(code.startswith("4") for code in operation["responses"]), f"{where}: no error response"
+            if method in {"post", "put", "patch"} and not path.endswith(tuple(BODYLESS_ACTIONS)):
+                assert "requestBody" in operation, f"{where}: no request body type"
+    assert operations >= 60

@@ -1,0 +1,134 @@
+"""Assessments and score lines: the unit's self-assessment, its submission and withdrawal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, generics
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from scoring import permissions, selectors, services
+from scoring.api.common import _errors
+from scoring.api.filters import AssessmentFilter
+from scoring.api.serializers import AssessmentSerializer, ScoreLineSerializer, SelfSaveSerializer, WithdrawSerializer
+from scoring.models import Assessment, ScoreLine
+
+# --- assessments ------------------------------------------------------------------------------------------
+
+
+def assessments_visible_to(user: Any) -> QuerySet[Assessment]:
+    """The same rule as `permissions.can_view_assessment`, as one query."""
+    qs = Assessment.objects.select_related("unit__kind", "unit__ranking_group", "cycle", "indicator_set")
+    if permissions.is_administrator(user):
+        return qs
+    condition = Q(unit_id__in=permissions.unit_ids(user))
+    if permissions.is_appraiser(user):
+        own = permissions.unit_ids(user, permissions.Role.APPRAISER, permissions.Role.APPRAISAL_LEAD)
+        condition |= ~Q(state=Assessment.State.DRAFT) & ~Q(unit_id__in=own)
+    return qs.filter(condition)
+
+
+@extend_schema(tags=["assessments"], responses={200: AssessmentSerializer(many=True), **_errors(400, 401)})
+class AssessmentList(generics.ListAPIView):
+    """Assessments the user may see: their own unit's; submitted ones for the appraisal team; all for admins
+    (filter by `cycle` id, `year`, `unit` code, `state`)."""
+
+    serializer_class = AssessmentSerializer
+    filterset_class = AssessmentFilter
+
+    def get_queryset(self) -> QuerySet[Assessment]:
+        return assessments_visible_to(self.request.user).order_by("-cycle__year", "unit__code")
+
+
+@extend_schema(tags=["assessments"], responses={200: AssessmentSerializer, **_errors(401, 404)})
+@api_view(["GET"])
+def assessment_detail(request: Request, assessment_id: int) -> Response:
+    assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    return Response(AssessmentSerializer(assessment).data)
+
+
+@extend_schema(tags=["assessments"], responses={200: ScoreLineSerializer(many=True), **_errors(401, 404)})
+@api_view(["GET"])
+def line_list(request: Request, assessment_id: int) -> Response:
+    """Every line of an assessment (not paginated: 105 leaves at most per set)."""
+    assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    lines = selectors.score_lines_of_assessment(assessment=assessment).select_related("indicator")
+    return Response(ScoreLineSerializer(lines, many=True).data)
+
+
+def _edit_refusal(user: Any, assessment: Assessment) -> None:
+    """As the HTML sheet: 403 for people outside the unit, 409 for the unit's people when state or deadline forbid."""
+    if permissions.can_edit_self_assessment(user, assessment):
+        return
+    if not permissions.is_unit_member(user, assessment.unit_id):
+        raise exceptions.PermissionDenied(_("Chỉ cán bộ của đơn vị được sửa bản tự đánh giá."))
+    from scoring.errors import MSG_DEADLINE_PASSED, MSG_NOT_EDITABLE, StateConflict
+
+    if assessment.state != Assessment.State.DRAFT:
+        raise StateConflict(MSG_NOT_EDITABLE % {"state": assessment.get_state_display()}, code="not_editable")
+    raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
+
+
+@extend_schema(
+    tags=["assessments"],
+    request=SelfSaveSerializer,
+    responses={200: ScoreLineSerializer, **_errors(400, 401, 403, 404, 409)},
+)
+@api_view(["GET", "PUT"])
+def line_detail(request: Request, assessment_id: int, line_id: int) -> Response:
+    """Read one line, or save the unit's self-score (with the `version` read; 409 `stale_version` when stale)."""
+    assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
+    if request.method == "GET":
+        return Response(ScoreLineSerializer(line).data)
+    _edit_refusal(request.user, assessment)
+    payload = SelfSaveSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    data = payload.validated_data
+    saved = services.score_line_save_self(
+        line=line, actor=request.user, base_version=data["version"], value=data.get("value"),
+        note=data.get("note"), not_applicable=data["not_applicable"],
+        not_applicable_reason=data["not_applicable_reason"], explanation=data.get("explanation"),
+    )
+    return Response(ScoreLineSerializer(saved).data)
+
+
+def _head_only(user: Any, assessment: Assessment, message: str) -> None:
+    if not permissions.is_unit_head(user, assessment.unit_id):
+        raise exceptions.PermissionDenied(message)
+
+
+@extend_schema(
+    tags=["assessments"], request=None, responses={200: AssessmentSerializer, **_errors(400, 401, 403, 404, 409)}
+)
+@api_view(["POST"])
+def assessment_submit(request: Request, assessment_id: int) -> Response:
+    """The unit head submits the self-assessment (400 `not_ready` with the problems while any remain)."""
+    assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    _head_only(request.user, assessment, _("Chỉ thủ trưởng đơn vị được gửi bản tự đánh giá."))
+    saved = services.assessment_submit(assessment=assessment, actor=request.user)
+    return Response(AssessmentSerializer(saved).data)
+
+
+@extend_schema(
+    tags=["assessments"],
+    request=WithdrawSerializer,
+    responses={200: AssessmentSerializer, **_errors(401, 403, 404, 409)},
+)
+@api_view(["POST"])
+def assessment_withdraw(request: Request, assessment_id: int) -> Response:
+    """The unit head takes a submitted self-assessment back, before the appraisal starts."""
+    assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
+    _head_only(request.user, assessment, _("Chỉ thủ trưởng đơn vị được rút lại bản tự đánh giá."))
+    payload = WithdrawSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    saved = services.assessment_withdraw(
+        assessment=assessment, actor=request.user, reason=payload.validated_data["reason"]
+    )
+    return Response(AssessmentSerializer(saved).data)

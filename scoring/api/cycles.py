@@ -1,0 +1,200 @@
+"""Cycles: read by every signed-in user; created with a set per unit kind, given deadlines, moved a phase
+forward or back, given sets and participating units, and one unit's extension, by administrators through
+the administration services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from scoring.administration import services as admin_services
+from scoring.api.common import DeadlineField, InputSerializer, IsAdministrator, ReadOrAdminWrite, _errors, fields_for
+from scoring.api.filters import CycleFilter
+from scoring.api.serializers import AssessmentSerializer, CycleSerializer
+from scoring.models import Assessment, Cycle, IndicatorSet, Unit
+from scoring.services import assessments_open
+
+DEADLINES = admin_services.DEADLINE_FIELDS
+CYCLE_ERROR_FIELDS = {"duplicate_cycle": "year", "deadline_order": "self_assessment_deadline"}
+
+
+class DeadlinesSerializer(InputSerializer):
+    self_assessment_deadline = DeadlineField(required=False, allow_null=True)
+    appraisal_deadline = DeadlineField(required=False, allow_null=True)
+    explanation_deadline = DeadlineField(required=False, allow_null=True)
+    finalisation_deadline = DeadlineField(required=False, allow_null=True)
+
+
+class CycleCreateSerializer(DeadlinesSerializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    name = serializers.CharField(max_length=255)
+    indicator_sets = serializers.ListField(
+        child=serializers.SlugRelatedField(slug_field="key", queryset=IndicatorSet.objects.select_related("unit_kind")),
+        required=False, default=list,
+        help_text="Mã các bộ chỉ số, mỗi loại đơn vị một bộ (loại đơn vị lấy theo bộ).",
+    )
+
+    def validate_indicator_sets(self, value: list[IndicatorSet]) -> list[IndicatorSet]:
+        kinds = [s.unit_kind_id for s in value]
+        if len(kinds) != len(set(kinds)):
+            raise serializers.ValidationError(_("Mỗi loại đơn vị chỉ chọn một bộ chỉ số."))
+        return value
+
+
+class PhaseSerializer(InputSerializer):
+    phase = serializers.ChoiceField(choices=Cycle.Phase.choices)
+
+
+class CycleSetSerializer(InputSerializer):
+    indicator_set = serializers.SlugRelatedField(slug_field="key", queryset=IndicatorSet.objects.all())
+
+
+class ParticipantsSerializer(InputSerializer):
+    units = serializers.ListField(
+        child=serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.filter(active=True)),
+        min_length=1, max_length=2000, help_text="Mã các đơn vị (đang hoạt động) tham gia kỳ đánh giá.",
+    )
+
+
+class ExtensionSerializer(InputSerializer):
+    unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
+    deadline = DeadlineField(allow_null=True, help_text="Hạn riêng của đơn vị; null để bỏ hạn riêng.")
+    reason = serializers.CharField(max_length=2000)
+
+
+Opened = inline_serializer("OpenedAssessments", {"created": AssessmentSerializer(many=True)})
+
+
+def _cycle(year: int) -> Cycle:
+    return get_object_or_404(Cycle, year=year)
+
+
+@extend_schema_view(
+    get=extend_schema(tags=["catalogue"], responses={200: CycleSerializer(many=True), **_errors(400, 401)}),
+    post=extend_schema(
+        tags=["administration"], request=CycleCreateSerializer,
+        responses={201: CycleSerializer, **_errors(400, 401, 403)},
+    ),
+)
+class CycleList(generics.ListAPIView):
+    """Cycles (filter by `year`, `phase`). An administrator opens a cycle with a valid set per unit kind."""
+
+    serializer_class = CycleSerializer
+    queryset = Cycle.objects.order_by("-year")
+    filterset_class = CycleFilter
+    permission_classes = [ReadOrAdminWrite]
+
+    def post(self, request: Request) -> Response:
+        payload = CycleCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        with transaction.atomic(), fields_for(**CYCLE_ERROR_FIELDS):
+            cycle = admin_services.cycle_open(
+                year=data["year"], name=data["name"], sets={s.unit_kind: s for s in data["indicator_sets"]},
+                deadlines={name: data.get(name) for name in DEADLINES}, actor=request.user,
+            )
+        return Response(CycleSerializer(cycle).data, status=201)
+
+
+@extend_schema(tags=["catalogue"], methods=["GET"], responses={200: CycleSerializer, **_errors(401, 404)})
+@extend_schema(
+    tags=["administration"], methods=["PATCH"], request=DeadlinesSerializer,
+    responses={200: CycleSerializer, **_errors(400, 401, 403, 404)},
+)
+@api_view(["GET", "PATCH"])
+@permission_classes([ReadOrAdminWrite])
+def cycle_detail(request: Request, year: int) -> Response:
+    """One cycle; an administrator changes its deadlines with PATCH (deadlines not sent keep their value, null
+    removes one; they must follow the order of the phases)."""
+    cycle = _cycle(year)
+    if request.method == "GET":
+        return Response(CycleSerializer(cycle).data)
+    payload = DeadlinesSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    deadlines: dict[str, Any] = {name: getattr(cycle, name) for name in DEADLINES}
+    deadlines.update(payload.validated_data)
+    with transaction.atomic(), fields_for(**CYCLE_ERROR_FIELDS):
+        saved = admin_services.cycle_update_deadlines(cycle=cycle, deadlines=deadlines, actor=request.user)
+    return Response(CycleSerializer(saved).data)
+
+
+@extend_schema(
+    tags=["administration"], request=PhaseSerializer, responses={200: CycleSerializer, **_errors(400, 401, 403, 404)}
+)
+@api_view(["POST"])
+@permission_classes([IsAdministrator])
+def cycle_phase(request: Request, year: int) -> Response:
+    """Open the next phase or go back one (400 `phase_not_adjacent` otherwise)."""
+    cycle = _cycle(year)
+    payload = PhaseSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    with transaction.atomic():
+        saved = admin_services.cycle_move_phase(cycle=cycle, phase=payload.validated_data["phase"], actor=request.user)
+    return Response(CycleSerializer(saved).data)
+
+
+@extend_schema(
+    tags=["administration"], request=CycleSetSerializer,
+    responses={200: CycleSerializer, **_errors(400, 401, 403, 404, 409)},
+)
+@api_view(["POST"])
+@permission_classes([IsAdministrator])
+def cycle_set(request: Request, year: int) -> Response:
+    """Use a valid set for its unit kind in this cycle (replacing another until an assessment uses it)."""
+    cycle = _cycle(year)
+    payload = CycleSetSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    with transaction.atomic():
+        admin_services.indicator_set_activate(
+            indicator_set=payload.validated_data["indicator_set"], cycle=cycle, actor=request.user
+        )
+    return Response(CycleSerializer(cycle).data)
+
+
+@extend_schema(
+    tags=["administration"], request=ParticipantsSerializer, responses={201: Opened, **_errors(400, 401, 403, 404)}
+)
+@api_view(["POST"])
+@permission_classes([IsAdministrator])
+def cycle_units(request: Request, year: int) -> Response:
+    """Open the assessments of these units (one empty line per leaf); units already taking part are kept."""
+    cycle = _cycle(year)
+    payload = ParticipantsSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    with transaction.atomic(), fields_for(no_set_for_kind="units"):
+        created = assessments_open(cycle=cycle, units=payload.validated_data["units"], actor=request.user)
+    return Response({"created": AssessmentSerializer(created, many=True).data}, status=201)
+
+
+@extend_schema(
+    tags=["administration"], request=ExtensionSerializer,
+    responses={200: AssessmentSerializer, **_errors(400, 401, 403, 404)},
+)
+@api_view(["POST"])
+@permission_classes([IsAdministrator])
+def cycle_extension(request: Request, year: int) -> Response:
+    """Give one unit its own self-assessment deadline (or remove it with null); a reason is required."""
+    cycle = _cycle(year)
+    payload = ExtensionSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    data = payload.validated_data
+    assessment = Assessment.objects.select_related("unit", "cycle", "indicator_set").filter(
+        cycle=cycle, unit=data["unit"]
+    ).first()
+    if assessment is None:
+        raise serializers.ValidationError(
+            {"unit": [_("Đơn vị «%(u)s» không tham gia kỳ đánh giá năm %(y)s.") % {"u": data["unit"], "y": year}]}
+        )
+    with transaction.atomic(), fields_for(reason_required="reason"):
+        saved = admin_services.assessment_extend_deadline(
+            assessment=assessment, deadline=data["deadline"], reason=data["reason"], actor=request.user
+        )
+    return Response(AssessmentSerializer(saved).data)

@@ -1,0 +1,94 @@
+"""Query filters of the list endpoints (django-filter). A value that does not parse, or names a code that does
+not exist, is a 400 with the field's message in the one error format (never ignored, never a 500)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from scoring.models import Assessment, Cycle, IndicatorSet, RankingGroup, Unit, UnitKind
+
+BOOLEAN_CHOICES = [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
+
+
+class IntegerFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class StrictBooleanFilter(filters.ChoiceFilter):
+    """`true`/`false` (or 1/0); anything else is refused rather than silently ignored."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", BOOLEAN_CHOICES)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if value in ("", None):
+            return qs
+        return qs.filter(**{self.field_name: value in ("true", "1")})
+
+
+def _year(**kwargs: Any) -> IntegerFilter:
+    return IntegerFilter(min_value=2000, max_value=2100, label=_("Năm"), **kwargs)
+
+
+class UnitFilter(filters.FilterSet):
+    kind = filters.ModelChoiceFilter(
+        queryset=UnitKind.objects.all(), to_field_name="code", label=_("Mã loại đơn vị")
+    )
+    group = filters.ModelChoiceFilter(
+        field_name="ranking_group", queryset=RankingGroup.objects.all(), to_field_name="code",
+        label=_("Mã khối xếp hạng"),
+    )
+    ranking_group = filters.ModelChoiceFilter(
+        queryset=RankingGroup.objects.all(), to_field_name="code", label=_("Mã khối xếp hạng (tên cũ của group)")
+    )
+    active = StrictBooleanFilter(label=_("Đang hoạt động"))
+    parent = filters.ModelChoiceFilter(queryset=Unit.objects.all(), to_field_name="code", label=_("Mã đơn vị cấp trên"))
+    q = filters.CharFilter(method="search", max_length=100, label=_("Tìm theo tên, tên viết tắt hoặc mã"))
+
+    class Meta:
+        model = Unit
+        fields: list[str] = []
+
+    def search(self, qs: QuerySet[Unit], name: str, value: str) -> QuerySet[Unit]:
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(Q(name__icontains=value) | Q(short_name__icontains=value) | Q(code__icontains=value))
+
+
+class IndicatorSetFilter(filters.FilterSet):
+    year = _year()
+    unit_kind = filters.ModelChoiceFilter(
+        queryset=UnitKind.objects.all(), to_field_name="code", label=_("Mã loại đơn vị")
+    )
+    status = filters.ChoiceFilter(choices=IndicatorSet.Status.choices, label=_("Trạng thái"))
+
+    class Meta:
+        model = IndicatorSet
+        fields: list[str] = []
+
+
+class CycleFilter(filters.FilterSet):
+    year = _year()
+    phase = filters.ChoiceFilter(choices=Cycle.Phase.choices, label=_("Giai đoạn"))
+
+    class Meta:
+        model = Cycle
+        fields: list[str] = []
+
+
+class AssessmentFilter(filters.FilterSet):
+    cycle = filters.ModelChoiceFilter(queryset=Cycle.objects.all(), label=_("Mã số (id) kỳ đánh giá"))
+    year = _year(field_name="cycle__year")
+    unit = filters.ModelChoiceFilter(queryset=Unit.objects.all(), to_field_name="code", label=_("Mã đơn vị"))
+    state = filters.ChoiceFilter(choices=Assessment.State.choices, label=_("Trạng thái"))
+
+    class Meta:
+        model = Assessment
+        fields: list[str] = []

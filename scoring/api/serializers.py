@@ -1,0 +1,111 @@
+"""Output serializers of the scoring API (and the input of the unit's own writes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from scoring import selectors
+from scoring.api.common import InputSerializer
+from scoring.models import Assessment, Cycle, Indicator, IndicatorSet, RankingGroup, ScoreLine, Unit
+
+# --- serializers ------------------------------------------------------------------------------------------
+
+
+class RankingGroupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RankingGroup
+        fields = ["id", "code", "name", "order"]
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    kind = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    ranking_group = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Unit
+        fields = ["id", "code", "name", "short_name", "kind", "ranking_group", "parent", "active"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "id", "code", "name", "parent", "level", "order", "is_leaf", "kind", "max_points", "floor", "method",
+            "params", "evidence_required", "allow_not_applicable", "guidance", "source",
+        ]
+
+
+class IndicatorSetSerializer(serializers.ModelSerializer):
+    unit_kind = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = IndicatorSet
+        fields = [
+            "id", "key", "year", "version", "unit_kind", "name", "decision_ref", "standard_max", "index_mode",
+            "bonus_cap", "penalty_cap", "classification_bands", "status",
+        ]
+
+
+class IndicatorSetDetailSerializer(IndicatorSetSerializer):
+    indicators = serializers.SerializerMethodField()
+
+    class Meta(IndicatorSetSerializer.Meta):
+        fields = [*IndicatorSetSerializer.Meta.fields, "indicators"]
+
+    @extend_schema_field(IndicatorSerializer(many=True))
+    def get_indicators(self, obj: IndicatorSet) -> list[dict[str, Any]]:
+        rows = selectors.indicator_tree(indicator_set=obj)
+        return IndicatorSerializer([r["node"] for r in rows], many=True).data  # type: ignore[return-value]
+
+
+class CycleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Cycle
+        fields = [
+            "id", "year", "name", "phase", "self_assessment_deadline", "appraisal_deadline",
+            "explanation_deadline", "finalisation_deadline",
+        ]
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    unit = UnitSerializer(read_only=True)
+    cycle = serializers.SlugRelatedField(slug_field="year", read_only=True)
+    indicator_set = serializers.SlugRelatedField(slug_field="key", read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id", "cycle", "unit", "indicator_set", "state", "version", "deadline_override", "appraisal_round",
+            "explanation_deadline", "submitted_at", "signed_off_at",
+        ]
+
+
+class ScoreLineSerializer(serializers.ModelSerializer):
+    indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ScoreLine
+        fields = [
+            "id", "indicator", "self_value", "self_score", "self_note", "not_applicable", "not_applicable_reason",
+            "appraised_value", "appraised_score", "appraised_note", "explanation", "explanation_requested",
+            "version", "updated_at",
+        ]
+
+
+class SelfSaveSerializer(InputSerializer):
+    version = serializers.IntegerField(min_value=1, help_text=_("Phiên bản của dòng mà người dùng đã xem."))
+    value = serializers.DictField(required=False, allow_null=True, help_text=_("Số liệu theo phương pháp chấm."))
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    not_applicable = serializers.BooleanField(required=False, default=False)
+    not_applicable_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    explanation = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class WithdrawSerializer(InputSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")

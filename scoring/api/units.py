@@ -1,0 +1,160 @@
+"""Units and ranking groups: read by every signed-in user; created, renamed, deactivated and merged by
+administrators through the same services as the administration pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics, serializers
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from scoring.administration import services as admin_services
+from scoring.api.common import InputSerializer, IsAdministrator, ReadOrAdminWrite, _errors, fields_for
+from scoring.api.filters import UnitFilter
+from scoring.api.serializers import RankingGroupSerializer, UnitSerializer
+from scoring.models import RankingGroup, Unit, UnitKind
+
+UNIT_ERROR_FIELDS = {"duplicate_unit": "code", "unit_required": "name", "unit_kind_required": "kind"}
+
+
+class UnitWriteSerializer(InputSerializer):
+    code = serializers.SlugField(max_length=40)
+    name = serializers.CharField(max_length=255)
+    short_name = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    kind = serializers.SlugRelatedField(slug_field="code", queryset=UnitKind.objects.all())
+    ranking_group = serializers.SlugRelatedField(
+        slug_field="code", queryset=RankingGroup.objects.all(), required=False, allow_null=True, default=None
+    )
+    parent = serializers.SlugRelatedField(
+        slug_field="code", queryset=Unit.objects.filter(active=True), required=False, allow_null=True, default=None
+    )
+
+
+class ReasonSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class MergeSerializer(InputSerializer):
+    into = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.filter(active=True))
+    reason = serializers.CharField(max_length=2000)
+
+
+def _unit(code: str) -> Unit:
+    return get_object_or_404(Unit.objects.select_related("kind", "ranking_group"), code=code)
+
+
+@extend_schema_view(
+    get=extend_schema(tags=["catalogue"], responses={200: UnitSerializer(many=True), **_errors(400, 401)}),
+    post=extend_schema(
+        tags=["administration"], request=UnitWriteSerializer,
+        responses={201: UnitSerializer, **_errors(400, 401, 403)},
+    ),
+)
+class UnitList(generics.ListAPIView):
+    """Every unit of the province (filter by `kind`, `group`, `active`, `parent`, `q`). An administrator adds a
+    unit with POST."""
+
+    serializer_class = UnitSerializer
+    filterset_class = UnitFilter
+    permission_classes = [ReadOrAdminWrite]
+
+    def get_queryset(self) -> QuerySet[Unit]:
+        return Unit.objects.select_related("kind", "ranking_group").order_by("code")
+
+    def post(self, request: Request) -> Response:
+        payload = UnitWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with transaction.atomic(), fields_for(**UNIT_ERROR_FIELDS):
+            unit = admin_services.unit_create(data=payload.validated_data, actor=request.user)
+        return Response(UnitSerializer(unit).data, status=201)
+
+
+def _current(unit: Unit) -> dict[str, Any]:
+    return {
+        "code": unit.code, "name": unit.name, "short_name": unit.short_name, "kind": unit.kind,
+        "ranking_group": unit.ranking_group, "parent": unit.parent,
+    }
+
+
+@extend_schema(tags=["catalogue"], responses={200: UnitSerializer, **_errors(401, 404)}, methods=["GET"])
+@extend_schema(
+    tags=["administration"], request=UnitWriteSerializer(partial=True), methods=["PATCH"],
+    responses={200: UnitSerializer, **_errors(400, 401, 403, 404)},
+)
+@api_view(["GET", "PATCH"])
+@permission_classes([ReadOrAdminWrite])
+def unit_detail(request: Request, code: str) -> Response:
+    """One unit; an administrator renames, regroups or re-parents it with PATCH (the fields not sent keep
+    their value; past assessments keep pointing at the unit)."""
+    unit = _unit(code)
+    if request.method == "GET":
+        return Response(UnitSerializer(unit).data)
+    payload = UnitWriteSerializer(data=request.data, partial=True)
+    payload.is_valid(raise_exception=True)
+    with transaction.atomic(), fields_for(**UNIT_ERROR_FIELDS):
+        saved = admin_services.unit_update(
+            unit=unit, data={**_current(unit), **payload.validated_data}, actor=request.user
+        )
+    return Response(UnitSerializer(saved).data)
+
+
+def _set_active(request: Request, code: str, active: bool) -> Response:
+    unit = _unit(code)
+    payload = ReasonSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    with transaction.atomic():
+        saved = admin_services.unit_set_active(
+            unit=unit, active=active, actor=request.user, reason=payload.validated_data["reason"]
+        )
+    return Response(UnitSerializer(saved).data)
+
+
+@extend_schema(
+    tags=["administration"], request=ReasonSerializer, responses={200: UnitSerializer, **_errors(400, 401, 403, 404)}
+)
+@api_view(["POST"])
+@permission_classes([IsAdministrator])
+def unit_deactivate(request: Request, code: str) -> Response:
+    """The unit stops taking part (its history is kept); idempotent."""
+    return _set_active(request, code, False)
+
+
+@extend_schema(
+    tags=["administration"], request=ReasonSerializer, responses={200: UnitSerializer, **_errors(400, 401, 403, 404)}
+)
+@api_view(["POST"])
+@permission_classes([IsAdministrator])
+def unit_activate(request: Request, code: str) -> Response:
+    return _set_active(request, code, True)
+
+
+@extend_schema(
+    tags=["administration"], request=MergeSerializer,
+    responses={200: UnitSerializer, **_errors(400, 401, 403, 404, 409)},
+)
+@api_view(["POST"])
+@permission_classes([IsAdministrator])
+def unit_merge(request: Request, code: str) -> Response:
+    """Merge the unit into `into`: it is deactivated, its people move to the successor, its history stays its
+    own. Answers the merged (now inactive) unit."""
+    unit = _unit(code)
+    payload = MergeSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    with transaction.atomic(), fields_for(same_unit="into", already_merged="into"):
+        admin_services.unit_merge(
+            unit=unit, into=payload.validated_data["into"], reason=payload.validated_data["reason"],
+            actor=request.user,
+        )
+    return Response(UnitSerializer(unit).data)
+
+
+@extend_schema(tags=["catalogue"], responses={200: RankingGroupSerializer(many=True), **_errors(401)})
+class RankingGroupList(generics.ListAPIView):
+    serializer_class = RankingGroupSerializer
+    queryset = RankingGroup.objects.order_by("order", "code")
