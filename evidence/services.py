@@ -8,6 +8,7 @@ assessment accepts them.
 
 from __future__ import annotations
 
+import errno
 import logging
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from evidence import permissions, storage, validation
 from evidence.models import EvidenceBlob, EvidenceFile, EvidenceLink
-from scoring.errors import StateConflict, ValidationFailed
+from scoring.errors import DomainError, StateConflict, ValidationFailed
 from scoring.models import Assessment, Cycle, ScoreLine, Unit
 from scoring.services import audit_record
 
@@ -39,6 +40,34 @@ MSG_LIBRARY_CLOSED = gettext_lazy(
 MSG_FILE_LOCKED = gettext_lazy(
     "Không thể xoá «%(name)s»: tệp đã gắn với bản đánh giá đã gửi (tiêu chí %(codes)s)."
 )
+
+
+MSG_STORAGE_FULL = gettext_lazy(
+    "Không lưu được «%(name)s»: bộ nhớ lưu trữ của máy chủ đã đầy. Tệp chưa được lưu; hãy báo quản trị viên "
+    "hệ thống rồi tải lên lại."
+)
+MSG_STORAGE_UNAVAILABLE = gettext_lazy(
+    "Không lưu được «%(name)s»: máy chủ không ghi được vào thư mục lưu trữ tài liệu. Tệp chưa được lưu; hãy báo "
+    "quản trị viên hệ thống rồi tải lên lại."
+)
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+class StorageFailed(DomainError):
+    """The file system refused the bytes (full, read-only, not writable): nothing was stored, no row written.
+
+    507 Insufficient Storage when the disk or a quota is full, 503 for any other refusal."""
+
+    status = 503
+    code = "storage_unavailable"
+
+
+def _storage_failed(exc: OSError, name: str) -> StorageFailed:
+    full = exc.errno in _FULL_ERRNOS
+    message = (MSG_STORAGE_FULL if full else MSG_STORAGE_UNAVAILABLE) % {"name": name}
+    error = StorageFailed(message, code="storage_full" if full else "storage_unavailable", details={"name": name})
+    error.status = 507 if full else 503
+    return error
 
 
 def _assessment_of(unit_id: int, cycle_id: int, *, lock: bool = False) -> Assessment | None:
@@ -66,7 +95,8 @@ def evidence_upload(*, unit: Unit, cycle: Cycle, uploaded_file: UploadedFile, ac
     Side effects: at most one new blob file on disk, one ``EvidenceBlob`` and one ``EvidenceFile`` row, and
     an ``evidence.upload`` audit entry. On any refusal or error nothing remains (no temporary file, no row).
     Raises ``ValidationFailed`` with code ``bad_type``, ``too_large`` or ``empty``; ``StateConflict`` when
-    the unit's assessment no longer accepts changes.
+    the unit's assessment no longer accepts changes; ``StorageFailed`` (``storage_full`` or
+    ``storage_unavailable``) when the disk refuses the bytes.
     """
     name = validation.clean_name(uploaded_file.name)
     spool: storage.Spool | None = getattr(uploaded_file, "evidence_spool", None)
@@ -88,11 +118,15 @@ def evidence_upload(*, unit: Unit, cycle: Cycle, uploaded_file: UploadedFile, ac
             spool = storage.Spool(limit=limit)
             uploaded_file.seek(0)
             spool.write_all(uploaded_file.chunks())
+        if spool.error is not None:
+            raise _storage_failed(spool.error, name)
         if spool.too_large:
             raise _refuse("too_large", validation.MSG_TOO_LARGE, name)
         if spool.size == 0:
             raise _refuse("empty", validation.MSG_EMPTY, name)
         spool.finish()
+        if spool.error is not None:
+            raise _storage_failed(spool.error, name)
         if not validation.content_matches(file_type.extension, spool.file):
             raise ValidationFailed(
                 validation.MSG_CONTENT_MISMATCH % {"name": name, "label": file_type.label, "ext": file_type.extension},
@@ -105,7 +139,11 @@ def evidence_upload(*, unit: Unit, cycle: Cycle, uploaded_file: UploadedFile, ac
         )
         path = storage.blob_path(sha256)
         if blob_created or not path.exists():
-            spool.place(path)
+            try:
+                spool.place(path)
+            except OSError as exc:
+                logger.error("evidence storage refused a file: %s", exc, extra={"errno": exc.errno})
+                raise _storage_failed(exc, name) from exc
             final_path = path if blob_created else None
         evidence_file, created = EvidenceFile.objects.get_or_create(
             unit=unit, cycle=cycle, blob=blob, defaults={"original_name": name, "uploaded_by": actor}

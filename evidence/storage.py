@@ -8,6 +8,7 @@ No name given by a user ever becomes part of a path: the only path component tha
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import re
@@ -50,32 +51,51 @@ class Spool:
     """One upload on its way to storage: a temporary file, its running SHA-256 and size.
 
     ``write`` refuses (and drops what it had) the moment the size passes ``limit``, so an oversized upload
-    never sits whole on disk or in memory. ``place`` renames it to its final, content-addressed path;
-    ``discard`` removes it. Both are safe to call more than once.
+    never sits whole on disk or in memory. A storage that refuses the bytes (full, read-only, not writable)
+    is recorded in ``error`` and the temporary file removed at once, never left behind. ``place`` renames it
+    to its final, content-addressed path; ``discard`` removes it. Both are safe to call more than once.
     """
 
     def __init__(self, *, limit: int) -> None:
-        fd, name = tempfile.mkstemp(dir=temp_dir(), prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
-        self.path: Path | None = Path(name)
-        self.file = os.fdopen(fd, "w+b")
+        self.path: Path | None = None
+        self.file: BinaryIO = io.BytesIO()
         self.limit = limit
         self.size = 0
         self.too_large = False
+        # The storage refused the bytes (full, read-only, no permission): recorded, not raised, so that an
+        # upload handler in the middle of parsing a request can finish it and the service answer clearly.
+        self.error: OSError | None = None
         self._hash = hashlib.sha256()
+        try:
+            fd, name = tempfile.mkstemp(dir=temp_dir(), prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
+        except OSError as exc:
+            self._fail(exc)
+            return
+        self.path = Path(name)
+        self.file = os.fdopen(fd, "w+b")
+
+    def _fail(self, exc: OSError) -> None:
+        logger.error("evidence storage refused an upload: %s", exc, extra={"errno": exc.errno})
+        self.error = exc
+        self.discard()
 
     @property
     def sha256(self) -> str:
         return self._hash.hexdigest()
 
     def write(self, chunk: bytes) -> bool:
-        if self.too_large:
+        if self.too_large or self.error is not None:
             return False
         self.size += len(chunk)
         if self.size > self.limit:
             self.too_large = True
             self.discard()
             return False
-        self.file.write(chunk)
+        try:
+            self.file.write(chunk)
+        except OSError as exc:  # the disk filled up (or went read-only) in the middle of the file
+            self._fail(exc)
+            return False
         self._hash.update(chunk)
         return True
 
@@ -86,10 +106,15 @@ class Spool:
         self.finish()
 
     def finish(self) -> None:
+        """Flush the bytes to disk and rewind; a refusal by the storage is recorded in ``error``."""
         if self.file.closed:
             return
-        self.file.flush()
-        os.fsync(self.file.fileno())
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+        except OSError as exc:
+            self._fail(exc)
+            return
         self.file.seek(0)
 
     def place(self, final: Path) -> None:
@@ -103,11 +128,15 @@ class Spool:
         self.path = None
 
     def discard(self) -> None:
-        if not self.file.closed:
-            self.file.close()
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
-            self.path = None
+        try:
+            if not self.file.closed:
+                self.file.close()  # flushes what is buffered: fails again on a full disk, and still closes
+        except OSError:
+            pass
+        finally:
+            if self.path is not None:
+                self.path.unlink(missing_ok=True)
+                self.path = None
 
 
 def open_blob(sha256: str) -> BinaryIO:

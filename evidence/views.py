@@ -266,6 +266,7 @@ def _upload_checked(request: HttpRequest, assessment: Assessment) -> HttpRespons
         return HttpResponseRedirect(next_url)
     stored: list[EvidenceFile] = []
     errors: list[dict[str, str]] = []
+    status = 400  # a refused batch; a storage fault of the server (5xx) is not the sender's to fix
     for item in uploaded:
         try:
             evidence_file = services.evidence_upload(
@@ -276,6 +277,7 @@ def _upload_checked(request: HttpRequest, assessment: Assessment) -> HttpRespons
             stored.append(evidence_file)
         except DomainError as exc:
             errors.append({"name": validation.clean_name(item.name), "code": exc.code, "message": str(exc.message)})
+            status = max(status, exc.status) if exc.status >= 500 else status
         finally:
             if isinstance(item, StreamedUpload):
                 item.close()
@@ -284,7 +286,7 @@ def _upload_checked(request: HttpRequest, assessment: Assessment) -> HttpRespons
         payload = {"files": [_file_json(f) for f in stored], "errors": errors, "message": summary}
         if stored:
             return JsonResponse({"ok": True, **payload})
-        return JsonResponse({"ok": False, "code": errors[0]["code"], **payload}, status=400)
+        return JsonResponse({"ok": False, "code": errors[0]["code"], **payload}, status=status)
     if stored:
         messages.success(request, summary)
     for error in errors:
