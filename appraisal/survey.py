@@ -32,6 +32,7 @@ MSG_IMPORT_HAS_PROBLEMS = gettext_lazy("Tệp còn lỗi: không dòng nào đư
 MSG_TOO_LARGE = gettext_lazy("Tệp quá lớn (tối đa 5 MB).")
 SCORABLE_STATES = (Assessment.State.SUBMITTED, Assessment.State.IN_APPRAISAL, Assessment.State.EXPLANATION)
 MAX_BYTES = 5 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 50_000
 HEADERS = {
     "unit": {"unit", "unit code", "unit_code", "ma don vi", "ma_don_vi", "don vi", "ma dv"},
@@ -61,7 +62,9 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         # Spreadsheets store numbers as binary floats: their shortest text is what the user typed.
         return repr(value) if value != int(value) else str(int(value))
-    return unicodedata.normalize("NFC", str(value)).strip()
+    text = unicodedata.normalize("NFC", str(value))
+    # Control characters (NUL cannot even be stored) are never part of a code, a name or a number.
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
 
 
 def _columns(header: list[str]) -> dict[str, int] | None:
@@ -91,6 +94,13 @@ def _table_rows(file_name: str, content: bytes) -> list[list[str]]:
                                    code="bad_file")
         from openpyxl import load_workbook
 
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:  # a zip bomb is refused before any XML is read
+                expanded = sum(info.file_size for info in archive.infolist())
+        except zipfile.BadZipFile as exc:
+            raise ValidationFailed(_("Không đọc được tệp «%(name)s».") % {"name": file_name}, code="bad_file") from exc
+        if expanded > MAX_UNCOMPRESSED_BYTES:
+            raise ValidationFailed(_("Tệp «%(name)s» quá lớn khi giải nén.") % {"name": file_name}, code="too_large")
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds of errors for damaged files

@@ -102,6 +102,7 @@ _JPG = b"\xff\xd8\xff"
 _PNG = b"\x89PNG\r\n\x1a\n"
 
 MAX_ZIP_ENTRIES = 20_000
+PDF_TRAILER_WINDOW = 1024
 MAX_OLE_DIRECTORY_SECTORS = 256
 _ODF_MIMETYPES = {
     "odt": b"application/vnd.oasis.opendocument.text",
@@ -117,7 +118,7 @@ def content_matches(extension: str, stream: BinaryIO) -> bool:
     head = stream.read(16)
     try:
         if extension == "pdf":
-            return head.startswith(_PDF)
+            return head.startswith(_PDF) and _has_pdf_trailer(stream)
         if extension == "jpg":
             return head.startswith(_JPG)
         if extension == "png":
@@ -134,6 +135,15 @@ def content_matches(extension: str, stream: BinaryIO) -> bool:
     finally:
         stream.seek(0)
     return False
+
+
+def _has_pdf_trailer(stream: BinaryIO) -> bool:
+    """A PDF ends with "%%EOF" (readers tolerate a little trailing data); a file that only starts like a PDF,
+    e.g. an HTML page behind a PDF header, does not."""
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(max(0, size - PDF_TRAILER_WINDOW))
+    return b"%%EOF" in stream.read(PDF_TRAILER_WINDOW)
 
 
 def _zip_names(stream: BinaryIO) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:

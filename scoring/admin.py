@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from scoring.models import (
+    ApiToken,
     Assessment,
     AuditEntry,
     Cycle,
@@ -208,3 +209,20 @@ class UnitSuccessionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Read-only: tokens are issued (the key shown once) and revoked on the administration page, with audit."""
+
+    list_display = ["name", "user", "role", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["role"]
+    search_fields = ["name", "user__username", "prefix"]
+    list_select_related = ["user"]
+    readonly_fields = [f.name for f in ApiToken._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoked, never deleted: the record of which system held which rights stays

@@ -49,6 +49,7 @@ from scoring.models import (
     Unit,
     UnitKind,
 )
+from scoring.text import user_text
 
 logger = logging.getLogger(__name__)
 
@@ -332,7 +333,8 @@ def assessments_open(*, cycle: Cycle, units: Iterable[Unit], actor: Any) -> list
 
 
 def _locked_line(line_id: int) -> ScoreLine:
-    return ScoreLine.objects.select_for_update().select_related("indicator", "assessment").get(pk=line_id)
+    # The unit too: the audit entry names it, and a lazy load would cost every save one more query.
+    return ScoreLine.objects.select_for_update().select_related("indicator", "assessment__unit").get(pk=line_id)
 
 
 def _bump_assessment_version(assessment: Assessment) -> None:
@@ -383,7 +385,7 @@ def score_line_save_self(
     if not_applicable:
         if not indicator.allow_not_applicable:
             raise ValidationFailed(MSG_NA_NOT_ALLOWED, code="na_not_allowed")
-        reason = _nfc(not_applicable_reason)
+        reason = user_text(not_applicable_reason, limit=2000, field="not_applicable_reason")
         if not reason:
             raise ValidationFailed(MSG_NA_REASON_REQUIRED, code="na_reason_required")
         line.not_applicable, line.not_applicable_reason = True, reason
@@ -401,9 +403,9 @@ def score_line_save_self(
         line.not_applicable, line.not_applicable_reason = False, ""
         line.self_value, line.self_score = normalized, score
     if note is not None:
-        line.self_note = _nfc(note)
+        line.self_note = user_text(note, limit=5000, field="note")
     if explanation is not None:
-        line.explanation = _nfc(explanation)
+        line.explanation = user_text(explanation, limit=5000, field="explanation")
     line.version += 1
     line.updated_by = actor if getattr(actor, "pk", None) else None
     line.save()
@@ -446,7 +448,8 @@ def score_line_appraise(
     except engine.EngineError as exc:
         raise ValidationFailed(exc.message, code=exc.code, details={"field": exc.field}) from exc
     old = {"appraised_value": line.appraised_value, "appraised_score": line.appraised_score}
-    line.appraised_value, line.appraised_score, line.appraised_note = normalized, score, _nfc(note)
+    appraised_note = user_text(note, limit=5000, field="note")
+    line.appraised_value, line.appraised_score, line.appraised_note = normalized, score, appraised_note
     line.version += 1
     line.updated_by = actor if getattr(actor, "pk", None) else None
     line.save()
@@ -570,7 +573,7 @@ def assessment_difficulties_save(
     old = locked.difficulties
     if expected_old is not None and _nfc(expected_old) != _nfc(old):
         raise StaleVersion(MSG_DIFFICULTIES_CHANGED, details=old)
-    new = unicodedata.normalize("NFC", text or "").strip()
+    new = user_text(text, limit=20_000, field="difficulties")
     if new != old:
         Assessment.objects.filter(pk=locked.pk).update(difficulties=new)
         locked.difficulties = new

@@ -38,6 +38,7 @@ from scoring.models import (
     UnitSuccession,
 )
 from scoring.services import audit_record, cycle_create, cycle_set_phase
+from scoring.text import user_text
 
 MSG_FROZEN = _(
     "Bộ chỉ số «%(key)s» đang được kỳ đánh giá sử dụng nên không sửa trực tiếp được; "
@@ -116,8 +117,8 @@ def _audit_set(
 
 def _check_set_meta(data: Mapping[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {
-        "name": nfc(data.get("name")),
-        "decision_ref": nfc(data.get("decision_ref")),
+        "name": user_text(data.get("name"), field="name"),
+        "decision_ref": user_text(data.get("decision_ref"), field="decision_ref"),
         "standard_max": to_points(data.get("standard_max") or "100", label=_("Điểm chuẩn")),
         "index_mode": data.get("index_mode") or IndicatorSet.IndexMode.POINTS,
         "bonus_cap": None,
@@ -346,7 +347,7 @@ def clean_indicator(
     """The node's fields, checked: unique code, numbers, kind and (for a leaf) the method, by the engine."""
     clean: dict[str, Any] = {
         "code": nfc(data.get("code")),
-        "name": nfc(data.get("name")),
+        "name": user_text(data.get("name"), field="name"),
         "kind": data.get("kind") or Indicator.Kind.NORMAL,
         "max_points": to_points(data.get("max_points"), label=_("Điểm tối đa")),
         "floor": to_points(
@@ -356,9 +357,9 @@ def clean_indicator(
         "params": dict(data.get("params") or {}) if leaf else {},
         "evidence_required": bool(data.get("evidence_required", leaf)),
         "allow_not_applicable": bool(data.get("allow_not_applicable", False)),
-        "guidance": nfc(data.get("guidance")),
+        "guidance": user_text(data.get("guidance"), field="guidance"),
         "source": data.get("source") or Indicator.Source.SELF,
-        "coordinating_department": nfc(data.get("coordinating_department")),
+        "coordinating_department": user_text(data.get("coordinating_department"), field="coordinating_department"),
     }
     if not clean["code"]:
         raise ValidationFailed(_("Hãy nhập mã tiêu chí."), code="code_required")
@@ -598,8 +599,8 @@ def indicator_mapping_delete(*, mapping: IndicatorMapping, actor: Any) -> None:
 def _clean_unit(data: Mapping[str, Any], *, instance: Unit | None = None) -> dict[str, Any]:
     clean: dict[str, Any] = {
         "code": nfc(data.get("code")).lower(),
-        "name": nfc(data.get("name")),
-        "short_name": nfc(data.get("short_name")),
+        "name": user_text(data.get("name"), field="name"),
+        "short_name": user_text(data.get("short_name"), field="short_name"),
         "kind": data.get("kind"),
         "ranking_group": data.get("ranking_group"),
         "parent": data.get("parent"),
@@ -808,6 +809,13 @@ def cycle_update_deadlines(*, cycle: Cycle, deadlines: Mapping[str, datetime | N
 
 def cycle_move_phase(*, cycle: Cycle, phase: str, actor: Any) -> Cycle:
     """Open the next phase (or go back one); closing a phase is opening the next."""
+    phases = list(Cycle.Phase.values)
+    if phase not in phases or abs(phases.index(phase) - phases.index(cycle.phase)) != 1:
+        raise ValidationFailed(
+            _("Chỉ chuyển sang giai đoạn kế tiếp hoặc quay lại giai đoạn trước."),
+            code="phase_not_adjacent",
+            details={"field": "phase"},
+        )
     return cycle_set_phase(cycle=cycle, phase=phase, actor=actor)
 
 

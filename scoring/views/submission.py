@@ -98,5 +98,8 @@ def difficulties(request: HttpRequest, assessment_id: int) -> HttpResponse:
                                                                          "stored": exc.details})
     except StateConflict as exc:
         return refuse(request, exc.message, status=409)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+        return redirect("scoring:report", assessment.pk)
     messages.success(request, _("Đã lưu phần khó khăn, vướng mắc và kiến nghị."))
     return redirect("scoring:report", assessment.pk)

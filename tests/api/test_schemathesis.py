@@ -82,6 +82,7 @@ def web_schema(
 ) -> Iterator[Any]:
     from django.core.cache import cache
     from django.core.wsgi import get_wsgi_application
+
     from cchc.api import AnonThrottle, UserThrottle
     from scoring.tokens import api_token_issue
 

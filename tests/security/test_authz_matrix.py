@@ -494,6 +494,7 @@ ADMIN_NO_ADD = (
     "scoring_exportjob",
     "scoring_indexresult",
     "scoring_unitsuccession",
+    "scoring_apitoken",
     "axes_accessattempt",
     "axes_accessfailurelog",
     "axes_accesslog",
@@ -505,6 +506,7 @@ ADMIN_NO_DELETE = (
     "appraisal_surveyimport",
     "scoring_auditentry",
     "scoring_publication",
+    "scoring_apitoken",
 )
 
 

@@ -1,0 +1,45 @@
+"""Free text typed by people (notes, explanations, reasons): stored in NFC, never with hidden characters.
+
+Control characters (NUL cannot even be stored by PostgreSQL; ESC sequences rewrite a terminal that prints an
+audit export) and the bidirectional overrides that make "gpj.exe" look like "exe.jpg" are refused with a
+message rather than silently dropped, so what is stored is exactly what the person sees. Line breaks and tabs
+are ordinary text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from scoring.errors import ValidationFailed
+
+MSG_HIDDEN_CHARACTERS = _(
+    "Nội dung có ký tự điều khiển hoặc ký tự đảo chiều văn bản không được phép (vị trí %(at)s); "
+    "hãy xóa ký tự đó rồi lưu lại."
+)
+MSG_TOO_LONG = _("Nội dung quá dài (%(n)s ký tự, tối đa %(limit)s).")
+ALLOWED_CONTROLS = frozenset("\n\r\t")
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def hidden_character_at(text: str) -> int | None:
+    """1-based position of the first control or bidirectional-override character, or None."""
+    for index, ch in enumerate(text, start=1):
+        if ch in BIDI_CONTROLS or (unicodedata.category(ch) == "Cc" and ch not in ALLOWED_CONTROLS):
+            return index
+    return None
+
+
+def user_text(value: Any, *, limit: int | None = None, field: str | None = None) -> str:
+    """`value` as stored text (NFC, trimmed); raises ValidationFailed for hidden characters or too much text."""
+    text = unicodedata.normalize("NFC", str(value or "")).strip()
+    at = hidden_character_at(text)
+    if at is not None:
+        raise ValidationFailed(MSG_HIDDEN_CHARACTERS % {"at": at}, code="hidden_characters",
+                               details={"field": field})
+    if limit is not None and len(text) > limit:
+        raise ValidationFailed(MSG_TOO_LONG % {"n": len(text), "limit": limit}, code="too_long",
+                               details={"field": field})
+    return text
