@@ -8,7 +8,6 @@ Each service is one transaction, takes the acting user and leaves an audit recor
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -34,6 +33,7 @@ from scoring.services import (
     ranking_group_rerank,
     score_line_appraise,
 )
+from scoring.text import user_text
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,8 @@ APPRAISING_STATES = (Assessment.State.SUBMITTED, Assessment.State.IN_APPRAISAL)
 
 
 def _nfc(value: Any) -> str:
-    return unicodedata.normalize("NFC", str(value or "")).strip()
+    """Typed text as stored; refuses control and direction-override characters (scoring.text)."""
+    return user_text(value)
 
 
 def _lock(assessment_id: int) -> Assessment:
@@ -119,10 +120,12 @@ RESULT_FIELDS = [
 ]
 
 
-def _results_upsert(results: list[IndexResult]) -> None:
-    """Insert or update many results in one statement. On PostgreSQL the rows go straight to the driver:
-    compiling 4,000 rows through the ORM costs more than the GROUP BY that produced them."""
+def _results_upsert(rows: list[tuple[Any, ...]]) -> None:
+    """Insert or update many results in one statement; `rows` are (assessment_id, *RESULT_FIELDS) with
+    area_totals as a dict. On PostgreSQL the rows go straight to the driver: compiling 4,000 rows through
+    the ORM costs more than the GROUP BY that produced them."""
     if connection.vendor != "postgresql":
+        results = [IndexResult(assessment_id=row[0], **dict(zip(RESULT_FIELDS, row[1:], strict=True))) for row in rows]
         IndexResult.objects.bulk_create(
             results, batch_size=500, update_conflicts=True, unique_fields=["assessment"], update_fields=RESULT_FIELDS
         )
@@ -134,17 +137,13 @@ def _results_upsert(results: list[IndexResult]) -> None:
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     updates = ", ".join(f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}"
                         for c in RESULT_FIELDS)
-    rows = [
-        (r.assessment_id, r.normal_total, r.bonus, r.penalty, r.total, r.applicable_max, r.index,
-         Json(r.area_totals), r.classification, r.computed_at, r.computed_from_version, r.stale, r.rank)
-        for r in results
-    ]
+    at = RESULT_FIELDS.index("area_totals") + 1
     with connection.cursor() as cursor:
         execute_values(
             cursor.cursor,
             f"INSERT INTO {table} ({quoted}) VALUES %s ON CONFLICT (assessment_id) DO UPDATE SET {updates}",  # noqa: S608
-            rows,
-            page_size=1000,
+            [(*row[:at], Json(row[at]), *row[at + 1:]) for row in rows],
+            page_size=len(rows),
         )
 
 
@@ -165,48 +164,33 @@ def cycle_results_recompute(*, cycle_id: int) -> int:
     assessments = list(
         Assessment.objects.select_for_update(of=("self",))
         .filter(cycle_id=cycle_id, state=Assessment.State.SIGNED_OFF)
-        .select_related("unit")
         .order_by("pk")
+        .values_list("pk", "indicator_set_id", "version", "unit__ranking_group_id", "unit__name")
     )
     if not assessments:
         return 0
-    shapes = appraisal_selectors.set_shapes({a.indicator_set_id for a in assessments})
+    shapes = appraisal_selectors.set_shapes({a[1] for a in assessments})
     sums = appraisal_selectors.group_sums(cycle_id=cycle_id, shapes=shapes)
     now = timezone.now()
-    results: list[IndexResult] = []
-    by_group: dict[int | None, list[tuple[IndexResult, Assessment]]] = {}
-    for assessment in assessments:
-        comp = combine(shapes[assessment.indicator_set_id][0], sums.get(assessment.pk, {}))
-        result = IndexResult(
-            assessment=assessment,
-            normal_total=comp.normal_total,
-            bonus=comp.bonus,
-            penalty=comp.penalty,
-            total=comp.total,
-            applicable_max=comp.applicable_max,
-            index=comp.index,
-            area_totals={code: str(v) for code, v in comp.area_totals.items()},
-            classification=comp.classification or "",
-            computed_at=now,
-            computed_from_version=assessment.version,
-            stale=False,
-            rank=None,
-        )
-        results.append(result)
-        by_group.setdefault(assessment.unit.ranking_group_id, []).append((result, assessment))
-    for group_id, members in by_group.items():
-        if group_id is None:
-            continue
-        ranked = engine.rank(
-            engine.RankEntry(key=a.pk, name=a.unit.name, index=r.index) for r, a in members
-        )
-        rank_of = {entry.key: entry.rank for entry in ranked}
-        for r, a in members:
-            r.rank = rank_of[a.pk]
-    _results_upsert(results)
-    logger.info("set-wise recompute of cycle %s: %s results", cycle_id, len(results),
-                extra={"cycle_id": cycle_id, "results": len(results)})
-    return len(results)
+    computed: dict[int, Any] = {}
+    by_group: dict[int, list[engine.RankEntry]] = {}
+    for pk, set_id, _version, group_id, name in assessments:
+        comp = computed[pk] = combine(shapes[set_id][0], sums.get(pk, {}))
+        if group_id is not None:
+            by_group.setdefault(group_id, []).append(engine.RankEntry(key=pk, name=name, index=comp.index))
+    rank_of: dict[int | str, int | None] = {}
+    for entries in by_group.values():
+        rank_of.update((entry.key, entry.rank) for entry in engine.rank(entries))
+    _results_upsert([
+        (pk, c.normal_total, c.bonus, c.penalty, c.total, c.applicable_max, c.index,
+         {code: str(v) for code, v in c.area_totals.items()}, c.classification or "", now, version, False,
+         rank_of.get(pk))
+        for pk, _set_id, version, _group_id, _name in assessments
+        for c in (computed[pk],)
+    ])
+    logger.info("set-wise recompute of cycle %s: %s results", cycle_id, len(assessments),
+                extra={"cycle_id": cycle_id, "results": len(assessments)})
+    return len(assessments)
 
 
 # --- history ----------------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ class SetShape:
     area_leaf_max: Mapping[str, Decimal]  # sum of the maximums of the area's normal leaves
     group_of_leaf: Mapping[str, str]  # leaf code → group code (an area or an extra group)
     kind_of_leaf: Mapping[str, str]
+    leaf_max: Mapping[str, Decimal]  # leaf code → its maximum (the clamp)
     extra: Mapping[str, ExtraGroup]
     extra_order: tuple[str, ...]  # extra groups, children before parents
 
@@ -107,6 +108,7 @@ def shape_of(rules: engine.SetRules) -> SetShape:
     area_leaf_max: dict[str, Decimal] = {a: ZERO for a in areas}
     group_of_leaf: dict[str, str] = {}
     kind_of_leaf: dict[str, str] = {}
+    leaf_max: dict[str, Decimal] = {}
     extra: dict[str, ExtraGroup] = {}
 
     def extra_parent(code: str) -> str | None:
@@ -126,6 +128,7 @@ def shape_of(rules: engine.SetRules) -> SetShape:
         if children[code]:
             continue
         kind_of_leaf[code] = node.kind
+        leaf_max[code] = node.max_points
         if node.kind == NORMAL:
             group_of_leaf[code] = area_of[code]
             area_leaf_max[area_of[code]] += node.max_points
@@ -160,6 +163,7 @@ def shape_of(rules: engine.SetRules) -> SetShape:
         area_leaf_max=area_leaf_max,
         group_of_leaf=group_of_leaf,
         kind_of_leaf=kind_of_leaf,
+        leaf_max=leaf_max,
         extra=extra,
         extra_order=tuple(order),
     )

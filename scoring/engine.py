@@ -17,6 +17,7 @@ import math
 import operator
 import re
 import unicodedata
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import (
@@ -1213,6 +1214,103 @@ def classify(index: Decimal, bands: Sequence[Band]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Step:
+    """One node of the post-order walk, with everything the walk needs precomputed."""
+
+    code: str
+    normal: bool
+    leaf: bool
+    kids: tuple[str, ...]  # normal node: its normal children; bonus/penalty node: all its children
+    max_points: Decimal
+    bonus: bool  # bonus/penalty: True for bonus
+    top: bool  # bonus/penalty: adds to the set's bonus/penalty total (no bonus/penalty parent)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """What `compute_index` needs from a set's rules, independent of the scores: read once per rules value."""
+
+    problems: tuple[str, ...]
+    mode: IndexMode | None
+    nodes: Mapping[str, Node]
+    leaf_codes: frozenset[str]
+    steps: tuple[_Step, ...]
+    areas: tuple[str, ...]
+    order_index: Mapping[str, int]
+
+
+def _compile_rules(rules: SetRules) -> _Compiled:
+    problems, shape = _structural_problems(rules)
+    try:
+        mode: IndexMode | None = IndexMode(rules.index_mode)
+    except ValueError:
+        mode = None
+    if problems:
+        return _Compiled(tuple(problems), mode, shape.nodes, frozenset(), (), (), {})
+    nodes, children = shape.nodes, shape.children
+    order: list[str] = []  # post-order without recursion: children before parents
+    stack = list(reversed(shape.roots))
+    while stack:
+        code = stack.pop()
+        order.append(code)
+        stack.extend(reversed(children[code]))
+    order.reverse()
+    steps = []
+    for code in order:
+        node, kids = nodes[code], children[code]
+        normal = node.kind == Kind.NORMAL
+        parent = node.parent_code
+        steps.append(_Step(
+            code=code,
+            normal=normal,
+            leaf=not kids,
+            kids=tuple(c for c in kids if nodes[c].kind == Kind.NORMAL) if normal else tuple(kids),
+            max_points=node.max_points,
+            bonus=node.kind == Kind.BONUS,
+            top=parent is None or nodes[parent].kind == Kind.NORMAL,
+        ))
+    return _Compiled(
+        problems=(),
+        mode=mode,
+        nodes=nodes,
+        leaf_codes=frozenset(code for code in nodes if not children[code]),
+        steps=tuple(steps),
+        areas=tuple(c for c in shape.roots if nodes[c].kind == Kind.NORMAL),
+        order_index={node.code: position for position, node in enumerate(rules.nodes)},
+    )
+
+
+# The compiled structure is cached by the rules' VALUE (every node's code, parent, kind, maximum and name,
+# and the set-level fields): an edited set builds different rules and so can never meet a stale entry. The
+# identity map in front saves hashing the whole tree when the caller passes the same rules object again.
+_compiled_by_value = lru_cache(maxsize=128)(_compile_rules)
+_compiled_by_id: dict[int, tuple[weakref.ref[SetRules], _Compiled]] = {}
+
+
+def _compiled(rules: SetRules) -> _Compiled:
+    key = id(rules)
+    entry = _compiled_by_id.get(key)
+    if entry is not None and entry[0]() is rules:
+        return entry[1]
+    try:
+        compiled = _compiled_by_value(rules)
+    except TypeError:  # unhashable parts (e.g. a list given for a tuple): no caching
+        return _compile_rules(rules)
+
+    def forget(_dead: weakref.ref[SetRules]) -> None:
+        _compiled_by_id.pop(key, None)
+
+    try:
+        ref = weakref.ref(rules, forget)
+    except TypeError:
+        return compiled
+    if len(_compiled_by_id) > 1024:
+        _compiled_by_id.clear()
+    _compiled_by_id[key] = (ref, compiled)
+    return compiled
+
+
 def compute_index(rules: SetRules, leaves: Mapping[str, LeafScore]) -> IndexComputation:
     """The unit's index from its leaf scores (keyed by leaf code).
 
@@ -1224,100 +1322,96 @@ def compute_index(rules: SetRules, leaves: Mapping[str, LeafScore]) -> IndexComp
     - Nothing is rounded except the index, once.
     Raises `ParamsError` (code `invalid_tree`) for a structurally broken tree and `ScoringInputError` for
     scores of unknown codes or, in percent mode, when nothing is applicable.
+
+    The tree's structure is read once per rules value and cached (see `_compiled`); only the scores are
+    walked on each call.
     """
-    problems, shape = _structural_problems(rules)
-    if problems:
+    compiled = _compiled(rules)
+    if compiled.problems:
         raise ParamsError(
             "invalid_tree",
-            "Cây tiêu chí không hợp lệ: " + " ".join(problems),
+            "Cây tiêu chí không hợp lệ: " + " ".join(compiled.problems),
             "The indicator tree is invalid.",
         )
-    try:
-        mode = IndexMode(rules.index_mode)
-    except ValueError:
+    mode = compiled.mode
+    if mode is None:
         raise ParamsError(
             "unknown_index_mode",
             f"Cách tính chỉ số «{rules.index_mode}» không hợp lệ.",
             f"Unknown index mode '{rules.index_mode}'.",
             field="index_mode",
-        ) from None
-    nodes, children = shape.nodes, shape.children
-    for code in leaves:
-        if code not in nodes:
-            raise ScoringInputError(
-                "unknown_leaf",
-                f"Không có tiêu chí mã «{code}» trong bộ chỉ số.",
-                f"No indicator '{code}' in the set.",
-                field=code,
-            )
-        if children[code]:
-            raise ScoringInputError(
-                "not_a_leaf",
-                f"Tiêu chí «{code}» không phải là tiêu chí chấm điểm.",
-                f"Indicator '{code}' is not a scored leaf.",
-                field=code,
-            )
+        )
+    if not compiled.leaf_codes.issuperset(leaves):
+        for code in leaves:
+            if code not in compiled.nodes:
+                raise ScoringInputError(
+                    "unknown_leaf",
+                    f"Không có tiêu chí mã «{code}» trong bộ chỉ số.",
+                    f"No indicator '{code}' in the set.",
+                    field=code,
+                )
+            if code not in compiled.leaf_codes:
+                raise ScoringInputError(
+                    "not_a_leaf",
+                    f"Tiêu chí «{code}» không phải là tiêu chí chấm điểm.",
+                    f"Indicator '{code}' is not a scored leaf.",
+                    field=code,
+                )
 
-    # Post-order without recursion: children before parents.
-    order: list[str] = []
-    stack = list(reversed(shape.roots))
-    while stack:
-        code = stack.pop()
-        order.append(code)
-        stack.extend(reversed(children[code]))
-    order.reverse()
-
+    points = mode is IndexMode.POINTS
     obtained: dict[str, Decimal] = {}  # normal nodes: exact normal points obtained
     applicable: dict[str, Decimal] = {}  # normal nodes: applicable max
     extra: dict[str, Decimal] = {}  # bonus/penalty nodes: capped value
     bonus_sum = ZERO
     penalty_sum = ZERO
     missing: list[str] = []
+    get = leaves.get
     with localcontext(_context()):
-        for code in order:
-            node = nodes[code]
-            kids = children[code]
-            if node.kind == Kind.NORMAL:
-                if kids:
-                    obtained[code] = sum((obtained[c] for c in kids if c in obtained), ZERO)
-                    applicable[code] = sum((applicable[c] for c in kids if c in applicable), ZERO)
+        for step in compiled.steps:
+            code = step.code
+            if step.normal:
+                if not step.leaf:
+                    obtained[code] = sum([obtained[c] for c in step.kids], ZERO)
+                    applicable[code] = sum([applicable[c] for c in step.kids], ZERO)
                     continue
-                entry = leaves.get(code)
-                if entry is not None and entry.not_applicable:
-                    granted = node.max_points if mode is IndexMode.POINTS else ZERO
-                    obtained[code], applicable[code] = granted, granted
-                elif entry is None or entry.score is None:
+                entry = get(code)
+                if entry is None or (entry.score is None and not entry.not_applicable):
                     missing.append(code)
-                    obtained[code], applicable[code] = ZERO, node.max_points
+                    obtained[code], applicable[code] = ZERO, step.max_points
+                elif entry.not_applicable:
+                    granted = step.max_points if points else ZERO
+                    obtained[code], applicable[code] = granted, granted
                 else:
-                    obtained[code], applicable[code] = min(entry.score, node.max_points), node.max_points
+                    score = entry.score
+                    assert score is not None
+                    obtained[code] = step.max_points if step.max_points < score else score  # as min()
+                    applicable[code] = step.max_points
                 continue
-            if kids:
-                value = sum((extra[c] for c in kids), ZERO)
+            if not step.leaf:
+                value = sum([extra[c] for c in step.kids], ZERO)
             else:
-                entry = leaves.get(code)
+                entry = get(code)
                 not_applicable = entry is not None and entry.not_applicable
                 score = None if entry is None or not_applicable else entry.score
                 if score is None and not not_applicable:
                     missing.append(code)
                 value = ZERO if score is None else max(score, ZERO)  # N/A bonus/penalty counts 0
-            extra[code] = min(value, node.max_points)
-            parent = node.parent_code
-            if parent is None or nodes[parent].kind == Kind.NORMAL:
-                if node.kind == Kind.BONUS:
-                    bonus_sum += extra[code]
+            capped = min(value, step.max_points)
+            extra[code] = capped
+            if step.top:
+                if step.bonus:
+                    bonus_sum += capped
                 else:
-                    penalty_sum += extra[code]
+                    penalty_sum += capped
 
-        areas = [c for c in shape.roots if nodes[c].kind == Kind.NORMAL]
-        area_totals = {c: obtained[c] for c in areas}
-        area_max = {c: applicable[c] for c in areas}
+        area_totals = {c: obtained[c] for c in compiled.areas}
+        area_max = {c: applicable[c] for c in compiled.areas}
         normal_total = sum(area_totals.values(), ZERO)
         applicable_max = sum(area_max.values(), ZERO)
         bonus = bonus_sum if rules.bonus_cap is None else min(bonus_sum, max(rules.bonus_cap, ZERO))
         penalty = penalty_sum if rules.penalty_cap is None else min(penalty_sum, max(rules.penalty_cap, ZERO))
         total = normal_total + bonus - penalty
-        if mode is IndexMode.POINTS:
+        if points:
             index = round_half_up(total)
         else:
             if applicable_max == 0:
@@ -1327,8 +1421,9 @@ def compute_index(rules: SetRules, leaves: Mapping[str, LeafScore]) -> IndexComp
                     "The index cannot be computed: no criterion is applicable.",
                 )
             index = _div_half_up(total * HUNDRED, applicable_max)
-    order_index = {node.code: position for position, node in enumerate(rules.nodes)}
-    missing.sort(key=lambda c: order_index[c])
+    if len(missing) > 1:
+        order_index = compiled.order_index
+        missing.sort(key=order_index.__getitem__)
     return IndexComputation(
         area_totals=area_totals,
         area_max=area_max,
