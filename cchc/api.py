@@ -105,9 +105,20 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 class Pagination(PageNumberPagination):
+    """50 a page (`?page_size=` up to 500). A page that is not a number from 1 to the last page is a 400 field
+    error on `page`, like every other bad query parameter (DRF's own answer would be a 404)."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError(
+                {self.page_query_param: [_("Không có trang «%(p)s».") % {"p": request.query_params.get("page")}]}
+            ) from None
 
 
 class AnonThrottle(AnonRateThrottle):

@@ -50,7 +50,7 @@ def library(request: Request, assessment_id: int) -> Response:
     return Response(EvidenceFileSerializer(files, many=True).data)
 
 
-@extend_schema(tags=["evidence"], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: NOT_FOUND})
+@extend_schema(tags=["evidence"], responses={(200, "*/*"): OpenApiTypes.BINARY, 404: NOT_FOUND})  # the file's own type
 @api_view(["GET"])
 def download(request: Request, file_id: int) -> HttpResponseBase:
     """The file's content, streamed; 404 for files of units the user may not see."""

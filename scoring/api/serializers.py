@@ -23,7 +23,7 @@ class RankingGroupSerializer(serializers.ModelSerializer):
 
 class UnitSerializer(serializers.ModelSerializer):
     kind = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    ranking_group = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    ranking_group = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Unit
@@ -31,7 +31,7 @@ class UnitSerializer(serializers.ModelSerializer):
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # null: an area
 
     class Meta:
         model = Indicator

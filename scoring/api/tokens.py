@@ -56,7 +56,7 @@ def _user_by_name(username: str) -> Any:
 
 
 @extend_schema_view(
-    get=extend_schema(tags=["tokens"], responses={200: TokenSerializer(many=True), **_errors(401, 403)}),
+    get=extend_schema(tags=["tokens"], responses={200: TokenSerializer(many=True), **_errors(400, 401, 403)}),
     post=extend_schema(
         tags=["tokens"], request=TokenIssueSerializer, responses={201: IssuedTokenSerializer, **_errors(400, 401, 403)}
     ),

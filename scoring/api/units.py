@@ -154,7 +154,7 @@ def unit_merge(request: Request, code: str) -> Response:
     return Response(UnitSerializer(unit).data)
 
 
-@extend_schema(tags=["catalogue"], responses={200: RankingGroupSerializer(many=True), **_errors(401)})
+@extend_schema(tags=["catalogue"], responses={200: RankingGroupSerializer(many=True), **_errors(400, 401)})
 class RankingGroupList(generics.ListAPIView):
     serializer_class = RankingGroupSerializer
     queryset = RankingGroup.objects.order_by("order", "code")

@@ -124,3 +124,13 @@ def test_every_operation_documents_its_request_success_and_error_types(api: Any)
             if method in {"post", "put", "patch"} and not path.endswith(tuple(BODYLESS_ACTIONS)):
                 assert "requestBody" in operation, f"{where}: no request body type"
     assert operations >= 60
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "999"])
+def test_a_page_that_does_not_exist_is_a_400_field_error(api: Any, admin_user: Any, page: str) -> None:
+    api.force_login(admin_user)
+    assert api.get("/api/v1/units/", {"page": "1"}).status_code == 200
+    response = api.get("/api/v1/units/", {"page": page})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid" and "page" in body["fields"], body
