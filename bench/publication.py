@@ -1,161 +1,191 @@
-"""Publication benchmarks (issue 7), each beside a baseline from the same run:
+"""Publication benchmarks on the national dataset, each beside a baseline from the same run.
 
-- the official workbook at national scale (4,000 units × 100 criteria = 400,000 matrix cells, plus the ranking
-  and per-area sheets): wall time and peak Python memory (tracemalloc), beside a raw openpyxl write-only
-  workbook of the same 400,000 cells;
-- the public ranking page of that publication: server time of the first request (tables rendered) and the
-  median of repeats (tables cached: a publication never changes), and the query count, through the whole stack
-  (test client), beside reading and parsing the same snapshot row from the database (one query, json.loads).
+The bench cycle's results are recomputed and the cycle published through the product's service (once: a
+kept database reuses its publication). Then:
 
-Runs on a throw-away SQLite file unless BENCH_DATABASE_URL names another database.
+- xlsx: the official workbook (`scoring.publication.exports.official_workbook`: one sheet per ranking
+  group, per-area scores, the unit × criterion matrix) beside a raw openpyxl write-only workbook of the same
+  cell values (no styles, no widths); each in a fresh process (`python -m bench.publication`), so that the
+  peak resident memory (VmHWM) is the export's own; wall time of the write, median of `XLSX_RUNS`;
+- public: the public ranking page (`/ket-qua/<year>/`) through the whole stack (test client): the first
+  request (tables and charts drawn, then cached) and the median of repeats, beside the bare view
+  (bench/bare.py `public`: one query, a plain template of the same rows); and the page's query count.
 """
 
 from __future__ import annotations
 
 import datetime
-import os
-import random
-import secrets
+import json
 import statistics
+import subprocess
 import sys
-import tempfile
 import time
-import tracemalloc
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-UNITS = 4000
-LEAVES = 100
+from bench.common import ROOT, Row
+
+XLSX_RUNS = 3
 PAGE_RUNS = 7
-
-Row = tuple[str, float, str, float, str]
-
-
-def _snapshot(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]]:
-    areas = [str(a) for a in range(1, 8)]
-    indicators = [{"code": a, "parent": None, "name": f"Lĩnh vực {a}", "level": 1, "kind": "normal",
-                   "max_points": "14.00", "is_leaf": False} for a in areas]
-    leaves = [f"{areas[n % 7]}.{n // 7 + 1}" for n in range(LEAVES)]
-    indicators += [{"code": c, "parent": c.split(".")[0], "name": f"Tiêu chí {c}", "level": 2, "kind": "normal",
-                    "max_points": "1.00", "is_leaf": True} for c in leaves]
-    groups = [{"code": f"khoi-{g}", "name": f"Khối {g}", "order": g} for g in range(34)]
-    rows, scores = [], {}
-    for n in range(UNITS):
-        code = f"dv-{n:04d}"
-        leaf = {c: f"{rng.randint(0, 4) / 4:.2f}" for c in leaves}
-        scores[code] = leaf
-        index = sum(Decimal(v) for v in leaf.values())
-        rows.append({
-            "unit_id": n + 1, "unit_code": code, "unit_name": f"Đơn vị số {n} tỉnh {n % 34}", "unit_short_name": "",
-            "unit_kind": "Xã", "group_code": f"khoi-{n % 34}", "set_key": "bo-quoc-gia", "set_version": 1,
-            "rank": None, "index": f"{index:.2f}", "total": f"{index:.2f}", "normal_total": f"{index:.2f}",
-            "bonus": "0.00", "penalty": "0.00", "applicable_max": "100.00", "classification": "Khá",
-            "area_totals": {a: f"{sum(Decimal(v) for c, v in leaf.items() if c.startswith(a + '.')):.2f}"
-                            for a in areas},
-        })
-    rows.sort(key=lambda r: (int(r["group_code"].split("-")[1]), -Decimal(r["index"]), r["unit_name"]))
-    for g in groups:
-        mine = [r for r in rows if r["group_code"] == g["code"]]
-        for pos, r in enumerate(mine):
-            r["rank"] = pos + 1
-    snapshot = {"schema": 1, "cycle": {"year": 2030}, "groups": groups, "rows": rows,
-                "sets": {"bo-quoc-gia": {"key": "bo-quoc-gia", "version": 1, "year": 2030, "name": "Bộ quốc gia",
-                                         "decision_ref": "", "standard_max": "100.00", "indicators": indicators}}}
-    return snapshot, scores
+RSS_LIMIT_MIB = 200.0
 
 
-def _measure(fn: Callable[[], None]) -> tuple[float, float]:
-    """(seconds, peak MiB): time from a plain run, peak memory from a second run under tracemalloc."""
-    t0 = time.perf_counter()
-    fn()
-    seconds = time.perf_counter() - t0
-    tracemalloc.start()
-    fn()
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return seconds, peak / 2**20
+def _publication(data: Any) -> Any:
+    """The bench cycle's latest publication, published now if it is not yet (results recomputed first)."""
+    from django.contrib.auth import get_user_model
+
+    from appraisal.services import cycle_results_recompute
+    from scoring.models import Cycle, Publication
+    from scoring.publication.services import cycle_publish
+
+    latest = Publication.objects.filter(cycle_id=data.cycle_id).order_by("-revision").first()
+    if latest is not None:
+        return latest
+    from django.db import transaction
+
+    with transaction.atomic():
+        cycle_results_recompute(cycle_id=data.cycle_id)
+    admin = get_user_model().objects.get(pk=data.admin_id)
+    return cycle_publish(cycle=Cycle.objects.get(pk=data.cycle_id), document_number="Công văn số 1/BNV-CCHC",
+                         document_date=datetime.date(2026, 1, 15), actor=admin)
 
 
-def publication_rows() -> list[Row]:
-    tmp = Path(tempfile.mkdtemp(prefix="cchc-bench-pub-"))
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "cchc.settings", "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(64),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0",
-        "MEDIA_ROOT": str(tmp / "media"), "STATIC_ROOT": str(tmp / "static"), "LOG_LEVEL": "WARNING",
-        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}",
-    })
-    sys.path.insert(0, str(ROOT))
+# --- xlsx ---------------------------------------------------------------------------------------------------
+
+
+def _raw_workbook(publication: Any, path: Path) -> int:
+    """The same cell values as the official workbook, written by openpyxl's write-only mode, no styles."""
+    from openpyxl import Workbook
+
+    from scoring.publication import exports, selectors
+
+    snap, scores, year = publication.snapshot, publication.scores, publication.cycle.year
+    wb = Workbook(write_only=True)
+    cells = 0
+    doc = f"(Kèm theo {exports.document_line(publication)})"
+    for n, table in enumerate(selectors.ranking_tables(snapshot=snap)):
+        ws = wb.create_sheet(f"s{n}")
+        for row in ([f"KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year}"], [table.name], [doc], [],
+                    ["STT", "Đơn vị", "Chỉ số", "Xếp hạng", "Xếp loại"]):
+            ws.append(row)
+        for k, r in enumerate(table.rows, start=1):
+            ws.append([k, r["unit_name"], Decimal(r["index"]), r["rank"], r["classification"]])
+            cells += 5
+    areas = selectors.areas(snap)
+    group_names = {g["code"]: g["name"] for g in snap.get("groups", [])}
+    ws = wb.create_sheet("areas")
+    ws.append(["Đơn vị", "Khối", *[a["name"] for a in areas], "Điểm cộng", "Điểm trừ", "Chỉ số", "Xếp hạng"])
+    for r in snap["rows"]:
+        ws.append([r["unit_name"], group_names.get(r["group_code"], ""),
+                   *[Decimal(r["area_totals"][a["code"]]) if a["code"] in r["area_totals"] else None for a in areas],
+                   Decimal(r["bonus"]), Decimal(r["penalty"]), Decimal(r["index"]), r["rank"]])
+        cells += 6 + len(areas)
+    leaves = [code for code, _ in exports.leaf_columns(snap)]
+    ws = wb.create_sheet("matrix")
+    ws.append(["Mã đơn vị", "Đơn vị", *leaves])
+    for r in snap["rows"]:
+        mine = scores.get(r["unit_code"], {})
+        ws.append([r["unit_code"], r["unit_name"],
+                   *[None if mine.get(c) is None else Decimal(mine[c]) for c in leaves]])
+        cells += 2 + len(leaves)
+    wb.save(str(path))
+    return cells
+
+
+def _xlsx_child(kind: str, publication_id: int, path: str) -> None:
+    """In a fresh process: write one workbook; print its seconds, cells and the process's peak RSS."""
     import django
 
     django.setup()
-    from django.core.management import call_command
+    from scoring.models import Publication
+    from scoring.publication import exports
+
+    publication = Publication.objects.select_related("cycle").get(pk=publication_id)
+    started = time.perf_counter()
+    cells = 0
+    if kind == "ours":
+        exports.official_workbook(publication, Path(path))
+    else:
+        cells = _raw_workbook(publication, Path(path))
+    seconds = time.perf_counter() - started
+    # VmHWM, not ru_maxrss: the latter keeps the forking parent's size across exec.
+    hwm = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM:"))
+    rss = int(hwm.split()[1]) / 1024
+    print(json.dumps({"seconds": seconds, "rss": rss, "cells": cells}))
+
+
+def _xlsx_run(kind: str, publication_id: int, tmp: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.publication", kind, str(publication_id), str(tmp / f"{kind}.xlsx")],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def xlsx_rows(data: Any, *, tmp: Path, **_: Any) -> list[Row]:
+    publication = _publication(data)
+    runs: dict[str, list[dict[str, float]]] = {"ours": [], "raw": []}
+    for _run in range(XLSX_RUNS):  # interleaved
+        for kind in runs:
+            runs[kind].append(_xlsx_run(kind, publication.pk, tmp))
+    ours, raw = (statistics.median(r["seconds"] for r in runs[k]) for k in ("ours", "raw"))
+    ours_rss, raw_rss = (max(r["rss"] for r in runs[k]) for k in ("ours", "raw"))
+    cells = int(runs["raw"][0]["cells"])
+    size = (tmp / "ours.xlsx").stat().st_size / 2**20
+    return [
+        Row(f"national xlsx export ({data.units:,} units; ranking, area and criterion sheets; {size:.1f} MiB)",
+            ours, "s", f"raw openpyxl write-only of the same {cells:,} cells", raw, max_ratio=1.3),
+        Row("national xlsx export, peak RSS of its process", ours_rss, "MiB",
+            "raw openpyxl write-only, peak RSS", raw_rss, limit=RSS_LIMIT_MIB),
+    ]
+
+
+# --- public page --------------------------------------------------------------------------------------------
+
+
+def public_rows(data: Any, **_: Any) -> list[Row]:
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from openpyxl import Workbook
 
-    from scoring.models import Cycle, Publication
-    from scoring.publication import exports
-
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    snapshot, scores = _snapshot(random.Random(2030))
-    cycle = Cycle.objects.create(year=2030, name="Chỉ số CCHC năm 2030 (quốc gia)")
-    publication = Publication.objects.create(
-        cycle=cycle, revision=1, document_number="Công văn số 1/BNV", document_date=datetime.date(2030, 12, 8),
-        snapshot=snapshot, scores=scores, published_at=django.utils.timezone.now(),
-    )
-    publication = Publication.objects.select_related("cycle").get(pk=publication.pk)
-    leaves = [c for c, _ in exports.leaf_columns(snapshot)]
-
-    def ours() -> None:
-        exports.official_workbook(publication, tmp / "ours.xlsx")
-
-    def raw() -> None:
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("matrix")
-        for r in snapshot["rows"]:
-            mine = scores[r["unit_code"]]
-            ws.append([r["unit_code"], r["unit_name"], *[Decimal(mine[c]) for c in leaves]])
-        wb.save(str(tmp / "raw.xlsx"))
-
-    ours_s, ours_mb = _measure(ours)
-    raw_s, raw_mb = _measure(raw)
+    publication = _publication(data)
+    year = publication.cycle.year
+    page, bare = f"/ket-qua/{year}/", f"/bench-bare/public/{year}/"
     client = Client()
-    t0 = time.perf_counter()
-    client.get("/ket-qua/2030/")  # cold: the ranking tables are rendered, then cached (the publication is immutable)
-    cold = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    Publication.objects.filter(pk=publication.pk).values_list("snapshot", flat=True).get()
-    cold_base = time.perf_counter() - t0
-    page_times, base_times = [], []
-    for _ in range(PAGE_RUNS):
-        t0 = time.perf_counter()
-        response = client.get("/ket-qua/2030/")
-        page_times.append(time.perf_counter() - t0)
-        assert response.status_code == 200
-        t0 = time.perf_counter()
-        Publication.objects.filter(pk=publication.pk).values_list("snapshot", flat=True).get()
-        base_times.append(time.perf_counter() - t0)
+
+    def timed(url: str) -> float:
+        started = time.perf_counter()
+        response = client.get(url)
+        seconds = time.perf_counter() - started
+        assert response.status_code == 200, (url, response.status_code)
+        return seconds
+
+    timed(bare)  # warm both code paths (imports, templates), then measure a cold page
+    timed(page)
+    cache.clear()  # the local-memory cache of this process only: the next request draws the tables again
+    cold = timed(page)
+    cold_bare = timed(bare)
+    pages, bares = [], []
+    for _run in range(PAGE_RUNS):  # interleaved
+        pages.append(timed(page))
+        bares.append(timed(bare))
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold_queries:
+        client.get(page)
     with CaptureQueriesContext(connection) as queries:
-        client.get("/ket-qua/2030/")
-    cells = UNITS * LEAVES
+        client.get(page)
+    rows = len(publication.snapshot.get("rows", []))
     return [
-        (f"official workbook, {UNITS} units × {LEAVES} criteria ({cells:,} matrix cells) + ranking/area sheets",
-         ours_s, f"raw openpyxl write-only, same {cells:,} cells", raw_s, "s"),
-        ("official workbook peak Python memory", ours_mb, "raw openpyxl write-only peak memory", raw_mb, "MiB"),
-        (f"public ranking page, {UNITS} units, first request (tables rendered)", cold,
-         "read + parse the same snapshot (one query)", cold_base, "s"),
-        (f"public ranking page, {UNITS} units, repeat (cached tables; median of {PAGE_RUNS})",
-         statistics.median(page_times),
-         "read + parse the same snapshot (one query)", statistics.median(base_times), "s"),
-        ("public ranking page queries", float(len(queries)), "one query (the snapshot)", 1.0, "queries"),
+        Row(f"public ranking page, {rows:,} units, first request (tables and charts drawn)", cold, "s",
+            "bare view: one query, plain template of the same rows", cold_bare),
+        Row(f"public ranking page, {rows:,} units, repeat (median of {PAGE_RUNS})", statistics.median(pages), "s",
+            "bare view, same rows (median)", statistics.median(bares), max_ratio=2),
+        Row("public ranking page queries (first request / repeat)", float(max(len(cold_queries), len(queries))),
+            "queries", "bare view", 1.0, limit=10, note=f"{len(cold_queries)} / {len(queries)}"),
     ]
 
 
 if __name__ == "__main__":
-    for row in publication_rows():
-        print(row)
+    _xlsx_child(sys.argv[1], int(sys.argv[2]), sys.argv[3])

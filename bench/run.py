@@ -1,91 +1,192 @@
-"""Benchmarks: each figure printed beside a baseline measured in the same run. Not part of the test suite.
+"""`make bench`: national-scale benchmarks, each figure beside a baseline measured in the same run.
 
-The scoring engine on the real 2020 department set (105 leaves) for N assessments, beside a plain Decimal
-sum of the same leaf scores; then (bench/web.py) the self-assessment page beside a bare one-query view, and
-autosave latency for 20 concurrent editors beside /healthz; then (bench/appraisal.py, PostgreSQL and Redis) the
-national set-wise recompute beside one raw SQL GROUP BY, and sign-off → visible result latency with a real worker
-beside a no-op task. `--engine-only` skips all but the engine.
+Creates its own PostgreSQL database (`cchc_bench`, or BENCH_DB; dropped at the end), generates the
+deterministic national dataset (bench/dataset.py), runs the benchmarks, prints ONE table (figure | baseline |
+ratio | target | met?) and writes it with the machine's description to bench/results/latest.md. Not part of
+the test suite.
+
+    .venv/bin/python bench/run.py [--only NAME[,NAME…]] [--scale 1.0] [--list]
+
+Needs PostgreSQL and Redis on 127.0.0.1 (BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/postgres;
+BENCH_REDIS_URL, default redis://127.0.0.1:6379/14). Servers it starts listen on 127.0.0.1 ports 18400–18499.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import platform
-import random
+import os
+import secrets
+import shutil
 import sys
+import tempfile
 import time
-from decimal import Decimal
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scoring import engine  # noqa: E402
+from bench.common import Row, machine, table  # noqa: E402
+
+DB_NAME = os.environ.get("BENCH_DB", "cchc_bench")  # its own database, dropped at the end
 
 
-def _rules(data: dict) -> tuple[engine.SetRules, list[tuple[str, Decimal]]]:
-    nodes: list[engine.Node] = []
-    leaves: list[tuple[str, Decimal]] = []
+def _benchmarks() -> dict[str, Callable[..., list[Row]]]:
+    from bench import appraisal, engine_bench, publication, upload, web
 
-    def walk(items: list[dict], parent: str | None) -> None:
-        for item in items:
-            nodes.append(engine.Node(code=item["code"], parent_code=parent, kind=item["kind"],
-                                     max_points=Decimal(item["max_points"])))
-            if item.get("children"):
-                walk(item["children"], item["code"])
-            else:
-                leaves.append((item["code"], Decimal(item["max_points"])))
-
-    walk(data["indicators"], None)
-    rules = engine.SetRules(
-        nodes=tuple(nodes), standard_max=Decimal(data["standard_max"]), index_mode=data["index_mode"],
-        bonus_cap=Decimal(data["bonus_cap"]), penalty_cap=Decimal(data["penalty_cap"]),
-        classification_bands=tuple(engine.Band(Decimal(b["min"]), b["label"]) for b in data["classification_bands"]),
-    )
-    return rules, leaves
+    return {
+        "engine": engine_bench.rows,
+        "recompute": appraisal.recompute_rows,
+        "signoff": appraisal.signoff_rows,
+        "page": web.page_rows,
+        "autosave": web.autosave_rows,
+        "xlsx": publication.xlsx_rows,
+        "public": publication.public_rows,
+        "upload": upload.rows,
+    }
 
 
-def main(n: int = 4000) -> None:
-    data = json.loads((ROOT / "fixtures" / "sets" / "tg-2020-so.json").read_text(encoding="utf-8"))
-    rules, leaves = _rules(data)
-    rng = random.Random(2020)
-    sheets = [
-        {code: engine.LeafScore(score=(mx * Decimal(rng.randint(0, 4)) / 4).quantize(Decimal("0.01")))
-         for code, mx in leaves}
-        for _ in range(n)
+def _with_db(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+def _admin(url: str, *statements: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+    finally:
+        conn.close()
+
+
+def _kept(admin_url: str) -> bool:
+    import psycopg2
+
+    try:
+        conn = psycopg2.connect(_with_db(admin_url, DB_NAME))
+    except psycopg2.OperationalError:
+        return False
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('bench_dataset') IS NOT NULL")
+            return bool(cursor.fetchone()[0])
+    finally:
+        conn.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="", help="comma-separated benchmark names (see --list)")
+    parser.add_argument("--scale", type=float, default=1.0, help="share of the national size (1 = 4,080 units)")
+    parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards (for --reuse)")
+    parser.add_argument("--reuse", action="store_true", help="reuse the database kept by --keep, if any")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results/latest.md alone")
+    args = parser.parse_args()
+    names = list(_benchmarks())
+    if args.list:
+        print("\n".join(names))
+        return 0
+    wanted = [n.strip() for n in args.only.split(",") if n.strip()] or names
+    unknown = [n for n in wanted if n not in names]
+    chosen = [n for n in names if n in wanted]  # always in the registry's order (publishing comes late)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(names)}")
+
+    admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    tmp = Path(tempfile.mkdtemp(prefix="cchc-bench-"))
+    env = {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "DATABASE_URL": _with_db(admin_url, DB_NAME),
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        "CELERY_QUEUE": DB_NAME.replace("_", "-"),  # its own queue: runs on other databases share Redis
+        "MEDIA_ROOT": str(tmp / "media"),
+        "STATIC_ROOT": str(tmp / "static"),
+        "EVIDENCE_MAX_UPLOAD_BYTES": str(256 * 2**20),
+        "LOG_LEVEL": "WARNING",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PYTHONPATH": str(ROOT),
+    }
+    os.environ.update(env)
+    reuse = args.reuse and _kept(admin_url)
+    if not reuse:
+        _admin(admin_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)", f"CREATE DATABASE {DB_NAME}")
+    rows: list[Row] = []
+    started = time.perf_counter()
+    try:
+        import django
+
+        django.setup()
+        from django.db import connection
+
+        from bench.dataset import Dataset, generate
+
+        if reuse:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT data FROM bench_dataset")
+                data = Dataset(**json.loads(cursor.fetchone()[0]))
+            from django.core.management import call_command
+
+            call_command("collectstatic", "--noinput", verbosity=0)  # STATIC_ROOT is new on every run
+        else:
+            data = generate(args.scale)
+            with connection.cursor() as cursor:
+                cursor.execute("CREATE TABLE bench_dataset (data text)")
+                cursor.execute("INSERT INTO bench_dataset VALUES (%s)", [json.dumps(asdict(data))])
+        print(f"dataset: {data.units:,} units, {data.assessments:,} assessments, {data.lines:,} score lines "
+              f"in {data.seconds:.0f} s", file=sys.stderr)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            postgres = f"PostgreSQL {cursor.fetchone()[0]}"
+        benchmarks = _benchmarks()
+        for name in chosen:
+            t0 = time.perf_counter()
+            got = benchmarks[name](data, env=env, tmp=tmp)
+            rows += got
+            print(f"{name}: {len(got)} rows in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+            print(table(got), file=sys.stderr)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep:
+            _admin(admin_url, f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        shutil.rmtree(tmp, ignore_errors=True)
+    judged = [r for r in rows if r.met is not None]
+    missed = [r for r in judged if r.met is False]
+    header = [
+        "# Benchmarks",
+        "",
+        f"Machine: {machine(postgres)}.",
+        "",
+        f"Dataset: {data.units:,} units in {len(data.set_ids)} sets of {data.leaves} scored leaves, "
+        f"{data.assessments:,} assessments, {data.lines:,} score lines (scale {args.scale:g}); "
+        f"run: {', '.join(chosen)}; {time.perf_counter() - started:.0f} s in all.",
+        "",
     ]
-    t0 = time.perf_counter()
-    for sheet in sheets:
-        sum((s.score for s in sheet.values() if s.score is not None), Decimal(0))
-    baseline = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for sheet in sheets:
-        engine.compute_index(rules, sheet)
-    measured = time.perf_counter() - t0
-    rows = [(f"engine.compute_index, {n} assessments × {len(leaves)} leaves", measured,
-             "plain Decimal sum of the same leaves", baseline, "s")]
-    if "--engine-only" not in sys.argv:
-        from bench.web import web_rows
-
-        rows += web_rows()
-    if "--engine-only" not in sys.argv:
-        from bench.appraisal import appraisal_rows  # PostgreSQL + Redis: national recompute, sign-off latency
-
-        rows += appraisal_rows()
-    if "--engine-only" not in sys.argv:
-        from bench.publication import publication_rows  # national-scale workbook and public ranking page
-
-        rows += publication_rows()
-    lines = [f"# Benchmarks ({platform.platform()}, Python {platform.python_version()})", "",
-             "| work | value | baseline | value | ratio |", "|---|---|---|---|---|"]
-    for work, value, base_name, base, unit in rows:
-        digits = 3 if unit == "s" else 1
-        lines.append(f"| {work} | {value:.{digits}f} {unit} | {base_name} | {base:.{digits}f} {unit} "
-                     f"| {value / base:.1f}× |")
-    text = "\n".join(lines)
+    text = "\n".join(header) + "\n" + table(rows) + "\n"
     print(text)
-    (ROOT / "bench" / "results" / "latest.md").write_text(text + "\n", encoding="utf-8")
+    if not args.no_write:
+        (ROOT / "bench" / "results" / "latest.md").write_text(text, encoding="utf-8")
+    print(f"{len(judged) - len(missed)} of {len(judged)} targets met",
+          file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

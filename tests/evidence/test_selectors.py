@@ -43,6 +43,25 @@ def test_evidence_by_line_maps_each_line_to_its_files_in_one_query(
     assert all(sizes)
 
 
+def test_evidence_counts_by_line_counts_each_lines_files_in_one_query(
+    assessment: Any, unit_editor: Any, django_assert_num_queries: Any
+) -> None:
+    # given two files on one leaf, one on another, none on the rest
+    files = _files(assessment, unit_editor, 2)
+    lines = {line.indicator.code: line for line in assessment.lines.select_related("indicator", "assessment")}
+    services.evidence_link(evidence_file=files[0], line=lines["1.1.1"], actor=unit_editor)
+    services.evidence_link(evidence_file=files[1], line=lines["1.1.1"], actor=unit_editor)
+    services.evidence_link(evidence_file=files[1], line=lines["2.1.1"], actor=unit_editor)
+
+    # when
+    with django_assert_num_queries(1):
+        counts = selectors.evidence_counts_by_line(assessment=assessment)
+
+    # then: the same numbers the full read gives, and unlinked leaves are absent
+    assert counts == {lines["1.1.1"].pk: 2, lines["2.1.1"].pk: 1}
+    assert counts == {k: len(v) for k, v in selectors.evidence_by_line(assessment=assessment).items()}
+
+
 def test_links_made_before_submission_are_marked_locked(assessment: Any, unit_editor: Any, unit_head: Any) -> None:
     (evidence_file,) = _files(assessment, unit_editor, 1)
     line = assessment.lines.select_related("assessment").get(indicator__code="1.1.1")

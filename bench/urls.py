@@ -1,0 +1,14 @@
+"""The product's URLs plus the bare baseline views (bench/bare.py), for the benchmarks only."""
+
+from django.urls import path
+
+from bench import bare
+from cchc.urls import urlpatterns as product
+
+urlpatterns = [
+    path("bench-bare/sheet/<int:assessment_id>/", bare.sheet),
+    path("bench-bare/line/<int:line_id>/", bare.line_update),
+    path("bench-bare/upload/", bare.upload),
+    path("bench-bare/public/<int:year>/", bare.public),
+    *product,
+]
