@@ -21,7 +21,7 @@ from appraisal import forms, permissions, selectors, services
 from appraisal.models import ExplanationRound
 from cchc.api import ErrorSerializer
 from scoring.api import AssessmentSerializer, ScoreLineSerializer
-from scoring.models import Assessment, Cycle, Indicator, ScoreLine
+from scoring.models import Assessment, Cycle, ScoreLine
 from scoring.permissions import is_unit_head, is_unit_member
 
 ERR = OpenApiResponse(ErrorSerializer)
@@ -167,17 +167,7 @@ def accept_area(request: Request, assessment_id: int, area_id: int) -> Response:
     """Accept the self-score of every unappraised leaf of one area (only the criteria assigned to the user);
     survey, unscored and not-applicable leaves are skipped. Each leaf is audited."""
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
-    area = get_object_or_404(
-        Indicator, pk=area_id, indicator_set_id=assessment.indicator_set_id, parent__isnull=True
-    )
-    allowed = permissions.area_ids_for(request.user, assessment)
-    tree = selectors.set_tree(assessment.indicator_set_id)
-    if not tree.area_has_assigned(allowed, area.pk):
-        raise PermissionDenied
-    mine = None if permissions.may_appraise_area(allowed, area.pk) else {
-        leaf for leaf in tree.leaves_by_area.get(area.pk, [])
-        if permissions.may_appraise_node(allowed, leaf, tree.parent_of)
-    }
+    area, mine = selectors.area_to_accept(request.user, assessment, area_id)
     counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine)
     return Response(counts)
 

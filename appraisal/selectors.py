@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
@@ -19,6 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from appraisal import permissions
@@ -67,6 +69,20 @@ class SetTree:
             path.append(current)
             current = self.nodes.get(current.parent_id)
         return list(reversed(path))
+
+
+def area_to_accept(user: Any, assessment: Assessment, area_id: int) -> tuple[Indicator, set[int] | None]:
+    """The area of the assessment's set a reviewer accepts at once, and the leaves of it they may accept (None:
+    all of them). 404 for an area not of this set; PermissionDenied when none of its criteria is theirs."""
+    area = get_object_or_404(Indicator, pk=area_id, indicator_set_id=assessment.indicator_set_id, parent__isnull=True)
+    allowed = permissions.area_ids_for(user, assessment)
+    tree = set_tree(assessment.indicator_set_id)
+    if not tree.area_has_assigned(allowed, area.pk):
+        raise PermissionDenied
+    if permissions.may_appraise_area(allowed, area.pk):
+        return area, None
+    leaves = tree.leaves_by_area.get(area.pk, [])
+    return area, {leaf for leaf in leaves if permissions.may_appraise_node(allowed, leaf, tree.parent_of)}
 
 
 def set_tree(indicator_set: IndicatorSet | int) -> SetTree:

@@ -17,7 +17,7 @@ from appraisal import forms, permissions, selectors, services
 from appraisal.views._common import domain_error, error_json, line_json, score_text, self_assessment_url, wants_json
 from scoring.errors import DomainError, StaleVersion
 from scoring.forms import value_summary
-from scoring.models import Assessment, Cycle, Indicator, ScoreLine
+from scoring.models import Assessment, Cycle, ScoreLine
 from scoring.permissions import assessment_get_for_user
 
 
@@ -152,17 +152,7 @@ def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpR
 def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpResponse:
     """Accept the self-score of every unappraised leaf of one area (each leaf audited)."""
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
-    area = get_object_or_404(
-        Indicator, pk=area_id, indicator_set_id=assessment.indicator_set_id, parent__isnull=True
-    )
-    allowed = permissions.area_ids_for(request.user, assessment)
-    tree = selectors.set_tree(assessment.indicator_set_id)
-    if not tree.area_has_assigned(allowed, area.pk):
-        raise PermissionDenied
-    mine = None if permissions.may_appraise_area(allowed, area.pk) else {
-        leaf for leaf in tree.leaves_by_area.get(area.pk, [])
-        if permissions.may_appraise_node(allowed, leaf, tree.parent_of)
-    }
+    area, mine = selectors.area_to_accept(request.user, assessment, area_id)
     try:
         counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine)
     except DomainError as exc:
