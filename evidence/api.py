@@ -128,13 +128,9 @@ class EvidenceUpload(APIView):
         return Response(EvidenceFileSerializer(evidence_file).data, status=201)
 
 
-@extend_schema(
-    tags=["evidence"], request=LinkSerializer,
-    responses={200: EvidenceFileSerializer, 400: ERR, 403: ERR, 404: ERR, 409: ERR},
-)
-@api_view(["POST"])
-def link(request: Request, assessment_id: int) -> Response:
-    """Link a library file to a line (while self-assessing, or a flagged line while explaining)."""
+def _file_and_line(request: Request, assessment_id: int) -> tuple[EvidenceFile, ScoreLine]:
+    """The file and the line a link or unlink names, both of this assessment, when the user may change the
+    line's evidence (else 404 or 403)."""
     assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     payload = LinkSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
@@ -142,6 +138,17 @@ def link(request: Request, assessment_id: int) -> Response:
     line = _line_of(assessment, payload.validated_data["line_id"])
     if not can_attach_evidence(request.user, line):
         raise PermissionDenied
+    return evidence_file, line
+
+
+@extend_schema(
+    tags=["evidence"], request=LinkSerializer,
+    responses={200: EvidenceFileSerializer, 400: ERR, 403: ERR, 404: ERR, 409: ERR},
+)
+@api_view(["POST"])
+def link(request: Request, assessment_id: int) -> Response:
+    """Link a library file to a line (while self-assessing, or a flagged line while explaining)."""
+    evidence_file, line = _file_and_line(request, assessment_id)
     services.evidence_link(evidence_file=evidence_file, line=line, actor=request.user)
     return Response(EvidenceFileSerializer(evidence_file).data)
 
@@ -154,13 +161,7 @@ def link(request: Request, assessment_id: int) -> Response:
 def unlink(request: Request, assessment_id: int) -> Response:
     """Detach a file from a line (the file stays in the library). While explaining, only the links added in the
     current round can be removed (409 `link_locked`)."""
-    assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
-    payload = LinkSerializer(data=request.data)
-    payload.is_valid(raise_exception=True)
-    evidence_file = _file_of(request.user, assessment, payload.validated_data["file_id"])
-    line = _line_of(assessment, payload.validated_data["line_id"])
-    if not can_attach_evidence(request.user, line):
-        raise PermissionDenied
+    evidence_file, line = _file_and_line(request, assessment_id)
     services.evidence_unlink(evidence_file=evidence_file, line=line, actor=request.user)
     return Response(status=204)
 
@@ -171,13 +172,7 @@ def delete(request: Request, file_id: int) -> Response:
     """Remove a file from the unit's library while the library accepts changes; a file linked to a submitted
     assessment stays (409 `file_locked`)."""
     evidence_file = permissions.evidence_get_for_user(user=request.user, file_id=file_id)
-    assessment = (
-        Assessment.objects.select_related("unit", "cycle")
-        .filter(unit_id=evidence_file.unit_id, cycle_id=evidence_file.cycle_id)
-        .first()
-    )
-    if assessment is None or not permissions.can_manage_library(request.user, assessment):
-        raise PermissionDenied
+    permissions.library_for_removal(request.user, evidence_file)
     services.evidence_delete(evidence_file=evidence_file, actor=request.user)
     return Response(status=204)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
@@ -101,3 +102,17 @@ __all__ = [
     "line_accepts_evidence",
     "link_is_locked",
 ]
+
+
+def library_for_removal(user: Any, evidence_file: EvidenceFile) -> Assessment:
+    """The assessment whose library holds the file, when the user may remove files from it; else
+    PermissionDenied (the page and the API refuse alike)."""
+    assessment = (
+        Assessment.objects.select_related("unit", "cycle")
+        .filter(unit_id=evidence_file.unit_id, cycle_id=evidence_file.cycle_id)
+        .first()
+    )
+    if assessment is None or not can_manage_library(user, assessment):
+        raise PermissionDenied
+    return assessment
+

@@ -354,13 +354,7 @@ def unlink(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @_answers_json_errors
 def delete(request: HttpRequest, file_id: int) -> HttpResponse:
     evidence_file = permissions.evidence_get_for_user(user=request.user, file_id=file_id)
-    assessment = (
-        Assessment.objects.select_related("unit", "cycle")
-        .filter(unit_id=evidence_file.unit_id, cycle_id=evidence_file.cycle_id)
-        .first()
-    )
-    if assessment is None or not permissions.can_manage_library(request.user, assessment):
-        raise PermissionDenied
+    assessment = permissions.library_for_removal(request.user, evidence_file)
     next_url = _safe_next(request, _library_url(assessment))
     try:
         services.evidence_delete(evidence_file=evidence_file, actor=request.user)
