@@ -136,3 +136,20 @@ def unknown_path(request: Any, *args: Any, **kwargs: Any) -> Any:
     from django.http import JsonResponse
 
     return JsonResponse(error_body("not_found", STATUS_MESSAGES["not_found"]), status=404)
+
+
+MSG_SERVER_ERROR = gettext_lazy(
+    "Máy chủ gặp lỗi ngoài dự kiến nên thao tác chưa được thực hiện; lỗi đã được ghi lại. Hãy thử lại sau."
+)
+
+
+def server_error(request: Any, *args: Any, **kwargs: Any) -> Any:
+    """The site's 500 handler: the API's one error format under /api/ (a system reads JSON, never an HTML
+    page), Django's own page elsewhere. The exception itself is logged by Django before this runs."""
+    from django.http import JsonResponse
+    from django.views import defaults
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("server_error", str(MSG_SERVER_ERROR)), status=500)
+    return defaults.server_error(request, *args, **kwargs)
+

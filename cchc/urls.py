@@ -9,6 +9,8 @@ admin.site.site_header = "CCHC — Quản trị"
 admin.site.site_title = "CCHC"
 admin.site.index_title = "Chỉ số cải cách hành chính"
 
+handler500 = "cchc.api.server_error"  # JSON in the one error format under /api/
+
 urlpatterns = [
     path("", scoring_views.home, name="home"),
     path("healthz", scoring_views.healthz, name="healthz"),

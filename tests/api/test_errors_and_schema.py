@@ -134,3 +134,22 @@ def test_a_page_that_does_not_exist_is_a_400_field_error(api: Any, admin_user: A
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid" and "page" in body["fields"], body
+
+
+def test_an_unexpected_server_error_under_the_api_is_json_in_the_one_format(
+    admin_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.test import Client
+
+    from scoring.api import units
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(units.UnitList, "get_queryset", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    response = client.get("/api/v1/units/")
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "server_error" and "lỗi" in response.json()["message"]
