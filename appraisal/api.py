@@ -27,14 +27,6 @@ from scoring.permissions import is_unit_head, is_unit_member
 ERR = OpenApiResponse(ErrorSerializer)
 
 
-def _lead_assessment(user: Any, assessment_id: int) -> Assessment:
-    """As the lead's pages: 403 unless the user leads the team (never on their own unit)."""
-    assessment = permissions.review_get_for_user(user=user, assessment_id=assessment_id)
-    if not permissions.can_lead(user, assessment):
-        raise PermissionDenied
-    return assessment
-
-
 class AppraiseSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1)
     value = serializers.DictField(help_text="Số liệu thẩm định theo phương pháp chấm.")
@@ -48,7 +40,7 @@ class AppraiseSerializer(serializers.Serializer):
 @api_view(["POST"])
 def appraise_line(request: Request, assessment_id: int, line_id: int) -> Response:
     """The appraiser's input for one leaf of an assigned area (a reason is required when it differs)."""
-    _assessment, line = _line_for_appraisal(request.user, assessment_id, line_id)
+    _assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
     payload = AppraiseSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
@@ -65,7 +57,7 @@ def appraise_line(request: Request, assessment_id: int, line_id: int) -> Respons
 @api_view(["POST"])
 def sign_off(request: Request, assessment_id: int) -> Response:
     """The appraisal lead signs off an assessment whose every leaf has an appraised score."""
-    assessment = _lead_assessment(request.user, assessment_id)
+    assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     saved = services.assessment_sign_off(assessment=assessment, actor=request.user)
     return Response(AssessmentSerializer(saved).data)
 
@@ -86,7 +78,7 @@ class ExplanationRequestSerializer(serializers.Serializer):
 @api_view(["POST"])
 def request_explanation(request: Request, assessment_id: int) -> Response:
     """The lead returns the assessment (or chosen lines) to the unit for explanation with a deadline."""
-    assessment = _lead_assessment(request.user, assessment_id)
+    assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     payload = ExplanationRequestSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
@@ -124,17 +116,6 @@ def reopen(request: Request, assessment_id: int) -> Response:
 # --- review actions the review page offers ---------------------------------------------------------------
 
 
-def _line_for_appraisal(user: Any, assessment_id: int, line_id: int) -> tuple[Assessment, ScoreLine]:
-    """As the review page: the assessment and its line; 403 unless the user may appraise the line's area."""
-    assessment = permissions.review_get_for_user(user=user, assessment_id=assessment_id)
-    line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
-    allowed = permissions.area_ids_for(user, assessment)
-    tree = selectors.set_tree(assessment.indicator_set_id)
-    if not permissions.may_appraise_node(allowed, line.indicator_id, tree.parent_of):
-        raise PermissionDenied
-    return assessment, line
-
-
 class VersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, help_text="Phiên bản của dòng mà người dùng đã xem.")
 
@@ -146,7 +127,7 @@ class VersionSerializer(serializers.Serializer):
 @api_view(["POST"])
 def accept_line(request: Request, assessment_id: int, line_id: int) -> Response:
     """Accept the unit's self-score of one leaf as the appraised score (409 `stale_version` when stale)."""
-    _assessment, line = _line_for_appraisal(request.user, assessment_id, line_id)
+    _assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
     payload = VersionSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     saved = services.line_accept_self(line=line, actor=request.user, base_version=payload.validated_data["version"])
@@ -179,7 +160,7 @@ def accept_area(request: Request, assessment_id: int, area_id: int) -> Response:
 @api_view(["POST"])
 def start(request: Request, assessment_id: int) -> Response:
     """The lead starts the appraisal explicitly (the unit can no longer withdraw)."""
-    assessment = _lead_assessment(request.user, assessment_id)
+    assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     saved = services.appraisal_start(assessment=assessment, actor=request.user)
     return Response(AssessmentSerializer(saved).data)
 
@@ -196,7 +177,7 @@ class CloseExplanationSerializer(serializers.Serializer):
 def close_explanation(request: Request, assessment_id: int) -> Response:
     """The lead ends an explanation round whose deadline passed without the unit's resubmission
     (409 `deadline_not_passed` before the deadline); the appraisal goes on in the next round."""
-    assessment = _lead_assessment(request.user, assessment_id)
+    assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     payload = CloseExplanationSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     saved = services.explanation_close(

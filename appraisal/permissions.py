@@ -168,3 +168,12 @@ def feedback_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
     if not round_ended(assessment):
         raise Http404
     return assessment
+
+
+def lead_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
+    """As `review_get_for_user`, and 403 unless the user leads the team (never on their own unit)."""
+    assessment = review_get_for_user(user=user, assessment_id=assessment_id)
+    if not can_lead(user, assessment):
+        raise PermissionDenied
+    return assessment
+

@@ -71,6 +71,16 @@ class SetTree:
         return list(reversed(path))
 
 
+def line_to_appraise(user: Any, assessment_id: int, line_id: int) -> tuple[Assessment, ScoreLine]:
+    """The assessment under review and one of its lines; 403 unless the user may appraise the line's area."""
+    assessment = permissions.review_get_for_user(user=user, assessment_id=assessment_id)
+    line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
+    allowed = permissions.area_ids_for(user, assessment)
+    if not permissions.may_appraise_node(allowed, line.indicator_id, set_tree(assessment.indicator_set_id).parent_of):
+        raise PermissionDenied
+    return assessment, line
+
+
 def area_to_accept(user: Any, assessment: Assessment, area_id: int) -> tuple[Indicator, set[int] | None]:
     """The area of the assessment's set a reviewer accepts at once, and the leaves of it they may accept (None:
     all of them). 404 for an area not of this set; PermissionDenied when none of its criteria is theirs."""

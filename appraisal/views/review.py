@@ -89,17 +89,6 @@ def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return render(request, "appraisal/review.html", _review_context(request, assessment))
 
 
-def _line_for_appraisal(request: HttpRequest, assessment_id: int, line_id: int) -> tuple[Assessment, ScoreLine]:
-    """The assessment and its line; 403 unless the user may appraise the line's area."""
-    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
-    line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
-    allowed = permissions.area_ids_for(request.user, assessment)
-    tree = selectors.set_tree(assessment.indicator_set_id)
-    if not permissions.may_appraise_node(allowed, line.indicator_id, tree.parent_of):
-        raise PermissionDenied
-    return assessment, line
-
-
 def _review_url(assessment: Assessment, line: ScoreLine | None = None) -> str:
     url = reverse("appraisal:review", args=[assessment.pk])
     return f"{url}#line-{line.pk}" if line is not None else url
@@ -109,7 +98,7 @@ def _review_url(assessment: Assessment, line: ScoreLine | None = None) -> str:
 @login_required
 def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
     """Save the appraiser's input for one leaf (JSON for the page script; a plain form post otherwise)."""
-    assessment, line = _line_for_appraisal(request, assessment_id, line_id)
+    assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
     posted = forms.method_value_from_post(line.indicator, request.POST, forms.appraise_prefix(line))
     note = request.POST.get("note", "")
     try:
@@ -135,7 +124,7 @@ def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> Htt
 @require_POST
 @login_required
 def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
-    assessment, line = _line_for_appraisal(request, assessment_id, line_id)
+    assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
     try:
         version = forms.base_version(request.POST.get("base_version"))
         saved = services.line_accept_self(line=line, actor=request.user, base_version=version)
@@ -167,9 +156,7 @@ def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpR
 @login_required
 def start(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead starts the appraisal explicitly (the unit can no longer withdraw)."""
-    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
-    if not permissions.can_lead(request.user, assessment):
-        raise PermissionDenied
+    assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     try:
         services.appraisal_start(assessment=assessment, actor=request.user)
     except DomainError as exc:

@@ -17,13 +17,6 @@ from scoring.errors import DomainError
 from scoring.models import Assessment
 
 
-def _lead_assessment(request: HttpRequest, assessment_id: int) -> Assessment:
-    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
-    if not permissions.can_lead(request.user, assessment):
-        raise PermissionDenied
-    return assessment
-
-
 def _review_url(assessment: Assessment) -> str:
     return reverse("appraisal:review", args=[assessment.pk])
 
@@ -32,7 +25,7 @@ def _review_url(assessment: Assessment) -> str:
 @login_required
 def request_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead returns the assessment, or chosen leaves, to the unit for explanation with a deadline."""
-    assessment = _lead_assessment(request, assessment_id)
+    assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     error = None
     chosen: set[int] = set()
     deadline_raw = forms.default_deadline_date().isoformat()
@@ -69,7 +62,7 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
 @login_required
 def close_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead ends an explanation round whose deadline passed without the unit's resubmission."""
-    assessment = _lead_assessment(request, assessment_id)
+    assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     try:
         services.explanation_close(assessment=assessment, actor=request.user, reason=request.POST.get("reason", ""))
     except DomainError as exc:
@@ -82,7 +75,7 @@ def close_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @login_required
 def sign_off(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead signs off (locks) an assessment whose every leaf has an appraised score."""
-    assessment = _lead_assessment(request, assessment_id)
+    assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     try:
         services.assessment_sign_off(assessment=assessment, actor=request.user)
     except DomainError as exc:

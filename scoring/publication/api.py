@@ -24,12 +24,11 @@ from cchc.api import ErrorSerializer, error_body
 from scoring import permissions
 from scoring.errors import ValidationFailed
 from scoring.models import Cycle, Publication
-from scoring.publication import exports, selectors, services
+from scoring.publication import downloads, selectors, services
 
 ERR = OpenApiResponse(ErrorSerializer)
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Năm (hoặc lần công bố) chưa được công bố")
-CSV = "text/csv"
-JSON = "application/json"
+CSV, JSON = downloads.CSV_TYPE, downloads.JSON_TYPE
 
 
 # --- serializers ------------------------------------------------------------------------------------------
@@ -438,10 +437,6 @@ def unit_result(request: Request, year: int, unit_code: str) -> Response:
     })
 
 
-def _file_name(publication: Publication, stem: str, ext: str) -> str:
-    return f"{stem}-{publication.cycle.year}-lan-{publication.revision}.{ext}"
-
-
 @extend_schema(
     tags=["open data"], parameters=[RevisionQuerySerializer],
     responses={(200, JSON): OpenDataDocument, 400: ERR, 404: NOT_FOUND},
@@ -451,10 +446,7 @@ def _file_name(publication: Publication, stem: str, ext: str) -> str:
 def open_data_json(request: Request, year: int) -> HttpResponse:
     """The open-data JSON document of the year (schema `cchc-ket-qua/1`, docs/open-data.md), byte for byte the
     file the public page offers. Public."""
-    publication = _publication(request, year)
-    response = HttpResponse(exports.open_data_bytes(publication), content_type=f"{JSON}; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{_file_name(publication, "ket-qua-cchc", "json")}"'
-    return response
+    return downloads.results_json(_publication(request, year))
 
 
 @extend_schema(
@@ -465,10 +457,7 @@ def open_data_json(request: Request, year: int) -> HttpResponse:
 @permission_classes([AllowAny])
 def open_data_csv(request: Request, year: int) -> StreamingHttpResponse:
     """The results table as CSV (UTF-8 with BOM, one row per unit; columns in docs/open-data.md). Public."""
-    publication = _publication(request, year)
-    response = StreamingHttpResponse(exports.csv_stream(publication), content_type=f"{CSV}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(publication, "ket-qua-cchc", "csv")}"'
-    return response
+    return downloads.results_csv(_publication(request, year))
 
 
 @extend_schema(
@@ -479,9 +468,4 @@ def open_data_csv(request: Request, year: int) -> StreamingHttpResponse:
 @permission_classes([AllowAny])
 def criteria_csv(request: Request, year: int) -> StreamingHttpResponse:
     """Every unit's published score of every scored criterion as CSV (long format). Public."""
-    publication = _publication(request, year, with_scores=True)
-    response = StreamingHttpResponse(
-        exports.csv_stream(publication, exports.criteria_rows), content_type=f"{CSV}; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(publication, "diem-tieu-chi-cchc", "csv")}"'
-    return response
+    return downloads.criteria_csv(_publication(request, year, with_scores=True))

@@ -22,9 +22,7 @@ from scoring import permissions
 from scoring.errors import DomainError
 from scoring.exports import XLSX_TYPE
 from scoring.models import Cycle, ExportJob, Unit
-from scoring.publication import charts, exports, selectors, services
-
-JSON_TYPE = "application/json"
+from scoring.publication import charts, downloads, exports, selectors, services
 
 
 class PublishForm(forms.Form):
@@ -147,34 +145,24 @@ def compare(request: HttpRequest, year: int, other: int) -> HttpResponse:
 
 
 def _name(publication: Any, ext: str) -> str:
-    return f"ket-qua-cchc-{publication.cycle.year}-lan-{publication.revision}.{ext}"
+    return downloads.file_name(publication, "ket-qua-cchc", ext)
 
 
 @require_GET
 def results_csv(request: HttpRequest, year: int) -> StreamingHttpResponse:
-    publication = selectors.publication_get(year=year, revision=_revision(request))
-    response = StreamingHttpResponse(exports.csv_stream(publication), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_name(publication, "csv")}"'
-    return response
+    return downloads.results_csv(selectors.publication_get(year=year, revision=_revision(request)))
 
 
 @require_GET
 def criteria_csv(request: HttpRequest, year: int) -> StreamingHttpResponse:
     """Open data, one row per unit and criterion (appraised scores as published)."""
     publication = selectors.publication_get(year=year, revision=_revision(request), with_scores=True)
-    response = StreamingHttpResponse(exports.csv_stream(publication, exports.criteria_rows),
-                                     content_type="text/csv; charset=utf-8")
-    name = f"diem-tieu-chi-cchc-{publication.cycle.year}-lan-{publication.revision}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return downloads.criteria_csv(publication)
 
 
 @require_GET
 def results_json(request: HttpRequest, year: int) -> HttpResponse:
-    publication = selectors.publication_get(year=year, revision=_revision(request))
-    response = HttpResponse(exports.open_data_bytes(publication), content_type=f"{JSON_TYPE}; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{_name(publication, "json")}"'
-    return response
+    return downloads.results_json(selectors.publication_get(year=year, revision=_revision(request)))
 
 
 @require_GET
