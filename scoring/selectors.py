@@ -451,9 +451,7 @@ def assessment_totals(*, assessment: Assessment) -> SheetTotals:
     )
     leaf_info = {row[0]: row for row in nodes if row[5]}
     counter = _evidence_reader("evidence_counts_by_line")
-    files = dict(counter(assessment=assessment)) if counter is not None else {
-        line_id: len(found) for line_id, found in _evidence_by_line(assessment).items()
-    }
+    files = {} if counter is None else dict(counter(assessment=assessment))  # as `_evidence_by_line`
     scores: dict[str, engine.LeafScore] = {}
     total = scored = evidence_missing = explanation_missing = 0
     for line_id, indicator_id, score, not_applicable, explanation in assessment.lines.values_list(
