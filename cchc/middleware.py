@@ -64,7 +64,9 @@ class DatabaseUnavailableMiddleware:
         message = str(MSG_DATABASE_UNAVAILABLE)
         response: HttpResponse
         if request.path.startswith("/api/"):
-            response = JsonResponse({"code": "service_unavailable", "message": message, "fields": {}}, status=503)
+            from cchc.api import error_body  # the API's one error format
+
+            response = JsonResponse(error_body("service_unavailable", message), status=503)
         elif "application/json" in request.headers.get("Accept", "") or request.content_type == "application/json":
             response = JsonResponse({"ok": False, "code": "service_unavailable", "message": message}, status=503)
         else:
