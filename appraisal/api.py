@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -19,12 +19,10 @@ from rest_framework.response import Response
 
 from appraisal import forms, permissions, selectors, services
 from appraisal.models import ExplanationRound
-from cchc.api import ErrorSerializer
+from cchc.api import ERR
 from scoring.api import AssessmentSerializer, ScoreLineSerializer
 from scoring.models import Assessment, Cycle, ScoreLine
 from scoring.permissions import is_unit_head, is_unit_member
-
-ERR = OpenApiResponse(ErrorSerializer)
 
 
 class AppraiseSerializer(serializers.Serializer):

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cchc.api import ErrorSerializer
+from cchc.api import ERR, ErrorSerializer
 from evidence import permissions, selectors, services
 from evidence.models import EvidenceFile
 from evidence.uploads import EvidenceUploadHandler, StreamedUpload
@@ -38,7 +38,6 @@ class EvidenceFileSerializer(serializers.ModelSerializer):
 
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Không tìm thấy")
-ERR = OpenApiResponse(ErrorSerializer)
 
 
 @extend_schema(tags=["evidence"], responses={200: EvidenceFileSerializer(many=True), 404: NOT_FOUND})

@@ -20,13 +20,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cchc.api import ErrorSerializer, error_body
+from cchc.api import ERR, ErrorSerializer, error_body
 from scoring import permissions
 from scoring.errors import ValidationFailed
 from scoring.models import Cycle, Publication
 from scoring.publication import downloads, selectors, services
 
-ERR = OpenApiResponse(ErrorSerializer)
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Năm (hoặc lần công bố) chưa được công bố")
 CSV, JSON = downloads.CSV_TYPE, downloads.JSON_TYPE
 
