@@ -78,7 +78,7 @@ def appraisal_assignment_save(
     units = list(Unit.objects.filter(pk__in=wanted_units, active=True))
     if len(units) != len(wanted_units):
         raise ValidationFailed(_("Có đơn vị không tồn tại hoặc đã ngừng hoạt động."), code="unknown_unit")
-    assignment = AppraisalAssignment.objects.select_for_update().filter(cycle=cycle, user=user).first()
+    assignment = AppraisalAssignment.objects.select_for_update(of=("self",)).filter(cycle=cycle, user=user).first()
     old: dict[str, Any] = {"is_lead": None, "areas": [], "units": []}
     if assignment is None:
         assignment = AppraisalAssignment.objects.create(cycle=cycle, user=user, is_lead=is_lead)

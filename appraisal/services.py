@@ -160,7 +160,7 @@ def cycle_results_recompute(*, cycle_id: int) -> int:
         .values_list("unit__ranking_group_id", flat=True)
         .distinct()
     )
-    list(RankingGroup.objects.select_for_update().filter(pk__in=group_ids).order_by("pk").values_list("pk"))
+    list(RankingGroup.objects.select_for_update(of=("self",)).filter(pk__in=group_ids).order_by("pk").values_list("pk"))
     assessments = list(
         Assessment.objects.select_for_update(of=("self",))
         .filter(cycle_id=cycle_id, state=Assessment.State.SIGNED_OFF)
@@ -542,12 +542,12 @@ def assessment_reopen(*, assessment: Assessment, actor: Any, reason: str) -> Ass
         )
     group_id = locked.unit.ranking_group_id
     if group_id is not None:
-        RankingGroup.objects.select_for_update().filter(pk=group_id).first()
+        RankingGroup.objects.select_for_update(of=("self",)).filter(pk=group_id).first()
     Assessment.objects.filter(pk=locked.pk).update(appraisal_round=F("appraisal_round") + 1)
     reopened = assessment_transition(
         assessment=locked, to_state=Assessment.State.IN_APPRAISAL, actor=actor, reason=text
     )
-    result = IndexResult.objects.select_for_update().filter(assessment=locked).first()
+    result = IndexResult.objects.select_for_update(of=("self",)).filter(assessment=locked).first()
     if result is not None:
         IndexResult.objects.filter(pk=result.pk).update(stale=True, rank=None)
         audit_record(

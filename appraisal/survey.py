@@ -266,7 +266,7 @@ def survey_import_apply(*, survey_import: SurveyImport, actor: Any) -> int:
         raise ValidationFailed(MSG_IMPORT_HAS_PROBLEMS, code="import_has_problems", details=problems)
     note = _("Điểm điều tra xã hội học (tệp %(name)s).") % {"name": locked.file_name}
     for row in rows:
-        line = ScoreLine.objects.select_for_update().get(pk=row["line_id"])
+        line = ScoreLine.objects.select_for_update(of=("self",)).get(pk=row["line_id"])
         score_line_appraise(line=line, actor=actor, base_version=line.version, value={"points": row["points"]},
                             note=note)
     SurveyImport.objects.filter(pk=locked.pk).update(

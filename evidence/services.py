@@ -73,7 +73,7 @@ def _storage_failed(exc: OSError, name: str) -> StorageFailed:
 def _assessment_of(unit_id: int, cycle_id: int, *, lock: bool = False) -> Assessment | None:
     qs = Assessment.objects.filter(unit_id=unit_id, cycle_id=cycle_id)
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))  # not the joined cycle row: every unit's uploads would queue on it
     return qs.select_related("cycle").first()
 
 
@@ -168,7 +168,7 @@ def evidence_upload(*, unit: Unit, cycle: Cycle, uploaded_file: UploadedFile, ac
 
 def _locked_line(line: ScoreLine) -> ScoreLine:
     """The line with its assessment locked: a link never races a submission (which locks the same row)."""
-    Assessment.objects.select_for_update().filter(pk=line.assessment_id).first()
+    Assessment.objects.select_for_update(of=("self",)).filter(pk=line.assessment_id).first()
     return ScoreLine.objects.select_related("assessment__unit", "assessment__cycle", "indicator").get(pk=line.pk)
 
 
@@ -253,7 +253,11 @@ def evidence_delete(*, evidence_file: EvidenceFile, actor: Any) -> None:
     ``evidence.unlink`` and ``evidence.delete`` audit entries.
     """
     assessment = _assessment_of(evidence_file.unit_id, evidence_file.cycle_id, lock=True)
-    evidence_file = EvidenceFile.objects.select_for_update().select_related("blob", "unit").get(pk=evidence_file.pk)
+    evidence_file = (
+        EvidenceFile.objects.select_for_update(of=("self", "blob"))
+        .select_related("blob", "unit")
+        .get(pk=evidence_file.pk)
+    )
     links = list(evidence_file.links.select_related("score_line__indicator").order_by("score_line__indicator__order"))
     if permissions.file_is_locked(has_links=bool(links), assessment=assessment):
         codes = ", ".join(link.score_line.indicator.code for link in links)

@@ -332,9 +332,21 @@ def assessments_open(*, cycle: Cycle, units: Iterable[Unit], actor: Any) -> list
     return created
 
 
-def _locked_line(line_id: int) -> ScoreLine:
-    # The unit too: the audit entry names it, and a lazy load would cost every save one more query.
-    return ScoreLine.objects.select_for_update().select_related("indicator", "assessment__unit").get(pk=line_id)
+def line_lock(line_id: int, *, assessment_id: int | None = None) -> ScoreLine:
+    """The line, locked until the transaction ends (and first its assessment's row, when `assessment_id` is
+    given: the order submission takes them in, so a save never slips in after a submit).
+
+    Only those rows are locked. A bare FOR UPDATE would also lock every row the query joins or orders by: the
+    indicator's (shared by every unit scored on the set), the unit's and the cycle's, and all saves would queue.
+    The unit is loaded too: the audit entry names it, and a lazy load would cost every save one more query.
+    """
+    if assessment_id is not None:
+        Assessment.objects.select_for_update(of=("self",)).filter(pk=assessment_id).first()
+    return (
+        ScoreLine.objects.select_for_update(of=("self",))
+        .select_related("indicator", "assessment__unit")
+        .get(pk=line_id)
+    )
 
 
 def _bump_assessment_version(assessment: Assessment) -> None:
@@ -362,9 +374,7 @@ def score_line_save_self(
 
     Side effects: bumps the line's and the assessment's version; writes an audit entry with old → new.
     """
-    # The assessment row first (same order as submission), so a save never slips in after a submit.
-    Assessment.objects.select_for_update().filter(pk=line.assessment_id).first()
-    line = _locked_line(line.pk)
+    line = line_lock(line.pk, assessment_id=line.assessment_id)
     _check_version(line, base_version)
     assessment = line.assessment
     if assessment.state not in SELF_EDITABLE_STATES:
@@ -436,7 +446,7 @@ def score_line_appraise(
     note: str = "",
 ) -> ScoreLine:
     """The appraisal team's score of one leaf (the engine computes it). Same locking and audit as self-scores."""
-    line = _locked_line(line.pk)
+    line = line_lock(line.pk)
     _check_version(line, base_version)
     assessment = line.assessment
     if assessment.state not in APPRAISABLE_STATES:
@@ -476,7 +486,7 @@ def assessment_transition(*, assessment: Assessment, to_state: str, actor: Any, 
         Assessment.State.EXPLANATION: {Assessment.State.IN_APPRAISAL, Assessment.State.SIGNED_OFF},
         Assessment.State.SIGNED_OFF: {Assessment.State.IN_APPRAISAL},
     }
-    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    locked = Assessment.objects.select_for_update(of=("self",)).get(pk=assessment.pk)
     if to_state not in allowed.get(Assessment.State(locked.state), set()):
         raise StateConflict(
             _("Không thể chuyển từ «%(old)s» sang «%(new)s».")
@@ -504,7 +514,7 @@ def assessment_transition(*, assessment: Assessment, to_state: str, actor: Any, 
 
 def _locked_assessment(assessment: Assessment) -> Assessment:
     return (
-        Assessment.objects.select_for_update()
+        Assessment.objects.select_for_update(of=("self",))
         .select_related("unit", "cycle", "indicator_set")
         .get(pk=assessment.pk)
     )
@@ -668,7 +678,7 @@ def index_result_recompute(*, assessment_id: int) -> IndexResult | None:
     group_id = assessment.unit.ranking_group_id
     if group_id is not None:
         # One re-ranking of a group at a time, so concurrent recomputes never miss each other's rows.
-        RankingGroup.objects.select_for_update().filter(pk=group_id).first()
+        RankingGroup.objects.select_for_update(of=("self",)).filter(pk=group_id).first()
     current = IndexResult.objects.filter(assessment=assessment).first()
     if current and not current.stale and current.computed_from_version == assessment.version:
         return current

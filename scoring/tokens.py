@@ -99,7 +99,7 @@ def api_token_issue(*, user: Any, role: str | None, name: str, actor: Any) -> Is
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
     """Revoke one token (idempotent: revoking a revoked token changes nothing and records nothing)."""
-    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    locked = ApiToken.objects.select_for_update(of=("self",)).get(pk=token.pk)
     if locked.revoked_at is None:
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["revoked_at"])
@@ -116,7 +116,7 @@ def api_token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
 @transaction.atomic
 def api_tokens_revoke_for_user(*, user: Any, actor: Any) -> int:
     """Revoke every active token of a user; returns how many were revoked."""
-    tokens = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    tokens = list(ApiToken.objects.select_for_update(of=("self",)).filter(user=user, revoked_at__isnull=True))
     for token in tokens:
         api_token_revoke(token=token, actor=actor)
     return len(tokens)

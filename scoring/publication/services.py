@@ -185,7 +185,7 @@ def cycle_publish(
         problems["document_number"] = _(MSG_DOCUMENT_NUMBER)
     if document_date is None:
         problems["document_date"] = _(MSG_DOCUMENT_DATE)
-    locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    locked = Cycle.objects.select_for_update(of=("self",)).get(pk=cycle.pk)
     previous = Publication.objects.filter(cycle=locked).aggregate(m=Max("revision"))["m"] or 0
     if previous and not why:
         problems["reason"] = _(MSG_REASON)
