@@ -46,12 +46,27 @@ class UnitAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
 
+def _set_is_draft(indicator_set: IndicatorSet | None) -> bool:
+    """Only a draft set's criteria may change here. A set in use is frozen (the services refuse too): its scores,
+    results and the running totals' kept skeleton (scoring/selectors.py) all rest on it."""
+    return indicator_set is None or indicator_set.status == IndicatorSet.Status.DRAFT
+
+
 class IndicatorInline(admin.TabularInline):
     model = Indicator
     fields = ["order", "code", "name", "kind", "max_points", "method", "evidence_required"]
     extra = 0
     show_change_link = True
     ordering = ["order"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _set_is_draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _set_is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _set_is_draft(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(IndicatorSet)
@@ -75,6 +90,17 @@ class IndicatorAdmin(admin.ModelAdmin):
     @admin.display(description="Nội dung")
     def short_name(self, obj: Indicator) -> str:
         return obj.name[:90]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _set_is_draft(obj.indicator_set if obj else None) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _set_is_draft(obj.indicator_set if obj else None) and super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "indicator_set":  # a new criterion goes into a draft set only
+            kwargs["queryset"] = IndicatorSet.objects.filter(status=IndicatorSet.Status.DRAFT)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class CycleSetInline(admin.TabularInline):

@@ -132,7 +132,7 @@ def can_submit(user: Any, assessment: Assessment) -> bool:
 def assessment_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
     """Fetch and authorize in one call: 404 when the assessment does not exist or the user may not see it."""
     assessment = (
-        Assessment.objects.select_related("unit", "cycle", "indicator_set").filter(pk=assessment_id).first()
+        Assessment.objects.select_related("unit", "cycle", "indicator_set").filter(pk=assessment_id).order_by().first()
     )
     if assessment is None or not can_view_assessment(user, assessment):
         raise Http404

@@ -429,50 +429,94 @@ class SheetTotals:
     files: dict[int, int]  # line id → number of linked files
 
 
-def assessment_totals(*, assessment: Assessment) -> SheetTotals:
-    """Totals and progress from plain rows: three queries, no model instances, the engine once."""
-    indicator_set = assessment.indicator_set
+@dataclass(frozen=True)
+class _Skeleton:
+    """What the running totals need of a set: the engine's rules and, per leaf, its code and flags."""
+
+    rules: engine.SetRules
+    areas: tuple[str, ...]  # the top-level codes, in order
+    leaves: dict[int, tuple[str, bool, bool]]  # indicator id → (code, evidence required, survey-scored)
+
+
+_SKELETONS: dict[tuple[Any, ...], _Skeleton] = {}
+_SKELETONS_KEPT = 64
+
+
+def _skeleton(indicator_set: IndicatorSet) -> _Skeleton:
+    """The set's skeleton, read once per process for a set in use (a set that is no longer a draft cannot change:
+    services refuse, and so does the admin site); a draft's is read each time. The key holds the set row's own
+    fields, which come with the assessment, so a changed cap or band is never served from the cache."""
+    key = (
+        indicator_set.pk, indicator_set.created_at, indicator_set.standard_max, indicator_set.index_mode,
+        indicator_set.bonus_cap, indicator_set.penalty_cap, repr(indicator_set.classification_bands),
+    )
+    cacheable = indicator_set.status != IndicatorSet.Status.DRAFT
+    if cacheable and (found := _SKELETONS.get(key)) is not None:
+        return found
     nodes = list(
         indicator_set.indicators.order_by("order").values_list(
             "id", "code", "parent_id", "kind", "max_points", "is_leaf", "evidence_required", "source"
         )
     )
     code_of = {row[0]: row[1] for row in nodes}
-    rules = engine.SetRules(
-        nodes=tuple(
-            engine.Node(code=code, parent_code=code_of.get(parent) if parent else None, kind=kind, max_points=mx)
-            for _id, code, parent, kind, mx, *_rest in nodes
+    skeleton = _Skeleton(
+        rules=engine.SetRules(
+            nodes=tuple(
+                engine.Node(code=code, parent_code=code_of.get(parent) if parent else None, kind=kind, max_points=mx)
+                for _id, code, parent, kind, mx, *_rest in nodes
+            ),
+            standard_max=indicator_set.standard_max,
+            index_mode=indicator_set.index_mode,
+            bonus_cap=indicator_set.bonus_cap,
+            penalty_cap=indicator_set.penalty_cap,
+            classification_bands=_bands(indicator_set.classification_bands),
         ),
-        standard_max=indicator_set.standard_max,
-        index_mode=indicator_set.index_mode,
-        bonus_cap=indicator_set.bonus_cap,
-        penalty_cap=indicator_set.penalty_cap,
-        classification_bands=_bands(indicator_set.classification_bands),
+        areas=tuple(code for _id, code, parent, *_rest in nodes if parent is None),
+        leaves={
+            pk: (code, evidence, source == Indicator.Source.SURVEY)
+            for pk, code, _parent, _kind, _mx, leaf, evidence, source in nodes
+            if leaf
+        },
     )
-    leaf_info = {row[0]: row for row in nodes if row[5]}
-    counter = _evidence_reader("evidence_counts_by_line")
-    files = {} if counter is None else dict(counter(assessment=assessment))  # as `_evidence_by_line`
+    if cacheable:
+        if len(_SKELETONS) >= _SKELETONS_KEPT:
+            _SKELETONS.clear()
+        _SKELETONS[key] = skeleton
+    return skeleton
+
+
+def assessment_totals(*, assessment: Assessment) -> SheetTotals:
+    """Totals and progress from plain rows: one query (the lines with their file counts), no model instances,
+    the engine once; the set's skeleton is read once per process (one query more the first time)."""
+    skeleton = _skeleton(assessment.indicator_set)
+    rules = skeleton.rules
+    lines = assessment.lines.order_by()
+    counter = _evidence_reader("files_per_line")  # as `_evidence_by_line`: none until the evidence app is there
+    if counter is not None:
+        lines = lines.annotate(files=counter())
+    files: dict[int, int] = {}
     scores: dict[str, engine.LeafScore] = {}
     total = scored = evidence_missing = explanation_missing = 0
-    for line_id, indicator_id, score, not_applicable, explanation in assessment.lines.values_list(
-        "id", "indicator_id", "self_score", "not_applicable", "explanation"
+    for line_id, indicator_id, score, not_applicable, explanation, *count in lines.values_list(
+        "id", "indicator_id", "self_score", "not_applicable", "explanation", *(["files"] if counter else [])
     ):
-        info = leaf_info.get(indicator_id)
+        if count and count[0]:
+            files[line_id] = count[0]
+        info = skeleton.leaves.get(indicator_id)
         if info is None:
             continue
-        scores[info[1]] = engine.LeafScore(score=score, not_applicable=not_applicable)
-        if info[7] == Indicator.Source.SURVEY:
+        code, evidence_required, survey = info
+        scores[code] = engine.LeafScore(score=score, not_applicable=not_applicable)
+        if survey:
             continue
         total += 1
         scored += not_applicable or score is not None
-        missing = info[6] and not not_applicable and not files.get(line_id)
+        missing = evidence_required and not not_applicable and not files.get(line_id)
         evidence_missing += bool(missing)
         explanation_missing += bool(missing and not explanation.strip())
     computation = engine.compute_index(rules, scores)
     areas: list[tuple[str, Decimal, Decimal]] = []
-    for _id, code, parent, *_rest in nodes:
-        if parent is not None:
-            continue
+    for code in skeleton.areas:
         if code in computation.area_totals:
             areas.append((code, computation.area_totals[code], computation.area_max[code]))
         else:

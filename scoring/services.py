@@ -74,8 +74,9 @@ def audit_record(
     reason: str = "",
 ) -> AuditEntry:
     """Append one audit entry. `changes` maps a field to {"old": …, "new": …}. The entry is chained to the
-    previous one by hash (scoring/audit.py); the chain's tail is read under a lock so writers cannot fork it."""
-    with transaction.atomic():
+    previous one by hash (scoring/audit.py); the chain's tail is read under a lock so writers cannot fork it.
+    Inside the caller's transaction when there is one (no savepoint: a failed entry fails the whole change)."""
+    with transaction.atomic(savepoint=False):
         audit.chain_lock()
         entry = AuditEntry(
             at=timezone.now(),
@@ -418,7 +419,10 @@ def score_line_save_self(
         line.explanation = user_text(explanation, limit=5000, field="explanation")
     line.version += 1
     line.updated_by = actor if getattr(actor, "pk", None) else None
-    line.save()
+    line.save(update_fields=[
+        "self_value", "self_score", "self_note", "explanation", "not_applicable", "not_applicable_reason",
+        "version", "updated_at", "updated_by",
+    ])
     _bump_assessment_version(assessment)
     new = {
         "self_value": line.self_value,
@@ -462,7 +466,8 @@ def score_line_appraise(
     line.appraised_value, line.appraised_score, line.appraised_note = normalized, score, appraised_note
     line.version += 1
     line.updated_by = actor if getattr(actor, "pk", None) else None
-    line.save()
+    line.save(update_fields=["appraised_value", "appraised_score", "appraised_note", "version", "updated_at",
+                             "updated_by"])
     _bump_assessment_version(assessment)
     audit_record(
         actor=actor, action="score_line.appraise", object_type="ScoreLine", object_id=line.pk,

@@ -82,6 +82,29 @@ def test_audit_entries_are_read_only_in_the_admin(client: Client, admin_user: An
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 
 
+def test_the_admin_site_cannot_change_the_criteria_of_a_set_in_use(client: Client, admin_user: Any,
+                                                                   assessment: Any) -> None:
+    from scoring.models import Indicator
+
+    # given a set in use (its cycle made it active) and a superuser in the admin site
+    client.force_login(admin_user)
+    leaf = Indicator.objects.get(indicator_set=assessment.indicator_set, code="1.2.1")
+    points = leaf.max_points
+
+    # when they post a new maximum for one of its criteria, or try to delete it
+    changed = client.post(reverse("admin:scoring_indicator_change", args=[leaf.pk]),
+                          {"code": leaf.code, "name": leaf.name, "max_points": "99", "kind": leaf.kind,
+                           "indicator_set": leaf.indicator_set_id, "order": leaf.order, "level": leaf.level})
+    deleted = client.post(reverse("admin:scoring_indicator_delete", args=[leaf.pk]), {"post": "yes"})
+
+    # then both are refused and the criterion is as it was
+    assert (changed.status_code, deleted.status_code) == (403, 403)
+    leaf.refresh_from_db()
+    assert leaf.max_points == points
+    page = client.get(reverse("admin:scoring_indicatorset_change", args=[leaf.indicator_set_id]))
+    assert page.status_code == 200 and 'name="indicators-0-max_points"' not in page.content.decode()
+
+
 def test_the_browser_language_does_not_override_vietnamese(client: Client, cycle: Any) -> None:
     from decimal import Decimal
 
