@@ -636,6 +636,10 @@ def group_sums(
     )
     out: dict[int, dict[str, GroupSums]] = defaultdict(dict)
     with connection.cursor() as cursor:
+        if cycle_id is not None and connection.vendor == "postgresql" and connection.in_atomic_block:
+            # A nation's cycle is ~40,000 (assessment, group) sums: with the default work_mem the hash aggregate
+            # spills to disk in batches. For this transaction only.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(sql, params)
         for assessment_id, number, scored, na in cursor.fetchall():
             out[assessment_id][code_of_group[number]] = GroupSums(scored_cents=int(scored or 0),

@@ -4,6 +4,8 @@ Each runs through the same middleware stack as the product's view and does the l
 - `sheet`: ONE raw SQL query, then the product's own template (`scoring/sheet.html`) with the same rows,
   no permission checks, no engine (area totals are plain sums);
 - `line_update`: one `UPDATE … RETURNING version`, a small JSON answer;
+- `signed_in_noop`: no query of its own, only what any signed-in request costs (the session and the user
+  read by the middleware), the same small JSON answer: the floor under every view that needs a signed-in user;
 - `upload`: Django's default upload handlers (the body streamed to a temporary file), the file moved to disk;
 - `public`: ONE query for the latest snapshot, the same ranking rows in a plain template (no charts, no cache).
 """
@@ -118,6 +120,12 @@ def line_update(request: HttpRequest, line_id: int) -> HttpResponse:
         )
         version = cursor.fetchone()[0]
     return JsonResponse({"ok": True, "line": {"id": line_id, "version": version}})
+
+
+def signed_in_noop(request: HttpRequest, line_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return JsonResponse({"ok": False}, status=403)
+    return JsonResponse({"ok": True, "line": {"id": line_id, "version": int(request.POST.get("version") or 0) + 1}})
 
 
 def upload(request: HttpRequest) -> HttpResponse:

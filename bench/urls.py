@@ -8,6 +8,7 @@ from cchc.urls import urlpatterns as product
 urlpatterns = [
     path("bench-bare/sheet/<int:assessment_id>/", bare.sheet),
     path("bench-bare/line/<int:line_id>/", bare.line_update),
+    path("bench-bare/signed-in/<int:line_id>/", bare.signed_in_noop),
     path("bench-bare/upload/", bare.upload),
     path("bench-bare/public/<int:year>/", bare.public),
     *product,

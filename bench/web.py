@@ -5,15 +5,17 @@
   same template), interleaved; and the page's query count, on two assessments of different sets;
 - autosave: `EDITORS` editors, each in their own unit, all at once against gunicorn on loopback, each saving
   `SAVES` times in turn over their leaves; throughput and p50/p99 beside `bare.line_update` (one UPDATE) under
-  the same load. Then the final database state is checked against the last accepted write of every line
-  (a lost update is a line whose stored version or note differs), with refusals (409) counted apart; a
-  second round puts `TABS` tabs of one editor on the same few leaves to make conflicts happen.
+  the same load, and (for scale) the throughput of `bare.signed_in_noop`, what any signed-in request costs.
+  Then the final database state is checked against the last accepted write of every line (a lost update is a
+  line whose stored version or note differs), with refusals (409) counted apart; a second round puts `TABS`
+  tabs of one editor on the same few leaves to make conflicts happen.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import os
 import random
 import secrets
 import statistics
@@ -32,7 +34,10 @@ DEADLINE = 60.0  # seconds per round: bounded in time
 PACE = 10.0  # seconds between one editor's saves in the paced round: a person edits a leaf, then autosave
 TABS = 10
 TAB_LEAVES = 3
-WORKERS, THREADS = 2, 16
+# As in production (docker-compose.yml): gunicorn's sync workers, one request at a time each, 2 × cores + 1 of them
+# (gunicorn's advice). Threads in one process would queue on its interpreter lock, and a write holding the
+# audit chain's lock would wait for its turn to commit while every other writer waits for it.
+WORKERS, THREADS = 2 * (os.cpu_count() or 1) + 1, 1
 
 
 def _client(user_id: int) -> Any:
@@ -146,10 +151,11 @@ def _plans(data: Any, *, tabs: bool) -> list[Plan]:
     return plans
 
 
-def _hammer(port: int, plans: list[Plan], *, bare: bool, pace: float = 0.0) -> Outcome:
+def _hammer(port: int, plans: list[Plan], *, bare: str = "", pace: float = 0.0) -> Outcome:
     """Each plan is one client thread; all start together; each sends SAVES saves or stops at DEADLINE.
 
-    With `pace`, each client starts a save every `pace` seconds (from a random offset), not back to back."""
+    With `pace`, each client starts a save every `pace` seconds (from a random offset), not back to back.
+    `bare` names a baseline view of bench/bare.py to send the same requests to instead of the product's."""
     from scoring.demo import sample_value
 
     out = Outcome()
@@ -178,8 +184,8 @@ def _hammer(port: int, plans: list[Plan], *, bare: bool, pace: float = 0.0) -> O
             line_id, indicator = plan.leaves[number % len(plan.leaves)]
             note = f"{plan.seed}-{number}"
             if bare:
-                fields = {"note": note}
-                url = f"/bench-bare/line/{line_id}/"
+                fields = {"note": note, "version": str(versions[line_id])}
+                url = f"/bench-bare/{bare}/{line_id}/"
             else:
                 fields = _form_fields(sample_value(indicator, rng, 0.6), f"l{line_id}-")
                 fields.update(version=str(versions[line_id]), note=note)
@@ -230,7 +236,8 @@ def _lost(outcome: Outcome) -> int:
     return sum(1 for pk, (version, note) in outcome.accepted.items() if stored[pk] != version or notes[pk] != note)
 
 
-def _round(env: dict[str, str], log: Path, plans: list[Plan], *, bare: bool, pace: float = 0.0) -> tuple[Outcome, int]:
+def _round(env: dict[str, str], log: Path, plans: list[Plan], *, bare: str = "", pace: float = 0.0,
+           ) -> tuple[Outcome, int]:
     server, port = gunicorn(env, workers=WORKERS, threads=THREADS, log=log)
     try:
         _hammer(port, plans[:2], bare=bare)  # warm the workers (imports, connections)
@@ -247,16 +254,20 @@ def _round(env: dict[str, str], log: Path, plans: list[Plan], *, bare: bool, pac
 def autosave_rows(data: Any, *, env: dict[str, str], tmp: Path, **_: Any) -> list[Row]:
     log = tmp / "gunicorn-autosave.log"
     n = len(data.editor_ids)
-    bare, _bare_lost = _round(env, log, _plans(data, tabs=False), bare=True)
-    ours, lost = _round(env, log, _plans(data, tabs=False), bare=False)
-    paced, paced_lost = _round(env, log, _plans(data, tabs=False), bare=False, pace=PACE)
-    tabs, tabs_lost = _round(env, log, _plans(data, tabs=True), bare=False)
+    bare, _bare_lost = _round(env, log, _plans(data, tabs=False), bare="line")
+    noop, _noop_lost = _round(env, log, _plans(data, tabs=False), bare="signed-in")
+    ours, lost = _round(env, log, _plans(data, tabs=False))
+    paced, paced_lost = _round(env, log, _plans(data, tabs=False), pace=PACE)
+    tabs, tabs_lost = _round(env, log, _plans(data, tabs=True))
     rate = len(ours.latencies) / ours.seconds
     bare_rate = len(bare.latencies) / bare.seconds
+    noop_rate = len(noop.latencies) / noop.seconds
     label = f"autosave, {n} editors in {n} units ({len(ours.latencies)} saves, {ours.errors} failed)"
     base = f"bare endpoint: one UPDATE ({len(bare.latencies)} saves, {bare.errors} failed)"
     return [
         Row(f"{label}, throughput", rate, "req/s", base, bare_rate, min_ratio=0.5),
+        Row(f"… a signed-in no-op view (session and user read, nothing else; {len(noop.latencies)} requests, "
+            f"{noop.errors} failed), throughput", noop_rate, "req/s", base, bare_rate),
         Row(f"{label}, p50", percentile(ours.latencies, 0.5) * 1000, "ms", base,
             percentile(bare.latencies, 0.5) * 1000),
         Row(f"{label}, p99", percentile(ours.latencies, 0.99) * 1000, "ms", base,

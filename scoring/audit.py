@@ -73,20 +73,28 @@ def entry_hash(entry: Any, prev_hash: str | None = None) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def chain_lock() -> None:
-    """Serialise appends to the chain until the current transaction ends (call inside atomic())."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-    # SQLite: a write transaction already holds the database's single writer lock.
+def chain_lock_and_tail() -> str:
+    """Serialise appends to the chain until the current transaction ends (call inside atomic()), and return the
+    hash the next entry must point to.
 
-
-def chain_tail_hash() -> str:
-    """The hash the next entry must point to (call after chain_lock)."""
+    PostgreSQL: a transaction-scoped advisory lock, then the tail, in one round trip (every other writer waits
+    while the lock is held, so each round trip spent under it counts once per write). The tail is read by a
+    second statement, whose snapshot (READ COMMITTED) is taken after the lock is granted: it sees the last
+    committed entry. SQLite: a write transaction already holds the database's single writer lock.
+    """
     from scoring.models import AuditEntry
 
-    last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
-    return last or GENESIS_HASH
+    if connection.vendor != "postgresql":
+        last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+        return last or GENESIS_HASH
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT pg_advisory_xact_lock(%s); SELECT hash FROM {table} ORDER BY id DESC LIMIT 1",  # noqa: S608
+            [_CHAIN_LOCK_KEY],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else GENESIS_HASH
 
 
 @dataclass(frozen=True)

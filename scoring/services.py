@@ -77,7 +77,7 @@ def audit_record(
     previous one by hash (scoring/audit.py); the chain's tail is read under a lock so writers cannot fork it.
     Inside the caller's transaction when there is one (no savepoint: a failed entry fails the whole change)."""
     with transaction.atomic(savepoint=False):
-        audit.chain_lock()
+        prev_hash = audit.chain_lock_and_tail()
         entry = AuditEntry(
             at=timezone.now(),
             actor=actor if getattr(actor, "pk", None) else None,
@@ -88,7 +88,7 @@ def audit_record(
             assessment=assessment,
             changes=_json_safe(dict(changes or {})),
             reason=reason,
-            prev_hash=audit.chain_tail_hash(),
+            prev_hash=prev_hash,
         )
         entry.hash = audit.entry_hash(entry)
         entry.save(force_insert=True)
@@ -341,8 +341,8 @@ def line_lock(line_id: int, *, assessment_id: int | None = None) -> ScoreLine:
     indicator's (shared by every unit scored on the set), the unit's and the cycle's, and all saves would queue.
     The unit is loaded too: the audit entry names it, and a lazy load would cost every save one more query.
     """
-    if assessment_id is not None:
-        Assessment.objects.select_for_update(of=("self",)).filter(pk=assessment_id).first()
+    if assessment_id is not None:  # the lock only: the state is read with the line, after both locks
+        list(Assessment.objects.select_for_update(of=("self",)).filter(pk=assessment_id).values_list("pk"))
     return (
         ScoreLine.objects.select_for_update(of=("self",))
         .select_related("indicator", "assessment__unit")
