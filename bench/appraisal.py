@@ -2,7 +2,8 @@
 
 - recompute: the set-wise recompute of the whole national cycle (results and ranks written) beside one raw
   SQL `GROUP BY` sum over the same score lines, interleaved, medians of `RUNS`; also its grouped, clamped
-  SQL alone, and the per-assessment path (the sign-off task's) on a sample, scaled, for scale;
+  SQL alone, its write alone (the same results upserted again), and the per-assessment path (the sign-off
+  task's) on a sample, scaled, for scale;
 - signoff: p50/p99 from the lead's sign-off to the result row being readable, with a real worker process
   on the bench's own queue, beside the round trip of a task that does nothing.
 """
@@ -28,7 +29,7 @@ def recompute_rows(data: Any, **_: Any) -> list[Row]:
     from django.db import connection, transaction
 
     from appraisal.selectors import group_sums, set_shapes
-    from appraisal.services import cycle_results_recompute
+    from appraisal.services import RESULT_FIELDS, _results_upsert, cycle_results_recompute
     from scoring.models import IndexResult
     from scoring.services import index_result_recompute
 
@@ -50,6 +51,15 @@ def recompute_rows(data: Any, **_: Any) -> list[Row]:
         assert cycle_results_recompute(cycle_id=cycle_id) == n
         return time.perf_counter() - started
 
+    def written() -> float:
+        """Only the write: the same results (as stored) upserted again in one statement, as the recompute does."""
+        rows = list(IndexResult.objects.filter(assessment__cycle_id=cycle_id).order_by("assessment_id")
+                    .values_list("assessment_id", *RESULT_FIELDS))
+        started = time.perf_counter()
+        with transaction.atomic():
+            _results_upsert(rows)
+        return time.perf_counter() - started
+
     def grouped() -> float:
         started = time.perf_counter()
         with transaction.atomic():  # as in the recompute (its work_mem is set for the transaction)
@@ -59,12 +69,13 @@ def recompute_rows(data: Any, **_: Any) -> list[Row]:
 
     raw()
     setwise()  # warm: the first run inserts the results, the measured ones update them
-    timings: dict[str, list[float]] = {"raw": [], "whole": [], "sums": []}
-    for _run in range(RUNS):  # interleaved, so that a busy machine weighs on all three alike
+    timings: dict[str, list[float]] = {"raw": [], "whole": [], "sums": [], "write": []}
+    for _run in range(RUNS):  # interleaved, so that a busy machine weighs on all of them alike
         timings["raw"].append(raw())
         timings["whole"].append(setwise())
         timings["sums"].append(grouped())
-    base, whole, sums = (statistics.median(timings[k]) for k in ("raw", "whole", "sums"))
+        timings["write"].append(written())
+    base, whole, sums, write = (statistics.median(timings[k]) for k in ("raw", "whole", "sums", "write"))
     ids = list(IndexResult.objects.filter(assessment__cycle_id=cycle_id).order_by("assessment_id")
                .values_list("assessment_id", flat=True))
     sample = ids[:: max(1, len(ids) // SAMPLE)][:SAMPLE]
@@ -78,6 +89,7 @@ def recompute_rows(data: Any, **_: Any) -> list[Row]:
         Row(f"recompute a whole national cycle ({n:,} assessments, results and ranks written)", whole, "s",
             f"one raw SQL GROUP BY sum over the same {lines}", base, max_ratio=2),
         Row("… of which the grouped, clamped SQL sum", sums, "s", "raw SQL GROUP BY sum", base),
+        Row(f"… of which writing the {n:,} results and ranks (one upsert)", write, "s", "raw SQL GROUP BY sum", base),
         Row(f"per-assessment recompute (the sign-off task's path), {len(sample)} measured, scaled to {n:,}",
             one_by_one, "s", "raw SQL GROUP BY sum", base),
     ]

@@ -342,7 +342,7 @@ def line_lock(line_id: int, *, assessment_id: int | None = None) -> ScoreLine:
     The unit is loaded too: the audit entry names it, and a lazy load would cost every save one more query.
     """
     if assessment_id is not None:  # the lock only: the state is read with the line, after both locks
-        list(Assessment.objects.select_for_update(of=("self",)).filter(pk=assessment_id).values_list("pk"))
+        list(Assessment.objects.select_for_update(of=("self",)).filter(pk=assessment_id).order_by().values_list("pk"))
     return (
         ScoreLine.objects.select_for_update(of=("self",))
         .select_related("indicator", "assessment__unit")
