@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 
 from evidence import permissions
 from evidence.models import EvidenceFile, EvidenceLink
-from scoring.models import Assessment, Cycle, ScoreLine, Unit
+from scoring.models import Assessment, Cycle, Unit
 
 
 def evidence_library(*, unit: Unit, cycle: Cycle) -> QuerySet[EvidenceFile]:
@@ -54,17 +54,6 @@ def files_per_line() -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(links, output_field=IntegerField()), 0)
-
-
-def evidence_counts_by_line(*, assessment: Assessment) -> dict[int, int]:
-    """Line id → the number of files linked to it (lines without files left out), in one query."""
-    return dict(
-        ScoreLine.objects.filter(assessment=assessment)
-        .order_by()
-        .annotate(n=files_per_line())
-        .filter(n__gt=0)
-        .values_list("pk", "n")
-    )
 
 
 @dataclass

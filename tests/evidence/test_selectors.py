@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from evidence import selectors, services
+from scoring import selectors as scoring_selectors
 from scoring.services import assessment_transition
 from tests.evidence import samples
 from tests.evidence.conftest import upload
@@ -43,7 +44,7 @@ def test_evidence_by_line_maps_each_line_to_its_files_in_one_query(
     assert all(sizes)
 
 
-def test_evidence_counts_by_line_counts_each_lines_files_in_one_query(
+def test_the_running_totals_count_each_lines_files_in_their_one_query(
     assessment: Any, unit_editor: Any, django_assert_num_queries: Any
 ) -> None:
     # given two files on one leaf, one on another, none on the rest
@@ -53,13 +54,19 @@ def test_evidence_counts_by_line_counts_each_lines_files_in_one_query(
     services.evidence_link(evidence_file=files[1], line=lines["1.1.1"], actor=unit_editor)
     services.evidence_link(evidence_file=files[1], line=lines["2.1.1"], actor=unit_editor)
 
-    # when
-    with django_assert_num_queries(1):
-        counts = selectors.evidence_counts_by_line(assessment=assessment)
+    scoring_selectors.assessment_totals(assessment=assessment)  # the set's skeleton, read once
 
-    # then: the same numbers the full read gives, and unlinked leaves are absent
-    assert counts == {lines["1.1.1"].pk: 2, lines["2.1.1"].pk: 1}
-    assert counts == {k: len(v) for k, v in selectors.evidence_by_line(assessment=assessment).items()}
+    # when the sheet's running totals are read (as after each autosave)
+    with django_assert_num_queries(1):
+        totals = scoring_selectors.assessment_totals(assessment=assessment)
+
+    # then: the same numbers the full read gives, unlinked leaves absent, and the two leaves have their evidence
+    assert totals.files == {lines["1.1.1"].pk: 2, lines["2.1.1"].pk: 1}
+    assert totals.files == {k: len(v) for k, v in selectors.evidence_by_line(assessment=assessment).items()}
+    required = sum(1 for line in lines.values() if line.indicator.evidence_required and line.indicator.is_leaf
+                   and line.indicator.source != "survey")
+    linked = sum(1 for code in ("1.1.1", "2.1.1") if lines[code].indicator.evidence_required)
+    assert totals.progress.evidence_missing == required - linked
 
 
 def test_links_made_before_submission_are_marked_locked(assessment: Any, unit_editor: Any, unit_head: Any) -> None:
