@@ -258,6 +258,31 @@ def units_for_admin(*, query: str = "", kind_id: int | None = None, include_inac
     return units.order_by("-active", "kind__order", "name")
 
 
+def unit_export_rows(units: QuerySet[Unit]) -> list[tuple[Any, ...]]:
+    """The unit list as Excel rows, in the import's columns (kind, group, parent as codes) plus the status."""
+    return [
+        (u.code, u.name, u.short_name, u.kind.code, u.ranking_group.code if u.ranking_group else "",
+         u.parent.code if u.parent else "", 1 if u.active else 0)
+        for u in units
+    ]
+
+
+def user_export_rows(users: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The user list as Excel rows: one per role (the import's columns, no password), plus status and last login.
+    A user without a role has one row with the role left empty."""
+    rows: list[tuple[Any, ...]] = []
+    for user in users:
+        name = " ".join(part for part in (user.first_name, user.last_name) if part)
+        login = timezone.localtime(user.last_login).replace(tzinfo=None) if user.last_login else ""
+        roles = sorted(user.roles.all(), key=lambda r: (r.role, r.unit.code if r.unit else ""))
+        for role in roles or [None]:
+            rows.append((
+                user.username, name, user.email, role.role if role else "",
+                role.unit.code if role and role.unit else "", 1 if user.is_active else 0, login,
+            ))
+    return rows
+
+
 def cycles_for_admin() -> QuerySet[Cycle]:
     return Cycle.objects.prefetch_related("cycle_sets__indicator_set", "cycle_sets__unit_kind").annotate(
         assessments_count=Count("assessments", distinct=True)

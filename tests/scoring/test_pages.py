@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -103,6 +105,22 @@ def test_the_admin_site_cannot_change_the_criteria_of_a_set_in_use(client: Clien
     assert leaf.max_points == points
     page = client.get(reverse("admin:scoring_indicatorset_change", args=[leaf.indicator_set_id]))
     assert page.status_code == 200 and 'name="indicators-0-max_points"' not in page.content.decode()
+
+
+def test_lazily_translated_form_labels_are_in_the_english_catalogue(client: Client, admin_user: Any) -> None:
+    # the unit form's labels are marked with `_l` (gettext_lazy): the catalogue must have them too
+    client.force_login(admin_user)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get(reverse("administration:unit_list")).content.decode()
+    assert "Short name" in body and "Parent unit" in body and "Tên viết tắt" not in body
+
+
+def test_the_english_catalogue_has_no_untranslated_or_fuzzy_entry() -> None:
+    text = (Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    entries = text.split("\n\n")[1:]  # after the header
+    fuzzy = [e for e in entries if "#, fuzzy" in e]
+    empty = [e for e in entries if e.strip().endswith('msgstr ""')]
+    assert (fuzzy, empty) == ([], [])
 
 
 def test_the_browser_language_does_not_override_vietnamese(client: Client, cycle: Any) -> None:

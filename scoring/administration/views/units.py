@@ -10,24 +10,34 @@ from django.forms import ModelChoiceField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scoring.administration import selectors, services
 from scoring.administration.forms import CodeNameForm, MergeForm, UnitForm, UploadForm
 from scoring.administration.views._common import administrator_required, form_errors, report_error
-from scoring.administration.xlsx import FileRefused, read_sheet
+from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
 from scoring.errors import DomainError
+from scoring.exports import xlsx_response
 from scoring.models import RankingGroup, RoleAssignment, Unit, UnitKind, UnitSuccession
 
 UNIT_COLUMNS = ("code", "name", "short_name", "kind", "group", "parent")
+UNIT_EXPORT_LABELS = (
+    _l("Mã đơn vị"), _l("Tên đơn vị"), _l("Tên viết tắt"), _l("Mã loại đơn vị"), _l("Mã khối xếp hạng"),
+    _l("Mã đơn vị cấp trên"), _l("Đang hoạt động (1/0)"),
+)
+
+
+def _filtered(request: HttpRequest) -> tuple[str, str, Any]:
+    query = request.GET.get("q", "").strip()
+    kind = request.GET.get("loai", "")
+    return query, kind, selectors.units_for_admin(query=query, kind_id=int(kind) if kind.isdigit() else None)
 
 
 def _list_page(
     request: HttpRequest, *, form: UnitForm | None = None, status: int = 200, **extra: object
 ) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
-    kind = request.GET.get("loai", "")
-    units = selectors.units_for_admin(query=query, kind_id=int(kind) if kind.isdigit() else None)
+    query, kind, units = _filtered(request)
     page = Paginator(units, 50).get_page(request.GET.get("trang"))
     return render(
         request,
@@ -53,6 +63,16 @@ def _list_page(
 @administrator_required
 def unit_list(request: HttpRequest) -> HttpResponse:
     return _list_page(request)
+
+
+@require_GET
+@administrator_required
+def unit_export(request: HttpRequest) -> HttpResponse:
+    """The list as filtered on the page, in Excel: the import's columns (a file to edit and import elsewhere)."""
+    _query, _kind, units = _filtered(request)
+    content = write_sheet(title=_("Đơn vị"), headers=(*UNIT_COLUMNS, "active"),
+                          rows=selectors.unit_export_rows(units), labels=UNIT_EXPORT_LABELS)
+    return xlsx_response(content, "don-vi.xlsx")
 
 
 @require_POST

@@ -2,29 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
 from scoring.administration import selectors, services
 from scoring.administration.forms import RoleForm, UploadForm, UserCreateForm
 from scoring.administration.views._common import administrator_required, form_errors, report_error
-from scoring.administration.xlsx import FileRefused, read_sheet
+from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
 from scoring.errors import DomainError
+from scoring.exports import xlsx_response
 from scoring.models import RoleAssignment, Unit
 
 USER_COLUMNS = ("username", "full_name", "email", "password", "role", "unit")
+USER_EXPORT_COLUMNS = ("username", "full_name", "email", "role", "unit", "active", "last_login")
+USER_EXPORT_LABELS = (
+    _l("Tên đăng nhập"), _l("Họ và tên"), _l("Thư điện tử"), _l("Vai trò (một dòng cho mỗi vai trò)"),
+    _l("Mã đơn vị của vai trò"), _l("Đang hoạt động (1/0)"), _l("Đăng nhập lần cuối"),
+)
+
+
+def _filtered(request: HttpRequest) -> tuple[str, str, str, Any]:
+    query, role, unit = request.GET.get("q", "").strip(), request.GET.get("vai_tro", ""), request.GET.get("don_vi", "")
+    users = selectors.users_for_admin(query=query, role=role, unit_id=int(unit) if unit.isdigit() else None)
+    return query, role, unit, users
 
 
 def _list_page(
     request: HttpRequest, *, form: UserCreateForm | None = None, status: int = 200, **extra: object
 ) -> HttpResponse:
-    query, role, unit = request.GET.get("q", "").strip(), request.GET.get("vai_tro", ""), request.GET.get("don_vi", "")
-    users = selectors.users_for_admin(query=query, role=role, unit_id=int(unit) if unit.isdigit() else None)
+    query, role, unit, users = _filtered(request)
     return render(
         request,
         "scoring/administration/user_list.html",
@@ -48,6 +62,16 @@ def _list_page(
 @administrator_required
 def user_list(request: HttpRequest) -> HttpResponse:
     return _list_page(request)
+
+
+@require_GET
+@administrator_required
+def user_export(request: HttpRequest) -> HttpResponse:
+    """The list as filtered on the page, in Excel: one row per role, never a password."""
+    *_filters, users = _filtered(request)
+    content = write_sheet(title=_("Người dùng"), headers=USER_EXPORT_COLUMNS,
+                          rows=selectors.user_export_rows(users), labels=USER_EXPORT_LABELS)
+    return xlsx_response(content, "nguoi-dung.xlsx")
 
 
 @require_POST

@@ -1,0 +1,88 @@
+"""The unit and user lists in Excel: what the page shows (same filters), in the import's columns, for administrators."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from scoring.administration import services
+from scoring.administration.xlsx import read_sheet
+from scoring.models import RoleAssignment, Unit, UnitKind
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(content: bytes) -> list[list[Any]]:
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    return [[cell if cell is not None else "" for cell in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def test_the_unit_list_downloads_as_filtered_in_the_imports_columns(client: Client, admin_user: Any) -> None:
+    # given a new district unit whose name starts like a formula, under another unit, and one deactivated unit
+    district = UnitKind.objects.get(code="district")
+    parent = Unit.objects.filter(kind=district).order_by("code").first()
+    assert parent is not None
+    services.units_import(rows=[{"row": 2, "code": "xa-moi", "name": "=Xã Mới", "kind": "district",
+                                 "group": "", "parent": parent.code}], actor=admin_user)
+    Unit.objects.filter(pk=parent.pk).update(active=False)
+    client.force_login(admin_user)
+
+    # when the administrator downloads the list filtered to district units
+    response = client.get("/quan-ly/don-vi/don-vi.xlsx", {"loai": district.pk})
+
+    # then: an xlsx with the import's header, one row per district unit and nothing else
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment") and "don-vi.xlsx" in response["Content-Disposition"]
+    header, *rows = _rows(response.content)
+    assert header == ["code", "name", "short_name", "kind", "group", "parent", "active"]
+    assert sorted(r[0] for r in rows) == sorted(Unit.objects.filter(kind=district).values_list("code", flat=True))
+    by_code = {r[0]: r for r in rows}
+    assert by_code["xa-moi"] == ["xa-moi", "'=Xã Mới", "", "district", "", parent.code, 1]  # escaped, not a formula
+    assert by_code[parent.code][6] == 0
+    # and the import's own reader takes the file (the same columns: edit it and import it elsewhere)
+    sheet = read_sheet(SimpleUploadedFile("don-vi.xlsx", response.content), expected=("code", "name", "kind"))
+    assert {row["code"] for row in sheet.rows} == set(by_code)
+
+
+def test_the_user_list_downloads_one_row_per_role_and_never_a_password(client: Client, admin_user: Any,
+                                                                       unit_editor: Any, unit_head: Any) -> None:
+    # given an editor who is also an appraiser, a head who has signed in, and a user without any role
+    RoleAssignment.objects.create(user=unit_editor, role="appraiser", unit=None)
+    unit_head.last_login = timezone.now()
+    unit_head.save(update_fields=["last_login"])
+    get_user_model().objects.create_user(username="chua-co-vai-tro", first_name="Trần Văn", last_name="Chưa",
+                                         password="x-Secret-2021!", is_active=False)
+    client.force_login(admin_user)
+
+    # when the administrator downloads the whole list
+    response = client.get("/quan-ly/nguoi-dung/nguoi-dung.xlsx")
+
+    # then: the import's columns without the password, one row per role
+    assert response.status_code == 200
+    header, *rows = _rows(response.content)
+    assert header == ["username", "full_name", "email", "role", "unit", "active", "last_login"]
+    assert "x-Secret" not in response.content.decode("latin-1")
+    lan = [r for r in rows if r[0] == "lan"]
+    assert sorted((r[3], r[4]) for r in lan) == [("appraiser", ""), ("unit_editor", "so-y-te")]
+    (hung,) = [r for r in rows if r[0] == "hung"]
+    assert (hung[3], hung[4], hung[5]) == ("unit_head", "so-y-te", 1) and hung[6] != ""
+    assert [r for r in rows if r[0] == "chua-co-vai-tro"] == [["chua-co-vai-tro", "Trần Văn Chưa", "", "", "", 0, ""]]
+
+    # and filtered by role, only the people with that role
+    filtered = client.get("/quan-ly/nguoi-dung/nguoi-dung.xlsx", {"vai_tro": "unit_head"})
+    assert {r[0] for r in _rows(filtered.content)[1:]} == {"hung"}
+
+
+@pytest.mark.parametrize("url", ["/quan-ly/don-vi/don-vi.xlsx", "/quan-ly/nguoi-dung/nguoi-dung.xlsx"])
+def test_only_administrators_download_the_lists(client: Client, unit_head: Any, url: str) -> None:
+    assert client.get(url).status_code == 302  # anonymous: to the sign-in page
+    client.force_login(unit_head)
+    response = client.get(url)
+    assert response.status_code == 403 and response["Content-Type"].startswith("text/html")
