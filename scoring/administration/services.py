@@ -751,6 +751,35 @@ def ranking_group_create(*, code: str, name: str, actor: Any) -> RankingGroup:
     return group
 
 
+def _coded_rename(obj: Any, *, action: str, name: str, actor: Any) -> Any:
+    """Rename a unit kind or a ranking group, audited. The code stays: import files and the API name them by it."""
+    name = nfc(name)
+    if not name:
+        raise ValidationFailed(_("Hãy nhập tên."), code="name_required")
+    if len(name) > 200:
+        raise ValidationFailed(_("Tên dài quá 200 ký tự."), code="name_too_long")
+    old = obj.name
+    if name == old:
+        return obj
+    type(obj).objects.filter(pk=obj.pk).update(name=name)
+    obj.name = name
+    audit_record(actor=actor, action=action, object_type=type(obj).__name__, object_id=obj.pk,
+                 changes={"name": {"old": old, "new": name}})
+    return obj
+
+
+@transaction.atomic
+def unit_kind_rename(*, kind: UnitKind, name: str, actor: Any) -> UnitKind:
+    renamed: UnitKind = _coded_rename(kind, action="unit_kind.rename", name=name, actor=actor)
+    return renamed
+
+
+@transaction.atomic
+def ranking_group_rename(*, group: RankingGroup, name: str, actor: Any) -> RankingGroup:
+    renamed: RankingGroup = _coded_rename(group, action="ranking_group.rename", name=name, actor=actor)
+    return renamed
+
+
 # --- cycles ----------------------------------------------------------------------------------------------
 
 DEADLINE_FIELDS = ("self_assessment_deadline", "appraisal_deadline", "explanation_deadline", "finalisation_deadline")

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.forms import ModelChoiceField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -196,6 +197,35 @@ def kind_create(request: HttpRequest) -> HttpResponse:
 def group_create(request: HttpRequest) -> HttpResponse:
     return _coded_create(
         request, prefix="group", create=services.ranking_group_create, done=_("Đã thêm khối xếp hạng.")
+    )
+
+
+def _coded_rename(request: HttpRequest, obj: Any, *, rename: Any, done: str) -> HttpResponse:
+    try:
+        renamed = rename(obj, name=request.POST.get("name", ""), actor=request.user)
+        messages.success(request, done % {"name": renamed.name})
+    except DomainError as exc:
+        report_error(request, exc)
+    return redirect(reverse("administration:unit_list") + "#kinds-and-groups")
+
+
+@require_POST
+@administrator_required
+def kind_rename(request: HttpRequest, kind_id: int) -> HttpResponse:
+    return _coded_rename(
+        request, get_object_or_404(UnitKind, pk=kind_id),
+        rename=lambda kind, **kw: services.unit_kind_rename(kind=kind, **kw),
+        done=_("Đã đổi tên loại đơn vị: %(name)s."),
+    )
+
+
+@require_POST
+@administrator_required
+def group_rename(request: HttpRequest, group_id: int) -> HttpResponse:
+    return _coded_rename(
+        request, get_object_or_404(RankingGroup, pk=group_id),
+        rename=lambda group, **kw: services.ranking_group_rename(group=group, **kw),
+        done=_("Đã đổi tên khối xếp hạng: %(name)s."),
     )
 
 
