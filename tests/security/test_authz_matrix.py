@@ -95,8 +95,10 @@ RULES.update(
         ),
         "administration:cycle_phase": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "administration:group_create": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
+        "administration:group_rename": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "administration:index": Rule(get=E(302, 403, 403, 403, 403, 200)),
         "administration:kind_create": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
+        "administration:kind_rename": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "administration:mapping_delete": Rule(
             get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)
         ),
@@ -127,12 +129,14 @@ RULES.update(
         "administration:unit_create": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "administration:unit_edit": Rule(get=E(302, 403, 403, 403, 403, 200), post=E(302, 403, 403, 403, 403, None)),
         "administration:unit_import": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
+        "administration:unit_export": Rule(get=E(302, 403, 403, 403, 403, 200)),
         "administration:unit_list": Rule(get=E(302, 403, 403, 403, 403, 200)),
         "administration:unit_merge": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "administration:unit_toggle": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "administration:user_create": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "administration:user_detail": Rule(get=E(302, 403, 403, 403, 403, 200)),
         "administration:user_import": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
+        "administration:user_export": Rule(get=E(302, 403, 403, 403, 403, 200)),
         "administration:user_list": Rule(get=E(302, 403, 403, 403, 403, 200)),
         "administration:user_toggle": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "api_docs": Rule(get=E(200, 200, 200, 200, 200, 200)),
@@ -466,6 +470,8 @@ def params(world: World, name: str, route: str, scope: str) -> dict[str, Any]:
         "app_label": "scoring",
         "token_id": ex["tokens"][side].pk if ex["tokens"] else 999999,
         "group_code": world.units[side].ranking_group.code,
+        "kind_id": world.units[side].kind_id,
+        "group_id": world.units[side].ranking_group_id,
         "code": ex["leaf"].code if "indicators/<" in route else world.units[side].code,
     }
     return {p: values[p] for p in route_params(route)}
@@ -507,6 +513,7 @@ ADMIN_NO_DELETE = (
     "scoring_auditentry",
     "scoring_publication",
     "scoring_apitoken",
+    "scoring_indicator",  # the matrix's criteria belong to a set in use: frozen, in the admin site too
 )
 
 

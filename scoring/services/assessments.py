@@ -1,0 +1,281 @@
+"""Cycles, assessments and score lines: open, lock, save self-scores and appraised scores, transitions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scoring import engine, selectors
+from scoring.errors import (
+    MSG_NA_NOT_ALLOWED,
+    MSG_NA_REASON_REQUIRED,
+    MSG_NO_SET_FOR_KIND,
+    MSG_NOT_A_LEAF,
+    MSG_NOT_EDITABLE,
+    MSG_STALE_VERSION,
+    MSG_SURVEY_NOT_SELF_SCORED,
+    StaleVersion,
+    StateConflict,
+    ValidationFailed,
+)
+from scoring.models import (
+    Assessment,
+    Cycle,
+    CycleSet,
+    Indicator,
+    IndicatorSet,
+    ScoreLine,
+    Unit,
+    UnitKind,
+)
+from scoring.services.common import APPRAISABLE_STATES, SELF_EDITABLE_STATES, _nfc, audit_record
+from scoring.text import user_text
+
+
+@transaction.atomic
+def cycle_create(
+    *, year: int, name: str, sets: Mapping[UnitKind, IndicatorSet], actor: Any, **deadlines: Any
+) -> Cycle:
+    """Create a cycle and choose the set for each unit kind. The chosen sets become active."""
+    if Cycle.objects.filter(year=year).exists():
+        raise ValidationFailed(_("Đã có kỳ đánh giá năm %(year)s.") % {"year": year}, code="duplicate_cycle")
+    cycle = Cycle.objects.create(year=year, name=_nfc(name), **deadlines)
+    for kind, indicator_set in sets.items():
+        CycleSet.objects.create(cycle=cycle, unit_kind=kind, indicator_set=indicator_set)
+        if indicator_set.status != IndicatorSet.Status.ACTIVE:
+            IndicatorSet.objects.filter(pk=indicator_set.pk).update(status=IndicatorSet.Status.ACTIVE)
+    audit_record(
+        actor=actor,
+        action="cycle.create",
+        object_type="Cycle",
+        object_id=cycle.pk,
+        changes={"year": {"old": None, "new": year}, "sets": {"old": None, "new": [s.key for s in sets.values()]}},
+    )
+    return cycle
+
+
+@transaction.atomic
+def cycle_set_phase(*, cycle: Cycle, phase: str, actor: Any) -> Cycle:
+    if phase not in Cycle.Phase.values:
+        raise ValidationFailed(_("Giai đoạn không hợp lệ."), code="invalid_phase")
+    old = cycle.phase
+    Cycle.objects.filter(pk=cycle.pk).update(phase=phase)
+    cycle.phase = phase
+    audit_record(
+        actor=actor, action="cycle.phase", object_type="Cycle", object_id=cycle.pk,
+        changes={"phase": {"old": old, "new": phase}},
+    )
+    return cycle
+
+
+@transaction.atomic
+def assessments_open(*, cycle: Cycle, units: Iterable[Unit], actor: Any) -> list[Assessment]:
+    """Create each unit's assessment for the cycle with one empty score line per leaf. Existing ones are kept."""
+    sets = {cs.unit_kind_id: cs.indicator_set for cs in cycle.cycle_sets.select_related("indicator_set")}
+    leaves_by_set: dict[int, list[Indicator]] = {}
+    created: list[Assessment] = []
+    existing = set(Assessment.objects.filter(cycle=cycle).values_list("unit_id", flat=True))
+    for unit in units:
+        if unit.pk in existing:
+            continue
+        indicator_set = sets.get(unit.kind_id)
+        if indicator_set is None:
+            raise ValidationFailed(MSG_NO_SET_FOR_KIND % {"kind": unit.kind}, code="no_set_for_kind")
+        if indicator_set.pk not in leaves_by_set:
+            leaves_by_set[indicator_set.pk] = list(indicator_set.indicators.filter(is_leaf=True).order_by("order"))
+        assessment = Assessment.objects.create(cycle=cycle, unit=unit, indicator_set=indicator_set)
+        ScoreLine.objects.bulk_create(
+            ScoreLine(assessment=assessment, indicator=leaf) for leaf in leaves_by_set[indicator_set.pk]
+        )
+        audit_record(
+            actor=actor, action="assessment.open", object_type="Assessment", object_id=assessment.pk,
+            unit=unit, assessment=assessment, changes={"state": {"old": None, "new": assessment.state}},
+        )
+        created.append(assessment)
+    return created
+
+
+def line_lock(line_id: int, *, assessment_id: int | None = None) -> ScoreLine:
+    """The line, locked until the transaction ends (and first its assessment's row, when `assessment_id` is
+    given: the order submission takes them in, so a save never slips in after a submit).
+
+    Only those rows are locked. A bare FOR UPDATE would also lock every row the query joins or orders by: the
+    indicator's (shared by every unit scored on the set), the unit's and the cycle's, and all saves would queue.
+    The unit is loaded too: the audit entry names it, and a lazy load would cost every save one more query.
+    """
+    if assessment_id is not None:  # the lock only: the state is read with the line, after both locks
+        list(Assessment.objects.select_for_update(of=("self",)).filter(pk=assessment_id).order_by().values_list("pk"))
+    return (
+        ScoreLine.objects.select_for_update(of=("self",))
+        .select_related("indicator", "assessment__unit")
+        .get(pk=line_id)
+    )
+
+
+def _bump_assessment_version(assessment: Assessment) -> None:
+    Assessment.objects.filter(pk=assessment.pk).update(version=F("version") + 1)
+
+
+def _check_version(line: ScoreLine, base_version: int) -> None:
+    if line.version != base_version:
+        raise StaleVersion(MSG_STALE_VERSION, details=line)
+
+
+@transaction.atomic
+def score_line_save_self(
+    *,
+    line: ScoreLine,
+    actor: Any,
+    base_version: int,
+    value: Mapping[str, Any] | None,
+    note: str | None = None,
+    not_applicable: bool = False,
+    not_applicable_reason: str = "",
+    explanation: str | None = None,
+) -> ScoreLine:
+    """The unit's self-score of one leaf. Optimistic lock on `base_version`; the engine computes the score.
+
+    Side effects: bumps the line's and the assessment's version; writes an audit entry with old → new.
+    """
+    line = line_lock(line.pk, assessment_id=line.assessment_id)
+    _check_version(line, base_version)
+    assessment = line.assessment
+    if assessment.state not in SELF_EDITABLE_STATES:
+        raise StateConflict(MSG_NOT_EDITABLE % {"state": assessment.get_state_display()}, code="not_editable")
+    indicator = line.indicator
+    if not indicator.is_leaf:
+        raise ValidationFailed(MSG_NOT_A_LEAF, code="not_a_leaf")
+    if indicator.source == Indicator.Source.SURVEY:
+        raise ValidationFailed(MSG_SURVEY_NOT_SELF_SCORED, code="survey_leaf")
+    old = {
+        "self_value": line.self_value,
+        "self_score": line.self_score,
+        "not_applicable": line.not_applicable,
+        "not_applicable_reason": line.not_applicable_reason,
+        "self_note": line.self_note,
+        "explanation": line.explanation,
+    }
+    if not_applicable:
+        if not indicator.allow_not_applicable:
+            raise ValidationFailed(MSG_NA_NOT_ALLOWED, code="na_not_allowed")
+        reason = user_text(not_applicable_reason, limit=2000, field="not_applicable_reason")
+        if not reason:
+            raise ValidationFailed(MSG_NA_REASON_REQUIRED, code="na_reason_required")
+        line.not_applicable, line.not_applicable_reason = True, reason
+        line.self_value, line.self_score = None, None
+    elif value is None:
+        line.not_applicable, line.not_applicable_reason = False, ""
+        line.self_value, line.self_score = None, None
+    else:
+        rule = selectors.leaf_rule(indicator)
+        try:
+            normalized = engine.normalize_value(rule, value)
+            score = engine.score_leaf(rule, value)
+        except engine.EngineError as exc:
+            raise ValidationFailed(exc.message, code=exc.code, details={"field": exc.field}) from exc
+        line.not_applicable, line.not_applicable_reason = False, ""
+        line.self_value, line.self_score = normalized, score
+    if note is not None:
+        line.self_note = user_text(note, limit=5000, field="note")
+    if explanation is not None:
+        line.explanation = user_text(explanation, limit=5000, field="explanation")
+    line.version += 1
+    line.updated_by = actor if getattr(actor, "pk", None) else None
+    line.save(update_fields=[
+        "self_value", "self_score", "self_note", "explanation", "not_applicable", "not_applicable_reason",
+        "version", "updated_at", "updated_by",
+    ])
+    _bump_assessment_version(assessment)
+    new = {
+        "self_value": line.self_value,
+        "self_score": line.self_score,
+        "not_applicable": line.not_applicable,
+        "not_applicable_reason": line.not_applicable_reason,
+        "self_note": line.self_note,
+        "explanation": line.explanation,
+    }
+    audit_record(
+        actor=actor, action="score_line.self", object_type="ScoreLine", object_id=line.pk,
+        unit=assessment.unit, assessment=assessment,
+        changes={k: {"old": old[k], "new": new[k]} for k in new if old[k] != new[k]},
+    )
+    return line
+
+
+@transaction.atomic
+def score_line_appraise(
+    *,
+    line: ScoreLine,
+    actor: Any,
+    base_version: int,
+    value: Mapping[str, Any],
+    note: str = "",
+) -> ScoreLine:
+    """The appraisal team's score of one leaf (the engine computes it). Same locking and audit as self-scores."""
+    line = line_lock(line.pk)
+    _check_version(line, base_version)
+    assessment = line.assessment
+    if assessment.state not in APPRAISABLE_STATES:
+        raise StateConflict(MSG_NOT_EDITABLE % {"state": assessment.get_state_display()}, code="not_appraisable")
+    rule = selectors.leaf_rule(line.indicator)
+    try:
+        normalized = engine.normalize_value(rule, value)
+        score = engine.score_leaf(rule, value)
+    except engine.EngineError as exc:
+        raise ValidationFailed(exc.message, code=exc.code, details={"field": exc.field}) from exc
+    old = {"appraised_value": line.appraised_value, "appraised_score": line.appraised_score}
+    appraised_note = user_text(note, limit=5000, field="note")
+    line.appraised_value, line.appraised_score, line.appraised_note = normalized, score, appraised_note
+    line.version += 1
+    line.updated_by = actor if getattr(actor, "pk", None) else None
+    line.save(update_fields=["appraised_value", "appraised_score", "appraised_note", "version", "updated_at",
+                             "updated_by"])
+    _bump_assessment_version(assessment)
+    audit_record(
+        actor=actor, action="score_line.appraise", object_type="ScoreLine", object_id=line.pk,
+        unit=assessment.unit, assessment=assessment,
+        changes={
+            "appraised_value": {"old": old["appraised_value"], "new": normalized},
+            "appraised_score": {"old": old["appraised_score"], "new": score},
+        },
+        reason=line.appraised_note,
+    )
+    return line
+
+
+@transaction.atomic
+def assessment_transition(*, assessment: Assessment, to_state: str, actor: Any, reason: str = "") -> Assessment:
+    """Move an assessment along its state machine (the only place states change)."""
+    allowed = {
+        Assessment.State.DRAFT: {Assessment.State.SUBMITTED},
+        Assessment.State.SUBMITTED: {Assessment.State.DRAFT, Assessment.State.IN_APPRAISAL},
+        Assessment.State.IN_APPRAISAL: {Assessment.State.EXPLANATION, Assessment.State.SIGNED_OFF},
+        Assessment.State.EXPLANATION: {Assessment.State.IN_APPRAISAL, Assessment.State.SIGNED_OFF},
+        Assessment.State.SIGNED_OFF: {Assessment.State.IN_APPRAISAL},
+    }
+    locked = Assessment.objects.select_for_update(of=("self",)).get(pk=assessment.pk)
+    if to_state not in allowed.get(Assessment.State(locked.state), set()):
+        raise StateConflict(
+            _("Không thể chuyển từ «%(old)s» sang «%(new)s».")
+            % {"old": locked.get_state_display(), "new": Assessment.State(to_state).label},
+            code="invalid_transition",
+        )
+    old = locked.state
+    now = timezone.now()
+    updates: dict[str, Any] = {"state": to_state, "version": F("version") + 1}
+    if to_state == Assessment.State.SUBMITTED:
+        updates.update(submitted_at=now, submitted_by=actor)
+    if to_state == Assessment.State.SIGNED_OFF:
+        updates.update(signed_off_at=now, signed_off_by=actor)
+    Assessment.objects.filter(pk=locked.pk).update(**updates)
+    audit_record(
+        actor=actor, action="assessment.state", object_type="Assessment", object_id=locked.pk,
+        unit=locked.unit, assessment=locked, changes={"state": {"old": old, "new": to_state}}, reason=reason,
+    )
+    locked.refresh_from_db()
+    return locked

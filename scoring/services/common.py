@@ -1,0 +1,73 @@
+"""Shared by the services: the audit trail's writer, text clean-up, the editable states, the logger."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from scoring import audit
+from scoring.models import (
+    Assessment,
+    AuditEntry,
+    Unit,
+)
+
+logger = logging.getLogger("scoring.services")
+User = AbstractBaseUser
+SELF_EDITABLE_STATES = {Assessment.State.DRAFT}
+APPRAISABLE_STATES = {Assessment.State.SUBMITTED, Assessment.State.IN_APPRAISAL, Assessment.State.EXPLANATION}
+
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    unit: Unit | None = None,
+    assessment: Assessment | None = None,
+    changes: Mapping[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    """Append one audit entry. `changes` maps a field to {"old": …, "new": …}. The entry is chained to the
+    previous one by hash (scoring/audit.py); the chain's tail is read under a lock so writers cannot fork it.
+    Inside the caller's transaction when there is one (no savepoint: a failed entry fails the whole change)."""
+    with transaction.atomic(savepoint=False):
+        prev_hash = audit.chain_lock_and_tail()
+        entry = AuditEntry(
+            at=timezone.now(),
+            actor=actor if getattr(actor, "pk", None) else None,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            unit=unit,
+            assessment=assessment,
+            changes=_json_safe(dict(changes or {})),
+            reason=reason,
+            prev_hash=prev_hash,
+        )
+        entry.hash = audit.entry_hash(entry)
+        entry.save(force_insert=True)
+        return entry
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _nfc(value: Any) -> str:
+    return unicodedata.normalize("NFC", str(value or "")).strip()
