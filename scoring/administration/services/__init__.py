@@ -1,0 +1,117 @@
+"""Administration writes (Sở Nội vụ): indicator sets and their tree, mappings, units, cycles, users.
+
+Each service is one transaction, takes the acting administrator, validates everything before writing
+and leaves one audit record per change. A set that a cycle uses is frozen: a change needs a clone.
+
+A package by topic; everything is importable from `scoring.administration.services` as before.
+"""
+
+from __future__ import annotations
+
+from scoring.administration.services.common import (
+    INDICATOR_FIELDS,
+    MSG_FROZEN,
+    SET_FIELDS,
+    nfc,
+    set_is_frozen,
+    to_points,
+)
+from scoring.administration.services.cycles import (
+    DEADLINE_FIELDS,
+    assessment_extend_deadline,
+    cycle_move_phase,
+    cycle_open,
+    cycle_update_deadlines,
+)
+from scoring.administration.services.imports import (
+    RowProblem,
+    units_import,
+    users_import,
+)
+from scoring.administration.services.mappings import (
+    indicator_mapping_delete,
+    indicator_mapping_save,
+)
+from scoring.administration.services.sets import (
+    indicator_set_activate,
+    indicator_set_clone,
+    indicator_set_create,
+    indicator_set_delete,
+    indicator_set_update,
+    next_version,
+)
+from scoring.administration.services.tree import (
+    clean_indicator,
+    indicator_create,
+    indicator_delete,
+    indicator_move,
+    indicator_reparent,
+    indicator_update,
+)
+from scoring.administration.services.tree_excel import (
+    TreeImport,
+    indicator_set_tree_import,
+)
+from scoring.administration.services.units import (
+    ranking_group_create,
+    ranking_group_rename,
+    unit_create,
+    unit_kind_create,
+    unit_kind_rename,
+    unit_merge,
+    unit_set_active,
+    unit_update,
+)
+from scoring.administration.services.users import (
+    UNIT_ROLES,
+    role_assign,
+    role_remove,
+    user_create,
+    user_set_active,
+)
+
+__all__ = [
+    "DEADLINE_FIELDS",
+    "INDICATOR_FIELDS",
+    "MSG_FROZEN",
+    "SET_FIELDS",
+    "UNIT_ROLES",
+    "RowProblem",
+    "TreeImport",
+    "assessment_extend_deadline",
+    "clean_indicator",
+    "cycle_move_phase",
+    "cycle_open",
+    "cycle_update_deadlines",
+    "indicator_create",
+    "indicator_delete",
+    "indicator_mapping_delete",
+    "indicator_mapping_save",
+    "indicator_move",
+    "indicator_reparent",
+    "indicator_set_activate",
+    "indicator_set_clone",
+    "indicator_set_create",
+    "indicator_set_delete",
+    "indicator_set_tree_import",
+    "indicator_set_update",
+    "indicator_update",
+    "next_version",
+    "nfc",
+    "ranking_group_create",
+    "ranking_group_rename",
+    "role_assign",
+    "role_remove",
+    "set_is_frozen",
+    "to_points",
+    "unit_create",
+    "unit_kind_create",
+    "unit_kind_rename",
+    "unit_merge",
+    "unit_set_active",
+    "unit_update",
+    "units_import",
+    "user_create",
+    "user_set_active",
+    "users_import",
+]

@@ -1,0 +1,89 @@
+"""Shared by the administration services: text and number clean-up, the frozen-set rule, set audits."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from scoring.errors import StateConflict, ValidationFailed
+from scoring.models import (
+    Assessment,
+    IndicatorSet,
+)
+from scoring.services import audit_record
+
+MSG_FROZEN = gettext_lazy(  # lazy: translated when raised, in the language of the request
+    "Bộ chỉ số «%(key)s» đang được kỳ đánh giá sử dụng nên không sửa trực tiếp được; "
+    "hãy nhân bản thành phiên bản mới rồi sửa bản đó."
+)
+INDICATOR_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "max_points",
+    "floor",
+    "method",
+    "params",
+    "evidence_required",
+    "allow_not_applicable",
+    "guidance",
+    "source",
+    "coordinating_department",
+)
+SET_FIELDS = ("name", "decision_ref", "standard_max", "index_mode", "bonus_cap", "penalty_cap", "source_note")
+
+
+def nfc(value: Any) -> str:
+    return unicodedata.normalize("NFC", str(value if value is not None else "")).strip()
+
+
+def to_points(raw: Any, *, label: str) -> Decimal:
+    """A number typed by a person ("0,5" or "0.5"); a clear Vietnamese refusal otherwise."""
+    if isinstance(raw, Decimal):
+        value = raw
+    else:
+        text = nfc(raw).replace(",", ".")
+        try:
+            value = Decimal(text)
+        except (InvalidOperation, ValueError):
+            raise ValidationFailed(
+                _("%(label)s «%(raw)s» không phải là số.") % {"label": label, "raw": raw}, code="not_a_number"
+            ) from None
+    if not value.is_finite() or abs(value) >= Decimal("100000"):
+        raise ValidationFailed(_("%(label)s không hợp lệ.") % {"label": label}, code="not_a_number")
+    return value.quantize(Decimal("0.01")) if value == value.quantize(Decimal("0.01")) else value
+
+
+def _display(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def set_is_frozen(indicator_set: IndicatorSet) -> bool:
+    return (
+        indicator_set.status != IndicatorSet.Status.DRAFT
+        or indicator_set.cycle_sets.exists()
+        or Assessment.objects.filter(indicator_set=indicator_set).exists()
+    )
+
+
+def _ensure_editable(indicator_set: IndicatorSet) -> None:
+    if set_is_frozen(indicator_set):
+        raise StateConflict(MSG_FROZEN % {"key": indicator_set.key}, code="set_frozen")
+
+
+def _audit_set(
+    actor: Any, action: str, indicator_set: IndicatorSet, changes: Mapping[str, Any], reason: str = ""
+) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="IndicatorSet",
+        object_id=indicator_set.pk,
+        changes=changes,
+        reason=reason,
+    )

@@ -1,0 +1,114 @@
+"""Cycles: open with a set per unit kind, deadlines, phases, participants, one unit's extension."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from scoring.administration.services.common import nfc
+from scoring.errors import ValidationFailed
+from scoring.models import (
+    Assessment,
+    Cycle,
+    IndicatorSet,
+    UnitKind,
+)
+from scoring.services import audit_record, cycle_create, cycle_set_phase
+
+DEADLINE_FIELDS = ("self_assessment_deadline", "appraisal_deadline", "explanation_deadline", "finalisation_deadline")
+
+
+@transaction.atomic
+def cycle_open(
+    *, year: int, name: str, sets: Mapping[UnitKind, IndicatorSet], deadlines: Mapping[str, datetime | None], actor: Any
+) -> Cycle:
+    """Create a cycle with a valid set per unit kind (each set is frozen from then on)."""
+    from scoring.administration.selectors import indicator_set_report
+
+    for kind, indicator_set in sets.items():
+        if indicator_set.unit_kind_id != kind.pk:
+            raise ValidationFailed(
+                _("Bộ «%(key)s» không dành cho loại đơn vị «%(kind)s».") % {"key": indicator_set.key, "kind": kind}
+            )
+        if indicator_set.year != year:
+            raise ValidationFailed(
+                _("Bộ «%(key)s» không phải bộ chỉ số năm %(year)s.") % {"key": indicator_set.key, "year": year}
+            )
+        if not indicator_set_report(indicator_set=indicator_set).ok:
+            raise ValidationFailed(_("Bộ «%(key)s» chưa hợp lệ; xem báo cáo kiểm tra.") % {"key": indicator_set.key})
+    _check_deadlines(deadlines)
+    return cycle_create(
+        year=year,
+        name=name,
+        sets=dict(sets),
+        actor=actor,
+        **{k: v for k, v in deadlines.items() if k in DEADLINE_FIELDS},
+    )
+
+
+def _check_deadlines(deadlines: Mapping[str, datetime | None]) -> None:
+    given = [deadlines.get(name) for name in DEADLINE_FIELDS]
+    known = [d for d in given if d is not None]
+    if any(b < a for a, b in itertools.pairwise(known)):
+        raise ValidationFailed(_("Các hạn phải theo đúng thứ tự các giai đoạn."), code="deadline_order")
+
+
+@transaction.atomic
+def cycle_update_deadlines(*, cycle: Cycle, deadlines: Mapping[str, datetime | None], actor: Any) -> Cycle:
+    _check_deadlines(deadlines)
+    changes: dict[str, Any] = {}
+    for name in DEADLINE_FIELDS:
+        new = deadlines.get(name)
+        old = getattr(cycle, name)
+        if old != new:
+            changes[name] = {"old": old.isoformat() if old else None, "new": new.isoformat() if new else None}
+            setattr(cycle, name, new)
+    if changes:
+        cycle.save(update_fields=list(changes))
+        audit_record(actor=actor, action="cycle.deadlines", object_type="Cycle", object_id=cycle.pk, changes=changes)
+    return cycle
+
+
+def cycle_move_phase(*, cycle: Cycle, phase: str, actor: Any) -> Cycle:
+    """Open the next phase (or go back one); closing a phase is opening the next."""
+    phases = list(Cycle.Phase.values)
+    if phase not in phases or abs(phases.index(phase) - phases.index(cycle.phase)) != 1:
+        raise ValidationFailed(
+            _("Chỉ chuyển sang giai đoạn kế tiếp hoặc quay lại giai đoạn trước."),
+            code="phase_not_adjacent",
+            details={"field": "phase"},
+        )
+    return cycle_set_phase(cycle=cycle, phase=phase, actor=actor)
+
+
+@transaction.atomic
+def assessment_extend_deadline(
+    *, assessment: Assessment, deadline: datetime | None, actor: Any, reason: str
+) -> Assessment:
+    """Give one unit its own self-assessment deadline (or remove it with None)."""
+    if not nfc(reason):
+        raise ValidationFailed(_("Hãy ghi lý do gia hạn."), code="reason_required")
+    old = assessment.deadline_override
+    Assessment.objects.filter(pk=assessment.pk).update(deadline_override=deadline)
+    assessment.deadline_override = deadline
+    audit_record(
+        actor=actor,
+        action="assessment.extend_deadline",
+        object_type="Assessment",
+        object_id=assessment.pk,
+        unit=assessment.unit,
+        assessment=assessment,
+        changes={
+            "deadline_override": {
+                "old": old.isoformat() if old else None,
+                "new": deadline.isoformat() if deadline else None,
+            }
+        },
+        reason=nfc(reason),
+    )
+    return assessment

@@ -1,0 +1,230 @@
+"""Indicator sets: create, clone to a new year, update, activate for a cycle, delete a draft."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from scoring.administration.services.common import (
+    INDICATOR_FIELDS,
+    _audit_set,
+    _display,
+    _ensure_editable,
+    nfc,
+    to_points,
+)
+from scoring.errors import StateConflict, ValidationFailed
+from scoring.models import (
+    Assessment,
+    Cycle,
+    CycleSet,
+    Indicator,
+    IndicatorSet,
+    UnitKind,
+)
+from scoring.services import audit_record
+from scoring.text import user_text
+
+
+def _check_set_meta(data: Mapping[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {
+        "name": user_text(data.get("name"), field="name"),
+        "decision_ref": user_text(data.get("decision_ref"), field="decision_ref"),
+        "standard_max": to_points(data.get("standard_max") or "100", label=_("Điểm chuẩn")),
+        "index_mode": data.get("index_mode") or IndicatorSet.IndexMode.POINTS,
+        "bonus_cap": None,
+        "penalty_cap": None,
+        "source_note": nfc(data.get("source_note")),
+    }
+    for name, label in (("bonus_cap", _("Trần điểm cộng")), ("penalty_cap", _("Trần điểm trừ"))):
+        raw = data.get(name)
+        if raw not in (None, ""):
+            clean[name] = to_points(raw, label=label)
+            if clean[name] < 0:
+                raise ValidationFailed(_("%(label)s không được âm.") % {"label": label})
+    if not clean["name"]:
+        raise ValidationFailed(_("Hãy nhập tên bộ chỉ số."), code="name_required")
+    if clean["standard_max"] <= 0:
+        raise ValidationFailed(_("Điểm chuẩn phải lớn hơn 0."))
+    if clean["index_mode"] not in IndicatorSet.IndexMode.values:
+        raise ValidationFailed(_("Cách tính chỉ số không hợp lệ."))
+    return clean
+
+
+def _check_identity(*, key: str, year: int, unit_kind: UnitKind, version: int) -> None:
+    if not key:
+        raise ValidationFailed(_("Hãy nhập mã bộ chỉ số."), code="key_required")
+    if IndicatorSet.objects.filter(key=key).exists():
+        raise ValidationFailed(_("Bộ chỉ số mã «%(key)s» đã tồn tại.") % {"key": key}, code="duplicate_key")
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed(_("Năm không hợp lệ."), code="invalid_year")
+    if IndicatorSet.objects.filter(year=year, unit_kind=unit_kind, version=version).exists():
+        raise ValidationFailed(
+            _("Đã có bộ chỉ số năm %(year)s, %(kind)s, phiên bản %(v)s.")
+            % {"year": year, "kind": unit_kind, "v": version},
+            code="duplicate_version",
+        )
+
+
+@transaction.atomic
+def indicator_set_create(
+    *, key: str, year: int, unit_kind: UnitKind, version: int = 1, data: Mapping[str, Any], actor: Any
+) -> IndicatorSet:
+    """Create an empty draft set (its tree is then built in the editor or imported from Excel)."""
+    key = nfc(key)
+    _check_identity(key=key, year=year, unit_kind=unit_kind, version=version)
+    meta = _check_set_meta(data)
+    indicator_set = IndicatorSet.objects.create(
+        key=key,
+        year=year,
+        unit_kind=unit_kind,
+        version=version,
+        classification_bands=list(data.get("classification_bands") or []),
+        **meta,
+    )
+    _audit_set(actor, "indicator_set.create", indicator_set, {"key": {"old": None, "new": key}})
+    return indicator_set
+
+
+def next_version(*, year: int, unit_kind: UnitKind) -> int:
+    top = IndicatorSet.objects.filter(year=year, unit_kind=unit_kind).aggregate(v=Max("version"))["v"]
+    return (top or 0) + 1
+
+
+@transaction.atomic
+def indicator_set_clone(
+    *, source: IndicatorSet, key: str, year: int, actor: Any, name: str = "", decision_ref: str | None = None
+) -> IndicatorSet:
+    """Copy a set with its whole tree into a new draft (a new year, or a new version of the same year)."""
+    key = nfc(key)
+    version = next_version(year=year, unit_kind=source.unit_kind)
+    _check_identity(key=key, year=year, unit_kind=source.unit_kind, version=version)
+    clone = IndicatorSet.objects.create(
+        key=key,
+        year=year,
+        version=version,
+        unit_kind=source.unit_kind,
+        name=nfc(name) or source.name,
+        decision_ref=source.decision_ref if decision_ref is None else nfc(decision_ref),
+        standard_max=source.standard_max,
+        index_mode=source.index_mode,
+        bonus_cap=source.bonus_cap,
+        penalty_cap=source.penalty_cap,
+        classification_bands=list(source.classification_bands or []),
+        source_note=source.source_note,
+        status=IndicatorSet.Status.DRAFT,
+    )
+    nodes = list(source.indicators.order_by("level", "order"))
+    copies: dict[int, Indicator] = {}
+    for node in nodes:  # by level: a parent is copied before its children
+        copies[node.pk] = Indicator.objects.create(
+            indicator_set=clone,
+            parent=copies[node.parent_id] if node.parent_id else None,
+            order=node.order,
+            level=node.level,
+            is_leaf=node.is_leaf,
+            **{name: getattr(node, name) for name in INDICATOR_FIELDS},
+        )
+    _audit_set(
+        actor,
+        "indicator_set.clone",
+        clone,
+        {
+            "key": {"old": None, "new": key},
+            "source": {"old": None, "new": source.key},
+            "indicators": {"old": 0, "new": len(nodes)},
+        },
+    )
+    return clone
+
+
+def _assign(obj: Any, values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Set the given fields on `obj` (unsaved) and return the audit changes {field: {old, new}}."""
+    changes = {
+        name: {"old": _display(getattr(obj, name)), "new": _display(value)}
+        for name, value in values.items()
+        if getattr(obj, name) != value
+    }
+    for name, value in values.items():
+        setattr(obj, name, value)
+    return changes
+
+
+@transaction.atomic
+def indicator_set_update(*, indicator_set: IndicatorSet, data: Mapping[str, Any], actor: Any) -> IndicatorSet:
+    """Change a draft set's name, decision, standard maximum, caps and classification bands."""
+    _ensure_editable(indicator_set)
+    meta = _check_set_meta(data)
+    if "classification_bands" in data:
+        meta["classification_bands"] = list(data["classification_bands"])
+    changes = _assign(indicator_set, meta)
+    indicator_set.save()
+    if changes:
+        _audit_set(actor, "indicator_set.update", indicator_set, changes)
+    return indicator_set
+
+
+@transaction.atomic
+def indicator_set_activate(*, indicator_set: IndicatorSet, cycle: Cycle, actor: Any) -> IndicatorSet:
+    """Use a valid set for its unit kind in a cycle; from then on it is frozen."""
+    from scoring.administration.selectors import indicator_set_report
+
+    report = indicator_set_report(indicator_set=indicator_set)
+    if not report.ok:
+        raise ValidationFailed(
+            _("Bộ chỉ số còn %(n)s lỗi; chưa thể áp dụng.") % {"n": len(report.problems)},
+            code="set_invalid",
+            details=report.problems,
+        )
+    if cycle.year != indicator_set.year:
+        raise ValidationFailed(
+            _("Bộ chỉ số năm %(a)s không dùng được cho kỳ đánh giá năm %(b)s.")
+            % {"a": indicator_set.year, "b": cycle.year}
+        )
+    current = (
+        CycleSet.objects.filter(cycle=cycle, unit_kind=indicator_set.unit_kind).select_related("indicator_set").first()
+    )
+    old_key = current.indicator_set.key if current else None
+    if current and current.indicator_set_id != indicator_set.pk:
+        if Assessment.objects.filter(cycle=cycle, indicator_set=current.indicator_set).exists():
+            raise StateConflict(
+                _("Kỳ đánh giá đã mở đánh giá theo bộ «%(key)s»; không thay bộ khác được.") % {"key": old_key},
+                code="cycle_in_use",
+            )
+        current.indicator_set = indicator_set
+        current.save(update_fields=["indicator_set"])
+    elif current is None:
+        CycleSet.objects.create(cycle=cycle, unit_kind=indicator_set.unit_kind, indicator_set=indicator_set)
+    old_status = indicator_set.status
+    IndicatorSet.objects.filter(pk=indicator_set.pk).update(status=IndicatorSet.Status.ACTIVE)
+    indicator_set.status = IndicatorSet.Status.ACTIVE
+    _audit_set(
+        actor,
+        "indicator_set.activate",
+        indicator_set,
+        {
+            "status": {"old": old_status, "new": indicator_set.status},
+            "cycle": {"old": None, "new": cycle.year},
+            "replaced": {"old": old_key, "new": indicator_set.key},
+        },
+    )
+    return indicator_set
+
+
+@transaction.atomic
+def indicator_set_delete(*, indicator_set: IndicatorSet, actor: Any) -> None:
+    """Delete a draft set that nothing uses."""
+    _ensure_editable(indicator_set)
+    key, pk = indicator_set.key, indicator_set.pk
+    indicator_set.delete()
+    audit_record(
+        actor=actor,
+        action="indicator_set.delete",
+        object_type="IndicatorSet",
+        object_id=pk,
+        changes={"key": {"old": key, "new": None}},
+    )

@@ -1,0 +1,250 @@
+"""A set's tree of criteria: add, edit, move and delete nodes, kept numbered in pre-order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from scoring import engine
+from scoring.administration.services.common import _display, _ensure_editable, nfc, to_points
+from scoring.administration.services.sets import _assign
+from scoring.errors import ValidationFailed
+from scoring.models import (
+    Indicator,
+    IndicatorSet,
+)
+from scoring.services import audit_record
+from scoring.text import user_text
+
+
+def _renumber(indicator_set: IndicatorSet) -> None:
+    """Rewrite `order` (pre-order through the tree, siblings by their order) and `level` of every node."""
+    nodes = list(indicator_set.indicators.order_by("order", "pk"))
+    children: dict[int | None, list[Indicator]] = {}
+    for node in nodes:
+        children.setdefault(node.parent_id, []).append(node)
+    changed: list[Indicator] = []
+    counter = 0
+
+    def walk(parent_id: int | None, level: int) -> None:
+        nonlocal counter
+        for node in children.get(parent_id, []):
+            counter += 1
+            leaf = node.pk not in children
+            if (node.order, node.level, node.is_leaf) != (counter, level, leaf):
+                node.order, node.level, node.is_leaf = counter, level, leaf
+                changed.append(node)
+            walk(node.pk, level + 1)
+
+    walk(None, 1)
+    Indicator.objects.bulk_update(changed, ["order", "level", "is_leaf"])
+
+
+def clean_indicator(
+    *, indicator_set: IndicatorSet, data: Mapping[str, Any], leaf: bool, instance: Indicator | None = None
+) -> dict[str, Any]:
+    """The node's fields, checked: unique code, numbers, kind and (for a leaf) the method, by the engine."""
+    clean: dict[str, Any] = {
+        "code": nfc(data.get("code")),
+        "name": user_text(data.get("name"), field="name"),
+        "kind": data.get("kind") or Indicator.Kind.NORMAL,
+        "max_points": to_points(data.get("max_points"), label=_("Điểm tối đa")),
+        "floor": to_points(
+            data.get("floor") if data.get("floor") not in (None, "") else "0", label=_("Điểm tối thiểu")
+        ),
+        "method": (data.get("method") or "") if leaf else "",
+        "params": dict(data.get("params") or {}) if leaf else {},
+        "evidence_required": bool(data.get("evidence_required", leaf)),
+        "allow_not_applicable": bool(data.get("allow_not_applicable", False)),
+        "guidance": user_text(data.get("guidance"), field="guidance"),
+        "source": data.get("source") or Indicator.Source.SELF,
+        "coordinating_department": user_text(data.get("coordinating_department"), field="coordinating_department"),
+    }
+    if not clean["code"]:
+        raise ValidationFailed(_("Hãy nhập mã tiêu chí."), code="code_required")
+    if len(clean["code"]) > 30:
+        raise ValidationFailed(_("Mã tiêu chí dài quá 30 ký tự."))
+    if not clean["name"]:
+        raise ValidationFailed(_("Hãy nhập nội dung tiêu chí."), code="name_required")
+    clash = indicator_set.indicators.filter(code=clean["code"])
+    if instance is not None:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise ValidationFailed(
+            _("Mã «%(code)s» đã có trong bộ chỉ số.") % {"code": clean["code"]}, code="duplicate_code"
+        )
+    if clean["kind"] not in Indicator.Kind.values:
+        raise ValidationFailed(_("Loại tiêu chí không hợp lệ."), code="invalid_kind")
+    if clean["source"] not in Indicator.Source.values:
+        raise ValidationFailed(_("Nguồn điểm không hợp lệ."))
+    if clean["max_points"] < 0:
+        raise ValidationFailed(_("Điểm tối đa không được âm."), code="negative_max")
+    if clean["floor"] > clean["max_points"]:
+        raise ValidationFailed(_("Điểm tối thiểu không được lớn hơn điểm tối đa."), code="floor_above_max")
+    if leaf:
+        if clean["method"] not in Indicator.Method.values:
+            raise ValidationFailed(
+                _("Phương pháp chấm «%(m)s» không hợp lệ.") % {"m": clean["method"] or "—"}, code="unknown_method"
+            )
+        try:
+            engine.validate_params(
+                engine.LeafRule(
+                    method=clean["method"],
+                    params=clean["params"],
+                    max_points=clean["max_points"],
+                    floor=clean["floor"],
+                    kind=clean["kind"],
+                )
+            )
+        except engine.EngineError as exc:
+            raise ValidationFailed(exc.message, code=exc.code, details={"field": exc.field}) from None
+    return clean
+
+
+@transaction.atomic
+def indicator_create(
+    *, indicator_set: IndicatorSet, parent: Indicator | None, data: Mapping[str, Any], actor: Any
+) -> Indicator:
+    """Add a node as the last child of `parent` (an area when None). A leaf parent becomes a group:
+    its method and parameters are dropped (only leaves are scored)."""
+    _ensure_editable(indicator_set)
+    if parent is not None and parent.indicator_set_id != indicator_set.pk:
+        raise ValidationFailed(_("Tiêu chí cha không thuộc bộ chỉ số này."))
+    clean = clean_indicator(indicator_set=indicator_set, data=data, leaf=True)
+    if parent is not None and parent.is_leaf:
+        Indicator.objects.filter(pk=parent.pk).update(is_leaf=False, method="", params={})
+    last = indicator_set.indicators.aggregate(m=Max("order"))["m"] or 0
+    node = Indicator.objects.create(
+        indicator_set=indicator_set,
+        parent=parent,
+        order=last + 1,
+        level=parent.level + 1 if parent else 1,
+        is_leaf=True,
+        **clean,
+    )
+    _renumber(indicator_set)
+    node.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="indicator.create",
+        object_type="Indicator",
+        object_id=node.pk,
+        changes={f: {"old": None, "new": _display(clean[f])} for f in ("code", "name", "max_points", "method")},
+    )
+    return node
+
+
+@transaction.atomic
+def indicator_update(*, indicator: Indicator, data: Mapping[str, Any], actor: Any) -> Indicator:
+    """Change a node's fields; a leaf's method and parameters are validated by the engine."""
+    indicator_set = indicator.indicator_set
+    _ensure_editable(indicator_set)
+    clean = clean_indicator(indicator_set=indicator_set, data=data, leaf=indicator.is_leaf, instance=indicator)
+    changes = _assign(indicator, clean)
+    indicator.save()
+    if changes:
+        audit_record(
+            actor=actor, action="indicator.update", object_type="Indicator", object_id=indicator.pk, changes=changes
+        )
+    return indicator
+
+
+def _make_leaf_if_childless(parent_id: int | None) -> None:
+    """A group left without children becomes a leaf scored by hand (the report shows it for review)."""
+    if parent_id is None or Indicator.objects.filter(parent_id=parent_id).exists():
+        return
+    Indicator.objects.filter(pk=parent_id, method="").update(is_leaf=True, method=Indicator.Method.MANUAL, params={})
+
+
+@transaction.atomic
+def indicator_move(*, indicator: Indicator, direction: str, actor: Any) -> Indicator:
+    """Swap a node with its previous ("up") or next ("down") sibling."""
+    _ensure_editable(indicator.indicator_set)
+    siblings = list(
+        Indicator.objects.filter(indicator_set_id=indicator.indicator_set_id, parent_id=indicator.parent_id).order_by(
+            "order"
+        )
+    )
+    at = next(i for i, s in enumerate(siblings) if s.pk == indicator.pk)
+    other = at - 1 if direction == "up" else at + 1
+    if direction not in ("up", "down") or not 0 <= other < len(siblings):
+        return indicator
+    siblings[at], siblings[other] = siblings[other], siblings[at]
+    # Give siblings the orders they held between them, then renumber the subtrees after them.
+    orders = sorted(s.order for s in siblings)
+    for s, order in zip(siblings, orders, strict=True):
+        s.order = order
+    Indicator.objects.bulk_update(siblings, ["order"])
+    _renumber(indicator.indicator_set)
+    audit_record(
+        actor=actor,
+        action="indicator.move",
+        object_type="Indicator",
+        object_id=indicator.pk,
+        changes={"position": {"old": at + 1, "new": other + 1}},
+    )
+    indicator.refresh_from_db()
+    return indicator
+
+
+@transaction.atomic
+def indicator_reparent(*, indicator: Indicator, new_parent: Indicator | None, actor: Any) -> Indicator:
+    """Move a node (with its subtree) under another parent, as its last child. Refuses a move into itself."""
+    indicator_set = indicator.indicator_set
+    _ensure_editable(indicator_set)
+    if new_parent is not None:
+        if new_parent.indicator_set_id != indicator_set.pk:
+            raise ValidationFailed(_("Tiêu chí cha không thuộc bộ chỉ số này."))
+        ancestor: Indicator | None = new_parent
+        while ancestor is not None:
+            if ancestor.pk == indicator.pk:
+                raise ValidationFailed(
+                    _("Không thể chuyển «%(code)s» vào chính nó hoặc tiêu chí con của nó (vòng lặp cha – con).")
+                    % {"code": indicator.code},
+                    code="tree_cycle",
+                )
+            ancestor = ancestor.parent
+    old_parent_id = indicator.parent_id
+    old_code = indicator.parent.code if indicator.parent else None
+    if new_parent is not None and new_parent.is_leaf:
+        Indicator.objects.filter(pk=new_parent.pk).update(is_leaf=False, method="", params={})
+    last = indicator_set.indicators.aggregate(m=Max("order"))["m"] or 0
+    Indicator.objects.filter(pk=indicator.pk).update(parent=new_parent, order=last + 1)
+    _make_leaf_if_childless(old_parent_id)
+    _renumber(indicator_set)
+    audit_record(
+        actor=actor,
+        action="indicator.reparent",
+        object_type="Indicator",
+        object_id=indicator.pk,
+        changes={"parent": {"old": old_code, "new": new_parent.code if new_parent else None}},
+    )
+    indicator.refresh_from_db()
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, indicator: Indicator, actor: Any) -> None:
+    """Delete a node and its subtree."""
+    indicator_set = indicator.indicator_set
+    _ensure_editable(indicator_set)
+    parent_id, pk, code = indicator.parent_id, indicator.pk, indicator.code
+    removed = 1 + _descendant_count(indicator)
+    indicator.delete()
+    _make_leaf_if_childless(parent_id)
+    _renumber(indicator_set)
+    audit_record(
+        actor=actor,
+        action="indicator.delete",
+        object_type="Indicator",
+        object_id=pk,
+        changes={"code": {"old": code, "new": None}, "nodes": {"old": removed, "new": 0}},
+    )
+
+
+def _descendant_count(indicator: Indicator) -> int:
+    return sum(1 + _descendant_count(child) for child in indicator.children.all())

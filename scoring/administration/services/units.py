@@ -1,0 +1,208 @@
+"""Units, unit kinds and ranking groups: create, rename, deactivate, merge (history kept)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from scoring.administration.services.common import nfc
+from scoring.errors import StateConflict, ValidationFailed
+from scoring.models import (
+    Assessment,
+    Cycle,
+    RankingGroup,
+    RoleAssignment,
+    Unit,
+    UnitKind,
+    UnitSuccession,
+)
+from scoring.services import audit_record
+from scoring.text import user_text
+
+
+def _clean_unit(data: Mapping[str, Any], *, instance: Unit | None = None) -> dict[str, Any]:
+    clean: dict[str, Any] = {
+        "code": nfc(data.get("code")).lower(),
+        "name": user_text(data.get("name"), field="name"),
+        "short_name": user_text(data.get("short_name"), field="short_name"),
+        "kind": data.get("kind"),
+        "ranking_group": data.get("ranking_group"),
+        "parent": data.get("parent"),
+    }
+    if not clean["code"] or not clean["name"]:
+        raise ValidationFailed(_("Hãy nhập mã và tên đơn vị."), code="unit_required")
+    if not isinstance(clean["kind"], UnitKind):
+        raise ValidationFailed(_("Hãy chọn loại đơn vị."), code="unit_kind_required")
+    clash = Unit.objects.filter(code=clean["code"])
+    if instance is not None:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise ValidationFailed(_("Mã đơn vị «%(code)s» đã tồn tại.") % {"code": clean["code"]}, code="duplicate_unit")
+    parent: Unit | None = clean["parent"]
+    while instance is not None and parent is not None:
+        if parent.pk == instance.pk:
+            raise ValidationFailed(_("Đơn vị cấp trên không thể là chính nó hoặc đơn vị cấp dưới của nó."))
+        parent = parent.parent
+    return clean
+
+
+@transaction.atomic
+def unit_create(*, data: Mapping[str, Any], actor: Any) -> Unit:
+    clean = _clean_unit(data)
+    unit = Unit.objects.create(**clean)
+    audit_record(
+        actor=actor,
+        action="unit.create",
+        object_type="Unit",
+        object_id=unit.pk,
+        unit=unit,
+        changes={"name": {"old": None, "new": unit.name}, "code": {"old": None, "new": unit.code}},
+    )
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, unit: Unit, data: Mapping[str, Any], actor: Any) -> Unit:
+    """Rename, regroup or re-parent a unit (its past assessments keep pointing at it)."""
+    clean = _clean_unit(data, instance=unit)
+    changes = {
+        name: {"old": str(getattr(unit, name) or ""), "new": str(value or "")}
+        for name, value in clean.items()
+        if getattr(unit, name) != value
+    }
+    for name, value in clean.items():
+        setattr(unit, name, value)
+    unit.save()
+    if changes:
+        audit_record(
+            actor=actor, action="unit.update", object_type="Unit", object_id=unit.pk, unit=unit, changes=changes
+        )
+    return unit
+
+
+@transaction.atomic
+def unit_set_active(*, unit: Unit, active: bool, actor: Any, reason: str = "") -> Unit:
+    if unit.active != active:
+        Unit.objects.filter(pk=unit.pk).update(active=active)
+        audit_record(
+            actor=actor,
+            action="unit.activate" if active else "unit.deactivate",
+            object_type="Unit",
+            object_id=unit.pk,
+            unit=unit,
+            changes={"active": {"old": unit.active, "new": active}},
+            reason=nfc(reason),
+        )
+        unit.active = active
+    return unit
+
+
+@transaction.atomic
+def unit_merge(*, unit: Unit, into: Unit, actor: Any, reason: str = "") -> UnitSuccession:
+    """Merge `unit` into `into`: the old unit is deactivated and its people move to the successor; its past
+    assessments stay its own (history kept), and the succession is recorded."""
+    if unit.pk == into.pk:
+        raise ValidationFailed(_("Hãy chọn hai đơn vị khác nhau."), code="same_unit")
+    if not into.active:
+        raise ValidationFailed(_("Đơn vị nhận sáp nhập «%(u)s» đã ngừng hoạt động.") % {"u": into})
+    if UnitSuccession.objects.filter(predecessor=unit).exists():
+        raise ValidationFailed(_("Đơn vị «%(u)s» đã được sáp nhập trước đây.") % {"u": unit}, code="already_merged")
+    open_states = [
+        Assessment.State.DRAFT,
+        Assessment.State.SUBMITTED,
+        Assessment.State.IN_APPRAISAL,
+        Assessment.State.EXPLANATION,
+    ]
+    if Assessment.objects.filter(unit=unit, state__in=open_states).exclude(cycle__phase=Cycle.Phase.PUBLISHED).exists():
+        raise StateConflict(
+            _("Đơn vị «%(u)s» còn bản đánh giá đang thực hiện; hãy hoàn tất hoặc đóng kỳ trước khi sáp nhập.")
+            % {"u": unit},
+            code="unit_busy",
+        )
+    succession = UnitSuccession.objects.create(predecessor=unit, successor=into, reason=nfc(reason))
+    moved = 0
+    for role in RoleAssignment.objects.filter(unit=unit):
+        if not RoleAssignment.objects.filter(user_id=role.user_id, role=role.role, unit=into).exists():
+            RoleAssignment.objects.create(user_id=role.user_id, role=role.role, unit=into)
+            moved += 1
+    RoleAssignment.objects.filter(unit=unit).delete()
+    Unit.objects.filter(pk=unit.pk).update(active=False)
+    unit.active = False
+    audit_record(
+        actor=actor,
+        action="unit.merge",
+        object_type="Unit",
+        object_id=unit.pk,
+        unit=unit,
+        changes={
+            "active": {"old": True, "new": False},
+            "merged_into": {"old": None, "new": into.code},
+            "roles_moved": {"old": 0, "new": moved},
+        },
+        reason=nfc(reason),
+    )
+    return succession
+
+
+def _coded_create(model: Any, *, action: str, code: str, name: str, actor: Any) -> Any:
+    """Create a unit kind or a ranking group (both: unique code, name, next order), audited."""
+    code, name = nfc(code).lower(), nfc(name)
+    if not code or not name:
+        raise ValidationFailed(_("Hãy nhập mã và tên."))
+    if model.objects.filter(code=code).exists():
+        raise ValidationFailed(_("Mã «%(code)s» đã tồn tại.") % {"code": code})
+    order = (model.objects.aggregate(m=Max("order"))["m"] or 0) + 1
+    obj = model.objects.create(code=code, name=name, order=order)
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type=model.__name__,
+        object_id=obj.pk,
+        changes={"name": {"old": None, "new": name}},
+    )
+    return obj
+
+
+@transaction.atomic
+def unit_kind_create(*, code: str, name: str, actor: Any) -> UnitKind:
+    kind: UnitKind = _coded_create(UnitKind, action="unit_kind.create", code=code, name=name, actor=actor)
+    return kind
+
+
+@transaction.atomic
+def ranking_group_create(*, code: str, name: str, actor: Any) -> RankingGroup:
+    group: RankingGroup = _coded_create(RankingGroup, action="ranking_group.create", code=code, name=name, actor=actor)
+    return group
+
+
+def _coded_rename(obj: Any, *, action: str, name: str, actor: Any) -> Any:
+    """Rename a unit kind or a ranking group, audited. The code stays: import files and the API name them by it."""
+    name = nfc(name)
+    if not name:
+        raise ValidationFailed(_("Hãy nhập tên."), code="name_required")
+    if len(name) > 200:
+        raise ValidationFailed(_("Tên dài quá 200 ký tự."), code="name_too_long")
+    old = obj.name
+    if name == old:
+        return obj
+    type(obj).objects.filter(pk=obj.pk).update(name=name)
+    obj.name = name
+    audit_record(actor=actor, action=action, object_type=type(obj).__name__, object_id=obj.pk,
+                 changes={"name": {"old": old, "new": name}})
+    return obj
+
+
+@transaction.atomic
+def unit_kind_rename(*, kind: UnitKind, name: str, actor: Any) -> UnitKind:
+    renamed: UnitKind = _coded_rename(kind, action="unit_kind.rename", name=name, actor=actor)
+    return renamed
+
+
+@transaction.atomic
+def ranking_group_rename(*, group: RankingGroup, name: str, actor: Any) -> RankingGroup:
+    renamed: RankingGroup = _coded_rename(group, action="ranking_group.rename", name=name, actor=actor)
+    return renamed
