@@ -1,0 +1,223 @@
+"""The engine's vocabulary: constants, decimal contexts and rounding, errors, methods and kinds, number parsing."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from decimal import (
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from enum import StrEnum
+from typing import Any
+
+TWO_PLACES = Decimal("0.01")
+
+ZERO = Decimal("0")
+
+HUNDRED = Decimal("100")
+
+DEFAULT_STEP = Decimal("0.25")
+
+MAX_EXPRESSION_LENGTH = 500
+
+MAX_EXPRESSION_DEPTH = 60
+
+# Numbers whose integer part has more than this many digits are refused: no real count or score comes
+# near, and the bound keeps every computation far from the decimal context's limits.
+MAX_INTEGER_DIGITS = 15
+
+def _context(rounding: str = ROUND_HALF_EVEN) -> Context:
+    """The engine's own decimal context: results never depend on the caller's global context."""
+    return Context(
+        prec=28,
+        rounding=rounding,
+        Emax=999_999,
+        Emin=-999_999,
+        capitals=1,
+        clamp=0,
+        flags=[],
+        traps=[InvalidOperation, DivisionByZero, Overflow],
+    )
+
+def round_half_up(value: Decimal) -> Decimal:
+    """`value` rounded half-up (away from zero on ties) to two decimals; never returns -0.00."""
+    with localcontext(_context()):
+        result = value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    return result if result != 0 else Decimal("0.00")
+
+
+# --- errors ----------------------------------------------------------------------------------------
+
+
+class EngineError(ValueError):
+    """A refusal with a stable code; `str(err)` is the Vietnamese message."""
+
+    def __init__(self, code: str, message: str, message_en: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.message_en = message_en or message
+        self.field = field
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.code, self.message, self.message_en), {"field": self.field})
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "message_en": self.message_en,
+            "field": self.field,
+        }
+
+
+class ScoringInputError(EngineError):
+    """A unit's input is outside the method's domain."""
+
+
+class ParamsError(EngineError):
+    """A leaf's or a set's configuration is invalid."""
+
+
+# --- vocabulary ------------------------------------------------------------------------------------
+
+
+class Method(StrEnum):
+    MANUAL = "manual"
+    LEVELS = "levels"
+    YES_NO = "yes_no"
+    RATIO_BANDS = "ratio_bands"
+    PROPORTIONAL = "proportional"
+    FORMULA = "formula"
+    PER_OCCURRENCE = "per_occurrence"
+    SURVEY = "survey"
+
+
+class Kind(StrEnum):
+    NORMAL = "normal"
+    BONUS = "bonus"
+    PENALTY = "penalty"
+
+
+class IndexMode(StrEnum):
+    POINTS = "points"
+    PERCENT = "percent"
+
+
+_KIND_LABELS: dict[str, str] = {"normal": "thường", "bonus": "điểm cộng", "penalty": "điểm trừ"}
+
+
+# --- numbers -----------------------------------------------------------------------------------------
+
+_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_NON_FINITE_WORDS = frozenset({"nan", "snan", "inf", "infinity"})
+
+
+def _canonical(value: Decimal) -> str:
+    """Plain decimal text without exponent or trailing zeros: Decimal("0.50") -> "0.5", 1E+2 -> "100"."""
+    if value.is_zero():
+        return "0"
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _vn(value: Decimal) -> str:
+    """A number as Vietnamese users write it (decimal comma): Decimal("1.50") -> "1,5"."""
+    return _canonical(value).replace(".", ",")
+
+
+def _not_a_number(field: str) -> ScoringInputError:
+    return ScoringInputError(
+        "not_a_number", "Giá trị phải là một số.", "The value must be a number.", field=field
+    )
+
+
+def to_decimal(raw: object, *, field: str) -> Decimal:
+    """A finite `Decimal` from an int, a Decimal, a finite float (via its text) or a string.
+
+    Strings may use a decimal comma ("0,5") and surrounding spaces. Refuses bool, None, empty or other
+    text (`not_a_number`), NaN and infinities (`not_finite`) and absurdly large numbers (`too_large`).
+    """
+    value: Decimal
+    if isinstance(raw, bool) or raw is None:
+        raise _not_a_number(field)
+    if isinstance(raw, Decimal):
+        value = raw
+    elif isinstance(raw, int):
+        if abs(raw) >= 10**MAX_INTEGER_DIGITS:
+            raise _too_large(field)
+        value = Decimal(raw)
+    elif isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise _not_finite(field)
+        value = Decimal(repr(raw))
+    elif isinstance(raw, str):
+        text = unicodedata.normalize("NFKC", raw).strip().replace("\u2212", "-")
+        if text.lstrip("+-").casefold() in _NON_FINITE_WORDS:
+            raise _not_finite(field)
+        if text.count(",") + text.count(".") > 1:
+            raise _not_a_number(field)
+        text = text.replace(",", ".")
+        if not _NUMBER_RE.fullmatch(text):
+            raise _not_a_number(field)
+        value = Decimal(text)
+    else:
+        raise _not_a_number(field)
+    if not value.is_finite():
+        raise _not_finite(field)
+    if value.is_zero():
+        return Decimal(0)
+    if value.adjusted() >= MAX_INTEGER_DIGITS:
+        raise _too_large(field)
+    return value
+
+
+def _not_finite(field: str) -> ScoringInputError:
+    return ScoringInputError(
+        "not_finite", "Giá trị phải là một số hữu hạn.", "The value must be a finite number.", field=field
+    )
+
+
+def _too_large(field: str) -> ScoringInputError:
+    return ScoringInputError("too_large", "Giá trị quá lớn.", "The value is too large.", field=field)
+
+
+def to_count(raw: object, *, field: str) -> int:
+    """A non-negative integer from an int or an integral string/Decimal ("3", "3.0", Decimal(3))."""
+    if isinstance(raw, bool):
+        raise _not_a_number(field)
+    if isinstance(raw, int):
+        if raw >= 10**MAX_INTEGER_DIGITS:
+            raise _too_large(field)
+        count = raw
+    else:
+        value = to_decimal(raw, field=field)
+        if value != value.to_integral_value():
+            raise ScoringInputError(
+                "not_an_integer",
+                "Số lần phải là số nguyên không âm.",
+                "A count must be a non-negative whole number.",
+                field=field,
+            )
+        count = int(value)
+    if count < 0:
+        raise ScoringInputError(
+            "negative_count",
+            "Số lần phải là số nguyên không âm.",
+            "A count must be a non-negative whole number.",
+            field=field,
+        )
+    return count

@@ -1,0 +1,524 @@
+"""Leaf rules and their parameters: each method's parameters checked and compiled into a plan."""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import (
+    Decimal,
+)
+from functools import lru_cache
+from typing import Any
+
+from scoring.engine.base import (
+    DEFAULT_STEP,
+    HUNDRED,
+    MAX_EXPRESSION_DEPTH,
+    MAX_EXPRESSION_LENGTH,
+    TWO_PLACES,
+    ZERO,
+    Kind,
+    Method,
+    ParamsError,
+    ScoringInputError,
+    _canonical,
+    _context,
+    _vn,
+    to_decimal,
+)
+
+
+@dataclass(frozen=True)
+class LeafRule:
+    method: str
+    params: Mapping[str, Any]
+    max_points: Decimal
+    floor: Decimal = Decimal("0")
+    kind: str = "normal"
+
+
+@dataclass(frozen=True)
+class _Option:
+    key: str
+    points: Decimal
+
+
+@dataclass(frozen=True)
+class _BandRule:
+    min: Decimal
+    inclusive: bool
+    points: Decimal
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A leaf rule checked and parsed once: everything `score_leaf` needs, as Decimals."""
+
+    method: Method
+    max_points: Decimal
+    floor: Decimal
+    step: Decimal = DEFAULT_STEP
+    options: tuple[_Option, ...] = ()  # levels options; per_occurrence items
+    yes_points: Decimal = ZERO
+    no_points: Decimal = ZERO
+    bands: tuple[_BandRule, ...] = ()
+    threshold: Decimal = ZERO
+    below_points: Decimal = ZERO
+    variables: tuple[str, ...] = ()
+    expression: str = ""
+    on_zero_division: Decimal | None = None
+    base: Decimal = ZERO
+
+
+_ALLOWED_PARAMS: dict[Method, frozenset[str]] = {
+    Method.MANUAL: frozenset({"step"}),
+    Method.LEVELS: frozenset({"options"}),
+    Method.YES_NO: frozenset({"yes_points", "no_points"}),
+    Method.RATIO_BANDS: frozenset({"bands"}),
+    Method.PROPORTIONAL: frozenset({"threshold", "below_points"}),
+    Method.FORMULA: frozenset({"variables", "expression", "on_zero_division"}),
+    Method.PER_OCCURRENCE: frozenset({"items", "base"}),
+    Method.SURVEY: frozenset(),
+}
+
+
+def _params_error(code: str, message: str, message_en: str, field: str | None = None) -> ParamsError:
+    return ParamsError(code, message, message_en, field=field)
+
+
+def _param_decimal(raw: object, *, field: str, points: bool = True) -> Decimal:
+    """A number in a configuration; points have at most two decimals."""
+    try:
+        value = to_decimal(raw, field=field)
+    except ScoringInputError as err:
+        raise _params_error(
+            "param_not_a_number",
+            f"Tham số «{field}» phải là một số.",
+            f"Parameter '{field}' must be a number.",
+            field,
+        ) from err
+    if points and value != value.quantize(TWO_PLACES, context=_context()):
+        raise _params_error(
+            "too_many_decimals",
+            f"Tham số «{field}» chỉ được có tối đa hai chữ số thập phân.",
+            f"Parameter '{field}' may have at most two decimals.",
+            field,
+        )
+    return value
+
+
+def _check_in_range(value: Decimal, floor: Decimal, maximum: Decimal, *, field: str) -> None:
+    if not floor <= value <= maximum:
+        raise _params_error(
+            "points_out_of_range",
+            f"Tham số «{field}» = {_vn(value)} nằm ngoài khoảng điểm từ {_vn(floor)} đến {_vn(maximum)}.",
+            f"Parameter '{field}' = {_canonical(value)} is outside the range {_canonical(floor)}"
+            f"..{_canonical(maximum)}.",
+            field,
+        )
+
+
+def _list_param(params: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
+    raw = params.get(name)
+    if not isinstance(raw, (list, tuple)):
+        raise _params_error(
+            f"no_{name}",
+            f"Tham số «{name}» phải là một danh sách.",
+            f"Parameter '{name}' must be a list.",
+            name,
+        )
+    for position, entry in enumerate(raw, start=1):
+        if not isinstance(entry, Mapping):
+            raise _params_error(
+                f"invalid_{name}",
+                f"Mục thứ {position} của «{name}» không hợp lệ.",
+                f"Entry {position} of '{name}' is not an object.",
+                f"{name}[{position - 1}]",
+            )
+    return list(raw)
+
+
+def _check_entry_keys(entry: Mapping[str, Any], allowed: frozenset[str], *, field: str) -> None:
+    unknown = sorted(str(k) for k in entry if k not in allowed)
+    if unknown:
+        raise _params_error(
+            "unknown_param",
+            f"Khóa «{unknown[0]}» không được hỗ trợ trong «{field}».",
+            f"Key '{unknown[0]}' is not supported in '{field}'.",
+            field,
+        )
+
+
+def _keyed_entries(
+    params: Mapping[str, Any], name: str, floor: Decimal | None, maximum: Decimal | None
+) -> tuple[_Option, ...]:
+    """`options` of levels or `items` of per_occurrence: unique non-empty keys with points."""
+    entries = _list_param(params, name)
+    if not entries:
+        if name == "options":
+            raise _params_error(
+                "no_options", "Phải có ít nhất một phương án.", "At least one option is required.", name
+            )
+        raise _params_error("no_items", "Phải có ít nhất một mục.", "At least one item is required.", name)
+    result: list[_Option] = []
+    seen: set[str] = set()
+    for position, entry in enumerate(entries):
+        field = f"{name}[{position}]"
+        _check_entry_keys(entry, frozenset({"key", "label", "points"}), field=field)
+        key = entry.get("key")
+        if isinstance(key, bool) or not isinstance(key, (str, int)) or not str(key).strip():
+            raise _params_error(
+                "missing_key",
+                f"Mục thứ {position + 1} của «{name}» thiếu mã (key).",
+                f"Entry {position + 1} of '{name}' has no key.",
+                f"{field}.key",
+            )
+        key = str(key).strip()
+        if key in seen:
+            raise _params_error(
+                "duplicate_key",
+                f"Mã «{key}» bị trùng trong «{name}».",
+                f"Key '{key}' is duplicated in '{name}'.",
+                f"{field}.key",
+            )
+        seen.add(key)
+        if "points" not in entry:
+            raise _params_error(
+                "param_not_a_number",
+                f"Mục «{key}» thiếu điểm (points).",
+                f"Entry '{key}' has no points.",
+                f"{field}.points",
+            )
+        points = _param_decimal(entry["points"], field=f"{field}.points")
+        if maximum is not None and points > maximum:
+            raise _params_error(
+                "option_above_max",
+                f"Phương án «{key}» có điểm {_vn(points)} vượt quá điểm tối đa {_vn(maximum)}.",
+                f"Option '{key}' is worth {_canonical(points)}, above the maximum {_canonical(maximum)}.",
+                f"{field}.points",
+            )
+        if floor is not None and points < floor:
+            raise _params_error(
+                "option_below_floor",
+                f"Phương án «{key}» có điểm {_vn(points)} thấp hơn điểm sàn {_vn(floor)}.",
+                f"Option '{key}' is worth {_canonical(points)}, below the floor {_canonical(floor)}.",
+                f"{field}.points",
+            )
+        result.append(_Option(key, points))
+    return tuple(result)
+
+
+def _percent_param(raw: object, *, field: str) -> Decimal:
+    value = _param_decimal(raw, field=field, points=False)
+    if not ZERO <= value <= HUNDRED:
+        raise _params_error(
+            "threshold_out_of_range",
+            f"Ngưỡng «{field}» = {_vn(value)} phải nằm trong khoảng 0 đến 100 (%).",
+            f"Threshold '{field}' = {_canonical(value)} must be between 0 and 100 (%).",
+            field,
+        )
+    return value
+
+
+def _bands(params: Mapping[str, Any], floor: Decimal, maximum: Decimal) -> tuple[_BandRule, ...]:
+    entries = _list_param(params, "bands")
+    if not entries:
+        raise _params_error(
+            "no_bands", "Phải có ít nhất một mức tỷ lệ.", "At least one band is required.", "bands"
+        )
+    result: list[_BandRule] = []
+    for position, entry in enumerate(entries):
+        field = f"bands[{position}]"
+        _check_entry_keys(entry, frozenset({"min", "inclusive", "points", "label"}), field=field)
+        if "min" not in entry or "points" not in entry:
+            raise _params_error(
+                "param_not_a_number",
+                f"Mức thứ {position + 1} phải có ngưỡng (min) và điểm (points).",
+                f"Band {position + 1} needs 'min' and 'points'.",
+                field,
+            )
+        minimum = _percent_param(entry["min"], field=f"{field}.min")
+        inclusive = entry.get("inclusive", False)
+        if not isinstance(inclusive, bool):
+            raise _params_error(
+                "invalid_inclusive",
+                f"«{field}.inclusive» phải là true hoặc false.",
+                f"'{field}.inclusive' must be true or false.",
+                f"{field}.inclusive",
+            )
+        points = _param_decimal(entry["points"], field=f"{field}.points")
+        _check_in_range(points, floor, maximum, field=f"{field}.points")
+        if result:
+            previous = result[-1].min
+            if minimum == previous:
+                raise _params_error(
+                    "duplicate_band_threshold",
+                    f"Ngưỡng {_vn(minimum)} % xuất hiện hai lần trong các mức tỷ lệ.",
+                    f"Threshold {_canonical(minimum)} % appears twice in the bands.",
+                    f"{field}.min",
+                )
+            if minimum > previous:
+                raise _params_error(
+                    "bands_not_descending",
+                    "Các mức tỷ lệ phải xếp từ ngưỡng cao xuống ngưỡng thấp, không chồng lấn nhau "
+                    f"(ngưỡng {_vn(minimum)} % đứng sau ngưỡng {_vn(previous)} %).",
+                    "Bands must be listed from the highest threshold down without overlapping "
+                    f"({_canonical(minimum)} % follows {_canonical(previous)} %).",
+                    f"{field}.min",
+                )
+        result.append(_BandRule(minimum, inclusive, points))
+    last = result[-1]
+    if last.min != 0 or not last.inclusive:
+        raise _params_error(
+            "last_band_not_zero",
+            "Mức tỷ lệ cuối cùng phải có ngưỡng 0 % và bao gồm ngưỡng (inclusive), để mọi tỷ lệ đều có điểm.",
+            "The last band must have min 0 % and be inclusive, so that every ratio gets points.",
+            f"bands[{len(result) - 1}]",
+        )
+    return tuple(result)
+
+
+def _variables(params: Mapping[str, Any]) -> tuple[str, ...]:
+    entries = _list_param(params, "variables")
+    names: list[str] = []
+    for position, entry in enumerate(entries):
+        field = f"variables[{position}]"
+        _check_entry_keys(entry, frozenset({"name", "label"}), field=field)
+        name = entry.get("name")
+        if (
+            not isinstance(name, str)
+            or not name.isascii()
+            or not name.isidentifier()
+            or keyword.iskeyword(name)
+            or name.startswith("_")
+        ):
+            raise _params_error(
+                "invalid_variable_name",
+                f"Tên biến «{name}» không hợp lệ: chỉ dùng chữ cái không dấu, chữ số và dấu gạch dưới, "
+                "bắt đầu bằng chữ cái.",
+                f"Variable name '{name}' is invalid: use ASCII letters, digits and underscores, "
+                "starting with a letter.",
+                f"{field}.name",
+            )
+        if name in names:
+            raise _params_error(
+                "duplicate_variable",
+                f"Biến «{name}» được khai báo hai lần.",
+                f"Variable '{name}' is declared twice.",
+                f"{field}.name",
+            )
+        names.append(name)
+    return tuple(names)
+
+
+_ALLOWED_FORMULA_NODES: tuple[type[ast.AST], ...] = (
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Constant,
+    ast.Name,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.UAdd,
+    ast.USub,
+    ast.Load,
+)
+
+_FORBIDDEN_DESCRIPTIONS: dict[type[ast.AST], tuple[str, str]] = {
+    ast.Call: ("gọi hàm", "function calls"),
+    ast.Attribute: ("thuộc tính (dấu chấm sau tên)", "attributes"),
+    ast.Subscript: ("chỉ số [ ]", "subscripts"),
+    ast.Compare: ("phép so sánh", "comparisons"),
+    ast.BoolOp: ("phép and/or", "boolean operators"),
+    ast.IfExp: ("biểu thức điều kiện", "conditional expressions"),
+    ast.Pow: ("lũy thừa **", "the power operator **"),
+    ast.FloorDiv: ("phép chia lấy phần nguyên //", "floor division //"),
+    ast.Mod: ("phép chia lấy dư %", "the modulo operator %"),
+    ast.Lambda: ("hàm lambda", "lambdas"),
+}
+
+
+def _formula_disallowed(what_vi: str, what_en: str) -> ParamsError:
+    return _params_error(
+        "formula_disallowed",
+        f"Công thức không được dùng {what_vi}; chỉ được dùng các biến đã khai báo, số, "
+        "các phép + - * / và dấu ngoặc.",
+        f"The formula may not use {what_en}; only declared variables, numbers, + - * / and parentheses.",
+        "expression",
+    )
+
+
+@lru_cache(maxsize=1024)
+def _check_expression(expression: str, names: frozenset[str]) -> None:
+    """Refuse anything but numbers, declared names, + - * / and parentheses (cached on success)."""
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
+        raise _params_error(
+            "formula_syntax",
+            "Công thức viết sai cú pháp.",
+            f"The formula has a syntax error: {err.__class__.__name__}.",
+            "expression",
+        ) from err
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise _params_error(
+                "formula_too_complex",
+                "Công thức quá phức tạp.",
+                "The formula is nested too deeply.",
+                "expression",
+            )
+        if not isinstance(node, _ALLOWED_FORMULA_NODES):
+            name = type(node).__name__
+            vi, en = _FORBIDDEN_DESCRIPTIONS.get(type(node), (f"cấu trúc «{name}»", name))
+            raise _formula_disallowed(vi, en)
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise _formula_disallowed(f"hằng «{value!r}»", f"the constant {value!r}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise _formula_disallowed("số vô hạn", "infinite numbers")
+        if isinstance(node, ast.Name) and node.id not in names:
+            raise _params_error(
+                "formula_unknown_name",
+                f"Công thức dùng biến «{node.id}» chưa được khai báo.",
+                f"The formula uses the undeclared variable '{node.id}'.",
+                "expression",
+            )
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def _compile(rule: LeafRule) -> _Plan:
+    try:
+        method = Method(rule.method)
+    except ValueError:
+        raise _params_error(
+            "unknown_method",
+            f"Phương pháp chấm điểm «{rule.method}» không được hỗ trợ.",
+            f"Unknown scoring method '{rule.method}'.",
+            "method",
+        ) from None
+    if rule.kind not in set(Kind):
+        raise _params_error(
+            "unknown_kind",
+            f"Loại tiêu chí «{rule.kind}» không hợp lệ.",
+            f"Unknown node kind '{rule.kind}'.",
+            "kind",
+        )
+    maximum = _param_decimal(rule.max_points, field="max_points")
+    floor = _param_decimal(rule.floor, field="floor")
+    if maximum < 0:
+        raise _params_error(
+            "negative_max",
+            "Điểm tối đa không được âm.",
+            "The maximum points must not be negative.",
+            "max_points",
+        )
+    if floor > maximum:
+        raise _params_error(
+            "floor_above_max",
+            f"Điểm sàn {_vn(floor)} lớn hơn điểm tối đa {_vn(maximum)}.",
+            f"The floor {_canonical(floor)} is above the maximum {_canonical(maximum)}.",
+            "floor",
+        )
+    if rule.kind != Kind.NORMAL and floor < 0:
+        raise _params_error(
+            "negative_floor_not_allowed",
+            "Tiêu chí điểm cộng hoặc điểm trừ không được có điểm sàn âm.",
+            "A bonus or penalty leaf may not have a negative floor.",
+            "floor",
+        )
+    params = rule.params
+    if not isinstance(params, Mapping):
+        raise _params_error(
+            "params_not_mapping", "Tham số phải là một đối tượng.", "Params must be an object.", "params"
+        )
+    unknown = sorted(str(k) for k in params if k not in _ALLOWED_PARAMS[method])
+    if unknown:
+        raise _params_error(
+            "unknown_param",
+            f"Tham số «{unknown[0]}» không dùng được với phương pháp «{method.value}».",
+            f"Parameter '{unknown[0]}' is not supported by method '{method.value}'.",
+            unknown[0],
+        )
+
+    if method is Method.MANUAL:
+        step = _param_decimal(params.get("step", DEFAULT_STEP), field="step")
+        if step <= 0:
+            raise _params_error(
+                "invalid_step", "Bước điểm phải lớn hơn 0.", "The step must be above 0.", "step"
+            )
+        return _Plan(method, maximum, floor, step=step)
+    if method is Method.LEVELS:
+        return _Plan(method, maximum, floor, options=_keyed_entries(params, "options", floor, maximum))
+    if method is Method.YES_NO:
+        yes = _param_decimal(params.get("yes_points", maximum), field="yes_points")
+        no = _param_decimal(params.get("no_points", ZERO), field="no_points")
+        _check_in_range(yes, floor, maximum, field="yes_points")
+        _check_in_range(no, floor, maximum, field="no_points")
+        return _Plan(method, maximum, floor, yes_points=yes, no_points=no)
+    if method is Method.RATIO_BANDS:
+        return _Plan(method, maximum, floor, bands=_bands(params, floor, maximum))
+    if method is Method.PROPORTIONAL:
+        threshold = _percent_param(params.get("threshold", ZERO), field="threshold")
+        below = _param_decimal(params.get("below_points", ZERO), field="below_points")
+        _check_in_range(below, floor, maximum, field="below_points")
+        return _Plan(method, maximum, floor, threshold=threshold, below_points=below)
+    if method is Method.FORMULA:
+        names = _variables(params)
+        expression = params.get("expression")
+        if not isinstance(expression, str) or not expression.strip():
+            raise _params_error(
+                "formula_empty", "Chưa nhập công thức.", "The formula expression is missing.", "expression"
+            )
+        expression = expression.strip()
+        if len(expression) > MAX_EXPRESSION_LENGTH:
+            raise _params_error(
+                "formula_too_long",
+                f"Công thức dài quá {MAX_EXPRESSION_LENGTH} ký tự.",
+                f"The formula is longer than {MAX_EXPRESSION_LENGTH} characters.",
+                "expression",
+            )
+        _check_expression(expression, frozenset(names))
+        on_zero: Decimal | None = None
+        if params.get("on_zero_division") is not None:
+            on_zero = _param_decimal(params["on_zero_division"], field="on_zero_division")
+            _check_in_range(on_zero, floor, maximum, field="on_zero_division")
+        return _Plan(method, maximum, floor, variables=names, expression=expression, on_zero_division=on_zero)
+    if method is Method.PER_OCCURRENCE:
+        items = _keyed_entries(params, "items", None, None)
+        base = _param_decimal(params.get("base", ZERO), field="base")
+        _check_in_range(base, floor, maximum, field="base")
+        return _Plan(method, maximum, floor, options=items, base=base)
+    return _Plan(method, maximum, floor)  # survey
+
+
+def validate_params(rule: LeafRule) -> None:
+    """Raise `ParamsError` when the leaf's method, params, maximum, floor or kind are invalid."""
+    _compile(rule)
+
+
+def input_fields(rule: LeafRule) -> list[str]:
+    """The value keys the method expects, for forms ("counts.a" is key "a" of the mapping "counts")."""
+    plan = _compile(rule)
+    match plan.method:
+        case Method.MANUAL | Method.SURVEY:
+            return ["points"]
+        case Method.LEVELS:
+            return ["option"]
+        case Method.YES_NO:
+            return ["value"]
+        case Method.RATIO_BANDS | Method.PROPORTIONAL:
+            return ["numerator", "denominator"]
+        case Method.FORMULA:
+            return [f"counts.{name}" for name in plan.variables]
+        case Method.PER_OCCURRENCE:
+            return [f"counts.{item.key}" for item in plan.options]
+    raise AssertionError(plan.method)  # pragma: no cover
