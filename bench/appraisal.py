@@ -29,7 +29,8 @@ def recompute_rows(data: Any, **_: Any) -> list[Row]:
     from django.db import connection, transaction
 
     from appraisal.selectors import group_sums, set_shapes
-    from appraisal.services import RESULT_FIELDS, _results_upsert, cycle_results_recompute
+    from appraisal.services import RESULT_FIELDS, cycle_results_recompute
+    from appraisal.services.recompute import _results_upsert
     from scoring.models import IndexResult
     from scoring.services import index_result_recompute
 

@@ -1,0 +1,80 @@
+"""Appraisal reads. Each returns plain rows with the number of queries fixed, whatever the amount of data.
+
+A package by topic; everything is importable from `appraisal.selectors` as before.
+"""
+
+from __future__ import annotations
+
+from appraisal.selectors.explanation import (
+    FeedbackLine,
+    feedback_lines,
+)
+from appraisal.selectors.oversight import (
+    AreaAverage,
+    Dashboard,
+    DifferingLeaf,
+    GroupRanking,
+    dashboard,
+    result_of,
+    result_pending,
+)
+from appraisal.selectors.queue import (
+    AreaProgress,
+    Queue,
+    QueueRow,
+    current_cycle,
+    queue_for_user,
+)
+from appraisal.selectors.recompute import (
+    group_sums,
+    set_shapes,
+    survey_imports,
+)
+from appraisal.selectors.review import (
+    Review,
+    ReviewArea,
+    ReviewLine,
+    evidence_files_by_line,
+    explanation_rounds,
+    history_by_line,
+    review,
+)
+from appraisal.selectors.tree import (
+    WORK_STATES,
+    SetTree,
+    area_to_accept,
+    line_to_appraise,
+    set_tree,
+)
+
+__all__ = [
+    "WORK_STATES",
+    "AreaAverage",
+    "AreaProgress",
+    "Dashboard",
+    "DifferingLeaf",
+    "FeedbackLine",
+    "GroupRanking",
+    "Queue",
+    "QueueRow",
+    "Review",
+    "ReviewArea",
+    "ReviewLine",
+    "SetTree",
+    "area_to_accept",
+    "current_cycle",
+    "dashboard",
+    "evidence_files_by_line",
+    "explanation_rounds",
+    "feedback_lines",
+    "group_sums",
+    "history_by_line",
+    "line_to_appraise",
+    "queue_for_user",
+    "result_of",
+    "result_pending",
+    "review",
+    "set_shapes",
+    "set_tree",
+    "survey_imports",
+]

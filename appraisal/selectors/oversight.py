@@ -1,0 +1,187 @@
+"""Results and oversight: the lead's view of a cycle's progress, deadlines and results."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    F,
+    Q,
+    Sum,
+)
+from django.utils import timezone
+
+from appraisal.selectors.tree import WORK_STATES
+from scoring.models import Assessment, Cycle, IndexResult, Indicator, IndicatorSet, RankingGroup, ScoreLine
+
+
+def result_pending(assessment: Assessment, result: IndexResult | None) -> bool:
+    """"Đang tính": signed off, and the result is missing, stale or older than the assessment."""
+    if assessment.state != Assessment.State.SIGNED_OFF:
+        return False
+    return result is None or result.stale or result.computed_from_version < assessment.version
+
+
+def result_of(assessment: Assessment) -> IndexResult | None:
+    return IndexResult.objects.filter(assessment=assessment).first()
+
+
+# --- oversight --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class GroupRanking:
+    group: RankingGroup | None
+    results: list[IndexResult] = field(default_factory=list)
+    pending: list[Assessment] = field(default_factory=list)
+
+
+@dataclass
+class AreaAverage:
+    indicator_set: IndicatorSet
+    area: Indicator
+    assessments: int
+    self_avg: Decimal | None
+    appraised_avg: Decimal | None
+
+
+@dataclass
+class DifferingLeaf:
+    indicator: Indicator
+    appraised: int
+    differing: int
+    lowered: int
+    average_change: Decimal
+
+
+@dataclass
+class Dashboard:
+    cycle: Cycle
+    states: list[tuple[str, Any, int]]
+    overdue_drafts: list[Assessment]
+    overdue_explanations: list[Assessment]
+    rankings: list[GroupRanking]
+    averages: list[AreaAverage]
+    differing: list[DifferingLeaf]
+    total: int
+
+
+def _deadline_of(assessment: Assessment) -> Any:
+    return assessment.deadline_override or assessment.cycle.self_assessment_deadline
+
+
+def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
+    """Sở Nội vụ's overview of a cycle. Seven queries whatever the number of units."""
+    now = timezone.now()
+    assessments = list(
+        Assessment.objects.filter(cycle=cycle).select_related("unit", "unit__ranking_group", "cycle", "indicator_set")
+    )
+    counts: dict[str, int] = defaultdict(int)
+    for a in assessments:
+        counts[a.state] += 1
+    states = [(value, label, counts.get(value, 0)) for value, label in Assessment.State.choices]
+    overdue_drafts = [
+        a for a in assessments if a.state == Assessment.State.DRAFT and _deadline_of(a) and _deadline_of(a) < now
+    ]
+    overdue_explanations = [
+        a for a in assessments
+        if a.state == Assessment.State.EXPLANATION and a.explanation_deadline and a.explanation_deadline < now
+    ]
+    results = {
+        r.assessment_id: r
+        for r in IndexResult.objects.filter(assessment__cycle=cycle).order_by("rank", "-index")
+    }
+    groups: dict[int | None, GroupRanking] = {}
+    for group in RankingGroup.objects.order_by("order", "name"):
+        groups[group.pk] = GroupRanking(group=group)
+    for a in sorted(assessments, key=lambda a: a.unit.name):
+        if a.state != Assessment.State.SIGNED_OFF:
+            continue
+        ranking = groups.setdefault(a.unit.ranking_group_id, GroupRanking(group=a.unit.ranking_group))
+        result = results.get(a.pk)
+        if result is None or result_pending(a, result):
+            ranking.pending.append(a)
+        else:
+            result.assessment = a
+            ranking.results.append(result)
+    for ranking in groups.values():
+        ranking.results.sort(key=lambda r: (r.rank or 10**9, -r.index, r.assessment.unit.name))
+    rankings = [g for g in groups.values() if g.results or g.pending]
+
+    signed = [a.pk for a in assessments if a.state == Assessment.State.SIGNED_OFF]
+    set_ids = {a.indicator_set_id for a in assessments}
+    sets = {s.pk: s for s in IndicatorSet.objects.filter(pk__in=set_ids)}
+    nodes = list(Indicator.objects.filter(indicator_set_id__in=set_ids).order_by("level", "order"))
+    by_id = {n.pk: n for n in nodes}
+    area_of: dict[int, int] = {}
+    for n in nodes:
+        area_of[n.pk] = n.pk if n.parent_id is None else area_of[n.parent_id]
+    per_leaf = list(
+        ScoreLine.objects.filter(assessment__cycle=cycle, assessment__state__in=WORK_STATES)
+        .values("indicator_id")
+        .annotate(
+            self_sum=Sum("self_score", filter=Q(assessment_id__in=signed)),
+            appraised_sum=Sum("appraised_score", filter=Q(assessment_id__in=signed)),
+            appraised=Count("id", filter=Q(appraised_score__isnull=False, self_score__isnull=False)),
+            differing=Count(
+                "id",
+                filter=Q(appraised_score__isnull=False, self_score__isnull=False)
+                & ~Q(appraised_score=F("self_score")),
+            ),
+            lowered=Count("id", filter=Q(appraised_score__lt=F("self_score"))),
+            change=Sum(F("appraised_score") - F("self_score"), filter=~Q(appraised_score=F("self_score"))),
+        )
+    )
+    signed_per_set: dict[int, int] = defaultdict(int)
+    for a in assessments:
+        if a.state == Assessment.State.SIGNED_OFF:
+            signed_per_set[a.indicator_set_id] += 1
+    sums: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    differing: list[DifferingLeaf] = []
+    for row in per_leaf:
+        leaf = by_id[row["indicator_id"]]
+        if leaf.kind == Indicator.Kind.NORMAL:
+            acc = sums[area_of[leaf.pk]]
+            acc[0] += Decimal(str(row["self_sum"] or 0))
+            acc[1] += Decimal(str(row["appraised_sum"] or 0))
+        if row["differing"]:
+            differing.append(
+                DifferingLeaf(
+                    indicator=leaf,
+                    appraised=row["appraised"],
+                    differing=row["differing"],
+                    lowered=row["lowered"],
+                    average_change=(Decimal(str(row["change"] or 0)) / row["differing"]).quantize(Decimal("0.01")),
+                )
+            )
+    averages: list[AreaAverage] = []
+    for n in nodes:
+        if n.parent_id is not None or n.kind != Indicator.Kind.NORMAL:
+            continue
+        count = signed_per_set.get(n.indicator_set_id, 0)
+        self_sum, appraised_sum = sums[n.pk]
+        averages.append(
+            AreaAverage(
+                indicator_set=sets[n.indicator_set_id],
+                area=n,
+                assessments=count,
+                self_avg=(self_sum / count).quantize(Decimal("0.01")) if count else None,
+                appraised_avg=(appraised_sum / count).quantize(Decimal("0.01")) if count else None,
+            )
+        )
+    averages.sort(key=lambda a: (a.indicator_set.pk, a.area.order))
+    differing.sort(key=lambda d: (-d.differing, d.average_change, d.indicator.indicator_set_id, d.indicator.order))
+    return Dashboard(
+        cycle=cycle,
+        states=states,
+        overdue_drafts=overdue_drafts,
+        overdue_explanations=overdue_explanations,
+        rankings=rankings,
+        averages=averages,
+        differing=differing[:top],
+        total=len(assessments),
+    )

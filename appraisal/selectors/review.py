@@ -1,0 +1,141 @@
+"""The review page: every leaf with its self-score, appraisal, evidence and history."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from appraisal import permissions
+from appraisal.models import ExplanationRound, LineHistory
+from appraisal.selectors.tree import set_tree
+from scoring import engine
+from scoring import selectors as scoring_selectors
+from scoring.models import Assessment, Indicator, ScoreLine
+
+
+@dataclass
+class ReviewLine:
+    line: ScoreLine
+    indicator: Indicator
+    path: list[Indicator]
+    files: list[Any]
+    history: list[LineHistory]
+    editable: bool
+    differs: bool
+
+    @property
+    def done(self) -> bool:
+        return self.line.appraised_score is not None or self.line.not_applicable
+
+
+@dataclass
+class ReviewArea:
+    area: Indicator
+    lines: list[ReviewLine] = field(default_factory=list)
+    editable: bool = False
+
+    @property
+    def done(self) -> int:
+        return sum(1 for rl in self.lines if rl.done)
+
+    @property
+    def total(self) -> int:
+        return len(self.lines)
+
+    @property
+    def acceptable(self) -> int:
+        """Lines an "accept the whole area" would set: the user's, unappraised, self-scored, not survey."""
+        return sum(
+            1
+            for rl in self.lines
+            if rl.editable
+            and rl.line.appraised_score is None
+            and not rl.line.not_applicable
+            and rl.line.self_value is not None
+            and rl.indicator.source != Indicator.Source.SURVEY
+        )
+
+
+def evidence_files_by_line(assessment: Assessment) -> dict[int, list[Any]]:
+    """Line id → linked evidence files (from the evidence app; empty when it is not installed)."""
+    try:
+        from evidence.selectors import evidence_by_line
+    except ImportError:  # pragma: no cover - the evidence app is part of the project
+        return {}
+    return evidence_by_line(assessment=assessment)
+
+
+def history_by_line(*, assessment: Assessment) -> dict[int, list[LineHistory]]:
+    out: dict[int, list[LineHistory]] = defaultdict(list)
+    for entry in LineHistory.objects.filter(assessment=assessment).order_by("id"):
+        out[entry.line_id].append(entry)
+    return out
+
+
+@dataclass
+class Review:
+    areas: list[ReviewArea]
+    self_comp: engine.IndexComputation | None
+    appraised_comp: engine.IndexComputation | None
+
+    @property
+    def done(self) -> int:
+        return sum(a.done for a in self.areas)
+
+    @property
+    def total(self) -> int:
+        return sum(a.total for a in self.areas)
+
+
+def _computation(
+    rules: engine.SetRules, lines: list[ScoreLine], field_name: str
+) -> engine.IndexComputation | None:
+    leaves = {
+        line.indicator.code: engine.LeafScore(score=getattr(line, field_name), not_applicable=line.not_applicable)
+        for line in lines
+    }
+    try:
+        return engine.compute_index(rules, leaves)
+    except engine.EngineError:
+        return None
+
+
+def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool = True) -> Review:
+    """The review page: leaves grouped by area with evidence and history, and the engine's totals of the
+    self-scores and of the appraised scores so far. Five queries, whatever the number of leaves."""
+    tree = set_tree(assessment.indicator_set_id)
+    lines = list(scoring_selectors.score_lines_of_assessment(assessment=assessment))
+    files = evidence_files_by_line(assessment)
+    history = history_by_line(assessment=assessment)
+    areas = {a.pk: ReviewArea(area=a, editable=writable and tree.area_has_assigned(allowed, a.pk))
+             for a in tree.areas}
+    parent_of = tree.parent_of
+    for line in lines:
+        line.assessment = assessment  # the same object: no query per line for permission checks
+        area = areas[tree.area_of[line.indicator_id]]
+        area.lines.append(
+            ReviewLine(
+                line=line,
+                indicator=line.indicator,
+                path=tree.path_of(line.indicator),
+                files=files.get(line.pk, []),
+                history=history.get(line.pk, []),
+                editable=writable
+                and permissions.may_appraise_node(allowed, line.indicator_id, parent_of)
+                and line.indicator.source != Indicator.Source.SURVEY,
+                differs=line.appraised_score is not None and line.appraised_score != line.self_score,
+            )
+        )
+    rules = scoring_selectors.set_rules(
+        assessment.indicator_set, sorted(tree.nodes.values(), key=lambda n: n.order)
+    )
+    return Review(
+        areas=list(areas.values()),
+        self_comp=_computation(rules, lines, "self_score"),
+        appraised_comp=_computation(rules, lines, "appraised_score"),
+    )
+
+
+def explanation_rounds(*, assessment: Assessment) -> list[ExplanationRound]:
+    return list(ExplanationRound.objects.filter(assessment=assessment).select_related("requested_by").order_by("round"))

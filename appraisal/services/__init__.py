@@ -1,0 +1,80 @@
+"""Appraisal writes: review of each leaf, explanation rounds, sign-off, reopen and the set-wise recompute.
+
+Each service is one transaction, takes the acting user and leaves an audit record; states change only through
+`scoring.services.assessment_transition`. Survey imports are in `appraisal.survey`, notifications in
+`appraisal.notifications`.
+
+A package by topic; everything is importable from `appraisal.services` as before.
+"""
+
+from __future__ import annotations
+
+from appraisal.services.common import (
+    APPRAISING_STATES,
+    MSG_DEADLINE_IN_PAST,
+    MSG_DEADLINE_NOT_PASSED,
+    MSG_DEADLINE_PASSED,
+    MSG_EXPLANATION_REQUIRED,
+    MSG_EXPLANATIONS_MISSING,
+    MSG_NA_ACCEPT_ONLY,
+    MSG_NOT_APPRAISING,
+    MSG_NOT_FLAGGED,
+    MSG_NOT_SELF_SCORED,
+    MSG_NOTHING_FLAGGED,
+    MSG_REASON_FOR_REOPEN,
+    MSG_REASON_REQUIRED,
+    MSG_SURVEY_IMPORT_ONLY,
+    MSG_VALUE_REQUIRED,
+)
+from appraisal.services.recompute import (
+    RESULT_FIELDS,
+    cycle_results_recompute,
+    index_result_enqueue,
+)
+from appraisal.services.review import (
+    appraisal_start,
+    area_accept_self,
+    line_accept_self,
+    line_appraise,
+)
+from appraisal.services.rounds import (
+    explanation_close,
+    explanation_request,
+    explanation_resubmit,
+    line_explain,
+)
+from appraisal.services.signoff import (
+    assessment_reopen,
+    assessment_sign_off,
+)
+
+__all__ = [
+    "APPRAISING_STATES",
+    "MSG_DEADLINE_IN_PAST",
+    "MSG_DEADLINE_NOT_PASSED",
+    "MSG_DEADLINE_PASSED",
+    "MSG_EXPLANATIONS_MISSING",
+    "MSG_EXPLANATION_REQUIRED",
+    "MSG_NA_ACCEPT_ONLY",
+    "MSG_NOTHING_FLAGGED",
+    "MSG_NOT_APPRAISING",
+    "MSG_NOT_FLAGGED",
+    "MSG_NOT_SELF_SCORED",
+    "MSG_REASON_FOR_REOPEN",
+    "MSG_REASON_REQUIRED",
+    "MSG_SURVEY_IMPORT_ONLY",
+    "MSG_VALUE_REQUIRED",
+    "RESULT_FIELDS",
+    "appraisal_start",
+    "area_accept_self",
+    "assessment_reopen",
+    "assessment_sign_off",
+    "cycle_results_recompute",
+    "explanation_close",
+    "explanation_request",
+    "explanation_resubmit",
+    "index_result_enqueue",
+    "line_accept_self",
+    "line_appraise",
+    "line_explain",
+]

@@ -1,0 +1,72 @@
+"""Shared by the appraisal services: the messages, the lock on an assessment, the engine score of an input."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy
+
+from scoring import engine
+from scoring import selectors as scoring_selectors
+from scoring.errors import StateConflict, ValidationFailed
+from scoring.models import Assessment, Indicator
+from scoring.text import user_text
+
+logger = logging.getLogger("appraisal.services")
+
+MSG_NOT_APPRAISING = gettext_lazy("Bản đánh giá ở trạng thái «%(state)s»: không thẩm định được.")
+
+MSG_REASON_REQUIRED = gettext_lazy("Điểm thẩm định khác điểm tự chấm: hãy nêu lý do.")
+
+MSG_VALUE_REQUIRED = gettext_lazy("Hãy nhập số liệu thẩm định.")
+
+MSG_SURVEY_IMPORT_ONLY = gettext_lazy(
+    "Tiêu chí này lấy điểm từ điều tra xã hội học: điểm được nhập từ tệp kết quả điều tra."
+)
+
+MSG_NA_ACCEPT_ONLY = gettext_lazy(
+    "Đơn vị chọn «không phát sinh» ở tiêu chí này: hãy chấp nhận, hoặc yêu cầu đơn vị giải trình."
+)
+
+MSG_NOT_SELF_SCORED = gettext_lazy("Đơn vị chưa tự chấm tiêu chí này nên không thể chấp nhận điểm tự chấm.")
+
+MSG_NOTHING_FLAGGED = gettext_lazy("Hãy chọn ít nhất một tiêu chí cần giải trình.")
+
+MSG_DEADLINE_IN_PAST = gettext_lazy("Hạn giải trình phải sau thời điểm hiện tại.")
+
+MSG_NOT_FLAGGED = gettext_lazy("Tiêu chí này không nằm trong yêu cầu giải trình.")
+
+MSG_DEADLINE_PASSED = gettext_lazy("Đã hết hạn giải trình.")
+
+MSG_EXPLANATION_REQUIRED = gettext_lazy("Hãy nhập nội dung giải trình.")
+
+MSG_EXPLANATIONS_MISSING = gettext_lazy("Còn %(n)s tiêu chí chưa có nội dung giải trình.")
+
+MSG_DEADLINE_NOT_PASSED = gettext_lazy("Chưa hết hạn giải trình: đơn vị vẫn đang giải trình.")
+
+MSG_REASON_FOR_REOPEN = gettext_lazy("Hãy nêu lý do mở lại bản đánh giá.")
+
+APPRAISING_STATES = (Assessment.State.SUBMITTED, Assessment.State.IN_APPRAISAL)
+
+def _nfc(value: Any) -> str:
+    """Typed text as stored; refuses control and direction-override characters (scoring.text)."""
+    return user_text(value)
+
+def _lock(assessment_id: int) -> Assessment:
+    """The assessment row locked (only it: a join must not lock the unit, set or cycle for everybody)."""
+    return Assessment.objects.select_for_update(of=("self",)).select_related("unit", "cycle", "indicator_set").get(
+        pk=assessment_id
+    )
+
+def _require_appraising(assessment: Assessment) -> None:
+    if assessment.state not in APPRAISING_STATES:
+        raise StateConflict(MSG_NOT_APPRAISING % {"state": assessment.get_state_display()}, code="not_appraising")
+
+def _engine_score(indicator: Indicator, value: Mapping[str, Any]) -> Decimal:
+    try:
+        return engine.score_leaf(scoring_selectors.leaf_rule(indicator), value)
+    except engine.EngineError as exc:
+        raise ValidationFailed(exc.message, code=exc.code, details={"field": exc.field}) from exc

@@ -1,0 +1,121 @@
+"""Recompute: one assessment's result and its group's ranks, or a whole cycle set-wise in one GROUP BY."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from appraisal import selectors as appraisal_selectors
+from appraisal.services.common import logger
+from appraisal.setwise import combine
+from scoring import engine
+from scoring.models import Assessment, IndexResult, RankingGroup
+
+
+def _enqueue_recompute(assessment_id: int) -> None:
+    from celery import current_app
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from appraisal.tasks import recompute_index_result_task
+
+    if current_app.conf.task_always_eager:
+        recompute_index_result_task.delay(assessment_id)
+        return
+    try:
+        recompute_index_result_task.delay(assessment_id)
+    except (BrokerError, OSError):
+        # The sign-off is committed; the periodic reconciler finds the missing result and computes it.
+        logger.warning(
+            "could not enqueue the recompute of %s; the reconciler will", assessment_id,
+            exc_info=True, extra={"assessment_id": assessment_id},
+        )
+
+
+def index_result_enqueue(*, assessment_id: int) -> None:
+    """Ask the worker to recompute once the current transaction has committed (never before).
+
+    A broker outage at that moment is logged, not raised: the committed sign-off stands and the
+    reconciler (beat) recomputes every result that is missing or older than its assessment.
+    """
+    transaction.on_commit(lambda: _enqueue_recompute(assessment_id))
+
+
+RESULT_FIELDS = [
+    "normal_total", "bonus", "penalty", "total", "applicable_max", "index", "area_totals", "classification",
+    "computed_at", "computed_from_version", "stale", "rank",
+]
+
+
+def _results_upsert(rows: list[tuple[Any, ...]]) -> None:
+    """Insert or update many results in one statement; `rows` are (assessment_id, *RESULT_FIELDS) with
+    area_totals as a dict. On PostgreSQL the rows go straight to the driver: compiling 4,000 rows through
+    the ORM costs more than the GROUP BY that produced them."""
+    if connection.vendor != "postgresql":
+        results = [IndexResult(assessment_id=row[0], **dict(zip(RESULT_FIELDS, row[1:], strict=True))) for row in rows]
+        IndexResult.objects.bulk_create(
+            results, batch_size=500, update_conflicts=True, unique_fields=["assessment"], update_fields=RESULT_FIELDS
+        )
+        return
+    from psycopg2.extras import Json, execute_values
+
+    table = IndexResult._meta.db_table
+    columns = ["assessment_id", *RESULT_FIELDS]
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    updates = ", ".join(f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}"
+                        for c in RESULT_FIELDS)
+    at = RESULT_FIELDS.index("area_totals") + 1
+    with connection.cursor() as cursor:
+        execute_values(
+            cursor.cursor,
+            f"INSERT INTO {table} ({quoted}) VALUES %s ON CONFLICT (assessment_id) DO UPDATE SET {updates}",  # noqa: S608
+            [(*row[:at], Json(row[at]), *row[at + 1:]) for row in rows],
+            page_size=len(rows),
+        )
+
+
+@transaction.atomic
+def cycle_results_recompute(*, cycle_id: int) -> int:
+    """Set-wise recompute of every signed-off assessment of a cycle and the ranking of every group.
+
+    One `GROUP BY` over the stored appraised leaf scores (see `appraisal.setwise`), the rest in memory,
+    then one bulk upsert of the results. Locks the cycle's ranking groups and signed-off assessments, as
+    the per-assessment recompute does, so the two never interleave. Returns the number of results.
+    """
+    group_ids = list(
+        Assessment.objects.filter(cycle_id=cycle_id, unit__ranking_group__isnull=False)
+        .values_list("unit__ranking_group_id", flat=True)
+        .distinct()
+    )
+    list(RankingGroup.objects.select_for_update(of=("self",)).filter(pk__in=group_ids).order_by("pk").values_list("pk"))
+    assessments = list(
+        Assessment.objects.select_for_update(of=("self",))
+        .filter(cycle_id=cycle_id, state=Assessment.State.SIGNED_OFF)
+        .order_by("pk")
+        .values_list("pk", "indicator_set_id", "version", "unit__ranking_group_id", "unit__name")
+    )
+    if not assessments:
+        return 0
+    shapes = appraisal_selectors.set_shapes({a[1] for a in assessments})
+    sums = appraisal_selectors.group_sums(cycle_id=cycle_id, shapes=shapes)
+    now = timezone.now()
+    computed: dict[int, Any] = {}
+    by_group: dict[int, list[engine.RankEntry]] = {}
+    for pk, set_id, _version, group_id, name in assessments:
+        comp = computed[pk] = combine(shapes[set_id][0], sums.get(pk, {}))
+        if group_id is not None:
+            by_group.setdefault(group_id, []).append(engine.RankEntry(key=pk, name=name, index=comp.index))
+    rank_of: dict[int | str, int | None] = {}
+    for entries in by_group.values():
+        rank_of.update((entry.key, entry.rank) for entry in engine.rank(entries))
+    _results_upsert([
+        (pk, c.normal_total, c.bonus, c.penalty, c.total, c.applicable_max, c.index,
+         {code: str(v) for code, v in c.area_totals.items()}, c.classification or "", now, version, False,
+         rank_of.get(pk))
+        for pk, _set_id, version, _group_id, _name in assessments
+        for c in (computed[pk],)
+    ])
+    logger.info("set-wise recompute of cycle %s: %s results", cycle_id, len(assessments),
+                extra={"cycle_id": cycle_id, "results": len(assessments)})
+    return len(assessments)

@@ -1,0 +1,178 @@
+"""Explanation rounds: return chosen leaves to the unit, its explanations, closing the round."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appraisal.models import ExplanationRound, LineHistory, Notification
+from appraisal.notifications import notify, team_for, unit_people
+from appraisal.services.common import (
+    MSG_DEADLINE_IN_PAST,
+    MSG_DEADLINE_NOT_PASSED,
+    MSG_DEADLINE_PASSED,
+    MSG_EXPLANATION_REQUIRED,
+    MSG_EXPLANATIONS_MISSING,
+    MSG_NOT_APPRAISING,
+    MSG_NOT_FLAGGED,
+    MSG_NOTHING_FLAGGED,
+    _lock,
+    _nfc,
+)
+from appraisal.services.history import _snapshot
+from appraisal.services.review import _start
+from scoring.errors import MSG_STALE_VERSION, StaleVersion, StateConflict, ValidationFailed
+from scoring.models import Assessment, Indicator, ScoreLine
+from scoring.services import (
+    assessment_transition,
+    audit_record,
+)
+
+
+@transaction.atomic
+def explanation_request(
+    *,
+    assessment: Assessment,
+    actor: Any,
+    deadline: datetime,
+    line_ids: Iterable[int] | None = None,
+    message: str = "",
+) -> ExplanationRound:
+    """Return the assessment (all leaves, or the chosen ones) to the unit for explanation until `deadline`.
+
+    Records every leaf's appraisal of the round that ends here, flags the chosen leaves, moves the
+    assessment to «explanation», and e-mails the unit (after commit).
+    """
+    locked = _lock(assessment.pk)
+    if locked.state == Assessment.State.SUBMITTED:
+        locked = _start(locked, actor)
+    if locked.state != Assessment.State.IN_APPRAISAL:
+        raise StateConflict(MSG_NOT_APPRAISING % {"state": locked.get_state_display()}, code="not_appraising")
+    if deadline <= timezone.now():
+        raise ValidationFailed(MSG_DEADLINE_IN_PAST, code="deadline_in_past", details={"field": "deadline"})
+    lines = list(locked.lines.select_related("indicator").order_by("indicator__order"))
+    if line_ids is None:
+        chosen = [line for line in lines if line.indicator.source != Indicator.Source.SURVEY]
+    else:
+        wanted = {int(i) for i in line_ids}
+        chosen = [line for line in lines if line.pk in wanted]
+        if len(chosen) != len(wanted):
+            raise ValidationFailed(_("Có tiêu chí không thuộc bản đánh giá này."), code="unknown_line")
+    if not chosen:
+        raise ValidationFailed(MSG_NOTHING_FLAGGED, code="nothing_flagged")
+    round_no = locked.appraisal_round
+    _snapshot(assessment=locked, stage=LineHistory.Stage.APPRAISAL, round_no=round_no, actor=actor, lines=lines)
+    ScoreLine.objects.filter(assessment=locked).update(explanation_requested=False)
+    ScoreLine.objects.filter(pk__in=[line.pk for line in chosen]).update(explanation_requested=True)
+    old_deadline = locked.explanation_deadline
+    Assessment.objects.filter(pk=locked.pk).update(explanation_deadline=deadline)
+    text = _nfc(message)
+    returned = assessment_transition(
+        assessment=locked, to_state=Assessment.State.EXPLANATION, actor=actor, reason=text
+    )
+    explanation_round = ExplanationRound.objects.create(
+        assessment=returned, round=round_no, requested_by=actor, deadline=deadline, message=text,
+        line_count=len(chosen),
+    )
+    audit_record(
+        actor=actor, action="assessment.explanation_request", object_type="Assessment", object_id=locked.pk,
+        unit=locked.unit, assessment=locked, reason=text,
+        changes={
+            "explanation_deadline": {"old": old_deadline.isoformat() if old_deadline else None,
+                                     "new": deadline.isoformat()},
+            "explanation_requested": {"old": None, "new": [line.indicator.code for line in chosen]},
+        },
+    )
+    notify(
+        kind=Notification.Kind.EXPLANATION_REQUESTED, assessment=returned, recipients=unit_people(returned.unit_id),
+        context={"round": explanation_round, "codes": [line.indicator.code for line in chosen]},
+    )
+    return explanation_round
+
+
+@transaction.atomic
+def line_explain(*, line: ScoreLine, actor: Any, base_version: int, explanation: str) -> ScoreLine:
+    """The unit's explanation of one flagged leaf during its explanation round (before the deadline)."""
+    fresh = (
+        ScoreLine.objects.select_for_update(of=("self",))
+        .select_related("indicator", "assessment", "assessment__unit")
+        .get(pk=line.pk)
+    )
+    if fresh.version != base_version:
+        raise StaleVersion(MSG_STALE_VERSION, details=fresh)
+    assessment = fresh.assessment
+    if assessment.state != Assessment.State.EXPLANATION or not fresh.explanation_requested:
+        raise StateConflict(MSG_NOT_FLAGGED, code="not_flagged")
+    if assessment.explanation_deadline and timezone.now() > assessment.explanation_deadline:
+        raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
+    text = _nfc(explanation)
+    if not text:
+        raise ValidationFailed(MSG_EXPLANATION_REQUIRED, code="explanation_required", details={"field": "explanation"})
+    old = fresh.explanation
+    fresh.explanation = text
+    fresh.version += 1
+    fresh.updated_by = actor if getattr(actor, "pk", None) else None
+    fresh.save(update_fields=["explanation", "version", "updated_by", "updated_at"])
+    Assessment.objects.filter(pk=assessment.pk).update(version=F("version") + 1)
+    audit_record(
+        actor=actor, action="score_line.explain", object_type="ScoreLine", object_id=fresh.pk,
+        unit=assessment.unit, assessment=assessment, changes={"explanation": {"old": old, "new": text}},
+    )
+    return fresh
+
+
+def _end_explanation(locked: Assessment, actor: Any, *, resubmitted: bool, reason: str = "") -> Assessment:
+    round_no = locked.appraisal_round
+    flagged = list(locked.lines.filter(explanation_requested=True))
+    _snapshot(assessment=locked, stage=LineHistory.Stage.EXPLANATION, round_no=round_no, actor=actor, lines=flagged)
+    Assessment.objects.filter(pk=locked.pk).update(appraisal_round=F("appraisal_round") + 1)
+    audit_record(
+        actor=actor, action="assessment.round", object_type="Assessment", object_id=locked.pk,
+        unit=locked.unit, assessment=locked, changes={"appraisal_round": {"old": round_no, "new": round_no + 1}},
+        reason=reason,
+    )
+    back = assessment_transition(assessment=locked, to_state=Assessment.State.IN_APPRAISAL, actor=actor, reason=reason)
+    now = timezone.now()
+    ended = {"resubmitted_at": now, "resubmitted_by": actor} if resubmitted else {"closed_at": now, "closed_by": actor}
+    ExplanationRound.objects.filter(assessment=locked, round=round_no).update(**ended)
+    return back
+
+
+@transaction.atomic
+def explanation_resubmit(*, assessment: Assessment, actor: Any) -> Assessment:
+    """The unit sends its explanations back: explanation → in_appraisal, round + 1; the team is e-mailed.
+
+    Every flagged leaf needs an explanation; after the deadline the lead closes the round instead.
+    """
+    locked = _lock(assessment.pk)
+    if locked.state != Assessment.State.EXPLANATION:
+        raise StateConflict(MSG_NOT_APPRAISING % {"state": locked.get_state_display()}, code="not_explaining")
+    if locked.explanation_deadline and timezone.now() > locked.explanation_deadline:
+        raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
+    missing = list(
+        locked.lines.filter(explanation_requested=True, explanation="")
+        .order_by("indicator__order").values_list("indicator__code", flat=True)
+    )
+    if missing:
+        raise ValidationFailed(MSG_EXPLANATIONS_MISSING % {"n": len(missing)}, code="explanations_missing",
+                               details=missing)
+    back = _end_explanation(locked, actor, resubmitted=True)
+    notify(kind=Notification.Kind.RESUBMITTED, assessment=back, recipients=team_for(back), context={})
+    return back
+
+
+@transaction.atomic
+def explanation_close(*, assessment: Assessment, actor: Any, reason: str = "") -> Assessment:
+    """The lead ends an explanation round whose deadline has passed without a resubmission."""
+    locked = _lock(assessment.pk)
+    if locked.state != Assessment.State.EXPLANATION:
+        raise StateConflict(MSG_NOT_APPRAISING % {"state": locked.get_state_display()}, code="not_explaining")
+    if locked.explanation_deadline and timezone.now() <= locked.explanation_deadline:
+        raise StateConflict(MSG_DEADLINE_NOT_PASSED, code="deadline_not_passed")
+    return _end_explanation(locked, actor, resubmitted=False, reason=_nfc(reason) or _("Hết hạn giải trình."))

@@ -1,0 +1,90 @@
+"""Sign-off (the index recomputed by the worker) and reopening a signed-off assessment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from appraisal.models import LineHistory, Notification
+from appraisal.notifications import notify, unit_people
+from appraisal.services.common import MSG_REASON_FOR_REOPEN, _lock, _nfc
+from appraisal.services.history import _snapshot
+from appraisal.services.recompute import index_result_enqueue
+from scoring.errors import StateConflict, ValidationFailed
+from scoring.models import Assessment, IndexResult, RankingGroup
+from scoring.services import (
+    assessment_transition,
+    audit_record,
+    ranking_group_rerank,
+)
+
+
+@transaction.atomic
+def assessment_sign_off(*, assessment: Assessment, actor: Any) -> Assessment:
+    """Lock an assessment whose every leaf has an appraised score; the recompute runs after commit.
+
+    Side effects: the round's appraisal and the final score of every leaf recorded; state → signed_off
+    (audited); one recompute task enqueued on commit; the unit e-mailed.
+    """
+    locked = _lock(assessment.pk)
+    if locked.state == Assessment.State.SIGNED_OFF:
+        raise StateConflict(_("Bản đánh giá đã được thông qua."), code="already_signed_off")
+    if locked.state != Assessment.State.IN_APPRAISAL:
+        raise StateConflict(
+            _("Chỉ thông qua bản đánh giá đang thẩm định (hiện: «%(state)s»).") % {"state": locked.get_state_display()},
+            code="not_in_appraisal",
+        )
+    missing = list(
+        locked.lines.filter(appraised_score__isnull=True, not_applicable=False)
+        .order_by("indicator__order")
+        .values_list("indicator__code", flat=True)
+    )
+    if missing:
+        raise ValidationFailed(
+            _("Còn %(n)s tiêu chí chưa có điểm thẩm định.") % {"n": len(missing)},
+            code="missing_appraisal",
+            details=missing,
+        )
+    lines = list(locked.lines.all())
+    for stage in (LineHistory.Stage.APPRAISAL, LineHistory.Stage.FINAL):
+        _snapshot(assessment=locked, stage=stage, round_no=locked.appraisal_round, actor=actor, lines=lines)
+    signed = assessment_transition(assessment=locked, to_state=Assessment.State.SIGNED_OFF, actor=actor)
+    index_result_enqueue(assessment_id=signed.pk)
+    notify(kind=Notification.Kind.SIGNED_OFF, assessment=signed, recipients=unit_people(signed.unit_id), context={})
+    return signed
+
+
+@transaction.atomic
+def assessment_reopen(*, assessment: Assessment, actor: Any, reason: str) -> Assessment:
+    """An administrator reopens a signed-off assessment (reason recorded): signed_off → in_appraisal, a new
+    round; its result is marked stale and leaves the ranking until it is signed off again."""
+    text = _nfc(reason)
+    if not text:
+        raise ValidationFailed(MSG_REASON_FOR_REOPEN, code="reason_required", details={"field": "reason"})
+    locked = _lock(assessment.pk)
+    if locked.state != Assessment.State.SIGNED_OFF:
+        raise StateConflict(
+            _("Chỉ mở lại bản đánh giá đã thông qua (hiện: «%(state)s»).") % {"state": locked.get_state_display()},
+            code="not_signed_off",
+        )
+    group_id = locked.unit.ranking_group_id
+    if group_id is not None:
+        RankingGroup.objects.select_for_update(of=("self",)).filter(pk=group_id).first()
+    Assessment.objects.filter(pk=locked.pk).update(appraisal_round=F("appraisal_round") + 1)
+    reopened = assessment_transition(
+        assessment=locked, to_state=Assessment.State.IN_APPRAISAL, actor=actor, reason=text
+    )
+    result = IndexResult.objects.select_for_update(of=("self",)).filter(assessment=locked).first()
+    if result is not None:
+        IndexResult.objects.filter(pk=result.pk).update(stale=True, rank=None)
+        audit_record(
+            actor=actor, action="index_result.stale", object_type="IndexResult", object_id=result.pk,
+            unit=locked.unit, assessment=locked, reason=text,
+            changes={"stale": {"old": result.stale, "new": True}, "rank": {"old": result.rank, "new": None}},
+        )
+        if group_id is not None:
+            ranking_group_rerank(cycle_id=locked.cycle_id, ranking_group_id=group_id)
+    return reopened
