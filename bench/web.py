@@ -236,8 +236,9 @@ def _lost(outcome: Outcome) -> int:
     return sum(1 for pk, (version, note) in outcome.accepted.items() if stored[pk] != version or notes[pk] != note)
 
 
-def _round(env: dict[str, str], log: Path, plans: list[Plan], *, bare: str = "", pace: float = 0.0,
-           ) -> tuple[Outcome, int]:
+def _round(
+    env: dict[str, str], log: Path, plans: list[Plan], *, bare: str = "", pace: float = 0.0
+) -> tuple[Outcome, int]:
     server, port = gunicorn(env, workers=WORKERS, threads=THREADS, log=log)
     try:
         _hammer(port, plans[:2], bare=bare)  # warm the workers (imports, connections)

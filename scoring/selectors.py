@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -490,18 +490,16 @@ def assessment_totals(*, assessment: Assessment) -> SheetTotals:
     the engine once; the set's skeleton is read once per process (one query more the first time)."""
     skeleton = _skeleton(assessment.indicator_set)
     rules = skeleton.rules
-    lines = assessment.lines.order_by()
     counter = _evidence_reader("files_per_line")  # as `_evidence_by_line`: none until the evidence app is there
-    if counter is not None:
-        lines = lines.annotate(files=counter())
+    lines = assessment.lines.order_by().annotate(files=counter() if counter is not None else Value(0))
     files: dict[int, int] = {}
     scores: dict[str, engine.LeafScore] = {}
     total = scored = evidence_missing = explanation_missing = 0
-    for line_id, indicator_id, score, not_applicable, explanation, *count in lines.values_list(
-        "id", "indicator_id", "self_score", "not_applicable", "explanation", *(["files"] if counter else [])
+    for line_id, indicator_id, score, not_applicable, explanation, count in lines.values_list(
+        "id", "indicator_id", "self_score", "not_applicable", "explanation", "files"
     ):
-        if count and count[0]:
-            files[line_id] = count[0]
+        if count:
+            files[line_id] = count
         info = skeleton.leaves.get(indicator_id)
         if info is None:
             continue

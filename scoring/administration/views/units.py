@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -200,9 +202,9 @@ def group_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _coded_rename(request: HttpRequest, obj: Any, *, rename: Any, done: str) -> HttpResponse:
+def _coded_rename(request: HttpRequest, rename: Callable[..., Any], done: str) -> HttpResponse:
     try:
-        renamed = rename(obj, name=request.POST.get("name", ""), actor=request.user)
+        renamed = rename(name=request.POST.get("name", ""), actor=request.user)
         messages.success(request, done % {"name": renamed.name})
     except DomainError as exc:
         report_error(request, exc)
@@ -212,20 +214,16 @@ def _coded_rename(request: HttpRequest, obj: Any, *, rename: Any, done: str) -> 
 @require_POST
 @administrator_required
 def kind_rename(request: HttpRequest, kind_id: int) -> HttpResponse:
-    return _coded_rename(
-        request, get_object_or_404(UnitKind, pk=kind_id),
-        rename=lambda kind, **kw: services.unit_kind_rename(kind=kind, **kw),
-        done=_("Đã đổi tên loại đơn vị: %(name)s."),
-    )
+    kind = get_object_or_404(UnitKind, pk=kind_id)
+    return _coded_rename(request, partial(services.unit_kind_rename, kind=kind), _("Đã đổi tên loại đơn vị: %(name)s."))
 
 
 @require_POST
 @administrator_required
 def group_rename(request: HttpRequest, group_id: int) -> HttpResponse:
+    group = get_object_or_404(RankingGroup, pk=group_id)
     return _coded_rename(
-        request, get_object_or_404(RankingGroup, pk=group_id),
-        rename=lambda group, **kw: services.ranking_group_rename(group=group, **kw),
-        done=_("Đã đổi tên khối xếp hạng: %(name)s."),
+        request, partial(services.ranking_group_rename, group=group), _("Đã đổi tên khối xếp hạng: %(name)s.")
     )
 
 
