@@ -7,7 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -267,6 +268,17 @@ class ScoreLine(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The appraised score in integer cents, kept by the database itself on every write (NULL when missing or
+    # not applicable): the national recompute sums integers instead of numerics. Never written by the code.
+    appraised_cents = models.GeneratedField(
+        expression=Case(
+            When(Q(appraised_score__isnull=True) | Q(not_applicable=True), then=Value(None)),
+            default=Cast(Round(F("appraised_score") * 100), models.IntegerField()),
+        ),
+        output_field=models.IntegerField(null=True),
+        db_persist=True,
+        verbose_name=_("điểm thẩm định (phần trăm điểm)"),
     )
 
     class Meta:

@@ -175,3 +175,34 @@ def test_the_set_wise_path_on_the_real_2020_department_set(catalogue: Any) -> No
     assert (got.index, got.total, got.bonus, got.penalty, got.area_totals) == (
         expected.index, expected.total, expected.bonus, expected.penalty, expected.area_totals
     )
+
+
+def test_the_cents_column_follows_every_kind_of_write(catalogue: Any) -> None:
+    """`ScoreLine.appraised_cents` (which the set-wise sum reads) is kept by the database: through save(),
+    a queryset update() and raw SQL alike; exact for scores that floats cannot hold (0.29 × 100); NULL
+    when the score is missing or the leaf is not applicable."""
+    from django.db import connection
+
+    kind = UnitKind.objects.get(code="department")
+    indicator_set = IndicatorSet.objects.create(key="cents", year=2097, version=1, unit_kind=kind, name="c")
+    leaf = Indicator.objects.create(indicator_set=indicator_set, code="1", name="1", order=1, level=1, is_leaf=True,
+                                    kind="normal", max_points=Decimal("20"), method="manual")
+    assessment = Assessment.objects.create(cycle=Cycle.objects.create(year=2097, name="c"),
+                                           unit=Unit.objects.order_by("code").first(), indicator_set=indicator_set)
+    line = ScoreLine.objects.create(assessment=assessment, indicator=leaf)
+
+    def cents() -> int | None:
+        return ScoreLine.objects.values_list("appraised_cents", flat=True).get(pk=line.pk)
+
+    assert cents() is None
+    line.appraised_score = Decimal("0.29")
+    line.save(update_fields=["appraised_score"])
+    assert cents() == 29
+    ScoreLine.objects.filter(pk=line.pk).update(appraised_score=Decimal("-1.57"))
+    assert cents() == -157
+    ScoreLine.objects.filter(pk=line.pk).update(not_applicable=True, not_applicable_reason="x")
+    assert cents() is None
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {ScoreLine._meta.db_table} SET not_applicable = %s, appraised_score = %s "
+                       "WHERE id = %s", [False, Decimal("12.35"), line.pk])
+    assert cents() == 1235
