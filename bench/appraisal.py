@@ -1,9 +1,10 @@
 """Appraisal benchmarks on the national dataset (PostgreSQL, Redis, a real Celery worker).
 
-- recompute: the set-wise recompute of the whole national cycle (results and ranks written) beside one raw
-  SQL `GROUP BY` sum over the same score lines, interleaved, medians of `RUNS`; also its grouped, clamped
-  SQL alone, its write alone (the same results upserted again), and the per-assessment path (the sign-off
-  task's) on a sample, scaled, for scale;
+- recompute: the set-wise recompute of the whole national cycle beside one raw SQL `GROUP BY` sum over the
+  same score lines, interleaved, medians of `RUNS`. Before each, 1% of the assessments are re-appraised
+  (untimed), so that results and ranks really change; the same is also measured with every result changed
+  (all rewritten). Also its grouped, clamped SQL alone, its write alone (every result upserted again), and
+  the per-assessment path (the sign-off task's) on a sample, scaled, for scale;
 - signoff: p50/p99 from the lead's sign-off to the result row being readable, with a real worker process
   on the bench's own queue, beside the round trip of a task that does nothing.
 """
@@ -52,6 +53,30 @@ def recompute_rows(data: Any, **_: Any) -> list[Row]:
         assert cycle_results_recompute(cycle_id=cycle_id) == n
         return time.perf_counter() - started
 
+    ids = list(IndexResult.objects.filter(assessment__cycle_id=cycle_id).order_by("assessment_id")
+               .values_list("assessment_id", flat=True)) or list(range(n))
+    reappraised = max(1, n // 100)
+
+    def reappraise(turn: int) -> None:
+        """Untimed: a quarter point off (or on) one scored normal leaf of 1% of the assessments, a different
+        1% each turn, as the appraisal team's corrections between two recomputes."""
+        picked = ids[turn % len(ids) :: max(1, len(ids) // reappraised)][:reappraised]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE scoring_scoreline SET appraised_score = CASE WHEN appraised_score >= 0.25 "
+                "THEN appraised_score - 0.25 ELSE appraised_score + 0.25 END WHERE id IN ("
+                " SELECT DISTINCT ON (l.assessment_id) l.id FROM scoring_scoreline l"
+                " JOIN scoring_indicator i ON i.id = l.indicator_id"
+                " WHERE l.assessment_id = ANY(%s) AND i.kind = 'normal' AND l.appraised_score IS NOT NULL"
+                " AND NOT l.not_applicable ORDER BY l.assessment_id, l.id)",
+                [picked],
+            )
+
+    def everything() -> float:
+        """Every stored result differs (marked stale, untimed): all of them are written."""
+        IndexResult.objects.filter(assessment__cycle_id=cycle_id).update(stale=True)
+        return setwise()
+
     def written() -> float:
         """Only the write: the same results (as stored) upserted again in one statement, as the recompute does."""
         rows = list(IndexResult.objects.filter(assessment__cycle_id=cycle_id).order_by("assessment_id")
@@ -70,13 +95,15 @@ def recompute_rows(data: Any, **_: Any) -> list[Row]:
 
     raw()
     setwise()  # warm: the first run inserts the results, the measured ones update them
-    timings: dict[str, list[float]] = {"raw": [], "whole": [], "sums": [], "write": []}
-    for _run in range(RUNS):  # interleaved, so that a busy machine weighs on all of them alike
+    timings: dict[str, list[float]] = {"raw": [], "whole": [], "all": [], "sums": [], "write": []}
+    for run in range(RUNS):  # interleaved, so that a busy machine weighs on all of them alike
         timings["raw"].append(raw())
+        reappraise(run)
         timings["whole"].append(setwise())
+        timings["all"].append(everything())
         timings["sums"].append(grouped())
         timings["write"].append(written())
-    base, whole, sums, write = (statistics.median(timings[k]) for k in ("raw", "whole", "sums", "write"))
+    base, whole, every, sums, write = (statistics.median(timings[k]) for k in ("raw", "whole", "all", "sums", "write"))
     ids = list(IndexResult.objects.filter(assessment__cycle_id=cycle_id).order_by("assessment_id")
                .values_list("assessment_id", flat=True))
     sample = ids[:: max(1, len(ids) // SAMPLE)][:SAMPLE]
@@ -87,8 +114,11 @@ def recompute_rows(data: Any, **_: Any) -> list[Row]:
     one_by_one = (time.perf_counter() - started) / len(sample) * n
     lines = f"{data.lines:,} score lines"
     return [
-        Row(f"recompute a whole national cycle ({n:,} assessments, results and ranks written)", whole, "s",
+        Row(f"recompute a whole national cycle ({n:,} assessments; {reappraised:,} re-appraised since the last, "
+            "their results and the changed ranks written)", whole, "s",
             f"one raw SQL GROUP BY sum over the same {lines}", base, max_ratio=2),
+        Row(f"… the same when every result has changed (all {n:,} written)", every, "s", "raw SQL GROUP BY sum",
+            base),
         Row("… of which the grouped, clamped SQL sum", sums, "s", "raw SQL GROUP BY sum", base),
         Row(f"… of which writing the {n:,} results and ranks (one upsert)", write, "s", "raw SQL GROUP BY sum", base),
         Row(f"per-assessment recompute (the sign-off task's path), {len(sample)} measured, scaled to {n:,}",

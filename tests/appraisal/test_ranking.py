@@ -108,6 +108,31 @@ def test_the_set_wise_recompute_gives_the_same_rows_and_ranks(ranked: Any, cycle
     assert _ranks(cycle, "so-ban-nganh") == EXPECTED
 
 
+def test_the_set_wise_recompute_rewrites_only_the_results_that_differ(ranked: Any, cycle: Any) -> None:
+    """A result that comes out the same keeps its row (and its time); a wrong, a stale and a missing one are
+    written again, with their ranks."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    long_ago = timezone.now() - timedelta(days=30)
+    IndexResult.objects.update(computed_at=long_ago)
+    wrong, stale, missing = (IndexResult.objects.get(assessment=ranked[code])
+                             for code in ("so-y-te", "so-noi-vu", "so-tai-chinh"))
+    IndexResult.objects.filter(pk=wrong.pk).update(index=Decimal("99.99"), area_totals={}, rank=9)
+    IndexResult.objects.filter(pk=stale.pk).update(stale=True)
+    IndexResult.objects.filter(pk=missing.pk).delete()
+
+    assert cycle_results_recompute(cycle_id=cycle.pk) == len(VARIANTS)
+
+    rewritten = {r.assessment.unit.code for r in IndexResult.objects.select_related("assessment__unit")
+                 if r.computed_at > long_ago}
+    assert rewritten == {"so-y-te", "so-noi-vu", "so-tai-chinh"}
+    assert IndexResult.objects.get(assessment=ranked["so-y-te"]).area_totals == wrong.area_totals
+    assert not IndexResult.objects.filter(stale=True).exists()
+    assert _ranks(cycle, "so-ban-nganh") == EXPECTED
+
+
 def test_the_dashboard_previews_each_groups_ranking(ranked: Any, cycle: Any) -> None:
     data = dashboard(cycle=cycle)
     by_group = {g.group.code: g for g in data.rankings if g.group}
