@@ -1,0 +1,68 @@
+"""Reads: engine inputs built from the database, and querysets with their joins fixed.
+
+- `rules`: leaf and set rules for the engine, the sets' trees and summaries, stale results;
+- `sheet`: the self-assessment sheet, its problems before submitting, a line's history, the report;
+- `totals`: the running totals an autosave returns (one query).
+"""
+
+from __future__ import annotations
+
+from scoring.selectors.rules import (
+    indicator_set_summaries,
+    indicator_tree,
+    indicators_of_set,
+    leaf_rule,
+    score_lines_of_assessment,
+    set_rules,
+    stale_assessment_ids,
+)
+from scoring.selectors.sheet import (
+    AreaBlock,
+    AssessmentSheet,
+    LeafRow,
+    Problem,
+    Progress,
+    ReportRow,
+    TreeRow,
+    assessment_sheet,
+    evidence_library_of,
+    line_history,
+    open_cycle,
+    report_explanations,
+    report_rows,
+    self_assessment_problems,
+    subtree_total,
+    unit_assessment_in_open_cycle,
+)
+from scoring.selectors.totals import (
+    SheetTotals,
+    assessment_totals,
+)
+
+__all__ = [
+    "AreaBlock",
+    "AssessmentSheet",
+    "LeafRow",
+    "Problem",
+    "Progress",
+    "ReportRow",
+    "SheetTotals",
+    "TreeRow",
+    "assessment_sheet",
+    "assessment_totals",
+    "evidence_library_of",
+    "indicator_set_summaries",
+    "indicator_tree",
+    "indicators_of_set",
+    "leaf_rule",
+    "line_history",
+    "open_cycle",
+    "report_explanations",
+    "report_rows",
+    "score_lines_of_assessment",
+    "self_assessment_problems",
+    "set_rules",
+    "stale_assessment_ids",
+    "subtree_total",
+    "unit_assessment_in_open_cycle",
+]

@@ -1,0 +1,122 @@
+"""The running totals an autosave returns: one query, over a skeleton of the set kept per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Value
+
+from scoring import engine
+from scoring.models import Assessment, Indicator, IndicatorSet
+from scoring.selectors.rules import _bands
+from scoring.selectors.sheet import Progress, _evidence_reader, subtree_total
+
+
+@dataclass
+class SheetTotals:
+    """The running totals of a self-assessment, read lighter than the whole sheet (for each autosave)."""
+
+    areas: list[tuple[str, Decimal, Decimal]]  # (area code, self-score subtotal, applicable maximum)
+    computation: engine.IndexComputation
+    progress: Progress
+    files: dict[int, int]  # line id → number of linked files
+
+
+@dataclass(frozen=True)
+class _Skeleton:
+    """What the running totals need of a set: the engine's rules and, per leaf, its code and flags."""
+
+    rules: engine.SetRules
+    areas: tuple[str, ...]  # the top-level codes, in order
+    leaves: dict[int, tuple[str, bool, bool]]  # indicator id → (code, evidence required, survey-scored)
+
+
+_SKELETONS: dict[tuple[Any, ...], _Skeleton] = {}
+_SKELETONS_KEPT = 64
+
+
+def _skeleton(indicator_set: IndicatorSet) -> _Skeleton:
+    """The set's skeleton, read once per process for a set in use (a set that is no longer a draft cannot change:
+    services refuse, and so does the admin site); a draft's is read each time. The key holds the set row's own
+    fields, which come with the assessment, so a changed cap or band is never served from the cache."""
+    key = (
+        indicator_set.pk, indicator_set.created_at, indicator_set.standard_max, indicator_set.index_mode,
+        indicator_set.bonus_cap, indicator_set.penalty_cap, repr(indicator_set.classification_bands),
+    )
+    cacheable = indicator_set.status != IndicatorSet.Status.DRAFT
+    if cacheable and (found := _SKELETONS.get(key)) is not None:
+        return found
+    nodes = list(
+        indicator_set.indicators.order_by("order").values_list(
+            "id", "code", "parent_id", "kind", "max_points", "is_leaf", "evidence_required", "source"
+        )
+    )
+    code_of = {row[0]: row[1] for row in nodes}
+    skeleton = _Skeleton(
+        rules=engine.SetRules(
+            nodes=tuple(
+                engine.Node(code=code, parent_code=code_of.get(parent) if parent else None, kind=kind, max_points=mx)
+                for _id, code, parent, kind, mx, *_rest in nodes
+            ),
+            standard_max=indicator_set.standard_max,
+            index_mode=indicator_set.index_mode,
+            bonus_cap=indicator_set.bonus_cap,
+            penalty_cap=indicator_set.penalty_cap,
+            classification_bands=_bands(indicator_set.classification_bands),
+        ),
+        areas=tuple(code for _id, code, parent, *_rest in nodes if parent is None),
+        leaves={
+            pk: (code, evidence, source == Indicator.Source.SURVEY)
+            for pk, code, _parent, _kind, _mx, leaf, evidence, source in nodes
+            if leaf
+        },
+    )
+    if cacheable:
+        if len(_SKELETONS) >= _SKELETONS_KEPT:
+            _SKELETONS.clear()
+        _SKELETONS[key] = skeleton
+    return skeleton
+
+
+def assessment_totals(*, assessment: Assessment) -> SheetTotals:
+    """Totals and progress from plain rows: one query (the lines with their file counts), no model instances,
+    the engine once; the set's skeleton is read once per process (one query more the first time)."""
+    skeleton = _skeleton(assessment.indicator_set)
+    rules = skeleton.rules
+    counter = _evidence_reader("files_per_line")  # as `_evidence_by_line`: none until the evidence app is there
+    lines = assessment.lines.order_by().annotate(files=counter() if counter is not None else Value(0))
+    files: dict[int, int] = {}
+    scores: dict[str, engine.LeafScore] = {}
+    total = scored = evidence_missing = explanation_missing = 0
+    for line_id, indicator_id, score, not_applicable, explanation, count in lines.values_list(
+        "id", "indicator_id", "self_score", "not_applicable", "explanation", "files"
+    ):
+        if count:
+            files[line_id] = count
+        info = skeleton.leaves.get(indicator_id)
+        if info is None:
+            continue
+        code, evidence_required, survey = info
+        scores[code] = engine.LeafScore(score=score, not_applicable=not_applicable)
+        if survey:
+            continue
+        total += 1
+        scored += not_applicable or score is not None
+        missing = evidence_required and not not_applicable and not files.get(line_id)
+        evidence_missing += bool(missing)
+        explanation_missing += bool(missing and not explanation.strip())
+    computation = engine.compute_index(rules, scores)
+    areas: list[tuple[str, Decimal, Decimal]] = []
+    for code in skeleton.areas:
+        if code in computation.area_totals:
+            areas.append((code, computation.area_totals[code], computation.area_max[code]))
+        else:
+            areas.append((code, *subtree_total(rules, code, scores)))
+    return SheetTotals(
+        areas=areas, computation=computation,
+        progress=Progress(total=total, scored=scored, evidence_missing=evidence_missing,
+                          explanation_missing=explanation_missing),
+        files=files,
+    )
