@@ -184,6 +184,35 @@ def test_the_upload_handler_never_writes_a_file_with_a_refused_extension(
     assert created == []
 
 
+def test_a_large_upload_streams_through_in_chunks_of_a_mebibyte(
+    assessment: Any, unit_editor: Any, media_root: Path, monkeypatch: Any
+) -> None:
+    """Each chunk the parser hands over is hashed and written once: 1 MiB at a time, not Django's 64 KiB (a
+    200 MB file is 200 writes, not 3,200); the stored file is the upload, byte for byte."""
+    import hashlib
+
+    from evidence import storage
+
+    sizes: list[int] = []
+    original = storage.Spool.write
+
+    def spy(self: Any, chunk: bytes) -> bool:
+        sizes.append(len(chunk))
+        return original(self, chunk)
+
+    monkeypatch.setattr(storage.Spool, "write", spy)
+    pdf = samples.pdf()
+    head = pdf.index(b"\n") + 1
+    body = pdf[:head] + b"%" + b"x" * (7 * 2**19) + b"\n" + pdf[head:]  # a 3.5 MiB comment after the header
+    response = _client(unit_editor).post(_url("upload", assessment), {"files": [upload("lon.pdf", body)]}, **JSON)
+    assert response.status_code == 200, response.content
+    assert sum(sizes) == len(body)
+    assert len(sizes) == 4 and max(sizes) == 2**20
+    (stored,) = stored_files(media_root)
+    assert stored.read_bytes() == body
+    assert stored.name == hashlib.sha256(body).hexdigest()
+
+
 def test_upload_and_link_in_one_step_from_a_leaf(assessment: Any, unit_editor: Any) -> None:
     line = _line(assessment, "1.2.1")
     response = _client(unit_editor).post(
