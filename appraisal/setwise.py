@@ -17,7 +17,7 @@ the result equals the engine's on the same data. Pure: no ORM, no I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 
 from scoring import engine
@@ -83,7 +83,6 @@ class Combined:
     total: Decimal
     index: Decimal
     classification: str | None
-    extra_values: dict[str, Decimal] = field(default_factory=dict)
 
 
 def shape_of(rules: engine.SetRules) -> SetShape:
@@ -222,5 +221,4 @@ def combine(shape: SetShape, sums: Mapping[str, GroupSums]) -> Combined:
         total=total,
         index=index,
         classification=engine.classify(index, shape.bands),
-        extra_values=values,
     )
