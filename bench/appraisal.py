@@ -32,7 +32,7 @@ def recompute_rows(data: Any, **_: Any) -> list[Row]:
     from appraisal.selectors import group_sums, set_shapes
     from appraisal.services import RESULT_FIELDS, cycle_results_recompute
     from appraisal.services.recompute import _results_upsert
-    from scoring.models import IndexResult
+    from scoring.models import Assessment, IndexResult
     from scoring.services import index_result_recompute
 
     cycle_id, n = data.cycle_id, data.assessments
@@ -53,8 +53,8 @@ def recompute_rows(data: Any, **_: Any) -> list[Row]:
         assert cycle_results_recompute(cycle_id=cycle_id) == n
         return time.perf_counter() - started
 
-    ids = list(IndexResult.objects.filter(assessment__cycle_id=cycle_id).order_by("assessment_id")
-               .values_list("assessment_id", flat=True)) or list(range(n))
+    ids = list(Assessment.objects.filter(cycle_id=cycle_id, state=Assessment.State.SIGNED_OFF).order_by("pk")
+               .values_list("pk", flat=True))
     reappraised = max(1, n // 100)
 
     def reappraise(turn: int) -> None:
