@@ -126,6 +126,10 @@ def _check_version(line: ScoreLine, base_version: int) -> None:
         raise StaleVersion(MSG_STALE_VERSION, details=line)
 
 
+# What a unit's save may change on its line, in the order the audit entry lists the changes.
+_SELF_FIELDS = ("self_value", "self_score", "not_applicable", "not_applicable_reason", "self_note", "explanation")
+
+
 @transaction.atomic
 def score_line_save_self(
     *,
@@ -152,14 +156,7 @@ def score_line_save_self(
         raise ValidationFailed(MSG_NOT_A_LEAF, code="not_a_leaf")
     if indicator.source == Indicator.Source.SURVEY:
         raise ValidationFailed(MSG_SURVEY_NOT_SELF_SCORED, code="survey_leaf")
-    old = {
-        "self_value": line.self_value,
-        "self_score": line.self_score,
-        "not_applicable": line.not_applicable,
-        "not_applicable_reason": line.not_applicable_reason,
-        "self_note": line.self_note,
-        "explanation": line.explanation,
-    }
+    old = {name: getattr(line, name) for name in _SELF_FIELDS}
     if not_applicable:
         if not indicator.allow_not_applicable:
             raise ValidationFailed(MSG_NA_NOT_ALLOWED, code="na_not_allowed")
@@ -186,19 +183,9 @@ def score_line_save_self(
         line.explanation = user_text(explanation, limit=5000, field="explanation")
     line.version += 1
     line.updated_by = actor if getattr(actor, "pk", None) else None
-    line.save(update_fields=[
-        "self_value", "self_score", "self_note", "explanation", "not_applicable", "not_applicable_reason",
-        "version", "updated_at", "updated_by",
-    ])
+    line.save(update_fields=[*_SELF_FIELDS, "version", "updated_at", "updated_by"])
     _bump_assessment_version(assessment)
-    new = {
-        "self_value": line.self_value,
-        "self_score": line.self_score,
-        "not_applicable": line.not_applicable,
-        "not_applicable_reason": line.not_applicable_reason,
-        "self_note": line.self_note,
-        "explanation": line.explanation,
-    }
+    new = {name: getattr(line, name) for name in _SELF_FIELDS}
     audit_record(
         actor=actor, action="score_line.self", object_type="ScoreLine", object_id=line.pk,
         unit=assessment.unit, assessment=assessment,
