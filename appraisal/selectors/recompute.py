@@ -38,6 +38,7 @@ WHERE {where}
 GROUP BY l.assessment_id, g.grp
 """
 
+
 def group_sums(
     *, assessment_ids: list[int] | None = None, cycle_id: int | None = None,
     shapes: dict[int, tuple[SetShape, dict[int, str]]],
