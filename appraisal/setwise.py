@@ -1,30 +1,32 @@
 """Set-wise results at scale: combine leaf scores that the database has already summed per group.
 
 The engine (`scoring.engine.compute_index`) is the definition of every number. For a national recompute
-(≈ 4,000 assessments × 100 leaves) the per-leaf work is pushed into one SQL `GROUP BY`: each stored leaf
-score is clamped exactly as the engine clamps it and summed per *group*:
+(≈ 4,000 assessments × 100 leaves) the per-leaf work is pushed into one SQL `GROUP BY assessment`: each stored
+leaf score is clamped exactly as the engine clamps it and summed per *group*, one column per group:
 
 - a normal leaf belongs to its area (top-level normal ancestor): obtained points `min(score, max)`, plus the
   maximum of its not-applicable leaves summed apart (granted in points mode, removed in percent mode);
 - a bonus/penalty leaf belongs to its parent when the parent is bonus/penalty (the parent caps it),
   otherwise to itself: `min(max(score, 0), max)`, 0 when missing or not applicable.
 
-`combine` then does, per assessment, what the engine does above the leaves (caps bottom-up, set caps,
-index, classification) in pure Decimal. `tests/appraisal/test_setwise.py` proves with hypothesis that
-the result equals the engine's on the same data. Pure: no ORM, no I/O.
+`combine_cents` then does, per assessment, what the engine does above the leaves (caps bottom-up, set caps,
+index, classification) in integer cents: every score has two decimals, so sums, caps and differences are
+exact integers, and the percent index is rounded half-up by integer division (equal to the engine's
+truncate-then-round, see `_div_half_up`). `combine` gives the same in Decimal. `tests/appraisal/test_setwise.py`
+proves with hypothesis that the result equals the engine's on the same data. Pure: no ORM, no I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from decimal import Decimal
+from functools import lru_cache
 
 from scoring import engine
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
-HUNDRED = Decimal("100")
 NORMAL = "normal"
 BONUS = "bonus"
 PENALTY = "penalty"
@@ -54,22 +56,37 @@ class SetShape:
     leaf_max: Mapping[str, Decimal]  # leaf code → its maximum (the clamp)
     extra: Mapping[str, ExtraGroup]
     extra_order: tuple[str, ...]  # extra groups, children before parents
+    groups: tuple[str, ...] = ()  # the SQL's group columns: the areas, then the extra groups in `extra_order`
+    # Precomputed for `combine_cents`: per area its leaves' maximum in cents; per extra group (in `extra_order`)
+    # its column, its cap in cents, its children's places in `extra_order`, and where it adds
+    # (0: to its parent, 1: to the bonus, -1: to the penalty); the bands' minimums in cents.
+    area_leaf_max_cents: tuple[int, ...] = ()
+    extra_steps: tuple[tuple[int, int, tuple[int, ...], int], ...] = ()
+    band_cents: tuple[tuple[Decimal, str], ...] = ()
+    bonus_cap_cents: int | None = None
+    penalty_cap_cents: int | None = None
 
 
-@dataclass
-class GroupSums:
-    """What SQL returns per (assessment, group), in cents (exact integers on every database)."""
+GroupRow = tuple[Sequence[int | None], Sequence[int | None]]
+"""What SQL returns per assessment, in cents (exact integers on every database): the clamped scores of the
+applicable leaves of each group (`SetShape.groups` order), and the maximums of the not-applicable normal
+leaves of each area (`SetShape.areas` order). NULL (None) where a group has no such leaf; a row may be
+longer than a set's groups (one query serves sets of several shapes)."""
 
-    scored_cents: int = 0  # clamped scores of applicable leaves
-    na_max_cents: int = 0  # maximums of not-applicable normal leaves
 
-    @property
-    def scored(self) -> Decimal:
-        return Decimal(self.scored_cents) * CENT
+@dataclass(frozen=True)
+class CentsResult:
+    """One assessment's result in integer cents (what `combine_cents` computes and the recompute compares)."""
 
-    @property
-    def na_max(self) -> Decimal:
-        return Decimal(self.na_max_cents) * CENT
+    area_totals: tuple[int, ...]  # `SetShape.areas` order
+    area_max: tuple[int, ...]
+    normal_total: int
+    bonus: int
+    penalty: int
+    applicable_max: int
+    total: int
+    index: int
+    classification: str | None
 
 
 @dataclass
@@ -153,6 +170,7 @@ def shape_of(rules: engine.SetRules) -> SetShape:
     for code in extra:
         if extra[code].parent is None:
             visit(code)
+    place = {code: i for i, code in enumerate(order)}
     return SetShape(
         index_mode=rules.index_mode,
         bonus_cap=rules.bonus_cap,
@@ -165,42 +183,80 @@ def shape_of(rules: engine.SetRules) -> SetShape:
         leaf_max=leaf_max,
         extra=extra,
         extra_order=tuple(order),
+        groups=areas + tuple(order),
+        area_leaf_max_cents=tuple(to_cents(area_leaf_max[a]) for a in areas),
+        extra_steps=tuple(
+            (
+                len(areas) + i,
+                to_cents(extra[code].max_points),
+                tuple(place[c] for c in extra[code].children),
+                0 if extra[code].parent is not None else (1 if extra[code].kind == BONUS else -1),
+            )
+            for i, code in enumerate(order)
+        ),
+        band_cents=tuple((band.min * 100, band.label) for band in rules.classification_bands),
+        bonus_cap_cents=None if rules.bonus_cap is None else max(to_cents(rules.bonus_cap), 0),
+        penalty_cap_cents=None if rules.penalty_cap is None else max(to_cents(rules.penalty_cap), 0),
     )
 
 
-def _context() -> Context:
-    return Context(prec=28, rounding=ROUND_DOWN, traps=[InvalidOperation, DivisionByZero, Overflow])
+def to_cents(points: Decimal) -> int:
+    """Points with at most two decimals (what every maximum and cap is stored with) as integer cents."""
+    cents = points * 100
+    if cents != cents.to_integral_value():
+        raise ValueError(f"{points} has more than two decimals")
+    return int(cents)
 
 
-def combine(shape: SetShape, sums: Mapping[str, GroupSums]) -> Combined:
-    """One assessment's result from its per-group sums (absent groups count 0), exactly as the engine."""
-    empty = GroupSums()
-    percent = shape.index_mode == engine.IndexMode.PERCENT
-    area_totals: dict[str, Decimal] = {}
-    area_max: dict[str, Decimal] = {}
-    for area in shape.areas:
-        group = sums.get(area, empty)
-        area_totals[area] = group.scored + (ZERO if percent else group.na_max)
-        area_max[area] = shape.area_leaf_max[area] - (group.na_max if percent else ZERO)
-    values: dict[str, Decimal] = {}
-    bonus_sum = ZERO
-    penalty_sum = ZERO
-    for code in shape.extra_order:
-        node = shape.extra[code]
-        value = sums.get(code, empty).scored + sum((values[c] for c in node.children), ZERO)
-        values[code] = min(value, node.max_points)
-        if node.parent is None:
-            if node.kind == BONUS:
-                bonus_sum += values[code]
-            else:
-                penalty_sum += values[code]
-    normal_total = sum(area_totals.values(), ZERO)
-    applicable_max = sum(area_max.values(), ZERO)
-    bonus = bonus_sum if shape.bonus_cap is None else min(bonus_sum, max(shape.bonus_cap, ZERO))
-    penalty = penalty_sum if shape.penalty_cap is None else min(penalty_sum, max(shape.penalty_cap, ZERO))
+def _div_half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded to an integer, half away from zero, exactly.
+
+    The engine computes the percent index as `total * 100 / applicable_max`, truncated to 28 significant
+    digits, then rounded half-up to two decimals. Truncation never crosses a rounding boundary (a boundary
+    k.xx5 has far fewer than 28 digits), so that equals rounding the exact quotient, which this does."""
+    sign = -1 if (numerator < 0) != (denominator < 0) else 1
+    n, d = abs(numerator), abs(denominator)
+    return sign * ((2 * n + d) // (2 * d))
+
+
+def combine_cents(shape: SetShape, row: GroupRow | None) -> CentsResult:
+    """One assessment's result from its SQL row of group sums (None: no line at all), exactly as the engine."""
+    areas = len(shape.areas)
+    if row is None:
+        scored: list[int] = [0] * len(shape.groups)
+        na_max: list[int] = [0] * areas
+    else:
+        scored = [v or 0 for v in row[0]]
+        na_max = [v or 0 for v in row[1][:areas]]
+    leaf_max = shape.area_leaf_max_cents
+    if shape.index_mode == engine.IndexMode.PERCENT:
+        percent = True
+        area_totals = scored[:areas]
+        area_max = [m - n for m, n in zip(leaf_max, na_max, strict=True)]
+    else:
+        percent = False
+        area_totals = [s + n for s, n in zip(scored, na_max, strict=False)]  # scored holds the extras too
+        area_max = list(leaf_max)
+    values: list[int] = []
+    bonus_sum = penalty_sum = 0
+    for column, cap, children, adds in shape.extra_steps:
+        value = scored[column]
+        for child in children:
+            value += values[child]
+        if value > cap:
+            value = cap
+        values.append(value)
+        if adds > 0:
+            bonus_sum += value
+        elif adds < 0:
+            penalty_sum += value
+    normal_total = sum(area_totals)
+    applicable_max = sum(area_max)
+    bonus = bonus_sum if shape.bonus_cap_cents is None else min(bonus_sum, shape.bonus_cap_cents)
+    penalty = penalty_sum if shape.penalty_cap_cents is None else min(penalty_sum, shape.penalty_cap_cents)
     total = normal_total + bonus - penalty
     if not percent:
-        index = engine.round_half_up(total)
+        index = total
     else:
         if applicable_max == 0:
             raise engine.ScoringInputError(
@@ -208,17 +264,50 @@ def combine(shape: SetShape, sums: Mapping[str, GroupSums]) -> Combined:
                 "Không tính được chỉ số vì mọi tiêu chí đều không phát sinh.",
                 "The index cannot be computed: no criterion is applicable.",
             )
-        with localcontext(_context()):  # truncate, then round half-up once (as the engine does)
-            quotient = total * HUNDRED / applicable_max
-        index = engine.round_half_up(quotient)
-    return Combined(
-        area_totals=area_totals,
-        area_max=area_max,
+        index = _div_half_up(total * 10000, applicable_max)  # total / max × 100 %, in cents of a percent
+    classification = None
+    for minimum, label in shape.band_cents:
+        if index >= minimum:
+            classification = label
+            break
+    return CentsResult(
+        area_totals=tuple(area_totals),
+        area_max=tuple(area_max),
         normal_total=normal_total,
         bonus=bonus,
         penalty=penalty,
         applicable_max=applicable_max,
         total=total,
         index=index,
-        classification=engine.classify(index, shape.bands),
+        classification=classification,
+    )
+
+
+def points(cents: int) -> Decimal:
+    """Integer cents as points with two decimals (12.50, 0.00, -0.25), as the engine writes them."""
+    return Decimal(cents) * CENT
+
+
+@lru_cache(maxsize=65536)
+def points_text(cents: int) -> str:
+    """`str(points(cents))` without the Decimal: how a result's area totals are stored (kept: a nation's area
+    totals take few distinct values)."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
+def combine(shape: SetShape, row: GroupRow | None) -> Combined:
+    """`combine_cents` in points (Decimal), as `engine.compute_index` returns them."""
+    c = combine_cents(shape, row)
+    return Combined(
+        area_totals={a: points(v) for a, v in zip(shape.areas, c.area_totals, strict=True)},
+        area_max={a: points(v) for a, v in zip(shape.areas, c.area_max, strict=True)},
+        normal_total=points(c.normal_total),
+        bonus=points(c.bonus),
+        penalty=points(c.penalty),
+        applicable_max=points(c.applicable_max),
+        total=points(c.total),
+        index=points(c.index),
+        classification=c.classification,
     )

@@ -2,69 +2,83 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
 
 from appraisal.models import SurveyImport
-from appraisal.setwise import GroupSums, SetShape, shape_of
+from appraisal.setwise import GroupRow, SetShape, shape_of, to_cents
 from scoring import selectors as scoring_selectors
-from scoring.models import Assessment, Indicator, IndicatorSet, ScoreLine
+from scoring.models import Assessment, IndicatorSet, ScoreLine
+
+_SHAPES: dict[int, tuple[scoring_selectors.Skeleton, SetShape, dict[int, str]]] = {}
+_SHAPES_KEPT = 64
 
 
 def set_shapes(set_ids: Iterable[int]) -> dict[int, tuple[SetShape, dict[int, str]]]:
-    """Each set's grouping for the set-wise recompute, with its indicator ids → codes. Two queries."""
-    sets = {s.pk: s for s in IndicatorSet.objects.filter(pk__in=list(set_ids))}
-    nodes: dict[int, list[Indicator]] = defaultdict(list)
-    for ind in Indicator.objects.filter(indicator_set_id__in=list(sets)).order_by("order"):
-        nodes[ind.indicator_set_id].append(ind)
+    """Each set's grouping for the set-wise recompute, with its leaves' indicator ids → codes. One query (the
+    sets); the grouping rests on the set's skeleton, which is kept per process for a set in use (see
+    `scoring.selectors.set_skeleton`: its key holds the set row's own fields), and so is the grouping."""
     out: dict[int, tuple[SetShape, dict[int, str]]] = {}
-    for set_id, indicator_set in sets.items():
-        rules = scoring_selectors.set_rules(indicator_set, nodes[set_id])
-        out[set_id] = (shape_of(rules), {ind.pk: ind.code for ind in nodes[set_id]})
+    for indicator_set in IndicatorSet.objects.filter(pk__in=list(set_ids)):
+        skeleton = scoring_selectors.set_skeleton(indicator_set)
+        kept = _SHAPES.get(id(skeleton))
+        if kept is None or kept[0] is not skeleton:  # a draft's skeleton is new each time, and so is its grouping
+            if len(_SHAPES) >= _SHAPES_KEPT:
+                _SHAPES.clear()
+            kept = _SHAPES[id(skeleton)] = (
+                skeleton,
+                shape_of(skeleton.rules),
+                {pk: leaf[0] for pk, leaf in skeleton.leaves.items()},
+            )
+        out[indicator_set.pk] = (kept[1], kept[2])
     return out
 
 
 _GROUP_SUMS_SQL = """
 WITH g (indicator_id, grp, max_cents, normal) AS (VALUES {values})
-SELECT l.assessment_id, g.grp,
-  SUM({least}(l.appraised_cents, g.max_cents))
-    FILTER (WHERE l.appraised_cents IS NOT NULL AND (g.normal OR l.appraised_cents >= 0)),
-  SUM(g.max_cents) FILTER (WHERE l.not_applicable AND g.normal)
-FROM {line} l JOIN g ON g.indicator_id = l.indicator_id{join}
-WHERE {where}
-GROUP BY l.assessment_id, g.grp
+SELECT assessment_id, {columns}
+FROM (
+  SELECT l.assessment_id, g.grp,
+    CASE WHEN l.appraised_cents IS NOT NULL AND (g.normal OR l.appraised_cents >= 0)
+      THEN {least}(l.appraised_cents, g.max_cents) END AS scored,
+    CASE WHEN l.not_applicable AND g.normal THEN g.max_cents END AS na_max
+  FROM {line} l JOIN g ON g.indicator_id = l.indicator_id{join}
+  WHERE {where}
+) leaves
+GROUP BY assessment_id
 """
 
 
 def group_sums(
-    *, assessment_ids: list[int] | None = None, cycle_id: int | None = None,
+    *,
+    assessment_ids: list[int] | None = None,
+    cycle_id: int | None = None,
     shapes: dict[int, tuple[SetShape, dict[int, str]]],
-) -> dict[int, dict[str, GroupSums]]:
-    """ONE `GROUP BY (assessment, group)` over the stored appraised leaf scores, clamped as the engine does.
+) -> dict[int, GroupRow]:
+    """ONE `GROUP BY assessment` over the stored appraised leaf scores, clamped as the engine does, one column
+    per group: the row that `appraisal.setwise.combine_cents` takes (see `setwise.GroupRow`).
 
-    Select by `cycle_id` (signed-off assessments) or by `assessment_ids`. Each leaf's group, maximum and
-    kind come in as a `VALUES` table joined on the indicator (a hash join: cheaper than a `CASE` over
-    id lists). A normal leaf counts `min(score, max)`, a bonus/penalty leaf `min(max(score, 0), max)`
-    (maximums are never negative), missing and not-applicable scores 0. Sums are integer cents, exact on every
-    database: maximums are passed as cents and the scores are read from `ScoreLine.appraised_cents`, the
-    appraised score in cents that the database keeps itself (NULL when missing or not applicable).
+    Select by `cycle_id` (signed-off assessments) or by `assessment_ids`. Each leaf's group (its place in its
+    set's `SetShape.groups`), maximum and kind come in as a `VALUES` table joined on the indicator (a hash
+    join: cheaper than a `CASE` over id lists). A normal leaf counts `min(score, max)`, a bonus/penalty leaf
+    `min(max(score, 0), max)` (maximums are never negative), missing and not-applicable scores 0. Sums are
+    integer cents, exact on every database: maximums are passed as cents and the scores are read from
+    `ScoreLine.appraised_cents`, the appraised score in cents that the database keeps itself (NULL when
+    missing or not applicable). Grouping by assessment alone (not by assessment and group) lets the planner
+    see how many groups there are, and so aggregate in parallel workers before gathering.
     """
     values: list[Any] = []
-    code_of_group: dict[int, str] = {}  # SQL group number → group code (numbers are unique across sets)
+    groups = areas = 0
     for shape, codes in shapes.values():
-        number_of: dict[str, int] = {}
+        place = {code: i for i, code in enumerate(shape.groups)}
+        groups, areas = max(groups, len(shape.groups)), max(areas, len(shape.areas))
         for ind_id, code in codes.items():
             group = shape.group_of_leaf.get(code)
             if group is None:
                 continue
-            if group not in number_of:
-                number_of[group] = len(code_of_group) + 1
-                code_of_group[number_of[group]] = group
-            max_cents = int(shape.leaf_max[code] * 100)  # two decimal places: exact
-            values.append((ind_id, number_of[group], max_cents, shape.kind_of_leaf[code] == "normal"))
+            values.append((ind_id, place[group], to_cents(shape.leaf_max[code]), shape.kind_of_leaf[code] == "normal"))
     if not values or (assessment_ids is not None and not assessment_ids):
         return {}
     params: list[Any] = [v for row in values for v in row]
@@ -76,23 +90,23 @@ def group_sums(
     if assessment_ids is not None:
         where.append(f"l.assessment_id IN ({', '.join(['%s'] * len(assessment_ids))})")
         params += assessment_ids
+    columns = [f"SUM(scored) FILTER (WHERE grp = {i})" for i in range(groups)]
+    columns += [f"SUM(na_max) FILTER (WHERE grp = {i})" for i in range(areas)]
     sql = _GROUP_SUMS_SQL.format(
-        values=", ".join(["(%s, %s, %s, %s)"] * len(values)), line=ScoreLine._meta.db_table, join=join,
-        where=" AND ".join(where) or "TRUE", least="LEAST" if connection.vendor == "postgresql" else "MIN",
+        values=", ".join(["(%s, %s, %s, %s)"] * len(values)),
+        columns=", ".join(columns),
+        line=ScoreLine._meta.db_table,
+        join=join,
+        where=" AND ".join(where) or "TRUE",
+        least="LEAST" if connection.vendor == "postgresql" else "MIN",
     )
-    out: dict[int, dict[str, GroupSums]] = defaultdict(dict)
     with connection.cursor() as cursor:
         if cycle_id is not None and connection.vendor == "postgresql" and connection.in_atomic_block:
-            # A nation's cycle is ~40,000 (assessment, group) sums: with the default work_mem the hash aggregate
-            # spills to disk in batches. The planner, which cannot know how few groups the VALUES table makes,
-            # expects one group per line and so never splits the scan between workers; told that passing a
-            # row from a worker is cheap, it does (half the time on two cores). For this transaction only.
-            cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL parallel_tuple_cost = 0.001")
+            # Told that passing a row from a worker is cheap, the planner splits the scan and the partial
+            # aggregates between workers (half the time on two cores). For this transaction only.
+            cursor.execute("SET LOCAL parallel_tuple_cost = 0.001")
         cursor.execute(sql, params)
-        for assessment_id, number, scored, na in cursor.fetchall():
-            out[assessment_id][code_of_group[number]] = GroupSums(scored_cents=int(scored or 0),
-                                                                  na_max_cents=int(na or 0))
-    return out
+        return {row[0]: (row[1 : 1 + groups], row[1 + groups :]) for row in cursor.fetchall()}
 
 
 def survey_imports(*, limit: int = 10) -> list[SurveyImport]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import connection, transaction
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from appraisal import selectors as appraisal_selectors
 from appraisal.services.common import logger
-from appraisal.setwise import combine
+from appraisal.setwise import CentsResult, combine_cents, points, points_text
 from scoring import engine
 from scoring.models import Assessment, IndexResult, RankingGroup
 
@@ -28,8 +29,10 @@ def _enqueue_recompute(assessment_id: int) -> None:
     except (BrokerError, OSError):
         # The sign-off is committed; the periodic reconciler finds the missing result and computes it.
         logger.warning(
-            "could not enqueue the recompute of %s; the reconciler will", assessment_id,
-            exc_info=True, extra={"assessment_id": assessment_id},
+            "could not enqueue the recompute of %s; the reconciler will",
+            assessment_id,
+            exc_info=True,
+            extra={"assessment_id": assessment_id},
         )
 
 
@@ -43,8 +46,18 @@ def index_result_enqueue(*, assessment_id: int) -> None:
 
 
 RESULT_FIELDS = [
-    "normal_total", "bonus", "penalty", "total", "applicable_max", "index", "area_totals", "classification",
-    "computed_at", "computed_from_version", "stale", "rank",
+    "normal_total",
+    "bonus",
+    "penalty",
+    "total",
+    "applicable_max",
+    "index",
+    "area_totals",
+    "classification",
+    "computed_at",
+    "computed_from_version",
+    "stale",
+    "rank",
 ]
 
 
@@ -63,42 +76,78 @@ def _results_upsert(rows: list[tuple[Any, ...]]) -> None:
     table = IndexResult._meta.db_table
     columns = ["assessment_id", *RESULT_FIELDS]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    updates = ", ".join(f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}"
-                        for c in RESULT_FIELDS)
+    updates = ", ".join(
+        f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}" for c in RESULT_FIELDS
+    )
     at = RESULT_FIELDS.index("area_totals") + 1
     with connection.cursor() as cursor:
         execute_values(
             cursor.cursor,
             f"INSERT INTO {table} ({quoted}) VALUES %s ON CONFLICT (assessment_id) DO UPDATE SET {updates}",  # noqa: S608
-            [(*row[:at], Json(row[at]), *row[at + 1:]) for row in rows],
+            [(*row[:at], Json(row[at]), *row[at + 1 :]) for row in rows],
             page_size=len(rows),
         )
 
 
-_AT = RESULT_FIELDS.index("computed_at") + 1  # its place in a row of (assessment_id, *RESULT_FIELDS)
-_COMPARED = [f for f in RESULT_FIELDS if f != "computed_at"]
+_CENTS_FIELDS = ["normal_total", "bonus", "penalty", "total", "applicable_max", "index"]
+_STORED_SQL = (
+    "SELECT r.assessment_id, {cents}, r.area_totals, r.classification, r.computed_from_version, r.stale, r.rank "
+    "FROM {result} r JOIN {assessment} a ON a.id = r.assessment_id WHERE a.cycle_id = %s"
+)
 
 
 def _stored_results(cycle_id: int) -> dict[int, tuple[Any, ...]]:
-    """The cycle's stored results as (every field but computed_at), by assessment: what a recompute compares
-    with, so that it rewrites only the results that differ (a national cycle is 4,000 rows; after one
-    sign-off, one result and some ranks change)."""
+    """The cycle's stored results, by assessment, as `_comparable` makes them: what a recompute compares with,
+    so that it rewrites only the results that differ (a national cycle is 4,000 rows; after one sign-off,
+    one result and some ranks change). The figures come as integer cents (they are stored with two
+    decimals: exact), so that a result that did not change costs no Decimal at all."""
+    sql = _STORED_SQL.format(
+        cents=", ".join(f"CAST(ROUND(r.{connection.ops.quote_name(f)} * 100) AS BIGINT)" for f in _CENTS_FIELDS),
+        result=IndexResult._meta.db_table,
+        assessment=Assessment._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [cycle_id])
+        rows = cursor.fetchall()
+    at = len(_CENTS_FIELDS) + 1  # area_totals: JSON text from a raw cursor
     return {
-        row[0]: row[1:]
-        for row in IndexResult.objects.filter(assessment__cycle_id=cycle_id).order_by()
-        .values_list("assessment_id", *_COMPARED)
+        row[0]: (
+            *row[1:at],
+            json.loads(row[at]) if isinstance(row[at], str) else row[at],
+            row[at + 1],
+            row[at + 2],
+            bool(row[at + 3]),
+            row[at + 4],
+        )
+        for row in rows
     }
+
+
+def _comparable(c: CentsResult, areas: dict[str, str], version: int, rank: int | None) -> tuple[Any, ...]:
+    return (
+        c.normal_total,
+        c.bonus,
+        c.penalty,
+        c.total,
+        c.applicable_max,
+        c.index,
+        areas,
+        c.classification or "",
+        version,
+        False,
+        rank,
+    )
 
 
 @transaction.atomic
 def cycle_results_recompute(*, cycle_id: int) -> int:
     """Set-wise recompute of every signed-off assessment of a cycle and the ranking of every group.
 
-    One `GROUP BY` over the stored appraised leaf scores (see `appraisal.setwise`), the rest in memory,
-    then one bulk upsert of the results that differ from the stored ones (a result that comes out the same
-    keeps its row and its `computed_at`: the time its figures were computed). Locks the cycle's ranking
-    groups and signed-off assessments, as the per-assessment recompute does, so the two never interleave.
-    Returns the number of results computed.
+    One `GROUP BY` over the stored appraised leaf scores (see `appraisal.setwise`), the rest in memory in
+    integer cents, then one bulk upsert of the results that differ from the stored ones (a result that comes
+    out the same keeps its row and its `computed_at`: the time its figures were computed). Locks the cycle's
+    ranking groups and signed-off assessments, as the per-assessment recompute does, so the two never
+    interleave. Returns the number of results computed.
     """
     group_ids = list(
         Assessment.objects.filter(cycle_id=cycle_id, unit__ranking_group__isnull=False)
@@ -116,27 +165,41 @@ def cycle_results_recompute(*, cycle_id: int) -> int:
         return 0
     shapes = appraisal_selectors.set_shapes({a[1] for a in assessments})
     sums = appraisal_selectors.group_sums(cycle_id=cycle_id, shapes=shapes)
-    now = timezone.now()
-    computed: dict[int, Any] = {}
+    computed: dict[int, CentsResult] = {}
     by_group: dict[int, list[engine.RankEntry]] = {}
     for pk, set_id, _version, group_id, name in assessments:
-        comp = computed[pk] = combine(shapes[set_id][0], sums.get(pk, {}))
+        c = computed[pk] = combine_cents(shapes[set_id][0], sums.get(pk))
         if group_id is not None:
-            by_group.setdefault(group_id, []).append(engine.RankEntry(key=pk, name=name, index=comp.index))
+            by_group.setdefault(group_id, []).append(engine.RankEntry(key=pk, name=name, index=points(c.index)))
     rank_of: dict[int | str, int | None] = {}
     for entries in by_group.values():
         rank_of.update((entry.key, entry.rank) for entry in engine.rank(entries))
     stored = _stored_results(cycle_id)
-    rows = [
-        (pk, c.normal_total, c.bonus, c.penalty, c.total, c.applicable_max, c.index,
-         {code: str(v) for code, v in c.area_totals.items()}, c.classification or "", now, version, False,
-         rank_of.get(pk))
-        for pk, _set_id, version, _group_id, _name in assessments
-        for c in (computed[pk],)
-    ]
-    changed = [row for row in rows if stored.get(row[0]) != row[1:_AT] + row[_AT + 1:]]
+    now = timezone.now()
+    changed = []
+    for pk, set_id, version, _group_id, _name in assessments:
+        c, rank = computed[pk], rank_of.get(pk)
+        areas = {code: points_text(v) for code, v in zip(shapes[set_id][0].areas, c.area_totals, strict=True)}
+        if stored.get(pk) != _comparable(c, areas, version, rank):
+            changed.append(
+                (
+                    pk,
+                    *(points(getattr(c, f)) for f in _CENTS_FIELDS),
+                    areas,
+                    c.classification or "",
+                    now,
+                    version,
+                    False,
+                    rank,
+                )
+            )
     if changed:
         _results_upsert(changed)
-    logger.info("set-wise recompute of cycle %s: %s results, %s changed", cycle_id, len(rows), len(changed),
-                extra={"cycle_id": cycle_id, "results": len(rows), "changed": len(changed)})
+    logger.info(
+        "set-wise recompute of cycle %s: %s results, %s changed",
+        cycle_id,
+        len(assessments),
+        len(changed),
+        extra={"cycle_id": cycle_id, "results": len(assessments), "changed": len(changed)},
+    )
     return len(assessments)

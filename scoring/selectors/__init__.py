@@ -36,7 +36,9 @@ from scoring.selectors.sheet import (
 )
 from scoring.selectors.totals import (
     SheetTotals,
+    Skeleton,
     assessment_totals,
+    set_skeleton,
 )
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "Progress",
     "ReportRow",
     "SheetTotals",
+    "Skeleton",
     "TreeRow",
     "assessment_sheet",
     "assessment_totals",
@@ -62,6 +65,7 @@ __all__ = [
     "score_lines_of_assessment",
     "self_assessment_problems",
     "set_rules",
+    "set_skeleton",
     "stale_assessment_ids",
     "subtree_total",
     "unit_assessment_in_open_cycle",

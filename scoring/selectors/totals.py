@@ -25,7 +25,7 @@ class SheetTotals:
 
 
 @dataclass(frozen=True)
-class _Skeleton:
+class Skeleton:
     """What the running totals need of a set: the engine's rules and, per leaf, its code and flags."""
 
     rules: engine.SetRules
@@ -33,11 +33,11 @@ class _Skeleton:
     leaves: dict[int, tuple[str, bool, bool]]  # indicator id → (code, evidence required, survey-scored)
 
 
-_SKELETONS: dict[tuple[Any, ...], _Skeleton] = {}
+_SKELETONS: dict[tuple[Any, ...], Skeleton] = {}
 _SKELETONS_KEPT = 64
 
 
-def _skeleton(indicator_set: IndicatorSet) -> _Skeleton:
+def set_skeleton(indicator_set: IndicatorSet) -> Skeleton:
     """The set's skeleton, read once per process for a set in use (a set that is no longer a draft cannot change:
     services refuse, and so does the admin site); a draft's is read each time. The key holds the set row's own
     fields, which come with the assessment, so a changed cap or band is never served from the cache."""
@@ -54,7 +54,7 @@ def _skeleton(indicator_set: IndicatorSet) -> _Skeleton:
         )
     )
     code_of = {row[0]: row[1] for row in nodes}
-    skeleton = _Skeleton(
+    skeleton = Skeleton(
         rules=engine.SetRules(
             nodes=tuple(
                 engine.Node(code=code, parent_code=code_of.get(parent) if parent else None, kind=kind, max_points=mx)
@@ -83,7 +83,7 @@ def _skeleton(indicator_set: IndicatorSet) -> _Skeleton:
 def assessment_totals(*, assessment: Assessment) -> SheetTotals:
     """Totals and progress from plain rows: one query (the lines with their file counts), no model instances,
     the engine once; the set's skeleton is read once per process (one query more the first time)."""
-    skeleton = _skeleton(assessment.indicator_set)
+    skeleton = set_skeleton(assessment.indicator_set)
     rules = skeleton.rules
     counter = _evidence_reader("files_per_line")  # as `_evidence_by_line`: none until the evidence app is there
     lines = assessment.lines.order_by().annotate(files=counter() if counter is not None else Value(0))

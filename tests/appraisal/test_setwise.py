@@ -103,11 +103,13 @@ def test_the_set_wise_sums_equal_the_engine(
         pass
 
 
-def _check(specs: list[Spec], sheets: list[dict[str, tuple[Decimal | None, bool]]], mode: str,
-           bonus_cap: Decimal | None, penalty_cap: Decimal | None) -> None:
+def _build(specs: list[Spec], sheets: list[dict[str, tuple[Decimal | None, bool]]], mode: str,
+           bonus_cap: Decimal | None, penalty_cap: Decimal | None, *, key: str = "hypothesis", version: int = 99,
+           cycle: Cycle | None = None, units: list[Unit] | None = None) -> tuple[IndicatorSet, list[Assessment]]:
+    """A set from `specs` and one signed-off assessment per sheet of stored appraised scores."""
     kind = UnitKind.objects.get(code="department")
     indicator_set = IndicatorSet.objects.create(
-        key="hypothesis", year=2020, version=99, unit_kind=kind, name="h", index_mode=mode,
+        key=key, year=2020, version=version, unit_kind=kind, name="h", index_mode=mode,
         bonus_cap=bonus_cap, penalty_cap=penalty_cap,
         classification_bands=[{"min": "8", "label": "Tốt"}, {"min": "3", "label": "Khá"}, {"min": "0", "label": "TB"}],
     )
@@ -118,8 +120,8 @@ def _check(specs: list[Spec], sheets: list[dict[str, tuple[Decimal | None, bool]
             order=order, level=spec.code.count(".") + 1, is_leaf=spec.leaf, kind=spec.kind,
             max_points=spec.max_points, floor=spec.floor, method="manual" if spec.leaf else "",
         )
-    cycle = Cycle.objects.create(year=2099, name="h")
-    units = list(Unit.objects.order_by("code")[: len(sheets)])
+    cycle = cycle or Cycle.objects.create(year=2099, name="h")
+    units = units or list(Unit.objects.order_by("code")[: len(sheets)])
     assessments = []
     for unit, sheet in zip(units, sheets, strict=False):
         assessment = Assessment.objects.create(cycle=cycle, unit=unit, indicator_set=indicator_set,
@@ -130,6 +132,12 @@ def _check(specs: list[Spec], sheets: list[dict[str, tuple[Decimal | None, bool]
             for code, (score, na) in sheet.items()
         )
         assessments.append(assessment)
+    return indicator_set, assessments
+
+
+def _check(specs: list[Spec], sheets: list[dict[str, tuple[Decimal | None, bool]]], mode: str,
+           bonus_cap: Decimal | None, penalty_cap: Decimal | None) -> None:
+    indicator_set, assessments = _build(specs, sheets, mode, bonus_cap, penalty_cap)
     shapes = set_shapes([indicator_set.pk])
     sums = group_sums(assessment_ids=[a.pk for a in assessments], shapes=shapes)
     for assessment in assessments:
@@ -137,10 +145,10 @@ def _check(specs: list[Spec], sheets: list[dict[str, tuple[Decimal | None, bool]
             expected: Any = assessment_compute(assessment=assessment, basis="appraised")
         except engine.ScoringInputError as exc:
             with pytest.raises(engine.ScoringInputError) as caught:
-                combine(shapes[indicator_set.pk][0], sums.get(assessment.pk, {}))
+                combine(shapes[indicator_set.pk][0], sums.get(assessment.pk))
             assert caught.value.code == exc.code
             continue
-        got = combine(shapes[indicator_set.pk][0], sums.get(assessment.pk, {}))
+        got = combine(shapes[indicator_set.pk][0], sums.get(assessment.pk))
         assert got.area_totals == expected.area_totals
         assert got.area_max == expected.area_max
         assert (got.normal_total, got.bonus, got.penalty, got.applicable_max, got.total) == (
@@ -206,3 +214,73 @@ def test_the_cents_column_follows_every_kind_of_write(catalogue: Any) -> None:
         cursor.execute(f"UPDATE {ScoreLine._meta.db_table} SET not_applicable = %s, appraised_score = %s "
                        "WHERE id = %s", [False, Decimal("12.35"), line.pk])
     assert cents() == 1235
+
+
+@settings(max_examples=300, deadline=None)
+@given(numerator=st.integers(-10**12, 10**12), denominator=st.integers(-10**8, 10**8).filter(bool))
+def test_the_integer_half_up_division_equals_the_engines_decimal_rounding(numerator: int, denominator: int) -> None:
+    """`_div_half_up` (the percent index in cents) equals the engine's truncate-at-28-digits-then-round-half-up."""
+    from decimal import ROUND_DOWN, Context, localcontext
+
+    from appraisal.setwise import _div_half_up
+
+    with localcontext(Context(prec=28, rounding=ROUND_DOWN)):
+        quotient = Decimal(numerator) / Decimal(denominator)
+    expected = engine.round_half_up(quotient / 100)  # the engine's index in points
+    assert Decimal(_div_half_up(numerator, denominator)) / 100 == expected
+
+
+def test_the_integer_half_up_division_on_ties() -> None:
+    from appraisal.setwise import _div_half_up
+
+    assert [_div_half_up(n, 2) for n in (5, 3, 1, -1, -3, -5)] == [3, 2, 1, -1, -2, -3]  # ties away from zero
+    assert _div_half_up(2, 3) == 1 and _div_half_up(1, 3) == 0 and _div_half_up(-2, 3) == -1
+
+
+@given(cents=st.integers(-10**9, 10**9))
+def test_points_text_is_the_decimal_text(cents: int) -> None:
+    """The area totals a recompute stores and compares are written without a Decimal, as str() would."""
+    from appraisal.setwise import points, points_text
+
+    assert points_text(cents) == str(points(cents))
+
+
+def test_one_recompute_serves_sets_of_different_shapes(catalogue: Any) -> None:
+    """One cycle, two sets: a small one (one area, no bonus) and a wider one (three areas, nested bonus and a
+    penalty, not-applicable leaves). The one SQL row per assessment is as wide as the widest set; each
+    result the cycle's recompute stores equals the engine's for its own set."""
+    from appraisal.services import cycle_results_recompute
+    from scoring.models import IndexResult
+
+    d = Decimal
+    small = [Spec("1", None, "normal", d(0), leaf=False), Spec("1.1", "1", "normal", d("4")),
+             Spec("1.2", "1", "normal", d("6"))]
+    wide = [
+        Spec("1", None, "normal", d(0), leaf=False), Spec("1.1", "1", "normal", d("10")),
+        Spec("2", None, "normal", d(0), leaf=False), Spec("2.1", "2", "normal", d("5")),
+        Spec("2.2", "2", "normal", d("5"), floor=d("-2")),
+        Spec("3", None, "normal", d(0), leaf=False), Spec("3.1", "3", "normal", d("8")),
+        Spec("3.2", "3", "bonus", d("3"), leaf=False), Spec("3.2.1", "3.2", "bonus", d("2")),
+        Spec("3.2.2", "3.2", "bonus", d("2")), Spec("T1", None, "penalty", d("2")),
+    ]
+    cycle = Cycle.objects.create(year=2099, name="shapes")
+    units = list(Unit.objects.order_by("code")[:4])
+    _small, first = _build(small, [{"1.1": (d("3.5"), False), "1.2": (d("6.75"), False)},
+                                   {"1.1": (None, False), "1.2": (d("2"), True)}],
+                           "points", None, None, key="small", version=97, cycle=cycle, units=units[:2])
+    _wide, second = _build(wide, [
+        {"1.1": (d("9.25"), False), "2.1": (d("5"), True), "2.2": (d("-1.5"), False), "3.1": (d("7"), False),
+         "3.2.1": (d("2"), False), "3.2.2": (d("1.75"), False), "T1": (d("0.5"), False)},
+        {"1.1": (d("10"), False), "2.1": (d("4.25"), False), "2.2": (d("5"), True), "3.1": (d("8"), True),
+         "3.2.1": (None, False), "3.2.2": (d("2"), False), "T1": (d("3"), False)},
+    ], "percent", d("2.5"), None, key="wide", version=98, cycle=cycle, units=units[2:])
+
+    assert cycle_results_recompute(cycle_id=cycle.pk) == 4
+    for assessment in first + second:
+        stored = IndexResult.objects.get(assessment=assessment)
+        expected = assessment_compute(assessment=assessment, basis="appraised")
+        assert (stored.normal_total, stored.bonus, stored.penalty, stored.total, stored.applicable_max,
+                stored.index, stored.classification or None) == (
+            expected.normal_total, expected.bonus, expected.penalty, expected.total, expected.applicable_max,
+            expected.index, expected.classification)
+        assert {code: Decimal(v) for code, v in stored.area_totals.items()} == expected.area_totals
