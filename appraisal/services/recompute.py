@@ -61,31 +61,39 @@ RESULT_FIELDS = [
 ]
 
 
+_ARRAY_TYPES = {"area_totals": "text[]", "classification": "text[]", "computed_at": "timestamptz[]",
+                "computed_from_version": "integer[]", "stale": "boolean[]", "rank": "integer[]"}
+
+
 def _results_upsert(rows: list[tuple[Any, ...]]) -> None:
     """Insert or update many results in one statement; `rows` are (assessment_id, *RESULT_FIELDS) with
-    area_totals as a dict. On PostgreSQL the rows go straight to the driver: compiling 4,000 rows through
-    the ORM costs more than the GROUP BY that produced them."""
+    area_totals as a dict. On PostgreSQL each column goes to the driver as one array and the statement
+    unnests them: adapting 13 arrays costs a fraction of adapting 4,000 rows one by one (and compiling them
+    through the ORM costs more than the GROUP BY that produced them)."""
+    if not rows:
+        return
     if connection.vendor != "postgresql":
         results = [IndexResult(assessment_id=row[0], **dict(zip(RESULT_FIELDS, row[1:], strict=True))) for row in rows]
         IndexResult.objects.bulk_create(
             results, batch_size=500, update_conflicts=True, unique_fields=["assessment"], update_fields=RESULT_FIELDS
         )
         return
-    from psycopg2.extras import Json, execute_values
-
     table = IndexResult._meta.db_table
     columns = ["assessment_id", *RESULT_FIELDS]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    updates = ", ".join(
-        f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}" for c in RESULT_FIELDS
-    )
+    updates = ", ".join(f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}"
+                        for c in RESULT_FIELDS)
+    arrays = [list(column) for column in zip(*rows, strict=True)]
     at = RESULT_FIELDS.index("area_totals") + 1
+    arrays[at] = [json.dumps(value) for value in arrays[at]]
+    casts = ", ".join(f"%s::{_ARRAY_TYPES.get(c, 'numeric[]' if c != 'assessment_id' else 'integer[]')}"
+                      for c in columns)
+    selected = ", ".join("area_totals::jsonb" if c == "area_totals" else c for c in columns)
     with connection.cursor() as cursor:
-        execute_values(
-            cursor.cursor,
-            f"INSERT INTO {table} ({quoted}) VALUES %s ON CONFLICT (assessment_id) DO UPDATE SET {updates}",  # noqa: S608
-            [(*row[:at], Json(row[at]), *row[at + 1 :]) for row in rows],
-            page_size=len(rows),
+        cursor.execute(
+            f"INSERT INTO {table} ({quoted}) SELECT {selected} FROM unnest({casts}) AS r({', '.join(columns)}) "  # noqa: S608
+            f"ON CONFLICT (assessment_id) DO UPDATE SET {updates}",
+            arrays,
         )
 
 
