@@ -37,7 +37,8 @@ class AppraiseSerializer(serializers.Serializer):
 )
 @api_view(["POST"])
 def appraise_line(request: Request, assessment_id: int, line_id: int) -> Response:
-    """The appraiser's input for one leaf of an assigned area (a reason is required when it differs)."""
+    """The appraiser's input for one leaf of an assigned area (a reason is required when it differs). On a leaf
+    the unit declared «không phát sinh», a score (with its reason) means the team does not accept it."""
     _assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
     payload = AppraiseSerializer(data=request.data)
     payload.is_valid(raise_exception=True)

@@ -43,7 +43,7 @@ FROM (
   SELECT l.assessment_id, g.grp,
     CASE WHEN l.appraised_cents IS NOT NULL AND (g.normal OR l.appraised_cents >= 0)
       THEN {least}(l.appraised_cents, g.max_cents) END AS scored,
-    CASE WHEN l.not_applicable AND g.normal THEN g.max_cents END AS na_max
+    CASE WHEN l.not_applicable AND NOT l.na_overruled AND g.normal THEN g.max_cents END AS na_max
   FROM {line} l JOIN g ON g.indicator_id = l.indicator_id{join}
   WHERE {where}
 ) leaves
@@ -63,10 +63,11 @@ def group_sums(
     Select by `cycle_id` (signed-off assessments) or by `assessment_ids`. Each leaf's group (its place in its
     set's `SetShape.groups`), maximum and kind come in as a `VALUES` table joined on the indicator (a hash
     join: cheaper than a `CASE` over id lists). A normal leaf counts `min(score, max)`, a bonus/penalty leaf
-    `min(max(score, 0), max)` (maximums are never negative), missing and not-applicable scores 0. Sums are
-    integer cents, exact on every database: maximums are passed as cents and the scores are read from
+    `min(max(score, 0), max)` (maximums are never negative), missing and not-applicable scores 0 (not
+    applicable as appraised: the unit's «không phát sinh», unless the team overruled it). Sums are integer
+    cents, exact on every database: maximums are passed as cents and the scores are read from
     `ScoreLine.appraised_cents`, the appraised score in cents that the database keeps itself (NULL when
-    missing or not applicable). Grouping by assessment alone (not by assessment and group) lets the planner
+    missing or not applicable as appraised). Grouping by assessment alone (not by assessment and group) lets the planner
     see how many groups there are, and so aggregate in parallel workers before gathering.
     """
     values: list[Any] = []

@@ -92,7 +92,10 @@ def _computation(
     rules: engine.SetRules, lines: list[ScoreLine], field_name: str
 ) -> engine.IndexComputation | None:
     leaves = {
-        line.indicator.code: engine.LeafScore(score=getattr(line, field_name), not_applicable=line.not_applicable)
+        line.indicator.code: engine.LeafScore(
+            score=getattr(line, field_name),
+            not_applicable=line.appraised_not_applicable if field_name == "appraised_score" else line.not_applicable,
+        )
         for line in lines
     }
     try:

@@ -27,8 +27,8 @@ MSG_SURVEY_IMPORT_ONLY = gettext_lazy(
     "Tiêu chí này lấy điểm từ điều tra xã hội học: điểm được nhập từ tệp kết quả điều tra."
 )
 
-MSG_NA_ACCEPT_ONLY = gettext_lazy(
-    "Đơn vị chọn «không phát sinh» ở tiêu chí này: hãy chấp nhận, hoặc yêu cầu đơn vị giải trình."
+MSG_NA_OVERRULE_REASON = gettext_lazy(
+    "Đơn vị chọn «không phát sinh» ở tiêu chí này: để không chấp nhận và chấm điểm, hãy nêu lý do."
 )
 
 MSG_NOT_SELF_SCORED = gettext_lazy("Đơn vị chưa tự chấm tiêu chí này nên không thể chấp nhận điểm tự chấm.")

@@ -35,7 +35,9 @@ def _snapshot(
             continue
         entry = LineHistory(
             line=line, assessment=assessment, round=round_no, stage=stage, recorded_by=by,
-            not_applicable=line.not_applicable, evidence=evidence.get(line.pk, []),
+            not_applicable=line.not_applicable if stage in (LineHistory.Stage.SELF, LineHistory.Stage.EXPLANATION)
+            else line.appraised_not_applicable,
+            evidence=evidence.get(line.pk, []),
         )
         if stage == LineHistory.Stage.SELF:
             entry.value, entry.score, entry.note, entry.explanation = (

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from appraisal import selectors as appraisal_selectors
 from appraisal.models import LineHistory
 from appraisal.services.common import (
-    MSG_NA_ACCEPT_ONLY,
+    MSG_NA_OVERRULE_REASON,
     MSG_NOT_APPRAISING,
     MSG_NOT_SELF_SCORED,
     MSG_REASON_REQUIRED,
@@ -27,7 +27,7 @@ from scoring.errors import MSG_STALE_VERSION, StaleVersion, StateConflict, Valid
 from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.services import (
     assessment_transition,
-    audit_record,
+    score_line_accept_not_applicable,
     score_line_appraise,
 )
 
@@ -60,30 +60,34 @@ def line_appraise(
 ) -> ScoreLine:
     """The appraiser's input for one leaf; the engine computes the appraised score.
 
-    A score that differs from the self-score needs a reason (the note). The first appraisal of a submitted
-    assessment starts the appraisal. Side effects: line and assessment versions bumped, audited.
+    A score that differs from the self-score needs a reason (the note). On a leaf the unit declared «không
+    phát sinh», a score means the team does not accept that declaration (the leaf counts with the score):
+    the reason is always required. The first appraisal of a submitted assessment starts the appraisal.
+    Side effects: line and assessment versions bumped, audited.
     """
     assessment = _lock(line.assessment_id)
     _require_appraising(assessment)
     fresh = _fresh_line(line, base_version)
     if fresh.indicator.source == Indicator.Source.SURVEY:
         raise ValidationFailed(MSG_SURVEY_IMPORT_ONLY, code="survey_leaf")
-    if fresh.not_applicable:
-        raise ValidationFailed(MSG_NA_ACCEPT_ONLY, code="not_applicable")
     if not value:
         raise ValidationFailed(MSG_VALUE_REQUIRED, code="missing_value")
     score = _engine_score(fresh.indicator, value)
     reason = _nfc(note)
+    if fresh.not_applicable and not reason:
+        raise ValidationFailed(MSG_NA_OVERRULE_REASON, code="reason_required", details={"field": "note"})
     if score != fresh.self_score and not reason:
         raise ValidationFailed(MSG_REASON_REQUIRED, code="reason_required", details={"field": "note"})
     if assessment.state == Assessment.State.SUBMITTED:
         _start(assessment, actor)
-    return score_line_appraise(line=fresh, actor=actor, base_version=base_version, value=value, note=reason)
+    return score_line_appraise(line=fresh, actor=actor, base_version=base_version, value=value, note=reason,
+                               na_overruled=fresh.not_applicable)
 
 
 @transaction.atomic
 def line_accept_self(*, line: ScoreLine, actor: Any, base_version: int) -> ScoreLine:
-    """Accept the unit's self-score as the appraised score (audited like any appraisal)."""
+    """Accept the unit's self-score as the appraised score (audited like any appraisal). On a «không phát sinh»
+    leaf, accept the declaration, withdrawing the team's overrule if there was one."""
     assessment = _lock(line.assessment_id)
     _require_appraising(assessment)
     fresh = _fresh_line(line, base_version)
@@ -92,12 +96,7 @@ def line_accept_self(*, line: ScoreLine, actor: Any, base_version: int) -> Score
     if assessment.state == Assessment.State.SUBMITTED:
         _start(assessment, actor)
     if fresh.not_applicable:
-        audit_record(
-            actor=actor, action="score_line.accept_not_applicable", object_type="ScoreLine", object_id=fresh.pk,
-            unit=assessment.unit, assessment=assessment,
-            changes={"not_applicable": {"old": True, "new": True}},
-        )
-        return fresh
+        return score_line_accept_not_applicable(line=fresh, actor=actor, base_version=base_version)
     if fresh.self_value is None:
         raise ValidationFailed(MSG_NOT_SELF_SCORED, code="not_self_scored")
     return score_line_appraise(line=fresh, actor=actor, base_version=base_version, value=fresh.self_value, note="")

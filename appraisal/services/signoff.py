@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from appraisal.models import LineHistory, Notification
@@ -38,7 +38,7 @@ def assessment_sign_off(*, assessment: Assessment, actor: Any) -> Assessment:
             code="not_in_appraisal",
         )
     missing = list(
-        locked.lines.filter(appraised_score__isnull=True, not_applicable=False)
+        locked.lines.filter(Q(not_applicable=False) | Q(na_overruled=True), appraised_score__isnull=True)
         .order_by("indicator__order")
         .values_list("indicator__code", flat=True)
     )

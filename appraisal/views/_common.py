@@ -39,6 +39,7 @@ def line_json(line: ScoreLine) -> dict[str, Any]:
         "self_display": score_text(line.self_score),
         "summary": value_summary(line.indicator, line.appraised_value),
         "note": line.appraised_note,
+        "na_overruled": line.na_overruled,
         "explanation": line.explanation,
         "differs": line.appraised_score is not None and line.appraised_score != line.self_score,
         "done": line.appraised_score is not None or line.not_applicable,

@@ -93,8 +93,8 @@ class ScoreLineSerializer(serializers.ModelSerializer):
         model = ScoreLine
         fields = [
             "id", "indicator", "self_value", "self_score", "self_note", "not_applicable", "not_applicable_reason",
-            "appraised_value", "appraised_score", "appraised_note", "explanation", "explanation_requested",
-            "version", "updated_at",
+            "appraised_value", "appraised_score", "appraised_note", "na_overruled", "explanation",
+            "explanation_requested", "version", "updated_at",
         ]
 
 

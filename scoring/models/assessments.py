@@ -111,16 +111,19 @@ class ScoreLine(models.Model):
     explanation_requested = models.BooleanField(_("yêu cầu giải trình"), default=False)
     not_applicable = models.BooleanField(_("không phát sinh"), default=False)
     not_applicable_reason = models.TextField(_("lý do không phát sinh"), blank=True)
+    # The appraisal team does not accept the unit's «không phát sinh»: the leaf counts with its appraised score.
+    na_overruled = models.BooleanField(_("không chấp nhận «không phát sinh»"), default=False)
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     # The appraised score in integer cents, kept by the database itself on every write (NULL when missing or
-    # not applicable): the national recompute sums integers instead of numerics. Never written by the code.
+    # not applicable as appraised): the national recompute sums integers instead of numerics. Never written by
+    # the code.
     appraised_cents = models.GeneratedField(
         expression=Case(
-            When(Q(appraised_score__isnull=True) | Q(not_applicable=True), then=Value(None)),
+            When(Q(appraised_score__isnull=True) | Q(not_applicable=True, na_overruled=False), then=Value(None)),
             default=Cast(Round(F("appraised_score") * 100), models.IntegerField()),
         ),
         output_field=models.IntegerField(null=True),
@@ -141,6 +144,11 @@ class ScoreLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment} · {self.indicator.code}"
+
+    @property
+    def appraised_not_applicable(self) -> bool:
+        """Not applicable as appraised: the unit's «không phát sinh», unless the appraisal team overruled it."""
+        return self.not_applicable and not self.na_overruled
 
 
 class IndexResult(models.Model):

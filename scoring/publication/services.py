@@ -150,10 +150,11 @@ def snapshot_build(*, cycle: Cycle) -> tuple[dict[str, Any], dict[str, Any]]:
     assessment_units = {r.assessment_id: r.assessment.unit.code for r in results}
     scores: dict[str, dict[str, str | None]] = {code: {} for code in assessment_units.values()}
     lines = ScoreLine.objects.filter(assessment_id__in=assessment_units).values_list(
-        "assessment_id", "indicator__code", "appraised_score", "not_applicable"
+        "assessment_id", "indicator__code", "appraised_score", "not_applicable", "na_overruled"
     )
-    for assessment_id, code, score, not_applicable in lines.iterator(chunk_size=5000):
-        scores[assessment_units[assessment_id]][code] = None if not_applicable or score is None else _dec(score)
+    for assessment_id, code, score, not_applicable, overruled in lines.iterator(chunk_size=5000):
+        missing = (not_applicable and not overruled) or score is None  # as appraised
+        scores[assessment_units[assessment_id]][code] = None if missing else _dec(score)
     snapshot = {
         "schema": SNAPSHOT_SCHEMA,
         "cycle": {"id": cycle.pk, "year": cycle.year, "name": cycle.name},

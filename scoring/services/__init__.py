@@ -11,6 +11,7 @@ from scoring.services.assessments import (
     cycle_create,
     cycle_set_phase,
     line_lock,
+    score_line_accept_not_applicable,
     score_line_appraise,
     score_line_save_self,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "line_lock",
     "logger",
     "ranking_group_rerank",
+    "score_line_accept_not_applicable",
     "score_line_appraise",
     "score_line_save_self",
     "score_lines_import_self",

@@ -202,8 +202,12 @@ def score_line_appraise(
     base_version: int,
     value: Mapping[str, Any],
     note: str = "",
+    na_overruled: bool | None = None,
 ) -> ScoreLine:
-    """The appraisal team's score of one leaf (the engine computes it). Same locking and audit as self-scores."""
+    """The appraisal team's score of one leaf (the engine computes it). Same locking and audit as self-scores.
+
+    `na_overruled=True` records that the team does not accept the unit's «không phát sinh» (the leaf then
+    counts with this score); None leaves that mark as it is."""
     line = line_lock(line.pk)
     _check_version(line, base_version)
     assessment = line.assessment
@@ -215,22 +219,56 @@ def score_line_appraise(
         score = engine.score_leaf(rule, value)
     except engine.EngineError as exc:
         raise ValidationFailed(exc.message, code=exc.code, details={"field": exc.field}) from exc
-    old = {"appraised_value": line.appraised_value, "appraised_score": line.appraised_score}
+    old = {"appraised_value": line.appraised_value, "appraised_score": line.appraised_score,
+           "na_overruled": line.na_overruled}
     appraised_note = user_text(note, limit=5000, field="note")
     line.appraised_value, line.appraised_score, line.appraised_note = normalized, score, appraised_note
+    if na_overruled is not None:
+        line.na_overruled = na_overruled
     line.version += 1
     line.updated_by = actor if getattr(actor, "pk", None) else None
-    line.save(update_fields=["appraised_value", "appraised_score", "appraised_note", "version", "updated_at",
-                             "updated_by"])
+    line.save(update_fields=["appraised_value", "appraised_score", "appraised_note", "na_overruled", "version",
+                             "updated_at", "updated_by"])
     _bump_assessment_version(assessment)
+    changes = {
+        "appraised_value": {"old": old["appraised_value"], "new": normalized},
+        "appraised_score": {"old": old["appraised_score"], "new": score},
+    }
+    if line.na_overruled != old["na_overruled"]:
+        changes["na_overruled"] = {"old": old["na_overruled"], "new": line.na_overruled}
     audit_record(
         actor=actor, action="score_line.appraise", object_type="ScoreLine", object_id=line.pk,
-        unit=assessment.unit, assessment=assessment,
-        changes={
-            "appraised_value": {"old": old["appraised_value"], "new": normalized},
-            "appraised_score": {"old": old["appraised_score"], "new": score},
-        },
-        reason=line.appraised_note,
+        unit=assessment.unit, assessment=assessment, changes=changes, reason=line.appraised_note,
+    )
+    return line
+
+
+@transaction.atomic
+def score_line_accept_not_applicable(*, line: ScoreLine, actor: Any, base_version: int) -> ScoreLine:
+    """The appraisal team accepts the unit's «không phát sinh» of a leaf. Where the team had overruled it, the
+    overrule and its appraised score are withdrawn (the leaf is not applicable again), with a new version;
+    otherwise only the acceptance is recorded. Audited either way."""
+    line = line_lock(line.pk)
+    _check_version(line, base_version)
+    assessment = line.assessment
+    if assessment.state not in APPRAISABLE_STATES:
+        raise StateConflict(MSG_NOT_EDITABLE % {"state": assessment.get_state_display()}, code="not_appraisable")
+    changes: dict[str, Any] = {"not_applicable": {"old": True, "new": True}}
+    if line.na_overruled:
+        changes = {
+            "na_overruled": {"old": True, "new": False},
+            "appraised_value": {"old": line.appraised_value, "new": None},
+            "appraised_score": {"old": line.appraised_score, "new": None},
+        }
+        line.na_overruled, line.appraised_value, line.appraised_score, line.appraised_note = False, None, None, ""
+        line.version += 1
+        line.updated_by = actor if getattr(actor, "pk", None) else None
+        line.save(update_fields=["na_overruled", "appraised_value", "appraised_score", "appraised_note", "version",
+                                 "updated_at", "updated_by"])
+        _bump_assessment_version(assessment)
+    audit_record(
+        actor=actor, action="score_line.accept_not_applicable", object_type="ScoreLine", object_id=line.pk,
+        unit=assessment.unit, assessment=assessment, changes=changes,
     )
     return line
 

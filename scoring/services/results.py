@@ -18,9 +18,14 @@ from scoring.services.common import logger
 
 
 def _leaf_scores(lines: Iterable[ScoreLine], basis: str) -> dict[str, engine.LeafScore]:
-    field = "appraised_score" if basis == "appraised" else "self_score"
+    if basis == "appraised":  # the team may have overruled the unit's «không phát sinh»
+        return {
+            line.indicator.code: engine.LeafScore(score=line.appraised_score,
+                                                  not_applicable=line.appraised_not_applicable)
+            for line in lines
+        }
     return {
-        line.indicator.code: engine.LeafScore(score=getattr(line, field), not_applicable=line.not_applicable)
+        line.indicator.code: engine.LeafScore(score=line.self_score, not_applicable=line.not_applicable)
         for line in lines
     }
 

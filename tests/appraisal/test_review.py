@@ -137,10 +137,14 @@ def test_accepting_an_area_of_another_set_is_refused(submitted: Any, appraiser: 
         area_accept_self(assessment=submitted, area=other.indicators.get(code="2"), actor=appraiser)
 
 
-def test_a_not_applicable_leaf_can_be_accepted_but_not_scored_over(
+def test_a_not_applicable_leaf_can_be_accepted_or_overruled_with_a_reason(
     assessment: Any, unit_editor: Any, unit_head: Any, lead: Any, team: Any
 ) -> None:
-    from scoring.services import score_line_save_self
+    """The team accepts a unit's «không phát sinh», or does not and scores the leaf (a reason is required):
+    the leaf then counts with that score, in the engine's result and in the database's cents column alike;
+    accepting the declaration later withdraws the overrule and its score."""
+    from scoring.models import ScoreLine
+    from scoring.services import assessment_compute, score_line_save_self
     from tests.appraisal.conftest import self_score, submit
 
     self_score(assessment, unit_editor)
@@ -149,13 +153,34 @@ def test_a_not_applicable_leaf_can_be_accepted_but_not_scored_over(
                          not_applicable=True, not_applicable_reason="Không có cuộc kiểm tra nào.")
     submit(assessment, unit_head)
     line = line_of(assessment, "1.2.2")
+    counts = {"counts": {"a": 4, "b": 2, "c": 0}}  # (2 / 4) × 1.5 = 0.75 of 1.5
     with pytest.raises(ValidationFailed) as caught:
-        line_appraise(line=line, actor=lead, base_version=line.version, value={"counts": {"a": 1, "b": 1, "c": 0}},
-                      note="Có kiểm tra")
-    assert caught.value.code == "not_applicable"
+        line_appraise(line=line, actor=lead, base_version=line.version, value=counts, note="  ")
+    assert caught.value.code == "reason_required" and caught.value.details == {"field": "note"}
     accepted = line_accept_self(line=line, actor=lead, base_version=line.version)
-    assert accepted.not_applicable and accepted.appraised_score is None
+    assert accepted.not_applicable and not accepted.na_overruled and accepted.appraised_score is None
+    assert accepted.version == line.version  # accepting a declaration changes nothing but the audit
     assert AuditEntry.objects.filter(action="score_line.accept_not_applicable", object_id=str(line.pk)).exists()
+    for other in assessment.lines.select_related("indicator").exclude(pk=line.pk):
+        line_accept_self(line=other, actor=lead, base_version=other.version)
+    granted = assessment_compute(assessment=assessment, basis="appraised")  # points mode: N/A earns its maximum
+
+    overruled = line_appraise(line=line, actor=lead, base_version=line.version, value=counts,
+                              note="Biên bản kiểm tra số 12 cho thấy có phát sinh.")
+    assert overruled.not_applicable and overruled.na_overruled  # the unit's declaration stays on record
+    assert overruled.appraised_score == Decimal("0.75")
+    assert ScoreLine.objects.values_list("appraised_cents", flat=True).get(pk=line.pk) == 75
+    counted = assessment_compute(assessment=assessment, basis="appraised")
+    assert counted.total == granted.total - Decimal("1.50") + Decimal("0.75")
+    entry = AuditEntry.objects.filter(action="score_line.appraise", object_id=str(line.pk)).latest("id")
+    assert entry.changes["na_overruled"] == {"old": False, "new": True}
+    assert entry.reason == "Biên bản kiểm tra số 12 cho thấy có phát sinh."
+
+    restored = line_accept_self(line=overruled, actor=lead, base_version=overruled.version)
+    assert restored.not_applicable and not restored.na_overruled and restored.appraised_score is None
+    assert restored.version == overruled.version + 1
+    assert ScoreLine.objects.values_list("appraised_cents", flat=True).get(pk=line.pk) is None
+    assert assessment_compute(assessment=assessment, basis="appraised").total == granted.total
 
 
 def test_a_draft_cannot_be_appraised(assessment: Any, unit_editor: Any, lead: Any, team: Any) -> None:

@@ -181,6 +181,23 @@ def test_sign_off_with_missing_leaves_is_refused(submitted: Any, lead: Any, appr
     assert refresh(submitted).state == Assessment.State.IN_APPRAISAL
 
 
+def test_sign_off_counts_a_not_applicable_leaf_as_done_unless_the_team_overruled_it(
+    submitted: Any, lead: Any
+) -> None:
+    """An accepted «không phát sinh» needs no appraised score; an overruled one does (it counts with its score)."""
+    from scoring.models import ScoreLine
+
+    appraise_all_remaining(submitted, lead)
+    ScoreLine.objects.filter(pk=line_of(submitted, "1.2.2").pk).update(
+        not_applicable=True, not_applicable_reason="Không có", appraised_score=None, appraised_value=None)
+    ScoreLine.objects.filter(pk=line_of(submitted, "1.2.3").pk).update(
+        not_applicable=True, not_applicable_reason="Không có", na_overruled=True, appraised_score=None,
+        appraised_value=None)
+    with pytest.raises(ValidationFailed) as caught:
+        assessment_sign_off(assessment=submitted, actor=lead)
+    assert caught.value.details == ["1.2.3"]
+
+
 def test_sign_off_during_an_explanation_round_is_refused(appraised: Any, lead: Any) -> None:
     _return(appraised, lead, ["1.1.1"])
     with pytest.raises(StateConflict):

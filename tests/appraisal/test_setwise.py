@@ -1,6 +1,6 @@
 """The set-wise recompute (one SQL GROUP BY, then `appraisal.setwise.combine`) equals the engine on the same
 stored leaves: proved with hypothesis over random trees (nested bonus/penalty caps, set caps, negative floors,
-not-applicable leaves, missing scores, points and percent modes)."""
+not-applicable leaves, overruled ones, missing scores, points and percent modes)."""
 
 from __future__ import annotations
 
@@ -73,7 +73,8 @@ def leaf_scores(specs: list[Spec]) -> Any:
         low = int((spec.floor - 3) * 100)
         high = int((spec.max_points + 2) * 100)
         score = st.none() | st.integers(low, high).map(lambda n: Decimal(n) / 100)
-        return st.tuples(score, st.integers(0, 5).map(lambda n: n == 0))
+        # (score, the unit's «không phát sinh», the team overruled it)
+        return st.tuples(score, st.integers(0, 5).map(lambda n: n == 0), st.integers(0, 2).map(lambda n: n == 0))
 
     return st.lists(st.fixed_dictionaries({s.code: one(s) for s in leaves}), min_size=1, max_size=3)
 
@@ -103,7 +104,7 @@ def test_the_set_wise_sums_equal_the_engine(
         pass
 
 
-def _build(specs: list[Spec], sheets: list[dict[str, tuple[Decimal | None, bool]]], mode: str,
+def _build(specs: list[Spec], sheets: list[dict[str, tuple[Any, ...]]], mode: str,
            bonus_cap: Decimal | None, penalty_cap: Decimal | None, *, key: str = "hypothesis", version: int = 99,
            cycle: Cycle | None = None, units: list[Unit] | None = None) -> tuple[IndicatorSet, list[Assessment]]:
     """A set from `specs` and one signed-off assessment per sheet of stored appraised scores."""
@@ -128,14 +129,15 @@ def _build(specs: list[Spec], sheets: list[dict[str, tuple[Decimal | None, bool]
                                                state=Assessment.State.SIGNED_OFF)
         ScoreLine.objects.bulk_create(
             ScoreLine(assessment=assessment, indicator=by_code[code], appraised_score=score,
-                      not_applicable=na, not_applicable_reason="n/a" if na else "")
-            for code, (score, na) in sheet.items()
+                      not_applicable=na, not_applicable_reason="n/a" if na else "",
+                      na_overruled=na and bool(rest and rest[0]))
+            for code, (score, na, *rest) in sheet.items()
         )
         assessments.append(assessment)
     return indicator_set, assessments
 
 
-def _check(specs: list[Spec], sheets: list[dict[str, tuple[Decimal | None, bool]]], mode: str,
+def _check(specs: list[Spec], sheets: list[dict[str, tuple[Any, ...]]], mode: str,
            bonus_cap: Decimal | None, penalty_cap: Decimal | None) -> None:
     indicator_set, assessments = _build(specs, sheets, mode, bonus_cap, penalty_cap)
     shapes = set_shapes([indicator_set.pk])

@@ -159,6 +159,39 @@ def test_a_missing_reason_is_answered_in_json_for_the_script(client: Client, sub
     assert response.json()["code"] == "reason_required" and response.json()["field"] == "note"
 
 
+def test_the_team_overrules_a_units_not_applicable_from_the_review_page(
+    client: Client, submitted: Any, lead: Any
+) -> None:
+    """A «không phát sinh» leaf offers, beside accepting it, a score with a required reason; once overruled the
+    page says so, and accepting the declaration again withdraws the score."""
+    line = line_of(submitted, "1.2.2")
+    ScoreLine.objects.filter(pk=line.pk).update(not_applicable=True, not_applicable_reason="Không kiểm tra",
+                                                self_value=None, self_score=None)
+    line = line_of(submitted, "1.2.2")
+    login(client, lead)
+    url = reverse("appraisal:review", args=[submitted.pk])
+    page = client.get(url).content.decode()
+    assert "Không chấp nhận «không phát sinh»: chấm điểm" in page and "Chấp nhận «không phát sinh»" in page
+    save = reverse("appraisal:appraise_line", args=[submitted.pk, line.pk])
+    fields = _post_value(line, **{"counts.a": "4", "counts.b": "2", "counts.c": "0"})
+    refused = client.post(save, fields, **JSON)
+    assert refused.status_code == 400 and refused.json()["field"] == "note"
+    assert "hãy nêu lý do" in refused.json()["message"]
+    assert not line_of(submitted, "1.2.2").na_overruled
+
+    saved = client.post(save, {**fields, "note": "Có biên bản kiểm tra."}, **JSON)
+    assert saved.status_code == 200 and saved.json()["line"]["na_overruled"] is True
+    assert saved.json()["line"]["appraised_score"] == "0.75"
+    assert "data-na-overruled" in client.get(url).content.decode()
+
+    line = line_of(submitted, "1.2.2")
+    accepted = client.post(reverse("appraisal:accept_line", args=[submitted.pk, line.pk]),
+                           {"base_version": line.version}, **JSON)
+    assert accepted.status_code == 200 and accepted.json()["line"]["na_overruled"] is False
+    restored = line_of(submitted, "1.2.2")
+    assert restored.not_applicable and restored.appraised_score is None
+
+
 def test_a_stale_version_gets_409_with_both_values(client: Client, submitted: Any, lead: Any, appraiser: Any) -> None:
     line = line_of(submitted, "2.1.1")
     line_appraise(line=line, actor=appraiser, base_version=line.version, value={"numerator": 85, "denominator": 100})

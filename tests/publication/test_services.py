@@ -123,3 +123,20 @@ def test_a_failing_export_is_recorded_on_its_job_and_a_done_job_is_not_rebuilt(p
     job.refresh_from_db()
     assert (job.status, job.progress, job.file_name, len(calls)) == (ExportJob.Status.DONE, 100, "tep.pdf", 1)
     assert export_job_run(job_id=10**6, build=works) is None
+
+
+def test_the_published_scores_follow_the_appraisal_teams_not_applicable_decisions(
+    signed_cycle: Cycle, admin_user: Any
+) -> None:
+    """A «không phát sinh» the team accepted is published as such (no score); one it overruled is published
+    with the team's score."""
+    from scoring.models import ScoreLine
+
+    lines = ScoreLine.objects.filter(assessment__cycle=signed_cycle, assessment__unit__code="so-y-te")
+    lines.filter(indicator__code="1.2.2").update(not_applicable=True, not_applicable_reason="Không có")
+    lines.filter(indicator__code="1.2.3").update(not_applicable=True, not_applicable_reason="Không có",
+                                                 na_overruled=True, appraised_score=Decimal("0.25"))
+    publication = cycle_publish(cycle=signed_cycle, document_number="Công văn số 1/UBND", document_date=DOC_DATE,
+                                actor=admin_user)
+    assert publication.scores["so-y-te"]["1.2.2"] is None
+    assert publication.scores["so-y-te"]["1.2.3"] == "0.25"
