@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='scoreline',
             name='na_overruled',
-            field=models.BooleanField(default=False, verbose_name='không chấp nhận «không phát sinh»'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='không chấp nhận «không phát sinh»'),
         ),
         # A generated column's expression cannot be altered in place: dropped and added again (the database
         # computes it for every existing row).

@@ -112,7 +112,7 @@ class ScoreLine(models.Model):
     not_applicable = models.BooleanField(_("không phát sinh"), default=False)
     not_applicable_reason = models.TextField(_("lý do không phát sinh"), blank=True)
     # The appraisal team does not accept the unit's «không phát sinh»: the leaf counts with its appraised score.
-    na_overruled = models.BooleanField(_("không chấp nhận «không phát sinh»"), default=False)
+    na_overruled = models.BooleanField(_("không chấp nhận «không phát sinh»"), default=False, db_default=False)
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
