@@ -152,3 +152,38 @@ def test_the_review_page_works_without_javascript(
         expect(page.locator(f"{leaf} [data-appraised]")).to_have_text("0,00")
     finally:
         context.close()
+
+
+def test_the_lead_overrules_a_not_applicable_leaf_in_place(
+    new_page: Any, assessment: Assessment, unit_editor: Any, unit_head: Any, team: Any
+) -> None:
+    """A «không phát sinh» leaf: the overrule form opens from its summary, refuses a score without a reason in
+    place, then saves it; the leaf shows the team's score and counts as adjusted."""
+    from scoring.services import score_line_save_self
+
+    self_score(assessment, unit_editor)
+    line = assessment.lines.get(indicator__code="1.2.2")
+    score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=None,
+                         not_applicable=True, not_applicable_reason="Không có cuộc kiểm tra nào.")
+    submit(assessment, unit_head)
+    leaf = f"#line-{line.pk}"
+
+    lead = new_page()
+    errors = _errors(lead)
+    login(lead, "hoa")
+    lead.goto(f"/tham-dinh/{assessment.pk}/")
+    lead.wait_for_load_state("networkidle")
+    expect(lead.locator(f"{leaf} [data-self-score]")).to_have_text("Không phát sinh")
+    lead.click(f"{leaf} details.na-overrule summary")
+    for name, value in (("a", "4"), ("b", "2"), ("c", "0")):
+        lead.fill(f'{leaf} [name="a{line.pk}-counts.{name}"]', value)
+    lead.click(f"{leaf} form[data-appraise] button[type=submit]")
+    expect(lead.locator(f"{leaf} [data-error]")).to_contain_text("hãy nêu lý do")
+    lead.fill(f"#note-{line.pk}", "Biên bản kiểm tra số 12 cho thấy có phát sinh.")
+    lead.click(f"{leaf} form[data-appraise] button[type=submit]")
+    expect(lead.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    expect(lead.locator(f"{leaf} [data-appraised]")).to_have_text("0,75")
+    expect(lead.locator(f"{leaf} [data-status]")).to_have_text("Đã điều chỉnh")
+    lead.reload()
+    expect(lead.locator(f"{leaf} [data-na-overruled]")).to_be_visible()
+    assert errors == []
