@@ -74,9 +74,10 @@ leaves of each area (`SetShape.areas` order). NULL (None) where a group has no s
 longer than a set's groups (one query serves sets of several shapes)."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CentsResult:
-    """One assessment's result in integer cents (what `combine_cents` computes and the recompute compares)."""
+    """One assessment's result in integer cents (what `combine_cents` computes and the recompute compares; not
+    frozen: 4,000 of them are made per national recompute, and a frozen dataclass costs three times as much)."""
 
     area_totals: tuple[int, ...]  # `SetShape.areas` order
     area_max: tuple[int, ...]

@@ -157,12 +157,13 @@ def cycle_results_recompute(*, cycle_id: int) -> int:
     ranking groups and signed-off assessments, as the per-assessment recompute does, so the two never
     interleave. Returns the number of results computed.
     """
-    group_ids = list(
-        Assessment.objects.filter(cycle_id=cycle_id, unit__ranking_group__isnull=False)
-        .values_list("unit__ranking_group_id", flat=True)
-        .distinct()
+    in_cycle = Assessment.objects.filter(cycle_id=cycle_id, unit__ranking_group__isnull=False)
+    list(  # the cycle's ranking groups, locked in one statement
+        RankingGroup.objects.select_for_update(of=("self",))
+        .filter(pk__in=in_cycle.values("unit__ranking_group_id"))
+        .order_by("pk")
+        .values_list("pk")
     )
-    list(RankingGroup.objects.select_for_update(of=("self",)).filter(pk__in=group_ids).order_by("pk").values_list("pk"))
     assessments = list(
         Assessment.objects.select_for_update(of=("self",))
         .filter(cycle_id=cycle_id, state=Assessment.State.SIGNED_OFF)
