@@ -7,7 +7,7 @@ decimals; aggregates are exact sums; the index is rounded half-up to two decimal
 Errors carry a stable `code`, a Vietnamese `message` (shown to users), an English `message_en` (logs)
 and the `field` concerned, if any.
 
-A package by topic (base, params, leaf, index, ranking); import from `scoring.engine`.
+A package by topic (base, params, formula, leaf, index, ranking); import from `scoring.engine`.
 """
 
 from __future__ import annotations

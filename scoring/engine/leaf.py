@@ -27,7 +27,8 @@ from scoring.engine.base import (
     to_count,
     to_decimal,
 )
-from scoring.engine.params import LeafRule, _compile, _formula_disallowed, _Plan
+from scoring.engine.formula import _formula_disallowed
+from scoring.engine.params import LeafRule, _compile, _Plan
 
 
 def _missing(field: str) -> ScoringInputError:

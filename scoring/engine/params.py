@@ -1,34 +1,31 @@
-"""Leaf rules and their parameters: each method's parameters checked and compiled into a plan."""
+"""Leaf rules and their parameters: each method's parameters checked and compiled into a plan (the formula's
+expression is checked in `formula`)."""
 
 from __future__ import annotations
 
-import ast
 import keyword
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import (
     Decimal,
 )
-from functools import lru_cache
 from typing import Any
 
 from scoring.engine.base import (
     DEFAULT_STEP,
     HUNDRED,
-    MAX_EXPRESSION_DEPTH,
     MAX_EXPRESSION_LENGTH,
     TWO_PLACES,
     ZERO,
     Kind,
     Method,
-    ParamsError,
     ScoringInputError,
     _canonical,
     _context,
     _vn,
     to_decimal,
 )
+from scoring.engine.formula import _check_expression, _params_error
 
 
 @dataclass(frozen=True)
@@ -83,10 +80,6 @@ _ALLOWED_PARAMS: dict[Method, frozenset[str]] = {
     Method.PER_OCCURRENCE: frozenset({"items", "base"}),
     Method.SURVEY: frozenset(),
 }
-
-
-def _params_error(code: str, message: str, message_en: str, field: str | None = None) -> ParamsError:
-    return ParamsError(code, message, message_en, field=field)
 
 
 def _param_decimal(raw: object, *, field: str, points: bool = True) -> Decimal:
@@ -312,87 +305,6 @@ def _variables(params: Mapping[str, Any]) -> tuple[str, ...]:
             )
         names.append(name)
     return tuple(names)
-
-
-_ALLOWED_FORMULA_NODES: tuple[type[ast.AST], ...] = (
-    ast.Expression,
-    ast.BinOp,
-    ast.UnaryOp,
-    ast.Constant,
-    ast.Name,
-    ast.Add,
-    ast.Sub,
-    ast.Mult,
-    ast.Div,
-    ast.UAdd,
-    ast.USub,
-    ast.Load,
-)
-
-_FORBIDDEN_DESCRIPTIONS: dict[type[ast.AST], tuple[str, str]] = {
-    ast.Call: ("gọi hàm", "function calls"),
-    ast.Attribute: ("thuộc tính (dấu chấm sau tên)", "attributes"),
-    ast.Subscript: ("chỉ số [ ]", "subscripts"),
-    ast.Compare: ("phép so sánh", "comparisons"),
-    ast.BoolOp: ("phép and/or", "boolean operators"),
-    ast.IfExp: ("biểu thức điều kiện", "conditional expressions"),
-    ast.Pow: ("lũy thừa **", "the power operator **"),
-    ast.FloorDiv: ("phép chia lấy phần nguyên //", "floor division //"),
-    ast.Mod: ("phép chia lấy dư %", "the modulo operator %"),
-    ast.Lambda: ("hàm lambda", "lambdas"),
-}
-
-
-def _formula_disallowed(what_vi: str, what_en: str) -> ParamsError:
-    return _params_error(
-        "formula_disallowed",
-        f"Công thức không được dùng {what_vi}; chỉ được dùng các biến đã khai báo, số, "
-        "các phép + - * / và dấu ngoặc.",
-        f"The formula may not use {what_en}; only declared variables, numbers, + - * / and parentheses.",
-        "expression",
-    )
-
-
-@lru_cache(maxsize=1024)
-def _check_expression(expression: str, names: frozenset[str]) -> None:
-    """Refuse anything but numbers, declared names, + - * / and parentheses (cached on success)."""
-    try:
-        tree = ast.parse(expression, mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
-        raise _params_error(
-            "formula_syntax",
-            "Công thức viết sai cú pháp.",
-            f"The formula has a syntax error: {err.__class__.__name__}.",
-            "expression",
-        ) from err
-    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_EXPRESSION_DEPTH:
-            raise _params_error(
-                "formula_too_complex",
-                "Công thức quá phức tạp.",
-                "The formula is nested too deeply.",
-                "expression",
-            )
-        if not isinstance(node, _ALLOWED_FORMULA_NODES):
-            name = type(node).__name__
-            vi, en = _FORBIDDEN_DESCRIPTIONS.get(type(node), (f"cấu trúc «{name}»", name))
-            raise _formula_disallowed(vi, en)
-        if isinstance(node, ast.Constant):
-            value = node.value
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise _formula_disallowed(f"hằng «{value!r}»", f"the constant {value!r}")
-            if isinstance(value, float) and not math.isfinite(value):
-                raise _formula_disallowed("số vô hạn", "infinite numbers")
-        if isinstance(node, ast.Name) and node.id not in names:
-            raise _params_error(
-                "formula_unknown_name",
-                f"Công thức dùng biến «{node.id}» chưa được khai báo.",
-                f"The formula uses the undeclared variable '{node.id}'.",
-                "expression",
-            )
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 def _compile(rule: LeafRule) -> _Plan:
