@@ -29,10 +29,8 @@ def _enqueue_recompute(assessment_id: int) -> None:
     except (BrokerError, OSError):
         # The sign-off is committed; the periodic reconciler finds the missing result and computes it.
         logger.warning(
-            "could not enqueue the recompute of %s; the reconciler will",
-            assessment_id,
-            exc_info=True,
-            extra={"assessment_id": assessment_id},
+            "could not enqueue the recompute of %s; the reconciler will", assessment_id,
+            exc_info=True, extra={"assessment_id": assessment_id},
         )
 
 
@@ -46,18 +44,8 @@ def index_result_enqueue(*, assessment_id: int) -> None:
 
 
 RESULT_FIELDS = [
-    "normal_total",
-    "bonus",
-    "penalty",
-    "total",
-    "applicable_max",
-    "index",
-    "area_totals",
-    "classification",
-    "computed_at",
-    "computed_from_version",
-    "stale",
-    "rank",
+    "normal_total", "bonus", "penalty", "total", "applicable_max", "index", "area_totals", "classification",
+    "computed_at", "computed_from_version", "stale", "rank",
 ]
 
 
