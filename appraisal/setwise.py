@@ -12,8 +12,9 @@ leaf score is clamped exactly as the engine clamps it and summed per *group*, on
 `combine_cents` then does, per assessment, what the engine does above the leaves (caps bottom-up, set caps,
 index, classification) in integer cents: every score has two decimals, so sums, caps and differences are
 exact integers, and the percent index is rounded half-up by integer division (equal to the engine's
-truncate-then-round, see `_div_half_up`). `combine` gives the same in Decimal. `tests/appraisal/test_setwise.py`
-proves with hypothesis that the result equals the engine's on the same data. Pure: no ORM, no I/O.
+truncate-then-round, see `_div_half_up`); `points` turns cents back into Decimal points.
+`tests/appraisal/test_setwise.py` proves with hypothesis that the result equals the engine's on the same data.
+Pure: no ORM, no I/O.
 """
 
 from __future__ import annotations
@@ -87,19 +88,6 @@ class CentsResult:
     applicable_max: int
     total: int
     index: int
-    classification: str | None
-
-
-@dataclass
-class Combined:
-    area_totals: dict[str, Decimal]
-    area_max: dict[str, Decimal]
-    normal_total: Decimal
-    bonus: Decimal
-    penalty: Decimal
-    applicable_max: Decimal
-    total: Decimal
-    index: Decimal
     classification: str | None
 
 
@@ -296,19 +284,3 @@ def points_text(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     return f"{sign}{whole}.{part:02d}"
-
-
-def combine(shape: SetShape, row: GroupRow | None) -> Combined:
-    """`combine_cents` in points (Decimal), as `engine.compute_index` returns them."""
-    c = combine_cents(shape, row)
-    return Combined(
-        area_totals={a: points(v) for a, v in zip(shape.areas, c.area_totals, strict=True)},
-        area_max={a: points(v) for a, v in zip(shape.areas, c.area_max, strict=True)},
-        normal_total=points(c.normal_total),
-        bonus=points(c.bonus),
-        penalty=points(c.penalty),
-        applicable_max=points(c.applicable_max),
-        total=points(c.total),
-        index=points(c.index),
-        classification=c.classification,
-    )

@@ -49,8 +49,9 @@ RESULT_FIELDS = [
 ]
 
 
-_ARRAY_TYPES = {"area_totals": "text[]", "classification": "text[]", "computed_at": "timestamptz[]",
-                "computed_from_version": "integer[]", "stale": "boolean[]", "rank": "integer[]"}
+_ARRAY_TYPES = {"assessment_id": "integer[]", "area_totals": "text[]", "classification": "text[]",
+                "computed_at": "timestamptz[]", "computed_from_version": "integer[]", "stale": "boolean[]",
+                "rank": "integer[]"}  # the rest are the figures: numeric[]
 
 
 def _results_upsert(rows: list[tuple[Any, ...]]) -> None:
@@ -74,8 +75,7 @@ def _results_upsert(rows: list[tuple[Any, ...]]) -> None:
     arrays = [list(column) for column in zip(*rows, strict=True)]
     at = RESULT_FIELDS.index("area_totals") + 1
     arrays[at] = [json.dumps(value) for value in arrays[at]]
-    casts = ", ".join(f"%s::{_ARRAY_TYPES.get(c, 'numeric[]' if c != 'assessment_id' else 'integer[]')}"
-                      for c in columns)
+    casts = ", ".join(f"%s::{_ARRAY_TYPES.get(c, 'numeric[]')}" for c in columns)
     selected = ", ".join("area_totals::jsonb" if c == "area_totals" else c for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(

@@ -194,6 +194,16 @@ def score_line_save_self(
     return line
 
 
+def _appraisal_line_lock(line: ScoreLine, base_version: int) -> tuple[ScoreLine, Assessment]:
+    """The line locked and re-read, its version checked, its assessment in a state the team may change."""
+    line = line_lock(line.pk)
+    _check_version(line, base_version)
+    assessment = line.assessment
+    if assessment.state not in APPRAISABLE_STATES:
+        raise StateConflict(MSG_NOT_EDITABLE % {"state": assessment.get_state_display()}, code="not_appraisable")
+    return line, assessment
+
+
 @transaction.atomic
 def score_line_appraise(
     *,
@@ -208,11 +218,7 @@ def score_line_appraise(
 
     `na_overruled=True` records that the team does not accept the unit's «không phát sinh» (the leaf then
     counts with this score); None leaves that mark as it is."""
-    line = line_lock(line.pk)
-    _check_version(line, base_version)
-    assessment = line.assessment
-    if assessment.state not in APPRAISABLE_STATES:
-        raise StateConflict(MSG_NOT_EDITABLE % {"state": assessment.get_state_display()}, code="not_appraisable")
+    line, assessment = _appraisal_line_lock(line, base_version)
     rule = selectors.leaf_rule(line.indicator)
     try:
         normalized = engine.normalize_value(rule, value)
@@ -248,11 +254,7 @@ def score_line_accept_not_applicable(*, line: ScoreLine, actor: Any, base_versio
     """The appraisal team accepts the unit's «không phát sinh» of a leaf. Where the team had overruled it, the
     overrule and its appraised score are withdrawn (the leaf is not applicable again), with a new version;
     otherwise only the acceptance is recorded. Audited either way."""
-    line = line_lock(line.pk)
-    _check_version(line, base_version)
-    assessment = line.assessment
-    if assessment.state not in APPRAISABLE_STATES:
-        raise StateConflict(MSG_NOT_EDITABLE % {"state": assessment.get_state_display()}, code="not_appraisable")
+    line, assessment = _appraisal_line_lock(line, base_version)
     changes: dict[str, Any] = {"not_applicable": {"old": True, "new": True}}
     if line.na_overruled:
         changes = {

@@ -1,4 +1,4 @@
-"""The set-wise recompute (one SQL GROUP BY, then `appraisal.setwise.combine`) equals the engine on the same
+"""The set-wise recompute (one SQL GROUP BY, then `appraisal.setwise.combine_cents`) equals the engine on the same
 stored leaves: proved with hypothesis over random trees (nested bonus/penalty caps, set caps, negative floors,
 not-applicable leaves, overruled ones, missing scores, points and percent modes)."""
 
@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from appraisal.selectors import group_sums, set_shapes
-from appraisal.setwise import combine
+from appraisal.setwise import CentsResult, SetShape, combine_cents, points
 from scoring import engine
 from scoring.models import Assessment, Cycle, Indicator, IndicatorSet, ScoreLine, Unit, UnitKind
 from scoring.services import assessment_compute
@@ -137,26 +137,35 @@ def _build(specs: list[Spec], sheets: list[dict[str, tuple[Any, ...]]], mode: st
     return indicator_set, assessments
 
 
+def _areas(shape: SetShape, cents: tuple[int, ...]) -> dict[str, Decimal]:
+    return {code: points(v) for code, v in zip(shape.areas, cents, strict=True)}
+
+
+def _figures(got: CentsResult) -> tuple[Decimal, ...]:
+    return tuple(points(v) for v in (got.normal_total, got.bonus, got.penalty, got.applicable_max, got.total))
+
+
 def _check(specs: list[Spec], sheets: list[dict[str, tuple[Any, ...]]], mode: str,
            bonus_cap: Decimal | None, penalty_cap: Decimal | None) -> None:
     indicator_set, assessments = _build(specs, sheets, mode, bonus_cap, penalty_cap)
     shapes = set_shapes([indicator_set.pk])
     sums = group_sums(assessment_ids=[a.pk for a in assessments], shapes=shapes)
+    shape = shapes[indicator_set.pk][0]
     for assessment in assessments:
         try:
             expected: Any = assessment_compute(assessment=assessment, basis="appraised")
         except engine.ScoringInputError as exc:
             with pytest.raises(engine.ScoringInputError) as caught:
-                combine(shapes[indicator_set.pk][0], sums.get(assessment.pk))
+                combine_cents(shape, sums.get(assessment.pk))
             assert caught.value.code == exc.code
             continue
-        got = combine(shapes[indicator_set.pk][0], sums.get(assessment.pk))
-        assert got.area_totals == expected.area_totals
-        assert got.area_max == expected.area_max
-        assert (got.normal_total, got.bonus, got.penalty, got.applicable_max, got.total) == (
+        got = combine_cents(shape, sums.get(assessment.pk))
+        assert _areas(shape, got.area_totals) == expected.area_totals
+        assert _areas(shape, got.area_max) == expected.area_max
+        assert _figures(got) == (
             expected.normal_total, expected.bonus, expected.penalty, expected.applicable_max, expected.total
         )
-        assert got.index == expected.index
+        assert points(got.index) == expected.index
         assert got.classification == expected.classification
 
 
@@ -180,9 +189,11 @@ def test_the_set_wise_path_on_the_real_2020_department_set(catalogue: Any) -> No
         for leaf in indicator_set.indicators.filter(is_leaf=True)
     )
     shapes = set_shapes([indicator_set.pk])
-    got = combine(shapes[indicator_set.pk][0], group_sums(assessment_ids=[assessment.pk], shapes=shapes)[assessment.pk])
+    shape = shapes[indicator_set.pk][0]
+    got = combine_cents(shape, group_sums(assessment_ids=[assessment.pk], shapes=shapes)[assessment.pk])
     expected = assessment_compute(assessment=assessment, basis="appraised")
-    assert (got.index, got.total, got.bonus, got.penalty, got.area_totals) == (
+    assert (points(got.index), points(got.total), points(got.bonus), points(got.penalty),
+            _areas(shape, got.area_totals)) == (
         expected.index, expected.total, expected.bonus, expected.penalty, expected.area_totals
     )
 
