@@ -86,13 +86,14 @@ def page_rows(data: Any, **_: Any) -> list[Row]:
 
 
 def _session_cookie(user_id: int) -> str:
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.sessions.backends.db import SessionStore
 
     user = get_user_model().objects.get(pk=user_id)
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[-1]  # the one that reads users
     session["_auth_user_hash"] = user.get_session_auth_hash()
     session.create()
     return f"sessionid={session.session_key}"

@@ -100,8 +100,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login throttling: 5 failed attempts for one username from one address → locked for 15 minutes.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "cchc.auth.ModelBackend",  # Django's, reading the signed-in user by a query compiled once per process
 ]
+SESSION_ENGINE = "cchc.auth"  # Django's database sessions, read the same way
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -6,12 +6,13 @@ Objects a user may not see are answered with 404 (never a hint that they exist).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.http import Http404
 from django.utils import timezone
 
 from scoring.models import Assessment, RoleAssignment, ScoreLine
+from scoring.selectors import compiled
 
 Role = RoleAssignment.Role
 UNIT_ROLES = (Role.UNIT_EDITOR, Role.UNIT_HEAD)
@@ -29,18 +30,26 @@ def role_scope(user: Any) -> str | None:
     return getattr(user, "_cchc_scope", None)
 
 
-def roles_of(user: Any) -> list[RoleAssignment]:
-    """The user's effective role assignments, loaded once per request (cached on the user object);
-    only those of the token's role when the request came with a role-scoped token."""
+class Held(NamedTuple):
+    """One role the user holds, and in which unit (None for province-wide roles)."""
+
+    role: str
+    unit_id: int | None
+
+
+def roles_of(user: Any) -> list[Held]:
+    """The user's effective roles, read once per request (cached on the user object) by a query compiled once
+    per process; only those of the token's role when the request came with a role-scoped token."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_cchc_roles", None)
     if cached is None:
-        qs = RoleAssignment.objects.filter(user=user).select_related("unit")
+        held = compiled.rows(
+            "roles_of", lambda user_id: RoleAssignment.objects.filter(user_id=user_id).order_by()
+            .values_list("role", "unit_id"), user.pk,
+        )
         scope = role_scope(user)
-        if scope is not None:
-            qs = qs.filter(role=scope)
-        cached = list(qs)
+        cached = [Held(role, unit_id) for role, unit_id in held if scope is None or role == scope]
         user._cchc_roles = cached
     return cached
 
@@ -131,9 +140,12 @@ def can_submit(user: Any, assessment: Assessment) -> bool:
 
 def assessment_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
     """Fetch and authorize in one call: 404 when the assessment does not exist or the user may not see it."""
-    assessment = (
-        Assessment.objects.select_related("unit", "cycle", "indicator_set").filter(pk=assessment_id).order_by().first()
+    found = compiled.instances(
+        "assessment_for_user",
+        lambda pk: Assessment.objects.select_related("unit", "cycle", "indicator_set").filter(pk=pk).order_by(),
+        assessment_id,
     )
+    assessment = found[0] if found else None
     if assessment is None or not can_view_assessment(user, assessment):
         raise Http404
     return assessment

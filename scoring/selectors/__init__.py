@@ -38,6 +38,7 @@ from scoring.selectors.totals import (
     SheetTotals,
     Skeleton,
     assessment_totals,
+    line_for_save,
     set_skeleton,
 )
 
@@ -58,6 +59,7 @@ __all__ = [
     "indicator_tree",
     "indicators_of_set",
     "leaf_rule",
+    "line_for_save",
     "line_history",
     "open_cycle",
     "report_explanations",

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Value
+from django.db import connection
+from django.db.models import QuerySet, Value
+from django.http import Http404
 
 from scoring import engine
-from scoring.models import Assessment, Indicator, IndicatorSet
+from scoring.models import Assessment, Indicator, IndicatorSet, ScoreLine
+from scoring.selectors import compiled
 from scoring.selectors.rules import _bands
 from scoring.selectors.sheet import Progress, _evidence_reader, subtree_total
 
@@ -31,6 +34,8 @@ class Skeleton:
     rules: engine.SetRules
     areas: tuple[str, ...]  # the top-level codes, in order
     leaves: dict[int, tuple[str, bool, bool]]  # indicator id → (code, evidence required, survey-scored)
+    # indicator id → the leaf's row, read-only: a save reads its method and flags here, not from the database
+    indicators: dict[int, Indicator]
 
 
 _SKELETONS: dict[tuple[Any, ...], Skeleton] = {}
@@ -48,11 +53,11 @@ def set_skeleton(indicator_set: IndicatorSet) -> Skeleton:
     cacheable = indicator_set.status != IndicatorSet.Status.DRAFT
     if cacheable and (found := _SKELETONS.get(key)) is not None:
         return found
-    nodes = list(
-        indicator_set.indicators.order_by("order").values_list(
-            "id", "code", "parent_id", "kind", "max_points", "is_leaf", "evidence_required", "source"
-        )
-    )
+    rows = list(indicator_set.indicators.order_by("order"))
+    nodes = [
+        (ind.pk, ind.code, ind.parent_id, ind.kind, ind.max_points, ind.is_leaf, ind.evidence_required, ind.source)
+        for ind in rows
+    ]
     code_of = {row[0]: row[1] for row in nodes}
     skeleton = Skeleton(
         rules=engine.SetRules(
@@ -72,6 +77,7 @@ def set_skeleton(indicator_set: IndicatorSet) -> Skeleton:
             for pk, code, _parent, _kind, _mx, leaf, evidence, source in nodes
             if leaf
         },
+        indicators={ind.pk: ind for ind in rows if ind.is_leaf},
     )
     if cacheable:
         if len(_SKELETONS) >= _SKELETONS_KEPT:
@@ -80,18 +86,45 @@ def set_skeleton(indicator_set: IndicatorSet) -> Skeleton:
     return skeleton
 
 
+def line_for_save(*, assessment: Assessment, line_id: int) -> ScoreLine:
+    """The line to save (404 when it is not one of the assessment's): its id, version and indicator only, the
+    indicator taken from the set's skeleton (no join; the other fields load if asked for)."""
+    found = compiled.rows(
+        "line_for_save",
+        lambda pk, assessment_id: ScoreLine.objects.filter(pk=pk, assessment_id=assessment_id).order_by()
+        .values_list("id", "assessment_id", "indicator_id", "version"),
+        line_id, assessment.pk,
+    )
+    if not found:
+        raise Http404
+    # A line with these four fields loaded, the others deferred (they load if asked for).
+    line = ScoreLine.from_db(connection.alias, ["id", "assessment_id", "indicator_id", "version"], found[0])
+    line.assessment = assessment
+    indicator = set_skeleton(assessment.indicator_set).indicators.get(line.indicator_id)
+    if indicator is not None:
+        line.indicator = indicator
+    return line
+
+
+def _totals_query(assessment_id: int) -> QuerySet[Any]:
+    counter = _evidence_reader("files_per_line")  # as `_evidence_by_line`: none until the evidence app is there
+    return (
+        ScoreLine.objects.filter(assessment_id=assessment_id).order_by()
+        .annotate(files=counter() if counter is not None else Value(0))
+        .values_list("id", "indicator_id", "self_score", "not_applicable", "explanation", "files")
+    )
+
+
 def assessment_totals(*, assessment: Assessment) -> SheetTotals:
     """Totals and progress from plain rows: one query (the lines with their file counts), no model instances,
     the engine once; the set's skeleton is read once per process (one query more the first time)."""
     skeleton = set_skeleton(assessment.indicator_set)
     rules = skeleton.rules
-    counter = _evidence_reader("files_per_line")  # as `_evidence_by_line`: none until the evidence app is there
-    lines = assessment.lines.order_by().annotate(files=counter() if counter is not None else Value(0))
     files: dict[int, int] = {}
     scores: dict[str, engine.LeafScore] = {}
     total = scored = evidence_missing = explanation_missing = 0
-    for line_id, indicator_id, score, not_applicable, explanation, count in lines.values_list(
-        "id", "indicator_id", "self_score", "not_applicable", "explanation", "files"
+    for line_id, indicator_id, score, not_applicable, explanation, count in compiled.rows(
+        "assessment_totals", _totals_query, assessment.pk
     ):
         if count:
             files[line_id] = count

@@ -33,12 +33,14 @@ def audit_record(
     object_type: str,
     object_id: Any,
     unit: Unit | None = None,
+    unit_id: int | None = None,
     assessment: Assessment | None = None,
     changes: Mapping[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEntry:
-    """Append one audit entry. `changes` maps a field to {"old": …, "new": …}. The entry is chained to the
-    previous one by hash (scoring/audit.py); the chain's tail is read under a lock so writers cannot fork it.
+    """Append one audit entry (its unit given by row or id). `changes` maps a field to {"old": …, "new": …}.
+    The entry is chained to the previous one by hash (scoring/audit.py); the chain's tail is read under a lock
+    so writers cannot fork it.
     Inside the caller's transaction when there is one (no savepoint: a failed entry fails the whole change)."""
     with transaction.atomic(savepoint=False):
         prev_hash = audit.chain_lock_and_tail()
@@ -48,7 +50,7 @@ def audit_record(
             action=action,
             object_type=object_type,
             object_id=str(object_id),
-            unit=unit,
+            unit_id=unit.pk if unit is not None else unit_id,
             assessment=assessment,
             changes=_json_safe(dict(changes or {})),
             reason=reason,

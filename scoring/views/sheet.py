@@ -200,7 +200,7 @@ def edit_refusal(request: HttpRequest, assessment: Assessment) -> HttpResponse |
 def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
     """Save one leaf. JSON in or out for the page's autosave; a plain form post re-renders the page."""
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
-    line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
+    line = selectors.line_for_save(assessment=assessment, line_id=line_id)
     refusal = edit_refusal(request, assessment)
     if refusal is not None:
         return refusal
