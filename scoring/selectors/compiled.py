@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]  # what querysets use
 
 # Values no row has, one per argument (an id or a text): where one appears among the compiled parameters, its
@@ -92,3 +92,57 @@ def instances(name: str, build: Callable[..., QuerySet[Any]], *args: int | str) 
             populator.populate(row, obj)
         found.append(obj)
     return found
+
+
+# --- writes: the statement built once per model (and fields), the values prepared by their fields ------------
+
+_WRITES: dict[tuple[Any, ...], tuple[str, list[Field]]] = {}
+
+
+def update(instance: Model, fields: Sequence[str]) -> None:
+    """Write the chosen fields of one row, as `save(update_fields=fields)` writes them (auto_now stamped, each
+    value prepared by its field) without building the query each time. No signals are sent: none are connected
+    to the models written this way."""
+    model = type(instance)
+    key = ("update", connection.vendor, model, tuple(fields))
+    kept = _WRITES.get(key)
+    if kept is None:
+        quote = connection.ops.quote_name
+        columns = [cast(Field, model._meta.get_field(name)) for name in fields]  # concrete fields only
+        sets = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+        kept = _WRITES[key] = (
+            f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(model._meta.pk.column)} = %s",  # noqa: S608
+            columns,
+        )
+    sql, columns = kept
+    values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, instance.pk])
+
+
+def insert(instance: Model) -> None:
+    """Insert one new row, as `save(force_insert=True)` does (defaults and auto_now_add applied, values prepared by
+    their fields, the new id set on the instance), without building the query each time. No signals are sent."""
+    model = type(instance)
+    meta = model._meta
+    key = ("insert", connection.vendor, model)
+    kept = _WRITES.get(key)
+    if kept is None:
+        quote = connection.ops.quote_name
+        columns = [f for f in meta.local_concrete_fields if not f.primary_key and not f.generated]
+        names = ", ".join(quote(f.column) for f in columns)  # the model's own, quoted: no user text in the SQL
+        sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+        if connection.features.can_return_columns_from_insert:
+            returning, _params = connection.ops.return_insert_columns([meta.pk])
+            sql = f"{sql} {returning}"
+        kept = _WRITES[key] = (sql, columns)
+    sql, columns = kept
+    values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        if connection.features.can_return_columns_from_insert:
+            instance.pk = cursor.fetchone()[0]
+        else:
+            instance.pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+    instance._state.adding = False
+    instance._state.db = connection.alias

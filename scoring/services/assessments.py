@@ -130,7 +130,8 @@ def _self_line_lock(line: ScoreLine) -> tuple[ScoreLine, str]:
         line.assessment_id,
     )
     (fresh,) = compiled.instances(
-        "self_lock_line", lambda pk: ScoreLine.objects.select_for_update(of=("self",)).filter(pk=pk), line.pk
+        "self_lock_line", lambda pk: ScoreLine.objects.select_for_update(of=("self",)).filter(pk=pk).order_by(),
+        line.pk,
     )
     fresh.assessment = line.assessment
     fresh.indicator = line.indicator
@@ -205,7 +206,7 @@ def score_line_save_self(
         line.explanation = user_text(explanation, limit=5000, field="explanation")
     line.version += 1
     line.updated_by = actor if getattr(actor, "pk", None) else None
-    line.save(update_fields=[*_SELF_FIELDS, "version", "updated_at", "updated_by"])
+    compiled.update(line, [*_SELF_FIELDS, "version", "updated_at", "updated_by"])  # as save(update_fields=…)
     _bump_assessment_version(line.assessment)
     new = {name: getattr(line, name) for name in _SELF_FIELDS}
     audit_record(

@@ -18,6 +18,7 @@ from scoring.models import (
     AuditEntry,
     Unit,
 )
+from scoring.selectors import compiled
 
 logger = logging.getLogger("scoring.services")
 User = AbstractBaseUser
@@ -57,7 +58,7 @@ def audit_record(
             prev_hash=prev_hash,
         )
         entry.hash = audit.entry_hash(entry)
-        entry.save(force_insert=True)
+        compiled.insert(entry)  # as save(force_insert=True), without building the query for every change
         return entry
 
 

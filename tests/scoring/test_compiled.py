@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from scoring.demo import sample_value
-from scoring.models import Assessment, ScoreLine, Unit
+from scoring.models import Assessment, AuditEntry, ScoreLine, Unit
 from scoring.selectors import compiled
 from scoring.services import score_line_save_self
 
@@ -60,3 +60,26 @@ def test_text_arguments_and_a_lookup_that_would_change_them_is_refused(catalogue
     with pytest.raises(ValueError, match="not parameters"):  # icontains wraps the text in %…%: no exact mark
         compiled.rows("test_unit_like", lambda code: Unit.objects.filter(code__icontains=code).values_list("pk"),
                       unit.code)
+
+
+def test_update_writes_only_the_named_fields_prepared_and_stamped(assessment: Assessment) -> None:
+    line = assessment.lines.order_by("id").first()
+    assert line is not None
+    before = ScoreLine.objects.get(pk=line.pk)
+    line.self_value, line.self_score, line.self_note = {"a": "1.5"}, Decimal("2.25"), "ghi chú"
+    line.appraised_note = "not written"  # not among the fields named
+    compiled.update(line, ["self_value", "self_score", "self_note", "updated_at"])
+    after = ScoreLine.objects.get(pk=line.pk)
+    assert (after.self_value, after.self_score, after.self_note) == ({"a": "1.5"}, Decimal("2.25"), "ghi chú")
+    assert after.appraised_note == before.appraised_note
+    assert after.updated_at > before.updated_at and after.updated_at == line.updated_at  # auto_now, as save()
+
+
+def test_insert_sets_the_new_id_and_stores_what_save_would(assessment: Assessment) -> None:
+    entry = AuditEntry(action="test.insert", object_type="Test", object_id="1", unit_id=assessment.unit_id,
+                       assessment=assessment, changes={"x": {"old": None, "new": "1.50"}}, reason="lý do")
+    compiled.insert(entry)
+    assert entry.pk is not None and not entry._state.adding
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    assert (stored.action, stored.unit_id, stored.assessment_id, stored.changes, stored.reason, stored.at) == (
+        "test.insert", assessment.unit_id, assessment.pk, {"x": {"old": None, "new": "1.50"}}, "lý do", entry.at)
