@@ -8,10 +8,13 @@ SQL with the arguments put back: the rows and instances are those the ORM would 
 
 from __future__ import annotations
 
+import re
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Field, Model, QuerySet
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]  # what querysets use
@@ -38,9 +41,20 @@ class _Plan:
     init_list: list[str]  # the model's own columns, for Model.from_db
     span: slice  # where they are in a row
     populators: list[Any]  # select_related objects
+    prepared: str = ""  # PostgreSQL: the statement's name once prepared on a connection ("" when not prepared)
 
 
 _PLANS: dict[tuple[Any, ...], _Plan] = {}
+# PostgreSQL: the statements prepared on each open connection (a prepared statement lasts as long as its session;
+# a reconnection is a new driver connection, and starts empty).
+_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _preparable(name: str, sql: str) -> str:
+    """The name to prepare the statement under on PostgreSQL, or "" to send it whole each time."""
+    if connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS or "%%" in sql:
+        return ""
+    return "cchc_" + re.sub(r"[^a-z0-9_]", "_", name.lower())
 
 
 def _plan(name: str, build: Callable[..., QuerySet[Any]], args: Sequence[int | str]) -> _Plan:
@@ -63,8 +77,23 @@ def _plan(name: str, build: Callable[..., QuerySet[Any]], args: Sequence[int | s
             init_list = [f[0].target.attname for f in compiler.select[span]]
             populators = get_related_populators(compiler.klass_info, compiler.select, queryset.db)
         plan = _PLANS[key] = _Plan(sql, tuple(params), compiler, converters, queryset.model, init_list, span,
-                                   populators)
+                                   populators, _preparable("_".join([name, *(t.__name__ for t in key[2:])]), sql))
     return plan
+
+
+def _execute(cursor: Any, plan: _Plan, params: list[Any]) -> None:
+    """Run the plan's SQL. On PostgreSQL, prepared once per connection and then executed by name: the server
+    plans it once (planning the assessment's four-table read cost more than running it)."""
+    if not plan.prepared:
+        cursor.execute(plan.sql, params)
+        return
+    done = _PREPARED.setdefault(connection.connection, set())
+    if plan.prepared not in done:
+        numbered = iter(range(1, len(params) + 1))
+        cursor.execute(f"PREPARE {plan.prepared} AS " + re.sub(r"%s", lambda _m: f"${next(numbered)}", plan.sql))
+        done.add(plan.prepared)  # not undone by a rollback: PostgreSQL keeps it for the session
+    cursor.execute(f"EXECUTE {plan.prepared}({', '.join(['%s'] * len(params))})" if params
+                   else f"EXECUTE {plan.prepared}", params)
 
 
 def _run(plan: _Plan, args: Sequence[int | str]) -> list[Any]:
@@ -72,7 +101,7 @@ def _run(plan: _Plan, args: Sequence[int | str]) -> list[Any]:
         return []  # no row has such an id (and a driver may refuse the number), as the ORM answers
     where = dict(zip(_marks(args), args, strict=True))
     with connection.cursor() as cursor:
-        cursor.execute(plan.sql, [where.get(p, p) if type(p) in MARKS else p for p in plan.params])
+        _execute(cursor, plan, [where.get(p, p) if type(p) in MARKS else p for p in plan.params])
         found = cursor.fetchall()
     return list(plan.compiler.apply_converters(found, plan.converters)) if plan.converters else found
 

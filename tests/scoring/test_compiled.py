@@ -14,6 +14,7 @@ from scoring.demo import sample_value
 from scoring.models import Assessment, AuditEntry, ScoreLine, Unit
 from scoring.selectors import compiled
 from scoring.services import score_line_save_self
+from tests.conftest import need_service
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +84,37 @@ def test_insert_sets_the_new_id_and_stores_what_save_would(assessment: Assessmen
     stored = AuditEntry.objects.get(pk=entry.pk)
     assert (stored.action, stored.unit_id, stored.assessment_id, stored.changes, stored.reason, stored.at) == (
         "test.insert", assessment.unit_id, assessment.pk, {"x": {"old": None, "new": "1.50"}}, "lý do", entry.at)
+
+
+def _prepared() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def _units_by_code(code: str) -> Any:
+    return Unit.objects.filter(code=code).order_by().values_list("pk", "name")
+
+
+@pytest.mark.django_db(transaction=True)  # the connection is closed: not inside a test's transaction
+def test_postgresql_prepares_each_read_once_per_connection_and_again_after_a_reconnection(catalogue: Any) -> None:
+    need_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    unit = Unit.objects.order_by("code").first()
+    assert unit is not None
+    expected = [(unit.pk, unit.name)]
+    assert compiled.rows("test_prepared", _units_by_code, unit.code) == expected
+    assert "cchc_test_prepared_str" in _prepared()
+    assert compiled.rows("test_prepared", _units_by_code, unit.code) == expected  # executed by name
+    assert compiled.rows("test_prepared", _units_by_code, "none") == []
+    connection.close()  # a new session has none of the old one's statements
+    assert compiled.rows("test_prepared", _units_by_code, unit.code) == expected
+    assert "cchc_test_prepared_str" in _prepared()
+
+
+def test_prepared_statements_can_be_turned_off(catalogue: Any, settings: Any) -> None:
+    need_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    settings.DB_PREPARED_STATEMENTS = False  # read when a query is first compiled: a name not compiled before
+    unit = Unit.objects.order_by("code").first()
+    assert unit is not None
+    assert compiled.rows("test_unprepared", _units_by_code, unit.code) == [(unit.pk, unit.name)]
+    assert not any(name.startswith("cchc_test_unprepared") for name in _prepared())
