@@ -77,7 +77,7 @@ def _plan(name: str, build: Callable[..., QuerySet[Any]], args: Sequence[int | s
             init_list = [f[0].target.attname for f in compiler.select[span]]
             populators = get_related_populators(compiler.klass_info, compiler.select, queryset.db)
         plan = _PLANS[key] = _Plan(sql, tuple(params), compiler, converters, queryset.model, init_list, span,
-                                   populators, _preparable("_".join([name, *(t.__name__ for t in key[2:])]), sql))
+                                   populators, _preparable("_".join([name, *(type(arg).__name__ for arg in args)]), sql))
     return plan
 
 
