@@ -76,8 +76,9 @@ def _plan(name: str, build: Callable[..., QuerySet[Any]], args: Sequence[int | s
             span = slice(fields[0], fields[-1] + 1)
             init_list = [f[0].target.attname for f in compiler.select[span]]
             populators = get_related_populators(compiler.klass_info, compiler.select, queryset.db)
+        prepared = _preparable("_".join([name, *(type(arg).__name__ for arg in args)]), sql)
         plan = _PLANS[key] = _Plan(sql, tuple(params), compiler, converters, queryset.model, init_list, span,
-                                   populators, _preparable("_".join([name, *(type(arg).__name__ for arg in args)]), sql))
+                                   populators, prepared)
     return plan
 
 
