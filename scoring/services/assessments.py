@@ -110,12 +110,20 @@ def line_lock(line_id: int, *, assessment_id: int | None = None) -> ScoreLine:
     The unit is loaded too: the audit entry names it, and a lazy load would cost every save one more query.
     """
     if assessment_id is not None:  # the lock only: the state is read with the line, after both locks
-        list(Assessment.objects.select_for_update(of=("self",)).filter(pk=assessment_id).order_by().values_list("pk"))
-    return (
-        ScoreLine.objects.select_for_update(of=("self",))
-        .select_related("indicator", "assessment__unit")
-        .get(pk=line_id)
+        compiled.rows(
+            "lock_assessment",
+            lambda pk: Assessment.objects.select_for_update(of=("self",)).filter(pk=pk).order_by().values_list("pk"),
+            assessment_id,
+        )
+    found = compiled.instances(  # each appraisal save runs it: compiled once, prepared once per connection
+        "line_lock",
+        lambda pk: ScoreLine.objects.select_for_update(of=("self",)).select_related("indicator", "assessment__unit")
+        .filter(pk=pk).order_by(),
+        line_id,
     )
+    if not found:
+        raise ScoreLine.DoesNotExist(f"line {line_id}")
+    return found[0]
 
 
 def _self_line_lock(line: ScoreLine) -> tuple[ScoreLine, str]:
