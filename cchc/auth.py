@@ -13,7 +13,7 @@ from django.contrib.auth import backends, get_user_model
 from django.contrib.sessions.backends import db
 from django.utils import timezone
 
-from scoring.selectors import compiled
+from scoring import compiled
 
 
 class ModelBackend(backends.ModelBackend):
@@ -30,7 +30,7 @@ class SessionStore(db.SessionStore):
     def _get_session_from_db(self) -> Any:
         key = self.session_key
         if not isinstance(key, str) or not key:
-            return super()._get_session_from_db()
+            return super()._get_session_from_db()  # type: ignore[misc]  # private in the stubs, public in Django
         model = self.model
         found = compiled.instances("session", lambda k: model.objects.filter(session_key=k), key)
         if found and found[0].expire_date > timezone.now():

@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 from django.http import Http404
 from django.utils import timezone
 
+from scoring import compiled
 from scoring.models import Assessment, RoleAssignment, ScoreLine
-from scoring.selectors import compiled
 
 Role = RoleAssignment.Role
 UNIT_ROLES = (Role.UNIT_EDITOR, Role.UNIT_HEAD)

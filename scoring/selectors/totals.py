@@ -10,9 +10,8 @@ from django.db import connection
 from django.db.models import QuerySet, Value
 from django.http import Http404
 
-from scoring import engine
+from scoring import compiled, engine
 from scoring.models import Assessment, Indicator, IndicatorSet, ScoreLine
-from scoring.selectors import compiled
 from scoring.selectors.rules import _bands
 from scoring.selectors.sheet import Progress, _evidence_reader, subtree_total
 

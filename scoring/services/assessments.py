@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from scoring import engine, selectors
+from scoring import compiled, engine, selectors
 from scoring.errors import (
     MSG_NA_NOT_ALLOWED,
     MSG_NA_REASON_REQUIRED,
@@ -33,7 +33,6 @@ from scoring.models import (
     Unit,
     UnitKind,
 )
-from scoring.selectors import compiled
 from scoring.services.common import APPRAISABLE_STATES, SELF_EDITABLE_STATES, _nfc, audit_record
 from scoring.text import user_text
 

@@ -12,13 +12,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from scoring import audit
+from scoring import audit, compiled
 from scoring.models import (
     Assessment,
     AuditEntry,
     Unit,
 )
-from scoring.selectors import compiled
 
 logger = logging.getLogger("scoring.services")
 User = AbstractBaseUser

@@ -1,4 +1,4 @@
-"""Queries compiled once per process (scoring/selectors/compiled.py) give what the ORM gives, for any argument."""
+"""Queries compiled once per process (scoring/compiled.py) give what the ORM gives, for any argument."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from scoring import compiled
 from scoring.demo import sample_value
 from scoring.models import Assessment, AuditEntry, ScoreLine, Unit
-from scoring.selectors import compiled
 from scoring.services import score_line_save_self
 from tests.conftest import need_service
 
@@ -102,13 +102,28 @@ def test_postgresql_prepares_each_read_once_per_connection_and_again_after_a_rec
     unit = Unit.objects.order_by("code").first()
     assert unit is not None
     expected = [(unit.pk, unit.name)]
-    assert compiled.rows("test_prepared", _units_by_code, unit.code) == expected
-    assert "cchc_test_prepared_str" in _prepared()
+    with CaptureQueriesContext(connection) as queries:
+        assert compiled.rows("test_prepared", _units_by_code, unit.code) == expected
+    assert len(queries) == 1  # prepared and executed in one round trip (a page's query count stays the same)
+    assert "cchc_test_prepared_str_1" in _prepared()
     assert compiled.rows("test_prepared", _units_by_code, unit.code) == expected  # executed by name
     assert compiled.rows("test_prepared", _units_by_code, "none") == []
+    assert sum(name.startswith("cchc_test_prepared_str") for name in _prepared()) == 1
     connection.close()  # a new session has none of the old one's statements
     assert compiled.rows("test_prepared", _units_by_code, unit.code) == expected
-    assert "cchc_test_prepared_str" in _prepared()
+    assert "cchc_test_prepared_str_1" in _prepared()
+
+
+def test_a_failed_first_use_prepares_under_a_new_name_next_time(catalogue: Any) -> None:
+    need_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    unit = Unit.objects.order_by("code").first()
+    assert unit is not None
+    with connection.cursor() as cursor:  # taken by someone else on this connection: the first use fails
+        cursor.execute("PREPARE cchc_test_taken_str_1 AS SELECT 1")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        compiled.rows("test_taken", _units_by_code, unit.code)
+    assert compiled.rows("test_taken", _units_by_code, unit.code) == [(unit.pk, unit.name)]
+    assert "cchc_test_taken_str_2" in _prepared()
 
 
 def test_prepared_statements_can_be_turned_off(catalogue: Any, settings: Any) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.conf import settings
@@ -45,9 +45,18 @@ class _Plan:
 
 
 _PLANS: dict[tuple[Any, ...], _Plan] = {}
-# PostgreSQL: the statements prepared on each open connection (a prepared statement lasts as long as its session;
-# a reconnection is a new driver connection, and starts empty).
-_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class _Session:
+    """PostgreSQL: what one connection has prepared. A statement lasts as long as its session (a rollback does not
+    undo it); a reconnection is a new driver connection, and starts empty."""
+
+    names: dict[str, str] = field(default_factory=dict)  # plan's name → the name prepared under on this connection
+    tries: dict[str, int] = field(default_factory=dict)  # plan's name → names tried on this connection
+
+
+_SESSIONS: weakref.WeakKeyDictionary[Any, _Session] = weakref.WeakKeyDictionary()
 
 
 def _preparable(name: str, sql: str) -> str:
@@ -84,17 +93,28 @@ def _plan(name: str, build: Callable[..., QuerySet[Any]], args: Sequence[int | s
 
 def _execute(cursor: Any, plan: _Plan, params: list[Any]) -> None:
     """Run the plan's SQL. On PostgreSQL, prepared once per connection and then executed by name: the server
-    plans it once (planning the assessment's four-table read cost more than running it)."""
+    plans it once (planning the assessment's four-table read cost more than running it).
+
+    The first use prepares and executes in one round trip. Its name is kept only once that succeeded; after a
+    failure the next use prepares under a new name (whether or not the failed one was left prepared), so a
+    name is never prepared twice."""
     if not plan.prepared:
         cursor.execute(plan.sql, params)
         return
-    done = _PREPARED.setdefault(connection.connection, set())
-    if plan.prepared not in done:
-        numbered = iter(range(1, len(params) + 1))
-        cursor.execute(f"PREPARE {plan.prepared} AS " + re.sub(r"%s", lambda _m: f"${next(numbered)}", plan.sql))
-        done.add(plan.prepared)  # not undone by a rollback: PostgreSQL keeps it for the session
-    cursor.execute(f"EXECUTE {plan.prepared}({', '.join(['%s'] * len(params))})" if params
-                   else f"EXECUTE {plan.prepared}", params)
+    session = _SESSIONS.get(connection.connection)
+    if session is None:
+        session = _SESSIONS[connection.connection] = _Session()
+    arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
+    name = session.names.get(plan.prepared)
+    if name is not None:
+        cursor.execute(f"EXECUTE {name}{arguments}", params)
+        return
+    tried = session.tries[plan.prepared] = session.tries.get(plan.prepared, 0) + 1
+    name = f"{plan.prepared}_{tried}"
+    numbered = iter(range(1, len(params) + 1))
+    body = re.sub(r"%s", lambda _m: f"${next(numbered)}", plan.sql)
+    cursor.execute(f"PREPARE {name} AS {body}; EXECUTE {name}{arguments}", params)
+    session.names[plan.prepared] = name
 
 
 def _run(plan: _Plan, args: Sequence[int | str]) -> list[Any]:
@@ -139,13 +159,13 @@ def update(instance: Model, fields: Sequence[str]) -> None:
     if kept is None:
         quote = connection.ops.quote_name
         columns = [cast(Field, model._meta.get_field(name)) for name in fields]  # concrete fields only
-        sets = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+        sets = ", ".join(f"{quote(column.column)} = %s" for column in columns)
         kept = _WRITES[key] = (
             f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(model._meta.pk.column)} = %s",  # noqa: S608
             columns,
         )
     sql, columns = kept
-    values = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in columns]
+    values = [column.get_db_prep_save(column.pre_save(instance, False), connection) for column in columns]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, instance.pk])
 
@@ -167,7 +187,7 @@ def insert(instance: Model) -> None:
             sql = f"{sql} {returning}"
         kept = _WRITES[key] = (sql, columns)
     sql, columns = kept
-    values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in columns]
+    values = [column.get_db_prep_save(column.pre_save(instance, True), connection) for column in columns]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         if connection.features.can_return_columns_from_insert:
