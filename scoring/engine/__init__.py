@@ -36,6 +36,7 @@ from scoring.engine.index import (
 )
 from scoring.engine.leaf import (
     normalize_value,
+    score_and_normalize,
     score_leaf,
 )
 from scoring.engine.params import (
@@ -71,6 +72,7 @@ __all__ = [
     "normalize_value",
     "rank",
     "round_half_up",
+    "score_and_normalize",
     "score_leaf",
     "to_count",
     "to_decimal",

@@ -282,6 +282,11 @@ def score_leaf(rule: LeafRule, value: Mapping[str, Any]) -> Decimal:
     return _score(_compile(rule), value)[0]
 
 
+def score_and_normalize(rule: LeafRule, value: Mapping[str, Any]) -> tuple[Decimal, dict[str, Any]]:
+    """`score_leaf` and `normalize_value` of the same value, the rule read and the value checked once."""
+    return _score(_compile(rule), value)
+
+
 def normalize_value(rule: LeafRule, value: Mapping[str, Any]) -> dict[str, Any]:
     """The canonical JSON-safe form of a valid value (decimals as plain strings, counts as ints, the
     option key as str, yes_no as bool); raises exactly as `score_leaf` does."""

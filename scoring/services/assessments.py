@@ -201,8 +201,7 @@ def score_line_save_self(
     else:
         rule = selectors.leaf_rule(indicator)
         try:
-            normalized = engine.normalize_value(rule, value)
-            score = engine.score_leaf(rule, value)
+            score, normalized = engine.score_and_normalize(rule, value)
         except engine.EngineError as exc:
             raise ValidationFailed(exc.message, code=exc.code, details={"field": exc.field}) from exc
         line.not_applicable, line.not_applicable_reason = False, ""
@@ -251,8 +250,7 @@ def score_line_appraise(
     line, assessment = _appraisal_line_lock(line, base_version)
     rule = selectors.leaf_rule(line.indicator)
     try:
-        normalized = engine.normalize_value(rule, value)
-        score = engine.score_leaf(rule, value)
+        score, normalized = engine.score_and_normalize(rule, value)
     except engine.EngineError as exc:
         raise ValidationFailed(exc.message, code=exc.code, details={"field": exc.field}) from exc
     old = {"appraised_value": line.appraised_value, "appraised_score": line.appraised_score,

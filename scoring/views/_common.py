@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -10,6 +11,7 @@ from django.template.exceptions import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from scoring import selectors
@@ -54,7 +56,14 @@ def explain_url(assessment: Assessment) -> str | None:
 
 
 def score_text(value: Any) -> str:
-    return "—" if value is None else number_format(value, 2)
+    return "—" if value is None else _score_text(value, get_language())
+
+
+@lru_cache(maxsize=8192)
+def _score_text(value: Any, language: str | None) -> str:
+    """A score in the language's format, kept per language: an autosave answers with some twenty of them, and
+    Django's formatting reads the active locale's settings for each (scores are few: 0.00 to a few hundred)."""
+    return number_format(value, 2)
 
 
 def line_payload(line: ScoreLine, *, files: int) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from scoring.engine import (
     normalize_value,
     rank,
     round_half_up,
+    score_and_normalize,
     score_leaf,
     validate_tree,
 )
@@ -397,6 +398,7 @@ def test_no_leaf_score_leaves_its_range_and_every_score_has_two_decimals(
     assert leaf.floor <= score <= leaf.max_points
     assert score.as_tuple().exponent == -2
     assert score_leaf(leaf, normalize_value(leaf, value)) == score
+    assert score_and_normalize(leaf, value) == (score, normalize_value(leaf, value))  # what the saves call
 
 
 # --- ranking -------------------------------------------------------------------------------------------
