@@ -100,6 +100,16 @@ def assessments_open(*, cycle: Cycle, units: Iterable[Unit], actor: Any) -> list
     return created
 
 
+def _assessment_lock(assessment_id: int) -> str:
+    """Lock the assessment's row until the transaction ends; its state, as last committed."""
+    ((state,),) = compiled.rows(
+        "lock_assessment",
+        lambda pk: Assessment.objects.select_for_update(of=("self",)).filter(pk=pk).order_by().values_list("state"),
+        assessment_id,
+    )
+    return str(state)
+
+
 def line_lock(line_id: int, *, assessment_id: int | None = None) -> ScoreLine:
     """The line, locked until the transaction ends (and first its assessment's row, when `assessment_id` is
     given: the order submission takes them in, so a save never slips in after a submit).
@@ -109,11 +119,7 @@ def line_lock(line_id: int, *, assessment_id: int | None = None) -> ScoreLine:
     The unit is loaded too: the audit entry names it, and a lazy load would cost every save one more query.
     """
     if assessment_id is not None:  # the lock only: the state is read with the line, after both locks
-        compiled.rows(
-            "lock_assessment",
-            lambda pk: Assessment.objects.select_for_update(of=("self",)).filter(pk=pk).order_by().values_list("pk"),
-            assessment_id,
-        )
+        _assessment_lock(assessment_id)
     found = compiled.instances(  # each appraisal save runs it: compiled once, prepared once per connection
         "line_lock",
         lambda pk: ScoreLine.objects.select_for_update(of=("self",)).select_related("indicator", "assessment__unit")
@@ -131,11 +137,7 @@ def _self_line_lock(line: ScoreLine) -> tuple[ScoreLine, str]:
     The assessment's state is read by its lock (a row locked FOR UPDATE is read as last committed). The line is
     read alone: its indicator and assessment are the caller's (a line never changes either), and the indicator
     the caller took from the set's skeleton costs no join."""
-    ((state,),) = compiled.rows(
-        "self_lock_assessment",
-        lambda pk: Assessment.objects.select_for_update(of=("self",)).filter(pk=pk).order_by().values_list("state"),
-        line.assessment_id,
-    )
+    state = _assessment_lock(line.assessment_id)
     (fresh,) = compiled.instances(
         "self_lock_line", lambda pk: ScoreLine.objects.select_for_update(of=("self",)).filter(pk=pk).order_by(),
         line.pk,
