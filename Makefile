@@ -35,7 +35,7 @@ test: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy scoring/engine/ scoring/services/ scoring/selectors/ scoring/compiled.py cchc/auth.py appraisal/services/
+	$(VENV)/bin/mypy scoring/engine/ scoring/services/ scoring/selectors/ scoring/compiled.py cchc/auth.py appraisal/services/ appraisal/setwise.py appraisal/setwise_sql.py appraisal/selectors/recompute.py
 
 check: venv
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run

@@ -208,6 +208,15 @@ def _div_half_up(numerator: int, denominator: int) -> int:
     return sign * ((2 * n + d) // (2 * d))
 
 
+def nothing_applicable() -> engine.ScoringInputError:
+    """The engine's refusal of a percent-mode index with nothing applicable (every leaf «không phát sinh»)."""
+    return engine.ScoringInputError(
+        "nothing_applicable",
+        "Không tính được chỉ số vì mọi tiêu chí đều không phát sinh.",
+        "The index cannot be computed: no criterion is applicable.",
+    )
+
+
 def combine_cents(shape: SetShape, row: GroupRow | None) -> CentsResult:
     """One assessment's result from its SQL row of group sums (None: no line at all), exactly as the engine."""
     areas = len(shape.areas)
@@ -248,11 +257,7 @@ def combine_cents(shape: SetShape, row: GroupRow | None) -> CentsResult:
         index = total
     else:
         if applicable_max == 0:
-            raise engine.ScoringInputError(
-                "nothing_applicable",
-                "Không tính được chỉ số vì mọi tiêu chí đều không phát sinh.",
-                "The index cannot be computed: no criterion is applicable.",
-            )
+            raise nothing_applicable()
         index = _div_half_up(total * 10000, applicable_max)  # total / max × 100 %, in cents of a percent
     classification = None
     for minimum, label in shape.band_cents:

@@ -26,6 +26,7 @@ from appraisal.selectors.queue import (
     queue_for_user,
 )
 from appraisal.selectors.recompute import (
+    changed_results,
     group_sums,
     set_shapes,
     survey_imports,
@@ -62,6 +63,7 @@ __all__ = [
     "ReviewLine",
     "SetTree",
     "area_to_accept",
+    "changed_results",
     "current_cycle",
     "dashboard",
     "evidence_files_by_line",

@@ -9,8 +9,9 @@ from django.db import connection
 
 from appraisal.models import SurveyImport
 from appraisal.setwise import GroupRow, SetShape, shape_of, to_cents
+from appraisal.setwise_sql import LeafValue, changed_results_query
 from scoring import selectors as scoring_selectors
-from scoring.models import Assessment, IndicatorSet, ScoreLine
+from scoring.models import Assessment, IndexResult, IndicatorSet, ScoreLine, Unit
 
 _SHAPES: dict[int, tuple[scoring_selectors.Skeleton, SetShape, dict[int, str]]] = {}
 _SHAPES_KEPT = 64
@@ -51,6 +52,50 @@ GROUP BY assessment_id
 """
 
 
+def _leaf_values(shapes: dict[int, tuple[SetShape, dict[int, str]]]) -> tuple[list[LeafValue], int, int]:
+    """Each scored leaf of the sets as (indicator id, its group's place, its maximum in cents, normal?), with the
+    widest set's number of groups and of areas."""
+    values: list[LeafValue] = []
+    groups = areas = 0
+    for shape, codes in shapes.values():
+        place = {code: i for i, code in enumerate(shape.groups)}
+        groups, areas = max(groups, len(shape.groups)), max(areas, len(shape.areas))
+        for ind_id, code in codes.items():
+            group = shape.group_of_leaf.get(code)
+            if group is None:
+                continue
+            values.append((ind_id, place[group], to_cents(shape.leaf_max[code]), shape.kind_of_leaf[code] == "normal"))
+    return values, groups, areas
+
+
+def _parallel(cursor: Any) -> None:
+    """Told that passing a row from a worker is cheap, the planner splits the scan and the partial aggregates
+    between workers (half the time on two cores). For the current transaction only."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        cursor.execute("SET LOCAL parallel_tuple_cost = 0.001")
+
+
+def changed_results(
+    *, cycle_id: int, shapes: dict[int, tuple[SetShape, dict[int, str]]]
+) -> list[tuple[Any, ...]] | None:
+    """PostgreSQL: the cycle's signed-off assessments whose result differs from the stored one (or has none),
+    computed in ONE read-only query (see `appraisal.setwise_sql`): rows of `setwise_sql.CHANGED_COLUMNS`,
+    figures in integer cents. None when the sets have no scored leaf (the caller computes in Python)."""
+    values, groups, areas = _leaf_values(shapes)
+    if not values or not groups:
+        return None
+    sql, params = changed_results_query(
+        cycle_id=cycle_id, state=Assessment.State.SIGNED_OFF, shapes={pk: shape for pk, (shape, _) in shapes.items()},
+        values=values, groups=groups, areas=areas,
+        tables={"line": ScoreLine._meta.db_table, "assessment": Assessment._meta.db_table,
+                "unit": Unit._meta.db_table, "result": IndexResult._meta.db_table},
+    )
+    with connection.cursor() as cursor:
+        _parallel(cursor)
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
 def group_sums(
     *,
     assessment_ids: list[int] | None = None,
@@ -70,16 +115,7 @@ def group_sums(
     missing or not applicable as appraised). Grouping by assessment alone (not by assessment and group) lets the planner
     see how many groups there are, and so aggregate in parallel workers before gathering.
     """
-    values: list[Any] = []
-    groups = areas = 0
-    for shape, codes in shapes.values():
-        place = {code: i for i, code in enumerate(shape.groups)}
-        groups, areas = max(groups, len(shape.groups)), max(areas, len(shape.areas))
-        for ind_id, code in codes.items():
-            group = shape.group_of_leaf.get(code)
-            if group is None:
-                continue
-            values.append((ind_id, place[group], to_cents(shape.leaf_max[code]), shape.kind_of_leaf[code] == "normal"))
+    values, groups, areas = _leaf_values(shapes)
     if not values or (assessment_ids is not None and not assessment_ids):
         return {}
     params: list[Any] = [v for row in values for v in row]
@@ -102,10 +138,8 @@ def group_sums(
         least="LEAST" if connection.vendor == "postgresql" else "MIN",
     )
     with connection.cursor() as cursor:
-        if cycle_id is not None and connection.vendor == "postgresql" and connection.in_atomic_block:
-            # Told that passing a row from a worker is cheap, the planner splits the scan and the partial
-            # aggregates between workers (half the time on two cores). For this transaction only.
-            cursor.execute("SET LOCAL parallel_tuple_cost = 0.001")
+        if cycle_id is not None:
+            _parallel(cursor)
         cursor.execute(sql, params)
         return {row[0]: (row[1 : 1 + groups], row[1 + groups :]) for row in cursor.fetchall()}
 

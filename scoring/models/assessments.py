@@ -141,6 +141,13 @@ class ScoreLine(models.Model):
                 condition=Q(not_applicable=False) | ~Q(not_applicable_reason=""), name="line_na_has_reason"
             ),
         ]
+        # The few leaves not applicable as appraised, by assessment: the national recompute sums their
+        # maximums apart (see `appraisal.setwise_sql`) instead of in every one of the 400,000 lines.
+        indexes = [
+            models.Index(
+                fields=["assessment"], condition=Q(not_applicable=True, na_overruled=False), name="line_na_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.assessment} · {self.indicator.code}"

@@ -133,6 +133,24 @@ def test_the_set_wise_recompute_rewrites_only_the_results_that_differ(ranked: An
     assert _ranks(cycle, "so-ban-nganh") == EXPECTED
 
 
+def test_the_set_wise_recompute_mends_a_result_whose_area_totals_alone_differ(ranked: Any, cycle: Any) -> None:
+    """Every figure right but the area totals (two swapped, one extra area, one missing): each is written again."""
+    results = {code: IndexResult.objects.get(assessment=ranked[code])
+               for code in ("so-y-te", "so-noi-vu", "so-tai-chinh")}
+    right = {code: dict(r.area_totals) for code, r in results.items()}
+    swapped = dict(right["so-y-te"])
+    first, second = sorted(swapped)[:2]
+    swapped[first], swapped[second] = swapped[second], "%s" % (Decimal(swapped[first]) + 1)
+    IndexResult.objects.filter(pk=results["so-y-te"].pk).update(area_totals=swapped)
+    IndexResult.objects.filter(pk=results["so-noi-vu"].pk).update(area_totals={**right["so-noi-vu"], "Z": "0.00"})
+    IndexResult.objects.filter(pk=results["so-tai-chinh"].pk).update(
+        area_totals={k: v for k, v in right["so-tai-chinh"].items() if k != first})
+
+    assert cycle_results_recompute(cycle_id=cycle.pk) == len(VARIANTS)
+
+    assert {code: IndexResult.objects.get(pk=r.pk).area_totals for code, r in results.items()} == right
+
+
 def test_the_dashboard_previews_each_groups_ranking(ranked: Any, cycle: Any) -> None:
     data = dashboard(cycle=cycle)
     by_group = {g.group.code: g for g in data.rankings if g.group}

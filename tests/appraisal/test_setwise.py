@@ -104,6 +104,69 @@ def test_the_set_wise_sums_equal_the_engine(
         pass
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(
+    data=st.data(),
+    specs=trees(),
+    mode=st.sampled_from(["points", "percent"]),
+    bonus_cap=st.none() | QUARTERS,
+    penalty_cap=st.none() | QUARTERS,
+)
+def test_the_cycles_recompute_stores_the_engines_results_and_ranks(
+    catalogue: Any, data: Any, specs: list[Spec], mode: str, bonus_cap: Decimal | None, penalty_cap: Decimal | None
+) -> None:
+    """The whole path a cycle's recompute takes on this database (on PostgreSQL one query that computes, ranks
+    and compares; elsewhere the sums and `combine_cents`): every stored result is the engine's, each group is
+    ranked as `engine.rank` ranks it, and a second recompute writes nothing."""
+    sheets = data.draw(leaf_scores(specs))
+    try:
+        with transaction.atomic():
+            _check_stored(specs, sheets, mode, bonus_cap, penalty_cap)
+            raise Rollback
+    except Rollback:
+        pass
+
+
+def _check_stored(specs: list[Spec], sheets: list[dict[str, tuple[Any, ...]]], mode: str,
+                  bonus_cap: Decimal | None, penalty_cap: Decimal | None) -> None:
+    from appraisal.services import cycle_results_recompute
+    from scoring.models import IndexResult
+
+    _set, assessments = _build(specs, sheets, mode, bonus_cap, penalty_cap)
+    cycle_id = assessments[0].cycle_id
+    expected: dict[int, Any] = {}
+    for assessment in assessments:
+        try:
+            expected[assessment.pk] = assessment_compute(assessment=assessment, basis="appraised")
+        except engine.ScoringInputError as exc:
+            assert exc.code == "nothing_applicable"
+            with pytest.raises(engine.ScoringInputError) as caught:
+                cycle_results_recompute(cycle_id=cycle_id)
+            assert caught.value.code == "nothing_applicable"
+            assert not IndexResult.objects.filter(assessment__cycle_id=cycle_id).exists()  # nothing half-written
+            return
+    assert cycle_results_recompute(cycle_id=cycle_id) == len(assessments)
+    stored = {r.assessment_id: r for r in IndexResult.objects.filter(assessment__cycle_id=cycle_id)}
+    groups: dict[int | None, list[engine.RankEntry]] = {}
+    for assessment in assessments:
+        got, want = stored[assessment.pk], expected[assessment.pk]
+        assert (got.normal_total, got.bonus, got.penalty, got.total, got.applicable_max, got.index,
+                got.classification or None) == (
+            want.normal_total, want.bonus, want.penalty, want.total, want.applicable_max, want.index,
+            want.classification)
+        assert got.area_totals == {code: str(points(round(v * 100))) for code, v in want.area_totals.items()}
+        assert got.computed_from_version == assessment.version and not got.stale
+        groups.setdefault(assessment.unit.ranking_group_id, []).append(
+            engine.RankEntry(key=assessment.pk, name=assessment.unit.name, index=want.index))
+    for group_id, entries in groups.items():
+        for ranked in engine.rank(entries):
+            assert stored[int(ranked.key)].rank == (ranked.rank if group_id is not None else None)
+    times = {pk: r.computed_at for pk, r in stored.items()}
+    assert cycle_results_recompute(cycle_id=cycle_id) == len(assessments)
+    assert {r.assessment_id: r.computed_at for r in IndexResult.objects.filter(assessment__cycle_id=cycle_id)} == times
+
+
 def _build(specs: list[Spec], sheets: list[dict[str, tuple[Any, ...]]], mode: str,
            bonus_cap: Decimal | None, penalty_cap: Decimal | None, *, key: str = "hypothesis", version: int = 99,
            cycle: Cycle | None = None, units: list[Unit] | None = None) -> tuple[IndicatorSet, list[Assessment]]:
