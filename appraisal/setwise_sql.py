@@ -148,7 +148,11 @@ def changed_results_query(
     none = [(None, -1, 0)]  # matches no line: a set without normal (or without bonus/penalty) leaves
     # int, not bigint: SUM(int) adds in a bigint, SUM(bigint) in a 128-bit state serialised between workers.
     row = "(%s::bigint, %s::int, %s::int)"
-    area_columns, extra_columns = range(areas), range(areas, groups)
+    # A group's place is its column: areas first, then the bonus/penalty groups, per set; with sets of several
+    # shapes a place may hold an area in one set and a bonus group in another, so each part sums the places
+    # its own leaves use.
+    area_columns = sorted({grp for _ind, grp, _cents in normal})
+    extra_columns = sorted({grp for _ind, grp, _cents in extra})
     # A normal leaf counts min(score, max), `c - GREATEST(c - max, 0)`: NULL (nothing) when the score is.
     # The few bonus/penalty leaves are read apart, through the index on their indicators: min(max(score, 0),
     # max), 0 when missing.
@@ -156,15 +160,17 @@ def changed_results_query(
             for i in area_columns] or ["NULL::bigint AS s_none"]
     extra_sums = [f"SUM(LEAST(GREATEST(l.appraised_cents, 0), g.max_cents)) FILTER (WHERE g.grp = {i}) AS s{i}"
                   for i in extra_columns] or ["NULL::bigint AS e_none"]
+    group_columns = []
+    for i in range(groups):
+        parts = [f"COALESCE({part}.s{i}, 0)" for part, used in (("s", area_columns), ("e", extra_columns)) if i in used]
+        group_columns.append(f"{' + '.join(parts) or '0::bigint'} AS s{i}")
     branch_params: list[Any] = []
     branches = " UNION ALL ".join(_set_branch(set_id, shape, branch_params) for set_id, shape in shapes.items())
     sql = _SQL.format(
         sums=", ".join(sums),
         extra_sums=", ".join(extra_sums),
         na_sums=", ".join(f"SUM(g.max_cents) FILTER (WHERE g.grp = {i}) AS n{i}" for i in range(max(areas, 1))),
-        coalesced=", ".join([f"COALESCE(s.s{i}, 0) AS s{i}" for i in area_columns]
-                            + [f"COALESCE(e.s{i}, 0) AS s{i}" for i in extra_columns]
-                            + [f"COALESCE(n.n{i}, 0) AS n{i}" for i in range(max(areas, 1))]),
+        coalesced=", ".join([*group_columns, *(f"COALESCE(n.n{i}, 0) AS n{i}" for i in range(max(areas, 1)))]),
         normal=", ".join([row] * len(normal or none)),
         extra=", ".join([row] * len(extra or none)),
         branches=branches,

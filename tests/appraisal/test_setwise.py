@@ -112,29 +112,38 @@ def test_the_set_wise_sums_equal_the_engine(
     mode=st.sampled_from(["points", "percent"]),
     bonus_cap=st.none() | QUARTERS,
     penalty_cap=st.none() | QUARTERS,
+    other=st.none() | st.tuples(trees(), st.sampled_from(["points", "percent"])),
 )
 def test_the_cycles_recompute_stores_the_engines_results_and_ranks(
-    catalogue: Any, data: Any, specs: list[Spec], mode: str, bonus_cap: Decimal | None, penalty_cap: Decimal | None
+    catalogue: Any, data: Any, specs: list[Spec], mode: str, bonus_cap: Decimal | None, penalty_cap: Decimal | None,
+    other: tuple[list[Spec], str] | None,
 ) -> None:
     """The whole path a cycle's recompute takes on this database (on PostgreSQL one query that computes, ranks
-    and compares; elsewhere the sums and `combine_cents`): every stored result is the engine's, each group is
-    ranked as `engine.rank` ranks it, and a second recompute writes nothing."""
+    and compares; elsewhere the sums and `combine_cents`), with one set or two of different shapes in the
+    cycle: every stored result is the engine's, each group is ranked as `engine.rank` ranks it, and a second
+    recompute writes nothing."""
     sheets = data.draw(leaf_scores(specs))
+    second = None if other is None else (other[0], data.draw(leaf_scores(other[0])), other[1])
     try:
         with transaction.atomic():
-            _check_stored(specs, sheets, mode, bonus_cap, penalty_cap)
+            _check_stored(specs, sheets, mode, bonus_cap, penalty_cap, second)
             raise Rollback
     except Rollback:
         pass
 
 
 def _check_stored(specs: list[Spec], sheets: list[dict[str, tuple[Any, ...]]], mode: str,
-                  bonus_cap: Decimal | None, penalty_cap: Decimal | None) -> None:
+                  bonus_cap: Decimal | None, penalty_cap: Decimal | None,
+                  second: tuple[list[Spec], list[dict[str, tuple[Any, ...]]], str] | None) -> None:
     from appraisal.services import cycle_results_recompute
     from scoring.models import IndexResult
 
     _set, assessments = _build(specs, sheets, mode, bonus_cap, penalty_cap)
     cycle_id = assessments[0].cycle_id
+    if second is not None:  # another set in the same cycle, for other units (of the same ranking groups)
+        units = list(Unit.objects.order_by("code")[3 : 3 + len(second[1])])
+        assessments += _build(second[0], second[1], second[2], None, None, key="other", version=98,
+                              cycle=assessments[0].cycle, units=units)[1]
     expected: dict[int, Any] = {}
     for assessment in assessments:
         try:
@@ -322,15 +331,16 @@ def test_points_text_is_the_decimal_text(cents: int) -> None:
 
 
 def test_one_recompute_serves_sets_of_different_shapes(catalogue: Any) -> None:
-    """One cycle, two sets: a small one (one area, no bonus) and a wider one (three areas, nested bonus and a
-    penalty, not-applicable leaves). The one SQL row per assessment is as wide as the widest set; each
-    result the cycle's recompute stores equals the engine's for its own set."""
+    """One cycle, two sets: a small one (one area and a bonus leaf) and a wider one (three areas, nested bonus
+    and a penalty, not-applicable leaves). The one SQL row per assessment is as wide as the widest set, and a
+    column may hold the small set's bonus and the wide set's second area; each result the cycle's recompute
+    stores equals the engine's for its own set."""
     from appraisal.services import cycle_results_recompute
     from scoring.models import IndexResult
 
     d = Decimal
     small = [Spec("1", None, "normal", d(0), leaf=False), Spec("1.1", "1", "normal", d("4")),
-             Spec("1.2", "1", "normal", d("6"))]
+             Spec("1.2", "1", "normal", d("6")), Spec("B1", None, "bonus", d("2"))]
     wide = [
         Spec("1", None, "normal", d(0), leaf=False), Spec("1.1", "1", "normal", d("10")),
         Spec("2", None, "normal", d(0), leaf=False), Spec("2.1", "2", "normal", d("5")),
@@ -341,8 +351,8 @@ def test_one_recompute_serves_sets_of_different_shapes(catalogue: Any) -> None:
     ]
     cycle = Cycle.objects.create(year=2099, name="shapes")
     units = list(Unit.objects.order_by("code")[:4])
-    _small, first = _build(small, [{"1.1": (d("3.5"), False), "1.2": (d("6.75"), False)},
-                                   {"1.1": (None, False), "1.2": (d("2"), True)}],
+    _small, first = _build(small, [{"1.1": (d("3.5"), False), "1.2": (d("6.75"), False), "B1": (d("1.5"), False)},
+                                   {"1.1": (None, False), "1.2": (d("2"), True), "B1": (d("3"), False)}],
                            "points", None, None, key="small", version=97, cycle=cycle, units=units[:2])
     _wide, second = _build(wide, [
         {"1.1": (d("9.25"), False), "2.1": (d("5"), True), "2.2": (d("-1.5"), False), "3.1": (d("7"), False),
