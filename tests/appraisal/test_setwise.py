@@ -83,15 +83,19 @@ class Rollback(Exception):
     pass
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(
-    data=st.data(),
-    specs=trees(),
-    mode=st.sampled_from(["points", "percent"]),
-    bonus_cap=st.none() | QUARTERS,
-    penalty_cap=st.none() | QUARTERS,
-)
+def _examples(count: int) -> Any:
+    return settings(max_examples=count, deadline=None, suppress_health_check=[
+        HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+MODES = st.sampled_from(["points", "percent"])
+# One set drawn: its tree, its index mode and its caps (its sheets are drawn from the tree in the test).
+A_SET = {"data": st.data(), "specs": trees(), "mode": MODES, "bonus_cap": st.none() | QUARTERS,
+         "penalty_cap": st.none() | QUARTERS}
+
+
+@_examples(60)
+@given(**A_SET)
 def test_the_set_wise_sums_equal_the_engine(
     catalogue: Any, data: Any, specs: list[Spec], mode: str, bonus_cap: Decimal | None, penalty_cap: Decimal | None
 ) -> None:
@@ -104,16 +108,8 @@ def test_the_set_wise_sums_equal_the_engine(
         pass
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(
-    data=st.data(),
-    specs=trees(),
-    mode=st.sampled_from(["points", "percent"]),
-    bonus_cap=st.none() | QUARTERS,
-    penalty_cap=st.none() | QUARTERS,
-    other=st.none() | st.tuples(trees(), st.sampled_from(["points", "percent"])),
-)
+@_examples(40)
+@given(**A_SET, other=st.none() | st.tuples(trees(), MODES))
 def test_the_cycles_recompute_stores_the_engines_results_and_ranks(
     catalogue: Any, data: Any, specs: list[Spec], mode: str, bonus_cap: Decimal | None, penalty_cap: Decimal | None,
     other: tuple[list[Spec], str] | None,
