@@ -17,7 +17,7 @@ from appraisal.selectors import group_sums, set_shapes
 from appraisal.setwise import CentsResult, SetShape, combine_cents, points
 from scoring import engine
 from scoring.models import Assessment, Cycle, Indicator, IndicatorSet, ScoreLine, Unit, UnitKind
-from scoring.services import assessment_compute
+from scoring.services import assessment_compute, index_result_recompute
 
 pytestmark = pytest.mark.django_db
 
@@ -170,6 +170,17 @@ def _check_stored(specs: list[Spec], sheets: list[dict[str, tuple[Any, ...]]], m
     times = {pk: r.computed_at for pk, r in stored.items()}
     assert cycle_results_recompute(cycle_id=cycle_id) == len(assessments)
     assert {r.assessment_id: r.computed_at for r in IndexResult.objects.filter(assessment__cycle_id=cycle_id)} == times
+    # The sign-off task's path (one assessment) stores the very same figures and texts.
+    IndexResult.objects.filter(assessment__cycle_id=cycle_id).update(stale=True)
+    for assessment in assessments:
+        index_result_recompute(assessment_id=assessment.pk)
+    again = {r.assessment_id: r for r in IndexResult.objects.filter(assessment__cycle_id=cycle_id)}
+    assert {pk: _stored(r) for pk, r in again.items()} == {pk: _stored(r) for pk, r in stored.items()}
+
+
+def _stored(result: Any) -> tuple[Any, ...]:
+    return (result.normal_total, result.bonus, result.penalty, result.total, result.applicable_max, result.index,
+            result.area_totals, result.classification, result.rank, result.stale)
 
 
 def _build(specs: list[Spec], sheets: list[dict[str, tuple[Any, ...]]], mode: str,
