@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from appraisal.setwise import SetShape
+from scoring import engine
 
 LeafValue = tuple[int, int, int, bool]  # indicator id, group place, maximum in cents, normal leaf
 
@@ -29,7 +30,7 @@ def _set_branch(set_id: int, shape: SetShape, params: list[Any]) -> str:
     appended to `params` in the order they appear."""
     head_params: list[Any] = []
     areas = len(shape.areas)
-    percent = shape.index_mode == "percent"
+    percent = shape.index_mode == engine.IndexMode.PERCENT
     totals = [f"b.s{i}" if percent else f"(b.s{i} + b.n{i})" for i in range(areas)]
     maxima = [f"({int(m)} - b.n{i})" if percent else str(int(m)) for i, m in enumerate(shape.area_leaf_max_cents)]
     values: list[str] = []
@@ -139,8 +140,9 @@ def changed_results_query(
     tables: Mapping[str, str],
 ) -> tuple[str, list[Any]]:
     """The query and its parameters: the cycle's assessments in `state` whose result differs from the stored one
-    (`CHANGED_COLUMNS`, ordered by assessment). `values` are every set's scored leaves (see `leaf_values`),
-    `groups`/`areas` the widest set's, `tables` the db tables by model name."""
+    (`CHANGED_COLUMNS`, ordered by assessment). `values` are every set's scored leaves (made by
+    `appraisal.selectors.recompute._leaf_values`), `groups`/`areas` the widest set's, `tables` the db tables
+    by model name."""
     if not values or groups == 0:
         raise ValueError("no scored leaf: nothing to sum")
     normal = [(ind, grp, cents) for ind, grp, cents, is_normal in values if is_normal]
