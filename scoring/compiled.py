@@ -92,29 +92,47 @@ def _plan(name: str, build: Callable[..., QuerySet[Any]], args: Sequence[int | s
 
 
 def _execute(cursor: Any, plan: _Plan, params: list[Any]) -> None:
-    """Run the plan's SQL. On PostgreSQL, prepared once per connection and then executed by name: the server
-    plans it once (planning the assessment's four-table read cost more than running it).
+    """Run the plan's SQL: prepared once per connection on PostgreSQL (see `execute_prepared`)."""
+    execute_prepared(cursor, plan.prepared, plan.sql, params)
+
+
+def execute_prepared(cursor: Any, name: str, sql: str, params: list[Any]) -> None:
+    """Run `sql` (with `%s` marks for `params`) prepared under `name` on this connection, once, and then executed
+    by name: the server parses and plans it once (planning the assessment's four-table read cost more than
+    running it). `name` "" sends the SQL whole each time.
 
     The first use prepares and executes in one round trip. Its name is kept only once that succeeded; after a
     failure the next use prepares under a new name (whether or not the failed one was left prepared), so a
     name is never prepared twice."""
-    if not plan.prepared:
-        cursor.execute(plan.sql, params)
+    if not name:
+        cursor.execute(sql, params)
         return
     session = _SESSIONS.get(connection.connection)
     if session is None:
         session = _SESSIONS[connection.connection] = _Session()
     arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
-    name = session.names.get(plan.prepared)
-    if name is not None:
-        cursor.execute(f"EXECUTE {name}{arguments}", params)
+    kept = session.names.get(name)
+    if kept is not None:
+        cursor.execute(f"EXECUTE {kept}{arguments}", params)
         return
-    tried = session.tries[plan.prepared] = session.tries.get(plan.prepared, 0) + 1
-    name = f"{plan.prepared}_{tried}"
+    tried = session.tries[name] = session.tries.get(name, 0) + 1
+    kept = f"{name}_{tried}"
     numbered = iter(range(1, len(params) + 1))
-    body = re.sub(r"%s", lambda _m: f"${next(numbered)}", plan.sql)
-    cursor.execute(f"PREPARE {name} AS {body}; EXECUTE {name}{arguments}", params)
-    session.names[plan.prepared] = name
+    body = re.sub(r"%s", lambda _m: f"${next(numbered)}", sql) if params else sql
+    cursor.execute(f"PREPARE {kept} AS {body}; EXECUTE {kept}{arguments}", params)
+    session.names[name] = kept
+
+
+def prepared_names(prefix: str) -> int:
+    """How many statements whose name starts with `prefix` this connection has prepared."""
+    session = _SESSIONS.get(connection.connection)
+    return sum(1 for name in session.names if name.startswith(prefix)) if session is not None else 0
+
+
+def is_prepared(name: str) -> bool:
+    """Whether this connection has the statement `name` prepared."""
+    session = _SESSIONS.get(connection.connection)
+    return session is not None and name in session.names
 
 
 def _run(plan: _Plan, args: Sequence[int | str]) -> list[Any]:

@@ -151,6 +151,51 @@ def test_the_set_wise_recompute_mends_a_result_whose_area_totals_alone_differ(ra
     assert {code: IndexResult.objects.get(pk=r.pk).area_totals for code, r in results.items()} == right
 
 
+def test_the_set_wise_recompute_prepares_its_query_once_and_keeps_a_percent_sign_in_a_label(
+    ranked: Any, cycle: Any
+) -> None:
+    """PostgreSQL: the recompute query is prepared on the connection with its values in place, then executed by
+    name; a band label with "%" (even "%s") in it is stored as written."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from scoring.models import IndicatorSet
+    from tests.conftest import need_service
+
+    need_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    bands = [{"min": "9", "label": "Tốt"}, {"min": "8", "label": "Khá (≥ 80%)"},
+             {"min": "6.5", "label": "Trung bình %s 100%"}, {"min": "0", "label": "Yếu"}]
+    IndicatorSet.objects.filter(assessments__cycle=cycle).update(classification_bands=bands)
+    with CaptureQueriesContext(connection) as first:
+        assert cycle_results_recompute(cycle_id=cycle.pk) == len(VARIANTS)
+    labels = {label for _rank, _name, _index, label in _ranks(cycle, "so-ban-nganh")}
+    assert labels == {"Khá (≥ 80%)", "Trung bình %s 100%", "Yếu"}
+    with CaptureQueriesContext(connection) as second:
+        assert cycle_results_recompute(cycle_id=cycle.pk) == len(VARIANTS)
+    prepared = [q["sql"] for q in first.captured_queries if q["sql"].startswith("PREPARE cchc_recompute_")]
+    executed = [q["sql"] for q in second.captured_queries if "cchc_recompute_" in q["sql"]]
+    assert len(prepared) == 1 and len(executed) == 1
+    assert executed[0].startswith("EXECUTE " + prepared[0].split()[1])
+
+
+def test_past_its_limit_of_prepared_queries_the_recompute_sends_its_query_whole(
+    ranked: Any, cycle: Any, monkeypatch: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from appraisal.selectors import recompute
+    from tests.conftest import need_service
+
+    need_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    monkeypatch.setattr(recompute, "_KEPT_MOST", 0)
+    with CaptureQueriesContext(connection) as queries:
+        assert cycle_results_recompute(cycle_id=cycle.pk) == len(VARIANTS)
+    assert not any("cchc_recompute_" in q["sql"] for q in queries.captured_queries)
+    assert any(q["sql"].lstrip().startswith("WITH s AS") for q in queries.captured_queries)
+    assert _ranks(cycle, "so-ban-nganh") == EXPECTED
+
+
 def test_the_dashboard_previews_each_groups_ranking(ranked: Any, cycle: Any) -> None:
     data = dashboard(cycle=cycle)
     by_group = {g.group.code: g for g in data.rankings if g.group}

@@ -109,20 +109,21 @@ def test_the_set_wise_sums_equal_the_engine(
 
 
 @_examples(40)
-@given(**A_SET, other=st.none() | st.tuples(trees(), MODES))
+@given(**A_SET, other=st.none() | st.tuples(trees(), MODES), intruders=st.booleans())
 def test_the_cycles_recompute_stores_the_engines_results_and_ranks(
     catalogue: Any, data: Any, specs: list[Spec], mode: str, bonus_cap: Decimal | None, penalty_cap: Decimal | None,
-    other: tuple[list[Spec], str] | None,
+    other: tuple[list[Spec], str] | None, intruders: bool,
 ) -> None:
     """The whole path a cycle's recompute takes on this database (on PostgreSQL one query that computes, ranks
     and compares; elsewhere the sums and `combine_cents`), with one set or two of different shapes in the
-    cycle: every stored result is the engine's, each group is ranked as `engine.rank` ranks it, and a second
-    recompute writes nothing."""
+    cycle, and maybe other assessments of the same set outside the recompute (a draft of the cycle, another
+    cycle's): every stored result is the engine's, each group is ranked as `engine.rank` ranks it, no other
+    assessment gets a result, and a second recompute writes nothing."""
     sheets = data.draw(leaf_scores(specs))
     second = None if other is None else (other[0], data.draw(leaf_scores(other[0])), other[1])
     try:
         with transaction.atomic():
-            _check_stored(specs, sheets, mode, bonus_cap, penalty_cap, second)
+            _check_stored(specs, sheets, mode, bonus_cap, penalty_cap, second, intruders)
             raise Rollback
     except Rollback:
         pass
@@ -130,7 +131,11 @@ def test_the_cycles_recompute_stores_the_engines_results_and_ranks(
 
 def _check_stored(specs: list[Spec], sheets: list[dict[str, tuple[Any, ...]]], mode: str,
                   bonus_cap: Decimal | None, penalty_cap: Decimal | None,
-                  second: tuple[list[Spec], list[dict[str, tuple[Any, ...]]], str] | None) -> None:
+                  second: tuple[list[Spec], list[dict[str, tuple[Any, ...]]], str] | None,
+                  intruders: bool = False) -> None:
+    from django.db import connection
+
+    from appraisal.selectors import changed_results
     from appraisal.services import cycle_results_recompute
     from scoring.models import IndexResult
 
@@ -140,6 +145,7 @@ def _check_stored(specs: list[Spec], sheets: list[dict[str, tuple[Any, ...]]], m
         units = list(Unit.objects.order_by("code")[3 : 3 + len(second[1])])
         assessments += _build(second[0], second[1], second[2], None, None, key="other", version=98,
                               cycle=assessments[0].cycle, units=units)[1]
+    others = _intruders(assessments[0]) if intruders else []
     expected: dict[int, Any] = {}
     for assessment in assessments:
         try:
@@ -151,7 +157,14 @@ def _check_stored(specs: list[Spec], sheets: list[dict[str, tuple[Any, ...]]], m
             assert caught.value.code == "nothing_applicable"
             assert not IndexResult.objects.filter(assessment__cycle_id=cycle_id).exists()  # nothing half-written
             return
+    shapes = set_shapes({a.indicator_set_id for a in assessments})
+    if connection.vendor == "postgresql":  # the query's two forms (its sums filtered to the cycle or not) agree
+        answers = [changed_results(cycle_id=cycle_id, shapes=shapes, filter_lines=f) for f in (True, False)]
+        assert answers[0] == answers[1] and len(answers[0] or []) == len(assessments)
     assert cycle_results_recompute(cycle_id=cycle_id) == len(assessments)
+    assert not IndexResult.objects.filter(assessment__in=others).exists()
+    if connection.vendor == "postgresql":
+        assert [changed_results(cycle_id=cycle_id, shapes=shapes, filter_lines=f) for f in (True, False)] == [[], []]
     stored = {r.assessment_id: r for r in IndexResult.objects.filter(assessment__cycle_id=cycle_id)}
     groups: dict[int | None, list[engine.RankEntry]] = {}
     for assessment in assessments:
@@ -176,6 +189,25 @@ def _check_stored(specs: list[Spec], sheets: list[dict[str, tuple[Any, ...]]], m
         index_result_recompute(assessment_id=assessment.pk)
     again = {r.assessment_id: r for r in IndexResult.objects.filter(assessment__cycle_id=cycle_id)}
     assert {pk: _stored(r) for pk, r in again.items()} == {pk: _stored(r) for pk, r in stored.items()}
+
+
+def _intruders(model: Assessment) -> list[Assessment]:
+    """Two more assessments of `model`'s set, each leaf at its maximum: a draft of the same cycle and a signed-off
+    one of another cycle. The cycle's recompute must neither sum their lines nor give them a result."""
+    lines = list(ScoreLine.objects.filter(assessment=model).select_related("indicator"))
+    taken = Assessment.objects.filter(cycle=model.cycle).values_list("unit_id", flat=True)
+    unit = Unit.objects.exclude(pk__in=taken).order_by("code").first()
+    made = []
+    other_cycle = Cycle.objects.create(year=2098, name="other")
+    for cycle, owner, state in ((model.cycle, unit, Assessment.State.DRAFT),
+                                (other_cycle, model.unit, Assessment.State.SIGNED_OFF)):
+        assessment = Assessment.objects.create(cycle=cycle, unit=owner, indicator_set=model.indicator_set, state=state)
+        ScoreLine.objects.bulk_create(
+            ScoreLine(assessment=assessment, indicator=line.indicator, appraised_score=line.indicator.max_points)
+            for line in lines
+        )
+        made.append(assessment)
+    return made
 
 
 def _stored(result: Any) -> tuple[Any, ...]:
