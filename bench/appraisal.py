@@ -21,7 +21,7 @@ from typing import Any
 
 from bench.common import ROOT, Row, percentile, stop
 
-RUNS = 5
+RUNS = 9  # interleaved runs of each; their medians are compared (a noisy machine: more runs, steadier medians)
 SAMPLE = 100  # per-assessment recomputes measured, then scaled to the whole cycle
 SIGN_OFFS = 100
 NOOPS = 100
