@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,8 +15,6 @@ from scoring.models import (
     ScoreLine,
 )
 from scoring.services.common import logger
-
-CENT = Decimal("0.01")
 
 
 def _leaf_scores(lines: Iterable[ScoreLine], basis: str) -> dict[str, engine.LeafScore]:
@@ -75,7 +72,7 @@ def index_result_recompute(*, assessment_id: int) -> IndexResult | None:
             "applicable_max": comp.applicable_max,
             "index": comp.index,
             # Two decimals, as every figure (an area with nothing applicable totals Decimal 0: "0.00", not "0").
-            "area_totals": {code: str(v.quantize(CENT)) for code, v in comp.area_totals.items()},
+            "area_totals": {code: str(v.quantize(engine.TWO_PLACES)) for code, v in comp.area_totals.items()},
             "classification": comp.classification or "",
             "computed_at": timezone.now(),
             "computed_from_version": assessment.version,
