@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test venv migrate demo lint typecheck check audit worker beat bench clean
+.PHONY: run test venv migrate demo lint typecheck check audit worker beat bench profile clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ beat: venv
 
 bench: venv
 	$(PY) bench/run.py
+
+## profile: where one benchmark's time goes (pyinstrument), on a kept dataset: make profile BENCH=autosave
+BENCH ?= autosave
+profile: venv
+	$(PY) bench/run.py --profile --only $(BENCH) --keep --reuse
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -27,13 +27,38 @@ SIGN_OFFS = 100
 NOOPS = 100
 
 
+def signed_off_ids(cycle_id: int) -> list[int]:
+    from scoring.models import Assessment
+
+    return list(Assessment.objects.filter(cycle_id=cycle_id, state=Assessment.State.SIGNED_OFF).order_by("pk")
+                .values_list("pk", flat=True))
+
+
+def reappraise_some(ids: list[int], turn: int, count: int) -> None:
+    """Untimed: a quarter point off (or on) one scored normal leaf of `count` of the assessments `ids`, different
+    ones each turn, as the appraisal team's corrections between two recomputes."""
+    from django.db import connection
+
+    picked = ids[turn % len(ids) :: max(1, len(ids) // count)][:count]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE scoring_scoreline SET appraised_score = CASE WHEN appraised_score >= 0.25 "
+            "THEN appraised_score - 0.25 ELSE appraised_score + 0.25 END WHERE id IN ("
+            " SELECT DISTINCT ON (l.assessment_id) l.id FROM scoring_scoreline l"
+            " JOIN scoring_indicator i ON i.id = l.indicator_id"
+            " WHERE l.assessment_id = ANY(%s) AND i.kind = 'normal' AND l.appraised_score IS NOT NULL"
+            " AND NOT l.not_applicable ORDER BY l.assessment_id, l.id)",
+            [picked],
+        )
+
+
 def recompute_rows(data: Any, **_: Any) -> list[Row]:
     from django.db import connection, transaction
 
     from appraisal.selectors import changed_results, set_shapes
     from appraisal.services import RESULT_FIELDS, cycle_results_recompute
     from appraisal.services.recompute import _results_upsert
-    from scoring.models import Assessment, IndexResult
+    from scoring.models import IndexResult
     from scoring.services import index_result_recompute
 
     cycle_id, n = data.cycle_id, data.assessments
@@ -54,24 +79,11 @@ def recompute_rows(data: Any, **_: Any) -> list[Row]:
         assert cycle_results_recompute(cycle_id=cycle_id) == n
         return time.perf_counter() - started
 
-    ids = list(Assessment.objects.filter(cycle_id=cycle_id, state=Assessment.State.SIGNED_OFF).order_by("pk")
-               .values_list("pk", flat=True))
+    ids = signed_off_ids(cycle_id)
     reappraised = max(1, n // 100)
 
     def reappraise(turn: int) -> None:
-        """Untimed: a quarter point off (or on) one scored normal leaf of 1% of the assessments, a different
-        1% each turn, as the appraisal team's corrections between two recomputes."""
-        picked = ids[turn % len(ids) :: max(1, len(ids) // reappraised)][:reappraised]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE scoring_scoreline SET appraised_score = CASE WHEN appraised_score >= 0.25 "
-                "THEN appraised_score - 0.25 ELSE appraised_score + 0.25 END WHERE id IN ("
-                " SELECT DISTINCT ON (l.assessment_id) l.id FROM scoring_scoreline l"
-                " JOIN scoring_indicator i ON i.id = l.indicator_id"
-                " WHERE l.assessment_id = ANY(%s) AND i.kind = 'normal' AND l.appraised_score IS NOT NULL"
-                " AND NOT l.not_applicable ORDER BY l.assessment_id, l.id)",
-                [picked],
-            )
+        reappraise_some(ids, turn, reappraised)
 
     def everything() -> float:
         """Every stored result differs (marked stale, untimed): all of them are written."""

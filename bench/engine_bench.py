@@ -12,7 +12,8 @@ from typing import Any
 from bench.common import Row
 
 
-def rows(data: Any, **_: Any) -> list[Row]:
+def inputs(data: Any) -> list[tuple[Any, dict[str, Any]]]:
+    """Each assessment of the bench cycle as (its set's rules, its appraised leaf scores by code)."""
     from scoring import engine, selectors
     from scoring.models import Assessment, IndicatorSet, ScoreLine
 
@@ -24,7 +25,13 @@ def rows(data: Any, **_: Any) -> list[Row]:
         "assessment_id", "indicator__code", "appraised_score", "not_applicable"
     ).iterator(chunk_size=20000):
         sheets[assessment_id][code] = engine.LeafScore(score=score, not_applicable=na)
-    work = [(rules[set_of[a]], sheet) for a, sheet in sheets.items()]
+    return [(rules[set_of[a]], sheet) for a, sheet in sheets.items()]
+
+
+def rows(data: Any, **_: Any) -> list[Row]:
+    from scoring import engine
+
+    work = inputs(data)
     t0 = time.perf_counter()
     for _rules, sheet in work:
         sum((s.score for s in sheet.values() if s.score is not None), Decimal(0))

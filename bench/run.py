@@ -90,6 +90,9 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (for --reuse)")
     parser.add_argument("--reuse", action="store_true", help="reuse the database kept by --keep, if any")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results/latest.md alone")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the product's side of the chosen benchmarks with pyinstrument instead of "
+                             "measuring them (bench/results/profile-NAME.txt and .html; see bench/profile.py)")
     args = parser.parse_args()
     names = list(_benchmarks())
     if args.list:
@@ -153,6 +156,17 @@ def main() -> int:
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             postgres = f"PostgreSQL {cursor.fetchone()[0]}"
+        if args.profile:
+            from bench.profile import PROFILES, profile
+
+            for name in chosen:
+                if name not in PROFILES:
+                    print(f"{name}: no profile (it measures other processes: see its module)", file=sys.stderr)
+                    continue
+                report = profile(name, data)
+                head = report.read_text(encoding="utf-8").split("\n\n")[1]
+                print(f"{name}: {head}\n  → {report.relative_to(ROOT)} (and .html)", file=sys.stderr)
+            return 0
         benchmarks = _benchmarks()
         for name in chosen:
             t0 = time.perf_counter()
