@@ -8,7 +8,17 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from scoring.models import Assessment, Cycle, IndexResult, Indicator, IndicatorSet, RoleAssignment, Unit
+from scoring.models import (
+    Assessment,
+    AuditEntry,
+    Cycle,
+    IndexResult,
+    Indicator,
+    IndicatorSet,
+    RoleAssignment,
+    ScoreLine,
+    Unit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +78,17 @@ def test_the_demo_loads_units_both_sets_a_cycle_users_and_results(
     draft = Assessment.objects.get(unit__code="so-y-te")
     assert draft.state == Assessment.State.DRAFT
     assert 0 < draft.lines.exclude(self_score=None).count() < draft.lines.count()
+    # Some leaves are «không phát sinh», with a reason, only where the set allows it; the team accepted each.
+    not_applicable = ScoreLine.objects.filter(not_applicable=True)
+    assert not_applicable.filter(assessment__in=signed).exists() and not_applicable.filter(assessment=draft).exists()
+    assert not not_applicable.filter(indicator__allow_not_applicable=False).exists()
+    assert not not_applicable.filter(not_applicable_reason="").exists()
+    assert not not_applicable.exclude(self_score=None, self_value=None).exists()
+    accepted = AuditEntry.objects.filter(action="score_line.accept_not_applicable")
+    assert sorted(accepted.values_list("object_id", flat=True)) == sorted(
+        str(pk) for pk in not_applicable.filter(assessment__in=signed).values_list("pk", flat=True)
+    )
+    assert not not_applicable.filter(na_overruled=True).exists()
 
 
 def test_running_the_demo_twice_changes_nothing(eager: Any, django_capture_on_commit_callbacks: Any) -> None:

@@ -27,6 +27,7 @@ from scoring.services import (
     cycle_create,
     cycle_set_phase,
     indicator_set_import,
+    score_line_accept_not_applicable,
     score_line_appraise,
     score_line_save_self,
     unit_catalogue_load,
@@ -44,6 +45,10 @@ DEMO_USERS: list[dict[str, Any]] = [
 # Units whose assessments are signed off (with results and ranks) and units with a draft in progress.
 SIGNED_OFF_UNITS = ["so-noi-vu", "so-tu-phap", "so-tai-chinh", "so-ke-hoach-dau-tu", "tp-my-tho", "h-cho-gao"]
 DRAFT_UNITS = {"so-y-te": 0.5, "h-cai-be": 1.0}
+# Of the leaves a set lets a unit declare «không phát sinh», the share the demo units declare so (with a reason),
+# and the appraisal team accepts.
+NOT_APPLICABLE_SHARE = 0.15
+NOT_APPLICABLE_REASON = "Trong năm đánh giá, đơn vị không phát sinh nhiệm vụ thuộc tiêu chí này."
 
 
 class Command(BaseCommand):
@@ -129,9 +134,12 @@ class Command(BaseCommand):
             for i, line in enumerate(lines):
                 if i >= len(lines) * share:
                     break
+                value = sample_value(line.indicator, rng, quality)
+                not_applicable = line.indicator.allow_not_applicable and rng.random() < NOT_APPLICABLE_SHARE
                 score_line_save_self(
-                    line=line, actor=editor, base_version=line.version,
-                    value=sample_value(line.indicator, rng, quality), note="",
+                    line=line, actor=editor, base_version=line.version, value=None if not_applicable else value,
+                    note="", not_applicable=not_applicable,
+                    not_applicable_reason=NOT_APPLICABLE_REASON if not_applicable else "",
                     explanation="Đơn vị đã đính kèm tài liệu kiểm chứng bản giấy." if rng.random() < 0.2 else None,
                 )
             if code not in SIGNED_OFF_UNITS:
@@ -139,6 +147,9 @@ class Command(BaseCommand):
             assessment_transition(assessment=assessment, to_state=Assessment.State.SUBMITTED, actor=head)
             assessment_transition(assessment=assessment, to_state=Assessment.State.IN_APPRAISAL, actor=lead)
             for line in ScoreLine.objects.filter(assessment=assessment).select_related("indicator"):
+                if line.not_applicable:  # the team accepts the unit's «không phát sinh»
+                    score_line_accept_not_applicable(line=line, actor=appraiser, base_version=line.version)
+                    continue
                 value = line.self_value
                 if rng.random() < 0.15:  # appraisers adjust some scores, usually downwards
                     value = sample_value(line.indicator, rng, 0.4)
