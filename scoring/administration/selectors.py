@@ -289,8 +289,21 @@ def cycles_for_admin() -> QuerySet[Cycle]:
     )
 
 
-def cycle_assessments(*, cycle: Cycle) -> QuerySet[Assessment]:
-    return cycle.assessments.select_related("unit", "indicator_set").order_by("unit__kind__order", "unit__name")
+def cycle_assessments(*, cycle: Cycle, query: str = "", state: str = "") -> QuerySet[Assessment]:
+    """The cycle's participants by unit kind and name; `query` matches a unit's name, short name or code."""
+    found = cycle.assessments.select_related("unit").order_by("unit__kind__order", "unit__name", "pk")
+    if query:
+        found = found.filter(
+            Q(unit__name__icontains=query) | Q(unit__short_name__icontains=query) | Q(unit__code__icontains=query)
+        )
+    if state:
+        found = found.filter(state=state)
+    return found
+
+
+def cycle_state_counts(*, cycle: Cycle) -> dict[str, int]:
+    """How many of the cycle's assessments are in each state (one grouped query)."""
+    return dict(cycle.assessments.order_by().values_list("state").annotate(n=Count("pk")))
 
 
 def users_for_admin(*, query: str = "", role: str = "", unit_id: int | None = None) -> QuerySet[Any]:

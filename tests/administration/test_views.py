@@ -297,3 +297,46 @@ def test_the_audit_viewer_filters_and_paginates(client: Client, world: World, ad
     assert {e.object_type for e in page.object_list} == {"IndicatorSet"}
     bad = client.get(reverse("administration:audit_list"), {"date_from": "31/02/2021"})
     assert bad.status_code == 400
+
+
+def test_the_cycle_page_filters_and_pages_its_participants_and_an_extension_comes_back_to_them(
+    client: Client, cycle: Cycle, admin_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scoring.administration.views import cycles as cycle_views
+    from scoring.services import assessments_open
+
+    monkeypatch.setattr(cycle_views, "PARTICIPANTS_PER_PAGE", 10)  # a national cycle has thousands
+    units = list(Unit.objects.filter(kind__code__in=["department", "vertical"], active=True))
+    opened = assessments_open(cycle=cycle, units=units, actor=None)
+    Assessment.objects.filter(pk__in=[a.pk for a in opened[:3]]).update(state=Assessment.State.SUBMITTED)
+    client.force_login(admin_user)
+    url = reverse("administration:cycle_detail", args=[cycle.pk])
+
+    everyone = client.get(url)
+    assert everyone.status_code == 200
+    page = everyone.context["page"]
+    assert page.paginator.count == len(units) and len(page.object_list) == 10
+    counts = {value: n for value, _label, n in everyone.context["states"]}
+    assert counts["draft"] == len(units) - 3 and counts["submitted"] == 3 and sum(counts.values()) == len(units)
+    assert f"Tổng cộng {len(units)} đơn vị" in everyone.content.decode()
+    last = client.get(url, {"trang": str(page.paginator.num_pages)}).context["page"]
+    assert len(last.object_list) == len(units) - 10 * (page.paginator.num_pages - 1)
+
+    submitted = client.get(url, {"trang_thai": "submitted"}).context["page"]
+    assert submitted.paginator.count == 3 and {a.state for a in submitted.object_list} == {"submitted"}
+    named = client.get(url, {"q": "Y tế"}).context["page"]
+    assert [a.unit.code for a in named.object_list] == ["so-y-te"]
+    ignored = client.get(url, {"trang_thai": "no-such-state", "trang": "x"})  # unknown filters: the whole list
+    assert ignored.status_code == 200 and ignored.context["page"].paginator.count == len(units)
+
+    drafts = client.get(url, {"trang_thai": "draft", "trang": "2"})
+    assert drafts.context["back"] == "trang_thai=draft&trang=2"
+    target = drafts.context["page"].object_list[0]
+    response = client.post(
+        reverse("administration:assessment_extend", args=[cycle.pk, target.pk]),
+        {"deadline": "2099-01-31", "reason": "Đơn vị xin gia hạn", "back": "trang_thai=draft&trang=2&next=//evil"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?trang_thai=draft&trang=2#participant-{target.pk}"
+    target.refresh_from_db()
+    assert target.deadline_override is not None

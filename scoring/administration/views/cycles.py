@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -65,21 +68,58 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+PARTICIPANTS_PER_PAGE = 50
+_FILTERS = ("q", "trang_thai", "trang")  # what the participants' table is filtered and paged by
+
+
+def _filters(source: Any) -> dict[str, str]:
+    """The participants table's filters from a query (or the `back` field of a form posted from the page): the
+    known ones only, a state only when it is one."""
+    found = {key: str(source.get(key, "")).strip() for key in _FILTERS}
+    if found["trang_thai"] not in Assessment.State.values:
+        found["trang_thai"] = ""
+    if not found["trang"].isdigit():
+        found["trang"] = ""
+    return {key: value for key, value in found.items() if value}
+
+
+def _back_to_detail(request: HttpRequest, cycle_id: int, anchor: str = "") -> HttpResponse:
+    """To the cycle's page, on the participants' page and filters the form was posted from."""
+    filters = _filters(QueryDict(request.POST.get("back", "")))
+    url = reverse("administration:cycle_detail", args=[cycle_id])
+    return redirect(f"{url}?{urlencode(filters)}{anchor}" if filters else f"{url}{anchor}")
+
+
 @require_GET
 @administrator_required
 def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """The cycle: phase, sets, deadlines, and its participants, filtered by name or state and paginated (a
+    national cycle has thousands), with each unit's extension form; units that could still take part."""
     cycle = get_object_or_404(Cycle, pk=cycle_id)
-    assessments = list(selectors.cycle_assessments(cycle=cycle))
-    taking_part = {a.unit_id for a in assessments}
-    kinds = set(cycle.cycle_sets.values_list("unit_kind_id", flat=True))
-    candidates = Unit.objects.filter(active=True, kind_id__in=kinds).exclude(pk__in=taking_part).select_related("kind")
+    filters = _filters(request.GET)
+    query, state = filters.get("q", ""), filters.get("trang_thai", "")
+    counts = selectors.cycle_state_counts(cycle=cycle)
+    participants = selectors.cycle_assessments(cycle=cycle, query=query, state=state)
+    page = Paginator(participants, PARTICIPANTS_PER_PAGE).get_page(filters.get("trang"))
+    kinds = cycle.cycle_sets.values("unit_kind_id")
+    candidates = (
+        Unit.objects.filter(active=True, kind_id__in=kinds).exclude(pk__in=cycle.assessments.values("unit_id"))
+        .select_related("kind").order_by("kind__order", "name")
+    )
     index = PHASES.index(cycle.phase)
+    kept = {key: value for key, value in filters.items() if key != "trang"}
     return render(
         request,
         "scoring/administration/cycle_detail.html",
         {
             "cycle": cycle,
-            "assessments": assessments,
+            "page": page,
+            "q": query,
+            "state": state,
+            "states": [(value, label, counts.get(value, 0)) for value, label in Assessment.State.choices],
+            "participants_total": sum(counts.values()),
+            "query": urlencode(kept),  # the pager keeps the filters
+            "back": urlencode({**kept, **({"trang": str(page.number)} if page.number > 1 else {})}),
             "candidates": candidates,
             "cycle_sets": cycle.cycle_sets.select_related("indicator_set", "unit_kind"),
             "deadlines_form": DeadlinesForm(initial=DeadlinesForm.initial_for(cycle)),
@@ -162,4 +202,4 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
             messages.success(request, _("Đã gia hạn cho %(u)s.") % {"u": assessment.unit.name})
     else:
         form_errors(request, form)
-    return redirect("administration:cycle_detail", cycle_id)
+    return _back_to_detail(request, cycle_id, f"#participant-{assessment.pk}")
