@@ -320,7 +320,7 @@ def publication_preview(request: Request, year: int) -> Response:
     _require_publisher(request.user)
     cycle = get_object_or_404(Cycle, year=year)
     blockers = services.publication_blockers(cycle=cycle)
-    snapshot, _scores = services.snapshot_build(cycle=cycle)
+    snapshot, _scores = services.snapshot_build(cycle=cycle, with_scores=False)
     revisions = selectors.publication_revisions(cycle_id=cycle.pk)
     for p in revisions:
         p.cycle = cycle

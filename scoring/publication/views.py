@@ -241,7 +241,7 @@ def manage(request: HttpRequest, year: int) -> HttpResponse:
 
 def _manage_page(request: HttpRequest, cycle: Cycle, form: PublishForm, status: int = 200) -> HttpResponse:
     blockers = services.publication_blockers(cycle=cycle)
-    snapshot, _scores = services.snapshot_build(cycle=cycle)
+    snapshot, _scores = services.snapshot_build(cycle=cycle, with_scores=False)
     revisions = selectors.publication_revisions(cycle_id=cycle.pk)
     return render(request, "scoring/publication/manage.html", {
         "cycle": cycle, "form": form, "blockers": blockers, "tables": selectors.ranking_tables(snapshot=snapshot),

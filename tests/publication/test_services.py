@@ -29,6 +29,19 @@ def test_publishing_is_refused_while_a_unit_is_not_signed_off_and_nothing_is_wri
     assert signed_cycle.phase != Cycle.Phase.PUBLISHED
 
 
+def test_the_preview_builds_the_same_snapshot_without_reading_every_score(signed_cycle: Cycle) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from scoring.publication.services import snapshot_build
+
+    whole, scores = snapshot_build(cycle=signed_cycle)
+    with CaptureQueriesContext(connection) as queries:
+        preview, no_scores = snapshot_build(cycle=signed_cycle, with_scores=False)
+    assert preview == whole and scores["so-y-te"] and no_scores == {}
+    assert not any("scoring_scoreline" in q["sql"] for q in queries.captured_queries)
+
+
 def test_publishing_stores_the_ranking_with_ties_and_the_set_version(publication: Publication) -> None:
     rows = publication.snapshot["rows"]
     assert [(r["unit_name"], r["index"], r["rank"]) for r in rows] == [
