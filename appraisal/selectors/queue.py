@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     Q,
@@ -12,7 +13,7 @@ from django.db.models import (
 
 from appraisal import permissions
 from appraisal.selectors.tree import WORK_STATES, _area_case, set_tree
-from scoring.models import Assessment, Cycle, Indicator, RankingGroup, ScoreLine
+from scoring.models import Assessment, Cycle, Indicator, IndicatorSet, RankingGroup, ScoreLine
 
 
 @dataclass
@@ -44,10 +45,11 @@ class QueueRow:
 
 @dataclass
 class Queue:
-    rows: list[QueueRow]
+    rows: list[QueueRow]  # the page's, when paginated
     area_choices: list[tuple[str, str]]
     groups: list[RankingGroup]
     cycle: Cycle | None
+    page: Page[QueueRow] | None = None  # when paginated: the page shown (its paginator counts every row)
 
 
 def current_cycle() -> Cycle | None:
@@ -55,20 +57,23 @@ def current_cycle() -> Cycle | None:
 
 
 def queue_for_user(
-    *, user: Any, cycle: Cycle | None = None, group_id: int | None = None, state: str = "", area_code: str = ""
+    *, user: Any, cycle: Cycle | None = None, group_id: int | None = None, state: str = "", area_code: str = "",
+    per_page: int | None = None, page: str | int | None = None,
 ) -> Queue:
     """Submitted assessments the user may review, with progress per area they may appraise.
 
     Hidden: the user's own unit, units outside their assignment, drafts. Administrators see all.
-    Queries: assessments, the trees of their sets (one per set, normally one or two), one aggregate.
+    Queries: assessments, their sets, the sets' trees (one per set, normally one or two), one aggregate. With
+    `per_page`, the rows of page `page` only (a national cycle's team sees thousands), and the progress is
+    counted for those only.
     """
     cycle = cycle or current_cycle()
     groups = list(RankingGroup.objects.order_by("order", "name"))
     if cycle is None:
         return Queue(rows=[], area_choices=[], groups=groups, cycle=None)
-    qs = Assessment.objects.filter(cycle=cycle, state__in=WORK_STATES).select_related(
-        "unit", "unit__ranking_group", "indicator_set", "cycle"
-    )
+    # The unit and its group per row; the cycle and the (one or two) sets are shared, attached below: a national
+    # cycle's thousands of rows each made four objects more.
+    qs = Assessment.objects.filter(cycle=cycle, state__in=WORK_STATES).select_related("unit", "unit__ranking_group")
     if state in Assessment.State.values:
         qs = qs.filter(state=state)
     if group_id:
@@ -82,7 +87,11 @@ def queue_for_user(
             continue
         allowed_by_assessment[assessment.pk] = allowed
         rows.append(QueueRow(assessment=assessment, areas=[], can_lead=permissions.can_lead(user, assessment)))
-    trees = {s: set_tree(s) for s in {r.assessment.indicator_set_id for r in rows}}
+    sets = IndicatorSet.objects.in_bulk({r.assessment.indicator_set_id for r in rows})
+    for row in rows:
+        row.assessment.cycle = cycle
+        row.assessment.indicator_set = sets[row.assessment.indicator_set_id]
+    trees = {s: set_tree(s) for s in sets}
     area_choices: dict[str, str] = {}
     for row in rows:
         tree = trees[row.assessment.indicator_set_id]
@@ -96,6 +105,10 @@ def queue_for_user(
             row.areas.append(AreaProgress(area=area, mine=mine))
     if area_code:
         rows = [r for r in rows if any(a.mine for a in r.areas)]
+    shown: Page[QueueRow] | None = None
+    if per_page is not None:
+        shown = Paginator(rows, per_page).get_page(page)
+        rows = list(shown.object_list)
     if rows:
         counts = (
             ScoreLine.objects.filter(assessment_id__in=[r.assessment.pk for r in rows])
@@ -113,4 +126,4 @@ def queue_for_user(
                 if c:
                     progress.done, progress.total = c["done"], c["total"]
     choices = sorted(area_choices.items(), key=lambda kv: [int(p) if p.isdigit() else p for p in kv[0].split(".")])
-    return Queue(rows=rows, area_choices=choices, groups=groups, cycle=cycle)
+    return Queue(rows=rows, area_choices=choices, groups=groups, cycle=cycle, page=shown)

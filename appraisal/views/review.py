@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,8 @@ from scoring.errors import DomainError, StaleVersion
 from scoring.forms import value_summary
 from scoring.models import Assessment, Cycle, ScoreLine
 from scoring.permissions import assessment_get_for_user
+
+QUEUE_PER_PAGE = 50
 
 
 def _int_or_none(raw: Any) -> int | None:
@@ -39,9 +42,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("trang-thai", "")
     area = request.GET.get("linh-vuc", "")
     group_id = _int_or_none(request.GET.get("nhom"))
-    data = selectors.queue_for_user(user=request.user, cycle=cycle, group_id=group_id, state=state, area_code=area)
+    data = selectors.queue_for_user(user=request.user, cycle=cycle, group_id=group_id, state=state, area_code=area,
+                                    per_page=QUEUE_PER_PAGE, page=request.GET.get("trang"))
+    kept = {"ky": data.cycle.pk if data.cycle else "", "nhom": group_id or "", "trang-thai": state, "linh-vuc": area}
     return render(request, "appraisal/queue.html", {
         "queue": data,
+        "page": data.page,
+        "query": urlencode({k: v for k, v in kept.items() if v}),  # the pager keeps the filters
         "cycles": Cycle.objects.order_by("-year")[:10],
         "states": [(v, label) for v, label in Assessment.State.choices if v in selectors.WORK_STATES],
         "selected": {"state": state, "area": area, "group": group_id, "cycle": data.cycle.pk if data.cycle else None},

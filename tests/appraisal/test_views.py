@@ -507,6 +507,32 @@ def test_the_queue_costs_the_same_queries_for_one_unit_or_many(
     assert "Cục Thuế tỉnh" in body
 
 
+def test_the_queue_is_paginated_with_its_filters_kept_and_progress_counted_for_the_page(
+    client: Client, submitted: Any, lead: Any, cycle: Any, unit_editor: Any, unit_head: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from appraisal.views import review as review_views
+
+    monkeypatch.setattr(review_views, "QUEUE_PER_PAGE", 2)  # a national cycle's team sees thousands
+    for code in ("so-tai-chinh", "so-xay-dung"):
+        other = assessments_open(cycle=cycle, units=[Unit.objects.get(code=code)], actor=None)[0]
+        self_score(other, unit_editor)
+        submit(other, unit_head)
+    login(client, lead)
+    url = reverse("appraisal:queue")
+    first = client.get(url, {"trang-thai": "submitted"})
+    page = first.context["page"]
+    assert page.paginator.count == 3 and len(first.context["queue"].rows) == 2
+    body = first.content.decode()
+    assert f"?ky={cycle.pk}&amp;trang-thai=submitted&amp;trang=2" in body  # the next page keeps the filters
+    assert "Bản 1–2 trong 3 bản đánh giá" in body
+    second = client.get(url, {"trang-thai": "submitted", "trang": "2"})
+    rows = second.context["queue"].rows
+    assert len(rows) == 1 and rows[0].total > 0  # progress counted for the page's rows
+    shown = {r.assessment.unit.name for r in first.context["queue"].rows} | {r.assessment.unit.name for r in rows}
+    assert shown == {"Sở Y tế", "Sở Tài chính", "Sở Xây dựng"}
+
+
 def test_after_a_reopen_the_unit_keeps_the_signed_off_results_but_not_the_new_notes(
     client: Client, appraised: Any, lead: Any, admin_user: Any, unit_editor: Any,
     django_capture_on_commit_callbacks: Any,
