@@ -77,9 +77,13 @@ def _deadline_of(assessment: Assessment) -> Any:
 def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
     """Sở Nội vụ's overview of a cycle. Seven queries whatever the number of units."""
     now = timezone.now()
-    assessments = list(
-        Assessment.objects.filter(cycle=cycle).select_related("unit", "unit__ranking_group", "cycle", "indicator_set")
-    )
+    # The unit and its group per row; the cycle and the (one or two) sets are shared, attached below (a national
+    # cycle's thousands of rows each made four objects more).
+    assessments = list(Assessment.objects.filter(cycle=cycle).select_related("unit", "unit__ranking_group"))
+    set_ids = {a.indicator_set_id for a in assessments}
+    sets = IndicatorSet.objects.in_bulk(set_ids)
+    for a in assessments:
+        a.cycle, a.indicator_set = cycle, sets[a.indicator_set_id]
     counts: dict[str, int] = defaultdict(int)
     for a in assessments:
         counts[a.state] += 1
@@ -112,9 +116,8 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
         ranking.results.sort(key=lambda r: (r.rank or 10**9, -r.index, r.assessment.unit.name))
     rankings = [g for g in groups.values() if g.results or g.pending]
 
-    signed = [a.pk for a in assessments if a.state == Assessment.State.SIGNED_OFF]
-    set_ids = {a.indicator_set_id for a in assessments}
-    sets = {s.pk: s for s in IndicatorSet.objects.filter(pk__in=set_ids)}
+    # The signed-off ones' lines (the lines are the cycle's already): a condition, not thousands of ids.
+    signed = Q(assessment__state=Assessment.State.SIGNED_OFF)
     nodes = list(Indicator.objects.filter(indicator_set_id__in=set_ids).order_by("level", "order"))
     by_id = {n.pk: n for n in nodes}
     area_of: dict[int, int] = {}
@@ -124,8 +127,8 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
         ScoreLine.objects.filter(assessment__cycle=cycle, assessment__state__in=WORK_STATES)
         .values("indicator_id")
         .annotate(
-            self_sum=Sum("self_score", filter=Q(assessment_id__in=signed)),
-            appraised_sum=Sum("appraised_score", filter=Q(assessment_id__in=signed)),
+            self_sum=Sum("self_score", filter=signed),
+            appraised_sum=Sum("appraised_score", filter=signed),
             appraised=Count("id", filter=Q(appraised_score__isnull=False, self_score__isnull=False)),
             differing=Count(
                 "id",

@@ -202,3 +202,30 @@ def test_the_dashboard_previews_each_groups_ranking(ranked: Any, cycle: Any) -> 
     rows = [(r.rank, r.assessment.unit.name) for r in by_group["so-ban-nganh"].results]
     assert rows == [(1, "Sở Xây dựng"), (2, "Sở Tài chính"), (2, "Sở Y tế"), (4, "Sở Nội vụ"), (5, "Sở Công Thương")]
     assert dict((s, n) for s, _label, n in data.states)["signed_off"] == len(VARIANTS)
+
+
+def test_the_dashboards_area_averages_count_the_signed_off_assessments_only(
+    ranked: Any, cycle: Any, unit_editor: Any, unit_head: Any
+) -> None:
+    from scoring.models import Indicator, ScoreLine
+
+    # A unit still in appraisal, every leaf at its maximum: it must not move the averages.
+    pending = assessments_open(cycle=cycle, units=[Unit.objects.get(code="so-tu-phap")], actor=None)[0]
+    self_score(pending, unit_editor)
+    submit(pending, unit_head)
+    ScoreLine.objects.filter(assessment=pending).update(self_score=99, appraised_score=99)
+    data = dashboard(cycle=cycle)
+    signed = list(Assessment.objects.filter(cycle=cycle, state=Assessment.State.SIGNED_OFF))
+    assert data.averages
+    for average in data.averages:
+        leaves = Indicator.objects.filter(
+            indicator_set=average.indicator_set, is_leaf=True, kind=Indicator.Kind.NORMAL,
+            code__startswith=f"{average.area.code}.",
+        )
+        lines = ScoreLine.objects.filter(assessment__in=signed, indicator__in=leaves)
+        of_set = [a for a in signed if a.indicator_set_id == average.indicator_set.pk]
+        assert average.assessments == len(of_set)
+        self_sum = sum((line.self_score or 0 for line in lines), Decimal(0))
+        appraised_sum = sum((line.appraised_score or 0 for line in lines), Decimal(0))
+        assert average.self_avg == (self_sum / len(of_set)).quantize(Decimal("0.01"))
+        assert average.appraised_avg == (appraised_sum / len(of_set)).quantize(Decimal("0.01"))
