@@ -11,15 +11,18 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 from appraisal import forms, permissions, selectors, services
 from appraisal.models import ExplanationRound
-from cchc.api import ERR
+from cchc.api import ERR, Pagination
 from scoring.api import AssessmentSerializer, ScoreLineSerializer
 from scoring.models import Assessment, Cycle, ScoreLine
 from scoring.permissions import is_unit_head, is_unit_member
@@ -284,6 +287,11 @@ class QueueQuerySerializer(serializers.Serializer):
         required=False, choices=[s for s in Assessment.State.values if s in selectors.WORK_STATES]
     )
     area = serializers.CharField(required=False, max_length=20, help_text="Mã lĩnh vực, ví dụ «2».")
+    page = serializers.IntegerField(required=False, min_value=1, default=1, help_text="Trang (từ 1).")
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=Pagination.max_page_size, default=Pagination.page_size,
+        help_text="Số dòng mỗi trang (tối đa 500).",
+    )
 
 
 AreaProgressSerializer = inline_serializer(
@@ -310,7 +318,13 @@ QueueRowSerializer = inline_serializer(
 
 QueueSerializer = inline_serializer(
     "AppraisalQueue",
-    {"cycle": serializers.IntegerField(allow_null=True), "rows": QueueRowSerializer.__class__(many=True)},
+    {
+        "cycle": serializers.IntegerField(allow_null=True),
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "rows": QueueRowSerializer.__class__(many=True),
+    },
 )
 
 
@@ -321,7 +335,8 @@ QueueSerializer = inline_serializer(
 @api_view(["GET"])
 def queue(request: Request) -> Response:
     """The assessments the user appraises (submitted ones of assigned units, never their own unit), with the
-    progress of each area assigned to them; administrators see every one."""
+    progress of each area assigned to them; administrators see every one. Paginated as every list (`page`,
+    `page_size` up to 500; `count`, `next`, `previous`)."""
     if not permissions.can_use_workbench(request.user):
         raise PermissionDenied
     query = QueueQuerySerializer(data=request.query_params)
@@ -330,8 +345,13 @@ def queue(request: Request) -> Response:
     cycle = get_object_or_404(Cycle, pk=params["cycle"]) if params.get("cycle") else None
     data = selectors.queue_for_user(
         user=request.user, cycle=cycle, group_id=params.get("group"), state=params.get("state", ""),
-        area_code=params.get("area", ""),
+        area_code=params.get("area", ""), per_page=params["page_size"], page=params["page"],
     )
+    shown = data.page
+    assert shown is not None  # paginated: per_page was given
+    if params["page"] > max(1, shown.paginator.num_pages):  # as every other list: a page that is not there is a 400
+        raise ValidationError({"page": [_("Không có trang «%(p)s».") % {"p": params["page"]}]})
+    here = request.build_absolute_uri()
     rows = []
     for row in data.rows:
         a = row.assessment
@@ -348,4 +368,10 @@ def queue(request: Request) -> Response:
                 for p in row.areas if p.mine
             ],
         })
-    return Response({"cycle": data.cycle.pk if data.cycle else None, "rows": rows})
+    return Response({
+        "cycle": data.cycle.pk if data.cycle else None,
+        "count": shown.paginator.count,
+        "next": replace_query_param(here, "page", shown.next_page_number()) if shown.has_next() else None,
+        "previous": replace_query_param(here, "page", shown.previous_page_number()) if shown.has_previous() else None,
+        "rows": rows,
+    })

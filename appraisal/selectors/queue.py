@@ -71,9 +71,11 @@ def queue_for_user(
     groups = list(RankingGroup.objects.order_by("order", "name"))
     if cycle is None:
         return Queue(rows=[], area_choices=[], groups=groups, cycle=None)
-    # The unit and its group per row; the cycle and the (one or two) sets are shared, attached below: a national
+    # The unit, its kind and group per row; the cycle and the (one or two) sets are shared, attached below: a national
     # cycle's thousands of rows each made four objects more.
-    qs = Assessment.objects.filter(cycle=cycle, state__in=WORK_STATES).select_related("unit", "unit__ranking_group")
+    qs = Assessment.objects.filter(cycle=cycle, state__in=WORK_STATES).select_related(
+        "unit", "unit__kind", "unit__ranking_group"
+    )
     if state in Assessment.State.values:
         qs = qs.filter(state=state)
     if group_id:

@@ -340,6 +340,36 @@ def test_the_queue_is_for_the_appraisal_team_and_administrators(
     assert [a["code"] for a in rows[0]["areas"]] == ["1", "2"]
 
 
+def test_the_queue_is_paginated_as_every_list_and_costs_the_same_queries_for_more_units(
+    api: Any, submitted: Any, cycle: Any, lead: Any, unit_editor: Any, unit_head: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from scoring.models import Unit
+    from scoring.services import assessments_open
+
+    api.force_login(lead)
+    with CaptureQueriesContext(connection) as one:
+        assert api.get("/api/v1/appraisal/queue/").status_code == 200
+    for code in ("so-tai-chinh", "so-xay-dung"):
+        other = assessments_open(cycle=cycle, units=[Unit.objects.get(code=code)], actor=None)[0]
+        self_score(other, unit_editor)
+        submit(other, unit_head)
+    with CaptureQueriesContext(connection) as three:
+        first = api.get("/api/v1/appraisal/queue/", {"page_size": 2}).json()
+    assert len(three.captured_queries) == len(one.captured_queries)  # no query per row
+    assert first["count"] == 3 and len(first["rows"]) == 2 and first["previous"] is None
+    assert "page=2" in first["next"] and "page_size=2" in first["next"]
+    second = api.get(first["next"]).json()
+    assert len(second["rows"]) == 1 and second["next"] is None and second["previous"]
+    names = {r["unit_name"] for r in first["rows"] + second["rows"]}
+    assert names == {"Sở Y tế", "Sở Tài chính", "Sở Xây dựng"}
+    beyond = api.get("/api/v1/appraisal/queue/", {"page": 3, "page_size": 2})
+    assert beyond.status_code == 400 and "page" in beyond.json()["fields"]
+    assert api.get("/api/v1/appraisal/queue/", {"page_size": 501}).status_code == 400
+
+
 def test_queue_filters_are_validated(api: Any, submitted: Any, lead: Any) -> None:
     api.force_login(lead)
     response = api.get("/api/v1/appraisal/queue/", {"state": "draft", "cycle": "x"})
