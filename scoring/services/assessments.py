@@ -33,7 +33,7 @@ from scoring.models import (
     Unit,
     UnitKind,
 )
-from scoring.services.common import APPRAISABLE_STATES, SELF_EDITABLE_STATES, _nfc, audit_record
+from scoring.services.common import APPRAISABLE_STATES, SELF_EDITABLE_STATES, _nfc, audit_record, audit_records
 from scoring.text import user_text
 
 
@@ -73,30 +73,57 @@ def cycle_set_phase(*, cycle: Cycle, phase: str, actor: Any) -> Cycle:
     return cycle
 
 
+def _lines_insert(cycle: Cycle) -> None:
+    """One empty score line per leaf of its set for each of the cycle's assessments that has none (those just
+    opened: an assessment is never left without its lines), in ONE `INSERT … SELECT`: a national cycle's
+    430,000 lines took 26 s as model instances in bulk (a minute one assessment at a time). The other columns
+    take the values a new line's fields give (defaults, the time stamp), each prepared by its field as `save()`
+    would."""
+    meta = ScoreLine._meta
+    quote = connection.ops.quote_name
+    blank = ScoreLine()
+    columns = [f for f in meta.local_concrete_fields
+               if not f.primary_key and not f.generated and f.name not in {"assessment", "indicator"}]
+    values = [f.get_db_prep_save(f.pre_save(blank, True), connection) for f in columns]
+    line, assessment, indicator = (quote(m._meta.db_table) for m in (ScoreLine, Assessment, Indicator))
+    names = ", ".join(quote(f.column) for f in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {line} (assessment_id, indicator_id, {names}) "  # noqa: S608 - the models' own names
+            f"SELECT a.id, i.id, {', '.join(['%s'] * len(columns))} FROM {assessment} a "
+            f"JOIN {indicator} i ON i.indicator_set_id = a.indicator_set_id AND i.is_leaf "
+            f"WHERE a.cycle_id = %s AND NOT EXISTS (SELECT 1 FROM {line} l WHERE l.assessment_id = a.id) "
+            f"ORDER BY a.id, i.{quote('order')}",
+            [*values, cycle.pk],
+        )
+
+
 @transaction.atomic
 def assessments_open(*, cycle: Cycle, units: Iterable[Unit], actor: Any) -> list[Assessment]:
-    """Create each unit's assessment for the cycle with one empty score line per leaf. Existing ones are kept."""
+    """Create each unit's assessment for the cycle with one empty score line per leaf. Existing ones are kept.
+
+    In bulk, as a national cycle opens about 4,000 units in one request: the assessments in one insert, their
+    lines in one more (`_lines_insert`), their audit entries chained at once."""
     sets = {cs.unit_kind_id: cs.indicator_set for cs in cycle.cycle_sets.select_related("indicator_set")}
-    leaves_by_set: dict[int, list[Indicator]] = {}
-    created: list[Assessment] = []
-    existing = set(Assessment.objects.filter(cycle=cycle).values_list("unit_id", flat=True))
+    taken = set(Assessment.objects.filter(cycle=cycle).values_list("unit_id", flat=True))
+    fresh: list[Assessment] = []
     for unit in units:
-        if unit.pk in existing:
+        if unit.pk in taken:
             continue
         indicator_set = sets.get(unit.kind_id)
         if indicator_set is None:
             raise ValidationFailed(MSG_NO_SET_FOR_KIND % {"kind": unit.kind}, code="no_set_for_kind")
-        if indicator_set.pk not in leaves_by_set:
-            leaves_by_set[indicator_set.pk] = list(indicator_set.indicators.filter(is_leaf=True).order_by("order"))
-        assessment = Assessment.objects.create(cycle=cycle, unit=unit, indicator_set=indicator_set)
-        ScoreLine.objects.bulk_create(
-            ScoreLine(assessment=assessment, indicator=leaf) for leaf in leaves_by_set[indicator_set.pk]
-        )
-        audit_record(
-            actor=actor, action="assessment.open", object_type="Assessment", object_id=assessment.pk,
-            unit=unit, assessment=assessment, changes={"state": {"old": None, "new": assessment.state}},
-        )
-        created.append(assessment)
+        taken.add(unit.pk)
+        fresh.append(Assessment(cycle=cycle, unit=unit, indicator_set=indicator_set))
+    if not fresh:
+        return []
+    created = Assessment.objects.bulk_create(fresh)
+    _lines_insert(cycle)
+    audit_records(actor=actor, entries=[
+        {"action": "assessment.open", "object_type": "Assessment", "object_id": a.pk, "unit": a.unit,
+         "assessment": a, "changes": {"state": {"old": None, "new": a.state}}}
+        for a in created
+    ])
     return created
 
 

@@ -61,6 +61,35 @@ def audit_record(
         return entry
 
 
+def audit_records(*, actor: Any, entries: list[dict[str, Any]]) -> list[AuditEntry]:
+    """Append many audit entries at once, chained in the order given: the chain's lock and tail are taken once,
+    each hash is computed here, and the rows go in a few multi-row inserts (ids follow the order given: the
+    lock keeps every other writer out). Each entry is `audit_record`'s keyword arguments but `actor`. Inside the
+    caller's transaction."""
+    if not entries:
+        return []
+    with transaction.atomic(savepoint=False):
+        prev_hash = audit.chain_lock_and_tail()
+        made = []
+        for fields in entries:
+            unit, changes = fields.get("unit"), fields.get("changes")
+            entry = AuditEntry(
+                at=timezone.now(),
+                actor=actor if getattr(actor, "pk", None) else None,
+                action=fields["action"],
+                object_type=fields["object_type"],
+                object_id=str(fields["object_id"]),
+                unit_id=unit.pk if unit is not None else fields.get("unit_id"),
+                assessment=fields.get("assessment"),
+                changes=_json_safe(dict(changes or {})),
+                reason=fields.get("reason", ""),
+                prev_hash=prev_hash,
+            )
+            entry.hash = prev_hash = audit.entry_hash(entry)
+            made.append(entry)
+        return AuditEntry.objects.bulk_create(made, batch_size=500)
+
+
 def _json_safe(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)

@@ -105,6 +105,35 @@ def test_opening_assessments_creates_one_line_per_leaf_and_is_idempotent(cycle: 
     assert first[0].lines.count() == len(SMALL_SET_VALUES)
 
 
+def test_opening_many_units_at_once_gives_each_its_empty_lines_and_one_chained_audit_entry(cycle: Any) -> None:
+    from scoring import audit
+
+    units = list(Unit.objects.filter(kind__code__in=["department", "vertical"]).order_by("name"))
+    before = AuditEntry.objects.count()
+    kept = assessments_open(cycle=cycle, units=units[:2], actor=None)
+    # Two of them open already, one named twice: each of the others once.
+    opened = assessments_open(cycle=cycle, units=[units[0], *units[1:], units[-1]], actor=None)
+    assert [a.unit_id for a in opened] == [u.pk for u in units[2:]]
+    assert Assessment.objects.filter(cycle=cycle).count() == len(units)
+    leaves = set(
+        Indicator.objects.filter(indicator_set=kept[0].indicator_set, is_leaf=True).values_list("pk", flat=True)
+    )
+    for assessment in [*kept, *opened]:
+        lines = list(assessment.lines.all())
+        assert {line.indicator_id for line in lines} == leaves and len(lines) == len(leaves)
+    # The lines opened in bulk hold what a line saved one by one holds: the model's defaults, a time stamp.
+    one = ScoreLine(assessment=opened[0], indicator_id=next(iter(leaves)))
+    fields = [f.attname for f in ScoreLine._meta.concrete_fields
+              if f.attname not in {"id", "assessment_id", "indicator_id", "updated_at", "appraised_cents"}]
+    stored = ScoreLine.objects.filter(assessment=opened[0]).values(*fields, "updated_at")
+    assert all({k: row[k] for k in fields} == {k: getattr(one, k) for k in fields} for row in stored)
+    assert all(row["updated_at"] is not None for row in stored)
+    entries = list(AuditEntry.objects.filter(action="assessment.open").order_by("id"))
+    assert len(entries) == len(units) == AuditEntry.objects.count() - before
+    assert [e.object_id for e in entries[2:]] == [str(a.pk) for a in opened]
+    assert audit.verify_chain().ok
+
+
 def test_a_unit_kind_without_a_set_in_the_cycle_is_refused(cycle: Any) -> None:
     with pytest.raises(ValidationFailed):
         assessments_open(cycle=cycle, units=[Unit.objects.get(code="tp-my-tho")], actor=None)
