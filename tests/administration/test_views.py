@@ -274,6 +274,27 @@ def test_a_cycle_is_created_and_its_phase_opened_and_closed(
     assert cycle.assessments.count() == 2
 
 
+def test_every_unit_of_a_kind_takes_part_through_one_field(client: Client, small_set: IndicatorSet,
+                                                           admin_user: Any) -> None:
+    """A national cycle opens thousands of units: more checkboxes than a form may send (1,000 fields)."""
+    from scoring.models import UnitKind
+    from scoring.services import cycle_create
+
+    kind = small_set.unit_kind
+    other = UnitKind.objects.exclude(pk=kind.pk).first()
+    cycle = cycle_create(year=2020, name="Kỳ 2020", sets={kind: small_set}, actor=None)
+    client.force_login(admin_user)
+    page = client.get(reverse("administration:cycle_detail", args=[cycle.pk]))
+    assert [k.pk for k, _units in page.context["candidate_kinds"]] == [kind.pk]
+    assert f'name="kinds" value="{kind.pk}" checked' in page.content.decode()
+    response = client.post(reverse("administration:cycle_participants", args=[cycle.pk]),
+                           {"kinds": [str(kind.pk), str(other.pk)]})  # a kind the cycle has no set for: ignored
+    assert response.status_code == 302
+    expected = set(Unit.objects.filter(kind=kind, active=True).values_list("pk", flat=True))
+    assert set(cycle.assessments.values_list("unit_id", flat=True)) == expected and expected
+    assert client.get(reverse("administration:cycle_detail", args=[cycle.pk])).context["candidate_kinds"] == []
+
+
 def test_a_user_is_created_through_the_form(client: Client, catalogue: Any, admin_user: Any) -> None:
     client.force_login(admin_user)
     response = client.post(

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -90,6 +91,14 @@ def _back_to_detail(request: HttpRequest, cycle_id: int, anchor: str = "") -> Ht
     return redirect(f"{url}?{urlencode(filters)}{anchor}" if filters else f"{url}{anchor}")
 
 
+def _by_kind(units: Any) -> list[tuple[Any, list[Unit]]]:
+    """Units grouped by kind, in the kinds' order (the units come ordered by kind)."""
+    groups: dict[int, tuple[Any, list[Unit]]] = {}
+    for unit in units:
+        groups.setdefault(unit.kind_id, (unit.kind, []))[1].append(unit)
+    return list(groups.values())
+
+
 @require_GET
 @administrator_required
 def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
@@ -102,7 +111,7 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
     participants = selectors.cycle_assessments(cycle=cycle, query=query, state=state)
     page = Paginator(participants, PARTICIPANTS_PER_PAGE).get_page(filters.get("trang"))
     kinds = cycle.cycle_sets.values("unit_kind_id")
-    candidates = (
+    candidates = list(
         Unit.objects.filter(active=True, kind_id__in=kinds).exclude(pk__in=cycle.assessments.values("unit_id"))
         .select_related("kind").order_by("kind__order", "name")
     )
@@ -121,6 +130,7 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
             "query": urlencode(kept),  # the pager keeps the filters
             "back": urlencode({**kept, **({"trang": str(page.number)} if page.number > 1 else {})}),
             "candidates": candidates,
+            "candidate_kinds": _by_kind(candidates),
             "cycle_sets": cycle.cycle_sets.select_related("indicator_set", "unit_kind"),
             "deadlines_form": DeadlinesForm(initial=DeadlinesForm.initial_for(cycle)),
             "extend_form": ExtendForm(),
@@ -170,7 +180,13 @@ def cycle_deadlines(request: HttpRequest, cycle_id: int) -> HttpResponse:
 def cycle_participants(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=cycle_id)
     ids = [int(v) for v in request.POST.getlist("units") if v.isdigit()]
-    units = list(Unit.objects.filter(pk__in=ids, active=True))
+    # Every active unit of a kind at once (one field: a national cycle opens thousands, more fields than a form
+    # may send), and units picked one by one.
+    kinds = [int(v) for v in request.POST.getlist("kinds") if v.isdigit()]
+    chosen = Q(pk__in=ids)
+    if kinds:  # the cycle's kinds only
+        chosen |= Q(kind_id__in=cycle.cycle_sets.filter(unit_kind_id__in=kinds).values("unit_kind_id"))
+    units = list(Unit.objects.filter(chosen, active=True).order_by("kind__order", "name"))
     if not units:
         messages.error(request, _("Hãy chọn ít nhất một đơn vị."))
         return redirect("administration:cycle_detail", cycle.pk)
