@@ -42,6 +42,7 @@ class RankingGroupAdmin(admin.ModelAdmin):
 class UnitAdmin(admin.ModelAdmin):
     list_display = ["name", "short_name", "code", "kind", "ranking_group", "parent", "active"]
     list_filter = ["kind", "ranking_group", "active"]
+    list_select_related = ["kind", "ranking_group", "parent"]  # one query for the page, not three per unit
     search_fields = ["name", "short_name", "code"]
     autocomplete_fields = ["parent"]
 
@@ -138,6 +139,7 @@ class ScoreLineAdmin(admin.ModelAdmin):
     list_filter = ["assessment__cycle", "not_applicable", "indicator__kind", "indicator__method"]
     search_fields = ["assessment__unit__name", "indicator__code", "indicator__name"]
     list_select_related = ["assessment__unit", "assessment__cycle", "indicator"]
+    show_full_result_count = False  # a national year is 430,000 lines: count them once, not twice
     raw_id_fields = ["assessment", "indicator", "updated_by"]
     readonly_fields = ["self_score", "appraised_score", "version"]
 
@@ -162,6 +164,7 @@ class IndexResultAdmin(admin.ModelAdmin):
 class RoleAssignmentAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "unit"]
     list_filter = ["role", "unit__kind"]
+    list_select_related = ["user", "unit"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
     autocomplete_fields = ["unit"]
 
@@ -171,10 +174,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the audit record is append-only."""
 
     list_display = ["at", "actor", "action", "object_type", "object_id", "unit", "reason"]
-    list_filter = ["action", "object_type", "unit"]
-    search_fields = ["object_id", "reason", "actor__username"]
+    list_filter = ["action", "object_type"]  # by unit: the search box (a list of every unit does not scale)
+    search_fields = ["object_id", "reason", "actor__username", "unit__name", "unit__code"]
     date_hierarchy = "at"
     list_select_related = ["actor", "unit"]
+    show_full_result_count = False  # one entry per change: count them once, not twice
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -61,6 +61,22 @@ def test_every_model_has_an_admin_changelist(client: Client, admin_user: Any, as
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("model", ["scoring_unit", "scoring_roleassignment", "scoring_auditentry"])
+def test_an_admin_changelist_reads_its_page_in_a_few_queries_whatever_its_rows(
+    client: Client, admin_user: Any, assessment: Any, unit_editor: Any, unit_head: Any, model: str
+) -> None:
+    """The catalogue's 35 units and a few people: a query per row (a unit's kind, group, parent; a role's user
+    and unit) would show here; a national site has 4,000 units."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(admin_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(f"admin:{model}_changelist"))
+    assert response.status_code == 200
+    assert len(queries) <= 12, [q["sql"][:80] for q in queries.captured_queries]
+
+
 def test_a_unit_editor_cannot_open_the_admin(client: Client, unit_editor: Any) -> None:
     client.force_login(unit_editor)
     response = client.get(reverse("admin:scoring_indicatorset_changelist"))
