@@ -23,6 +23,7 @@ from scoring.models import (
     Unit,
     UnitKind,
     UnitSuccession,
+    UserImport,
 )
 
 
@@ -218,6 +219,19 @@ class ExportJobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # created by an export request on the results pages
+
+
+@admin.register(UserImport)
+class UserImportAdmin(admin.ModelAdmin):
+    """Imports of accounts: started and followed on the administration's users page."""
+
+    list_display = ["created_at", "requested_by", "rows", "created", "status", "finished_at"]
+    list_filter = ["status"]
+    list_select_related = ["requested_by"]
+    readonly_fields = [f.name for f in UserImport._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # started by an upload on the users page
 
 
 @admin.register(IndicatorMapping)

@@ -50,6 +50,7 @@ urlpatterns = [
     path("nguoi-dung/", users.user_list, name="user_list"),
     path("nguoi-dung/them/", users.user_create, name="user_create"),
     path("nguoi-dung/nhap-excel/", users.user_import, name="user_import"),
+    path("nguoi-dung/nhap-excel/<int:user_import_id>/", users.user_import_job, name="user_import_job"),
     path("nguoi-dung/nguoi-dung.xlsx", users.user_export, name="user_export"),
     path("nguoi-dung/<int:user_id>/", users.user_detail, name="user_detail"),
     path("nguoi-dung/<int:user_id>/trang-thai/", users.user_toggle, name="user_toggle"),

@@ -9,7 +9,7 @@ from scoring.models.assessments import Assessment, Cycle, CycleSet, IndexResult,
 from scoring.models.audit import AuditEntry
 from scoring.models.criteria import Indicator, IndicatorSet
 from scoring.models.publication import ExportJob, IndicatorMapping, Publication, UnitSuccession
-from scoring.models.units import ApiToken, RankingGroup, RoleAssignment, Unit, UnitKind
+from scoring.models.units import ApiToken, RankingGroup, RoleAssignment, Unit, UnitKind, UserImport
 
 __all__ = [
     "ApiToken",
@@ -29,4 +29,5 @@ __all__ = [
     "Unit",
     "UnitKind",
     "UnitSuccession",
+    "UserImport",
 ]

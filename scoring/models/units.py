@@ -127,3 +127,34 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class UserImport(models.Model):
+    """An import of accounts from Excel, run by a worker: hashing one initial password takes about 0.4 s, so a
+    file of a few hundred accounts outlasts a web request. The rows wait in a private file (they hold the
+    passwords) that the worker removes; this row keeps only the counts and what went wrong."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Đang chờ")
+        RUNNING = "running", _("Đang tạo tài khoản")
+        DONE = "done", _("Đã xong")
+        FAILED = "failed", _("Không nhập được")
+
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status, default=Status.PENDING)
+    rows = models.PositiveIntegerField(_("số dòng"))
+    created = models.PositiveIntegerField(_("số tài khoản đã tạo"), default=0)
+    problems = models.JSONField(_("lỗi theo dòng"), default=list, blank=True)  # [{"row": n, "messages": [...]}]
+    error = models.TextField(_("lỗi"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("lần nhập tài khoản")
+        verbose_name_plural = _("các lần nhập tài khoản")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%d/%m/%Y %H:%M} · {self.rows} · {self.get_status_display()}"

@@ -361,3 +361,87 @@ def test_the_cycle_page_filters_and_pages_its_participants_and_an_extension_come
     assert response["Location"] == f"{url}?trang_thai=draft&trang=2#participant-{target.pk}"
     target.refresh_from_db()
     assert target.deadline_override is not None
+
+
+# --- users from Excel: checked in the request, made by a worker ---------------------------------------------
+
+IMPORT_HEADERS = ("username", "full_name", "password", "role", "unit")
+
+
+def _users_file(rows: list[tuple[str, ...]]) -> Any:
+    from tests.administration.conftest import xlsx_bytes
+
+    return upload(xlsx_bytes(IMPORT_HEADERS, rows), "nguoi-dung.xlsx")
+
+
+def test_an_import_of_users_is_checked_at_once_and_made_by_a_worker(
+    client: Client, catalogue: Any, admin_user: Any, django_capture_on_commit_callbacks: Any, settings: Any,
+    tmp_path: Any,
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    from scoring.administration.services.imports import _import_path
+    from scoring.models import UserImport
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(admin_user)
+    rows = [("an", "Lê An", "x-Secret-2021!", "unit_head", "so-y-te"), ("binh", "Trần Bình", "x-Secret-2021!",
+                                                                        "appraiser", "")]
+    with django_capture_on_commit_callbacks() as waiting:
+        response = client.post(reverse("administration:user_import"), {"file": _users_file(rows)})
+    job = UserImport.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("administration:user_import_job", args=[job.pk])
+    assert job.status == UserImport.Status.PENDING and job.rows == 2
+    assert not get_user_model().objects.filter(username__in=["an", "binh"]).exists()  # nothing made yet
+    pending = client.get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' in pending and "Đang chờ" in pending
+    for callback in waiting:  # the commit: the rows are written for the worker, the task runs (eagerly here)
+        callback()
+    job.refresh_from_db()
+    assert job.status == UserImport.Status.DONE and job.created == 2 and job.finished_at is not None
+    made = get_user_model().objects.get(username="an")
+    assert made.check_password("x-Secret-2021!") and made.roles.get().unit.code == "so-y-te"
+    assert not _import_path(job.pk).exists()  # the passwords do not stay on disk
+    done = client.get(response["Location"]).content.decode()
+    assert "Đã tạo 2 tài khoản" in done and 'http-equiv="refresh"' not in done
+
+
+def test_an_import_of_users_with_a_bad_row_is_refused_at_once_and_starts_nothing(
+    client: Client, catalogue: Any, admin_user: Any
+) -> None:
+    from scoring.models import UserImport
+
+    client.force_login(admin_user)
+    rows = [("an", "Lê An", "x-Secret-2021!", "unit_head", "so-y-te"), ("binh", "Bình", "123", "chief", "")]
+    response = client.post(reverse("administration:user_import"), {"file": _users_file(rows)})
+    assert response.status_code == 400
+    assert [e["row"] for e in response.context["import_rows"]] == [3]
+    assert not UserImport.objects.exists()
+
+
+def test_an_import_whose_data_changed_before_the_worker_ran_fails_whole_and_says_why(
+    client: Client, catalogue: Any, admin_user: Any, django_capture_on_commit_callbacks: Any, settings: Any,
+    tmp_path: Any,
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    from scoring.administration.services.imports import _import_path
+    from scoring.models import UserImport
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(admin_user)
+    rows = [("an", "Lê An", "x-Secret-2021!", "unit_head", "so-y-te"), ("binh", "Bình", "x-Secret-2021!",
+                                                                         "appraiser", "")]
+    with django_capture_on_commit_callbacks() as waiting:
+        client.post(reverse("administration:user_import"), {"file": _users_file(rows)})
+    get_user_model().objects.create_user(username="binh", password="x-Other-2021!")  # taken meanwhile
+    for callback in waiting:
+        callback()
+    job = UserImport.objects.get()
+    assert job.status == UserImport.Status.FAILED and job.created == 0
+    assert [p["row"] for p in job.problems] == [3]
+    assert not get_user_model().objects.filter(username="an").exists()  # all or nothing
+    assert not _import_path(job.pk).exists()
+    page = client.get(reverse("administration:user_import_job", args=[job.pk])).content.decode()
+    assert "Không tài khoản nào được tạo" in page and "binh" in page

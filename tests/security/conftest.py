@@ -91,7 +91,7 @@ def build_world(stage: str) -> World:
     from appraisal.models import AppraisalAssignment, SurveyImport
     from evidence.services import evidence_upload
     from scoring.administration.services import indicator_mapping_save, indicator_set_clone
-    from scoring.models import Indicator, RoleAssignment, ScoreLine, Unit, UnitKind
+    from scoring.models import Indicator, RoleAssignment, ScoreLine, Unit, UnitKind, UserImport
     from scoring.services import assessments_open, cycle_create, indicator_set_import, unit_catalogue_load
     from tests.conftest import ROOT, small_set_data
     from tests.evidence import samples
@@ -148,6 +148,7 @@ def build_world(stage: str) -> World:
                   "other": RoleAssignment.objects.get(user=users["other_editor"])},
         "job": None,
         "tokens": {},
+        "user_import": UserImport.objects.create(rows=1, requested_by=users["administrator"]),
     }
     try:
         from scoring.tokens import api_token_issue

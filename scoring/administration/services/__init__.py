@@ -26,6 +26,8 @@ from scoring.administration.services.cycles import (
 from scoring.administration.services.imports import (
     RowProblem,
     units_import,
+    user_import_run,
+    user_import_start,
     users_import,
 )
 from scoring.administration.services.mappings import (
@@ -112,6 +114,8 @@ __all__ = [
     "unit_update",
     "units_import",
     "user_create",
+    "user_import_run",
+    "user_import_start",
     "user_set_active",
     "users_import",
 ]

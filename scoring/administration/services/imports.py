@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from scoring.administration.services.common import nfc
 from scoring.administration.services.users import UNIT_ROLES, user_create
-from scoring.errors import ValidationFailed
+from scoring.errors import DomainError, ValidationFailed
 from scoring.models import (
     RankingGroup,
     RoleAssignment,
     Unit,
     UnitKind,
+    UserImport,
 )
 from scoring.services import audit_record
+
+logger = logging.getLogger("scoring.administration")
 
 
 @dataclass
@@ -106,12 +115,9 @@ def units_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
     return len(rows)
 
 
-@transaction.atomic
-def users_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
-    """Create users from rows {row, username, full_name, email, password, role, unit}; all valid or nothing."""
-    rows = list(rows)
+def _users_rows_check(rows: list[Mapping[str, Any]], units: Mapping[str, Unit]) -> None:
+    """Every row valid, or ValidationFailed naming each bad row (nothing written)."""
     user_model = get_user_model()
-    units = {u.code: u for u in Unit.objects.filter(active=True)}
     taken = {name.lower() for name in user_model.objects.values_list("username", flat=True)}
     problems: list[RowProblem] = []
     for row in rows:
@@ -137,6 +143,19 @@ def users_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
             p.messages.extend(exc.messages)
         problems.append(p)
     _raise_rows(problems)
+
+
+def _active_units() -> dict[str, Unit]:
+    return {u.code: u for u in Unit.objects.filter(active=True)}
+
+
+@transaction.atomic
+def users_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
+    """Create users from rows {row, username, full_name, email, password, role, unit}; all valid or nothing.
+    Each password is hashed (about 0.4 s each): a worker runs it for a file (`user_import_start`)."""
+    rows = list(rows)
+    units = _active_units()
+    _users_rows_check(rows, units)
     for row in rows:
         unit_code = nfc(row.get("unit")).lower()
         user_create(
@@ -149,3 +168,68 @@ def users_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
             actor=actor,
         )
     return len(rows)
+
+
+def _import_path(job_id: int) -> Path:
+    """Where a pending import's rows wait for the worker: private (never served), readable by the owner only."""
+    return Path(settings.MEDIA_ROOT) / "private" / "imports" / f"users-{job_id}.json"
+
+
+@transaction.atomic
+def user_import_start(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> UserImport:
+    """Check every row now (a refusal names each bad row and writes nothing, as `users_import`), then leave the
+    accounts to a worker (`user_import_run`): hashing a few hundred initial passwords outlasts a web request.
+    The rows (with the passwords) wait in a private file written once the job is committed; the worker removes
+    it."""
+    rows = list(rows)
+    _users_rows_check(rows, _active_units())
+    job = UserImport.objects.create(rows=len(rows), requested_by=actor if getattr(actor, "pk", None) else None)
+
+    def hand_over() -> None:
+        from scoring.tasks import user_import_run_task
+
+        path = _import_path(job.pk)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:
+                json.dump(rows, out, ensure_ascii=False, default=str)
+        except OSError:
+            logger.exception("user import %s: the rows could not be written", job.pk)
+            UserImport.objects.filter(pk=job.pk).update(
+                status=UserImport.Status.FAILED, error=_("Không lưu được tệp để nhập; hãy thử lại."),
+                finished_at=timezone.now(),
+            )
+            return
+        user_import_run_task.delay(job.pk)
+
+    transaction.on_commit(hand_over)
+    return job
+
+
+def user_import_run(*, job_id: int) -> None:
+    """The worker's part of an import: the accounts of a pending job, all or none; its outcome on the job. A job
+    that is not pending (done, failed, or taken by another worker) is left alone. The rows' file is removed
+    whatever happens."""
+    claimed = UserImport.objects.filter(pk=job_id, status=UserImport.Status.PENDING).update(
+        status=UserImport.Status.RUNNING
+    )
+    if not claimed:
+        return
+    job = UserImport.objects.select_related("requested_by").get(pk=job_id)
+    path = _import_path(job_id)
+    outcome: dict[str, Any] = {"finished_at": timezone.now()}
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        created = users_import(rows=rows, actor=job.requested_by)
+    except DomainError as exc:  # the data changed since the check (a username taken meanwhile, a unit closed)
+        outcome.update(status=UserImport.Status.FAILED, error=str(exc.message),
+                       problems=exc.details if isinstance(exc.details, list) else [])
+    except Exception:
+        logger.exception("user import %s failed", job_id)
+        outcome.update(status=UserImport.Status.FAILED, error=_("Lỗi khi tạo tài khoản; không tài khoản nào được tạo."))
+    else:
+        outcome.update(status=UserImport.Status.DONE, created=created)
+    finally:
+        path.unlink(missing_ok=True)
+    outcome["finished_at"] = timezone.now()
+    UserImport.objects.filter(pk=job_id).update(**outcome)

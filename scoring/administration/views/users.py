@@ -19,7 +19,7 @@ from scoring.administration.views._common import administrator_required, form_er
 from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
 from scoring.errors import DomainError
 from scoring.exports import xlsx_response
-from scoring.models import RoleAssignment, Unit
+from scoring.models import RoleAssignment, Unit, UserImport
 
 USER_COLUMNS = ("username", "full_name", "email", "password", "role", "unit")
 USER_EXPORT_COLUMNS = ("username", "full_name", "email", "role", "unit", "active", "last_login")
@@ -156,10 +156,17 @@ def user_import(request: HttpRequest) -> HttpResponse:
         return _list_page(request, import_refused=_("Hãy chọn tệp Excel."), status=400)
     try:
         sheet = read_sheet(form.cleaned_data["file"], expected=("username", "password", "role"), max_rows=2000)
-        count = services.users_import(rows=sheet.rows, actor=request.user)
+        job = services.user_import_start(rows=sheet.rows, actor=request.user)
     except FileRefused as exc:
         return _list_page(request, import_refused=exc.message, status=400)
     except DomainError as exc:
         return _list_page(request, import_refused=str(exc.message), import_rows=exc.details, status=exc.status)
-    messages.success(request, _("Đã tạo %(n)s tài khoản.") % {"n": count})
-    return redirect("administration:user_list")
+    return redirect("administration:user_import_job", job.pk)
+
+
+@require_GET
+@administrator_required
+def user_import_job(request: HttpRequest, user_import_id: int) -> HttpResponse:
+    """An import's progress: the page reloads itself until the worker is done."""
+    job = get_object_or_404(UserImport.objects.select_related("requested_by"), pk=user_import_id)
+    return render(request, "scoring/administration/user_import.html", {"job": job})
