@@ -20,6 +20,7 @@ from scoring.services.common import (
     SELF_EDITABLE_STATES,
     User,
     audit_record,
+    audit_records,
     logger,
 )
 from scoring.services.results import (
@@ -51,6 +52,7 @@ __all__ = [
     "assessment_withdraw",
     "assessments_open",
     "audit_record",
+    "audit_records",
     "cycle_create",
     "cycle_set_phase",
     "index_result_recompute",

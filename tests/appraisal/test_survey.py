@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from appraisal.models import SurveyImport
@@ -197,3 +198,33 @@ def test_the_survey_score_counts_in_the_result(survey_cycle: Any, admin_user: An
     with django_capture_on_commit_callbacks(execute=True):
         assessment_sign_off(assessment=assessment, actor=lead)
     assert IndexResult.objects.get(assessment=assessment).index == Decimal("6.58")
+
+
+def test_applying_writes_each_leaf_as_an_appraisers_save_would_and_rechecks_the_states_under_the_lock(
+    survey_cycle: Any, admin_user: Any
+) -> None:
+    from appraisal.survey import _appraise_all
+    from scoring.models import Assessment
+
+    before = _survey_line(survey_cycle, "so-y-te")
+    version = Assessment.objects.get(pk=before.assessment_id).version
+    preview = survey_import_preview(cycle=survey_cycle, file_name="d.csv", content=_csv("so-y-te;1.2.3;0,25"),
+                                    actor=admin_user)
+    survey_import_apply(survey_import=preview, actor=admin_user)
+    after = _survey_line(survey_cycle, "so-y-te")
+    assert (after.appraised_value, after.appraised_score) == ({"points": "0.25"}, Decimal("0.25"))
+    assert after.version == before.version + 1 and after.updated_by == admin_user
+    assert "d.csv" in after.appraised_note
+    assert Assessment.objects.get(pk=before.assessment_id).version == version + 1
+    entry = AuditEntry.objects.get(action="score_line.appraise", object_id=str(after.pk))
+    assert entry.changes == {"appraised_value": {"old": None, "new": {"points": "0.25"}},
+                             "appraised_score": {"old": None, "new": "0.25"}}
+    assert entry.unit_id == Assessment.objects.get(pk=before.assessment_id).unit_id
+    # A row whose assessment went back to the unit after the check: refused whole, under the lock.
+    draft = _survey_line(survey_cycle, "so-xay-dung")
+    with pytest.raises(ValidationFailed) as caught, transaction.atomic():
+        _appraise_all([{"line_id": draft.pk, "points": "0.5"}, {"line_id": after.pk, "points": "0.5"}],
+                      actor=admin_user, note="x")
+    assert any("Xây dựng" in str(d) for d in caught.value.details)
+    assert _survey_line(survey_cycle, "so-y-te").appraised_score == Decimal("0.25")
+    assert _survey_line(survey_cycle, "so-xay-dung").appraised_score is None
