@@ -310,6 +310,23 @@ def export_job_progress(*, job_id: int, progress: int) -> None:
     ExportJob.objects.filter(pk=job_id).update(progress=max(0, min(100, progress)), status=ExportJob.Status.RUNNING)
 
 
+def export_file_now(*, publication: Publication, kind: str, actor: Any) -> ExportJob:
+    """A publication's export (the whole-cycle kinds) for a direct download: the file an earlier export built
+    when there is one (a publication never changes), else built now in this request and kept as a done export
+    job, shared by every later request like a background export's file (a national workbook takes seconds of
+    CPU to build: rebuilt on each download, every visitor could keep a worker busy)."""
+    for job in ExportJob.objects.filter(publication=publication, kind=kind, unit=None,
+                                        status=ExportJob.Status.DONE).order_by("-created_at")[:5]:
+        if exports.job_path(job).exists():
+            return job
+    job = ExportJob.objects.create(
+        publication=publication, kind=kind, requested_by=actor if getattr(actor, "pk", None) else None
+    )
+    built = export_job_run(job_id=job.pk, build=exports.build_job_file)
+    assert built is not None  # made just above
+    return built
+
+
 def export_job_run(*, job_id: int, build: Callable[[ExportJob, Callable[[int], None]], str]) -> ExportJob | None:
     """Run one export job: `build(job, report)` writes the file and returns its name. Idempotent: a job
     already done is returned unchanged; quiet (None) when the job is gone. A failure is recorded on the job."""

@@ -3,7 +3,6 @@ everyone but the administrators' preview. Thin: parse, authorize, call one selec
 
 from __future__ import annotations
 
-import tempfile
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -167,12 +166,12 @@ def results_json(request: HttpRequest, year: int) -> HttpResponse:
 
 @require_GET
 def results_xlsx(request: HttpRequest, year: int) -> FileResponse:
-    """The official workbook, written to a temporary file in write-only mode and streamed from it."""
-    publication = selectors.publication_get(year=year, revision=_revision(request), with_scores=True)
-    tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 — closed by the response
-    exports.official_workbook(publication, tmp)
-    tmp.seek(0)
-    return FileResponse(tmp, as_attachment=True, filename=_name(publication, "xlsx"), content_type=XLSX_TYPE)
+    """The official workbook (written in write-only mode): built once per publication and then streamed from
+    the export store to everyone (see `services.export_file_now`)."""
+    publication = selectors.publication_get(year=year, revision=_revision(request))
+    job = services.export_file_now(publication=publication, kind="xlsx", actor=request.user)
+    return FileResponse(exports.job_path(job).open("rb"), as_attachment=True, filename=_name(publication, "xlsx"),
+                        content_type=XLSX_TYPE)
 
 
 @require_POST

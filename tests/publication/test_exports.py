@@ -55,6 +55,30 @@ def test_the_official_workbook_has_a_ranking_sheet_per_group_an_area_sheet_and_t
     assert _d(y_te[2:]) == tuple(Decimal(v) for v in ("0", "1", "1", "0.88", "0.5", "1.7", "1", "1.5", "1"))
 
 
+def test_the_direct_workbook_download_is_built_once_and_then_shared(
+    publication: Publication, monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Any
+) -> None:
+    from scoring.models import ExportJob
+
+    settings.MEDIA_ROOT = tmp_path
+    built: list[int] = []
+    real = exports.official_workbook
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        built.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(exports, "official_workbook", counting)
+    first = _download("/ket-qua/2020/ket-qua.xlsx")
+    again = _download("/ket-qua/2020/ket-qua.xlsx")
+    assert first == again and built == [1]  # a publication never changes: one build for every visitor
+    job = ExportJob.objects.get(publication=publication, kind="xlsx")
+    assert job.status == ExportJob.Status.DONE and exports.job_path(job).read_bytes() == first
+    exports.job_path(job).unlink()  # swept after its retention: built again on the next request
+    assert load_workbook(io.BytesIO(_download("/ket-qua/2020/ket-qua.xlsx"))).sheetnames
+    assert built == [1, 1]
+
+
 def test_open_data_csv_has_a_bom_the_documented_columns_and_the_published_order(publication: Publication) -> None:
     data = _download("/ket-qua/2020/ket-qua.csv")
     assert data.startswith(b"\xef\xbb\xbf")
