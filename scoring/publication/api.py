@@ -467,4 +467,4 @@ def open_data_csv(request: Request, year: int) -> StreamingHttpResponse:
 @permission_classes([AllowAny])
 def criteria_csv(request: Request, year: int) -> StreamingHttpResponse:
     """Every unit's published score of every scored criterion as CSV (long format). Public."""
-    return downloads.criteria_csv(_publication(request, year, with_scores=True))
+    return downloads.criteria_csv(_publication(request, year), actor=request.user)

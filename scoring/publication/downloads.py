@@ -3,7 +3,9 @@ both offer the same bytes under the same names."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse, StreamingHttpResponse
+from typing import Any
+
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 
 from scoring.models import Publication
 from scoring.publication import exports
@@ -23,14 +25,15 @@ def results_csv(publication: Publication) -> StreamingHttpResponse:
     return response
 
 
-def criteria_csv(publication: Publication) -> StreamingHttpResponse:
-    """One row per unit and scored criterion (the publication must be loaded with its scores)."""
-    response = StreamingHttpResponse(
-        exports.csv_stream(publication, exports.criteria_rows), content_type=f"{CSV_TYPE}; charset=utf-8"
-    )
-    name = file_name(publication, "diem-tieu-chi-cchc", "csv")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+def criteria_csv(publication: Publication, *, actor: Any) -> FileResponse:
+    """One row per unit and scored criterion: built once per publication into the export store and then
+    streamed from it to everyone (a national table is 430,000 rows, 80 MB: 3.6 s of CPU to write each time)."""
+    from scoring.publication.services import export_file_now
+
+    job = export_file_now(publication=publication, kind="criteria_csv", actor=actor)
+    return FileResponse(exports.job_path(job).open("rb"), as_attachment=True,
+                        filename=file_name(publication, "diem-tieu-chi-cchc", "csv"),
+                        content_type=f"{CSV_TYPE}; charset=utf-8")
 
 
 def results_json(publication: Publication) -> HttpResponse:

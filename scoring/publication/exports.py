@@ -379,6 +379,8 @@ def job_file_name(job: ExportJob) -> str:
         return f"ket-qua-cchc-{year}-lan-{rev}.pdf"
     if job.kind == "xlsx":
         return f"ket-qua-cchc-{year}-lan-{rev}.xlsx"
+    if job.kind == "criteria_csv":
+        return f"diem-tieu-chi-cchc-{year}-lan-{rev}.csv"
     return f"ho-so-minh-chung-{job.unit.code if job.unit else 'don-vi'}-{year}.zip"
 
 
@@ -393,6 +395,10 @@ def build_job_file(job: ExportJob, progress: Progress) -> str:
     try:
         if job.kind == "xlsx":
             official_workbook(publication, tmp_path, progress)
+        elif job.kind == "criteria_csv":
+            with tmp_path.open("wb") as out:
+                for chunk in csv_stream(publication, criteria_rows):
+                    out.write(chunk)
         elif job.kind == "pdf":
             tmp_path.write_bytes(pdf_report(publication, progress))
         else:

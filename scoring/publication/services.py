@@ -235,7 +235,7 @@ def cycle_publish(
 
 # --- export jobs -----------------------------------------------------------------------------------------
 
-EXPORT_KINDS = ("xlsx", "pdf", "evidence")
+EXPORT_KINDS = ("xlsx", "pdf", "evidence", "criteria_csv")
 
 
 @transaction.atomic

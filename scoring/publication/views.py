@@ -153,10 +153,10 @@ def results_csv(request: HttpRequest, year: int) -> StreamingHttpResponse:
 
 
 @require_GET
-def criteria_csv(request: HttpRequest, year: int) -> StreamingHttpResponse:
+def criteria_csv(request: HttpRequest, year: int) -> FileResponse:
     """Open data, one row per unit and criterion (appraised scores as published)."""
-    publication = selectors.publication_get(year=year, revision=_revision(request), with_scores=True)
-    return downloads.criteria_csv(publication)
+    publication = selectors.publication_get(year=year, revision=_revision(request))
+    return downloads.criteria_csv(publication, actor=request.user)
 
 
 @require_GET
