@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from scoring.models.assessments import Cycle
 from scoring.models.criteria import IndicatorSet
+from scoring.models.jobs import WorkerJob
 from scoring.models.units import Unit
 
 # --- publication (issue 7) ------------------------------------------------------------------------------
@@ -57,7 +58,7 @@ class Publication(models.Model):
         raise PermissionError("A publication is immutable.")
 
 
-class ExportJob(models.Model):
+class ExportJob(WorkerJob):
     """A long export of a publication run as a Celery task; its progress is shown in the page."""
 
     class Status(models.TextChoices):
@@ -72,15 +73,8 @@ class ExportJob(models.Model):
     status = models.CharField(_("trạng thái"), max_length=10, choices=Status, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField(_("tiến độ (%)"), default=0)
     file_name = models.CharField(_("tên tệp"), max_length=200, blank=True)
-    error = models.TextField(_("lỗi"), blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(WorkerJob.Meta):
         verbose_name = _("tệp xuất kết quả")
         verbose_name_plural = _("tệp xuất kết quả")
         constraints = [

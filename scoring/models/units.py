@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from scoring.models.jobs import WorkerJob
+
 
 class _CodedName(models.Model):
     """A code, a name and a display order: the shape of unit kinds and ranking groups."""
@@ -129,7 +131,7 @@ class ApiToken(models.Model):
         return self.revoked_at is None
 
 
-class UserImport(models.Model):
+class UserImport(WorkerJob):
     """An import of accounts from Excel, run by a worker: hashing one initial password takes about 0.4 s, so a
     file of a few hundred accounts outlasts a web request. The rows wait in a private file (they hold the
     passwords) that the worker removes; this row keeps only the counts and what went wrong."""
@@ -144,15 +146,8 @@ class UserImport(models.Model):
     rows = models.PositiveIntegerField(_("số dòng"))
     created = models.PositiveIntegerField(_("số tài khoản đã tạo"), default=0)
     problems = models.JSONField(_("lỗi theo dòng"), default=list, blank=True)  # [{"row": n, "messages": [...]}]
-    error = models.TextField(_("lỗi"), blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(WorkerJob.Meta):
         verbose_name = _("lần nhập tài khoản")
         verbose_name_plural = _("các lần nhập tài khoản")
 

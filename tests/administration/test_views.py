@@ -374,21 +374,32 @@ def _users_file(rows: list[tuple[str, ...]]) -> Any:
     return upload(xlsx_bytes(IMPORT_HEADERS, rows), "nguoi-dung.xlsx")
 
 
-def test_an_import_of_users_is_checked_at_once_and_made_by_a_worker(
+TWO_USERS = [("an", "Lê An", "x-Secret-2021!", "unit_head", "so-y-te"),
+             ("binh", "Trần Bình", "x-Secret-2021!", "appraiser", "")]
+
+
+@pytest.fixture
+def import_posted(
     client: Client, catalogue: Any, admin_user: Any, django_capture_on_commit_callbacks: Any, settings: Any,
     tmp_path: Any,
+) -> tuple[Any, list[Any]]:
+    """An administrator's upload of TWO_USERS: the response, and the commit's callbacks, held back."""
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks() as waiting:
+        response = client.post(reverse("administration:user_import"), {"file": _users_file(TWO_USERS)})
+    return response, waiting
+
+
+def test_an_import_of_users_is_checked_at_once_and_made_by_a_worker(
+    client: Client, import_posted: tuple[Any, list[Any]]
 ) -> None:
     from django.contrib.auth import get_user_model
 
     from scoring.administration.services.imports import _import_path
     from scoring.models import UserImport
 
-    settings.MEDIA_ROOT = tmp_path
-    client.force_login(admin_user)
-    rows = [("an", "Lê An", "x-Secret-2021!", "unit_head", "so-y-te"), ("binh", "Trần Bình", "x-Secret-2021!",
-                                                                        "appraiser", "")]
-    with django_capture_on_commit_callbacks() as waiting:
-        response = client.post(reverse("administration:user_import"), {"file": _users_file(rows)})
+    response, waiting = import_posted
     job = UserImport.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("administration:user_import_job", args=[job.pk])
@@ -421,20 +432,14 @@ def test_an_import_of_users_with_a_bad_row_is_refused_at_once_and_starts_nothing
 
 
 def test_an_import_whose_data_changed_before_the_worker_ran_fails_whole_and_says_why(
-    client: Client, catalogue: Any, admin_user: Any, django_capture_on_commit_callbacks: Any, settings: Any,
-    tmp_path: Any,
+    client: Client, import_posted: tuple[Any, list[Any]]
 ) -> None:
     from django.contrib.auth import get_user_model
 
     from scoring.administration.services.imports import _import_path
     from scoring.models import UserImport
 
-    settings.MEDIA_ROOT = tmp_path
-    client.force_login(admin_user)
-    rows = [("an", "Lê An", "x-Secret-2021!", "unit_head", "so-y-te"), ("binh", "Bình", "x-Secret-2021!",
-                                                                         "appraiser", "")]
-    with django_capture_on_commit_callbacks() as waiting:
-        client.post(reverse("administration:user_import"), {"file": _users_file(rows)})
+    _response, waiting = import_posted
     get_user_model().objects.create_user(username="binh", password="x-Other-2021!")  # taken meanwhile
     for callback in waiting:
         callback()
