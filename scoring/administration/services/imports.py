@@ -217,7 +217,7 @@ def user_import_run(*, job_id: int) -> None:
         return
     job = UserImport.objects.select_related("requested_by").get(pk=job_id)
     path = _import_path(job_id)
-    outcome: dict[str, Any] = {"finished_at": timezone.now()}
+    outcome: dict[str, Any] = {}
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
         created = users_import(rows=rows, actor=job.requested_by)
