@@ -245,6 +245,31 @@ class CodeNameForm(forms.Form):
 
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+UNIT_DATALIST = "unit-codes"  # the id of the page's list of units (`{% unit_datalist %}`)
+
+
+class UnitCodeField(forms.ModelChoiceField):
+    """A unit typed by its code, picked from the page's list of units as one types its name or code: a
+    national site's 4,000 units do not fit a drop-down (nor a page: two of them made 435 KB)."""
+
+    def __init__(self, *, queryset: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {
+            "invalid_choice": _l("Không có đơn vị mã «%(value)s» (hoặc đơn vị đã ngừng hoạt động)."),
+        })
+        super().__init__(
+            queryset=queryset, to_field_name="code",
+            widget=forms.TextInput(attrs={"list": UNIT_DATALIST, "autocomplete": "off", "spellcheck": "false",
+                                          "placeholder": _l("mã đơn vị")}),
+            **kwargs,
+        )
+
+    def to_python(self, value: Any) -> Any:
+        return super().to_python(value.strip().lower() if isinstance(value, str) else value)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):  # an initial value given as the unit's id
+            return Unit.objects.filter(pk=value).values_list("code", flat=True).first() or ""
+        return super().prepare_value(value)
 
 
 class CycleForm(forms.Form):
@@ -300,19 +325,19 @@ class UserCreateForm(forms.Form):
     email = forms.EmailField(label=_l("Thư điện tử"), required=False)
     password = forms.CharField(label=_l("Mật khẩu ban đầu"), widget=forms.PasswordInput)
     role = forms.ChoiceField(label=_l("Vai trò"), choices=RoleAssignment.Role.choices)
-    unit = forms.ModelChoiceField(label=_l("Đơn vị"), queryset=Unit.objects.filter(active=True), required=False)
+    unit = UnitCodeField(label=_l("Đơn vị"), queryset=Unit.objects.filter(active=True), required=False)
 
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_l("Vai trò"), choices=RoleAssignment.Role.choices)
-    unit = forms.ModelChoiceField(label=_l("Đơn vị"), queryset=Unit.objects.filter(active=True), required=False)
+    unit = UnitCodeField(label=_l("Đơn vị"), queryset=Unit.objects.filter(active=True), required=False)
 
 
 class AuditFilterForm(forms.Form):
     actor = forms.ModelChoiceField(
         label=_l("Người thực hiện"), queryset=get_user_model().objects.order_by("username"), required=False
     )
-    unit = forms.ModelChoiceField(label=_l("Đơn vị"), queryset=Unit.objects.all(), required=False)
+    unit = UnitCodeField(label=_l("Đơn vị"), queryset=Unit.objects.all(), required=False)
     object_type = forms.CharField(label=_l("Loại đối tượng"), required=False)
     object_id = forms.CharField(label=_l("Mã đối tượng"), required=False, max_length=60)
     action = forms.CharField(label=_l("Thao tác"), required=False, max_length=60)

@@ -317,7 +317,7 @@ def users_for_admin(*, query: str = "", role: str = "", unit_id: int | None = No
         )
     if role:
         users = users.filter(roles__role=role)
-    if unit_id:
+    if unit_id is not None:
         users = users.filter(roles__unit_id=unit_id)
     return users.distinct()
 

@@ -304,11 +304,38 @@ def test_a_user_is_created_through_the_form(client: Client, catalogue: Any, admi
             "full_name": "Nguyễn Thu",
             "password": "x-Secret-2021!",
             "role": "unit_head",
-            "unit": Unit.objects.get(code="so-y-te").pk,
+            "unit": "so-y-te",
         },
     )
     assert response.status_code == 302
     assert RoleAssignment.objects.get(user__username="thu").role == "unit_head"
+
+
+def test_units_are_typed_by_code_from_the_pages_list_in_the_user_and_audit_forms(
+    client: Client, catalogue: Any, admin_user: Any, unit_editor: Any, appraiser: Any
+) -> None:
+    """A national site has 4,000 units: no drop-down of them, a code picked from the page's list."""
+    client.force_login(admin_user)
+    url = reverse("administration:user_list")
+    page = client.get(url).content.decode()
+    assert 'name="don_vi"' in page and '<select id="id_don_vi"' not in page and '<select name="unit"' not in page
+    assert '<datalist id="unit-codes">' in page and '<option value="so-y-te">Sở Y tế</option>' in page
+    assert page.count('list="unit-codes"') == 2  # the filter and the new user's unit
+    names = lambda response: {u.username for u in response.context["page"].object_list}  # noqa: E731
+    assert names(client.get(url, {"don_vi": "SO-Y-TE "})) == {unit_editor.username}
+    assert names(client.get(url, {"don_vi": "khong-co"})) == set()  # an unknown code matches nobody
+    refused = client.post(reverse("administration:user_create"), {
+        "username": "thu", "full_name": "Nguyễn Thu", "password": "x-Secret-2021!", "role": "unit_head",
+        "unit": "khong-co",
+    })
+    assert refused.status_code == 400 and "Không có đơn vị mã «khong-co»" in refused.content.decode()
+    assert not RoleAssignment.objects.filter(user__username="thu").exists()
+    detail = reverse("administration:user_detail", args=[appraiser.pk])
+    assert 'list="unit-codes"' in client.get(detail).content.decode()
+    client.post(reverse("administration:role_add", args=[appraiser.pk]), {"role": "unit_editor", "unit": "so-tu-phap"})
+    assert RoleAssignment.objects.filter(user=appraiser, role="unit_editor", unit__code="so-tu-phap").exists()
+    audit = client.get(reverse("administration:audit_list"), {"unit": "so-tu-phap"})
+    assert audit.status_code == 200 and audit.context["form"].cleaned_data["unit"].code == "so-tu-phap"
 
 
 def test_the_audit_viewer_filters_and_paginates(client: Client, world: World, admin_user: Any) -> None:

@@ -30,8 +30,11 @@ USER_EXPORT_LABELS = (
 
 
 def _filtered(request: HttpRequest) -> tuple[str, str, str, Any]:
-    query, role, unit = request.GET.get("q", "").strip(), request.GET.get("vai_tro", ""), request.GET.get("don_vi", "")
-    users = selectors.users_for_admin(query=query, role=role, unit_id=int(unit) if unit.isdigit() else None)
+    """The list's filters: a text, a role, a unit by its code (an unknown code matches nobody)."""
+    query, role = request.GET.get("q", "").strip(), request.GET.get("vai_tro", "")
+    unit = request.GET.get("don_vi", "").strip().lower()
+    unit_id = (Unit.objects.filter(code=unit).values_list("pk", flat=True).first() or 0) if unit else None
+    users = selectors.users_for_admin(query=query, role=role, unit_id=unit_id)
     return query, role, unit, users
 
 
@@ -48,7 +51,6 @@ def _list_page(
             "role": role,
             "unit": unit,
             "roles": RoleAssignment.Role.choices,
-            "units": Unit.objects.filter(active=True),
             "form": form or UserCreateForm(),
             "upload_form": UploadForm(),
             "columns": USER_COLUMNS,
