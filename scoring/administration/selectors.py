@@ -301,12 +301,29 @@ def cycle_assessments(*, cycle: Cycle, query: str = "", state: str = "") -> Quer
     return found
 
 
+def cycle_candidates(*, cycle: Cycle) -> list[Unit]:
+    """Active units of the cycle's kinds that do not take part yet, by kind and name."""
+    return list(
+        Unit.objects.filter(active=True, kind_id__in=cycle.cycle_sets.values("unit_kind_id"))
+        .exclude(pk__in=cycle.assessments.values("unit_id")).select_related("kind").order_by("kind__order", "name")
+    )
+
+
+def units_chosen(*, cycle: Cycle, unit_ids: list[int], kind_ids: list[int]) -> list[Unit]:
+    """The active units picked one by one, and every active unit of the picked kinds (the cycle's kinds only:
+    one field per kind, as a national cycle opens thousands, more fields than a form may send)."""
+    chosen = Q(pk__in=unit_ids)
+    if kind_ids:
+        chosen |= Q(kind_id__in=cycle.cycle_sets.filter(unit_kind_id__in=kind_ids).values("unit_kind_id"))
+    return list(Unit.objects.filter(chosen, active=True).order_by("kind__order", "name"))
+
+
 def cycle_state_counts(*, cycle: Cycle) -> dict[str, int]:
     """How many of the cycle's assessments are in each state (one grouped query)."""
     return dict(cycle.assessments.order_by().values_list("state").annotate(n=Count("pk")))
 
 
-def users_for_admin(*, query: str = "", role: str = "", unit_id: int | None = None) -> QuerySet[Any]:
+def users_for_admin(*, query: str = "", role: str = "", unit_code: str = "") -> QuerySet[Any]:
     users = get_user_model().objects.prefetch_related("roles__unit").order_by("-is_active", "username")
     if query:
         users = users.filter(
@@ -317,8 +334,8 @@ def users_for_admin(*, query: str = "", role: str = "", unit_id: int | None = No
         )
     if role:
         users = users.filter(roles__role=role)
-    if unit_id is not None:
-        users = users.filter(roles__unit_id=unit_id)
+    if unit_code:  # an unknown code matches nobody
+        users = users.filter(roles__unit__code=unit_code)
     return users.distinct()
 
 

@@ -75,6 +75,18 @@ def publication_blockers(*, cycle: Cycle) -> list[str]:
     return problems
 
 
+def _criterion_scores(assessment_units: dict[int, str]) -> dict[str, dict[str, str | None]]:
+    """Each unit's appraised score of each criterion (None: not applicable as appraised, or missing)."""
+    scores: dict[str, dict[str, str | None]] = {code: {} for code in assessment_units.values()}
+    lines = ScoreLine.objects.filter(assessment_id__in=assessment_units).values_list(
+        "assessment_id", "indicator__code", "appraised_score", "not_applicable", "na_overruled"
+    )
+    for assessment_id, code, score, not_applicable, overruled in lines.iterator(chunk_size=5000):
+        missing = (not_applicable and not overruled) or score is None  # as appraised
+        scores[assessment_units[assessment_id]][code] = None if missing else _dec(score)
+    return scores
+
+
 def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
     """The snapshot of a cycle's current results: (snapshot, per-criterion scores). Reads only; a fixed
     number of queries whatever the number of units. `with_scores` False leaves the per-criterion scores out
@@ -149,14 +161,7 @@ def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str,
                 "area_totals": {code: _dec(v) for code, v in r.area_totals.items()},
             }
         )
-    assessment_units = {r.assessment_id: r.assessment.unit.code for r in results} if with_scores else {}
-    scores: dict[str, dict[str, str | None]] = {code: {} for code in assessment_units.values()}
-    lines = ScoreLine.objects.filter(assessment_id__in=assessment_units).values_list(
-        "assessment_id", "indicator__code", "appraised_score", "not_applicable", "na_overruled"
-    )
-    for assessment_id, code, score, not_applicable, overruled in lines.iterator(chunk_size=5000) if with_scores else ():
-        missing = (not_applicable and not overruled) or score is None  # as appraised
-        scores[assessment_units[assessment_id]][code] = None if missing else _dec(score)
+    scores = _criterion_scores({r.assessment_id: r.assessment.unit.code for r in results}) if with_scores else {}
     snapshot = {
         "schema": SNAPSHOT_SCHEMA,
         "cycle": {"id": cycle.pk, "year": cycle.year, "name": cycle.name},

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import partial
-from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -19,7 +18,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from scoring import permissions
 from scoring.errors import DomainError
-from scoring.exports import XLSX_TYPE
 from scoring.models import Cycle, ExportJob, Unit
 from scoring.publication import charts, downloads, exports, selectors, services
 
@@ -143,10 +141,6 @@ def compare(request: HttpRequest, year: int, other: int) -> HttpResponse:
 # --- downloads ---------------------------------------------------------------------------------------------
 
 
-def _name(publication: Any, ext: str) -> str:
-    return downloads.file_name(publication, "ket-qua-cchc", ext)
-
-
 @require_GET
 def results_csv(request: HttpRequest, year: int) -> StreamingHttpResponse:
     return downloads.results_csv(selectors.publication_get(year=year, revision=_revision(request)))
@@ -166,12 +160,9 @@ def results_json(request: HttpRequest, year: int) -> HttpResponse:
 
 @require_GET
 def results_xlsx(request: HttpRequest, year: int) -> FileResponse:
-    """The official workbook (written in write-only mode): built once per publication and then streamed from
-    the export store to everyone (see `services.export_file_now`)."""
+    """The official workbook: built once per publication and then streamed to everyone."""
     publication = selectors.publication_get(year=year, revision=_revision(request))
-    job = services.export_file_now(publication=publication, kind="xlsx", actor=request.user)
-    return FileResponse(exports.job_path(job).open("rb"), as_attachment=True, filename=_name(publication, "xlsx"),
-                        content_type=XLSX_TYPE)
+    return downloads.results_xlsx(publication, actor=request.user)
 
 
 @require_POST

@@ -26,6 +26,36 @@ APPRAISABLE_STATES = {Assessment.State.SUBMITTED, Assessment.State.IN_APPRAISAL,
 
 
 
+def _chained_entry(
+    *,
+    actor: Any,
+    prev_hash: str,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    unit: Unit | None = None,
+    unit_id: int | None = None,
+    assessment: Assessment | None = None,
+    changes: Mapping[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    """A new audit entry (its unit given by row or id) pointing to `prev_hash`, its own hash computed."""
+    entry = AuditEntry(
+        at=timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        unit_id=unit.pk if unit is not None else unit_id,
+        assessment=assessment,
+        changes=_json_safe(dict(changes or {})),
+        reason=reason,
+        prev_hash=prev_hash,
+    )
+    entry.hash = audit.entry_hash(entry)
+    return entry
+
+
 def audit_record(
     *,
     actor: Any,
@@ -43,20 +73,10 @@ def audit_record(
     so writers cannot fork it.
     Inside the caller's transaction when there is one (no savepoint: a failed entry fails the whole change)."""
     with transaction.atomic(savepoint=False):
-        prev_hash = audit.chain_lock_and_tail()
-        entry = AuditEntry(
-            at=timezone.now(),
-            actor=actor if getattr(actor, "pk", None) else None,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            unit_id=unit.pk if unit is not None else unit_id,
-            assessment=assessment,
-            changes=_json_safe(dict(changes or {})),
-            reason=reason,
-            prev_hash=prev_hash,
+        entry = _chained_entry(
+            actor=actor, prev_hash=audit.chain_lock_and_tail(), action=action, object_type=object_type,
+            object_id=object_id, unit=unit, unit_id=unit_id, assessment=assessment, changes=changes, reason=reason,
         )
-        entry.hash = audit.entry_hash(entry)
         compiled.insert(entry)  # as save(force_insert=True), without building the query for every change
         return entry
 
@@ -72,20 +92,8 @@ def audit_records(*, actor: Any, entries: list[dict[str, Any]]) -> list[AuditEnt
         prev_hash = audit.chain_lock_and_tail()
         made = []
         for fields in entries:
-            unit, changes = fields.get("unit"), fields.get("changes")
-            entry = AuditEntry(
-                at=timezone.now(),
-                actor=actor if getattr(actor, "pk", None) else None,
-                action=fields["action"],
-                object_type=fields["object_type"],
-                object_id=str(fields["object_id"]),
-                unit_id=unit.pk if unit is not None else fields.get("unit_id"),
-                assessment=fields.get("assessment"),
-                changes=_json_safe(dict(changes or {})),
-                reason=fields.get("reason", ""),
-                prev_hash=prev_hash,
-            )
-            entry.hash = prev_hash = audit.entry_hash(entry)
+            entry = _chained_entry(actor=actor, prev_hash=prev_hash, **fields)
+            prev_hash = entry.hash
             made.append(entry)
         return AuditEntry.objects.bulk_create(made, batch_size=500)
 

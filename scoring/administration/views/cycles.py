@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -110,11 +109,7 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
     counts = selectors.cycle_state_counts(cycle=cycle)
     participants = selectors.cycle_assessments(cycle=cycle, query=query, state=state)
     page = Paginator(participants, PARTICIPANTS_PER_PAGE).get_page(filters.get("trang"))
-    kinds = cycle.cycle_sets.values("unit_kind_id")
-    candidates = list(
-        Unit.objects.filter(active=True, kind_id__in=kinds).exclude(pk__in=cycle.assessments.values("unit_id"))
-        .select_related("kind").order_by("kind__order", "name")
-    )
+    candidates = selectors.cycle_candidates(cycle=cycle)
     index = PHASES.index(cycle.phase)
     kept = {key: value for key, value in filters.items() if key != "trang"}
     return render(
@@ -179,14 +174,10 @@ def cycle_deadlines(request: HttpRequest, cycle_id: int) -> HttpResponse:
 @administrator_required
 def cycle_participants(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=cycle_id)
-    ids = [int(v) for v in request.POST.getlist("units") if v.isdigit()]
-    # Every active unit of a kind at once (one field: a national cycle opens thousands, more fields than a form
-    # may send), and units picked one by one.
-    kinds = [int(v) for v in request.POST.getlist("kinds") if v.isdigit()]
-    chosen = Q(pk__in=ids)
-    if kinds:  # the cycle's kinds only
-        chosen |= Q(kind_id__in=cycle.cycle_sets.filter(unit_kind_id__in=kinds).values("unit_kind_id"))
-    units = list(Unit.objects.filter(chosen, active=True).order_by("kind__order", "name"))
+    units = selectors.units_chosen(
+        cycle=cycle, unit_ids=[int(v) for v in request.POST.getlist("units") if v.isdigit()],
+        kind_ids=[int(v) for v in request.POST.getlist("kinds") if v.isdigit()],
+    )
     if not units:
         messages.error(request, _("Hãy chọn ít nhất một đơn vị."))
         return redirect("administration:cycle_detail", cycle.pk)

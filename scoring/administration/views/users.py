@@ -19,7 +19,7 @@ from scoring.administration.views._common import administrator_required, form_er
 from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
 from scoring.errors import DomainError
 from scoring.exports import xlsx_response
-from scoring.models import RoleAssignment, Unit, UserImport
+from scoring.models import RoleAssignment, UserImport
 
 USER_COLUMNS = ("username", "full_name", "email", "password", "role", "unit")
 USER_EXPORT_COLUMNS = ("username", "full_name", "email", "role", "unit", "active", "last_login")
@@ -33,8 +33,7 @@ def _filtered(request: HttpRequest) -> tuple[str, str, str, Any]:
     """The list's filters: a text, a role, a unit by its code (an unknown code matches nobody)."""
     query, role = request.GET.get("q", "").strip(), request.GET.get("vai_tro", "")
     unit = request.GET.get("don_vi", "").strip().lower()
-    unit_id = (Unit.objects.filter(code=unit).values_list("pk", flat=True).first() or 0) if unit else None
-    users = selectors.users_for_admin(query=query, role=role, unit_id=unit_id)
+    users = selectors.users_for_admin(query=query, role=role, unit_code=unit)
     return query, role, unit, users
 
 
