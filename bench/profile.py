@@ -11,7 +11,6 @@ Called by `bench/run.py --profile` (which makes or reuses the dataset), never by
 
 from __future__ import annotations
 
-import os
 import random
 import secrets
 import statistics
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.common import ROOT
+from bench.common import ROOT, cpu_seconds
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -45,9 +44,7 @@ def _backend_cpu() -> float:
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(cursor.fetchone()[0])
 
 
 # --- the benchmarks' product sides --------------------------------------------------------------------------

@@ -5,7 +5,9 @@
   same template), interleaved; and the page's query count, on two assessments of different sets;
 - autosave: `EDITORS` editors, each in their own unit, all at once against gunicorn on loopback, each saving
   `SAVES` times in turn over their leaves; throughput and p50/p99 beside `bare.line_update` (one UPDATE) under
-  the same load, and (for scale) the throughput of `bare.signed_in_noop`, what any signed-in request costs.
+  the same load, and (for scale) the throughput of `bare.signed_in_noop`, what any signed-in request costs;
+  and where each request's CPU went (gunicorn's workers, PostgreSQL, the load generator), beside the same for
+  the bare endpoint: all three share this machine's cores, which bound the throughput.
   Then the final database state is checked against the last accepted write of every line (a lost update is a
   line whose stored version or note differs), with refusals (409) counted apart; a second round puts `TABS`
   tabs of one editor on the same few leaves to make conflicts happen.
@@ -17,6 +19,7 @@ import http.client
 import json
 import os
 import random
+import resource
 import secrets
 import statistics
 import threading
@@ -26,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.common import HOST, Row, gunicorn, percentile, stop
+from bench.common import HOST, Row, cpu_seconds, gunicorn, percentile, postgres_pids, stop, worker_pids
 
 PAGE_RUNS = 30
 SAVES = 40  # per editor: bounded in requests
@@ -126,6 +129,8 @@ class Plan:
 class Outcome:
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    # CPU seconds used during the round by gunicorn's workers, by PostgreSQL, and by this load generator
+    cpu: dict[str, float] = field(default_factory=dict)
     conflicts: int = 0
     errors: int = 0
     accepted: dict[int, tuple[int, str]] = field(default_factory=dict)  # line → (version, note) of the newest
@@ -237,6 +242,15 @@ def _lost(outcome: Outcome) -> int:
     return sum(1 for pk, (version, note) in outcome.accepted.items() if stored[pk] != version or notes[pk] != note)
 
 
+def _cpu(server: Any) -> dict[str, float]:
+    """CPU seconds so far: gunicorn's workers, PostgreSQL's processes (the bench runs alone on its machine) and
+    this process (the load generator's threads: nothing else runs in it during a round)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return {"server": sum(cpu_seconds(pid) for pid in worker_pids(server)),
+            "postgres": sum(cpu_seconds(pid) for pid in postgres_pids()),
+            "load": own.ru_utime + own.ru_stime}
+
+
 def _round(
     env: dict[str, str], log: Path, plans: list[Plan], *, bare: str = "", pace: float = 0.0
 ) -> tuple[Outcome, int]:
@@ -247,7 +261,9 @@ def _round(
             from scoring.models import ScoreLine
 
             plan.versions = dict(ScoreLine.objects.filter(pk__in=plan.versions).values_list("pk", "version"))
+        before = _cpu(server)
         outcome = _hammer(port, plans, bare=bare, pace=pace)
+        outcome.cpu = {key: value - before[key] for key, value in _cpu(server).items()}
     finally:
         stop(server)
     return outcome, _lost(outcome)
@@ -266,10 +282,18 @@ def autosave_rows(data: Any, *, env: dict[str, str], tmp: Path, **_: Any) -> lis
     noop_rate = len(noop.latencies) / noop.seconds
     label = f"autosave, {n} editors in {n} units ({len(ours.latencies)} saves, {ours.errors} failed)"
     base = f"bare endpoint: one UPDATE ({len(bare.latencies)} saves, {bare.errors} failed)"
+    # Where a request's CPU goes on this machine's cores (throughput here is bound by them): per request, in ms.
+    split = [
+        Row(f"… CPU per request of {what}", ours.cpu[key] / len(ours.latencies) * 1000, "ms", base,
+            bare.cpu[key] / len(bare.latencies) * 1000)
+        for key, what in (("server", "gunicorn's workers (Django)"), ("postgres", "PostgreSQL"),
+                          ("load", "the load generator"))
+    ]
     return [
         Row(f"{label}, throughput", rate, "req/s", base, bare_rate, min_ratio=0.5),
         Row(f"… a signed-in no-op view (session and user read, nothing else; {len(noop.latencies)} requests, "
             f"{noop.errors} failed), throughput", noop_rate, "req/s", base, bare_rate),
+        *split,
         Row(f"{label}, p50", percentile(ours.latencies, 0.5) * 1000, "ms", base,
             percentile(bare.latencies, 0.5) * 1000),
         Row(f"{label}, p99", percentile(ours.latencies, 0.99) * 1000, "ms", base,
