@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -54,8 +55,13 @@ def home_unit_ids(user: Any) -> set[int]:
     return unit_ids(user, *TEAM_ROLES)
 
 
+def own_unit_ids(user: Any) -> set[int]:
+    """The units whose assessments the user never appraises: their team roles' units and those they belong to."""
+    return home_unit_ids(user) | unit_ids(user)
+
+
 def is_own_unit(user: Any, assessment: Assessment) -> bool:
-    return assessment.unit_id in home_unit_ids(user) or is_unit_member(user, assessment.unit_id)
+    return assessment.unit_id in own_unit_ids(user)
 
 
 def is_lead(user: Any, cycle_id: int) -> bool:
@@ -68,19 +74,50 @@ def can_use_workbench(user: Any) -> bool:
     return is_appraiser(user) or is_administrator(user)
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Where a user appraises in a cycle, whatever the assessment: not in `own` units; only in `units` when the
+    assignment names some (None: any unit); per set, the nodes assigned (`areas`), or every area for a lead."""
+
+    own: frozenset[int]
+    units: frozenset[int] | None
+    lead: bool
+    areas: Mapping[int, frozenset[int]]  # set id → the assigned nodes of that set (areas, or criteria)
+
+    def nodes_for(self, indicator_set_id: int) -> set[int] | None:
+        """The nodes of the set the user may appraise below; None means all (a lead)."""
+        return ALL_AREAS if self.lead else set(self.areas.get(indicator_set_id, ()))
+
+    def set_ids(self) -> set[int] | None:
+        """The sets with something assigned; None means any set (a lead)."""
+        return None if self.lead else {pk for pk, nodes in self.areas.items() if nodes}
+
+
+def appraisal_scope(user: Any, cycle_id: int) -> Scope | None:
+    """The user's scope in the cycle; None when they appraise nothing in it (not on the team, or no assignment)."""
+    if not is_appraiser(user):
+        return None
+    own = frozenset(own_unit_ids(user))
+    if is_lead(user, cycle_id):
+        return Scope(own=own, units=None, lead=True, areas={})
+    assignment = assignment_of(user, cycle_id)
+    if assignment is None:
+        return None
+    areas: dict[int, set[int]] = {}
+    for area in assignment.areas.all():
+        areas.setdefault(area.indicator_set_id, set()).add(area.pk)
+    return Scope(own=own, units=frozenset(u.pk for u in assignment.units.all()) or None, lead=False,
+                 areas={pk: frozenset(nodes) for pk, nodes in areas.items()})
+
+
 def area_ids_for(user: Any, assessment: Assessment) -> set[int] | None:
     """Nodes of the assessment's set (areas, or criteria) the user may appraise below; None means all."""
-    if not is_appraiser(user) or is_own_unit(user, assessment):
+    scope = appraisal_scope(user, assessment.cycle_id)
+    if scope is None or assessment.unit_id in scope.own:
         return set()
-    if is_lead(user, assessment.cycle_id):
-        return ALL_AREAS
-    assignment = assignment_of(user, assessment.cycle_id)
-    if assignment is None:
+    if scope.units is not None and assessment.unit_id not in scope.units:
         return set()
-    units = {u.pk for u in assignment.units.all()}
-    if units and assessment.unit_id not in units:
-        return set()
-    return {a.pk for a in assignment.areas.all() if a.indicator_set_id == assessment.indicator_set_id}
+    return scope.nodes_for(assessment.indicator_set_id)
 
 
 def may_appraise_area(allowed: set[int] | None, area_id: int) -> bool:

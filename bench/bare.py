@@ -7,7 +7,9 @@ Each runs through the same middleware stack as the product's view and does the l
 - `signed_in_noop`: no query of its own, only what any signed-in request costs (the session and the user
   read by the middleware), the same small JSON answer: the floor under every view that needs a signed-in user;
 - `upload`: Django's default upload handlers (the body streamed to a temporary file), the file moved to disk;
-- `public`: ONE query for the latest snapshot, the same ranking rows in a plain template (no charts, no cache).
+- `public`: ONE query for the latest snapshot, the same ranking rows in a plain template (no charts, no cache);
+- `listing`: the rows a national page shows (bench/pages.py), by raw queries (`_LISTINGS`), each in a plain
+  table (or as JSON): no permission checks, no forms, no engine.
 """
 
 from __future__ import annotations
@@ -167,3 +169,62 @@ def public(request: HttpRequest, year: int) -> HttpResponse:
         })
     template = engines["django"].from_string(_PUBLIC_TEMPLATE)
     return HttpResponse(template.render({"year": year, "groups": groups.values()}, request))
+
+
+# The rows each page of bench/pages.py shows, as raw SQL on the cycle's id (its constants only; the id is a
+# parameter). A page that shows two kinds of rows gets two queries.
+_LISTINGS: dict[str, tuple[str, ...]] = {
+    "queue": (  # a page of 50 of the submitted assessments (signed-off ones stay listed), with the count of all
+        "SELECT u.code, u.name, g.name, a.state, a.submitted_at, count(*) OVER () FROM scoring_assessment a "
+        "JOIN scoring_unit u ON u.id = a.unit_id LEFT JOIN scoring_rankinggroup g ON g.id = u.ranking_group_id "
+        "WHERE a.cycle_id = %s AND a.state IN ('submitted', 'in_appraisal', 'explanation', 'signed_off') "
+        'ORDER BY g."order", u.name LIMIT 50',
+    ),
+    "dashboard": (  # the counts per state, every ranked unit by group, the per-leaf sums of the signed-off ones
+        "SELECT state, count(*) FROM scoring_assessment WHERE cycle_id = %s GROUP BY state",
+        "SELECT g.name, r.rank, u.name, r.index, r.classification FROM scoring_indexresult r "
+        "JOIN scoring_assessment a ON a.id = r.assessment_id JOIN scoring_unit u ON u.id = a.unit_id "
+        "LEFT JOIN scoring_rankinggroup g ON g.id = u.ranking_group_id "
+        "WHERE a.cycle_id = %s AND a.state = 'signed_off' ORDER BY g.\"order\", r.rank, u.name",
+        "SELECT l.indicator_id, sum(l.self_score), sum(l.appraised_score), "
+        "count(*) FILTER (WHERE l.appraised_score <> l.self_score) FROM scoring_scoreline l "
+        "JOIN scoring_assessment a ON a.id = l.assessment_id WHERE a.cycle_id = %s AND a.state = 'signed_off' "
+        "GROUP BY l.indicator_id",
+    ),
+    "cycle": (  # the counts per state, a page of 50 participants by name
+        "SELECT state, count(*) FROM scoring_assessment WHERE cycle_id = %s GROUP BY state",
+        "SELECT u.code, u.name, a.state, a.submitted_at FROM scoring_assessment a "
+        "JOIN scoring_unit u ON u.id = a.unit_id WHERE a.cycle_id = %s ORDER BY u.name LIMIT 50",
+    ),
+    "users": (  # a page of 50 accounts with their roles, with the count of all; every unit (the page's list)
+        "SELECT u.username, u.first_name, u.last_name, r.role, un.code, count(*) OVER () FROM auth_user u "
+        "LEFT JOIN scoring_roleassignment r ON r.user_id = u.id LEFT JOIN scoring_unit un ON un.id = r.unit_id "
+        "WHERE %s > 0 ORDER BY u.username LIMIT 50",
+        "SELECT code, name FROM scoring_unit WHERE %s > 0 ORDER BY code",
+    ),
+    "ranking": (  # every unit's result by group, with its area totals
+        "SELECT g.name, r.rank, u.code, u.name, r.area_totals, r.bonus, r.penalty, r.index, r.classification "
+        "FROM scoring_indexresult r JOIN scoring_assessment a ON a.id = r.assessment_id "
+        "JOIN scoring_unit u ON u.id = a.unit_id LEFT JOIN scoring_rankinggroup g ON g.id = u.ranking_group_id "
+        "WHERE a.cycle_id = %s ORDER BY g.\"order\", r.rank, u.name",
+    ),
+}
+_LISTING_TEMPLATE = (
+    "<!doctype html><html lang=\"vi\"><title>{{ name }}</title><h1>{{ name }}</h1>"
+    "{% for table in tables %}<table><tbody>{% for row in table %}<tr>{% for v in row %}<td>{{ v }}</td>"
+    "{% endfor %}</tr>{% endfor %}</tbody></table>{% endfor %}</html>"
+)
+
+
+def listing(request: HttpRequest, name: str, cycle_id: int) -> HttpResponse:
+    from django.template import engines
+
+    tables = []
+    with connection.cursor() as cursor:
+        for sql in _LISTINGS[name]:
+            cursor.execute(sql, [cycle_id])
+            tables.append(cursor.fetchall())
+    if request.GET.get("json"):
+        return JsonResponse({"rows": [list(map(str, row)) for table in tables for row in table]})
+    template = engines["django"].from_string(_LISTING_TEMPLATE)
+    return HttpResponse(template.render({"name": name, "tables": tables}, request))

@@ -35,7 +35,7 @@ DB_NAME = os.environ.get("BENCH_DB", "cchc_bench")  # its own database, dropped 
 
 
 def _benchmarks() -> dict[str, Callable[..., list[Row]]]:
-    from bench import appraisal, engine_bench, publication, upload, web
+    from bench import appraisal, engine_bench, pages, publication, upload, web
 
     return {
         "engine": engine_bench.rows,
@@ -45,6 +45,7 @@ def _benchmarks() -> dict[str, Callable[..., list[Row]]]:
         "autosave": web.autosave_rows,
         "xlsx": publication.xlsx_rows,
         "public": publication.public_rows,
+        "pages": pages.rows,
         "upload": upload.rows,
     }
 

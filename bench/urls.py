@@ -11,5 +11,6 @@ urlpatterns = [
     path("bench-bare/signed-in/<int:line_id>/", bare.signed_in_noop),
     path("bench-bare/upload/", bare.upload),
     path("bench-bare/public/<int:year>/", bare.public),
+    path("bench-bare/listing/<slug:name>/<int:cycle_id>/", bare.listing),
     *product,
 ]

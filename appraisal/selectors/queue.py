@@ -49,7 +49,7 @@ class Queue:
     area_choices: list[tuple[str, str]]
     groups: list[RankingGroup]
     cycle: Cycle | None
-    page: Page[QueueRow] | None = None  # when paginated: the page shown (its paginator counts every row)
+    page: Page[Assessment] | None = None  # when paginated: the page shown (its paginator counts every row)
 
 
 def current_cycle() -> Cycle | None:
@@ -63,54 +63,70 @@ def queue_for_user(
     """Submitted assessments the user may review, with progress per area they may appraise.
 
     Hidden: the user's own unit, units outside their assignment, drafts. Administrators see all.
-    Queries: assessments, their sets, the sets' trees (one per set, normally one or two), one aggregate. With
-    `per_page`, the rows of page `page` only (a national cycle's team sees thousands), and the progress is
-    counted for those only.
+    Who sees a row depends on the unit and the set only (`permissions.appraisal_scope`), so the rows are chosen,
+    counted and paged by the database: with `per_page`, only the rows of page `page` are read (a national
+    cycle's team sees thousands), and the progress is counted for those only. Queries: the groups, the sets in
+    the queue, their trees (one per set, normally one or two), the count, the page, one aggregate.
     """
     cycle = cycle or current_cycle()
     groups = list(RankingGroup.objects.order_by("order", "name"))
     if cycle is None:
         return Queue(rows=[], area_choices=[], groups=groups, cycle=None)
-    # The unit, its kind and group per row; the cycle and the (one or two) sets are shared, attached below: a national
-    # cycle's thousands of rows each made four objects more.
-    qs = Assessment.objects.filter(cycle=cycle, state__in=WORK_STATES).select_related(
-        "unit", "unit__kind", "unit__ranking_group"
-    )
+    qs = Assessment.objects.filter(cycle=cycle, state__in=WORK_STATES)
     if state in Assessment.State.values:
         qs = qs.filter(state=state)
     if group_id:
         qs = qs.filter(unit__ranking_group_id=group_id)
-    admin = permissions.is_administrator(user)
-    rows: list[QueueRow] = []
-    allowed_by_assessment: dict[int, set[int] | None] = {}
-    for assessment in qs.order_by("unit__ranking_group__order", "unit__name"):
-        allowed = None if admin and not permissions.is_appraiser(user) else permissions.area_ids_for(user, assessment)
-        if allowed is not None and not allowed:
-            continue
-        allowed_by_assessment[assessment.pk] = allowed
-        rows.append(QueueRow(assessment=assessment, areas=[], can_lead=permissions.can_lead(user, assessment)))
-    sets = IndicatorSet.objects.in_bulk({r.assessment.indicator_set_id for r in rows})
-    for row in rows:
-        row.assessment.cycle = cycle
-        row.assessment.indicator_set = sets[row.assessment.indicator_set_id]
-    trees = {s: set_tree(s) for s in sets}
+    scope = None
+    if not (permissions.is_administrator(user) and not permissions.is_appraiser(user)):  # those see every row
+        scope = permissions.appraisal_scope(user, cycle.pk)
+        if scope is None:
+            qs = qs.none()
+        else:
+            qs = qs.exclude(unit_id__in=scope.own)
+            if scope.units is not None:
+                qs = qs.filter(unit_id__in=scope.units)
+            if (assigned := scope.set_ids()) is not None:
+                qs = qs.filter(indicator_set_id__in=assigned)
+
+    def allowed_of(set_id: int) -> set[int] | None:
+        return None if scope is None else scope.nodes_for(set_id)
+
+    sets = IndicatorSet.objects.in_bulk(set(qs.order_by().values_list("indicator_set_id", flat=True).distinct()))
+    trees = {pk: set_tree(pk) for pk in sets}
     area_choices: dict[str, str] = {}
-    for row in rows:
-        tree = trees[row.assessment.indicator_set_id]
-        allowed = allowed_by_assessment[row.assessment.pk]
+    for pk, tree in trees.items():
         for area in tree.areas:
-            mine = tree.area_has_assigned(allowed, area.pk)
-            if mine:
+            if tree.area_has_assigned(allowed_of(pk), area.pk):
                 area_choices.setdefault(area.code, area.name)
-            if area_code and area.code != area_code:
-                continue
-            row.areas.append(AreaProgress(area=area, mine=mine))
-    if area_code:
-        rows = [r for r in rows if any(a.mine for a in r.areas)]
-    shown: Page[QueueRow] | None = None
+    if area_code:  # only the rows where that area is theirs
+        qs = qs.filter(indicator_set_id__in=[
+            pk for pk, tree in trees.items()
+            if any(a.code == area_code and tree.area_has_assigned(allowed_of(pk), a.pk) for a in tree.areas)
+        ])
+    # The unit, its kind and group per row; the cycle and the (one or two) sets are shared, attached below.
+    ordered = qs.select_related("unit", "unit__kind", "unit__ranking_group").order_by(
+        "unit__ranking_group__order", "unit__name", "pk"
+    )
+    shown: Page[Assessment] | None = None
     if per_page is not None:
-        shown = Paginator(rows, per_page).get_page(page)
-        rows = list(shown.object_list)
+        shown = Paginator(ordered, per_page).get_page(page)
+        assessments = list(shown.object_list)
+    else:
+        assessments = list(ordered)
+    lead = permissions.is_lead(user, cycle.pk)
+    own = permissions.own_unit_ids(user)
+    rows: list[QueueRow] = []
+    for assessment in assessments:
+        assessment.cycle = cycle
+        assessment.indicator_set = sets[assessment.indicator_set_id]
+        tree = trees[assessment.indicator_set_id]
+        allowed = allowed_of(assessment.indicator_set_id)
+        rows.append(QueueRow(
+            assessment=assessment, can_lead=lead and assessment.unit_id not in own,
+            areas=[AreaProgress(area=area, mine=tree.area_has_assigned(allowed, area.pk)) for area in tree.areas
+                   if not area_code or area.code == area_code],
+        ))
     if rows:
         counts = (
             ScoreLine.objects.filter(assessment_id__in=[r.assessment.pk for r in rows])

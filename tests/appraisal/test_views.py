@@ -593,3 +593,49 @@ def test_the_result_status_tag_shows_dang_tinh_then_the_result(
     recompute_index_result_task(appraised.pk)
     rendered = page.render(Context(context))
     assert "Đang tính" not in rendered and "6,58" in rendered
+
+
+def test_the_queue_shows_exactly_the_rows_the_permissions_allow_whoever_asks(
+    submitted: Any, cycle: Any, unit_editor: Any, unit_head: Any, team: Any, admin_user: Any
+) -> None:
+    """The queue picks, counts and pages its rows in the database: the same rows, each with the same areas and
+    rights, as `area_ids_for` and `can_lead` give one assessment at a time, for every kind of user."""
+    from appraisal import permissions
+    from appraisal.selectors import queue_for_user, set_tree
+    from appraisal.selectors.tree import WORK_STATES
+
+    for code in ("so-tai-chinh", "so-xay-dung", "cuc-thue", "so-tu-phap", "so-noi-vu"):
+        other = assessments_open(cycle=cycle, units=[Unit.objects.get(code=code)], actor=None)[0]
+        self_score(other, unit_editor)
+        submit(other, unit_head)
+    restricted = _user("thu", "appraiser", "so-tai-chinh")  # one criterion, two units (one of them her own)
+    assignment = AppraisalAssignment.objects.create(cycle=cycle, user=restricted)
+    assignment.areas.set(submitted.indicator_set.indicators.filter(code="2.1"))
+    assignment.units.set(Unit.objects.filter(code__in=["so-y-te", "so-tai-chinh", "cuc-thue"]))
+    unassigned = _user("minh", "appraiser", "so-xay-dung")
+    users = [team["lead"], team["appraiser"], restricted, unassigned, admin_user]
+    tree = set_tree(submitted.indicator_set_id)
+    every = list(Assessment.objects.filter(cycle=cycle, state__in=WORK_STATES).select_related("unit"))
+    for user in users:
+        admin_only = permissions.is_administrator(user) and not permissions.is_appraiser(user)
+        expected = {}
+        for assessment in every:
+            allowed = None if admin_only else permissions.area_ids_for(user, assessment)
+            if allowed is None or allowed:
+                expected[assessment.pk] = (
+                    permissions.can_lead(user, assessment),
+                    [(area.code, tree.area_has_assigned(allowed, area.pk)) for area in tree.areas],
+                )
+        queue = queue_for_user(user=user, cycle=cycle)
+        got = {r.assessment.pk: (r.can_lead, [(p.area.code, p.mine) for p in r.areas]) for r in queue.rows}
+        assert got == expected, user.username
+        paged = queue_for_user(user=user, cycle=cycle, per_page=2, page=1)
+        assert paged.page is not None and paged.page.paginator.count == len(expected)
+        by_area = queue_for_user(user=user, cycle=cycle, area_code="1")
+        assert {r.assessment.pk for r in by_area.rows} == {
+            pk for pk, (_lead, areas) in expected.items() if ("1", True) in areas
+        }, user.username
+    shown = {u.username: {r.assessment.unit.code for r in queue_for_user(user=u, cycle=cycle).rows} for u in users}
+    assert "so-noi-vu" not in shown["hoa"] and "so-tu-phap" in shown["hoa"]  # never the lead's own unit
+    assert shown["thu"] == {"so-y-te", "cuc-thue"}  # her assignment's units, not her own
+    assert shown["minh"] == set() and len(shown["bao"]) == 6
