@@ -185,12 +185,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "appraisal.tasks.send_deadline_reminders_task",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Imports and exports whose worker died (or whose message was lost) are marked failed.
+    "worker-jobs-sweep": {
+        "task": "scoring.tasks.worker_jobs_sweep_task",
+        "schedule": crontab(minute="*/15"),
+    },
     # Remove export files (xlsx, PDF, evidence packs) past their retention, and half-written leftovers.
     "export-files-sweep": {
         "task": "scoring.publication.tasks.export_files_sweep_task",
         "schedule": crontab(hour=2, minute=30),
     },
 }
+# Minutes after which an import or export still not finished is given up as failed (its worker died).
+WORKER_JOB_TIMEOUT_MINUTES = env_int("WORKER_JOB_TIMEOUT_MINUTES", 60)
 # Days an export file is kept on disk after it is built; a later request builds it again.
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 30)
 

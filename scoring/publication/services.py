@@ -310,6 +310,19 @@ def export_files_sweep(*, retention_days: int, now: datetime.datetime | None = N
     return {"expired": expired, "orphans": orphans}
 
 
+def export_jobs_abandon(*, before: datetime.datetime) -> int:
+    """Exports asked for before `before` and still pending or running: their worker died, or the queue lost
+    them. Each is marked failed, so that its page says so and a new request builds the file again (a half-written
+    file is an orphan for `export_files_sweep`). Returns how many. Run by the periodic sweep."""
+    abandoned = ExportJob.objects.filter(
+        status__in=[ExportJob.Status.PENDING, ExportJob.Status.RUNNING], created_at__lt=before
+    ).update(status=ExportJob.Status.FAILED, finished_at=timezone.now(),
+             error=_("Máy chủ không tạo xong tệp; hãy yêu cầu lại."))
+    if abandoned:
+        logger.warning("export jobs abandoned (never finished): %d", abandoned)
+    return abandoned
+
+
 def export_job_progress(*, job_id: int, progress: int) -> None:
     """Record progress (0–100) of a running job; called often, so one UPDATE and nothing else."""
     ExportJob.objects.filter(pk=job_id).update(progress=max(0, min(100, progress)), status=ExportJob.Status.RUNNING)

@@ -477,3 +477,43 @@ def test_an_import_whose_data_changed_before_the_worker_ran_fails_whole_and_says
     assert not _import_path(job.pk).exists()
     page = client.get(reverse("administration:user_import_job", args=[job.pk])).content.decode()
     assert "Không tài khoản nào được tạo" in page and "binh" in page
+
+
+def test_an_import_whose_worker_died_is_given_up_by_the_sweep_and_its_passwords_removed(
+    client: Client, import_posted: tuple[Any, list[Any]], monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from scoring import tasks
+    from scoring.administration.services.imports import _import_path
+    from scoring.models import UserImport
+
+    _response, waiting = import_posted
+    monkeypatch.setattr(tasks.user_import_run_task, "delay", lambda job_id: None)  # the worker never finishes
+    for callback in waiting:
+        callback()
+    job = UserImport.objects.get()
+    assert _import_path(job.pk).exists()
+    UserImport.objects.filter(pk=job.pk).update(status=UserImport.Status.RUNNING)  # claimed, then the worker died
+    tasks.worker_jobs_sweep_task()  # not old enough yet: left alone
+    job.refresh_from_db()
+    assert job.status == UserImport.Status.RUNNING and _import_path(job.pk).exists()
+
+    old = timezone.now() - datetime.timedelta(minutes=settings.WORKER_JOB_TIMEOUT_MINUTES + 1)
+    UserImport.objects.filter(pk=job.pk).update(created_at=old)
+    tasks.worker_jobs_sweep_task()
+    job.refresh_from_db()
+    assert job.status == UserImport.Status.FAILED and job.finished_at is not None
+    assert not _import_path(job.pk).exists()  # the initial passwords do not stay on disk
+    assert not get_user_model().objects.filter(username__in=["an", "binh"]).exists()
+    page = client.get(reverse("administration:user_import_job", args=[job.pk])).content.decode()
+    assert "không tài khoản nào được tạo" in page and 'http-equiv="refresh"' not in page
+    from scoring.administration.services import user_import_run
+
+    user_import_run(job_id=job.pk)  # a late redelivery of the task changes nothing
+    job.refresh_from_db()
+    assert job.status == UserImport.Status.FAILED
+    assert not get_user_model().objects.filter(username="an").exists()

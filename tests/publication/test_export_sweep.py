@@ -78,3 +78,29 @@ def test_a_done_job_whose_file_vanished_is_rebuilt_not_offered(publication: Any,
     assert again.pk != job.pk
     job.refresh_from_db()
     assert job.status == ExportJob.Status.FAILED
+
+
+def test_exports_never_finished_are_given_up_after_the_timeout_and_built_again_on_request(
+    publication: Any, admin_user: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from scoring.tasks import worker_jobs_sweep_task
+
+    stuck = ExportJob.objects.create(publication=publication, kind="pdf")  # its message was lost
+    running = ExportJob.objects.create(publication=publication, kind="xlsx", status=ExportJob.Status.RUNNING)
+    recent = ExportJob.objects.create(publication=publication, kind="criteria_csv", status=ExportJob.Status.RUNNING)
+    old = timezone.now() - datetime.timedelta(minutes=settings.WORKER_JOB_TIMEOUT_MINUTES + 1)
+    ExportJob.objects.filter(pk__in=[stuck.pk, running.pk]).update(created_at=old)
+    done = _done_job(publication, "json", days_ago=0)
+    ExportJob.objects.filter(pk=done.pk).update(created_at=old)
+
+    worker_jobs_sweep_task()
+
+    states = dict(ExportJob.objects.values_list("pk", "status"))
+    assert states[stuck.pk] == states[running.pk] == ExportJob.Status.FAILED
+    assert states[recent.pk] == ExportJob.Status.RUNNING and states[done.pk] == ExportJob.Status.DONE
+    assert "yêu cầu lại" in ExportJob.objects.get(pk=stuck.pk).error
+    with django_capture_on_commit_callbacks(execute=True):  # a new request builds the file
+        again = services.export_job_create(publication=publication, kind="pdf", actor=admin_user)
+    assert again.pk != stuck.pk
+    again.refresh_from_db()
+    assert again.status == ExportJob.Status.DONE

@@ -28,6 +28,7 @@ from scoring.administration.services.imports import (
     units_import,
     user_import_run,
     user_import_start,
+    user_imports_abandon,
     users_import,
 )
 from scoring.administration.services.mappings import (
@@ -116,6 +117,7 @@ __all__ = [
     "user_create",
     "user_import_run",
     "user_import_start",
+    "user_imports_abandon",
     "user_set_active",
     "users_import",
 ]

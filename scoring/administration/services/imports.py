@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import os
@@ -217,19 +218,41 @@ def user_import_run(*, job_id: int) -> None:
         return
     job = UserImport.objects.select_related("requested_by").get(pk=job_id)
     path = _import_path(job_id)
-    outcome: dict[str, Any] = {}
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
-        created = users_import(rows=rows, actor=job.requested_by)
+        with transaction.atomic():  # the accounts and "done" together: a job still running made none
+            created = users_import(rows=rows, actor=job.requested_by)
+            UserImport.objects.filter(pk=job_id).update(
+                status=UserImport.Status.DONE, created=created, finished_at=timezone.now()
+            )
     except DomainError as exc:  # the data changed since the check (a username taken meanwhile, a unit closed)
-        outcome.update(status=UserImport.Status.FAILED, error=str(exc.message),
-                       problems=exc.details if isinstance(exc.details, list) else [])
+        UserImport.objects.filter(pk=job_id).update(
+            status=UserImport.Status.FAILED, error=str(exc.message), finished_at=timezone.now(),
+            problems=exc.details if isinstance(exc.details, list) else [],
+        )
     except Exception:
         logger.exception("user import %s failed", job_id)
-        outcome.update(status=UserImport.Status.FAILED, error=_("Lỗi khi tạo tài khoản; không tài khoản nào được tạo."))
-    else:
-        outcome.update(status=UserImport.Status.DONE, created=created)
+        UserImport.objects.filter(pk=job_id).update(
+            status=UserImport.Status.FAILED, error=_("Lỗi khi tạo tài khoản; không tài khoản nào được tạo."),
+            finished_at=timezone.now(),
+        )
     finally:
         path.unlink(missing_ok=True)
-    outcome["finished_at"] = timezone.now()
-    UserImport.objects.filter(pk=job_id).update(**outcome)
+
+
+def user_imports_abandon(*, before: datetime.datetime) -> int:
+    """Imports asked for before `before` and still pending or running: their worker died, or the queue lost
+    them. Each is marked failed (it made no account: the accounts and "done" are written together) and its
+    rows' file, with the initial passwords, is removed. Returns how many. Run by the periodic sweep."""
+    stuck = list(UserImport.objects.filter(
+        status__in=[UserImport.Status.PENDING, UserImport.Status.RUNNING], created_at__lt=before
+    ).values_list("pk", flat=True))
+    for job_id in stuck:
+        UserImport.objects.filter(
+            pk=job_id, status__in=[UserImport.Status.PENDING, UserImport.Status.RUNNING]
+        ).update(status=UserImport.Status.FAILED, finished_at=timezone.now(),
+                 error=_("Máy chủ không xử lý xong yêu cầu; không tài khoản nào được tạo. Hãy nhập lại tệp."))
+        _import_path(job_id).unlink(missing_ok=True)
+    if stuck:
+        logger.warning("user imports abandoned (never finished): %s", stuck)
+    return len(stuck)
