@@ -1,5 +1,5 @@
-"""Language selection (Vietnamese unless the visitor chose another language in the top bar), and a clean
-answer when the database is unreachable in the middle of a request."""
+"""Language selection (Vietnamese unless the visitor chose another language in the top bar), a clean
+answer when the database is unreachable in the middle of a request, and compressed text answers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.html import escape
@@ -80,3 +82,19 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class CompressedTextMiddleware(GZipMiddleware):
+    """Pages, JSON and CSV answers compressed (gzip) for a browser that accepts it: an appraisal page of 105
+    leaves is about 450 KB of markup and a tenth of that compressed, on provincial networks. Files are left
+    alone: evidence (PDF, images, office files) is compressed already or large, and is streamed with its
+    length for resumed downloads; so is every streamed answer. Django's own middleware underneath, with its
+    mitigation of BREACH (random bytes in each compressed answer); CSRF tokens are masked per answer too."""
+
+    TEXT_TYPES = ("text/html", "application/json", "text/csv", "text/plain", "application/problem+json")
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        content_type = response.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        if response.streaming or content_type not in self.TEXT_TYPES:
+            return response
+        return super().process_response(request, response)

@@ -54,7 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: compressed ahead of time, never by the next one
+    "cchc.middleware.CompressedTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cchc.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -511,6 +511,12 @@ def test_the_editor_downloads_with_a_safe_vietnamese_content_disposition(unit_ed
     )
 
 
+def test_an_evidence_file_is_streamed_as_stored_never_recompressed(unit_editor: Any, stored_pdf: Any) -> None:
+    response = _client(unit_editor).get(_url("download", stored_pdf), HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert response.status_code == 200 and "Content-Encoding" not in response
+    assert b"".join(response.streaming_content) == samples.pdf()
+
+
 def test_a_name_with_quotes_and_semicolons_cannot_break_the_header(
     assessment: Any, unit_editor: Any
 ) -> None:
