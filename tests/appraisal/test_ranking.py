@@ -152,17 +152,21 @@ def test_the_set_wise_recompute_mends_a_result_whose_area_totals_alone_differ(ra
 
 
 def test_the_set_wise_recompute_prepares_its_query_once_and_keeps_a_percent_sign_in_a_label(
-    ranked: Any, cycle: Any
+    ranked: Any, cycle: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """PostgreSQL: the recompute query is prepared on the connection with its values in place, then executed by
     name; a band label with "%" (even "%s") in it is stored as written."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from appraisal.selectors import recompute
+    from scoring import compiled
     from scoring.models import IndicatorSet
     from tests.conftest import need_service
 
     need_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    # The connection outlives each test: earlier tests' statements must not use up its limit (tested below).
+    monkeypatch.setattr(recompute, "_KEPT_MOST", recompute._KEPT_MOST + compiled.prepared_names(recompute._KEPT_PREFIX))
     bands = [{"min": "9", "label": "Tốt"}, {"min": "8", "label": "Khá (≥ 80%)"},
              {"min": "6.5", "label": "Trung bình %s 100%"}, {"min": "0", "label": "Yếu"}]
     IndicatorSet.objects.filter(assessments__cycle=cycle).update(classification_bands=bands)
