@@ -114,8 +114,6 @@ def queue_for_user(
         assessments = list(shown.object_list)
     else:
         assessments = list(ordered)
-    lead = permissions.is_lead(user, cycle.pk)
-    own = permissions.own_unit_ids(user)
     rows: list[QueueRow] = []
     for assessment in assessments:
         assessment.cycle = cycle
@@ -123,7 +121,8 @@ def queue_for_user(
         tree = trees[assessment.indicator_set_id]
         allowed = allowed_of(assessment.indicator_set_id)
         rows.append(QueueRow(
-            assessment=assessment, can_lead=lead and assessment.unit_id not in own,
+            assessment=assessment,  # as `permissions.can_lead`: the lead, never on their own unit
+            can_lead=scope is not None and scope.lead and assessment.unit_id not in scope.own,
             areas=[AreaProgress(area=area, mine=tree.area_has_assigned(allowed, area.pk)) for area in tree.areas
                    if not area_code or area.code == area_code],
         ))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -26,66 +26,53 @@ APPRAISABLE_STATES = {Assessment.State.SUBMITTED, Assessment.State.IN_APPRAISAL,
 
 
 
-def _chained_entry(
-    *,
-    actor: Any,
-    prev_hash: str,
-    action: str,
-    object_type: str,
-    object_id: Any,
-    unit: Unit | None = None,
-    unit_id: int | None = None,
-    assessment: Assessment | None = None,
-    changes: Mapping[str, Any] | None = None,
-    reason: str = "",
-) -> AuditEntry:
-    """A new audit entry (its unit given by row or id) pointing to `prev_hash`, its own hash computed."""
+class AuditFields(TypedDict, total=False):
+    """What an audit entry records besides its actor: the action on an object, its unit (given by row or id), its
+    assessment, `changes` mapping a field to {"old": …, "new": …}, and a reason."""
+
+    action: Required[str]
+    object_type: Required[str]
+    object_id: Required[Any]
+    unit: Unit | None
+    unit_id: int | None
+    assessment: Assessment | None
+    changes: Mapping[str, Any] | None
+    reason: str
+
+
+def _chained_entry(*, actor: Any, prev_hash: str, **fields: Unpack[AuditFields]) -> AuditEntry:
+    """A new audit entry pointing to `prev_hash`, its own hash computed."""
+    unit = fields.get("unit")
     entry = AuditEntry(
         at=timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        unit_id=unit.pk if unit is not None else unit_id,
-        assessment=assessment,
-        changes=_json_safe(dict(changes or {})),
-        reason=reason,
+        action=fields["action"],
+        object_type=fields["object_type"],
+        object_id=str(fields["object_id"]),
+        unit_id=unit.pk if unit is not None else fields.get("unit_id"),
+        assessment=fields.get("assessment"),
+        changes=_json_safe(dict(fields.get("changes") or {})),
+        reason=fields.get("reason", ""),
         prev_hash=prev_hash,
     )
     entry.hash = audit.entry_hash(entry)
     return entry
 
 
-def audit_record(
-    *,
-    actor: Any,
-    action: str,
-    object_type: str,
-    object_id: Any,
-    unit: Unit | None = None,
-    unit_id: int | None = None,
-    assessment: Assessment | None = None,
-    changes: Mapping[str, Any] | None = None,
-    reason: str = "",
-) -> AuditEntry:
-    """Append one audit entry (its unit given by row or id). `changes` maps a field to {"old": …, "new": …}.
-    The entry is chained to the previous one by hash (scoring/audit.py); the chain's tail is read under a lock
-    so writers cannot fork it.
+def audit_record(*, actor: Any, **fields: Unpack[AuditFields]) -> AuditEntry:
+    """Append one audit entry (`AuditFields`). The entry is chained to the previous one by hash
+    (scoring/audit.py); the chain's tail is read under a lock so writers cannot fork it.
     Inside the caller's transaction when there is one (no savepoint: a failed entry fails the whole change)."""
     with transaction.atomic(savepoint=False):
-        entry = _chained_entry(
-            actor=actor, prev_hash=audit.chain_lock_and_tail(), action=action, object_type=object_type,
-            object_id=object_id, unit=unit, unit_id=unit_id, assessment=assessment, changes=changes, reason=reason,
-        )
+        entry = _chained_entry(actor=actor, prev_hash=audit.chain_lock_and_tail(), **fields)
         compiled.insert(entry)  # as save(force_insert=True), without building the query for every change
         return entry
 
 
-def audit_records(*, actor: Any, entries: list[dict[str, Any]]) -> list[AuditEntry]:
+def audit_records(*, actor: Any, entries: Sequence[AuditFields]) -> list[AuditEntry]:
     """Append many audit entries at once, chained in the order given: the chain's lock and tail are taken once,
     each hash is computed here, and the rows go in a few multi-row inserts (ids follow the order given: the
-    lock keeps every other writer out). Each entry is `audit_record`'s keyword arguments but `actor`. Inside the
-    caller's transaction."""
+    lock keeps every other writer out). Inside the caller's transaction."""
     if not entries:
         return []
     with transaction.atomic(savepoint=False):
