@@ -59,7 +59,7 @@ class _Session:
 _SESSIONS: weakref.WeakKeyDictionary[Any, _Session] = weakref.WeakKeyDictionary()
 
 
-def _preparable(name: str, sql: str) -> str:
+def preparable(name: str, sql: str) -> str:
     """The name to prepare the statement under on PostgreSQL, or "" to send it whole each time."""
     if connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS or "%%" in sql:
         return ""
@@ -85,7 +85,7 @@ def _plan(name: str, build: Callable[..., QuerySet[Any]], args: Sequence[int | s
             span = slice(fields[0], fields[-1] + 1)
             init_list = [f[0].target.attname for f in compiler.select[span]]
             populators = get_related_populators(compiler.klass_info, compiler.select, queryset.db)
-        prepared = _preparable("_".join([name, *(type(arg).__name__ for arg in args)]), sql)
+        prepared = preparable("_".join([name, *(type(arg).__name__ for arg in args)]), sql)
         plan = _PLANS[key] = _Plan(sql, tuple(params), compiler, converters, queryset.model, init_list, span,
                                    populators, prepared)
     return plan
@@ -165,27 +165,43 @@ def instances(name: str, build: Callable[..., QuerySet[Any]], *args: int | str) 
 # --- writes: the statement built once per model (and fields), the values prepared by their fields ------------
 
 _WRITES: dict[tuple[Any, ...], tuple[str, list[Field]]] = {}
+_WRITE_NAMES: dict[tuple[Any, ...], str] = {}
 
 
-def update(instance: Model, fields: Sequence[str]) -> None:
+def _write_name(key: tuple[Any, ...]) -> str:
+    """The name a kept write is prepared under on PostgreSQL (as the reads are): the server parses and plans each
+    autosave's UPDATE and audit INSERT once per connection instead of on every save."""
+    name = _WRITE_NAMES.get(key)
+    if name is None:
+        sql = _WRITES[key][0]
+        name = _WRITE_NAMES[key] = preparable(f"{key[0]}_{key[2]._meta.db_table}_{len(_WRITE_NAMES)}", sql)
+    return name
+
+
+def update(instance: Model, fields: Sequence[str], *, when: dict[str, Any] | None = None) -> int:
     """Write the chosen fields of one row, as `save(update_fields=fields)` writes them (auto_now stamped, each
-    value prepared by its field) without building the query each time. No signals are sent: none are connected
-    to the models written this way."""
+    value prepared by its field) without building the query each time. With `when` ({field: value}), only while
+    the row still holds those values (an optimistic lock). The number of rows written (0 or 1). No signals are
+    sent: none are connected to the models written this way."""
     model = type(instance)
-    key = ("update", connection.vendor, model, tuple(fields))
+    conditions = tuple(when or ())
+    key = ("update", connection.vendor, model, tuple(fields), conditions)
     kept = _WRITES.get(key)
     if kept is None:
         quote = connection.ops.quote_name
         columns = [cast(Field, model._meta.get_field(name)) for name in fields]  # concrete fields only
         sets = ", ".join(f"{quote(column.column)} = %s" for column in columns)
+        # the model's own column names, quoted: no user text in the SQL
+        where = "".join(f" AND {quote(cast(Field, model._meta.get_field(name)).column)} = %s" for name in conditions)
         kept = _WRITES[key] = (
-            f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(model._meta.pk.column)} = %s",  # noqa: S608
+            f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(model._meta.pk.column)} = %s{where}",  # noqa: S608
             columns,
         )
     sql, columns = kept
     values = [column.get_db_prep_save(column.pre_save(instance, False), connection) for column in columns]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, instance.pk])
+        execute_prepared(cursor, _write_name(key), sql, [*values, instance.pk, *(when or {}).values()])
+        return int(cursor.rowcount)
 
 
 def insert(instance: Model) -> None:
@@ -207,7 +223,7 @@ def insert(instance: Model) -> None:
     sql, columns = kept
     values = [column.get_db_prep_save(column.pre_save(instance, True), connection) for column in columns]
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        execute_prepared(cursor, _write_name(key), sql, values)
         if connection.features.can_return_columns_from_insert:
             instance.pk = cursor.fetchone()[0]
         else:

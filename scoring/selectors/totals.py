@@ -85,19 +85,26 @@ def set_skeleton(indicator_set: IndicatorSet) -> Skeleton:
     return skeleton
 
 
+# What `line_for_save` reads of a line: what a unit's save checks and changes (scoring.services.assessments),
+# in the model's order of fields, as `Model.from_db` takes them.
+_SAVE_FIELDS = tuple(f.attname for f in ScoreLine._meta.concrete_fields if f.attname in {
+    "id", "assessment_id", "indicator_id", "version", "self_value", "self_score", "not_applicable",
+    "not_applicable_reason", "self_note", "explanation"})
+
+
 def line_for_save(*, assessment: Assessment, line_id: int) -> ScoreLine:
-    """The line to save (404 when it is not one of the assessment's): its id, version and indicator only, the
-    indicator taken from the set's skeleton (no join; the other fields load if asked for)."""
+    """The line to save (404 when it is not one of the assessment's): the fields a unit's save checks and changes,
+    and its indicator taken from the set's skeleton (no join; the other fields load if asked for). The save
+    writes it only while its stored version is still the one read here, so it need not lock and read it again."""
     found = compiled.rows(
         "line_for_save",
         lambda pk, assessment_id: ScoreLine.objects.filter(pk=pk, assessment_id=assessment_id).order_by()
-        .values_list("id", "assessment_id", "indicator_id", "version"),
+        .values_list(*_SAVE_FIELDS),
         line_id, assessment.pk,
     )
     if not found:
         raise Http404
-    # A line with these four fields loaded, the others deferred (they load if asked for).
-    line = ScoreLine.from_db(connection.alias, ["id", "assessment_id", "indicator_id", "version"], found[0])
+    line = ScoreLine.from_db(connection.alias, list(_SAVE_FIELDS), found[0])  # the other fields deferred
     line.assessment = assessment
     indicator = set_skeleton(assessment.indicator_set).indicators.get(line.indicator_id)
     if indicator is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -158,20 +159,36 @@ def line_lock(line_id: int, *, assessment_id: int | None = None) -> ScoreLine:
     return found[0]
 
 
-def _self_line_lock(line: ScoreLine) -> tuple[ScoreLine, str]:
-    """A unit's save: the assessment's row locked, then the line's, as `line_lock` does, with less read.
+def _assessment_lock_and_bump(assessment_id: int) -> str:
+    """A unit's save: the assessment's row locked and its version bumped by one statement; its state, as last
+    committed (an UPDATE waits for a concurrent submit and reads the row it left)."""
+    table = connection.ops.quote_name(Assessment._meta.db_table)
+    sql = f"UPDATE {table} SET version = version + 1 WHERE id = %s RETURNING state"  # noqa: S608
+    with connection.cursor() as cursor:
+        compiled.execute_prepared(cursor, compiled.preparable("assessment_lock_and_bump", sql), sql, [assessment_id])
+        ((state,),) = cursor.fetchall()
+    return str(state)
 
-    The assessment's state is read by its lock (a row locked FOR UPDATE is read as last committed). The line is
-    read alone: its indicator and assessment are the caller's (a line never changes either), and the indicator
-    the caller took from the set's skeleton costs no join."""
-    state = _assessment_lock(line.assessment_id)
+
+def _self_line_lock(line: ScoreLine, base_version: int) -> tuple[ScoreLine, str, bool]:
+    """A unit's save: the assessment's row locked (its version bumped), then the line as the save must start from.
+
+    Every write of a line bumps its version, so a line the caller read at `base_version`, with the fields a save
+    changes loaded, is the stored line for as long as the stored version is still `base_version`: the save writes
+    it on that condition (`score_line_save_self`) instead of locking and reading it again. Otherwise the line is
+    locked and read (its indicator and assessment are the caller's: a line never changes either), and its version
+    checked. Whether the write must be conditional comes third."""
+    state = _assessment_lock_and_bump(line.assessment_id)
+    if line.version == base_version and not line.get_deferred_fields().intersection(_SELF_FIELDS):
+        return copy.copy(line), state, True  # the caller's line is left as it was read
     (fresh,) = compiled.instances(
         "self_lock_line", lambda pk: ScoreLine.objects.select_for_update(of=("self",)).filter(pk=pk).order_by(),
         line.pk,
     )
     fresh.assessment = line.assessment
     fresh.indicator = line.indicator
-    return fresh, state
+    _check_version(fresh, base_version)
+    return fresh, state, False
 
 
 def _bump_assessment_version(assessment: Assessment) -> None:
@@ -205,8 +222,7 @@ def score_line_save_self(
 
     Side effects: bumps the line's and the assessment's version; writes an audit entry with old → new.
     """
-    line, state = _self_line_lock(line)
-    _check_version(line, base_version)
+    line, state, conditional = _self_line_lock(line, base_version)
     if state not in SELF_EDITABLE_STATES:
         display = Assessment.State(state).label
         raise StateConflict(MSG_NOT_EDITABLE % {"state": display}, code="not_editable")
@@ -239,10 +255,14 @@ def score_line_save_self(
         line.self_note = user_text(note, limit=5000, field="note")
     if explanation is not None:
         line.explanation = user_text(explanation, limit=5000, field="explanation")
-    line.version += 1
+    line.version = base_version + 1
     line.updated_by = actor if getattr(actor, "pk", None) else None
-    compiled.update(line, [*_SELF_FIELDS, "version", "updated_at", "updated_by"])  # as save(update_fields=…)
-    _bump_assessment_version(line.assessment)
+    written = compiled.update(  # as save(update_fields=…); the assessment's version is already bumped
+        line, [*_SELF_FIELDS, "version", "updated_at", "updated_by"],
+        when={"version": base_version} if conditional else None,
+    )
+    if not written:  # changed by another writer since the caller read it
+        raise StaleVersion(MSG_STALE_VERSION, details=ScoreLine.objects.get(pk=line.pk))
     new = {name: getattr(line, name) for name in _SELF_FIELDS}
     audit_record(
         actor=actor, action="score_line.self", object_type="ScoreLine", object_id=line.pk,

@@ -161,6 +161,38 @@ def test_a_stale_save_is_refused_and_the_first_write_survives(assessment: Assess
     assert line.self_score == Decimal("1") and line.version == 2
 
 
+def test_a_save_from_a_line_read_before_another_write_is_refused_and_changes_nothing(
+    assessment: Assessment, unit_editor: Any
+) -> None:
+    # The save writes the line it was given only while the stored version is still the one read: a line read,
+    # then changed by another tab (through its own read), cannot be written over with the first read's values.
+    mine = ScoreLine.objects.get(pk=_line(assessment, "1.1.1").pk)
+    theirs = ScoreLine.objects.get(pk=mine.pk)
+    score_line_save_self(line=theirs, actor=unit_editor, base_version=1, value={"option": "late"}, note="tab 2")
+    assessment_version, audits = Assessment.objects.get(pk=assessment.pk).version, AuditEntry.objects.count()
+    with pytest.raises(StaleVersion) as err:
+        score_line_save_self(line=mine, actor=unit_editor, base_version=1, value={"option": "on_time"}, note="tab 1")
+    assert err.value.details.version == 2 and err.value.details.self_note == "tab 2"
+    stored = ScoreLine.objects.get(pk=mine.pk)
+    assert (stored.version, stored.self_note, stored.self_score) == (2, "tab 2", Decimal("0"))
+    assert Assessment.objects.get(pk=assessment.pk).version == assessment_version
+    assert AuditEntry.objects.count() == audits
+
+
+def test_a_save_from_an_older_read_at_the_current_version_audits_the_stored_values(
+    assessment: Assessment, unit_editor: Any
+) -> None:
+    # The caller's line is older than the version the editor saw (the page was reloaded since): the stored line
+    # is read again under its lock, and the audit entry's old values are the stored ones.
+    old_read = ScoreLine.objects.get(pk=_line(assessment, "1.1.1").pk)
+    score_line_save_self(line=ScoreLine.objects.get(pk=old_read.pk), actor=unit_editor, base_version=1,
+                         value={"option": "late"})
+    saved = score_line_save_self(line=old_read, actor=unit_editor, base_version=2, value={"option": "on_time"})
+    assert saved.version == 3 and saved.self_score == Decimal("1")
+    entry = AuditEntry.objects.filter(object_type="ScoreLine", object_id=str(old_read.pk)).order_by("-id").first()
+    assert entry is not None and entry.changes["self_score"] == {"old": "0.00", "new": "1.00"}
+
+
 @pytest.mark.parametrize(
     ("code", "value"),
     [
