@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from scoring import compiled
 from scoring.models import Assessment, RoleAssignment, ScoreLine
+from scoring.selectors.totals import line_for_save
 
 Role = RoleAssignment.Role
 UNIT_ROLES = (Role.UNIT_EDITOR, Role.UNIT_HEAD)
@@ -149,6 +150,15 @@ def assessment_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
     if assessment is None or not can_view_assessment(user, assessment):
         raise Http404
     return assessment
+
+
+def line_get_for_save(*, user: Any, assessment_id: int, line_id: int) -> ScoreLine:
+    """A line of an assessment, for a unit's save, with its assessment, by one query: 404 when the line is not one
+    of the assessment's or the user may not see the assessment (whether they may edit it is the caller's check)."""
+    line = line_for_save(assessment_id=assessment_id, line_id=line_id)
+    if line is None or not can_view_assessment(user, line.assessment):
+        raise Http404
+    return line
 
 
 # --- publication -----------------------------------------------------------------------------------------

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import QuerySet, Value
-from django.http import Http404
 
 from scoring import compiled, engine
 from scoring.models import Assessment, Indicator, IndicatorSet, ScoreLine
@@ -85,28 +83,28 @@ def set_skeleton(indicator_set: IndicatorSet) -> Skeleton:
     return skeleton
 
 
-# What `line_for_save` reads of a line: what a unit's save checks and changes (scoring.services.assessments),
-# in the model's order of fields, as `Model.from_db` takes them.
-_SAVE_FIELDS = tuple(f.attname for f in ScoreLine._meta.concrete_fields if f.attname in {
-    "id", "assessment_id", "indicator_id", "version", "self_value", "self_score", "not_applicable",
-    "not_applicable_reason", "self_note", "explanation"})
+# What `line_for_save` leaves unread of a line: what a unit's save neither checks nor changes.
+_NOT_SAVED = ("appraised_value", "appraised_score", "appraised_note", "explanation_requested", "na_overruled",
+              "updated_at", "updated_by", "appraised_cents")
 
 
-def line_for_save(*, assessment: Assessment, line_id: int) -> ScoreLine:
-    """The line to save (404 when it is not one of the assessment's): the fields a unit's save checks and changes,
-    and its indicator taken from the set's skeleton (no join; the other fields load if asked for). The save
-    writes it only while its stored version is still the one read here, so it need not lock and read it again."""
-    found = compiled.rows(
+def line_for_save(*, assessment_id: int, line_id: int) -> ScoreLine | None:
+    """The line to save, with its assessment (its unit, cycle and set) read by the same query; None when it is not
+    one of the assessment's. The line's fields are those a unit's save checks and changes (the others load if
+    asked for); its indicator is taken from the set's skeleton (no join). The save writes the line only while its
+    stored version is still the one read here, so it need not lock and read it again.
+
+    Not authorised: `permissions.line_get_for_save` is the caller's way in."""
+    found = compiled.instances(
         "line_for_save",
-        lambda pk, assessment_id: ScoreLine.objects.filter(pk=pk, assessment_id=assessment_id).order_by()
-        .values_list(*_SAVE_FIELDS),
-        line_id, assessment.pk,
+        lambda pk, assessment_pk: ScoreLine.objects.filter(pk=pk, assessment_id=assessment_pk).order_by()
+        .select_related("assessment__unit", "assessment__cycle", "assessment__indicator_set").defer(*_NOT_SAVED),
+        line_id, assessment_id,
     )
     if not found:
-        raise Http404
-    line = ScoreLine.from_db(connection.alias, list(_SAVE_FIELDS), found[0])  # the other fields deferred
-    line.assessment = assessment
-    indicator = set_skeleton(assessment.indicator_set).indicators.get(line.indicator_id)
+        return None
+    line = found[0]
+    indicator = set_skeleton(line.assessment.indicator_set).indicators.get(line.indicator_id)
     if indicator is not None:
         line.indicator = indicator
     return line

@@ -199,8 +199,8 @@ def edit_refusal(request: HttpRequest, assessment: Assessment) -> HttpResponse |
 @require_POST
 def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
     """Save one leaf. JSON in or out for the page's autosave; a plain form post re-renders the page."""
-    assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
-    line = selectors.line_for_save(assessment=assessment, line_id=line_id)
+    line = permissions.line_get_for_save(user=request.user, assessment_id=assessment_id, line_id=line_id)
+    assessment = line.assessment
     refusal = edit_refusal(request, assessment)
     if refusal is not None:
         return refusal

@@ -76,6 +76,36 @@ def test_update_writes_only_the_named_fields_prepared_and_stamped(assessment: As
     assert after.updated_at > before.updated_at and after.updated_at == line.updated_at  # auto_now, as save()
 
 
+def test_a_conditional_update_writes_only_while_the_row_holds_the_values_named(assessment: Assessment) -> None:
+    line = assessment.lines.order_by("id").first()
+    assert line is not None
+    version = line.version
+    line.self_note, line.version = "lần một", version + 1
+    assert compiled.update(line, ["self_note", "version"], when={"version": version}) == 1
+    line.self_note, line.version = "lần hai", version + 2
+    assert compiled.update(line, ["self_note", "version"], when={"version": version}) == 0  # moved on: nothing
+    stored = ScoreLine.objects.get(pk=line.pk)
+    assert (stored.self_note, stored.version) == ("lần một", version + 1)
+
+
+def test_postgresql_prepares_the_kept_writes_once_per_connection(assessment: Assessment) -> None:
+    need_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    line = assessment.lines.order_by("id").first()
+    assert line is not None
+    seen = []
+    for note in ("một", "hai"):
+        line.self_note = note
+        compiled.update(line, ["self_note"])
+        compiled.insert(AuditEntry(action="test.prepared", object_type="Test", object_id=note, reason=note))
+        seen.append(_prepared())
+    assert seen[0] == seen[1]  # prepared by the first write, executed by name by the second
+    assert any(name.startswith("cchc_update_scoring_scoreline") for name in seen[0])
+    assert any(name.startswith("cchc_insert_scoring_auditentry") for name in seen[0])
+    assert ScoreLine.objects.get(pk=line.pk).self_note == "hai"
+    assert sorted(AuditEntry.objects.filter(action="test.prepared").values_list("reason", flat=True)) == [
+        "hai", "một"]
+
+
 def test_insert_sets_the_new_id_and_stores_what_save_would(assessment: Assessment) -> None:
     entry = AuditEntry(action="test.insert", object_type="Test", object_id="1", unit_id=assessment.unit_id,
                        assessment=assessment, changes={"x": {"old": None, "new": "1.50"}}, reason="lý do")
