@@ -41,6 +41,7 @@ class _Plan:
     init_list: list[str]  # the model's own columns, for Model.from_db
     span: slice  # where they are in a row
     populators: list[Any]  # select_related objects
+    annotations: dict[str, int]  # model instances: each annotation's place in a row, set as an attribute
     prepared: str = ""  # PostgreSQL: the statement's name once prepared on a connection ("" when not prepared)
 
 
@@ -77,17 +78,16 @@ def _plan(name: str, build: Callable[..., QuerySet[Any]], args: Sequence[int | s
             raise ValueError(f"{name}: the arguments {missing!r} are not parameters of the compiled query")
         converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
         init_list: list[str] = []
-        span, populators = slice(0), []
+        span, populators, annotations = slice(0), [], {}
         if not queryset.query.values_select:  # model instances (not values_list)
-            if compiler.annotation_col_map:
-                raise ValueError(f"{name}: annotations on model instances are not kept")
+            annotations = dict(compiler.annotation_col_map)
             fields = compiler.klass_info["select_fields"]
             span = slice(fields[0], fields[-1] + 1)
             init_list = [f[0].target.attname for f in compiler.select[span]]
             populators = get_related_populators(compiler.klass_info, compiler.select, queryset.db)
         prepared = preparable("_".join([name, *(type(arg).__name__ for arg in args)]), sql)
         plan = _PLANS[key] = _Plan(sql, tuple(params), compiler, converters, queryset.model, init_list, span,
-                                   populators, prepared)
+                                   populators, annotations, prepared)
     return plan
 
 
@@ -151,13 +151,16 @@ def rows(name: str, build: Callable[..., QuerySet[Any]], *args: int | str) -> li
 
 
 def instances(name: str, build: Callable[..., QuerySet[Any]], *args: int | str) -> list[Any]:
-    """The model instances of `build(*args)` (with their select_related objects), compiled once under `name`."""
+    """The model instances of `build(*args)` (with their select_related objects and annotations), compiled once
+    under `name`."""
     plan = _plan(name, build, args)
     found = []
     for row in _run(plan, args):
         obj = plan.model.from_db(connection.alias, plan.init_list, row[plan.span])
         for populator in plan.populators:
             populator.populate(row, obj)
+        for attribute, place in plan.annotations.items():
+            setattr(obj, attribute, row[place])
         found.append(obj)
     return found
 

@@ -6,6 +6,8 @@ Objects a user may not see are answered with 404 (never a hint that they exist).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from django.http import Http404
@@ -45,13 +47,18 @@ def roles_of(user: Any) -> list[Held]:
         return []
     cached = getattr(user, "_cchc_roles", None)
     if cached is None:
-        held = compiled.rows(
+        cached = _remember_roles(user, compiled.rows(
             "roles_of", lambda user_id: RoleAssignment.objects.filter(user_id=user_id).order_by()
             .values_list("role", "unit_id"), user.pk,
-        )
-        scope = role_scope(user)
-        cached = [Held(role, unit_id) for role, unit_id in held if scope is None or role == scope]
-        user._cchc_roles = cached
+        ))
+    return cached
+
+
+def _remember_roles(user: Any, held: Iterable[Sequence[Any]]) -> list[Held]:
+    """Keep on the user object, for this request, the roles read of them ((role, unit id) pairs)."""
+    scope = role_scope(user)
+    cached = [Held(role, unit_id) for role, unit_id in held if scope is None or role == scope]
+    user._cchc_roles = cached
     return cached
 
 
@@ -155,7 +162,9 @@ def assessment_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
 def line_get_for_save(*, user: Any, assessment_id: int, line_id: int) -> ScoreLine:
     """A line of an assessment, for a unit's save, with its assessment, by one query: 404 when the line is not one
     of the assessment's or the user may not see the assessment (whether they may edit it is the caller's check)."""
-    line = line_for_save(assessment_id=assessment_id, line_id=line_id)
+    line = line_for_save(assessment_id=assessment_id, line_id=line_id, user_id=user.pk or 0)
+    if line is not None and getattr(user, "is_authenticated", False) and getattr(user, "_cchc_roles", None) is None:
+        _remember_roles(user, json.loads(line.roles_json))  # type: ignore[attr-defined]  # read with the line: `roles_of` need not ask
     if line is None or not can_view_assessment(user, line.assessment):
         raise Http404
     return line

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import QuerySet, Value
+from django.db import connection
+from django.db.models import Field, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
 
 from scoring import compiled, engine
-from scoring.models import Assessment, Indicator, IndicatorSet, ScoreLine
+from scoring.models import Assessment, Indicator, IndicatorSet, RoleAssignment, ScoreLine
 from scoring.selectors.rules import _bands
 from scoring.selectors.sheet import Progress, _evidence_reader, subtree_total
 
@@ -88,18 +90,34 @@ _NOT_SAVED = ("appraised_value", "appraised_score", "appraised_note", "explanati
               "updated_at", "updated_by", "appraised_cents")
 
 
-def line_for_save(*, assessment_id: int, line_id: int) -> ScoreLine | None:
-    """The line to save, with its assessment (its unit, cycle and set) read by the same query; None when it is not
-    one of the assessment's. The line's fields are those a unit's save checks and changes (the others load if
-    asked for); its indicator is taken from the set's skeleton (no join). The save writes the line only while its
-    stored version is still the one read here, so it need not lock and read it again.
+def _roles_json(user_id: Any) -> RawSQL:
+    """The roles `user_id` holds, as JSON text ([[role, unit id], …]), read by a scalar subquery."""
+    meta = RoleAssignment._meta
+    quote = connection.ops.quote_name
+    role, unit, user = (quote(cast(Field, meta.get_field(name)).column) for name in ("role", "unit", "user"))
+    table = quote(meta.db_table)
+    if connection.vendor == "postgresql":
+        rows = f"COALESCE(json_agg(json_build_array({role}, {unit}))::text, '[]')"
+    else:  # SQLite
+        rows = f"json_group_array(json_array({role}, {unit}))"
+    # Column and table names of the model, quoted; the user id is a parameter.
+    return RawSQL(f"SELECT {rows} FROM {table} WHERE {user} = %s", (user_id,), output_field=TextField())  # noqa: S608, S611
+
+
+def line_for_save(*, assessment_id: int, line_id: int, user_id: int) -> ScoreLine | None:
+    """The line to save, with its assessment (its unit, cycle and set) and the roles `user_id` holds (as JSON text,
+    in `roles_json`: the permission check needs them) read by the same query; None when it is not one of the
+    assessment's. The line's fields are those a unit's save checks and changes (the others load if asked for);
+    its indicator is taken from the set's skeleton (no join). The save writes the line only while its stored
+    version is still the one read here, so it need not lock and read it again.
 
     Not authorised: `permissions.line_get_for_save` is the caller's way in."""
     found = compiled.instances(
         "line_for_save",
-        lambda pk, assessment_pk: ScoreLine.objects.filter(pk=pk, assessment_id=assessment_pk).order_by()
-        .select_related("assessment__unit", "assessment__cycle", "assessment__indicator_set").defer(*_NOT_SAVED),
-        line_id, assessment_id,
+        lambda pk, assessment_pk, user_pk: ScoreLine.objects.filter(pk=pk, assessment_id=assessment_pk).order_by()
+        .select_related("assessment__unit", "assessment__cycle", "assessment__indicator_set").defer(*_NOT_SAVED)
+        .annotate(roles_json=_roles_json(user_pk)),
+        line_id, assessment_id, user_id,
     )
     if not found:
         return None

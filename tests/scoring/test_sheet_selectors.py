@@ -46,3 +46,36 @@ def test_the_full_sheet_reads_with_a_fixed_number_of_queries(assessment: Assessm
     with django_assert_num_queries(3):  # indicators, lines, evidence links
         sheet = selectors.assessment_sheet(assessment=assessment)
     assert len(sheet.leaves) == 9 and [b.area.code for b in sheet.areas] == ["1", "2"]
+
+
+def test_the_save_reads_line_assessment_and_roles_at_once_and_the_permission_check_asks_no_more(
+    assessment: Assessment, unit_editor: Any, appraiser: Any, django_assert_num_queries: Any
+) -> None:
+    from django.contrib.auth import get_user_model
+    from django.http import Http404
+
+    from scoring import permissions
+    from scoring.models import RoleAssignment, Unit
+
+    RoleAssignment.objects.create(user=unit_editor, role=RoleAssignment.Role.UNIT_EDITOR,  # a second row
+                                  unit=Unit.objects.get(code="so-tu-phap"))
+    line = assessment.lines.order_by("id").first()
+    assert line is not None
+    editor = get_user_model().objects.get(pk=unit_editor.pk)  # nothing read of them yet
+    selectors.assessment_totals(assessment=assessment)  # the set's skeleton, read once per process
+    with django_assert_num_queries(1):
+        found = permissions.line_get_for_save(user=editor, assessment_id=assessment.pk, line_id=line.pk)
+        assert found.assessment.unit.name == assessment.unit.name and found.assessment.cycle.year
+        assert permissions.can_edit_self_assessment(editor, found.assessment)
+    fresh = get_user_model().objects.get(pk=unit_editor.pk)
+    assert sorted(permissions.roles_of(editor)) == sorted(permissions.roles_of(fresh))  # what `roles_of` reads
+    assert len(permissions.roles_of(editor)) == 2
+    assert (found.pk, found.version, found.self_value) == (line.pk, line.version, line.self_value)
+    assert "appraised_note" in found.get_deferred_fields()  # a save neither checks nor changes it
+    outsider = get_user_model().objects.get(pk=appraiser.pk)  # a draft: not theirs to see
+    with pytest.raises(Http404):
+        permissions.line_get_for_save(user=outsider, assessment_id=assessment.pk, line_id=line.pk)
+    other = Assessment.objects.exclude(pk=assessment.pk).first()
+    if other is not None:  # a line of another assessment, asked for through this one: 404
+        with pytest.raises(Http404):
+            permissions.line_get_for_save(user=editor, assessment_id=other.pk, line_id=line.pk)
