@@ -128,7 +128,7 @@ def queue_for_user(
         ))
     if rows:
         counts = (
-            ScoreLine.objects.filter(assessment_id__in=[r.assessment.pk for r in rows])
+            ScoreLine.objects.filter(assessment_id__in=[r.assessment.pk for r in rows]).order_by()  # no joins kept
             .annotate(area_id=_area_case(trees.values()))
             .values("assessment_id", "area_id")
             .annotate(

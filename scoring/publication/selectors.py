@@ -27,7 +27,8 @@ def fold(text: str) -> str:
 
 def _latest_ids() -> set[tuple[int, int]]:
     """(cycle id, latest revision) of every published cycle: one query."""
-    return set(Publication.objects.values("cycle_id").annotate(m=Max("revision")).values_list("cycle_id", "m"))
+    latest = Publication.objects.order_by().values("cycle_id").annotate(m=Max("revision"))
+    return set(latest.values_list("cycle_id", "m"))
 
 
 def published_cycles() -> list[Publication]:

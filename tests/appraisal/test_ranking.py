@@ -208,6 +208,20 @@ def test_the_dashboard_previews_each_groups_ranking(ranked: Any, cycle: Any) -> 
     assert dict((s, n) for s, _label, n in data.states)["signed_off"] == len(VARIANTS)
 
 
+def test_the_dashboards_sums_over_the_lines_join_only_their_assessments(ranked: Any, cycle: Any) -> None:
+    # A national cycle's 400,000 lines: the models' default orderings must not leave joins (each line's
+    # indicator, its assessment's unit and cycle) in the grouped sums, which order nothing.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        dashboard(cycle=cycle)
+    (grouped,) = [q["sql"] for q in queries.captured_queries
+                  if "GROUP BY" in q["sql"] and "scoring_scoreline" in q["sql"]]
+    tables = {word.strip('"') for word in grouped.split() if word.startswith('"scoring_') and "." not in word}
+    assert tables == {"scoring_scoreline", "scoring_assessment"}
+
+
 def test_the_dashboards_area_averages_count_the_signed_off_assessments_only(
     ranked: Any, cycle: Any, unit_editor: Any, unit_head: Any
 ) -> None:
