@@ -42,6 +42,30 @@ def test_the_preview_builds_the_same_snapshot_without_reading_every_score(signed
     assert not any("scoring_scoreline" in q["sql"] for q in queries.captured_queries)
 
 
+def test_each_snapshot_row_describes_its_unit_group_and_set_as_stored(signed_cycle: Cycle) -> None:
+    # The snapshot reads plain rows and the few kinds, groups and sets apart: each row must still carry its own.
+    from scoring.models import IndexResult
+    from scoring.publication.services import snapshot_build
+
+    snapshot, _scores = snapshot_build(cycle=signed_cycle, with_scores=False)
+    by_code = {r["unit_code"]: r for r in snapshot["rows"]}
+    results = IndexResult.objects.filter(assessment__cycle=signed_cycle).select_related(
+        "assessment__unit__kind", "assessment__unit__ranking_group", "assessment__indicator_set")
+    assert len(by_code) == len(results) > 1
+    for result in results:
+        unit, indicator_set = result.assessment.unit, result.assessment.indicator_set
+        row = by_code[unit.code]
+        assert (row["unit_id"], row["unit_name"], row["unit_short_name"], row["unit_kind"]) == (
+            unit.pk, unit.name, unit.short_name, unit.kind.name)
+        assert row["group_code"] == (unit.ranking_group.code if unit.ranking_group else "")
+        assert (row["set_key"], row["set_version"]) == (indicator_set.key, indicator_set.version)
+        assert (row["rank"], row["index"], row["classification"]) == (
+            result.rank, f"{result.index:.2f}", result.classification)
+        assert row["area_totals"] == {code: f"{Decimal(str(v)):.2f}" for code, v in result.area_totals.items()}
+    assert {g["code"] for g in snapshot["groups"]} == {
+        r.assessment.unit.ranking_group.code for r in results if r.assessment.unit.ranking_group}
+
+
 def test_publishing_stores_the_ranking_with_ties_and_the_set_version(publication: Publication) -> None:
     rows = publication.snapshot["rows"]
     assert [(r["unit_name"], r["index"], r["rank"]) for r in rows] == [
