@@ -90,7 +90,7 @@ WSGI_APPLICATION = "cchc.wsgi.application"
 ASGI_APPLICATION = "cchc.asgi.application"
 
 DATABASES = {"default": database_from_env("DATABASE_URL", sqlite_path=str(BASE_DIR / "db.sqlite3"))}
-# PostgreSQL: the hot reads (scoring/compiled.py) are prepared once per connection. Set to 0 behind a
+# PostgreSQL: the hot reads and writes (scoring/compiled.py) are prepared once per connection. Set to 0 behind a
 # pooler that hands a session's statements to other clients (PgBouncer in transaction mode).
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
