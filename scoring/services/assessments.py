@@ -177,7 +177,7 @@ def _self_line_lock(line: ScoreLine, base_version: int) -> tuple[ScoreLine, str,
     changes loaded, is the stored line for as long as the stored version is still `base_version`: the save writes
     it on that condition (`score_line_save_self`) instead of locking and reading it again. Otherwise the line is
     locked and read (its indicator and assessment are the caller's: a line never changes either), and its version
-    checked. Whether the write must be conditional comes third."""
+    checked. Returns the line, the assessment's state, and whether the write must be conditional."""
     state = _assessment_lock_and_bump(line.assessment_id)
     if line.version == base_version and not line.get_deferred_fields().intersection(_SELF_FIELDS):
         return copy.copy(line), state, True  # the caller's line is left as it was read
