@@ -74,12 +74,23 @@ def _deadline_of(assessment: Assessment) -> Any:
     return assessment.deadline_override or assessment.cycle.self_assessment_deadline
 
 
+# What the dashboard reads of a national cycle's thousands of assessments and results (and what its page shows
+# of them): the rest, the results' area totals above all (JSON), would be made into objects for nothing.
+_ASSESSMENT_FIELDS = ("cycle", "unit", "indicator_set", "state", "version", "deadline_override",
+                      "explanation_deadline")
+_GROUP_FIELDS = tuple(f"unit__ranking_group__{f.name}" for f in RankingGroup._meta.concrete_fields)
+_RESULT_FIELDS = ("assessment", "rank", "index", "classification", "stale", "computed_from_version")
+
+
 def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
     """Sở Nội vụ's overview of a cycle. Seven queries whatever the number of units."""
     now = timezone.now()
     # The unit and its group per row; the cycle and the (one or two) sets are shared, attached below (a national
     # cycle's thousands of rows each made four objects more).
-    assessments = list(Assessment.objects.filter(cycle=cycle).select_related("unit", "unit__ranking_group"))
+    assessments = list(
+        Assessment.objects.filter(cycle=cycle).select_related("unit", "unit__ranking_group")
+        .only(*_ASSESSMENT_FIELDS, "unit__name", "unit__ranking_group", *_GROUP_FIELDS)
+    )
     set_ids = {a.indicator_set_id for a in assessments}
     sets = IndicatorSet.objects.in_bulk(set_ids)
     for a in assessments:
@@ -97,7 +108,7 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
     ]
     results = {
         r.assessment_id: r
-        for r in IndexResult.objects.filter(assessment__cycle=cycle).order_by("rank", "-index")
+        for r in IndexResult.objects.filter(assessment__cycle=cycle).order_by("rank", "-index").only(*_RESULT_FIELDS)
     }
     groups: dict[int | None, GroupRanking] = {}
     for group in RankingGroup.objects.order_by("order", "name"):

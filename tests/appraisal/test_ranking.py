@@ -222,6 +222,25 @@ def test_the_dashboards_sums_over_the_lines_join_only_their_assessments(ranked: 
     assert tables == {"scoring_scoreline", "scoring_assessment"}
 
 
+def test_the_dashboard_page_reads_no_assessment_result_or_unit_one_at_a_time(
+    ranked: Any, cycle: Any, lead: Any, client: Any
+) -> None:
+    # The dashboard reads only some fields of a national cycle's thousands of assessments and results: the page
+    # must need no other (a field left unread would be read again for each row, one query at a time).
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client.force_login(lead)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(reverse("appraisal:dashboard") + f"?ky={cycle.pk}").content.decode()
+    assert "Sở Xây dựng" in body and "Sở Công Thương" in body
+    one_at_a_time = re.compile(r'WHERE "scoring_(assessment|indexresult|unit|rankinggroup)"."id" = ')
+    assert [q["sql"] for q in queries.captured_queries if one_at_a_time.search(q["sql"])] == []
+
+
 def test_the_dashboards_area_averages_count_the_signed_off_assessments_only(
     ranked: Any, cycle: Any, unit_editor: Any, unit_head: Any
 ) -> None:
