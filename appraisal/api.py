@@ -353,10 +353,13 @@ def queue(request: Request) -> Response:
         raise ValidationError({"page": [_("Không có trang «%(p)s».") % {"p": params["page"]}]})
     here = request.build_absolute_uri()
     rows = []
-    for row in data.rows:
+    # One serializer for the page (a ModelSerializer builds its fields each time it is made: once per row, that
+    # was most of the answer's time)
+    assessments = AssessmentSerializer([row.assessment for row in data.rows], many=True).data
+    for row, assessment in zip(data.rows, assessments, strict=True):
         a = row.assessment
         rows.append({
-            "assessment": AssessmentSerializer(a).data,
+            "assessment": assessment,
             "unit_code": a.unit.code,
             "unit_name": a.unit.name,
             "ranking_group": a.unit.ranking_group.code if a.unit.ranking_group else None,
