@@ -34,9 +34,19 @@ def result_of(assessment: Assessment) -> IndexResult | None:
 
 
 @dataclass
+class RankedResult:
+    """A signed-off assessment's stored result, as the dashboard ranks it."""
+
+    assessment: Assessment
+    rank: int | None
+    index: Decimal
+    classification: str
+
+
+@dataclass
 class GroupRanking:
     group: RankingGroup | None
-    results: list[IndexResult] = field(default_factory=list)
+    results: list[RankedResult] = field(default_factory=list)
     pending: list[Assessment] = field(default_factory=list)
 
 
@@ -74,12 +84,11 @@ def _deadline_of(assessment: Assessment) -> Any:
     return assessment.deadline_override or assessment.cycle.self_assessment_deadline
 
 
-# What the dashboard reads of a national cycle's thousands of assessments and results (and what its page shows
-# of them): the rest, the results' area totals above all (JSON), would be made into objects for nothing.
+# What the dashboard reads of a national cycle's thousands of assessments (what its page shows of them): the
+# rest would be made into objects for nothing.
 _ASSESSMENT_FIELDS = ("cycle", "unit", "indicator_set", "state", "version", "deadline_override",
                       "explanation_deadline")
 _GROUP_FIELDS = tuple(f"unit__ranking_group__{f.name}" for f in RankingGroup._meta.concrete_fields)
-_RESULT_FIELDS = ("assessment", "rank", "index", "classification", "stale", "computed_from_version")
 
 
 def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
@@ -106,9 +115,11 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
         a for a in assessments
         if a.state == Assessment.State.EXPLANATION and a.explanation_deadline and a.explanation_deadline < now
     ]
+    # The signed-off ones' results only (the others' are not ranked), as plain rows: nationally, thousands.
     results = {
-        r.assessment_id: r
-        for r in IndexResult.objects.filter(assessment__cycle=cycle).order_by("rank", "-index").only(*_RESULT_FIELDS)
+        row[0]: row for row in IndexResult.objects.filter(
+            assessment__cycle=cycle, assessment__state=Assessment.State.SIGNED_OFF,
+        ).order_by().values_list("assessment_id", "rank", "index", "classification", "stale", "computed_from_version")
     }
     groups: dict[int | None, GroupRanking] = {}
     for group in RankingGroup.objects.order_by("order", "name"):
@@ -118,11 +129,11 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
             continue
         ranking = groups.setdefault(a.unit.ranking_group_id, GroupRanking(group=a.unit.ranking_group))
         result = results.get(a.pk)
-        if result is None or result_pending(a, result):
+        if result is None or result[4] or result[5] < a.version:  # as `result_pending`: missing, stale or older
             ranking.pending.append(a)
         else:
-            result.assessment = a
-            ranking.results.append(result)
+            ranking.results.append(RankedResult(assessment=a, rank=result[1], index=result[2],
+                                                classification=result[3]))
     for ranking in groups.values():
         ranking.results.sort(key=lambda r: (r.rank or 10**9, -r.index, r.assessment.unit.name))
     rankings = [g for g in groups.values() if g.results or g.pending]

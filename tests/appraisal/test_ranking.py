@@ -208,6 +208,17 @@ def test_the_dashboard_previews_each_groups_ranking(ranked: Any, cycle: Any) -> 
     assert dict((s, n) for s, _label, n in data.states)["signed_off"] == len(VARIANTS)
 
 
+def test_the_dashboard_lists_a_stale_or_outdated_result_as_pending_not_ranked(ranked: Any, cycle: Any) -> None:
+    stale, outdated = ranked["so-xay-dung"], ranked["so-y-te"]
+    IndexResult.objects.filter(assessment=stale).update(stale=True)
+    Assessment.objects.filter(pk=outdated.pk).update(version=outdated.version + 1)  # changed since computed
+    data = dashboard(cycle=cycle)
+    (group,) = [g for g in data.rankings if g.group and g.group.code == "so-ban-nganh"]
+    assert sorted(a.unit.name for a in group.pending) == ["Sở Xây dựng", "Sở Y tế"]
+    assert [(r.rank, r.assessment.unit.name) for r in group.results] == [
+        (2, "Sở Tài chính"), (4, "Sở Nội vụ"), (5, "Sở Công Thương")]
+
+
 def test_the_dashboards_sums_over_the_lines_join_only_their_assessments(ranked: Any, cycle: Any) -> None:
     # A national cycle's 400,000 lines: the models' default orderings must not leave joins (each line's
     # indicator, its assessment's unit and cycle) in the grouped sums, which order nothing.
