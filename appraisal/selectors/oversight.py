@@ -23,7 +23,12 @@ def result_pending(assessment: Assessment, result: IndexResult | None) -> bool:
     """"Đang tính": signed off, and the result is missing, stale or older than the assessment."""
     if assessment.state != Assessment.State.SIGNED_OFF:
         return False
-    return result is None or result.stale or result.computed_from_version < assessment.version
+    return result is None or _outdated(assessment.version, result.stale, result.computed_from_version)
+
+
+def _outdated(version: int, stale: bool, computed_from_version: int) -> bool:
+    """A stored result waits for a recompute: marked stale, or computed from an older version of its assessment."""
+    return stale or computed_from_version < version
 
 
 def result_of(assessment: Assessment) -> IndexResult | None:
@@ -116,8 +121,8 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
         if a.state == Assessment.State.EXPLANATION and a.explanation_deadline and a.explanation_deadline < now
     ]
     # The signed-off ones' results only (the others' are not ranked), as plain rows: nationally, thousands.
-    results = {
-        row[0]: row for row in IndexResult.objects.filter(
+    results: dict[int, tuple[Any, ...]] = {
+        row[0]: tuple(row[1:]) for row in IndexResult.objects.filter(
             assessment__cycle=cycle, assessment__state=Assessment.State.SIGNED_OFF,
         ).order_by().values_list("assessment_id", "rank", "index", "classification", "stale", "computed_from_version")
     }
@@ -128,12 +133,15 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
         if a.state != Assessment.State.SIGNED_OFF:
             continue
         ranking = groups.setdefault(a.unit.ranking_group_id, GroupRanking(group=a.unit.ranking_group))
-        result = results.get(a.pk)
-        if result is None or result[4] or result[5] < a.version:  # as `result_pending`: missing, stale or older
+        found = results.get(a.pk)
+        if found is None:  # as `result_pending`: missing, stale or older than the assessment
+            ranking.pending.append(a)
+            continue
+        rank, index, classification, stale, computed_from_version = found
+        if _outdated(a.version, stale, computed_from_version):
             ranking.pending.append(a)
         else:
-            ranking.results.append(RankedResult(assessment=a, rank=result[1], index=result[2],
-                                                classification=result[3]))
+            ranking.results.append(RankedResult(assessment=a, rank=rank, index=index, classification=classification))
     for ranking in groups.values():
         ranking.results.sort(key=lambda r: (r.rank or 10**9, -r.index, r.assessment.unit.name))
     rankings = [g for g in groups.values() if g.results or g.pending]
