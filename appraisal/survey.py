@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from appraisal.models import SurveyImport
 from scoring import engine
 from scoring import selectors as scoring_selectors
-from scoring.errors import StateConflict, ValidationFailed
+from scoring.errors import StateConflict, ValidationFailed, engine_text
 from scoring.models import Assessment, Cycle, Indicator, ScoreLine, Unit
 from scoring.services import audit_record, audit_records
 
@@ -220,7 +220,7 @@ def _survey_check(cycle: Cycle, raw_rows: list[RawRow]) -> tuple[list[dict[str, 
             value = engine.normalize_value(rule, {"points": raw.points})
             score = engine.score_leaf(rule, {"points": raw.points})
         except engine.EngineError as exc:
-            problem(str(exc.message))
+            problem(str(engine_text(exc)))
             continue
         rows.append({
             "row": raw.row, "unit_code": unit.code, "unit_name": unit.name, "indicator_code": indicator.code,

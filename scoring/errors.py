@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 MSG_STALE_VERSION = _("Dữ liệu đã được người khác thay đổi. Hãy xem giá trị mới nhất rồi chọn giữ giá trị nào.")
@@ -55,3 +57,21 @@ class StaleVersion(DomainError):
 
     status = 409
     code = "stale_version"
+
+
+def _in_language(vietnamese: str, english: str) -> str:
+    return english if (get_language() or "").startswith("en") else vietnamese
+
+
+_engine_text = lazy(_in_language, str)
+
+
+def engine_text(exc: Any) -> Any:
+    """An engine refusal's message in the language of the page it is shown on. The engine is plain Python (no
+    Django): it words each refusal in Vietnamese and in English, and this picks one when the text is rendered."""
+    return _engine_text(exc.message, exc.message_en)
+
+
+def engine_failure(exc: Any) -> ValidationFailed:
+    """The service's refusal for an engine error: its code, its field, its message in the page's language."""
+    return ValidationFailed(engine_text(exc), code=exc.code, details={"field": exc.field})

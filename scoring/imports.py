@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from scoring import engine, selectors
+from scoring.errors import engine_text
 from scoring.exports import FIRST_DATA_ROW, SHEET_MARKER, count_keys, sheet_columns
 from scoring.forms import value_summary
 from scoring.models import Indicator
@@ -213,7 +214,7 @@ def _compare(row: ImportRow, leaf: selectors.LeafRow) -> None:
             row.new_score = _score_text(engine.score_leaf(rule, row.value))
             row.new_summary = value_summary(ind, normalized)
         except engine.EngineError as exc:
-            row.errors.append(exc.message)
+            row.errors.append(engine_text(exc))
             row.new_summary = value_summary(ind, row.value)
     else:
         row.new_summary = value_summary(ind, None)

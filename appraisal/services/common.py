@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from scoring import engine
 from scoring import selectors as scoring_selectors
-from scoring.errors import StateConflict, ValidationFailed
+from scoring.errors import StateConflict, engine_failure
 from scoring.models import Assessment, Indicator
 from scoring.text import user_text
 
@@ -69,4 +69,4 @@ def _engine_score(indicator: Indicator, value: Mapping[str, Any]) -> Decimal:
     try:
         return engine.score_leaf(scoring_selectors.leaf_rule(indicator), value)
     except engine.EngineError as exc:
-        raise ValidationFailed(exc.message, code=exc.code, details={"field": exc.field}) from exc
+        raise engine_failure(exc) from exc

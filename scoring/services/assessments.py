@@ -23,6 +23,7 @@ from scoring.errors import (
     StaleVersion,
     StateConflict,
     ValidationFailed,
+    engine_failure,
 )
 from scoring.models import (
     Assessment,
@@ -248,7 +249,7 @@ def score_line_save_self(
         try:
             score, normalized = engine.score_and_normalize(rule, value)
         except engine.EngineError as exc:
-            raise ValidationFailed(exc.message, code=exc.code, details={"field": exc.field}) from exc
+            raise engine_failure(exc) from exc
         line.not_applicable, line.not_applicable_reason = False, ""
         line.self_value, line.self_score = normalized, score
     if note is not None:
@@ -301,7 +302,7 @@ def score_line_appraise(
     try:
         score, normalized = engine.score_and_normalize(rule, value)
     except engine.EngineError as exc:
-        raise ValidationFailed(exc.message, code=exc.code, details={"field": exc.field}) from exc
+        raise engine_failure(exc) from exc
     old = {"appraised_value": line.appraised_value, "appraised_score": line.appraised_score,
            "na_overruled": line.na_overruled}
     appraised_note = user_text(note, limit=5000, field="note")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -639,3 +640,16 @@ def test_the_queue_shows_exactly_the_rows_the_permissions_allow_whoever_asks(
     assert "so-noi-vu" not in shown["hoa"] and "so-tu-phap" in shown["hoa"]  # never the lead's own unit
     assert shown["thu"] == {"so-y-te", "cuc-thue"}  # her assignment's units, not her own
     assert shown["minh"] == set() and len(shown["bao"]) == 6
+
+
+def test_a_bad_value_is_refused_in_english_when_english_is_chosen(client: Client, submitted: Any, lead: Any) -> None:
+    line = line_of(submitted, "1.2.3")
+    signed_in = login(client, lead)
+    signed_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = signed_in.post(
+        reverse("appraisal:appraise_line", args=[submitted.pk, line.pk]),
+        {**_post_value(line, points="0,75"), "note": "thử"}, headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == "Points 0.75 exceed the maximum 0.5."
+    assert line_of(submitted, "1.2.3").appraised_score is None
