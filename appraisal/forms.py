@@ -20,10 +20,15 @@ __all__ = [
     "appraise_prefix",
     "base_version",
     "deadline_from_post",
+    "ids_of",
     "method_input_context",
     "method_value_from_post",
     "self_prefix",
+    "whole_number",
 ]
+
+# Ids are BigAutoFields: no row has a larger one (and SQLite cannot even compare one: OverflowError).
+ID_MAX = 2**63 - 1
 
 
 def appraise_prefix(line: ScoreLine) -> str:
@@ -32,6 +37,18 @@ def appraise_prefix(line: ScoreLine) -> str:
 
 def self_prefix(line: ScoreLine) -> str:
     return f"s{line.pk}-"
+
+
+def whole_number(raw: Any) -> int | None:
+    """A query or form parameter as a whole number written in ASCII digits, of any size; None otherwise
+    ("²" and "٣" are digits to `str.isdigit` but not to `int`)."""
+    text = str(raw if raw is not None else "").strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def ids_of(values: Any) -> list[int]:
+    """The posted values that can be ids; the others (not a number, out of range) match no row: left out."""
+    return [n for n in (whole_number(v) for v in values) if n is not None and 0 < n <= ID_MAX]
 
 
 def base_version(raw: Any) -> int:

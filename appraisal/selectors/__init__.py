@@ -35,10 +35,12 @@ from appraisal.selectors.review import (
     Review,
     ReviewArea,
     ReviewLine,
+    ReviewSummary,
     evidence_files_by_line,
     explanation_rounds,
     history_by_line,
     review,
+    review_summary,
 )
 from appraisal.selectors.tree import (
     WORK_STATES,
@@ -61,6 +63,7 @@ __all__ = [
     "Review",
     "ReviewArea",
     "ReviewLine",
+    "ReviewSummary",
     "SetTree",
     "area_to_accept",
     "changed_results",
@@ -76,6 +79,7 @@ __all__ = [
     "result_of",
     "result_pending",
     "review",
+    "review_summary",
     "set_shapes",
     "set_tree",
     "survey_imports",

@@ -148,6 +148,11 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
 
     # The signed-off ones' lines (the lines are the cycle's already): a condition, not thousands of ids.
     signed = Q(assessment__state=Assessment.State.SIGNED_OFF)
+    # «Không phát sinh» as the index counts it (`scoring.engine.compute_index`): the unit's declaration for the
+    # self-score, the team's (the declaration unless overruled) for the appraised one. Such a leaf's stored
+    # score is not counted; in points mode it counts at its maximum, added below from the counts.
+    self_na = Q(not_applicable=True)
+    appraised_na = Q(not_applicable=True, na_overruled=False)
     nodes = list(Indicator.objects.filter(indicator_set_id__in=set_ids).order_by("level", "order"))
     by_id = {n.pk: n for n in nodes}
     area_of: dict[int, int] = {}
@@ -159,8 +164,10 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
         ScoreLine.objects.filter(assessment__cycle=cycle, assessment__state__in=WORK_STATES).order_by()
         .values("indicator_id")
         .annotate(
-            self_sum=Sum("self_score", filter=signed),
-            appraised_sum=Sum("appraised_score", filter=signed),
+            self_sum=Sum("self_score", filter=signed & ~self_na),
+            appraised_sum=Sum("appraised_score", filter=signed & ~appraised_na),
+            self_na=Count("id", filter=signed & self_na),
+            appraised_na=Count("id", filter=signed & appraised_na),
             appraised=Count("id", filter=Q(appraised_score__isnull=False, self_score__isnull=False)),
             differing=Count(
                 "id",
@@ -183,6 +190,9 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
             acc = sums[area_of[leaf.pk]]
             acc[0] += Decimal(str(row["self_sum"] or 0))
             acc[1] += Decimal(str(row["appraised_sum"] or 0))
+            if sets[leaf.indicator_set_id].index_mode == IndicatorSet.IndexMode.POINTS:
+                acc[0] += leaf.max_points * row["self_na"]
+                acc[1] += leaf.max_points * row["appraised_na"]
         if row["differing"]:
             differing.append(
                 DifferingLeaf(

@@ -75,8 +75,8 @@ def queue_for_user(
     qs = Assessment.objects.filter(cycle=cycle, state__in=WORK_STATES)
     if state in Assessment.State.values:
         qs = qs.filter(state=state)
-    if group_id:
-        qs = qs.filter(unit__ranking_group_id=group_id)
+    if group_id:  # through the group's own id, which Django compares safely with a number no id can be
+        qs = qs.filter(unit__ranking_group__pk=group_id)
     scope = None
     if not (permissions.is_administrator(user) and not permissions.is_appraiser(user)):  # those see every row
         scope = permissions.appraisal_scope(user, cycle.pk)

@@ -12,12 +12,15 @@ from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
+from appraisal.selectors import ReviewSummary
 from scoring.errors import DomainError, StaleVersion
 from scoring.forms import value_summary
 from scoring.models import ScoreLine
 
 EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
+DETAILS_SHOWN = 20  # of a refusal's list (the leaves missing a score): the page names so many, then counts
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -46,6 +49,26 @@ def line_json(line: ScoreLine) -> dict[str, Any]:
     }
 
 
+def review_json(summary: ReviewSummary) -> dict[str, Any]:
+    """What the review page's script updates above the leaves after a per-leaf save: the state, the progress
+    per area and in all, the appraised totals (as the page writes them; "—" where the engine gives none)."""
+    comp = summary.appraised_comp
+    totals = comp.area_totals if comp is not None else {}
+    return {
+        "state": summary.state,
+        "state_display": summary.state_display,
+        "done": summary.done,
+        "total": summary.total,
+        "areas": [
+            {"id": area.pk, "done": done, "total": total, "appraised": score_text(totals.get(area.code))}
+            for area, done, total in summary.areas
+        ],
+        "bonus": score_text(comp.bonus if comp is not None else None),
+        "penalty": score_text(comp.penalty if comp is not None else None),
+        "index": score_text(comp.index if comp is not None else None),
+    }
+
+
 def error_json(exc: DomainError) -> JsonResponse:
     field = exc.details.get("field") if isinstance(exc.details, dict) else None
     body: dict[str, Any] = {"ok": False, "code": exc.code, "message": str(exc.message), "field": field}
@@ -70,8 +93,10 @@ def domain_error(request: HttpRequest, exc: DomainError, default: str) -> HttpRe
     if wants_json(request):
         return error_json(exc)
     text = str(exc.message)
-    if isinstance(exc.details, list) and exc.details:
-        text += " " + ", ".join(str(d) for d in exc.details[:20])
+    if isinstance(exc.details, list) and exc.details:  # the leaf codes concerned: the first ones, and how many more
+        shown = ", ".join(str(d) for d in exc.details[:DETAILS_SHOWN])
+        more = len(exc.details) - DETAILS_SHOWN
+        text += " " + (_("%(shown)s và %(n)s tiêu chí khác.") % {"shown": shown, "n": more} if more > 0 else shown)
     messages.error(request, text)
     return back(request, default)
 

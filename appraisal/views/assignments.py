@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from appraisal import forms
 from appraisal.assignments import (
     appraisal_assignment_delete,
     appraisal_assignment_save,
@@ -25,7 +26,7 @@ from scoring.models import Cycle, Unit
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+    return forms.ids_of(values)
 
 
 @login_required
@@ -37,7 +38,8 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         raw_user = request.POST.get("user", "")
-        member = get_user_model().objects.filter(pk=int(raw_user)).first() if raw_user.isdigit() else None
+        member_id = next(iter(forms.ids_of([raw_user])), None)
+        member = get_user_model().objects.filter(pk=member_id).first() if member_id else None
         try:
             if member is None:
                 raise DomainError(_("Hãy chọn thành viên Tổ thẩm định."))

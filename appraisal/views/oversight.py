@@ -21,9 +21,9 @@ from scoring.models import Cycle
 
 
 def _cycle_from(request: HttpRequest) -> Cycle | None:
-    raw = request.GET.get("ky") or request.POST.get("ky") or ""
-    if raw.isdigit():
-        return get_object_or_404(Cycle, pk=int(raw))
+    cycle_id = forms.whole_number(request.GET.get("ky") or request.POST.get("ky"))
+    if cycle_id is not None:  # however large: an unknown cycle, a 404
+        return get_object_or_404(Cycle, pk=cycle_id)
     return selectors.current_cycle()
 
 

@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from appraisal import forms, permissions, selectors, services
-from appraisal.views._common import domain_error, error_json, line_json, score_text, self_assessment_url, wants_json
+from appraisal.views._common import (
+    domain_error,
+    error_json,
+    line_json,
+    review_json,
+    score_text,
+    self_assessment_url,
+    wants_json,
+)
 from scoring.errors import DomainError, StaleVersion
 from scoring.forms import value_summary
 from scoring.models import Assessment, Cycle, ScoreLine
@@ -24,24 +32,18 @@ from scoring.permissions import assessment_get_for_user
 QUEUE_PER_PAGE = 50
 
 
-def _int_or_none(raw: Any) -> int | None:
-    try:
-        return int(str(raw))
-    except (TypeError, ValueError):
-        return None
-
-
 @require_GET
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """Submitted assessments with progress per assigned area; filters: group, state, area, cycle."""
     if not permissions.can_use_workbench(request.user):
         raise PermissionDenied
-    cycle_id = _int_or_none(request.GET.get("ky"))
+    # Not a number: no filter; a number no row has (however large): as any unknown id, a 404 or no rows.
+    cycle_id = forms.whole_number(request.GET.get("ky"))
     cycle = get_object_or_404(Cycle, pk=cycle_id) if cycle_id else None
     state = request.GET.get("trang-thai", "")
     area = request.GET.get("linh-vuc", "")
-    group_id = _int_or_none(request.GET.get("nhom"))
+    group_id = forms.whole_number(request.GET.get("nhom"))
     data = selectors.queue_for_user(user=request.user, cycle=cycle, group_id=group_id, state=state, area_code=area,
                                     per_page=QUEUE_PER_PAGE, page=request.GET.get("trang"))
     kept = {"ky": data.cycle.pk if data.cycle else "", "nhom": group_id or "", "trang-thai": state, "linh-vuc": area}
@@ -101,6 +103,13 @@ def _review_url(assessment: Assessment, line: ScoreLine | None = None) -> str:
     return f"{url}#line-{line.pk}" if line is not None else url
 
 
+def _saved_json(line: ScoreLine) -> JsonResponse:
+    """A per-leaf save's answer to the page's script: the leaf, and the summary above the leaves as it now is
+    (the first save of a submitted assessment starts its appraisal)."""
+    summary = selectors.review_summary(assessment_id=line.assessment_id)
+    return JsonResponse({"ok": True, "line": line_json(line), "review": review_json(summary)})
+
+
 @require_POST
 @login_required
 def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
@@ -123,7 +132,7 @@ def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> Htt
         context = _review_context(request, assessment, errors={line.pk: error})
         return render(request, "appraisal/review.html", context, status=exc.status)
     if wants_json(request):
-        return JsonResponse({"ok": True, "line": line_json(saved)})
+        return _saved_json(saved)
     messages.success(request, _("Đã lưu điểm thẩm định tiêu chí %(code)s.") % {"code": line.indicator.code})
     return redirect(_review_url(assessment, line))
 
@@ -138,7 +147,7 @@ def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpR
     except DomainError as exc:
         return domain_error(request, exc, _review_url(assessment, line))
     if wants_json(request):
-        return JsonResponse({"ok": True, "line": line_json(saved)})
+        return _saved_json(saved)
     messages.success(request, _("Đã chấp nhận điểm tự chấm tiêu chí %(code)s.") % {"code": line.indicator.code})
     return redirect(_review_url(assessment, line))
 

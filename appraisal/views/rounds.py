@@ -32,7 +32,7 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
     message = ""
     if request.method == "POST":
         whole = request.POST.get("all") == "1"
-        chosen = {int(x) for x in request.POST.getlist("lines") if x.isdigit()}
+        chosen = set(forms.ids_of(request.POST.getlist("lines")))
         deadline_raw = request.POST.get("deadline", "")
         message = request.POST.get("message", "")
         try:

@@ -1,5 +1,6 @@
-// The appraisal pages without reloads: save a leaf's appraisal or explanation in place, show a stale-version
-// conflict with both values, move between leaves with the keyboard, and poll while a result is «đang tính».
+// The appraisal pages without reloads: save a leaf's appraisal or explanation in place (with the review page's
+// summary — state, progress, appraised totals — updated from the save's answer), show a stale-version conflict
+// with both values, move between leaves with the keyboard, and poll while a result is «đang tính».
 // Every form also works as a plain post without this script.
 import { fill, markInvalid } from "./method-input.js";
 
@@ -9,11 +10,13 @@ const T = vi
       saving: "Đang lưu…", saved: "Đã lưu", failed: "Không lưu được", conflict: "Tiêu chí này vừa được người khác thẩm định.",
       stored: "Giá trị đang lưu", keep: "Giữ giá trị của tôi", take: "Lấy giá trị đang lưu", done: "Đã thẩm định",
       differs: "Đã điều chỉnh", network: "Mất kết nối, chưa lưu được. Hãy thử lại.", points: "điểm",
+      pending: "Chưa thẩm định", explainConflict: "Giải trình của tiêu chí này vừa được người khác lưu.",
     }
   : {
       saving: "Saving…", saved: "Saved", failed: "Not saved", conflict: "Somebody else has just appraised this leaf.",
       stored: "Stored value", keep: "Keep my value", take: "Take the stored value", done: "Appraised",
       differs: "Adjusted", network: "Connection lost, not saved. Please try again.", points: "points",
+      pending: "Not appraised", explainConflict: "Somebody else has just saved this leaf's explanation.",
     };
 
 async function postForm(form) {
@@ -40,28 +43,72 @@ function showLine(leaf, line) {
   const out = leaf.querySelector("[data-appraised]");
   if (out) out.textContent = line.display;
   const status = leaf.querySelector("[data-status]");
-  if (status && line.done) {
-    status.textContent = line.differs ? T.differs : T.done;
-    status.classList.toggle("differs", line.differs);
-    status.classList.toggle("done", !line.differs);
+  if (status) {
+    status.textContent = !line.done ? T.pending : line.differs ? T.differs : T.done;
+    status.classList.toggle("differs", line.done && line.differs);
+    status.classList.toggle("done", line.done && !line.differs);
   }
+  // The leaf as stored: an overrule withdrawn leaves no value and no reason
   const form = leaf.querySelector("form[data-appraise]");
   const fieldset = form?.querySelector("fieldset.method-input");
-  if (fieldset && line.value) fill(fieldset, line.value);
+  if (fieldset) fill(fieldset, line.value);
   const note = form?.querySelector("textarea[name=note]");
-  if (note && line.value) note.value = line.note || "";
+  if (note) note.value = line.note || "";
+  const explanation = leaf.querySelector("form[data-explain-line] textarea[name=explanation]");
+  if (explanation && typeof line.explanation === "string") explanation.value = line.explanation;
+  const overruled = leaf.querySelector('[data-na-state="overruled"]');
+  const declared = leaf.querySelector('[data-na-state="declared"]');
+  if (overruled && declared) {
+    overruled.hidden = !line.na_overruled;
+    declared.hidden = line.na_overruled;
+    if (!line.na_overruled) leaf.querySelector("details.na-overrule")?.removeAttribute("open");
+  }
   setVersion(leaf, line.version);
 }
 
+function setText(selector, text) {
+  for (const element of document.querySelectorAll(selector)) element.textContent = text;
+}
+
+// The review page's summary after a per-leaf save: the state (the first save starts the appraisal), progress
+// per area and in all, the appraised totals.
+function showReview(review) {
+  if (!review) return;
+  const state = document.querySelector("[data-state]");
+  if (state) {
+    state.textContent = review.state_display;
+    state.className = `state state-${review.state}`;
+  }
+  if (review.state !== "submitted") for (const start of document.querySelectorAll("form[data-start]")) start.remove();
+  for (const area of review.areas) {
+    setText(`[data-area-progress="${area.id}"], [data-area-done="${area.id}"]`, `${area.done}/${area.total}`);
+    setText(`[data-area-appraised="${area.id}"]`, area.appraised);
+  }
+  setText("[data-appraised-bonus]", review.bonus);
+  setText("[data-appraised-penalty]", review.penalty);
+  setText("[data-appraised-index]", review.index);
+  setText("[data-total-progress]", `${review.done}/${review.total}`);
+  const complete = review.done === review.total;
+  for (const hint of document.querySelectorAll("[data-signoff-hint]")) {
+    hint.hidden = complete;
+    hint.textContent = hint.textContent.replace(/\d+\/\d+/, `${review.done}/${review.total}`);
+  }
+  for (const note of document.querySelectorAll("[data-provisional]")) note.hidden = complete;
+}
+
 function conflictBox(leaf, form, current) {
-  const box = leaf.querySelector(".js-conflict");
+  const box = form.querySelector(".js-conflict") || leaf.querySelector(".js-conflict");
   if (!box) return;
+  const explaining = form.matches("[data-explain-line]");
   box.replaceChildren();
   const title = document.createElement("p");
   title.innerHTML = "<strong></strong>";
-  title.firstChild.textContent = T.conflict;
+  title.firstChild.textContent = explaining ? T.explainConflict : T.conflict;
   const stored = document.createElement("p");
-  stored.textContent = `${T.stored}: ${current.summary} (${current.display} ${T.points})${current.note ? " — " + current.note : ""}`;
+  stored.setAttribute("data-stored", "");
+  stored.textContent = explaining
+    ? `${T.stored}: ${current.explanation || "—"}`
+    : `${T.stored}: ${current.summary} (${current.display} ${T.points})${current.note ? " — " + current.note : ""}`;
   const keep = document.createElement("button");
   keep.type = "button";
   keep.textContent = T.keep;
@@ -75,12 +122,11 @@ function conflictBox(leaf, form, current) {
   take.className = "secondary";
   take.textContent = T.take;
   take.addEventListener("click", () => {
-    const fieldset = form.querySelector("fieldset.method-input");
-    if (fieldset) fill(fieldset, current.value);
-    const note = form.querySelector("textarea[name=note]");
-    if (note) note.value = current.note || "";
     showLine(leaf, current);
     box.hidden = true;
+    leaf.classList.remove("has-error");
+    const status = leaf.querySelector("[data-save-status]");
+    if (status) status.textContent = "";
   });
   box.append(title, stored, keep, " ", take);
   box.hidden = false;
@@ -104,9 +150,10 @@ function enhanceSaveForm(form) {
     const { status: code, data } = result;
     if (data.ok) {
       if (data.line) showLine(leaf, data.line);
-      if (error) error.hidden = true;
+      showReview(data.review);
+      for (const box of leaf.querySelectorAll("[data-error]")) box.hidden = true;
       if (fieldset) markInvalid(fieldset, null);
-      form.querySelector("textarea[name=note]")?.removeAttribute("aria-invalid");
+      for (const text of form.querySelectorAll("textarea")) text.removeAttribute("aria-invalid");
       leaf.classList.remove("has-error");
       if (status) status.textContent = T.saved;
       return;
@@ -114,6 +161,7 @@ function enhanceSaveForm(form) {
     if (status) status.textContent = T.failed;
     leaf.classList.add("has-error");
     if (code === 409 && data.current) {
+      if (error) error.hidden = true;
       conflictBox(leaf, form.matches("[data-appraise]") ? form : leaf.querySelector("[data-appraise]") || form, data.current);
       return;
     }
@@ -122,8 +170,11 @@ function enhanceSaveForm(form) {
       target.textContent = data.message || T.failed;
       target.hidden = false;
     }
-    if (data.field === "note") form.querySelector("textarea[name=note]")?.setAttribute("aria-invalid", "true");
-    else if (fieldset) markInvalid(fieldset, data.field)?.focus();
+    const text = data.field === "note" || data.field === "explanation" ? form.querySelector(`textarea[name=${data.field}]`) : null;
+    if (text) {
+      text.setAttribute("aria-invalid", "true");
+      text.focus();
+    } else if (fieldset) markInvalid(fieldset, data.field)?.focus();
   });
 }
 
@@ -151,7 +202,8 @@ function onKey(event) {
   const typing = event.target.closest?.("input, textarea, select, [contenteditable]");
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
     const form = currentLeaf()?.querySelector("[data-appraise], [data-explain-line]");
-    if (form) {
+    // a read-only leaf (outside the user's areas) has a form to show its inputs, but nothing to submit
+    if (form?.querySelector("button[type=submit]:not([disabled])")) {
       event.preventDefault();
       form.requestSubmit();
     }

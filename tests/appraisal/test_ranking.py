@@ -277,3 +277,38 @@ def test_the_dashboards_area_averages_count_the_signed_off_assessments_only(
         appraised_sum = sum((line.appraised_score or 0 for line in lines), Decimal(0))
         assert average.self_avg == (self_sum / len(of_set)).quantize(Decimal("0.01"))
         assert average.appraised_avg == (appraised_sum / len(of_set)).quantize(Decimal("0.01"))
+
+
+@pytest.mark.parametrize("overruled", [False, True])
+def test_the_dashboards_area_averages_count_a_not_applicable_leaf_as_the_index_does(
+    cycle: Any, unit_editor: Any, unit_head: Any, lead: Any, team: Any, overruled: bool,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # given Sở Y tế's leaf 1.2.2 (1.5 points) declared «không phát sinh», accepted or overruled at 0.75
+    from appraisal.services import line_appraise
+    from scoring.services import assessment_compute, score_line_save_self
+    from tests.appraisal.conftest import line_of
+
+    assessment = assessments_open(cycle=cycle, units=[Unit.objects.get(code="so-y-te")], actor=None)[0]
+    self_score(assessment, unit_editor)
+    line = line_of(assessment, "1.2.2")
+    score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=None,
+                         not_applicable=True, not_applicable_reason="Không có đợt kiểm tra")
+    submit(assessment, unit_head)
+    appraise_all(assessment, lead)
+    if overruled:
+        line = line_of(assessment, "1.2.2")
+        line_appraise(line=line, actor=lead, base_version=line.version,
+                      value={"counts": {"a": 4, "b": 2, "c": 0}}, note="Có biên bản kiểm tra.")
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment_sign_off(assessment=assessment, actor=lead)
+
+    # when
+    data = dashboard(cycle=cycle)
+
+    # then both averages are the area totals the index uses
+    result = IndexResult.objects.get(assessment=assessment)
+    self_totals = assessment_compute(assessment=assessment, basis="self").area_totals
+    (area_1,) = [a for a in data.averages if a.area.code == "1"]
+    assert area_1.self_avg == Decimal(self_totals["1"]).quantize(Decimal("0.01")) == Decimal("4.00")
+    assert area_1.appraised_avg == Decimal(result.area_totals["1"]) == Decimal("3.25" if overruled else "4.00")

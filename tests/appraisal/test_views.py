@@ -183,7 +183,9 @@ def test_the_team_overrules_a_units_not_applicable_from_the_review_page(
     saved = client.post(save, {**fields, "note": "Có biên bản kiểm tra."}, **JSON)
     assert saved.status_code == 200 and saved.json()["line"]["na_overruled"] is True
     assert saved.json()["line"]["appraised_score"] == "0.75"
-    assert "data-na-overruled" in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert '<p data-na-state="overruled"><span class="tag flag" data-na-overruled>' in page  # shown, not hidden
+    assert '<p class="meta" data-na-state="declared" hidden>' in page
 
     line = line_of(submitted, "1.2.2")
     accepted = client.post(reverse("appraisal:accept_line", args=[submitted.pk, line.pk]),
@@ -653,3 +655,110 @@ def test_a_bad_value_is_refused_in_english_when_english_is_chosen(client: Client
     assert response.status_code == 400
     assert response.json()["message"] == "Points 0.75 exceed the maximum 0.5."
     assert line_of(submitted, "1.2.3").appraised_score is None
+
+
+# --- defects found by QA -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", [
+    {"nhom": "99999999999999999999999"}, {"nhom": "²"}, {"ky": "²"}, {"trang": "99999999999999999999999"},
+    {"linh-vuc": "99999999999999999999999"}, {"trang-thai": "99999999999999999999999"},
+])
+def test_the_queue_takes_out_of_range_or_odd_numbers_as_no_such_filter(
+    client: Client, submitted: Any, lead: Any, query: dict[str, str]
+) -> None:
+    response = login(client, lead).get(reverse("appraisal:queue"), query)
+    assert response.status_code == 200
+    if query.get("nhom", "").isascii() and "nhom" in query:  # a group no row can have: no rows, as any unknown group
+        assert "Sở Y tế" not in response.content.decode().split("<h1>")[1]
+
+
+def test_a_cycle_no_row_can_have_is_a_404_on_the_queue_and_the_dashboard(
+    client: Client, submitted: Any, lead: Any
+) -> None:
+    login(client, lead)
+    for name in ("appraisal:queue", "appraisal:dashboard"):
+        assert client.get(reverse(name), {"ky": "99999999999999999999999"}).status_code == 404, name
+        assert client.get(reverse(name), {"ky": "²"}).status_code == 200, name  # not a number: the current cycle
+
+
+def test_explanation_lines_and_assignment_ids_that_no_row_can_have_are_left_out(
+    client: Client, submitted: Any, lead: Any, admin_user: Any, cycle: Any
+) -> None:
+    login(client, lead)
+    response = client.post(reverse("appraisal:request_explanation", args=[submitted.pk]),
+                           {"lines": ["99999999999999999999999", "²"], "deadline": later().date().isoformat()})
+    assert response.status_code in (302, 400)
+    login(client, admin_user)
+    response = client.post(reverse("appraisal:assignments", args=[cycle.pk]),
+                           {"user": "99999999999999999999999", "nodes": ["²", "99999999999999999999999"]})
+    assert response.status_code == 400 and "Hãy chọn thành viên Tổ thẩm định." in response.content.decode()
+
+
+def test_a_per_leaf_save_answers_with_the_pages_summary_as_a_reload_shows_it(
+    client: Client, submitted: Any, lead: Any
+) -> None:
+    # given a submitted assessment (state «Đã gửi»), nothing appraised
+    login(client, lead)
+    line = line_of(submitted, "1.1.2")
+
+    # when the lead accepts one leaf, then appraises another
+    accepted = client.post(reverse("appraisal:accept_line", args=[submitted.pk, line.pk]),
+                           {"base_version": line.version}, **JSON).json()
+    other = line_of(submitted, "2.1.1")
+    saved = client.post(reverse("appraisal:appraise_line", args=[submitted.pk, other.pk]),
+                        _post_value(other, numerator="85", denominator="100"), **JSON).json()
+
+    # then each answer carries the state, the progress and the appraised totals
+    first = accepted["review"]
+    assert first["state"] == "in_appraisal" and first["state_display"] == "Đang thẩm định"
+    assert (first["done"], first["total"]) == (1, 9)
+    review = saved["review"]
+    areas = {a["id"]: a for a in review["areas"]}
+    area_1, area_2 = (line.indicator.parent.parent_id, other.indicator.parent.parent_id)
+    assert (areas[area_1]["done"], areas[area_1]["total"], areas[area_1]["appraised"]) == (1, 5, "1,00")
+    assert (areas[area_2]["done"], areas[area_2]["total"], areas[area_2]["appraised"]) == (1, 4, "1,70")
+    assert (review["done"], review["total"], review["index"]) == (2, 9, "2,70")
+    page = client.get(reverse("appraisal:review", args=[submitted.pk])).content.decode()
+    assert f'data-area-progress="{area_1}">1/5<' in page and f'data-area-appraised="{area_2}">1,70<' in page
+    assert "data-total-progress>2/9<" in page and "data-appraised-index>2,70<" in page
+
+
+def test_a_sign_off_too_early_names_the_first_missing_leaves_and_counts_the_others(
+    client: Client, submitted: Any, lead: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from appraisal.views import _common
+
+    monkeypatch.setattr(_common, "DETAILS_SHOWN", 3)
+    Assessment.objects.filter(pk=submitted.pk).update(state=Assessment.State.IN_APPRAISAL)
+    response = login(client, lead).post(reverse("appraisal:sign_off", args=[submitted.pk]), follow=True)
+    body = response.content.decode()
+    assert "Còn 9 tiêu chí chưa có điểm thẩm định. 1.1.1, 1.1.2, 1.2.1 và 6 tiêu chí khác." in body
+
+
+def test_a_refused_page_is_the_sites_own_vietnamese_403_with_a_way_back(
+    client: Client, submitted: Any, unit_editor: Any
+) -> None:
+    response = login(client, unit_editor).get(reverse("appraisal:queue"))
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "Không có quyền truy cập" in body and f'href="{reverse("home")}"' in body and 'class="topbar"' in body
+    assert "403 Forbidden" not in body
+
+
+def test_the_explanation_form_has_the_boxes_its_script_fills_with_an_error_or_a_conflict(
+    client: Client, submitted: Any, lead: Any, unit_editor: Any
+) -> None:
+    line = line_of(submitted, "2.1.1")
+    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=[line.pk])
+    page = login(client, unit_editor).get(reverse("appraisal:explain", args=[submitted.pk])).content.decode()
+    form = page.split("data-explain-line>")[1].split("</form>")[0]
+    assert "data-error hidden" in form and "js-conflict" in form
+    line = line_of(submitted, "2.1.1")
+    url = reverse("appraisal:explain_line", args=[submitted.pk, line.pk])
+    blank = client.post(url, {"base_version": line.version, "explanation": "   "}, **JSON)
+    assert blank.status_code == 400 and blank.json()["message"] == "Hãy nhập nội dung giải trình."
+    assert blank.json()["field"] == "explanation"
+    client.post(url, {"base_version": line.version, "explanation": "Của người khác."}, **JSON)
+    stale = client.post(url, {"base_version": line.version, "explanation": "Của tôi."}, **JSON)
+    assert stale.status_code == 409 and stale.json()["current"]["explanation"] == "Của người khác."

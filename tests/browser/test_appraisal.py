@@ -187,3 +187,178 @@ def test_the_lead_overrules_a_not_applicable_leaf_in_place(
     lead.reload()
     expect(lead.locator(f"{leaf} [data-na-overruled]")).to_be_visible()
     assert errors == []
+
+
+def _area_ids(assessment: Assessment) -> dict[str, int]:
+    from scoring.models import Indicator
+
+    return dict(Indicator.objects.filter(indicator_set=assessment.indicator_set, parent=None)
+                .values_list("code", "pk"))
+
+
+def _summary(page: Any) -> list[str]:
+    """The review page's summary as shown: state, each area's progress and appraised total, the totals."""
+    return page.locator(
+        "[data-state], [data-area-progress], [data-area-done], [data-area-appraised], [data-appraised-bonus], "
+        "[data-appraised-penalty], [data-appraised-index], [data-total-progress]"
+    ).all_text_contents()
+
+
+def test_the_review_page_updates_its_summary_and_the_not_applicable_tag_in_place(
+    new_page: Any, assessment: Assessment, unit_editor: Any, unit_head: Any, team: Any
+) -> None:
+    """After each per-leaf save the state, the progress and the appraised totals change without a reload, and
+    so does the «không phát sinh» overrule tag: shown once overruled, gone (with its reason) once withdrawn."""
+    from scoring.services import score_line_save_self
+
+    self_score(assessment, unit_editor)
+    na_line = assessment.lines.get(indicator__code="1.2.2")
+    score_line_save_self(line=na_line, actor=unit_editor, base_version=na_line.version, value=None,
+                         not_applicable=True, not_applicable_reason="Không có cuộc kiểm tra nào.")
+    submit(assessment, unit_head)
+    ids, areas = _ids(assessment), _area_ids(assessment)
+    lead = new_page()
+    errors = _errors(lead)
+    login(lead, "hoa")
+    lead.goto(f"/tham-dinh/{assessment.pk}/")
+    lead.wait_for_load_state("networkidle")
+    expect(lead.locator("[data-state]")).to_have_text("Đã gửi")
+    expect(lead.locator(f'[data-area-progress="{areas["1"]}"]')).to_have_text("1/5")  # the «không phát sinh» leaf
+
+    # accepting one leaf starts the appraisal and counts it
+    leaf = f"#line-{ids['1.1.2']}"
+    lead.click(f"{leaf} form[data-accept] button")
+    expect(lead.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    expect(lead.locator("[data-state]")).to_have_text("Đang thẩm định")
+    expect(lead.locator(f'[data-area-progress="{areas["1"]}"]')).to_have_text("2/5")
+    expect(lead.locator(f'[data-area-done="{areas["1"]}"]')).to_have_text("2/5")
+    expect(lead.locator("[data-total-progress]")).to_have_text("2/9")
+    expect(lead.locator(f'[data-area-appraised="{areas["1"]}"]')).to_have_text("2,50")  # 1 + 1,5 (không phát sinh)
+    expect(lead.locator("[data-appraised-index]")).to_have_text("2,50")
+    expect(lead.locator("form[data-start]")).to_have_count(0)
+    shown = _summary(lead)
+    lead.reload()
+    assert _summary(lead) == shown
+
+    # an overrule saved in place shows its tag; withdrawing it hides the tag and clears its score and reason
+    leaf = f"#line-{ids['1.2.2']}"
+    lead.wait_for_load_state("networkidle")
+    expect(lead.locator(f"{leaf} [data-na-overruled]")).to_be_hidden()
+    lead.click(f"{leaf} details.na-overrule summary")
+    for name, value in (("a", "4"), ("b", "2"), ("c", "0")):
+        lead.fill(f'{leaf} [name="a{ids["1.2.2"]}-counts.{name}"]', value)
+    lead.fill(f"#note-{ids['1.2.2']}", "Biên bản kiểm tra số 12 cho thấy có phát sinh.")
+    lead.click(f"{leaf} form[data-appraise] button[type=submit]")
+    expect(lead.locator(f"{leaf} [data-na-overruled]")).to_be_visible()
+    expect(lead.locator(f'{leaf} [data-na-state="declared"]')).to_be_hidden()
+    expect(lead.locator(f'[data-area-appraised="{areas["1"]}"]')).to_have_text("1,75")
+    lead.click(f"{leaf} form[data-accept] button")
+    expect(lead.locator(f"{leaf} [data-na-overruled]")).to_be_hidden()
+    expect(lead.locator(f'{leaf} [data-na-state="declared"]')).to_be_visible()
+    expect(lead.locator(f"#note-{ids['1.2.2']}")).to_have_value("")
+    expect(lead.locator(f"{leaf} [data-appraised]")).to_have_text("—")
+    expect(lead.locator(f'[data-area-appraised="{areas["1"]}"]')).to_have_text("2,50")
+    shown = _summary(lead)
+    lead.reload()
+    assert _summary(lead) == shown
+    assert errors == []
+
+
+def test_ctrl_enter_saves_an_assigned_leaf_and_does_nothing_on_a_read_only_one(
+    new_page: Any, submitted_assessment: Assessment
+) -> None:
+    ids = _ids(submitted_assessment)
+    appraiser = new_page()
+    errors = _errors(appraiser)
+    posts: list[str] = []
+    appraiser.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    login(appraiser, "tam")  # area 2 only
+    posts.clear()
+    appraiser.goto(f"/tham-dinh/{submitted_assessment.pk}/")
+    appraiser.wait_for_load_state("networkidle")
+
+    read_only = f"#line-{ids['1.1.2']}"
+    appraiser.locator(read_only).focus()
+    appraiser.keyboard.press("Control+Enter")
+    appraiser.wait_for_timeout(500)
+    assert posts == []
+    expect(appraiser.locator(read_only)).not_to_have_class("has-error")
+    expect(appraiser.locator(f"{read_only} [data-error]")).to_be_hidden()
+
+    mine = f"#line-{ids['2.1.1']}"  # the same score as the self-score: no reason needed
+    appraiser.locator(mine).focus()
+    appraiser.keyboard.press("Control+Enter")
+    expect(appraiser.locator(f"{mine} [data-save-status]")).to_have_text("Đã lưu")
+    assert len(posts) == 1
+    assert errors == []
+
+
+def test_the_unit_sees_why_an_explanation_was_not_saved_and_settles_a_conflict(
+    new_page: Any, submitted_assessment: Assessment, lead: Any, unit_head: Any
+) -> None:
+    """Only spaces: the server's message under the field. Saved by someone else meanwhile: the stored
+    explanation, with «keep mine» and «take the stored one»."""
+    from appraisal.services import explanation_request, line_explain
+    from tests.appraisal.conftest import later
+
+    assessment = submitted_assessment
+    line = assessment.lines.get(indicator__code="2.1.1")
+    explanation_request(assessment=assessment, actor=lead, deadline=later(), line_ids=[line.pk])
+    leaf, field = f"#line-{line.pk}", f"#explanation-{line.pk}"
+    editor = new_page()
+    errors = _errors(editor)
+    login(editor, "lan")
+    editor.goto(f"/tham-dinh/giai-trinh/{assessment.pk}/")
+    editor.wait_for_load_state("networkidle")
+
+    editor.fill(field, "   ")
+    editor.click(f"{leaf} form[data-explain-line] button[type=submit]")
+    expect(editor.locator(f"{leaf} [data-error]")).to_have_text("Hãy nhập nội dung giải trình.")
+    expect(editor.locator(field)).to_have_attribute("aria-invalid", "true")
+
+    # the head saves meanwhile: taking the stored explanation puts it in the field, and the next save goes through
+    line.refresh_from_db()
+    line_explain(line=line, actor=unit_head, base_version=line.version, explanation="Bản của Thủ trưởng.")
+    editor.fill(field, "Bản của chuyên viên.")
+    editor.click(f"{leaf} form[data-explain-line] button[type=submit]")
+    box = editor.locator(f"{leaf} .js-conflict")
+    expect(box).to_be_visible()
+    expect(box).to_contain_text("Giải trình của tiêu chí này vừa được người khác lưu.")
+    expect(box.locator("[data-stored]")).to_have_text("Giá trị đang lưu: Bản của Thủ trưởng.")
+    expect(editor.locator(f"{leaf} [data-error]")).to_be_hidden()
+    box.locator("text=Lấy giá trị đang lưu").click()
+    expect(editor.locator(field)).to_have_value("Bản của Thủ trưởng.")
+    expect(box).to_be_hidden()
+
+    # again, and this time the editor keeps theirs
+    line.refresh_from_db()
+    line_explain(line=line, actor=unit_head, base_version=line.version, explanation="Bản thứ hai của Thủ trưởng.")
+    editor.fill(field, "Bản cuối của chuyên viên.")
+    editor.click(f"{leaf} form[data-explain-line] button[type=submit]")
+    expect(box).to_be_visible()
+    box.locator("text=Giữ giá trị của tôi").click()
+    expect(editor.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    line.refresh_from_db()
+    assert line.explanation == "Bản cuối của chuyên viên."
+    assert errors == []
+
+
+def test_the_appraisal_pages_fit_a_phone_screen(
+    browser: Any, live_server: Any, submitted_assessment: Assessment, admin_user: Any
+) -> None:
+    """At 390 px no appraisal page scrolls sideways: selects shrink, wide tables scroll in their own box."""
+    from scoring.models import Indicator
+
+    # the real sets' long names: an area and a group name as long as theirs
+    Indicator.objects.filter(indicator_set=submitted_assessment.indicator_set, parent=None, code="1").update(
+        name="Công tác chỉ đạo, điều hành cải cách hành chính, kiểm tra, tuyên truyền và khắc phục các hạn chế")
+    context = browser.new_context(base_url=live_server.url, locale="vi-VN", viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        login(page, "hoa")
+        for url in (f"/tham-dinh/{submitted_assessment.pk}/", "/tham-dinh/", "/tham-dinh/tong-quan/"):
+            page.goto(url)
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= 390, (url, width)
+    finally:
+        context.close()
