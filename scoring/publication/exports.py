@@ -51,12 +51,14 @@ def document_line(publication: Publication) -> str:
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
-    title = re.sub(r"[\[\]:*?/\\]", " ", name).strip()[:31] or "Sheet"
+    """A worksheet name Excel accepts: no `[]:*?/\\`, at most 31 characters, and unique in the workbook
+    (Excel compares sheet names without regard to case). `used` holds the case-folded names taken so far."""
+    title = re.sub(r"[\[\]:*?/\\]", " ", name).strip()[:31].rstrip(" ,;.-—'") or "Sheet"
     base, n = title, 2
-    while title in used:
+    while title.casefold() in used:
         suffix = f" ({n})"
-        title, n = base[: 31 - len(suffix)] + suffix, n + 1
-    used.add(title)
+        title, n = base[: 31 - len(suffix)].rstrip() + suffix, n + 1
+    used.add(title.casefold())
     return title
 
 
@@ -69,8 +71,15 @@ def _cell(ws: Any, value: Any, *, font: Font | None = None, number: bool = False
     return cell
 
 
+def set_leaves(indicator_set: dict[str, Any]) -> list[dict[str, Any]]:
+    """The scored leaves of one snapshot set, in the set's order. A code means a criterion only within its set:
+    the sets of a year share codes (1.5.2 of the departments' set is not 1.5.2 of the districts')."""
+    return [ind for ind in indicator_set["indicators"] if ind["is_leaf"]]
+
+
 def leaf_columns(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
-    """(code, name) of every scored leaf across the snapshot's sets, in set order, codes not repeated."""
+    """(code, name) of every scored leaf across the snapshot's sets, in set order, codes not repeated (the
+    first set's name wins). Only for a list of codes: per set, use `set_leaves`."""
     seen: dict[str, str] = {}
     for s in snapshot.get("sets", {}).values():
         for ind in s["indicators"]:
@@ -79,10 +88,22 @@ def leaf_columns(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
+def area_label(snapshot: dict[str, Any], code: str) -> str:
+    """«code. name» of an area for a column shared by every set's units; the sets' names of the code joined
+    by « / » when they differ (each unit's figure is its own set's area of that code)."""
+    names: list[str] = []
+    for s in snapshot.get("sets", {}).values():
+        for ind in s["indicators"]:
+            if ind["parent"] is None and ind["code"] == code and ind["name"] not in names:
+                names.append(ind["name"])
+    return f"{code}. {' / '.join(names)}"
+
+
 def official_workbook(publication: Publication, path: Path | IO[bytes], progress: Progress = _noop) -> None:
     """The official workbook, written in openpyxl's write-only mode straight to `path` (memory stays flat
     with the number of units): one sheet per ranking group (title, approving document, ranking), a sheet of
-    per-area scores and a matrix unit × criterion of appraised scores."""
+    per-area scores, and per indicator set a matrix of its units × its criteria (appraised scores; a blank cell
+    is a criterion not applicable at the unit), the sheet named after the set."""
     snap = publication.snapshot
     year = publication.cycle.year
     scores = publication.scores
@@ -113,7 +134,7 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
     ws.append([_cell(ws, doc)])
     ws.append([])
     ws.append([_cell(ws, h, font=BOLD) for h in
-               ["Đơn vị", "Khối", *[f"{a['code']}. {a['name']}" for a in area_list],
+               ["Đơn vị", "Khối", *[area_label(snap, a["code"]) for a in area_list],
                 "Điểm cộng", "Điểm trừ", "Chỉ số", "Xếp hạng"]])
     for row in snap.get("rows", []):
         ws.append([
@@ -123,19 +144,32 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
             _cell(ws, Decimal(row["index"]), number=True), row["rank"],
         ])
     progress(20)
-    leaves = leaf_columns(snap)
-    ws = wb.create_sheet(_sheet_title("Ma trận tiêu chí", used))
-    ws.append([_cell(ws, f"ĐIỂM THẨM ĐỊNH TỪNG TIÊU CHÍ — CHỈ SỐ CCHC NĂM {year}", font=TITLE)])
-    ws.append([_cell(ws, doc)])
-    ws.append([_cell(ws, "Mã đơn vị", font=BOLD), _cell(ws, "Đơn vị", font=BOLD),
-               *[_cell(ws, code, font=BOLD) for code, _ in leaves]])
-    ws.append([None, _cell(ws, "Tiêu chí"), *[_cell(ws, name[:120]) for _, name in leaves]])
+    # One matrix per indicator set: its criteria as columns, only its units as rows (codes repeat across sets
+    # with other texts and maximums). Rows are written as they are read, so memory stays flat.
     rows = snap.get("rows", [])
-    for n, row in enumerate(rows, start=1):
-        mine = scores.get(row["unit_code"], {})
-        ws.append([row["unit_code"], safe_text(row["unit_name"]), *[_dec(mine.get(code)) for code, _ in leaves]])
-        if n % 200 == 0:
-            progress(20 + 75 * n // len(rows))
+    written = 0
+    for set_key, indicator_set in snap.get("sets", {}).items():
+        set_rows = [row for row in rows if row["set_key"] == set_key]
+        if not set_rows:
+            continue
+        leaves = set_leaves(indicator_set)
+        ws = wb.create_sheet(_sheet_title(indicator_set["name"], used))
+        ws.append([_cell(ws, f"ĐIỂM THẨM ĐỊNH TỪNG TIÊU CHÍ — CHỈ SỐ CCHC NĂM {year}", font=TITLE)])
+        ws.append([_cell(ws, f"{indicator_set['name']} ({indicator_set['decision_ref']}, "
+                             f"phiên bản {indicator_set['version']})", font=BOLD)])
+        ws.append([_cell(ws, doc)])
+        ws.append([_cell(ws, "Mã đơn vị", font=BOLD), _cell(ws, "Đơn vị", font=BOLD),
+                   *[_cell(ws, ind["code"], font=BOLD) for ind in leaves]])
+        ws.append([None, _cell(ws, "Tiêu chí"), *[_cell(ws, ind["name"][:120]) for ind in leaves]])
+        ws.append([None, _cell(ws, "Điểm tối đa"),
+                   *[_cell(ws, Decimal(ind["max_points"]), number=True) for ind in leaves]])
+        for row in set_rows:
+            mine = scores.get(row["unit_code"], {})
+            ws.append([safe_text(row["unit_code"]), safe_text(row["unit_name"]),
+                       *[_dec(mine.get(ind["code"])) for ind in leaves]])
+            written += 1
+            if written % 200 == 0:
+                progress(20 + 75 * written // len(rows))
     wb.save(str(path) if isinstance(path, Path) else path)
     progress(100)
 
@@ -146,14 +180,15 @@ def csv_rows(publication: Publication) -> Iterator[list[Any]]:
     area_list = selectors.areas(snap)
     groups = {g["code"]: g["name"] for g in snap.get("groups", [])}
     yield CSV_COLUMNS + [f"linh_vuc_{a['code']}" for a in area_list]
+    t = safe_text  # text cells only: a number such as "-1.00" stays a number (docs/open-data.md)
     for r in snap.get("rows", []):
-        yield [safe_text(v) for v in [
-            publication.cycle.year, publication.revision, publication.document_number,
-            publication.document_date.isoformat(), r["group_code"], groups.get(r["group_code"], ""), r["rank"],
-            r["unit_code"], r["unit_name"], r["unit_kind"], r["set_key"], r["set_version"], r["index"], r["total"],
-            r["normal_total"], r["bonus"], r["penalty"], r["applicable_max"], r["classification"],
+        yield [
+            publication.cycle.year, publication.revision, t(publication.document_number),
+            publication.document_date.isoformat(), t(r["group_code"]), t(groups.get(r["group_code"], "")), r["rank"],
+            t(r["unit_code"]), t(r["unit_name"]), t(r["unit_kind"]), t(r["set_key"]), r["set_version"], r["index"],
+            r["total"], r["normal_total"], r["bonus"], r["penalty"], r["applicable_max"], t(r["classification"]),
             *[r["area_totals"].get(a["code"], "") for a in area_list],
-        ]]
+        ]
 
 
 CRITERIA_COLUMNS = [
@@ -166,6 +201,7 @@ def criteria_rows(publication: Publication) -> Iterator[list[Any]]:
     """The per-criterion open-data table (long format): one row per unit and scored criterion, header first."""
     snap = publication.snapshot
     scores = publication.scores
+    t = safe_text  # text cells only: a negative score ("-1.00") stays a number (docs/open-data.md)
     yield list(CRITERIA_COLUMNS)
     for r in snap.get("rows", []):
         s = snap["sets"][r["set_key"]]
@@ -175,11 +211,11 @@ def criteria_rows(publication: Publication) -> Iterator[list[Any]]:
                 continue
             score = mine.get(ind["code"])
             not_applicable = ind["code"] in mine and score is None
-            yield [safe_text(v) for v in [
-                publication.cycle.year, publication.revision, r["unit_code"], r["unit_name"], r["set_key"],
-                r["set_version"], ind["code"], ind["name"], ind["kind"], ind["max_points"],
+            yield [
+                publication.cycle.year, publication.revision, t(r["unit_code"]), t(r["unit_name"]), t(r["set_key"]),
+                r["set_version"], t(ind["code"]), t(ind["name"]), ind["kind"], ind["max_points"],
                 "" if score is None else score, 1 if not_applicable else 0,
-            ]]
+            ]
 
 
 class _Echo:
@@ -211,7 +247,10 @@ def open_data(publication: Publication) -> dict[str, Any]:
             "reason": publication.reason,
         },
         "indicator_sets": [
-            {"key": s["key"], "version": s["version"], "name": s["name"], "decision_ref": s["decision_ref"]}
+            {"key": s["key"], "version": s["version"], "name": s["name"], "decision_ref": s["decision_ref"],
+             # The areas as this set defines them: a code's name and maximum may differ between the sets.
+             "areas": [{"code": a["code"], "name": a["name"], "max_points": a["max_points"]}
+                       for a in selectors.areas({"sets": {s["key"]: s}})]}
             for s in snap.get("sets", {}).values()
         ],
         "groups": [{"code": g["code"], "name": g["name"]} for g in snap.get("groups", [])],
@@ -272,9 +311,13 @@ def report_context(publication: Publication) -> dict[str, Any]:
     }
     for t in tables:
         average = selectors.group_area_average(snapshot=snap, group_code=t.code)
+        # A group's units share a set: its areas' names and maximums (a code's maximum differs between sets).
+        set_keys = {r["set_key"] for r in t.rows}
+        group_areas = (selectors.areas({"sets": {k: snap["sets"][k] for k in set_keys}}) if len(set_keys) == 1
+                       else area_list)
         t.area_chart = charts.area_comparison(  # type: ignore[attr-defined]
             [(f"{a['code']}. {a['name']}", Decimal(a["max_points"]), average.get(a["code"], Decimal(0)),
-              overall[a["code"]]) for a in area_list],
+              overall.get(a["code"], Decimal(0))) for a in group_areas],
             title=f"Điểm lĩnh vực — {t.name}", first="Bình quân khối", second="Bình quân chung",
         )
     trend = [
@@ -289,6 +332,7 @@ def report_context(publication: Publication) -> dict[str, Any]:
         "tables": tables,
         "trend": charts.trend(trend, title="Chỉ số bình quân qua các năm") if len(trend) > 1 else "",
         "areas": area_list,
+        "area_labels": [area_label(snap, a["code"]) for a in area_list],
         "group_names": group_names,
         "distribution": charts.distribution(
             [Decimal(r["index"]) for r in snap.get("rows", [])], title="Phân bố chỉ số",

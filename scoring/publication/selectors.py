@@ -171,32 +171,36 @@ def unit_breakdown(
     *, snapshot: dict[str, Any], scores: dict[str, Any], row: dict[str, Any], notes: dict[str, str] | None = None
 ) -> list[BreakdownNode]:
     """The unit's set tree with its published scores: leaves as published, areas as published, other
-    parents the sum of their leaves. `notes` (the appraisers' notes by leaf code) only for the unit itself."""
+    parents what the index counts for their leaves (`counted_leaf_score`). `notes` (the appraisers' notes by
+    leaf code) only for the unit itself."""
     s = snapshot["sets"][row["set_key"]]
+    mode = s.get("index_mode", "points")
     leaf_scores = scores.get(row["unit_code"], {})
     children: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
     for ind in s["indicators"]:
         children[ind["parent"]].append(ind)
 
-    def subtotal(code: str) -> Decimal:
+    def subtotal(node: dict[str, Any]) -> Decimal:
+        """What the index counts for a parent (as the engine: a bonus/penalty parent caps its children)."""
         total = ZERO
-        for child in children.get(code, []):
+        for child in children.get(node["code"], []):
             if child["is_leaf"]:
-                total += Decimal(leaf_scores.get(child["code"]) or 0)
+                score, na = published_leaf(leaf_scores, child["code"])
+                total += counted_leaf_score(kind=child["kind"], max_points=Decimal(child["max_points"]),
+                                            score=score, not_applicable=na, index_mode=mode)
             else:
-                total += subtotal(child["code"])
-        return total
+                total += subtotal(child)
+        return total if node["kind"] == "normal" else min(total, Decimal(node["max_points"]))
 
     nodes: list[BreakdownNode] = []
     for ind in s["indicators"]:
         code = ind["code"]
         if ind["is_leaf"]:
-            raw = leaf_scores.get(code)
-            score, na = (Decimal(raw), False) if raw is not None else (None, code in leaf_scores)
+            score, na = published_leaf(leaf_scores, code)
         elif ind["parent"] is None and code in row["area_totals"]:
             score, na = Decimal(row["area_totals"][code]), False
         else:
-            score, na = subtotal(code), False
+            score, na = subtotal(ind), False
         nodes.append(
             BreakdownNode(
                 code=code, name=ind["name"], level=ind["level"], kind=ind["kind"],
@@ -280,12 +284,39 @@ def rank_history(*, unit_id: int) -> list[HistoryPoint]:
     return points
 
 
+def counted_leaf_score(
+    *, kind: str, max_points: Decimal, score: Decimal | None, not_applicable: bool, index_mode: str = "points"
+) -> Decimal:
+    """The points the index counts for one leaf, by the rule of `scoring.engine.compute_index` (and of the
+    set-wise recompute): a normal leaf counts its score up to its maximum, and an accepted «không phát sinh»
+    (not applicable as appraised: the team did not overrule it) at its maximum in points mode (in percent
+    mode it counts nothing and leaves the applicable maximum); a bonus or penalty leaf counts its score
+    between 0 and its maximum, nothing when not applicable; a missing score counts 0.
+    `tests/publication/test_services.py` checks it against the engine."""
+    if kind == "normal":
+        if not_applicable:
+            return max_points if index_mode != "percent" else ZERO
+        return ZERO if score is None else min(score, max_points)
+    if not_applicable or score is None:
+        return ZERO
+    return min(max(score, ZERO), max_points)
+
+
+def published_leaf(scores: dict[str, str | None], code: str) -> tuple[Decimal | None, bool]:
+    """(appraised score, not applicable as appraised) of a leaf in a unit's published scores: the snapshot
+    keeps None for a «không phát sinh» the team accepted (a leaf without a score is left out)."""
+    raw = scores.get(code)
+    return (None, code in scores) if raw is None else (Decimal(raw), False)
+
+
 @dataclass
 class CriterionGap:
     code: str
     name: str
     mine: Decimal
     theirs: Decimal
+    mine_not_applicable: bool = False
+    theirs_not_applicable: bool = False
 
     @property
     def difference(self) -> Decimal:
@@ -303,8 +334,9 @@ class RankExplanation:
 
 def rank_explanation(*, snapshot: dict[str, Any], scores: dict[str, Any], row: dict[str, Any]) -> RankExplanation:
     """Which criteria separate the unit from the unit listed just above it in its group: the leaves where
-    that unit scored more (largest gap first) and those where this unit scored more. Penalty leaves count
-    against: a higher penalty is a lower contribution."""
+    that unit scored more (largest gap first) and those where this unit scored more. Each leaf is compared
+    by what the index counts for it (`counted_leaf_score`: an accepted «không phát sinh» at its maximum).
+    Penalty leaves count against: a higher penalty is a lower contribution."""
     rows = group_rows(snapshot=snapshot, group_code=row["group_code"])
     position = next(n for n, r in enumerate(rows) if r["unit_code"] == row["unit_code"])
     if position == 0 or not row["group_code"]:
@@ -315,17 +347,25 @@ def rank_explanation(*, snapshot: dict[str, Any], scores: dict[str, Any], row: d
     ahead: list[CriterionGap] = []
     if above["set_key"] == row["set_key"]:
         s = snapshot["sets"][row["set_key"]]
+        mode = s.get("index_mode", "points")  # snapshots before the field was added: every set was in points
         mine_scores = scores.get(row["unit_code"], {})
         their_scores = scores.get(above["unit_code"], {})
         for ind in s["indicators"]:
             if not ind["is_leaf"]:
                 continue
             sign = Decimal(-1) if ind["kind"] == "penalty" else Decimal(1)
-            mine = Decimal(mine_scores.get(ind["code"]) or 0) * sign
-            theirs = Decimal(their_scores.get(ind["code"]) or 0) * sign
+            maximum = Decimal(ind["max_points"])
+            (my_score, my_na), (their_score, their_na) = (
+                published_leaf(mine_scores, ind["code"]), published_leaf(their_scores, ind["code"])
+            )
+            mine = counted_leaf_score(kind=ind["kind"], max_points=maximum, score=my_score, not_applicable=my_na,
+                                      index_mode=mode) * sign
+            theirs = counted_leaf_score(kind=ind["kind"], max_points=maximum, score=their_score,
+                                        not_applicable=their_na, index_mode=mode) * sign
             if mine == theirs:
                 continue
-            item = CriterionGap(code=ind["code"], name=ind["name"], mine=mine, theirs=theirs)
+            item = CriterionGap(code=ind["code"], name=ind["name"], mine=mine, theirs=theirs,
+                                mine_not_applicable=my_na, theirs_not_applicable=their_na)
             (behind if theirs > mine else ahead).append(item)
     behind.sort(key=lambda g: (-g.difference, g.code))
     ahead.sort(key=lambda g: (g.difference, g.code))

@@ -78,14 +78,18 @@ def publication_blockers(*, cycle: Cycle) -> list[str]:
 
 
 def _criterion_scores(assessment_units: dict[int, str]) -> dict[str, dict[str, str | None]]:
-    """Each unit's appraised score of each criterion (None: not applicable as appraised, or missing)."""
+    """Each unit's appraised score of each criterion; None: not applicable as appraised (the unit's «không
+    phát sinh», not overruled: `ScoreLine.appraised_not_applicable`). A criterion without an appraised score is
+    left out, so that it is never read as not applicable (the index counts the one 0, the other its maximum)."""
     scores: dict[str, dict[str, str | None]] = {code: {} for code in assessment_units.values()}
     lines = ScoreLine.objects.filter(assessment_id__in=assessment_units).values_list(
         "assessment_id", "indicator__code", "appraised_score", "not_applicable", "na_overruled"
     )
     for assessment_id, code, score, not_applicable, overruled in lines.iterator(chunk_size=5000):
-        missing = (not_applicable and not overruled) or score is None  # as appraised
-        scores[assessment_units[assessment_id]][code] = None if missing else _dec(score)
+        if not_applicable and not overruled:
+            scores[assessment_units[assessment_id]][code] = None
+        elif score is not None:
+            scores[assessment_units[assessment_id]][code] = _dec(score)
     return scores
 
 
@@ -144,6 +148,7 @@ def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str,
             "name": s.name,
             "decision_ref": s.decision_ref,
             "standard_max": _dec(s.standard_max),
+            "index_mode": s.index_mode,
             "indicators": [
                 {
                     "code": i.code,

@@ -78,3 +78,29 @@ def media_root(settings: Any, tmp_path: Any) -> Any:
     """Export files go to a temporary folder, never the project's media."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+DISTRICT_SET_NAME = "Bộ chỉ số thử nghiệm cấp huyện, thị xã, thành phố"
+DISTRICT_1_1_1 = "Chỉ đạo, hướng dẫn UBND cấp xã"
+
+
+@pytest.fixture
+def two_set_publication(small_set: Any, admin_user: Any) -> Any:
+    """2020 published with two sets sharing every code: departments (the small set) and districts, whose
+    1.1.1 and area 1 have other texts (as in Tiền Giang, where 74 leaf codes differ between the sets)."""
+    from scoring.models import UnitKind
+    from scoring.publication.services import cycle_publish
+    from scoring.services import cycle_create, indicator_set_import
+    from tests.conftest import small_set_data
+
+    data = small_set_data(key="test-set-huyen", unit_kind="district", name=DISTRICT_SET_NAME)
+    area = data["indicators"][0]
+    area["name"] = "Chỉ đạo, điều hành CCHC cấp huyện"
+    area["children"][0]["children"][0]["name"] = DISTRICT_1_1_1
+    district_set = indicator_set_import(data=data, actor=None)
+    sets = {UnitKind.objects.get(code="department"): small_set, UnitKind.objects.get(code="district"): district_set}
+    cycle = cycle_create(year=2020, name="Chỉ số CCHC năm 2020", sets=sets, actor=None)
+    for code, overrides in (("so-y-te", {}), ("so-tu-phap", ON_TIME), ("h-cai-be", NO_REPORT), ("h-cho-gao", {})):
+        sign_off_unit(cycle, code, overrides)
+    return cycle_publish(cycle=cycle, document_number="Công văn số 4567/UBND-NC", document_date=DOC_DATE,
+                         actor=admin_user)

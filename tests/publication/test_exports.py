@@ -36,7 +36,7 @@ def test_the_official_workbook_has_a_ranking_sheet_per_group_an_area_sheet_and_t
 ) -> None:
     book = load_workbook(io.BytesIO(_download("/ket-qua/2020/ket-qua.xlsx")))
     group = Unit.objects.get(code="so-y-te").ranking_group
-    assert book.sheetnames == [group.name[:31], "Theo lĩnh vực", "Ma trận tiêu chí"]
+    assert book.sheetnames == [group.name[:31], "Theo lĩnh vực", "Bộ chỉ số thử nghiệm"]
     ranking = list(book[group.name[:31]].iter_rows(values_only=True))
     assert ranking[0][0] == "KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2020"
     assert ranking[2][0] == "(Kèm theo Công văn số 4567/UBND-NC ngày 08/12/2020)"
@@ -49,8 +49,11 @@ def test_the_official_workbook_has_a_ranking_sheet_per_group_an_area_sheet_and_t
     assert areas[3][:4] == ("Đơn vị", "Khối", "1. Công tác chỉ đạo, điều hành CCHC", "2. Hiện đại hóa hành chính")
     y_te = next(r for r in areas if r[0] == "Sở Y tế")
     assert _d(y_te[2:7]) == (Decimal("3.38"), Decimal("2.7"), Decimal("1.5"), Decimal("1"), Decimal("6.58"))
-    matrix = list(book["Ma trận tiêu chí"].iter_rows(values_only=True))
-    assert matrix[2][2:] == ("1.1.1", "1.1.2", "1.2.1", "1.2.2", "1.2.3", "2.1.1", "2.1.2", "2.2.1", "2.3.1")
+    matrix = list(book["Bộ chỉ số thử nghiệm"].iter_rows(values_only=True))
+    assert matrix[1][0] == "Bộ chỉ số thử nghiệm (689/QĐ-UBND ngày 11/3/2020, phiên bản 1)"
+    assert matrix[3][2:] == ("1.1.1", "1.1.2", "1.2.1", "1.2.2", "1.2.3", "2.1.1", "2.1.2", "2.2.1", "2.3.1")
+    assert matrix[4][1:3] == ("Tiêu chí", "Ban hành kế hoạch CCHC năm")
+    assert _d(matrix[5][1:4]) == ("Điểm tối đa", Decimal("1"), Decimal("2"))
     y_te = next(r for r in matrix if r[0] == "so-y-te")
     assert _d(y_te[2:]) == tuple(Decimal(v) for v in ("0", "1", "1", "0.88", "0.5", "1.7", "1", "1.5", "1"))
 
@@ -151,3 +154,80 @@ def test_charts_are_svg_with_escaped_labels_and_decimal_commas() -> None:
     histogram = charts.distribution([Decimal("81"), Decimal("84.5"), Decimal("92")], title="Phân bố")
     assert ">80–85<" in histogram and ">2<" in histogram
     assert "8,58" in charts.trend([("2020", Decimal("6.58")), ("2021", Decimal("8.58"))], title="Xu hướng")
+
+
+# --- several indicator sets in a year (codes shared, texts not) ---------------------------------------------
+
+
+def test_the_workbook_has_one_criteria_matrix_per_set_with_its_own_criteria_and_units(
+    two_set_publication: Publication,
+) -> None:
+    from tests.publication.conftest import DISTRICT_1_1_1, DISTRICT_SET_NAME
+
+    book = load_workbook(io.BytesIO(_download("/ket-qua/2020/ket-qua.xlsx")))
+    assert book.sheetnames[-2:] == ["Bộ chỉ số thử nghiệm", DISTRICT_SET_NAME[:31].rstrip(" ,")]
+    departments = list(book["Bộ chỉ số thử nghiệm"].iter_rows(values_only=True))
+    districts = list(book[DISTRICT_SET_NAME[:31].rstrip(" ,")].iter_rows(values_only=True))
+    assert [r[0] for r in departments[6:]] == ["so-tu-phap", "so-y-te"]
+    assert [r[0] for r in districts[6:]] == ["h-cho-gao", "h-cai-be"]
+    assert departments[3][2] == districts[3][2] == "1.1.1"
+    assert departments[4][2] == "Ban hành kế hoạch CCHC năm" and districts[4][2] == DISTRICT_1_1_1
+    assert districts[1][0].startswith(DISTRICT_SET_NAME)
+    cai_be = next(r for r in districts if r[0] == "h-cai-be")
+    assert _d(cai_be[2:5]) == (Decimal("0"), Decimal("1"), Decimal("0"))  # its own scores, in its own columns
+
+
+def test_sheet_names_are_unique_without_regard_to_case_and_fit_excel() -> None:
+    used: set[str] = set()
+    first = exports._sheet_title("Khối huyện", used)
+    second = exports._sheet_title("KHỐI HUYỆN", used)
+    long = exports._sheet_title("Bộ chỉ số thử nghiệm cấp huyện, thị xã, thành phố", used)
+    assert (first, second) == ("Khối huyện", "KHỐI HUYỆN (2)")
+    assert long == "Bộ chỉ số thử nghiệm cấp huyện" and len(long) <= 31
+
+
+def test_open_data_json_gives_each_set_its_own_areas(two_set_publication: Publication) -> None:
+    doc = json.loads(_download("/ket-qua/2020/ket-qua.json"))
+    areas = {s["key"]: {a["code"]: a["name"] for a in s["areas"]} for s in doc["indicator_sets"]}
+    assert areas["test-set"]["1"] == "Công tác chỉ đạo, điều hành CCHC"
+    assert areas["test-set-huyen"]["1"] == "Chỉ đạo, điều hành CCHC cấp huyện"
+    assert [a["code"] for a in doc["areas"]] == ["1", "2"]  # kept as it was (schema cchc-ket-qua/1 only adds)
+
+
+# --- numbers are never formula-guarded ---------------------------------------------------------------------
+
+
+def test_a_negative_score_is_a_plain_number_in_the_criteria_csv(cycle: Cycle, admin_user: Any) -> None:
+    from tests.publication.conftest import sign_off_unit
+
+    sign_off_unit(cycle, "so-y-te", {"1.1.1": {"option": "none"}})  # «Không ban hành»: −1
+    cycle_publish(cycle=cycle, document_number="-1 Công văn", document_date=datetime.date(2020, 12, 8),
+                  actor=admin_user)
+    rows = list(csv.reader(io.StringIO(_download("/ket-qua/2020/diem-tieu-chi.csv").decode("utf-8-sig"))))
+    first = next(r for r in rows[1:] if r[6] == "1.1.1")
+    assert first[10] == "-1.00" and Decimal(first[10]) == Decimal("-1")
+
+
+def test_negative_numbers_in_the_results_csv_are_not_guarded_but_text_is(publication: Publication) -> None:
+    publication.snapshot["rows"][0].update(total="-0.50", index="-0.50", area_totals={"1": "-1.25", "2": "0.75"})
+    publication.snapshot["rows"][0]["unit_name"] = "-Sở"
+    header, first, *_ = list(exports.csv_rows(publication))
+    row = dict(zip(header, first, strict=True))
+    assert (row["chi_so"], row["tong_diem"], row["linh_vuc_1"]) == ("-0.50", "-0.50", "-1.25")
+    assert row["ten_don_vi"] == "'-Sở"
+
+
+def test_an_area_column_shared_by_two_sets_names_both_sets_areas(two_set_publication: Publication) -> None:
+    book = load_workbook(io.BytesIO(_download("/ket-qua/2020/ket-qua.xlsx")))
+    header = list(book["Theo lĩnh vực"].iter_rows(values_only=True))[3]
+    assert header[2:4] == ("1. Công tác chỉ đạo, điều hành CCHC / Chỉ đạo, điều hành CCHC cấp huyện",
+                           "2. Hiện đại hóa hành chính")
+
+
+def test_the_pdf_report_draws_each_groups_areas_with_its_own_sets_names(two_set_publication: Publication) -> None:
+    context = exports.report_context(two_set_publication)
+    districts = next(t for t in context["tables"] if t.rows[0]["set_key"] == "test-set-huyen")
+    departments = next(t for t in context["tables"] if t.rows[0]["set_key"] == "test-set")
+    assert "1. Chỉ đạo, điều hành" in districts.area_chart and "1. Công tác" not in districts.area_chart
+    assert "1. Công tác" in departments.area_chart and "1. Chỉ đạo" not in departments.area_chart
+    assert context["area_labels"][0] == "1. Công tác chỉ đạo, điều hành CCHC / Chỉ đạo, điều hành CCHC cấp huyện"

@@ -4,6 +4,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import AuditEntry, Cycle, Publication, Unit
@@ -177,3 +179,91 @@ def test_the_published_scores_follow_the_appraisal_teams_not_applicable_decision
                                 actor=admin_user)
     assert publication.scores["so-y-te"]["1.2.2"] is None
     assert publication.scores["so-y-te"]["1.2.3"] == "0.25"
+
+
+# --- what the index counts for a leaf ----------------------------------------------------------------------
+
+
+def _publish_with_not_applicable(signed_cycle: Cycle, admin_user: Any) -> Publication:
+    """Sở Y tế's 1.2.2 «không phát sinh» accepted, its 1.2.3 «không phát sinh» overruled with 0.25."""
+    from scoring.models import ScoreLine
+
+    lines = ScoreLine.objects.filter(assessment__cycle=signed_cycle, assessment__unit__code="so-y-te")
+    lines.filter(indicator__code="1.2.2").update(not_applicable=True, not_applicable_reason="Không có")
+    lines.filter(indicator__code="1.2.3").update(not_applicable=True, not_applicable_reason="Không có",
+                                                 na_overruled=True, appraised_score=Decimal("0.25"))
+    return cycle_publish(cycle=signed_cycle, document_number="Công văn số 1/UBND", document_date=DOC_DATE,
+                         actor=admin_user)
+
+
+def test_the_rank_explanation_counts_an_accepted_not_applicable_at_the_leafs_maximum(
+    signed_cycle: Cycle, admin_user: Any
+) -> None:
+    # given Sở Y tế's 1.2.2 not applicable (accepted: 1.50 counted) and 1.2.3 overruled (0.25 counted)
+    publication = _publish_with_not_applicable(signed_cycle, admin_user)
+    snap = publication.snapshot
+    # when it is compared with Sở Tư pháp, listed above it (1.2.2: 0.88, 1.2.3: 0.50)
+    why = selectors.rank_explanation(snapshot=snap, scores=publication.scores,
+                                     row=selectors.unit_row(snapshot=snap, unit_code="so-y-te"))
+    # then
+    assert [(g.code, g.mine, g.theirs, g.mine_not_applicable) for g in why.behind] == [
+        ("1.1.1", Decimal("0"), Decimal("1"), False), ("1.2.3", Decimal("0.25"), Decimal("0.5"), False),
+    ]
+    assert [(g.code, g.mine, g.theirs, g.mine_not_applicable) for g in why.ahead] == [
+        ("1.2.2", Decimal("1.5"), Decimal("0.88"), True),
+    ]
+
+
+def test_a_parents_subtotal_counts_an_accepted_not_applicable_at_its_maximum(
+    signed_cycle: Cycle, admin_user: Any
+) -> None:
+    publication = _publish_with_not_applicable(signed_cycle, admin_user)
+    snap = publication.snapshot
+    nodes = {n.code: n for n in selectors.unit_breakdown(
+        snapshot=snap, scores=publication.scores, row=selectors.unit_row(snapshot=snap, unit_code="so-y-te"))}
+    assert (nodes["1.2.2"].score, nodes["1.2.2"].not_applicable) == (None, True)
+    assert nodes["1.2"].score == Decimal("1") + Decimal("1.5") + Decimal("0.25")
+
+
+def test_a_leaf_without_an_appraised_score_is_not_published_as_not_applicable(
+    signed_cycle: Cycle, admin_user: Any
+) -> None:
+    from scoring.models import ScoreLine
+
+    ScoreLine.objects.filter(assessment__cycle=signed_cycle, assessment__unit__code="so-y-te",
+                             indicator__code="2.1.1").update(appraised_score=None)
+    publication = cycle_publish(cycle=signed_cycle, document_number="Công văn số 1/UBND", document_date=DOC_DATE,
+                                actor=admin_user)
+    assert "2.1.1" not in publication.scores["so-y-te"]  # counted 0 by the index, not its maximum
+    assert selectors.published_leaf(publication.scores["so-y-te"], "2.1.1") == (None, False)
+
+
+LEAF_KINDS = ("normal", "bonus", "penalty")
+two_places = st.decimals(min_value=Decimal("-3"), max_value=Decimal("5"), places=2, allow_nan=False,
+                         allow_infinity=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(kind=st.sampled_from(LEAF_KINDS), maximum=st.decimals(min_value=Decimal("0.25"), max_value=Decimal("4"),
+                                                             places=2),
+       score=st.none() | two_places, not_applicable=st.booleans(), mode=st.sampled_from(("points", "percent")))
+def test_the_counted_leaf_score_is_what_the_engine_counts(
+    kind: str, maximum: Decimal, score: Decimal | None, not_applicable: bool, mode: str
+) -> None:
+    from scoring import engine
+
+    # One leaf alone in its area (normal) or under a bonus/penalty group that caps nothing, next to a normal
+    # leaf worth 1 (so that a percent index always has something applicable).
+    nodes = [engine.Node("1", None, "normal", Decimal("1")), engine.Node("1.1", "1", "normal", Decimal("1"))]
+    if kind == "normal":
+        nodes += [engine.Node("2", None, "normal", maximum), engine.Node("2.1", "2", "normal", maximum)]
+    else:
+        nodes += [engine.Node("2", None, kind, maximum * 2), engine.Node("2.1", "2", kind, maximum)]
+    rules = engine.SetRules(nodes=tuple(nodes), standard_max=Decimal("100"), index_mode=mode)
+    computed = engine.compute_index(rules, {"1.1": engine.LeafScore(score=Decimal("1")),
+                                            "2.1": engine.LeafScore(score=score, not_applicable=not_applicable)})
+    counted = selectors.counted_leaf_score(kind=kind, max_points=maximum, score=score,
+                                           not_applicable=not_applicable, index_mode=mode)
+    engine_counts = {"normal": computed.area_totals.get("2", Decimal(0)), "bonus": computed.bonus,
+                     "penalty": computed.penalty}[kind]
+    assert counted == engine_counts

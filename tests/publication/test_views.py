@@ -254,3 +254,45 @@ def test_publishing_from_the_page_is_refused_while_a_unit_is_not_signed_off(
         "document_number": "Công văn số 1", "document_date": "08/12/2020"})
     assert response.status_code == 409 and "Chưa thể công bố" in response.content.decode()
     assert not Publication.objects.exists()
+
+
+def test_the_unit_page_explains_a_not_applicable_leaf_by_the_score_the_index_counts(
+    signed_cycle: Cycle, admin_user: Any
+) -> None:
+    from decimal import Decimal
+
+    from scoring.models import ScoreLine
+    from scoring.publication.services import cycle_publish
+    from tests.publication.conftest import DOC_DATE
+
+    ScoreLine.objects.filter(assessment__cycle=signed_cycle, assessment__unit__code="so-y-te",
+                             indicator__code="1.2.2").update(not_applicable=True, not_applicable_reason="Không có",
+                                                             appraised_score=Decimal("0"))
+    cycle_publish(cycle=signed_cycle, document_number="Công văn số 1/UBND", document_date=DOC_DATE,
+                  actor=admin_user)
+    html = _client().get("/ket-qua/2020/don-vi/so-y-te/").content.decode()
+    why = html[html.index('id="why"'):html.index('id="areas-title"')]
+    assert "1.2.2 (+0,62, KPS)" in why  # 1,50 counted against Sở Tư pháp's 0,88, not 0,00
+    assert "<td>1.2.2</td>" not in why
+
+
+def test_the_ranking_page_counts_units_with_plural_forms_in_english(
+    publication: Publication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.utils.translation import trans_real
+
+    # The translator's entry for the new plural message (locale/ is translated later).
+    english = trans_real.translation("en")
+    entries = {("%(n)s đơn vị", 0): "%(n)s unit", ("%(n)s đơn vị", 1): "%(n)s units"}
+    real_plural = english.ngettext
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        found = entries.get((singular, english.plural(n)))
+        return found if found is not None else real_plural(singular, plural, n)
+
+    monkeypatch.setattr(english, "ngettext", ngettext)
+    client = _client()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/ket-qua/2020/").content.decode()
+    assert 'lang="en"' in html
+    assert "(4 units)" in html and "(4 unit)" not in html
