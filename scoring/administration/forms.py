@@ -7,13 +7,16 @@ so the editor works without JavaScript; `params_from_post` builds the engine's p
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Case, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from scoring.administration.validators import CODE_ERRORS, EMAIL_ERRORS, validate_username
 from scoring.models import Cycle, Indicator, IndicatorSet, RankingGroup, RoleAssignment, Unit, UnitKind
 
 LIST_PARAMS = {
@@ -83,7 +86,12 @@ def params_from_post(method: str, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _display_number(raw: Any) -> str:
-    return str(raw).replace(".", ",") if raw is not None else ""
+    """A number as a person types it: decimal comma, never an exponent (Decimal("100").normalize() is 1E+2)."""
+    if raw is None:
+        return ""
+    if isinstance(raw, Decimal) and raw.is_finite():
+        return format(raw.normalize(), "f").replace(".", ",")
+    return str(raw).replace(".", ",")
 
 
 def params_initial(params: Mapping[str, Any]) -> dict[str, str]:
@@ -161,7 +169,7 @@ class SetMetaForm(forms.Form):
 
 
 class SetCreateForm(SetMetaForm):
-    key = forms.SlugField(label=_l("Mã bộ (chữ thường, gạch nối)"), max_length=60)
+    key = forms.SlugField(label=_l("Mã bộ (chữ thường, gạch nối)"), max_length=60, error_messages=CODE_ERRORS)
     year = forms.IntegerField(label=_l("Năm"), min_value=2000, max_value=2100)
     unit_kind = forms.ModelChoiceField(label=_l("Loại đơn vị"), queryset=UnitKind.objects.all())
 
@@ -169,13 +177,17 @@ class SetCreateForm(SetMetaForm):
 
 
 class CloneForm(forms.Form):
-    key = forms.SlugField(label=_l("Mã bộ mới"), max_length=60)
+    key = forms.SlugField(label=_l("Mã bộ mới"), max_length=60, error_messages=CODE_ERRORS)
     year = forms.IntegerField(label=_l("Năm áp dụng"), min_value=2000, max_value=2100)
     name = forms.CharField(label=_l("Tên bộ mới"), max_length=255, required=False)
     decision_ref = forms.CharField(label=_l("Quyết định ban hành"), max_length=255, required=False)
 
 
 class IndicatorForm(forms.Form):
+    # Only a leaf is scored: its method, source and evidence settings are not shown for a group (an area or a
+    # criterion with children), so a group keeps the values it has (`initial`) instead of what was not posted.
+    LEAF_ONLY = ("method", "source", "evidence_required", "allow_not_applicable")
+
     code = forms.CharField(label=_l("Mã"), max_length=30)
     name = forms.CharField(label=_l("Nội dung"), widget=forms.Textarea(attrs={"rows": 2}))
     kind = forms.ChoiceField(label=_l("Loại"), choices=Indicator.Kind.choices)
@@ -187,6 +199,13 @@ class IndicatorForm(forms.Form):
     source = forms.ChoiceField(label=_l("Nguồn điểm"), choices=Indicator.Source.choices)
     coordinating_department = forms.CharField(label=_l("Cơ quan phối hợp thẩm định"), required=False)
     guidance = forms.CharField(label=_l("Hướng dẫn"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, leaf: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.leaf = leaf
+        if not leaf:
+            for name in self.LEAF_ONLY:
+                self.fields[name].required = False
 
     @staticmethod
     def initial_for(indicator: Indicator) -> dict[str, Any]:
@@ -208,6 +227,10 @@ class IndicatorForm(forms.Form):
 
     def service_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
         clean = dict(self.cleaned_data)
+        if not self.leaf:
+            for name in self.LEAF_ONLY:
+                clean[name] = self.initial.get(name, self.fields[name].initial)
+            clean["method"] = ""
         clean["params"] = params_from_post(clean.get("method") or "", data)
         return clean
 
@@ -222,7 +245,7 @@ class UploadForm(forms.Form):
 
 
 class UnitForm(forms.Form):
-    code = forms.SlugField(label=_l("Mã"), max_length=40)
+    code = forms.SlugField(label=_l("Mã"), max_length=40, error_messages=CODE_ERRORS)
     name = forms.CharField(label=_l("Tên đơn vị"), max_length=255)
     short_name = forms.CharField(label=_l("Tên viết tắt"), max_length=60, required=False)
     kind = forms.ModelChoiceField(label=_l("Loại đơn vị"), queryset=UnitKind.objects.all())
@@ -240,7 +263,7 @@ class MergeForm(forms.Form):
 
 
 class CodeNameForm(forms.Form):
-    code = forms.SlugField(label=_l("Mã"), max_length=40)
+    code = forms.SlugField(label=_l("Mã"), max_length=40, error_messages=CODE_ERRORS)
     name = forms.CharField(label=_l("Tên"), max_length=200)
 
 
@@ -282,15 +305,31 @@ class CycleForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for kind in UnitKind.objects.all():
-            self.fields[f"set_{kind.pk}"] = forms.ModelChoiceField(
+        self.kinds = {kind.pk: kind for kind in UnitKind.objects.all()}
+        for kind in self.kinds.values():
+            # A kind may be scored on another kind's set (vertical agencies on the departments' set): every set
+            # is offered, the kind's own first; the service checks the set's year.
+            field = forms.ModelChoiceField(
                 label=_("Bộ chỉ số cho «%(kind)s»") % {"kind": kind.name},
-                queryset=IndicatorSet.objects.filter(unit_kind=kind).order_by("-year", "-version"),
+                queryset=IndicatorSet.objects.select_related("unit_kind")
+                .annotate(own=Case(When(unit_kind=kind, then=Value(0)), default=Value(1)))
+                .order_by("own", "-year", "-version", "key"),
                 required=False,
             )
+            field.label_from_instance = _set_choice_label
+            self.fields[f"set_{kind.pk}"] = field
 
     def chosen_sets(self) -> dict[UnitKind, IndicatorSet]:
-        return {s.unit_kind: s for name, s in self.cleaned_data.items() if name.startswith("set_") and s is not None}
+        """The set chosen for each unit kind, keyed by the kind of its field (not the set's own kind)."""
+        return {
+            self.kinds[int(name.removeprefix("set_"))]: s
+            for name, s in self.cleaned_data.items()
+            if name.startswith("set_") and s is not None
+        }
+
+
+def _set_choice_label(indicator_set: IndicatorSet) -> str:
+    return f"{indicator_set.key} — {indicator_set.name} ({indicator_set.year}, {indicator_set.unit_kind.name})"
 
 
 class DeadlinesForm(forms.Form):
@@ -320,9 +359,9 @@ class ExtendForm(forms.Form):
 
 
 class UserCreateForm(forms.Form):
-    username = forms.CharField(label=_l("Tên đăng nhập"), max_length=150)
+    username = forms.CharField(label=_l("Tên đăng nhập"), max_length=150, validators=[validate_username])
     full_name = forms.CharField(label=_l("Họ và tên"), max_length=150)
-    email = forms.EmailField(label=_l("Thư điện tử"), required=False)
+    email = forms.EmailField(label=_l("Thư điện tử"), required=False, error_messages=EMAIL_ERRORS)
     password = forms.CharField(label=_l("Mật khẩu ban đầu"), widget=forms.PasswordInput)
     role = forms.ChoiceField(label=_l("Vai trò"), choices=RoleAssignment.Role.choices)
     unit = UnitCodeField(label=_l("Đơn vị"), queryset=Unit.objects.filter(active=True), required=False)
@@ -331,6 +370,19 @@ class UserCreateForm(forms.Form):
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_l("Vai trò"), choices=RoleAssignment.Role.choices)
     unit = UnitCodeField(label=_l("Đơn vị"), queryset=Unit.objects.filter(active=True), required=False)
+
+
+class PasswordSetForm(forms.Form):
+    """A new password typed twice by an administrator; the service checks it against the password validators."""
+
+    password1 = forms.CharField(label=_l("Mật khẩu mới"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_l("Nhập lại mật khẩu mới"), widget=forms.PasswordInput, strip=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            raise forms.ValidationError(_("Hai lần nhập mật khẩu không khớp nhau."), code="password_mismatch")
+        return data
 
 
 class AuditFilterForm(forms.Form):

@@ -134,7 +134,7 @@ RULES.update(
         "administration:unit_merge": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "administration:unit_toggle": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "administration:user_create": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
-        "administration:user_detail": Rule(get=E(302, 403, 403, 403, 403, 200)),
+        "administration:user_detail": Rule(get=E(302, 403, 403, 403, 403, 200), post=ADMIN_ONLY_POST),
         "administration:user_import": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "administration:user_import_job": Rule(get=E(302, 403, 403, 403, 403, 200)),
         "administration:user_export": Rule(get=E(302, 403, 403, 403, 403, 200)),

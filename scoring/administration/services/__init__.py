@@ -71,6 +71,7 @@ from scoring.administration.services.users import (
     role_remove,
     user_create,
     user_set_active,
+    user_set_password,
 )
 
 __all__ = [
@@ -119,5 +120,6 @@ __all__ = [
     "user_import_start",
     "user_imports_abandon",
     "user_set_active",
+    "user_set_password",
     "users_import",
 ]

@@ -27,14 +27,11 @@ DEADLINE_FIELDS = ("self_assessment_deadline", "appraisal_deadline", "explanatio
 def cycle_open(
     *, year: int, name: str, sets: Mapping[UnitKind, IndicatorSet], deadlines: Mapping[str, datetime | None], actor: Any
 ) -> Cycle:
-    """Create a cycle with a valid set per unit kind (each set is frozen from then on)."""
+    """Create a cycle with a valid set per unit kind (each set is frozen from then on). A kind may be scored
+    on a set made for another kind (the vertical agencies on the departments' set, as the demo's 2020 cycle)."""
     from scoring.administration.selectors import indicator_set_report
 
-    for kind, indicator_set in sets.items():
-        if indicator_set.unit_kind_id != kind.pk:
-            raise ValidationFailed(
-                _("Bộ «%(key)s» không dành cho loại đơn vị «%(kind)s».") % {"key": indicator_set.key, "kind": kind}
-            )
+    for indicator_set in sets.values():
         if indicator_set.year != year:
             raise ValidationFailed(
                 _("Bộ «%(key)s» không phải bộ chỉ số năm %(year)s.") % {"key": indicator_set.key, "year": year}

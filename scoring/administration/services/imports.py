@@ -13,15 +13,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from scoring.administration.services.common import nfc
-from scoring.administration.services.users import UNIT_ROLES, user_create
+from scoring.administration.services.users import account_problems, role_unit_problem, user_create
+from scoring.administration.validators import code_problems
 from scoring.errors import DomainError, ValidationFailed
 from scoring.models import (
     RankingGroup,
@@ -67,30 +66,77 @@ def _raise_rows(problems: list[RowProblem]) -> None:
         )
 
 
+UNIT_CODE_MAX, UNIT_NAME_MAX, UNIT_SHORT_NAME_MAX = 40, 255, 60  # the Unit model's lengths
+TRUE_WORDS = {"1", "true", "có", "co", "x", "yes"}
+FALSE_WORDS = {"0", "false", "không", "khong", "no"}
+
+
+def _active_flag(raw: Any) -> bool | None:
+    """The `active` column: empty (active), 1/0 and their words; None for anything else."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int | float) and raw in (0, 1):
+        return bool(raw)
+    word = nfc(raw).casefold()
+    if word == "" or word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None
+
+
+def _name_key(name: Any) -> str:
+    return " ".join(nfc(name).casefold().split())
+
+
 @transaction.atomic
 def units_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
-    """Create units from rows {row, code, name, short_name, kind, group, parent}; all rows valid or nothing."""
+    """Create units from rows {row, code, name, short_name, kind, group, parent, active}; all rows valid (by the
+    unit form's rules) or nothing."""
     rows = list(rows)
     kinds = {k.code: k for k in UnitKind.objects.all()}
     groups = {g.code: g for g in RankingGroup.objects.all()}
     existing = {u.code: u for u in Unit.objects.all()}
     seen: set[str] = set()
     problems: list[RowProblem] = []
+    names = {_name_key(name) for name in Unit.objects.filter(active=True).values_list("name", flat=True)}
+    active: dict[int, bool] = {}
     for row in rows:
         p = RowProblem(row=row["row"], messages=_formula_problems(row))
         code = nfc(row.get("code")).lower()
-        if not code or not nfc(row.get("name")):
+        name = nfc(row.get("name"))
+        if not code or not name:
             p.messages.append(_("Thiếu mã hoặc tên đơn vị."))
+        if code:  # the unit form's rules: a code is used in public addresses
+            p.messages.extend(code_problems(code))
+            if len(code) > UNIT_CODE_MAX:
+                p.messages.append(_("Mã đơn vị dài quá %(n)s ký tự.") % {"n": UNIT_CODE_MAX})
+        if len(name) > UNIT_NAME_MAX:
+            p.messages.append(_("Tên đơn vị dài quá %(n)s ký tự.") % {"n": UNIT_NAME_MAX})
+        if len(nfc(row.get("short_name"))) > UNIT_SHORT_NAME_MAX:
+            p.messages.append(_("Tên viết tắt dài quá %(n)s ký tự.") % {"n": UNIT_SHORT_NAME_MAX})
         if code in existing or code in seen:
             p.messages.append(_("Mã đơn vị «%(code)s» bị trùng.") % {"code": code})
-        seen.add(code)
+        if name and _name_key(name) in names:
+            p.messages.append(_("Tên đơn vị «%(name)s» bị trùng với một đơn vị khác.") % {"name": name})
+        names.add(_name_key(name))
         if nfc(row.get("kind")) not in kinds:
             p.messages.append(_("Loại đơn vị «%(k)s» không tồn tại.") % {"k": row.get("kind")})
         if nfc(row.get("group")) and nfc(row.get("group")) not in groups:
             p.messages.append(_("Khối xếp hạng «%(g)s» không tồn tại.") % {"g": row.get("group")})
         parent = nfc(row.get("parent")).lower()
-        if parent and parent not in existing and parent not in seen:
+        if parent and parent == code:
+            p.messages.append(_("Đơn vị cấp trên không thể là chính nó («%(p)s»).") % {"p": parent})
+        elif parent and parent not in existing and parent not in seen:
             p.messages.append(_("Đơn vị cấp trên «%(p)s» không tồn tại (phải đứng trước).") % {"p": parent})
+        seen.add(code)
+        flag = _active_flag(row.get("active"))
+        if flag is None:
+            p.messages.append(
+                _("Cột «active» là «%(v)s»: chỉ nhận 1 (đang hoạt động) hoặc 0 (ngừng hoạt động), để trống là 1.")
+                % {"v": nfc(row.get("active"))}
+            )
+        active[row["row"]] = bool(flag) if flag is not None else True
         problems.append(p)
     _raise_rows(problems)
     for row in rows:
@@ -102,6 +148,7 @@ def units_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
             kind=kinds[nfc(row["kind"])],
             ranking_group=groups.get(nfc(row.get("group"))),
             parent=existing.get(parent_code) if parent_code else None,
+            active=active[row["row"]],
         )
         existing[unit.code] = unit
         audit_record(
@@ -136,12 +183,16 @@ def _users_rows_check(rows: list[Mapping[str, Any]], units: Mapping[str, Unit]) 
         role = nfc(row.get("role"))
         if role not in RoleAssignment.Role.values:
             p.messages.append(_("Vai trò «%(r)s» không hợp lệ.") % {"r": role})
-        elif role in UNIT_ROLES and unit is None:
-            p.messages.append(_("Vai trò này cần mã đơn vị."))
-        try:
-            validate_password(str(row.get("password") or ""))
-        except ValidationError as exc:
-            p.messages.extend(exc.messages)
+        else:
+            # an unknown unit code is reported above: not also as a missing one
+            problem = role_unit_problem(role, bool(unit_code))
+            if problem:
+                p.messages.append(problem)
+        # The create form's rules (username characters and length, name length, e-mail, password).
+        p.messages.extend(account_problems(
+            username=username, full_name=nfc(row.get("full_name")), email=nfc(row.get("email")),
+            password=str(row.get("password") or ""),
+        ))
         problems.append(p)
     _raise_rows(problems)
 

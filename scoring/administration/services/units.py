@@ -24,6 +24,15 @@ from scoring.services import audit_record
 from scoring.text import user_text
 
 
+def _same_name(queryset: Any, name: str, instance: Any = None) -> Any:
+    """The record of `queryset` named `name` (ignoring case and repeated spaces) other than `instance`, or None."""
+    key = " ".join(name.casefold().split())
+    for other in queryset.exclude(pk=getattr(instance, "pk", None)).only("pk", "code", "name"):
+        if " ".join(other.name.casefold().split()) == key:
+            return other
+    return None
+
+
 def _clean_unit(data: Mapping[str, Any], *, instance: Unit | None = None) -> dict[str, Any]:
     clean: dict[str, Any] = {
         "code": nfc(data.get("code")).lower(),
@@ -42,6 +51,16 @@ def _clean_unit(data: Mapping[str, Any], *, instance: Unit | None = None) -> dic
         clash = clash.exclude(pk=instance.pk)
     if clash.exists():
         raise ValidationFailed(_("Mã đơn vị «%(code)s» đã tồn tại.") % {"code": clean["code"]}, code="duplicate_unit")
+    # Two active units of one name cannot be told apart in lists, reports and rankings (a merged, inactive
+    # unit may leave its name to its successor).
+    renamed = instance is None or instance.name != clean["name"]
+    same_name = _same_name(Unit.objects.filter(active=True), clean["name"], instance) if renamed else None
+    if same_name is not None:
+        raise ValidationFailed(
+            _("Đã có đơn vị tên «%(name)s» (mã %(code)s); hãy đặt tên khác.")
+            % {"name": same_name.name, "code": same_name.code},
+            code="duplicate_unit_name",
+        )
     parent: Unit | None = clean["parent"]
     while instance is not None and parent is not None:
         if parent.pk == instance.pk:
@@ -148,6 +167,17 @@ def unit_merge(*, unit: Unit, into: Unit, actor: Any, reason: str = "") -> UnitS
     return succession
 
 
+def _refuse_same_name(model: Any, name: str, instance: Any = None) -> None:
+    """Unit kinds (and ranking groups) are chosen by name in every form: two of one name are refused."""
+    same = _same_name(model.objects.all(), name, instance)
+    if same is not None:
+        raise ValidationFailed(
+            _("Tên «%(name)s» đã được dùng cho mã «%(code)s»; hãy đặt tên khác.")
+            % {"name": same.name, "code": same.code},
+            code="duplicate_name",
+        )
+
+
 def _coded_create(model: Any, *, action: str, code: str, name: str, actor: Any) -> Any:
     """Create a unit kind or a ranking group (both: unique code, name, next order), audited."""
     code, name = nfc(code).lower(), nfc(name)
@@ -155,6 +185,7 @@ def _coded_create(model: Any, *, action: str, code: str, name: str, actor: Any) 
         raise ValidationFailed(_("Hãy nhập mã và tên."))
     if model.objects.filter(code=code).exists():
         raise ValidationFailed(_("Mã «%(code)s» đã tồn tại.") % {"code": code})
+    _refuse_same_name(model, name)
     order = (model.objects.aggregate(m=Max("order"))["m"] or 0) + 1
     obj = model.objects.create(code=code, name=name, order=order)
     audit_record(
@@ -189,6 +220,7 @@ def _coded_rename(obj: Any, *, action: str, name: str, actor: Any) -> Any:
     old = obj.name
     if name == old:
         return obj
+    _refuse_same_name(type(obj), name, obj)
     type(obj).objects.filter(pk=obj.pk).update(name=name)
     obj.name = name
     audit_record(actor=actor, action=action, object_type=type(obj).__name__, object_id=obj.pk,

@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from scoring.administration.services.common import nfc
+from scoring.administration.validators import (
+    email_problems,
+    full_name_problems,
+    password_problems,
+    username_problems,
+)
 from scoring.errors import ValidationFailed
 from scoring.models import (
     RoleAssignment,
@@ -19,15 +23,52 @@ from scoring.models import (
 from scoring.services import audit_record
 
 UNIT_ROLES = {RoleAssignment.Role.UNIT_EDITOR, RoleAssignment.Role.UNIT_HEAD}
+# A unit's people need their unit; an appraiser or the lead may name the department they come from; an
+# administrator acts for the whole province and takes none.
+UNITLESS_ROLES = {RoleAssignment.Role.ADMINISTRATOR}
+
+
+def role_unit_problem(role: str, unit_given: bool) -> str | None:
+    """Why `role` cannot go with (or without) a unit, or None. Shared by the forms' service and the import."""
+    if role in UNIT_ROLES and not unit_given:
+        return _("Vai trò này cần chọn đơn vị.")
+    if role in UNITLESS_ROLES and unit_given:
+        return _("Vai trò «%(r)s» không gắn với đơn vị nào; hãy để trống ô đơn vị.") % {
+            "r": RoleAssignment.Role(role).label
+        }
+    return None
 
 
 def _check_role(role: str, unit: Unit | None) -> None:
     if role not in RoleAssignment.Role.values:
         raise ValidationFailed(_("Vai trò «%(r)s» không hợp lệ.") % {"r": role}, code="invalid_role")
-    if role in UNIT_ROLES and unit is None:
-        raise ValidationFailed(_("Vai trò này cần chọn đơn vị."), code="unit_required")
+    problem = role_unit_problem(role, unit is not None)
+    if problem:
+        raise ValidationFailed(problem, code="unit_required" if unit is None else "unit_not_taken")
     if unit is not None and not unit.active:
         raise ValidationFailed(_("Đơn vị «%(u)s» đã ngừng hoạt động.") % {"u": unit})
+
+
+def account_problems(*, username: str, full_name: str, email: str, password: str) -> list[str]:
+    """Everything wrong with a new account's fields (the create form's and the import's rules), in Vietnamese."""
+    problems = (username_problems(username) if username else []) + full_name_problems(full_name)
+    problems += email_problems(email)
+    first, _sep, last = full_name.rpartition(" ")
+    probe = get_user_model()(username=username, email=email, first_name=first, last_name=last)
+    return problems + password_problems(password, probe)
+
+
+def _admin_flags(user: Any, *, administrator: bool) -> dict[str, Any]:
+    """Give (or take back) the Django admin (/quan-tri/) with the administrator role, as the demo's
+    administrator has it and the top bar offers it (`is_staff`); the changes, for the audit."""
+    changes: dict[str, Any] = {}
+    for flag in ("is_staff", "is_superuser"):
+        if getattr(user, flag) != administrator:
+            changes[flag] = {"old": getattr(user, flag), "new": administrator}
+            setattr(user, flag, administrator)
+    if changes:
+        user.save(update_fields=list(changes))
+    return changes
 
 
 @transaction.atomic
@@ -36,32 +77,53 @@ def user_create(
 ) -> Any:
     """Create an account with its first role (a unit's editor or head needs the unit)."""
     user_model = get_user_model()
-    username = nfc(username)
+    username, full_name, email = nfc(username), nfc(full_name), nfc(email)
     if not username:
         raise ValidationFailed(_("Hãy nhập tên đăng nhập."), code="username_required")
     if user_model.objects.filter(username__iexact=username).exists():
         raise ValidationFailed(_("Tên đăng nhập «%(u)s» đã có.") % {"u": username}, code="duplicate_user")
     _check_role(role, unit)
-    try:
-        validate_password(password)
-    except ValidationError as exc:
-        raise ValidationFailed(" ".join(exc.messages), code="weak_password") from None
-    parts = nfc(full_name).rsplit(" ", 1)
+    problems = account_problems(username=username, full_name=full_name, email=email, password=password)
+    if problems:
+        raise ValidationFailed(" ".join(problems), code="invalid_account")
+    parts = full_name.rsplit(" ", 1)
     user = user_model.objects.create_user(
         username=username,
-        email=nfc(email),
+        email=email,
         password=password,
         first_name=parts[0] if len(parts) > 1 else "",
         last_name=parts[-1],
     )
-    RoleAssignment.objects.create(user=user, role=role, unit=unit if role in UNIT_ROLES or unit else None)
+    RoleAssignment.objects.create(user=user, role=role, unit=unit)
+    changes: dict[str, Any] = {"username": {"old": None, "new": username}, "role": {"old": None, "new": role}}
+    if role == RoleAssignment.Role.ADMINISTRATOR:
+        changes.update(_admin_flags(user, administrator=True))
     audit_record(
         actor=actor,
         action="user.create",
         object_type="User",
         object_id=user.pk,
         unit=unit,
-        changes={"username": {"old": None, "new": username}, "role": {"old": None, "new": role}},
+        changes=changes,
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, user: Any, password: str, actor: Any) -> Any:
+    """Set a new password chosen by an administrator (checked by the password validators). The user's open
+    sessions end with it: Django signs each session with the password's hash. Audited, without the password."""
+    problems = password_problems(password, user)
+    if problems:
+        raise ValidationFailed(" ".join(problems), code="weak_password")
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=actor,
+        action="user.password_reset",
+        object_type="User",
+        object_id=user.pk,
+        changes={"password": {"old": "•", "new": "•"}},
     )
     return user
 
@@ -87,18 +149,21 @@ def user_set_active(*, user: Any, active: bool, actor: Any) -> Any:
 @transaction.atomic
 def role_assign(*, user: Any, role: str, unit: Unit | None, actor: Any) -> RoleAssignment:
     _check_role(role, unit)
-    if role not in UNIT_ROLES and role != RoleAssignment.Role.APPRAISER and role != RoleAssignment.Role.APPRAISAL_LEAD:
-        unit = None
     if RoleAssignment.objects.filter(user=user, role=role, unit=unit).exists():
         raise ValidationFailed(_("Người dùng đã có vai trò này."), code="duplicate_role")
     assignment = RoleAssignment.objects.create(user=user, role=role, unit=unit)
+    changes: dict[str, Any] = {
+        "role": {"old": None, "new": role}, "unit": {"old": None, "new": unit.code if unit else None}
+    }
+    if role == RoleAssignment.Role.ADMINISTRATOR:
+        changes.update(_admin_flags(user, administrator=True))
     audit_record(
         actor=actor,
         action="role.assign",
         object_type="User",
         object_id=user.pk,
         unit=unit,
-        changes={"role": {"old": None, "new": role}, "unit": {"old": None, "new": unit.code if unit else None}},
+        changes=changes,
     )
     return assignment
 
@@ -109,11 +174,18 @@ def role_remove(*, assignment: RoleAssignment, actor: Any) -> None:
         raise ValidationFailed(_("Không thể tự bỏ quyền quản trị của chính mình."), code="self_demote")
     user_id, role, unit = assignment.user_id, assignment.role, assignment.unit
     assignment.delete()
+    changes: dict[str, Any] = {
+        "role": {"old": role, "new": None}, "unit": {"old": unit.code if unit else None, "new": None}
+    }
+    if role == RoleAssignment.Role.ADMINISTRATOR and not RoleAssignment.objects.filter(
+        user_id=user_id, role=RoleAssignment.Role.ADMINISTRATOR
+    ).exists():
+        changes.update(_admin_flags(assignment.user, administrator=False))
     audit_record(
         actor=actor,
         action="role.remove",
         object_type="User",
         object_id=user_id,
         unit=unit,
-        changes={"role": {"old": role, "new": None}, "unit": {"old": unit.code if unit else None, "new": None}},
+        changes=changes,
     )

@@ -49,3 +49,12 @@ def form_errors(request: HttpRequest, form: Any) -> None:
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
             messages.error(request, f"{label}: {error}" if label else str(error))
+
+
+def upload_refusal(form: Any) -> str:
+    """Why an Excel upload form was refused: no file chosen, or a chosen file that is empty (0 bytes)."""
+    from django.utils.translation import gettext as _
+
+    if "empty" in {error.code for error in form.errors.as_data().get("file", [])}:
+        return _("Tệp Excel đã chọn rỗng (0 byte); hãy chọn đúng tệp.")
+    return _("Hãy chọn tệp Excel.")

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from scoring.administration import selectors
+from scoring.administration.audit_labels import labelled, object_type_choices
 from scoring.administration.forms import AuditFilterForm
 from scoring.administration.views._common import administrator_required
 
@@ -30,13 +31,15 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("trang", None)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("trang"))
+    page.object_list = labelled(page.object_list)
     return render(
         request,
         "scoring/administration/audit_list.html",
         {
             "form": form,
-            "page": Paginator(entries, PAGE_SIZE).get_page(request.GET.get("trang")),
-            "object_types": selectors.audit_object_types(),
+            "page": page,
+            "object_types": object_type_choices(selectors.audit_object_types()),
             "query": query.urlencode(),
             "invalid": form.is_bound and not form.is_valid(),
         },

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scoring.administration import selectors, services
+from scoring.administration.audit_labels import labelled
 from scoring.administration.forms import CloneForm, MappingForm, SetCreateForm, SetMetaForm, UploadForm
 from scoring.administration.resources import COLUMN_LABELS, COLUMNS, REQUIRED_COLUMNS, IndicatorResource
-from scoring.administration.views._common import administrator_required, form_errors, report_error
+from scoring.administration.views._common import administrator_required, form_errors, report_error, upload_refusal
 from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
 from scoring.errors import DomainError
 from scoring.exports import xlsx_response
@@ -33,7 +34,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "sets": IndicatorSet.objects.count(),
             "units": Unit.objects.filter(active=True).count(),
             "cycles": Cycle.objects.count(),
-            "recent": AuditEntry.objects.select_related("actor")[:10],
+            "recent": labelled(AuditEntry.objects.select_related("actor", "unit")[:10]),
         },
     )
 
@@ -286,7 +287,7 @@ def set_import(request: HttpRequest, set_id: int) -> HttpResponse:
         return _import_page(request, indicator_set)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _import_page(request, indicator_set, refused=_("Hãy chọn tệp Excel."), status=400)
+        return _import_page(request, indicator_set, refused=upload_refusal(form), status=400)
     try:
         sheet = read_sheet(form.cleaned_data["file"], expected=REQUIRED_COLUMNS)
         outcome = services.indicator_set_tree_import(

@@ -137,7 +137,7 @@ def node_add(request: HttpRequest, set_id: int) -> HttpResponse:
 def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
     node = get_object_or_404(Indicator.objects.select_related("indicator_set", "parent"), pk=node_id)
     indicator_set = node.indicator_set
-    form = IndicatorForm(request.POST or None, initial=IndicatorForm.initial_for(node))
+    form = IndicatorForm(request.POST or None, initial=IndicatorForm.initial_for(node), leaf=node.is_leaf)
     if request.method == "POST":
         if form.is_valid():
             if "preview" in request.POST:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from scoring.administration import selectors, services
 from scoring.administration.forms import CodeNameForm, MergeForm, UnitForm, UploadForm
-from scoring.administration.views._common import administrator_required, form_errors, report_error
+from scoring.administration.views._common import administrator_required, form_errors, report_error, upload_refusal
 from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
 from scoring.errors import DomainError
 from scoring.exports import xlsx_response
@@ -232,7 +232,7 @@ def group_rename(request: HttpRequest, group_id: int) -> HttpResponse:
 def unit_import(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _list_page(request, import_refused=_("Hãy chọn tệp Excel."), status=400)
+        return _list_page(request, import_refused=upload_refusal(form), status=400)
     try:
         sheet = read_sheet(form.cleaned_data["file"], expected=("code", "name", "kind"), max_rows=2000)
         count = services.units_import(rows=sheet.rows, actor=request.user)

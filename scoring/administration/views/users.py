@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scoring.administration import selectors, services
-from scoring.administration.forms import RoleForm, UploadForm, UserCreateForm
-from scoring.administration.views._common import administrator_required, form_errors, report_error
+from scoring.administration.forms import PasswordSetForm, RoleForm, UploadForm, UserCreateForm
+from scoring.administration.views._common import administrator_required, form_errors, report_error, upload_refusal
 from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
 from scoring.errors import DomainError
 from scoring.exports import xlsx_response
@@ -91,10 +91,31 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return redirect("administration:user_detail", user.pk)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @administrator_required
 def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    """The user's page; a POST is its password reset form (a new password typed twice by the administrator:
+    the user's sessions end with the old one)."""
     person = get_object_or_404(get_user_model(), pk=user_id)
+    password_form = PasswordSetForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if password_form.is_valid():
+            try:
+                services.user_set_password(
+                    user=person, password=password_form.cleaned_data["password1"], actor=request.user
+                )
+            except DomainError as exc:
+                report_error(request, exc)
+                status = exc.status
+            else:
+                if person.pk == request.user.pk:  # an administrator resetting their own password stays signed in
+                    update_session_auth_hash(request, person)
+                messages.success(request, _("Đã đặt mật khẩu mới cho «%(u)s».") % {"u": person.username})
+                return redirect("administration:user_detail", person.pk)
+        else:
+            form_errors(request, password_form)
+            status = 400
     return render(
         request,
         "scoring/administration/user_detail.html",
@@ -102,7 +123,9 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
             "person": person,
             "roles": selectors.role_assignments_of(user=person),
             "role_form": RoleForm(),
+            "password_form": PasswordSetForm(),  # never sent back with what was typed
         },
+        status=status,
     )
 
 
@@ -154,7 +177,7 @@ def role_delete(request: HttpRequest, user_id: int, role_id: int) -> HttpRespons
 def user_import(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _list_page(request, import_refused=_("Hãy chọn tệp Excel."), status=400)
+        return _list_page(request, import_refused=upload_refusal(form), status=400)
     try:
         sheet = read_sheet(form.cleaned_data["file"], expected=("username", "password", "role"), max_rows=2000)
         job = services.user_import_start(rows=sheet.rows, actor=request.user)

@@ -1,0 +1,98 @@
+"""Checks shared by the administration forms and the Excel imports, with Vietnamese messages: a row of an
+import is held to the same rules as the form that makes one record (codes used in URLs, usernames, e-mail
+addresses, lengths, passwords)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, RegexValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+USERNAME_MAX = 150  # Django's User.username
+FULL_NAME_MAX = 150  # Django's first_name and last_name each hold 150
+EMAIL_MAX = 254  # Django's User.email
+
+MSG_CODE = _l(
+    "Mã chỉ gồm chữ cái không dấu (a–z), chữ số, dấu gạch ngang (-) và gạch dưới (_), không có dấu cách "
+    "(ví dụ: so-noi-vu)."
+)
+MSG_USERNAME = _l(
+    "Tên đăng nhập chỉ gồm chữ cái, chữ số và các ký tự @ . + - _ (không có dấu cách)."
+)
+MSG_EMAIL = _l("Địa chỉ thư điện tử không hợp lệ.")
+
+# The codes of records named in public URLs (<slug:…>): Django's slug rule, with a Vietnamese message.
+validate_code = RegexValidator(r"^[-a-zA-Z0-9_]+\Z", MSG_CODE, code="invalid")
+validate_username = UnicodeUsernameValidator(message=MSG_USERNAME)
+validate_email = EmailValidator(message=MSG_EMAIL)
+
+CODE_ERRORS = {"invalid": MSG_CODE}
+USERNAME_ERRORS = {"invalid": MSG_USERNAME}
+EMAIL_ERRORS = {"invalid": MSG_EMAIL}
+
+
+def _password_message(error: ValidationError) -> str:
+    """Django's password validators' refusal, in Vietnamese for the known ones (their own text otherwise)."""
+    params: dict[str, Any] = dict(error.params or {})
+    if error.code == "password_too_short":
+        return _("Mật khẩu quá ngắn: cần ít nhất %(n)s ký tự.") % {"n": params.get("min_length", "")}
+    if error.code == "password_too_common":
+        return _("Mật khẩu quá phổ biến, dễ bị đoán; hãy chọn mật khẩu khác.")
+    if error.code == "password_entirely_numeric":
+        return _("Mật khẩu không được chỉ gồm chữ số.")
+    if error.code == "password_too_similar":
+        return _("Mật khẩu quá giống thông tin của tài khoản (tên đăng nhập, họ tên hoặc thư điện tử).")
+    return " ".join(error.messages)
+
+
+def password_problems(password: str, user: Any = None) -> list[str]:
+    """The refusals of the configured password validators, in Vietnamese; empty when the password is fine."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        return [_password_message(error) for error in exc.error_list]
+    return []
+
+
+def username_problems(username: str) -> list[str]:
+    if not username:
+        return [_("Hãy nhập tên đăng nhập.")]
+    problems = []
+    if len(username) > USERNAME_MAX:
+        problems.append(_("Tên đăng nhập dài quá %(n)s ký tự.") % {"n": USERNAME_MAX})
+    try:
+        validate_username(username)
+    except ValidationError:
+        problems.append(str(MSG_USERNAME))
+    return problems
+
+
+def full_name_problems(full_name: str) -> list[str]:
+    if len(full_name) > FULL_NAME_MAX:
+        return [_("Họ và tên dài quá %(n)s ký tự.") % {"n": FULL_NAME_MAX}]
+    return []
+
+
+def email_problems(email: str) -> list[str]:
+    if not email:
+        return []
+    if len(email) > EMAIL_MAX:
+        return [_("Địa chỉ thư điện tử dài quá %(n)s ký tự.") % {"n": EMAIL_MAX}]
+    try:
+        validate_email(email)
+    except ValidationError:
+        return [_("Địa chỉ thư điện tử «%(e)s» không hợp lệ.") % {"e": email}]
+    return []
+
+
+def code_problems(code: str) -> list[str]:
+    try:
+        validate_code(code)
+    except ValidationError:
+        return [_("Mã «%(code)s» không hợp lệ: %(rule)s") % {"code": code, "rule": MSG_CODE}]
+    return []
