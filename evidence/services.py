@@ -15,8 +15,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from evidence import permissions, storage, validation
 from evidence.models import EvidenceBlob, EvidenceFile, EvidenceLink
@@ -26,6 +25,8 @@ from scoring.services import audit_record
 
 logger = logging.getLogger(__name__)
 
+# Stored untranslated in the audit record (it outlives the actor's language); the history page translates it.
+REASON_FILE_DELETED = gettext_noop("Xoá tệp khỏi thư viện")
 MSG_WRONG_LIBRARY = gettext_lazy("Tài liệu này không thuộc thư viện của đơn vị trong kỳ đánh giá của tiêu chí.")
 MSG_LINE_CLOSED = gettext_lazy(
     "Không thể thay đổi tài liệu kiểm chứng của tiêu chí %(code)s: bản đánh giá đang ở trạng thái «%(state)s»."
@@ -272,7 +273,7 @@ def evidence_delete(*, evidence_file: EvidenceFile, actor: Any) -> None:
             unit=unit, assessment=assessment,
             changes={"evidence": {"old": {"file_id": evidence_file.pk, "name": evidence_file.original_name},
                                   "new": None}},
-            reason=_("Xoá tệp khỏi thư viện"),
+            reason=REASON_FILE_DELETED,
         )
         link.delete()
     blob = evidence_file.blob

@@ -31,10 +31,11 @@ from django.views.decorators.http import require_GET, require_POST
 from evidence import permissions, selectors, services, storage, validation
 from evidence.models import EvidenceFile
 from evidence.uploads import EvidenceUploadHandler, StreamedUpload
-from scoring.errors import DomainError
+from scoring.errors import MSG_DEADLINE_PASSED, MSG_NOT_EDITABLE, DomainError
 from scoring.models import Assessment, ScoreLine
-from scoring.permissions import assessment_get_for_user, can_attach_evidence
+from scoring.permissions import assessment_get_for_user, can_attach_evidence, deadline_passed, is_unit_member
 from scoring.selectors import score_lines_of_assessment
+from scoring.views._common import lands_on, login_required_or_401
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,26 @@ def _domain_error(request: HttpRequest, exc: DomainError, next_url: str) -> Http
     return HttpResponseRedirect(next_url)
 
 
+def _state_refusal(request: HttpRequest, assessment: Assessment) -> HttpResponse:
+    """A unit's own people refused because of the assessment's state or deadline hear that (409, as the
+    autosave says it), not that they lack the right; anyone else is refused as before."""
+    draft = assessment.state == Assessment.State.DRAFT
+    if (
+        not is_unit_member(request.user, assessment.unit_id)
+        or (draft and not deadline_passed(assessment))
+        or permissions.explanation_open(assessment)
+    ):
+        raise PermissionDenied
+    if draft:
+        message, code = str(MSG_DEADLINE_PASSED), "deadline_passed"
+    else:
+        message, code = MSG_NOT_EDITABLE % {"state": assessment.get_state_display()}, "not_editable"
+    if _wants_json(request):
+        return _error_json(409, code, message)
+    messages.error(request, message)
+    return HttpResponseRedirect(_safe_next(request, _library_url(assessment)))
+
+
 def _file_json(evidence_file: EvidenceFile) -> dict[str, Any]:
     return {
         "id": evidence_file.pk,
@@ -117,6 +138,14 @@ def _self_assessment_url(assessment: Assessment) -> str:
         return reverse("scoring:assessment", args=[assessment.pk])
     except NoReverseMatch:
         return reverse("home")
+
+
+def _library_page(assessment_id: int) -> str:
+    return reverse("evidence:library", args=[assessment_id])
+
+
+def _home_page(file_id: int) -> str:
+    return reverse("home")
 
 
 def _line_of(assessment: Assessment, raw_id: Any) -> ScoreLine:
@@ -232,15 +261,16 @@ def preview(request: HttpRequest, file_id: int) -> HttpResponseBase:
 # --- actions -------------------------------------------------------------------------------------------------
 
 
+@lands_on(_library_page)
 @csrf_exempt  # the upload handler must be set before the body is read; CSRF is checked by csrf_protect below
 @require_POST
-@login_required
+@login_required_or_401
 @_answers_json_errors
 def upload(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """Several files at once (field ``files``); optional ``line_id`` links each stored file to that leaf."""
     assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     if not permissions.can_manage_library(request.user, assessment):
-        raise PermissionDenied
+        return _state_refusal(request, assessment)
     handler = EvidenceUploadHandler(request)
     request.upload_handlers = [handler]
     try:
@@ -318,7 +348,7 @@ def _link_action(request: HttpRequest, assessment_id: int, *, unlink: bool) -> H
     evidence_file = _file_of(request, assessment, request.POST.get("file_id"))
     line = _line_of(assessment, request.POST.get("line_id"))
     if not can_attach_evidence(request.user, line):
-        raise PermissionDenied
+        return _state_refusal(request, assessment)
     try:
         if unlink:
             services.evidence_unlink(evidence_file=evidence_file, line=line, actor=request.user)
@@ -335,22 +365,25 @@ def _link_action(request: HttpRequest, assessment_id: int, *, unlink: bool) -> H
     return HttpResponseRedirect(next_url)
 
 
+@lands_on(_library_page)
 @require_POST
-@login_required
+@login_required_or_401
 @_answers_json_errors
 def link(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return _link_action(request, assessment_id, unlink=False)
 
 
+@lands_on(_library_page)
 @require_POST
-@login_required
+@login_required_or_401
 @_answers_json_errors
 def unlink(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return _link_action(request, assessment_id, unlink=True)
 
 
+@lands_on(_home_page)
 @require_POST
-@login_required
+@login_required_or_401
 @_answers_json_errors
 def delete(request: HttpRequest, file_id: int) -> HttpResponse:
     evidence_file = permissions.evidence_get_for_user(user=request.user, file_id=file_id)

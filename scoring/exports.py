@@ -1,7 +1,9 @@
 """Excel files of a self-assessment: the report (three official parts) and the sheet for the offline round trip.
 
-Every text cell that a spreadsheet could take for a formula (it starts with = + - @, a tab or a carriage
-return) is written with a leading apostrophe; `scoring.imports` removes that apostrophe again.
+Every text is written as a string cell (`_put_cell`), which no spreadsheet evaluates, so text starting with
+= + - @ is shown exactly as typed; such a cell also carries Excel's quote-prefix mark, so that it stays text when
+someone edits it in Excel. `safe_text` (a leading apostrophe) remains for the callers
+writing values whose cell type they do not set; `scoring.imports` still removes that apostrophe from older files.
 """
 
 from __future__ import annotations
@@ -24,14 +26,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from scoring import selectors
 from scoring.models import Indicator
+from scoring.text import normalize_line_breaks
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_MARKER = "cchc-phieu-tu-cham:v1"
 HEADER_ROW = 4
 FIRST_DATA_ROW = HEADER_ROW + 1
-YES_TEXT = "Có"
-NO_TEXT = "Không"
 BOLD = Font(bold=True)
 HEAD_FILL = PatternFill("solid", fgColor="EEF1F5")
 INPUT_FILL = PatternFill("solid", fgColor="FFF8E1")
@@ -45,6 +46,28 @@ def safe_text(value: Any) -> Any:
     return value
 
 
+def yes_text() -> str:
+    """The yes/no words of the sheet, in the language of the download (the import accepts either language's)."""
+    return str(_("Có"))
+
+
+def no_text() -> str:
+    return str(_("Không"))
+
+
+def _put_cell(ws: Worksheet, row: int, column: int, value: Any) -> Any:
+    """Write a value; text as a string cell, never a formula (openpyxl takes a str starting with "=" for one)."""
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        cell.value = normalize_line_breaks(value)
+        cell.data_type = "s"
+        if cell.value.startswith(FORMULA_STARTS):  # Excel's own "text as typed" mark: no apostrophe shown, and
+            cell.quotePrefix = True  # the cell stays text when someone edits it and presses Enter
+    else:
+        cell.value = value
+    return cell
+
+
 def _number(value: Any) -> Any:
     if value is None or value == "":
         return None
@@ -55,7 +78,7 @@ def _number(value: Any) -> Any:
     try:
         return Decimal(str(value))
     except ArithmeticError:
-        return safe_text(str(value))
+        return str(value)
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
@@ -74,7 +97,7 @@ def _save(workbook: Workbook) -> bytes:
 
 def _put(ws: Worksheet, row: int, values: Sequence[Any], *, bold: bool = False) -> None:
     for column, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=column, value=safe_text(value))
+        cell = _put_cell(ws, row, column, value)
         cell.alignment = WRAP
         if bold:
             cell.font = BOLD
@@ -232,13 +255,14 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
     ws.cell(row=1, column=1, value=f"{SHEET_MARKER}:{assessment.pk}")
     ws.cell(row=1, column=3, value=_("PHIẾU TỰ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM %(year)s") % {"year": assessment.cycle.year})
     ws.cell(row=1, column=3).font = BOLD
-    ws.cell(row=2, column=3, value=safe_text(assessment.unit.name))
+    _put_cell(ws, 2, 3, assessment.unit.name)
     ws.cell(row=3, column=3, value=_("Tải về lúc %(at)s. Chỉ điền các ô màu vàng; không thêm, xóa hay đổi thứ tự "
                                      "dòng, cột.") % {"at": timezone.localtime().strftime("%d/%m/%Y %H:%M")})
     for column, (_key, header) in enumerate(columns, start=1):
         cell = ws.cell(row=HEADER_ROW, column=column, value=header)
         cell.font, cell.fill, cell.alignment = BOLD, HEAD_FILL, WRAP
-    yes_no = DataValidation(type="list", formula1=f'"{YES_TEXT},{NO_TEXT}"', allow_blank=True)
+    yes, no = yes_text(), no_text()
+    yes_no = DataValidation(type="list", formula1=f'"{yes},{no}"', allow_blank=True)
     ws.add_data_validation(yes_no)
     level_lists: dict[str, DataValidation] = {}
     for number, leaf in enumerate(sheet.leaves, start=FIRST_DATA_ROW):
@@ -249,7 +273,7 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
             "line_id": line.pk, "version": line.version, "code": ind.code, "name": ind.name,
             "max": ind.max_points, "method": ind.get_method_display(), "how": _how(ind),
             "note": line.self_note, "explanation": line.explanation,
-            "na": YES_TEXT if line.not_applicable else "", "na_reason": line.not_applicable_reason,
+            "na": yes if line.not_applicable else "", "na_reason": line.not_applicable_reason,
             "score": line.self_score,
         }
         editable: list[str] = []
@@ -274,7 +298,7 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
             elif method == Indicator.Method.YES_NO:
                 editable.append("yes_no")
                 if "value" in value:
-                    cells["yes_no"] = YES_TEXT if value["value"] else NO_TEXT
+                    cells["yes_no"] = yes if value["value"] else no
                 yes_no.add(ws.cell(row=number, column=position["yes_no"]))
             elif method in (Indicator.Method.RATIO_BANDS, Indicator.Method.PROPORTIONAL):
                 editable += ["numerator", "denominator"]
@@ -287,7 +311,7 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
         if ind.allow_not_applicable:
             yes_no.add(ws.cell(row=number, column=position["na"]))
         for key, column in position.items():
-            cell = ws.cell(row=number, column=column, value=safe_text(cells.get(key)))
+            cell = _put_cell(ws, number, column, cells.get(key))
             cell.alignment = WRAP
             if key in editable:
                 cell.protection = Protection(locked=False)

@@ -22,6 +22,7 @@ from scoring.errors import engine_text
 from scoring.exports import FIRST_DATA_ROW, SHEET_MARKER, count_keys, sheet_columns
 from scoring.forms import value_summary
 from scoring.models import Indicator
+from scoring.text import normalize_line_breaks
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024
@@ -81,6 +82,7 @@ class ImportPreview:
 
     @property
     def error_count(self) -> int:
+        """Rows with errors (a file error names one row; a row may have several messages)."""
         return len(self.file_errors) + sum(1 for r in self.rows if r.errors)
 
 
@@ -89,7 +91,7 @@ def _clean_text(raw: Any) -> str:
         return ""
     if isinstance(raw, (dt.datetime, dt.date)):
         return raw.strftime("%d/%m/%Y")
-    text = unicodedata.normalize("NFC", str(raw))
+    text = normalize_line_breaks(unicodedata.normalize("NFC", str(raw)))
     if text.startswith("'") and text[1:].startswith(DANGEROUS_STARTS):
         text = text[1:]  # the apostrophe the export added
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
@@ -190,6 +192,43 @@ def _value_from_cells(ind: Indicator, cells: dict[str, Any]) -> dict[str, Any] |
     return None
 
 
+VALUE_COLUMNS = ("points", "option", "yes_no", "numerator", "denominator")
+
+
+def _value_columns(ind: Indicator) -> list[str]:
+    """The sheet's columns that hold this leaf's value (its method's input)."""
+    method = ind.method
+    if method == Indicator.Method.MANUAL:
+        return ["points"]
+    if method == Indicator.Method.LEVELS:
+        return ["option"]
+    if method == Indicator.Method.YES_NO:
+        return ["yes_no"]
+    if method in (Indicator.Method.RATIO_BANDS, Indicator.Method.PROPORTIONAL):
+        return ["numerator", "denominator"]
+    if method in (Indicator.Method.FORMULA, Indicator.Method.PER_OCCURRENCE):
+        return [f"count{i}" for i in range(1, len(count_keys(ind)) + 1)]
+    return []
+
+
+def _misplaced_values(ind: Indicator, cells: dict[str, Any], headers: dict[str, str]) -> list[str]:
+    """A value in a column the leaf's method does not read would be silently dropped (moving a score to the
+    wrong column would unscore the leaf): say which column the leaf uses instead."""
+    used = _value_columns(ind)
+    others = [k for k in headers if (k in VALUE_COLUMNS or k.startswith("count")) and k not in used]
+    expected = ", ".join(f"«{headers[k]}»" for k in used)
+    errors = []
+    for key in others:
+        raw = cells.get(key)
+        if raw is None or (isinstance(raw, str) and not _clean_text(raw)):
+            continue
+        errors.append(
+            _("Cột «%(column)s» không dùng cho tiêu chí này; hãy ghi ở cột %(expected)s.")
+            % {"column": headers[key], "expected": expected}
+        )
+    return errors
+
+
 def _score_text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
@@ -223,11 +262,12 @@ def _compare(row: ImportRow, leaf: selectors.LeafRow) -> None:
     if (normalized if row.value is not None else None) != (line.self_value if not line.not_applicable else None) \
             or row.not_applicable != line.not_applicable:
         row.changes.append(_("Điểm"))
-    if row.not_applicable and row.not_applicable_reason != line.not_applicable_reason:
+    # Texts stored before line breaks were normalised may hold CR+LF: the same text is not a change.
+    if row.not_applicable and row.not_applicable_reason != normalize_line_breaks(line.not_applicable_reason):
         row.changes.append(_("Lý do không phát sinh"))
-    if row.note != line.self_note:
+    if row.note != normalize_line_breaks(line.self_note):
         row.changes.append(_("Ghi chú"))
-    if row.explanation != line.explanation:
+    if row.explanation != normalize_line_breaks(line.explanation):
         row.changes.append(_("Giải trình"))
     if row.errors and not row.changes:
         row.changes.append(_("Điểm"))
@@ -261,7 +301,9 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
     if len(body) > MAX_ROWS:
         raise SheetRefused(_("Tệp có quá nhiều dòng (tối đa %(n)s).") % {"n": MAX_ROWS})
     count_columns = max([len(count_keys(r.indicator)) for r in sheet.leaves] + [1])
-    keys = [key for key, _header in sheet_columns(count_columns)]
+    columns = sheet_columns(count_columns)
+    keys = [key for key, _header in columns]
+    headers = dict(columns)
     preview = ImportPreview(rows=[], unchanged=0)
     seen: set[int] = set()
     for offset, values in enumerate(body):
@@ -294,6 +336,7 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
             note=texts["note"], explanation=texts["explanation"], not_applicable=False,
             not_applicable_reason=texts["na_reason"],
         )
+        row.errors.extend(_misplaced_values(leaf.indicator, cells, headers))
         for key, text in texts.items():
             if len(text) > MAX_TEXT:
                 row.errors.append(_("Nội dung cột quá dài (tối đa %(n)s ký tự).") % {"n": MAX_TEXT})

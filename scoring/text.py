@@ -3,7 +3,8 @@
 Control characters (NUL cannot even be stored by PostgreSQL; ESC sequences rewrite a terminal that prints an
 audit export) and the bidirectional overrides that make "gpj.exe" look like "exe.jpg" are refused with a
 message rather than silently dropped, so what is stored is exactly what the person sees. Line breaks and tabs
-are ordinary text.
+are ordinary text; a line break is stored as "\n" whatever sent it (a browser's form sends CR+LF, a file may
+hold a lone CR), so the same text typed twice, or read back from an export, compares equal.
 """
 
 from __future__ import annotations
@@ -32,9 +33,14 @@ def hidden_character_at(text: str) -> int | None:
     return None
 
 
+def normalize_line_breaks(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def user_text(value: Any, *, limit: int | None = None, field: str | None = None) -> str:
-    """`value` as stored text (NFC, trimmed); raises ValidationFailed for hidden characters or too much text."""
-    text = unicodedata.normalize("NFC", str(value or "")).strip()
+    """`value` as stored text (NFC, line breaks as "\n", trimmed); raises ValidationFailed for hidden characters
+    or too much text."""
+    text = normalize_line_breaks(unicodedata.normalize("NFC", str(value or ""))).strip()
     at = hidden_character_at(text)
     if at is not None:
         raise ValidationFailed(MSG_HIDDEN_CHARACTERS % {"at": at}, code="hidden_characters",

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.exceptions import TemplateDoesNotExist
 from django.template.loader import get_template
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.formats import number_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from scoring import selectors
@@ -20,6 +24,10 @@ from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.templatetags.scoring_tags import dmy, full_name
 
 EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
+MSG_SIGNED_OUT = gettext_lazy(
+    "Phiên đăng nhập đã hết hạn nên thay đổi vừa rồi chưa được lưu. Hãy đăng nhập lại; "
+    "nội dung bạn đã nhập vẫn còn trên trang."
+)
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -36,6 +44,43 @@ def refuse(request: HttpRequest, message: Any, *, status: int = 403) -> HttpResp
     if wants_json(request):
         return json_error(status, "forbidden" if status == 403 else "conflict", message)
     return render(request, "scoring/refused.html", {"message": message}, status=status)
+
+
+def login_required_or_401(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``login_required`` for the endpoints the pages' scripts call: a signed-out script request gets a JSON 401
+    (the page keeps what was typed and offers to sign in again) instead of a redirect that the browser would
+    follow to the login page and then, after signing in, to this POST-only address."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        if wants_json(request):
+            return json_error(401, "signed_out", MSG_SIGNED_OUT, login_url=reverse("login"))
+        return redirect_to_login(request.get_full_path())
+
+    return wrapped
+
+
+def lands_on(landing: Callable[..., str]) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Mark a POST-only view with the page a login ``next`` pointing at it should land on instead (the
+    view's URL arguments in, a URL out): a GET of the action itself would only answer 405."""
+
+    def mark(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        view.login_landing = landing  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def login_landing(url: str) -> str:
+    """``url``, or the page to land on when it names a POST-only view marked with ``lands_on``."""
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return url
+    landing = getattr(match.func, "login_landing", None)
+    return landing(**match.kwargs) if landing is not None else url
 
 
 def evidence_ui_ready(assessment: Assessment) -> bool:

@@ -12,18 +12,23 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from evidence.services import REASON_FILE_DELETED
 from scoring import permissions, selectors, services
 from scoring.errors import MSG_DEADLINE_PASSED, MSG_NOT_EDITABLE, StaleVersion, StateConflict, ValidationFailed
 from scoring.forms import field_label, method_input_context, method_value_from_post, value_summary
 from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.templatetags.scoring_tags import full_name
+from scoring.text import normalize_line_breaks
 from scoring.views._common import (
     evidence_ui_ready,
     explain_url,
     json_error,
+    lands_on,
     line_payload,
+    login_required_or_401,
     refuse,
     score_text,
     stored_payload,
@@ -31,17 +36,19 @@ from scoring.views._common import (
     wants_json,
 )
 
-FIELD_LABELS = {
-    "self_value": _("Số liệu tự chấm"),
-    "self_score": _("Điểm tự chấm"),
-    "not_applicable": _("Không phát sinh"),
-    "not_applicable_reason": _("Lý do không phát sinh"),
-    "self_note": _("Ghi chú"),
-    "explanation": _("Giải trình"),
-    "appraised_value": _("Số liệu thẩm định"),
-    "appraised_score": _("Điểm thẩm định"),
-    "evidence": _("Tài liệu kiểm chứng"),
+FIELD_LABELS = {  # lazy: translated when the history is shown, in that page's language
+    "self_value": gettext_lazy("Số liệu tự chấm"),
+    "self_score": gettext_lazy("Điểm tự chấm"),
+    "not_applicable": gettext_lazy("Không phát sinh"),
+    "not_applicable_reason": gettext_lazy("Lý do không phát sinh"),
+    "self_note": gettext_lazy("Ghi chú"),
+    "explanation": gettext_lazy("Giải trình"),
+    "appraised_value": gettext_lazy("Số liệu thẩm định"),
+    "appraised_score": gettext_lazy("Điểm thẩm định"),
+    "evidence": gettext_lazy("Tài liệu kiểm chứng"),
 }
+# Reasons the system writes (untranslated) into the audit record; the people's own reasons are shown as written.
+SYSTEM_REASONS = frozenset({REASON_FILE_DELETED})
 
 
 def prefix_of(line: ScoreLine | int) -> str:
@@ -195,7 +202,12 @@ def edit_refusal(request: HttpRequest, assessment: Assessment) -> HttpResponse |
     return redirect("scoring:assessment", assessment.pk)
 
 
-@login_required
+def _line_page(assessment_id: int, line_id: int) -> str:
+    return reverse("scoring:assessment", args=[assessment_id]) + f"#line-{line_id}"
+
+
+@lands_on(_line_page)
+@login_required_or_401
 @require_POST
 def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
     """Save one leaf. JSON in or out for the page's autosave; a plain form post re-renders the page."""
@@ -245,7 +257,9 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
         }
         conflict = {"yours": yours, "stored": stored_payload(stored_line)}
         if as_json:
-            return json_error(409, "stale_version", exc.message, None, **conflict)
+            # The totals as stored: the page shows them when the user takes the stored value.
+            totals = totals_payload(selectors.assessment_totals(assessment=assessment))
+            return json_error(409, "stale_version", exc.message, None, totals=totals, **conflict)
         posted.conflict = conflict
         posted.error = {"message": str(exc.message), "field": None, "code": "stale_version"}
         return render_sheet(request, assessment, status=409, posted={line.pk: posted})
@@ -278,6 +292,10 @@ def _history_rows(line: ScoreLine, entries: list[Any], indicator: Indicator) -> 
         changes = []
         for key, change in (entry.changes or {}).items():
             old, new = (change.get("old"), change.get("new")) if isinstance(change, dict) else (None, change)
+            if isinstance(old, str) and isinstance(new, str) and (
+                normalize_line_breaks(old) == normalize_line_breaks(new)
+            ):
+                continue  # text saved before line breaks were normalised (CR+LF → LF): not a change to show
             if key in {"self_value", "appraised_value"}:
                 old, new = value_summary(indicator, old), value_summary(indicator, new)
             elif key in {"self_score", "appraised_score"}:
@@ -288,12 +306,14 @@ def _history_rows(line: ScoreLine, entries: list[Any], indicator: Indicator) -> 
                 old, new = (_("Có") if old else _("Không")), (_("Có") if new else _("Không"))
             changes.append({"label": FIELD_LABELS.get(key, key), "old": old if old not in (None, "") else "—",
                             "new": new if new not in (None, "") else "—"})
+        if entry.changes and not changes:
+            continue
         out.append({
             "at": entry.at,
             "actor": full_name(entry.actor) if entry.actor_id else _("Hệ thống"),
             "action": labels.get(entry.action, entry.action),
             "changes": changes,
-            "reason": entry.reason,
+            "reason": _(entry.reason) if entry.reason in SYSTEM_REASONS else entry.reason,
         })
     return out
 

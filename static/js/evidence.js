@@ -5,6 +5,37 @@
 // - forms with [data-confirm] ask before they are sent.
 
 const JSON_ACCEPT = "application/json";
+const VI = document.documentElement.lang.startsWith("vi");
+const T = VI
+  ? {
+      sessionEnded: "Phiên đăng nhập đã hết hạn nên yêu cầu chưa được thực hiện. Hãy đăng nhập lại rồi gửi lại; tệp đã chọn vẫn còn trên trang.",
+      signIn: "Đăng nhập lại (mở thẻ mới)",
+    }
+  : {
+      sessionEnded: "Your session has expired, so nothing was done. Please sign in again and send it again; the files you chose are still on the page.",
+      signIn: "Sign in again (opens a new tab)",
+    };
+
+/** Signing in again (in another tab) rotates the CSRF token: send the cookie's current one. */
+function freshToken(form) {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  const input = form.querySelector('input[name="csrfmiddlewaretoken"]');
+  if (match && input) input.value = decodeURIComponent(match[1]);
+}
+
+/** The session ended: say so with a link to sign in again that comes back to this page (not the action). */
+function saySignedOut(target, data) {
+  if (!target) return;
+  const here = window.location.pathname + window.location.search;
+  const link = document.createElement("a");
+  link.href = `${data.login_url || "/dang-nhap/"}?next=${encodeURIComponent(here)}`;
+  link.target = "_blank";
+  link.rel = "noopener";
+  link.className = "sign-in-again";
+  link.textContent = T.signIn;
+  target.replaceChildren(`${data.message || T.sessionEnded} `, link);
+  target.classList.add("error");
+}
 
 function statusFor(form) {
   const region = form.closest("[data-evidence-region]");
@@ -49,6 +80,8 @@ async function send(form) {
   form.setAttribute("aria-busy", "true");
   let data;
   let ok = false;
+  let signedOut = false;
+  freshToken(form);
   try {
     const response = await fetch(form.action, {
       method: "POST",
@@ -59,10 +92,13 @@ async function send(form) {
     const type = response.headers.get("Content-Type") || "";
     if (type.includes(JSON_ACCEPT)) {
       data = await response.json();
+      signedOut = response.status === 401;
+    } else if (response.status === 401 || response.status === 403 || response.redirected) {
+      // A login page or a refused token: posting the form itself would end on an address that only takes POST.
+      data = {};
+      signedOut = true;
     } else {
-      // A login page or a CSRF refusal: fall back to the plain form post, which shows the server's page.
-      form.submit();
-      return;
+      throw new Error(`HTTP ${response.status}`);
     }
     ok = Boolean(data.ok);
     if (ok || (data.files && data.files.length)) await refreshRegions();
@@ -76,6 +112,10 @@ async function send(form) {
   }
   const region = regionId && document.getElementById(regionId);
   const target = (region && region.querySelector("[data-evidence-status]")) || statusFor(form);
+  if (signedOut) {
+    saySignedOut(target, data);
+    return;
+  }
   const partial = data.errors && data.errors.length;
   say(target, describe(data), !ok || partial);
   if (ok && form.querySelector("input[type=file]")) form.reset();

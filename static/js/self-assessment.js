@@ -14,6 +14,8 @@ const T = vi
       yours: "Giá trị của bạn", stored: "Giá trị đang lưu", keep: "Giữ giá trị của tôi", take: "Lấy giá trị đang lưu",
       points: "điểm", na: "KPS", leave: "Còn thay đổi chưa lưu.", empty: "(chưa chấm)",
       incomplete: "Nhập đủ các số liệu để tính điểm.",
+      signedOut: "Chưa lưu: phiên đăng nhập đã hết hạn.", signIn: "Đăng nhập lại (mở thẻ mới)", retry: "Lưu lại",
+      sessionEnded: "Phiên đăng nhập đã hết hạn nên thay đổi vừa rồi chưa được lưu. Hãy đăng nhập lại; nội dung bạn đã nhập vẫn còn trên trang.",
     }
   : {
       waiting: "Not saved yet…", saving: "Saving…", saved: "Saved", offline: "Not saved (offline or server error); will retry.",
@@ -21,9 +23,25 @@ const T = vi
       at: "at", yours: "Your value", stored: "Stored value", keep: "Keep mine", take: "Take the stored value",
       points: "points", na: "N/A", leave: "Some changes are not saved yet.", empty: "(not scored)",
       incomplete: "Enter all the figures to compute the score.",
+      signedOut: "Not saved: your session has expired.", signIn: "Sign in again (opens a new tab)", retry: "Save again",
+      sessionEnded: "Your session has expired, so your last change was not saved. Please sign in again; what you typed is still on the page.",
     };
 
 const dirtyForms = new Set();
+const signedOutForms = new Set();
+
+/** Signing in again (in another tab) rotates the CSRF token: send the cookie's current one. */
+function freshToken(form) {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  const input = form.querySelector('input[name="csrfmiddlewaretoken"]');
+  if (match && input) input.value = decodeURIComponent(match[1]);
+}
+
+/** The login page, coming back to this sheet (never to the POST-only address of a save). */
+function loginHref(base) {
+  const here = window.location.pathname + window.location.search;
+  return `${base || "/dang-nhap/"}?next=${encodeURIComponent(here)}`;
+}
 
 function setTotals(totals) {
   if (!totals || !totals.display) return;
@@ -123,6 +141,7 @@ class LeafForm {
     this.saving = true;
     this.say(T.saving);
     const sent = this.snapshot();
+    freshToken(this.form);
     try {
       const response = await fetch(this.form.action, {
         method: "POST",
@@ -132,14 +151,20 @@ class LeafForm {
       });
       const type = response.headers.get("Content-Type") || "";
       if (!type.includes("application/json")) {
-        if (response.status === 403 || response.redirected) {
-          this.form.submit(); // a login page or a refused token: let the server's page speak
+        if (response.status === 401 || response.status === 403 || response.redirected) {
+          // A login page or a refused token: posting the form itself would lose what was typed.
+          this.signedOut({});
           return;
         }
         throw new Error(`HTTP ${response.status}`);
       }
       const data = await response.json();
+      if (response.status === 401) {
+        this.signedOut(data);
+        return;
+      }
       this.lastSent = sent;
+      if (signedOutForms.delete(this)) this.clearError();
       if (response.ok) this.saved(data);
       else if (response.status === 409 && data.code === "stale_version") this.conflict(data);
       else this.refused(data);
@@ -166,6 +191,35 @@ class LeafForm {
     if (out) out.textContent = line.not_applicable ? T.na : line.display;
     const required = document.querySelector(`#line-${this.lineId} [data-required]`);
     if (required && typeof line.explanation_required === "boolean") required.hidden = !line.explanation_required;
+  }
+
+  /** The session ended: keep what was typed (still unsaved), say so, offer to sign in and to save again. */
+  signedOut(data) {
+    dirtyForms.add(this);
+    signedOutForms.add(this);
+    this.say(T.signedOut, true);
+    const text = document.createElement("span");
+    text.textContent = `${data.message || T.sessionEnded} `;
+    const link = document.createElement("a");
+    link.href = loginHref(data.login_url);
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.className = "sign-in-again";
+    link.textContent = T.signIn;
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "retry-save secondary";
+    retry.textContent = T.retry;
+    retry.addEventListener("click", () => this.schedule(0, true));
+    this.errorBox.replaceChildren(text, link, " ", retry);
+    this.errorBox.hidden = false;
+    this.form.closest(".leaf")?.classList.add("has-error", "unsaved");
+  }
+
+  clearError() {
+    this.errorBox.hidden = true;
+    this.errorBox.replaceChildren();
+    this.form.closest(".leaf")?.classList.remove("has-error", "unsaved");
   }
 
   saved(data) {
@@ -221,11 +275,9 @@ class LeafForm {
       return dd;
     };
     pair(T.yours, mine + (data.yours && data.yours.note ? ` — ${data.yours.note}` : "")).dataset.yours = "";
-    pair(
-      T.stored,
-      `${stored.not_applicable ? T.na : stored.summary} (${stored.display} ${T.points})` +
-        (stored.note ? ` — ${stored.note}` : ""),
-    ).dataset.stored = "";
+    // A not-applicable leaf has no score of its own (the totals count it at its maximum): no "— points".
+    const points = stored.not_applicable ? "" : ` (${stored.display} ${T.points})`;
+    pair(T.stored, `${stored.summary}${points}` + (stored.note ? ` — ${stored.note}` : "")).dataset.stored = "";
     const actions = document.createElement("p");
     const keep = document.createElement("button");
     keep.type = "button";
@@ -258,6 +310,7 @@ class LeafForm {
       set("not_applicable_reason", stored.not_applicable_reason);
       this.syncNotApplicable();
       this.showLine(stored);
+      setTotals(data.totals);
       this.resolve();
       this.lastSent = this.snapshot();
       dirtyForms.delete(this);
@@ -289,6 +342,17 @@ document.querySelectorAll("details.history[data-src]").forEach((details) => {
   });
 });
 
+// A leaf scrolled to stops below its area's sticky header, however many lines the header wraps to
+// (the stylesheet's scroll-margin-top reads --area-head).
+function measureAreaHeads() {
+  document.querySelectorAll("details.area").forEach((area) => {
+    const head = area.querySelector(":scope > summary");
+    if (head) area.style.setProperty("--area-head", `${Math.ceil(head.getBoundingClientRect().height)}px`);
+  });
+}
+measureAreaHeads();
+window.addEventListener("resize", measureAreaHeads);
+
 // Opening a collapsed area when a link points at a leaf inside it (pre-submit check links, area links).
 function revealTarget() {
   const target = window.location.hash && document.getElementById(window.location.hash.slice(1));
@@ -298,6 +362,11 @@ function revealTarget() {
 }
 window.addEventListener("hashchange", revealTarget);
 revealTarget();
+
+// Back from signing in again in another tab: save what the expired session could not.
+window.addEventListener("focus", () => {
+  for (const form of signedOutForms) form.schedule(0, true);
+});
 
 window.addEventListener("beforeunload", (event) => {
   if (dirtyForms.size) {

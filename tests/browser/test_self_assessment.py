@@ -193,3 +193,140 @@ def test_without_javascript_a_leaf_is_saved_by_a_plain_form_post(
         expect(page.locator('[data-total="index"]')).to_have_text("0,25")
     finally:
         context.close()
+
+
+def test_an_expired_session_keeps_what_was_typed_and_saving_resumes_after_signing_in_again(
+    new_page: Any, open_assessment: Assessment, unit_editor: Any, settings: Any, tmp_path: Any
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    from evidence.models import EvidenceLink
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    line_id = _ids(open_assessment)["1.2.3"]
+    sheet = f"/danh-gia/{open_assessment.pk}/"
+    page = new_page()
+    login(page, "lan")
+    assert page.url.endswith(sheet)
+
+    # given the session ended on the server while the page stayed open
+    Session.objects.all().delete()
+
+    # when the editor types a note
+    page.fill(f"#l{line_id}-note", "Dòng 1\nDòng 2")
+
+    # then the page stays, keeps the text, marks it unsaved and offers to sign in again
+    error = page.locator(f"#line-{line_id} .leaf-error")
+    expect(error).to_contain_text("Phiên đăng nhập đã hết hạn")
+    expect(page.locator(f"#line-{line_id} .save-status")).to_contain_text("Chưa lưu")
+    assert page.url.endswith(sheet)
+    expect(page.locator(f"#l{line_id}-note")).to_have_value("Dòng 1\nDòng 2")
+    link = error.locator("a.sign-in-again")
+    assert link.get_attribute("target") == "_blank"
+    assert link.get_attribute("href") == f"/dang-nhap/?next=%2Fdanh-gia%2F{open_assessment.pk}%2F"
+
+    # an upload on the leaf says the same and keeps the chosen file
+    upload = page.locator(f"#evidence-line-{line_id}")
+    page.set_input_files(f"#evidence-upload-{line_id}", [
+        {"name": "Báo cáo.pdf", "mimeType": "application/pdf", "buffer": pdf()},
+    ])
+    upload.locator(".evidence-upload-form button").click()
+    expect(upload.locator("[data-evidence-status]")).to_contain_text("Phiên đăng nhập đã hết hạn")
+    assert page.url.endswith(sheet)
+    assert page.eval_on_selector(f"#evidence-upload-{line_id}", "el => el.files.length") == 1
+
+    # signing in again in the new tab lands on the sheet, not on a POST-only address
+    with page.context.expect_page() as opened:
+        link.click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    tab.fill("#id_username", "lan")
+    tab.fill("#id_password", "x-Secret-2020!")
+    tab.click("form.form button[type=submit]")
+    tab.wait_for_url(f"**{sheet}")
+
+    # back on the page, saving resumes (the sign-in rotated the CSRF token: the page sends the new one)
+    error.locator(".retry-save").click()
+    _saved(page, line_id)
+    expect(error).to_be_hidden()
+    assert ScoreLine.objects.get(pk=line_id).self_note == "Dòng 1\nDòng 2"
+    upload.locator(".evidence-upload-form button").click()
+    expect(page.locator(f"#evidence-line-{line_id} [data-evidence-status]")).to_contain_text("Đã lưu 1 tệp")
+    assert EvidenceLink.objects.filter(score_line_id=line_id).count() == 1
+
+
+def test_on_a_phone_long_names_and_text_stay_inside_the_pages_and_a_linked_leaf_is_not_under_the_header(
+    browser: Any, live_server: Any, open_assessment: Assessment, unit_editor: Any, settings: Any, tmp_path: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from evidence.services import evidence_upload
+    from scoring.services import score_line_save_self
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    long_name = (
+        "Quyết định ban hành kế hoạch cải cách hành chính năm 2020 của Sở Y tế tỉnh Tiền Giang số 12-SYT bản chính.pdf"
+    )
+    assert len(long_name) >= 100
+    evidence_upload(unit=open_assessment.unit, cycle=open_assessment.cycle,
+                    uploaded_file=SimpleUploadedFile(long_name, pdf(), "application/pdf"), actor=unit_editor)
+    line = open_assessment.lines.get(indicator__code="1.2.3")
+    unbroken = "x" * 5000
+    score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=None, note=unbroken,
+                         explanation=unbroken)
+    context = browser.new_context(base_url=live_server.url, locale="vi-VN", viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        login(page, "lan")
+        width = "document.documentElement.scrollWidth"
+        for path in ("", "bao-cao/", f"dong/{line.pk}/lich-su/"):
+            page.goto(f"/danh-gia/{open_assessment.pk}/{path}")
+            assert page.evaluate(width) <= 390, path
+
+        # the pre-submit check links a leaf: it is shown below its area's sticky header, not under it
+        page.goto(f"/danh-gia/{open_assessment.pk}/kiem-tra/")
+        first = page.locator(".problems a").first
+        target = first.get_attribute("href").split("#")[1]
+        first.click()
+        page.wait_for_url(f"**#{target}")
+        page.wait_for_timeout(300)
+        leaf_top = page.evaluate(f"document.getElementById('{target}').getBoundingClientRect().top")
+        head_bottom = page.evaluate(
+            f"document.getElementById('{target}').closest('details.area').querySelector('summary')"
+            ".getBoundingClientRect().bottom"
+        )
+        assert leaf_top >= head_bottom - 1
+    finally:
+        context.close()
+
+
+def test_taking_the_stored_value_refreshes_the_totals_and_a_not_applicable_leaf_shows_no_points(
+    new_page: Any, open_assessment: Assessment, unit_editor: Any, unit_head: Any
+) -> None:
+    from scoring.services import score_line_save_self
+
+    line = open_assessment.lines.get(indicator__code="1.2.2")
+    page = new_page()
+    login(page, "lan")
+    expect(page.locator('[data-total="index"]')).to_have_text("0,00")
+
+    # given the head marks the leaf not applicable after the page was loaded
+    score_line_save_self(line=line, actor=unit_head, base_version=line.version, value=None, not_applicable=True,
+                         not_applicable_reason="Không có văn bản nào trong năm")
+
+    # when the editor changes the leaf, sees the conflict and takes the stored value
+    page.fill(f"#l{line.pk}-note", "ghi chú")
+    conflict = page.locator(f"#line-{line.pk} .js-conflict")
+    expect(conflict).to_be_visible()
+    stored = conflict.locator("[data-stored]")
+    expect(stored).to_have_text("Không phát sinh")
+    conflict.locator(".take-theirs").click()
+
+    # then the totals are those stored, as a fresh page shows them
+    fresh = new_page()
+    login(fresh, "lan")
+    for key in ("index", "normal_total", "scored"):
+        expect(page.locator(f'[data-total="{key}"]').first).to_have_text(
+            fresh.locator(f'[data-total="{key}"]').first.inner_text()
+        )
+    expect(page.locator('[data-total="index"]')).not_to_have_text("0,00")

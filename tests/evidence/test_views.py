@@ -351,14 +351,15 @@ def test_an_appraiser_gets_403_when_linking_after_submission(
     assert response.status_code == 403
 
 
-def test_the_editor_gets_403_when_linking_after_submission(
+def test_the_editor_gets_409_with_the_state_when_linking_after_submission(
     assessment: Any, unit_editor: Any, stored_pdf: Any, submit: Any
 ) -> None:
     submit()
     response = _client(unit_editor).post(
         _url("link", assessment), {"file_id": stored_pdf.pk, "line_id": _line(assessment).pk}, **JSON
     )
-    assert response.status_code == 403 and not EvidenceLink.objects.exists()
+    assert response.status_code == 409 and response.json()["code"] == "not_editable"
+    assert not EvidenceLink.objects.exists()
 
 
 def test_an_anonymous_link_is_sent_to_log_in(assessment: Any, stored_pdf: Any) -> None:
@@ -599,3 +600,57 @@ def test_an_appraiser_can_preview_after_submission(appraiser: Any, stored_pdf: A
 
 def test_an_anonymous_preview_is_sent_to_log_in(stored_pdf: Any) -> None:
     assert _is_login_redirect(_client().get(_url("preview", stored_pdf)))
+
+
+# --- a signed-out script; the state's message after submission ------------------------------------------------
+
+
+def test_a_signed_out_upload_from_the_page_gets_a_json_401(assessment: Any, media_root: Path) -> None:
+    line = _line(assessment)
+    response = _client().post(
+        _url("upload", assessment), {"files": [upload("a.pdf", samples.pdf())], "line_id": line.pk},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "signed_out" and response.json()["login_url"] == reverse("login")
+    assert not EvidenceFile.objects.exists()
+
+
+def test_a_signed_out_link_from_the_page_gets_a_json_401(assessment: Any, stored_pdf: Any) -> None:
+    response = _client().post(_url("link", assessment), {"file_id": stored_pdf.pk, "line_id": _line(assessment).pk},
+                              HTTP_ACCEPT="application/json")
+    assert response.status_code == 401 and not EvidenceLink.objects.exists()
+
+
+def test_a_login_whose_next_is_the_upload_address_lands_on_the_library(assessment: Any, unit_editor: Any) -> None:
+    client = _client()
+    response = client.post(f"{reverse('login')}?next={_url('upload', assessment)}",
+                           {"username": unit_editor.username, "password": "x-Secret-2020!"})
+    assert response.status_code == 302 and response["Location"] == _url("library", assessment)
+
+
+def test_uploading_or_linking_after_submission_says_the_state_not_a_missing_right(
+    assessment: Any, unit_editor: Any, stored_pdf: Any
+) -> None:
+    from scoring.services import assessment_transition
+
+    assessment_transition(assessment=assessment, to_state="submitted", actor=None)
+    client = _client(unit_editor)
+    line = _line(assessment)
+    expected = "Bản đánh giá ở trạng thái «Đã gửi» nên không thể sửa."
+    response = client.post(_url("upload", assessment), {"files": [upload("a.pdf", samples.pdf())],
+                                                        "line_id": line.pk}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 409 and response.json()["message"] == expected
+    response = client.post(_url("link", assessment), {"file_id": stored_pdf.pk, "line_id": line.pk},
+                           HTTP_ACCEPT="application/json")
+    assert response.status_code == 409 and response.json()["message"] == expected
+    assert not EvidenceLink.objects.exists()
+
+
+def test_another_units_editor_is_still_refused_without_the_state(assessment: Any, other_editor: Any) -> None:
+    from scoring.services import assessment_transition
+
+    assessment_transition(assessment=assessment, to_state="submitted", actor=None)
+    response = _client(other_editor).post(_url("upload", assessment), {"files": [upload("a.pdf", samples.pdf())]},
+                                          HTTP_ACCEPT="application/json")
+    assert response.status_code == 404

@@ -62,7 +62,8 @@ def test_the_report_xlsx_has_three_sheets_and_neutralised_formulas(client: Clien
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["I. Tổng hợp điểm", "II. Giải trình", "III. Khó khăn, kiến nghị"]
     explanations = [c.value for row in workbook["II. Giải trình"].iter_rows() for c in row if c.value]
-    assert "'=HYPERLINK(\"http://x\")" in explanations
+    # a string cell: shown as typed (no guard apostrophe), never evaluated
+    assert "=HYPERLINK(\"http://x\")" in explanations and "'=HYPERLINK(\"http://x\")" not in explanations
     assert all(c.data_type != "f" for ws in workbook for row in ws.iter_rows() for c in row)
     assert workbook["III. Khó khăn, kiến nghị"]["A3"].value == "Thiếu biên chế công nghệ thông tin."
 

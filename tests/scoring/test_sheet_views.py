@@ -444,3 +444,114 @@ def test_during_an_explanation_round_the_page_links_to_the_explanation_page(clie
     body = client.get(_page(assessment)).content.decode()
     assert "yêu cầu đơn vị giải trình" in body
     assert f'href="{reverse("appraisal:explain", args=[assessment.pk])}"' in body
+
+
+# --- a signed-out script, the login's next, line breaks, the conflict's totals, the history in English ----------
+
+
+def test_a_signed_out_autosave_gets_a_json_401_not_a_redirect(client: Client, assessment: Assessment) -> None:
+    line = _line(assessment, "1.2.3")
+    response = _post_json(client, line, {"version": 1, "note": "chưa lưu"})
+    assert response.status_code == 401
+    data = response.json()
+    assert data["code"] == "signed_out" and "Phiên đăng nhập đã hết hạn" in data["message"]
+    assert data["login_url"] == reverse("login")
+    assert _line(assessment, "1.2.3").self_note == ""
+
+
+def test_a_login_whose_next_is_a_leafs_save_address_lands_on_the_sheet(client: Client, assessment: Assessment,
+                                                                       unit_editor: Any) -> None:
+    line = _line(assessment, "1.2.3")
+    response = client.post(f"{reverse('login')}?next={_save_url(line)}",
+                           {"username": unit_editor.username, "password": "x-Secret-2020!"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{_page(assessment)}#line-{line.pk}"
+    # an ordinary page stays as it is
+    client.logout()
+    check = reverse("scoring:check", args=[assessment.pk])
+    response = client.post(f"{reverse('login')}?next={check}",
+                           {"username": unit_editor.username, "password": "x-Secret-2020!"})
+    assert response["Location"] == check
+
+
+def test_line_breaks_typed_in_a_browser_are_stored_as_newlines(client: Client, assessment: Assessment,
+                                                              unit_editor: Any) -> None:
+    client.force_login(unit_editor)
+    line = _line(assessment, "1.2.3")
+    response = _post_json(client, line, {"version": 1, "note": "Dòng 1\r\nDòng 2", "explanation": "a\rb"})
+    assert response.status_code == 200
+    line.refresh_from_db()
+    assert (line.self_note, line.explanation) == ("Dòng 1\nDòng 2", "a\nb")
+
+
+def test_the_history_hides_a_change_of_line_breaks_only(client: Client, assessment: Assessment,
+                                                       unit_editor: Any) -> None:
+    line = _line(assessment, "1.2.3")
+    line.self_note = "Dòng 1\r\nDòng 2"  # as stored before line breaks were normalised
+    line.save()
+    score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=None, note="Dòng 1\nDòng 2")
+    client.force_login(unit_editor)
+    body = client.get(reverse("scoring:line_history", args=[assessment.pk, line.pk])).content.decode()
+    assert "Dòng 1" not in body
+
+
+def test_a_conflict_answer_carries_the_stored_totals(client: Client, assessment: Assessment, unit_editor: Any,
+                                                     unit_head: Any) -> None:
+    line = _line(assessment, "1.2.1")
+    score_line_save_self(line=line, actor=unit_head, base_version=1, value={"value": True})
+    client.force_login(unit_editor)
+    response = _post_json(client, line, {"version": 1, f"l{line.pk}-value": "no"})
+    assert response.status_code == 409
+    totals = response.json()["totals"]
+    assert totals["progress"]["scored"] == 1 and totals["index"] != "0.00"
+
+
+def test_the_stored_value_of_a_not_applicable_leaf_shows_no_points(client: Client, assessment: Assessment,
+                                                                   unit_editor: Any, unit_head: Any) -> None:
+    line = _line(assessment, "1.2.2")
+    score_line_save_self(line=line, actor=unit_head, base_version=1, value=None, not_applicable=True,
+                         not_applicable_reason="Không có")
+    client.force_login(unit_editor)
+    response = client.post(_save_url(line), {"version": 1, "note": "x"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    stored = body.split("data-stored>")[1].split("</dd>")[0]
+    assert "Không phát sinh" in stored and "điểm" not in stored
+
+
+@pytest.fixture
+def vietnamese_after() -> Any:
+    """A request in English leaves English active in this thread: later tests expect Vietnamese."""
+    from django.utils import translation
+
+    yield
+    translation.activate("vi")
+
+
+def test_the_history_labels_follow_the_language(client: Client, assessment: Assessment, unit_editor: Any,
+                                                stored_pdf_for_history: Any, vietnamese_after: None) -> None:
+    line = _line(assessment, "1.2.3")
+    score_line_save_self(line=line, actor=unit_editor, base_version=1, value={"points": "0.5"}, note="n",
+                         explanation="e")
+    client.force_login(unit_editor)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get(reverse("scoring:line_history", args=[assessment.pk, line.pk])).content.decode()
+    for english in ("Self-score", "Note", "Explanation", "Evidence documents", "Delete file from library"):
+        assert english in body, english
+    for vietnamese in ("Điểm tự chấm", "Ghi chú", "Giải trình", "Tài liệu kiểm chứng", "Xoá tệp khỏi thư viện"):
+        assert vietnamese not in body, vietnamese
+
+
+@pytest.fixture
+def stored_pdf_for_history(assessment: Assessment, unit_editor: Any, settings: Any, tmp_path: Any) -> None:
+    """A file linked to 1.2.3 and then deleted from the library (the history records why, in the system's words)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from evidence.services import evidence_delete, evidence_link, evidence_upload
+    from tests.evidence import samples
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    stored = evidence_upload(unit=assessment.unit, cycle=assessment.cycle, actor=unit_editor,
+                             uploaded_file=SimpleUploadedFile("a.pdf", samples.pdf(), "application/pdf"))
+    evidence_link(evidence_file=stored, line=_line(assessment, "1.2.3"), actor=unit_editor)
+    evidence_delete(evidence_file=stored, actor=unit_editor)

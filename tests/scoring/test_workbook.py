@@ -87,7 +87,7 @@ def test_a_filled_sheet_is_previewed_then_applied_in_one_go(client: Client, asse
     response = _upload(client, assessment, _as_upload(workbook))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "7 tiêu chí thay đổi, 2 tiêu chí giữ nguyên." in body
+    assert "7 tiêu chí thay đổi." in body and "2 tiêu chí giữ nguyên." in body
     assert "Áp dụng các thay đổi" in body and "0,88" in body
     assert ScoreLine.objects.filter(assessment=assessment, self_score__isnull=False).count() == 0  # preview only
     token = response.context["token"]
@@ -236,3 +236,98 @@ def test_a_huge_upload_is_refused_before_its_body_is_read(client: Client, assess
     response = client.post(reverse("scoring:sheet_upload", args=[assessment.pk]), data=b"x" * 10,
                            content_type="multipart/form-data; boundary=zzz", CONTENT_LENGTH=str(50 * 1024 * 1024))
     assert response.status_code == 413 and "Tệp quá lớn" in response.content.decode()
+
+
+# --- line breaks, formula-like text, the method's column, the yes/no words, the error count ---------------------
+
+
+def _preview_rows(response: Any) -> dict[str, Any]:
+    return {row.code: row for row in response.context["preview"].rows}
+
+
+def test_an_unchanged_sheet_with_multi_line_text_changes_nothing(client: Client, assessment: Assessment,
+                                                                  unit_editor: Any) -> None:
+    line = ScoreLine.objects.get(assessment=assessment, indicator__code="1.2.3")
+    line.explanation = "Dòng 1\r\nDòng 2"  # as a browser sent it before line breaks were normalised
+    line.self_note = "Ghi chú\nhai dòng"
+    line.save()
+    client.force_login(unit_editor)
+    response = _upload(client, assessment, _as_upload(_download(client, assessment)))
+    assert response.status_code == 200
+    assert response.context["preview"].rows == []
+    assert "Tệp không có thay đổi nào" in response.content.decode()
+
+
+def test_text_starting_like_a_formula_is_a_plain_string_cell_without_apostrophe(
+    client: Client, assessment: Assessment, unit_editor: Any
+) -> None:
+    line = ScoreLine.objects.get(assessment=assessment, indicator__code="1.2.3")
+    score_line_save_self(line=line, actor=unit_editor, base_version=1, value=None,
+                         explanation="- Công văn số 12/SYT", note="=1+1")
+    client.force_login(unit_editor)
+    ws = _download(client, assessment).active
+    row = _row_of(ws, "1.2.3")
+    explanation, note = ws.cell(row=row, column=_col("explanation")), ws.cell(row=row, column=_col("note"))
+    assert (explanation.value, explanation.data_type) == ("- Công văn số 12/SYT", "s")
+    assert (note.value, note.data_type) == ("=1+1", "s")
+    # round trip: unchanged; an older file's guard apostrophe is still taken off
+    assert _upload(client, assessment, _as_upload(ws.parent)).context["preview"].rows == []
+    ws.cell(row=row, column=_col("explanation"), value="'- Công văn số 12/SYT")
+    assert _upload(client, assessment, _as_upload(ws.parent)).context["preview"].rows == []
+
+
+def test_a_value_in_a_column_the_leafs_method_does_not_use_is_a_row_error(client: Client, assessment: Assessment,
+                                                                          unit_editor: Any) -> None:
+    client.force_login(unit_editor)
+    workbook = _download(client, assessment)
+    ws = workbook.active
+    ws.cell(row=_row_of(ws, "1.2.1"), column=_col("points"), value=1)        # a yes/no leaf
+    ws.cell(row=_row_of(ws, "1.1.2"), column=_col("yes_no"), value="Có")     # a ratio leaf
+    response = _upload(client, assessment, _as_upload(workbook))
+    assert response.status_code == 400
+    rows = _preview_rows(response)
+    assert rows["1.2.1"].errors == ["Cột «Điểm» không dùng cho tiêu chí này; hãy ghi ở cột «Có/Không»."]
+    assert rows["1.1.2"].errors == [
+        "Cột «Có/Không» không dùng cho tiêu chí này; hãy ghi ở cột «Tử số», «Mẫu số»."
+    ]
+    assert "Có 2 dòng có lỗi" in response.content.decode()
+
+
+def test_the_error_count_counts_rows_not_messages(client: Client, assessment: Assessment, unit_editor: Any) -> None:
+    client.force_login(unit_editor)
+    workbook = _download(client, assessment)
+    ws = workbook.active
+    row = _row_of(ws, "1.2.1")
+    ws.cell(row=row, column=_col("points"), value=1)
+    ws.cell(row=row, column=_col("numerator"), value=1)  # two messages on one row
+    response = _upload(client, assessment, _as_upload(workbook))
+    assert len(_preview_rows(response)["1.2.1"].errors) == 2
+    assert "Có 1 dòng có lỗi" in response.content.decode()
+
+
+@pytest.fixture
+def vietnamese_after() -> Any:
+    """A request in English leaves English active in this thread: later tests expect Vietnamese."""
+    from django.utils import translation
+
+    yield
+    translation.activate("vi")
+
+
+def test_the_english_sheet_writes_english_yes_no_words_and_both_languages_are_read(
+    client: Client, assessment: Assessment, unit_editor: Any, vietnamese_after: None
+) -> None:
+    yes_no = ScoreLine.objects.get(assessment=assessment, indicator__code="1.2.1")
+    score_line_save_self(line=yes_no, actor=unit_editor, base_version=1, value={"value": True})
+    client.force_login(unit_editor)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    ws = _download(client, assessment).active
+    assert ws.cell(row=_row_of(ws, "1.2.1"), column=_col("yes_no")).value == "Yes"
+    assert any(dv.formula1 == '"Yes,No"' for dv in ws.data_validations.dataValidation)
+    assert _upload(client, assessment, _as_upload(ws.parent)).context["preview"].rows == []  # unchanged
+    ws.cell(row=_row_of(ws, "1.2.1"), column=_col("yes_no"), value="Không")  # a Vietnamese word, English sheet
+    rows = _preview_rows(_upload(client, assessment, _as_upload(ws.parent)))
+    assert rows["1.2.1"].new_score == "0.00" and not rows["1.2.1"].errors
+    ws.cell(row=_row_of(ws, "1.2.1"), column=_col("yes_no"), value="Maybe")
+    body = _upload(client, assessment, _as_upload(ws.parent)).content.decode()
+    assert "The value must be yes or no." in body and "Giá trị phải là Có hoặc Không." not in body
