@@ -234,6 +234,9 @@ def method_input_context(
         if method == Indicator.Method.FORMULA:
             expression = str(_params(indicator).get("expression", ""))
             ctx["hint"] = _("Công thức: %(expr)s") % {"expr": expression.replace("*", "×")}
+            limits = [str(limit).replace("<=", "≤") for limit in _params(indicator).get("limits") or []]
+            if limits:
+                ctx["hint"] += " " + _("Điều kiện: %(limits)s.") % {"limits": "; ".join(limits)}
         else:
             base = _params(indicator).get("base", "0")
             ctx["hint"] = _("Điểm = %(base)s + số lần × điểm mỗi lần, tối đa %(max)s.") % {

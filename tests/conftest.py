@@ -112,6 +112,19 @@ SMALL_SET_VALUES: dict[str, tuple[dict[str, Any], Decimal]] = {
 
 
 @pytest.fixture(autouse=True)
+def site_language() -> Any:
+    """Each test starts and ends in the site's language: a request made in English leaves English active in its
+    thread (the middleware activates a language and does not deactivate it), and a later test would read
+    English messages where it expects the Vietnamese ones."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def celery_eager() -> Any:
     """Unit tests run tasks in-process even when REDIS_URL is set (CI); the integration tests' worker
     fixture switches this off and talks to a real worker through Redis."""

@@ -25,13 +25,14 @@ LIST_PARAMS = {
     "variables": ("name", "label"),
     "bands": ("min", "inclusive", "points"),
 }
+TEXT_LIST_PARAMS = {"limits"}  # a list of texts, one per line ("b + c <= a")
 METHOD_PARAMS: dict[str, tuple[str, ...]] = {
     "manual": ("step",),
     "levels": ("options",),
     "yes_no": ("yes_points", "no_points"),
     "ratio_bands": ("bands",),
     "proportional": ("threshold", "below_points"),
-    "formula": ("variables", "expression", "on_zero_division"),
+    "formula": ("variables", "expression", "on_zero_division", "limits"),
     "per_occurrence": ("items", "base"),
     "survey": (),
 }
@@ -80,6 +81,9 @@ def params_from_post(method: str, data: Mapping[str, Any]) -> dict[str, Any]:
         raw = str(data.get(f"p_{name}", "") or "")
         if name in LIST_PARAMS:
             params[name] = _list_from_text(name, raw)
+        elif name in TEXT_LIST_PARAMS:  # one entry per line; none: left out
+            if entries := [line.strip() for line in raw.splitlines() if line.strip()]:
+                params[name] = entries
         elif raw.strip():
             params[name] = _number_text(raw) if name in DECIMAL_PARAMS else raw.strip()
     return params
@@ -98,7 +102,9 @@ def params_initial(params: Mapping[str, Any]) -> dict[str, str]:
     """The posted-field form (`p_<name>`) of stored params, for the editor."""
     initial: dict[str, str] = {}
     for name, value in (params or {}).items():
-        if name in LIST_PARAMS and isinstance(value, list):
+        if name in TEXT_LIST_PARAMS and isinstance(value, list):
+            initial[f"p_{name}"] = "\n".join(str(entry) for entry in value)
+        elif name in LIST_PARAMS and isinstance(value, list):
             lines = []
             for entry in value:
                 if name == "bands":

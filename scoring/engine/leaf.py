@@ -170,6 +170,22 @@ def _decimal_constant(node: ast.Constant) -> Decimal:
     return Decimal(str(node.value))
 
 
+def _check_limits(plan: _Plan, counts: Mapping[str, Any]) -> None:
+    """Refuse counts that cannot be true together: a formula's limit "b + c <= a" broken."""
+    labels = dict(plan.labels)
+    for parts, bound in plan.limits:
+        if sum(counts[name] for name in parts) <= counts[bound]:
+            continue
+        left = " + ".join(f"«{labels.get(name, name)}»" for name in parts)
+        left_en = " + ".join(f"'{labels.get(name, name)}'" for name in parts)
+        raise ScoringInputError(
+            "limit_exceeded",
+            f"{'Tổng ' if len(parts) > 1 else ''}{left} không được lớn hơn «{labels.get(bound, bound)}».",
+            f"{'The sum ' if len(parts) > 1 else ''}{left_en} must not be greater than '{labels.get(bound, bound)}'.",
+            field=f"counts.{parts[0]}",
+        )
+
+
 def _evaluate_formula(expression: str, names: Mapping[str, Decimal]) -> Decimal:
     """The expression's exact-as-possible Decimal value (simpleeval, numbers as Decimal, no functions)."""
     evaluator = SimpleEval(operators=dict(_FORMULA_OPERATORS), functions={}, names=dict(names))
@@ -245,6 +261,7 @@ def _score(plan: _Plan, value: Mapping[str, Any]) -> tuple[Decimal, dict[str, An
             return _clamp(_div_half_up(product, denominator), plan), canonical
         case Method.FORMULA:
             counts = _counts(value, plan.variables, default_zero=False)
+            _check_limits(plan, counts)
             names = {name: Decimal(count) for name, count in counts.items()}
             try:
                 result = _evaluate_formula(plan.expression, names)

@@ -4,6 +4,7 @@ expression is checked in `formula`)."""
 from __future__ import annotations
 
 import keyword
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import (
@@ -68,6 +69,9 @@ class _Plan:
     expression: str = ""
     on_zero_division: Decimal | None = None
     base: Decimal = ZERO
+    # formula: "b + c <= a" as (("b", "c"), "a"): counts that cannot be true together (done more than asked)
+    limits: tuple[tuple[tuple[str, ...], str], ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()  # formula: (variable, its label), for the refusals
 
 
 _ALLOWED_PARAMS: dict[Method, frozenset[str]] = {
@@ -76,7 +80,7 @@ _ALLOWED_PARAMS: dict[Method, frozenset[str]] = {
     Method.YES_NO: frozenset({"yes_points", "no_points"}),
     Method.RATIO_BANDS: frozenset({"bands"}),
     Method.PROPORTIONAL: frozenset({"threshold", "below_points"}),
-    Method.FORMULA: frozenset({"variables", "expression", "on_zero_division"}),
+    Method.FORMULA: frozenset({"variables", "expression", "on_zero_division", "limits"}),
     Method.PER_OCCURRENCE: frozenset({"items", "base"}),
     Method.SURVEY: frozenset(),
 }
@@ -307,6 +311,51 @@ def _variables(params: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(names)
 
 
+_LIMIT = re.compile(r"^\s*([A-Za-z_]\w*(?:\s*\+\s*[A-Za-z_]\w*)*)\s*(?:<=|≤)\s*([A-Za-z_]\w*)\s*$")
+
+
+def _limits(params: Mapping[str, Any], names: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """A formula's limits: each "b + c <= a" says that the counts on the left cannot add up to more than the
+    count on the right (recommendations carried out cannot outnumber those made)."""
+    if params.get("limits") is None:
+        return ()
+    entries = params["limits"]
+    if not isinstance(entries, list):
+        raise _params_error(
+            "no_limits", "Tham số «limits» phải là một danh sách.", "Parameter 'limits' must be a list.", "limits"
+        )
+    limits: list[tuple[tuple[str, ...], str]] = []
+    for position, entry in enumerate(entries):
+        field = f"limits[{position}]"
+        match = _LIMIT.match(entry) if isinstance(entry, str) else None
+        if match is None:
+            raise _params_error(
+                "invalid_limit",
+                f"Giới hạn thứ {position + 1} phải có dạng «b + c <= a» (tên biến, dấu +, dấu <=).",
+                f"Limit {position + 1} must read like 'b + c <= a' (variable names, +, <=).",
+                field,
+            )
+        parts = tuple(part.strip() for part in match.group(1).split("+"))
+        bound = match.group(2)
+        unknown = [name for name in (*parts, bound) if name not in names]
+        if unknown:
+            raise _params_error(
+                "unknown_limit_variable",
+                f"Giới hạn thứ {position + 1} dùng biến «{unknown[0]}» chưa khai báo.",
+                f"Limit {position + 1} uses the undeclared variable '{unknown[0]}'.",
+                field,
+            )
+        if bound in parts or len(set(parts)) != len(parts):
+            raise _params_error(
+                "invalid_limit",
+                f"Giới hạn thứ {position + 1} dùng một biến hai lần.",
+                f"Limit {position + 1} uses a variable twice.",
+                field,
+            )
+        limits.append((parts, bound))
+    return tuple(limits)
+
+
 def _compile(rule: LeafRule) -> _Plan:
     try:
         method = Method(rule.method)
@@ -403,7 +452,11 @@ def _compile(rule: LeafRule) -> _Plan:
         if params.get("on_zero_division") is not None:
             on_zero = _param_decimal(params["on_zero_division"], field="on_zero_division")
             _check_in_range(on_zero, floor, maximum, field="on_zero_division")
-        return _Plan(method, maximum, floor, variables=names, expression=expression, on_zero_division=on_zero)
+        labels = tuple(
+            (entry["name"], str(entry.get("label") or entry["name"])) for entry in _list_param(params, "variables")
+        )
+        return _Plan(method, maximum, floor, variables=names, expression=expression, on_zero_division=on_zero,
+                     limits=_limits(params, names), labels=labels)
     if method is Method.PER_OCCURRENCE:
         items = _keyed_entries(params, "items", None, None)
         base = _param_decimal(params.get("base", ZERO), field="base")

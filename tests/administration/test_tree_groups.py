@@ -49,3 +49,26 @@ def test_a_leaf_still_needs_its_source(client: Client, small_set: IndicatorSet, 
     assert response.status_code == 400
     leaf.refresh_from_db()
     assert leaf.name != "Đổi tên"
+
+
+def test_a_formulas_limits_are_edited_one_per_line_and_checked(
+    client: Client, small_set: IndicatorSet, admin_user: Any
+) -> None:
+    draft = services.indicator_set_clone(source=small_set, key="draft-2021", year=2021, actor=admin_user)
+    leaf = draft.indicators.get(code="1.2.3")
+    client.force_login(admin_user)
+    url = reverse("administration:node_edit", args=[leaf.pk])
+    fields = {
+        "code": "1.2.3", "kind": "normal", "max_points": "0,5", "floor": "0", "name": "Kiến nghị đã thực hiện",
+        "method": "formula", "source": "self", "p_variables": "a | Số kiến nghị\nb | Số đã thực hiện",
+        "p_expression": "b / a * 0.5", "p_on_zero_division": "0,5", "save": "1",
+    }
+    refused = client.post(url, {**fields, "p_limits": "b <= x"})
+    assert refused.status_code == 400 and "chưa khai báo" in refused.content.decode()
+    leaf.refresh_from_db()
+    assert leaf.method != "formula"
+    saved = client.post(url, {**fields, "p_limits": "b <= a\n\n"})
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    leaf.refresh_from_db()
+    assert leaf.params["limits"] == ["b <= a"]
+    assert "b &lt;= a" in client.get(url).content.decode()  # shown back in its box, one per line

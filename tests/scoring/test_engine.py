@@ -486,6 +486,34 @@ def test_formula_refuses_missing_negative_and_unknown_counts() -> None:
     assert refusal(lambda: score_leaf(ISSUES_FORMULA, {"counts": 3})).code == "invalid_value"
 
 
+def test_formula_limits_refuse_counts_that_cannot_be_true_together() -> None:
+    leaf = rule("formula", dict(ISSUES_FORMULA.params, limits=["b + c <= a"]))
+    assert score_leaf(leaf, {"counts": {"a": 4, "b": 2, "c": 1}}) == D("0.63")
+    assert score_leaf(leaf, {"counts": {"a": 4, "b": 3, "c": 1}}) == D("0.88")  # the sum equal to the bound
+    err = refusal(lambda: score_leaf(leaf, {"counts": {"a": 2, "b": 2, "c": 2}}))  # clamped to 1.00 before
+    assert (err.code, err.field) == ("limit_exceeded", "counts.b")
+    assert err.message == "Tổng «Đã xử lý xong» + «Đang xử lý» không được lớn hơn «Số vấn đề phát hiện qua kiểm tra»."
+    assert err.message_en == (
+        "The sum 'Đã xử lý xong' + 'Đang xử lý' must not be greater than 'Số vấn đề phát hiện qua kiểm tra'."
+    )
+    single = rule("formula", {"variables": _FORMULA_VARS, "expression": "b / a", "limits": ["b ≤ a"]})
+    assert refusal(lambda: score_leaf(single, {"counts": {"a": 2, "b": 5}})).message == "«b» không được lớn hơn «a»."
+
+
+@pytest.mark.parametrize(("limits", "code"), [
+    ("b <= a", "no_limits"),
+    (["b < a"], "invalid_limit"),
+    (["b + <= a"], "invalid_limit"),
+    ([3], "invalid_limit"),
+    (["b <= x"], "unknown_limit_variable"),
+    (["a + b <= a"], "invalid_limit"),
+])
+def test_formula_limits_are_checked_with_the_set(limits: Any, code: str) -> None:
+    leaf = rule("formula", {"variables": _FORMULA_VARS, "expression": "b / a", "limits": limits})
+    err = refusal(lambda: validate_params(leaf), ParamsError)
+    assert err.code == code and err.field is not None and err.field.startswith("limits")
+
+
 def test_formula_ignores_the_callers_decimal_context() -> None:
     with decimal.localcontext() as ctx:
         ctx.prec = 2
