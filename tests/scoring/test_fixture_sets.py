@@ -23,6 +23,7 @@ from scoring.engine import (
     Method,
     Node,
     ParamsError,
+    ScoringInputError,
     SetRules,
     compute_index,
     score_leaf,
@@ -369,3 +370,18 @@ def test_sample_scores(data: dict[str, Any]) -> None:
     assert score_leaf(issues, {"counts": {"a": 4, "b": 3, "c": 1}}) == Decimal("0.88")
     assert score_leaf(issues, {"counts": {"a": 0, "b": 0, "c": 0}}) == Decimal("1.00")
     assert score_leaf(_rule(leaves["1.6.1"]), {"counts": {"provincial": 5}}) == Decimal("3.00")
+
+
+def test_every_formula_bounds_its_counts_by_the_count_they_are_part_of(data: dict[str, Any]) -> None:
+    # Issues handled (b) and being handled (c) are part of the issues found (a); recommendations carried out
+    # (b) are part of those made (a): counts beyond that cannot be true, and are refused rather than capped.
+    formulas = [leaf for leaf in _leaves(data) if leaf["method"] == "formula"]
+    assert formulas
+    for leaf in formulas:
+        names = [v["name"] for v in leaf["params"]["variables"]]
+        over = {name: 1 for name in names} | {names[0]: 0}  # every part 1, the whole 0
+        with pytest.raises(ScoringInputError) as refused:
+            score_leaf(_rule(leaf), {"counts": over})
+        assert refused.value.code == "limit_exceeded", leaf["code"]
+        within = {name: 1 for name in names} | {names[0]: len(names) - 1}
+        assert score_leaf(_rule(leaf), {"counts": within}) <= Decimal(leaf["max_points"])

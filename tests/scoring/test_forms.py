@@ -120,3 +120,11 @@ def test_field_label_names_an_engine_field_as_the_page_does(small_set: Any) -> N
         assert field_label(_leaf(small_set, "1.1.2"), "denominator") == "Mẫu số"
         assert field_label(_leaf(small_set, "2.1.2"), "counts.late") == "Báo cáo trễ hạn"
         assert field_label(_leaf(small_set, "1.1.1"), "option") == "Mức"
+
+
+def test_a_formulas_limits_are_shown_beside_its_expression(small_set: Any) -> None:
+    leaf = _leaf(small_set, "1.2.2")
+    assert "Điều kiện" not in method_input_context(leaf, None, "p-")["hint"]
+    leaf.params = dict(leaf.params, limits=["b + c <= a"])
+    hint = method_input_context(leaf, None, "p-")["hint"]
+    assert hint.endswith("Điều kiện: b + c ≤ a.") and hint.startswith("Công thức:")
