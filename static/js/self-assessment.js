@@ -38,6 +38,15 @@ function freshToken(form) {
 }
 
 /** The login page, coming back to this sheet (never to the POST-only address of a save). */
+/** A plain button (not a form's submit) with its classes and label. */
+function button(className, text) {
+  const made = document.createElement("button");
+  made.type = "button";
+  made.className = className;
+  made.textContent = text;
+  return made;
+}
+
 function loginHref(base) {
   const here = window.location.pathname + window.location.search;
   return `${base || "/dang-nhap/"}?next=${encodeURIComponent(here)}`;
@@ -206,10 +215,7 @@ class LeafForm {
     link.rel = "noopener";
     link.className = "sign-in-again";
     link.textContent = T.signIn;
-    const retry = document.createElement("button");
-    retry.type = "button";
-    retry.className = "retry-save secondary";
-    retry.textContent = T.retry;
+    const retry = button("retry-save secondary", T.retry);
     retry.addEventListener("click", () => this.schedule(0, true));
     this.errorBox.replaceChildren(text, link, " ", retry);
     this.errorBox.hidden = false;
@@ -279,14 +285,8 @@ class LeafForm {
     const points = stored.not_applicable ? "" : ` (${stored.display} ${T.points})`;
     pair(T.stored, `${stored.summary}${points}` + (stored.note ? ` — ${stored.note}` : "")).dataset.stored = "";
     const actions = document.createElement("p");
-    const keep = document.createElement("button");
-    keep.type = "button";
-    keep.className = "keep-mine";
-    keep.textContent = T.keep;
-    const take = document.createElement("button");
-    take.type = "button";
-    take.className = "take-theirs secondary";
-    take.textContent = T.take;
+    const keep = button("keep-mine", T.keep);
+    const take = button("take-theirs secondary", T.take);
     actions.append(keep, " ", take);
     box.append(head, list, actions);
     box.hidden = false;
