@@ -44,6 +44,12 @@ MSG_DOCUMENT_NUMBER = gettext_noop("Nhập số văn bản phê duyệt kết qu
 MSG_DOCUMENT_DATE = gettext_noop("Nhập ngày của văn bản phê duyệt (dd/mm/yyyy).")
 MSG_REASON = gettext_noop("Một lần đính chính cần ghi rõ lý do.")
 MSG_NOTHING = gettext_noop("Kỳ đánh giá chưa có kết quả nào để công bố.")
+MSG_DATE_AHEAD = gettext_noop("Ngày của văn bản (%(date)s) chưa tới: văn bản phê duyệt phải đã được ban hành.")
+MSG_DATE_BEFORE = gettext_noop(
+    "Ngày của văn bản (%(date)s) sớm hơn ngày của lần công bố trước (%(previous)s): văn bản đính chính ban hành "
+    "sau văn bản trước."
+)
+MSG_DATE_BEFORE_CYCLE = gettext_noop("Ngày của văn bản (%(date)s) sớm hơn năm đánh giá %(year)s.")
 
 
 def _nfc(value: Any) -> str:
@@ -201,6 +207,21 @@ def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str,
     return snapshot, scores
 
 
+def _document_date_problems(cycle: Cycle, document_date: datetime.date) -> dict[str, str]:
+    """A document approving the results is dated on or before today (in the province), not before the year
+    assessed, and a correction's not before the revision it corrects: the revisions' dates stay in order."""
+    shown = f"{document_date:%d/%m/%Y}"
+    if document_date > timezone.localdate():
+        return {"document_date": _(MSG_DATE_AHEAD) % {"date": shown}}
+    if document_date.year < cycle.year:
+        return {"document_date": _(MSG_DATE_BEFORE_CYCLE) % {"date": shown, "year": cycle.year}}
+    last = Publication.objects.filter(cycle=cycle).order_by("-revision").values_list("document_date", flat=True)
+    previous = last.first()
+    if previous is not None and document_date < previous:
+        return {"document_date": _(MSG_DATE_BEFORE) % {"date": shown, "previous": f"{previous:%d/%m/%Y}"}}
+    return {}
+
+
 @transaction.atomic
 def cycle_publish(
     *,
@@ -226,6 +247,8 @@ def cycle_publish(
     previous = Publication.objects.filter(cycle=locked).aggregate(m=Max("revision"))["m"] or 0
     if previous and not why:
         problems["reason"] = _(MSG_REASON)
+    if document_date is not None:
+        problems.update(_document_date_problems(locked, document_date))
     if problems or document_date is None:
         raise ValidationFailed(next(iter(problems.values())), code="invalid_publication", details=problems)
     blockers = publication_blockers(cycle=locked)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -115,6 +117,27 @@ def test_publishing_needs_a_document_number_and_date(signed_cycle: Cycle, admin_
     assert set(err.value.details) == {"document_number", "document_date"}
     assert "số văn bản" in str(err.value.message)
     assert not Publication.objects.exists()
+
+
+def test_a_document_dated_ahead_or_before_the_year_or_the_revision_it_corrects_is_refused(
+    signed_cycle: Cycle, admin_user: Any
+) -> None:
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    for date, said in ((tomorrow, "chưa tới"), (datetime.date(signed_cycle.year - 1, 12, 31), "sớm hơn năm")):
+        with pytest.raises(ValidationFailed) as err:
+            cycle_publish(cycle=signed_cycle, document_number="Công văn số 1/UBND", document_date=date,
+                          actor=admin_user)
+        assert said in err.value.details["document_date"]
+    assert not Publication.objects.exists()
+    cycle_publish(cycle=signed_cycle, document_number="Công văn số 1/UBND", document_date=DOC_DATE, actor=admin_user)
+    with pytest.raises(ValidationFailed) as err:
+        cycle_publish(cycle=signed_cycle, document_number="Công văn số 2/UBND", reason="Đính chính",
+                      document_date=DOC_DATE - datetime.timedelta(days=1), actor=admin_user)
+    assert "lần công bố trước" in err.value.details["document_date"]
+    assert Publication.objects.count() == 1
+    cycle_publish(cycle=signed_cycle, document_number="Công văn số 2/UBND", reason="Đính chính",
+                  document_date=DOC_DATE, actor=admin_user)  # the same day as the one it corrects: accepted
+    assert Publication.objects.count() == 2
 
 
 def test_explainable_rank_names_the_criteria_separating_a_unit_from_the_one_above(publication: Publication) -> None:
