@@ -33,12 +33,22 @@ class ErrorSerializer(serializers.Serializer):
 ERR = OpenApiResponse(ErrorSerializer)  # a documented error answer, whatever its status
 
 
+MSG_NO_DATA = gettext_lazy("Chưa gửi dữ liệu nào: thân yêu cầu rỗng hoặc là null.")
+
+
+def _text(item: Any) -> str:
+    """One field message; DRF's "No data provided" is not translatable in DRF, so it is worded here."""
+    if isinstance(item, exceptions.ErrorDetail) and item.code == "null" and str(item) == "No data provided":
+        return str(MSG_NO_DATA)
+    return str(item)
+
+
 def _flatten(detail: Any) -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for key, value in detail.items():
             items = value if isinstance(value, list) else [value]
-            out[str(key)] = [str(v) if not isinstance(v, dict) else str(next(iter(v.values()), "")) for v in items]
+            out[str(key)] = [_text(v) if not isinstance(v, dict) else str(next(iter(v.values()), "")) for v in items]
         return out
     return {}
 
@@ -92,7 +102,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         fields = _flatten(exc.detail)
         if not fields:
             items = exc.detail if isinstance(exc.detail, list) else [exc.detail]
-            fields = {"non_field_errors": [str(i) for i in items]}
+            fields = {"non_field_errors": [_text(i) for i in items]}
         body = error_body(code, STATUS_MESSAGES["invalid"], fields)
     else:
         code = exc.default_code if isinstance(exc.default_code, str) else "error"

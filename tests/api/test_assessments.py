@@ -191,3 +191,20 @@ def test_an_administrator_filters_assessments_by_state(
     rows = api.get("/api/v1/assessments/", {"state": "submitted"}).json()["results"]
     assert [r["id"] for r in rows] == [assessment.pk]
     assert api.get("/api/v1/assessments/", {"state": "bogus"}).status_code == 400
+
+
+def test_field_errors_of_the_api_are_in_vietnamese_unless_english_is_asked(
+    api: Any, unit_editor: Any, assessment: Any
+) -> None:
+    line = line_of(assessment, "1.2.1")
+    api.force_login(unit_editor)
+    url = f"/api/v1/assessments/{assessment.pk}/lines/{line.pk}/"
+    empty = api.generic("PUT", url, "null", content_type="application/json").json()
+    assert empty["fields"]["non_field_errors"] == ["Chưa gửi dữ liệu nào: thân yêu cầu rỗng hoặc là null."]
+    wrong = api.put(url, {"version": "abc", "value": "x"}, format="json").json()
+    assert wrong["fields"]["version"] == ["Hãy nhập một số nguyên."]
+    assert wrong["fields"]["value"] == ["Cần một đối tượng JSON, không phải «str»."]
+    english = api.put(url, {"version": "abc", "value": {"value": True}}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["fields"]["version"] == ["A valid integer is required."]
+    line.refresh_from_db()
+    assert line.version == 1 and line.self_score is None
