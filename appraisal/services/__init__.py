@@ -39,6 +39,7 @@ from appraisal.services.review import (
 )
 from appraisal.services.rounds import (
     explanation_close,
+    explanation_overdue,
     explanation_request,
     explanation_resubmit,
     line_explain,
@@ -71,6 +72,7 @@ __all__ = [
     "assessment_sign_off",
     "cycle_results_recompute",
     "explanation_close",
+    "explanation_overdue",
     "explanation_request",
     "explanation_resubmit",
     "index_result_enqueue",

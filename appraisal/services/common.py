@@ -51,9 +51,13 @@ MSG_REASON_FOR_REOPEN = gettext_lazy("Hãy nêu lý do mở lại bản đánh g
 
 APPRAISING_STATES = (Assessment.State.SUBMITTED, Assessment.State.IN_APPRAISAL)
 
-def _nfc(value: Any) -> str:
-    """Typed text as stored; refuses control and direction-override characters (scoring.text)."""
-    return user_text(value)
+TEXT_LIMIT = 5000  # characters of a note, an explanation or a reason: the unit side's limit (its textareas' maxlength)
+
+
+def _nfc(value: Any, *, field: str | None = None) -> str:
+    """Typed text as stored; refuses control and direction-override characters and more than TEXT_LIMIT
+    characters (scoring.text), naming ``field`` for the page to mark."""
+    return user_text(value, limit=TEXT_LIMIT, field=field)
 
 def _lock(assessment_id: int) -> Assessment:
     """The assessment row locked (only it: a join must not lock the unit, set or cycle for everybody)."""

@@ -73,7 +73,7 @@ def line_appraise(
     if not value:
         raise ValidationFailed(MSG_VALUE_REQUIRED, code="missing_value")
     score = _engine_score(fresh.indicator, value)
-    reason = _nfc(note)
+    reason = _nfc(note, field="note")
     if fresh.not_applicable and not reason:
         raise ValidationFailed(MSG_NA_OVERRULE_REASON, code="reason_required", details={"field": "note"})
     if score != fresh.self_score and not reason:

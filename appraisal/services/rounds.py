@@ -72,7 +72,7 @@ def explanation_request(
     ScoreLine.objects.filter(pk__in=[line.pk for line in chosen]).update(explanation_requested=True)
     old_deadline = locked.explanation_deadline
     Assessment.objects.filter(pk=locked.pk).update(explanation_deadline=deadline)
-    text = _nfc(message)
+    text = _nfc(message, field="message")
     returned = assessment_transition(
         assessment=locked, to_state=Assessment.State.EXPLANATION, actor=actor, reason=text
     )
@@ -111,7 +111,7 @@ def line_explain(*, line: ScoreLine, actor: Any, base_version: int, explanation:
         raise StateConflict(MSG_NOT_FLAGGED, code="not_flagged")
     if assessment.explanation_deadline and timezone.now() > assessment.explanation_deadline:
         raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
-    text = _nfc(explanation)
+    text = _nfc(explanation, field="explanation")
     if not text:
         raise ValidationFailed(MSG_EXPLANATION_REQUIRED, code="explanation_required", details={"field": "explanation"})
     old = fresh.explanation
@@ -167,12 +167,18 @@ def explanation_resubmit(*, assessment: Assessment, actor: Any) -> Assessment:
     return back
 
 
+def explanation_overdue(assessment: Assessment) -> bool:
+    """The assessment is in an explanation round the lead may close: its deadline (if any) has passed."""
+    deadline = assessment.explanation_deadline
+    return assessment.state == Assessment.State.EXPLANATION and (deadline is None or timezone.now() > deadline)
+
+
 @transaction.atomic
 def explanation_close(*, assessment: Assessment, actor: Any, reason: str = "") -> Assessment:
     """The lead ends an explanation round whose deadline has passed without a resubmission."""
     locked = _lock(assessment.pk)
     if locked.state != Assessment.State.EXPLANATION:
         raise StateConflict(MSG_NOT_APPRAISING % {"state": locked.get_state_display()}, code="not_explaining")
-    if locked.explanation_deadline and timezone.now() <= locked.explanation_deadline:
+    if not explanation_overdue(locked):
         raise StateConflict(MSG_DEADLINE_NOT_PASSED, code="deadline_not_passed")
     return _end_explanation(locked, actor, resubmitted=False, reason=_nfc(reason) or _("Hết hạn giải trình."))

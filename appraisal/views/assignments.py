@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,6 +24,7 @@ from appraisal.models import AppraisalAssignment
 from scoring import permissions
 from scoring.errors import DomainError
 from scoring.models import Cycle, Unit
+from scoring.views._common import lands_on
 
 
 def _ids(values: list[str]) -> list[int]:
@@ -66,6 +68,11 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
     return render(request, "appraisal/assignments.html", context, status=status)
 
 
+def _assignments_page(cycle_id: int, assignment_id: int) -> str:
+    return reverse("appraisal:assignments", args=[cycle_id])
+
+
+@lands_on(_assignments_page)
 @login_required
 @require_POST
 def assignment_delete(request: HttpRequest, cycle_id: int, assignment_id: int) -> HttpResponse:

@@ -18,6 +18,7 @@ from appraisal.survey import MAX_BYTES, MSG_TOO_LARGE, survey_import_apply, surv
 from appraisal.views._common import domain_error
 from scoring.errors import DomainError, ValidationFailed
 from scoring.models import Cycle
+from scoring.views._common import lands_on
 
 
 def _cycle_from(request: HttpRequest) -> Cycle | None:
@@ -41,8 +42,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_POST
+def _dashboard_page(cycle_id: int) -> str:
+    return reverse("appraisal:dashboard") + f"?ky={cycle_id}"
+
+
+def _preview_page(import_id: int) -> str:
+    return reverse("appraisal:survey_preview", args=[import_id])
+
+
+@lands_on(_dashboard_page)
 @login_required
+@require_POST
 def cycle_recompute(request: HttpRequest, cycle_id: int) -> HttpResponse:
     """An administrator asks for the set-wise recompute of every signed-off result of a cycle."""
     if not permissions.is_administrator(request.user):
@@ -92,8 +102,9 @@ def survey_preview(request: HttpRequest, import_id: int) -> HttpResponse:
     return render(request, "appraisal/survey_preview.html", {"survey": survey})
 
 
-@require_POST
+@lands_on(_preview_page)
 @login_required
+@require_POST
 def survey_apply(request: HttpRequest, import_id: int) -> HttpResponse:
     """Apply a previewed file: every row, or none when any row is refused."""
     if not permissions.can_import_survey(request.user):

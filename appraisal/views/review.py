@@ -28,6 +28,7 @@ from scoring.errors import DomainError, StaleVersion
 from scoring.forms import value_summary
 from scoring.models import Assessment, Cycle, ScoreLine
 from scoring.permissions import assessment_get_for_user
+from scoring.views._common import lands_on, login_required_or_401
 
 QUEUE_PER_PAGE = 50
 
@@ -84,6 +85,7 @@ def _review_context(
         "result": result,
         "pending": selectors.result_pending(assessment, result),
         "can_lead": permissions.can_lead(user, assessment),
+        "can_close_round": services.explanation_overdue(assessment),
         "can_reopen": permissions.can_reopen(user) and assessment.state == Assessment.State.SIGNED_OFF,
         "writable": writable,
         "self_url": self_assessment_url(assessment.pk),
@@ -103,6 +105,19 @@ def _review_url(assessment: Assessment, line: ScoreLine | None = None) -> str:
     return f"{url}#line-{line.pk}" if line is not None else url
 
 
+# Where a login whose ``next`` is one of this page's POST-only actions lands (see scoring.views._common.lands_on).
+def _review_page(assessment_id: int) -> str:
+    return reverse("appraisal:review", args=[assessment_id])
+
+
+def _leaf_page(assessment_id: int, line_id: int) -> str:
+    return f"{_review_page(assessment_id)}#line-{line_id}"
+
+
+def _area_page(assessment_id: int, area_id: int) -> str:
+    return f"{_review_page(assessment_id)}#area-{area_id}"
+
+
 def _saved_json(line: ScoreLine) -> JsonResponse:
     """A per-leaf save's answer to the page's script: the leaf, and the summary above the leaves as it now is
     (the first save of a submitted assessment starts its appraisal)."""
@@ -110,8 +125,9 @@ def _saved_json(line: ScoreLine) -> JsonResponse:
     return JsonResponse({"ok": True, "line": line_json(line), "review": review_json(summary)})
 
 
+@lands_on(_leaf_page)
+@login_required_or_401
 @require_POST
-@login_required
 def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
     """Save the appraiser's input for one leaf (JSON for the page script; a plain form post otherwise)."""
     assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
@@ -137,8 +153,9 @@ def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> Htt
     return redirect(_review_url(assessment, line))
 
 
+@lands_on(_leaf_page)
+@login_required_or_401
 @require_POST
-@login_required
 def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
     assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
     try:
@@ -152,8 +169,9 @@ def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpR
     return redirect(_review_url(assessment, line))
 
 
-@require_POST
+@lands_on(_area_page)
 @login_required
+@require_POST
 def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpResponse:
     """Accept the self-score of every unappraised leaf of one area (each leaf audited)."""
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
@@ -168,8 +186,9 @@ def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpR
     return redirect(reverse("appraisal:review", args=[assessment.pk]) + f"#area-{area.pk}")
 
 
-@require_POST
+@lands_on(_review_page)
 @login_required
+@require_POST
 def start(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead starts the appraisal explicitly (the unit can no longer withdraw)."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)

@@ -15,10 +15,16 @@ from appraisal import forms, permissions, selectors, services
 from appraisal.views._common import domain_error
 from scoring.errors import DomainError
 from scoring.models import Assessment
+from scoring.views._common import lands_on
 
 
 def _review_url(assessment: Assessment) -> str:
     return reverse("appraisal:review", args=[assessment.pk])
+
+
+def _review_page(assessment_id: int) -> str:
+    """Where a login whose ``next`` is a POST-only decision lands: the review page."""
+    return reverse("appraisal:review", args=[assessment_id])
 
 
 @require_http_methods(["GET", "POST"])
@@ -58,8 +64,9 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
     )
 
 
-@require_POST
+@lands_on(_review_page)
 @login_required
+@require_POST
 def close_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead ends an explanation round whose deadline passed without the unit's resubmission."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
@@ -71,8 +78,9 @@ def close_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return redirect(_review_url(assessment))
 
 
-@require_POST
+@lands_on(_review_page)
 @login_required
+@require_POST
 def sign_off(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead signs off (locks) an assessment whose every leaf has an appraised score."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)

@@ -17,11 +17,21 @@ from appraisal.views._common import domain_error, evidence_ui_ready, line_json, 
 from scoring.errors import DomainError
 from scoring.models import Assessment, ScoreLine
 from scoring.permissions import can_attach_evidence, can_explain_line, is_unit_head, is_unit_member
+from scoring.views._common import lands_on, login_required_or_401
 
 
 def _explain_url(assessment: Assessment, line: ScoreLine | None = None) -> str:
     url = reverse("appraisal:explain", args=[assessment.pk])
     return f"{url}#line-{line.pk}" if line is not None else url
+
+
+# Where a login whose ``next`` is one of this page's POST-only actions lands (see scoring.views._common.lands_on).
+def _explain_page(assessment_id: int) -> str:
+    return reverse("appraisal:explain", args=[assessment_id])
+
+
+def _explain_leaf_page(assessment_id: int, line_id: int) -> str:
+    return f"{_explain_page(assessment_id)}#line-{line_id}"
 
 
 @require_GET
@@ -63,8 +73,9 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
     })
 
 
+@lands_on(_explain_leaf_page)
+@login_required_or_401
 @require_POST
-@login_required
 def explain_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
     """Save the unit's explanation of one flagged leaf."""
     assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
@@ -85,8 +96,9 @@ def explain_line(request: HttpRequest, assessment_id: int, line_id: int) -> Http
     return redirect(_explain_url(assessment, line))
 
 
-@require_POST
+@lands_on(_explain_page)
 @login_required
+@require_POST
 def resubmit(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The unit head sends the explanations back to the appraisal team."""
     assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)

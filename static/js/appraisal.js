@@ -1,6 +1,7 @@
 // The appraisal pages without reloads: save a leaf's appraisal or explanation in place (with the review page's
 // summary — state, progress, appraised totals — updated from the save's answer), show a stale-version conflict
-// with both values, move between leaves with the keyboard, and poll while a result is «đang tính».
+// with both values, move between leaves with the keyboard, and poll while a result is «đang tính». A save refused
+// because the session ended keeps what was typed and offers to sign in again (in a new tab) and to save again.
 // Every form also works as a plain post without this script.
 import { fill, markInvalid } from "./method-input.js";
 
@@ -11,21 +12,46 @@ const T = vi
       stored: "Giá trị đang lưu", keep: "Giữ giá trị của tôi", take: "Lấy giá trị đang lưu", done: "Đã thẩm định",
       differs: "Đã điều chỉnh", network: "Mất kết nối, chưa lưu được. Hãy thử lại.", points: "điểm",
       pending: "Chưa thẩm định", explainConflict: "Giải trình của tiêu chí này vừa được người khác lưu.",
+      signedOut: "Chưa lưu: phiên đăng nhập đã hết hạn.", signIn: "Đăng nhập lại (mở thẻ mới)", retry: "Lưu lại",
+      sessionEnded: "Phiên đăng nhập đã hết hạn nên thay đổi vừa rồi chưa được lưu. Hãy đăng nhập lại; nội dung bạn đã nhập vẫn còn trên trang.",
     }
   : {
       saving: "Saving…", saved: "Saved", failed: "Not saved", conflict: "Somebody else has just appraised this leaf.",
       stored: "Stored value", keep: "Keep my value", take: "Take the stored value", done: "Appraised",
       differs: "Adjusted", network: "Connection lost, not saved. Please try again.", points: "points",
       pending: "Not appraised", explainConflict: "Somebody else has just saved this leaf's explanation.",
+      signedOut: "Not saved: your session has expired.", signIn: "Sign in again (opens a new tab)", retry: "Save again",
+      sessionEnded: "Your session has expired, so your last change was not saved. Please sign in again; what you typed is still on the page.",
     };
 
+const signedOutForms = new Set();
+
+/** Signing in again (in another tab) rotates the CSRF token: send the cookie's current one. */
+function freshToken(form) {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  const input = form.querySelector('input[name="csrfmiddlewaretoken"]');
+  if (match && input) input.value = decodeURIComponent(match[1]);
+}
+
+/** The login page, coming back to this page (never to the POST-only address of a save). */
+function loginHref(base) {
+  const here = window.location.pathname + window.location.search;
+  return `${base || "/dang-nhap/"}?next=${encodeURIComponent(here)}`;
+}
+
 async function postForm(form) {
+  freshToken(form);
   const response = await fetch(form.action, {
     method: "POST",
     body: new FormData(form),
     headers: { Accept: "application/json", "X-Requested-With": "fetch" },
     credentials: "same-origin",
   });
+  const type = response.headers.get("Content-Type") || "";
+  if (!type.includes("application/json") && (response.status === 401 || response.status === 403 || response.redirected)) {
+    // A login page or a refused token: the session ended.
+    return { status: 401, data: { ok: false, code: "signed_out" } };
+  }
   let data = {};
   try {
     data = await response.json();
@@ -89,8 +115,16 @@ function showReview(review) {
   setText("[data-appraised-index]", review.index);
   setText("[data-total-progress]", `${review.done}/${review.total}`);
   const complete = review.done === review.total;
+  // The sign-off (the lead's) appears once the first save has started the appraisal; its hint while leaves remain.
+  const appraising = review.state === "in_appraisal";
+  for (const form of document.querySelectorAll("form[data-signoff-form]")) {
+    form.hidden = !appraising;
+    const button = form.querySelector("[data-sign-off]");
+    if (button && !complete) button.setAttribute("aria-describedby", "signoff-hint");
+    else if (button) button.removeAttribute("aria-describedby");
+  }
   for (const hint of document.querySelectorAll("[data-signoff-hint]")) {
-    hint.hidden = complete;
+    hint.hidden = complete || !appraising;
     hint.textContent = hint.textContent.replace(/\d+\/\d+/, `${review.done}/${review.total}`);
   }
   for (const note of document.querySelectorAll("[data-provisional]")) note.hidden = complete;
@@ -132,6 +166,43 @@ function conflictBox(leaf, form, current) {
   box.hidden = false;
 }
 
+/** Where a leaf's save says why it failed: the form's own box, else (the accept button's form) one made for it. */
+function errorBox(form) {
+  let box = form.querySelector("[data-error]");
+  if (!box) {
+    box = document.createElement("p");
+    box.className = "leaf-error error";
+    box.setAttribute("role", "alert");
+    box.setAttribute("data-error", "");
+    box.hidden = true;
+    form.append(box);
+  }
+  return box;
+}
+
+/** The session ended: keep what was typed (still unsaved), say so, offer to sign in and to save again. */
+function signedOut(leaf, form, status, data) {
+  signedOutForms.add(form);
+  if (status) status.textContent = T.signedOut;
+  const box = errorBox(form);
+  const text = document.createElement("span");
+  text.textContent = `${data.message || T.sessionEnded} `;
+  const link = document.createElement("a");
+  link.href = loginHref(data.login_url);
+  link.target = "_blank";
+  link.rel = "noopener";
+  link.className = "sign-in-again";
+  link.textContent = T.signIn;
+  const retry = document.createElement("button");
+  retry.type = "button";
+  retry.className = "retry-save secondary";
+  retry.textContent = T.retry;
+  retry.addEventListener("click", () => form.requestSubmit());
+  box.replaceChildren(text, link, " ", retry);
+  box.hidden = false;
+  leaf.classList.add("has-error", "unsaved");
+}
+
 function enhanceSaveForm(form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -148,6 +219,12 @@ function enhanceSaveForm(form) {
       return;
     }
     const { status: code, data } = result;
+    if (code === 401) {
+      signedOut(leaf, form, status, data);
+      return;
+    }
+    signedOutForms.delete(form);
+    leaf.classList.remove("unsaved");
     if (data.ok) {
       if (data.line) showLine(leaf, data.line);
       showReview(data.review);
@@ -246,4 +323,8 @@ for (const form of document.querySelectorAll("form[data-confirm]")) {
   });
 }
 if (leaves().length) document.addEventListener("keydown", onKey);
+// Back from signing in again in another tab: save what the expired session could not.
+window.addEventListener("focus", () => {
+  for (const form of signedOutForms) form.requestSubmit();
+});
 for (const box of document.querySelectorAll("[data-result-poll]")) pollResult(box);

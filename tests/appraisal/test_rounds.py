@@ -264,3 +264,26 @@ def test_reopen_marks_the_result_stale_and_takes_it_out_of_the_ranking(
     result.refresh_from_db()
     assert not result.stale and result.rank == 1
     assert result.computed_from_version == refresh(appraised).version
+
+
+def test_an_explanation_or_an_appraisal_note_over_5000_characters_is_refused_as_on_the_unit_side(
+    submitted: Any, lead: Any, appraiser: Any
+) -> None:
+    # an appraisal reason: 5000 characters are kept, one more is refused and nothing is saved
+    line = line_of(submitted, "2.1.1")
+    value = {"numerator": 50, "denominator": 100}
+    with pytest.raises(ValidationFailed) as refused:
+        line_appraise(line=line, actor=appraiser, base_version=line.version, value=value, note="x" * 5001)
+    assert refused.value.code == "too_long" and refused.value.details == {"field": "note"}
+    assert line_of(submitted, "2.1.1").appraised_score is None
+    line_appraise(line=line, actor=appraiser, base_version=line.version, value=value, note="x" * 5000)
+
+    # an explanation likewise
+    _return(submitted, lead, ["2.1.1"])
+    line = line_of(submitted, "2.1.1")
+    with pytest.raises(ValidationFailed) as refused:
+        line_explain(line=line, actor=lead, base_version=line.version, explanation="y" * 6000)
+    assert refused.value.code == "too_long" and refused.value.details == {"field": "explanation"}
+    assert line_of(submitted, "2.1.1").explanation == ""
+    line_explain(line=line, actor=lead, base_version=line.version, explanation="y" * 5000)
+    assert len(line_of(submitted, "2.1.1").explanation) == 5000

@@ -762,3 +762,43 @@ def test_the_explanation_form_has_the_boxes_its_script_fills_with_an_error_or_a_
     client.post(url, {"base_version": line.version, "explanation": "Của người khác."}, **JSON)
     stale = client.post(url, {"base_version": line.version, "explanation": "Của tôi."}, **JSON)
     assert stale.status_code == 409 and stale.json()["current"]["explanation"] == "Của người khác."
+
+
+def test_the_explanation_page_refuses_an_explanation_over_5000_characters_in_json(
+    client: Client, submitted: Any, lead: Any, unit_editor: Any
+) -> None:
+    line = line_of(submitted, "2.1.1")
+    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=[line.pk])
+    line = line_of(submitted, "2.1.1")
+    url = reverse("appraisal:explain_line", args=[submitted.pk, line.pk])
+    response = login(client, unit_editor).post(url, {"base_version": line.version, "explanation": "x" * 6000}, **JSON)
+    assert response.status_code == 400
+    assert response.json()["field"] == "explanation" and "tối đa 5000" in response.json()["message"]
+    assert line_of(submitted, "2.1.1").explanation == ""
+
+
+def test_the_close_round_button_shows_only_once_the_deadline_has_passed(
+    client: Client, submitted: Any, lead: Any
+) -> None:
+    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=None)
+    url = reverse("appraisal:review", args=[submitted.pk])
+    close = reverse("appraisal:close_explanation", args=[submitted.pk])
+    body = login(client, lead).get(url).content.decode()
+    assert close not in body and "Kết thúc vòng giải trình" not in body
+    Assessment.objects.filter(pk=submitted.pk).update(explanation_deadline=timezone.now() - timedelta(hours=1))
+    body = client.get(url).content.decode()
+    assert f'action="{close}"' in body and "Kết thúc vòng giải trình (đã hết hạn)" in body
+
+
+def test_a_not_applicable_leaf_reads_n_a_in_english_on_the_explanation_pages(
+    client: Client, submitted: Any, lead: Any, unit_editor: Any
+) -> None:
+    line = line_of(submitted, "1.2.2")
+    ScoreLine.objects.filter(pk=line.pk).update(not_applicable=True, not_applicable_reason="Không kiểm tra",
+                                                self_value=None, self_score=None)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    form = login(client, lead).get(reverse("appraisal:request_explanation", args=[submitted.pk])).content.decode()
+    assert '<td class="num">N/A</td>' in form and ">KPS<" not in form
+    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=None)
+    page = login(client, unit_editor).get(reverse("appraisal:explain", args=[submitted.pk])).content.decode()
+    assert '<td class="num">N/A</td>' in page and ">KPS<" not in page

@@ -362,3 +362,183 @@ def test_the_appraisal_pages_fit_a_phone_screen(
             assert width <= 390, (url, width)
     finally:
         context.close()
+
+
+def _sign_in_in_new_tab(page: Any, link: Any, username: str, landing: str) -> None:
+    """Follow the «sign in again» link (a new tab) and sign in: the tab lands on the page, not on a 405."""
+    with page.context.expect_page() as opened:
+        link.click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    tab.fill("#id_username", username)
+    tab.fill("#id_password", "x-Secret-2020!")
+    tab.click("form.form button[type=submit]")
+    tab.wait_for_url(f"**{landing}")
+    tab.close()
+
+
+def test_an_expired_session_on_the_explanation_page_keeps_the_text_and_saves_after_signing_in_again(
+    new_page: Any, submitted_assessment: Assessment, lead: Any
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    from appraisal.services import explanation_request
+    from scoring.models import ScoreLine
+    from tests.appraisal.conftest import later
+
+    assessment = submitted_assessment
+    line = assessment.lines.get(indicator__code="2.1.1")
+    explanation_request(assessment=assessment, actor=lead, deadline=later(), line_ids=[line.pk])
+    url = f"/tham-dinh/giai-trinh/{assessment.pk}/"
+    leaf, field = f"#line-{line.pk}", f"#explanation-{line.pk}"
+    editor = new_page()
+    errors = _errors(editor)
+    login(editor, "lan")
+    editor.goto(url)
+    editor.wait_for_load_state("networkidle")
+
+    # given the session ended on the server while the page stayed open
+    Session.objects.all().delete()
+
+    # when the editor saves an explanation
+    editor.fill(field, "Dòng 1\nDòng 2")
+    editor.click(f"{leaf} form[data-explain-line] button[type=submit]")
+
+    # then the page keeps the text, says the session ended and offers to sign in (new tab) and to save again
+    box = editor.locator(f"{leaf} [data-error]")
+    expect(box).to_contain_text("Phiên đăng nhập đã hết hạn")
+    expect(editor.locator(f"{leaf} [data-save-status]")).to_contain_text("Chưa lưu")
+    assert editor.url.endswith(url)
+    expect(editor.locator(field)).to_have_value("Dòng 1\nDòng 2")
+    link = box.locator("a.sign-in-again")
+    assert link.get_attribute("target") == "_blank"
+    assert link.get_attribute("href") == f"/dang-nhap/?next=%2Ftham-dinh%2Fgiai-trinh%2F{assessment.pk}%2F"
+    _sign_in_in_new_tab(editor, link, "lan", url)
+
+    # back on the page, «Lưu lại» saves (with the CSRF token the new sign-in set)
+    box.locator(".retry-save").click()
+    expect(editor.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    expect(box).to_be_hidden()
+    assert ScoreLine.objects.get(pk=line.pk).explanation == "Dòng 1\nDòng 2"
+    assert errors == []
+
+
+def test_an_expired_session_on_the_review_page_keeps_the_input_and_saves_after_signing_in_again(
+    new_page: Any, submitted_assessment: Assessment
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    from scoring.models import ScoreLine
+
+    assessment = submitted_assessment
+    ids = _ids(assessment)
+    url = f"/tham-dinh/{assessment.pk}/"
+    leaf, other = f"#line-{ids['2.1.1']}", f"#line-{ids['2.1.2']}"
+    appraiser = new_page()
+    errors = _errors(appraiser)
+    login(appraiser, "tam")
+    appraiser.goto(url)
+    appraiser.wait_for_load_state("networkidle")
+    Session.objects.all().delete()
+
+    # an appraisal score with its reason: kept, with the session-ended message
+    appraiser.fill(f'{leaf} [name="a{ids["2.1.1"]}-numerator"]', "50")
+    appraiser.fill(f"#note-{ids['2.1.1']}", "Chỉ có 50% văn bản điện tử.")
+    appraiser.click(f"{leaf} form[data-appraise] button[type=submit]")
+    box = appraiser.locator(f"{leaf} form[data-appraise] [data-error]")
+    expect(box).to_contain_text("Phiên đăng nhập đã hết hạn")
+    expect(appraiser.locator(f"{leaf} [data-save-status]")).to_contain_text("Chưa lưu")
+    expect(appraiser.locator(f'{leaf} [name="a{ids["2.1.1"]}-numerator"]')).to_have_value("50")
+    expect(appraiser.locator(f"#note-{ids['2.1.1']}")).to_have_value("Chỉ có 50% văn bản điện tử.")
+    # an acceptance says the same
+    appraiser.click(f"{other} form[data-accept] button")
+    expect(appraiser.locator(f"{other} form[data-accept] [data-error]")).to_contain_text("Phiên đăng nhập đã hết hạn")
+    assert appraiser.url.endswith(url)
+
+    link = box.locator("a.sign-in-again")
+    assert link.get_attribute("target") == "_blank"
+    assert link.get_attribute("href") == f"/dang-nhap/?next=%2Ftham-dinh%2F{assessment.pk}%2F"
+    _sign_in_in_new_tab(appraiser, link, "tam", url)
+
+    box.locator(".retry-save").click()
+    expect(appraiser.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    expect(appraiser.locator(f"{leaf} [data-appraised]")).to_have_text("0,00")
+    expect(box).to_be_hidden()
+    appraiser.locator(f"{other} form[data-accept] .retry-save").click()
+    expect(appraiser.locator(f"{other} [data-status]")).to_have_text("Đã thẩm định")
+    saved = ScoreLine.objects.get(pk=ids["2.1.1"])
+    assert saved.appraised_note == "Chỉ có 50% văn bản điện tử." and saved.appraised_score == 0
+    assert ScoreLine.objects.get(pk=ids["2.1.2"]).appraised_score is not None
+    assert errors == []
+
+
+def test_on_a_phone_long_unbroken_text_stays_inside_the_leaf_and_line_breaks_are_kept(
+    browser: Any, live_server: Any, assessment: Assessment, unit_editor: Any, unit_head: Any, team: Any, lead: Any,
+    settings: Any, tmp_path: Any,
+) -> None:
+    """A unit note with a long URL, an explanation without spaces, a file name without spaces: at 390 px neither
+    the review page nor the explanation page scrolls sideways; notes typed on several lines show on several."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from appraisal.services import explanation_request
+    from evidence.services import evidence_link, evidence_upload
+    from scoring.services import score_line_save_self
+    from tests.appraisal.conftest import later
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    self_score(assessment, unit_editor)
+    line = assessment.lines.get(indicator__code="1.2.3")
+    url = "https://tiengiang.gov.vn/" + "van-ban-chi-dao-dieu-hanh-cai-cach-hanh-chinh" * 8
+    score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=line.self_value,
+                         note=f"Dòng 1\nDòng 2 {url}", explanation="x" * 400)
+    name = "Bao_cao_ket_qua_thuc_hien_cong_tac_cai_cach_hanh_chinh_nam_2020_cua_So_Y_te_tinh_Tien_Giang_ban_chinh.pdf"
+    stored = evidence_upload(unit=assessment.unit, cycle=assessment.cycle,
+                             uploaded_file=SimpleUploadedFile(name, pdf(), "application/pdf"), actor=unit_editor)
+    line.refresh_from_db()
+    evidence_link(evidence_file=stored, line=line, actor=unit_editor)
+    submit(assessment, unit_head)
+    flagged = assessment.lines.get(indicator__code="2.1.1")
+    explanation_request(assessment=assessment, actor=lead, deadline=later(), line_ids=[flagged.pk],
+                        message="Đề nghị:\n- bổ sung báo cáo")
+    context = browser.new_context(base_url=live_server.url, locale="vi-VN", viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        login(page, "hoa")
+        page.goto(f"/tham-dinh/{assessment.pk}/")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        assert page.locator(f"#line-{line.pk} .unit-side .user-text").first.inner_text().startswith("Dòng 1\nDòng 2")
+
+        login(page, "lan")
+        page.goto(f"/tham-dinh/giai-trinh/{assessment.pk}/?tat-ca=1")
+        expect(page.locator(f"#line-{line.pk} .review-files")).to_contain_text(name[:40])
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        assert page.locator(".banner .user-text").inner_text() == "Đề nghị:\n- bổ sung báo cáo"
+    finally:
+        context.close()
+
+
+def test_the_first_accept_shows_the_lead_the_sign_off_and_its_hint_without_a_reload(
+    new_page: Any, submitted_assessment: Assessment
+) -> None:
+    ids = _ids(submitted_assessment)
+    lead = new_page()
+    errors = _errors(lead)
+    login(lead, "hoa")
+    lead.goto(f"/tham-dinh/{submitted_assessment.pk}/")
+    lead.wait_for_load_state("networkidle")
+    expect(lead.locator("[data-sign-off]")).to_be_hidden()
+    expect(lead.locator("[data-signoff-hint]")).to_be_hidden()
+
+    leaf = f"#line-{ids['1.1.2']}"
+    lead.click(f"{leaf} form[data-accept] button")
+    expect(lead.locator("[data-state]")).to_have_text("Đang thẩm định")
+    expect(lead.locator("[data-sign-off]")).to_be_visible()
+    expect(lead.locator("[data-signoff-hint]")).to_be_visible()
+    expect(lead.locator("[data-signoff-hint]")).to_have_text("Đã thẩm định 1/9 tiêu chí: chỉ thông qua được khi đủ.")
+    assert lead.locator("[data-sign-off]").get_attribute("aria-describedby") == "signoff-hint"
+    lead.click(f"#line-{ids['1.1.1']} form[data-accept] button")
+    expect(lead.locator("[data-signoff-hint]")).to_contain_text("2/9")
+    shown = lead.locator("[data-signoff-hint]").text_content()
+    lead.reload()
+    assert lead.locator("[data-signoff-hint]").text_content() == shown
+    assert errors == []
