@@ -18,6 +18,8 @@ MSG_INVALID_SET = _("Bộ chỉ số không hợp lệ.")
 MSG_NO_SET_FOR_KIND = _("Kỳ đánh giá chưa có bộ chỉ số cho loại đơn vị «%(kind)s».")
 MSG_ALREADY_SUBMITTED = _("Bản đánh giá đã được gửi (trạng thái «%(state)s»); không gửi lại.")
 MSG_DEADLINE_PASSED = _("Đã quá hạn tự đánh giá; bản đánh giá chỉ còn xem. Liên hệ Sở Nội vụ nếu cần gia hạn.")
+MSG_CYCLE_NOT_OPEN = _("Kỳ đánh giá chưa mở tự đánh giá (giai đoạn «Chuẩn bị»); bản đánh giá chỉ xem được.")
+MSG_CYCLE_PUBLISHED = _("Kết quả của kỳ đánh giá đã được công bố; bản đánh giá chỉ còn xem.")
 MSG_NOT_READY = _("Chưa thể gửi: còn %(n)s vấn đề cần xử lý.")
 MSG_CANNOT_WITHDRAW = _(
     "Chỉ rút lại được khi bản đánh giá đã gửi và chưa bắt đầu thẩm định (trạng thái hiện tại: «%(state)s»)."
@@ -75,3 +77,14 @@ def engine_text(exc: Any) -> Any:
 def engine_failure(exc: Any) -> ValidationFailed:
     """The service's refusal for an engine error: its code, its field, its message in the page's language."""
     return ValidationFailed(engine_text(exc), code=exc.code, details={"field": exc.field})
+
+
+def cycle_closed_message(cycle: Any) -> Any:
+    """Why a cycle takes no self-scores now (its phase), or None when it does."""
+    from scoring.models import Cycle
+
+    if cycle.phase == Cycle.Phase.SETUP:
+        return MSG_CYCLE_NOT_OPEN
+    if cycle.phase == Cycle.Phase.PUBLISHED:
+        return MSG_CYCLE_PUBLISHED
+    return None

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from scoring import compiled
-from scoring.models import Assessment, RoleAssignment, ScoreLine
+from scoring.models import Assessment, Cycle, RoleAssignment, ScoreLine
 from scoring.selectors.totals import line_for_save
 
 Role = RoleAssignment.Role
@@ -116,11 +116,20 @@ def deadline_passed(assessment: Assessment) -> bool:
     return deadline is not None and timezone.now() > deadline
 
 
+def self_assessment_open(assessment: Assessment) -> bool:
+    """The cycle takes self-scores: it has left its setup (the Sở Nội vụ has opened it) and is not published.
+    The phases in between overlap in practice (a unit given more time scores while others are appraised), so
+    within them the assessment's state and deadline decide."""
+    return assessment.cycle.phase not in (Cycle.Phase.SETUP, Cycle.Phase.PUBLISHED)
+
+
 def can_edit_self_assessment(user: Any, assessment: Assessment) -> bool:
-    """The unit's editors and head, while the assessment is a draft and the deadline has not passed."""
+    """The unit's editors and head, while the cycle takes self-scores, the assessment is a draft and the
+    deadline has not passed."""
     return (
         is_unit_member(user, assessment.unit_id)
         and assessment.state == Assessment.State.DRAFT
+        and self_assessment_open(assessment)
         and not deadline_passed(assessment)
     )
 
@@ -143,7 +152,11 @@ def can_attach_evidence(user: Any, line: ScoreLine) -> bool:
 
 
 def can_submit(user: Any, assessment: Assessment) -> bool:
-    return is_unit_head(user, assessment.unit_id) and assessment.state == Assessment.State.DRAFT
+    return (
+        is_unit_head(user, assessment.unit_id)
+        and assessment.state == Assessment.State.DRAFT
+        and self_assessment_open(assessment)
+    )
 
 
 def assessment_get_for_user(*, user: Any, assessment_id: int) -> Assessment:

@@ -23,6 +23,7 @@ from scoring.errors import (
     StaleVersion,
     StateConflict,
     ValidationFailed,
+    cycle_closed_message,
 )
 from scoring.models import (
     Assessment,
@@ -56,6 +57,8 @@ def assessment_submit(*, assessment: Assessment, actor: Any) -> Assessment:
     locked = _locked_assessment(assessment)
     if locked.state != Assessment.State.DRAFT:
         raise StateConflict(MSG_ALREADY_SUBMITTED % {"state": locked.get_state_display()}, code="already_submitted")
+    if (closed := cycle_closed_message(locked.cycle)) is not None:
+        raise StateConflict(closed, code="cycle_closed")
     if _self_deadline_passed(locked):
         raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
     problems = selectors.self_assessment_problems(sheet=selectors.assessment_sheet(assessment=locked))

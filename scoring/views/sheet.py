@@ -17,7 +17,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from evidence.services import REASON_FILE_DELETED
 from scoring import permissions, selectors, services
-from scoring.errors import MSG_DEADLINE_PASSED, MSG_NOT_EDITABLE, StaleVersion, StateConflict, ValidationFailed
+from scoring.errors import (
+    MSG_DEADLINE_PASSED,
+    MSG_NOT_EDITABLE,
+    StaleVersion,
+    StateConflict,
+    ValidationFailed,
+    cycle_closed_message,
+)
 from scoring.forms import field_label, method_input_context, method_value_from_post, value_summary
 from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.templatetags.scoring_tags import full_name
@@ -173,6 +180,7 @@ def render_sheet(
         "is_head": permissions.is_unit_head(user, assessment.unit_id),
         "deadline": permissions.self_assessment_deadline(assessment),
         "deadline_passed": permissions.deadline_passed(assessment),
+        "cycle_closed": cycle_closed_message(assessment.cycle),
         "explain_url": explain_url(assessment) if assessment.state == Assessment.State.EXPLANATION else None,
     }
     return render(request, "scoring/sheet.html", context, status=status)
@@ -194,6 +202,8 @@ def edit_refusal(request: HttpRequest, assessment: Assessment) -> HttpResponse |
     if assessment.state != Assessment.State.DRAFT:
         message = MSG_NOT_EDITABLE % {"state": assessment.get_state_display()}
         code = "not_editable"
+    elif (closed := cycle_closed_message(assessment.cycle)) is not None:
+        message, code = str(closed), "cycle_closed"
     else:
         message, code = str(MSG_DEADLINE_PASSED), "deadline_passed"
     if wants_json(request):

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from scoring.errors import StateConflict
 from scoring.models import Assessment, AuditEntry, ScoreLine, Unit
 from scoring.services import assessment_transition, assessments_open, score_line_save_self
 from tests.conftest import _user
@@ -555,3 +556,25 @@ def stored_pdf_for_history(assessment: Assessment, unit_editor: Any, settings: A
                              uploaded_file=SimpleUploadedFile("a.pdf", samples.pdf(), "application/pdf"))
     evidence_link(evidence_file=stored, line=_line(assessment, "1.2.3"), actor=unit_editor)
     evidence_delete(evidence_file=stored, actor=unit_editor)
+
+
+@pytest.mark.parametrize(("phase", "said"), [("setup", "chưa mở tự đánh giá"), ("published", "đã được công bố")])
+def test_a_cycle_in_setup_or_published_takes_no_self_scores(
+    client: Client, assessment: Assessment, unit_editor: Any, unit_head: Any, phase: str, said: str
+) -> None:
+    from scoring.models import Cycle
+    from scoring.services import assessment_submit
+
+    Cycle.objects.filter(pk=assessment.cycle_id).update(phase=phase)
+    client.force_login(unit_editor)
+    line = _line(assessment, "1.2.3")
+    response = _post_json(client, line, {"version": 1, f"l{line.pk}-points": "0,5"})
+    assert response.status_code == 409 and response.json()["code"] == "cycle_closed"
+    assert said in response.json()["message"]
+    line.refresh_from_db()
+    assert (line.version, line.self_score) == (1, None)
+    page = client.get(reverse("scoring:assessment", args=[assessment.pk])).content.decode()
+    assert "data-cycle-closed" in page and said in page
+    with pytest.raises(StateConflict) as refused:
+        assessment_submit(assessment=Assessment.objects.get(pk=assessment.pk), actor=unit_head)
+    assert refused.value.code == "cycle_closed"

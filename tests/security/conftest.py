@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from tests.conftest import SMALL_SET_VALUES, _user
+from tests.conftest import SMALL_SET_VALUES, _user, self_assessment_phase
 
 OWN, OTHER = "so-y-te", "so-tai-chinh"
 ROLES = ("anonymous", "unit_editor", "unit_head", "appraiser", "lead", "administrator")
@@ -101,7 +101,9 @@ def build_world(stage: str) -> World:
     unit_catalogue_load(data=data, actor=None)
     small_set = indicator_set_import(data=small_set_data(), actor=None)
     kinds = UnitKind.objects.filter(code__in=["department", "vertical"])
-    cycle = cycle_create(year=2020, name="Chỉ số CCHC năm 2020", sets={k: small_set for k in kinds}, actor=None)
+    cycle = self_assessment_phase(
+        cycle_create(year=2020, name="Chỉ số CCHC năm 2020", sets={k: small_set for k in kinds}, actor=None)
+    )
     units = {"own": Unit.objects.get(code=OWN), "other": Unit.objects.get(code=OTHER)}
 
     users = {

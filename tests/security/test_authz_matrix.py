@@ -187,7 +187,7 @@ RULES.update(
             get=E(405, 405, 405, 405, 405, 405), post=E(302, (None, 404), (None, 404), (404, 403), (404, 403), 403)
         ),
         "healthz": Rule(get=E(200, 200, 200, 200, 200, 200)),
-        "home": Rule(get=E(200, 200, 200, 302, 302, 302)),
+        "home": Rule(get=E(200, 302, 302, 302, 302, 302)),  # a unit's people: to their sheet
         "indicator_set_detail": Rule(get=E(200, 200, 200, 200, 200, 200)),
         "login": Rule(get=E(200, 200, 200, 200, 200, 200), post=E(None, None, None, None, None, None)),
         "logout": Rule(get=E(405, 405, 405, 405, 405, 405)),

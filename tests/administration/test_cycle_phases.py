@@ -1,0 +1,27 @@
+"""A cycle's phases: moved one step at a time by the Sở Nội vụ, except «Đã công bố», which publishing opens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from scoring.administration.services import cycle_move_phase
+from scoring.errors import ValidationFailed
+from scoring.models import AuditEntry, Cycle
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_published_phase_is_opened_by_publishing_not_by_a_phase_move(cycle: Cycle, admin_user: Any) -> None:
+    Cycle.objects.filter(pk=cycle.pk).update(phase=Cycle.Phase.FINALISATION)
+    cycle.refresh_from_db()
+    entries = AuditEntry.objects.count()
+    with pytest.raises(ValidationFailed) as refused:
+        cycle_move_phase(cycle=cycle, phase=Cycle.Phase.PUBLISHED, actor=admin_user)
+    assert refused.value.code == "publish_to_publish" and "công bố kết quả" in str(refused.value.message)
+    cycle.refresh_from_db()
+    assert cycle.phase == Cycle.Phase.FINALISATION and AuditEntry.objects.count() == entries
+    cycle_move_phase(cycle=cycle, phase=Cycle.Phase.EXPLANATION, actor=admin_user)  # back one step: as before
+    cycle.refresh_from_db()
+    assert cycle.phase == Cycle.Phase.EXPLANATION
