@@ -13,6 +13,7 @@ Field names are `prefix + engine field`: `points`, `option`, `value` (yes/no), `
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -99,6 +100,12 @@ def number_display(raw: Any) -> str:
         return text  # what the user typed, shown back as typed
     separator = str(get_format("DECIMAL_SEPARATOR"))
     return text.replace(".", separator) if separator != "." else text
+
+
+def _shown_expression(expression: str) -> str:
+    """A formula as the page's language writes its numbers (0.5 → 0,5 in Vietnamese); only for display."""
+    separator = str(get_format("DECIMAL_SEPARATOR"))
+    return re.sub(r"(?<=\d)\.(?=\d)", separator, expression) if separator != "." else expression
 
 
 def _points_display(raw: Any) -> str:
@@ -233,7 +240,7 @@ def method_input_context(
         assert isinstance(counts, Mapping)
         if method == Indicator.Method.FORMULA:
             expression = str(_params(indicator).get("expression", ""))
-            ctx["hint"] = _("Công thức: %(expr)s") % {"expr": expression.replace("*", "×")}
+            ctx["hint"] = _("Công thức: %(expr)s") % {"expr": _shown_expression(expression).replace("*", "×")}
             limits = [str(limit).replace("<=", "≤") for limit in _params(indicator).get("limits") or []]
             if limits:
                 ctx["hint"] += " " + _("Điều kiện: %(limits)s.") % {"limits": "; ".join(limits)}

@@ -8,13 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from scoring import permissions, selectors, services
 from scoring.errors import StaleVersion, StateConflict, ValidationFailed
 from scoring.models import Assessment
-from scoring.views._common import refuse
+from scoring.views._common import lands_on, refuse
 from scoring.views.sheet import edit_refusal
 
 
@@ -43,6 +44,15 @@ def check(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return _render_check(request, assessment)
 
 
+def _sheet_page(assessment_id: int) -> str:
+    return reverse("scoring:assessment", args=[assessment_id])
+
+
+def _report_page(assessment_id: int) -> str:
+    return reverse("scoring:report", args=[assessment_id])
+
+
+@lands_on(_sheet_page)
 @login_required
 @require_POST
 def submit(request: HttpRequest, assessment_id: int) -> HttpResponse:
@@ -59,6 +69,7 @@ def submit(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return redirect("scoring:assessment", assessment.pk)
 
 
+@lands_on(_sheet_page)
 @login_required
 @require_POST
 def withdraw(request: HttpRequest, assessment_id: int) -> HttpResponse:
@@ -75,6 +86,7 @@ def withdraw(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return redirect("scoring:assessment", assessment.pk)
 
 
+@lands_on(_report_page)
 @login_required
 @require_POST
 def difficulties(request: HttpRequest, assessment_id: int) -> HttpResponse:

@@ -9,12 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scoring import exports, imports, permissions, selectors, services
 from scoring.errors import StaleVersion, StateConflict, ValidationFailed
 from scoring.models import Assessment
+from scoring.views._common import lands_on
 from scoring.views.sheet import edit_refusal
 
 
@@ -82,6 +84,11 @@ def sheet_upload(request: HttpRequest, assessment_id: int) -> HttpResponse:
                           token=token)
 
 
+def _upload_page(assessment_id: int) -> str:
+    return reverse("scoring:sheet_upload", args=[assessment_id])
+
+
+@lands_on(_upload_page)
 @login_required
 @require_POST
 def sheet_apply(request: HttpRequest, assessment_id: int) -> HttpResponse:

@@ -14,6 +14,7 @@ const T = vi
       yours: "Giá trị của bạn", stored: "Giá trị đang lưu", keep: "Giữ giá trị của tôi", take: "Lấy giá trị đang lưu",
       points: "điểm", na: "KPS", leave: "Còn thay đổi chưa lưu.", empty: "(chưa chấm)",
       incomplete: "Nhập đủ các số liệu để tính điểm.",
+      notYours: "Chưa lưu: tài khoản đang đăng nhập không được sửa bản đánh giá này. Hãy đăng nhập bằng tài khoản của đơn vị rồi lưu lại.",
       signedOut: "Chưa lưu: phiên đăng nhập đã hết hạn.", signIn: "Đăng nhập lại (mở thẻ mới)", retry: "Lưu lại",
       sessionEnded: "Phiên đăng nhập đã hết hạn nên thay đổi vừa rồi chưa được lưu. Hãy đăng nhập lại; nội dung bạn đã nhập vẫn còn trên trang.",
     }
@@ -23,6 +24,7 @@ const T = vi
       at: "at", yours: "Your value", stored: "Stored value", keep: "Keep mine", take: "Take the stored value",
       points: "points", na: "N/A", leave: "Some changes are not saved yet.", empty: "(not scored)",
       incomplete: "Enter all the figures to compute the score.",
+      notYours: "Not saved: the account signed in may not edit this assessment. Sign in with the unit's account and save again.",
       signedOut: "Not saved: your session has expired.", signIn: "Sign in again (opens a new tab)", retry: "Save again",
       sessionEnded: "Your session has expired, so your last change was not saved. Please sign in again; what you typed is still on the page.",
     };
@@ -163,6 +165,11 @@ class LeafForm {
         if (response.status === 401 || response.status === 403 || response.redirected) {
           // A login page or a refused token: posting the form itself would lose what was typed.
           this.signedOut({});
+          return;
+        }
+        if (response.status === 404) {
+          // Signed in again, but as somebody who may not see this assessment: retrying would never succeed.
+          this.refused({ message: T.notYours });
           return;
         }
         throw new Error(`HTTP ${response.status}`);

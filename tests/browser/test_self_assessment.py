@@ -255,6 +255,37 @@ def test_an_expired_session_keeps_what_was_typed_and_saving_resumes_after_signin
     assert EvidenceLink.objects.filter(score_line_id=line_id).count() == 1
 
 
+def test_signing_in_again_as_somebody_who_may_not_edit_is_said_once_not_retried_forever(
+    new_page: Any, open_assessment: Assessment, unit_editor: Any, appraiser: Any
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    line_id = _ids(open_assessment)["1.2.3"]
+    page = new_page()
+    login(page, "lan")
+    Session.objects.all().delete()
+    page.fill(f"#l{line_id}-note", "Ghi chú")
+    error = page.locator(f"#line-{line_id} .leaf-error")
+    expect(error).to_contain_text("Phiên đăng nhập đã hết hạn")
+    # the appraiser signs in in the new tab: the page's cookie is now theirs
+    with page.context.expect_page() as opened:
+        error.locator("a.sign-in-again").click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    tab.fill("#id_username", "tam")
+    tab.fill("#id_password", "x-Secret-2020!")
+    tab.click("form.form button[type=submit]")
+    tab.wait_for_load_state("networkidle")
+    saves: list[str] = []
+    page.on("request", lambda r: saves.append(r.url) if r.method == "POST" and "/dong/" in r.url else None)
+    error.locator(".retry-save").click()
+    expect(error).to_contain_text("không được sửa bản đánh giá này")
+    page.wait_for_timeout(6000)  # longer than the retry delay: no retry follows
+    assert len(saves) == 1
+    expect(page.locator(f"#l{line_id}-note")).to_have_value("Ghi chú")
+    assert ScoreLine.objects.get(pk=line_id).self_note == ""
+
+
 def test_on_a_phone_long_names_and_text_stay_inside_the_pages_and_a_linked_leaf_is_not_under_the_header(
     browser: Any, live_server: Any, open_assessment: Assessment, unit_editor: Any, settings: Any, tmp_path: Any
 ) -> None:

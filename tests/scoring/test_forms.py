@@ -128,3 +128,7 @@ def test_a_formulas_limits_are_shown_beside_its_expression(small_set: Any) -> No
     leaf.params = dict(leaf.params, limits=["b + c <= a"])
     hint = method_input_context(leaf, None, "p-")["hint"]
     assert hint.endswith("Điều kiện: b + c ≤ a.") and hint.startswith("Công thức:")
+    leaf.params = dict(leaf.params, expression="(b / a) * 1 + (c / a) * 0.5")
+    assert "× 0,5" in method_input_context(leaf, None, "p-")["hint"]
+    with translation.override("en"):
+        assert "× 0.5" in method_input_context(leaf, None, "p-")["hint"]

@@ -578,3 +578,25 @@ def test_a_cycle_in_setup_or_published_takes_no_self_scores(
     with pytest.raises(StateConflict) as refused:
         assessment_submit(assessment=Assessment.objects.get(pk=assessment.pk), actor=unit_head)
     assert refused.value.code == "cycle_closed"
+
+
+def test_every_post_only_unit_view_names_the_page_a_login_lands_on(client: Client, unit_editor: Any) -> None:
+    """A login ``next`` naming a POST-only action must land on a page, not on a bare 405 (the sheet's actions,
+    the submission's, the Excel import's)."""
+    from django.urls import URLPattern, get_resolver
+
+    from scoring import urls
+    from scoring.views._common import login_landing
+
+    client.force_login(unit_editor)
+    post_only = []
+    for pattern in get_resolver(urls).url_patterns:
+        if not isinstance(pattern, URLPattern) or not pattern.name:
+            continue
+        kwargs = {name: 1 for name in pattern.pattern.converters}
+        url = reverse(f"scoring:{pattern.name}", kwargs=kwargs)
+        if client.get(url).status_code == 405:
+            post_only.append(pattern.name)
+            assert getattr(pattern.callback, "login_landing", None) is not None, pattern.name
+            assert client.get(login_landing(url)).status_code != 405, pattern.name
+    assert {"line_save", "submit", "withdraw", "difficulties", "sheet_apply"} <= set(post_only)
