@@ -120,7 +120,7 @@ def report_workbook(
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = "I. Tổng hợp điểm"
+    ws.title = str(_("I. Tổng hợp điểm"))
     title = _("BÁO CÁO TỰ ĐÁNH GIÁ, CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM %(year)s") % {
         "year": assessment.cycle.year
     }
@@ -159,7 +159,7 @@ def report_workbook(
             cell.number_format = "0.00"
     _widths(ws, [10, 80, 12, 14, 40])
 
-    ws2 = wb.create_sheet("II. Giải trình")
+    ws2 = wb.create_sheet(str(_("II. Giải trình")))
     _put(ws2, 1, [_("GIẢI TRÌNH CÁC TIÊU CHÍ KHÔNG CÓ HOẶC CHƯA ĐỦ TÀI LIỆU KIỂM CHỨNG")], bold=True)
     _put(ws2, 3, [_("Mã"), _("Tiêu chí thành phần"), _("Điểm tự chấm"), _("Tài liệu kiểm chứng"), _("Giải trình")],
          bold=True)
@@ -170,7 +170,7 @@ def report_workbook(
                            leaf.line.explanation or _("(chưa giải trình)")])
     _widths(ws2, [10, 60, 14, 18, 70])
 
-    ws3 = wb.create_sheet("III. Khó khăn, kiến nghị")
+    ws3 = wb.create_sheet(str(_("III. Khó khăn, kiến nghị")))
     _put(ws3, 1, [_("KHÓ KHĂN, VƯỚNG MẮC VÀ KIẾN NGHỊ, ĐỀ XUẤT")], bold=True)
     _put(ws3, 3, [assessment.difficulties or _("(không có)")])
     _widths(ws3, [120])
@@ -251,7 +251,7 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = "Phiếu tự chấm"
+    ws.title = str(_("Phiếu tự chấm"))
     ws.cell(row=1, column=1, value=f"{SHEET_MARKER}:{assessment.pk}")
     ws.cell(row=1, column=3, value=_("PHIẾU TỰ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM %(year)s") % {"year": assessment.cycle.year})
     ws.cell(row=1, column=3).font = BOLD

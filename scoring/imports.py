@@ -216,7 +216,7 @@ def _misplaced_values(ind: Indicator, cells: dict[str, Any], headers: dict[str, 
     wrong column would unscore the leaf): say which column the leaf uses instead."""
     used = _value_columns(ind)
     others = [k for k in headers if (k in VALUE_COLUMNS or k.startswith("count")) and k not in used]
-    expected = ", ".join(f"«{headers[k]}»" for k in used)
+    expected = ", ".join(_("«%(name)s»") % {"name": headers[k]} for k in used)  # quoted as the language quotes
     errors = []
     for key in others:
         raw = cells.get(key)
