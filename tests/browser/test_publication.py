@@ -69,3 +69,21 @@ def test_the_administrator_publishes_from_the_preview(page: Any, signed_cycle: A
     expect(page.locator(".messages")).to_contain_text("Đã công bố kết quả năm 2020 (lần 1).")
     expect(page.locator("p.meta").first).to_contain_text("Công văn số 4567/UBND-NC ngày 08/12/2020")
 
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_home_page_and_a_units_explanation_read_well_on_a_phone(new_page: Any, publication: Any,
+                                                                     live_server: Any, language: str) -> None:
+    """Named rows keep a readable width on a phone (the table scrolls in its box): an area's or a criterion's
+    name is not squeezed to a word a line, and nothing widens the page."""
+    from django.conf import settings
+
+    page = new_page()
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in ("/", "/ket-qua/2020/don-vi/so-y-te/"):
+        page.goto(url)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, (url, overflow)
+        widths = page.eval_on_selector_all("table.named-rows td.name", "cells => cells.map(c => c.clientWidth)")
+        assert widths and min(widths) >= 150, (url, widths)  # 11rem, not a word's width
