@@ -1,30 +1,21 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from appraisal.models import AppraisalAssignment, ExplanationRound, LineHistory, Notification, SurveyImport
+from scoring.admin import ReadOnlyModelAdmin
 
 
 @admin.register(AppraisalAssignment)
-class AppraisalAssignmentAdmin(admin.ModelAdmin):
+class AppraisalAssignmentAdmin(ReadOnlyModelAdmin):
+    """Read-only: the appraisal team is assigned on the cycle's assignments page (areas and units checked, audited)."""
+
     list_display = ["user", "cycle", "is_lead"]
     list_filter = ["cycle", "is_lead"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     filter_horizontal = ["areas", "units"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyModelAdmin):
     """Records written by the appraisal services only: shown, never edited here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ExplanationRound)

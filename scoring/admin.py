@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from scoring.models import (
     ApiToken,
@@ -27,25 +28,80 @@ from scoring.models import (
 )
 
 
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """Records written by the services only (state machines, computed results, the audit): shown, never edited
+    here. The Django admin writes no audit entry and checks none of the services' rules, so a change made here
+    would leave, e.g., a score disagreeing with its input or a signed-off assessment nobody signed off."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ManagedElsewhereMixin:
+    """A model whose rules live in the administration pages (/quan-ly/): the admin shows where to edit it."""
+
+    managed_at = "/quan-ly/"
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "GET":
+            message = _("Sửa mục này tại trang quản lý %(url)s (kiểm tra dữ liệu và ghi nhật ký).")
+            messages.info(request, message % {"url": self.managed_at})
+        return super().changeform_view(request, *args, **kwargs)  # type: ignore[misc]
+
+
 @admin.register(UnitKind)
-class UnitKindAdmin(admin.ModelAdmin):
+class UnitKindAdmin(ManagedElsewhereMixin, admin.ModelAdmin):
+    """Code and name: the administration's units page (the code never changes: import files and the API name
+    a kind by it; two kinds of one name are refused; renames are audited). The order stays editable here."""
+
     list_display = ["code", "name", "order"]
     search_fields = ["code", "name"]
+    managed_at = "/quan-ly/don-vi/"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["code", "name"]
 
 
 @admin.register(RankingGroup)
-class RankingGroupAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "order"]
-    search_fields = ["code", "name"]
+class RankingGroupAdmin(UnitKindAdmin):
+    """As a unit kind: code and name on the administration's units page; the order editable here."""
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ManagedElsewhereMixin, ReadOnlyModelAdmin):
+    """Read-only: the administration's units page checks codes (lowercase slugs, unique) and names (no two
+    active units of one name), merges with history, and audits every change."""
+
     list_display = ["name", "short_name", "code", "kind", "ranking_group", "parent", "active"]
     list_filter = ["kind", "ranking_group", "active"]
     list_select_related = ["kind", "ranking_group", "parent"]  # one query for the page, not three per unit
     search_fields = ["name", "short_name", "code"]
-    autocomplete_fields = ["parent"]
+    managed_at = "/quan-ly/don-vi/"
 
 
 def _set_is_draft(indicator_set: IndicatorSet | None) -> bool:
@@ -73,10 +129,19 @@ class IndicatorInline(admin.TabularInline):
 
 @admin.register(IndicatorSet)
 class IndicatorSetAdmin(admin.ModelAdmin):
+    """A draft is editable here; a set in use (active, archived) is read-only, fields and criteria alike:
+    its standard, caps and bands decided the scores already given."""
+
     list_display = ["key", "name", "year", "version", "unit_kind", "decision_ref", "index_mode", "status"]
     list_filter = ["year", "unit_kind", "status", "index_mode"]
     search_fields = ["key", "name", "decision_ref"]
     inlines = [IndicatorInline]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _set_is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _set_is_draft(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Indicator)
@@ -105,28 +170,47 @@ class IndicatorAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class CycleSetInline(admin.TabularInline):
+class CycleSetInline(ReadOnlyInline):
     model = CycleSet
-    extra = 0
 
 
 @admin.register(Cycle)
-class CycleAdmin(admin.ModelAdmin):
+class CycleAdmin(ManagedElsewhereMixin, admin.ModelAdmin):
+    """Only the name is edited here. The phase moves one step at a time, the deadlines keep their order and the
+    sets are frozen when the cycle opens: all on the administration's cycles page, audited."""
+
     list_display = ["year", "name", "phase", "self_assessment_deadline", "appraisal_deadline"]
     list_filter = ["phase"]
     search_fields = ["name"]
     inlines = [CycleSetInline]
+    readonly_fields = [
+        "year",
+        "phase",
+        "self_assessment_deadline",
+        "appraisal_deadline",
+        "explanation_deadline",
+        "finalisation_deadline",
+    ]
+    managed_at = "/quan-ly/ky-danh-gia/"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(CycleSet)
-class CycleSetAdmin(admin.ModelAdmin):
+class CycleSetAdmin(ReadOnlyModelAdmin):
     list_display = ["cycle", "unit_kind", "indicator_set"]
     list_filter = ["cycle", "unit_kind"]
     list_select_related = ["cycle", "unit_kind", "indicator_set"]
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(ReadOnlyModelAdmin):
+    """Read-only: the state moves through the assessment and appraisal services only (submit, sign off, reopen)."""
+
     list_display = ["unit", "cycle", "indicator_set", "state", "version", "submitted_at", "signed_off_at"]
     list_filter = ["cycle", "state", "unit__kind", "unit__ranking_group"]
     search_fields = ["unit__name", "unit__code"]
@@ -135,7 +219,9 @@ class AssessmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScoreLine)
-class ScoreLineAdmin(admin.ModelAdmin):
+class ScoreLineAdmin(ReadOnlyModelAdmin):
+    """Read-only: a score is computed from its input by the engine; an edit here would make them disagree."""
+
     list_display = ["assessment", "code", "self_score", "appraised_score", "not_applicable", "version", "updated_at"]
     list_filter = ["assessment__cycle", "not_applicable", "indicator__kind", "indicator__method"]
     search_fields = ["assessment__unit__name", "indicator__code", "indicator__name"]
@@ -150,19 +236,18 @@ class ScoreLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndexResult)
-class IndexResultAdmin(admin.ModelAdmin):
+class IndexResultAdmin(ReadOnlyModelAdmin):
     list_display = ["assessment", "index", "rank", "classification", "bonus", "penalty", "stale", "computed_at"]
     list_filter = ["assessment__cycle", "assessment__unit__ranking_group", "classification", "stale"]
     search_fields = ["assessment__unit__name"]
     list_select_related = ["assessment__unit", "assessment__cycle"]
     readonly_fields = [f.name for f in IndexResult._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # computed by the recompute service; an empty row would break the database's constraints
-
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(ReadOnlyModelAdmin):
+    """Read-only: roles are given and taken on the administration's users page (role and unit checked, audited)."""
+
     list_display = ["user", "role", "unit"]
     list_filter = ["role", "unit__kind"]
     list_select_related = ["user", "unit"]
@@ -171,7 +256,7 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyModelAdmin):
     """Read-only: the audit record is append-only."""
 
     list_display = ["at", "actor", "action", "object_type", "object_id", "unit", "reason"]
@@ -181,18 +266,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ["actor", "unit"]
     show_full_result_count = False  # one entry per change: count them once, not twice
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(ReadOnlyModelAdmin):
     """Read-only: a publication is immutable (publish a correction from the results pages instead)."""
 
     list_display = ["cycle", "revision", "document_number", "document_date", "published_at", "published_by"]
@@ -200,29 +276,17 @@ class PublicationAdmin(admin.ModelAdmin):
     list_select_related = ["cycle", "published_by"]
     exclude = ["snapshot", "scores"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(ExportJob)
-class ExportJobAdmin(admin.ModelAdmin):
+class ExportJobAdmin(ReadOnlyModelAdmin):
     list_display = ["publication", "kind", "unit", "status", "progress", "created_at", "finished_at"]
     list_filter = ["kind", "status"]
     list_select_related = ["publication__cycle", "unit"]
     readonly_fields = [f.name for f in ExportJob._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # created by an export request on the results pages
-
 
 @admin.register(UserImport)
-class UserImportAdmin(admin.ModelAdmin):
+class UserImportAdmin(ReadOnlyModelAdmin):
     """Imports of accounts: started and followed on the administration's users page."""
 
     list_display = ["created_at", "requested_by", "rows", "created", "status", "finished_at"]
@@ -230,12 +294,9 @@ class UserImportAdmin(admin.ModelAdmin):
     list_select_related = ["requested_by"]
     readonly_fields = [f.name for f in UserImport._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # started by an upload on the users page
-
 
 @admin.register(IndicatorMapping)
-class IndicatorMappingAdmin(admin.ModelAdmin):
+class IndicatorMappingAdmin(ReadOnlyModelAdmin):
     """Renumbered criteria between two sets; edited on the administration's diff page."""
 
     list_display = ["from_set", "from_code", "to_set", "to_code"]
@@ -244,19 +305,16 @@ class IndicatorMappingAdmin(admin.ModelAdmin):
 
 
 @admin.register(UnitSuccession)
-class UnitSuccessionAdmin(admin.ModelAdmin):
+class UnitSuccessionAdmin(ReadOnlyModelAdmin):
     """Unit merges are made by the administration's merge service (it moves roles and writes the audit)."""
 
     list_display = ["predecessor", "successor", "merged_at"]
     list_select_related = ["predecessor", "successor"]
     readonly_fields = ["predecessor", "successor", "merged_at", "reason"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyModelAdmin):
     """Read-only: tokens are issued (the key shown once) and revoked on the administration page, with audit."""
 
     list_display = ["name", "user", "role", "prefix", "created_at", "last_used_at", "revoked_at"]
@@ -264,9 +322,3 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ["name", "user__username", "prefix"]
     list_select_related = ["user"]
     readonly_fields = [f.name for f in ApiToken._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # revoked, never deleted: the record of which system held which rights stays

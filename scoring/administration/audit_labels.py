@@ -3,9 +3,15 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 ACTION_LABELS = {
@@ -86,6 +92,134 @@ OBJECT_TYPE_LABELS = {
 }
 
 
+# The fields most often seen in the "Thay đổi" column; a field not listed is shown by its recorded name.
+FIELD_LABELS = {
+    "active": _l("Đang hoạt động"),
+    "appraised_note": _l("Ý kiến thẩm định"),
+    "appraised_score": _l("Điểm thẩm định"),
+    "appraised_value": _l("Số liệu thẩm định"),
+    "appraisal_deadline": _l("Hạn thẩm định"),
+    "bonus_cap": _l("Điểm cộng tối đa"),
+    "classification_bands": _l("Thang xếp loại"),
+    "code": _l("Mã"),
+    "deadline": _l("Hạn"),
+    "deadline_override": _l("Hạn riêng của đơn vị"),
+    "decision_ref": _l("Quyết định ban hành"),
+    "email": _l("Thư điện tử"),
+    "evidence_required": _l("Bắt buộc tài liệu kiểm chứng"),
+    "explanation": _l("Giải trình"),
+    "explanation_deadline": _l("Hạn giải trình"),
+    "finalisation_deadline": _l("Hạn hoàn thiện"),
+    "floor": _l("Điểm tối thiểu"),
+    "full_name": _l("Họ và tên"),
+    "is_active": _l("Đang hoạt động"),
+    "key": _l("Mã bộ"),
+    "kind": _l("Loại"),
+    "max_points": _l("Điểm tối đa"),
+    "method": _l("Phương pháp chấm"),
+    "name": _l("Tên"),
+    "not_applicable": _l("Không phát sinh"),
+    "not_applicable_reason": _l("Lý do không phát sinh"),
+    "params": _l("Tham số"),
+    "parent": _l("Cấp trên"),
+    "parent_method": _l("Phương pháp chấm của tiêu chí cha (đã bỏ)"),
+    "parent_params": _l("Tham số của tiêu chí cha (đã bỏ)"),
+    "penalty_cap": _l("Điểm trừ tối đa"),
+    "phase": _l("Giai đoạn"),
+    "ranking_group": _l("Khối xếp hạng"),
+    "role": _l("Vai trò"),
+    "self_assessment_deadline": _l("Hạn tự đánh giá"),
+    "self_note": _l("Ghi chú"),
+    "self_score": _l("Điểm tự chấm"),
+    "self_value": _l("Số liệu tự chấm"),
+    "short_name": _l("Tên viết tắt"),
+    "standard_max": _l("Điểm chuẩn"),
+    "state": _l("Trạng thái"),
+    "status": _l("Trạng thái"),
+    "unit": _l("Đơn vị"),
+    "username": _l("Tên đăng nhập"),
+    "year": _l("Năm"),
+}
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+
+
+def _value_labels() -> dict[str, dict[str, str]]:
+    from scoring.models import Assessment, Cycle, Indicator, IndicatorSet, RoleAssignment
+
+    method = {str(k): str(v) for k, v in Indicator.Method.choices}
+    return {
+        "role": {str(k): str(v) for k, v in RoleAssignment.Role.choices},
+        "state": {str(k): str(v) for k, v in Assessment.State.choices},
+        "phase": {str(k): str(v) for k, v in Cycle.Phase.choices},
+        "method": method,
+        "parent_method": method,
+        "status": {str(k): str(v) for k, v in IndicatorSet.Status.choices},
+    }
+
+
+def change_value(field: str, value: Any, labels: dict[str, dict[str, str]] | None = None) -> str:
+    """A recorded old or new value as a person reads it: Có/Không, a role's or a state's name, a local date,
+    a decimal comma; a recorded input such as {"value": true} by its content."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Có") if value else _("Không")
+    if isinstance(value, dict):
+        if set(value) == {"value"}:
+            return change_value(field, value["value"], labels)
+        return "; ".join(f"{k}: {change_value(str(k), v, labels)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(change_value(field, v, labels) for v in value) or "—"
+    if isinstance(value, float | Decimal):
+        return str(value).replace(".", ",")
+    text = str(value)
+    known = (labels if labels is not None else _value_labels()).get(field, {})
+    if text in known:
+        return known[text]
+    if _ISO_DATETIME.match(text):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%d/%m/%Y %H:%M")
+    if _DECIMAL.match(text):
+        return text.replace(".", ",")
+    return text
+
+
+def change_rows(changes: Any, labels: dict[str, dict[str, str]] | None = None) -> list[tuple[str, str, str, str]]:
+    """(field, label, old, new) per recorded change, for the audit table and its export."""
+    if not isinstance(changes, dict):
+        return []
+    labels = labels if labels is not None else _value_labels()
+    rows = []
+    for name, change in changes.items():
+        if isinstance(change, dict) and {"old", "new"} >= set(change):
+            old, new = change.get("old"), change.get("new")
+        else:
+            old, new = None, change
+        label = str(FIELD_LABELS.get(name, name))
+        rows.append((str(name), label, change_value(name, old, labels), change_value(name, new, labels)))
+    return rows
+
+
+def action_codes_matching(text: str) -> list[str]:
+    """The known actions whose Vietnamese label contains `text` (any case, NFC), for the action filter."""
+    key = unicodedata.normalize("NFC", text).casefold().strip()
+    if not key:
+        return []
+    return [code for code, label in ACTION_LABELS.items() if key in unicodedata.normalize("NFC", str(label)).casefold()]
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """(code, label) of every known action, by label."""
+    return sorted(((code, str(label)) for code, label in ACTION_LABELS.items()), key=lambda pair: pair[1])
+
+
 def action_label(code: str) -> str:
     return str(ACTION_LABELS.get(code, code))
 
@@ -100,9 +234,11 @@ def object_type_choices(codes: Iterable[str]) -> list[tuple[str, str]]:
 
 
 def labelled(entries: Iterable[Any]) -> list[Any]:
-    """The entries, each given `action_label` and `object_type_label` for the audit table."""
+    """The entries, each given `action_label`, `object_type_label` and `change_rows` for the audit table."""
     out = list(entries)
+    values = _value_labels()
     for entry in out:
         entry.action_label = action_label(entry.action)
         entry.object_type_label = object_type_label(entry.object_type)
+        entry.change_rows = change_rows(entry.changes, values)
     return out

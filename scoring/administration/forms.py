@@ -391,9 +391,19 @@ class PasswordSetForm(forms.Form):
         return data
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """A user shown as people know them: full name, then the username."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        name = obj.get_full_name()
+        return f"{name} ({obj.get_username()})" if name else obj.get_username()
+
+
 class AuditFilterForm(forms.Form):
-    actor = forms.ModelChoiceField(
-        label=_l("Người thực hiện"), queryset=get_user_model().objects.order_by("username"), required=False
+    actor = PersonChoiceField(
+        label=_l("Người thực hiện"),
+        queryset=get_user_model().objects.order_by("last_name", "first_name", "username"),
+        required=False,
     )
     unit = UnitCodeField(label=_l("Đơn vị"), queryset=Unit.objects.all(), required=False)
     object_type = forms.CharField(label=_l("Loại đối tượng"), required=False)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,6 +64,14 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
     if not nodes:
         problems.append(_("Bộ chỉ số chưa có tiêu chí nào."))
     problems.extend(engine.validate_tree(selectors.set_rules(indicator_set, nodes)))
+    from scoring.administration.services.sets import classification_band_problems
+
+    band_problems = classification_band_problems(
+        indicator_set.classification_bands,
+        standard_max=indicator_set.standard_max,
+        index_mode=indicator_set.index_mode,
+    )
+    problems.extend(band_problems)
     without_method: list[str] = []
     for node in nodes:
         if not node.is_leaf:
@@ -118,6 +128,7 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
         (_("Tổng điểm các lĩnh vực bằng điểm chuẩn"), area_total == indicator_set.standard_max),
         (_("Đã đặt trần điểm cộng"), not has_bonus or indicator_set.bonus_cap is not None),
         (_("Đã đặt trần điểm trừ"), not has_penalty or indicator_set.penalty_cap is not None),
+        (_("Thang xếp loại: ngưỡng từ 0 đến điểm chuẩn, mức thấp nhất từ 0"), not band_problems),
         (
             _("Mọi tiêu chí thành phần có phương pháp chấm hợp lệ"),
             not without_method and not any(": " in p for p in problems),
@@ -325,11 +336,17 @@ def cycle_state_counts(*, cycle: Cycle) -> dict[str, int]:
 
 def users_for_admin(*, query: str = "", role: str = "", unit_code: str = "") -> QuerySet[Any]:
     users = get_user_model().objects.prefetch_related("roles__unit").order_by("-is_active", "username")
+    # A full name is stored split (first_name "Nguyễn Thị", last_name "Lan"): search it whole, as typed (NFC,
+    # single spaces), in either order.
+    query = " ".join(unicodedata.normalize("NFC", query or "").split())
     if query:
-        users = users.filter(
+        users = users.annotate(
+            full_name_search=Concat("first_name", Value(" "), "last_name", output_field=CharField()),
+            name_reversed_search=Concat("last_name", Value(" "), "first_name", output_field=CharField()),
+        ).filter(
             Q(username__icontains=query)
-            | Q(first_name__icontains=query)
-            | Q(last_name__icontains=query)
+            | Q(full_name_search__icontains=query)
+            | Q(name_reversed_search__icontains=query)
             | Q(email__icontains=query)
         )
     if role:
@@ -363,8 +380,10 @@ def audit_entries(
         entries = entries.filter(object_type=object_type)
     if object_id:
         entries = entries.filter(object_id=object_id)
-    if action:
-        entries = entries.filter(action__startswith=action)
+    if action:  # a recorded code (or its start, "unit.") or words of its Vietnamese label ("tự chấm")
+        from scoring.administration.audit_labels import action_codes_matching
+
+        entries = entries.filter(Q(action__startswith=action.strip()) | Q(action__in=action_codes_matching(action)))
     tz = timezone.get_current_timezone()
     if date_from:
         entries = entries.filter(at__gte=datetime.combine(date_from, time.min, tzinfo=tz))

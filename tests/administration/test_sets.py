@@ -141,6 +141,7 @@ def test_adding_a_child_turns_a_leaf_into_a_group_and_renumbers(clone: Indicator
         parent=parent,
         data={"code": "1.2.3.1", "name": "Gửi đúng hạn", "max_points": "0,5", "method": "yes_no", "params": {}},
         actor=admin_user,
+        leaf_parent_confirmed=True,  # without it: refused (tests/administration/test_leaf_parent.py)
     )
     parent.refresh_from_db()
     assert (parent.is_leaf, parent.method) == (False, "")

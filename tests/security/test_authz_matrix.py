@@ -143,22 +143,22 @@ RULES.update(
         "api_docs": Rule(get=E(200, 200, 200, 200, 200, 200)),
         "api_schema": Rule(get=E(200, 200, 200, 200, 200, 200)),
         "appraisal:accept_area": Rule(
-            get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, (403, None), None, 403)
+            get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, (403, None), None, 403)
         ),
         "appraisal:accept_line": Rule(
-            get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, (403, None), None, 403)
+            get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, (403, None), None, 403)
         ),
         "appraisal:appraise_line": Rule(
-            get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, (403, None), None, 403)
+            get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, (403, None), None, 403)
         ),
         "appraisal:assignment_delete": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "appraisal:assignments": Rule(get=E(302, 403, 403, 403, 403, 200), post=E(302, 403, 403, 403, 403, None)),
-        "appraisal:close_explanation": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, None, 403)),
-        "appraisal:cycle_recompute": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
+        "appraisal:close_explanation": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, None, 403)),
+        "appraisal:cycle_recompute": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "appraisal:dashboard": Rule(get=E(302, 403, 403, 403, 200, 200)),
         "appraisal:explain": Rule(get=E(302, (200, 404), (200, 404), 404, 404, 200)),
         "appraisal:explain_line": Rule(
-            get=E(405, 405, 405, 405, 405, 405), post=E(302, (None, 404), (None, 404), 404, 404, 403)
+            get=E(302, 405, 405, 405, 405, 405), post=E(302, (None, 404), (None, 404), 404, 404, 403)
         ),
         "appraisal:queue": Rule(get=E(302, 403, 403, 200, 200, 200)),
         "appraisal:reopen": Rule(get=E(302, 403, 403, 403, 403, 200), post=E(302, 403, 403, 403, 403, None)),
@@ -166,13 +166,13 @@ RULES.update(
             get=E(302, 403, 403, 403, 200, 403), post=E(302, 403, 403, 403, None, 403)
         ),
         "appraisal:resubmit": Rule(
-            get=E(405, 405, 405, 405, 405, 405), post=E(302, (403, 404), (None, 404), 404, 404, 403)
+            get=E(302, 405, 405, 405, 405, 405), post=E(302, (403, 404), (None, 404), 404, 404, 403)
         ),
         "appraisal:result": Rule(get=E(302, (200, 404), (200, 404), (404, 200), 200, 200)),
         "appraisal:review": Rule(get=E(302, 403, 403, (403, 200), 200, 200)),
-        "appraisal:sign_off": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, None, 403)),
-        "appraisal:start": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, None, 403)),
-        "appraisal:survey_apply": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
+        "appraisal:sign_off": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, None, 403)),
+        "appraisal:start": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, None, 403)),
+        "appraisal:survey_apply": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "appraisal:survey_import": Rule(get=E(302, 403, 403, 403, 403, 200), post=E(302, 403, 403, 403, 403, None)),
         "appraisal:survey_preview": Rule(get=E(302, 403, 403, 403, 403, 200)),
         "evidence:delete": Rule(
@@ -507,6 +507,20 @@ ADMIN_NO_ADD = (
     "axes_accessattempt",
     "axes_accessfailurelog",
     "axes_accesslog",
+    # written by the services only (rules checked, audited): read-only in the admin site
+    "scoring_unitkind",
+    "scoring_rankinggroup",
+    "scoring_unit",
+    "scoring_cycle",
+    "scoring_cycleset",
+    "scoring_assessment",
+    "scoring_scoreline",
+    "scoring_roleassignment",
+    "scoring_indicatormapping",
+    "appraisal_appraisalassignment",
+    "evidence_evidenceblob",
+    "evidence_evidencefile",
+    "evidence_evidencelink",
 )
 ADMIN_NO_DELETE = (
     "appraisal_explanationround",
@@ -517,6 +531,25 @@ ADMIN_NO_DELETE = (
     "scoring_publication",
     "scoring_apitoken",
     "scoring_indicator",  # the matrix's criteria belong to a set in use: frozen, in the admin site too
+    "scoring_indicatorset",  # the matrix's set is in use: frozen, every field and its criteria
+    # written by the services only (rules checked, audited): read-only in the admin site
+    "scoring_unitkind",
+    "scoring_rankinggroup",
+    "scoring_unit",
+    "scoring_cycle",
+    "scoring_cycleset",
+    "scoring_assessment",
+    "scoring_scoreline",
+    "scoring_indexresult",
+    "scoring_roleassignment",
+    "scoring_exportjob",
+    "scoring_userimport",
+    "scoring_indicatormapping",
+    "scoring_unitsuccession",
+    "appraisal_appraisalassignment",
+    "evidence_evidenceblob",
+    "evidence_evidencefile",
+    "evidence_evidencelink",
 )
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scoring.administration.services.common import nfc
@@ -38,7 +39,7 @@ def cycle_open(
             )
         if not indicator_set_report(indicator_set=indicator_set).ok:
             raise ValidationFailed(_("Bộ «%(key)s» chưa hợp lệ; xem báo cáo kiểm tra.") % {"key": indicator_set.key})
-    _check_deadlines(deadlines)
+    _check_deadlines(deadlines, year=year)
     return cycle_create(
         year=year,
         name=name,
@@ -48,16 +49,23 @@ def cycle_open(
     )
 
 
-def _check_deadlines(deadlines: Mapping[str, datetime | None]) -> None:
+def _check_deadlines(deadlines: Mapping[str, datetime | None], *, year: int) -> None:
     given = [deadlines.get(name) for name in DEADLINE_FIELDS]
     known = [d for d in given if d is not None]
+    # A year's cycle assesses that year's work: no phase of it can end before the year begins.
+    first_day = datetime(year, 1, 1, tzinfo=timezone.get_current_timezone())
+    if any(d < first_day for d in known):
+        raise ValidationFailed(
+            _("Các hạn của kỳ năm %(year)s không được trước ngày 01/01/%(year)s.") % {"year": year},
+            code="deadline_before_year",
+        )
     if any(b < a for a, b in itertools.pairwise(known)):
         raise ValidationFailed(_("Các hạn phải theo đúng thứ tự các giai đoạn."), code="deadline_order")
 
 
 @transaction.atomic
 def cycle_update_deadlines(*, cycle: Cycle, deadlines: Mapping[str, datetime | None], actor: Any) -> Cycle:
-    _check_deadlines(deadlines)
+    _check_deadlines(deadlines, year=cycle.year)
     changes: dict[str, Any] = {}
     for name in DEADLINE_FIELDS:
         new = deadlines.get(name)
@@ -80,6 +88,12 @@ def cycle_move_phase(*, cycle: Cycle, phase: str, actor: Any) -> Cycle:
             code="phase_not_adjacent",
             details={"field": "phase"},
         )
+    if phase == Cycle.Phase.PUBLISHED:  # the results are published by publishing them (a document, a snapshot)
+        raise ValidationFailed(
+            _("Giai đoạn «Đã công bố» chỉ mở khi công bố kết quả (trang «Kết quả công bố», có văn bản phê duyệt)."),
+            code="publish_to_publish",
+            details={"field": "phase"},
+        )
     return cycle_set_phase(cycle=cycle, phase=phase, actor=actor)
 
 
@@ -87,9 +101,17 @@ def cycle_move_phase(*, cycle: Cycle, phase: str, actor: Any) -> Cycle:
 def assessment_extend_deadline(
     *, assessment: Assessment, deadline: datetime | None, actor: Any, reason: str
 ) -> Assessment:
-    """Give one unit its own self-assessment deadline (or remove it with None)."""
+    """Give one unit its own self-assessment deadline (or remove it with None). An extension ends after the
+    cycle's own self-assessment deadline (an earlier date would shorten it, not extend it)."""
     if not nfc(reason):
         raise ValidationFailed(_("Hãy ghi lý do gia hạn."), code="reason_required")
+    cycle_deadline = assessment.cycle.self_assessment_deadline
+    if deadline is not None and cycle_deadline is not None and deadline <= cycle_deadline:
+        raise ValidationFailed(
+            _("Hạn gia hạn phải sau hạn tự đánh giá của kỳ (%(d)s).")
+            % {"d": timezone.localtime(cycle_deadline).strftime("%d/%m/%Y %H:%M")},
+            code="extension_not_later",
+        )
     old = assessment.deadline_override
     Assessment.objects.filter(pk=assessment.pk).update(deadline_override=deadline)
     assessment.deadline_override = deadline

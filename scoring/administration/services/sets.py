@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -55,10 +56,67 @@ def _check_set_meta(data: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _num(value: Decimal) -> str:
+    """A number as a Vietnamese message shows it: 6,5 (not 6.5), no trailing zeros."""
+    return format(value.normalize(), "f").replace(".", ",")
+
+
+def classification_band_problems(bands: Any, *, standard_max: Decimal, index_mode: str) -> list[str]:
+    """What is wrong with a set's classification bands: every threshold a number from 0 to the highest index
+    (the standard in points mode, 100 in percent mode), no threshold twice, and the lowest band at 0 so that
+    every unit gets a classification. An empty list (no classification) is allowed."""
+    bands = list(bands or [])
+    if not bands:
+        return []
+    top = Decimal("100") if index_mode == IndicatorSet.IndexMode.PERCENT else standard_max
+    problems: list[str] = []
+    thresholds: list[Decimal] = []
+    for band in bands:
+        label = nfc(band.get("label")) if isinstance(band, Mapping) else ""
+        raw = band.get("min") if isinstance(band, Mapping) else None
+        try:
+            value = Decimal(str(raw).replace(",", "."))
+            if not value.is_finite():
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            problems.append(_("Ngưỡng «%(v)s» của mức «%(l)s» không phải là số.") % {"v": raw, "l": label})
+            continue
+        if not label:
+            problems.append(_("Mức xếp loại có ngưỡng %(v)s chưa có tên.") % {"v": _num(value)})
+        if value < 0:
+            problems.append(
+                _("Ngưỡng của mức «%(l)s» (%(v)s) không được âm.") % {"l": label, "v": _num(value)}
+            )
+        elif value > top:
+            problems.append(
+                _("Ngưỡng của mức «%(l)s» (%(v)s) lớn hơn chỉ số cao nhất có thể (%(top)s).")
+                % {"l": label, "v": _num(value), "top": _num(top)}
+            )
+        thresholds.append(value)
+    if thresholds and len(set(thresholds)) != len(thresholds):
+        problems.append(_("Hai mức xếp loại có cùng ngưỡng."))
+    if thresholds and min(thresholds) != 0:
+        problems.append(
+            _("Mức thấp nhất phải có ngưỡng 0 (hiện là %(v)s), để đơn vị nào cũng được xếp loại.")
+            % {"v": _num(min(thresholds))}
+        )
+    return problems
+
+
+def _check_bands(bands: Any, meta: Mapping[str, Any]) -> None:
+    problems = classification_band_problems(
+        bands, standard_max=meta["standard_max"], index_mode=meta["index_mode"]
+    )
+    if problems:
+        raise ValidationFailed(" ".join(problems), code="invalid_bands", details=problems)
+
+
 def _check_identity(*, key: str, year: int, unit_kind: UnitKind, version: int) -> None:
     if not key:
         raise ValidationFailed(_("Hãy nhập mã bộ chỉ số."), code="key_required")
-    if IndicatorSet.objects.filter(key=key).exists():
+    # Keys are lowercase (the rule of the set form and the public addresses); one differing only in case would be
+    # another set for a person reading it, so the comparison ignores case.
+    if IndicatorSet.objects.filter(key__iexact=key).exists():
         raise ValidationFailed(_("Bộ chỉ số mã «%(key)s» đã tồn tại.") % {"key": key}, code="duplicate_key")
     if not 2000 <= year <= 2100:
         raise ValidationFailed(_("Năm không hợp lệ."), code="invalid_year")
@@ -75,9 +133,10 @@ def indicator_set_create(
     *, key: str, year: int, unit_kind: UnitKind, version: int = 1, data: Mapping[str, Any], actor: Any
 ) -> IndicatorSet:
     """Create an empty draft set (its tree is then built in the editor or imported from Excel)."""
-    key = nfc(key)
+    key = nfc(key).lower()
     _check_identity(key=key, year=year, unit_kind=unit_kind, version=version)
     meta = _check_set_meta(data)
+    _check_bands(data.get("classification_bands"), meta)
     indicator_set = IndicatorSet.objects.create(
         key=key,
         year=year,
@@ -100,7 +159,7 @@ def indicator_set_clone(
     *, source: IndicatorSet, key: str, year: int, actor: Any, name: str = "", decision_ref: str | None = None
 ) -> IndicatorSet:
     """Copy a set with its whole tree into a new draft (a new year, or a new version of the same year)."""
-    key = nfc(key)
+    key = nfc(key).lower()
     version = next_version(year=year, unit_kind=source.unit_kind)
     _check_identity(key=key, year=year, unit_kind=source.unit_kind, version=version)
     clone = IndicatorSet.objects.create(
@@ -161,6 +220,8 @@ def indicator_set_update(*, indicator_set: IndicatorSet, data: Mapping[str, Any]
     meta = _check_set_meta(data)
     if "classification_bands" in data:
         meta["classification_bands"] = list(data["classification_bands"])
+    # checked against the standard as saved, whether the bands or the standard changed
+    _check_bands(meta.get("classification_bands", indicator_set.classification_bands), meta)
     changes = _assign(indicator_set, meta)
     indicator_set.save()
     if changes:

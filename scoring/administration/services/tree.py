@@ -105,18 +105,48 @@ def clean_indicator(
     return clean
 
 
+def _leaf_to_group(parent: Indicator | None, *, confirmed: bool) -> dict[str, Any]:
+    """Turn a leaf parent into a group (only leaves are scored, so its method and parameters go), but only when
+    the administrator confirmed it: every leaf has a method, and losing one silently loses the work put into its
+    parameters. Returns the audit changes recording what was dropped (empty when `parent` is not a leaf)."""
+    if parent is None or not parent.is_leaf:
+        return {}
+    if not confirmed:
+        method = Indicator.Method(parent.method).label if parent.method in Indicator.Method.values else parent.method
+        raise ValidationFailed(
+            _(
+                "«%(code)s» đang là tiêu chí thành phần, chấm theo phương pháp «%(method)s». Đặt tiêu chí con vào "
+                "đó sẽ biến nó thành nhóm và bỏ phương pháp chấm cùng các tham số của nó. Hãy đánh dấu ô xác nhận "
+                "nếu đúng ý, hoặc chọn tiêu chí cha khác."
+            )
+            % {"code": parent.code, "method": method or "—"},
+            code="parent_is_leaf",
+            details={"field": "parent"},
+        )
+    Indicator.objects.filter(pk=parent.pk).update(is_leaf=False, method="", params={})
+    return {
+        "parent_method": {"old": parent.method, "new": ""},
+        "parent_params": {"old": parent.params, "new": {}},
+    }
+
+
 @transaction.atomic
 def indicator_create(
-    *, indicator_set: IndicatorSet, parent: Indicator | None, data: Mapping[str, Any], actor: Any
+    *,
+    indicator_set: IndicatorSet,
+    parent: Indicator | None,
+    data: Mapping[str, Any],
+    actor: Any,
+    leaf_parent_confirmed: bool = False,
 ) -> Indicator:
-    """Add a node as the last child of `parent` (an area when None). A leaf parent becomes a group:
-    its method and parameters are dropped (only leaves are scored)."""
+    """Add a node as the last child of `parent` (an area when None). A leaf parent becomes a group, its method
+    and parameters dropped (only leaves are scored): refused unless `leaf_parent_confirmed`, and then recorded
+    in the audit entry."""
     _ensure_editable(indicator_set)
     if parent is not None and parent.indicator_set_id != indicator_set.pk:
         raise ValidationFailed(_("Tiêu chí cha không thuộc bộ chỉ số này."))
     clean = clean_indicator(indicator_set=indicator_set, data=data, leaf=True)
-    if parent is not None and parent.is_leaf:
-        Indicator.objects.filter(pk=parent.pk).update(is_leaf=False, method="", params={})
+    dropped = _leaf_to_group(parent, confirmed=leaf_parent_confirmed)
     last = indicator_set.indicators.aggregate(m=Max("order"))["m"] or 0
     node = Indicator.objects.create(
         indicator_set=indicator_set,
@@ -133,7 +163,11 @@ def indicator_create(
         action="indicator.create",
         object_type="Indicator",
         object_id=node.pk,
-        changes={f: {"old": None, "new": _display(clean[f])} for f in ("code", "name", "max_points", "method")},
+        changes={
+            **{f: {"old": None, "new": _display(clean[f])} for f in ("code", "name", "max_points", "method")},
+            **({"parent": {"old": None, "new": parent.code}} if dropped and parent else {}),
+            **dropped,
+        },
     )
     return node
 
@@ -192,8 +226,12 @@ def indicator_move(*, indicator: Indicator, direction: str, actor: Any) -> Indic
 
 
 @transaction.atomic
-def indicator_reparent(*, indicator: Indicator, new_parent: Indicator | None, actor: Any) -> Indicator:
-    """Move a node (with its subtree) under another parent, as its last child. Refuses a move into itself."""
+def indicator_reparent(
+    *, indicator: Indicator, new_parent: Indicator | None, actor: Any, leaf_parent_confirmed: bool = False
+) -> Indicator:
+    """Move a node (with its subtree) under another parent, as its last child. Refuses a move into itself, and a
+    move under a leaf unless `leaf_parent_confirmed` (the leaf becomes a group and loses its method: recorded in
+    the audit entry)."""
     indicator_set = indicator.indicator_set
     _ensure_editable(indicator_set)
     if new_parent is not None:
@@ -210,8 +248,7 @@ def indicator_reparent(*, indicator: Indicator, new_parent: Indicator | None, ac
             ancestor = ancestor.parent
     old_parent_id = indicator.parent_id
     old_code = indicator.parent.code if indicator.parent else None
-    if new_parent is not None and new_parent.is_leaf:
-        Indicator.objects.filter(pk=new_parent.pk).update(is_leaf=False, method="", params={})
+    dropped = _leaf_to_group(new_parent, confirmed=leaf_parent_confirmed)
     last = indicator_set.indicators.aggregate(m=Max("order"))["m"] or 0
     Indicator.objects.filter(pk=indicator.pk).update(parent=new_parent, order=last + 1)
     _make_leaf_if_childless(old_parent_id)
@@ -221,7 +258,7 @@ def indicator_reparent(*, indicator: Indicator, new_parent: Indicator | None, ac
         action="indicator.reparent",
         object_type="Indicator",
         object_id=indicator.pk,
-        changes={"parent": {"old": old_code, "new": new_parent.code if new_parent else None}},
+        changes={"parent": {"old": old_code, "new": new_parent.code if new_parent else None}, **dropped},
     )
     indicator.refresh_from_db()
     return indicator

@@ -33,13 +33,23 @@ def administrator_required(view: View) -> View:
     return wrapper
 
 
+def sentences(parts: Any) -> str:
+    """Messages that are each a sentence, joined as sentences ("… giá trị. Mã …", never "… giá trị.; Mã …")."""
+    out = []
+    for part in parts:
+        text = str(part).strip()
+        if text:
+            out.append(text if text[-1] in ".!?…" else text + ".")
+    return " ".join(out)
+
+
 def report_error(request: HttpRequest, exc: DomainError) -> None:
     """Show a refused service call as a message; list details when the service gave several."""
     messages.error(request, str(exc.message))
     if isinstance(exc.details, list):
         for item in exc.details[:20]:
             if isinstance(item, dict):
-                messages.error(request, f"{item.get('row', '')}: " + "; ".join(item.get("messages", [])))
+                messages.error(request, f"{item.get('row', '')}: " + sentences(item.get("messages", [])))
             else:
                 messages.error(request, str(item))
 

@@ -2,17 +2,64 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from scoring.administration import selectors
-from scoring.administration.audit_labels import labelled, object_type_choices
+from scoring.administration.audit_labels import action_choices, labelled, object_type_choices
 from scoring.administration.forms import AuditFilterForm
 from scoring.administration.views._common import administrator_required
+from scoring.administration.xlsx import write_sheet
+from scoring.exports import xlsx_response
+from scoring.models import AuditEntry
+from scoring.templatetags.scoring_tags import dmy
 
 PAGE_SIZE = 50
+EXPORT_LIMIT = 20_000  # rows of one Excel file built in memory; a longer log is filed in parts (by dates)
+
+
+def _export_rows(entries: QuerySet[AuditEntry]) -> Iterator[list[Any]]:
+    for chunk_start in range(0, EXPORT_LIMIT, 1000):
+        chunk = labelled(entries[chunk_start : chunk_start + 1000])
+        for e in chunk:
+            yield [
+                dmy(e.at),
+                e.actor.get_full_name() if e.actor_id else "",
+                e.actor.get_username() if e.actor_id else "",
+                e.action_label,
+                e.action,
+                f"{e.object_type_label} #{e.object_id}",
+                e.unit.name if e.unit_id else "",
+                "\n".join(f"{label}: {old} → {new}" for _name, label, old, new in e.change_rows),
+                e.reason,
+            ]
+        if len(chunk) < 1000:
+            return
+
+
+def _export(request: HttpRequest, entries: QuerySet[AuditEntry]) -> HttpResponse | None:
+    """The filtered log as an Excel file (every page, oldest last as on screen), or None when too long."""
+    if entries.count() > EXPORT_LIMIT:
+        messages.error(
+            request,
+            _("Nhật ký lọc được quá %(n)s dòng; hãy thu hẹp bộ lọc (ví dụ theo khoảng ngày) rồi tải lại.")
+            % {"n": f"{EXPORT_LIMIT:,}".replace(",", ".")},
+        )
+        return None
+    headers = [
+        _("Thời điểm"), _("Người thực hiện"), _("Tên đăng nhập"), _("Thao tác"), _("Mã thao tác"), _("Đối tượng"),
+        _("Đơn vị"), _("Thay đổi"), _("Lý do"),
+    ]
+    content = write_sheet(title=_("Nhật ký thay đổi"), headers=headers, rows=_export_rows(entries))
+    return xlsx_response(content, "nhat-ky-thay-doi.xlsx")
 
 
 @require_GET
@@ -29,8 +76,13 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
     )
+    if request.GET.get("xuat") == "xlsx" and not (form.is_bound and not form.is_valid()):
+        exported = _export(request, entries)
+        if exported is not None:
+            return exported
     query = request.GET.copy()
     query.pop("trang", None)
+    query.pop("xuat", None)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("trang"))
     page.object_list = labelled(page.object_list)
     return render(
@@ -40,6 +92,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "object_types": object_type_choices(selectors.audit_object_types()),
+            "actions": action_choices(),
             "query": query.urlencode(),
             "invalid": form.is_bound and not form.is_valid(),
         },

@@ -94,7 +94,8 @@ def _detail_context(indicator_set: IndicatorSet, meta_form: SetMetaForm | None =
         "frozen": services.set_is_frozen(indicator_set),
         "meta_form": meta_form or SetMetaForm(initial=SetMetaForm.initial_for(indicator_set)),
         "others": IndicatorSet.objects.exclude(pk=indicator_set.pk).select_related("unit_kind"),
-        "cycles": indicator_set.cycle_sets.select_related("cycle"),
+        # each cycle once, though it uses the set for several unit kinds (one CycleSet per kind)
+        "cycles": Cycle.objects.filter(cycle_sets__indicator_set=indicator_set).distinct().order_by("year"),
     }
 
 

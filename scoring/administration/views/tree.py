@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +21,14 @@ from scoring.errors import DomainError
 from scoring.forms import method_input_context
 from scoring.models import Indicator, IndicatorSet
 
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def comma_decimals(text: str) -> str:
+    """A hint's numbers with the Vietnamese decimal comma ("× 0.5" → "× 0,5"), for display only: the stored
+    expression keeps its point, which is what the engine reads."""
+    return _DECIMAL_POINT.sub(",", text)
+
 
 def preview_of(data: Any, *, max_points: Any, floor: Any, kind: str) -> dict[str, Any]:
     """The input a unit will see for the posted method and parameters, or the engine's refusal."""
@@ -36,11 +45,10 @@ def preview_of(data: Any, *, max_points: Any, floor: Any, kind: str) -> dict[str
     except DomainError as exc:
         return {"error": str(exc.message), "field": None}
     probe = Indicator(method=method, params=params, max_points=maximum, floor=minimum, kind=kind or "normal")
-    return {
-        "html": render_to_string(
-            "scoring/_method_input.html", {"ctx": method_input_context(probe, None, prefix="preview-")}
-        )
-    }
+    ctx = method_input_context(probe, None, prefix="preview-")
+    if ctx.get("hint"):
+        ctx["hint"] = comma_decimals(str(ctx["hint"]))
+    return {"html": render_to_string("scoring/_method_input.html", {"ctx": ctx})}
 
 
 def _edit_page(
@@ -117,7 +125,11 @@ def node_add(request: HttpRequest, set_id: int) -> HttpResponse:
                 )
             try:
                 node = services.indicator_create(
-                    indicator_set=indicator_set, parent=parent, data=form.service_data(request.POST), actor=request.user
+                    indicator_set=indicator_set,
+                    parent=parent,
+                    data=form.service_data(request.POST),
+                    actor=request.user,
+                    leaf_parent_confirmed=bool(request.POST.get("leaf_parent_confirmed")),
                 )
             except DomainError as exc:
                 report_error(request, exc)
@@ -202,7 +214,12 @@ def node_move(request: HttpRequest, node_id: int) -> HttpResponse:
             parent = (
                 get_object_or_404(Indicator, pk=raw, indicator_set_id=node.indicator_set_id) if raw.isdigit() else None
             )
-            services.indicator_reparent(indicator=node, new_parent=parent, actor=request.user)
+            services.indicator_reparent(
+                indicator=node,
+                new_parent=parent,
+                actor=request.user,
+                leaf_parent_confirmed=bool(request.POST.get("leaf_parent_confirmed")),
+            )
             messages.success(request, _("Đã chuyển tiêu chí %(code)s.") % {"code": node.code})
         else:
             services.indicator_move(indicator=node, direction=request.POST.get("direction", ""), actor=request.user)

@@ -1,0 +1,60 @@
+"""Deadlines hold together: a unit's extension ends after the cycle's own deadline, and no deadline of a year's
+cycle falls before that year begins."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from scoring.administration import services
+from scoring.errors import ValidationFailed
+from scoring.models import Assessment, Cycle
+
+pytestmark = pytest.mark.django_db
+
+
+def _at(year: int, month: int, day: int) -> dt.datetime:
+    return dt.datetime(year, month, day, 23, 59, tzinfo=timezone.get_current_timezone())
+
+
+def test_an_extension_earlier_than_the_cycles_deadline_is_refused(
+    client: Client, assessment: Assessment, admin_user: Any
+) -> None:
+    cycle = assessment.cycle
+    services.cycle_update_deadlines(cycle=cycle, actor=admin_user,
+                                    deadlines={"self_assessment_deadline": _at(2021, 3, 15)})
+    assessment.refresh_from_db()
+    with pytest.raises(ValidationFailed) as refused:
+        services.assessment_extend_deadline(assessment=assessment, deadline=_at(2021, 3, 10), reason="Mất điện",
+                                            actor=admin_user)
+    assert refused.value.code == "extension_not_later"
+    # through the page: refused, nothing recorded
+    client.force_login(admin_user)
+    client.post(reverse("administration:assessment_extend", args=[cycle.pk, assessment.pk]),
+                {"deadline": "2021-03-14", "reason": "Mất điện"})
+    client.post(reverse("administration:assessment_extend", args=[cycle.pk, assessment.pk]),
+                {"deadline": "2021-03-01", "reason": "Mất điện"})
+    assessment.refresh_from_db()
+    assert assessment.deadline_override is None
+    # a later date is an extension
+    services.assessment_extend_deadline(assessment=assessment, deadline=_at(2021, 3, 20), reason="Mất điện",
+                                        actor=admin_user)
+    assessment.refresh_from_db()
+    assert assessment.deadline_override == _at(2021, 3, 20)
+
+
+def test_a_deadline_before_the_cycles_year_is_refused(cycle: Cycle, admin_user: Any) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        services.cycle_update_deadlines(cycle=cycle, actor=admin_user,
+                                        deadlines={"self_assessment_deadline": _at(2019, 12, 31)})
+    assert refused.value.code == "deadline_before_year"
+    assert "01/01/2020" in str(refused.value.message)
+    cycle.refresh_from_db()
+    assert cycle.self_assessment_deadline is None
+    services.cycle_update_deadlines(cycle=cycle, actor=admin_user,
+                                    deadlines={"self_assessment_deadline": _at(2020, 1, 1)})
