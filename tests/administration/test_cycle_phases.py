@@ -25,3 +25,15 @@ def test_the_published_phase_is_opened_by_publishing_not_by_a_phase_move(cycle: 
     cycle_move_phase(cycle=cycle, phase=Cycle.Phase.EXPLANATION, actor=admin_user)  # back one step: as before
     cycle.refresh_from_db()
     assert cycle.phase == Cycle.Phase.EXPLANATION
+
+
+def test_the_cycle_page_offers_publishing_instead_of_a_move_to_published(
+    client: Any, cycle: Cycle, admin_user: Any
+) -> None:
+    from django.urls import reverse
+
+    Cycle.objects.filter(pk=cycle.pk).update(phase=Cycle.Phase.FINALISATION)
+    client.force_login(admin_user)
+    page = client.get(reverse("administration:cycle_detail", args=[cycle.pk])).content.decode()
+    assert f'href="{reverse("publication:manage", args=[cycle.year])}"' in page
+    assert 'value="published"' not in page
