@@ -78,6 +78,13 @@ def appraisal_assignment_save(
     units = list(Unit.objects.filter(pk__in=wanted_units, active=True))
     if len(units) != len(wanted_units):
         raise ValidationFailed(_("Có đơn vị không tồn tại hoặc đã ngừng hoạt động."), code="unknown_unit")
+    taking_part = set(cycle.assessments.filter(unit__in=units).values_list("unit_id", flat=True))
+    outside = sorted(u.name for u in units if u.pk not in taking_part)
+    if outside:
+        raise ValidationFailed(
+            _("Đơn vị không tham gia kỳ đánh giá này: %(units)s.") % {"units": ", ".join(outside)},
+            code="unit_not_in_cycle",
+        )
     assignment = AppraisalAssignment.objects.select_for_update(of=("self",)).filter(cycle=cycle, user=user).first()
     old: dict[str, Any] = {"is_lead": None, "areas": [], "units": []}
     if assignment is None:

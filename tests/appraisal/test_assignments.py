@@ -19,7 +19,7 @@ def _areas(cycle: Any, *codes: str) -> list[int]:
 
 
 def test_an_administrator_assigns_areas_and_units_to_an_appraiser(client: Client, admin_user: Any, appraiser: Any,
-                                                                  cycle: Any) -> None:
+                                                                  cycle: Any, assessment: Any) -> None:
     client.force_login(admin_user)
     unit = Unit.objects.get(code="so-y-te")
     response = client.post(reverse("appraisal:assignments", args=[cycle.pk]),
@@ -96,3 +96,15 @@ def test_only_administrators_manage_the_team(client: Client, request: Any, appra
 def test_anonymous_users_are_sent_to_login(client: Client, cycle: Any) -> None:
     response = client.get(reverse("appraisal:assignments", args=[cycle.pk]))
     assert response.status_code == 302 and "dang-nhap" in response["Location"]
+
+
+def test_a_unit_not_taking_part_in_the_cycle_is_refused(client: Client, admin_user: Any, appraiser: Any,
+                                                        cycle: Any, assessment: Any) -> None:
+    client.force_login(admin_user)
+    outside = Unit.objects.exclude(pk=assessment.unit_id).filter(active=True).first()
+    response = client.post(reverse("appraisal:assignments", args=[cycle.pk]), {
+        "user": appraiser.pk, "nodes": _areas(cycle, "2"), "units": [assessment.unit_id, outside.pk],
+    })
+    assert "không tham gia kỳ đánh giá này" in response.content.decode()
+    assert outside.name in response.content.decode()
+    assert not AppraisalAssignment.objects.filter(cycle=cycle, user=appraiser).exists()
