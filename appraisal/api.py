@@ -22,13 +22,15 @@ from rest_framework.utils.urls import replace_query_param
 
 from appraisal import forms, permissions, selectors, services
 from appraisal.models import ExplanationRound
-from cchc.api import ERR, Pagination
+from cchc.api import ERR, PAGE_SIZE_MESSAGE, Pagination
 from scoring.api import AssessmentSerializer, ScoreLineSerializer
+from scoring.api.common import InputSerializer, QuerySerializer, ScoreValueInput
 from scoring.models import Assessment, Cycle, ScoreLine
 from scoring.permissions import is_unit_head, is_unit_member
+from scoring.selectors import leaf_rule
 
 
-class AppraiseSerializer(serializers.Serializer):
+class AppraiseSerializer(ScoreValueInput):
     version = serializers.IntegerField(min_value=1)
     value = serializers.DictField(help_text="Số liệu thẩm định theo phương pháp chấm.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
@@ -43,7 +45,7 @@ def appraise_line(request: Request, assessment_id: int, line_id: int) -> Respons
     """The appraiser's input for one leaf of an assigned area (a reason is required when it differs). On a leaf
     the unit declared «không phát sinh», a score (with its reason) means the team does not accept it."""
     _assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
-    payload = AppraiseSerializer(data=request.data)
+    payload = AppraiseSerializer(data=request.data, context={"rule": leaf_rule(line.indicator)})
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
     saved = services.line_appraise(
@@ -64,7 +66,7 @@ def sign_off(request: Request, assessment_id: int) -> Response:
     return Response(AssessmentSerializer(saved).data)
 
 
-class ExplanationRequestSerializer(serializers.Serializer):
+class ExplanationRequestSerializer(InputSerializer):
     deadline = serializers.CharField(help_text="Hạn giải trình: yyyy-mm-dd hoặc dd/mm/yyyy (hết ngày, giờ địa phương).")
     line_ids = serializers.ListField(
         child=serializers.IntegerField(), required=False, allow_null=True, default=None,
@@ -93,7 +95,7 @@ def request_explanation(request: Request, assessment_id: int) -> Response:
     return Response(AssessmentSerializer(assessment).data)
 
 
-class ReopenSerializer(serializers.Serializer):
+class ReopenSerializer(InputSerializer):
     reason = serializers.CharField(max_length=2000, allow_blank=True)
 
 
@@ -118,7 +120,7 @@ def reopen(request: Request, assessment_id: int) -> Response:
 # --- review actions the review page offers ---------------------------------------------------------------
 
 
-class VersionSerializer(serializers.Serializer):
+class VersionSerializer(InputSerializer):
     version = serializers.IntegerField(min_value=1, help_text="Phiên bản của dòng mà người dùng đã xem.")
 
 
@@ -167,7 +169,7 @@ def start(request: Request, assessment_id: int) -> Response:
     return Response(AssessmentSerializer(saved).data)
 
 
-class CloseExplanationSerializer(serializers.Serializer):
+class CloseExplanationSerializer(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
@@ -191,7 +193,7 @@ def close_explanation(request: Request, assessment_id: int) -> Response:
 # --- the unit's side: explanations and resubmission ------------------------------------------------------
 
 
-class ExplainSerializer(serializers.Serializer):
+class ExplainSerializer(InputSerializer):
     version = serializers.IntegerField(min_value=1, help_text="Phiên bản của dòng mà người dùng đã xem.")
     explanation = serializers.CharField(allow_blank=True, max_length=5000)
 
@@ -280,7 +282,7 @@ def rounds(request: Request, assessment_id: int) -> Response:
 # --- the appraiser's queue -------------------------------------------------------------------------------
 
 
-class QueueQuerySerializer(serializers.Serializer):
+class QueueQuerySerializer(QuerySerializer):
     cycle = serializers.IntegerField(required=False, min_value=1, help_text="Mã kỳ (mặc định: kỳ mới nhất).")
     group = serializers.IntegerField(required=False, min_value=1, help_text="Mã khối xếp hạng.")
     state = serializers.ChoiceField(
@@ -290,7 +292,9 @@ class QueueQuerySerializer(serializers.Serializer):
     page = serializers.IntegerField(required=False, min_value=1, default=1, help_text="Trang (từ 1).")
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=Pagination.max_page_size, default=Pagination.page_size,
-        help_text="Số dòng mỗi trang (tối đa 500).",
+        help_text="Số dòng mỗi trang (1 đến 500).",
+        # the words of every other list's `page_size` refusal (cchc.api.Pagination)
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value", "max_string_length"), PAGE_SIZE_MESSAGE),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -31,6 +32,22 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERR = OpenApiResponse(ErrorSerializer)  # a documented error answer, whatever its status
+
+
+class ProblemSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Loại vướng mắc, ví dụ `evidence_missing`.")
+    message = serializers.CharField()
+    line_id = serializers.IntegerField(allow_null=True, help_text="Dòng điểm (nếu vướng mắc thuộc một dòng).")
+    indicator_code = serializers.CharField(allow_null=True, help_text="Mã tiêu chí, ví dụ `1.2.3`.")
+
+
+class RefusalSerializer(ErrorSerializer):
+    """The error body of a refusal that lists its problems (`not_ready`, …)."""
+
+    problems = serializers.ListField(
+        child=serializers.CharField(), help_text="Mỗi vướng mắc một chuỗi, bắt đầu bằng mã tiêu chí nếu có."
+    )
+    problem_details = ProblemSerializer(many=True)
 
 
 MSG_NO_DATA = gettext_lazy("Chưa gửi dữ liệu nào: thân yêu cầu rỗng hoặc là null.")
@@ -69,8 +86,23 @@ def _domain_response(exc: DomainError) -> Response:
 
         body["current"] = ScoreLineSerializer(exc.details).data
     elif isinstance(exc.details, list):
-        body["problems"] = [str(getattr(p, "message", p)) for p in exc.details]
+        details = [_problem(exc.code, p) for p in exc.details]
+        body["problems"] = [f"{d['indicator_code']}: {d['message']}" if d["indicator_code"] else d["message"]
+                            for d in details]
+        body["problem_details"] = details
     return Response(body, status=exc.status)
+
+
+def _problem(code: str, problem: Any) -> dict[str, Any]:
+    """One problem of a refusal as an object: the problem's own kind (else the refusal's code), its message, and
+    the line and criterion it is about when it carries them (a submission's problems do; a publication's
+    blockers are plain messages)."""
+    return {
+        "code": str(getattr(problem, "kind", "") or code),
+        "message": str(getattr(problem, "message", problem)),
+        "line_id": getattr(problem, "line_id", None),
+        "indicator_code": getattr(problem, "code", None),
+    }
 
 
 STATUS_MESSAGES = {
@@ -118,13 +150,25 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+MSG_PAGE_SIZE = gettext_lazy("Số dòng mỗi trang phải là số nguyên từ 1 đến %(max)s.")
+
+
 class Pagination(PageNumberPagination):
-    """50 a page (`?page_size=` up to 500). A page that is not a number from 1 to the last page is a 400 field
-    error on `page`, like every other bad query parameter (DRF's own answer would be a 404)."""
+    """50 a page (`?page_size=` from 1 to 500). A page that is not a number from 1 to the last page, or a page
+    size that is not a number from 1 to 500, is a 400 field error on `page` or `page_size`, like every other bad
+    query parameter (DRF would answer a 404 for the one and quietly use another size for the other)."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request: Any) -> int:
+        text = (request.query_params.get(self.page_size_query_param) or "").strip()
+        if not text:  # as a serializer reads a query string: blank is not given
+            return self.page_size
+        if not (text.isascii() and text.isdigit() and len(text) <= 4 and 1 <= int(text) <= self.max_page_size):
+            raise exceptions.ValidationError({self.page_size_query_param: [page_size_message()]})
+        return int(text)
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         try:
@@ -133,6 +177,13 @@ class Pagination(PageNumberPagination):
             raise exceptions.ValidationError(
                 {self.page_query_param: [_("Không có trang «%(p)s».") % {"p": request.query_params.get("page")}]}
             ) from None
+
+
+def page_size_message() -> str:
+    return str(MSG_PAGE_SIZE) % {"max": Pagination.max_page_size}
+
+
+PAGE_SIZE_MESSAGE = lazy(page_size_message, str)()  # for a serializer field's `error_messages`
 
 
 class AnonThrottle(AnonRateThrottle):

@@ -23,6 +23,7 @@ from evidence import permissions, selectors, services
 from evidence.models import EvidenceFile
 from evidence.uploads import EvidenceUploadHandler, StreamedUpload
 from evidence.views import _stream
+from scoring.api.common import InputSerializer
 from scoring.models import Assessment, ScoreLine
 from scoring.permissions import assessment_get_for_user, can_attach_evidence
 
@@ -57,12 +58,12 @@ def download(request: Request, file_id: int) -> HttpResponseBase:
     return _stream(evidence_file, inline=False)
 
 
-class UploadSerializer(serializers.Serializer):
+class UploadSerializer(InputSerializer):
     file = serializers.FileField(help_text="Tệp tài liệu kiểm chứng (một tệp mỗi yêu cầu).")
     line_id = serializers.IntegerField(required=False, help_text="Gắn ngay vào dòng này (tuỳ chọn).")
 
 
-class LinkSerializer(serializers.Serializer):
+class LinkSerializer(InputSerializer):
     file_id = serializers.IntegerField()
     line_id = serializers.IntegerField()
 

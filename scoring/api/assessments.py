@@ -7,12 +7,14 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cchc.api import RefusalSerializer
 from scoring import permissions, selectors, services
 from scoring.api.common import _errors
 from scoring.api.filters import AssessmentFilter
@@ -88,7 +90,7 @@ def line_detail(request: Request, assessment_id: int, line_id: int) -> Response:
     if request.method == "GET":
         return Response(ScoreLineSerializer(line).data)
     _edit_refusal(request.user, assessment)
-    payload = SelfSaveSerializer(data=request.data)
+    payload = SelfSaveSerializer(data=request.data, context={"rule": selectors.leaf_rule(line.indicator)})
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
     saved = services.score_line_save_self(
@@ -105,11 +107,17 @@ def _head_only(user: Any, assessment: Assessment, message: str) -> None:
 
 
 @extend_schema(
-    tags=["assessments"], request=None, responses={200: AssessmentSerializer, **_errors(400, 401, 403, 404, 409)}
+    tags=["assessments"], request=None,
+    responses={
+        200: AssessmentSerializer, **_errors(401, 403, 404, 409),
+        400: OpenApiResponse(RefusalSerializer, description=gettext_lazy("Chưa gửi được: danh sách vướng mắc")),
+    },
 )
 @api_view(["POST"])
 def assessment_submit(request: Request, assessment_id: int) -> Response:
-    """The unit head submits the self-assessment (400 `not_ready` with the problems while any remain)."""
+    """The unit head submits the self-assessment (400 `not_ready` while any problem remains: `problems`, one
+    string each starting with the criterion's code, and `problem_details`, objects with `code`, `message`,
+    `line_id` and `indicator_code`)."""
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     _head_only(request.user, assessment, _("Chỉ thủ trưởng đơn vị được gửi bản tự đánh giá."))
     saved = services.assessment_submit(assessment=assessment, actor=request.user)

@@ -3,7 +3,7 @@ deadline field, and the mapping of a refused service call to the request field i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import Any
@@ -153,8 +153,114 @@ def _in_vietnamese(field: Any) -> Any:
     return field.__class__(*field._args, **kwargs)
 
 
+MSG_UNKNOWN_FIELD = gettext_lazy("Trường «%(name)s» không được hỗ trợ.")
+
+
+def unknown_field_errors(names: Iterable[str]) -> dict[str, list[str]]:
+    """One field error per key the endpoint does not take, under that key's own name."""
+    return {name: [str(MSG_UNKNOWN_FIELD) % {"name": name}] for name in names}
+
+
 class InputSerializer(serializers.Serializer):
-    """Base of the API's request serializers: field errors in Vietnamese."""
+    """Base of the API's request serializers: field errors in Vietnamese, and a key the serializer does not
+    have is refused (400 `invalid`, one field error per unknown key, together with the other field errors) so
+    that a misspelt field (`not_aplicable`) never lets the write through without it."""
+
+    refuse_unknown = True
 
     def get_fields(self) -> dict[str, Any]:
         return {name: _in_vietnamese(field) for name, field in super().get_fields().items()}
+
+    def unknown_fields(self, data: Mapping[str, Any]) -> list[str]:
+        """The keys of `data` this serializer does not take (subclasses add nested ones, e.g. `value.x`)."""
+        if not self.refuse_unknown:
+            return []
+        known = {name for name, field in self.fields.items() if not field.read_only}
+        return [str(key) for key in data if key not in known]
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown = unknown_field_errors(self.unknown_fields(data)) if isinstance(data, Mapping) else {}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class QuerySerializer(InputSerializer):
+    """Query parameters: checked and worded as request bodies, but other parameters are ignored (a list's
+    filters, `page`, `format` or a cache buster belong to the URL, not to this serializer)."""
+
+    refuse_unknown = False
+
+
+def value_key_errors(value: Any, rule: Any) -> list[str]:
+    """The keys of a score `value` the leaf's method does not take, as `value.<key>` (`value.counts.<key>` inside
+    the counts): the engine's `input_fields` lists the expected ones ("counts.a" is key "a" of "counts"). A rule the
+    engine refuses is left to the service, which says why."""
+    from scoring import engine
+
+    if not isinstance(value, Mapping):
+        return []
+    try:
+        expected = engine.input_fields(rule)
+    except engine.EngineError:
+        return []
+    nested: dict[str, set[str]] = {}
+    top: set[str] = set()
+    for name in expected:
+        head, _dot, tail = name.partition(".")
+        top.add(head)
+        if tail:
+            nested.setdefault(head, set()).add(tail)
+    if str(rule.method) in {engine.Method.FORMULA.value, engine.Method.PER_OCCURRENCE.value}:
+        top.add("counts")  # even a method without any item takes its (empty) counts
+        nested.setdefault("counts", set())
+    unknown = [f"value.{key}" for key in value if key not in top]
+    for head, keys in nested.items():
+        inner = value.get(head)
+        if isinstance(inner, Mapping):
+            unknown += [f"value.{head}.{key}" for key in inner if key not in keys]
+    return unknown
+
+
+class ScoreValueInput(InputSerializer):
+    """A request with a score `value`: the view passes the leaf's rule as `context["rule"]`, and keys of `value`
+    the leaf's method does not take are refused as unknown fields."""
+
+    def unknown_fields(self, data: Mapping[str, Any]) -> list[str]:
+        unknown = super().unknown_fields(data)
+        rule = self.context.get("rule")
+        if rule is not None:
+            unknown += value_key_errors(data.get("value"), rule)
+        return unknown
+
+
+MAX_REVISION = 9999
+MSG_REVISION_TWICE = gettext_lazy("«lan» là tên khác của «revision»: chỉ gửi một trong hai (hoặc cùng một số).")
+
+
+class RevisionQuery(QuerySerializer):
+    """Which publication of a year to read: `revision` (or `lan`, the public pages' name for it); the latest when
+    neither is given. Not a whole number from 1 to 9999 → 400 on that parameter; a revision the year does not
+    have → 404."""
+
+    revision = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_REVISION, help_text="Lần công bố (mặc định: lần mới nhất)."
+    )
+    lan = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_REVISION,
+        help_text="Tên khác của `revision` (như `?lan=` của trang công khai).",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        lan = attrs.pop("lan", None)
+        if lan is not None:
+            if attrs.get("revision", lan) != lan:
+                raise serializers.ValidationError({"lan": [MSG_REVISION_TWICE]})
+            attrs["revision"] = lan
+        return attrs

@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from scoring.api.common import InputSerializer, _errors
+from scoring.api.common import QuerySerializer, RevisionQuery, _errors
 from scoring.publication import selectors as publication_selectors
 
 # --- published results (public) ---------------------------------------------------------------------------
@@ -60,15 +60,15 @@ Results = inline_serializer(
 def _summary(p: Any) -> dict[str, Any]:
     return {
         "year": p.cycle.year, "revision": p.revision, "document_number": p.document_number,
-        "document_date": p.document_date, "published_at": p.published_at,
+        "document_date": p.document_date, "published_at": serializers.DateTimeField().to_representation(p.published_at),
     }
 
 
-class ResultListQuery(InputSerializer):
+class ResultListQuery(QuerySerializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100, required=False, help_text="Năm của kỳ đánh giá.")
 
 
-class ResultDetailQuery(InputSerializer):
+class ResultDetailQuery(RevisionQuery):
     group = serializers.SlugField(max_length=40, required=False, help_text="Mã khối xếp hạng (đúng một khối).")
     classification = serializers.CharField(max_length=60, required=False, help_text="Xếp loại.")
     q = serializers.CharField(max_length=100, required=False, help_text="Tìm theo tên đơn vị.")
@@ -94,12 +94,13 @@ def result_list(request: Request) -> Response:
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def result_detail(request: Request, year: int) -> Response:
-    """A published cycle's rankings per group (filter with `group`, `classification`, `q`). Public; 404 until
-    the year is published; 400 for a group the publication does not have."""
-    publication = publication_selectors.publication_get(year=year)
+    """A published cycle's rankings per group (filter with `group`, `classification`, `q`): the latest revision,
+    or the one `revision` (alias `lan`) names. Public; 404 until the year is published or for a revision it does
+    not have; 400 for a group the publication does not have or a revision that is not a number from 1 to 9999."""
     query = ResultDetailQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
     params = query.validated_data
+    publication = publication_selectors.publication_get(year=year, revision=params.get("revision"))
     group = params.get("group", "")
     snapshot = publication.snapshot
     known = {g.get("code") for g in snapshot.get("groups", [])}

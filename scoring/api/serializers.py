@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from scoring import selectors
-from scoring.api.common import InputSerializer
+from scoring.api.common import InputSerializer, ScoreValueInput
 from scoring.models import Assessment, Cycle, Indicator, IndicatorSet, RankingGroup, ScoreLine, Unit
 
 # --- serializers ------------------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ class ScoreLineSerializer(serializers.ModelSerializer):
         ]
 
 
-class SelfSaveSerializer(InputSerializer):
+class SelfSaveSerializer(ScoreValueInput):
     version = serializers.IntegerField(min_value=1, help_text=_("Phiên bản của dòng mà người dùng đã xem."))
     value = serializers.DictField(required=False, allow_null=True, help_text=_("Số liệu theo phương pháp chấm."))
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)

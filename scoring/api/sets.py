@@ -59,6 +59,10 @@ class SetCreateSerializer(SetMetaSerializer):
     version = serializers.IntegerField(min_value=1, default=1)
     unit_kind = serializers.SlugRelatedField(slug_field="code", queryset=UnitKind.objects.all())
     indicators = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    status = serializers.CharField(
+        required=False, allow_blank=True, max_length=20,
+        help_text="Chấp nhận để một tệp bộ chỉ số đã xuất gửi lại được, nhưng bị bỏ qua: bộ mới luôn là bản nháp.",
+    )
 
 
 class CloneSerializer(InputSerializer):
@@ -146,6 +150,7 @@ class IndicatorSetList(generics.ListAPIView):
         payload = SetCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
+        data.pop("status", None)  # a new set is a draft; activation is a separate, checked step
         with transaction.atomic(), fields_for(**SET_ERROR_FIELDS):
             if data["indicators"]:
                 file_shape = {**request.data, "unit_kind": data["unit_kind"].code, "version": data["version"]}

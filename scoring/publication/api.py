@@ -20,8 +20,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cchc.api import ERR, ErrorSerializer, error_body
+from cchc.api import ERR, ErrorSerializer, RefusalSerializer, error_body
 from scoring import permissions
+from scoring.api.common import InputSerializer, QuerySerializer, RevisionQuery
 from scoring.errors import ValidationFailed
 from scoring.models import Cycle, Publication
 from scoring.publication import downloads, selectors, services
@@ -43,22 +44,16 @@ class PublicationSerializer(serializers.Serializer):
     latest = serializers.BooleanField(help_text="Lần công bố mới nhất của năm.")
 
 
-class PublicationQuerySerializer(serializers.Serializer):
+class PublicationQuerySerializer(QuerySerializer):
     year = serializers.IntegerField(required=False, min_value=1900, max_value=9999)
 
 
-class RevisionQuerySerializer(serializers.Serializer):
-    revision = serializers.IntegerField(
-        required=False, min_value=1, help_text="Lần công bố (mặc định: lần mới nhất)."
-    )
-
-
-class RankingQuerySerializer(RevisionQuerySerializer):
+class RankingQuerySerializer(RevisionQuery):
     q = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="Tìm theo tên đơn vị.")
     classification = serializers.CharField(required=False, allow_blank=True, max_length=60)
 
 
-class PublishSerializer(serializers.Serializer):
+class PublishSerializer(InputSerializer):
     document_number = serializers.CharField(max_length=200, help_text="Ví dụ: Công văn số 4567/UBND-NC")
     document_date = serializers.DateField(input_formats=["%d/%m/%Y", "iso-8601"], help_text="dd/mm/yyyy hoặc ISO.")
     reason = serializers.CharField(
@@ -260,8 +255,13 @@ def _ref(publication: Publication) -> dict[str, Any]:
     return {
         "year": publication.cycle.year, "revision": publication.revision,
         "document_number": publication.document_number, "document_date": publication.document_date,
-        "published_at": publication.published_at,
+        "published_at": published_at(publication),
     }
+
+
+def published_at(publication: Publication) -> str:
+    """As every date-time of the API (DRF's DateTimeField): ISO 8601 in local time, `+07:00`."""
+    return serializers.DateTimeField().to_representation(publication.published_at)
 
 
 def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -271,7 +271,7 @@ def _query(serializer_class: type[serializers.Serializer], request: Request) -> 
 
 
 def _publication(request: Request, year: int, *, with_scores: bool = False) -> Publication:
-    revision = _query(RevisionQuerySerializer, request).get("revision")
+    revision = _query(RevisionQuery, request).get("revision")
     return selectors.publication_get(year=year, revision=revision, with_scores=with_scores)
 
 
@@ -333,7 +333,9 @@ def publication_preview(request: Request, year: int) -> Response:
 
 @extend_schema(
     tags=["publications"], request=PublishSerializer,
-    responses={201: PublicationSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+    responses={
+        201: PublicationSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: OpenApiResponse(RefusalSerializer)
+    },
 )
 @api_view(["POST"])
 def publication_publish(request: Request, year: int) -> Response:
@@ -379,7 +381,7 @@ def rankings(request: Request, year: int) -> Response:
 
 
 @extend_schema(
-    tags=["open data"], operation_id="v1_open_data_group_ranking", parameters=[RevisionQuerySerializer],
+    tags=["open data"], operation_id="v1_open_data_group_ranking", parameters=[RevisionQuery],
     responses={200: GroupRanking, 400: ERR, 404: NOT_FOUND},
 )
 @api_view(["GET"])
@@ -394,7 +396,7 @@ def group_ranking(request: Request, year: int, group_code: str) -> Response:
 
 
 @extend_schema(
-    tags=["open data"], parameters=[RevisionQuerySerializer], responses={200: UnitResult, 400: ERR, 404: NOT_FOUND}
+    tags=["open data"], parameters=[RevisionQuery], responses={200: UnitResult, 400: ERR, 404: NOT_FOUND}
 )
 @api_view(["GET"])
 @permission_classes([AllowAny])
@@ -437,7 +439,7 @@ def unit_result(request: Request, year: int, unit_code: str) -> Response:
 
 
 @extend_schema(
-    tags=["open data"], parameters=[RevisionQuerySerializer],
+    tags=["open data"], parameters=[RevisionQuery],
     responses={(200, JSON): OpenDataDocument, 400: ERR, 404: NOT_FOUND},
 )
 @api_view(["GET"])
@@ -449,7 +451,7 @@ def open_data_json(request: Request, year: int) -> HttpResponse:
 
 
 @extend_schema(
-    tags=["open data"], parameters=[RevisionQuerySerializer],
+    tags=["open data"], parameters=[RevisionQuery],
     responses={(200, CSV): OpenApiTypes.STR, 400: ERR, 404: NOT_FOUND},
 )
 @api_view(["GET"])
@@ -460,7 +462,7 @@ def open_data_csv(request: Request, year: int) -> StreamingHttpResponse:
 
 
 @extend_schema(
-    tags=["open data"], parameters=[RevisionQuerySerializer],
+    tags=["open data"], parameters=[RevisionQuery],
     responses={(200, CSV): OpenApiTypes.STR, 400: ERR, 404: NOT_FOUND},
 )
 @api_view(["GET"])

@@ -166,6 +166,23 @@ def test_an_incomplete_assessment_cannot_be_submitted(api: Any, unit_head: Any, 
     assert assessment.state == "draft"
 
 
+def test_a_refused_submission_names_the_criterion_and_line_of_each_problem(
+    api: Any, unit_head: Any, assessment: Any
+) -> None:
+    api.force_login(unit_head)
+    body = api.post(f"/api/v1/assessments/{assessment.pk}/submit/").json()
+    details = body["problem_details"]
+    assert len(details) == len(body["problems"]) > 0
+    first = details[0]
+    line = line_of(assessment, first["indicator_code"])
+    assert first == {
+        "code": first["code"], "message": first["message"], "line_id": line.pk, "indicator_code": line.indicator.code,
+    }
+    assert first["code"] and first["code"] != "not_ready"
+    assert body["problems"][0] == f"{line.indicator.code}: {first['message']}"
+    assert all(p.startswith(f"{d['indicator_code']}: ") for p, d in zip(body["problems"], details, strict=True))
+
+
 def test_an_editor_who_is_not_the_head_may_not_submit_or_withdraw(
     api: Any, unit_editor: Any, assessment: Any
 ) -> None:
