@@ -4,6 +4,7 @@
 // because the session ended keeps what was typed and offers to sign in again (in a new tab) and to save again.
 // Every form also works as a plain post without this script.
 import { fill, markInvalid } from "./method-input.js";
+import { freshToken, signInAgain } from "./session.js";
 
 const vi = document.documentElement.lang.startsWith("vi");
 const T = vi
@@ -25,19 +26,6 @@ const T = vi
     };
 
 const signedOutForms = new Set();
-
-/** Signing in again (in another tab) rotates the CSRF token: send the cookie's current one. */
-function freshToken(form) {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  const input = form.querySelector('input[name="csrfmiddlewaretoken"]');
-  if (match && input) input.value = decodeURIComponent(match[1]);
-}
-
-/** The login page, coming back to this page (never to the POST-only address of a save). */
-function loginHref(base) {
-  const here = window.location.pathname + window.location.search;
-  return `${base || "/dang-nhap/"}?next=${encodeURIComponent(here)}`;
-}
 
 async function postForm(form) {
   freshToken(form);
@@ -185,20 +173,12 @@ function signedOut(leaf, form, status, data) {
   signedOutForms.add(form);
   if (status) status.textContent = T.signedOut;
   const box = errorBox(form);
-  const text = document.createElement("span");
-  text.textContent = `${data.message || T.sessionEnded} `;
-  const link = document.createElement("a");
-  link.href = loginHref(data.login_url);
-  link.target = "_blank";
-  link.rel = "noopener";
-  link.className = "sign-in-again";
-  link.textContent = T.signIn;
   const retry = document.createElement("button");
   retry.type = "button";
   retry.className = "retry-save secondary";
   retry.textContent = T.retry;
   retry.addEventListener("click", () => form.requestSubmit());
-  box.replaceChildren(text, link, " ", retry);
+  box.replaceChildren(...signInAgain(data, T.sessionEnded, T.signIn), " ", retry);
   box.hidden = false;
   leaf.classList.add("has-error", "unsaved");
 }

@@ -4,6 +4,8 @@
 // - [data-dropzone] accepts files dragged onto it and uploads them at once;
 // - forms with [data-confirm] ask before they are sent.
 
+import { freshToken, signInAgain } from "./session.js";
+
 const JSON_ACCEPT = "application/json";
 const VI = document.documentElement.lang.startsWith("vi");
 const T = VI
@@ -16,24 +18,10 @@ const T = VI
       signIn: "Sign in again (opens a new tab)",
     };
 
-/** Signing in again (in another tab) rotates the CSRF token: send the cookie's current one. */
-function freshToken(form) {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  const input = form.querySelector('input[name="csrfmiddlewaretoken"]');
-  if (match && input) input.value = decodeURIComponent(match[1]);
-}
-
 /** The session ended: say so with a link to sign in again that comes back to this page (not the action). */
 function saySignedOut(target, data) {
   if (!target) return;
-  const here = window.location.pathname + window.location.search;
-  const link = document.createElement("a");
-  link.href = `${data.login_url || "/dang-nhap/"}?next=${encodeURIComponent(here)}`;
-  link.target = "_blank";
-  link.rel = "noopener";
-  link.className = "sign-in-again";
-  link.textContent = T.signIn;
-  target.replaceChildren(`${data.message || T.sessionEnded} `, link);
+  target.replaceChildren(...signInAgain(data, T.sessionEnded, T.signIn));
   target.classList.add("error");
 }
 

@@ -3,6 +3,7 @@
 // by showing both values and letting the user keep theirs or take the stored one. Without this script
 // every leaf form is a plain form post and the page re-renders with the server's message.
 import { describe, fill, markInvalid } from "./method-input.js";
+import { freshToken, signInAgain } from "./session.js";
 
 const TYPING_DELAY = 800;
 const RETRY_DELAY = 5000;
@@ -32,14 +33,6 @@ const T = vi
 const dirtyForms = new Set();
 const signedOutForms = new Set();
 
-/** Signing in again (in another tab) rotates the CSRF token: send the cookie's current one. */
-function freshToken(form) {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  const input = form.querySelector('input[name="csrfmiddlewaretoken"]');
-  if (match && input) input.value = decodeURIComponent(match[1]);
-}
-
-/** The login page, coming back to this sheet (never to the POST-only address of a save). */
 /** A plain button (not a form's submit) with its classes and label. */
 function button(className, text) {
   const made = document.createElement("button");
@@ -47,11 +40,6 @@ function button(className, text) {
   made.className = className;
   made.textContent = text;
   return made;
-}
-
-function loginHref(base) {
-  const here = window.location.pathname + window.location.search;
-  return `${base || "/dang-nhap/"}?next=${encodeURIComponent(here)}`;
 }
 
 function setTotals(totals) {
@@ -214,17 +202,9 @@ class LeafForm {
     dirtyForms.add(this);
     signedOutForms.add(this);
     this.say(T.signedOut, true);
-    const text = document.createElement("span");
-    text.textContent = `${data.message || T.sessionEnded} `;
-    const link = document.createElement("a");
-    link.href = loginHref(data.login_url);
-    link.target = "_blank";
-    link.rel = "noopener";
-    link.className = "sign-in-again";
-    link.textContent = T.signIn;
     const retry = button("retry-save secondary", T.retry);
     retry.addEventListener("click", () => this.schedule(0, true));
-    this.errorBox.replaceChildren(text, link, " ", retry);
+    this.errorBox.replaceChildren(...signInAgain(data, T.sessionEnded, T.signIn), " ", retry);
     this.errorBox.hidden = false;
     this.form.closest(".leaf")?.classList.add("has-error", "unsaved");
   }
