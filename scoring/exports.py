@@ -9,6 +9,7 @@ writing values whose cell type they do not set; `scoring.imports` still removes 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -230,7 +231,13 @@ def _how(ind: Indicator) -> str:
     if method in (Indicator.Method.RATIO_BANDS, Indicator.Method.PROPORTIONAL):
         return _("Nhập tử số và mẫu số.")
     if method in (Indicator.Method.FORMULA, Indicator.Method.PER_OCCURRENCE):
-        parts = [f"{_('Số liệu %(i)s') % {'i': i}} = {label}" for i, (_key, label) in enumerate(count_keys(ind), 1)]
+        keys = count_keys(ind)
+        parts = [f"{_('Số liệu %(i)s') % {'i': i}} = {label}" for i, (_key, label) in enumerate(keys, 1)]
+        column = {key: _("Số liệu %(i)s") % {"i": i} for i, (key, _label) in enumerate(keys, 1)}
+        limits = (params.get("limits") or []) if method == Indicator.Method.FORMULA else []
+        for limit in limits:  # "b + c <= a" in the sheet's own column names: "Số liệu 2 + Số liệu 3 ≤ Số liệu 1"
+            named = re.sub(r"[A-Za-z_]\w*", lambda m: column.get(m.group(0), m.group(0)), str(limit))
+            parts.append(_("điều kiện: %(limit)s") % {"limit": named.replace("<=", "≤")})
         return "; ".join(parts)
     return _("Điểm lấy từ điều tra xã hội học (không tự chấm).")
 

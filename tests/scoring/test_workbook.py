@@ -13,7 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from scoring.exports import FIRST_DATA_ROW, XLSX_TYPE, sheet_columns
-from scoring.models import Assessment, AuditEntry, ScoreLine, Unit
+from scoring.models import Assessment, AuditEntry, Indicator, ScoreLine, Unit
 from scoring.services import assessment_transition, assessments_open, score_line_save_self
 
 pytestmark = pytest.mark.django_db
@@ -331,3 +331,15 @@ def test_the_english_sheet_writes_english_yes_no_words_and_both_languages_are_re
     ws.cell(row=_row_of(ws, "1.2.1"), column=_col("yes_no"), value="Maybe")
     body = _upload(client, assessment, _as_upload(ws.parent)).content.decode()
     assert "The value must be yes or no." in body and "Giá trị phải là Có hoặc Không." not in body
+
+
+def test_the_sheet_states_a_formulas_limits_in_its_own_column_names() -> None:
+    from scoring.exports import _how
+
+    leaf = Indicator(method=Indicator.Method.FORMULA, max_points=1, params={
+        "variables": [{"name": "a", "label": "Tồn tại phát hiện"}, {"name": "b", "label": "Đã xử lý"},
+                      {"name": "c", "label": "Đang xử lý"}],
+        "expression": "(b / a) * 1 + (c / a) * 0.5", "limits": ["b+c <= a"],
+    })
+    assert _how(leaf) == ("Số liệu 1 = Tồn tại phát hiện; Số liệu 2 = Đã xử lý; Số liệu 3 = Đang xử lý; "
+                          "điều kiện: Số liệu 2+Số liệu 3 ≤ Số liệu 1")
