@@ -31,9 +31,14 @@ from django.views.decorators.http import require_GET, require_POST
 from evidence import permissions, selectors, services, storage, validation
 from evidence.models import EvidenceFile
 from evidence.uploads import EvidenceUploadHandler, StreamedUpload
-from scoring.errors import MSG_DEADLINE_PASSED, MSG_NOT_EDITABLE, DomainError
+from scoring.errors import DomainError, self_edit_refusal
 from scoring.models import Assessment, ScoreLine
-from scoring.permissions import assessment_get_for_user, can_attach_evidence, deadline_passed, is_unit_member
+from scoring.permissions import (
+    assessment_get_for_user,
+    can_attach_evidence,
+    can_edit_self_assessment,
+    is_unit_member,
+)
 from scoring.selectors import score_lines_of_assessment
 from scoring.views._common import lands_on, login_required_or_401
 
@@ -100,17 +105,14 @@ def _domain_error(request: HttpRequest, exc: DomainError, next_url: str) -> Http
 def _state_refusal(request: HttpRequest, assessment: Assessment) -> HttpResponse:
     """A unit's own people refused because of the assessment's state or deadline hear that (409, as the
     autosave says it), not that they lack the right; anyone else is refused as before."""
-    draft = assessment.state == Assessment.State.DRAFT
+    user = request.user
     if (
-        not is_unit_member(request.user, assessment.unit_id)
-        or (draft and not deadline_passed(assessment))
+        not is_unit_member(user, assessment.unit_id)
+        or can_edit_self_assessment(user, assessment)  # then the refusal was about the right, not the state
         or permissions.explanation_open(assessment)
     ):
         raise PermissionDenied
-    if draft:
-        message, code = str(MSG_DEADLINE_PASSED), "deadline_passed"
-    else:
-        message, code = MSG_NOT_EDITABLE % {"state": assessment.get_state_display()}, "not_editable"
+    message, code = self_edit_refusal(assessment)
     if _wants_json(request):
         return _error_json(409, code, message)
     messages.error(request, message)

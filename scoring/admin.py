@@ -28,32 +28,27 @@ from scoring.models import (
 )
 
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
+class _NoWrites:
+    """Nothing added, changed or deleted through the Django admin (shown only)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyModelAdmin(_NoWrites, admin.ModelAdmin):
     """Records written by the services only (state machines, computed results, the audit): shown, never edited
     here. The Django admin writes no audit entry and checks none of the services' rules, so a change made here
     would leave, e.g., a score disagreeing with its input or a signed-off assessment nobody signed off."""
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(_NoWrites, admin.TabularInline):
     extra = 0
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ManagedElsewhereMixin:

@@ -88,3 +88,16 @@ def cycle_closed_message(cycle: Any) -> Any:
     if cycle.phase == Cycle.Phase.PUBLISHED:
         return MSG_CYCLE_PUBLISHED
     return None
+
+
+def self_edit_refusal(assessment: Any) -> tuple[str, str]:
+    """Why the unit's own people may not edit their assessment now, as (message, code): its state, the cycle's
+    phase, or else its deadline. Shared by every page that refuses a unit's edit (sheet, evidence)."""
+    from scoring.models import Assessment
+
+    if assessment.state != Assessment.State.DRAFT:
+        return str(MSG_NOT_EDITABLE % {"state": assessment.get_state_display()}), "not_editable"
+    closed = cycle_closed_message(assessment.cycle)
+    if closed is not None:
+        return str(closed), "cycle_closed"
+    return str(MSG_DEADLINE_PASSED), "deadline_passed"

@@ -18,12 +18,11 @@ from django.views.decorators.http import require_GET, require_POST
 from evidence.services import REASON_FILE_DELETED
 from scoring import permissions, selectors, services
 from scoring.errors import (
-    MSG_DEADLINE_PASSED,
-    MSG_NOT_EDITABLE,
     StaleVersion,
     StateConflict,
     ValidationFailed,
     cycle_closed_message,
+    self_edit_refusal,
 )
 from scoring.forms import field_label, method_input_context, method_value_from_post, value_summary
 from scoring.models import Assessment, Indicator, ScoreLine
@@ -199,13 +198,7 @@ def edit_refusal(request: HttpRequest, assessment: Assessment) -> HttpResponse |
         return None
     if not permissions.is_unit_member(request.user, assessment.unit_id):
         return refuse(request, _("Chỉ cán bộ của đơn vị được sửa bản tự đánh giá."), status=403)
-    if assessment.state != Assessment.State.DRAFT:
-        message = MSG_NOT_EDITABLE % {"state": assessment.get_state_display()}
-        code = "not_editable"
-    elif (closed := cycle_closed_message(assessment.cycle)) is not None:
-        message, code = str(closed), "cycle_closed"
-    else:
-        message, code = str(MSG_DEADLINE_PASSED), "deadline_passed"
+    message, code = self_edit_refusal(assessment)
     if wants_json(request):
         return json_error(409, code, message)
     messages.error(request, message)

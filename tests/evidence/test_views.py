@@ -362,6 +362,19 @@ def test_the_editor_gets_409_with_the_state_when_linking_after_submission(
     assert not EvidenceLink.objects.exists()
 
 
+def test_the_editor_hears_that_a_published_cycle_takes_no_more_evidence(
+    assessment: Any, unit_editor: Any, stored_pdf: Any
+) -> None:
+    from scoring.models import Cycle
+
+    Cycle.objects.filter(pk=assessment.cycle_id).update(phase=Cycle.Phase.PUBLISHED)
+    response = _client(unit_editor).post(
+        _url("link", assessment), {"file_id": stored_pdf.pk, "line_id": _line(assessment).pk}, **JSON
+    )
+    assert response.status_code == 409 and response.json()["code"] == "cycle_closed"
+    assert not EvidenceLink.objects.exists()
+
+
 def test_an_anonymous_link_is_sent_to_log_in(assessment: Any, stored_pdf: Any) -> None:
     response = _client().post(_url("link", assessment), {"file_id": stored_pdf.pk, "line_id": _line(assessment).pk})
     assert _is_login_redirect(response)
