@@ -4,6 +4,9 @@ Each runs through the same middleware stack as the product's view and does the l
 - `sheet`: ONE raw SQL query, then the product's own template (`scoring/sheet.html`) with the same rows,
   no permission checks, no engine (area totals are plain sums);
 - `line_update`: one `UPDATE … RETURNING version`, a small JSON answer;
+- `save_floor` (and without the totals): not a baseline but a bound: the least a unit's save with the product's
+  obligations can cost, by raw SQL in three round trips (see there), to show how far the product's save is from
+  what any implementation of the same obligations could reach;
 - `signed_in_noop`: no query of its own, only what any signed-in request costs (the session and the user
   read by the middleware), the same small JSON answer: the floor under every view that needs a signed-in user;
 - `upload`: Django's default upload handlers (the body streamed to a temporary file), the file moved to disk;
@@ -122,6 +125,116 @@ def line_update(request: HttpRequest, line_id: int) -> HttpResponse:
         )
         version = cursor.fetchone()[0]
     return JsonResponse({"ok": True, "line": {"id": line_id, "version": version}})
+
+
+_FLOOR_READ = (  # the line as the save starts from, its assessment, and whether the user is one of its unit's people
+    "SELECT l.version, l.indicator_id, l.self_value, l.self_score, l.not_applicable, l.not_applicable_reason, "
+    "l.self_note, l.explanation, a.state, a.unit_id, a.indicator_set_id, "
+    "EXISTS (SELECT 1 FROM scoring_roleassignment r WHERE r.user_id = %s AND r.unit_id = a.unit_id) "
+    "FROM scoring_scoreline l JOIN scoring_assessment a ON a.id = l.assessment_id "
+    "WHERE l.id = %s AND l.assessment_id = %s"
+)
+# One statement (so that it is prepared): the assessment's version bumped (its row locked) and its state read, the
+# line written while its version is the one read and the state a draft, and the lines as they now are (the
+# statement's own snapshot has the written line as it was: its new values come from the update).
+_FLOOR_WRITE = (
+    "WITH a AS (UPDATE scoring_assessment SET version = version + 1 WHERE id = %s RETURNING state), "
+    "l AS (UPDATE scoring_scoreline SET self_value = %s, self_score = %s, not_applicable = false, "
+    "not_applicable_reason = '', self_note = %s, version = version + 1, updated_at = %s, updated_by_id = %s "
+    "WHERE id = %s AND version = %s AND (SELECT state FROM a) = 'draft' RETURNING id, self_score, version) "
+    "SELECT (SELECT state FROM a), (SELECT version FROM l), s.id, s.indicator_id, "
+    "CASE WHEN l.id IS NULL THEN s.self_score ELSE l.self_score END, s.not_applicable, s.explanation, "
+    "COALESCE((SELECT count(*) FROM evidence_evidencelink e WHERE e.score_line_id = s.id), 0) "
+    "FROM scoring_scoreline s LEFT JOIN l ON l.id = s.id WHERE s.assessment_id = %s"
+)
+_FLOOR_WRITE_ONLY = _FLOOR_WRITE.replace("WHERE s.assessment_id = %s", "WHERE s.id = %s")  # the line's row only
+# The audit entry, chained: its hash computed by the database over the canonical text, the previous hash put in
+# its place (the chain's lock is taken by the statement before: this one's snapshot sees the last entry).
+_FLOOR_AUDIT = (
+    "INSERT INTO scoring_auditentry (at, actor_id, action, object_type, object_id, unit_id, assessment_id, changes, "
+    "reason, prev_hash, hash) SELECT %s, %s, 'score_line.self', 'ScoreLine', %s, %s, %s, %s, '', t.h, "
+    "encode(sha256(convert_to(%s || t.h || %s, 'UTF8')), 'hex') "
+    "FROM (SELECT COALESCE((SELECT hash FROM scoring_auditentry ORDER BY id DESC LIMIT 1), %s)) t(h)"
+)
+_PREV = "\ufdd0"  # a noncharacter: where the previous hash goes in the canonical text
+
+
+def save_floor(request: HttpRequest, line_id: int, *, totals: bool = True) -> HttpResponse:
+    """What a unit's save of one leaf must do, and no more, in three round trips besides the session's and the
+    user's: the line read with the user's membership; the engine's score; the write (`_FLOOR_WRITE`), with the
+    lines' rows for the totals; the audit entry (`_FLOOR_AUDIT`, after the chain's lock); then the engine's totals
+    (`totals_from_rows`, as the product's) and the product's JSON answer. No text clean-up, no messages, no
+    not-applicable leaves: the product's checks are not all here, which makes it a bound, not a rival."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from scoring import audit, engine, selectors
+    from scoring.forms import method_value_from_post
+    from scoring.models import IndicatorSet
+    from scoring.selectors.totals import set_skeleton, totals_from_rows
+    from scoring.views._common import line_payload, totals_payload
+
+    assessment_id, base = int(request.POST["assessment"]), int(request.POST["version"])
+    with connection.cursor() as cursor:
+        _run(cursor, "floor_read", _FLOOR_READ, [request.user.pk, line_id, assessment_id])
+        row = cursor.fetchone()
+    if row is None or not row[-1]:
+        return JsonResponse({"ok": False}, status=404)
+    version, indicator_id, old_value, old_score, _na, _reason, old_note, explanation, state, unit_id, set_id, _ = row
+    if base != version or state != Assessment.State.DRAFT:
+        return JsonResponse({"ok": False}, status=409)
+    skeleton = _FLOOR_SKELETONS.get(set_id)
+    if skeleton is None:
+        skeleton = _FLOOR_SKELETONS[set_id] = set_skeleton(IndicatorSet.objects.get(pk=set_id))
+    indicator = skeleton.indicators[indicator_id]
+    score, value = engine.score_and_normalize(
+        selectors.leaf_rule(indicator), method_value_from_post(indicator, request.POST, f"l{line_id}-"))
+    note, now = request.POST.get("note", ""), timezone.now()
+    old = {"self_value": _json(old_value), "self_score": old_score, "self_note": old_note}
+    new = {"self_value": value, "self_score": score, "self_note": note}
+    changes = {key: {"old": _plain(was), "new": _plain(new[key])} for key, was in old.items() if was != new[key]}
+    text = audit.canonical_payload(
+        at=now, actor_id=request.user.pk, action="score_line.self", object_type="ScoreLine", object_id=str(line_id),
+        unit_id=unit_id, assessment_id=assessment_id, changes=changes, reason="", prev_hash=_PREV)
+    head, tail = text.split(_PREV)
+    with transaction.atomic(), connection.cursor() as cursor:
+        name, sql = ("floor_write", _FLOOR_WRITE) if totals else ("floor_write_only", _FLOOR_WRITE_ONLY)
+        _run(cursor, name, sql, [assessment_id, json.dumps(value), score, note, now, request.user.pk, line_id, base,
+                                 assessment_id if totals else line_id])
+        rows = cursor.fetchall()
+        if rows[0][0] != Assessment.State.DRAFT or rows[0][1] is None:
+            transaction.set_rollback(True)
+            return JsonResponse({"ok": False}, status=409)
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [audit.CHAIN_LOCK_KEY])
+        _run(cursor, "floor_audit", _FLOOR_AUDIT, [now, request.user.pk, str(line_id), unit_id, assessment_id,
+                                                   json.dumps(changes), head, tail, audit.GENESIS_HASH])
+    line = ScoreLine(pk=line_id, indicator=indicator, self_value=value, self_score=score, self_note=note,
+                     explanation=explanation, version=base + 1, updated_at=now, updated_by=request.user)
+    answer: dict[str, Any] = {"ok": True}
+    if totals:
+        found = totals_from_rows(skeleton, [r[2:] for r in rows])
+        answer.update(line=line_payload(line, files=found.files.get(line_id, 0)), totals=totals_payload(found))
+    else:
+        answer.update(line=line_payload(line, files=rows[0][-1]))
+    return JsonResponse(answer)
+
+
+def _run(cursor: Any, name: str, sql: str, params: list[Any]) -> None:
+    """As the product runs its hot statements: prepared once per connection."""
+    from scoring.compiled import execute_prepared, preparable
+
+    execute_prepared(cursor, preparable(name, sql), sql, params)
+
+
+def save_floor_without_totals(request: HttpRequest, line_id: int) -> HttpResponse:
+    return save_floor(request, line_id, totals=False)
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+_FLOOR_SKELETONS: dict[int, Any] = {}
 
 
 def signed_in_noop(request: HttpRequest, line_id: int) -> HttpResponse:

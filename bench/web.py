@@ -189,7 +189,11 @@ def _hammer(port: int, plans: list[Plan], *, bare: str = "", pace: float = 0.0) 
                 break
             line_id, indicator = plan.leaves[number % len(plan.leaves)]
             note = f"{plan.seed}-{number}"
-            if bare:
+            if bare.startswith("floor"):  # the product's fields (and the assessment, which the URL does not name)
+                fields = _form_fields(sample_value(indicator, rng, 0.6), f"l{line_id}-")
+                fields.update(version=str(versions[line_id]), note=note, assessment=str(plan.assessment))
+                url = f"/bench-bare/{bare}/{line_id}/"
+            elif bare:
                 fields = {"note": note, "version": str(versions[line_id])}
                 url = f"/bench-bare/{bare}/{line_id}/"
             else:
@@ -275,6 +279,8 @@ def autosave_rows(data: Any, *, env: dict[str, str], tmp: Path, **_: Any) -> lis
     bare, _bare_lost = _round(env, log, _plans(data, tabs=False), bare="line")
     noop, _noop_lost = _round(env, log, _plans(data, tabs=False), bare="signed-in")
     ours, lost = _round(env, log, _plans(data, tabs=False))
+    floor, floor_lost = _round(env, log, _plans(data, tabs=False), bare="floor")
+    slim, slim_lost = _round(env, log, _plans(data, tabs=False), bare="floor-without-totals")
     paced, paced_lost = _round(env, log, _plans(data, tabs=False), pace=PACE)
     tabs, tabs_lost = _round(env, log, _plans(data, tabs=True))
     rate = len(ours.latencies) / ours.seconds
@@ -289,8 +295,18 @@ def autosave_rows(data: Any, *, env: dict[str, str], tmp: Path, **_: Any) -> lis
         for key, what in (("server", "gunicorn's workers (Django)"), ("postgres", "PostgreSQL"),
                           ("load", "the load generator"))
     ]
+    floors = [
+        Row(f"… {what} ({len(got.latencies)} saves, {got.errors} failed, {got_lost} lost), throughput",
+            len(got.latencies) / got.seconds, "req/s", base, bare_rate)
+        for what, got, got_lost in (
+            ("the least a save with the same obligations can cost (bench/bare.py save_floor: raw SQL, three round "
+             "trips, the same engine, audit entry and totals)", floor, floor_lost),
+            ("the same least save, without the totals in its answer", slim, slim_lost),
+        )
+    ]
     return [
         Row(f"{label}, throughput", rate, "req/s", base, bare_rate, min_ratio=0.5),
+        *floors,
         Row(f"… a signed-in no-op view (session and user read, nothing else; {len(noop.latencies)} requests, "
             f"{noop.errors} failed), throughput", noop_rate, "req/s", base, bare_rate),
         *split,

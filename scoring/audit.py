@@ -21,7 +21,7 @@ from django.db import connection
 
 GENESIS_HASH = "0" * 64
 # An arbitrary, fixed 64-bit key for the advisory lock guarding the chain's tail.
-_CHAIN_LOCK_KEY = 7_302_020_101
+CHAIN_LOCK_KEY = 7_302_020_101
 
 
 def canonical_payload(
@@ -91,7 +91,7 @@ def chain_lock_and_tail() -> str:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT pg_advisory_xact_lock(%s); SELECT hash FROM {table} ORDER BY id DESC LIMIT 1",  # noqa: S608
-            [_CHAIN_LOCK_KEY],
+            [CHAIN_LOCK_KEY],
         )
         row = cursor.fetchone()
     return row[0] if row else GENESIS_HASH

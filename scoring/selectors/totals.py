@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -140,14 +141,18 @@ def _totals_query(assessment_id: int) -> QuerySet[Any]:
 def assessment_totals(*, assessment: Assessment) -> SheetTotals:
     """Totals and progress from plain rows: one query (the lines with their file counts), no model instances,
     the engine once; the set's skeleton is read once per process (one query more the first time)."""
-    skeleton = set_skeleton(assessment.indicator_set)
+    rows = compiled.rows("assessment_totals", _totals_query, assessment.pk)
+    return totals_from_rows(set_skeleton(assessment.indicator_set), rows)
+
+
+def totals_from_rows(skeleton: Skeleton, rows: Iterable[Sequence[Any]]) -> SheetTotals:
+    """The totals and progress of an assessment from its lines' rows: (line id, indicator id, self-score, not
+    applicable, explanation, linked files), in any order."""
     rules = skeleton.rules
     files: dict[int, int] = {}
     scores: dict[str, engine.LeafScore] = {}
     total = scored = evidence_missing = explanation_missing = 0
-    for line_id, indicator_id, score, not_applicable, explanation, count in compiled.rows(
-        "assessment_totals", _totals_query, assessment.pk
-    ):
+    for line_id, indicator_id, score, not_applicable, explanation, count in rows:
         if count:
             files[line_id] = count
         info = skeleton.leaves.get(indicator_id)

@@ -188,7 +188,7 @@ def test_an_api_save_whose_connection_is_killed_after_its_first_writes_is_rolled
         # and the audit chain held by another session, so that the save stops after updating the line and the
         # assessment, before its audit entry
         with blocker.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [audit._CHAIN_LOCK_KEY])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [audit.CHAIN_LOCK_KEY])
         thread, out = _in_background(lambda: client.json("PUT", path, payload))
         pid = wait_for(lambda: _backend_waiting_on_a_lock(admin), 30, "the save waiting for the audit chain", server)
         # when its connection is killed
