@@ -67,8 +67,9 @@ def _recompute(data: Any) -> Work:
                 9, operate, prepare=lambda i: reappraise_some(ids, i, count), warm=1)
 
 
-def _autosave(data: Any) -> Work:
-    """One editor's saves through the whole stack (middleware, session, CSRF), as the load generator sends them."""
+def _autosave(data: Any, floor: str = "") -> Work:
+    """One editor's saves through the whole stack (middleware, session, CSRF), as the load generator sends them;
+    with `floor`, to that bound of bench/bare.py instead (save_floor: the least a save can cost)."""
     from django.test import Client
 
     from bench.web import _form_fields, _plans, _session_cookie
@@ -85,13 +86,18 @@ def _autosave(data: Any) -> Work:
         line_id, indicator = plan.leaves[i % len(plan.leaves)]
         fields = _form_fields(sample_value(indicator, rng, 0.6), f"l{line_id}-")
         fields.update(version=str(versions[line_id]), note=f"profile-{i}")
-        response = client.post(f"/danh-gia/{plan.assessment}/dong/{line_id}/", urlencode(fields),
+        url = f"/danh-gia/{plan.assessment}/dong/{line_id}/"
+        if floor:
+            fields["assessment"] = str(plan.assessment)
+            url = f"/bench-bare/{floor}/{line_id}/"
+        response = client.post(url, urlencode(fields),
                                content_type="application/x-www-form-urlencoded", headers={
                                    "X-CSRFToken": token, "Accept": "application/json"})
         assert response.status_code == 200, (response.status_code, response.content[:200])
         versions[line_id] = response.json()["line"]["version"]
 
-    return Work("autosave of one leaf, through the middleware (one editor, leaves in turn)", 300, operate, warm=20)
+    title = f"the save's bound ({floor})" if floor else "autosave"
+    return Work(f"{title} of one leaf, through the middleware (one editor, leaves in turn)", 300, operate, warm=20)
 
 
 def _page(data: Any) -> Work:
@@ -155,6 +161,7 @@ PROFILES: dict[str, Callable[[Any], Work]] = {
     "recompute": _recompute,
     "page": _page,
     "autosave": _autosave,
+    "floor": lambda data: _autosave(data, "floor"),
     "xlsx": _xlsx,
     "public": _public,
 }

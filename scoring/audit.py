@@ -73,6 +73,21 @@ def entry_hash(entry: Any, prev_hash: str | None = None) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_PREV_KEY = '"prev_hash":""'
+
+
+def text_around_prev_hash(entry: Any) -> tuple[str, str]:
+    """The canonical text of `entry` in two parts, before and after its previous hash: the database puts the hash
+    between them (`entry_hash` of the joined text). The keys are sorted and every quote inside a text is
+    escaped, so the last `"prev_hash":""` is the entry's own key: only `reason` (a text) and `unit` follow it."""
+    head, _mark, tail = canonical_payload(
+        at=entry.at, actor_id=entry.actor_id, action=entry.action, object_type=entry.object_type,
+        object_id=entry.object_id, unit_id=entry.unit_id, assessment_id=entry.assessment_id, changes=entry.changes,
+        reason=entry.reason, prev_hash="",
+    ).rpartition(_PREV_KEY)
+    return head + _PREV_KEY[:-1], '"' + tail
+
+
 def chain_lock_and_tail() -> str:
     """Serialise appends to the chain until the current transaction ends (call inside atomic()), and return the
     hash the next entry must point to.

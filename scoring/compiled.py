@@ -117,10 +117,40 @@ def execute_prepared(cursor: Any, name: str, sql: str, params: list[Any]) -> Non
         return
     tried = session.tries[name] = session.tries.get(name, 0) + 1
     kept = f"{name}_{tried}"
-    numbered = iter(range(1, len(params) + 1))
-    body = re.sub(r"%s", lambda _m: f"${next(numbered)}", sql) if params else sql
-    cursor.execute(f"PREPARE {kept} AS {body}; EXECUTE {kept}{arguments}", params)
+    cursor.execute(f"PREPARE {kept} AS {_numbered(sql)}; EXECUTE {kept}{arguments}", params)
     session.names[name] = kept
+
+
+def _numbered(sql: str) -> str:
+    """The statement with its `%s` marks numbered for PREPARE ($1, $2, …)."""
+    numbered = iter(range(1, sql.count("%s") + 1))
+    return re.sub(r"%s", lambda _m: f"${next(numbered)}", sql)
+
+
+def execute_batch(cursor: Any, statements: Sequence[tuple[str, str, Sequence[Any]]]) -> None:
+    """PostgreSQL: run several statements, each `(name, sql, params)` as for `execute_prepared`, in ONE round trip
+    (the driver sends them as one text); the cursor holds the last one's rows. Each named statement is prepared
+    on first use, in the same text. A statement named "" is sent whole."""
+    session = _SESSIONS.get(connection.connection)
+    if session is None:
+        session = _SESSIONS[connection.connection] = _Session()
+    parts: list[str] = []
+    values: list[Any] = []
+    fresh: dict[str, str] = {}
+    for name, sql, params in statements:
+        values += params
+        if not name:
+            parts.append(sql)
+            continue
+        arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
+        kept = session.names.get(name)
+        if kept is None:
+            tried = session.tries[name] = session.tries.get(name, 0) + 1
+            kept = fresh[name] = f"{name}_{tried}"
+            parts.append(f"PREPARE {kept} AS {_numbered(sql)}")
+        parts.append(f"EXECUTE {kept}{arguments}")
+    cursor.execute("; ".join(parts), values)
+    session.names.update(fresh)  # kept only once the whole text ran (see `execute_prepared`)
 
 
 def prepared_names(prefix: str) -> int:
@@ -143,6 +173,14 @@ def _run(plan: _Plan, args: Sequence[int | str]) -> list[Any]:
         _execute(cursor, plan, [where.get(p, p) if type(p) in MARKS else p for p in plan.params])
         found = cursor.fetchall()
     return list(plan.compiler.apply_converters(found, plan.converters)) if plan.converters else found
+
+
+def sql_of(name: str, build: Callable[..., QuerySet[Any]], *args: int | str) -> tuple[str, list[Any]]:
+    """The SQL of `build(*args)`, compiled once under `name`, and its parameters with the arguments in place: to be
+    part of a larger statement (its rows are then the caller's to convert)."""
+    plan = _plan(name, build, args)
+    where = dict(zip(_marks(args), args, strict=True))
+    return plan.sql, [where.get(p, p) if type(p) in MARKS else p for p in plan.params]
 
 
 def rows(name: str, build: Callable[..., QuerySet[Any]], *args: int | str) -> list[tuple[Any, ...]]:

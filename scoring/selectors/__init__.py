@@ -40,6 +40,8 @@ from scoring.selectors.totals import (
     assessment_totals,
     line_for_save,
     set_skeleton,
+    totals_from_rows,
+    totals_rows_sql,
 )
 
 __all__ = [
@@ -70,5 +72,7 @@ __all__ = [
     "set_skeleton",
     "stale_assessment_ids",
     "subtree_total",
+    "totals_from_rows",
+    "totals_rows_sql",
     "unit_assessment_in_open_cycle",
 ]

@@ -145,6 +145,12 @@ def assessment_totals(*, assessment: Assessment) -> SheetTotals:
     return totals_from_rows(set_skeleton(assessment.indicator_set), rows)
 
 
+def totals_rows_sql(*, assessment_id: int) -> tuple[str, list[Any]]:
+    """The SQL (and its parameters) of the rows `totals_from_rows` reads, for a statement that reads them with a
+    write: (line id, indicator id, self-score, not applicable, explanation, linked files)."""
+    return compiled.sql_of("assessment_totals", _totals_query, assessment_id)
+
+
 def totals_from_rows(skeleton: Skeleton, rows: Iterable[Sequence[Any]]) -> SheetTotals:
     """The totals and progress of an assessment from its lines' rows: (line id, indicator id, self-score, not
     applicable, explanation, linked files), in any order."""

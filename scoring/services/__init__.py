@@ -14,6 +14,7 @@ from scoring.services.assessments import (
     score_line_accept_not_applicable,
     score_line_appraise,
     score_line_save_self,
+    score_line_save_self_with_totals,
 )
 from scoring.services.common import (
     APPRAISABLE_STATES,
@@ -63,6 +64,7 @@ __all__ = [
     "score_line_accept_not_applicable",
     "score_line_appraise",
     "score_line_save_self",
+    "score_line_save_self_with_totals",
     "score_lines_import_self",
     "unit_catalogue_load",
 ]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, Required, TypedDict, Unpack
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from scoring import audit, compiled
@@ -40,8 +40,8 @@ class AuditFields(TypedDict, total=False):
     reason: str
 
 
-def _chained_entry(*, actor: Any, prev_hash: str, **fields: Unpack[AuditFields]) -> AuditEntry:
-    """A new audit entry pointing to `prev_hash`, its own hash computed."""
+def _chained_entry(*, actor: Any, prev_hash: str | None, **fields: Unpack[AuditFields]) -> AuditEntry:
+    """A new audit entry pointing to `prev_hash`, its own hash computed (None: both left to the database)."""
     unit = fields.get("unit")
     entry = AuditEntry(
         at=timezone.now(),
@@ -53,20 +53,68 @@ def _chained_entry(*, actor: Any, prev_hash: str, **fields: Unpack[AuditFields])
         assessment=fields.get("assessment"),
         changes=_json_safe(dict(fields.get("changes") or {})),
         reason=fields.get("reason", ""),
-        prev_hash=prev_hash,
+        prev_hash=prev_hash or "",
     )
-    entry.hash = audit.entry_hash(entry)
+    if prev_hash is not None:
+        entry.hash = audit.entry_hash(entry)
     return entry
 
 
 def audit_record(*, actor: Any, **fields: Unpack[AuditFields]) -> AuditEntry:
     """Append one audit entry (`AuditFields`). The entry is chained to the previous one by hash
     (scoring/audit.py); the chain's tail is read under a lock so writers cannot fork it.
-    Inside the caller's transaction when there is one (no savepoint: a failed entry fails the whole change)."""
+    Inside the caller's transaction when there is one (no savepoint: a failed entry fails the whole change).
+    PostgreSQL: the lock and the entry in one round trip, the entry's hash computed by the database over its
+    canonical text (`_append_in_database`)."""
     with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            entry = _chained_entry(actor=actor, prev_hash=None, **fields)
+            _append_in_database(entry)
+            return entry
         entry = _chained_entry(actor=actor, prev_hash=audit.chain_lock_and_tail(), **fields)
         compiled.insert(entry)  # as save(force_insert=True), without building the query for every change
         return entry
+
+
+_APPEND: list[tuple[str, list[Any]]] = []  # the statement and its columns, built once per process
+
+
+def _append_statement() -> tuple[str, list[Any]]:
+    """INSERT of an entry whose previous hash is the chain's tail (or the genesis hash) and whose hash is the
+    SHA-256 of its canonical text around it, by the database; returns the id and both hashes."""
+    if not _APPEND:
+        meta = AuditEntry._meta
+        quote = connection.ops.quote_name
+        columns = [f for f in meta.local_concrete_fields
+                   if not f.primary_key and not f.generated and f.name not in {"prev_hash", "hash"}]
+        names = ", ".join([*(quote(f.column) for f in columns), quote("prev_hash"), quote("hash")])
+        table, pk = quote(meta.db_table), quote(meta.pk.column)
+        # The model's own column names, quoted; every value is a parameter.
+        sql = (
+            f"INSERT INTO {table} ({names}) SELECT {', '.join(['%s'] * len(columns))}, t.h, "  # noqa: S608
+            "encode(sha256(convert_to(%s || t.h || %s, 'UTF8')), 'hex') "
+            f"FROM (SELECT COALESCE((SELECT hash FROM {table} ORDER BY {pk} DESC LIMIT 1), %s)) AS t(h) "
+            f"RETURNING {pk}, prev_hash, hash"
+        )
+        _APPEND.append((sql, columns))
+    return _APPEND[0]
+
+
+def _append_in_database(entry: AuditEntry) -> None:
+    """PostgreSQL: the chain's lock, then the entry (`_append_statement`), in one round trip. The lock is its own
+    statement so that the INSERT's snapshot, taken once the lock is granted, sees the last committed entry. The
+    hash is `audit.entry_hash` of the same text: `audit.verify_chain` checks it as any other."""
+    sql, columns = _append_statement()
+    head, tail = audit.text_around_prev_hash(entry)
+    values = [f.get_db_prep_save(f.pre_save(entry, True), connection) for f in columns]
+    with connection.cursor() as cursor:
+        compiled.execute_batch(cursor, [
+            ("", "SELECT pg_advisory_xact_lock(%s)", [audit.CHAIN_LOCK_KEY]),
+            (compiled.preparable("audit_append", sql), sql, [*values, head, tail, audit.GENESIS_HASH]),
+        ])
+        entry.pk, entry.prev_hash, entry.hash = cursor.fetchone()
+    entry._state.adding = False
+    entry._state.db = connection.alias
 
 
 def audit_records(*, actor: Any, entries: Sequence[AuditFields]) -> list[AuditEntry]:

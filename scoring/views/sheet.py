@@ -230,12 +230,17 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
         if as_json:
             return json_error(400, "invalid_version", message, "version")
         return render_sheet(request, assessment, status=400, posted={line.pk: posted})
+    fields = {
+        "line": line, "actor": request.user, "base_version": posted.version, "value": posted.value,
+        "note": posted.note, "explanation": posted.explanation, "not_applicable": posted.not_applicable,
+        "not_applicable_reason": posted.not_applicable_reason,
+    }
+    totals: selectors.SheetTotals | None = None
     try:
-        saved = services.score_line_save_self(
-            line=line, actor=request.user, base_version=posted.version, value=posted.value, note=posted.note,
-            explanation=posted.explanation, not_applicable=posted.not_applicable,
-            not_applicable_reason=posted.not_applicable_reason,
-        )
+        if as_json:  # the page's autosave: the running totals come with the save
+            saved, totals = services.score_line_save_self_with_totals(**fields)
+        else:
+            saved = services.score_line_save_self(**fields)
     except ValidationFailed as exc:
         field_name = exc.details.get("field") if isinstance(exc.details, dict) else None
         if exc.code == "missing_value":  # the engine names its field; say it with the label on the page
@@ -261,8 +266,8 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
         conflict = {"yours": yours, "stored": stored_payload(stored_line)}
         if as_json:
             # The totals as stored: the page shows them when the user takes the stored value.
-            totals = totals_payload(selectors.assessment_totals(assessment=assessment))
-            return json_error(409, "stale_version", exc.message, None, totals=totals, **conflict)
+            stored_totals = totals_payload(selectors.assessment_totals(assessment=assessment))
+            return json_error(409, "stale_version", exc.message, None, totals=stored_totals, **conflict)
         posted.conflict = conflict
         posted.error = {"message": str(exc.message), "field": None, "code": "stale_version"}
         return render_sheet(request, assessment, status=409, posted={line.pk: posted})
@@ -271,8 +276,7 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
             return json_error(409, exc.code, exc.message)
         messages.error(request, str(exc.message))
         return redirect("scoring:assessment", assessment.pk)
-    if as_json:
-        totals = selectors.assessment_totals(assessment=assessment)
+    if totals is not None:
         payload = line_payload(saved, files=totals.files.get(saved.pk, 0))
         return JsonResponse({"ok": True, "line": payload, "totals": totals_payload(totals)})
     messages.success(

@@ -119,3 +119,26 @@ def test_the_chain_links_entries_written_by_the_real_services(assessment: Any, u
     text, code = _verify()
     assert code == 0, text
     assert AuditEntry.objects.filter(action="score_line.self").exists()
+
+
+@pytest.mark.parametrize("text", [
+    'Ghi chú "có ngoặc" và \\ gạch chéo',
+    '"prev_hash":"" ở giữa lý do',
+    "Dòng một\nDòng hai\t✓ 🇻🇳 \u0001 cuối",
+    "",
+])
+def test_an_entry_hashes_as_its_canonical_text_whatever_its_texts_hold(unit_editor: Any, text: str) -> None:
+    """On PostgreSQL the database computes each hash over the canonical text with the previous hash put in its
+    place: texts that look like the key, quotes, control characters and characters beyond the BMP must give the
+    hash `audit.entry_hash` computes, for the entry written and for the chain after it."""
+    first = services.audit_record(
+        actor=unit_editor, action="test.text", object_type="thing", object_id=1,
+        changes={"note": {"old": text, "new": f"{text}!"}, "prev_hash": {"old": "", "new": text}}, reason=text,
+    )
+    second = services.audit_record(actor=unit_editor, action="test.text", object_type="thing", object_id=2,
+                                   reason=text)
+    stored = {e.pk: e for e in AuditEntry.objects.filter(pk__in=[first.pk, second.pk])}
+    for entry in (first, second):
+        assert stored[entry.pk].hash == entry.hash == audit.entry_hash(stored[entry.pk])
+    assert stored[second.pk].prev_hash == first.hash
+    assert audit.verify_chain().ok
