@@ -143,7 +143,7 @@ _FLOOR_WRITE = (
     "not_applicable_reason = '', self_note = %s, version = version + 1, updated_at = %s, updated_by_id = %s "
     "WHERE id = %s AND version = %s AND (SELECT state FROM a) = 'draft' RETURNING id, self_score, version) "
     "SELECT (SELECT state FROM a), (SELECT version FROM l), s.id, s.indicator_id, "
-    "CASE WHEN l.id IS NULL THEN s.self_score ELSE l.self_score END, s.not_applicable, s.explanation, "
+    "CASE WHEN l.id IS NULL THEN s.self_score ELSE l.self_score END, s.not_applicable, s.explanation <> '', "
     "COALESCE((SELECT count(*) FROM evidence_evidencelink e WHERE e.score_line_id = s.id), 0) "
     "FROM scoring_scoreline s LEFT JOIN l ON l.id = s.id WHERE s.assessment_id = %s"
 )

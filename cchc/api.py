@@ -150,6 +150,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+def document_unsupported_media_type(result: dict[str, Any], generator: Any, request: Any, public: bool) -> Any:
+    """Schema post-processing: every operation that reads a body may answer 415 (a body sent with no content type,
+    or one no parser reads), in the one error format."""
+    error = {"description": str(_("Kiểu dữ liệu gửi lên không được hỗ trợ")),
+             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation.setdefault("responses", {}).setdefault("415", error)
+    return result
+
+
 MSG_PAGE_SIZE = gettext_lazy("Số dòng mỗi trang phải là số nguyên từ 1 đến %(max)s.")
 
 

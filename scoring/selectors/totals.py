@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Field, QuerySet, TextField, Value
+from django.db.models import BooleanField, ExpressionWrapper, Field, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 
 from scoring import compiled, engine
@@ -133,8 +133,10 @@ def _totals_query(assessment_id: int) -> QuerySet[Any]:
     counter = _evidence_reader("files_per_line")  # as `_evidence_by_line`: none until the evidence app is there
     return (
         ScoreLine.objects.filter(assessment_id=assessment_id).order_by()
-        .annotate(files=counter() if counter is not None else Value(0))
-        .values_list("id", "indicator_id", "self_score", "not_applicable", "explanation", "files")
+        .annotate(files=counter() if counter is not None else Value(0),
+                  # whether it has one, not the text (up to 5,000 characters a line); stored texts are trimmed
+                  explained=ExpressionWrapper(~Q(explanation=""), output_field=BooleanField()))
+        .values_list("id", "indicator_id", "self_score", "not_applicable", "explained", "files")
     )
 
 
@@ -147,18 +149,18 @@ def assessment_totals(*, assessment: Assessment) -> SheetTotals:
 
 def totals_rows_sql(*, assessment_id: int) -> tuple[str, list[Any]]:
     """The SQL (and its parameters) of the rows `totals_from_rows` reads, for a statement that reads them with a
-    write: (line id, indicator id, self-score, not applicable, explanation, linked files)."""
+    write: (line id, indicator id, self-score, not applicable, whether it has an explanation, linked files)."""
     return compiled.sql_of("assessment_totals", _totals_query, assessment_id)
 
 
 def totals_from_rows(skeleton: Skeleton, rows: Iterable[Sequence[Any]]) -> SheetTotals:
     """The totals and progress of an assessment from its lines' rows: (line id, indicator id, self-score, not
-    applicable, explanation, linked files), in any order."""
+    applicable, whether it has an explanation, linked files), in any order."""
     rules = skeleton.rules
     files: dict[int, int] = {}
     scores: dict[str, engine.LeafScore] = {}
     total = scored = evidence_missing = explanation_missing = 0
-    for line_id, indicator_id, score, not_applicable, explanation, count in rows:
+    for line_id, indicator_id, score, not_applicable, explained, count in rows:
         if count:
             files[line_id] = count
         info = skeleton.leaves.get(indicator_id)
@@ -172,7 +174,7 @@ def totals_from_rows(skeleton: Skeleton, rows: Iterable[Sequence[Any]]) -> Sheet
         scored += not_applicable or score is not None
         missing = evidence_required and not not_applicable and not files.get(line_id)
         evidence_missing += bool(missing)
-        explanation_missing += bool(missing and not explanation.strip())
+        explanation_missing += bool(missing and not explained)
     computation = engine.compute_index(rules, scores)
     areas: list[tuple[str, Decimal, Decimal]] = []
     for code in skeleton.areas:

@@ -367,7 +367,8 @@ def _self_write_sql(totals: bool) -> str:
         if totals:
             sql = (
                 f"{write}, t.id, t.indicator_id, CASE WHEN w.id IS NULL THEN t.self_score ELSE w.self_score END, "
-                "COALESCE(w.not_applicable, t.not_applicable), COALESCE(w.explanation, t.explanation), t.files "
+                "COALESCE(w.not_applicable, t.not_applicable), "
+                "CASE WHEN w.id IS NULL THEN t.explained ELSE w.explanation <> '' END, t.files "
                 "FROM ({rows}) AS t LEFT JOIN w ON w.id = t.id"
             )
         else:

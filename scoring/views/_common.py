@@ -138,19 +138,24 @@ def line_payload(line: ScoreLine, *, files: int) -> dict[str, Any]:
 
 def totals_payload(totals: selectors.SheetTotals) -> dict[str, Any]:
     comp = totals.computation
+    language = get_language()  # once: an autosave answers with some twenty figures
+
+    def text(value: Any) -> str:
+        return _score_text(value, language)
+
     areas = {
         code: {
-            "total": f"{total:.2f}", "display": score_text(total),
-            "max": f"{maximum:.2f}", "max_display": score_text(maximum),
+            "total": f"{total:.2f}", "display": text(total),
+            "max": f"{maximum:.2f}", "max_display": text(maximum),
         }
         for code, total, maximum in totals.areas
     }
     overall = {
-        "normal_total": score_text(comp.normal_total),
-        "bonus": score_text(comp.bonus),
-        "penalty": score_text(comp.penalty),
-        "total": score_text(comp.total),
-        "index": score_text(comp.index),
+        "normal_total": text(comp.normal_total),
+        "bonus": text(comp.bonus),
+        "penalty": text(comp.penalty),
+        "total": text(comp.total),
+        "index": text(comp.index),
         "classification": comp.classification or "",
     }
     progress = totals.progress

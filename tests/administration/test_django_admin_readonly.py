@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Model
 from django.test import Client
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from appraisal.models import AppraisalAssignment
 from evidence.models import EvidenceBlob, EvidenceFile
@@ -162,3 +162,24 @@ def test_a_role_cannot_be_added_in_the_admin(staff: Client) -> None:
     # the users page is where accounts and roles are made; the admin's role list offers no "add"
     assert staff.get(reverse("admin:scoring_roleassignment_add")).status_code == 403
     assert get_user_model().objects.count() >= 1
+
+
+def test_an_account_cannot_be_made_staff_or_changed_in_the_admin(staff: Client, unit_editor: Any) -> None:
+    """The admin site (is_staff) and superuser come with the administrator role, given on the users page (audited):
+    Django's user admin would flip them, or the account's password, with no audit entry."""
+    entries = AuditEntry.objects.count()
+    response = staff.post(change_url(unit_editor), {
+        "username": unit_editor.username, "is_active": "on", "is_staff": "on", "is_superuser": "on",
+        "last_login_0": "", "last_login_1": "", "date_joined_0": "2020-01-01", "date_joined_1": "00:00:00",
+    })
+    assert response.status_code == 403
+    unit_editor.refresh_from_db()
+    assert not unit_editor.is_staff and not unit_editor.is_superuser
+    assert AuditEntry.objects.count() == entries
+    assert staff.get(reverse("admin:auth_user_add")).status_code == 403
+    with pytest.raises(NoReverseMatch):  # no password form here: the users page sets passwords
+        reverse("admin:auth_user_password_change", args=[unit_editor.pk])
+    page = staff.get(change_url(unit_editor))  # still shown, read-only, with where to change it
+    assert page.status_code == 200
+    assert "/quan-ly/nguoi-dung/" in page.content.decode()
+    assert "password" not in page.context["adminform"].form.fields

@@ -61,6 +61,31 @@ def test_malformed_json_is_a_400_parse_error(api: Any, admin_user: Any) -> None:
     assert response.json()["code"] == "parse_error"
 
 
+def test_a_body_without_a_content_type_is_a_documented_415_in_the_one_error_format(api: Any, admin_user: Any) -> None:
+    """A client that sends a body but no Content-Type: no parser reads it. The answer is 415, in the error format,
+    and every operation that reads a body documents it (a client generated from the schema expects it)."""
+    from django.test import Client
+
+    from scoring.models import ApiToken
+
+    client = Client()
+    client.force_login(admin_user)
+    before = ApiToken.objects.count()
+    response = client.generic("POST", "/api/v1/tokens/", b'{"name": "x"}', content_type="",
+                              HTTP_X_CSRFTOKEN="x")
+    assert response.status_code == 415
+    assert response.json() == {"code": "unsupported_media_type", "fields": {},
+                               "message": "Kiểu dữ liệu gửi lên không được hỗ trợ."}
+    assert ApiToken.objects.count() == before
+    schema = yaml.safe_load(api.get("/api/schema/").content)
+    bodies = [op for item in schema["paths"].values() for op in item.values()
+              if isinstance(op, dict) and "requestBody" in op]
+    assert bodies
+    for operation in bodies:
+        assert operation["responses"]["415"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"}
+
+
 def test_too_many_anonymous_requests_are_throttled_with_the_one_error_format(api: Any, monkeypatch: Any) -> None:
     from django.core.cache import cache
 
