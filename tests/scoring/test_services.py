@@ -357,3 +357,86 @@ def test_one_line_per_assessment_and_indicator_is_held_by_the_database(assessmen
 def test_codes_are_unique_within_a_set(small_set: IndicatorSet) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         Indicator.objects.create(indicator_set=small_set, code="1.1", name="x", max_points=1)
+
+
+def _totals_view(totals: Any) -> tuple[Any, ...]:
+    comp = totals.computation
+    return (totals.areas, comp.normal_total, comp.bonus, comp.penalty, comp.index, totals.progress, totals.files)
+
+
+def test_a_save_with_its_totals_answers_what_the_totals_read_afterwards_say(
+    assessment: Assessment, unit_editor: Any
+) -> None:
+    """The autosave's totals come from the save's own statement on PostgreSQL (the written line's new values put
+    in the rows read before it): they must equal the totals read on their own once the save is done, for a score,
+    a not-applicable leaf with its reason, an explanation, and a line cleared again."""
+    from scoring.selectors import assessment_totals
+    from scoring.services import score_line_save_self_with_totals
+
+    _score_all(assessment, unit_editor)
+    steps = [
+        ("1.1.1", {"value": {"option": "late"}, "explanation": "Đã nộp bản giấy"}),
+        ("1.2.2", {"value": None, "not_applicable": True, "not_applicable_reason": "Không có kiểm tra"}),
+        ("2.1.1", {"value": {"numerator": 9, "denominator": 10}, "note": "ghi chú"}),
+        ("2.3.1", {"value": None}),
+    ]
+    for code, given in steps:
+        line = ScoreLine.objects.select_related("assessment__indicator_set", "indicator").get(
+            assessment=assessment, indicator__code=code)
+        saved, totals = score_line_save_self_with_totals(line=line, actor=unit_editor, base_version=line.version,
+                                                         **given)
+        assert saved.version == line.version + 1
+        assert _totals_view(totals) == _totals_view(assessment_totals(assessment=assessment)), code
+    assert totals.progress.scored == totals.progress.total - 1  # 2.3.1 cleared
+
+
+def test_a_save_refused_for_the_assessments_state_writes_nothing(assessment: Assessment, unit_editor: Any) -> None:
+    """Submitted meanwhile (another tab): the save's write checks the state it locked, and changes nothing."""
+    line = _line(assessment, "1.1.1")  # read while the assessment was a draft
+    Assessment.objects.filter(pk=assessment.pk).update(state=Assessment.State.SUBMITTED)
+    version, audits = Assessment.objects.get(pk=assessment.pk).version, AuditEntry.objects.count()
+    with pytest.raises(StateConflict) as err:
+        score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value={"option": "late"})
+    assert err.value.code == "not_editable"
+    stored = ScoreLine.objects.get(pk=line.pk)
+    assert (stored.version, stored.self_value) == (line.version, None)
+    assert Assessment.objects.get(pk=assessment.pk).version == version
+    assert AuditEntry.objects.count() == audits
+
+
+def test_a_save_sends_few_statements_and_works_with_prepared_statements_off(
+    assessment: Assessment, unit_editor: Any, settings: Any
+) -> None:
+    """PostgreSQL: the lock, the write and the totals in one round trip, the audit entry in another (a pooler in
+    transaction mode needs prepared statements off: the same round trips, sent whole)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from scoring.services import score_line_save_self_with_totals
+    from tests.conftest import need_service
+
+    need_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    for prepared in (True, False):
+        settings.DB_PREPARED_STATEMENTS = prepared
+        line = ScoreLine.objects.select_related("assessment__indicator_set", "indicator").get(
+            assessment=assessment, indicator__code="1.2.1")
+        with CaptureQueriesContext(connection) as queries:
+            saved, totals = score_line_save_self_with_totals(line=line, actor=unit_editor, base_version=line.version,
+                                                             value={"value": prepared})
+        # besides the test's savepoints and the set's tree (read each time while the set is a draft)
+        sent = [q["sql"] for q in queries.captured_queries
+                if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", 'SELECT "scoring_indicator"'))]
+        assert len(sent) == 2, sent
+        assert "pg_advisory_xact_lock" in sent[1]
+        assert ("EXECUTE" in sent[0]) is prepared
+        assert saved.self_score == (Decimal("1") if prepared else Decimal("0"))
+        stored = ScoreLine.objects.filter(assessment=assessment, indicator__code__startswith="1.")
+        assert dict((code, total) for code, total, _max in totals.areas)["1"] == sum(
+            (line.self_score for line in stored if line.self_score is not None), Decimal("0"))
+    assert audit_chain_ok()
+
+
+def audit_chain_ok() -> bool:
+    from scoring import audit
+
+    return audit.verify_chain().ok
