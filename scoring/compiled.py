@@ -122,9 +122,10 @@ def execute_prepared(cursor: Any, name: str, sql: str, params: list[Any]) -> Non
 
 
 def _numbered(sql: str) -> str:
-    """The statement with its `%s` marks numbered for PREPARE ($1, $2, …)."""
+    """The statement with its `%s` marks numbered for PREPARE ($1, $2, …); an escaped percent sign (`%%`, which the
+    driver turns into `%`) is left as it is, even before an `s`."""
     numbered = iter(range(1, sql.count("%s") + 1))
-    return re.sub(r"%s", lambda _m: f"${next(numbered)}", sql)
+    return re.sub(r"%%|%s", lambda m: m.group() if m.group() == "%%" else f"${next(numbered)}", sql)
 
 
 def execute_batch(cursor: Any, statements: Sequence[tuple[str, str, Sequence[Any]]]) -> None:

@@ -19,7 +19,7 @@ from scoring.administration import services as admin_services
 from scoring.api.common import DeadlineField, InputSerializer, IsAdministrator, ReadOrAdminWrite, _errors, fields_for
 from scoring.api.filters import CycleFilter
 from scoring.api.serializers import AssessmentSerializer, CycleSerializer
-from scoring.models import Assessment, Cycle, IndicatorSet, Unit
+from scoring.models import Assessment, Cycle, IndicatorSet, Unit, UnitKind
 from scoring.services import assessments_open
 
 DEADLINES = admin_services.DEADLINE_FIELDS
@@ -55,6 +55,11 @@ class PhaseSerializer(InputSerializer):
 
 class CycleSetSerializer(InputSerializer):
     indicator_set = serializers.SlugRelatedField(slug_field="key", queryset=IndicatorSet.objects.all())
+    unit_kind = serializers.SlugRelatedField(
+        slug_field="code", queryset=UnitKind.objects.all(), required=False,
+        help_text="Mã loại đơn vị chấm theo bộ này; mặc định là loại của bộ (ví dụ các cơ quan ngành dọc theo bộ "
+                  "của các sở).",
+    )
 
 
 class ParticipantsSerializer(InputSerializer):
@@ -148,13 +153,15 @@ def cycle_phase(request: Request, year: int) -> Response:
 @api_view(["POST"])
 @permission_classes([IsAdministrator])
 def cycle_set(request: Request, year: int) -> Response:
-    """Use a valid set for its unit kind in this cycle (replacing another until an assessment uses it)."""
+    """Use a valid set for its unit kind (or `unit_kind`) in this cycle, replacing the kind's set until one of the
+    kind's assessments is opened on it."""
     cycle = _cycle(year)
     payload = CycleSetSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     with transaction.atomic():
         admin_services.indicator_set_activate(
-            indicator_set=payload.validated_data["indicator_set"], cycle=cycle, actor=request.user
+            indicator_set=payload.validated_data["indicator_set"], cycle=cycle, actor=request.user,
+            unit_kind=payload.validated_data.get("unit_kind"),
         )
     return Response(CycleSerializer(cycle).data)
 

@@ -76,6 +76,11 @@ class ActivateSerializer(InputSerializer):
     cycle = serializers.SlugRelatedField(
         slug_field="year", queryset=Cycle.objects.all(), help_text="Năm của kỳ đánh giá dùng bộ chỉ số."
     )
+    unit_kind = serializers.SlugRelatedField(
+        slug_field="code", queryset=UnitKind.objects.all(), required=False,
+        help_text="Mã loại đơn vị chấm theo bộ này; mặc định là loại của bộ (ví dụ các cơ quan ngành dọc theo bộ "
+                  "của các sở).",
+    )
 
 
 class NodeSerializer(InputSerializer):
@@ -230,14 +235,15 @@ def indicator_set_clone(request: Request, key: str) -> Response:
 @api_view(["POST"])
 @permission_classes([IsAdministrator])
 def indicator_set_activate(request: Request, key: str) -> Response:
-    """Use a valid set for its unit kind in a cycle of the same year; the set is frozen from then on
-    (400 `set_invalid` with the `problems` while the validation report finds any)."""
+    """Use a valid set for its unit kind (or `unit_kind`) in a cycle of the same year; the set is frozen from then
+    on (400 `set_invalid` with the `problems` while the validation report finds any)."""
     indicator_set = _set(key)
     payload = ActivateSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     with transaction.atomic():
         saved = admin_services.indicator_set_activate(
-            indicator_set=indicator_set, cycle=payload.validated_data["cycle"], actor=request.user
+            indicator_set=indicator_set, cycle=payload.validated_data["cycle"], actor=request.user,
+            unit_kind=payload.validated_data.get("unit_kind"),
         )
     return Response(IndicatorSetSerializer(saved).data)
 

@@ -283,3 +283,38 @@ def test_the_report_reads_a_set_in_a_fixed_number_of_queries(
     with django_assert_num_queries(1):
         large = selectors.indicator_set_report(indicator_set=big)
     assert small.ok and large.ok and large.leaves == 105
+
+
+def test_a_kind_takes_a_set_made_for_another_and_changes_it_until_its_own_assessments_open(
+    small_set: IndicatorSet, cycle: Any, assessment: Any, admin_user: Any, client: Any
+) -> None:
+    """The departments' assessment is open on the set; the vertical agencies, which share it, have none yet: their
+    set can still be changed (to a set made for the departments: no kind of their own), the departments' cannot.
+    Through the set's report page, as an administrator uses it."""
+    from django.urls import reverse
+
+    from scoring.models import AuditEntry, CycleSet, UnitKind
+
+    other = services.indicator_set_clone(source=small_set, key="test-set-b", year=2020, actor=admin_user)
+    vertical, department = UnitKind.objects.get(code="vertical"), UnitKind.objects.get(code="department")
+    assert other.unit_kind == department
+    client.force_login(admin_user)
+    url = reverse("administration:set_activate", args=[other.pk])
+    response = client.post(url, {"cycle": cycle.pk, "unit_kind": vertical.pk}, follow=True)
+    assert response.status_code == 200
+    assert CycleSet.objects.get(cycle=cycle, unit_kind=vertical).indicator_set == other
+    assert CycleSet.objects.get(cycle=cycle, unit_kind=department).indicator_set == small_set
+    entry = AuditEntry.objects.filter(action="indicator_set.activate").latest("id")
+    assert entry.changes["unit_kind"]["new"] == "vertical" and entry.changes["replaced"] == {
+        "old": small_set.key, "new": other.key}
+
+    refused = client.post(url, {"cycle": cycle.pk, "unit_kind": department.pk}, follow=True)
+    assert "đã mở đánh giá" in refused.content.decode()
+    assert CycleSet.objects.get(cycle=cycle, unit_kind=department).indicator_set == small_set
+    for bad in ("abc", "99999999999999999999999", "-1"):  # no such kind: said, nothing changed, no error page
+        answer = client.post(url, {"cycle": cycle.pk, "unit_kind": bad}, follow=True)
+        assert answer.status_code == 200 and "Hãy chọn loại đơn vị" in answer.content.decode()
+    assert client.post(url, {"cycle": "99999999999999999999999"}, follow=True).status_code == 200
+    assert AuditEntry.objects.filter(action="indicator_set.activate").count() == 1
+    page = client.get(reverse("administration:set_report", args=[other.pk])).content.decode()
+    assert f'<option value="{department.pk}" selected>' in page  # its own kind first

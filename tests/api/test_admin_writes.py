@@ -611,3 +611,20 @@ def test_results_filters(api: APIClient, cycle: Any) -> None:
     unknown = api.get("/api/v1/results/2020/?group=huyen-cum-9")
     assert unknown.status_code == 400
     assert unknown.json()["fields"] == {"group": ["Kết quả năm 2020 không có khối xếp hạng «huyen-cum-9»."]}
+
+
+def test_a_set_is_activated_for_another_unit_kind_by_its_code(admin_api: APIClient, draft: IndicatorSet) -> None:
+    """The vertical agencies scored on the departments' set, as the pages allow: `unit_kind` names the kind."""
+    assert admin_api.post("/api/v1/cycles/", {"year": 2021, "name": "Kỳ 2021"}, format="json").status_code == 201
+    base = f"/api/v1/indicator-sets/{draft.key}/activate/"
+    unknown = admin_api.post(base, {"cycle": 2021, "unit_kind": "khong-co"}, format="json")
+    assert unknown.status_code == 400 and "unit_kind" in unknown.json()["fields"]
+    assert not CycleSet.objects.filter(cycle__year=2021).exists()
+    response = admin_api.post(base, {"cycle": 2021, "unit_kind": "vertical"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert list(CycleSet.objects.filter(cycle__year=2021).values_list("unit_kind__code", "indicator_set__key")) == [
+        ("vertical", draft.key)]
+    again = admin_api.post("/api/v1/cycles/2021/sets/", {"indicator_set": draft.key}, format="json")
+    assert again.status_code == 200, again.json()  # the set's own kind (departments) now as well
+    assert sorted(CycleSet.objects.filter(cycle__year=2021).values_list("unit_kind__code", flat=True)) == [
+        "department", "vertical"]

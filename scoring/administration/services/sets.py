@@ -230,8 +230,12 @@ def indicator_set_update(*, indicator_set: IndicatorSet, data: Mapping[str, Any]
 
 
 @transaction.atomic
-def indicator_set_activate(*, indicator_set: IndicatorSet, cycle: Cycle, actor: Any) -> IndicatorSet:
-    """Use a valid set for its unit kind in a cycle; from then on it is frozen."""
+def indicator_set_activate(
+    *, indicator_set: IndicatorSet, cycle: Cycle, actor: Any, unit_kind: UnitKind | None = None
+) -> IndicatorSet:
+    """Use a valid set in a cycle for its own unit kind, or for `unit_kind` (a kind may be scored on a set made for
+    another: the vertical agencies on the departments' set); from then on it is frozen. The set a kind uses can
+    be replaced until one of that kind's assessments is opened on it."""
     from scoring.administration.selectors import indicator_set_report
 
     report = indicator_set_report(indicator_set=indicator_set)
@@ -246,12 +250,12 @@ def indicator_set_activate(*, indicator_set: IndicatorSet, cycle: Cycle, actor: 
             _("Bộ chỉ số năm %(a)s không dùng được cho kỳ đánh giá năm %(b)s.")
             % {"a": indicator_set.year, "b": cycle.year}
         )
-    current = (
-        CycleSet.objects.filter(cycle=cycle, unit_kind=indicator_set.unit_kind).select_related("indicator_set").first()
-    )
+    kind = unit_kind or indicator_set.unit_kind
+    current = CycleSet.objects.filter(cycle=cycle, unit_kind=kind).select_related("indicator_set").first()
     old_key = current.indicator_set.key if current else None
     if current and current.indicator_set_id != indicator_set.pk:
-        if Assessment.objects.filter(cycle=cycle, indicator_set=current.indicator_set).exists():
+        # this kind's assessments were opened on the current set (another kind's may share it: they do not count)
+        if Assessment.objects.filter(cycle=cycle, unit__kind=kind, indicator_set=current.indicator_set).exists():
             raise StateConflict(
                 _("Kỳ đánh giá đã mở đánh giá theo bộ «%(key)s»; không thay bộ khác được.") % {"key": old_key},
                 code="cycle_in_use",
@@ -259,7 +263,7 @@ def indicator_set_activate(*, indicator_set: IndicatorSet, cycle: Cycle, actor: 
         current.indicator_set = indicator_set
         current.save(update_fields=["indicator_set"])
     elif current is None:
-        CycleSet.objects.create(cycle=cycle, unit_kind=indicator_set.unit_kind, indicator_set=indicator_set)
+        CycleSet.objects.create(cycle=cycle, unit_kind=kind, indicator_set=indicator_set)
     old_status = indicator_set.status
     IndicatorSet.objects.filter(pk=indicator_set.pk).update(status=IndicatorSet.Status.ACTIVE)
     indicator_set.status = IndicatorSet.Status.ACTIVE
@@ -270,6 +274,7 @@ def indicator_set_activate(*, indicator_set: IndicatorSet, cycle: Cycle, actor: 
         {
             "status": {"old": old_status, "new": indicator_set.status},
             "cycle": {"old": None, "new": cycle.year},
+            "unit_kind": {"old": None, "new": kind.code},
             "replaced": {"old": old_key, "new": indicator_set.key},
         },
     )

@@ -14,11 +14,17 @@ from scoring.administration import selectors, services
 from scoring.administration.audit_labels import labelled
 from scoring.administration.forms import CloneForm, MappingForm, SetCreateForm, SetMetaForm, UploadForm
 from scoring.administration.resources import COLUMN_LABELS, COLUMNS, REQUIRED_COLUMNS, IndicatorResource
-from scoring.administration.views._common import administrator_required, form_errors, report_error, upload_refusal
+from scoring.administration.views._common import (
+    administrator_required,
+    form_errors,
+    posted_id,
+    report_error,
+    upload_refusal,
+)
 from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
 from scoring.errors import DomainError
 from scoring.exports import xlsx_response
-from scoring.models import AuditEntry, Cycle, IndicatorMapping, IndicatorSet, Unit
+from scoring.models import AuditEntry, Cycle, IndicatorMapping, IndicatorSet, Unit, UnitKind
 from scoring.selectors import indicator_tree
 
 IMPORT_SALT = "administration.set-import"
@@ -171,6 +177,7 @@ def set_report(request: HttpRequest, set_id: int) -> HttpResponse:
             "set": indicator_set,
             "report": selectors.indicator_set_report(indicator_set=indicator_set),
             "cycles": Cycle.objects.filter(year=indicator_set.year),
+            "kinds": UnitKind.objects.order_by("order", "name"),
             "frozen": services.set_is_frozen(indicator_set),
         },
     )
@@ -180,18 +187,25 @@ def set_report(request: HttpRequest, set_id: int) -> HttpResponse:
 @administrator_required
 def set_activate(request: HttpRequest, set_id: int) -> HttpResponse:
     indicator_set = get_object_or_404(IndicatorSet, pk=set_id)
-    cycle = Cycle.objects.filter(pk=request.POST.get("cycle") or 0).first()
+    cycle = Cycle.objects.filter(pk=posted_id(request.POST.get("cycle"))).first()
     if cycle is None:
         messages.error(request, _("Hãy chọn kỳ đánh giá."))
         return redirect("administration:set_report", set_id)
+    kind: UnitKind | None = indicator_set.unit_kind
+    if request.POST.get("unit_kind"):  # the kind it is used for: its own unless another is chosen
+        kind = UnitKind.objects.filter(pk=posted_id(request.POST["unit_kind"])).first()
+        if kind is None:
+            messages.error(request, _("Hãy chọn loại đơn vị."))
+            return redirect("administration:set_report", set_id)
     try:
-        services.indicator_set_activate(indicator_set=indicator_set, cycle=cycle, actor=request.user)
+        services.indicator_set_activate(indicator_set=indicator_set, cycle=cycle, actor=request.user, unit_kind=kind)
     except DomainError as exc:
         report_error(request, exc)
         return redirect("administration:set_report", set_id)
     messages.success(
         request,
-        _("Đã áp dụng bộ chỉ số cho %(cycle)s. Từ nay bộ chỉ số không sửa trực tiếp được.") % {"cycle": cycle.name},
+        _("Đã áp dụng bộ chỉ số cho %(kind)s trong %(cycle)s. Từ nay bộ chỉ số không sửa trực tiếp được.")
+        % {"kind": kind.name, "cycle": cycle.name},
     )
     return redirect("administration:set_detail", set_id)
 
