@@ -518,6 +518,7 @@ ADMIN_NO_ADD = (
     "scoring_roleassignment",
     "scoring_indicatormapping",
     "appraisal_appraisalassignment",
+    "auth_user",  # accounts: made, given roles and passwords on the users page (audited)
     "evidence_evidenceblob",
     "evidence_evidencefile",
     "evidence_evidencelink",
@@ -542,6 +543,7 @@ ADMIN_NO_DELETE = (
     "scoring_scoreline",
     "scoring_indexresult",
     "scoring_roleassignment",
+    "auth_user",
     "scoring_exportjob",
     "scoring_userimport",
     "scoring_indicatormapping",
