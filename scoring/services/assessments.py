@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Required, TypedDict, Unpack, cast
 
 from django.db import connection, transaction
 from django.db.models import F, Field
@@ -209,41 +209,33 @@ _SELF_FIELDS = ("self_value", "self_score", "not_applicable", "not_applicable_re
 _SELF_WRITTEN = (*_SELF_FIELDS, "version", "updated_at", "updated_by")  # what the save writes
 
 
-def score_line_save_self(
-    *,
-    line: ScoreLine,
-    actor: Any,
-    base_version: int,
-    value: Mapping[str, Any] | None,
-    note: str | None = None,
-    not_applicable: bool = False,
-    not_applicable_reason: str = "",
-    explanation: str | None = None,
-) -> ScoreLine:
-    """The unit's self-score of one leaf. Optimistic lock on `base_version`; the engine computes the score.
+class SelfScore(TypedDict, total=False):
+    """What a unit sends for one leaf: the method's input (None clears the score), a note, not applicable with its
+    reason, an explanation (None for the note or the explanation leaves it as it is)."""
+
+    value: Required[Mapping[str, Any] | None]
+    note: str | None
+    not_applicable: bool
+    not_applicable_reason: str
+    explanation: str | None
+
+
+def score_line_save_self(*, line: ScoreLine, actor: Any, base_version: int, **given: Unpack[SelfScore]) -> ScoreLine:
+    """The unit's self-score of one leaf (`SelfScore`). Optimistic lock on `base_version`; the engine computes the
+    score.
 
     Side effects: bumps the line's and the assessment's version; writes an audit entry with old → new.
     """
-    saved, _totals = _save_self(line, actor, base_version, _SelfInput(
-        value, note, not_applicable, not_applicable_reason, explanation), totals=False)
+    saved, _totals = _save_self(line, actor, base_version, _SelfInput(**given), totals=False)
     return saved
 
 
 def score_line_save_self_with_totals(
-    *,
-    line: ScoreLine,
-    actor: Any,
-    base_version: int,
-    value: Mapping[str, Any] | None,
-    note: str | None = None,
-    not_applicable: bool = False,
-    not_applicable_reason: str = "",
-    explanation: str | None = None,
+    *, line: ScoreLine, actor: Any, base_version: int, **given: Unpack[SelfScore]
 ) -> tuple[ScoreLine, selectors.SheetTotals]:
     """As `score_line_save_self`, and the assessment's running totals as the save leaves them (what an autosave
     answers with), read by the save's own statements where it can (`_write_self`): one round trip less."""
-    saved, totals = _save_self(line, actor, base_version, _SelfInput(
-        value, note, not_applicable, not_applicable_reason, explanation), totals=True)
+    saved, totals = _save_self(line, actor, base_version, _SelfInput(**given), totals=True)
     assert totals is not None  # asked for
     return saved, totals
 
@@ -251,10 +243,10 @@ def score_line_save_self_with_totals(
 @dataclass(frozen=True)
 class _SelfInput:
     value: Mapping[str, Any] | None
-    note: str | None
-    not_applicable: bool
-    not_applicable_reason: str
-    explanation: str | None
+    note: str | None = None
+    not_applicable: bool = False
+    not_applicable_reason: str = ""
+    explanation: str | None = None
 
 
 def _apply_self_input(line: ScoreLine, given: _SelfInput) -> None:
