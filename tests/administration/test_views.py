@@ -517,3 +517,19 @@ def test_an_import_whose_worker_died_is_given_up_by_the_sweep_and_its_passwords_
     job.refresh_from_db()
     assert job.status == UserImport.Status.FAILED
     assert not get_user_model().objects.filter(username="an").exists()
+
+
+def test_ids_too_large_for_any_row_in_a_query_or_a_form_match_nothing_and_break_nothing(
+    client: Any, admin_user: Any, cycle: Any
+) -> None:
+    """A number past the ids' range (SQLite cannot even compare one) is a kind or unit that does not exist: the
+    units page lists as without a filter, the participants' form says to choose a unit, the cycle keeps its own."""
+    big = "9" * 25
+    client.force_login(admin_user)
+    listed = client.get(f"/quan-ly/don-vi/?loai={big}")
+    assert listed.status_code == 200 and "so-y-te" in listed.content.decode()
+    before = Assessment.objects.filter(cycle=cycle).count()
+    answer = client.post(f"/quan-ly/ky-danh-gia/{cycle.pk}/don-vi/", {"units": [big, "-3", "²"], "kinds": [big]},
+                         follow=True)
+    assert answer.status_code == 200 and "Hãy chọn ít nhất một đơn vị." in answer.content.decode()
+    assert Assessment.objects.filter(cycle=cycle).count() == before

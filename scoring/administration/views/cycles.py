@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from scoring.administration import selectors, services
 from scoring.administration.forms import CycleForm, DeadlinesForm, ExtendForm
-from scoring.administration.views._common import administrator_required, form_errors, report_error
+from scoring.administration.views._common import administrator_required, form_errors, posted_id, report_error
 from scoring.errors import DomainError
 from scoring.models import Assessment, Cycle, Unit
 from scoring.services import assessments_open
@@ -175,8 +175,8 @@ def cycle_deadlines(request: HttpRequest, cycle_id: int) -> HttpResponse:
 def cycle_participants(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=cycle_id)
     units = selectors.units_chosen(
-        cycle=cycle, unit_ids=[int(v) for v in request.POST.getlist("units") if v.isdigit()],
-        kind_ids=[int(v) for v in request.POST.getlist("kinds") if v.isdigit()],
+        cycle=cycle, unit_ids=[n for n in map(posted_id, request.POST.getlist("units")) if n is not None],
+        kind_ids=[n for n in map(posted_id, request.POST.getlist("kinds")) if n is not None],
     )
     if not units:
         messages.error(request, _("Hãy chọn ít nhất một đơn vị."))

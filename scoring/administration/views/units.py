@@ -18,7 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from scoring.administration import selectors, services
 from scoring.administration.forms import CodeNameForm, MergeForm, UnitForm, UploadForm
-from scoring.administration.views._common import administrator_required, form_errors, report_error, upload_refusal
+from scoring.administration.views._common import (
+    administrator_required,
+    form_errors,
+    posted_id,
+    report_error,
+    upload_refusal,
+)
 from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
 from scoring.errors import DomainError
 from scoring.exports import xlsx_response
@@ -34,7 +40,7 @@ UNIT_EXPORT_LABELS = (
 def _filtered(request: HttpRequest) -> tuple[str, str, Any]:
     query = request.GET.get("q", "").strip()
     kind = request.GET.get("loai", "")
-    return query, kind, selectors.units_for_admin(query=query, kind_id=int(kind) if kind.isdigit() else None)
+    return query, kind, selectors.units_for_admin(query=query, kind_id=posted_id(kind))
 
 
 def _list_page(
