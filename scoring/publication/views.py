@@ -39,7 +39,7 @@ class PublishForm(forms.Form):
 
 def _revision(request: HttpRequest) -> int | None:
     raw = request.GET.get("lan", "")
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if raw.isascii() and raw.isdigit() else None  # "²" is a digit to isdigit, not to int
 
 
 def _admin_only(request: HttpRequest) -> HttpResponse | None:

@@ -533,3 +533,16 @@ def test_ids_too_large_for_any_row_in_a_query_or_a_form_match_nothing_and_break_
                          follow=True)
     assert answer.status_code == 200 and "Hãy chọn ít nhất một đơn vị." in answer.content.decode()
     assert Assessment.objects.filter(cycle=cycle).count() == before
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "9" * 25])
+def test_an_id_in_a_query_that_int_would_refuse_is_no_row_not_a_server_error(
+    client: Any, admin_user: Any, small_set: IndicatorSet, raw: str
+) -> None:
+    """"²" and "٣" are digits to `str.isdigit` but not to `int`: a parent, a set to compare with, a revision of the
+    public results (a citizen's page) named so are simply not found."""
+    client.raise_request_exception = False
+    client.force_login(admin_user)
+    assert client.get(f"/quan-ly/bo-chi-so/{small_set.pk}/tieu-chi/them/?cha={raw}").status_code == 404
+    assert client.get(f"/quan-ly/bo-chi-so/{small_set.pk}/so-sanh/?voi={raw}").status_code == 200
+    assert client.get(f"/ket-qua/2020/?lan={raw}").status_code == 404  # nothing published for 2020 here

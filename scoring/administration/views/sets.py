@@ -229,7 +229,7 @@ def set_diff(request: HttpRequest, set_id: int) -> HttpResponse:
     """`set_id` is the old set; `?voi=<id>` the new one."""
     old = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
     other_id = request.GET.get("voi", "")
-    new = IndicatorSet.objects.filter(pk=int(other_id)).first() if other_id.isdigit() else None
+    new = IndicatorSet.objects.filter(pk=posted_id(other_id)).first() if other_id else None
     context: dict[str, object] = {
         "set": old,
         "others": IndicatorSet.objects.exclude(pk=old.pk).select_related("unit_kind"),

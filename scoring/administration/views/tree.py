@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from scoring import engine
 from scoring.administration import services
 from scoring.administration.forms import METHOD_PARAMS, IndicatorForm, params_from_post
-from scoring.administration.views._common import administrator_required, form_errors, report_error
+from scoring.administration.views._common import administrator_required, form_errors, posted_id, report_error
 from scoring.errors import DomainError
 from scoring.forms import method_input_context
 from scoring.models import Indicator, IndicatorSet
@@ -90,7 +90,7 @@ def node_add(request: HttpRequest, set_id: int) -> HttpResponse:
     indicator_set = get_object_or_404(IndicatorSet, pk=set_id)
     parent_id = request.GET.get("cha") or request.POST.get("parent") or ""
     parent = (
-        get_object_or_404(Indicator, pk=parent_id, indicator_set=indicator_set) if str(parent_id).isdigit() else None
+        get_object_or_404(Indicator, pk=posted_id(parent_id), indicator_set=indicator_set) if parent_id else None
     )
     initial = {
         "kind": parent.kind if parent else "normal",
@@ -212,7 +212,7 @@ def node_move(request: HttpRequest, node_id: int) -> HttpResponse:
         if "parent" in request.POST:
             raw = request.POST.get("parent", "")
             parent = (
-                get_object_or_404(Indicator, pk=raw, indicator_set_id=node.indicator_set_id) if raw.isdigit() else None
+                get_object_or_404(Indicator, pk=posted_id(raw), indicator_set_id=node.indicator_set_id) if raw else None
             )
             services.indicator_reparent(
                 indicator=node,
