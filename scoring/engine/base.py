@@ -122,6 +122,10 @@ _KIND_LABELS: dict[str, str] = {"normal": "thường", "bonus": "điểm cộng"
 
 _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _NON_FINITE_WORDS = frozenset({"nan", "snan", "inf", "infinity"})
+# "1.000" or "2,500": a Vietnamese writer groups thousands with a dot, an English one with a comma, and either
+# may be a decimal separator: which one the writer meant cannot be known (a leading 0 is never a group).
+_GROUPED_RE = re.compile(r"[+-]?[1-9][0-9]{0,2}[.,][0-9]{3}")
+MAX_TYPED_DECIMALS = 6  # a typed number's digits after its separator (a count, a ratio's terms, points)
 
 
 def _canonical(value: Decimal) -> str:
@@ -145,11 +149,14 @@ def _not_a_number(field: str) -> ScoringInputError:
     )
 
 
-def to_decimal(raw: object, *, field: str) -> Decimal:
+def to_decimal(raw: object, *, field: str, refuse_groups: bool = False) -> Decimal:
     """A finite `Decimal` from an int, a Decimal, a finite float (via its text) or a string.
 
     Strings may use a decimal comma ("0,5") and surrounding spaces. Refuses bool, None, empty or other
-    text (`not_a_number`), NaN and infinities (`not_finite`) and absurdly large numbers (`too_large`).
+    text (`not_a_number`), NaN and infinities (`not_finite`) and absurdly large numbers (`too_large`); typed
+    text with more than `MAX_TYPED_DECIMALS` decimals (`too_many_decimals`); with `refuse_groups` (counts and
+    the quantities of a ratio, where "1.000" is far more likely a thousand than a one), text that may group
+    thousands (`ambiguous_separator`).
     """
     value: Decimal
     if isinstance(raw, bool) or raw is None:
@@ -168,11 +175,30 @@ def to_decimal(raw: object, *, field: str) -> Decimal:
         text = unicodedata.normalize("NFKC", raw).strip().replace("\u2212", "-")
         if text.lstrip("+-").casefold() in _NON_FINITE_WORDS:
             raise _not_finite(field)
+        # NFKC makes full-width digits (０-９) plain ones, and also ², ①, ₃ …: those are not numbers one types
+        if any(ch.isdigit() and not ("0" <= ch <= "9" or "\uff10" <= ch <= "\uff19") for ch in raw):
+            raise _not_a_number(field)
         if text.count(",") + text.count(".") > 1:
             raise _not_a_number(field)
+        if refuse_groups and _GROUPED_RE.fullmatch(text):
+            raise ScoringInputError(
+                "ambiguous_separator",
+                "Không rõ dấu chấm hay dấu phẩy ở đây tách hàng nghìn hay phần thập phân: hãy viết số không có "
+                "dấu tách hàng nghìn (1000) và phần thập phân sau dấu phẩy (0,25).",
+                "It is unclear whether the dot or comma here separates thousands or decimals: write the number "
+                "without a thousands separator (1000) and its decimals after the separator (0.25).",
+                field=field,
+            )
         text = text.replace(",", ".")
         if not _NUMBER_RE.fullmatch(text):
             raise _not_a_number(field)
+        if len(text.partition(".")[2]) > MAX_TYPED_DECIMALS:
+            raise ScoringInputError(
+                "too_many_decimals",
+                f"Giá trị có quá nhiều chữ số thập phân (tối đa {MAX_TYPED_DECIMALS}).",
+                f"The value has too many decimal places (at most {MAX_TYPED_DECIMALS}).",
+                field=field,
+            )
         value = Decimal(text)
     else:
         raise _not_a_number(field)
@@ -204,7 +230,7 @@ def to_count(raw: object, *, field: str) -> int:
             raise _too_large(field)
         count = raw
     else:
-        value = to_decimal(raw, field=field)
+        value = to_decimal(raw, field=field, refuse_groups=True)
         if value != value.to_integral_value():
             raise ScoringInputError(
                 "not_an_integer",

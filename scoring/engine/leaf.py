@@ -66,8 +66,8 @@ def _clamp(points: Decimal, plan: _Plan) -> Decimal:
 
 
 def _ratio(value: Mapping[str, Any]) -> tuple[Decimal, Decimal]:
-    numerator = to_decimal(_get(value, "numerator"), field="numerator")
-    denominator = to_decimal(_get(value, "denominator"), field="denominator")
+    numerator = to_decimal(_get(value, "numerator"), field="numerator", refuse_groups=True)
+    denominator = to_decimal(_get(value, "denominator"), field="denominator", refuse_groups=True)
     for name, number in (("numerator", numerator), ("denominator", denominator)):
         if number < 0:
             raise ScoringInputError(

@@ -1239,3 +1239,30 @@ def test_rank_is_the_same_for_every_input_order() -> None:
 
 def test_rank_of_nothing_is_empty() -> None:
     assert rank([]) == []
+
+
+@pytest.mark.parametrize("raw", ["²", "0,²5", "①", "₃", "1²"])
+def test_digits_other_than_plain_or_full_width_ones_are_not_numbers(raw: str) -> None:
+    """NFKC would read «²» as 2: a superscript typed by mistake must be refused, not stored as another number."""
+    assert refusal(lambda: to_decimal(raw, field="points")).code == "not_a_number"
+    assert to_decimal("０,５", field="points") == D("0.5")  # full-width digits (an input method's) still count
+
+
+@pytest.mark.parametrize("raw", ["1.000", "2,500", "-1.000", "999.999", "+12,345"])
+def test_a_count_or_a_ratios_term_that_may_group_thousands_is_refused_as_unclear(raw: str) -> None:
+    """«1.000» is a thousand to a Vietnamese writer and a one to an English one: never guessed for a count or a
+    ratio's terms (points keep their decimals: «3,456» is 3.456 there)."""
+    err = refusal(lambda: to_count(raw, field="late"))
+    assert err.code == "ambiguous_separator" and err.field == "late"
+    assert "1000" in err.message and "0,25" in err.message
+    ratio = rule("proportional", max_points="2", params={"threshold": "80"})
+    assert refusal(lambda: score_leaf(ratio, {"numerator": raw, "denominator": "1500"})).code == "ambiguous_separator"
+    assert to_count("1000", field="late") == 1000 and to_count("0,000", field="late") == 0
+    assert to_decimal(raw, field="points") == D(raw.replace(",", "."))
+
+
+def test_typed_text_with_too_many_decimals_is_refused_but_a_float_from_a_spreadsheet_is_not() -> None:
+    assert to_decimal("0,123456", field="points") == D("0.123456")
+    assert refusal(lambda: to_decimal("0," + "1" * 7, field="points")).code == "too_many_decimals"
+    assert refusal(lambda: to_decimal("0," + "1" * 100_000, field="points")).code == "too_many_decimals"
+    assert to_decimal(0.1 + 0.2, field="points") == D("0.30000000000000004")  # a cell's float, as it is
