@@ -167,3 +167,30 @@ def test_only_administrators_reset_a_password(client: Client, unit_head: Any, un
     unit_editor.refresh_from_db()
     assert unit_editor.check_password("x-Secret-2020!")
     assert not AuditEntry.objects.filter(action="user.password_reset").exists()
+
+
+def test_a_username_is_checked_and_audited_as_the_account_stores_it(
+    client: Client, catalogue: Any, admin_user: Any
+) -> None:
+    """An account stores its username in NFKC («qa²» becomes «qa2»): the duplicate check and the audit entry must
+    see that name, or a second «qa²» (or «qa2») was a server error on the unique index."""
+    client.force_login(admin_user)
+    url = reverse("administration:user_create")
+    form = {"full_name": "Người Thử", "password": GOOD, "role": "appraiser"}
+    assert client.post(url, {**form, "username": "qa²"}).status_code == 302
+    assert get_user_model().objects.filter(username="qa2").exists()
+    entry = AuditEntry.objects.filter(action="user.create").latest("id")
+    assert entry.changes["username"]["new"] == "qa2"
+    for again in ("qa²", "qa2", "QA2"):
+        answer = client.post(url, {**form, "username": again})
+        assert answer.status_code == 400 and "đã có" in answer.content.decode(), again
+    assert get_user_model().objects.filter(username__iexact="qa2").count() == 1
+
+
+def test_a_nul_character_in_a_form_is_refused_in_vietnamese(client: Client, catalogue: Any, admin_user: Any) -> None:
+    client.force_login(admin_user)
+    answer = client.post(reverse("administration:user_create"), {
+        "username": "qa\x00x", "full_name": "Người Thử", "password": GOOD, "role": "appraiser"})
+    page = answer.content.decode()
+    assert answer.status_code == 400 and "Không được có ký tự rỗng (NUL)" in page and "Null characters" not in page
+    assert not get_user_model().objects.filter(username__startswith="qa").exists()

@@ -170,7 +170,7 @@ def _users_rows_check(rows: list[Mapping[str, Any]], units: Mapping[str, Unit]) 
     problems: list[RowProblem] = []
     for row in rows:
         p = RowProblem(row=row["row"], messages=_formula_problems(row))
-        username = nfc(row.get("username"))
+        username = user_model.normalize_username(nfc(row.get("username")))  # as the account stores it
         if not username:
             p.messages.append(_("Thiếu tên đăng nhập."))
         elif username.lower() in taken:

@@ -77,7 +77,8 @@ def user_create(
 ) -> Any:
     """Create an account with its first role (a unit's editor or head needs the unit)."""
     user_model = get_user_model()
-    username, full_name, email = nfc(username), nfc(full_name), nfc(email)
+    # as the account will store it: NFKC, as `create_user` does («qa²» is «qa2», «ﬁ» is «fi»)
+    username, full_name, email = user_model.normalize_username(nfc(username)), nfc(full_name), nfc(email)
     if not username:
         raise ValidationFailed(_("Hãy nhập tên đăng nhập."), code="username_required")
     if user_model.objects.filter(username__iexact=username).exists():
