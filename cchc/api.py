@@ -230,3 +230,20 @@ def server_error(request: Any, *args: Any, **kwargs: Any) -> Any:
         return JsonResponse(error_body("server_error", str(MSG_SERVER_ERROR)), status=500)
     return defaults.server_error(request, *args, **kwargs)
 
+
+
+MSG_CSRF_FAILED = gettext_lazy(
+    "Trang đã cũ hoặc trình duyệt chặn cookie nên yêu cầu chưa được thực hiện. Hãy tải lại trang rồi thử lại "
+    "(và cho phép cookie của trang này)."
+)
+
+
+def csrf_failure(request: Any, reason: str = "") -> Any:
+    """The site's CSRF refusal (`CSRF_FAILURE_VIEW`): 403 in the user's language — the API's one error format
+    under /api/, the site's 403 page with what to do elsewhere — instead of Django's English page."""
+    from django.http import JsonResponse
+    from django.shortcuts import render
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("csrf_failed", str(MSG_CSRF_FAILED)), status=403)
+    return render(request, "403.html", {"reason_text": MSG_CSRF_FAILED}, status=403)

@@ -239,6 +239,7 @@ SPECTACULAR_SETTINGS = {
 
 # Security. Production (DEBUG off) gets HTTPS-only cookies and HSTS; CSRF is always on.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_FAILURE_VIEW = "cchc.api.csrf_failure"  # in the user's language, not Django's English page
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG

@@ -38,8 +38,12 @@ class PublishForm(forms.Form):
 
 
 def _revision(request: HttpRequest) -> int | None:
-    raw = request.GET.get("lan", "")
-    return int(raw) if raw.isascii() and raw.isdigit() else None  # "²" is a digit to isdigit, not to int
+    """The revision asked for by `?lan=` (None: the latest). A value that names no revision («-1», «1.0», «²»)
+    is one that does not exist (404), as `?lan=0` is: a link never silently shows another revision."""
+    raw = request.GET.get("lan", "").strip()
+    if not raw:
+        return None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
 
 
 def _admin_only(request: HttpRequest) -> HttpResponse | None:
@@ -129,6 +133,8 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
 
 @require_GET
 def compare(request: HttpRequest, year: int, other: int) -> HttpResponse:
+    if year == other:  # a year beside itself compares nothing
+        raise Http404
     earlier_year, later_year = sorted((year, other))
     earlier = selectors.publication_get(year=earlier_year)
     later = selectors.publication_get(year=later_year)

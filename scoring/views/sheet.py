@@ -89,6 +89,9 @@ def _parse(request: HttpRequest, line: ScoreLine) -> Posted:
         if value is not None and not isinstance(value, dict):
             raise ValidationFailed(_("Dữ liệu chấm điểm không hợp lệ."), code="invalid_value")
         raw_version = data.get("version")
+        texts = ("note", "explanation", "not_applicable_reason")
+        if any(not isinstance(data.get(key), str | None) for key in texts):  # a text, not {"a": 1} stored as one
+            raise ValidationFailed(_("Ghi chú, giải trình và lý do phải là văn bản."), code="invalid_text")
         get = data.get
     else:
         value = method_value_from_post(line.indicator, request.POST, prefix_of(line))

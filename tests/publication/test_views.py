@@ -297,3 +297,20 @@ def test_the_ranking_page_counts_units_with_plural_forms_in_english(
     html = client.get("/ket-qua/2020/").content.decode()
     assert 'lang="en"' in html
     assert "(4 units)" in html and "(4 unit)" not in html
+
+
+@pytest.mark.parametrize("raw", ["-1", "1.0", "²", "١", "abc", "9" * 25])
+def test_a_revision_that_names_none_is_not_found_not_the_latest_shown_silently(
+    publication: Publication, raw: str
+) -> None:
+    """`?lan=0` was a 404 and `?lan=-1` the latest revision shown as if asked for: every value that names no
+    revision is now a 404, on the page and the downloads; no value (or an empty one) is the latest."""
+    client = _client()
+    for url in ("/ket-qua/2020/", "/ket-qua/2020/ket-qua.csv"):
+        assert client.get(f"{url}?lan={raw}").status_code == 404, url
+    assert client.get("/ket-qua/2020/?lan=").status_code == 200
+    assert client.get(f"/ket-qua/2020/?lan={publication.revision}").status_code == 200
+
+
+def test_a_year_is_not_compared_with_itself(publication: Publication) -> None:
+    assert _client().get("/ket-qua/2020/so-sanh/2020/").status_code == 404

@@ -134,6 +134,19 @@ def test_autosave_also_takes_a_json_body(client: Client, assessment: Assessment,
     assert response.status_code == 200 and response.json()["line"]["self_score"] == "1.70"
 
 
+@pytest.mark.parametrize("key", ["note", "explanation", "not_applicable_reason"])
+def test_a_json_autosave_whose_text_is_not_a_text_is_refused_and_changes_nothing(
+    client: Client, assessment: Assessment, unit_editor: Any, key: str
+) -> None:
+    client.force_login(unit_editor)
+    line = _line(assessment, "2.1.1")
+    body = {"version": 1, "value": {"numerator": 85, "denominator": 100}, key: {"a": 1}}
+    response = client.post(_save_url(line), json.dumps(body), content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid_text"
+    stored = ScoreLine.objects.get(pk=line.pk)
+    assert (stored.version, stored.self_note, stored.self_value) == (1, "", None)
+
+
 def test_every_method_saves_through_the_plain_form(client: Client, assessment: Assessment, unit_editor: Any) -> None:
     posted = {
         "1.1.1": {"option": "on_time"}, "1.1.2": {"numerator": "45", "denominator": "50"},
