@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, parsers, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
@@ -150,16 +150,38 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-def document_unsupported_media_type(result: dict[str, Any], generator: Any, request: Any, public: bool) -> Any:
-    """Schema post-processing: every operation that reads a body may answer 415 (a body sent with no content type,
-    or one no parser reads), in the one error format."""
-    error = {"description": str(_("Kiểu dữ liệu gửi lên không được hỗ trợ")),
-             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+def document_common_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> Any:
+    """Schema post-processing: the answers any operation may give besides its own, in the one error format —
+    429 (too many requests) and 401 (not signed in, or a wrong token) everywhere; 400 (a body that does not
+    parse) and 415 (a body sent with no content type, or one no parser reads) where a body is read."""
+
+    def error(description: str) -> dict[str, Any]:
+        return {"description": description,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
-            if isinstance(operation, dict) and "requestBody" in operation:
-                operation.setdefault("responses", {}).setdefault("415", error)
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            responses.setdefault("429", error(str(_("Quá nhiều yêu cầu"))))
+            # a caller who must sign in and has not, or any caller whose token is wrong (public data included)
+            responses.setdefault("401", error(str(_("Chưa đăng nhập hoặc mã truy cập không hợp lệ"))))
+            if "requestBody" in operation:
+                responses.setdefault("400", error(str(_("Dữ liệu không hợp lệ"))))
+                responses.setdefault("415", error(str(_("Kiểu dữ liệu gửi lên không được hỗ trợ"))))
     return result
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser; a body nested deeper than the decoder can follow (thousands of brackets) is a parse
+    error like any other malformed JSON, not a server error."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError() from None
 
 
 MSG_PAGE_SIZE = gettext_lazy("Số dòng mỗi trang phải là số nguyên từ 1 đến %(max)s.")

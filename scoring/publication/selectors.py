@@ -80,13 +80,19 @@ class GroupTable:
     total: int = 0
 
 
-def areas(snapshot: dict[str, Any]) -> list[dict[str, str]]:
-    """Top-level normal areas across the snapshot's sets, by code (the first set's name wins)."""
-    seen: dict[str, dict[str, str]] = {}
+def areas(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """Top-level normal areas across the snapshot's sets, by code (the first set's name and maximum win, as the
+    downloads' stable columns have it). `maxima` lists each set's (its name, its maximum) and `same_max` says
+    whether they agree: the departments' and the districts' sets weigh the same area differently."""
+    seen: dict[str, dict[str, Any]] = {}
     for s in snapshot.get("sets", {}).values():
         for ind in s["indicators"]:
-            if ind["parent"] is None and ind["kind"] == "normal" and ind["code"] not in seen:
-                seen[ind["code"]] = {"code": ind["code"], "name": ind["name"], "max_points": ind["max_points"]}
+            if ind["parent"] is None and ind["kind"] == "normal":
+                area = seen.setdefault(ind["code"], {"code": ind["code"], "name": ind["name"], "maxima": []})
+                area["maxima"].append((s.get("name", ""), ind["max_points"]))
+    for area in seen.values():
+        area["max_points"] = area["maxima"][0][1]
+        area["same_max"] = len({Decimal(str(m)) for _name, m in area["maxima"]}) == 1
     return sorted(seen.values(), key=lambda a: [int(p) if p.isdigit() else p for p in a["code"].split(".")])
 
 

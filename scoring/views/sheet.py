@@ -81,7 +81,7 @@ def _parse(request: HttpRequest, line: ScoreLine) -> Posted:
     if request.content_type == "application/json":
         try:
             data = json.loads(request.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
             data = None
         if not isinstance(data, dict):
             raise ValidationFailed(_("Dữ liệu gửi lên không đúng định dạng JSON."), code="invalid_json")

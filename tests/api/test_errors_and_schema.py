@@ -81,9 +81,14 @@ def test_a_body_without_a_content_type_is_a_documented_415_in_the_one_error_form
     bodies = [op for item in schema["paths"].values() for op in item.values()
               if isinstance(op, dict) and "requestBody" in op]
     assert bodies
+    error = {"$ref": "#/components/schemas/Error"}
     for operation in bodies:
-        assert operation["responses"]["415"]["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/Error"}
+        for code in ("400", "415"):
+            assert operation["responses"][code]["content"]["application/json"]["schema"] == error
+    every = [op for item in schema["paths"].values() for op in item.values() if isinstance(op, dict)]
+    for operation in every:  # throttled, or a wrong token (public data included)
+        for code in ("401", "429"):
+            assert operation["responses"][code]["content"]["application/json"]["schema"] == error
 
 
 def test_too_many_anonymous_requests_are_throttled_with_the_one_error_format(api: Any, monkeypatch: Any) -> None:
@@ -178,3 +183,24 @@ def test_an_unexpected_server_error_under_the_api_is_json_in_the_one_format(
     assert response.status_code == 500
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["code"] == "server_error" and "lỗi" in response.json()["message"]
+
+
+def test_a_body_nested_thousands_deep_is_a_400_parse_error_not_a_server_error(
+    api: Any, admin_user: Any, client: Any, assessment: Any, unit_editor: Any
+) -> None:
+    """Python's JSON decoder gives up (RecursionError) on a few thousand nested brackets: malformed JSON, on the API
+    and on the sheet's JSON autosave."""
+    from scoring.models import ApiToken, ScoreLine
+
+    deep = "[" * 5000 + "]" * 5000
+    api.force_login(admin_user)
+    before = ApiToken.objects.count()
+    answer = api.post("/api/v1/tokens/", data=deep, content_type="application/json")
+    assert answer.status_code == 400 and answer.json()["code"] == "parse_error"
+    assert ApiToken.objects.count() == before
+    client.force_login(unit_editor)
+    line = ScoreLine.objects.filter(assessment=assessment).order_by("id").first()
+    saved = client.post(f"/danh-gia/{assessment.pk}/dong/{line.pk}/", data=deep, content_type="application/json",
+                        HTTP_ACCEPT="application/json")
+    assert saved.status_code == 400 and saved.json()["code"] == "invalid_json"
+    assert ScoreLine.objects.get(pk=line.pk).version == line.version

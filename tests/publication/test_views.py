@@ -314,3 +314,24 @@ def test_a_revision_that_names_none_is_not_found_not_the_latest_shown_silently(
 
 def test_a_year_is_not_compared_with_itself(publication: Publication) -> None:
     assert _client().get("/ket-qua/2020/so-sanh/2020/").status_code == 404
+
+
+def test_the_area_legend_gives_each_sets_maximum_where_the_sets_differ() -> None:
+    """Tiền Giang's departments' set gives area 4 ten points and the districts' eleven: the public page's legend
+    said «tối đa 10,00» for both (the first set's). The downloads keep the first set's in their stable columns."""
+    from django.template.loader import render_to_string
+
+    from scoring.publication import selectors
+
+    def area(maximum: str) -> dict[str, Any]:
+        return {"code": "4", "parent": None, "kind": "normal", "name": "Cải cách tài chính công", "max_points": maximum}
+
+    snap = {"sets": {"so": {"name": "Bộ chỉ số sở", "indicators": [area("10.00")]},
+                     "huyen": {"name": "Bộ chỉ số huyện", "indicators": [area("11.00")]}}}
+    (found,) = selectors.areas(snap)
+    assert found["max_points"] == "10.00" and not found["same_max"]
+    assert found["maxima"] == [("Bộ chỉ số sở", "10.00"), ("Bộ chỉ số huyện", "11.00")]
+    same = selectors.areas({"sets": {"so": snap["sets"]["so"], "khac": {"name": "x", "indicators": [area("10")]}}})
+    assert same[0]["same_max"]
+    html = render_to_string("scoring/publication/_areas.html", {"areas": [found]})
+    assert "10,00 — Bộ chỉ số sở; 11,00 — Bộ chỉ số huyện" in html
