@@ -546,3 +546,21 @@ def test_an_id_in_a_query_that_int_would_refuse_is_no_row_not_a_server_error(
     assert client.get(f"/quan-ly/bo-chi-so/{small_set.pk}/tieu-chi/them/?cha={raw}").status_code == 404
     assert client.get(f"/quan-ly/bo-chi-so/{small_set.pk}/so-sanh/?voi={raw}").status_code == 200
     assert client.get(f"/ket-qua/2020/?lan={raw}").status_code == 404  # nothing published for 2020 here
+
+
+@pytest.mark.parametrize("name", ["   \x01", "Sở\x00 ngành", "a\u202eb"])
+def test_a_name_with_a_control_or_direction_character_is_refused_and_changes_nothing(
+    client: Client, admin_user: Any, catalogue: Any, name: str
+) -> None:
+    """An invisible kind name («\\x01») or one that turns text around was stored and audited: refused now, as a
+    unit's own texts are."""
+    from scoring.models import UnitKind
+
+    kind = UnitKind.objects.order_by("pk").first()
+    before, audits = kind.name, AuditEntry.objects.count()
+    client.force_login(admin_user)
+    answer = client.post(f"/quan-ly/loai-don-vi/{kind.pk}/doi-ten/", {"name": name}, follow=True)
+    assert answer.status_code in {200, 400}
+    assert "ký tự điều khiển" in answer.content.decode() or "NUL" in answer.content.decode()
+    kind.refresh_from_db()
+    assert kind.name == before and AuditEntry.objects.count() == audits
