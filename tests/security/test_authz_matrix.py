@@ -193,7 +193,8 @@ RULES.update(
         "logout": Rule(get=E(405, 405, 405, 405, 405, 405)),
         "password_change": Rule(get=E(302, 200, 200, 200, 200, 200), post=E(302, None, None, None, None, None)),
         "password_change_done": Rule(get=E(302, 200, 200, 200, 200, 200), post=E(302, 405, 405, 405, 405, 405)),
-        "publication:compare": Rule(get=E(200, 200, 200, 200, 200, 200)),
+        # the matrix's one published year, beside itself: nothing to compare, for everybody alike
+        "publication:compare": Rule(get=E(404, 404, 404, 404, 404, 404)),
         "publication:criteria_csv": Rule(get=E(200, 200, 200, 200, 200, 200)),
         "publication:csv": Rule(get=E(200, 200, 200, 200, 200, 200)),
         "publication:cycle": Rule(get=E(200, 200, 200, 200, 200, 200)),
