@@ -318,3 +318,24 @@ def test_a_kind_takes_a_set_made_for_another_and_changes_it_until_its_own_assess
     assert AuditEntry.objects.filter(action="indicator_set.activate").count() == 1
     page = client.get(reverse("administration:set_report", args=[other.pk])).content.decode()
     assert f'<option value="{department.pk}" selected>' in page  # its own kind first
+
+
+def test_applying_the_set_a_kind_already_uses_or_the_same_extension_again_records_nothing(
+    small_set: IndicatorSet, cycle: Any, assessment: Any, admin_user: Any
+) -> None:
+    """An audit entry «active → active, replaced X → X» or an extension to the moment it already has (written in
+    another time zone) said something changed when nothing had."""
+    import datetime as dt
+
+    from scoring.administration.services import assessment_extend_deadline
+    from scoring.models import AuditEntry
+
+    services.indicator_set_activate(indicator_set=small_set, cycle=cycle, actor=admin_user)
+    assert not AuditEntry.objects.filter(action="indicator_set.activate").exists()
+    later = dt.datetime(2030, 1, 1, 23, 59, 59, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    assessment_extend_deadline(assessment=assessment, deadline=later, actor=admin_user, reason="Mất điện")
+    again = later.astimezone(dt.UTC)  # the same moment
+    assessment_extend_deadline(assessment=assessment, deadline=again, actor=admin_user, reason="Mất điện")
+    assert AuditEntry.objects.filter(action="assessment.extend_deadline").count() == 1
+    assessment.refresh_from_db()
+    assert assessment.deadline_override == later

@@ -113,6 +113,8 @@ def assessment_extend_deadline(
             code="extension_not_later",
         )
     old = assessment.deadline_override
+    if old == deadline:  # the same moment (however written): nothing changes, nothing to record
+        return assessment
     Assessment.objects.filter(pk=assessment.pk).update(deadline_override=deadline)
     assessment.deadline_override = deadline
     audit_record(

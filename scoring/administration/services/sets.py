@@ -253,6 +253,9 @@ def indicator_set_activate(
     kind = unit_kind or indicator_set.unit_kind
     current = CycleSet.objects.filter(cycle=cycle, unit_kind=kind).select_related("indicator_set").first()
     old_key = current.indicator_set.key if current else None
+    in_use = current is not None and current.indicator_set.status == IndicatorSet.Status.ACTIVE
+    if in_use and current is not None and current.indicator_set_id == indicator_set.pk:
+        return current.indicator_set  # already this kind's set in this cycle: nothing to change or record
     if current and current.indicator_set_id != indicator_set.pk:
         # this kind's assessments were opened on the current set (another kind's may share it: they do not count)
         if Assessment.objects.filter(cycle=cycle, unit__kind=kind, indicator_set=current.indicator_set).exists():
