@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from scoring.errors import ValidationFailed
 from scoring.forms import method_input_context, method_value_from_post
 from scoring.models import Indicator, ScoreLine
+from scoring.text import posted_id
 
 __all__ = [
     "ReopenForm",
@@ -26,10 +27,6 @@ __all__ = [
     "self_prefix",
     "whole_number",
 ]
-
-# Ids are BigAutoFields: no row has a larger one (and SQLite cannot even compare one: OverflowError).
-ID_MAX = 2**63 - 1
-
 
 def appraise_prefix(line: ScoreLine) -> str:
     return f"a{line.pk}-"
@@ -48,7 +45,7 @@ def whole_number(raw: Any) -> int | None:
 
 def ids_of(values: Any) -> list[int]:
     """The posted values that can be ids; the others (not a number, out of range) match no row: left out."""
-    return [n for n in (whole_number(v) for v in values) if n is not None and 0 < n <= ID_MAX]
+    return [n for n in map(posted_id, values) if n is not None]
 
 
 def base_version(raw: Any) -> int:

@@ -107,18 +107,7 @@ def execute_prepared(cursor: Any, name: str, sql: str, params: list[Any]) -> Non
     if not name:
         cursor.execute(sql, params)
         return
-    session = _SESSIONS.get(connection.connection)
-    if session is None:
-        session = _SESSIONS[connection.connection] = _Session()
-    arguments = f"({', '.join(['%s'] * len(params))})" if params else ""
-    kept = session.names.get(name)
-    if kept is not None:
-        cursor.execute(f"EXECUTE {kept}{arguments}", params)
-        return
-    tried = session.tries[name] = session.tries.get(name, 0) + 1
-    kept = f"{name}_{tried}"
-    cursor.execute(f"PREPARE {kept} AS {_numbered(sql)}; EXECUTE {kept}{arguments}", params)
-    session.names[name] = kept
+    execute_batch(cursor, [(name, sql, params)])
 
 
 def _numbered(sql: str) -> str:
@@ -151,7 +140,7 @@ def execute_batch(cursor: Any, statements: Sequence[tuple[str, str, Sequence[Any
             parts.append(f"PREPARE {kept} AS {_numbered(sql)}")
         parts.append(f"EXECUTE {kept}{arguments}")
     cursor.execute("; ".join(parts), values)
-    session.names.update(fresh)  # kept only once the whole text ran (see `execute_prepared`)
+    session.names.update(fresh)  # kept only once the whole text ran: a failed name is never tried again
 
 
 def prepared_names(prefix: str) -> int:

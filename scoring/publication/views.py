@@ -20,6 +20,7 @@ from scoring import permissions
 from scoring.errors import DomainError
 from scoring.models import Cycle, ExportJob, Unit
 from scoring.publication import charts, downloads, exports, selectors, services
+from scoring.text import posted_id
 
 
 class PublishForm(forms.Form):
@@ -41,9 +42,7 @@ def _revision(request: HttpRequest) -> int | None:
     """The revision asked for by `?lan=` (None: the latest). A value that names no revision («-1», «1.0», «²»)
     is one that does not exist (404), as `?lan=0` is: a link never silently shows another revision."""
     raw = request.GET.get("lan", "").strip()
-    if not raw:
-        return None
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
+    return (posted_id(raw) or 0) if raw else None
 
 
 def _admin_only(request: HttpRequest) -> HttpResponse | None:

@@ -29,6 +29,14 @@ def line_of(assessment: Any, code: str) -> Any:
     return ScoreLine.objects.select_related("indicator").get(assessment=assessment, indicator__code=code)
 
 
+def flagged_line(assessment: Any, lead: Any, code: str = "2.1.1") -> Any:
+    """The leaf `code` returned to the unit for an explanation (by `lead`, deadline `later()`), read again."""
+    from appraisal.services import explanation_request
+
+    explanation_request(assessment=assessment, actor=lead, deadline=later(), line_ids=[line_of(assessment, code).pk])
+    return line_of(assessment, code)
+
+
 def self_score(assessment: Any, editor: Any, values: dict[str, Any] | None = None) -> None:
     from scoring.services import score_line_save_self
 

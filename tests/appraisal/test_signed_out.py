@@ -9,9 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from appraisal.services import explanation_request
 from scoring.models import Indicator
-from tests.appraisal.conftest import later, line_of
+from tests.appraisal.conftest import flagged_line, line_of
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -23,9 +22,7 @@ def test_a_signed_out_script_save_gets_a_json_401_and_changes_nothing(
     client: Client, submitted: Any, lead: Any, action: str
 ) -> None:
     # given a leaf returned for explanation (so that the unit could explain it) and nobody signed in
-    line = line_of(submitted, "2.1.1")
-    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=[line.pk])
-    line = line_of(submitted, "2.1.1")
+    line = flagged_line(submitted, lead)
 
     # when the page's script saves
     response = client.post(

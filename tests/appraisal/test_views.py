@@ -16,7 +16,7 @@ from appraisal.models import AppraisalAssignment, ExplanationRound
 from appraisal.services import assessment_sign_off, explanation_request, line_appraise
 from scoring.models import Assessment, IndexResult, ScoreLine, Unit
 from scoring.services import assessments_open
-from tests.appraisal.conftest import later, line_of, refresh, self_score, submit
+from tests.appraisal.conftest import flagged_line, later, line_of, refresh, self_score, submit
 from tests.conftest import _user
 
 pytestmark = pytest.mark.django_db
@@ -395,9 +395,7 @@ def test_the_unit_does_not_see_round_two_notes_before_the_round_ends(
 ) -> None:
     from appraisal.services import explanation_resubmit, line_explain
 
-    line = line_of(submitted, "2.1.1")
-    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=[line.pk])
-    line = line_of(submitted, "2.1.1")
+    line = flagged_line(submitted, lead)
     line_explain(line=line, actor=unit_editor, base_version=line.version, explanation="Đã bổ sung.")
     explanation_resubmit(assessment=submitted, actor=unit_head)
     line = line_of(submitted, "2.1.1")
@@ -419,9 +417,7 @@ def test_another_units_people_and_appraisers_get_a_404_for_the_explanation_page(
 def test_the_unit_explains_a_leaf_and_the_head_resubmits(
     client: Client, submitted: Any, lead: Any, unit_editor: Any, unit_head: Any
 ) -> None:
-    line = line_of(submitted, "2.1.1")
-    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=[line.pk])
-    line = line_of(submitted, "2.1.1")
+    line = flagged_line(submitted, lead)
     login(client, unit_editor)
     response = client.post(reverse("appraisal:explain_line", args=[submitted.pk, line.pk]),
                            {"base_version": line.version, "explanation": "Đã bổ sung báo cáo số 5."})
@@ -767,9 +763,7 @@ def test_the_explanation_form_has_the_boxes_its_script_fills_with_an_error_or_a_
 def test_the_explanation_page_refuses_an_explanation_over_5000_characters_in_json(
     client: Client, submitted: Any, lead: Any, unit_editor: Any
 ) -> None:
-    line = line_of(submitted, "2.1.1")
-    explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=[line.pk])
-    line = line_of(submitted, "2.1.1")
+    line = flagged_line(submitted, lead)
     url = reverse("appraisal:explain_line", args=[submitted.pk, line.pk])
     response = login(client, unit_editor).post(url, {"base_version": line.version, "explanation": "x" * 6000}, **JSON)
     assert response.status_code == 400

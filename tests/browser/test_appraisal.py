@@ -36,6 +36,16 @@ def _errors(page: Any) -> list[str]:
     return errors
 
 
+def _open(new_page: Any, username: str, url: str) -> tuple[Any, list[str]]:
+    """A new page signed in as `username` on `url`, loaded; the script errors it meets are collected."""
+    page = new_page()
+    errors = _errors(page)
+    login(page, username)
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    return page, errors
+
+
 def test_review_explanation_round_sign_off_and_ranking(
     new_page: Any, submitted_assessment: Assessment, tmp_path: Any
 ) -> None:
@@ -168,11 +178,7 @@ def test_the_lead_overrules_a_not_applicable_leaf_in_place(
     submit(assessment, unit_head)
     leaf = f"#line-{line.pk}"
 
-    lead = new_page()
-    errors = _errors(lead)
-    login(lead, "hoa")
-    lead.goto(f"/tham-dinh/{assessment.pk}/")
-    lead.wait_for_load_state("networkidle")
+    lead, errors = _open(new_page, "hoa", f"/tham-dinh/{assessment.pk}/")
     expect(lead.locator(f"{leaf} [data-self-score]")).to_have_text("Không phát sinh")
     lead.click(f"{leaf} details.na-overrule summary")
     for name, value in (("a", "4"), ("b", "2"), ("c", "0")):
@@ -217,11 +223,7 @@ def test_the_review_page_updates_its_summary_and_the_not_applicable_tag_in_place
                          not_applicable=True, not_applicable_reason="Không có cuộc kiểm tra nào.")
     submit(assessment, unit_head)
     ids, areas = _ids(assessment), _area_ids(assessment)
-    lead = new_page()
-    errors = _errors(lead)
-    login(lead, "hoa")
-    lead.goto(f"/tham-dinh/{assessment.pk}/")
-    lead.wait_for_load_state("networkidle")
+    lead, errors = _open(new_page, "hoa", f"/tham-dinh/{assessment.pk}/")
     expect(lead.locator("[data-state]")).to_have_text("Đã gửi")
     expect(lead.locator(f'[data-area-progress="{areas["1"]}"]')).to_have_text("1/5")  # the «không phát sinh» leaf
 
@@ -305,11 +307,7 @@ def test_the_unit_sees_why_an_explanation_was_not_saved_and_settles_a_conflict(
     line = assessment.lines.get(indicator__code="2.1.1")
     explanation_request(assessment=assessment, actor=lead, deadline=later(), line_ids=[line.pk])
     leaf, field = f"#line-{line.pk}", f"#explanation-{line.pk}"
-    editor = new_page()
-    errors = _errors(editor)
-    login(editor, "lan")
-    editor.goto(f"/tham-dinh/giai-trinh/{assessment.pk}/")
-    editor.wait_for_load_state("networkidle")
+    editor, errors = _open(new_page, "lan", f"/tham-dinh/giai-trinh/{assessment.pk}/")
 
     editor.fill(field, "   ")
     editor.click(f"{leaf} form[data-explain-line] button[type=submit]")
@@ -391,11 +389,7 @@ def test_an_expired_session_on_the_explanation_page_keeps_the_text_and_saves_aft
     explanation_request(assessment=assessment, actor=lead, deadline=later(), line_ids=[line.pk])
     url = f"/tham-dinh/giai-trinh/{assessment.pk}/"
     leaf, field = f"#line-{line.pk}", f"#explanation-{line.pk}"
-    editor = new_page()
-    errors = _errors(editor)
-    login(editor, "lan")
-    editor.goto(url)
-    editor.wait_for_load_state("networkidle")
+    editor, errors = _open(new_page, "lan", url)
 
     # given the session ended on the server while the page stayed open
     Session.objects.all().delete()
@@ -434,11 +428,7 @@ def test_an_expired_session_on_the_review_page_keeps_the_input_and_saves_after_s
     ids = _ids(assessment)
     url = f"/tham-dinh/{assessment.pk}/"
     leaf, other = f"#line-{ids['2.1.1']}", f"#line-{ids['2.1.2']}"
-    appraiser = new_page()
-    errors = _errors(appraiser)
-    login(appraiser, "tam")
-    appraiser.goto(url)
-    appraiser.wait_for_load_state("networkidle")
+    appraiser, errors = _open(new_page, "tam", url)
     Session.objects.all().delete()
 
     # an appraisal score with its reason: kept, with the session-ended message
@@ -521,11 +511,7 @@ def test_the_first_accept_shows_the_lead_the_sign_off_and_its_hint_without_a_rel
     new_page: Any, submitted_assessment: Assessment
 ) -> None:
     ids = _ids(submitted_assessment)
-    lead = new_page()
-    errors = _errors(lead)
-    login(lead, "hoa")
-    lead.goto(f"/tham-dinh/{submitted_assessment.pk}/")
-    lead.wait_for_load_state("networkidle")
+    lead, errors = _open(new_page, "hoa", f"/tham-dinh/{submitted_assessment.pk}/")
     expect(lead.locator("[data-sign-off]")).to_be_hidden()
     expect(lead.locator("[data-signoff-hint]")).to_be_hidden()
 

@@ -492,8 +492,9 @@ def rule_for(name: str) -> Rule | None:
     return None
 
 
-# Models whose ModelAdmin grants no add (and, for the records of what happened, no delete) permission.
-ADMIN_NO_ADD = (
+# Models whose ModelAdmin grants neither add nor delete permission: the records of what happened, and what the
+# services alone write (rules checked, audited): read-only in the admin site.
+_ADMIN_READ_ONLY = (
     "appraisal_explanationround",
     "appraisal_linehistory",
     "appraisal_notification",
@@ -505,10 +506,6 @@ ADMIN_NO_ADD = (
     "scoring_indexresult",
     "scoring_unitsuccession",
     "scoring_apitoken",
-    "axes_accessattempt",
-    "axes_accessfailurelog",
-    "axes_accesslog",
-    # written by the services only (rules checked, audited): read-only in the admin site
     "scoring_unitkind",
     "scoring_rankinggroup",
     "scoring_unit",
@@ -524,35 +521,11 @@ ADMIN_NO_ADD = (
     "evidence_evidencefile",
     "evidence_evidencelink",
 )
+ADMIN_NO_ADD = (*_ADMIN_READ_ONLY, "axes_accessattempt", "axes_accessfailurelog", "axes_accesslog")
 ADMIN_NO_DELETE = (
-    "appraisal_explanationround",
-    "appraisal_linehistory",
-    "appraisal_notification",
-    "appraisal_surveyimport",
-    "scoring_auditentry",
-    "scoring_publication",
-    "scoring_apitoken",
+    *_ADMIN_READ_ONLY,
     "scoring_indicator",  # the matrix's criteria belong to a set in use: frozen, in the admin site too
     "scoring_indicatorset",  # the matrix's set is in use: frozen, every field and its criteria
-    # written by the services only (rules checked, audited): read-only in the admin site
-    "scoring_unitkind",
-    "scoring_rankinggroup",
-    "scoring_unit",
-    "scoring_cycle",
-    "scoring_cycleset",
-    "scoring_assessment",
-    "scoring_scoreline",
-    "scoring_indexresult",
-    "scoring_roleassignment",
-    "auth_user",
-    "scoring_exportjob",
-    "scoring_userimport",
-    "scoring_indicatormapping",
-    "scoring_unitsuccession",
-    "appraisal_appraisalassignment",
-    "evidence_evidenceblob",
-    "evidence_evidencefile",
-    "evidence_evidencelink",
 )
 
 

@@ -69,10 +69,3 @@ def upload_refusal(form: Any) -> str:
         return _("Tệp Excel đã chọn rỗng (0 byte); hãy chọn đúng tệp.")
     return _("Hãy chọn tệp Excel.")
 
-
-def posted_id(raw: Any) -> int | None:
-    """A posted id: ASCII digits within the ids' range (a larger number matches no row, and SQLite cannot compare
-    it), else None."""
-    text = str(raw if raw is not None else "").strip()
-    number = int(text) if text.isascii() and text.isdigit() else 0
-    return number if 0 < number < 2**63 else None

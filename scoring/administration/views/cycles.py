@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from scoring.administration import selectors, services
 from scoring.administration.forms import CycleForm, DeadlinesForm, ExtendForm
-from scoring.administration.views._common import administrator_required, form_errors, posted_id, report_error
+from scoring.administration.views._common import administrator_required, form_errors, report_error
 from scoring.errors import DomainError
 from scoring.models import Assessment, Cycle, Unit
 from scoring.services import assessments_open
+from scoring.text import posted_id
 
 PHASES = list(Cycle.Phase.values)
 

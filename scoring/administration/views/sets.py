@@ -17,7 +17,6 @@ from scoring.administration.resources import COLUMN_LABELS, COLUMNS, REQUIRED_CO
 from scoring.administration.views._common import (
     administrator_required,
     form_errors,
-    posted_id,
     report_error,
     upload_refusal,
 )
@@ -26,6 +25,7 @@ from scoring.errors import DomainError
 from scoring.exports import xlsx_response
 from scoring.models import AuditEntry, Cycle, IndicatorMapping, IndicatorSet, Unit, UnitKind
 from scoring.selectors import indicator_tree
+from scoring.text import posted_id
 
 IMPORT_SALT = "administration.set-import"
 

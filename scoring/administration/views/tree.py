@@ -16,10 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from scoring import engine
 from scoring.administration import services
 from scoring.administration.forms import METHOD_PARAMS, IndicatorForm, params_from_post
-from scoring.administration.views._common import administrator_required, form_errors, posted_id, report_error
+from scoring.administration.views._common import administrator_required, form_errors, report_error
 from scoring.errors import DomainError
 from scoring.forms import method_input_context
 from scoring.models import Indicator, IndicatorSet
+from scoring.text import posted_id
 
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
 

@@ -21,7 +21,6 @@ from scoring.administration.forms import CodeNameForm, MergeForm, UnitForm, Uplo
 from scoring.administration.views._common import (
     administrator_required,
     form_errors,
-    posted_id,
     report_error,
     upload_refusal,
 )
@@ -29,6 +28,7 @@ from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
 from scoring.errors import DomainError
 from scoring.exports import xlsx_response
 from scoring.models import RankingGroup, RoleAssignment, Unit, UnitKind, UnitSuccession
+from scoring.text import posted_id
 
 UNIT_COLUMNS = ("code", "name", "short_name", "kind", "group", "parent")
 UNIT_EXPORT_LABELS = (
