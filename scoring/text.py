@@ -52,8 +52,8 @@ def user_text(value: Any, *, limit: int | None = None, field: str | None = None)
 
 
 def posted_id(raw: Any) -> int | None:
-    """An id from a form or a query: ASCII digits within the ids' range (a larger number matches no row, and SQLite cannot compare
-    it), else None."""
+    """An id from a form or a query: ASCII digits within the ids' range (a larger number matches no row, and
+    SQLite cannot compare it), else None."""
     text = str(raw if raw is not None else "").strip()
     number = int(text) if text.isascii() and text.isdigit() else 0
     return number if 0 < number < 2**63 else None
