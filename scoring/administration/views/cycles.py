@@ -104,8 +104,15 @@ def _by_kind(units: Any) -> list[tuple[Any, list[Unit]]]:
 def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
     """The cycle: phase, sets, deadlines, and its participants, filtered by name or state and paginated (a
     national cycle has thousands), with each unit's extension form; units that could still take part."""
-    cycle = get_object_or_404(Cycle, pk=cycle_id)
-    filters = _filters(request.GET)
+    return _detail_page(request, get_object_or_404(Cycle, pk=cycle_id), _filters(request.GET))
+
+
+def _detail_page(
+    request: HttpRequest, cycle: Cycle, filters: dict[str, str], *, deadlines_form: DeadlinesForm | None = None,
+    extending: int | None = None, extend_form: ExtendForm | None = None, status: int = 200,
+) -> HttpResponse:
+    """The cycle's page on the participants' page and filters given; after a refusal, with the refused form as
+    it was typed (the deadlines, or the extension of the participant `extending`)."""
     query, state = filters.get("q", ""), filters.get("trang_thai", "")
     counts = selectors.cycle_state_counts(cycle=cycle)
     participants = selectors.cycle_assessments(cycle=cycle, query=query, state=state)
@@ -128,11 +135,13 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
             "candidates": candidates,
             "candidate_kinds": _by_kind(candidates),
             "cycle_sets": cycle.cycle_sets.select_related("indicator_set", "unit_kind"),
-            "deadlines_form": DeadlinesForm(initial=DeadlinesForm.initial_for(cycle)),
-            "extend_form": ExtendForm(),
+            "deadlines_form": deadlines_form or DeadlinesForm(initial=DeadlinesForm.initial_for(cycle)),
+            "extending": extending,
+            "extend_form": extend_form or ExtendForm(),
             "next_phase": Cycle.Phase(PHASES[index + 1]) if index + 1 < len(PHASES) else None,
             "previous_phase": Cycle.Phase(PHASES[index - 1]) if index > 0 else None,
         },
+        status=status,
     )
 
 
@@ -159,15 +168,15 @@ def cycle_phase(request: HttpRequest, cycle_id: int) -> HttpResponse:
 def cycle_deadlines(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=cycle_id)
     form = DeadlinesForm(request.POST)
-    if form.is_valid():
-        try:
-            services.cycle_update_deadlines(cycle=cycle, deadlines=_deadlines(form.cleaned_data), actor=request.user)
-        except DomainError as exc:
-            report_error(request, exc)
-        else:
-            messages.success(request, _("Đã lưu các hạn."))
-    else:
+    if not form.is_valid():
         form_errors(request, form)
+        return _detail_page(request, cycle, {}, deadlines_form=form, status=400)
+    try:
+        services.cycle_update_deadlines(cycle=cycle, deadlines=_deadlines(form.cleaned_data), actor=request.user)
+    except DomainError as exc:
+        report_error(request, exc)
+        return _detail_page(request, cycle, {}, deadlines_form=form, status=exc.status)
+    messages.success(request, _("Đã lưu các hạn."))
     return redirect("administration:cycle_detail", cycle.pk)
 
 
@@ -194,8 +203,11 @@ def cycle_participants(request: HttpRequest, cycle_id: int) -> HttpResponse:
 @require_POST
 @administrator_required
 def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -> HttpResponse:
-    assessment = get_object_or_404(Assessment.objects.select_related("unit"), pk=assessment_id, cycle_id=cycle_id)
+    assessment = get_object_or_404(
+        Assessment.objects.select_related("unit", "cycle"), pk=assessment_id, cycle_id=cycle_id
+    )
     form = ExtendForm(request.POST)
+    refused = 400
     if form.is_valid():
         try:
             services.assessment_extend_deadline(
@@ -206,8 +218,12 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
             )
         except DomainError as exc:
             report_error(request, exc)
+            refused = exc.status
         else:
             messages.success(request, _("Đã gia hạn cho %(u)s.") % {"u": assessment.unit.name})
+            return _back_to_detail(request, cycle_id, f"#participant-{assessment.pk}")
     else:
         form_errors(request, form)
-    return _back_to_detail(request, cycle_id, f"#participant-{assessment.pk}")
+    # The page it was posted from again, the refused row's form as typed.
+    filters = _filters(QueryDict(request.POST.get("back", "")))
+    return _detail_page(request, assessment.cycle, filters, extending=assessment.pk, extend_form=form, status=refused)

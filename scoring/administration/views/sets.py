@@ -126,7 +126,10 @@ def set_update(request: HttpRequest, set_id: int) -> HttpResponse:
         services.indicator_set_update(indicator_set=indicator_set, data=form.service_data(), actor=request.user)
     except DomainError as exc:
         report_error(request, exc)
-        return redirect("administration:set_detail", set_id)
+        indicator_set.refresh_from_db()  # as stored: the service may have changed the instance before refusing
+        return render(
+            request, "scoring/administration/set_detail.html", _detail_context(indicator_set, form), status=exc.status
+        )
     messages.success(request, _("Đã lưu thông tin bộ chỉ số."))
     return redirect("administration:set_detail", set_id)
 
@@ -230,36 +233,43 @@ def set_diff(request: HttpRequest, set_id: int) -> HttpResponse:
     old = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
     other_id = request.GET.get("voi", "")
     new = IndicatorSet.objects.filter(pk=posted_id(other_id)).first() if other_id else None
+    return _diff_page(request, old, new)
+
+
+def _diff_page(
+    request: HttpRequest, old: IndicatorSet, new: IndicatorSet | None, *, mapping_form: MappingForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The differences between two sets and their mappings; after a refusal, the mapping form as typed."""
     context: dict[str, object] = {
         "set": old,
         "others": IndicatorSet.objects.exclude(pk=old.pk).select_related("unit_kind"),
-        "mapping_form": MappingForm(),
+        "mapping_form": mapping_form or MappingForm(),
     }
     if new is not None:
         context["diff"] = selectors.indicator_set_diff(old=old, new=new)
         context["new"] = new
-    return render(request, "scoring/administration/set_diff.html", context)
+    return render(request, "scoring/administration/set_diff.html", context, status=status)
 
 
 @require_POST
 @administrator_required
 def mapping_save(request: HttpRequest, set_id: int, other_id: int) -> HttpResponse:
-    old = get_object_or_404(IndicatorSet, pk=set_id)
+    old = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
     new = get_object_or_404(IndicatorSet, pk=other_id)
     form = MappingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.indicator_mapping_save(from_set=old, to_set=new, actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            report_error(request, exc)
-        else:
-            messages.success(
-                request,
-                _("Đã ghi đối chiếu %(a)s → %(b)s.")
-                % {"a": form.cleaned_data["from_code"], "b": form.cleaned_data["to_code"]},
-            )
-    else:
+    if not form.is_valid():
         form_errors(request, form)
+        return _diff_page(request, old, new, mapping_form=form, status=400)
+    try:
+        services.indicator_mapping_save(from_set=old, to_set=new, actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        report_error(request, exc)
+        return _diff_page(request, old, new, mapping_form=form, status=exc.status)
+    messages.success(
+        request,
+        _("Đã ghi đối chiếu %(a)s → %(b)s.") % {"a": form.cleaned_data["from_code"], "b": form.cleaned_data["to_code"]},
+    )
     return redirect(reverse("administration:set_diff", args=[set_id]) + f"?voi={other_id}")
 
 

@@ -100,34 +100,17 @@ def unit_create(request: HttpRequest) -> HttpResponse:
     return redirect("administration:unit_list")
 
 
-@require_http_methods(["GET", "POST"])
-@administrator_required
-def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = get_object_or_404(Unit.objects.select_related("kind", "ranking_group", "parent"), pk=unit_id)
-    initial = {
-        "code": unit.code,
-        "name": unit.name,
-        "short_name": unit.short_name,
-        "kind": unit.kind,
-        "ranking_group": unit.ranking_group,
-        "parent": unit.parent,
-    }
-    form = UnitForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.unit_update(unit=unit, data=form.cleaned_data, actor=request.user)
-            except DomainError as exc:
-                report_error(request, exc)
-                status = exc.status
-            else:
-                messages.success(request, _("Đã lưu đơn vị."))
-                return redirect("administration:unit_edit", unit.pk)
-        else:
-            form_errors(request, form)
-            status = 400
-    merge_form = MergeForm()
+def _edit_page(
+    request: HttpRequest, unit: Unit, *, form: UnitForm | None = None, merge_form: MergeForm | None = None,
+    reason: str = "", status: int = 200,
+) -> HttpResponse:
+    """The unit's page; after a refusal, with the form that was refused as it was typed."""
+    if form is None:
+        form = UnitForm(initial={
+            "code": unit.code, "name": unit.name, "short_name": unit.short_name, "kind": unit.kind,
+            "ranking_group": unit.ranking_group, "parent": unit.parent,
+        })
+    merge_form = merge_form or MergeForm()
     into = merge_form.fields["into"]
     assert isinstance(into, ModelChoiceField)
     into.queryset = Unit.objects.filter(active=True).exclude(pk=unit.pk)
@@ -138,6 +121,7 @@ def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
             "unit": unit,
             "form": form,
             "merge_form": merge_form,
+            "reason": reason,
             "predecessors": unit.predecessors.select_related("predecessor"),
             "succession": UnitSuccession.objects.filter(predecessor=unit).select_related("successor").first(),
             "assessments": unit.assessments.select_related("cycle").order_by("-cycle__year"),
@@ -147,13 +131,40 @@ def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
     )
 
 
+def _unit(unit_id: int) -> Unit:
+    return get_object_or_404(Unit.objects.select_related("kind", "ranking_group", "parent"), pk=unit_id)
+
+
+@require_http_methods(["GET", "POST"])
+@administrator_required
+def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = _unit(unit_id)
+    if request.method != "POST":
+        return _edit_page(request, unit)
+    form = UnitForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return _edit_page(request, unit, form=form, status=400)
+    try:
+        services.unit_update(unit=unit, data=form.cleaned_data, actor=request.user)
+    except DomainError as exc:
+        report_error(request, exc)
+        return _edit_page(request, unit, form=form, status=exc.status)
+    messages.success(request, _("Đã lưu đơn vị."))
+    return redirect("administration:unit_edit", unit.pk)
+
+
 @require_POST
 @administrator_required
 def unit_toggle(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = get_object_or_404(Unit, pk=unit_id)
-    services.unit_set_active(
-        unit=unit, active=request.POST.get("active") == "1", actor=request.user, reason=request.POST.get("reason", "")
-    )
+    unit = _unit(unit_id)
+    reason = request.POST.get("reason", "")
+    try:
+        services.unit_set_active(unit=unit, active=request.POST.get("active") == "1", actor=request.user,
+                                 reason=reason)
+    except DomainError as exc:
+        report_error(request, exc)
+        return _edit_page(request, unit, reason=reason, status=exc.status)
     messages.success(request, _("Đã cập nhật trạng thái đơn vị."))
     return redirect("administration:unit_edit", unit.pk)
 
@@ -161,18 +172,18 @@ def unit_toggle(request: HttpRequest, unit_id: int) -> HttpResponse:
 @require_POST
 @administrator_required
 def unit_merge(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = get_object_or_404(Unit, pk=unit_id)
+    unit = _unit(unit_id)
     form = MergeForm(request.POST)
     if not form.is_valid():
         form_errors(request, form)
-        return redirect("administration:unit_edit", unit.pk)
+        return _edit_page(request, unit, merge_form=form, status=400)
     try:
         services.unit_merge(
             unit=unit, into=form.cleaned_data["into"], reason=form.cleaned_data["reason"], actor=request.user
         )
     except DomainError as exc:
         report_error(request, exc)
-        return redirect("administration:unit_edit", unit.pk)
+        return _edit_page(request, unit, merge_form=form, status=exc.status)
     messages.success(
         request,
         _("Đã sáp nhập «%(a)s» vào «%(b)s»; lịch sử đánh giá được giữ nguyên.")
@@ -182,16 +193,18 @@ def unit_merge(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 def _coded_create(request: HttpRequest, *, prefix: str, create: Any, done: str) -> HttpResponse:
+    """A new unit kind or ranking group; a refusal shows the list again with what was typed."""
     form = CodeNameForm(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            create(actor=request.user, **form.cleaned_data)
-            messages.success(request, done)
-        except DomainError as exc:
-            report_error(request, exc)
-    else:
+    if not form.is_valid():
         form_errors(request, form)
-    return redirect("administration:unit_list")
+        return _list_page(request, status=400, **{f"{prefix}_form": form})
+    try:
+        create(actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        report_error(request, exc)
+        return _list_page(request, status=exc.status, **{f"{prefix}_form": form})
+    messages.success(request, done)
+    return redirect(reverse("administration:unit_list") + "#kinds-and-groups")
 
 
 @require_POST
@@ -208,12 +221,15 @@ def group_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _coded_rename(request: HttpRequest, rename: Callable[..., Any], done: str) -> HttpResponse:
+def _coded_rename(request: HttpRequest, rename: Callable[..., Any], done: str, *, what: str, pk: int) -> HttpResponse:
+    """A kind's or a group's new name; a refusal shows the list again with the name as typed in its row."""
+    typed = request.POST.get("name", "")
     try:
-        renamed = rename(name=request.POST.get("name", ""), actor=request.user)
-        messages.success(request, done % {"name": renamed.name})
+        renamed = rename(name=typed, actor=request.user)
     except DomainError as exc:
         report_error(request, exc)
+        return _list_page(request, renaming={"what": what, "pk": pk, "name": typed}, status=exc.status)
+    messages.success(request, done % {"name": renamed.name})
     return redirect(reverse("administration:unit_list") + "#kinds-and-groups")
 
 
@@ -221,7 +237,8 @@ def _coded_rename(request: HttpRequest, rename: Callable[..., Any], done: str) -
 @administrator_required
 def kind_rename(request: HttpRequest, kind_id: int) -> HttpResponse:
     kind = get_object_or_404(UnitKind, pk=kind_id)
-    return _coded_rename(request, partial(services.unit_kind_rename, kind=kind), _("Đã đổi tên loại đơn vị: %(name)s."))
+    return _coded_rename(request, partial(services.unit_kind_rename, kind=kind), _("Đã đổi tên loại đơn vị: %(name)s."),
+                         what="kind", pk=kind.pk)
 
 
 @require_POST
@@ -229,7 +246,8 @@ def kind_rename(request: HttpRequest, kind_id: int) -> HttpResponse:
 def group_rename(request: HttpRequest, group_id: int) -> HttpResponse:
     group = get_object_or_404(RankingGroup, pk=group_id)
     return _coded_rename(
-        request, partial(services.ranking_group_rename, group=group), _("Đã đổi tên khối xếp hạng: %(name)s.")
+        request, partial(services.ranking_group_rename, group=group), _("Đã đổi tên khối xếp hạng: %(name)s."),
+        what="group", pk=group.pk,
     )
 
 

@@ -116,13 +116,19 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         else:
             form_errors(request, password_form)
             status = 400
+    return _detail_page(request, person, status=status)
+
+
+def _detail_page(request: HttpRequest, person: Any, *, role_form: RoleForm | None = None,
+                 status: int = 200) -> HttpResponse:
+    """The user's page; after a refused role, with the role form as it was typed."""
     return render(
         request,
         "scoring/administration/user_detail.html",
         {
             "person": person,
             "roles": selectors.role_assignments_of(user=person),
-            "role_form": RoleForm(),
+            "role_form": role_form or RoleForm(),
             "password_form": PasswordSetForm(),  # never sent back with what was typed
         },
         status=status,
@@ -147,15 +153,15 @@ def user_toggle(request: HttpRequest, user_id: int) -> HttpResponse:
 def role_add(request: HttpRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(get_user_model(), pk=user_id)
     form = RoleForm(request.POST)
-    if form.is_valid():
-        try:
-            services.role_assign(user=person, actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            report_error(request, exc)
-        else:
-            messages.success(request, _("Đã gán vai trò."))
-    else:
+    if not form.is_valid():
         form_errors(request, form)
+        return _detail_page(request, person, role_form=form, status=400)
+    try:
+        services.role_assign(user=person, actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        report_error(request, exc)
+        return _detail_page(request, person, role_form=form, status=exc.status)
+    messages.success(request, _("Đã gán vai trò."))
     return redirect("administration:user_detail", person.pk)
 
 
