@@ -113,6 +113,7 @@ STATUS_MESSAGES = {
     "method_not_allowed": gettext_lazy("Phương thức không được hỗ trợ."),
     "throttled": gettext_lazy("Quá nhiều yêu cầu; hãy thử lại sau ít phút."),
     "parse_error": gettext_lazy("Dữ liệu gửi lên không đọc được (JSON không hợp lệ)."),
+    "parse_error_form": gettext_lazy("Dữ liệu gửi lên không đọc được (biểu mẫu hoặc tệp gửi kèm không hợp lệ)."),
     "unsupported_media_type": gettext_lazy("Kiểu dữ liệu gửi lên không được hỗ trợ."),
     "not_acceptable": gettext_lazy("Không trả được dữ liệu theo định dạng yêu cầu."),
     "invalid": gettext_lazy("Dữ liệu không hợp lệ; xem lỗi từng trường."),
@@ -139,6 +140,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         code = exc.default_code if isinstance(exc.default_code, str) else "error"
         message = STATUS_MESSAGES.get(code, exc.detail if isinstance(exc.detail, str) else exc.default_detail)
+        if isinstance(exc, exceptions.ParseError) and "json" not in _content_type(context):
+            message = STATUS_MESSAGES["parse_error_form"]  # a multipart or form body that does not parse
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             message = _("Quá nhiều yêu cầu; hãy thử lại sau %(s)s giây.") % {"s": int(exc.wait) + 1}
         body = error_body(code, message)
@@ -148,6 +151,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         response["Retry-After"] = str(int(exc.wait) + 1)
     return response
+
+
+def _content_type(context: dict[str, Any]) -> str:
+    request = context.get("request")
+    return str(getattr(request, "content_type", "") or "").lower()
 
 
 def document_common_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> Any:

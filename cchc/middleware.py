@@ -28,10 +28,25 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
     def process_request(self, request: HttpRequest) -> None:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         if not chosen and request.path.startswith("/api/"):
-            chosen = translation.get_language_from_request(request)
+            chosen = asked_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def asked_language(header: str) -> str:
+    """The site's language an Accept-Language header asks for first, "" when none: as Django reads it, except
+    that a language with `q=0` is one the client refuses, not one it takes last."""
+    from django.utils.translation.trans_real import language_code_re, parse_accept_lang_header
+
+    for code, quality in parse_accept_lang_header(header):
+        if quality <= 0 or code == "*" or not language_code_re.search(code):
+            continue
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return ""
 
 
 MSG_DATABASE_UNAVAILABLE = gettext_lazy(

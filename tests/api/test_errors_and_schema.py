@@ -61,6 +61,16 @@ def test_malformed_json_is_a_400_parse_error(api: Any, admin_user: Any) -> None:
     assert response.json()["code"] == "parse_error"
 
 
+def test_a_malformed_form_body_is_a_parse_error_that_does_not_speak_of_json(api: Any, admin_user: Any) -> None:
+    api.force_login(admin_user)
+    response = api.post("/api/v1/tokens/", data=b"--x\r\nContent-Disposition: form-data\r\n\r\nno end",
+                        content_type="multipart/form-data")  # no boundary: the body cannot be split
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
+    assert "JSON" not in response.json()["message"] and "biểu mẫu" in response.json()["message"]
+    json_body = api.post("/api/v1/tokens/", data="{", content_type="application/json; charset=utf-8")
+    assert "JSON" in json_body.json()["message"]
+
+
 def test_a_body_without_a_content_type_is_a_documented_415_in_the_one_error_format(api: Any, admin_user: Any) -> None:
     """A client that sends a body but no Content-Type: no parser reads it. The answer is 415, in the error format,
     and every operation that reads a body documents it (a client generated from the schema expects it)."""
@@ -126,6 +136,15 @@ def test_a_system_without_the_language_cookie_chooses_english_with_accept_langua
     assert vietnamese.json()["code"] == english.json()["code"]
     assert vietnamese.json()["message"] != english.json()["message"]
     assert english.json()["message"].isascii()
+
+
+@pytest.mark.parametrize(("header", "english"), [
+    ("en;q=0", False), ("en;q=0, vi;q=0.5", False), ("en;q=0.0", False), ("*;q=0.5, en;q=0", False),
+    ("fr, en;q=0.3", True), ("en-GB;q=0.8", True), ("vi, en;q=0.9", False),
+])
+def test_a_language_the_system_refuses_with_q_0_is_not_the_one_it_gets(api: Any, header: str, english: bool) -> None:
+    message = api.get("/api/v1/units/", HTTP_ACCEPT_LANGUAGE=header).json()["message"]
+    assert message.isascii() is english
 
 
 def test_the_browser_pages_still_ignore_accept_language(client: Any) -> None:
