@@ -32,6 +32,12 @@ def draft(small_set: IndicatorSet, admin_user: Any) -> IndicatorSet:
         ([{"min": "9", "label": "Tốt"}, {"min": "-1", "label": "Yếu"}], "không được âm"),
         ([{"min": "6,5", "label": "Tốt"}, {"min": "6.5", "label": "Khá"}, {"min": "0", "label": "Yếu"}],
          "cùng ngưỡng"),
+        ([{"min": "5", "label": "Khá"}, {"min": "9", "label": "Tốt"}, {"min": "0", "label": "Yếu"}],
+         "từ ngưỡng cao xuống ngưỡng thấp"),
+        ([{"min": "9", "label": "Tốt"}, {"min": "0", "label": "tốt"}], "cùng tên"),
+        ([{"min": "9", "label": "T" * 61}, {"min": "0", "label": "Yếu"}], "dài quá 60 ký tự"),
+        ([{"min": "9.125", "label": "Tốt"}, {"min": "0", "label": "Yếu"}], "tối đa 2 chữ số thập phân"),
+        ([{"min": "1e999", "label": "Tốt"}, {"min": "0", "label": "Yếu"}], "(1,00E+999) lớn hơn"),
     ],
 )
 def test_bad_bands_are_refused_on_save(
@@ -70,3 +76,24 @@ def test_the_set_form_shows_the_refusal_and_the_check_page_reports_old_bad_bands
     report = selectors.indicator_set_report(indicator_set=draft)
     assert not report.ok
     assert any("Mức thấp nhất" in p for p in report.problems)
+
+
+@pytest.mark.parametrize(("field", "typed", "message"), [
+    ("standard_max", "99999,999", "tối đa 2 chữ số thập phân"),
+    ("standard_max", "100000", "nhỏ hơn 100.000"),
+    ("bonus_cap", "2,999", "tối đa 2 chữ số thập phân"),
+    ("penalty_cap", "1e-999999999", "tối đa 2 chữ số thập phân"),
+])
+def test_points_the_database_would_round_or_refuse_are_refused_and_the_pages_still_open(
+    client: Client, draft: IndicatorSet, admin_user: Any, field: str, typed: str, message: str
+) -> None:
+    client.force_login(admin_user)
+    data = {"name": "Bộ thử", "standard_max": "100", "index_mode": "points", "bonus_cap": "", "penalty_cap": "",
+            "bands": "", "source_note": "", field: typed}
+    response = client.post(reverse("administration:set_update", args=[draft.pk]), data)
+    assert response.status_code == 400 and message in response.content.decode()
+    created = client.post(reverse("administration:set_create"), {**data, "key": "moi-2030", "year": "2030",
+                                                                 "unit_kind": draft.unit_kind_id})
+    assert created.status_code == 400 and not IndicatorSet.objects.filter(key="moi-2030").exists()
+    assert client.get(reverse("administration:set_list")).status_code == 200
+    assert client.get(reverse("administration:set_detail", args=[draft.pk])).status_code == 200

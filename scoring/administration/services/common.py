@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -49,8 +49,18 @@ def nfc(value: Any) -> str:
     return text
 
 
+POINTS_PLACES = 2  # the points columns' decimal places (DecimalField(max_digits=7, decimal_places=2))
+POINTS_LIMIT = Decimal("100000")  # their first value out of reach
+
+
+def has_at_most_two_decimals(value: Decimal) -> bool:
+    """Whether a finite number less than 10**20 in size is a whole number of hundredths (0,25 but not 0,125)."""
+    return value == value.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+
+
 def to_points(raw: Any, *, label: str) -> Decimal:
-    """A number typed by a person ("0,5" or "0.5"); a clear Vietnamese refusal otherwise."""
+    """Points typed by a person ("0,5" or "0.5") as stored: at most 2 decimals and less than 100,000 in size;
+    a clear refusal otherwise (never a value the database would round or refuse)."""
     if isinstance(raw, Decimal):
         value = raw
     else:
@@ -61,9 +71,16 @@ def to_points(raw: Any, *, label: str) -> Decimal:
             raise ValidationFailed(
                 _("%(label)s «%(raw)s» không phải là số.") % {"label": label, "raw": raw}, code="not_a_number"
             ) from None
-    if not value.is_finite() or abs(value) >= Decimal("100000"):
-        raise ValidationFailed(_("%(label)s không hợp lệ.") % {"label": label}, code="not_a_number")
-    return value.quantize(Decimal("0.01")) if value == value.quantize(Decimal("0.01")) else value
+    if not value.is_finite() or abs(value) >= POINTS_LIMIT:
+        raise ValidationFailed(
+            _("%(label)s phải là số nhỏ hơn 100.000 điểm (về độ lớn).") % {"label": label}, code="not_a_number"
+        )
+    if not has_at_most_two_decimals(value):
+        raise ValidationFailed(
+            _("%(label)s chỉ được có tối đa 2 chữ số thập phân (ví dụ 0,25).") % {"label": label},
+            code="too_many_decimals",
+        )
+    return value.quantize(Decimal("0.01"))
 
 
 def _display(value: Any) -> Any:

@@ -15,6 +15,7 @@ from scoring.administration.services.common import (
     _audit_set,
     _display,
     _ensure_editable,
+    has_at_most_two_decimals,
     nfc,
     to_points,
 )
@@ -57,20 +58,28 @@ def _check_set_meta(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _num(value: Decimal) -> str:
-    """A number as a Vietnamese message shows it: 6,5 (not 6.5), no trailing zeros."""
+    """A number as a Vietnamese message shows it: 6,5 (not 6.5), no trailing zeros; one far out of any range
+    shortened (1,00E+999, not a thousand digits)."""
+    if value.is_finite() and value != 0 and abs(value.adjusted()) > 9:
+        return format(value, ".2E").replace(".", ",")
     return format(value.normalize(), "f").replace(".", ",")
+
+
+BAND_LABEL_MAX = 60  # as the API's band serializer
 
 
 def classification_band_problems(bands: Any, *, standard_max: Decimal, index_mode: str) -> list[str]:
     """What is wrong with a set's classification bands: every threshold a number from 0 to the highest index
     (the standard in points mode, 100 in percent mode), no threshold twice, and the lowest band at 0 so that
-    every unit gets a classification. An empty list (no classification) is allowed."""
+    every unit gets a classification, listed from the highest threshold down, each name once and at most 60
+    characters long. An empty list (no classification) is allowed."""
     bands = list(bands or [])
     if not bands:
         return []
     top = Decimal("100") if index_mode == IndicatorSet.IndexMode.PERCENT else standard_max
     problems: list[str] = []
     thresholds: list[Decimal] = []
+    labels: list[str] = []
     for band in bands:
         label = nfc(band.get("label")) if isinstance(band, Mapping) else ""
         raw = band.get("min") if isinstance(band, Mapping) else None
@@ -83,6 +92,16 @@ def classification_band_problems(bands: Any, *, standard_max: Decimal, index_mod
             continue
         if not label:
             problems.append(_("Mức xếp loại có ngưỡng %(v)s chưa có tên.") % {"v": _num(value)})
+        elif len(label) > BAND_LABEL_MAX:
+            problems.append(
+                _("Tên mức xếp loại «%(l)s…» dài quá %(n)s ký tự.") % {"l": label[:30], "n": BAND_LABEL_MAX}
+            )
+        labels.append(label.casefold())
+        if abs(value) <= top and not has_at_most_two_decimals(value):
+            problems.append(
+                _("Ngưỡng của mức «%(l)s» chỉ được có tối đa 2 chữ số thập phân (chỉ số làm tròn đến 2 chữ số).")
+                % {"l": label}
+            )
         if value < 0:
             problems.append(
                 _("Ngưỡng của mức «%(l)s» (%(v)s) không được âm.") % {"l": label, "v": _num(value)}
@@ -95,6 +114,10 @@ def classification_band_problems(bands: Any, *, standard_max: Decimal, index_mod
         thresholds.append(value)
     if thresholds and len(set(thresholds)) != len(thresholds):
         problems.append(_("Hai mức xếp loại có cùng ngưỡng."))
+    elif thresholds != sorted(thresholds, reverse=True):
+        problems.append(_("Các mức xếp loại phải ghi từ ngưỡng cao xuống ngưỡng thấp."))
+    if len(set(labels)) != len(labels):
+        problems.append(_("Hai mức xếp loại có cùng tên."))
     if thresholds and min(thresholds) != 0:
         problems.append(
             _("Mức thấp nhất phải có ngưỡng 0 (hiện là %(v)s), để đơn vị nào cũng được xếp loại.")
