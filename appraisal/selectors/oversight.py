@@ -16,6 +16,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from appraisal.selectors.tree import WORK_STATES
+from scoring.engine import round_half_up
 from scoring.models import Assessment, Cycle, IndexResult, Indicator, IndicatorSet, RankingGroup, ScoreLine
 
 
@@ -200,7 +201,7 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
                     appraised=row["appraised"],
                     differing=row["differing"],
                     lowered=row["lowered"],
-                    average_change=(Decimal(str(row["change"] or 0)) / row["differing"]).quantize(Decimal("0.01")),
+                    average_change=round_half_up(Decimal(str(row["change"] or 0)) / row["differing"]),
                 )
             )
     averages: list[AreaAverage] = []
@@ -214,8 +215,8 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
                 indicator_set=sets[n.indicator_set_id],
                 area=n,
                 assessments=count,
-                self_avg=(self_sum / count).quantize(Decimal("0.01")) if count else None,
-                appraised_avg=(appraised_sum / count).quantize(Decimal("0.01")) if count else None,
+                self_avg=round_half_up(self_sum / count) if count else None,
+                appraised_avg=round_half_up(appraised_sum / count) if count else None,
             )
         )
     averages.sort(key=lambda a: (a.indicator_set.pk, a.area.order))

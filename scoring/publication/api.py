@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from cchc.api import ERR, ErrorSerializer, RefusalSerializer, error_body
 from scoring import permissions
 from scoring.api.common import InputSerializer, QuerySerializer, RevisionQuery
+from scoring.engine import round_half_up
 from scoring.errors import ValidationFailed
 from scoring.models import Cycle, Publication
 from scoring.publication import downloads, selectors, services
@@ -286,7 +287,7 @@ def _latest_revisions() -> set[tuple[int, int]]:
 
 
 def _dec(value: Decimal | None) -> str | None:
-    return None if value is None else str(value.quantize(Decimal("0.01")))
+    return None if value is None else str(round_half_up(value))
 
 
 # --- publications -----------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext
 
 from scoring import permissions
+from scoring.engine import round_half_up
 from scoring.models import Cycle, Publication, ScoreLine, UnitSuccession
 
 ZERO = Decimal("0")
@@ -154,7 +155,7 @@ def group_area_average(*, snapshot: dict[str, Any], group_code: str) -> dict[str
         for code, value in r["area_totals"].items():
             sums[code] += Decimal(value)
             counts[code] += 1
-    return {code: (sums[code] / counts[code]).quantize(Decimal("0.01")) for code in sums}
+    return {code: round_half_up(sums[code] / counts[code]) for code in sums}
 
 
 # --- a unit's page -----------------------------------------------------------------------------------
@@ -425,7 +426,7 @@ def year_over_year(*, earlier: Publication, later: Publication) -> list[Change]:
         if not olds:
             continue
         # Units merged into this one: compared with the mean of their indexes (no single earlier rank).
-        earlier_index = (sum((Decimal(o["index"]) for o in olds), ZERO) / len(olds)).quantize(Decimal("0.01"))
+        earlier_index = round_half_up(sum((Decimal(o["index"]) for o in olds), ZERO) / len(olds))
         changes.append(
             Change(
                 unit_id=r["unit_id"], unit_name=r["unit_name"], earlier_name=" + ".join(o["unit_name"] for o in olds),

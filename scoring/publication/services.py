@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from scoring.engine import round_half_up
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
@@ -58,7 +59,7 @@ def _nfc(value: Any) -> str:
 
 def _dec(value: Any) -> str:
     """A Decimal as a fixed two-decimal string (the snapshot's number format)."""
-    return str(Decimal(str(value)).quantize(Decimal("0.01")))
+    return str(round_half_up(Decimal(str(value))))
 
 
 def publication_blockers(*, cycle: Cycle) -> list[str]:

@@ -72,7 +72,7 @@ def index_result_recompute(*, assessment_id: int) -> IndexResult | None:
             "applicable_max": comp.applicable_max,
             "index": comp.index,
             # Two decimals, as every figure (an area with nothing applicable totals Decimal 0: "0.00", not "0").
-            "area_totals": {code: str(v.quantize(engine.TWO_PLACES)) for code, v in comp.area_totals.items()},
+            "area_totals": {code: str(engine.round_half_up(v)) for code, v in comp.area_totals.items()},
             "classification": comp.classification or "",
             "computed_at": timezone.now(),
             "computed_from_version": assessment.version,

@@ -3,7 +3,7 @@ groups are ranked apart, a reopened result leaves the ranking; the set-wise path
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -275,8 +275,8 @@ def test_the_dashboards_area_averages_count_the_signed_off_assessments_only(
         assert average.assessments == len(of_set)
         self_sum = sum((line.self_score or 0 for line in lines), Decimal(0))
         appraised_sum = sum((line.appraised_score or 0 for line in lines), Decimal(0))
-        assert average.self_avg == (self_sum / len(of_set)).quantize(Decimal("0.01"))
-        assert average.appraised_avg == (appraised_sum / len(of_set)).quantize(Decimal("0.01"))
+        assert average.self_avg == (self_sum / len(of_set)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        assert average.appraised_avg == (appraised_sum / len(of_set)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 @pytest.mark.parametrize("overruled", [False, True])

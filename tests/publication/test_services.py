@@ -290,3 +290,13 @@ def test_the_counted_leaf_score_is_what_the_engine_counts(
     engine_counts = {"normal": computed.area_totals.get("2", Decimal(0)), "bonus": computed.bonus,
                      "penalty": computed.penalty}[kind]
     assert counted == engine_counts
+
+
+def test_a_groups_area_average_is_rounded_half_up() -> None:
+    """15,96 and 16,45 average 16,205: shown 16,21 (half-up), not 16,20 (the default half-even)."""
+    from scoring.publication.selectors import group_area_average
+
+    snapshot = {"rows": [{"group_code": "huyen", "area_totals": {"3": "15.96", "4": "1.01"}},
+                         {"group_code": "huyen", "area_totals": {"3": "16.45", "4": "1.02"}},
+                         {"group_code": "so", "area_totals": {"3": "1.00", "4": "1.00"}}]}
+    assert group_area_average(snapshot=snapshot, group_code="huyen") == {"3": Decimal("16.21"), "4": Decimal("1.02")}
