@@ -181,7 +181,7 @@ def _self_line_lock(line: ScoreLine, base_version: int) -> tuple[ScoreLine, str,
     locked and read (its indicator and assessment are the caller's: a line never changes either), and its version
     checked. Returns the line, the assessment's state, and whether the write must be conditional."""
     state = _assessment_lock_and_bump(line.assessment_id)
-    if line.version == base_version and not line.get_deferred_fields().intersection(_SELF_FIELDS):
+    if _is_current(line, base_version):
         return copy.copy(line), state, True  # the caller's line is left as it was read
     (fresh,) = compiled.instances(
         "self_lock_line", lambda pk: ScoreLine.objects.select_for_update(of=("self",)).filter(pk=pk).order_by(),
@@ -285,14 +285,26 @@ def _apply_self_input(line: ScoreLine, given: _SelfInput) -> None:
 def _save_self(
     line: ScoreLine, actor: Any, base_version: int, given: _SelfInput, *, totals: bool
 ) -> tuple[ScoreLine, selectors.SheetTotals | None]:
-    in_one = _writes_in_one_statement(line, base_version)
-    if in_one:  # what is sent is checked and scored first; the state is checked by the write
-        line = copy.copy(line)  # the caller's line is left as it was read
-    else:
-        line, state, conditional = _self_line_lock(line, base_version)
+    current = _is_current(line, base_version)
+    work = copy.copy(line)  # the caller's line is left as it was read
+    old = {name: getattr(work, name) for name in _SELF_FIELDS}
+    if current:  # what is sent is checked and scored before any statement
+        _apply_self_input(work, given)
+        if {name: getattr(work, name) for name in _SELF_FIELDS} == old:
+            # Nothing changes: nothing is written, no version moves (a colleague's open copy stays current, the
+            # results stay up to date), no entry is recorded; the state is still one a unit may edit.
+            _check_self_editable(Assessment.objects.values_list("state", flat=True).get(pk=line.assessment_id))
+            return line, selectors.assessment_totals(assessment=line.assessment) if totals else None
+    in_one = current and connection.vendor == "postgresql"  # the state is checked by the write
+    conditional = False
+    if not in_one:
+        locked, state, conditional = _self_line_lock(line, base_version)
         _check_self_editable(state)
-    old = {name: getattr(line, name) for name in _SELF_FIELDS}
-    _apply_self_input(line, given)
+        if not current:  # the line as stored, locked: what is sent applies to it
+            work = locked
+            old = {name: getattr(work, name) for name in _SELF_FIELDS}
+            _apply_self_input(work, given)
+    line = work
     line.version = base_version + 1
     line.updated_by = actor if getattr(actor, "pk", None) else None
     rows: list[tuple[Any, ...]] = []
@@ -323,13 +335,10 @@ def _check_self_editable(state: str) -> None:
         raise StateConflict(MSG_NOT_EDITABLE % {"state": Assessment.State(state).label}, code="not_editable")
 
 
-def _writes_in_one_statement(line: ScoreLine, base_version: int) -> bool:
-    """PostgreSQL, and the caller's line is the stored one as long as its version is `base_version` (see
-    `_self_line_lock`): the write need not read or lock the line first."""
-    return (
-        connection.vendor == "postgresql" and line.version == base_version
-        and not line.get_deferred_fields().intersection(_SELF_FIELDS)
-    )
+def _is_current(line: ScoreLine, base_version: int) -> bool:
+    """The caller's line is the stored one as long as its version is `base_version` (see `_self_line_lock`): the
+    save may start from it (on PostgreSQL, without reading or locking it again)."""
+    return line.version == base_version and not line.get_deferred_fields().intersection(_SELF_FIELDS)
 
 
 _SELF_WRITES: dict[bool, str] = {}

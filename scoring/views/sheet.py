@@ -77,7 +77,10 @@ class Posted:
 
 
 def _parse(request: HttpRequest, line: ScoreLine) -> Posted:
-    """The leaf's posted fields, from a JSON body or a form."""
+    """The leaf's posted fields, from a JSON body or a form. A text field left out (a note, an explanation, a
+    reason) is the stored one, never a wiped one; so, in JSON, are a value and a not-applicable flag left out (a
+    form's unticked box is not sent: there it means "no")."""
+    stored_value = line.self_value if isinstance(line.self_value, dict) else None
     if request.content_type == "application/json":
         try:
             data = json.loads(request.body or b"{}")
@@ -85,30 +88,35 @@ def _parse(request: HttpRequest, line: ScoreLine) -> Posted:
             data = None
         if not isinstance(data, dict):
             raise ValidationFailed(_("Dữ liệu gửi lên không đúng định dạng JSON."), code="invalid_json")
-        value = data.get("value")
+        value = data.get("value") if "value" in data else stored_value
         if value is not None and not isinstance(value, dict):
             raise ValidationFailed(_("Dữ liệu chấm điểm không hợp lệ."), code="invalid_value")
         raw_version = data.get("version")
         texts = ("note", "explanation", "not_applicable_reason")
         if any(not isinstance(data.get(key), str | None) for key in texts):  # a text, not {"a": 1} stored as one
             raise ValidationFailed(_("Ghi chú, giải trình và lý do phải là văn bản."), code="invalid_text")
-        get = data.get
+        sent: Any = data
+        flag = data.get("not_applicable", line.not_applicable)
     else:
         value = method_value_from_post(line.indicator, request.POST, prefix_of(line))
         raw_version = request.POST.get("version")
-        get = request.POST.get
+        sent = request.POST
+        flag = request.POST.get("not_applicable")
     try:
         version = int(str(raw_version))
     except (TypeError, ValueError):
         version = None
-    flag = get("not_applicable")
+
+    def text(key: str, stored: str) -> str:
+        return str(sent.get(key) or "") if key in sent else stored
+
     return Posted(
         version=version,
         value=value,
-        note=str(get("note") or ""),
-        explanation=str(get("explanation") or ""),
+        note=text("note", line.self_note),
+        explanation=text("explanation", line.explanation),
         not_applicable=flag is True or str(flag).lower() in {"1", "on", "true", "yes"},
-        not_applicable_reason=str(get("not_applicable_reason") or ""),
+        not_applicable_reason=text("not_applicable_reason", line.not_applicable_reason),
     )
 
 

@@ -58,3 +58,25 @@ def test_a_deadline_before_the_cycles_year_is_refused(cycle: Cycle, admin_user: 
     assert cycle.self_assessment_deadline is None
     services.cycle_update_deadlines(cycle=cycle, actor=admin_user,
                                     deadlines={"self_assessment_deadline": _at(2020, 1, 1)})
+
+
+def test_an_extension_is_held_to_the_cycles_years_like_its_deadlines(assessment: Assessment, admin_user: Any) -> None:
+    """Through any door (the API calls the same service): an "extension" before the cycle's year shortens the
+    deadline, one in 9999 is a slip; both refused, nothing recorded."""
+    from rest_framework.test import APIClient
+
+    from scoring.models import AuditEntry
+
+    api = APIClient()
+    api.force_login(admin_user)
+    before = AuditEntry.objects.count()
+    for typed, code in (("2019-12-31", "deadline_before_year"), ("9999-12-31T23:59:59", "deadline_too_late")):
+        answer = api.post(f"/api/v1/cycles/{assessment.cycle.year}/extensions/",
+                          {"unit": assessment.unit.code, "deadline": typed, "reason": "x"}, format="json")
+        assert answer.status_code == 400 and answer.json()["code"] == code, answer.json()
+    with pytest.raises(ValidationFailed) as refused:
+        services.cycle_update_deadlines(cycle=assessment.cycle, actor=admin_user,
+                                        deadlines={"finalisation_deadline": _at(2031, 1, 1)})
+    assert refused.value.code == "deadline_too_late" and "31/12/2030" in str(refused.value.message)
+    assessment.refresh_from_db()
+    assert assessment.deadline_override is None and AuditEntry.objects.count() == before

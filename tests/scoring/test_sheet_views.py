@@ -613,3 +613,81 @@ def test_every_post_only_unit_view_names_the_page_a_login_lands_on(client: Clien
             assert getattr(pattern.callback, "login_landing", None) is not None, pattern.name
             assert client.get(login_landing(url)).status_code != 405, pattern.name
     assert {"line_save", "submit", "withdraw", "difficulties", "sheet_apply"} <= set(post_only)
+
+
+# --- what a save leaves alone ------------------------------------------------------------------------------
+
+
+def test_a_save_that_changes_nothing_writes_nothing(client: Client, assessment: Assessment, unit_editor: Any) -> None:
+    """The same value, note and explanation sent again (a second autosave, a second tab): no version moves, no
+    history entry, and a colleague's open copy of the leaf stays current."""
+    line = _line(assessment, "1.2.1")
+    saved = score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value={"value": "yes"},
+                                 note="Có kế hoạch", explanation="")
+    assessment.refresh_from_db()
+    versions, entries = (saved.version, assessment.version), AuditEntry.objects.count()
+    client.force_login(unit_editor)
+    for _attempt in range(2):
+        response = client.post(_save_url(line), json.dumps({
+            "version": saved.version, "value": {"value": "yes"}, "note": "Có kế hoạch", "explanation": "",
+            "not_applicable": False, "not_applicable_reason": "",
+        }), content_type="application/json", HTTP_ACCEPT="application/json")
+        assert response.status_code == 200, response.content
+        assert response.json()["line"]["version"] == saved.version
+        assert response.json()["totals"]["index"]  # the running totals still come with the answer
+    line.refresh_from_db()
+    assessment.refresh_from_db()
+    assert (line.version, assessment.version) == versions
+    assert AuditEntry.objects.count() == entries
+    # a change after it is saved as usual, from the same version
+    changed = _post_json(client, line, {"version": saved.version, f"l{line.pk}-value": "no", "note": "Có kế hoạch"})
+    assert changed.status_code == 200 and changed.json()["line"]["version"] == saved.version + 1
+    assert AuditEntry.objects.count() == entries + 1
+
+
+def test_a_save_that_changes_nothing_on_a_submitted_assessment_is_still_refused(
+    client: Client, assessment: Assessment, unit_editor: Any
+) -> None:
+    line = _line(assessment, "1.2.1")
+    assessment_transition(assessment=assessment, to_state="submitted", actor=None)
+    with pytest.raises(StateConflict):
+        score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=None)
+
+
+def test_a_json_save_that_leaves_out_the_note_and_explanation_keeps_them(
+    client: Client, assessment: Assessment, unit_editor: Any
+) -> None:
+    line = _line(assessment, "1.2.1")
+    saved = score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value={"value": "yes"},
+                                 note="Ghi chú của chuyên viên", explanation="Giải trình của thủ trưởng")
+    client.force_login(unit_editor)
+    response = client.post(_save_url(line), json.dumps({"version": saved.version, "value": {"value": "no"}}),
+                           content_type="application/json", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200, response.content
+    line.refresh_from_db()
+    assert (line.self_value, line.self_note, line.explanation) == (
+        {"value": False}, "Ghi chú của chuyên viên", "Giải trình của thủ trưởng")
+    # only a note: the value stays too
+    response = client.post(_save_url(line), json.dumps({"version": line.version, "note": "Ghi chú mới"}),
+                           content_type="application/json", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200, response.content
+    line.refresh_from_db()
+    assert (line.self_value, line.self_note, line.explanation) == (
+        {"value": False}, "Ghi chú mới", "Giải trình của thủ trưởng")
+
+
+def test_a_form_post_without_the_text_boxes_keeps_the_texts(
+    client: Client, assessment: Assessment, unit_editor: Any
+) -> None:
+    line = _line(assessment, "1.2.1")
+    saved = score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value={"value": "yes"},
+                                 note="Ghi chú", explanation="Giải trình")
+    client.force_login(unit_editor)
+    response = client.post(_save_url(line), {"version": saved.version, f"l{line.pk}-value": "no"})
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert (line.self_value, line.self_note, line.explanation) == ({"value": False}, "Ghi chú", "Giải trình")
+    # sent empty, they are emptied: the person cleared them
+    client.post(_save_url(line), {"version": line.version, f"l{line.pk}-value": "no", "note": "", "explanation": ""})
+    line.refresh_from_db()
+    assert (line.self_note, line.explanation) == ("", "")

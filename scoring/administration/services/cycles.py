@@ -21,6 +21,7 @@ from scoring.models import (
 )
 from scoring.services import audit_record, cycle_create, cycle_set_phase
 
+DEADLINE_YEARS_AFTER = 10  # the latest a year's deadline may fall: the end of the tenth year after it
 DEADLINE_FIELDS = ("self_assessment_deadline", "appraisal_deadline", "explanation_deadline", "finalisation_deadline")
 
 
@@ -58,6 +59,13 @@ def _check_deadlines(deadlines: Mapping[str, datetime | None], *, year: int) -> 
         raise ValidationFailed(
             _("Các hạn của kỳ năm %(year)s không được trước ngày 01/01/%(year)s.") % {"year": year},
             code="deadline_before_year",
+        )
+    # …nor a decade after it: a date past that is a typing slip (9999), not a late phase.
+    last_day = datetime(year + DEADLINE_YEARS_AFTER, 12, 31, 23, 59, 59, tzinfo=timezone.get_current_timezone())
+    if any(d > last_day for d in known):
+        raise ValidationFailed(
+            _("Các hạn của kỳ năm %(year)s không được sau ngày 31/12/%(last)s.") % {"year": year, "last": year + DEADLINE_YEARS_AFTER},
+            code="deadline_too_late",
         )
     if any(b < a for a, b in itertools.pairwise(known)):
         raise ValidationFailed(_("Các hạn phải theo đúng thứ tự các giai đoạn."), code="deadline_order")
@@ -105,6 +113,8 @@ def assessment_extend_deadline(
     cycle's own self-assessment deadline (an earlier date would shorten it, not extend it)."""
     if not nfc(reason):
         raise ValidationFailed(_("Hãy ghi lý do gia hạn."), code="reason_required")
+    if deadline is not None:
+        _check_deadlines({"self_assessment_deadline": deadline}, year=assessment.cycle.year)
     cycle_deadline = assessment.cycle.self_assessment_deadline
     if deadline is not None and cycle_deadline is not None and deadline <= cycle_deadline:
         raise ValidationFailed(
