@@ -179,11 +179,18 @@ def totals_payload(totals: selectors.SheetTotals) -> dict[str, Any]:
 
 def stored_payload(line: ScoreLine) -> dict[str, Any]:
     """The stored state of a line another user changed (for the conflict panel)."""
+    summary = value_summary(line.indicator, line.self_value) if not line.not_applicable else _("Không phát sinh")
+    display = score_text(line.self_score)
+    # What the panel shows: the value and its score, unless the value is the score already (points typed) or the
+    # leaf is not applicable (no score of its own).
+    points_typed = line.indicator.method in (Indicator.Method.MANUAL, Indicator.Method.SURVEY)
+    shown = summary if line.not_applicable or points_typed else f"{summary} ({display} {_('điểm')})"
     return {
         "value": line.self_value,
-        "summary": value_summary(line.indicator, line.self_value) if not line.not_applicable else _("Không phát sinh"),
+        "summary": summary,
+        "shown": shown,
         "score": None if line.self_score is None else f"{line.self_score:.2f}",
-        "display": score_text(line.self_score),
+        "display": display,
         "note": line.self_note,
         "explanation": line.explanation,
         "not_applicable": line.not_applicable,

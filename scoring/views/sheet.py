@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from evidence.services import REASON_FILE_DELETED
-from scoring import permissions, selectors, services
+from scoring import engine, permissions, selectors, services
 from scoring.errors import (
     StaleVersion,
     StateConflict,
@@ -118,6 +119,33 @@ def _parse(request: HttpRequest, line: ScoreLine) -> Posted:
         not_applicable=flag is True or str(flag).lower() in {"1", "on", "true", "yes"},
         not_applicable_reason=text("not_applicable_reason", line.not_applicable_reason),
     )
+
+
+def _typed_summary(indicator: Indicator, value: dict[str, Any] | None) -> str:
+    """What the user sent, in words, as the page shows numbers («0,25» typed is 0.25 shown in the page's
+    language); as typed when the engine cannot read it."""
+    if value is not None:
+        with contextlib.suppress(engine.EngineError):
+            value = engine.score_and_normalize(selectors.leaf_rule(indicator), value)[1]
+    return value_summary(indicator, value)
+
+
+_CONFLICT_TEXTS = (  # the texts a conflict panel compares besides the value, with their labels
+    ("note", gettext_lazy("Ghi chú")),
+    ("explanation", gettext_lazy("Giải trình")),
+    ("not_applicable_reason", gettext_lazy("Lý do không phát sinh")),
+)
+
+
+def _differences(yours: dict[str, Any], stored: dict[str, Any]) -> list[dict[str, str]]:
+    """Each text of the leaf that differs between what the user sent and what is stored (the value is always
+    shown): keeping one's own must not silently overwrite a colleague's explanation."""
+    out = []
+    for key, label in _CONFLICT_TEXTS:
+        mine, theirs = (normalize_line_breaks(str(side.get(key) or "")).strip() for side in (yours, stored))
+        if mine != theirs:
+            out.append({"field": key, "label": str(label), "yours": mine or "—", "stored": theirs or "—"})
+    return out
 
 
 def _leaf_views(
@@ -267,14 +295,15 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
         stored_line = ScoreLine.objects.select_related("indicator", "updated_by").get(pk=stored.pk)
         yours = {
             "value": posted.value,
-            "summary": _("Không phát sinh") if posted.not_applicable else value_summary(line.indicator, posted.value),
+            "summary": _("Không phát sinh") if posted.not_applicable else _typed_summary(line.indicator, posted.value),
             "note": posted.note,
             "explanation": posted.explanation,
             "not_applicable": posted.not_applicable,
             "not_applicable_reason": posted.not_applicable_reason,
             "version": posted.version,
         }
-        conflict = {"yours": yours, "stored": stored_payload(stored_line)}
+        stored_view = stored_payload(stored_line)
+        conflict = {"yours": yours, "stored": stored_view, "differences": _differences(yours, stored_view)}
         if as_json:
             # The totals as stored: the page shows them when the user takes the stored value.
             stored_totals = totals_payload(selectors.assessment_totals(assessment=assessment))

@@ -12,7 +12,7 @@ const T = vi
   ? {
       waiting: "Chưa lưu…", saving: "Đang lưu…", saved: "Đã lưu", offline: "Chưa lưu được (mất kết nối hoặc lỗi máy chủ); sẽ thử lại.",
       failed: "Không lưu được.", conflict: "Tiêu chí này vừa được người khác sửa.", by: "Người sửa", at: "lúc",
-      yours: "Giá trị của bạn", stored: "Giá trị đang lưu", keep: "Giữ giá trị của tôi", take: "Lấy giá trị đang lưu",
+      yours: "Giá trị của bạn", stored: "Giá trị đang lưu", ofYours: "của bạn", ofStored: "đang lưu", keep: "Giữ giá trị của tôi", take: "Lấy giá trị đang lưu",
       points: "điểm", na: "KPS", leave: "Còn thay đổi chưa lưu.", empty: "(chưa chấm)",
       incomplete: "Nhập đủ các số liệu để tính điểm.",
       notYours: "Chưa lưu: tài khoản đang đăng nhập không được sửa bản đánh giá này. Hãy đăng nhập bằng tài khoản của đơn vị rồi lưu lại.",
@@ -22,7 +22,7 @@ const T = vi
   : {
       waiting: "Not saved yet…", saving: "Saving…", saved: "Saved", offline: "Not saved (offline or server error); will retry.",
       failed: "Could not save.", conflict: "Someone else has just changed this criterion.", by: "Changed by",
-      at: "at", yours: "Your value", stored: "Stored value", keep: "Keep mine", take: "Take the stored value",
+      at: "at", yours: "Your value", stored: "Stored value", ofYours: "(yours)", ofStored: "(stored)", keep: "Keep mine", take: "Take the stored value",
       points: "points", na: "N/A", leave: "Some changes are not saved yet.", empty: "(not scored)",
       incomplete: "Enter all the figures to compute the score.",
       notYours: "Not saved: the account signed in may not edit this assessment. Sign in with the unit's account and save again.",
@@ -267,10 +267,14 @@ class LeafForm {
       list.append(dt, dd);
       return dd;
     };
-    pair(T.yours, mine + (data.yours && data.yours.note ? ` — ${data.yours.note}` : "")).dataset.yours = "";
-    // A not-applicable leaf has no score of its own (the totals count it at its maximum): no "— points".
-    const points = stored.not_applicable ? "" : ` (${stored.display} ${T.points})`;
-    pair(T.stored, `${stored.summary}${points}` + (stored.note ? ` — ${stored.note}` : "")).dataset.stored = "";
+    pair(T.yours, mine).dataset.yours = "";
+    // The stored value with its score (none for a not-applicable leaf, once for points typed): the server's text.
+    pair(T.stored, stored.shown || stored.summary || "").dataset.stored = "";
+    // Every text that differs (note, explanation, reason): keeping one's own must not hide a colleague's.
+    (data.differences || []).forEach((d) => {
+      pair(`${d.label} ${T.ofYours}`, d.yours).setAttribute(`data-yours-${d.field}`, "");
+      pair(`${d.label} ${T.ofStored}`, d.stored).setAttribute(`data-stored-${d.field}`, "");
+    });
     const actions = document.createElement("p");
     const keep = button("keep-mine", T.keep);
     const take = button("take-theirs secondary", T.take);

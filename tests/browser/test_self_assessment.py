@@ -166,6 +166,9 @@ def test_two_people_on_the_same_leaf_see_the_conflict_and_nothing_is_lost(
 
     lan.fill(f"#l{line_id}-note", "ghi chú của Lan")  # Lan's page is now stale in turn
     expect(lan.locator(f"#line-{line_id} .js-conflict")).to_be_visible()
+    # the texts that differ are listed beside the value: her note, none stored
+    expect(lan.locator(f"#line-{line_id} .js-conflict [data-yours-note]")).to_have_text("ghi chú của Lan")
+    expect(lan.locator(f"#line-{line_id} .js-conflict [data-stored-note]")).to_have_text("—")
     lan.click(f"#line-{line_id} .take-theirs")
     expect(lan.locator(f'#line-{line_id} input[value="none"]')).to_be_checked()
     lan.fill(f"#l{line_id}-note", "ghi chú của Lan, sau khi xem")

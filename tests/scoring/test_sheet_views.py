@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -691,3 +692,44 @@ def test_a_form_post_without_the_text_boxes_keeps_the_texts(
     client.post(_save_url(line), {"version": line.version, f"l{line.pk}-value": "no", "note": "", "explanation": ""})
     line.refresh_from_db()
     assert (line.self_note, line.explanation) == ("", "")
+
+
+def test_a_conflict_shows_every_text_that_differs_so_keeping_mine_overwrites_nothing_unseen(
+    client: Client, assessment: Assessment, unit_editor: Any, unit_head: Any
+) -> None:
+    line = _line(assessment, "1.2.1")
+    base = line.version
+    score_line_save_self(line=line, actor=unit_head, base_version=base, value={"value": "yes"},
+                         explanation="Giải trình quan trọng của thủ trưởng")
+    client.force_login(unit_editor)
+    # the same value, another explanation, from the version before the head's save
+    answer = _post_json(client, line, {"version": base, f"l{line.pk}-value": "yes", "note": "",
+                                       "explanation": "giải trình cũ"})
+    assert answer.status_code == 409
+    assert answer.json()["differences"] == [{
+        "field": "explanation", "label": "Giải trình", "yours": "giải trình cũ",
+        "stored": "Giải trình quan trọng của thủ trưởng",
+    }]
+    page = client.post(_save_url(line), {"version": base, f"l{line.pk}-value": "yes", "note": "",
+                                         "explanation": "giải trình cũ"})
+    assert page.status_code == 409
+    body = page.content.decode()
+    assert "Giải trình đang lưu" in body and "Giải trình quan trọng của thủ trưởng" in body
+    assert "<dd data-stored>Có (1,00 điểm)</dd>" in body
+    assert "Ghi chú đang lưu" not in body  # the notes are the same: not listed
+
+
+def test_a_conflict_shows_points_once_and_the_typed_number_as_the_page_writes_numbers(
+    client: Client, assessment: Assessment, unit_editor: Any, unit_head: Any, vietnamese_after: Any
+) -> None:
+    line = _line(assessment, "1.2.3")  # manual points, step 0.25
+    base = line.version
+    score_line_save_self(line=line, actor=unit_head, base_version=base, value={"points": "0.5"})
+    client.force_login(unit_editor)
+    answer = _post_json(client, line, {"version": base, f"l{line.pk}-points": "0,25"})
+    assert answer.status_code == 409
+    assert (answer.json()["stored"]["shown"], answer.json()["yours"]["summary"]) == ("0,5 điểm", "0,25 điểm")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = _post_json(client, line, {"version": base, f"l{line.pk}-points": "0,25"})
+    assert english.status_code == 409
+    assert (english.json()["stored"]["shown"], english.json()["yours"]["summary"]) == ("0.5 points", "0.25 points")

@@ -64,7 +64,8 @@ def _check_deadlines(deadlines: Mapping[str, datetime | None], *, year: int) -> 
     last_day = datetime(year + DEADLINE_YEARS_AFTER, 12, 31, 23, 59, 59, tzinfo=timezone.get_current_timezone())
     if any(d > last_day for d in known):
         raise ValidationFailed(
-            _("Các hạn của kỳ năm %(year)s không được sau ngày 31/12/%(last)s.") % {"year": year, "last": year + DEADLINE_YEARS_AFTER},
+            _("Các hạn của kỳ năm %(year)s không được sau ngày 31/12/%(last)s.")
+            % {"year": year, "last": year + DEADLINE_YEARS_AFTER},
             code="deadline_too_late",
         )
     if any(b < a for a, b in itertools.pairwise(known)):
