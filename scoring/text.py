@@ -33,14 +33,27 @@ def hidden_character_at(text: str) -> int | None:
     return None
 
 
+# Characters that show nothing though they are not white space to `str.strip`: the format characters (zero-width
+# space and joiners, word joiner, byte-order mark, Mongolian vowel separator) and the fillers drawn blank.
+BLANK_FILLERS = frozenset("\u2800\u3164\u115f\u1160\uffa0")
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether `text` would look empty on the page: only white space, format characters and blank fillers (a
+    reason of three zero-width spaces is no reason)."""
+    return all(ch.isspace() or ch in BLANK_FILLERS or unicodedata.category(ch) == "Cf" for ch in text)
+
+
 def normalize_line_breaks(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def user_text(value: Any, *, limit: int | None = None, field: str | None = None) -> str:
-    """`value` as stored text (NFC, line breaks as "\n", trimmed); raises ValidationFailed for hidden characters
-    or too much text."""
+    """`value` as stored text (NFC, line breaks as "\n", trimmed; "" when it would look empty); raises
+    ValidationFailed for hidden characters or too much text."""
     text = normalize_line_breaks(unicodedata.normalize("NFC", str(value or ""))).strip()
+    if shows_nothing(text):
+        return ""
     at = hidden_character_at(text)
     if at is not None:
         raise ValidationFailed(MSG_HIDDEN_CHARACTERS % {"at": at}, code="hidden_characters",

@@ -190,6 +190,9 @@ TEXT_CASES = [
     ("explanation-rtl-isolate", "explanation", "Giải \u2067trình\u2069"),
     ("explanation-overlong", "explanation", "x" * 100_001),
     ("na-reason-nul", "not_applicable_reason", "Không\x00 phát sinh"),
+    # a reason that looks empty is no reason: zero-width spaces, word joiner, byte-order mark, blank fillers
+    ("na-reason-zero-width", "not_applicable_reason", "\u200b\u200b\u200b"),
+    ("na-reason-invisible-mix", "not_applicable_reason", "\u2060\ufeff\u180e \u2800\u3164"),
 ]
 
 
@@ -382,6 +385,7 @@ ADMIN_TEXTS = [
     ("escape", "Sở Y tế \x1b[31m"),
     ("rtl-override", "Sở Y tế \u202egpj.exe"),
     ("overlong", "Sở " * 2000),
+    ("invisible", "\u200b\u3164\u2060"),  # a name that shows nothing
 ]
 
 
@@ -425,6 +429,13 @@ def test_hostile_administration_text_is_refused(world: World, channel: str, text
     else:
         assert_vietnamese(response.json()["message"] + json.dumps(response.json()["fields"], ensure_ascii=False))
     assert (state(), _names()) == before
+
+
+def test_an_explanation_that_looks_empty_is_stored_empty(world: World) -> None:
+    """A leaf needing evidence is not "explained" by invisible characters: the pre-submit check still lists it."""
+    response = _save_json(world, "1.2.2", explanation="\u200b\u2060", value={"counts": {"a": "4", "b": "2", "c": "1"}})
+    assert response.status_code == 200, response.content[:300]
+    assert _line(world, "1.2.2").explanation == ""
 
 
 # --- the appraiser's input ----------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from scoring.models import (
     IndicatorSet,
 )
 from scoring.services import audit_record
-from scoring.text import MSG_HIDDEN_CHARACTERS, hidden_character_at
+from scoring.text import MSG_HIDDEN_CHARACTERS, hidden_character_at, shows_nothing
 
 MSG_FROZEN = gettext_lazy(  # lazy: translated when raised, in the language of the request
     "Bộ chỉ số «%(key)s» đang được kỳ đánh giá sử dụng nên không sửa trực tiếp được; "
@@ -43,6 +43,8 @@ def nfc(value: Any) -> str:
     """A name, code or reason as stored: NFC, trimmed; refused (ValidationFailed) when it holds a control or
     bidirectional-override character (a NUL, «\x01», an invisible name), as `user_text` refuses them."""
     text = unicodedata.normalize("NFC", str(value if value is not None else "")).strip()
+    if shows_nothing(text):  # an invisible name is no name
+        return ""
     at = hidden_character_at(text)
     if at is not None:
         raise ValidationFailed(MSG_HIDDEN_CHARACTERS % {"at": at}, code="hidden_characters")
