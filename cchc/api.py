@@ -60,13 +60,23 @@ def _text(item: Any) -> str:
     return str(item)
 
 
+def _messages(detail: Any) -> list[str]:
+    """The messages of one field's error, however deep DRF nested them (a list's items by position, an object's
+    fields by name): "#1: Không có «x».", "code: Trường này là bắt buộc.", never a Python repr."""
+    if isinstance(detail, dict):
+        out: list[str] = []
+        for key, value in detail.items():
+            where = f"#{int(key) + 1}" if isinstance(key, int) or str(key).isdigit() else str(key)
+            out.extend(f"{where}: {message}" for message in _messages(value))
+        return out
+    if isinstance(detail, list):
+        return [message for item in detail for message in _messages(item)]
+    return [_text(detail)]
+
+
 def _flatten(detail: Any) -> dict[str, list[str]]:
     if isinstance(detail, dict):
-        out: dict[str, list[str]] = {}
-        for key, value in detail.items():
-            items = value if isinstance(value, list) else [value]
-            out[str(key)] = [_text(v) if not isinstance(v, dict) else str(next(iter(v.values()), "")) for v in items]
-        return out
+        return {str(key): _messages(value) for key, value in detail.items()}
     return {}
 
 

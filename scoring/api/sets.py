@@ -22,6 +22,7 @@ from scoring.api.common import InputSerializer, IsAdministrator, ReadOrAdminWrit
 from scoring.api.filters import IndicatorSetFilter
 from scoring.api.serializers import IndicatorSerializer, IndicatorSetDetailSerializer, IndicatorSetSerializer
 from scoring.models import Cycle, Indicator, IndicatorSet, UnitKind
+from scoring.services.sets import VERSION_LIMIT
 
 DECIMAL = {"max_digits": 7, "decimal_places": 2}
 SET_ERROR_FIELDS = {
@@ -56,7 +57,7 @@ class SetCreateSerializer(SetMetaSerializer):
 
     key = serializers.SlugField(max_length=60)
     year = serializers.IntegerField(min_value=2000, max_value=2100)
-    version = serializers.IntegerField(min_value=1, default=1)
+    version = serializers.IntegerField(min_value=1, max_value=VERSION_LIMIT, default=1)
     unit_kind = serializers.SlugRelatedField(slug_field="code", queryset=UnitKind.objects.all())
     indicators = serializers.ListField(child=serializers.DictField(), required=False, default=list)
     status = serializers.CharField(

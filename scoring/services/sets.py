@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -21,6 +21,9 @@ from scoring.models import (
 )
 from scoring.services.common import _nfc, audit_record, logger
 
+POINTS_LIMIT = Decimal("100000")
+VERSION_LIMIT = 1000  # a set's versions in one year for one kind: a few, never thousands
+
 
 def _points(raw: Any, *, field: str, code: str, problems: list[str]) -> Decimal:
     try:
@@ -32,6 +35,11 @@ def _points(raw: Any, *, field: str, code: str, problems: list[str]) -> Decimal:
         return Decimal("0")
     if not value.is_finite():
         problems.append(_("%(code)s: %(field)s phải là số hữu hạn.") % {"code": code, "field": field})
+        return Decimal("0")
+    if abs(value) >= POINTS_LIMIT or value != value.quantize(Decimal("0.01"), rounding=ROUND_DOWN):
+        # what the points columns hold (7 digits, 2 decimals): never a value the database would round or refuse
+        problems.append(_("%(code)s: %(field)s phải nhỏ hơn 100.000 và có tối đa 2 chữ số thập phân.")
+                        % {"code": code, "field": field})
         return Decimal("0")
     return value
 
@@ -61,8 +69,8 @@ def indicator_set_import(*, data: Mapping[str, Any], actor: Any) -> IndicatorSet
         version = int(data.get("version", 1))
     except (TypeError, ValueError):
         version = 0
-    if version < 1:
-        problems.append(_("Phiên bản không hợp lệ."))
+    if not 1 <= version <= VERSION_LIMIT:
+        problems.append(_("Phiên bản phải là số nguyên từ 1 đến %(n)s.") % {"n": VERSION_LIMIT})
     elif kind is not None and IndicatorSet.objects.filter(year=year, unit_kind=kind, version=version).exists():
         problems.append(
             _("Đã có bộ chỉ số năm %(year)s, phiên bản %(version)s cho loại đơn vị «%(kind)s».")
@@ -73,8 +81,15 @@ def indicator_set_import(*, data: Mapping[str, Any], actor: Any) -> IndicatorSet
 
     def walk(nodes: Iterable[Mapping[str, Any]], parent_code: str | None, level: int, inherited: str) -> None:
         for raw in nodes:
+            if not isinstance(raw, Mapping):
+                problems.append(_("Mỗi tiêu chí phải là một đối tượng (có code, name…), không phải «%(v)s».")
+                                % {"v": str(raw)[:40]})
+                continue
             code = _nfc(raw.get("code"))
-            children = list(raw.get("children") or [])
+            children = raw.get("children") or []
+            if not isinstance(children, list):
+                problems.append(_("%(code)s: children phải là danh sách các tiêu chí con.") % {"code": code})
+                children = []
             dept = _nfc(raw.get("coordinating_department")) or inherited
             node: dict[str, Any] = {
                 "code": code,

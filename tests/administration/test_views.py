@@ -382,7 +382,7 @@ def test_the_cycle_page_filters_and_pages_its_participants_and_an_extension_come
     target = drafts.context["page"].object_list[0]
     response = client.post(
         reverse("administration:assessment_extend", args=[cycle.pk, target.pk]),
-        {"deadline": "2099-01-31", "reason": "Đơn vị xin gia hạn", "back": "trang_thai=draft&trang=2&next=//evil"},
+        {"deadline": "2030-01-31", "reason": "Đơn vị xin gia hạn", "back": "trang_thai=draft&trang=2&next=//evil"},
     )
     assert response.status_code == 302
     assert response["Location"] == f"{url}?trang_thai=draft&trang=2#participant-{target.pk}"

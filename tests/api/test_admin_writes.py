@@ -228,6 +228,39 @@ def test_set_creation_field_errors(admin_api: APIClient, small_set: Any) -> None
     assert duplicate.json()["fields"] == {"key": ["Bộ chỉ số mã «test-set» đã tồn tại."]}
 
 
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"children": "x"}, "children phải là danh sách"),
+    ({"children": [1, 2]}, "phải là một đối tượng"),
+    ({"max_points": "10.005"}, "tối đa 2 chữ số thập phân"),
+    ({"max_points": "1e9"}, "nhỏ hơn 100.000"),
+])
+def test_a_set_file_of_the_wrong_shape_is_a_400_not_a_server_error(
+    admin_api: APIClient, catalogue: Any, change: dict[str, Any], expected: str
+) -> None:
+    data = small_set_data(key="hinh-dang", year=2022)
+    data["indicators"][0].update(change)
+    before = (IndicatorSet.objects.count(), Indicator.objects.count(), audit_count())
+    response = admin_api.post("/api/v1/indicator-sets/", data, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["code"] == "invalid_set" and any(expected in p for p in response.json()["problems"])
+    assert (IndicatorSet.objects.count(), Indicator.objects.count(), audit_count()) == before
+
+
+def test_a_set_version_past_a_thousand_is_refused(admin_api: APIClient, catalogue: Any) -> None:
+    for data in ({"key": "v", "year": 2022, "unit_kind": "department", "name": "X", "version": 99999999999999},
+                 {**small_set_data(key="v2", year=2022), "version": 1001}):
+        response = admin_api.post("/api/v1/indicator-sets/", data, format="json")
+        assert response.status_code == 400 and "version" in response.json()["fields"], response.json()
+    assert not IndicatorSet.objects.filter(key__in=["v", "v2"]).exists()
+
+
+def test_errors_inside_a_list_are_messages_not_python_text(admin_api: APIClient, small_set: Any) -> None:
+    response = admin_api.post("/api/v1/cycles/", {"year": 2099, "name": "X", "indicator_sets": ["test-set", "nope"]},
+                              format="json")
+    assert response.status_code == 400
+    assert response.json()["fields"]["indicator_sets"] == ["#2: Không có «nope»."]
+
+
 @pytest.mark.parametrize("who", NON_ADMINS)
 def test_nobody_else_writes_sets(api: APIClient, request: Any, who: str, draft: IndicatorSet) -> None:
     nodes = draft.indicators.count()
