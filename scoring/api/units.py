@@ -20,7 +20,8 @@ from scoring.api.filters import UnitFilter
 from scoring.api.serializers import RankingGroupSerializer, UnitSerializer
 from scoring.models import RankingGroup, Unit, UnitKind
 
-UNIT_ERROR_FIELDS = {"duplicate_unit": "code", "unit_required": "name", "unit_kind_required": "kind"}
+UNIT_ERROR_FIELDS = {"duplicate_unit": "code", "unit_required": "name", "unit_kind_required": "kind",
+                     "duplicate_unit_name": "name", "invalid_parent": "parent"}
 
 
 class UnitWriteSerializer(InputSerializer):
@@ -85,7 +86,7 @@ def _current(unit: Unit) -> dict[str, Any]:
 @extend_schema(tags=["catalogue"], responses={200: UnitSerializer, **_errors(401, 404)}, methods=["GET"])
 @extend_schema(
     tags=["administration"], request=UnitWriteSerializer(partial=True), methods=["PATCH"],
-    responses={200: UnitSerializer, **_errors(400, 401, 403, 404)},
+    responses={200: UnitSerializer, **_errors(400, 401, 403, 404, 409)},
 )
 @api_view(["GET", "PATCH"])
 @permission_classes([ReadOrAdminWrite])
@@ -97,7 +98,7 @@ def unit_detail(request: Request, code: str) -> Response:
         return Response(UnitSerializer(unit).data)
     payload = UnitWriteSerializer(data=request.data, partial=True)
     payload.is_valid(raise_exception=True)
-    with transaction.atomic(), fields_for(**UNIT_ERROR_FIELDS):
+    with transaction.atomic(), fields_for(**UNIT_ERROR_FIELDS, unit_busy="kind"):
         saved = admin_services.unit_update(
             unit=unit, data={**_current(unit), **payload.validated_data}, actor=request.user
         )
@@ -116,7 +117,8 @@ def _set_active(request: Request, code: str, active: bool) -> Response:
 
 
 @extend_schema(
-    tags=["administration"], request=ReasonSerializer, responses={200: UnitSerializer, **_errors(400, 401, 403, 404)}
+    tags=["administration"], request=ReasonSerializer,
+    responses={200: UnitSerializer, **_errors(400, 401, 403, 404, 409)},
 )
 @api_view(["POST"])
 @permission_classes([IsAdministrator])
@@ -126,7 +128,8 @@ def unit_deactivate(request: Request, code: str) -> Response:
 
 
 @extend_schema(
-    tags=["administration"], request=ReasonSerializer, responses={200: UnitSerializer, **_errors(400, 401, 403, 404)}
+    tags=["administration"], request=ReasonSerializer,
+    responses={200: UnitSerializer, **_errors(400, 401, 403, 404, 409)},
 )
 @api_view(["POST"])
 @permission_classes([IsAdministrator])

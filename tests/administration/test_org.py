@@ -65,6 +65,55 @@ def test_a_unit_with_an_assessment_in_progress_is_not_merged(assessment: Assessm
     assert assessment.unit.active
 
 
+def test_a_unit_under_assessment_is_neither_stopped_nor_given_another_kind(
+    assessment: Assessment, admin_user: Any
+) -> None:
+    """As for a merge: its people are scoring it on its kind's set, in a cycle not yet published."""
+    unit = assessment.unit
+    entries = AuditEntry.objects.count()
+    with pytest.raises(StateConflict, match="đang thực hiện") as refused:
+        services.unit_set_active(unit=unit, active=False, reason="Giải thể", actor=admin_user)
+    assert refused.value.code == "unit_busy"
+    other_kind = UnitKind.objects.exclude(pk=unit.kind_id).first()
+    with pytest.raises(StateConflict, match="đổi loại đơn vị"):
+        services.unit_update(unit=unit, data={"code": unit.code, "name": unit.name, "kind": other_kind},
+                             actor=admin_user)
+    # a rename is fine meanwhile
+    services.unit_update(unit=unit, data={"code": unit.code, "name": f"{unit.name} (mới)", "kind": unit.kind},
+                         actor=admin_user)
+    unit.refresh_from_db()
+    assert unit.active and unit.kind_id != other_kind.pk and AuditEntry.objects.count() == entries + 1
+    # once the cycle is published, it may stop, with a reason
+    Cycle.objects.filter(pk=assessment.cycle_id).update(phase=Cycle.Phase.PUBLISHED)
+    with pytest.raises(ValidationFailed, match="lý do"):
+        services.unit_set_active(unit=unit, active=False, reason=" ", actor=admin_user)
+    services.unit_set_active(unit=unit, active=False, reason="Giải thể theo Nghị quyết", actor=admin_user)
+    unit.refresh_from_db()
+    assert not unit.active
+
+
+def test_a_merged_unit_does_not_start_again_and_its_units_move_to_its_successor(
+    catalogue: Any, admin_user: Any
+) -> None:
+    kind = UnitKind.objects.get(code="district")
+    old = services.unit_create(data={"code": "huyen-cu", "name": "Huyện Cũ", "kind": kind}, actor=admin_user)
+    into = services.unit_create(data={"code": "huyen-moi", "name": "Huyện Mới", "kind": kind}, actor=admin_user)
+    below = services.unit_create(data={"code": "xa-a", "name": "Xã A", "kind": kind, "parent": old},
+                                 actor=admin_user)
+    with pytest.raises(ValidationFailed, match="cấp dưới") as refused:  # into its own unit
+        services.unit_merge(unit=old, into=below, reason="NQ 1", actor=admin_user)
+    assert refused.value.code == "merge_into_own_unit"
+    services.unit_merge(unit=old, into=into, reason="NQ 1", actor=admin_user)
+    below.refresh_from_db()
+    assert below.parent_id == into.pk
+    assert AuditEntry.objects.get(action="unit.merge").changes["children_moved"] == {"old": 0, "new": 1}
+    old.refresh_from_db()
+    with pytest.raises(StateConflict, match="đã sáp nhập vào «Huyện Mới»"):
+        services.unit_set_active(unit=old, active=True, actor=admin_user)
+    old.refresh_from_db()
+    assert not old.active
+
+
 def test_a_cycle_needs_valid_sets_of_its_year(small_set: Any, admin_user: Any) -> None:
     kind = UnitKind.objects.get(code="department")
     with pytest.raises(ValidationFailed, match="2021"):

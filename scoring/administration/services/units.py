@@ -64,7 +64,8 @@ def _clean_unit(data: Mapping[str, Any], *, instance: Unit | None = None) -> dic
     parent: Unit | None = clean["parent"]
     while instance is not None and parent is not None:
         if parent.pk == instance.pk:
-            raise ValidationFailed(_("Đơn vị cấp trên không thể là chính nó hoặc đơn vị cấp dưới của nó."))
+            raise ValidationFailed(_("Đơn vị cấp trên không thể là chính nó hoặc đơn vị cấp dưới của nó."),
+                                   code="invalid_parent")
         parent = parent.parent
     return clean
 
@@ -84,10 +85,27 @@ def unit_create(*, data: Mapping[str, Any], actor: Any) -> Unit:
     return unit
 
 
+_OPEN_STATES = (
+    Assessment.State.DRAFT, Assessment.State.SUBMITTED, Assessment.State.IN_APPRAISAL, Assessment.State.EXPLANATION,
+)
+
+
+def _refuse_if_busy(unit: Unit, message: Any) -> None:
+    """Refused (`unit_busy`) while the unit has an assessment under way in a cycle not yet published: what the
+    change would pull from under it (its people, its set, its place in the ranking) is still in use."""
+    under_way = Assessment.objects.filter(unit=unit, state__in=_OPEN_STATES).exclude(cycle__phase=Cycle.Phase.PUBLISHED)
+    if under_way.exists():
+        raise StateConflict(message % {"u": unit}, code="unit_busy")
+
+
 @transaction.atomic
 def unit_update(*, unit: Unit, data: Mapping[str, Any], actor: Any) -> Unit:
-    """Rename, regroup or re-parent a unit (its past assessments keep pointing at it)."""
+    """Rename, regroup or re-parent a unit (its past assessments keep pointing at it). Its kind does not change
+    while an assessment of it is under way: that assessment was opened on its kind's set."""
     clean = _clean_unit(data, instance=unit)
+    if clean.get("kind") is not None and clean["kind"] != unit.kind:
+        _refuse_if_busy(unit, _("Đơn vị «%(u)s» còn bản đánh giá đang thực hiện theo bộ chỉ số của loại đơn vị "
+                                "hiện tại; hãy hoàn tất hoặc đóng kỳ trước khi đổi loại đơn vị."))
     changes = {
         name: {"old": str(getattr(unit, name) or ""), "new": str(value or "")}
         for name, value in clean.items()
@@ -105,7 +123,23 @@ def unit_update(*, unit: Unit, data: Mapping[str, Any], actor: Any) -> Unit:
 
 @transaction.atomic
 def unit_set_active(*, unit: Unit, active: bool, actor: Any, reason: str = "") -> Unit:
+    """Stop a unit (with a reason; not while an assessment of it is under way) or start it again (not a unit
+    merged into another: its people and its place went to its successor)."""
     if unit.active != active:
+        if active:
+            succession = UnitSuccession.objects.filter(predecessor=unit).select_related("successor").first()
+            if succession is not None:
+                raise StateConflict(
+                    _("Đơn vị «%(u)s» đã sáp nhập vào «%(b)s»; không hoạt động trở lại được.")
+                    % {"u": unit, "b": succession.successor},
+                    code="already_merged",
+                )
+        else:
+            if not nfc(reason):
+                raise ValidationFailed(_("Hãy ghi lý do ngừng hoạt động."), code="reason_required",
+                                       details={"field": "reason"})
+            _refuse_if_busy(unit, _("Đơn vị «%(u)s» còn bản đánh giá đang thực hiện; hãy hoàn tất hoặc đóng kỳ "
+                                    "trước khi cho ngừng hoạt động."))
         Unit.objects.filter(pk=unit.pk).update(active=active)
         audit_record(
             actor=actor,
@@ -130,19 +164,19 @@ def unit_merge(*, unit: Unit, into: Unit, actor: Any, reason: str = "") -> UnitS
         raise ValidationFailed(_("Đơn vị nhận sáp nhập «%(u)s» đã ngừng hoạt động.") % {"u": into})
     if UnitSuccession.objects.filter(predecessor=unit).exists():
         raise ValidationFailed(_("Đơn vị «%(u)s» đã được sáp nhập trước đây.") % {"u": unit}, code="already_merged")
-    open_states = [
-        Assessment.State.DRAFT,
-        Assessment.State.SUBMITTED,
-        Assessment.State.IN_APPRAISAL,
-        Assessment.State.EXPLANATION,
-    ]
-    if Assessment.objects.filter(unit=unit, state__in=open_states).exclude(cycle__phase=Cycle.Phase.PUBLISHED).exists():
-        raise StateConflict(
-            _("Đơn vị «%(u)s» còn bản đánh giá đang thực hiện; hãy hoàn tất hoặc đóng kỳ trước khi sáp nhập.")
-            % {"u": unit},
-            code="unit_busy",
-        )
+    above = into.parent
+    while above is not None:  # into one of its own units: that unit would hang below a unit no longer there
+        if above.pk == unit.pk:
+            raise ValidationFailed(
+                _("Không sáp nhập «%(u)s» vào đơn vị cấp dưới của nó («%(b)s»).") % {"u": unit, "b": into},
+                code="merge_into_own_unit",
+            )
+        above = above.parent
+    _refuse_if_busy(unit, _("Đơn vị «%(u)s» còn bản đánh giá đang thực hiện; hãy hoàn tất hoặc đóng kỳ trước khi "
+                            "sáp nhập."))
     succession = UnitSuccession.objects.create(predecessor=unit, successor=into, reason=nfc(reason))
+    # the units below it now hang below its successor
+    children = Unit.objects.filter(parent=unit).update(parent=into)
     moved = 0
     for role in RoleAssignment.objects.filter(unit=unit):
         if not RoleAssignment.objects.filter(user_id=role.user_id, role=role.role, unit=into).exists():
@@ -161,6 +195,7 @@ def unit_merge(*, unit: Unit, into: Unit, actor: Any, reason: str = "") -> UnitS
             "active": {"old": True, "new": False},
             "merged_into": {"old": None, "new": into.code},
             "roles_moved": {"old": 0, "new": moved},
+            **({"children_moved": {"old": 0, "new": children}} if children else {}),
         },
         reason=nfc(reason),
     )
