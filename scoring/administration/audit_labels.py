@@ -95,6 +95,28 @@ OBJECT_TYPE_LABELS = {
 # The fields most often seen in the "Thay đổi" column; a field not listed is shown by its recorded name.
 FIELD_LABELS = {
     "active": _l("Đang hoạt động"),
+    "allow_not_applicable": _l("Cho phép «không phát sinh»"),
+    "appraisal_round": _l("Vòng thẩm định"),
+    "children_moved": _l("Số đơn vị cấp dưới chuyển sang"),
+    "coordinating_department": _l("Cơ quan phối hợp"),
+    "difficulties": _l("Khó khăn, vướng mắc"),
+    "document": _l("Văn bản công bố"),
+    "explanation_requested": _l("Yêu cầu giải trình"),
+    "guidance": _l("Hướng dẫn"),
+    "index_mode": _l("Cách tính chỉ số"),
+    "indicators": _l("Số tiêu chí"),
+    "is_staff": _l("Vào trang quản trị Django"),
+    "is_superuser": _l("Toàn quyền quản trị"),
+    "merged_into": _l("Sáp nhập vào"),
+    "na_overruled": _l("Không chấp nhận «không phát sinh»"),
+    "password": _l("Mật khẩu"),
+    "revision": _l("Lần công bố"),
+    "roles_moved": _l("Số vai trò chuyển sang"),
+    "sets": _l("Bộ chỉ số theo loại đơn vị"),
+    "source": _l("Nguồn"),
+    "source_note": _l("Ghi chú nguồn"),
+    "token": _l("Khoá API"),
+    "unit_kind": _l("Loại đơn vị"),
     "appraised_note": _l("Ý kiến thẩm định"),
     "appraised_score": _l("Điểm thẩm định"),
     "appraised_value": _l("Số liệu thẩm định"),
@@ -141,6 +163,19 @@ FIELD_LABELS = {
     "year": _l("Năm"),
 }
 
+# A field's label where the object it belongs to calls it otherwise (a criterion's parent is a criterion).
+OBJECT_FIELD_LABELS = {
+    "Indicator": {"parent": _l("Tiêu chí cha"), "source": _l("Nguồn điểm"), "kind": _l("Loại tiêu chí")},
+    "IndicatorSet": {"source": _l("Bộ nguồn")},
+    "Unit": {"kind": _l("Loại đơn vị")},
+}
+# The fields recorded as numbers (written with the page's decimal comma); any other text is shown as recorded
+# (a criterion's code «1.1» is not the number 1,1).
+NUMBER_FIELDS = frozenset({
+    "appraised_score", "self_score", "bonus_cap", "penalty_cap", "standard_max", "max_points", "floor", "index",
+    "normal_total", "total", "bonus", "penalty", "applicable_max",
+})
+
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _DECIMAL = re.compile(r"^-?\d+\.\d+$")
 
@@ -173,7 +208,7 @@ def change_value(field: str, value: Any, labels: dict[str, dict[str, str]] | Non
     if isinstance(value, list):
         return ", ".join(change_value(field, v, labels) for v in value) or "—"
     if isinstance(value, float | Decimal):
-        return str(value).replace(".", ",")
+        return str(value).replace(".", ",") if field in NUMBER_FIELDS else str(value)
     text = str(value)
     known = (labels if labels is not None else _value_labels()).get(field, {})
     if text in known:
@@ -186,23 +221,26 @@ def change_value(field: str, value: Any, labels: dict[str, dict[str, str]] | Non
         if timezone.is_aware(moment):
             moment = timezone.localtime(moment)
         return moment.strftime("%d/%m/%Y %H:%M")
-    if _DECIMAL.match(text):
+    if field in NUMBER_FIELDS and _DECIMAL.match(text):
         return text.replace(".", ",")
     return text
 
 
-def change_rows(changes: Any, labels: dict[str, dict[str, str]] | None = None) -> list[tuple[str, str, str, str]]:
+def change_rows(
+    changes: Any, labels: dict[str, dict[str, str]] | None = None, object_type: str = ""
+) -> list[tuple[str, str, str, str]]:
     """(field, label, old, new) per recorded change, for the audit table and its export."""
     if not isinstance(changes, dict):
         return []
     labels = labels if labels is not None else _value_labels()
+    own = OBJECT_FIELD_LABELS.get(object_type, {})
     rows = []
     for name, change in changes.items():
         if isinstance(change, dict) and {"old", "new"} >= set(change):
             old, new = change.get("old"), change.get("new")
         else:
             old, new = None, change
-        label = str(FIELD_LABELS.get(name, name))
+        label = str(own.get(name) or FIELD_LABELS.get(name, name))
         rows.append((str(name), label, change_value(name, old, labels), change_value(name, new, labels)))
     return rows
 
@@ -240,5 +278,5 @@ def labelled(entries: Iterable[Any]) -> list[Any]:
     for entry in out:
         entry.action_label = action_label(entry.action)
         entry.object_type_label = object_type_label(entry.object_type)
-        entry.change_rows = change_rows(entry.changes, values)
+        entry.change_rows = change_rows(entry.changes, values, entry.object_type)
     return out

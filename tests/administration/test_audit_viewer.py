@@ -57,6 +57,21 @@ def test_changes_show_field_labels_and_readable_values(client: Client, logged: A
     assert '<div class="table-scroll">' in page
 
 
+def test_a_criterions_code_is_text_and_its_parent_a_criterion(client: Client, admin_user: Any) -> None:
+    audit_record(actor=admin_user, action="indicator.reparent", object_type="Indicator", object_id=5,
+                 changes={"parent": {"old": "1.1", "new": None}})
+    audit_record(actor=admin_user, action="indicator_set.update", object_type="IndicatorSet", object_id=2,
+                 changes={"bonus_cap": {"old": "3.00", "new": "2.50"}})
+    audit_record(actor=admin_user, action="unit.merge", object_type="Unit", object_id=9,
+                 changes={"merged_into": {"old": None, "new": "so-noi-vu"}, "roles_moved": {"old": 0, "new": 2}})
+    client.force_login(admin_user)
+    page = client.get(reverse("administration:audit_list")).content.decode()
+    assert "Tiêu chí cha</span>: 1.1 → —" in page  # a code, not the number 1,1; a criterion's parent
+    assert "Điểm cộng tối đa</span>: 3,00 → 2,50" in page  # a number, with the decimal comma
+    assert "Sáp nhập vào</span>: — → so-noi-vu" in page and "Số vai trò chuyển sang</span>: 0 → 2" in page
+    assert '<span title="merged_into">merged_into<' not in page  # the code is in the title only
+
+
 def test_the_filtered_log_downloads_as_excel(client: Client, logged: Any) -> None:
     client.force_login(logged)
     response = client.get(reverse("administration:audit_list"), {"action": "vai trò", "xuat": "xlsx"})
