@@ -130,10 +130,14 @@ def test_a_unit_is_refused_for_the_administrator_role(client: Client, catalogue:
 def test_an_administrator_sets_a_new_password_which_ends_the_users_sessions(
     client: Client, admin_user: Any, unit_editor: Any
 ) -> None:
-    # given the user signed in elsewhere
+    from scoring.tokens import api_token_issue
+
+    # given the user signed in elsewhere, and a system calling the API with a key issued to the user
     theirs = Client()
     theirs.force_login(unit_editor)
     assert theirs.get("/").status_code == 200 and "_auth_user_id" in theirs.session
+    key = api_token_issue(user=unit_editor, role="unit_editor", name="Hệ thống", actor=admin_user).key
+    assert Client().get("/api/v1/assessments/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
     client.force_login(admin_user)
     url = reverse("administration:user_detail", args=[unit_editor.pk])
     page = client.get(url).content.decode()
@@ -154,8 +158,10 @@ def test_an_administrator_sets_a_new_password_which_ends_the_users_sessions(
     assert unit_editor.check_password("Mat-khau-moi-2021")
     entry = AuditEntry.objects.get(action="user.password_reset", object_id=str(unit_editor.pk))
     assert entry.actor == admin_user and "Mat-khau" not in str(entry.changes)
-    # then their open session has ended
+    # then their open session has ended, and the key no longer opens the API (its revocation recorded)
     assert not theirs.get("/").wsgi_request.user.is_authenticated
+    assert Client().get("/api/v1/assessments/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 401
+    assert AuditEntry.objects.filter(action="api_token.revoke").count() == 1
 
 
 def test_only_administrators_reset_a_password(client: Client, unit_head: Any, unit_editor: Any) -> None:

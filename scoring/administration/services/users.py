@@ -113,12 +113,16 @@ def user_create(
 @transaction.atomic
 def user_set_password(*, user: Any, password: str, actor: Any) -> Any:
     """Set a new password chosen by an administrator (checked by the password validators). The user's open
-    sessions end with it: Django signs each session with the password's hash. Audited, without the password."""
+    sessions end with it (Django signs each session with the password's hash), and so do the API keys issued to
+    the user: a reset usually means the account was in other hands. Audited, without the password."""
+    from scoring.tokens import api_tokens_revoke_for_user
+
     problems = password_problems(password, user)
     if problems:
         raise ValidationFailed(" ".join(problems), code="weak_password")
     user.set_password(password)
     user.save(update_fields=["password"])
+    api_tokens_revoke_for_user(user=user, actor=actor)  # each revocation audited
     audit_record(
         actor=actor,
         action="user.password_reset",
