@@ -156,10 +156,12 @@ def method_input_context(
     *,
     error_field: str | None = None,
     allow_clear: bool = True,
+    typed: bool = False,
 ) -> dict[str, Any]:
     """Everything `_method_input.html` renders for one leaf.
 
-    `value` is a stored engine value (canonical) or the dict `method_value_from_post` returned (as typed).
+    `value` is a stored engine value (canonical) or, with `typed`, the dict `method_value_from_post` returned: a
+    refused form shows numbers back exactly as typed («1.000» stays «1.000», not «1,000», which would read as 1).
     `error_field` is an engine error's `field` ("numerator", "counts.a", …): that input is marked invalid.
     `allow_clear` adds a "not chosen" choice to radio methods so a leaf can be emptied without JavaScript.
     """
@@ -185,7 +187,7 @@ def method_input_context(
             "name": name,
             "id": "id_" + name.replace(".", "_"),
             "label": label,
-            "value": number_display(raw),
+            "value": str(raw if raw is not None else "") if typed else number_display(raw),
             "kind": kind,  # "decimal" or "count"
             "extra": extra,
             "invalid": error_field == key or (error_field == "counts" and key.startswith("counts.")),

@@ -168,7 +168,8 @@ def _leaf_views(
             "line": line,
             "prefix": prefix_of(line),
             "editable": can_edit,
-            "input": method_input_context(ind, value, prefix_of(line), not can_edit, error_field=error_field),
+            "input": method_input_context(ind, value, prefix_of(line), not can_edit, error_field=error_field,
+                                          typed=mine is not None and mine.value is not None),
             "version": mine.conflict["stored"]["version"] if mine and mine.conflict else line.version,
             "note": mine.note if mine else line.self_note,
             "explanation": mine.explanation if mine else line.explanation,
@@ -244,6 +245,12 @@ def edit_refusal(request: HttpRequest, assessment: Assessment) -> HttpResponse |
     return redirect("scoring:assessment", assessment.pk)
 
 
+def _refused_for_its_state(request: HttpRequest, assessment: Assessment) -> bool:
+    """One of the unit's own people, who may not edit now only because of the assessment's state or deadline."""
+    return not permissions.can_edit_self_assessment(request.user, assessment) and permissions.is_unit_member(
+        request.user, assessment.unit_id)
+
+
 def _line_page(assessment_id: int, line_id: int) -> str:
     return reverse("scoring:assessment", args=[assessment_id]) + f"#line-{line_id}"
 
@@ -255,10 +262,20 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
     """Save one leaf. JSON in or out for the page's autosave; a plain form post re-renders the page."""
     line = permissions.line_get_for_save(user=request.user, assessment_id=assessment_id, line_id=line_id)
     assessment = line.assessment
+    as_json = wants_json(request)
+    if not as_json and _refused_for_its_state(request, assessment):
+        # A plain form post (no script) from the unit's own people, refused because the assessment was just
+        # submitted or its deadline passed: the page again with what was typed, to copy, and why.
+        try:
+            posted = _parse(request, line)
+        except ValidationFailed:
+            return edit_refusal(request, assessment) or redirect("scoring:assessment", assessment.pk)
+        message, code = self_edit_refusal(assessment)
+        posted.error = {"message": str(message), "field": None, "code": code}
+        return render_sheet(request, assessment, status=409, posted={line.pk: posted})
     refusal = edit_refusal(request, assessment)
     if refusal is not None:
         return refusal
-    as_json = wants_json(request)
     try:
         posted = _parse(request, line)
     except ValidationFailed as exc:

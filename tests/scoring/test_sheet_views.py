@@ -272,6 +272,21 @@ def test_a_submitted_assessment_refuses_the_units_saves_with_409(client: Client,
     assert line.self_score is None
 
 
+def test_a_plain_form_save_refused_after_submission_keeps_what_was_typed(
+    client: Client, assessment: Assessment, unit_editor: Any
+) -> None:
+    line = _line(assessment, "1.2.3")
+    assessment_transition(assessment=assessment, to_state="submitted", actor=None)
+    client.force_login(unit_editor)
+    response = client.post(_save_url(line), {"version": line.version, f"l{line.pk}-points": "0,5",
+                                             "note": "Ghi chú dài soạn mất nửa giờ"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Ghi chú dài soạn mất nửa giờ" in body and "Đã gửi" in body
+    line.refresh_from_db()
+    assert (line.self_score, line.self_note) == (None, "")
+
+
 def test_after_the_deadline_saves_are_refused(client: Client, assessment: Assessment, unit_editor: Any) -> None:
     cycle = assessment.cycle
     cycle.self_assessment_deadline = timezone.now() - timedelta(minutes=1)
@@ -733,3 +748,20 @@ def test_a_conflict_shows_points_once_and_the_typed_number_as_the_page_writes_nu
     english = _post_json(client, line, {"version": base, f"l{line.pk}-points": "0,25"})
     assert english.status_code == 409
     assert (english.json()["stored"]["shown"], english.json()["yours"]["summary"]) == ("0.5 points", "0.25 points")
+
+
+def test_a_refused_form_shows_the_numbers_back_exactly_as_typed(
+    client: Client, assessment: Assessment, unit_editor: Any
+) -> None:
+    """«1.000» (a thousand, as Vietnamese write it) is refused as unclear; shown back as «1,000» it would read
+    as one."""
+    line = _line(assessment, "1.1.2")  # numerator / denominator
+    client.force_login(unit_editor)
+    response = client.post(_save_url(line), {"version": line.version, f"l{line.pk}-numerator": "1.000",
+                                             f"l{line.pk}-denominator": "2.000"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert f'name="l{line.pk}-numerator"' in body
+    assert 'value="1.000"' in body and 'value="2.000"' in body and 'value="1,000"' not in body
+    line.refresh_from_db()
+    assert line.self_value is None
