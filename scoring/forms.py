@@ -20,6 +20,7 @@ from typing import Any
 
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
+from django.utils.translation import npgettext
 
 from scoring.models import Indicator
 
@@ -106,6 +107,16 @@ def _shown_expression(expression: str) -> str:
     """A formula as the page's language writes its numbers (0.5 → 0,5 in Vietnamese); only for display."""
     separator = str(get_format("DECIMAL_SEPARATOR"))
     return re.sub(r"(?<=\d)\.(?=\d)", separator, expression) if separator != "." else expression
+
+
+def points_text(shown: str) -> str:
+    """A number of points as shown («1», «0,5») with its word: «1 điểm», «0,5 điểm»; in English «1 point»,
+    «0.5 points» (the plural as the language writes it)."""
+    try:
+        one = Decimal(str(shown).replace(",", ".")) == 1
+    except (InvalidOperation, ValueError):
+        one = False
+    return npgettext("a number of points", "%(p)s điểm", "%(p)s điểm", 1 if one else 2) % {"p": shown}
 
 
 def _points_display(raw: Any) -> str:
@@ -216,6 +227,8 @@ def method_input_context(
             }
             for position, o in enumerate(_params(indicator).get("options") or [])
         ]
+        for option in ctx["options"]:
+            option["points_text"] = points_text(option["points"])
         ctx["radio_name"] = f"{prefix}option"
         ctx["invalid"] = error_field == "option"
         ctx["none_checked"] = not chosen
@@ -228,6 +241,8 @@ def method_input_context(
             {"value": NO, "label": _("Không"), "points": _points_display(params.get("no_points", "0")),
              "checked": answer == NO, "id": f"id_{prefix}value_no"},
         ]
+        for option in ctx["options"]:
+            option["points_text"] = points_text(option["points"])
         ctx["radio_name"] = f"{prefix}value"
         ctx["invalid"] = error_field == "value"
         ctx["none_checked"] = not answer
@@ -270,7 +285,7 @@ def value_summary(indicator: Indicator, value: Mapping[str, Any] | None) -> str:
         return _("(chưa chấm)")
     method = indicator.method
     if method in (Indicator.Method.MANUAL, Indicator.Method.SURVEY):
-        return _("%(p)s điểm") % {"p": number_display(value.get("points"))}
+        return points_text(number_display(value.get("points")))
     if method == Indicator.Method.LEVELS:
         key = str(value.get("option", ""))
         for option in _params(indicator).get("options") or []:

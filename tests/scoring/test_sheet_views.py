@@ -765,3 +765,15 @@ def test_a_refused_form_shows_the_numbers_back_exactly_as_typed(
     assert 'value="1.000"' in body and 'value="2.000"' in body and 'value="1,000"' not in body
     line.refresh_from_db()
     assert line.self_value is None
+
+
+def test_an_options_points_are_written_as_the_language_writes_them(
+    client: Client, assessment: Assessment, unit_editor: Any, vietnamese_after: Any
+) -> None:
+    client.force_login(unit_editor)
+    vietnamese = client.get(_page(assessment)).content.decode()
+    assert '<span class="pts">(1 điểm)</span>' in vietnamese and '<span class="pts">(0 điểm)</span>' in vietnamese
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(_page(assessment)).content.decode()
+    assert '<span class="pts">(1 point)</span>' in english and '<span class="pts">(0 points)</span>' in english
+    assert "(1 points)" not in english
