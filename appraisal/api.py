@@ -96,7 +96,7 @@ def request_explanation(request: Request, assessment_id: int) -> Response:
 
 
 class ReopenSerializer(InputSerializer):
-    reason = serializers.CharField(max_length=2000, allow_blank=True)
+    reason = serializers.CharField(max_length=5000, allow_blank=True)
 
 
 @extend_schema(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from appraisal.services.common import MSG_UNKNOWN_LINE, TEXT_LIMIT
 from scoring.errors import ValidationFailed
 from scoring.forms import method_input_context, method_value_from_post
 from scoring.models import Indicator, ScoreLine
@@ -20,8 +21,10 @@ __all__ = [
     "SurveyUploadForm",
     "appraise_prefix",
     "base_version",
+    "date_input_value",
     "deadline_from_post",
     "ids_of",
+    "line_ids_of",
     "method_input_context",
     "method_value_from_post",
     "self_prefix",
@@ -41,6 +44,15 @@ def whole_number(raw: Any) -> int | None:
     ("²" and "٣" are digits to `str.isdigit` but not to `int`)."""
     text = str(raw if raw is not None else "").strip()
     return int(text) if text.isascii() and text.isdigit() else None
+
+
+def line_ids_of(values: Any) -> list[int]:
+    """The posted leaf ids, all of them: one value that cannot be an id (malformed, zero, negative) refuses the
+    request with the message of a leaf of another assessment, so nothing is flagged short of what was asked."""
+    ids = [posted_id(value) for value in values]
+    if any(n is None for n in ids):
+        raise ValidationFailed(MSG_UNKNOWN_LINE, code="unknown_line")
+    return [n for n in ids if n is not None]
 
 
 def ids_of(values: Any) -> list[int]:
@@ -82,13 +94,21 @@ def deadline_from_post(raw: Any) -> datetime:
     return timezone.make_aware(end, timezone.get_current_timezone())
 
 
+def date_input_value(raw: Any) -> str:
+    """A posted date as an <input type="date"> keeps it (yyyy-mm-dd): a browser drops a dd/mm/yyyy value."""
+    text = str(raw or "").strip()
+    day = _parse_date(text)
+    return day.isoformat() if day is not None else text
+
+
 def default_deadline_date(days: int = 7) -> date:
     return (timezone.localtime() + timedelta(days=days)).date()
 
 
 class ReopenForm(forms.Form):
+    # No max_length here: the service checks the length (TEXT_LIMIT) with the message every other text gets.
     reason = forms.CharField(
-        label=gettext_lazy("Lý do mở lại"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        label=gettext_lazy("Lý do mở lại"), widget=forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_LIMIT}),
         error_messages={"required": gettext_lazy("Hãy nêu lý do mở lại bản đánh giá.")},
     )
 

@@ -41,6 +41,9 @@ class ExplanationRound(models.Model):
     deadline = models.DateTimeField(_("hạn giải trình"))
     message = models.TextField(_("nội dung yêu cầu"), blank=True)
     line_count = models.PositiveIntegerField(_("số tiêu chí cần giải trình"), default=0)
+    # Each flagged leaf's explanation when the round began ({line id: text}): the field keeps the self-assessment's
+    # or an earlier round's text, so an explanation of this round is one that differs from it.
+    explanations_at_start = models.JSONField(_("giải trình lúc bắt đầu vòng"), default=dict, blank=True)
     resubmitted_at = models.DateTimeField(_("đơn vị gửi lại lúc"), null=True, blank=True)
     resubmitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from appraisal.selectors.explanation import (
     FeedbackLine,
+    explained_in_round,
     feedback_lines,
+    open_round,
 )
 from appraisal.selectors.oversight import (
     AreaAverage,
@@ -70,11 +72,13 @@ __all__ = [
     "current_cycle",
     "dashboard",
     "evidence_files_by_line",
+    "explained_in_round",
     "explanation_rounds",
     "feedback_lines",
     "group_sums",
     "history_by_line",
     "line_to_appraise",
+    "open_round",
     "queue_for_user",
     "result_of",
     "result_pending",

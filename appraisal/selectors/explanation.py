@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from appraisal.models import LineHistory
+from appraisal.models import ExplanationRound, LineHistory
 from appraisal.selectors.review import evidence_files_by_line, history_by_line
 from scoring import selectors as scoring_selectors
 from scoring.models import Assessment, Indicator, ScoreLine
@@ -19,11 +20,35 @@ class FeedbackLine:
     history: list[LineHistory]
     last_appraisal: LineHistory | None
     final: LineHistory | None
+    # During an explanation round: the text written in this round (the form starts from it, empty until the unit
+    # writes one) and the text the leaf had when the round began (shown apart, never taken as this round's).
+    explanation_draft: str = ""
+    earlier_explanation: str = ""
 
 
-def feedback_lines(*, assessment: Assessment, flagged_only: bool = False) -> list[FeedbackLine]:
+def explained_in_round(line: ScoreLine, at_start: Mapping[str, str]) -> bool:
+    """Whether the leaf's explanation was written during the round whose start texts are `at_start`: not empty,
+    and not the text it had when the round began (the self-assessment's or an earlier round's). A round begun
+    before the start texts were recorded has none: any text counts, as it did then."""
+    text = line.explanation.strip()
+    key = str(line.pk)
+    return bool(text) and (key not in at_start or text != at_start[key].strip())
+
+
+def open_round(*, assessment: Assessment) -> ExplanationRound | None:
+    """The explanation round in progress (the assessment is in «explanation»), else None. One query."""
+    if assessment.state != Assessment.State.EXPLANATION:
+        return None
+    return ExplanationRound.objects.filter(assessment=assessment, round=assessment.appraisal_round).first()
+
+
+def feedback_lines(
+    *, assessment: Assessment, flagged_only: bool = False, current_round: ExplanationRound | None = None
+) -> list[FeedbackLine]:
     """What the unit may see of the appraisal: only records of rounds that have ended (history snapshots),
-    never the live scores and notes of a round in progress. Four queries."""
+    never the live scores and notes of a round in progress. Four queries. With `current_round` (the open
+    explanation round), each flagged leaf's draft is the text written in that round only."""
+    at_start = current_round.explanations_at_start if current_round is not None else {}
     lines = list(scoring_selectors.score_lines_of_assessment(assessment=assessment))
     files = evidence_files_by_line(assessment)
     history = history_by_line(assessment=assessment)
@@ -35,6 +60,11 @@ def feedback_lines(*, assessment: Assessment, flagged_only: bool = False) -> lis
         entries = history.get(line.pk, [])
         appraisals = [e for e in entries if e.stage == LineHistory.Stage.APPRAISAL]
         finals = [e for e in entries if e.stage == LineHistory.Stage.FINAL]
+        draft, earlier = line.explanation, ""
+        if current_round is not None and line.explanation_requested:
+            written = explained_in_round(line, at_start)
+            draft = line.explanation if written else ""
+            earlier = at_start.get(str(line.pk), "" if written else line.explanation)
         out.append(
             FeedbackLine(
                 line=line,
@@ -43,6 +73,8 @@ def feedback_lines(*, assessment: Assessment, flagged_only: bool = False) -> lis
                 history=entries,
                 last_appraisal=appraisals[-1] if appraisals else None,
                 final=finals[-1] if finals else None,
+                explanation_draft=draft,
+                earlier_explanation=earlier,
             )
         )
     return out

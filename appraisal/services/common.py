@@ -43,7 +43,29 @@ MSG_DEADLINE_PASSED = gettext_lazy("Đã hết hạn giải trình.")
 
 MSG_EXPLANATION_REQUIRED = gettext_lazy("Hãy nhập nội dung giải trình.")
 
-MSG_EXPLANATIONS_MISSING = gettext_lazy("Còn %(n)s tiêu chí chưa có nội dung giải trình.")
+MSG_EXPLANATIONS_MISSING = gettext_lazy("Còn %(n)s tiêu chí chưa được giải trình trong vòng này.")
+
+MSG_EXPLANATION_UNCHANGED = gettext_lazy(
+    "Nội dung này là giải trình đã có trước khi Tổ thẩm định yêu cầu giải trình: hãy viết giải trình cho yêu cầu "
+    "của vòng này."
+)
+
+MSG_ALREADY_RESUBMITTED = gettext_lazy(
+    "Đơn vị đã gửi giải trình cho Tổ thẩm định lúc %(at)s; vòng giải trình đã kết thúc."
+)
+
+MSG_ROUND_ENDED = gettext_lazy("Vòng giải trình đã kết thúc: không sửa hoặc gửi giải trình được nữa.")
+
+MSG_NO_OPEN_ROUND = gettext_lazy("Bản đánh giá ở trạng thái «%(state)s»: không có vòng giải trình nào đang mở.")
+
+MSG_UNKNOWN_LINE = gettext_lazy("Có tiêu chí không thuộc bản đánh giá này.")
+
+MSG_DEADLINE_AFTER_CYCLE = gettext_lazy(
+    "Hạn giải trình (%(date)s) không được sau hạn giải trình của kỳ đánh giá (%(limit)s); quản trị hệ thống "
+    "có thể đổi hạn của kỳ."
+)
+
+MSG_DEADLINE_TOO_LATE = gettext_lazy("Hạn giải trình (%(date)s) quá xa: muộn nhất là ngày %(limit)s.")
 
 MSG_DEADLINE_NOT_PASSED = gettext_lazy("Chưa hết hạn giải trình: đơn vị vẫn đang giải trình.")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -13,26 +13,67 @@ from django.utils.translation import gettext as _
 
 from appraisal.models import ExplanationRound, LineHistory, Notification
 from appraisal.notifications import notify, team_for, unit_people
+from appraisal.selectors.explanation import explained_in_round
 from appraisal.services.common import (
+    MSG_ALREADY_RESUBMITTED,
+    MSG_DEADLINE_AFTER_CYCLE,
     MSG_DEADLINE_IN_PAST,
     MSG_DEADLINE_NOT_PASSED,
     MSG_DEADLINE_PASSED,
+    MSG_DEADLINE_TOO_LATE,
     MSG_EXPLANATION_REQUIRED,
+    MSG_EXPLANATION_UNCHANGED,
     MSG_EXPLANATIONS_MISSING,
+    MSG_NO_OPEN_ROUND,
     MSG_NOT_APPRAISING,
     MSG_NOT_FLAGGED,
     MSG_NOTHING_FLAGGED,
+    MSG_ROUND_ENDED,
+    MSG_UNKNOWN_LINE,
     _lock,
     _nfc,
 )
 from appraisal.services.history import _snapshot
 from appraisal.services.review import _start
 from scoring.errors import MSG_STALE_VERSION, StaleVersion, StateConflict, ValidationFailed
-from scoring.models import Assessment, Indicator, ScoreLine
+from scoring.models import Assessment, Cycle, Indicator, ScoreLine
 from scoring.services import (
     assessment_transition,
     audit_record,
 )
+from scoring.text import posted_id
+
+LATE_CYCLE_DAYS = 365  # the latest deadline, from today, in an assessment of a cycle whose following year has ended
+
+
+def _leaf_ids(raw_ids: Iterable[Any]) -> set[int]:
+    """The ids asked for; any value that cannot be a leaf's id (malformed, zero, negative) refuses the whole
+    request, as a leaf of another assessment does: a request never silently flags fewer leaves than it named."""
+    wanted: set[int] = set()
+    for raw in raw_ids:
+        number = posted_id(raw) if not isinstance(raw, bool) else None
+        if number is None:
+            raise ValidationFailed(MSG_UNKNOWN_LINE, code="unknown_line")
+        wanted.add(number)
+    return wanted
+
+
+def _check_deadline_within_cycle(cycle: Cycle, deadline: datetime) -> None:
+    """The unit's deadline is not after the cycle's explanation deadline, or when the cycle has none, not after
+    the end of the year following the year assessed (when results are published at the latest). An older
+    cycle's assessment reopened after that year may still be explained: then within a year from today."""
+    day = timezone.localtime(deadline).date()
+    if cycle.explanation_deadline is not None:
+        limit = timezone.localtime(cycle.explanation_deadline).date()
+        message = MSG_DEADLINE_AFTER_CYCLE
+    else:
+        limit = max(date(cycle.year + 1, 12, 31), timezone.localdate() + timedelta(days=LATE_CYCLE_DAYS))
+        message = MSG_DEADLINE_TOO_LATE
+    if day > limit:
+        raise ValidationFailed(
+            message % {"date": f"{day:%d/%m/%Y}", "limit": f"{limit:%d/%m/%Y}"},
+            code="deadline_too_late", details={"field": "deadline"},
+        )
 
 
 @transaction.atomic
@@ -56,14 +97,15 @@ def explanation_request(
         raise StateConflict(MSG_NOT_APPRAISING % {"state": locked.get_state_display()}, code="not_appraising")
     if deadline <= timezone.now():
         raise ValidationFailed(MSG_DEADLINE_IN_PAST, code="deadline_in_past", details={"field": "deadline"})
+    _check_deadline_within_cycle(locked.cycle, deadline)
     lines = list(locked.lines.select_related("indicator").order_by("indicator__order"))
     if line_ids is None:
         chosen = [line for line in lines if line.indicator.source != Indicator.Source.SURVEY]
     else:
-        wanted = {int(i) for i in line_ids}
+        wanted = _leaf_ids(line_ids)
         chosen = [line for line in lines if line.pk in wanted]
         if len(chosen) != len(wanted):
-            raise ValidationFailed(_("Có tiêu chí không thuộc bản đánh giá này."), code="unknown_line")
+            raise ValidationFailed(MSG_UNKNOWN_LINE, code="unknown_line")
     if not chosen:
         raise ValidationFailed(MSG_NOTHING_FLAGGED, code="nothing_flagged")
     round_no = locked.appraisal_round
@@ -78,7 +120,7 @@ def explanation_request(
     )
     explanation_round = ExplanationRound.objects.create(
         assessment=returned, round=round_no, requested_by=actor, deadline=deadline, message=text,
-        line_count=len(chosen),
+        line_count=len(chosen), explanations_at_start={str(line.pk): line.explanation for line in chosen},
     )
     audit_record(
         actor=actor, action="assessment.explanation_request", object_type="Assessment", object_id=locked.pk,
@@ -107,13 +149,21 @@ def line_explain(*, line: ScoreLine, actor: Any, base_version: int, explanation:
     if fresh.version != base_version:
         raise StaleVersion(MSG_STALE_VERSION, details=fresh)
     assessment = fresh.assessment
-    if assessment.state != Assessment.State.EXPLANATION or not fresh.explanation_requested:
+    if assessment.state != Assessment.State.EXPLANATION and fresh.explanation_requested:
+        # Flags stay on the leaves of the last round once it has ended (resubmitted or closed by the lead).
+        raise StateConflict(MSG_ROUND_ENDED, code="round_ended")
+    if not fresh.explanation_requested:
         raise StateConflict(MSG_NOT_FLAGGED, code="not_flagged")
     if assessment.explanation_deadline and timezone.now() > assessment.explanation_deadline:
         raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
     text = _nfc(explanation, field="explanation")
     if not text:
         raise ValidationFailed(MSG_EXPLANATION_REQUIRED, code="explanation_required", details={"field": "explanation"})
+    current = ExplanationRound.objects.filter(assessment=assessment, round=assessment.appraisal_round).first()
+    at_start = current.explanations_at_start if current is not None else {}
+    if str(fresh.pk) in at_start and text == at_start[str(fresh.pk)].strip():
+        raise ValidationFailed(MSG_EXPLANATION_UNCHANGED, code="explanation_unchanged",
+                               details={"field": "explanation"})
     old = fresh.explanation
     fresh.explanation = text
     fresh.version += 1
@@ -144,6 +194,17 @@ def _end_explanation(locked: Assessment, actor: Any, *, resubmitted: bool, reaso
     return back
 
 
+def _refuse_no_open_round(locked: Assessment) -> None:
+    """The unit sends explanations while no round is open: say why (already sent, the round closed, none asked)."""
+    last = ExplanationRound.objects.filter(assessment=locked).order_by("-round").first()
+    if last is not None and last.resubmitted_at is not None:
+        at = timezone.localtime(last.resubmitted_at)
+        raise StateConflict(MSG_ALREADY_RESUBMITTED % {"at": f"{at:%H:%M %d/%m/%Y}"}, code="already_resubmitted")
+    if last is not None and last.closed_at is not None:
+        raise StateConflict(MSG_ROUND_ENDED, code="round_ended")
+    raise StateConflict(MSG_NO_OPEN_ROUND % {"state": locked.get_state_display()}, code="not_explaining")
+
+
 @transaction.atomic
 def explanation_resubmit(*, assessment: Assessment, actor: Any) -> Assessment:
     """The unit sends its explanations back: explanation → in_appraisal, round + 1; the team is e-mailed.
@@ -152,13 +213,13 @@ def explanation_resubmit(*, assessment: Assessment, actor: Any) -> Assessment:
     """
     locked = _lock(assessment.pk)
     if locked.state != Assessment.State.EXPLANATION:
-        raise StateConflict(MSG_NOT_APPRAISING % {"state": locked.get_state_display()}, code="not_explaining")
+        _refuse_no_open_round(locked)
     if locked.explanation_deadline and timezone.now() > locked.explanation_deadline:
         raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
-    missing = list(
-        locked.lines.filter(explanation_requested=True, explanation="")
-        .order_by("indicator__order").values_list("indicator__code", flat=True)
-    )
+    current = ExplanationRound.objects.filter(assessment=locked, round=locked.appraisal_round).first()
+    at_start = current.explanations_at_start if current is not None else {}
+    flagged = locked.lines.filter(explanation_requested=True).select_related("indicator").order_by("indicator__order")
+    missing = [line.indicator.code for line in flagged if not explained_in_round(line, at_start)]
     if missing:
         raise ValidationFailed(MSG_EXPLANATIONS_MISSING % {"n": len(missing)}, code="explanations_missing",
                                details=missing)
@@ -178,7 +239,7 @@ def explanation_close(*, assessment: Assessment, actor: Any, reason: str = "") -
     """The lead ends an explanation round whose deadline has passed without a resubmission."""
     locked = _lock(assessment.pk)
     if locked.state != Assessment.State.EXPLANATION:
-        raise StateConflict(MSG_NOT_APPRAISING % {"state": locked.get_state_display()}, code="not_explaining")
+        raise StateConflict(MSG_NO_OPEN_ROUND % {"state": locked.get_state_display()}, code="not_explaining")
     if not explanation_overdue(locked):
         raise StateConflict(MSG_DEADLINE_NOT_PASSED, code="deadline_not_passed")
     return _end_explanation(locked, actor, resubmitted=False, reason=_nfc(reason) or _("Hết hạn giải trình."))

@@ -42,10 +42,10 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
         deadline_raw = request.POST.get("deadline", "")
         message = request.POST.get("message", "")
         try:
+            line_ids = None if whole else forms.line_ids_of(request.POST.getlist("lines"))
             deadline = forms.deadline_from_post(deadline_raw)
             services.explanation_request(
-                assessment=assessment, actor=request.user, deadline=deadline,
-                line_ids=None if whole else sorted(chosen), message=message,
+                assessment=assessment, actor=request.user, deadline=deadline, line_ids=line_ids, message=message,
             )
         except DomainError as exc:
             error = exc
@@ -58,7 +58,7 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
     return render(
         request,
         "appraisal/request_explanation.html",
-        {"assessment": assessment, "review": data, "chosen": chosen, "deadline": deadline_raw,
+        {"assessment": assessment, "review": data, "chosen": chosen, "deadline": forms.date_input_value(deadline_raw),
          "message": message, "error": error},
         status=error.status if error else 200,
     )

@@ -42,7 +42,8 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
     explaining = assessment.state == Assessment.State.EXPLANATION
     flagged_only = explaining and request.GET.get("tat-ca") != "1"
-    rows = selectors.feedback_lines(assessment=assessment, flagged_only=flagged_only)
+    open_round = selectors.open_round(assessment=assessment)
+    rows = selectors.feedback_lines(assessment=assessment, flagged_only=flagged_only, current_round=open_round)
     evidence_ready = evidence_ui_ready()
     library = []
     if evidence_ready and is_unit_member(request.user, assessment.unit_id):

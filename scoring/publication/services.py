@@ -8,14 +8,13 @@ page, export and comparison reads the snapshot, never the live tables, so a publ
 from __future__ import annotations
 
 import datetime
+import json
 import logging
-import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -37,6 +36,7 @@ from scoring.models import (
 )
 from scoring.publication import exports
 from scoring.services import audit_record, cycle_set_phase
+from scoring.text import user_text
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +53,29 @@ MSG_DATE_BEFORE = gettext_noop(
 MSG_DATE_BEFORE_CYCLE = gettext_noop("Ngày của văn bản (%(date)s) sớm hơn năm đánh giá %(year)s.")
 
 
-def _nfc(value: Any) -> str:
-    return unicodedata.normalize("NFC", str(value or "")).strip()
+MSG_SAME_AS_CURRENT = gettext_noop(
+    "Lần công bố %(rev)s hiện hành đã có cùng số văn bản, ngày văn bản và kết quả: không có gì để đính chính "
+    "(có thể biểu mẫu đã được gửi nhiều lần)."
+)
+DOCUMENT_NUMBER_LIMIT = 200  # Publication.document_number's max_length
+REASON_LIMIT = 5000  # as every other reason or note typed in the application
+
+
+def _typed(value: Any, *, field: str, limit: int, problems: dict[str, str]) -> str:
+    """Text typed for the publication as stored (NFC, trimmed); a control or direction-override character, or too
+    much text, is a problem of `field` (the same check as every note and reason: scoring.text.user_text)."""
+    try:
+        return user_text(value, limit=limit, field=field)
+    except ValidationFailed as exc:
+        problems[field] = str(exc.message)
+        return ""
+
+
+def _figures(snapshot: dict[str, Any], scores: dict[str, Any]) -> Any:
+    """What a publication states, apart from its document, revision and reason: the rows, groups, sets and
+    per-criterion scores, as stored in JSON (so that a fresh snapshot compares equal to a stored one)."""
+    kept = {k: v for k, v in snapshot.items() if k not in ("document", "revision", "reason")}
+    return json.loads(json.dumps({"snapshot": kept, "scores": scores}))
 
 
 def _dec(value: Any) -> str:
@@ -238,15 +259,19 @@ def cycle_publish(
     audit entries for both. Refuses (nothing written) while any assessment is not signed off or its result
     is stale, without a document number/date, or for a correction without a reason.
     """
-    number, why = _nfc(document_number), _nfc(reason)
     problems: dict[str, str] = {}
-    if not number:
+    number = _typed(document_number, field="document_number", limit=DOCUMENT_NUMBER_LIMIT, problems=problems)
+    why = _typed(reason, field="reason", limit=REASON_LIMIT, problems=problems)
+    if not number and "document_number" not in problems:
         problems["document_number"] = _(MSG_DOCUMENT_NUMBER)
     if document_date is None:
         problems["document_date"] = _(MSG_DOCUMENT_DATE)
+    # The cycle's row is what every revision hangs on: locked first, so that the same form sent twice at once
+    # is decided one after the other (the second then finds the first's revision, identical, and is refused).
     locked = Cycle.objects.select_for_update(of=("self",)).get(pk=cycle.pk)
-    previous = Publication.objects.filter(cycle=locked).aggregate(m=Max("revision"))["m"] or 0
-    if previous and not why:
+    current = Publication.objects.filter(cycle=locked).order_by("-revision").defer("snapshot", "scores").first()
+    previous = current.revision if current is not None else 0
+    if previous and not why and "reason" not in problems:
         problems["reason"] = _(MSG_REASON)
     if document_date is not None:
         problems.update(_document_date_problems(locked, document_date))
@@ -260,6 +285,11 @@ def cycle_publish(
             details=blockers,
         )
     snapshot, scores = snapshot_build(cycle=locked)
+    if (
+        current is not None and current.document_number == number and current.document_date == document_date
+        and _figures(current.snapshot, current.scores) == _figures(snapshot, scores)
+    ):
+        raise StateConflict(_(MSG_SAME_AS_CURRENT) % {"rev": current.revision}, code="same_as_current")
     snapshot["document"] = {"number": number, "date": document_date.isoformat()}
     snapshot["revision"] = previous + 1
     snapshot["reason"] = why

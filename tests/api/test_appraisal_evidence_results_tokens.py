@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -164,7 +164,8 @@ def test_the_lead_returns_chosen_lines_for_explanation(api: Any, submitted: Any,
     api.force_login(lead)
     response = api.post(
         f"/api/v1/assessments/{submitted.pk}/request-explanation/",
-        {"deadline": "2030-01-31", "line_ids": [line.pk], "message": "Bổ sung tài liệu."}, format="json",
+        {"deadline": (timezone.localdate() + timedelta(days=30)).isoformat(), "line_ids": [line.pk],
+         "message": "Bổ sung tài liệu."}, format="json",
     )
     assert response.status_code == 200, response.json()
     assert response.json()["state"] == "explanation"

@@ -106,7 +106,11 @@ def test_a_correction_needs_a_reason_and_is_a_new_revision(api: Any, publication
     assert refused.json()["code"] == "invalid_publication"
     assert list(refused.json()["fields"]) == ["reason"]
     assert Publication.objects.count() == 1
-    response = api.post("/api/v1/publications/2020/publish/", {**PUBLISH, "reason": "Đính chính số văn bản"},
+    same = api.post("/api/v1/publications/2020/publish/", {**PUBLISH, "reason": "Đính chính số văn bản"},
+                    format="json")  # nothing differs from the current revision: nothing to correct
+    assert same.status_code == 409 and same.json()["code"] == "same_as_current"
+    response = api.post("/api/v1/publications/2020/publish/",
+                        {**PUBLISH, "document_number": "Công văn số 4568/UBND-NC", "reason": "Đính chính số văn bản"},
                         format="json")
     assert response.status_code == 201, response.json()
     assert (response.json()["revision"], response.json()["reason"]) == (2, "Đính chính số văn bản")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from appraisal.forms import deadline_from_post
 from appraisal.models import ExplanationRound, LineHistory
 from appraisal.services import (
     assessment_reopen,
@@ -20,7 +21,7 @@ from appraisal.services import (
     line_explain,
 )
 from scoring.errors import StaleVersion, StateConflict, ValidationFailed
-from scoring.models import Assessment, AuditEntry, IndexResult
+from scoring.models import Assessment, AuditEntry, Cycle, IndexResult, ScoreLine
 from tests.appraisal.conftest import later, line_of, refresh
 
 pytestmark = pytest.mark.django_db
@@ -287,3 +288,113 @@ def test_an_explanation_or_an_appraisal_note_over_5000_characters_is_refused_as_
     assert line_of(submitted, "2.1.1").explanation == ""
     line_explain(line=line, actor=lead, base_version=line.version, explanation="y" * 5000)
     assert len(line_of(submitted, "2.1.1").explanation) == 5000
+
+
+# --- an explanation is written in the round that asks for it ------------------------------------------------
+
+
+def _explain(assessment: Any, actor: Any, code: str, text: str) -> Any:
+    line = line_of(assessment, code)
+    return line_explain(line=line, actor=actor, base_version=line.version, explanation=text)
+
+
+def test_a_leaf_whose_self_assessment_explanation_is_kept_is_not_explained_for_the_round(
+    submitted: Any, lead: Any, unit_editor: Any, unit_head: Any
+) -> None:
+    # given a leaf whose self-assessment already has an explanation
+    ScoreLine.objects.filter(assessment=submitted, indicator__code="2.1.1").update(
+        explanation="Giải trình khi tự chấm."
+    )
+    round_one = _return(submitted, lead, ["2.1.1", "1.1.1"])
+    assert round_one.explanations_at_start[str(line_of(submitted, "2.1.1").pk)] == "Giải trình khi tự chấm."
+    # when the unit head resubmits at once, then the refusal names both leaves and nothing moves
+    with pytest.raises(ValidationFailed) as caught:
+        explanation_resubmit(assessment=submitted, actor=unit_head)
+    assert caught.value.code == "explanations_missing" and caught.value.details == ["1.1.1", "2.1.1"]
+    assert refresh(submitted).state == Assessment.State.EXPLANATION
+    # saving the earlier text again is not an explanation of this round either
+    with pytest.raises(ValidationFailed) as unchanged:
+        _explain(submitted, unit_editor, "2.1.1", "  Giải trình khi tự chấm.  ")
+    assert unchanged.value.code == "explanation_unchanged"
+    # once one leaf is explained only the other is missing; with both, the round ends
+    _explain(submitted, unit_editor, "2.1.1", "Đã bổ sung báo cáo số 12/BC.")
+    with pytest.raises(ValidationFailed) as caught:
+        explanation_resubmit(assessment=submitted, actor=unit_head)
+    assert caught.value.details == ["1.1.1"]
+    _explain(submitted, unit_editor, "1.1.1", "Kế hoạch ban hành ngày 05/01.")
+    assert explanation_resubmit(assessment=submitted, actor=unit_head).state == Assessment.State.IN_APPRAISAL
+
+
+def test_a_leaf_flagged_again_in_round_two_needs_a_new_explanation(
+    submitted: Any, lead: Any, unit_editor: Any, unit_head: Any
+) -> None:
+    _return(submitted, lead, ["2.1.1"])
+    _explain(submitted, unit_editor, "2.1.1", "Vòng 1: đã bổ sung báo cáo.")
+    explanation_resubmit(assessment=submitted, actor=unit_head)
+    _return(submitted, lead, ["2.1.1"])
+    with pytest.raises(ValidationFailed) as caught:
+        explanation_resubmit(assessment=submitted, actor=unit_head)
+    assert caught.value.details == ["2.1.1"]
+    _explain(submitted, unit_editor, "2.1.1", "Vòng 2: bổ sung quyết định phê duyệt.")
+    assert explanation_resubmit(assessment=submitted, actor=unit_head).appraisal_round == 3
+
+
+def test_resubmitting_twice_says_the_explanations_were_already_sent(
+    submitted: Any, lead: Any, unit_editor: Any, unit_head: Any
+) -> None:
+    _return(submitted, lead, ["2.1.1"])
+    _explain(submitted, unit_editor, "2.1.1", "Đã bổ sung báo cáo.")
+    explanation_resubmit(assessment=submitted, actor=unit_head)
+    with pytest.raises(StateConflict) as caught:
+        explanation_resubmit(assessment=submitted, actor=unit_head)
+    assert caught.value.code == "already_resubmitted"
+    assert "đã gửi giải trình" in str(caught.value.message)
+    assert "không thẩm định được" not in str(caught.value.message)
+
+
+def test_explaining_a_flagged_leaf_after_the_round_ended_says_the_round_has_ended(
+    submitted: Any, lead: Any, unit_editor: Any
+) -> None:
+    _return(submitted, lead, ["2.1.1"])
+    Assessment.objects.filter(pk=submitted.pk).update(explanation_deadline=timezone.now() - timedelta(minutes=1))
+    explanation_close(assessment=submitted, actor=lead)
+    with pytest.raises(StateConflict) as caught:
+        _explain(submitted, unit_editor, "2.1.1", "Muộn.")
+    assert caught.value.code == "round_ended"
+    assert str(caught.value.message) == "Vòng giải trình đã kết thúc: không sửa hoặc gửi giải trình được nữa."
+    # a leaf never flagged is still «not in the request»
+    with pytest.raises(StateConflict) as other:
+        _explain(submitted, unit_editor, "1.1.1", "x")
+    assert other.value.code == "not_flagged"
+
+
+def test_a_deadline_after_the_cycles_explanation_deadline_is_refused(submitted: Any, lead: Any, cycle: Any) -> None:
+    Cycle.objects.filter(pk=cycle.pk).update(explanation_deadline=later(10))
+    with pytest.raises(ValidationFailed) as caught:
+        _return(submitted, lead, ["2.1.1"], days=11)
+    assert caught.value.code == "deadline_too_late" and caught.value.details == {"field": "deadline"}
+    assert "hạn giải trình của kỳ đánh giá" in str(caught.value.message)
+    assert not ExplanationRound.objects.exists()
+    assert _return(submitted, lead, ["2.1.1"], days=10).round == 1  # the cycle's own day is allowed
+
+
+def test_a_deadline_far_ahead_is_refused_when_the_cycle_has_no_explanation_deadline(
+    submitted: Any, lead: Any
+) -> None:
+    ids = [line_of(submitted, "2.1.1").pk]
+    with pytest.raises(ValidationFailed) as caught:
+        explanation_request(assessment=submitted, actor=lead, deadline=deadline_from_post("31/12/9999"), line_ids=ids)
+    assert caught.value.code == "deadline_too_late"
+    assert refresh(submitted).state == Assessment.State.SUBMITTED
+
+
+@pytest.mark.parametrize("bad", [-1, 0, "-1", "abc", "2.0", True])
+def test_an_id_that_is_no_leaf_of_the_assessment_refuses_the_whole_request(
+    submitted: Any, lead: Any, bad: Any
+) -> None:
+    ids = [bad, line_of(submitted, "2.1.1").pk]
+    with pytest.raises(ValidationFailed) as caught:
+        explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=ids)
+    assert caught.value.code == "unknown_line"
+    assert refresh(submitted).state == Assessment.State.SUBMITTED
+    assert not ScoreLine.objects.filter(assessment=submitted, explanation_requested=True).exists()

@@ -796,3 +796,82 @@ def test_a_not_applicable_leaf_reads_n_a_in_english_on_the_explanation_pages(
     explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=None)
     page = login(client, unit_editor).get(reverse("appraisal:explain", args=[submitted.pk])).content.decode()
     assert '<td class="num">N/A</td>' in page and ">KPS<" not in page
+
+
+# --- explanation rounds: what the pages say and keep -------------------------------------------------------
+
+
+def test_the_explanation_page_does_not_prefill_the_text_the_leaf_had_before_the_round(
+    client: Client, submitted: Any, lead: Any, unit_editor: Any, unit_head: Any
+) -> None:
+    ScoreLine.objects.filter(assessment=submitted, indicator__code="2.1.1").update(explanation="Giải trình cũ.")
+    line = flagged_line(submitted, lead)
+    url = reverse("appraisal:explain", args=[submitted.pk])
+    body = login(client, unit_editor).get(url).content.decode()
+    textarea = body.split(f'id="explanation-{line.pk}"')[1].split("</textarea>")[0]
+    assert textarea.endswith(">")  # empty: the earlier text is shown apart, not offered as this round's
+    assert "Giải trình trước đây" in body and "Giải trình cũ." in body
+    # the head's immediate resubmission is refused and names the leaf
+    response = login(client, unit_head).post(reverse("appraisal:resubmit", args=[submitted.pk]), follow=True)
+    assert "chưa được giải trình trong vòng này. 2.1.1" in response.content.decode()
+    assert refresh(submitted).state == Assessment.State.EXPLANATION
+    # once written, the page offers this round's text
+    login(client, unit_editor).post(reverse("appraisal:explain_line", args=[submitted.pk, line.pk]),
+                                    {"base_version": line.version, "explanation": "Đã bổ sung báo cáo số 5."})
+    textarea = client.get(url).content.decode().split(f'id="explanation-{line.pk}"')[1].split("</textarea>")[0]
+    assert textarea.endswith("Đã bổ sung báo cáo số 5.")
+
+
+def test_resubmitting_twice_or_explaining_after_the_round_tells_the_unit_why(
+    client: Client, submitted: Any, lead: Any, unit_editor: Any, unit_head: Any
+) -> None:
+    line = flagged_line(submitted, lead)
+    login(client, unit_editor).post(reverse("appraisal:explain_line", args=[submitted.pk, line.pk]),
+                                    {"base_version": line.version, "explanation": "Đã bổ sung báo cáo số 5."})
+    resubmit = reverse("appraisal:resubmit", args=[submitted.pk])
+    assert login(client, unit_head).post(resubmit).status_code == 302
+    again = client.post(resubmit, **JSON)
+    assert again.status_code == 409 and again.json()["code"] == "already_resubmitted"
+    assert "Đơn vị đã gửi giải trình" in again.json()["message"]
+    line.refresh_from_db()
+    late = login(client, unit_editor).post(reverse("appraisal:explain_line", args=[submitted.pk, line.pk]),
+                                           {"base_version": line.version, "explanation": "Bổ sung thêm."}, **JSON)
+    assert late.status_code == 409 and late.json()["code"] == "round_ended"
+    assert "Vòng giải trình đã kết thúc" in late.json()["message"]
+
+
+def test_a_refused_deadline_is_kept_in_the_date_inputs_own_format(client: Client, submitted: Any, lead: Any) -> None:
+    line = line_of(submitted, "2.1.1")
+    response = login(client, lead).post(reverse("appraisal:request_explanation", args=[submitted.pk]),
+                                        {"lines": [str(line.pk)], "deadline": "31/12/9999"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "quá xa" in body and 'value="9999-12-31"' in body
+    assert not ExplanationRound.objects.exists()
+
+
+@pytest.mark.parametrize("bad", ["-1", "0", "abc", "²", "99999999999999999999999"])
+def test_a_malformed_leaf_id_refuses_the_whole_request(client: Client, submitted: Any, lead: Any, bad: str) -> None:
+    line = line_of(submitted, "2.1.1")
+    response = login(client, lead).post(reverse("appraisal:request_explanation", args=[submitted.pk]),
+                                        {"lines": [bad, str(line.pk)], "deadline": later().date().isoformat()})
+    assert response.status_code == 400
+    assert "Có tiêu chí không thuộc bản đánh giá này." in response.content.decode()
+    assert refresh(submitted).state == Assessment.State.SUBMITTED
+    assert not ScoreLine.objects.filter(assessment=submitted, explanation_requested=True).exists()
+
+
+def test_a_reopen_reason_is_limited_to_5000_characters_with_the_apps_message(
+    client: Client, appraised: Any, lead: Any, admin_user: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment_sign_off(assessment=appraised, actor=lead)
+    url = reverse("appraisal:reopen", args=[appraised.pk])
+    login(client, admin_user)
+    too_long = client.post(url, {"reason": "x" * 5001})
+    assert too_long.status_code == 400
+    assert "Nội dung quá dài (5001 ký tự, tối đa 5000)" in too_long.content.decode()
+    assert refresh(appraised).state == Assessment.State.SIGNED_OFF
+    assert 'maxlength="5000"' in client.get(url).content.decode()
+    assert client.post(url, {"reason": "x" * 5000}).status_code == 302
+    assert refresh(appraised).state == Assessment.State.IN_APPRAISAL

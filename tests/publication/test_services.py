@@ -300,3 +300,46 @@ def test_a_groups_area_average_is_rounded_half_up() -> None:
                          {"group_code": "huyen", "area_totals": {"3": "16.45", "4": "1.02"}},
                          {"group_code": "so", "area_totals": {"3": "1.00", "4": "1.00"}}]}
     assert group_area_average(snapshot=snapshot, group_code="huyen") == {"3": Decimal("16.21"), "4": Decimal("1.02")}
+
+
+# --- typed text and repeated corrections --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "number", "reason"),
+    [
+        ("document_number", "Công văn số 4567/UBND\u202e-NC", "Đính chính"),
+        ("document_number", "Công văn\x00 số 1", "Đính chính"),
+        ("reason", "Công văn số 4600/UBND", "Đính chính\u2066 số liệu"),
+    ],
+)
+def test_hidden_characters_in_the_document_number_or_reason_are_refused_and_nothing_is_published(
+    publication: Publication, admin_user: Any, cycle: Cycle, field: str, number: str, reason: str
+) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        cycle_publish(cycle=cycle, document_number=number, document_date=DOC_DATE, actor=admin_user, reason=reason)
+    assert err.value.code == "invalid_publication" and list(err.value.details) == [field]
+    assert "ký tự điều khiển hoặc ký tự đảo chiều" in err.value.details[field]
+    assert Publication.objects.count() == 1
+
+
+def test_a_correction_identical_to_the_current_revision_is_refused(
+    publication: Publication, admin_user: Any, cycle: Cycle
+) -> None:
+    # given a correction published once (a new document for the same figures)
+    second = cycle_publish(cycle=cycle, document_number="Công văn số 4600/UBND", document_date=DOC_DATE,
+                           actor=admin_user, reason="Đính chính số văn bản")
+    assert second.revision == 2
+    # when the same form comes again (sent twice, or by a second tab), then it is refused
+    for _attempt in range(2):
+        with pytest.raises(StateConflict) as err:
+            cycle_publish(cycle=cycle, document_number="Công văn số 4600/UBND", document_date=DOC_DATE,
+                          actor=admin_user, reason="Đính chính số văn bản")
+        assert err.value.code == "same_as_current" and "lần công bố 2" in str(err.value.message).lower()
+    assert Publication.objects.count() == 2
+    assert AuditEntry.objects.filter(action="publication.correct").count() == 1
+    # the same document with other figures is a real correction
+    sign_off_unit(cycle, "so-noi-vu", {"1.1.1": {"option": "on_time"}})
+    third = cycle_publish(cycle=cycle, document_number="Công văn số 4600/UBND", document_date=DOC_DATE,
+                          actor=admin_user, reason="Bổ sung kết quả Sở Nội vụ")
+    assert third.revision == 3

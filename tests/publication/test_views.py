@@ -335,3 +335,40 @@ def test_the_area_legend_gives_each_sets_maximum_where_the_sets_differ() -> None
     assert same[0]["same_max"]
     html = render_to_string("scoring/publication/_areas.html", {"areas": [found]})
     assert "10,00 — Bộ chỉ số sở; 11,00 — Bộ chỉ số huyện" in html
+
+
+# --- publishing: typed text, a form sent again, co-ranked units --------------------------------------------
+
+
+def test_a_document_number_with_a_direction_override_is_refused_on_the_page(
+    signed_cycle: Cycle, admin_user: Any
+) -> None:
+    response = _client(admin_user).post("/ket-qua/quan-ly/2020/cong-bo/", {
+        "document_number": "a\u202eb", "document_date": "08/12/2020"})
+    assert response.status_code == 400
+    assert "ký tự đảo chiều văn bản không được phép" in response.content.decode()
+    assert not Publication.objects.exists()
+
+
+def test_the_same_publish_form_sent_three_times_makes_one_revision(signed_cycle: Cycle, admin_user: Any) -> None:
+    client = _client(admin_user)
+    form = {"document_number": "Công văn số 4567/UBND-NC", "document_date": "08/12/2020", "reason": "Lần đầu"}
+    answers = [client.post("/ket-qua/quan-ly/2020/cong-bo/", form) for _ in range(3)]
+    assert [a.status_code for a in answers] == [302, 409, 409]
+    assert "không có gì để đính chính" in answers[1].content.decode()
+    assert Publication.objects.count() == 1
+
+
+def test_a_co_ranked_units_page_does_not_call_the_other_unit_ranked_above(
+    signed_cycle: Cycle, admin_user: Any
+) -> None:
+    from scoring.publication.services import cycle_publish
+    from tests.publication.conftest import DOC_DATE
+
+    # Sở Nội vụ reaches 7.58 without a discipline penalty, as Sở Công Thương does with 1.1.1 on time
+    sign_off_unit(signed_cycle, "so-noi-vu", {"2.3.1": {"counts": {"disciplined": 0}}})
+    cycle_publish(cycle=signed_cycle, document_number="Công văn số 1", document_date=DOC_DATE, actor=admin_user)
+    html = _client().get("/ket-qua/2020/don-vi/so-noi-vu/").content.decode()
+    assert "Đồng hạng với Sở Công Thương" in html
+    assert "Các tiêu chí đơn vị đồng hạng Sở Công Thương đạt cao hơn" in html
+    assert "Đơn vị đồng hạng" in html and "Đơn vị xếp trên" not in html
