@@ -104,14 +104,19 @@ __all__ = [
 ]
 
 
-def library_for_removal(user: Any, evidence_file: EvidenceFile) -> Assessment:
-    """The assessment whose library holds the file, when the user may remove files from it; else
-    PermissionDenied (the page and the API refuse alike)."""
-    assessment = (
+def library_assessment(evidence_file: EvidenceFile) -> Assessment | None:
+    """The assessment whose library holds the file (None before the unit's assessment is opened)."""
+    return (
         Assessment.objects.select_related("unit", "cycle")
         .filter(unit_id=evidence_file.unit_id, cycle_id=evidence_file.cycle_id)
         .first()
     )
+
+
+def library_for_removal(user: Any, evidence_file: EvidenceFile) -> Assessment:
+    """The assessment whose library holds the file, when the user may remove files from it; else
+    PermissionDenied (the API refuses so; the page tells the unit's own people the state instead)."""
+    assessment = library_assessment(evidence_file)
     if assessment is None or not can_manage_library(user, assessment):
         raise PermissionDenied
     return assessment

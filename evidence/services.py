@@ -41,6 +41,9 @@ MSG_LIBRARY_CLOSED = gettext_lazy(
 MSG_FILE_LOCKED = gettext_lazy(
     "Không thể xoá «%(name)s»: tệp đã gắn với bản đánh giá đã gửi (tiêu chí %(codes)s)."
 )
+MSG_NOT_LINKED = gettext_lazy(
+    "«%(name)s» không gắn với tiêu chí %(code)s nên không có gì để gỡ; không có thay đổi nào."
+)
 
 
 MSG_STORAGE_FULL = gettext_lazy(
@@ -216,16 +219,20 @@ def evidence_link(*, evidence_file: EvidenceFile, line: ScoreLine, actor: Any) -
 
 @transaction.atomic
 def evidence_unlink(*, evidence_file: EvidenceFile, line: ScoreLine, actor: Any) -> None:
-    """Detach a file from a leaf (the file stays in the library). Unlinking what is not linked does nothing.
+    """Detach a file from a leaf (the file stays in the library).
 
-    During an explanation round only links added in that round can be removed.
+    Refused (``StateConflict`` code ``not_linked``, nothing written) when the file is not linked to the leaf,
+    so nobody is told that something was removed when nothing was. During an explanation round only links
+    added in that round can be removed.
     Side effects: deletes one ``EvidenceLink``; an ``evidence.unlink`` audit entry.
     """
     line = _locked_line(line)
     _check_same_library(evidence_file, line)
     link = EvidenceLink.objects.filter(evidence_file=evidence_file, score_line=line).first()
     if link is None:
-        return
+        raise StateConflict(
+            MSG_NOT_LINKED % {"name": evidence_file.original_name, "code": line.indicator.code}, code="not_linked"
+        )
     _check_line_open(line)
     assessment = line.assessment
     if permissions.link_is_locked(explanation_round=link.explanation_round, assessment=assessment):

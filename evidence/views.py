@@ -389,7 +389,11 @@ def unlink(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @_answers_json_errors
 def delete(request: HttpRequest, file_id: int) -> HttpResponse:
     evidence_file = permissions.evidence_get_for_user(user=request.user, file_id=file_id)
-    assessment = permissions.library_for_removal(request.user, evidence_file)
+    assessment = permissions.library_assessment(evidence_file)
+    if assessment is None:
+        raise PermissionDenied
+    if not permissions.can_manage_library(request.user, assessment):
+        return _state_refusal(request, assessment)  # as upload, link and unlink: 409 for the unit's own people
     next_url = _safe_next(request, _library_url(assessment))
     try:
         services.evidence_delete(evidence_file=evidence_file, actor=request.user)

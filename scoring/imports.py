@@ -8,18 +8,23 @@ the rows that change something, each with its old and new score and its errors. 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import unicodedata
 import zipfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from scoring import engine, selectors
 from scoring.errors import engine_text
-from scoring.exports import FIRST_DATA_ROW, SHEET_MARKER, count_keys, sheet_columns
+from scoring.exports import FIRST_DATA_ROW, HEADER_ROW, SHEET_MARKER, count_keys, sheet_columns
 from scoring.forms import value_summary
 from scoring.models import Indicator
 from scoring.text import normalize_line_breaks
@@ -32,6 +37,8 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TRUE_WORDS = {"có", "co", "x", "yes", "true", "1", "đúng"}
 FALSE_WORDS = {"", "không", "khong", "no", "false", "0"}
+EXCEL_DIGITS = 15  # Excel keeps and shows a number's first 15 significant digits
+MAX_SHOWN = 24  # a longer number is shown in the preview as Excel shows it (1E+308), a longer text cut short
 
 
 class SheetRefused(Exception):
@@ -106,7 +113,10 @@ def _cell_value(raw: Any) -> Any:
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float):
-        return format(Decimal(repr(raw)), "f")
+        # As Excel shows it: 0.1 + 0.65 is stored as 0.7500000000000001 and shown as 0.75.
+        if not math.isfinite(raw):
+            return repr(raw)  # the engine refuses it as not finite
+        return format(Decimal(format(raw, f".{EXCEL_DIGITS}g")), "f")
     text = _clean_text(raw)
     return text or None
 
@@ -229,6 +239,20 @@ def _misplaced_values(ind: Indicator, cells: dict[str, Any], headers: dict[str, 
     return errors
 
 
+def _shown(value: Any) -> Any:
+    """The value as the preview shows it: a number too long to read as Excel writes it (1E+308), a long text
+    cut short. Only for display: the engine checks (and refuses) the value as read."""
+    if isinstance(value, dict):
+        return {key: _shown(item) for key, item in value.items()}
+    if isinstance(value, (int, str)) and not isinstance(value, bool) and len(str(value)) > MAX_SHOWN:
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return f"{str(value)[:MAX_SHOWN]}…"
+        return format(number.normalize(), "E") if number.is_finite() else str(value)
+    return value
+
+
 def _score_text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
@@ -254,7 +278,7 @@ def _compare(row: ImportRow, leaf: selectors.LeafRow) -> None:
             row.new_summary = value_summary(ind, normalized)
         except engine.EngineError as exc:
             row.errors.append(engine_text(exc))
-            row.new_summary = value_summary(ind, row.value)
+            row.new_summary = value_summary(ind, _shown(row.value))
     else:
         row.new_summary = value_summary(ind, None)
     if row.not_applicable and not row.errors:
@@ -276,6 +300,61 @@ def _compare(row: ImportRow, leaf: selectors.LeafRow) -> None:
             _("Tiêu chí này đã được sửa trên hệ thống sau khi tải tệp về (phiên bản %(old)s → %(new)s); "
               "hãy tải phiếu mới.") % {"old": row.version, "new": line.version}
         )
+
+
+def _header_text(raw: Any) -> str:
+    return " ".join(_clean_text(raw).split())
+
+
+def _quoted(text: str) -> str:
+    shown = text if len(text) <= MAX_SHOWN * 2 else f"{text[:MAX_SHOWN * 2]}…"
+    return _("«%(name)s»") % {"name": shown}  # quoted as the language quotes
+
+
+def _header_problem(found_row: Sequence[Any], count_columns: int) -> str | None:
+    """Why the header row is not the one the download writes (in either language), or None.
+
+    A deleted, added or moved column shifts every value after it into another column's meaning; the file is
+    refused rather than previewed with values read from the wrong columns."""
+    found = [_header_text(raw) for raw in found_row]
+    while found and not found[-1]:
+        found.pop()
+    expected_by_language = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            expected_by_language[language] = [_header_text(header) for _key, header in sheet_columns(count_columns)]
+    keys = [header.casefold() for header in found]
+    if any(keys == [header.casefold() for header in expected] for expected in expected_by_language.values()):
+        return None
+    # Say what differs from the language the file was most likely written in (the page's language on a tie).
+    current = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    languages = sorted(expected_by_language, key=lambda code: code != current)
+    expected = max(
+        (expected_by_language[code] for code in languages),
+        key=lambda headers: len({header.casefold() for header in headers} & set(keys)),
+    )
+    wanted = {header.casefold() for header in expected}
+    missing = [header for header in expected if header.casefold() not in keys]
+    unexpected = [header for header in found if header and header.casefold() not in wanted]
+    problems = []
+    if missing:
+        problems.append(_("thiếu cột %(names)s") % {"names": ", ".join(_quoted(h) for h in missing)})
+    if unexpected:
+        problems.append(_("có cột không có trong phiếu tải về %(names)s")
+                        % {"names": ", ".join(_quoted(h) for h in unexpected)})
+    if not problems:  # the same columns, in another order (or with an empty header between them)
+        for index, header in enumerate(expected):
+            have = found[index] if index < len(found) else ""
+            if have.casefold() != header.casefold():
+                problems.append(
+                    _("cột %(column)s phải là %(expected)s (trong tệp: %(found)s)") % {
+                        "column": get_column_letter(index + 1), "expected": _quoted(header),
+                        "found": _quoted(have) if have else _("để trống"),
+                    }
+                )
+                break
+    return _("Hàng tiêu đề (dòng %(row)s) không khớp với phiếu tải về: %(problems)s. Hãy tải phiếu mới, điền "
+             "vào đó và không thêm, xóa hay đổi thứ tự cột.") % {"row": HEADER_ROW, "problems": "; ".join(problems)}
 
 
 def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPreview:
@@ -301,6 +380,9 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
     if len(body) > MAX_ROWS:
         raise SheetRefused(_("Tệp có quá nhiều dòng (tối đa %(n)s).") % {"n": MAX_ROWS})
     count_columns = max([len(count_keys(r.indicator)) for r in sheet.leaves] + [1])
+    problem = _header_problem(data[HEADER_ROW - 1] if len(data) >= HEADER_ROW else (), count_columns)
+    if problem is not None:
+        raise SheetRefused(problem)
     columns = sheet_columns(count_columns)
     keys = [key for key, _header in columns]
     headers = dict(columns)

@@ -30,7 +30,7 @@ from scoring.models import (
 )
 from scoring.services.assessments import assessment_transition, score_line_save_self
 from scoring.services.common import _nfc, audit_record
-from scoring.text import user_text
+from scoring.text import normalize_line_breaks, user_text
 
 
 def _locked_assessment(assessment: Assessment) -> Assessment:
@@ -88,6 +88,10 @@ def assessment_withdraw(*, assessment: Assessment, actor: Any, reason: str = "")
     )
 
 
+def _same_text(a: str, b: str) -> bool:
+    return normalize_line_breaks(_nfc(a)) == normalize_line_breaks(_nfc(b))
+
+
 @transaction.atomic
 def assessment_difficulties_save(
     *, assessment: Assessment, text: str, actor: Any, expected_old: str | None = None
@@ -104,7 +108,9 @@ def assessment_difficulties_save(
     if _self_deadline_passed(locked):
         raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
     old = locked.difficulties
-    if expected_old is not None and _nfc(expected_old) != _nfc(old):
+    # A browser posts the text it started from with CR+LF line breaks; the stored text has "\n" (or, if saved
+    # before line breaks were normalised, CR+LF): the same text is not a colleague's change.
+    if expected_old is not None and not _same_text(expected_old, old):
         raise StaleVersion(MSG_DIFFICULTIES_CHANGED, details=old)
     new = user_text(text, limit=20_000, field="difficulties")
     if new != old:

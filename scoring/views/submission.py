@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from scoring import permissions, selectors, services
-from scoring.errors import StaleVersion, StateConflict, ValidationFailed
+from scoring.errors import StaleVersion, StateConflict, ValidationFailed, self_edit_refusal
 from scoring.models import Assessment
 from scoring.views._common import lands_on, refuse
+from scoring.views.report import render_report
 from scoring.views.sheet import edit_refusal
 
 
@@ -62,6 +63,7 @@ def submit(request: HttpRequest, assessment_id: int) -> HttpResponse:
     try:
         services.assessment_submit(assessment=assessment, actor=request.user)
     except StateConflict as exc:
+        assessment.refresh_from_db()  # submitted meanwhile (another tab): the page says when
         return _render_check(request, assessment, status=409, error=exc.message)
     except ValidationFailed as exc:
         return _render_check(request, assessment, status=400, error=exc.message)
@@ -90,28 +92,43 @@ def withdraw(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def difficulties(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    """Part III of the report. Posts the text and the text it was based on (no lost update)."""
+    """Part III of the report. Posts the text and the text it was based on (no lost update).
+
+    A refused save shows the report again with what was typed and the reason (nothing is lost): 400 for the
+    text itself or a missing base text, 409 when the assessment no longer takes edits or a colleague changed
+    the text meanwhile (then both texts are shown)."""
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
-    refusal = edit_refusal(request, assessment)
+    text = request.POST.get("difficulties", "")
+    previous = request.POST.get("previous")
+    if permissions.is_unit_member(request.user, assessment.unit_id) and not permissions.can_edit_self_assessment(
+        request.user, assessment
+    ):
+        message, _code = self_edit_refusal(assessment)
+        return render_report(request, assessment, status=409, conflict={"message": message, "yours": text})
+    refusal = edit_refusal(request, assessment)  # anyone else: 403
     if refusal is not None:
         return refusal
-    text = request.POST.get("difficulties", "")
-    if len(text) > 20_000:
-        messages.error(request, _("Nội dung quá dài (tối đa 20.000 ký tự)."))
-        return redirect("scoring:report", assessment.pk)
+    if previous is None:
+        # Without the text the form started from a colleague's save would be overwritten unseen.
+        return render_report(request, assessment, status=400, conflict={
+            "message": _("Thiếu nội dung ban đầu của biểu mẫu nên không biết có ai vừa sửa hay không; chưa lưu. "
+                         "Hãy xem nội dung đang lưu dưới đây rồi lưu lại."),
+            "yours": text, "stored": assessment.difficulties, "previous": assessment.difficulties,
+        })
     try:
         services.assessment_difficulties_save(
-            assessment=assessment, text=text, actor=request.user, expected_old=request.POST.get("previous"),
+            assessment=assessment, text=text, actor=request.user, expected_old=previous,
         )
     except StaleVersion as exc:
-        from scoring.views.report import render_report
-
-        return render_report(request, assessment, status=409, conflict={"message": exc.message, "yours": text,
-                                                                         "stored": exc.details})
+        return render_report(request, assessment, status=409, conflict={
+            "message": exc.message, "yours": text, "stored": exc.details, "previous": exc.details,
+        })
     except StateConflict as exc:
-        return refuse(request, exc.message, status=409)
+        assessment.refresh_from_db()
+        return render_report(request, assessment, status=409, conflict={"message": exc.message, "yours": text})
     except ValidationFailed as exc:
-        messages.error(request, exc.message)
-        return redirect("scoring:report", assessment.pk)
+        return render_report(request, assessment, status=400, conflict={
+            "message": exc.message, "yours": text, "previous": previous,
+        })
     messages.success(request, _("Đã lưu phần khó khăn, vướng mắc và kiến nghị."))
     return redirect("scoring:report", assessment.pk)

@@ -209,6 +209,14 @@ def test_unlinking_removes_the_link_keeps_the_file_and_is_audited(assessment: An
     assert entry.changes["evidence"]["old"]["file_id"] == evidence_file.pk
 
 
+def test_unlinking_what_is_not_linked_is_refused_without_an_audit_entry(assessment: Any, unit_editor: Any) -> None:
+    evidence_file, line = _stored(assessment, unit_editor), _line(assessment)
+    with pytest.raises(StateConflict) as refused:
+        services.evidence_unlink(evidence_file=evidence_file, line=line, actor=unit_editor)
+    assert refused.value.code == "not_linked" and "1.1.1" in str(refused.value.message)
+    assert not AuditEntry.objects.filter(action="evidence.unlink").exists()
+
+
 def test_a_file_of_another_unit_cannot_be_linked(assessment: Any, unit_editor: Any) -> None:
     other = Unit.objects.get(code="so-tu-phap")
     foreign = services.evidence_upload(

@@ -441,6 +441,32 @@ def test_an_earlier_link_cannot_be_removed_during_explanation(
     assert EvidenceLink.objects.count() == 1
 
 
+def test_unlinking_a_file_that_was_never_linked_is_refused_and_writes_nothing(
+    assessment: Any, unit_editor: Any, stored_pdf: Any
+) -> None:
+    client, line = _client(unit_editor), _line(assessment)
+    audit_before = AuditEntry.objects.count()
+    response = client.post(_url("unlink", assessment), {"file_id": stored_pdf.pk, "line_id": line.pk}, **JSON)
+    assert response.status_code == 409 and response.json()["code"] == "not_linked"
+    assert "không gắn với tiêu chí 1.1.1" in response.json()["message"]
+    plain = client.post(_url("unlink", assessment), {"file_id": stored_pdf.pk, "line_id": line.pk})
+    shown = [str(m) for m in plain.wsgi_request._messages]
+    assert plain.status_code == 302 and shown == [response.json()["message"]]
+    assert not any("Đã gỡ" in m for m in shown)
+    assert AuditEntry.objects.count() == audit_before and EvidenceFile.objects.filter(pk=stored_pdf.pk).exists()
+
+
+def test_unlinking_a_file_linked_to_another_leaf_leaves_that_link(
+    assessment: Any, unit_editor: Any, stored_pdf: Any
+) -> None:
+    services.evidence_link(evidence_file=stored_pdf, line=_line(assessment, "1.2.1"), actor=unit_editor)
+    response = _client(unit_editor).post(
+        _url("unlink", assessment), {"file_id": stored_pdf.pk, "line_id": _line(assessment).pk}, **JSON
+    )
+    assert response.status_code == 409 and response.json()["code"] == "not_linked"
+    assert EvidenceLink.objects.filter(evidence_file=stored_pdf, score_line=_line(assessment, "1.2.1")).exists()
+
+
 # --- delete -----------------------------------------------------------------------------------------------------
 
 
@@ -467,9 +493,23 @@ def test_deleting_a_file_linked_to_a_submitted_assessment_answers_409(
     services.evidence_link(evidence_file=stored_pdf, line=_line(assessment), actor=unit_editor)
     submit()
     client = _client(unit_editor)
-    # after submission the library is closed for the unit: the view refuses before the service is asked
+    # after submission the library is closed for the unit: the view says why (the state), as upload, link and
+    # unlink do, before the service is asked
     response = client.post(_url("delete", stored_pdf), **JSON)
-    assert response.status_code == 403
+    assert response.status_code == 409 and response.json()["code"] == "not_editable"
+    assert "Đã gửi" in response.json()["message"] and "không có quyền" not in response.json()["message"]
+    plain = client.post(_url("delete", stored_pdf))
+    assert plain.status_code == 302 and plain["Location"] == _url("library", assessment)
+    assert [str(m) for m in plain.wsgi_request._messages] == [response.json()["message"]]
+    assert EvidenceFile.objects.exists()
+
+
+def test_deleting_an_unlinked_file_after_submission_answers_409_too(
+    assessment: Any, unit_head: Any, stored_pdf: Any, submit: Any
+) -> None:
+    submit()
+    response = _client(unit_head).post(_url("delete", stored_pdf), **JSON)
+    assert response.status_code == 409 and response.json()["code"] == "not_editable"
     assert EvidenceFile.objects.exists()
 
 
