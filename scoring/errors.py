@@ -74,6 +74,15 @@ def engine_text(exc: Any) -> Any:
     return _engine_text(exc.message, exc.message_en)
 
 
+def in_language(problem: Any) -> Any:
+    """A problem the engine words in both languages (`engine.Said`), or an engine refusal, in the page's
+    language; any other text as it is."""
+    if isinstance(problem, Exception) and hasattr(problem, "message_en"):
+        return engine_text(problem)
+    english = getattr(problem, "en", None)
+    return _engine_text(str(problem), english) if english is not None else problem
+
+
 def engine_failure(exc: Any) -> ValidationFailed:
     """The service's refusal for an engine error: its code, its field, its message in the page's language."""
     return ValidationFailed(engine_text(exc), code=exc.code, details={"field": exc.field})

@@ -19,6 +19,7 @@ from import_export import fields, resources, widgets
 
 from scoring import engine
 from scoring.administration.xlsx import Formula
+from scoring.errors import engine_text
 from scoring.models import Indicator, IndicatorSet
 
 COLUMNS = (
@@ -250,7 +251,7 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
                         engine.LeafRule(method=method, params=params, max_points=max_points, floor=floor, kind=kind)
                     )
                 except engine.EngineError as exc:
-                    problems.append(exc.message)
+                    problems.append(str(engine_text(exc)))
         elif method:
             problems.append(_("Tiêu chí có tiêu chí con không được có phương pháp chấm."))
         source = _text(raw.get("source")) or Indicator.Source.SELF

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scoring import engine, selectors
+from scoring.errors import engine_text, in_language
 from scoring.models import (
     Assessment,
     AuditEntry,
@@ -63,7 +64,7 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
     problems: list[str] = []
     if not nodes:
         problems.append(_("Bộ chỉ số chưa có tiêu chí nào."))
-    problems.extend(engine.validate_tree(selectors.set_rules(indicator_set, nodes)))
+    problems.extend(str(in_language(p)) for p in engine.validate_tree(selectors.set_rules(indicator_set, nodes)))
     from scoring.administration.services.sets import classification_band_problems
 
     band_problems = classification_band_problems(
@@ -83,7 +84,7 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
         try:
             engine.validate_params(selectors.leaf_rule(node))
         except engine.EngineError as exc:
-            problems.append(f"{node.code}: {exc.message}")
+            problems.append(f"{node.code}: {engine_text(exc)}")
     by_id = {n.pk: n for n in nodes}
 
     def area_of(node: Indicator) -> Indicator:

@@ -138,6 +138,30 @@ def _canonical(value: Decimal) -> str:
     return text
 
 
+class Said(str):
+    """A problem of a set, in Vietnamese (the text itself) and in English (`en`): the engine is plain Python, so a
+    caller picks the wording for the page it is shown on (`scoring.errors.in_language`)."""
+
+    en: str
+
+    def __new__(cls, vietnamese: str, english: str) -> Said:
+        said = super().__new__(cls, vietnamese)
+        said.en = english
+        return said
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.en))
+
+    def prefixed(self, prefix: str) -> Said:
+        """The same problem with a prefix ("1.1.2: …") in both languages."""
+        return Said(f"{prefix}{self}", f"{prefix}{self.en}")
+
+
+def _en(value: Decimal) -> str:
+    """A number as English users write it: Decimal("1.50") -> "1.5"."""
+    return _canonical(value)
+
+
 def _vn(value: Decimal) -> str:
     """A number as Vietnamese users write it (decimal comma): Decimal("1.50") -> "1,5"."""
     return _canonical(value).replace(".", ",")

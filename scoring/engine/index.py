@@ -19,8 +19,10 @@ from scoring.engine.base import (
     IndexMode,
     Kind,
     ParamsError,
+    Said,
     ScoringInputError,
     _context,
+    _en,
     _vn,
     round_half_up,
 )
@@ -88,27 +90,32 @@ def _structural_problems(rules: SetRules) -> tuple[list[str], _Structure]:
     duplicates: list[str] = []
     for node in rules.nodes:
         if not node.code:
-            problems.append("Có tiêu chí thiếu mã.")
+            problems.append(Said("Có tiêu chí thiếu mã.", "A criterion has no code."))
             continue
         if node.code in nodes:
             if node.code not in duplicates:
                 duplicates.append(node.code)
             continue
         nodes[node.code] = node
-    problems.extend(f"Mã tiêu chí «{code}» bị trùng." for code in duplicates)
+    problems.extend(Said(f"Mã tiêu chí «{code}» bị trùng.", f"Criterion code “{code}” is used twice.")
+                    for code in duplicates)
     children: dict[str, list[str]] = {code: [] for code in nodes}
     roots: list[str] = []
     for node in nodes.values():
         if node.kind not in set(Kind):
-            problems.append(f"Tiêu chí «{node.code}» có loại «{node.kind}» không hợp lệ.")
+            problems.append(Said(f"Tiêu chí «{node.code}» có loại «{node.kind}» không hợp lệ.",
+                                 f"Criterion “{node.code}” has an invalid kind “{node.kind}”."))
         if not isinstance(node.max_points, Decimal) or not node.max_points.is_finite():
-            problems.append(f"Điểm tối đa của «{node.code}» không phải là một số.")
+            problems.append(Said(f"Điểm tối đa của «{node.code}» không phải là một số.",
+                                 f"The maximum of “{node.code}” is not a number."))
         elif node.max_points < 0:
-            problems.append(f"Điểm tối đa của «{node.code}» không được âm.")
+            problems.append(Said(f"Điểm tối đa của «{node.code}» không được âm.",
+                                 f"The maximum of “{node.code}” cannot be negative."))
         if node.parent_code is None:
             roots.append(node.code)
         elif node.parent_code not in nodes:
-            problems.append(f"Tiêu chí «{node.code}» có mã cha «{node.parent_code}» không tồn tại.")
+            problems.append(Said(f"Tiêu chí «{node.code}» có mã cha «{node.parent_code}» không tồn tại.",
+                                 f"Criterion “{node.code}” has a parent “{node.parent_code}” that does not exist."))
         else:
             children[node.parent_code].append(node.code)
     # Cycles: nodes with a known parent that no root reaches.
@@ -130,9 +137,10 @@ def _structural_problems(rules: SetRules) -> tuple[list[str], _Structure]:
         if current is not None and current in path:
             cycle = path[path.index(current) :]
             reported.update(cycle)
-            problems.append(
-                "Các tiêu chí " + ", ".join(f"«{c}»" for c in cycle) + " tạo thành vòng lặp cha – con."
-            )
+            problems.append(Said(
+                "Các tiêu chí " + ", ".join(f"«{c}»" for c in cycle) + " tạo thành vòng lặp cha – con.",
+                "Criteria " + ", ".join(f"“{c}”" for c in cycle) + " form a parent–child loop.",
+            ))
     # A bonus or penalty node's descendants share its kind.
     for code, node in nodes.items():
         if node.kind not in (Kind.BONUS, Kind.PENALTY):
@@ -140,15 +148,18 @@ def _structural_problems(rules: SetRules) -> tuple[list[str], _Structure]:
         for child in children[code]:
             child_kind = nodes[child].kind
             if child_kind != node.kind:
-                problems.append(
+                problems.append(Said(
                     f"Tiêu chí «{child}» (loại {_KIND_LABELS.get(child_kind, child_kind)}) nằm trong "
-                    f"«{code}» ({_KIND_LABELS[node.kind]}): phải cùng loại {_KIND_LABELS[node.kind]}."
-                )
+                    f"«{code}» ({_KIND_LABELS[node.kind]}): phải cùng loại {_KIND_LABELS[node.kind]}.",
+                    f"Criterion “{child}” (kind {child_kind}) is inside “{code}” ({node.kind}): it must be of the "
+                    f"same kind, {node.kind}.",
+                ))
     return problems, _Structure(nodes, children, roots)
 
 
 def validate_tree(rules: SetRules) -> list[str]:
-    """Every problem of the set's tree and set-level rules, in Vietnamese; empty when the set is fine."""
+    """Every problem of the set's tree and set-level rules (`Said`: Vietnamese, with its English wording); empty
+    when the set is fine."""
     with localcontext(_context()):
         return _tree_problems(rules)
 
@@ -157,7 +168,8 @@ def _tree_problems(rules: SetRules) -> list[str]:
     problems, shape = _structural_problems(rules)
     nodes, children = shape.nodes, shape.children
     if rules.index_mode not in set(IndexMode):
-        problems.append(f"Cách tính chỉ số «{rules.index_mode}» không hợp lệ (points hoặc percent).")
+        problems.append(Said(f"Cách tính chỉ số «{rules.index_mode}» không hợp lệ (points hoặc percent).",
+                             f"Index mode “{rules.index_mode}” is not valid (points or percent)."))
     numeric = {
         code
         for code, node in nodes.items()
@@ -171,39 +183,46 @@ def _tree_problems(rules: SetRules) -> list[str]:
             continue
         total = sum((nodes[c].max_points for c in kids), ZERO)
         if total != node.max_points:
-            problems.append(
+            problems.append(Said(
                 f"Điểm tối đa của «{code}» là {_vn(node.max_points)} nhưng tổng điểm tối đa các tiêu chí con "
-                f"(không kể điểm cộng, điểm trừ) là {_vn(total)}."
-            )
+                f"(không kể điểm cộng, điểm trừ) là {_vn(total)}.",
+                f"The maximum of “{code}” is {_en(node.max_points)} but its sub-criteria's maxima (bonus and "
+                f"penalty aside) add up to {_en(total)}.",
+            ))
     areas = [c for c in shape.roots if nodes[c].kind == Kind.NORMAL]
     if all(c in numeric for c in areas):
         area_sum = sum((nodes[c].max_points for c in areas), ZERO)
         if area_sum != rules.standard_max:
-            problems.append(
+            problems.append(Said(
                 f"Tổng điểm tối đa các lĩnh vực là {_vn(area_sum)}, "
-                f"khác điểm chuẩn {_vn(rules.standard_max)}."
-            )
+                f"khác điểm chuẩn {_vn(rules.standard_max)}.",
+                f"The areas' maxima add up to {_en(area_sum)}, not the standard {_en(rules.standard_max)}.",
+            ))
     if rules.standard_max <= 0:
-        problems.append("Điểm chuẩn của bộ chỉ số phải lớn hơn 0.")
+        problems.append(Said("Điểm chuẩn của bộ chỉ số phải lớn hơn 0.", "The set's standard must be above 0."))
     kinds = {node.kind for node in nodes.values()}
     if Kind.BONUS in kinds and rules.bonus_cap is None:
-        problems.append("Bộ chỉ số có điểm cộng nhưng chưa đặt mức trần điểm cộng (bonus_cap).")
+        problems.append(Said("Bộ chỉ số có điểm cộng nhưng chưa đặt mức trần điểm cộng (bonus_cap).",
+                             "The set has bonus criteria but no bonus cap (bonus_cap)."))
     if Kind.PENALTY in kinds and rules.penalty_cap is None:
-        problems.append("Bộ chỉ số có điểm trừ nhưng chưa đặt mức trần điểm trừ (penalty_cap).")
-    for name, cap in (("điểm cộng", rules.bonus_cap), ("điểm trừ", rules.penalty_cap)):
+        problems.append(Said("Bộ chỉ số có điểm trừ nhưng chưa đặt mức trần điểm trừ (penalty_cap).",
+                             "The set has penalty criteria but no penalty cap (penalty_cap)."))
+    for name, name_en, cap in (("điểm cộng", "bonus", rules.bonus_cap), ("điểm trừ", "penalty", rules.penalty_cap)):
         if cap is not None and cap < 0:
-            problems.append(f"Mức trần {name} không được âm.")
+            problems.append(Said(f"Mức trần {name} không được âm.", f"The {name_en} cap cannot be negative."))
     bands = rules.classification_bands
     for previous, band in itertools.pairwise(bands):
         if band.min >= previous.min:
-            problems.append(
+            problems.append(Said(
                 "Các mức xếp loại phải xếp theo ngưỡng giảm dần "
-                f"(«{band.label}» {_vn(band.min)} đứng sau «{previous.label}» {_vn(previous.min)})."
-            )
+                f"(«{band.label}» {_vn(band.min)} đứng sau «{previous.label}» {_vn(previous.min)}).",
+                "Classification bands must be listed from the highest threshold down "
+                f"(“{band.label}” {_en(band.min)} comes after “{previous.label}” {_en(previous.min)}).",
+            ))
             break
     labels = [band.label for band in bands]
     if len(set(labels)) != len(labels):
-        problems.append("Tên các mức xếp loại bị trùng.")
+        problems.append(Said("Tên các mức xếp loại bị trùng.", "Two classification bands have the same name."))
     return problems
 
 

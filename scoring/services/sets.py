@@ -13,6 +13,8 @@ from scoring import engine
 from scoring.errors import (
     MSG_INVALID_SET,
     ValidationFailed,
+    engine_text,
+    in_language,
 )
 from scoring.models import (
     Indicator,
@@ -126,7 +128,7 @@ def indicator_set_import(*, data: Mapping[str, Any], actor: Any) -> IndicatorSet
                         )
                     )
                 except engine.EngineError as exc:
-                    problems.append(f"{code}: {exc.message}")
+                    problems.append(f"{code}: {engine_text(exc)}")
             flat.append((node, parent_code, level))
             walk(children, code, level + 1, dept)
 
@@ -152,7 +154,7 @@ def indicator_set_import(*, data: Mapping[str, Any], actor: Any) -> IndicatorSet
     )
     if not flat:
         problems.append(_("Bộ chỉ số chưa có tiêu chí nào."))
-    problems.extend(engine.validate_tree(rules))
+    problems.extend(str(in_language(p)) for p in engine.validate_tree(rules))
     if problems:
         raise ValidationFailed(MSG_INVALID_SET, code="invalid_set", details=problems)
 

@@ -177,6 +177,31 @@ def test_reparenting_moves_the_subtree_and_the_report_sees_the_sums(clone: Indic
     assert any("«1.1»" in p for p in problems) and any("«1.2»" in p for p in problems)
 
 
+def test_the_report_words_the_engines_problems_in_the_pages_language(
+    client: Any, clone: IndicatorSet, admin_user: Any
+) -> None:
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    services.indicator_reparent(
+        indicator=clone.indicators.get(code="1.2.3"), new_parent=clone.indicators.get(code="1.1"), actor=admin_user
+    )
+    with translation.override("en"):
+        english = selectors.indicator_set_report(indicator_set=clone).problems
+    vietnamese = selectors.indicator_set_report(indicator_set=clone).problems
+    assert any("The maximum of “1.1” is" in p and "add up to" in p for p in english)
+    assert not any("Điểm tối đa" in p for p in english)
+    assert any("Điểm tối đa của «1.1» là" in p for p in vietnamese)
+    client.force_login(admin_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    try:
+        page = client.get(reverse("administration:set_report", args=[clone.pk])).content.decode()
+    finally:
+        translation.activate("vi")
+    assert "The maximum of “1.1” is" in page and "Điểm tối đa của «1.1»" not in page
+
+
 def test_deleting_a_group_removes_its_subtree(clone: IndicatorSet, admin_user: Any) -> None:
     services.indicator_delete(indicator=clone.indicators.get(code="1.2"), actor=admin_user)
     assert not clone.indicators.filter(code__startswith="1.2").exists()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from scoring import engine
 from scoring.administration.services.common import _display, _ensure_editable, nfc, to_points
 from scoring.administration.services.sets import _assign
-from scoring.errors import ValidationFailed
+from scoring.errors import ValidationFailed, engine_failure
 from scoring.models import (
     Indicator,
     IndicatorSet,
@@ -101,7 +101,7 @@ def clean_indicator(
                 )
             )
         except engine.EngineError as exc:
-            raise ValidationFailed(exc.message, code=exc.code, details={"field": exc.field}) from None
+            raise engine_failure(exc) from None
     return clean
 
 
