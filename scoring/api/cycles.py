@@ -23,7 +23,8 @@ from scoring.models import Assessment, Cycle, IndicatorSet, Unit, UnitKind
 from scoring.services import assessments_open
 
 DEADLINES = admin_services.DEADLINE_FIELDS
-CYCLE_ERROR_FIELDS = {"duplicate_cycle": "year", "deadline_order": "self_assessment_deadline"}
+CYCLE_ERROR_FIELDS = {"duplicate_cycle": "year", "deadline_order": "self_assessment_deadline",
+                      "set_of_another_year": "indicator_sets", "set_not_valid": "indicator_sets"}
 
 
 class DeadlinesSerializer(InputSerializer):

@@ -254,6 +254,17 @@ def test_a_set_version_past_a_thousand_is_refused(admin_api: APIClient, catalogu
     assert not IndicatorSet.objects.filter(key__in=["v", "v2"]).exists()
 
 
+def test_a_refused_value_is_named_on_its_field(admin_api: APIClient, small_set: Any, cycle: Any) -> None:
+    cap = admin_api.post("/api/v1/indicator-sets/", {"key": "cap", "year": 2022, "unit_kind": "department",
+                                                    "name": "X", "bonus_cap": "-1"}, format="json")
+    assert cap.status_code == 400 and list(cap.json()["fields"]) == ["bonus_cap"], cap.json()
+    early = admin_api.patch("/api/v1/cycles/2020/", {"appraisal_deadline": "2019-06-30"}, format="json")
+    assert early.status_code == 400 and list(early.json()["fields"]) == ["appraisal_deadline"], early.json()
+    other_year = admin_api.post("/api/v1/cycles/", {"year": 2099, "name": "X", "indicator_sets": ["test-set"]},
+                                format="json")
+    assert other_year.status_code == 400 and list(other_year.json()["fields"]) == ["indicator_sets"]
+
+
 def test_errors_inside_a_list_are_messages_not_python_text(admin_api: APIClient, small_set: Any) -> None:
     response = admin_api.post("/api/v1/cycles/", {"year": 2099, "name": "X", "indicator_sets": ["test-set", "nope"]},
                               format="json")

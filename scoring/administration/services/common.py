@@ -60,7 +60,7 @@ def has_at_most_two_decimals(value: Decimal) -> bool:
     return value == value.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
-def to_points(raw: Any, *, label: str) -> Decimal:
+def to_points(raw: Any, *, label: str, field: str | None = None) -> Decimal:
     """Points typed by a person ("0,5" or "0.5") as stored: at most 2 decimals and less than 100,000 in size;
     a clear refusal otherwise (never a value the database would round or refuse)."""
     if isinstance(raw, Decimal):
@@ -71,16 +71,18 @@ def to_points(raw: Any, *, label: str) -> Decimal:
             value = Decimal(text)
         except (InvalidOperation, ValueError):
             raise ValidationFailed(
-                _("%(label)s «%(raw)s» không phải là số.") % {"label": label, "raw": raw}, code="not_a_number"
+                _("%(label)s «%(raw)s» không phải là số.") % {"label": label, "raw": raw}, code="not_a_number",
+                details={"field": field} if field else None,
             ) from None
     if not value.is_finite() or abs(value) >= POINTS_LIMIT:
         raise ValidationFailed(
-            _("%(label)s phải là số nhỏ hơn 100.000 điểm (về độ lớn).") % {"label": label}, code="not_a_number"
+            _("%(label)s phải là số nhỏ hơn 100.000 điểm (về độ lớn).") % {"label": label}, code="not_a_number",
+            details={"field": field} if field else None,
         )
     if not has_at_most_two_decimals(value):
         raise ValidationFailed(
             _("%(label)s chỉ được có tối đa 2 chữ số thập phân (ví dụ 0,25).") % {"label": label},
-            code="too_many_decimals",
+            code="too_many_decimals", details={"field": field} if field else None,
         )
     return value.quantize(Decimal("0.01"))
 

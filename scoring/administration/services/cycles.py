@@ -36,10 +36,12 @@ def cycle_open(
     for indicator_set in sets.values():
         if indicator_set.year != year:
             raise ValidationFailed(
-                _("Bộ «%(key)s» không phải bộ chỉ số năm %(year)s.") % {"key": indicator_set.key, "year": year}
+                _("Bộ «%(key)s» không phải bộ chỉ số năm %(year)s.") % {"key": indicator_set.key, "year": year},
+                code="set_of_another_year",
             )
         if not indicator_set_report(indicator_set=indicator_set).ok:
-            raise ValidationFailed(_("Bộ «%(key)s» chưa hợp lệ; xem báo cáo kiểm tra.") % {"key": indicator_set.key})
+            raise ValidationFailed(_("Bộ «%(key)s» chưa hợp lệ; xem báo cáo kiểm tra.") % {"key": indicator_set.key},
+                                   code="set_not_valid")
     _check_deadlines(deadlines, year=year)
     return cycle_create(
         year=year,
@@ -51,14 +53,14 @@ def cycle_open(
 
 
 def _check_deadlines(deadlines: Mapping[str, datetime | None], *, year: int) -> None:
-    given = [deadlines.get(name) for name in DEADLINE_FIELDS]
-    known = [d for d in given if d is not None]
+    named = [(name, deadlines.get(name)) for name in DEADLINE_FIELDS if deadlines.get(name) is not None]
+    known = [d for _name, d in named]
     # A year's cycle assesses that year's work: no phase of it can end before the year begins.
     first_day = datetime(year, 1, 1, tzinfo=timezone.get_current_timezone())
     if any(d < first_day for d in known):
         raise ValidationFailed(
             _("Các hạn của kỳ năm %(year)s không được trước ngày 01/01/%(year)s.") % {"year": year},
-            code="deadline_before_year",
+            code="deadline_before_year", details={"field": next(n for n, d in named if d < first_day)},
         )
     # …nor a decade after it: a date past that is a typing slip (9999), not a late phase.
     last_day = datetime(year + DEADLINE_YEARS_AFTER, 12, 31, 23, 59, 59, tzinfo=timezone.get_current_timezone())
@@ -66,7 +68,7 @@ def _check_deadlines(deadlines: Mapping[str, datetime | None], *, year: int) -> 
         raise ValidationFailed(
             _("Các hạn của kỳ năm %(year)s không được sau ngày 31/12/%(last)s.")
             % {"year": year, "last": year + DEADLINE_YEARS_AFTER},
-            code="deadline_too_late",
+            code="deadline_too_late", details={"field": next(n for n, d in named if d > last_day)},
         )
     if any(b < a for a, b in itertools.pairwise(known)):
         raise ValidationFailed(_("Các hạn phải theo đúng thứ tự các giai đoạn."), code="deadline_order")

@@ -36,7 +36,7 @@ def _check_set_meta(data: Mapping[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {
         "name": user_text(data.get("name"), field="name"),
         "decision_ref": user_text(data.get("decision_ref"), field="decision_ref"),
-        "standard_max": to_points(data.get("standard_max") or "100", label=_("Điểm chuẩn")),
+        "standard_max": to_points(data.get("standard_max") or "100", label=_("Điểm chuẩn"), field="standard_max"),
         "index_mode": data.get("index_mode") or IndicatorSet.IndexMode.POINTS,
         "bonus_cap": None,
         "penalty_cap": None,
@@ -45,9 +45,10 @@ def _check_set_meta(data: Mapping[str, Any]) -> dict[str, Any]:
     for name, label in (("bonus_cap", _("Trần điểm cộng")), ("penalty_cap", _("Trần điểm trừ"))):
         raw = data.get(name)
         if raw not in (None, ""):
-            clean[name] = to_points(raw, label=label)
+            clean[name] = to_points(raw, label=label, field=name)
             if clean[name] < 0:
-                raise ValidationFailed(_("%(label)s không được âm.") % {"label": label})
+                raise ValidationFailed(_("%(label)s không được âm.") % {"label": label}, code="negative_cap",
+                                       details={"field": name})
     if not clean["name"]:
         raise ValidationFailed(_("Hãy nhập tên bộ chỉ số."), code="name_required")
     if clean["standard_max"] <= 0:
