@@ -243,8 +243,10 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
         method = _text(raw.get("method"))
         leaf = code not in has_children
         if leaf:
-            if method not in Indicator.Method.values:
-                problems.append(_("Phương pháp chấm «%(m)s» không hợp lệ.") % {"m": method or "—"})
+            if not method:
+                problems.append(_("Chưa có phương pháp chấm (tiêu chí không có tiêu chí con được chấm trực tiếp)."))
+            elif method not in Indicator.Method.values:
+                problems.append(_("Phương pháp chấm «%(m)s» không hợp lệ.") % {"m": method})
             elif max_points is not None and floor is not None and kind in Indicator.Kind.values and not bad_params:
                 try:
                     engine.validate_params(

@@ -265,6 +265,15 @@ def test_a_refused_value_is_named_on_its_field(admin_api: APIClient, small_set: 
     assert other_year.status_code == 400 and list(other_year.json()["fields"]) == ["indicator_sets"]
 
 
+def test_a_new_criterion_without_a_method_is_asked_for_one(admin_api: APIClient, draft: IndicatorSet) -> None:
+    response = admin_api.post(f"/api/v1/indicator-sets/{draft.key}/indicators/",
+                              {"code": "9", "name": "Lĩnh vực mới", "max_points": "1"}, format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["code"] == "method_required" and list(response.json()["fields"]) == ["method"]
+    assert "«—»" not in response.json()["message"]
+    assert not draft.indicators.filter(code="9").exists()
+
+
 def test_errors_inside_a_list_are_messages_not_python_text(admin_api: APIClient, small_set: Any) -> None:
     response = admin_api.post("/api/v1/cycles/", {"year": 2099, "name": "X", "indicator_sets": ["test-set", "nope"]},
                               format="json")

@@ -86,9 +86,15 @@ def clean_indicator(
     if clean["floor"] > clean["max_points"]:
         raise ValidationFailed(_("Điểm tối thiểu không được lớn hơn điểm tối đa."), code="floor_above_max")
     if leaf:
+        if not clean["method"]:  # a new criterion is a leaf until criteria are added under it
+            raise ValidationFailed(
+                _("Hãy chọn phương pháp chấm: tiêu chí chưa có tiêu chí con được chấm điểm trực tiếp."),
+                code="method_required", details={"field": "method"},
+            )
         if clean["method"] not in Indicator.Method.values:
             raise ValidationFailed(
-                _("Phương pháp chấm «%(m)s» không hợp lệ.") % {"m": clean["method"] or "—"}, code="unknown_method"
+                _("Phương pháp chấm «%(m)s» không hợp lệ.") % {"m": clean["method"]}, code="unknown_method",
+                details={"field": "method"},
             )
         try:
             engine.validate_params(
