@@ -434,7 +434,7 @@ def unit_result(request: Request, year: int, unit_code: str) -> Response:
         "history": [
             {"year": h.year, "revision": h.revision, "unit_name": h.unit_name, "group_name": h.group_name,
              "rank": h.rank, "group_size": h.group_size, "index": _dec(h.index), "classification": h.classification}
-            for h in selectors.rank_history(unit_id=row["unit_id"])
+            for h in selectors.rank_history(unit_id=row["unit_id"], shown=publication)
         ],
     })
 

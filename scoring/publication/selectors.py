@@ -267,13 +267,18 @@ class HistoryPoint:
     classification: str
 
 
-def rank_history(*, unit_id: int) -> list[HistoryPoint]:
-    """The unit's published rank and index in every published year (latest revision), oldest first.
-    Followed through its lineage: a renamed unit keeps its identity (the name of each year is shown) and a
-    merged unit's years include those of the units merged into it (several rows in a year when several were)."""
+def rank_history(*, unit_id: int, shown: Publication | None = None) -> list[HistoryPoint]:
+    """The unit's published rank and index in every published year (latest revision), oldest first; for the
+    year of `shown` (the revision a page shows, an earlier one included), that revision, so that a page never
+    gives two figures for one year. Followed through its lineage: a renamed unit keeps its identity (the name of
+    each year is shown) and a merged unit's years include those of the units merged into it (several rows in a
+    year when several were)."""
     points: list[HistoryPoint] = []
     identities = lineage(unit_id)
     latest = _latest_ids()
+    if shown is not None:
+        latest = {(cycle, revision) for cycle, revision in latest if cycle != shown.cycle_id}
+        latest.add((shown.cycle_id, shown.revision))
     for pub in Publication.objects.select_related("cycle").defer("scores").order_by("cycle__year"):
         if (pub.cycle_id, pub.revision) not in latest:
             continue

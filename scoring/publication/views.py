@@ -109,7 +109,7 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
          average.get(a["code"], Decimal("0")), a["code"])
         for a in selectors.areas({"sets": {row["set_key"]: snap["sets"][row["set_key"]]}})
     ]
-    history = selectors.rank_history(unit_id=row["unit_id"])
+    history = selectors.rank_history(unit_id=row["unit_id"], shown=publication)
     group_name = next((g["name"] for g in snap.get("groups", []) if g["code"] == row["group_code"]), "")
     return render(request, "scoring/publication/unit.html", {
         "publication": publication,

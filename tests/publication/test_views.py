@@ -144,6 +144,25 @@ def test_an_earlier_revision_stays_readable(publication: Publication, admin_user
     assert "Sở Nội vụ</a>" not in old and "Công văn số 4567/UBND-NC" in old
 
 
+def test_an_earlier_revisions_unit_page_gives_that_revisions_figures_in_its_history_too(
+    publication: Publication, admin_user: Any, cycle: Cycle
+) -> None:
+    """The history's row for the year shown is the revision shown: never two figures for one year on a page."""
+    from scoring.publication.services import cycle_publish
+
+    sign_off_unit(cycle, "so-noi-vu", {})
+    cycle_publish(cycle=cycle, document_number="Công văn số 4600/UBND", document_date=publication.document_date,
+                  actor=admin_user, reason="Bổ sung Sở Nội vụ")
+    for revision in (1, 2):
+        answer = _client().get("/api/v1/open-data/2020/units/so-y-te/", {"lan": revision}).json()
+        (year_2020,) = [h for h in answer["history"] if h["year"] == 2020]
+        assert year_2020["revision"] == revision
+        assert (year_2020["index"], year_2020["rank"]) == (answer["result"]["index"], answer["result"]["rank"])
+    page = _client().get("/ket-qua/2020/don-vi/so-y-te/", {"lan": 1})
+    assert page.status_code == 200
+    assert [h.revision for h in page.context["history"] if h.year == 2020] == [1]
+
+
 # --- files ---------------------------------------------------------------------------------------------------
 
 
