@@ -227,6 +227,7 @@ def test_year_over_year_follows_a_renamed_unit(publication: Publication, admin_u
                   actor=admin_user)
     html = _client().get("/ket-qua/2021/so-sanh/2020/").content.decode()
     assert "Sở Y tế tỉnh" in html and "(trước đây: Sở Y tế)" in html
+    assert "năm 2020 (lần 1) và năm 2021 (lần 1)" in html  # which revisions are compared
     assert "+2,00" in html and "↑ 2" in html
     assert "Sở Xây dựng" not in html
     history = _client().get("/ket-qua/2021/don-vi/so-y-te/").content.decode()
