@@ -54,6 +54,23 @@ def test_a_unit_import_takes_the_active_column(catalogue: Any, admin_user: Any) 
     }
 
 
+def test_a_unit_import_refuses_a_parent_no_longer_in_activity(catalogue: Any, admin_user: Any) -> None:
+    """As the unit form and the API do: a new unit hangs below a unit still in activity."""
+    stopped = Unit.objects.get(code="so-tu-phap")
+    Unit.objects.filter(pk=stopped.pk).update(active=False)
+    rows = [
+        {"row": 2, "code": "a6", "name": "Đơn vị A6", "kind": "district", "active": 0},
+        {"row": 3, "code": "a7", "name": "Đơn vị A7", "kind": "district", "parent": "a6"},
+        {"row": 4, "code": "a8", "name": "Đơn vị A8", "kind": "district", "parent": "so-tu-phap"},
+        {"row": 5, "code": "a9", "name": "Đơn vị A9", "kind": "district", "parent": "so-y-te"},
+    ]
+    with pytest.raises(ValidationFailed) as refused:
+        services.units_import(rows=rows, actor=admin_user)
+    problems = {e["row"]: " ".join(e["messages"]) for e in refused.value.details}
+    assert "«a6» đã ngừng hoạt động" in problems[3] and "«so-tu-phap» đã ngừng hoạt động" in problems[4]
+    assert 5 not in problems and not Unit.objects.filter(code__in=["a6", "a7", "a8", "a9"]).exists()
+
+
 def test_a_code_with_spaces_is_refused_in_vietnamese_on_the_unit_form(
     client: Client, catalogue: Any, admin_user: Any
 ) -> None:

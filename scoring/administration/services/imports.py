@@ -101,6 +101,7 @@ def units_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
     problems: list[RowProblem] = []
     names = {_name_key(name) for name in Unit.objects.filter(active=True).values_list("name", flat=True)}
     active: dict[int, bool] = {}
+    seen_active: dict[str, bool] = {}  # the rows' units, by code: in activity or not
     for row in rows:
         p = RowProblem(row=row["row"], messages=_formula_problems(row))
         code = nfc(row.get("code")).lower()
@@ -129,6 +130,9 @@ def units_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
             p.messages.append(_("Đơn vị cấp trên không thể là chính nó («%(p)s»).") % {"p": parent})
         elif parent and parent not in existing and parent not in seen:
             p.messages.append(_("Đơn vị cấp trên «%(p)s» không tồn tại (phải đứng trước).") % {"p": parent})
+        elif parent and not (existing[parent].active if parent in existing else seen_active.get(parent, True)):
+            # as the unit form and the API: a unit hangs below a unit still in activity
+            p.messages.append(_("Đơn vị cấp trên «%(p)s» đã ngừng hoạt động.") % {"p": parent})
         seen.add(code)
         flag = _active_flag(row.get("active"))
         if flag is None:
@@ -137,6 +141,7 @@ def units_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
                 % {"v": nfc(row.get("active"))}
             )
         active[row["row"]] = bool(flag) if flag is not None else True
+        seen_active[code] = active[row["row"]]
         problems.append(p)
     _raise_rows(problems)
     for row in rows:
