@@ -115,6 +115,11 @@ def _problem(code: str, problem: Any) -> dict[str, Any]:
     }
 
 
+MSG_API_CSRF_FAILED = gettext_lazy(
+    "Thiếu hoặc sai mã chống giả mạo (CSRF) của phiên đăng nhập: gửi kèm tiêu đề X-CSRFToken (lấy từ cookie "
+    "csrftoken), hoặc dùng mã truy cập API thay cho phiên."
+)
+
 STATUS_MESSAGES = {
     "not_authenticated": gettext_lazy("Cần đăng nhập (phiên làm việc hoặc mã truy cập) để dùng chức năng này."),
     "authentication_failed": gettext_lazy("Mã truy cập không hợp lệ hoặc đã bị thu hồi."),
@@ -138,6 +143,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        # a signed-in browser session without its CSRF token: not a missing right
+        return Response(error_body("csrf_failed", MSG_API_CSRF_FAILED), status=403)
     if not isinstance(exc, exceptions.APIException):
         return None  # a real server error: let it be logged and answered 500
     if isinstance(exc, exceptions.ValidationError):
@@ -285,5 +293,5 @@ def csrf_failure(request: Any, reason: str = "") -> Any:
     from django.shortcuts import render
 
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("csrf_failed", str(MSG_CSRF_FAILED)), status=403)
+        return JsonResponse(error_body("csrf_failed", str(MSG_API_CSRF_FAILED)), status=403)
     return render(request, "403.html", {"reason_text": MSG_CSRF_FAILED}, status=403)

@@ -217,6 +217,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["cchc.api.AnonThrottle", "cchc.api.UserThrottle"],
+    # The client an anonymous rate counts is the one the login lockout sees: the address PROXY_COUNT proxies
+    # vouch for (none: the connection's), never an X-Forwarded-For a client writes itself.
+    "NUM_PROXIES": PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "120/min"),
         "user": env_str("API_THROTTLE_USER", "1200/min"),

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from scoring import views as scoring_views
-from scoring.views.accounts import LoginView
+from scoring.views.accounts import LoginView, PasswordChangeView
 
 admin.site.site_header = "CCHC — Quản trị"
 admin.site.site_title = "CCHC"
@@ -18,7 +18,7 @@ urlpatterns = [
     path("bo-chi-so/<slug:key>/", scoring_views.indicator_set_detail, name="indicator_set_detail"),
     path("dang-nhap/", LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
-    path("doi-mat-khau/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("doi-mat-khau/", PasswordChangeView.as_view(), name="password_change"),
     path("doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("", include("scoring.urls")),
     path("tai-lieu/", include("evidence.urls")),

@@ -200,3 +200,25 @@ def test_a_nul_character_in_a_form_is_refused_in_vietnamese(client: Client, cata
     page = answer.content.decode()
     assert answer.status_code == 400 and "Không được có ký tự rỗng (NUL)" in page and "Null characters" not in page
     assert not get_user_model().objects.filter(username__startswith="qa").exists()
+
+
+def test_locking_an_account_ends_its_sessions_and_keys_and_unlocking_does_not_bring_them_back(
+    client: Client, admin_user: Any, unit_editor: Any
+) -> None:
+    from scoring.tokens import api_token_issue
+
+    theirs = Client()
+    theirs.force_login(unit_editor)
+    other = Client()
+    other.force_login(admin_user)  # somebody else's session stays
+    key = api_token_issue(user=unit_editor, role="unit_editor", name="Hệ thống", actor=admin_user).key
+    client.force_login(admin_user)
+    url = reverse("administration:user_toggle", args=[unit_editor.pk])
+    assert client.post(url, {"active": "0"}).status_code == 302
+    assert client.post(url, {"active": "1"}).status_code == 302
+    unit_editor.refresh_from_db()
+    assert unit_editor.is_active
+    assert not theirs.get("/").wsgi_request.user.is_authenticated
+    assert Client().get("/api/v1/assessments/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 401
+    assert other.get("/").wsgi_request.user.is_authenticated
+    assert AuditEntry.objects.filter(action="api_token.revoke").count() == 1

@@ -71,6 +71,16 @@ def test_a_malformed_form_body_is_a_parse_error_that_does_not_speak_of_json(api:
     assert "JSON" in json_body.json()["message"]
 
 
+def test_a_session_without_its_csrf_token_is_told_so_not_refused_a_right(admin_user: Any) -> None:
+    from rest_framework.test import APIClient
+
+    strict = APIClient(enforce_csrf_checks=True)
+    strict.force_login(admin_user)
+    response = strict.post("/api/v1/tokens/", {"username": "x", "role": "unit_editor", "name": "y"}, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "csrf_failed"
+    assert "X-CSRFToken" in response.json()["message"]
+
+
 def test_a_body_without_a_content_type_is_a_documented_415_in_the_one_error_format(api: Any, admin_user: Any) -> None:
     """A client that sends a body but no Content-Type: no parser reads it. The answer is 415, in the error format,
     and every operation that reads a body documents it (a client generated from the schema expects it)."""

@@ -133,14 +133,36 @@ def user_set_password(*, user: Any, password: str, actor: Any) -> Any:
     return user
 
 
+def sessions_end(user: Any) -> int:
+    """End every open session of `user` (the database sessions whose signed-in user it is); how many. Read one
+    by one: a rare administrator's act, over the sessions not yet expired."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    ended = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=2000)
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
+    ]
+    Session.objects.filter(session_key__in=ended).delete()
+    return len(ended)
+
+
 @transaction.atomic
 def user_set_active(*, user: Any, active: bool, actor: Any) -> Any:
+    """Lock or unlock an account. Locking ends its open sessions and revokes its API keys (each revocation
+    audited): unlocking a compromised account must not bring back a stolen cookie or key."""
+    from scoring.tokens import api_tokens_revoke_for_user
+
     if getattr(actor, "pk", None) == user.pk and not active:
         raise ValidationFailed(_("Không thể tự khoá tài khoản của chính mình."), code="self_deactivate")
     if user.is_active != active:
         old = user.is_active
         user.is_active = active
         user.save(update_fields=["is_active"])
+        if not active:
+            sessions_end(user)
+            api_tokens_revoke_for_user(user=user, actor=actor)
         audit_record(
             actor=actor,
             action="user.activate" if active else "user.deactivate",
