@@ -109,14 +109,24 @@ def _shown_expression(expression: str) -> str:
     return re.sub(r"(?<=\d)\.(?=\d)", separator, expression) if separator != "." else expression
 
 
+def _is_one(shown: str) -> bool:
+    """Whether a number as shown («1», «-1», «0,5») takes the singular: one, whatever its sign."""
+    try:
+        return abs(Decimal(str(shown).replace(",", "."))) == 1
+    except (InvalidOperation, ValueError):
+        return False
+
+
 def points_text(shown: str) -> str:
     """A number of points as shown («1», «0,5») with its word: «1 điểm», «0,5 điểm»; in English «1 point»,
-    «0.5 points» (the plural as the language writes it)."""
-    try:
-        one = Decimal(str(shown).replace(",", ".")) == 1
-    except (InvalidOperation, ValueError):
-        one = False
-    return npgettext("a number of points", "%(p)s điểm", "%(p)s điểm", 1 if one else 2) % {"p": shown}
+    «-1 point», «0.5 points» (the plural as the language writes it)."""
+    return npgettext("a number of points", "%(p)s điểm", "%(p)s điểm", 1 if _is_one(shown) else 2) % {"p": shown}
+
+
+def points_each_time(shown: str) -> str:
+    """Points per occurrence: «1 điểm/lần»; in English «1 point/time», «0.5 points/time»."""
+    return npgettext("points per occurrence", "%(p)s điểm/lần", "%(p)s điểm/lần", 1 if _is_one(shown) else 2) % {
+        "p": shown}
 
 
 def _points_display(raw: Any) -> str:
@@ -272,7 +282,7 @@ def method_input_context(
                 label if method == Indicator.Method.PER_OCCURRENCE else f"{key}: {label}",
                 counts.get(key),
                 "count",
-                _("%(p)s điểm/lần") % {"p": _points_display(points)} if points is not None else "",
+                points_each_time(_points_display(points)) if points is not None else "",
             )
             for key, label, points in _count_keys(indicator)
         ]

@@ -31,6 +31,9 @@ const T = vi
     };
 
 const dirtyForms = new Set();
+let pressedForm = null; // the leaf form a pointer is pressed in, until it is released
+document.addEventListener("pointerup", () => setTimeout(() => { pressedForm = null; }, 0), true);
+document.addEventListener("pointercancel", () => { pressedForm = null; }, true);
 const signedOutForms = new Set();
 
 /** A plain button (not a form's submit) with its classes and label. */
@@ -69,8 +72,11 @@ class LeafForm {
     this.lastSent = this.snapshot();
     form.addEventListener("input", (event) => this.changed(event));
     form.addEventListener("change", (event) => this.changed(event));
-    // Leaving the leaf saves at once what is still waiting for the typing pause.
+    // Leaving the leaf saves at once what is still waiting for the typing pause. A press inside the leaf (on a
+    // label: focus goes nowhere first) is not leaving it: the click lands, then its change saves.
+    form.addEventListener("pointerdown", () => { pressedForm = form; });
     form.addEventListener("focusout", (event) => {
+      if (pressedForm === form) return;
       if (this.timer && !form.contains(event.relatedTarget)) this.schedule(0);
     });
     form.addEventListener("submit", (event) => {
@@ -126,6 +132,9 @@ class LeafForm {
       this.timer = null;
       if (!explicit && this.incomplete()) {
         this.say(T.incomplete);
+        this.errorBox.hidden = true; // an earlier refusal no longer applies to what is typed now
+        this.errorBox.textContent = "";
+        if (this.fieldset) markInvalid(this.fieldset, null);
         return;
       }
       this.save();

@@ -57,3 +57,40 @@ def test_the_participants_and_check_tables_scroll_on_a_narrow_screen(
     assert '<div class="table-scroll"><table class="grid compact participants">' in cycle_page
     report = client.get(reverse("administration:set_report", args=[small_set.pk])).content.decode()
     assert '<div class="table-scroll"><table class="grid compact">' in report
+
+
+def test_every_administration_table_scrolls_inside_its_own_container(
+    client: Client, assessment: Any, small_set: IndicatorSet, admin_user: Any
+) -> None:
+    """A table wider than a phone scrolls by itself; the page never scrolls sideways."""
+    import re
+
+    client.force_login(admin_user)
+    for name, args in (("index", []), ("set_list", []), ("set_detail", [small_set.pk]), ("cycle_list", []),
+                       ("unit_list", []), ("user_list", []), ("token_list", []), ("audit_list", []),
+                       ("user_detail", [admin_user.pk])):
+        page = client.get(reverse(f"administration:{name}", args=args)).content.decode()
+        tables = [m.start() for m in re.finditer("<table", page)]
+        assert tables, name
+        for at in tables:
+            assert page[:at].rstrip().endswith('<div class="table-scroll">'), (name, page[at - 80:at + 40])
+
+
+def test_the_unit_page_labels_each_field_once_and_the_list_titles_are_plural_in_english(
+    client: Client, catalogue: Any, admin_user: Any
+) -> None:
+    from django.conf import settings
+    from django.utils import translation
+
+    from scoring.models import Unit
+
+    client.force_login(admin_user)
+    page = client.get(reverse("administration:unit_edit", args=[Unit.objects.get(code="so-y-te").pk])).content.decode()
+    assert page.count('id="id_reason"') == 1 and 'for="id_deactivate_reason"' in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    try:
+        titles = {name: client.get(reverse(f"administration:{name}")).content.decode().split("<title>")[1][:40]
+                  for name in ("set_list", "unit_list", "cycle_list", "user_list")}
+    finally:
+        translation.activate("vi")
+    assert [t.split(" ·")[0] for t in titles.values()] == ["Index sets", "Units", "Assessment cycles", "Users"]

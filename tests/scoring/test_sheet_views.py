@@ -272,6 +272,15 @@ def test_a_submitted_assessment_refuses_the_units_saves_with_409(client: Client,
     assert line.self_score is None
 
 
+def test_a_submitted_sheet_offers_no_pre_submit_check(client: Client, assessment: Assessment,
+                                                     unit_editor: Any) -> None:
+    client.force_login(unit_editor)
+    check = reverse("scoring:check", args=[assessment.pk])
+    assert check in client.get(_page(assessment)).content.decode()
+    assessment_transition(assessment=assessment, to_state="submitted", actor=None)
+    assert check not in client.get(_page(assessment)).content.decode()
+
+
 def test_a_plain_form_save_refused_after_submission_keeps_what_was_typed(
     client: Client, assessment: Assessment, unit_editor: Any
 ) -> None:
@@ -776,4 +785,5 @@ def test_an_options_points_are_written_as_the_language_writes_them(
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(_page(assessment)).content.decode()
     assert '<span class="pts">(1 point)</span>' in english and '<span class="pts">(0 points)</span>' in english
-    assert "(1 points)" not in english
+    assert '<span class="pts">(-1 point)</span>' in english and "-0.25 points/time" in english
+    assert "(1 points)" not in english and "(-1 points)" not in english
