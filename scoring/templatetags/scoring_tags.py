@@ -9,8 +9,16 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _l
 
 from scoring import permissions, selectors
+
+# The classification names the provinces' decisions use, in the page's language; a set may name its bands
+# otherwise, and such a name is shown as the set writes it. Exports and open data keep the set's own words.
+BAND_NAMES = {
+    "Xuất sắc": _l("Xuất sắc"), "Tốt": _l("Tốt"), "Khá": _l("Khá"), "Trung bình": _l("Trung bình"),
+    "Yếu": _l("Yếu"), "Kém": _l("Kém"),
+}
 
 register = template.Library()
 
@@ -21,6 +29,13 @@ def score(value: Any) -> str:
     if value is None or value == "":
         return "—"
     return number_format(Decimal(str(value)), 2)
+
+
+@register.filter
+def band(value: Any) -> str:
+    """A classification band's name in the page's language when it is one of the usual ones."""
+    text = "" if value is None else str(value)
+    return str(BAND_NAMES.get(text, text))
 
 
 @register.filter

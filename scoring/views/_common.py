@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from scoring import selectors
 from scoring.forms import value_summary
 from scoring.models import Assessment, Indicator, ScoreLine
-from scoring.templatetags.scoring_tags import dmy, full_name
+from scoring.templatetags.scoring_tags import band, dmy, full_name
 
 EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
 MSG_SIGNED_OUT = gettext_lazy(
@@ -156,7 +156,7 @@ def totals_payload(totals: selectors.SheetTotals) -> dict[str, Any]:
         "penalty": text(comp.penalty),
         "total": text(comp.total),
         "index": text(comp.index),
-        "classification": comp.classification or "",
+        "classification": band(comp.classification or ""),
     }
     progress = totals.progress
     display = {f"area:{code}": a["display"] for code, a in areas.items()}

@@ -787,3 +787,26 @@ def test_an_options_points_are_written_as_the_language_writes_them(
     assert '<span class="pts">(1 point)</span>' in english and '<span class="pts">(0 points)</span>' in english
     assert '<span class="pts">(-1 point)</span>' in english and "-0.25 points/time" in english
     assert "(1 points)" not in english and "(-1 points)" not in english
+
+
+def test_the_usual_classification_names_are_in_the_pages_language(
+    client: Client, assessment: Assessment, unit_editor: Any, vietnamese_after: Any
+) -> None:
+    """«Tốt», «Khá»… read «Good», «Fair»… on English pages and in the autosave's totals; a set's own name for a band
+    is shown as written."""
+    from django.utils import translation
+
+    from scoring.templatetags.scoring_tags import band
+
+    assert band("Khá") == "Khá" and band("Hạng A") == "Hạng A"
+    with translation.override("en"):
+        assert [band(n) for n in ("Xuất sắc", "Tốt", "Khá", "Trung bình", "Yếu", "Hạng A")] == [
+            "Excellent", "Good", "Fair", "Average", "Weak", "Hạng A"]
+    line = _line(assessment, "1.2.1")
+    client.force_login(unit_editor)
+    vietnamese = _post_json(client, line, {"version": line.version, f"l{line.pk}-value": "no"})
+    assert vietnamese.json()["totals"]["overall"]["classification"] == "Yếu"  # nothing scored above 0 in the small set
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = _post_json(client, line, {"version": line.version + 1, f"l{line.pk}-value": "no", "note": "x"})
+    assert english.json()["totals"]["overall"]["classification"] == "Weak"
+    assert "Weak" in client.get(_page(assessment)).content.decode()
