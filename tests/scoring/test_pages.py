@@ -156,3 +156,8 @@ def test_the_chosen_language_is_kept_in_a_cookie(client: Client, cycle: Any) -> 
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     response = client.get(reverse("home"))
     assert response.wsgi_request.LANGUAGE_CODE == "en"
+
+
+def test_the_icon_a_browser_asks_for_on_a_file_preview_is_found(client: Any, db: Any) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("img/favicon.svg")
