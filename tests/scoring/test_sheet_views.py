@@ -38,6 +38,12 @@ def _post_json(client: Client, line: ScoreLine, data: dict[str, Any]) -> Any:
     return client.post(_save_url(line), data, HTTP_ACCEPT="application/json")
 
 
+def _send_json(client: Client, line: ScoreLine, body: dict[str, Any]) -> Any:
+    """A JSON body, as a script other than the page's may send it (fields left out, values as objects)."""
+    return client.post(_save_url(line), json.dumps(body), content_type="application/json",
+                       HTTP_ACCEPT="application/json")
+
+
 def _other_unit_assessment(assessment: Assessment) -> Assessment:
     return assessments_open(cycle=assessment.cycle, units=[Unit.objects.get(code="so-tu-phap")], actor=None)[0]
 
@@ -653,10 +659,10 @@ def test_a_save_that_changes_nothing_writes_nothing(client: Client, assessment: 
     versions, entries = (saved.version, assessment.version), AuditEntry.objects.count()
     client.force_login(unit_editor)
     for _attempt in range(2):
-        response = client.post(_save_url(line), json.dumps({
+        response = _send_json(client, line, {
             "version": saved.version, "value": {"value": "yes"}, "note": "Có kế hoạch", "explanation": "",
             "not_applicable": False, "not_applicable_reason": "",
-        }), content_type="application/json", HTTP_ACCEPT="application/json")
+        })
         assert response.status_code == 200, response.content
         assert response.json()["line"]["version"] == saved.version
         assert response.json()["totals"]["index"]  # the running totals still come with the answer
@@ -686,15 +692,13 @@ def test_a_json_save_that_leaves_out_the_note_and_explanation_keeps_them(
     saved = score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value={"value": "yes"},
                                  note="Ghi chú của chuyên viên", explanation="Giải trình của thủ trưởng")
     client.force_login(unit_editor)
-    response = client.post(_save_url(line), json.dumps({"version": saved.version, "value": {"value": "no"}}),
-                           content_type="application/json", HTTP_ACCEPT="application/json")
+    response = _send_json(client, line, {"version": saved.version, "value": {"value": "no"}})
     assert response.status_code == 200, response.content
     line.refresh_from_db()
     assert (line.self_value, line.self_note, line.explanation) == (
         {"value": False}, "Ghi chú của chuyên viên", "Giải trình của thủ trưởng")
     # only a note: the value stays too
-    response = client.post(_save_url(line), json.dumps({"version": line.version, "note": "Ghi chú mới"}),
-                           content_type="application/json", HTTP_ACCEPT="application/json")
+    response = _send_json(client, line, {"version": line.version, "note": "Ghi chú mới"})
     assert response.status_code == 200, response.content
     line.refresh_from_db()
     assert (line.self_value, line.self_note, line.explanation) == (

@@ -9,32 +9,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from openpyxl import load_workbook
 
-from scoring.exports import FIRST_DATA_ROW, HEADER_ROW, XLSX_TYPE, sheet_columns
+from scoring.exports import HEADER_ROW, XLSX_TYPE
 from scoring.models import Assessment, ScoreLine
+from tests.scoring.test_workbook import _col, _download, _row_of
 
 pytestmark = pytest.mark.django_db
-
-COLUMNS = [key for key, _header in sheet_columns(3)]  # the small set's widest method has three counts
-
-
-def _col(key: str) -> int:
-    return COLUMNS.index(key) + 1
-
-
-def _download(client: Client, assessment: Assessment) -> Any:
-    response = client.get(reverse("scoring:sheet_xlsx", args=[assessment.pk]))
-    assert response.status_code == 200
-    return load_workbook(io.BytesIO(response.content))
-
-
-def _row_of(ws: Any, code: str) -> int:
-    for row in range(FIRST_DATA_ROW, ws.max_row + 1):
-        if ws.cell(row=row, column=_col("code")).value == code:
-            return row
-    raise AssertionError(code)
-
 
 def _upload(client: Client, assessment: Assessment, workbook: Any) -> Any:
     buffer = io.BytesIO()
