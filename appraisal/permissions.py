@@ -28,6 +28,7 @@ from scoring.permissions import (
     is_appraiser,
     is_unit_head,
     is_unit_member,
+    person_unit_ids,
     unit_ids,
 )
 
@@ -56,8 +57,9 @@ def home_unit_ids(user: Any) -> set[int]:
 
 
 def own_unit_ids(user: Any) -> set[int]:
-    """The units whose assessments the user never appraises: their team roles' units and those they belong to."""
-    return home_unit_ids(user) | unit_ids(user)
+    """The units whose assessments the user never appraises: their team roles' units and those they belong to,
+    in any of the person's roles (a token limited to the lead's role still belongs to the person's own unit)."""
+    return person_unit_ids(user, *TEAM_ROLES) | person_unit_ids(user)
 
 
 def is_own_unit(user: Any, assessment: Assessment) -> bool:

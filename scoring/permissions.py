@@ -26,6 +26,7 @@ def limit_to_role(user: Any, role: str) -> None:
     `roles_of` and `is_administrator`, so the limit holds everywhere; a session user is never limited."""
     user._cchc_scope = role
     user.__dict__.pop("_cchc_roles", None)
+    user.__dict__.pop("_cchc_person_roles", None)
 
 
 def role_scope(user: Any) -> str | None:
@@ -55,11 +56,30 @@ def roles_of(user: Any) -> list[Held]:
 
 
 def _remember_roles(user: Any, held: Iterable[Sequence[Any]]) -> list[Held]:
-    """Keep on the user object, for this request, the roles read of them ((role, unit id) pairs)."""
+    """Keep on the user object, for this request, the roles read of them ((role, unit id) pairs): those a
+    role-scoped token leaves (`_cchc_roles`) and all of the person's (`_cchc_person_roles`)."""
     scope = role_scope(user)
-    cached = [Held(role, unit_id) for role, unit_id in held if scope is None or role == scope]
+    everything = [Held(role, unit_id) for role, unit_id in held]
+    cached = [r for r in everything if scope is None or r.role == scope]
     user._cchc_roles = cached
+    user._cchc_person_roles = everything
     return cached
+
+
+def person_unit_ids(user: Any, *roles: str) -> set[int]:
+    """Units the person belongs to in the given roles (default: editor or head), whatever role a token limits
+    the request to: a conflict of interest is the person's, not the token's."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    held = getattr(user, "_cchc_person_roles", None)
+    if held is None:  # never taken as "no roles": read them
+        _remember_roles(user, compiled.rows(
+            "roles_of", lambda user_id: RoleAssignment.objects.filter(user_id=user_id).order_by()
+            .values_list("role", "unit_id"), user.pk,
+        ))
+        held = user._cchc_person_roles
+    wanted = roles or UNIT_ROLES
+    return {r.unit_id for r in held if r.role in wanted and r.unit_id}
 
 
 def has_role(user: Any, *roles: str) -> bool:

@@ -10,6 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from scoring.models import ApiToken, AuditEntry, RoleAssignment, Unit
+from tests.appraisal.conftest import submitted  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +212,19 @@ def test_anonymous_callers_get_401_on_token_endpoints(api: APIClient) -> None:
     response = api.get("/api/v1/tokens/")
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
+
+
+def test_a_leads_token_still_belongs_to_the_persons_own_unit(api: APIClient, admin_user: Any, submitted: Any,
+                                                            lead: Any) -> None:
+    """A token limits what a person may do, not who they are: the lead, also an editor of Sở Y tế, never
+    appraises Sở Y tế, with a token limited to the lead's role as without one."""
+    RoleAssignment.objects.create(user=lead, role="unit_editor", unit=submitted.unit)
+    response = issue(api, admin_user, lead.username, "appraisal_lead", "Hệ thống thẩm định")
+    assert response.status_code == 201, response.json()
+    system = client_with(response.json()["token"])
+    queue = system.get("/api/v1/appraisal/queue/")
+    assert queue.status_code == 200 and queue.json()["count"] == 0, queue.json()  # Sở Y tế is the only one
+    started = system.post(f"/api/v1/assessments/{submitted.pk}/start/")
+    assert started.status_code in (403, 404), started.json()
+    submitted.refresh_from_db()
+    assert submitted.state == "submitted"
