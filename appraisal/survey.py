@@ -29,6 +29,7 @@ from scoring import selectors as scoring_selectors
 from scoring.errors import StateConflict, ValidationFailed, engine_text
 from scoring.models import Assessment, Cycle, Indicator, ScoreLine, Unit
 from scoring.services import audit_record, audit_records
+from scoring.sheets import shown_sheet
 
 MSG_ALREADY_APPLIED = gettext_lazy("Tệp kết quả điều tra này đã được áp dụng.")
 MSG_IMPORT_HAS_PROBLEMS = gettext_lazy("Tệp còn lỗi: không dòng nào được áp dụng.")
@@ -110,7 +111,10 @@ def _table_rows(file_name: str, content: bytes) -> list[list[str]]:
             raise ValidationFailed(
                 _("Không đọc được tệp «%(name)s».") % {"name": file_name}, code="bad_file"
             ) from exc
-        sheet = workbook.worksheets[0]
+        sheet = shown_sheet(workbook)
+        if sheet is None:
+            workbook.close()
+            raise ValidationFailed(_("Tệp «%(name)s» không có trang tính nào.") % {"name": file_name}, code="bad_file")
         rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         workbook.close()
         return rows

@@ -27,6 +27,7 @@ from scoring.errors import engine_text
 from scoring.exports import FIRST_DATA_ROW, HEADER_ROW, SHEET_MARKER, count_keys, sheet_columns
 from scoring.forms import value_summary
 from scoring.models import Indicator
+from scoring.sheets import shown_sheet
 from scoring.text import normalize_line_breaks
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -365,7 +366,7 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
     except Exception as exc:  # openpyxl raises many kinds for a broken file; the message is what matters
         raise SheetRefused(_("Tệp Excel bị hỏng, không đọc được.")) from exc
     try:
-        ws = workbook.worksheets[0] if workbook.worksheets else None
+        ws = shown_sheet(workbook)
         if ws is None:
             raise SheetRefused(_("Tệp Excel không có trang tính nào."))
         data = list(ws.iter_rows(min_row=1, max_row=FIRST_DATA_ROW + MAX_ROWS + 1, values_only=True))

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 
+from scoring.sheets import shown_sheet
+
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_ZIP_ENTRIES = 200
@@ -108,7 +110,7 @@ def read_sheet(uploaded: Any, *, expected: Sequence[str], max_rows: int = MAX_RO
     except Exception as exc:  # openpyxl raises many kinds on broken files
         raise FileRefused(_("Tệp Excel bị hỏng, không đọc được.")) from exc
     try:
-        ws = workbook.worksheets[0] if workbook.worksheets else None
+        ws = shown_sheet(workbook)
         if ws is None:
             raise FileRefused(_("Tệp Excel không có trang tính nào."))
         rows = ws.iter_rows()

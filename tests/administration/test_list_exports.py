@@ -86,3 +86,23 @@ def test_only_administrators_download_the_lists(client: Client, unit_head: Any, 
     client.force_login(unit_head)
     response = client.get(url)
     assert response.status_code == 403 and response["Content-Type"].startswith("text/html")
+
+
+def test_an_import_reads_the_sheet_shown_never_a_hidden_one(client: Client, catalogue: Any, admin_user: Any) -> None:
+    """A hidden first sheet holding an administrator account is not imported: the visible sheet is."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    hidden = workbook.active
+    hidden.title = "cu"
+    hidden.append(["username", "full_name", "email", "password", "role", "unit"])
+    hidden.append(["hid1", "Ẩn", "", "Xk9#mPq2!vLz", "administrator", ""])
+    hidden.sheet_state = "hidden"
+    shown = workbook.create_sheet("moi")
+    shown.append(["username", "full_name", "email", "password", "role", "unit"])
+    shown.append(["vis1", "Hiện", "", "Xk9#mPq2!vLz", "unit_editor", "so-y-te"])
+    workbook.active = 1
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    sheet = read_sheet(SimpleUploadedFile("u.xlsx", buffer.getvalue()), expected=("username", "password", "role"))
+    assert [row["username"] for row in sheet.rows] == ["vis1"]
