@@ -100,70 +100,42 @@ class UnitAdmin(ManagedElsewhereMixin, ReadOnlyModelAdmin):
     managed_at = "/quan-ly/don-vi/"
 
 
-def _set_is_draft(indicator_set: IndicatorSet | None) -> bool:
-    """Only a draft set's criteria may change here. A set in use is frozen (the services refuse too): its scores,
-    results and the running totals' kept skeleton (scoring/selectors.py) all rest on it."""
-    return indicator_set is None or indicator_set.status == IndicatorSet.Status.DRAFT
-
-
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(ReadOnlyInline):
     model = Indicator
     fields = ["order", "code", "name", "kind", "max_points", "method", "evidence_required"]
-    extra = 0
     show_change_link = True
     ordering = ["order"]
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _set_is_draft(obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _set_is_draft(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _set_is_draft(obj) and super().has_delete_permission(request, obj)
-
 
 @admin.register(IndicatorSet)
-class IndicatorSetAdmin(admin.ModelAdmin):
-    """A draft is editable here; a set in use (active, archived) is read-only, fields and criteria alike:
-    its standard, caps and bands decided the scores already given."""
+class IndicatorSetAdmin(ManagedElsewhereMixin, ReadOnlyModelAdmin):
+    """Read-only, drafts included: the administration's sets pages check every change (a criterion's method and
+    parameters, the tree's sums, a parent in the same set), apply a set to a cycle only once its check report is
+    clean, and audit it all. Here a set could be made active with no criteria, or a criterion hung below another
+    set's, with no check and no audit entry."""
 
+    managed_at = "/quan-ly/bo-chi-so/"
     list_display = ["key", "name", "year", "version", "unit_kind", "decision_ref", "index_mode", "status"]
     list_filter = ["year", "unit_kind", "status", "index_mode"]
     search_fields = ["key", "name", "decision_ref"]
     inlines = [IndicatorInline]
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _set_is_draft(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _set_is_draft(obj) and super().has_delete_permission(request, obj)
-
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(ManagedElsewhereMixin, ReadOnlyModelAdmin):
+    """Read-only, as its set: a criterion is edited in the set's tree at /quan-ly/bo-chi-so/."""
+
+    managed_at = "/quan-ly/bo-chi-so/"
     list_display = ["code", "short_name", "indicator_set", "level", "kind", "max_points", "method", "source",
                     "coordinating_department"]
     list_filter = ["indicator_set", "level", "kind", "method", "is_leaf", "source", "evidence_required"]
     search_fields = ["code", "name", "guidance", "coordinating_department"]
     list_select_related = ["indicator_set"]
-    raw_id_fields = ["parent"]
     ordering = ["indicator_set", "order"]
 
     @admin.display(description="Nội dung")
     def short_name(self, obj: Indicator) -> str:
         return obj.name[:90]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _set_is_draft(obj.indicator_set if obj else None) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _set_is_draft(obj.indicator_set if obj else None) and super().has_delete_permission(request, obj)
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "indicator_set":  # a new criterion goes into a draft set only
-            kwargs["queryset"] = IndicatorSet.objects.filter(status=IndicatorSet.Status.DRAFT)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class CycleSetInline(ReadOnlyInline):

@@ -66,9 +66,11 @@ def test_an_assessment_cannot_be_signed_off_in_the_admin(staff: Client, assessme
     assert Assessment.objects.filter(pk=assessment.pk).exists()
 
 
-def test_a_set_in_use_cannot_be_changed_in_the_admin_but_a_draft_can(
+def test_a_set_and_its_criteria_are_read_only_in_the_admin_drafts_included(
     staff: Client, cycle: Cycle, small_set: IndicatorSet, admin_user: Any
 ) -> None:
+    """A set in use is frozen; a draft is edited on the administration's sets pages, which check each change
+    and audit it: here a draft could be made active with no criteria, or given a criterion of another set."""
     small_set.refresh_from_db()
     assert small_set.status != IndicatorSet.Status.DRAFT
     standard = small_set.standard_max
@@ -78,9 +80,16 @@ def test_a_set_in_use_cannot_be_changed_in_the_admin_but_a_draft_can(
     assert small_set.standard_max == standard
     page = staff.get(change_url(small_set)).content.decode()
     assert 'name="standard_max"' not in page  # every field shown read-only
-    # a draft stays editable here
     draft = services.indicator_set_clone(source=small_set, key="draft-2021", year=2021, actor=admin_user)
-    assert 'name="standard_max"' in staff.get(change_url(draft)).content.decode()
+    assert 'name="standard_max"' not in staff.get(change_url(draft)).content.decode()
+    assert staff.post(change_url(draft), {"status": "active"}).status_code == 403
+    draft.refresh_from_db()
+    assert draft.status == IndicatorSet.Status.DRAFT
+    assert staff.get(reverse("admin:scoring_indicatorset_add")).status_code == 403
+    assert staff.get(reverse("admin:scoring_indicator_add")).status_code == 403
+    node = draft.indicators.order_by("order").first()
+    assert staff.post(reverse("admin:scoring_indicator_delete", args=[node.pk]), {"post": "yes"}).status_code == 403
+    assert draft.indicators.filter(pk=node.pk).exists()
 
 
 def test_a_cycle_phase_and_its_sets_cannot_be_changed_in_the_admin(staff: Client, cycle: Cycle) -> None:

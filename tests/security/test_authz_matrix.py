@@ -515,6 +515,8 @@ _ADMIN_READ_ONLY = (
     "scoring_scoreline",
     "scoring_roleassignment",
     "scoring_indicatormapping",
+    "scoring_indicatorset",  # drafts too: edited, checked and audited on the administration's sets pages
+    "scoring_indicator",
     "appraisal_appraisalassignment",
     "auth_user",  # accounts: made, given roles and passwords on the users page (audited)
     "evidence_evidenceblob",
@@ -522,11 +524,7 @@ _ADMIN_READ_ONLY = (
     "evidence_evidencelink",
 )
 ADMIN_NO_ADD = (*_ADMIN_READ_ONLY, "axes_accessattempt", "axes_accessfailurelog", "axes_accesslog")
-ADMIN_NO_DELETE = (
-    *_ADMIN_READ_ONLY,
-    "scoring_indicator",  # the matrix's criteria belong to a set in use: frozen, in the admin site too
-    "scoring_indicatorset",  # the matrix's set is in use: frozen, every field and its criteria
-)
+ADMIN_NO_DELETE = _ADMIN_READ_ONLY
 
 
 def admin_rule(name: str) -> Rule:
