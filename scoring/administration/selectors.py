@@ -271,11 +271,28 @@ def units_for_admin(*, query: str = "", kind_id: int | None = None, include_inac
 
 
 def unit_export_rows(units: QuerySet[Unit]) -> list[tuple[Any, ...]]:
-    """The unit list as Excel rows, in the import's columns (kind, group, parent as codes) plus the status."""
+    """The unit list as Excel rows, in the import's columns (kind, group, parent as codes) plus the status; in the
+    list's order, except that a unit's parent (when listed) comes before it: the import wants it there, so the
+    file imports back as it is."""
+    listed = list(units)
+    by_id = {u.pk: u for u in listed}
+    ordered: list[Unit] = []
+    placed: set[int] = set()
+
+    def place(unit: Unit, path: frozenset[int] = frozenset()) -> None:
+        if unit.pk in placed or unit.pk in path:
+            return
+        if unit.parent_id in by_id:
+            place(by_id[unit.parent_id], path | {unit.pk})
+        placed.add(unit.pk)
+        ordered.append(unit)
+
+    for unit in listed:
+        place(unit)
     return [
         (u.code, u.name, u.short_name, u.kind.code, u.ranking_group.code if u.ranking_group else "",
          u.parent.code if u.parent else "", 1 if u.active else 0)
-        for u in units
+        for u in ordered
     ]
 
 

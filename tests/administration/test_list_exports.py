@@ -106,3 +106,17 @@ def test_an_import_reads_the_sheet_shown_never_a_hidden_one(client: Client, cata
     workbook.save(buffer)
     sheet = read_sheet(SimpleUploadedFile("u.xlsx", buffer.getvalue()), expected=("username", "password", "role"))
     assert [row["username"] for row in sheet.rows] == ["vis1"]
+
+
+def test_the_units_file_lists_a_parent_before_its_units(client: Client, catalogue: Any, admin_user: Any) -> None:
+    """Sorted by name, «Aa Xã» of «Zz Huyện» came before it, and the file did not import back: the import wants
+    a unit's parent on an earlier row."""
+    from django.urls import reverse
+
+    kind = UnitKind.objects.get(code="district")
+    parent = services.unit_create(data={"code": "zz-huyen", "name": "Zz Huyện", "kind": kind}, actor=admin_user)
+    services.unit_create(data={"code": "aa-xa", "name": "Aa Xã", "kind": kind, "parent": parent}, actor=admin_user)
+    client.force_login(admin_user)
+    content = client.get(reverse("administration:unit_export")).content
+    codes = [row[0] for row in load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)]
+    assert codes.index("zz-huyen") < codes.index("aa-xa")

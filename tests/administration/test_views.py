@@ -232,6 +232,12 @@ def test_import_upload_previews_then_applies(client: Client, world: World, admin
     assert response.status_code == 200
     assert target.indicators.count() == 0
     token = response.context["token"]
+    # the preview's token applies to the set it was checked against, not to another draft
+    other = IndicatorSet.objects.get(pk=world["draft"])
+    before = other.indicators.count()
+    misused = client.post(reverse("administration:set_import_apply", args=[other.pk]), {"token": token})
+    assert misused.status_code == 400 and "bộ khác" in misused.content.decode()
+    assert other.indicators.count() == before
     response = client.post(reverse("administration:set_import_apply", args=[target.pk]), {"token": token})
     assert response.status_code == 302
     assert target.indicators.count() == source.indicators.count()

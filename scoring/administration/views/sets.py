@@ -322,7 +322,9 @@ def set_import(request: HttpRequest, set_id: int) -> HttpResponse:
         return _import_page(request, indicator_set, refused=exc.message, status=400)
     except DomainError as exc:
         return _import_page(request, indicator_set, refused=str(exc.message), status=exc.status)
-    token = signing.dumps(sheet.rows, salt=IMPORT_SALT, compress=True) if outcome.ok else ""
+    # the rows signed with the set they were checked against: applied to that set only
+    token = signing.dumps({"set": indicator_set.pk, "rows": sheet.rows}, salt=IMPORT_SALT, compress=True) \
+        if outcome.ok else ""
     return _import_page(request, indicator_set, outcome=outcome, token=token, status=200 if outcome.ok else 400)
 
 
@@ -331,11 +333,18 @@ def set_import(request: HttpRequest, set_id: int) -> HttpResponse:
 def set_import_apply(request: HttpRequest, set_id: int) -> HttpResponse:
     indicator_set = get_object_or_404(IndicatorSet, pk=set_id)
     try:
-        rows = signing.loads(request.POST.get("token", ""), salt=IMPORT_SALT, max_age=3600)
-    except signing.BadSignature:
+        signed = signing.loads(request.POST.get("token", ""), salt=IMPORT_SALT, max_age=3600)
+    except signing.SignatureExpired:
         return _import_page(
             request, indicator_set, refused=_("Phiên nhập đã hết hạn; hãy tải tệp lên lại."), status=400
         )
+    except signing.BadSignature:
+        signed = None
+    if not isinstance(signed, dict) or signed.get("set") != indicator_set.pk:
+        return _import_page(request, indicator_set, status=400, refused=_(
+            "Không có bản xem trước hợp lệ cho bộ chỉ số này (có thể bản xem trước là của bộ khác); hãy tải tệp lên "
+            "lại."))
+    rows = signed["rows"]
     try:
         outcome = services.indicator_set_tree_import(
             indicator_set=indicator_set, rows=rows, actor=request.user, dry_run=False
