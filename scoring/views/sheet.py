@@ -206,6 +206,7 @@ def render_sheet(
     evidence_ready = evidence_ui_ready(assessment)
     library = selectors.evidence_library_of(assessment=assessment) if evidence_ready else []
     views = _leaf_views(request, sheet, editable, posted or {})
+    is_member = permissions.is_unit_member(user, assessment.unit_id)
     context = {
         "assessment": assessment,
         "sheet": sheet,
@@ -214,7 +215,12 @@ def render_sheet(
         "editable": editable,
         "evidence_ready": evidence_ready,
         "library": library,
-        "is_member": permissions.is_unit_member(user, assessment.unit_id),
+        "is_member": is_member,
+        # the unit's assessments of other years (one still open included): the home page opens the newest
+        "other_years": list(
+            Assessment.objects.filter(unit_id=assessment.unit_id).exclude(pk=assessment.pk)
+            .select_related("cycle").only("pk", "state", "cycle__year", "cycle__name").order_by("-cycle__year")
+        ) if is_member else [],
         "can_submit": permissions.can_submit(user, assessment),
         "is_head": permissions.is_unit_head(user, assessment.unit_id),
         "deadline": permissions.self_assessment_deadline(assessment),

@@ -814,3 +814,19 @@ def test_the_usual_classification_names_are_in_the_pages_language(
     english = _post_json(client, line, {"version": line.version + 1, f"l{line.pk}-value": "no", "note": "x"})
     assert english.json()["totals"]["overall"]["classification"] == "Weak"
     assert "Weak" in client.get(_page(assessment)).content.decode()
+
+
+def test_the_sheet_leads_to_the_units_other_years(client: Client, assessment: Assessment, unit_editor: Any,
+                                                 small_set: Any) -> None:
+    """When next year's cycle opens, home opens the newest assessment: an unfinished earlier one stays a click
+    away."""
+    from scoring.models import UnitKind
+    from scoring.services import cycle_create
+
+    later = cycle_create(year=2021, name="Chỉ số CCHC năm 2021",
+                         sets={UnitKind.objects.get(code="department"): small_set}, actor=None)
+    newer = assessments_open(cycle=later, units=[assessment.unit], actor=None)[0]
+    client.force_login(unit_editor)
+    page = client.get(_page(newer)).content.decode()
+    assert f'href="{_page(assessment)}">2020</a> (Đang tự đánh giá)' in page
+    assert f'href="{_page(newer)}">2021</a>' in client.get(_page(assessment)).content.decode()
