@@ -47,6 +47,8 @@ urlpatterns = [
     path("ky-danh-gia/<int:cycle_id>/han/", cycles.cycle_deadlines, name="cycle_deadlines"),
     path("ky-danh-gia/<int:cycle_id>/don-vi/", cycles.cycle_participants, name="cycle_participants"),
     path("ky-danh-gia/<int:cycle_id>/gia-han/<int:assessment_id>/", cycles.assessment_extend, name="assessment_extend"),
+    path("ky-danh-gia/<int:cycle_id>/khong-gui/<int:assessment_id>/", cycles.assessment_close_unsubmitted,
+         name="assessment_close_unsubmitted"),
     path("nguoi-dung/", users.user_list, name="user_list"),
     path("nguoi-dung/them/", users.user_create, name="user_create"),
     path("nguoi-dung/nhap-excel/", users.user_import, name="user_import"),

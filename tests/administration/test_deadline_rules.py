@@ -80,3 +80,42 @@ def test_an_extension_is_held_to_the_cycles_years_like_its_deadlines(assessment:
     assert refused.value.code == "deadline_too_late" and "31/12/2030" in str(refused.value.message)
     assessment.refresh_from_db()
     assert assessment.deadline_override is None and AuditEntry.objects.count() == before
+
+
+def test_a_unit_that_let_its_deadline_pass_goes_to_the_team_as_it_stands(
+    client: Client, assessment: Assessment, admin_user: Any
+) -> None:
+    """Otherwise the cycle could never be signed off and published: the unit never submits."""
+    from scoring.models import AuditEntry
+
+    cycle = assessment.cycle
+    url = reverse("administration:assessment_close_unsubmitted", args=[cycle.pk, assessment.pk])
+    client.force_login(admin_user)
+    # not yet: no deadline has passed
+    early = client.post(url, {"reason": "Không gửi"})
+    assert early.status_code == 409 and "chưa quá hạn" in early.content.decode()
+    Cycle.objects.filter(pk=cycle.pk).update(self_assessment_deadline=timezone.now() - dt.timedelta(days=1))
+    page = client.get(reverse("administration:cycle_detail", args=[cycle.pk])).content.decode()
+    assert "Quá hạn, chưa gửi: chuyển Tổ thẩm định" in page
+    assert client.post(url, {"reason": " "}).status_code == 400  # a reason is needed
+    assessment.refresh_from_db()
+    assert assessment.state == Assessment.State.DRAFT
+    done = client.post(url, {"reason": "Đơn vị không gửi đúng hạn"})
+    assert done.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.state == Assessment.State.SUBMITTED
+    entry = AuditEntry.objects.filter(action="assessment.state", assessment=assessment).latest("id")
+    assert entry.reason == "Đơn vị không gửi đúng hạn" and entry.actor == admin_user
+    again = client.post(url, {"reason": "x"})
+    assert again.status_code == 409
+
+
+def test_a_unit_given_an_extension_is_not_overdue(assessment: Assessment, admin_user: Any) -> None:
+    from scoring.errors import StateConflict
+
+    cycle = assessment.cycle
+    Cycle.objects.filter(pk=cycle.pk).update(self_assessment_deadline=timezone.now() - dt.timedelta(days=1))
+    Assessment.objects.filter(pk=assessment.pk).update(deadline_override=timezone.now() + dt.timedelta(days=3))
+    assessment.refresh_from_db()
+    with pytest.raises(StateConflict):
+        services.assessment_close_unsubmitted(assessment=assessment, actor=admin_user, reason="x")

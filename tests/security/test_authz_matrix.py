@@ -84,6 +84,9 @@ RULES.update(
         "administration:assessment_extend": Rule(
             get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)
         ),
+        "administration:assessment_close_unsubmitted": Rule(
+            get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)
+        ),
         "administration:audit_list": Rule(get=E(302, 403, 403, 403, 403, 200)),
         "administration:cycle_deadlines": Rule(
             get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)

@@ -18,6 +18,7 @@ from scoring.administration.services.common import (
 )
 from scoring.administration.services.cycles import (
     DEADLINE_FIELDS,
+    assessment_close_unsubmitted,
     assessment_extend_deadline,
     cycle_move_phase,
     cycle_open,
@@ -82,6 +83,7 @@ __all__ = [
     "UNIT_ROLES",
     "RowProblem",
     "TreeImport",
+    "assessment_close_unsubmitted",
     "assessment_extend_deadline",
     "clean_indicator",
     "cycle_move_phase",

@@ -12,14 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scoring.administration.services.common import nfc
-from scoring.errors import ValidationFailed
+from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
     Cycle,
     IndicatorSet,
     UnitKind,
 )
-from scoring.services import audit_record, cycle_create, cycle_set_phase
+from scoring.permissions import deadline_passed
+from scoring.services import assessment_transition, audit_record, cycle_create, cycle_set_phase
 
 DEADLINE_YEARS_AFTER = 10  # the latest a year's deadline may fall: the end of the tenth year after it
 DEADLINE_FIELDS = ("self_assessment_deadline", "appraisal_deadline", "explanation_deadline", "finalisation_deadline")
@@ -146,3 +147,28 @@ def assessment_extend_deadline(
         reason=nfc(reason),
     )
     return assessment
+
+
+@transaction.atomic
+def assessment_close_unsubmitted(*, assessment: Assessment, actor: Any, reason: str) -> Assessment:
+    """A unit that let its deadline pass without submitting: its assessment goes to the appraisal team as it
+    stands (leaves not scored count nothing until the team appraises them), so that the cycle can be signed
+    off and published. Only a draft whose own deadline (its extension, else the cycle's) has passed; with the
+    reason, audited as the state change."""
+    text = nfc(reason)
+    if not text:
+        raise ValidationFailed(_("Hãy ghi lý do (ví dụ: đơn vị không gửi bản tự đánh giá đúng hạn)."),
+                               code="reason_required", details={"field": "reason"})
+    locked = Assessment.objects.select_for_update(of=("self",)).select_related("cycle", "unit").get(pk=assessment.pk)
+    if locked.state != Assessment.State.DRAFT:
+        raise StateConflict(
+            _("Bản đánh giá của %(u)s đang ở trạng thái «%(s)s», không còn chờ đơn vị gửi.")
+            % {"u": locked.unit.name, "s": locked.get_state_display()}, code="not_draft",
+        )
+    if not deadline_passed(locked):
+        raise StateConflict(
+            _("%(u)s chưa quá hạn tự đánh giá; chỉ chuyển cho Tổ thẩm định khi đã quá hạn mà đơn vị chưa gửi.")
+            % {"u": locked.unit.name}, code="deadline_not_passed",
+        )
+    return assessment_transition(assessment=locked, to_state=Assessment.State.SUBMITTED, actor=actor,
+                                 reason=text)

@@ -117,6 +117,10 @@ def _detail_page(
     counts = selectors.cycle_state_counts(cycle=cycle)
     participants = selectors.cycle_assessments(cycle=cycle, query=query, state=state)
     page = Paginator(participants, PARTICIPANTS_PER_PAGE).get_page(filters.get("trang"))
+    now = timezone.now()
+    for row in page.object_list:  # a draft past its own deadline: the unit did not submit in time
+        deadline = row.deadline_override or cycle.self_assessment_deadline
+        row.overdue = row.state == Assessment.State.DRAFT and deadline is not None and now > deadline
     candidates = selectors.cycle_candidates(cycle=cycle)
     index = PHASES.index(cycle.phase)
     kept = {key: value for key, value in filters.items() if key != "trang"}
@@ -227,3 +231,23 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
     # The page it was posted from again, the refused row's form as typed.
     filters = _filters(QueryDict(request.POST.get("back", "")))
     return _detail_page(request, assessment.cycle, filters, extending=assessment.pk, extend_form=form, status=refused)
+
+
+@require_POST
+@administrator_required
+def assessment_close_unsubmitted(request: HttpRequest, cycle_id: int, assessment_id: int) -> HttpResponse:
+    """A unit past its deadline that never submitted: its assessment goes to the appraisal team as it stands."""
+    assessment = get_object_or_404(
+        Assessment.objects.select_related("unit", "cycle"), pk=assessment_id, cycle_id=cycle_id
+    )
+    try:
+        services.assessment_close_unsubmitted(
+            assessment=assessment, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        report_error(request, exc)
+        filters = _filters(QueryDict(request.POST.get("back", "")))
+        return _detail_page(request, assessment.cycle, filters, status=exc.status)
+    messages.success(request, _("Đã chuyển bản đánh giá của %(u)s cho Tổ thẩm định (đơn vị không gửi đúng hạn).")
+                     % {"u": assessment.unit.name})
+    return _back_to_detail(request, cycle_id, f"#participant-{assessment.pk}")
