@@ -179,6 +179,19 @@ def can_resubmit(user: Any, assessment: Assessment) -> bool:
     )
 
 
+class OwnUnitRefused(PermissionDenied):
+    """The review of one's own unit: refused, and said why (a conflict of interest, not a missing right)."""
+
+    def __init__(self, assessment: Assessment) -> None:
+        from django.utils.translation import gettext as _
+
+        super().__init__(
+            _("Bạn là người của %(u)s nên không thẩm định bản đánh giá của đơn vị mình (tránh xung đột lợi ích). "
+              "Bản đánh giá này cần một thành viên Tổ thẩm định thuộc đơn vị khác; quản trị viên hoặc Tổ trưởng "
+              "phân công tại trang phân công thẩm định của kỳ.") % {"u": assessment.unit.name}
+        )
+
+
 def review_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
     """The review page's assessment: 403 for the wrong role, one's own unit or an unassigned unit; 404 when
     it does not exist or is not submitted yet."""
@@ -189,7 +202,7 @@ def review_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
         raise Http404
     if not is_administrator(user):
         if is_own_unit(user, assessment):
-            raise PermissionDenied
+            raise OwnUnitRefused(assessment)
         if not can_view_assessment(user, assessment):
             raise Http404
         if not is_assigned(user, assessment):

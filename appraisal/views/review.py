@@ -28,7 +28,7 @@ from scoring.errors import DomainError, StaleVersion
 from scoring.forms import value_summary
 from scoring.models import Assessment, Cycle, ScoreLine
 from scoring.permissions import assessment_get_for_user
-from scoring.views._common import lands_on, login_required_or_401
+from scoring.views._common import lands_on, login_required_or_401, refuse
 
 QUEUE_PER_PAGE = 50
 
@@ -48,8 +48,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     data = selectors.queue_for_user(user=request.user, cycle=cycle, group_id=group_id, state=state, area_code=area,
                                     per_page=QUEUE_PER_PAGE, page=request.GET.get("trang"))
     kept = {"ky": data.cycle.pk if data.cycle else "", "nhom": group_id or "", "trang-thai": state, "linh-vuc": area}
+    user = request.user
+    # a team member with no assignment in the cycle sees nothing: say so, rather than blame the filters
+    unassigned = data.cycle is not None and not permissions.is_administrator(user) and not (
+        permissions.is_appraisal_lead(user) or permissions.assignment_of(user, data.cycle.pk))
     return render(request, "appraisal/queue.html", {
         "queue": data,
+        "unassigned": unassigned,
         "page": data.page,
         "query": urlencode({k: v for k, v in kept.items() if v}),  # the pager keeps the filters
         "cycles": Cycle.objects.order_by("-year")[:10],
@@ -96,7 +101,10 @@ def _review_context(
 @require_GET
 @login_required
 def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
+    try:
+        assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
+    except permissions.OwnUnitRefused as exc:
+        return refuse(request, str(exc), status=403)
     return render(request, "appraisal/review.html", _review_context(request, assessment))
 
 

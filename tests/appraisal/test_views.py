@@ -83,7 +83,16 @@ def test_an_appraiser_is_refused_their_own_unit(
     own = assessments_open(cycle=cycle, units=[Unit.objects.get(code="so-tu-phap")], actor=None)[0]
     self_score(own, unit_editor)
     submit(own, unit_head)
-    assert login(client, appraiser).get(reverse("appraisal:review", args=[own.pk])).status_code == 403
+    refused = login(client, appraiser).get(reverse("appraisal:review", args=[own.pk]))
+    assert refused.status_code == 403
+    assert "xung đột lợi ích" in refused.content.decode() and "Sở Tư pháp" in refused.content.decode()
+
+
+def test_a_team_member_without_an_assignment_is_told_so_not_that_the_filters_hide_everything(
+    client: Client, cycle: Any, appraiser: Any
+) -> None:
+    body = login(client, appraiser).get(reverse("appraisal:queue")).content.decode()
+    assert "Bạn chưa được phân công thẩm định trong" in body and "theo điều kiện đã chọn" not in body
 
 
 def test_a_draft_is_a_404_and_a_unit_editor_is_refused_the_review(
