@@ -84,7 +84,7 @@ def error_body(code: str, message: Any, fields: dict[str, list[str]] | None = No
     return {"code": code, "message": str(message), "fields": fields or {}}
 
 
-def _domain_response(exc: DomainError) -> Response:
+def _domain_response(exc: DomainError, context: dict[str, Any] | None = None) -> Response:
     fields: dict[str, list[str]] = {}
     if isinstance(exc.details, dict) and exc.details.get("field"):
         fields[str(exc.details["field"])] = [str(exc.message)]
@@ -92,9 +92,12 @@ def _domain_response(exc: DomainError) -> Response:
     current = getattr(exc.details, "pk", None)
     if current is not None and hasattr(exc.details, "version"):
         # A stale write: hand back the stored line so the client can choose which value to keep.
-        from scoring.api import ScoreLineSerializer
+        from scoring.api.serializers import ScoreLineSerializer, hides_appraisal
 
-        body["current"] = ScoreLineSerializer(exc.details).data
+        request = context.get("request") if context else None
+        line = exc.details
+        hide = request is not None and hides_appraisal(request.user, line.assessment)
+        body["current"] = ScoreLineSerializer(line, context={"hide_appraisal": hide}).data
     elif isinstance(exc.details, list):
         details = [_problem(exc.code, p) for p in exc.details]
         body["problems"] = [f"{d['indicator_code']}: {d['message']}" if d["indicator_code"] else d["message"]
@@ -138,7 +141,7 @@ STATUS_MESSAGES = {
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Map every API failure to the one error format; never an HTML error page."""
     if isinstance(exc, DomainError):
-        return _domain_response(exc)
+        return _domain_response(exc, context)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

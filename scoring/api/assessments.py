@@ -18,7 +18,13 @@ from cchc.api import RefusalSerializer
 from scoring import permissions, selectors, services
 from scoring.api.common import _errors
 from scoring.api.filters import AssessmentFilter
-from scoring.api.serializers import AssessmentSerializer, ScoreLineSerializer, SelfSaveSerializer, WithdrawSerializer
+from scoring.api.serializers import (
+    AssessmentSerializer,
+    ScoreLineSerializer,
+    SelfSaveSerializer,
+    WithdrawSerializer,
+    hides_appraisal,
+)
 from scoring.models import Assessment, ScoreLine
 
 # --- assessments ------------------------------------------------------------------------------------------
@@ -61,7 +67,8 @@ def line_list(request: Request, assessment_id: int) -> Response:
     """Every line of an assessment (not paginated: 105 leaves at most per set)."""
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     lines = selectors.score_lines_of_assessment(assessment=assessment).select_related("indicator")
-    return Response(ScoreLineSerializer(lines, many=True).data)
+    hide = hides_appraisal(request.user, assessment)
+    return Response(ScoreLineSerializer(lines, many=True, context={"hide_appraisal": hide}).data)
 
 
 def _edit_refusal(user: Any, assessment: Assessment) -> None:
@@ -87,18 +94,23 @@ def line_detail(request: Request, assessment_id: int, line_id: int) -> Response:
     """Read one line, or save the unit's self-score (with the `version` read; 409 `stale_version` when stale)."""
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
+    context = {"hide_appraisal": hides_appraisal(request.user, assessment)}
     if request.method == "GET":
-        return Response(ScoreLineSerializer(line).data)
+        return Response(ScoreLineSerializer(line, context=context).data)
     _edit_refusal(request.user, assessment)
     payload = SelfSaveSerializer(data=request.data, context={"rule": selectors.leaf_rule(line.indicator)})
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
+    # A field left out keeps what is stored (an integrator sending only a note must not un-score the line).
+    not_applicable = data.get("not_applicable", line.not_applicable)
     saved = services.score_line_save_self(
-        line=line, actor=request.user, base_version=data["version"], value=data.get("value"),
-        note=data.get("note"), not_applicable=data["not_applicable"],
-        not_applicable_reason=data["not_applicable_reason"], explanation=data.get("explanation"),
+        line=line, actor=request.user, base_version=data["version"],
+        value=data.get("value", line.self_value),
+        note=data.get("note"), not_applicable=not_applicable,
+        not_applicable_reason=data.get("not_applicable_reason", line.not_applicable_reason),
+        explanation=data.get("explanation"),
     )
-    return Response(ScoreLineSerializer(saved).data)
+    return Response(ScoreLineSerializer(saved, context=context).data)
 
 
 def _head_only(user: Any, assessment: Assessment, message: str) -> None:

@@ -86,8 +86,33 @@ class AssessmentSerializer(serializers.ModelSerializer):
         ]
 
 
+APPRAISAL_FIELDS = ("appraised_value", "appraised_score", "appraised_note", "na_overruled")
+
+
+def hides_appraisal(user: Any, assessment: Any) -> bool:
+    """Whether `user` reads the assessment's lines without the appraisal: the unit's own people (not also on the
+    team or administrators) until the assessment is signed off. The appraisal in progress is the team's; the
+    unit hears of it through an explanation request's reasons, as on the pages."""
+    from scoring import permissions
+
+    if assessment.state == Assessment.State.SIGNED_OFF:
+        return False
+    if permissions.is_administrator(user) or permissions.is_appraiser(user):
+        return False
+    return permissions.is_unit_member(user, assessment.unit_id)
+
+
 class ScoreLineSerializer(serializers.ModelSerializer):
+    """A line; with the context's `hide_appraisal`, the appraisal's fields are null (see `hides_appraisal`)."""
+
     indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)
+        if self.context.get("hide_appraisal"):
+            for name in APPRAISAL_FIELDS:
+                data[name] = None
+        return data
 
     class Meta:
         model = ScoreLine
@@ -100,11 +125,17 @@ class ScoreLineSerializer(serializers.ModelSerializer):
 
 class SelfSaveSerializer(ScoreValueInput):
     version = serializers.IntegerField(min_value=1, help_text=_("Phiên bản của dòng mà người dùng đã xem."))
-    value = serializers.DictField(required=False, allow_null=True, help_text=_("Số liệu theo phương pháp chấm."))
-    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    not_applicable = serializers.BooleanField(required=False, default=False)
-    not_applicable_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-    explanation = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    value = serializers.DictField(
+        required=False, allow_null=True,
+        help_text=_("Số liệu theo phương pháp chấm; null xoá điểm; bỏ trường này thì giữ số liệu đang lưu."))
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000,
+                                 help_text=_("Bỏ trường này thì giữ ghi chú đang lưu."))
+    not_applicable = serializers.BooleanField(required=False,
+                                              help_text=_("Bỏ trường này thì giữ lựa chọn đang lưu."))
+    not_applicable_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                                  help_text=_("Bỏ trường này thì giữ lý do đang lưu."))
+    explanation = serializers.CharField(required=False, allow_blank=True, max_length=5000,
+                                        help_text=_("Bỏ trường này thì giữ giải trình đang lưu."))
 
 
 class WithdrawSerializer(InputSerializer):

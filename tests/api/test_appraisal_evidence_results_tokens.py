@@ -292,3 +292,35 @@ def test_another_unit_may_not_link_files(api: Any, assessment: Any, unit_editor:
     )
     assert response.status_code == 404
     assert not EvidenceLink.objects.exists()
+
+
+def test_the_unit_reads_its_lines_without_the_appraisal_in_progress(
+    api: Any, submitted: Any, unit_editor: Any, lead: Any
+) -> None:
+    """The team's work is the team's until sign-off: the unit hears of it through an explanation request."""
+    from scoring.models import ScoreLine
+
+    line = line_of(submitted, "2.1.1")
+    ScoreLine.objects.filter(pk=line.pk).update(appraised_score=Decimal("0.25"), appraised_note="Thiếu kế hoạch")
+    api.force_login(lead)
+    team_view = api.get(f"/api/v1/assessments/{submitted.pk}/lines/{line.pk}/").json()
+    assert team_view["appraised_note"] == "Thiếu kế hoạch"
+    api.force_login(unit_editor)
+    for body in ([api.get(f"/api/v1/assessments/{submitted.pk}/lines/{line.pk}/").json()],
+                 api.get(f"/api/v1/assessments/{submitted.pk}/lines/").json()):
+        for row in body:
+            assert (row["appraised_value"], row["appraised_score"], row["appraised_note"]) == (None, None, None)
+    assert api.get(f"/api/v1/assessments/{submitted.pk}/lines/{line.pk}/").json()["self_score"] is not None
+
+
+def test_an_api_save_that_leaves_out_the_value_keeps_the_score(api: Any, assessment: Any, unit_editor: Any) -> None:
+    line = line_of(assessment, "1.2.1")
+    api.force_login(unit_editor)
+    url = f"/api/v1/assessments/{assessment.pk}/lines/{line.pk}/"
+    scored = api.put(url, {"version": line.version, "value": {"value": True}}, format="json")
+    assert scored.status_code == 200, scored.json()
+    noted = api.put(url, {"version": scored.json()["version"], "note": "chỉ ghi chú"}, format="json")
+    assert noted.status_code == 200, noted.json()
+    assert (noted.json()["self_score"], noted.json()["self_note"]) == (scored.json()["self_score"], "chỉ ghi chú")
+    cleared = api.put(url, {"version": noted.json()["version"], "value": None}, format="json")
+    assert cleared.json()["self_score"] is None  # null clears, as documented
