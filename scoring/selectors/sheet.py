@@ -257,6 +257,7 @@ def self_assessment_problems(*, sheet: AssessmentSheet) -> list[Problem]:
                 add("na_reason_missing", _("Chọn «không phát sinh» nhưng chưa nêu lý do."))
         elif line.self_score is None:
             add("unscored", _("Chưa chấm điểm."))
+            continue  # its evidence is asked for once it is scored: one problem per leaf not scored yet
         elif not ind.floor <= line.self_score <= ind.max_points:
             add("out_of_range", _("Điểm %(score)s nằm ngoài khoảng %(floor)s – %(max)s.") % {
                 "score": number_format(line.self_score, 2), "floor": number_format(ind.floor, 2),

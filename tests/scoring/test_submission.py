@@ -167,7 +167,9 @@ def test_the_service_refuses_an_incomplete_assessment_with_the_problems(assessme
                                                                        unit_head: Any) -> None:
     with pytest.raises(ValidationFailed) as err:
         assessment_submit(assessment=assessment, actor=unit_head)
-    assert err.value.code == "not_ready" and len(err.value.details) == 18  # 9 unscored + 9 without evidence
+    # one problem per leaf not scored yet (its evidence is asked for once it is scored), not two
+    assert err.value.code == "not_ready" and len(err.value.details) == 9
+    assert {p.kind for p in err.value.details} == {"unscored"}
 
 
 # --- withdrawing ----------------------------------------------------------------------------------------------
