@@ -31,6 +31,14 @@ def _ids(values: list[str]) -> list[int]:
     return forms.ids_of(values)
 
 
+def _described(assignment: AppraisalAssignment) -> str:
+    """An assignment in words: lead or not, its areas or criteria by code, its units by name (or every unit)."""
+    areas = ", ".join(sorted(a.code for a in assignment.areas.all())) or "—"
+    units = ", ".join(sorted(u.name for u in assignment.units.all())) or _("mọi đơn vị")
+    lead = _("Tổ trưởng; ") if assignment.is_lead else ""
+    return _("%(lead)slĩnh vực/tiêu chí %(areas)s; %(units)s") % {"lead": lead, "areas": areas, "units": units}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
@@ -42,6 +50,8 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
         raw_user = request.POST.get("user", "")
         member_id = next(iter(forms.ids_of([raw_user])), None)
         member = get_user_model().objects.filter(pk=member_id).first() if member_id else None
+        previous = AppraisalAssignment.objects.filter(cycle=cycle, user=member).prefetch_related(
+            "areas", "units").first() if member is not None else None
         try:
             if member is None:
                 raise DomainError(_("Hãy chọn thành viên Tổ thẩm định."))
@@ -54,7 +64,13 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
             messages.error(request, str(exc.message))
             status = 400
         else:
-            messages.success(request, _("Đã lưu phân công thẩm định."))
+            if previous is None:
+                messages.success(request, _("Đã lưu phân công thẩm định."))
+            else:  # one assignment per member and cycle: say what the new one replaced
+                messages.success(request, _(
+                    "Đã thay phân công của %(name)s. Phân công trước: %(before)s. Nếu cần giữ cả phân công trước, "
+                    "hãy chọn lại các lĩnh vực và đơn vị đó cùng với phân công mới.") % {
+                    "name": member.get_full_name() or member.get_username(), "before": _described(previous)})
             return redirect("appraisal:assignments", cycle_id=cycle.pk)
     context = {
         "cycle": cycle,

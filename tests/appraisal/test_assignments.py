@@ -36,10 +36,13 @@ def test_an_administrator_assigns_areas_and_units_to_an_appraiser(client: Client
 def test_saving_again_replaces_the_assignment(client: Client, admin_user: Any, appraiser: Any, cycle: Any) -> None:
     client.force_login(admin_user)
     url = reverse("appraisal:assignments", args=[cycle.pk])
-    client.post(url, {"user": appraiser.pk, "nodes": _areas(cycle, "2")})
-    client.post(url, {"user": appraiser.pk, "nodes": _areas(cycle, "1")})
+    first = client.post(url, {"user": appraiser.pk, "nodes": _areas(cycle, "2")}, follow=True)
+    assert "Đã lưu phân công thẩm định." in first.content.decode()
+    again = client.post(url, {"user": appraiser.pk, "nodes": _areas(cycle, "1")}, follow=True)
     assignment = AppraisalAssignment.objects.get(cycle=cycle, user=appraiser)
     assert [a.code for a in assignment.areas.all()] == ["1"]
+    # the page says what was replaced, so the earlier areas are not lost unnoticed
+    assert "Đã thay phân công của" in again.content.decode() and "lĩnh vực/tiêu chí 2; mọi đơn vị" in again.content.decode()
 
 
 def test_a_user_without_a_team_role_cannot_be_assigned(client: Client, admin_user: Any, unit_editor: Any,
