@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from tests.appraisal.conftest import team  # noqa: F401  (re-exported fixture)
+from tests.appraisal.conftest import submitted, team  # noqa: F401  (re-exported fixtures)
 from tests.publication.conftest import media_root, publication, signed_cycle  # noqa: F401  (re-exported fixtures)
 
 

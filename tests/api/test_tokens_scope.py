@@ -10,7 +10,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from scoring.models import ApiToken, AuditEntry, RoleAssignment, Unit
-from tests.appraisal.conftest import submitted  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

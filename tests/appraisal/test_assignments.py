@@ -42,7 +42,8 @@ def test_saving_again_replaces_the_assignment(client: Client, admin_user: Any, a
     assignment = AppraisalAssignment.objects.get(cycle=cycle, user=appraiser)
     assert [a.code for a in assignment.areas.all()] == ["1"]
     # the page says what was replaced, so the earlier areas are not lost unnoticed
-    assert "Đã thay phân công của" in again.content.decode() and "lĩnh vực/tiêu chí 2; mọi đơn vị" in again.content.decode()
+    page = again.content.decode()
+    assert "Đã thay phân công của" in page and "lĩnh vực/tiêu chí 2; mọi đơn vị" in page
 
 
 def test_a_user_without_a_team_role_cannot_be_assigned(client: Client, admin_user: Any, unit_editor: Any,
