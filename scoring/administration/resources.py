@@ -9,6 +9,7 @@ turns those findings into import-export row validation errors, so a dry run list
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,6 +22,7 @@ from scoring import engine
 from scoring.administration.xlsx import Formula
 from scoring.errors import engine_text
 from scoring.models import Indicator, IndicatorSet
+from scoring.text import hidden_character_at, shows_nothing
 
 COLUMNS = (
     "code",
@@ -152,6 +154,19 @@ def _text(raw: Any) -> str:
     return "" if raw is None else str(raw).strip()
 
 
+def _said(raw: Any, label: Any, problems: list[str]) -> str:
+    """A text cell as stored (NFC, trimmed; empty when it would look empty); a control or direction-override
+    character is the row's problem, as on the criterion form."""
+    text = unicodedata.normalize("NFC", _text(raw))
+    if shows_nothing(text):
+        return ""
+    at = hidden_character_at(text)
+    if at is not None:
+        problems.append(_("Cột «%(col)s» có ký tự điều khiển hoặc ký tự đảo chiều văn bản (vị trí %(at)s).")
+                        % {"col": label, "at": at})
+    return text
+
+
 def _number(raw: Any, label: str, problems: list[str], default: str | None = None) -> Decimal | None:
     text = _text(raw).replace(",", ".")
     if not text and default is not None:
@@ -216,7 +231,7 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
             elif parent_code not in seen:
                 problems.append(_("Dòng của mã cha «%(p)s» phải đứng trước dòng này.") % {"p": parent_code})
         seen.add(code)
-        name = _text(raw.get("name"))
+        name = _said(raw.get("name"), _("Nội dung"), problems)
         if not name:
             problems.append(_("Thiếu nội dung tiêu chí."))
         kind = _text(raw.get("kind")) or Indicator.Kind.NORMAL
@@ -272,8 +287,8 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
             "evidence_required": _flag(raw.get("evidence_required"), _("Cần tài liệu"), problems, leaf),
             "allow_not_applicable": _flag(raw.get("allow_not_applicable"), _("Không phát sinh"), problems, False),
             "source": source,
-            "guidance": _text(raw.get("guidance")),
-            "coordinating_department": _text(raw.get("coordinating_department")),
+            "guidance": _said(raw.get("guidance"), _("Hướng dẫn"), problems),
+            "coordinating_department": _said(raw.get("coordinating_department"), _("Cơ quan phối hợp"), problems),
         }
         if problems:
             errors[number] = problems

@@ -131,6 +131,9 @@ def _with(small_set: IndicatorSet, changes: dict[tuple[str, str], Any]) -> bytes
         ({("1.2.2", "params"): "{not json"}, 8, "JSON"),
         ({("2.1.1", "parent_code"): "9.9"}, 12, "không có trong tệp"),
         ({("1.2.3", "name"): '=HYPERLINK("http://x")'}, 9, "công thức"),
+        ({("1.2.3", "name"): "Tiêu chí \u202egpj.exe"}, 9, "ký tự điều khiển"),
+        ({("1.2.3", "guidance"): "\u2066Hướng dẫn\u2069"}, 9, "Cột «Hướng dẫn»"),
+        ({("1.2.3", "name"): "\u200b\u200b"}, 9, "Thiếu nội dung"),
     ],
 )
 def test_bad_rows_are_reported_with_their_row_number_and_nothing_is_written(
