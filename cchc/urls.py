@@ -1,8 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from scoring import views as scoring_views
@@ -18,7 +16,7 @@ urlpatterns = [
     path("", scoring_views.home, name="home"),
     path("healthz", scoring_views.healthz, name="healthz"),
     # what a browser asks for on a page that names no icon (a PDF or an image opened for preview)
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", scoring_views.favicon),
     path("bo-chi-so/<slug:key>/", scoring_views.indicator_set_detail, name="indicator_set_detail"),
     path("dang-nhap/", LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),

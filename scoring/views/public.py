@@ -52,6 +52,16 @@ def indicator_set_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The icon a browser asks for on a page that names none (a PDF or an image opened for preview). Its
+    address is looked up per request: the static files' manifest exists only once they are collected."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
+
+@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
