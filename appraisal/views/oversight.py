@@ -37,6 +37,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     cycle = _cycle_from(request)
     return render(request, "appraisal/dashboard.html", {
         "data": selectors.dashboard(cycle=cycle) if cycle else None,
+        "is_admin": permissions.is_administrator(request.user),  # drafts are followed on the cycle's page
         "cycles": Cycle.objects.order_by("-year")[:10],
         "can_recompute": permissions.is_administrator(request.user),
     })

@@ -462,6 +462,10 @@ def test_the_dashboard_is_for_administrators_and_the_lead(
                                                       explanation_deadline=timezone.now() - timedelta(days=1))
     body = login(client, request.getfixturevalue(who)).get(reverse("appraisal:dashboard")).content.decode()
     assert "Đơn vị quá hạn" in body and "chưa gửi giải trình" in body and "Sở Y tế" in body
+    # units still self-assessing are followed on the cycle's page (the appraisal queue never lists them)
+    cycle_page = reverse("administration:cycle_detail", args=[submitted.cycle_id]) + "?trang_thai=draft"
+    assert (cycle_page in body) is (who == "admin_user")
+    assert "trang-thai=draft" not in body
 
 
 @pytest.mark.parametrize("who", ["appraiser", "unit_editor"])
