@@ -37,3 +37,16 @@ def test_the_cycle_page_offers_publishing_instead_of_a_move_to_published(
     page = client.get(reverse("administration:cycle_detail", args=[cycle.pk])).content.decode()
     assert f'href="{reverse("publication:manage", args=[cycle.year])}"' in page
     assert 'value="published"' not in page
+
+
+def test_leaving_the_self_assessment_says_how_many_units_have_not_submitted(
+    client: Any, assessment: Any, admin_user: Any
+) -> None:
+    from django.urls import reverse
+
+    from scoring.models import Cycle
+
+    Cycle.objects.filter(pk=assessment.cycle_id).update(phase=Cycle.Phase.SELF_ASSESSMENT)
+    client.force_login(admin_user)
+    page = client.get(reverse("administration:cycle_detail", args=[assessment.cycle_id])).content.decode()
+    assert "1 đơn vị chưa gửi bản tự đánh giá. Vẫn chuyển giai đoạn?" in page and "(1 đơn vị chưa gửi)" in page

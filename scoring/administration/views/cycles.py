@@ -141,6 +141,8 @@ def _detail_page(
             "cycle_sets": cycle.cycle_sets.select_related("indicator_set", "unit_kind"),
             "deadlines_form": deadlines_form or DeadlinesForm(initial=DeadlinesForm.initial_for(cycle)),
             "extending": extending,
+            # leaving the self-assessment with units that have not submitted: the button says how many
+            "drafts_left": counts.get(Assessment.State.DRAFT, 0) if cycle.phase == Cycle.Phase.SELF_ASSESSMENT else 0,
             "extend_form": extend_form or ExtendForm(),
             "next_phase": Cycle.Phase(PHASES[index + 1]) if index + 1 < len(PHASES) else None,
             "previous_phase": Cycle.Phase(PHASES[index - 1]) if index > 0 else None,
