@@ -61,6 +61,21 @@ class StaleVersion(DomainError):
     code = "stale_version"
 
 
+class LeafProblem(str):
+    """A leaf named in a refusal's details: its criterion code (the text itself, as the pages list the codes),
+    with its line, the problem's kind and its message, which the API gives in `problem_details`."""
+
+    code: str
+    line_id: int | None
+    kind: str
+    message: str
+
+    def __new__(cls, code: str, *, line_id: int | None, kind: str, message: Any) -> LeafProblem:
+        problem = super().__new__(cls, code)
+        problem.code, problem.line_id, problem.kind, problem.message = code, line_id, kind, str(message)
+        return problem
+
+
 def _in_language(vietnamese: str, english: str) -> str:
     return english if (get_language() or "").startswith("en") else vietnamese
 

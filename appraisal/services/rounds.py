@@ -35,7 +35,7 @@ from appraisal.services.common import (
 )
 from appraisal.services.history import _snapshot
 from appraisal.services.review import _start
-from scoring.errors import MSG_STALE_VERSION, StaleVersion, StateConflict, ValidationFailed
+from scoring.errors import MSG_STALE_VERSION, LeafProblem, StaleVersion, StateConflict, ValidationFailed
 from scoring.models import Assessment, Cycle, Indicator, ScoreLine
 from scoring.services import (
     assessment_transition,
@@ -219,7 +219,11 @@ def explanation_resubmit(*, assessment: Assessment, actor: Any) -> Assessment:
     current = ExplanationRound.objects.filter(assessment=locked, round=locked.appraisal_round).first()
     at_start = current.explanations_at_start if current is not None else {}
     flagged = locked.lines.filter(explanation_requested=True).select_related("indicator").order_by("indicator__order")
-    missing = [line.indicator.code for line in flagged if not explained_in_round(line, at_start)]
+    missing = [
+        LeafProblem(line.indicator.code, line_id=line.pk, kind="explanations_missing",
+                    message=_("Chưa có giải trình viết trong vòng này."))
+        for line in flagged if not explained_in_round(line, at_start)
+    ]
     if missing:
         raise ValidationFailed(MSG_EXPLANATIONS_MISSING % {"n": len(missing)}, code="explanations_missing",
                                details=missing)

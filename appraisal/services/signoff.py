@@ -13,7 +13,7 @@ from appraisal.notifications import notify, unit_people
 from appraisal.services.common import MSG_REASON_FOR_REOPEN, _lock, _nfc
 from appraisal.services.history import _snapshot
 from appraisal.services.recompute import index_result_enqueue
-from scoring.errors import StateConflict, ValidationFailed
+from scoring.errors import LeafProblem, StateConflict, ValidationFailed
 from scoring.models import Assessment, IndexResult, RankingGroup
 from scoring.services import (
     assessment_transition,
@@ -37,11 +37,12 @@ def assessment_sign_off(*, assessment: Assessment, actor: Any) -> Assessment:
             _("Chỉ thông qua bản đánh giá đang thẩm định (hiện: «%(state)s»).") % {"state": locked.get_state_display()},
             code="not_in_appraisal",
         )
-    missing = list(
-        locked.lines.filter(Q(not_applicable=False) | Q(na_overruled=True), appraised_score__isnull=True)
-        .order_by("indicator__order")
-        .values_list("indicator__code", flat=True)
-    )
+    missing = [
+        LeafProblem(code, line_id=pk, kind="missing_appraisal", message=_("Chưa có điểm thẩm định."))
+        for pk, code in locked.lines.filter(Q(not_applicable=False) | Q(na_overruled=True),
+                                            appraised_score__isnull=True)
+        .order_by("indicator__order").values_list("pk", "indicator__code")
+    ]
     if missing:
         raise ValidationFailed(
             _("Còn %(n)s tiêu chí chưa có điểm thẩm định.") % {"n": len(missing)},

@@ -255,8 +255,24 @@ def test_resubmitting_with_unexplained_leaves_is_refused_with_the_codes(
     response = api.post(_url(submitted, "resubmit/"))
     assert response.status_code == 400
     assert response.json()["code"] == "explanations_missing"
-    assert response.json()["problems"] == ["1.2.3", "2.1.1"]
+    assert [p.split(":")[0] for p in response.json()["problems"]] == ["1.2.3", "2.1.1"]
+    # each leaf named as the submit's problems are: its line, its code and what is missing
+    details = response.json()["problem_details"]
+    assert [(d["indicator_code"], d["code"]) for d in details] == [
+        ("1.2.3", "explanations_missing"), ("2.1.1", "explanations_missing")]
+    assert [d["line_id"] for d in details] == [line_of(submitted, "1.2.3").pk, line_of(submitted, "2.1.1").pk]
+    assert all("giải trình" in d["message"] for d in details)
     assert refresh(submitted).state == Assessment.State.EXPLANATION
+
+
+def test_signing_off_with_leaves_not_appraised_names_each_line(api: Any, submitted: Any, lead: Any) -> None:
+    api.force_login(lead)
+    assert api.post(_url(submitted, "start/")).status_code == 200
+    response = api.post(_url(submitted, "sign-off/"))
+    assert response.status_code == 400 and response.json()["code"] == "missing_appraisal"
+    first = response.json()["problem_details"][0]
+    assert first["line_id"] == line_of(submitted, first["indicator_code"]).pk
+    assert first["code"] == "missing_appraisal" and first["message"] == "Chưa có điểm thẩm định."
 
 
 def test_an_editor_who_is_not_the_head_may_not_resubmit(
