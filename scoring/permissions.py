@@ -48,11 +48,16 @@ def roles_of(user: Any) -> list[Held]:
         return []
     cached = getattr(user, "_cchc_roles", None)
     if cached is None:
-        cached = _remember_roles(user, compiled.rows(
-            "roles_of", lambda user_id: RoleAssignment.objects.filter(user_id=user_id).order_by()
-            .values_list("role", "unit_id"), user.pk,
-        ))
+        cached = _read_roles(user)
     return cached
+
+
+def _read_roles(user: Any) -> list[Held]:
+    """Read the user's roles (a query compiled once per process) and keep them on the user object."""
+    return _remember_roles(user, compiled.rows(
+        "roles_of", lambda user_id: RoleAssignment.objects.filter(user_id=user_id).order_by()
+        .values_list("role", "unit_id"), user.pk,
+    ))
 
 
 def _remember_roles(user: Any, held: Iterable[Sequence[Any]]) -> list[Held]:
@@ -73,10 +78,7 @@ def person_unit_ids(user: Any, *roles: str) -> set[int]:
         return set()
     held = getattr(user, "_cchc_person_roles", None)
     if held is None:  # never taken as "no roles": read them
-        _remember_roles(user, compiled.rows(
-            "roles_of", lambda user_id: RoleAssignment.objects.filter(user_id=user_id).order_by()
-            .values_list("role", "unit_id"), user.pk,
-        ))
+        _read_roles(user)
         held = user._cchc_person_roles
     wanted = roles or UNIT_ROLES
     return {r.unit_id for r in held if r.role in wanted and r.unit_id}

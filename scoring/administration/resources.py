@@ -9,7 +9,6 @@ turns those findings into import-export row validation errors, so a dry run list
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,10 +18,10 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from scoring import engine
+from scoring.administration.services.common import nfc
 from scoring.administration.xlsx import Formula
-from scoring.errors import engine_text
+from scoring.errors import ValidationFailed, engine_text
 from scoring.models import Indicator, IndicatorSet
-from scoring.text import hidden_character_at, shows_nothing
 
 COLUMNS = (
     "code",
@@ -155,16 +154,13 @@ def _text(raw: Any) -> str:
 
 
 def _said(raw: Any, label: Any, problems: list[str]) -> str:
-    """A text cell as stored (NFC, trimmed; empty when it would look empty); a control or direction-override
+    """A text cell as stored (`nfc`: NFC, trimmed, empty when it would look empty); a control or direction-override
     character is the row's problem, as on the criterion form."""
-    text = unicodedata.normalize("NFC", _text(raw))
-    if shows_nothing(text):
+    try:
+        return nfc(_text(raw))
+    except ValidationFailed as exc:
+        problems.append(_("Cột «%(col)s»: %(why)s") % {"col": label, "why": exc.message})
         return ""
-    at = hidden_character_at(text)
-    if at is not None:
-        problems.append(_("Cột «%(col)s» có ký tự điều khiển hoặc ký tự đảo chiều văn bản (vị trí %(at)s).")
-                        % {"col": label, "at": at})
-    return text
 
 
 def _number(raw: Any, label: str, problems: list[str], default: str | None = None) -> Decimal | None:

@@ -34,6 +34,15 @@ def unit_assessment_in_open_cycle(*, unit_ids: set[int]) -> Assessment | None:
     )
 
 
+def other_years_of(*, assessment: Assessment) -> list[Assessment]:
+    """The unit's assessments of the other cycles, newest first (one still open included): the home page opens
+    the newest, so the sheet links the others."""
+    return list(
+        Assessment.objects.filter(unit_id=assessment.unit_id).exclude(pk=assessment.pk)
+        .select_related("cycle").only("pk", "state", "cycle__year", "cycle__name").order_by("-cycle__year")
+    )
+
+
 def _evidence_reader(name: str) -> Any:
     """A selector of the evidence app, or None while that app does not provide it yet."""
     try:

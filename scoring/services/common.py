@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, Required, TypedDict, Unpack
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -141,6 +141,14 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
     return value
+
+
+POINTS_LIMIT = Decimal("100000")  # the points columns' first value out of reach (max_digits=7, decimal_places=2)
+
+
+def has_at_most_two_decimals(value: Decimal) -> bool:
+    """Whether a finite number less than 10**20 in size is a whole number of hundredths (0,25 but not 0,125)."""
+    return value == value.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 def _nfc(value: Any) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -21,9 +21,8 @@ from scoring.models import (
     IndicatorSet,
     UnitKind,
 )
-from scoring.services.common import _nfc, audit_record, logger
+from scoring.services.common import POINTS_LIMIT, _nfc, audit_record, has_at_most_two_decimals, logger
 
-POINTS_LIMIT = Decimal("100000")
 VERSION_LIMIT = 1000  # a set's versions in one year for one kind: a few, never thousands
 
 
@@ -38,7 +37,7 @@ def _points(raw: Any, *, field: str, code: str, problems: list[str]) -> Decimal:
     if not value.is_finite():
         problems.append(_("%(code)s: %(field)s phải là số hữu hạn.") % {"code": code, "field": field})
         return Decimal("0")
-    if abs(value) >= POINTS_LIMIT or value != value.quantize(Decimal("0.01"), rounding=ROUND_DOWN):
+    if abs(value) >= POINTS_LIMIT or not has_at_most_two_decimals(value):
         # what the points columns hold (7 digits, 2 decimals): never a value the database would round or refuse
         problems.append(_("%(code)s: %(field)s phải nhỏ hơn 100.000 và có tối đa 2 chữ số thập phân.")
                         % {"code": code, "field": field})

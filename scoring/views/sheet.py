@@ -216,11 +216,7 @@ def render_sheet(
         "evidence_ready": evidence_ready,
         "library": library,
         "is_member": is_member,
-        # the unit's assessments of other years (one still open included): the home page opens the newest
-        "other_years": list(
-            Assessment.objects.filter(unit_id=assessment.unit_id).exclude(pk=assessment.pk)
-            .select_related("cycle").only("pk", "state", "cycle__year", "cycle__name").order_by("-cycle__year")
-        ) if is_member else [],
+        "other_years": selectors.other_years_of(assessment=assessment) if is_member else [],
         "can_submit": permissions.can_submit(user, assessment),
         "is_head": permissions.is_unit_head(user, assessment.unit_id),
         "deadline": permissions.self_assessment_deadline(assessment),

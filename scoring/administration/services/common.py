@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from scoring.models import (
     IndicatorSet,
 )
 from scoring.services import audit_record
+from scoring.services.common import POINTS_LIMIT, has_at_most_two_decimals
 from scoring.text import MSG_HIDDEN_CHARACTERS, hidden_character_at, shows_nothing
 
 MSG_FROZEN = gettext_lazy(  # lazy: translated when raised, in the language of the request
@@ -49,15 +50,6 @@ def nfc(value: Any) -> str:
     if at is not None:
         raise ValidationFailed(MSG_HIDDEN_CHARACTERS % {"at": at}, code="hidden_characters")
     return text
-
-
-POINTS_PLACES = 2  # the points columns' decimal places (DecimalField(max_digits=7, decimal_places=2))
-POINTS_LIMIT = Decimal("100000")  # their first value out of reach
-
-
-def has_at_most_two_decimals(value: Decimal) -> bool:
-    """Whether a finite number less than 10**20 in size is a whole number of hundredths (0,25 but not 0,125)."""
-    return value == value.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 def to_points(raw: Any, *, label: str, field: str | None = None) -> Decimal:

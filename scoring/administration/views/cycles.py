@@ -20,6 +20,7 @@ from scoring.administration.forms import CycleForm, DeadlinesForm, ExtendForm
 from scoring.administration.views._common import administrator_required, form_errors, report_error
 from scoring.errors import DomainError
 from scoring.models import Assessment, Cycle, Unit
+from scoring.permissions import deadline_passed
 from scoring.services import assessments_open
 from scoring.text import posted_id
 
@@ -117,10 +118,9 @@ def _detail_page(
     counts = selectors.cycle_state_counts(cycle=cycle)
     participants = selectors.cycle_assessments(cycle=cycle, query=query, state=state)
     page = Paginator(participants, PARTICIPANTS_PER_PAGE).get_page(filters.get("trang"))
-    now = timezone.now()
     for row in page.object_list:  # a draft past its own deadline: the unit did not submit in time
-        deadline = row.deadline_override or cycle.self_assessment_deadline
-        row.overdue = row.state == Assessment.State.DRAFT and deadline is not None and now > deadline
+        row.cycle = cycle
+        row.overdue = row.state == Assessment.State.DRAFT and deadline_passed(row)
     candidates = selectors.cycle_candidates(cycle=cycle)
     index = PHASES.index(cycle.phase)
     kept = {key: value for key, value in filters.items() if key != "trang"}
