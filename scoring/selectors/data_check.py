@@ -1,0 +1,192 @@
+"""Stored data held to today's rules: what an upgrade's new checks would refuse, but was stored before them.
+
+Every write is checked when it is made; a rule added later does not reach back. After an upgrade the operator
+runs `manage.py data_check`, which reads (never writes) and lists each record that today's forms would refuse,
+with where an administrator mends it:
+- indicator sets: the set's check report (the tree, each leaf's method and parameters, the bands);
+- cycles: the deadlines within the cycle's years and in the phases' order; a unit's own deadline likewise;
+- units: a merged unit active again, an active unit below a stopped one, a stopped unit still self-assessing;
+- names: control or direction-override characters, or names that would look empty;
+- results: each signed-off assessment's stored result against the engine's computation from its stored scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Model
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scoring import engine
+from scoring.errors import ValidationFailed
+from scoring.models import (
+    Assessment,
+    Cycle,
+    IndexResult,
+    Indicator,
+    IndicatorSet,
+    RankingGroup,
+    Unit,
+    UnitKind,
+    UnitSuccession,
+)
+from scoring.text import hidden_character_at, shows_nothing
+
+
+@dataclass(frozen=True)
+class DataProblem:
+    topic: str  # sets, cycles, units, names, results
+    record: str  # what it is, as an administrator names it
+    message: str
+    where: str  # the page where it is mended (a path), or ""
+
+
+def _set_problems() -> Iterator[DataProblem]:
+    from scoring.administration.selectors import indicator_set_report
+
+    for indicator_set in IndicatorSet.objects.exclude(status=IndicatorSet.Status.DRAFT).order_by("year", "key"):
+        report = indicator_set_report(indicator_set=indicator_set)
+        where = reverse("administration:set_report", args=[indicator_set.pk])
+        for message in report.problems:
+            yield DataProblem("sets", f"{indicator_set.key} ({indicator_set.year})", str(message), where)
+
+
+def _cycle_problems() -> Iterator[DataProblem]:
+    from scoring.administration.services.cycles import DEADLINE_FIELDS, DEADLINE_YEARS_AFTER, _check_deadlines
+
+    for cycle in Cycle.objects.order_by("year"):
+        try:
+            _check_deadlines({name: getattr(cycle, name) for name in DEADLINE_FIELDS}, year=cycle.year)
+        except ValidationFailed as exc:
+            yield DataProblem("cycles", str(cycle.year), str(exc.message),
+                              reverse("administration:cycle_detail", args=[cycle.pk]))
+    tz = timezone.get_current_timezone()
+    overridden = Assessment.objects.filter(deadline_override__isnull=False).select_related("cycle", "unit")
+    for assessment in overridden.order_by("cycle__year", "unit__name"):
+        year = assessment.cycle.year
+        deadline = assessment.deadline_override
+        assert deadline is not None  # filtered above
+        first = datetime(year, 1, 1, tzinfo=tz)
+        last = datetime(year + DEADLINE_YEARS_AFTER, 12, 31, 23, 59, 59, tzinfo=tz)
+        if not first <= deadline <= last:
+            yield DataProblem(
+                "cycles", f"{year} · {assessment.unit.name}",
+                _("Hạn riêng của đơn vị (%(d)s) nằm ngoài khoảng từ 01/01/%(y)s đến 31/12/%(last)s.")
+                % {"d": timezone.localtime(deadline).strftime("%d/%m/%Y"), "y": year,
+                   "last": year + DEADLINE_YEARS_AFTER},
+                reverse("administration:cycle_participants", args=[assessment.cycle_id]),
+            )
+
+
+def _unit_problems() -> Iterator[DataProblem]:
+    for succession in UnitSuccession.objects.filter(predecessor__active=True).select_related("predecessor",
+                                                                                               "successor"):
+        unit = succession.predecessor
+        yield DataProblem(
+            "units", unit.code,
+            _("Đơn vị «%(u)s» đã sáp nhập vào «%(b)s» nhưng vẫn đang hoạt động.")
+            % {"u": unit.name, "b": succession.successor.name},
+            reverse("administration:unit_edit", args=[unit.pk]),
+        )
+    for unit in Unit.objects.filter(active=True, parent__active=False).select_related("parent"):
+        yield DataProblem(
+            "units", unit.code,
+            _("Đơn vị «%(u)s» đang hoạt động nhưng cấp trên «%(p)s» đã ngừng hoạt động.")
+            % {"u": unit.name, "p": unit.parent.name if unit.parent else ""},
+            reverse("administration:unit_edit", args=[unit.pk]),
+        )
+    busy = Assessment.objects.filter(unit__active=False).exclude(state=Assessment.State.SIGNED_OFF)
+    for assessment in busy.select_related("unit", "cycle").order_by("cycle__year", "unit__name"):
+        yield DataProblem(
+            "units", assessment.unit.code,
+            _("Đơn vị «%(u)s» đã ngừng hoạt động nhưng bản đánh giá năm %(y)s chưa được thông qua (%(s)s).")
+            % {"u": assessment.unit.name, "y": assessment.cycle.year, "s": assessment.get_state_display()},
+            reverse("administration:cycle_participants", args=[assessment.cycle_id]),
+        )
+
+
+def _text_problem(text: str, *, required: bool) -> str | None:
+    at = hidden_character_at(text)
+    if at is not None:
+        return _("có ký tự điều khiển hoặc ký tự đảo chiều văn bản (vị trí %(at)s)") % {"at": at}
+    if required and shows_nothing(text):
+        return _("trông như để trống")
+    return None
+
+
+_NAMED: tuple[tuple[type[Model], tuple[str, ...], tuple[str, ...], str], ...] = (
+    # model, fields that must show something, other text fields, the page that edits it (by the record's id)
+    (Unit, ("name",), ("short_name",), "administration:unit_edit"),
+    (UnitKind, ("name",), (), "administration:unit_list"),
+    (RankingGroup, ("name",), (), "administration:unit_list"),
+    (IndicatorSet, ("name",), ("decision_ref",), "administration:set_detail"),
+    (Indicator, ("code", "name"), ("coordinating_department",), "administration:node_edit"),
+)
+
+
+def _name_problems() -> Iterator[DataProblem]:
+    for model, required, optional, page in _NAMED:
+        fields = required + optional
+        for row in model._default_manager.order_by("pk").values("pk", *fields).iterator(chunk_size=2000):
+            for name in fields:
+                problem = _text_problem(str(row[name] or ""), required=name in required)
+                if problem is None:
+                    continue
+                label = str(getattr(model._meta.get_field(name), "verbose_name", name))
+                where = reverse(page, args=[row["pk"]]) if page.endswith(("_edit", "_detail")) else reverse(page)
+                yield DataProblem(
+                    "names", f"{model._meta.verbose_name} #{row['pk']}",
+                    _("Trường «%(f)s» %(p)s.") % {"f": label, "p": problem}, where,
+                )
+
+
+_COMPARED = ("normal_total", "bonus", "penalty", "total", "applicable_max", "index")
+
+
+def _result_problems() -> Iterator[DataProblem]:
+    from scoring.services.results import assessment_compute
+
+    results = IndexResult.objects.filter(stale=False, assessment__state=Assessment.State.SIGNED_OFF)
+    for result in results.select_related("assessment__unit", "assessment__cycle",
+                                         "assessment__indicator_set").order_by("assessment__cycle__year", "pk"):
+        assessment = result.assessment
+        if result.computed_from_version != assessment.version:
+            continue  # waiting for its recompute: the worker will write it
+        comp = assessment_compute(assessment=assessment, basis="appraised")
+        differing = [
+            name for name in _COMPARED
+            if engine.round_half_up(getattr(comp, name)) != engine.round_half_up(getattr(result, name))
+        ]
+        if (comp.classification or "") != result.classification:
+            differing.append("classification")
+        areas = {code: str(engine.round_half_up(v)) for code, v in comp.area_totals.items()}
+        if areas != result.area_totals:
+            differing.append("area_totals")
+        if differing:
+            yield DataProblem(
+                "results", f"{assessment.cycle.year} · {assessment.unit.name}",
+                _("Kết quả đã lưu khác kết quả tính lại từ điểm thẩm định (%(f)s): chỉ số lưu %(old)s, tính lại "
+                  "%(new)s. Hãy tính lại cả kỳ ở trang tổng quan thẩm định.")
+                % {"f": ", ".join(differing), "old": result.index, "new": engine.round_half_up(comp.index)},
+                reverse("appraisal:result", args=[assessment.pk]),
+            )
+
+
+CHECKS = {
+    "sets": _set_problems,
+    "cycles": _cycle_problems,
+    "units": _unit_problems,
+    "names": _name_problems,
+    "results": _result_problems,
+}
+
+
+def data_problems(*, topics: tuple[str, ...] = tuple(CHECKS)) -> Iterator[DataProblem]:
+    """Every stored record today's rules would refuse, topic by topic (reads only; the results topic computes
+    each signed-off assessment again: two queries and the engine per assessment)."""
+    for topic in topics:
+        yield from CHECKS[topic]()
