@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view
@@ -24,8 +25,9 @@ from appraisal import forms, permissions, selectors, services
 from appraisal.models import ExplanationRound
 from cchc.api import ERR, PAGE_SIZE_MESSAGE, Pagination
 from scoring.api import AssessmentSerializer, ScoreLineSerializer
-from scoring.api.common import InputSerializer, QuerySerializer, ScoreValueInput
-from scoring.models import Assessment, Cycle, ScoreLine
+from scoring.api.common import InputSerializer, QuerySerializer, ScoreValueInput, fields_for
+from scoring.api.serializers import STALE_LINE_409
+from scoring.models import Assessment, Cycle, RankingGroup, ScoreLine
 from scoring.permissions import is_unit_head, is_unit_member
 from scoring.selectors import leaf_rule
 
@@ -38,7 +40,7 @@ class AppraiseSerializer(ScoreValueInput):
 
 @extend_schema(
     tags=["appraisal"], request=AppraiseSerializer,
-    responses={200: ScoreLineSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+    responses={200: ScoreLineSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: STALE_LINE_409},
 )
 @api_view(["POST"])
 def appraise_line(request: Request, assessment_id: int, line_id: int) -> Response:
@@ -70,7 +72,10 @@ class ExplanationRequestSerializer(InputSerializer):
     deadline = serializers.CharField(help_text="Hạn giải trình: yyyy-mm-dd hoặc dd/mm/yyyy (hết ngày, giờ địa phương).")
     line_ids = serializers.ListField(
         child=serializers.IntegerField(), required=False, allow_null=True, default=None,
-        help_text="Các dòng cần giải trình; bỏ trống = toàn bộ bản đánh giá.",
+        help_text="Các dòng (`id` của dòng điểm) cần giải trình. Bỏ trường này hoặc gửi null = mọi tiêu chí thành "
+        "phần (trừ tiêu chí lấy điểm từ điều tra xã hội học), như ô «toàn bộ» của trang thẩm định. Danh sách rỗng "
+        "`[]` bị từ chối (400 `nothing_flagged` trên trường `line_ids`); một dòng không thuộc bản đánh giá: 400 "
+        "`unknown_line` trên `line_ids`.",
     )
     message = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
@@ -81,16 +86,19 @@ class ExplanationRequestSerializer(InputSerializer):
 )
 @api_view(["POST"])
 def request_explanation(request: Request, assessment_id: int) -> Response:
-    """The lead returns the assessment (or chosen lines) to the unit for explanation with a deadline."""
+    """The lead returns the assessment (or chosen lines) to the unit for explanation with a deadline: `line_ids`
+    omitted or null flags every leaf except the survey's; a list flags exactly those lines; an empty list is
+    refused (400 `nothing_flagged` on `line_ids`)."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     payload = ExplanationRequestSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
     deadline = forms.deadline_from_post(data["deadline"])
-    services.explanation_request(
-        assessment=assessment, actor=request.user, deadline=deadline, line_ids=data["line_ids"],
-        message=data["message"],
-    )
+    with fields_for(unknown_line="line_ids", nothing_flagged="line_ids"):
+        services.explanation_request(
+            assessment=assessment, actor=request.user, deadline=deadline, line_ids=data["line_ids"],
+            message=data["message"],
+        )
     assessment.refresh_from_db()
     return Response(AssessmentSerializer(assessment).data)
 
@@ -126,7 +134,7 @@ class VersionSerializer(InputSerializer):
 
 @extend_schema(
     tags=["appraisal"], request=VersionSerializer,
-    responses={200: ScoreLineSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+    responses={200: ScoreLineSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: STALE_LINE_409},
 )
 @api_view(["POST"])
 def accept_line(request: Request, assessment_id: int, line_id: int) -> Response:
@@ -210,7 +218,7 @@ class ExplainedLineSerializer(serializers.ModelSerializer):
 
 @extend_schema(
     tags=["appraisal"], request=ExplainSerializer,
-    responses={200: ExplainedLineSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+    responses={200: ExplainedLineSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: STALE_LINE_409},
 )
 @api_view(["POST"])
 def explain_line(request: Request, assessment_id: int, line_id: int) -> Response:
@@ -282,9 +290,28 @@ def rounds(request: Request, assessment_id: int) -> Response:
 # --- the appraiser's queue -------------------------------------------------------------------------------
 
 
+MSG_NO_CYCLE_YEAR = gettext_lazy("Không có kỳ đánh giá năm %(year)s.")
+MSG_CYCLE_YEAR_MISMATCH = gettext_lazy("Kỳ đánh giá «%(cycle)s» không phải kỳ năm %(year)s.")
+MSG_NO_GROUP = gettext_lazy("Không có khối xếp hạng «%(group)s».")
+
+
 class QueueQuerySerializer(QuerySerializer):
-    cycle = serializers.IntegerField(required=False, min_value=1, help_text="Mã kỳ (mặc định: kỳ mới nhất).")
-    group = serializers.IntegerField(required=False, min_value=1, help_text="Mã khối xếp hạng.")
+    """The queue's filters, by code as the rest of the API names things (`year` of the cycle, ranking group
+    `code`); the ids taken before still work (`cycle`, a group's number)."""
+
+    cycle = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text="Mã số (id) kỳ đánh giá (mặc định: kỳ mới nhất); hoặc dùng `year`.",
+    )
+    year = serializers.IntegerField(
+        required=False, min_value=2000, max_value=2100,
+        help_text="Năm của kỳ đánh giá, như `/cycles/{year}/` (mặc định: kỳ mới nhất).",
+    )
+    group = serializers.CharField(
+        required=False, max_length=40,
+        help_text="Mã khối xếp hạng, ví dụ «so-ban-nganh» (như bộ lọc `group` của `/units/`); một số nguyên không "
+        "phải mã của khối nào được hiểu là mã số (id) của khối.",
+    )
     state = serializers.ChoiceField(
         required=False, choices=[s for s in Assessment.State.values if s in selectors.WORK_STATES]
     )
@@ -332,6 +359,35 @@ QueueSerializer = inline_serializer(
 )
 
 
+def _queue_cycle(params: dict[str, Any]) -> Cycle | None:
+    """The cycle named by its id (`cycle`, 404 when none has it) or its `year` (400 on `year`); both must agree."""
+    cycle = get_object_or_404(Cycle, pk=params["cycle"]) if params.get("cycle") else None
+    year = params.get("year")
+    if year is None:
+        return cycle
+    if cycle is not None:
+        if cycle.year != year:
+            raise ValidationError({"year": [str(MSG_CYCLE_YEAR_MISMATCH % {"cycle": cycle.pk, "year": year})]})
+        return cycle
+    found = Cycle.objects.filter(year=year).first()
+    if found is None:
+        raise ValidationError({"year": [str(MSG_NO_CYCLE_YEAR % {"year": year})]})
+    return found
+
+
+def _queue_group(raw: str) -> RankingGroup | None:
+    """The ranking group named by its code, or (as before codes were taken) by its id; 400 on `group` when none."""
+    text = raw.strip()
+    if not text:
+        return None
+    group = RankingGroup.objects.filter(code=text).first()
+    if group is None and text.isascii() and text.isdigit() and len(text) <= 18:
+        group = RankingGroup.objects.filter(pk=int(text)).first()
+    if group is None:
+        raise ValidationError({"group": [str(MSG_NO_GROUP % {"group": text})]})
+    return group
+
+
 @extend_schema(
     tags=["appraisal"], parameters=[QueueQuerySerializer],
     responses={200: QueueSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR},
@@ -339,16 +395,28 @@ QueueSerializer = inline_serializer(
 @api_view(["GET"])
 def queue(request: Request) -> Response:
     """The assessments the user appraises (submitted ones of assigned units, never their own unit), with the
-    progress of each area assigned to them; administrators see every one. Paginated as every list (`page`,
-    `page_size` up to 500; `count`, `next`, `previous`)."""
+    progress of each area assigned to them; administrators see every one. Filters: `year` (or the cycle's id
+    `cycle`), ranking group `group` (its code, or its id), `state`, area `area` (its code). Paginated as every
+    list (`page`, `page_size` up to 500; `count`, `next`, `previous`)."""
     if not permissions.can_use_workbench(request.user):
         raise PermissionDenied
     query = QueueQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     params = query.validated_data
-    cycle = get_object_or_404(Cycle, pk=params["cycle"]) if params.get("cycle") else None
+    problems: dict[str, Any] = {}  # every filter that names nothing, at once (as a serializer's field errors)
+    cycle = group = None
+    try:
+        cycle = _queue_cycle(params)
+    except ValidationError as exc:
+        problems.update(exc.detail)  # type: ignore[arg-type]
+    try:
+        group = _queue_group(params.get("group", ""))
+    except ValidationError as exc:
+        problems.update(exc.detail)  # type: ignore[arg-type]
+    if problems:
+        raise ValidationError(problems)
     data = selectors.queue_for_user(
-        user=request.user, cycle=cycle, group_id=params.get("group"), state=params.get("state", ""),
+        user=request.user, cycle=cycle, group_id=group.pk if group else None, state=params.get("state", ""),
         area_code=params.get("area", ""), per_page=params["page_size"], page=params["page"],
     )
     shown = data.page

@@ -23,9 +23,9 @@ from evidence import permissions, selectors, services
 from evidence.models import EvidenceFile
 from evidence.uploads import EvidenceUploadHandler, StreamedUpload
 from evidence.views import _stream
-from scoring.api.common import InputSerializer
+from scoring.api.common import InputSerializer, fields_for, self_edit_conflict
 from scoring.models import Assessment, ScoreLine
-from scoring.permissions import assessment_get_for_user, can_attach_evidence
+from scoring.permissions import assessment_get_for_user, can_attach_evidence, can_edit_self_assessment, is_unit_member
 
 
 class EvidenceFileSerializer(serializers.ModelSerializer):
@@ -39,6 +39,14 @@ class EvidenceFileSerializer(serializers.ModelSerializer):
 
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Không tìm thấy")
+FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Không có quyền (`permission_denied`)")
+STATE_409 = OpenApiResponse(
+    ErrorSerializer,
+    description="Trạng thái không cho phép thay đổi: `not_editable`, `cycle_closed`, `deadline_passed` (bản đánh "
+    "giá đã gửi, kỳ chưa mở hoặc đã công bố, quá hạn), `closed`, `link_locked`, `file_locked`.",
+)
+# The request field an upload's refusal is about.
+UPLOAD_ERROR_FIELDS = {"bad_type": "file", "too_large": "file", "empty": "file"}
 
 
 @extend_schema(tags=["evidence"], responses={200: EvidenceFileSerializer(many=True), 404: NOT_FOUND})
@@ -66,6 +74,19 @@ class UploadSerializer(InputSerializer):
 class LinkSerializer(InputSerializer):
     file_id = serializers.IntegerField()
     line_id = serializers.IntegerField()
+
+
+def _refusal(user: Any, assessment: Assessment) -> Exception:
+    """Why a change to the library or a line's evidence is refused, as the pages answer it: the unit's own people
+    hear the state that forbids it (409 `not_editable`, `cycle_closed` or `deadline_passed`), anyone else — and
+    the unit during an open explanation round, on a leaf not flagged — lacks the right (403)."""
+    if (
+        not is_unit_member(user, assessment.unit_id)
+        or can_edit_self_assessment(user, assessment)  # then the refusal was about the right, not the state
+        or permissions.explanation_open(assessment)
+    ):
+        return PermissionDenied()
+    return self_edit_conflict(assessment)
 
 
 def _file_of(user: Any, assessment: Assessment, file_id: int) -> EvidenceFile:
@@ -101,22 +122,35 @@ class EvidenceUpload(APIView):
 
     @extend_schema(
         tags=["evidence"], request={"multipart/form-data": UploadSerializer},
-        responses={201: EvidenceFileSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+        responses={
+            201: OpenApiResponse(EvidenceFileSerializer, description="Tệp mới được lưu vào thư viện."),
+            200: OpenApiResponse(
+                EvidenceFileSerializer,
+                description="Thư viện đã có tệp cùng nội dung: trả về tệp đó, không tạo tệp mới (vẫn gắn vào "
+                "`line_id` nếu có).",
+            ),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="Dữ liệu không hợp lệ; tệp bị từ chối (`bad_type`, `too_large`, `empty`) nêu trường "
+                "`file`.",
+            ),
+            401: ERR, 403: FORBIDDEN, 404: ERR, 409: STATE_409,
+        },
     )
     def post(self, request: Request, assessment_id: int) -> Response:
         assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
         if not permissions.can_manage_library(request.user, assessment):
-            raise PermissionDenied
+            raise _refusal(request.user, assessment)
         payload = UploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         line = None
         if payload.validated_data.get("line_id"):
             line = _line_of(assessment, payload.validated_data["line_id"])
             if not can_attach_evidence(request.user, line):
-                raise PermissionDenied
+                raise _refusal(request.user, assessment)
         item = payload.validated_data["file"]
         try:
-            with transaction.atomic():
+            with transaction.atomic(), fields_for(**UPLOAD_ERROR_FIELDS):
                 evidence_file = services.evidence_upload(
                     unit=assessment.unit, cycle=assessment.cycle, uploaded_file=item, actor=request.user
                 )
@@ -125,7 +159,8 @@ class EvidenceUpload(APIView):
         finally:
             if isinstance(item, StreamedUpload):
                 item.close()
-        return Response(EvidenceFileSerializer(evidence_file).data, status=201)
+        created = not getattr(evidence_file, "already_present", False)
+        return Response(EvidenceFileSerializer(evidence_file).data, status=201 if created else 200)
 
 
 def _file_and_line(request: Request, assessment_id: int) -> tuple[EvidenceFile, ScoreLine]:
@@ -137,13 +172,13 @@ def _file_and_line(request: Request, assessment_id: int) -> tuple[EvidenceFile, 
     evidence_file = _file_of(request.user, assessment, payload.validated_data["file_id"])
     line = _line_of(assessment, payload.validated_data["line_id"])
     if not can_attach_evidence(request.user, line):
-        raise PermissionDenied
+        raise _refusal(request.user, assessment)
     return evidence_file, line
 
 
 @extend_schema(
     tags=["evidence"], request=LinkSerializer,
-    responses={200: EvidenceFileSerializer, 400: ERR, 403: ERR, 404: ERR, 409: ERR},
+    responses={200: EvidenceFileSerializer, 400: ERR, 401: ERR, 403: FORBIDDEN, 404: ERR, 409: STATE_409},
 )
 @api_view(["POST"])
 def link(request: Request, assessment_id: int) -> Response:
@@ -155,7 +190,7 @@ def link(request: Request, assessment_id: int) -> Response:
 
 @extend_schema(
     tags=["evidence"], request=LinkSerializer,
-    responses={204: None, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+    responses={204: None, 400: ERR, 401: ERR, 403: FORBIDDEN, 404: ERR, 409: STATE_409},
 )
 @api_view(["POST"])
 def unlink(request: Request, assessment_id: int) -> Response:
@@ -166,13 +201,17 @@ def unlink(request: Request, assessment_id: int) -> Response:
     return Response(status=204)
 
 
-@extend_schema(tags=["evidence"], responses={204: None, 401: ERR, 403: ERR, 404: ERR, 409: ERR})
+@extend_schema(tags=["evidence"], responses={204: None, 401: ERR, 403: FORBIDDEN, 404: ERR, 409: STATE_409})
 @api_view(["DELETE"])
 def delete(request: Request, file_id: int) -> Response:
     """Remove a file from the unit's library while the library accepts changes; a file linked to a submitted
     assessment stays (409 `file_locked`)."""
     evidence_file = permissions.evidence_get_for_user(user=request.user, file_id=file_id)
-    permissions.library_for_removal(request.user, evidence_file)
+    assessment = permissions.library_assessment(evidence_file)
+    if assessment is None:
+        raise PermissionDenied
+    if not permissions.can_manage_library(request.user, assessment):
+        raise _refusal(request.user, assessment)
     services.evidence_delete(evidence_file=evidence_file, actor=request.user)
     return Response(status=204)
 

@@ -16,9 +16,10 @@ from rest_framework.response import Response
 
 from cchc.api import RefusalSerializer
 from scoring import permissions, selectors, services
-from scoring.api.common import _errors
+from scoring.api.common import _errors, fields_for, self_edit_conflict
 from scoring.api.filters import AssessmentFilter
 from scoring.api.serializers import (
+    STALE_LINE_409,
     AssessmentSerializer,
     ScoreLineSerializer,
     SelfSaveSerializer,
@@ -26,6 +27,9 @@ from scoring.api.serializers import (
     hides_appraisal,
 )
 from scoring.models import Assessment, ScoreLine
+
+# The request field a refused self-score is about (the service names its own for the value's inputs).
+LINE_ERROR_FIELDS = {"na_not_allowed": "not_applicable", "na_reason_required": "not_applicable_reason"}
 
 # --- assessments ------------------------------------------------------------------------------------------
 
@@ -77,17 +81,13 @@ def _edit_refusal(user: Any, assessment: Assessment) -> None:
         return
     if not permissions.is_unit_member(user, assessment.unit_id):
         raise exceptions.PermissionDenied(_("Chỉ cán bộ của đơn vị được sửa bản tự đánh giá."))
-    from scoring.errors import MSG_DEADLINE_PASSED, MSG_NOT_EDITABLE, StateConflict
-
-    if assessment.state != Assessment.State.DRAFT:
-        raise StateConflict(MSG_NOT_EDITABLE % {"state": assessment.get_state_display()}, code="not_editable")
-    raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
+    raise self_edit_conflict(assessment)
 
 
 @extend_schema(
     tags=["assessments"],
     request=SelfSaveSerializer,
-    responses={200: ScoreLineSerializer, **_errors(400, 401, 403, 404, 409)},
+    responses={200: ScoreLineSerializer, **_errors(400, 401, 403, 404), 409: STALE_LINE_409},
 )
 @api_view(["GET", "PUT"])
 def line_detail(request: Request, assessment_id: int, line_id: int) -> Response:
@@ -103,13 +103,14 @@ def line_detail(request: Request, assessment_id: int, line_id: int) -> Response:
     data = payload.validated_data
     # A field left out keeps what is stored (an integrator sending only a note must not un-score the line).
     not_applicable = data.get("not_applicable", line.not_applicable)
-    saved = services.score_line_save_self(
-        line=line, actor=request.user, base_version=data["version"],
-        value=data.get("value", line.self_value),
-        note=data.get("note"), not_applicable=not_applicable,
-        not_applicable_reason=data.get("not_applicable_reason", line.not_applicable_reason),
-        explanation=data.get("explanation"),
-    )
+    with fields_for(**LINE_ERROR_FIELDS):
+        saved = services.score_line_save_self(
+            line=line, actor=request.user, base_version=data["version"],
+            value=data.get("value", line.self_value),
+            note=data.get("note"), not_applicable=not_applicable,
+            not_applicable_reason=data.get("not_applicable_reason", line.not_applicable_reason),
+            explanation=data.get("explanation"),
+        )
     return Response(ScoreLineSerializer(saved, context=context).data)
 
 

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 
 from cchc.api import ErrorSerializer
 from scoring import permissions
-from scoring.errors import DomainError
+from scoring.errors import DomainError, StateConflict, self_edit_refusal
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description=gettext_lazy("Dữ liệu không hợp lệ")),
@@ -56,14 +56,26 @@ class ReadOrAdminWrite(BasePermission):
 @contextmanager
 def fields_for(**codes: str) -> Iterator[None]:
     """Attach a refused service call to the request field it is about (by the service's error code), so the
-    client sees it under `fields` as well as in `message`."""
+    client sees it under `fields` as well as in `message`. A refusal that already carries a dict of details (a
+    file's name, …) keeps them and gains the field; one that names its own field, or lists problems, is left
+    as it is."""
     try:
         yield
     except DomainError as exc:
         field = codes.get(exc.code)
         if field and exc.details is None:
             exc.details = {"field": field}
+        elif field and isinstance(exc.details, dict) and not exc.details.get("field"):
+            exc.details = {**exc.details, "field": field}
         raise
+
+
+def self_edit_conflict(assessment: Any) -> StateConflict:
+    """The 409 a unit's own people get when the assessment's state, the cycle's phase or the deadline forbids
+    their change (the code and words of the pages' refusal: `not_editable`, `cycle_closed`, `deadline_passed`);
+    a missing right stays a 403, decided by the caller."""
+    message, code = self_edit_refusal(assessment)
+    return StateConflict(message, code=code)
 
 
 def end_of_day(value: date) -> datetime:

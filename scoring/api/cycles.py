@@ -9,7 +9,8 @@ from typing import Any
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
@@ -168,18 +169,26 @@ def cycle_set(request: Request, year: int) -> Response:
 
 
 @extend_schema(
-    tags=["administration"], request=ParticipantsSerializer, responses={201: Opened, **_errors(400, 401, 403, 404)}
+    tags=["administration"], request=ParticipantsSerializer,
+    responses={
+        201: OpenApiResponse(Opened, description=gettext_lazy("Đã mở bản đánh giá cho ít nhất một đơn vị")),
+        200: OpenApiResponse(
+            Opened, description=gettext_lazy("Mọi đơn vị đã tham gia kỳ: không mở thêm bản nào (`created` rỗng)")
+        ),
+        **_errors(400, 401, 403, 404),
+    },
 )
 @api_view(["POST"])
 @permission_classes([IsAdministrator])
 def cycle_units(request: Request, year: int) -> Response:
-    """Open the assessments of these units (one empty line per leaf); units already taking part are kept."""
+    """Open the assessments of these units (one empty line per leaf); units already taking part are kept. 201 when
+    at least one assessment was opened; 200 (with `created` empty) when every unit already took part."""
     cycle = _cycle(year)
     payload = ParticipantsSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     with transaction.atomic(), fields_for(no_set_for_kind="units"):
         created = assessments_open(cycle=cycle, units=payload.validated_data["units"], actor=request.user)
-    return Response({"created": AssessmentSerializer(created, many=True).data}, status=201)
+    return Response({"created": AssessmentSerializer(created, many=True).data}, status=201 if created else 200)
 
 
 @extend_schema(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema_field
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
+from cchc.api import ErrorSerializer
 from scoring import selectors
 from scoring.api.common import InputSerializer, ScoreValueInput
 from scoring.models import Assessment, Cycle, Indicator, IndicatorSet, RankingGroup, ScoreLine, Unit
@@ -121,6 +123,26 @@ class ScoreLineSerializer(serializers.ModelSerializer):
             "appraised_value", "appraised_score", "appraised_note", "na_overruled", "explanation",
             "explanation_requested", "version", "updated_at",
         ]
+
+
+class StaleLineErrorSerializer(ErrorSerializer):
+    """The 409 of a write on a line: the one error body; with `stale_version`, also the line as it is stored now
+    (`current`), so that the client can choose which value to keep and send again with its `version`."""
+
+    current = ScoreLineSerializer(
+        required=False,
+        help_text="Chỉ có khi mã là `stale_version`: dòng đang lưu (phiên bản mới nhất). Các trường thẩm định là "
+        "null với người của đơn vị khi bản đánh giá chưa được thông qua.",
+    )
+
+
+STALE_LINE_409 = OpenApiResponse(
+    StaleLineErrorSerializer,
+    description=gettext_lazy(
+        "Xung đột: `stale_version` (dòng đã được người khác sửa; `current` là dòng đang lưu) hoặc trạng thái "
+        "không cho phép thao tác"
+    ),
+)
 
 
 class SelfSaveSerializer(ScoreValueInput):

@@ -3,17 +3,21 @@ administrators through the same services as the administration pages."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cchc.api import ErrorSerializer, error_body
 from scoring.administration import services as admin_services
 from scoring.api.common import InputSerializer, IsAdministrator, ReadOrAdminWrite, _errors, fields_for
 from scoring.api.filters import UnitFilter
@@ -83,26 +87,91 @@ def _current(unit: Unit) -> dict[str, Any]:
     }
 
 
-@extend_schema(tags=["catalogue"], responses={200: UnitSerializer, **_errors(401, 404)}, methods=["GET"])
+def unit_etag(unit: Unit) -> str:
+    """The unit's version for optimistic concurrency, without a version column: a digest of what a PATCH edits
+    (codes for the related rows, as the API names them). Any change by a colleague changes it."""
+    values = [
+        unit.code, unit.name, unit.short_name, unit.kind.code,
+        unit.ranking_group.code if unit.ranking_group else None, unit.parent.code if unit.parent else None,
+    ]
+    digest = hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:32]
+    return f'"{digest}"'
+
+
+def _if_match_fails(header: str, etag: str) -> bool:
+    """Whether `If-Match` names neither `*` nor the unit's current tag (strong comparison: a weak `W/` tag never
+    matches). A tag sent without its quotes is read as the same tag. No header, or an empty one: no condition."""
+    tags = [tag.strip() for tag in header.split(",") if tag.strip()]
+    if not tags:
+        return False
+    quoted = {tag if tag.startswith(('"', "W/")) else f'"{tag}"' for tag in tags}
+    return "*" not in tags and etag not in quoted
+
+
+MSG_UNIT_STALE = gettext_lazy(
+    "Đơn vị vừa được người khác sửa sau khi bạn mở nên chưa lưu thay đổi nào. Hãy xem bản mới nhất (`current`, "
+    "thẻ ETag mới) rồi sửa lại."
+)
+
+
+class StaleUnitErrorSerializer(ErrorSerializer):
+    """The 412 of a unit's PATCH whose `If-Match` is no longer current: the one error body and the unit now."""
+
+    current = UnitSerializer(help_text="Đơn vị đang lưu; thẻ ETag mới ở tiêu đề `ETag` của câu trả lời.")
+
+
+ETAG_HEADER = OpenApiParameter(
+    "ETag", str, OpenApiParameter.HEADER, response=[200, 412],
+    description="Phiên bản của đơn vị (các trường sửa được): gửi lại trong `If-Match` khi sửa.",
+)
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, required=False,
+    description="Tuỳ chọn: thẻ `ETag` của đơn vị mà người dùng đã xem. Khi đơn vị đã đổi từ đó: 412 `stale`, "
+    "không lưu gì. Không gửi thì bản sửa sau cùng được lưu (như trước).",
+)
+
+
+@extend_schema(
+    tags=["catalogue"], responses={200: UnitSerializer, **_errors(401, 404)}, methods=["GET"],
+    parameters=[ETAG_HEADER],
+)
 @extend_schema(
     tags=["administration"], request=UnitWriteSerializer(partial=True), methods=["PATCH"],
-    responses={200: UnitSerializer, **_errors(400, 401, 403, 404, 409)},
+    parameters=[IF_MATCH_HEADER, ETAG_HEADER],
+    responses={
+        200: UnitSerializer, **_errors(400, 401, 403, 404, 409),
+        412: OpenApiResponse(
+            StaleUnitErrorSerializer,
+            description=gettext_lazy("`If-Match` không còn đúng: đơn vị đã được người khác sửa (`stale`)"),
+        ),
+    },
 )
 @api_view(["GET", "PATCH"])
 @permission_classes([ReadOrAdminWrite])
 def unit_detail(request: Request, code: str) -> Response:
-    """One unit; an administrator renames, regroups or re-parents it with PATCH (the fields not sent keep
-    their value; past assessments keep pointing at the unit)."""
+    """One unit, with its version in `ETag`; an administrator renames, regroups or re-parents it with PATCH (the
+    fields not sent keep their value; past assessments keep pointing at the unit). A PATCH with `If-Match` (the
+    `ETag` read) is refused with 412 `stale` when the unit changed since; without it, the last edit wins."""
     unit = _unit(code)
     if request.method == "GET":
-        return Response(UnitSerializer(unit).data)
+        return Response(UnitSerializer(unit).data, headers={"ETag": unit_etag(unit)})
     payload = UnitWriteSerializer(data=request.data, partial=True)
     payload.is_valid(raise_exception=True)
     with transaction.atomic(), fields_for(**UNIT_ERROR_FIELDS, unit_busy="kind"):
+        # read again under a lock: a colleague's PATCH waits for this one, and the tag is checked against the
+        # row this one changes
+        unit = (
+            Unit.objects.select_for_update(of=("self",)).select_related("kind", "ranking_group", "parent")
+            .get(pk=unit.pk)
+        )
+        etag = unit_etag(unit)
+        if _if_match_fails(request.headers.get("If-Match", ""), etag):
+            body = {**error_body("stale", MSG_UNIT_STALE), "current": UnitSerializer(unit).data}
+            return Response(body, status=412, headers={"ETag": etag})
         saved = admin_services.unit_update(
             unit=unit, data={**_current(unit), **payload.validated_data}, actor=request.user
         )
-    return Response(UnitSerializer(saved).data)
+    return Response(UnitSerializer(saved).data, headers={"ETag": unit_etag(saved)})
 
 
 def _set_active(request: Request, code: str, active: bool) -> Response:

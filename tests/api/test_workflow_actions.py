@@ -451,8 +451,9 @@ def test_another_unit_or_a_submitted_assessment_cannot_unlink(
     body = {"file_id": evidence_file.pk, "line_id": line.pk}
     api.force_login(_user("khoa", "unit_editor", "so-tai-chinh"))
     assert api.post(_url(submitted, "evidence/unlink/"), body, format="json").status_code == 404
-    api.force_login(unit_editor)
-    assert api.post(_url(submitted, "evidence/unlink/"), body, format="json").status_code == 403
+    api.force_login(unit_editor)  # the unit itself: a state problem, not a missing right
+    refused = api.post(_url(submitted, "evidence/unlink/"), body, format="json")
+    assert refused.status_code == 409 and refused.json()["code"] == "not_editable"
     api.force_login(appraiser)
     assert api.post(_url(submitted, "evidence/unlink/"), body, format="json").status_code == 403
     assert EvidenceLink.objects.count() == 1
@@ -508,8 +509,9 @@ def test_others_may_not_delete_a_units_file(
     assert api.delete(f"/api/v1/evidence/{evidence_file.pk}/").status_code == 404
     api.force_login(appraiser)  # sees the submitted unit's files, may not change them
     assert api.delete(f"/api/v1/evidence/{evidence_file.pk}/").status_code == 403
-    api.force_login(unit_editor)  # the unit itself, once submitted
-    assert api.delete(f"/api/v1/evidence/{evidence_file.pk}/").status_code == 403
+    api.force_login(unit_editor)  # the unit itself, once submitted: a state problem, not a missing right
+    refused = api.delete(f"/api/v1/evidence/{evidence_file.pk}/")
+    assert refused.status_code == 409 and refused.json()["code"] == "not_editable"
     assert EvidenceFile.objects.filter(pk=evidence_file.pk).exists()
 
 
