@@ -34,6 +34,14 @@ from scoring.sheets import shown_sheet
 MSG_ALREADY_APPLIED = gettext_lazy("Tệp kết quả điều tra này đã được áp dụng.")
 MSG_IMPORT_HAS_PROBLEMS = gettext_lazy("Tệp còn lỗi: không dòng nào được áp dụng.")
 MSG_TOO_LARGE = gettext_lazy("Tệp quá lớn (tối đa 5 MB).")
+MSG_NEWER_PREVIEW = gettext_lazy(
+    "Bản xem trước này đã cũ: %(who)s đã nhập tệp «%(name)s» lúc %(at)s cho cùng các tiêu chí sau bản này. Không "
+    "có gì được áp dụng; hãy xem bản mới hơn, hoặc nhập lại tệp này nếu đúng là nó cần được áp dụng."
+)
+MSG_CHANGED_SINCE_PREVIEW = gettext_lazy(
+    "Bản xem trước này đã cũ: điểm của %(n)s tiêu chí đã thay đổi từ lúc xem trước. Không có gì được áp dụng; "
+    "hãy nhập lại tệp để xem trước với điểm hiện tại."
+)
 SCORABLE_STATES = (Assessment.State.SUBMITTED, Assessment.State.IN_APPRAISAL, Assessment.State.EXPLANATION)
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
@@ -302,12 +310,45 @@ def _appraise_all(rows: list[dict[str, Any]], *, actor: Any, note: str) -> None:
     ])
 
 
+def survey_newer_previews(*, survey_import: SurveyImport) -> list[SurveyImport]:
+    """The previews of the same cycle made after this one (by anyone, applied or not) that score one of its
+    leaves: applying this one would overwrite what they show or wrote. Newest first."""
+    mine = {row["line_id"] for row in survey_import.rows}
+    later = SurveyImport.objects.filter(cycle_id=survey_import.cycle_id, pk__gt=survey_import.pk).select_related(
+        "created_by"
+    ).order_by("-pk")
+    return [other for other in later if mine & {row["line_id"] for row in other.rows}]
+
+
+def _stale_refusal(locked: SurveyImport, fresh: list[dict[str, Any]]) -> StateConflict | None:
+    """Why applying this preview would overwrite something its preview did not show (None: it would not): a
+    newer preview of the same leaves, or a leaf's score changed since the preview."""
+    newer = survey_newer_previews(survey_import=locked)
+    if newer:
+        who = newer[0].created_by
+        return StateConflict(
+            MSG_NEWER_PREVIEW % {
+                "who": who.get_full_name() or who.get_username(), "name": newer[0].file_name,
+                "at": timezone.localtime(newer[0].created_at).strftime("%d/%m/%Y %H:%M"),
+            },
+            code="stale_preview",
+        )
+    shown = {row["line_id"]: row["current"] for row in locked.rows}
+    changed = [f"{row['unit_name']} · {row['indicator_code']}" for row in fresh
+               if row["current"] != shown.get(row["line_id"])]
+    if changed:
+        return StateConflict(MSG_CHANGED_SINCE_PREVIEW % {"n": len(changed)}, code="stale_preview", details=changed)
+    return None
+
+
 @transaction.atomic
 def survey_import_apply(*, survey_import: SurveyImport, actor: Any) -> int:
     """Write every previewed row's points as the appraised score of its survey leaf — all rows or none.
 
     The rows are checked again (assessments may have moved on since the preview); any problem refuses
-    the whole file. Each leaf is written through the scoring service (engine, version, audit).
+    the whole file. A stale preview is refused too (StateConflict, nothing written): a newer preview scores
+    one of its leaves, or a leaf's score is no longer the one the preview showed. Each leaf is written as
+    the scoring service writes one (engine, version, audit).
     """
     locked = SurveyImport.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=survey_import.pk)
     if locked.status == SurveyImport.Status.APPLIED:
@@ -319,6 +360,9 @@ def survey_import_apply(*, survey_import: SurveyImport, actor: Any) -> int:
     rows, problems = _survey_check(locked.cycle, raw_rows)
     if problems:
         raise ValidationFailed(MSG_IMPORT_HAS_PROBLEMS, code="import_has_problems", details=problems)
+    stale = _stale_refusal(locked, rows)
+    if stale is not None:
+        raise stale
     note = _("Điểm điều tra xã hội học (tệp %(name)s).") % {"name": locked.file_name}
     _appraise_all(rows, actor=actor, note=note)
     SurveyImport.objects.filter(pk=locked.pk).update(

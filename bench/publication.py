@@ -47,6 +47,8 @@ def _publication(data: Any) -> Any:
     with transaction.atomic():
         cycle_results_recompute(cycle_id=data.cycle_id)
     admin = get_user_model().objects.get(pk=data.admin_id)
+    # Results are published from «Hoàn thiện kết quả»: the bench cycle is taken there (no audit entry).
+    Cycle.objects.filter(pk=data.cycle_id).exclude(phase=Cycle.Phase.PUBLISHED).update(phase=Cycle.Phase.FINALISATION)
     return cycle_publish(cycle=Cycle.objects.get(pk=data.cycle_id), document_number="Công văn số 1/BNV-CCHC",
                          document_date=datetime.date(2026, 1, 15), actor=admin)
 

@@ -14,9 +14,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from appraisal import forms, permissions, selectors
 from appraisal.models import SurveyImport
-from appraisal.survey import MAX_BYTES, MSG_TOO_LARGE, survey_import_apply, survey_import_preview
-from appraisal.views._common import domain_error
-from scoring.errors import DomainError, ValidationFailed
+from appraisal.survey import (
+    MAX_BYTES,
+    MSG_TOO_LARGE,
+    survey_import_apply,
+    survey_import_preview,
+    survey_newer_previews,
+)
+from appraisal.views._common import domain_error, wants_json
+from scoring.errors import DomainError, StateConflict, ValidationFailed
 from scoring.models import Cycle
 from scoring.views._common import lands_on
 
@@ -100,7 +106,16 @@ def survey_preview(request: HttpRequest, import_id: int) -> HttpResponse:
     if not permissions.can_import_survey(request.user):
         raise PermissionDenied
     survey = get_object_or_404(SurveyImport.objects.select_related("cycle"), pk=import_id)
-    return render(request, "appraisal/survey_preview.html", {"survey": survey})
+    return _survey_preview_page(request, survey)
+
+
+def _survey_preview_page(request: HttpRequest, survey: SurveyImport, *, refusal: DomainError | None = None,
+                         status: int = 200) -> HttpResponse:
+    """The preview, with the newer previews of the same leaves (this one is then stale: not applied) and the
+    refusal of an apply, if any."""
+    newer = survey_newer_previews(survey_import=survey) if survey.status == SurveyImport.Status.PREVIEWED else []
+    return render(request, "appraisal/survey_preview.html",
+                  {"survey": survey, "newer": newer, "refusal": refusal}, status=status)
 
 
 @lands_on(_preview_page)
@@ -114,6 +129,12 @@ def survey_apply(request: HttpRequest, import_id: int) -> HttpResponse:
     preview_url = reverse("appraisal:survey_preview", args=[survey.pk])
     try:
         count = survey_import_apply(survey_import=survey, actor=request.user)
+    except StateConflict as exc:
+        if exc.code != "stale_preview" or wants_json(request):
+            return domain_error(request, exc, preview_url)
+        # a stale preview: the page again, saying why and which previews are newer (nothing was applied)
+        return _survey_preview_page(request, SurveyImport.objects.select_related("cycle").get(pk=survey.pk),
+                                    refusal=exc, status=exc.status)
     except DomainError as exc:
         return domain_error(request, exc, preview_url)
     messages.success(request, _("Đã nhập điểm điều tra xã hội học cho %(n)s tiêu chí.") % {"n": count})

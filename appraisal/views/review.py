@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,7 +27,7 @@ from appraisal.views._common import (
 )
 from scoring.errors import DomainError, StaleVersion
 from scoring.forms import value_summary
-from scoring.models import Assessment, Cycle, ScoreLine
+from scoring.models import Assessment, Cycle, Indicator, ScoreLine
 from scoring.permissions import assessment_get_for_user
 from scoring.views._common import lands_on, login_required_or_401, refuse
 
@@ -84,6 +85,7 @@ def _review_context(
     return {
         "assessment": assessment,
         "review": data,
+        "extra_max": _extra_max(data, assessment),
         "shown": [a for a in data.areas if not area_code or a.area.code == area_code],
         "area_code": area_code,
         "rounds": rounds,
@@ -96,6 +98,27 @@ def _review_context(
         "self_url": self_assessment_url(assessment.pk),
         "next": request.get_full_path(),
     }
+
+
+def _extra_max(data: Any, assessment: Assessment) -> dict[str, Decimal | None]:
+    """The most the bonus and the penalty can count (None: the set has none), as the engine caps them: each
+    top bonus/penalty criterion at its maximum, their sum at the set's cap. The summary's bonus and penalty
+    rows show it where the areas show theirs."""
+    tops: dict[str, dict[int, Decimal]] = {Indicator.Kind.BONUS: {}, Indicator.Kind.PENALTY: {}}
+    for area in data.areas:
+        for row in area.lines:
+            kind = row.indicator.kind
+            if kind in tops:
+                top = next(n for n in (area.area, *row.path, row.indicator) if n.kind == kind)
+                tops[kind][top.pk] = top.max_points
+    caps = {Indicator.Kind.BONUS: assessment.indicator_set.bonus_cap,
+            Indicator.Kind.PENALTY: assessment.indicator_set.penalty_cap}
+    shown: dict[str, Decimal | None] = {}
+    for kind, nodes in tops.items():
+        total = sum(nodes.values(), Decimal(0)) if nodes else None
+        cap = caps[kind]
+        shown[str(kind)] = total if total is None or cap is None else min(total, max(cap, Decimal(0)))
+    return shown
 
 
 @require_GET

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -243,7 +244,8 @@ def open_data(publication: Publication) -> dict[str, Any]:
             "revision": publication.revision,
             "document_number": publication.document_number,
             "document_date": publication.document_date.isoformat(),
-            "published_at": publication.published_at.isoformat(),
+            # In the province's time, with its offset ("+07:00"), as every other date-time the site and API write.
+            "published_at": timezone.localtime(publication.published_at, timezone.get_default_timezone()).isoformat(),
             "reason": publication.reason,
         },
         "indicator_sets": [

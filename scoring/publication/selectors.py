@@ -397,6 +397,10 @@ class Change:
     later_index: Decimal
     earlier_rank: int | None
     later_rank: int | None
+    # How the indicator set the unit was scored with differs between the two years (empty: the same yardstick):
+    # an index measured against another set, version or maximum does not change like for like.
+    set_changes: tuple[str, ...] = ()
+    sets_compared: str = ""
 
     @property
     def index_change(self) -> Decimal:
@@ -414,11 +418,93 @@ class Change:
         return self.unit_name != self.earlier_name
 
 
+def _set_label(s: dict[str, Any]) -> str:
+    return gettext("«%(name)s» (năm %(year)s, phiên bản %(version)s)") % {
+        "name": s.get("name", s.get("key", "")), "year": s.get("year", ""), "version": s.get("version", ""),
+    }
+
+
+def set_differences(earlier: dict[str, Any], later: dict[str, Any]) -> list[str]:
+    """What differs between two published indicator sets that bears on comparing their indexes: the standard
+    maximum, the way the index is computed, the approving decision, the criteria (added, dropped, their maximum,
+    kind or place changed, their text changed). Empty when the later set measures as the earlier one did (a set
+    cloned for the new year unchanged)."""
+    found: list[str] = []
+    if Decimal(str(earlier.get("standard_max", "100"))) != Decimal(str(later.get("standard_max", "100"))):
+        found.append(gettext("điểm chuẩn %(a)s → %(b)s") % {"a": earlier.get("standard_max"),
+                                                            "b": later.get("standard_max")})
+    modes = {"points": gettext("theo điểm"), "percent": gettext("theo phần trăm")}
+    mode_a, mode_b = earlier.get("index_mode", "points"), later.get("index_mode", "points")
+    if mode_a != mode_b:
+        found.append(gettext("cách tính chỉ số %(a)s → %(b)s") % {"a": modes.get(mode_a, mode_a),
+                                                                   "b": modes.get(mode_b, mode_b)})
+    if (earlier.get("decision_ref") or "") != (later.get("decision_ref") or ""):
+        found.append(gettext("văn bản ban hành bộ chỉ số khác"))
+    before = {i["code"]: i for i in earlier.get("indicators", [])}
+    after = {i["code"]: i for i in later.get("indicators", [])}
+
+    def shape(i: dict[str, Any]) -> tuple[Any, ...]:
+        return i["parent"], i["kind"], Decimal(str(i["max_points"])), i["is_leaf"]
+
+    added = len(after.keys() - before.keys())
+    dropped = len(before.keys() - after.keys())
+    common = before.keys() & after.keys()
+    reshaped = sum(1 for code in common if shape(before[code]) != shape(after[code]))
+    reworded = sum(1 for code in common if shape(before[code]) == shape(after[code])
+                   and before[code]["name"] != after[code]["name"])
+    if added:
+        found.append(gettext("%(n)s tiêu chí mới") % {"n": added})
+    if dropped:
+        found.append(gettext("%(n)s tiêu chí bỏ") % {"n": dropped})
+    if reshaped:
+        found.append(gettext("%(n)s tiêu chí đổi điểm tối đa, loại hoặc vị trí") % {"n": reshaped})
+    if reworded:
+        found.append(gettext("%(n)s tiêu chí đổi nội dung") % {"n": reworded})
+    return found
+
+
+@dataclass
+class SetChange:
+    """One change of indicator set between the two years, with the units and groups it concerns."""
+
+    sets_compared: str
+    differences: tuple[str, ...]
+    units: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+
+
+def set_changes_summary(changes: list[Change]) -> list[SetChange]:
+    """The changes of indicator set found by `year_over_year`, once each, with their units and groups (in the
+    later year's order): what the comparison page states above its table."""
+    found: dict[tuple[str, tuple[str, ...]], SetChange] = {}
+    for c in changes:
+        if not c.set_changes:
+            continue
+        entry = found.setdefault((c.sets_compared, c.set_changes),
+                                 SetChange(sets_compared=c.sets_compared, differences=c.set_changes))
+        entry.units.append(c.unit_name)
+        if c.group_name and c.group_name not in entry.groups:
+            entry.groups.append(c.group_name)
+    return list(found.values())
+
+
 def year_over_year(*, earlier: Publication, later: Publication) -> list[Change]:
     """Score and rank changes of the units published in both years, in the later year's published order.
     Matched by the unit's identity, so a renamed unit is followed; a unit that absorbed units published in
-    the earlier year (and not itself published then) is compared with them (the mean of their indexes)."""
+    the earlier year (and not itself published then) is compared with them (the mean of their indexes).
+    Each change says how the unit's indicator set differs between the years (`set_differences`)."""
     before = {r["unit_id"]: r for r in earlier.snapshot.get("rows", [])}
+    earlier_sets, later_sets = earlier.snapshot.get("sets", {}), later.snapshot.get("sets", {})
+    compared: dict[tuple[str, str], list[str]] = {}
+
+    def differences(old_key: str, new_key: str) -> list[str]:
+        if (old_key, new_key) not in compared:
+            old_set, new_set = earlier_sets.get(old_key), later_sets.get(new_key)
+            compared[(old_key, new_key)] = (
+                set_differences(old_set, new_set) if old_set is not None and new_set is not None else []
+            )
+        return compared[(old_key, new_key)]
+
     names = {g["code"]: g["name"] for g in later.snapshot.get("groups", [])}
     successions = _successions()
     later_ids = {r["unit_id"] for r in later.snapshot.get("rows", [])}
@@ -432,12 +518,22 @@ def year_over_year(*, earlier: Publication, later: Publication) -> list[Change]:
             continue
         # Units merged into this one: compared with the mean of their indexes (no single earlier rank).
         earlier_index = round_half_up(sum((Decimal(o["index"]) for o in olds), ZERO) / len(olds))
+        old_keys = list(dict.fromkeys(o["set_key"] for o in olds))
+        found: list[str] = []
+        for key in old_keys:
+            found += [d for d in differences(key, r["set_key"]) if d not in found]
+        sets_compared = ""
+        if found:
+            sets_compared = gettext("%(a)s → %(b)s") % {
+                "a": " + ".join(_set_label(earlier_sets[k]) for k in old_keys if k in earlier_sets),
+                "b": _set_label(later_sets[r["set_key"]]),
+            }
         changes.append(
             Change(
                 unit_id=r["unit_id"], unit_name=r["unit_name"], earlier_name=" + ".join(o["unit_name"] for o in olds),
                 group_name=names.get(r["group_code"], ""), earlier_index=earlier_index,
                 later_index=Decimal(r["index"]), earlier_rank=olds[0]["rank"] if len(olds) == 1 else None,
-                later_rank=r["rank"],
+                later_rank=r["rank"], set_changes=tuple(found), sets_compared=sets_compared,
             )
         )
     return changes

@@ -51,6 +51,14 @@ MSG_DATE_BEFORE = gettext_noop(
     "sau văn bản trước."
 )
 MSG_DATE_BEFORE_CYCLE = gettext_noop("Ngày của văn bản (%(date)s) sớm hơn năm đánh giá %(year)s.")
+MSG_PHASE = gettext_noop(
+    "Kỳ đánh giá đang ở giai đoạn «%(phase)s»: chỉ công bố kết quả khi kỳ đã sang giai đoạn «%(ready)s» (chuyển "
+    "giai đoạn ở trang kỳ đánh giá)."
+)
+MSG_NOT_READY = gettext_noop("Chưa thể công bố: %(n)s đơn vị chưa có kết quả cuối cùng.")
+# Results are published once the team's work is closed («Hoàn thiện kết quả»); a correction is a later revision,
+# published while the cycle is «Đã công bố» (or taken back to «Hoàn thiện kết quả» for it).
+PUBLISHABLE_PHASES = (Cycle.Phase.FINALISATION, Cycle.Phase.PUBLISHED)
 
 
 MSG_SAME_AS_CURRENT = gettext_noop(
@@ -83,9 +91,24 @@ def _dec(value: Any) -> str:
     return str(round_half_up(Decimal(str(value))))
 
 
+def publication_phase_blocker(*, cycle: Cycle) -> str | None:
+    """Why the cycle's phase does not allow publishing (None when it does): before «Hoàn thiện kết quả» the
+    units still self-score or the team still appraises, whatever the state of the assessments signed off so far."""
+    if cycle.phase in PUBLISHABLE_PHASES:
+        return None
+    return _(MSG_PHASE) % {"phase": Cycle.Phase(cycle.phase).label, "ready": Cycle.Phase.FINALISATION.label}
+
+
 def publication_blockers(*, cycle: Cycle) -> list[str]:
-    """Why the cycle cannot be published yet (empty when it can): units not signed off, results missing
-    or waiting for a recompute. Messages are in Vietnamese, one per problem."""
+    """Why the cycle cannot be published yet (empty when it can): the cycle's phase (first), units not signed
+    off, results missing or waiting for a recompute. Messages are in Vietnamese, one per problem."""
+    phase = publication_phase_blocker(cycle=cycle)
+    return ([phase] if phase else []) + publication_unit_blockers(cycle=cycle)
+
+
+def publication_unit_blockers(*, cycle: Cycle) -> list[str]:
+    """The units that keep the cycle from being published: not signed off, or their result missing or waiting
+    for a recompute (or that the cycle has no assessment at all)."""
     problems: list[str] = []
     # Plain rows, not model instances: a national cycle has some 4,000 of them.
     rows = list(
@@ -256,8 +279,9 @@ def cycle_publish(
     """Publish the cycle's results (or a correction of an earlier publication) as a new revision.
 
     Side effects: one immutable Publication row (revision = previous + 1); the cycle's phase → published;
-    audit entries for both. Refuses (nothing written) while any assessment is not signed off or its result
-    is stale, without a document number/date, or for a correction without a reason.
+    audit entries for both. Refuses (nothing written) before the cycle's «Hoàn thiện kết quả» phase, while any
+    assessment is not signed off or its result is stale, without a document number/date, or for a correction
+    without a reason.
     """
     problems: dict[str, str] = {}
     number = _typed(document_number, field="document_number", limit=DOCUMENT_NUMBER_LIMIT, problems=problems)
@@ -277,13 +301,12 @@ def cycle_publish(
         problems.update(_document_date_problems(locked, document_date))
     if problems or document_date is None:
         raise ValidationFailed(next(iter(problems.values())), code="invalid_publication", details=problems)
-    blockers = publication_blockers(cycle=locked)
+    phase = publication_phase_blocker(cycle=locked)
+    if phase:
+        raise StateConflict(phase, code="phase_not_publishable", details=[phase])
+    blockers = publication_unit_blockers(cycle=locked)
     if blockers:
-        raise StateConflict(
-            _("Chưa thể công bố: %(n)s đơn vị chưa có kết quả cuối cùng.") % {"n": len(blockers)},
-            code="not_ready",
-            details=blockers,
-        )
+        raise StateConflict(_(MSG_NOT_READY) % {"n": len(blockers)}, code="not_ready", details=blockers)
     snapshot, scores = snapshot_build(cycle=locked)
     if (
         current is not None and current.document_number == number and current.document_date == document_date

@@ -135,11 +135,17 @@ def compare(request: HttpRequest, year: int, other: int) -> HttpResponse:
     if year == other:  # a year beside itself compares nothing
         raise Http404
     earlier_year, later_year = sorted((year, other))
+    published = selectors.published_cycles()
+    missing = sorted({earlier_year, later_year} - {p.cycle.year for p in published})
+    if missing:  # a year not published (or no cycle at all): said so, with the years that are (still a 404)
+        return render(request, "scoring/publication/not_published.html",
+                      {"years": missing, "publications": published}, status=404)
     earlier = selectors.publication_get(year=earlier_year)
     later = selectors.publication_get(year=later_year)
+    changes = selectors.year_over_year(earlier=earlier, later=later)
     return render(request, "scoring/publication/compare.html", {
-        "earlier": earlier, "later": later,
-        "changes": selectors.year_over_year(earlier=earlier, later=later),
+        "earlier": earlier, "later": later, "changes": changes,
+        "set_changes": selectors.set_changes_summary(changes),
     })
 
 
@@ -235,12 +241,14 @@ def manage(request: HttpRequest, year: int) -> HttpResponse:
 
 
 def _manage_page(request: HttpRequest, cycle: Cycle, form: PublishForm, status: int = 200) -> HttpResponse:
-    blockers = services.publication_blockers(cycle=cycle)
+    phase_blocker = services.publication_phase_blocker(cycle=cycle)
+    unit_blockers = services.publication_unit_blockers(cycle=cycle)
     snapshot, _scores = services.snapshot_build(cycle=cycle, with_scores=False)
     revisions = selectors.publication_revisions(cycle_id=cycle.pk)
     return render(request, "scoring/publication/manage.html", {
-        "cycle": cycle, "form": form, "blockers": blockers, "tables": selectors.ranking_tables(snapshot=snapshot),
-        "revisions": revisions, "correction": bool(revisions),
+        "cycle": cycle, "form": form, "blockers": bool(phase_blocker or unit_blockers),
+        "phase_blocker": phase_blocker, "unit_blockers": unit_blockers,
+        "tables": selectors.ranking_tables(snapshot=snapshot), "revisions": revisions, "correction": bool(revisions),
     }, status=status)
 
 

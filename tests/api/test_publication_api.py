@@ -48,7 +48,8 @@ def test_the_preview_names_what_blocks_publication(api: Any, assessment: Any, ad
     api.force_login(admin_user)
     body = api.get("/api/v1/publications/2020/preview/").json()
     assert body["ready"] is False
-    assert body["blockers"] == ["Sở Y tế: chưa được thông qua (Đang tự đánh giá)."]
+    assert body["blockers"][0].startswith("Kỳ đánh giá đang ở giai đoạn «Tự đánh giá»")
+    assert body["blockers"][1:] == ["Sở Y tế: chưa được thông qua (Đang tự đánh giá)."]
 
 
 def test_only_administrators_preview(api: Any, signed_cycle: Any, unit_head: Any, lead: Any) -> None:
@@ -90,6 +91,7 @@ def test_publishing_without_a_document_is_a_field_error(api: Any, signed_cycle: 
 def test_publishing_before_every_unit_is_signed_off_is_refused(
     api: Any, assessment: Any, admin_user: Any
 ) -> None:
+    Cycle.objects.filter(pk=assessment.cycle_id).update(phase=Cycle.Phase.FINALISATION)  # the units block it
     api.force_login(admin_user)
     response = api.post("/api/v1/publications/2020/publish/", PUBLISH, format="json")
     assert response.status_code == 409

@@ -49,13 +49,24 @@ def sign_off_unit(cycle: Any, code: str, overrides: dict[str, Any], notes: dict[
     return assessment
 
 
+def finalisation_phase(cycle: Any) -> Any:
+    """The cycle in «Hoàn thiện kết quả», the phase its results are published from (no audit entry: the tests
+    count theirs)."""
+    from scoring.models import Cycle
+
+    Cycle.objects.filter(pk=cycle.pk).update(phase=Cycle.Phase.FINALISATION)
+    cycle.phase = Cycle.Phase.FINALISATION
+    return cycle
+
+
 @pytest.fixture
 def signed_cycle(cycle: Any) -> Any:
-    """The 2020 cycle with four departments signed off (two tied at 7.58) and Sở Y tế's notes."""
+    """The 2020 cycle with four departments signed off (two tied at 7.58) and Sở Y tế's notes, in the phase its
+    results are published from."""
     for code, (overrides, _index) in UNITS.items():
         notes = {"1.1.1": "Kế hoạch ban hành trễ hạn"} if code == "so-y-te" else None
         sign_off_unit(cycle, code, overrides, notes)
-    return cycle
+    return finalisation_phase(cycle)
 
 
 @pytest.fixture
@@ -102,5 +113,5 @@ def two_set_publication(small_set: Any, admin_user: Any) -> Any:
     cycle = cycle_create(year=2020, name="Chỉ số CCHC năm 2020", sets=sets, actor=None)
     for code, overrides in (("so-y-te", {}), ("so-tu-phap", ON_TIME), ("h-cai-be", NO_REPORT), ("h-cho-gao", {})):
         sign_off_unit(cycle, code, overrides)
-    return cycle_publish(cycle=cycle, document_number="Công văn số 4567/UBND-NC", document_date=DOC_DATE,
-                         actor=admin_user)
+    return cycle_publish(cycle=finalisation_phase(cycle), document_number="Công văn số 4567/UBND-NC",
+                         document_date=DOC_DATE, actor=admin_user)

@@ -198,11 +198,11 @@ def test_open_data_json_gives_each_set_its_own_areas(two_set_publication: Public
 
 
 def test_a_negative_score_is_a_plain_number_in_the_criteria_csv(cycle: Cycle, admin_user: Any) -> None:
-    from tests.publication.conftest import sign_off_unit
+    from tests.publication.conftest import finalisation_phase, sign_off_unit
 
     sign_off_unit(cycle, "so-y-te", {"1.1.1": {"option": "none"}})  # «Không ban hành»: −1
-    cycle_publish(cycle=cycle, document_number="-1 Công văn", document_date=datetime.date(2020, 12, 8),
-                  actor=admin_user)
+    cycle_publish(cycle=finalisation_phase(cycle), document_number="-1 Công văn",
+                  document_date=datetime.date(2020, 12, 8), actor=admin_user)
     rows = list(csv.reader(io.StringIO(_download("/ket-qua/2020/diem-tieu-chi.csv").decode("utf-8-sig"))))
     first = next(r for r in rows[1:] if r[6] == "1.1.1")
     assert first[10] == "-1.00" and Decimal(first[10]) == Decimal("-1")

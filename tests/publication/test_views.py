@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from scoring.models import Cycle, ExportJob, Publication, Unit
-from tests.publication.conftest import sign_off_unit
+from tests.publication.conftest import finalisation_phase, sign_off_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -223,8 +223,8 @@ def test_year_over_year_follows_a_renamed_unit(publication: Publication, admin_u
     later = cycle_create(year=2021, name="Chỉ số CCHC năm 2021", sets={k: small_set for k in kinds}, actor=None)
     sign_off_unit(later, "so-y-te", {"1.1.1": {"option": "on_time"}, "2.3.1": {"counts": {"disciplined": 0}}})
     sign_off_unit(later, "so-tu-phap", {})
-    cycle_publish(cycle=later, document_number="Công văn số 99/UBND", document_date=datetime.date(2022, 3, 1),
-                  actor=admin_user)
+    cycle_publish(cycle=finalisation_phase(later), document_number="Công văn số 99/UBND",
+                  document_date=datetime.date(2022, 3, 1), actor=admin_user)
     html = _client().get("/ket-qua/2021/so-sanh/2020/").content.decode()
     assert "Sở Y tế tỉnh" in html and "(trước đây: Sở Y tế)" in html
     assert "năm 2020 (lần 1) và năm 2021 (lần 1)" in html  # which revisions are compared
@@ -249,8 +249,8 @@ def test_year_over_year_and_history_follow_merged_units(
     later = cycle_create(year=2021, name="Chỉ số CCHC năm 2021", sets={k: small_set for k in kinds}, actor=None)
     sign_off_unit(later, "so-noi-vu", {})
     sign_off_unit(later, "so-y-te", {})
-    cycle_publish(cycle=later, document_number="Công văn số 99/UBND", document_date=datetime.date(2022, 3, 1),
-                  actor=admin_user)
+    cycle_publish(cycle=finalisation_phase(later), document_number="Công văn số 99/UBND",
+                  document_date=datetime.date(2022, 3, 1), actor=admin_user)
     html = _client().get("/ket-qua/2021/so-sanh/2020/").content.decode()
     row = html[html.index("Sở Nội vụ"):].split("</tr>")[0]
     assert "trước đây: Sở Công Thương + Sở Xây dựng" in row

@@ -163,8 +163,9 @@ def build_world(stage: str) -> World:
             extra["tokens"][scope] = getattr(issued, "token", issued)
     if stage == "published":
         from scoring.publication.services import cycle_publish, export_job_create
+        from tests.publication.conftest import finalisation_phase
 
-        publication = cycle_publish(cycle=cycle, document_number="Công văn số 4567/UBND-NC",
+        publication = cycle_publish(cycle=finalisation_phase(cycle), document_number="Công văn số 4567/UBND-NC",
                                     document_date=datetime.date(2020, 12, 8), actor=users["administrator"])
         extra["publication"] = publication
         extra["job"] = export_job_create(publication=publication, kind="xlsx", actor=users["administrator"])

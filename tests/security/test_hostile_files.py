@@ -284,6 +284,7 @@ def _publish(world: World, unit_name: str, indicator_name: str) -> Any:
     from scoring.models import Assessment, ScoreLine
     from scoring.publication.services import cycle_publish
     from scoring.services import index_result_recompute, score_line_appraise
+    from tests.publication.conftest import finalisation_phase
     from tests.security.conftest import _move
 
     for unit in world.units.values():  # first in the cell, where a spreadsheet would take it for a formula
@@ -296,7 +297,7 @@ def _publish(world: World, unit_name: str, indicator_name: str) -> Any:
         score_line_appraise(line=line, actor=None, base_version=line.version, value=line.self_value)
     assessment_sign_off(assessment=Assessment.objects.get(pk=other.pk), actor=lead)
     index_result_recompute(assessment_id=other.pk)
-    return cycle_publish(cycle=world.cycle, document_number="Công văn số 4567/UBND-NC",
+    return cycle_publish(cycle=finalisation_phase(world.cycle), document_number="Công văn số 4567/UBND-NC",
                          document_date=datetime.date(2020, 12, 8), actor=world.users["administrator"])
 
 
