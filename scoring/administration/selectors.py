@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -38,6 +39,19 @@ class AreaCount:
 
 
 @dataclass
+class ReportProblem:
+    """One problem of the check report, with the criterion it is about (None: the set as a whole), so the report
+    can link to that criterion's page in the set editor."""
+
+    text: str
+    indicator_id: int | None = None
+    code: str = ""
+
+
+QUOTED_CODE = re.compile(r"«([^«»]+)»")
+
+
+@dataclass
 class SetReport:
     """What an administrator checks before activating a set."""
 
@@ -52,6 +66,7 @@ class SetReport:
     area_total: Decimal
     standard_max: Decimal
     checks: list[tuple[str, bool]] = field(default_factory=list)
+    items: list[ReportProblem] = field(default_factory=list)  # `problems`, each with its criterion
 
     @property
     def ok(self) -> bool:
@@ -61,10 +76,21 @@ class SetReport:
 def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
     """The engine's tree check, every leaf's method and parameters, counts per area and the caps (one query)."""
     nodes = list(indicator_set.indicators.order_by("order"))
+    by_code = {n.code: n for n in nodes}
     problems: list[str] = []
+    items: list[ReportProblem] = []
+
+    def about(text: Any, node: Indicator | None) -> None:
+        problems.append(str(text))
+        items.append(ReportProblem(text=str(text), indicator_id=node.pk if node else None,
+                                   code=node.code if node else ""))
+
     if not nodes:
-        problems.append(_("Bộ chỉ số chưa có tiêu chí nào."))
-    problems.extend(str(in_language(p)) for p in engine.validate_tree(selectors.set_rules(indicator_set, nodes)))
+        about(_("Bộ chỉ số chưa có tiêu chí nào."), None)
+    for said in engine.validate_tree(selectors.set_rules(indicator_set, nodes)):
+        # the engine names the criterion first, quoted, in its Vietnamese wording (the text itself)
+        quoted = [by_code[c] for c in QUOTED_CODE.findall(str(said)) if c in by_code]
+        about(in_language(said), quoted[0] if quoted else None)
     from scoring.administration.services.sets import classification_band_problems
 
     band_problems = classification_band_problems(
@@ -72,19 +98,20 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
         standard_max=indicator_set.standard_max,
         index_mode=indicator_set.index_mode,
     )
-    problems.extend(band_problems)
+    for band_problem in band_problems:
+        about(band_problem, None)
     without_method: list[str] = []
     for node in nodes:
         if not node.is_leaf:
             continue
         if not node.method:
             without_method.append(node.code)
-            problems.append(_("Tiêu chí «%(code)s» chưa có phương pháp chấm.") % {"code": node.code})
+            about(_("Tiêu chí «%(code)s» chưa có phương pháp chấm.") % {"code": node.code}, node)
             continue
         try:
             engine.validate_params(selectors.leaf_rule(node))
         except engine.EngineError as exc:
-            problems.append(f"{node.code}: {engine_text(exc)}")
+            about(f"{node.code}: {engine_text(exc)}", node)
     by_id = {n.pk: n for n in nodes}
 
     def area_of(node: Indicator) -> Indicator:
@@ -122,6 +149,7 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
         has_penalty=has_penalty,
         area_total=area_total,
         standard_max=indicator_set.standard_max,
+        items=items,
     )
     sums_ok = not any("tổng điểm tối đa các tiêu chí con" in p for p in problems)
     report.checks = [
@@ -297,17 +325,17 @@ def unit_export_rows(units: QuerySet[Unit]) -> list[tuple[Any, ...]]:
 
 
 def user_export_rows(users: QuerySet[Any]) -> list[tuple[Any, ...]]:
-    """The user list as Excel rows: one per role (the import's columns, no password), plus status and last login.
-    A user without a role has one row with the role left empty."""
+    """The user list as Excel rows in the import's columns (`USER_COLUMNS`): one per role, the password cell
+    empty, the account's state as 1/0; the file imports back unchanged. A user without a role has one row with
+    the role left empty."""
     rows: list[tuple[Any, ...]] = []
     for user in users:
         name = " ".join(part for part in (user.first_name, user.last_name) if part)
-        login = timezone.localtime(user.last_login).replace(tzinfo=None) if user.last_login else ""
         roles = sorted(user.roles.all(), key=lambda r: (r.role, r.unit.code if r.unit else ""))
         for role in roles or [None]:
             rows.append((
-                user.username, name, user.email, role.role if role else "",
-                role.unit.code if role and role.unit else "", 1 if user.is_active else 0, login,
+                user.username, name, user.email, "", role.role if role else "",
+                role.unit.code if role and role.unit else "", 1 if user.is_active else 0,
             ))
     return rows
 

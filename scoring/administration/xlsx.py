@@ -45,6 +45,22 @@ class Formula(str):
     __slots__ = ()
 
 
+class TooLong(str):
+    """A text cell longer than `MAX_CELL_TEXT` characters: kept whole (never cut short), reported as a row error."""
+
+    __slots__ = ()
+
+
+def long_cell_problems(row: Any) -> list[str]:
+    """The row's problem for each cell too long to import, naming the column and the limit."""
+    return [
+        _("Ô «%(col)s» dài %(n)s ký tự, quá giới hạn %(max)s ký tự; hãy rút gọn (hệ thống không tự cắt bớt).")
+        % {"col": name, "n": len(value), "max": MAX_CELL_TEXT}
+        for name, value in row.items()
+        if isinstance(value, TooLong)
+    ]
+
+
 @dataclass
 class Sheet:
     headers: list[str]
@@ -83,11 +99,12 @@ def check_archive(uploaded: Any) -> None:
 
 
 def clean_text(raw: Any) -> str:
-    """Text as stored: NFC, control characters dropped, the export's protective apostrophe removed."""
+    """Text as stored: NFC, control characters dropped, the export's protective apostrophe removed. Never cut
+    short: `_cell` marks a text longer than `MAX_CELL_TEXT` for the row's checks to refuse."""
     text = unicodedata.normalize("NFC", str(raw))
     if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
         text = text[1:]
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()[:MAX_CELL_TEXT]
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
 
 
 def _cell(raw: Any, data_type: str | None) -> Any:
@@ -99,7 +116,8 @@ def _cell(raw: Any, data_type: str | None) -> Any:
         return raw
     if isinstance(raw, float):
         return format(Decimal(repr(raw)), "f")
-    return clean_text(raw)
+    text = clean_text(raw)
+    return TooLong(text) if len(text) > MAX_CELL_TEXT else text
 
 
 def read_sheet(uploaded: Any, *, expected: Sequence[str], max_rows: int = MAX_ROWS) -> Sheet:

@@ -416,11 +416,15 @@ def import_posted(
     client: Client, catalogue: Any, admin_user: Any, django_capture_on_commit_callbacks: Any, settings: Any,
     tmp_path: Any,
 ) -> tuple[Any, list[Any]]:
-    """An administrator's upload of TWO_USERS: the response, and the commit's callbacks, held back."""
+    """An administrator's upload of TWO_USERS, previewed then confirmed: the confirmation's response, and the
+    commit's callbacks, held back."""
     settings.MEDIA_ROOT = tmp_path
     client.force_login(admin_user)
+    preview = client.post(reverse("administration:user_import"), {"file": _users_file(TWO_USERS)})
+    assert preview.status_code == 200
     with django_capture_on_commit_callbacks() as waiting:
-        response = client.post(reverse("administration:user_import"), {"file": _users_file(TWO_USERS)})
+        response = client.post(reverse("administration:user_import"),
+                               {"confirm": preview.context["import_preview"]["key"]})
     return response, waiting
 
 

@@ -25,12 +25,15 @@ from scoring.administration.services.cycles import (
     cycle_update_deadlines,
 )
 from scoring.administration.services.imports import (
+    USER_COLUMNS,
     RowProblem,
+    UserRowPlan,
     units_import,
     user_import_run,
     user_import_start,
     user_imports_abandon,
     users_import,
+    users_import_plan,
 )
 from scoring.administration.services.mappings import (
     indicator_mapping_delete,
@@ -81,8 +84,10 @@ __all__ = [
     "MSG_FROZEN",
     "SET_FIELDS",
     "UNIT_ROLES",
+    "USER_COLUMNS",
     "RowProblem",
     "TreeImport",
+    "UserRowPlan",
     "assessment_close_unsubmitted",
     "assessment_extend_deadline",
     "clean_indicator",
@@ -124,4 +129,5 @@ __all__ = [
     "user_set_active",
     "user_set_password",
     "users_import",
+    "users_import_plan",
 ]

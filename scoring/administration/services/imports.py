@@ -40,6 +40,13 @@ class RowProblem:
     messages: list[str] = field(default_factory=list)
 
 
+def _long_cell_problems(row: Mapping[str, Any]) -> list[str]:
+    """A text cell longer than the import reads is refused, never cut short."""
+    from scoring.administration.xlsx import long_cell_problems
+
+    return long_cell_problems(row)
+
+
 def _formula_problems(row: Mapping[str, Any]) -> list[str]:
     """A cell that held a spreadsheet formula is refused (it is never evaluated)."""
     from scoring.administration.xlsx import Formula
@@ -103,10 +110,11 @@ def units_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
     active: dict[int, bool] = {}
     seen_active: dict[str, bool] = {}  # the rows' units, by code: in activity or not
     for row in rows:
-        p = RowProblem(row=row["row"], messages=_formula_problems(row))
-        code = nfc(row.get("code")).lower()
-        name = nfc(row.get("name"))
-        if not code or not name:
+        p = RowProblem(row=row["row"], messages=_formula_problems(row) + _long_cell_problems(row))
+        texts = _row_texts(row, ("code", "name", "short_name", "kind", "group", "parent", "active"), p.messages)
+        code = texts["code"].lower()
+        name = texts["name"]
+        if (not code and _is_blank(row.get("code"))) or (not name and _is_blank(row.get("name"))):
             p.messages.append(_("Thiếu mã hoặc tên đơn vị."))
         if code:  # the unit form's rules: a code is used in public addresses
             p.messages.extend(code_problems(code))
@@ -114,18 +122,18 @@ def units_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
                 p.messages.append(_("Mã đơn vị dài quá %(n)s ký tự.") % {"n": UNIT_CODE_MAX})
         if len(name) > UNIT_NAME_MAX:
             p.messages.append(_("Tên đơn vị dài quá %(n)s ký tự.") % {"n": UNIT_NAME_MAX})
-        if len(nfc(row.get("short_name"))) > UNIT_SHORT_NAME_MAX:
+        if len(texts["short_name"]) > UNIT_SHORT_NAME_MAX:
             p.messages.append(_("Tên viết tắt dài quá %(n)s ký tự.") % {"n": UNIT_SHORT_NAME_MAX})
-        if code in existing or code in seen:
+        if code and (code in existing or code in seen):
             p.messages.append(_("Mã đơn vị «%(code)s» bị trùng.") % {"code": code})
         if name and _name_key(name) in names:
             p.messages.append(_("Tên đơn vị «%(name)s» bị trùng với một đơn vị khác.") % {"name": name})
         names.add(_name_key(name))
-        if nfc(row.get("kind")) not in kinds:
-            p.messages.append(_("Loại đơn vị «%(k)s» không tồn tại.") % {"k": row.get("kind")})
-        if nfc(row.get("group")) and nfc(row.get("group")) not in groups:
-            p.messages.append(_("Khối xếp hạng «%(g)s» không tồn tại.") % {"g": row.get("group")})
-        parent = nfc(row.get("parent")).lower()
+        if texts["kind"] not in kinds and (texts["kind"] or _is_blank(row.get("kind"))):
+            p.messages.append(_("Loại đơn vị «%(k)s» không tồn tại.") % {"k": texts["kind"]})
+        if texts["group"] and texts["group"] not in groups:
+            p.messages.append(_("Khối xếp hạng «%(g)s» không tồn tại.") % {"g": texts["group"]})
+        parent = texts["parent"].lower()
         if parent and parent == code:
             p.messages.append(_("Đơn vị cấp trên không thể là chính nó («%(p)s»).") % {"p": parent})
         elif parent and parent not in existing and parent not in seen:
@@ -134,11 +142,11 @@ def units_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
             # as the unit form and the API: a unit hangs below a unit still in activity
             p.messages.append(_("Đơn vị cấp trên «%(p)s» đã ngừng hoạt động.") % {"p": parent})
         seen.add(code)
-        flag = _active_flag(row.get("active"))
+        flag = _active_flag(row.get("active") if isinstance(row.get("active"), bool | int | float) else texts["active"])
         if flag is None:
             p.messages.append(
                 _("Cột «active» là «%(v)s»: chỉ nhận 1 (đang hoạt động) hoặc 0 (ngừng hoạt động), để trống là 1.")
-                % {"v": nfc(row.get("active"))}
+                % {"v": texts["active"]}
             )
         active[row["row"]] = bool(flag) if flag is not None else True
         seen_active[code] = active[row["row"]]
@@ -168,38 +176,154 @@ def units_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
     return len(rows)
 
 
-def _users_rows_check(rows: list[Mapping[str, Any]], units: Mapping[str, Unit]) -> None:
-    """Every row valid, or ValidationFailed naming each bad row (nothing written)."""
+USER_COLUMNS = ("username", "full_name", "email", "password", "role", "unit", "active")
+
+
+@dataclass
+class UserRowPlan:
+    """What one row of a users file changes: a new account, a role added, an account locked or unlocked (or
+    nothing). `changes` are the Vietnamese lines the preview shows."""
+
+    row: int
+    username: str
+    create: bool = False
+    role: str = ""
+    unit_code: str = ""
+    add_role: bool = False
+    active: bool | None = None  # the account's new state; None: unchanged
+    changes: list[str] = field(default_factory=list)
+
+
+def _row_texts(row: Mapping[str, Any], keys: Iterable[str], messages: list[str]) -> dict[str, str]:
+    """The row's text cells as stored (`nfc`); a cell with a hidden or control character is that row's problem
+    (named by its column) and reads as empty, so the other cells and rows are still checked."""
+    texts: dict[str, str] = {}
+    for key in keys:
+        try:
+            texts[key] = nfc(row.get(key))
+        except ValidationFailed as exc:
+            messages.append(_("Cột «%(col)s»: %(why)s") % {"col": key, "why": exc.message})
+            texts[key] = ""
+    return texts
+
+
+def _is_blank(raw: Any) -> bool:
+    """Whether a cell is empty (a cell refused for a hidden character is not: its own message says why)."""
+    try:
+        return not nfc(raw)
+    except ValidationFailed:
+        return False
+
+
+def _full_name(user: Any) -> str:
+    return " ".join(" ".join(part for part in (user.first_name, user.last_name) if part).split())
+
+
+def users_import_plan(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> list[UserRowPlan]:
+    """What a users file would change, row by row, or ValidationFailed naming every bad row (nothing written).
+
+    The file is the users list's download: a row per role (the account's name, e-mail and state repeated). A new
+    username makes an account (it needs a password and a role; its later rows may add roles). A username that
+    exists keeps its password, name and e-mail (the password cell stays empty; the name and e-mail, when given,
+    must be the account's); its row may add a role, and its `active` cell (1/0, empty: unchanged) locks or unlocks
+    it by the users page's rules (an administrator does not lock their own account)."""
     user_model = get_user_model()
-    taken = {name.lower() for name in user_model.objects.values_list("username", flat=True)}
+    rows = list(rows)
+    units = _active_units()
+    accounts = {user.username.lower(): user for user in user_model.objects.all()}
+    held = {
+        (user_id, role, code or "")
+        for user_id, role, code in RoleAssignment.objects.values_list("user_id", "role", "unit__code")
+    }
     problems: list[RowProblem] = []
+    plans: list[UserRowPlan] = []
+    new_names: set[str] = set()
+    roles_in_file: set[tuple[str, str, str]] = set()
+    wanted_state: dict[str, tuple[int, bool]] = {}  # username: (first row, state) of the rows that say one
     for row in rows:
-        p = RowProblem(row=row["row"], messages=_formula_problems(row))
-        username = user_model.normalize_username(nfc(row.get("username")))  # as the account stores it
-        if not username:
-            p.messages.append(_("Thiếu tên đăng nhập."))
-        elif username.lower() in taken:
-            p.messages.append(_("Tên đăng nhập «%(u)s» bị trùng.") % {"u": username})
-        taken.add(username.lower())
-        unit_code = nfc(row.get("unit")).lower()
+        p = RowProblem(row=row["row"], messages=_formula_problems(row) + _long_cell_problems(row))
+        texts = _row_texts(row, ("username", "full_name", "email", "role", "unit", "active"), p.messages)
+        username = user_model.normalize_username(texts["username"])  # as the account stores it
+        key = username.lower()
+        password = str(row.get("password") or "")
+        plan = UserRowPlan(row=row["row"], username=username)
+        existing = accounts.get(key)
+        role, unit_code = texts["role"], texts["unit"].lower()
         unit = units.get(unit_code)
+        if not username:
+            if _is_blank(row.get("username")):
+                p.messages.append(_("Thiếu tên đăng nhập."))
+        elif existing is None and key not in new_names:
+            plan.create = True
+            new_names.add(key)
+            # The create form's rules (username characters and length, name length, e-mail, password).
+            p.messages.extend(account_problems(
+                username=username, full_name=texts["full_name"], email=texts["email"], password=password,
+            ))
+            if not role:
+                p.messages.append(_("Tài khoản mới cần một vai trò."))
+        elif password:  # an existing account, or a new one already made by an earlier row
+            p.messages.append(
+                _("Tên đăng nhập «%(u)s» bị trùng.") % {"u": username} if existing is None else _(
+                    "Tài khoản «%(u)s» đã có: để trống cột password (mật khẩu được đặt lại ở trang của người dùng)."
+                ) % {"u": username}
+            )
+        if existing is not None:
+            if texts["full_name"] and " ".join(texts["full_name"].split()) != _full_name(existing):
+                p.messages.append(_(
+                    "Họ và tên «%(n)s» khác với tài khoản «%(u)s» («%(old)s»); nhập Excel không đổi họ tên."
+                ) % {"n": texts["full_name"], "u": username, "old": _full_name(existing)})
+            if texts["email"] and texts["email"].lower() != existing.email.lower():
+                p.messages.append(_(
+                    "Thư điện tử «%(e)s» khác với tài khoản «%(u)s» («%(old)s»); nhập Excel không đổi thư điện tử."
+                ) % {"e": texts["email"], "u": username, "old": existing.email})
         if unit_code and unit is None:
             p.messages.append(_("Đơn vị «%(u)s» không tồn tại hoặc đã ngừng hoạt động.") % {"u": unit_code})
-        role = nfc(row.get("role"))
-        if role not in RoleAssignment.Role.values:
-            p.messages.append(_("Vai trò «%(r)s» không hợp lệ.") % {"r": role})
-        else:
-            # an unknown unit code is reported above: not also as a missing one
-            problem = role_unit_problem(role, bool(unit_code))
-            if problem:
-                p.messages.append(problem)
-        # The create form's rules (username characters and length, name length, e-mail, password).
-        p.messages.extend(account_problems(
-            username=username, full_name=nfc(row.get("full_name")), email=nfc(row.get("email")),
-            password=str(row.get("password") or ""),
-        ))
+        if role:
+            if role not in RoleAssignment.Role.values:
+                p.messages.append(_("Vai trò «%(r)s» không hợp lệ.") % {"r": role})
+            else:
+                # an unknown unit code is reported above: not also as a missing one
+                problem = role_unit_problem(role, bool(unit_code))
+                if problem:
+                    p.messages.append(problem)
+                elif username:
+                    if (key, role, unit_code) in roles_in_file:
+                        p.messages.append(_("Vai trò này của «%(u)s» đã có ở một dòng trên.") % {"u": username})
+                    roles_in_file.add((key, role, unit_code))
+                    plan.role, plan.unit_code = role, unit_code
+                    plan.add_role = existing is None or (existing.pk, role, unit_code) not in held
+        elif unit_code:
+            p.messages.append(_("Có mã đơn vị nhưng thiếu vai trò."))
+        flag = _active_flag(texts["active"]) if texts["active"] else None
+        if texts["active"] and flag is None:
+            p.messages.append(
+                _("Cột «active» là «%(v)s»: chỉ nhận 1 (đang hoạt động) hoặc 0 (khoá), để trống là không đổi "
+                  "(tài khoản mới: đang hoạt động).") % {"v": texts["active"]}
+            )
+        if flag is not None and username:
+            first = wanted_state.setdefault(key, (row["row"], flag))
+            if first[1] != flag:
+                p.messages.append(_("Dòng %(r)s ghi trạng thái khác cho «%(u)s».") % {"r": first[0], "u": username})
+            elif existing is not None and existing.pk == getattr(actor, "pk", None) and not flag:
+                p.messages.append(_("Không thể tự khoá tài khoản của chính mình."))
+            elif first[0] == row["row"] and (existing.is_active if existing is not None else True) != flag:
+                plan.active = flag
+        if not p.messages:
+            if plan.create:
+                plan.changes.append(_("Tạo tài khoản mới"))
+            if plan.add_role:
+                label = RoleAssignment.Role(plan.role).label
+                plan.changes.append(
+                    _("Thêm vai trò «%(r)s» tại «%(u)s»") % {"r": label, "u": unit.name}
+                    if unit else _("Thêm vai trò «%(r)s»") % {"r": label}
+                )
+            if plan.active is not None:
+                plan.changes.append(_("Mở khoá tài khoản") if plan.active else _("Khoá tài khoản"))
         problems.append(p)
+        plans.append(plan)
     _raise_rows(problems)
+    return plans
 
 
 def _active_units() -> dict[str, Unit]:
@@ -208,23 +332,37 @@ def _active_units() -> dict[str, Unit]:
 
 @transaction.atomic
 def users_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
-    """Create users from rows {row, username, full_name, email, password, role, unit}; all valid or nothing.
-    Each password is hashed (about 0.4 s each): a worker runs it for a file (`user_import_start`)."""
+    """Apply a users file (see `users_import_plan`): all rows valid or nothing. New accounts through
+    `user_create`, roles through `role_assign`, locking and unlocking through `user_set_active` (the users page's
+    services: each change audited). Returns how many accounts were made. Each new password is hashed (about 0.4 s
+    each): a worker runs it for a file (`user_import_start`)."""
+    from scoring.administration.services.users import role_assign, user_set_active
+
     rows = list(rows)
+    plans = users_import_plan(rows=rows, actor=actor)
     units = _active_units()
-    _users_rows_check(rows, units)
-    for row in rows:
-        unit_code = nfc(row.get("unit")).lower()
-        user_create(
-            username=row["username"],
-            full_name=row.get("full_name", ""),
-            email=row.get("email", ""),
-            password=str(row["password"]),
-            role=nfc(row["role"]),
-            unit=units.get(unit_code),
-            actor=actor,
-        )
-    return len(rows)
+    user_model = get_user_model()
+    created = 0
+    for row, plan in zip(rows, plans, strict=True):
+        unit = units.get(plan.unit_code) if plan.unit_code else None
+        if plan.create:
+            user = user_create(
+                username=plan.username,
+                full_name=nfc(row.get("full_name")),
+                email=nfc(row.get("email")),
+                password=str(row["password"]),
+                role=plan.role,
+                unit=unit,
+                actor=actor,
+            )
+            created += 1
+        else:
+            user = user_model.objects.get(username__iexact=plan.username)
+            if plan.add_role:
+                role_assign(user=user, role=plan.role, unit=unit, actor=actor)
+        if plan.active is not None:
+            user_set_active(user=user, active=plan.active, actor=actor)
+    return created
 
 
 def _import_path(job_id: int) -> Path:
@@ -239,7 +377,7 @@ def user_import_start(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> UserI
     The rows (with the passwords) wait in a private file written once the job is committed; the worker removes
     it."""
     rows = list(rows)
-    _users_rows_check(rows, _active_units())
+    users_import_plan(rows=rows, actor=actor)
     job = UserImport.objects.create(rows=len(rows), requested_by=actor if getattr(actor, "pk", None) else None)
 
     def hand_over() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from scoring import engine
 from scoring.administration.services.common import _display, _ensure_editable, nfc, to_points
@@ -107,8 +109,77 @@ def clean_indicator(
                 )
             )
         except engine.EngineError as exc:
-            raise engine_failure(exc) from None
+            raise _labelled(engine_failure(exc), exc, clean) from None
     return clean
+
+
+# The editor's labels of a leaf's parameters (as `indicator_form.html` shows them): a refusal names the field the
+# administrator sees, never the parameter's internal name.
+PARAM_LABELS = {
+    "step": gettext_lazy("Bước điểm"),
+    "yes_points": gettext_lazy("Điểm khi «Có»"),
+    "no_points": gettext_lazy("Điểm khi «Không»"),
+    "threshold": gettext_lazy("Ngưỡng tỷ lệ tối thiểu (%)"),
+    "below_points": gettext_lazy("Điểm khi dưới ngưỡng"),
+    "on_zero_division": gettext_lazy("Điểm khi chia cho 0"),
+    "base": gettext_lazy("Điểm gốc"),
+    "expression": gettext_lazy("Công thức"),
+}
+
+
+def _points_text(raw: Any) -> str:
+    """Points as a person reads them here: decimal comma, no trailing zeros (0,5; 10)."""
+    try:
+        number = Decimal(str(raw).replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return str(raw)
+    return format(number.normalize(), "f").replace(".", ",") if number.is_finite() else str(raw)
+
+
+def _labelled(failure: ValidationFailed, exc: Any, clean: Mapping[str, Any]) -> ValidationFailed:
+    """The engine's refusal of one parameter, worded with the editor's label of that field."""
+    label = PARAM_LABELS.get(str(getattr(exc, "field", "") or ""))
+    if label is None:
+        return failure
+    if getattr(exc, "code", "") == "points_out_of_range":
+        value = clean["params"].get(exc.field)
+        message = _(
+            "%(label)s là %(value)s, nằm ngoài khoảng điểm của tiêu chí (từ %(floor)s đến %(max)s)."
+        ) % {"label": label, "value": _points_text(value), "floor": _points_text(clean["floor"]),
+             "max": _points_text(clean["max_points"])}
+    else:  # the name as the engine quotes it, in either language
+        message = str(failure.message)
+        for quoted in (f"«{exc.field}»", f"'{exc.field}'", f"“{exc.field}”"):
+            message = message.replace(quoted, f"«{label}»")
+    return ValidationFailed(message, code=failure.code, details=failure.details)
+
+
+def _yes_points_following_maximum(indicator: Indicator, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A yes/no leaf's «Có» points that were the maximum follow a new maximum.
+
+    The engine and the editor take «Có» as the maximum when the parameter is left out ("mặc định: điểm tối đa"),
+    but a set cloned or imported may hold it written out, equal to the maximum; the editor then shows it filled in.
+    Left as it was, lowering the maximum was refused (the «Có» points above it) and raising it left «Có» short
+    of full points. When the stored «Có» points are the old maximum and the administrator did not change them,
+    they go back to the default, the maximum, whatever it becomes. «Có» points set apart from the maximum stay
+    as they are (an out-of-range value is then refused)."""
+    yes_no = Indicator.Method.YES_NO
+    params = dict(data.get("params") or {})
+    if not indicator.is_leaf or yes_no not in (indicator.method, data.get("method")) or "yes_points" not in params:
+        return data
+    if indicator.method != data.get("method"):
+        return data
+    old_max = indicator.max_points
+    try:
+        stored = Decimal(str(indicator.params.get("yes_points", old_max)))
+        posted = Decimal(str(params["yes_points"]).replace(",", "."))
+        new_max = Decimal(str(data.get("max_points")).replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return data  # clean_indicator says what is wrong
+    if stored != old_max or posted != old_max or new_max == old_max:
+        return data
+    del params["yes_points"]
+    return {**data, "params": params}
 
 
 def _leaf_to_group(parent: Indicator | None, *, confirmed: bool) -> dict[str, Any]:
@@ -183,6 +254,7 @@ def indicator_update(*, indicator: Indicator, data: Mapping[str, Any], actor: An
     """Change a node's fields; a leaf's method and parameters are validated by the engine."""
     indicator_set = indicator.indicator_set
     _ensure_editable(indicator_set)
+    data = _yes_points_following_maximum(indicator, data)
     clean = clean_indicator(indicator_set=indicator_set, data=data, leaf=indicator.is_leaf, instance=indicator)
     changes = _assign(indicator, clean)
     indicator.save()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -21,12 +22,13 @@ from scoring.errors import DomainError
 from scoring.exports import xlsx_response
 from scoring.models import RoleAssignment, UserImport
 
-USER_COLUMNS = ("username", "full_name", "email", "password", "role", "unit")
-USER_EXPORT_COLUMNS = ("username", "full_name", "email", "role", "unit", "active", "last_login")
-USER_EXPORT_LABELS = (
-    _l("Tên đăng nhập"), _l("Họ và tên"), _l("Thư điện tử"), _l("Vai trò (một dòng cho mỗi vai trò)"),
-    _l("Mã đơn vị của vai trò"), _l("Đang hoạt động (1/0)"), _l("Đăng nhập lần cuối"),
+USER_COLUMNS = services.USER_COLUMNS
+USER_LABELS = (
+    _l("Tên đăng nhập"), _l("Họ và tên"), _l("Thư điện tử"),
+    _l("Mật khẩu ban đầu (tài khoản mới; để trống với tài khoản đã có)"), _l("Vai trò (một dòng cho mỗi vai trò)"),
+    _l("Mã đơn vị của vai trò"), _l("Đang hoạt động (1/0; để trống: không đổi)"),
 )
+PENDING_IMPORT = "administration.user_import"  # the session key of a checked file waiting for its confirmation
 
 
 def _filtered(request: HttpRequest) -> tuple[str, str, str, Any]:
@@ -68,10 +70,11 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @administrator_required
 def user_export(request: HttpRequest) -> HttpResponse:
-    """The list as filtered on the page, in Excel: one row per role, never a password."""
+    """The list as filtered on the page, in Excel: the import's columns (the file imports back as it is), one row
+    per role, the password cell empty."""
     *_filters, users = _filtered(request)
-    content = write_sheet(title=_("Người dùng"), headers=USER_EXPORT_COLUMNS,
-                          rows=selectors.user_export_rows(users), labels=USER_EXPORT_LABELS)
+    content = write_sheet(title=_("Người dùng"), headers=USER_COLUMNS,
+                          rows=selectors.user_export_rows(users), labels=USER_LABELS)
     return xlsx_response(content, "nguoi-dung.xlsx")
 
 
@@ -181,17 +184,36 @@ def role_delete(request: HttpRequest, user_id: int, role_id: int) -> HttpRespons
 @require_POST
 @administrator_required
 def user_import(request: HttpRequest) -> HttpResponse:
+    """Two steps. A file: every row checked (each bad row's problems listed, nothing kept), else a preview of what
+    each row changes, the rows held in the session (they hold the initial passwords: never sent to the browser).
+    Then `confirm`: the held rows, checked again, are handed to a worker."""
+    if "confirm" in request.POST:
+        pending = request.session.get(PENDING_IMPORT)
+        if not isinstance(pending, dict) or pending.get("key") != request.POST.get("confirm"):
+            return _list_page(request, status=400, import_refused=_(
+                "Không còn bản xem trước của tệp này (đã nhập hoặc đã hết phiên); hãy tải tệp lên lại."))
+        try:
+            job = services.user_import_start(rows=pending["rows"], actor=request.user)
+        except DomainError as exc:
+            return _list_page(request, import_refused=str(exc.message), import_rows=exc.details, status=exc.status)
+        del request.session[PENDING_IMPORT]
+        return redirect("administration:user_import_job", job.pk)
+    request.session.pop(PENDING_IMPORT, None)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _list_page(request, import_refused=upload_refusal(form), status=400)
     try:
         sheet = read_sheet(form.cleaned_data["file"], expected=("username", "password", "role"), max_rows=2000)
-        job = services.user_import_start(rows=sheet.rows, actor=request.user)
+        plans = services.users_import_plan(rows=sheet.rows, actor=request.user)
     except FileRefused as exc:
         return _list_page(request, import_refused=exc.message, status=400)
     except DomainError as exc:
         return _list_page(request, import_refused=str(exc.message), import_rows=exc.details, status=exc.status)
-    return redirect("administration:user_import_job", job.pk)
+    key = secrets.token_urlsafe(16)
+    request.session[PENDING_IMPORT] = {"key": key, "rows": sheet.rows}
+    changed = [plan for plan in plans if plan.changes]
+    return _list_page(request, import_preview={"key": key, "rows": changed, "total": len(plans),
+                                               "unchanged": len(plans) - len(changed)})
 
 
 @require_GET
