@@ -28,9 +28,9 @@ YES = "yes"
 NO = "no"
 
 __all__ = [
-    "NO", "YES", "field_label", "method_input_context", "method_value_from_post", "number_display", "value_summary",
+    "NO", "YES", "field_label", "method_input_context", "method_value_from_post",
+    "number_display", "value_summary",
 ]
-
 
 def _get(data: Mapping[str, Any], name: str) -> str:
     raw = data.get(name)
@@ -162,10 +162,19 @@ def _ratio_hint(indicator: Indicator) -> str:
                    "points": _points_display(band.get("points", "0"))}
             )
         return "; ".join(parts)
-    threshold = _points_display(params.get("threshold", "0"))
+    maximum = _points_display(indicator.max_points)
+    raw_threshold = params.get("threshold")
+    try:
+        no_threshold = raw_threshold in (None, "") or Decimal(str(raw_threshold)) == 0
+    except (InvalidOperation, ValueError):
+        no_threshold = False  # shown as written; the set's check reports it
+    if no_threshold:
+        # Without a threshold (the engine's 0 %) every rate reaches it: a "below 0 %" clause would say nothing.
+        return _("Điểm = tỷ lệ (tử số / mẫu số) × %(max)s") % {"max": points_text(maximum)}
+    threshold = _points_display(raw_threshold)
     below = _points_display(params.get("below_points", "0"))
     return _("Tỷ lệ ≥ %(t)s%%: tỷ lệ × %(max)s điểm; dưới %(t)s%%: %(below)s điểm") % {
-        "t": threshold, "max": _points_display(indicator.max_points), "below": below,
+        "t": threshold, "max": maximum, "below": below,
     }
 
 

@@ -124,7 +124,8 @@ _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _NON_FINITE_WORDS = frozenset({"nan", "snan", "inf", "infinity"})
 # "1.000" or "2,500": a Vietnamese writer groups thousands with a dot, an English one with a comma, and either
 # may be a decimal separator: which one the writer meant cannot be known (a leading 0 is never a group).
-_GROUPED_RE = re.compile(r"[+-]?[1-9][0-9]{0,2}[.,][0-9]{3}")
+# «1,000», «12.345,5», «1,000.25» (one group or more, a decimal part after them).
+_GROUPED_RE = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:[.,][0-9]{3})+(?:[.,][0-9]*)?")
 MAX_TYPED_DECIMALS = 6  # a typed number's digits after its separator (a count, a ratio's terms, points)
 
 
@@ -179,8 +180,8 @@ def to_decimal(raw: object, *, field: str, refuse_groups: bool = False) -> Decim
     Strings may use a decimal comma ("0,5") and surrounding spaces. Refuses bool, None, empty or other
     text (`not_a_number`), NaN and infinities (`not_finite`) and absurdly large numbers (`too_large`); typed
     text with more than `MAX_TYPED_DECIMALS` decimals (`too_many_decimals`); with `refuse_groups` (counts and
-    the quantities of a ratio, where "1.000" is far more likely a thousand than a one), text that may group
-    thousands (`ambiguous_separator`).
+    the quantities of a ratio, where "1.000" is far more likely a thousand than a one, and the points a person
+    types), text that may group thousands (`ambiguous_separator`).
     """
     value: Decimal
     if isinstance(raw, bool) or raw is None:
@@ -202,17 +203,17 @@ def to_decimal(raw: object, *, field: str, refuse_groups: bool = False) -> Decim
         # NFKC makes full-width digits (０-９) plain ones, and also ², ①, ₃ …: those are not numbers one types
         if any(ch.isdigit() and not ("0" <= ch <= "9" or "\uff10" <= ch <= "\uff19") for ch in raw):
             raise _not_a_number(field)
-        if text.count(",") + text.count(".") > 1:
-            raise _not_a_number(field)
         if refuse_groups and _GROUPED_RE.fullmatch(text):
             raise ScoringInputError(
                 "ambiguous_separator",
-                "Không rõ dấu chấm hay dấu phẩy ở đây tách hàng nghìn hay phần thập phân: hãy viết số không có "
-                "dấu tách hàng nghìn (1000) và phần thập phân sau dấu phẩy (0,25).",
-                "It is unclear whether the dot or comma here separates thousands or decimals: write the number "
-                "without a thousands separator (1000) and its decimals after the separator (0.25).",
+                f"Không rõ dấu chấm hay dấu phẩy trong «{text}» tách hàng nghìn hay là dấu thập phân: hãy viết số "
+                "không có dấu tách hàng nghìn (1000) và phần thập phân sau dấu thập phân (0,25).",
+                f"It is unclear whether the dot or comma in «{text}» separates thousands or decimals: write the "
+                "number without a thousands separator (1000) and its decimals after the decimal point (0.25).",
                 field=field,
             )
+        if text.count(",") + text.count(".") > 1:
+            raise _not_a_number(field)
         text = text.replace(",", ".")
         if not _NUMBER_RE.fullmatch(text):
             raise _not_a_number(field)

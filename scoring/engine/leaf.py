@@ -208,7 +208,8 @@ def _score(plan: _Plan, value: Mapping[str, Any]) -> tuple[Decimal, dict[str, An
         )
     match plan.method:
         case Method.MANUAL:
-            points = to_decimal(_get(value, "points"), field="points")
+            # typed by a person: «1,000» is one to a Vietnamese writer and a thousand to an English one
+            points = to_decimal(_get(value, "points"), field="points", refuse_groups=True)
             with localcontext(_context()):
                 off_step = points % plan.step != 0
             if off_step:

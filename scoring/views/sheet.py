@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -337,7 +338,13 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
         return redirect("scoring:assessment", assessment.pk)
     if totals is not None:
         payload = line_payload(saved, files=totals.files.get(saved.pk, 0))
-        return JsonResponse({"ok": True, "line": payload, "totals": totals_payload(totals)})
+        # When the leaf was saved by the server's clock, in the site's time zone: the page says «saved at» with
+        # it, not with the browser's clock (a PC's may be wrong). A save that changed nothing keeps its time.
+        at = timezone.localtime(saved.updated_at or timezone.now(), timezone.get_default_timezone())
+        return JsonResponse({
+            "ok": True, "line": payload, "totals": totals_payload(totals),
+            "saved_at": at.isoformat(timespec="seconds"), "saved_time": at.strftime("%H:%M"),
+        })
     messages.success(
         request,
         _("Đã lưu tiêu chí %(code)s: %(score)s điểm.") % {"code": line.indicator.code,

@@ -232,8 +232,8 @@ class LeafForm {
     this.errorBox.textContent = "";
     if (this.fieldset) markInvalid(this.fieldset, null);
     this.form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
-    const time = new Date().toLocaleTimeString(vi ? "vi-VN" : "en-GB", { hour: "2-digit", minute: "2-digit" });
-    this.say(`${T.saved} ${time}`);
+    // The server's time of the save (HH:MM in the site's time zone), never the browser's clock, which may be wrong.
+    this.say(data.saved_time ? `${T.saved} ${data.saved_time}` : T.saved);
     this.form.closest(".leaf")?.classList.remove("has-error");
   }
 
