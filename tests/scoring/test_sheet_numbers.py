@@ -218,3 +218,41 @@ def test_the_administrations_live_preview_of_a_proportional_leaf_with_an_empty_t
                          floor="0", kind="normal")
     assert "Điểm = tỷ lệ (tử số / mẫu số) × 2 điểm" in preview["html"]
     assert "0%" not in preview["html"]
+
+
+# --- every path a person types points through -------------------------------------------------------------------
+
+
+def test_the_api_refuses_points_that_may_group_thousands_and_saves_nothing(
+    points_assessment: Assessment, unit_editor: Any
+) -> None:
+    from rest_framework.test import APIClient
+
+    line = _line(points_assessment, "1.2.1")
+    api = APIClient()
+    api.force_login(unit_editor)
+    answer = api.put(f"/api/v1/assessments/{points_assessment.pk}/lines/{line.pk}/",
+                     {"version": line.version, "value": {"points": "1,000"}}, format="json")
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "ambiguous_separator"
+    assert "«1,000»" in answer.json()["message"]
+    _unchanged(line)
+    # a number sent as a JSON number is not text one could misread
+    answer = api.put(f"/api/v1/assessments/{points_assessment.pk}/lines/{line.pk}/",
+                     {"version": line.version, "value": {"points": 1}}, format="json")
+    assert answer.status_code == 200, answer.json()
+    assert Decimal(answer.json()["self_score"]) == Decimal("1")
+
+
+def test_the_engine_refuses_typed_points_that_may_group_thousands_for_the_appraisal_too() -> None:
+    from scoring import engine
+    from scoring.engine import LeafRule, Method, ScoringInputError
+
+    rule = LeafRule(method=Method.MANUAL, params={"step": "0.25"}, max_points=Decimal("2000"), floor=Decimal("0"),
+                    kind="normal")
+    for typed in ("1,000", "1.000", "2.500,5", "1,000.25"):
+        with pytest.raises(ScoringInputError) as refused:
+            engine.score_leaf(rule, {"points": typed})
+        assert refused.value.code == "ambiguous_separator"
+    assert engine.score_leaf(rule, {"points": "1000"}) == Decimal("1000")
+    assert engine.score_leaf(rule, {"points": "0,750"}) == Decimal("0.75")
