@@ -14,6 +14,7 @@ from scoring.models import (
     Cycle,
     CycleSet,
     ExportJob,
+    ExtensionRequest,
     IndexResult,
     Indicator,
     IndicatorMapping,
@@ -292,6 +293,18 @@ class ApiTokenAdmin(ReadOnlyModelAdmin):
     readonly_fields = [f.name for f in ApiToken._meta.fields]
 
 
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(ReadOnlyModelAdmin):
+    """Read-only: a unit's head asks on its sheet, an administrator decides on the cycle's requests page (audited)."""
+
+    list_display = ["assessment", "status", "requested_deadline", "requested_by", "requested_at", "granted_deadline",
+                    "decided_by", "decided_at"]
+    list_filter = ["status", "assessment__cycle"]
+    search_fields = ["assessment__unit__name", "assessment__unit__code", "reason"]
+    list_select_related = ["assessment__unit", "assessment__cycle", "requested_by", "decided_by"]
+    readonly_fields = [f.name for f in ExtensionRequest._meta.fields]
+
+
 # The accounts: the administration's users page creates them, gives and takes back roles (and with the administrator
 # role the admin site: `is_staff`, `is_superuser`), sets passwords and audits each change. Django's own user admin
 # would change the same flags with no audit entry and none of those rules: shown here, never edited.
@@ -305,3 +318,24 @@ class UserAdmin(ManagedElsewhereMixin, ReadOnlyModelAdmin):
     search_fields = ["username", "first_name", "last_name", "email"]
     exclude = ["password", "user_permissions", "groups"]
     managed_at = "/quan-ly/nguoi-dung/"
+
+
+# The login lockout's records (django-axes): what the throttling saw, evidence after an attack. Deleting or editing
+# them here would erase that evidence (or lift a lockout with no trace); they expire on their own. Shown only.
+# Importing axes' own admin first registers its classes (it comes later in INSTALLED_APPS), so they can be replaced.
+import axes.admin as axes_admin  # noqa: E402
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog  # noqa: E402
+
+
+class _AxesReadOnly(_NoWrites):
+    actions = None  # axes' "clean up expired attempts" deletes
+
+
+for _model, _axes_class in (
+    (AccessAttempt, axes_admin.AccessAttemptAdmin),
+    (AccessLog, axes_admin.AccessLogAdmin),
+    (AccessFailureLog, axes_admin.AccessFailureLogAdmin),
+):
+    if admin.site.is_registered(_model):  # axes' admin is on (AXES_ENABLE_ADMIN)
+        admin.site.unregister(_model)
+        admin.site.register(_model, type(f"ReadOnly{_axes_class.__name__}", (_AxesReadOnly, _axes_class), {}))

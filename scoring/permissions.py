@@ -181,6 +181,26 @@ def can_submit(user: Any, assessment: Assessment) -> bool:
     )
 
 
+def can_request_extension(user: Any, assessment: Assessment) -> bool:
+    """Ask for more time to self-assess (or withdraw the request): the unit's head, the one who submits, while the
+    assessment is a draft of a cycle that takes self-scores (its deadline may already have passed)."""
+    return (
+        is_unit_head(user, assessment.unit_id)
+        and assessment.state == Assessment.State.DRAFT
+        and self_assessment_open(assessment)
+    )
+
+
+def can_view_extension_requests(user: Any, assessment: Assessment) -> bool:
+    """A unit's extension requests and their decisions: its own people and the administrators."""
+    return is_administrator(user) or is_unit_member(user, assessment.unit_id)
+
+
+def can_decide_extension(user: Any) -> bool:
+    """Grant or refuse a unit's extension request: the administrators (Sở Nội vụ), who set deadlines."""
+    return is_administrator(user)
+
+
 def assessment_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
     """Fetch and authorize in one call: 404 when the assessment does not exist or the user may not see it."""
     found = compiled.instances(

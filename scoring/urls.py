@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from scoring.views import report, sheet, submission, workbook
+from scoring.views import extension_requests, report, sheet, submission, workbook
 
 app_name = "scoring"
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("danh-gia/<int:assessment_id>/gui/", submission.submit, name="submit"),
     path("danh-gia/<int:assessment_id>/rut-lai/", submission.withdraw, name="withdraw"),
     path("danh-gia/<int:assessment_id>/kho-khan/", submission.difficulties, name="difficulties"),
+    path("danh-gia/<int:assessment_id>/gia-han/", extension_requests.extension_page, name="extension_request"),
+    path("danh-gia/<int:assessment_id>/gia-han/rut-lai/", extension_requests.extension_withdraw,
+         name="extension_withdraw"),
     path("danh-gia/<int:assessment_id>/bao-cao/", report.report_page, name="report"),
     path("danh-gia/<int:assessment_id>/bao-cao.xlsx", report.report_xlsx, name="report_xlsx"),
     path("danh-gia/<int:assessment_id>/phieu-tu-cham.xlsx", workbook.sheet_download, name="sheet_xlsx"),

@@ -30,6 +30,10 @@ ACTION_LABELS = {
     "cycle.deadlines": _l("Đổi các hạn của kỳ"),
     "cycle.phase": _l("Chuyển giai đoạn của kỳ"),
     "evidence.delete": _l("Xoá tài liệu kiểm chứng"),
+    "extension_request.create": _l("Đề nghị gia hạn tự đánh giá"),
+    "extension_request.grant": _l("Chấp thuận đề nghị gia hạn"),
+    "extension_request.refuse": _l("Không chấp thuận đề nghị gia hạn"),
+    "extension_request.withdraw": _l("Rút đề nghị gia hạn"),
     "evidence.link": _l("Gắn tài liệu kiểm chứng"),
     "evidence.unlink": _l("Gỡ tài liệu kiểm chứng"),
     "evidence.upload": _l("Tải lên tài liệu kiểm chứng"),
@@ -78,6 +82,7 @@ OBJECT_TYPE_LABELS = {
     "Assessment": _l("Bản đánh giá"),
     "Cycle": _l("Kỳ đánh giá"),
     "EvidenceFile": _l("Tài liệu kiểm chứng"),
+    "ExtensionRequest": _l("Đề nghị gia hạn"),
     "IndexResult": _l("Kết quả chỉ số"),
     "Indicator": _l("Tiêu chí"),
     "IndicatorMapping": _l("Đối chiếu tiêu chí"),
@@ -102,6 +107,9 @@ FIELD_LABELS = {
     "difficulties": _l("Khó khăn, vướng mắc"),
     "document": _l("Văn bản công bố"),
     "explanation_requested": _l("Yêu cầu giải trình"),
+    "extension_status": _l("Trạng thái đề nghị gia hạn"),
+    "granted_deadline": _l("Hạn được chấp thuận"),
+    "requested_deadline": _l("Hạn đề nghị"),
     "guidance": _l("Hướng dẫn"),
     "index_mode": _l("Cách tính chỉ số"),
     "indicators": _l("Số tiêu chí"),
@@ -181,7 +189,7 @@ _DECIMAL = re.compile(r"^-?\d+\.\d+$")
 
 
 def _value_labels() -> dict[str, dict[str, str]]:
-    from scoring.models import Assessment, Cycle, Indicator, IndicatorSet, RoleAssignment
+    from scoring.models import Assessment, Cycle, ExtensionRequest, Indicator, IndicatorSet, RoleAssignment
 
     method = {str(k): str(v) for k, v in Indicator.Method.choices}
     return {
@@ -191,6 +199,7 @@ def _value_labels() -> dict[str, dict[str, str]]:
         "method": method,
         "parent_method": method,
         "status": {str(k): str(v) for k, v in IndicatorSet.Status.choices},
+        "extension_status": {str(k): str(v) for k, v in ExtensionRequest.Status.choices},
     }
 
 

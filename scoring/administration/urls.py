@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from scoring.administration.views import audit, cycles, sets, tokens, tree, units, users
+from scoring.administration.views import audit, cycles, extension_requests, sets, tokens, tree, units, users
 
 app_name = "administration"
 urlpatterns = [
@@ -49,6 +49,11 @@ urlpatterns = [
     path("ky-danh-gia/<int:cycle_id>/gia-han/<int:assessment_id>/", cycles.assessment_extend, name="assessment_extend"),
     path("ky-danh-gia/<int:cycle_id>/khong-gui/<int:assessment_id>/", cycles.assessment_close_unsubmitted,
          name="assessment_close_unsubmitted"),
+    path("ky-danh-gia/<int:cycle_id>/de-nghi-gia-han/", extension_requests.extension_list, name="extension_requests"),
+    path("ky-danh-gia/<int:cycle_id>/de-nghi-gia-han/<int:assessment_id>/chap-thuan/",
+         extension_requests.extension_grant, name="extension_grant"),
+    path("ky-danh-gia/<int:cycle_id>/de-nghi-gia-han/<int:assessment_id>/tu-choi/",
+         extension_requests.extension_refuse, name="extension_refuse"),
     path("nguoi-dung/", users.user_list, name="user_list"),
     path("nguoi-dung/them/", users.user_create, name="user_create"),
     path("nguoi-dung/nhap-excel/", users.user_import, name="user_import"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from scoring.models.assessments import Assessment, Cycle, CycleSet, IndexResult, ScoreLine
 from scoring.models.audit import AuditEntry
 from scoring.models.criteria import Indicator, IndicatorSet
+from scoring.models.extension_requests import ExtensionRequest
 from scoring.models.publication import ExportJob, IndicatorMapping, Publication, UnitSuccession
 from scoring.models.units import ApiToken, RankingGroup, RoleAssignment, Unit, UnitKind, UserImport
 
@@ -18,6 +19,7 @@ __all__ = [
     "Cycle",
     "CycleSet",
     "ExportJob",
+    "ExtensionRequest",
     "IndexResult",
     "Indicator",
     "IndicatorMapping",

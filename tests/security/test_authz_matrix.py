@@ -88,6 +88,13 @@ RULES.update(
             get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)
         ),
         "administration:audit_list": Rule(get=E(302, 403, 403, 403, 403, 200)),
+        "administration:extension_requests": Rule(get=E(302, 403, 403, 403, 403, 200)),
+        "administration:extension_grant": Rule(
+            get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)
+        ),
+        "administration:extension_refuse": Rule(
+            get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)
+        ),
         "administration:cycle_deadlines": Rule(
             get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)
         ),
@@ -221,6 +228,14 @@ RULES.update(
         ),
         "scoring:difficulties": Rule(
             get=E(302, 405, 405, 405, 405, 405), post=E(302, (None, 404), (None, 404), (404, 403), (404, 403), 403)
+        ),
+        # the unit's people and administrators see the requests; only the unit's head asks and withdraws
+        "scoring:extension_request": Rule(
+            get=E(302, (200, 404), (200, 404), (404, 403), (404, 403), 200),
+            post=E(302, (403, 404), (None, 404), (404, 403), (404, 403), 403),
+        ),
+        "scoring:extension_withdraw": Rule(
+            get=E(302, 405, 405, 405, 405, 405), post=E(302, (403, 404), (None, 404), (404, 403), (404, 403), 403)
         ),
         "scoring:line_history": Rule(
             get=E(302, (200, 404), (200, 404), (404, 200), (404, 200), 200), post=E(302, 405, 405, 405, 405, 405)
@@ -509,6 +524,7 @@ _ADMIN_READ_ONLY = (
     "scoring_indexresult",
     "scoring_unitsuccession",
     "scoring_apitoken",
+    "scoring_extensionrequest",
     "scoring_unitkind",
     "scoring_rankinggroup",
     "scoring_unit",
@@ -527,7 +543,7 @@ _ADMIN_READ_ONLY = (
     "evidence_evidencelink",
 )
 ADMIN_NO_ADD = (*_ADMIN_READ_ONLY, "axes_accessattempt", "axes_accessfailurelog", "axes_accesslog")
-ADMIN_NO_DELETE = _ADMIN_READ_ONLY
+ADMIN_NO_DELETE = ADMIN_NO_ADD  # the login lockout's records too: shown only
 
 
 def admin_rule(name: str) -> Rule:

@@ -1,0 +1,185 @@
+"""Extension requests (đề nghị gia hạn): a unit's head asks for more time to self-assess, may withdraw the request
+while it waits; an administrator grants it (through `assessment_extend_deadline`, so that service's checks, its
+audit entry and the cycle page's overdue flag follow) or refuses it with a reason.
+
+Each service is one transaction, takes the acting user and leaves one audit entry; a refusal changes nothing.
+Who may call them is the views' check (`scoring.permissions.can_request_extension`, `can_decide_extension`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from scoring.administration.services.cycles import _check_deadlines, assessment_extend_deadline
+from scoring.errors import StateConflict, ValidationFailed, cycle_closed_message
+from scoring.models import Assessment, ExtensionRequest
+from scoring.permissions import self_assessment_deadline
+from scoring.services.common import audit_record
+from scoring.text import user_text
+
+REASON_LIMIT = 1000  # characters of a request's reason or an administrator's answer (the forms' maxlength)
+
+MSG_NOT_DRAFT = gettext_lazy(
+    "Bản đánh giá ở trạng thái «%(state)s»: chỉ đề nghị gia hạn khi đơn vị đang tự đánh giá."
+)
+MSG_ALREADY_PENDING = gettext_lazy(
+    "Đơn vị đã có một đề nghị gia hạn đang chờ quyết định; hãy chờ Sở Nội vụ trả lời hoặc rút đề nghị đó trước."
+)
+MSG_REASON_REQUIRED = gettext_lazy("Hãy ghi lý do đề nghị gia hạn.")
+MSG_DATE_REQUIRED = gettext_lazy("Hãy chọn ngày đề nghị gia hạn đến.")
+MSG_NOT_LATER = gettext_lazy("Ngày đề nghị phải sau hạn tự đánh giá hiện tại của đơn vị (%(d)s).")
+MSG_IN_PAST = gettext_lazy("Ngày gia hạn (%(d)s) đã qua; hãy chọn một ngày từ hôm nay trở đi.")
+MSG_NOT_PENDING = gettext_lazy("Đề nghị gia hạn này đã được xử lý («%(status)s»); không thay đổi được nữa.")
+MSG_REFUSAL_REASON_REQUIRED = gettext_lazy("Hãy ghi lý do không chấp thuận để đơn vị biết.")
+
+
+def _end_of_day(day: date) -> datetime:
+    """A deadline date means the end of that day, local time (as the cycle page's extension form)."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.get_current_timezone())
+
+
+def _local(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%d/%m/%Y %H:%M}"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _text(value: Any, *, field: str) -> str:
+    return user_text(value, limit=REASON_LIMIT, field=field)
+
+
+def _lock_assessment(assessment_id: int) -> Assessment:
+    """The assessment row locked (only it): requests of one assessment are made one at a time."""
+    return Assessment.objects.select_for_update(of=("self",)).select_related("unit", "cycle").get(pk=assessment_id)
+
+
+def _close(extension_request: ExtensionRequest, *, actor: Any, **fields: Any) -> ExtensionRequest:
+    """Move a pending request to its decision, or refuse when it is no longer pending (a second administrator's
+    decision, a withdrawal meanwhile): the update only matches a pending row, so of two concurrent decisions one
+    wins and the other changes nothing."""
+    now = timezone.now()
+    done = ExtensionRequest.objects.filter(pk=extension_request.pk, status=ExtensionRequest.Status.PENDING).update(
+        decided_at=now, decided_by=actor, **fields
+    )
+    if not done:
+        current = ExtensionRequest.objects.get(pk=extension_request.pk)
+        raise StateConflict(MSG_NOT_PENDING % {"status": current.get_status_display()}, code="not_pending")
+    fresh = ExtensionRequest.objects.select_related("assessment__unit", "assessment__cycle").get(
+        pk=extension_request.pk
+    )
+    return fresh
+
+
+def _audit(extension_request: ExtensionRequest, *, actor: Any, action: str, changes: dict[str, Any],
+           reason: str = "") -> None:
+    assessment = extension_request.assessment
+    audit_record(
+        actor=actor, action=action, object_type="ExtensionRequest", object_id=extension_request.pk,
+        unit=assessment.unit, assessment=assessment, changes=changes, reason=reason,
+    )
+
+
+@transaction.atomic
+def extension_request_create(
+    *, assessment: Assessment, actor: Any, requested_date: date | None, reason: str
+) -> ExtensionRequest:
+    """The unit's head asks for its self-assessment deadline to be moved to the end of `requested_date`.
+
+    Refused (nothing changes) unless the assessment is a draft of a cycle taking self-scores, while another request
+    of the assessment waits, without a reason (hidden characters and over-long text refused as elsewhere), and for
+    a date not after the deadline that applies now, already past, or outside the years the cycle's deadlines may
+    take. Side effects: one pending request, one audit entry.
+    """
+    locked = _lock_assessment(assessment.pk)
+    if locked.state != Assessment.State.DRAFT:
+        raise StateConflict(MSG_NOT_DRAFT % {"state": locked.get_state_display()}, code="not_draft")
+    if (closed := cycle_closed_message(locked.cycle)) is not None:
+        raise StateConflict(closed, code="cycle_closed")
+    if ExtensionRequest.objects.filter(assessment=locked, status=ExtensionRequest.Status.PENDING).exists():
+        raise StateConflict(MSG_ALREADY_PENDING, code="already_pending")
+    text = _text(reason, field="reason")
+    if not text:
+        raise ValidationFailed(MSG_REASON_REQUIRED, code="reason_required", details={"field": "reason"})
+    if requested_date is None:
+        raise ValidationFailed(MSG_DATE_REQUIRED, code="date_required", details={"field": "requested_date"})
+    deadline = _end_of_day(requested_date)
+    current = self_assessment_deadline(locked)
+    if current is not None and deadline <= current:
+        raise ValidationFailed(MSG_NOT_LATER % {"d": _local(current)}, code="extension_not_later",
+                               details={"field": "requested_date"})
+    if deadline <= timezone.now():
+        raise ValidationFailed(MSG_IN_PAST % {"d": f"{requested_date:%d/%m/%Y}"}, code="date_in_past",
+                               details={"field": "requested_date"})
+    _check_deadlines({"self_assessment_deadline": deadline}, year=locked.cycle.year)
+    try:
+        with transaction.atomic():
+            made = ExtensionRequest.objects.create(
+                assessment=locked, requested_deadline=deadline, reason=text, deadline_at_request=current,
+                requested_by=actor,
+            )
+    except IntegrityError:  # another request of the assessment made at the same moment
+        raise StateConflict(MSG_ALREADY_PENDING, code="already_pending") from None
+    _audit(made, actor=actor, action="extension_request.create", reason=text, changes={
+        "extension_status": {"old": None, "new": ExtensionRequest.Status.PENDING},
+        "requested_deadline": {"old": None, "new": _iso(deadline)},
+    })
+    return made
+
+
+@transaction.atomic
+def extension_request_withdraw(*, extension_request: ExtensionRequest, actor: Any) -> ExtensionRequest:
+    """The unit takes back its request while it waits. Side effects: the request withdrawn, one audit entry."""
+    closed = _close(extension_request, actor=actor, status=ExtensionRequest.Status.WITHDRAWN)
+    _audit(closed, actor=actor, action="extension_request.withdraw", changes={
+        "extension_status": {"old": ExtensionRequest.Status.PENDING, "new": ExtensionRequest.Status.WITHDRAWN},
+    })
+    return closed
+
+
+@transaction.atomic
+def extension_request_grant(
+    *, extension_request: ExtensionRequest, actor: Any, deadline_date: date | None = None, note: str = ""
+) -> ExtensionRequest:
+    """An administrator grants a pending request: the unit's deadline becomes the end of the requested date, or of
+    `deadline_date` when the administrator gives another one (not already past).
+
+    The deadline is set by `assessment_extend_deadline` (its rules, its audit entry, with the administrator's note
+    or else the unit's reason). Refused, nothing changed, when the request is no longer pending (decided by another
+    administrator meanwhile, or withdrawn). Side effects: the request granted, two audit entries.
+    """
+    text = _text(note, field="note")
+    # the requested deadline is fixed when the request is made: the one read by the caller is the stored one
+    granted = _end_of_day(deadline_date) if deadline_date is not None else extension_request.requested_deadline
+    closed = _close(extension_request, actor=actor, status=ExtensionRequest.Status.GRANTED,
+                    granted_deadline=granted, decision_reason=text)
+    if granted <= timezone.now():
+        raise ValidationFailed(MSG_IN_PAST % {"d": f"{timezone.localtime(granted):%d/%m/%Y}"}, code="date_in_past",
+                               details={"field": "deadline"})
+    assessment_extend_deadline(assessment=_lock_assessment(closed.assessment_id), deadline=granted, actor=actor,
+                               reason=text or closed.reason)
+    _audit(closed, actor=actor, action="extension_request.grant", reason=text, changes={
+        "extension_status": {"old": ExtensionRequest.Status.PENDING, "new": ExtensionRequest.Status.GRANTED},
+        "granted_deadline": {"old": None, "new": _iso(granted)},
+    })
+    return closed
+
+
+@transaction.atomic
+def extension_request_refuse(*, extension_request: ExtensionRequest, actor: Any, reason: str) -> ExtensionRequest:
+    """An administrator refuses a pending request, with the reason the unit will read. Refused, nothing changed,
+    without a reason or when the request is no longer pending. Side effects: the request refused, one audit entry."""
+    text = _text(reason, field="reason")
+    if not text:
+        raise ValidationFailed(MSG_REFUSAL_REASON_REQUIRED, code="reason_required", details={"field": "reason"})
+    closed = _close(extension_request, actor=actor, status=ExtensionRequest.Status.REFUSED, decision_reason=text)
+    _audit(closed, actor=actor, action="extension_request.refuse", reason=text, changes={
+        "extension_status": {"old": ExtensionRequest.Status.PENDING, "new": ExtensionRequest.Status.REFUSED},
+    })
+    return closed

@@ -1,0 +1,28 @@
+"""The extension requests shown on other pages: a unit's latest one on its sheet, a cycle's pending count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from scoring import permissions
+from scoring.models import Assessment, Cycle, ExtensionRequest
+from scoring.selectors.extension_requests import latest_extension_request, pending_extension_count
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def extension_request_for_sheet(context: template.Context, assessment: Assessment) -> ExtensionRequest | None:
+    """The assessment's latest request, for its own people only (None for anyone else, and when there is none)."""
+    request = context.get("request")
+    user: Any = getattr(request, "user", None)
+    if user is None or not permissions.is_unit_member(user, assessment.unit_id):
+        return None
+    return latest_extension_request(assessment=assessment)
+
+
+@register.simple_tag
+def cycle_pending_extensions(cycle: Cycle) -> int:
+    return pending_extension_count(cycle=cycle)
