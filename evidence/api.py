@@ -18,12 +18,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from appraisal.services.common import MSG_NOT_FLAGGED
 from cchc.api import ERR, ErrorSerializer
 from evidence import permissions, selectors, services
 from evidence.models import EvidenceFile
 from evidence.uploads import EvidenceUploadHandler, StreamedUpload
 from evidence.views import _stream
 from scoring.api.common import InputSerializer, fields_for, self_edit_conflict
+from scoring.errors import StateConflict
 from scoring.models import Assessment, ScoreLine
 from scoring.permissions import assessment_get_for_user, can_attach_evidence, can_edit_self_assessment, is_unit_member
 
@@ -43,7 +45,8 @@ FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Không có quyền (`p
 STATE_409 = OpenApiResponse(
     ErrorSerializer,
     description="Trạng thái không cho phép thay đổi: `not_editable`, `cycle_closed`, `deadline_passed` (bản đánh "
-    "giá đã gửi, kỳ chưa mở hoặc đã công bố, quá hạn), `closed`, `link_locked`, `file_locked`.",
+    "giá đã gửi, kỳ chưa mở hoặc đã công bố, quá hạn), `not_flagged` (vòng giải trình: tiêu chí không được yêu cầu "
+    "giải trình), `closed`, `link_locked`, `not_linked` (bỏ gắn một tệp không gắn với dòng), `file_locked`.",
 )
 # The request field an upload's refusal is about.
 UPLOAD_ERROR_FIELDS = {"bad_type": "file", "too_large": "file", "empty": "file"}
@@ -76,15 +79,16 @@ class LinkSerializer(InputSerializer):
     line_id = serializers.IntegerField()
 
 
-def _refusal(user: Any, assessment: Assessment) -> Exception:
+def _refusal(user: Any, assessment: Assessment, line: ScoreLine | None = None) -> Exception:
     """Why a change to the library or a line's evidence is refused, as the pages answer it: the unit's own people
-    hear the state that forbids it (409 `not_editable`, `cycle_closed` or `deadline_passed`), anyone else — and
-    the unit during an open explanation round, on a leaf not flagged — lacks the right (403)."""
-    if (
-        not is_unit_member(user, assessment.unit_id)
-        or can_edit_self_assessment(user, assessment)  # then the refusal was about the right, not the state
-        or permissions.explanation_open(assessment)
-    ):
+    hear the state that forbids it (409 `not_editable`, `cycle_closed` or `deadline_passed`; during an open
+    explanation round, on a leaf not flagged, 409 `not_flagged` as the line's explanation answers), anyone else
+    lacks the right (403)."""
+    if not is_unit_member(user, assessment.unit_id) or can_edit_self_assessment(user, assessment):
+        return PermissionDenied()  # the refusal was about the right, not the state
+    if permissions.explanation_open(assessment):
+        if line is not None and not line.explanation_requested:
+            return StateConflict(MSG_NOT_FLAGGED, code="not_flagged")
         return PermissionDenied()
     return self_edit_conflict(assessment)
 
@@ -147,7 +151,7 @@ class EvidenceUpload(APIView):
         if payload.validated_data.get("line_id"):
             line = _line_of(assessment, payload.validated_data["line_id"])
             if not can_attach_evidence(request.user, line):
-                raise _refusal(request.user, assessment)
+                raise _refusal(request.user, assessment, line)
         item = payload.validated_data["file"]
         try:
             with transaction.atomic(), fields_for(**UPLOAD_ERROR_FIELDS):
@@ -172,7 +176,7 @@ def _file_and_line(request: Request, assessment_id: int) -> tuple[EvidenceFile, 
     evidence_file = _file_of(request.user, assessment, payload.validated_data["file_id"])
     line = _line_of(assessment, payload.validated_data["line_id"])
     if not can_attach_evidence(request.user, line):
-        raise _refusal(request.user, assessment)
+        raise _refusal(request.user, assessment, line)
     return evidence_file, line
 
 

@@ -99,12 +99,15 @@ def unit_etag(unit: Unit) -> str:
 
 
 def _if_match_fails(header: str, etag: str) -> bool:
-    """Whether `If-Match` names neither `*` nor the unit's current tag (strong comparison: a weak `W/` tag never
-    matches). A tag sent without its quotes is read as the same tag. No header, or an empty one: no condition."""
+    """Whether `If-Match` names neither `*` nor the unit's current tag, among any it lists. The tag is a hash of the
+    unit's editable fields, not of the answer's bytes: the compression of an answer marks its tag weak (`W/"…"`),
+    and that tag names the same unit, so `W/` is set aside. A tag sent without its quotes is read as the same tag.
+    No header, or an empty one: no condition."""
     tags = [tag.strip() for tag in header.split(",") if tag.strip()]
     if not tags:
         return False
-    quoted = {tag if tag.startswith(('"', "W/")) else f'"{tag}"' for tag in tags}
+    bare = {tag.removeprefix("W/").strip() for tag in tags}
+    quoted = {tag if tag.startswith('"') else f'"{tag}"' for tag in bare}
     return "*" not in tags and etag not in quoted
 
 

@@ -193,6 +193,28 @@ def test_the_evidence_api_answers_409_with_the_state_code_once_the_assessment_is
     assert (EvidenceFile.objects.count(), EvidenceLink.objects.count(), AuditEntry.objects.count()) == before
 
 
+def test_evidence_on_a_leaf_not_flagged_in_an_explanation_round_is_409_not_flagged(
+    api: Any, sent: Any, unit_editor: Any, lead: Any, team: Any
+) -> None:
+    assessment, evidence_file = sent
+    api.force_login(lead)
+    flagged, other = line_of(assessment, "1.2.1"), line_of(assessment, "1.2.2")
+    assert _request_explanation(api, assessment, line_ids=[flagged.pk]).status_code == 200
+    api.force_login(unit_editor)
+    base = f"/api/v1/assessments/{assessment.pk}/evidence/"
+    before = (EvidenceFile.objects.count(), EvidenceLink.objects.count())
+    upload = api.post(base + "upload/", {"file": _pdf("moi.pdf", PDF + b"%new\n"), "line_id": other.pk},
+                      format="multipart")
+    link = api.post(base + "link/", {"file_id": evidence_file.pk, "line_id": other.pk}, format="json")
+    for answer in (upload, link):
+        assert answer.status_code == 409, answer.json()
+        assert answer.json()["code"] == "not_flagged"
+    assert (EvidenceFile.objects.count(), EvidenceLink.objects.count()) == before
+    # the flagged leaf takes its evidence
+    assert api.post(base + "link/", {"file_id": evidence_file.pk, "line_id": flagged.pk},
+                    format="json").status_code == 200
+
+
 def test_the_evidence_api_still_answers_403_to_someone_without_the_right(
     api: Any, sent: Any, lead: Any, team: Any
 ) -> None:
@@ -279,6 +301,19 @@ def test_a_patch_on_a_unit_a_colleague_changed_since_is_refused_with_412(api: An
     assert mine["ETag"] == colleague["ETag"]
     assert Unit.objects.get(code="so-y-te").name == "Sở Y tế tỉnh"
     assert AuditEntry.objects.count() == before
+
+
+def test_the_tag_of_a_compressed_answer_works_as_if_match(api: Any, admin_user: Any) -> None:
+    """A client that accepts gzip reads the tag marked weak by the compression: sent back, it names the same unit."""
+    api.force_login(admin_user)
+    stale = api.patch("/api/v1/units/so-y-te/", {"short_name": "X"}, format="json", HTTP_IF_MATCH='"old"',
+                      HTTP_ACCEPT_ENCODING="gzip")
+    assert stale.status_code == 412
+    assert stale["Content-Encoding"] == "gzip" and stale["ETag"].startswith('W/"')
+    retried = api.patch("/api/v1/units/so-y-te/", {"short_name": "X"}, format="json",
+                        HTTP_IF_MATCH=f'"elsewhere", {stale["ETag"]}')
+    assert retried.status_code == 200
+    assert Unit.objects.get(code="so-y-te").short_name == "X"
 
 
 def test_a_patch_without_if_match_or_with_a_star_still_saves(api: Any, admin_user: Any) -> None:
