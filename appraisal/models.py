@@ -143,6 +143,9 @@ class Notification(models.Model):
         SIGNED_OFF = "signed_off", _("Kết quả đã được thông qua")
         EXPLANATION_REMINDER = "explanation_reminder", _("Nhắc hạn giải trình")
         SELF_ASSESSMENT_REMINDER = "self_assessment_reminder", _("Nhắc hạn tự đánh giá")
+        EXTENSION_REQUESTED = "extension_requested", _("Đơn vị đề nghị gia hạn tự đánh giá")
+        EXTENSION_GRANTED = "extension_granted", _("Đề nghị gia hạn được chấp thuận")
+        EXTENSION_REFUSED = "extension_refused", _("Đề nghị gia hạn không được chấp thuận")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")

@@ -1,5 +1,7 @@
 """Notifications: one row per recipient (kept), e-mailed by a worker task after commit, and the deadline
-reminders that beat sends. E-mail goes through Django's backend (console unless configured)."""
+reminders that beat sends. E-mail goes through Django's backend (console unless configured).
+
+Extension requests: a new one goes to the administrators, a decision to the unit's people; a withdrawal to nobody."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from appraisal.models import AppraisalAssignment, Notification
-from scoring.models import Assessment, RoleAssignment
+from scoring.models import Assessment, ExtensionRequest, RoleAssignment
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,14 @@ def unit_people(unit_id: int) -> list[Any]:
         get_user_model().objects.filter(
             roles__unit_id=unit_id, roles__role__in=UNIT_ROLES, is_active=True
         ).distinct().order_by("pk")
+    )
+
+
+def administrators() -> list[Any]:
+    """The people with the administrator role (active accounts)."""
+    return list(
+        get_user_model().objects.filter(roles__role=RoleAssignment.Role.ADMINISTRATOR, is_active=True)
+        .distinct().order_by("pk")
     )
 
 
@@ -165,3 +175,35 @@ def deadline_reminders_send(*, now: datetime | None = None, within: timedelta = 
                 dedupe_key=f"self-reminder:{assessment.pk}:{deadline.isoformat()}",
             ))
     return count
+
+
+def extension_request_notify_created(*, extension_request: ExtensionRequest) -> list[Notification]:
+    """Tell the administrators of a new extension request, with a link to the cycle's requests (e-mailed after
+    commit; a rolled-back request records and sends nothing)."""
+    assessment = extension_request.assessment
+    return notify(
+        kind=Notification.Kind.EXTENSION_REQUESTED, assessment=assessment, recipients=administrators(),
+        context={
+            "extension_request": extension_request,
+            "requests_url": _site_url() + reverse("administration:extension_requests", args=[assessment.cycle_id]),
+        },
+        dedupe_key=f"extension-requested:{extension_request.pk}",
+    )
+
+
+def extension_request_notify_decided(*, extension_request: ExtensionRequest) -> list[Notification]:
+    """Tell the unit's head and editors that its extension request was granted (with the new deadline) or refused
+    (with the reason), with a link to the unit's request page (e-mailed after commit)."""
+    kind = {
+        ExtensionRequest.Status.GRANTED: Notification.Kind.EXTENSION_GRANTED,
+        ExtensionRequest.Status.REFUSED: Notification.Kind.EXTENSION_REFUSED,
+    }[ExtensionRequest.Status(extension_request.status)]
+    assessment = extension_request.assessment
+    return notify(
+        kind=kind, assessment=assessment, recipients=unit_people(assessment.unit_id),
+        context={
+            "extension_request": extension_request,
+            "request_url": _site_url() + reverse("scoring:extension_request", args=[assessment.pk]),
+        },
+        dedupe_key=f"extension-decided:{extension_request.pk}",
+    )

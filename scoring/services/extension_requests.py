@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from appraisal.notifications import extension_request_notify_created, extension_request_notify_decided
 from scoring.administration.services.cycles import _check_deadlines, assessment_extend_deadline
 from scoring.errors import StateConflict, ValidationFailed, cycle_closed_message
 from scoring.models import Assessment, ExtensionRequest
@@ -95,7 +96,7 @@ def extension_request_create(
     Refused (nothing changes) unless the assessment is a draft of a cycle taking self-scores, while another request
     of the assessment waits, without a reason (hidden characters and over-long text refused as elsewhere), and for
     a date not after the deadline that applies now, already past, or outside the years the cycle's deadlines may
-    take. Side effects: one pending request, one audit entry.
+    take. Side effects: one pending request, one audit entry, the administrators notified (e-mailed after commit).
     """
     locked = _lock_assessment(assessment.pk)
     if locked.state != Assessment.State.DRAFT:
@@ -130,6 +131,7 @@ def extension_request_create(
         "extension_status": {"old": None, "new": ExtensionRequest.Status.PENDING},
         "requested_deadline": {"old": None, "new": _iso(deadline)},
     })
+    extension_request_notify_created(extension_request=made)
     return made
 
 
@@ -152,7 +154,8 @@ def extension_request_grant(
 
     The deadline is set by `assessment_extend_deadline` (its rules, its audit entry, with the administrator's note
     or else the unit's reason). Refused, nothing changed, when the request is no longer pending (decided by another
-    administrator meanwhile, or withdrawn). Side effects: the request granted, two audit entries.
+    administrator meanwhile, or withdrawn). Side effects: the request granted, two audit entries, the unit's people
+    notified (e-mailed after commit).
     """
     text = _text(note, field="note")
     # the requested deadline is fixed when the request is made: the one read by the caller is the stored one
@@ -168,13 +171,15 @@ def extension_request_grant(
         "extension_status": {"old": ExtensionRequest.Status.PENDING, "new": ExtensionRequest.Status.GRANTED},
         "granted_deadline": {"old": None, "new": _iso(granted)},
     })
+    extension_request_notify_decided(extension_request=closed)
     return closed
 
 
 @transaction.atomic
 def extension_request_refuse(*, extension_request: ExtensionRequest, actor: Any, reason: str) -> ExtensionRequest:
     """An administrator refuses a pending request, with the reason the unit will read. Refused, nothing changed,
-    without a reason or when the request is no longer pending. Side effects: the request refused, one audit entry."""
+    without a reason or when the request is no longer pending. Side effects: the request refused, one audit entry,
+    the unit's people notified (e-mailed after commit)."""
     text = _text(reason, field="reason")
     if not text:
         raise ValidationFailed(MSG_REFUSAL_REASON_REQUIRED, code="reason_required", details={"field": "reason"})
@@ -182,4 +187,5 @@ def extension_request_refuse(*, extension_request: ExtensionRequest, actor: Any,
     _audit(closed, actor=actor, action="extension_request.refuse", reason=text, changes={
         "extension_status": {"old": ExtensionRequest.Status.PENDING, "new": ExtensionRequest.Status.REFUSED},
     })
+    extension_request_notify_decided(extension_request=closed)
     return closed
