@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
@@ -111,13 +110,3 @@ def library_assessment(evidence_file: EvidenceFile) -> Assessment | None:
         .filter(unit_id=evidence_file.unit_id, cycle_id=evidence_file.cycle_id)
         .first()
     )
-
-
-def library_for_removal(user: Any, evidence_file: EvidenceFile) -> Assessment:
-    """The assessment whose library holds the file, when the user may remove files from it; else
-    PermissionDenied (the API refuses so; the page tells the unit's own people the state instead)."""
-    assessment = library_assessment(evidence_file)
-    if assessment is None or not can_manage_library(user, assessment):
-        raise PermissionDenied
-    return assessment
-

@@ -422,7 +422,10 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
         row.errors.extend(_misplaced_values(leaf.indicator, cells, headers))
         for key, text in texts.items():
             if len(text) > MAX_TEXT:
-                row.errors.append(_("Nội dung cột quá dài (tối đa %(n)s ký tự).") % {"n": MAX_TEXT})
+                row.errors.append(
+                    _("Cột «%(column)s» dài %(length)s ký tự, quá giới hạn %(n)s ký tự; hãy rút gọn.")
+                    % {"column": headers[key], "length": len(text), "n": MAX_TEXT}
+                )
                 texts[key] = text[:MAX_TEXT]
         na = _yes(cells.get("na"))
         if na is None:

@@ -145,6 +145,9 @@ class UserImport(WorkerJob):
     status = models.CharField(_("trạng thái"), max_length=10, choices=Status, default=Status.PENDING)
     rows = models.PositiveIntegerField(_("số dòng"))
     created = models.PositiveIntegerField(_("số tài khoản đã tạo"), default=0)
+    roles_added = models.PositiveIntegerField(_("số vai trò đã thêm"), default=0)
+    locked = models.PositiveIntegerField(_("số tài khoản đã khoá"), default=0)
+    unlocked = models.PositiveIntegerField(_("số tài khoản đã mở khoá"), default=0)
     problems = models.JSONField(_("lỗi theo dòng"), default=list, blank=True)  # [{"row": n, "messages": [...]}]
 
     class Meta(WorkerJob.Meta):

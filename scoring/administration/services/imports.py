@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import logging
 import os
+import re
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 
 from scoring.administration.services.common import nfc
@@ -330,19 +334,35 @@ def _active_units() -> dict[str, Unit]:
     return {u.code: u for u in Unit.objects.filter(active=True)}
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class UserImportCounts:
+    """What an applied users file did: accounts made, roles added (each new account's first role, made with the
+    account, aside), accounts locked and unlocked."""
+
+    created: int = 0
+    roles_added: int = 0
+    locked: int = 0
+    unlocked: int = 0
+
+
 def users_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
+    """Apply a users file (see `users_import_apply`); returns how many accounts were made."""
+    return users_import_apply(rows=rows, actor=actor).created
+
+
+@transaction.atomic
+def users_import_apply(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> UserImportCounts:
     """Apply a users file (see `users_import_plan`): all rows valid or nothing. New accounts through
     `user_create`, roles through `role_assign`, locking and unlocking through `user_set_active` (the users page's
-    services: each change audited). Returns how many accounts were made. Each new password is hashed (about 0.4 s
-    each): a worker runs it for a file (`user_import_start`)."""
+    services: each change audited). Returns what was done. Each new password is hashed (about 0.4 s each): a
+    worker runs it for a file (`user_import_start`)."""
     from scoring.administration.services.users import role_assign, user_set_active
 
     rows = list(rows)
     plans = users_import_plan(rows=rows, actor=actor)
     units = _active_units()
     user_model = get_user_model()
-    created = 0
+    created = roles_added = locked = unlocked = 0
     for row, plan in zip(rows, plans, strict=True):
         unit = units.get(plan.unit_code) if plan.unit_code else None
         if plan.create:
@@ -360,14 +380,116 @@ def users_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
             user = user_model.objects.get(username__iexact=plan.username)
             if plan.add_role:
                 role_assign(user=user, role=plan.role, unit=unit, actor=actor)
+                roles_added += 1
         if plan.active is not None:
             user_set_active(user=user, active=plan.active, actor=actor)
-    return created
+            if plan.active:
+                unlocked += 1
+            else:
+                locked += 1
+    return UserImportCounts(created=created, roles_added=roles_added, locked=locked, unlocked=unlocked)
 
 
 def _import_path(job_id: int) -> Path:
     """Where a pending import's rows wait for the worker: private (never served), readable by the owner only."""
     return Path(settings.MEDIA_ROOT) / "private" / "imports" / f"users-{job_id}.json"
+
+
+PREVIEW_PREFIX = "users-preview-"
+_PREVIEW_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what `secrets.token_urlsafe` makes: safe in a file name
+MSG_PREVIEW_GONE = _l("Không còn bản xem trước của tệp này (đã nhập hoặc đã hết phiên); hãy tải tệp lên lại.")
+
+
+class ImportStorageFailed(DomainError):
+    """The server could not keep the rows on its disk; nothing was started."""
+
+    status = 503
+    code = "storage_failed"
+
+
+def _preview_file(key: str) -> Path:
+    """Where a previewed file's rows wait for their confirmation, beside the jobs' rows."""
+    return Path(settings.MEDIA_ROOT) / "private" / "imports" / f"{PREVIEW_PREFIX}{key}.json"
+
+
+def _preview_path(key: Any) -> Path | None:
+    """`_preview_file`, or None for a key that `user_import_preview_hold` never makes."""
+    if not isinstance(key, str) or not _PREVIEW_KEY.fullmatch(key):
+        return None
+    return _preview_file(key)
+
+
+def _write_private(path: Path, rows: list[Mapping[str, Any]]) -> None:
+    """Rows (with the initial passwords) to a new file readable by the owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:
+        json.dump(rows, out, ensure_ascii=False, default=str)
+
+
+def user_import_preview_hold(*, rows: Iterable[Mapping[str, Any]]) -> str:
+    """Keep a checked users file's rows until the administrator confirms its preview, and return the random key
+    that names them (the caller keeps the key, e.g. in the session: never the rows, which hold the initial
+    passwords). The rows go to a private file readable by the owner only; it is removed when the preview is
+    confirmed (`user_import_confirm`), replaced (`user_import_preview_drop`), or left unconfirmed past
+    `WORKER_JOB_TIMEOUT_MINUTES` (the periodic sweep, `user_imports_abandon`). ImportStorageFailed when the file
+    cannot be written (nothing kept)."""
+    key = secrets.token_urlsafe(24)
+    path = _preview_file(key)
+    try:
+        _write_private(path, list(rows))
+    except OSError as exc:
+        logger.exception("user import preview: the rows could not be written")
+        path.unlink(missing_ok=True)
+        raise ImportStorageFailed(_("Không lưu được tệp để nhập; hãy thử lại.")) from exc
+    return key
+
+
+def user_import_preview_drop(*, key: Any) -> None:
+    """Forget a held preview (a new file replaces it): its rows' file is removed."""
+    path = _preview_path(key)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def user_import_confirm(*, key: Any, actor: Any) -> UserImport:
+    """Start the import of a held preview (`user_import_start`, which checks the rows again), and remove the
+    preview's file. ValidationFailed (MSG_PREVIEW_GONE) when no preview is held under `key` (confirmed already,
+    replaced, or swept); a refusal of the rows leaves the preview held as it was. The file is taken by renaming it
+    first, so that two confirmations of one preview (a double click) start one import."""
+    path = _preview_path(key)
+    if path is None:
+        raise ValidationFailed(MSG_PREVIEW_GONE, code="preview_gone")
+    taken = path.with_name(f"{path.stem}.{secrets.token_hex(8)}.taken")
+    try:
+        os.rename(path, taken)
+    except FileNotFoundError as exc:
+        raise ValidationFailed(MSG_PREVIEW_GONE, code="preview_gone") from exc
+    try:
+        text = taken.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:  # swept meanwhile (held past the sweep's limit)
+        raise ValidationFailed(MSG_PREVIEW_GONE, code="preview_gone") from exc
+    try:
+        job = user_import_start(rows=json.loads(text), actor=actor)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(taken, path)  # refused: the preview stays as it was
+        raise
+    taken.unlink(missing_ok=True)
+    return job
+
+
+def _previews_abandon(*, before: datetime.datetime) -> int:
+    """Remove the held previews (and any half-taken one) written before `before`: never confirmed."""
+    folder = Path(settings.MEDIA_ROOT) / "private" / "imports"
+    removed = 0
+    for path in folder.glob(f"{PREVIEW_PREFIX}*"):
+        try:
+            if path.stat().st_mtime < before.timestamp():
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # confirmed or replaced meanwhile
+            continue
+    return removed
 
 
 @transaction.atomic
@@ -385,9 +507,7 @@ def user_import_start(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> UserI
 
         path = _import_path(job.pk)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:
-                json.dump(rows, out, ensure_ascii=False, default=str)
+            _write_private(path, rows)
         except OSError:
             logger.exception("user import %s: the rows could not be written", job.pk)
             UserImport.objects.filter(pk=job.pk).update(
@@ -415,9 +535,10 @@ def user_import_run(*, job_id: int) -> None:
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
         with transaction.atomic():  # the accounts and "done" together: a job still running made none
-            created = users_import(rows=rows, actor=job.requested_by)
+            done = users_import_apply(rows=rows, actor=job.requested_by)
             UserImport.objects.filter(pk=job_id).update(
-                status=UserImport.Status.DONE, created=created, finished_at=timezone.now()
+                status=UserImport.Status.DONE, created=done.created, roles_added=done.roles_added,
+                locked=done.locked, unlocked=done.unlocked, finished_at=timezone.now(),
             )
     except DomainError as exc:  # the data changed since the check (a username taken meanwhile, a unit closed)
         UserImport.objects.filter(pk=job_id).update(
@@ -437,7 +558,12 @@ def user_import_run(*, job_id: int) -> None:
 def user_imports_abandon(*, before: datetime.datetime) -> int:
     """Imports asked for before `before` and still pending or running: their worker died, or the queue lost
     them. Each is marked failed (it made no account: the accounts and "done" are written together) and its
-    rows' file, with the initial passwords, is removed. Returns how many. Run by the periodic sweep."""
+    rows' file, with the initial passwords, is removed. Previews held since before `before` and never confirmed
+    are removed too (their files hold the initial passwords as well). Returns how many imports were given up.
+    Run by the periodic sweep."""
+    previews = _previews_abandon(before=before)
+    if previews:
+        logger.info("user import previews removed (never confirmed): %s", previews, extra={"removed": previews})
     stuck = list(UserImport.objects.filter(
         status__in=[UserImport.Status.PENDING, UserImport.Status.RUNNING], created_at__lt=before
     ).values_list("pk", flat=True))

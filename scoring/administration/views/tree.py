@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,10 +26,11 @@ from scoring.text import posted_id
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
 
 
-def comma_decimals(text: str) -> str:
-    """A hint's numbers with the Vietnamese decimal comma ("× 0.5" → "× 0,5"), for display only: the stored
-    expression keeps its point, which is what the engine reads."""
-    return _DECIMAL_POINT.sub(",", text)
+def localized_decimals(text: str) -> str:
+    """A hint's numbers with the active language's decimal separator (Vietnamese: "× 0.5" → "× 0,5"; English
+    keeps the point), for display only: the stored expression keeps its point, which is what the engine reads."""
+    separator = str(get_format("DECIMAL_SEPARATOR"))
+    return _DECIMAL_POINT.sub(separator, text) if separator != "." else text
 
 
 def preview_of(data: Any, *, max_points: Any, floor: Any, kind: str) -> dict[str, Any]:
@@ -48,7 +50,7 @@ def preview_of(data: Any, *, max_points: Any, floor: Any, kind: str) -> dict[str
     probe = Indicator(method=method, params=params, max_points=maximum, floor=minimum, kind=kind or "normal")
     ctx = method_input_context(probe, None, prefix="preview-")
     if ctx.get("hint"):
-        ctx["hint"] = comma_decimals(str(ctx["hint"]))
+        ctx["hint"] = localized_decimals(str(ctx["hint"]))
     return {"html": render_to_string("scoring/_method_input.html", {"ctx": ctx})}
 
 

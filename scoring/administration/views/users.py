@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from scoring.administration import selectors, services
 from scoring.administration.forms import PasswordSetForm, RoleForm, UploadForm, UserCreateForm
+from scoring.administration.services.imports import (
+    MSG_PREVIEW_GONE,
+    user_import_confirm,
+    user_import_preview_drop,
+    user_import_preview_hold,
+)
 from scoring.administration.views._common import administrator_required, form_errors, report_error, upload_refusal
 from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
 from scoring.errors import DomainError
@@ -28,7 +33,7 @@ USER_LABELS = (
     _l("Mật khẩu ban đầu (tài khoản mới; để trống với tài khoản đã có)"), _l("Vai trò (một dòng cho mỗi vai trò)"),
     _l("Mã đơn vị của vai trò"), _l("Đang hoạt động (1/0; để trống: không đổi)"),
 )
-PENDING_IMPORT = "administration.user_import"  # the session key of a checked file waiting for its confirmation
+PENDING_IMPORT = "administration.user_import"  # the session key of a checked file's preview: {"key": ...} only
 
 
 def _filtered(request: HttpRequest) -> tuple[str, str, str, Any]:
@@ -185,33 +190,37 @@ def role_delete(request: HttpRequest, user_id: int, role_id: int) -> HttpRespons
 @administrator_required
 def user_import(request: HttpRequest) -> HttpResponse:
     """Two steps. A file: every row checked (each bad row's problems listed, nothing kept), else a preview of what
-    each row changes, the rows held in the session (they hold the initial passwords: never sent to the browser).
-    Then `confirm`: the held rows, checked again, are handed to a worker."""
+    each row changes, the rows held in a private file on the server (they hold the initial passwords: never sent
+    to the browser nor kept in the session, which holds only the preview's random key). Then `confirm`: the held
+    rows, checked again, are handed to a worker."""
     if "confirm" in request.POST:
         pending = request.session.get(PENDING_IMPORT)
-        if not isinstance(pending, dict) or pending.get("key") != request.POST.get("confirm"):
-            return _list_page(request, status=400, import_refused=_(
-                "Không còn bản xem trước của tệp này (đã nhập hoặc đã hết phiên); hãy tải tệp lên lại."))
+        key = pending.get("key") if isinstance(pending, dict) else None
+        if key is None or key != request.POST.get("confirm"):
+            return _list_page(request, status=400, import_refused=str(MSG_PREVIEW_GONE))
         try:
-            job = services.user_import_start(rows=pending["rows"], actor=request.user)
+            job = user_import_confirm(key=key, actor=request.user)
         except DomainError as exc:
             return _list_page(request, import_refused=str(exc.message), import_rows=exc.details, status=exc.status)
         del request.session[PENDING_IMPORT]
         return redirect("administration:user_import_job", job.pk)
-    request.session.pop(PENDING_IMPORT, None)
+    replaced = request.session.pop(PENDING_IMPORT, None)
+    if isinstance(replaced, dict):
+        user_import_preview_drop(key=replaced.get("key"))
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _list_page(request, import_refused=upload_refusal(form), status=400)
     try:
         sheet = read_sheet(form.cleaned_data["file"], expected=("username", "password", "role"), max_rows=2000)
         plans = services.users_import_plan(rows=sheet.rows, actor=request.user)
+        changed = [plan for plan in plans if plan.changes]
+        key = user_import_preview_hold(rows=sheet.rows) if changed else ""  # nothing to confirm: nothing held
     except FileRefused as exc:
         return _list_page(request, import_refused=exc.message, status=400)
     except DomainError as exc:
         return _list_page(request, import_refused=str(exc.message), import_rows=exc.details, status=exc.status)
-    key = secrets.token_urlsafe(16)
-    request.session[PENDING_IMPORT] = {"key": key, "rows": sheet.rows}
-    changed = [plan for plan in plans if plan.changes]
+    if key:
+        request.session[PENDING_IMPORT] = {"key": key}
     return _list_page(request, import_preview={"key": key, "rows": changed, "total": len(plans),
                                                "unchanged": len(plans) - len(changed)})
 
