@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from scoring import engine
@@ -40,20 +41,21 @@ COLUMNS = (
     "coordinating_department",
 )
 REQUIRED_COLUMNS = ("code", "parent_code", "name", "kind", "max_points", "method", "params")
+# lazy: the import page and the exported file's notes show them in the page's language
 COLUMN_LABELS = (
-    "Mã tiêu chí (1, 1.1, 1.1.1 …)",
-    "Mã tiêu chí cha (trống: lĩnh vực)",
-    "Nội dung",
-    "Loại: normal / bonus / penalty",
-    "Điểm tối đa",
-    "Điểm tối thiểu (mặc định 0)",
-    "Phương pháp chấm (chỉ tiêu chí thành phần)",
-    "Tham số của phương pháp (JSON)",
-    "Cần tài liệu kiểm chứng (1/0)",
-    "Cho phép không phát sinh (1/0)",
-    "Nguồn điểm: self / survey",
-    "Hướng dẫn",
-    "Cơ quan phối hợp thẩm định",
+    gettext_lazy("Mã tiêu chí (1, 1.1, 1.1.1 …)"),
+    gettext_lazy("Mã tiêu chí cha (trống: lĩnh vực)"),
+    gettext_lazy("Nội dung"),
+    gettext_lazy("Loại: normal / bonus / penalty"),
+    gettext_lazy("Điểm tối đa"),
+    gettext_lazy("Điểm tối thiểu (mặc định 0)"),
+    gettext_lazy("Phương pháp chấm (chỉ tiêu chí thành phần)"),
+    gettext_lazy("Tham số của phương pháp (JSON)"),
+    gettext_lazy("Cần tài liệu kiểm chứng (1/0)"),
+    gettext_lazy("Cho phép không phát sinh (1/0)"),
+    gettext_lazy("Nguồn điểm: self / survey"),
+    gettext_lazy("Hướng dẫn"),
+    gettext_lazy("Cơ quan phối hợp thẩm định"),
 )
 TRUE_WORDS = {"1", "true", "có", "co", "x", "yes"}
 FALSE_WORDS = {"", "0", "false", "không", "khong", "no"}
@@ -244,10 +246,15 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
             problems.append(_("Loại «%(k)s» không hợp lệ (normal, bonus hoặc penalty).") % {"k": kind})
         max_points = _number(raw.get("max_points"), _("Điểm tối đa"), problems)
         floor = _number(raw.get("floor"), _("Điểm tối thiểu"), problems, default="0")
+        # A wrong range is said once: by its first cause (a negative maximum is also below the default floor), and
+        # not again by the engine in its own words.
+        range_ok = True
         if max_points is not None and max_points < 0:
             problems.append(_("Điểm tối đa không được âm."))
-        if max_points is not None and floor is not None and floor > max_points:
+            range_ok = False
+        elif max_points is not None and floor is not None and floor > max_points:
             problems.append(_("Điểm tối thiểu lớn hơn điểm tối đa."))
+            range_ok = False
         params: Any = {}
         bad_params = False
         params_text = _text(raw.get("params"))
@@ -267,7 +274,8 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
                 problems.append(_("Chưa có phương pháp chấm (tiêu chí không có tiêu chí con được chấm trực tiếp)."))
             elif method not in Indicator.Method.values:
                 problems.append(_("Phương pháp chấm «%(m)s» không hợp lệ.") % {"m": method})
-            elif max_points is not None and floor is not None and kind in Indicator.Kind.values and not bad_params:
+            elif range_ok and max_points is not None and floor is not None and kind in Indicator.Kind.values \
+                    and not bad_params:
                 try:
                     engine.validate_params(
                         engine.LeafRule(method=method, params=params, max_points=max_points, floor=floor, kind=kind)

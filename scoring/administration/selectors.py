@@ -101,6 +101,7 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
     for band_problem in band_problems:
         about(band_problem, None)
     without_method: list[str] = []
+    invalid_params: list[str] = []
     for node in nodes:
         if not node.is_leaf:
             continue
@@ -111,6 +112,7 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
         try:
             engine.validate_params(selectors.leaf_rule(node))
         except engine.EngineError as exc:
+            invalid_params.append(node.code)
             about(f"{node.code}: {engine_text(exc)}", node)
     by_id = {n.pk: n for n in nodes}
 
@@ -151,19 +153,36 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
         standard_max=indicator_set.standard_max,
         items=items,
     )
-    sums_ok = not any("tổng điểm tối đa các tiêu chí con" in p for p in problems)
+    # each check's result comes from the data, never from the problems' wording (which is in the page's language)
     report.checks = [
-        (_("Điểm tối đa của mỗi tiêu chí bằng tổng điểm các tiêu chí con"), sums_ok),
+        (_("Điểm tối đa của mỗi tiêu chí bằng tổng điểm các tiêu chí con"), not _sums_mismatched(nodes)),
         (_("Tổng điểm các lĩnh vực bằng điểm chuẩn"), area_total == indicator_set.standard_max),
         (_("Đã đặt trần điểm cộng"), not has_bonus or indicator_set.bonus_cap is not None),
         (_("Đã đặt trần điểm trừ"), not has_penalty or indicator_set.penalty_cap is not None),
         (_("Thang xếp loại: ngưỡng từ 0 đến điểm chuẩn, mức thấp nhất từ 0"), not band_problems),
         (
             _("Mọi tiêu chí thành phần có phương pháp chấm hợp lệ"),
-            not without_method and not any(": " in p for p in problems),
+            not without_method and not invalid_params,
         ),
     ]
     return report
+
+
+def _sums_mismatched(nodes: list[Indicator]) -> list[str]:
+    """The codes of the normal criteria whose maximum is not the sum of their normal sub-criteria's maxima (bonus
+    and penalty aside), as the engine's tree check finds them."""
+    children: dict[int, list[Indicator]] = {}
+    for node in nodes:
+        if node.parent_id is not None:
+            children.setdefault(node.parent_id, []).append(node)
+    normal = Indicator.Kind.NORMAL
+    return [
+        node.code
+        for node in nodes
+        if node.kind == normal
+        and node.pk in children
+        and sum((c.max_points for c in children[node.pk] if c.kind == normal), Decimal("0")) != node.max_points
+    ]
 
 
 # --- diff --------------------------------------------------------------------------------------------------

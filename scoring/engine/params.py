@@ -208,6 +208,37 @@ def _keyed_entries(
     return tuple(result)
 
 
+def _check_item_points(items: tuple[_Option, ...], kind: Kind, floor: Decimal, maximum: Decimal) -> None:
+    """The points of each occurrence (per_occurrence `items`). A bonus or penalty leaf scores an amount, positive,
+    that the kind adds or deducts: an item's points there are that amount per occurrence, above 0. In a normal
+    criterion they may be negative (deductions from `base`) or positive. Either way, one occurrence cannot be
+    worth more than the leaf's whole range (`max_points` − `floor`): the score is clamped to it."""
+    span = maximum - floor
+    for position, item in enumerate(items):
+        field = f"items[{position}].points"
+        if kind is not Kind.NORMAL and item.points <= 0:
+            bonus = kind is Kind.BONUS
+            raise _params_error(
+                "item_points_not_positive",
+                f"Mục «{item.key}» có điểm {_vn(item.points)}: ở tiêu chí {'điểm cộng' if bonus else 'điểm trừ'}, "
+                f"điểm mỗi lần phát sinh là số điểm {'được cộng' if bonus else 'bị trừ'}, ghi bằng số dương "
+                "(lớn hơn 0).",
+                f"Item '{item.key}' is worth {_canonical(item.points)}: in a {'bonus' if bonus else 'penalty'} "
+                f"criterion the points per occurrence are the points {'added' if bonus else 'deducted'}, written "
+                "as a positive number (above 0).",
+                field,
+            )
+        if abs(item.points) > span:
+            raise _params_error(
+                "item_points_above_range",
+                f"Mục «{item.key}» có điểm {_vn(item.points)} mỗi lần, vượt quá khoảng điểm của tiêu chí "
+                f"(từ {_vn(floor)} đến {_vn(maximum)}).",
+                f"Item '{item.key}' is worth {_canonical(item.points)} per occurrence, more than the criterion's "
+                f"whole range ({_canonical(floor)}..{_canonical(maximum)}).",
+                field,
+            )
+
+
 def _percent_param(raw: object, *, field: str) -> Decimal:
     value = _param_decimal(raw, field=field, points=False)
     if not ZERO <= value <= HUNDRED:
@@ -459,6 +490,7 @@ def _compile(rule: LeafRule) -> _Plan:
                      limits=_limits(params, names), labels=labels)
     if method is Method.PER_OCCURRENCE:
         items = _keyed_entries(params, "items", None, None)
+        _check_item_points(items, Kind(rule.kind), floor, maximum)
         base = _param_decimal(params.get("base", ZERO), field="base")
         _check_in_range(base, floor, maximum, field="base")
         return _Plan(method, maximum, floor, options=items, base=base)

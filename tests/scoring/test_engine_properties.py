@@ -377,7 +377,11 @@ def leaf_cases(draw: st.DrawFn) -> tuple[LeafRule, dict[str, Any]]:
             counts["a"] = max(counts["a"], 1)
         value = {"counts": counts}
     else:
-        items = draw(st.lists(cents(-300, 300), min_size=1, max_size=4))
+        # an occurrence is worth at most the leaf's range; a bonus or penalty one, a positive amount
+        if kind != "normal" and maximum == 0:
+            maximum = D("0.01")
+        span = min(300, int((maximum - floor) * 100))
+        items = draw(st.lists(cents(-span if kind == "normal" else 1, span), min_size=1, max_size=4))
         params = {
             "base": str(draw(in_range)),
             "items": [{"key": f"i{n}", "label": f"Mục {n}", "points": str(p)} for n, p in enumerate(items)],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,13 +16,15 @@ from django.utils.translation import gettext_lazy
 from scoring import engine
 from scoring.administration.services.common import _display, _ensure_editable, nfc, to_points
 from scoring.administration.services.sets import _assign
-from scoring.errors import ValidationFailed, engine_failure
+from scoring.errors import StateConflict, ValidationFailed, engine_failure
 from scoring.models import (
     Indicator,
     IndicatorSet,
 )
 from scoring.services import audit_record
 from scoring.text import user_text
+
+MSG_TREE_CHANGED = gettext_lazy("Bộ chỉ số đã thay đổi từ lúc xem trước; hãy tải tệp lên lại.")
 
 
 def _renumber(indicator_set: IndicatorSet) -> None:
@@ -363,3 +367,28 @@ def indicator_delete(*, indicator: Indicator, actor: Any) -> None:
 
 def _descendant_count(indicator: Indicator) -> int:
     return sum(1 + _descendant_count(child) for child in indicator.children.all())
+
+
+def indicator_set_tree_fingerprint(indicator_set: IndicatorSet) -> str:
+    """A digest of every node of the set's tree as stored (ids included): any edit, move, addition or deletion
+    changes it, and so does an import, which replaces every node by new ones."""
+    fields = [f.attname for f in Indicator._meta.concrete_fields]
+    rows = indicator_set.indicators.order_by("pk").values_list(*fields)
+    text = json.dumps([list(row) for row in rows], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def indicator_set_tree_import_apply(
+    *, indicator_set: IndicatorSet, rows: Iterable[Mapping[str, Any]], fingerprint: str, actor: Any
+) -> Any:
+    """Write a previewed file's rows (`indicator_set_tree_import`), but only onto the tree the preview was made
+    against (`fingerprint`, taken at the preview). The import replaces every node, so a preview applies once:
+    applied again, or after the tree was edited elsewhere, it is refused (409) and nothing is written. The set
+    row is locked so that two applies of one preview run one after the other."""
+    from scoring.administration.services.tree_excel import indicator_set_tree_import
+
+    with transaction.atomic():
+        IndicatorSet.objects.select_for_update().filter(pk=indicator_set.pk).first()
+        if indicator_set_tree_fingerprint(indicator_set) != fingerprint:
+            raise StateConflict(MSG_TREE_CHANGED, code="set_changed")
+        return indicator_set_tree_import(indicator_set=indicator_set, rows=rows, actor=actor, dry_run=False)

@@ -14,6 +14,7 @@ from scoring.administration import selectors, services
 from scoring.administration.audit_labels import labelled
 from scoring.administration.forms import CloneForm, MappingForm, SetCreateForm, SetMetaForm, UploadForm
 from scoring.administration.resources import COLUMN_LABELS, COLUMNS, REQUIRED_COLUMNS, IndicatorResource
+from scoring.administration.services.tree import indicator_set_tree_fingerprint, indicator_set_tree_import_apply
 from scoring.administration.views._common import (
     administrator_required,
     form_errors,
@@ -287,7 +288,8 @@ def mapping_delete(request: HttpRequest, set_id: int, other_id: int, mapping_id:
 def set_export(request: HttpRequest, set_id: int) -> HttpResponse:
     indicator_set = get_object_or_404(IndicatorSet, pk=set_id)
     dataset = IndicatorResource(indicator_set=indicator_set).export()
-    content = write_sheet(title=indicator_set.key, headers=list(dataset.headers), rows=dataset, labels=COLUMN_LABELS)
+    content = write_sheet(title=indicator_set.key, headers=list(dataset.headers), rows=dataset,
+                          labels=[str(label) for label in COLUMN_LABELS])
     return xlsx_response(content, f"bo-chi-so-{indicator_set.key}.xlsx")
 
 
@@ -313,6 +315,8 @@ def set_import(request: HttpRequest, set_id: int) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _import_page(request, indicator_set, refused=upload_refusal(form), status=400)
+    # the tree as it is before the check: the preview applies to this tree only, once
+    fingerprint = indicator_set_tree_fingerprint(indicator_set)
     try:
         sheet = read_sheet(form.cleaned_data["file"], expected=REQUIRED_COLUMNS)
         outcome = services.indicator_set_tree_import(
@@ -323,8 +327,9 @@ def set_import(request: HttpRequest, set_id: int) -> HttpResponse:
     except DomainError as exc:
         return _import_page(request, indicator_set, refused=str(exc.message), status=exc.status)
     # the rows signed with the set they were checked against: applied to that set only
-    token = signing.dumps({"set": indicator_set.pk, "rows": sheet.rows}, salt=IMPORT_SALT, compress=True) \
-        if outcome.ok else ""
+    token = signing.dumps(
+        {"set": indicator_set.pk, "tree": fingerprint, "rows": sheet.rows}, salt=IMPORT_SALT, compress=True
+    ) if outcome.ok else ""
     return _import_page(request, indicator_set, outcome=outcome, token=token, status=200 if outcome.ok else 400)
 
 
@@ -340,14 +345,14 @@ def set_import_apply(request: HttpRequest, set_id: int) -> HttpResponse:
         )
     except signing.BadSignature:
         signed = None
-    if not isinstance(signed, dict) or signed.get("set") != indicator_set.pk:
+    if not isinstance(signed, dict) or signed.get("set") != indicator_set.pk or not signed.get("tree"):
         return _import_page(request, indicator_set, status=400, refused=_(
             "Không có bản xem trước hợp lệ cho bộ chỉ số này (có thể bản xem trước là của bộ khác); hãy tải tệp lên "
             "lại."))
     rows = signed["rows"]
     try:
-        outcome = services.indicator_set_tree_import(
-            indicator_set=indicator_set, rows=rows, actor=request.user, dry_run=False
+        outcome = indicator_set_tree_import_apply(
+            indicator_set=indicator_set, rows=rows, fingerprint=str(signed["tree"]), actor=request.user
         )
     except DomainError as exc:
         return _import_page(request, indicator_set, refused=str(exc.message), status=exc.status)
