@@ -44,6 +44,23 @@ def shows_nothing(text: str) -> bool:
     return all(ch.isspace() or ch in BLANK_FILLERS or unicodedata.category(ch) == "Cf" for ch in text)
 
 
+MSG_INVISIBLE_CHARACTER = _(
+    "Có ký tự ẩn ở vị trí %(at)s (ký tự không nhìn thấy, ví dụ dấu cách độ rộng 0); hãy xóa ký tự đó."
+)
+
+
+def invisible_character_at(text: str) -> int | None:
+    """1-based position of the first character a reader cannot see or tell apart, or None: what
+    `hidden_character_at` finds, and also the format characters (zero-width space and joiners, soft hyphen,
+    byte-order mark) and the blank fillers. Free text may hold a zero-width joiner; a code, a username, an e-mail
+    address or a person's name may not: two values that look the same would differ."""
+    at = hidden_character_at(text)
+    for index, ch in enumerate(text[: (at or len(text) + 1) - 1], start=1):
+        if ch in BLANK_FILLERS or unicodedata.category(ch) == "Cf":
+            return index
+    return at
+
+
 def normalize_line_breaks(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 

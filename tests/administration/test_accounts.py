@@ -59,7 +59,7 @@ def test_an_unknown_unit_in_an_import_is_named_once_and_an_empty_file_is_called_
 ) -> None:
     client.force_login(admin_user)
     response = _import(client, [("an", "Lê An", "", GOOD, "unit_head", "khong-co")])
-    assert _row_messages(response) == {2: "Đơn vị «khong-co» không tồn tại hoặc đã ngừng hoạt động."}
+    assert _row_messages(response) == {2: "Đơn vị «khong-co» không tồn tại."}
     empty = client.post(reverse("administration:user_import"), {"file": upload(b"")})
     assert empty.status_code == 400
     page = empty.content.decode()

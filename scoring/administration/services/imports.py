@@ -17,14 +17,19 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 
 from scoring.administration.services.common import nfc
 from scoring.administration.services.users import account_problems, role_unit_problem, user_create
-from scoring.administration.validators import code_problems
+from scoring.administration.validators import (
+    code_problems,
+    email_problems,
+    full_name_problems,
+    username_problems,
+)
 from scoring.errors import DomainError, ValidationFailed
 from scoring.models import (
     RankingGroup,
@@ -34,6 +39,7 @@ from scoring.models import (
     UserImport,
 )
 from scoring.services import audit_record
+from scoring.text import MSG_INVISIBLE_CHARACTER, invisible_character_at
 
 logger = logging.getLogger("scoring.administration")
 
@@ -100,24 +106,67 @@ def _name_key(name: Any) -> str:
     return " ".join(nfc(name).casefold().split())
 
 
-@transaction.atomic
-def units_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
-    """Create units from rows {row, code, name, short_name, kind, group, parent, active}; all rows valid (by the
-    unit form's rules) or nothing."""
-    rows = list(rows)
+UNIT_IMPORT_COLUMNS = ("code", "name", "short_name", "kind", "group", "parent", "active")
+MSG_UNITS_REASON = _l("Nhập danh sách đơn vị từ Excel (tệp «%(f)s»)")
+
+
+@dataclass
+class UnitRowPlan:
+    """What one row of a units file changes: a new unit, or an existing unit's fields and state (or nothing).
+    `data` holds the unit's fields as the units page's services take them (kind, group, parent as codes here);
+    `changes` are the Vietnamese lines the preview shows."""
+
+    row: int
+    code: str
+    name: str
+    create: bool = False
+    update: bool = False
+    data: dict[str, str] = field(default_factory=dict)
+    active: bool | None = None  # a new unit's state, or an existing unit's new state; None: unchanged
+    changes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UnitImportCounts:
+    """What an applied units file did: units created, changed (fields), stopped and started again; `units`: how
+    many units it created or changed in any way."""
+
+    units: int = 0
+    created: int = 0
+    updated: int = 0
+    stopped: int = 0
+    restarted: int = 0
+
+
+def _units_reason(file_name: str) -> str:
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: the site's language
+        return str(MSG_UNITS_REASON % {"f": file_name or "—"})
+
+
+def _units_check(
+    rows: list[Mapping[str, Any]], columns: Iterable[str] | None
+) -> tuple[list[UnitRowPlan], list[RowProblem]]:
+    """Each row checked by the unit form's rules, against the units there and the rows above it."""
     kinds = {k.code: k for k in UnitKind.objects.all()}
     groups = {g.code: g for g in RankingGroup.objects.all()}
-    existing = {u.code: u for u in Unit.objects.all()}
+    existing = {u.code: u for u in Unit.objects.select_related("kind", "ranking_group", "parent")}
+    header = set(columns) if columns is not None else None
     seen: set[str] = set()
     problems: list[RowProblem] = []
-    names = {_name_key(name) for name in Unit.objects.filter(active=True).values_list("name", flat=True)}
-    active: dict[int, bool] = {}
-    seen_active: dict[str, bool] = {}  # the rows' units, by code: in activity or not
+    plans: list[UnitRowPlan] = []
+    names = {_name_key(u.name): u.code for u in existing.values() if u.active}  # active units' names: their codes
+    state = {code: u.active for code, u in existing.items()}  # in activity, as the rows above leave it
+
+    def given(row: Mapping[str, Any], key: str) -> bool:
+        """A column the file has: an empty cell there empties the field (a column left out changes nothing)."""
+        return key in row or (header is not None and key in header)
+
     for row in rows:
         p = RowProblem(row=row["row"], messages=_formula_problems(row) + _long_cell_problems(row))
-        texts = _row_texts(row, ("code", "name", "short_name", "kind", "group", "parent", "active"), p.messages)
+        texts = _row_texts(row, UNIT_IMPORT_COLUMNS, p.messages)
         code = texts["code"].lower()
         name = texts["name"]
+        unit = existing.get(code) if code else None
         if (not code and _is_blank(row.get("code"))) or (not name and _is_blank(row.get("name"))):
             p.messages.append(_("Thiếu mã hoặc tên đơn vị."))
         if code:  # the unit form's rules: a code is used in public addresses
@@ -128,56 +177,154 @@ def units_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
             p.messages.append(_("Tên đơn vị dài quá %(n)s ký tự.") % {"n": UNIT_NAME_MAX})
         if len(texts["short_name"]) > UNIT_SHORT_NAME_MAX:
             p.messages.append(_("Tên viết tắt dài quá %(n)s ký tự.") % {"n": UNIT_SHORT_NAME_MAX})
-        if code and (code in existing or code in seen):
-            p.messages.append(_("Mã đơn vị «%(code)s» bị trùng.") % {"code": code})
-        if name and _name_key(name) in names:
+        if code and code in seen:
+            p.messages.append(_("Mã đơn vị «%(code)s» có ở một dòng trên.") % {"code": code})
+        renamed = unit is None or unit.name != name
+        if name and code and renamed and names.get(_name_key(name), code) != code:
             p.messages.append(_("Tên đơn vị «%(name)s» bị trùng với một đơn vị khác.") % {"name": name})
-        names.add(_name_key(name))
+        if name and code and renamed:
+            names[_name_key(name)] = code
         if texts["kind"] not in kinds and (texts["kind"] or _is_blank(row.get("kind"))):
             p.messages.append(_("Loại đơn vị «%(k)s» không tồn tại.") % {"k": texts["kind"]})
-        if texts["group"] and texts["group"] not in groups:
-            p.messages.append(_("Khối xếp hạng «%(g)s» không tồn tại.") % {"g": texts["group"]})
-        parent = texts["parent"].lower()
+        group = texts["group"] if unit is None or given(row, "group") else (
+            unit.ranking_group.code if unit.ranking_group else "")
+        if group and group not in groups:
+            p.messages.append(_("Khối xếp hạng «%(g)s» không tồn tại.") % {"g": group})
+        old_parent = unit.parent.code if unit is not None and unit.parent else ""
+        parent = texts["parent"].lower() if unit is None or given(row, "parent") else old_parent
         if parent and parent == code:
             p.messages.append(_("Đơn vị cấp trên không thể là chính nó («%(p)s»).") % {"p": parent})
         elif parent and parent not in existing and parent not in seen:
             p.messages.append(_("Đơn vị cấp trên «%(p)s» không tồn tại (phải đứng trước).") % {"p": parent})
-        elif parent and not (existing[parent].active if parent in existing else seen_active.get(parent, True)):
-            # as the unit form and the API: a unit hangs below a unit still in activity
+        elif parent and parent != old_parent and not state.get(parent, True):
+            # as the unit form and the API: a unit hangs below a unit still in activity (one that stopped since
+            # stays where it is)
             p.messages.append(_("Đơn vị cấp trên «%(p)s» đã ngừng hoạt động.") % {"p": parent})
         seen.add(code)
-        flag = _active_flag(row.get("active") if isinstance(row.get("active"), bool | int | float) else texts["active"])
+        raw_active = row.get("active")
+        flag = _active_flag(raw_active if isinstance(raw_active, bool | int | float) else texts["active"])
         if flag is None:
             p.messages.append(
-                _("Cột «active» là «%(v)s»: chỉ nhận 1 (đang hoạt động) hoặc 0 (ngừng hoạt động), để trống là 1.")
-                % {"v": texts["active"]}
+                _("Cột «active» là «%(v)s»: chỉ nhận 1 (đang hoạt động) hoặc 0 (ngừng hoạt động); để trống: đơn vị "
+                  "mới đang hoạt động, đơn vị đã có không đổi.") % {"v": texts["active"]}
             )
-        active[row["row"]] = bool(flag) if flag is not None else True
-        seen_active[code] = active[row["row"]]
+        plan = UnitRowPlan(row=row["row"], code=code, name=name, create=unit is None)
+        plan.data = {
+            "code": code, "name": name,
+            "short_name": texts["short_name"] if unit is None or given(row, "short_name") else unit.short_name,
+            "kind": texts["kind"], "group": group, "parent": parent,
+        }
+        active_given = isinstance(raw_active, bool | int | float) or bool(texts["active"])
+        if unit is None:
+            plan.active = flag is not False
+            if not p.messages:
+                plan.changes.append(_("Thêm đơn vị mới") if plan.active else _("Thêm đơn vị mới (ngừng hoạt động)"))
+        elif not p.messages:
+            old = {"name": unit.name, "short_name": unit.short_name, "kind": unit.kind.code, "group":
+                   unit.ranking_group.code if unit.ranking_group else "", "parent": old_parent}
+            labels = {"name": _("Tên"), "short_name": _("Tên viết tắt"), "kind": _("Loại đơn vị"),
+                      "group": _("Khối xếp hạng"), "parent": _("Đơn vị cấp trên")}
+            for key, label in labels.items():
+                if plan.data[key] != old[key]:
+                    plan.update = True
+                    plan.changes.append(_("%(f)s: «%(old)s» → «%(new)s»") % {
+                        "f": label, "old": old[key] or "—", "new": plan.data[key] or "—"})
+            if active_given and flag is not None and flag != unit.active:
+                plan.active = flag
+                plan.changes.append(_("Hoạt động trở lại") if flag else _("Ngừng hoạt động"))
+        if flag is not None and code:
+            state[code] = flag if (unit is None or active_given) else unit.active
         problems.append(p)
+        plans.append(plan)
+    return plans, problems
+
+
+def _units_write(plans: list[UnitRowPlan], *, actor: Any, reason: str) -> tuple[UnitImportCounts, list[RowProblem]]:
+    """The plans written, row by row, through the units page's services (each change audited with `reason`): a
+    row those services refuse (a unit under assessment stopped or given another kind, a merged unit started
+    again, a parent below the unit) is that row's problem. The caller rolls everything back when any is."""
+    from scoring.administration.services.units import unit_set_active, unit_update
+
+    kinds = {k.code: k for k in UnitKind.objects.all()}
+    groups = {g.code: g for g in RankingGroup.objects.all()}
+    units = {u.code: u for u in Unit.objects.select_related("kind", "ranking_group", "parent")}
+    problems: list[RowProblem] = []
+    created = updated = stopped = restarted = 0
+    for plan in plans:
+        if not plan.changes:
+            continue
+        data = plan.data
+        fields = {
+            "code": data["code"], "name": data["name"], "short_name": data["short_name"], "kind": kinds[data["kind"]],
+            "ranking_group": groups.get(data["group"]) if data["group"] else None,
+            "parent": units.get(data["parent"]) if data["parent"] else None,
+        }
+        try:
+            with transaction.atomic():
+                if plan.create:
+                    unit = Unit.objects.create(**fields, active=bool(plan.active))
+                    units[unit.code] = unit
+                    audit_record(
+                        actor=actor, action="unit.create", object_type="Unit", object_id=unit.pk, unit=unit,
+                        changes={"name": {"old": None, "new": unit.name}, "code": {"old": None, "new": unit.code}},
+                        reason=reason,
+                    )
+                    created += 1
+                    continue
+                unit = units[plan.code]
+                if plan.update:
+                    unit_update(unit=unit, data=fields, actor=actor, reason=reason)
+                    updated += 1
+                if plan.active is not None:
+                    unit_set_active(unit=unit, active=plan.active, actor=actor, reason=reason)
+                    if plan.active:
+                        restarted += 1
+                    else:
+                        stopped += 1
+        except DomainError as exc:
+            problems.append(RowProblem(row=plan.row, messages=[str(exc.message)]))
+    written = sum(1 for plan in plans if plan.changes)
+    counts = UnitImportCounts(units=written, created=created, updated=updated, stopped=stopped, restarted=restarted)
+    return counts, problems
+
+
+def units_import_plan(
+    *, rows: Iterable[Mapping[str, Any]], actor: Any, columns: Iterable[str] | None = None, file_name: str = "",
+) -> list[UnitRowPlan]:
+    """What a units file would change, row by row, or ValidationFailed naming every bad row (nothing written).
+
+    The file is the units list's download: a row per unit, by its code. A new code makes a unit (`active` empty:
+    in activity); an existing code's row changes what differs (name, short name, kind, group, parent; `active`
+    1/0 stops or starts it again, empty: unchanged), and a row the same as the unit is no change. `columns` are
+    the file's: a column it lacks changes nothing. The rows are also tried through the units page's services
+    (rolled back), so that a change they refuse is a row's problem in the preview, not at the confirmation."""
+    rows = list(rows)
+    plans, problems = _units_check(rows, columns)
     _raise_rows(problems)
-    for row in rows:
-        parent_code = nfc(row.get("parent")).lower()
-        unit = Unit.objects.create(
-            code=nfc(row["code"]).lower(),
-            name=nfc(row["name"]),
-            short_name=nfc(row.get("short_name")),
-            kind=kinds[nfc(row["kind"])],
-            ranking_group=groups.get(nfc(row.get("group"))),
-            parent=existing.get(parent_code) if parent_code else None,
-            active=active[row["row"]],
-        )
-        existing[unit.code] = unit
-        audit_record(
-            actor=actor,
-            action="unit.create",
-            object_type="Unit",
-            object_id=unit.pk,
-            unit=unit,
-            changes={"name": {"old": None, "new": unit.name}},
-            reason="import",
-        )
-    return len(rows)
+    with transaction.atomic():
+        _counts, refused = _units_write(plans, actor=actor, reason=_units_reason(file_name))
+        transaction.set_rollback(True)
+    _raise_rows(refused)
+    return plans
+
+
+@transaction.atomic
+def units_import_apply(
+    *, rows: Iterable[Mapping[str, Any]], actor: Any, columns: Iterable[str] | None = None, file_name: str = "",
+) -> UnitImportCounts:
+    """Apply a units file (see `units_import_plan`): every row valid, or nothing written. New units are created,
+    existing ones changed through the units page's services (`unit_update`, `unit_set_active`); every change is
+    audited with a reason naming the import and its file."""
+    plans, problems = _units_check(list(rows), columns)
+    _raise_rows(problems)
+    counts, refused = _units_write(plans, actor=actor, reason=_units_reason(file_name))
+    _raise_rows(refused)  # rolls back the rows already written
+    return counts
+
+
+def units_import(*, rows: Iterable[Mapping[str, Any]], actor: Any, columns: Iterable[str] | None = None) -> int:
+    """Apply a units file (`units_import_apply`); how many units were created or changed."""
+    return units_import_apply(rows=rows, actor=actor, columns=columns).units
 
 
 USER_COLUMNS = ("username", "full_name", "email", "password", "role", "unit", "active")
@@ -198,13 +345,31 @@ class UserRowPlan:
     changes: list[str] = field(default_factory=list)
 
 
+def _cell_text(raw: Any) -> str:
+    """A cell of these imports as stored (`nfc`). Every cell is a code, a username, an e-mail address, a name or a
+    flag: one with a character that cannot be seen (a zero-width space, a soft hyphen, a control or direction
+    override) is refused (ValidationFailed), or «so-y-te» and «so-y-te» + U+200B would look the same and differ."""
+    text = nfc(raw)
+    at = invisible_character_at(text)
+    if at is not None:
+        raise ValidationFailed(MSG_INVISIBLE_CHARACTER % {"at": at}, code="hidden_characters")
+    return text
+
+
 def _row_texts(row: Mapping[str, Any], keys: Iterable[str], messages: list[str]) -> dict[str, str]:
-    """The row's text cells as stored (`nfc`); a cell with a hidden or control character is that row's problem
-    (named by its column) and reads as empty, so the other cells and rows are still checked."""
+    """The row's text cells as stored (`_cell_text`); a cell with a hidden character is that row's problem (named
+    by its column) and reads as empty, so the other cells and rows are still checked. A formula cell reads as
+    empty too: `_formula_problems` says why, once."""
+    from scoring.administration.xlsx import Formula
+
     texts: dict[str, str] = {}
     for key in keys:
+        raw = row.get(key)
+        if isinstance(raw, Formula):
+            texts[key] = ""
+            continue
         try:
-            texts[key] = nfc(row.get(key))
+            texts[key] = _cell_text(raw)
         except ValidationFailed as exc:
             messages.append(_("Cột «%(col)s»: %(why)s") % {"col": key, "why": exc.message})
             texts[key] = ""
@@ -212,9 +377,14 @@ def _row_texts(row: Mapping[str, Any], keys: Iterable[str], messages: list[str])
 
 
 def _is_blank(raw: Any) -> bool:
-    """Whether a cell is empty (a cell refused for a hidden character is not: its own message says why)."""
+    """Whether a cell is empty (a cell refused for a hidden character or a formula is not: its own message says
+    why)."""
+    from scoring.administration.xlsx import Formula
+
+    if isinstance(raw, Formula):
+        return False
     try:
-        return not nfc(raw)
+        return not _cell_text(raw)
     except ValidationFailed:
         return False
 
@@ -223,17 +393,23 @@ def _full_name(user: Any) -> str:
     return " ".join(" ".join(part for part in (user.first_name, user.last_name) if part).split())
 
 
-def users_import_plan(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> list[UserRowPlan]:
+def users_import_plan(
+    *, rows: Iterable[Mapping[str, Any]], actor: Any, after_preview: bool = False
+) -> list[UserRowPlan]:
     """What a users file would change, row by row, or ValidationFailed naming every bad row (nothing written).
 
     The file is the users list's download: a row per role (the account's name, e-mail and state repeated). A new
     username makes an account (it needs a password and a role; its later rows may add roles). A username that
     exists keeps its password, name and e-mail (the password cell stays empty; the name and e-mail, when given,
     must be the account's); its row may add a role, and its `active` cell (1/0, empty: unchanged) locks or unlocks
-    it by the users page's rules (an administrator does not lock their own account)."""
+    it by the users page's rules (an administrator does not lock their own account). A role already held is no
+    change, even at a unit that has stopped; a new role needs a unit in activity.
+
+    `after_preview`: the rows are checked again as their preview is confirmed; a row refused then was valid when
+    previewed, and its message says what changed meanwhile (an account made since)."""
     user_model = get_user_model()
     rows = list(rows)
-    units = _active_units()
+    units = {u.code: u for u in Unit.objects.all()}
     accounts = {user.username.lower(): user for user in user_model.objects.all()}
     held = {
         (user_id, role, code or "")
@@ -261,17 +437,28 @@ def users_import_plan(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> list[
             plan.create = True
             new_names.add(key)
             # The create form's rules (username characters and length, name length, e-mail, password).
-            p.messages.extend(account_problems(
-                username=username, full_name=texts["full_name"], email=texts["email"], password=password,
-            ))
+            if password:
+                p.messages.extend(account_problems(
+                    username=username, full_name=texts["full_name"], email=texts["email"], password=password,
+                ))
+            else:  # the password rules would only say it is too short
+                p.messages.extend(username_problems(username) + full_name_problems(texts["full_name"])
+                                  + email_problems(texts["email"]))
+                p.messages.append(_("Tài khoản mới cần mật khẩu."))
             if not role:
                 p.messages.append(_("Tài khoản mới cần một vai trò."))
         elif password:  # an existing account, or a new one already made by an earlier row
-            p.messages.append(
-                _("Tên đăng nhập «%(u)s» bị trùng.") % {"u": username} if existing is None else _(
+            if existing is None:
+                p.messages.append(_("Tên đăng nhập «%(u)s» bị trùng.") % {"u": username})
+            elif after_preview:  # the preview passed this row: the account was made since
+                p.messages.append(_(
+                    "Tài khoản «%(u)s» đã được tạo sau khi xem trước tệp này; hãy tải tệp lên lại để xem trước "
+                    "các thay đổi."
+                ) % {"u": username})
+            else:
+                p.messages.append(_(
                     "Tài khoản «%(u)s» đã có: để trống cột password (mật khẩu được đặt lại ở trang của người dùng)."
-                ) % {"u": username}
-            )
+                ) % {"u": username})
         if existing is not None:
             if texts["full_name"] and " ".join(texts["full_name"].split()) != _full_name(existing):
                 p.messages.append(_(
@@ -282,13 +469,14 @@ def users_import_plan(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> list[
                     "Thư điện tử «%(e)s» khác với tài khoản «%(u)s» («%(old)s»); nhập Excel không đổi thư điện tử."
                 ) % {"e": texts["email"], "u": username, "old": existing.email})
         if unit_code and unit is None:
-            p.messages.append(_("Đơn vị «%(u)s» không tồn tại hoặc đã ngừng hoạt động.") % {"u": unit_code})
+            p.messages.append(_("Đơn vị «%(u)s» không tồn tại.") % {"u": unit_code})
         if role:
             if role not in RoleAssignment.Role.values:
                 p.messages.append(_("Vai trò «%(r)s» không hợp lệ.") % {"r": role})
             else:
                 # an unknown unit code is reported above: not also as a missing one
-                problem = role_unit_problem(role, bool(unit_code))
+                # nor a unit cell refused for its own reason (a hidden character) as an empty one
+                problem = role_unit_problem(role, bool(unit_code) or not _is_blank(row.get("unit")))
                 if problem:
                     p.messages.append(problem)
                 elif username:
@@ -297,6 +485,10 @@ def users_import_plan(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> list[
                     roles_in_file.add((key, role, unit_code))
                     plan.role, plan.unit_code = role, unit_code
                     plan.add_role = existing is None or (existing.pk, role, unit_code) not in held
+                    if plan.add_role and unit is not None and not unit.active:
+                        p.messages.append(_(
+                            "Đơn vị «%(u)s» đã ngừng hoạt động: không gán vai trò mới tại đơn vị này được."
+                        ) % {"u": unit_code})
         elif unit_code:
             p.messages.append(_("Có mã đơn vị nhưng thiếu vai trò."))
         flag = _active_flag(texts["active"]) if texts["active"] else None
@@ -351,15 +543,18 @@ def users_import(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
 
 
 @transaction.atomic
-def users_import_apply(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> UserImportCounts:
+def users_import_apply(
+    *, rows: Iterable[Mapping[str, Any]], actor: Any, reason: str = "", after_preview: bool = False
+) -> UserImportCounts:
     """Apply a users file (see `users_import_plan`): all rows valid or nothing. New accounts through
     `user_create`, roles through `role_assign`, locking and unlocking through `user_set_active` (the users page's
     services: each change audited). Returns what was done. Each new password is hashed (about 0.4 s each): a
-    worker runs it for a file (`user_import_start`)."""
+    worker runs it for a file (`user_import_start`). `reason` goes to each change's audit record (it names the
+    import)."""
     from scoring.administration.services.users import role_assign, user_set_active
 
     rows = list(rows)
-    plans = users_import_plan(rows=rows, actor=actor)
+    plans = users_import_plan(rows=rows, actor=actor, after_preview=after_preview)
     units = _active_units()
     user_model = get_user_model()
     created = roles_added = locked = unlocked = 0
@@ -374,15 +569,16 @@ def users_import_apply(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> User
                 role=plan.role,
                 unit=unit,
                 actor=actor,
+                reason=reason,
             )
             created += 1
         else:
             user = user_model.objects.get(username__iexact=plan.username)
             if plan.add_role:
-                role_assign(user=user, role=plan.role, unit=unit, actor=actor)
+                role_assign(user=user, role=plan.role, unit=unit, actor=actor, reason=reason)
                 roles_added += 1
         if plan.active is not None:
-            user_set_active(user=user, active=plan.active, actor=actor)
+            user_set_active(user=user, active=plan.active, actor=actor, reason=reason)
             if plan.active:
                 unlocked += 1
             else:
@@ -398,6 +594,14 @@ def _import_path(job_id: int) -> Path:
 PREVIEW_PREFIX = "users-preview-"
 _PREVIEW_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what `secrets.token_urlsafe` makes: safe in a file name
 MSG_PREVIEW_GONE = _l("Không còn bản xem trước của tệp này (đã nhập hoặc đã hết phiên); hãy tải tệp lên lại.")
+MSG_PREVIEW_REPLACED = _l(
+    "Bản xem trước này đã được thay bằng bản xem trước của một tệp tải lên sau (có thể ở một thẻ khác); "
+    "không ghi gì. Hãy xác nhận bản xem trước mới nhất, hoặc tải tệp này lên lại."
+)
+MSG_CHANGED_SINCE_PREVIEW = _l(
+    "Dữ liệu đã thay đổi từ lúc xem trước: %(n)s dòng không còn hợp lệ; không ghi dòng nào. Hãy tải tệp lên lại."
+)
+MSG_IMPORT_REASON = _l("Nhập từ Excel (lần nhập #%(n)s)")
 
 
 class ImportStorageFailed(DomainError):
@@ -407,36 +611,40 @@ class ImportStorageFailed(DomainError):
     code = "storage_failed"
 
 
-def _preview_file(key: str) -> Path:
+UNITS_PREVIEW_PREFIX = "units-preview-"
+
+
+def _preview_file(key: str, prefix: str = PREVIEW_PREFIX) -> Path:
     """Where a previewed file's rows wait for their confirmation, beside the jobs' rows."""
-    return Path(settings.MEDIA_ROOT) / "private" / "imports" / f"{PREVIEW_PREFIX}{key}.json"
+    return Path(settings.MEDIA_ROOT) / "private" / "imports" / f"{prefix}{key}.json"
 
 
-def _preview_path(key: Any) -> Path | None:
+def _preview_path(key: Any, prefix: str = PREVIEW_PREFIX) -> Path | None:
     """`_preview_file`, or None for a key that `user_import_preview_hold` never makes."""
     if not isinstance(key, str) or not _PREVIEW_KEY.fullmatch(key):
         return None
-    return _preview_file(key)
+    return _preview_file(key, prefix)
 
 
-def _write_private(path: Path, rows: list[Mapping[str, Any]]) -> None:
+def _write_private(path: Path, rows: Any) -> None:
     """Rows (with the initial passwords) to a new file readable by the owner only."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:
         json.dump(rows, out, ensure_ascii=False, default=str)
 
 
-def user_import_preview_hold(*, rows: Iterable[Mapping[str, Any]]) -> str:
+def user_import_preview_hold(*, rows: Iterable[Mapping[str, Any]], file_name: str = "") -> str:
     """Keep a checked users file's rows until the administrator confirms its preview, and return the random key
     that names them (the caller keeps the key, e.g. in the session: never the rows, which hold the initial
     passwords). The rows go to a private file readable by the owner only; it is removed when the preview is
     confirmed (`user_import_confirm`), replaced (`user_import_preview_drop`), or left unconfirmed past
     `WORKER_JOB_TIMEOUT_MINUTES` (the periodic sweep, `user_imports_abandon`). ImportStorageFailed when the file
-    cannot be written (nothing kept)."""
+    cannot be written (nothing kept). `file_name`, the uploaded file's, is kept with them for the confirmation's
+    audit record."""
     key = secrets.token_urlsafe(24)
     path = _preview_file(key)
     try:
-        _write_private(path, list(rows))
+        _write_private(path, {"file_name": str(file_name or ""), "rows": list(rows)})
     except OSError as exc:
         logger.exception("user import preview: the rows could not be written")
         path.unlink(missing_ok=True)
@@ -468,8 +676,18 @@ def user_import_confirm(*, key: Any, actor: Any) -> UserImport:
         text = taken.read_text(encoding="utf-8")
     except FileNotFoundError as exc:  # swept meanwhile (held past the sweep's limit)
         raise ValidationFailed(MSG_PREVIEW_GONE, code="preview_gone") from exc
+    held = json.loads(text)
+    rows, file_name = (held["rows"], held.get("file_name", "")) if isinstance(held, dict) else (held, "")
     try:
-        job = user_import_start(rows=json.loads(text), actor=actor)
+        job = user_import_start(rows=rows, actor=actor, file_name=file_name)
+    except ValidationFailed as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(taken, path)  # refused: the preview stays as it was
+        if exc.code == "invalid_rows":  # the preview passed these rows: something changed since
+            n = len(exc.details) if isinstance(exc.details, list) else 0
+            raise ValidationFailed(MSG_CHANGED_SINCE_PREVIEW % {"n": n}, code="invalid_rows",
+                                   details=exc.details) from exc
+        raise
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.rename(taken, path)  # refused: the preview stays as it was
@@ -482,7 +700,7 @@ def _previews_abandon(*, before: datetime.datetime) -> int:
     """Remove the held previews (and any half-taken one) written before `before`: never confirmed."""
     folder = Path(settings.MEDIA_ROOT) / "private" / "imports"
     removed = 0
-    for path in folder.glob(f"{PREVIEW_PREFIX}*"):
+    for path in [*folder.glob(f"{PREVIEW_PREFIX}*"), *folder.glob(f"{UNITS_PREVIEW_PREFIX}*")]:
         try:
             if path.stat().st_mtime < before.timestamp():
                 path.unlink()
@@ -492,15 +710,82 @@ def _previews_abandon(*, before: datetime.datetime) -> int:
     return removed
 
 
+def unit_import_preview_hold(*, rows: Iterable[Mapping[str, Any]], columns: Iterable[str], file_name: str) -> str:
+    """Keep a checked units file's rows until its preview is confirmed (`unit_import_confirm`), as a users file's
+    (`user_import_preview_hold`): a private file named by the random key returned, removed on confirmation, on a
+    newer upload (`unit_import_preview_drop`) or by the periodic sweep. ImportStorageFailed when it cannot be
+    written."""
+    key = secrets.token_urlsafe(24)
+    path = _preview_file(key, UNITS_PREVIEW_PREFIX)
+    try:
+        _write_private(path, {"file_name": str(file_name or ""), "columns": list(columns), "rows": list(rows)})
+    except OSError as exc:
+        logger.exception("unit import preview: the rows could not be written")
+        path.unlink(missing_ok=True)
+        raise ImportStorageFailed(_("Không lưu được tệp để nhập; hãy thử lại.")) from exc
+    return key
+
+
+def unit_import_preview_drop(*, key: Any) -> None:
+    path = _preview_path(key, UNITS_PREVIEW_PREFIX)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def unit_import_confirm(*, key: Any, actor: Any) -> UnitImportCounts:
+    """Apply a held units preview (`units_import_apply`, which checks the rows again) and remove it.
+    ValidationFailed (MSG_PREVIEW_GONE) when nothing is held under `key`; a refusal of the rows (the units changed
+    since the preview) leaves the preview held. Taken by renaming it first: a double click applies it once."""
+    path = _preview_path(key, UNITS_PREVIEW_PREFIX)
+    if path is None:
+        raise ValidationFailed(MSG_PREVIEW_GONE, code="preview_gone")
+    taken = path.with_name(f"{path.stem}.{secrets.token_hex(8)}.taken")
+    try:
+        os.rename(path, taken)
+        held = json.loads(taken.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ValidationFailed(MSG_PREVIEW_GONE, code="preview_gone") from exc
+    try:
+        counts = units_import_apply(rows=held["rows"], actor=actor, columns=held.get("columns"),
+                                    file_name=held.get("file_name", ""))
+    except ValidationFailed as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(taken, path)
+        if exc.code == "invalid_rows":
+            n = len(exc.details) if isinstance(exc.details, list) else 0
+            raise ValidationFailed(MSG_CHANGED_SINCE_PREVIEW % {"n": n}, code="invalid_rows",
+                                   details=exc.details) from exc
+        raise
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(taken, path)
+        raise
+    taken.unlink(missing_ok=True)
+    return counts
+
+
 @transaction.atomic
-def user_import_start(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> UserImport:
-    """Check every row now (a refusal names each bad row and writes nothing, as `users_import`), then leave the
-    accounts to a worker (`user_import_run`): hashing a few hundred initial passwords outlasts a web request.
+def user_import_start(*, rows: Iterable[Mapping[str, Any]], actor: Any, file_name: str = "") -> UserImport:
+    """Check every row now, as its preview is confirmed (a refusal names each bad row and writes nothing, as
+    `users_import`), then leave the accounts to a worker (`user_import_run`): hashing a few hundred initial
+    passwords outlasts a web request. The confirmation is audited (who, which file, how many rows and changes).
     The rows (with the passwords) wait in a private file written once the job is committed; the worker removes
     it."""
     rows = list(rows)
-    users_import_plan(rows=rows, actor=actor)
+    plans = users_import_plan(rows=rows, actor=actor, after_preview=True)
     job = UserImport.objects.create(rows=len(rows), requested_by=actor if getattr(actor, "pk", None) else None)
+    audit_record(
+        actor=actor,
+        action="user_import.confirm",
+        object_type="UserImport",
+        object_id=job.pk,
+        changes={
+            "file": {"old": None, "new": file_name},
+            "rows": {"old": None, "new": len(rows)},
+            "rows_changed": {"old": None, "new": sum(1 for plan in plans if plan.changes)},
+        },
+        reason=_reason(job.pk),
+    )
 
     def hand_over() -> None:
         from scoring.tasks import user_import_run_task
@@ -521,6 +806,12 @@ def user_import_start(*, rows: Iterable[Mapping[str, Any]], actor: Any) -> UserI
     return job
 
 
+def _reason(job_id: int) -> str:
+    """The audit reason of an import's changes: stored text, in the site's language (not the confirming page's)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(MSG_IMPORT_REASON % {"n": job_id})
+
+
 def user_import_run(*, job_id: int) -> None:
     """The worker's part of an import: the accounts of a pending job, all or none; its outcome on the job. A job
     that is not pending (done, failed, or taken by another worker) is left alone. The rows' file is removed
@@ -535,7 +826,7 @@ def user_import_run(*, job_id: int) -> None:
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
         with transaction.atomic():  # the accounts and "done" together: a job still running made none
-            done = users_import_apply(rows=rows, actor=job.requested_by)
+            done = users_import_apply(rows=rows, actor=job.requested_by, reason=_reason(job_id), after_preview=True)
             UserImport.objects.filter(pk=job_id).update(
                 status=UserImport.Status.DONE, created=done.created, roles_added=done.roles_added,
                 locked=done.locked, unlocked=done.unlocked, finished_at=timezone.now(),

@@ -99,7 +99,7 @@ def _refuse_if_busy(unit: Unit, message: Any) -> None:
 
 
 @transaction.atomic
-def unit_update(*, unit: Unit, data: Mapping[str, Any], actor: Any) -> Unit:
+def unit_update(*, unit: Unit, data: Mapping[str, Any], actor: Any, reason: str = "") -> Unit:
     """Rename, regroup or re-parent a unit (its past assessments keep pointing at it). Its kind does not change
     while an assessment of it is under way: that assessment was opened on its kind's set."""
     clean = _clean_unit(data, instance=unit)
@@ -116,7 +116,8 @@ def unit_update(*, unit: Unit, data: Mapping[str, Any], actor: Any) -> Unit:
     unit.save()
     if changes:
         audit_record(
-            actor=actor, action="unit.update", object_type="Unit", object_id=unit.pk, unit=unit, changes=changes
+            actor=actor, action="unit.update", object_type="Unit", object_id=unit.pk, unit=unit, changes=changes,
+            reason=reason,
         )
     return unit
 

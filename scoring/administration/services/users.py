@@ -73,9 +73,11 @@ def _admin_flags(user: Any, *, administrator: bool) -> dict[str, Any]:
 
 @transaction.atomic
 def user_create(
-    *, username: str, full_name: str, email: str, password: str, role: str, unit: Unit | None, actor: Any
+    *, username: str, full_name: str, email: str, password: str, role: str, unit: Unit | None, actor: Any,
+    reason: str = "",
 ) -> Any:
-    """Create an account with its first role (a unit's editor or head needs the unit)."""
+    """Create an account with its first role (a unit's editor or head needs the unit). `reason` goes to the audit
+    record (an import names itself there)."""
     user_model = get_user_model()
     # as the account will store it: NFKC, as `create_user` does («qa²» is «qa2», «ﬁ» is «fi»)
     username, full_name, email = user_model.normalize_username(nfc(username)), nfc(full_name), nfc(email)
@@ -106,6 +108,7 @@ def user_create(
         object_id=user.pk,
         unit=unit,
         changes=changes,
+        reason=reason,
     )
     return user
 
@@ -149,7 +152,7 @@ def sessions_end(user: Any) -> int:
 
 
 @transaction.atomic
-def user_set_active(*, user: Any, active: bool, actor: Any) -> Any:
+def user_set_active(*, user: Any, active: bool, actor: Any, reason: str = "") -> Any:
     """Lock or unlock an account. Locking ends its open sessions and revokes its API keys (each revocation
     audited): unlocking a compromised account must not bring back a stolen cookie or key."""
     from scoring.tokens import api_tokens_revoke_for_user
@@ -169,12 +172,13 @@ def user_set_active(*, user: Any, active: bool, actor: Any) -> Any:
             object_type="User",
             object_id=user.pk,
             changes={"is_active": {"old": old, "new": active}},
+            reason=reason,
         )
     return user
 
 
 @transaction.atomic
-def role_assign(*, user: Any, role: str, unit: Unit | None, actor: Any) -> RoleAssignment:
+def role_assign(*, user: Any, role: str, unit: Unit | None, actor: Any, reason: str = "") -> RoleAssignment:
     _check_role(role, unit)
     if RoleAssignment.objects.filter(user=user, role=role, unit=unit).exists():
         raise ValidationFailed(_("Người dùng đã có vai trò này."), code="duplicate_role")
@@ -191,6 +195,7 @@ def role_assign(*, user: Any, role: str, unit: Unit | None, actor: Any) -> RoleA
         object_id=user.pk,
         unit=unit,
         changes=changes,
+        reason=reason,
     )
     return assignment
 

@@ -18,6 +18,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from scoring.administration import selectors, services
 from scoring.administration.forms import CodeNameForm, MergeForm, UnitForm, UploadForm
+from scoring.administration.services.imports import (
+    MSG_PREVIEW_GONE,
+    MSG_PREVIEW_REPLACED,
+    unit_import_confirm,
+    unit_import_preview_drop,
+    unit_import_preview_hold,
+    units_import_plan,
+)
 from scoring.administration.views._common import (
     administrator_required,
     form_errors,
@@ -31,6 +39,7 @@ from scoring.models import RankingGroup, RoleAssignment, Unit, UnitKind, UnitSuc
 from scoring.text import posted_id
 
 UNIT_COLUMNS = ("code", "name", "short_name", "kind", "group", "parent")
+PENDING_IMPORT = "administration.unit_import"  # the session key of a checked units file's preview: {"key": ...}
 UNIT_EXPORT_LABELS = (
     _l("Mã đơn vị"), _l("Tên đơn vị"), _l("Tên viết tắt"), _l("Mã loại đơn vị"), _l("Mã khối xếp hạng"),
     _l("Mã đơn vị cấp trên"), _l("Đang hoạt động (1/0)"),
@@ -61,7 +70,7 @@ def _list_page(
             "kind_form": CodeNameForm(prefix="kind"),
             "group_form": CodeNameForm(prefix="group"),
             "upload_form": UploadForm(),
-            "columns": UNIT_COLUMNS,
+            "columns": (*UNIT_COLUMNS, "active"),
             **extra,
         },
         status=status,
@@ -254,15 +263,43 @@ def group_rename(request: HttpRequest, group_id: int) -> HttpResponse:
 @require_POST
 @administrator_required
 def unit_import(request: HttpRequest) -> HttpResponse:
+    """Two steps, as the users import. A file: every row checked (each bad row's problems listed, nothing kept),
+    else a preview of what each row changes (new units, an existing unit's fields, stopped or started again), the
+    rows held on the server under a random key kept in the session. Then `confirm`: the held rows, checked again,
+    are written through the units page's services."""
+    if "confirm" in request.POST:
+        pending = request.session.get(PENDING_IMPORT)
+        key = pending.get("key") if isinstance(pending, dict) else None
+        if key is None or key != request.POST.get("confirm"):
+            refusal = MSG_PREVIEW_REPLACED if key is not None and request.POST.get("confirm") else MSG_PREVIEW_GONE
+            return _list_page(request, status=400, import_refused=str(refusal))
+        try:
+            done = unit_import_confirm(key=key, actor=request.user)
+        except DomainError as exc:
+            return _list_page(request, import_refused=str(exc.message), import_rows=exc.details, status=exc.status)
+        del request.session[PENDING_IMPORT]
+        messages.success(request, _(
+            "Đã nhập từ Excel: %(c)s đơn vị mới, %(u)s đơn vị sửa thông tin, %(s)s đơn vị ngừng hoạt động, "
+            "%(r)s đơn vị hoạt động trở lại."
+        ) % {"c": done.created, "u": done.updated, "s": done.stopped, "r": done.restarted})
+        return redirect("administration:unit_list")
+    replaced = request.session.pop(PENDING_IMPORT, None)
+    if isinstance(replaced, dict):
+        unit_import_preview_drop(key=replaced.get("key"))
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _list_page(request, import_refused=upload_refusal(form), status=400)
     try:
+        name = form.cleaned_data["file"].name
         sheet = read_sheet(form.cleaned_data["file"], expected=("code", "name", "kind"), max_rows=2000)
-        count = services.units_import(rows=sheet.rows, actor=request.user)
+        plans = units_import_plan(rows=sheet.rows, actor=request.user, columns=sheet.headers, file_name=name)
+        changed = [plan for plan in plans if plan.changes]
+        key = unit_import_preview_hold(rows=sheet.rows, columns=sheet.headers, file_name=name) if changed else ""
     except FileRefused as exc:
         return _list_page(request, import_refused=exc.message, status=400)
     except DomainError as exc:
         return _list_page(request, import_refused=str(exc.message), import_rows=exc.details, status=exc.status)
-    messages.success(request, _("Đã nhập %(n)s đơn vị.") % {"n": count})
-    return redirect("administration:unit_list")
+    if key:
+        request.session[PENDING_IMPORT] = {"key": key}
+    return _list_page(request, import_preview={"key": key, "rows": changed, "total": len(plans),
+                                               "unchanged": len(plans) - len(changed)})

@@ -17,6 +17,7 @@ from scoring.administration import selectors, services
 from scoring.administration.forms import PasswordSetForm, RoleForm, UploadForm, UserCreateForm
 from scoring.administration.services.imports import (
     MSG_PREVIEW_GONE,
+    MSG_PREVIEW_REPLACED,
     user_import_confirm,
     user_import_preview_drop,
     user_import_preview_hold,
@@ -197,7 +198,9 @@ def user_import(request: HttpRequest) -> HttpResponse:
         pending = request.session.get(PENDING_IMPORT)
         key = pending.get("key") if isinstance(pending, dict) else None
         if key is None or key != request.POST.get("confirm"):
-            return _list_page(request, status=400, import_refused=str(MSG_PREVIEW_GONE))
+            # a newer upload (another tab) replaced the preview confirmed here: its rows were dropped then
+            refusal = MSG_PREVIEW_REPLACED if key is not None and request.POST.get("confirm") else MSG_PREVIEW_GONE
+            return _list_page(request, status=400, import_refused=str(refusal))
         try:
             job = user_import_confirm(key=key, actor=request.user)
         except DomainError as exc:
@@ -214,7 +217,9 @@ def user_import(request: HttpRequest) -> HttpResponse:
         sheet = read_sheet(form.cleaned_data["file"], expected=("username", "password", "role"), max_rows=2000)
         plans = services.users_import_plan(rows=sheet.rows, actor=request.user)
         changed = [plan for plan in plans if plan.changes]
-        key = user_import_preview_hold(rows=sheet.rows) if changed else ""  # nothing to confirm: nothing held
+        key = (  # nothing to confirm: nothing held
+            user_import_preview_hold(rows=sheet.rows, file_name=form.cleaned_data["file"].name) if changed else ""
+        )
     except FileRefused as exc:
         return _list_page(request, import_refused=exc.message, status=400)
     except DomainError as exc:
