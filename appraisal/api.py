@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -25,9 +26,9 @@ from appraisal import forms, permissions, selectors, services
 from appraisal.models import ExplanationRound
 from cchc.api import ERR, PAGE_SIZE_MESSAGE, Pagination
 from scoring.api import AssessmentSerializer, ScoreLineSerializer
-from scoring.api.common import InputSerializer, QuerySerializer, ScoreValueInput, fields_for
+from scoring.api.common import InputSerializer, QuerySerializer, ScoreValueInput, fields_for, value_fields
 from scoring.api.serializers import STALE_LINE_409
-from scoring.models import Assessment, Cycle, RankingGroup, ScoreLine
+from scoring.models import Assessment, Cycle, Indicator, RankingGroup, ScoreLine
 from scoring.permissions import is_unit_head, is_unit_member
 from scoring.selectors import leaf_rule
 
@@ -50,9 +51,10 @@ def appraise_line(request: Request, assessment_id: int, line_id: int) -> Respons
     payload = AppraiseSerializer(data=request.data, context={"rule": leaf_rule(line.indicator)})
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
-    saved = services.line_appraise(
-        line=line, actor=request.user, base_version=data["version"], value=data["value"], note=data["note"]
-    )
+    with value_fields():
+        saved = services.line_appraise(
+            line=line, actor=request.user, base_version=data["version"], value=data["value"], note=data["note"]
+        )
     return Response(ScoreLineSerializer(saved).data)
 
 
@@ -293,6 +295,8 @@ def rounds(request: Request, assessment_id: int) -> Response:
 MSG_NO_CYCLE_YEAR = gettext_lazy("Không có kỳ đánh giá năm %(year)s.")
 MSG_CYCLE_YEAR_MISMATCH = gettext_lazy("Kỳ đánh giá «%(cycle)s» không phải kỳ năm %(year)s.")
 MSG_NO_GROUP = gettext_lazy("Không có khối xếp hạng «%(group)s».")
+MSG_NO_CYCLE = gettext_lazy("Không có kỳ đánh giá mã số (id) %(cycle)s.")
+MSG_NO_AREA = gettext_lazy("Kỳ đánh giá năm %(year)s không có lĩnh vực «%(area)s».")
 
 
 class QueueQuerySerializer(QuerySerializer):
@@ -315,7 +319,11 @@ class QueueQuerySerializer(QuerySerializer):
     state = serializers.ChoiceField(
         required=False, choices=[s for s in Assessment.State.values if s in selectors.WORK_STATES]
     )
-    area = serializers.CharField(required=False, max_length=20, help_text="Mã lĩnh vực, ví dụ «2».")
+    area = serializers.CharField(
+        required=False, max_length=20,
+        help_text="Mã lĩnh vực, ví dụ «2»; một số nguyên không phải mã của lĩnh vực nào trong các bộ chỉ số của kỳ "
+        "được hiểu là mã số (id) của lĩnh vực.",
+    )
     page = serializers.IntegerField(required=False, min_value=1, default=1, help_text="Trang (từ 1).")
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=Pagination.max_page_size, default=Pagination.page_size,
@@ -360,8 +368,12 @@ QueueSerializer = inline_serializer(
 
 
 def _queue_cycle(params: dict[str, Any]) -> Cycle | None:
-    """The cycle named by its id (`cycle`, 404 when none has it) or its `year` (400 on `year`); both must agree."""
-    cycle = get_object_or_404(Cycle, pk=params["cycle"]) if params.get("cycle") else None
+    """The cycle named by its id (`cycle`) or its `year`, 400 on the parameter that names none; both must agree."""
+    cycle = None
+    if params.get("cycle"):
+        cycle = Cycle.objects.filter(pk=params["cycle"]).first()
+        if cycle is None:
+            raise ValidationError({"cycle": [str(MSG_NO_CYCLE % {"cycle": params["cycle"]})]})
     year = params.get("year")
     if year is None:
         return cycle
@@ -388,16 +400,37 @@ def _queue_group(raw: str) -> RankingGroup | None:
     return group
 
 
+def _queue_area(raw: str, cycle: Cycle | None) -> str:
+    """The code of the area named by its code, or (as a group) by its id, among the areas of the cycle's sets (those
+    the cycle uses and those its assessments were opened on); 400 on `area` when none. Blank: no filter."""
+    text = raw.strip()
+    if not text:
+        return ""
+    if cycle is None:  # no cycle at all: the queue is empty whatever the area
+        return text
+    used = set(cycle.cycle_sets.values_list("indicator_set_id", flat=True))
+    used |= set(Assessment.objects.filter(cycle=cycle).order_by().values_list("indicator_set_id", flat=True).distinct())
+    areas = Indicator.objects.filter(indicator_set_id__in=used, parent__isnull=True)
+    if areas.filter(code=text).exists():
+        return text
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        code = areas.filter(pk=int(text)).values_list("code", flat=True).first()
+        if code is not None:
+            return str(code)
+    raise ValidationError({"area": [str(MSG_NO_AREA % {"year": cycle.year, "area": text})]})
+
+
 @extend_schema(
     tags=["appraisal"], parameters=[QueueQuerySerializer],
-    responses={200: QueueSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR},
+    responses={200: QueueSerializer, 400: ERR, 401: ERR, 403: ERR},
 )
 @api_view(["GET"])
 def queue(request: Request) -> Response:
     """The assessments the user appraises (submitted ones of assigned units, never their own unit), with the
     progress of each area assigned to them; administrators see every one. Filters: `year` (or the cycle's id
-    `cycle`), ranking group `group` (its code, or its id), `state`, area `area` (its code). Paginated as every
-    list (`page`, `page_size` up to 500; `count`, `next`, `previous`)."""
+    `cycle`), ranking group `group` (its code, or its id), `state`, area `area` (its code, or its id); a filter
+    that names nothing is a 400 on that parameter. Paginated as every list (`page`, `page_size` up to 500;
+    `count`, `next`, `previous`)."""
     if not permissions.can_use_workbench(request.user):
         raise PermissionDenied
     query = QueueQuerySerializer(data=request.query_params)
@@ -413,11 +446,17 @@ def queue(request: Request) -> Response:
         group = _queue_group(params.get("group", ""))
     except ValidationError as exc:
         problems.update(exc.detail)  # type: ignore[arg-type]
+    area_code = ""
+    if "cycle" not in problems and "year" not in problems:  # an area is looked up in the cycle's sets
+        try:
+            area_code = _queue_area(params.get("area", ""), cycle or selectors.current_cycle())
+        except ValidationError as exc:
+            problems.update(exc.detail)  # type: ignore[arg-type]
     if problems:
         raise ValidationError(problems)
     data = selectors.queue_for_user(
         user=request.user, cycle=cycle, group_id=group.pk if group else None, state=params.get("state", ""),
-        area_code=params.get("area", ""), per_page=params["page_size"], page=params["page"],
+        area_code=area_code, per_page=params["page_size"], page=params["page"],
     )
     shown = data.page
     assert shown is not None  # paginated: per_page was given
@@ -425,6 +464,8 @@ def queue(request: Request) -> Response:
         raise ValidationError({"page": [_("Không có trang «%(p)s».") % {"p": params["page"]}]})
     here = request.build_absolute_uri()
     rows = []
+    # the units' parents (their `parent_code`) in one query for the page
+    prefetch_related_objects([row.assessment.unit for row in data.rows], "parent")
     # One serializer for the page (a ModelSerializer builds its fields each time it is made: once per row, that
     # was most of the answer's time)
     assessments = AssessmentSerializer([row.assessment for row in data.rows], many=True).data

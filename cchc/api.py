@@ -214,6 +214,8 @@ class JSONParser(parsers.JSONParser):
 
 
 MSG_PAGE_SIZE = gettext_lazy("Số dòng mỗi trang phải là số nguyên từ 1 đến %(max)s.")
+DOC_PAGE = gettext_lazy("Trang (từ 1; một trang không có là lỗi 400 trên `page`).")
+DOC_PAGE_SIZE = gettext_lazy("Số dòng mỗi trang (1 đến %(max)s, mặc định %(default)s).")
 
 
 class Pagination(PageNumberPagination):
@@ -232,6 +234,20 @@ class Pagination(PageNumberPagination):
         if not (text.isascii() and text.isdigit() and len(text) <= 4 and 1 <= int(text) <= self.max_page_size):
             raise exceptions.ValidationError({self.page_size_query_param: [page_size_message()]})
         return int(text)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """`page` and `page_size` as every paginated list takes them (the appraisal queue's words and bounds)."""
+        return [
+            {
+                "name": self.page_query_param, "required": False, "in": "query", "description": str(DOC_PAGE),
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.page_size_query_param, "required": False, "in": "query",
+                "description": str(DOC_PAGE_SIZE) % {"max": self.max_page_size, "default": self.page_size},
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size, "default": self.page_size},
+            },
+        ]
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         try:

@@ -70,7 +70,8 @@ def download(request: Request, file_id: int) -> HttpResponseBase:
 
 
 class UploadSerializer(InputSerializer):
-    file = serializers.FileField(help_text="Tệp tài liệu kiểm chứng (một tệp mỗi yêu cầu).")
+    # An empty file is the service's refusal (400 `empty` on `file`, as the schema says), not DRF's `invalid`.
+    file = serializers.FileField(allow_empty_file=True, help_text="Tệp tài liệu kiểm chứng (một tệp mỗi yêu cầu).")
     line_id = serializers.IntegerField(required=False, help_text="Gắn ngay vào dòng này (tuỳ chọn).")
 
 
@@ -199,7 +200,9 @@ def link(request: Request, assessment_id: int) -> Response:
 @api_view(["POST"])
 def unlink(request: Request, assessment_id: int) -> Response:
     """Detach a file from a line (the file stays in the library). While explaining, only the links added in the
-    current round can be removed (409 `link_locked`)."""
+    current round can be removed (409 `link_locked`). A file that is not linked to the line, an unlink sent
+    twice included, is refused with 409 `not_linked` and nothing changes, as on the library page (nobody is told
+    that something was removed when nothing was)."""
     evidence_file, line = _file_and_line(request, assessment_id)
     services.evidence_unlink(evidence_file=evidence_file, line=line, actor=request.user)
     return Response(status=204)

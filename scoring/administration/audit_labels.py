@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 ACTION_LABELS = {
-    "api_token.issue": _l("Cấp khoá API"),
-    "api_token.revoke": _l("Thu hồi khoá API"),
+    "api_token.issue": _l("Cấp mã truy cập"),
+    "api_token.revoke": _l("Thu hồi mã truy cập"),
     "appraisal_assignment.delete": _l("Bỏ phân công thẩm định"),
     "appraisal_assignment.save": _l("Phân công thẩm định"),
     "assessment.difficulties": _l("Ghi khó khăn, vướng mắc"),
@@ -75,6 +75,7 @@ ACTION_LABELS = {
     "user.create": _l("Tạo tài khoản"),
     "user.deactivate": _l("Khoá tài khoản"),
     "user.password_reset": _l("Đặt lại mật khẩu"),
+    "user_import.confirm": _l("Xác nhận nhập tài khoản từ Excel"),
 }
 
 OBJECT_TYPE_LABELS = {
@@ -94,6 +95,7 @@ OBJECT_TYPE_LABELS = {
     "Unit": _l("Đơn vị"),
     "UnitKind": _l("Loại đơn vị"),
     "User": _l("Người dùng"),
+    "UserImport": _l("Lần nhập tài khoản"),
 }
 
 
@@ -123,7 +125,7 @@ FIELD_LABELS = {
     "sets": _l("Bộ chỉ số theo loại đơn vị"),
     "source": _l("Nguồn"),
     "source_note": _l("Ghi chú nguồn"),
-    "token": _l("Khoá API"),
+    "token": _l("Mã truy cập"),
     "unit_kind": _l("Loại đơn vị"),
     "appraised_note": _l("Ý kiến thẩm định"),
     "appraised_score": _l("Điểm thẩm định"),

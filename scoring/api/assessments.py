@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from cchc.api import RefusalSerializer
 from scoring import permissions, selectors, services
-from scoring.api.common import _errors, fields_for, self_edit_conflict
+from scoring.api.common import _errors, fields_for, self_edit_conflict, value_fields
 from scoring.api.filters import AssessmentFilter
 from scoring.api.serializers import (
     STALE_LINE_409,
@@ -36,7 +36,9 @@ LINE_ERROR_FIELDS = {"na_not_allowed": "not_applicable", "na_reason_required": "
 
 def assessments_visible_to(user: Any) -> QuerySet[Assessment]:
     """The same rule as `permissions.can_view_assessment`, as one query."""
-    qs = Assessment.objects.select_related("unit__kind", "unit__ranking_group", "cycle", "indicator_set")
+    qs = Assessment.objects.select_related(
+        "unit__kind", "unit__ranking_group", "unit__parent", "cycle", "indicator_set"
+    )
     if permissions.is_administrator(user):
         return qs
     condition = Q(unit_id__in=permissions.unit_ids(user))
@@ -84,8 +86,9 @@ def _edit_refusal(user: Any, assessment: Assessment) -> None:
     raise self_edit_conflict(assessment)
 
 
+@extend_schema(tags=["assessments"], methods=["GET"], responses={200: ScoreLineSerializer, **_errors(401, 404)})
 @extend_schema(
-    tags=["assessments"],
+    tags=["assessments"], methods=["PUT"],
     request=SelfSaveSerializer,
     responses={200: ScoreLineSerializer, **_errors(400, 401, 403, 404), 409: STALE_LINE_409},
 )
@@ -103,7 +106,7 @@ def line_detail(request: Request, assessment_id: int, line_id: int) -> Response:
     data = payload.validated_data
     # A field left out keeps what is stored (an integrator sending only a note must not un-score the line).
     not_applicable = data.get("not_applicable", line.not_applicable)
-    with fields_for(**LINE_ERROR_FIELDS):
+    with fields_for(**LINE_ERROR_FIELDS), value_fields():
         saved = services.score_line_save_self(
             line=line, actor=request.user, base_version=data["version"],
             value=data.get("value", line.self_value),

@@ -70,6 +70,24 @@ def fields_for(**codes: str) -> Iterator[None]:
         raise
 
 
+@contextmanager
+def value_fields() -> Iterator[None]:
+    """Name a scoring rule's refusal of a line's `value` as the request names the input: `value.numerator`,
+    `value.counts.a`, `value.value` (a yes/no leaf's answer), `value` for the object as a whole — the names the
+    refusal of an unknown key uses (`value_key_errors`), so that one input has one name whoever refuses it. The
+    rule names its inputs inside the value (`numerator`, `counts.a`), as the pages' form fields do."""
+    from scoring import engine
+
+    try:
+        yield
+    except DomainError as exc:
+        details = exc.details if exc.details is not None else {}
+        if isinstance(exc.__cause__, engine.ScoringInputError) and isinstance(details, dict):
+            inner = details.get("field")
+            exc.details = {**details, "field": f"value.{inner}" if inner else "value"}
+        raise
+
+
 def self_edit_conflict(assessment: Any) -> StateConflict:
     """The 409 a unit's own people get when the assessment's state, the cycle's phase or the deadline forbids
     their change (the code and words of the pages' refusal: `not_editable`, `cycle_closed`, `deadline_passed`);

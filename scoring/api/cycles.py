@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -188,6 +189,7 @@ def cycle_units(request: Request, year: int) -> Response:
     payload.is_valid(raise_exception=True)
     with transaction.atomic(), fields_for(no_set_for_kind="units"):
         created = assessments_open(cycle=cycle, units=payload.validated_data["units"], actor=request.user)
+    prefetch_related_objects([a.unit for a in created], "parent")  # the units' `parent_code`, in one query
     return Response({"created": AssessmentSerializer(created, many=True).data}, status=201 if created else 200)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters
 
 from scoring.models import Assessment, Cycle, IndicatorSet, RankingGroup, Unit, UnitKind
@@ -30,6 +31,28 @@ class StrictBooleanFilter(filters.ChoiceFilter):
         if value in ("", None):
             return qs
         return qs.filter(**{self.field_name: value in ("true", "1")})
+
+
+class CodeOrIdChoiceField(filter_fields.ModelChoiceField):
+    """A row named by its code or, when no row has that code and the value is a whole number, by its id (as the
+    appraisal queue's `group`); anything else is refused with `invalid_choice`."""
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        found = self.queryset.filter(**{self.to_field_name or "pk": text}).first()
+        if found is None and text.isascii() and text.isdigit() and len(text) <= 18:
+            found = self.queryset.filter(pk=int(text)).first()
+        if found is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text}
+            )
+        return found
+
+
+class CodeOrIdFilter(filters.ModelChoiceFilter):
+    field_class = CodeOrIdChoiceField
 
 
 def _year(**kwargs: Any) -> IntegerFilter:
@@ -86,7 +109,10 @@ class CycleFilter(filters.FilterSet):
 class AssessmentFilter(filters.FilterSet):
     cycle = filters.ModelChoiceFilter(queryset=Cycle.objects.all(), label=_("Mã số (id) kỳ đánh giá"))
     year = _year(field_name="cycle__year")
-    unit = filters.ModelChoiceFilter(queryset=Unit.objects.all(), to_field_name="code", label=_("Mã đơn vị"))
+    unit = CodeOrIdFilter(
+        queryset=Unit.objects.all(), to_field_name="code", label=_("Mã đơn vị, hoặc mã số (id) của đơn vị"),
+        error_messages={"invalid_choice": _("Không có đơn vị «%(value)s» (mã đơn vị hoặc mã số id).")},
+    )
     state = filters.ChoiceFilter(choices=Assessment.State.choices, label=_("Trạng thái"))
 
     class Meta:

@@ -51,7 +51,7 @@ class MergeSerializer(InputSerializer):
 
 
 def _unit(code: str) -> Unit:
-    return get_object_or_404(Unit.objects.select_related("kind", "ranking_group"), code=code)
+    return get_object_or_404(Unit.objects.select_related("kind", "ranking_group", "parent"), code=code)
 
 
 @extend_schema_view(
@@ -70,7 +70,7 @@ class UnitList(generics.ListAPIView):
     permission_classes = [ReadOrAdminWrite]
 
     def get_queryset(self) -> QuerySet[Unit]:
-        return Unit.objects.select_related("kind", "ranking_group").order_by("code")
+        return Unit.objects.select_related("kind", "ranking_group", "parent").order_by("code")
 
     def post(self, request: Request) -> Response:
         payload = UnitWriteSerializer(data=request.data)
