@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from appraisal.models import AppraisalAssignment, Notification
 from scoring.models import Assessment, ExtensionRequest, RoleAssignment
+from scoring.permissions import self_assessment_deadline, self_assessment_deadline_expression
 
 logger = logging.getLogger(__name__)
 
@@ -159,13 +160,14 @@ def deadline_reminders_send(*, now: datetime | None = None, within: timedelta = 
                 context={"deadline": assessment.explanation_deadline},
                 dedupe_key=f"explanation-reminder:{assessment.pk}:{assessment.appraisal_round}",
             ))
-    drafts = Assessment.objects.filter(state=Assessment.State.DRAFT).filter(
-        Q(deadline_override__gt=now, deadline_override__lte=until)
-        | Q(deadline_override__isnull=True, cycle__self_assessment_deadline__gt=now,
-            cycle__self_assessment_deadline__lte=until)
-    ).select_related("unit", "cycle")
+    drafts = (
+        Assessment.objects.filter(state=Assessment.State.DRAFT)
+        .annotate(applicable_deadline=self_assessment_deadline_expression())
+        .filter(applicable_deadline__gt=now, applicable_deadline__lte=until)
+        .select_related("unit", "cycle")
+    )
     for assessment in drafts:
-        deadline = assessment.deadline_override or assessment.cycle.self_assessment_deadline
+        deadline = self_assessment_deadline(assessment)  # the later of the unit's own and the cycle's
         if deadline is None:
             continue
         with transaction.atomic():

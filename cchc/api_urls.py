@@ -6,6 +6,7 @@ from appraisal import api as appraisal_api
 from cchc.api import unknown_path
 from evidence import api as evidence_api
 from scoring import api as scoring_api
+from scoring.api import extension_requests as extension_requests_api
 from scoring.publication import api as publication_api
 
 app_name = "api"
@@ -96,6 +97,33 @@ urlpatterns = [
     path("open-data/<int:year>/results.json", publication_api.open_data_json, name="open_json"),
     path("open-data/<int:year>/results.csv", publication_api.open_data_csv, name="open_csv"),
     path("open-data/<int:year>/criteria.csv", publication_api.criteria_csv, name="open_criteria_csv"),
+    # -- extension requests (đề nghị gia hạn) --
+    path(
+        "assessments/<int:assessment_id>/extension-requests/",
+        extension_requests_api.assessment_extension_requests,
+        name="extension_requests",
+    ),
+    path(
+        "assessments/<int:assessment_id>/extension-requests/<int:request_id>/withdraw/",
+        extension_requests_api.assessment_extension_request_withdraw,
+        name="extension_request_withdraw",
+    ),
+    path(
+        "cycles/<int:year>/extension-requests/",
+        extension_requests_api.cycle_extension_requests,
+        name="cycle_extension_requests",
+    ),
+    path(
+        "cycles/<int:year>/extension-requests/<int:request_id>/grant/",
+        extension_requests_api.extension_request_grant_api,
+        name="extension_request_grant",
+    ),
+    path(
+        "cycles/<int:year>/extension-requests/<int:request_id>/refuse/",
+        extension_requests_api.extension_request_refuse_api,
+        name="extension_request_refuse",
+    ),
+    # -- end extension requests --
     # Last: any other URL under /api/v1/ is a 404 in the one error format (never Django's HTML page).
     re_path(r"^", unknown_path, name="unknown"),
     # -- end workflow actions --

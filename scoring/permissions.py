@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
 
@@ -129,8 +130,25 @@ def can_view_assessment(user: Any, assessment: Assessment) -> bool:
 
 
 def self_assessment_deadline(assessment: Assessment) -> Any:
-    """The deadline that applies to this unit: its own extension, else the cycle's."""
-    return assessment.deadline_override or assessment.cycle.self_assessment_deadline
+    """The deadline that applies to this unit: the later of its own (an extension) and the cycle's. A unit's own
+    deadline extends the cycle's, never shortens it: when the cycle's is later moved past it, the cycle's applies
+    to that unit as to every other."""
+    own, common = assessment.deadline_override, assessment.cycle.self_assessment_deadline
+    if own is None or common is None:
+        return own if common is None else common
+    return max(own, common)
+
+
+def own_deadline_applies(assessment: Assessment) -> bool:
+    """Whether the unit's own deadline is the one that applies (it is later than the cycle's)."""
+    own, common = assessment.deadline_override, assessment.cycle.self_assessment_deadline
+    return own is not None and (common is None or own > common)
+
+
+def self_assessment_deadline_expression() -> Any:
+    """`self_assessment_deadline` as a query expression on Assessment (NULL when neither deadline is set)."""
+    own, common = "deadline_override", "cycle__self_assessment_deadline"
+    return Greatest(Coalesce(own, common), Coalesce(common, own))
 
 
 def deadline_passed(assessment: Assessment) -> bool:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from appraisal.selectors.tree import WORK_STATES
 from scoring.engine import round_half_up
 from scoring.models import Assessment, Cycle, IndexResult, Indicator, IndicatorSet, RankingGroup, ScoreLine
+from scoring.permissions import self_assessment_deadline
 
 
 def result_pending(assessment: Assessment, result: IndexResult | None) -> bool:
@@ -87,7 +88,7 @@ class Dashboard:
 
 
 def _deadline_of(assessment: Assessment) -> Any:
-    return assessment.deadline_override or assessment.cycle.self_assessment_deadline
+    return self_assessment_deadline(assessment)  # the later of the unit's own and the cycle's
 
 
 # What the dashboard reads of a national cycle's thousands of assessments (what its page shows of them): the

@@ -360,8 +360,26 @@ class DeadlinesForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
-    deadline = forms.DateField(label=_l("Hạn mới"), widget=DATE_INPUT)
+    """One unit's own deadline from the cycle's page: a new date, or (the «Bỏ hạn riêng» button, `action=remove`)
+    none, so that the cycle's deadline applies to it again; a reason either way."""
+
+    REMOVE = "remove"
+
+    deadline = forms.DateField(label=_l("Hạn mới"), widget=DATE_INPUT, required=False)
     reason = forms.CharField(label=_l("Lý do gia hạn"), max_length=500)
+    action = forms.CharField(required=False)
+
+    @property
+    def removing(self) -> bool:
+        return self.data.get("action") == self.REMOVE
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.removing:
+            data["deadline"] = None  # a date typed next to «Bỏ hạn riêng» is not the one wanted
+        elif data.get("deadline") is None and "deadline" not in self.errors:
+            self.add_error("deadline", _l("Hãy chọn hạn mới, hoặc bấm «Bỏ hạn riêng» để đơn vị theo hạn của kỳ."))
+        return data
 
 
 class UserCreateForm(forms.Form):

@@ -24,12 +24,22 @@ class RankingGroupSerializer(serializers.ModelSerializer):
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    kind = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    ranking_group = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    kind = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, label=gettext_lazy("Loại đơn vị"), help_text=gettext_lazy("Mã loại đơn vị.")
+    )
+    ranking_group = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, label=gettext_lazy("Khối xếp hạng"),
+        help_text=gettext_lazy("Mã khối xếp hạng."),
+    )
+    # `parent` stays the id it has always been; the code is what a PATCH and the `parent` filter take.
+    parent_code = serializers.SlugRelatedField(
+        source="parent", slug_field="code", read_only=True, allow_null=True,
+        label=gettext_lazy("Mã đơn vị cấp trên"), help_text=gettext_lazy("Như trường `parent` của PATCH."),
+    )
 
     class Meta:
         model = Unit
-        fields = ["id", "code", "name", "short_name", "kind", "ranking_group", "parent", "active"]
+        fields = ["id", "code", "name", "short_name", "kind", "ranking_group", "parent", "parent_code", "active"]
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -79,13 +89,26 @@ class AssessmentSerializer(serializers.ModelSerializer):
     unit = UnitSerializer(read_only=True)
     cycle = serializers.SlugRelatedField(slug_field="year", read_only=True)
     indicator_set = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    effective_deadline = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Hạn tự đánh giá đang áp dụng cho đơn vị: hạn muộn hơn giữa hạn riêng (`deadline_override`) và hạn của "
+            "kỳ; null khi chưa đặt hạn nào."
+        ),
+    )
 
     class Meta:
         model = Assessment
         fields = [
-            "id", "cycle", "unit", "indicator_set", "state", "version", "deadline_override", "appraisal_round",
-            "explanation_deadline", "submitted_at", "signed_off_at",
+            "id", "cycle", "unit", "indicator_set", "state", "version", "deadline_override", "effective_deadline",
+            "appraisal_round", "explanation_deadline", "submitted_at", "signed_off_at",
         ]
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True, read_only=True))
+    def get_effective_deadline(self, obj: Assessment) -> str | None:
+        from scoring import permissions
+
+        deadline = permissions.self_assessment_deadline(obj)
+        return serializers.DateTimeField().to_representation(deadline) if deadline is not None else None
 
 
 APPRAISAL_FIELDS = ("appraised_value", "appraised_score", "appraised_note", "na_overruled")

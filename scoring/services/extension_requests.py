@@ -37,6 +37,17 @@ MSG_NOT_LATER = gettext_lazy("Ngày đề nghị phải sau hạn tự đánh gi
 MSG_IN_PAST = gettext_lazy("Ngày gia hạn (%(d)s) đã qua; hãy chọn một ngày từ hôm nay trở đi.")
 MSG_NOT_PENDING = gettext_lazy("Đề nghị gia hạn này đã được xử lý («%(status)s»); không thay đổi được nữa.")
 MSG_REFUSAL_REASON_REQUIRED = gettext_lazy("Hãy ghi lý do không chấp thuận để đơn vị biết.")
+MSG_GRANT_NOT_DRAFT = gettext_lazy(
+    "Bản đánh giá của đơn vị đang ở trạng thái «%(state)s»: chỉ chấp thuận gia hạn khi đơn vị đang tự đánh giá; "
+    "đề nghị này chỉ còn có thể không chấp thuận."
+)
+MSG_GRANT_NOT_LATER = gettext_lazy(
+    "Hạn gia hạn (%(d)s) không sau hạn tự đánh giá đơn vị đang có (%(current)s): chấp thuận sẽ rút ngắn hạn của "
+    "đơn vị. Hãy chọn một ngày sau %(current)s, hoặc không chấp thuận đề nghị."
+)
+MSG_CLOSED_BY_SUBMISSION = gettext_lazy(
+    "Đề nghị gia hạn được đóng tự động vì thủ trưởng đơn vị đã gửi bản tự đánh giá."
+)
 
 
 def _end_of_day(day: date) -> datetime:
@@ -59,6 +70,14 @@ def _text(value: Any, *, field: str) -> str:
 def _lock_assessment(assessment_id: int) -> Assessment:
     """The assessment row locked (only it): requests of one assessment are made one at a time."""
     return Assessment.objects.select_for_update(of=("self",)).select_related("unit", "cycle").get(pk=assessment_id)
+
+
+def _require_pending(extension_request: ExtensionRequest) -> None:
+    """Refuse at once a decision on a request no longer pending (as stored now), before its form is checked: a
+    second administrator hears it was decided, not that their reason is missing."""
+    current = ExtensionRequest.objects.get(pk=extension_request.pk)
+    if not current.pending:
+        raise StateConflict(MSG_NOT_PENDING % {"status": current.get_status_display()}, code="not_pending")
 
 
 def _close(extension_request: ExtensionRequest, *, actor: Any, **fields: Any) -> ExtensionRequest:
@@ -150,23 +169,34 @@ def extension_request_grant(
     *, extension_request: ExtensionRequest, actor: Any, deadline_date: date | None = None, note: str = ""
 ) -> ExtensionRequest:
     """An administrator grants a pending request: the unit's deadline becomes the end of the requested date, or of
-    `deadline_date` when the administrator gives another one (not already past).
+    `deadline_date` when the administrator gives another one.
 
     The deadline is set by `assessment_extend_deadline` (its rules, its audit entry, with the administrator's note
-    or else the unit's reason). Refused, nothing changed, when the request is no longer pending (decided by another
-    administrator meanwhile, or withdrawn). Side effects: the request granted, two audit entries, the unit's people
-    notified (e-mailed after commit).
+    or else the unit's reason). Refused, nothing changed: when the request is no longer pending (decided by another
+    administrator meanwhile, or withdrawn), when the assessment is no longer a draft (the unit submitted, or was
+    sent to the appraisal team), for a date already past, and for a date not later than the deadline that applies
+    to the unit now (its own, set meanwhile from the cycle's page, or the cycle's): a grant never shortens it.
+    Side effects: the request granted, two audit entries, the unit's people notified (e-mailed after commit).
     """
+    locked = _lock_assessment(extension_request.assessment_id)
+    _require_pending(extension_request)
+    if locked.state != Assessment.State.DRAFT:
+        raise StateConflict(MSG_GRANT_NOT_DRAFT % {"state": locked.get_state_display()}, code="not_draft")
     text = _text(note, field="note")
     # the requested deadline is fixed when the request is made: the one read by the caller is the stored one
     granted = _end_of_day(deadline_date) if deadline_date is not None else extension_request.requested_deadline
-    closed = _close(extension_request, actor=actor, status=ExtensionRequest.Status.GRANTED,
-                    granted_deadline=granted, decision_reason=text)
     if granted <= timezone.now():
         raise ValidationFailed(MSG_IN_PAST % {"d": f"{timezone.localtime(granted):%d/%m/%Y}"}, code="date_in_past",
                                details={"field": "deadline"})
-    assessment_extend_deadline(assessment=_lock_assessment(closed.assessment_id), deadline=granted, actor=actor,
-                               reason=text or closed.reason)
+    current = self_assessment_deadline(locked)
+    if current is not None and granted <= current:
+        raise ValidationFailed(
+            MSG_GRANT_NOT_LATER % {"d": f"{timezone.localtime(granted):%d/%m/%Y}", "current": _local(current)},
+            code="extension_not_later", details={"field": "deadline"},
+        )
+    closed = _close(extension_request, actor=actor, status=ExtensionRequest.Status.GRANTED,
+                    granted_deadline=granted, decision_reason=text)
+    assessment_extend_deadline(assessment=locked, deadline=granted, actor=actor, reason=text or closed.reason)
     _audit(closed, actor=actor, action="extension_request.grant", reason=text, changes={
         "extension_status": {"old": ExtensionRequest.Status.PENDING, "new": ExtensionRequest.Status.GRANTED},
         "granted_deadline": {"old": None, "new": _iso(granted)},
@@ -180,6 +210,7 @@ def extension_request_refuse(*, extension_request: ExtensionRequest, actor: Any,
     """An administrator refuses a pending request, with the reason the unit will read. Refused, nothing changed,
     without a reason or when the request is no longer pending. Side effects: the request refused, one audit entry,
     the unit's people notified (e-mailed after commit)."""
+    _require_pending(extension_request)
     text = _text(reason, field="reason")
     if not text:
         raise ValidationFailed(MSG_REFUSAL_REASON_REQUIRED, code="reason_required", details={"field": "reason"})
@@ -189,3 +220,16 @@ def extension_request_refuse(*, extension_request: ExtensionRequest, actor: Any,
     })
     extension_request_notify_decided(extension_request=closed)
     return closed
+
+
+def extension_requests_close_on_submit(*, assessment: Assessment, actor: Any) -> None:
+    """Close the assessment's waiting request when the unit submits (called inside the submission's transaction):
+    a submitted assessment has no self-assessment deadline left to extend, and a grant would reopen nothing. The
+    request is withdrawn in the unit's name (by who submitted), with an audit entry saying the submission closed
+    it; the administrators' list no longer shows it."""
+    waiting = ExtensionRequest.objects.filter(assessment=assessment, status=ExtensionRequest.Status.PENDING)
+    for extension_request in waiting.select_related("assessment__unit", "assessment__cycle"):
+        closed = _close(extension_request, actor=actor, status=ExtensionRequest.Status.WITHDRAWN)
+        _audit(closed, actor=actor, action="extension_request.withdraw", reason=str(MSG_CLOSED_BY_SUBMISSION),
+               changes={"extension_status": {"old": ExtensionRequest.Status.PENDING,
+                                             "new": ExtensionRequest.Status.WITHDRAWN}})

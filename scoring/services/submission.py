@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scoring import selectors
@@ -28,6 +27,7 @@ from scoring.errors import (
 from scoring.models import (
     Assessment,
 )
+from scoring.permissions import deadline_passed
 from scoring.services.assessments import assessment_transition, score_line_save_self
 from scoring.services.common import _nfc, audit_record
 from scoring.text import normalize_line_breaks, user_text
@@ -42,8 +42,7 @@ def _locked_assessment(assessment: Assessment) -> Assessment:
 
 
 def _self_deadline_passed(assessment: Assessment) -> bool:
-    deadline = assessment.deadline_override or assessment.cycle.self_assessment_deadline
-    return deadline is not None and timezone.now() > deadline
+    return deadline_passed(assessment)  # the later of the unit's own deadline and the cycle's
 
 
 @transaction.atomic
@@ -52,7 +51,8 @@ def assessment_submit(*, assessment: Assessment, actor: Any) -> Assessment:
 
     Refused (nothing changes) when it is not a draft (a double submit: StateConflict), after the deadline,
     or while the pre-submit check finds problems (ValidationFailed, `details` = the problems).
-    Side effects: state draft → submitted with submitted_at/by, one audit entry.
+    Side effects: state draft → submitted with submitted_at/by, one audit entry; an extension request still
+    waiting is closed (withdrawn, with its own audit entry): there is nothing left to extend.
     """
     locked = _locked_assessment(assessment)
     if locked.state != Assessment.State.DRAFT:
@@ -64,10 +64,15 @@ def assessment_submit(*, assessment: Assessment, actor: Any) -> Assessment:
     problems = selectors.self_assessment_problems(sheet=selectors.assessment_sheet(assessment=locked))
     if problems:
         raise ValidationFailed(MSG_NOT_READY % {"n": len(problems)}, code="not_ready", details=problems)
-    return assessment_transition(
+    submitted = assessment_transition(
         assessment=locked, to_state=Assessment.State.SUBMITTED, actor=actor,
         reason=_("Thủ trưởng đơn vị gửi bản tự đánh giá."),
     )
+    # imported here: the extension requests' services build on the administration's, which build on these
+    from scoring.services.extension_requests import extension_requests_close_on_submit
+
+    extension_requests_close_on_submit(assessment=submitted, actor=actor)
+    return submitted
 
 
 @transaction.atomic

@@ -26,3 +26,15 @@ def extension_request_for_sheet(context: template.Context, assessment: Assessmen
 @register.simple_tag
 def cycle_pending_extensions(cycle: Cycle) -> int:
     return pending_extension_count(cycle=cycle)
+
+
+@register.filter
+def applicable_deadline(assessment: Assessment) -> Any:
+    """The self-assessment deadline that applies to the unit: the later of its own and the cycle's."""
+    return permissions.self_assessment_deadline(assessment)
+
+
+@register.filter
+def own_deadline_applies(assessment: Assessment) -> bool:
+    """Whether the unit's own deadline is the one that applies (later than the cycle's): «gia hạn riêng»."""
+    return permissions.own_deadline_applies(assessment)

@@ -41,6 +41,12 @@ class ExtensionRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": REASON_LIMIT}),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # a NUL is one of the hidden characters the service refuses, with its message on the reason (Django's own
+        # check would refuse it first, in English, as a form error of no field the page shows)
+        self.fields["reason"].validators = []
+
 
 def _render(
     request: HttpRequest, assessment: Assessment, form: ExtensionRequestForm, *, status: int = 200, error: Any = None,
@@ -78,7 +84,7 @@ def extension_page(request: HttpRequest, assessment_id: int) -> HttpResponse:
     if not permissions.is_unit_head(request.user, assessment.unit_id):
         return refuse(request, _("Chỉ thủ trưởng đơn vị được đề nghị gia hạn."), status=403)
     form = ExtensionRequestForm(request.POST)
-    if not form.is_valid():
+    if not form.is_valid():  # only the date is checked by the form (the reason by the service)
         errors = form.errors.get("requested_date") or [_("Ngày đề nghị không hợp lệ.")]
         return _render(request, assessment, form, status=400, error=errors[0], error_field="requested_date")
     try:

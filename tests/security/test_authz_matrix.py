@@ -294,6 +294,24 @@ API_RULES: dict[str, Rule] = {
     "api:cycle_extension": Rule(
         get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL
     ),
+    # extension requests: the unit's people and administrators read a unit's; its head asks and withdraws (an
+    # unknown request: 404); administrators list a cycle's waiting ones and decide them
+    "api:extension_requests": Rule(
+        get=E(401, (200, 404), (200, 404), (404, 403), (404, 403), 200),
+        post=E(401, (403, 404), (None, 404), (404, 403), (404, 403), 403),
+    ),
+    "api:extension_request_withdraw": Rule(
+        get=E(401, 405, 405, 405, 405, 405), post=E(401, (403, 404), (None, 404), (404, 403), (404, 403), 403),
+    ),
+    "api:cycle_extension_requests": Rule(
+        get=E(401, 403, 403, 403, 403, 200), post=E(401, 403, 403, 403, 403, 405), methods=ALL
+    ),
+    "api:extension_request_grant": Rule(
+        get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL
+    ),
+    "api:extension_request_refuse": Rule(
+        get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL
+    ),
     "api:cycle_phase": Rule(get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL),
     "api:cycle_set": Rule(get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL),
     "api:cycle_units": Rule(get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL),
@@ -480,6 +498,7 @@ def params(world: World, name: str, route: str, scope: str) -> dict[str, Any]:
         "mapping_id": ex["mapping"].pk,
         "node_id": ex["leaf"].pk,
         "year": world.cycle.year,
+        "request_id": 999999,  # an extension request: the world has none (an allowed caller hears 404)
         "other": world.cycle.year,
         "kind": "xlsx",
         "job_id": ex["job"].pk if ex["job"] else 999999,

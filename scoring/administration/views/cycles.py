@@ -214,6 +214,7 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
     )
     form = ExtendForm(request.POST)
     refused = 400
+    unit = assessment.unit.name
     if form.is_valid():
         try:
             services.assessment_extend_deadline(
@@ -223,13 +224,21 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
                 actor=request.user,
             )
         except DomainError as exc:
-            report_error(request, exc)
+            messages.error(request, f"{unit}: {exc.message}")
             refused = exc.status
         else:
-            messages.success(request, _("Đã gia hạn cho %(u)s.") % {"u": assessment.unit.name})
+            if form.removing:
+                messages.success(request, _("Đã bỏ hạn riêng của %(u)s: đơn vị theo hạn tự đánh giá của kỳ.")
+                                 % {"u": unit})
+            else:
+                messages.success(request, _("Đã gia hạn cho %(u)s.") % {"u": unit})
             return _back_to_detail(request, cycle_id, f"#participant-{assessment.pk}")
     else:
-        form_errors(request, form)
+        # once, at the top of the page, naming the unit (its row keeps what was typed, marked invalid)
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{unit}: {label}: {error}" if label else f"{unit}: {error}")
     # The page it was posted from again, the refused row's form as typed.
     filters = _filters(QueryDict(request.POST.get("back", "")))
     return _detail_page(request, assessment.cycle, filters, extending=assessment.pk, extend_form=form, status=refused)

@@ -32,6 +32,10 @@ class GrantForm(forms.Form):
                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     note = forms.CharField(label=_l("Ý kiến"), required=False, strip=False)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["note"].validators = []  # hidden characters (a NUL among them) are the service's to word
+
 
 def _list_page(
     request: HttpRequest, cycle: Cycle, *, status: int = 200, deciding: int | None = None,
@@ -39,8 +43,13 @@ def _list_page(
 ) -> HttpResponse:
     """The cycle's pending requests; after a refused decision, that request's forms as they were typed."""
     pending = list(extension_requests_pending(cycle=cycle))
-    for row in pending:
-        row.current_deadline = permissions.self_assessment_deadline(row.assessment)  # type: ignore[attr-defined]
+    for row in pending:  # what the decision depends on: the deadline that applies now, the assessment's state
+        current = permissions.self_assessment_deadline(row.assessment)
+        row.current_deadline = current  # type: ignore[attr-defined]
+        # the deadline already reaches the requested date (set meanwhile from the cycle's page, or the cycle's
+        # moved): granting it as asked would shorten it, and is refused
+        row.covered = current is not None and current >= row.requested_deadline  # type: ignore[attr-defined]
+        row.grantable = row.assessment.state == Assessment.State.DRAFT  # type: ignore[attr-defined]
     return render(
         request,
         "scoring/administration/extension_requests.html",
@@ -83,8 +92,9 @@ def extension_grant(request: HttpRequest, cycle_id: int, assessment_id: int) -> 
     posted = {"deadline": request.POST.get("deadline", ""), "note": request.POST.get("note", ""), "form": "grant"}
     form = GrantForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.get("deadline", []):
-            messages.error(request, f"{form.fields['deadline'].label}: {error}")
+        for name, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[name].label}: {error}" if name in form.fields else str(error))
         return _list_page(request, cycle, status=400, deciding=found.pk, posted=posted)
     try:
         granted = extension_request_grant(extension_request=found, actor=request.user,
