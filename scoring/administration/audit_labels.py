@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -127,6 +128,7 @@ FIELD_LABELS = {
     "source_note": _l("Ghi chú nguồn"),
     "token": _l("Mã truy cập"),
     "unit_kind": _l("Loại đơn vị"),
+    "units": _l("Số đơn vị"),
     "appraised_note": _l("Ý kiến thẩm định"),
     "appraised_score": _l("Điểm thẩm định"),
     "appraised_value": _l("Số liệu thẩm định"),
@@ -179,7 +181,7 @@ OBJECT_FIELD_LABELS = {
     "IndicatorSet": {"source": _l("Bộ nguồn")},
     "Unit": {"kind": _l("Loại đơn vị")},
 }
-# The fields recorded as numbers (written with the page's decimal comma); any other text is shown as recorded
+# The fields recorded as numbers (written with the page's decimal mark); any other text is shown as recorded
 # (a criterion's code «1.1» is not the number 1,1).
 NUMBER_FIELDS = frozenset({
     "appraised_score", "self_score", "bonus_cap", "penalty_cap", "standard_max", "max_points", "floor", "index",
@@ -219,7 +221,7 @@ def change_value(field: str, value: Any, labels: dict[str, dict[str, str]] | Non
     if isinstance(value, list):
         return ", ".join(change_value(field, v, labels) for v in value) or "—"
     if isinstance(value, float | Decimal):
-        return str(value).replace(".", ",") if field in NUMBER_FIELDS else str(value)
+        return _decimal_mark(str(value)) if field in NUMBER_FIELDS else str(value)
     text = str(value)
     known = (labels if labels is not None else _value_labels()).get(field, {})
     if text in known:
@@ -233,8 +235,13 @@ def change_value(field: str, value: Any, labels: dict[str, dict[str, str]] | Non
             moment = timezone.localtime(moment)
         return moment.strftime("%d/%m/%Y %H:%M")
     if field in NUMBER_FIELDS and _DECIMAL.match(text):
-        return text.replace(".", ",")
+        return _decimal_mark(text)
     return text
+
+
+def _decimal_mark(text: str) -> str:
+    """A recorded number («0.50») with the page's decimal mark: 0,50 in Vietnamese, 0.50 in English."""
+    return text.replace(".", str(get_format("DECIMAL_SEPARATOR")))
 
 
 def change_rows(

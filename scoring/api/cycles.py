@@ -195,7 +195,7 @@ def cycle_units(request: Request, year: int) -> Response:
 
 @extend_schema(
     tags=["administration"], request=ExtensionSerializer,
-    responses={200: AssessmentSerializer, **_errors(400, 401, 403, 404)},
+    responses={200: AssessmentSerializer, **_errors(400, 401, 403, 404, 409)},
 )
 @api_view(["POST"])
 @permission_classes([IsAdministrator])

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from scoring.administration import services
-from scoring.errors import ValidationFailed
+from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import Assessment, Cycle
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +119,35 @@ def test_a_unit_given_an_extension_is_not_overdue(assessment: Assessment, admin_
     assessment.refresh_from_db()
     with pytest.raises(StateConflict):
         services.assessment_close_unsubmitted(assessment=assessment, actor=admin_user, reason="x")
+
+
+@pytest.mark.parametrize("state", [Assessment.State.IN_APPRAISAL, Assessment.State.SIGNED_OFF])
+def test_a_unit_past_its_self_assessment_is_not_given_a_later_deadline(
+    client: Client, assessment: Assessment, admin_user: Any, state: str
+) -> None:
+    """A later self-assessment deadline changes nothing once the team appraises the unit: refused, not recorded;
+    the cycle page offers no extension for that row."""
+    Assessment.objects.filter(pk=assessment.pk).update(state=state)
+    assessment.refresh_from_db()
+    with pytest.raises(StateConflict) as refused:
+        services.assessment_extend_deadline(assessment=assessment, deadline=_at(2026, 12, 30), reason="Thử",
+                                            actor=admin_user)
+    assert refused.value.code == "not_extendable"
+    client.force_login(admin_user)
+    answer = client.post(reverse("administration:assessment_extend", args=[assessment.cycle_id, assessment.pk]),
+                         {"deadline": "2026-12-30", "reason": "Thử"}, follow=True)
+    assert "chỉ gia hạn tự đánh giá khi" in answer.content.decode()
+    assessment.refresh_from_db()
+    assert assessment.deadline_override is None
+    page = client.get(reverse("administration:cycle_detail", args=[assessment.cycle_id])).content.decode()
+    assert f'id="ext-d-{assessment.pk}"' not in page
+    assert "Đã qua giai đoạn tự đánh giá" in page
+
+
+def test_a_submitted_unit_may_still_be_given_a_later_deadline(assessment: Assessment, admin_user: Any) -> None:
+    """Until the team starts, the unit may withdraw its submission and go on: its own deadline still matters."""
+    Assessment.objects.filter(pk=assessment.pk).update(state=Assessment.State.SUBMITTED)
+    assessment.refresh_from_db()
+    extended = services.assessment_extend_deadline(assessment=assessment, deadline=_at(2026, 12, 30), reason="Thử",
+                                                   actor=admin_user)
+    assert extended.deadline_override == _at(2026, 12, 30)

@@ -23,6 +23,8 @@ from scoring.permissions import deadline_passed
 from scoring.services import assessment_transition, audit_record, cycle_create, cycle_set_phase
 
 DEADLINE_YEARS_AFTER = 10  # the latest a year's deadline may fall: the end of the tenth year after it
+# A unit's own self-assessment deadline matters while it self-assesses, or may withdraw its submission to do so.
+EXTENDABLE_STATES = (Assessment.State.DRAFT, Assessment.State.SUBMITTED)
 DEADLINE_FIELDS = ("self_assessment_deadline", "appraisal_deadline", "explanation_deadline", "finalisation_deadline")
 
 
@@ -117,6 +119,13 @@ def assessment_extend_deadline(
     cycle's own self-assessment deadline (an earlier date would shorten it, not extend it)."""
     if not nfc(reason):
         raise ValidationFailed(_("Hãy ghi lý do gia hạn."), code="reason_required")
+    if deadline is not None and assessment.state not in EXTENDABLE_STATES:
+        # past its self-assessment (the team appraises it, or it is signed off) a later deadline changes nothing
+        raise StateConflict(
+            _("Bản đánh giá của %(u)s ở trạng thái «%(s)s»: chỉ gia hạn tự đánh giá khi đơn vị chưa gửi hoặc còn "
+              "rút lại được bản đã gửi.") % {"u": assessment.unit.name, "s": assessment.get_state_display()},
+            code="not_extendable",
+        )
     if deadline is not None:
         _check_deadlines({"self_assessment_deadline": deadline}, year=assessment.cycle.year)
     cycle_deadline = assessment.cycle.self_assessment_deadline
