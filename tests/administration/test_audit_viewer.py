@@ -57,6 +57,15 @@ def test_changes_show_field_labels_and_readable_values(client: Client, logged: A
     assert '<div class="table-scroll">' in page
 
 
+def test_numbers_in_the_changes_take_the_pages_decimal_mark(client: Client, logged: Any) -> None:
+    from django.conf import settings
+
+    client.force_login(logged)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("administration:audit_list")).content.decode()
+    assert "</span>: — → 0.50" in page and "0,50" not in page
+
+
 def test_a_criterions_code_is_text_and_its_parent_a_criterion(client: Client, admin_user: Any) -> None:
     audit_record(actor=admin_user, action="indicator.reparent", object_type="Indicator", object_id=5,
                  changes={"parent": {"old": "1.1", "new": None}})
