@@ -151,3 +151,25 @@ def test_a_submitted_unit_may_still_be_given_a_later_deadline(assessment: Assess
     extended = services.assessment_extend_deadline(assessment=assessment, deadline=_at(2026, 12, 30), reason="Thử",
                                                    actor=admin_user)
     assert extended.deadline_override == _at(2026, 12, 30)
+
+
+def test_an_overdue_draft_with_a_waiting_extension_request_is_not_sent_before_the_request_is_answered(
+    assessment: Assessment, admin_user: Any, unit_head: Any
+) -> None:
+    from scoring.models import ExtensionRequest
+
+    cycle = assessment.cycle
+    Cycle.objects.filter(pk=cycle.pk).update(self_assessment_deadline=timezone.now() - dt.timedelta(days=1))
+    ExtensionRequest.objects.create(assessment=assessment, requested_deadline=timezone.now() + dt.timedelta(days=5),
+                                    reason="Thiếu người", requested_by=unit_head)
+    assessment.refresh_from_db()
+    with pytest.raises(StateConflict) as refused:
+        services.assessment_close_unsubmitted(assessment=assessment, actor=admin_user, reason="Quá hạn")
+    assert refused.value.code == "extension_pending"
+    assessment.refresh_from_db()
+    assert assessment.state == Assessment.State.DRAFT
+    # answered (refused), the draft goes to the team
+    ExtensionRequest.objects.filter(assessment=assessment).update(status=ExtensionRequest.Status.REFUSED,
+                                                                  decision_reason="Không", decided_at=timezone.now())
+    sent = services.assessment_close_unsubmitted(assessment=assessment, actor=admin_user, reason="Quá hạn")
+    assert sent.state == Assessment.State.SUBMITTED

@@ -16,6 +16,7 @@ from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
     Cycle,
+    ExtensionRequest,
     IndicatorSet,
     UnitKind,
 )
@@ -178,6 +179,12 @@ def assessment_close_unsubmitted(*, assessment: Assessment, actor: Any, reason: 
         raise StateConflict(
             _("%(u)s chưa quá hạn tự đánh giá; chỉ chuyển cho Tổ thẩm định khi đã quá hạn mà đơn vị chưa gửi.")
             % {"u": locked.unit.name}, code="deadline_not_passed",
+        )
+    if ExtensionRequest.objects.filter(assessment=locked, status=ExtensionRequest.Status.PENDING).exists():
+        # the unit asked for more time: it hears the answer before its draft is taken from it
+        raise StateConflict(
+            _("%(u)s đang có đề nghị gia hạn chờ quyết định: hãy chấp thuận hoặc không chấp thuận đề nghị đó "
+              "trước (trang đề nghị gia hạn của kỳ).") % {"u": locked.unit.name}, code="extension_pending",
         )
     return assessment_transition(assessment=locked, to_state=Assessment.State.SUBMITTED, actor=actor,
                                  reason=text)
