@@ -20,13 +20,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from appraisal.models import SurveyImport
 from scoring import engine
 from scoring import selectors as scoring_selectors
-from scoring.errors import StateConflict, ValidationFailed, engine_text
+from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import Assessment, Cycle, Indicator, ScoreLine, Unit
 from scoring.services import audit_record, audit_records
 from scoring.sheets import shown_sheet
@@ -41,6 +41,21 @@ MSG_NEWER_PREVIEW = gettext_lazy(
 MSG_CHANGED_SINCE_PREVIEW = gettext_lazy(
     "Bản xem trước này đã cũ: điểm của %(n)s tiêu chí đã thay đổi từ lúc xem trước. Không có gì được áp dụng; "
     "hãy nhập lại tệp để xem trước với điểm hiện tại."
+)
+# A row's problem is stored as its message's Vietnamese source text and its values (`_problem`), and worded in the
+# language of the page that shows it (`problem_text`): the uploader's language is not the reader's.
+MSG_ROW = gettext_noop("Dòng %(row)s: %(message)s")
+MSG_NO_UNIT = gettext_noop("không có đơn vị mã «%(code)s».")
+MSG_NO_ASSESSMENT = gettext_noop("«%(unit)s» chưa có bản đánh giá trong kỳ.")
+MSG_NO_LEAF = gettext_noop("bộ chỉ số của «%(unit)s» không có tiêu chí thành phần «%(code)s».")
+MSG_NOT_SURVEY = gettext_noop("tiêu chí «%(code)s» không lấy điểm từ điều tra xã hội học.")
+MSG_DUPLICATE = gettext_noop("trùng đơn vị và tiêu chí với một dòng trước.")
+MSG_STATE = gettext_noop("bản đánh giá của «%(unit)s» đang ở trạng thái «%(state)s».")
+MSG_NO_LINE = gettext_noop("không có dòng chấm điểm cho tiêu chí «%(code)s».")
+MSG_CELLS = gettext_noop(
+    "dòng có %(cells)s ô nhưng tệp có %(expected)s cột, nên không rõ ô nào là điểm. Nếu điểm viết với dấu phẩy "
+    "thập phân (0,45) trong tệp CSV phân cách bằng dấu phẩy, hãy đặt số trong dấu ngoặc kép (\"0,45\"), viết "
+    "với dấu chấm (0.45), hoặc lưu tệp CSV phân cách bằng dấu chấm phẩy (;) hay tệp .xlsx."
 )
 SCORABLE_STATES = (Assessment.State.SUBMITTED, Assessment.State.IN_APPRAISAL, Assessment.State.EXPLANATION)
 MAX_BYTES = 5 * 1024 * 1024
@@ -59,6 +74,10 @@ class RawRow:
     unit_code: str
     indicator_code: str
     points: str
+    # A CSV row's cells (trailing empty ones aside) and how many the file's columns make: a row with more or
+    # fewer was split otherwise than the header (a decimal comma in a comma-separated file), so it is refused.
+    cells: int = 0
+    expected: int = 0
 
 
 def _plain(text: Any) -> str:
@@ -160,6 +179,8 @@ def read_rows(file_name: str, content: bytes) -> list[RawRow]:
         raise ValidationFailed(_("Tệp có quá nhiều dòng (tối đa %(n)s).") % {"n": MAX_ROWS}, code="too_many_rows")
     rows: list[RawRow] = []
     width = max(columns.values()) + 1
+    # A spreadsheet's cell holds a whole number; a CSV's line is split at every separator, a decimal comma too.
+    expected = (_filled(table[0][1]) if start else 3) if file_name.lower().endswith(".csv") else 0
     for number, row in table[start:]:
         cells = row + [""] * (width - len(row))
         rows.append(
@@ -168,6 +189,8 @@ def read_rows(file_name: str, content: bytes) -> list[RawRow]:
                 unit_code=cells[columns["unit"]],
                 indicator_code=cells[columns["indicator"]],
                 points=cells[columns["points"]],
+                cells=_filled(row) if expected else 0,
+                expected=expected,
             )
         )
     if not rows:
@@ -175,7 +198,36 @@ def read_rows(file_name: str, content: bytes) -> list[RawRow]:
     return rows
 
 
-def _survey_check(cycle: Cycle, raw_rows: list[RawRow]) -> tuple[list[dict[str, Any]], list[str]]:
+def _filled(row: list[str]) -> int:
+    """How many cells a row has, its trailing empty ones aside (a spreadsheet's CSV ends lines with them)."""
+    count = len(row)
+    while count and not row[count - 1]:
+        count -= 1
+    return count
+
+
+def _problem(raw: RawRow, message: str, **params: Any) -> dict[str, Any]:
+    """A row's problem as stored: its row, its message's Vietnamese source text and its values."""
+    return {"row": raw.row, "message": message, "params": params}
+
+
+def problem_text(problem: Any) -> str:
+    """A stored row problem in the active language («Dòng 5: …»); a preview stored as text before is shown as
+    it is."""
+    if not isinstance(problem, dict):
+        return str(problem)
+    params = dict(problem.get("params") or {})
+    if "state" in params and params["state"] in Assessment.State.values:
+        params["state"] = Assessment.State(params["state"]).label
+    english = problem.get("message_en")
+    if english is not None:  # the engine's own wording, in both languages
+        message = english if (get_language() or "").startswith("en") else problem["message"]
+    else:
+        message = _(problem["message"]) % params if params else _(problem["message"])
+    return _(MSG_ROW) % {"row": problem["row"], "message": message}
+
+
+def _survey_check(cycle: Cycle, raw_rows: list[RawRow]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Every row checked against the cycle's assessments and the engine. Four queries."""
     units = {u.code: u for u in Unit.objects.filter(code__in={r.unit_code for r in raw_rows})}
     assessments = {
@@ -192,47 +244,45 @@ def _survey_check(cycle: Cycle, raw_rows: list[RawRow]) -> tuple[list[dict[str, 
             assessment__in=assessments.values(), indicator__in=indicators.values()
         )
     }
-    problems: list[str] = []
+    problems: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for raw in raw_rows:
-        def problem(message: str, raw: RawRow = raw) -> None:
-            problems.append(_("Dòng %(row)s: %(message)s") % {"row": raw.row, "message": message})
-
+        if raw.expected and raw.cells != raw.expected:
+            problems.append(_problem(raw, MSG_CELLS, cells=raw.cells, expected=raw.expected))
+            continue
         unit = units.get(raw.unit_code)
         if unit is None:
-            problem(_("không có đơn vị mã «%(code)s».") % {"code": raw.unit_code})
+            problems.append(_problem(raw, MSG_NO_UNIT, code=raw.unit_code))
             continue
         assessment = assessments.get(unit.pk)
         if assessment is None:
-            problem(_("«%(unit)s» chưa có bản đánh giá trong kỳ.") % {"unit": unit.name})
+            problems.append(_problem(raw, MSG_NO_ASSESSMENT, unit=unit.name))
             continue
         indicator = indicators.get((assessment.indicator_set_id, raw.indicator_code))
         if indicator is None or not indicator.is_leaf:
-            problem(_("bộ chỉ số của «%(unit)s» không có tiêu chí thành phần «%(code)s».")
-                    % {"unit": unit.name, "code": raw.indicator_code})
+            problems.append(_problem(raw, MSG_NO_LEAF, unit=unit.name, code=raw.indicator_code))
             continue
         if indicator.source != Indicator.Source.SURVEY:
-            problem(_("tiêu chí «%(code)s» không lấy điểm từ điều tra xã hội học.") % {"code": indicator.code})
+            problems.append(_problem(raw, MSG_NOT_SURVEY, code=indicator.code))
             continue
         if (raw.unit_code, raw.indicator_code) in seen:
-            problem(_("trùng đơn vị và tiêu chí với một dòng trước."))
+            problems.append(_problem(raw, MSG_DUPLICATE))
             continue
         seen.add((raw.unit_code, raw.indicator_code))
         if assessment.state not in SCORABLE_STATES:
-            problem(_("bản đánh giá của «%(unit)s» đang ở trạng thái «%(state)s».")
-                    % {"unit": unit.name, "state": assessment.get_state_display()})
+            problems.append(_problem(raw, MSG_STATE, unit=unit.name, state=assessment.state))
             continue
         line = lines.get((assessment.pk, indicator.pk))
         if line is None:
-            problem(_("không có dòng chấm điểm cho tiêu chí «%(code)s».") % {"code": indicator.code})
+            problems.append(_problem(raw, MSG_NO_LINE, code=indicator.code))
             continue
         rule = scoring_selectors.leaf_rule(indicator)
         try:
             value = engine.normalize_value(rule, {"points": raw.points})
             score = engine.score_leaf(rule, {"points": raw.points})
         except engine.EngineError as exc:
-            problem(str(engine_text(exc)))
+            problems.append({"row": raw.row, "message": exc.message, "message_en": exc.message_en})
             continue
         rows.append({
             "row": raw.row, "unit_code": unit.code, "unit_name": unit.name, "indicator_code": indicator.code,
@@ -246,7 +296,8 @@ def _survey_check(cycle: Cycle, raw_rows: list[RawRow]) -> tuple[list[dict[str, 
 def survey_import_preview(*, cycle: Cycle, file_name: str, content: bytes, actor: Any) -> SurveyImport:
     """Parse and check a survey result file; nothing is scored yet. The preview is kept for `survey_import_apply`.
 
-    Raises ValidationFailed when the file cannot be read at all; row problems are listed in the preview.
+    Raises ValidationFailed when the file cannot be read at all; row problems are listed in the preview, each
+    stored as its message's source text and values (`problem_text` words it in the reader's language).
     """
     name = unicodedata.normalize("NFC", file_name or "").strip()[:255] or "survey"
     raw_rows = read_rows(name, content)
@@ -354,12 +405,14 @@ def survey_import_apply(*, survey_import: SurveyImport, actor: Any) -> int:
     if locked.status == SurveyImport.Status.APPLIED:
         raise StateConflict(MSG_ALREADY_APPLIED, code="already_applied")
     if locked.problems:
-        raise ValidationFailed(MSG_IMPORT_HAS_PROBLEMS, code="import_has_problems", details=locked.problems)
+        raise ValidationFailed(MSG_IMPORT_HAS_PROBLEMS, code="import_has_problems",
+                               details=[problem_text(p) for p in locked.problems])
     raw_rows = [RawRow(row=r["row"], unit_code=r["unit_code"], indicator_code=r["indicator_code"],
                        points=r["points"]) for r in locked.rows]
     rows, problems = _survey_check(locked.cycle, raw_rows)
     if problems:
-        raise ValidationFailed(MSG_IMPORT_HAS_PROBLEMS, code="import_has_problems", details=problems)
+        raise ValidationFailed(MSG_IMPORT_HAS_PROBLEMS, code="import_has_problems",
+                               details=[problem_text(p) for p in problems])
     stale = _stale_refusal(locked, rows)
     if stale is not None:
         raise stale

@@ -17,6 +17,7 @@ from appraisal.models import SurveyImport
 from appraisal.survey import (
     MAX_BYTES,
     MSG_TOO_LARGE,
+    problem_text,
     survey_import_apply,
     survey_import_preview,
     survey_newer_previews,
@@ -114,8 +115,10 @@ def _survey_preview_page(request: HttpRequest, survey: SurveyImport, *, refusal:
     """The preview, with the newer previews of the same leaves (this one is then stale: not applied) and the
     refusal of an apply, if any."""
     newer = survey_newer_previews(survey_import=survey) if survey.status == SurveyImport.Status.PREVIEWED else []
-    return render(request, "appraisal/survey_preview.html",
-                  {"survey": survey, "newer": newer, "refusal": refusal}, status=status)
+    return render(request, "appraisal/survey_preview.html", {
+        "survey": survey, "newer": newer, "refusal": refusal,
+        "problems": [problem_text(p) for p in survey.problems],  # in the reader's language
+    }, status=status)
 
 
 @lands_on(_preview_page)

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -29,6 +29,9 @@ from scoring.models import ExportJob, Publication, ScoreLine
 from scoring.publication import charts, selectors
 
 OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
+# The official files (the workbook, the PDF report, the evidence pack) are the province's documents, in
+# Vietnamese whoever asks for them first: each is built once per publication and then shared by everyone.
+OFFICIAL_LANGUAGE = "vi"
 CSV_COLUMNS = [
     "nam", "lan_cong_bo", "so_van_ban", "ngay_van_ban", "ma_khoi", "ten_khoi", "hang", "ma_don_vi", "ten_don_vi",
     "loai_don_vi", "ma_bo_chi_so", "phien_ban_bo_chi_so", "chi_so", "tong_diem", "diem_linh_vuc", "diem_cong",
@@ -343,15 +346,22 @@ def report_context(publication: Publication) -> dict[str, Any]:
     }
 
 
+def report_html(publication: Publication) -> str:
+    """The PDF report's HTML, in Vietnamese whatever the language of the request that asks for it: the report is
+    built once per publication and the same file is given to everyone (an official document, like the workbook)."""
+    with translation.override(OFFICIAL_LANGUAGE):
+        context = report_context(publication)
+        regular, bold = find_font(FONT_FILES), find_font(FONT_BOLD_FILES)
+        context["font_url"] = regular.as_uri() if regular else ""
+        context["font_bold_url"] = bold.as_uri() if bold else ""
+        return render_to_string("scoring/publication/report_pdf.html", context)
+
+
 def pdf_report(publication: Publication, progress: Progress = _noop) -> bytes:
     """The PDF report (title page, ranking tables with charts, per-area tables) with an embedded font."""
     from weasyprint import HTML
 
-    context = report_context(publication)
-    regular, bold = find_font(FONT_FILES), find_font(FONT_BOLD_FILES)
-    context["font_url"] = regular.as_uri() if regular else ""
-    context["font_bold_url"] = bold.as_uri() if bold else ""
-    html = render_to_string("scoring/publication/report_pdf.html", context)
+    html = report_html(publication)
     progress(40)
     pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
     progress(95)
@@ -432,7 +442,13 @@ def job_file_name(job: ExportJob) -> str:
 
 def build_job_file(job: ExportJob, progress: Progress) -> str:
     """Write the job's file under the exports folder; returns its name. Writes to a temporary file first,
-    so a half-written file is never offered."""
+    so a half-written file is never offered. Built in the official language whatever the language active where
+    it runs (a request's, when the task runs eagerly or for a direct download): the file is shared by everyone."""
+    with translation.override(OFFICIAL_LANGUAGE):
+        return _build_job_file(job, progress)
+
+
+def _build_job_file(job: ExportJob, progress: Progress) -> str:
     name = job_file_name(job)
     publication = Publication.objects.select_related("cycle").get(pk=job.publication_id)
     final = exports_root() / f"{job.pk}-{name}"

@@ -70,6 +70,12 @@ def publication_revisions(*, cycle_id: int) -> list[Publication]:
     )
 
 
+def latest_revision(*, cycle_id: int) -> Publication | None:
+    """The cycle's latest revision (its document only), which an older one's pages point to."""
+    return (Publication.objects.filter(cycle_id=cycle_id).defer("snapshot", "scores").order_by("-revision")
+            .first())
+
+
 # --- tables --------------------------------------------------------------------------------------------
 
 
@@ -127,12 +133,38 @@ def distribution_step(snapshot: dict[str, Any]) -> Decimal:
     return max(maxima) / 20
 
 
+def _band_thresholds(set_keys: list[str]) -> dict[str, Decimal]:
+    """Each band name of the sets' scales with its threshold (the highest, when the sets share a name). One query."""
+    from scoring.models import IndicatorSet
+
+    thresholds: dict[str, Decimal] = {}
+    for bands in IndicatorSet.objects.filter(key__in=set_keys).values_list("classification_bands", flat=True):
+        for band in bands or []:
+            try:
+                threshold = Decimal(str(band["min"]))
+            except (KeyError, TypeError, ArithmeticError, ValueError):
+                continue
+            label = str(band.get("label", ""))
+            if label not in thresholds or threshold > thresholds[label]:
+                thresholds[label] = threshold
+    return thresholds
+
+
 def classifications(snapshot: dict[str, Any]) -> list[str]:
-    seen: list[str] = []
+    """The classifications given in the publication, in the order of the sets' bands: highest threshold first. A
+    name no scale has (any more) comes after, by the highest index classified so (which orders one set's bands
+    the same way)."""
+    highest: dict[str, Decimal] = {}
     for row in snapshot.get("rows", []):
-        if row["classification"] and row["classification"] not in seen:
-            seen.append(row["classification"])
-    return seen
+        name = row["classification"]
+        if name:
+            index = Decimal(row["index"])
+            highest[name] = max(index, highest.get(name, index))
+    if not highest:
+        return []
+    thresholds = _band_thresholds(list(snapshot.get("sets", {})))
+    return sorted(highest, key=lambda name: (name not in thresholds, -thresholds.get(name, Decimal(0)),
+                                             -highest[name], name))
 
 
 def unit_row(*, snapshot: dict[str, Any], unit_code: str) -> dict[str, Any]:

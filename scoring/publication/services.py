@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from scoring.engine import round_half_up
 from scoring.errors import StateConflict, ValidationFailed
@@ -55,7 +55,6 @@ MSG_PHASE = gettext_noop(
     "Kỳ đánh giá đang ở giai đoạn «%(phase)s»: chỉ công bố kết quả khi kỳ đã sang giai đoạn «%(ready)s» (chuyển "
     "giai đoạn ở trang kỳ đánh giá)."
 )
-MSG_NOT_READY = gettext_noop("Chưa thể công bố: %(n)s đơn vị chưa có kết quả cuối cùng.")
 # Results are published once the team's work is closed («Hoàn thiện kết quả»); a correction is a later revision,
 # published while the cycle is «Đã công bố» (or taken back to «Hoàn thiện kết quả» for it).
 PUBLISHABLE_PHASES = (Cycle.Phase.FINALISATION, Cycle.Phase.PUBLISHED)
@@ -106,25 +105,57 @@ def publication_blockers(*, cycle: Cycle) -> list[str]:
     return ([phase] if phase else []) + publication_unit_blockers(cycle=cycle)
 
 
+class UnitBlocker(str):
+    """A unit that keeps the cycle from being published: the message itself (as the API and a refusal's details
+    list it), with the assessment it is about, so that a page links it to where it is resolved."""
+
+    assessment_id: int
+    unit_code: str
+    state: str
+    kind: str  # "not_signed_off" or "result_pending"
+
+    def __new__(cls, message: str, *, assessment_id: int, unit_code: str, state: str, kind: str) -> UnitBlocker:
+        blocker = super().__new__(cls, message)
+        blocker.assessment_id, blocker.unit_code, blocker.state, blocker.kind = assessment_id, unit_code, state, kind
+        return blocker
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == Assessment.State.DRAFT
+
+
+def _not_ready_message(count: int) -> str:
+    return ngettext(
+        "Chưa thể công bố: %(n)s đơn vị chưa có kết quả cuối cùng.",
+        "Chưa thể công bố: %(n)s đơn vị chưa có kết quả cuối cùng.",
+        count,
+    ) % {"n": count}
+
+
 def publication_unit_blockers(*, cycle: Cycle) -> list[str]:
-    """The units that keep the cycle from being published: not signed off, or their result missing or waiting
-    for a recompute (or that the cycle has no assessment at all)."""
+    """The units that keep the cycle from being published (each a `UnitBlocker`): not signed off, or their
+    result missing or waiting for a recompute; or, alone, that the cycle has no assessment at all."""
     problems: list[str] = []
     # Plain rows, not model instances: a national cycle has some 4,000 of them.
     rows = list(
         Assessment.objects.filter(cycle=cycle).order_by("unit__name")
-        .values_list("state", "version", "unit__name", "result__id", "result__stale", "result__computed_from_version")
+        .values_list("pk", "state", "version", "unit__name", "unit__code", "result__id", "result__stale",
+                     "result__computed_from_version")
     )
     if not rows:
         return [_(MSG_NOTHING)]
-    for state, version, unit_name, result_id, stale, computed_from in rows:
+    for pk, state, version, unit_name, unit_code, result_id, stale, computed_from in rows:
         if state != Assessment.State.SIGNED_OFF:
-            problems.append(
+            problems.append(UnitBlocker(
                 _("%(unit)s: chưa được thông qua (%(state)s).")
-                % {"unit": unit_name, "state": Assessment.State(state).label}
-            )
+                % {"unit": unit_name, "state": Assessment.State(state).label},
+                assessment_id=pk, unit_code=unit_code, state=state, kind="not_signed_off",
+            ))
         elif result_id is None or stale or computed_from != version:
-            problems.append(_("%(unit)s: kết quả đang chờ tính lại.") % {"unit": unit_name})
+            problems.append(UnitBlocker(
+                _("%(unit)s: kết quả đang chờ tính lại.") % {"unit": unit_name},
+                assessment_id=pk, unit_code=unit_code, state=state, kind="result_pending",
+            ))
     return problems
 
 
@@ -306,7 +337,9 @@ def cycle_publish(
         raise StateConflict(phase, code="phase_not_publishable", details=[phase])
     blockers = publication_unit_blockers(cycle=locked)
     if blockers:
-        raise StateConflict(_(MSG_NOT_READY) % {"n": len(blockers)}, code="not_ready", details=blockers)
+        units = sum(1 for b in blockers if isinstance(b, UnitBlocker))
+        message = _not_ready_message(units) if units else blockers[0]  # no assessment at all: said as it is
+        raise StateConflict(message, code="not_ready", details=[str(b) for b in blockers])
     snapshot, scores = snapshot_build(cycle=locked)
     if (
         current is not None and current.document_number == number and current.document_date == document_date

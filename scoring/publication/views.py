@@ -127,6 +127,7 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
         "explanation": selectors.rank_explanation(snapshot=snap, scores=publication.scores, row=row),
         "own": notes is not None,
         "set": snap["sets"][row["set_key"]],
+        "latest": selectors.latest_revision(cycle_id=publication.cycle_id),
     })
 
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from appraisal.models import SurveyImport
-from appraisal.survey import read_rows, survey_import_apply, survey_import_preview
+from appraisal.survey import problem_text, read_rows, survey_import_apply, survey_import_preview
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import AuditEntry, ScoreLine, Unit, UnitKind
 from scoring.services import assessments_open, cycle_create, indicator_set_import
@@ -101,13 +101,13 @@ def test_the_preview_checks_every_row_and_scores_nothing(survey_cycle: Any, admi
     preview = survey_import_preview(cycle=survey_cycle, file_name="dot-1.csv", content=content, actor=admin_user)
     assert [r["unit_code"] for r in preview.rows] == ["so-y-te"]
     assert len(preview.problems) == 5
-    text = " ".join(preview.problems)
+    text = " ".join(problem_text(p) for p in preview.problems)
     for fragment in ("Dòng 3", "so-khong-co", "không lấy điểm từ điều tra", "Dòng 5: Giá trị phải là một số",
                      "Đang tự đánh giá", "Dòng 7: trùng"):
         assert fragment in text, fragment
     too_high = survey_import_preview(cycle=survey_cycle, file_name="d.csv", content=_csv("so-y-te;1.2.3;0,75"),
                                      actor=admin_user)
-    assert too_high.rows == [] and "vượt quá điểm tối đa" in too_high.problems[0]
+    assert too_high.rows == [] and "vượt quá điểm tối đa" in problem_text(too_high.problems[0])
     assert _survey_line(survey_cycle, "so-y-te").appraised_score is None
     with pytest.raises(ValidationFailed) as caught:
         survey_import_apply(survey_import=preview, actor=admin_user)
