@@ -185,7 +185,7 @@ class _ResultRow(NamedTuple):
     kind_id: int
     group_id: int | None
     rank: int | None
-    index: Decimal
+    index: Decimal  # type: ignore[assignment]  # the field shadows tuple.index, which nothing here calls
     total: Decimal
     normal_total: Decimal
     bonus: Decimal

@@ -57,7 +57,9 @@ def cycle_open(
 
 
 def _check_deadlines(deadlines: Mapping[str, datetime | None], *, year: int) -> None:
-    named = [(name, deadlines.get(name)) for name in DEADLINE_FIELDS if deadlines.get(name) is not None]
+    named: list[tuple[str, datetime]] = [
+        (name, moment) for name in DEADLINE_FIELDS if (moment := deadlines.get(name)) is not None
+    ]
     known = [d for _name, d in named]
     # A year's cycle assesses that year's work: no phase of it can end before the year begins.
     first_day = datetime(year, 1, 1, tzinfo=timezone.get_current_timezone())
