@@ -239,6 +239,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a «status»: each its own enum name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "IndicatorSetStatusEnum": "scoring.models.IndicatorSet.Status",
+        "ExtensionRequestStatusEnum": "scoring.models.ExtensionRequest.Status",
+        "ExportJobStatusEnum": "scoring.models.ExportJob.Status",
+        "UserImportStatusEnum": "scoring.models.UserImport.Status",
+        "SurveyImportStatusEnum": "appraisal.models.SurveyImport.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",  # the default
         "cchc.api.document_common_errors",

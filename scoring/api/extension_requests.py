@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
@@ -62,6 +62,7 @@ class FreeTextField(serializers.CharField):
 # --- serializers ------------------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(component_name="UnitExtensionRequest")  # "ExtensionRequest" is the extension's request body
 class ExtensionRequestSerializer(serializers.ModelSerializer):
     """A request and its answer. Deadlines are the end of the day, local time."""
 
@@ -78,6 +79,7 @@ class ExtensionRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="PendingExtensionRequest")
 class PendingExtensionRequestSerializer(ExtensionRequestSerializer):
     """A waiting request as an administrator decides it: the unit, the deadline that applies to it now, whether
     that deadline already reaches the requested date (`covered`: granting it as asked is refused), whether it may
