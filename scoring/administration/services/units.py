@@ -14,6 +14,7 @@ from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
     Cycle,
+    IndexResult,
     RankingGroup,
     RoleAssignment,
     Unit,
@@ -111,6 +112,7 @@ def unit_update(*, unit: Unit, data: Mapping[str, Any], actor: Any, reason: str 
         for name, value in clean.items()
         if getattr(unit, name) != value
     }
+    old_group_id = unit.ranking_group_id
     for name, value in clean.items():
         setattr(unit, name, value)
     unit.save()
@@ -119,7 +121,28 @@ def unit_update(*, unit: Unit, data: Mapping[str, Any], actor: Any, reason: str 
             actor=actor, action="unit.update", object_type="Unit", object_id=unit.pk, unit=unit, changes=changes,
             reason=reason,
         )
+    if unit.ranking_group_id != old_group_id:
+        _rerank_after_move(unit, old_group_id)
     return unit
+
+
+def _rerank_after_move(unit: Unit, old_group_id: int | None) -> None:
+    """A unit signed off in a cycle not yet published left one ranking group for another: both groups are ranked
+    again in that cycle (its rank had been computed among its old group, which kept a gap). A published cycle's
+    ranking is its publication's."""
+    from scoring.services.results import ranking_group_rerank
+
+    cycles = (
+        Assessment.objects.filter(unit=unit, state=Assessment.State.SIGNED_OFF)
+        .exclude(cycle__phase=Cycle.Phase.PUBLISHED)
+        .values_list("cycle_id", flat=True)
+    )
+    for cycle_id in cycles:
+        if unit.ranking_group_id is None:  # ranked in no group any more
+            IndexResult.objects.filter(assessment__unit=unit, assessment__cycle_id=cycle_id).update(rank=None)
+        for group_id in (old_group_id, unit.ranking_group_id):
+            if group_id is not None:
+                ranking_group_rerank(cycle_id=cycle_id, ranking_group_id=group_id)
 
 
 @transaction.atomic
