@@ -149,3 +149,27 @@ def test_the_units_import_is_for_administrators_only(client: Client, unit_editor
     response = _post(client, [["code", "name", "kind"], ["xa-a", "Xã A", "district"]])
     assert response.status_code == 403
     assert not Unit.objects.filter(code="xa-a").exists()
+
+
+def test_a_units_preview_is_not_applied_over_a_colleagues_edit_made_since(
+    client: Client, admin_user: Any, media: Any
+) -> None:
+    # given a preview renaming Sở Công Thương
+    client.force_login(admin_user)
+    header, *rows = _download(client)
+    code, name = header.index("code"), header.index("name")
+    for row in rows:
+        if row[code] == "so-cong-thuong":
+            row[name] = "Sở Công Thương (tệp)"
+    preview = _post(client, [header, *rows])
+    assert preview.status_code == 200
+    # when a colleague changes the unit's short name meanwhile, then the preview is confirmed
+    Unit.objects.filter(code="so-cong-thuong").update(short_name="SCT-MỚI")
+    answer = _confirm(client, preview)
+    # then nothing is written and the colleague's edit stays
+    assert answer.status_code == 409
+    assert "Dữ liệu đã được sửa từ lúc xem trước" in answer.content.decode()
+    unit = Unit.objects.get(code="so-cong-thuong")
+    assert (unit.name, unit.short_name) == ("Sở Công Thương", "SCT-MỚI")
+    # the stale preview is gone: confirming again says so
+    assert _confirm(client, preview).status_code == 400

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 import json
 import logging
 import os
@@ -30,7 +31,7 @@ from scoring.administration.validators import (
     full_name_problems,
     username_problems,
 )
-from scoring.errors import DomainError, ValidationFailed
+from scoring.errors import DomainError, StateConflict, ValidationFailed
 from scoring.models import (
     RankingGroup,
     RoleAssignment,
@@ -633,6 +634,42 @@ def _write_private(path: Path, rows: Any) -> None:
         json.dump(rows, out, ensure_ascii=False, default=str)
 
 
+MSG_DATA_CHANGED = _l(
+    "Dữ liệu đã được sửa từ lúc xem trước tệp này (có thể một quản trị viên khác vừa sửa): không ghi gì, để không "
+    "ghi đè những thay đổi đó. Hãy tải tệp lên lại để xem trước với dữ liệu hiện tại."
+)
+
+
+def _fingerprint(*querysets: Any) -> str:
+    """A hash of what a preview was computed from: a confirmation applies it only to the same data."""
+    digest = hashlib.sha256()
+    for queryset in querysets:
+        digest.update(json.dumps(list(queryset), ensure_ascii=False, default=str).encode())
+    return digest.hexdigest()
+
+
+def users_fingerprint() -> str:
+    """The accounts and roles a users file's preview read (who exists, who is active, which roles where)."""
+    return _fingerprint(
+        get_user_model().objects.order_by("pk").values_list("pk", "username", "is_active", "first_name", "email"),
+        RoleAssignment.objects.order_by("pk").values_list("pk", "user_id", "role", "unit_id"),
+    )
+
+
+def units_fingerprint() -> str:
+    """The units a units file's preview read (their fields and states)."""
+    return _fingerprint(Unit.objects.order_by("pk").values_list(
+        "pk", "code", "name", "short_name", "kind_id", "ranking_group_id", "parent_id", "active"))
+
+
+def _check_still_current(held: Any, current: str, *, taken: Path) -> None:
+    """Refuse (and forget) a preview whose data changed since it was made: applying it would overwrite a
+    colleague's changes the preview never showed."""
+    if isinstance(held, dict) and held.get("fingerprint") not in (None, current):
+        taken.unlink(missing_ok=True)
+        raise StateConflict(MSG_DATA_CHANGED, code="changed_since_preview")
+
+
 def user_import_preview_hold(*, rows: Iterable[Mapping[str, Any]], file_name: str = "") -> str:
     """Keep a checked users file's rows until the administrator confirms its preview, and return the random key
     that names them (the caller keeps the key, e.g. in the session: never the rows, which hold the initial
@@ -644,7 +681,8 @@ def user_import_preview_hold(*, rows: Iterable[Mapping[str, Any]], file_name: st
     key = secrets.token_urlsafe(24)
     path = _preview_file(key)
     try:
-        _write_private(path, {"file_name": str(file_name or ""), "rows": list(rows)})
+        _write_private(path, {"file_name": str(file_name or ""), "rows": list(rows),
+                              "fingerprint": users_fingerprint()})
     except OSError as exc:
         logger.exception("user import preview: the rows could not be written")
         path.unlink(missing_ok=True)
@@ -677,6 +715,7 @@ def user_import_confirm(*, key: Any, actor: Any) -> UserImport:
     except FileNotFoundError as exc:  # swept meanwhile (held past the sweep's limit)
         raise ValidationFailed(MSG_PREVIEW_GONE, code="preview_gone") from exc
     held = json.loads(text)
+    _check_still_current(held, users_fingerprint(), taken=taken)
     rows, file_name = (held["rows"], held.get("file_name", "")) if isinstance(held, dict) else (held, "")
     try:
         job = user_import_start(rows=rows, actor=actor, file_name=file_name)
@@ -718,7 +757,8 @@ def unit_import_preview_hold(*, rows: Iterable[Mapping[str, Any]], columns: Iter
     key = secrets.token_urlsafe(24)
     path = _preview_file(key, UNITS_PREVIEW_PREFIX)
     try:
-        _write_private(path, {"file_name": str(file_name or ""), "columns": list(columns), "rows": list(rows)})
+        _write_private(path, {"file_name": str(file_name or ""), "columns": list(columns), "rows": list(rows),
+                              "fingerprint": units_fingerprint()})
     except OSError as exc:
         logger.exception("unit import preview: the rows could not be written")
         path.unlink(missing_ok=True)
@@ -745,6 +785,7 @@ def unit_import_confirm(*, key: Any, actor: Any) -> UnitImportCounts:
         held = json.loads(taken.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ValidationFailed(MSG_PREVIEW_GONE, code="preview_gone") from exc
+    _check_still_current(held, units_fingerprint(), taken=taken)
     try:
         counts = units_import_apply(rows=held["rows"], actor=actor, columns=held.get("columns"),
                                     file_name=held.get("file_name", ""))
