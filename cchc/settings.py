@@ -122,6 +122,7 @@ LOGOUT_REDIRECT_URL = "home"
 
 # Vietnamese first, English second.
 LANGUAGE_CODE = "vi"
+FORMAT_MODULE_PATH = ["cchc.formats"]  # typed dates day before month in both languages (cchc/formats)
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
@@ -153,8 +154,12 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cchc@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# The address people open the links of notification e-mails at.
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The address people open the links of notification e-mails at: in production, unless set, the first allowed
+# host over HTTPS (a link to 127.0.0.1 in an e-mail leads nowhere).
+SITE_URL = env_str("SITE_URL") or (
+    "http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS or ALLOWED_HOSTS[0] in ("*", "")
+    else f"https://{ALLOWED_HOSTS[0].lstrip('.')}"
+)
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run eagerly in-process (embedded default).
 REDIS_URL = redis_url_from_env("REDIS_URL")

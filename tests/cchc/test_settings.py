@@ -77,3 +77,21 @@ def test_celery_is_configured_for_safe_delivery() -> None:
     assert "reconcile-stale-results" in app.conf.beat_schedule
     # (the test suite forces eager tasks for unit tests; the setting itself follows REDIS_URL)
     assert (not settings.REDIS_URL) == settings.CELERY_TASK_ALWAYS_EAGER
+
+
+def test_the_e_mails_links_go_to_the_first_allowed_host_in_production_unless_set() -> None:
+    import os
+    import subprocess
+    import sys
+
+    def site_url(**env: str) -> str:
+        code = "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
+        environ = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "DEBUG", "ALLOWED_HOSTS")}
+        environ.update({"DJANGO_SETTINGS_MODULE": "cchc.settings", "SECRET_KEY": "k" * 40 + "abcdefghij", **env})
+        done = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True, check=True)
+        return done.stdout.strip().splitlines()[-1]
+
+    assert site_url(DEBUG="0", ALLOWED_HOSTS="cchc.tiengiang.gov.vn,www") == "https://cchc.tiengiang.gov.vn"
+    assert site_url(DEBUG="0", ALLOWED_HOSTS="cchc.tiengiang.gov.vn", SITE_URL="") == "https://cchc.tiengiang.gov.vn"
+    assert site_url(DEBUG="0", ALLOWED_HOSTS="a.vn", SITE_URL="https://b.vn") == "https://b.vn"
+    assert site_url(DEBUG="1") == "http://127.0.0.1:8000"
