@@ -17,7 +17,10 @@ MSG_SURVEY_NOT_SELF_SCORED = _("Tiêu chí này lấy điểm từ điều tra x
 MSG_INVALID_SET = _("Bộ chỉ số không hợp lệ.")
 MSG_NO_SET_FOR_KIND = _("Kỳ đánh giá chưa có bộ chỉ số cho loại đơn vị «%(kind)s».")
 MSG_ALREADY_SUBMITTED = _("Bản đánh giá đã được gửi (trạng thái «%(state)s»); không gửi lại.")
-MSG_DEADLINE_PASSED = _("Đã quá hạn tự đánh giá; bản đánh giá chỉ còn xem. Liên hệ Sở Nội vụ nếu cần gia hạn.")
+MSG_DEADLINE_PASSED = _(
+    "Đã quá hạn tự đánh giá; bản đánh giá chỉ còn xem. Nếu đơn vị cần thêm thời gian, thủ trưởng đơn vị gửi đề nghị "
+    "gia hạn (trang «Đề nghị gia hạn» của bản đánh giá)."
+)
 MSG_CYCLE_NOT_OPEN = _("Kỳ đánh giá chưa mở tự đánh giá (giai đoạn «Chuẩn bị»); bản đánh giá chỉ xem được.")
 MSG_CYCLE_PUBLISHED = _("Kết quả của kỳ đánh giá đã được công bố; bản đánh giá chỉ còn xem.")
 MSG_NOT_READY = _("Chưa thể gửi: còn %(n)s vấn đề cần xử lý.")
