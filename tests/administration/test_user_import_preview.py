@@ -106,7 +106,7 @@ def test_a_file_that_changes_nothing_holds_no_preview(client: Client, admin_user
     assert _held(media) == [] and PENDING_IMPORT not in client.session
 
 
-def test_a_confirmation_refused_because_the_data_changed_keeps_the_preview_and_starts_nothing(
+def test_a_confirmation_after_the_data_changed_is_refused_forgets_the_preview_and_starts_nothing(
     client: Client, admin_user: Any, media: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
     client.force_login(admin_user)
@@ -115,9 +115,11 @@ def test_a_confirmation_refused_because_the_data_changed_keeps_the_preview_and_s
 
     response = _confirm(client, key, django_capture_on_commit_callbacks)
 
-    assert response.status_code == 400 and [e["row"] for e in response.context["import_rows"]] == [3]
+    # the preview no longer describes what confirming would do: refused, forgotten, upload again
+    assert response.status_code == 409
+    assert "Dữ liệu đã được sửa từ lúc xem trước" in response.context["import_refused"]
     assert not UserImport.objects.exists()
-    assert len(_held(media)) == 1 and client.session[PENDING_IMPORT] == {"key": key}
+    assert _held(media) == []
 
 
 def test_a_preview_confirmed_twice_at_once_starts_one_import(
