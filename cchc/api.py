@@ -145,7 +145,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # Django's: its own message when raised with one (a view's reason), else the generic one
+        exc = exceptions.PermissionDenied(str(exc.args[0]) if exc.args and exc.args[0] else None)
     if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
         # a signed-in browser session without its CSRF token: not a missing right
         return Response(error_body("csrf_failed", MSG_API_CSRF_FAILED), status=403)
@@ -161,6 +162,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         code = exc.default_code if isinstance(exc.default_code, str) else "error"
         message = STATUS_MESSAGES.get(code, exc.detail if isinstance(exc.detail, str) else exc.default_detail)
+        if isinstance(exc, exceptions.PermissionDenied) and _own_message(exc):
+            message = exc.detail  # the view's reason («Chỉ thủ trưởng đơn vị …»), not the generic refusal
         if isinstance(exc, exceptions.ParseError) and "json" not in _content_type(context):
             message = STATUS_MESSAGES["parse_error_form"]  # a multipart or form body that does not parse
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
@@ -172,6 +175,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         response["Retry-After"] = str(int(exc.wait) + 1)
     return response
+
+
+def _own_message(exc: exceptions.PermissionDenied) -> bool:
+    """Whether a refusal carries its raiser's message rather than DRF's default (which says nothing more than the
+    generic one, and in English)."""
+    return isinstance(exc.detail, str) and str(exc.detail) != str(exceptions.PermissionDenied.default_detail)
 
 
 def _content_type(context: dict[str, Any]) -> str:

@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "assessment.extend_deadline": _l("Gia hạn tự đánh giá"),
     "assessment.import_self": _l("Nhập phiếu tự chấm từ Excel"),
     "assessment.open": _l("Mở bản đánh giá"),
+    "assessment.remove_deadline": _l("Bỏ hạn riêng"),
     "assessment.round": _l("Đóng vòng giải trình"),
     "assessment.state": _l("Chuyển trạng thái bản đánh giá"),
     "cycle.create": _l("Tạo kỳ đánh giá"),

@@ -27,6 +27,7 @@ from scoring.services.extension_requests import (
     extension_request_grant,
     extension_request_refuse,
     extension_request_withdraw,
+    grant_refusal,
 )
 
 MSG_DATE_INVALID = gettext_lazy("Ngày phải có dạng yyyy-mm-dd.")
@@ -83,7 +84,8 @@ class ExtensionRequestSerializer(serializers.ModelSerializer):
 class PendingExtensionRequestSerializer(ExtensionRequestSerializer):
     """A waiting request as an administrator decides it: the unit, the deadline that applies to it now, whether
     that deadline already reaches the requested date (`covered`: granting it as asked is refused), whether it may
-    still be granted (`grantable`: only while the assessment is a draft; otherwise only refused)."""
+    still be granted (`grantable`: only while the assessment is a draft and the cycle takes self-scores, neither
+    in its setup nor published; otherwise only refused)."""
 
     unit = serializers.CharField(source="assessment.unit.code", read_only=True)
     assessment_state = serializers.CharField(source="assessment.state", read_only=True)
@@ -108,7 +110,7 @@ class PendingExtensionRequestSerializer(ExtensionRequestSerializer):
 
     @extend_schema_field(serializers.BooleanField())
     def get_grantable(self, obj: ExtensionRequest) -> bool:
-        return obj.assessment.state == Assessment.State.DRAFT
+        return grant_refusal(obj.assessment) is None
 
 
 class CreateSerializer(InputSerializer):
@@ -231,8 +233,9 @@ def cycle_extension_requests(request: Request, year: int) -> Response:
 def extension_request_grant_api(request: Request, year: int, request_id: int) -> Response:
     """Grant a waiting request: the unit's own deadline becomes the end of the requested date, or of `deadline`.
     Refused, nothing changed: 409 `not_pending`, 409 `not_draft` (the unit submitted: the request may only be
-    refused), 400 `date_in_past`, 400 `extension_not_later` (the date is not after the deadline that applies to
-    the unit now: a grant never shortens it)."""
+    refused), 409 `cycle_closed` (the cycle takes no self-scores now), 400 `date_in_past`, 400
+    `deadline_too_late` (past the years the cycle's deadlines may take), 400 `extension_not_later` (the date is
+    not after the deadline that applies to the unit now: a grant never shortens it)."""
     found = _request_in_cycle(year, request_id)
     payload = GrantSerializer(data=request.data)
     payload.is_valid(raise_exception=True)

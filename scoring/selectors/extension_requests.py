@@ -41,6 +41,14 @@ def extension_requests_decided(*, cycle: Cycle) -> QuerySet[ExtensionRequest]:
     )
 
 
+def pending_extension_requests_by_assessment(*, cycle: Cycle) -> dict[int, int]:
+    """The ids of the cycle's waiting requests keyed by their assessment's id (at most one each), in one query."""
+    return dict(
+        ExtensionRequest.objects.filter(assessment__cycle=cycle, status=ExtensionRequest.Status.PENDING)
+        .values_list("assessment_id", "id")
+    )
+
+
 def pending_extension_count(*, cycle: Cycle) -> int:
     return ExtensionRequest.objects.filter(assessment__cycle=cycle, status=ExtensionRequest.Status.PENDING).count()
 

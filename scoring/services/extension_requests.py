@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from appraisal.notifications import extension_request_notify_created, extension_request_notify_decided
-from scoring.administration.services.cycles import _check_deadlines, assessment_extend_deadline
+from scoring.administration.services.cycles import DEADLINE_YEARS_AFTER, assessment_extend_deadline
 from scoring.errors import StateConflict, ValidationFailed, cycle_closed_message
 from scoring.models import Assessment, ExtensionRequest
 from scoring.permissions import self_assessment_deadline
@@ -48,6 +49,10 @@ MSG_GRANT_NOT_LATER = gettext_lazy(
 MSG_CLOSED_BY_SUBMISSION = gettext_lazy(
     "Đề nghị gia hạn được đóng tự động vì thủ trưởng đơn vị đã gửi bản tự đánh giá."
 )
+MSG_REQUEST_BEFORE_YEAR = gettext_lazy("Ngày đề nghị không được trước ngày 01/01/%(year)s.")
+MSG_REQUEST_TOO_LATE = gettext_lazy("Ngày đề nghị không được sau ngày 31/12/%(last)s.")
+MSG_GRANT_BEFORE_YEAR = gettext_lazy("Ngày gia hạn không được trước ngày 01/01/%(year)s.")
+MSG_GRANT_TOO_LATE = gettext_lazy("Ngày gia hạn không được sau ngày 31/12/%(last)s.")
 
 
 def _end_of_day(day: date) -> datetime:
@@ -61,6 +66,30 @@ def _local(moment: datetime) -> str:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+def _check_years(deadline: datetime, *, year: int, field: str) -> None:
+    """The years a cycle's deadlines may take (as `_check_deadlines` of the cycle's page), worded for the date
+    the request or the grant gives and reported under its own field."""
+    zone = timezone.get_current_timezone()
+    granting = field == "deadline"
+    if deadline < datetime(year, 1, 1, tzinfo=zone):
+        message = MSG_GRANT_BEFORE_YEAR if granting else MSG_REQUEST_BEFORE_YEAR
+        raise ValidationFailed(message % {"year": year}, code="deadline_before_year", details={"field": field})
+    last = year + DEADLINE_YEARS_AFTER
+    if deadline > datetime(last, 12, 31, 23, 59, 59, tzinfo=zone):
+        message = MSG_GRANT_TOO_LATE if granting else MSG_REQUEST_TOO_LATE
+        raise ValidationFailed(message % {"last": last}, code="deadline_too_late", details={"field": field})
+
+
+def grant_refusal(assessment: Assessment) -> tuple[Any, str] | None:
+    """Why a waiting request of this assessment may not be granted now, as (message, code), or None when it may:
+    the assessment is no longer a draft, or its cycle takes no self-scores (the rule of a new request)."""
+    if assessment.state != Assessment.State.DRAFT:
+        return MSG_GRANT_NOT_DRAFT % {"state": assessment.get_state_display()}, "not_draft"
+    if (closed := cycle_closed_message(assessment.cycle)) is not None:
+        return closed, "cycle_closed"
+    return None
 
 
 def _text(value: Any, *, field: str) -> str:
@@ -137,7 +166,7 @@ def extension_request_create(
     if deadline <= timezone.now():
         raise ValidationFailed(MSG_IN_PAST % {"d": f"{requested_date:%d/%m/%Y}"}, code="date_in_past",
                                details={"field": "requested_date"})
-    _check_deadlines({"self_assessment_deadline": deadline}, year=locked.cycle.year)
+    _check_years(deadline, year=locked.cycle.year, field="requested_date")
     try:
         with transaction.atomic():
             made = ExtensionRequest.objects.create(
@@ -180,8 +209,8 @@ def extension_request_grant(
     """
     locked = _lock_assessment(extension_request.assessment_id)
     _require_pending(extension_request)
-    if locked.state != Assessment.State.DRAFT:
-        raise StateConflict(MSG_GRANT_NOT_DRAFT % {"state": locked.get_state_display()}, code="not_draft")
+    if (refusal := grant_refusal(locked)) is not None:
+        raise StateConflict(refusal[0], code=refusal[1])
     text = _text(note, field="note")
     # the requested deadline is fixed when the request is made: the one read by the caller is the stored one
     granted = _end_of_day(deadline_date) if deadline_date is not None else extension_request.requested_deadline
@@ -194,6 +223,7 @@ def extension_request_grant(
             MSG_GRANT_NOT_LATER % {"d": f"{timezone.localtime(granted):%d/%m/%Y}", "current": _local(current)},
             code="extension_not_later", details={"field": "deadline"},
         )
+    _check_years(granted, year=locked.cycle.year, field="deadline")
     closed = _close(extension_request, actor=actor, status=ExtensionRequest.Status.GRANTED,
                     granted_deadline=granted, decision_reason=text)
     assessment_extend_deadline(assessment=locked, deadline=granted, actor=actor, reason=text or closed.reason)
@@ -225,11 +255,15 @@ def extension_request_refuse(*, extension_request: ExtensionRequest, actor: Any,
 def extension_requests_close_on_submit(*, assessment: Assessment, actor: Any) -> None:
     """Close the assessment's waiting request when the unit submits (called inside the submission's transaction):
     a submitted assessment has no self-assessment deadline left to extend, and a grant would reopen nothing. The
-    request is withdrawn in the unit's name (by who submitted), with an audit entry saying the submission closed
-    it; the administrators' list no longer shows it."""
+    request is withdrawn in the unit's name (by who submitted), its `decision_reason` saying the submission closed
+    it (a withdrawal by the unit has none: that is how the pages and the API tell the two apart), with an audit
+    entry saying so; the administrators' list no longer shows it as waiting."""
+    with translation.override(settings.LANGUAGE_CODE):  # stored data: in the source language, whoever submits
+        closing = str(MSG_CLOSED_BY_SUBMISSION)
     waiting = ExtensionRequest.objects.filter(assessment=assessment, status=ExtensionRequest.Status.PENDING)
     for extension_request in waiting.select_related("assessment__unit", "assessment__cycle"):
-        closed = _close(extension_request, actor=actor, status=ExtensionRequest.Status.WITHDRAWN)
-        _audit(closed, actor=actor, action="extension_request.withdraw", reason=str(MSG_CLOSED_BY_SUBMISSION),
+        closed = _close(extension_request, actor=actor, status=ExtensionRequest.Status.WITHDRAWN,
+                        decision_reason=closing)
+        _audit(closed, actor=actor, action="extension_request.withdraw", reason=closing,
                changes={"extension_status": {"old": ExtensionRequest.Status.PENDING,
                                              "new": ExtensionRequest.Status.WITHDRAWN}})

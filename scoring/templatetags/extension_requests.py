@@ -20,7 +20,20 @@ def extension_request_for_sheet(context: template.Context, assessment: Assessmen
     user: Any = getattr(request, "user", None)
     if user is None or not permissions.is_unit_member(user, assessment.unit_id):
         return None
-    return latest_extension_request(assessment=assessment)
+    latest = latest_extension_request(assessment=assessment)
+    if latest is not None:
+        latest.grant_applies = grant_applies(latest, assessment)  # type: ignore[attr-defined]
+    return latest
+
+
+def grant_applies(extension_request: ExtensionRequest, assessment: Assessment) -> bool:
+    """Whether a granted request still gives the unit its deadline: its own deadline is still the one granted (an
+    administrator may have removed or changed it from the cycle's page since)."""
+    return (
+        extension_request.status == ExtensionRequest.Status.GRANTED
+        and extension_request.granted_deadline is not None
+        and assessment.deadline_override == extension_request.granted_deadline
+    )
 
 
 @register.simple_tag

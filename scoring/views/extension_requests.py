@@ -24,6 +24,7 @@ from scoring.services.extension_requests import (
     extension_request_create,
     extension_request_withdraw,
 )
+from scoring.templatetags.extension_requests import grant_applies
 from scoring.templatetags.scoring_tags import dmy
 from scoring.text import posted_id
 from scoring.views._common import lands_on, refuse
@@ -53,6 +54,8 @@ def _render(
     error_field: str | None = None,
 ) -> HttpResponse:
     requests = list(extension_requests_of(assessment=assessment))
+    for made in requests:  # a grant the cycle's page removed or changed since no longer gives the deadline
+        made.grant_applies = grant_applies(made, assessment)  # type: ignore[attr-defined]
     context = {
         "assessment": assessment,
         "form": form,

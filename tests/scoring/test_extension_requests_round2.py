@@ -212,7 +212,7 @@ def test_an_administrator_removes_a_units_own_deadline_from_the_cycle_page(
     response = client.post(url, {"action": "remove", "deadline": _day(40).isoformat(), "reason": "Nhập nhầm"})
     assert response.status_code == 302
     assert _fresh(draft).deadline_override is None
-    entry = AuditEntry.objects.get(action="assessment.extend_deadline")
+    entry = AuditEntry.objects.get(action="assessment.remove_deadline")
     changed = entry.changes["deadline_override"]
     assert dt.datetime.fromisoformat(changed["old"]) == own and changed["new"] is None
     assert entry.reason == "Nhập nhầm"

@@ -119,8 +119,11 @@ def assessment_extend_deadline(
     *, assessment: Assessment, deadline: datetime | None, actor: Any, reason: str
 ) -> Assessment:
     """Give one unit its own self-assessment deadline (or remove it with None). An extension ends after the
-    cycle's own self-assessment deadline (an earlier date would shorten it, not extend it)."""
+    cycle's own self-assessment deadline (an earlier date would shorten it, not extend it). Audited as
+    `assessment.extend_deadline`, a removal as `assessment.remove_deadline`."""
     if not nfc(reason):
+        if deadline is None:
+            raise ValidationFailed(_("Hãy ghi lý do bỏ hạn riêng."), code="reason_required")
         raise ValidationFailed(_("Hãy ghi lý do gia hạn."), code="reason_required")
     if deadline is not None and assessment.state not in EXTENDABLE_STATES:
         # past its self-assessment (the team appraises it, or it is signed off) a later deadline changes nothing
@@ -145,7 +148,7 @@ def assessment_extend_deadline(
     assessment.deadline_override = deadline
     audit_record(
         actor=actor,
-        action="assessment.extend_deadline",
+        action="assessment.extend_deadline" if deadline is not None else "assessment.remove_deadline",
         object_type="Assessment",
         object_id=assessment.pk,
         unit=assessment.unit,

@@ -21,6 +21,7 @@ from scoring.administration.views._common import administrator_required, form_er
 from scoring.errors import DomainError
 from scoring.models import Assessment, Cycle, Unit
 from scoring.permissions import deadline_passed
+from scoring.selectors.extension_requests import pending_extension_requests_by_assessment
 from scoring.services import assessments_open
 from scoring.text import posted_id
 
@@ -118,8 +119,12 @@ def _detail_page(
     counts = selectors.cycle_state_counts(cycle=cycle)
     participants = selectors.cycle_assessments(cycle=cycle, query=query, state=state)
     page = Paginator(participants, PARTICIPANTS_PER_PAGE).get_page(filters.get("trang"))
+    # the cycle's waiting extension requests, by assessment (one query, whatever the page): such a unit's row
+    # links to its request, and offers no «chuyển Tổ thẩm định» (refused while the request waits)
+    waiting = pending_extension_requests_by_assessment(cycle=cycle)
     for row in page.object_list:  # a draft past its own deadline: the unit did not submit in time
         row.cycle = cycle
+        row.extension_pending = waiting.get(row.pk)
         row.overdue = row.state == Assessment.State.DRAFT and deadline_passed(row)
     candidates = selectors.cycle_candidates(cycle=cycle)
     index = PHASES.index(cycle.phase)
@@ -141,6 +146,7 @@ def _detail_page(
             "cycle_sets": cycle.cycle_sets.select_related("indicator_set", "unit_kind"),
             "deadlines_form": deadlines_form or DeadlinesForm(initial=DeadlinesForm.initial_for(cycle)),
             "extending": extending,
+            "extensions_pending": len(waiting),
             # leaving the self-assessment with units that have not submitted: the button says how many
             "drafts_left": counts.get(Assessment.State.DRAFT, 0) if cycle.phase == Cycle.Phase.SELF_ASSESSMENT else 0,
             "extend_form": extend_form or ExtendForm(),
@@ -234,9 +240,15 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
                 messages.success(request, _("Đã gia hạn cho %(u)s.") % {"u": unit})
             return _back_to_detail(request, cycle_id, f"#participant-{assessment.pk}")
     else:
-        # once, at the top of the page, naming the unit (its row keeps what was typed, marked invalid)
+        # once, at the top of the page, naming the unit (its row keeps what was typed, marked invalid); a removal's
+        # reason is the removal's, not an extension's
         for name, errors in form.errors.items():
+            if form.removing and name == "reason" and form.has_error("reason", "required"):
+                messages.error(request, f"{unit}: {_('Hãy ghi lý do bỏ hạn riêng.')}")
+                continue
             label = form.fields[name].label if name in form.fields else ""
+            if form.removing and name == "reason":
+                label = _("Lý do bỏ hạn riêng")
             for error in errors:
                 messages.error(request, f"{unit}: {label}: {error}" if label else f"{unit}: {error}")
     # The page it was posted from again, the refused row's form as typed.

@@ -22,7 +22,7 @@ from scoring.selectors.extension_requests import (
     extension_requests_decided,
     extension_requests_pending,
 )
-from scoring.services.extension_requests import extension_request_grant, extension_request_refuse
+from scoring.services.extension_requests import extension_request_grant, extension_request_refuse, grant_refusal
 from scoring.templatetags.scoring_tags import dmy
 from scoring.text import posted_id
 
@@ -49,7 +49,9 @@ def _list_page(
         # the deadline already reaches the requested date (set meanwhile from the cycle's page, or the cycle's
         # moved): granting it as asked would shorten it, and is refused
         row.covered = current is not None and current >= row.requested_deadline  # type: ignore[attr-defined]
-        row.grantable = row.assessment.state == Assessment.State.DRAFT  # type: ignore[attr-defined]
+        refusal = grant_refusal(row.assessment)  # not a draft, or the cycle takes no self-scores now
+        row.grantable = refusal is None  # type: ignore[attr-defined]
+        row.not_grantable = refusal[0] if refusal is not None else ""  # type: ignore[attr-defined]
     return render(
         request,
         "scoring/administration/extension_requests.html",
@@ -101,6 +103,8 @@ def extension_grant(request: HttpRequest, cycle_id: int, assessment_id: int) -> 
                                           deadline_date=form.cleaned_data["deadline"], note=form.cleaned_data["note"])
     except DomainError as exc:
         messages.error(request, str(exc.message))
+        if isinstance(exc.details, dict):  # the date refused is marked on the form as typed
+            posted["error_field"] = exc.details.get("field") or ""
         return _list_page(request, cycle, status=exc.status, deciding=found.pk, posted=posted)
     messages.success(request, _("Đã chấp thuận: %(u)s được gia hạn tự đánh giá đến %(d)s.")
                      % {"u": granted.assessment.unit.name, "d": dmy(granted.granted_deadline)})
