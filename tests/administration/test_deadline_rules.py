@@ -173,3 +173,17 @@ def test_an_overdue_draft_with_a_waiting_extension_request_is_not_sent_before_th
                                                                   decision_reason="Không", decided_at=timezone.now())
     sent = services.assessment_close_unsubmitted(assessment=assessment, actor=admin_user, reason="Quá hạn")
     assert sent.state == Assessment.State.SUBMITTED
+
+
+def test_saving_one_deadline_keeps_the_time_of_the_others(client: Client, cycle: Cycle, admin_user: Any) -> None:
+    tz = timezone.get_current_timezone()
+    at_five = dt.datetime(2021, 1, 20, 17, 0, tzinfo=tz)
+    Cycle.objects.filter(pk=cycle.pk).update(self_assessment_deadline=dt.datetime(2021, 1, 10, 17, 0, tzinfo=tz),
+                                             appraisal_deadline=at_five)
+    client.force_login(admin_user)
+    answer = client.post(reverse("administration:cycle_deadlines", args=[cycle.pk]),
+                         {"self_assessment_deadline": "2021-01-12", "appraisal_deadline": "2021-01-20"})
+    assert answer.status_code == 302
+    cycle.refresh_from_db()
+    assert timezone.localtime(cycle.self_assessment_deadline).strftime("%d/%m %H:%M") == "12/01 23:59"  # day end
+    assert cycle.appraisal_deadline == at_five  # untouched: its time kept

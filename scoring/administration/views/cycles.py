@@ -39,6 +39,17 @@ def _deadlines(data: dict[str, Any]) -> dict[str, datetime | None]:
     return {name: end_of_day(data.get(name)) for name in services.DEADLINE_FIELDS}
 
 
+def _deadlines_kept(cycle: Cycle, data: dict[str, Any]) -> dict[str, datetime | None]:
+    """The form's dates as deadlines; a date left as it was keeps its stored time (the form holds dates only: a
+    deadline at 17:00 was moved to 23:59 by saving another one)."""
+    deadlines = _deadlines(data)
+    for name in services.DEADLINE_FIELDS:
+        stored = getattr(cycle, name)
+        if stored is not None and data.get(name) == timezone.localtime(stored).date():
+            deadlines[name] = stored
+    return deadlines
+
+
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def cycle_list(request: HttpRequest) -> HttpResponse:
@@ -184,7 +195,8 @@ def cycle_deadlines(request: HttpRequest, cycle_id: int) -> HttpResponse:
         form_errors(request, form)
         return _detail_page(request, cycle, {}, deadlines_form=form, status=400)
     try:
-        services.cycle_update_deadlines(cycle=cycle, deadlines=_deadlines(form.cleaned_data), actor=request.user)
+        services.cycle_update_deadlines(cycle=cycle, deadlines=_deadlines_kept(cycle, form.cleaned_data),
+                                        actor=request.user)
     except DomainError as exc:
         report_error(request, exc)
         return _detail_page(request, cycle, {}, deadlines_form=form, status=exc.status)
