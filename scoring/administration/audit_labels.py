@@ -130,6 +130,10 @@ FIELD_LABELS = {
     "token": _l("Mã truy cập"),
     "unit_kind": _l("Loại đơn vị"),
     "units": _l("Số đơn vị"),
+    "rows": _l("Số dòng"),
+    "rows_changed": _l("Số dòng có thay đổi"),
+    "file": _l("Tệp"),
+    "evidence": _l("Tài liệu kiểm chứng"),
     "appraised_note": _l("Ý kiến thẩm định"),
     "appraised_score": _l("Điểm thẩm định"),
     "appraised_value": _l("Số liệu thẩm định"),
@@ -182,6 +186,12 @@ OBJECT_FIELD_LABELS = {
     "IndicatorSet": {"source": _l("Bộ nguồn")},
     "Unit": {"kind": _l("Loại đơn vị")},
 }
+# The keys inside a recorded value (a leaf's input, an evidence file), as a person names them.
+VALUE_KEY_LABELS = {
+    "name": _l("tên"), "sha256": "SHA-256", "size": _l("dung lượng (byte)"), "file_id": _l("mã tệp"),
+    "numerator": _l("tử số"), "denominator": _l("mẫu số"), "points": _l("điểm"), "option": _l("lựa chọn"),
+    "counts": _l("số lần"),
+}
 # The fields recorded as numbers (written with the page's decimal mark); any other text is shown as recorded
 # (a criterion's code «1.1» is not the number 1,1).
 NUMBER_FIELDS = frozenset({
@@ -218,7 +228,9 @@ def change_value(field: str, value: Any, labels: dict[str, dict[str, str]] | Non
     if isinstance(value, dict):
         if set(value) == {"value"}:
             return change_value(field, value["value"], labels)
-        return "; ".join(f"{k}: {change_value(str(k), v, labels)}" for k, v in value.items())
+        return "; ".join(
+            f"{VALUE_KEY_LABELS.get(str(k), k)}: {change_value(str(k), v, labels)}" for k, v in value.items()
+        )
     if isinstance(value, list):
         return ", ".join(change_value(field, v, labels) for v in value) or "—"
     if isinstance(value, float | Decimal):
@@ -298,4 +310,6 @@ def labelled(entries: Iterable[Any]) -> list[Any]:
         entry.action_label = action_label(entry.action)
         entry.object_type_label = object_type_label(entry.object_type)
         entry.change_rows = change_rows(entry.changes, values, entry.object_type)
+        # the system's own reasons are stored in Vietnamese and read in the page's language; a person's as written
+        entry.reason_shown = _(entry.reason) if entry.reason else ""
     return out

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from scoring import selectors
 from scoring.errors import (
@@ -66,7 +67,7 @@ def assessment_submit(*, assessment: Assessment, actor: Any) -> Assessment:
         raise ValidationFailed(MSG_NOT_READY % {"n": len(problems)}, code="not_ready", details=problems)
     submitted = assessment_transition(
         assessment=locked, to_state=Assessment.State.SUBMITTED, actor=actor,
-        reason=_("Thủ trưởng đơn vị gửi bản tự đánh giá."),
+        reason=gettext_noop("Thủ trưởng đơn vị gửi bản tự đánh giá."),  # stored in Vietnamese, read translated
     )
     # imported here: the extension requests' services build on the administration's, which build on these
     from scoring.services.extension_requests import extension_requests_close_on_submit

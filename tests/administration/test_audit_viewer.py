@@ -96,3 +96,22 @@ def test_the_filtered_log_downloads_as_excel(client: Client, logged: Any) -> Non
 def test_the_log_export_is_for_administrators_only(client: Client, unit_editor: Any) -> None:
     client.force_login(unit_editor)
     assert client.get(reverse("administration:audit_list"), {"xuat": "xlsx"}).status_code == 403
+
+
+def test_recorded_values_name_their_keys_and_the_systems_reasons_read_in_the_pages_language(
+    client: Client, admin_user: Any
+) -> None:
+    from django.conf import settings
+
+    audit_record(actor=admin_user, action="score_line.self", object_type="ScoreLine", object_id=8,
+                 changes={"self_value": {"old": None, "new": {"numerator": 64, "denominator": 86}},
+                          "rows": {"old": None, "new": 91}})
+    audit_record(actor=admin_user, action="assessment.state", object_type="Assessment", object_id=1,
+                 reason="Thủ trưởng đơn vị gửi bản tự đánh giá.")
+    client.force_login(admin_user)
+    page = client.get(reverse("administration:audit_list")).content.decode()
+    assert "tử số: 64; mẫu số: 86" in page and "Số dòng</span>: — → 91" in page
+    assert "numerator" not in page and "rows</span>" not in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("administration:audit_list")).content.decode()
+    assert "The head of unit submits the self-assessment." in page

@@ -39,7 +39,7 @@ def _export_rows(entries: QuerySet[AuditEntry]) -> Iterator[list[Any]]:
                 f"{e.object_type_label} #{e.object_id}",
                 e.unit.name if e.unit_id else "",
                 "\n".join(f"{label}: {old} → {new}" for _name, label, old, new in e.change_rows),
-                e.reason,
+                e.reason_shown,
             ]
         if len(chunk) < 1000:
             return
