@@ -63,7 +63,9 @@ def sheet(request: HttpRequest, assessment_id: int) -> HttpResponse:
     head = rows[0]
     state = head[1]
     assessment = SimpleNamespace(
-        pk=head[0], id=head[0], state=state, unit=SimpleNamespace(name=head[2]), cycle=SimpleNamespace(year=head[3]),
+        # no unit id: the sheet's per-unit parts (the unit's extension request) are left out, as every permission check
+        pk=head[0], id=head[0], state=state, unit_id=None, unit=SimpleNamespace(name=head[2]),
+        cycle=SimpleNamespace(year=head[3], self_assessment_deadline=None),
         indicator_set=SimpleNamespace(name=head[4], decision_ref=head[5]), deadline_override=None,
         get_state_display=Assessment.State(state).label,
     )
