@@ -678,23 +678,33 @@ def user_import_preview_hold(*, rows: Iterable[Mapping[str, Any]], file_name: st
     `WORKER_JOB_TIMEOUT_MINUTES` (the periodic sweep, `user_imports_abandon`). ImportStorageFailed when the file
     cannot be written (nothing kept). `file_name`, the uploaded file's, is kept with them for the confirmation's
     audit record."""
+    return _preview_hold(PREVIEW_PREFIX, {"file_name": str(file_name or ""), "rows": list(rows),
+                                          "fingerprint": users_fingerprint()})
+
+
+def _preview_hold(prefix: str, held: dict[str, Any]) -> str:
+    """Write a checked file's rows (and what they were checked against) to a private file named by a new random
+    key, and return the key; ImportStorageFailed when it cannot be written (nothing kept)."""
     key = secrets.token_urlsafe(24)
-    path = _preview_file(key)
+    path = _preview_file(key, prefix)
     try:
-        _write_private(path, {"file_name": str(file_name or ""), "rows": list(rows),
-                              "fingerprint": users_fingerprint()})
+        _write_private(path, held)
     except OSError as exc:
-        logger.exception("user import preview: the rows could not be written")
+        logger.exception("import preview: the rows could not be written")
         path.unlink(missing_ok=True)
         raise ImportStorageFailed(_("Không lưu được tệp để nhập; hãy thử lại.")) from exc
     return key
 
 
-def user_import_preview_drop(*, key: Any) -> None:
-    """Forget a held preview (a new file replaces it): its rows' file is removed."""
-    path = _preview_path(key)
+def _preview_drop(key: Any, prefix: str) -> None:
+    path = _preview_path(key, prefix)
     if path is not None:
         path.unlink(missing_ok=True)
+
+
+def user_import_preview_drop(*, key: Any) -> None:
+    """Forget a held preview (a new file replaces it): its rows' file is removed."""
+    _preview_drop(key, PREVIEW_PREFIX)
 
 
 def user_import_confirm(*, key: Any, actor: Any) -> UserImport:
@@ -754,22 +764,12 @@ def unit_import_preview_hold(*, rows: Iterable[Mapping[str, Any]], columns: Iter
     (`user_import_preview_hold`): a private file named by the random key returned, removed on confirmation, on a
     newer upload (`unit_import_preview_drop`) or by the periodic sweep. ImportStorageFailed when it cannot be
     written."""
-    key = secrets.token_urlsafe(24)
-    path = _preview_file(key, UNITS_PREVIEW_PREFIX)
-    try:
-        _write_private(path, {"file_name": str(file_name or ""), "columns": list(columns), "rows": list(rows),
-                              "fingerprint": units_fingerprint()})
-    except OSError as exc:
-        logger.exception("unit import preview: the rows could not be written")
-        path.unlink(missing_ok=True)
-        raise ImportStorageFailed(_("Không lưu được tệp để nhập; hãy thử lại.")) from exc
-    return key
+    return _preview_hold(UNITS_PREVIEW_PREFIX, {"file_name": str(file_name or ""), "columns": list(columns),
+                                                "rows": list(rows), "fingerprint": units_fingerprint()})
 
 
 def unit_import_preview_drop(*, key: Any) -> None:
-    path = _preview_path(key, UNITS_PREVIEW_PREFIX)
-    if path is not None:
-        path.unlink(missing_ok=True)
+    _preview_drop(key, UNITS_PREVIEW_PREFIX)
 
 
 def unit_import_confirm(*, key: Any, actor: Any) -> UnitImportCounts:
