@@ -392,7 +392,7 @@ def _queue_group(raw: str) -> RankingGroup | None:
     text = raw.strip()
     if not text:
         return None
-    group = RankingGroup.objects.filter(code=text).first()
+    group = RankingGroup.objects.filter(code=text).first() if "\x00" not in text else None  # NUL: no code has one
     if group is None and text.isascii() and text.isdigit() and len(text) <= 18:
         group = RankingGroup.objects.filter(pk=int(text)).first()
     if group is None:
@@ -406,6 +406,8 @@ def _queue_area(raw: str, cycle: Cycle | None) -> str:
     text = raw.strip()
     if not text:
         return ""
+    if "\x00" in text:  # no code has one (and the database takes no NUL in a query)
+        raise ValidationError({"area": [str(MSG_NO_AREA % {"year": cycle.year if cycle else "", "area": text})]})
     if cycle is None:  # no cycle at all: the queue is empty whatever the area
         return text
     used = set(cycle.cycle_sets.values_list("indicator_set_id", flat=True))

@@ -41,7 +41,8 @@ class CodeOrIdChoiceField(filter_fields.ModelChoiceField):
         if value in self.empty_values:
             return None
         text = str(value).strip()
-        found = self.queryset.filter(**{self.to_field_name or "pk": text}).first()
+        # no code holds a NUL (and the database takes none in a query): nothing is named so
+        found = self.queryset.filter(**{self.to_field_name or "pk": text}).first() if "\x00" not in text else None
         if found is None and text.isascii() and text.isdigit() and len(text) <= 18:
             found = self.queryset.filter(pk=int(text)).first()
         if found is None:

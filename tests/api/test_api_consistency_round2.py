@@ -251,3 +251,17 @@ def test_an_unlink_sent_twice_is_refused_the_second_time_as_the_page_does(
     assert not EvidenceLink.objects.exists()
     operation = _schema(api)["paths"]["/api/v1/assessments/{assessment_id}/evidence/unlink/"]["post"]
     assert "not_linked" in operation["responses"]["409"]["description"]
+
+
+def test_a_filter_holding_a_nul_character_is_a_field_error_not_a_server_error(
+    api: Any, admin_user: Any, lead: Any, submitted: Any
+) -> None:
+    """PostgreSQL takes no NUL in a query: a code or id filter naming one is refused as naming nothing."""
+    api.force_login(admin_user)
+    answer = api.get("/api/v1/assessments/", {"unit": "so-y\x00te"})
+    assert answer.status_code == 400 and "unit" in answer.json()["fields"]
+    api.force_login(lead)
+    for name in ("group", "area"):
+        answer = api.get("/api/v1/appraisal/queue/", {name: "a\x00b", "year": submitted.cycle.year})
+        assert answer.status_code == 400, (name, answer.content)
+        assert name in answer.json()["fields"]
