@@ -96,3 +96,25 @@ def survey_set_data() -> dict[str, Any]:
     assert leaf["code"] == "1.2.3"
     leaf.update(method="survey", source="survey", params={})
     return data
+
+
+# The small set without its survey leaf, as a unit self-scores the survey set.
+SELF_VALUES = {k: v for k, v in SMALL_SET_VALUES.items() if k != "1.2.3"}
+
+
+@pytest.fixture
+def survey_cycle(catalogue: Any, unit_editor: Any, unit_head: Any) -> Any:
+    """A 2021 cycle whose set scores leaf 1.2.3 (max 0.5) from the survey; Sở Y tế and Sở Tài chính submitted,
+    Sở Xây dựng still a draft."""
+    from scoring.models import Unit, UnitKind
+    from scoring.services import assessments_open, cycle_create, indicator_set_import
+
+    survey_set = indicator_set_import(data=survey_set_data(), actor=None)
+    cycle = cycle_create(year=2021, name="Chỉ số CCHC năm 2021",
+                         sets={UnitKind.objects.get(code="department"): survey_set}, actor=None)
+    for code in ("so-y-te", "so-tai-chinh", "so-xay-dung"):
+        assessment = assessments_open(cycle=cycle, units=[Unit.objects.get(code=code)], actor=None)[0]
+        self_score(assessment, unit_editor, SELF_VALUES)
+        if code != "so-xay-dung":
+            submit(assessment, unit_head)
+    return cycle

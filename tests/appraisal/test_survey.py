@@ -14,29 +14,11 @@ from django.urls import reverse
 from appraisal.models import SurveyImport
 from appraisal.survey import problem_text, read_rows, survey_import_apply, survey_import_preview
 from scoring.errors import StateConflict, ValidationFailed
-from scoring.models import AuditEntry, ScoreLine, Unit, UnitKind
-from scoring.services import assessments_open, cycle_create, indicator_set_import
-from tests.appraisal.conftest import line_of, self_score, submit, survey_set_data
-from tests.conftest import SMALL_SET_VALUES
+from scoring.models import AuditEntry, ScoreLine
+from tests.appraisal.conftest import SELF_VALUES, line_of
 
 pytestmark = pytest.mark.django_db
 
-SELF_VALUES = {k: v for k, v in SMALL_SET_VALUES.items() if k != "1.2.3"}
-
-
-@pytest.fixture
-def survey_cycle(catalogue: Any, unit_editor: Any, unit_head: Any) -> Any:
-    """A 2021 cycle whose set scores leaf 1.2.3 (max 0.5) from the survey; Sở Y tế and Sở Tài chính submitted,
-    Sở Xây dựng still a draft."""
-    survey_set = indicator_set_import(data=survey_set_data(), actor=None)
-    cycle = cycle_create(year=2021, name="Chỉ số CCHC năm 2021",
-                         sets={UnitKind.objects.get(code="department"): survey_set}, actor=None)
-    for code in ("so-y-te", "so-tai-chinh", "so-xay-dung"):
-        assessment = assessments_open(cycle=cycle, units=[Unit.objects.get(code=code)], actor=None)[0]
-        self_score(assessment, unit_editor, SELF_VALUES)
-        if code != "so-xay-dung":
-            submit(assessment, unit_head)
-    return cycle
 
 
 def _csv(*rows: str, header: str = "mã đơn vị;mã tiêu chí;điểm") -> bytes:

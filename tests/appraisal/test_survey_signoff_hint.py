@@ -11,12 +11,10 @@ from appraisal.models import AppraisalAssignment
 from appraisal.survey import survey_import_apply, survey_import_preview
 from scoring.models import Assessment, Unit, UnitKind
 from scoring.services import assessments_open, cycle_create, indicator_set_import
-from tests.appraisal.conftest import self_score, submit, survey_set_data
-from tests.conftest import SMALL_SET_VALUES
+from tests.appraisal.conftest import SELF_VALUES, self_score, submit, survey_set_data
 
 pytestmark = pytest.mark.django_db
 
-SELF_VALUES = {k: v for k, v in SMALL_SET_VALUES.items() if k != "1.2.3"}
 
 
 @pytest.fixture

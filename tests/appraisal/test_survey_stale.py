@@ -15,7 +15,7 @@ from appraisal.survey import survey_import_apply, survey_import_preview
 from scoring.errors import StateConflict
 from scoring.models import AuditEntry
 from scoring.services import score_line_appraise
-from tests.appraisal.test_survey import _csv, _survey_line, survey_cycle  # noqa: F401  (fixture)
+from tests.appraisal.test_survey import _csv, _survey_line
 from tests.conftest import _user
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def _preview(cycle: Any, actor: Any, name: str, *rows: str) -> SurveyImport:
 
 
 def test_an_older_preview_is_refused_after_a_newer_one_of_the_same_leaves(
-    survey_cycle: Any, admin_user: Any, other_admin: Any  # noqa: F811
+    survey_cycle: Any, admin_user: Any, other_admin: Any
 ) -> None:
     # given my preview, then another administrator's of the same leaf
     mine = _preview(survey_cycle, admin_user, "dot-1.csv", "so-y-te;1.2.3;0,5", "so-tai-chinh;1.2.3;0,5")
@@ -54,7 +54,7 @@ def test_an_older_preview_is_refused_after_a_newer_one_of_the_same_leaves(
 
 
 def test_an_older_preview_never_overwrites_a_newer_one_already_applied(
-    survey_cycle: Any, admin_user: Any  # noqa: F811
+    survey_cycle: Any, admin_user: Any
 ) -> None:
     first = _preview(survey_cycle, admin_user, "dot-1.csv", "so-y-te;1.2.3;0,5")
     second = _preview(survey_cycle, admin_user, "dot-2.csv", "so-y-te;1.2.3;0,25")
@@ -65,7 +65,7 @@ def test_an_older_preview_never_overwrites_a_newer_one_already_applied(
 
 
 def test_a_newer_preview_of_other_leaves_does_not_stale_an_older_one(
-    survey_cycle: Any, admin_user: Any  # noqa: F811
+    survey_cycle: Any, admin_user: Any
 ) -> None:
     first = _preview(survey_cycle, admin_user, "dot-1.csv", "so-y-te;1.2.3;0,5")
     _preview(survey_cycle, admin_user, "dot-2.csv", "so-tai-chinh;1.2.3;0,25")
@@ -73,7 +73,7 @@ def test_a_newer_preview_of_other_leaves_does_not_stale_an_older_one(
     assert _survey_line(survey_cycle, "so-y-te").appraised_score == Decimal("0.5")
 
 
-def test_a_preview_is_refused_when_a_score_changed_since(survey_cycle: Any, admin_user: Any) -> None:  # noqa: F811
+def test_a_preview_is_refused_when_a_score_changed_since(survey_cycle: Any, admin_user: Any) -> None:
     preview = _preview(survey_cycle, admin_user, "dot-1.csv", "so-y-te;1.2.3;0,5")
     line = _survey_line(survey_cycle, "so-y-te")
     score_line_appraise(line=line, actor=None, base_version=line.version, value={"points": "0.25"})
@@ -85,7 +85,7 @@ def test_a_preview_is_refused_when_a_score_changed_since(survey_cycle: Any, admi
 
 
 def test_the_preview_page_warns_of_a_newer_preview_and_a_stale_apply_is_a_409_page(
-    survey_cycle: Any, admin_user: Any, other_admin: Any  # noqa: F811
+    survey_cycle: Any, admin_user: Any, other_admin: Any
 ) -> None:
     mine = _preview(survey_cycle, admin_user, "dot-1.csv", "so-y-te;1.2.3;0,5")
     theirs = _preview(survey_cycle, other_admin, "dot-2.csv", "so-y-te;1.2.3;0,25")

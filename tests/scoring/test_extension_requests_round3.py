@@ -31,20 +31,9 @@ from scoring.services.extension_requests import (
 )
 from scoring.services.submission import assessment_submit
 from tests.conftest import SMALL_SET_VALUES
+from tests.scoring.test_extension_requests_round2 import _day, _end_of, _fresh
 
 pytestmark = pytest.mark.django_db
-
-
-def _day(days: int) -> dt.date:
-    return timezone.localdate() + dt.timedelta(days=days)
-
-
-def _end_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=timezone.get_current_timezone())
-
-
-def _fresh(assessment: Assessment) -> Assessment:
-    return Assessment.objects.select_related("unit", "cycle").get(pk=assessment.pk)
 
 
 def _text(html: str) -> str:
