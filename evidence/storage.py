@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -47,6 +48,11 @@ def max_upload_bytes() -> int:
     return int(getattr(settings, "EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
 
 
+# A large upload's bytes start on their way to the disk every this many bytes, in a thread, while the next ones
+# arrive: the flush that `finish` must wait for is then only the last stretch, not the whole file.
+FLUSH_EVERY = 16 * 2**20
+
+
 class Spool:
     """One upload on its way to storage: a temporary file, its running SHA-256 and size.
 
@@ -66,6 +72,9 @@ class Spool:
         # upload handler in the middle of parsing a request can finish it and the service answer clearly.
         self.error: OSError | None = None
         self._hash = hashlib.sha256()
+        self._flushed_at = 0  # bytes written when the last background flush started
+        self._flusher: threading.Thread | None = None
+        self._flush_error: OSError | None = None
         try:
             fd, name = tempfile.mkstemp(dir=temp_dir(), prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
         except OSError as exc:
@@ -97,7 +106,38 @@ class Spool:
             self._fail(exc)
             return False
         self._hash.update(chunk)
+        if self.size - self._flushed_at >= FLUSH_EVERY and not self._flushing():
+            self._flush_in_background()
         return True
+
+    def _flushing(self) -> bool:
+        return self._flusher is not None and self._flusher.is_alive()
+
+    def _flush_in_background(self) -> None:
+        """Hand what is written so far to the kernel, and let a thread wait for the disk (`fdatasync` lets go of
+        the interpreter's lock): the receiving goes on meanwhile. One flush at a time; a refusal of the disk is
+        kept for `finish`."""
+        try:
+            self.file.flush()
+        except OSError as exc:
+            self._flush_error = exc
+            return
+        self._flushed_at = self.size
+        fd = self.file.fileno()
+
+        def flush() -> None:
+            try:
+                os.fdatasync(fd)
+            except OSError as exc:
+                self._flush_error = exc
+
+        self._flusher = threading.Thread(target=flush, name="evidence-flush", daemon=True)
+        self._flusher.start()
+
+    def _join_flusher(self) -> None:
+        if self._flusher is not None:
+            self._flusher.join()
+            self._flusher = None
 
     def write_all(self, chunks: Iterable[bytes]) -> None:
         for chunk in chunks:
@@ -109,9 +149,12 @@ class Spool:
         """Flush the bytes to disk and rewind; a refusal by the storage is recorded in ``error``."""
         if self.file.closed:
             return
+        self._join_flusher()
         try:
+            if self._flush_error is not None:
+                raise self._flush_error
             self.file.flush()
-            os.fsync(self.file.fileno())
+            os.fsync(self.file.fileno())  # only what the background flushes have not yet put on the disk
         except OSError as exc:
             self._fail(exc)
             return
@@ -128,6 +171,7 @@ class Spool:
         self.path = None
 
     def discard(self) -> None:
+        self._join_flusher()  # the thread holds the file's descriptor: it must be done before the file is closed
         try:
             if not self.file.closed:
                 self.file.close()  # flushes what is buffered: fails again on a full disk, and still closes
