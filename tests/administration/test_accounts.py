@@ -142,6 +142,7 @@ def test_an_administrator_sets_a_new_password_which_ends_the_users_sessions(
     url = reverse("administration:user_detail", args=[unit_editor.pk])
     page = client.get(url).content.decode()
     assert 'name="password1"' in page and 'name="password2"' in page
+    version = page.split('name="version" value="', 1)[1].split('"', 1)[0]  # the account as the page shows it
     # a mismatch or a weak password changes nothing
     mismatch = client.post(url, {"password1": "Mat-khau-moi-2021", "password2": "Mat-khau-khac-2021"})
     assert mismatch.status_code == 400 and "không khớp" in mismatch.content.decode()
@@ -152,7 +153,8 @@ def test_an_administrator_sets_a_new_password_which_ends_the_users_sessions(
     assert unit_editor.check_password("x-Secret-2020!")
     assert not AuditEntry.objects.filter(action="user.password_reset").exists()
     # when it is typed twice alike
-    done = client.post(url, {"password1": "Mat-khau-moi-2021", "password2": "Mat-khau-moi-2021"}, follow=True)
+    done = client.post(url, {"password1": "Mat-khau-moi-2021", "password2": "Mat-khau-moi-2021", "version": version},
+                       follow=True)
     assert "Đã đặt mật khẩu mới" in done.content.decode()
     unit_editor.refresh_from_db()
     assert unit_editor.check_password("Mat-khau-moi-2021")

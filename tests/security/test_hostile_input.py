@@ -390,9 +390,12 @@ ADMIN_TEXTS = [
 
 
 def _unit_page(world: World, text: str) -> Any:
+    from scoring.administration.services.units import unit_version
+
     unit = world.units["own"]
     data = {"code": unit.code, "name": text, "short_name": unit.short_name, "kind": unit.kind_id,
-            "ranking_group": unit.ranking_group_id or "", "parent": unit.parent_id or ""}
+            "ranking_group": unit.ranking_group_id or "", "parent": unit.parent_id or "",
+            "version": unit_version(unit)}  # a fresh page's: the text itself is what is refused
     return _browser(world.users["administrator"]).post(reverse("administration:unit_edit", args=[unit.pk]), data)
 
 

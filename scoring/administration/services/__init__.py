@@ -68,6 +68,7 @@ from scoring.administration.services.units import (
     unit_merge,
     unit_set_active,
     unit_update,
+    unit_version,
 )
 from scoring.administration.services.users import (
     UNIT_ROLES,
@@ -121,6 +122,7 @@ __all__ = [
     "unit_merge",
     "unit_set_active",
     "unit_update",
+    "unit_version",
     "units_import",
     "user_create",
     "user_import_run",

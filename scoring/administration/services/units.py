@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from scoring.administration.services.common import nfc
-from scoring.errors import StateConflict, ValidationFailed
+from scoring.errors import StaleVersion, StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
     Cycle,
@@ -23,6 +27,38 @@ from scoring.models import (
 )
 from scoring.services import audit_record
 from scoring.text import user_text
+
+MSG_UNIT_VERSION_MISSING = gettext_lazy(
+    "Biểu mẫu không mang phiên bản của đơn vị nên chưa lưu gì; hãy tải lại trang rồi sửa lại."
+)
+MSG_UNIT_CHANGED = gettext_lazy(
+    "Đơn vị này đã được người khác sửa từ khi anh/chị mở trang nên chưa lưu gì. Giá trị đang lưu ghi ở dưới; "
+    "hãy xem lại rồi bấm «Lưu» nếu vẫn muốn sửa."
+)
+MSG_UNIT_HAS_ACCOUNTS = gettext_lazy(
+    "Đơn vị «%(u)s» còn %(n)s tài khoản đang hoạt động; vai trò của họ vẫn giữ khi đơn vị ngừng hoạt động. Hãy "
+    "xem danh sách rồi đánh dấu ô xác nhận trước khi cho ngừng hoạt động."
+)
+NAMED_ACCOUNTS = 5  # the active accounts a stop's warning names; the rest are counted
+
+
+def unit_version(unit: Unit) -> str:
+    """The unit's version for optimistic concurrency, without a version column: a digest of what its edit form and
+    the API's PATCH change (codes for the related rows). Any change by a colleague changes it. The API's `ETag` is
+    this digest in quotes."""
+    values = [
+        unit.code, unit.name, unit.short_name, unit.kind.code,
+        unit.ranking_group.code if unit.ranking_group else None, unit.parent.code if unit.parent else None,
+    ]
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def unit_active_accounts(*, unit: Unit) -> QuerySet[Any]:
+    """The active accounts holding a role on `unit` (its people, an appraiser naming it as their department), by
+    username."""
+    return (
+        get_user_model().objects.filter(is_active=True, roles__unit=unit).distinct().order_by("username")
+    )
 
 
 def _same_name(queryset: Any, name: str, instance: Any = None) -> Any:
@@ -100,9 +136,25 @@ def _refuse_if_busy(unit: Unit, message: Any) -> None:
 
 
 @transaction.atomic
-def unit_update(*, unit: Unit, data: Mapping[str, Any], actor: Any, reason: str = "") -> Unit:
+def unit_update(
+    *, unit: Unit, data: Mapping[str, Any], actor: Any, reason: str = "", expected_version: str | None = None
+) -> Unit:
     """Rename, regroup or re-parent a unit (its past assessments keep pointing at it). Its kind does not change
-    while an assessment of it is under way: that assessment was opened on its kind's set."""
+    while an assessment of it is under way: that assessment was opened on its kind's set.
+
+    `expected_version` (the edit page's): the `unit_version` the change was based on; refused (`stale`, nothing
+    written) when the unit changed since, or when it is empty. None: no condition (the import, the API)."""
+    if expected_version is not None:
+        if not expected_version:
+            raise ValidationFailed(MSG_UNIT_VERSION_MISSING, code="version_required")
+        # read again under a lock: a colleague's save waits for this one, and the version is checked against the
+        # row this one changes
+        unit = (
+            Unit.objects.select_for_update(of=("self",)).select_related("kind", "ranking_group", "parent")
+            .get(pk=unit.pk)
+        )
+        if unit_version(unit) != expected_version:
+            raise StaleVersion(MSG_UNIT_CHANGED, code="stale")
     clean = _clean_unit(data, instance=unit)
     if clean.get("kind") is not None and clean["kind"] != unit.kind:
         _refuse_if_busy(unit, _("Đơn vị «%(u)s» còn bản đánh giá đang thực hiện theo bộ chỉ số của loại đơn vị "
@@ -146,9 +198,15 @@ def _rerank_after_move(unit: Unit, old_group_id: int | None) -> None:
 
 
 @transaction.atomic
-def unit_set_active(*, unit: Unit, active: bool, actor: Any, reason: str = "") -> Unit:
+def unit_set_active(
+    *, unit: Unit, active: bool, actor: Any, reason: str = "", accounts_seen: int | None = None
+) -> Unit:
     """Stop a unit (with a reason; not while an assessment of it is under way) or start it again (not a unit
-    merged into another: its people and its place went to its successor)."""
+    merged into another: its people and its place went to its successor).
+
+    `accounts_seen` (the units page's confirmation): how many active accounts on the unit the administrator was
+    shown and confirmed stopping it with; refused (`unit_has_accounts`, details: the count and the first ones)
+    while there are more. None: no condition (the import, the API)."""
     if unit.active != active:
         if active:
             succession = UnitSuccession.objects.filter(predecessor=unit).select_related("successor").first()
@@ -164,6 +222,8 @@ def unit_set_active(*, unit: Unit, active: bool, actor: Any, reason: str = "") -
                                        details={"field": "reason"})
             _refuse_if_busy(unit, _("Đơn vị «%(u)s» còn bản đánh giá đang thực hiện; hãy hoàn tất hoặc đóng kỳ "
                                     "trước khi cho ngừng hoạt động."))
+            if accounts_seen is not None:
+                _refuse_unconfirmed_accounts(unit, accounts_seen)
         Unit.objects.filter(pk=unit.pk).update(active=active)
         audit_record(
             actor=actor,
@@ -176,6 +236,16 @@ def unit_set_active(*, unit: Unit, active: bool, actor: Any, reason: str = "") -
         )
         unit.active = active
     return unit
+
+
+def _refuse_unconfirmed_accounts(unit: Unit, seen: int) -> None:
+    accounts = unit_active_accounts(unit=unit)
+    count = accounts.count()
+    if count > max(seen, 0):
+        raise StateConflict(
+            MSG_UNIT_HAS_ACCOUNTS % {"u": unit, "n": count}, code="unit_has_accounts",
+            details={"count": count, "accounts": list(accounts.values_list("username", flat=True)[:NAMED_ACCOUNTS])},
+        )
 
 
 @transaction.atomic

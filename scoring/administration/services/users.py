@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from scoring.administration.services.common import nfc
 from scoring.administration.validators import (
@@ -15,12 +18,20 @@ from scoring.administration.validators import (
     password_problems,
     username_problems,
 )
-from scoring.errors import ValidationFailed
+from scoring.errors import StaleVersion, ValidationFailed
 from scoring.models import (
     RoleAssignment,
     Unit,
 )
 from scoring.services import audit_record
+
+MSG_ACCOUNT_VERSION_MISSING = gettext_lazy(
+    "Biểu mẫu không mang phiên bản của tài khoản nên chưa lưu gì; hãy tải lại trang rồi làm lại."
+)
+MSG_ACCOUNT_CHANGED = gettext_lazy(
+    "Tài khoản này đã được người khác sửa từ khi anh/chị mở trang (mật khẩu hoặc trạng thái) nên chưa lưu gì. "
+    "Hãy xem lại tài khoản ở trang này rồi làm lại nếu vẫn cần."
+)
 
 UNIT_ROLES = {RoleAssignment.Role.UNIT_EDITOR, RoleAssignment.Role.UNIT_HEAD}
 # A unit's people need their unit; an appraiser or the lead may name the department they come from; an
@@ -113,16 +124,42 @@ def user_create(
     return user
 
 
+def user_version(user: Any) -> str:
+    """The account's version for optimistic concurrency, without a version column: a keyed digest (the password's
+    hash never leaves the server, not even hashed again without the site's key) of what the administrators change
+    on it: username, name, email, lock and password."""
+    values = [user.username, user.first_name, user.last_name, user.email, user.is_active, user.password]
+    return salted_hmac("scoring.administration.user_version", json.dumps(values, ensure_ascii=False),
+                       algorithm="sha256").hexdigest()[:32]
+
+
+def _refuse_if_changed(user: Any, expected_version: str | None) -> Any:
+    """The account read again under a lock, if it is still as `expected_version` says; refused otherwise (empty:
+    `version_required`, changed: `stale`). None: no condition."""
+    if expected_version is None:
+        return user
+    if not expected_version:
+        raise ValidationFailed(MSG_ACCOUNT_VERSION_MISSING, code="version_required")
+    locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+    if user_version(locked) != expected_version:
+        raise StaleVersion(MSG_ACCOUNT_CHANGED, code="stale")
+    return locked
+
+
 @transaction.atomic
-def user_set_password(*, user: Any, password: str, actor: Any) -> Any:
+def user_set_password(*, user: Any, password: str, actor: Any, expected_version: str | None = None) -> Any:
     """Set a new password chosen by an administrator (checked by the password validators). The user's open
     sessions end with it (Django signs each session with the password's hash), and so do the API keys issued to
-    the user: a reset usually means the account was in other hands. Audited, without the password."""
+    the user: a reset usually means the account was in other hands. Audited, without the password.
+
+    `expected_version` (the account page's): the `user_version` the reset was based on; refused, nothing written,
+    when the account changed since (a colleague's reset would be silently replaced). None: no condition."""
     from scoring.tokens import api_tokens_revoke_for_user
 
     problems = password_problems(password, user)
     if problems:
         raise ValidationFailed(" ".join(problems), code="weak_password")
+    user = _refuse_if_changed(user, expected_version)
     user.set_password(password)
     user.save(update_fields=["password"])
     api_tokens_revoke_for_user(user=user, actor=actor)  # each revocation audited

@@ -26,6 +26,7 @@ from scoring.administration.services.imports import (
     unit_import_preview_hold,
     units_import_plan,
 )
+from scoring.administration.services.units import NAMED_ACCOUNTS, unit_active_accounts, unit_version
 from scoring.administration.views._common import (
     administrator_required,
     form_errors,
@@ -33,7 +34,7 @@ from scoring.administration.views._common import (
     upload_refusal,
 )
 from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
-from scoring.errors import DomainError
+from scoring.errors import DomainError, StaleVersion
 from scoring.exports import xlsx_response
 from scoring.models import RankingGroup, RoleAssignment, Unit, UnitKind, UnitSuccession
 from scoring.text import posted_id
@@ -111,9 +112,11 @@ def unit_create(request: HttpRequest) -> HttpResponse:
 
 def _edit_page(
     request: HttpRequest, unit: Unit, *, form: UnitForm | None = None, merge_form: MergeForm | None = None,
-    reason: str = "", status: int = 200,
+    reason: str = "", version: str | None = None, stored: list[tuple[Any, str]] | None = None, status: int = 200,
 ) -> HttpResponse:
-    """The unit's page; after a refusal, with the form that was refused as it was typed."""
+    """The unit's page; after a refusal, with the form that was refused as it was typed and the version it was
+    based on (`version`; the unit's current one on a fresh page), and after a colleague's save, the values stored
+    now where they differ from the typed ones (`stored`)."""
     if form is None:
         form = UnitForm(initial={
             "code": unit.code, "name": unit.name, "short_name": unit.short_name, "kind": unit.kind,
@@ -123,14 +126,21 @@ def _edit_page(
     into = merge_form.fields["into"]
     assert isinstance(into, ModelChoiceField)
     into.queryset = Unit.objects.filter(active=True).exclude(pk=unit.pk)
+    accounts = list(unit_active_accounts(unit=unit)[:NAMED_ACCOUNTS + 1]) if unit.active else []
+    accounts_count = unit_active_accounts(unit=unit).count() if len(accounts) > NAMED_ACCOUNTS else len(accounts)
     return render(
         request,
         "scoring/administration/unit_edit.html",
         {
             "unit": unit,
             "form": form,
+            "version": unit_version(unit) if version is None else version,
+            "stored": stored or [],
             "merge_form": merge_form,
             "reason": reason,
+            "active_accounts": accounts[:NAMED_ACCOUNTS],
+            "active_accounts_count": accounts_count,
+            "active_accounts_more": accounts_count - len(accounts[:NAMED_ACCOUNTS]),
             "predecessors": unit.predecessors.select_related("predecessor"),
             "succession": UnitSuccession.objects.filter(predecessor=unit).select_related("successor").first(),
             "assessments": unit.assessments.select_related("cycle").order_by("-cycle__year"),
@@ -144,33 +154,55 @@ def _unit(unit_id: int) -> Unit:
     return get_object_or_404(Unit.objects.select_related("kind", "ranking_group", "parent"), pk=unit_id)
 
 
+def _stored_differences(form: UnitForm, unit: Unit) -> list[tuple[Any, str]]:
+    """The fields whose stored value is not the one typed: (label, stored value as shown)."""
+    return [
+        (field.label, str(getattr(unit, name) or "—"))
+        for name, field in form.fields.items()
+        if name in form.cleaned_data and form.cleaned_data[name] != getattr(unit, name)
+    ]
+
+
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The unit's page and its edit form. The form carries the version of the unit it was drawn from: a save based
+    on a version a colleague's save replaced (or on none) is refused, showing what was typed and what is stored."""
     unit = _unit(unit_id)
     if request.method != "POST":
         return _edit_page(request, unit)
+    version = request.POST.get("version", "")
     form = UnitForm(request.POST)
     if not form.is_valid():
         form_errors(request, form)
-        return _edit_page(request, unit, form=form, status=400)
+        return _edit_page(request, unit, form=form, version=version, status=400)
     try:
-        services.unit_update(unit=unit, data=form.cleaned_data, actor=request.user)
+        services.unit_update(unit=unit, data=form.cleaned_data, actor=request.user, expected_version=version)
+    except StaleVersion as exc:
+        report_error(request, exc)
+        current = _unit(unit_id)
+        return _edit_page(request, current, form=form, stored=_stored_differences(form, current), status=exc.status)
     except DomainError as exc:
         report_error(request, exc)
-        return _edit_page(request, unit, form=form, status=exc.status)
+        return _edit_page(request, unit, form=form, version=version, status=exc.status)
     messages.success(request, _("Đã lưu đơn vị."))
     return redirect("administration:unit_edit", unit.pk)
+
+
+def _accounts_seen(posted: str) -> int:
+    """The count of active accounts the administrator confirmed stopping the unit with; anything else: none."""
+    return int(posted) if posted.isascii() and posted.isdigit() and len(posted) <= 6 else 0
 
 
 @require_POST
 @administrator_required
 def unit_toggle(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Stop a unit (a reason; its active accounts, if any, confirmed by the count shown) or start it again."""
     unit = _unit(unit_id)
     reason = request.POST.get("reason", "")
     try:
         services.unit_set_active(unit=unit, active=request.POST.get("active") == "1", actor=request.user,
-                                 reason=reason)
+                                 reason=reason, accounts_seen=_accounts_seen(request.POST.get("accounts_seen", "")))
     except DomainError as exc:
         report_error(request, exc)
         return _edit_page(request, unit, reason=reason, status=exc.status)

@@ -22,9 +22,10 @@ from scoring.administration.services.imports import (
     user_import_preview_drop,
     user_import_preview_hold,
 )
+from scoring.administration.services.users import user_version
 from scoring.administration.views._common import administrator_required, form_errors, report_error, upload_refusal
 from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
-from scoring.errors import DomainError
+from scoring.errors import DomainError, StaleVersion
 from scoring.exports import xlsx_response
 from scoring.models import RoleAssignment, UserImport
 
@@ -107,16 +108,20 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     the user's sessions end with the old one)."""
     person = get_object_or_404(get_user_model(), pk=user_id)
     password_form = PasswordSetForm(request.POST or None)
-    status = 200
+    status, version = 200, None
     if request.method == "POST":
+        version = request.POST.get("version", "")  # a refused form stays based on the account it was drawn from
         if password_form.is_valid():
-            try:
-                services.user_set_password(
-                    user=person, password=password_form.cleaned_data["password1"], actor=request.user
+            try:  # based on the account as the page showed it: a colleague's reset since is not replaced
+                person = services.user_set_password(
+                    user=person, password=password_form.cleaned_data["password1"], actor=request.user,
+                    expected_version=version,
                 )
             except DomainError as exc:
                 report_error(request, exc)
                 status = exc.status
+                if isinstance(exc, StaleVersion):  # told so: the page shows the account as it is now
+                    person, version = get_object_or_404(get_user_model(), pk=user_id), None
             else:
                 if person.pk == request.user.pk:  # an administrator resetting their own password stays signed in
                     update_session_auth_hash(request, person)
@@ -125,17 +130,19 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         else:
             form_errors(request, password_form)
             status = 400
-    return _detail_page(request, person, status=status)
+    return _detail_page(request, person, version=version, status=status)
 
 
-def _detail_page(request: HttpRequest, person: Any, *, role_form: RoleForm | None = None,
+def _detail_page(request: HttpRequest, person: Any, *, role_form: RoleForm | None = None, version: str | None = None,
                  status: int = 200) -> HttpResponse:
-    """The user's page; after a refused role, with the role form as it was typed."""
+    """The user's page; after a refused role, with the role form as it was typed. The password form carries the
+    account's version (`user_version`) as the page shows it, or after a refused reset, the one it was based on."""
     return render(
         request,
         "scoring/administration/user_detail.html",
         {
             "person": person,
+            "version": user_version(person) if version is None else version,
             "roles": selectors.role_assignments_of(user=person),
             "role_form": role_form or RoleForm(),
             "password_form": PasswordSetForm(),  # never sent back with what was typed
