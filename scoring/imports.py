@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from scoring import engine, selectors
 from scoring.errors import engine_text
 from scoring.exports import FIRST_DATA_ROW, HEADER_ROW, SHEET_MARKER, count_keys, sheet_columns
-from scoring.forms import value_summary
+from scoring.forms import number_display, points_text, value_summary
 from scoring.models import Indicator
 from scoring.sheets import shown_sheet
 from scoring.text import normalize_line_breaks
@@ -51,6 +51,17 @@ class SheetRefused(Exception):
 
 
 @dataclass
+class RefusedCell:
+    """One cell the import refuses: where it is, what was typed in it (as typed, never rewritten) and why."""
+
+    cell: str  # the sheet's reference, "H12"
+    code: str
+    column: str
+    typed: str
+    message: str
+
+
+@dataclass
 class ImportRow:
     """One changed row of the upload, as the preview shows it and the apply step writes it."""
 
@@ -70,6 +81,7 @@ class ImportRow:
     new_summary: str = ""
     changes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    refused_cells: list[RefusedCell] = field(default_factory=list)
 
     def service_row(self) -> dict[str, Any]:
         return {
@@ -87,6 +99,11 @@ class ImportPreview:
     rows: list[ImportRow]
     unchanged: int
     file_errors: list[str] = field(default_factory=list)
+
+    @property
+    def refused_cells(self) -> list[RefusedCell]:
+        """Every refused cell of the file, in the sheet's order: the list to fix in one go."""
+        return [cell for row in self.rows for cell in row.refused_cells]
 
     @property
     def error_count(self) -> int:
@@ -222,22 +239,95 @@ def _value_columns(ind: Indicator) -> list[str]:
     return []
 
 
-def _misplaced_values(ind: Indicator, cells: dict[str, Any], headers: dict[str, str]) -> list[str]:
+@dataclass
+class _RowCells:
+    """One data row's cells by column key, with what names them: a refused cell is listed by its reference."""
+
+    values: dict[str, Any]
+    letters: dict[str, str]  # column key -> column letter
+    headers: dict[str, str]
+    excel_row: int
+
+    def typed(self, key: str) -> str:
+        """The cell as the person typed it: a text never rewritten («1.000» stays «1.000»), a number cell as
+        Excel shows it; only a very long one is cut short."""
+        raw = self.values.get(key)
+        if isinstance(raw, str):
+            text = _clean_text(raw)
+            return text if len(text) <= MAX_SHOWN * 2 else f"{text[:MAX_SHOWN * 2]}…"
+        value = _cell_value(raw)
+        return "" if value is None else number_display(_shown(value))
+
+    def refuse(self, row: ImportRow, key: str, message: str) -> None:
+        row.errors.append(message)
+        row.refused_cells.append(RefusedCell(
+            cell=f"{self.letters[key]}{self.excel_row}", code=row.code, column=self.headers[key],
+            typed=self.typed(key), message=message,
+        ))
+
+
+def _refuse_misplaced_values(row: ImportRow, ind: Indicator, cells: _RowCells) -> None:
     """A value in a column the leaf's method does not read would be silently dropped (moving a score to the
     wrong column would unscore the leaf): say which column the leaf uses instead."""
+    headers = cells.headers
     used = _value_columns(ind)
     others = [k for k in headers if (k in VALUE_COLUMNS or k.startswith("count")) and k not in used]
     expected = ", ".join(_("«%(name)s»") % {"name": headers[k]} for k in used)  # quoted as the language quotes
-    errors = []
     for key in others:
-        raw = cells.get(key)
+        raw = cells.values.get(key)
         if raw is None or (isinstance(raw, str) and not _clean_text(raw)):
             continue
-        errors.append(
-            _("Cột «%(column)s» không dùng cho tiêu chí này; hãy ghi ở cột %(expected)s.")
-            % {"column": headers[key], "expected": expected}
-        )
-    return errors
+        cells.refuse(row, key, _("Cột «%(column)s» không dùng cho tiêu chí này; hãy ghi ở cột %(expected)s.")
+                     % {"column": headers[key], "expected": expected})
+
+
+def _field_columns(ind: Indicator) -> dict[str, str]:
+    """The engine's field of a value (as its refusals name it) -> the sheet column it is typed in."""
+    fields = {"points": "points", "option": "option", "value": "yes_no", "numerator": "numerator",
+              "denominator": "denominator"}
+    fields.update({f"counts.{key}": f"count{i}" for i, (key, _label) in enumerate(count_keys(ind), start=1)})
+    return fields
+
+
+def _refuse_numbers(row: ImportRow, ind: Indicator, cells: _RowCells) -> bool:
+    """Check every number cell of the leaf on its own, as the engine reads it, so that each refused cell is
+    named (the engine stops at the first); True when one is refused."""
+    method = ind.method
+    refused = False
+    if method == Indicator.Method.MANUAL:
+        checks = [("points", "points", False)]
+    elif method in (Indicator.Method.RATIO_BANDS, Indicator.Method.PROPORTIONAL):
+        checks = [("numerator", "numerator", False), ("denominator", "denominator", False)]
+    elif method in (Indicator.Method.FORMULA, Indicator.Method.PER_OCCURRENCE):
+        checks = [(f"count{i}", f"counts.{key}", True) for i, (key, _label) in enumerate(count_keys(ind), start=1)]
+    else:
+        checks = []
+    for key, engine_field, is_count in checks:
+        value = _cell_value(cells.values.get(key))
+        if value is None:
+            continue
+        try:
+            if is_count:
+                engine.to_count(value, field=engine_field)
+            else:
+                engine.to_decimal(value, field=engine_field, refuse_groups=True)
+        except engine.EngineError as exc:
+            cells.refuse(row, key, engine_text(exc))
+            refused = True
+    return refused
+
+
+def _typed_summary(ind: Indicator, value: dict[str, Any], cells: _RowCells) -> str:
+    """A refused value in words with each cell as typed (value_summary would write «1.000» as «1,000»)."""
+    method = ind.method
+    if method == Indicator.Method.MANUAL:
+        return points_text(cells.typed("points"))
+    if method in (Indicator.Method.RATIO_BANDS, Indicator.Method.PROPORTIONAL):
+        return f"{cells.typed('numerator') or '?'} / {cells.typed('denominator') or '?'}"
+    if method in (Indicator.Method.FORMULA, Indicator.Method.PER_OCCURRENCE):
+        return "; ".join(f"{label}: {cells.typed(f'count{i}') or 0}"
+                         for i, (_key, label) in enumerate(count_keys(ind), start=1))
+    return value_summary(ind, _shown(value))
 
 
 def _shown(value: Any) -> Any:
@@ -258,8 +348,9 @@ def _score_text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def _compare(row: ImportRow, leaf: selectors.LeafRow) -> None:
-    """Validate the row with the engine and list what it changes (row.changes empty: nothing changes)."""
+def _compare(row: ImportRow, leaf: selectors.LeafRow, cells: _RowCells, *, numbers_refused: bool = False) -> None:
+    """Validate the row with the engine and list what it changes (row.changes empty: nothing changes).
+    With `numbers_refused` a number cell is already refused (and named): the engine would only repeat it."""
     ind, line = leaf.indicator, leaf.line
     row.old_score = _score_text(line.self_score)
     row.old_summary = _("Không phát sinh") if line.not_applicable else value_summary(ind, line.self_value)
@@ -267,10 +358,12 @@ def _compare(row: ImportRow, leaf: selectors.LeafRow) -> None:
     if row.not_applicable:
         row.new_summary = _("Không phát sinh")
         if not ind.allow_not_applicable:
-            row.errors.append(_("Tiêu chí này không cho phép chọn «không phát sinh»."))
+            cells.refuse(row, "na", _("Tiêu chí này không cho phép chọn «không phát sinh»."))
         if not row.not_applicable_reason:
-            row.errors.append(_("Hãy nêu lý do không phát sinh."))
+            cells.refuse(row, "na_reason", _("Hãy nêu lý do không phát sinh."))
         row.value = None
+    elif row.value is not None and numbers_refused:
+        row.new_summary = _typed_summary(ind, row.value, cells)
     elif row.value is not None:
         rule = selectors.leaf_rule(ind)
         try:
@@ -278,8 +371,12 @@ def _compare(row: ImportRow, leaf: selectors.LeafRow) -> None:
             row.new_score = _score_text(engine.score_leaf(rule, row.value))
             row.new_summary = value_summary(ind, normalized)
         except engine.EngineError as exc:
-            row.errors.append(engine_text(exc))
-            row.new_summary = value_summary(ind, _shown(row.value))
+            column = _field_columns(ind).get(str(getattr(exc, "field", None) or ""))
+            if column is not None and column in cells.letters:
+                cells.refuse(row, column, engine_text(exc))
+            else:
+                row.errors.append(engine_text(exc))
+            row.new_summary = _typed_summary(ind, row.value, cells)
     else:
         row.new_summary = value_summary(ind, None)
     if row.not_applicable and not row.errors:
@@ -387,6 +484,7 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
     columns = sheet_columns(count_columns)
     keys = [key for key, _header in columns]
     headers = dict(columns)
+    letters = {key: get_column_letter(index) for index, key in enumerate(keys, start=1)}
     preview = ImportPreview(rows=[], unchanged=0)
     seen: set[int] = set()
     for offset, values in enumerate(body):
@@ -419,21 +517,24 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
             note=texts["note"], explanation=texts["explanation"], not_applicable=False,
             not_applicable_reason=texts["na_reason"],
         )
-        row.errors.extend(_misplaced_values(leaf.indicator, cells, headers))
+        row_cells = _RowCells(values=cells, letters=letters, headers=headers, excel_row=excel_row)
+        _refuse_misplaced_values(row, leaf.indicator, row_cells)
         for key, text in texts.items():
             if len(text) > MAX_TEXT:
-                row.errors.append(
+                row_cells.refuse(
+                    row, key,
                     _("Cột «%(column)s» dài %(length)s ký tự, quá giới hạn %(n)s ký tự; hãy rút gọn.")
-                    % {"column": headers[key], "length": len(text), "n": MAX_TEXT}
+                    % {"column": headers[key], "length": len(text), "n": MAX_TEXT},
                 )
                 texts[key] = text[:MAX_TEXT]
         na = _yes(cells.get("na"))
         if na is None:
-            row.errors.append(_("Cột «Không phát sinh» chỉ nhận «Có» hoặc để trống."))
+            row_cells.refuse(row, "na", _("Cột «Không phát sinh» chỉ nhận «Có» hoặc để trống."))
         row.not_applicable = bool(na)
         if not row.not_applicable:
             row.not_applicable_reason = ""
-        _compare(row, leaf)
+        numbers_refused = not row.not_applicable and _refuse_numbers(row, leaf.indicator, row_cells)
+        _compare(row, leaf, row_cells, numbers_refused=numbers_refused)
         if row.changes:
             preview.rows.append(row)
         else:

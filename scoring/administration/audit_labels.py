@@ -117,6 +117,9 @@ FIELD_LABELS = {
     "guidance": _l("Hướng dẫn"),
     "index_mode": _l("Cách tính chỉ số"),
     "indicators": _l("Số tiêu chí"),
+    "indicators_added": _l("Tiêu chí thêm mới"),
+    "indicators_modified": _l("Tiêu chí được sửa"),
+    "indicators_removed": _l("Tiêu chí bị xoá"),
     "is_staff": _l("Vào trang quản trị Django"),
     "is_superuser": _l("Toàn quyền quản trị"),
     "merged_into": _l("Sáp nhập vào"),
@@ -257,6 +260,30 @@ def _decimal_mark(text: str) -> str:
     return text.replace(".", str(get_format("DECIMAL_SEPARATOR")))
 
 
+# A tree import's lists of criteria ({"codes": [...], "more": n}): the side of the arrow each is shown on.
+CODE_LIST_FIELDS = {"indicators_added": "new", "indicators_removed": "old", "indicators_modified": "new"}
+
+
+def _code_list(change: Any) -> str | None:
+    """A recorded list of criteria as a person reads it: «1.1, 1.2 … và 3 tiêu chí khác»; a modified criterion
+    with the fields that changed, «1.1.2 (Điểm tối đa, Tham số)». None when it is not such a list."""
+    if not isinstance(change, dict) or not isinstance(change.get("codes"), list):
+        return None
+    indicator_labels = OBJECT_FIELD_LABELS["Indicator"]
+    shown = []
+    for item in change["codes"]:
+        if isinstance(item, dict):
+            fields = ", ".join(str(indicator_labels.get(f) or FIELD_LABELS.get(f, f)) for f in item.get("fields") or [])
+            shown.append(f"{item.get('code')} ({fields})" if fields else str(item.get("code")))
+        else:
+            shown.append(str(item))
+    text = ("; " if any(isinstance(item, dict) for item in change["codes"]) else ", ").join(shown)
+    more = change.get("more")
+    if isinstance(more, int) and more > 0:
+        text = f"{text} {_('… và %(n)s tiêu chí khác') % {'n': more}}".strip()
+    return text
+
+
 def change_rows(
     changes: Any, labels: dict[str, dict[str, str]] | None = None, object_type: str = ""
 ) -> list[tuple[str, str, str, str]]:
@@ -267,6 +294,12 @@ def change_rows(
     own = OBJECT_FIELD_LABELS.get(object_type, {})
     rows = []
     for name, change in changes.items():
+        if name in CODE_LIST_FIELDS and (listed := _code_list(change)) is not None:
+            if listed:  # an empty list (nothing added, say) is not a change worth a line
+                label = str(FIELD_LABELS[name])
+                side = CODE_LIST_FIELDS[name]
+                rows.append((str(name), label, listed if side == "old" else "—", listed if side == "new" else "—"))
+            continue
         if isinstance(change, dict) and {"old", "new"} >= set(change):
             old, new = change.get("old"), change.get("new")
         else:

@@ -15,6 +15,43 @@ from scoring.models import (
     IndicatorSet,
 )
 
+# What a criterion is, as the file states it: a change in any of these is a modified criterion in the audit
+# entry (order, level and leaf-ness follow from the tree and are not listed).
+AUDITED_FIELDS = (
+    "parent", "name", "kind", "max_points", "floor", "method", "params", "evidence_required",
+    "allow_not_applicable", "source", "guidance", "coordinating_department",
+)
+MAX_AUDITED_CODES = 200  # per list in the audit entry; the rest are counted
+
+
+def _tree_by_code(indicator_set: IndicatorSet) -> dict[str, dict[str, Any]]:
+    """Every criterion of the set by code (in tree order), with its audited fields (the parent by its code)."""
+    rows = indicator_set.indicators.order_by("order", "pk").values("code", "parent__code", *AUDITED_FIELDS[1:])
+    return {row["code"]: {"parent": row["parent__code"], **{f: row[f] for f in AUDITED_FIELDS[1:]}} for row in rows}
+
+
+def _bounded(items: list[Any]) -> dict[str, Any]:
+    return {"codes": items[:MAX_AUDITED_CODES], "more": max(len(items) - MAX_AUDITED_CODES, 0)}
+
+
+def tree_changes(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Which criteria an import added, removed and modified (with the fields that differ), matched by code;
+    each list holds at most MAX_AUDITED_CODES codes and counts the others in `more`."""
+    added = [code for code in new if code not in old]
+    removed = [code for code in old if code not in new]
+    modified = []
+    for code, fields in new.items():
+        before = old.get(code)
+        if before is not None:
+            differing = [name for name in AUDITED_FIELDS if before.get(name) != fields.get(name)]
+            if differing:
+                modified.append({"code": code, "fields": differing})
+    return {
+        "indicators_added": _bounded(added),
+        "indicators_removed": _bounded(removed),
+        "indicators_modified": _bounded(modified),
+    }
+
 
 @dataclass
 class TreeImport:
@@ -55,6 +92,7 @@ def indicator_set_tree_import(
         headers = ["row", *COLUMNS]
         dataset = tablib.Dataset(*[[r[h] for h in headers] for r in clean], headers=headers)
         savepoint = transaction.savepoint()
+        old_tree = _tree_by_code(indicator_set) if not dry_run else {}
         old_count = indicator_set.indicators.count()
         indicator_set.indicators.all().delete()
         resource = IndicatorResource(indicator_set=indicator_set, row_errors=errors)
@@ -79,6 +117,7 @@ def indicator_set_tree_import(
             actor,
             "indicator_set.import_xlsx",
             indicator_set,
-            {"indicators": {"old": old_count, "new": outcome.created}},
+            {"indicators": {"old": old_count, "new": outcome.created},
+             **tree_changes(old_tree, _tree_by_code(indicator_set))},
         )
     return outcome
