@@ -1,7 +1,8 @@
 """Notifications: one row per recipient (kept), e-mailed by a worker task after commit, and the deadline
 reminders that beat sends. E-mail goes through Django's backend (console unless configured).
 
-Extension requests: a new one goes to the administrators, a decision to the unit's people; a withdrawal to nobody."""
+Extension requests: a new one goes to the administrators, a decision to the unit's people; a withdrawal to nobody.
+The removal of a unit's own self-assessment deadline goes to the unit's people, as a decision."""
 
 from __future__ import annotations
 
@@ -208,4 +209,22 @@ def extension_request_notify_decided(*, extension_request: ExtensionRequest) -> 
             "request_url": _site_url() + reverse("scoring:extension_request", args=[assessment.pk]),
         },
         dedupe_key=f"extension-decided:{extension_request.pk}",
+    )
+
+
+def assessment_notify_deadline_removed(
+    *, assessment: Assessment, removed_deadline: datetime, reason: str, dedupe_key: str = ""
+) -> list[Notification]:
+    """Tell the unit's head and editors (as an extension decision) that the administrators removed the unit's own
+    self-assessment deadline: the cycle's applies again (shown with its date), with the reason given and a link to
+    the unit's assessment sheet (e-mailed after commit; a rolled-back removal records and sends nothing)."""
+    return notify(
+        kind=Notification.Kind.DEADLINE_REMOVED, assessment=assessment, recipients=unit_people(assessment.unit_id),
+        context={
+            "removed_deadline": removed_deadline,
+            "cycle_deadline": assessment.cycle.self_assessment_deadline,
+            "reason": reason,
+            "sheet_url": _site_url() + reverse("scoring:assessment", args=[assessment.pk]),
+        },
+        dedupe_key=dedupe_key,
     )

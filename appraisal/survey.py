@@ -1,7 +1,8 @@
 """Survey results (điều tra xã hội học): reading an xlsx or CSV file (unit code, indicator code, points),
 checking every row against the cycle's assessments and the engine, a kept preview, and the all-or-nothing
 apply. The first row may be a header (Vietnamese or English names, accents optional); without one the
-first three columns are taken in that order.
+first three columns are taken in that order. The header's other columns (notes) are not read; a CSV row with more
+cells than the header has columns is refused.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import unicodedata
 import zipfile
 from collections import defaultdict
@@ -57,6 +59,12 @@ MSG_CELLS = gettext_noop(
     "thập phân (0,45) trong tệp CSV phân cách bằng dấu phẩy, hãy đặt số trong dấu ngoặc kép (\"0,45\"), viết "
     "với dấu chấm (0.45), hoặc lưu tệp CSV phân cách bằng dấu chấm phẩy (;) hay tệp .xlsx."
 )
+MSG_SPLIT = gettext_noop(
+    "điểm «%(points)s» và ô «%(next)s» của cột «%(column)s» có thể là một số viết với dấu phẩy thập phân "
+    "(%(points)s,%(next)s) bị tách làm hai ô, nên không rõ điểm là bao nhiêu. Hãy đặt điểm trong dấu ngoặc kép "
+    "(\"%(points)s,%(next)s\"), viết với dấu chấm (%(points)s.%(next)s), hoặc lưu tệp CSV phân cách bằng dấu chấm "
+    "phẩy (;) hay tệp .xlsx; nếu điểm đúng là %(points)s, hãy đặt nó trong dấu ngoặc kép (\"%(points)s\")."
+)
 SCORABLE_STATES = (Assessment.State.SUBMITTED, Assessment.State.IN_APPRAISAL, Assessment.State.EXPLANATION)
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
@@ -74,10 +82,15 @@ class RawRow:
     unit_code: str
     indicator_code: str
     points: str
-    # A CSV row's cells (trailing empty ones aside) and how many the file's columns make: a row with more or
-    # fewer was split otherwise than the header (a decimal comma in a comma-separated file), so it is refused.
+    # A CSV row's cells (trailing empty ones aside), how many the file's columns make and how many reach the last
+    # column read: a row with more than the columns, or stopping before one it needs, was split otherwise than the
+    # header (a decimal comma in a comma-separated file), so it is refused. Its notes may be left off.
     cells: int = 0
     expected: int = 0
+    required: int = 0
+    # A whole number of points followed by a cell of digits in the (unread) column after it, both unquoted, in a
+    # comma-separated file: maybe one decimal comma split in two (the next cell and its column's name), refused.
+    split: tuple[str, str] | None = None
 
 
 def _plain(text: Any) -> str:
@@ -117,7 +130,64 @@ def _looks_numeric(text: str) -> bool:
     return True
 
 
-def _table_rows(file_name: str, content: bytes) -> list[list[str]]:
+@dataclass(frozen=True)
+class _Table:
+    rows: list[list[str]]
+    # A comma-separated CSV's records as written (quotes kept), to tell a quoted cell from an unquoted one.
+    records: list[str] | None = None
+    dialect: Any = None
+
+
+WHOLE = re.compile(r"[+-]?[0-9]+")
+DIGITS = re.compile(r"[0-9]+")
+
+
+def _quoted_cells(record: str, dialect: Any) -> list[bool]:
+    """Which of a CSV record's cells are written in quotes, read as the csv module reads them (an empty list when
+    the dialect quotes nothing)."""
+    delimiter, quote, escape = dialect.delimiter, dialect.quotechar, dialect.escapechar
+    if not quote or dialect.quoting == csv.QUOTE_NONE:
+        return []
+    text = record.rstrip("\r\n")
+    flags: list[bool] = []
+    i, end = 0, len(text)
+    while True:
+        if dialect.skipinitialspace:
+            while i < end and text[i] == " ":
+                i += 1
+        inside = i < end and text[i] == quote
+        flags.append(inside)
+        i += 1 if inside else 0
+        while i < end:
+            char = text[i]
+            doubled = inside and char == quote and dialect.doublequote and text[i + 1 : i + 2] == quote
+            if doubled or (escape and char == escape):  # a doubled quote, an escaped character: two characters
+                i += 2
+            elif inside and char == quote:
+                inside = False
+                i += 1
+            elif not inside and char == delimiter:
+                break
+            else:
+                i += 1
+        if i >= end:
+            return flags
+        i += 1  # past the delimiter
+
+
+def _split_points(table: _Table, index: int, row: list[str], points: int, header: list[str]) -> tuple[str, str] | None:
+    """The next cell and its column's name when a CSV row's whole number of points and the digits after it may be one
+    decimal comma split in two (both unquoted); None when they cannot be."""
+    cells = [*row, "", ""]
+    if table.records is None or not WHOLE.fullmatch(cells[points]) or not DIGITS.fullmatch(cells[points + 1]):
+        return None
+    quoted = _quoted_cells(table.records[index], table.dialect)
+    if len(quoted) == len(row) and (quoted[points] or quoted[points + 1]):
+        return None  # a quoted cell was written whole: no split
+    return cells[points + 1], header[points + 1]
+
+
+def _table_rows(file_name: str, content: bytes) -> _Table:
     name = file_name.lower()
     if name.endswith(".xlsx"):
         if not zipfile.is_zipfile(io.BytesIO(content)):
@@ -144,7 +214,7 @@ def _table_rows(file_name: str, content: bytes) -> list[list[str]]:
             raise ValidationFailed(_("Tệp «%(name)s» không có trang tính nào.") % {"name": file_name}, code="bad_file")
         rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         workbook.close()
-        return rows
+        return _Table(rows)
     if name.endswith(".csv"):
         try:
             text = content.decode("utf-8-sig")
@@ -154,7 +224,18 @@ def _table_rows(file_name: str, content: bytes) -> list[list[str]]:
             dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         except csv.Error:
             dialect = csv.excel
-        return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text), dialect)]
+        lines = io.StringIO(text).readlines()
+        reader = csv.reader(lines, dialect)
+        rows: list[list[str]] = []
+        records: list[str] = []
+        read = 0
+        for row in reader:  # a record spans the lines the reader took for it (a quoted cell may hold a line break)
+            rows.append([_cell(v) for v in row])
+            records.append("".join(lines[read : reader.line_num]))
+            read = reader.line_num
+        if dialect.delimiter != ",":  # only a comma splits a decimal comma
+            return _Table(rows)
+        return _Table(rows, records, dialect)
     raise ValidationFailed(_("Chỉ nhận tệp .xlsx hoặc .csv."), code="bad_extension")
 
 
@@ -162,8 +243,8 @@ def read_rows(file_name: str, content: bytes) -> list[RawRow]:
     """The data rows of the file (blank rows skipped). Raises ValidationFailed when it cannot be read."""
     if len(content) > MAX_BYTES:
         raise ValidationFailed(MSG_TOO_LARGE, code="too_large")
-    table = [(number, row) for number, row in enumerate(_table_rows(file_name, content), start=1)
-             if any(cell for cell in row)]
+    read = _table_rows(file_name, content)
+    table = [(index, row) for index, row in enumerate(read.rows) if any(cell for cell in row)]
     if not table:
         raise ValidationFailed(_("Tệp không có dòng dữ liệu nào."), code="empty")
     columns = _columns(table[0][1])
@@ -181,16 +262,23 @@ def read_rows(file_name: str, content: bytes) -> list[RawRow]:
     width = max(columns.values()) + 1
     # A spreadsheet's cell holds a whole number; a CSV's line is split at every separator, a decimal comma too.
     expected = (_filled(table[0][1]) if start else 3) if file_name.lower().endswith(".csv") else 0
-    for number, row in table[start:]:
+    header = [*table[0][1], ""] if start else []
+    points = columns["points"]
+    # the column after the points, when it is one the file has and this import does not read (notes): a decimal
+    # comma split there leaves as many cells as the header, the points' whole part read alone
+    notes_after = bool(start) and points + 1 < expected and points + 1 not in columns.values()
+    for index, row in table[start:]:
         cells = row + [""] * (width - len(row))
         rows.append(
             RawRow(
-                row=number,
+                row=index + 1,
                 unit_code=cells[columns["unit"]],
                 indicator_code=cells[columns["indicator"]],
-                points=cells[columns["points"]],
+                points=cells[points],
                 cells=_filled(row) if expected else 0,
                 expected=expected,
+                required=width if expected else 0,
+                split=_split_points(read, index, row, points, header) if notes_after else None,
             )
         )
     if not rows:
@@ -248,8 +336,11 @@ def _survey_check(cycle: Cycle, raw_rows: list[RawRow]) -> tuple[list[dict[str, 
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for raw in raw_rows:
-        if raw.expected and raw.cells != raw.expected:
+        if raw.expected and not raw.required <= raw.cells <= raw.expected:
             problems.append(_problem(raw, MSG_CELLS, cells=raw.cells, expected=raw.expected))
+            continue
+        if raw.split is not None:
+            problems.append(_problem(raw, MSG_SPLIT, points=raw.points, next=raw.split[0], column=raw.split[1]))
             continue
         unit = units.get(raw.unit_code)
         if unit is None:

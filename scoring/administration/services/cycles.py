@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appraisal.notifications import assessment_notify_deadline_removed
 from scoring.administration.services.common import nfc
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
@@ -120,7 +121,8 @@ def assessment_extend_deadline(
 ) -> Assessment:
     """Give one unit its own self-assessment deadline (or remove it with None). An extension ends after the
     cycle's own self-assessment deadline (an earlier date would shorten it, not extend it). Audited as
-    `assessment.extend_deadline`, a removal as `assessment.remove_deadline`."""
+    `assessment.extend_deadline`, a removal as `assessment.remove_deadline`; a removal also tells the unit's head
+    and editors (e-mailed after commit)."""
     if not nfc(reason):
         if deadline is None:
             raise ValidationFailed(_("Hãy ghi lý do bỏ hạn riêng."), code="reason_required")
@@ -146,7 +148,7 @@ def assessment_extend_deadline(
         return assessment
     Assessment.objects.filter(pk=assessment.pk).update(deadline_override=deadline)
     assessment.deadline_override = deadline
-    audit_record(
+    entry = audit_record(
         actor=actor,
         action="assessment.extend_deadline" if deadline is not None else "assessment.remove_deadline",
         object_type="Assessment",
@@ -161,6 +163,10 @@ def assessment_extend_deadline(
         },
         reason=nfc(reason),
     )
+    if deadline is None and old is not None:  # an extension's notice is its request's decision; a removal has none
+        assessment_notify_deadline_removed(
+            assessment=assessment, removed_deadline=old, reason=nfc(reason), dedupe_key=f"deadline-removed:{entry.pk}"
+        )
     return assessment
 
 
