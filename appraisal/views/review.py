@@ -29,6 +29,7 @@ from scoring.errors import DomainError, StaleVersion
 from scoring.forms import value_summary
 from scoring.models import Assessment, Cycle, Indicator, ScoreLine
 from scoring.permissions import assessment_get_for_user
+from scoring.selectors import not_applicable_shown
 from scoring.views._common import lands_on, login_required_or_401, refuse
 
 QUEUE_PER_PAGE = 50
@@ -72,8 +73,13 @@ def _review_context(
     writable = assessment.state in services.APPRAISING_STATES
     data = selectors.review(assessment=assessment, allowed=allowed, writable=writable)
     area_code = request.GET.get("linh-vuc", "")
+    index_mode = assessment.indicator_set.index_mode
     for area in data.areas:
         for row in area.lines:
+            # The unit's KPS with the points the engine credits it, so the self-scores add up to the totals shown.
+            row.na_shown = (  # type: ignore[attr-defined]
+                not_applicable_shown(indicator=row.indicator, index_mode=index_mode) if row.line.not_applicable else ""
+            )
             error = (errors or {}).get(row.line.pk)
             row.ctx = forms.leaf_contexts(  # type: ignore[attr-defined]
                 row.line, row.indicator, editable=row.editable,

@@ -6,6 +6,7 @@ import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.utils.formats import number_format
@@ -64,6 +65,37 @@ def evidence_library_of(*, assessment: Assessment) -> list[Any]:
     return [] if reader is None else list(reader(unit=assessment.unit, cycle=assessment.cycle))
 
 
+@lru_cache(maxsize=1024)
+def not_applicable_credit(*, kind: str, max_points: Decimal, index_mode: str) -> Decimal | None:
+    """The points the engine credits a leaf declared «không phát sinh» (KPS): computed by the engine on the leaf
+    alone, as it counts the leaf within the whole set (a leaf's credit depends on its kind, its maximum and the
+    set's index mode only). None when the engine leaves the leaf out instead (percent mode: out of the points and
+    of the applicable maximum)."""
+    code = "kps"
+    rules = engine.SetRules(nodes=(engine.Node(code=code, parent_code=None, kind=kind, max_points=max_points),),
+                            index_mode=index_mode)
+    try:
+        comp = engine.compute_index(rules, {code: engine.LeafScore(score=None, not_applicable=True)})
+    except engine.ScoringInputError as exc:
+        if exc.code == "nothing_applicable":
+            return None
+        raise
+    if kind == engine.Kind.BONUS:
+        return comp.bonus
+    if kind == engine.Kind.PENALTY:
+        return comp.penalty
+    return comp.area_totals[code]
+
+
+def not_applicable_shown(*, indicator: Indicator, index_mode: str) -> str:
+    """A KPS leaf's score as the pages show it: «KPS» with the points it counts for, so that the leaves add up to
+    the totals shown («KPS (tính 1,50 điểm)»), or that it is left out of the maximum (percent mode)."""
+    credit = not_applicable_credit(kind=indicator.kind, max_points=indicator.max_points, index_mode=index_mode)
+    if credit is None:
+        return _("KPS (không tính vào điểm tối đa)")
+    return _("KPS (tính %(points)s điểm)") % {"points": number_format(credit, 2)}
+
+
 @dataclass
 class LeafRow:
     """One scored leaf of an assessment, with what the page and the checks need to know about it."""
@@ -72,6 +104,7 @@ class LeafRow:
     line: ScoreLine
     files: list[Any]
     depth: int
+    na_shown: str = ""  # a KPS leaf's score as shown, with the points the engine credits it (`not_applicable_shown`)
 
     @property
     def self_scored(self) -> bool:
@@ -223,6 +256,8 @@ def assessment_sheet(*, assessment: Assessment) -> AssessmentSheet:
             line.indicator = ind
             line.assessment = assessment
             row.leaf = LeafRow(indicator=ind, line=line, files=list(files.get(line.id, [])), depth=ind.level)
+            if line.not_applicable:
+                row.leaf.na_shown = not_applicable_shown(indicator=ind, index_mode=indicator_set.index_mode)
             leaves.append(row.leaf)
         if current is not None:
             current.rows.append(row)

@@ -136,6 +136,21 @@ def line_payload(line: ScoreLine, *, files: int) -> dict[str, Any]:
     }
 
 
+def not_applicable_payload(line: ScoreLine, *, index_mode: str) -> dict[str, Any]:
+    """What a leaf declared «không phát sinh» counts for, as the engine credits it in the set's `index_mode`, to go
+    with `line_payload` or `stored_payload`: the points (None when the leaf is left out of the maximum instead, or
+    is not KPS) and the score as the page shows it («KPS (tính 1,50 điểm)»; empty when it is not KPS)."""
+    if not line.not_applicable:
+        return {"na_points": None, "na_display": ""}
+    indicator = line.indicator
+    credit = selectors.not_applicable_credit(kind=indicator.kind, max_points=indicator.max_points,
+                                             index_mode=index_mode)
+    return {
+        "na_points": None if credit is None else f"{credit:.2f}",
+        "na_display": selectors.not_applicable_shown(indicator=indicator, index_mode=index_mode),
+    }
+
+
 def totals_payload(totals: selectors.SheetTotals) -> dict[str, Any]:
     comp = totals.computation
     language = get_language()  # once: an autosave answers with some twenty figures

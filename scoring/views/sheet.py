@@ -37,6 +37,7 @@ from scoring.views._common import (
     lands_on,
     line_payload,
     login_required_or_401,
+    not_applicable_payload,
     refuse,
     score_text,
     stored_payload,
@@ -323,6 +324,8 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
             "version": posted.version,
         }
         stored_view = stored_payload(stored_line)
+        # The stored leaf's score as the page shows it when the user takes it (a KPS leaf: with its points).
+        stored_view.update(not_applicable_payload(stored_line, index_mode=assessment.indicator_set.index_mode))
         conflict = {"yours": yours, "stored": stored_view, "differences": _differences(yours, stored_view)}
         if as_json:
             # The totals as stored: the page shows them when the user takes the stored value.
@@ -338,6 +341,7 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
         return redirect("scoring:assessment", assessment.pk)
     if totals is not None:
         payload = line_payload(saved, files=totals.files.get(saved.pk, 0))
+        payload.update(not_applicable_payload(saved, index_mode=assessment.indicator_set.index_mode))
         # When the leaf was saved by the server's clock, in the site's time zone: the page says «saved at» with
         # it, not with the browser's clock (a PC's may be wrong). A save that changed nothing keeps its time.
         at = timezone.localtime(saved.updated_at or timezone.now(), timezone.get_default_timezone())

@@ -201,7 +201,8 @@ class LeafForm {
   showLine(line) {
     this.form.querySelector('input[name="version"]').value = line.version;
     const out = document.querySelector(`[data-score-for="${this.lineId}"]`);
-    if (out) out.textContent = line.not_applicable ? T.na : line.display;
+    // A KPS leaf with the points it counts for, in the server's words (the engine's credit, the page's decimal mark).
+    if (out) out.textContent = line.not_applicable ? line.na_display || T.na : line.display;
     const required = document.querySelector(`#line-${this.lineId} [data-required]`);
     if (required && typeof line.explanation_required === "boolean") required.hidden = !line.explanation_required;
   }

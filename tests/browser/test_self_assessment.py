@@ -355,6 +355,7 @@ def test_taking_the_stored_value_refreshes_the_totals_and_a_not_applicable_leaf_
     stored = conflict.locator("[data-stored]")
     expect(stored).to_have_text("Không phát sinh")
     conflict.locator(".take-theirs").click()
+    _score(page, line.pk).to_have_text("KPS (tính 1,50 điểm)")  # the stored KPS with the points it counts for
 
     # then the totals are those stored, as a fresh page shows them
     fresh = new_page()
@@ -364,3 +365,34 @@ def test_taking_the_stored_value_refreshes_the_totals_and_a_not_applicable_leaf_
             fresh.locator(f'[data-total="{key}"]').first.inner_text()
         )
     expect(page.locator('[data-total="index"]')).not_to_have_text("0,00")
+
+
+def test_a_leaf_toggled_to_and_from_not_applicable_shows_the_points_it_counts_for(
+    new_page: Any, open_assessment: Assessment, unit_editor: Any
+) -> None:
+    line_id = _ids(open_assessment)["1.2.2"]
+    page = new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, "lan")
+    _score(page, line_id).to_have_text("—")
+
+    # KPS: the leaf shows the points the engine credits it (its maximum in points mode), as the area's total counts
+    page.fill(f"#l{line_id}-na-reason", "Không có đợt kiểm tra nào trong năm")
+    _saved(page, line_id)
+    page.check(f"#l{line_id}-na")
+    _saved(page, line_id)
+    _score(page, line_id).to_have_text("KPS (tính 1,50 điểm)")
+    expect(page.locator('[data-total="area:1"]').first).to_have_text("1,50")
+
+    # scored again: its own score, not the credit
+    page.uncheck(f"#l{line_id}-na")
+    for key, value in (("a", "4"), ("b", "2"), ("c", "1")):
+        _field(page, line_id, f"counts.{key}").fill(value)
+    _score(page, line_id).to_have_text("0,88")
+    expect(page.locator('[data-total="area:1"]').first).to_have_text("0,88")
+
+    # and a fresh page says the same
+    page.reload()
+    _score(page, line_id).to_have_text("0,88")
+    assert errors == []
