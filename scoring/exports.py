@@ -37,7 +37,15 @@ FIRST_DATA_ROW = HEADER_ROW + 1
 BOLD = Font(bold=True)
 HEAD_FILL = PatternFill("solid", fgColor="EEF1F5")
 INPUT_FILL = PatternFill("solid", fgColor="FFF8E1")
+KPS_FILL = PatternFill("solid", fgColor="FFF2CC")  # a «không phát sinh» leaf's credited points
 WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def kps_number_format() -> str:
+    """The number format of a «không phát sinh» leaf's credited points: the number stays a number (a sum adds it)
+    and shows the abbreviation after it, «1.50 KPS», in the language of the download."""
+    abbreviation = str(_("KPS")).replace('"', "")
+    return f'0.00" {abbreviation}"'
 
 
 def safe_text(value: Any) -> Any:
@@ -131,12 +139,21 @@ def report_workbook(
     _put(ws, 5, [_("STT"), _("Lĩnh vực / tiêu chí / tiêu chí thành phần"), _("Điểm tối đa"), _("Điểm tự chấm"),
                  _("Ghi chú")], bold=True)
     row_number = 6
+    index_mode = assessment.indicator_set.index_mode
+    credited: list[int] = []  # the rows of KPS leaves showing the points the engine credits them
     for row in rows:
         ind = row.indicator
         note = ""
         obtained: Any = row.obtained
         if row.leaf is not None and row.leaf.line.not_applicable:
-            obtained, note = _("Không phát sinh"), row.leaf.line.not_applicable_reason
+            # The points the engine credits the leaf, so that the leaves add up to the totals below; marked KPS.
+            credit = selectors.not_applicable_credit(kind=ind.kind, max_points=ind.max_points, index_mode=index_mode)
+            note = f"{row.leaf.na_shown or _('Không phát sinh')}: {row.leaf.line.not_applicable_reason}"
+            if credit is None:  # left out of the maximum (percent mode): no points to show
+                obtained = _("Không phát sinh")
+            else:
+                obtained = credit
+                credited.append(row_number)
         elif row.leaf is not None:
             note = row.leaf.line.self_note
         if ind.kind != Indicator.Kind.NORMAL:
@@ -158,6 +175,10 @@ def report_workbook(
     for r in ws.iter_rows(min_row=6, min_col=3, max_col=4):
         for cell in r:
             cell.number_format = "0.00"
+    marked = kps_number_format()
+    for number in credited:
+        ws.cell(row=number, column=4).number_format = marked
+        ws.cell(row=number, column=4).fill = KPS_FILL
     _widths(ws, [10, 80, 12, 14, 40])
 
     ws2 = wb.create_sheet(str(_("II. Giải trình")))

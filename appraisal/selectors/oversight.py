@@ -13,6 +13,7 @@ from django.db.models import (
     Q,
     Sum,
 )
+from django.db.models.functions import Abs
 from django.utils import timezone
 
 from appraisal.selectors.tree import WORK_STATES
@@ -68,11 +69,15 @@ class AreaAverage:
 
 @dataclass
 class DifferingLeaf:
+    """A leaf whose appraised score differs from the self-score: how often, how often raised and lowered, and by
+    how much on average whatever the direction (a signed average lets +1.50 and −1.50 cancel out)."""
+
     indicator: Indicator
     appraised: int
     differing: int
+    raised: int
     lowered: int
-    average_change: Decimal
+    average_difference: Decimal
 
 
 @dataclass
@@ -176,8 +181,10 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
                 filter=Q(appraised_score__isnull=False, self_score__isnull=False)
                 & ~Q(appraised_score=F("self_score")),
             ),
+            raised=Count("id", filter=Q(appraised_score__gt=F("self_score"))),
             lowered=Count("id", filter=Q(appraised_score__lt=F("self_score"))),
-            change=Sum(F("appraised_score") - F("self_score"), filter=~Q(appraised_score=F("self_score"))),
+            difference=Sum(Abs(F("appraised_score") - F("self_score")),
+                           filter=~Q(appraised_score=F("self_score"))),
         )
     )
     signed_per_set: dict[int, int] = defaultdict(int)
@@ -201,8 +208,9 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
                     indicator=leaf,
                     appraised=row["appraised"],
                     differing=row["differing"],
+                    raised=row["raised"],
                     lowered=row["lowered"],
-                    average_change=round_half_up(Decimal(str(row["change"] or 0)) / row["differing"]),
+                    average_difference=round_half_up(Decimal(str(row["difference"] or 0)) / row["differing"]),
                 )
             )
     averages: list[AreaAverage] = []
@@ -221,7 +229,9 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
             )
         )
     averages.sort(key=lambda a: (a.indicator_set.pk, a.area.order))
-    differing.sort(key=lambda d: (-d.differing, d.average_change, d.indicator.indicator_set_id, d.indicator.order))
+    # As the table's title says: the leaves differing most often first; of those, the larger differences first.
+    differing.sort(key=lambda d: (-d.differing, -d.average_difference, d.indicator.indicator_set_id,
+                                  d.indicator.order))
     return Dashboard(
         cycle=cycle,
         states=states,

@@ -13,7 +13,7 @@ from django.db.models import (
 
 from appraisal import permissions
 from appraisal.selectors.tree import WORK_STATES, _area_case, set_tree
-from scoring.models import Assessment, Cycle, Indicator, IndicatorSet, RankingGroup, ScoreLine
+from scoring.models import Assessment, Cycle, CycleSet, Indicator, IndicatorSet, RankingGroup, ScoreLine
 
 
 @dataclass
@@ -50,6 +50,11 @@ class Queue:
     groups: list[RankingGroup]
     cycle: Cycle | None
     page: Page[Assessment] | None = None  # when paginated: the page shown (its paginator counts every row)
+    # Filters that name nothing, as given (the page says so): a state not in the queue and an area none of the
+    # cycle's sets has are left out (every row shown); a group no row can have shows no rows.
+    unknown_state: str = ""
+    unknown_area: str = ""
+    unknown_group: int | None = None
 
 
 def current_cycle() -> Cycle | None:
@@ -70,10 +75,16 @@ def queue_for_user(
     """
     cycle = cycle or current_cycle()
     groups = list(RankingGroup.objects.order_by("order", "name"))
+    unknown_group = group_id if group_id and all(g.pk != group_id for g in groups) else None
+    unknown_state = state if state and state not in WORK_STATES else ""
     if cycle is None:
-        return Queue(rows=[], area_choices=[], groups=groups, cycle=None)
+        return Queue(rows=[], area_choices=[], groups=groups, cycle=None, unknown_state=unknown_state,
+                     unknown_group=unknown_group)
+    unknown_area = area_code if area_code and not _cycle_has_area(cycle, area_code) else ""
+    if unknown_area:
+        area_code = ""
     qs = Assessment.objects.filter(cycle=cycle, state__in=WORK_STATES)
-    if state in Assessment.State.values:
+    if state and not unknown_state:
         qs = qs.filter(state=state)
     if group_id:  # through the group's own id, which Django compares safely with a number no id can be
         qs = qs.filter(unit__ranking_group__pk=group_id)
@@ -143,4 +154,16 @@ def queue_for_user(
                 if c:
                     progress.done, progress.total = c["done"], c["total"]
     choices = sorted(area_choices.items(), key=lambda kv: [int(p) if p.isdigit() else p for p in kv[0].split(".")])
-    return Queue(rows=rows, area_choices=choices, groups=groups, cycle=cycle, page=shown)
+    return Queue(rows=rows, area_choices=choices, groups=groups, cycle=cycle, page=shown, unknown_state=unknown_state,
+                 unknown_area=unknown_area, unknown_group=unknown_group)
+
+
+def _cycle_has_area(cycle: Cycle, code: str) -> bool:
+    """Whether an area of that code is in a set the cycle uses or one of its assessments was opened on (as the
+    API's `area` filter). One query."""
+    if "\x00" in code:  # no code has one (and the database takes no NUL in a query)
+        return False
+    used = Q(indicator_set_id__in=CycleSet.objects.filter(cycle=cycle).values("indicator_set_id")) | Q(
+        indicator_set_id__in=Assessment.objects.filter(cycle=cycle).order_by().values("indicator_set_id")
+    )
+    return Indicator.objects.filter(used, parent__isnull=True, code=code).exists()

@@ -20,13 +20,15 @@ from typing import IO, Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from scoring.exports import safe_text
+from scoring.exports import KPS_FILL, safe_text
 from scoring.models import ExportJob, Publication, ScoreLine
 from scoring.publication import charts, selectors
+from scoring.selectors import not_applicable_credit
 
 OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
 # The official files (the workbook, the PDF report, the evidence pack) are the province's documents, in
@@ -40,6 +42,18 @@ CSV_COLUMNS = [
 Progress = Callable[[int], None]
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=13)
+# An accepted «không phát sinh» (KPS) in a criteria matrix: the points the engine credits it, shown «1.50 KPS» on a
+# tinted cell. The cell stays a number, so a row adds up to the unit's published total.
+KPS_FORMAT = '0.00" KPS"'
+# The official workbook is built in Vietnamese (`OFFICIAL_LANGUAGE`), as every other text of it.
+KPS_LEGEND = gettext_lazy(
+    "Ô tô nền vàng, ghi «KPS»: tiêu chí không phát sinh được Tổ thẩm định chấp nhận; số trong ô là điểm được tính "
+    "cho tiêu chí khi tính chỉ số."
+)
+KPS_LEGEND_PERCENT = gettext_lazy(
+    "Ô tô nền vàng để trống: tiêu chí không phát sinh được Tổ thẩm định chấp nhận, không tính vào điểm đạt và điểm "
+    "tối đa khi tính chỉ số."
+)
 
 
 def _noop(_: int) -> None:
@@ -75,6 +89,21 @@ def _cell(ws: Any, value: Any, *, font: Font | None = None, number: bool = False
     return cell
 
 
+def _kps_cell(ws: Any, credit: Decimal | None) -> WriteOnlyCell:
+    """A KPS leaf's cell: the points the engine credits it, marked (blank but marked when it is left out)."""
+    cell = WriteOnlyCell(ws, value=credit)
+    cell.fill = KPS_FILL
+    cell.number_format = KPS_FORMAT
+    return cell
+
+
+def leaf_credit(indicator_set: dict[str, Any], leaf: dict[str, Any]) -> Decimal | None:
+    """The points the engine credits an accepted «không phát sinh» of `leaf` in a snapshot set (None: left out of
+    the points and of the maximum, percent mode). Snapshots before the index mode was kept: points mode."""
+    return not_applicable_credit(kind=leaf["kind"], max_points=Decimal(leaf["max_points"]),
+                                 index_mode=indicator_set.get("index_mode", "points"))
+
+
 def set_leaves(indicator_set: dict[str, Any]) -> list[dict[str, Any]]:
     """The scored leaves of one snapshot set, in the set's order. A code means a criterion only within its set:
     the sets of a year share codes (1.5.2 of the departments' set is not 1.5.2 of the districts')."""
@@ -106,8 +135,9 @@ def area_label(snapshot: dict[str, Any], code: str) -> str:
 def official_workbook(publication: Publication, path: Path | IO[bytes], progress: Progress = _noop) -> None:
     """The official workbook, written in openpyxl's write-only mode straight to `path` (memory stays flat
     with the number of units): one sheet per ranking group (title, approving document, ranking), a sheet of
-    per-area scores, and per indicator set a matrix of its units × its criteria (appraised scores; a blank cell
-    is a criterion not applicable at the unit), the sheet named after the set."""
+    per-area scores, and per indicator set a matrix of its units × its criteria (appraised scores; an accepted
+    «không phát sinh» with the points the engine credits it, on a tinted cell, explained by a line below the
+    table; a blank cell is a criterion without an appraised score), the sheet named after the set."""
     snap = publication.snapshot
     year = publication.cycle.year
     scores = publication.scores
@@ -167,13 +197,26 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
         ws.append([None, _cell(ws, "Tiêu chí"), *[_cell(ws, ind["name"][:120]) for ind in leaves]])
         ws.append([None, _cell(ws, "Điểm tối đa"),
                    *[_cell(ws, Decimal(ind["max_points"]), number=True) for ind in leaves]])
+        credits = {ind["code"]: leaf_credit(indicator_set, ind) for ind in leaves}
+        marked = False
         for row in set_rows:
             mine = scores.get(row["unit_code"], {})
-            ws.append([safe_text(row["unit_code"]), safe_text(row["unit_name"]),
-                       *[_dec(mine.get(ind["code"])) for ind in leaves]])
+            cells: list[Any] = []
+            for ind in leaves:
+                score, not_applicable = selectors.published_leaf(mine, ind["code"])
+                if not_applicable:
+                    cells.append(_kps_cell(ws, credits[ind["code"]]))
+                    marked = True
+                else:
+                    cells.append(score)
+            ws.append([safe_text(row["unit_code"]), safe_text(row["unit_name"]), *cells])
             written += 1
             if written % 200 == 0:
                 progress(20 + 75 * written // len(rows))
+        if marked:
+            ws.append([])
+            percent = indicator_set.get("index_mode", "points") == "percent"
+            ws.append([_kps_cell(ws, None), _cell(ws, str(KPS_LEGEND_PERCENT if percent else KPS_LEGEND))])
     wb.save(str(path) if isinstance(path, Path) else path)
     progress(100)
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from scoring import permissions
 from scoring.engine import round_half_up
 from scoring.models import Cycle, Publication, ScoreLine, UnitSuccession
+from scoring.selectors import not_applicable_credit
 
 ZERO = Decimal("0")
 
@@ -204,14 +205,16 @@ class BreakdownNode:
     score: Decimal | None
     not_applicable: bool = False
     note: str = ""
+    # An accepted «không phát sinh»: the points the engine credits the leaf (None: left out of the maximum instead)
+    credit: Decimal | None = None
 
 
 def unit_breakdown(
     *, snapshot: dict[str, Any], scores: dict[str, Any], row: dict[str, Any], notes: dict[str, str] | None = None
 ) -> list[BreakdownNode]:
     """The unit's set tree with its published scores: leaves as published, areas as published, other
-    parents what the index counts for their leaves (`counted_leaf_score`). `notes` (the appraisers' notes by
-    leaf code) only for the unit itself."""
+    parents what the index counts for their leaves (`counted_leaf_score`); an accepted «không phát sinh» with the
+    points the engine credits it (`credit`). `notes` (the appraisers' notes by leaf code) only for the unit itself."""
     s = snapshot["sets"][row["set_key"]]
     mode = s.get("index_mode", "points")
     leaf_scores = scores.get(row["unit_code"], {})
@@ -245,6 +248,8 @@ def unit_breakdown(
                 code=code, name=ind["name"], level=ind["level"], kind=ind["kind"],
                 max_points=Decimal(ind["max_points"]), is_leaf=ind["is_leaf"], score=score, not_applicable=na,
                 note=(notes or {}).get(code, ""),
+                credit=not_applicable_credit(kind=ind["kind"], max_points=Decimal(ind["max_points"]),
+                                             index_mode=mode) if na else None,
             )
         )
     return nodes

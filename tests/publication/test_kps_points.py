@@ -1,0 +1,117 @@
+"""An accepted «không phát sinh» (KPS) leaf shows the points the engine credits it in the published workbook's
+criteria matrix (a number on a tinted cell, «1.50 KPS», with a legend) and on the public unit page, so that a
+unit's leaves add up to its published total."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from scoring.exports import KPS_FILL
+from scoring.models import Cycle, IndexResult, IndicatorSet, Publication, ScoreLine
+from scoring.publication import exports
+from scoring.publication.services import cycle_publish
+from scoring.selectors import not_applicable_credit
+from scoring.services import index_result_recompute
+from tests.publication.conftest import DOC_DATE
+
+pytestmark = pytest.mark.django_db
+
+MATRIX = "Bộ chỉ số thử nghiệm"
+
+
+def _publish_with_kps(cycle: Cycle, admin_user: Any, *, index_mode: str = "points") -> Publication:
+    """Sở Y tế's 1.2.2 (a normal leaf, maximum 1.50; appraised 0.88 before) declared «không phát sinh» and accepted
+    by the team, its result recomputed by the engine, then published."""
+    if index_mode != "points":
+        IndicatorSet.objects.filter(cycle_sets__cycle=cycle).update(index_mode=index_mode)
+    lines = ScoreLine.objects.filter(assessment__cycle=cycle, assessment__unit__code="so-y-te")
+    lines.filter(indicator__code="1.2.2").update(not_applicable=True, not_applicable_reason="Không có đợt kiểm tra",
+                                                 na_overruled=False, self_score=None, appraised_score=None)
+    IndexResult.objects.filter(assessment__cycle=cycle).update(stale=True)  # as a set-wise recompute would
+    for assessment_id in IndexResult.objects.filter(assessment__cycle=cycle).values_list("assessment_id", flat=True):
+        index_result_recompute(assessment_id=assessment_id)
+    return cycle_publish(cycle=cycle, document_number="Công văn số 1/UBND", document_date=DOC_DATE, actor=admin_user)
+
+
+def _matrix(publication: Publication) -> Any:
+    buffer = io.BytesIO()
+    exports.official_workbook(publication, buffer)
+    return load_workbook(io.BytesIO(buffer.getvalue()))[MATRIX]
+
+
+def _row_of(ws: Any, unit_code: str) -> list[Any]:
+    return next(list(r) for r in ws.iter_rows() if r[0].value == unit_code)
+
+
+def test_the_workbook_shows_a_kps_leaf_as_its_credited_points_marked(signed_cycle: Cycle, admin_user: Any) -> None:
+    # given
+    publication = _publish_with_kps(signed_cycle, admin_user)
+    # when
+    ws = _matrix(publication)
+    # then: 1.2.2 (the fifth column's neighbour: codes start at column C) holds the engine's credit, marked KPS
+    header = [c.value for c in next(r for n, r in enumerate(ws.iter_rows()) if n == 3)]
+    cell = _row_of(ws, "so-y-te")[header.index("1.2.2")]
+    assert Decimal(str(cell.value)) == not_applicable_credit(kind="normal", max_points=Decimal("1.5"),
+                                                             index_mode="points") == Decimal("1.5")
+    assert cell.number_format == '0.00" KPS"'
+    assert cell.fill.fgColor.rgb.endswith(KPS_FILL.fgColor.rgb[-6:])
+    # an ordinary score is neither tinted nor marked
+    plain = _row_of(ws, "so-tu-phap")[header.index("1.2.2")]
+    assert Decimal(str(plain.value)) == Decimal("0.88") and "KPS" not in plain.number_format
+    # and the sheet says what the tint means
+    texts = [c.value for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
+    assert any(t.startswith("Ô tô nền vàng, ghi «KPS»") for t in texts)
+
+
+def test_a_units_leaves_in_the_workbook_add_up_to_its_published_total(signed_cycle: Cycle, admin_user: Any) -> None:
+    publication = _publish_with_kps(signed_cycle, admin_user)
+    ws = _matrix(publication)
+    header = [c.value for c in next(r for n, r in enumerate(ws.iter_rows()) if n == 3)]
+    indicators = {i["code"]: i for i in publication.snapshot["sets"]["test-set"]["indicators"]}
+    published = next(r for r in publication.snapshot["rows"] if r["unit_code"] == "so-y-te")
+    cells = _row_of(ws, "so-y-te")
+    sums = {"normal": Decimal(0), "bonus": Decimal(0), "penalty": Decimal(0)}
+    for n, code in enumerate(header):
+        if code in indicators and cells[n].value is not None:
+            sums[indicators[code]["kind"]] += Decimal(str(cells[n].value))
+    # the 0.88 appraised before became the 1.50 credited: 6.58 − 0.88 + 1.50
+    assert Decimal(published["total"]) == Decimal("7.20")
+    assert sums["normal"] == Decimal(published["normal_total"])
+    assert sums["normal"] + sums["bonus"] - sums["penalty"] == Decimal(published["total"])
+
+
+def test_in_percent_mode_a_kps_cell_is_marked_and_left_blank(signed_cycle: Cycle, admin_user: Any) -> None:
+    publication = _publish_with_kps(signed_cycle, admin_user, index_mode="percent")
+    ws = _matrix(publication)
+    header = [c.value for c in next(r for n, r in enumerate(ws.iter_rows()) if n == 3)]
+    cell = _row_of(ws, "so-y-te")[header.index("1.2.2")]
+    assert cell.value is None and cell.fill.fgColor.rgb.endswith(KPS_FILL.fgColor.rgb[-6:])
+    texts = [c.value for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
+    assert any(t.startswith("Ô tô nền vàng để trống") for t in texts)
+
+
+def test_a_workbook_without_kps_has_no_legend(publication: Publication) -> None:
+    ws = _matrix(publication)
+    assert not any(isinstance(c.value, str) and c.value.startswith("Ô tô nền vàng") for r in ws.iter_rows() for c in r)
+
+
+def test_the_public_unit_page_shows_the_points_a_kps_leaf_counts_for(signed_cycle: Cycle, admin_user: Any) -> None:
+    _publish_with_kps(signed_cycle, admin_user)
+    html = Client().get("/ket-qua/2020/don-vi/so-y-te/").content.decode()
+    detail = html[html.index('id="detail-title"'):]
+    row = detail[detail.index("<td>1.2.2</td>"):].split("</tr>")[0]
+    assert "KPS (tính 1,50 điểm)" in row
+
+
+def test_in_percent_mode_the_unit_page_says_the_kps_leaf_is_left_out(signed_cycle: Cycle, admin_user: Any) -> None:
+    _publish_with_kps(signed_cycle, admin_user, index_mode="percent")
+    html = Client().get("/ket-qua/2020/don-vi/so-y-te/").content.decode()
+    detail = html[html.index('id="detail-title"'):]
+    row = detail[detail.index("<td>1.2.2</td>"):].split("</tr>")[0]
+    assert "KPS (không tính vào điểm tối đa)" in row
