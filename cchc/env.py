@@ -49,6 +49,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 # Concurrent editors on the embedded default: writers queue (IMMEDIATE + busy timeout) instead of failing
 # with "database is locked", and readers do not block writers (WAL).
 SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+# Django's SQLite backend with a Unicode-aware LOWER (`cchc.sqlite`): searches ignore case in Vietnamese too.
+SQLITE_ENGINE = "cchc.sqlite"
 
 _DB_SCHEMES = {"postgres", "postgresql", "pgsql", "postgis", "sqlite"}
 
@@ -57,7 +59,7 @@ def database_from_env(name: str, *, sqlite_path: str) -> dict[str, Any]:
     """DATABASE_URL → Django DATABASES entry; absent → a SQLite file; malformed → ImproperlyConfigured."""
     raw = os.environ.get(name, "").strip()
     if not raw:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": sqlite_path, "OPTIONS": SQLITE_OPTIONS}
+        return {"ENGINE": SQLITE_ENGINE, "NAME": sqlite_path, "OPTIONS": SQLITE_OPTIONS}
     try:
         parts = urlsplit(raw)
     except ValueError as exc:
@@ -80,6 +82,7 @@ def database_from_env(name: str, *, sqlite_path: str) -> dict[str, Any]:
     try:
         config: dict[str, Any] = dict(dj_database_url.parse(raw, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)))
         if config.get("ENGINE", "").endswith("sqlite3"):
+            config["ENGINE"] = SQLITE_ENGINE
             config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     except (ValueError, KeyError) as exc:
         raise ImproperlyConfigured(f"{name} is malformed: {exc}.") from exc

@@ -68,11 +68,13 @@ class ManagedElsewhereMixin:
 @admin.register(UnitKind)
 class UnitKindAdmin(ManagedElsewhereMixin, admin.ModelAdmin):
     """Code and name: the administration's units page (the code never changes: import files and the API name
-    a kind by it; two kinds of one name are refused; renames are audited). The order stays editable here."""
+    a kind by it; two kinds of one name are refused; renames are audited). The order stays editable here, audited
+    (the administration pages do not order kinds)."""
 
     list_display = ["code", "name", "order"]
     search_fields = ["code", "name"]
     managed_at = "/quan-ly/don-vi/"
+    reorder_action = "unit_kind.reorder"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -83,10 +85,24 @@ class UnitKindAdmin(ManagedElsewhereMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["code", "name"]
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """The order, the one field edited here, is audited as every other change is (`<kind>.reorder`)."""
+        from scoring.services import audit_record
+
+        super().save_model(request, obj, form, change)
+        if change and "order" in form.changed_data:
+            audit_record(
+                actor=request.user, action=self.reorder_action,
+                object_type=type(obj).__name__, object_id=obj.pk,
+                changes={"order": {"old": form.initial.get("order"), "new": obj.order}},
+            )
+
 
 @admin.register(RankingGroup)
 class RankingGroupAdmin(UnitKindAdmin):
     """As a unit kind: code and name on the administration's units page; the order editable here."""
+
+    reorder_action = "ranking_group.reorder"
 
 
 @admin.register(Unit)
@@ -144,29 +160,16 @@ class CycleSetInline(ReadOnlyInline):
 
 
 @admin.register(Cycle)
-class CycleAdmin(ManagedElsewhereMixin, admin.ModelAdmin):
-    """Only the name is edited here. The phase moves one step at a time, the deadlines keep their order and the
-    sets are frozen when the cycle opens: all on the administration's cycles page, audited."""
+class CycleAdmin(ManagedElsewhereMixin, ReadOnlyModelAdmin):
+    """Read-only, its name included (a change here was written with no audit entry): the phase moves one step at a
+    time, the deadlines keep their order and the sets are frozen when the cycle opens, all on the administration's
+    cycles page, audited."""
 
     list_display = ["year", "name", "phase", "self_assessment_deadline", "appraisal_deadline"]
     list_filter = ["phase"]
     search_fields = ["name"]
     inlines = [CycleSetInline]
-    readonly_fields = [
-        "year",
-        "phase",
-        "self_assessment_deadline",
-        "appraisal_deadline",
-        "explanation_deadline",
-        "finalisation_deadline",
-    ]
     managed_at = "/quan-ly/ky-danh-gia/"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(CycleSet)

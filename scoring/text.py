@@ -61,6 +61,24 @@ def invisible_character_at(text: str) -> int | None:
     return at
 
 
+def visible_text(value: Any, *, field: str | None = None) -> str:
+    """A code, a name, a username or an e-mail address as stored (NFC, trimmed; "" when it would look empty);
+    raises ValidationFailed (`hidden_characters`, naming the position) for a control or direction character, as
+    `user_text` does, and for one that cannot be seen (`invisible_character_at`): «Sở Y tế» and «Sở Y» + U+200B +
+    « tế» would look the same and differ. The one rule of the administration pages, the API and the imports."""
+    text = unicodedata.normalize("NFC", str(value if value is not None else "")).strip()
+    if shows_nothing(text):
+        return ""
+    details = {"field": field} if field else None
+    at = hidden_character_at(text)
+    if at is not None:
+        raise ValidationFailed(MSG_HIDDEN_CHARACTERS % {"at": at}, code="hidden_characters", details=details)
+    at = invisible_character_at(text)
+    if at is not None:
+        raise ValidationFailed(MSG_INVISIBLE_CHARACTER % {"at": at}, code="hidden_characters", details=details)
+    return text
+
+
 def normalize_line_breaks(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 

@@ -58,6 +58,7 @@ ACTION_LABELS = {
     "publication.publish": _l("Công bố kết quả"),
     "ranking_group.create": _l("Thêm khối xếp hạng"),
     "ranking_group.rename": _l("Đổi tên khối xếp hạng"),
+    "ranking_group.reorder": _l("Đổi thứ tự khối xếp hạng"),
     "role.assign": _l("Gán vai trò"),
     "role.remove": _l("Bỏ vai trò"),
     "score_line.accept_not_applicable": _l("Chấp nhận «không phát sinh»"),
@@ -73,6 +74,7 @@ ACTION_LABELS = {
     "unit.update": _l("Sửa đơn vị"),
     "unit_kind.create": _l("Thêm loại đơn vị"),
     "unit_kind.rename": _l("Đổi tên loại đơn vị"),
+    "unit_kind.reorder": _l("Đổi thứ tự loại đơn vị"),
     "user.activate": _l("Mở khoá tài khoản"),
     "user.create": _l("Tạo tài khoản"),
     "user.deactivate": _l("Khoá tài khoản"),
@@ -106,7 +108,20 @@ FIELD_LABELS = {
     "active": _l("Đang hoạt động"),
     "allow_not_applicable": _l("Cho phép «không phát sinh»"),
     "appraisal_round": _l("Vòng thẩm định"),
+    "areas": _l("Lĩnh vực"),
     "children_moved": _l("Số đơn vị cấp dưới chuyển sang"),
+    "cycle": _l("Kỳ đánh giá"),
+    "from": _l("Tiêu chí nguồn"),
+    "mapping": _l("Đối chiếu"),
+    "nodes": _l("Số tiêu chí"),
+    "order": _l("Thứ tự"),
+    "position": _l("Vị trí"),
+    "problems": _l("Số dòng có lỗi"),
+    "rank": _l("Thứ hạng"),
+    "replaced": _l("Bộ chỉ số áp dụng (thay bộ cũ)"),
+    "stale": _l("Cần tính lại"),
+    "to": _l("Tiêu chí đích"),
+    "user": _l("Người dùng"),
     "coordinating_department": _l("Cơ quan phối hợp"),
     "difficulties": _l("Khó khăn, vướng mắc"),
     "document": _l("Văn bản công bố"),
@@ -202,43 +217,99 @@ NUMBER_FIELDS = frozenset({
     "normal_total", "total", "bonus", "penalty", "applicable_max",
 })
 
+# The fields recorded as a unit's code: shown as «name (code)» when the unit exists.
+UNIT_CODE_FIELDS = frozenset({"merged_into", "unit"})
+# The fields shown even when old and new are recorded alike: the value is not recorded («•» for a password).
+UNRECORDED_FIELDS = frozenset({"password"})
+# A leaf's recorded input (`self_value`, `appraised_value`): its option and its counted items are codes of the
+# criterion's parameters, shown by their labels (`leaf_input_labels`).
+LEAF_INPUT_FIELDS = frozenset({"self_value", "appraised_value"})
+
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _DECIMAL = re.compile(r"^-?\d+\.\d+$")
 
 
-def _value_labels() -> dict[str, dict[str, str]]:
-    from scoring.models import Assessment, Cycle, ExtensionRequest, Indicator, IndicatorSet, RoleAssignment
+def _choices(choices: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in choices}
 
-    method = {str(k): str(v) for k, v in Indicator.Method.choices}
+
+def _value_labels() -> dict[str, dict[str, str]]:
+    """The labels of the recorded codes, by field; «Object.field» where an object's field has its own (a
+    criterion's kind is not a unit's)."""
+    from scoring.models import (
+        Assessment,
+        Cycle,
+        ExtensionRequest,
+        Indicator,
+        IndicatorSet,
+        RankingGroup,
+        RoleAssignment,
+        UnitKind,
+    )
+
+    method = _choices(Indicator.Method.choices)
+    kinds = dict(UnitKind.objects.values_list("code", "name"))  # a handful of rows
     return {
-        "role": {str(k): str(v) for k, v in RoleAssignment.Role.choices},
-        "state": {str(k): str(v) for k, v in Assessment.State.choices},
-        "phase": {str(k): str(v) for k, v in Cycle.Phase.choices},
+        "role": _choices(RoleAssignment.Role.choices),
+        "state": _choices(Assessment.State.choices),
+        "phase": _choices(Cycle.Phase.choices),
         "method": method,
         "parent_method": method,
-        "status": {str(k): str(v) for k, v in IndicatorSet.Status.choices},
-        "extension_status": {str(k): str(v) for k, v in ExtensionRequest.Status.choices},
+        "status": _choices(IndicatorSet.Status.choices),
+        "extension_status": _choices(ExtensionRequest.Status.choices),
+        "index_mode": _choices(IndicatorSet.IndexMode.choices),
+        "unit_kind": kinds,
+        "Unit.kind": kinds,
+        "ranking_group": dict(RankingGroup.objects.values_list("code", "name")),
+        "Indicator.kind": _choices(Indicator.Kind.choices),
+        "Indicator.source": _choices(Indicator.Source.choices),
     }
 
 
-def change_value(field: str, value: Any, labels: dict[str, dict[str, str]] | None = None) -> str:
+def _for_object(labels: dict[str, dict[str, str]], object_type: str) -> dict[str, dict[str, str]]:
+    """`labels` with the object's own («Unit.kind» as «kind» for a unit)."""
+    prefix = f"{object_type}."
+    own = {key[len(prefix):]: known for key, known in labels.items() if object_type and key.startswith(prefix)}
+    return {**labels, **own} if own else labels
+
+
+def leaf_input_labels(params: Any) -> dict[str, str]:
+    """A criterion's input codes and their labels: its levels' options, its counted items, its formula's
+    variables (`params` as stored)."""
+    found: dict[str, str] = {}
+    if not isinstance(params, dict):
+        return found
+    for group, key in (("options", "key"), ("items", "key"), ("variables", "name")):
+        for item in params.get(group) or []:
+            if isinstance(item, dict) and item.get(key) is not None and item.get("label"):
+                found[str(item[key])] = str(item["label"])
+    return found
+
+
+def change_value(
+    field: str, value: Any, labels: dict[str, dict[str, str]] | None = None, inputs: dict[str, str] | None = None
+) -> str:
     """A recorded old or new value as a person reads it: Có/Không, a role's or a state's name, a local date,
-    a decimal comma; a recorded input such as {"value": true} by its content."""
+    a decimal comma; a recorded input such as {"value": true} by its content, its option and counted items by
+    their labels (`inputs`: `leaf_input_labels` of its criterion)."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return _("Có") if value else _("Không")
     if isinstance(value, dict):
         if set(value) == {"value"}:
-            return change_value(field, value["value"], labels)
+            return change_value(field, value["value"], labels, inputs)
+        names: Any = (inputs or {}) if field == "counts" else VALUE_KEY_LABELS
         return "; ".join(
-            f"{VALUE_KEY_LABELS.get(str(k), k)}: {change_value(str(k), v, labels)}" for k, v in value.items()
+            f"{names.get(str(k), k)}: {change_value(str(k), v, labels, inputs)}" for k, v in value.items()
         )
     if isinstance(value, list):
-        return ", ".join(change_value(field, v, labels) for v in value) or "—"
+        return ", ".join(change_value(field, v, labels, inputs) for v in value) or "—"
     if isinstance(value, float | Decimal):
         return _decimal_mark(str(value)) if field in NUMBER_FIELDS else str(value)
     text = str(value)
+    if field == "option" and inputs and text in inputs:
+        return inputs[text]
     known = (labels if labels is not None else _value_labels()).get(field, {})
     if text in known:
         return known[text]
@@ -285,12 +356,15 @@ def _code_list(change: Any) -> str | None:
 
 
 def change_rows(
-    changes: Any, labels: dict[str, dict[str, str]] | None = None, object_type: str = ""
+    changes: Any, labels: dict[str, dict[str, str]] | None = None, object_type: str = "",
+    inputs: dict[str, str] | None = None,
 ) -> list[tuple[str, str, str, str]]:
-    """(field, label, old, new) per recorded change, for the audit table and its export."""
+    """(field, label, old, new) per recorded change, for the audit table and its export; a field recorded with the
+    same old and new value (a set made active again) is no change and has no line. `inputs`: the labels of the
+    criterion's input codes, for a score line's entry (`leaf_input_labels`)."""
     if not isinstance(changes, dict):
         return []
-    labels = labels if labels is not None else _value_labels()
+    labels = _for_object(labels if labels is not None else _value_labels(), object_type)
     own = OBJECT_FIELD_LABELS.get(object_type, {})
     rows = []
     for name, change in changes.items():
@@ -304,8 +378,11 @@ def change_rows(
             old, new = change.get("old"), change.get("new")
         else:
             old, new = None, change
+        if old == new and name not in UNRECORDED_FIELDS:
+            continue
         label = str(own.get(name) or FIELD_LABELS.get(name, name))
-        rows.append((str(name), label, change_value(name, old, labels), change_value(name, new, labels)))
+        shown = (change_value(name, old, labels, inputs), change_value(name, new, labels, inputs))
+        rows.append((str(name), label, *shown))
     return rows
 
 
@@ -335,14 +412,53 @@ def object_type_choices(codes: Iterable[str]) -> list[tuple[str, str]]:
     return sorted(((code, object_type_label(code)) for code in codes), key=lambda pair: pair[1])
 
 
+def _unit_names(entries: list[Any]) -> dict[str, str]:
+    """«name (code)» of the units the entries name by code (one query)."""
+    from scoring.models import Unit
+
+    codes = {
+        str(side) for entry in entries if isinstance(entry.changes, dict)
+        for name, change in entry.changes.items() if name in UNIT_CODE_FIELDS and isinstance(change, dict)
+        for side in (change.get("old"), change.get("new")) if isinstance(side, str) and side
+    }
+    if not codes:
+        return {}
+    return {code: f"{name} ({code})" for code, name in Unit.objects.filter(code__in=codes).values_list("code", "name")}
+
+
+def _leaf_inputs(entries: list[Any]) -> dict[str, dict[str, str]]:
+    """`leaf_input_labels` of the criterion of each score line the entries record an input of, by the line's id
+    (one query)."""
+    from scoring.models import ScoreLine
+
+    ids = {
+        int(entry.object_id) for entry in entries
+        if entry.object_type == "ScoreLine" and str(entry.object_id).isdigit() and isinstance(entry.changes, dict)
+        and LEAF_INPUT_FIELDS & set(entry.changes)
+    }
+    if not ids:
+        return {}
+    return {
+        str(pk): leaf_input_labels(params)
+        for pk, params in ScoreLine.objects.filter(pk__in=ids).values_list("pk", "indicator__params")
+    }
+
+
 def labelled(entries: Iterable[Any]) -> list[Any]:
-    """The entries, each given `action_label`, `object_type_label` and `change_rows` for the audit table."""
+    """The entries, each given `action_label`, `object_type_label` and `change_rows` for the audit table (three
+    queries whatever their number: the kinds and groups, the units named by code, the score lines' criteria)."""
     out = list(entries)
     values = _value_labels()
+    units = _unit_names(out)
+    values.update({field: units for field in UNIT_CODE_FIELDS})
+    inputs = _leaf_inputs(out)
     for entry in out:
         entry.action_label = action_label(entry.action)
         entry.object_type_label = object_type_label(entry.object_type)
-        entry.change_rows = change_rows(entry.changes, values, entry.object_type)
+        entry.change_rows = change_rows(
+            entry.changes, values, entry.object_type,
+            inputs.get(str(entry.object_id)) if entry.object_type == "ScoreLine" else None,
+        )
         # the system's own reasons are stored in Vietnamese and read in the page's language; a person's as written
         entry.reason_shown = _(entry.reason) if entry.reason else ""
     return out

@@ -11,7 +11,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Count, Q, QuerySet, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Lower
+from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -306,10 +307,27 @@ def indicator_sets_for_admin() -> QuerySet[IndicatorSet]:
     )
 
 
+def search_key(query: str) -> str:
+    """A search as compared: NFC (a query typed on a Mac comes decomposed), single spaces, lower case."""
+    return " ".join(unicodedata.normalize("NFC", query or "").split()).lower()
+
+
+def text_search(query: str, *fields: Any) -> Q:
+    """Rows where one of `fields` (names or expressions) contains `query`, ignoring case in every alphabet: «Y TẾ»
+    and «SỞ Y» find «Sở Y tế» on PostgreSQL and on the embedded SQLite alike (`icontains` folds only A–Z there).
+    Both sides are lowered the same way: the query here, the field by LOWER (Unicode-aware on SQLite through
+    `cchc.sqlite`). Accents still count («y te» does not find «Y tế»)."""
+    key = search_key(query)
+    found = Q()
+    for field_ in fields:
+        found |= Q(Contains(Lower(field_), key))
+    return found
+
+
 def units_for_admin(*, query: str = "", kind_id: int | None = None, include_inactive: bool = True) -> QuerySet[Unit]:
     units = Unit.objects.select_related("kind", "ranking_group", "parent", "succession__successor")
-    if query:
-        units = units.filter(Q(name__icontains=query) | Q(code__icontains=query) | Q(short_name__icontains=query))
+    if search_key(query):
+        units = units.filter(text_search(query, "name", "code", "short_name"))
     if kind_id:
         units = units.filter(kind_id=kind_id)
     if not include_inactive:
@@ -368,10 +386,8 @@ def cycles_for_admin() -> QuerySet[Cycle]:
 def cycle_assessments(*, cycle: Cycle, query: str = "", state: str = "") -> QuerySet[Assessment]:
     """The cycle's participants by unit kind and name; `query` matches a unit's name, short name or code."""
     found = cycle.assessments.select_related("unit").order_by("unit__kind__order", "unit__name", "pk")
-    if query:
-        found = found.filter(
-            Q(unit__name__icontains=query) | Q(unit__short_name__icontains=query) | Q(unit__code__icontains=query)
-        )
+    if search_key(query):
+        found = found.filter(text_search(query, "unit__name", "unit__short_name", "unit__code"))
     if state:
         found = found.filter(state=state)
     return found
@@ -403,17 +419,12 @@ def users_for_admin(*, query: str = "", role: str = "", unit_code: str = "") -> 
     users = get_user_model().objects.prefetch_related("roles__unit").order_by("-is_active", "username")
     # A full name is stored split (first_name "Nguyễn Thị", last_name "Lan"): search it whole, as typed (NFC,
     # single spaces), in either order.
-    query = " ".join(unicodedata.normalize("NFC", query or "").split())
-    if query:
-        users = users.annotate(
-            full_name_search=Concat("first_name", Value(" "), "last_name", output_field=CharField()),
-            name_reversed_search=Concat("last_name", Value(" "), "first_name", output_field=CharField()),
-        ).filter(
-            Q(username__icontains=query)
-            | Q(full_name_search__icontains=query)
-            | Q(name_reversed_search__icontains=query)
-            | Q(email__icontains=query)
-        )
+    if search_key(query):
+        users = users.filter(text_search(
+            query, "username", "email",
+            Concat("first_name", Value(" "), "last_name", output_field=CharField()),
+            Concat("last_name", Value(" "), "first_name", output_field=CharField()),
+        ))
     if role:
         users = users.filter(roles__role=role)
     if unit_code:  # an unknown code matches nobody

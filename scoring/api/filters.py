@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters
 
+from scoring.administration.selectors import search_key, text_search
 from scoring.models import Assessment, Cycle, IndicatorSet, RankingGroup, Unit, UnitKind
 
 BOOLEAN_CHOICES = [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
@@ -80,10 +81,9 @@ class UnitFilter(filters.FilterSet):
         fields: list[str] = []
 
     def search(self, qs: QuerySet[Unit], name: str, value: str) -> QuerySet[Unit]:
-        value = value.strip()
-        if not value:
+        if not search_key(value):
             return qs
-        return qs.filter(Q(name__icontains=value) | Q(short_name__icontains=value) | Q(code__icontains=value))
+        return qs.filter(text_search(value, "name", "short_name", "code"))  # as the units page searches
 
 
 class IndicatorSetFilter(filters.FilterSet):

@@ -6,7 +6,9 @@ with where an administrator mends it:
 - indicator sets: the set's check report (the tree, each leaf's method and parameters, the bands);
 - cycles: the deadlines within the cycle's years and in the phases' order; a unit's own deadline likewise;
 - units: a merged unit active again, an active unit below a stopped one, a stopped unit still self-assessing;
-- names: control or direction-override characters, or names that would look empty;
+- names: control or direction-override characters, or names that would look empty; in the names chosen from
+  lists and told apart by eye (units, unit kinds, ranking groups, people), characters that cannot be seen either, as
+  the pages, the API and the imports refuse them today (`visible_text`);
 - results: each signed-off assessment's stored result against the engine's computation from its stored scores.
 """
 
@@ -16,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +37,7 @@ from scoring.models import (
     UnitKind,
     UnitSuccession,
 )
-from scoring.text import hidden_character_at, shows_nothing
+from scoring.text import hidden_character_at, invisible_character_at, shows_nothing
 
 
 @dataclass(frozen=True)
@@ -109,31 +112,52 @@ def _unit_problems() -> Iterator[DataProblem]:
         )
 
 
-def _text_problem(text: str, *, required: bool) -> str | None:
+def _text_problem(text: str, *, required: bool, visible: bool = False) -> str | None:
+    """What today's rules say of a stored text, or None; `visible`: held to `visible_text` (no character that
+    cannot be seen), as the names of units, kinds, groups and people are."""
     at = hidden_character_at(text)
     if at is not None:
         return _("có ký tự điều khiển hoặc ký tự đảo chiều văn bản (vị trí %(at)s)") % {"at": at}
     if required and shows_nothing(text):
         return _("trông như để trống")
+    at = invisible_character_at(text) if visible else None
+    if at is not None:
+        return _("có ký tự ẩn ở vị trí %(at)s (ký tự không nhìn thấy, ví dụ dấu cách độ rộng 0)") % {"at": at}
     return None
 
 
-_NAMED: tuple[tuple[type[Model], tuple[str, ...], tuple[str, ...], str], ...] = (
-    # model, fields that must show something, other text fields, the page that edits it (by the record's id)
-    (Unit, ("name",), ("short_name",), "administration:unit_edit"),
-    (UnitKind, ("name",), (), "administration:unit_list"),
-    (RankingGroup, ("name",), (), "administration:unit_list"),
-    (IndicatorSet, ("name",), ("decision_ref",), "administration:set_detail"),
-    (Indicator, ("code", "name"), ("coordinating_department",), "administration:node_edit"),
+_NAMED: tuple[tuple[type[Model], tuple[str, ...], tuple[str, ...], str, bool], ...] = (
+    # model, fields that must show something, other text fields, the page that edits it (by the record's id),
+    # whether the texts are held to `visible_text` (free text such as a criterion's name may hold a joiner)
+    (Unit, ("name",), ("short_name",), "administration:unit_edit", True),
+    (UnitKind, ("name",), (), "administration:unit_list", True),
+    (RankingGroup, ("name",), (), "administration:unit_list", True),
+    (IndicatorSet, ("name",), ("decision_ref",), "administration:set_detail", False),
+    (Indicator, ("code", "name"), ("coordinating_department",), "administration:node_edit", False),
 )
 
 
+def _people_problems() -> Iterator[DataProblem]:
+    """People's full names («Họ và tên», first and last name joined as the pages show them), held to the users
+    page's rule."""
+    rows = get_user_model()._default_manager.order_by("pk").values("pk", "username", "first_name", "last_name")
+    for row in rows.iterator(chunk_size=2000):
+        full_name = " ".join(part for part in (row["first_name"], row["last_name"]) if part)
+        problem = _text_problem(full_name, required=False, visible=True)
+        if problem is not None:
+            yield DataProblem(
+                "names", _("tài khoản %(u)s") % {"u": row["username"]},
+                _("Trường «%(f)s» %(p)s.") % {"f": _("Họ và tên"), "p": problem},
+                reverse("administration:user_detail", args=[row["pk"]]),
+            )
+
+
 def _name_problems() -> Iterator[DataProblem]:
-    for model, required, optional, page in _NAMED:
+    for model, required, optional, page, visible in _NAMED:
         fields = required + optional
         for row in model._default_manager.order_by("pk").values("pk", *fields).iterator(chunk_size=2000):
             for name in fields:
-                problem = _text_problem(str(row[name] or ""), required=name in required)
+                problem = _text_problem(str(row[name] or ""), required=name in required, visible=visible)
                 if problem is None:
                     continue
                 label = str(getattr(model._meta.get_field(name), "verbose_name", name))
@@ -142,6 +166,7 @@ def _name_problems() -> Iterator[DataProblem]:
                     "names", f"{model._meta.verbose_name} #{row['pk']}",
                     _("Trường «%(f)s» %(p)s.") % {"f": label, "p": problem}, where,
                 )
+    yield from _people_problems()
 
 
 _COMPARED = ("normal_total", "bonus", "penalty", "total", "applicable_max", "index")

@@ -77,7 +77,7 @@ def test_a_criterions_code_is_text_and_its_parent_a_criterion(client: Client, ad
     page = client.get(reverse("administration:audit_list")).content.decode()
     assert "Tiêu chí cha</span>: 1.1 → —" in page  # a code, not the number 1,1; a criterion's parent
     assert "Điểm cộng tối đa</span>: 3,00 → 2,50" in page  # a number, with the decimal comma
-    assert "Sáp nhập vào</span>: — → so-noi-vu" in page and "Số vai trò chuyển sang</span>: 0 → 2" in page
+    assert "Sáp nhập vào</span>: — → Sở Nội vụ (so-noi-vu)" in page and "Số vai trò chuyển sang</span>: 0 → 2" in page
     assert '<span title="merged_into">merged_into<' not in page  # the code is in the title only
 
 

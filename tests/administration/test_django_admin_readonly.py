@@ -97,7 +97,7 @@ def test_a_cycle_phase_and_its_sets_cannot_be_changed_in_the_admin(staff: Client
     assert page.status_code == 200
     html = page.content.decode()
     assert 'name="phase"' not in html and 'name="self_assessment_deadline_0"' not in html
-    assert 'name="name"' in html  # the name stays editable
+    assert 'name="name"' not in html  # the name too: a change here had no audit entry
     inline = page.context["inline_admin_formsets"][0]
     assert not inline.has_add_permission and not inline.has_change_permission and not inline.has_delete_permission
     phase = cycle.phase

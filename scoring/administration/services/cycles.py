@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from appraisal.notifications import assessment_notify_deadline_removed
 from scoring.administration.services.common import nfc
@@ -97,9 +98,16 @@ def cycle_update_deadlines(*, cycle: Cycle, deadlines: Mapping[str, datetime | N
     return cycle
 
 
+MSG_PHASE_ALREADY = gettext_lazy("Kỳ đánh giá đã ở giai đoạn «%(p)s»; không cần chuyển nữa.")
+
+
 def cycle_move_phase(*, cycle: Cycle, phase: str, actor: Any) -> Cycle:
     """Open the next phase (or go back one); closing a phase is opening the next."""
     phases = list(Cycle.Phase.values)
+    if phase == cycle.phase:  # the button pressed twice, or a request sent again
+        raise ValidationFailed(
+            MSG_PHASE_ALREADY % {"p": cycle.get_phase_display()}, code="phase_not_adjacent", details={"field": "phase"}
+        )
     if phase not in phases or abs(phases.index(phase) - phases.index(cycle.phase)) != 1:
         raise ValidationFailed(
             _("Chỉ chuyển sang giai đoạn kế tiếp hoặc quay lại giai đoạn trước."),

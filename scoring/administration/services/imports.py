@@ -40,7 +40,7 @@ from scoring.models import (
     UserImport,
 )
 from scoring.services import audit_record
-from scoring.text import MSG_INVISIBLE_CHARACTER, invisible_character_at
+from scoring.text import visible_text
 
 logger = logging.getLogger("scoring.administration")
 
@@ -185,8 +185,10 @@ def _units_check(
             p.messages.append(_("Tên đơn vị «%(name)s» bị trùng với một đơn vị khác.") % {"name": name})
         if name and code and renamed:
             names[_name_key(name)] = code
-        if texts["kind"] not in kinds and (texts["kind"] or _is_blank(row.get("kind"))):
+        if texts["kind"] and texts["kind"] not in kinds:
             p.messages.append(_("Loại đơn vị «%(k)s» không tồn tại.") % {"k": texts["kind"]})
+        elif not texts["kind"] and _is_blank(row.get("kind")):
+            p.messages.append(_("Thiếu loại đơn vị."))
         group = texts["group"] if unit is None or given(row, "group") else (
             unit.ranking_group.code if unit.ranking_group else "")
         if group and group not in groups:
@@ -350,11 +352,7 @@ def _cell_text(raw: Any) -> str:
     """A cell of these imports as stored (`nfc`). Every cell is a code, a username, an e-mail address, a name or a
     flag: one with a character that cannot be seen (a zero-width space, a soft hyphen, a control or direction
     override) is refused (ValidationFailed), or «so-y-te» and «so-y-te» + U+200B would look the same and differ."""
-    text = nfc(raw)
-    at = invisible_character_at(text)
-    if at is not None:
-        raise ValidationFailed(MSG_INVISIBLE_CHARACTER % {"at": at}, code="hidden_characters")
-    return text
+    return visible_text(raw)
 
 
 def _row_texts(row: Mapping[str, Any], keys: Iterable[str], messages: list[str]) -> dict[str, str]:

@@ -26,7 +26,7 @@ from scoring.models import (
     UnitSuccession,
 )
 from scoring.services import audit_record
-from scoring.text import user_text
+from scoring.text import visible_text
 
 MSG_UNIT_VERSION_MISSING = gettext_lazy(
     "Biểu mẫu không mang phiên bản của đơn vị nên chưa lưu gì; hãy tải lại trang rồi sửa lại."
@@ -72,9 +72,10 @@ def _same_name(queryset: Any, name: str, instance: Any = None) -> Any:
 
 def _clean_unit(data: Mapping[str, Any], *, instance: Unit | None = None) -> dict[str, Any]:
     clean: dict[str, Any] = {
-        "code": nfc(data.get("code")).lower(),
-        "name": user_text(data.get("name"), field="name"),
-        "short_name": user_text(data.get("short_name"), field="short_name"),
+        "code": visible_text(data.get("code"), field="code").lower(),
+        # the units file's rule (`visible_text`): a hidden character would pass the same-name check below
+        "name": visible_text(data.get("name"), field="name"),
+        "short_name": visible_text(data.get("short_name"), field="short_name"),
         "kind": data.get("kind"),
         "ranking_group": data.get("ranking_group"),
         "parent": data.get("parent"),
@@ -309,7 +310,7 @@ def _refuse_same_name(model: Any, name: str, instance: Any = None) -> None:
 
 def _coded_create(model: Any, *, action: str, code: str, name: str, actor: Any) -> Any:
     """Create a unit kind or a ranking group (both: unique code, name, next order), audited."""
-    code, name = nfc(code).lower(), nfc(name)
+    code, name = visible_text(code, field="code").lower(), visible_text(name, field="name")
     if not code or not name:
         raise ValidationFailed(_("Hãy nhập mã và tên."))
     if model.objects.filter(code=code).exists():
@@ -341,7 +342,7 @@ def ranking_group_create(*, code: str, name: str, actor: Any) -> RankingGroup:
 
 def _coded_rename(obj: Any, *, action: str, name: str, actor: Any) -> Any:
     """Rename a unit kind or a ranking group, audited. The code stays: import files and the API name them by it."""
-    name = nfc(name)
+    name = visible_text(name, field="name")
     if not name:
         raise ValidationFailed(_("Hãy nhập tên."), code="name_required")
     if len(name) > 200:

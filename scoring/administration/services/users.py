@@ -11,7 +11,6 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from scoring.administration.services.common import nfc
 from scoring.administration.validators import (
     email_problems,
     full_name_problems,
@@ -24,6 +23,7 @@ from scoring.models import (
     Unit,
 )
 from scoring.services import audit_record
+from scoring.text import visible_text
 
 MSG_ACCOUNT_VERSION_MISSING = gettext_lazy(
     "Biểu mẫu không mang phiên bản của tài khoản nên chưa lưu gì; hãy tải lại trang rồi làm lại."
@@ -91,7 +91,9 @@ def user_create(
     record (an import names itself there)."""
     user_model = get_user_model()
     # as the account will store it: NFKC, as `create_user` does («qa²» is «qa2», «ﬁ» is «fi»)
-    username, full_name, email = user_model.normalize_username(nfc(username)), nfc(full_name), nfc(email)
+    # the users file's rule (`visible_text`): a hidden character would make two names that look the same differ
+    username = user_model.normalize_username(visible_text(username, field="username"))
+    full_name, email = visible_text(full_name, field="full_name"), visible_text(email, field="email")
     if not username:
         raise ValidationFailed(_("Hãy nhập tên đăng nhập."), code="username_required")
     if user_model.objects.filter(username__iexact=username).exists():

@@ -62,6 +62,17 @@ def _export(request: HttpRequest, entries: QuerySet[AuditEntry]) -> HttpResponse
     return xlsx_response(content, "nhat-ky-thay-doi.xlsx")
 
 
+def _invalid_filters(form: AuditFilterForm) -> str:
+    """What is wrong with the filters, each named («Đơn vị: Không có đơn vị mã «x».»); "" when nothing is."""
+    if not form.is_bound or form.is_valid():
+        return ""
+    problems = [
+        f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
+        for name, errors in form.errors.items()
+    ]
+    return _("Bộ lọc không hợp lệ nên danh sách chưa được lọc. %(problems)s") % {"problems": " ".join(problems)}
+
+
 @require_GET
 @administrator_required
 def audit_list(request: HttpRequest) -> HttpResponse:
@@ -94,7 +105,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "object_types": object_type_choices(selectors.audit_object_types()),
             "actions": action_choices(),
             "query": query.urlencode(),
-            "invalid": form.is_bound and not form.is_valid(),
+            "invalid": _invalid_filters(form),
         },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from scoring.administration import selectors, services
 from scoring.administration.forms import CycleForm, DeadlinesForm, ExtendForm
+from scoring.administration.services.cycles import MSG_PHASE_ALREADY
 from scoring.administration.views._common import administrator_required, form_errors, report_error
 from scoring.errors import DomainError
 from scoring.models import Assessment, Cycle, Unit
@@ -83,6 +84,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
 
 
 PARTICIPANTS_PER_PAGE = 50
+NAMED_ALREADY = 5  # the units already taking part a refusal names; the rest are counted
 _FILTERS = ("q", "trang_thai", "trang")  # what the participants' table is filtered and paged by
 
 
@@ -174,6 +176,9 @@ def cycle_phase(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle, pk=cycle_id)
     phase = request.POST.get("phase", "")
     index = PHASES.index(cycle.phase)
+    if phase == cycle.phase:  # the button pressed twice: what was asked is done
+        messages.info(request, MSG_PHASE_ALREADY % {"p": cycle.get_phase_display()})
+        return redirect("administration:cycle_detail", cycle.pk)
     if phase not in PHASES or abs(PHASES.index(phase) - index) != 1:
         messages.error(request, _("Chỉ chuyển sang giai đoạn kế tiếp hoặc quay lại giai đoạn trước."))
         return redirect("administration:cycle_detail", cycle.pk)
@@ -220,7 +225,21 @@ def cycle_participants(request: HttpRequest, cycle_id: int) -> HttpResponse:
     except DomainError as exc:
         report_error(request, exc)
     else:
-        messages.success(request, _("Đã mở bản đánh giá cho %(n)s đơn vị.") % {"n": len(created)})
+        if created:
+            messages.success(request, _("Đã mở bản đánh giá cho %(n)s đơn vị.") % {"n": len(created)})
+        opened = {a.unit_id for a in created}
+        already = [unit.name for unit in units if unit.pk not in opened]
+        if len(already) == 1:
+            messages.warning(request, _("Đơn vị «%(u)s» đã tham gia kỳ đánh giá này; không mở thêm bản đánh giá.")
+                             % {"u": already[0]})
+        elif already:
+            named = ", ".join(f"«{name}»" for name in already[:NAMED_ALREADY])
+            more = len(already) - NAMED_ALREADY
+            messages.warning(request, _("%(n)s đơn vị đã tham gia kỳ đánh giá này nên không mở thêm bản đánh giá: "
+                                        "%(names)s%(more)s.") % {
+                "n": len(already), "names": named,
+                "more": _(" và %(m)s đơn vị khác") % {"m": more} if more > 0 else "",
+            })
     return redirect("administration:cycle_detail", cycle.pk)
 
 
