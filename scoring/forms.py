@@ -278,8 +278,8 @@ def method_input_context(
             expression = str(_params(indicator).get("expression", ""))
             ctx["hint"] = _("Công thức: %(expr)s") % {"expr": _shown_expression(expression).replace("*", "×")}
             limits = [str(limit).replace("<=", "≤") for limit in _params(indicator).get("limits") or []]
-            if limits:
-                ctx["hint"] += " " + _("Điều kiện: %(limits)s.") % {"limits": "; ".join(limits)}
+            if limits:  # the formula ends its sentence before the condition's («… × 0,5. Điều kiện: …»)
+                ctx["hint"] += ". " + _("Điều kiện: %(limits)s.") % {"limits": "; ".join(limits)}
         else:
             base = _params(indicator).get("base", "0")
             ctx["hint"] = _("Điểm = %(base)s + số lần × điểm mỗi lần, tối đa %(max)s.") % {

@@ -302,9 +302,16 @@ def _refuse_numbers(row: ImportRow, ind: Indicator, cells: _RowCells) -> bool:
         checks = [(f"count{i}", f"counts.{key}", True) for i, (key, _label) in enumerate(count_keys(ind), start=1)]
     else:
         checks = []
+    # A ratio's two terms and every count of a formula are needed once one of them is filled (a list of
+    # occurrences reads an empty count as 0): an empty one is named with the others, not after they are fixed.
+    required = method in (Indicator.Method.RATIO_BANDS, Indicator.Method.PROPORTIONAL, Indicator.Method.FORMULA)
+    entered = any(_cell_value(cells.values.get(key)) is not None for key, _field, _count in checks)
     for key, engine_field, is_count in checks:
         value = _cell_value(cells.values.get(key))
         if value is None:
+            if required and entered:
+                cells.refuse(row, key, _missing_text(ind, key, cells))
+                refused = True
             continue
         try:
             if is_count:
@@ -317,6 +324,18 @@ def _refuse_numbers(row: ImportRow, ind: Indicator, cells: _RowCells) -> bool:
     return refused
 
 
+def _missing_text(ind: Indicator, column: str, cells: _RowCells) -> str:
+    """An empty cell the value needs, named as the sheet names its column («Mẫu số»; a count with what it counts,
+    «Số liệu 1 (Số vấn đề phát hiện)»), in the words the sheet page uses; the engine names its own field
+    («counts.a»), which the person never sees."""
+    label = cells.headers[column]
+    if column.startswith("count"):
+        counted = dict(enumerate((name for _key, name in count_keys(ind)), start=1)).get(int(column[5:]))
+        if counted:
+            label = f"{label} ({counted})"
+    return _("Hãy nhập «%(label)s».") % {"label": label}
+
+
 def _typed_summary(ind: Indicator, value: dict[str, Any], cells: _RowCells) -> str:
     """A refused value in words with each cell as typed (value_summary would write «1.000» as «1,000»)."""
     method = ind.method
@@ -325,7 +344,10 @@ def _typed_summary(ind: Indicator, value: dict[str, Any], cells: _RowCells) -> s
     if method in (Indicator.Method.RATIO_BANDS, Indicator.Method.PROPORTIONAL):
         return f"{cells.typed('numerator') or '?'} / {cells.typed('denominator') or '?'}"
     if method in (Indicator.Method.FORMULA, Indicator.Method.PER_OCCURRENCE):
-        return "; ".join(f"{label}: {cells.typed(f'count{i}') or 0}"
+        # An empty count is missing in a formula («?», as an empty ratio term), 0 in a list of occurrences (the
+        # engine reads it so).
+        empty = "?" if method == Indicator.Method.FORMULA else "0"
+        return "; ".join(f"{label}: {cells.typed(f'count{i}') or empty}"
                          for i, (_key, label) in enumerate(count_keys(ind), start=1))
     return value_summary(ind, _shown(value))
 
@@ -373,7 +395,8 @@ def _compare(row: ImportRow, leaf: selectors.LeafRow, cells: _RowCells, *, numbe
         except engine.EngineError as exc:
             column = _field_columns(ind).get(str(getattr(exc, "field", None) or ""))
             if column is not None and column in cells.letters:
-                cells.refuse(row, column, engine_text(exc))
+                cells.refuse(row, column, _missing_text(ind, column, cells) if exc.code == "missing_value"
+                             else engine_text(exc))
             else:
                 row.errors.append(engine_text(exc))
             row.new_summary = _typed_summary(ind, row.value, cells)

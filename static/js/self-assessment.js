@@ -200,8 +200,13 @@ class LeafForm {
 
   showLine(line) {
     this.form.querySelector('input[name="version"]').value = line.version;
+    this.showScore(line);
+  }
+
+  /** The leaf's score as the server stored it. A KPS leaf with the points it counts for, in the server's words
+   * (the engine's credit, the page's decimal mark). */
+  showScore(line) {
     const out = document.querySelector(`[data-score-for="${this.lineId}"]`);
-    // A KPS leaf with the points it counts for, in the server's words (the engine's credit, the page's decimal mark).
     if (out) out.textContent = line.not_applicable ? line.na_display || T.na : line.display;
     const required = document.querySelector(`#line-${this.lineId} [data-required]`);
     if (required && typeof line.explanation_required === "boolean") required.hidden = !line.explanation_required;
@@ -292,6 +297,11 @@ class LeafForm {
     box.append(head, list, actions);
     box.hidden = false;
     this.say(T.conflict, true);
+    // The score and the totals beside the panel are the stored ones (the answer carries them), not those of the
+    // page as it was loaded: the panel compares the user's value with what is stored, the figures say what counts.
+    // The version stays the one typed on until the user chooses.
+    if (stored.version !== undefined) this.showScore(stored);
+    setTotals(data.totals);
     keep.addEventListener("click", () => {
       this.form.querySelector('input[name="version"]').value = stored.version;
       this.resolve();
