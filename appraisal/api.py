@@ -64,7 +64,8 @@ def appraise_line(request: Request, assessment_id: int, line_id: int) -> Respons
 )
 @api_view(["POST"])
 def sign_off(request: Request, assessment_id: int) -> Response:
-    """The appraisal lead signs off an assessment whose every leaf has an appraised score."""
+    """The appraisal lead signs off an assessment whose every leaf the team has decided: an appraised score, or
+    the unit's «không phát sinh» accepted (400 `missing_appraisal` naming the undecided leaves otherwise)."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     saved = services.assessment_sign_off(assessment=assessment, actor=request.user)
     return Response(AssessmentSerializer(saved).data)
@@ -140,7 +141,8 @@ class VersionSerializer(InputSerializer):
 )
 @api_view(["POST"])
 def accept_line(request: Request, assessment_id: int, line_id: int) -> Response:
-    """Accept the unit's self-score of one leaf as the appraised score (409 `stale_version` when stale)."""
+    """Accept the unit's self-score of one leaf as the appraised score, or its «không phát sinh» (until accepted or
+    overruled, that declaration waits for the team and sign-off is refused); 409 `stale_version` when stale."""
     _assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
     payload = VersionSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
@@ -149,7 +151,11 @@ def accept_line(request: Request, assessment_id: int, line_id: int) -> Response:
 
 
 AreaAccepted = inline_serializer(
-    "AreaAccepted", {"accepted": serializers.IntegerField(), "skipped": serializers.IntegerField()}
+    "AreaAccepted", {
+        "accepted": serializers.IntegerField(),
+        "skipped": serializers.IntegerField(),
+        "not_applicable": serializers.IntegerField(help_text="Số tiêu chí «không phát sinh» trong số đã chấp nhận."),
+    }
 )
 
 
@@ -159,8 +165,9 @@ AreaAccepted = inline_serializer(
 )
 @api_view(["POST"])
 def accept_area(request: Request, assessment_id: int, area_id: int) -> Response:
-    """Accept the self-score of every unappraised leaf of one area (only the criteria assigned to the user);
-    survey, unscored and not-applicable leaves are skipped. Each leaf is audited."""
+    """Accept what the unit declared for every undecided leaf of one area (only the criteria assigned to the user):
+    the self-score, or the unit's «không phát sinh» (counted apart in `not_applicable`); survey and unscored
+    leaves are skipped. Each leaf is audited."""
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
     area, mine = selectors.area_to_accept(request.user, assessment, area_id)
     counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine)

@@ -144,15 +144,23 @@ def queue_for_user(
             .values("assessment_id", "area_id")
             .annotate(
                 total=Count("id"),
-                done=Count("id", filter=Q(appraised_score__isnull=False) | Q(not_applicable=True)),
+                # decided as `review.line_decided`: a score, or a «không phát sinh» the team accepted
+                done=Count("id", filter=Q(appraised_score__isnull=False)
+                           | Q(not_applicable=True, na_overruled=False, na_accepted=True)),
+                # «không phát sinh» neither accepted nor overruled: decided by a sign-off made before acceptance
+                # was recorded, waiting otherwise
+                na_open=Count("id", filter=Q(appraised_score__isnull=True, not_applicable=True, na_overruled=False,
+                                             na_accepted=False)),
             )
         )
         by_key = {(c["assessment_id"], c["area_id"]): c for c in counts}
         for row in rows:
+            signed_off = row.assessment.state == Assessment.State.SIGNED_OFF
             for progress in row.areas:
                 c = by_key.get((row.assessment.pk, progress.area.pk))
                 if c:
-                    progress.done, progress.total = c["done"], c["total"]
+                    progress.done = c["done"] + (c["na_open"] if signed_off else 0)
+                    progress.total = c["total"]
     choices = sorted(area_choices.items(), key=lambda kv: [int(p) if p.isdigit() else p for p in kv[0].split(".")])
     return Queue(rows=rows, area_choices=choices, groups=groups, cycle=cycle, page=shown, unknown_state=unknown_state,
                  unknown_area=unknown_area, unknown_group=unknown_group)

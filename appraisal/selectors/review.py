@@ -14,6 +14,24 @@ from scoring import selectors as scoring_selectors
 from scoring.models import Assessment, Indicator, ScoreLine
 
 
+def na_pending(line: ScoreLine, state: str) -> bool:
+    """A unit's «không phát sinh» waiting for the team's decision: neither accepted nor overruled. One signed off
+    before the team had to decide (no acceptance recorded) was decided by that sign-off; reopened, it waits."""
+    return (line.not_applicable and not line.na_overruled and not line.na_accepted
+            and state != Assessment.State.SIGNED_OFF)
+
+
+def na_credited(line: ScoreLine, state: str) -> bool:
+    """A unit's «không phát sinh» the team accepted: the leaf earns what the engine credits a KPS."""
+    return line.appraised_not_applicable and not na_pending(line, state)
+
+
+def line_decided(line: ScoreLine, state: str) -> bool:
+    """The team has decided the leaf: an appraised score (an overruled «không phát sinh» has one), or an accepted
+    «không phát sinh». What the progress counts and what sign-off requires of every leaf."""
+    return line.appraised_score is not None or na_credited(line, state)
+
+
 @dataclass
 class ReviewLine:
     line: ScoreLine
@@ -26,7 +44,15 @@ class ReviewLine:
 
     @property
     def done(self) -> bool:
-        return self.line.appraised_score is not None or self.line.not_applicable
+        return line_decided(self.line, self.line.assessment.state)
+
+    @property
+    def na_pending(self) -> bool:
+        return na_pending(self.line, self.line.assessment.state)
+
+    @property
+    def na_credited(self) -> bool:
+        return na_credited(self.line, self.line.assessment.state)
 
 
 @dataclass
@@ -45,14 +71,14 @@ class ReviewArea:
 
     @property
     def acceptable(self) -> int:
-        """Lines an "accept the whole area" would set: the user's, unappraised, self-scored, not survey."""
+        """Lines an "accept the whole area" would set: the user's, unappraised, not survey, self-scored or a
+        «không phát sinh» waiting for the team."""
         return sum(
             1
             for rl in self.lines
             if rl.editable
             and rl.line.appraised_score is None
-            and not rl.line.not_applicable
-            and rl.line.self_value is not None
+            and (rl.na_pending if rl.line.not_applicable else rl.line.self_value is not None)
             and rl.indicator.source != Indicator.Source.SURVEY
         )
 
@@ -87,14 +113,22 @@ class Review:
     def total(self) -> int:
         return sum(a.total for a in self.areas)
 
+    @property
+    def first_pending(self) -> ReviewLine | None:
+        """The first leaf (in the set's order) the team has yet to decide: where the sign-off hint leads."""
+        return next((rl for a in self.areas for rl in a.lines if not rl.done), None)
+
 
 def _computation(
-    rules: engine.SetRules, lines: list[ScoreLine], field_name: str
+    rules: engine.SetRules, lines: list[ScoreLine], field_name: str, state: str
 ) -> engine.IndexComputation | None:
+    """The engine's totals of the self-scores, or of the appraisal so far: a «không phát sinh» counts as not
+    applicable there once the team accepted it; until then it is a leaf not yet appraised (0 points)."""
+    appraised = field_name == "appraised_score"
     leaves = {
         line.indicator.code: engine.LeafScore(
             score=getattr(line, field_name),
-            not_applicable=line.appraised_not_applicable if field_name == "appraised_score" else line.not_applicable,
+            not_applicable=na_credited(line, state) if appraised else line.not_applicable,
         )
         for line in lines
     }
@@ -135,8 +169,8 @@ def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool =
     )
     return Review(
         areas=list(areas.values()),
-        self_comp=_computation(rules, lines, "self_score"),
-        appraised_comp=_computation(rules, lines, "appraised_score"),
+        self_comp=_computation(rules, lines, "self_score", assessment.state),
+        appraised_comp=_computation(rules, lines, "appraised_score", assessment.state),
     )
 
 
@@ -148,6 +182,8 @@ class ReviewSummary:
     state_display: str
     areas: list[tuple[Indicator, int, int]]  # area, leaves done, leaves
     appraised_comp: engine.IndexComputation | None
+    first_pending: int | None = None  # the line id of the first leaf yet to decide
+    index_mode: str = ""  # the set's, for a «không phát sinh» shown with the points it is credited
 
     @property
     def done(self) -> int:
@@ -165,10 +201,16 @@ def review_summary(*, assessment_id: int) -> ReviewSummary:
     tree = set_tree(assessment.indicator_set_id)
     lines = list(scoring_selectors.score_lines_of_assessment(assessment=assessment))
     counts = {a.pk: [0, 0] for a in tree.areas}
+    pending: dict[int, list[ScoreLine]] = {a.pk: [] for a in tree.areas}
     for line in lines:
-        count = counts[tree.area_of[line.indicator_id]]
-        count[0] += line.appraised_score is not None or line.not_applicable
+        area_id = tree.area_of[line.indicator_id]
+        count = counts[area_id]
+        decided = line_decided(line, assessment.state)
+        count[0] += decided
         count[1] += 1
+        if not decided:
+            pending[area_id].append(line)
+    first = next((area_lines[0] for area_lines in pending.values() if area_lines), None)  # as `Review.first_pending`
     rules = scoring_selectors.set_rules(
         assessment.indicator_set, sorted(tree.nodes.values(), key=lambda n: n.order)
     )
@@ -176,7 +218,9 @@ def review_summary(*, assessment_id: int) -> ReviewSummary:
         state=assessment.state,
         state_display=str(assessment.get_state_display()),
         areas=[(a, counts[a.pk][0], counts[a.pk][1]) for a in tree.areas],
-        appraised_comp=_computation(rules, lines, "appraised_score"),
+        appraised_comp=_computation(rules, lines, "appraised_score", assessment.state),
+        first_pending=first.pk if first is not None else None,
+        index_mode=assessment.indicator_set.index_mode,
     )
 
 

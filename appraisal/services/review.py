@@ -106,11 +106,14 @@ def line_accept_self(*, line: ScoreLine, actor: Any, base_version: int) -> Score
 def area_accept_self(
     *, assessment: Assessment, area: Indicator, actor: Any, leaf_ids: set[int] | None = None
 ) -> dict[str, int]:
-    """Accept the self-score of every leaf of an area that has no appraised score yet, in one action.
+    """Accept what the unit declared for every leaf of an area the team has not decided yet, in one action: the
+    self-score as the appraised score, or the unit's «không phát sinh» (as `line_accept_self` accepts one).
 
-    `leaf_ids` limits it to those leaves (an appraiser assigned some criteria of the area only). Leaves
-    already appraised are left as they are; survey, unscored and not-applicable leaves are skipped. Each
-    accepted leaf is audited on its own. Returns {"accepted": n, "skipped": m}.
+    `leaf_ids` limits it to those leaves (an appraiser assigned some criteria of the area only). Leaves already
+    decided (appraised, or «không phát sinh» accepted) are left as they are; survey and unscored leaves are skipped,
+    and so is an overruled «không phát sinh» still without its score (accepting it would withdraw the overrule: a
+    decision for that leaf alone). Each accepted leaf is audited on its own. Returns {"accepted": n, "skipped": m,
+    "not_applicable": k}, the k «không phát sinh» among the n accepted.
     """
     locked = _lock(assessment.pk)
     _require_appraising(locked)
@@ -120,16 +123,23 @@ def area_accept_self(
     leaves = [leaf for leaf in tree.leaves_by_area.get(area.pk, []) if leaf_ids is None or leaf in leaf_ids]
     lines = list(
         ScoreLine.objects.filter(assessment=locked, indicator_id__in=leaves, appraised_score__isnull=True)
+        .exclude(not_applicable=True, na_overruled=False, na_accepted=True)
         .select_related("indicator")
         .order_by("indicator__order")
     )
     if locked.state == Assessment.State.SUBMITTED:
         _start(locked, actor)
-    accepted = skipped = 0
+    accepted = skipped = not_applicable = 0
     for line in lines:
-        if line.indicator.source == Indicator.Source.SURVEY or line.not_applicable or line.self_value is None:
+        if line.indicator.source == Indicator.Source.SURVEY or line.na_overruled:
             skipped += 1
-            continue
-        score_line_appraise(line=line, actor=actor, base_version=line.version, value=line.self_value, note="")
-        accepted += 1
-    return {"accepted": accepted, "skipped": skipped}
+        elif line.not_applicable:
+            score_line_accept_not_applicable(line=line, actor=actor, base_version=line.version)
+            accepted += 1
+            not_applicable += 1
+        elif line.self_value is None:
+            skipped += 1
+        else:
+            score_line_appraise(line=line, actor=actor, base_version=line.version, value=line.self_value, note="")
+            accepted += 1
+    return {"accepted": accepted, "skipped": skipped, "not_applicable": not_applicable}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from appraisal.models import LineHistory, Notification
 from appraisal.notifications import notify, unit_people
@@ -21,10 +22,20 @@ from scoring.services import (
     ranking_group_rerank,
 )
 
+MSG_NA_UNDECIDED = gettext_lazy(
+    "Đơn vị chọn «không phát sinh»: Tổ thẩm định chưa chấp nhận, cũng chưa chấm điểm tiêu chí này."
+)
+
+MSG_UNDECIDED_WITH_NA = gettext_lazy(
+    "Còn %(n)s tiêu chí chưa được thẩm định, trong đó %(k)s tiêu chí đơn vị chọn «không phát sinh» chưa được "
+    "chấp nhận hoặc chấm điểm: hãy chấp nhận «không phát sinh», hoặc không chấp nhận và chấm điểm (nêu lý do)."
+)
+
 
 @transaction.atomic
 def assessment_sign_off(*, assessment: Assessment, actor: Any) -> Assessment:
-    """Lock an assessment whose every leaf has an appraised score; the recompute runs after commit.
+    """Lock an assessment whose every leaf the team has decided (an appraised score, or the unit's «không phát
+    sinh» accepted); the recompute runs after commit. Refused with the undecided leaves otherwise.
 
     Side effects: the round's appraisal and the final score of every leaf recorded; state → signed_off
     (audited); one recompute task enqueued on commit; the unit e-mailed.
@@ -37,18 +48,27 @@ def assessment_sign_off(*, assessment: Assessment, actor: Any) -> Assessment:
             _("Chỉ thông qua bản đánh giá đang thẩm định (hiện: «%(state)s»).") % {"state": locked.get_state_display()},
             code="not_in_appraisal",
         )
+    # Every leaf decided by the team: an appraised score, or the unit's «không phát sinh» accepted (an overruled
+    # one needs its score). A «không phát sinh» nobody accepted is undecided like a leaf nobody scored.
+    undecided = (
+        locked.lines.filter(appraised_score__isnull=True)
+        .exclude(not_applicable=True, na_overruled=False, na_accepted=True)
+        .order_by("indicator__order")
+        .values_list("pk", "indicator__code", "not_applicable", "na_overruled")
+    )
     missing = [
-        LeafProblem(code, line_id=pk, kind="missing_appraisal", message=_("Chưa có điểm thẩm định."))
-        for pk, code in locked.lines.filter(Q(not_applicable=False) | Q(na_overruled=True),
-                                            appraised_score__isnull=True)
-        .order_by("indicator__order").values_list("pk", "indicator__code")
+        LeafProblem(code, line_id=pk, kind="not_applicable_undecided", message=MSG_NA_UNDECIDED)
+        if not_applicable and not overruled
+        else LeafProblem(code, line_id=pk, kind="missing_appraisal", message=_("Chưa có điểm thẩm định."))
+        for pk, code, not_applicable, overruled in undecided
     ]
     if missing:
-        raise ValidationFailed(
-            _("Còn %(n)s tiêu chí chưa có điểm thẩm định.") % {"n": len(missing)},
-            code="missing_appraisal",
-            details=missing,
-        )
+        claims = sum(1 for problem in missing if problem.kind == "not_applicable_undecided")
+        if claims:
+            text = MSG_UNDECIDED_WITH_NA % {"n": len(missing), "k": claims}
+        else:
+            text = _("Còn %(n)s tiêu chí chưa có điểm thẩm định.") % {"n": len(missing)}
+        raise ValidationFailed(text, code="missing_appraisal", details=missing)
     lines = list(locked.lines.all())
     for stage in (LineHistory.Stage.APPRAISAL, LineHistory.Stage.FINAL):
         _snapshot(assessment=locked, stage=stage, round_no=locked.appraisal_round, actor=actor, lines=lines)

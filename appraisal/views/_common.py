@@ -15,9 +15,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from appraisal.selectors import ReviewSummary
+from appraisal.selectors.review import line_decided, na_credited, na_pending
 from scoring.errors import DomainError, StaleVersion
 from scoring.forms import value_summary
 from scoring.models import ScoreLine
+from scoring.selectors import not_applicable_shown
 
 EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
 DETAILS_SHOWN = 20  # of a refusal's list (the leaves missing a score): the page names so many, then counts
@@ -31,21 +33,31 @@ def score_text(value: Any) -> str:
     return "—" if value is None else number_format(value, 2)
 
 
-def line_json(line: ScoreLine) -> dict[str, Any]:
-    """What the review page's script needs to show a leaf after a save or a conflict."""
+def line_json(line: ScoreLine, *, state: str | None = None, index_mode: str | None = None) -> dict[str, Any]:
+    """What the review page's script needs to show a leaf after a save or a conflict. An accepted «không phát
+    sinh» reads as the unit side shows it, with the points it is credited; one waiting for the team is pending.
+    `state` and `index_mode` are the assessment's and its set's (read from the line when not given)."""
+    if state is None:
+        state = line.assessment.state
+    credited = na_credited(line, state)
+    if credited and index_mode is None:
+        index_mode = line.assessment.indicator_set.index_mode
+    display = (not_applicable_shown(indicator=line.indicator, index_mode=index_mode or "") if credited
+               else score_text(line.appraised_score))
     return {
         "id": line.pk,
         "version": line.version,
         "value": line.appraised_value,
         "appraised_score": None if line.appraised_score is None else f"{line.appraised_score:.2f}",
-        "display": score_text(line.appraised_score),
+        "display": display,
         "self_display": score_text(line.self_score),
         "summary": value_summary(line.indicator, line.appraised_value),
         "note": line.appraised_note,
         "na_overruled": line.na_overruled,
         "explanation": line.explanation,
         "differs": line.appraised_score is not None and line.appraised_score != line.self_score,
-        "done": line.appraised_score is not None or line.not_applicable,
+        "done": line_decided(line, state),
+        "na_pending": na_pending(line, state),
     }
 
 
@@ -59,6 +71,7 @@ def review_json(summary: ReviewSummary) -> dict[str, Any]:
         "state_display": summary.state_display,
         "done": summary.done,
         "total": summary.total,
+        "first_pending": summary.first_pending,
         "areas": [
             {"id": area.pk, "done": done, "total": total, "appraised": score_text(totals.get(area.code))}
             for area, done, total in summary.areas
@@ -89,7 +102,8 @@ def back(request: HttpRequest, default: str) -> HttpResponseRedirect:
 
 
 def domain_error(request: HttpRequest, exc: DomainError, default: str) -> HttpResponse:
-    """A refused action: JSON for scripts; otherwise the message on the page the user came from."""
+    """A refused action: JSON for scripts; otherwise the message on the page the user came from. A refusal that
+    names leaves (sign-off with leaves undecided) lands on the first of them where the page is the default."""
     if wants_json(request):
         return error_json(exc)
     text = str(exc.message)
@@ -97,6 +111,9 @@ def domain_error(request: HttpRequest, exc: DomainError, default: str) -> HttpRe
         shown = ", ".join(str(d) for d in exc.details[:DETAILS_SHOWN])
         more = len(exc.details) - DETAILS_SHOWN
         text += " " + (_("%(shown)s và %(n)s tiêu chí khác.") % {"shown": shown, "n": more} if more > 0 else shown)
+        first = getattr(exc.details[0], "line_id", None)
+        if first is not None and "#" not in default:
+            default = f"{default}#line-{first}"
     messages.error(request, text)
     return back(request, default)
 

@@ -159,7 +159,8 @@ def _saved_json(line: ScoreLine) -> JsonResponse:
     """A per-leaf save's answer to the page's script: the leaf, and the summary above the leaves as it now is
     (the first save of a submitted assessment starts its appraisal)."""
     summary = selectors.review_summary(assessment_id=line.assessment_id)
-    return JsonResponse({"ok": True, "line": line_json(line), "review": review_json(summary)})
+    return JsonResponse({"ok": True, "line": line_json(line, state=summary.state, index_mode=summary.index_mode),
+                         "review": review_json(summary)})
 
 
 @lands_on(_leaf_page)
@@ -210,16 +211,22 @@ def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpR
 @login_required
 @require_POST
 def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpResponse:
-    """Accept the self-score of every unappraised leaf of one area (each leaf audited)."""
+    """Accept what the unit declared (self-score or «không phát sinh») for every undecided leaf of one area (each
+    leaf audited)."""
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
     area, mine = selectors.area_to_accept(request.user, assessment, area_id)
     try:
         counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine)
     except DomainError as exc:
         return domain_error(request, exc, _review_url(assessment))
-    messages.success(request, _("Lĩnh vực %(code)s: đã chấp nhận %(n)s tiêu chí, bỏ qua %(m)s tiêu chí.") % {
-        "code": area.code, "n": counts["accepted"], "m": counts["skipped"],
-    })
+    done = {"code": area.code, "n": counts["accepted"], "m": counts["skipped"], "k": counts["not_applicable"]}
+    if counts["not_applicable"]:
+        messages.success(request, _(
+            "Lĩnh vực %(code)s: đã chấp nhận %(n)s tiêu chí (trong đó %(k)s tiêu chí «không phát sinh» của đơn vị), "
+            "bỏ qua %(m)s tiêu chí."
+        ) % done)
+    else:
+        messages.success(request, _("Lĩnh vực %(code)s: đã chấp nhận %(n)s tiêu chí, bỏ qua %(m)s tiêu chí.") % done)
     return redirect(reverse("appraisal:review", args=[assessment.pk]) + f"#area-{area.pk}")
 
 

@@ -115,6 +115,9 @@ class ScoreLine(models.Model):
     not_applicable_reason = models.TextField(_("lý do không phát sinh"), blank=True)
     # The appraisal team does not accept the unit's «không phát sinh»: the leaf counts with its appraised score.
     na_overruled = models.BooleanField(_("không chấp nhận «không phát sinh»"), default=False, db_default=False)
+    # The appraisal team accepted the unit's «không phát sinh» (`score_line_accept_not_applicable`): until it is
+    # accepted or overruled, the declaration waits for the team's decision and sign-off is refused.
+    na_accepted = models.BooleanField(_("chấp nhận «không phát sinh»"), default=False, db_default=False)
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

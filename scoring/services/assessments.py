@@ -440,10 +440,12 @@ def score_line_appraise(
     line.appraised_value, line.appraised_score, line.appraised_note = normalized, score, appraised_note
     if na_overruled is not None:
         line.na_overruled = na_overruled
+        if na_overruled:  # the overrule replaces an earlier acceptance of the declaration
+            line.na_accepted = False
     line.version += 1
     line.updated_by = actor if getattr(actor, "pk", None) else None
-    line.save(update_fields=["appraised_value", "appraised_score", "appraised_note", "na_overruled", "version",
-                             "updated_at", "updated_by"])
+    line.save(update_fields=["appraised_value", "appraised_score", "appraised_note", "na_overruled", "na_accepted",
+                             "version", "updated_at", "updated_by"])
     _bump_assessment_version(assessment)
     changes = {
         "appraised_value": {"old": old["appraised_value"], "new": normalized},
@@ -460,11 +462,15 @@ def score_line_appraise(
 
 @transaction.atomic
 def score_line_accept_not_applicable(*, line: ScoreLine, actor: Any, base_version: int) -> ScoreLine:
-    """The appraisal team accepts the unit's «không phát sinh» of a leaf. Where the team had overruled it, the
-    overrule and its appraised score are withdrawn (the leaf is not applicable again), with a new version;
-    otherwise only the acceptance is recorded. Audited either way."""
+    """The appraisal team accepts the unit's «không phát sinh» of a leaf: the declaration is decided (until then it
+    waits for the team and sign-off is refused). Where the team had overruled it, the overrule and its appraised
+    score are withdrawn (the leaf is not applicable again). A new version either way, audited; accepting an
+    accepted declaration again changes and records nothing."""
     line, assessment = _appraisal_line_lock(line, base_version)
+    if line.na_accepted and not line.na_overruled:
+        return line
     changes: dict[str, Any] = {"not_applicable": {"old": True, "new": True}}
+    fields = ["na_accepted", "version", "updated_at", "updated_by"]
     if line.na_overruled:
         changes = {
             "na_overruled": {"old": True, "new": False},
@@ -472,11 +478,12 @@ def score_line_accept_not_applicable(*, line: ScoreLine, actor: Any, base_versio
             "appraised_score": {"old": line.appraised_score, "new": None},
         }
         line.na_overruled, line.appraised_value, line.appraised_score, line.appraised_note = False, None, None, ""
-        line.version += 1
-        line.updated_by = actor if getattr(actor, "pk", None) else None
-        line.save(update_fields=["na_overruled", "appraised_value", "appraised_score", "appraised_note", "version",
-                                 "updated_at", "updated_by"])
-        _bump_assessment_version(assessment)
+        fields += ["na_overruled", "appraised_value", "appraised_score", "appraised_note"]
+    line.na_accepted = True
+    line.version += 1
+    line.updated_by = actor if getattr(actor, "pk", None) else None
+    line.save(update_fields=fields)
+    _bump_assessment_version(assessment)
     audit_record(
         actor=actor, action="score_line.accept_not_applicable", object_type="ScoreLine", object_id=line.pk,
         unit=assessment.unit, assessment=assessment, changes=changes,

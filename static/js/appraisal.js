@@ -9,18 +9,18 @@ import { freshToken, signInAgain } from "./session.js";
 const vi = document.documentElement.lang.startsWith("vi");
 const T = vi
   ? {
-      saving: "Đang lưu…", saved: "Đã lưu", failed: "Không lưu được", conflict: "Tiêu chí này vừa được người khác thẩm định.",
+      saving: "Đang lưu…", saved: "Đã lưu", failed: "Không lưu được", conflict: "Tiêu chí này vừa được thẩm định ở nơi khác (người khác hoặc một thẻ khác của anh/chị).",
       stored: "Giá trị đang lưu", keep: "Giữ giá trị của tôi", take: "Lấy giá trị đang lưu", done: "Đã thẩm định",
       differs: "Đã điều chỉnh", network: "Mất kết nối, chưa lưu được. Hãy thử lại.", points: "điểm",
-      pending: "Chưa thẩm định", explainConflict: "Giải trình của tiêu chí này vừa được người khác lưu.",
+      pending: "Chưa thẩm định", waiting: "Chờ thẩm định", explainConflict: "Giải trình của tiêu chí này vừa được người khác lưu.",
       signedOut: "Chưa lưu: phiên đăng nhập đã hết hạn.", signIn: "Đăng nhập lại (mở thẻ mới)", retry: "Lưu lại",
       sessionEnded: "Phiên đăng nhập đã hết hạn nên thay đổi vừa rồi chưa được lưu. Hãy đăng nhập lại; nội dung bạn đã nhập vẫn còn trên trang.",
     }
   : {
-      saving: "Saving…", saved: "Saved", failed: "Not saved", conflict: "Somebody else has just appraised this leaf.",
+      saving: "Saving…", saved: "Saved", failed: "Not saved", conflict: "This leaf has just been appraised elsewhere (by somebody else or in another of your tabs).",
       stored: "Stored value", keep: "Keep my value", take: "Take the stored value", done: "Appraised",
       differs: "Adjusted", network: "Connection lost, not saved. Please try again.", points: "points",
-      pending: "Not appraised", explainConflict: "Somebody else has just saved this leaf's explanation.",
+      pending: "Not appraised", waiting: "Awaiting appraisal", explainConflict: "Somebody else has just saved this leaf's explanation.",
       signedOut: "Not saved: your session has expired.", signIn: "Sign in again (opens a new tab)", retry: "Save again",
       sessionEnded: "Your session has expired, so your last change was not saved. Please sign in again; what you typed is still on the page.",
     };
@@ -58,7 +58,8 @@ function showLine(leaf, line) {
   if (out) out.textContent = line.display;
   const status = leaf.querySelector("[data-status]");
   if (status) {
-    status.textContent = !line.done ? T.pending : line.differs ? T.differs : T.done;
+    // a unit's «không phát sinh» neither accepted nor overruled waits for the team's decision
+    status.textContent = !line.done ? (line.na_pending ? T.waiting : T.pending) : line.differs ? T.differs : T.done;
     status.classList.toggle("differs", line.done && line.differs);
     status.classList.toggle("done", line.done && !line.differs);
   }
@@ -113,7 +114,14 @@ function showReview(review) {
   }
   for (const hint of document.querySelectorAll("[data-signoff-hint]")) {
     hint.hidden = complete || !appraising;
-    hint.textContent = hint.textContent.replace(/\d+\/\d+/, `${review.done}/${review.total}`);
+    const count = hint.querySelector("[data-signoff-count]") || hint;
+    count.textContent = count.textContent.replace(/\d+\/\d+/, `${review.done}/${review.total}`);
+    // the link to the first leaf the team has yet to decide
+    const first = hint.querySelector("[data-first-pending]");
+    if (first) {
+      first.hidden = !review.first_pending;
+      if (review.first_pending) first.setAttribute("href", `#line-${review.first_pending}`);
+    }
   }
   for (const note of document.querySelectorAll("[data-provisional]")) note.hidden = complete;
 }

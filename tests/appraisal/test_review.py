@@ -119,7 +119,7 @@ def test_accepting_a_whole_area_audits_each_leaf_and_keeps_adjusted_leaves(submi
     # when the appraiser accepts the whole area
     counts = area_accept_self(assessment=submitted, area=area, actor=appraiser)
     # then the three other leaves of area 2 take their self-scores, each audited, the adjusted one stays
-    assert counts == {"accepted": 3, "skipped": 0}
+    assert counts == {"accepted": 3, "skipped": 0, "not_applicable": 0}
     assert line_of(submitted, "2.1.1").appraised_score == Decimal("0")
     for code in ("2.1.2", "2.2.1", "2.3.1"):
         line = line_of(submitted, code)
@@ -159,13 +159,13 @@ def test_a_not_applicable_leaf_can_be_accepted_or_overruled_with_a_reason(
     assert caught.value.code == "reason_required" and caught.value.details == {"field": "note"}
     accepted = line_accept_self(line=line, actor=lead, base_version=line.version)
     assert accepted.not_applicable and not accepted.na_overruled and accepted.appraised_score is None
-    assert accepted.version == line.version  # accepting a declaration changes nothing but the audit
+    assert accepted.na_accepted and accepted.version == line.version + 1  # a decision: other tabs must see it
     assert AuditEntry.objects.filter(action="score_line.accept_not_applicable", object_id=str(line.pk)).exists()
     for other in assessment.lines.select_related("indicator").exclude(pk=line.pk):
         line_accept_self(line=other, actor=lead, base_version=other.version)
     granted = assessment_compute(assessment=assessment, basis="appraised")  # points mode: N/A earns its maximum
 
-    overruled = line_appraise(line=line, actor=lead, base_version=line.version, value=counts,
+    overruled = line_appraise(line=accepted, actor=lead, base_version=accepted.version, value=counts,
                               note="Biên bản kiểm tra số 12 cho thấy có phát sinh.")
     assert overruled.not_applicable and overruled.na_overruled  # the unit's declaration stays on record
     assert overruled.appraised_score == Decimal("0.75")

@@ -190,7 +190,8 @@ def test_sign_off_counts_a_not_applicable_leaf_as_done_unless_the_team_overruled
 
     appraise_all_remaining(submitted, lead)
     ScoreLine.objects.filter(pk=line_of(submitted, "1.2.2").pk).update(
-        not_applicable=True, not_applicable_reason="Không có", appraised_score=None, appraised_value=None)
+        not_applicable=True, not_applicable_reason="Không có", appraised_score=None, appraised_value=None,
+        na_accepted=True)
     ScoreLine.objects.filter(pk=line_of(submitted, "1.2.3").pk).update(
         not_applicable=True, not_applicable_reason="Không có", na_overruled=True, appraised_score=None,
         appraised_value=None)

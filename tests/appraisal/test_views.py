@@ -215,7 +215,7 @@ def test_a_stale_version_gets_409_with_both_values(client: Client, submitted: An
     page = client.post(url, stale)
     assert page.status_code == 409
     body = page.content.decode()
-    assert "vừa được người khác thẩm định" in body and "1,70" in body and "không có tài liệu" in body
+    assert "vừa được thẩm định ở nơi khác" in body and "1,70" in body and "không có tài liệu" in body
     assert line_of(submitted, "2.1.1").appraised_score == Decimal("1.70")
 
 

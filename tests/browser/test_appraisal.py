@@ -179,7 +179,8 @@ def test_the_lead_overrules_a_not_applicable_leaf_in_place(
     leaf = f"#line-{line.pk}"
 
     lead, errors = _open(new_page, "hoa", f"/tham-dinh/{assessment.pk}/")
-    expect(lead.locator(f"{leaf} [data-self-score]")).to_have_text("Không phát sinh")
+    expect(lead.locator(f"{leaf} [data-self-score]")).to_have_text("KPS (tính 1,50 điểm)")
+    expect(lead.locator(f"{leaf} [data-status]")).to_have_text("Chờ thẩm định")
     lead.click(f"{leaf} details.na-overrule summary")
     for name, value in (("a", "4"), ("b", "2"), ("c", "0")):
         lead.fill(f'{leaf} [name="a{line.pk}-counts.{name}"]', value)
@@ -225,18 +226,20 @@ def test_the_review_page_updates_its_summary_and_the_not_applicable_tag_in_place
     ids, areas = _ids(assessment), _area_ids(assessment)
     lead, errors = _open(new_page, "hoa", f"/tham-dinh/{assessment.pk}/")
     expect(lead.locator("[data-state]")).to_have_text("Đã gửi")
-    expect(lead.locator(f'[data-area-progress="{areas["1"]}"]')).to_have_text("1/5")  # the «không phát sinh» leaf
+    # the «không phát sinh» leaf waits for the team: not counted, no points yet
+    expect(lead.locator(f'[data-area-progress="{areas["1"]}"]')).to_have_text("0/5")
+    expect(lead.locator(f"#line-{ids['1.2.2']} [data-status]")).to_have_text("Chờ thẩm định")
 
     # accepting one leaf starts the appraisal and counts it
     leaf = f"#line-{ids['1.1.2']}"
     lead.click(f"{leaf} form[data-accept] button")
     expect(lead.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
     expect(lead.locator("[data-state]")).to_have_text("Đang thẩm định")
-    expect(lead.locator(f'[data-area-progress="{areas["1"]}"]')).to_have_text("2/5")
-    expect(lead.locator(f'[data-area-done="{areas["1"]}"]')).to_have_text("2/5")
-    expect(lead.locator("[data-total-progress]")).to_have_text("2/9")
-    expect(lead.locator(f'[data-area-appraised="{areas["1"]}"]')).to_have_text("2,50")  # 1 + 1,5 (không phát sinh)
-    expect(lead.locator("[data-appraised-index]")).to_have_text("2,50")
+    expect(lead.locator(f'[data-area-progress="{areas["1"]}"]')).to_have_text("1/5")
+    expect(lead.locator(f'[data-area-done="{areas["1"]}"]')).to_have_text("1/5")
+    expect(lead.locator("[data-total-progress]")).to_have_text("1/9")
+    expect(lead.locator(f'[data-area-appraised="{areas["1"]}"]')).to_have_text("1,00")  # the «không phát sinh» waits
+    expect(lead.locator("[data-appraised-index]")).to_have_text("1,00")
     expect(lead.locator("form[data-start]")).to_have_count(0)
     shown = _summary(lead)
     lead.reload()
@@ -258,8 +261,10 @@ def test_the_review_page_updates_its_summary_and_the_not_applicable_tag_in_place
     expect(lead.locator(f"{leaf} [data-na-overruled]")).to_be_hidden()
     expect(lead.locator(f'{leaf} [data-na-state="declared"]')).to_be_visible()
     expect(lead.locator(f"#note-{ids['1.2.2']}")).to_have_value("")
-    expect(lead.locator(f"{leaf} [data-appraised]")).to_have_text("—")
-    expect(lead.locator(f'[data-area-appraised="{areas["1"]}"]')).to_have_text("2,50")
+    # withdrawing the overrule accepts the declaration: decided, credited its maximum as the unit side shows it
+    expect(lead.locator(f"{leaf} [data-appraised]")).to_have_text("KPS (tính 1,50 điểm)")
+    expect(lead.locator(f"{leaf} [data-status]")).to_have_text("Đã thẩm định")
+    expect(lead.locator(f'[data-area-appraised="{areas["1"]}"]')).to_have_text("2,50")  # 1 + 1,5
     shown = _summary(lead)
     lead.reload()
     assert _summary(lead) == shown
@@ -520,7 +525,8 @@ def test_the_first_accept_shows_the_lead_the_sign_off_and_its_hint_without_a_rel
     expect(lead.locator("[data-state]")).to_have_text("Đang thẩm định")
     expect(lead.locator("[data-sign-off]")).to_be_visible()
     expect(lead.locator("[data-signoff-hint]")).to_be_visible()
-    expect(lead.locator("[data-signoff-hint]")).to_have_text("Đã thẩm định 1/9 tiêu chí: chỉ thông qua được khi đủ.")
+    expect(lead.locator("[data-signoff-count]")).to_have_text("Đã thẩm định 1/9 tiêu chí: chỉ thông qua được khi đủ.")
+    expect(lead.locator("[data-first-pending]")).to_have_attribute("href", f"#line-{ids['1.1.1']}")
     assert lead.locator("[data-sign-off]").get_attribute("aria-describedby") == "signoff-hint"
     lead.click(f"#line-{ids['1.1.1']} form[data-accept] button")
     expect(lead.locator("[data-signoff-hint]")).to_contain_text("2/9")
