@@ -306,6 +306,8 @@ def _upload_checked(request: HttpRequest, assessment: Assessment) -> HttpRespons
             )
             if line is not None:
                 services.evidence_link(evidence_file=evidence_file, line=line, actor=request.user)
+            # A copy already in the library keeps its own name: the answer names the file sent beside it.
+            evidence_file.uploaded_name = validation.clean_name(item.name)  # type: ignore[attr-defined]
             stored.append(evidence_file)
         except DomainError as exc:
             errors.append({"name": validation.clean_name(item.name), "code": exc.code, "message": str(exc.message)})
@@ -332,9 +334,15 @@ def _upload_summary(stored: list[EvidenceFile], errors: list[dict[str, str]]) ->
     again = [f for f in stored if getattr(f, "already_present", False)]
     if new:
         parts.append(ngettext("Đã lưu %(n)d tệp.", "Đã lưu %(n)d tệp.", len(new)) % {"n": len(new)})
-    if again:
-        names = ", ".join(f"«{f.original_name}»" for f in again)
-        parts.append(_("Đã có sẵn trong thư viện (không lưu lại): %(names)s.") % {"names": names})
+    for f in again:
+        sent = getattr(f, "uploaded_name", f.original_name)
+        if sent == f.original_name:
+            parts.append(_("«%(name)s» đã có trong thư viện (không lưu lại).") % {"name": sent})
+        else:
+            parts.append(
+                _("«%(name)s» trùng nội dung với «%(existing)s» đã có trong thư viện (không lưu lại).")
+                % {"name": sent, "existing": f.original_name}
+            )
     if errors:
         refused = ngettext("%(n)d tệp bị từ chối", "%(n)d tệp bị từ chối", len(errors)) % {"n": len(errors)}
         if stored:

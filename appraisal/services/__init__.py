@@ -46,9 +46,11 @@ from appraisal.services.review import (
 )
 from appraisal.services.rounds import (
     explanation_close,
+    explanation_deadline_change,
     explanation_overdue,
     explanation_request,
     explanation_resubmit,
+    explanation_withdraw,
     line_explain,
 )
 from appraisal.services.signoff import (
@@ -86,9 +88,11 @@ __all__ = [
     "assessment_sign_off",
     "cycle_results_recompute",
     "explanation_close",
+    "explanation_deadline_change",
     "explanation_overdue",
     "explanation_request",
     "explanation_resubmit",
+    "explanation_withdraw",
     "index_result_enqueue",
     "line_accept_self",
     "line_appraise",

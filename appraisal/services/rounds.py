@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from appraisal.models import ExplanationRound, LineHistory, Notification
 from appraisal.notifications import notify, team_for, unit_people
@@ -42,6 +43,16 @@ from scoring.services import (
     audit_record,
 )
 from scoring.text import posted_id
+
+MSG_REASON_FOR_WITHDRAW = gettext_lazy("Hãy nêu lý do rút lại yêu cầu giải trình.")
+
+MSG_WITHDRAW_OVERDUE = gettext_lazy(
+    "Đã hết hạn giải trình nên không rút lại yêu cầu được nữa: hãy kết thúc vòng giải trình."
+)
+
+MSG_REASON_FOR_DEADLINE_CHANGE = gettext_lazy("Hãy nêu lý do đổi hạn giải trình.")
+
+MSG_DEADLINE_UNCHANGED = gettext_lazy("Hạn giải trình mới (%(date)s) trùng với hạn hiện tại.")
 
 LATE_CYCLE_DAYS = 365  # the latest deadline, from today, in an assessment of a cycle whose following year has ended
 
@@ -247,3 +258,89 @@ def explanation_close(*, assessment: Assessment, actor: Any, reason: str = "") -
     if not explanation_overdue(locked):
         raise StateConflict(MSG_DEADLINE_NOT_PASSED, code="deadline_not_passed")
     return _end_explanation(locked, actor, resubmitted=False, reason=_nfc(reason) or _("Hết hạn giải trình."))
+
+
+def _open_round_locked(assessment: Assessment) -> tuple[Assessment, ExplanationRound]:
+    """The assessment locked and its open round; refused (the state named) when no round is open, so a second
+    click of the same decision, checked under the lock, changes nothing."""
+    locked = _lock(assessment.pk)
+    current = None
+    if locked.state == Assessment.State.EXPLANATION:
+        current = ExplanationRound.objects.filter(assessment=locked, round=locked.appraisal_round).first()
+    if current is None:
+        raise StateConflict(MSG_NO_OPEN_ROUND % {"state": locked.get_state_display()}, code="not_explaining")
+    return locked, current
+
+
+def _required_reason(reason: Any, message: Any) -> str:
+    text = _nfc(reason, field="reason")
+    if not text:
+        raise ValidationFailed(message, code="reason_required", details={"field": "reason"})
+    return text
+
+
+@transaction.atomic
+def explanation_withdraw(*, assessment: Assessment, actor: Any, reason: str) -> Assessment:
+    """The lead withdraws the open explanation round before its deadline (requested by mistake, or nobody at
+    the unit can resubmit): explanation → in_appraisal, round + 1, as a round the lead closes.
+
+    The round stays in the history, ended by the lead before its deadline (closed_at < deadline tells a
+    withdrawn round from one closed when overdue) with the reason in the audit log. Explanations already
+    written stay on their leaves; the leaves explained in this round keep their flag and their explanation is
+    recorded for the round (LineHistory), as a resubmission records it; the other leaves are unflagged, as
+    if never asked. No e-mail: there is no notification kind for a withdrawal (the unit's page shows the state).
+    """
+    locked, current = _open_round_locked(assessment)
+    if explanation_overdue(locked):
+        raise StateConflict(MSG_WITHDRAW_OVERDUE, code="deadline_passed")
+    text = _required_reason(reason, MSG_REASON_FOR_WITHDRAW)
+    flagged = list(locked.lines.filter(explanation_requested=True).select_related("indicator")
+                   .order_by("indicator__order"))
+    at_start = current.explanations_at_start
+    kept = [line for line in flagged if explained_in_round(line, at_start)]
+    dropped = [line for line in flagged if line not in kept]
+    ScoreLine.objects.filter(pk__in=[line.pk for line in dropped]).update(explanation_requested=False)
+    audit_record(
+        actor=actor, action="assessment.explanation_withdraw", object_type="Assessment", object_id=locked.pk,
+        unit=locked.unit, assessment=locked, reason=text,
+        changes={
+            "explanation_requested": {"old": [line.indicator.code for line in flagged],
+                                      "new": [line.indicator.code for line in kept]},
+        },
+    )
+    return _end_explanation(locked, actor, resubmitted=False, reason=text)
+
+
+@transaction.atomic
+def explanation_deadline_change(
+    *, assessment: Assessment, actor: Any, deadline: datetime, reason: str
+) -> ExplanationRound:
+    """The lead moves the open round's deadline (shortens it, or gives more time, also once it has passed),
+    never into the past nor beyond the cycle's limits. Side effects: the round's and the assessment's deadline,
+    an audit entry with the reason, and an e-mail to the unit's people stating the new deadline (after commit).
+    """
+    locked, current = _open_round_locked(assessment)
+    text = _required_reason(reason, MSG_REASON_FOR_DEADLINE_CHANGE)
+    if deadline <= timezone.now():
+        raise ValidationFailed(MSG_DEADLINE_IN_PAST, code="deadline_in_past", details={"field": "deadline"})
+    _check_deadline_within_cycle(locked.cycle, deadline)
+    old = locked.explanation_deadline
+    if old is not None and deadline == old:
+        day = timezone.localtime(deadline).date()
+        raise ValidationFailed(MSG_DEADLINE_UNCHANGED % {"date": f"{day:%d/%m/%Y}"}, code="deadline_unchanged",
+                               details={"field": "deadline"})
+    Assessment.objects.filter(pk=locked.pk).update(explanation_deadline=deadline, version=F("version") + 1)
+    ExplanationRound.objects.filter(pk=current.pk).update(deadline=deadline)
+    current.deadline = deadline
+    locked.explanation_deadline = deadline
+    audit_record(
+        actor=actor, action="assessment.explanation_deadline", object_type="Assessment", object_id=locked.pk,
+        unit=locked.unit, assessment=locked, reason=text,
+        changes={"explanation_deadline": {"old": old.isoformat() if old else None, "new": deadline.isoformat()}},
+    )
+    # The reminder's e-mail says the deadline and that nothing can be added after it: what the unit must know.
+    notify(
+        kind=Notification.Kind.EXPLANATION_REMINDER, assessment=locked, recipients=unit_people(locked.unit_id),
+        context={"deadline": deadline},
+    )
+    return current

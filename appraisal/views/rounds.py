@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -52,6 +53,8 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
         else:
             messages.success(request, _("Đã trả bản đánh giá cho đơn vị giải trình."))
             return redirect(_review_url(assessment))
+    if assessment.state == Assessment.State.EXPLANATION:
+        return _round_page(request, assessment, error=error)
     data = selectors.review(assessment=assessment, allowed=None, writable=False)
     if request.method == "GET":
         chosen = {row.line.pk for area in data.areas for row in area.lines if row.differs}
@@ -62,6 +65,66 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
          "message": message, "error": error},
         status=error.status if error else 200,
     )
+
+
+def _round_page(
+    request: HttpRequest, assessment: Assessment, *, error: DomainError | None = None, form: str = "",
+    deadline_raw: str | None = None, reason: str = "",
+) -> HttpResponse:
+    """The open round as the lead sees it at the request's address: change its deadline, withdraw it, or close
+    it once overdue. A refused decision comes back here with what was typed (``form`` names the one sent)."""
+    open_round = selectors.open_round(assessment=assessment)
+    if deadline_raw is None:
+        current = assessment.explanation_deadline
+        deadline_raw = timezone.localtime(current).date().isoformat() if current else ""
+    return render(
+        request,
+        "appraisal/request_explanation.html",
+        {"assessment": assessment, "open_round": open_round, "overdue": services.explanation_overdue(assessment),
+         "error": error, "form": form, "deadline": forms.date_input_value(deadline_raw), "reason": reason},
+        status=error.status if error else 200,
+    )
+
+
+@lands_on(_review_page)
+@login_required
+@require_POST
+def withdraw_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """The lead withdraws the open explanation round before its deadline, with a reason."""
+    assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
+    reason = request.POST.get("reason", "")
+    try:
+        services.explanation_withdraw(assessment=assessment, actor=request.user, reason=reason)
+    except DomainError as exc:
+        fresh = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
+        if fresh.state != Assessment.State.EXPLANATION:  # already withdrawn or ended: say so on the review page
+            return domain_error(request, exc, _review_url(fresh))
+        return _round_page(request, fresh, error=exc, form="withdraw", reason=reason)
+    messages.success(request, _("Đã rút lại yêu cầu giải trình; bản đánh giá trở lại «Đang thẩm định»."))
+    return redirect(_review_url(assessment))
+
+
+@lands_on(_review_page)
+@login_required
+@require_POST
+def change_explanation_deadline(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """The lead moves the open round's deadline (not into the past), with a reason; the unit is e-mailed."""
+    assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
+    deadline_raw = request.POST.get("deadline", "")
+    reason = request.POST.get("reason", "")
+    try:
+        deadline = forms.deadline_from_post(deadline_raw)
+        services.explanation_deadline_change(
+            assessment=assessment, actor=request.user, deadline=deadline, reason=reason,
+        )
+    except DomainError as exc:
+        fresh = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
+        if fresh.state != Assessment.State.EXPLANATION:
+            return domain_error(request, exc, _review_url(fresh))
+        return _round_page(request, fresh, error=exc, form="deadline", deadline_raw=deadline_raw, reason=reason)
+    day = timezone.localtime(deadline).date()
+    messages.success(request, _("Đã đổi hạn giải trình thành ngày %(date)s.") % {"date": f"{day:%d/%m/%Y}"})
+    return redirect(_review_url(assessment))
 
 
 @lands_on(_review_page)
