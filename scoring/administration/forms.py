@@ -7,7 +7,7 @@ so the editor works without JavaScript; `params_from_post` builds the engine's p
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -122,6 +122,48 @@ def params_initial(params: Mapping[str, Any]) -> dict[str, str]:
     return initial
 
 
+def _comparable(value: Any) -> Any:
+    """A value as typed or stored, for telling whether two are the same: spaces collapsed, numbers as numbers
+    («0,5» is 0.5), lists and mappings entry by entry."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _comparable(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_comparable(v) for v in value)
+    if isinstance(value, Decimal):
+        return value.normalize() if value.is_finite() else value
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        try:
+            number = Decimal(text.replace(",", "."))
+        except (InvalidOperation, ValueError):
+            return text
+        return number.normalize() if number.is_finite() else text
+    return value
+
+
+def _shown(field: forms.Field, raw: Any) -> str:
+    """A stored value as its form field shows it."""
+    if isinstance(field, forms.BooleanField):
+        return str(_("Có") if raw else _("Không"))
+    if isinstance(field, forms.ChoiceField):
+        choices: Any = field.choices
+        return str(dict(choices).get(raw, raw) or "—")
+    return str(raw) if raw not in (None, "") else "—"
+
+
+def stored_differences(typed: forms.Form, stored: forms.Form) -> list[tuple[Any, str]]:
+    """The fields of `typed` (a valid form as a person filled it) whose value differs from the one in `stored`
+    (the same form filled with the values stored now): (label, stored value as the form shows it)."""
+    stored.is_valid()
+    differences = []
+    for name, field in typed.fields.items():
+        if name not in typed.cleaned_data or name not in stored.cleaned_data:
+            continue
+        if _comparable(typed.cleaned_data[name]) != _comparable(stored.cleaned_data[name]):
+            differences.append((field.label, _shown(field, stored.data.get(name))))
+    return differences
+
+
 class SetMetaForm(forms.Form):
     name = forms.CharField(label=_l("Tên bộ chỉ số"), max_length=255)
     decision_ref = forms.CharField(label=_l("Quyết định ban hành"), max_length=255, required=False)
@@ -230,6 +272,27 @@ class IndicatorForm(forms.Form):
         }
         initial.update(params_initial(indicator.params))
         return initial
+
+    @staticmethod
+    def stored_differences(
+        typed: IndicatorForm, posted: Mapping[str, Any], indicator: Indicator
+    ) -> list[tuple[Any, str]]:
+        """The fields (and the method's parameters) typed on the criterion's page whose stored value, now, differs:
+        (label, stored value as the page shows it)."""
+        from scoring.administration.services.tree import PARAM_LABELS
+
+        initial = IndicatorForm.initial_for(indicator)
+        differences = stored_differences(typed, IndicatorForm(initial, leaf=indicator.is_leaf))
+        if not indicator.is_leaf:
+            return differences
+        typed_method = str(typed.cleaned_data.get("method") or "")
+        typed_params = params_from_post(typed_method, posted)
+        stored_params = params_from_post(indicator.method, initial)
+        names = dict.fromkeys((*METHOD_PARAMS.get(indicator.method, ()), *METHOD_PARAMS.get(typed_method, ())))
+        for name in names:
+            if _comparable(typed_params.get(name)) != _comparable(stored_params.get(name)):
+                differences.append((PARAM_LABELS.get(name, name), initial.get(f"p_{name}") or "—"))
+        return differences
 
     def service_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
         clean = dict(self.cleaned_data)
@@ -421,9 +484,10 @@ class AuditFilterForm(forms.Form):
     actor = PersonChoiceField(
         label=_l("Người thực hiện"),
         queryset=get_user_model().objects.order_by("last_name", "first_name", "username"),
-        required=False,
+        required=False, error_messages={"invalid_choice": _l("Không có người dùng mã «%(value)s».")},
     )
-    unit = UnitCodeField(label=_l("Đơn vị"), queryset=Unit.objects.all(), required=False)
+    unit = UnitCodeField(label=_l("Đơn vị"), queryset=Unit.objects.all(), required=False,  # stopped ones too
+                         error_messages={"invalid_choice": _l("Không có đơn vị mã «%(value)s».")})
     object_type = forms.CharField(label=_l("Loại đối tượng"), required=False)
     object_id = forms.CharField(label=_l("Mã đối tượng"), required=False, max_length=60)
     action = forms.CharField(label=_l("Thao tác"), required=False, max_length=60)

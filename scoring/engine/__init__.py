@@ -25,6 +25,7 @@ from scoring.engine.base import (
     to_count,
     to_decimal,
 )
+from scoring.engine.formula import normalize_expression
 from scoring.engine.index import (
     Band,
     IndexComputation,
@@ -71,6 +72,7 @@ __all__ = [
     "classify",
     "compute_index",
     "input_fields",
+    "normalize_expression",
     "normalize_value",
     "rank",
     "round_half_up",

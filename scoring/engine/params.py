@@ -26,7 +26,7 @@ from scoring.engine.base import (
     _vn,
     to_decimal,
 )
-from scoring.engine.formula import _check_expression, _params_error
+from scoring.engine.formula import _check_expression, _params_error, normalize_expression
 
 
 @dataclass(frozen=True)
@@ -470,7 +470,7 @@ def _compile(rule: LeafRule) -> _Plan:
             raise _params_error(
                 "formula_empty", "Chưa nhập công thức.", "The formula expression is missing.", "expression"
             )
-        expression = expression.strip()
+        expression = normalize_expression(expression.strip())
         if len(expression) > MAX_EXPRESSION_LENGTH:
             raise _params_error(
                 "formula_too_long",
@@ -478,7 +478,7 @@ def _compile(rule: LeafRule) -> _Plan:
                 f"The formula is longer than {MAX_EXPRESSION_LENGTH} characters.",
                 "expression",
             )
-        _check_expression(expression, frozenset(names))
+        _check_expression(expression, names)
         on_zero: Decimal | None = None
         if params.get("on_zero_division") is not None:
             on_zero = _param_decimal(params["on_zero_division"], field="on_zero_division")

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from scoring.administration import selectors, services
+from scoring.administration.services.sets import indicator_set_version
 from scoring.errors import ValidationFailed
 from scoring.models import IndicatorSet
 
@@ -68,6 +69,7 @@ def test_the_set_form_shows_the_refusal_and_the_check_page_reports_old_bad_bands
     client.force_login(admin_user)
     page = client.post(reverse("administration:set_update", args=[draft.pk]), {
         "name": "Bộ thử", "standard_max": "10", "index_mode": "points", "bands": "9 | Tốt\n5 | Khá",
+        "version": indicator_set_version(draft),
     }, follow=True).content.decode()
     assert "Mức thấp nhất phải có ngưỡng 0" in page
     # bands saved before this check (or by the admin of a draft) are reported by the check page
@@ -90,7 +92,8 @@ def test_points_the_database_would_round_or_refuse_are_refused_and_the_pages_sti
     client.force_login(admin_user)
     data = {"name": "Bộ thử", "standard_max": "100", "index_mode": "points", "bonus_cap": "", "penalty_cap": "",
             "bands": "", "source_note": "", field: typed}
-    response = client.post(reverse("administration:set_update", args=[draft.pk]), data)
+    response = client.post(reverse("administration:set_update", args=[draft.pk]),
+                           {**data, "version": indicator_set_version(draft)})
     assert response.status_code == 400 and message in response.content.decode()
     created = client.post(reverse("administration:set_create"), {**data, "key": "moi-2030", "year": "2030",
                                                                  "unit_kind": draft.unit_kind_id})

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from scoring.administration import services
+from scoring.administration.services.tree import indicator_version
 from scoring.models import Indicator, IndicatorSet
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,7 @@ def test_a_group_is_saved_from_its_page_without_the_leaf_only_fields_and_keeps_t
     response = client.post(url, {
         "code": "1.2", "kind": "normal", "max_points": "3", "floor": "0", "name": "Báo cáo CCHC (sửa)",
         "coordinating_department": "", "method": "", "guidance": "", "save": "1",
+        "version": indicator_version(Indicator.objects.get(pk=group.pk)),  # the page's: drawn after the update
     })
     # then it is saved, still a group, with its leaf-only settings untouched
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -62,6 +64,7 @@ def test_a_formulas_limits_are_edited_one_per_line_and_checked(
         "code": "1.2.3", "kind": "normal", "max_points": "0,5", "floor": "0", "name": "Kiến nghị đã thực hiện",
         "method": "formula", "source": "self", "p_variables": "a | Số kiến nghị\nb | Số đã thực hiện",
         "p_expression": "b / a * 0.5", "p_on_zero_division": "0,5", "save": "1",
+        "version": indicator_version(leaf),
     }
     refused = client.post(url, {**fields, "p_limits": "b <= x"})
     assert refused.status_code == 400 and "chưa khai báo" in refused.content.decode()

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from scoring.administration import services
+from scoring.administration.services.sets import indicator_set_version
 from scoring.models import (
     Assessment,
     AuditEntry,
@@ -160,7 +161,7 @@ def test_a_refused_set_edit_keeps_the_bands_typed(client: Client, small_set: Ind
     response = client.post(reverse("administration:set_update", args=[small_set.pk]), {
         "name": "Bộ chỉ số thử (sửa)", "decision_ref": "689/QĐ-UBND", "standard_max": "100",
         "index_mode": small_set.index_mode, "bonus_cap": "", "penalty_cap": "",
-        "bands": "90 | Tốt\n95 | Xuất sắc", "source_note": "",
+        "bands": "90 | Tốt\n95 | Xuất sắc", "source_note": "", "version": indicator_set_version(small_set),
     })
 
     assert response.status_code == 400

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from scoring.administration import services
 from scoring.administration.resources import IndicatorResource
+from scoring.administration.services.tree import indicator_version
 from scoring.administration.xlsx import write_sheet
 from scoring.models import Assessment, AuditEntry, Cycle, Indicator, IndicatorSet, RoleAssignment, Unit
 from tests.administration.conftest import upload
@@ -191,6 +192,7 @@ def test_editing_a_leaf_with_overlapping_bands_shows_the_message_and_keeps_the_l
             "method": "ratio_bands",
             "source": "self",
             "p_bands": "50 | >= | 0,5\n60 | >= | 0,25\n0 | >= | 0",
+            "version": indicator_version(node),
         },
     )
     assert response.status_code == 400

@@ -14,6 +14,7 @@ from django.urls import reverse
 from scoring import engine, selectors
 from scoring.administration import services
 from scoring.administration.forms import IndicatorForm
+from scoring.administration.services.tree import indicator_version
 from scoring.errors import ValidationFailed
 from scoring.models import Indicator, IndicatorSet
 
@@ -41,6 +42,7 @@ def test_lowering_the_maximum_in_the_editor_takes_along_yes_points_equal_to_it(
     posted = {k: v for k, v in IndicatorForm.initial_for(cloned_leaf).items() if v not in (None, False)}
     assert posted["p_yes_points"] == "1"
     posted["max_points"] = "0,5"
+    posted["version"] = indicator_version(cloned_leaf)
     client.force_login(admin_user)
 
     response = client.post(reverse("administration:node_edit", args=[cloned_leaf.pk]), posted)

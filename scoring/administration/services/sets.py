@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -9,17 +11,20 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from scoring.administration.services.common import (
     INDICATOR_FIELDS,
+    SET_FIELDS,
     _audit_set,
     _display,
     _ensure_editable,
     has_at_most_two_decimals,
     nfc,
+    set_is_frozen,
     to_points,
 )
-from scoring.errors import StateConflict, ValidationFailed
+from scoring.errors import StaleVersion, StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
     Cycle,
@@ -30,6 +35,42 @@ from scoring.models import (
 )
 from scoring.services import audit_record
 from scoring.text import user_text
+
+MSG_SET_VERSION_MISSING = gettext_lazy(
+    "Biểu mẫu không mang phiên bản của bộ chỉ số nên chưa lưu gì; hãy tải lại trang rồi sửa lại."
+)
+MSG_SET_CHANGED = gettext_lazy(
+    "Thông tin bộ chỉ số đã được người khác sửa từ khi anh/chị mở trang nên chưa lưu gì. Giá trị đang lưu ghi ở "
+    "dưới; hãy xem lại rồi bấm «Lưu» nếu vẫn muốn sửa."
+)
+MSG_SET_IN_USE_DELETE = gettext_lazy(
+    "Không xoá được bộ chỉ số «%(key)s» vì bộ đã được áp dụng cho kỳ đánh giá%(cycles)s: các bản đánh giá và kết "
+    "quả chấm theo bộ này cần giữ lại làm căn cứ. Chỉ xoá được bộ dự thảo chưa áp dụng cho kỳ nào. Nếu không "
+    "dùng bộ này nữa, hãy áp dụng bộ khác cho kỳ đánh giá; nếu cần sửa, hãy nhân bản thành phiên bản mới."
+)
+
+
+def indicator_set_version(indicator_set: IndicatorSet) -> str:
+    """The set's version for optimistic concurrency on its information form, without a version column (`version`
+    numbers the set's editions): a digest of what that form changes. Any change by a colleague changes it."""
+    values = [
+        version_value(getattr(indicator_set, name), points=name in ("standard_max", "bonus_cap", "penalty_cap"))
+        for name in SET_FIELDS
+    ]
+    values.append(indicator_set.classification_bands)
+    text = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def version_value(value: Any, *, points: bool = False) -> Any:
+    """A field's value as a version digests it; `points`: as their number («10», «10.00» and 10 are one value: an
+    object just created holds what it was given, one read back the column's two decimals)."""
+    if points and value is not None and not isinstance(value, bool):
+        try:
+            return format(Decimal(str(value)).normalize(), "f")
+        except (InvalidOperation, ValueError):
+            return str(value)
+    return value
 
 
 def _check_set_meta(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -238,8 +279,21 @@ def _assign(obj: Any, values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 @transaction.atomic
-def indicator_set_update(*, indicator_set: IndicatorSet, data: Mapping[str, Any], actor: Any) -> IndicatorSet:
-    """Change a draft set's name, decision, standard maximum, caps and classification bands."""
+def indicator_set_update(
+    *, indicator_set: IndicatorSet, data: Mapping[str, Any], actor: Any, expected_version: str | None = None
+) -> IndicatorSet:
+    """Change a draft set's name, decision, standard maximum, caps and classification bands.
+
+    `expected_version` (the set's page): the `indicator_set_version` the change was based on; refused (`stale`,
+    nothing written) when the set's information changed since, or when it is empty. None: no condition (the API)."""
+    if expected_version is not None:
+        if not expected_version:
+            raise ValidationFailed(MSG_SET_VERSION_MISSING, code="version_required")
+        # read again under a lock: a colleague's save waits for this one, and the version is checked against the
+        # row this one changes
+        indicator_set = IndicatorSet.objects.select_for_update().get(pk=indicator_set.pk)
+        if indicator_set_version(indicator_set) != expected_version:
+            raise StaleVersion(MSG_SET_CHANGED, code="stale")
     _ensure_editable(indicator_set)
     meta = _check_set_meta(data)
     if "classification_bands" in data:
@@ -310,8 +364,14 @@ def indicator_set_activate(
 
 @transaction.atomic
 def indicator_set_delete(*, indicator_set: IndicatorSet, actor: Any) -> None:
-    """Delete a draft set that nothing uses."""
-    _ensure_editable(indicator_set)
+    """Delete a draft set that nothing uses. One in use is refused (`set_frozen`, as every write to it) with a
+    message of its own: why it cannot be deleted and what to do instead, naming the cycles it is applied to."""
+    if set_is_frozen(indicator_set):
+        cycles = sorted({cs.cycle.name for cs in indicator_set.cycle_sets.select_related("cycle")})
+        raise StateConflict(
+            MSG_SET_IN_USE_DELETE % {"key": indicator_set.key, "cycles": f" ({'; '.join(cycles)})" if cycles else ""},
+            code="set_frozen",  # the API documents this code for a set in use, whatever is refused
+        )
     key, pk = indicator_set.key, indicator_set.pk
     indicator_set.delete()
     audit_record(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from scoring import engine
-from scoring.administration.services.common import _display, _ensure_editable, nfc, to_points
-from scoring.administration.services.sets import _assign
-from scoring.errors import StateConflict, ValidationFailed, engine_failure
+from scoring.administration.services.common import INDICATOR_FIELDS, _display, _ensure_editable, nfc, to_points
+from scoring.administration.services.sets import _assign, version_value
+from scoring.errors import StaleVersion, StateConflict, ValidationFailed, engine_failure
 from scoring.models import (
     Indicator,
     IndicatorSet,
@@ -25,6 +26,25 @@ from scoring.services import audit_record
 from scoring.text import user_text
 
 MSG_TREE_CHANGED = gettext_lazy("Bộ chỉ số đã thay đổi từ lúc xem trước; hãy tải tệp lên lại.")
+MSG_INDICATOR_VERSION_MISSING = gettext_lazy(
+    "Biểu mẫu không mang phiên bản của tiêu chí nên chưa lưu gì; hãy tải lại trang rồi sửa lại."
+)
+MSG_INDICATOR_CHANGED = gettext_lazy(
+    "Tiêu chí này đã được người khác sửa từ khi anh/chị mở trang nên chưa lưu gì. Giá trị đang lưu ghi ở dưới; "
+    "hãy xem lại rồi bấm «Lưu tiêu chí» nếu vẫn muốn sửa."
+)
+
+
+def indicator_version(indicator: Indicator) -> str:
+    """The criterion's version for optimistic concurrency, without a version column: a digest of what its edit page
+    changes (and whether it is a leaf, which decides the fields the page shows). Any change by a colleague, from
+    the page, the API or a child added under it, changes it."""
+    values = [
+        version_value(getattr(indicator, name), points=name in ("max_points", "floor")) for name in INDICATOR_FIELDS
+    ]
+    values.append(indicator.is_leaf)
+    text = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _renumber(indicator_set: IndicatorSet) -> None:
@@ -114,6 +134,11 @@ def clean_indicator(
             )
         except engine.EngineError as exc:
             raise _labelled(engine_failure(exc), exc, clean) from None
+        expression = clean["params"].get("expression")
+        if clean["method"] == Indicator.Method.FORMULA and isinstance(expression, str):
+            # stored in the engine's notation (what it evaluates, and what the unit's hint and exports show):
+            # «b / a × 0,5» as typed is kept as «b / a * 0.5»
+            clean["params"]["expression"] = engine.normalize_expression(expression.strip())
     return clean
 
 
@@ -128,7 +153,21 @@ PARAM_LABELS = {
     "on_zero_division": gettext_lazy("Điểm khi chia cho 0"),
     "base": gettext_lazy("Điểm gốc"),
     "expression": gettext_lazy("Công thức"),
+    "options": gettext_lazy("Các mức"),
+    "items": gettext_lazy("Các trường hợp"),
+    "variables": gettext_lazy("Biến số"),
+    "bands": gettext_lazy("Khung tỷ lệ"),
+    "limits": gettext_lazy("Giới hạn giữa các số liệu"),
 }
+_PARAM_FIELD = re.compile(r"^(?P<name>[a-z_]+)(?:\[(?P<index>\d+)\])?")
+
+
+def labelled_engine_refusal(
+    exc: Any, *, params: Mapping[str, Any], floor: Decimal, max_points: Decimal
+) -> ValidationFailed:
+    """An engine refusal of a leaf's parameters as the editor words it (its labels, the page's language): for the
+    live preview, which checks what is typed before anything is saved."""
+    return _labelled(engine_failure(exc), exc, {"params": params, "floor": floor, "max_points": max_points})
 
 
 def _points_text(raw: Any) -> str:
@@ -142,18 +181,24 @@ def _points_text(raw: Any) -> str:
 
 def _labelled(failure: ValidationFailed, exc: Any, clean: Mapping[str, Any]) -> ValidationFailed:
     """The engine's refusal of one parameter, worded with the editor's label of that field."""
-    label = PARAM_LABELS.get(str(getattr(exc, "field", "") or ""))
-    if label is None:
+    field = str(getattr(exc, "field", "") or "")
+    parsed = _PARAM_FIELD.match(field)
+    label = PARAM_LABELS.get(parsed.group("name")) if parsed else None
+    if label is None or parsed is None:
         return failure
-    if getattr(exc, "code", "") == "points_out_of_range":
+    if getattr(exc, "code", "") == "points_out_of_range" and field in clean["params"]:
         value = clean["params"].get(exc.field)
         message = _(
             "%(label)s là %(value)s, nằm ngoài khoảng điểm của tiêu chí (từ %(floor)s đến %(max)s)."
         ) % {"label": label, "value": _points_text(value), "floor": _points_text(clean["floor"]),
              "max": _points_text(clean["max_points"])}
-    else:  # the name as the engine quotes it, in either language
+    else:  # the name as the engine quotes it, in either language; a list's entry also by its line
         message = str(failure.message)
+        name, index = parsed.group("name"), parsed.group("index")
+        line = _("«%(label)s», dòng %(n)s") % {"label": label, "n": int(index) + 1} if index is not None else None
         for quoted in (f"«{exc.field}»", f"'{exc.field}'", f"“{exc.field}”"):
+            message = message.replace(quoted, line or f"«{label}»")
+        for quoted in (f"«{name}»", f"'{name}'", f"“{name}”"):
             message = message.replace(quoted, f"«{label}»")
     return ValidationFailed(message, code=failure.code, details=failure.details)
 
@@ -254,8 +299,21 @@ def indicator_create(
 
 
 @transaction.atomic
-def indicator_update(*, indicator: Indicator, data: Mapping[str, Any], actor: Any) -> Indicator:
-    """Change a node's fields; a leaf's method and parameters are validated by the engine."""
+def indicator_update(
+    *, indicator: Indicator, data: Mapping[str, Any], actor: Any, expected_version: str | None = None
+) -> Indicator:
+    """Change a node's fields; a leaf's method and parameters are validated by the engine.
+
+    `expected_version` (the criterion's page): the `indicator_version` the change was based on; refused (`stale`,
+    nothing written) when the criterion changed since, or when it is empty. None: no condition (the API)."""
+    if expected_version is not None:
+        if not expected_version:
+            raise ValidationFailed(MSG_INDICATOR_VERSION_MISSING, code="version_required")
+        # read again under a lock: a colleague's save waits for this one, and the version is checked against the
+        # row this one changes
+        indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+        if indicator_version(indicator) != expected_version:
+            raise StaleVersion(MSG_INDICATOR_CHANGED, code="stale")
     indicator_set = indicator.indicator_set
     _ensure_editable(indicator_set)
     data = _yes_points_following_maximum(indicator, data)

@@ -12,8 +12,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from scoring.administration import selectors, services
 from scoring.administration.audit_labels import labelled
-from scoring.administration.forms import CloneForm, MappingForm, SetCreateForm, SetMetaForm, UploadForm
+from scoring.administration.forms import (
+    CloneForm,
+    MappingForm,
+    SetCreateForm,
+    SetMetaForm,
+    UploadForm,
+    stored_differences,
+)
 from scoring.administration.resources import COLUMN_LABELS, COLUMNS, REQUIRED_COLUMNS, IndicatorResource
+from scoring.administration.services.sets import indicator_set_version
 from scoring.administration.services.tree import indicator_set_tree_fingerprint, indicator_set_tree_import_apply
 from scoring.administration.views._common import (
     administrator_required,
@@ -22,7 +30,7 @@ from scoring.administration.views._common import (
     upload_refusal,
 )
 from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
-from scoring.errors import DomainError
+from scoring.errors import DomainError, StaleVersion
 from scoring.exports import xlsx_response
 from scoring.models import AuditEntry, Cycle, IndicatorMapping, IndicatorSet, Unit, UnitKind
 from scoring.selectors import indicator_tree
@@ -94,12 +102,19 @@ def set_create(request: HttpRequest) -> HttpResponse:
     return redirect("administration:set_detail", indicator_set.pk)
 
 
-def _detail_context(indicator_set: IndicatorSet, meta_form: SetMetaForm | None = None) -> dict[str, object]:
+def _detail_context(
+    indicator_set: IndicatorSet, meta_form: SetMetaForm | None = None, *, version: str | None = None,
+    stored: list[tuple[object, str]] | None = None,
+) -> dict[str, object]:
+    """The set's page; its information form carries the version it was drawn from (`version`; the set's current
+    one on a fresh page), and after a colleague's save, the values stored now that differ from the typed ones."""
     return {
         "set": indicator_set,
         "tree": indicator_tree(indicator_set=indicator_set),
         "frozen": services.set_is_frozen(indicator_set),
         "meta_form": meta_form or SetMetaForm(initial=SetMetaForm.initial_for(indicator_set)),
+        "version": indicator_set_version(indicator_set) if version is None else version,
+        "stored": stored or [],
         "others": IndicatorSet.objects.exclude(pk=indicator_set.pk).select_related("unit_kind"),
         # each cycle once, though it uses the set for several unit kinds (one CycleSet per kind)
         "cycles": Cycle.objects.filter(cycle_sets__indicator_set=indicator_set).distinct().order_by("year"),
@@ -116,20 +131,35 @@ def set_detail(request: HttpRequest, set_id: int) -> HttpResponse:
 @require_POST
 @administrator_required
 def set_update(request: HttpRequest, set_id: int) -> HttpResponse:
-    indicator_set = get_object_or_404(IndicatorSet, pk=set_id)
+    """Save the set's information form, based on the version its page was drawn from: one a colleague's save
+    replaced (or none) is refused, showing what was typed and what is stored."""
+    indicator_set = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
+    version = request.POST.get("version", "")
     form = SetMetaForm(request.POST)
     if not form.is_valid():
         form_errors(request, form)
         return render(
-            request, "scoring/administration/set_detail.html", _detail_context(indicator_set, form), status=400
+            request, "scoring/administration/set_detail.html", _detail_context(indicator_set, form, version=version),
+            status=400,
         )
     try:
-        services.indicator_set_update(indicator_set=indicator_set, data=form.service_data(), actor=request.user)
+        services.indicator_set_update(
+            indicator_set=indicator_set, data=form.service_data(), actor=request.user, expected_version=version
+        )
+    except StaleVersion as exc:
+        report_error(request, exc)
+        current = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
+        stored = stored_differences(form, SetMetaForm(SetMetaForm.initial_for(current)))
+        return render(
+            request, "scoring/administration/set_detail.html", _detail_context(current, form, stored=stored),
+            status=exc.status,
+        )
     except DomainError as exc:
         report_error(request, exc)
         indicator_set.refresh_from_db()  # as stored: the service may have changed the instance before refusing
         return render(
-            request, "scoring/administration/set_detail.html", _detail_context(indicator_set, form), status=exc.status
+            request, "scoring/administration/set_detail.html", _detail_context(indicator_set, form, version=version),
+            status=exc.status,
         )
     messages.success(request, _("Đã lưu thông tin bộ chỉ số."))
     return redirect("administration:set_detail", set_id)

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from scoring import engine
 from scoring.administration import services
 from scoring.administration.forms import METHOD_PARAMS, IndicatorForm, params_from_post
+from scoring.administration.services.tree import indicator_version, labelled_engine_refusal
 from scoring.administration.views._common import administrator_required, form_errors, report_error
-from scoring.errors import DomainError
+from scoring.errors import DomainError, StaleVersion
 from scoring.forms import method_input_context
 from scoring.models import Indicator, IndicatorSet
 from scoring.text import posted_id
@@ -43,8 +44,9 @@ def preview_of(data: Any, *, max_points: Any, floor: Any, kind: str) -> dict[str
         engine.validate_params(
             engine.LeafRule(method=method, params=params, max_points=maximum, floor=minimum, kind=kind or "normal")
         )
-    except engine.EngineError as exc:
-        return {"error": exc.message, "field": exc.field}
+    except engine.EngineError as exc:  # worded as a save would be: the editor's labels, the page's language
+        refusal = labelled_engine_refusal(exc, params=params, floor=minimum, max_points=maximum)
+        return {"error": str(refusal.message), "field": exc.field}
     except DomainError as exc:
         return {"error": str(exc.message), "field": None}
     probe = Indicator(method=method, params=params, max_points=maximum, floor=minimum, kind=kind or "normal")
@@ -63,8 +65,13 @@ def _edit_page(
     parent: Indicator | None,
     leaf: bool,
     preview: dict[str, Any] | None = None,
+    version: str | None = None,
+    stored: list[tuple[Any, str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The criterion's editor. An existing criterion's form carries the version it was drawn from (`version`; the
+    criterion's current one on a fresh page), and after a colleague's save, the values stored now where they differ
+    from the typed ones (`stored`)."""
     if preview is None and leaf and node is not None and node.method:
         preview = preview_of(
             {**form.initial, "method": node.method}, max_points=node.max_points, floor=node.floor, kind=node.kind
@@ -82,6 +89,8 @@ def _edit_page(
             "preview": preview,
             "frozen": services.set_is_frozen(indicator_set),
             "values": request.POST if request.method == "POST" else form.initial,
+            "version": (indicator_version(node) if version is None else version) if node is not None else "",
+            "stored": stored or [],
         },
         status=status,
     )
@@ -153,6 +162,8 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
     node = get_object_or_404(Indicator.objects.select_related("indicator_set", "parent"), pk=node_id)
     indicator_set = node.indicator_set
     form = IndicatorForm(request.POST or None, initial=IndicatorForm.initial_for(node), leaf=node.is_leaf)
+    # the version of the criterion the page was drawn from: kept through a preview or a refusal
+    version = request.POST.get("version", "") if request.method == "POST" else None
     if request.method == "POST":
         if form.is_valid():
             if "preview" in request.POST:
@@ -170,9 +181,21 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
                     parent=node.parent,
                     leaf=node.is_leaf,
                     preview=preview,
+                    version=version,
                 )
             try:
-                services.indicator_update(indicator=node, data=form.service_data(request.POST), actor=request.user)
+                node = services.indicator_update(
+                    indicator=node, data=form.service_data(request.POST), actor=request.user,
+                    expected_version=version,
+                )
+            except StaleVersion as exc:
+                report_error(request, exc)
+                current = get_object_or_404(Indicator.objects.select_related("indicator_set", "parent"), pk=node_id)
+                return _edit_page(
+                    request, indicator_set=indicator_set, form=form, node=current, parent=current.parent,
+                    leaf=current.is_leaf, stored=IndicatorForm.stored_differences(form, request.POST, current),
+                    status=exc.status,
+                )
             except DomainError as exc:
                 report_error(request, exc)
             else:
@@ -187,6 +210,7 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
             node=node,
             parent=node.parent,
             leaf=node.is_leaf,
+            version=version,
             status=400,
         )
     return _edit_page(request, indicator_set=indicator_set, form=form, node=node, parent=node.parent, leaf=node.is_leaf)
