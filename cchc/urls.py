@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from scoring import views as scoring_views
+from scoring.publication import views as publication_views
 from scoring.views.accounts import LoginView, PasswordChangeView
 
 admin.site.site_header = "CCHC — Quản trị"
@@ -27,6 +28,7 @@ urlpatterns = [
     path("tham-dinh/", include("appraisal.urls")),
     path("quan-ly/", include("scoring.administration.urls")),
     path("ket-qua/", include("scoring.publication.urls")),
+    path("du-lieu-mo/", publication_views.open_data_docs, name="open_data_docs"),
     path("api/v1/", include("cchc.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),

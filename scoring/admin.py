@@ -246,7 +246,7 @@ class PublicationAdmin(ReadOnlyModelAdmin):
     list_display = ["cycle", "revision", "document_number", "document_date", "published_at", "published_by"]
     list_filter = ["cycle"]
     list_select_related = ["cycle", "published_by"]
-    exclude = ["snapshot", "scores"]
+    exclude = ["snapshot", "scores", "notes"]
 
 
 @admin.register(ExportJob)

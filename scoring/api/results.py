@@ -78,7 +78,7 @@ class ResultDetailQuery(RevisionQuery):
     tags=["results"], parameters=[ResultListQuery],
     responses={200: PublicationSummary.__class__(many=True), **_errors(400)},
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @permission_classes([AllowAny])
 def result_list(request: Request) -> Response:
     """Every published cycle (latest revision), newest year first (filter by `year`). Public."""
@@ -91,7 +91,7 @@ def result_list(request: Request) -> Response:
 
 
 @extend_schema(tags=["results"], parameters=[ResultDetailQuery], responses={200: Results, **_errors(400, 404)})
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @permission_classes([AllowAny])
 def result_detail(request: Request, year: int) -> Response:
     """A published cycle's rankings per group (filter with `group`, `classification`, `q`): the latest revision,

@@ -29,6 +29,9 @@ class Publication(models.Model):
     reason = models.TextField(_("lý do đính chính"), blank=True)
     snapshot = models.JSONField(_("kết quả công bố"), default=dict)
     scores = models.JSONField(_("điểm từng tiêu chí"), default=dict)
+    # The appraisers' notes as published (unit code → leaf code → note), shown to the unit's own people only:
+    # kept apart from the snapshot (never in a public file). None: published before the notes were kept.
+    notes = models.JSONField(_("ý kiến thẩm định"), null=True, blank=True, default=None)
     published_at = models.DateTimeField(_("công bố lúc"))
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

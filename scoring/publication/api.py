@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -181,7 +181,9 @@ UnitResult = inline_serializer(
 OpenDataDocument = inline_serializer(
     "OpenDataDocument",
     {
-        "schema": serializers.CharField(help_text="cchc-ket-qua/1 (docs/open-data.md)"),
+        "schema": serializers.CharField(
+            help_text="cchc-ket-qua/1: ý nghĩa từng trường ở trang Dữ liệu mở, /du-lieu-mo/"
+        ),
         "cycle": inline_serializer("OpenDataCycle", {"year": serializers.IntegerField(),
                                                      "name": serializers.CharField()}),
         "publication": inline_serializer(
@@ -297,13 +299,14 @@ def _dec(value: Decimal | None) -> str | None:
     tags=["publications"], parameters=[PublicationQuerySerializer],
     responses={200: PublicationSerializer(many=True), 400: ERR},
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @permission_classes([AllowAny])
 def publication_list(request: Request) -> Response:
     """Every publication (corrections are later revisions of the same year), newest year and revision first.
     Public."""
     year = _query(PublicationQuerySerializer, request).get("year")
-    qs = Publication.objects.select_related("cycle").defer("snapshot", "scores").order_by("-cycle__year", "-revision")
+    qs = (Publication.objects.select_related("cycle").defer("snapshot", "scores", "notes")
+          .order_by("-cycle__year", "-revision"))
     if year is not None:
         qs = qs.filter(cycle__year=year)
     return Response(_listing(list(qs), _latest_revisions()))
@@ -369,7 +372,7 @@ def publication_publish(request: Request, year: int) -> Response:
 @extend_schema(
     tags=["open data"], parameters=[RankingQuerySerializer], responses={200: Rankings, 400: ERR, 404: NOT_FOUND}
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @permission_classes([AllowAny])
 def rankings(request: Request, year: int) -> Response:
     """A published year's ranking of every group (filter with `q` and `classification`). Public."""
@@ -385,7 +388,7 @@ def rankings(request: Request, year: int) -> Response:
     tags=["open data"], operation_id="v1_open_data_group_ranking", parameters=[RevisionQuery],
     responses={200: GroupRanking, 400: ERR, 404: NOT_FOUND},
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @permission_classes([AllowAny])
 def group_ranking(request: Request, year: int, group_code: str) -> Response:
     """One ranking group's published table (ties share a rank). Public; 404 for a group not in the year."""
@@ -399,7 +402,7 @@ def group_ranking(request: Request, year: int, group_code: str) -> Response:
 @extend_schema(
     tags=["open data"], parameters=[RevisionQuery], responses={200: UnitResult, 400: ERR, 404: NOT_FOUND}
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @permission_classes([AllowAny])
 def unit_result(request: Request, year: int, unit_code: str) -> Response:
     """One unit's published result: index, rank, each area against the group's average, every criterion's
@@ -408,7 +411,8 @@ def unit_result(request: Request, year: int, unit_code: str) -> Response:
     publication = _publication(request, year, with_scores=True)
     snap = publication.snapshot
     row = selectors.unit_row(snapshot=snap, unit_code=unit_code)
-    notes = selectors.own_notes(user=request.user, cycle_id=publication.cycle_id, unit_id=row["unit_id"])
+    notes = selectors.own_notes(user=request.user, publication=publication, unit_code=row["unit_code"],
+                               unit_id=row["unit_id"])
     breakdown = selectors.unit_breakdown(snapshot=snap, scores=publication.scores, row=row, notes=notes)
     average = selectors.group_area_average(snapshot=snap, group_code=row["group_code"])
     indicator_set = snap["sets"][row["set_key"]]
@@ -439,35 +443,46 @@ def unit_result(request: Request, year: int, unit_code: str) -> Response:
     })
 
 
+def _file(request: Request, year: int, name: str, build: Any) -> HttpResponseBase:
+    """A publication's open-data file as the public page serves it: cached and revalidated (ETag, Last-Modified;
+    a revision named by `revision`/`lan` never changes), compressed for a client that accepts gzip."""
+    revision = _query(RevisionQuery, request).get("revision")
+    publication = selectors.publication_get(year=year, revision=revision)
+    return downloads.served(request, publication, name=name, pinned=revision is not None, compress=True,
+                            build=lambda: build(publication))
+
+
 @extend_schema(
     tags=["open data"], parameters=[RevisionQuery],
     responses={(200, JSON): OpenDataDocument, 400: ERR, 404: NOT_FOUND},
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @permission_classes([AllowAny])
-def open_data_json(request: Request, year: int) -> HttpResponse:
-    """The open-data JSON document of the year (schema `cchc-ket-qua/1`, docs/open-data.md), byte for byte the
-    file the public page offers. Public."""
-    return downloads.results_json(_publication(request, year))
+def open_data_json(request: Request, year: int) -> HttpResponseBase:
+    """The open-data JSON document of the year (schema `cchc-ket-qua/1`, documented at /du-lieu-mo/), byte for
+    byte the file the public page offers. Public; ETag and Last-Modified for conditional requests."""
+    return _file(request, year, "results.json", downloads.results_json)
 
 
 @extend_schema(
     tags=["open data"], parameters=[RevisionQuery],
     responses={(200, CSV): OpenApiTypes.STR, 400: ERR, 404: NOT_FOUND},
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @permission_classes([AllowAny])
-def open_data_csv(request: Request, year: int) -> StreamingHttpResponse:
-    """The results table as CSV (UTF-8 with BOM, one row per unit; columns in docs/open-data.md). Public."""
-    return downloads.results_csv(_publication(request, year))
+def open_data_csv(request: Request, year: int) -> HttpResponseBase:
+    """The results table as CSV (UTF-8 with BOM, one row per unit; columns at /du-lieu-mo/). Public."""
+    return _file(request, year, "results.csv", downloads.results_csv)
 
 
 @extend_schema(
     tags=["open data"], parameters=[RevisionQuery],
     responses={(200, CSV): OpenApiTypes.STR, 400: ERR, 404: NOT_FOUND},
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @permission_classes([AllowAny])
-def criteria_csv(request: Request, year: int) -> StreamingHttpResponse:
-    """Every unit's published score of every scored criterion as CSV (long format). Public."""
-    return downloads.criteria_csv(_publication(request, year), actor=request.user)
+def criteria_csv(request: Request, year: int) -> HttpResponseBase:
+    """Every unit's published score of every scored criterion as CSV (long format; columns at /du-lieu-mo/).
+    Public."""
+    return _file(request, year, "criteria.csv", lambda publication: downloads.criteria_csv(publication,
+                                                                                          actor=request.user))

@@ -5,10 +5,13 @@ a table beside it, so nothing depends on seeing the picture."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 
 INK = "#1b1b1b"
 BAR = "#1f4e79"  # 8.9:1 on white
@@ -18,21 +21,22 @@ FONT = 'font-family="Noto Sans, DejaVu Sans, Arial, sans-serif"'
 
 
 def vn(value: Decimal | int | float, places: int = 2) -> str:
-    """A number with a decimal comma ("99,95")."""
+    """A number as the page's language writes it, as the tables beside the charts do (Vietnamese "99,95",
+    English "99.95"); the PDF report is drawn in Vietnamese."""
     q = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f"{q:,.{places}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return number_format(q, places, use_l10n=True, force_grouping=True)
 
 
 def _f(value: Decimal | float | int) -> str:
     return f"{float(value):.1f}"
 
 
-def _svg(width: int, height: int, title: str, body: list[str]) -> SafeString:
+def _svg(width: int, height: int, title: str, body: list[str], *, label: str = "") -> SafeString:
     t = escape(title)
     return mark_safe(  # noqa: S308 — every text inside is escaped above or below
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{t}" {FONT} font-size="12">'
-        f"<title>{t}</title>{''.join(body)}</svg>"
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(label or title)}" {FONT} '
+        f'font-size="12"><title>{t}</title>{"".join(body)}</svg>'
     )
 
 
@@ -88,34 +92,69 @@ def area_comparison(
     return _svg(width, height, title, body)
 
 
-def distribution(values: Sequence[Decimal], *, title: str, step: Decimal = Decimal("5")) -> SafeString:
-    """A histogram of indexes in bins of `step` points (each bin [low, low + step)), labelled with counts."""
+@dataclass(frozen=True)
+class Bin:
+    """One bar of the distribution: the indexes from `low` up to but not including `high`."""
+
+    low: Decimal
+    high: Decimal
+    count: int
+    label: str
+
+
+def distribution_bins(values: Sequence[Decimal], *, step: Decimal = Decimal("5")) -> list[Bin]:
+    """The indexes counted in bins of `step` points, each [low, low + step): an index of exactly 70,00 is in
+    «70 – dưới 75», as its label says. From the lowest index's bin to the highest's (empty bins between kept)."""
     if not values:
-        return _svg(300, 40, title, [f'<text x="4" y="24" fill="{INK}">—</text>'])
+        return []
+    places = 0 if step % 1 == 0 else 2
     low = (min(values) // step) * step
     high = (max(values) // step) * step
-    bins: list[tuple[Decimal, int]] = []
+    bins: list[Bin] = []
     edge = low
     while edge <= high:
-        bins.append((edge, sum(1 for v in values if edge <= v < edge + step)))
+        label = gettext("%(low)s – dưới %(high)s") % {"low": vn(edge, places), "high": vn(edge + step, places)}
+        bins.append(Bin(low=edge, high=edge + step, count=sum(1 for v in values if edge <= v < edge + step),
+                        label=label))
         edge += step
+    return bins
+
+
+def distribution_summary(values: Sequence[Decimal], bins: Sequence[Bin]) -> str:
+    """The chart in one sentence, for its label: how many units, the range, the fullest bin."""
+    if not values:
+        return gettext("Không có đơn vị nào.")
+    fullest = max(bins, key=lambda b: b.count)
+    return ngettext(
+        "%(n)s đơn vị, chỉ số từ %(lo)s đến %(hi)s; nhiều nhất %(count)s đơn vị trong khoảng %(bin)s.",
+        "%(n)s đơn vị, chỉ số từ %(lo)s đến %(hi)s; nhiều nhất %(count)s đơn vị trong khoảng %(bin)s.",
+        len(values),
+    ) % {"n": len(values), "lo": vn(min(values)), "hi": vn(max(values)), "count": fullest.count, "bin": fullest.label}
+
+
+def distribution(values: Sequence[Decimal], *, title: str, step: Decimal = Decimal("5")) -> SafeString:
+    """A histogram of indexes in bins of `step` points (`distribution_bins`), labelled with counts; its label
+    sums it up (`distribution_summary`), and the page gives its figures in a table."""
+    if not values:
+        return _svg(300, 40, title, [f'<text x="4" y="24" fill="{INK}">—</text>'])
+    bins = distribution_bins(values, step=step)
     places = 0 if step % 1 == 0 else 2
-    col_w, chart_h, left, top = (56 if places == 0 else 84), 160, 30, 20
+    col_w, chart_h, left, top = (96 if places == 0 else 132), 160, 30, 20
     width = left + col_w * len(bins) + 10
     height = top + chart_h + 40
-    most = max(c for _, c in bins) or 1
+    most = max(b.count for b in bins) or 1
     body = [f'<line x1="{left}" y1="{top + chart_h}" x2="{width - 6}" y2="{top + chart_h}" stroke="{GRID}"/>']
-    for n, (edge, count) in enumerate(bins):
-        h = chart_h * count / most
+    for n, b in enumerate(bins):
+        h = chart_h * b.count / most
         x = left + n * col_w
         body.append(
             f'<rect x="{x + 6}" y="{_f(top + chart_h - h)}" width="{col_w - 12}" height="{_f(h)}" fill="{BAR}"/>'
             f'<text x="{x + col_w / 2}" y="{_f(top + chart_h - h - 4)}" text-anchor="middle" '
-            f'fill="{INK}">{count}</text>'
+            f'fill="{INK}">{b.count}</text>'
             f'<text x="{x + col_w / 2}" y="{top + chart_h + 16}" text-anchor="middle" fill="{INK}">'
-            f"{vn(edge, places)}–{vn(edge + step, places)}</text>"
+            f"{escape(b.label)}</text>"
         )
-    return _svg(width, height, title, body)
+    return _svg(width, height, title, body, label=f"{title}: {distribution_summary(values, bins)}")
 
 
 def trend(points: Sequence[tuple[str, Decimal]], *, title: str) -> SafeString:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from scoring import permissions
 from scoring.engine import round_half_up
-from scoring.models import Cycle, Publication, ScoreLine, UnitSuccession
+from scoring.models import Cycle, Publication, UnitSuccession
 from scoring.selectors import not_applicable_credit
 
 ZERO = Decimal("0")
@@ -36,14 +36,14 @@ def _latest_ids() -> set[tuple[int, int]]:
 def published_cycles() -> list[Publication]:
     """The latest revision of every published cycle, newest year first (snapshot not loaded)."""
     latest = _latest_ids()
-    pubs = Publication.objects.select_related("cycle").defer("snapshot", "scores").order_by("-cycle__year")
+    pubs = Publication.objects.select_related("cycle").defer("snapshot", "scores", "notes").order_by("-cycle__year")
     return [p for p in pubs if (p.cycle_id, p.revision) in latest]
 
 
 def published_cycles_with_rows(*, up_to: int) -> list[Publication]:
     """The latest revision of every cycle published up to a year, with its snapshot (for trends)."""
     latest = _latest_ids()
-    pubs = Publication.objects.select_related("cycle").defer("scores").filter(cycle__year__lte=up_to)
+    pubs = Publication.objects.select_related("cycle").defer("scores", "notes").filter(cycle__year__lte=up_to)
     return [p for p in pubs if (p.cycle_id, p.revision) in latest]
 
 
@@ -55,7 +55,7 @@ def publication_get(*, year: int, revision: int | None = None, with_scores: bool
     """The latest (or the given) revision of a year's publication; 404 when the year is not published."""
     qs = Publication.objects.select_related("cycle", "published_by").filter(cycle__year=year)
     if not with_scores:
-        qs = qs.defer("scores")
+        qs = qs.defer("scores", "notes")
     if revision is not None:
         qs = qs.filter(revision=revision)
     publication = qs.order_by("-revision").first()
@@ -66,14 +66,15 @@ def publication_get(*, year: int, revision: int | None = None, with_scores: bool
 
 def publication_revisions(*, cycle_id: int) -> list[Publication]:
     return list(
-        Publication.objects.filter(cycle_id=cycle_id).defer("snapshot", "scores").select_related("published_by")
+        Publication.objects.filter(cycle_id=cycle_id).defer("snapshot", "scores", "notes")
+        .select_related("published_by")
         .order_by("-revision")
     )
 
 
 def latest_revision(*, cycle_id: int) -> Publication | None:
     """The cycle's latest revision (its document only), which an older one's pages point to."""
-    return (Publication.objects.filter(cycle_id=cycle_id).defer("snapshot", "scores").order_by("-revision")
+    return (Publication.objects.filter(cycle_id=cycle_id).defer("snapshot", "scores", "notes").order_by("-revision")
             .first())
 
 
@@ -255,14 +256,19 @@ def unit_breakdown(
     return nodes
 
 
-def own_notes(*, user: Any, cycle_id: int, unit_id: int) -> dict[str, str] | None:
-    """The appraisers' notes per leaf, for the unit's own people and administrators only (None otherwise)."""
+def own_notes(*, user: Any, publication: Publication, unit_code: str, unit_id: int) -> dict[str, str] | None:
+    """The appraisers' notes per leaf as `publication` published them, for the unit's own people and administrators
+    only (None otherwise); never the lines' notes of today, which a reopened unit's re-appraisal may have changed
+    since. A publication made before the notes were kept with it (`notes` None) shows none: which of today's notes
+    were the published ones cannot be told (`notes_not_kept`)."""
     if not permissions.can_view_published_notes(user, unit_id):
         return None
-    lines = ScoreLine.objects.filter(assessment__cycle_id=cycle_id, assessment__unit_id=unit_id).exclude(
-        appraised_note=""
-    )
-    return dict(lines.values_list("indicator__code", "appraised_note"))
+    return dict((publication.notes or {}).get(unit_code, {}))
+
+
+def notes_not_kept(publication: Publication) -> bool:
+    """The publication was made before the appraisers' notes were kept with it."""
+    return publication.notes is None
 
 
 def _successions() -> dict[int, int]:
@@ -316,7 +322,7 @@ def rank_history(*, unit_id: int, shown: Publication | None = None) -> list[Hist
     if shown is not None:
         latest = {(cycle, revision) for cycle, revision in latest if cycle != shown.cycle_id}
         latest.add((shown.cycle_id, shown.revision))
-    for pub in Publication.objects.select_related("cycle").defer("scores").order_by("cycle__year"):
+    for pub in Publication.objects.select_related("cycle").defer("scores", "notes").order_by("cycle__year"):
         if (pub.cycle_id, pub.revision) not in latest:
             continue
         rows = pub.snapshot.get("rows", [])

@@ -175,6 +175,18 @@ def _criterion_scores(assessment_units: dict[int, str]) -> dict[str, dict[str, s
     return scores
 
 
+def _criterion_notes(assessment_units: dict[int, str]) -> dict[str, dict[str, str]]:
+    """Each unit's appraisers' notes by leaf code, as they stand when the results are published (a unit reopened
+    and re-appraised later changes its lines, never what was published). Units without a note are left out."""
+    notes: dict[str, dict[str, str]] = {}
+    lines = ScoreLine.objects.filter(assessment_id__in=assessment_units).exclude(appraised_note="").values_list(
+        "assessment_id", "indicator__code", "appraised_note"
+    )
+    for assessment_id, code, note in lines.iterator(chunk_size=5000):
+        notes.setdefault(assessment_units[assessment_id], {})[code] = note
+    return notes
+
+
 class _ResultRow(NamedTuple):
     assessment_id: int
     set_id: int
@@ -309,7 +321,8 @@ def cycle_publish(
 ) -> Publication:
     """Publish the cycle's results (or a correction of an earlier publication) as a new revision.
 
-    Side effects: one immutable Publication row (revision = previous + 1); the cycle's phase → published;
+    Side effects: one immutable Publication row (revision = previous + 1) with the appraisers' notes as they
+    stand (`Publication.notes`, for the units' own pages); the cycle's phase → published;
     audit entries for both. Refuses (nothing written) before the cycle's «Hoàn thiện kết quả» phase, while any
     assessment is not signed off or its result is stale, without a document number/date, or for a correction
     without a reason.
@@ -341,6 +354,11 @@ def cycle_publish(
         message = _not_ready_message(units) if units else blockers[0]  # no assessment at all: said as it is
         raise StateConflict(message, code="not_ready", details=[str(b) for b in blockers])
     snapshot, scores = snapshot_build(cycle=locked)
+    assessment_units = dict(
+        IndexResult.objects.filter(
+            assessment__cycle=locked, assessment__state=Assessment.State.SIGNED_OFF
+        ).values_list("assessment_id", "assessment__unit__code")
+    )
     if (
         current is not None and current.document_number == number and current.document_date == document_date
         and _figures(current.snapshot, current.scores) == _figures(snapshot, scores)
@@ -357,6 +375,7 @@ def cycle_publish(
         reason=why if previous else "",
         snapshot=snapshot,
         scores=scores,
+        notes=_criterion_notes(assessment_units),
         published_at=timezone.now(),
         published_by=actor if getattr(actor, "pk", None) else None,
     )

@@ -3,23 +3,25 @@ everyone but the administrators' preview. Thin: parse, authorize, call one selec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from scoring import permissions
 from scoring.errors import DomainError
-from scoring.models import Cycle, ExportJob, Unit
-from scoring.publication import charts, downloads, exports, selectors, services
+from scoring.models import Cycle, ExportJob, Publication, Unit
+from scoring.publication import charts, docs, downloads, exports, selectors, services
 from scoring.text import posted_id
 
 
@@ -57,14 +59,14 @@ def _admin_only(request: HttpRequest) -> HttpResponse | None:
 # --- public pages ------------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     manageable = Cycle.objects.order_by("-year") if permissions.can_publish(request.user) else []
     return render(request, "scoring/publication/index.html",
                   {"publications": selectors.published_cycles(), "manageable": manageable})
 
 
-@require_GET
+@require_safe
 def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
     publication = selectors.publication_get(year=year, revision=_revision(request))
     snap = publication.snapshot
@@ -77,6 +79,7 @@ def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
             title=_("Xếp hạng — %(g)s") % {"g": t.name},
         )
     others = [p for p in selectors.published_cycles() if p.cycle.year != year]
+    indexes, step = [Decimal(r["index"]) for r in snap.get("rows", [])], selectors.distribution_step(snap)
     return render(request, "scoring/publication/cycle.html", {
         "publication": publication,
         "snapshot": snap,
@@ -89,19 +92,18 @@ def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
         "stamp": publication.published_at.isoformat(),
         "revisions": selectors.publication_revisions(cycle_id=publication.cycle_id),
         "others": others,
-        "distribution": charts.distribution(
-            [Decimal(r["index"]) for r in snap.get("rows", [])], title=_("Phân bố chỉ số các đơn vị"),
-            step=selectors.distribution_step(snap),
-        ),
+        "distribution": charts.distribution(indexes, title=_("Phân bố chỉ số các đơn vị"), step=step),
+        "distribution_bins": charts.distribution_bins(indexes, step=step),
     })
 
 
-@require_GET
+@require_safe
 def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
     publication = selectors.publication_get(year=year, revision=_revision(request), with_scores=True)
     snap = publication.snapshot
     row = selectors.unit_row(snapshot=snap, unit_code=unit_code)
-    notes = selectors.own_notes(user=request.user, cycle_id=publication.cycle_id, unit_id=row["unit_id"])
+    notes = selectors.own_notes(user=request.user, publication=publication, unit_code=row["unit_code"],
+                               unit_id=row["unit_id"])
     breakdown = selectors.unit_breakdown(snapshot=snap, scores=publication.scores, row=row, notes=notes)
     average = selectors.group_area_average(snapshot=snap, group_code=row["group_code"])
     area_rows = [
@@ -126,12 +128,13 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
         "trend_chart": charts.trend([(str(h.year), h.index) for h in history], title=_("Chỉ số qua các năm")),
         "explanation": selectors.rank_explanation(snapshot=snap, scores=publication.scores, row=row),
         "own": notes is not None,
+        "notes_not_kept": notes is not None and selectors.notes_not_kept(publication),
         "set": snap["sets"][row["set_key"]],
         "latest": selectors.latest_revision(cycle_id=publication.cycle_id),
     })
 
 
-@require_GET
+@require_safe
 def compare(request: HttpRequest, year: int, other: int) -> HttpResponse:
     if year == other:  # a year beside itself compares nothing
         raise Http404
@@ -150,31 +153,45 @@ def compare(request: HttpRequest, year: int, other: int) -> HttpResponse:
     })
 
 
+@require_safe
+def open_data_docs(request: HttpRequest) -> HttpResponse:
+    """What the open-data files and the API's fields mean: docs/open-data.md, the one source, as a page."""
+    return render(request, "scoring/publication/open_data.html", {"document": docs.open_data_document()})
+
+
 # --- downloads ---------------------------------------------------------------------------------------------
 
 
-@require_GET
-def results_csv(request: HttpRequest, year: int) -> StreamingHttpResponse:
-    return downloads.results_csv(selectors.publication_get(year=year, revision=_revision(request)))
+def _file(request: HttpRequest, year: int, name: str, build: Callable[[Publication], HttpResponseBase], *,
+          compress: bool = True) -> HttpResponseBase:
+    """A publication's file, cached and revalidated (`downloads.served`); `?lan=` names a revision that never
+    changes."""
+    revision = _revision(request)
+    publication = selectors.publication_get(year=year, revision=revision)
+    return downloads.served(request, publication, name=name, pinned=revision is not None, compress=compress,
+                            build=lambda: build(publication))
 
 
-@require_GET
-def criteria_csv(request: HttpRequest, year: int) -> FileResponse:
+@require_safe
+def results_csv(request: HttpRequest, year: int) -> HttpResponseBase:
+    return _file(request, year, "results.csv", downloads.results_csv)
+
+
+@require_safe
+def criteria_csv(request: HttpRequest, year: int) -> HttpResponseBase:
     """Open data, one row per unit and criterion (appraised scores as published)."""
-    publication = selectors.publication_get(year=year, revision=_revision(request))
-    return downloads.criteria_csv(publication, actor=request.user)
+    return _file(request, year, "criteria.csv", partial(downloads.criteria_csv, actor=request.user))
 
 
-@require_GET
-def results_json(request: HttpRequest, year: int) -> HttpResponse:
-    return downloads.results_json(selectors.publication_get(year=year, revision=_revision(request)))
+@require_safe
+def results_json(request: HttpRequest, year: int) -> HttpResponseBase:
+    return _file(request, year, "results.json", downloads.results_json)
 
 
-@require_GET
-def results_xlsx(request: HttpRequest, year: int) -> FileResponse:
-    """The official workbook: built once per publication and then streamed to everyone."""
-    publication = selectors.publication_get(year=year, revision=_revision(request))
-    return downloads.results_xlsx(publication, actor=request.user)
+@require_safe
+def results_xlsx(request: HttpRequest, year: int) -> HttpResponseBase:
+    """The official workbook: built once per publication and then streamed to everyone (already compressed)."""
+    return _file(request, year, "results.xlsx", partial(downloads.results_xlsx, actor=request.user), compress=False)
 
 
 @require_POST
@@ -207,7 +224,7 @@ def _job_for(request: HttpRequest, job_id: int) -> ExportJob:
     return job
 
 
-@require_GET
+@require_safe
 def job(request: HttpRequest, job_id: int) -> HttpResponse:
     """Progress of an export: a page that refreshes itself (and a small script polls the JSON form)."""
     export = _job_for(request, job_id)
@@ -218,7 +235,7 @@ def job(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(request, "scoring/publication/job.html", {"job": export, "download": download})
 
 
-@require_GET
+@require_safe
 def job_download(request: HttpRequest, job_id: int) -> FileResponse:
     export = _job_for(request, job_id)
     if export.status != ExportJob.Status.DONE:
@@ -232,7 +249,7 @@ def job_download(request: HttpRequest, job_id: int) -> FileResponse:
 # --- administration: preview and publish --------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def manage(request: HttpRequest, year: int) -> HttpResponse:
     refusal = _admin_only(request)
     if refusal:

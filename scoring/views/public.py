@@ -6,10 +6,11 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from scoring import permissions, selectors
 from scoring.models import Cycle, IndicatorSet
+from scoring.publication import selectors as publication_selectors
 
 
 def _landing(user: object) -> str | None:
@@ -30,14 +31,17 @@ def _landing(user: object) -> str | None:
     return None
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and "cong-khai" not in request.GET:
         target = _landing(request.user)
         if target:
             return redirect(target)
     cycles = Cycle.objects.prefetch_related("cycle_sets__indicator_set", "cycle_sets__unit_kind")[:5]
-    return render(request, "scoring/home.html", {"cycles": cycles, "sets": selectors.indicator_set_summaries()})
+    published = {p.cycle.year for p in publication_selectors.published_cycles()}
+    return render(request, "scoring/home.html", {
+        "cycles": cycles, "published_years": published, "sets": selectors.indicator_set_summaries(),
+    })
 
 
 @require_GET

@@ -152,7 +152,7 @@ def test_charts_are_svg_with_escaped_labels_and_decimal_commas() -> None:
     assert svg.startswith("<svg") and "<title>Xếp hạng</title>" in svg
     assert "Sở &lt;Y&gt; tế" in svg and "99,95" in svg and "80,00" in svg and "<script" not in svg
     histogram = charts.distribution([Decimal("81"), Decimal("84.5"), Decimal("92")], title="Phân bố")
-    assert ">80–85<" in histogram and ">2<" in histogram
+    assert ">80 – dưới 85<" in histogram and ">2<" in histogram
     assert "8,58" in charts.trend([("2020", Decimal("6.58")), ("2021", Decimal("8.58"))], title="Xu hướng")
 
 

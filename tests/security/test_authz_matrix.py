@@ -164,6 +164,12 @@ RULES.update(
         "appraisal:assignment_delete": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "appraisal:assignments": Rule(get=E(302, 403, 403, 403, 403, 200), post=E(302, 403, 403, 403, 403, None)),
         "appraisal:close_explanation": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, None, 403)),
+        "appraisal:change_explanation_deadline": Rule(
+            get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, None, 403)
+        ),
+        "appraisal:withdraw_explanation": Rule(
+            get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, None, 403)
+        ),
         "appraisal:cycle_recompute": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "appraisal:dashboard": Rule(get=E(302, 403, 403, 403, 200, 200)),
         "appraisal:explain": Rule(get=E(302, (200, 404), (200, 404), 404, 404, 200)),
@@ -185,6 +191,9 @@ RULES.update(
         "appraisal:survey_apply": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "appraisal:survey_import": Rule(get=E(302, 403, 403, 403, 403, 200), post=E(302, 403, 403, 403, 403, None)),
         "appraisal:survey_preview": Rule(get=E(302, 403, 403, 403, 403, 200)),
+        "appraisal:zero_unscored": Rule(
+            get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, None, 403)
+        ),
         "evidence:delete": Rule(
             get=E(405, 405, 405, 405, 405, 405), post=E(302, (None, 404), (None, 404), (404, 403), (404, 403), 403)
         ),
@@ -200,6 +209,7 @@ RULES.update(
         "home": Rule(get=E(200, 302, 302, 302, 302, 302)),  # a unit's people: to their sheet
         "indicator_set_detail": Rule(get=E(200, 200, 200, 200, 200, 200)),
         "login": Rule(get=E(200, 200, 200, 200, 200, 200), post=E(None, None, None, None, None, None)),
+        "open_data_docs": Rule(get=E(200, 200, 200, 200, 200, 200)),  # the open-data documentation: public
         "logout": Rule(get=E(405, 405, 405, 405, 405, 405)),
         "password_change": Rule(get=E(302, 200, 200, 200, 200, 200), post=E(302, None, None, None, None, None)),
         "password_change_done": Rule(get=E(302, 200, 200, 200, 200, 200), post=E(302, 405, 405, 405, 405, 405)),
@@ -406,6 +416,9 @@ API_RULES: dict[str, Rule] = {
     "api:units": Rule(get=E(401, 200, 200, 200, 200, 200), post=E(401, 403, 403, 403, 403, None), methods=ALL),
     "api:unknown": Rule(get=E(404, 404, 404, 404, 404, 404), post=E(404, 404, 404, 404, 404, 404), methods=ALL),
     "api:withdraw": Rule(get=E(401, 405, 405, 405, 405, 405), post=E(401, None, None, None, None, None), methods=ALL),
+    "api:zero_unscored": Rule(
+        get=E(401, 405, 405, 405, 405, 405), post=E(401, None, None, None, None, None), methods=ALL
+    ),
 }
 RULES.update(API_RULES)
 
