@@ -11,17 +11,17 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -239,13 +239,31 @@ def sheet_columns(count_columns: int) -> list[tuple[str, str]]:
     return columns
 
 
+def number_text(raw: Any) -> str:
+    """A number written in a text of the sheet as the page's language writes it («0,25» in Vietnamese, «0.25» in
+    English; «1.50» as «1,5»), by Django's number formatting for the active language. Not a number: as it is."""
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        return str(raw)
+    if not value.is_finite():
+        return str(raw)
+    value = value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+    return formats.number_format(value, use_l10n=True)
+
+
+def _numbers_in_text(text: str) -> str:
+    """The decimals of a formula's limit («b <= 0.5 * a») as the page's language writes them."""
+    return re.sub(r"\d+\.\d+", lambda m: number_text(m.group(0)), text)
+
+
 def _how(ind: Indicator) -> str:
     params = ind.params or {}
     method = ind.method
     if method == Indicator.Method.MANUAL:
-        return _("Nhập điểm vào cột «Điểm» (bước %(step)s).") % {"step": params.get("step", "0.25")}
+        return _("Nhập điểm vào cột «Điểm» (bước %(step)s).") % {"step": number_text(params.get("step", "0.25"))}
     if method == Indicator.Method.LEVELS:
-        options = " | ".join(f"{o.get('label')} ({o.get('points')})" for o in params.get("options") or [])
+        options = " | ".join(f"{o.get('label')} ({number_text(o.get('points'))})" for o in params.get("options") or [])
         return _("Chọn một mức ở cột «Mức»: %(options)s") % {"options": options}
     if method == Indicator.Method.YES_NO:
         return _("Ghi «Có» hoặc «Không» ở cột «Có/Không».")
@@ -258,7 +276,7 @@ def _how(ind: Indicator) -> str:
         limits = (params.get("limits") or []) if method == Indicator.Method.FORMULA else []
         for limit in limits:  # "b + c <= a" in the sheet's own column names: "Số liệu 2 + Số liệu 3 ≤ Số liệu 1"
             named = re.sub(r"[A-Za-z_]\w*", lambda m: column.get(m.group(0), m.group(0)), str(limit))
-            parts.append(_("điều kiện: %(limit)s") % {"limit": named.replace("<=", "≤")})
+            parts.append(_("điều kiện: %(limit)s") % {"limit": _numbers_in_text(named.replace("<=", "≤"))})
         return "; ".join(parts)
     return _("Điểm lấy từ điều tra xã hội học (không tự chấm).")
 
@@ -270,8 +288,38 @@ def _level_label(ind: Indicator, key: Any) -> str:
     return str(key or "")
 
 
+class _ChoiceLists:
+    """The drop-down lists of the «Chọn mức» leaves, each a column of a hidden, protected sheet that the leaf's
+    data validation points at. An inline list ("a,b,c") cannot hold a label with a comma and is cut at 255
+    characters: such leaves had no drop-down at all. Leaves with the same options share one list."""
+
+    def __init__(self, workbook: Workbook, ws: Worksheet) -> None:
+        self.workbook = workbook
+        self.ws = ws  # the sheet whose cells get the drop-downs
+        self.sheet: Worksheet | None = None
+        self.validations: dict[tuple[str, ...], DataValidation] = {}
+
+    def validation(self, labels: Sequence[str]) -> DataValidation:
+        key = tuple(labels)
+        if key not in self.validations:
+            if self.sheet is None:
+                self.sheet = self.workbook.create_sheet(str(_("Danh sách chọn"))[:31])
+                self.sheet.sheet_state = "hidden"  # never read by the import (scoring.sheets.shown_sheet)
+                self.sheet.protection.sheet = True
+            column = len(self.validations) + 1
+            for row, label in enumerate(labels, start=1):
+                _put_cell(self.sheet, row, column, label)
+            letter = get_column_letter(column)
+            source = f"{quote_sheetname(self.sheet.title)}!${letter}$1:${letter}${len(labels)}"
+            validation = DataValidation(type="list", formula1=source, allow_blank=True)
+            self.ws.add_data_validation(validation)
+            self.validations[key] = validation
+        return self.validations[key]
+
+
 def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
-    """One row per leaf; only the cells a unit fills are unlocked; the technical columns are hidden."""
+    """One row per leaf; only the cells a unit fills are unlocked; the technical columns are hidden; the options
+    of the «Chọn mức» leaves are listed on a hidden sheet for their drop-downs."""
     assessment = sheet.assessment
     count_columns = max([len(count_keys(r.indicator)) for r in sheet.leaves] + [1])
     columns = sheet_columns(count_columns)
@@ -292,7 +340,7 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
     yes, no = yes_text(), no_text()
     yes_no = DataValidation(type="list", formula1=f'"{yes},{no}"', allow_blank=True)
     ws.add_data_validation(yes_no)
-    level_lists: dict[str, DataValidation] = {}
+    level_lists = _ChoiceLists(wb, ws)
     for number, leaf in enumerate(sheet.leaves, start=FIRST_DATA_ROW):
         ind, line = leaf.indicator, leaf.line
         value = line.self_value or {}
@@ -317,12 +365,8 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
                 editable.append("option")
                 cells["option"] = _level_label(ind, value.get("option")) if value else None
                 labels = [str(o.get("label") or o.get("key")) for o in (ind.params or {}).get("options") or []]
-                formula = '"' + ",".join(labels) + '"'
-                if labels and len(formula) <= 255 and not any("," in x or '"' in x for x in labels):
-                    if formula not in level_lists:
-                        level_lists[formula] = DataValidation(type="list", formula1=formula, allow_blank=True)
-                        ws.add_data_validation(level_lists[formula])
-                    level_lists[formula].add(ws.cell(row=number, column=position["option"]))
+                if labels:
+                    level_lists.validation(labels).add(ws.cell(row=number, column=position["option"]))
             elif method == Indicator.Method.YES_NO:
                 editable.append("yes_no")
                 if "value" in value:

@@ -183,8 +183,10 @@ def _option_key(ind: Indicator, raw: Any) -> Any:
     for option in options:
         if str(option.get("key")) == text:
             return text
+    # A label as the sheet's drop-down wrote it and the cell gives it back, read the way every cell is read
+    # (composed accents, no edge spaces): a set file may store it decomposed or with a trailing space.
     for option in options:
-        if str(option.get("label") or "").casefold() == text.casefold():
+        if _clean_text(option.get("label") or "").casefold() == text.casefold():
             return str(option.get("key"))
     return text  # the engine refuses it with its message
 
