@@ -385,6 +385,12 @@ class RankExplanation:
     gap: Decimal
     behind: list[CriterionGap]
     ahead: list[CriterionGap]
+    # the other units of the group with the same rank, by name (the first TIED_NAMED; `tied_more` the rest)
+    tied_with: list[str] = field(default_factory=list)
+    tied_more: int = 0
+
+
+TIED_NAMED = 5
 
 
 def rank_explanation(*, snapshot: dict[str, Any], scores: dict[str, Any], row: dict[str, Any]) -> RankExplanation:
@@ -394,8 +400,10 @@ def rank_explanation(*, snapshot: dict[str, Any], scores: dict[str, Any], row: d
     Penalty leaves count against: a higher penalty is a lower contribution."""
     rows = group_rows(snapshot=snapshot, group_code=row["group_code"])
     position = next(n for n, r in enumerate(rows) if r["unit_code"] == row["unit_code"])
+    tied = [r["unit_name"] for r in rows if r["rank"] == row["rank"] and r["unit_code"] != row["unit_code"]]
+    ties = {"tied_with": tied[:TIED_NAMED], "tied_more": max(len(tied) - TIED_NAMED, 0)} if row["group_code"] else {}
     if position == 0 or not row["group_code"]:
-        return RankExplanation(above=None, tied=False, gap=ZERO, behind=[], ahead=[])
+        return RankExplanation(above=None, tied=False, gap=ZERO, behind=[], ahead=[], **ties)
     above = rows[position - 1]
     gap = Decimal(above["index"]) - Decimal(row["index"])
     behind: list[CriterionGap] = []
@@ -424,7 +432,8 @@ def rank_explanation(*, snapshot: dict[str, Any], scores: dict[str, Any], row: d
             (behind if theirs > mine else ahead).append(item)
     behind.sort(key=lambda g: (-g.difference, g.code))
     ahead.sort(key=lambda g: (g.difference, g.code))
-    return RankExplanation(above=above, tied=above["rank"] == row["rank"], gap=gap, behind=behind, ahead=ahead)
+    return RankExplanation(above=above, tied=above["rank"] == row["rank"], gap=gap, behind=behind, ahead=ahead,
+                           **ties)
 
 
 # --- year over year -------------------------------------------------------------------------------------

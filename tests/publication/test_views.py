@@ -392,3 +392,23 @@ def test_a_co_ranked_units_page_does_not_call_the_other_unit_ranked_above(
     assert "Đồng hạng với Sở Công Thương" in html
     assert "Các tiêu chí đơn vị đồng hạng Sở Công Thương đạt cao hơn" in html
     assert "Đơn vị đồng hạng" in html and "Đơn vị xếp trên" not in html
+
+
+def test_the_unit_listed_first_of_a_tie_names_the_units_it_ties_with(signed_cycle: Cycle, admin_user: Any) -> None:
+    from scoring.publication.services import cycle_publish
+    from tests.publication.conftest import DOC_DATE
+
+    sign_off_unit(signed_cycle, "so-noi-vu", {"2.3.1": {"counts": {"disciplined": 0}}})
+    cycle_publish(cycle=signed_cycle, document_number="Công văn số 1", document_date=DOC_DATE, actor=admin_user)
+    # Sở Công Thương is listed before Sở Nội vụ (equals by name): its page says whom it ties with too
+    html = _client().get("/ket-qua/2020/don-vi/so-cong-thuong/").content.decode()
+    assert "Đồng hạng với Sở Nội vụ" in html
+    assert "Đồng hạng với Sở Công Thương" in _client().get("/ket-qua/2020/don-vi/so-noi-vu/").content.decode()
+
+
+def test_a_publish_form_error_is_the_description_its_field_points_to(signed_cycle: Cycle, admin_user: Any) -> None:
+    response = _client(admin_user).post("/ket-qua/quan-ly/2020/cong-bo/", {
+        "document_number": "Công văn số 1", "document_date": "không phải ngày"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'aria-describedby="id_document_date_error"' in html and 'id="id_document_date_error"' in html
