@@ -73,6 +73,7 @@ def _notification_text(kind: str, assessment: Assessment | None, context: Mappin
             "explain_url": _site_url() + reverse("appraisal:explain", args=[assessment.pk]),
             "review_url": _site_url() + reverse("appraisal:review", args=[assessment.pk]),
             "result_url": _site_url() + reverse("appraisal:result", args=[assessment.pk]),
+            "sheet_url": _site_url() + reverse("scoring:assessment", args=[assessment.pk]),  # the unit's sheet
         }
     ctx = {"assessment": assessment, "site_url": _site_url() + "/", **links, **context}
     with translation.override(settings.LANGUAGE_CODE):

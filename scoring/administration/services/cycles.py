@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -99,10 +101,128 @@ def cycle_update_deadlines(*, cycle: Cycle, deadlines: Mapping[str, datetime | N
 
 
 MSG_PHASE_ALREADY = gettext_lazy("Kỳ đánh giá đã ở giai đoạn «%(p)s»; không cần chuyển nữa.")
+# What opening a phase leaves behind: the assessments still in a state the phases before it are for (a unit that
+# has not submitted when the appraisal opens; one not yet taken into appraisal when the explanations open; one
+# still explaining when the results are finalised). In the states' order.
+LEFT_BEHIND: dict[str, tuple[str, ...]] = {
+    Cycle.Phase.APPRAISAL: (Assessment.State.DRAFT,),
+    Cycle.Phase.EXPLANATION: (Assessment.State.DRAFT, Assessment.State.SUBMITTED),
+    Cycle.Phase.FINALISATION: (Assessment.State.DRAFT, Assessment.State.SUBMITTED, Assessment.State.EXPLANATION),
+}
 
 
-def cycle_move_phase(*, cycle: Cycle, phase: str, actor: Any) -> Cycle:
-    """Open the next phase (or go back one); closing a phase is opening the next."""
+@dataclass(frozen=True)
+class PhaseMoveLeaves:
+    """What opening `phase` leaves open: the assessments by state (only states with some), and, when it closes the
+    self-assessment, the self-assessment deadlines still to come (the cycle's; units' own later ones)."""
+
+    phase: str
+    left: dict[str, int] = field(default_factory=dict)
+    cycle_deadline: datetime | None = None  # the cycle's self-assessment deadline, when still to come
+    own_deadlines: int = 0  # units still self-assessing whose own later deadline is still to come
+    own_latest: datetime | None = None  # the latest of those
+
+    @property
+    def total(self) -> int:
+        return sum(self.left.values())
+
+    @property
+    def latest_deadline(self) -> datetime | None:
+        """The last self-assessment deadline still to come: what closing the self-assessment early confirms."""
+        known = [d for d in (self.cycle_deadline, self.own_latest) if d is not None]
+        return max(known) if known else None
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.left) or self.latest_deadline is not None
+
+    @property
+    def deadlines_text(self) -> str:
+        """The self-assessment deadlines still to come, named (empty when none)."""
+        parts = []
+        if self.cycle_deadline is not None:
+            parts.append(_("Hạn tự đánh giá của kỳ (%(d)s) chưa đến.") % {"d": _moment(self.cycle_deadline)})
+        if self.own_latest is not None:
+            parts.append(_("%(n)s đơn vị có hạn riêng chưa đến (muộn nhất %(d)s).")
+                         % {"n": self.own_deadlines, "d": _moment(self.own_latest)})
+        return " ".join(parts)
+
+
+def _moment(value: datetime) -> str:
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+
+
+@dataclass(frozen=True)
+class PhaseMoveConfirmation:
+    """What the administrator was shown and confirmed moving on with: the counts by state, and the latest
+    self-assessment deadline still to come (None: no early close confirmed)."""
+
+    left: Mapping[str, int] = field(default_factory=dict)
+    deadline: datetime | None = None
+
+
+def cycle_phase_move_leaves(*, cycle: Cycle, phase: str) -> PhaseMoveLeaves:
+    """What opening `phase` (the next one) leaves open in the cycle; nothing for a step back. Two small queries."""
+    phases = list(Cycle.Phase.values)
+    if phase not in phases or phases.index(phase) != phases.index(cycle.phase) + 1:
+        return PhaseMoveLeaves(phase=phase)
+    states = LEFT_BEHIND.get(phase, ())
+    counts = dict(
+        cycle.assessments.filter(state__in=states).order_by().values_list("state").annotate(n=Count("pk"))
+    ) if states else {}
+    left = {state: counts[state] for state in states if counts.get(state)}
+    if cycle.phase != Cycle.Phase.SELF_ASSESSMENT:
+        return PhaseMoveLeaves(phase=phase, left=left)
+    now = timezone.now()
+    common = cycle.self_assessment_deadline
+    own = cycle.assessments.filter(state__in=EXTENDABLE_STATES, deadline_override__gt=now)
+    if common is not None:
+        own = own.filter(deadline_override__gt=common)  # a unit's own deadline applies only when later
+    found = own.aggregate(n=Count("pk"), latest=Max("deadline_override"))
+    return PhaseMoveLeaves(
+        phase=phase, left=left, cycle_deadline=common if common is not None and common > now else None,
+        own_deadlines=found["n"], own_latest=found["latest"],
+    )
+
+
+def _left_text(left: Mapping[str, int]) -> str:
+    return ", ".join(f"«{Assessment.State(state).label}»: {n}" for state, n in left.items())
+
+
+def _refuse_unconfirmed(leaves: PhaseMoveLeaves, confirmed: PhaseMoveConfirmation, label: str) -> None:
+    grew = {state: n for state, n in leaves.left.items() if n > max(confirmed.left.get(state, 0), 0)}
+    if grew:
+        seen = {state: confirmed.left.get(state, 0) for state in grew}
+        if any(seen.values()):  # confirmed, but more were left since the page was shown
+            message = _("Từ lúc trang được mở, số bản đánh giá còn dở tăng lên: %(now)s (đã xác nhận: %(seen)s). "
+                        "Hãy xem lại rồi xác nhận lại để chuyển sang giai đoạn «%(p)s».") % {
+                "now": _left_text(grew), "seen": _left_text(seen), "p": label}
+        else:
+            message = _("Mở giai đoạn «%(p)s» khi còn các bản đánh giá chưa xong giai đoạn trước (%(now)s): hãy "
+                        "xem danh sách và đánh dấu ô xác nhận để vẫn chuyển giai đoạn.") % {
+                "p": label, "now": _left_text(leaves.left)}
+        raise StateConflict(message, code="phase_left_unconfirmed",
+                            details={"field": "phase", "left": dict(leaves.left), "confirmed": dict(confirmed.left)})
+    latest = leaves.latest_deadline
+    if latest is not None and (confirmed.deadline is None or confirmed.deadline < latest):
+        raise StateConflict(
+            _("%(deadlines)s Hãy đánh dấu ô xác nhận để vẫn đóng giai đoạn «Tự đánh giá» trước hạn %(d)s.")
+            % {"deadlines": leaves.deadlines_text, "d": _moment(latest)},
+            code="self_assessment_deadline_not_passed",
+            details={"field": "phase", "deadline": latest.isoformat()},
+        )
+
+
+@transaction.atomic
+def cycle_move_phase(
+    *, cycle: Cycle, phase: str, actor: Any, confirmed: PhaseMoveConfirmation | None = None
+) -> Cycle:
+    """Open the next phase (or go back one); closing a phase is opening the next. Audited as `cycle.phase`.
+
+    `confirmed` (the cycle page's confirmation): what the administrator was shown opening the next phase would
+    leave open (`cycle_phase_move_leaves`) and confirmed moving on with; refused (409 `phase_left_unconfirmed`)
+    while more assessments are left in a state than confirmed, or (`self_assessment_deadline_not_passed`) while
+    closing the self-assessment before a deadline later than the one confirmed. None: no condition (the API)."""
     phases = list(Cycle.Phase.values)
     if phase == cycle.phase:  # the button pressed twice, or a request sent again
         raise ValidationFailed(
@@ -120,6 +240,10 @@ def cycle_move_phase(*, cycle: Cycle, phase: str, actor: Any) -> Cycle:
             code="publish_to_publish",
             details={"field": "phase"},
         )
+    if confirmed is not None:
+        # the cycle locked: two moves at once do not both pass a check made before either
+        Cycle.objects.select_for_update().filter(pk=cycle.pk).first()
+        _refuse_unconfirmed(cycle_phase_move_leaves(cycle=cycle, phase=phase), confirmed, Cycle.Phase(phase).label)
     return cycle_set_phase(cycle=cycle, phase=phase, actor=actor)
 
 
@@ -127,16 +251,24 @@ def cycle_move_phase(*, cycle: Cycle, phase: str, actor: Any) -> Cycle:
 def assessment_extend_deadline(
     *, assessment: Assessment, deadline: datetime | None, actor: Any, reason: str
 ) -> Assessment:
-    """Give one unit its own self-assessment deadline (or remove it with None). An extension ends after the
-    cycle's own self-assessment deadline (an earlier date would shorten it, not extend it). Audited as
-    `assessment.extend_deadline`, a removal as `assessment.remove_deadline`; a removal also tells the unit's head
-    and editors (e-mailed after commit)."""
+    """Give one unit its own self-assessment deadline (or remove it with None), only while it self-assesses or may
+    withdraw its submission to (`EXTENDABLE_STATES`; after, either is refused: it would change nothing). An
+    extension ends after the cycle's own self-assessment deadline (an earlier date would shorten it, not extend
+    it). Audited as `assessment.extend_deadline`, a removal as `assessment.remove_deadline`; a removal also tells
+    the unit's head and editors (e-mailed after commit)."""
     if not nfc(reason):
         if deadline is None:
             raise ValidationFailed(_("Hãy ghi lý do bỏ hạn riêng."), code="reason_required")
         raise ValidationFailed(_("Hãy ghi lý do gia hạn."), code="reason_required")
-    if deadline is not None and assessment.state not in EXTENDABLE_STATES:
-        # past its self-assessment (the team appraises it, or it is signed off) a later deadline changes nothing
+    if assessment.state not in EXTENDABLE_STATES:
+        # past its self-assessment (the team appraises it, or it is signed off) its own deadline, later or gone,
+        # changes nothing: it never self-assesses again (a reopened sign-off goes back to the team, not the unit)
+        if deadline is None:
+            raise StateConflict(
+                _("Bản đánh giá của %(u)s ở trạng thái «%(s)s»: đã qua giai đoạn tự đánh giá, bỏ hạn riêng không còn "
+                  "tác dụng.") % {"u": assessment.unit.name, "s": assessment.get_state_display()},
+                code="not_extendable",
+            )
         raise StateConflict(
             _("Bản đánh giá của %(u)s ở trạng thái «%(s)s»: chỉ gia hạn tự đánh giá khi đơn vị chưa gửi hoặc còn "
               "rút lại được bản đã gửi.") % {"u": assessment.unit.name, "s": assessment.get_state_display()},

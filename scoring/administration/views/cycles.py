@@ -17,7 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from scoring.administration import selectors, services
 from scoring.administration.forms import CycleForm, DeadlinesForm, ExtendForm
-from scoring.administration.services.cycles import MSG_PHASE_ALREADY
+from scoring.administration.services.cycles import (
+    MSG_PHASE_ALREADY,
+    PhaseMoveConfirmation,
+    cycle_phase_move_leaves,
+)
 from scoring.administration.views._common import administrator_required, form_errors, report_error
 from scoring.errors import DomainError
 from scoring.models import Assessment, Cycle, Unit
@@ -141,7 +145,11 @@ def _detail_page(
         row.overdue = row.state == Assessment.State.DRAFT and deadline_passed(row)
     candidates = selectors.cycle_candidates(cycle=cycle)
     index = PHASES.index(cycle.phase)
+    next_phase = Cycle.Phase(PHASES[index + 1]) if index + 1 < len(PHASES) else None
     kept = {key: value for key, value in filters.items() if key != "trang"}
+    # what the next phase would leave open (not for publishing: its own page has its own checks)
+    leaves = (cycle_phase_move_leaves(cycle=cycle, phase=next_phase)
+              if next_phase is not None and next_phase != Cycle.Phase.PUBLISHED else None)
     return render(
         request,
         "scoring/administration/cycle_detail.html",
@@ -160,19 +168,50 @@ def _detail_page(
             "deadlines_form": deadlines_form or DeadlinesForm(initial=DeadlinesForm.initial_for(cycle)),
             "extending": extending,
             "extensions_pending": len(waiting),
-            # leaving the self-assessment with units that have not submitted: the button says how many
-            "drafts_left": counts.get(Assessment.State.DRAFT, 0) if cycle.phase == Cycle.Phase.SELF_ASSESSMENT else 0,
+            # moving on with units behind or before a deadline: what is left, and the confirmation it needs
+            "leaves": leaves,
+            "left_rows": [(state, Assessment.State(state).label, n) for state, n in leaves.left.items()]
+            if leaves else [],
+            "left_token": _left_token(leaves.left) if leaves else "",
+            "deadline_token": leaves.latest_deadline.isoformat() if leaves and leaves.latest_deadline else "",
             "extend_form": extend_form or ExtendForm(),
-            "next_phase": Cycle.Phase(PHASES[index + 1]) if index + 1 < len(PHASES) else None,
+            "next_phase": next_phase,
             "previous_phase": Cycle.Phase(PHASES[index - 1]) if index > 0 else None,
         },
         status=status,
     )
 
 
+def _left_token(left: dict[str, int]) -> str:
+    """The counts by state a move leaves behind, as the confirmation box carries them: `draft:33,submitted:2`."""
+    return ",".join(f"{state}:{n}" for state, n in left.items())
+
+
+def _left_seen(posted: str) -> dict[str, int]:
+    """The counts by state the administrator confirmed (`_left_token`); anything unreadable: none."""
+    seen: dict[str, int] = {}
+    for item in posted.split(",") if posted else []:
+        state, _sep, n = item.partition(":")
+        if state not in Assessment.State.values or not (n.isascii() and n.isdigit() and len(n) <= 6):
+            return {}
+        seen[state] = int(n)
+    return seen
+
+
+def _deadline_seen(posted: str) -> datetime | None:
+    """The self-assessment deadline the administrator confirmed closing it before; anything unreadable: none."""
+    try:
+        moment = datetime.fromisoformat(posted) if posted and len(posted) <= 40 else None
+    except ValueError:
+        return None
+    return moment if moment is not None and timezone.is_aware(moment) else None
+
+
 @require_POST
 @administrator_required
 def cycle_phase(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """Open the next phase or go back one. Moving on with assessments left behind, or out of the self-assessment
+    before its deadline, needs the page's confirmation of what it showed (refused if more were left since)."""
     cycle = get_object_or_404(Cycle, pk=cycle_id)
     phase = request.POST.get("phase", "")
     index = PHASES.index(cycle.phase)
@@ -183,7 +222,10 @@ def cycle_phase(request: HttpRequest, cycle_id: int) -> HttpResponse:
         messages.error(request, _("Chỉ chuyển sang giai đoạn kế tiếp hoặc quay lại giai đoạn trước."))
         return redirect("administration:cycle_detail", cycle.pk)
     try:
-        services.cycle_move_phase(cycle=cycle, phase=phase, actor=request.user)
+        services.cycle_move_phase(cycle=cycle, phase=phase, actor=request.user, confirmed=PhaseMoveConfirmation(
+            left=_left_seen(request.POST.get("left_seen", "")),
+            deadline=_deadline_seen(request.POST.get("deadline_seen", "")),
+        ))
     except DomainError as exc:
         report_error(request, exc)
     else:
