@@ -116,9 +116,8 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
     return;
   }
-  if (form.querySelector("input[type=file]") && !form.querySelector("input[type=file]").files.length) {
-    return; // nothing chosen: let the server answer with its message
-  }
+  // Nothing chosen is sent too: the server's message is shown beside the form, and nothing typed elsewhere on
+  // the page is lost to a reload.
   event.preventDefault();
   send(form);
 });

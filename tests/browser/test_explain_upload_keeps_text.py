@@ -68,3 +68,20 @@ def test_uploading_a_document_keeps_the_typed_explanation_and_shows_the_result_a
     expect(page.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
     assert ScoreLine.objects.get(pk=line.pk).explanation == "Đơn vị bổ sung báo cáo số 15/BC."
     assert errors == []
+
+
+def test_uploading_with_no_file_chosen_says_so_at_the_leaf_and_keeps_the_typed_explanation(
+    page: Any, explaining: Assessment
+) -> None:
+    line = explaining.lines.get(indicator__code="2.1.1")
+    leaf, field = f"#line-{line.pk}", f"#explanation-{line.pk}"
+    login(page, "lan")
+    page.goto(f"/tham-dinh/giai-trinh/{explaining.pk}/")
+    page.wait_for_load_state("networkidle")
+    page.fill(field, "Đơn vị bổ sung báo cáo số 16/BC.")
+    page.evaluate("window.__stayed = true")
+    # «Tải lên» with no file chosen
+    page.click(f"{leaf} .evidence-upload-form button[type=submit]")
+    expect(page.locator(f"{leaf} [data-evidence-status]")).to_contain_text("Hãy chọn ít nhất một tệp")
+    expect(page.locator(field)).to_have_value("Đơn vị bổ sung báo cáo số 16/BC.")
+    assert page.evaluate("window.__stayed === true")
