@@ -174,6 +174,50 @@ def accept_area(request: Request, assessment_id: int, area_id: int) -> Response:
     return Response(counts)
 
 
+class ZeroUnscoredSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=5000, allow_blank=True,
+                                   help_text="Lý do, ghi vào từng tiêu chí được chấm 0 điểm (bắt buộc).")
+    area = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
+                                    help_text="Mã số (id) lĩnh vực: chỉ các tiêu chí của lĩnh vực này (bỏ trống: mọi "
+                                    "lĩnh vực).")
+
+
+ZeroUnscored = inline_serializer(
+    "ZeroUnscored", {
+        "zeroed": serializers.IntegerField(help_text="Số tiêu chí đã chấm 0 điểm."),
+        "skipped": serializers.ListField(
+            child=serializers.CharField(),
+            help_text="Mã các tiêu chí không có số liệu nào cho 0 điểm: Tổ thẩm định chấm từng tiêu chí."),
+    }
+)
+
+
+@extend_schema(
+    tags=["appraisal"], request=ZeroUnscoredSerializer,
+    responses={200: ZeroUnscored, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+)
+@api_view(["POST"])
+def zero_unscored(request: Request, assessment_id: int) -> Response:
+    """The lead scores 0 every leaf the unit did not score (no self-score, no «không phát sinh») and the team has
+    not decided, in the whole assessment or one `area`, with a `reason` (400 `reason_required` without). Each leaf
+    is appraised and audited on its own; leaves with a self-score or an appraised score, and survey leaves, are left
+    as they are; a leaf no input scores 0 is listed in `skipped`. Sent again, it finds nothing left (`zeroed` 0)."""
+    assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
+    payload = ZeroUnscoredSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    data = payload.validated_data
+    area = None
+    if data["area"] is not None:
+        area = Indicator.objects.filter(pk=data["area"]).first()
+        if area is None:
+            raise ValidationError({"area": [_("Lĩnh vực không thuộc bộ chỉ số của bản đánh giá.")]})
+    with fields_for(wrong_area="area"):
+        done = services.assessment_zero_unscored(
+            assessment=assessment, actor=request.user, reason=data["reason"], area=area
+        )
+    return Response(done)
+
+
 @extend_schema(
     tags=["appraisal"], request=None,
     responses={200: AssessmentSerializer, 401: ERR, 403: ERR, 404: ERR, 409: ERR},

@@ -10,12 +10,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from appraisal.models import AppraisalAssignment
 from scoring.errors import ValidationFailed
-from scoring.models import Cycle, Indicator, RoleAssignment, Unit
+from scoring.models import Cycle, Indicator, IndicatorSet, RoleAssignment, Unit
 from scoring.services import audit_record
 
 TEAM_ROLES = (RoleAssignment.Role.APPRAISER, RoleAssignment.Role.APPRAISAL_LEAD)
@@ -42,12 +42,27 @@ def assignable_nodes(*, cycle: Cycle) -> QuerySet[Indicator]:
 
 
 def assignments_of_cycle(*, cycle: Cycle) -> QuerySet[AppraisalAssignment]:
+    """The cycle's assignments, each with its areas (and their sets, in the sets' and the tree's order) and units."""
     return (
         AppraisalAssignment.objects.filter(cycle=cycle)
         .select_related("user")
-        .prefetch_related("areas", "units")
+        .prefetch_related(
+            Prefetch("areas", queryset=Indicator.objects.select_related("indicator_set")
+                     .order_by("indicator_set__key", "order")),
+            "units",
+        )
         .order_by("-is_lead", "user__last_name", "user__username")
     )
+
+
+def areas_by_set(assignment: AppraisalAssignment) -> list[tuple[IndicatorSet, list[str]]]:
+    """The assignment's areas and criteria as (set, codes) in the sets' and the tree's order: the same code
+    («1», «2») names a different area in each set, so a code means nothing without its set."""
+    groups: dict[int, tuple[IndicatorSet, list[Indicator]]] = {}
+    for node in assignment.areas.all():
+        groups.setdefault(node.indicator_set_id, (node.indicator_set, []))[1].append(node)
+    ordered = sorted(groups.values(), key=lambda group: group[0].key)
+    return [(indicator_set, [n.code for n in sorted(nodes, key=lambda n: n.order)]) for indicator_set, nodes in ordered]
 
 
 @transaction.atomic

@@ -187,8 +187,9 @@ class OwnUnitRefused(PermissionDenied):
 
         super().__init__(
             _("Bạn là người của %(u)s nên không thẩm định bản đánh giá của đơn vị mình (tránh xung đột lợi ích). "
-              "Bản đánh giá này cần một thành viên Tổ thẩm định thuộc đơn vị khác; quản trị viên hoặc Tổ trưởng "
-              "phân công tại trang phân công thẩm định của kỳ.") % {"u": assessment.unit.name}
+              "Bản đánh giá này cần Tổ trưởng và thành viên Tổ thẩm định thuộc đơn vị khác. Chỉ quản trị viên "
+              "phân công thẩm định: hãy đề nghị quản trị viên chỉ định một Tổ trưởng (hoặc thành viên) khác cho "
+              "đơn vị này tại trang phân công thẩm định của kỳ.") % {"u": assessment.unit.name}
         )
 
 

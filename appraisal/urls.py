@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:assessment_id>/dong/<int:line_id>/", review.appraise_line, name="appraise_line"),
     path("<int:assessment_id>/dong/<int:line_id>/chap-nhan/", review.accept_line, name="accept_line"),
     path("<int:assessment_id>/linh-vuc/<int:area_id>/chap-nhan/", review.accept_area, name="accept_area"),
+    path("<int:assessment_id>/cham-0-chua-tu-cham/", review.zero_unscored, name="zero_unscored"),
     path("<int:assessment_id>/ket-qua/", review.result, name="result"),
     path("<int:assessment_id>/yeu-cau-giai-trinh/", rounds.request_explanation, name="request_explanation"),
     path("<int:assessment_id>/ket-thuc-giai-trinh/", rounds.close_explanation, name="close_explanation"),

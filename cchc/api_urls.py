@@ -73,6 +73,7 @@ urlpatterns = [
     path(
         "assessments/<int:assessment_id>/areas/<int:area_id>/accept/", appraisal_api.accept_area, name="accept_area"
     ),
+    path("assessments/<int:assessment_id>/zero-unscored/", appraisal_api.zero_unscored, name="zero_unscored"),
     path("assessments/<int:assessment_id>/rounds/", appraisal_api.rounds, name="rounds"),
     path(
         "assessments/<int:assessment_id>/close-explanation/",

@@ -39,8 +39,10 @@ from appraisal.services.recompute import (
     index_result_enqueue,
 )
 from appraisal.services.review import (
+    MSG_ZERO_REASON_REQUIRED,
     appraisal_start,
     area_accept_self,
+    assessment_zero_unscored,
     line_accept_self,
     line_appraise,
 )
@@ -81,11 +83,13 @@ __all__ = [
     "MSG_SURVEY_IMPORT_ONLY",
     "MSG_UNKNOWN_LINE",
     "MSG_VALUE_REQUIRED",
+    "MSG_ZERO_REASON_REQUIRED",
     "RESULT_FIELDS",
     "appraisal_start",
     "area_accept_self",
     "assessment_reopen",
     "assessment_sign_off",
+    "assessment_zero_unscored",
     "cycle_results_recompute",
     "explanation_close",
     "explanation_deadline_change",

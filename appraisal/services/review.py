@@ -1,12 +1,16 @@
-"""Review: start the appraisal, appraise a leaf, accept the self-score of a leaf or a whole area."""
+"""Review: start the appraisal, appraise a leaf, accept the self-score of a leaf or a whole area, score 0 the
+leaves the unit never scored."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterator, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from appraisal import selectors as appraisal_selectors
 from appraisal.models import LineHistory
@@ -23,6 +27,8 @@ from appraisal.services.common import (
     _require_appraising,
 )
 from appraisal.services.history import _snapshot
+from scoring import engine
+from scoring import selectors as scoring_selectors
 from scoring.errors import MSG_STALE_VERSION, StaleVersion, StateConflict, ValidationFailed
 from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.services import (
@@ -30,6 +36,8 @@ from scoring.services import (
     score_line_accept_not_applicable,
     score_line_appraise,
 )
+
+MSG_ZERO_REASON_REQUIRED = gettext_lazy("Hãy ghi lý do chấm 0 điểm (ví dụ: đơn vị không gửi bản tự đánh giá đúng hạn).")
 
 
 def _start(assessment: Assessment, actor: Any) -> Assessment:
@@ -143,3 +151,109 @@ def area_accept_self(
             score_line_appraise(line=line, actor=actor, base_version=line.version, value=line.self_value, note="")
             accepted += 1
     return {"accepted": accepted, "skipped": skipped, "not_applicable": not_applicable}
+
+
+
+def _zero_candidates(rule: engine.LeafRule) -> Iterator[dict[str, Any]]:
+    """Inputs that may score 0 under the rule's method, the most natural first ("nothing done / nothing
+    happened"); `zero_value` keeps the first the engine actually scores 0."""
+    params = rule.params if isinstance(rule.params, Mapping) else {}
+    match rule.method:
+        case engine.Method.MANUAL:
+            yield {"points": "0"}
+        case engine.Method.LEVELS:
+            # the lowest options are usually listed last; any option worth exactly 0 will do
+            for option in reversed(list(params.get("options") or [])):
+                if isinstance(option, Mapping) and "key" in option:
+                    yield {"option": option["key"]}
+        case engine.Method.YES_NO:
+            yield {"value": False}
+            yield {"value": True}
+        case engine.Method.RATIO_BANDS | engine.Method.PROPORTIONAL:
+            percents = [Decimal(0), Decimal(100)]
+            for band in params.get("bands") or []:
+                try:
+                    low = Decimal(str(band["min"]))
+                except (KeyError, TypeError, InvalidOperation):
+                    continue
+                percents += [low, low + Decimal("0.01")]
+            for percent in percents:
+                if 0 <= percent <= 100:
+                    yield {"numerator": str(percent), "denominator": "100"}
+        case engine.Method.FORMULA:
+            names = [v["name"] for v in params.get("variables") or [] if isinstance(v, Mapping) and "name" in v]
+            yield {"counts": dict.fromkeys(names, 0)}
+            for name in names:
+                yield {"counts": {n: int(n == name) for n in names}}
+            yield {"counts": dict.fromkeys(names, 1)}
+        case engine.Method.PER_OCCURRENCE:
+            yield {"counts": {}}
+            try:
+                base = Decimal(str(params.get("base", 0)))
+            except InvalidOperation:
+                return
+            for item in params.get("items") or []:
+                try:
+                    points = Decimal(str(item["points"]))
+                except (KeyError, TypeError, InvalidOperation):
+                    continue
+                if points < 0 < base:  # deductions from a base: enough of them to bring it to 0
+                    yield {"counts": {item["key"]: math.ceil(base / -points)}}
+
+
+def zero_value(rule: engine.LeafRule) -> dict[str, Any] | None:
+    """An input the engine scores exactly 0 for this leaf: for a normal leaf no points, for a bonus leaf no bonus,
+    for a penalty leaf no penalty (each scores an amount, 0 = nothing). None when no input scores 0 (a floor
+    above 0, a «chọn mức» without a 0 option, a survey leaf)."""
+    if rule.method == engine.Method.SURVEY:
+        return None
+    for value in _zero_candidates(rule):
+        try:
+            if engine.score_leaf(rule, value) == 0:
+                return value
+        except engine.EngineError:
+            continue
+    return None
+
+
+@transaction.atomic
+def assessment_zero_unscored(
+    *, assessment: Assessment, actor: Any, reason: str, area: Indicator | None = None
+) -> dict[str, Any]:
+    """The lead scores 0 every leaf the unit did not score and the team has not decided: typically an assessment
+    handed to the team after the deadline without the unit's submission, which otherwise waits for every leaf
+    to be appraised by hand. `area` limits it to one area.
+
+    Untouched: leaves with a self-score or an appraised score, «không phát sinh» declarations (the unit's, for
+    the team to accept or overrule), survey leaves (the survey import scores them). Each zeroed leaf is
+    appraised as `line_appraise` would (the engine scores the input, the reason is the leaf's note), audited on
+    its own; a leaf no input scores 0 is skipped and named. Starts the appraisal of a submitted assessment.
+    Repeating it finds nothing left to do. Returns {"zeroed": n, "skipped": [codes]}.
+    """
+    text = _nfc(reason, field="reason")
+    if not text:
+        raise ValidationFailed(MSG_ZERO_REASON_REQUIRED, code="reason_required", details={"field": "reason"})
+    locked = _lock(assessment.pk)
+    _require_appraising(locked)
+    query = ScoreLine.objects.filter(
+        assessment=locked, appraised_score__isnull=True, self_score__isnull=True, self_value__isnull=True,
+        not_applicable=False,
+    ).exclude(indicator__source=Indicator.Source.SURVEY)
+    if area is not None:
+        if area.indicator_set_id != locked.indicator_set_id or area.parent_id is not None:
+            raise ValidationFailed(_("Lĩnh vực không thuộc bộ chỉ số của bản đánh giá."), code="wrong_area")
+        tree = appraisal_selectors.set_tree(locked.indicator_set_id)
+        query = query.filter(indicator_id__in=tree.leaves_by_area.get(area.pk, []))
+    lines = list(query.select_related("indicator").order_by("indicator__order"))
+    zero = {line.pk: zero_value(scoring_selectors.leaf_rule(line.indicator)) for line in lines}
+    if locked.state == Assessment.State.SUBMITTED and any(v is not None for v in zero.values()):
+        _start(locked, actor)
+    zeroed, skipped = 0, []
+    for line in lines:
+        value = zero[line.pk]
+        if value is None:
+            skipped.append(line.indicator.code)
+            continue
+        score_line_appraise(line=line, actor=actor, base_version=line.version, value=value, note=text)
+        zeroed += 1
+    return {"zeroed": zeroed, "skipped": skipped}

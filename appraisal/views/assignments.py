@@ -16,6 +16,7 @@ from appraisal import forms
 from appraisal.assignments import (
     appraisal_assignment_delete,
     appraisal_assignment_save,
+    areas_by_set,
     assignable_nodes,
     assignments_of_cycle,
     team_candidates,
@@ -23,7 +24,7 @@ from appraisal.assignments import (
 from appraisal.models import AppraisalAssignment
 from scoring import permissions
 from scoring.errors import DomainError
-from scoring.models import Cycle, Unit
+from scoring.models import Cycle, IndicatorSet, Unit
 from scoring.views._common import lands_on
 
 
@@ -31,9 +32,20 @@ def _ids(values: list[str]) -> list[int]:
     return forms.ids_of(values)
 
 
+def _sets_named(cycle: Cycle) -> bool:
+    """Whether the cycle uses more than one set: then a code («2») is named with its set («Sở: 1, 2 · Huyện: 2»)."""
+    return IndicatorSet.objects.filter(cycle_sets__cycle=cycle).distinct().count() > 1
+
+
+def _areas_text(assignment: AppraisalAssignment, *, named: bool) -> str:
+    return " · ".join(f"{indicator_set.name}: {', '.join(codes)}" if named else ", ".join(codes)
+                      for indicator_set, codes in areas_by_set(assignment))
+
+
 def _described(assignment: AppraisalAssignment) -> str:
-    """An assignment in words: lead or not, its areas or criteria by code, its units by name (or every unit)."""
-    areas = ", ".join(sorted(a.code for a in assignment.areas.all())) or "—"
+    """An assignment in words: lead or not, its areas or criteria by code (by set), its units by name (or every
+    unit)."""
+    areas = _areas_text(assignment, named=_sets_named(assignment.cycle)) or "—"
     units = ", ".join(sorted(u.name for u in assignment.units.all())) or _("mọi đơn vị")
     lead = _("Tổ trưởng; ") if assignment.is_lead else ""
     return _("%(lead)slĩnh vực/tiêu chí %(areas)s; %(units)s") % {"lead": lead, "areas": areas, "units": units}
@@ -72,10 +84,14 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
                     "hãy chọn lại các lĩnh vực và đơn vị đó cùng với phân công mới.") % {
                     "name": member.get_full_name() or member.get_username(), "before": _described(previous)})
             return redirect("appraisal:assignments", cycle_id=cycle.pk)
+    rows = list(assignments_of_cycle(cycle=cycle))
+    named = _sets_named(cycle)
+    for row in rows:
+        row.areas_text = _areas_text(row, named=named)  # type: ignore[attr-defined]
     context = {
         "cycle": cycle,
         "cycles": Cycle.objects.order_by("-year"),
-        "assignments": assignments_of_cycle(cycle=cycle),
+        "assignments": rows,
         "candidates": team_candidates(),
         "nodes": assignable_nodes(cycle=cycle),
         "units": Unit.objects.filter(active=True).select_related("ranking_group").order_by("ranking_group__order",

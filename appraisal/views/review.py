@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from appraisal import forms, permissions, selectors, services
+from appraisal.models import AppraisalAssignment
 from appraisal.views._common import (
     domain_error,
     error_json,
@@ -25,10 +27,10 @@ from appraisal.views._common import (
     self_assessment_url,
     wants_json,
 )
-from scoring.errors import DomainError, StaleVersion
+from scoring.errors import DomainError, StaleVersion, ValidationFailed
 from scoring.forms import value_summary
-from scoring.models import Assessment, Cycle, Indicator, ScoreLine
-from scoring.permissions import assessment_get_for_user
+from scoring.models import Assessment, AuditEntry, Cycle, Indicator, RoleAssignment, ScoreLine
+from scoring.permissions import assessment_get_for_user, person_unit_ids
 from scoring.selectors import not_applicable_shown
 from scoring.views._common import lands_on, login_required_or_401, refuse
 
@@ -65,8 +67,47 @@ def queue(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _unscored(row: Any) -> bool:
+    """A leaf the unit did not score (no self-score, no «không phát sinh») and the team has not decided: what
+    «chấm 0 điểm» would set (survey leaves are the survey import's)."""
+    line = row.line
+    return (line.appraised_score is None and line.self_score is None and line.self_value is None
+            and not line.not_applicable and row.indicator.source != Indicator.Source.SURVEY)
+
+
+def _handover(assessment: Assessment) -> dict[str, Any] | None:
+    """How an assessment the unit never submitted reached the team: sent on by someone outside the unit (the
+    administrator's «quá hạn, chưa gửi: chuyển Tổ thẩm định»), with when, by whom and the reason recorded with
+    that state change. None when the unit submitted it (or nobody is recorded)."""
+    if assessment.submitted_by_id is None:
+        return None
+    sender = assessment.submitted_by
+    if assessment.unit_id in person_unit_ids(sender):
+        return None
+    entries = AuditEntry.objects.filter(
+        assessment=assessment, action="assessment.state", object_type="Assessment"
+    ).order_by("-id").values_list("changes", "reason")[:20]
+    reason = next((r for changes, r in entries if (changes or {}).get("state", {}).get("new") == "submitted"), "")
+    return {"at": assessment.submitted_at, "by": sender, "reason": reason}
+
+
+def _no_lead(assessment: Assessment) -> bool:
+    """Nobody can lead this assessment's appraisal (start it, return it, sign it off): every lead of the cycle
+    belongs to its unit (Sở Nội vụ's own assessment), or there is none. The administrator is told where to name
+    another."""
+    if assessment.state not in selectors.WORK_STATES:
+        return False
+    leads = set(RoleAssignment.objects.filter(role=RoleAssignment.Role.APPRAISAL_LEAD)
+                .values_list("user_id", flat=True))
+    leads |= set(AppraisalAssignment.objects.filter(cycle_id=assessment.cycle_id, is_lead=True)
+                 .values_list("user_id", flat=True))
+    people = get_user_model().objects.filter(pk__in=leads, is_active=True)
+    return not any(permissions.can_lead(person, assessment) for person in people)
+
+
 def _review_context(
-    request: HttpRequest, assessment: Assessment, *, errors: dict[int, dict[str, Any]] | None = None
+    request: HttpRequest, assessment: Assessment, *, errors: dict[int, dict[str, Any]] | None = None,
+    zero_error: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     user = request.user
     allowed = permissions.area_ids_for(user, assessment)
@@ -74,7 +115,11 @@ def _review_context(
     data = selectors.review(assessment=assessment, allowed=allowed, writable=writable)
     area_code = request.GET.get("linh-vuc", "")
     index_mode = assessment.indicator_set.index_mode
+    can_lead = permissions.can_lead(user, assessment)
+    unscored_total = 0
     for area in data.areas:
+        area.unscored = sum(1 for row in area.lines if _unscored(row))  # type: ignore[attr-defined]
+        unscored_total += area.unscored  # type: ignore[attr-defined]
         for row in area.lines:
             # The unit's KPS with the points the engine credits it, so the self-scores add up to the totals shown.
             row.na_shown = (  # type: ignore[attr-defined]
@@ -88,6 +133,7 @@ def _review_context(
             row.error = error  # type: ignore[attr-defined]
     result = selectors.result_of(assessment)
     rounds = selectors.explanation_rounds(assessment=assessment)
+    handover = _handover(assessment)
     return {
         "assessment": assessment,
         "review": data,
@@ -97,7 +143,13 @@ def _review_context(
         "rounds": rounds,
         "result": result,
         "pending": selectors.result_pending(assessment, result),
-        "can_lead": permissions.can_lead(user, assessment),
+        "can_lead": can_lead,
+        "handover": handover,
+        "unscored": unscored_total if can_lead and writable else 0,
+        "zero_error": zero_error,
+        "zero_reason": (zero_error or {}).get("reason") or (
+            _("Đơn vị không gửi bản tự đánh giá đúng hạn") if handover else _("Đơn vị không tự chấm tiêu chí này")),
+        "no_lead": _no_lead(assessment) if permissions.is_administrator(user) else False,
         "can_close_round": services.explanation_overdue(assessment),
         "can_reopen": permissions.can_reopen(user) and assessment.state == Assessment.State.SIGNED_OFF,
         "writable": writable,
@@ -228,6 +280,51 @@ def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpR
     else:
         messages.success(request, _("Lĩnh vực %(code)s: đã chấp nhận %(n)s tiêu chí, bỏ qua %(m)s tiêu chí.") % done)
     return redirect(reverse("appraisal:review", args=[assessment.pk]) + f"#area-{area.pk}")
+
+
+@lands_on(_review_page)
+@login_required
+@require_POST
+def zero_unscored(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """The lead scores 0 every leaf the unit did not score and the team has not decided (the whole assessment, or
+    the area posted as ``linh-vuc``), with a reason: each leaf appraised and audited on its own."""
+    assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
+    reason = request.POST.get("reason", "")
+    raw_area = request.POST.get("linh-vuc", "")
+    area = None
+    if raw_area:
+        area_id = forms.whole_number(raw_area)
+        area = Indicator.objects.filter(pk=area_id).first() if area_id else None
+    try:
+        if raw_area and area is None:
+            raise ValidationFailed(_("Lĩnh vực không thuộc bộ chỉ số của bản đánh giá."), code="wrong_area")
+        done = services.assessment_zero_unscored(assessment=assessment, actor=request.user, reason=reason,
+                                                 area=area)
+    except DomainError as exc:
+        if wants_json(request):
+            return error_json(exc)
+        # shown by the area's form, or above the leaves when the area itself was refused (not one of the page's)
+        error = {"message": exc.message, "reason": reason,
+                 "area": area.pk if area is not None and exc.code != "wrong_area" else None}
+        fresh = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
+        return render(request, "appraisal/review.html", _review_context(request, fresh, zero_error=error),
+                      status=exc.status)
+    if wants_json(request):
+        return JsonResponse({"ok": True, **done})
+    said = {"code": area.code if area else "", "n": done["zeroed"], "m": len(done["skipped"]),
+            "codes": ", ".join(done["skipped"])}
+    if done["zeroed"]:
+        messages.success(request, (_("Lĩnh vực %(code)s: đã chấm 0 điểm %(n)s tiêu chí đơn vị không tự chấm.") if area
+                                   else _("Đã chấm 0 điểm %(n)s tiêu chí đơn vị không tự chấm.")) % said)
+    elif not done["skipped"]:  # sent twice, or nothing left: nothing changed
+        messages.info(request, (_("Lĩnh vực %(code)s không còn tiêu chí nào đơn vị không tự chấm mà chưa thẩm định.")
+                                if area else _("Không còn tiêu chí nào đơn vị không tự chấm mà chưa thẩm định."))
+                      % said)
+    if done["skipped"]:
+        messages.warning(request, _(
+            "%(m)s tiêu chí không có số liệu nào cho 0 điểm nên chưa được chấm, hãy thẩm định từng tiêu chí: "
+            "%(codes)s.") % said)
+    return redirect(_review_url(assessment) + (f"#area-{area.pk}" if area else ""))
 
 
 @lands_on(_review_page)
