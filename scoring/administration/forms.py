@@ -16,7 +16,9 @@ from django.db.models import Case, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from scoring.administration.validators import CODE_ERRORS, EMAIL_ERRORS, validate_username
+from scoring import engine
+from scoring.administration.validators import CODE_ERRORS, EMAIL_ERRORS, step_problem, validate_username
+from scoring.errors import engine_text
 from scoring.models import Cycle, Indicator, IndicatorSet, RankingGroup, RoleAssignment, Unit, UnitKind
 
 LIST_PARAMS = {
@@ -51,6 +53,33 @@ DECIMAL_PARAMS = {
 
 def _number_text(raw: str) -> str:
     return raw.strip().replace(",", ".")
+
+
+def number_problem(raw: str) -> str | None:
+    """Why a typed number is refused, by the rule of the score sheet and the engine (`engine.to_decimal` with
+    `refuse_groups`): «1.000» and «1,000» may be a thousand or a one, so they are refused, not read as 1; None
+    when it is a number."""
+    try:
+        engine.to_decimal(raw, field="value", refuse_groups=True)
+    except engine.EngineError as exc:
+        return str(engine_text(exc))
+    return None
+
+
+class NumberField(forms.CharField):
+    """A decimal typed in an administration form (points, a step, a cap, a threshold), read as the score sheet
+    reads one: a decimal comma or point, no thousands separator. Cleaned to the number's plain text with a
+    point ("0.25", "100"; "" when left empty), as the services take it; the services check the range."""
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        if text is None or text in self.empty_values:
+            return ""
+        problem = number_problem(text)
+        if problem:
+            raise forms.ValidationError(problem, code="invalid_number")
+        number = engine.to_decimal(text, field="value")
+        return format(number.normalize(), "f") if number else "0"
 
 
 def _list_from_text(name: str, text: str) -> list[dict[str, Any]]:
@@ -167,10 +196,10 @@ def stored_differences(typed: forms.Form, stored: forms.Form) -> list[tuple[Any,
 class SetMetaForm(forms.Form):
     name = forms.CharField(label=_l("Tên bộ chỉ số"), max_length=255)
     decision_ref = forms.CharField(label=_l("Quyết định ban hành"), max_length=255, required=False)
-    standard_max = forms.CharField(label=_l("Điểm chuẩn"), initial="100")
+    standard_max = NumberField(label=_l("Điểm chuẩn"), initial="100")
     index_mode = forms.ChoiceField(label=_l("Cách tính chỉ số"), choices=IndicatorSet.IndexMode.choices)
-    bonus_cap = forms.CharField(label=_l("Trần điểm cộng"), required=False)
-    penalty_cap = forms.CharField(label=_l("Trần điểm trừ"), required=False)
+    bonus_cap = NumberField(label=_l("Trần điểm cộng"), required=False)
+    penalty_cap = NumberField(label=_l("Trần điểm trừ"), required=False)
     bands = forms.CharField(
         label=_l("Thang xếp loại (mỗi dòng: ngưỡng | tên, từ cao xuống thấp)"),
         required=False,
@@ -187,12 +216,12 @@ class SetMetaForm(forms.Form):
             if len(parts) != 2 or not parts[1]:
                 raise forms.ValidationError(_("Mỗi dòng gồm: ngưỡng | tên mức (ví dụ «90 | Tốt»)."))
             try:
-                number = float(_number_text(parts[0]))
-            except ValueError:
-                raise forms.ValidationError(_("Ngưỡng «%(v)s» không phải là số.") % {"v": parts[0]}) from None
-            if number != number:  # NaN
-                raise forms.ValidationError(_("Ngưỡng «%(v)s» không phải là số.") % {"v": parts[0]})
-            bands.append({"min": _number_text(parts[0]), "label": parts[1]})
+                threshold = NumberField().clean(parts[0])
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(
+                    _("Ngưỡng «%(v)s»: %(why)s") % {"v": parts[0], "why": " ".join(exc.messages)}
+                ) from None
+            bands.append({"min": threshold, "label": parts[1]})
         return bands
 
     @staticmethod
@@ -239,8 +268,8 @@ class IndicatorForm(forms.Form):
     code = forms.CharField(label=_l("Mã"), max_length=30)
     name = forms.CharField(label=_l("Nội dung"), widget=forms.Textarea(attrs={"rows": 2}))
     kind = forms.ChoiceField(label=_l("Loại"), choices=Indicator.Kind.choices)
-    max_points = forms.CharField(label=_l("Điểm tối đa"))
-    floor = forms.CharField(label=_l("Điểm tối thiểu"), required=False, initial="0")
+    max_points = NumberField(label=_l("Điểm tối đa"))
+    floor = NumberField(label=_l("Điểm tối thiểu"), required=False, initial="0")
     method = forms.ChoiceField(label=_l("Phương pháp chấm"), choices=Indicator.Method.choices, required=False)
     evidence_required = forms.BooleanField(label=_l("Cần tài liệu kiểm chứng"), required=False)
     allow_not_applicable = forms.BooleanField(label=_l("Cho phép «không phát sinh»"), required=False)
@@ -254,6 +283,50 @@ class IndicatorForm(forms.Form):
         if not leaf:
             for name in self.LEAF_ONLY:
                 self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        """The method's number parameters read as the number fields are; a direct-points maximum that is not a
+        multiple of the step (the engine's rule: never reachable) refused on the maximum."""
+        data = super().clean() or {}
+        method = str(data.get("method") or "") if self.leaf else ""
+        for problem in self._param_number_problems(method):
+            self.add_error(None, problem)
+        if method == Indicator.Method.MANUAL and data.get("max_points") and "max_points" not in self.errors:
+            raw_step = str(self.data.get("p_step", "") or "").strip()
+            if not number_problem(raw_step or "0"):  # left empty: the engine's default step
+                unreachable = step_problem(
+                    max_points=Decimal(data["max_points"]), floor=Decimal(data.get("floor") or "0"),
+                    step=_number_text(raw_step) or None,
+                )
+                if unreachable:
+                    self.add_error("max_points", unreachable)
+        return data
+
+    def _param_number_problems(self, method: str) -> list[str]:
+        """The refusals of the numbers typed in `method`'s parameters (a list's by its line), labelled as the editor
+        shows them."""
+        from scoring.administration.services.tree import PARAM_LABELS
+
+        problems: list[str] = []
+        for name in METHOD_PARAMS.get(method, ()):
+            raw = str(self.data.get(f"p_{name}", "") or "")
+            label = PARAM_LABELS.get(name, name)
+            if name in LIST_PARAMS:
+                keys = LIST_PARAMS[name]
+                for number, line in enumerate(raw.splitlines(), start=1):
+                    parts = [p.strip() for p in line.split("|")]
+                    if name == "bands" and len(parts) == 2:  # "min | points"
+                        cells = parts
+                    else:
+                        cells = [p for k, p in zip(keys, parts, strict=False) if k in DECIMAL_PARAMS]
+                    for cell in cells:
+                        if cell and (problem := number_problem(cell)):
+                            problems.append(
+                                _("«%(label)s», dòng %(n)s: %(why)s") % {"label": label, "n": number, "why": problem}
+                            )
+            elif name in DECIMAL_PARAMS and raw.strip() and (problem := number_problem(raw)):
+                problems.append(_("«%(label)s»: %(why)s") % {"label": label, "why": problem})
+        return problems
 
     @staticmethod
     def initial_for(indicator: Indicator) -> dict[str, Any]:

@@ -10,13 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Concat, Lower
 from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scoring import engine, selectors
+from scoring.administration.validators import step_problem
 from scoring.errors import engine_text, in_language
 from scoring.models import (
     Assessment,
@@ -115,6 +116,13 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
         except engine.EngineError as exc:
             invalid_params.append(node.code)
             about(f"{node.code}: {engine_text(exc)}", node)
+            continue
+        if node.method == Indicator.Method.MANUAL:  # the engine takes multiples of the step only
+            step = (node.params or {}).get("step")
+            unreachable = step_problem(max_points=node.max_points, floor=node.floor, step=step)
+            if unreachable:
+                invalid_params.append(node.code)
+                about(f"{node.code}: {unreachable}", node)
     by_id = {n.pk: n for n in nodes}
 
     def area_of(node: Indicator) -> Indicator:
@@ -236,6 +244,31 @@ class SetDiff:
     renumbered: list[DiffRow]
     unchanged: int
     mappings: list[IndicatorMapping]
+
+
+def older_and_newer(a: IndicatorSet, b: IndicatorSet) -> tuple[IndicatorSet, IndicatorSet]:
+    """Two sets as a comparison or a mapping takes them: the older first, whichever is given first. By year; in one
+    year, the set the other was cloned from is the older, otherwise the one created first."""
+    if a.year != b.year:
+        return (a, b) if a.year < b.year else (b, a)
+    if b.cloned_from_id == a.pk:
+        return a, b
+    if a.cloned_from_id == b.pk:
+        return b, a
+    return (a, b) if (a.created_at, a.pk) <= (b.created_at, b.pk) else (b, a)
+
+
+def sets_to_compare_with(indicator_set: IndicatorSet) -> list[IndicatorSet]:
+    """The sets a set's comparison page offers: first the one it was cloned from, then the other sets of its unit
+    kind by year (newest first), then the other kinds' (a kind may be scored on another kind's set)."""
+    others = IndicatorSet.objects.exclude(pk=indicator_set.pk).select_related("unit_kind").annotate(
+        rank=Case(
+            When(pk=indicator_set.cloned_from_id or 0, then=Value(0)),
+            When(unit_kind_id=indicator_set.unit_kind_id, then=Value(1)),
+            default=Value(2),
+        )
+    )
+    return list(others.order_by("rank", "-year", "-version", "unit_kind__order", "key"))
 
 
 def _values(node: Indicator, codes: dict[int, str]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ addresses, lengths, passwords)."""
 
 from __future__ import annotations
 
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -12,6 +13,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, RegexValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+
+from scoring import engine
+from scoring.engine.base import DEFAULT_STEP
 
 USERNAME_MAX = 150  # Django's User.username
 FULL_NAME_MAX = 150  # Django's first_name and last_name each hold 150
@@ -96,3 +100,45 @@ def code_problems(code: str) -> list[str]:
     except ValidationError:
         return [_("Mã «%(code)s» không hợp lệ: %(rule)s") % {"code": code, "rule": MSG_CODE}]
     return []
+
+
+# steps offered when the maximum is not a multiple of the chosen one, the largest first
+_STEPS_DIVIDING = tuple(Decimal(s) for s in ("1", "0.5", "0.25", "0.2", "0.1", "0.05", "0.01"))
+
+
+def _points(value: Decimal) -> str:
+    """Points as a message shows them: decimal comma, no trailing zeros (0,25; 10)."""
+    text = format(value.normalize(), "f") if value else "0"
+    return text.replace(".", ",")
+
+
+def step_problem(*, max_points: Decimal, floor: Decimal, step: Any) -> str | None:
+    """Why a direct-points leaf's maximum can never be given, or None. The engine takes only multiples of the step
+    (the parameter `step`, 0,25 when left out) between the floor and the maximum, so a maximum that is not one is
+    out of every unit's reach; the message says which values are reachable and how to mend it. A step the engine
+    refuses itself (not a number, not above 0) is left to the engine's message."""
+    try:
+        size = engine.to_decimal(DEFAULT_STEP if step in (None, "") else step, field="step")
+        maximum, lowest = Decimal(max_points), Decimal(floor)
+        if size <= 0 or not maximum.is_finite() or not lowest.is_finite() or maximum % size == 0:
+            return None
+    except (engine.EngineError, InvalidOperation, ValueError, TypeError):
+        return None
+    first = (lowest / size).to_integral_value(rounding=ROUND_CEILING) * size
+    last = (maximum / size).to_integral_value(rounding=ROUND_FLOOR) * size
+    if first > last:
+        reachable = _("không có mức nào")
+    else:
+        values = [first + size * n for n in range(int((last - first) / size) + 1)] if (last - first) / size < 6 else [
+            first, first + size, first + 2 * size, None, last
+        ]
+        reachable = "; ".join("…" if v is None else _points(v) for v in values)
+    dividing = next((s for s in _STEPS_DIVIDING if s < size and maximum % s == 0), Decimal("0.01"))
+    return _(
+        "Điểm tối đa %(max)s không phải là bội số của bước điểm %(step)s nên không đơn vị nào đạt được: chỉ chấm "
+        "được các mức %(reachable)s. Hãy đặt điểm tối đa là bội số của bước điểm (%(below)s hoặc %(above)s), hoặc "
+        "chọn bước điểm chia hết điểm tối đa (ví dụ %(dividing)s)."
+    ) % {
+        "max": _points(maximum), "step": _points(size), "reachable": reachable,
+        "below": _points(last), "above": _points(last + size), "dividing": _points(dividing),
+    }

@@ -34,6 +34,10 @@ class IndicatorSet(models.Model):
     classification_bands = models.JSONField(_("thang xếp loại"), default=list, blank=True)
     source_note = models.TextField(_("ghi chú nguồn"), blank=True)
     status = models.CharField(_("trạng thái"), max_length=10, choices=Status, default=Status.DRAFT)
+    # the set this one was cloned from: the older of the two when they are compared or mapped (same year too)
+    cloned_from = models.ForeignKey(
+        "self", verbose_name=_("nhân bản từ"), null=True, blank=True, on_delete=models.SET_NULL, related_name="clones"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

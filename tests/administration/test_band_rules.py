@@ -83,8 +83,9 @@ def test_the_set_form_shows_the_refusal_and_the_check_page_reports_old_bad_bands
 @pytest.mark.parametrize(("field", "typed", "message"), [
     ("standard_max", "99999,999", "tối đa 2 chữ số thập phân"),
     ("standard_max", "100000", "nhỏ hơn 100.000"),
-    ("bonus_cap", "2,999", "tối đa 2 chữ số thập phân"),
-    ("penalty_cap", "1e-999999999", "tối đa 2 chữ số thập phân"),
+    ("bonus_cap", "2,9999", "tối đa 2 chữ số thập phân"),
+    ("bonus_cap", "2,999", "tách hàng nghìn"),  # «2,999» may be two thousand: refused as the score sheet does
+    ("penalty_cap", "1e-999999999", "phải là một số"),  # no exponents, as on the score sheet
 ])
 def test_points_the_database_would_round_or_refuse_are_refused_and_the_pages_still_open(
     client: Client, draft: IndicatorSet, admin_user: Any, field: str, typed: str, message: str

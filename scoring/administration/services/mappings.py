@@ -30,7 +30,9 @@ def indicator_mapping_save(
     from_code, to_code = nfc(from_code), nfc(to_code)
     if from_set.pk == to_set.pk:
         raise ValidationFailed(_("Hãy chọn hai bộ chỉ số khác nhau."))
-    if (from_set.year, from_set.version) > (to_set.year, to_set.version):
+    from scoring.administration.selectors import older_and_newer
+
+    if older_and_newer(from_set, to_set)[0].pk != from_set.pk:  # the order the comparison page shows them in
         raise ValidationFailed(
             _("Đối chiếu đi từ bộ cũ sang bộ mới: bộ «%(old)s» (năm %(y1)s) mới hơn bộ «%(new)s» (năm %(y2)s).")
             % {"old": from_set.key, "y1": from_set.year, "new": to_set.key, "y2": to_set.year},

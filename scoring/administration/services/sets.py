@@ -241,6 +241,7 @@ def indicator_set_clone(
         classification_bands=list(source.classification_bands or []),
         source_note=source.source_note,
         status=IndicatorSet.Status.DRAFT,
+        cloned_from=source,
     )
     nodes = list(source.indicators.order_by("level", "order"))
     copies: dict[int, Indicator] = {}

@@ -260,57 +260,78 @@ def set_delete(request: HttpRequest, set_id: int) -> HttpResponse:
 @require_GET
 @administrator_required
 def set_diff(request: HttpRequest, set_id: int) -> HttpResponse:
-    """`set_id` is the old set; `?voi=<id>` the new one."""
-    old = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
+    """The set `set_id` compared with `?voi=<id>`: from the older of the two to the newer, whichever page it starts
+    from."""
+    page_set = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
     other_id = request.GET.get("voi", "")
-    new = IndicatorSet.objects.filter(pk=posted_id(other_id)).first() if other_id else None
-    return _diff_page(request, old, new)
+    other = (
+        IndicatorSet.objects.exclude(pk=page_set.pk).filter(pk=posted_id(other_id)).first() if other_id else None
+    )
+    return _diff_page(request, page_set, other)
 
 
 def _diff_page(
-    request: HttpRequest, old: IndicatorSet, new: IndicatorSet | None, *, mapping_form: MappingForm | None = None,
-    status: int = 200,
+    request: HttpRequest, page_set: IndicatorSet, other: IndicatorSet | None, *,
+    mapping_form: MappingForm | None = None, status: int = 200,
 ) -> HttpResponse:
-    """The differences between two sets and their mappings; after a refusal, the mapping form as typed."""
+    """The differences between the page's set and another, older to newer, and their mappings; after a refusal, the
+    mapping form as typed."""
+    others = selectors.sets_to_compare_with(page_set)
     context: dict[str, object] = {
-        "set": old,
-        "others": IndicatorSet.objects.exclude(pk=old.pk).select_related("unit_kind"),
+        "set": page_set,
+        "others": others,
+        # the set compared with, or the one the page offers first (the set this one was cloned from)
+        "chosen": other.pk if other is not None else (others[0].pk if others else None),
         "mapping_form": mapping_form or MappingForm(),
     }
-    if new is not None:
-        context["diff"] = selectors.indicator_set_diff(old=old, new=new)
-        context["new"] = new
+    if other is not None:
+        old, new = selectors.older_and_newer(page_set, other)
+        form = context["mapping_form"]
+        assert isinstance(form, MappingForm)
+        form.fields["from_code"].label = _("Mã ở bộ cũ «%(key)s»") % {"key": old.key}
+        form.fields["to_code"].label = _("Mã ở bộ mới «%(key)s»") % {"key": new.key}
+        context.update(diff=selectors.indicator_set_diff(old=old, new=new), old=old, new=new, other=other)
     return render(request, "scoring/administration/set_diff.html", context, status=status)
+
+
+def _diff_url(set_id: int, other_id: int) -> str:
+    return reverse("administration:set_diff", args=[set_id]) + f"?voi={other_id}"
 
 
 @require_POST
 @administrator_required
 def mapping_save(request: HttpRequest, set_id: int, other_id: int) -> HttpResponse:
-    old = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
-    new = get_object_or_404(IndicatorSet, pk=other_id)
+    """A mapping typed on the comparison page of `set_id` with `other_id`: from the older set's code to the newer's,
+    as the page labels them, whichever of the two the page belongs to."""
+    page_set = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
+    other = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=other_id)
     form = MappingForm(request.POST)
     if not form.is_valid():
         form_errors(request, form)
-        return _diff_page(request, old, new, mapping_form=form, status=400)
+        return _diff_page(request, page_set, other, mapping_form=form, status=400)
+    old, new = selectors.older_and_newer(page_set, other)
     try:
         services.indicator_mapping_save(from_set=old, to_set=new, actor=request.user, **form.cleaned_data)
     except DomainError as exc:
         report_error(request, exc)
-        return _diff_page(request, old, new, mapping_form=form, status=exc.status)
+        return _diff_page(request, page_set, other, mapping_form=form, status=exc.status)
     messages.success(
         request,
         _("Đã ghi đối chiếu %(a)s → %(b)s.") % {"a": form.cleaned_data["from_code"], "b": form.cleaned_data["to_code"]},
     )
-    return redirect(reverse("administration:set_diff", args=[set_id]) + f"?voi={other_id}")
+    return redirect(_diff_url(set_id, other_id))
 
 
 @require_POST
 @administrator_required
 def mapping_delete(request: HttpRequest, set_id: int, other_id: int, mapping_id: int) -> HttpResponse:
-    mapping = get_object_or_404(IndicatorMapping, pk=mapping_id, from_set_id=set_id, to_set_id=other_id)
+    page_set = get_object_or_404(IndicatorSet, pk=set_id)
+    other = get_object_or_404(IndicatorSet, pk=other_id)
+    old, new = selectors.older_and_newer(page_set, other)
+    mapping = get_object_or_404(IndicatorMapping, pk=mapping_id, from_set=old, to_set=new)
     services.indicator_mapping_delete(mapping=mapping, actor=request.user)
     messages.success(request, _("Đã bỏ đối chiếu."))
-    return redirect(reverse("administration:set_diff", args=[set_id]) + f"?voi={other_id}")
+    return redirect(_diff_url(set_id, other_id))
 
 
 @require_GET
