@@ -112,7 +112,7 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
             about(_("Tiêu chí «%(code)s» chưa có phương pháp chấm.") % {"code": node.code}, node)
             continue
         try:
-            engine.validate_params(selectors.leaf_rule(node))
+            engine.validate_params(selectors.leaf_rule(node), stored=True)
         except engine.EngineError as exc:
             invalid_params.append(node.code)
             about(f"{node.code}: {engine_text(exc)}", node)

@@ -12,9 +12,10 @@ import ast
 import math
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 from functools import lru_cache
 
-from scoring.engine.base import MAX_EXPRESSION_DEPTH, ParamsError
+from scoring.engine.base import MAX_EXPRESSION_DEPTH, ParamsError, _canonical, _vn
 
 
 def _params_error(code: str, message: str, message_en: str, field: str | None = None) -> ParamsError:
@@ -36,6 +37,44 @@ def normalize_expression(expression: str) -> str:
     """The formula in the engine's notation: × · as *, − – as -, ÷ as /, «0,5» as 0.5 (other commas are kept,
     and refused by the check). Idempotent; a formula in the engine's notation comes back unchanged."""
     return _DECIMAL_COMMA.sub(r"\1.", expression.translate(_NOTATION))
+
+
+# A number as typed (not a name's digits, «a1»), with its marks: «1.000», «0,5», «1.000.000».
+_TYPED_NUMBER = re.compile(r"(?<![A-Za-z_0-9.,])\d+(?:[.,]\d+)*(?![A-Za-z_0-9])")
+# One mark then exactly three digits after one to three digits: a thousand («1.000») or a decimal («1,000» = 1)?
+_MAYBE_GROUPED = re.compile(r"[1-9]\d{0,2}[.,]\d{3}")
+# The same mark between groups of three digits, more than once: only thousands («1.000.000»).
+_GROUPED = re.compile(r"[1-9]\d{0,2}(?P<mark>[.,])\d{3}(?:(?P=mark)\d{3})+")
+
+
+def check_typed_numbers(expression: str) -> None:
+    """Refuse a number typed in a formula that may group thousands, as the score sheet and the import refuse it
+    (`to_decimal(refuse_groups=True)`): «1.000 × b» was read as one times b where a thousand was likely meant.
+    Only for a formula being entered: stored formulas keep «1.000» and score it as 1, as they always did, so the
+    engine's own check (`_check_expression`) does not call this. «0,125», «0,5», «1.5», «1000» pass."""
+    for match in _TYPED_NUMBER.finditer(expression):
+        text = match.group()
+        if _GROUPED.fullmatch(text):
+            whole = re.sub(r"[.,]", "", text)
+            raise _params_error(
+                "ambiguous_separator",
+                f"Số «{text}» trong công thức dùng dấu tách hàng nghìn: hãy viết {whole} (không có dấu tách hàng "
+                "nghìn).",
+                f"The number '{text}' in the formula uses thousands separators: write {whole} (without "
+                "separators).",
+                "expression",
+            )
+        if _MAYBE_GROUPED.fullmatch(text):
+            thousands = text.replace(".", "").replace(",", "")
+            decimal = Decimal(text.replace(",", "."))
+            raise _params_error(
+                "ambiguous_separator",
+                f"Số «{text}» trong công thức có thể là {thousands} hoặc {_vn(decimal)}: hãy viết {thousands} hoặc "
+                f"{_vn(decimal)} (không dùng dấu tách hàng nghìn; phần thập phân sau dấu phẩy, ví dụ 0,5).",
+                f"The number '{text}' in the formula may be {thousands} or {_canonical(decimal)}: write {thousands} "
+                f"or {_canonical(decimal)} (no thousands separator; decimals after the decimal mark, e.g. 0.5).",
+                "expression",
+            )
 
 
 def _names_text(names: Iterable[str]) -> str:

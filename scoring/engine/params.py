@@ -26,7 +26,7 @@ from scoring.engine.base import (
     _vn,
     to_decimal,
 )
-from scoring.engine.formula import _check_expression, _params_error, normalize_expression
+from scoring.engine.formula import _check_expression, _params_error, check_typed_numbers, normalize_expression
 
 
 @dataclass(frozen=True)
@@ -497,8 +497,15 @@ def _compile(rule: LeafRule) -> _Plan:
     return _Plan(method, maximum, floor)  # survey
 
 
-def validate_params(rule: LeafRule) -> None:
-    """Raise `ParamsError` when the leaf's method, params, maximum, floor or kind are invalid."""
+def validate_params(rule: LeafRule, *, stored: bool = False) -> None:
+    """Raise `ParamsError` when the leaf's method, params, maximum, floor or kind are invalid.
+
+    A rule being entered (the editor, its preview, the imports) is also refused a formula number that may group
+    thousands («1.000»); `stored=True` checks a rule already saved as the engine scores it, where such a number
+    is kept and read as it always was (a decimal), so a stored set stays valid."""
+    expression = rule.params.get("expression") if isinstance(rule.params, Mapping) else None
+    if not stored and rule.method == Method.FORMULA and isinstance(expression, str):
+        check_typed_numbers(expression)
     _compile(rule)
 
 
