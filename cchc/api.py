@@ -237,10 +237,14 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
 
     def get_page_size(self, request: Any) -> int:
-        text = (request.query_params.get(self.page_size_query_param) or "").strip()
+        raw = request.query_params.get(self.page_size_query_param) or ""
+        text = raw.strip()
         if not text:  # as a serializer reads a query string: blank is not given
             return self.page_size
-        if not (text.isascii() and text.isdigit() and len(text) <= 4 and 1 <= int(text) <= self.max_page_size):
+        # a number only: « 1» would come back in the next page's link as «+1»
+        if text != raw or not (
+            text.isascii() and text.isdigit() and len(text) <= 4 and 1 <= int(text) <= self.max_page_size
+        ):
             raise exceptions.ValidationError({self.page_size_query_param: [page_size_message()]})
         return int(text)
 
@@ -322,4 +326,6 @@ def csrf_failure(request: Any, reason: str = "") -> Any:
 
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("csrf_failed", str(MSG_API_CSRF_FAILED)), status=403)
+    if "application/json" in request.headers.get("Accept", ""):  # a page's script: its answer is read, not shown
+        return JsonResponse(error_body("csrf_failed", str(MSG_CSRF_FAILED)), status=403)
     return render(request, "403.html", {"reason_text": MSG_CSRF_FAILED}, status=403)

@@ -68,11 +68,11 @@ def _clamp(points: Decimal, plan: _Plan) -> Decimal:
 def _ratio(value: Mapping[str, Any]) -> tuple[Decimal, Decimal]:
     numerator = to_decimal(_get(value, "numerator"), field="numerator", refuse_groups=True)
     denominator = to_decimal(_get(value, "denominator"), field="denominator", refuse_groups=True)
-    for name, number in (("numerator", numerator), ("denominator", denominator)):
+    for name, label, number in (("numerator", "Tử số", numerator), ("denominator", "Mẫu số", denominator)):
         if number < 0:
             raise ScoringInputError(
                 "negative_value",
-                "Giá trị không được âm.",
+                f"{label} không được âm.",
                 f"The {name} must not be negative.",
                 field=name,
             )

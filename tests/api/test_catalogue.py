@@ -59,3 +59,11 @@ def test_a_signed_in_user_lists_cycles(api: Any, unit_editor: Any, cycle: Any) -
 
 def test_an_anonymous_caller_may_not_list_cycles(api: Any, cycle: Any) -> None:
     assert api.get("/api/v1/cycles/").status_code == 401
+
+
+@pytest.mark.parametrize("size", [" 1", "1 ", "+1"])
+def test_a_page_size_with_anything_but_digits_is_refused(api: Any, unit_editor: Any, size: str) -> None:
+    api.force_login(unit_editor)
+    response = api.get("/api/v1/units/", {"page_size": size})
+    assert response.status_code == 400
+    assert "page_size" in response.json()["fields"]

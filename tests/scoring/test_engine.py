@@ -412,7 +412,9 @@ def test_ratio_refuses_a_zero_denominator() -> None:
 
 def test_ratio_refuses_negative_numbers() -> None:
     err = refusal(lambda: score_leaf(PLAN_COMPLETION_BANDS, {"numerator": -1, "denominator": 10}))
-    assert (err.code, err.field) == ("negative_value", "numerator")
+    assert (err.code, err.field, err.message) == ("negative_value", "numerator", "Tử số không được âm.")
+    err = refusal(lambda: score_leaf(PLAN_COMPLETION_BANDS, {"numerator": 1, "denominator": -10}))
+    assert (err.code, err.field, err.message) == ("negative_value", "denominator", "Mẫu số không được âm.")
 
 
 def test_ratio_refuses_missing_nan_infinite_text_and_bool() -> None:
