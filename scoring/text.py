@@ -61,15 +61,31 @@ def invisible_character_at(text: str) -> int | None:
     return at
 
 
+MSG_LINE_BREAK = _(
+    "Nội dung này chỉ được viết trên một dòng: có dấu xuống dòng hoặc dấu tab ở vị trí %(at)s; hãy thay bằng dấu "
+    "cách rồi lưu lại."
+)
+
+
+def line_break_at(text: str) -> int | None:
+    """1-based position of the first line break or tab, or None: a one-line text (a name, a code) holds neither."""
+    return next((index for index, ch in enumerate(text, start=1) if ch in ALLOWED_CONTROLS), None)
+
+
 def visible_text(value: Any, *, field: str | None = None) -> str:
     """A code, a name, a username or an e-mail address as stored (NFC, trimmed; "" when it would look empty);
     raises ValidationFailed (`hidden_characters`, naming the position) for a control or direction character, as
     `user_text` does, and for one that cannot be seen (`invisible_character_at`): «Sở Y tế» and «Sở Y» + U+200B +
-    « tế» would look the same and differ. The one rule of the administration pages, the API and the imports."""
+    « tế» would look the same and differ; and (`line_break`) for a line break or a tab inside: such a text is one
+    line on every page and in every list («Sở KH\nCN» would be stored as typed, shown as «Sở KH CN»). The one
+    rule of the administration pages, the API and the imports."""
     text = unicodedata.normalize("NFC", str(value if value is not None else "")).strip()
     if shows_nothing(text):
         return ""
     details = {"field": field} if field else None
+    at = line_break_at(text)
+    if at is not None:
+        raise ValidationFailed(MSG_LINE_BREAK % {"at": at}, code="line_break", details=details)
     at = hidden_character_at(text)
     if at is not None:
         raise ValidationFailed(MSG_HIDDEN_CHARACTERS % {"at": at}, code="hidden_characters", details=details)

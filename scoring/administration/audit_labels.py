@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone
@@ -21,7 +21,9 @@ ACTION_LABELS = {
     "appraisal_assignment.delete": _l("Bỏ phân công thẩm định"),
     "appraisal_assignment.save": _l("Phân công thẩm định"),
     "assessment.difficulties": _l("Ghi khó khăn, vướng mắc"),
+    "assessment.explanation_deadline": _l("Đổi hạn giải trình"),
     "assessment.explanation_request": _l("Yêu cầu giải trình"),
+    "assessment.explanation_withdraw": _l("Rút yêu cầu giải trình"),
     "assessment.extend_deadline": _l("Gia hạn tự đánh giá"),
     "assessment.import_self": _l("Nhập phiếu tự chấm từ Excel"),
     "assessment.open": _l("Mở bản đánh giá"),
@@ -210,6 +212,18 @@ VALUE_KEY_LABELS = {
     "numerator": _l("tử số"), "denominator": _l("mẫu số"), "points": _l("điểm"), "option": _l("lựa chọn"),
     "counts": _l("số lần"),
 }
+# The keys inside a criterion's parameters' entries (its levels, counted items, variables, rate bands), as the
+# criterion editor names them; the parameters themselves by the editor's labels (`services.tree.PARAM_LABELS`).
+PARAM_ENTRY_KEY_LABELS = {
+    "key": _l("mã"), "label": _l("nhãn"), "name": _l("tên"), "points": _l("điểm"), "min": _l("ngưỡng (%)"),
+    "inclusive": _l("tính cả ngưỡng"),
+}
+# The parameters (and their entries' keys) that are numbers: «1.000» is shown as 1, «0.50» as 0,5.
+PARAM_NUMBER_KEYS = frozenset({
+    "step", "yes_points", "no_points", "threshold", "below_points", "on_zero_division", "base", "points", "min",
+})
+# The fields recorded as a criterion's parameters.
+PARAMS_FIELDS = frozenset({"params", "parent_params"})
 # The fields recorded as numbers (written with the page's decimal mark); any other text is shown as recorded
 # (a criterion's code «1.1» is not the number 1,1).
 NUMBER_FIELDS = frozenset({
@@ -227,6 +241,7 @@ LEAF_INPUT_FIELDS = frozenset({"self_value", "appraised_value"})
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _DECIMAL = re.compile(r"^-?\d+\.\d+$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def _choices(choices: Any) -> dict[str, str]:
@@ -296,6 +311,8 @@ def change_value(
         return "—"
     if isinstance(value, bool):
         return _("Có") if value else _("Không")
+    if field in PARAMS_FIELDS and isinstance(value, dict):
+        return _params_value(value)
     if isinstance(value, dict):
         if set(value) == {"value"}:
             return change_value(field, value["value"], labels, inputs)
@@ -327,8 +344,45 @@ def change_value(
 
 
 def _decimal_mark(text: str) -> str:
-    """A recorded number («0.50») with the page's decimal mark: 0,50 in Vietnamese, 0.50 in English."""
-    return text.replace(".", str(get_format("DECIMAL_SEPARATOR")))
+    """A recorded number («0.50», «1.000») with the page's decimal mark and no meaningless trailing zeros: 0,5 and
+    1 in Vietnamese (where «1.000» would read as a thousand), 0.5 and 1 in English."""
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return text
+    if not number.is_finite():
+        return text
+    shown = format(number.normalize(), "f")
+    return shown.replace(".", str(get_format("DECIMAL_SEPARATOR")))
+
+
+def _param_text(key: str, value: Any) -> str:
+    """One value inside a criterion's parameters: a number (a point, a threshold) as `_decimal_mark`, Có/Không, an
+    entry of a list by its labelled keys."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Có") if value else _("Không")
+    if isinstance(value, dict):
+        return "; ".join(f"{PARAM_ENTRY_KEY_LABELS.get(str(k), k)}: {_param_text(str(k), v)}" for k, v in value.items())
+    if isinstance(value, list):
+        # entries in parentheses: their own keys are separated by «;»
+        return ", ".join(f"({_param_text(key, v)})" if isinstance(v, dict) else _param_text(key, v)
+                         for v in value) or "—"
+    text = str(value)
+    if key in PARAM_NUMBER_KEYS and (isinstance(value, int | float | Decimal) or _NUMBER.match(text)):
+        return _decimal_mark(text)
+    return text
+
+
+def _params_value(params: dict[str, Any]) -> str:
+    """A criterion's recorded parameters as the editor names them: «Biến số: (tên: a; nhãn: Số văn bản); Công thức:
+    a / b; Điểm khi chia cho 0: 1» (not «variables: name: a; …; on_zero_division: 1.000»)."""
+    from scoring.administration.services.tree import PARAM_LABELS
+
+    if not params:
+        return "—"
+    return "; ".join(f"{PARAM_LABELS.get(str(k), k)}: {_param_text(str(k), v)}" for k, v in params.items())
 
 
 # A tree import's lists of criteria ({"codes": [...], "more": n}): the side of the arrow each is shown on.
@@ -360,7 +414,8 @@ def change_rows(
     inputs: dict[str, str] | None = None,
 ) -> list[tuple[str, str, str, str]]:
     """(field, label, old, new) per recorded change, for the audit table and its export; a field recorded with the
-    same old and new value (a set made active again) is no change and has no line. `inputs`: the labels of the
+    same old and new value (a set made active again), or with values shown alike (a deadline saved again, to the
+    second; «1.00» and «1»), is no change and has no line. `inputs`: the labels of the
     criterion's input codes, for a score line's entry (`leaf_input_labels`)."""
     if not isinstance(changes, dict):
         return []
@@ -382,6 +437,8 @@ def change_rows(
             continue
         label = str(own.get(name) or FIELD_LABELS.get(name, name))
         shown = (change_value(name, old, labels, inputs), change_value(name, new, labels, inputs))
+        if shown[0] == shown[1] and name not in UNRECORDED_FIELDS:
+            continue  # alike as shown: a deadline saved again to the second, «1.00» and «1»
         rows.append((str(name), label, *shown))
     return rows
 
@@ -407,6 +464,14 @@ def object_type_label(code: str) -> str:
     return str(OBJECT_TYPE_LABELS.get(code, code))
 
 
+def object_shown(entry: Any, names: dict[tuple[str, str], str]) -> str:
+    """«Tiêu chí 1.1 Xây dựng kế hoạch (tg-2020)», «Điểm tiêu chí 1.1.2 · Sở Tư pháp»; «Tiêu chí #356» when the
+    object is gone (`names`: `_object_names`)."""
+    label = object_type_label(entry.object_type)
+    known = names.get((entry.object_type, str(entry.object_id)))
+    return f"{label} {known}" if known else f"{label} #{entry.object_id}"
+
+
 def object_type_choices(codes: Iterable[str]) -> list[tuple[str, str]]:
     """(code, label) for the object type filter, by label."""
     return sorted(((code, object_type_label(code)) for code in codes), key=lambda pair: pair[1])
@@ -426,35 +491,96 @@ def _unit_names(entries: list[Any]) -> dict[str, str]:
     return {code: f"{name} ({code})" for code, name in Unit.objects.filter(code__in=codes).values_list("code", "name")}
 
 
-def _leaf_inputs(entries: list[Any]) -> dict[str, dict[str, str]]:
-    """`leaf_input_labels` of the criterion of each score line the entries record an input of, by the line's id
-    (one query)."""
+def _ids(entries: list[Any], object_type: str) -> set[int]:
+    return {int(e.object_id) for e in entries if e.object_type == object_type and str(e.object_id).isdigit()
+            and 0 < int(e.object_id) < 2**63}
+
+
+def _person(full_name: str, username: str) -> str:
+    return f"{full_name} ({username})" if full_name and full_name != username else username
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1].rstrip()}…"
+
+
+def _score_lines(entries: list[Any]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """For the score lines the entries name, by id: «<criterion code> · <unit short name or name>», and the
+    `leaf_input_labels` of their criterion (one query)."""
     from scoring.models import ScoreLine
 
-    ids = {
-        int(entry.object_id) for entry in entries
-        if entry.object_type == "ScoreLine" and str(entry.object_id).isdigit() and isinstance(entry.changes, dict)
-        and LEAF_INPUT_FIELDS & set(entry.changes)
-    }
+    ids = _ids(entries, "ScoreLine")
     if not ids:
-        return {}
-    return {
-        str(pk): leaf_input_labels(params)
-        for pk, params in ScoreLine.objects.filter(pk__in=ids).values_list("pk", "indicator__params")
+        return {}, {}
+    rows = ScoreLine.objects.filter(pk__in=ids).values_list(
+        "pk", "indicator__code", "indicator__params", "assessment__unit__short_name", "assessment__unit__name"
+    )
+    names, inputs = {}, {}
+    for pk, code, params, short_name, name in rows:
+        names[str(pk)] = f"{code} · {short_name or name}"
+        inputs[str(pk)] = leaf_input_labels(params)
+    return names, inputs
+
+
+def _object_names(entries: list[Any]) -> dict[tuple[str, str], str]:
+    """What a person knows each entry's object by, keyed by (object type, id): a criterion by «<code> <name> (<set
+    key>)», a set by «name (key)», a person by «full name (username)», a unit by «name (code)»… One query per type
+    of object on the page (the score lines: `_score_lines`); an object gone is left out (shown by its id)."""
+    from django.contrib.auth import get_user_model
+
+    from scoring.models import Assessment, Cycle, Indicator, IndicatorSet, RankingGroup, Unit, UnitKind
+
+    def users(ids: set[int]) -> dict[int, str]:
+        rows = get_user_model()._default_manager.filter(pk__in=ids).values_list(
+            "pk", "username", "first_name", "last_name")
+        return {pk: _person(" ".join(p for p in (first, last) if p), username) for pk, username, first, last in rows}
+
+    resolvers: dict[str, Any] = {
+        "Indicator": lambda ids: {
+            pk: f"{code} {_shorten(name)} ({key})"
+            for pk, code, name, key in Indicator.objects.filter(pk__in=ids).values_list(
+                "pk", "code", "name", "indicator_set__key")
+        },
+        "IndicatorSet": lambda ids: {
+            pk: f"{name} ({key})" for pk, key, name in IndicatorSet.objects.filter(pk__in=ids).values_list(
+                "pk", "key", "name")
+        },
+        "User": users,
+        "Unit": lambda ids: {
+            pk: f"{name} ({code})"
+            for pk, code, name in Unit.objects.filter(pk__in=ids).values_list("pk", "code", "name")
+        },
+        "UnitKind": lambda ids: dict(UnitKind.objects.filter(pk__in=ids).values_list("pk", "name")),
+        "RankingGroup": lambda ids: dict(RankingGroup.objects.filter(pk__in=ids).values_list("pk", "name")),
+        "Cycle": lambda ids: dict(Cycle.objects.filter(pk__in=ids).values_list("pk", "name")),
+        "Assessment": lambda ids: {
+            pk: f"{short_name or name} · {year}"
+            for pk, short_name, name, year in Assessment.objects.filter(pk__in=ids).values_list(
+                "pk", "unit__short_name", "unit__name", "cycle__year")
+        },
     }
+    found: dict[tuple[str, str], str] = {}
+    for object_type, resolve in resolvers.items():
+        ids = _ids(entries, object_type)
+        if ids:
+            found.update({(object_type, str(pk)): text for pk, text in resolve(ids).items()})
+    return found
 
 
 def labelled(entries: Iterable[Any]) -> list[Any]:
-    """The entries, each given `action_label`, `object_type_label` and `change_rows` for the audit table (three
-    queries whatever their number: the kinds and groups, the units named by code, the score lines' criteria)."""
+    """The entries, each given `action_label`, `object_type_label`, `object_shown` and `change_rows` for the audit
+    table (a few queries whatever their number: the kinds and groups, the units named by code, the score lines
+    with their criteria and units, one per other type of object named)."""
     out = list(entries)
     values = _value_labels()
     units = _unit_names(out)
     values.update({field: units for field in UNIT_CODE_FIELDS})
-    inputs = _leaf_inputs(out)
+    lines, inputs = _score_lines(out)
+    names = {**_object_names(out), **{("ScoreLine", pk): text for pk, text in lines.items()}}
     for entry in out:
         entry.action_label = action_label(entry.action)
         entry.object_type_label = object_type_label(entry.object_type)
+        entry.object_shown = object_shown(entry, names)
         entry.change_rows = change_rows(
             entry.changes, values, entry.object_type,
             inputs.get(str(entry.object_id)) if entry.object_type == "ScoreLine" else None,

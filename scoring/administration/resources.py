@@ -21,9 +21,11 @@ from import_export import fields, resources, widgets
 
 from scoring import engine
 from scoring.administration.services.common import nfc
+from scoring.administration.validators import step_problem
 from scoring.administration.xlsx import Formula, long_cell_problems
 from scoring.errors import ValidationFailed, engine_text
 from scoring.models import Indicator, IndicatorSet
+from scoring.text import visible_text
 
 COLUMNS = (
     "code",
@@ -162,11 +164,12 @@ def _text(raw: Any) -> str:
     return "" if raw is None else str(raw).strip()
 
 
-def _said(raw: Any, label: Any, problems: list[str]) -> str:
+def _said(raw: Any, label: Any, problems: list[str], *, one_line: bool = False) -> str:
     """A text cell as stored (`nfc`: NFC, trimmed, empty when it would look empty); a control or direction-override
-    character is the row's problem, as on the criterion form."""
+    character is the row's problem, as on the criterion form; `one_line` (a name): held to `visible_text`, as the
+    form holds it (no line break, tab or character that cannot be seen)."""
     try:
-        return nfc(_text(raw))
+        return visible_text(_text(raw)) if one_line else nfc(_text(raw))
     except ValidationFailed as exc:
         problems.append(_("Cột «%(col)s»: %(why)s") % {"col": label, "why": exc.message})
         return ""
@@ -238,7 +241,7 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
             elif parent_code not in seen:
                 problems.append(_("Dòng của mã cha «%(p)s» phải đứng trước dòng này.") % {"p": parent_code})
         seen.add(code)
-        name = _said(raw.get("name"), _("Nội dung"), problems)
+        name = _said(raw.get("name"), _("Nội dung"), problems, one_line=True)
         if not name:
             problems.append(_("Thiếu nội dung tiêu chí."))
         kind = _text(raw.get("kind")) or Indicator.Kind.NORMAL
@@ -282,6 +285,11 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
                     )
                 except engine.EngineError as exc:
                     problems.append(str(engine_text(exc)))
+                else:
+                    if method == Indicator.Method.MANUAL and (unreachable := step_problem(
+                        max_points=max_points, floor=floor, step=params.get("step"),
+                    )):
+                        problems.append(unreachable)  # the criterion form's rule (services.tree.clean_indicator)
         elif method:
             problems.append(_("Tiêu chí có tiêu chí con không được có phương pháp chấm."))
         source = _text(raw.get("source")) or Indicator.Source.SELF

@@ -22,6 +22,7 @@ from scoring.models import (
     UnitKind,
 )
 from scoring.services.common import POINTS_LIMIT, _nfc, audit_record, has_at_most_two_decimals, logger
+from scoring.text import visible_text
 
 VERSION_LIMIT = 1000  # a set's versions in one year for one kind: a few, never thousands
 
@@ -43,6 +44,16 @@ def _points(raw: Any, *, field: str, code: str, problems: list[str]) -> Decimal:
                         % {"code": code, "field": field})
         return Decimal("0")
     return value
+
+
+def _one_line(raw: Any, *, code: str, problems: list[str]) -> str:
+    """A name as the editor stores it (`visible_text`: one line, nothing hidden); what is wrong is a problem of
+    the criterion (or the set) `code`."""
+    try:
+        return visible_text(raw, field="name")
+    except ValidationFailed as exc:
+        problems.append(f"{code}: {exc.message}")
+        return _nfc(raw) or "?"
 
 
 @transaction.atomic
@@ -94,7 +105,7 @@ def indicator_set_import(*, data: Mapping[str, Any], actor: Any) -> IndicatorSet
             dept = _nfc(raw.get("coordinating_department")) or inherited
             node: dict[str, Any] = {
                 "code": code,
-                "name": _nfc(raw.get("name")),
+                "name": _one_line(raw.get("name"), code=code, problems=problems),
                 "kind": raw.get("kind", "normal"),
                 "max_points": _points(raw.get("max_points"), field="max_points", code=code, problems=problems),
                 "floor": _points(raw.get("floor", "0"), field="floor", code=code, problems=problems),
@@ -131,6 +142,7 @@ def indicator_set_import(*, data: Mapping[str, Any], actor: Any) -> IndicatorSet
             flat.append((node, parent_code, level))
             walk(children, code, level + 1, dept)
 
+    set_name = _one_line(data.get("name"), code=key, problems=problems)
     walk(data.get("indicators") or [], None, 1, "")
     bands = data.get("classification_bands") or []
     rules = engine.SetRules(
@@ -163,7 +175,7 @@ def indicator_set_import(*, data: Mapping[str, Any], actor: Any) -> IndicatorSet
         year=year,
         version=version,
         unit_kind=kind,
-        name=_nfc(data.get("name")),
+        name=set_name,
         decision_ref=_nfc(data.get("decision_ref")),
         standard_max=rules.standard_max,
         index_mode=rules.index_mode,

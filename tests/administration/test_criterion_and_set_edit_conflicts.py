@@ -60,7 +60,7 @@ def test_the_second_save_from_one_drawn_criterion_page_is_refused_and_the_first_
     # then A's save is refused, A's typing kept, B's name shown as stored; nothing of A's is written
     assert first.status_code == 302
     assert second.status_code == 409
-    assert "đã được người khác sửa" in _errors(second)
+    assert "đã được sửa ở nơi khác (người khác hoặc một thẻ khác của anh/chị)" in _errors(second)
     page = second.content.decode()
     assert "Hướng dẫn của A" in page and 'value="0,5"' in page
     stored = _stored_block(page)
@@ -154,7 +154,7 @@ def test_the_second_save_of_one_drawn_set_information_form_is_refused_and_the_fi
     second = client.post(url, _meta_data(draft, name="Tên bộ của A", bonus_cap="1,5", version=version))
     assert first.status_code == 302
     assert second.status_code == 409
-    assert "đã được người khác sửa" in _errors(second)
+    assert "đã được sửa ở nơi khác (người khác hoặc một thẻ khác của anh/chị)" in _errors(second)
     page = second.content.decode()
     assert 'value="Tên bộ của A"' in page and 'value="1,5"' in page
     stored = _stored_block(page)

@@ -50,7 +50,7 @@ def test_the_second_save_from_one_drawn_unit_page_is_refused_and_the_first_is_ke
     # then the second is refused, shown again as typed, with the stored name beside it
     assert first.status_code == 302
     assert second.status_code == 409
-    assert "đã được người khác sửa" in _errors(second)
+    assert "đã được sửa ở nơi khác (người khác hoặc một thẻ khác của anh/chị)" in _errors(second)
     page = second.content.decode()
     assert 'value="Sở Y tế tỉnh"' in page and 'value="SYT-2"' in page
     stored = page.split('id="stored-values"', 1)[1].split("</div>", 1)[0]
@@ -155,7 +155,7 @@ def test_the_second_password_reset_from_one_drawn_page_is_refused(
     # then the second is refused and the first password stays (the one already handed to the person)
     assert first.status_code == 302
     assert second.status_code == 409
-    assert "đã được người khác sửa" in _errors(second)
+    assert "đã được sửa ở nơi khác (người khác hoặc một thẻ khác của anh/chị)" in _errors(second)
     assert PASSWORD_B not in second.content.decode()  # a password typed is never sent back
     unit_editor.refresh_from_db()
     assert unit_editor.check_password(PASSWORD_A)

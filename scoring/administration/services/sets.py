@@ -34,14 +34,14 @@ from scoring.models import (
     UnitKind,
 )
 from scoring.services import audit_record
-from scoring.text import user_text
+from scoring.text import user_text, visible_text
 
 MSG_SET_VERSION_MISSING = gettext_lazy(
     "Biểu mẫu không mang phiên bản của bộ chỉ số nên chưa lưu gì; hãy tải lại trang rồi sửa lại."
 )
 MSG_SET_CHANGED = gettext_lazy(
-    "Thông tin bộ chỉ số đã được người khác sửa từ khi anh/chị mở trang nên chưa lưu gì. Giá trị đang lưu ghi ở "
-    "dưới; hãy xem lại rồi bấm «Lưu» nếu vẫn muốn sửa."
+    "Thông tin bộ chỉ số đã được sửa ở nơi khác (người khác hoặc một thẻ khác của anh/chị) từ khi trang này được "
+    "mở nên chưa lưu gì. Giá trị đang lưu ghi ở dưới; hãy xem lại rồi bấm «Lưu» nếu vẫn muốn sửa."
 )
 MSG_SET_IN_USE_DELETE = gettext_lazy(
     "Không xoá được bộ chỉ số «%(key)s» vì bộ đã được áp dụng cho kỳ đánh giá%(cycles)s: các bản đánh giá và kết "
@@ -75,7 +75,8 @@ def version_value(value: Any, *, points: bool = False) -> Any:
 
 def _check_set_meta(data: Mapping[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {
-        "name": user_text(data.get("name"), field="name"),
+        # a one-line name, as a unit's (`visible_text`): no zero-width space, line break or tab
+        "name": visible_text(data.get("name"), field="name"),
         "decision_ref": user_text(data.get("decision_ref"), field="decision_ref"),
         "standard_max": to_points(data.get("standard_max") or "100", label=_("Điểm chuẩn"), field="standard_max"),
         "index_mode": data.get("index_mode") or IndicatorSet.IndexMode.POINTS,
@@ -232,7 +233,7 @@ def indicator_set_clone(
         year=year,
         version=version,
         unit_kind=source.unit_kind,
-        name=nfc(name) or source.name,
+        name=visible_text(name, field="name") or source.name,
         decision_ref=source.decision_ref if decision_ref is None else nfc(decision_ref),
         standard_max=source.standard_max,
         index_mode=source.index_mode,

@@ -17,21 +17,22 @@ from django.utils.translation import gettext_lazy
 from scoring import engine
 from scoring.administration.services.common import INDICATOR_FIELDS, _display, _ensure_editable, nfc, to_points
 from scoring.administration.services.sets import _assign, version_value
+from scoring.administration.validators import step_problem
 from scoring.errors import StaleVersion, StateConflict, ValidationFailed, engine_failure
 from scoring.models import (
     Indicator,
     IndicatorSet,
 )
 from scoring.services import audit_record
-from scoring.text import user_text
+from scoring.text import user_text, visible_text
 
 MSG_TREE_CHANGED = gettext_lazy("Bộ chỉ số đã thay đổi từ lúc xem trước; hãy tải tệp lên lại.")
 MSG_INDICATOR_VERSION_MISSING = gettext_lazy(
     "Biểu mẫu không mang phiên bản của tiêu chí nên chưa lưu gì; hãy tải lại trang rồi sửa lại."
 )
 MSG_INDICATOR_CHANGED = gettext_lazy(
-    "Tiêu chí này đã được người khác sửa từ khi anh/chị mở trang nên chưa lưu gì. Giá trị đang lưu ghi ở dưới; "
-    "hãy xem lại rồi bấm «Lưu tiêu chí» nếu vẫn muốn sửa."
+    "Tiêu chí này đã được sửa ở nơi khác (người khác hoặc một thẻ khác của anh/chị) từ khi trang này được mở nên "
+    "chưa lưu gì. Giá trị đang lưu ghi ở dưới; hãy xem lại rồi bấm «Lưu tiêu chí» nếu vẫn muốn sửa."
 )
 
 
@@ -76,7 +77,8 @@ def clean_indicator(
     """The node's fields, checked: unique code, numbers, kind and (for a leaf) the method, by the engine."""
     clean: dict[str, Any] = {
         "code": nfc(data.get("code")),
-        "name": user_text(data.get("name"), field="name"),
+        # a one-line name, as a unit's (`visible_text`): no zero-width space, line break or tab
+        "name": visible_text(data.get("name"), field="name"),
         "kind": data.get("kind") or Indicator.Kind.NORMAL,
         "max_points": to_points(data.get("max_points"), label=_("Điểm tối đa")),
         "floor": to_points(
@@ -134,6 +136,14 @@ def clean_indicator(
             )
         except engine.EngineError as exc:
             raise _labelled(engine_failure(exc), exc, clean) from None
+        if clean["method"] == Indicator.Method.MANUAL:
+            # the engine takes only multiples of the step: a maximum off the step is out of every unit's reach (the
+            # editor's rule, held here for the API and every other caller)
+            unreachable = step_problem(
+                max_points=clean["max_points"], floor=clean["floor"], step=clean["params"].get("step")
+            )
+            if unreachable:
+                raise ValidationFailed(unreachable, code="step_unreachable", details={"field": "max_points"})
         expression = clean["params"].get("expression")
         if clean["method"] == Indicator.Method.FORMULA and isinstance(expression, str):
             # stored in the engine's notation (what it evaluates, and what the unit's hint and exports show):

@@ -32,8 +32,8 @@ MSG_UNIT_VERSION_MISSING = gettext_lazy(
     "Biểu mẫu không mang phiên bản của đơn vị nên chưa lưu gì; hãy tải lại trang rồi sửa lại."
 )
 MSG_UNIT_CHANGED = gettext_lazy(
-    "Đơn vị này đã được người khác sửa từ khi anh/chị mở trang nên chưa lưu gì. Giá trị đang lưu ghi ở dưới; "
-    "hãy xem lại rồi bấm «Lưu» nếu vẫn muốn sửa."
+    "Đơn vị này đã được sửa ở nơi khác (người khác hoặc một thẻ khác của anh/chị) từ khi trang này được mở nên "
+    "chưa lưu gì. Giá trị đang lưu ghi ở dưới; hãy xem lại rồi bấm «Lưu» nếu vẫn muốn sửa."
 )
 MSG_UNIT_HAS_ACCOUNTS = gettext_lazy(
     "Đơn vị «%(u)s» còn %(n)s tài khoản đang hoạt động; vai trò của họ vẫn giữ khi đơn vị ngừng hoạt động. Hãy "

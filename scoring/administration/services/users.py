@@ -29,8 +29,8 @@ MSG_ACCOUNT_VERSION_MISSING = gettext_lazy(
     "Biểu mẫu không mang phiên bản của tài khoản nên chưa lưu gì; hãy tải lại trang rồi làm lại."
 )
 MSG_ACCOUNT_CHANGED = gettext_lazy(
-    "Tài khoản này đã được người khác sửa từ khi anh/chị mở trang (mật khẩu hoặc trạng thái) nên chưa lưu gì. "
-    "Hãy xem lại tài khoản ở trang này rồi làm lại nếu vẫn cần."
+    "Tài khoản này đã được sửa ở nơi khác (người khác hoặc một thẻ khác của anh/chị) từ khi trang này được mở "
+    "(mật khẩu hoặc trạng thái) nên chưa lưu gì. Hãy xem lại tài khoản ở trang này rồi làm lại nếu vẫn cần."
 )
 
 UNIT_ROLES = {RoleAssignment.Role.UNIT_EDITOR, RoleAssignment.Role.UNIT_HEAD}

@@ -36,7 +36,7 @@ def _export_rows(entries: QuerySet[AuditEntry]) -> Iterator[list[Any]]:
                 e.actor.get_username() if e.actor_id else "",
                 e.action_label,
                 e.action,
-                f"{e.object_type_label} #{e.object_id}",
+                e.object_shown,
                 e.unit.name if e.unit_id else "",
                 "\n".join(f"{label}: {old} → {new}" for _name, label, old, new in e.change_rows),
                 e.reason_shown,
