@@ -9,7 +9,9 @@ from typing import Any
 from appraisal.models import ExplanationRound, LineHistory
 from appraisal.selectors.review import evidence_files_by_line, history_by_line
 from scoring import selectors as scoring_selectors
-from scoring.models import Assessment, Indicator, ScoreLine
+from scoring.models import Assessment, AuditEntry, Indicator, ScoreLine
+
+WITHDRAW_ACTION = "assessment.explanation_withdraw"  # the audit record of a round the lead withdrew
 
 
 @dataclass
@@ -24,6 +26,17 @@ class FeedbackLine:
     # writes one) and the text the leaf had when the round began (shown apart, never taken as this round's).
     explanation_draft: str = ""
     earlier_explanation: str = ""
+    # A unit's «không phát sinh» as the pages show it, with the points the engine credits it once the team
+    # accepted it («KPS (tính 1,50 điểm)», `scoring.selectors.not_applicable_shown`); empty for other leaves.
+    na_shown: str = ""
+
+    @property
+    def shown(self) -> LineHistory | None:
+        """The team's last recorded decision: the final score once signed off, else the last round's appraisal.
+        Its ``not_applicable`` is a «không phát sinh» the team accepted (as `na_credited` decides it when the
+        round ends); no score and not accepted on a leaf the unit declared «không phát sinh» is a claim the team
+        had not decided yet («Chờ thẩm định»)."""
+        return self.final or self.last_appraisal
 
 
 def explained_in_round(line: ScoreLine, at_start: Mapping[str, str]) -> bool:
@@ -42,6 +55,21 @@ def open_round(*, assessment: Assessment) -> ExplanationRound | None:
     return ExplanationRound.objects.filter(assessment=assessment, round=assessment.appraisal_round).first()
 
 
+def withdrawn_round(*, assessment: Assessment) -> ExplanationRound | None:
+    """The assessment's latest explanation round when the lead withdrew it (`explanation_withdraw`: ended by the
+    lead, not resubmitted, the withdrawal audited) and no round has been opened since; else None. At most two
+    queries."""
+    if assessment.state == Assessment.State.EXPLANATION:
+        return None
+    last = ExplanationRound.objects.filter(assessment=assessment).order_by("-round").first()
+    if last is None or last.resubmitted_at is not None or last.closed_at is None:
+        return None
+    withdrawn = AuditEntry.objects.filter(
+        assessment=assessment, action=WITHDRAW_ACTION, at__gte=last.requested_at
+    ).exists()
+    return last if withdrawn else None
+
+
 def feedback_lines(
     *, assessment: Assessment, flagged_only: bool = False, current_round: ExplanationRound | None = None
 ) -> list[FeedbackLine]:
@@ -52,6 +80,7 @@ def feedback_lines(
     lines = list(scoring_selectors.score_lines_of_assessment(assessment=assessment))
     files = evidence_files_by_line(assessment)
     history = history_by_line(assessment=assessment)
+    index_mode = assessment.indicator_set.index_mode
     out: list[FeedbackLine] = []
     for line in lines:
         line.assessment = assessment
@@ -75,6 +104,8 @@ def feedback_lines(
                 final=finals[-1] if finals else None,
                 explanation_draft=draft,
                 earlier_explanation=earlier,
+                na_shown=scoring_selectors.not_applicable_shown(indicator=line.indicator, index_mode=index_mode)
+                if line.not_applicable else "",
             )
         )
     return out

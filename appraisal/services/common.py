@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from scoring import engine
 from scoring import selectors as scoring_selectors
@@ -18,6 +18,13 @@ from scoring.text import user_text
 logger = logging.getLogger("appraisal.services")
 
 MSG_NOT_APPRAISING = gettext_lazy("Bản đánh giá ở trạng thái «%(state)s»: không thẩm định được.")
+
+# A save from a page loaded before the leaf was appraised elsewhere: by somebody else, or by the same person in
+# another tab (the page cannot tell which).
+MSG_LINE_STALE = gettext_lazy(
+    "Tiêu chí này vừa được thẩm định ở nơi khác (người khác hoặc một thẻ khác của anh/chị). Hãy xem giá trị "
+    "đang lưu rồi chọn giữ giá trị nào."
+)
 
 MSG_REASON_REQUIRED = gettext_lazy("Điểm thẩm định khác điểm tự chấm: hãy nêu lý do.")
 
@@ -43,7 +50,11 @@ MSG_DEADLINE_PASSED = gettext_lazy("Đã hết hạn giải trình.")
 
 MSG_EXPLANATION_REQUIRED = gettext_lazy("Hãy nhập nội dung giải trình.")
 
-MSG_EXPLANATIONS_MISSING = gettext_lazy("Còn %(n)s tiêu chí chưa được giải trình trong vòng này.")
+MSG_EXPLANATIONS_MISSING = ngettext_lazy(
+    "Còn %(n)s tiêu chí chưa được giải trình trong vòng này.",
+    "Còn %(n)s tiêu chí chưa được giải trình trong vòng này.",
+    "n",
+)
 
 MSG_EXPLANATION_UNCHANGED = gettext_lazy(
     "Nội dung này là giải trình đã có trước khi Tổ thẩm định yêu cầu giải trình: hãy viết giải trình cho yêu cầu "

@@ -7,6 +7,7 @@ from typing import Any
 
 from appraisal import selectors as appraisal_selectors
 from appraisal.models import LineHistory
+from appraisal.selectors.review import na_credited
 from scoring.models import Assessment, ScoreLine
 
 
@@ -33,10 +34,12 @@ def _snapshot(
     for line in lines:
         if line.pk in done:
             continue
+        # The unit's stages keep its claim; the team's (appraisal, final) only what the team decided: a «không
+        # phát sinh» it accepted, not one still waiting for its decision (recorded as not yet appraised).
         entry = LineHistory(
             line=line, assessment=assessment, round=round_no, stage=stage, recorded_by=by,
             not_applicable=line.not_applicable if stage in (LineHistory.Stage.SELF, LineHistory.Stage.EXPLANATION)
-            else line.appraised_not_applicable,
+            else na_credited(line, assessment.state),
             evidence=evidence.get(line.pk, []),
         )
         if stage == LineHistory.Stage.SELF:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from appraisal import selectors as appraisal_selectors
 from appraisal.models import LineHistory
 from appraisal.services.common import (
+    MSG_LINE_STALE,
     MSG_NA_OVERRULE_REASON,
     MSG_NOT_APPRAISING,
     MSG_NOT_SELF_SCORED,
@@ -29,7 +30,7 @@ from appraisal.services.common import (
 from appraisal.services.history import _snapshot
 from scoring import engine
 from scoring import selectors as scoring_selectors
-from scoring.errors import MSG_STALE_VERSION, StaleVersion, StateConflict, ValidationFailed
+from scoring.errors import StaleVersion, StateConflict, ValidationFailed
 from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.services import (
     assessment_transition,
@@ -58,7 +59,7 @@ def appraisal_start(*, assessment: Assessment, actor: Any) -> Assessment:
 def _fresh_line(line: ScoreLine, base_version: int) -> ScoreLine:
     fresh = ScoreLine.objects.select_related("indicator").get(pk=line.pk)
     if fresh.version != base_version:
-        raise StaleVersion(MSG_STALE_VERSION, details=fresh)
+        raise StaleVersion(MSG_LINE_STALE, details=fresh)
     return fresh
 
 

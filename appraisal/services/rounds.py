@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from appraisal.models import ExplanationRound, LineHistory, Notification
 from appraisal.notifications import notify, team_for, unit_people
-from appraisal.selectors.explanation import explained_in_round
+from appraisal.selectors.explanation import WITHDRAW_ACTION, explained_in_round, withdrawn_round
 from appraisal.services.common import (
     MSG_ALREADY_RESUBMITTED,
     MSG_DEADLINE_AFTER_CYCLE,
@@ -36,7 +36,7 @@ from appraisal.services.common import (
 )
 from appraisal.services.history import _snapshot
 from appraisal.services.review import _start
-from scoring.errors import MSG_STALE_VERSION, LeafProblem, StaleVersion, StateConflict, ValidationFailed
+from scoring.errors import LeafProblem, StaleVersion, StateConflict, ValidationFailed
 from scoring.models import Assessment, Cycle, Indicator, ScoreLine
 from scoring.services import (
     assessment_transition,
@@ -50,11 +50,36 @@ MSG_WITHDRAW_OVERDUE = gettext_lazy(
     "Đã hết hạn giải trình nên không rút lại yêu cầu được nữa: hãy kết thúc vòng giải trình."
 )
 
+MSG_ROUND_WITHDRAWN = gettext_lazy(
+    "Tổ thẩm định đã rút lại yêu cầu giải trình lúc %(at)s; không cần giải trình nữa."
+)
+
+MSG_EXPLANATION_STALE = gettext_lazy(
+    "Giải trình của tiêu chí này vừa được lưu ở nơi khác (người khác hoặc một thẻ khác của anh/chị). Hãy xem "
+    "giải trình đang lưu rồi chọn giữ bản nào."
+)
+
 MSG_REASON_FOR_DEADLINE_CHANGE = gettext_lazy("Hãy nêu lý do đổi hạn giải trình.")
 
 MSG_DEADLINE_UNCHANGED = gettext_lazy("Hạn giải trình mới (%(date)s) trùng với hạn hiện tại.")
 
 LATE_CYCLE_DAYS = 365  # the latest deadline, from today, in an assessment of a cycle whose following year has ended
+
+
+def round_withdrawn_text(explanation_round: ExplanationRound) -> str:
+    """What the unit is told of a round the team withdrew (the unit's page, and a save or a resubmission sent
+    after it): when, and that nothing more is asked."""
+    assert explanation_round.closed_at is not None
+    at = timezone.localtime(explanation_round.closed_at)
+    return str(MSG_ROUND_WITHDRAWN % {"at": f"{at:%H:%M %d/%m/%Y}"})
+
+
+def _refuse_if_withdrawn(assessment: Assessment) -> None:
+    """A save or a resubmission the unit sends after the team withdrew the round (its page still open): say so,
+    rather than that the leaf is not asked for or that the round ended."""
+    withdrawn = withdrawn_round(assessment=assessment)
+    if withdrawn is not None:
+        raise StateConflict(round_withdrawn_text(withdrawn), code="round_withdrawn")
 
 
 def _leaf_ids(raw_ids: Iterable[Any]) -> set[int]:
@@ -157,9 +182,10 @@ def line_explain(*, line: ScoreLine, actor: Any, base_version: int, explanation:
         .select_related("indicator", "assessment", "assessment__unit")
         .get(pk=line.pk)
     )
-    if fresh.version != base_version:
-        raise StaleVersion(MSG_STALE_VERSION, details=fresh)
     assessment = fresh.assessment
+    _refuse_if_withdrawn(assessment)
+    if fresh.version != base_version:
+        raise StaleVersion(MSG_EXPLANATION_STALE, details=fresh)
     if assessment.state != Assessment.State.EXPLANATION and fresh.explanation_requested:
         # Flags stay on the leaves of the last round once it has ended (resubmitted or closed by the lead).
         raise StateConflict(MSG_ROUND_ENDED, code="round_ended")
@@ -206,7 +232,9 @@ def _end_explanation(locked: Assessment, actor: Any, *, resubmitted: bool, reaso
 
 
 def _refuse_no_open_round(locked: Assessment) -> None:
-    """The unit sends explanations while no round is open: say why (already sent, the round closed, none asked)."""
+    """The unit sends explanations while no round is open: say why (already sent, withdrawn by the team, the round
+    closed, none asked)."""
+    _refuse_if_withdrawn(locked)
     last = ExplanationRound.objects.filter(assessment=locked).order_by("-round").first()
     if last is not None and last.resubmitted_at is not None:
         at = timezone.localtime(last.resubmitted_at)
@@ -301,7 +329,7 @@ def explanation_withdraw(*, assessment: Assessment, actor: Any, reason: str) -> 
     dropped = [line for line in flagged if line not in kept]
     ScoreLine.objects.filter(pk__in=[line.pk for line in dropped]).update(explanation_requested=False)
     audit_record(
-        actor=actor, action="assessment.explanation_withdraw", object_type="Assessment", object_id=locked.pk,
+        actor=actor, action=WITHDRAW_ACTION, object_type="Assessment", object_id=locked.pk,
         unit=locked.unit, assessment=locked, reason=text,
         changes={
             "explanation_requested": {"old": [line.indicator.code for line in flagged],

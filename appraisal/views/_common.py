@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from appraisal.selectors import ReviewSummary
 from appraisal.selectors.review import line_decided, na_credited, na_pending
@@ -44,6 +45,7 @@ def line_json(line: ScoreLine, *, state: str | None = None, index_mode: str | No
         index_mode = line.assessment.indicator_set.index_mode
     display = (not_applicable_shown(indicator=line.indicator, index_mode=index_mode or "") if credited
                else score_text(line.appraised_score))
+    summary = value_summary(line.indicator, line.appraised_value)
     return {
         "id": line.pk,
         "version": line.version,
@@ -51,7 +53,8 @@ def line_json(line: ScoreLine, *, state: str | None = None, index_mode: str | No
         "appraised_score": None if line.appraised_score is None else f"{line.appraised_score:.2f}",
         "display": display,
         "self_display": score_text(line.self_score),
-        "summary": value_summary(line.indicator, line.appraised_value),
+        "summary": summary,
+        "stored": stored_text(line, state=state, display=display, summary=summary),
         "note": line.appraised_note,
         "na_overruled": line.na_overruled,
         "explanation": line.explanation,
@@ -59,6 +62,18 @@ def line_json(line: ScoreLine, *, state: str | None = None, index_mode: str | No
         "done": line_decided(line, state),
         "na_pending": na_pending(line, state),
     }
+
+
+def stored_text(line: ScoreLine, *, state: str, display: str, summary: str) -> str:
+    """The team's decision stored on a leaf, in words, for a conflict box: an accepted «không phát sinh» with the
+    points it is credited, one waiting for the team, no appraisal yet, or the input with its points."""
+    if na_credited(line, state):
+        return _("Chấp nhận «không phát sinh» — %(shown)s") % {"shown": display}
+    if na_pending(line, state):
+        return _("Chờ thẩm định")
+    if line.appraised_score is None:
+        return summary
+    return _("%(value)s (%(points)s điểm)") % {"value": summary, "points": display}
 
 
 def review_json(summary: ReviewSummary) -> dict[str, Any]:
@@ -110,7 +125,11 @@ def domain_error(request: HttpRequest, exc: DomainError, default: str) -> HttpRe
     if isinstance(exc.details, list) and exc.details:  # the leaf codes concerned: the first ones, and how many more
         shown = ", ".join(str(d) for d in exc.details[:DETAILS_SHOWN])
         more = len(exc.details) - DETAILS_SHOWN
-        text += " " + (_("%(shown)s và %(n)s tiêu chí khác.") % {"shown": shown, "n": more} if more > 0 else shown)
+        if more > 0:
+            text += " " + ngettext("%(shown)s và %(n)s tiêu chí khác.", "%(shown)s và %(n)s tiêu chí khác.",
+                                   more) % {"shown": shown, "n": more}
+        else:
+            text += " " + shown
         first = getattr(exc.details[0], "line_id", None)
         if first is not None and "#" not in default:
             default = f"{default}#line-{first}"

@@ -28,7 +28,6 @@ from appraisal.views._common import (
     wants_json,
 )
 from scoring.errors import DomainError, StaleVersion, ValidationFailed
-from scoring.forms import value_summary
 from scoring.models import Assessment, AuditEntry, Cycle, Indicator, RoleAssignment, ScoreLine
 from scoring.permissions import assessment_get_for_user, person_unit_ids
 from scoring.selectors import not_applicable_shown
@@ -233,8 +232,8 @@ def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> Htt
         error = {"message": exc.message, "field": field, "posted": posted, "note": note, "code": exc.code}
         if isinstance(exc, StaleVersion):
             error["current"] = exc.details
-            error["current_display"] = score_text(exc.details.appraised_score)
-            error["current_summary"] = value_summary(line.indicator, exc.details.appraised_value)
+            error["current_stored"] = line_json(exc.details, state=assessment.state,
+                                                index_mode=assessment.indicator_set.index_mode)["stored"]
         context = _review_context(request, assessment, errors={line.pk: error})
         return render(request, "appraisal/review.html", context, status=exc.status)
     if wants_json(request):

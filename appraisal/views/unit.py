@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from appraisal import forms, permissions, selectors, services
+from appraisal.selectors.explanation import withdrawn_round
+from appraisal.services.rounds import round_withdrawn_text
 from appraisal.views._common import domain_error, evidence_ui_ready, line_json, self_assessment_url, wants_json
 from scoring.errors import DomainError
 from scoring.models import Assessment, ScoreLine
@@ -54,6 +56,11 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
         row.can_explain = can_explain_line(request.user, row.line)  # type: ignore[attr-defined]
         row.can_attach = can_attach_evidence(request.user, row.line)  # type: ignore[attr-defined]
     rounds = selectors.explanation_rounds(assessment=assessment)
+    withdrawn = withdrawn_round(assessment=assessment)
+    # said at the top while the team appraises the round that followed (not once signed off or reopened since)
+    if withdrawn is not None and (assessment.state != Assessment.State.IN_APPRAISAL
+                                  or withdrawn.round != assessment.appraisal_round - 1):
+        withdrawn = None
     index_result = selectors.result_of(assessment)
     return render(request, "appraisal/explain.html", {
         "assessment": assessment,
@@ -61,6 +68,7 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
         "rounds": rounds,
         "current_round": rounds[-1] if rounds and explaining else None,
         "flagged_only": flagged_only,
+        "withdrawn": round_withdrawn_text(withdrawn) if withdrawn is not None else "",
         "explaining": explaining,
         "can_resubmit": permissions.can_resubmit(request.user, assessment),
         "deadline_passed": explaining and assessment.explanation_deadline is not None

@@ -11,16 +11,16 @@ const T = vi
   ? {
       saving: "Đang lưu…", saved: "Đã lưu", failed: "Không lưu được", conflict: "Tiêu chí này vừa được thẩm định ở nơi khác (người khác hoặc một thẻ khác của anh/chị).",
       stored: "Giá trị đang lưu", keep: "Giữ giá trị của tôi", take: "Lấy giá trị đang lưu", done: "Đã thẩm định",
-      differs: "Đã điều chỉnh", network: "Mất kết nối, chưa lưu được. Hãy thử lại.", points: "điểm",
-      pending: "Chưa thẩm định", waiting: "Chờ thẩm định", explainConflict: "Giải trình của tiêu chí này vừa được người khác lưu.",
+      differs: "Đã điều chỉnh", network: "Mất kết nối, chưa lưu được. Hãy thử lại.",
+      pending: "Chưa thẩm định", waiting: "Chờ thẩm định", explainConflict: "Giải trình của tiêu chí này vừa được lưu ở nơi khác (người khác hoặc một thẻ khác của anh/chị).",
       signedOut: "Chưa lưu: phiên đăng nhập đã hết hạn.", signIn: "Đăng nhập lại (mở thẻ mới)", retry: "Lưu lại",
       sessionEnded: "Phiên đăng nhập đã hết hạn nên thay đổi vừa rồi chưa được lưu. Hãy đăng nhập lại; nội dung bạn đã nhập vẫn còn trên trang.",
     }
   : {
       saving: "Saving…", saved: "Saved", failed: "Not saved", conflict: "This leaf has just been appraised elsewhere (by somebody else or in another of your tabs).",
       stored: "Stored value", keep: "Keep my value", take: "Take the stored value", done: "Appraised",
-      differs: "Adjusted", network: "Connection lost, not saved. Please try again.", points: "points",
-      pending: "Not appraised", waiting: "Awaiting appraisal", explainConflict: "Somebody else has just saved this leaf's explanation.",
+      differs: "Adjusted", network: "Connection lost, not saved. Please try again.",
+      pending: "Not appraised", waiting: "Awaiting appraisal", explainConflict: "This leaf's explanation has just been saved elsewhere (by somebody else or in another of your tabs).",
       signedOut: "Not saved: your session has expired.", signIn: "Sign in again (opens a new tab)", retry: "Save again",
       sessionEnded: "Your session has expired, so your last change was not saved. Please sign in again; what you typed is still on the page.",
     };
@@ -136,9 +136,10 @@ function conflictBox(leaf, form, current) {
   title.firstChild.textContent = explaining ? T.explainConflict : T.conflict;
   const stored = document.createElement("p");
   stored.setAttribute("data-stored", "");
+  // the stored decision as the server words it (an accepted «không phát sinh» with the points it is credited)
   stored.textContent = explaining
     ? `${T.stored}: ${current.explanation || "—"}`
-    : `${T.stored}: ${current.summary} (${current.display} ${T.points})${current.note ? " — " + current.note : ""}`;
+    : `${T.stored}: ${current.stored}${current.note ? " — " + current.note : ""}`;
   const keep = document.createElement("button");
   keep.type = "button";
   keep.textContent = T.keep;

@@ -326,7 +326,9 @@ def test_the_unit_sees_why_an_explanation_was_not_saved_and_settles_a_conflict(
     editor.click(f"{leaf} form[data-explain-line] button[type=submit]")
     box = editor.locator(f"{leaf} .js-conflict")
     expect(box).to_be_visible()
-    expect(box).to_contain_text("Giải trình của tiêu chí này vừa được người khác lưu.")
+    expect(box).to_contain_text(
+        "Giải trình của tiêu chí này vừa được lưu ở nơi khác (người khác hoặc một thẻ khác của anh/chị)."
+    )
     expect(box.locator("[data-stored]")).to_have_text("Giá trị đang lưu: Bản của Thủ trưởng.")
     expect(editor.locator(f"{leaf} [data-error]")).to_be_hidden()
     box.locator("text=Lấy giá trị đang lưu").click()
