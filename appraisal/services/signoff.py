@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from appraisal.models import LineHistory, Notification
 from appraisal.notifications import notify, unit_people
@@ -26,9 +26,15 @@ MSG_NA_UNDECIDED = gettext_lazy(
     "Đơn vị chọn «không phát sinh»: Tổ thẩm định chưa chấp nhận, cũng chưa chấm điểm tiêu chí này."
 )
 
-MSG_UNDECIDED_WITH_NA = gettext_lazy(
+MSG_UNDECIDED_WITH_NA = ngettext_lazy(
     "Còn %(n)s tiêu chí chưa được thẩm định, trong đó %(k)s tiêu chí đơn vị chọn «không phát sinh» chưa được "
-    "chấp nhận hoặc chấm điểm: hãy chấp nhận «không phát sinh», hoặc không chấp nhận và chấm điểm (nêu lý do)."
+    "chấp nhận hoặc chấm điểm: hãy chấp nhận «không phát sinh», hoặc không chấp nhận và chấm điểm (nêu lý do).",
+    "Còn %(n)s tiêu chí chưa được thẩm định, trong đó %(k)s tiêu chí đơn vị chọn «không phát sinh» chưa được "
+    "chấp nhận hoặc chấm điểm: hãy chấp nhận «không phát sinh», hoặc không chấp nhận và chấm điểm (nêu lý do).",
+    "n",
+)
+MSG_UNDECIDED = ngettext_lazy(
+    "Còn %(n)s tiêu chí chưa có điểm thẩm định.", "Còn %(n)s tiêu chí chưa có điểm thẩm định.", "n"
 )
 
 
@@ -67,7 +73,7 @@ def assessment_sign_off(*, assessment: Assessment, actor: Any) -> Assessment:
         if claims:
             text = MSG_UNDECIDED_WITH_NA % {"n": len(missing), "k": claims}
         else:
-            text = _("Còn %(n)s tiêu chí chưa có điểm thẩm định.") % {"n": len(missing)}
+            text = MSG_UNDECIDED % {"n": len(missing)}
         raise ValidationFailed(text, code="missing_appraisal", details=missing)
     lines = list(locked.lines.all())
     for stage in (LineHistory.Stage.APPRAISAL, LineHistory.Stage.FINAL):

@@ -104,8 +104,8 @@ def _if_match_fails(header: str, etag: str) -> bool:
 
 
 MSG_UNIT_STALE = gettext_lazy(
-    "Đơn vị vừa được người khác sửa sau khi bạn mở nên chưa lưu thay đổi nào. Hãy xem bản mới nhất (`current`, "
-    "thẻ ETag mới) rồi sửa lại."
+    "Đơn vị vừa được sửa ở nơi khác (người khác hoặc một lần gọi khác) sau khi bạn đọc nên chưa lưu thay "
+    "đổi nào. Hãy xem bản mới nhất (`current`, thẻ ETag mới) rồi sửa lại."
 )
 
 
