@@ -37,7 +37,7 @@ from scoring.models import (
     UnitKind,
     UnitSuccession,
 )
-from scoring.text import hidden_character_at, invisible_character_at, shows_nothing
+from scoring.text import hidden_character_at, invisible_character_at, line_break_at, shows_nothing
 
 
 @dataclass(frozen=True)
@@ -120,20 +120,24 @@ def _text_problem(text: str, *, required: bool, visible: bool = False) -> str | 
         return _("có ký tự điều khiển hoặc ký tự đảo chiều văn bản (vị trí %(at)s)") % {"at": at}
     if required and shows_nothing(text):
         return _("trông như để trống")
+    at = line_break_at(text) if visible else None
+    if at is not None:
+        return _("xuống dòng hoặc có ký tự tab ở vị trí %(at)s (tên chỉ viết trên một dòng)") % {"at": at}
     at = invisible_character_at(text) if visible else None
     if at is not None:
         return _("có ký tự ẩn ở vị trí %(at)s (ký tự không nhìn thấy, ví dụ dấu cách độ rộng 0)") % {"at": at}
     return None
 
 
-_NAMED: tuple[tuple[type[Model], tuple[str, ...], tuple[str, ...], str, bool], ...] = (
+_NAMED: tuple[tuple[type[Model], tuple[str, ...], tuple[str, ...], str, tuple[str, ...]], ...] = (
     # model, fields that must show something, other text fields, the page that edits it (by the record's id),
-    # whether the texts are held to `visible_text` (free text such as a criterion's name may hold a joiner)
-    (Unit, ("name",), ("short_name",), "administration:unit_edit", True),
-    (UnitKind, ("name",), (), "administration:unit_list", True),
-    (RankingGroup, ("name",), (), "administration:unit_list", True),
-    (IndicatorSet, ("name",), ("decision_ref",), "administration:set_detail", False),
-    (Indicator, ("code", "name"), ("coordinating_department",), "administration:node_edit", False),
+    # the fields held to `visible_text` (one line, no character that cannot be seen: names; free text such as a
+    # decision's reference may hold a joiner)
+    (Unit, ("name",), ("short_name",), "administration:unit_edit", ("name", "short_name")),
+    (UnitKind, ("name",), (), "administration:unit_list", ("name",)),
+    (RankingGroup, ("name",), (), "administration:unit_list", ("name",)),
+    (IndicatorSet, ("name",), ("decision_ref",), "administration:set_detail", ("name",)),
+    (Indicator, ("code", "name"), ("coordinating_department",), "administration:node_edit", ("code", "name")),
 )
 
 
@@ -157,7 +161,7 @@ def _name_problems() -> Iterator[DataProblem]:
         fields = required + optional
         for row in model._default_manager.order_by("pk").values("pk", *fields).iterator(chunk_size=2000):
             for name in fields:
-                problem = _text_problem(str(row[name] or ""), required=name in required, visible=visible)
+                problem = _text_problem(str(row[name] or ""), required=name in required, visible=name in visible)
                 if problem is None:
                     continue
                 label = str(getattr(model._meta.get_field(name), "verbose_name", name))

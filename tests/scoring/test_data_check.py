@@ -115,6 +115,27 @@ def test_names_with_hidden_characters_or_that_look_empty_are_listed(assessment: 
     assert by_record[f"đơn vị #{other.pk}"]["where"] == f"/quan-ly/don-vi/{other.pk}/"
 
 
+def test_set_and_criterion_names_with_hidden_characters_and_names_on_two_lines_are_listed(
+    assessment: Assessment,
+) -> None:
+    from scoring.models import Indicator, IndicatorSet
+
+    IndicatorSet.objects.filter(pk=assessment.indicator_set_id).update(name="Bộ\u200b2020")
+    leaf = Indicator.objects.filter(indicator_set_id=assessment.indicator_set_id).order_by("pk").first()
+    assert leaf is not None
+    Indicator.objects.filter(pk=leaf.pk).update(name="Xử lý\ttồn tại")
+    Unit.objects.filter(pk=assessment.unit_id).update(name="Sở KH\nCN")
+
+    code, problems = _run("--only", "names")
+
+    assert code == 1
+    messages = " ".join(p["message"] for p in problems)
+    records = {p["record"] for p in problems}
+    assert f"bộ chỉ số #{assessment.indicator_set_id}" in records
+    assert f"đơn vị #{assessment.unit_id}" in records and any(r.endswith(f"#{leaf.pk}") for r in records)
+    assert "ký tự ẩn ở vị trí 3" in messages and "xuống dòng hoặc có ký tự tab ở vị trí" in messages
+
+
 def test_a_set_in_use_with_bands_today_s_rules_refuse_is_listed(assessment: Assessment) -> None:
     indicator_set = assessment.indicator_set
     type(indicator_set).objects.filter(pk=indicator_set.pk).update(
