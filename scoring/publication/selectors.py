@@ -401,9 +401,12 @@ def rank_explanation(*, snapshot: dict[str, Any], scores: dict[str, Any], row: d
     rows = group_rows(snapshot=snapshot, group_code=row["group_code"])
     position = next(n for n, r in enumerate(rows) if r["unit_code"] == row["unit_code"])
     tied = [r["unit_name"] for r in rows if r["rank"] == row["rank"] and r["unit_code"] != row["unit_code"]]
-    ties = {"tied_with": tied[:TIED_NAMED], "tied_more": max(len(tied) - TIED_NAMED, 0)} if row["group_code"] else {}
+    if not row["group_code"]:
+        tied = []
+    tied_with, tied_more = tied[:TIED_NAMED], max(len(tied) - TIED_NAMED, 0)
     if position == 0 or not row["group_code"]:
-        return RankExplanation(above=None, tied=False, gap=ZERO, behind=[], ahead=[], **ties)
+        return RankExplanation(above=None, tied=False, gap=ZERO, behind=[], ahead=[], tied_with=tied_with,
+                               tied_more=tied_more)
     above = rows[position - 1]
     gap = Decimal(above["index"]) - Decimal(row["index"])
     behind: list[CriterionGap] = []
@@ -433,7 +436,7 @@ def rank_explanation(*, snapshot: dict[str, Any], scores: dict[str, Any], row: d
     behind.sort(key=lambda g: (-g.difference, g.code))
     ahead.sort(key=lambda g: (g.difference, g.code))
     return RankExplanation(above=above, tied=above["rank"] == row["rank"], gap=gap, behind=behind, ahead=ahead,
-                           **ties)
+                           tied_with=tied_with, tied_more=tied_more)
 
 
 # --- year over year -------------------------------------------------------------------------------------

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from scoring.errors import StateConflict, ValidationFailed
+from scoring.errors import StaleVersion, StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
     IndicatorSet,
@@ -18,6 +18,23 @@ from scoring.models import (
 from scoring.services import audit_record
 from scoring.services.common import POINTS_LIMIT, has_at_most_two_decimals
 from scoring.text import MSG_HIDDEN_CHARACTERS, hidden_character_at, shows_nothing
+
+_Row = TypeVar("_Row")
+
+
+def locked_at_version(
+    queryset: Any, pk: Any, *, expected: str, version_of: Callable[[_Row], str], missing: Any, changed: Any,
+) -> _Row:
+    """The row `pk` of `queryset`, read again under a lock (a colleague's save waits for this one), when its version
+    is still `expected`, the one the page was drawn with; refused (nothing written) when `expected` is empty
+    (`version_required`, `missing`) or when the row changed since (`stale`, `changed`)."""
+    if not expected:
+        raise ValidationFailed(missing, code="version_required")
+    row = queryset.select_for_update(of=("self",)).get(pk=pk)
+    if version_of(row) != expected:
+        raise StaleVersion(changed, code="stale")
+    return row
+
 
 MSG_FROZEN = gettext_lazy(  # lazy: translated when raised, in the language of the request
     "Bộ chỉ số «%(key)s» đang được kỳ đánh giá sử dụng nên không sửa trực tiếp được; "

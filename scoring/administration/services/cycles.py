@@ -243,7 +243,7 @@ def cycle_move_phase(
     if confirmed is not None:
         # the cycle locked: two moves at once do not both pass a check made before either
         Cycle.objects.select_for_update().filter(pk=cycle.pk).first()
-        _refuse_unconfirmed(cycle_phase_move_leaves(cycle=cycle, phase=phase), confirmed, Cycle.Phase(phase).label)
+        _refuse_unconfirmed(cycle_phase_move_leaves(cycle=cycle, phase=phase), confirmed, str(Cycle.Phase(phase).label))
     return cycle_set_phase(cycle=cycle, phase=phase, actor=actor)
 
 

@@ -20,11 +20,12 @@ from scoring.administration.services.common import (
     _display,
     _ensure_editable,
     has_at_most_two_decimals,
+    locked_at_version,
     nfc,
     set_is_frozen,
     to_points,
 )
-from scoring.errors import StaleVersion, StateConflict, ValidationFailed
+from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
     Cycle,
@@ -289,13 +290,10 @@ def indicator_set_update(
     `expected_version` (the set's page): the `indicator_set_version` the change was based on; refused (`stale`,
     nothing written) when the set's information changed since, or when it is empty. None: no condition (the API)."""
     if expected_version is not None:
-        if not expected_version:
-            raise ValidationFailed(MSG_SET_VERSION_MISSING, code="version_required")
-        # read again under a lock: a colleague's save waits for this one, and the version is checked against the
-        # row this one changes
-        indicator_set = IndicatorSet.objects.select_for_update().get(pk=indicator_set.pk)
-        if indicator_set_version(indicator_set) != expected_version:
-            raise StaleVersion(MSG_SET_CHANGED, code="stale")
+        indicator_set = locked_at_version(
+            IndicatorSet.objects.all(), indicator_set.pk, expected=expected_version, version_of=indicator_set_version,
+            missing=MSG_SET_VERSION_MISSING, changed=MSG_SET_CHANGED,
+        )
     _ensure_editable(indicator_set)
     meta = _check_set_meta(data)
     if "classification_bands" in data:

@@ -15,10 +15,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from scoring import engine
-from scoring.administration.services.common import INDICATOR_FIELDS, _display, _ensure_editable, nfc, to_points
+from scoring.administration.services.common import (
+    INDICATOR_FIELDS,
+    _display,
+    _ensure_editable,
+    locked_at_version,
+    nfc,
+    to_points,
+)
 from scoring.administration.services.sets import _assign, version_value
 from scoring.administration.validators import step_problem
-from scoring.errors import StaleVersion, StateConflict, ValidationFailed, engine_failure
+from scoring.errors import StateConflict, ValidationFailed, engine_failure
 from scoring.models import (
     Indicator,
     IndicatorSet,
@@ -317,13 +324,10 @@ def indicator_update(
     `expected_version` (the criterion's page): the `indicator_version` the change was based on; refused (`stale`,
     nothing written) when the criterion changed since, or when it is empty. None: no condition (the API)."""
     if expected_version is not None:
-        if not expected_version:
-            raise ValidationFailed(MSG_INDICATOR_VERSION_MISSING, code="version_required")
-        # read again under a lock: a colleague's save waits for this one, and the version is checked against the
-        # row this one changes
-        indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
-        if indicator_version(indicator) != expected_version:
-            raise StaleVersion(MSG_INDICATOR_CHANGED, code="stale")
+        indicator = locked_at_version(
+            Indicator.objects.all(), indicator.pk, expected=expected_version, version_of=indicator_version,
+            missing=MSG_INDICATOR_VERSION_MISSING, changed=MSG_INDICATOR_CHANGED,
+        )
     indicator_set = indicator.indicator_set
     _ensure_editable(indicator_set)
     data = _yes_points_following_maximum(indicator, data)

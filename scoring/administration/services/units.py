@@ -13,8 +13,8 @@ from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from scoring.administration.services.common import nfc
-from scoring.errors import StaleVersion, StateConflict, ValidationFailed
+from scoring.administration.services.common import locked_at_version, nfc
+from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
     Cycle,
@@ -146,16 +146,10 @@ def unit_update(
     `expected_version` (the edit page's): the `unit_version` the change was based on; refused (`stale`, nothing
     written) when the unit changed since, or when it is empty. None: no condition (the import, the API)."""
     if expected_version is not None:
-        if not expected_version:
-            raise ValidationFailed(MSG_UNIT_VERSION_MISSING, code="version_required")
-        # read again under a lock: a colleague's save waits for this one, and the version is checked against the
-        # row this one changes
-        unit = (
-            Unit.objects.select_for_update(of=("self",)).select_related("kind", "ranking_group", "parent")
-            .get(pk=unit.pk)
+        unit = locked_at_version(
+            Unit.objects.select_related("kind", "ranking_group", "parent"), unit.pk, expected=expected_version,
+            version_of=unit_version, missing=MSG_UNIT_VERSION_MISSING, changed=MSG_UNIT_CHANGED,
         )
-        if unit_version(unit) != expected_version:
-            raise StaleVersion(MSG_UNIT_CHANGED, code="stale")
     clean = _clean_unit(data, instance=unit)
     if clean.get("kind") is not None and clean["kind"] != unit.kind:
         _refuse_if_busy(unit, _("Đơn vị «%(u)s» còn bản đánh giá đang thực hiện theo bộ chỉ số của loại đơn vị "
