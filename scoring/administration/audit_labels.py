@@ -224,12 +224,19 @@ PARAM_NUMBER_KEYS = frozenset({
 })
 # The fields recorded as a criterion's parameters.
 PARAMS_FIELDS = frozenset({"params", "parent_params"})
-# The fields recorded as numbers (written with the page's decimal mark); any other text is shown as recorded
-# (a criterion's code «1.1» is not the number 1,1).
+# The fields recorded as scores or points (a leaf's score, a criterion's maximum and floor, a set's standard and
+# caps, an index and its totals): written as the leaf's pages write a score, with the page's decimal mark and two
+# decimals (0,50 → 1,00; more only when recorded with more). Any other text is shown as recorded (a criterion's
+# code «1.1» is not the number 1,1).
 NUMBER_FIELDS = frozenset({
     "appraised_score", "self_score", "bonus_cap", "penalty_cap", "standard_max", "max_points", "floor", "index",
     "normal_total", "total", "bonus", "penalty", "applicable_max",
 })
+# The keys inside a recorded list's entries that are scores, by the field they are recorded in: a classification
+# band's threshold is an index («Xuất sắc» from 90,00).
+SCORE_ENTRY_KEYS = {"classification_bands": frozenset({"min"})}
+# The keys inside a leaf's recorded input that are numbers as the unit typed them (the history shows «0,5 điểm»).
+INPUT_NUMBER_KEYS = frozenset({"points"})
 
 # The fields recorded as a unit's code: shown as «name (code)» when the unit exists.
 UNIT_CODE_FIELDS = frozenset({"merged_into", "unit"})
@@ -317,13 +324,18 @@ def change_value(
         if set(value) == {"value"}:
             return change_value(field, value["value"], labels, inputs)
         names: Any = (inputs or {}) if field == "counts" else VALUE_KEY_LABELS
+        scores = SCORE_ENTRY_KEYS.get(field, frozenset())
         return "; ".join(
-            f"{names.get(str(k), k)}: {change_value(str(k), v, labels, inputs)}" for k, v in value.items()
+            f"{names.get(str(k), k)}: "
+            f"{_score_mark(v) if str(k) in scores and _is_number(v) else change_value(str(k), v, labels, inputs)}"
+            for k, v in value.items()
         )
     if isinstance(value, list):
         return ", ".join(change_value(field, v, labels, inputs) for v in value) or "—"
+    if field in NUMBER_FIELDS and _is_number(value):
+        return _score_mark(value)
     if isinstance(value, float | Decimal):
-        return _decimal_mark(str(value)) if field in NUMBER_FIELDS else str(value)
+        return str(value)
     text = str(value)
     if field == "option" and inputs and text in inputs:
         return inputs[text]
@@ -338,14 +350,38 @@ def change_value(
         if timezone.is_aware(moment):
             moment = timezone.localtime(moment)
         return moment.strftime("%d/%m/%Y %H:%M")
-    if field in NUMBER_FIELDS and _DECIMAL.match(text):
-        return _decimal_mark(text)
+    if field in INPUT_NUMBER_KEYS and _DECIMAL.match(text):
+        return text.replace(".", str(get_format("DECIMAL_SEPARATOR")))
     return text
 
 
+def _is_number(value: Any) -> bool:
+    """A recorded number: an int, a float, a Decimal or its text («0.50», «1»); not Có/Không."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int | float | Decimal) or (isinstance(value, str) and bool(_NUMBER.match(value)))
+
+
+def _score_mark(value: Any) -> str:
+    """A recorded score or points («0.5», «1.000», 1) as the leaf's pages write a score: two decimals with the
+    page's decimal mark, 0,50 and 1,00 in Vietnamese, 0.50 and 1.00 in English; a value recorded with more
+    meaningful decimals (an index) keeps them."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    number = number.normalize()
+    if int(number.as_tuple().exponent) > -2:
+        number = number.quantize(Decimal("0.01"))
+    return format(number, "f").replace(".", str(get_format("DECIMAL_SEPARATOR")))
+
+
 def _decimal_mark(text: str) -> str:
-    """A recorded number («0.50», «1.000») with the page's decimal mark and no meaningless trailing zeros: 0,5 and
-    1 in Vietnamese (where «1.000» would read as a thousand), 0.5 and 1 in English."""
+    """A recorded number other than a score (a criterion's parameter) with the page's decimal mark and no
+    meaningless trailing zeros («0.50», «1.000»): 0,5 and 1 in Vietnamese (where «1.000» would read as a
+    thousand), 0.5 and 1 in English."""
     try:
         number = Decimal(text)
     except (InvalidOperation, ValueError):

@@ -376,7 +376,7 @@ def cycle_publish(
         snapshot=snapshot,
         scores=scores,
         notes=_criterion_notes(assessment_units),
-        published_at=timezone.now(),
+        published_at=_to_the_millisecond(timezone.now()),
         published_by=actor if getattr(actor, "pk", None) else None,
     )
     audit_record(
@@ -394,6 +394,13 @@ def cycle_publish(
     logger.info("published cycle %s revision %s", locked.year, publication.revision,
                 extra={"cycle_id": locked.pk, "revision": publication.revision})
     return publication
+
+
+def _to_the_millisecond(moment: datetime.datetime) -> datetime.datetime:
+    """`moment` without its sub-millisecond part: the precision a backup keeps (its database file is written with
+    Django's JSON serializer, to the millisecond), so a restored copy serves the publication's moment, and the
+    open-data JSON and its ETag, exactly as the original."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 # --- export jobs -----------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from evidence.services import REASON_FILE_DELETED
 from scoring import engine, permissions, selectors, services
+from scoring.administration import audit_labels
 from scoring.errors import (
     StaleVersion,
     StateConflict,
@@ -358,17 +359,17 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
 
 
 def _history_rows(line: ScoreLine, entries: list[Any], indicator: Indicator) -> list[dict[str, Any]]:
-    labels = {
-        "score_line.self": _("Tự chấm"),
-        "score_line.appraise": _("Thẩm định"),
-        "evidence.link": _("Gắn tài liệu kiểm chứng"),
-        "evidence.unlink": _("Gỡ tài liệu kiểm chứng"),
-    }
+    """The leaf's audit entries as the history lists them, a line per change. A value shown alike before and after
+    has no line; an entry left with none is left out when its values were recorded as different (text saved before
+    line breaks were normalised, «0.50» and «0.5»), kept when it recorded a value unchanged on purpose (the team's
+    acceptance of the unit's «không phát sinh» names the declaration it accepts: Có → Có)."""
     out: list[dict[str, Any]] = []
     for entry in entries:
         changes = []
+        recorded_different = False
         for key, change in (entry.changes or {}).items():
             old, new = (change.get("old"), change.get("new")) if isinstance(change, dict) else (None, change)
+            recorded_different = recorded_different or old != new
             if isinstance(old, str) and isinstance(new, str) and (
                 normalize_line_breaks(old) == normalize_line_breaks(new)
             ):
@@ -381,14 +382,17 @@ def _history_rows(line: ScoreLine, entries: list[Any], indicator: Indicator) -> 
                 old, new = ((v.get("name") if isinstance(v, dict) else v) for v in (old, new))
             elif isinstance(old, bool) or isinstance(new, bool):
                 old, new = (_("Có") if old else _("Không")), (_("Có") if new else _("Không"))
-            changes.append({"label": FIELD_LABELS.get(key, key), "old": old if old not in (None, "") else "—",
-                            "new": new if new not in (None, "") else "—"})
-        if entry.changes and not changes:
+            old, new = (old if old not in (None, "") else "—"), (new if new not in (None, "") else "—")
+            if str(old) == str(new):
+                continue  # alike as shown: not a change to show
+            label = FIELD_LABELS.get(key) or audit_labels.FIELD_LABELS.get(key, key)
+            changes.append({"label": label, "old": old, "new": new})
+        if entry.changes and not changes and recorded_different:
             continue
         out.append({
             "at": entry.at,
             "actor": full_name(entry.actor) if entry.actor_id else _("Hệ thống"),
-            "action": labels.get(entry.action, entry.action),
+            "action": audit_labels.action_label(entry.action),  # the audit page's names
             "changes": changes,
             "reason": _(entry.reason) if entry.reason in SYSTEM_REASONS else entry.reason,
         })

@@ -177,12 +177,15 @@ def test_a_criterions_parameters_read_by_the_editors_labels_with_plain_numbers()
     assert levels[0][3] == "Khung tỷ lệ: (ngưỡng (%): 80; điểm: 0,5; tính cả ngưỡng: Có)"
 
 
-def test_numbers_lose_their_meaningless_zeros_in_either_language() -> None:
+def test_points_take_two_decimals_in_either_language() -> None:
+    # points are written as the leaf's pages write a score (two decimals); a parameter drops its zeros (below)
     rows = change_rows({"max_points": {"old": "1.000", "new": "0.50"}, "step": {"old": None, "new": "x"}}, labels={})
-    assert rows[0][2:] == ("1", "0,5")
+    assert rows[0][2:] == ("1,00", "0,50")
     with translation.override("en"):
-        rows = change_rows({"max_points": {"old": "1.000", "new": "0.50"}}, labels={})
-        assert rows[0][2:] == ("1", "0.5")
+        rows = change_rows({"max_points": {"old": "1.000", "new": "0.5"}}, labels={})
+        assert rows[0][2:] == ("1.00", "0.50")
+    params = change_rows({"params": {"old": {"step": "1.000"}, "new": {"step": "0.50"}}}, labels={})
+    assert params[0][2:] == ("Bước điểm: 1", "Bước điểm: 0,5")
 
 
 def test_a_value_shown_alike_before_and_after_has_no_line() -> None:

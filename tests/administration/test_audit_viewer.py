@@ -50,7 +50,7 @@ def test_changes_show_field_labels_and_readable_values(client: Client, logged: A
     client.force_login(logged)
     page = client.get(reverse("administration:audit_list")).content.decode()
     assert "Số liệu tự chấm</span>: — → Có" in page
-    assert "Điểm tự chấm</span>: — → 0,5<" in page
+    assert "Điểm tự chấm</span>: — → 0,50<" in page  # a score: two decimals, as on the leaf
     assert "Đang hoạt động</span>: Không → Có" in page
     assert "Vai trò</span>: — → Thành viên Tổ thẩm định" in page
     assert "{&#x27;value&#x27;" not in page and "is_active:" not in page
@@ -63,7 +63,7 @@ def test_numbers_in_the_changes_take_the_pages_decimal_mark(client: Client, logg
     client.force_login(logged)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(reverse("administration:audit_list")).content.decode()
-    assert "</span>: — → 0.5<" in page and "0,5<" not in page
+    assert "</span>: — → 0.50<" in page and "0,50<" not in page
 
 
 def test_a_criterions_code_is_text_and_its_parent_a_criterion(client: Client, admin_user: Any) -> None:
@@ -76,7 +76,7 @@ def test_a_criterions_code_is_text_and_its_parent_a_criterion(client: Client, ad
     client.force_login(admin_user)
     page = client.get(reverse("administration:audit_list")).content.decode()
     assert "Tiêu chí cha</span>: 1.1 → —" in page  # a code, not the number 1,1; a criterion's parent
-    assert "Điểm cộng tối đa</span>: 3 → 2,5<" in page  # a number, with the decimal comma
+    assert "Điểm cộng tối đa</span>: 3,00 → 2,50<" in page  # points, with the decimal comma and two decimals
     assert "Sáp nhập vào</span>: — → Sở Nội vụ (so-noi-vu)" in page and "Số vai trò chuyển sang</span>: 0 → 2" in page
     assert '<span title="merged_into">merged_into<' not in page  # the code is in the title only
 
