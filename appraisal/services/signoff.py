@@ -15,7 +15,7 @@ from appraisal.services.common import MSG_REASON_FOR_REOPEN, _lock, _nfc
 from appraisal.services.history import _snapshot
 from appraisal.services.recompute import index_result_enqueue
 from scoring.errors import LeafProblem, StateConflict, ValidationFailed
-from scoring.models import Assessment, IndexResult, RankingGroup
+from scoring.models import Assessment, IndexResult, RankingGroup, Unit, UnitSuccession
 from scoring.services import (
     assessment_transition,
     audit_record,
@@ -84,10 +84,35 @@ def assessment_sign_off(*, assessment: Assessment, actor: Any) -> Assessment:
     return signed
 
 
+MSG_REOPEN_UNIT_MERGED = gettext_lazy(
+    "Đơn vị «%(u)s» đã sáp nhập vào «%(b)s»: không mở lại được bản đánh giá năm %(y)s của đơn vị này (đơn vị đã "
+    "sáp nhập không hoạt động trở lại được). Kết quả đã thông qua được giữ nguyên."
+)
+MSG_REOPEN_UNIT_STOPPED = gettext_lazy(
+    "Đơn vị «%(u)s» đã ngừng hoạt động: không mở lại được bản đánh giá năm %(y)s của đơn vị này. Hãy cho đơn vị "
+    "hoạt động trở lại (trang «Đơn vị») trước, rồi mở lại bản đánh giá."
+)
+
+
+def assessment_reopen_blocker(*, assessment: Assessment, unit: Unit | None = None) -> StateConflict | None:
+    """Why the assessment's unit keeps it from being reopened, or None: a stopped or merged unit has nobody to
+    finish a reopened assessment, which would stay under way for good (what `data_check` reports). `unit`: the
+    unit row as read (locked) by the caller; else the assessment's."""
+    unit = unit or assessment.unit
+    if unit.active:
+        return None
+    values = {"u": unit.name, "y": assessment.cycle.year}
+    succession = UnitSuccession.objects.filter(predecessor_id=unit.pk).select_related("successor").first()
+    if succession is not None:
+        return StateConflict(MSG_REOPEN_UNIT_MERGED % {**values, "b": succession.successor.name}, code="unit_merged")
+    return StateConflict(MSG_REOPEN_UNIT_STOPPED % values, code="unit_inactive")
+
+
 @transaction.atomic
 def assessment_reopen(*, assessment: Assessment, actor: Any, reason: str) -> Assessment:
     """An administrator reopens a signed-off assessment (reason recorded): signed_off → in_appraisal, a new
-    round; its result is marked stale and leaves the ranking until it is signed off again."""
+    round; its result is marked stale and leaves the ranking until it is signed off again. Refused (409
+    `unit_inactive`, `unit_merged`) for a stopped or merged unit's assessment."""
     text = _nfc(reason)
     if not text:
         raise ValidationFailed(MSG_REASON_FOR_REOPEN, code="reason_required", details={"field": "reason"})
@@ -97,6 +122,12 @@ def assessment_reopen(*, assessment: Assessment, actor: Any, reason: str) -> Ass
             _("Chỉ mở lại bản đánh giá đã thông qua (hiện: «%(state)s»).") % {"state": locked.get_state_display()},
             code="not_signed_off",
         )
+    # the unit read again, locked: a unit stopped meanwhile is seen stopped
+    blocker = assessment_reopen_blocker(
+        assessment=locked, unit=Unit.objects.select_for_update().only("pk", "name", "active").get(pk=locked.unit_id)
+    )
+    if blocker is not None:
+        raise blocker
     group_id = locked.unit.ranking_group_id
     if group_id is not None:
         RankingGroup.objects.select_for_update(of=("self",)).filter(pk=group_id).first()

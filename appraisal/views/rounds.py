@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from appraisal import forms, permissions, selectors, services
+from appraisal.services.signoff import assessment_reopen_blocker
 from appraisal.views._common import domain_error
 from scoring.errors import DomainError
 from scoring.models import Assessment
@@ -163,7 +164,8 @@ def reopen(request: HttpRequest, assessment_id: int) -> HttpResponse:
         raise PermissionDenied
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
     form = forms.ReopenForm(request.POST or None)
-    error = None
+    # said before the form is sent: a stopped or merged unit's assessment is not reopened (the service refuses it)
+    error: DomainError | None = assessment_reopen_blocker(assessment=assessment) if request.method == "GET" else None
     if request.method == "POST" and form.is_valid():
         try:
             services.assessment_reopen(assessment=assessment, actor=request.user, reason=form.cleaned_data["reason"])

@@ -135,12 +135,16 @@ def cycle_detail(request: Request, year: int) -> Response:
 
 
 @extend_schema(
-    tags=["administration"], request=PhaseSerializer, responses={200: CycleSerializer, **_errors(400, 401, 403, 404)}
+    tags=["administration"], request=PhaseSerializer,
+    responses={200: CycleSerializer, **_errors(400, 401, 403, 404, 409)},
 )
 @api_view(["POST"])
 @permission_classes([IsAdministrator])
 def cycle_phase(request: Request, year: int) -> Response:
-    """Open the next phase or go back one (400 `phase_not_adjacent` otherwise)."""
+    """Open the next phase or go back one (400 `phase_not_adjacent` otherwise). «Đã công bố» is first opened by
+    publishing (400 `publish_to_publish`); a cycle with a publication returns to it from «Hoàn thiện kết quả», its
+    latest publication staying the public one, and never goes back before «Hoàn thiện kết quả» (409
+    `cycle_results_published`)."""
     cycle = _cycle(year)
     payload = PhaseSerializer(data=request.data)
     payload.is_valid(raise_exception=True)

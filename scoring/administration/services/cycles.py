@@ -25,6 +25,7 @@ from scoring.models import (
     UnitKind,
 )
 from scoring.permissions import deadline_passed
+from scoring.publication.selectors import latest_revision
 from scoring.services import assessment_transition, audit_record, cycle_create, cycle_set_phase
 
 DEADLINE_YEARS_AFTER = 10  # the latest a year's deadline may fall: the end of the tenth year after it
@@ -213,11 +214,22 @@ def _refuse_unconfirmed(leaves: PhaseMoveLeaves, confirmed: PhaseMoveConfirmatio
         )
 
 
+MSG_RESULTS_PUBLISHED = gettext_lazy(
+    "Kết quả kỳ đánh giá năm %(y)s đã được công bố (lần %(rev)s, văn bản %(doc)s) nên kỳ không quay lại giai đoạn "
+    "trước «Hoàn thiện kết quả» được. Để sửa kết quả của một đơn vị, hãy mở lại bản đánh giá của đơn vị đó, thẩm "
+    "định và thông qua lại, rồi công bố đính chính ở trang «Kết quả công bố»."
+)
+
+
 @transaction.atomic
 def cycle_move_phase(
     *, cycle: Cycle, phase: str, actor: Any, confirmed: PhaseMoveConfirmation | None = None
 ) -> Cycle:
     """Open the next phase (or go back one); closing a phase is opening the next. Audited as `cycle.phase`.
+
+    «Đã công bố» is first opened by publishing (refused here, `publish_to_publish`); a cycle with a publication
+    taken back to «Hoàn thiện kết quả» moves forward to it again, its latest publication staying the public one.
+    A cycle with a publication never goes back before «Hoàn thiện kết quả» (409 `cycle_results_published`).
 
     `confirmed` (the cycle page's confirmation): what the administrator was shown opening the next phase would
     leave open (`cycle_phase_move_leaves`) and confirmed moving on with; refused (409 `phase_left_unconfirmed`)
@@ -234,15 +246,28 @@ def cycle_move_phase(
             code="phase_not_adjacent",
             details={"field": "phase"},
         )
-    if phase == Cycle.Phase.PUBLISHED:  # the results are published by publishing them (a document, a snapshot)
+    # the cycle locked: two moves at once (or a move and a first publication) do not both pass a check made before
+    # either
+    Cycle.objects.select_for_update().filter(pk=cycle.pk).first()
+    published = latest_revision(cycle_id=cycle.pk)
+    back = phases.index(phase) < phases.index(cycle.phase)
+    if published is not None and back and phases.index(phase) < phases.index(Cycle.Phase.FINALISATION):
+        # its results are public: taken back to scoring, its units would be scored again under a public ranking
+        # (a result is corrected by reopening that unit's assessment and publishing a correction)
+        raise StateConflict(
+            MSG_RESULTS_PUBLISHED % {"y": cycle.year, "rev": published.revision, "doc": published.document_number},
+            code="cycle_results_published",
+            details={"field": "phase"},
+        )
+    if phase == Cycle.Phase.PUBLISHED and published is None:
+        # the results are first published by publishing them (a document, a snapshot); a cycle taken back to
+        # «Hoàn thiện kết quả» since returns to «Đã công bố» with its latest publication still the public one
         raise ValidationFailed(
             _("Giai đoạn «Đã công bố» chỉ mở khi công bố kết quả (trang «Kết quả công bố», có văn bản phê duyệt)."),
             code="publish_to_publish",
             details={"field": "phase"},
         )
     if confirmed is not None:
-        # the cycle locked: two moves at once do not both pass a check made before either
-        Cycle.objects.select_for_update().filter(pk=cycle.pk).first()
         _refuse_unconfirmed(cycle_phase_move_leaves(cycle=cycle, phase=phase), confirmed, str(Cycle.Phase(phase).label))
     return cycle_set_phase(cycle=cycle, phase=phase, actor=actor)
 

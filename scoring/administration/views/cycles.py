@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scoring.administration import selectors, services
@@ -26,6 +27,7 @@ from scoring.administration.views._common import administrator_required, form_er
 from scoring.errors import DomainError
 from scoring.models import Assessment, Cycle, Unit
 from scoring.permissions import deadline_passed
+from scoring.publication.selectors import latest_revision
 from scoring.selectors.extension_requests import pending_extension_requests_by_assessment
 from scoring.services import assessments_open
 from scoring.text import posted_id
@@ -146,6 +148,11 @@ def _detail_page(
     candidates = selectors.cycle_candidates(cycle=cycle)
     index = PHASES.index(cycle.phase)
     next_phase = Cycle.Phase(PHASES[index + 1]) if index + 1 < len(PHASES) else None
+    previous_phase = Cycle.Phase(PHASES[index - 1]) if index > 0 else None
+    # published results are public: no step back before «Hoàn thiện kết quả» (the service refuses it too)
+    published = latest_revision(cycle_id=cycle.pk)
+    no_step_back = (published is not None and previous_phase is not None
+                    and PHASES.index(previous_phase) < PHASES.index(Cycle.Phase.FINALISATION))
     kept = {key: value for key, value in filters.items() if key != "trang"}
     # what the next phase would leave open (not for publishing: its own page has its own checks)
     leaves = (cycle_phase_move_leaves(cycle=cycle, phase=next_phase)
@@ -176,7 +183,9 @@ def _detail_page(
             "deadline_token": leaves.latest_deadline.isoformat() if leaves and leaves.latest_deadline else "",
             "extend_form": extend_form or ExtendForm(),
             "next_phase": next_phase,
-            "previous_phase": Cycle.Phase(PHASES[index - 1]) if index > 0 else None,
+            "previous_phase": None if no_step_back else previous_phase,
+            "no_step_back": no_step_back,
+            "published": published,  # the latest publication: back to «Đã công bố» keeps it the public one
         },
         status=status,
     )
@@ -207,6 +216,12 @@ def _deadline_seen(posted: str) -> datetime | None:
     return moment if moment is not None and timezone.is_aware(moment) else None
 
 
+MSG_BACK_TO_PUBLISHED = gettext_lazy(
+    "Kỳ đánh giá trở lại giai đoạn «Đã công bố». Kết quả công khai vẫn là kết quả công bố lần %(rev)s (văn bản "
+    "%(doc)s ngày %(date)s); nếu kết quả của đơn vị nào đã thay đổi, hãy công bố đính chính ở trang «Kết quả công bố»."
+)
+
+
 @require_POST
 @administrator_required
 def cycle_phase(request: HttpRequest, cycle_id: int) -> HttpResponse:
@@ -229,7 +244,15 @@ def cycle_phase(request: HttpRequest, cycle_id: int) -> HttpResponse:
     except DomainError as exc:
         report_error(request, exc)
     else:
-        messages.success(request, _("Kỳ đánh giá chuyển sang giai đoạn «%(p)s».") % {"p": cycle.get_phase_display()})
+        published = latest_revision(cycle_id=cycle.pk) if cycle.phase == Cycle.Phase.PUBLISHED else None
+        if published is not None:  # back to «Đã công bố» after a step back: nothing new is published
+            messages.success(request, MSG_BACK_TO_PUBLISHED % {
+                "rev": published.revision, "doc": published.document_number,
+                "date": published.document_date.strftime("%d/%m/%Y"),
+            })
+        else:
+            messages.success(request, _("Kỳ đánh giá chuyển sang giai đoạn «%(p)s».")
+                             % {"p": cycle.get_phase_display()})
     return redirect("administration:cycle_detail", cycle.pk)
 
 
