@@ -107,6 +107,17 @@ async function send(form) {
   const partial = data.errors && data.errors.length;
   say(target, describe(data), !ok || partial);
   if (ok && form.querySelector("input[type=file]")) form.reset();
+  keepPlace(target);
+}
+
+// The region was drawn again: the button that had the focus is gone. The focus goes to the message beside it, so
+// a keyboard or screen-reader user stays where they were instead of starting again at the top of the page.
+function keepPlace(target) {
+  const lost = !document.activeElement || document.activeElement === document.body
+    || !document.activeElement.isConnected;
+  if (!lost || !target || !target.isConnected) return;
+  if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+  target.focus({ preventScroll: true });
 }
 
 document.addEventListener("submit", (event) => {

@@ -162,3 +162,25 @@ def test_the_leaf_partial_uploads_links_and_unlinks_in_place(page: Any, assessme
     page.locator(f"#evidence-line-{line.pk} .evidence-none").wait_for()
     assert not EvidenceLink.objects.exists()
     assert EvidenceFile.objects.count() == 1  # unlinking keeps the file in the library
+
+
+def test_after_a_file_is_unlinked_by_keyboard_the_focus_stays_at_the_leaf(
+    page: Any, assessment: Any, unit_editor: Any
+) -> None:
+    line = assessment.lines.get(indicator__code="2.1.1")
+    login(page, "lan")
+    page.goto(_library(assessment) + f"?tieu_chi={line.pk}")
+    page.set_input_files(f"#evidence-upload-{line.pk}", [
+        {"name": "Kế hoạch.pdf", "mimeType": "application/pdf", "buffer": samples.pdf()},
+    ])
+    page.click(f"#evidence-line-{line.pk} .evidence-upload-form button")
+    page.locator(f"#evidence-line-{line.pk} .evidence-files >> text=Kế hoạch.pdf").wait_for()
+    # the «Bỏ gắn» button pressed from the keyboard: the region is drawn again without it
+    page.focus(f"#evidence-line-{line.pk} .evidence-unlink")
+    page.keyboard.press("Enter")
+    page.locator(f"#evidence-line-{line.pk} .evidence-none").wait_for()
+    focused = page.evaluate(
+        f"document.activeElement && document.getElementById('evidence-line-{line.pk}')"
+        ".contains(document.activeElement)"
+    )
+    assert focused, "the focus went back to the top of the page"
