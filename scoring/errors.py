@@ -8,7 +8,10 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-MSG_STALE_VERSION = _("Dữ liệu đã được người khác thay đổi. Hãy xem giá trị mới nhất rồi chọn giữ giá trị nào.")
+MSG_STALE_VERSION = _(
+    "Dữ liệu vừa được thay đổi ở nơi khác (người khác hoặc một thẻ khác của anh/chị). Hãy xem giá trị mới nhất rồi "
+    "chọn giữ giá trị nào."
+)
 MSG_NOT_EDITABLE = _("Bản đánh giá ở trạng thái «%(state)s» nên không thể sửa.")
 MSG_NA_NOT_ALLOWED = _("Tiêu chí này không cho phép chọn «không phát sinh».")
 MSG_NA_REASON_REQUIRED = _("Hãy nêu lý do không phát sinh.")
@@ -27,7 +30,10 @@ MSG_NOT_READY = _("Chưa thể gửi: còn %(n)s vấn đề cần xử lý.")
 MSG_CANNOT_WITHDRAW = _(
     "Chỉ rút lại được khi bản đánh giá đã gửi và chưa bắt đầu thẩm định (trạng thái hiện tại: «%(state)s»)."
 )
-MSG_DIFFICULTIES_CHANGED = _("Nội dung khó khăn, kiến nghị vừa được người khác sửa. Hãy xem bản mới nhất rồi sửa lại.")
+MSG_DIFFICULTIES_CHANGED = _(
+    "Nội dung khó khăn, kiến nghị vừa được sửa ở nơi khác (người khác hoặc một thẻ khác của anh/chị). Hãy xem bản "
+    "mới nhất rồi sửa lại."
+)
 MSG_IMPORT_STALE = _("Có %(n)s dòng đã được sửa trên hệ thống sau khi tải tệp Excel về; không ghi dòng nào.")
 MSG_IMPORT_INVALID = _("Có %(n)s dòng không hợp lệ; không ghi dòng nào.")
 MSG_UNKNOWN_LINE = _("Dòng không thuộc bản đánh giá này.")

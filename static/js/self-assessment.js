@@ -11,7 +11,7 @@ const vi = document.documentElement.lang.startsWith("vi");
 const T = vi
   ? {
       waiting: "Chưa lưu…", saving: "Đang lưu…", saved: "Đã lưu", offline: "Chưa lưu được (mất kết nối hoặc lỗi máy chủ); sẽ thử lại.",
-      failed: "Không lưu được.", conflict: "Tiêu chí này vừa được người khác sửa.", by: "Người sửa", at: "lúc",
+      failed: "Không lưu được.", conflict: "Tiêu chí này vừa được sửa ở nơi khác (người khác hoặc một thẻ khác của anh/chị).", by: "Người sửa", at: "lúc",
       yours: "Giá trị của bạn", stored: "Giá trị đang lưu", ofYours: "của bạn", ofStored: "đang lưu", keep: "Giữ giá trị của tôi", take: "Lấy giá trị đang lưu",
       points: "điểm", na: "KPS", leave: "Còn thay đổi chưa lưu.", empty: "(chưa chấm)",
       incomplete: "Nhập đủ các số liệu để tính điểm.",
@@ -21,7 +21,7 @@ const T = vi
     }
   : {
       waiting: "Not saved yet…", saving: "Saving…", saved: "Saved", offline: "Not saved (offline or server error); will retry.",
-      failed: "Could not save.", conflict: "Someone else has just changed this criterion.", by: "Changed by",
+      failed: "Could not save.", conflict: "This criterion has just been changed elsewhere (by someone else or in another tab of yours).", by: "Changed by",
       at: "at", yours: "Your value", stored: "Stored value", ofYours: "(yours)", ofStored: "(stored)", keep: "Keep mine", take: "Take the stored value",
       points: "points", na: "N/A", leave: "Some changes are not saved yet.", empty: "(not scored)",
       incomplete: "Enter all the figures to compute the score.",
@@ -94,8 +94,10 @@ class LeafForm {
     const target = event.target;
     if (target.name === "not_applicable") this.syncNotApplicable();
     if (event.type === "change" && !(target.type === "radio" || target.type === "checkbox")) return;
-    const instant = target.type === "radio" || target.type === "checkbox";
-    this.schedule(instant ? 0 : TYPING_DELAY);
+    // A click settles a choice at once; arrow keys walk through a group's options, each becoming checked in turn:
+    // only the one the user stops on (or leaves the leaf with) is saved, not every option passed on the way.
+    const clicked = target.type === "checkbox" || (target.type === "radio" && pressedForm === this.form);
+    this.schedule(clicked ? 0 : TYPING_DELAY);
   }
 
   /** Some but not all of the numbers a ratio or a formula needs: wait for the rest before saving. */

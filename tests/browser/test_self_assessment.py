@@ -396,3 +396,27 @@ def test_a_leaf_toggled_to_and_from_not_applicable_shows_the_points_it_counts_fo
     page.reload()
     _score(page, line_id).to_have_text("0,88")
     assert errors == []
+
+
+def test_arrow_keys_through_a_leafs_options_save_only_the_one_chosen(
+    new_page: Any, open_assessment: Assessment, unit_editor: Any
+) -> None:
+    from scoring.models import AuditEntry
+
+    line_id = _ids(open_assessment)["1.1.1"]
+    page = new_page()
+    login(page, "lan")
+    radios = page.locator(f'#line-{line_id} input[type="radio"]')
+    radios.nth(0).click()  # a click saves at once
+    _saved(page, line_id)
+    # the keyboard walks on through «Trễ hạn» to «Không ban hành»
+    radios.nth(0).focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(radios.nth(2)).to_be_checked()
+    _saved(page, line_id)
+    expect(page.locator(f"#line-{line_id} .save-status")).to_contain_text("Đã lưu")
+    page.wait_for_timeout(1500)  # well past the typing delay: nothing else is on its way
+    saves = AuditEntry.objects.filter(object_type="ScoreLine", object_id=str(line_id), action="score_line.self")
+    assert saves.count() == 2  # the click and the option the keyboard stopped on, not «Trễ hạn» between them
+    assert ScoreLine.objects.get(pk=line_id).self_value == {"option": "none"}
