@@ -61,9 +61,9 @@ def _accept_kps(assessment: Any, lead: Any) -> ScoreLine:
 
 def _summary_cell(body: str, line: ScoreLine) -> str:
     """The «Thẩm định» cell of the leaf's row in the page's summary table."""
-    table = body.split('class="grid compact explain-summary"')[1].split("</table>")[0]
+    table = body.split('class="grid compact explain-summary')[1].split("</table>")[0]
     row = table.split(f'href="#line-{line.pk}"')[1].split("</tr>")[0]
-    return re.findall(r'<td class="num">(.*?)</td>', row, flags=re.S)[1].strip()
+    return re.findall(r'<td class="num"[^>]*>(.*?)</td>', row, flags=re.S)[1].strip()
 
 
 def _card(body: str, line: ScoreLine) -> str:
@@ -416,3 +416,18 @@ def test_an_unassigned_member_is_told_only_administrators_assign(client: Client,
     assert "Bạn chưa được phân công thẩm định" in body
     assert "Tổ trưởng hoặc quản trị viên" not in body
     assert "quản trị viên phân công" in body
+
+
+def test_on_a_phone_the_result_summary_becomes_cards_with_each_cell_labelled(
+    client: Client, kps_submitted: Any, lead: Any, unit_editor: Any
+) -> None:
+    # the appraisers' reasons are what the unit comes for: on a phone each row is a card, each cell under its label
+    _accept_all_but_kps(kps_submitted, lead)
+    _accept_kps(kps_submitted, lead)
+    assessment_sign_off(assessment=kps_submitted, actor=lead)
+    client.force_login(unit_editor)
+    body = client.get(reverse("appraisal:explain", args=[kps_submitted.pk]) + "?tat-ca=1").content.decode()
+    table = body.split('class="grid compact explain-summary stack-rows"')[1].split("</table>")[0]
+    row = table.split("<tbody>")[1].split("</tr>")[0]
+    labels = re.findall(r'<td[^>]*data-label="([^"]+)"', row)
+    assert labels == ["Tiêu chí", "Tự chấm", "Thẩm định", "Lý do điều chỉnh"]
