@@ -30,11 +30,27 @@ from scoring.engine.base import (
 from scoring.engine.formula import _formula_disallowed
 from scoring.engine.params import LeafRule, _compile, _Plan
 
+# Each input as the scoring form labels it (`scoring.forms.method_input_context`), in both languages.
+_FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "numerator": ("Tử số", "Numerator"),
+    "denominator": ("Mẫu số", "Denominator"),
+    "points": ("Điểm", "Points"),
+    "option": ("Mức", "Level"),
+    "value": ("Có / Không", "Yes / No"),
+    "counts": ("Số liệu", "Counts"),
+}
 
-def _missing(field: str) -> ScoringInputError:
-    return ScoringInputError(
-        "missing_value", f"Thiếu giá trị «{field}».", f"The value '{field}' is missing.", field=field
-    )
+
+def _missing(field: str, labels: Mapping[str, str] | None = None) -> ScoringInputError:
+    """The refusal of an input left empty, naming it as the form does: a count by its label in the leaf's
+    params (a formula's variable), else by its key («Số liệu a»)."""
+    key = field.removeprefix("counts.")
+    if key != field:
+        label = (labels or {}).get(key, key)
+        vi, en = (label, label) if label != key else (f"Số liệu {key}", f"Count {key}")
+    else:
+        vi, en = _FIELD_LABELS.get(field, (field, field))
+    return ScoringInputError("missing_value", f"Thiếu giá trị «{vi}».", f"The value '{en}' is missing.", field=field)
 
 
 def _get(value: Mapping[str, Any], key: str) -> Any:
@@ -113,7 +129,9 @@ def _to_bool(raw: object) -> bool:
     )
 
 
-def _counts(value: Mapping[str, Any], keys: Sequence[str], *, default_zero: bool) -> dict[str, int]:
+def _counts(
+    value: Mapping[str, Any], keys: Sequence[str], *, default_zero: bool, labels: Mapping[str, str] | None = None
+) -> dict[str, int]:
     raw = _get(value, "counts")
     if not isinstance(raw, Mapping):
         raise ScoringInputError(
@@ -135,7 +153,7 @@ def _counts(value: Mapping[str, Any], keys: Sequence[str], *, default_zero: bool
         field = f"counts.{key}"
         if key not in raw or raw[key] is None:
             if not default_zero:
-                raise _missing(field)
+                raise _missing(field, labels)
             counts[key] = 0
         else:
             counts[key] = to_count(raw[key], field=field)
@@ -261,7 +279,7 @@ def _score(plan: _Plan, value: Mapping[str, Any]) -> tuple[Decimal, dict[str, An
                 return _clamp(plan.below_points, plan), canonical
             return _clamp(_div_half_up(product, denominator), plan), canonical
         case Method.FORMULA:
-            counts = _counts(value, plan.variables, default_zero=False)
+            counts = _counts(value, plan.variables, default_zero=False, labels=dict(plan.labels))
             _check_limits(plan, counts)
             names = {name: Decimal(count) for name, count in counts.items()}
             try:

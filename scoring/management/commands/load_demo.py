@@ -44,6 +44,8 @@ DEMO_USERS: list[dict[str, Any]] = [
 ]
 # Units whose assessments are signed off (with results and ranks) and units with a draft in progress.
 SIGNED_OFF_UNITS = ["so-noi-vu", "so-tu-phap", "so-tai-chinh", "so-ke-hoach-dau-tu", "tp-my-tho", "h-cho-gao"]
+# Each unit submits its own assessment (the review page reads a submission by someone outside the unit as a
+# handover): a unit the demo submits that has no head gets one, «thutruong-<unit code>», besides the five above.
 DRAFT_UNITS = {"so-y-te": 0.5, "h-cai-be": 1.0}
 # Of the leaves a set lets a unit declare «không phát sinh», the share the demo units declare so (with a reason),
 # and the appraisal team accepts.
@@ -110,6 +112,8 @@ class Command(BaseCommand):
             unit = Unit.objects.get(code=spec["unit"]) if spec["unit"] else None
             RoleAssignment.objects.get_or_create(user=user, role=spec["role"], unit=unit)
             users[spec["role"]] = user
+        for code in SIGNED_OFF_UNITS:
+            self._unit_head(Unit.objects.get(code=code))
         for role, area_codes in (("appraiser", ["2"]), ("appraisal_lead", [])):
             assignment, new = AppraisalAssignment.objects.get_or_create(
                 cycle=cycle, user=users[role], defaults={"is_lead": role == "appraisal_lead"}
@@ -119,10 +123,24 @@ class Command(BaseCommand):
                 assignment.areas.set(areas)
         return users
 
+    def _unit_head(self, unit: Unit) -> Any:
+        """The unit's head (the first named), created as the demo users are when the unit has none."""
+        existing = RoleAssignment.objects.filter(role=RoleAssignment.Role.UNIT_HEAD, unit=unit).order_by("pk").first()
+        if existing is not None:
+            return existing.user
+        user_model = get_user_model()
+        username = f"thutruong-{unit.code}"
+        user = user_model.objects.filter(username=username).first()
+        if user is None:
+            user = user_model(username=username, first_name="Thủ trưởng", last_name=unit.name,
+                              email=f"{username}@example.invalid")
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        RoleAssignment.objects.get_or_create(user=user, role=RoleAssignment.Role.UNIT_HEAD, unit=unit)
+        return user
+
     def _scores(self, cycle: Cycle, users: dict[str, Any]) -> None:
-        editor, head, appraiser, lead = (
-            users["unit_editor"], users["unit_head"], users["appraiser"], users["appraisal_lead"]
-        )
+        editor, appraiser, lead = users["unit_editor"], users["appraiser"], users["appraisal_lead"]
         for code in [*SIGNED_OFF_UNITS, *DRAFT_UNITS]:
             assessment = Assessment.objects.select_related("unit").get(cycle=cycle, unit__code=code)
             if assessment.state != Assessment.State.DRAFT or assessment.lines.exclude(self_score=None).exists():
@@ -144,6 +162,7 @@ class Command(BaseCommand):
                 )
             if code not in SIGNED_OFF_UNITS:
                 continue
+            head = self._unit_head(assessment.unit)
             assessment_transition(assessment=assessment, to_state=Assessment.State.SUBMITTED, actor=head)
             assessment_transition(assessment=assessment, to_state=Assessment.State.IN_APPRAISAL, actor=lead)
             for line in ScoreLine.objects.filter(assessment=assessment).select_related("indicator"):
@@ -167,3 +186,4 @@ class Command(BaseCommand):
             unit = Unit.objects.filter(code=spec["unit"]).first() if spec["unit"] else None
             label = dict(RoleAssignment.Role.choices)[spec["role"]]
             self.stdout.write(f"  {spec['username']:<11} {label}" + (f" — {unit.name}" if unit else ""))
+        self.stdout.write("  thutruong-<mã đơn vị>: thủ trưởng của từng đơn vị mẫu đã gửi bản tự đánh giá")
