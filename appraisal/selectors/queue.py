@@ -8,10 +8,14 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
+    F,
     Q,
+    QuerySet,
 )
 
 from appraisal import permissions
+from appraisal.models import ExplanationRound
+from appraisal.selectors.explanation import explained_in_round
 from appraisal.selectors.tree import WORK_STATES, _area_case, set_tree
 from scoring.models import Assessment, Cycle, CycleSet, Indicator, IndicatorSet, RankingGroup, ScoreLine
 
@@ -22,6 +26,7 @@ class AreaProgress:
     done: int = 0
     total: int = 0
     mine: bool = False
+    new_explanations: int = 0  # leaves with an explanation the team has not looked at (`unseen_explanations`)
 
     @property
     def complete(self) -> bool:
@@ -41,6 +46,10 @@ class QueueRow:
     @property
     def total(self) -> int:
         return sum(a.total for a in self.areas if a.mine)
+
+    @property
+    def new_explanations(self) -> int:
+        return sum(a.new_explanations for a in self.areas if a.mine)
 
 
 @dataclass
@@ -63,7 +72,7 @@ def current_cycle() -> Cycle | None:
 
 def queue_for_user(
     *, user: Any, cycle: Cycle | None = None, group_id: int | None = None, state: str = "", area_code: str = "",
-    per_page: int | None = None, page: str | int | None = None,
+    per_page: int | None = None, page: str | int | None = None, new_explanations: bool = False,
 ) -> Queue:
     """Submitted assessments the user may review, with progress per area they may appraise.
 
@@ -71,7 +80,9 @@ def queue_for_user(
     Who sees a row depends on the unit and the set only (`permissions.appraisal_scope`), so the rows are chosen,
     counted and paged by the database: with `per_page`, only the rows of page `page` are read (a national
     cycle's team sees thousands), and the progress is counted for those only. Queries: the groups, the sets in
-    the queue, their trees (one per set, normally one or two), the count, the page, one aggregate.
+    the queue, their trees (one per set, normally one or two), the count, the page, one aggregate, and two for
+    the explanations not looked at (`unseen_explanations`) when a row is back from an explanation round.
+    `new_explanations`: only the rows with such an explanation in an area the user appraises.
     """
     cycle = cycle or current_cycle()
     groups = list(RankingGroup.objects.order_by("order", "name"))
@@ -114,6 +125,22 @@ def queue_for_user(
         qs = qs.filter(indicator_set_id__in=[
             pk for pk, tree in trees.items()
             if any(a.code == area_code and tree.area_has_assigned(allowed_of(pk), a.pk) for a in tree.areas)
+        ])
+    leaf_area = {
+        leaf: area for tree in trees.values() for area, leaves in tree.leaves_by_area.items() for leaf in leaves
+    }
+    area_set = {area.pk: (pk, area) for pk, tree in trees.items() for area in tree.areas}
+
+    def counted(area_id: int) -> bool:  # an area shown as the user's on the row (its column of the queue)
+        set_id, area = area_set[area_id]
+        return trees[set_id].area_has_assigned(allowed_of(set_id), area_id) and (
+            not area_code or area.code == area_code)
+
+    unseen: dict[int, list[int]] | None = None
+    if new_explanations:  # chosen before paging: only the rows with an explanation for this user to look at
+        unseen = unseen_explanations(assessments=qs.order_by().values("pk"))
+        qs = qs.filter(pk__in=[
+            pk for pk, leaves in unseen.items() if any(counted(leaf_area[leaf]) for leaf in leaves if leaf in leaf_area)
         ])
     # The unit, its kind and group per row; the cycle and the (one or two) sets are shared, attached below.
     ordered = qs.select_related("unit", "unit__kind", "unit__ranking_group").order_by(
@@ -161,9 +188,53 @@ def queue_for_user(
                 if c:
                     progress.done = c["done"] + (c["na_open"] if signed_off else 0)
                     progress.total = c["total"]
+        if unseen is None:
+            unseen = unseen_explanations(assessments=[
+                r.assessment.pk for r in rows if r.assessment.state == Assessment.State.IN_APPRAISAL
+            ])
+        for row in rows:
+            by_area = {p.area.pk: p for p in row.areas}
+            for leaf in unseen.get(row.assessment.pk, []):
+                if (shown_area := by_area.get(leaf_area.get(leaf, 0))) is not None:
+                    shown_area.new_explanations += 1
     choices = sorted(area_choices.items(), key=lambda kv: [int(p) if p.isdigit() else p for p in kv[0].split(".")])
     return Queue(rows=rows, area_choices=choices, groups=groups, cycle=cycle, page=shown, unknown_state=unknown_state,
                  unknown_area=unknown_area, unknown_group=unknown_group)
+
+
+def unseen_explanations(*, assessments: QuerySet[Any] | list[int]) -> dict[int, list[int]]:
+    """{assessment id: the leaves (indicator ids) whose explanation, sent in the round that just ended, the team has
+    not looked at yet}, for the given assessments back in appraisal after an explanation round.
+
+    «Not looked at»: a leaf flagged in the assessment's last round (the round before its current appraisal round,
+    ended by the unit's resubmission or by the lead), whose explanation was written during that round
+    (`explained_in_round`), and whose line nobody has written since the round ended. The unit cannot write a line
+    once the round has ended; every decision of the team on it (a score, the self-score accepted, a «không phát
+    sinh» accepted or overruled) saves it, so a line last written before the end is one the team has not decided
+    again. A reopened or returned-again assessment has moved to a later round and counts none. Two queries.
+    """
+    rounds = {
+        r.assessment_id: r
+        for r in ExplanationRound.objects.filter(
+            assessment__in=assessments, assessment__state=Assessment.State.IN_APPRAISAL,
+            round=F("assessment__appraisal_round") - 1,
+        ).filter(Q(resubmitted_at__isnull=False) | Q(closed_at__isnull=False))
+        .only("assessment_id", "explanations_at_start", "resubmitted_at", "closed_at")
+    }
+    if not rounds:
+        return {}
+    lines = (
+        ScoreLine.objects.filter(assessment_id__in=list(rounds), explanation_requested=True).exclude(explanation="")
+        .order_by().only("assessment_id", "indicator_id", "explanation", "updated_at")
+    )
+    unseen: dict[int, list[int]] = {}
+    for line in lines:
+        last = rounds[line.assessment_id]
+        ended = last.resubmitted_at or last.closed_at
+        assert ended is not None
+        if line.updated_at <= ended and explained_in_round(line, last.explanations_at_start or {}):
+            unseen.setdefault(line.assessment_id, []).append(line.indicator_id)
+    return unseen
 
 
 def _cycle_has_area(cycle: Cycle, code: str) -> bool:

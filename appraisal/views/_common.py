@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.exceptions import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -15,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from appraisal.selectors import ReviewSummary
+from appraisal.selectors import WORK_STATES, ReviewSummary
 from appraisal.selectors.review import line_decided, na_credited, na_pending
 from scoring.errors import DomainError, StaleVersion
 from scoring.forms import value_summary
@@ -24,6 +26,18 @@ from scoring.selectors import not_applicable_shown
 
 EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
 DETAILS_SHOWN = 20  # of a refusal's list (the leaves missing a score): the page names so many, then counts
+AREA_CODE = re.compile(r"[0-9A-Za-z._-]{1,20}")
+NUMBER = re.compile(r"[0-9]{1,9}")
+QUEUE_QUERY_MAX = 500  # characters of a `tu` read at all
+# The queue's own parameters, each with what a value must look like; `tu` keeps these and nothing else.
+QUEUE_PARAMS = {
+    "ky": NUMBER.fullmatch,
+    "nhom": NUMBER.fullmatch,
+    "trang-thai": lambda value: value in WORK_STATES,
+    "linh-vuc": AREA_CODE.fullmatch,
+    "trang": NUMBER.fullmatch,
+    "giai-trinh-moi": lambda value: value == "1",
+}
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -87,6 +101,8 @@ def review_json(summary: ReviewSummary) -> dict[str, Any]:
         "done": summary.done,
         "total": summary.total,
         "first_pending": summary.first_pending,
+        # its area's code: the page, filtered to another area, links there
+        "first_pending_area": next((area.code for area, done, total in summary.areas if done < total), None),
         "areas": [
             {"id": area.pk, "done": done, "total": total, "appraised": score_text(totals.get(area.code))}
             for area, done, total in summary.areas
@@ -135,6 +151,49 @@ def domain_error(request: HttpRequest, exc: DomainError, default: str) -> HttpRe
             default = f"{default}#line-{first}"
     messages.error(request, text)
     return back(request, default)
+
+
+def queue_query(raw: str | None) -> str:
+    """The queue's filters a review page carries (its `tu`) as a query string of the queue's own parameters, each
+    checked and taken once: anything else is dropped, so a link built from it can only lead to the queue."""
+    if not raw or len(raw) > QUEUE_QUERY_MAX:
+        return ""
+    try:
+        pairs = parse_qsl(raw, max_num_fields=20)
+    except ValueError:  # more fields than the queue has filters, many times over
+        return ""
+    kept: dict[str, str] = {}
+    for key, value in pairs:
+        check = QUEUE_PARAMS.get(key)
+        if check is not None and key not in kept and check(value):
+            kept[key] = value
+    return urlencode(kept)
+
+
+def page_params(query: QueryDict) -> dict[str, str]:
+    """The review page's own parameters worth keeping across its links and redirects, checked: the area shown
+    (``linh-vuc``) and the queue's filters (``tu``)."""
+    kept: dict[str, str] = {}
+    area = query.get("linh-vuc", "")
+    if area and AREA_CODE.fullmatch(area):
+        kept["linh-vuc"] = area
+    if tu := queue_query(query.get("tu")):
+        kept["tu"] = tu
+    return kept
+
+
+def posted_page_params(request: HttpRequest, page: str) -> dict[str, str]:
+    """The parameters of the page a form was posted from, read from its ``next`` (the page's address): none
+    when ``next`` is not `page` itself."""
+    parts = urlsplit(request.POST.get("next", ""))
+    if parts.scheme or parts.netloc or parts.path != page:
+        return {}
+    return page_params(QueryDict(parts.query))
+
+
+def with_params(url: str, params: dict[str, str], anchor: str = "") -> str:
+    query = urlencode(params)
+    return f"{url}{'?' + query if query else ''}{'#' + anchor if anchor else ''}"
 
 
 def evidence_ui_ready() -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -22,10 +22,14 @@ from appraisal.views._common import (
     domain_error,
     error_json,
     line_json,
+    page_params,
+    posted_page_params,
+    queue_query,
     review_json,
     score_text,
     self_assessment_url,
     wants_json,
+    with_params,
 )
 from scoring.errors import DomainError, StaleVersion, ValidationFailed
 from scoring.models import Assessment, AuditEntry, Cycle, Indicator, RoleAssignment, ScoreLine
@@ -48,9 +52,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("trang-thai", "")
     area = request.GET.get("linh-vuc", "")
     group_id = forms.whole_number(request.GET.get("nhom"))
+    new_explanations = request.GET.get("giai-trinh-moi") == "1"
     data = selectors.queue_for_user(user=request.user, cycle=cycle, group_id=group_id, state=state, area_code=area,
-                                    per_page=QUEUE_PER_PAGE, page=request.GET.get("trang"))
-    kept = {"ky": data.cycle.pk if data.cycle else "", "nhom": group_id or "", "trang-thai": state, "linh-vuc": area}
+                                    per_page=QUEUE_PER_PAGE, page=request.GET.get("trang"),
+                                    new_explanations=new_explanations)
+    kept = {"ky": data.cycle.pk if data.cycle else "", "nhom": group_id or "", "trang-thai": state, "linh-vuc": area,
+            "giai-trinh-moi": "1" if new_explanations else ""}
+    # the review pages opened from here show the area chosen and carry the queue's filters (`tu`) back to it
+    carried = {"linh-vuc": area if area and not data.unknown_area else "",
+               "tu": queue_query(urlencode([(k, v) for k, v in request.GET.items()
+                                            if not (k == "linh-vuc" and data.unknown_area)]))}
     user = request.user
     # a team member with no assignment in the cycle sees nothing: say so, rather than blame the filters
     unassigned = data.cycle is not None and not permissions.is_administrator(user) and not (
@@ -60,9 +71,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         "unassigned": unassigned,
         "page": data.page,
         "query": urlencode({k: v for k, v in kept.items() if v}),  # the pager keeps the filters
+        "review_query": with_params("", {k: v for k, v in carried.items() if v}),
         "cycles": Cycle.objects.order_by("-year")[:10],
         "states": [(v, label) for v, label in Assessment.State.choices if v in selectors.WORK_STATES],
-        "selected": {"state": state, "area": area, "group": group_id, "cycle": data.cycle.pk if data.cycle else None},
+        "selected": {"state": state, "area": area, "group": group_id, "cycle": data.cycle.pk if data.cycle else None,
+                     "new_explanations": new_explanations},
     })
 
 
@@ -112,7 +125,8 @@ def _review_context(
     allowed = permissions.area_ids_for(user, assessment)
     writable = assessment.state in services.APPRAISING_STATES
     data = selectors.review(assessment=assessment, allowed=allowed, writable=writable)
-    area_code = request.GET.get("linh-vuc", "")
+    params = _page_params(request, assessment)
+    area_code = params.get("linh-vuc", "")
     index_mode = assessment.indicator_set.index_mode
     can_lead = permissions.can_lead(user, assessment)
     unscored_total = 0
@@ -133,6 +147,9 @@ def _review_context(
     result = selectors.result_of(assessment)
     rounds = selectors.explanation_rounds(assessment=assessment)
     handover = _handover(assessment)
+    page = _review_page(assessment.pk)
+    tu = params.get("tu", "")
+    queue_url = reverse("appraisal:queue")
     return {
         "assessment": assessment,
         "review": data,
@@ -153,8 +170,84 @@ def _review_context(
         "can_reopen": permissions.can_reopen(user) and assessment.state == Assessment.State.SIGNED_OFF,
         "writable": writable,
         "self_url": self_assessment_url(assessment.pk),
-        "next": request.get_full_path(),
+        "next": with_params(page, params),  # where the page's forms come back to, as filtered
+        "tu": tu,
+        "back_url": f"{queue_url}?{tu}" if tu else queue_url,
+        "next_unit_url": _next_in_queue(user, assessment, tu) if tu else None,
+        "first_pending_url": _first_pending_url(data, params),
+        # the «được phân công» tag means something only to someone limited to some areas
+        "restricted": allowed is not None,
     }
+
+
+def _page_params(request: HttpRequest, assessment: Assessment) -> dict[str, str]:
+    """The review page's filter and the queue's (`tu`): from its address, or, for a form posted from it, from the
+    ``next`` it posts."""
+    if request.method == "POST":
+        return posted_page_params(request, _review_page(assessment.pk))
+    return page_params(request.GET)
+
+
+def _first_pending_url(data: Any, params: dict[str, str]) -> str:
+    """The link to the first leaf yet to decide: its anchor, on the page filtered to its area when the page shows
+    another area."""
+    first = data.first_pending
+    if first is None:
+        return ""
+    area = next(a.area for a in data.areas if any(row is first for row in a.lines))
+    if params.get("linh-vuc", area.code) == area.code:
+        return f"#line-{first.line.pk}"
+    return with_params("", {**params, "linh-vuc": area.code}, f"line-{first.line.pk}")
+
+
+def _next_in_queue(user: Any, assessment: Assessment, tu: str) -> str | None:
+    """The review page of the unit after this one in the queue filtered as `tu` says (its own page of the queue,
+    and the next when this one ends it), carrying the queue's filters with that page. An assessment no longer in
+    the filtered queue (its appraisal started while the queue showed «Đã gửi») is placed by the queue's order.
+    None at the queue's end, or for a queue of another cycle."""
+    filters = dict(parse_qsl(tu))
+    cycle_id = forms.whole_number(filters.get("ky"))
+    cycle = Cycle.objects.filter(pk=cycle_id).first() if cycle_id else None
+    if cycle_id and cycle is None:
+        return None
+    page = forms.whole_number(filters.get("trang")) or 1
+
+    def rows_of(number: int) -> Any:
+        return selectors.queue_for_user(
+            user=user, cycle=cycle, group_id=forms.whole_number(filters.get("nhom")),
+            state=filters.get("trang-thai", ""), area_code=filters.get("linh-vuc", ""),
+            per_page=QUEUE_PER_PAGE, page=number, new_explanations=filters.get("giai-trinh-moi") == "1")
+
+    data = rows_of(page)
+    if data.cycle is None or data.cycle.pk != assessment.cycle_id or data.page is None:
+        return None
+    rows = [row.assessment for row in data.rows]
+    here = next((i for i, row in enumerate(rows) if row.pk == assessment.pk), None)
+    if here is None:
+        key = _queue_key(assessment)
+        here = next((i for i, row in enumerate(rows) if _queue_key(row) > key), len(rows)) - 1
+    if here + 1 < len(rows):
+        following = rows[here + 1]
+    elif data.page.has_next():
+        page = data.page.next_page_number()
+        following_rows = rows_of(page).rows
+        if not following_rows:
+            return None
+        following = following_rows[0].assessment
+    else:
+        return None
+    if page > 1:
+        filters["trang"] = str(page)
+    # as the queue's own link to it: the queue's area shown, the queue's filters carried
+    area = {"linh-vuc": filters["linh-vuc"]} if filters.get("linh-vuc") else {}
+    return with_params(_review_page(following.pk), {**area, "tu": urlencode(filters)})
+
+
+def _queue_key(assessment: Assessment) -> tuple[Any, ...]:
+    """An assessment's place in the queue's order (`selectors.queue_for_user`): its unit's group (none last, as
+    PostgreSQL sorts), the unit's name, the id."""
+    group = assessment.unit.ranking_group
+    return (group is None, group.order if group is not None else 0, assessment.unit.name, assessment.pk)
 
 
 def _extra_max(data: Any, assessment: Assessment) -> dict[str, Decimal | None]:
@@ -188,9 +281,10 @@ def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return render(request, "appraisal/review.html", _review_context(request, assessment))
 
 
-def _review_url(assessment: Assessment, line: ScoreLine | None = None) -> str:
-    url = reverse("appraisal:review", args=[assessment.pk])
-    return f"{url}#line-{line.pk}" if line is not None else url
+def _review_url(request: HttpRequest, assessment: Assessment, anchor: str = "") -> str:
+    """The review page a form was posted from, filtered as it was (its posted ``next``), at `anchor`."""
+    page = _review_page(assessment.pk)
+    return with_params(page, posted_page_params(request, page), anchor)
 
 
 # Where a login whose ``next`` is one of this page's POST-only actions lands (see scoring.views._common.lands_on).
@@ -239,7 +333,7 @@ def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> Htt
     if wants_json(request):
         return _saved_json(saved)
     messages.success(request, _("Đã lưu điểm thẩm định tiêu chí %(code)s.") % {"code": line.indicator.code})
-    return redirect(_review_url(assessment, line))
+    return redirect(_review_url(request, assessment, f"line-{line.pk}"))
 
 
 @lands_on(_leaf_page)
@@ -251,11 +345,11 @@ def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpR
         version = forms.base_version(request.POST.get("base_version"))
         saved = services.line_accept_self(line=line, actor=request.user, base_version=version)
     except DomainError as exc:
-        return domain_error(request, exc, _review_url(assessment, line))
+        return domain_error(request, exc, _review_url(request, assessment, f"line-{line.pk}"))
     if wants_json(request):
         return _saved_json(saved)
     messages.success(request, _("Đã chấp nhận điểm tự chấm tiêu chí %(code)s.") % {"code": line.indicator.code})
-    return redirect(_review_url(assessment, line))
+    return redirect(_review_url(request, assessment, f"line-{line.pk}"))
 
 
 @lands_on(_area_page)
@@ -269,7 +363,7 @@ def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpR
     try:
         counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine)
     except DomainError as exc:
-        return domain_error(request, exc, _review_url(assessment))
+        return domain_error(request, exc, _review_url(request, assessment, f"area-{area.pk}"))
     done = {"code": area.code, "n": counts["accepted"], "m": counts["skipped"], "k": counts["not_applicable"]}
     if counts["not_applicable"]:
         messages.success(request, _(
@@ -278,7 +372,7 @@ def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpR
         ) % done)
     else:
         messages.success(request, _("Lĩnh vực %(code)s: đã chấp nhận %(n)s tiêu chí, bỏ qua %(m)s tiêu chí.") % done)
-    return redirect(reverse("appraisal:review", args=[assessment.pk]) + f"#area-{area.pk}")
+    return redirect(_review_url(request, assessment, f"area-{area.pk}"))
 
 
 @lands_on(_review_page)
@@ -323,7 +417,7 @@ def zero_unscored(request: HttpRequest, assessment_id: int) -> HttpResponse:
         messages.warning(request, _(
             "%(m)s tiêu chí không có số liệu nào cho 0 điểm nên chưa được chấm, hãy thẩm định từng tiêu chí: "
             "%(codes)s.") % said)
-    return redirect(_review_url(assessment) + (f"#area-{area.pk}" if area else ""))
+    return redirect(_review_url(request, assessment, f"area-{area.pk}" if area else ""))
 
 
 @lands_on(_review_page)
@@ -335,9 +429,9 @@ def start(request: HttpRequest, assessment_id: int) -> HttpResponse:
     try:
         services.appraisal_start(assessment=assessment, actor=request.user)
     except DomainError as exc:
-        return domain_error(request, exc, _review_url(assessment))
+        return domain_error(request, exc, _review_url(request, assessment))
     messages.success(request, _("Đã bắt đầu thẩm định."))
-    return redirect(_review_url(assessment))
+    return redirect(_review_url(request, assessment))
 
 
 @require_GET

@@ -120,13 +120,52 @@ function showReview(review) {
     const first = hint.querySelector("[data-first-pending]");
     if (first) {
       first.hidden = !review.first_pending;
-      if (review.first_pending) first.setAttribute("href", `#line-${review.first_pending}`);
+      if (review.first_pending) first.setAttribute("href", firstPendingHref(review));
     }
   }
   for (const note of document.querySelectorAll("[data-provisional]")) note.hidden = complete;
 }
 
-function conflictBox(leaf, form, current) {
+/** The first leaf yet to decide: its anchor here, or (the page filtered to another area) the page of its area. */
+function firstPendingHref(review) {
+  const anchor = `line-${review.first_pending}`;
+  if (document.getElementById(anchor) || !review.first_pending_area) return `#${anchor}`;
+  const params = new URLSearchParams(window.location.search);
+  params.set("linh-vuc", review.first_pending_area);
+  return `?${params}#${anchor}`;
+}
+
+/** A leaf still counted by its area's «Chấp nhận điểm tự chấm cho N tiêu chí» (as the server counts it): one of
+ * the user's with something declared, not appraised, and for a «không phát sinh» not yet decided. */
+function markAcceptable(leaf, line) {
+  if (!leaf.hasAttribute("data-acceptable")) return;
+  const waiting = line.appraised_score === null && (!leaf.hasAttribute("data-kps") || line.na_pending);
+  leaf.dataset.acceptable = waiting ? "1" : "0";
+  const area = leaf.closest(".area-block");
+  const form = area?.querySelector("form[data-accept-area-form]");
+  const button = form?.querySelector("[data-accept-area]");
+  if (!button) return;
+  const count = area.querySelectorAll('[data-leaf][data-acceptable="1"]').length;
+  button.textContent = button.textContent.replace(/\d+/, String(count));
+  form.hidden = count === 0;
+}
+
+/** Where a refused save's message goes: the form's own box; for the accept button's, the leaf's box when it is
+ * in sight, else one made for the button (a «không phát sinh»'s lies in its closed overrule section). */
+function failureBox(form) {
+  const leafBox = form.closest("[data-leaf]")?.querySelector("[data-error]");
+  if (!form.querySelector("[data-error]") && leafBox && !leafBox.closest("details:not([open])")) return leafBox;
+  return errorBox(form);
+}
+
+/** Open the closed sections (a «không phát sinh»'s overrule) holding `element`, so what it says is seen. */
+function reveal(element) {
+  for (let details = element?.closest("details"); details; details = details.parentElement?.closest("details")) {
+    details.open = true;
+  }
+}
+
+function conflictBox(leaf, form, current, submitted = form) {
   const box = form.querySelector(".js-conflict") || leaf.querySelector(".js-conflict");
   if (!box) return;
   const explaining = form.matches("[data-explain-line]");
@@ -146,7 +185,7 @@ function conflictBox(leaf, form, current) {
   keep.addEventListener("click", () => {
     setVersion(leaf, current.version);
     box.hidden = true;
-    form.requestSubmit();
+    submitted.requestSubmit();  // the action that met the conflict (an acceptance stays one)
   });
   const take = document.createElement("button");
   take.type = "button";
@@ -161,6 +200,7 @@ function conflictBox(leaf, form, current) {
   });
   box.append(title, stored, keep, " ", take);
   box.hidden = false;
+  reveal(box);
 }
 
 /** Where a leaf's save says why it failed: the form's own box, else (the accept button's form) one made for it. */
@@ -189,6 +229,7 @@ function signedOut(leaf, form, status, data) {
   retry.addEventListener("click", () => form.requestSubmit());
   box.replaceChildren(...signInAgain(data, T.sessionEnded, T.signIn), " ", retry);
   box.hidden = false;
+  reveal(box);
   leaf.classList.add("has-error", "unsaved");
 }
 
@@ -197,7 +238,6 @@ function enhanceSaveForm(form) {
     event.preventDefault();
     const leaf = form.closest("[data-leaf]");
     const status = leaf.querySelector("[data-save-status]");
-    const error = form.querySelector("[data-error]");
     const fieldset = form.querySelector("fieldset.method-input");
     if (status) status.textContent = T.saving;
     let result;
@@ -205,6 +245,10 @@ function enhanceSaveForm(form) {
       result = await postForm(form);
     } catch {
       if (status) status.textContent = T.network;
+      const box = failureBox(form);
+      box.textContent = T.network;
+      box.hidden = false;
+      reveal(box);
       return;
     }
     const { status: code, data } = result;
@@ -215,7 +259,10 @@ function enhanceSaveForm(form) {
     signedOutForms.delete(form);
     leaf.classList.remove("unsaved");
     if (data.ok) {
-      if (data.line) showLine(leaf, data.line);
+      if (data.line) {
+        showLine(leaf, data.line);
+        markAcceptable(leaf, data.line);
+      }
       showReview(data.review);
       for (const box of leaf.querySelectorAll("[data-error]")) box.hidden = true;
       if (fieldset) markInvalid(fieldset, null);
@@ -227,15 +274,15 @@ function enhanceSaveForm(form) {
     if (status) status.textContent = T.failed;
     leaf.classList.add("has-error");
     if (code === 409 && data.current) {
-      if (error) error.hidden = true;
-      conflictBox(leaf, form.matches("[data-appraise]") ? form : leaf.querySelector("[data-appraise]") || form, data.current);
+      for (const box of leaf.querySelectorAll("[data-error]")) box.hidden = true;
+      const holder = form.matches("[data-appraise]") ? form : leaf.querySelector("[data-appraise]") || form;
+      conflictBox(leaf, holder, data.current, form);
       return;
     }
-    const target = error || leaf.querySelector("[data-error]");
-    if (target) {
-      target.textContent = data.message || T.failed;
-      target.hidden = false;
-    }
+    const target = failureBox(form);
+    target.textContent = data.message || T.failed;
+    target.hidden = false;
+    reveal(target);
     const text = data.field === "note" || data.field === "explanation" ? form.querySelector(`textarea[name=${data.field}]`) : null;
     if (text) {
       text.setAttribute("aria-invalid", "true");
@@ -267,7 +314,13 @@ function move(step) {
 function onKey(event) {
   const typing = event.target.closest?.("input, textarea, select, [contenteditable]");
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-    const form = currentLeaf()?.querySelector("[data-appraise], [data-explain-line]");
+    const leaf = currentLeaf();
+    // a «không phát sinh» with its overrule section closed: the key accepts it (its «Chấp nhận» button); open,
+    // it saves the overrule being written
+    const overrule = leaf?.querySelector("details.na-overrule");
+    const form = overrule && !overrule.open
+      ? leaf.querySelector("form[data-accept]")
+      : leaf?.querySelector("[data-appraise], [data-explain-line]");
     // a read-only leaf (outside the user's areas) has a form to show its inputs, but nothing to submit
     if (form?.querySelector("button[type=submit]:not([disabled])")) {
       event.preventDefault();

@@ -808,7 +808,7 @@ def test_a_not_applicable_leaf_reads_n_a_in_english_on_the_explanation_pages(
     assert '<td class="num">N/A</td>' in form and ">KPS<" not in form
     explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=None)
     page = login(client, unit_editor).get(reverse("appraisal:explain", args=[submitted.pk])).content.decode()
-    assert '<td class="num">N/A</td>' in page and ">KPS<" not in page
+    assert '<td class="num" data-label="Self-score">N/A</td>' in page and ">KPS<" not in page
 
 
 # --- explanation rounds: what the pages say and keep -------------------------------------------------------
