@@ -20,7 +20,7 @@ from typing import Any
 
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
-from django.utils.translation import npgettext
+from django.utils.translation import ngettext, npgettext
 
 from scoring.models import Indicator
 
@@ -156,10 +156,14 @@ def _ratio_hint(indicator: Indicator) -> str:
         parts = []
         for band in params.get("bands") or []:
             sign = "≥" if band.get("inclusive") else ">"
-            parts.append(
-                _("%(sign)s %(min)s%%: %(points)s điểm")
-                % {"sign": sign, "min": _points_display(band.get("min", "0")),
-                   "points": _points_display(band.get("points", "0"))}
+            points = band.get("points", "0")
+            try:
+                one = Decimal(str(points)) == 1
+            except (InvalidOperation, ValueError):
+                one = False
+            parts.append(  # «1 point», «0.5 points» in English
+                ngettext("%(sign)s %(min)s%%: %(points)s điểm", "%(sign)s %(min)s%%: %(points)s điểm", 1 if one else 2)
+                % {"sign": sign, "min": _points_display(band.get("min", "0")), "points": _points_display(points)}
             )
         return "; ".join(parts)
     maximum = _points_display(indicator.max_points)
