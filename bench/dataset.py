@@ -101,17 +101,18 @@ def generate(scale: float) -> Dataset:
     )
     with connection.cursor() as cursor, transaction.atomic():
         # Scores in quarters of the leaf's max from a fixed hash of (assessment, leaf); 85 % of the appraised
-        # scores equal the self score; ~1 % of normal leaves not applicable.
+        # scores equal the self score; ~1 % of normal leaves not applicable, the team having accepted it.
         cursor.execute(
             """
             INSERT INTO scoring_scoreline (assessment_id, indicator_id, self_score, appraised_score, self_note,
                 appraised_note, explanation, explanation_requested, not_applicable, not_applicable_reason,
-                version, updated_at)
+                na_accepted, version, updated_at)
             SELECT a.id, i.id,
                    CASE WHEN h.na THEN NULL ELSE round(i.max_points * (h.v %% 5) / 4, 2) END,
                    CASE WHEN h.na THEN NULL WHEN h.v %% 100 < 85 THEN round(i.max_points * (h.v %% 5) / 4, 2)
                         ELSE round(i.max_points * ((h.v / 7) %% 5) / 4, 2) END,
-                   '', '', '', false, h.na, CASE WHEN h.na THEN 'Không phát sinh trong kỳ' ELSE '' END, 1, %s
+                   '', '', '', false, h.na, CASE WHEN h.na THEN 'Không phát sinh trong kỳ' ELSE '' END,
+                   h.na, 1, %s
             FROM scoring_assessment a
             JOIN scoring_indicator i ON i.indicator_set_id = a.indicator_set_id AND i.is_leaf
             CROSS JOIN LATERAL (
