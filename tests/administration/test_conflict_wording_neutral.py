@@ -4,7 +4,6 @@ the change may come from the same person's other tab. The refusal and the stored
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -14,17 +13,12 @@ from django.urls import reverse
 
 from scoring.administration import services
 from scoring.models import IndicatorSet, Unit
+from tests.administration.page_helpers import form_version as _version
 
 pytestmark = pytest.mark.django_db
 
 NEUTRAL = "ở nơi khác (người khác hoặc một thẻ khác của anh/chị)"
 STORED_HEADING = "vừa được sửa ở nơi khác: người khác hoặc một thẻ khác của anh/chị"
-
-
-def _version(page: str) -> str:
-    found = re.search(r'name="version" value="([^"]*)"', page)
-    assert found
-    return found.group(1)
 
 
 def _check(response: Any) -> None:

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
@@ -16,18 +15,10 @@ from scoring import engine
 from scoring.administration import services
 from scoring.errors import ValidationFailed
 from scoring.models import AuditEntry, Indicator, IndicatorSet
+from tests.administration.page_helpers import error_messages as _errors
+from tests.administration.page_helpers import form_version as _version
 
 pytestmark = pytest.mark.django_db
-
-
-def _version(page: str) -> str:
-    found = re.search(r'name="version" value="([^"]*)"', page)
-    assert found, "the form carries no version"
-    return found.group(1)
-
-
-def _errors(response: Any) -> str:
-    return " ".join(str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "error")
 
 
 @pytest.fixture

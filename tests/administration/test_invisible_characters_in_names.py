@@ -10,22 +10,18 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.messages import get_messages
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from scoring.models import AuditEntry, Unit
+from tests.administration.page_helpers import error_messages as _errors
 
 pytestmark = pytest.mark.django_db
 
 ZWSP = "\u200b"
 MESSAGE = "Có ký tự ẩn ở vị trí %s (ký tự không nhìn thấy, ví dụ dấu cách độ rộng 0); hãy xóa ký tự đó."
-
-
-def _errors(response: Any) -> str:
-    return " ".join(str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "error")
 
 
 def _state() -> tuple[Any, ...]:

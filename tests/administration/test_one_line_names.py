@@ -4,7 +4,6 @@ and the imports alike. Multi-line texts (a criterion's guidance) keep their line
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from scoring.errors import ValidationFailed
 from scoring.models import AuditEntry, IndicatorSet, RoleAssignment, Unit
 from scoring.services import indicator_set_import
 from scoring.text import visible_text
+from tests.administration.page_helpers import form_version as _version
 from tests.conftest import small_set_data
 
 pytestmark = pytest.mark.django_db
@@ -37,12 +37,6 @@ def admin_api(admin_user: Any) -> APIClient:
     api = APIClient()
     api.force_login(admin_user)
     return api
-
-
-def _version(page: str) -> str:
-    found = re.search(r'name="version" value="([^"]*)"', page)
-    assert found
-    return found.group(1)
 
 
 def _said(response: Any) -> str:

@@ -3,28 +3,18 @@ save is refused with the reason, shows what was typed, and changes nothing; no l
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
 from scoring.models import AuditEntry, Unit
+from tests.administration.page_helpers import error_messages as _errors
+from tests.administration.page_helpers import form_version as _version
 
 pytestmark = pytest.mark.django_db
-
-
-def _version(page: str) -> str:
-    found = re.search(r'name="version" value="([^"]*)"', page)
-    assert found, "the form carries no version"
-    return found.group(1)
-
-
-def _errors(response: Any) -> str:
-    return " ".join(str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "error")
 
 
 def _unit_data(unit: Unit, **changes: Any) -> dict[str, Any]:

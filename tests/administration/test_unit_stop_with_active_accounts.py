@@ -7,17 +7,13 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
 from scoring.models import AuditEntry, RoleAssignment, Unit
+from tests.administration.page_helpers import error_messages as _errors
 
 pytestmark = pytest.mark.django_db
-
-
-def _errors(response: Any) -> str:
-    return " ".join(str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "error")
 
 
 def _person(username: str, unit: Unit, *, active: bool = True, role: str = "unit_editor") -> Any:

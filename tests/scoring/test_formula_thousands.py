@@ -5,21 +5,22 @@ keeps scoring as before, and the set's check does not hold it against the set.""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
 from scoring import engine
-from scoring.administration import services
 from scoring.administration.selectors import indicator_set_report
 from scoring.errors import ValidationFailed
 from scoring.models import Indicator, IndicatorSet
 from scoring.services import indicator_set_import
+from tests.administration.page_helpers import error_messages as _errors
+from tests.administration.page_helpers import form_version as _version
+from tests.administration.test_formula_editor_and_set_messages import _formula_post
+from tests.administration.test_formula_editor_and_set_messages import draft as draft  # the fixture
 from tests.conftest import small_set_data
 
 VARIABLES = [{"name": "a", "label": "Số vấn đề"}, {"name": "b", "label": "Đã xử lý"}]
@@ -93,30 +94,6 @@ def test_a_stored_formula_with_such_a_number_scores_as_before() -> None:
 
 
 # --- the criteria editor and the set import ---------------------------------------------------------------------
-
-
-def _version(page: str) -> str:
-    found = re.search(r'name="version" value="([^"]*)"', page)
-    assert found, "the form carries no version"
-    return found.group(1)
-
-
-def _errors(response: Any) -> str:
-    return " ".join(str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "error")
-
-
-@pytest.fixture
-def draft(small_set: IndicatorSet, admin_user: Any) -> IndicatorSet:
-    return services.indicator_set_clone(source=small_set, key="draft-2021", year=2021, actor=admin_user)
-
-
-def _formula_post(leaf: Indicator, expression: str, version: str) -> dict[str, Any]:
-    return {
-        "code": leaf.code, "kind": "normal", "max_points": "1,5", "floor": "0", "name": leaf.name,
-        "method": "formula", "source": "self", "allow_not_applicable": "on",
-        "p_variables": "a | Số vấn đề phát hiện\nb | Đã xử lý xong\nc | Đang xử lý",
-        "p_expression": expression, "version": version, "save": "1",
-    }
 
 
 @pytest.mark.django_db
