@@ -789,7 +789,7 @@ def test_an_options_points_are_written_as_the_language_writes_them(
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(_page(assessment)).content.decode()
     assert '<span class="pts">(1 point)</span>' in english and '<span class="pts">(0 points)</span>' in english
-    assert '<span class="pts">(-1 point)</span>' in english and "-0.25 points/time" in english
+    assert '<span class="pts">(-1 point)</span>' in english and "-0.25 points per occurrence" in english
     assert "(1 points)" not in english and "(-1 points)" not in english
 
 
