@@ -26,6 +26,7 @@ from appraisal.selectors.queue import (
     QueueRow,
     current_cycle,
     queue_for_user,
+    queue_next,
 )
 from appraisal.selectors.recompute import (
     changed_results,
@@ -34,13 +35,17 @@ from appraisal.selectors.recompute import (
     survey_imports,
 )
 from appraisal.selectors.review import (
+    UNSCORED,
     Review,
     ReviewArea,
     ReviewLine,
     ReviewSummary,
+    assessment_handover,
+    assessment_has_no_lead,
     evidence_files_by_line,
     explanation_rounds,
     history_by_line,
+    line_unscored,
     review,
     review_summary,
 )
@@ -53,6 +58,7 @@ from appraisal.selectors.tree import (
 )
 
 __all__ = [
+    "UNSCORED",
     "WORK_STATES",
     "AreaAverage",
     "AreaProgress",
@@ -68,6 +74,8 @@ __all__ = [
     "ReviewSummary",
     "SetTree",
     "area_to_accept",
+    "assessment_handover",
+    "assessment_has_no_lead",
     "changed_results",
     "current_cycle",
     "dashboard",
@@ -78,8 +86,10 @@ __all__ = [
     "group_sums",
     "history_by_line",
     "line_to_appraise",
+    "line_unscored",
     "open_round",
     "queue_for_user",
+    "queue_next",
     "result_of",
     "result_pending",
     "review",

@@ -246,3 +246,40 @@ def _cycle_has_area(cycle: Cycle, code: str) -> bool:
         indicator_set_id__in=Assessment.objects.filter(cycle=cycle).order_by().values("indicator_set_id")
     )
     return Indicator.objects.filter(used, parent__isnull=True, code=code).exists()
+
+
+def queue_next(
+    *, user: Any, assessment: Assessment, cycle: Cycle | None, group_id: int | None, state: str, area_code: str,
+    page: int, per_page: int, new_explanations: bool,
+) -> tuple[Assessment, int] | None:
+    """The assessment after `assessment` in the queue `queue_for_user` shows with these filters, from the queue's
+    `page` (and the next page when this one ends it), with the page it is on. An assessment no longer in the
+    filtered queue (its appraisal started while the queue showed «Đã gửi») is placed by the queue's order. None at
+    the queue's end, or for a queue of another cycle."""
+
+    def rows_of(number: int) -> Queue:
+        return queue_for_user(user=user, cycle=cycle, group_id=group_id, state=state, area_code=area_code,
+                              per_page=per_page, page=number, new_explanations=new_explanations)
+
+    data = rows_of(page)
+    if data.cycle is None or data.cycle.pk != assessment.cycle_id or data.page is None:
+        return None
+    rows = [row.assessment for row in data.rows]
+    here = next((i for i, row in enumerate(rows) if row.pk == assessment.pk), None)
+    if here is None:
+        key = _queue_key(assessment)
+        here = next((i for i, row in enumerate(rows) if _queue_key(row) > key), len(rows)) - 1
+    if here + 1 < len(rows):
+        return rows[here + 1], page
+    if not data.page.has_next():
+        return None
+    page = data.page.next_page_number()
+    following_rows = rows_of(page).rows
+    return (following_rows[0].assessment, page) if following_rows else None
+
+
+def _queue_key(assessment: Assessment) -> tuple[Any, ...]:
+    """An assessment's place in the queue's order (`queue_for_user`): its unit's group (none last, as PostgreSQL
+    sorts), the unit's name, the id."""
+    group = assessment.unit.ranking_group
+    return (group is None, group.order if group is not None else 0, assessment.unit.name, assessment.pk)

@@ -6,12 +6,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
 from appraisal import permissions
-from appraisal.models import ExplanationRound, LineHistory
-from appraisal.selectors.tree import set_tree
+from appraisal.models import AppraisalAssignment, ExplanationRound, LineHistory
+from appraisal.selectors.tree import WORK_STATES, set_tree
 from scoring import engine
 from scoring import selectors as scoring_selectors
-from scoring.models import Assessment, Indicator, ScoreLine
+from scoring.models import Assessment, AuditEntry, Indicator, RoleAssignment, ScoreLine
+from scoring.permissions import person_unit_ids
 
 
 def na_pending(line: ScoreLine, state: str) -> bool:
@@ -226,3 +230,45 @@ def review_summary(*, assessment_id: int) -> ReviewSummary:
 
 def explanation_rounds(*, assessment: Assessment) -> list[ExplanationRound]:
     return list(ExplanationRound.objects.filter(assessment=assessment).select_related("requested_by").order_by("round"))
+
+
+# A leaf the unit did not score (no self-score, no «không phát sinh») and the team has not decided: what «chấm 0
+# điểm» sets (survey leaves are the survey import's). The query and the row test are the one rule in two forms.
+UNSCORED = Q(appraised_score__isnull=True, self_score__isnull=True, self_value__isnull=True,
+             not_applicable=False) & ~Q(indicator__source=Indicator.Source.SURVEY)
+
+
+def line_unscored(line: ScoreLine, indicator: Indicator) -> bool:
+    """`UNSCORED` for a line already read."""
+    return (line.appraised_score is None and line.self_score is None and line.self_value is None
+            and not line.not_applicable and indicator.source != Indicator.Source.SURVEY)
+
+
+def assessment_handover(assessment: Assessment) -> dict[str, Any] | None:
+    """How an assessment the unit never submitted reached the team: sent on by someone outside the unit (the
+    administrator's «quá hạn, chưa gửi: chuyển Tổ thẩm định»), with when, by whom and the reason recorded with
+    that state change. None when the unit submitted it (or nobody is recorded)."""
+    if assessment.submitted_by_id is None:
+        return None
+    sender = assessment.submitted_by
+    if assessment.unit_id in person_unit_ids(sender):
+        return None
+    entries = AuditEntry.objects.filter(
+        assessment=assessment, action="assessment.state", object_type="Assessment"
+    ).order_by("-id").values_list("changes", "reason")[:20]
+    reason = next((r for changes, r in entries if (changes or {}).get("state", {}).get("new") == "submitted"), "")
+    return {"at": assessment.submitted_at, "by": sender, "reason": reason}
+
+
+def assessment_has_no_lead(assessment: Assessment) -> bool:
+    """Nobody can lead this assessment's appraisal (start it, return it, sign it off): every lead of the cycle
+    belongs to its unit (Sở Nội vụ's own assessment), or there is none. The administrator is told where to name
+    another."""
+    if assessment.state not in WORK_STATES:
+        return False
+    leads = set(RoleAssignment.objects.filter(role=RoleAssignment.Role.APPRAISAL_LEAD)
+                .values_list("user_id", flat=True))
+    leads |= set(AppraisalAssignment.objects.filter(cycle_id=assessment.cycle_id, is_lead=True)
+                 .values_list("user_id", flat=True))
+    people = get_user_model().objects.filter(pk__in=leads, is_active=True)
+    return not any(permissions.can_lead(person, assessment) for person in people)

@@ -236,10 +236,7 @@ def assessment_zero_unscored(
         raise ValidationFailed(MSG_ZERO_REASON_REQUIRED, code="reason_required", details={"field": "reason"})
     locked = _lock(assessment.pk)
     _require_appraising(locked)
-    query = ScoreLine.objects.filter(
-        assessment=locked, appraised_score__isnull=True, self_score__isnull=True, self_value__isnull=True,
-        not_applicable=False,
-    ).exclude(indicator__source=Indicator.Source.SURVEY)
+    query = ScoreLine.objects.filter(appraisal_selectors.UNSCORED, assessment=locked)
     if area is not None:
         if area.indicator_set_id != locked.indicator_set_id or area.parent_id is not None:
             raise ValidationFailed(_("Lĩnh vực không thuộc bộ chỉ số của bản đánh giá."), code="wrong_area")

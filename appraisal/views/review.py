@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -17,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from appraisal import forms, permissions, selectors, services
-from appraisal.models import AppraisalAssignment
 from appraisal.views._common import (
     domain_error,
     error_json,
@@ -32,8 +30,8 @@ from appraisal.views._common import (
     with_params,
 )
 from scoring.errors import DomainError, StaleVersion, ValidationFailed
-from scoring.models import Assessment, AuditEntry, Cycle, Indicator, RoleAssignment, ScoreLine
-from scoring.permissions import assessment_get_for_user, person_unit_ids
+from scoring.models import Assessment, Cycle, Indicator, ScoreLine
+from scoring.permissions import assessment_get_for_user
 from scoring.selectors import not_applicable_shown
 from scoring.views._common import lands_on, login_required_or_401, refuse
 
@@ -79,44 +77,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _unscored(row: Any) -> bool:
-    """A leaf the unit did not score (no self-score, no «không phát sinh») and the team has not decided: what
-    «chấm 0 điểm» would set (survey leaves are the survey import's)."""
-    line = row.line
-    return (line.appraised_score is None and line.self_score is None and line.self_value is None
-            and not line.not_applicable and row.indicator.source != Indicator.Source.SURVEY)
-
-
-def _handover(assessment: Assessment) -> dict[str, Any] | None:
-    """How an assessment the unit never submitted reached the team: sent on by someone outside the unit (the
-    administrator's «quá hạn, chưa gửi: chuyển Tổ thẩm định»), with when, by whom and the reason recorded with
-    that state change. None when the unit submitted it (or nobody is recorded)."""
-    if assessment.submitted_by_id is None:
-        return None
-    sender = assessment.submitted_by
-    if assessment.unit_id in person_unit_ids(sender):
-        return None
-    entries = AuditEntry.objects.filter(
-        assessment=assessment, action="assessment.state", object_type="Assessment"
-    ).order_by("-id").values_list("changes", "reason")[:20]
-    reason = next((r for changes, r in entries if (changes or {}).get("state", {}).get("new") == "submitted"), "")
-    return {"at": assessment.submitted_at, "by": sender, "reason": reason}
-
-
-def _no_lead(assessment: Assessment) -> bool:
-    """Nobody can lead this assessment's appraisal (start it, return it, sign it off): every lead of the cycle
-    belongs to its unit (Sở Nội vụ's own assessment), or there is none. The administrator is told where to name
-    another."""
-    if assessment.state not in selectors.WORK_STATES:
-        return False
-    leads = set(RoleAssignment.objects.filter(role=RoleAssignment.Role.APPRAISAL_LEAD)
-                .values_list("user_id", flat=True))
-    leads |= set(AppraisalAssignment.objects.filter(cycle_id=assessment.cycle_id, is_lead=True)
-                 .values_list("user_id", flat=True))
-    people = get_user_model().objects.filter(pk__in=leads, is_active=True)
-    return not any(permissions.can_lead(person, assessment) for person in people)
-
-
 def _review_context(
     request: HttpRequest, assessment: Assessment, *, errors: dict[int, dict[str, Any]] | None = None,
     zero_error: dict[str, Any] | None = None,
@@ -131,7 +91,7 @@ def _review_context(
     can_lead = permissions.can_lead(user, assessment)
     unscored_total = 0
     for area in data.areas:
-        area.unscored = sum(1 for row in area.lines if _unscored(row))  # type: ignore[attr-defined]
+        area.unscored = sum(1 for row in area.lines if selectors.line_unscored(row.line, row.indicator))  # type: ignore[attr-defined]
         unscored_total += area.unscored  # type: ignore[attr-defined]
         for row in area.lines:
             # The unit's KPS with the points the engine credits it, so the self-scores add up to the totals shown.
@@ -146,7 +106,7 @@ def _review_context(
             row.error = error  # type: ignore[attr-defined]
     result = selectors.result_of(assessment)
     rounds = selectors.explanation_rounds(assessment=assessment)
-    handover = _handover(assessment)
+    handover = selectors.assessment_handover(assessment)
     page = _review_page(assessment.pk)
     tu = params.get("tu", "")
     queue_url = reverse("appraisal:queue")
@@ -165,7 +125,7 @@ def _review_context(
         "zero_error": zero_error,
         "zero_reason": (zero_error or {}).get("reason") or (
             _("Đơn vị không gửi bản tự đánh giá đúng hạn") if handover else _("Đơn vị không tự chấm tiêu chí này")),
-        "no_lead": _no_lead(assessment) if permissions.is_administrator(user) else False,
+        "no_lead": selectors.assessment_has_no_lead(assessment) if permissions.is_administrator(user) else False,
         "can_close_round": services.explanation_overdue(assessment),
         "can_reopen": permissions.can_reopen(user) and assessment.state == Assessment.State.SIGNED_OFF,
         "writable": writable,
@@ -201,53 +161,28 @@ def _first_pending_url(data: Any, params: dict[str, str]) -> str:
 
 
 def _next_in_queue(user: Any, assessment: Assessment, tu: str) -> str | None:
-    """The review page of the unit after this one in the queue filtered as `tu` says (its own page of the queue,
-    and the next when this one ends it), carrying the queue's filters with that page. An assessment no longer in
-    the filtered queue (its appraisal started while the queue showed «Đã gửi») is placed by the queue's order.
-    None at the queue's end, or for a queue of another cycle."""
+    """The review page of the unit after this one in the queue filtered as `tu` says (`selectors.queue_next`),
+    carrying the queue's filters with that unit's page of the queue. None at the queue's end, or for a queue of
+    another cycle."""
     filters = dict(parse_qsl(tu))
     cycle_id = forms.whole_number(filters.get("ky"))
     cycle = Cycle.objects.filter(pk=cycle_id).first() if cycle_id else None
     if cycle_id and cycle is None:
         return None
-    page = forms.whole_number(filters.get("trang")) or 1
-
-    def rows_of(number: int) -> Any:
-        return selectors.queue_for_user(
-            user=user, cycle=cycle, group_id=forms.whole_number(filters.get("nhom")),
-            state=filters.get("trang-thai", ""), area_code=filters.get("linh-vuc", ""),
-            per_page=QUEUE_PER_PAGE, page=number, new_explanations=filters.get("giai-trinh-moi") == "1")
-
-    data = rows_of(page)
-    if data.cycle is None or data.cycle.pk != assessment.cycle_id or data.page is None:
+    found = selectors.queue_next(
+        user=user, assessment=assessment, cycle=cycle, group_id=forms.whole_number(filters.get("nhom")),
+        state=filters.get("trang-thai", ""), area_code=filters.get("linh-vuc", ""),
+        page=forms.whole_number(filters.get("trang")) or 1, per_page=QUEUE_PER_PAGE,
+        new_explanations=filters.get("giai-trinh-moi") == "1",
+    )
+    if found is None:
         return None
-    rows = [row.assessment for row in data.rows]
-    here = next((i for i, row in enumerate(rows) if row.pk == assessment.pk), None)
-    if here is None:
-        key = _queue_key(assessment)
-        here = next((i for i, row in enumerate(rows) if _queue_key(row) > key), len(rows)) - 1
-    if here + 1 < len(rows):
-        following = rows[here + 1]
-    elif data.page.has_next():
-        page = data.page.next_page_number()
-        following_rows = rows_of(page).rows
-        if not following_rows:
-            return None
-        following = following_rows[0].assessment
-    else:
-        return None
+    following, page = found
     if page > 1:
         filters["trang"] = str(page)
     # as the queue's own link to it: the queue's area shown, the queue's filters carried
     area = {"linh-vuc": filters["linh-vuc"]} if filters.get("linh-vuc") else {}
     return with_params(_review_page(following.pk), {**area, "tu": urlencode(filters)})
-
-
-def _queue_key(assessment: Assessment) -> tuple[Any, ...]:
-    """An assessment's place in the queue's order (`selectors.queue_for_user`): its unit's group (none last, as
-    PostgreSQL sorts), the unit's name, the id."""
-    group = assessment.unit.ranking_group
-    return (group is None, group.order if group is not None else 0, assessment.unit.name, assessment.pk)
 
 
 def _extra_max(data: Any, assessment: Assessment) -> dict[str, Decimal | None]:
