@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from evidence.validation import PREVIEWABLE_CONTENT_TYPES, extension_of
 from scoring.models import Cycle, ScoreLine, Unit
@@ -20,7 +21,7 @@ class EvidenceBlob(models.Model):
 
     class Meta:
         verbose_name = _("nội dung tệp")
-        verbose_name_plural = _("nội dung tệp")
+        verbose_name_plural = pgettext_lazy("plural", "nội dung tệp")
 
     def __str__(self) -> str:
         return self.sha256
@@ -39,7 +40,7 @@ class EvidenceFile(models.Model):
     class Meta:
         ordering = ["-uploaded_at"]
         verbose_name = _("tài liệu kiểm chứng")
-        verbose_name_plural = _("tài liệu kiểm chứng")
+        verbose_name_plural = pgettext_lazy("plural", "tài liệu kiểm chứng")
         constraints = [
             models.UniqueConstraint(fields=["unit", "cycle", "blob"], name="uniq_evidence_blob_per_unit_cycle")
         ]
@@ -70,7 +71,7 @@ class EvidenceLink(models.Model):
 
     class Meta:
         verbose_name = _("liên kết tài liệu")
-        verbose_name_plural = _("liên kết tài liệu")
+        verbose_name_plural = pgettext_lazy("plural", "liên kết tài liệu")
         constraints = [
             models.UniqueConstraint(fields=["evidence_file", "score_line"], name="uniq_evidence_link")
         ]

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from scoring.models.criteria import Indicator, IndicatorSet
 from scoring.models.units import Unit, UnitKind
@@ -37,7 +38,7 @@ class Cycle(models.Model):
     class Meta:
         ordering = ["-year"]
         verbose_name = _("kỳ đánh giá")
-        verbose_name_plural = _("kỳ đánh giá")
+        verbose_name_plural = pgettext_lazy("plural", "kỳ đánh giá")
 
     def __str__(self) -> str:
         return self.name
@@ -52,7 +53,7 @@ class CycleSet(models.Model):
 
     class Meta:
         verbose_name = _("bộ chỉ số của kỳ")
-        verbose_name_plural = _("bộ chỉ số của kỳ")
+        verbose_name_plural = pgettext_lazy("plural", "bộ chỉ số của kỳ")
         constraints = [models.UniqueConstraint(fields=["cycle", "unit_kind"], name="uniq_cycle_set_per_kind")]
 
     def __str__(self) -> str:
@@ -88,7 +89,7 @@ class Assessment(models.Model):
     class Meta:
         ordering = ["cycle", "unit__name"]
         verbose_name = _("bản đánh giá")
-        verbose_name_plural = _("bản đánh giá")
+        verbose_name_plural = pgettext_lazy("plural", "bản đánh giá")
         constraints = [models.UniqueConstraint(fields=["cycle", "unit"], name="uniq_assessment_per_unit_cycle")]
         indexes = [models.Index(fields=["cycle", "state"], name="assessment_cycle_state_idx")]
 
@@ -139,7 +140,7 @@ class ScoreLine(models.Model):
     class Meta:
         ordering = ["assessment", "indicator__order"]
         verbose_name = _("dòng chấm điểm")
-        verbose_name_plural = _("dòng chấm điểm")
+        verbose_name_plural = pgettext_lazy("plural", "dòng chấm điểm")
         constraints = [
             models.UniqueConstraint(fields=["assessment", "indicator"], name="uniq_line_per_assessment_indicator"),
             models.CheckConstraint(
@@ -182,7 +183,7 @@ class IndexResult(models.Model):
 
     class Meta:
         verbose_name = _("kết quả chỉ số")
-        verbose_name_plural = _("kết quả chỉ số")
+        verbose_name_plural = pgettext_lazy("plural", "kết quả chỉ số")
 
     def __str__(self) -> str:
         return f"{self.assessment}: {self.index}"

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from scoring.models.units import UnitKind
 
@@ -43,7 +44,7 @@ class IndicatorSet(models.Model):
     class Meta:
         ordering = ["-year", "unit_kind__order", "version"]
         verbose_name = _("bộ chỉ số")
-        verbose_name_plural = _("bộ chỉ số")
+        verbose_name_plural = pgettext_lazy("plural", "bộ chỉ số")
         constraints = [
             models.UniqueConstraint(fields=["year", "unit_kind", "version"], name="uniq_set_year_kind_version"),
             models.CheckConstraint(condition=Q(standard_max__gt=0), name="set_standard_max_positive"),
@@ -96,7 +97,7 @@ class Indicator(models.Model):
     class Meta:
         ordering = ["indicator_set", "order"]
         verbose_name = _("tiêu chí")
-        verbose_name_plural = _("tiêu chí")
+        verbose_name_plural = pgettext_lazy("plural", "tiêu chí")
         constraints = [
             models.UniqueConstraint(fields=["indicator_set", "code"], name="uniq_indicator_code_per_set"),
             models.CheckConstraint(condition=Q(max_points__gte=0), name="indicator_max_not_negative"),

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from scoring.models.assessments import Assessment
 
@@ -39,7 +40,7 @@ class ExtensionRequest(models.Model):
     class Meta:
         ordering = ["-requested_at", "-id"]
         verbose_name = _("đề nghị gia hạn")
-        verbose_name_plural = _("đề nghị gia hạn")
+        verbose_name_plural = pgettext_lazy("plural", "đề nghị gia hạn")
         constraints = [
             # one pending request per assessment: a second one, even sent at the same moment, is refused
             models.UniqueConstraint(

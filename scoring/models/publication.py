@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from scoring.models.assessments import Cycle
 from scoring.models.criteria import IndicatorSet
@@ -40,7 +41,7 @@ class Publication(models.Model):
     class Meta:
         ordering = ["cycle", "-revision"]
         verbose_name = _("lần công bố kết quả")
-        verbose_name_plural = _("lần công bố kết quả")
+        verbose_name_plural = pgettext_lazy("plural", "lần công bố kết quả")
         constraints = [
             models.UniqueConstraint(fields=["cycle", "revision"], name="uniq_publication_revision"),
             models.CheckConstraint(condition=Q(revision__gte=1), name="publication_revision_positive"),
@@ -79,7 +80,7 @@ class ExportJob(WorkerJob):
 
     class Meta(WorkerJob.Meta):
         verbose_name = _("tệp xuất kết quả")
-        verbose_name_plural = _("tệp xuất kết quả")
+        verbose_name_plural = pgettext_lazy("plural", "tệp xuất kết quả")
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="export_job_progress_le_100"),
         ]
@@ -99,7 +100,7 @@ class IndicatorMapping(models.Model):
     class Meta:
         ordering = ["from_set", "to_set", "from_code"]
         verbose_name = _("đối chiếu mã tiêu chí")
-        verbose_name_plural = _("đối chiếu mã tiêu chí")
+        verbose_name_plural = pgettext_lazy("plural", "đối chiếu mã tiêu chí")
         constraints = [
             models.UniqueConstraint(fields=["from_set", "to_set", "from_code"], name="uniq_mapping_from_code"),
             models.UniqueConstraint(fields=["from_set", "to_set", "to_code"], name="uniq_mapping_to_code"),
@@ -120,7 +121,7 @@ class UnitSuccession(models.Model):
     class Meta:
         ordering = ["-merged_at"]
         verbose_name = _("sáp nhập đơn vị")
-        verbose_name_plural = _("sáp nhập đơn vị")
+        verbose_name_plural = pgettext_lazy("plural", "sáp nhập đơn vị")
 
     def __str__(self) -> str:
         return f"{self.predecessor} → {self.successor}"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from scoring.models.jobs import WorkerJob
 
@@ -30,7 +31,7 @@ class UnitKind(_CodedName):
 
     class Meta(_CodedName.Meta):
         verbose_name = _("loại đơn vị")
-        verbose_name_plural = _("loại đơn vị")
+        verbose_name_plural = pgettext_lazy("plural", "loại đơn vị")
 
 
 class RankingGroup(_CodedName):
@@ -38,7 +39,7 @@ class RankingGroup(_CodedName):
 
     class Meta(_CodedName.Meta):
         verbose_name = _("khối xếp hạng")
-        verbose_name_plural = _("khối xếp hạng")
+        verbose_name_plural = pgettext_lazy("plural", "khối xếp hạng")
 
 
 class Unit(models.Model):
@@ -62,7 +63,7 @@ class Unit(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = _("đơn vị")
-        verbose_name_plural = _("đơn vị")
+        verbose_name_plural = pgettext_lazy("plural", "đơn vị")
 
     def __str__(self) -> str:
         return self.name
@@ -84,7 +85,7 @@ class RoleAssignment(models.Model):
 
     class Meta:
         verbose_name = _("phân quyền")
-        verbose_name_plural = _("phân quyền")
+        verbose_name_plural = pgettext_lazy("plural", "phân quyền")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "role", "unit"], condition=Q(unit__isnull=False), name="uniq_role_assignment_unit"
@@ -121,7 +122,7 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("mã truy cập API")
-        verbose_name_plural = _("mã truy cập API")
+        verbose_name_plural = pgettext_lazy("plural", "mã truy cập API")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -152,7 +153,7 @@ class UserImport(WorkerJob):
 
     class Meta(WorkerJob.Meta):
         verbose_name = _("lần nhập tài khoản")
-        verbose_name_plural = _("các lần nhập tài khoản")
+        verbose_name_plural = pgettext_lazy("plural", "các lần nhập tài khoản")
 
     def __str__(self) -> str:
         return f"{self.created_at:%d/%m/%Y %H:%M} · {self.rows} · {self.get_status_display()}"
