@@ -251,6 +251,64 @@ def close_explanation(request: Request, assessment_id: int) -> Response:
     return Response(AssessmentSerializer(saved).data)
 
 
+class WithdrawExplanationSerializer(InputSerializer):
+    reason = serializers.CharField(
+        max_length=5000, allow_blank=True,
+        help_text="Lý do rút lại yêu cầu giải trình (bắt buộc; ghi vào nhật ký và gửi cho đơn vị).",
+    )
+
+
+@extend_schema(
+    tags=["appraisal"], request=WithdrawExplanationSerializer,
+    responses={200: AssessmentSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+)
+@api_view(["POST"])
+def withdraw_explanation(request: Request, assessment_id: int) -> Response:
+    """The lead withdraws the open explanation round before its deadline, with a `reason` (400 `reason_required`
+    without): the appraisal goes on in the next round; explanations already written are kept; the unit's people
+    are e-mailed. 409 `not_explaining` when no round is open, `deadline_passed` once overdue (close it instead)."""
+    assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
+    payload = WithdrawExplanationSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    saved = services.explanation_withdraw(
+        assessment=assessment, actor=request.user, reason=payload.validated_data["reason"]
+    )
+    return Response(AssessmentSerializer(saved).data)
+
+
+class ExplanationDeadlineSerializer(InputSerializer):
+    deadline = serializers.CharField(
+        help_text="Hạn giải trình mới: yyyy-mm-dd hoặc dd/mm/yyyy (hết ngày, giờ địa phương); sau thời điểm hiện "
+        "tại, không quá giới hạn của kỳ.",
+    )
+    reason = serializers.CharField(
+        max_length=5000, allow_blank=True,
+        help_text="Lý do đổi hạn giải trình (bắt buộc; ghi vào nhật ký).",
+    )
+
+
+@extend_schema(
+    tags=["appraisal"], request=ExplanationDeadlineSerializer,
+    responses={200: AssessmentSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+)
+@api_view(["POST"])
+def change_explanation_deadline(request: Request, assessment_id: int) -> Response:
+    """The lead moves the open round's deadline (shorter, or more time, also once it has passed) with a `reason`;
+    the unit's people are e-mailed the new deadline. 400 on `deadline` (`deadline_in_past`, `deadline_too_late`,
+    `deadline_unchanged`, `bad_deadline`) or `reason` (`reason_required`); 409 `not_explaining` without an open
+    round."""
+    assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
+    payload = ExplanationDeadlineSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    data = payload.validated_data
+    deadline = forms.deadline_from_post(data["deadline"])
+    services.explanation_deadline_change(
+        assessment=assessment, actor=request.user, deadline=deadline, reason=data["reason"]
+    )
+    assessment.refresh_from_db()
+    return Response(AssessmentSerializer(assessment).data)
+
+
 # --- the unit's side: explanations and resubmission ------------------------------------------------------
 
 

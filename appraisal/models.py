@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from scoring.models import Assessment, Cycle, Indicator, ScoreLine, Unit
 
@@ -24,7 +25,7 @@ class AppraisalAssignment(models.Model):
 
     class Meta:
         verbose_name = _("phân công thẩm định")
-        verbose_name_plural = _("phân công thẩm định")
+        verbose_name_plural = pgettext_lazy("plural", "phân công thẩm định")
         constraints = [models.UniqueConstraint(fields=["cycle", "user"], name="uniq_appraiser_per_cycle")]
 
     def __str__(self) -> str:
@@ -56,7 +57,7 @@ class ExplanationRound(models.Model):
     class Meta:
         ordering = ["assessment", "round"]
         verbose_name = _("vòng giải trình")
-        verbose_name_plural = _("vòng giải trình")
+        verbose_name_plural = pgettext_lazy("plural", "vòng giải trình")
         constraints = [models.UniqueConstraint(fields=["assessment", "round"], name="uniq_explanation_round")]
 
     def __str__(self) -> str:
@@ -97,7 +98,7 @@ class LineHistory(models.Model):
     class Meta:
         ordering = ["line", "id"]
         verbose_name = _("lịch sử tiêu chí")
-        verbose_name_plural = _("lịch sử tiêu chí")
+        verbose_name_plural = pgettext_lazy("plural", "lịch sử tiêu chí")
         constraints = [models.UniqueConstraint(fields=["line", "round", "stage"], name="uniq_line_history_step")]
         indexes = [models.Index(fields=["assessment", "stage"], name="line_history_assessment_idx")]
 
@@ -128,7 +129,7 @@ class SurveyImport(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("nhập kết quả điều tra")
-        verbose_name_plural = _("nhập kết quả điều tra")
+        verbose_name_plural = pgettext_lazy("plural", "nhập kết quả điều tra")
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
@@ -142,6 +143,7 @@ class Notification(models.Model):
         RESUBMITTED = "resubmitted", _("Đơn vị đã gửi giải trình")
         SIGNED_OFF = "signed_off", _("Kết quả đã được thông qua")
         EXPLANATION_REMINDER = "explanation_reminder", _("Nhắc hạn giải trình")
+        EXPLANATION_WITHDRAWN = "explanation_withdrawn", _("Yêu cầu giải trình đã được rút lại")
         SELF_ASSESSMENT_REMINDER = "self_assessment_reminder", _("Nhắc hạn tự đánh giá")
         EXTENSION_REQUESTED = "extension_requested", _("Đơn vị đề nghị gia hạn tự đánh giá")
         EXTENSION_GRANTED = "extension_granted", _("Đề nghị gia hạn được chấp thuận")
@@ -161,7 +163,7 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("thông báo")
-        verbose_name_plural = _("thông báo")
+        verbose_name_plural = pgettext_lazy("plural", "thông báo")
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "dedupe_key"], condition=~Q(dedupe_key=""), name="uniq_notification_dedupe"

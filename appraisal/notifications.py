@@ -1,6 +1,9 @@
 """Notifications: one row per recipient (kept), e-mailed by a worker task after commit, and the deadline
 reminders that beat sends. E-mail goes through Django's backend (console unless configured).
 
+Explanation rounds: a request, a deadline change (as a reminder) and a withdrawal by the team go to the unit's
+people, a resubmission to the team.
+
 Extension requests: a new one goes to the administrators, a decision to the unit's people; a withdrawal to nobody.
 The removal of a unit's own self-assessment deadline goes to the unit's people, as a decision."""
 

@@ -81,6 +81,16 @@ urlpatterns = [
         name="close_explanation",
     ),
     path(
+        "assessments/<int:assessment_id>/withdraw-explanation/",
+        appraisal_api.withdraw_explanation,
+        name="withdraw_explanation",
+    ),
+    path(
+        "assessments/<int:assessment_id>/change-explanation-deadline/",
+        appraisal_api.change_explanation_deadline,
+        name="change_explanation_deadline",
+    ),
+    path(
         "assessments/<int:assessment_id>/lines/<int:line_id>/explain/", appraisal_api.explain_line, name="explain_line"
     ),
     path("assessments/<int:assessment_id>/resubmit/", appraisal_api.resubmit, name="resubmit"),

@@ -316,7 +316,9 @@ def explanation_withdraw(*, assessment: Assessment, actor: Any, reason: str) -> 
     withdrawn round from one closed when overdue) with the reason in the audit log. Explanations already
     written stay on their leaves; the leaves explained in this round keep their flag and their explanation is
     recorded for the round (LineHistory), as a resubmission records it; the other leaves are unflagged, as
-    if never asked. No e-mail: there is no notification kind for a withdrawal (the unit's page shows the state).
+    if never asked. The unit's people are e-mailed (after commit; a refused or rolled-back withdrawal sends
+    nothing) that the round was withdrawn, why, and that they need do nothing more: the appraisal goes on and
+    the explanations written are kept (the unit's page says so too).
     """
     locked, current = _open_round_locked(assessment)
     if explanation_overdue(locked):
@@ -336,7 +338,12 @@ def explanation_withdraw(*, assessment: Assessment, actor: Any, reason: str) -> 
                                       "new": [line.indicator.code for line in kept]},
         },
     )
-    return _end_explanation(locked, actor, resubmitted=False, reason=text)
+    back = _end_explanation(locked, actor, resubmitted=False, reason=text)
+    notify(
+        kind=Notification.Kind.EXPLANATION_WITHDRAWN, assessment=back, recipients=unit_people(back.unit_id),
+        context={"round": current, "reason": text, "kept": [line.indicator.code for line in kept]},
+    )
+    return back
 
 
 @transaction.atomic

@@ -19,6 +19,9 @@ def test_the_schema_is_valid_openapi_and_lists_the_api_paths(api: Any) -> None:
     for path in (
         "/api/v1/units/", "/api/v1/assessments/{assessment_id}/lines/{line_id}/", "/api/v1/results/{year}/",
         "/api/v1/assessments/{assessment_id}/sign-off/", "/api/v1/tokens/", "/api/v1/evidence/{file_id}/download/",
+        "/api/v1/assessments/{assessment_id}/close-explanation/",
+        "/api/v1/assessments/{assessment_id}/withdraw-explanation/",
+        "/api/v1/assessments/{assessment_id}/change-explanation-deadline/",
     ):
         assert path in schema["paths"]
 

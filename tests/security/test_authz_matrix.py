@@ -300,6 +300,12 @@ API_RULES: dict[str, Rule] = {
     "api:close_explanation": Rule(
         get=E(401, 405, 405, 405, 405, 405), post=E(401, None, None, None, None, None), methods=ALL
     ),
+    # the lead's decisions on the open round, as on the review page (appraisal:withdraw_explanation, …): anyone
+    # else 403; POST only, so that the refusal of every other role is asserted (the GET row shows the 405s)
+    "api:withdraw_explanation": Rule(get=E(401, 405, 405, 405, 405, 405), post=E(401, 403, 403, 403, None, 403)),
+    "api:change_explanation_deadline": Rule(
+        get=E(401, 405, 405, 405, 405, 405), post=E(401, 403, 403, 403, None, 403)
+    ),
     "api:cycle": Rule(get=E(401, 200, 200, 200, 200, 200), post=E(401, 403, 403, 403, 403, None), methods=ALL),
     "api:cycle_extension": Rule(
         get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL
@@ -448,7 +454,10 @@ NAMESPACE_STAGE = {  # namespace → the world's stage its pages are tried in
     "admin": "self",
 }
 # API endpoints that only mean something in a later stage of the workflow.
-API_EXPLANATION = ("api:rounds", "api:close_explanation", "api:explain_line", "api:resubmit")
+API_EXPLANATION = (
+    "api:rounds", "api:close_explanation", "api:explain_line", "api:resubmit", "api:withdraw_explanation",
+    "api:change_explanation_deadline",
+)
 API_PUBLISHED = ("api:results", "api:result", "api:publications", "api:publication_", "api:open_")
 
 
