@@ -272,3 +272,15 @@ def assessment_has_no_lead(assessment: Assessment) -> bool:
                  .values_list("user_id", flat=True))
     people = get_user_model().objects.filter(pk__in=leads, is_active=True)
     return not any(permissions.can_lead(person, assessment) for person in people)
+
+
+def line_area_code(*, assessment: Assessment, line_id: int) -> str | None:
+    """The code of the area the assessment's line `line_id` is in (where the review page, filtered by area, shows
+    it); None for a line not of the assessment. Two queries."""
+    indicator_id = (ScoreLine.objects.filter(pk=line_id, assessment_id=assessment.pk)
+                    .values_list("indicator_id", flat=True).first())
+    if indicator_id is None:
+        return None
+    tree = set_tree(assessment.indicator_set_id)
+    area = tree.nodes.get(tree.area_of.get(indicator_id, 0))
+    return area.code if area is not None else None

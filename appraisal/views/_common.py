@@ -132,9 +132,10 @@ def back(request: HttpRequest, default: str) -> HttpResponseRedirect:
     return redirect(default)
 
 
-def domain_error(request: HttpRequest, exc: DomainError, default: str) -> HttpResponse:
-    """A refused action: JSON for scripts; otherwise the message on the page the user came from. A refusal that
-    names leaves (sign-off with leaves undecided) lands on the first of them where the page is the default."""
+def domain_error(request: HttpRequest, exc: DomainError, default: str, *, follow_next: bool = True) -> HttpResponse:
+    """A refused action: JSON for scripts; otherwise the message on the page the user came from (its ``next``, or
+    `default`; only `default` when not `follow_next`). A refusal that names leaves (sign-off with leaves undecided)
+    lands on the first of them where the page is the default."""
     if wants_json(request):
         return error_json(exc)
     text = str(exc.message)
@@ -150,7 +151,7 @@ def domain_error(request: HttpRequest, exc: DomainError, default: str) -> HttpRe
         if first is not None and "#" not in default:
             default = f"{default}#line-{first}"
     messages.error(request, text)
-    return back(request, default)
+    return back(request, default) if follow_next else redirect(default)
 
 
 def queue_query(raw: str | None) -> str:
@@ -189,6 +190,24 @@ def posted_page_params(request: HttpRequest, page: str) -> dict[str, str]:
     if parts.scheme or parts.netloc or parts.path != page:
         return {}
     return page_params(QueryDict(parts.query))
+
+
+def review_page(assessment_id: int) -> str:
+    return reverse("appraisal:review", args=[assessment_id])
+
+
+def review_params(request: HttpRequest, assessment_id: int) -> dict[str, str]:
+    """The review page's filters a request carries: for a form posted from the page (or from a page it links to
+    with them), the ``next`` it posts; else its own address's (the page, or a page it links to)."""
+    if request.method == "POST":
+        return posted_page_params(request, review_page(assessment_id))
+    return page_params(request.GET)
+
+
+def review_url(request: HttpRequest, assessment_id: int, anchor: str = "") -> str:
+    """The review page a request comes from, filtered as it was (`review_params`), at `anchor`: where the page's
+    actions return."""
+    return with_params(review_page(assessment_id), review_params(request, assessment_id), anchor)
 
 
 def with_params(url: str, params: dict[str, str], anchor: str = "") -> str:

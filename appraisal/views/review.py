@@ -20,10 +20,10 @@ from appraisal.views._common import (
     domain_error,
     error_json,
     line_json,
-    page_params,
-    posted_page_params,
     queue_query,
     review_json,
+    review_params,
+    review_url,
     score_text,
     self_assessment_url,
     wants_json,
@@ -85,7 +85,7 @@ def _review_context(
     allowed = permissions.area_ids_for(user, assessment)
     writable = assessment.state in services.APPRAISING_STATES
     data = selectors.review(assessment=assessment, allowed=allowed, writable=writable)
-    params = _page_params(request, assessment)
+    params = review_params(request, assessment.pk)
     area_code = params.get("linh-vuc", "")
     index_mode = assessment.indicator_set.index_mode
     can_lead = permissions.can_lead(user, assessment)
@@ -131,6 +131,7 @@ def _review_context(
         "writable": writable,
         "self_url": self_assessment_url(assessment.pk),
         "next": with_params(page, params),  # where the page's forms come back to, as filtered
+        "filters": with_params("", params),  # carried by the links to the lead's pages, which come back here
         "tu": tu,
         "back_url": f"{queue_url}?{tu}" if tu else queue_url,
         "next_unit_url": _next_in_queue(user, assessment, tu) if tu else None,
@@ -138,14 +139,6 @@ def _review_context(
         # the «được phân công» tag means something only to someone limited to some areas
         "restricted": allowed is not None,
     }
-
-
-def _page_params(request: HttpRequest, assessment: Assessment) -> dict[str, str]:
-    """The review page's filter and the queue's (`tu`): from its address, or, for a form posted from it, from the
-    ``next`` it posts."""
-    if request.method == "POST":
-        return posted_page_params(request, _review_page(assessment.pk))
-    return page_params(request.GET)
 
 
 def _first_pending_url(data: Any, params: dict[str, str]) -> str:
@@ -218,8 +211,7 @@ def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 def _review_url(request: HttpRequest, assessment: Assessment, anchor: str = "") -> str:
     """The review page a form was posted from, filtered as it was (its posted ``next``), at `anchor`."""
-    page = _review_page(assessment.pk)
-    return with_params(page, posted_page_params(request, page), anchor)
+    return review_url(request, assessment.pk, anchor)
 
 
 # Where a login whose ``next`` is one of this page's POST-only actions lands (see scoring.views._common.lands_on).

@@ -7,26 +7,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from appraisal import forms, permissions, selectors, services
+from appraisal.selectors.review import line_area_code
 from appraisal.services.signoff import assessment_reopen_blocker
-from appraisal.views._common import domain_error
+from appraisal.views._common import domain_error, review_page, review_params, review_url, with_params
 from scoring.errors import DomainError
 from scoring.models import Assessment
 from scoring.views._common import lands_on
 
 
-def _review_url(assessment: Assessment) -> str:
-    return reverse("appraisal:review", args=[assessment.pk])
-
-
 def _review_page(assessment_id: int) -> str:
     """Where a login whose ``next`` is a POST-only decision lands: the review page."""
-    return reverse("appraisal:review", args=[assessment_id])
+    return review_page(assessment_id)
 
 
 @require_http_methods(["GET", "POST"])
@@ -53,7 +49,7 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
             error = exc
         else:
             messages.success(request, _("Đã trả bản đánh giá cho đơn vị giải trình."))
-            return redirect(_review_url(assessment))
+            return redirect(review_url(request, assessment.pk))
     if assessment.state == Assessment.State.EXPLANATION:
         return _round_page(request, assessment, error=error)
     data = selectors.review(assessment=assessment, allowed=None, writable=False)
@@ -63,7 +59,7 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
         request,
         "appraisal/request_explanation.html",
         {"assessment": assessment, "review": data, "chosen": chosen, "deadline": forms.date_input_value(deadline_raw),
-         "message": message, "error": error},
+         "message": message, "error": error, "next": review_url(request, assessment.pk)},
         status=error.status if error else 200,
     )
 
@@ -82,7 +78,8 @@ def _round_page(
         request,
         "appraisal/request_explanation.html",
         {"assessment": assessment, "open_round": open_round, "overdue": services.explanation_overdue(assessment),
-         "error": error, "form": form, "deadline": forms.date_input_value(deadline_raw), "reason": reason},
+         "error": error, "form": form, "deadline": forms.date_input_value(deadline_raw), "reason": reason,
+         "next": review_url(request, assessment.pk)},
         status=error.status if error else 200,
     )
 
@@ -99,10 +96,10 @@ def withdraw_explanation(request: HttpRequest, assessment_id: int) -> HttpRespon
     except DomainError as exc:
         fresh = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
         if fresh.state != Assessment.State.EXPLANATION:  # already withdrawn or ended: say so on the review page
-            return domain_error(request, exc, _review_url(fresh))
+            return domain_error(request, exc, review_url(request, fresh.pk))
         return _round_page(request, fresh, error=exc, form="withdraw", reason=reason)
     messages.success(request, _("Đã rút lại yêu cầu giải trình; bản đánh giá trở lại «Đang thẩm định»."))
-    return redirect(_review_url(assessment))
+    return redirect(review_url(request, assessment.pk))
 
 
 @lands_on(_review_page)
@@ -121,11 +118,11 @@ def change_explanation_deadline(request: HttpRequest, assessment_id: int) -> Htt
     except DomainError as exc:
         fresh = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
         if fresh.state != Assessment.State.EXPLANATION:
-            return domain_error(request, exc, _review_url(fresh))
+            return domain_error(request, exc, review_url(request, fresh.pk))
         return _round_page(request, fresh, error=exc, form="deadline", deadline_raw=deadline_raw, reason=reason)
     day = timezone.localtime(deadline).date()
     messages.success(request, _("Đã đổi hạn giải trình thành ngày %(date)s.") % {"date": f"{day:%d/%m/%Y}"})
-    return redirect(_review_url(assessment))
+    return redirect(review_url(request, assessment.pk))
 
 
 @lands_on(_review_page)
@@ -137,9 +134,9 @@ def close_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
     try:
         services.explanation_close(assessment=assessment, actor=request.user, reason=request.POST.get("reason", ""))
     except DomainError as exc:
-        return domain_error(request, exc, _review_url(assessment))
+        return domain_error(request, exc, review_url(request, assessment.pk))
     messages.success(request, _("Đã kết thúc vòng giải trình; bắt đầu thẩm định vòng tiếp theo."))
-    return redirect(_review_url(assessment))
+    return redirect(review_url(request, assessment.pk))
 
 
 @lands_on(_review_page)
@@ -151,9 +148,22 @@ def sign_off(request: HttpRequest, assessment_id: int) -> HttpResponse:
     try:
         services.assessment_sign_off(assessment=assessment, actor=request.user)
     except DomainError as exc:
-        return domain_error(request, exc, _review_url(assessment))
+        return domain_error(request, exc, _refused_sign_off_url(request, assessment, exc), follow_next=False)
     messages.success(request, _("Đã thông qua kết quả thẩm định. Chỉ số đang được tính."))
-    return redirect(_review_url(assessment))
+    return redirect(review_url(request, assessment.pk))
+
+
+def _refused_sign_off_url(request: HttpRequest, assessment: Assessment, exc: DomainError) -> str:
+    """Where a refused sign-off lands: the review page as filtered, on the first leaf still undecided when the
+    refusal names one. A page filtered to another area than that leaf's would hide it: the area filter is dropped
+    then, the queue's filters (`tu`) kept."""
+    params = review_params(request, assessment.pk)
+    first = getattr(exc.details[0], "line_id", None) if isinstance(exc.details, list) and exc.details else None
+    if first is None:
+        return with_params(review_page(assessment.pk), params)
+    if "linh-vuc" in params and params["linh-vuc"] != line_area_code(assessment=assessment, line_id=first):
+        del params["linh-vuc"]
+    return with_params(review_page(assessment.pk), params, f"line-{first}")
 
 
 @require_http_methods(["GET", "POST"])
@@ -173,7 +183,7 @@ def reopen(request: HttpRequest, assessment_id: int) -> HttpResponse:
             error = exc
         else:
             messages.success(request, _("Đã mở lại bản đánh giá; kết quả cũ không còn được xếp hạng."))
-            return redirect(_review_url(assessment))
+            return redirect(review_url(request, assessment.pk))
     status = 200 if request.method == "GET" else (error.status if error else 400)
-    return render(request, "appraisal/reopen.html", {"assessment": assessment, "form": form, "error": error},
-                  status=status)
+    return render(request, "appraisal/reopen.html", {"assessment": assessment, "form": form, "error": error,
+                                                     "next": review_url(request, assessment.pk)}, status=status)
