@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from scoring import engine
+from scoring.administration.validators import step_problem
 from scoring.errors import (
     MSG_INVALID_SET,
     ValidationFailed,
@@ -60,7 +61,8 @@ def _one_line(raw: Any, *, code: str, problems: list[str]) -> str:
 def indicator_set_import(*, data: Mapping[str, Any], actor: Any) -> IndicatorSet:
     """Create a set and its whole tree from the set file format (docs/scoring-methods.md).
 
-    Validates every leaf's method with the engine and the tree's sums; writes nothing unless all is valid.
+    Validates every leaf's method with the engine (and a direct-points leaf's maximum against its step, as the
+    criterion editor does) and the tree's sums; writes nothing unless all is valid.
     """
     problems: list[str] = []
     key = _nfc(data.get("key"))
@@ -139,6 +141,13 @@ def indicator_set_import(*, data: Mapping[str, Any], actor: Any) -> IndicatorSet
                     )
                 except engine.EngineError as exc:
                     problems.append(f"{code}: {engine_text(exc)}")
+                else:
+                    if node["method"] == Indicator.Method.MANUAL and (unreachable := step_problem(
+                        max_points=node["max_points"], floor=node["floor"], step=node["params"].get("step"),
+                    )):
+                        # the criterion editor's rule (administration.services.tree.clean_indicator): a maximum
+                        # the step cannot reach is out of every unit's reach
+                        problems.append(f"{code}: {unreachable}")
             flat.append((node, parent_code, level))
             walk(children, code, level + 1, dept)
 

@@ -45,6 +45,9 @@ def test_merging_deactivates_the_unit_moves_its_people_and_keeps_its_assessments
     assessment: Assessment, unit_editor: Any, admin_user: Any
 ) -> None:
     old, into = Unit.objects.get(code="so-y-te"), Unit.objects.get(code="so-noi-vu")
+    # published: every assessment signed off (one reopened since is under way again: see
+    # test_unit_stop_reopened_in_published_cycle.py)
+    Assessment.objects.filter(pk=assessment.pk).update(state=Assessment.State.SIGNED_OFF)
     Cycle.objects.filter(pk=assessment.cycle_id).update(phase=Cycle.Phase.PUBLISHED)
     services.unit_merge(unit=old, into=into, reason="Nghị quyết sáp nhập 2025", actor=admin_user)
     old.refresh_from_db()
@@ -68,7 +71,7 @@ def test_a_unit_with_an_assessment_in_progress_is_not_merged(assessment: Assessm
 def test_a_unit_under_assessment_is_neither_stopped_nor_given_another_kind(
     assessment: Assessment, admin_user: Any
 ) -> None:
-    """As for a merge: its people are scoring it on its kind's set, in a cycle not yet published."""
+    """As for a merge: its people are scoring it on its kind's set."""
     unit = assessment.unit
     entries = AuditEntry.objects.count()
     with pytest.raises(StateConflict, match="đang thực hiện") as refused:
@@ -83,7 +86,8 @@ def test_a_unit_under_assessment_is_neither_stopped_nor_given_another_kind(
                          actor=admin_user)
     unit.refresh_from_db()
     assert unit.active and unit.kind_id != other_kind.pk and AuditEntry.objects.count() == entries + 1
-    # once the cycle is published, it may stop, with a reason
+    # once its assessment is signed off and the cycle published, it may stop, with a reason
+    Assessment.objects.filter(pk=assessment.pk).update(state=Assessment.State.SIGNED_OFF)
     Cycle.objects.filter(pk=assessment.cycle_id).update(phase=Cycle.Phase.PUBLISHED)
     with pytest.raises(ValidationFailed, match="lý do"):
         services.unit_set_active(unit=unit, active=False, reason=" ", actor=admin_user)

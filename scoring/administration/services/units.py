@@ -128,11 +128,20 @@ _OPEN_STATES = (
 )
 
 
+def _lock_units(*units: Unit) -> dict[int, bool]:
+    """Lock the units' rows until the transaction ends, in the order of their ids (two merges crossing each other
+    take them in one order); whether each is active, as last committed. A reopen locks the unit row too, so a
+    reopen and a stop (or merge, or kind change) run one after the other: the later one sees what the earlier did.
+    (An assessment being opened only waits here: its service does not read the unit's state under a lock.)"""
+    rows = Unit.objects.select_for_update().filter(pk__in=[u.pk for u in units]).order_by("pk")
+    return dict(rows.values_list("pk", "active"))
+
+
 def _refuse_if_busy(unit: Unit, message: Any) -> None:
-    """Refused (`unit_busy`) while the unit has an assessment under way in a cycle not yet published: what the
-    change would pull from under it (its people, its set, its place in the ranking) is still in use."""
-    under_way = Assessment.objects.filter(unit=unit, state__in=_OPEN_STATES).exclude(cycle__phase=Cycle.Phase.PUBLISHED)
-    if under_way.exists():
+    """Refused (`unit_busy`) while the unit has an assessment under way, whatever its cycle's phase: what the
+    change would pull from under it (its people, its set, its place in the ranking) is still in use. A published
+    cycle's assessment is under way again once reopened for a correction (publishing needs every one signed off)."""
+    if Assessment.objects.filter(unit=unit, state__in=_OPEN_STATES).exists():
         raise StateConflict(message % {"u": unit}, code="unit_busy")
 
 
@@ -152,6 +161,8 @@ def unit_update(
         )
     clean = _clean_unit(data, instance=unit)
     if clean.get("kind") is not None and clean["kind"] != unit.kind:
+        if expected_version is None:  # else locked above
+            _lock_units(unit)
         _refuse_if_busy(unit, _("Đơn vị «%(u)s» còn bản đánh giá đang thực hiện theo bộ chỉ số của loại đơn vị "
                                 "hiện tại; hãy hoàn tất hoặc đóng kỳ trước khi đổi loại đơn vị."))
     changes = {
@@ -201,7 +212,11 @@ def unit_set_active(
 
     `accounts_seen` (the units page's confirmation): how many active accounts on the unit the administrator was
     shown and confirmed stopping it with; refused (`unit_has_accounts`, details: the count and the first ones)
-    while there are more. None: no condition (the import, the API)."""
+    while there are more. None: no condition (the import, the API).
+
+    The unit's row is locked first and its state read again: a reopen of its assessment meanwhile is seen by the
+    check below or waits for the stop (and then finds the unit stopped), and a second stop records nothing."""
+    unit.active = _lock_units(unit)[unit.pk]
     if unit.active != active:
         if active:
             succession = UnitSuccession.objects.filter(predecessor=unit).select_related("successor").first()
@@ -249,6 +264,9 @@ def unit_merge(*, unit: Unit, into: Unit, actor: Any, reason: str = "") -> UnitS
     assessments stay its own (history kept), and the succession is recorded."""
     if unit.pk == into.pk:
         raise ValidationFailed(_("Hãy chọn hai đơn vị khác nhau."), code="same_unit")
+    # both rows locked, as the stop locks them: neither is stopped, merged or has an assessment reopened meanwhile
+    active = _lock_units(unit, into)
+    unit.active, into.active = active[unit.pk], active[into.pk]
     if not into.active:
         raise ValidationFailed(_("Đơn vị nhận sáp nhập «%(u)s» đã ngừng hoạt động.") % {"u": into})
     if UnitSuccession.objects.filter(predecessor=unit).exists():
