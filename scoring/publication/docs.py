@@ -1,6 +1,7 @@
-"""The open-data documentation page: docs/open-data.md (the one source, read by people in the repository and
-served at /du-lieu-mo/) turned into HTML by Python-Markdown, once per change of the file. The file is the
-project's own, not users' input."""
+"""The open-data documentation page: docs/open-data.md (the Vietnamese source, read by people in the repository
+and served at /du-lieu-mo/) or its English translation docs/open-data.en.md on the English interface, turned into
+HTML by Python-Markdown, once per change of the file. The files are the project's own, not users' input;
+tests/publication/test_open_data_docs_languages.py keeps the two in step."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ from pathlib import Path
 import markdown
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 SOURCE = ("docs", "open-data.md")
+# The translations of SOURCE, by language code; any other language is served the Vietnamese source.
+TRANSLATIONS = {"en": ("docs", "open-data.en.md")}
+SOURCE_LANGUAGE = "vi"
 # A wide table scrolls in its own box on a phone, reachable by the keyboard, as the project's other tables.
 _TABLE_OPEN = '<div class="table-scroll" tabindex="0" role="region" aria-label="{label}"><table class="grid compact">'
 
@@ -21,9 +26,10 @@ _TABLE_OPEN = '<div class="table-scroll" tabindex="0" role="region" aria-label="
 class Document:
     title: str
     body: SafeString
+    language: str = SOURCE_LANGUAGE
 
 
-def render(text: str) -> Document:
+def render(text: str, *, language: str = SOURCE_LANGUAGE) -> Document:
     """The document's first `# ` heading (the page's title) and the rest as HTML (headings with ids, tables,
     fenced code)."""
     lines = text.splitlines()
@@ -36,15 +42,19 @@ def render(text: str) -> Document:
     html = markdown.markdown("\n".join(lines), extensions=["tables", "fenced_code", "toc"], output_format="html")
     html = html.replace("<table>", _TABLE_OPEN.format(label=title.replace('"', "&quot;"))).replace(
         "</table>", "</table></div>")
-    return Document(title=title, body=mark_safe(html))  # noqa: S308 — the project's own file
+    return Document(title=title, body=mark_safe(html), language=language)  # noqa: S308 — the project's own file
 
 
-@lru_cache(maxsize=2)
-def _rendered(path: Path, mtime: float) -> Document:
-    return render(path.read_text(encoding="utf-8"))
+@lru_cache(maxsize=4)
+def _rendered(path: Path, mtime: float, language: str) -> Document:
+    return render(path.read_text(encoding="utf-8"), language=language)
 
 
-def open_data_document() -> Document:
-    """docs/open-data.md as HTML (rendered once per change of the file)."""
-    path = Path(settings.BASE_DIR).joinpath(*SOURCE)
-    return _rendered(path, path.stat().st_mtime)
+def open_data_document(language: str | None = None) -> Document:
+    """The documentation in `language` (default: the active one) as HTML: its translation when there is one,
+    docs/open-data.md otherwise (rendered once per change of each file)."""
+    code = (language or get_language() or SOURCE_LANGUAGE).split("-")[0].lower()
+    if code not in TRANSLATIONS:
+        code = SOURCE_LANGUAGE
+    path = Path(settings.BASE_DIR).joinpath(*TRANSLATIONS.get(code, SOURCE))
+    return _rendered(path, path.stat().st_mtime, code)

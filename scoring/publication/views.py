@@ -155,7 +155,8 @@ def compare(request: HttpRequest, year: int, other: int) -> HttpResponse:
 
 @require_safe
 def open_data_docs(request: HttpRequest) -> HttpResponse:
-    """What the open-data files and the API's fields mean: docs/open-data.md, the one source, as a page."""
+    """What the open-data files and the API's fields mean, as a page: docs/open-data.md, or its English
+    translation docs/open-data.en.md on the English interface."""
     return render(request, "scoring/publication/open_data.html", {"document": docs.open_data_document()})
 
 

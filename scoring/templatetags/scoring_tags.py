@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
@@ -29,6 +29,26 @@ def score(value: Any) -> str:
     if value is None or value == "":
         return "—"
     return number_format(Decimal(str(value)), 2)
+
+
+MINUS = "\u2212"  # the minus sign, as wide as the plus sign it stands against
+
+
+@register.filter
+def signed_score(value: Any, against: str = "") -> str:
+    """A bonus, a penalty or a change with its sign, two decimals in the active language: «+5,00», «−0,50»; a zero
+    (once rounded to two decimals) has no sign, «0,00», never «+0,00» or «−0,00»; an em dash when there is none.
+    `against="-"` for a number that counts against, stored positive (a penalty): `row.penalty|signed_score:"-"`
+    reads «−1,00». The one rule of every signed number the pages write."""
+    if value is None or value == "":
+        return "—"
+    number = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if against == "-":
+        number = -number
+    text = score(abs(number))
+    if not number:
+        return text
+    return ("+" if number > 0 else MINUS) + text
 
 
 @register.filter

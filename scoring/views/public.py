@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_safe
 from scoring import permissions, selectors
 from scoring.models import Cycle, IndicatorSet
 from scoring.publication import selectors as publication_selectors
+from scoring.selectors.home import unit_situation
 
 
 def _landing(user: object) -> str | None:
@@ -39,8 +40,11 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect(target)
     cycles = Cycle.objects.prefetch_related("cycle_sets__indicator_set", "cycle_sets__unit_kind")[:5]
     published = {p.cycle.year for p in publication_selectors.published_cycles()}
+    # A unit's person who has no assessment to land on is told why, and whom to ask.
+    situation = unit_situation(unit_ids=permissions.unit_ids(request.user)) if request.user.is_authenticated else None
     return render(request, "scoring/home.html", {
         "cycles": cycles, "published_years": published, "sets": selectors.indicator_set_summaries(),
+        "situation": situation,
     })
 
 
