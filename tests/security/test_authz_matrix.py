@@ -161,6 +161,9 @@ RULES.update(
         "appraisal:appraise_line": Rule(
             get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, (403, None), None, 403)
         ),
+        # the team's Excel before publication: a unit's appraisal workbook as its review page; a cycle's preliminary
+        # table as the oversight dashboard
+        "appraisal:assessment_workbook": Rule(get=E(302, 403, 403, (403, 200), 200, 200)),
         "appraisal:assignment_delete": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "appraisal:assignments": Rule(get=E(302, 403, 403, 403, 403, 200), post=E(302, 403, 403, 403, 403, None)),
         "appraisal:close_explanation": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, None, 403)),
@@ -172,6 +175,7 @@ RULES.update(
         ),
         "appraisal:cycle_recompute": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "appraisal:dashboard": Rule(get=E(302, 403, 403, 403, 200, 200)),
+        "appraisal:cycle_workbook": Rule(get=E(302, 403, 403, 403, 200, 200)),
         "appraisal:explain": Rule(get=E(302, (200, 404), (200, 404), 404, 404, 200)),
         "appraisal:explain_line": Rule(
             get=E(302, 405, 405, 405, 405, 405), post=E(302, (None, 404), (None, 404), 404, 404, 403)

@@ -1,0 +1,491 @@
+"""The appraisal team's Excel files before publication.
+
+- `assessment_workbook`: one unit's «Bảng tổng hợp kết quả thẩm định», the sheet the team signs on paper: every
+  node of the set in order with its maximum, the self-score, the appraised score, their difference, the team's
+  reason, the «không phát sinh» (KPS) decision and the explanation asked for; the subtotals and the totals as the
+  engine computes them; a signature block. «Tạm tính» until the assessment is signed off.
+- `cycle_workbook`: the lead's preliminary table of a cycle («Kết quả chưa công bố»): per ranking group its units
+  with their state, self total, appraised index and provisional rank among the signed-off units; a sheet of
+  area points per unit. Written in openpyxl's write-only mode, as the official workbook of a publication.
+
+Every figure is the engine's (`scoring.engine.compute_index` on the stored leaf scores, the stored `IndexResult` of
+a signed-off assessment, `scoring.engine.rank`): no formula is written, so that no spreadsheet computes a number
+by a rule of its own. Texts are written as string cells (`scoring.exports._put_cell`, `scoring.publication.exports
+._cell`), which no spreadsheet evaluates. Headers and labels follow the language of the request.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO, Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from appraisal.models import ExplanationRound
+from appraisal.selectors.explanation import explained_in_round
+from appraisal.selectors.review import na_credited, na_pending
+from scoring import engine
+from scoring import selectors as scoring_selectors
+from scoring.errors import StateConflict
+from scoring.exports import BOLD, HEAD_FILL, KPS_FILL, WRAP, _put_cell, _save, _widths, kps_number_format
+from scoring.models import Assessment, Cycle, IndexResult, Indicator, IndicatorSet, RankingGroup, ScoreLine
+from scoring.publication.exports import _cell, _sheet_title
+from scoring.templatetags.scoring_tags import band
+
+# The states in which the team's workbook means something: the appraisal has started.
+WORKBOOK_STATES = (Assessment.State.IN_APPRAISAL, Assessment.State.EXPLANATION, Assessment.State.SIGNED_OFF)
+TITLE = Font(bold=True, size=13)
+WARNING = Font(bold=True, color="C00000")
+NUMBER = "0.00"
+LINES_CHUNK = 5000  # lines read at a time by the cycle table (a national cycle has 400,000)
+
+
+def workbook_refusal(assessment: Assessment) -> StateConflict | None:
+    """Why the appraisal workbook of `assessment` cannot be made yet (None: it can): the appraisal has not
+    started, so there is no appraised score to write."""
+    if assessment.state in WORKBOOK_STATES:
+        return None
+    return StateConflict(
+        _("Bản đánh giá đang ở trạng thái «%(state)s»: bảng tổng hợp kết quả thẩm định có từ khi bắt đầu thẩm "
+          "định.") % {"state": assessment.get_state_display()},
+        code="appraisal_not_started",
+    )
+
+
+def _printed_at() -> str:
+    return timezone.localtime().strftime("%d/%m/%Y %H:%M")
+
+
+def _fresh(assessment: Assessment, result: IndexResult | None) -> bool:
+    """A signed-off assessment's stored result computed from its current version (as `result_pending` decides)."""
+    return (assessment.state == Assessment.State.SIGNED_OFF and result is not None and not result.stale
+            and result.computed_from_version >= assessment.version)
+
+
+# --- one unit: the appraisal workbook ------------------------------------------------------------------------
+
+
+@dataclass
+class _Node:
+    """A row of the table: a node of the set with its two figures (the engine's) and, for a leaf, its line."""
+
+    indicator: Indicator
+    own: Decimal | None
+    appraised: Decimal | None
+    line: ScoreLine | None = None
+    own_kps: bool = False  # the cell shows the points the engine credits a KPS (marked)
+    appraised_kps: bool = False
+
+
+def _compute(rules: engine.SetRules, leaves: dict[str, engine.LeafScore]) -> engine.IndexComputation | None:
+    try:
+        return engine.compute_index(rules, leaves)
+    except engine.EngineError:  # percent mode with nothing applicable: no index
+        return None
+
+
+def _subtotal(rules: engine.SetRules, code: str, leaves: dict[str, engine.LeafScore],
+              comp: engine.IndexComputation | None) -> Decimal:
+    if comp is not None and code in comp.area_totals:
+        return comp.area_totals[code]
+    return scoring_selectors.subtree_total(rules, code, leaves)[0]
+
+
+def _nodes(assessment: Assessment) -> tuple[list[_Node], engine.IndexComputation | None,
+                                            engine.IndexComputation | None]:
+    """Every node of the assessment's set in order with the engine's figures: the self-scores as the unit's report
+    counts them, the appraisal as the review page counts it (a KPS counts once the team accepted it). Three
+    queries."""
+    indicator_set = assessment.indicator_set
+    indicators = list(scoring_selectors.indicators_of_set(indicator_set=indicator_set))
+    lines = {line.indicator_id: line for line in scoring_selectors.score_lines_of_assessment(assessment=assessment)}
+    rules = scoring_selectors.set_rules(indicator_set, indicators)
+    state = assessment.state
+    own_leaves: dict[str, engine.LeafScore] = {}
+    appraised_leaves: dict[str, engine.LeafScore] = {}
+    for stored in lines.values():
+        stored.assessment = assessment
+        code = stored.indicator.code
+        own_leaves[code] = engine.LeafScore(score=stored.self_score, not_applicable=stored.not_applicable)
+        appraised_leaves[code] = engine.LeafScore(score=stored.appraised_score,
+                                                  not_applicable=na_credited(stored, state))
+    own_comp = _compute(rules, own_leaves)
+    appraised_comp = _compute(rules, appraised_leaves)
+    index_mode = indicator_set.index_mode
+    nodes: list[_Node] = []
+    for ind in indicators:
+        line = lines.get(ind.pk) if ind.is_leaf else None
+        if line is None:
+            if ind.is_leaf:  # a leaf the assessment has no line for (never, once opened): nothing to show
+                nodes.append(_Node(indicator=ind, own=None, appraised=None))
+                continue
+            nodes.append(_Node(indicator=ind, own=_subtotal(rules, ind.code, own_leaves, own_comp),
+                               appraised=_subtotal(rules, ind.code, appraised_leaves, appraised_comp)))
+            continue
+        credit = (scoring_selectors.not_applicable_credit(kind=ind.kind, max_points=ind.max_points,
+                                                          index_mode=index_mode)
+                  if line.not_applicable else None)
+        own_kps = line.not_applicable
+        appraised_kps = na_credited(line, state)
+        nodes.append(_Node(
+            indicator=ind, line=line, own_kps=own_kps, appraised_kps=appraised_kps,
+            own=credit if own_kps else line.self_score,
+            appraised=credit if appraised_kps else (None if na_pending(line, state) else line.appraised_score),
+        ))
+    return nodes, own_comp, appraised_comp
+
+
+def _kps_text(line: ScoreLine, state: str) -> str:
+    if not line.not_applicable:
+        return ""
+    if line.na_overruled:
+        decision = _("KPS: Tổ thẩm định không chấp nhận")
+    elif na_pending(line, state):
+        decision = _("KPS: chờ Tổ thẩm định quyết định")
+    else:
+        decision = _("KPS: Tổ thẩm định chấp nhận")
+    reason = line.not_applicable_reason.strip()
+    return f"{decision}. {_('Lý do của đơn vị')}: {reason}" if reason else decision
+
+
+def _explanation_text(line: ScoreLine, open_round: ExplanationRound | None) -> str:
+    if not line.explanation_requested:
+        return ""
+    if open_round is not None:
+        given = explained_in_round(line, open_round.explanations_at_start or {})
+    else:
+        given = bool(line.explanation.strip())
+    return _("Yêu cầu giải trình: đã giải trình") if given else _("Yêu cầu giải trình: chưa giải trình")
+
+
+def _difference(appraised: Decimal | None, own: Decimal | None) -> Decimal | None:
+    return None if appraised is None or own is None else appraised - own
+
+
+def _unit_columns() -> list[str]:
+    return [_("Mã"), _("Lĩnh vực / tiêu chí / tiêu chí thành phần"), _("Điểm tối đa"), _("Điểm tự chấm"),
+            _("Điểm thẩm định"), _("Chênh lệch (thẩm định − tự chấm)"), _("Ý kiến, lý do của Tổ thẩm định"),
+            _("Không phát sinh (KPS)"), _("Giải trình"), _("Nội dung giải trình của đơn vị")]
+
+
+def assessment_workbook(*, assessment: Assessment) -> bytes:
+    """The unit's appraisal workbook (see the module's docstring). Reads: the set, the lines, the stored result,
+    the open explanation round (about five queries, whatever the number of leaves); writes nothing."""
+    signed = assessment.state == Assessment.State.SIGNED_OFF
+    nodes, own_comp, appraised_comp = _nodes(assessment)
+    result = IndexResult.objects.filter(assessment=assessment).first() if signed else None
+    fresh = _fresh(assessment, result)
+    open_round = (ExplanationRound.objects.filter(assessment=assessment, round=assessment.appraisal_round).first()
+                  if assessment.state == Assessment.State.EXPLANATION else None)
+    indicator_set = assessment.indicator_set
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = str(_("Kết quả thẩm định"))
+    _put_cell(ws, 1, 1, _("BẢNG TỔNG HỢP KẾT QUẢ THẨM ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM %(year)s")
+              % {"year": assessment.cycle.year}).font = TITLE
+    if not signed:
+        status = _("TẠM TÍNH: bản đánh giá chưa được Tổ thẩm định thông qua; điểm và chỉ số có thể còn thay đổi.")
+    elif not fresh:
+        status = _("Đã thông qua; chỉ số và thứ hạng đang được tính lại.")
+    else:
+        status = _("Đã thông qua lúc %(at)s.") % {
+            "at": timezone.localtime(assessment.signed_off_at).strftime("%d/%m/%Y %H:%M")
+            if assessment.signed_off_at else ""}
+    if assessment.cycle.phase != Cycle.Phase.PUBLISHED:
+        status = f"{status} {_('Kết quả chưa công bố.')}"
+    _put_cell(ws, 2, 1, status).font = WARNING if not (signed and fresh) else BOLD
+    unit = assessment.unit
+    head = [
+        (_("Đơn vị"), f"{unit.name} ({unit.code})"),
+        (_("Kỳ đánh giá"), assessment.cycle.name),
+        (_("Bộ chỉ số"), f"{indicator_set.name} — {indicator_set.decision_ref}"),
+        (_("Trạng thái"), _("%(state)s, vòng %(round)s") % {"state": assessment.get_state_display(),
+                                                             "round": assessment.appraisal_round}),
+        (_("In lúc"), _printed_at()),
+    ]
+    for number, (label, value) in enumerate(head, start=3):
+        _put_cell(ws, number, 1, label).font = BOLD
+        _put_cell(ws, number, 2, value)
+    header_row = 3 + len(head) + 1
+    for column, title in enumerate(_unit_columns(), start=1):
+        cell = _put_cell(ws, header_row, column, title)
+        cell.font, cell.fill, cell.alignment = BOLD, HEAD_FILL, WRAP
+    kps_format = kps_number_format()
+    state = assessment.state
+    row = header_row + 1
+    marked = False
+    for node in nodes:
+        ind, line = node.indicator, node.line
+        name = ("   " * (ind.level - 1)) + ind.name
+        if ind.kind != Indicator.Kind.NORMAL:
+            name = f"{name} [{ind.get_kind_display()}]"
+        values: list[Any] = [ind.code, name, ind.max_points, node.own, node.appraised,
+                             _difference(node.appraised, node.own)]
+        if line is not None:
+            values += [line.appraised_note, _kps_text(line, state), _explanation_text(line, open_round),
+                       line.explanation]
+        for column, value in enumerate(values, start=1):
+            cell = _put_cell(ws, row, column, value)
+            cell.alignment = WRAP
+            if ind.level == 1:
+                cell.font = BOLD
+            if 3 <= column <= 6:
+                cell.number_format = NUMBER
+        for column, kps in ((4, node.own_kps), (5, node.appraised_kps)):
+            if kps:
+                ws.cell(row=row, column=column).number_format = kps_format
+                ws.cell(row=row, column=column).fill = KPS_FILL
+                marked = True
+        row += 1
+    row = _totals(ws, row + 1, assessment, own_comp, appraised_comp, result if fresh else None)
+    if marked:
+        row += 1
+        _put_cell(ws, row, 4, None).fill = KPS_FILL
+        percent = indicator_set.index_mode == IndicatorSet.IndexMode.PERCENT
+        _put_cell(ws, row, 2, _(
+            "Ô tô nền vàng để trống: tiêu chí không phát sinh (KPS), không tính vào điểm đạt và điểm tối đa khi tính "
+            "chỉ số.") if percent else _(
+            "Ô tô nền vàng, ghi «KPS»: tiêu chí không phát sinh (cột tự chấm: đơn vị khai; cột thẩm định: Tổ thẩm "
+            "định chấp nhận); số trong ô là điểm được tính cho tiêu chí khi tính chỉ số.")).alignment = WRAP
+        row += 1
+    _signatures(ws, row + 1)
+    _widths(ws, [9, 60, 10, 11, 11, 13, 36, 30, 24, 40])
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return _save(wb)
+
+
+def _totals(ws: Worksheet, row: int, assessment: Assessment, own: engine.IndexComputation | None,
+            appraised: engine.IndexComputation | None, result: IndexResult | None) -> int:
+    """The totals block under the table, both columns as the engine computes them: the appraised one is the
+    signed-off result as stored (the engine's, from the same leaves) when it is fresh, else the engine's
+    computation of the appraisal so far. Returns the next free row."""
+    provisional = assessment.state != Assessment.State.SIGNED_OFF
+    source: Any = result if result is not None else appraised  # both have the engine's figures' names
+
+    def label(text: str) -> str:
+        return _("%(label)s (tạm tính)") % {"label": text} if provisional else text
+
+    def figures(name: str) -> tuple[Any, Any]:
+        return (None if own is None else getattr(own, name)), (None if source is None else getattr(source, name))
+
+    lines: list[tuple[str, tuple[Any, Any]]] = [
+        (_("Tổng điểm các lĩnh vực"), figures("normal_total")),
+        (_("Điểm cộng"), figures("bonus")),
+        (_("Điểm trừ"), figures("penalty")),
+        (_("Tổng điểm"), figures("total")),
+    ]
+    if assessment.indicator_set.index_mode == IndicatorSet.IndexMode.PERCENT:
+        lines.append((_("Điểm tối đa áp dụng"), figures("applicable_max")))
+    lines.append((label(_("Chỉ số CCHC")), figures("index")))
+    for text, (own_value, appraised_value) in lines:
+        _put_cell(ws, row, 2, text).font = BOLD
+        for column, value in ((4, own_value), (5, appraised_value), (6, _difference(appraised_value, own_value))):
+            _put_cell(ws, row, column, value).number_format = NUMBER
+        row += 1
+    own_class, appraised_class = figures("classification")
+    _put_cell(ws, row, 2, label(_("Xếp loại"))).font = BOLD
+    _put_cell(ws, row, 4, band(own_class) if own_class else None)
+    _put_cell(ws, row, 5, band(appraised_class) if appraised_class else None)
+    row += 1
+    if result is not None:
+        _put_cell(ws, row, 2, _("Thứ hạng trong khối")).font = BOLD
+        _put_cell(ws, row, 5, result.rank)
+        row += 1
+    return row
+
+
+def _signatures(ws: Worksheet, row: int) -> None:
+    _put_cell(ws, row, 7, _("........, ngày ...... tháng ...... năm ........"))
+    for column, (role, hint) in ((2, (_("THÀNH VIÊN TỔ THẨM ĐỊNH"), _("(Ký, ghi rõ họ tên)"))),
+                                 (7, (_("TỔ TRƯỞNG TỔ THẨM ĐỊNH"), _("(Ký, ghi rõ họ tên)")))):
+        _put_cell(ws, row + 1, column, role).font = BOLD
+        _put_cell(ws, row + 2, column, hint)
+
+
+def assessment_workbook_name(assessment: Assessment) -> str:
+    return f"bang-tong-hop-tham-dinh-{assessment.unit.code}-{assessment.cycle.year}.xlsx"
+
+
+# --- one cycle: the preliminary table ------------------------------------------------------------------------
+
+
+@dataclass
+class _UnitRow:
+    assessment_id: int
+    unit_code: str
+    unit_name: str
+    group_id: int | None
+    state: str
+    own_total: Decimal | None = None
+    index: Decimal | None = None
+    rank: int | None = None
+    classification: str = ""
+    bonus: Decimal | None = None
+    penalty: Decimal | None = None
+    area_totals: dict[str, str] | None = None
+    pending: bool = False  # signed off, its result not computed from its current version yet
+
+
+def _self_totals(cycle: Cycle, set_ids: set[int]) -> dict[int, Decimal | None]:
+    """Assessment id → the engine's total of its self-scores, for the cycle's submitted assessments (not drafts:
+    the team sees a unit's scores once submitted). One pass over the lines in assessment order, LINES_CHUNK rows
+    at a time: memory holds one assessment's leaves, whatever the size of the cycle."""
+    skeletons = {s.pk: scoring_selectors.set_skeleton(s) for s in IndicatorSet.objects.filter(pk__in=set_ids)}
+    set_of = dict(Assessment.objects.filter(cycle=cycle).exclude(state=Assessment.State.DRAFT)
+                  .values_list("pk", "indicator_set_id"))
+    rows = (ScoreLine.objects.filter(assessment__cycle=cycle).exclude(assessment__state=Assessment.State.DRAFT)
+            .order_by("assessment_id")
+            .values_list("assessment_id", "indicator_id", "self_score", "not_applicable")
+            .iterator(chunk_size=LINES_CHUNK))
+    totals: dict[int, Decimal | None] = {}
+    for assessment_id, lines in itertools.groupby(rows, key=lambda r: r[0]):
+        skeleton = skeletons[set_of[assessment_id]]
+        leaves = {}
+        for _id, indicator_id, score, not_applicable in lines:
+            leaf = skeleton.leaves.get(indicator_id)
+            if leaf is not None:
+                leaves[leaf[0]] = engine.LeafScore(score=score, not_applicable=not_applicable)
+        comp = _compute(skeleton.rules, leaves)
+        totals[assessment_id] = comp.total if comp is not None else None
+    return totals
+
+
+def _cycle_rows(cycle: Cycle) -> tuple[list[_UnitRow], set[int]]:
+    """The cycle's units with their figures, by unit name; provisional ranks within each group among the
+    signed-off units whose result is fresh (`scoring.engine.rank`, as the stored ranking: ties share a rank)."""
+    rows: list[_UnitRow] = []
+    set_ids: set[int] = set()
+    versions: dict[int, int] = {}
+    for pk, code, name, group_id, state, set_id, version in (
+        Assessment.objects.filter(cycle=cycle).order_by("unit__name", "pk")
+        .values_list("pk", "unit__code", "unit__name", "unit__ranking_group_id", "state", "indicator_set_id",
+                     "version")
+    ):
+        rows.append(_UnitRow(assessment_id=pk, unit_code=code, unit_name=name, group_id=group_id, state=state))
+        set_ids.add(set_id)
+        versions[pk] = version
+    own = _self_totals(cycle, set_ids)
+    results = {
+        r[0]: r[1:] for r in IndexResult.objects.filter(
+            assessment__cycle=cycle, assessment__state=Assessment.State.SIGNED_OFF,
+        ).order_by().values_list("assessment_id", "index", "classification", "bonus", "penalty", "area_totals",
+                                 "stale", "computed_from_version")
+    }
+    for row in rows:
+        row.own_total = own.get(row.assessment_id)
+        if row.state != Assessment.State.SIGNED_OFF:
+            continue
+        found = results.get(row.assessment_id)
+        if found is None or found[5] or found[6] < versions[row.assessment_id]:
+            row.pending = True
+            continue
+        row.index, row.classification, row.bonus, row.penalty, row.area_totals = found[:5]
+    by_group: dict[int | None, list[_UnitRow]] = {}
+    for row in rows:
+        if row.index is not None:
+            by_group.setdefault(row.group_id, []).append(row)
+    for members in by_group.values():
+        ranked = engine.rank(engine.RankEntry(key=r.assessment_id, name=r.unit_name, index=r.index)
+                             for r in members if r.index is not None)
+        rank_of = {entry.key: entry.rank for entry in ranked}
+        for r in members:
+            r.rank = rank_of[r.assessment_id]
+    return rows, set_ids
+
+
+def _areas(set_ids: set[int]) -> list[tuple[str, str]]:
+    """(code, «code. name») of the areas of the cycle's sets, by code in the sets' order; the names of one code
+    joined by « / » where the sets differ (each unit's figure is its own set's area of that code)."""
+    names: dict[str, list[str]] = {}
+    for code, name in (Indicator.objects.filter(indicator_set_id__in=set_ids, parent__isnull=True,
+                                                kind=Indicator.Kind.NORMAL)
+                       .order_by("indicator_set_id", "order").values_list("code", "name")):
+        listed = names.setdefault(code, [])
+        if name not in listed:
+            listed.append(name)
+    return [(code, f"{code}. {' / '.join(listed)}") for code, listed in names.items()]
+
+
+def _notice(cycle: Cycle) -> str:
+    if cycle.phase == Cycle.Phase.PUBLISHED:
+        return _("Bảng tính từ dữ liệu hiện tại của hệ thống, không phải văn bản công bố: kết quả chính thức là kết "
+                 "quả đã công bố.")
+    return _("KẾT QUẢ CHƯA CÔNG BỐ — chỉ dùng trong Tổ thẩm định. Chỉ số và thứ hạng tạm tính trong các đơn vị đã "
+             "được thông qua; có thể thay đổi đến khi công bố.")
+
+
+def cycle_workbook(*, cycle: Cycle, out: IO[bytes]) -> None:
+    """The preliminary table of `cycle` (see the module's docstring), written in write-only mode to `out`.
+    Cost: five queries and one pass over the cycle's submitted lines (the engine once per assessment, for the
+    self total); memory grows with the number of units, not of lines."""
+    rows, set_ids = _cycle_rows(cycle)
+    states = dict(Assessment.State.choices)
+    year = cycle.year
+    printed = _("In lúc %(at)s") % {"at": _printed_at()}
+    notice = _notice(cycle)
+    wb = Workbook(write_only=True)
+    used: set[str] = set()
+    groups = list(RankingGroup.objects.filter(pk__in={r.group_id for r in rows if r.group_id is not None})
+                  .order_by("order", "name"))
+    sheets: list[tuple[str, int | None]] = [(g.name, g.pk) for g in groups]
+    if any(r.group_id is None for r in rows):
+        sheets.append((str(_("Chưa xếp khối")), None))
+    group_names = {g.pk: g.name for g in groups}
+    for name, group_id in sheets:
+        ws = wb.create_sheet(_sheet_title(name, used))
+        for letter, width in zip("ABCDEFGH", (6, 16, 44, 18, 14, 14, 12, 16), strict=True):
+            ws.column_dimensions[letter].width = width
+        ws.append([_cell(ws, _("KẾT QUẢ SƠ BỘ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM %(year)s") % {"year": year}, font=TITLE)])
+        ws.append([_cell(ws, name, font=BOLD)])
+        ws.append([_cell(ws, notice, font=WARNING)])
+        ws.append([_cell(ws, printed)])
+        ws.append([])
+        ws.append([_cell(ws, h, font=BOLD) for h in (
+            _("STT"), _("Mã đơn vị"), _("Đơn vị"), _("Trạng thái"), _("Tổng điểm tự đánh giá"),
+            _("Chỉ số thẩm định"), _("Xếp hạng tạm thời"), _("Xếp loại"))])
+        members = [r for r in rows if r.group_id == group_id]
+        # The ranked first, by rank (then name, as the ranking lists equals); the others after them, by name.
+        members.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit_name.casefold()))
+        for number, r in enumerate(members, start=1):
+            state = str(states.get(r.state, r.state))
+            if r.pending:
+                state = _("%(state)s (đang tính chỉ số)") % {"state": state}
+            ws.append([number, _cell(ws, r.unit_code), _cell(ws, r.unit_name), _cell(ws, state),
+                       _cell(ws, r.own_total, number=True), _cell(ws, r.index, number=True), r.rank,
+                       _cell(ws, band(r.classification) if r.classification else None)])
+    areas = _areas(set_ids)
+    ws = wb.create_sheet(_sheet_title(str(_("Theo lĩnh vực")), used))
+    ws.append([_cell(ws, _("ĐIỂM THẨM ĐỊNH THEO LĨNH VỰC — CHỈ SỐ CCHC NĂM %(year)s") % {"year": year}, font=TITLE)])
+    ws.append([_cell(ws, notice, font=WARNING)])
+    ws.append([_cell(ws, printed)])
+    ws.append([])
+    ws.append([_cell(ws, h, font=BOLD) for h in (
+        _("Mã đơn vị"), _("Đơn vị"), _("Khối"), _("Trạng thái"), *[label for _code, label in areas],
+        _("Điểm cộng"), _("Điểm trừ"), _("Chỉ số thẩm định"), _("Xếp hạng tạm thời"))])
+    for r in rows:
+        totals = r.area_totals or {}
+        ws.append([
+            _cell(ws, r.unit_code), _cell(ws, r.unit_name),
+            _cell(ws, group_names.get(r.group_id, "") if r.group_id is not None else ""),
+            _cell(ws, str(states.get(r.state, r.state))),
+            *[_cell(ws, Decimal(totals[code]) if code in totals else None, number=True) for code, _label in areas],
+            _cell(ws, r.bonus, number=True), _cell(ws, r.penalty, number=True), _cell(ws, r.index, number=True),
+            r.rank,
+        ])
+    wb.save(out)
+
+
+def cycle_workbook_name(cycle: Cycle) -> str:
+    return f"ket-qua-so-bo-tham-dinh-cchc-{cycle.year}.xlsx"
