@@ -81,7 +81,9 @@ def _clamp(points: Decimal, plan: _Plan) -> Decimal:
     return round_half_up(min(max(points, plan.floor), plan.max_points))
 
 
-def _ratio(value: Mapping[str, Any]) -> tuple[Decimal, Decimal]:
+def _ratio(value: Mapping[str, Any], *, whole: bool = False) -> tuple[Decimal, Decimal]:
+    """The ratio's two terms, checked; with `whole` (the leaf's `whole_numbers`: its terms are counts) a term with a
+    fractional part is refused. A term equal to a whole number («3,0») is whole, as a count is (`to_count`)."""
     numerator = to_decimal(_get(value, "numerator"), field="numerator", refuse_groups=True)
     denominator = to_decimal(_get(value, "denominator"), field="denominator", refuse_groups=True)
     for name, label, number in (("numerator", "Tử số", numerator), ("denominator", "Mẫu số", denominator)):
@@ -90,6 +92,13 @@ def _ratio(value: Mapping[str, Any]) -> tuple[Decimal, Decimal]:
                 "negative_value",
                 f"{label} không được âm.",
                 f"The {name} must not be negative.",
+                field=name,
+            )
+        if whole and number != number.to_integral_value():
+            raise ScoringInputError(
+                "not_whole_number",
+                f"{label} phải là số nguyên (số văn bản, hồ sơ…), không có phần thập phân.",
+                f"The {name} must be a whole number (a count of documents, dossiers…), without decimals.",
                 field=name,
             )
     if denominator == 0:
@@ -260,7 +269,7 @@ def _score(plan: _Plan, value: Mapping[str, Any]) -> tuple[Decimal, dict[str, An
             answer = _to_bool(_get(value, "value"))
             return _clamp(plan.yes_points if answer else plan.no_points, plan), {"value": answer}
         case Method.RATIO_BANDS:
-            numerator, denominator = _ratio(value)
+            numerator, denominator = _ratio(value, whole=plan.whole_numbers)
             canonical = {"numerator": _canonical(numerator), "denominator": _canonical(denominator)}
             with localcontext(_context()):
                 percent_times_den = numerator * HUNDRED
@@ -270,7 +279,7 @@ def _score(plan: _Plan, value: Mapping[str, Any]) -> tuple[Decimal, dict[str, An
                         return _clamp(band.points, plan), canonical
             return _clamp(plan.bands[-1].points, plan), canonical  # pragma: no cover - last band is 0 %
         case Method.PROPORTIONAL:
-            numerator, denominator = _ratio(value)
+            numerator, denominator = _ratio(value, whole=plan.whole_numbers)
             canonical = {"numerator": _canonical(numerator), "denominator": _canonical(denominator)}
             with localcontext(_context()):
                 reached = numerator * HUNDRED >= plan.threshold * denominator

@@ -72,14 +72,15 @@ class _Plan:
     # formula: "b + c <= a" as (("b", "c"), "a"): counts that cannot be true together (done more than asked)
     limits: tuple[tuple[tuple[str, ...], str], ...] = ()
     labels: tuple[tuple[str, str], ...] = ()  # formula: (variable, its label), for the refusals
+    whole_numbers: bool = False  # ratio_bands, proportional: both terms are counts (documents, dossiers, people)
 
 
 _ALLOWED_PARAMS: dict[Method, frozenset[str]] = {
     Method.MANUAL: frozenset({"step"}),
     Method.LEVELS: frozenset({"options"}),
     Method.YES_NO: frozenset({"yes_points", "no_points"}),
-    Method.RATIO_BANDS: frozenset({"bands"}),
-    Method.PROPORTIONAL: frozenset({"threshold", "below_points"}),
+    Method.RATIO_BANDS: frozenset({"bands", "whole_numbers"}),
+    Method.PROPORTIONAL: frozenset({"threshold", "below_points", "whole_numbers"}),
     Method.FORMULA: frozenset({"variables", "expression", "on_zero_division", "limits"}),
     Method.PER_OCCURRENCE: frozenset({"items", "base"}),
     Method.SURVEY: frozenset(),
@@ -309,6 +310,20 @@ def _bands(params: Mapping[str, Any], floor: Decimal, maximum: Decimal) -> tuple
     return tuple(result)
 
 
+def _whole_numbers(params: Mapping[str, Any]) -> bool:
+    """A ratio's `whole_numbers`: true when both terms are counts, so a fractional term is a typo; false (the
+    default) when they may be amounts (money, a share of a budget)."""
+    raw = params.get("whole_numbers", False)
+    if not isinstance(raw, bool):
+        raise _params_error(
+            "invalid_whole_numbers",
+            "Tham số «whole_numbers» phải là true hoặc false.",
+            "Parameter 'whole_numbers' must be true or false.",
+            "whole_numbers",
+        )
+    return raw
+
+
 def _variables(params: Mapping[str, Any]) -> tuple[str, ...]:
     entries = _list_param(params, "variables")
     names: list[str] = []
@@ -457,12 +472,13 @@ def _compile(rule: LeafRule) -> _Plan:
         _check_in_range(no, floor, maximum, field="no_points")
         return _Plan(method, maximum, floor, yes_points=yes, no_points=no)
     if method is Method.RATIO_BANDS:
-        return _Plan(method, maximum, floor, bands=_bands(params, floor, maximum))
+        return _Plan(method, maximum, floor, bands=_bands(params, floor, maximum), whole_numbers=_whole_numbers(params))
     if method is Method.PROPORTIONAL:
         threshold = _percent_param(params.get("threshold", ZERO), field="threshold")
         below = _param_decimal(params.get("below_points", ZERO), field="below_points")
         _check_in_range(below, floor, maximum, field="below_points")
-        return _Plan(method, maximum, floor, threshold=threshold, below_points=below)
+        return _Plan(method, maximum, floor, threshold=threshold, below_points=below,
+                     whole_numbers=_whole_numbers(params))
     if method is Method.FORMULA:
         names = _variables(params)
         expression = params.get("expression")
