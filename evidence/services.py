@@ -192,7 +192,8 @@ def _check_line_open(line: ScoreLine) -> None:
 
 @transaction.atomic
 def evidence_link(*, evidence_file: EvidenceFile, line: ScoreLine, actor: Any) -> EvidenceLink:
-    """Attach a library file to a leaf. Idempotent: linking twice returns the existing link.
+    """Attach a library file to a leaf. Idempotent: linking twice returns the existing link (``already_linked`` is
+    then True on it, False on a new one).
 
     Side effects: one ``EvidenceLink`` row and an ``evidence.link`` audit entry (none when it already existed).
     """
@@ -200,6 +201,7 @@ def evidence_link(*, evidence_file: EvidenceFile, line: ScoreLine, actor: Any) -
     _check_same_library(evidence_file, line)
     existing = EvidenceLink.objects.filter(evidence_file=evidence_file, score_line=line).first()
     if existing is not None:
+        existing.already_linked = True  # type: ignore[attr-defined]
         return existing
     _check_line_open(line)
     assessment = line.assessment
@@ -209,6 +211,7 @@ def evidence_link(*, evidence_file: EvidenceFile, line: ScoreLine, actor: Any) -
         linked_by=actor,
         explanation_round=assessment.appraisal_round if assessment.state == Assessment.State.EXPLANATION else None,
     )
+    link.already_linked = False  # type: ignore[attr-defined]
     audit_record(
         actor=actor, action="evidence.link", object_type="ScoreLine", object_id=line.pk,
         unit=assessment.unit, assessment=assessment,

@@ -305,7 +305,10 @@ def _upload_checked(request: HttpRequest, assessment: Assessment) -> HttpRespons
                 unit=assessment.unit, cycle=assessment.cycle, uploaded_file=item, actor=request.user
             )
             if line is not None:
-                services.evidence_link(evidence_file=evidence_file, line=line, actor=request.user)
+                link = services.evidence_link(evidence_file=evidence_file, line=line, actor=request.user)
+                # What the answer says of a copy already in the library: attached now, or attached before.
+                evidence_file.attached_to = line.indicator.code  # type: ignore[attr-defined]
+                evidence_file.attached_before = getattr(link, "already_linked", False)  # type: ignore[attr-defined]
             # A copy already in the library keeps its own name: the answer names the file sent beside it.
             evidence_file.uploaded_name = validation.clean_name(item.name)  # type: ignore[attr-defined]
             stored.append(evidence_file)
@@ -336,13 +339,8 @@ def _upload_summary(stored: list[EvidenceFile], errors: list[dict[str, str]]) ->
         parts.append(ngettext("Đã lưu %(n)d tệp.", "Đã lưu %(n)d tệp.", len(new)) % {"n": len(new)})
     for f in again:
         sent = getattr(f, "uploaded_name", f.original_name)
-        if sent == f.original_name:
-            parts.append(_("«%(name)s» đã có trong thư viện (không lưu lại).") % {"name": sent})
-        else:
-            parts.append(
-                _("«%(name)s» trùng nội dung với «%(existing)s» đã có trong thư viện (không lưu lại).")
-                % {"name": sent, "existing": f.original_name}
-            )
+        names = {"name": sent, "existing": f.original_name, "code": getattr(f, "attached_to", None)}
+        parts.append(_already_in_library(f, names, same_name=sent == f.original_name))
     if errors:
         refused = ngettext("%(n)d tệp bị từ chối", "%(n)d tệp bị từ chối", len(errors)) % {"n": len(errors)}
         if stored:
@@ -350,6 +348,24 @@ def _upload_summary(stored: list[EvidenceFile], errors: list[dict[str, str]]) ->
         else:
             parts.append(_("%(refused)s, không tệp nào được lưu.") % {"refused": refused})
     return " ".join(parts)
+
+
+def _already_in_library(f: EvidenceFile, names: dict[str, Any], *, same_name: bool) -> str:
+    """A file sent whose content the library already holds: not kept twice; attached to the leaf it was sent from
+    (said only when it was: a batch sent to the library alone attaches nothing)."""
+    if names["code"] is None:
+        if same_name:
+            return _("«%(name)s» đã có trong thư viện (không lưu lại).") % names
+        return _("«%(name)s» trùng nội dung với «%(existing)s» đã có trong thư viện (không lưu lại).") % names
+    if getattr(f, "attached_before", False):
+        if same_name:
+            return _("«%(name)s» đã có trong thư viện và đã được gắn với tiêu chí %(code)s từ trước.") % names
+        return _("«%(name)s» trùng nội dung với «%(existing)s» đã có trong thư viện và đã được gắn với tiêu chí "
+                 "%(code)s từ trước.") % names
+    if same_name:
+        return _("«%(name)s» đã có trong thư viện; đã gắn vào tiêu chí %(code)s.") % names
+    return _("«%(name)s» trùng nội dung với «%(existing)s» đã có trong thư viện; đã gắn «%(existing)s» vào tiêu chí "
+             "%(code)s.") % names
 
 
 def _link_action(request: HttpRequest, assessment_id: int, *, unlink: bool) -> HttpResponse:

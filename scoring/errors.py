@@ -15,6 +15,9 @@ MSG_STALE_VERSION = _(
 MSG_NOT_EDITABLE = _("Bản đánh giá ở trạng thái «%(state)s» nên không thể sửa.")
 MSG_NA_NOT_ALLOWED = _("Tiêu chí này không cho phép chọn «không phát sinh».")
 MSG_NA_REASON_REQUIRED = _("Hãy nêu lý do không phát sinh.")
+MSG_NA_REASON_WITHOUT_NA = _(
+    "Lý do không phát sinh chỉ được lưu khi đánh dấu «Không phát sinh». Hãy đánh dấu ô đó, hoặc xoá lý do."
+)
 MSG_NOT_A_LEAF = _("Chỉ chấm điểm ở tiêu chí thành phần.")
 MSG_SURVEY_NOT_SELF_SCORED = _("Tiêu chí này lấy điểm từ điều tra xã hội học, đơn vị không tự chấm.")
 MSG_INVALID_SET = _("Bộ chỉ số không hợp lệ.")

@@ -32,6 +32,9 @@ from scoring.text import normalize_line_breaks
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_MARKER = "cchc-phieu-tu-cham:v1"
+# A1 of the sheet's very hidden companion holding each row's input cells as downloaded (`downloaded_columns`): the
+# import tells a row the person edited from one left as it was. Files downloaded before it have none.
+DOWNLOADED_MARKER = "cchc-phieu-tu-cham-goc:v1"
 HEADER_ROW = 4
 FIRST_DATA_ROW = HEADER_ROW + 1
 BOLD = Font(bold=True)
@@ -239,6 +242,20 @@ def sheet_columns(count_columns: int) -> list[tuple[str, str]]:
     return columns
 
 
+def downloaded_columns(count_columns: int) -> list[str]:
+    """The keys of the sheet's columns a person may fill (the leaf's value, texts, «không phát sinh»), whose
+    downloaded values the companion sheet keeps; shared with the import."""
+    keys = [key for key, _header in sheet_columns(count_columns)]
+    start, end = keys.index("points"), keys.index("score")
+    return keys[start:end]
+
+
+def self_assessment_kps_legend() -> str:
+    """The line above «Điểm tự chấm hiện tại» that says what a cell marked «KPS» holds."""
+    return str(_("Ô ghi «KPS» ở cột «Điểm tự chấm hiện tại»: tiêu chí đơn vị chọn không phát sinh; số trong ô là điểm "
+                 "được tính cho tiêu chí khi tính chỉ số."))
+
+
 def number_text(raw: Any) -> str:
     """A number written in a text of the sheet as the page's language writes it («0,25» in Vietnamese, «0.25» in
     English; «1.50» as «1,5»), by Django's number formatting for the active language. Not a number: as it is."""
@@ -317,9 +334,32 @@ class _ChoiceLists:
         return self.validations[key]
 
 
+class _DownloadedValues:
+    """The companion sheet keeping each row's fillable cells as downloaded, by line id and version (very hidden:
+    not listed among the sheets Excel can unhide; protected). Written with the same cell writer as the sheet, the
+    values read back alike from both unless the person changed the row's cell."""
+
+    def __init__(self, workbook: Workbook, assessment_id: int, count_columns: int) -> None:
+        self.sheet = workbook.create_sheet(str(_("Giá trị lúc tải về"))[:31])
+        self.sheet.sheet_state = "veryHidden"  # never read as the sheet to import (scoring.sheets.shown_sheet)
+        self.sheet.protection.sheet = True
+        self.keys = ["line_id", "version", *downloaded_columns(count_columns)]
+        self.sheet.cell(row=1, column=1, value=f"{DOWNLOADED_MARKER}:{assessment_id}")
+        for column, key in enumerate(self.keys, start=1):
+            self.sheet.cell(row=2, column=column, value=key)
+        self.row = 3
+
+    def add(self, cells: dict[str, Any]) -> None:
+        for column, key in enumerate(self.keys, start=1):
+            _put_cell(self.sheet, self.row, column, cells.get(key))
+        self.row += 1
+
+
 def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
     """One row per leaf; only the cells a unit fills are unlocked; the technical columns are hidden; the options
-    of the «Chọn mức» leaves are listed on a hidden sheet for their drop-downs."""
+    of the «Chọn mức» leaves are listed on a hidden sheet for their drop-downs; the fillable cells as downloaded are
+    kept on a very hidden one (`DOWNLOADED_MARKER`). A «không phát sinh» leaf's current score is the points the
+    engine credits it, marked «KPS» as in the report's workbook, with a line saying so above the column."""
     assessment = sheet.assessment
     count_columns = max([len(count_keys(r.indicator)) for r in sheet.leaves] + [1])
     columns = sheet_columns(count_columns)
@@ -341,6 +381,9 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
     yes_no = DataValidation(type="list", formula1=f'"{yes},{no}"', allow_blank=True)
     ws.add_data_validation(yes_no)
     level_lists = _ChoiceLists(wb, ws)
+    downloaded = _DownloadedValues(wb, assessment.pk, count_columns)
+    index_mode = assessment.indicator_set.index_mode
+    kps_credited = False
     for number, leaf in enumerate(sheet.leaves, start=FIRST_DATA_ROW):
         ind, line = leaf.indicator, leaf.line
         value = line.self_value or {}
@@ -352,6 +395,12 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
             "na": yes if line.not_applicable else "", "na_reason": line.not_applicable_reason,
             "score": line.self_score,
         }
+        credit: Decimal | None = None
+        if line.not_applicable:
+            # As the report's workbook: the points the engine credits the leaf, a number marked «KPS» on a tinted
+            # cell (the page shows «KPS (tính 1,50 điểm)»); left out of the maximum (percent mode): said in words.
+            credit = selectors.not_applicable_credit(kind=ind.kind, max_points=ind.max_points, index_mode=index_mode)
+            cells["score"] = credit if credit is not None else _("Không phát sinh")
         editable: list[str] = []
         method = ind.method
         if leaf.self_scored:
@@ -388,6 +437,13 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
             if key in editable:
                 cell.protection = Protection(locked=False)
                 cell.fill = INPUT_FILL
+        if credit is not None:
+            score = ws.cell(row=number, column=position["score"])
+            score.number_format, score.fill = kps_number_format(), KPS_FILL
+            kps_credited = True
+        downloaded.add(cells)
+    if kps_credited:  # above the column, unwrapped: it reads on to the right (rows 1-3 are not imported)
+        _put_cell(ws, HEADER_ROW - 1, position["score"], self_assessment_kps_legend())
     for key in ("line_id", "version"):
         ws.column_dimensions[get_column_letter(position[key])].hidden = True
     widths = {"code": 9, "name": 55, "max": 9, "method": 16, "how": 40, "note": 30, "explanation": 40,

@@ -3,6 +3,11 @@
 The file is checked (extension, zip signature, size before and after decompression, our marker for this
 assessment), every row is validated by the engine against the line it names, and the result is a preview:
 the rows that change something, each with its old and new score and its errors. Nothing is written here.
+
+A row whose fillable cells are still those of the download (kept on the file's hidden companion sheet) was left
+as it was: it is skipped, whatever was saved on the system since (it must not undo a colleague's change, nor block
+the rows the person did edit). Files downloaded before the companion existed are read as before: every row is
+compared with what is stored.
 """
 
 from __future__ import annotations
@@ -24,10 +29,18 @@ from openpyxl.utils import get_column_letter
 
 from scoring import engine, selectors
 from scoring.errors import engine_text
-from scoring.exports import FIRST_DATA_ROW, HEADER_ROW, SHEET_MARKER, count_keys, sheet_columns
+from scoring.exports import (
+    DOWNLOADED_MARKER,
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    SHEET_MARKER,
+    count_keys,
+    downloaded_columns,
+    sheet_columns,
+)
 from scoring.forms import number_display, points_text, value_summary
 from scoring.models import Indicator
-from scoring.sheets import shown_sheet
+from scoring.sheets import downloaded_values, shown_sheet
 from scoring.text import normalize_line_breaks
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -99,6 +112,8 @@ class ImportPreview:
     rows: list[ImportRow]
     unchanged: int
     file_errors: list[str] = field(default_factory=list)
+    # Codes of the rows left as downloaded whose leaf was changed on the system since: skipped, the system's kept.
+    newer_on_system: list[str] = field(default_factory=list)
 
     @property
     def refused_cells(self) -> list[RefusedCell]:
@@ -223,6 +238,33 @@ def _value_from_cells(ind: Indicator, cells: dict[str, Any]) -> dict[str, Any] |
 
 
 VALUE_COLUMNS = ("points", "option", "yes_no", "numerator", "denominator")
+TEXT_COLUMNS = ("note", "explanation", "na_reason")
+
+
+def _compared(key: str, raw: Any) -> Any:
+    """A fillable cell as the import reads it, to tell whether the person changed it since the download: a text
+    as read (an edge space or a line break's kind is no change), «Không phát sinh» as yes or no, a number as a
+    number (45 and 45.0 alike: a spreadsheet may write either), any other text as typed, case aside."""
+    if key == "na":
+        return _yes(raw)
+    if key in TEXT_COLUMNS:
+        return _clean_text(raw)
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        try:
+            return Decimal(str(_cell_value(raw)))
+        except InvalidOperation:  # not finite
+            return repr(raw)
+    value = _cell_value(raw)
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _left_as_downloaded(
+    cells: dict[str, Any], version: int, downloaded: dict[str, Any] | None, fillable: Sequence[str]
+) -> bool:
+    """Whether every fillable cell of the row is what the download wrote in it (False when that is not known)."""
+    if downloaded is None or downloaded.get("version") != version or any(k not in downloaded for k in fillable):
+        return False
+    return all(_compared(key, cells.get(key)) == _compared(key, downloaded[key]) for key in fillable)
 
 
 def _value_columns(ind: Indicator) -> list[str]:
@@ -372,9 +414,12 @@ def _score_text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def _compare(row: ImportRow, leaf: selectors.LeafRow, cells: _RowCells, *, numbers_refused: bool = False) -> None:
+def _compare(
+    row: ImportRow, leaf: selectors.LeafRow, cells: _RowCells, *, numbers_refused: bool = False, edited: bool = False
+) -> None:
     """Validate the row with the engine and list what it changes (row.changes empty: nothing changes).
-    With `numbers_refused` a number cell is already refused (and named): the engine would only repeat it."""
+    With `numbers_refused` a number cell is already refused (and named): the engine would only repeat it.
+    `edited`: the row is known to have been edited in the file (its downloaded cells are known and differ)."""
     ind, line = leaf.indicator, leaf.line
     row.old_score = _score_text(line.self_score)
     row.old_summary = _("Không phát sinh") if line.not_applicable else value_summary(ind, line.self_value)
@@ -418,7 +463,15 @@ def _compare(row: ImportRow, leaf: selectors.LeafRow, cells: _RowCells, *, numbe
         row.changes.append(_("Giải trình"))
     if row.errors and not row.changes:
         row.changes.append(_("Điểm"))
-    if row.changes and row.version != line.version:
+    if row.changes and row.version != line.version and edited:
+        # Edited on both sides: neither overwrites the other. The rows left as downloaded are skipped, so putting
+        # this one back as it was lets the others be applied.
+        row.errors.append(
+            _("Tiêu chí này đã được sửa trên hệ thống sau khi tải tệp về (phiên bản %(old)s → %(new)s), và dòng này "
+              "cũng được sửa trong tệp. Hãy sửa tiêu chí này trên trang; để nhập các dòng còn lại, trả các ô của dòng "
+              "này về như lúc tải về (hoặc tải phiếu mới).") % {"old": row.version, "new": line.version}
+        )
+    elif row.changes and row.version != line.version:
         row.errors.append(
             _("Tiêu chí này đã được sửa trên hệ thống sau khi tải tệp về (phiên bản %(old)s → %(new)s); "
               "hãy tải phiếu mới.") % {"old": row.version, "new": line.version}
@@ -492,6 +545,9 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
         if ws is None:
             raise SheetRefused(_("Tệp Excel không có trang tính nào."))
         data = list(ws.iter_rows(min_row=1, max_row=FIRST_DATA_ROW + MAX_ROWS + 1, values_only=True))
+        downloaded = downloaded_values(
+            workbook, marker=f"{DOWNLOADED_MARKER}:{sheet.assessment.pk}", max_rows=MAX_ROWS + 1
+        )
     finally:
         workbook.close()
     marker = str((data[0][0] if data and data[0] else "") or "")
@@ -510,6 +566,7 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
     keys = [key for key, _header in columns]
     headers = dict(columns)
     letters = {key: get_column_letter(index) for index, key in enumerate(keys, start=1)}
+    fillable = downloaded_columns(count_columns)
     preview = ImportPreview(rows=[], unchanged=0)
     seen: set[int] = set()
     for offset, values in enumerate(body):
@@ -535,6 +592,15 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
         seen.add(line_id)
         if not leaf.self_scored:
             continue
+        as_downloaded = None if downloaded is None else downloaded.get(line_id)
+        if as_downloaded is not None and as_downloaded.get("version") != version:
+            as_downloaded = None  # not this row's download: compared with what is stored, as an older file
+        if _left_as_downloaded(cells, version, as_downloaded, fillable):
+            # Not edited in the file: nothing of it to write (the system's values stay, a colleague's newer ones too).
+            preview.unchanged += 1
+            if leaf.line.version != version:
+                preview.newer_on_system.append(leaf.indicator.code)
+            continue
         texts = {k: _clean_text(cells.get(k)) for k in ("note", "explanation", "na_reason")}
         row = ImportRow(
             excel_row=excel_row, line_id=line_id, version=version, code=leaf.indicator.code,
@@ -557,9 +623,14 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
             row_cells.refuse(row, "na", _("Cột «Không phát sinh» chỉ nhận «Có» hoặc để trống."))
         row.not_applicable = bool(na)
         if not row.not_applicable:
+            stored_reason = normalize_line_breaks(leaf.line.not_applicable_reason or "").strip()
+            if na is not None and texts["na_reason"] and texts["na_reason"] != stored_reason:
+                # It would be dropped on writing (a leaf that counts has no reason), as the sheet page refuses it.
+                row_cells.refuse(row, "na_reason", _("Lý do không phát sinh chỉ được lưu khi cột «%(column)s» là "
+                                                     "«Có».") % {"column": headers["na"]})
             row.not_applicable_reason = ""
         numbers_refused = not row.not_applicable and _refuse_numbers(row, leaf.indicator, row_cells)
-        _compare(row, leaf, row_cells, numbers_refused=numbers_refused)
+        _compare(row, leaf, row_cells, numbers_refused=numbers_refused, edited=as_downloaded is not None)
         if row.changes:
             preview.rows.append(row)
         else:

@@ -1,4 +1,5 @@
-"""Which worksheet of an uploaded workbook is read: the one a person sees on opening the file."""
+"""Which worksheets of an uploaded workbook are read: the one a person sees on opening the file, and the hidden
+companion that keeps the fillable cells as they were downloaded."""
 
 from __future__ import annotations
 
@@ -17,3 +18,27 @@ def shown_sheet(workbook: Any) -> Any:
     if active is not None and active in visible:
         return active
     return visible[0] if visible else None
+
+
+def downloaded_values(workbook: Any, *, marker: str, max_rows: int) -> dict[int, dict[str, Any]] | None:
+    """The fillable cells of each row as the file was downloaded, by line id (with the row's `version`), from the
+    workbook's companion sheet whose A1 is `marker` (`scoring.exports.DOWNLOADED_MARKER` and the assessment): row 2
+    names the columns by key, each row below is one line. None when the workbook has no such sheet (a file
+    downloaded before it was added, or another assessment's): then no row can be told to be left as it was."""
+    for ws in workbook.worksheets:
+        rows = ws.iter_rows(min_row=1, max_row=max_rows + 2, values_only=True)
+        first = next(rows, ())
+        if not first or str(first[0] or "") != marker:
+            continue
+        keys = [str(key or "") for key in next(rows, ())]
+        found: dict[int, dict[str, Any]] = {}
+        for values in rows:
+            row = dict(zip(keys, values, strict=False))
+            try:
+                line_id, version = int(str(row.get("line_id"))), int(str(row.get("version")))
+            except ValueError:
+                continue
+            row["version"] = version
+            found[line_id] = row
+        return found
+    return None

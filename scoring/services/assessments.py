@@ -16,6 +16,7 @@ from scoring import compiled, engine, selectors
 from scoring.errors import (
     MSG_NA_NOT_ALLOWED,
     MSG_NA_REASON_REQUIRED,
+    MSG_NA_REASON_WITHOUT_NA,
     MSG_NO_SET_FOR_KIND,
     MSG_NOT_A_LEAF,
     MSG_NOT_EDITABLE,
@@ -37,7 +38,7 @@ from scoring.models import (
     UnitKind,
 )
 from scoring.services.common import APPRAISABLE_STATES, SELF_EDITABLE_STATES, _nfc, audit_record, audit_records
-from scoring.text import user_text
+from scoring.text import normalize_line_breaks, user_text
 
 
 @transaction.atomic
@@ -222,7 +223,8 @@ class SelfScore(TypedDict, total=False):
 
 def score_line_save_self(*, line: ScoreLine, actor: Any, base_version: int, **given: Unpack[SelfScore]) -> ScoreLine:
     """The unit's self-score of one leaf (`SelfScore`). Optimistic lock on `base_version`; the engine computes the
-    score.
+    score. A reason sent without not applicable is refused (code `na_reason_without_na`) rather than dropped; a save
+    that changes nothing writes nothing and returns the line at `base_version`.
 
     Side effects: bumps the line's and the assessment's version; writes an audit entry with old → new.
     """
@@ -256,6 +258,8 @@ def _apply_self_input(line: ScoreLine, given: _SelfInput) -> None:
         raise ValidationFailed(MSG_NOT_A_LEAF, code="not_a_leaf")
     if indicator.source == Indicator.Source.SURVEY:
         raise ValidationFailed(MSG_SURVEY_NOT_SELF_SCORED, code="survey_leaf")
+    if not given.not_applicable:
+        _refuse_reason_without_not_applicable(line, given)
     if given.not_applicable:
         if not indicator.allow_not_applicable:
             raise ValidationFailed(MSG_NA_NOT_ALLOWED, code="na_not_allowed")
@@ -279,6 +283,16 @@ def _apply_self_input(line: ScoreLine, given: _SelfInput) -> None:
         line.self_note = user_text(given.note, limit=5000, field="note")
     if given.explanation is not None:
         line.explanation = user_text(given.explanation, limit=5000, field="explanation")
+
+
+def _refuse_reason_without_not_applicable(line: ScoreLine, given: _SelfInput) -> None:
+    """A reason sent without «không phát sinh» would be dropped by the save (a leaf that counts has no reason): it
+    is refused instead, so that nobody is told a text was saved that was not. The stored reason sent back as it is
+    (a form that unticks the box still holds it) is the declaration being withdrawn, with its reason."""
+    reason = user_text(given.not_applicable_reason, limit=2000, field="not_applicable_reason")
+    if reason and reason != normalize_line_breaks(line.not_applicable_reason or "").strip():
+        raise ValidationFailed(MSG_NA_REASON_WITHOUT_NA, code="na_reason_without_na",
+                               details={"field": "not_applicable"})
 
 
 @transaction.atomic

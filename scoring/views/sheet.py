@@ -306,7 +306,7 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
         field_name = exc.details.get("field") if isinstance(exc.details, dict) else None
         if exc.code == "missing_value":  # the engine names its field; say it with the label on the page
             exc.message = _("Hãy nhập «%(label)s».") % {"label": field_label(line.indicator, field_name)}
-        if exc.code in {"na_reason_required", "na_not_allowed"}:
+        if exc.code in {"na_reason_required", "na_not_allowed", "na_reason_without_na"}:
             field_name = "not_applicable_reason" if exc.code == "na_reason_required" else "not_applicable"
         posted.error = {"message": str(exc.message), "field": field_name, "code": exc.code}
         if as_json:
@@ -340,21 +340,28 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
             return json_error(409, exc.code, exc.message)
         messages.error(request, str(exc.message))
         return redirect("scoring:assessment", assessment.pk)
+    # Every write moves the line's version: a line still at the version sent is one the save left as it was.
+    changed = saved.version != posted.version
     if totals is not None:
         payload = line_payload(saved, files=totals.files.get(saved.pk, 0))
         payload.update(not_applicable_payload(saved, index_mode=assessment.indicator_set.index_mode))
-        # When the leaf was saved by the server's clock, in the site's time zone: the page says «saved at» with
-        # it, not with the browser's clock (a PC's may be wrong). A save that changed nothing keeps its time.
-        at = timezone.localtime(saved.updated_at or timezone.now(), timezone.get_default_timezone())
-        return JsonResponse({
-            "ok": True, "line": payload, "totals": totals_payload(totals),
-            "saved_at": at.isoformat(timespec="seconds"), "saved_time": at.strftime("%H:%M"),
-        })
-    messages.success(
-        request,
-        _("Đã lưu tiêu chí %(code)s: %(score)s điểm.") % {"code": line.indicator.code,
-                                                           "score": score_text(saved.self_score)},
-    )
+        answer: dict[str, Any] = {"ok": True, "changed": changed, "line": payload, "totals": totals_payload(totals)}
+        if changed:
+            # When the leaf was saved by the server's clock, in the site's time zone: the page says «saved at» with
+            # it, not with the browser's clock (a PC's may be wrong).
+            at = timezone.localtime(saved.updated_at or timezone.now(), timezone.get_default_timezone())
+            answer.update(saved_at=at.isoformat(timespec="seconds"), saved_time=at.strftime("%H:%M"))
+        else:  # nothing written: no time of a save to give (the leaf's last change is not this save)
+            answer["message"] = _("Không có thay đổi.")
+        return JsonResponse(answer)
+    if changed:
+        messages.success(
+            request,
+            _("Đã lưu tiêu chí %(code)s: %(score)s điểm.") % {"code": line.indicator.code,
+                                                               "score": score_text(saved.self_score)},
+        )
+    else:
+        messages.info(request, _("Tiêu chí %(code)s không có thay đổi.") % {"code": line.indicator.code})
     return redirect(reverse("scoring:assessment", args=[assessment.pk]) + f"#line-{line.pk}")
 
 

@@ -10,21 +10,23 @@ const RETRY_DELAY = 5000;
 const vi = document.documentElement.lang.startsWith("vi");
 const T = vi
   ? {
-      waiting: "Chưa lưu…", saving: "Đang lưu…", saved: "Đã lưu", offline: "Chưa lưu được (mất kết nối hoặc lỗi máy chủ); sẽ thử lại.",
+      waiting: "Chưa lưu…", saving: "Đang lưu…", saved: "Đã lưu", unchanged: "Không có thay đổi.", offline: "Chưa lưu được (mất kết nối hoặc lỗi máy chủ); sẽ thử lại.",
       failed: "Không lưu được.", conflict: "Tiêu chí này vừa được sửa ở nơi khác (người khác hoặc một thẻ khác của anh/chị).", by: "Người sửa", at: "lúc",
       yours: "Giá trị của bạn", stored: "Giá trị đang lưu", ofYours: "của bạn", ofStored: "đang lưu", keep: "Giữ giá trị của tôi", take: "Lấy giá trị đang lưu",
       points: "điểm", na: "KPS", leave: "Còn thay đổi chưa lưu.", empty: "(chưa chấm)",
       incomplete: "Nhập đủ các số liệu để tính điểm.",
+      reasonOnHold: "Lý do không phát sinh chưa được lưu: lý do chỉ được lưu khi đánh dấu «Không phát sinh».",
       notYours: "Chưa lưu: tài khoản đang đăng nhập không được sửa bản đánh giá này. Hãy đăng nhập bằng tài khoản của đơn vị rồi lưu lại.",
       signedOut: "Chưa lưu: phiên đăng nhập đã hết hạn.", signIn: "Đăng nhập lại (mở thẻ mới)", retry: "Lưu lại",
       sessionEnded: "Phiên đăng nhập đã hết hạn nên thay đổi vừa rồi chưa được lưu. Hãy đăng nhập lại; nội dung bạn đã nhập vẫn còn trên trang.",
     }
   : {
-      waiting: "Not saved yet…", saving: "Saving…", saved: "Saved", offline: "Not saved (offline or server error); will retry.",
+      waiting: "Not saved yet…", saving: "Saving…", saved: "Saved", unchanged: "No changes.", offline: "Not saved (offline or server error); will retry.",
       failed: "Could not save.", conflict: "This criterion has just been changed elsewhere (by someone else or in another tab of yours).", by: "Changed by",
       at: "at", yours: "Your value", stored: "Stored value", ofYours: "(yours)", ofStored: "(stored)", keep: "Keep mine", take: "Take the stored value",
       points: "points", na: "N/A", leave: "Some changes are not saved yet.", empty: "(not scored)",
       incomplete: "Enter all the figures to compute the score.",
+      reasonOnHold: "The reason for not applicable is not saved: it is saved only once «Not applicable» is ticked.",
       notYours: "Not saved: the account signed in may not edit this assessment. Sign in with the unit's account and save again.",
       signedOut: "Not saved: your session has expired.", signIn: "Sign in again (opens a new tab)", retry: "Save again",
       sessionEnded: "Your session has expired, so your last change was not saved. Please sign in again; what you typed is still on the page.",
@@ -65,6 +67,9 @@ class LeafForm {
     this.status = form.querySelector(".save-status");
     this.errorBox = form.querySelector(".leaf-error");
     this.conflictBox = form.querySelector(".js-conflict");
+    this.naBox = form.querySelector('input[name="not_applicable"]');
+    this.naReason = form.querySelector('input[name="not_applicable_reason"]');
+    this.savedReason = this.naReason ? this.naReason.value : "";
     this.timer = null;
     this.saving = false;
     this.again = false;
@@ -84,10 +89,40 @@ class LeafForm {
       this.schedule(0, true);
     });
     this.syncNotApplicable();
+    this.holdSaid = this.reasonOnHold(); // a page drawn again with a reason typed without the box says so
+    if (this.holdSaid) this.settle("");
+  }
+
+  /** What a save sends: the leaf's fields, its «Lý do không phát sinh» only while «Không phát sinh» is ticked. The
+   * server keeps a reason only with the box (and refuses one sent without it): a reason typed first stays in its box,
+   * unsent, until the box is ticked. Left out, the reason is the stored one (a box unticked withdraws it). */
+  formData() {
+    const data = new FormData(this.form);
+    if (this.naBox && !this.naBox.checked) data.delete("not_applicable_reason");
+    return data;
   }
 
   snapshot() {
-    return new URLSearchParams(new FormData(this.form)).toString().replace(/(^|&)version=\d+/, "");
+    return new URLSearchParams(this.formData()).toString().replace(/(^|&)version=\d+/, "");
+  }
+
+  /** A reason in its box while «Không phát sinh» is not ticked: kept on the page, not saved. */
+  reasonOnHold() {
+    return Boolean(this.naBox && this.naReason && !this.naBox.checked && this.naReason.value.trim() !== "");
+  }
+
+  /** A reason typed without the box, which leaving the page would lose (not a withdrawn declaration's own reason). */
+  reasonUnsaved() {
+    return this.reasonOnHold() && this.naReason.value !== this.savedReason;
+  }
+
+  /** The status once nothing is on its way: `text`, and that a reason typed without the box is not saved. */
+  settle(text) {
+    if (!this.reasonOnHold()) {
+      this.say(text);
+      return;
+    }
+    this.say(text ? `${text}${/[.!?…]$/.test(text) ? "" : "."} ${T.reasonOnHold}` : T.reasonOnHold);
   }
 
   changed(event) {
@@ -126,8 +161,13 @@ class LeafForm {
     this.timer = null;
     if (!explicit && this.snapshot() === this.lastSent) {
       if (!this.saving) dirtyForms.delete(this);
-      return; // nothing new to save (e.g. focus moved on)
+      // Nothing new to save (e.g. focus moved on, or only a reason typed without the box: never «saved»).
+      const held = this.reasonOnHold();
+      if (!this.saving && (held || this.holdSaid)) this.settle("");
+      this.holdSaid = held;
+      return;
     }
+    this.holdSaid = false;
     dirtyForms.add(this);
     this.say(T.waiting);
     this.timer = setTimeout(() => {
@@ -155,7 +195,7 @@ class LeafForm {
     try {
       const response = await fetch(this.form.action, {
         method: "POST",
-        body: new FormData(this.form),
+        body: this.formData(),
         credentials: "same-origin",
         headers: { Accept: "application/json" },
       });
@@ -240,8 +280,11 @@ class LeafForm {
     this.errorBox.textContent = "";
     if (this.fieldset) markInvalid(this.fieldset, null);
     this.form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
-    // The server's time of the save (HH:MM in the site's time zone), never the browser's clock, which may be wrong.
-    this.say(data.saved_time ? `${T.saved} ${data.saved_time}` : T.saved);
+    if (this.naBox && this.naBox.checked) this.savedReason = this.naReason.value;
+    // The server's time of the save (HH:MM in the site's time zone), never the browser's clock, which may be wrong;
+    // a save that wrote nothing says so, not the time of the leaf's last change.
+    if (data.changed === false) this.settle(data.message || T.unchanged);
+    else this.settle(data.saved_time ? `${T.saved} ${data.saved_time}` : T.saved);
     this.form.closest(".leaf")?.classList.remove("has-error");
   }
 
@@ -326,6 +369,7 @@ class LeafForm {
       setTotals(data.totals);
       this.resolve();
       this.lastSent = this.snapshot();
+      this.savedReason = this.naReason ? this.naReason.value : "";
       dirtyForms.delete(this);
       this.say(T.saved);
     });
@@ -339,7 +383,7 @@ class LeafForm {
   }
 }
 
-document.querySelectorAll("form.leaf-form").forEach((form) => new LeafForm(form));
+const leafForms = Array.from(document.querySelectorAll("form.leaf-form"), (form) => new LeafForm(form));
 
 // History of a leaf, loaded when its details element is opened (the link inside works without this).
 document.querySelectorAll("details.history[data-src]").forEach((details) => {
@@ -382,7 +426,7 @@ window.addEventListener("focus", () => {
 });
 
 window.addEventListener("beforeunload", (event) => {
-  if (dirtyForms.size) {
+  if (dirtyForms.size || leafForms.some((form) => form.reasonUnsaved())) {
     event.preventDefault();
     event.returnValue = T.leave;
   }

@@ -96,6 +96,18 @@ def test_not_applicable_without_a_reason_names_the_reason_field(api: Any, assess
     assert list(answer.json()["fields"]) == ["not_applicable_reason"]
 
 
+def test_a_reason_without_not_applicable_names_the_reason_field(api: Any, assessment: Any, unit_editor: Any) -> None:
+    line = line_of(assessment, "1.2.2")  # allows «không phát sinh»; not marked
+    api.force_login(unit_editor)
+    answer = api.put(
+        f"/api/v1/assessments/{assessment.pk}/lines/{line.pk}/",
+        {"version": line.version, "not_applicable": False, "not_applicable_reason": "Không có văn bản"}, format="json",
+    )
+    assert answer.status_code == 400 and answer.json()["code"] == "na_reason_without_na"
+    assert list(answer.json()["fields"]) == ["not_applicable"]  # the box to tick (or the reason to clear)
+    assert ScoreLine.objects.get(pk=line.pk).version == line.version
+
+
 def test_an_upload_of_a_refused_type_names_the_file_field(api: Any, assessment: Any, unit_editor: Any) -> None:
     api.force_login(unit_editor)
     for name, content in [("gia.pdf", b"MZ not a pdf"), ("virus.exe", b"MZ")]:

@@ -377,9 +377,10 @@ def test_a_leaf_toggled_to_and_from_not_applicable_shows_the_points_it_counts_fo
     login(page, "lan")
     _score(page, line_id).to_have_text("—")
 
-    # KPS: the leaf shows the points the engine credits it (its maximum in points mode), as the area's total counts
+    # KPS: the leaf shows the points the engine credits it (its maximum in points mode), as the area's total counts.
+    # The reason typed first waits for the box (it is saved with it, not before).
     page.fill(f"#l{line_id}-na-reason", "Không có đợt kiểm tra nào trong năm")
-    _saved(page, line_id)
+    expect(page.locator(f"#line-{line_id} .save-status")).to_contain_text("chưa được lưu")
     page.check(f"#l{line_id}-na")
     _saved(page, line_id)
     _score(page, line_id).to_have_text("KPS (tính 1,50 điểm)")
