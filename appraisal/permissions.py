@@ -1,7 +1,8 @@
 """Who may do what in the appraisal. Built on `scoring.permissions`; views and templates ask here.
 
 - The appraisal team (appraisers and the lead) works on submitted assessments, never on its own unit
-  (the unit of the member's appraiser/lead role): that is refused (403) and hidden from the queue.
+  (the unit of the member's appraiser/lead role): that is refused (403) and hidden from the queue, and the
+  services refuse it too (`refuse_own_unit`), whoever calls them.
 - A member appraises the areas of their assignment for the cycle (and only its units, when it lists
   some); the lead may appraise every area, returns assessments for explanation and signs off.
 - Administrators (Sở Nội vụ) see everything, reopen a signed-off assessment and import survey scores.
@@ -19,6 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from appraisal.models import AppraisalAssignment
+from scoring.errors import DomainError
 from scoring.models import Assessment, RoleAssignment
 from scoring.permissions import (
     assessment_get_for_user,
@@ -179,18 +181,41 @@ def can_resubmit(user: Any, assessment: Assessment) -> bool:
     )
 
 
+def own_unit_text(assessment: Assessment) -> str:
+    """Why one's own unit's assessment is refused: a conflict of interest, not a missing right; and what to do."""
+    from django.utils.translation import gettext as _
+
+    return _("Bạn là người của %(u)s nên không thẩm định bản đánh giá của đơn vị mình (tránh xung đột lợi ích). "
+             "Bản đánh giá này cần Tổ trưởng và thành viên Tổ thẩm định thuộc đơn vị khác. Chỉ quản trị viên "
+             "phân công thẩm định: hãy đề nghị quản trị viên chỉ định một Tổ trưởng (hoặc thành viên) khác cho "
+             "đơn vị này tại trang phân công thẩm định của kỳ.") % {"u": assessment.unit.name}
+
+
 class OwnUnitRefused(PermissionDenied):
     """The review of one's own unit: refused, and said why (a conflict of interest, not a missing right)."""
 
     def __init__(self, assessment: Assessment) -> None:
-        from django.utils.translation import gettext as _
+        super().__init__(own_unit_text(assessment))
 
-        super().__init__(
-            _("Bạn là người của %(u)s nên không thẩm định bản đánh giá của đơn vị mình (tránh xung đột lợi ích). "
-              "Bản đánh giá này cần Tổ trưởng và thành viên Tổ thẩm định thuộc đơn vị khác. Chỉ quản trị viên "
-              "phân công thẩm định: hãy đề nghị quản trị viên chỉ định một Tổ trưởng (hoặc thành viên) khác cho "
-              "đơn vị này tại trang phân công thẩm định của kỳ.") % {"u": assessment.unit.name}
-        )
+
+class OwnUnitConflict(DomainError):
+    """The services' refusal of a person acting on their own unit's assessment (`refuse_own_unit`): 403 with the
+    pages' message, through the one domain-error mapping of the pages and the API."""
+
+    status = 403
+    code = "own_unit"
+
+
+def refuse_own_unit(actor: Any, assessment: Assessment) -> None:
+    """The conflict-of-interest rule as the services enforce it, mirroring the pages and the API: the appraisal of a
+    leaf or an area, a lead's action (start, zero the unscored, explanation rounds, sign-off) is refused to a person
+    whose own unit it is (`is_own_unit`, whatever their roles, administrators included: the pages refuse them too).
+    Reopening is an administrator's act the pages allow on any unit, and does not ask here. A system actor (None,
+    or no signed-in person) is exempt. Raises `OwnUnitConflict`."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return
+    if is_own_unit(actor, assessment):
+        raise OwnUnitConflict(own_unit_text(assessment))
 
 
 def review_get_for_user(*, user: Any, assessment_id: int) -> Assessment:

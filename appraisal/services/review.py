@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from appraisal import selectors as appraisal_selectors
 from appraisal.models import LineHistory
+from appraisal.permissions import refuse_own_unit
 from appraisal.selectors.queue import unseen_explanations
 from appraisal.services.common import (
     MSG_LINE_STALE,
@@ -53,8 +54,10 @@ def _start(assessment: Assessment, actor: Any) -> Assessment:
 
 @transaction.atomic
 def appraisal_start(*, assessment: Assessment, actor: Any) -> Assessment:
-    """submitted → in_appraisal (the unit can no longer withdraw); records every leaf's self-score."""
+    """submitted → in_appraisal (the unit can no longer withdraw); records every leaf's self-score. Refused to a
+    person of the assessment's unit (`refuse_own_unit`), as is every appraisal service below."""
     locked = _lock(assessment.pk)
+    refuse_own_unit(actor, locked)
     if locked.state != Assessment.State.SUBMITTED:
         raise StateConflict(MSG_NOT_APPRAISING % {"state": locked.get_state_display()}, code="not_submitted")
     return _start(locked, actor)
@@ -79,6 +82,7 @@ def line_appraise(
     Side effects: line and assessment versions bumped, audited.
     """
     assessment = _lock(line.assessment_id)
+    refuse_own_unit(actor, assessment)
     _require_appraising(assessment)
     fresh = _fresh_line(line, base_version)
     if fresh.indicator.source == Indicator.Source.SURVEY:
@@ -106,6 +110,7 @@ def line_accept_self(*, line: ScoreLine, actor: Any, base_version: int) -> Score
     (`unseen_explanations`); a «không phát sinh» accepted already is saved again only when it carries such an
     explanation (`_na_accept_again`), and otherwise changes and records nothing."""
     assessment = _lock(line.assessment_id)
+    refuse_own_unit(actor, assessment)
     _require_appraising(assessment)
     fresh = _fresh_line(line, base_version)
     if fresh.indicator.source == Indicator.Source.SURVEY:
@@ -163,6 +168,7 @@ def area_accept_self(
     "not_applicable": k}, the k «không phát sinh» among the n accepted.
     """
     locked = _lock(assessment.pk)
+    refuse_own_unit(actor, locked)
     _require_appraising(locked)
     if area.indicator_set_id != locked.indicator_set_id or area.parent_id is not None:
         raise ValidationFailed(_("Lĩnh vực không thuộc bộ chỉ số của bản đánh giá."), code="wrong_area")
@@ -273,6 +279,7 @@ def assessment_zero_unscored(
     if not text:
         raise ValidationFailed(MSG_ZERO_REASON_REQUIRED, code="reason_required", details={"field": "reason"})
     locked = _lock(assessment.pk)
+    refuse_own_unit(actor, locked)
     _require_appraising(locked)
     query = ScoreLine.objects.filter(appraisal_selectors.UNSCORED, assessment=locked)
     if area is not None:

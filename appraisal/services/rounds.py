@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from appraisal.models import ExplanationRound, LineHistory, Notification
 from appraisal.notifications import notify, team_for, unit_people
+from appraisal.permissions import refuse_own_unit
 from appraisal.selectors.explanation import WITHDRAW_ACTION, explained_in_round, withdrawn_round
 from appraisal.services.common import (
     MSG_ALREADY_RESUBMITTED,
@@ -124,9 +125,11 @@ def explanation_request(
     """Return the assessment (all leaves, or the chosen ones) to the unit for explanation until `deadline`.
 
     Records every leaf's appraisal of the round that ends here, flags the chosen leaves, moves the
-    assessment to «explanation», and e-mails the unit (after commit).
+    assessment to «explanation», and e-mails the unit (after commit). Refused to a person of the assessment's unit
+    (`refuse_own_unit`), as are the lead's other round services below.
     """
     locked = _lock(assessment.pk)
+    refuse_own_unit(actor, locked)
     if locked.state == Assessment.State.SUBMITTED:
         locked = _start(locked, actor)
     if locked.state != Assessment.State.IN_APPRAISAL:
@@ -281,6 +284,7 @@ def explanation_overdue(assessment: Assessment) -> bool:
 def explanation_close(*, assessment: Assessment, actor: Any, reason: str = "") -> Assessment:
     """The lead ends an explanation round whose deadline has passed without a resubmission."""
     locked = _lock(assessment.pk)
+    refuse_own_unit(actor, locked)
     if locked.state != Assessment.State.EXPLANATION:
         raise StateConflict(MSG_NO_OPEN_ROUND % {"state": locked.get_state_display()}, code="not_explaining")
     if not explanation_overdue(locked):
@@ -288,10 +292,12 @@ def explanation_close(*, assessment: Assessment, actor: Any, reason: str = "") -
     return _end_explanation(locked, actor, resubmitted=False, reason=_nfc(reason) or _("Hết hạn giải trình."))
 
 
-def _open_round_locked(assessment: Assessment) -> tuple[Assessment, ExplanationRound]:
-    """The assessment locked and its open round; refused (the state named) when no round is open, so a second
-    click of the same decision, checked under the lock, changes nothing."""
+def _open_round_locked(assessment: Assessment, actor: Any) -> tuple[Assessment, ExplanationRound]:
+    """The assessment locked and its open round; refused to a person of its unit (`refuse_own_unit`), and (the
+    state named) when no round is open, so a second click of the same decision, checked under the lock, changes
+    nothing."""
     locked = _lock(assessment.pk)
+    refuse_own_unit(actor, locked)
     current = None
     if locked.state == Assessment.State.EXPLANATION:
         current = ExplanationRound.objects.filter(assessment=locked, round=locked.appraisal_round).first()
@@ -320,7 +326,7 @@ def explanation_withdraw(*, assessment: Assessment, actor: Any, reason: str) -> 
     nothing) that the round was withdrawn, why, and that they need do nothing more: the appraisal goes on and
     the explanations written are kept (the unit's page says so too).
     """
-    locked, current = _open_round_locked(assessment)
+    locked, current = _open_round_locked(assessment, actor)
     if explanation_overdue(locked):
         raise StateConflict(MSG_WITHDRAW_OVERDUE, code="deadline_passed")
     text = _required_reason(reason, MSG_REASON_FOR_WITHDRAW)
@@ -354,7 +360,7 @@ def explanation_deadline_change(
     never into the past nor beyond the cycle's limits. Side effects: the round's and the assessment's deadline,
     an audit entry with the reason, and an e-mail to the unit's people stating the new deadline (after commit).
     """
-    locked, current = _open_round_locked(assessment)
+    locked, current = _open_round_locked(assessment, actor)
     text = _required_reason(reason, MSG_REASON_FOR_DEADLINE_CHANGE)
     if deadline <= timezone.now():
         raise ValidationFailed(MSG_DEADLINE_IN_PAST, code="deadline_in_past", details={"field": "deadline"})

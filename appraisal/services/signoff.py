@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from appraisal.models import LineHistory, Notification
 from appraisal.notifications import notify, unit_people
+from appraisal.permissions import refuse_own_unit
 from appraisal.services.common import MSG_REASON_FOR_REOPEN, _lock, _nfc
 from appraisal.services.history import _snapshot
 from appraisal.services.recompute import index_result_enqueue
@@ -44,9 +45,11 @@ def assessment_sign_off(*, assessment: Assessment, actor: Any) -> Assessment:
     sinh» accepted); the recompute runs after commit. Refused with the undecided leaves otherwise.
 
     Side effects: the round's appraisal and the final score of every leaf recorded; state → signed_off
-    (audited); one recompute task enqueued on commit; the unit e-mailed.
+    (audited); one recompute task enqueued on commit; the unit e-mailed. Refused to a person of the assessment's
+    unit (`refuse_own_unit`).
     """
     locked = _lock(assessment.pk)
+    refuse_own_unit(actor, locked)
     if locked.state == Assessment.State.SIGNED_OFF:
         raise StateConflict(_("Bản đánh giá đã được thông qua."), code="already_signed_off")
     if locked.state != Assessment.State.IN_APPRAISAL:
@@ -112,7 +115,8 @@ def assessment_reopen_blocker(*, assessment: Assessment, unit: Unit | None = Non
 def assessment_reopen(*, assessment: Assessment, actor: Any, reason: str) -> Assessment:
     """An administrator reopens a signed-off assessment (reason recorded): signed_off → in_appraisal, a new
     round; its result is marked stale and leaves the ranking until it is signed off again. Refused (409
-    `unit_inactive`, `unit_merged`) for a stopped or merged unit's assessment."""
+    `unit_inactive`, `unit_merged`) for a stopped or merged unit's assessment. Reopening is an administrator's act
+    the pages allow on any unit, their own too (`permissions.can_reopen`): no conflict-of-interest check here."""
     text = _nfc(reason)
     if not text:
         raise ValidationFailed(MSG_REASON_FOR_REOPEN, code="reason_required", details={"field": "reason"})

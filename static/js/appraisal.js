@@ -73,12 +73,40 @@ function showLine(leaf, line) {
   if (explanation && typeof line.explanation === "string") explanation.value = line.explanation;
   const overruled = leaf.querySelector('[data-na-state="overruled"]');
   const declared = leaf.querySelector('[data-na-state="declared"]');
+  const accepted = leaf.querySelector('[data-na-state="accepted"]');
   if (overruled && declared) {
+    // a unit's «không phát sinh»: waiting for the team, accepted, or overruled (scored)
     overruled.hidden = !line.na_overruled;
-    declared.hidden = line.na_overruled;
+    declared.hidden = !line.na_pending;
+    if (accepted) accepted.hidden = line.na_overruled || line.na_pending;
     if (!line.na_overruled) leaf.querySelector("details.na-overrule")?.removeAttribute("open");
+    // accepted, it is not offered again (unless the unit explained it: accepting again records it read); waiting
+    // or overruled, the acceptance decides it or withdraws the overrule
+    const accept = leaf.querySelector("form[data-accept]");
+    if (accept && !accept.hasAttribute("data-accept-again")) accept.hidden = !line.na_overruled && !line.na_pending;
   }
   setVersion(leaf, line.version);
+}
+
+/** A leaf's save in flight: its actions wait for the answer (a double click sends one save, not a second based on
+ * the version the first replaces, which would meet it as a conflict). */
+function setBusy(leaf, busy) {
+  if (busy) {
+    leaf.dataset.busy = "1";
+    leaf.setAttribute("aria-busy", "true");
+    for (const button of leaf.querySelectorAll("form[data-appraise] button, form[data-accept] button, form[data-explain-line] button")) {
+      if (button.disabled) continue;  // disabled by the page (a read-only leaf): stays so
+      button.disabled = true;
+      button.dataset.busyDisabled = "1";
+    }
+    return;
+  }
+  delete leaf.dataset.busy;
+  leaf.removeAttribute("aria-busy");
+  for (const button of leaf.querySelectorAll("[data-busy-disabled]")) {
+    button.disabled = false;
+    delete button.dataset.busyDisabled;
+  }
 }
 
 function setText(selector, text) {
@@ -237,10 +265,12 @@ function enhanceSaveForm(form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const leaf = form.closest("[data-leaf]");
+    if (leaf.dataset.busy) return;  // the leaf's last save has not answered yet
     const status = leaf.querySelector("[data-save-status]");
     const fieldset = form.querySelector("fieldset.method-input");
     if (status) status.textContent = T.saving;
     let result;
+    setBusy(leaf, true);
     try {
       result = await postForm(form);
     } catch {
@@ -250,6 +280,8 @@ function enhanceSaveForm(form) {
       box.hidden = false;
       reveal(box);
       return;
+    } finally {
+      setBusy(leaf, false);  // the answer is handled below before any other click is: it sets the new version
     }
     const { status: code, data } = result;
     if (code === 401) {
@@ -321,8 +353,9 @@ function onKey(event) {
     const form = overrule && !overrule.open
       ? leaf.querySelector("form[data-accept]")
       : leaf?.querySelector("[data-appraise], [data-explain-line]");
-    // a read-only leaf (outside the user's areas) has a form to show its inputs, but nothing to submit
-    if (form?.querySelector("button[type=submit]:not([disabled])")) {
+    // a read-only leaf (outside the user's areas) has a form to show its inputs, but nothing to submit; an
+    // accepted «không phát sinh» is not accepted again
+    if (form && !form.hidden && form.querySelector("button[type=submit]:not([disabled])")) {
       event.preventDefault();
       form.requestSubmit();
     }

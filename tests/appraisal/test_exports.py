@@ -357,3 +357,17 @@ def test_in_percent_mode_a_kps_leaf_is_a_marked_blank_and_the_index_is_the_engin
     assert _n(_label_row(ws, "Điểm tối đa áp dụng")[APPRAISED - 1]) == appraised.applicable_max == Decimal("8.5")
     assert _n(_label_row(ws, "Chỉ số CCHC (tạm tính)")[APPRAISED - 1]) == appraised.index
     assert "không tính vào điểm đạt và điểm tối đa" in _texts(ws)
+
+
+def test_the_review_page_links_the_workbook_once_the_appraisal_started(
+    client: Client, in_appraisal: Any, lead: Any
+) -> None:
+    client.force_login(lead)
+    page = client.get(reverse("appraisal:review", args=[in_appraisal.pk])).content.decode()
+    assert _unit_url(in_appraisal) in page
+
+
+def test_the_review_page_has_no_workbook_link_before_the_appraisal(client: Client, submitted: Any, lead: Any) -> None:
+    client.force_login(lead)
+    page = client.get(reverse("appraisal:review", args=[submitted.pk])).content.decode()
+    assert _unit_url(submitted) not in page  # there is none yet (409)

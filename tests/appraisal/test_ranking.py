@@ -13,7 +13,7 @@ from appraisal.services import assessment_reopen, assessment_sign_off, cycle_res
 from scoring.models import Assessment, IndexResult, Unit
 from scoring.services import assessments_open
 from tests.appraisal.conftest import appraise_all, self_score, submit
-from tests.conftest import SMALL_SET_VALUES
+from tests.conftest import SMALL_SET_VALUES, _user
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,10 @@ def _signed_off(cycle: Any, code: str, editor: Any, head: Any, lead: Any, captur
 @pytest.fixture
 def ranked(cycle: Any, unit_editor: Any, unit_head: Any, lead: Any, team: Any,
            django_capture_on_commit_callbacks: Any) -> dict[str, Assessment]:
-    return {code: _signed_off(cycle, code, unit_editor, unit_head, lead, django_capture_on_commit_callbacks)
+    # hoa never appraises her own unit: the Sở Nội vụ's assessment is led by a lead of another unit
+    other = _user("khoa", "appraisal_lead", "van-phong-ubnd-tinh")
+    return {code: _signed_off(cycle, code, unit_editor, unit_head, other if code == "so-noi-vu" else lead,
+                              django_capture_on_commit_callbacks)
             for code in VARIANTS}
 
 

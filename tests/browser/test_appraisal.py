@@ -259,7 +259,9 @@ def test_the_review_page_updates_its_summary_and_the_not_applicable_tag_in_place
     expect(lead.locator(f'[data-area-appraised="{areas["1"]}"]')).to_have_text("1,75")
     lead.click(f"{leaf} form[data-accept] button")
     expect(lead.locator(f"{leaf} [data-na-overruled]")).to_be_hidden()
-    expect(lead.locator(f'{leaf} [data-na-state="declared"]')).to_be_visible()
+    # the declaration is accepted, not waiting again: no prompt to decide
+    expect(lead.locator(f'{leaf} [data-na-state="declared"]')).to_be_hidden()
+    expect(lead.locator(f'{leaf} [data-na-state="accepted"]')).to_be_visible()
     expect(lead.locator(f"#note-{ids['1.2.2']}")).to_have_value("")
     # withdrawing the overrule accepts the declaration: decided, credited its maximum as the unit side shows it
     expect(lead.locator(f"{leaf} [data-appraised]")).to_have_text("KPS (tính 1,50 điểm)")

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from appraisal.models import AppraisalAssignment
-from appraisal.services import assessment_sign_off
+from appraisal.permissions import is_own_unit
+from appraisal.services import appraisal_start, assessment_sign_off, line_accept_self, line_appraise
 from scoring.demo import sample_value
 from scoring.models import Assessment, Cycle, IndicatorSet, RoleAssignment, ScoreLine, Unit, UnitKind
 from scoring.services import (
@@ -27,8 +28,6 @@ from scoring.services import (
     cycle_create,
     cycle_set_phase,
     indicator_set_import,
-    score_line_accept_not_applicable,
-    score_line_appraise,
     score_line_save_self,
     unit_catalogue_load,
 )
@@ -38,10 +37,19 @@ DEMO_PASSWORD = "Demo@2020cchc"
 DEMO_USERS: list[dict[str, Any]] = [
     {"username": "chuyenvien", "name": ("Nguyễn Thị", "Lan"), "role": "unit_editor", "unit": "so-y-te"},
     {"username": "thutruong", "name": ("Trần Văn", "Hùng"), "role": "unit_head", "unit": "so-y-te"},
-    {"username": "thamdinh", "name": ("Lê Minh", "Tâm"), "role": "appraiser", "unit": "so-tu-phap"},
-    {"username": "totruong", "name": ("Phạm Thị", "Hoa"), "role": "appraisal_lead", "unit": "so-noi-vu"},
+    {"username": "thamdinh", "name": ("Lê Minh", "Tâm"), "role": "appraiser", "unit": "so-tu-phap", "areas": ["2"]},
+    {"username": "totruong", "name": ("Phạm Thị", "Hoa"), "role": "appraisal_lead", "unit": "so-noi-vu",
+     "lead": True},
+    # Nobody appraises their own unit: the Sở Nội vụ's assessment is led by a member of another unit, whom the
+    # cycle's assignment makes a lead (as an administrator does on the assignment page).
+    {"username": "topho", "name": ("Đặng Quốc", "Khánh"), "role": "appraiser", "unit": "van-phong-ubnd-tinh",
+     "lead": True, "note": "phân công chủ trì thẩm định trong kỳ: thẩm định và thông qua bản đánh giá của Sở Nội vụ"},
     {"username": "quantri", "name": ("Võ Quốc", "Bảo"), "role": "administrator", "unit": None},
 ]
+# Who appraises the demo's signed-off units: the first appraiser the areas assigned to them, the lead the rest; a
+# member is passed over for their own unit, and the next of the list takes it (`_member_for`).
+APPRAISERS = ["thamdinh", "totruong", "topho"]
+LEADS = ["totruong", "topho"]
 # Units whose assessments are signed off (with results and ranks) and units with a draft in progress.
 SIGNED_OFF_UNITS = ["so-noi-vu", "so-tu-phap", "so-tai-chinh", "so-ke-hoach-dau-tu", "tp-my-tho", "h-cho-gao"]
 # Each unit submits its own assessment (the review page reads a submission by someone outside the unit as a
@@ -111,15 +119,17 @@ class Command(BaseCommand):
                 user.save()
             unit = Unit.objects.get(code=spec["unit"]) if spec["unit"] else None
             RoleAssignment.objects.get_or_create(user=user, role=spec["role"], unit=unit)
-            users[spec["role"]] = user
+            users[spec["username"]] = user
         for code in SIGNED_OFF_UNITS:
             self._unit_head(Unit.objects.get(code=code))
-        for role, area_codes in (("appraiser", ["2"]), ("appraisal_lead", [])):
+        for spec in DEMO_USERS:
+            if spec["role"] not in ("appraiser", "appraisal_lead"):
+                continue
             assignment, new = AppraisalAssignment.objects.get_or_create(
-                cycle=cycle, user=users[role], defaults={"is_lead": role == "appraisal_lead"}
+                cycle=cycle, user=users[spec["username"]], defaults={"is_lead": spec.get("lead", False)}
             )
-            if new and area_codes:
-                areas = [ind for s in cycle.indicator_sets.all() for ind in s.indicators.filter(code__in=area_codes)]
+            if new and spec.get("areas"):
+                areas = [ind for s in cycle.indicator_sets.all() for ind in s.indicators.filter(code__in=spec["areas"])]
                 assignment.areas.set(areas)
         return users
 
@@ -139,8 +149,14 @@ class Command(BaseCommand):
         RoleAssignment.objects.get_or_create(user=user, role=RoleAssignment.Role.UNIT_HEAD, unit=unit)
         return user
 
+    @staticmethod
+    def _member_for(assessment: Assessment, users: dict[str, Any], usernames: list[str]) -> Any:
+        """The first of the team members named who is not a person of the assessment's unit."""
+        return next(users[name] for name in usernames if not is_own_unit(users[name], assessment))
+
     def _scores(self, cycle: Cycle, users: dict[str, Any]) -> None:
-        editor, appraiser, lead = users["unit_editor"], users["appraiser"], users["appraisal_lead"]
+        editor = users["chuyenvien"]
+        assigned = set(next(spec["areas"] for spec in DEMO_USERS if spec["username"] == APPRAISERS[0]))
         for code in [*SIGNED_OFF_UNITS, *DRAFT_UNITS]:
             assessment = Assessment.objects.select_related("unit").get(cycle=cycle, unit__code=code)
             if assessment.state != Assessment.State.DRAFT or assessment.lines.exclude(self_score=None).exists():
@@ -164,16 +180,20 @@ class Command(BaseCommand):
                 continue
             head = self._unit_head(assessment.unit)
             assessment_transition(assessment=assessment, to_state=Assessment.State.SUBMITTED, actor=head)
-            assessment_transition(assessment=assessment, to_state=Assessment.State.IN_APPRAISAL, actor=lead)
+            # Through the appraisal services, which refuse anyone appraising their own unit.
+            lead = self._member_for(assessment, users, LEADS)
+            appraiser = self._member_for(assessment, users, APPRAISERS)
+            appraisal_start(assessment=assessment, actor=lead)
             for line in ScoreLine.objects.filter(assessment=assessment).select_related("indicator"):
+                actor = appraiser if line.indicator.code.split(".")[0] in assigned else lead
                 if line.not_applicable:  # the team accepts the unit's «không phát sinh»
-                    score_line_accept_not_applicable(line=line, actor=appraiser, base_version=line.version)
+                    line_accept_self(line=line, actor=actor, base_version=line.version)
                     continue
                 value = line.self_value
                 if rng.random() < 0.15:  # appraisers adjust some scores, usually downwards
                     value = sample_value(line.indicator, rng, 0.4)
-                score_line_appraise(
-                    line=line, actor=appraiser, base_version=line.version, value=value,
+                line_appraise(
+                    line=line, actor=actor, base_version=line.version, value=value,
                     note="" if value == line.self_value else "Tài liệu kiểm chứng chưa đầy đủ.",
                 )
             assessment_sign_off(assessment=assessment, actor=lead)
@@ -185,5 +205,6 @@ class Command(BaseCommand):
         for spec in DEMO_USERS:
             unit = Unit.objects.filter(code=spec["unit"]).first() if spec["unit"] else None
             label = dict(RoleAssignment.Role.choices)[spec["role"]]
-            self.stdout.write(f"  {spec['username']:<11} {label}" + (f" — {unit.name}" if unit else ""))
+            self.stdout.write(f"  {spec['username']:<11} {label}" + (f" — {unit.name}" if unit else "")
+                              + (f" ({spec['note']})" if spec.get("note") else ""))
         self.stdout.write("  thutruong-<mã đơn vị>: thủ trưởng của từng đơn vị mẫu đã gửi bản tự đánh giá")
