@@ -49,7 +49,7 @@ INSTALLED_APPS = [
     "scoring",
     "appraisal",
     "evidence",
-    "axes",  # login throttling (issue 10)
+    "cchc.apps.AxesConfig",  # login throttling (issue 10): django-axes, named in Vietnamese
 ]
 
 MIDDLEWARE = [

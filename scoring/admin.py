@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
@@ -231,9 +232,10 @@ class RoleAssignmentAdmin(ReadOnlyModelAdmin):
 class AuditEntryAdmin(ReadOnlyModelAdmin):
     """Read-only: the audit record is append-only."""
 
-    list_display = ["at", "actor", "action", "object_type", "object_id", "unit", "reason"]
+    list_display = ["at", "actor", "action", "object_type", "object_id", "object_label", "unit", "reason"]
     list_filter = ["action", "object_type"]  # by unit: the search box (a list of every unit does not scale)
-    search_fields = ["object_id", "reason", "actor__username", "unit__name", "unit__code"]
+    search_fields = ["object_id", "object_code", "object_label", "reason", "actor__username", "unit__name",
+                     "unit__code"]
     date_hierarchy = "at"
     list_select_related = ["actor", "unit"]
     show_full_result_count = False  # one entry per change: count them once, not twice
@@ -312,6 +314,9 @@ class ExtensionRequestAdmin(ReadOnlyModelAdmin):
 # role the admin site: `is_staff`, `is_superuser`), sets passwords and audits each change. Django's own user admin
 # would change the same flags with no audit entry and none of those rules: shown here, never edited.
 admin.site.unregister(get_user_model())
+# Django's groups grant nothing here: a person's rights are their roles (RoleAssignment, given on the users page),
+# and the administrators are superusers. A group made here would only look as if it did something: not offered.
+admin.site.unregister(Group)
 
 
 @admin.register(get_user_model())

@@ -36,11 +36,14 @@ def canonical_payload(
     changes: Any,
     reason: str,
     prev_hash: str,
+    object_label: str = "",
+    object_code: str = "",
 ) -> str:
     """The exact text that is hashed: sorted keys, no whitespace, UTC timestamp to the millisecond (the
-    precision a JSON backup keeps, so a restored chain still verifies)."""
+    precision a JSON backup keeps, so a restored chain still verifies). The object's label and code are hashed
+    when the entry has them: an entry recorded before they were kept hashes as it always did."""
     utc = at.astimezone(dt.UTC)
-    payload = {
+    payload: dict[str, Any] = {
         "at": utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z",
         "actor": actor_id,
         "action": action,
@@ -53,6 +56,10 @@ def canonical_payload(
         "reason": reason,
         "prev_hash": prev_hash,
     }
+    if object_label:
+        payload["object_label"] = object_label
+    if object_code:
+        payload["object_code"] = object_code
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -69,6 +76,9 @@ def entry_hash(entry: Any, prev_hash: str | None = None) -> str:
         changes=entry.changes,
         reason=entry.reason,
         prev_hash=entry.prev_hash if prev_hash is None else prev_hash,
+        # an older migration's model has neither field
+        object_label=getattr(entry, "object_label", ""),
+        object_code=getattr(entry, "object_code", ""),
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -83,7 +93,7 @@ def text_around_prev_hash(entry: Any) -> tuple[str, str]:
     head, _mark, tail = canonical_payload(
         at=entry.at, actor_id=entry.actor_id, action=entry.action, object_type=entry.object_type,
         object_id=entry.object_id, unit_id=entry.unit_id, assessment_id=entry.assessment_id, changes=entry.changes,
-        reason=entry.reason, prev_hash="",
+        reason=entry.reason, prev_hash="", object_label=entry.object_label, object_code=entry.object_code,
     ).rpartition(_PREV_KEY)
     return head + _PREV_KEY[:-1], '"' + tail
 

@@ -22,6 +22,7 @@ from appraisal.assignments import (
     team_candidates,
 )
 from appraisal.models import AppraisalAssignment
+from cchc.collation import vietnamese
 from scoring import permissions
 from scoring.errors import DomainError
 from scoring.models import Cycle, IndicatorSet, Unit
@@ -95,7 +96,7 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "candidates": team_candidates(),
         "nodes": assignable_nodes(cycle=cycle),
         "units": Unit.objects.filter(active=True).select_related("ranking_group").order_by("ranking_group__order",
-                                                                                             "name"),
+                                                                                             vietnamese("name")),
     }
     return render(request, "appraisal/assignments.html", context, status=status)
 

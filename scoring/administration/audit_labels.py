@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils import timezone
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
+from django.utils import timezone, translation
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -27,6 +31,7 @@ ACTION_LABELS = {
     "assessment.extend_deadline": _l("Gia hạn tự đánh giá"),
     "assessment.import_self": _l("Nhập phiếu tự chấm từ Excel"),
     "assessment.open": _l("Mở bản đánh giá"),
+    "assessment.remove": _l("Gỡ đơn vị khỏi kỳ đánh giá (xoá bản đánh giá chưa có dữ liệu)"),
     "assessment.remove_deadline": _l("Bỏ hạn riêng"),
     "assessment.round": _l("Đóng vòng giải trình"),
     "assessment.state": _l("Chuyển trạng thái bản đánh giá"),
@@ -81,6 +86,7 @@ ACTION_LABELS = {
     "user.create": _l("Tạo tài khoản"),
     "user.deactivate": _l("Khoá tài khoản"),
     "user.password_reset": _l("Đặt lại mật khẩu"),
+    "user.update": _l("Sửa họ tên, thư điện tử"),
     "user_import.confirm": _l("Xác nhận nhập tài khoản từ Excel"),
 }
 
@@ -172,6 +178,7 @@ FIELD_LABELS = {
     "floor": _l("Điểm tối thiểu"),
     "full_name": _l("Họ và tên"),
     "is_active": _l("Đang hoạt động"),
+    "is_lead": _l("Tổ trưởng"),
     "key": _l("Mã bộ"),
     "kind": _l("Loại"),
     "max_points": _l("Điểm tối đa"),
@@ -205,6 +212,8 @@ OBJECT_FIELD_LABELS = {
     "Indicator": {"parent": _l("Tiêu chí cha"), "source": _l("Nguồn điểm"), "kind": _l("Loại tiêu chí")},
     "IndicatorSet": {"source": _l("Bộ nguồn")},
     "Unit": {"kind": _l("Loại đơn vị")},
+    # an assignment's units are its units' codes (elsewhere «units» counts them); its user is the appraiser
+    "AppraisalAssignment": {"units": _l("Đơn vị được phân công"), "user": _l("Thành viên Tổ thẩm định")},
 }
 # The keys inside a recorded value (a leaf's input, an evidence file), as a person names them.
 VALUE_KEY_LABELS = {
@@ -240,6 +249,11 @@ INPUT_NUMBER_KEYS = frozenset({"points"})
 
 # The fields recorded as a unit's code: shown as «name (code)» when the unit exists.
 UNIT_CODE_FIELDS = frozenset({"merged_into", "unit"})
+# The fields recorded as a list of units' codes, by the object they belong to.
+UNIT_CODE_LIST_FIELDS = {"AppraisalAssignment": frozenset({"units"})}
+# The fields recorded as a list of areas' and criteria's codes (an assignment's): shown with their names where the
+# assignment's cycle is known, the same code of two sets once (`_areas_shown`).
+AREA_CODE_FIELDS = {"AppraisalAssignment": frozenset({"areas"})}
 # The fields shown even when old and new are recorded alike: the value is not recorded («•» for a password).
 UNRECORDED_FIELDS = frozenset({"password"})
 # A leaf's recorded input (`self_value`, `appraised_value`): its option and its counted items are codes of the
@@ -445,6 +459,18 @@ def _code_list(change: Any) -> str | None:
     return text
 
 
+def _areas_shown(codes: Any, names: dict[str, str]) -> str:
+    """An assignment's recorded areas and criteria («1», «1», «2»: the same area of two sets recorded twice) by code
+    and name where known, each once: «1 Công tác chỉ đạo (2 bộ chỉ số); 2 Văn bản QPPL»."""
+    if not isinstance(codes, list):
+        return change_value("areas", codes)
+    shown = []
+    for code, times in Counter(str(c) for c in codes).items():
+        text = f"{code} {names[code]}" if names.get(code) else code
+        shown.append(_("%(area)s (%(n)s bộ chỉ số)") % {"area": text, "n": times} if times > 1 else text)
+    return ("; " if names else ", ").join(shown) or "—"
+
+
 def change_rows(
     changes: Any, labels: dict[str, dict[str, str]] | None = None, object_type: str = "",
     inputs: dict[str, str] | None = None,
@@ -472,7 +498,10 @@ def change_rows(
         if old == new and name not in UNRECORDED_FIELDS:
             continue
         label = str(own.get(name) or FIELD_LABELS.get(name, name))
-        shown = (change_value(name, old, labels, inputs), change_value(name, new, labels, inputs))
+        if name in AREA_CODE_FIELDS.get(object_type, ()):
+            shown = (_areas_shown(old, labels.get(name, {})), _areas_shown(new, labels.get(name, {})))
+        else:
+            shown = (change_value(name, old, labels, inputs), change_value(name, new, labels, inputs))
         if shown[0] == shown[1] and name not in UNRECORDED_FIELDS:
             continue  # alike as shown: a deadline saved again to the second, «1.00» and «1»
         rows.append((str(name), label, *shown))
@@ -500,12 +529,16 @@ def object_type_label(code: str) -> str:
     return str(OBJECT_TYPE_LABELS.get(code, code))
 
 
-def object_shown(entry: Any, names: dict[tuple[str, str], str]) -> str:
-    """«Tiêu chí 1.1 Xây dựng kế hoạch (tg-2020)», «Điểm tiêu chí 1.1.2 · Sở Tư pháp»; «Tiêu chí #356» when the
-    object is gone (`names`: `_object_names`)."""
+def object_shown(entry: Any, names: dict[tuple[str, str], ObjectName]) -> str:
+    """«Tiêu chí 1.1 Xây dựng kế hoạch (tg-2020)», «Điểm tiêu chí 1.1.2 · Sở Tư pháp» (`names`: `object_names`);
+    once the object is gone, the label the entry kept of it when recorded; «Tiêu chí #356» for an entry recorded
+    before labels were kept whose object is gone."""
     label = object_type_label(entry.object_type)
     known = names.get((entry.object_type, str(entry.object_id)))
-    return f"{label} {known}" if known else f"{label} #{entry.object_id}"
+    if known is not None:
+        return f"{label} {known.text}"
+    kept = getattr(entry, "object_label", "")
+    return f"{label} {kept}" if kept else f"{label} #{entry.object_id}"
 
 
 def object_type_choices(codes: Iterable[str]) -> list[tuple[str, str]]:
@@ -513,15 +546,26 @@ def object_type_choices(codes: Iterable[str]) -> list[tuple[str, str]]:
     return sorted(((code, object_type_label(code)) for code in codes), key=lambda pair: pair[1])
 
 
+def _unit_codes_in(entry: Any) -> list[str]:
+    """The unit codes an entry's changes name: a unit merged into another, an assignment's units."""
+    if not isinstance(entry.changes, dict):
+        return []
+    fields = UNIT_CODE_FIELDS | (UNIT_CODE_LIST_FIELDS.get(entry.object_type) or frozenset())
+    found = []
+    for name, change in entry.changes.items():
+        if name not in fields or not isinstance(change, dict):
+            continue
+        for side in (change.get("old"), change.get("new")):
+            found += [str(code) for code in (side if isinstance(side, list) else [side]) if isinstance(code, str)
+                      and code]
+    return found
+
+
 def _unit_names(entries: list[Any]) -> dict[str, str]:
     """«name (code)» of the units the entries name by code (one query)."""
     from scoring.models import Unit
 
-    codes = {
-        str(side) for entry in entries if isinstance(entry.changes, dict)
-        for name, change in entry.changes.items() if name in UNIT_CODE_FIELDS and isinstance(change, dict)
-        for side in (change.get("old"), change.get("new")) if isinstance(side, str) and side
-    }
+    codes = {code for entry in entries for code in _unit_codes_in(entry)}
     if not codes:
         return {}
     return {code: f"{name} ({code})" for code, name in Unit.objects.filter(code__in=codes).values_list("code", "name")}
@@ -540,7 +584,7 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else f"{text[: limit - 1].rstrip()}…"
 
 
-def _score_lines(entries: list[Any]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+def _score_lines(entries: list[Any]) -> tuple[dict[str, ObjectName], dict[str, dict[str, str]]]:
     """For the score lines the entries name, by id: «<criterion code> · <unit short name or name>», and the
     `leaf_input_labels` of their criterion (one query)."""
     from scoring.models import ScoreLine
@@ -553,54 +597,233 @@ def _score_lines(entries: list[Any]) -> tuple[dict[str, str], dict[str, dict[str
     )
     names, inputs = {}, {}
     for pk, code, params, short_name, name in rows:
-        names[str(pk)] = f"{code} · {short_name or name}"
+        names[str(pk)] = ObjectName(f"{code} · {short_name or name}", code)
         inputs[str(pk)] = leaf_input_labels(params)
     return names, inputs
 
 
-def _object_names(entries: list[Any]) -> dict[tuple[str, str], str]:
-    """What a person knows each entry's object by, keyed by (object type, id): a criterion by «<code> <name> (<set
-    key>)», a set by «name (key)», a person by «full name (username)», a unit by «name (code)»… One query per type
-    of object on the page (the score lines: `_score_lines`); an object gone is left out (shown by its id)."""
+@dataclasses.dataclass(frozen=True)
+class ObjectName:
+    """What a person knows an audited object by (`text`, after its type: «1.1.2 Mức độ … (tg-2021-so)») and the
+    object's own code, if it has one, for the «Mã đối tượng» filter (a criterion's «1.1.2», a set's key, a unit's
+    code, an account's username)."""
+
+    text: str
+    code: str = ""
+
+
+@dataclasses.dataclass
+class _Assignments:
+    """The appraisal assignments the entries name: their names, and each one's cycle's areas by code."""
+
+    names: dict[int, ObjectName] = dataclasses.field(default_factory=dict)
+    area_names: dict[int, dict[str, str]] = dataclasses.field(default_factory=dict)
+
+
+def _assignments(ids: set[int], *, area_names: bool) -> _Assignments:
+    """«<appraiser> — <cycle>, lĩnh vực 1, 2 (tg-2021-so); 1 (tg-2021-huyen)» per assignment (a code means nothing
+    without its set), and with `area_names` the names of the areas and criteria of its cycle's sets by code (two
+    queries, three with the names)."""
+    from appraisal.models import AppraisalAssignment
+    from scoring.models import Indicator
+
+    found = _Assignments()
+    rows = AppraisalAssignment.objects.filter(pk__in=ids).values_list(
+        "pk", "cycle_id", "cycle__name", "user__username", "user__first_name", "user__last_name")
+    if not rows:
+        return found
+    through = AppraisalAssignment.areas.through.objects.filter(appraisalassignment_id__in=ids).order_by(
+        "indicator__indicator_set__key", "indicator__order").values_list(
+        "appraisalassignment_id", "indicator__indicator_set__key", "indicator__code")
+    areas: dict[int, dict[str, list[str]]] = {}
+    for pk, key, code in through:
+        areas.setdefault(pk, {}).setdefault(key, []).append(code)
+    cycles = {}
+    for pk, cycle_id, cycle, username, first, last in rows:
+        person = " ".join(p for p in (first, last) if p) or username
+        by_set = "; ".join(f"{', '.join(codes)} ({key})" for key, codes in areas.get(pk, {}).items())
+        text = (_("%(person)s — %(cycle)s, lĩnh vực %(areas)s") % {"person": person, "cycle": cycle, "areas": by_set}
+                if by_set else f"{person} — {cycle}")
+        found.names[pk] = ObjectName(text, username)
+        cycles[pk] = cycle_id
+    if not area_names:
+        return found
+    nodes: dict[int, dict[str, set[str]]] = {}
+    for cycle_id, code, name in Indicator.objects.filter(
+        indicator_set__cycle_sets__cycle_id__in=set(cycles.values()), level__lte=2
+    ).values_list("indicator_set__cycle_sets__cycle_id", "code", "name"):
+        nodes.setdefault(cycle_id, {}).setdefault(code, set()).add(_shorten(name, 60))
+    for pk, cycle_id in cycles.items():
+        found.area_names[pk] = {code: " / ".join(sorted(names)) for code, names in nodes.get(cycle_id, {}).items()}
+    return found
+
+
+def _resolvers() -> dict[str, Any]:
+    """Per type of object: ids → {id: ObjectName}, one query each (the assignments and the score lines apart:
+    `_resolved`)."""
     from django.contrib.auth import get_user_model
 
-    from scoring.models import Assessment, Cycle, Indicator, IndicatorSet, RankingGroup, Unit, UnitKind
+    from evidence.models import EvidenceFile
+    from scoring.models import (
+        Assessment,
+        Cycle,
+        Indicator,
+        IndicatorMapping,
+        IndicatorSet,
+        RankingGroup,
+        Unit,
+        UnitKind,
+    )
 
-    def users(ids: set[int]) -> dict[int, str]:
+    def users(ids: set[int]) -> dict[int, ObjectName]:
         rows = get_user_model()._default_manager.filter(pk__in=ids).values_list(
             "pk", "username", "first_name", "last_name")
-        return {pk: _person(" ".join(p for p in (first, last) if p), username) for pk, username, first, last in rows}
+        return {pk: ObjectName(_person(" ".join(p for p in (first, last) if p), username), username)
+                for pk, username, first, last in rows}
 
-    resolvers: dict[str, Any] = {
+    return {
         "Indicator": lambda ids: {
-            pk: f"{code} {_shorten(name)} ({key})"
+            pk: ObjectName(f"{code} {_shorten(name)} ({key})", code)
             for pk, code, name, key in Indicator.objects.filter(pk__in=ids).values_list(
                 "pk", "code", "name", "indicator_set__key")
         },
         "IndicatorSet": lambda ids: {
-            pk: f"{name} ({key})" for pk, key, name in IndicatorSet.objects.filter(pk__in=ids).values_list(
-                "pk", "key", "name")
+            pk: ObjectName(f"{name} ({key})", key) for pk, key, name in IndicatorSet.objects.filter(
+                pk__in=ids).values_list("pk", "key", "name")
         },
         "User": users,
         "Unit": lambda ids: {
-            pk: f"{name} ({code})"
+            pk: ObjectName(f"{name} ({code})", code)
             for pk, code, name in Unit.objects.filter(pk__in=ids).values_list("pk", "code", "name")
         },
-        "UnitKind": lambda ids: dict(UnitKind.objects.filter(pk__in=ids).values_list("pk", "name")),
-        "RankingGroup": lambda ids: dict(RankingGroup.objects.filter(pk__in=ids).values_list("pk", "name")),
-        "Cycle": lambda ids: dict(Cycle.objects.filter(pk__in=ids).values_list("pk", "name")),
+        "UnitKind": lambda ids: {pk: ObjectName(name, code) for pk, code, name in UnitKind.objects.filter(
+            pk__in=ids).values_list("pk", "code", "name")},
+        "RankingGroup": lambda ids: {pk: ObjectName(name, code) for pk, code, name in RankingGroup.objects.filter(
+            pk__in=ids).values_list("pk", "code", "name")},
+        "Cycle": lambda ids: {pk: ObjectName(name) for pk, name in Cycle.objects.filter(pk__in=ids).values_list(
+            "pk", "name")},
         "Assessment": lambda ids: {
-            pk: f"{short_name or name} · {year}"
+            pk: ObjectName(f"{short_name or name} · {year}")
             for pk, short_name, name, year in Assessment.objects.filter(pk__in=ids).values_list(
                 "pk", "unit__short_name", "unit__name", "cycle__year")
         },
+        "EvidenceFile": lambda ids: {pk: ObjectName(name) for pk, name in EvidenceFile.objects.filter(
+            pk__in=ids).values_list("pk", "original_name")},
+        "IndicatorMapping": lambda ids: {
+            pk: ObjectName(f"{from_code} ({from_key}) → {to_code} ({to_key})")
+            for pk, from_code, from_key, to_code, to_key in IndicatorMapping.objects.filter(pk__in=ids).values_list(
+                "pk", "from_code", "from_set__key", "to_code", "to_set__key")
+        },
     }
-    found: dict[tuple[str, str], str] = {}
-    for object_type, resolve in resolvers.items():
+
+
+def object_names(entries: Iterable[Any]) -> dict[tuple[str, str], ObjectName]:
+    """What a person knows each entry's object by, keyed by (object type, id): a criterion by «<code> <name> (<set
+    key>)», a set by «name (key)», a person by «full name (username)», a unit by «name (code)», an appraisal
+    assignment by its appraiser, cycle and areas… One query per type of object named (`_resolvers`, the score
+    lines: `_score_lines`, the assignments: `_assignments`); an object gone is left out. The one rule for the audit
+    page and for the label an entry keeps when it is recorded (`label_when_recorded`)."""
+    return _resolved(list(entries), details=False)[0]
+
+
+def _resolved(entries: list[Any], *, details: bool) -> tuple[
+    dict[tuple[str, str], ObjectName], dict[str, dict[str, str]], dict[int, dict[str, str]]
+]:
+    """`object_names`, and with `details` what the changes of the page need besides: the score lines' input labels
+    (`leaf_input_labels`) and the assignments' area names (`_assignments`), each by id."""
+    found: dict[tuple[str, str], ObjectName] = {}
+    for object_type, resolve in _resolvers().items():
         ids = _ids(entries, object_type)
         if ids:
-            found.update({(object_type, str(pk)): text for pk, text in resolve(ids).items()})
-    return found
+            found.update({(object_type, str(pk)): name for pk, name in resolve(ids).items()})
+    assignments = _Assignments()
+    if ids := _ids(entries, "AppraisalAssignment"):
+        assignments = _assignments(ids, area_names=details)
+        found.update({("AppraisalAssignment", str(pk)): name for pk, name in assignments.names.items()})
+    lines, inputs = _score_lines(entries)
+    found.update({("ScoreLine", pk): name for pk, name in lines.items()})
+    return found, inputs, assignments.area_names
+
+
+# The objects an entry keeps the label of when it is recorded: all those the page names but a score line, which
+# outlives its entries (its criterion is protected, its assessment goes only while nothing was scored) and whose
+# entries are the busiest writes, kept to their round trips (the page still names it from the database).
+LABELLED_WHEN_RECORDED = frozenset({
+    "Indicator", "IndicatorSet", "User", "Unit", "UnitKind", "RankingGroup", "Cycle", "Assessment",
+    "AppraisalAssignment", "EvidenceFile", "IndicatorMapping",
+})
+# An object deleted before its entry is written: the recorded field that names it (its old value).
+_NAMED_BY_CHANGE = {"Indicator": ("code", ""), "IndicatorSet": ("key", ""), "EvidenceFile": ("file", "name"),
+                    "IndicatorMapping": ("mapping", "")}
+
+
+def _named_by_changes(entry: Any) -> ObjectName | None:
+    """A deleted criterion by the code its deletion records («9.9»), a set by its key, a file by its name."""
+    field_name, key = _NAMED_BY_CHANGE.get(entry.object_type, ("", ""))
+    change = entry.changes.get(field_name) if field_name and isinstance(entry.changes, dict) else None
+    old = change.get("old") if isinstance(change, dict) else None
+    if key and isinstance(old, dict):
+        old = old.get(key)
+    if not isinstance(old, str | int) or isinstance(old, bool) or old == "":
+        return None
+    code = str(old) if entry.object_type in {"Indicator", "IndicatorSet"} else ""
+    return ObjectName(str(old), code)
+
+
+def label_when_recorded(entries: Iterable[Any]) -> None:
+    """Give each new entry (`AuditEntry`, unsaved) the label and code of its object as it is now (`object_names`),
+    in the site's language as the system's reasons are; an object already deleted by the change is named by what
+    the entry records of it. Side effect: one query per type of object (none for a score line)."""
+    from django.conf import settings
+
+    todo = [e for e in entries if e.object_type in LABELLED_WHEN_RECORDED]
+    if not todo:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        names = object_names(todo)
+    for entry in todo:
+        name = names.get((entry.object_type, str(entry.object_id))) or _named_by_changes(entry)
+        if name is None:
+            continue
+        entry.object_label = _shorten(name.text, LABEL_LIMIT)
+        entry.object_code = name.code if len(name.code) <= CODE_LIMIT else ""
+
+
+LABEL_LIMIT, CODE_LIMIT = 255, 60  # AuditEntry.object_label's and object_code's max_length
+
+
+# What an object's code is, by type of object, for the «Mã đối tượng» filter on entries recorded before labels were
+# kept (the field of the object, or of what it belongs to, holding the code).
+_CODE_FIELDS = {
+    "Indicator": ("scoring.Indicator", "code"),
+    "IndicatorSet": ("scoring.IndicatorSet", "key"),
+    "Unit": ("scoring.Unit", "code"),
+    "UnitKind": ("scoring.UnitKind", "code"),
+    "RankingGroup": ("scoring.RankingGroup", "code"),
+    "User": ("", "username"),
+    "ScoreLine": ("scoring.ScoreLine", "indicator__code"),
+    "AppraisalAssignment": ("appraisal.AppraisalAssignment", "user__username"),
+}
+
+
+def object_matching(text: str, object_type: str = "") -> Q:
+    """The entries whose object is `text`: by its id, as recorded (the filter's first meaning), or by its code
+    («1.1.2», a set's key, a unit's code, a username): the code the entry kept (its object may be gone), or the
+    code of its object now, where it still exists (an entry recorded before codes were kept, a criterion renumbered
+    since): a subquery per type of object, or only `object_type`'s."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+
+    text = unicodedata.normalize("NFC", text).strip()
+    matching = Q(object_id=text) | Q(object_code=text)
+    for kind, (label, field_name) in _CODE_FIELDS.items():
+        if object_type and kind != object_type:
+            continue
+        model = apps.get_model(label) if label else get_user_model()
+        ids = model._default_manager.filter(**{field_name: text}).annotate(
+            text_id=Cast("pk", output_field=CharField())).values("text_id")
+        matching |= Q(object_type=kind, object_id__in=ids)
+    return matching
 
 
 def labelled(entries: Iterable[Any]) -> list[Any]:
@@ -610,15 +833,18 @@ def labelled(entries: Iterable[Any]) -> list[Any]:
     out = list(entries)
     values = _value_labels()
     units = _unit_names(out)
-    values.update({field: units for field in UNIT_CODE_FIELDS})
-    lines, inputs = _score_lines(out)
-    names = {**_object_names(out), **{("ScoreLine", pk): text for pk, text in lines.items()}}
+    values.update({name: units for name in UNIT_CODE_FIELDS})
+    values.update({f"{kind}.{name}": units for kind, names in UNIT_CODE_LIST_FIELDS.items() for name in names})
+    names, inputs, areas = _resolved(out, details=True)
     for entry in out:
         entry.action_label = action_label(entry.action)
         entry.object_type_label = object_type_label(entry.object_type)
         entry.object_shown = object_shown(entry, names)
+        own_values = values
+        if entry.object_type == "AppraisalAssignment" and str(entry.object_id).isdigit():
+            own_values = {**values, "areas": areas.get(int(entry.object_id), {})}
         entry.change_rows = change_rows(
-            entry.changes, values, entry.object_type,
+            entry.changes, own_values, entry.object_type,
             inputs.get(str(entry.object_id)) if entry.object_type == "ScoreLine" else None,
         )
         # the system's own reasons are stored in Vietnamese and read in the page's language; a person's as written

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from scoring import engine
-from scoring.administration.validators import CODE_ERRORS, EMAIL_ERRORS, step_problem, validate_username
+from scoring.administration.validators import CODE_ERRORS, EMAIL_ERRORS, step_problem
 from scoring.errors import engine_text
 from scoring.models import Cycle, Indicator, IndicatorSet, RankingGroup, RoleAssignment, Unit, UnitKind
 
@@ -32,8 +32,8 @@ METHOD_PARAMS: dict[str, tuple[str, ...]] = {
     "manual": ("step",),
     "levels": ("options",),
     "yes_no": ("yes_points", "no_points"),
-    "ratio_bands": ("bands",),
-    "proportional": ("threshold", "below_points"),
+    "ratio_bands": ("bands", "whole_numbers"),
+    "proportional": ("threshold", "below_points", "whole_numbers"),
     "formula": ("variables", "expression", "on_zero_division", "limits"),
     "per_occurrence": ("items", "base"),
     "survey": (),
@@ -49,6 +49,10 @@ DECIMAL_PARAMS = {
     "points",
     "min",
 }
+# Ticked or not (a checkbox `p_<name>` posting "1"): stored as true when ticked, left out when not (the engine's
+# default, false), so a set saved before the parameter existed reads the same.
+BOOL_PARAMS = {"whole_numbers"}
+_TICKED = frozenset({"1", "on", "true"})
 
 
 def _number_text(raw: str) -> str:
@@ -110,6 +114,9 @@ def params_from_post(method: str, data: Mapping[str, Any]) -> dict[str, Any]:
         raw = str(data.get(f"p_{name}", "") or "")
         if name in LIST_PARAMS:
             params[name] = _list_from_text(name, raw)
+        elif name in BOOL_PARAMS:
+            if raw.strip().lower() in _TICKED:
+                params[name] = True
         elif name in TEXT_LIST_PARAMS:  # one entry per line; none: left out
             if entries := [line.strip() for line in raw.splitlines() if line.strip()]:
                 params[name] = entries
@@ -131,7 +138,9 @@ def params_initial(params: Mapping[str, Any]) -> dict[str, str]:
     """The posted-field form (`p_<name>`) of stored params, for the editor."""
     initial: dict[str, str] = {}
     for name, value in (params or {}).items():
-        if name in TEXT_LIST_PARAMS and isinstance(value, list):
+        if name in BOOL_PARAMS:
+            initial[f"p_{name}"] = "1" if value is True else ""
+        elif name in TEXT_LIST_PARAMS and isinstance(value, list):
             initial[f"p_{name}"] = "\n".join(str(entry) for entry in value)
         elif name in LIST_PARAMS and isinstance(value, list):
             lines = []
@@ -194,6 +203,10 @@ def stored_differences(typed: forms.Form, stored: forms.Form) -> list[tuple[Any,
 
 
 class SetMetaForm(forms.Form):
+    # changed only while the set is a draft nothing uses (the form is shown only then; the service checks it);
+    # left blank (a form drawn before it had the field), the key is kept
+    key = forms.SlugField(label=_l("Mã bộ (chữ thường, gạch nối)"), max_length=60, error_messages=CODE_ERRORS,
+                          required=False)
     name = forms.CharField(label=_l("Tên bộ chỉ số"), max_length=255)
     decision_ref = forms.CharField(label=_l("Quyết định ban hành"), max_length=255, required=False)
     standard_max = NumberField(label=_l("Điểm chuẩn"), initial="100")
@@ -227,6 +240,7 @@ class SetMetaForm(forms.Form):
     @staticmethod
     def initial_for(indicator_set: IndicatorSet) -> dict[str, Any]:
         return {
+            "key": indicator_set.key,
             "name": indicator_set.name,
             "decision_ref": indicator_set.decision_ref,
             "standard_max": _display_number(indicator_set.standard_max.normalize()),
@@ -254,9 +268,14 @@ class SetCreateForm(SetMetaForm):
 
 
 class CloneForm(forms.Form):
-    key = forms.SlugField(label=_l("Mã bộ mới"), max_length=60, error_messages=CODE_ERRORS)
-    year = forms.IntegerField(label=_l("Năm áp dụng"), min_value=2000, max_value=2100)
-    name = forms.CharField(label=_l("Tên bộ mới"), max_length=255, required=False)
+    """The clone's key and name follow the year typed (static/js/set-clone.js) until they are edited by hand."""
+
+    key = forms.SlugField(label=_l("Mã bộ mới"), max_length=60, error_messages=CODE_ERRORS,
+                          widget=forms.TextInput(attrs={"data-follows-year": "key"}))
+    year = forms.IntegerField(label=_l("Năm áp dụng"), min_value=2000, max_value=2100,
+                              widget=forms.NumberInput(attrs={"data-clone-year": ""}))
+    name = forms.CharField(label=_l("Tên bộ mới"), max_length=255, required=False,
+                           widget=forms.TextInput(attrs={"data-follows-year": "name"}))
     decision_ref = forms.CharField(label=_l("Quyết định ban hành"), max_length=255, required=False)
 
 
@@ -364,7 +383,9 @@ class IndicatorForm(forms.Form):
         names = dict.fromkeys((*METHOD_PARAMS.get(indicator.method, ()), *METHOD_PARAMS.get(typed_method, ())))
         for name in names:
             if _comparable(typed_params.get(name)) != _comparable(stored_params.get(name)):
-                differences.append((PARAM_LABELS.get(name, name), initial.get(f"p_{name}") or "—"))
+                shown = (str(_("Có") if stored_params.get(name) else _("Không")) if name in BOOL_PARAMS
+                         else initial.get(f"p_{name}") or "—")
+                differences.append((PARAM_LABELS.get(name, name), shown))
         return differences
 
     def service_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -399,9 +420,20 @@ class UnitForm(forms.Form):
     )
 
 
+class MergeUnitChoiceField(forms.ModelChoiceField):
+    """A unit to merge into, shown with its ranking group: a merge into another group changes where its people's
+    unit is ranked."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.ranking_group.name})" if obj.ranking_group_id else obj.name
+
+
 class MergeForm(forms.Form):
-    into = forms.ModelChoiceField(label=_l("Sáp nhập vào đơn vị"), queryset=Unit.objects.filter(active=True))
+    # every active unit is taken here; the page offers those of the unit's kind, and the service refuses another kind
+    into = MergeUnitChoiceField(label=_l("Sáp nhập vào đơn vị"), queryset=Unit.objects.filter(active=True))
     reason = forms.CharField(label=_l("Căn cứ (quyết định sáp nhập)"), widget=forms.Textarea(attrs={"rows": 2}))
+    # ticked when the page asked to confirm a merge into another ranking group
+    group_change_seen = forms.BooleanField(required=False)
 
 
 class CodeNameForm(forms.Form):
@@ -458,7 +490,7 @@ class CycleForm(forms.Form):
                 .order_by("own", "-year", "-version", "key"),
                 required=False,
             )
-            field.label_from_instance = _set_choice_label
+            field.label_from_instance = _set_choice_label  # type: ignore[method-assign,assignment]
             self.fields[f"set_{kind.pk}"] = field
 
     def chosen_sets(self) -> dict[UnitKind, IndicatorSet]:
@@ -519,7 +551,9 @@ class ExtendForm(forms.Form):
 
 
 class UserCreateForm(forms.Form):
-    username = forms.CharField(label=_l("Tên đăng nhập"), max_length=150, validators=[validate_username])
+    # its characters are checked by the service, as the account will store it (NFKC, after the duplicate check):
+    # the import's rule and message, with the unaccented form suggested
+    username = forms.CharField(label=_l("Tên đăng nhập"), max_length=150)
     full_name = forms.CharField(label=_l("Họ và tên"), max_length=150)
     email = forms.EmailField(label=_l("Thư điện tử"), required=False, error_messages=EMAIL_ERRORS)
     password = forms.CharField(label=_l("Mật khẩu ban đầu"), widget=forms.PasswordInput)
@@ -530,6 +564,15 @@ class UserCreateForm(forms.Form):
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_l("Vai trò"), choices=RoleAssignment.Role.choices)
     unit = UnitCodeField(label=_l("Đơn vị"), queryset=Unit.objects.filter(active=True), required=False)
+
+
+class UserEditForm(forms.Form):
+    """An account's full name and e-mail address as typed; the service checks them by the create form's rules (and
+    names a hidden character's place, which a form field would only call invalid)."""
+
+    full_name = forms.CharField(label=_l("Họ và tên"))
+    email = forms.CharField(label=_l("Thư điện tử"), required=False,
+                            widget=forms.EmailInput(attrs={"autocomplete": "off"}))
 
 
 class PasswordSetForm(forms.Form):

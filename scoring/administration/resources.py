@@ -1,7 +1,9 @@
 """django-import-export resource of a set's tree: one row per node, parents before their children.
 
 Columns: code, parent_code, name, kind, max_points, floor, method, params (JSON), evidence_required,
-allow_not_applicable, source, guidance, coordinating_department. `clean_rows` checks every row against
+allow_not_applicable, source, guidance, coordinating_department. The file a person edits names them in Vietnamese
+(`COLUMN_HEADERS`) and writes the kind, method and source as the screen shows them; a file with the keys as
+headers and the codes as values (exported before) reads the same. `clean_rows` checks every row against
 the whole file (duplicates, missing parents, cycles, numbers, methods through the engine) and the resource
 turns those findings into import-export row validation errors, so a dry run lists them row by row.
 """
@@ -14,15 +16,19 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from scoring import engine
+from scoring.administration.forms import DECIMAL_PARAMS, number_problem
 from scoring.administration.services.common import nfc
 from scoring.administration.validators import step_problem
-from scoring.administration.xlsx import Formula, long_cell_problems
+from scoring.administration.xlsx import Formula, folded, long_cell_problems
 from scoring.errors import ValidationFailed, engine_text
 from scoring.models import Indicator, IndicatorSet
 from scoring.text import visible_text
@@ -43,22 +49,70 @@ COLUMNS = (
     "coordinating_department",
 )
 REQUIRED_COLUMNS = ("code", "parent_code", "name", "kind", "max_points", "method", "params")
+# The header row of the exported file (what a person reads; the import also takes the keys, as older files have them)
+COLUMN_HEADERS = (
+    gettext_lazy("Mã tiêu chí"),
+    gettext_lazy("Mã tiêu chí cha"),
+    gettext_lazy("Nội dung"),
+    gettext_lazy("Loại"),
+    gettext_lazy("Điểm tối đa"),
+    gettext_lazy("Điểm tối thiểu"),
+    gettext_lazy("Phương pháp chấm"),
+    gettext_lazy("Tham số phương pháp chấm (JSON)"),
+    gettext_lazy("Cần tài liệu kiểm chứng"),
+    gettext_lazy("Cho phép không phát sinh"),
+    gettext_lazy("Nguồn điểm"),
+    gettext_lazy("Hướng dẫn"),
+    gettext_lazy("Cơ quan phối hợp thẩm định"),
+)
 # lazy: the import page and the exported file's notes show them in the page's language
 COLUMN_LABELS = (
     gettext_lazy("Mã tiêu chí (1, 1.1, 1.1.1 …)"),
     gettext_lazy("Mã tiêu chí cha (trống: lĩnh vực)"),
     gettext_lazy("Nội dung"),
-    gettext_lazy("Loại: normal / bonus / penalty"),
+    gettext_lazy("Loại: Thường / Điểm cộng / Điểm trừ (chọn trong danh sách)"),
     gettext_lazy("Điểm tối đa"),
     gettext_lazy("Điểm tối thiểu (mặc định 0)"),
-    gettext_lazy("Phương pháp chấm (chỉ tiêu chí thành phần)"),
-    gettext_lazy("Tham số của phương pháp (JSON)"),
+    gettext_lazy("Phương pháp chấm (chỉ tiêu chí thành phần; chọn trong danh sách)"),
+    gettext_lazy("Tham số của phương pháp chấm (JSON; xem ghi chú ở tên cột)"),
     gettext_lazy("Cần tài liệu kiểm chứng (1/0)"),
     gettext_lazy("Cho phép không phát sinh (1/0)"),
-    gettext_lazy("Nguồn điểm: self / survey"),
+    gettext_lazy("Nguồn điểm: Tự chấm / Điều tra xã hội học (chọn trong danh sách)"),
     gettext_lazy("Hướng dẫn"),
     gettext_lazy("Cơ quan phối hợp thẩm định"),
 )
+CHOICE_COLUMNS: dict[str, type[models.TextChoices]] = {
+    "kind": Indicator.Kind,
+    "method": Indicator.Method,
+    "source": Indicator.Source,
+}
+
+
+def column_aliases() -> dict[str, str]:
+    """Every header the import reads as a column (as `xlsx.folded`): the key (older files), and the header of the
+    exported file in each of the site's languages."""
+    aliases = {folded(key): key for key in COLUMNS}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            aliases.update({folded(str(header)): key for key, header in zip(COLUMNS, COLUMN_HEADERS, strict=True)})
+    return aliases
+
+
+def choice_lookup(choices: type[models.TextChoices]) -> dict[str, str]:
+    """A choice's value by what a person may write for it (as `xlsx.folded`): its code, or its label as the screen
+    shows it in any of the site's languages («Điểm cộng», «điểm cộng», «Bonus points» → bonus)."""
+    lookup: dict[str, str] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            lookup.update({folded(str(label)): str(value) for value, label in choices.choices})
+    lookup.update({folded(value): str(value) for value in choices.values})
+    return lookup
+
+
+def _choices_text(choices: type[models.TextChoices]) -> str:
+    return ", ".join(str(label) for label in choices.labels)
+
+
 TRUE_WORDS = {"1", "true", "có", "co", "x", "yes"}
 FALSE_WORDS = {"", "0", "false", "không", "khong", "no"}
 
@@ -217,6 +271,7 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
     duplicated = {c for c, n in Counter(all_codes).items() if n > 1}
     has_children = {p for p in parent_of.values() if p}
     seen: set[str] = set()
+    lookups = {name: choice_lookup(choices) for name, choices in CHOICE_COLUMNS.items()}
     for raw in rows:
         number = int(raw.get("row") or 0)
         problems: list[str] = []
@@ -244,9 +299,10 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
         name = _said(raw.get("name"), _("Nội dung"), problems, one_line=True)
         if not name:
             problems.append(_("Thiếu nội dung tiêu chí."))
-        kind = _text(raw.get("kind")) or Indicator.Kind.NORMAL
+        kind = _choice(raw.get("kind"), lookups["kind"]) or Indicator.Kind.NORMAL
         if kind not in Indicator.Kind.values:
-            problems.append(_("Loại «%(k)s» không hợp lệ (normal, bonus hoặc penalty).") % {"k": kind})
+            problems.append(_("Loại «%(k)s» không hợp lệ; hãy chọn một trong: %(choices)s.")
+                            % {"k": kind, "choices": _choices_text(Indicator.Kind)})
         max_points = _number(raw.get("max_points"), _("Điểm tối đa"), problems)
         floor = _number(raw.get("floor"), _("Điểm tối thiểu"), problems, default="0")
         # A wrong range is said once: by its first cause (a negative maximum is also below the default floor), and
@@ -270,13 +326,17 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
             if not isinstance(params, dict):
                 problems.append(_("Tham số phải là một đối tượng JSON {…}."))
                 params, bad_params = {}, True
-        method = _text(raw.get("method"))
+            numbers_said = len(problems)
+            params = _params_numbers(params, problems)
+            bad_params = bad_params or len(problems) > numbers_said  # said once, not again by the engine
+        method = _choice(raw.get("method"), lookups["method"])
         leaf = code not in has_children
         if leaf:
             if not method:
                 problems.append(_("Chưa có phương pháp chấm (tiêu chí không có tiêu chí con được chấm trực tiếp)."))
             elif method not in Indicator.Method.values:
-                problems.append(_("Phương pháp chấm «%(m)s» không hợp lệ.") % {"m": method})
+                problems.append(_("Phương pháp chấm «%(m)s» không hợp lệ; hãy chọn một trong: %(choices)s.")
+                                % {"m": method, "choices": _choices_text(Indicator.Method)})
             elif range_ok and max_points is not None and floor is not None and kind in Indicator.Kind.values \
                     and not bad_params:
                 try:
@@ -290,11 +350,16 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
                         max_points=max_points, floor=floor, step=params.get("step"),
                     )):
                         problems.append(unreachable)  # the criterion form's rule (services.tree.clean_indicator)
+                    expression = params.get("expression")
+                    if method == Indicator.Method.FORMULA and isinstance(expression, str):
+                        # kept in the engine's notation, as the criterion form keeps it («× 0,5» → «* 0.5»)
+                        params = {**params, "expression": engine.normalize_expression(expression.strip())}
         elif method:
             problems.append(_("Tiêu chí có tiêu chí con không được có phương pháp chấm."))
-        source = _text(raw.get("source")) or Indicator.Source.SELF
+        source = _choice(raw.get("source"), lookups["source"]) or Indicator.Source.SELF
         if source not in Indicator.Source.values:
-            problems.append(_("Nguồn điểm «%(s)s» không hợp lệ (self hoặc survey).") % {"s": source})
+            problems.append(_("Nguồn điểm «%(s)s» không hợp lệ; hãy chọn một trong: %(choices)s.")
+                            % {"s": source, "choices": _choices_text(Indicator.Source)})
         row = {
             "row": number,
             "code": code,
@@ -315,6 +380,46 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
             errors[number] = problems
         clean.append(row)
     return clean, errors
+
+
+def _choice(raw: Any, lookup: Mapping[str, str]) -> str:
+    """A choice's code from what the cell says (its code or its label, `choice_lookup`); the text as written when
+    it is neither (the row's problem names it)."""
+    text = _text(raw)
+    return lookup.get(folded(text), text) if text else ""
+
+
+def _params_numbers(params: Mapping[str, Any], problems: list[str]) -> dict[str, Any]:
+    """The parameters with each number written as text read as the criterion form reads a number field
+    (`forms.number_problem`): a decimal comma stored as a point («0,5» → "0.5"); «1.000», which may be a thousand,
+    refused with the parameter named (a list's entry by its place). A JSON number is kept as it is."""
+
+    def number(value: Any, field: str) -> Any:
+        if not isinstance(value, str):
+            return value
+        problem = number_problem(value)
+        if problem:
+            problems.append(_("Tham số %(field)s: %(why)s") % {"field": field, "why": problem})
+            return value
+        return format(engine.to_decimal(value, field="value"), "f")
+
+    clean: dict[str, Any] = {}
+    for name, value in params.items():
+        if name in DECIMAL_PARAMS:
+            clean[name] = number(value, f"«{name}»")
+        elif isinstance(value, list):
+            clean[name] = [
+                {
+                    key: number(item, _("«%(list)s», mục %(n)s, «%(key)s»") % {"list": name, "n": position, "key": key})
+                    if key in DECIMAL_PARAMS else item
+                    for key, item in entry.items()
+                }
+                if isinstance(entry, dict) else entry
+                for position, entry in enumerate(value, start=1)
+            ]
+        else:
+            clean[name] = value
+    return clean
 
 
 def _in_cycle(code: str, parent_of: Mapping[str, str]) -> bool:

@@ -16,6 +16,7 @@ from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cchc.collation import vietnamese
 from scoring import engine, selectors
 from scoring.administration.validators import step_problem
 from scoring.errors import engine_text, in_language
@@ -69,6 +70,8 @@ class SetReport:
     standard_max: Decimal
     checks: list[tuple[str, bool]] = field(default_factory=list)
     items: list[ReportProblem] = field(default_factory=list)  # `problems`, each with its criterion
+    # worth a look but not wrong (codes are free-form): shown on the report, never blocking activation
+    warnings: list[ReportProblem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -124,6 +127,18 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
                 invalid_params.append(node.code)
                 about(f"{node.code}: {unreachable}", node)
     by_id = {n.pk: n for n in nodes}
+    warnings = [
+        ReportProblem(
+            text=_(
+                "Mã «%(code)s» không bắt đầu bằng mã của tiêu chí cha «%(parent)s» (có thể là mã cũ còn lại sau khi "
+                "chuyển tiêu chí); hãy sửa mã nếu đó là nhầm lẫn."
+            ) % {"code": node.code, "parent": by_id[node.parent_id].code},
+            indicator_id=node.pk,
+            code=node.code,
+        )
+        for node in nodes
+        if node.parent_id in by_id and not code_follows_parent(node.code, by_id[node.parent_id].code)
+    ]
 
     def area_of(node: Indicator) -> Indicator:
         while node.parent_id is not None and node.parent_id in by_id:
@@ -161,6 +176,7 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
         area_total=area_total,
         standard_max=indicator_set.standard_max,
         items=items,
+        warnings=warnings,
     )
     # each check's result comes from the data, never from the problems' wording (which is in the page's language)
     report.checks = [
@@ -175,6 +191,19 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
         ),
     ]
     return report
+
+
+def code_follows_parent(code: str, parent_code: str) -> bool:
+    """Whether a criterion's code continues its parent's: it starts with the parent's code, and that code ends
+    where a part of the code ends («1.1.2», «1.1a» under «1.1»; not «1.10» under «1.1» nor «12» under «1»).
+
+    Codes are the decision's numbering and free-form (the editor and the import take any unique code), so a code
+    that does not follow is a warning of the check, never a blocking problem: a moved criterion keeps its code."""
+    if not parent_code or not code.startswith(parent_code) or len(code) == len(parent_code):
+        return False
+    last, following = parent_code[-1], code[len(parent_code)]
+    same_part = last.isalnum() and following.isalnum() and last.isdigit() == following.isdigit()
+    return not same_part
 
 
 def _sums_mismatched(nodes: list[Indicator]) -> list[str]:
@@ -365,7 +394,7 @@ def units_for_admin(*, query: str = "", kind_id: int | None = None, include_inac
         units = units.filter(kind_id=kind_id)
     if not include_inactive:
         units = units.filter(active=True)
-    return units.order_by("-active", "kind__order", "name")
+    return units.order_by("-active", "kind__order", vietnamese("name"), "code")  # Vietnamese alphabetical order
 
 
 def unit_export_rows(units: QuerySet[Unit]) -> list[tuple[Any, ...]]:
@@ -487,8 +516,10 @@ def audit_entries(
         entries = entries.filter(unit_id=unit_id)
     if object_type:
         entries = entries.filter(object_type=object_type)
-    if object_id:
-        entries = entries.filter(object_id=object_id)
+    if object_id:  # its id as recorded, or its code («1.1.2», a unit's code): `object_matching`
+        from scoring.administration.audit_labels import object_matching
+
+        entries = entries.filter(object_matching(object_id, object_type))
     if action:  # a recorded code (or its start, "unit.") or words of its Vietnamese label ("tự chấm")
         from scoring.administration.audit_labels import action_codes_matching
 

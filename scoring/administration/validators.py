@@ -4,11 +4,12 @@ addresses, lengths, passwords)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, RegexValidator
 from django.utils.translation import gettext as _
@@ -26,13 +27,20 @@ MSG_CODE = _l(
     "(ví dụ: so-noi-vu)."
 )
 MSG_USERNAME = _l(
-    "Tên đăng nhập chỉ gồm chữ cái, chữ số và các ký tự @ . + - _ (không có dấu cách)."
+    "Tên đăng nhập chỉ gồm chữ thường không dấu (a–z), chữ số và các ký tự . _ - (không có dấu cách), ví dụ: "
+    "nguyen.van.a."
+)
+MSG_USERNAME_SUGGESTED = _l(
+    "Tên đăng nhập «%(u)s» không dùng được: chỉ gồm chữ thường không dấu (a–z), chữ số và các ký tự . _ - (không "
+    "có dấu cách). Có thể dùng «%(s)s»."
 )
 MSG_EMAIL = _l("Địa chỉ thư điện tử không hợp lệ.")
 
 # The codes of records named in public URLs (<slug:…>): Django's slug rule, with a Vietnamese message.
 validate_code = RegexValidator(r"^[-a-zA-Z0-9_]+\Z", MSG_CODE, code="invalid")
-validate_username = UnicodeUsernameValidator(message=MSG_USERNAME)
+# A new username is typed at every login, on any keyboard: unaccented lower case (an account made before keeps its
+# name: the rule is checked where an account is made, not where one signs in).
+USERNAME_PATTERN = re.compile(r"[a-z0-9._-]+")
 validate_email = EmailValidator(message=MSG_EMAIL)
 
 CODE_ERRORS = {"invalid": MSG_CODE}
@@ -63,16 +71,35 @@ def password_problems(password: str, user: Any = None) -> list[str]:
     return []
 
 
+def suggested_username(username: str) -> str:
+    """`username` in the characters a username takes: accents dropped («lê.văn.c»: «le.van.c»; «đ»: «d»), lower
+    case, spaces as dots, anything else left out."""
+    text = unicodedata.normalize("NFKD", username.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = ".".join(text.split())
+    return "".join(ch for ch in text if USERNAME_PATTERN.fullmatch(ch))
+
+
+def username_problem(username: str) -> str | None:
+    """Why a new username's characters are refused, with its unaccented form when there is one; None when fine.
+    `username` as the account stores it (NFKC: «qa²» is «qa2»)."""
+    if USERNAME_PATTERN.fullmatch(username):
+        return None
+    suggestion = suggested_username(username)
+    if suggestion and suggestion != username:
+        return str(MSG_USERNAME_SUGGESTED) % {"u": username, "s": suggestion}
+    return str(MSG_USERNAME)
+
+
 def username_problems(username: str) -> list[str]:
     if not username:
         return [_("Hãy nhập tên đăng nhập.")]
     problems = []
     if len(username) > USERNAME_MAX:
         problems.append(_("Tên đăng nhập dài quá %(n)s ký tự.") % {"n": USERNAME_MAX})
-    try:
-        validate_username(username)
-    except ValidationError:
-        problems.append(str(MSG_USERNAME))
+    problem = username_problem(username)
+    if problem:
+        problems.append(problem)
     return problems
 
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 import io
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from scoring.sheets import shown_sheet
 
@@ -98,6 +101,14 @@ def check_archive(uploaded: Any) -> None:
     handle.seek(0)
 
 
+def folded(text: Any) -> str:
+    """Text as a person means it whatever its case, accents and spacing: «Điểm  Cộng», «diem cong» and «ĐIỂM CỘNG»
+    are one (for matching a column header or a choice's label, never for storing)."""
+    decomposed = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")
+    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return " ".join(bare.casefold().split())
+
+
 def clean_text(raw: Any) -> str:
     """Text as stored: NFC, control characters dropped, the export's protective apostrophe removed. Never cut
     short: `_cell` marks a text longer than `MAX_CELL_TEXT` for the row's checks to refuse."""
@@ -120,8 +131,18 @@ def _cell(raw: Any, data_type: str | None) -> Any:
     return TooLong(text) if len(text) > MAX_CELL_TEXT else text
 
 
-def read_sheet(uploaded: Any, *, expected: Sequence[str], max_rows: int = MAX_ROWS) -> Sheet:
-    """The first worksheet: header row of column keys, then one dict per non-empty row (with its `row` number)."""
+def read_sheet(
+    uploaded: Any,
+    *,
+    expected: Sequence[str],
+    max_rows: int = MAX_ROWS,
+    aliases: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Sheet:
+    """The first worksheet: header row of column keys, then one dict per non-empty row (with its `row` number).
+
+    `aliases`: other headers of a column (as `folded`) → its key, so a file may name its columns for people (in
+    either language) as well as by their keys; `names`: key → the header a refusal names a missing column by."""
     check_archive(uploaded)
     try:
         workbook = load_workbook(uploaded, read_only=True, data_only=False)
@@ -136,11 +157,15 @@ def read_sheet(uploaded: Any, *, expected: Sequence[str], max_rows: int = MAX_RO
         if header_cells is None:
             raise FileRefused(_("Tệp Excel trống."))
         headers = [clean_text(c.value).lower() if c.value is not None else "" for c in header_cells]
+        if aliases:
+            headers = [aliases.get(folded(h), h) if h else "" for h in headers]
         missing = [name for name in expected if name not in headers]
         if missing:
+            shown = names or {}
             raise FileRefused(
                 _("Thiếu cột: %(cols)s. Dòng đầu phải là tên cột: %(all)s.")
-                % {"cols": ", ".join(missing), "all": ", ".join(expected)}
+                % {"cols": ", ".join(shown.get(n, n) for n in missing),
+                   "all": ", ".join(shown.get(n, n) for n in expected)}
             )
         sheet = Sheet(headers=headers)
         for number, cells in enumerate(rows, start=2):
@@ -169,9 +194,19 @@ def safe_cell(value: Any) -> Any:
 
 
 def write_sheet(
-    *, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], labels: Sequence[str] = ()
+    *,
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    labels: Sequence[str] = (),
+    comments: Sequence[str] = (),
+    choices: Mapping[int, Sequence[str]] | None = None,
 ) -> bytes:
-    """A one-sheet workbook: the keys as the header row (what import reads), then the rows, all escaped."""
+    """A one-sheet workbook: the keys as the header row (what import reads), then the rows, all escaped.
+
+    `labels`: a notes sheet, one line per column (its header, its description); `comments`: a note on each header
+    cell (empty: none); `choices`: column index → the values offered in a drop-down on that column's cells (kept on
+    a hidden sheet, so a label may hold a comma; a value not in the list is warned about, not refused, by Excel)."""
     workbook = Workbook()
     ws = workbook.active
     assert ws is not None
@@ -182,11 +217,41 @@ def write_sheet(
         cell.fill = PatternFill("solid", fgColor="EEF1F5")
     for row in rows:
         ws.append([safe_cell(v) for v in row])
+    for cell, comment in zip(ws[1], comments, strict=False):
+        if comment:
+            cell.comment = Comment(str(comment), "CCHC", width=360, height=220)
     if labels:
         notes = workbook.create_sheet(_("Chú thích")[:31])
         for key, label in zip(headers, labels, strict=False):
             notes.append([key, safe_cell(str(label))])
+    if choices:
+        _add_choices(workbook, ws, choices)
     ws.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _add_choices(workbook: Workbook, ws: Any, choices: Mapping[int, Sequence[str]]) -> None:
+    """A drop-down on each column of `choices` (from row 2 to the last row a person may fill), its values on a
+    hidden sheet (`shown_sheet` never reads a hidden one)."""
+    lists = workbook.create_sheet(_("Danh mục")[:31])
+    lists.sheet_state = "hidden"
+    last_row = max(ws.max_row, 2) + 1000
+    for position, (column, values) in enumerate(sorted(choices.items()), start=1):
+        letter = get_column_letter(position)
+        for number, value in enumerate(values, start=1):
+            lists.cell(row=number, column=position, value=safe_cell(str(value)))
+        sheet_name = lists.title.replace("'", "''")
+        validation = DataValidation(
+            type="list", formula1=f"'{sheet_name}'!${letter}$1:${letter}${max(len(values), 1)}", allow_blank=True,
+            showErrorMessage=True, errorStyle="warning",
+        )
+        validation.error = _(
+            "Giá trị không có trong danh sách. Khi nhập tệp, giá trị không phải là một mục của danh sách (hoặc mã của "
+            "mục đó) được báo lỗi ở dòng này."
+        )
+        validation.errorTitle = _("Giá trị ngoài danh sách")
+        ws.add_data_validation(validation)
+        target = get_column_letter(column + 1)
+        validation.add(f"{target}2:{target}{last_row}")

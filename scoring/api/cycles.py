@@ -160,8 +160,9 @@ def cycle_phase(request: Request, year: int) -> Response:
 @api_view(["POST"])
 @permission_classes([IsAdministrator])
 def cycle_set(request: Request, year: int) -> Response:
-    """Use a valid set for its unit kind (or `unit_kind`) in this cycle, replacing the kind's set until one of the
-    kind's assessments is opened on it."""
+    """Use a valid set for its unit kind (or `unit_kind`) in this cycle, replacing the kind's set as long as nobody
+    did anything on the kind's assessments opened on it: they move to the new set, their lines rebuilt (409
+    `cycle_in_use` otherwise, naming how many have work)."""
     cycle = _cycle(year)
     payload = CycleSetSerializer(data=request.data)
     payload.is_valid(raise_exception=True)

@@ -208,12 +208,13 @@ def unit_activate(request: Request, code: str) -> Response:
 @api_view(["POST"])
 @permission_classes([IsAdministrator])
 def unit_merge(request: Request, code: str) -> Response:
-    """Merge the unit into `into`: it is deactivated, its people move to the successor, its history stays its
-    own. Answers the merged (now inactive) unit."""
+    """Merge the unit into `into`, a unit of the same kind (another kind: 400 `merge_other_kind`): it is
+    deactivated, its people move to the successor, its history stays its own. Into another ranking group of the
+    kind: allowed, the change of group recorded in the audit. Answers the merged (now inactive) unit."""
     unit = _unit(code)
     payload = MergeSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
-    with transaction.atomic(), fields_for(same_unit="into", already_merged="into"):
+    with transaction.atomic(), fields_for(same_unit="into", already_merged="into", merge_other_kind="into"):
         admin_services.unit_merge(
             unit=unit, into=payload.validated_data["into"], reason=payload.validated_data["reason"],
             actor=request.user,

@@ -25,8 +25,17 @@ class AuditEntry(models.Model):
     action = models.CharField(_("thao tác"), max_length=60)
     object_type = models.CharField(_("loại đối tượng"), max_length=60)
     object_id = models.CharField(_("mã đối tượng"), max_length=60)
+    # What a person knew the object by when the entry was recorded (a criterion «1.1.2 … (tg-2021-so)»), and its own
+    # code (the criterion's «1.1.2», a unit's code, an account's username): the object may be gone since (a tree
+    # replaced by an import), its id then says nothing. Blank on entries recorded before they were kept.
+    object_label = models.CharField(_("tên đối tượng"), max_length=255, blank=True, default="", editable=False)
+    object_code = models.CharField(_("mã riêng của đối tượng"), max_length=60, blank=True, default="", editable=False)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # No database constraint: an assessment opened by mistake and removed untouched (`assessment_remove`) is
+    # deleted, and its entries keep its id (hashed into the chain: it may be neither changed nor cleared).
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
     changes = models.JSONField(_("thay đổi"), default=dict, blank=True)
     reason = models.TextField(_("lý do"), blank=True)
     # tamper evidence (scoring/audit.py): hash of the previous entry by id, and SHA-256 of this entry + prev_hash

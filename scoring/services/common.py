@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from scoring import audit, compiled
+from scoring.administration.audit_labels import label_when_recorded
 from scoring.models import (
     Assessment,
     AuditEntry,
@@ -38,12 +39,15 @@ class AuditFields(TypedDict, total=False):
     assessment: Assessment | None
     changes: Mapping[str, Any] | None
     reason: str
+    # what a person knows the object by, and its code; left out, taken from the object (`label_when_recorded`)
+    object_label: str
+    object_code: str
 
 
-def _chained_entry(*, actor: Any, prev_hash: str | None, **fields: Unpack[AuditFields]) -> AuditEntry:
-    """A new audit entry pointing to `prev_hash`, its own hash computed (None: both left to the database)."""
+def _new_entry(*, actor: Any, **fields: Unpack[AuditFields]) -> AuditEntry:
+    """A new audit entry, not yet chained (no hashes)."""
     unit = fields.get("unit")
-    entry = AuditEntry(
+    return AuditEntry(
         at=timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
         action=fields["action"],
@@ -53,25 +57,33 @@ def _chained_entry(*, actor: Any, prev_hash: str | None, **fields: Unpack[AuditF
         assessment=fields.get("assessment"),
         changes=_json_safe(dict(fields.get("changes") or {})),
         reason=fields.get("reason", ""),
-        prev_hash=prev_hash or "",
+        object_label=fields.get("object_label", ""),
+        object_code=fields.get("object_code", ""),
     )
-    if prev_hash is not None:
-        entry.hash = audit.entry_hash(entry)
-    return entry
+
+
+def _chain(entry: AuditEntry, prev_hash: str) -> None:
+    """Point `entry` to `prev_hash` and compute its own hash."""
+    entry.prev_hash = prev_hash
+    entry.hash = audit.entry_hash(entry)
 
 
 def audit_record(*, actor: Any, **fields: Unpack[AuditFields]) -> AuditEntry:
     """Append one audit entry (`AuditFields`). The entry is chained to the previous one by hash
-    (scoring/audit.py); the chain's tail is read under a lock so writers cannot fork it.
+    (scoring/audit.py); the chain's tail is read under a lock so writers cannot fork it. Unless given, the entry
+    keeps what its object is known by now (`label_when_recorded`: one query, none for a score line, read before
+    the lock).
     Inside the caller's transaction when there is one (no savepoint: a failed entry fails the whole change).
     PostgreSQL: the lock and the entry in one round trip, the entry's hash computed by the database over its
     canonical text (`_append_in_database`)."""
     with transaction.atomic(savepoint=False):
+        entry = _new_entry(actor=actor, **fields)
+        if "object_label" not in fields:
+            label_when_recorded([entry])
         if connection.vendor == "postgresql":
-            entry = _chained_entry(actor=actor, prev_hash=None, **fields)
             _append_in_database(entry)
             return entry
-        entry = _chained_entry(actor=actor, prev_hash=audit.chain_lock_and_tail(), **fields)
+        _chain(entry, audit.chain_lock_and_tail())
         compiled.insert(entry)  # as save(force_insert=True), without building the query for every change
         return entry
 
@@ -120,16 +132,17 @@ def _append_in_database(entry: AuditEntry) -> None:
 def audit_records(*, actor: Any, entries: Sequence[AuditFields]) -> list[AuditEntry]:
     """Append many audit entries at once, chained in the order given: the chain's lock and tail are taken once,
     each hash is computed here, and the rows go in a few multi-row inserts (ids follow the order given: the
-    lock keeps every other writer out). Inside the caller's transaction."""
+    lock keeps every other writer out). Each keeps its object's label unless given (`label_when_recorded`: one
+    query per type of object). Inside the caller's transaction."""
     if not entries:
         return []
     with transaction.atomic(savepoint=False):
+        made = [_new_entry(actor=actor, **fields) for fields in entries]
+        label_when_recorded([made[i] for i, fields in enumerate(entries) if "object_label" not in fields])
         prev_hash = audit.chain_lock_and_tail()
-        made = []
-        for fields in entries:
-            entry = _chained_entry(actor=actor, prev_hash=prev_hash, **fields)
+        for entry in made:
+            _chain(entry, prev_hash)
             prev_hash = entry.hash
-            made.append(entry)
         return AuditEntry.objects.bulk_create(made, batch_size=500)
 
 

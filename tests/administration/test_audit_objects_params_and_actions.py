@@ -1,8 +1,8 @@
 """The audit page (/quan-ly/nhat-ky/) names every action written anywhere in the code, shows each object by what a
 person knows it by (a score line by its criterion and unit, a criterion by code, name and set, a set by name and
-key, a person by name and username; «#id» only once the object is gone), reads a criterion's parameters by the
-editor's labels with numbers as the page writes them (1, 0,5), and has no line for a value that looks the same
-before and after (a deadline saved again, to the second)."""
+key, a person by name and username; once the object is gone, by the label its entry kept, «#id» only when there
+is none), reads a criterion's parameters by the editor's labels with numbers as the page writes them (1, 0,5), and
+has no line for a value that looks the same before and after (a deadline saved again, to the second)."""
 
 from __future__ import annotations
 
@@ -105,6 +105,9 @@ def _entries(admin_user: Any, assessment: Assessment) -> dict[str, Any]:
                  changes={"is_active": {"old": False, "new": True}})
     audit_record(actor=admin_user, action="indicator.delete", object_type="Indicator", object_id=987654,
                  changes={"code": {"old": "9.9", "new": None}})
+    # an entry that names its object by nothing, recorded when the object was already gone
+    audit_record(actor=admin_user, action="indicator.update", object_type="Indicator", object_id=987655,
+                 changes={"guidance": {"old": "", "new": "?"}})
     return {"line": line, "indicator": indicator, "set": small_set}
 
 
@@ -124,7 +127,8 @@ def test_objects_are_shown_by_what_a_person_knows_and_a_gone_one_by_its_id(
     assert f"Bộ chỉ số {small_set.name} ({small_set.key})</span>" in table
     assert f"Người dùng {admin_user.get_full_name() or admin_user.username}" in table
     assert f"({admin_user.username})</span>" in table or admin_user.get_full_name() == ""
-    assert "Tiêu chí #987654</span>" in table
+    assert "Tiêu chí 9.9</span>" in table  # a criterion deleted before its entry: by the code the entry records
+    assert "Tiêu chí #987655</span>" in table
     assert f"Điểm tiêu chí #{objects['line'].pk}<" not in table and f"Tiêu chí #{indicator.pk}<" not in table
     assert f'title="ScoreLine #{objects["line"].pk}"' in table
     # and the Excel export names them alike
@@ -135,7 +139,7 @@ def test_objects_are_shown_by_what_a_person_knows_and_a_gone_one_by_its_id(
 
 def test_the_objects_are_resolved_in_a_fixed_number_of_queries(admin_user: Any, assessment: Assessment) -> None:
     _entries(admin_user, assessment)
-    few = list(AuditEntry.objects.order_by("-pk")[:5])
+    few = list(AuditEntry.objects.order_by("-pk")[:6])
     with CaptureQueriesContext(connection) as small:
         labelled(few)
     # many more entries of the same kinds: no more queries
@@ -143,7 +147,7 @@ def test_the_objects_are_resolved_in_a_fixed_number_of_queries(admin_user: Any, 
     for line in lines:
         audit_record(actor=admin_user, action="score_line.accept_not_applicable", object_type="ScoreLine",
                      object_id=line.pk, changes={"not_applicable": {"old": False, "new": True}})
-    many = list(AuditEntry.objects.order_by("-pk")[: 5 + len(lines)])
+    many = list(AuditEntry.objects.order_by("-pk")[: 6 + len(lines)])
     with CaptureQueriesContext(connection) as large:
         shown = labelled(many)
     assert len(large.captured_queries) <= len(small.captured_queries)

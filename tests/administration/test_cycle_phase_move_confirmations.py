@@ -167,12 +167,13 @@ def test_nothing_left_and_no_deadline_ahead_moves_without_a_confirmation(
     assert _phase(cycle) == Cycle.Phase.EXPLANATION
 
 
-def test_going_back_a_phase_needs_no_confirmation(
+def test_going_back_a_phase_needs_only_its_own_confirmation(
     client: Client, admin_user: Any, cycle: Cycle, four: list[Assessment]
 ) -> None:
+    """Not the counts nor the deadlines of a move on: its box and a reason (test_cycle_phase_back_confirmation)."""
     _in_phase(cycle, Cycle.Phase.APPRAISAL, self_assessment_deadline=timezone.now() + dt.timedelta(days=14))
     client.force_login(admin_user)
-    assert _errors(_move(client, cycle, "self_assessment")) == []
+    assert _errors(_move(client, cycle, "self_assessment", back_confirmed="1", reason="Mở nhầm")) == []
     assert _phase(cycle) == Cycle.Phase.SELF_ASSESSMENT
 
 

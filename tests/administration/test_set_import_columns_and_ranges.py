@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 VIETNAMESE_LABELS = [
     "Mã tiêu chí (1, 1.1, 1.1.1 …)",
     "Nội dung",
-    "Loại: normal / bonus / penalty",
+    "Loại: Thường / Điểm cộng / Điểm trừ (chọn trong danh sách)",
     "Hướng dẫn",
 ]
 

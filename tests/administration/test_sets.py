@@ -310,7 +310,7 @@ def test_the_report_reads_a_set_in_a_fixed_number_of_queries(
     assert small.ok and large.ok and large.leaves == 105
 
 
-def test_a_kind_takes_a_set_made_for_another_and_changes_it_until_its_own_assessments_open(
+def test_a_kind_takes_a_set_made_for_another_and_changes_it_until_its_own_assessments_have_work(
     small_set: IndicatorSet, cycle: Any, assessment: Any, admin_user: Any, client: Any
 ) -> None:
     """The departments' assessment is open on the set; the vertical agencies, which share it, have none yet: their
@@ -333,8 +333,13 @@ def test_a_kind_takes_a_set_made_for_another_and_changes_it_until_its_own_assess
     assert entry.changes["unit_kind"]["new"] == "vertical" and entry.changes["replaced"] == {
         "old": small_set.key, "new": other.key}
 
+    # the departments' assessment has a self-score: their set is kept (an untouched one would move with it,
+    # test_cycle_set_replacement)
+    from scoring.models import ScoreLine
+
+    ScoreLine.objects.filter(pk=assessment.lines.order_by("pk").first().pk).update(self_score="1")
     refused = client.post(url, {"cycle": cycle.pk, "unit_kind": department.pk}, follow=True)
-    assert "đã mở đánh giá" in refused.content.decode()
+    assert "1 bản đánh giá theo bộ này đã có dữ liệu" in refused.content.decode()
     assert CycleSet.objects.get(cycle=cycle, unit_kind=department).indicator_set == small_set
     for bad in ("abc", "99999999999999999999999", "-1"):  # no such kind: said, nothing changed, no error page
         answer = client.post(url, {"cycle": cycle.pk, "unit_kind": bad}, follow=True)

@@ -82,6 +82,7 @@ PAGES: list[tuple[str, str, Callable[[World], list[Any]], dict[str, Any]]] = [
     ("administration:user_create", "post", lambda w: [], {"username": "x"}),
     ("administration:user_import", "post", lambda w: [], {}),
     ("administration:user_detail", "get", lambda w: [w["user"]], {}),
+    ("administration:user_edit", "post", lambda w: [w["user"]], {"full_name": "Võ Quốc Bảo", "version": "x"}),
     ("administration:user_toggle", "post", lambda w: [w["user"]], {"active": "0"}),
     ("administration:role_add", "post", lambda w: [w["user"]], {"role": "appraiser"}),
     ("administration:role_delete", "post", lambda w: [w["user"], w["role"]], {}),

@@ -87,6 +87,9 @@ RULES.update(
         "administration:assessment_close_unsubmitted": Rule(
             get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)
         ),
+        "administration:assessment_remove": Rule(
+            get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)
+        ),
         "administration:audit_list": Rule(get=E(302, 403, 403, 403, 403, 200)),
         "administration:extension_requests": Rule(get=E(302, 403, 403, 403, 403, 200)),
         "administration:extension_grant": Rule(
@@ -145,6 +148,7 @@ RULES.update(
         "administration:unit_toggle": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "administration:user_create": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "administration:user_detail": Rule(get=E(302, 403, 403, 403, 403, 200), post=ADMIN_ONLY_POST),
+        "administration:user_edit": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "administration:user_import": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "administration:user_import_job": Rule(get=E(302, 403, 403, 403, 403, 200)),
         "administration:user_export": Rule(get=E(302, 403, 403, 403, 403, 200)),

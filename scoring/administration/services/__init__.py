@@ -77,6 +77,7 @@ from scoring.administration.services.users import (
     user_create,
     user_set_active,
     user_set_password,
+    user_update,
 )
 
 __all__ = [
@@ -130,6 +131,7 @@ __all__ = [
     "user_imports_abandon",
     "user_set_active",
     "user_set_password",
+    "user_update",
     "users_import",
     "users_import_plan",
 ]

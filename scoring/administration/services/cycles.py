@@ -1,4 +1,5 @@
-"""Cycles: open with a set per unit kind, deadlines, phases, participants, one unit's extension."""
+"""Cycles: open with a set per unit kind, deadlines, phases, participants (removing one opened by mistake, moving
+untouched ones to another set), one unit's extension."""
 
 from __future__ import annotations
 
@@ -6,27 +7,34 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from appraisal.models import ExplanationRound, LineHistory
 from appraisal.notifications import assessment_notify_deadline_removed
+from evidence.models import EvidenceLink
 from scoring.administration.services.common import nfc
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
     Cycle,
     ExtensionRequest,
+    IndexResult,
     IndicatorSet,
+    ScoreLine,
     UnitKind,
 )
 from scoring.permissions import deadline_passed
 from scoring.publication.selectors import latest_revision
 from scoring.services import assessment_transition, audit_record, cycle_create, cycle_set_phase
+from scoring.services.assessments import _lines_insert
 
 DEADLINE_YEARS_AFTER = 10  # the latest a year's deadline may fall: the end of the tenth year after it
 # A unit's own self-assessment deadline matters while it self-assesses, or may withdraw its submission to do so.
@@ -85,9 +93,59 @@ def _check_deadlines(deadlines: Mapping[str, datetime | None], *, year: int) -> 
         raise ValidationFailed(_("Các hạn phải theo đúng thứ tự các giai đoạn."), code="deadline_order")
 
 
+# The deadline that ends each phase: the one under way keeps it (it may be moved, not removed).
+PHASE_DEADLINE: dict[str, str] = {
+    Cycle.Phase.SELF_ASSESSMENT: "self_assessment_deadline",
+    Cycle.Phase.APPRAISAL: "appraisal_deadline",
+    Cycle.Phase.EXPLANATION: "explanation_deadline",
+    Cycle.Phase.FINALISATION: "finalisation_deadline",
+}
+# The deadlines after the self-assessment, in order: a unit's own self-assessment deadline ends by the first set.
+LATER_DEADLINES = DEADLINE_FIELDS[1:]
+
+
+def _deadline_label(name: str) -> str:
+    return str(getattr(Cycle._meta.get_field(name), "verbose_name", name))
+
+
+def _next_phase_deadline(deadlines: Mapping[str, datetime | None]) -> tuple[str, datetime] | None:
+    """The first deadline set after the self-assessment's (the appraisal's, else the next one set), by name."""
+    for name in LATER_DEADLINES:
+        moment = deadlines.get(name)
+        if moment is not None:
+            return name, moment
+    return None
+
+
 @transaction.atomic
 def cycle_update_deadlines(*, cycle: Cycle, deadlines: Mapping[str, datetime | None], actor: Any) -> Cycle:
+    """Change the cycle's deadlines (in the phases' order, within the cycle's years). Refused: removing the
+    deadline of the phase under way (`current_deadline_required`: moved, it still ends the phase; removed, the
+    phase would silently have no end), and a deadline after the self-assessment set before a unit's own
+    self-assessment deadline (`deadline_before_own_deadline`: as an extension is refused past it). Audited as
+    `cycle.deadlines`."""
     _check_deadlines(deadlines, year=cycle.year)
+    current = PHASE_DEADLINE.get(cycle.phase)
+    if current is not None and getattr(cycle, current) is not None and deadlines.get(current) is None:
+        raise ValidationFailed(
+            _("Kỳ đang ở giai đoạn «%(p)s»: không bỏ được %(label)s (giai đoạn sẽ không còn hạn kết thúc). Nếu cần, "
+              "hãy đổi sang ngày khác; các hạn của giai đoạn sau vẫn bỏ được.")
+            % {"p": cycle.get_phase_display(), "label": _deadline_label(current)},
+            code="current_deadline_required", details={"field": current},
+        )
+    bound = _next_phase_deadline(deadlines)
+    if bound is not None:
+        name, moment = bound
+        later = cycle.assessments.filter(state__in=EXTENDABLE_STATES, deadline_override__gt=moment)
+        found = later.aggregate(n=Count("pk"), latest=Max("deadline_override"))
+        if found["n"]:
+            raise ValidationFailed(
+                _("%(label)s (%(d)s) sớm hơn hạn riêng của %(n)s đơn vị (muộn nhất %(own)s): hạn riêng của đơn vị "
+                  "phải kết thúc trước giai đoạn sau. Hãy rút ngắn hoặc bỏ các hạn riêng đó trước.")
+                % {"label": _deadline_label(name).capitalize(), "d": _moment(moment), "n": found["n"],
+                   "own": _moment(found["latest"])},
+                code="deadline_before_own_deadline", details={"field": name},
+            )
     changes: dict[str, Any] = {}
     for name in DEADLINE_FIELDS:
         new = deadlines.get(name)
@@ -156,10 +214,13 @@ def _moment(value: datetime) -> str:
 @dataclass(frozen=True)
 class PhaseMoveConfirmation:
     """What the administrator was shown and confirmed moving on with: the counts by state, and the latest
-    self-assessment deadline still to come (None: no early close confirmed)."""
+    self-assessment deadline still to come (None: no early close confirmed); a step back: whether it was
+    confirmed (`back`), and why (`reason`, recorded with the move)."""
 
     left: Mapping[str, int] = field(default_factory=dict)
     deadline: datetime | None = None
+    back: bool = False
+    reason: str = ""
 
 
 def cycle_phase_move_leaves(*, cycle: Cycle, phase: str) -> PhaseMoveLeaves:
@@ -234,7 +295,9 @@ def cycle_move_phase(
     `confirmed` (the cycle page's confirmation): what the administrator was shown opening the next phase would
     leave open (`cycle_phase_move_leaves`) and confirmed moving on with; refused (409 `phase_left_unconfirmed`)
     while more assessments are left in a state than confirmed, or (`self_assessment_deadline_not_passed`) while
-    closing the self-assessment before a deadline later than the one confirmed. None: no condition (the API)."""
+    closing the self-assessment before a deadline later than the one confirmed; a step back, unless confirmed
+    (409 `phase_back_unconfirmed`) with a reason (400 `reason_required`), recorded in its audit entry. None: no
+    condition (the API)."""
     phases = list(Cycle.Phase.values)
     if phase == cycle.phase:  # the button pressed twice, or a request sent again
         raise ValidationFailed(
@@ -267,9 +330,31 @@ def cycle_move_phase(
             code="publish_to_publish",
             details={"field": "phase"},
         )
+    if confirmed is not None and back:
+        # a step back reopens a closed phase (units editing again, the team's work reopened): never one click
+        reason = nfc(confirmed.reason)
+        if not confirmed.back:
+            raise StateConflict(
+                _("Quay lại giai đoạn «%(p)s» cần xác nhận: hãy đánh dấu ô xác nhận và ghi lý do.")
+                % {"p": Cycle.Phase(phase).label}, code="phase_back_unconfirmed", details={"field": "phase"},
+            )
+        if not reason:
+            raise ValidationFailed(_("Hãy ghi lý do quay lại giai đoạn trước."), code="reason_required",
+                                   details={"field": "reason"})
+        return _phase_back(cycle=cycle, phase=phase, actor=actor, reason=reason)
     if confirmed is not None:
         _refuse_unconfirmed(cycle_phase_move_leaves(cycle=cycle, phase=phase), confirmed, str(Cycle.Phase(phase).label))
     return cycle_set_phase(cycle=cycle, phase=phase, actor=actor)
+
+
+def _phase_back(*, cycle: Cycle, phase: str, actor: Any, reason: str) -> Cycle:
+    """The step back confirmed on the cycle's page: as `cycle_set_phase`, its audit entry carrying the reason."""
+    old = cycle.phase
+    Cycle.objects.filter(pk=cycle.pk).update(phase=phase)
+    cycle.phase = phase
+    audit_record(actor=actor, action="cycle.phase", object_type="Cycle", object_id=cycle.pk,
+                 changes={"phase": {"old": old, "new": phase}}, reason=reason)
+    return cycle
 
 
 @transaction.atomic
@@ -279,8 +364,9 @@ def assessment_extend_deadline(
     """Give one unit its own self-assessment deadline (or remove it with None), only while it self-assesses or may
     withdraw its submission to (`EXTENDABLE_STATES`; after, either is refused: it would change nothing). An
     extension ends after the cycle's own self-assessment deadline (an earlier date would shorten it, not extend
-    it). Audited as `assessment.extend_deadline`, a removal as `assessment.remove_deadline`; a removal also tells
-    the unit's head and editors (e-mailed after commit)."""
+    it), and by the cycle's next deadline (the appraisal's, else the next one set: `extension_after_next_phase`),
+    as the cycle's deadlines keep the phases' order. Audited as `assessment.extend_deadline`, a removal as
+    `assessment.remove_deadline`; a removal also tells the unit's head and editors (e-mailed after commit)."""
     if not nfc(reason):
         if deadline is None:
             raise ValidationFailed(_("Hãy ghi lý do bỏ hạn riêng."), code="reason_required")
@@ -307,6 +393,15 @@ def assessment_extend_deadline(
             _("Hạn gia hạn phải sau hạn tự đánh giá của kỳ (%(d)s).")
             % {"d": timezone.localtime(cycle_deadline).strftime("%d/%m/%Y %H:%M")},
             code="extension_not_later",
+        )
+    bound = _next_phase_deadline({name: getattr(assessment.cycle, name) for name in LATER_DEADLINES})
+    if deadline is not None and bound is not None and deadline > bound[1]:
+        # the cycle's own deadlines keep the phases' order: a unit's self-assessment ends before the next phase's
+        raise ValidationFailed(
+            _("Hạn mới (%(new)s) muộn hơn %(label)s của kỳ (%(d)s): hạn tự đánh giá riêng của đơn vị không được "
+              "sau %(label)s. Hãy chọn ngày đến hết %(d)s, hoặc dời %(label)s của kỳ trước.")
+            % {"new": _moment(deadline), "label": _deadline_label(bound[0]), "d": _moment(bound[1])},
+            code="extension_after_next_phase", details={"field": "deadline"},
         )
     old = assessment.deadline_override
     if old == deadline:  # the same moment (however written): nothing changes, nothing to record
@@ -364,3 +459,166 @@ def assessment_close_unsubmitted(*, assessment: Assessment, actor: Any, reason: 
         )
     return assessment_transition(assessment=locked, to_state=Assessment.State.SUBMITTED, actor=actor,
                                  reason=text)
+
+
+# --- participants: what counts as work on an assessment, removing one, moving untouched ones to another set ---
+
+# A line someone worked on: the unit's self-score, note, «không phát sinh» or explanation, or the team's appraisal.
+LINE_WORK: dict[str, Q] = {
+    "self_scored": Q(self_value__isnull=False) | Q(self_score__isnull=False),
+    "not_applicable": Q(not_applicable=True) | ~Q(not_applicable_reason=""),
+    "notes": ~Q(self_note=""),
+    "explained": ~Q(explanation="") | Q(explanation_requested=True),
+    "appraised": (Q(appraised_value__isnull=False) | Q(appraised_score__isnull=False) | ~Q(appraised_note="")
+                  | Q(na_overruled=True) | Q(na_accepted=True)),
+}
+# An assessment past its draft, or one once submitted, signed off or appraised in rounds, or with its difficulties.
+ASSESSMENT_WORK: dict[str, Q] = {
+    "state": ~Q(state=Assessment.State.DRAFT),
+    "submitted": Q(submitted_at__isnull=False) | Q(signed_off_at__isnull=False) | Q(appraisal_round__gt=1),
+    "difficulties": ~Q(difficulties=""),
+}
+# Records made about an assessment, each by the path from the record to it.
+RECORDS_WORK: dict[str, tuple[type[Any], str]] = {
+    "evidence": (EvidenceLink, "score_line__assessment"),
+    "explanation_rounds": (ExplanationRound, "assessment"),
+    "extension_requests": (ExtensionRequest, "assessment"),
+    "history": (LineHistory, "assessment"),
+    "result": (IndexResult, "assessment"),
+}
+
+
+def assessments_with_work(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """Those of `assessments` someone did something on (`LINE_WORK`, `ASSESSMENT_WORK`, `RECORDS_WORK`): one
+    query, whatever their number. An assessment not in it is as it was opened: empty lines, a draft."""
+    any_line = reduce(or_, LINE_WORK.values())
+    conditions: list[Any] = [
+        Exists(ScoreLine.objects.filter(any_line, assessment=OuterRef("pk"))),
+        *ASSESSMENT_WORK.values(),
+        *(Exists(model.objects.filter(**{path: OuterRef("pk")})) for model, path in RECORDS_WORK.values()),
+    ]
+    return assessments.filter(reduce(or_, conditions))
+
+
+def assessment_work(*, assessment: Assessment) -> dict[str, int]:
+    """What was done on one assessment, by kind (`LINE_WORK` as numbers of lines, the records as their number;
+    `ASSESSMENT_WORK` as 1), only the kinds found: empty when it is as opened. Seven small queries."""
+    found = ScoreLine.objects.filter(assessment=assessment).aggregate(
+        **{name: Count("pk", filter=q) for name, q in LINE_WORK.items()}
+    )
+    state = Assessment.objects.filter(pk=assessment.pk).aggregate(
+        **{name: Count("pk", filter=q) for name, q in ASSESSMENT_WORK.items()}
+    )
+    found.update(state)
+    for name, (model, path) in RECORDS_WORK.items():
+        found[name] = model.objects.filter(**{path: assessment.pk}).count()
+    return {name: n for name, n in found.items() if n}
+
+
+def _work_text(work: Mapping[str, int], assessment: Assessment) -> str:
+    """The work found, named: «2 tiêu chí đã tự chấm, 1 tài liệu kiểm chứng đã gắn»."""
+    texts = {
+        "state": lambda n: _("trạng thái «%(s)s»") % {"s": assessment.get_state_display()},
+        "submitted": lambda n: _("đã từng được gửi"),
+        "difficulties": lambda n: _("ý kiến khó khăn, vướng mắc"),
+        "self_scored": lambda n: _("%(n)s tiêu chí đã tự chấm") % {"n": n},
+        "not_applicable": lambda n: _("%(n)s tiêu chí «không phát sinh»") % {"n": n},
+        "notes": lambda n: _("%(n)s ghi chú") % {"n": n},
+        "explained": lambda n: _("%(n)s tiêu chí có giải trình") % {"n": n},
+        "appraised": lambda n: _("%(n)s tiêu chí đã thẩm định") % {"n": n},
+        "evidence": lambda n: _("%(n)s tài liệu kiểm chứng đã gắn") % {"n": n},
+        "explanation_rounds": lambda n: _("%(n)s vòng giải trình") % {"n": n},
+        "extension_requests": lambda n: _("%(n)s đề nghị gia hạn") % {"n": n},
+        "history": lambda n: _("lịch sử chấm điểm"),
+        "result": lambda n: _("kết quả đã tính"),
+    }
+    return ", ".join(texts[name](n) for name, n in work.items() if name in texts)
+
+
+def _refuse_published(cycle: Cycle, what: str) -> None:
+    published = latest_revision(cycle_id=cycle.pk)
+    if published is not None or cycle.phase == Cycle.Phase.PUBLISHED:
+        raise StateConflict(
+            _("Kết quả kỳ đánh giá năm %(y)s đã được công bố: không %(what)s được nữa.") % {"y": cycle.year,
+                                                                                             "what": what},
+            code="cycle_results_published",
+        )
+
+
+@transaction.atomic
+def assessment_remove(*, assessment: Assessment, actor: Any, reason: str) -> None:
+    """Take out of its cycle a unit opened in it by mistake: its assessment and its empty lines are deleted, so
+    that it can be opened again later. Only while nothing was done on it (`assessment_work`: refused
+    `assessment_has_work`, naming what there is), in any phase before the results are published
+    (`cycle_results_published`); a reason is required. Audited as `assessment.remove` (the entry keeps the
+    assessment's id, the unit, the cycle's year and the set)."""
+    text = nfc(reason)
+    if not text:
+        raise ValidationFailed(_("Hãy ghi lý do gỡ đơn vị khỏi kỳ đánh giá."), code="reason_required",
+                               details={"field": "reason"})
+    locked = (Assessment.objects.select_for_update(of=("self",)).select_related("cycle", "unit", "indicator_set")
+              .filter(pk=assessment.pk).first())
+    if locked is None:  # removed meanwhile (the button pressed twice)
+        raise StateConflict(_("Bản đánh giá này không còn trong kỳ đánh giá (có thể đã được gỡ)."),
+                            code="assessment_gone")
+    _refuse_published(locked.cycle, _("gỡ đơn vị khỏi kỳ"))
+    work = assessment_work(assessment=locked)
+    if work:
+        raise StateConflict(
+            _("Không gỡ được %(u)s khỏi kỳ đánh giá: bản đánh giá đã có %(what)s. Chỉ gỡ được bản đánh giá chưa có "
+              "gì (đang tự đánh giá, chưa tự chấm, chưa gắn tài liệu kiểm chứng, chưa giải trình).")
+            % {"u": locked.unit.name, "what": _work_text(work, locked)},
+            code="assessment_has_work", details={"work": work},
+        )
+    audit_record(
+        actor=actor, action="assessment.remove", object_type="Assessment", object_id=locked.pk, unit=locked.unit,
+        assessment=locked, reason=text, changes={
+            "cycle": {"old": locked.cycle.year, "new": None},
+            "key": {"old": locked.indicator_set.key, "new": None},
+            "state": {"old": locked.state, "new": None},
+        },
+    )
+    # the lines go with it (no evidence, history or explanation hangs on them: that would be work); the audit
+    # entries keep its id
+    locked.delete()
+
+
+NAMED_WITH_WORK = 5  # the units a refused change of set names; the rest are counted
+
+
+@transaction.atomic
+def assessments_move_to_set(
+    *, cycle: Cycle, unit_kind: UnitKind, old: IndicatorSet, new: IndicatorSet, actor: Any
+) -> int:
+    """Score on `new` the assessments of `unit_kind` in `cycle` opened on `old`, when none has any work done
+    (`assessments_with_work`; refused `cycle_in_use`, naming how many have and the first of them; refused in a
+    cycle whose results were published): their empty lines are deleted and rebuilt on the new set's leaves as
+    `assessments_open` builds them, their versions bumped (a form opened before is stale). Returns how many were
+    moved. The caller records the change of set (`indicator_set.activate`)."""
+    opened = Assessment.objects.filter(cycle=cycle, unit__kind=unit_kind, indicator_set=old)
+    # locked: a unit's save (which locks its assessment first) waits, and then finds its line gone
+    ids = list(opened.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        return 0
+    _refuse_published(cycle, _("thay bộ chỉ số"))
+    busy = assessments_with_work(opened)
+    names = list(busy.order_by("unit__name").values_list("unit__name", flat=True)[:NAMED_WITH_WORK])
+    if names:
+        n = busy.count()
+        more = n - len(names)
+        raise StateConflict(
+            _("Không thay được bộ «%(key)s»: %(n)s bản đánh giá theo bộ này đã có dữ liệu (tự chấm, «không phát "
+              "sinh», tài liệu kiểm chứng, giải trình hoặc đã gửi): %(names)s%(more)s. Chỉ thay bộ khi chưa đơn vị "
+              "nào làm gì trên bộ cũ.") % {
+                "key": old.key, "n": n, "names": ", ".join(f"«{name}»" for name in names),
+                "more": _(" và %(m)s đơn vị khác") % {"m": more} if more > 0 else "",
+            },
+            code="cycle_in_use", details={"with_work": n},
+        )
+    # No line of theirs carries evidence or history (that would be work): the lines go in one statement, not
+    # fetched one by one to cascade to nothing (a national kind has 400,000).
+    lines = ScoreLine.objects.filter(assessment__in=opened.values("pk"))
+    lines._raw_delete(lines.db)
+    opened.update(indicator_set=new, version=F("version") + 1)
+    _lines_insert(cycle)
+    return len(ids)

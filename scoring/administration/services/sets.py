@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,9 +26,10 @@ from scoring.administration.services.common import (
     set_is_frozen,
     to_points,
 )
+from scoring.administration.services.cycles import assessments_move_to_set
+from scoring.administration.validators import MSG_CODE
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
-    Assessment,
     Cycle,
     CycleSet,
     Indicator,
@@ -37,6 +39,7 @@ from scoring.models import (
 from scoring.services import audit_record
 from scoring.text import user_text, visible_text
 
+KEY_RE = re.compile(r"[-a-z0-9_]+")  # a stored key: lowercase slug
 MSG_SET_VERSION_MISSING = gettext_lazy(
     "Biểu mẫu không mang phiên bản của bộ chỉ số nên chưa lưu gì; hãy tải lại trang rồi sửa lại."
 )
@@ -59,6 +62,7 @@ def indicator_set_version(indicator_set: IndicatorSet) -> str:
         for name in SET_FIELDS
     ]
     values.append(indicator_set.classification_bands)
+    values.append(indicator_set.key)  # editable on the same form while the set is a draft nothing uses
     text = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -178,13 +182,21 @@ def _check_bands(bands: Any, meta: Mapping[str, Any]) -> None:
         raise ValidationFailed(" ".join(problems), code="invalid_bands", details=problems)
 
 
-def _check_identity(*, key: str, year: int, unit_kind: UnitKind, version: int) -> None:
+def _check_key(key: str, *, exclude: int | None = None) -> None:
     if not key:
-        raise ValidationFailed(_("Hãy nhập mã bộ chỉ số."), code="key_required")
+        raise ValidationFailed(_("Hãy nhập mã bộ chỉ số."), code="key_required", details={"field": "key"})
+    if not KEY_RE.fullmatch(key):  # named in public addresses (<slug:key>): as the forms' rule
+        raise ValidationFailed(str(MSG_CODE), code="invalid_key", details={"field": "key"})
     # Keys are lowercase (the rule of the set form and the public addresses); one differing only in case would be
     # another set for a person reading it, so the comparison ignores case.
-    if IndicatorSet.objects.filter(key__iexact=key).exists():
-        raise ValidationFailed(_("Bộ chỉ số mã «%(key)s» đã tồn tại.") % {"key": key}, code="duplicate_key")
+    others = IndicatorSet.objects.filter(key__iexact=key)
+    if (others.exclude(pk=exclude) if exclude is not None else others).exists():
+        raise ValidationFailed(_("Bộ chỉ số mã «%(key)s» đã tồn tại.") % {"key": key}, code="duplicate_key",
+                               details={"field": "key"})
+
+
+def _check_identity(*, key: str, year: int, unit_kind: UnitKind, version: int) -> None:
+    _check_key(key)
     if not 2000 <= year <= 2100:
         raise ValidationFailed(_("Năm không hợp lệ."), code="invalid_year")
     if IndicatorSet.objects.filter(year=year, unit_kind=unit_kind, version=version).exists():
@@ -221,11 +233,52 @@ def next_version(*, year: int, unit_kind: UnitKind) -> int:
     return (top or 0) + 1
 
 
+YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")  # a year written in a key or a name (2021 in tg-2021-so)
+
+
+def with_year(text: str, year: int, *, append: str = "") -> str:
+    """`text` naming `year` in place of the year(s) it names; one naming none gets `append` (formatted with the
+    year) once, or stays as it is: tg-2021-so → tg-2022-so, tg-so → tg-so-2022 → tg-so-2023."""
+    if YEAR_RE.search(text):
+        return YEAR_RE.sub(str(year), text)
+    return text + append.format(year=year) if append else text
+
+
+def sets_named(*, name: str, year: int, unit_kind: UnitKind, exclude: int | None = None) -> QuerySet[IndicatorSet]:
+    """The sets of that year and kind with that name (ignoring case): two would be told apart by their key only."""
+    found = IndicatorSet.objects.filter(year=year, unit_kind=unit_kind, name__iexact=nfc(name))
+    return (found.exclude(pk=exclude) if exclude is not None else found).order_by("version")
+
+
+def clone_name(*, source: IndicatorSet, year: int) -> str:
+    """A clone's name when none is typed: the source's, naming the clone's year; with its version when a set of
+    that year and kind already has that name."""
+    name = with_year(source.name, year)
+    if sets_named(name=name, year=year, unit_kind=source.unit_kind).exists():
+        name = _("%(name)s (phiên bản %(v)s)") % {
+            "name": name, "v": next_version(year=year, unit_kind=source.unit_kind)}
+    return name
+
+
+def indicator_set_clone_proposal(*, source: IndicatorSet, year: int | None = None) -> dict[str, Any]:
+    """What the clone form offers (by default the next year): the key and the name naming that year (a key without
+    a year gets it appended once), the key made free with the version (-v2) when taken."""
+    year = source.year + 1 if year is None else year
+    key = with_year(source.key, year, append="-{year}")
+    if IndicatorSet.objects.filter(key__iexact=key).exists():
+        version = next_version(year=year, unit_kind=source.unit_kind)
+        while IndicatorSet.objects.filter(key__iexact=f"{key}-v{version}").exists():
+            version += 1
+        key = f"{key}-v{version}"
+    return {"year": year, "key": key, "name": clone_name(source=source, year=year), "decision_ref": ""}
+
+
 @transaction.atomic
 def indicator_set_clone(
     *, source: IndicatorSet, key: str, year: int, actor: Any, name: str = "", decision_ref: str | None = None
 ) -> IndicatorSet:
-    """Copy a set with its whole tree into a new draft (a new year, or a new version of the same year)."""
+    """Copy a set with its whole tree into a new draft (a new year, or a new version of the same year); without a
+    name, named as `clone_name` (the source's naming the new year, told apart by its version if needed)."""
     key = nfc(key).lower()
     version = next_version(year=year, unit_kind=source.unit_kind)
     _check_identity(key=key, year=year, unit_kind=source.unit_kind, version=version)
@@ -234,7 +287,7 @@ def indicator_set_clone(
         year=year,
         version=version,
         unit_kind=source.unit_kind,
-        name=visible_text(name, field="name") or source.name,
+        name=visible_text(name, field="name") or clone_name(source=source, year=year),
         decision_ref=source.decision_ref if decision_ref is None else nfc(decision_ref),
         standard_max=source.standard_max,
         index_mode=source.index_mode,
@@ -285,7 +338,8 @@ def _assign(obj: Any, values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 def indicator_set_update(
     *, indicator_set: IndicatorSet, data: Mapping[str, Any], actor: Any, expected_version: str | None = None
 ) -> IndicatorSet:
-    """Change a draft set's name, decision, standard maximum, caps and classification bands.
+    """Change a draft set's key (when given, not blank: validated as at creation, unique), name, decision,
+    standard maximum, caps and classification bands. Audited as `indicator_set.update`.
 
     `expected_version` (the set's page): the `indicator_set_version` the change was based on; refused (`stale`,
     nothing written) when the set's information changed since, or when it is empty. None: no condition (the API)."""
@@ -296,6 +350,11 @@ def indicator_set_update(
         )
     _ensure_editable(indicator_set)
     meta = _check_set_meta(data)
+    if data.get("key"):  # the set's page (a draft nothing uses: `_ensure_editable`); none or blank: kept
+        key = nfc(data["key"]).lower()
+        if key != indicator_set.key:
+            _check_key(key, exclude=indicator_set.pk)
+            meta["key"] = key
     if "classification_bands" in data:
         meta["classification_bands"] = list(data["classification_bands"])
     # checked against the standard as saved, whether the bands or the standard changed
@@ -313,7 +372,9 @@ def indicator_set_activate(
 ) -> IndicatorSet:
     """Use a valid set in a cycle for its own unit kind, or for `unit_kind` (a kind may be scored on a set made for
     another: the vertical agencies on the departments' set); from then on it is frozen. The set a kind uses can
-    be replaced until one of that kind's assessments is opened on it."""
+    be replaced as long as nobody did anything on that kind's assessments opened on it: they are then moved to
+    the new set, their lines rebuilt (`assessments_move_to_set`; refused 409 `cycle_in_use` naming how many have
+    work). Audited as `indicator_set.activate` (with the number of assessments moved)."""
     from scoring.administration.selectors import indicator_set_report
 
     report = indicator_set_report(indicator_set=indicator_set)
@@ -334,13 +395,13 @@ def indicator_set_activate(
     in_use = current is not None and current.indicator_set.status == IndicatorSet.Status.ACTIVE
     if in_use and current is not None and current.indicator_set_id == indicator_set.pk:
         return current.indicator_set  # already this kind's set in this cycle: nothing to change or record
+    moved = 0
     if current and current.indicator_set_id != indicator_set.pk:
-        # this kind's assessments were opened on the current set (another kind's may share it: they do not count)
-        if Assessment.objects.filter(cycle=cycle, unit__kind=kind, indicator_set=current.indicator_set).exists():
-            raise StateConflict(
-                _("Kỳ đánh giá đã mở đánh giá theo bộ «%(key)s»; không thay bộ khác được.") % {"key": old_key},
-                code="cycle_in_use",
-            )
+        # this kind's assessments opened on the current set follow it when untouched (another kind's may share
+        # the set: they stay on it)
+        moved = assessments_move_to_set(
+            cycle=cycle, unit_kind=kind, old=current.indicator_set, new=indicator_set, actor=actor
+        )
         current.indicator_set = indicator_set
         current.save(update_fields=["indicator_set"])
     elif current is None:
@@ -357,6 +418,7 @@ def indicator_set_activate(
             "cycle": {"old": None, "new": cycle.year},
             "unit_kind": {"old": None, "new": kind.code},
             "replaced": {"old": old_key, "new": indicator_set.key},
+            **({"units": {"old": None, "new": moved}} if moved else {}),
         },
     )
     return indicator_set

@@ -167,6 +167,7 @@ PARAM_LABELS = {
     "no_points": gettext_lazy("Điểm khi «Không»"),
     "threshold": gettext_lazy("Ngưỡng tỷ lệ tối thiểu (%)"),
     "below_points": gettext_lazy("Điểm khi dưới ngưỡng"),
+    "whole_numbers": gettext_lazy("Tử số và mẫu số là số đếm (số nguyên)"),
     "on_zero_division": gettext_lazy("Điểm khi chia cho 0"),
     "base": gettext_lazy("Điểm gốc"),
     "expression": gettext_lazy("Công thức"),
@@ -435,6 +436,22 @@ def indicator_delete(*, indicator: Indicator, actor: Any) -> None:
         object_id=pk,
         changes={"code": {"old": code, "new": None}, "nodes": {"old": removed, "new": 0}},
     )
+
+
+def next_free_code(
+    *, indicator_set: IndicatorSet, parent: Indicator | None, exclude: Indicator | None = None
+) -> str:
+    """The code a new child of `parent` (an area when None) would take: the parent's code and the next number
+    after its children's count that no criterion of the set holds yet («1.4.5»). `exclude`: a child already there
+    that the code is proposed for (a criterion just moved), not counted."""
+    siblings = indicator_set.indicators.filter(parent=parent)
+    if exclude is not None:
+        siblings = siblings.exclude(pk=exclude.pk)
+    taken = set(indicator_set.indicators.values_list("code", flat=True))
+    number = siblings.count() + 1
+    while (code := f"{parent.code}.{number}" if parent else str(number)) in taken:
+        number += 1
+    return code
 
 
 def _descendant_count(indicator: Indicator) -> int:

@@ -1,17 +1,24 @@
-"""A set's whole tree from Excel (django-import-export): a dry run lists problems row by row."""
+"""A set's whole tree from Excel (django-import-export): a dry run lists problems row by row, and what the
+import would change criterion by criterion; the file a person edits, with Vietnamese headers, the labels shown on
+screen and drop-downs."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from scoring.administration.services.common import _audit_set, _ensure_editable
 from scoring.administration.services.tree import _renumber
+from scoring.administration.xlsx import Sheet, read_sheet, write_sheet
 from scoring.models import (
+    Indicator,
     IndicatorSet,
 )
 
@@ -34,22 +41,99 @@ def _bounded(items: list[Any]) -> dict[str, Any]:
     return {"codes": items[:MAX_AUDITED_CODES], "more": max(len(items) - MAX_AUDITED_CODES, 0)}
 
 
-def tree_changes(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Which criteria an import added, removed and modified (with the fields that differ), matched by code;
-    each list holds at most MAX_AUDITED_CODES codes and counts the others in `more`."""
-    added = [code for code in new if code not in old]
-    removed = [code for code in old if code not in new]
-    modified = []
+@dataclass
+class FieldChange:
+    """One field of a criterion the import changes, as the preview shows it (`old` → `new`, display text)."""
+
+    name: str
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class CriterionChange:
+    code: str
+    name: str
+    fields: list[FieldChange] = field(default_factory=list)
+
+
+@dataclass
+class TreeDiff:
+    """What an import does to the tree, matched by code: the criteria it adds, removes and changes (each changed
+    field old → new), and how many it leaves as they are."""
+
+    added: list[CriterionChange] = field(default_factory=list)
+    removed: list[CriterionChange] = field(default_factory=list)
+    modified: list[CriterionChange] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.removed or self.modified)
+
+
+def _field_label(name: str) -> str:
+    from scoring.administration.resources import COLUMN_HEADERS, COLUMNS
+
+    return str(COLUMN_HEADERS[COLUMNS.index("parent_code" if name == "parent" else name)])
+
+
+def _shown(name: str, value: Any) -> str:
+    """A field's value as the preview shows it: a choice by its label, points with the page's decimal separator,
+    a flag as Có / Không, parameters as JSON, nothing as «—»."""
+    choices = {"kind": Indicator.Kind, "method": Indicator.Method, "source": Indicator.Source}.get(name)
+    if isinstance(value, bool):
+        return _("Có") if value else _("Không")
+    if value in (None, "", {}):
+        return "—"
+    if choices is not None:
+        return str(choices(value).label) if value in choices.values else str(value)
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f") if value.is_finite() else str(value)
+        return text.replace(".", str(get_format("DECIMAL_SEPARATOR")))
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def tree_diff(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> TreeDiff:
+    """What replacing the tree `old` by `new` (each `_tree_by_code`) changes, criterion by criterion."""
+    diff = TreeDiff()
     for code, fields in new.items():
         before = old.get(code)
-        if before is not None:
-            differing = [name for name in AUDITED_FIELDS if before.get(name) != fields.get(name)]
-            if differing:
-                modified.append({"code": code, "fields": differing})
+        if before is None:
+            diff.added.append(CriterionChange(code=code, name=str(fields.get("name") or "")))
+            continue
+        differing = [
+            FieldChange(name=name, label=_field_label(name), old=_shown(name, before.get(name)),
+                        new=_shown(name, fields.get(name)))
+            for name in AUDITED_FIELDS
+            if before.get(name) != fields.get(name)
+        ]
+        if differing:
+            diff.modified.append(CriterionChange(code=code, name=str(fields.get("name") or ""), fields=differing))
+        else:
+            diff.unchanged += 1
+    diff.removed = [
+        CriterionChange(code=code, name=str(fields.get("name") or ""))
+        for code, fields in old.items()
+        if code not in new
+    ]
+    return diff
+
+
+def tree_changes(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Which criteria an import added, removed and modified (with the fields that differ), matched by code, for
+    the audit entry (`tree_diff` without the values); each list holds at most MAX_AUDITED_CODES codes and counts
+    the others in `more`."""
+    diff = tree_diff(old, new)
     return {
-        "indicators_added": _bounded(added),
-        "indicators_removed": _bounded(removed),
-        "indicators_modified": _bounded(modified),
+        "indicators_added": _bounded([c.code for c in diff.added]),
+        "indicators_removed": _bounded([c.code for c in diff.removed]),
+        "indicators_modified": _bounded(
+            [{"code": c.code, "fields": [f.name for f in c.fields]} for c in diff.modified]
+        ),
     }
 
 
@@ -61,7 +145,9 @@ class TreeImport:
     created: int = 0
     row_errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # the set check's warnings: worth a look, never blocking
     dry_run: bool = True
+    changes: TreeDiff | None = None  # what the file changes in the tree (when every row is valid)
 
     @property
     def ok(self) -> bool:
@@ -92,7 +178,7 @@ def indicator_set_tree_import(
         headers = ["row", *COLUMNS]
         dataset = tablib.Dataset(*[[r[h] for h in headers] for r in clean], headers=headers)
         savepoint = transaction.savepoint()
-        old_tree = _tree_by_code(indicator_set) if not dry_run else {}
+        old_tree = _tree_by_code(indicator_set)
         old_count = indicator_set.indicators.count()
         indicator_set.indicators.all().delete()
         resource = IndicatorResource(indicator_set=indicator_set, row_errors=errors)
@@ -107,7 +193,11 @@ def indicator_set_tree_import(
         outcome.row_errors.sort(key=lambda e: e["row"])
         if outcome.ok:
             outcome.created = indicator_set.indicators.count()
-            outcome.warnings = indicator_set_report(indicator_set=indicator_set).problems
+            report = indicator_set_report(indicator_set=indicator_set)
+            outcome.warnings = report.problems
+            outcome.notices = [w.text for w in report.warnings]
+            new_tree = _tree_by_code(indicator_set)
+            outcome.changes = tree_diff(old_tree, new_tree)
         if dry_run or not outcome.ok:
             transaction.savepoint_rollback(savepoint)
             return outcome
@@ -117,7 +207,81 @@ def indicator_set_tree_import(
             actor,
             "indicator_set.import_xlsx",
             indicator_set,
-            {"indicators": {"old": old_count, "new": outcome.created},
-             **tree_changes(old_tree, _tree_by_code(indicator_set))},
+            {"indicators": {"old": old_count, "new": outcome.created}, **tree_changes(old_tree, new_tree)},
         )
     return outcome
+
+
+# --- the file a person edits ------------------------------------------------------------------------------------
+
+# One example of each method's parameters (JSON is JSON: not translated)
+PARAMS_EXAMPLES = {
+    Indicator.Method.MANUAL: '{"step": "0.25"}',
+    Indicator.Method.LEVELS: '{"options": [{"key": "a", "label": "…", "points": "1"}, {"key": "b", "label": "…", '
+                             '"points": "0"}]}',
+    Indicator.Method.YES_NO: '{"yes_points": "1", "no_points": "0"}',
+    Indicator.Method.RATIO_BANDS: '{"bands": [{"min": "90", "inclusive": true, "points": "2"}, {"min": "0", '
+                                  '"inclusive": true, "points": "0"}]}',
+    Indicator.Method.PROPORTIONAL: '{"threshold": "80", "below_points": "0"}',
+    Indicator.Method.FORMULA: '{"variables": [{"name": "a", "label": "…"}, {"name": "b", "label": "…"}], '
+                              '"expression": "b / a * 2"}',
+    Indicator.Method.PER_OCCURRENCE: '{"items": [{"key": "a", "label": "…", "points": "0.5"}], "base": "0"}',
+    Indicator.Method.SURVEY: "{}",
+}
+
+
+def params_note() -> str:
+    """What the parameters column holds, method by method (the exported file's note on that header, the import
+    page's description of the column)."""
+    lines = [_("Tham số của phương pháp chấm, viết dạng JSON (một đối tượng {…}); để trống ở tiêu chí có tiêu chí "
+               "con. Theo phương pháp:")]
+    lines += [f"• {method.label}: {PARAMS_EXAMPLES[method]}" for method in Indicator.Method]
+    lines.append(_("Số viết dạng văn bản trong ngoặc kép, dấu thập phân là dấu phẩy hoặc dấu chấm (\"0,5\" hoặc "
+                   "\"0.5\"), không có dấu tách hàng nghìn («1.000» bị từ chối vì không rõ là một nghìn hay là một)."))
+    return "\n".join(lines)
+
+
+def column_help() -> list[tuple[str, str, str]]:
+    """Each column of the file: its header, its key (the header of files exported before) and what it holds."""
+    from scoring.administration.resources import COLUMN_HEADERS, COLUMN_LABELS, COLUMNS
+
+    return [
+        (str(header), key, params_note() if key == "params" else str(label))
+        for key, header, label in zip(COLUMNS, COLUMN_HEADERS, COLUMN_LABELS, strict=True)
+    ]
+
+
+def indicator_set_tree_xlsx(*, indicator_set: IndicatorSet) -> bytes:
+    """The set's tree as the Excel file an administrator edits and imports back: Vietnamese headers (each with a
+    note), the kind, method and source by the labels the screen shows (each column with a drop-down of them),
+    the parameters as JSON, and a notes sheet describing every column."""
+    from scoring.administration.resources import CHOICE_COLUMNS, COLUMNS, IndicatorResource
+
+    dataset = IndicatorResource(indicator_set=indicator_set).export()
+    positions = {name: COLUMNS.index(name) for name in CHOICE_COLUMNS}
+    rows = []
+    for exported in dataset:
+        row = list(exported)
+        for name, choices in CHOICE_COLUMNS.items():
+            value = row[positions[name]]
+            if value in choices.values:
+                row[positions[name]] = str(choices(value).label)
+        rows.append(row)
+    help_rows = column_help()
+    return write_sheet(
+        title=indicator_set.key,
+        headers=[header for header, _key, _text in help_rows],
+        rows=rows,
+        labels=[text for _header, _key, text in help_rows],
+        comments=[text for _header, _key, text in help_rows],
+        choices={positions[name]: [str(label) for label in choices.labels] for name, choices in CHOICE_COLUMNS.items()},
+    )
+
+
+def read_tree_sheet(uploaded: Any) -> Sheet:
+    """An uploaded tree file's rows keyed by column key, whether its headers are the exported file's (in either
+    language, any case or accents) or the keys (files exported before)."""
+    from scoring.administration.resources import COLUMN_HEADERS, COLUMNS, REQUIRED_COLUMNS, column_aliases
+
+    names = {key: f"{header} ({key})" for key, header in zip(COLUMNS, COLUMN_HEADERS, strict=True)}
+    return read_sheet(uploaded, expected=REQUIRED_COLUMNS, aliases=column_aliases(), names=names)

@@ -39,6 +39,16 @@ MSG_UNIT_HAS_ACCOUNTS = gettext_lazy(
     "Đơn vị «%(u)s» còn %(n)s tài khoản đang hoạt động; vai trò của họ vẫn giữ khi đơn vị ngừng hoạt động. Hãy "
     "xem danh sách rồi đánh dấu ô xác nhận trước khi cho ngừng hoạt động."
 )
+MSG_MERGE_OTHER_KIND = gettext_lazy(
+    "Không sáp nhập được «%(a)s» (loại «%(ka)s») vào «%(b)s» (loại «%(kb)s»): chỉ sáp nhập vào đơn vị cùng loại. "
+    "Nếu quyết định sáp nhập đúng là như vậy, hãy đổi loại đơn vị của «%(a)s» trước rồi sáp nhập."
+)
+MSG_MERGE_CHANGES_GROUP = gettext_lazy(
+    "«%(a)s» thuộc khối xếp hạng «%(old)s», còn «%(b)s» thuộc khối «%(new)s»: sau khi sáp nhập, người dùng của "
+    "«%(a)s» làm việc cho đơn vị được xếp hạng trong khối «%(new)s». Hãy đánh dấu ô xác nhận rồi bấm «Sáp nhập» "
+    "lần nữa nếu vẫn sáp nhập."
+)
+MSG_NO_GROUP = gettext_lazy("(không thuộc khối xếp hạng nào)")
 NAMED_ACCOUNTS = 5  # the active accounts a stop's warning names; the rest are counted
 
 
@@ -258,10 +268,30 @@ def _refuse_unconfirmed_accounts(unit: Unit, seen: int) -> None:
         )
 
 
+def _group_name(group: RankingGroup | None) -> str:
+    return group.name if group is not None else str(MSG_NO_GROUP)
+
+
+def merge_group_change(*, unit: Unit, into: Unit) -> dict[str, str] | None:
+    """The ranking groups a merge of `unit` into `into` goes from and to (names, for a message), or None when
+    both are ranked in one group."""
+    if unit.ranking_group_id == into.ranking_group_id:
+        return None
+    return {"a": unit.name, "b": into.name, "old": _group_name(unit.ranking_group),
+            "new": _group_name(into.ranking_group)}
+
+
 @transaction.atomic
-def unit_merge(*, unit: Unit, into: Unit, actor: Any, reason: str = "") -> UnitSuccession:
+def unit_merge(
+    *, unit: Unit, into: Unit, actor: Any, reason: str = "", group_change_seen: bool | None = None
+) -> UnitSuccession:
     """Merge `unit` into `into`: the old unit is deactivated and its people move to the successor; its past
-    assessments stay its own (history kept), and the succession is recorded."""
+    assessments stay its own (history kept), and the succession is recorded.
+
+    Only into a unit of the same kind (`merge_other_kind`): its people would take roles at a unit scored on another
+    kind's set (change the unit's kind first if that is what the decision says). Into another ranking group of the
+    kind: its people work for a unit ranked in that group from now on; `group_change_seen` (the units page's
+    confirmation): refused (`merge_changes_group`, nothing written) unless True. None: no condition (the API)."""
     if unit.pk == into.pk:
         raise ValidationFailed(_("Hãy chọn hai đơn vị khác nhau."), code="same_unit")
     # both rows locked, as the stop locks them: neither is stopped, merged or has an assessment reopened meanwhile
@@ -269,6 +299,19 @@ def unit_merge(*, unit: Unit, into: Unit, actor: Any, reason: str = "") -> UnitS
     unit.active, into.active = active[unit.pk], active[into.pk]
     if not into.active:
         raise ValidationFailed(_("Đơn vị nhận sáp nhập «%(u)s» đã ngừng hoạt động.") % {"u": into})
+    # read again under the lock: a kind or group changed meanwhile is the one that counts
+    fresh = {pk: (kind, group) for pk, kind, group in Unit.objects.filter(pk__in=(unit.pk, into.pk))
+             .values_list("pk", "kind_id", "ranking_group_id")}
+    (unit.kind_id, unit.ranking_group_id), (into.kind_id, into.ranking_group_id) = fresh[unit.pk], fresh[into.pk]
+    if unit.kind_id != into.kind_id:
+        raise ValidationFailed(
+            MSG_MERGE_OTHER_KIND % {"a": unit.name, "ka": unit.kind.name, "b": into.name, "kb": into.kind.name},
+            code="merge_other_kind",
+        )
+    group_change = merge_group_change(unit=unit, into=into)
+    if group_change is not None and group_change_seen is False:
+        raise StateConflict(MSG_MERGE_CHANGES_GROUP % group_change, code="merge_changes_group",
+                            details={"old": group_change["old"], "new": group_change["new"]})
     if UnitSuccession.objects.filter(predecessor=unit).exists():
         raise ValidationFailed(_("Đơn vị «%(u)s» đã được sáp nhập trước đây.") % {"u": unit}, code="already_merged")
     above = into.parent
@@ -303,10 +346,15 @@ def unit_merge(*, unit: Unit, into: Unit, actor: Any, reason: str = "") -> UnitS
             "merged_into": {"old": None, "new": into.code},
             "roles_moved": {"old": 0, "new": moved},
             **({"children_moved": {"old": 0, "new": children}} if children else {}),
+            **({"ranking_group": {"old": _group_code(unit), "new": _group_code(into)}} if group_change else {}),
         },
         reason=nfc(reason),
     )
     return succession
+
+
+def _group_code(unit: Unit) -> str | None:
+    return unit.ranking_group.code if unit.ranking_group is not None else None
 
 
 def _refuse_same_name(model: Any, name: str, instance: Any = None) -> None:

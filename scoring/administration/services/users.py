@@ -11,6 +11,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from scoring.administration.services.common import locked_at_version
 from scoring.administration.validators import (
     email_problems,
     full_name_problems,
@@ -30,7 +31,8 @@ MSG_ACCOUNT_VERSION_MISSING = gettext_lazy(
 )
 MSG_ACCOUNT_CHANGED = gettext_lazy(
     "Tài khoản này đã được sửa ở nơi khác (người khác hoặc một thẻ khác của anh/chị) từ khi trang này được mở "
-    "(mật khẩu hoặc trạng thái) nên chưa lưu gì. Hãy xem lại tài khoản ở trang này rồi làm lại nếu vẫn cần."
+    "(họ tên, thư điện tử, mật khẩu hoặc trạng thái) nên chưa lưu gì. Hãy xem lại tài khoản ở trang này rồi làm lại "
+    "nếu vẫn cần."
 )
 
 UNIT_ROLES = {RoleAssignment.Role.UNIT_EDITOR, RoleAssignment.Role.UNIT_HEAD}
@@ -69,6 +71,19 @@ def account_problems(*, username: str, full_name: str, email: str, password: str
     return problems + password_problems(password, probe)
 
 
+def name_parts(full_name: str) -> tuple[str, str]:
+    """A full name as the account stores it: family and middle names in `first_name`, the given name in
+    `last_name` («Võ Quốc», «Bảo»), so that `get_full_name()` shows it as typed («Võ Quốc Bảo»); repeated spaces
+    are one. The one rule of the create form, the import and the account's edit form."""
+    first, _sep, last = " ".join(full_name.split()).rpartition(" ")
+    return first, last
+
+
+def full_name_of(user: Any) -> str:
+    """The full name as `name_parts` stored it (as typed, repeated spaces as one)."""
+    return " ".join(" ".join(part for part in (user.first_name, user.last_name) if part).split())
+
+
 def _admin_flags(user: Any, *, administrator: bool) -> dict[str, Any]:
     """Give (or take back) the Django admin (/quan-tri/) with the administrator role, as the demo's
     administrator has it and the top bar offers it (`is_staff`); the changes, for the audit."""
@@ -102,13 +117,9 @@ def user_create(
     problems = account_problems(username=username, full_name=full_name, email=email, password=password)
     if problems:
         raise ValidationFailed(" ".join(problems), code="invalid_account")
-    parts = full_name.rsplit(" ", 1)
+    first_name, last_name = name_parts(full_name)
     user = user_model.objects.create_user(
-        username=username,
-        email=email,
-        password=password,
-        first_name=parts[0] if len(parts) > 1 else "",
-        last_name=parts[-1],
+        username=username, email=email, password=password, first_name=first_name, last_name=last_name,
     )
     RoleAssignment.objects.create(user=user, role=role, unit=unit)
     changes: dict[str, Any] = {"username": {"old": None, "new": username}, "role": {"old": None, "new": role}}
@@ -133,6 +144,45 @@ def user_version(user: Any) -> str:
     values = [user.username, user.first_name, user.last_name, user.email, user.is_active, user.password]
     return salted_hmac("scoring.administration.user_version", json.dumps(values, ensure_ascii=False),
                        algorithm="sha256").hexdigest()[:32]
+
+
+@transaction.atomic
+def user_update(
+    *, user: Any, full_name: str, email: str, actor: Any, reason: str = "", expected_version: str | None = None
+) -> Any:
+    """Correct an account's full name and e-mail address, by the create form's rules (`visible_text`, the lengths,
+    the address's form; a name is needed). Audited (`user.update`, the fields changed); nothing is recorded when
+    nothing changed. The username, the password and the roles are not touched.
+
+    `expected_version` (the account page's): the `user_version` the form was drawn with; refused, nothing written,
+    when it is empty (`version_required`) or the account changed since (`stale`). None: no condition."""
+    user_model = get_user_model()
+    if expected_version is not None:
+        user = locked_at_version(
+            user_model.objects.all(), user.pk, expected=expected_version, version_of=user_version,
+            missing=MSG_ACCOUNT_VERSION_MISSING, changed=MSG_ACCOUNT_CHANGED,
+        )
+    full_name = " ".join(visible_text(full_name, field="full_name").split())
+    email = visible_text(email, field="email")
+    if not full_name:
+        raise ValidationFailed(_("Hãy nhập họ và tên."), code="full_name_required", details={"field": "full_name"})
+    problems = full_name_problems(full_name) + email_problems(email)
+    if problems:
+        raise ValidationFailed(" ".join(problems), code="invalid_account")
+    email = user_model.objects.normalize_email(email)  # as `create_user` stores it: the domain in lower case
+    changes: dict[str, Any] = {}
+    if full_name != full_name_of(user):
+        changes["full_name"] = {"old": full_name_of(user), "new": full_name}
+    if email != user.email:
+        changes["email"] = {"old": user.email, "new": email}
+    if not changes:
+        return user
+    user.first_name, user.last_name = name_parts(full_name)
+    user.email = email
+    user.save(update_fields=["first_name", "last_name", "email"])
+    audit_record(actor=actor, action="user.update", object_type="User", object_id=user.pk, changes=changes,
+                 reason=reason)
+    return user
 
 
 def _refuse_if_changed(user: Any, expected_version: str | None) -> Any:

@@ -18,9 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from scoring.administration import selectors, services
 from scoring.administration.forms import CycleForm, DeadlinesForm, ExtendForm
+from scoring.administration.services import cycles as cycle_services
 from scoring.administration.services.cycles import (
     MSG_PHASE_ALREADY,
     PhaseMoveConfirmation,
+    assessments_with_work,
     cycle_phase_move_leaves,
 )
 from scoring.administration.views._common import administrator_required, form_errors, report_error
@@ -141,16 +143,23 @@ def _detail_page(
     # the cycle's waiting extension requests, by assessment (one query, whatever the page): such a unit's row
     # links to its request, and offers no «chuyển Tổ thẩm định» (refused while the request waits)
     waiting = pending_extension_requests_by_assessment(cycle=cycle)
+    index = PHASES.index(cycle.phase)
+    # published results are public: no step back before «Hoàn thiện kết quả» (the service refuses it too)
+    published = latest_revision(cycle_id=cycle.pk)
+    # the page's drafts nobody did anything on (one query): each may be taken out of the cycle, until publication
+    drafts = {row.pk for row in page.object_list if row.state == Assessment.State.DRAFT}
+    untouched: set[int] = set()
+    if drafts and published is None:
+        busy = assessments_with_work(Assessment.objects.filter(pk__in=drafts)).values_list("pk", flat=True)
+        untouched = drafts - set(busy)
     for row in page.object_list:  # a draft past its own deadline: the unit did not submit in time
         row.cycle = cycle
         row.extension_pending = waiting.get(row.pk)
         row.overdue = row.state == Assessment.State.DRAFT and deadline_passed(row)
+        row.removable = row.pk in untouched
     candidates = selectors.cycle_candidates(cycle=cycle)
-    index = PHASES.index(cycle.phase)
     next_phase = Cycle.Phase(PHASES[index + 1]) if index + 1 < len(PHASES) else None
     previous_phase = Cycle.Phase(PHASES[index - 1]) if index > 0 else None
-    # published results are public: no step back before «Hoàn thiện kết quả» (the service refuses it too)
-    published = latest_revision(cycle_id=cycle.pk)
     no_step_back = (published is not None and previous_phase is not None
                     and PHASES.index(previous_phase) < PHASES.index(Cycle.Phase.FINALISATION))
     kept = {key: value for key, value in filters.items() if key != "trang"}
@@ -226,7 +235,8 @@ MSG_BACK_TO_PUBLISHED = gettext_lazy(
 @administrator_required
 def cycle_phase(request: HttpRequest, cycle_id: int) -> HttpResponse:
     """Open the next phase or go back one. Moving on with assessments left behind, or out of the self-assessment
-    before its deadline, needs the page's confirmation of what it showed (refused if more were left since)."""
+    before its deadline, needs the page's confirmation of what it showed (refused if more were left since); going
+    back needs its box ticked and a reason."""
     cycle = get_object_or_404(Cycle, pk=cycle_id)
     phase = request.POST.get("phase", "")
     index = PHASES.index(cycle.phase)
@@ -240,6 +250,8 @@ def cycle_phase(request: HttpRequest, cycle_id: int) -> HttpResponse:
         services.cycle_move_phase(cycle=cycle, phase=phase, actor=request.user, confirmed=PhaseMoveConfirmation(
             left=_left_seen(request.POST.get("left_seen", "")),
             deadline=_deadline_seen(request.POST.get("deadline_seen", "")),
+            back=request.POST.get("back_confirmed") == "1",
+            reason=request.POST.get("reason", ""),
         ))
     except DomainError as exc:
         report_error(request, exc)
@@ -370,3 +382,25 @@ def assessment_close_unsubmitted(request: HttpRequest, cycle_id: int, assessment
     messages.success(request, _("Đã chuyển bản đánh giá của %(u)s cho Tổ thẩm định (đơn vị không gửi đúng hạn).")
                      % {"u": assessment.unit.name})
     return _back_to_detail(request, cycle_id, f"#participant-{assessment.pk}")
+
+
+@require_POST
+@administrator_required
+def assessment_remove(request: HttpRequest, cycle_id: int, assessment_id: int) -> HttpResponse:
+    """Take out of the cycle a unit opened by mistake, with a reason: only while nothing was done on its
+    assessment (the service names what there is otherwise)."""
+    assessment = get_object_or_404(
+        Assessment.objects.select_related("unit", "cycle"), pk=assessment_id, cycle_id=cycle_id
+    )
+    unit = assessment.unit.name
+    try:
+        cycle_services.assessment_remove(
+            assessment=assessment, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(request, f"{unit}: {exc.message}")
+        filters = _filters(QueryDict(request.POST.get("back", "")))
+        return _detail_page(request, assessment.cycle, filters, status=exc.status)
+    messages.success(request, _("Đã gỡ %(u)s khỏi kỳ đánh giá; bản đánh giá (chưa có dữ liệu) đã được xoá. Có thể "
+                                "mở lại cho đơn vị này ở mục «Thêm đơn vị tham gia».") % {"u": unit})
+    return _back_to_detail(request, cycle_id, "#participants")

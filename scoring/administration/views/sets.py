@@ -20,19 +20,19 @@ from scoring.administration.forms import (
     UploadForm,
     stored_differences,
 )
-from scoring.administration.resources import COLUMN_LABELS, COLUMNS, REQUIRED_COLUMNS, IndicatorResource
-from scoring.administration.services.sets import indicator_set_version
+from scoring.administration.services.sets import indicator_set_clone_proposal, indicator_set_version, sets_named
 from scoring.administration.services.tree import indicator_set_tree_fingerprint, indicator_set_tree_import_apply
+from scoring.administration.services.tree_excel import column_help, indicator_set_tree_xlsx, read_tree_sheet
 from scoring.administration.views._common import (
     administrator_required,
     form_errors,
     report_error,
     upload_refusal,
 )
-from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
+from scoring.administration.xlsx import FileRefused
 from scoring.errors import DomainError, StaleVersion
 from scoring.exports import xlsx_response
-from scoring.models import AuditEntry, Cycle, IndicatorMapping, IndicatorSet, Unit, UnitKind
+from scoring.models import Assessment, AuditEntry, Cycle, IndicatorMapping, IndicatorSet, Unit, UnitKind
 from scoring.selectors import indicator_tree
 from scoring.text import posted_id
 
@@ -168,19 +168,10 @@ def set_update(request: HttpRequest, set_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def set_clone(request: HttpRequest, set_id: int) -> HttpResponse:
+    """The clone form offers the next year, the key and the name naming it (`indicator_set_clone_proposal`); a
+    clone named as another set of its year and kind is made, with a warning to rename it."""
     source = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
-    year = source.year + 1
-    form = CloneForm(
-        request.POST or None,
-        initial={
-            "year": year,
-            "key": source.key.replace(str(source.year), str(year))
-            if str(source.year) in source.key
-            else f"{source.key}-{year}",
-            "name": source.name,
-            "decision_ref": "",
-        },
-    )
+    form = CloneForm(request.POST or None, initial=indicator_set_clone_proposal(source=source))
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -189,6 +180,11 @@ def set_clone(request: HttpRequest, set_id: int) -> HttpResponse:
                 report_error(request, exc)
             else:
                 messages.success(request, _("Đã nhân bản thành bộ «%(key)s» (dự thảo).") % {"key": clone.key})
+                alike = sets_named(name=clone.name, year=clone.year, unit_kind=clone.unit_kind, exclude=clone.pk)
+                if keys := [f"«{key}»" for key in alike.values_list("key", flat=True)]:
+                    messages.warning(request, _(
+                        "Bộ mới trùng tên với %(keys)s (cùng năm %(y)s, cùng loại đơn vị): hãy đổi tên ở mục «Thông "
+                        "tin bộ chỉ số» để dễ phân biệt.") % {"keys": ", ".join(keys), "y": clone.year})
                 return redirect("administration:set_detail", clone.pk)
         else:
             form_errors(request, form)
@@ -231,6 +227,8 @@ def set_activate(request: HttpRequest, set_id: int) -> HttpResponse:
         if kind is None:
             messages.error(request, _("Hãy chọn loại đơn vị."))
             return redirect("administration:set_report", set_id)
+    # the kind's assessments opened on another set: moved to this one if nobody worked on them
+    moving = Assessment.objects.filter(cycle=cycle, unit__kind=kind).exclude(indicator_set=indicator_set).count()
     try:
         services.indicator_set_activate(indicator_set=indicator_set, cycle=cycle, actor=request.user, unit_kind=kind)
     except DomainError as exc:
@@ -241,6 +239,9 @@ def set_activate(request: HttpRequest, set_id: int) -> HttpResponse:
         _("Đã áp dụng bộ chỉ số cho %(kind)s trong %(cycle)s. Từ nay bộ chỉ số không sửa trực tiếp được.")
         % {"kind": kind.name, "cycle": cycle.name},
     )
+    if moving:
+        messages.info(request, _("Bản đánh giá của %(n)s đơn vị đã chuyển sang bộ «%(key)s»; các dòng chấm điểm được "
+                                 "lập lại theo bộ mới.") % {"n": moving, "key": indicator_set.key})
     return redirect("administration:set_detail", set_id)
 
 
@@ -338,9 +339,7 @@ def mapping_delete(request: HttpRequest, set_id: int, other_id: int, mapping_id:
 @administrator_required
 def set_export(request: HttpRequest, set_id: int) -> HttpResponse:
     indicator_set = get_object_or_404(IndicatorSet, pk=set_id)
-    dataset = IndicatorResource(indicator_set=indicator_set).export()
-    content = write_sheet(title=indicator_set.key, headers=list(dataset.headers), rows=dataset,
-                          labels=[str(label) for label in COLUMN_LABELS])
+    content = indicator_set_tree_xlsx(indicator_set=indicator_set)
     return xlsx_response(content, f"bo-chi-so-{indicator_set.key}.xlsx")
 
 
@@ -349,7 +348,7 @@ def _import_page(request: HttpRequest, indicator_set: IndicatorSet, **extra: obj
     context = {
         "set": indicator_set,
         "form": UploadForm(),
-        "columns": list(zip(COLUMNS, COLUMN_LABELS, strict=True)),
+        "columns": column_help(),
         "frozen": services.set_is_frozen(indicator_set),
         **extra,
     }
@@ -369,7 +368,7 @@ def set_import(request: HttpRequest, set_id: int) -> HttpResponse:
     # the tree as it is before the check: the preview applies to this tree only, once
     fingerprint = indicator_set_tree_fingerprint(indicator_set)
     try:
-        sheet = read_sheet(form.cleaned_data["file"], expected=REQUIRED_COLUMNS)
+        sheet = read_tree_sheet(form.cleaned_data["file"])
         outcome = services.indicator_set_tree_import(
             indicator_set=indicator_set, rows=sheet.rows, actor=request.user, dry_run=True
         )

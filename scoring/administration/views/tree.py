@@ -17,7 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from scoring import engine
 from scoring.administration import services
 from scoring.administration.forms import METHOD_PARAMS, IndicatorForm, params_from_post
-from scoring.administration.services.tree import indicator_version, labelled_engine_refusal
+from scoring.administration.selectors import code_follows_parent
+from scoring.administration.services.tree import indicator_version, labelled_engine_refusal, next_free_code
 from scoring.administration.views._common import administrator_required, form_errors, report_error
 from scoring.errors import DomainError, StaleVersion
 from scoring.forms import method_input_context
@@ -112,9 +113,7 @@ def node_add(request: HttpRequest, set_id: int) -> HttpResponse:
         "evidence_required": True,
         "source": "self",
         "p_step": "0,25",
-        "code": f"{parent.code}.{parent.children.count() + 1}"
-        if parent
-        else str(indicator_set.indicators.filter(parent=None).count() + 1),
+        "code": next_free_code(indicator_set=indicator_set, parent=parent),
     }
     form = IndicatorForm(request.POST or None, initial=initial)
     if request.method == "POST":
@@ -248,6 +247,13 @@ def node_move(request: HttpRequest, node_id: int) -> HttpResponse:
                 leaf_parent_confirmed=bool(request.POST.get("leaf_parent_confirmed")),
             )
             messages.success(request, _("Đã chuyển tiêu chí %(code)s.") % {"code": node.code})
+            if parent is not None and not code_follows_parent(node.code, parent.code):
+                # the code is the decision's numbering: proposed, never changed without the administrator
+                messages.warning(request, _(
+                    "Mã «%(code)s» không bắt đầu bằng mã của tiêu chí cha mới «%(parent)s». Nếu cần đổi, mã còn trống "
+                    "kế tiếp là «%(proposed)s»: sửa mã trong trang của tiêu chí."
+                ) % {"code": node.code, "parent": parent.code,
+                     "proposed": next_free_code(indicator_set=node.indicator_set, parent=parent, exclude=node)})
         else:
             services.indicator_move(indicator=node, direction=request.POST.get("direction", ""), actor=request.user)
     except DomainError as exc:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cchc.collation import vietnamese
 from scoring.administration import selectors, services
 from scoring.administration.forms import CodeNameForm, MergeForm, UnitForm, UploadForm
 from scoring.administration.services.imports import (
@@ -26,7 +27,12 @@ from scoring.administration.services.imports import (
     unit_import_preview_hold,
     units_import_plan,
 )
-from scoring.administration.services.units import NAMED_ACCOUNTS, unit_active_accounts, unit_version
+from scoring.administration.services.units import (
+    NAMED_ACCOUNTS,
+    merge_group_change,
+    unit_active_accounts,
+    unit_version,
+)
 from scoring.administration.views._common import (
     administrator_required,
     form_errors,
@@ -113,10 +119,12 @@ def unit_create(request: HttpRequest) -> HttpResponse:
 def _edit_page(
     request: HttpRequest, unit: Unit, *, form: UnitForm | None = None, merge_form: MergeForm | None = None,
     reason: str = "", version: str | None = None, stored: list[tuple[Any, str]] | None = None, status: int = 200,
+    group_change: dict[str, str] | None = None,
 ) -> HttpResponse:
     """The unit's page; after a refusal, with the form that was refused as it was typed and the version it was
     based on (`version`; the unit's current one on a fresh page), and after a colleague's save, the values stored
-    now where they differ from the typed ones (`stored`)."""
+    now where they differ from the typed ones (`stored`); after a merge into another ranking group not yet
+    confirmed, the groups it goes from and to (`group_change`), beside the box that confirms it."""
     if form is None:
         form = UnitForm(initial={
             "code": unit.code, "name": unit.name, "short_name": unit.short_name, "kind": unit.kind,
@@ -125,7 +133,11 @@ def _edit_page(
     merge_form = merge_form or MergeForm()
     into = merge_form.fields["into"]
     assert isinstance(into, ModelChoiceField)
-    into.queryset = Unit.objects.filter(active=True).exclude(pk=unit.pk)
+    # offered: the units of its kind (a merge into another kind is refused), in Vietnamese alphabetical order
+    into.queryset = (
+        Unit.objects.filter(active=True, kind_id=unit.kind_id).exclude(pk=unit.pk).select_related("ranking_group")
+        .order_by(vietnamese("name"), "code")
+    )
     accounts = list(unit_active_accounts(unit=unit)[:NAMED_ACCOUNTS + 1]) if unit.active else []
     accounts_count = unit_active_accounts(unit=unit).count() if len(accounts) > NAMED_ACCOUNTS else len(accounts)
     return render(
@@ -137,6 +149,7 @@ def _edit_page(
             "version": unit_version(unit) if version is None else version,
             "stored": stored or [],
             "merge_form": merge_form,
+            "group_change": group_change,
             "reason": reason,
             "active_accounts": accounts[:NAMED_ACCOUNTS],
             "active_accounts_count": accounts_count,
@@ -218,19 +231,23 @@ def unit_merge(request: HttpRequest, unit_id: int) -> HttpResponse:
     if not form.is_valid():
         form_errors(request, form)
         return _edit_page(request, unit, merge_form=form, status=400)
+    into = form.cleaned_data["into"]
     try:
         services.unit_merge(
-            unit=unit, into=form.cleaned_data["into"], reason=form.cleaned_data["reason"], actor=request.user
+            unit=unit, into=into, reason=form.cleaned_data["reason"], actor=request.user,
+            group_change_seen=form.cleaned_data["group_change_seen"],
         )
     except DomainError as exc:
         report_error(request, exc)
-        return _edit_page(request, unit, merge_form=form, status=exc.status)
-    messages.success(
-        request,
-        _("Đã sáp nhập «%(a)s» vào «%(b)s»; lịch sử đánh giá được giữ nguyên.")
-        % {"a": unit.name, "b": form.cleaned_data["into"].name},
-    )
-    return redirect("administration:unit_edit", form.cleaned_data["into"].pk)
+        asked = merge_group_change(unit=unit, into=into) if exc.code == "merge_changes_group" else None
+        return _edit_page(request, unit, merge_form=form, status=exc.status, group_change=asked)
+    done = _("Đã sáp nhập «%(a)s» vào «%(b)s»; lịch sử đánh giá được giữ nguyên.") % {"a": unit.name, "b": into.name}
+    change = merge_group_change(unit=unit, into=into)
+    if change is not None:
+        done += " " + _("Người dùng của «%(a)s» nay thuộc đơn vị được xếp hạng trong khối «%(new)s» (trước đây: "
+                        "khối «%(old)s»).") % change
+    messages.success(request, done)
+    return redirect("administration:unit_edit", into.pk)
 
 
 def _coded_create(request: HttpRequest, *, prefix: str, create: Any, done: str) -> HttpResponse:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scoring.administration import selectors, services
-from scoring.administration.forms import PasswordSetForm, RoleForm, UploadForm, UserCreateForm
+from scoring.administration.forms import PasswordSetForm, RoleForm, UploadForm, UserCreateForm, UserEditForm
 from scoring.administration.services.imports import (
     MSG_PREVIEW_GONE,
     MSG_PREVIEW_REPLACED,
@@ -22,7 +22,7 @@ from scoring.administration.services.imports import (
     user_import_preview_drop,
     user_import_preview_hold,
 )
-from scoring.administration.services.users import user_version
+from scoring.administration.services.users import full_name_of, user_version
 from scoring.administration.views._common import administrator_required, form_errors, report_error, upload_refusal
 from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
 from scoring.errors import DomainError, StaleVersion
@@ -134,9 +134,12 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 def _detail_page(request: HttpRequest, person: Any, *, role_form: RoleForm | None = None, version: str | None = None,
+                 edit_form: UserEditForm | None = None, stored: list[tuple[Any, str]] | None = None,
                  status: int = 200) -> HttpResponse:
-    """The user's page; after a refused role, with the role form as it was typed. The password form carries the
-    account's version (`user_version`) as the page shows it, or after a refused reset, the one it was based on."""
+    """The user's page; after a refused role or edit, with that form as it was typed. The edit and password forms
+    carry the account's version (`user_version`) as the page shows it, or after a refusal, the one the refused form
+    was based on; after a colleague's change, the stored name and address where they differ from the typed ones
+    (`stored`)."""
     return render(
         request,
         "scoring/administration/user_detail.html",
@@ -145,10 +148,48 @@ def _detail_page(request: HttpRequest, person: Any, *, role_form: RoleForm | Non
             "version": user_version(person) if version is None else version,
             "roles": selectors.role_assignments_of(user=person),
             "role_form": role_form or RoleForm(),
+            "edit_form": edit_form or UserEditForm(initial={"full_name": full_name_of(person), "email": person.email}),
+            "stored": stored or [],
             "password_form": PasswordSetForm(),  # never sent back with what was typed
         },
         status=status,
     )
+
+
+def _stored_differences(form: UserEditForm, person: Any) -> list[tuple[Any, str]]:
+    """The fields whose stored value is not the one typed: (label, stored value as shown)."""
+    stored = {"full_name": full_name_of(person), "email": person.email}
+    return [
+        (form.fields[name].label, stored[name] or "—")
+        for name in stored
+        if " ".join(str(form.cleaned_data.get(name, "")).split()) != stored[name]
+    ]
+
+
+@require_POST
+@administrator_required
+def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    """The account's full name and e-mail address, corrected. The form carries the version of the account it was
+    drawn from: a save based on a version a colleague's change replaced (or on none) is refused, showing what was
+    typed and what is stored."""
+    person = get_object_or_404(get_user_model(), pk=user_id)
+    version = request.POST.get("version", "")
+    form = UserEditForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return _detail_page(request, person, edit_form=form, version=version, status=400)
+    try:
+        services.user_update(user=person, actor=request.user, expected_version=version, **form.cleaned_data)
+    except StaleVersion as exc:
+        report_error(request, exc)
+        current = get_object_or_404(get_user_model(), pk=user_id)
+        return _detail_page(request, current, edit_form=form, stored=_stored_differences(form, current),
+                            status=exc.status)
+    except DomainError as exc:
+        report_error(request, exc)
+        return _detail_page(request, person, edit_form=form, version=version, status=exc.status)
+    messages.success(request, _("Đã lưu thông tin tài khoản «%(u)s».") % {"u": person.username})
+    return redirect("administration:user_detail", person.pk)
 
 
 @require_POST
