@@ -77,6 +77,21 @@ def submitted(assessment: Any, unit_editor: Any, unit_head: Any, team: Any) -> A
     return submit(assessment, unit_head)
 
 
+KPS = "1.2.2"  # the small set's one leaf a unit may declare «không phát sinh» (area 1, max 1.5)
+
+
+@pytest.fixture
+def kps_submitted(assessment: Any, unit_editor: Any, unit_head: Any, team: Any) -> Any:
+    """Sở Y tế self-scored, leaf 1.2.2 declared «không phát sinh», submitted."""
+    from scoring.services import score_line_save_self
+
+    self_score(assessment, unit_editor)
+    line = line_of(assessment, KPS)
+    score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=None,
+                         not_applicable=True, not_applicable_reason="Không có cuộc kiểm tra nào.")
+    return submit(assessment, unit_head)
+
+
 @pytest.fixture
 def appraised(submitted: Any, lead: Any) -> Any:
     """Every leaf appraised as self-scored, still in appraisal."""

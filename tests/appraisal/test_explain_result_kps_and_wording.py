@@ -29,24 +29,13 @@ from appraisal.services import (
 from appraisal.views._common import domain_error
 from scoring.errors import LeafProblem, ValidationFailed
 from scoring.models import ScoreLine
-from scoring.services import score_line_save_self
-from tests.appraisal.conftest import later, line_of, refresh, self_score, submit
+from tests.appraisal.conftest import later, line_of, refresh
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
 KPS = "1.2.2"  # the small set's one leaf a unit may declare «không phát sinh» (max 1.5, credited 1.50)
 SHOWN = "KPS (tính 1,50 điểm)"
 ACCEPTED = "Chấp nhận «không phát sinh»"
-
-
-@pytest.fixture
-def kps_submitted(assessment: Any, unit_editor: Any, unit_head: Any, team: Any) -> Any:
-    """Sở Y tế self-scored, leaf 1.2.2 declared «không phát sinh», submitted."""
-    self_score(assessment, unit_editor)
-    line = line_of(assessment, KPS)
-    score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=None,
-                         not_applicable=True, not_applicable_reason="Không có cuộc kiểm tra nào.")
-    return submit(assessment, unit_head)
 
 
 def _accept_all_but_kps(assessment: Any, lead: Any) -> None:

@@ -13,24 +13,13 @@ from django.urls import reverse
 
 from appraisal.services import explanation_request, explanation_resubmit, line_explain
 from scoring.models import Assessment, AuditEntry
-from scoring.services import score_line_save_self
-from tests.appraisal.conftest import appraise_all, later, line_of, refresh, self_score, submit
+from tests.appraisal.conftest import appraise_all, later, line_of, refresh
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
 QUEUE = reverse("appraisal:queue")
 KPS = "1.2.2"  # the small set's one leaf a unit may declare «không phát sinh» (area 1)
 ACCEPT_KPS = "score_line.accept_not_applicable"
-
-
-@pytest.fixture
-def kps_submitted(assessment: Any, unit_editor: Any, unit_head: Any, team: Any) -> Any:
-    """Sở Y tế self-scored, leaf 1.2.2 declared «không phát sinh», submitted."""
-    self_score(assessment, unit_editor)
-    line = line_of(assessment, KPS)
-    score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=None,
-                         not_applicable=True, not_applicable_reason="Không có cuộc kiểm tra nào.")
-    return submit(assessment, unit_head)
 
 
 def _round_two(assessment: Any, lead: Any, editor: Any, head: Any, code: str) -> Any:

@@ -22,22 +22,12 @@ from appraisal.services import (
 )
 from scoring.errors import ValidationFailed
 from scoring.models import Assessment, AuditEntry, ScoreLine
-from scoring.services import assessment_compute, score_line_save_self
-from tests.appraisal.conftest import line_of, refresh, self_score, submit
+from scoring.services import assessment_compute
+from tests.appraisal.conftest import line_of, refresh
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
 KPS = "1.2.2"  # the small set's one leaf a unit may declare «không phát sinh» (max 1.5)
-
-
-@pytest.fixture
-def kps_submitted(assessment: Any, unit_editor: Any, unit_head: Any, team: Any) -> Any:
-    """Sở Y tế self-scored, leaf 1.2.2 declared «không phát sinh», submitted."""
-    self_score(assessment, unit_editor)
-    line = line_of(assessment, KPS)
-    score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=None,
-                         not_applicable=True, not_applicable_reason="Không có cuộc kiểm tra nào.")
-    return submit(assessment, unit_head)
 
 
 def _accept_all_but_kps(assessment: Any, lead: Any) -> None:

@@ -21,8 +21,7 @@ from appraisal.services import (
     line_explain,
 )
 from scoring.models import ScoreLine
-from scoring.services import score_line_save_self
-from tests.appraisal.conftest import appraise_all, later, line_of, refresh, self_score, submit
+from tests.appraisal.conftest import appraise_all, later, line_of, refresh
 
 pytestmark = pytest.mark.django_db
 KPS = "1.2.2"  # the small set's one leaf a unit may declare «không phát sinh»
@@ -69,16 +68,6 @@ def _leaf(client: Client, assessment: Any, line: ScoreLine) -> tuple[str, str, l
 
 def _accept_form(forms: list[dict[str, str | None]]) -> dict[str, str | None] | None:
     return next((f for f in forms if "data-accept" in f), None)
-
-
-@pytest.fixture
-def kps_submitted(assessment: Any, unit_editor: Any, unit_head: Any, team: Any) -> Any:
-    """Sở Y tế self-scored, leaf 1.2.2 declared «không phát sinh», submitted."""
-    self_score(assessment, unit_editor)
-    line = line_of(assessment, KPS)
-    score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=None,
-                         not_applicable=True, not_applicable_reason="Không có cuộc kiểm tra nào.")
-    return submit(assessment, unit_head)
 
 
 def test_a_waiting_kps_asks_for_the_decision(client: Client, kps_submitted: Any, lead: Any) -> None:
