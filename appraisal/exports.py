@@ -30,6 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from appraisal.models import ExplanationRound
 from appraisal.selectors.explanation import explained_in_round
 from appraisal.selectors.review import na_credited, na_pending
+from cchc.collation import vietnamese
 from scoring import engine
 from scoring import selectors as scoring_selectors
 from scoring.errors import StateConflict
@@ -191,7 +192,10 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
     _put_cell(ws, 1, 1, _("BẢNG TỔNG HỢP KẾT QUẢ THẨM ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM %(year)s")
               % {"year": assessment.cycle.year}).font = TITLE
     if not signed:
-        status = _("TẠM TÍNH: bản đánh giá chưa được Tổ thẩm định thông qua; điểm và chỉ số có thể còn thay đổi.")
+        status = " ".join((
+            _("TẠM TÍNH: bản đánh giá chưa được Tổ thẩm định thông qua; điểm và chỉ số có thể còn thay đổi."),
+            _("Chỉ số thẩm định tạm tính: tiêu chí chưa thẩm định được tính 0 điểm."),  # as the review page says
+        ))
     elif not fresh:
         status = _("Đã thông qua; chỉ số và thứ hạng đang được tính lại.")
     else:
@@ -199,7 +203,8 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
             "at": timezone.localtime(assessment.signed_off_at).strftime("%d/%m/%Y %H:%M")
             if assessment.signed_off_at else ""}
     if assessment.cycle.phase != Cycle.Phase.PUBLISHED:
-        status = f"{status} {_('Kết quả chưa công bố.')}"
+        unpublished = _("Kết quả chưa công bố.")
+        status = f"{status} {unpublished}"
     _put_cell(ws, 2, 1, status).font = WARNING if not (signed and fresh) else BOLD
     unit = assessment.unit
     head = [
@@ -369,7 +374,7 @@ def _cycle_rows(cycle: Cycle) -> tuple[list[_UnitRow], set[int]]:
     set_ids: set[int] = set()
     versions: dict[int, int] = {}
     for pk, code, name, group_id, state, set_id, version in (
-        Assessment.objects.filter(cycle=cycle).order_by("unit__name", "pk")
+        Assessment.objects.filter(cycle=cycle).order_by(vietnamese("unit__name"), "pk")
         .values_list("pk", "unit__code", "unit__name", "unit__ranking_group_id", "state", "indicator_set_id",
                      "version")
     ):

@@ -1,15 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from scoring import views as scoring_views
 from scoring.publication import views as publication_views
 from scoring.views.accounts import LoginView, PasswordChangeView
 
-admin.site.site_header = "CCHC — Quản trị"
+admin.site.site_header = _("CCHC — Quản trị")
 admin.site.site_title = "CCHC"
-admin.site.index_title = "Chỉ số cải cách hành chính"
+admin.site.index_title = _("Chỉ số cải cách hành chính")
 
 handler500 = "cchc.api.server_error"  # JSON in the one error format under /api/
 

@@ -447,7 +447,7 @@ def cycles_for_admin() -> QuerySet[Cycle]:
 
 def cycle_assessments(*, cycle: Cycle, query: str = "", state: str = "") -> QuerySet[Assessment]:
     """The cycle's participants by unit kind and name; `query` matches a unit's name, short name or code."""
-    found = cycle.assessments.select_related("unit").order_by("unit__kind__order", "unit__name", "pk")
+    found = cycle.assessments.select_related("unit").order_by("unit__kind__order", vietnamese("unit__name"), "pk")
     if search_key(query):
         found = found.filter(text_search(query, "unit__name", "unit__short_name", "unit__code"))
     if state:
@@ -469,7 +469,7 @@ def units_chosen(*, cycle: Cycle, unit_ids: list[int], kind_ids: list[int]) -> l
     chosen = Q(pk__in=unit_ids)
     if kind_ids:
         chosen |= Q(kind_id__in=cycle.cycle_sets.filter(unit_kind_id__in=kind_ids).values("unit_kind_id"))
-    return list(Unit.objects.filter(chosen, active=True).order_by("kind__order", "name"))
+    return list(Unit.objects.filter(chosen, active=True).order_by("kind__order", vietnamese("name")))
 
 
 def cycle_state_counts(*, cycle: Cycle) -> dict[str, int]:
@@ -495,7 +495,7 @@ def users_for_admin(*, query: str = "", role: str = "", unit_code: str = "") -> 
 
 
 def role_assignments_of(*, user: Any) -> QuerySet[RoleAssignment]:
-    return RoleAssignment.objects.filter(user=user).select_related("unit").order_by("role", "unit__name")
+    return RoleAssignment.objects.filter(user=user).select_related("unit").order_by("role", vietnamese("unit__name"))
 
 
 def audit_entries(

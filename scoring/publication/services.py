@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
+from cchc.collation import vietnamese
 from scoring.engine import round_half_up
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
@@ -138,7 +139,7 @@ def publication_unit_blockers(*, cycle: Cycle) -> list[str]:
     problems: list[str] = []
     # Plain rows, not model instances: a national cycle has some 4,000 of them.
     rows = list(
-        Assessment.objects.filter(cycle=cycle).order_by("unit__name")
+        Assessment.objects.filter(cycle=cycle).order_by(vietnamese("unit__name"))
         .values_list("pk", "state", "version", "unit__name", "unit__code", "result__id", "result__stale",
                      "result__computed_from_version")
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cchc.collation import vietnamese
 from scoring.models import Assessment, Cycle, Unit
 from scoring.selectors.sheet import open_cycle
 
@@ -30,9 +31,10 @@ def unit_situation(*, unit_ids: set[int]) -> UnitSituation | None:
         return None
     if cycle is not None and cycle.phase == Cycle.Phase.PUBLISHED:
         cycle = None
-    names = list(Unit.objects.filter(pk__in=unit_ids).order_by("name").values_list("name", flat=True))
+    names = list(Unit.objects.filter(pk__in=unit_ids).order_by(vietnamese("name")).values_list("name", flat=True))
     earlier = list(
         Assessment.objects.filter(unit_id__in=unit_ids).select_related("cycle", "unit")
-        .only("pk", "state", "cycle__year", "cycle__name", "unit__name").order_by("-cycle__year", "unit__name")
+        .only("pk", "state", "cycle__year", "cycle__name", "unit__name")
+        .order_by("-cycle__year", vietnamese("unit__name"))
     )
     return UnitSituation(unit_names=names, cycle=cycle, earlier=earlier)

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from cchc.collation import vietnamese
 from scoring import engine
 from scoring.models import Assessment, AuditEntry, Cycle, Indicator, ScoreLine
 from scoring.selectors.rules import indicators_of_set, set_rules
@@ -30,7 +31,7 @@ def unit_assessment_in_open_cycle(*, unit_ids: set[int]) -> Assessment | None:
     return (
         Assessment.objects.filter(cycle=cycle, unit_id__in=unit_ids)
         .select_related("unit")
-        .order_by("unit__name")
+        .order_by(vietnamese("unit__name"))
         .first()
     )
 

@@ -54,6 +54,23 @@ def test_an_extension_past_the_appraisal_deadline_is_refused_naming_it(
     assert Assessment.objects.get(pk=assessment.pk).deadline_override == _end(dt.date(dated.year, 5, 15))
 
 
+def test_an_appraisal_deadline_before_the_end_of_its_day_names_the_day_before_as_the_last(
+    dated: Cycle, assessment: Assessment, admin_user: Any
+) -> None:
+    """A unit's own deadline is a whole day; the appraisal deadline at 17:00 on 15/05 leaves 14/05 as its last."""
+    Cycle.objects.filter(pk=dated.pk).update(
+        appraisal_deadline=dt.datetime.combine(dt.date(dated.year, 5, 15), dt.time(17, 0), tzinfo=TZ)
+    )
+    assessment.refresh_from_db()
+    with pytest.raises(ValidationFailed) as refused:
+        services.assessment_extend_deadline(assessment=assessment, deadline=_end(dt.date(dated.year, 5, 15)),
+                                            actor=admin_user, reason="Thiếu người")
+    assert f"muộn nhất là 14/05/{dated.year}" in str(refused.value.message)
+    services.assessment_extend_deadline(assessment=assessment, deadline=_end(dt.date(dated.year, 5, 14)),
+                                        actor=admin_user, reason="Thiếu người")
+    assert Assessment.objects.get(pk=assessment.pk).deadline_override == _end(dt.date(dated.year, 5, 14))
+
+
 def test_without_an_appraisal_deadline_the_next_deadline_set_bounds_an_extension(
     dated: Cycle, assessment: Assessment, admin_user: Any
 ) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -15,10 +15,11 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from appraisal.models import ExplanationRound, LineHistory
 from appraisal.notifications import assessment_notify_deadline_removed
+from cchc.collation import vietnamese
 from evidence.models import EvidenceLink
 from scoring.administration.services.common import nfc
 from scoring.errors import StateConflict, ValidationFailed
@@ -202,7 +203,8 @@ class PhaseMoveLeaves:
         if self.cycle_deadline is not None:
             parts.append(_("Hạn tự đánh giá của kỳ (%(d)s) chưa đến.") % {"d": _moment(self.cycle_deadline)})
         if self.own_latest is not None:
-            parts.append(_("%(n)s đơn vị có hạn riêng chưa đến (muộn nhất %(d)s).")
+            parts.append(ngettext("%(n)s đơn vị có hạn riêng chưa đến (muộn nhất %(d)s).",
+                                  "%(n)s đơn vị có hạn riêng chưa đến (muộn nhất %(d)s).", self.own_deadlines)
                          % {"n": self.own_deadlines, "d": _moment(self.own_latest)})
         return " ".join(parts)
 
@@ -397,10 +399,14 @@ def assessment_extend_deadline(
     bound = _next_phase_deadline({name: getattr(assessment.cycle, name) for name in LATER_DEADLINES})
     if deadline is not None and bound is not None and deadline > bound[1]:
         # the cycle's own deadlines keep the phases' order: a unit's self-assessment ends before the next phase's
+        # a unit's own deadline is a day, to its end (23:59:59): the last day that ends by the bound
+        limit = timezone.localtime(bound[1])
+        last = limit.date() if limit.time() >= time(23, 59, 59) else limit.date() - timedelta(days=1)
         raise ValidationFailed(
             _("Hạn mới (%(new)s) muộn hơn %(label)s của kỳ (%(d)s): hạn tự đánh giá riêng của đơn vị không được "
-              "sau %(label)s. Hãy chọn ngày đến hết %(d)s, hoặc dời %(label)s của kỳ trước.")
-            % {"new": _moment(deadline), "label": _deadline_label(bound[0]), "d": _moment(bound[1])},
+              "sau %(label)s. Hãy chọn ngày muộn nhất là %(last)s, hoặc dời %(label)s của kỳ trước.")
+            % {"new": _moment(deadline), "label": _deadline_label(bound[0]), "d": _moment(bound[1]),
+               "last": f"{last:%d/%m/%Y}"},
             code="extension_after_next_phase", details={"field": "deadline"},
         )
     old = assessment.deadline_override
@@ -602,7 +608,7 @@ def assessments_move_to_set(
         return 0
     _refuse_published(cycle, _("thay bộ chỉ số"))
     busy = assessments_with_work(opened)
-    names = list(busy.order_by("unit__name").values_list("unit__name", flat=True)[:NAMED_WITH_WORK])
+    names = list(busy.order_by(vietnamese("unit__name")).values_list("unit__name", flat=True)[:NAMED_WITH_WORK])
     if names:
         n = busy.count()
         more = n - len(names)
