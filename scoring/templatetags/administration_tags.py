@@ -19,8 +19,9 @@ def is_administrator(user: Any) -> bool:
 @register.inclusion_tag("scoring/administration/_unit_datalist.html")
 def unit_datalist() -> dict[str, Any]:
     """The page's list of units to pick a code from (the unit fields of its forms point to it)."""
+    from cchc.collation import vietnamese
     from scoring.administration.forms import UNIT_DATALIST
     from scoring.models import Unit
 
-    units = Unit.objects.order_by("-active", "name").values_list("code", "name", "active")
+    units = Unit.objects.order_by("-active", vietnamese("name")).values_list("code", "name", "active")
     return {"list_id": UNIT_DATALIST, "units": units}
