@@ -154,7 +154,8 @@ _FLOOR_WRITE_ONLY = _FLOOR_WRITE.replace("WHERE s.assessment_id = %s", "WHERE s.
 # its place (the chain's lock is taken by the statement before: this one's snapshot sees the last entry).
 _FLOOR_AUDIT = (
     "INSERT INTO scoring_auditentry (at, actor_id, action, object_type, object_id, unit_id, assessment_id, changes, "
-    "reason, prev_hash, hash) SELECT %s, %s, 'score_line.self', 'ScoreLine', %s, %s, %s, %s, '', t.h, "
+    "reason, object_label, object_code, prev_hash, hash) "
+    "SELECT %s, %s, 'score_line.self', 'ScoreLine', %s, %s, %s, %s, '', '', '', t.h, "
     "encode(sha256(convert_to(%s || t.h || %s, 'UTF8')), 'hex') "
     "FROM (SELECT COALESCE((SELECT hash FROM scoring_auditentry ORDER BY id DESC LIMIT 1), %s)) t(h)"
 )
