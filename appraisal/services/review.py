@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -37,8 +36,6 @@ from scoring.errors import StaleVersion, StateConflict, ValidationFailed
 from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.services import (
     assessment_transition,
-    audit_record,
-    line_lock,
     score_line_accept_not_applicable,
     score_line_appraise,
 )
@@ -108,7 +105,7 @@ def line_accept_self(*, line: ScoreLine, actor: Any, base_version: int) -> Score
 
     Either way the leaf is saved, so an explanation the unit sent for it is no longer new in the queue
     (`unseen_explanations`); a «không phát sinh» accepted already is saved again only when it carries such an
-    explanation (`_na_accept_again`), and otherwise changes and records nothing."""
+    explanation (taken again, as a new acceptance), and otherwise changes and records nothing."""
     assessment = _lock(line.assessment_id)
     refuse_own_unit(actor, assessment)
     _require_appraising(assessment)
@@ -118,9 +115,8 @@ def line_accept_self(*, line: ScoreLine, actor: Any, base_version: int) -> Score
     if assessment.state == Assessment.State.SUBMITTED:
         _start(assessment, actor)
     if fresh.not_applicable:
-        if fresh.na_accepted and not fresh.na_overruled and _explanation_unseen(fresh):
-            return _na_accept_again(line=fresh, actor=actor, base_version=base_version)
-        return score_line_accept_not_applicable(line=fresh, actor=actor, base_version=base_version)
+        again = fresh.na_accepted and not fresh.na_overruled and _explanation_unseen(fresh)
+        return score_line_accept_not_applicable(line=fresh, actor=actor, base_version=base_version, again=again)
     if fresh.self_value is None:
         raise ValidationFailed(MSG_NOT_SELF_SCORED, code="not_self_scored")
     return score_line_appraise(line=fresh, actor=actor, base_version=base_version, value=fresh.self_value, note="")
@@ -133,25 +129,6 @@ def _explanation_unseen(line: ScoreLine) -> bool:
         return False
     unseen = unseen_explanations(assessments=[line.assessment_id])
     return line.indicator_id in unseen.get(line.assessment_id, [])
-
-
-def _na_accept_again(*, line: ScoreLine, actor: Any, base_version: int) -> ScoreLine:
-    """The team accepts again a «không phát sinh» it had accepted, having read the explanation the unit sent for it
-    since: the decision stays as it was, but it is taken again (a new version, audited as an acceptance), so the
-    queue no longer counts the explanation as new. The caller holds the assessment's lock."""
-    locked = line_lock(line.pk)
-    if locked.version != base_version:
-        raise StaleVersion(MSG_LINE_STALE, details=locked)
-    locked.version += 1
-    locked.updated_by = actor if getattr(actor, "pk", None) else None
-    locked.save(update_fields=["version", "updated_at", "updated_by"])
-    Assessment.objects.filter(pk=locked.assessment_id).update(version=F("version") + 1)
-    audit_record(
-        actor=actor, action="score_line.accept_not_applicable", object_type="ScoreLine", object_id=locked.pk,
-        unit=locked.assessment.unit, assessment=locked.assessment,
-        changes={"not_applicable": {"old": True, "new": True}},  # as the first acceptance records it
-    )
-    return locked
 
 
 @transaction.atomic

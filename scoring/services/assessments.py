@@ -475,13 +475,16 @@ def score_line_appraise(
 
 
 @transaction.atomic
-def score_line_accept_not_applicable(*, line: ScoreLine, actor: Any, base_version: int) -> ScoreLine:
+def score_line_accept_not_applicable(
+    *, line: ScoreLine, actor: Any, base_version: int, again: bool = False
+) -> ScoreLine:
     """The appraisal team accepts the unit's «không phát sinh» of a leaf: the declaration is decided (until then it
     waits for the team and sign-off is refused). Where the team had overruled it, the overrule and its appraised
     score are withdrawn (the leaf is not applicable again). A new version either way, audited; accepting an
-    accepted declaration again changes and records nothing."""
+    accepted declaration again changes and records nothing, unless `again` (the team took the decision anew,
+    having read an explanation the unit sent since: a new version and an entry, as the first acceptance)."""
     line, assessment = _appraisal_line_lock(line, base_version)
-    if line.na_accepted and not line.na_overruled:
+    if line.na_accepted and not line.na_overruled and not again:
         return line
     changes: dict[str, Any] = {"not_applicable": {"old": True, "new": True}}
     fields = ["na_accepted", "version", "updated_at", "updated_by"]
