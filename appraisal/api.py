@@ -364,14 +364,22 @@ def resubmit(request: Request, assessment_id: int) -> Response:
 
 
 class RoundSerializer(serializers.ModelSerializer):
+    """`round` is the round's stored number (its key, counting withdrawn rounds); `number` the one shown to people,
+    counting only the rounds not withdrawn (null for a withdrawn round)."""
+
     requested_by = serializers.SerializerMethodField()
     ended = serializers.BooleanField(read_only=True)
+    withdrawn = serializers.BooleanField(read_only=True, help_text="The lead withdrew the round before its deadline.")
+    number = serializers.IntegerField(
+        read_only=True, allow_null=True,
+        help_text="The round's number as shown to people: withdrawn rounds take none (null) and are not counted.",
+    )
 
     class Meta:
         model = ExplanationRound
         fields = [
-            "round", "requested_at", "requested_by", "deadline", "message", "line_count", "resubmitted_at",
-            "closed_at", "ended",
+            "round", "number", "withdrawn", "requested_at", "requested_by", "deadline", "message", "line_count",
+            "resubmitted_at", "closed_at", "ended",
         ]
 
     def get_requested_by(self, obj: ExplanationRound) -> str:

@@ -19,17 +19,19 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, NamedTuple, cast
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from appraisal.models import ExplanationRound
 from appraisal.selectors.explanation import explained_in_round
-from appraisal.selectors.review import na_credited, na_pending
+from appraisal.selectors.review import line_decided, na_credited, na_pending
+from appraisal.selectors.rounds import appraisal_round_shown
 from cchc.collation import vietnamese
 from scoring import engine
 from scoring import selectors as scoring_selectors
@@ -67,6 +69,19 @@ def _fresh(assessment: Assessment, result: IndexResult | None) -> bool:
     """A signed-off assessment's stored result computed from its current version (as `result_pending` decides)."""
     return (assessment.state == Assessment.State.SIGNED_OFF and result is not None and not result.stale
             and result.computed_from_version >= assessment.version)
+
+
+def provisional_class_text(classification: str | None, unappraised: int, *, mark: bool = True) -> str | None:
+    """The appraised classification of an assessment not signed off yet, as the team's files write it: not
+    determined while `unappraised` leaves wait for the team (a leaf not appraised counts 0, so a class would only
+    mislead); once every leaf is appraised, the engine's class, marked «tạm tính» (`mark`; the unit workbook's row
+    label says it already); None when there is no index."""
+    if unappraised:
+        return ngettext("Chưa xếp loại (còn %(n)s tiêu chí chưa thẩm định)",
+                        "Chưa xếp loại (còn %(n)s tiêu chí chưa thẩm định)", unappraised) % {"n": unappraised}
+    if not classification:
+        return None
+    return _("%(band)s (tạm tính)") % {"band": band(classification)} if mark else band(classification)
 
 
 # --- one unit: the appraisal workbook ------------------------------------------------------------------------
@@ -212,7 +227,7 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
         (_("Kỳ đánh giá"), assessment.cycle.name),
         (_("Bộ chỉ số"), f"{indicator_set.name} — {indicator_set.decision_ref}"),
         (_("Trạng thái"), _("%(state)s, vòng %(round)s") % {"state": assessment.get_state_display(),
-                                                             "round": assessment.appraisal_round}),
+                                                             "round": appraisal_round_shown(assessment)}),
         (_("In lúc"), _printed_at()),
     ]
     for number, (label, value) in enumerate(head, start=3):
@@ -249,7 +264,10 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
                 ws.cell(row=row, column=column).fill = KPS_FILL
                 marked = True
         row += 1
-    row = _totals(ws, row + 1, assessment, own_comp, appraised_comp, result if fresh else None)
+    unappraised = 0 if signed else sum(1 for node in nodes
+                                       if node.line is not None and not line_decided(node.line, state))
+    row = _totals(ws, row + 1, assessment, own_comp, appraised_comp, result if fresh else None,
+                  unappraised=unappraised)
     if marked:
         row += 1
         _put_cell(ws, row, 4, None).fill = KPS_FILL
@@ -272,10 +290,11 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
 
 
 def _totals(ws: Worksheet, row: int, assessment: Assessment, own: engine.IndexComputation | None,
-            appraised: engine.IndexComputation | None, result: IndexResult | None) -> int:
+            appraised: engine.IndexComputation | None, result: IndexResult | None, *, unappraised: int = 0) -> int:
     """The totals block under the table, both columns as the engine computes them: the appraised one is the
     signed-off result as stored (the engine's, from the same leaves) when it is fresh, else the engine's
-    computation of the appraisal so far. Returns the next free row."""
+    computation of the appraisal so far, whose classification is not given while `unappraised` leaves wait
+    (`provisional_class_text`). Returns the next free row."""
     provisional = assessment.state != Assessment.State.SIGNED_OFF
     source: Any = result if result is not None else appraised  # both have the engine's figures' names
 
@@ -302,7 +321,10 @@ def _totals(ws: Worksheet, row: int, assessment: Assessment, own: engine.IndexCo
     own_class, appraised_class = figures("classification")
     _put_cell(ws, row, 2, label(_("Xếp loại"))).font = BOLD
     _put_cell(ws, row, 4, band(own_class) if own_class else None)
-    _put_cell(ws, row, 5, band(appraised_class) if appraised_class else None)
+    if provisional:
+        _put_cell(ws, row, 5, provisional_class_text(appraised_class, unappraised, mark=False))
+    else:
+        _put_cell(ws, row, 5, band(appraised_class) if appraised_class else None)
     row += 1
     if result is not None:
         _put_cell(ws, row, 2, _("Thứ hạng trong khối")).font = BOLD
@@ -341,30 +363,67 @@ class _UnitRow:
     penalty: Decimal | None = None
     area_totals: dict[str, str] | None = None
     pending: bool = False  # signed off, its result not computed from its current version yet
+    provisional_class: str | None = None  # not signed off: `provisional_class_text`
 
 
-def _self_totals(cycle: Cycle, set_ids: set[int]) -> dict[int, Decimal | None]:
-    """Assessment id → the engine's total of its self-scores, for the cycle's submitted assessments (not drafts:
-    the team sees a unit's scores once submitted). One pass over the lines in assessment order, LINES_CHUNK rows
-    at a time: memory holds one assessment's leaves, whatever the size of the cycle."""
+class _Leaf(NamedTuple):
+    """The fields of a stored line that decide whether the team has decided it (`review.line_decided`)."""
+
+    appraised_score: Decimal | None
+    not_applicable: bool
+    na_overruled: bool
+    na_accepted: bool
+
+    @property
+    def appraised_not_applicable(self) -> bool:  # as `ScoreLine.appraised_not_applicable`
+        return self.not_applicable and not self.na_overruled
+
+
+@dataclass
+class _LineFigures:
+    own_total: Decimal | None = None
+    unappraised: int = 0  # leaves the team has not decided (not signed off)
+    appraised_class: str | None = None  # the engine's class of the appraisal so far, once nothing is unappraised
+
+
+def _line_figures(cycle: Cycle, set_ids: set[int]) -> dict[int, _LineFigures]:
+    """Assessment id → the engine's total of its self-scores and, for an assessment not signed off, its leaves
+    the team has not decided and (when none) the engine's classification of the appraisal so far; for the
+    cycle's submitted assessments (not drafts: the team sees a unit's scores once submitted). One pass over the
+    lines in assessment order, LINES_CHUNK rows at a time: memory holds one assessment's leaves, whatever the size
+    of the cycle."""
     skeletons = {s.pk: scoring_selectors.set_skeleton(s) for s in IndicatorSet.objects.filter(pk__in=set_ids)}
-    set_of = dict(Assessment.objects.filter(cycle=cycle).exclude(state=Assessment.State.DRAFT)
-                  .values_list("pk", "indicator_set_id"))
+    of = {pk: (set_id, state) for pk, set_id, state in Assessment.objects.filter(cycle=cycle)
+          .exclude(state=Assessment.State.DRAFT).values_list("pk", "indicator_set_id", "state")}
     rows = (ScoreLine.objects.filter(assessment__cycle=cycle).exclude(assessment__state=Assessment.State.DRAFT)
             .order_by("assessment_id")
-            .values_list("assessment_id", "indicator_id", "self_score", "not_applicable")
+            .values_list("assessment_id", "indicator_id", "self_score", "not_applicable", "appraised_score",
+                         "na_overruled", "na_accepted")
             .iterator(chunk_size=LINES_CHUNK))
-    totals: dict[int, Decimal | None] = {}
+    figures: dict[int, _LineFigures] = {}
     for assessment_id, lines in itertools.groupby(rows, key=lambda r: r[0]):
-        skeleton = skeletons[set_of[assessment_id]]
-        leaves = {}
-        for _id, indicator_id, score, not_applicable in lines:
+        set_id, state = of[assessment_id]
+        skeleton = skeletons[set_id]
+        provisional = state != Assessment.State.SIGNED_OFF
+        own_leaves, appraised_leaves = {}, {}
+        found = _LineFigures()
+        for _id, indicator_id, score, not_applicable, appraised_score, na_overruled, na_accepted in lines:
             leaf = skeleton.leaves.get(indicator_id)
-            if leaf is not None:
-                leaves[leaf[0]] = engine.LeafScore(score=score, not_applicable=not_applicable)
-        comp = _compute(skeleton.rules, leaves)
-        totals[assessment_id] = comp.total if comp is not None else None
-    return totals
+            if leaf is None:
+                continue
+            own_leaves[leaf[0]] = engine.LeafScore(score=score, not_applicable=not_applicable)
+            if provisional:
+                stored = cast(ScoreLine, _Leaf(appraised_score, not_applicable, na_overruled, na_accepted))
+                found.unappraised += not line_decided(stored, state)
+                appraised_leaves[leaf[0]] = engine.LeafScore(score=stored.appraised_score,
+                                                             not_applicable=na_credited(stored, state))
+        comp = _compute(skeleton.rules, own_leaves)
+        found.own_total = comp.total if comp is not None else None
+        if provisional and not found.unappraised:
+            appraised = _compute(skeleton.rules, appraised_leaves)
+            found.appraised_class = appraised.classification if appraised is not None else None
+        figures[assessment_id] = found
+    return figures
 
 
 def _cycle_rows(cycle: Cycle) -> tuple[list[_UnitRow], set[int]]:
@@ -381,7 +440,7 @@ def _cycle_rows(cycle: Cycle) -> tuple[list[_UnitRow], set[int]]:
         rows.append(_UnitRow(assessment_id=pk, unit_code=code, unit_name=name, group_id=group_id, state=state))
         set_ids.add(set_id)
         versions[pk] = version
-    own = _self_totals(cycle, set_ids)
+    figures = _line_figures(cycle, set_ids)
     results = {
         r[0]: r[1:] for r in IndexResult.objects.filter(
             assessment__cycle=cycle, assessment__state=Assessment.State.SIGNED_OFF,
@@ -389,8 +448,12 @@ def _cycle_rows(cycle: Cycle) -> tuple[list[_UnitRow], set[int]]:
                                  "stale", "computed_from_version")
     }
     for row in rows:
-        row.own_total = own.get(row.assessment_id)
+        found_figures = figures.get(row.assessment_id)
+        row.own_total = found_figures.own_total if found_figures is not None else None
         if row.state != Assessment.State.SIGNED_OFF:
+            if found_figures is not None:  # submitted, not signed off: the class not determined, or provisional
+                row.provisional_class = provisional_class_text(found_figures.appraised_class,
+                                                               found_figures.unappraised)
             continue
         found = results.get(row.assessment_id)
         if found is None or found[5] or found[6] < versions[row.assessment_id]:
@@ -469,7 +532,7 @@ def cycle_workbook(*, cycle: Cycle, out: IO[bytes]) -> None:
                 state = _("%(state)s (đang tính chỉ số)") % {"state": state}
             ws.append([number, _cell(ws, r.unit_code), _cell(ws, r.unit_name), _cell(ws, state),
                        _cell(ws, r.own_total, number=True), _cell(ws, r.index, number=True), r.rank,
-                       _cell(ws, band(r.classification) if r.classification else None)])
+                       _cell(ws, band(r.classification) if r.classification else r.provisional_class)])
     areas = _areas(set_ids)
     ws = wb.create_sheet(_sheet_title(str(_("Theo lĩnh vực")), used))
     ws.append([_cell(ws, _("ĐIỂM THẨM ĐỊNH THEO LĨNH VỰC — CHỈ SỐ CCHC NĂM %(year)s") % {"year": year}, font=TITLE)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -66,6 +66,17 @@ class ExplanationRound(models.Model):
     @property
     def ended(self) -> bool:
         return self.resubmitted_at is not None or self.closed_at is not None
+
+    @property
+    def withdrawn(self) -> bool:
+        """Withdrawn by the lead (`explanation_withdraw`): ended by the team no later than its deadline, as only a
+        withdrawal can be (a round the lead closes is overdue). `WITHDRAWN_ROUND` is the same rule as a query."""
+        return self.resubmitted_at is None and self.closed_at is not None and self.closed_at <= self.deadline
+
+
+# `ExplanationRound.withdrawn` as a filter: such a round keeps its row (and its number, the key of its history) but
+# takes no number among the rounds shown to people (`appraisal.selectors.rounds`).
+WITHDRAWN_ROUND = Q(resubmitted_at__isnull=True, closed_at__isnull=False, closed_at__lte=F("deadline"))
 
 
 class LineHistory(models.Model):

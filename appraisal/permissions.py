@@ -159,8 +159,33 @@ def can_import_survey(user: Any) -> bool:
     return is_administrator(user)
 
 
-def can_view_dashboard(user: Any) -> bool:
-    return is_administrator(user) or is_appraisal_lead(user)
+def led_cycle_ids(user: Any) -> set[int]:
+    """The cycles whose team the user leads by assignment (`AppraisalAssignment.is_lead`, as `is_lead` counts it:
+    only for a member of the team). One query, cached on the user."""
+    if not getattr(user, "is_authenticated", False) or not is_appraiser(user):
+        return set()
+    cached: set[int] | None = user.__dict__.get("_cchc_led_cycles")
+    if cached is None:
+        cached = set(AppraisalAssignment.objects.filter(user=user, is_lead=True).values_list("cycle_id", flat=True))
+        user.__dict__["_cchc_led_cycles"] = cached
+    return set(cached)
+
+
+def can_view_dashboard(user: Any, cycle_id: int | None = None) -> bool:
+    """The oversight dashboard and the preliminary results table: administrators and the lead role, every cycle;
+    a member made lead of a cycle by assignment, that cycle's only (`cycle_id`; without it: any cycle they lead,
+    for the navigation link)."""
+    if is_administrator(user) or is_appraisal_lead(user):
+        return True
+    led = led_cycle_ids(user)
+    return cycle_id in led if cycle_id is not None else bool(led)
+
+
+def dashboard_cycle_ids(user: Any) -> set[int] | None:
+    """The cycles whose dashboard the user may open; None: every cycle."""
+    if is_administrator(user) or is_appraisal_lead(user):
+        return None
+    return led_cycle_ids(user)
 
 
 def round_ended(assessment: Assessment) -> bool:

@@ -16,6 +16,7 @@ from django.db.models import (
 from appraisal import permissions
 from appraisal.models import ExplanationRound
 from appraisal.selectors.explanation import explained_in_round
+from appraisal.selectors.rounds import appraisal_round_shown_expression
 from appraisal.selectors.tree import WORK_STATES, _area_case, set_tree
 from scoring.models import Assessment, Cycle, CycleSet, Indicator, IndicatorSet, RankingGroup, ScoreLine
 
@@ -143,9 +144,10 @@ def queue_for_user(
             pk for pk, leaves in unseen.items() if any(counted(leaf_area[leaf]) for leaf in leaves if leaf in leaf_area)
         ])
     # The unit, its kind and group per row; the cycle and the (one or two) sets are shared, attached below.
-    ordered = qs.select_related("unit", "unit__kind", "unit__ranking_group").order_by(
-        "unit__ranking_group__order", "unit__name", "pk"
-    )
+    # `round_shown`: the round as numbered for people, withdrawn rounds not counted (`selectors.rounds`)
+    ordered: QuerySet[Assessment] = qs.select_related("unit", "unit__kind", "unit__ranking_group").annotate(
+        round_shown=appraisal_round_shown_expression()
+    ).order_by("unit__ranking_group__order", "unit__name", "pk")
     shown: Page[Assessment] | None = None
     if per_page is not None:
         shown = Paginator(ordered, per_page).get_page(page)

@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from appraisal import permissions
 from appraisal.models import AppraisalAssignment, ExplanationRound, LineHistory
+from appraisal.selectors.rounds import number_rounds, round_withdrawn_expression, withdrawn_before_expression
 from appraisal.selectors.tree import WORK_STATES, set_tree
 from scoring import engine
 from scoring import selectors as scoring_selectors
@@ -97,8 +98,16 @@ def evidence_files_by_line(assessment: Assessment) -> dict[int, list[Any]]:
 
 
 def history_by_line(*, assessment: Assessment) -> dict[int, list[LineHistory]]:
+    """Line id → its history, oldest first. Each entry carries `round_withdrawn` (its round was withdrawn: shown
+    as such, without a number) and `round_shown` (the round's number as people see it, `selectors.rounds`).
+    One query."""
     out: dict[int, list[LineHistory]] = defaultdict(list)
-    for entry in LineHistory.objects.filter(assessment=assessment).order_by("id"):
+    entries = LineHistory.objects.filter(assessment=assessment).annotate(
+        round_withdrawn=round_withdrawn_expression(assessment="assessment_id", stored="round"),
+        withdrawn_before=withdrawn_before_expression(assessment="assessment_id", stored="round"),
+    ).order_by("id")
+    for entry in entries:
+        entry.round_shown = entry.round - entry.withdrawn_before  # type: ignore[attr-defined]
         out[entry.line_id].append(entry)
     return out
 
@@ -229,7 +238,11 @@ def review_summary(*, assessment_id: int) -> ReviewSummary:
 
 
 def explanation_rounds(*, assessment: Assessment) -> list[ExplanationRound]:
-    return list(ExplanationRound.objects.filter(assessment=assessment).select_related("requested_by").order_by("round"))
+    """The assessment's rounds, oldest first, each with `number`: the number shown, None for a withdrawn round
+    (`selectors.rounds.number_rounds`). One query."""
+    return number_rounds(list(
+        ExplanationRound.objects.filter(assessment=assessment).select_related("requested_by").order_by("round")
+    ))
 
 
 # A leaf the unit did not score (no self-score, no «không phát sinh») and the team has not decided: what «chấm 0

@@ -16,6 +16,7 @@ from appraisal.models import ExplanationRound, LineHistory, Notification
 from appraisal.notifications import notify, team_for, unit_people
 from appraisal.permissions import refuse_own_unit
 from appraisal.selectors.explanation import WITHDRAW_ACTION, explained_in_round, withdrawn_round
+from appraisal.selectors.rounds import appraisal_round_shown
 from appraisal.services.common import (
     MSG_ALREADY_RESUBMITTED,
     MSG_DEADLINE_AFTER_CYCLE,
@@ -217,7 +218,10 @@ def line_explain(*, line: ScoreLine, actor: Any, base_version: int, explanation:
     return fresh
 
 
-def _end_explanation(locked: Assessment, actor: Any, *, resubmitted: bool, reason: str = "") -> Assessment:
+def _end_explanation(
+    locked: Assessment, actor: Any, *, resubmitted: bool, reason: str = "", at: datetime | None = None
+) -> Assessment:
+    """End the open round (`at`: when, now by default) and move to the next stored round."""
     round_no = locked.appraisal_round
     flagged = list(locked.lines.filter(explanation_requested=True))
     _snapshot(assessment=locked, stage=LineHistory.Stage.EXPLANATION, round_no=round_no, actor=actor, lines=flagged)
@@ -228,7 +232,7 @@ def _end_explanation(locked: Assessment, actor: Any, *, resubmitted: bool, reaso
         reason=reason,
     )
     back = assessment_transition(assessment=locked, to_state=Assessment.State.IN_APPRAISAL, actor=actor, reason=reason)
-    now = timezone.now()
+    now = at or timezone.now()
     ended = {"resubmitted_at": now, "resubmitted_by": actor} if resubmitted else {"closed_at": now, "closed_by": actor}
     ExplanationRound.objects.filter(assessment=locked, round=round_no).update(**ended)
     return back
@@ -270,14 +274,18 @@ def explanation_resubmit(*, assessment: Assessment, actor: Any) -> Assessment:
         raise ValidationFailed(MSG_EXPLANATIONS_MISSING % {"n": len(missing)}, code="explanations_missing",
                                details=missing)
     back = _end_explanation(locked, actor, resubmitted=True)
-    notify(kind=Notification.Kind.RESUBMITTED, assessment=back, recipients=team_for(back), context={})
+    # the e-mail names the appraisal round that starts, as numbered for people (withdrawn rounds not counted)
+    notify(kind=Notification.Kind.RESUBMITTED, assessment=back, recipients=team_for(back),
+           context={"round_shown": appraisal_round_shown(back)})
     return back
 
 
-def explanation_overdue(assessment: Assessment) -> bool:
-    """The assessment is in an explanation round the lead may close: its deadline (if any) has passed."""
+def explanation_overdue(assessment: Assessment, *, now: datetime | None = None) -> bool:
+    """The assessment is in an explanation round the lead may close: its deadline (if any) has passed (at `now`,
+    by default the present)."""
     deadline = assessment.explanation_deadline
-    return assessment.state == Assessment.State.EXPLANATION and (deadline is None or timezone.now() > deadline)
+    now = now or timezone.now()
+    return assessment.state == Assessment.State.EXPLANATION and (deadline is None or now > deadline)
 
 
 @transaction.atomic
@@ -327,7 +335,10 @@ def explanation_withdraw(*, assessment: Assessment, actor: Any, reason: str) -> 
     the explanations written are kept (the unit's page says so too).
     """
     locked, current = _open_round_locked(assessment, actor)
-    if explanation_overdue(locked):
+    # The round ends at the moment checked here, never after its deadline: a round ended by the team no later than
+    # its deadline is a withdrawn one (`ExplanationRound.withdrawn`), one it closes is overdue.
+    now = timezone.now()
+    if explanation_overdue(locked, now=now):
         raise StateConflict(MSG_WITHDRAW_OVERDUE, code="deadline_passed")
     text = _required_reason(reason, MSG_REASON_FOR_WITHDRAW)
     flagged = list(locked.lines.filter(explanation_requested=True).select_related("indicator")
@@ -344,7 +355,7 @@ def explanation_withdraw(*, assessment: Assessment, actor: Any, reason: str) -> 
                                       "new": [line.indicator.code for line in kept]},
         },
     )
-    back = _end_explanation(locked, actor, resubmitted=False, reason=text)
+    back = _end_explanation(locked, actor, resubmitted=False, reason=text, at=now)
     notify(
         kind=Notification.Kind.EXPLANATION_WITHDRAWN, assessment=back, recipients=unit_people(back.unit_id),
         context={"round": current, "reason": text, "kept": [line.indicator.code for line in kept]},

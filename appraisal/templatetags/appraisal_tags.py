@@ -41,7 +41,7 @@ def appraisal_nav(context: template.Context) -> dict[str, str]:
             links["feedback"] = reverse("appraisal:explain", args=[ended])
     if permissions.is_appraiser(user):
         links["queue"] = reverse("appraisal:queue")
-    if permissions.can_view_dashboard(user):
+    if permissions.can_view_dashboard(user):  # a lead by assignment too: the page opens on a cycle they lead
         links["dashboard"] = reverse("appraisal:dashboard")
     if permissions.can_import_survey(user):
         links["survey"] = reverse("appraisal:survey_import")

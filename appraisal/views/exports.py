@@ -39,8 +39,9 @@ def assessment_workbook(request: HttpRequest, assessment_id: int) -> HttpRespons
 @require_GET
 @login_required
 def cycle_workbook(request: HttpRequest, cycle_id: int) -> HttpResponseBase:
-    """The cycle's preliminary table («Kết quả chưa công bố»): for those who see the oversight dashboard."""
-    if not permissions.can_view_dashboard(request.user):
+    """The cycle's preliminary table («Kết quả chưa công bố»): for those who see the cycle's oversight dashboard
+    (a lead by assignment: of the cycles they lead only)."""
+    if not permissions.can_view_dashboard(request.user, cycle_id=cycle_id):
         raise PermissionDenied
     cycle = get_object_or_404(Cycle, pk=cycle_id)
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by the response

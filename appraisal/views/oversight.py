@@ -41,13 +41,33 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Units per state, overdue units, ranking preview per group, averages per area, most adjusted leaves."""
     if not permissions.can_view_dashboard(request.user):
         raise PermissionDenied
-    cycle = _cycle_from(request)
+    cycle, cycles = _dashboard_cycle(request)
     return render(request, "appraisal/dashboard.html", {
         "data": selectors.dashboard(cycle=cycle) if cycle else None,
         "is_admin": permissions.is_administrator(request.user),  # drafts are followed on the cycle's page
-        "cycles": Cycle.objects.order_by("-year")[:10],
+        "cycles": cycles,
         "can_recompute": permissions.is_administrator(request.user),
     })
+
+
+def _dashboard_cycle(request: HttpRequest) -> tuple[Cycle | None, list[Cycle]]:
+    """The cycle the dashboard shows and the cycles it offers. A lead by assignment sees the cycles they lead only:
+    another one asked for is refused (403, before looking it up, as for anyone without the dashboard); without a
+    choice, the current cycle when they lead it, else the latest they lead."""
+    allowed = permissions.dashboard_cycle_ids(request.user)
+    cycles = Cycle.objects.order_by("-year")
+    if allowed is None:
+        return _cycle_from(request), list(cycles[:10])
+    offered = list(cycles.filter(pk__in=allowed)[:10])
+    cycle_id = forms.whole_number(request.GET.get("ky"))
+    if cycle_id is not None:
+        if cycle_id not in allowed:
+            raise PermissionDenied
+        return get_object_or_404(Cycle, pk=cycle_id), offered
+    current = selectors.current_cycle()
+    if current is not None and current.pk in allowed:
+        return current, offered
+    return (offered[0] if offered else None), offered
 
 
 def _dashboard_page(cycle_id: int) -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from appraisal import forms, permissions, selectors, services
+from appraisal.selectors.rounds import shown_number
 from appraisal.views._common import (
     domain_error,
     error_json,
@@ -67,6 +68,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "appraisal/queue.html", {
         "queue": data,
         "unassigned": unassigned,
+        # the cycle's preliminary table, for those who see its dashboard (a lead by assignment: their cycles')
+        "can_cycle_workbook": data.cycle is not None and permissions.can_view_dashboard(user, cycle_id=data.cycle.pk),
         "page": data.page,
         "query": urlencode({k: v for k, v in kept.items() if v}),  # the pager keeps the filters
         "review_query": with_params("", {k: v for k, v in carried.items() if v}),
@@ -117,6 +120,8 @@ def _review_context(
         "shown": [a for a in data.areas if not area_code or a.area.code == area_code],
         "area_code": area_code,
         "rounds": rounds,
+        # the current appraisal round as numbered for people: withdrawn rounds take no number
+        "round_shown": shown_number(assessment.appraisal_round, [r.round for r in rounds if r.withdrawn]),
         "result": result,
         "pending": selectors.result_pending(assessment, result),
         "can_lead": can_lead,

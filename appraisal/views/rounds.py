@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from appraisal import forms, permissions, selectors, services
 from appraisal.selectors.review import line_area_code
+from appraisal.selectors.rounds import round_number
 from appraisal.services.signoff import assessment_reopen_blocker
 from appraisal.views._common import domain_error, review_page, review_params, review_url, with_params
 from scoring.errors import DomainError
@@ -71,6 +72,8 @@ def _round_page(
     """The open round as the lead sees it at the request's address: change its deadline, withdraw it, or close
     it once overdue. A refused decision comes back here with what was typed (``form`` names the one sent)."""
     open_round = selectors.open_round(assessment=assessment)
+    if open_round is not None:
+        open_round.number = round_number(open_round)  # type: ignore[attr-defined]
     if deadline_raw is None:
         current = assessment.explanation_deadline
         deadline_raw = timezone.localtime(current).date().isoformat() if current else ""

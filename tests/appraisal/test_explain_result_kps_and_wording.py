@@ -133,7 +133,9 @@ def test_the_history_shows_an_accepted_kps_as_accepted_and_an_overruled_one_with
     assessment_sign_off(assessment=refresh(kps_submitted), actor=lead)
     body = client.get(url).content.decode()
     history = _history(_card(body, accepted))
-    assert "Thẩm định vòng 2</strong>: 0,75" in history and "Kết quả cuối cùng</strong>: 0,75" in history
+    # the withdrawn round takes no number: the appraisal signed off is round 1's as shown
+    assert "Thẩm định (vòng đã rút)</strong>" in history
+    assert "Thẩm định vòng 1</strong>: 0,75" in history and "Kết quả cuối cùng</strong>: 0,75" in history
     assert _summary_cell(body, accepted) == "0,75"
 
 
