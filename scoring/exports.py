@@ -26,7 +26,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scoring import selectors
-from scoring.models import Indicator
+from scoring.models import Assessment, Indicator
 from scoring.text import normalize_line_breaks
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,6 +35,8 @@ SHEET_MARKER = "cchc-phieu-tu-cham:v1"
 # A1 of the sheet's very hidden companion holding each row's input cells as downloaded (`downloaded_columns`): the
 # import tells a row the person edited from one left as it was. Files downloaded before it have none.
 DOWNLOADED_MARKER = "cchc-phieu-tu-cham-goc:v1"
+# A1 of the read-only copy downloaded once the assessment is no longer a draft: the import refuses it by name.
+READ_ONLY_MARKER = "cchc-phieu-tu-cham-chi-xem:v1"
 HEADER_ROW = 4
 FIRST_DATA_ROW = HEADER_ROW + 1
 BOLD = Font(bold=True)
@@ -355,12 +357,30 @@ class _DownloadedValues:
         self.row += 1
 
 
+def _read_only_line(assessment: Assessment, downloaded_at: str) -> str:
+    """The line of a read-only copy saying why nothing can be filled in it."""
+    state = assessment.get_state_display()
+    if assessment.submitted_at is not None:
+        return _("Bản chỉ để xem: bản đánh giá đã gửi ngày %(date)s (trạng thái «%(state)s»), không nhập lại vào hệ "
+                 "thống được. Tải về lúc %(at)s.") % {
+            "date": timezone.localtime(assessment.submitted_at).strftime("%d/%m/%Y"), "state": state,
+            "at": downloaded_at,
+        }
+    return _("Bản chỉ để xem: bản đánh giá đang ở trạng thái «%(state)s», không nhập lại vào hệ thống được. Tải về "
+             "lúc %(at)s.") % {"state": state, "at": downloaded_at}
+
+
 def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
     """One row per leaf; only the cells a unit fills are unlocked; the technical columns are hidden; the options
     of the «Chọn mức» leaves are listed on a hidden sheet for their drop-downs; the fillable cells as downloaded are
     kept on a very hidden one (`DOWNLOADED_MARKER`). A «không phát sinh» leaf's current score is the points the
-    engine credits it, marked «KPS» as in the report's workbook, with a line saying so above the column."""
+    engine credits it, marked «KPS» as in the report's workbook, with a line saying so above the column.
+
+    Once the assessment is no longer a draft (submitted, in appraisal, …) the unit cannot import anything: the file
+    is a read-only copy that says so (`READ_ONLY_MARKER`), every cell locked, no input colour, no drop-down and no
+    companion sheet."""
     assessment = sheet.assessment
+    read_only = assessment.state != Assessment.State.DRAFT
     count_columns = max([len(count_keys(r.indicator)) for r in sheet.leaves] + [1])
     columns = sheet_columns(count_columns)
     position = {key: index for index, (key, _header) in enumerate(columns, start=1)}
@@ -368,20 +388,25 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = str(_("Phiếu tự chấm"))
-    ws.cell(row=1, column=1, value=f"{SHEET_MARKER}:{assessment.pk}")
+    ws.cell(row=1, column=1, value=f"{READ_ONLY_MARKER if read_only else SHEET_MARKER}:{assessment.pk}")
     ws.cell(row=1, column=3, value=_("PHIẾU TỰ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM %(year)s") % {"year": assessment.cycle.year})
     ws.cell(row=1, column=3).font = BOLD
     _put_cell(ws, 2, 3, assessment.unit.name)
-    ws.cell(row=3, column=3, value=_("Tải về lúc %(at)s. Chỉ điền các ô màu vàng; không thêm, xóa hay đổi thứ tự "
-                                     "dòng, cột.") % {"at": timezone.localtime().strftime("%d/%m/%Y %H:%M")})
+    downloaded_at = timezone.localtime().strftime("%d/%m/%Y %H:%M")
+    if read_only:
+        ws.cell(row=3, column=3, value=_read_only_line(assessment, downloaded_at)).font = BOLD
+    else:
+        ws.cell(row=3, column=3, value=_("Tải về lúc %(at)s. Chỉ điền các ô màu vàng; không thêm, xóa hay đổi thứ "
+                                         "tự dòng, cột.") % {"at": downloaded_at})
     for column, (_key, header) in enumerate(columns, start=1):
         cell = ws.cell(row=HEADER_ROW, column=column, value=header)
         cell.font, cell.fill, cell.alignment = BOLD, HEAD_FILL, WRAP
     yes, no = yes_text(), no_text()
     yes_no = DataValidation(type="list", formula1=f'"{yes},{no}"', allow_blank=True)
-    ws.add_data_validation(yes_no)
+    if not read_only:
+        ws.add_data_validation(yes_no)
     level_lists = _ChoiceLists(wb, ws)
-    downloaded = _DownloadedValues(wb, assessment.pk, count_columns)
+    downloaded = None if read_only else _DownloadedValues(wb, assessment.pk, count_columns)
     index_mode = assessment.indicator_set.index_mode
     kps_credited = False
     for number, leaf in enumerate(sheet.leaves, start=FIRST_DATA_ROW):
@@ -403,6 +428,7 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
             cells["score"] = credit if credit is not None else _("Không phát sinh")
         editable: list[str] = []
         method = ind.method
+        fillable = leaf.self_scored and not read_only
         if leaf.self_scored:
             editable = ["note", "explanation"]
             if ind.allow_not_applicable:
@@ -414,13 +440,14 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
                 editable.append("option")
                 cells["option"] = _level_label(ind, value.get("option")) if value else None
                 labels = [str(o.get("label") or o.get("key")) for o in (ind.params or {}).get("options") or []]
-                if labels:
+                if labels and fillable:
                     level_lists.validation(labels).add(ws.cell(row=number, column=position["option"]))
             elif method == Indicator.Method.YES_NO:
                 editable.append("yes_no")
                 if "value" in value:
                     cells["yes_no"] = yes if value["value"] else no
-                yes_no.add(ws.cell(row=number, column=position["yes_no"]))
+                if fillable:
+                    yes_no.add(ws.cell(row=number, column=position["yes_no"]))
             elif method in (Indicator.Method.RATIO_BANDS, Indicator.Method.PROPORTIONAL):
                 editable += ["numerator", "denominator"]
                 cells["numerator"] = _number(value.get("numerator"))
@@ -429,19 +456,20 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
                 for i, (key, _label) in enumerate(count_keys(ind), start=1):
                     editable.append(f"count{i}")
                     cells[f"count{i}"] = counts.get(key)
-        if ind.allow_not_applicable:
+        if ind.allow_not_applicable and not read_only:
             yes_no.add(ws.cell(row=number, column=position["na"]))
         for key, column in position.items():
             cell = _put_cell(ws, number, column, cells.get(key))
             cell.alignment = WRAP
-            if key in editable:
+            if key in editable and fillable:
                 cell.protection = Protection(locked=False)
                 cell.fill = INPUT_FILL
         if credit is not None:
             score = ws.cell(row=number, column=position["score"])
             score.number_format, score.fill = kps_number_format(), KPS_FILL
             kps_credited = True
-        downloaded.add(cells)
+        if downloaded is not None:
+            downloaded.add(cells)
     if kps_credited:  # above the column, unwrapped: it reads on to the right (rows 1-3 are not imported)
         _put_cell(ws, HEADER_ROW - 1, position["score"], self_assessment_kps_legend())
     for key in ("line_id", "version"):

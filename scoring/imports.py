@@ -33,6 +33,7 @@ from scoring.exports import (
     DOWNLOADED_MARKER,
     FIRST_DATA_ROW,
     HEADER_ROW,
+    READ_ONLY_MARKER,
     SHEET_MARKER,
     count_keys,
     downloaded_columns,
@@ -90,6 +91,10 @@ class ImportRow:
     not_applicable_reason: str
     old_score: str | None = None
     new_score: str | None = None
+    # A «không phát sinh» leaf's score as the sheet, the workbook and the report show it («KPS (tính 1,50 điểm)»),
+    # before and after: the stored score of such a leaf is empty, the points it counts for are not.
+    old_shown: str = ""
+    new_shown: str = ""
     old_summary: str = ""
     new_summary: str = ""
     changes: list[str] = field(default_factory=list)
@@ -108,12 +113,29 @@ class ImportRow:
 
 
 @dataclass
+class TotalChange:
+    """One total of the sheet page (an area's, the areas' sum, bonus, penalty, the index) as stored and as it will
+    be once the previewed rows are applied, both computed by the engine."""
+
+    key: str  # "area:1", "normal_total", "bonus", "penalty", "index" (the sheet page's data-total)
+    label: str
+    old: Decimal
+    new: Decimal
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+
+@dataclass
 class ImportPreview:
     rows: list[ImportRow]
     unchanged: int
     file_errors: list[str] = field(default_factory=list)
     # Codes of the rows left as downloaded whose leaf was changed on the system since: skipped, the system's kept.
     newer_on_system: list[str] = field(default_factory=list)
+    # The sheet's totals before and after applying; empty when nothing can be applied (no row, or errors).
+    totals: list[TotalChange] = field(default_factory=list)
 
     @property
     def refused_cells(self) -> list[RefusedCell]:
@@ -415,7 +437,8 @@ def _score_text(value: Decimal | None) -> str | None:
 
 
 def _compare(
-    row: ImportRow, leaf: selectors.LeafRow, cells: _RowCells, *, numbers_refused: bool = False, edited: bool = False
+    row: ImportRow, leaf: selectors.LeafRow, cells: _RowCells, *, index_mode: str, numbers_refused: bool = False,
+    edited: bool = False,
 ) -> None:
     """Validate the row with the engine and list what it changes (row.changes empty: nothing changes).
     With `numbers_refused` a number cell is already refused (and named): the engine would only repeat it.
@@ -423,13 +446,18 @@ def _compare(
     ind, line = leaf.indicator, leaf.line
     row.old_score = _score_text(line.self_score)
     row.old_summary = _("Không phát sinh") if line.not_applicable else value_summary(ind, line.self_value)
+    if line.not_applicable:
+        row.old_shown = leaf.na_shown or selectors.not_applicable_shown(indicator=ind, index_mode=index_mode)
     normalized: dict[str, Any] | None = None
     if row.not_applicable:
         row.new_summary = _("Không phát sinh")
         if not ind.allow_not_applicable:
+            # The leaf cannot be KPS at all: a missing reason would only be a second error for the same cell's choice.
             cells.refuse(row, "na", _("Tiêu chí này không cho phép chọn «không phát sinh»."))
-        if not row.not_applicable_reason:
-            cells.refuse(row, "na_reason", _("Hãy nêu lý do không phát sinh."))
+        else:
+            row.new_shown = selectors.not_applicable_shown(indicator=ind, index_mode=index_mode)
+            if not row.not_applicable_reason:
+                cells.refuse(row, "na_reason", _("Hãy nêu lý do không phát sinh."))
         row.value = None
     elif row.value is not None and numbers_refused:
         row.new_summary = _typed_summary(ind, row.value, cells)
@@ -476,6 +504,49 @@ def _compare(
             _("Tiêu chí này đã được sửa trên hệ thống sau khi tải tệp về (phiên bản %(old)s → %(new)s); "
               "hãy tải phiếu mới.") % {"old": row.version, "new": line.version}
         )
+
+
+def _figures(
+    sheet: selectors.AssessmentSheet, comp: engine.IndexComputation, scores: dict[str, engine.LeafScore]
+) -> list[tuple[str, str, Decimal]]:
+    """(key, label, value) of the totals the sheet page shows, computed as `selectors.assessment_sheet` does."""
+    figures = []
+    for block in sheet.areas:
+        area = block.area
+        if area.code in comp.area_totals:
+            total = comp.area_totals[area.code]
+        else:  # a bonus or penalty area: its capped sum
+            total, _maximum = selectors.subtree_total(sheet.rules, area.code, scores)
+        figures.append((f"area:{area.code}", f"{area.code}. {area.name}", total))
+    figures += [
+        ("normal_total", _("Điểm các lĩnh vực"), comp.normal_total),
+        ("bonus", _("Điểm cộng"), comp.bonus),
+        ("penalty", _("Điểm trừ"), comp.penalty),
+        ("index", _("Chỉ số tự đánh giá"), comp.index),
+    ]
+    return figures
+
+
+def _totals(sheet: selectors.AssessmentSheet, rows: Sequence[ImportRow]) -> list[TotalChange]:
+    """The sheet's totals as stored and once `rows` are written, both by the engine from the leaves' scores (a KPS
+    leaf counts for the points the engine credits it): what the preview announces is what the page shows after."""
+    old_scores = {
+        r.indicator.code: engine.LeafScore(score=r.line.self_score, not_applicable=r.line.not_applicable)
+        for r in sheet.leaves
+    }
+    new_scores = dict(old_scores)
+    for row in rows:
+        code = sheet.by_line[row.line_id].indicator.code
+        score = None if row.not_applicable or row.new_score is None else Decimal(row.new_score)
+        new_scores[code] = engine.LeafScore(score=score, not_applicable=row.not_applicable)
+    try:
+        new_comp = engine.compute_index(sheet.rules, new_scores)
+    except engine.ScoringInputError:  # percent mode with nothing left applicable: no index to announce
+        return []
+    old = _figures(sheet, sheet.computation, old_scores)
+    new = _figures(sheet, new_comp, new_scores)
+    return [TotalChange(key=key, label=label, old=before, new=after)
+            for (key, label, before), (_key, _label, after) in zip(old, new, strict=True)]
 
 
 def _header_text(raw: Any) -> str:
@@ -551,6 +622,9 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
     finally:
         workbook.close()
     marker = str((data[0][0] if data and data[0] else "") or "")
+    if marker.startswith(READ_ONLY_MARKER + ":"):
+        raise SheetRefused(_("Tệp này là bản chỉ để xem, tải về khi bản đánh giá đã gửi, nên không nhập được. Hãy tải "
+                             "phiếu tự chấm mới rồi điền vào đó."))
     if not marker.startswith(SHEET_MARKER + ":"):
         raise SheetRefused(_("Đây không phải phiếu tự chấm tải từ hệ thống (thiếu dấu nhận dạng)."))
     if marker != f"{SHEET_MARKER}:{sheet.assessment.pk}":
@@ -630,9 +704,12 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
                                                      "«Có».") % {"column": headers["na"]})
             row.not_applicable_reason = ""
         numbers_refused = not row.not_applicable and _refuse_numbers(row, leaf.indicator, row_cells)
-        _compare(row, leaf, row_cells, numbers_refused=numbers_refused, edited=as_downloaded is not None)
+        _compare(row, leaf, row_cells, index_mode=sheet.assessment.indicator_set.index_mode,
+                 numbers_refused=numbers_refused, edited=as_downloaded is not None)
         if row.changes:
             preview.rows.append(row)
         else:
             preview.unchanged += 1
+    if preview.rows and not preview.error_count:
+        preview.totals = _totals(sheet, preview.rows)
     return preview

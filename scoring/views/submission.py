@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -34,7 +35,11 @@ def _render_check(
         "is_head": permissions.is_unit_head(request.user, assessment.unit_id),
         "deadline_passed": permissions.deadline_passed(assessment),
     }
-    return render(request, "scoring/check.html", context, status=status)
+    response = render(request, "scoring/check.html", context, status=status)
+    # Not kept by the browser: Back after submitting reloads the page (submitted, no «Gửi») instead of showing the
+    # copy with an enabled button.
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required
@@ -63,7 +68,10 @@ def submit(request: HttpRequest, assessment_id: int) -> HttpResponse:
     try:
         services.assessment_submit(assessment=assessment, actor=request.user)
     except StateConflict as exc:
-        assessment.refresh_from_db()  # submitted meanwhile (another tab): the page says when
+        if exc.code == "already_submitted":
+            # Submitted meanwhile (another tab, or Back after submitting): nothing to do. The check page says once
+            # when it was submitted; a redirect, so that reload or Back does not post again.
+            return redirect("scoring:check", assessment.pk)
         return _render_check(request, assessment, status=409, error=exc.message)
     except ValidationFailed as exc:
         return _render_check(request, assessment, status=400, error=exc.message)
