@@ -73,8 +73,8 @@ def line_list(request: Request, assessment_id: int) -> Response:
     """Every line of an assessment (not paginated: 105 leaves at most per set)."""
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     lines = selectors.score_lines_of_assessment(assessment=assessment).select_related("indicator")
-    hide = hides_appraisal(request.user, assessment)
-    return Response(ScoreLineSerializer(lines, many=True, context={"hide_appraisal": hide}).data)
+    context = {"hide_appraisal": hides_appraisal(request.user, assessment), "assessment": assessment}
+    return Response(ScoreLineSerializer(lines, many=True, context=context).data)
 
 
 def _edit_refusal(user: Any, assessment: Assessment) -> None:
@@ -94,10 +94,12 @@ def _edit_refusal(user: Any, assessment: Assessment) -> None:
 )
 @api_view(["GET", "PUT"])
 def line_detail(request: Request, assessment_id: int, line_id: int) -> Response:
-    """Read one line, or save the unit's self-score (with the `version` read; 409 `stale_version` when stale)."""
+    """Read one line, or save the unit's self-score (with the `version` read; 409 `stale_version` when stale). A line
+    is written with the names it is read by as well: `self_value` for `value`, `self_note` for `note` (both names
+    with different values: 400)."""
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
-    context = {"hide_appraisal": hides_appraisal(request.user, assessment)}
+    context = {"hide_appraisal": hides_appraisal(request.user, assessment), "assessment": assessment}
     if request.method == "GET":
         return Response(ScoreLineSerializer(line, context=context).data)
     _edit_refusal(request.user, assessment)
@@ -106,7 +108,9 @@ def line_detail(request: Request, assessment_id: int, line_id: int) -> Response:
     data = payload.validated_data
     # A field left out keeps what is stored (an integrator sending only a note must not un-score the line).
     not_applicable = data.get("not_applicable", line.not_applicable)
-    with fields_for(**LINE_ERROR_FIELDS), value_fields():
+    # A refused value is named as the request named it (`self_value` is `value`'s other name).
+    value_name = "self_value" if "self_value" in request.data and "value" not in request.data else "value"
+    with fields_for(**LINE_ERROR_FIELDS), value_fields(value_name):
         saved = services.score_line_save_self(
             line=line, actor=request.user, base_version=data["version"],
             value=data.get("value", line.self_value),

@@ -71,11 +71,12 @@ def fields_for(**codes: str) -> Iterator[None]:
 
 
 @contextmanager
-def value_fields() -> Iterator[None]:
+def value_fields(name: str = "value") -> Iterator[None]:
     """Name a scoring rule's refusal of a line's `value` as the request names the input: `value.numerator`,
     `value.counts.a`, `value.value` (a yes/no leaf's answer), `value` for the object as a whole — the names the
     refusal of an unknown key uses (`value_key_errors`), so that one input has one name whoever refuses it. The
-    rule names its inputs inside the value (`numerator`, `counts.a`), as the pages' form fields do."""
+    rule names its inputs inside the value (`numerator`, `counts.a`), as the pages' form fields do. `name` is the
+    request's own name for the value when it used another (`self_value`, the name a line is read by)."""
     from scoring import engine
 
     try:
@@ -84,7 +85,7 @@ def value_fields() -> Iterator[None]:
         details = exc.details if exc.details is not None else {}
         if isinstance(exc.__cause__, engine.ScoringInputError) and isinstance(details, dict):
             inner = details.get("field")
-            exc.details = {**details, "field": f"value.{inner}" if inner else "value"}
+            exc.details = {**details, "field": f"{name}.{inner}" if inner else name}
         raise
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 from cchc.api import ErrorSerializer
 from scoring import selectors
-from scoring.api.common import InputSerializer, ScoreValueInput
+from scoring.api.common import InputSerializer, ScoreValueInput, value_key_errors
 from scoring.models import Assessment, Cycle, Indicator, IndicatorSet, RankingGroup, ScoreLine, Unit
 
 # --- serializers ------------------------------------------------------------------------------------------
@@ -111,7 +112,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(deadline) if deadline is not None else None
 
 
-APPRAISAL_FIELDS = ("appraised_value", "appraised_score", "appraised_note", "na_overruled")
+APPRAISAL_FIELDS = (
+    "appraised_value", "appraised_score", "appraised_note", "na_overruled", "na_accepted", "credited_appraised_score",
+)
 
 
 def hides_appraisal(user: Any, assessment: Any) -> bool:
@@ -127,10 +130,83 @@ def hides_appraisal(user: Any, assessment: Any) -> bool:
     return permissions.is_unit_member(user, assessment.unit_id)
 
 
+def credited_scores(line: ScoreLine, assessment: Assessment) -> tuple[Decimal | None, Decimal | None]:
+    """(self, appraised): the points the leaf counts for in the totals of the self-assessment and of the appraisal,
+    as the pages and the reports count them (`appraisal.exports`): a «không phát sinh» (KPS) is credited what the
+    engine credits it (`selectors.not_applicable_credit`: its maximum in points mode; None in percent mode, where it
+    leaves the maximum instead); on the appraisal's side only once the team has accepted it
+    (`appraisal.selectors.review.na_credited`; None while it waits for the team), an overruled one counts its
+    appraised score. Any other leaf counts its score (None: not scored yet, counts 0). No query: the line's
+    indicator and the assessment's set are read with them."""
+    from appraisal.selectors.review import na_credited
+
+    credit: Decimal | None = None
+    if line.not_applicable:
+        indicator = line.indicator
+        credit = selectors.not_applicable_credit(kind=indicator.kind, max_points=indicator.max_points,
+                                                 index_mode=assessment.indicator_set.index_mode)
+    own = credit if line.not_applicable else line.self_score
+    if line.appraised_not_applicable:  # a KPS the team did not overrule: credited once accepted, else waiting
+        appraised = credit if na_credited(line, assessment.state) else None
+    else:
+        appraised = line.appraised_score
+    return own, appraised
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return None if value is None else serializers.DecimalField(max_digits=7, decimal_places=2).to_representation(value)
+
+
 class ScoreLineSerializer(serializers.ModelSerializer):
     """A line; with the context's `hide_appraisal`, the appraisal's fields are null (see `hides_appraisal`)."""
 
     indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    na_overruled = serializers.BooleanField(
+        read_only=True, allow_null=True, label=gettext_lazy("Không chấp nhận «không phát sinh»"),
+        help_text=gettext_lazy(
+            "Tổ thẩm định không chấp nhận «không phát sinh» của đơn vị (tiêu chí được tính theo điểm thẩm định). "
+            "null với người của đơn vị khi bản đánh giá chưa được thông qua."
+        ),
+    )
+    na_accepted = serializers.BooleanField(
+        read_only=True, allow_null=True, label=gettext_lazy("Chấp nhận «không phát sinh»"),
+        help_text=gettext_lazy(
+            "Tổ thẩm định đã chấp nhận «không phát sinh» của đơn vị. Tiêu chí KPS có `na_accepted` và `na_overruled` "
+            "cùng false đang chờ Tổ thẩm định quyết định (trừ bản đã thông qua trước khi có bước chấp nhận: sự thông "
+            "qua là quyết định). null với người của đơn vị khi bản đánh giá chưa được thông qua."
+        ),
+    )
+    credited_self_score = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Điểm tiêu chí được tính vào tổng điểm tự đánh giá: bằng `self_score`, trừ tiêu chí không phát sinh (KPS) "
+            "được tính điểm mà cách tính chỉ số dành cho KPS (điểm tối đa của tiêu chí khi tính theo điểm), như "
+            "«KPS (tính X điểm)» của trang chấm điểm và báo cáo. Cộng giá trị này của các tiêu chí thường trong một "
+            "lĩnh vực được điểm của lĩnh vực; tiêu chí điểm cộng, điểm trừ (số dương, bị trừ) tính như `self_score`. "
+            "null: chưa có điểm (tính 0), hoặc KPS không tính vào điểm tối đa (cách tính theo tỷ lệ phần trăm)."
+        ),
+    )
+    credited_appraised_score = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Điểm tiêu chí được tính vào tổng điểm thẩm định (kết quả, chỉ số): bằng `appraised_score`, trừ tiêu chí "
+            "không phát sinh (KPS) được Tổ thẩm định chấp nhận, được tính điểm mà cách tính chỉ số dành cho KPS "
+            "(điểm tối đa của tiêu chí khi tính theo điểm). Cộng giá trị này của các tiêu chí thường trong một lĩnh "
+            "vực được điểm của lĩnh vực; tiêu chí điểm cộng, điểm trừ (số dương, bị trừ) tính như `appraised_score`. "
+            "null: chưa thẩm định (tính 0), KPS đang chờ Tổ thẩm định quyết định, KPS không tính vào điểm tối đa "
+            "(cách tính theo tỷ lệ phần trăm), hoặc người của đơn vị đọc bản đánh giá chưa được thông qua."
+        ),
+    )
+
+    def _credited(self, instance: ScoreLine) -> tuple[Decimal | None, Decimal | None]:
+        # The context's `assessment` is the lines', read with its set: no query per line. Without it, the line's own.
+        return credited_scores(instance, self.context.get("assessment") or instance.assessment)
+
+    @extend_schema_field(serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True, read_only=True))
+    def get_credited_self_score(self, instance: ScoreLine) -> str | None:
+        return _decimal(self._credited(instance)[0])
+
+    @extend_schema_field(serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True, read_only=True))
+    def get_credited_appraised_score(self, instance: ScoreLine) -> str | None:
+        return _decimal(self._credited(instance)[1])
 
     def to_representation(self, instance: Any) -> Any:
         data = super().to_representation(instance)
@@ -145,6 +221,7 @@ class ScoreLineSerializer(serializers.ModelSerializer):
             "id", "indicator", "self_value", "self_score", "self_note", "not_applicable", "not_applicable_reason",
             "appraised_value", "appraised_score", "appraised_note", "na_overruled", "explanation",
             "explanation_requested", "version", "updated_at",
+            "na_accepted", "credited_self_score", "credited_appraised_score",
         ]
 
 
@@ -168,19 +245,60 @@ STALE_LINE_409 = OpenApiResponse(
 )
 
 
+MSG_SYNONYM_TWICE = gettext_lazy(
+    "«%(name)s» là tên khác của «%(other)s»: chỉ gửi một trong hai (hoặc cùng một giá trị)."
+)
+# The names a line is read by, taken on write for the names the write has always had.
+SELF_SYNONYMS = (("self_value", "value"), ("self_note", "note"))
+
+
 class SelfSaveSerializer(ScoreValueInput):
-    version = serializers.IntegerField(min_value=1, help_text=_("Phiên bản của dòng mà người dùng đã xem."))
+    """The unit's self-score of one line, with the `version` read. A line is written with the names it is read by
+    as well: `self_value` for `value`, `self_note` for `note`; both names with different values are refused. Keys
+    of the value the leaf's method does not take are refused as unknown fields."""
+
+    version = serializers.IntegerField(min_value=1, help_text=gettext_lazy("Phiên bản của dòng mà người dùng đã xem."))
     value = serializers.DictField(
         required=False, allow_null=True,
-        help_text=_("Số liệu theo phương pháp chấm; null xoá điểm; bỏ trường này thì giữ số liệu đang lưu."))
+        help_text=gettext_lazy(
+            "Số liệu theo phương pháp chấm; null xoá điểm; bỏ trường này thì giữ số liệu đang lưu."))
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000,
-                                 help_text=_("Bỏ trường này thì giữ ghi chú đang lưu."))
+                                 help_text=gettext_lazy("Bỏ trường này thì giữ ghi chú đang lưu."))
+    self_value = serializers.DictField(
+        required=False, allow_null=True,
+        help_text=gettext_lazy(
+            "Tên khác của `value` (tên trường khi đọc dòng). Gửi cả `value` và `self_value` với hai giá trị khác "
+            "nhau bị từ chối (400 trên trường `self_value`)."))
+    self_note = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000,
+        help_text=gettext_lazy(
+            "Tên khác của `note` (tên trường khi đọc dòng). Gửi cả `note` và `self_note` với hai giá trị khác nhau "
+            "bị từ chối (400 trên trường `self_note`)."))
     not_applicable = serializers.BooleanField(required=False,
-                                              help_text=_("Bỏ trường này thì giữ lựa chọn đang lưu."))
+                                              help_text=gettext_lazy("Bỏ trường này thì giữ lựa chọn đang lưu."))
     not_applicable_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000,
-                                                  help_text=_("Bỏ trường này thì giữ lý do đang lưu."))
+                                                  help_text=gettext_lazy("Bỏ trường này thì giữ lý do đang lưu."))
     explanation = serializers.CharField(required=False, allow_blank=True, max_length=5000,
-                                        help_text=_("Bỏ trường này thì giữ giải trình đang lưu."))
+                                        help_text=gettext_lazy("Bỏ trường này thì giữ giải trình đang lưu."))
+
+    def unknown_fields(self, data: Mapping[str, Any]) -> list[str]:
+        unknown = super().unknown_fields(data)
+        rule = self.context.get("rule")
+        if rule is not None:  # the keys of `self_value`, under the name the request used
+            unknown += [f"self_{name}" for name in value_key_errors(data.get("self_value"), rule)]
+        return unknown
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        for synonym, name in SELF_SYNONYMS:
+            if synonym not in attrs:
+                continue
+            given = attrs.pop(synonym)
+            if name in attrs and attrs[name] != given:
+                raise serializers.ValidationError(
+                    {synonym: [str(MSG_SYNONYM_TWICE) % {"name": synonym, "other": name}]}
+                )
+            attrs[name] = given
+        return attrs
 
 
 class WithdrawSerializer(InputSerializer):
