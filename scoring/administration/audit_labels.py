@@ -71,6 +71,7 @@ ACTION_LABELS = {
     "score_line.accept_not_applicable": _l("Chấp nhận «không phát sinh»"),
     "score_line.appraise": _l("Thẩm định điểm"),
     "score_line.explain": _l("Giải trình"),
+    "score_line.explanation_seen": _l("Tổ thẩm định đã xem giải trình"),
     "score_line.self": _l("Tự chấm điểm"),
     "survey_import.apply": _l("Áp dụng kết quả điều tra xã hội học"),
     "survey_import.preview": _l("Xem trước kết quả điều tra xã hội học"),
@@ -142,6 +143,7 @@ FIELD_LABELS = {
     "indicators": _l("Số tiêu chí"),
     "indicators_added": _l("Tiêu chí thêm mới"),
     "indicators_modified": _l("Tiêu chí được sửa"),
+    "indicators_moved": _l("Tiêu chí đổi vị trí"),
     "indicators_removed": _l("Tiêu chí bị xoá"),
     "is_staff": _l("Vào trang quản trị Django"),
     "is_superuser": _l("Toàn quyền quản trị"),
@@ -436,7 +438,9 @@ def _params_value(params: dict[str, Any]) -> str:
 
 
 # A tree import's lists of criteria ({"codes": [...], "more": n}): the side of the arrow each is shown on.
-CODE_LIST_FIELDS = {"indicators_added": "new", "indicators_removed": "old", "indicators_modified": "new"}
+CODE_LIST_FIELDS = {
+    "indicators_added": "new", "indicators_removed": "old", "indicators_modified": "new", "indicators_moved": "new",
+}
 
 
 def _code_list(change: Any) -> str | None:

@@ -204,7 +204,7 @@ def stored_differences(typed: forms.Form, stored: forms.Form) -> list[tuple[Any,
 
 class SetMetaForm(forms.Form):
     # changed only while the set is a draft nothing uses (the form is shown only then; the service checks it);
-    # left blank (a form drawn before it had the field), the key is kept
+    # not posted at all (a form drawn before it had the field), the key is kept; posted blank, it is refused
     key = forms.SlugField(label=_l("Mã bộ (chữ thường, gạch nối)"), max_length=60, error_messages=CODE_ERRORS,
                           required=False)
     name = forms.CharField(label=_l("Tên bộ chỉ số"), max_length=255)
@@ -219,6 +219,18 @@ class SetMetaForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     source_note = forms.CharField(label=_l("Ghi chú nguồn"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_key(self) -> str:
+        """A key emptied on the form is refused (it named the set in its pages' addresses and the API), not
+        silently kept."""
+        key = self.cleaned_data.get("key") or ""
+        if not key.strip() and "key" in self.data:
+            raise forms.ValidationError(
+                _("Hãy nhập mã bộ chỉ số (chữ thường không dấu, chữ số, gạch nối), ví dụ «tg-2026-so»; để trống "
+                  "thì không lưu được."),
+                code="required",
+            )
+        return key
 
     def clean_bands(self) -> list[dict[str, str]]:
         bands = []

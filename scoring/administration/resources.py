@@ -28,7 +28,7 @@ from scoring import engine
 from scoring.administration.forms import DECIMAL_PARAMS, number_problem
 from scoring.administration.services.common import nfc
 from scoring.administration.validators import step_problem
-from scoring.administration.xlsx import Formula, folded, long_cell_problems
+from scoring.administration.xlsx import Formula, folded, grouped_number_problem, long_cell_problems
 from scoring.errors import ValidationFailed, engine_text
 from scoring.models import Indicator, IndicatorSet
 from scoring.text import visible_text
@@ -75,8 +75,8 @@ COLUMN_LABELS = (
     gettext_lazy("Điểm tối thiểu (mặc định 0)"),
     gettext_lazy("Phương pháp chấm (chỉ tiêu chí thành phần; chọn trong danh sách)"),
     gettext_lazy("Tham số của phương pháp chấm (JSON; xem ghi chú ở tên cột)"),
-    gettext_lazy("Cần tài liệu kiểm chứng (1/0)"),
-    gettext_lazy("Cho phép không phát sinh (1/0)"),
+    gettext_lazy("Cần tài liệu kiểm chứng: Có / Không (chọn trong danh sách; cũng nhận x / để trống, 1 / 0)"),
+    gettext_lazy("Cho phép không phát sinh: Có / Không (chọn trong danh sách; cũng nhận x / để trống, 1 / 0)"),
     gettext_lazy("Nguồn điểm: Tự chấm / Điều tra xã hội học (chọn trong danh sách)"),
     gettext_lazy("Hướng dẫn"),
     gettext_lazy("Cơ quan phối hợp thẩm định"),
@@ -113,8 +113,11 @@ def _choices_text(choices: type[models.TextChoices]) -> str:
     return ", ".join(str(label) for label in choices.labels)
 
 
-TRUE_WORDS = {"1", "true", "có", "co", "x", "yes"}
-FALSE_WORDS = {"", "0", "false", "không", "khong", "no"}
+# a flag as a person writes it (as `xlsx.folded`): «Có» / «Không» (the exported file's), «x» / blank, 1 / 0,
+# TRUE / FALSE (a boolean cell, or the text)
+TRUE_WORDS = {"1", "true", "co", "x", "yes"}
+FALSE_WORDS = {"", "0", "false", "khong", "no"}
+FLAG_COLUMNS = ("evidence_required", "allow_not_applicable")
 
 
 class TextJSONWidget(widgets.Widget):
@@ -230,6 +233,9 @@ def _said(raw: Any, label: Any, problems: list[str], *, one_line: bool = False) 
 
 
 def _number(raw: Any, label: str, problems: list[str], default: str | None = None) -> Decimal | None:
+    if ambiguous := grouped_number_problem(raw, label):  # «1.000» as text: one, or a thousand?
+        problems.append(ambiguous)
+        return None
     text = _text(raw).replace(",", ".")
     if not text and default is not None:
         text = default
@@ -247,15 +253,18 @@ def _number(raw: Any, label: str, problems: list[str], default: str | None = Non
     return value
 
 
-def _flag(raw: Any, label: str, problems: list[str], default: bool) -> bool:
-    if raw is None or raw == "":
+def _flag(row: Mapping[str, Any], name: str, label: str, problems: list[str], default: bool) -> bool:
+    """A yes/no column: `default` when the file has no such column; a blank cell is «Không» (a column ticked
+    with «x»)."""
+    if name not in row:
         return default
-    word = _text(raw).casefold()
+    word = folded(_text(row[name]))
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:
         return False
-    problems.append(_("%(label)s «%(raw)s» phải là 1 hoặc 0.") % {"label": label, "raw": _text(raw)})
+    problems.append(_("%(label)s «%(raw)s» phải là Có hoặc Không (hoặc x / để trống, 1 / 0).")
+                    % {"label": label, "raw": _text(row[name])})
     return default
 
 
@@ -370,8 +379,8 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
             "floor": str(floor or 0),
             "method": method if leaf else "",
             "params": params if leaf else {},
-            "evidence_required": _flag(raw.get("evidence_required"), _("Cần tài liệu"), problems, leaf),
-            "allow_not_applicable": _flag(raw.get("allow_not_applicable"), _("Không phát sinh"), problems, False),
+            "evidence_required": _flag(raw, "evidence_required", _("Cần tài liệu"), problems, leaf),
+            "allow_not_applicable": _flag(raw, "allow_not_applicable", _("Không phát sinh"), problems, False),
             "source": source,
             "guidance": _said(raw.get("guidance"), _("Hướng dẫn"), problems),
             "coordinating_department": _said(raw.get("coordinating_department"), _("Cơ quan phối hợp"), problems),

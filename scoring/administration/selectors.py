@@ -105,8 +105,11 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
     )
     for band_problem in band_problems:
         about(band_problem, None)
+    from scoring.administration.services.tree import unreachable_maximum
+
     without_method: list[str] = []
     invalid_params: list[str] = []
+    out_of_reach: list[ReportProblem] = []  # a maximum more than the method gives: a warning, as the editor allows it
     for node in nodes:
         if not node.is_leaf:
             continue
@@ -126,8 +129,10 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
             if unreachable:
                 invalid_params.append(node.code)
                 about(f"{node.code}: {unreachable}", node)
+        elif warning := unreachable_maximum(node):
+            out_of_reach.append(ReportProblem(text=warning, indicator_id=node.pk, code=node.code))
     by_id = {n.pk: n for n in nodes}
-    warnings = [
+    warnings = out_of_reach + [
         ReportProblem(
             text=_(
                 "Mã «%(code)s» không bắt đầu bằng mã của tiêu chí cha «%(parent)s» (có thể là mã cũ còn lại sau khi "
@@ -364,7 +369,10 @@ def indicator_set_diff(*, old: IndicatorSet, new: IndicatorSet) -> SetDiff:
 def indicator_sets_for_admin() -> QuerySet[IndicatorSet]:
     return (
         IndicatorSet.objects.select_related("unit_kind")
-        .annotate(nodes=Count("indicators", distinct=True), used_by=Count("cycle_sets", distinct=True))
+        .annotate(nodes=Count("indicators", distinct=True), used_by=Count("cycle_sets", distinct=True),
+                  # as the rest of the product counts them: «39 tiêu chí, 105 tiêu chí thành phần»
+                  criteria=Count("indicators", filter=Q(indicators__level=2), distinct=True),
+                  leaves=Count("indicators", filter=Q(indicators__is_leaf=True), distinct=True))
         .order_by("-year", "unit_kind__order", "version")
     )
 

@@ -9,6 +9,7 @@ spreadsheet would take for a formula with a leading apostrophe, which reading re
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -48,6 +49,13 @@ class Formula(str):
     __slots__ = ()
 
 
+class Number(str):
+    """A cell Excel holds as a number (not as text), in its plain text («1.5», «1000»): never a thousands
+    separator, whatever its digits (`grouped_number_problem` reads only text cells)."""
+
+    __slots__ = ()
+
+
 class TooLong(str):
     """A text cell longer than `MAX_CELL_TEXT` characters: kept whole (never cut short), reported as a row error."""
 
@@ -62,6 +70,38 @@ def long_cell_problems(row: Any) -> list[str]:
         for name, value in row.items()
         if isinstance(value, TooLong)
     ]
+
+
+# Text that may group thousands: «1.000», «12.500», «1,000», «1.000.000», «1.000,5» (the engine's rule for typed
+# numbers, `engine.to_decimal(refuse_groups=True)`)
+_GROUPED = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:[.,][0-9]{3})+(?:[.,][0-9]*)?")
+
+
+def _plain(number: Decimal) -> str:
+    return format(number.normalize(), "f").replace(".", ",") if number else "0"
+
+
+def grouped_number_problem(raw: Any, column: Any) -> str | None:
+    """Why a number cell written as text is refused: «1.000» is a one to whoever reads the point as a decimal point,
+    a thousand to whoever reads it as the Vietnamese thousands separator, so it is not guessed. None when it is not
+    such a text (a cell Excel holds as a number, `Number`, is never ambiguous)."""
+    if not isinstance(raw, str) or isinstance(raw, Number):
+        return None
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not _GROUPED.fullmatch(text):
+        return None
+    separators = [ch for ch in text if ch in ".,"]
+    thousand = text.replace(separators[0], "")
+    if len(separators) == 1:  # one separator: a decimal separator or a thousands one
+        one = _plain(Decimal(text.replace(",", ".")))
+        return _("Cột «%(col)s»: «%(raw)s» không rõ là %(one)s hay %(thousand)s — ghi %(one)s hoặc %(thousand)s "
+                 "không có dấu %(sep)s phân cách.") % {
+            "col": column, "raw": text, "one": one, "thousand": thousand,
+            "sep": _("chấm") if separators[0] == "." else _("phẩy"),
+        }
+    return _("Cột «%(col)s»: «%(raw)s» có dấu phân cách hàng nghìn — ghi %(thousand)s, không có dấu %(sep)s phân "
+             "cách.") % {"col": column, "raw": text, "thousand": thousand,
+                         "sep": _("chấm") if separators[0] == "." else _("phẩy")}
 
 
 @dataclass
@@ -126,7 +166,7 @@ def _cell(raw: Any, data_type: str | None) -> Any:
     if isinstance(raw, bool | int):
         return raw
     if isinstance(raw, float):
-        return format(Decimal(repr(raw)), "f")
+        return Number(format(Decimal(repr(raw)), "f"))
     text = clean_text(raw)
     return TooLong(text) if len(text) > MAX_CELL_TEXT else text
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -219,6 +220,60 @@ def _labelled(failure: ValidationFailed, exc: Any, clean: Mapping[str, Any]) -> 
         for quoted in (f"«{name}»", f"'{name}'", f"“{name}”"):
             message = message.replace(quoted, f"«{label}»")
     return ValidationFailed(message, code=failure.code, details=failure.details)
+
+
+def _best_points(
+    method: str, params: Mapping[str, Any], *, max_points: Decimal, kind: str
+) -> tuple[Decimal, str] | None:
+    """The most a leaf's method can give a unit, with where that comes from (the editor's label), for the methods
+    whose best is read from the parameters: levels (the best level), yes/no (the better of «Có» and «Không»),
+    ratio bands (the best band), per occurrence in a normal criterion whose items only deduct (the base). None for
+    the others: direct points (their maximum off the step is refused, `step_problem`), a proportional score (full
+    at 100 %), a formula, a survey, a bonus or penalty per occurrence (unbounded counts)."""
+
+    def number(raw: Any) -> Decimal:
+        return engine.to_decimal(raw, field="value")
+
+    entries = params.get("options") if method == Indicator.Method.LEVELS else params.get("bands")
+    if method in (Indicator.Method.LEVELS, Indicator.Method.RATIO_BANDS) and isinstance(entries, list) and entries:
+        label = _("mức cao nhất") if method == Indicator.Method.LEVELS else _("khung tỷ lệ cao nhất")
+        return max(number(entry["points"]) for entry in entries), label
+    if method == Indicator.Method.YES_NO:
+        yes = number(params.get("yes_points", max_points))
+        no = number(params.get("no_points", "0"))
+        return (yes, str(PARAM_LABELS["yes_points"])) if yes >= no else (no, str(PARAM_LABELS["no_points"]))
+    if method == Indicator.Method.PER_OCCURRENCE and kind == Indicator.Kind.NORMAL:
+        items = params.get("items") or []
+        if all(number(item["points"]) <= 0 for item in items):
+            return number(params.get("base", "0")), str(PARAM_LABELS["base"])
+    return None
+
+
+def unreachable_maximum(indicator: Indicator) -> str | None:
+    """The set check's warning (never a refusal) on a leaf whose maximum is more than its method can give («Có»
+    worth 1 under a maximum of 2; a best level of 1,5 under 2): no unit can reach it, so the parent's and the area's
+    maxima count points nobody can get. None when the maximum is reachable, or not known from the parameters.
+    The leaf's parameters are taken as valid (checked by the engine before)."""
+    try:
+        best = _best_points(
+            indicator.method, indicator.params or {}, max_points=indicator.max_points, kind=indicator.kind
+        )
+    except (engine.EngineError, KeyError, TypeError, AttributeError):
+        return None  # parameters the engine refuses: the check's problem, said there
+    if best is None or best[0] >= indicator.max_points:
+        return None
+    method = Indicator.Method(indicator.method).label
+    return _(
+        "«%(code)s»: điểm tối đa là %(max)s nhưng phương pháp «%(method)s» cho nhiều nhất %(best)s điểm (%(where)s), "
+        "nên không đơn vị nào đạt được điểm tối đa. Hãy sửa điểm tối đa hoặc tham số nếu đó là nhầm lẫn."
+    ) % {"code": indicator.code, "max": _shown_points(indicator.max_points), "method": method,
+         "best": _shown_points(best[0]), "where": best[1]}
+
+
+def _shown_points(number: Decimal) -> str:
+    """Points in the page's language: «1,5» in Vietnamese, «1.5» in English; whole without decimals («2»)."""
+    text = format(number.normalize(), "f") if number else "0"
+    return text.replace(".", str(get_format("DECIMAL_SEPARATOR")))
 
 
 def _yes_points_following_maximum(indicator: Indicator, data: Mapping[str, Any]) -> Mapping[str, Any]:

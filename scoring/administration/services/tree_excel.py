@@ -4,6 +4,7 @@ screen and drop-downs."""
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -59,18 +60,31 @@ class CriterionChange:
 
 
 @dataclass
+class CriterionMove:
+    """A criterion the import puts elsewhere: under another parent, or in another place among its siblings
+    (`old` → `new`, as the preview shows them: «thứ 2 trong 1.1»)."""
+
+    code: str
+    name: str
+    old: str
+    new: str
+
+
+@dataclass
 class TreeDiff:
-    """What an import does to the tree, matched by code: the criteria it adds, removes and changes (each changed
-    field old → new), and how many it leaves as they are."""
+    """What an import does to the tree, matched by code: the criteria it adds, removes, changes (each changed
+    field old → new) and moves (another parent or another place among its siblings), and how many it leaves as
+    they are."""
 
     added: list[CriterionChange] = field(default_factory=list)
     removed: list[CriterionChange] = field(default_factory=list)
     modified: list[CriterionChange] = field(default_factory=list)
+    moved: list[CriterionMove] = field(default_factory=list)
     unchanged: int = 0
 
     @property
     def any(self) -> bool:
-        return bool(self.added or self.removed or self.modified)
+        return bool(self.added or self.removed or self.modified or self.moved)
 
 
 def _field_label(name: str) -> str:
@@ -97,9 +111,69 @@ def _shown(name: str, value: Any) -> str:
     return str(value)
 
 
+def _places(tree: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[Any, int]]:
+    """Each criterion's parent (by code) and place among that parent's children (1, 2 …), in tree order."""
+    counts: dict[Any, int] = {}
+    places: dict[str, tuple[Any, int]] = {}
+    for code, fields in tree.items():
+        parent = fields.get("parent") or None
+        counts[parent] = counts.get(parent, 0) + 1
+        places[code] = (parent, counts[parent])
+    return places
+
+
+def _kept_in_order(codes: list[str], old_rank: Mapping[str, int]) -> set[str]:
+    """The most siblings (in their new order) that keep their order relative to each other: the others are the
+    ones moved (a longest increasing subsequence of their old places, O(n log n) for a long list)."""
+    tails: list[int] = []  # tails[k]: index into `codes` ending the best run of length k + 1 found so far
+    tail_ranks: list[int] = []  # the old place of each tail, for the binary search
+    before: list[int] = [-1] * len(codes)
+    for i, code in enumerate(codes):
+        rank = old_rank[code]
+        k = bisect.bisect_left(tail_ranks, rank)
+        before[i] = tails[k - 1] if k else -1
+        if k == len(tails):
+            tails.append(i)
+            tail_ranks.append(rank)
+        else:
+            tails[k], tail_ranks[k] = i, rank
+    kept: set[str] = set()
+    at = tails[-1] if tails else -1
+    while at != -1:
+        kept.add(codes[at])
+        at = before[at]
+    return kept
+
+
+def _moves(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> set[str]:
+    """The criteria (of both trees) that `new` puts under another parent, or out of order among the siblings they
+    keep: of «a, b, c» made «b, a, c», one criterion moved (not every one whose number among its siblings shifts,
+    as happens when a criterion before it is added or removed)."""
+    moved = {code for code, fields in new.items() if code in old and old[code].get("parent") != fields.get("parent")}
+    old_places = _places(old)
+    siblings: dict[Any, list[str]] = {}
+    for code, fields in new.items():
+        if code in old and code not in moved:
+            siblings.setdefault(fields.get("parent") or None, []).append(code)
+    for codes in siblings.values():
+        rank = {code: old_places[code][1] for code in codes}
+        moved |= set(codes) - _kept_in_order(codes, rank)
+    return moved
+
+
+def _place_text(place: tuple[Any, int]) -> str:
+    parent, number = place
+    if parent is None:
+        return _("lĩnh vực thứ %(n)s") % {"n": number}
+    return _("thứ %(n)s trong «%(parent)s»") % {"n": number, "parent": parent}
+
+
 def tree_diff(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> TreeDiff:
-    """What replacing the tree `old` by `new` (each `_tree_by_code`) changes, criterion by criterion."""
+    """What replacing the tree `old` by `new` (each `_tree_by_code`) changes, criterion by criterion. A new parent
+    is a move (listed with the place it leaves and the place it takes), not a changed field."""
     diff = TreeDiff()
+    moved = _moves(old, new)
+    old_places, new_places = _places(old), _places(new)
     for code, fields in new.items():
         before = old.get(code)
         if before is None:
@@ -109,11 +183,14 @@ def tree_diff(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[st
             FieldChange(name=name, label=_field_label(name), old=_shown(name, before.get(name)),
                         new=_shown(name, fields.get(name)))
             for name in AUDITED_FIELDS
-            if before.get(name) != fields.get(name)
+            if name != "parent" and before.get(name) != fields.get(name)
         ]
         if differing:
             diff.modified.append(CriterionChange(code=code, name=str(fields.get("name") or ""), fields=differing))
-        else:
+        if code in moved:
+            diff.moved.append(CriterionMove(code=code, name=str(fields.get("name") or ""),
+                                            old=_place_text(old_places[code]), new=_place_text(new_places[code])))
+        if not differing and code not in moved:
             diff.unchanged += 1
     diff.removed = [
         CriterionChange(code=code, name=str(fields.get("name") or ""))
@@ -124,7 +201,7 @@ def tree_diff(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[st
 
 
 def tree_changes(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Which criteria an import added, removed and modified (with the fields that differ), matched by code, for
+    """Which criteria an import added, removed, modified (with the fields that differ) and moved, matched by code, for
     the audit entry (`tree_diff` without the values); each list holds at most MAX_AUDITED_CODES codes and counts
     the others in `more`."""
     diff = tree_diff(old, new)
@@ -134,6 +211,7 @@ def tree_changes(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping
         "indicators_modified": _bounded(
             [{"code": c.code, "fields": [f.name for f in c.fields]} for c in diff.modified]
         ),
+        "indicators_moved": _bounded([c.code for c in diff.moved]),
     }
 
 
@@ -255,10 +333,11 @@ def indicator_set_tree_xlsx(*, indicator_set: IndicatorSet) -> bytes:
     """The set's tree as the Excel file an administrator edits and imports back: Vietnamese headers (each with a
     note), the kind, method and source by the labels the screen shows (each column with a drop-down of them),
     the parameters as JSON, and a notes sheet describing every column."""
-    from scoring.administration.resources import CHOICE_COLUMNS, COLUMNS, IndicatorResource
+    from scoring.administration.resources import CHOICE_COLUMNS, COLUMNS, FLAG_COLUMNS, IndicatorResource
 
     dataset = IndicatorResource(indicator_set=indicator_set).export()
-    positions = {name: COLUMNS.index(name) for name in CHOICE_COLUMNS}
+    positions = {name: COLUMNS.index(name) for name in (*CHOICE_COLUMNS, *FLAG_COLUMNS)}
+    flag_words = [_("Có"), _("Không")]
     rows = []
     for exported in dataset:
         row = list(exported)
@@ -266,6 +345,8 @@ def indicator_set_tree_xlsx(*, indicator_set: IndicatorSet) -> bytes:
             value = row[positions[name]]
             if value in choices.values:
                 row[positions[name]] = str(choices(value).label)
+        for name in FLAG_COLUMNS:  # «Có» / «Không», as the screen says it (the widget renders 1 / 0)
+            row[positions[name]] = flag_words[0] if str(row[positions[name]]) == "1" else flag_words[1]
         rows.append(row)
     help_rows = column_help()
     return write_sheet(
@@ -274,7 +355,10 @@ def indicator_set_tree_xlsx(*, indicator_set: IndicatorSet) -> bytes:
         rows=rows,
         labels=[text for _header, _key, text in help_rows],
         comments=[text for _header, _key, text in help_rows],
-        choices={positions[name]: [str(label) for label in choices.labels] for name, choices in CHOICE_COLUMNS.items()},
+        choices={
+            **{positions[name]: [str(label) for label in choices.labels] for name, choices in CHOICE_COLUMNS.items()},
+            **{positions[name]: flag_words for name in FLAG_COLUMNS},
+        },
     )
 
 
@@ -284,4 +368,11 @@ def read_tree_sheet(uploaded: Any) -> Sheet:
     from scoring.administration.resources import COLUMN_HEADERS, COLUMNS, REQUIRED_COLUMNS, column_aliases
 
     names = {key: f"{header} ({key})" for key, header in zip(COLUMNS, COLUMN_HEADERS, strict=True)}
-    return read_sheet(uploaded, expected=REQUIRED_COLUMNS, aliases=column_aliases(), names=names)
+    sheet = read_sheet(uploaded, expected=REQUIRED_COLUMNS, aliases=column_aliases(), names=names)
+    # a blank cell of a column the file has is that column's blank (a flag's «Không»), even at the end of a row that
+    # the file stores shorter; only a column the file lacks takes its default
+    present = [key for key in COLUMNS if key in sheet.headers]
+    for row in sheet.rows:
+        for key in present:
+            row.setdefault(key, None)
+    return sheet
