@@ -9,7 +9,8 @@ with where an administrator mends it:
 - names: control or direction-override characters, or names that would look empty; in the names chosen from
   lists and told apart by eye (units, unit kinds, ranking groups, people), characters that cannot be seen either, as
   the pages, the API and the imports refuse them today (`visible_text`);
-- results: each signed-off assessment's stored result against the engine's computation from its stored scores.
+- results: each signed-off assessment's stored result against the engine's computation from its stored scores;
+- accounts: an e-mail address used by several active accounts (in any case), as the users page refuses it today.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Model
+from django.db.models import Count, Model
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,7 +44,7 @@ from scoring.text import hidden_character_at, invisible_character_at, line_break
 
 @dataclass(frozen=True)
 class DataProblem:
-    topic: str  # sets, cycles, units, names, results
+    topic: str  # sets, cycles, units, names, results, accounts
     record: str  # what it is, as an administrator names it
     message: str
     where: str  # the page where it is mended (a path), or ""
@@ -205,12 +207,36 @@ def _result_problems() -> Iterator[DataProblem]:
             )
 
 
+def _account_problems() -> Iterator[DataProblem]:
+    """Each address several active accounts use (compared in lower case), naming them, with the users list filtered
+    by it, where an administrator corrects an address or locks an account no longer used."""
+    from urllib.parse import urlencode
+
+    active = get_user_model()._default_manager.filter(is_active=True).exclude(email="")
+    repeated = (active.annotate(address=Lower("email")).order_by().values("address").annotate(n=Count("pk"))
+                .filter(n__gt=1).values_list("address", flat=True))
+    addresses = sorted(repeated)
+    owners: dict[str, list[str]] = {}
+    rows = active.annotate(address=Lower("email")).filter(address__in=addresses).order_by("username")
+    for address, username in rows.values_list("address", "username"):
+        owners.setdefault(address, []).append(username)
+    for address in addresses:
+        yield DataProblem(
+            "accounts", address,
+            _("Thư điện tử «%(e)s» đang dùng cho %(n)s tài khoản đang hoạt động: %(users)s. Mỗi tài khoản cần một địa "
+              "chỉ riêng: hãy sửa địa chỉ hoặc khoá tài khoản không còn dùng.")
+            % {"e": address, "n": len(owners[address]), "users": ", ".join(f"«{u}»" for u in owners[address])},
+            f"{reverse('administration:user_list')}?{urlencode({'q': address})}",
+        )
+
+
 CHECKS = {
     "sets": _set_problems,
     "cycles": _cycle_problems,
     "units": _unit_problems,
     "names": _name_problems,
     "results": _result_problems,
+    "accounts": _account_problems,
 }
 
 

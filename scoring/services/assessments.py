@@ -102,23 +102,62 @@ def _lines_insert(cycle: Cycle) -> None:
         )
 
 
+NAMED_STOPPED = 5  # the stopped units a refused opening names; the rest are counted
+
+
+def _refuse_stopped(stopped: list[Unit]) -> None:
+    """Refused (`unit_inactive`, nothing opened): units stopped since the page that picked them was drawn."""
+    if not stopped:
+        return
+    names = ", ".join(f"«{unit.name}»" for unit in stopped[:NAMED_STOPPED])
+    more = len(stopped) - NAMED_STOPPED
+    if len(stopped) == 1:
+        message = _("Đơn vị %(names)s đã ngừng hoạt động nên không mở bản đánh giá cho đơn vị này được.") % {
+            "names": names}
+    else:
+        message = _("%(n)s đơn vị đã ngừng hoạt động nên không mở bản đánh giá được: %(names)s%(more)s.") % {
+            "n": len(stopped), "names": names,
+            "more": _(" và %(m)s đơn vị khác") % {"m": more} if more > 0 else ""}
+    raise ValidationFailed(
+        message + " "
+        + _("Chưa mở bản đánh giá nào: hãy chọn lại các đơn vị tham gia (không gồm đơn vị đã ngừng hoạt động)."),
+        code="unit_inactive", details={"field": "units", "units": [unit.code for unit in stopped]},
+    )
+
+
 @transaction.atomic
 def assessments_open(*, cycle: Cycle, units: Iterable[Unit], actor: Any) -> list[Assessment]:
     """Create each unit's assessment for the cycle with one empty score line per leaf. Existing ones are kept.
 
+    The units' rows are locked first, in the order of their ids (as a stop or a merge locks them: no deadlock), and
+    their state read under the lock: a unit stopped meanwhile is refused (`unit_inactive`, nothing opened), and a
+    stop at the same moment waits for this opening and then finds the unit's assessment under way. Two openings of
+    one unit run one after the other (the second finds it taken).
+
     In bulk, as a national cycle opens about 4,000 units in one request: the assessments in one insert, their
     lines in one more (`_lines_insert`), their audit entries chained at once."""
+    units = list(units)
+    active = dict(
+        Unit.objects.select_for_update().filter(pk__in=sorted({unit.pk for unit in units})).order_by("pk")
+        .values_list("pk", "active")
+    )
     sets = {cs.unit_kind_id: cs.indicator_set for cs in cycle.cycle_sets.select_related("indicator_set")}
     taken = set(Assessment.objects.filter(cycle=cycle).values_list("unit_id", flat=True))
     fresh: list[Assessment] = []
+    stopped: list[Unit] = []
     for unit in units:
         if unit.pk in taken:
+            continue
+        if not active.get(unit.pk, False):  # stopped (or gone) since the caller read it
+            stopped.append(unit)
+            taken.add(unit.pk)
             continue
         indicator_set = sets.get(unit.kind_id)
         if indicator_set is None:
             raise ValidationFailed(MSG_NO_SET_FOR_KIND % {"kind": unit.kind}, code="no_set_for_kind")
         taken.add(unit.pk)
         fresh.append(Assessment(cycle=cycle, unit=unit, indicator_set=indicator_set))
+    _refuse_stopped(stopped)
     if not fresh:
         return []
     created = Assessment.objects.bulk_create(fresh)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from appraisal.models import ExplanationRound, LineHistory
+from appraisal.models import AppraisalAssignment, ExplanationRound, LineHistory
 from appraisal.notifications import assessment_notify_deadline_removed
 from cchc.collation import vietnamese
 from evidence.models import EvidenceLink
@@ -26,8 +26,10 @@ from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
     Cycle,
+    CycleSet,
     ExtensionRequest,
     IndexResult,
+    Indicator,
     IndicatorSet,
     ScoreLine,
     UnitKind,
@@ -628,3 +630,140 @@ def assessments_move_to_set(
     opened.update(indicator_set=new, version=F("version") + 1)
     _lines_insert(cycle)
     return len(ids)
+
+
+# --- the appraisal team's assignments when a kind's set is replaced ---
+
+
+@dataclass(frozen=True)
+class AssignmentLost:
+    """A team member's areas or criteria of the replaced set with no node of the same code in the new set."""
+
+    username: str
+    codes: tuple[str, ...]
+    removed: bool  # False: kept on the old set, which another unit kind of the cycle is still scored on
+    assignment_removed: bool = False  # nothing left to appraise: the member's assignment is removed
+
+
+@dataclass(frozen=True)
+class AssignmentsFollowed:
+    """What replacing a kind's set does to the appraisal team's assignments: how many follow the new set, and what
+    is dropped (by member)."""
+
+    old_key: str = ""
+    new_key: str = ""
+    moved: int = 0
+    lost: tuple[AssignmentLost, ...] = ()
+
+    @property
+    def lost_text(self) -> str:
+        """The replacement's message about what was dropped (empty when nothing was)."""
+        if not self.lost:
+            return ""
+        items = "; ".join(
+            f"{item.username} ({', '.join(item.codes)}"
+            + (_(", không còn lĩnh vực nào: đã bỏ phân công") if item.assignment_removed else "") + ")"
+            for item in self.lost
+        )
+        if all(item.removed for item in self.lost):
+            return _("Phân công thẩm định theo bộ «%(old)s» đã chuyển sang bộ «%(new)s» theo mã lĩnh vực, tiêu chí. "
+                     "Các lĩnh vực, tiêu chí sau không có trong bộ mới nên đã bỏ khỏi phân công: %(items)s. Hãy "
+                     "xem lại phân công của Tổ thẩm định.") % {"old": self.old_key, "new": self.new_key,
+                                                              "items": items}
+        return _("Phân công thẩm định theo bộ «%(old)s» đã được thêm các lĩnh vực, tiêu chí cùng mã của bộ «%(new)s» "
+                 "(bộ cũ vẫn giữ cho loại đơn vị khác còn chấm theo nó). Các lĩnh vực, tiêu chí sau không có trong bộ "
+                 "mới nên chưa ai được phân công trên bộ mới: %(items)s. Hãy xem lại phân công của Tổ thẩm định.") % {
+            "old": self.old_key, "new": self.new_key, "items": items}
+
+
+def _code_order(code: str) -> tuple[tuple[int, int | str], ...]:
+    """«1.2» before «1.10»: a code's parts as numbers where they are."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in code.split("."))
+
+
+@dataclass
+class _Follow:
+    assignment: AppraisalAssignment
+    before: list[Indicator]
+    after: list[Indicator]
+    unmatched: list[str]
+
+
+def _assignments_follow_plan(
+    *, cycle: Cycle, unit_kind: UnitKind, old: IndicatorSet, new: IndicatorSet, lock: bool
+) -> tuple[list[_Follow], bool]:
+    """Each of the cycle's assignments with a node of `old`: its nodes before and after following `new` by code,
+    and the codes with no match; whether `old` stays in use (another kind of the cycle scored on it: its nodes are
+    kept). Three queries (`lock`: the assignments locked, in the order of their ids)."""
+    kept = CycleSet.objects.filter(cycle=cycle, indicator_set=old).exclude(unit_kind=unit_kind).exists()
+    matches = {node.code: node for node in Indicator.objects.filter(indicator_set=new, level__lte=2)}
+    through = AppraisalAssignment.areas.through.objects.filter(indicator__indicator_set=old)
+    assignments = AppraisalAssignment.objects.filter(cycle=cycle, pk__in=through.values("appraisalassignment_id"))
+    if lock:
+        assignments = assignments.select_for_update(of=("self",))
+    plan = []
+    for assignment in assignments.select_related("user").prefetch_related("areas").order_by("pk"):
+        before = list(assignment.areas.all())
+        of_old = [node for node in before if node.indicator_set_id == old.pk]
+        after = {node.pk: node for node in before if kept or node.indicator_set_id != old.pk}
+        after.update((matches[n.code].pk, matches[n.code]) for n in of_old if n.code in matches)
+        unmatched = sorted((n.code for n in of_old if n.code not in matches), key=_code_order)
+        plan.append(_Follow(assignment=assignment, before=before, after=list(after.values()), unmatched=unmatched))
+    return plan, kept
+
+
+def _followed(plan: list[_Follow], kept: bool, old: IndicatorSet, new: IndicatorSet) -> AssignmentsFollowed:
+    lost = [
+        AssignmentLost(username=item.assignment.user.get_username(), codes=tuple(item.unmatched), removed=not kept,
+                       assignment_removed=not item.after and not item.assignment.is_lead)
+        for item in plan if item.unmatched
+    ]
+    return AssignmentsFollowed(old_key=old.key, new_key=new.key, moved=len(plan),
+                               lost=tuple(sorted(lost, key=lambda item: item.username)))
+
+
+def appraisal_assignments_followed(*, cycle: Cycle, unit_kind: UnitKind, new: IndicatorSet) -> AssignmentsFollowed:
+    """What replacing `unit_kind`'s set in `cycle` by `new` would do to the appraisal team's assignments
+    (`appraisal_assignments_follow_set`), without doing it: for the replacement's page to tell. Reads only."""
+    current = CycleSet.objects.filter(cycle=cycle, unit_kind=unit_kind).select_related("indicator_set").first()
+    if current is None or current.indicator_set_id == new.pk:
+        return AssignmentsFollowed()
+    old = current.indicator_set
+    plan, kept = _assignments_follow_plan(cycle=cycle, unit_kind=unit_kind, old=old, new=new, lock=False)
+    return _followed(plan, kept, old, new)
+
+
+def appraisal_assignments_follow_set(
+    *, cycle: Cycle, unit_kind: UnitKind, old: IndicatorSet, new: IndicatorSet, actor: Any
+) -> AssignmentsFollowed:
+    """The appraisal team's assignments follow `unit_kind`'s set in `cycle` from `old` to `new` (in the
+    replacement's transaction): each area or criterion of `old` is replaced by `new`'s node of the same code; one
+    with no such code is dropped. While another kind of the cycle is still scored on `old`, its nodes are kept and
+    `new`'s are added. A member (not the lead) left with nothing to appraise loses the assignment. Each assignment
+    changed is audited (`appraisal_assignment.save`, or `.delete`), with the sets' keys and the replacement as the
+    reason. Returns what followed and what was dropped, for the replacement's message."""
+    plan, kept = _assignments_follow_plan(cycle=cycle, unit_kind=unit_kind, old=old, new=new, lock=True)
+    reason = _("Thay bộ chỉ số «%(old)s» bằng «%(new)s» cho loại đơn vị «%(kind)s»: phân công thẩm định theo mã lĩnh "
+               "vực, tiêu chí.") % {"old": old.key, "new": new.key, "kind": unit_kind.name}
+    for item in plan:
+        assignment = item.assignment
+        old_codes = sorted(node.code for node in item.before)
+        if not item.after and not assignment.is_lead:
+            audit_record(
+                actor=actor, action="appraisal_assignment.delete", object_type="AppraisalAssignment",
+                object_id=assignment.pk, reason=reason,
+                changes={"user": {"old": assignment.user.get_username(), "new": None},
+                         "areas": {"old": old_codes, "new": []}},
+            )
+            assignment.delete()
+            continue
+        if {node.pk for node in item.after} == {node.pk for node in item.before}:
+            continue
+        assignment.areas.set(item.after)
+        audit_record(
+            actor=actor, action="appraisal_assignment.save", object_type="AppraisalAssignment",
+            object_id=assignment.pk, reason=reason,
+            changes={"areas": {"old": old_codes, "new": sorted(node.code for node in item.after)},
+                     "replaced": {"old": old.key, "new": new.key}},
+        )
+    return _followed(plan, kept, old, new)

@@ -24,7 +24,12 @@ from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 
 from scoring.administration.services.common import nfc
-from scoring.administration.services.users import account_problems, role_unit_problem, user_create
+from scoring.administration.services.users import (
+    account_problems,
+    import_email_problems,
+    role_unit_problem,
+    user_create,
+)
 from scoring.administration.validators import (
     code_problems,
     email_problems,
@@ -419,6 +424,9 @@ def users_import_plan(
     new_names: set[str] = set()
     roles_in_file: set[tuple[str, str, str]] = set()
     wanted_state: dict[str, tuple[int, bool]] = {}  # username: (first row, state) of the rows that say one
+    # one active account per address: the active accounts' and the new ones' of the rows above
+    active_emails = {user.email.lower(): user.username for user in accounts.values() if user.is_active and user.email}
+    new_emails: dict[str, tuple[int, str]] = {}
     for row in rows:
         p = RowProblem(row=row["row"], messages=_formula_problems(row) + _long_cell_problems(row))
         texts = _row_texts(row, ("username", "full_name", "email", "role", "unit", "active"), p.messages)
@@ -444,6 +452,8 @@ def users_import_plan(
                 p.messages.extend(username_problems(username) + full_name_problems(texts["full_name"])
                                   + email_problems(texts["email"]))
                 p.messages.append(_("Tài khoản mới cần mật khẩu."))
+            p.messages.extend(import_email_problems(texts["email"], row=row["row"], username=username,
+                                                    active=active_emails, in_file=new_emails, actor=actor))
             if not role:
                 p.messages.append(_("Tài khoản mới cần một vai trò."))
         elif password:  # an existing account, or a new one already made by an earlier row

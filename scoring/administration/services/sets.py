@@ -26,7 +26,7 @@ from scoring.administration.services.common import (
     set_is_frozen,
     to_points,
 )
-from scoring.administration.services.cycles import assessments_move_to_set
+from scoring.administration.services.cycles import appraisal_assignments_follow_set, assessments_move_to_set
 from scoring.administration.validators import MSG_CODE
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
@@ -374,7 +374,8 @@ def indicator_set_activate(
     another: the vertical agencies on the departments' set); from then on it is frozen. The set a kind uses can
     be replaced as long as nobody did anything on that kind's assessments opened on it: they are then moved to
     the new set, their lines rebuilt (`assessments_move_to_set`; refused 409 `cycle_in_use` naming how many have
-    work). Audited as `indicator_set.activate` (with the number of assessments moved)."""
+    work), and the appraisal team's assignments follow it by code (`appraisal_assignments_follow_set`). Audited as
+    `indicator_set.activate` (with the number of assessments moved)."""
     from scoring.administration.selectors import indicator_set_report
 
     report = indicator_set_report(indicator_set=indicator_set)
@@ -402,6 +403,9 @@ def indicator_set_activate(
         moved = assessments_move_to_set(
             cycle=cycle, unit_kind=kind, old=current.indicator_set, new=indicator_set, actor=actor
         )
+        # the appraisal team's areas follow, by code (each assignment changed audited)
+        appraisal_assignments_follow_set(cycle=cycle, unit_kind=kind, old=current.indicator_set, new=indicator_set,
+                                         actor=actor)
         current.indicator_set = indicator_set
         current.save(update_fields=["indicator_set"])
     elif current is None:

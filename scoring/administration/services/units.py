@@ -142,7 +142,8 @@ def _lock_units(*units: Unit) -> dict[int, bool]:
     """Lock the units' rows until the transaction ends, in the order of their ids (two merges crossing each other
     take them in one order); whether each is active, as last committed. A reopen locks the unit row too, so a
     reopen and a stop (or merge, or kind change) run one after the other: the later one sees what the earlier did.
-    (An assessment being opened only waits here: its service does not read the unit's state under a lock.)"""
+    Opening assessments (`assessments_open`) locks the units' rows the same way and reads their state under the
+    lock: a stop and an opening of the same unit run one after the other too."""
     rows = Unit.objects.select_for_update().filter(pk__in=[u.pk for u in units]).order_by("pk")
     return dict(rows.values_list("pk", "active"))
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +23,7 @@ from scoring.models import (
     RoleAssignment,
     Unit,
 )
+from scoring.permissions import is_administrator
 from scoring.services import audit_record
 from scoring.text import visible_text
 
@@ -34,6 +35,21 @@ MSG_ACCOUNT_CHANGED = gettext_lazy(
     "(họ tên, thư điện tử, mật khẩu hoặc trạng thái) nên chưa lưu gì. Hãy xem lại tài khoản ở trang này rồi làm lại "
     "nếu vẫn cần."
 )
+
+# An address reaches one person (notifications, a password reset): one active account per address, in any case. Not
+# a database constraint: accounts stored before the rule may share one (`manage.py data_check` lists them).
+MSG_EMAIL_TAKEN_BY = gettext_lazy(
+    "Thư điện tử «%(e)s» đã dùng cho tài khoản «%(u)s» đang hoạt động; mỗi tài khoản cần một địa chỉ thư điện tử "
+    "riêng."
+)
+MSG_EMAIL_TAKEN = gettext_lazy(
+    "Thư điện tử «%(e)s» đã dùng cho một tài khoản khác đang hoạt động; mỗi tài khoản cần một địa chỉ thư điện tử "
+    "riêng."
+)
+MSG_EMAIL_REPEATED_IN_FILE = gettext_lazy(
+    "Thư điện tử «%(e)s» đã có ở dòng %(r)s (tài khoản «%(u)s»); mỗi tài khoản cần một địa chỉ thư điện tử riêng."
+)
+EMAIL_LOCK_SPACE = 7_302_021  # the first key of the advisory locks taken on an address (the second: its hash)
 
 UNIT_ROLES = {RoleAssignment.Role.UNIT_EDITOR, RoleAssignment.Role.UNIT_HEAD}
 # A unit's people need their unit; an appraiser or the lead may name the department they come from; an
@@ -60,6 +76,56 @@ def _check_role(role: str, unit: Unit | None) -> None:
         raise ValidationFailed(problem, code="unit_required" if unit is None else "unit_not_taken")
     if unit is not None and not unit.active:
         raise ValidationFailed(_("Đơn vị «%(u)s» đã ngừng hoạt động.") % {"u": unit})
+
+
+def email_taken_message(email: str, *, other_username: str, actor: Any) -> str:
+    """Why `email` is refused: another active account uses it, named to an administrator only."""
+    if actor is not None and is_administrator(actor):
+        return str(MSG_EMAIL_TAKEN_BY % {"e": email, "u": other_username})
+    return str(MSG_EMAIL_TAKEN % {"e": email})
+
+
+def email_owner(email: str, *, exclude_pk: int | None = None) -> str | None:
+    """The username of an active account (other than `exclude_pk`) using `email` in any case, or None; the first
+    by username where old data holds several."""
+    if not email:
+        return None
+    others = get_user_model().objects.filter(is_active=True, email__iexact=email)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    return others.order_by("username").values_list("username", flat=True).first()
+
+
+def _refuse_email_taken(email: str, *, exclude_pk: int | None, actor: Any) -> None:
+    """Refused (`email_taken`) when another active account uses `email`. On PostgreSQL the address is locked
+    (a transaction-scoped advisory lock on its lower case) before the check: two accounts saved at once with one
+    address run one after the other, the second seeing the first (SQLite runs one writer at a time)."""
+    if not email:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(lower(%s)))", [EMAIL_LOCK_SPACE, email])
+    other = email_owner(email, exclude_pk=exclude_pk)
+    if other is not None:
+        raise ValidationFailed(email_taken_message(email, other_username=other, actor=actor), code="email_taken",
+                               details={"field": "email"})
+
+
+def import_email_problems(
+    email: str, *, row: int, username: str, active: dict[str, str], in_file: dict[str, tuple[int, str]], actor: Any
+) -> list[str]:
+    """A users file's new account's address against the active accounts' (`active`: lower-case address →
+    username) and the new accounts of the rows above (`in_file`, filled here: lower-case address → (row,
+    username))."""
+    key = email.lower()
+    if not key:
+        return []
+    if key in active:
+        return [email_taken_message(email, other_username=active[key], actor=actor)]
+    first = in_file.setdefault(key, (row, username))
+    if first[0] != row:
+        return [str(MSG_EMAIL_REPEATED_IN_FILE % {"e": email, "r": first[0], "u": first[1]})]
+    return []
 
 
 def account_problems(*, username: str, full_name: str, email: str, password: str) -> list[str]:
@@ -102,8 +168,9 @@ def user_create(
     *, username: str, full_name: str, email: str, password: str, role: str, unit: Unit | None, actor: Any,
     reason: str = "",
 ) -> Any:
-    """Create an account with its first role (a unit's editor or head needs the unit). `reason` goes to the audit
-    record (an import names itself there)."""
+    """Create an account with its first role (a unit's editor or head needs the unit). An address another active
+    account uses is refused (`email_taken`, naming that account to an administrator only). `reason` goes to the
+    audit record (an import names itself there)."""
     user_model = get_user_model()
     # as the account will store it: NFKC, as `create_user` does («qa²» is «qa2», «ﬁ» is «fi»)
     # the users file's rule (`visible_text`): a hidden character would make two names that look the same differ
@@ -117,6 +184,7 @@ def user_create(
     problems = account_problems(username=username, full_name=full_name, email=email, password=password)
     if problems:
         raise ValidationFailed(" ".join(problems), code="invalid_account")
+    _refuse_email_taken(email, exclude_pk=None, actor=actor)
     first_name, last_name = name_parts(full_name)
     user = user_model.objects.create_user(
         username=username, email=email, password=password, first_name=first_name, last_name=last_name,
@@ -151,8 +219,9 @@ def user_update(
     *, user: Any, full_name: str, email: str, actor: Any, reason: str = "", expected_version: str | None = None
 ) -> Any:
     """Correct an account's full name and e-mail address, by the create form's rules (`visible_text`, the lengths,
-    the address's form; a name is needed). Audited (`user.update`, the fields changed); nothing is recorded when
-    nothing changed. The username, the password and the roles are not touched.
+    the address's form; a name is needed; an address another active account uses is refused, `email_taken`). Audited
+    (`user.update`, the fields changed); nothing is recorded when nothing changed. The username, the password and
+    the roles are not touched.
 
     `expected_version` (the account page's): the `user_version` the form was drawn with; refused, nothing written,
     when it is empty (`version_required`) or the account changed since (`stale`). None: no condition."""
@@ -170,6 +239,8 @@ def user_update(
     if problems:
         raise ValidationFailed(" ".join(problems), code="invalid_account")
     email = user_model.objects.normalize_email(email)  # as `create_user` stores it: the domain in lower case
+    if email.lower() != user.email.lower():  # its own address, in another case, is no other account's
+        _refuse_email_taken(email, exclude_pk=user.pk, actor=actor)
     changes: dict[str, Any] = {}
     if full_name != full_name_of(user):
         changes["full_name"] = {"old": full_name_of(user), "new": full_name}

@@ -20,6 +20,7 @@ from scoring.administration.forms import (
     UploadForm,
     stored_differences,
 )
+from scoring.administration.services.cycles import appraisal_assignments_followed
 from scoring.administration.services.sets import indicator_set_clone_proposal, indicator_set_version, sets_named
 from scoring.administration.services.tree import indicator_set_tree_fingerprint, indicator_set_tree_import_apply
 from scoring.administration.services.tree_excel import column_help, indicator_set_tree_xlsx, read_tree_sheet
@@ -229,6 +230,8 @@ def set_activate(request: HttpRequest, set_id: int) -> HttpResponse:
             return redirect("administration:set_report", set_id)
     # the kind's assessments opened on another set: moved to this one if nobody worked on them
     moving = Assessment.objects.filter(cycle=cycle, unit__kind=kind).exclude(indicator_set=indicator_set).count()
+    # the appraisal team's areas follow the new set by code: those with no match are named after
+    followed = appraisal_assignments_followed(cycle=cycle, unit_kind=kind, new=indicator_set)
     try:
         services.indicator_set_activate(indicator_set=indicator_set, cycle=cycle, actor=request.user, unit_kind=kind)
     except DomainError as exc:
@@ -242,6 +245,8 @@ def set_activate(request: HttpRequest, set_id: int) -> HttpResponse:
     if moving:
         messages.info(request, _("Bản đánh giá của %(n)s đơn vị đã chuyển sang bộ «%(key)s»; các dòng chấm điểm được "
                                  "lập lại theo bộ mới.") % {"n": moving, "key": indicator_set.key})
+    if followed.lost:
+        messages.warning(request, followed.lost_text)
     return redirect("administration:set_detail", set_id)
 
 
