@@ -160,6 +160,8 @@ SITE_URL = env_str("SITE_URL") or (
     "http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS or ALLOWED_HOSTS[0] in ("*", "")
     else f"https://{ALLOWED_HOSTS[0].lstrip('.')}"
 )
+# The province whose People's Committee publishes the results (the heading of the PDF report).
+CCHC_PROVINCE_NAME = env_str("CCHC_PROVINCE_NAME") or "Tiền Giang"
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run eagerly in-process (embedded default).
 REDIS_URL = redis_url_from_env("REDIS_URL")

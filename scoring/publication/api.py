@@ -61,6 +61,11 @@ class PublishSerializer(InputSerializer):
         required=False, allow_blank=True, max_length=5000, default="",
         help_text="Lý do đính chính: bắt buộc khi năm đã được công bố (lần công bố mới là một đính chính).",
     )
+    document_only = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Xác nhận lần công bố mới chỉ đính chính thông tin văn bản (kết quả không đổi): bắt buộc khi kết "
+                  "quả giống hệt lần công bố hiện hành, bị từ chối khi kết quả đã thay đổi.",
+    )
 
 
 Numbers = {
@@ -195,7 +200,13 @@ OpenDataDocument = inline_serializer(
         "indicator_sets": inline_serializer(
             "OpenDataDocumentSet",
             {"key": serializers.CharField(), "version": serializers.IntegerField(), "name": serializers.CharField(),
-             "decision_ref": serializers.CharField()},
+             "decision_ref": serializers.CharField(),
+             "classification_bands": inline_serializer(
+                 "OpenDataDocumentBand",
+                 {"label": serializers.CharField(),
+                  "min": serializers.CharField(help_text="Ngưỡng: chỉ số từ mức này trở lên (dấu chấm, hai chữ số).")},
+                 many=True,
+             )},
             many=True,
         ),
         "groups": inline_serializer(
@@ -354,7 +365,7 @@ def publication_publish(request: Request, year: int) -> Response:
     try:
         publication = services.cycle_publish(
             cycle=cycle, document_number=data["document_number"], document_date=data["document_date"],
-            reason=data["reason"], actor=request.user,
+            reason=data["reason"], actor=request.user, document_only=data["document_only"],
         )
     except ValidationFailed as exc:
         if isinstance(exc.details, dict) and "field" not in exc.details:

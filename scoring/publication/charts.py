@@ -31,23 +31,37 @@ def _f(value: Decimal | float | int) -> str:
     return f"{float(value):.1f}"
 
 
+# Every chart is drawn WIDTH units wide and shown at its own size (never enlarged): one unit is one CSS pixel on
+# a desktop, and a phone's column of about 335 px (375 px less the page's margins) shrinks it by less than 2 %,
+# so its FONT_SIZE text reads at 13 px, never below 11 px down to a 300 px column. Labels therefore sit above
+# their bars rather than beside them, and the histogram's bins are rows.
+WIDTH = 340
+FONT_SIZE = 13
+# The narrowest column a chart is read in at FONT_SIZE ≥ 11 px (a 320 px phone less its margins is 290 px).
+NARROWEST = 290
+_LABEL_CHARS = 46  # characters of a label that fit WIDTH at FONT_SIZE (Vietnamese text, about 7 px a character)
+
+
 def _svg(width: int, height: int, title: str, body: list[str], *, label: str = "") -> SafeString:
     t = escape(title)
     return mark_safe(  # noqa: S308 — every text inside is escaped above or below
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-label="{escape(label or title)}" {FONT} '
-        f'font-size="12"><title>{t}</title>{"".join(body)}</svg>'
+        f'font-size="{FONT_SIZE}"><title>{t}</title>{"".join(body)}</svg>'
     )
 
 
-def _short(label: str, limit: int = 34) -> str:
+def _short(label: str, limit: int = _LABEL_CHARS) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
+VALUE_W = 52  # room right of a bar for its value («100,00»)
+
+
 def ranking_bars(items: Sequence[tuple[str, Decimal]], *, title: str, scale_max: Decimal | None = None) -> SafeString:
-    """Horizontal bars, one per unit in the given (published) order, labelled with the index."""
-    label_w, bar_w, row_h, top = 250, 330, 22, 8
-    width = label_w + bar_w + 70
+    """Horizontal bars, one per unit in the given (published) order: the unit's name above its bar, the index at
+    the bar's end."""
+    bar_w, row_h, top = WIDTH - VALUE_W - 4, 40, 4
     height = top * 2 + row_h * max(len(items), 1)
     biggest = max([v for _, v in items] + [scale_max or Decimal("0"), Decimal("1")])
     body: list[str] = []
@@ -55,41 +69,38 @@ def ranking_bars(items: Sequence[tuple[str, Decimal]], *, title: str, scale_max:
         y = top + n * row_h
         w = bar_w * max(Decimal(0), value) / biggest
         body.append(
-            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" fill="{INK}">{escape(_short(label))}</text>'
-            f'<rect x="{label_w}" y="{y + 4}" width="{_f(w)}" height="{row_h - 8}" fill="{BAR}"/>'
-            f'<text x="{_f(label_w + w + 4)}" y="{y + 15}" fill="{INK}">{vn(value)}</text>'
+            f'<text x="0" y="{y + 14}" fill="{INK}">{escape(_short(label))}</text>'
+            f'<rect x="0" y="{y + 20}" width="{_f(w)}" height="14" fill="{BAR}"/>'
+            f'<text x="{_f(w + 4)}" y="{y + 32}" fill="{INK}">{vn(value)}</text>'
         )
-    return _svg(width, height, title, body)
+    return _svg(WIDTH, height, title, body)
 
 
 def area_comparison(
     areas: Sequence[tuple[str, Decimal, Decimal, Decimal]], *, title: str, first: str, second: str
 ) -> SafeString:
-    """For each area (label, maximum, unit's score, group average): two bars as a share of the area's
-    maximum, the unit's and the group average's, each labelled with its points."""
-    label_w, bar_w, row_h, top = 250, 300, 40, 30
-    width = label_w + bar_w + 70
-    height = top + row_h * max(len(areas), 1) + 8
+    """For each area (label, maximum, unit's score, group average): the area's name, then two bars as a share of
+    the area's maximum, the unit's and the group average's, each labelled with its points."""
+    bar_w, row_h, top = WIDTH - VALUE_W - 4, 56, 46
+    height = top + row_h * max(len(areas), 1) + 4
     body = [
-        f'<rect x="{label_w}" y="6" width="12" height="12" fill="{BAR}"/>'
-        f'<text x="{label_w + 16}" y="16" fill="{INK}">{escape(first)}</text>'
-        f'<rect x="{label_w + 150}" y="6" width="12" height="12" fill="{BAR_ALT}"/>'
-        f'<text x="{label_w + 166}" y="16" fill="{INK}">{escape(second)}</text>'
+        f'<rect x="0" y="4" width="13" height="13" fill="{BAR}"/>'
+        f'<text x="18" y="15" fill="{INK}">{escape(_short(first, 40))}</text>'
+        f'<rect x="0" y="24" width="13" height="13" fill="{BAR_ALT}"/>'
+        f'<text x="18" y="35" fill="{INK}">{escape(_short(second, 40))}</text>'
     ]
     for n, (label, maximum, mine, average) in enumerate(areas):
         y = top + n * row_h
-        body.append(
-            f'<text x="{label_w - 6}" y="{y + 20}" text-anchor="end" fill="{INK}">{escape(_short(label))}</text>'
-        )
+        body.append(f'<text x="0" y="{y + 14}" fill="{INK}">{escape(_short(label))}</text>')
         for k, (value, color) in enumerate(((mine, BAR), (average, BAR_ALT))):
             share = max(Decimal(0), min(Decimal(1), value / maximum)) if maximum else Decimal(0)
             w = bar_w * share
-            yy = y + 3 + k * 16
+            yy = y + 20 + k * 17
             body.append(
-                f'<rect x="{label_w}" y="{yy}" width="{_f(w)}" height="13" fill="{color}"/>'
-                f'<text x="{_f(label_w + w + 4)}" y="{yy + 11}" fill="{INK}">{vn(value)}</text>'
+                f'<rect x="0" y="{yy}" width="{_f(w)}" height="14" fill="{color}"/>'
+                f'<text x="{_f(w + 4)}" y="{yy + 12}" fill="{INK}">{vn(value)}</text>'
             )
-    return _svg(width, height, title, body)
+    return _svg(WIDTH, height, title, body)
 
 
 @dataclass(frozen=True)
@@ -133,36 +144,36 @@ def distribution_summary(values: Sequence[Decimal], bins: Sequence[Bin]) -> str:
 
 
 def distribution(values: Sequence[Decimal], *, title: str, step: Decimal = Decimal("5")) -> SafeString:
-    """A histogram of indexes in bins of `step` points (`distribution_bins`), labelled with counts; its label
-    sums it up (`distribution_summary`), and the page gives its figures in a table."""
+    """A histogram of indexes in bins of `step` points (`distribution_bins`), one row per bin (its range, a bar,
+    the count: readable on a phone whatever the number of bins); its label sums it up (`distribution_summary`),
+    and the page gives its figures in a table."""
     if not values:
-        return _svg(300, 40, title, [f'<text x="4" y="24" fill="{INK}">—</text>'])
+        return _svg(WIDTH, 40, title, [f'<text x="4" y="24" fill="{INK}">—</text>'])
     bins = distribution_bins(values, step=step)
-    places = 0 if step % 1 == 0 else 2
-    col_w, chart_h, left, top = (96 if places == 0 else 132), 160, 30, 20
-    width = left + col_w * len(bins) + 10
-    height = top + chart_h + 40
+    label_w, row_h, top = (110 if step % 1 == 0 else 150), 24, 4
+    bar_w = WIDTH - label_w - 40
+    height = top * 2 + row_h * len(bins)
     most = max(b.count for b in bins) or 1
-    body = [f'<line x1="{left}" y1="{top + chart_h}" x2="{width - 6}" y2="{top + chart_h}" stroke="{GRID}"/>']
+    body = [f'<line x1="{label_w}" y1="{top}" x2="{label_w}" y2="{height - top}" stroke="{GRID}"/>']
     for n, b in enumerate(bins):
-        h = chart_h * b.count / most
-        x = left + n * col_w
+        y = top + n * row_h
+        w = Decimal(bar_w) * b.count / most
         body.append(
-            f'<rect x="{x + 6}" y="{_f(top + chart_h - h)}" width="{col_w - 12}" height="{_f(h)}" fill="{BAR}"/>'
-            f'<text x="{x + col_w / 2}" y="{_f(top + chart_h - h - 4)}" text-anchor="middle" '
-            f'fill="{INK}">{b.count}</text>'
-            f'<text x="{x + col_w / 2}" y="{top + chart_h + 16}" text-anchor="middle" fill="{INK}">'
-            f"{escape(b.label)}</text>"
+            f'<text x="{label_w - 6}" y="{y + 17}" text-anchor="end" fill="{INK}">{escape(b.label)}</text>'
+            f'<rect x="{label_w}" y="{y + 4}" width="{_f(w)}" height="{row_h - 8}" fill="{BAR}"/>'
+            f'<text x="{_f(label_w + w + 4)}" y="{y + 17}" fill="{INK}">{b.count}</text>'
         )
-    return _svg(width, height, title, body, label=f"{title}: {distribution_summary(values, bins)}")
+    return _svg(WIDTH, height, title, body, label=f"{title}: {distribution_summary(values, bins)}")
 
 
 def trend(points: Sequence[tuple[str, Decimal]], *, title: str) -> SafeString:
-    """A line through the values across years, each point labelled with its value."""
+    """A line through the values across years, each point labelled with its value. Up to seven years fit WIDTH;
+    more years widen the chart (then shown smaller)."""
     if not points:
-        return _svg(300, 40, title, [f'<text x="4" y="24" fill="{INK}">—</text>'])
-    left, top, step, chart_h = 40, 24, 110, 140
-    width = left * 2 + step * max(len(points) - 1, 1)
+        return _svg(WIDTH, 40, title, [f'<text x="4" y="24" fill="{INK}">—</text>'])
+    left, top, chart_h = 30, 24, 140
+    step = max(44, min(110, (WIDTH - 2 * left) // max(len(points) - 1, 1)))
+    width = max(WIDTH, left * 2 + step * max(len(points) - 1, 1))
     height = top + chart_h + 36
     values = [v for _, v in points]
     lo, hi = min(values), max(values)

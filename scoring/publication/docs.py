@@ -5,6 +5,7 @@ tests/publication/test_open_data_docs_languages.py keeps the two in step."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,10 +30,14 @@ class Document:
     language: str = SOURCE_LANGUAGE
 
 
+# A note for the people who edit the file (how the page is built, keeping the translation in step), not a reader.
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
+
+
 def render(text: str, *, language: str = SOURCE_LANGUAGE) -> Document:
     """The document's first `# ` heading (the page's title) and the rest as HTML (headings with ids, tables,
-    fenced code)."""
-    lines = text.splitlines()
+    fenced code); its HTML comments (notes for maintainers) left out of the page."""
+    lines = _COMMENT.sub("", text).splitlines()
     title = ""
     for n, line in enumerate(lines):
         if line.startswith("# "):

@@ -23,7 +23,7 @@ JSON_TYPE = "application/json"
 ROUND_MAX_AGE = 365 * 24 * 3600
 LATEST_MAX_AGE = 300
 # Part of every file's ETag: raise it when a change of the code changes the bytes of an existing publication's file.
-FILE_FORMAT = 1
+FILE_FORMAT = 2  # 2: the JSON lists each set's classification bands
 
 
 def _caching(response: HttpResponseBase, *, etag: str, last_modified: float, pinned: bool) -> None:

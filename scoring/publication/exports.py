@@ -283,6 +283,7 @@ def csv_stream(
 def open_data(publication: Publication) -> dict[str, Any]:
     """The JSON open-data document (schema in docs/open-data.md). Numbers are strings with two decimals."""
     snap = publication.snapshot
+    bands = selectors.snapshot_bands(snap)
     return {
         "schema": OPEN_DATA_SCHEMA,
         "cycle": {"year": publication.cycle.year, "name": publication.cycle.name},
@@ -298,7 +299,9 @@ def open_data(publication: Publication) -> dict[str, Any]:
             {"key": s["key"], "version": s["version"], "name": s["name"], "decision_ref": s["decision_ref"],
              # The areas as this set defines them: a code's name and maximum may differ between the sets.
              "areas": [{"code": a["code"], "name": a["name"], "max_points": a["max_points"]}
-                       for a in selectors.areas({"sets": {s["key"]: s}})]}
+                       for a in selectors.areas({"sets": {s["key"]: s}})],
+             # The classification cut-offs (highest first): an index of at least `min` is classified `label`.
+             "classification_bands": [{"label": b["label"], "min": b["min"]} for b in bands.get(s["key"], [])]}
             for s in snap.get("sets", {}).values()
         ],
         "groups": [{"code": g["code"], "name": g["name"]} for g in snap.get("groups", [])],
@@ -376,6 +379,8 @@ def report_context(publication: Publication) -> dict[str, Any]:
     ]
     return {
         "publication": publication,
+        "province_name": settings.CCHC_PROVINCE_NAME,
+        "document_only": bool(snap.get("document_only")),
         "snapshot": snap,
         "tables": tables,
         "trend": charts.trend(trend, title="Chỉ số bình quân qua các năm") if len(trend) > 1 else "",

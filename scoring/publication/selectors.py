@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import BooleanField, ExpressionWrapper, Max, Q
 from django.http import Http404
 from django.utils.translation import gettext
 
@@ -64,9 +64,15 @@ def publication_get(*, year: int, revision: int | None = None, with_scores: bool
     return publication
 
 
+def _with_document_only(qs: Any) -> Any:
+    """`document_only` on each revision: a correction of the document's information only, its results those of
+    the revision before (`services.cycle_publish` marks it in the snapshot, read here without loading it)."""
+    return qs.annotate(document_only=ExpressionWrapper(Q(snapshot__document_only=True), output_field=BooleanField()))
+
+
 def publication_revisions(*, cycle_id: int) -> list[Publication]:
     return list(
-        Publication.objects.filter(cycle_id=cycle_id).defer("snapshot", "scores", "notes")
+        _with_document_only(Publication.objects.filter(cycle_id=cycle_id)).defer("snapshot", "scores", "notes")
         .select_related("published_by")
         .order_by("-revision")
     )
@@ -74,8 +80,13 @@ def publication_revisions(*, cycle_id: int) -> list[Publication]:
 
 def latest_revision(*, cycle_id: int) -> Publication | None:
     """The cycle's latest revision (its document only), which an older one's pages point to."""
-    return (Publication.objects.filter(cycle_id=cycle_id).defer("snapshot", "scores", "notes").order_by("-revision")
-            .first())
+    return (_with_document_only(Publication.objects.filter(cycle_id=cycle_id)).defer("snapshot", "scores", "notes")
+            .order_by("-revision").first())
+
+
+def results_corrected_since(*, publication: Publication, revisions: list[Publication]) -> bool:
+    """Whether a later revision than `publication` corrected results (not only the document's information)."""
+    return any(not getattr(r, "document_only", False) for r in revisions if r.revision > publication.revision)
 
 
 # --- tables --------------------------------------------------------------------------------------------
@@ -592,3 +603,188 @@ def year_over_year(*, earlier: Publication, later: Publication) -> list[Change]:
             )
         )
     return changes
+
+
+# --- classification scales -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BandRange:
+    """One classification band as published: indexes from `low` (inclusive) up to `high` (exclusive; None: no
+    upper bound). `below_only`: the lowest band starting at 0, said as «below the next threshold»."""
+
+    label: str
+    low: Decimal
+    high: Decimal | None
+
+    @property
+    def below_only(self) -> bool:
+        return self.low <= ZERO and self.high is not None
+
+
+@dataclass
+class ClassificationScale:
+    """A classification scale and the sets (names) that use it: the scales of two sets that agree are one."""
+
+    set_names: list[str]
+    bands: list[BandRange]
+
+    @property
+    def unclassified_below(self) -> Decimal | None:
+        """The lowest threshold when it is above 0: an index below it gets no classification."""
+        return self.bands[-1].low if self.bands and self.bands[-1].low > ZERO else None
+
+
+def band_ranges(bands: Any) -> list[BandRange]:
+    """A set's `classification_bands` (highest threshold first, as the engine reads them) as ranges; an entry
+    that is not a band (no number, no label) is left out."""
+    parsed: list[tuple[Decimal, str]] = []
+    for band in bands or []:
+        try:
+            low = Decimal(str(band["min"]))
+        except (KeyError, TypeError, ArithmeticError, ValueError):
+            continue
+        label = str(band.get("label", "")).strip()
+        if label and low.is_finite():
+            parsed.append((low, label))
+    parsed.sort(key=lambda b: -b[0])
+    ranges: list[BandRange] = []
+    for n, (low, label) in enumerate(parsed):
+        ranges.append(BandRange(label=label, low=low, high=parsed[n - 1][0] if n else None))
+    return ranges
+
+
+def snapshot_bands(snapshot: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """Each published set's classification bands (set key → [{"label", "min"}], highest first): as the snapshot
+    keeps them, or, for a publication made before it kept them, as the set has them (a set a cycle uses is never
+    edited, so they are the bands the results were classified by). At most one query."""
+    sets = snapshot.get("sets", {})
+    found = {key: s["classification_bands"] for key, s in sets.items() if "classification_bands" in s}
+    missing = [key for key in sets if key not in found]
+    if missing:
+        from scoring.models import IndicatorSet
+
+        for key, bands in IndicatorSet.objects.filter(key__in=missing).values_list("key", "classification_bands"):
+            found[key] = [{"label": r.label, "min": str(round_half_up(r.low))} for r in band_ranges(bands)]
+    return {key: found.get(key, []) for key in sets}
+
+
+def classification_scales(snapshot: dict[str, Any]) -> list[ClassificationScale]:
+    """The classification scales of a publication, each with the names of the sets that use it (one scale when
+    the sets agree), in the order of the sets; sets without bands are left out."""
+    scales: dict[tuple[tuple[str, Decimal], ...], ClassificationScale] = {}
+    bands_by_set = snapshot_bands(snapshot)
+    for key, s in snapshot.get("sets", {}).items():
+        ranges = band_ranges(bands_by_set.get(key))
+        if not ranges:
+            continue
+        scale = scales.setdefault(tuple((r.label, r.low) for r in ranges), ClassificationScale([], ranges))
+        scale.set_names.append(s.get("name") or key)
+    return list(scales.values())
+
+
+# --- a unit's page: the breakdown in sections ----------------------------------------------------------
+
+
+@dataclass
+class BreakdownSection:
+    """Rows of the unit's breakdown: the areas with their own criteria (`kind` "normal"), or every bonus or every
+    penalty sub-tree of the set, which the areas' totals leave out (`total`: what the index counts for them, as
+    published: capped by the set)."""
+
+    kind: str
+    nodes: list[BreakdownNode]
+    total: Decimal | None = None
+
+
+def breakdown_sections(nodes: list[BreakdownNode], *, row: dict[str, Any]) -> list[BreakdownSection]:
+    """The breakdown split as the index adds it up: the areas (each area's rows add up to its total), then the
+    bonus sub-trees and the penalty sub-trees (1.6, 3.10, 5.11 in Tiền Giang), each group apart, with the unit's
+    published bonus and penalty. `nodes` in the set's order (each sub-tree's nodes follow its root, at their own
+    level of the tree)."""
+    normal: list[BreakdownNode] = []
+    extra: dict[str, list[BreakdownNode]] = {"bonus": [], "penalty": []}
+    for n in nodes:
+        (normal if n.kind == "normal" else extra.setdefault(n.kind, [])).append(n)
+    sections = [BreakdownSection(kind="normal", nodes=normal)]
+    for kind in ("bonus", "penalty"):
+        if extra.get(kind):
+            sections.append(BreakdownSection(kind=kind, nodes=extra[kind], total=Decimal(row.get(kind) or "0")))
+    return sections
+
+
+# --- the publish page: what a new revision changes ------------------------------------------------------
+
+
+@dataclass
+class RevisionChange:
+    """A unit whose index, rank or classification the new revision changes (None on the side it is missing)."""
+
+    unit_name: str
+    group_name: str
+    old_index: Decimal | None
+    new_index: Decimal | None
+    old_rank: int | None
+    new_rank: int | None
+    old_classification: str
+    new_classification: str
+
+    @property
+    def added(self) -> bool:
+        return self.old_index is None
+
+    @property
+    def removed(self) -> bool:
+        return self.new_index is None
+
+
+@dataclass
+class RevisionDiff:
+    changes: list[RevisionChange]
+    # units whose other published figures (area totals, bonus, penalty, total) change, index, rank and class not
+    other_figures: list[str] = field(default_factory=list)
+
+    @property
+    def nothing(self) -> bool:
+        return not self.changes and not self.other_figures
+
+
+_OTHER_FIGURES = ("total", "normal_total", "bonus", "penalty", "applicable_max", "area_totals", "unit_name",
+                  "group_code", "set_key", "set_version")
+
+
+def revision_diff(*, published: dict[str, Any], preview: dict[str, Any]) -> RevisionDiff:
+    """What publishing `preview` would change against the `published` snapshot: the units whose index, rank or
+    classification changes (old → new; a unit added or left out too), in the preview's order, and the units
+    whose other figures change while those three do not. Per-criterion scores are not compared (the preview
+    does not load them): the publish service compares them."""
+    before = {r["unit_id"]: r for r in published.get("rows", [])}
+    after_ids = {r["unit_id"] for r in preview.get("rows", [])}
+    names = {g["code"]: g["name"] for g in [*published.get("groups", []), *preview.get("groups", [])]}
+    changes: list[RevisionChange] = []
+    other: list[str] = []
+
+    def key(r: dict[str, Any]) -> tuple[Decimal, int | None, str]:
+        return Decimal(r["index"]), r["rank"], r["classification"] or ""
+
+    for r in preview.get("rows", []):
+        old = before.get(r["unit_id"])
+        if old is not None and key(old) == key(r):
+            if any(old.get(f) != r.get(f) for f in _OTHER_FIGURES):
+                other.append(r["unit_name"])
+            continue
+        changes.append(RevisionChange(
+            unit_name=r["unit_name"], group_name=names.get(r["group_code"], ""),
+            old_index=Decimal(old["index"]) if old else None, new_index=Decimal(r["index"]),
+            old_rank=old["rank"] if old else None, new_rank=r["rank"],
+            old_classification=(old["classification"] or "") if old else "",
+            new_classification=r["classification"] or "",
+        ))
+    for unit_id, old in before.items():
+        if unit_id not in after_ids:
+            changes.append(RevisionChange(
+                unit_name=old["unit_name"], group_name=names.get(old["group_code"], ""),
+                old_index=Decimal(old["index"]), new_index=None, old_rank=old["rank"], new_rank=None,
+                old_classification=old["classification"] or "", new_classification="",
+            ))
+    return RevisionDiff(changes=changes, other_figures=other)

@@ -35,7 +35,7 @@ from scoring.models import (
     Unit,
     UnitKind,
 )
-from scoring.publication import exports
+from scoring.publication import exports, selectors
 from scoring.services import audit_record, cycle_set_phase
 from scoring.text import user_text
 
@@ -61,6 +61,15 @@ MSG_PHASE = gettext_noop(
 PUBLISHABLE_PHASES = (Cycle.Phase.FINALISATION, Cycle.Phase.PUBLISHED)
 
 
+MSG_DOCUMENT_ONLY_CONFIRM = gettext_noop(
+    "Lần công bố này không thay đổi chỉ số, thứ hạng, xếp loại hay điểm nào so với lần công bố %(rev)s: chỉ "
+    "đính chính thông tin văn bản. Hãy đánh dấu xác nhận điều đó để công bố (thông báo công khai sẽ nói kết quả "
+    "không thay đổi)."
+)
+MSG_DOCUMENT_ONLY_WRONG = gettext_noop(
+    "Kết quả đã thay đổi so với lần công bố %(rev)s: đây là một lần đính chính kết quả, không phải chỉ đính chính "
+    "thông tin văn bản. Bỏ đánh dấu xác nhận và xem lại danh sách thay đổi."
+)
 MSG_SAME_AS_CURRENT = gettext_noop(
     "Lần công bố %(rev)s hiện hành đã có cùng số văn bản, ngày văn bản và kết quả: không có gì để đính chính "
     "(có thể biểu mẫu đã được gửi nhiều lần)."
@@ -82,8 +91,17 @@ def _typed(value: Any, *, field: str, limit: int, problems: dict[str, str]) -> s
 def _figures(snapshot: dict[str, Any], scores: dict[str, Any]) -> Any:
     """What a publication states, apart from its document, revision and reason: the rows, groups, sets and
     per-criterion scores, as stored in JSON (so that a fresh snapshot compares equal to a stored one)."""
-    kept = {k: v for k, v in snapshot.items() if k not in ("document", "revision", "reason")}
+    kept = {k: v for k, v in snapshot.items() if k not in ("document", "revision", "reason", "document_only")}
+    # A set's bands are those of the set, never edited once a cycle uses it: an earlier snapshot, made before the
+    # bands were kept in it, states the same figures without them.
+    kept["sets"] = {key: {k: v for k, v in s.items() if k != "classification_bands"}
+                    for key, s in kept.get("sets", {}).items()}
     return json.loads(json.dumps({"snapshot": kept, "scores": scores}))
+
+
+def figures_unchanged(current: Publication, snapshot: dict[str, Any], scores: dict[str, Any]) -> bool:
+    """A new snapshot states exactly what the publication states (rows, groups, sets, per-criterion scores)."""
+    return bool(_figures(current.snapshot, current.scores) == _figures(snapshot, scores))
 
 
 def _dec(value: Any) -> str:
@@ -244,6 +262,10 @@ def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str,
             "decision_ref": s.decision_ref,
             "standard_max": _dec(s.standard_max),
             "index_mode": s.index_mode,
+            # The cut-offs the results were classified by (highest first), published with them.
+            "classification_bands": [
+                {"label": r.label, "min": _dec(r.low)} for r in selectors.band_ranges(s.classification_bands)
+            ],
             "indicators": [
                 {
                     "code": i.code,
@@ -319,6 +341,7 @@ def cycle_publish(
     document_date: datetime.date | None,
     actor: Any,
     reason: str = "",
+    document_only: bool = False,
 ) -> Publication:
     """Publish the cycle's results (or a correction of an earlier publication) as a new revision.
 
@@ -326,7 +349,9 @@ def cycle_publish(
     stand (`Publication.notes`, for the units' own pages); the cycle's phase → published;
     audit entries for both. Refuses (nothing written) before the cycle's «Hoàn thiện kết quả» phase, while any
     assessment is not signed off or its result is stale, without a document number/date, or for a correction
-    without a reason.
+    without a reason. A correction that changes no figure (only the document's number, date) is published only
+    with `document_only` confirmed, and is then marked so (`snapshot["document_only"]`: the public pages say the
+    results did not change); `document_only` on a correction that changes figures is refused.
     """
     problems: dict[str, str] = {}
     number = _typed(document_number, field="document_number", limit=DOCUMENT_NUMBER_LIMIT, problems=problems)
@@ -360,14 +385,24 @@ def cycle_publish(
             assessment__cycle=locked, assessment__state=Assessment.State.SIGNED_OFF
         ).values_list("assessment_id", "assessment__unit__code")
     )
+    unchanged = current is not None and figures_unchanged(current, snapshot, scores)
     if (
-        current is not None and current.document_number == number and current.document_date == document_date
-        and _figures(current.snapshot, current.scores) == _figures(snapshot, scores)
+        current is not None and unchanged and current.document_number == number
+        and current.document_date == document_date
     ):
         raise StateConflict(_(MSG_SAME_AS_CURRENT) % {"rev": current.revision}, code="same_as_current")
+    if current is not None and unchanged and not document_only:
+        message = _(MSG_DOCUMENT_ONLY_CONFIRM) % {"rev": current.revision}
+        raise ValidationFailed(message, code="document_only_unconfirmed", details={"document_only": message})
+    if document_only and not unchanged:
+        message = (_(MSG_DOCUMENT_ONLY_WRONG) % {"rev": current.revision} if current is not None
+                   else _("Lần công bố đầu tiên công bố kết quả, không phải đính chính thông tin văn bản."))
+        raise ValidationFailed(message, code="document_only_wrong", details={"document_only": message})
     snapshot["document"] = {"number": number, "date": document_date.isoformat()}
     snapshot["revision"] = previous + 1
     snapshot["reason"] = why
+    if unchanged:
+        snapshot["document_only"] = True
     publication = Publication.objects.create(
         cycle=locked,
         revision=previous + 1,
@@ -387,6 +422,7 @@ def cycle_publish(
             "revision": {"old": previous or None, "new": publication.revision},
             "document": {"old": None, "new": f"{number} ngày {document_date:%d/%m/%Y}"},
             "units": {"old": None, "new": len(snapshot["rows"])},
+            **({"document_only": {"old": None, "new": True}} if unchanged else {}),
         },
         reason=why,
     )

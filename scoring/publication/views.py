@@ -38,6 +38,11 @@ class PublishForm(forms.Form):
         label=gettext_lazy("Lý do đính chính (bắt buộc khi công bố lại)"), required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    document_only = forms.BooleanField(
+        label=gettext_lazy("Tôi xác nhận lần công bố này chỉ đính chính thông tin văn bản (số, ngày văn bản): chỉ số, "
+                           "thứ hạng, xếp loại và điểm không thay đổi."),
+        required=False,
+    )
 
 
 def _revision(request: HttpRequest) -> int | None:
@@ -80,6 +85,7 @@ def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
         )
     others = [p for p in selectors.published_cycles() if p.cycle.year != year]
     indexes, step = [Decimal(r["index"]) for r in snap.get("rows", [])], selectors.distribution_step(snap)
+    revisions = selectors.publication_revisions(cycle_id=publication.cycle_id)
     return render(request, "scoring/publication/cycle.html", {
         "publication": publication,
         "snapshot": snap,
@@ -90,7 +96,9 @@ def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
         "query": query, "group": group, "band": band,
         "filtered": bool(query or group or band),
         "stamp": publication.published_at.isoformat(),
-        "revisions": selectors.publication_revisions(cycle_id=publication.cycle_id),
+        "revisions": revisions,
+        "results_corrected": selectors.results_corrected_since(publication=publication, revisions=revisions),
+        "scales": selectors.classification_scales(snap),
         "others": others,
         "distribution": charts.distribution(indexes, title=_("Phân bố chỉ số các đơn vị"), step=step),
         "distribution_bins": charts.distribution_bins(indexes, step=step),
@@ -112,13 +120,15 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
         for a in selectors.areas({"sets": {row["set_key"]: snap["sets"][row["set_key"]]}})
     ]
     history = selectors.rank_history(unit_id=row["unit_id"], shown=publication)
+    revisions = selectors.publication_revisions(cycle_id=publication.cycle_id)
+    latest = revisions[0] if revisions else None
     group_name = next((g["name"] for g in snap.get("groups", []) if g["code"] == row["group_code"]), "")
     return render(request, "scoring/publication/unit.html", {
         "publication": publication,
         "row": row,
         "group_name": group_name,
         "group_size": len(selectors.group_rows(snapshot=snap, group_code=row["group_code"])),
-        "breakdown": breakdown,
+        "breakdown_sections": selectors.breakdown_sections(breakdown, row=row),
         "area_rows": area_rows,
         "area_chart": charts.area_comparison(
             [(n, m, mine, avg) for n, m, mine, avg, _c in area_rows],
@@ -130,7 +140,8 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
         "own": notes is not None,
         "notes_not_kept": notes is not None and selectors.notes_not_kept(publication),
         "set": snap["sets"][row["set_key"]],
-        "latest": selectors.latest_revision(cycle_id=publication.cycle_id),
+        "latest": latest,
+        "results_corrected": selectors.results_corrected_since(publication=publication, revisions=revisions),
     })
 
 
@@ -264,10 +275,14 @@ def _manage_page(request: HttpRequest, cycle: Cycle, form: PublishForm, status: 
     unit_blockers = services.publication_unit_blockers(cycle=cycle)
     snapshot, _scores = services.snapshot_build(cycle=cycle, with_scores=False)
     revisions = selectors.publication_revisions(cycle_id=cycle.pk)
+    # Against the published revision: the units whose index, rank or classification the new one changes.
+    diff = (selectors.revision_diff(published=selectors.publication_get(year=cycle.year).snapshot, preview=snapshot)
+            if revisions else None)
     return render(request, "scoring/publication/manage.html", {
         "cycle": cycle, "form": form, "blockers": bool(phase_blocker or unit_blockers),
         "phase_blocker": phase_blocker, "unit_blockers": unit_blockers,
         "tables": selectors.ranking_tables(snapshot=snapshot), "revisions": revisions, "correction": bool(revisions),
+        "diff": diff,
     }, status=status)
 
 
@@ -284,6 +299,7 @@ def publish(request: HttpRequest, year: int) -> HttpResponse:
         publication = services.cycle_publish(
             cycle=cycle, document_number=form.cleaned_data["document_number"],
             document_date=form.cleaned_data["document_date"], reason=form.cleaned_data["reason"], actor=request.user,
+            document_only=form.cleaned_data["document_only"],
         )
     except DomainError as exc:
         for field, message in (exc.details or {}).items() if isinstance(exc.details, dict) else []:
@@ -291,6 +307,10 @@ def publish(request: HttpRequest, year: int) -> HttpResponse:
         if not form.errors:
             form.add_error(None, str(exc.message))
         return _manage_page(request, cycle, form, status=exc.status)
-    messages.success(request, _("Đã công bố kết quả năm %(year)s (lần %(rev)s).")
-                     % {"year": year, "rev": publication.revision})
+    if publication.snapshot.get("document_only"):
+        messages.success(request, _("Đã công bố lần %(rev)s của năm %(year)s: đính chính thông tin văn bản, kết quả "
+                                    "không thay đổi.") % {"year": year, "rev": publication.revision})
+    else:
+        messages.success(request, _("Đã công bố kết quả năm %(year)s (lần %(rev)s).")
+                         % {"year": year, "rev": publication.revision})
     return redirect("publication:cycle", year=year)

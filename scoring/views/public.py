@@ -55,7 +55,9 @@ def indicator_set_detail(request: HttpRequest, key: str) -> HttpResponse:
     return render(
         request,
         "scoring/indicator_set_detail.html",
-        {"set": indicator_set, "tree": selectors.indicator_tree(indicator_set=indicator_set)},
+        {"set": indicator_set, "tree": selectors.indicator_tree(indicator_set=indicator_set),
+         "scales": publication_selectors.classification_scales({"sets": {indicator_set.key: {
+             "name": indicator_set.name, "classification_bands": indicator_set.classification_bands}}})},
     )
 
 

@@ -81,3 +81,12 @@ if (jobBox) {
     }
   }).catch(() => {});
 }
+
+// The ranking tables' «show the areas' points» checkbox on a phone: the class is what older browsers (without
+// CSS :has) go by.
+for (const box of document.querySelectorAll("input[data-show-details]")) {
+  const section = box.closest(".group-table");
+  const sync = () => section?.classList.toggle("show-details", box.checked);
+  box.addEventListener("change", sync);
+  sync();
+}

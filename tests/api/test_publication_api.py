@@ -23,7 +23,7 @@ def test_the_publications_are_listed_publicly_with_every_revision(api: Any, publ
     from scoring.publication.services import cycle_publish
 
     cycle_publish(cycle=publication.cycle, document_number="Công văn số 4600/UBND-NC", document_date=DOC_DATE,
-                  reason="Sai điểm tiêu chí 1.1.1 của Sở Y tế", actor=admin_user)
+                  reason="Sai điểm tiêu chí 1.1.1 của Sở Y tế", actor=admin_user, document_only=True)
     response = api.get("/api/v1/publications/")
     assert response.status_code == 200
     assert [(p["year"], p["revision"], p["latest"]) for p in response.json()] == [(2020, 2, True), (2020, 1, False)]
@@ -112,7 +112,8 @@ def test_a_correction_needs_a_reason_and_is_a_new_revision(api: Any, publication
                     format="json")  # nothing differs from the current revision: nothing to correct
     assert same.status_code == 409 and same.json()["code"] == "same_as_current"
     response = api.post("/api/v1/publications/2020/publish/",
-                        {**PUBLISH, "document_number": "Công văn số 4568/UBND-NC", "reason": "Đính chính số văn bản"},
+                        {**PUBLISH, "document_number": "Công văn số 4568/UBND-NC", "reason": "Đính chính số văn bản",
+                         "document_only": True},
                         format="json")
     assert response.status_code == 201, response.json()
     assert (response.json()["revision"], response.json()["reason"]) == (2, "Đính chính số văn bản")
@@ -223,7 +224,7 @@ def test_an_earlier_revision_stays_readable_and_an_unknown_one_is_a_404(
     from scoring.publication.services import cycle_publish
 
     cycle_publish(cycle=publication.cycle, document_number="Công văn số 4600/UBND-NC", document_date=DOC_DATE,
-                  reason="Đính chính", actor=admin_user)
+                  reason="Đính chính", actor=admin_user, document_only=True)
     assert api.get("/api/v1/open-data/2020/rankings/").json()["publication"]["revision"] == 2
     first = api.get("/api/v1/open-data/2020/rankings/", {"revision": 1}).json()
     assert first["publication"]["document_number"] == "Công văn số 4567/UBND-NC"

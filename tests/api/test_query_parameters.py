@@ -36,7 +36,7 @@ def corrected(publication: Any, admin_user: Any) -> Any:
     from scoring.publication.services import cycle_publish
 
     return cycle_publish(cycle=publication.cycle, document_number=SECOND, document_date=DOC_DATE,
-                         reason="Đính chính", actor=admin_user)
+                         reason="Đính chính", actor=admin_user, document_only=True)
 
 
 def _revision_of(response: Any) -> int:

@@ -65,7 +65,8 @@ def test_a_correction_changes_the_latest_files_etag(publication: Publication, ad
 
     before = Client().get("/ket-qua/2020/ket-qua.json")["ETag"]
     cycle_publish(cycle=publication.cycle, document_number="Công văn số 9/UBND-NC",
-                  document_date=publication.document_date, actor=admin_user, reason="Đính chính số văn bản")
+                  document_date=publication.document_date, actor=admin_user, reason="Đính chính số văn bản",
+                  document_only=True)
 
     response = Client().get("/ket-qua/2020/ket-qua.json", HTTP_IF_NONE_MATCH=before)
 

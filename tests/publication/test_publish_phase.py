@@ -84,6 +84,6 @@ def test_a_correction_is_published_while_the_cycle_is_published_or_back_in_final
 ) -> None:
     cycle = _in_phase(publication.cycle, phase)
     corrected = cycle_publish(cycle=cycle, document_number="Công văn số 4600/UBND-NC", document_date=DOC_DATE,
-                              reason="Sai số văn bản", actor=admin_user)
+                              reason="Sai số văn bản", actor=admin_user, document_only=True)
     assert corrected.revision == 2
     assert Cycle.objects.get(pk=cycle.pk).phase == Cycle.Phase.PUBLISHED

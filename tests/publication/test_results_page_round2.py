@@ -58,7 +58,8 @@ def _correct(publication: Publication, admin_user: Any) -> Publication:
                                  indicator__code="1.1.1")
     ScoreLine.objects.filter(pk=line.pk).update(appraised_score=line.appraised_score)  # figures unchanged
     return cycle_publish(cycle=publication.cycle, document_number="Công văn số 5000/UBND-NC",
-                         document_date=datetime.date(2020, 12, 20), reason="Sửa tên văn bản", actor=admin_user)
+                         document_date=datetime.date(2020, 12, 20), reason="Sửa tên văn bản", actor=admin_user,
+                         document_only=True)
 
 
 def test_an_older_revision_says_it_was_corrected_and_links_to_the_latest(
@@ -71,7 +72,8 @@ def test_an_older_revision_says_it_was_corrected_and_links_to_the_latest(
     html = client.get("/ket-qua/2020/?lan=1").content.decode()
     # then
     banner = html.split("data-superseded")[1].split("</div>")[0]
-    assert "Kết quả này đã được đính chính bởi" in banner
+    # (a correction of the document only: said so, the results unchanged)
+    assert "đã được đính chính bởi" in banner and "kết quả không thay đổi" in banner
     assert 'href="/ket-qua/2020/"' in banner and "lần công bố 2" in banner
     assert "Công văn số 5000/UBND-NC" in banner and "20/12/2020" in banner
     # the latest says nothing of the kind, nor does a year published once

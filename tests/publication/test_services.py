@@ -136,7 +136,8 @@ def test_a_document_dated_ahead_or_before_the_year_or_the_revision_it_corrects_i
     assert "lần công bố trước" in err.value.details["document_date"]
     assert Publication.objects.count() == 1
     cycle_publish(cycle=signed_cycle, document_number="Công văn số 2/UBND", reason="Đính chính",
-                  document_date=DOC_DATE, actor=admin_user)  # the same day as the one it corrects: accepted
+                  document_date=DOC_DATE, actor=admin_user,
+                  document_only=True)  # the same day as the one it corrects: accepted
     assert Publication.objects.count() == 2
 
 
@@ -328,13 +329,13 @@ def test_a_correction_identical_to_the_current_revision_is_refused(
 ) -> None:
     # given a correction published once (a new document for the same figures)
     second = cycle_publish(cycle=cycle, document_number="Công văn số 4600/UBND", document_date=DOC_DATE,
-                           actor=admin_user, reason="Đính chính số văn bản")
+                           actor=admin_user, reason="Đính chính số văn bản", document_only=True)
     assert second.revision == 2
     # when the same form comes again (sent twice, or by a second tab), then it is refused
     for _attempt in range(2):
         with pytest.raises(StateConflict) as err:
             cycle_publish(cycle=cycle, document_number="Công văn số 4600/UBND", document_date=DOC_DATE,
-                          actor=admin_user, reason="Đính chính số văn bản")
+                          actor=admin_user, reason="Đính chính số văn bản", document_only=True)
         assert err.value.code == "same_as_current" and "lần công bố 2" in str(err.value.message).lower()
     assert Publication.objects.count() == 2
     assert AuditEntry.objects.filter(action="publication.correct").count() == 1
