@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from appraisal.models import AppraisalAssignment, ExplanationRound, LineHistory, Notification, SurveyImport
+from appraisal.models import (
+    AppraisalAssignment,
+    ExplanationRound,
+    ExplanationSeen,
+    LineHistory,
+    Notification,
+    SurveyImport,
+)
 from scoring.admin import ReadOnlyModelAdmin
 
 
@@ -24,6 +31,14 @@ class ExplanationRoundAdmin(ReadOnlyAdmin):
     list_filter = ["assessment__cycle"]
     list_select_related = ["assessment__unit", "assessment__cycle"]
     search_fields = ["assessment__unit__name"]
+
+
+@admin.register(ExplanationSeen)
+class ExplanationSeenAdmin(ReadOnlyAdmin):
+    list_display = ["line", "round", "seen_at", "seen_by"]
+    list_filter = ["round"]
+    list_select_related = ["line__assessment__unit", "line__assessment__cycle", "line__indicator", "seen_by"]
+    search_fields = ["line__assessment__unit__name", "line__indicator__code"]
 
 
 @admin.register(LineHistory)

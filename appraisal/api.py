@@ -413,6 +413,7 @@ MSG_NO_CYCLE_YEAR = gettext_lazy("Không có kỳ đánh giá năm %(year)s.")
 MSG_CYCLE_YEAR_MISMATCH = gettext_lazy("Kỳ đánh giá «%(cycle)s» không phải kỳ năm %(year)s.")
 MSG_NO_GROUP = gettext_lazy("Không có khối xếp hạng «%(group)s».")
 MSG_NO_CYCLE = gettext_lazy("Không có kỳ đánh giá mã số (id) %(cycle)s.")
+MSG_CYCLE_IS_YEAR = gettext_lazy("Để lọc theo năm, dùng year=%(year)s.")
 MSG_NO_AREA = gettext_lazy("Kỳ đánh giá năm %(year)s không có lĩnh vực «%(area)s».")
 
 
@@ -475,7 +476,10 @@ QueueRowSerializer = inline_serializer(
 QueueSerializer = inline_serializer(
     "AppraisalQueue",
     {
-        "cycle": serializers.IntegerField(allow_null=True),
+        "cycle": serializers.IntegerField(allow_null=True, help_text="Mã số (id) của kỳ đánh giá."),
+        "cycle_year": serializers.IntegerField(
+            allow_null=True, help_text="Năm của kỳ đánh giá: như `cycle` của từng bản đánh giá và bộ lọc `year`."
+        ),
         "count": serializers.IntegerField(),
         "next": serializers.URLField(allow_null=True),
         "previous": serializers.URLField(allow_null=True),
@@ -490,7 +494,10 @@ def _queue_cycle(params: dict[str, Any]) -> Cycle | None:
     if params.get("cycle"):
         cycle = Cycle.objects.filter(pk=params["cycle"]).first()
         if cycle is None:
-            raise ValidationError({"cycle": [str(MSG_NO_CYCLE % {"cycle": params["cycle"]})]})
+            message = str(MSG_NO_CYCLE % {"cycle": params["cycle"]})
+            if Cycle.objects.filter(year=params["cycle"]).exists():  # a year given as the id
+                message = " ".join([message, str(MSG_CYCLE_IS_YEAR % {"year": params["cycle"]})])
+            raise ValidationError({"cycle": [message]})
     year = params.get("year")
     if year is None:
         return cycle
@@ -548,7 +555,8 @@ def queue(request: Request) -> Response:
     """The assessments the user appraises (submitted ones of assigned units, never their own unit), with the
     progress of each area assigned to them; administrators see every one. Filters: `year` (or the cycle's id
     `cycle`), ranking group `group` (its code, or its id), `state`, area `area` (its code, or its id); a filter
-    that names nothing is a 400 on that parameter. Paginated as every list (`page`, `page_size` up to 500;
+    that names nothing is a 400 on that parameter. The answer names the cycle shown by its id (`cycle`) and its
+    year (`cycle_year`, as each row's assessment names it). Paginated as every list (`page`, `page_size` up to 500;
     `count`, `next`, `previous`)."""
     if not permissions.can_use_workbench(request.user):
         raise PermissionDenied
@@ -574,7 +582,7 @@ def queue(request: Request) -> Response:
     if problems:
         raise ValidationError(problems)
     data = selectors.queue_for_user(
-        user=request.user, cycle=cycle, group_id=group.pk if group else None, state=params.get("state", ""),
+        user=request.user, cycle=cycle, group=group.pk if group else None, state=params.get("state", ""),
         area_code=area_code, per_page=params["page_size"], page=params["page"],
     )
     shown = data.page
@@ -605,6 +613,7 @@ def queue(request: Request) -> Response:
         })
     return Response({
         "cycle": data.cycle.pk if data.cycle else None,
+        "cycle_year": data.cycle.year if data.cycle else None,
         "count": shown.paginator.count,
         "next": replace_query_param(here, "page", shown.next_page_number()) if shown.has_next() else None,
         "previous": replace_query_param(here, "page", shown.previous_page_number()) if shown.has_previous() else None,

@@ -17,11 +17,12 @@ by a rule of its own. Texts are written as string cells (`scoring.exports._put_c
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any, NamedTuple, cast
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from openpyxl import Workbook
@@ -184,6 +185,16 @@ def _difference(appraised: Decimal | None, own: Decimal | None) -> Decimal | Non
     return None if appraised is None or own is None else appraised - own
 
 
+def _names_kind(indicator: Indicator) -> bool:
+    """Whether a bonus or penalty criterion's name already says its kind («… (điểm cộng)»), in Vietnamese or in
+    the language of the workbook, whatever the case: the workbook does not say it twice."""
+    name = unicodedata.normalize("NFC", indicator.name).casefold()
+    with translation.override("vi"):
+        kinds = {str(indicator.get_kind_display())}
+    kinds.add(str(indicator.get_kind_display()))
+    return any(unicodedata.normalize("NFC", kind).casefold() in name for kind in kinds)
+
+
 def _unit_columns() -> list[str]:
     return [_("Mã"), _("Lĩnh vực / tiêu chí / tiêu chí thành phần"), _("Điểm tối đa"), _("Điểm tự chấm"),
             _("Điểm thẩm định"), _("Chênh lệch (thẩm định − tự chấm)"), _("Ý kiến, lý do của Tổ thẩm định"),
@@ -244,7 +255,7 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
     for node in nodes:
         ind, line = node.indicator, node.line
         name = ("   " * (ind.level - 1)) + ind.name
-        if ind.kind != Indicator.Kind.NORMAL:
+        if ind.kind != Indicator.Kind.NORMAL and not _names_kind(ind):
             name = f"{name} [{ind.get_kind_display()}]"
         values: list[Any] = [ind.code, name, ind.max_points, node.own, node.appraised,
                              _difference(node.appraised, node.own)]

@@ -79,6 +79,27 @@ class ExplanationRound(models.Model):
 WITHDRAWN_ROUND = Q(resubmitted_at__isnull=True, closed_at__isnull=False, closed_at__lte=F("deadline"))
 
 
+class ExplanationSeen(models.Model):
+    """A leaf's explanation, sent in an explanation round, read by the team without deciding the leaf again
+    (`appraisal.services.explanations_mark_seen`): no longer new in the queue (`unseen_explanations`). A decision
+    on the leaf (a score, the self-score accepted) marks it read by itself and needs no row here."""
+
+    line = models.ForeignKey(ScoreLine, on_delete=models.CASCADE, related_name="+")
+    round = models.PositiveSmallIntegerField(_("vòng"))  # the explanation round's stored number
+    seen_at = models.DateTimeField(_("xem lúc"), auto_now_add=True)
+    seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("giải trình đã xem")
+        verbose_name_plural = pgettext_lazy("plural", "giải trình đã xem")
+        constraints = [models.UniqueConstraint(fields=["line", "round"], name="uniq_explanation_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.line} · {self.round}"
+
+
 class LineHistory(models.Model):
     """A leaf's record at a round boundary: the self-score, each round's appraisal, the explanation, the final.
 

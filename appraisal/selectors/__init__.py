@@ -53,6 +53,7 @@ from appraisal.selectors.tree import (
     WORK_STATES,
     SetTree,
     area_to_accept,
+    leaves_to_appraise,
     line_to_appraise,
     set_tree,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "feedback_lines",
     "group_sums",
     "history_by_line",
+    "leaves_to_appraise",
     "line_to_appraise",
     "line_unscored",
     "open_round",

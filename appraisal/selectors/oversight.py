@@ -73,6 +73,7 @@ class DifferingLeaf:
     how much on average whatever the direction (a signed average lets +1.50 and −1.50 cancel out)."""
 
     indicator: Indicator
+    indicator_set: IndicatorSet  # the leaf's: the sets of a cycle share their codes
     appraised: int
     differing: int
     raised: int
@@ -206,6 +207,7 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
             differing.append(
                 DifferingLeaf(
                     indicator=leaf,
+                    indicator_set=sets[leaf.indicator_set_id],
                     appraised=row["appraised"],
                     differing=row["differing"],
                     raised=row["raised"],

@@ -8,13 +8,15 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
+    Exists,
     F,
+    OuterRef,
     Q,
     QuerySet,
 )
 
 from appraisal import permissions
-from appraisal.models import ExplanationRound
+from appraisal.models import ExplanationRound, ExplanationSeen
 from appraisal.selectors.explanation import explained_in_round
 from appraisal.selectors.rounds import appraisal_round_shown_expression
 from appraisal.selectors.tree import WORK_STATES, _area_case, set_tree
@@ -60,19 +62,29 @@ class Queue:
     groups: list[RankingGroup]
     cycle: Cycle | None
     page: Page[Assessment] | None = None  # when paginated: the page shown (its paginator counts every row)
-    # Filters that name nothing, as given (the page says so): a state not in the queue and an area none of the
-    # cycle's sets has are left out (every row shown); a group no row can have shows no rows.
+    # Filters that name nothing, as given (the page says so), each left out (the queue as if it were not given): a
+    # state not in the queue, an area none of the cycle's sets has, a group that is neither a group's id nor its code.
     unknown_state: str = ""
     unknown_area: str = ""
-    unknown_group: int | None = None
+    unknown_group: str = ""
+    group: RankingGroup | None = None  # the group filtered by, found by its id or its code
 
 
 def current_cycle() -> Cycle | None:
     return Cycle.objects.order_by("-year").first()
 
 
+def _group_named(groups: list[RankingGroup], value: int | str | None) -> RankingGroup | None:
+    """The group `value` names: its code, or (as the API takes them) its id. None when it names none."""
+    text = str(value if value is not None else "").strip()
+    found = next((g for g in groups if g.code == text), None)
+    if found is None and text.isascii() and text.isdigit():
+        found = next((g for g in groups if g.pk == int(text)), None)
+    return found
+
+
 def queue_for_user(
-    *, user: Any, cycle: Cycle | None = None, group_id: int | None = None, state: str = "", area_code: str = "",
+    *, user: Any, cycle: Cycle | None = None, group: int | str | None = None, state: str = "", area_code: str = "",
     per_page: int | None = None, page: str | int | None = None, new_explanations: bool = False,
 ) -> Queue:
     """Submitted assessments the user may review, with progress per area they may appraise.
@@ -83,23 +95,26 @@ def queue_for_user(
     cycle's team sees thousands), and the progress is counted for those only. Queries: the groups, the sets in
     the queue, their trees (one per set, normally one or two), the count, the page, one aggregate, and two for
     the explanations not looked at (`unseen_explanations`) when a row is back from an explanation round.
-    `new_explanations`: only the rows with such an explanation in an area the user appraises.
+    `new_explanations`: only the rows with such an explanation in an area the user appraises. `group`: a ranking
+    group's code or id. A filter that names nothing is left out and named (`Queue.unknown_*`).
     """
     cycle = cycle or current_cycle()
     groups = list(RankingGroup.objects.order_by("order", "name"))
-    unknown_group = group_id if group_id and all(g.pk != group_id for g in groups) else None
+    given_group = str(group if group is not None else "").strip()
+    chosen_group = _group_named(groups, given_group) if given_group else None
+    unknown_group = given_group if given_group and chosen_group is None else ""
     unknown_state = state if state and state not in WORK_STATES else ""
     if cycle is None:
         return Queue(rows=[], area_choices=[], groups=groups, cycle=None, unknown_state=unknown_state,
-                     unknown_group=unknown_group)
+                     unknown_group=unknown_group, group=chosen_group)
     unknown_area = area_code if area_code and not _cycle_has_area(cycle, area_code) else ""
     if unknown_area:
         area_code = ""
     qs = Assessment.objects.filter(cycle=cycle, state__in=WORK_STATES)
     if state and not unknown_state:
         qs = qs.filter(state=state)
-    if group_id:  # through the group's own id, which Django compares safely with a number no id can be
-        qs = qs.filter(unit__ranking_group__pk=group_id)
+    if chosen_group is not None:
+        qs = qs.filter(unit__ranking_group__pk=chosen_group.pk)
     scope = None
     if not (permissions.is_administrator(user) and not permissions.is_appraiser(user)):  # those see every row
         scope = permissions.appraisal_scope(user, cycle.pk)
@@ -201,7 +216,7 @@ def queue_for_user(
                     shown_area.new_explanations += 1
     choices = sorted(area_choices.items(), key=lambda kv: [int(p) if p.isdigit() else p for p in kv[0].split(".")])
     return Queue(rows=rows, area_choices=choices, groups=groups, cycle=cycle, page=shown, unknown_state=unknown_state,
-                 unknown_area=unknown_area, unknown_group=unknown_group)
+                 unknown_area=unknown_area, unknown_group=unknown_group, group=chosen_group)
 
 
 def unseen_explanations(*, assessments: QuerySet[Any] | list[int]) -> dict[int, list[int]]:
@@ -210,10 +225,11 @@ def unseen_explanations(*, assessments: QuerySet[Any] | list[int]) -> dict[int, 
 
     «Not looked at»: a leaf flagged in the assessment's last round (the round before its current appraisal round,
     ended by the unit's resubmission or by the lead), whose explanation was written during that round
-    (`explained_in_round`), and whose line nobody has written since the round ended. The unit cannot write a line
-    once the round has ended; every decision of the team on it (a score, the self-score accepted, a «không phát
-    sinh» accepted or overruled) saves it, so a line last written before the end is one the team has not decided
-    again. A reopened or returned-again assessment has moved to a later round and counts none. Two queries.
+    (`explained_in_round`), whose line nobody has written since the round ended, and that nobody of the team has
+    marked read (`ExplanationSeen`, for that round). The unit cannot write a line once the round has ended; every
+    decision of the team on it (a score, the self-score accepted, a «không phát sinh» accepted or overruled) saves
+    it, so a line last written before the end is one the team has not decided again. A reopened or returned-again
+    assessment has moved to a later round and counts none. Two queries.
     """
     rounds = {
         r.assessment_id: r
@@ -227,6 +243,8 @@ def unseen_explanations(*, assessments: QuerySet[Any] | list[int]) -> dict[int, 
         return {}
     lines = (
         ScoreLine.objects.filter(assessment_id__in=list(rounds), explanation_requested=True).exclude(explanation="")
+        .filter(~Exists(ExplanationSeen.objects.filter(line=OuterRef("pk"),
+                                                       round=OuterRef("assessment__appraisal_round") - 1)))
         .order_by().only("assessment_id", "indicator_id", "explanation", "updated_at")
     )
     unseen: dict[int, list[int]] = {}
@@ -251,7 +269,7 @@ def _cycle_has_area(cycle: Cycle, code: str) -> bool:
 
 
 def queue_next(
-    *, user: Any, assessment: Assessment, cycle: Cycle | None, group_id: int | None, state: str, area_code: str,
+    *, user: Any, assessment: Assessment, cycle: Cycle | None, group: int | str | None, state: str, area_code: str,
     page: int, per_page: int, new_explanations: bool,
 ) -> tuple[Assessment, int] | None:
     """The assessment after `assessment` in the queue `queue_for_user` shows with these filters, from the queue's
@@ -260,7 +278,7 @@ def queue_next(
     the queue's end, or for a queue of another cycle."""
 
     def rows_of(number: int) -> Queue:
-        return queue_for_user(user=user, cycle=cycle, group_id=group_id, state=state, area_code=area_code,
+        return queue_for_user(user=user, cycle=cycle, group=group, state=state, area_code=area_code,
                               per_page=per_page, page=number, new_explanations=new_explanations)
 
     data = rows_of(page)

@@ -46,6 +46,8 @@ class ReviewLine:
     history: list[LineHistory]
     editable: bool
     differs: bool
+    # the unit's explanation, sent in the round that just ended, the team has not looked at (`unseen_explanations`)
+    new_explanation: bool = False
 
     @property
     def done(self) -> bool:
@@ -73,6 +75,11 @@ class ReviewArea:
     @property
     def total(self) -> int:
         return len(self.lines)
+
+    @property
+    def new_explanations(self) -> int:
+        """The user's leaves of the area with a new explanation: what its «Đã xem» mark would mark."""
+        return sum(1 for rl in self.lines if rl.editable and rl.new_explanation)
 
     @property
     def acceptable(self) -> int:
@@ -112,6 +119,34 @@ def history_by_line(*, assessment: Assessment) -> dict[int, list[LineHistory]]:
     return out
 
 
+_TEAM_STAGES = (LineHistory.Stage.APPRAISAL, LineHistory.Stage.FINAL)
+
+
+def _same_snapshot(a: LineHistory, b: LineHistory) -> bool:
+    """Both recorded by the same side (the team's appraisal and final, or the unit's self-score and explanation)
+    with the same values, note, explanation and evidence."""
+    return ((a.stage in _TEAM_STAGES) == (b.stage in _TEAM_STAGES)
+            and (a.value, a.score, a.not_applicable, a.note.strip(), a.explanation.strip())
+            == (b.value, b.score, b.not_applicable, b.note.strip(), b.explanation.strip())
+            and [f.get("name") for f in a.evidence or [] if isinstance(f, dict)]
+            == [f.get("name") for f in b.evidence or [] if isinstance(f, dict)])
+
+
+def history_shown(entries: list[LineHistory]) -> list[LineHistory]:
+    """The entries a leaf's «Quá trình chấm điểm» lists: those where something changed. An entry identical to the
+    one just before it (`_same_snapshot`: a sign-off's «Kết quả cuối cùng» after its round's appraisal, a reopened
+    round signed off unchanged) is folded into that one, whose `same_until` is the last entry folded into it (None:
+    none). The rows stay; only the display is shorter. No query."""
+    shown: list[LineHistory] = []
+    for entry in entries:
+        entry.same_until = None  # type: ignore[attr-defined]
+        if shown and _same_snapshot(shown[-1], entry):
+            shown[-1].same_until = entry  # type: ignore[attr-defined]
+            continue
+        shown.append(entry)
+    return shown
+
+
 @dataclass
 class Review:
     areas: list[ReviewArea]
@@ -125,6 +160,10 @@ class Review:
     @property
     def total(self) -> int:
         return sum(a.total for a in self.areas)
+
+    @property
+    def new_explanations(self) -> int:
+        return sum(a.new_explanations for a in self.areas)
 
     @property
     def first_pending(self) -> ReviewLine | None:
@@ -153,8 +192,12 @@ def _computation(
 
 def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool = True) -> Review:
     """The review page: leaves grouped by area with evidence and history, and the engine's totals of the
-    self-scores and of the appraised scores so far. Five queries, whatever the number of leaves."""
+    self-scores and of the appraised scores so far; each leaf whose explanation is new to the team is marked.
+    Seven queries, whatever the number of leaves."""
+    from appraisal.selectors.queue import unseen_explanations  # the queue's module reads this one's
+
     tree = set_tree(assessment.indicator_set_id)
+    unseen = set(unseen_explanations(assessments=[assessment.pk]).get(assessment.pk, []))
     lines = list(scoring_selectors.score_lines_of_assessment(assessment=assessment))
     files = evidence_files_by_line(assessment)
     history = history_by_line(assessment=assessment)
@@ -175,6 +218,7 @@ def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool =
                 and permissions.may_appraise_node(allowed, line.indicator_id, parent_of)
                 and line.indicator.source != Indicator.Source.SURVEY,
                 differs=line.appraised_score is not None and line.appraised_score != line.self_score,
+                new_explanation=line.indicator_id in unseen,
             )
         )
     rules = scoring_selectors.set_rules(

@@ -69,6 +69,20 @@ def line_to_appraise(user: Any, assessment_id: int, line_id: int) -> tuple[Asses
     return assessment, line
 
 
+def leaves_to_appraise(user: Any, assessment: Assessment) -> set[int] | None:
+    """The leaves (indicator ids) of the assessment the user may appraise; None: every one. PermissionDenied when
+    none is theirs."""
+    allowed = permissions.area_ids_for(user, assessment)
+    if allowed is permissions.ALL_AREAS:
+        return None
+    tree = set_tree(assessment.indicator_set_id)
+    leaves = {leaf for leaves in tree.leaves_by_area.values() for leaf in leaves
+              if permissions.may_appraise_node(allowed, leaf, tree.parent_of)}
+    if not leaves:
+        raise PermissionDenied
+    return leaves
+
+
 def area_to_accept(user: Any, assessment: Assessment, area_id: int) -> tuple[Indicator, set[int] | None]:
     """The area of the assessment's set a reviewer accepts at once, and the leaves of it they may accept (None:
     all of them). 404 for an area not of this set; PermissionDenied when none of its criteria is theirs."""

@@ -43,6 +43,7 @@ from appraisal.services.review import (
     appraisal_start,
     area_accept_self,
     assessment_zero_unscored,
+    explanations_mark_seen,
     line_accept_self,
     line_appraise,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "explanation_request",
     "explanation_resubmit",
     "explanation_withdraw",
+    "explanations_mark_seen",
     "index_result_enqueue",
     "line_accept_self",
     "line_appraise",

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from appraisal import selectors as appraisal_selectors
-from appraisal.models import LineHistory
+from appraisal.models import ExplanationSeen, LineHistory
 from appraisal.permissions import refuse_own_unit
 from appraisal.selectors.queue import unseen_explanations
 from appraisal.services.common import (
@@ -36,6 +36,7 @@ from scoring.errors import StaleVersion, StateConflict, ValidationFailed
 from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.services import (
     assessment_transition,
+    audit_records,
     score_line_accept_not_applicable,
     score_line_appraise,
 )
@@ -174,6 +175,40 @@ def area_accept_self(
             accepted += 1
     return {"accepted": accepted, "skipped": skipped, "not_applicable": not_applicable}
 
+
+@transaction.atomic
+def explanations_mark_seen(
+    *, assessment: Assessment, actor: Any, leaf_ids: set[int] | None = None
+) -> list[str]:
+    """The team has read the new explanations (`unseen_explanations`) of the assessment's leaves `leaf_ids`
+    (indicator ids; None: every leaf) without deciding those leaves again: they are no longer new in the queue
+    nor tagged on the review page. No score, note or version changes (a page open elsewhere is not made stale).
+
+    Side effects: one `ExplanationSeen` row and one audit entry (`score_line.explanation_seen`) per leaf marked.
+    Leaves whose explanation is not new (decided since, marked already, never explained) are left as they are:
+    sent twice, it does nothing. Refused outside the appraisal and to a person of the assessment's unit. Returns
+    the codes of the leaves marked, in the set's order."""
+    locked = _lock(assessment.pk)
+    refuse_own_unit(actor, locked)
+    _require_appraising(locked)
+    unseen = set(unseen_explanations(assessments=[locked.pk]).get(locked.pk, []))
+    if leaf_ids is not None:
+        unseen &= leaf_ids
+    if not unseen:
+        return []
+    lines = list(ScoreLine.objects.filter(assessment=locked, indicator_id__in=unseen).select_related("indicator")
+                 .order_by("indicator__order"))
+    by = actor if getattr(actor, "pk", None) else None
+    # the round the explanations were sent in: the one before the current appraisal round (`unseen_explanations`)
+    ExplanationSeen.objects.bulk_create(
+        [ExplanationSeen(line=line, round=locked.appraisal_round - 1, seen_by=by) for line in lines]
+    )
+    audit_records(actor=actor, entries=[
+        {"action": "score_line.explanation_seen", "object_type": "ScoreLine", "object_id": line.pk,
+         "unit": locked.unit, "assessment": locked}
+        for line in lines
+    ])
+    return [line.indicator.code for line in lines]
 
 
 def _zero_candidates(rule: engine.LeafRule) -> Iterator[dict[str, Any]]:

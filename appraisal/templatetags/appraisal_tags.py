@@ -70,3 +70,12 @@ def result_status(context: template.Context, assessment: Assessment) -> dict[str
     result = result_of(assessment)
     return {"assessment": assessment, "result": result, "pending": result_pending(assessment, result),
             "request": context.get("request")}
+
+
+@register.filter
+def history_shown(entries: Any) -> list[Any]:
+    """A leaf's history as its «Quá trình chấm điểm» lists it: unchanged snapshots folded
+    (`selectors.review.history_shown`)."""
+    from appraisal.selectors.review import history_shown as shown
+
+    return shown(list(entries or []))

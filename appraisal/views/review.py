@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -42,31 +42,37 @@ QUEUE_PER_PAGE = 50
 @require_GET
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    """Submitted assessments with progress per assigned area; filters: group, state, area, cycle."""
+    """Submitted assessments with progress per assigned area; filters: group (its id or code), state, area, cycle.
+    A filter that names nothing is named on the page and left out (the queue as if it were not given)."""
     if not permissions.can_use_workbench(request.user):
         raise PermissionDenied
-    # Not a number: no filter; a number no row has (however large): as any unknown id, a 404 or no rows.
-    cycle_id = forms.whole_number(request.GET.get("ky"))
-    cycle = get_object_or_404(Cycle, pk=cycle_id) if cycle_id else None
+    raw_cycle = request.GET.get("ky", "").strip()
+    cycle_id = forms.whole_number(raw_cycle)
+    cycle = Cycle.objects.filter(pk=cycle_id).first() if cycle_id else None  # any number: no row, or its cycle
+    unknown_cycle = raw_cycle if raw_cycle and cycle is None else ""
     state = request.GET.get("trang-thai", "")
     area = request.GET.get("linh-vuc", "")
-    group_id = forms.whole_number(request.GET.get("nhom"))
     new_explanations = request.GET.get("giai-trinh-moi") == "1"
-    data = selectors.queue_for_user(user=request.user, cycle=cycle, group_id=group_id, state=state, area_code=area,
-                                    per_page=QUEUE_PER_PAGE, page=request.GET.get("trang"),
+    data = selectors.queue_for_user(user=request.user, cycle=cycle, group=request.GET.get("nhom", ""), state=state,
+                                    area_code=area, per_page=QUEUE_PER_PAGE, page=request.GET.get("trang"),
                                     new_explanations=new_explanations)
-    kept = {"ky": data.cycle.pk if data.cycle else "", "nhom": group_id or "", "trang-thai": state, "linh-vuc": area,
-            "giai-trinh-moi": "1" if new_explanations else ""}
+    group_id = data.group.pk if data.group is not None else None
+    # the filters as applied: an unknown one left out, a group named by its code kept as its id
+    applied = {"ky": str(cycle.pk) if cycle is not None else "", "nhom": str(group_id or ""),
+               "trang-thai": "" if data.unknown_state else state, "linh-vuc": "" if data.unknown_area else area}
+    kept = {"ky": data.cycle.pk if data.cycle else "", "nhom": group_id or "", "trang-thai": applied["trang-thai"],
+            "linh-vuc": applied["linh-vuc"], "giai-trinh-moi": "1" if new_explanations else ""}
     # the review pages opened from here show the area chosen and carry the queue's filters (`tu`) back to it
-    carried = {"linh-vuc": area if area and not data.unknown_area else "",
-               "tu": queue_query(urlencode([(k, v) for k, v in request.GET.items()
-                                            if not (k == "linh-vuc" and data.unknown_area)]))}
+    carried = {"linh-vuc": applied["linh-vuc"],
+               "tu": queue_query(urlencode([(k, applied.get(k, v)) for k, v in request.GET.items()
+                                            if applied.get(k, v)]))}
     user = request.user
     # a team member with no assignment in the cycle sees nothing: say so, rather than blame the filters
     unassigned = data.cycle is not None and not permissions.is_administrator(user) and not (
         permissions.is_appraisal_lead(user) or permissions.assignment_of(user, data.cycle.pk))
     return render(request, "appraisal/queue.html", {
         "queue": data,
+        "unknown_cycle": unknown_cycle,
         "unassigned": unassigned,
         # the cycle's preliminary table, for those who see its dashboard (a lead by assignment: their cycles')
         "can_cycle_workbook": data.cycle is not None and permissions.can_view_dashboard(user, cycle_id=data.cycle.pk),
@@ -75,8 +81,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "review_query": with_params("", {k: v for k, v in carried.items() if v}),
         "cycles": Cycle.objects.order_by("-year")[:10],
         "states": [(v, label) for v, label in Assessment.State.choices if v in selectors.WORK_STATES],
-        "selected": {"state": state, "area": area, "group": group_id, "cycle": data.cycle.pk if data.cycle else None,
-                     "new_explanations": new_explanations},
+        "selected": {"state": applied["trang-thai"], "area": applied["linh-vuc"], "group": group_id,
+                     "cycle": data.cycle.pk if data.cycle else None, "new_explanations": new_explanations},
     })
 
 
@@ -168,7 +174,7 @@ def _next_in_queue(user: Any, assessment: Assessment, tu: str) -> str | None:
     if cycle_id and cycle is None:
         return None
     found = selectors.queue_next(
-        user=user, assessment=assessment, cycle=cycle, group_id=forms.whole_number(filters.get("nhom")),
+        user=user, assessment=assessment, cycle=cycle, group=filters.get("nhom", ""),
         state=filters.get("trang-thai", ""), area_code=filters.get("linh-vuc", ""),
         page=forms.whole_number(filters.get("trang")) or 1, per_page=QUEUE_PER_PAGE,
         new_explanations=filters.get("giai-trinh-moi") == "1",
@@ -305,6 +311,62 @@ def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpR
     else:
         messages.success(request, _("Lĩnh vực %(code)s: đã chấp nhận %(n)s tiêu chí, bỏ qua %(m)s tiêu chí.") % done)
     return redirect(_review_url(request, assessment, f"area-{area.pk}"))
+
+
+@lands_on(_leaf_page)
+@login_required_or_401
+@require_POST
+def explanation_seen_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
+    """Mark the leaf's new explanation read without changing its score («Đã xem giải trình»; audited)."""
+    assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
+    try:
+        marked = services.explanations_mark_seen(assessment=assessment, actor=request.user,
+                                                 leaf_ids={line.indicator_id})
+    except DomainError as exc:
+        return domain_error(request, exc, _review_url(request, assessment, f"line-{line.pk}"))
+    if wants_json(request):
+        return JsonResponse({"ok": True, "marked": marked})
+    said = {"code": line.indicator.code}
+    if marked:
+        messages.success(request, _("Đã đánh dấu đã xem giải trình của tiêu chí %(code)s.") % said)
+    else:  # sent twice, or decided meanwhile: nothing left to mark
+        messages.info(request, _("Tiêu chí %(code)s không có giải trình mới chưa xem.") % said)
+    return redirect(_review_url(request, assessment, f"line-{line.pk}"))
+
+
+@lands_on(_review_page)
+@login_required
+@require_POST
+def explanations_seen(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """Mark read every new explanation of the leaves the user appraises: of the whole assessment, or of the area
+    posted as ``linh-vuc`` (its id). No score changes; each leaf audited."""
+    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
+    raw_area = request.POST.get("linh-vuc", "")
+    area = None
+    try:
+        if raw_area:
+            area_id = forms.whole_number(raw_area)
+            if area_id is None:
+                raise ValidationFailed(_("Lĩnh vực không thuộc bộ chỉ số của bản đánh giá."), code="wrong_area")
+            area, leaves = selectors.area_to_accept(request.user, assessment, area_id)
+            if leaves is None:
+                leaves = set(selectors.set_tree(assessment.indicator_set_id).leaves_by_area.get(area.pk, []))
+        else:
+            leaves = selectors.leaves_to_appraise(request.user, assessment)
+        marked = services.explanations_mark_seen(assessment=assessment, actor=request.user, leaf_ids=leaves)
+    except DomainError as exc:
+        return domain_error(request, exc, _review_url(request, assessment, f"area-{area.pk}" if area else ""))
+    if wants_json(request):
+        return JsonResponse({"ok": True, "marked": marked})
+    said = {"n": len(marked), "codes": ", ".join(marked), "code": area.code if area else ""}
+    if marked:
+        messages.success(request, (
+            _("Lĩnh vực %(code)s: đã đánh dấu đã xem giải trình của %(n)s tiêu chí (%(codes)s).") if area
+            else _("Đã đánh dấu đã xem giải trình của %(n)s tiêu chí (%(codes)s).")) % said)
+    else:
+        messages.info(request, (_("Lĩnh vực %(code)s không còn giải trình mới chưa xem.") if area
+                                else _("Không còn giải trình mới chưa xem.")) % said)
+    return redirect(_review_url(request, assessment, f"area-{area.pk}" if area else ""))
 
 
 @lands_on(_review_page)

@@ -18,6 +18,7 @@ from appraisal.services.signoff import assessment_reopen_blocker
 from appraisal.views._common import domain_error, review_page, review_params, review_url, with_params
 from scoring.errors import DomainError
 from scoring.models import Assessment
+from scoring.publication.selectors import latest_revision
 from scoring.views._common import lands_on
 
 
@@ -188,5 +189,8 @@ def reopen(request: HttpRequest, assessment_id: int) -> HttpResponse:
             messages.success(request, _("Đã mở lại bản đánh giá; kết quả cũ không còn được xếp hạng."))
             return redirect(review_url(request, assessment.pk))
     status = 200 if request.method == "GET" else (error.status if error else 400)
-    return render(request, "appraisal/reopen.html", {"assessment": assessment, "form": form, "error": error,
-                                                     "next": review_url(request, assessment.pk)}, status=status)
+    return render(request, "appraisal/reopen.html", {
+        "assessment": assessment, "form": form, "error": error, "next": review_url(request, assessment.pk),
+        # a published year: the public keeps the published figures until a correction is published
+        "publication": latest_revision(cycle_id=assessment.cycle_id),
+    }, status=status)

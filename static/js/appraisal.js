@@ -53,7 +53,9 @@ function setVersion(leaf, version) {
   for (const input of leaf.querySelectorAll("[data-version]")) input.value = String(version);
 }
 
-function showLine(leaf, line) {
+/** The leaf's header as stored: its status and appraised score (after a save, and after a conflict, whose answer
+ * is the stored leaf: the form keeps what was typed, the header must not keep what the page had before). */
+function showHeader(leaf, line) {
   const out = leaf.querySelector("[data-appraised]");
   if (out) out.textContent = line.display;
   const status = leaf.querySelector("[data-status]");
@@ -63,6 +65,15 @@ function showLine(leaf, line) {
     status.classList.toggle("differs", line.done && line.differs);
     status.classList.toggle("done", line.done && !line.differs);
   }
+}
+
+/** A leaf saved (by anybody since the page was loaded): an explanation the page marks new has been looked at. */
+function markExplanationSeen(leaf) {
+  for (const element of leaf.querySelectorAll("[data-new-explanation], form[data-explanation-seen]")) element.remove();
+}
+
+function showLine(leaf, line) {
+  showHeader(leaf, line);
   // The leaf as stored: an overrule withdrawn leaves no value and no reason
   const form = leaf.querySelector("form[data-appraise]");
   const fieldset = form?.querySelector("fieldset.method-input");
@@ -229,6 +240,11 @@ function conflictBox(leaf, form, current, submitted = form) {
   box.append(title, stored, keep, " ", take);
   box.hidden = false;
   reveal(box);
+  if (!explaining) {  // the leaf was saved elsewhere: as stored, and its explanation (if new) looked at
+    showHeader(leaf, current);
+    markAcceptable(leaf, current);
+    markExplanationSeen(leaf);
+  }
 }
 
 /** Where a leaf's save says why it failed: the form's own box, else (the accept button's form) one made for it. */
@@ -294,6 +310,7 @@ function enhanceSaveForm(form) {
       if (data.line) {
         showLine(leaf, data.line);
         markAcceptable(leaf, data.line);
+        markExplanationSeen(leaf);
       }
       showReview(data.review);
       for (const box of leaf.querySelectorAll("[data-error]")) box.hidden = true;

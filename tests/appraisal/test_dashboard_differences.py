@@ -64,7 +64,7 @@ def test_the_overview_page_shows_raised_lowered_and_the_average_difference(
     body = client.get(reverse("appraisal:dashboard")).content.decode()
     table = body[body.index('class="grid compact differing"'):].split("</table>")[0]
     assert "Nâng" in table and "Hạ" in table and "Chênh lệch bình quân (không tính dấu)" in table
-    row = re.search(r"<tr><td>1\.2\.3 .*?</tr>", table, re.S)
+    row = re.search(r"<tr><td>[^<]*</td><td>1\.2\.3 .*?</tr>", table, re.S)  # the set's column, then the leaf
     assert row is not None
     assert "<td class=\"num\" data-raised>1</td><td class=\"num\" data-lowered>1</td>" in row.group(0)
     assert "<td class=\"num\" data-average-difference>0,50</td>" in row.group(0)

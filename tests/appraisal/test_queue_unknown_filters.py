@@ -1,6 +1,6 @@
-"""The appraisal queue names a filter that names nothing instead of passing it over in silence: a state not in the
-queue and an area none of the cycle's sets has are said so and left out (every row shown); a group no row can have
-is said so (no rows, as before)."""
+"""The appraisal queue names a filter that names nothing instead of passing it over in silence, and leaves it out
+(the queue as if it were not given): a state not in the queue, an area none of the cycle's sets has, a group that
+is neither a group's id nor its code, a cycle that is not one."""
 
 from __future__ import annotations
 
@@ -38,11 +38,6 @@ def test_an_unknown_area_is_named_and_every_area_is_shown(client: Client, submit
     assert "linh-vuc=999" not in body  # the rows' links do not carry it to the review page
 
 
-def test_an_unknown_group_is_named(client: Client, submitted: Any, lead: Any) -> None:
-    body = _body(client, lead, {"nhom": "999999"})
-    assert "Không có khối xếp hạng «999999»." in body and "Sở Y tế" not in body
-
-
 def test_known_filters_say_nothing(client: Client, submitted: Any, lead: Any) -> None:
     body = _body(client, lead, {"trang-thai": "submitted", "linh-vuc": "1"})
     assert 'role="alert"' not in body and "Sở Y tế" in body
@@ -62,3 +57,43 @@ def test_the_queue_with_a_bad_filter_is_still_refused_to_a_unit_editor(
     client.force_login(unit_editor)
     response = client.get(reverse("appraisal:queue"), {"trang-thai": "bogus"})
     assert response.status_code == 403 and "không có trong danh sách thẩm định" not in response.content.decode()
+
+
+# --- every filter alike: an unknown value is named and left out (as if not given); a group by its code too ----
+
+
+def test_an_unknown_group_id_is_named_and_every_group_is_shown(client: Client, submitted: Any, lead: Any) -> None:
+    body = _body(client, lead, {"nhom": "999999"})
+    assert "Không có khối xếp hạng «999999»; đang hiện tất cả các khối." in body
+    assert "Sở Y tế" in body
+
+
+@pytest.mark.parametrize("group", ["khong-co-khoi", "<b>x</b>", "1x"])
+def test_an_unknown_group_code_or_junk_is_named_too(client: Client, submitted: Any, lead: Any, group: str) -> None:
+    body = _body(client, lead, {"nhom": group})
+    assert "Không có khối xếp hạng «" in body and "Sở Y tế" in body
+    assert "<b>x</b>" not in body
+
+
+def test_a_group_is_taken_by_its_code_as_by_its_id(client: Client, submitted: Any, lead: Any) -> None:
+    from scoring.models import RankingGroup
+
+    own = submitted.unit.ranking_group
+    other = RankingGroup.objects.exclude(pk=own.pk).first()
+    client.force_login(lead)
+    for value in (own.code, str(own.pk)):
+        response = client.get(reverse("appraisal:queue"), {"nhom": value})
+        assert [r.assessment.pk for r in response.context["queue"].rows] == [submitted.pk], value
+        assert response.context["selected"]["group"] == own.pk  # the form shows it chosen
+        assert 'role="alert"' not in response.content.decode().split("<h1>")[1]
+    response = client.get(reverse("appraisal:queue"), {"nhom": other.code})
+    assert response.context["queue"].rows == []
+
+
+@pytest.mark.parametrize("ky", ["abc", "999999", "99999999999999999999999", "²"])
+def test_an_unknown_cycle_is_named_and_the_latest_is_shown(
+    client: Client, submitted: Any, lead: Any, ky: str
+) -> None:
+    body = _body(client, lead, {"ky": ky})
+    assert "Không có kỳ đánh giá «" in body and "đang hiện kỳ năm 2020" in body
+    assert "Sở Y tế" in body

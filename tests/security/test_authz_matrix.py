@@ -162,6 +162,13 @@ RULES.update(
         "appraisal:accept_line": Rule(
             get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, (403, None), None, 403)
         ),
+        # marking a new explanation read (no score changes): as the leaf's and the area's acceptance
+        "appraisal:explanation_seen_line": Rule(
+            get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, (403, None), None, 403)
+        ),
+        "appraisal:explanations_seen": Rule(
+            get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, (403, None), None, 403)
+        ),
         "appraisal:appraise_line": Rule(
             get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, (403, None), None, 403)
         ),
