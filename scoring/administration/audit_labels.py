@@ -171,6 +171,7 @@ FIELD_LABELS = {
     "code": _l("Mã"),
     "deadline": _l("Hạn"),
     "deadline_override": _l("Hạn riêng của đơn vị"),
+    "deadline_cut_confirmed": _l("Xác nhận hạn đã qua hoặc còn chưa đến 24 giờ"),
     "decision_ref": _l("Quyết định ban hành"),
     "email": _l("Thư điện tử"),
     "evidence_required": _l("Bắt buộc tài liệu kiểm chứng"),

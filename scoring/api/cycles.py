@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from scoring.administration import services as admin_services
+from scoring.administration.services.cycles import CUT_CONFIRMED_ANY
 from scoring.api.common import DeadlineField, InputSerializer, IsAdministrator, ReadOrAdminWrite, _errors, fields_for
 from scoring.api.filters import CycleFilter
 from scoring.api.serializers import AssessmentSerializer, CycleSerializer
@@ -34,6 +35,14 @@ class DeadlinesSerializer(InputSerializer):
     appraisal_deadline = DeadlineField(required=False, allow_null=True)
     explanation_deadline = DeadlineField(required=False, allow_null=True)
     finalisation_deadline = DeadlineField(required=False, allow_null=True)
+
+
+class DeadlinesChangeSerializer(DeadlinesSerializer):
+    confirm = serializers.BooleanField(
+        required=False, default=False,
+        help_text="true: vẫn lưu hạn tự đánh giá mới đã qua hoặc còn chưa đến 24 giờ khi còn đơn vị đang tự đánh giá "
+                  "(thiếu: 409 `deadline_cut_unconfirmed`, nêu các đơn vị đó).",
+    )
 
 
 class CycleCreateSerializer(DeadlinesSerializer):
@@ -76,6 +85,11 @@ class ExtensionSerializer(InputSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.all())
     deadline = DeadlineField(allow_null=True, help_text="Hạn riêng của đơn vị; null để bỏ hạn riêng.")
     reason = serializers.CharField(max_length=2000)
+    confirm = serializers.BooleanField(
+        required=False, default=False,
+        help_text="true: vẫn đổi khi hạn mới của đơn vị (chưa gửi) đã qua hoặc còn chưa đến 24 giờ (thiếu: 409 "
+                  "`deadline_cut_unconfirmed`).",
+    )
 
 
 Opened = inline_serializer("OpenedAssessments", {"created": AssessmentSerializer(many=True)})
@@ -114,23 +128,28 @@ class CycleList(generics.ListAPIView):
 
 @extend_schema(tags=["catalogue"], methods=["GET"], responses={200: CycleSerializer, **_errors(401, 404)})
 @extend_schema(
-    tags=["administration"], methods=["PATCH"], request=DeadlinesSerializer,
-    responses={200: CycleSerializer, **_errors(400, 401, 403, 404)},
+    tags=["administration"], methods=["PATCH"], request=DeadlinesChangeSerializer,
+    responses={200: CycleSerializer, **_errors(400, 401, 403, 404, 409)},
 )
 @api_view(["GET", "PATCH"])
 @permission_classes([ReadOrAdminWrite])
 def cycle_detail(request: Request, year: int) -> Response:
     """One cycle; an administrator changes its deadlines with PATCH (deadlines not sent keep their value, null
-    removes one; they must follow the order of the phases)."""
+    removes one; they must follow the order of the phases). A self-assessment deadline brought to the past or less
+    than 24 hours away while units are still drafting: 409 `deadline_cut_unconfirmed` (naming them) unless
+    `confirm` is true."""
     cycle = _cycle(year)
     if request.method == "GET":
         return Response(CycleSerializer(cycle).data)
-    payload = DeadlinesSerializer(data=request.data)
+    payload = DeadlinesChangeSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     deadlines: dict[str, Any] = {name: getattr(cycle, name) for name in DEADLINES}
-    deadlines.update(payload.validated_data)
+    deadlines.update({k: v for k, v in payload.validated_data.items() if k in DEADLINES})
     with transaction.atomic(), fields_for(**CYCLE_ERROR_FIELDS):
-        saved = admin_services.cycle_update_deadlines(cycle=cycle, deadlines=deadlines, actor=request.user)
+        saved = admin_services.cycle_update_deadlines(
+            cycle=cycle, deadlines=deadlines, actor=request.user,
+            confirmed=CUT_CONFIRMED_ANY if payload.validated_data["confirm"] else None,
+        )
     return Response(CycleSerializer(saved).data)
 
 
@@ -205,7 +224,8 @@ def cycle_units(request: Request, year: int) -> Response:
 @api_view(["POST"])
 @permission_classes([IsAdministrator])
 def cycle_extension(request: Request, year: int) -> Response:
-    """Give one unit its own self-assessment deadline (or remove it with null); a reason is required."""
+    """Give one unit its own self-assessment deadline (or remove it with null); a reason is required. A draft's
+    deadline brought to the past or less than 24 hours away: 409 `deadline_cut_unconfirmed` unless `confirm`."""
     cycle = _cycle(year)
     payload = ExtensionSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
@@ -219,6 +239,7 @@ def cycle_extension(request: Request, year: int) -> Response:
         )
     with transaction.atomic(), fields_for(reason_required="reason"):
         saved = admin_services.assessment_extend_deadline(
-            assessment=assessment, deadline=data["deadline"], reason=data["reason"], actor=request.user
+            assessment=assessment, deadline=data["deadline"], reason=data["reason"], actor=request.user,
+            confirmed=data["confirm"],
         )
     return Response(AssessmentSerializer(saved).data)

@@ -27,7 +27,7 @@ def test_an_extension_earlier_than_the_cycles_deadline_is_refused(
 ) -> None:
     cycle = assessment.cycle
     services.cycle_update_deadlines(cycle=cycle, actor=admin_user,
-                                    deadlines={"self_assessment_deadline": _at(2021, 3, 15)})
+                                    deadlines={"self_assessment_deadline": _at(2021, 3, 15)}, confirmed=1)
     assessment.refresh_from_db()
     with pytest.raises(ValidationFailed) as refused:
         services.assessment_extend_deadline(assessment=assessment, deadline=_at(2021, 3, 10), reason="Mất điện",

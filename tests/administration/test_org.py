@@ -153,7 +153,8 @@ def test_deadlines_must_follow_the_phases(cycle: Cycle, admin_user: Any) -> None
 def test_one_unit_gets_its_own_deadline_with_a_reason(assessment: Assessment, admin_user: Any) -> None:
     with pytest.raises(ValidationFailed, match="lý do"):
         services.assessment_extend_deadline(assessment=assessment, deadline=_when(30), reason=" ", actor=admin_user)
-    services.assessment_extend_deadline(assessment=assessment, deadline=_when(30), reason="Mất điện", actor=admin_user)
+    services.assessment_extend_deadline(assessment=assessment, deadline=_when(30), reason="Mất điện", actor=admin_user,
+                                        confirmed=True)  # a past date: confirmed
     assessment.refresh_from_db()
     assert assessment.deadline_override == _when(30)
     entry = AuditEntry.objects.get(action="assessment.extend_deadline")
@@ -259,7 +260,8 @@ def test_users_import_writes_all_rows_or_none(catalogue: Any, admin_user: Any) -
 
 
 def test_the_audit_selector_filters_by_user_unit_object_and_date(assessment: Assessment, admin_user: Any) -> None:
-    services.assessment_extend_deadline(assessment=assessment, deadline=_when(30), reason="Gia hạn", actor=admin_user)
+    services.assessment_extend_deadline(assessment=assessment, deadline=_when(30), reason="Gia hạn", actor=admin_user,
+                                        confirmed=True)
     by_actor = selectors.audit_entries(actor_id=admin_user.pk)
     assert [e.action for e in by_actor] == ["assessment.extend_deadline"]
     assert selectors.audit_entries(unit_id=assessment.unit_id, object_type="Assessment").count() == 2

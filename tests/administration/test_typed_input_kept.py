@@ -139,7 +139,8 @@ def test_a_refused_extension_keeps_its_date_and_reason_in_its_row(
 ) -> None:
     cycle = assessment.cycle
     at = dt.datetime(2021, 3, 15, 23, 59, tzinfo=timezone.get_current_timezone())
-    services.cycle_update_deadlines(cycle=cycle, actor=admin_user, deadlines={"self_assessment_deadline": at})
+    services.cycle_update_deadlines(cycle=cycle, actor=admin_user, deadlines={"self_assessment_deadline": at},
+                                    confirmed=1)
     client.force_login(admin_user)
 
     response = client.post(reverse("administration:assessment_extend", args=[cycle.pk, assessment.pk]),

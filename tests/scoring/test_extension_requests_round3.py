@@ -82,7 +82,8 @@ def test_the_sheet_does_not_claim_a_grant_whose_own_deadline_was_removed(
     assert "đã chấp thuận gia hạn tự đánh giá đến ngày" in granted
     assert "data-grant-superseded" not in client.get(page).content.decode()
     # when: the cycle's page removes the unit's own deadline
-    assessment_extend_deadline(assessment=_fresh(overdue), deadline=None, actor=admin_user, reason="Nhập nhầm")
+    assessment_extend_deadline(assessment=_fresh(overdue), deadline=None, actor=admin_user, reason="Nhập nhầm",
+                               confirmed=True)
     # then: the sheet says the deadline was removed, with the one that applies now, and claims no grant
     body = client.get(sheet).content.decode()
     text = _text(body)

@@ -570,6 +570,7 @@ def rule_for(name: str) -> Rule | None:
 # services alone write (rules checked, audited): read-only in the admin site.
 _ADMIN_READ_ONLY = (
     "appraisal_explanationround",
+    "appraisal_explanationseen",
     "appraisal_linehistory",
     "appraisal_notification",
     "appraisal_surveyimport",

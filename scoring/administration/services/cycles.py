@@ -4,6 +4,7 @@ untouched ones to another set), one unit's extension."""
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -120,13 +121,119 @@ def _next_phase_deadline(deadlines: Mapping[str, datetime | None]) -> tuple[str,
     return None
 
 
+# A self-assessment deadline brought to less than this from now leaves a unit still drafting no time to finish: it
+# is past at once (or by tomorrow), and past it the unit may be handed to the appraisal team as it stands.
+SHORT_NOTICE = timedelta(hours=24)
+NAMED_CUT = 10  # the units a deadline confirmation names; the rest are counted
+CUT_CONFIRMED_ANY = sys.maxsize  # `confirmed` of a caller that accepts whatever is cut (the API's `confirm=true`)
+CUT_UNCONFIRMED = "deadline_cut_unconfirmed"  # the refusal's code
+
+
+def _effective(own: datetime | None, common: datetime | None) -> datetime | None:
+    """The self-assessment deadline that applies to a unit (`permissions.self_assessment_deadline`)."""
+    if own is None or common is None:
+        return own if common is None else common
+    return max(own, common)
+
+
+def _cuts(before: datetime | None, after: datetime | None, now: datetime) -> bool:
+    """Whether a unit's deadline moved from `before` to `after` (None: none) loses it the time it had: still to
+    come before, and now brought earlier, to a moment past or less than `SHORT_NOTICE` away."""
+    return (after is not None and after < now + SHORT_NOTICE and (before is None or (before > now and after < before)))
+
+
+@dataclass(frozen=True)
+class DeadlineCut:
+    """The units still drafting whose self-assessment deadline a change brings to a moment already past, or less
+    than `SHORT_NOTICE` away (`_cuts`): what the change must be confirmed for, naming them."""
+
+    deadline: datetime  # the deadline the change gives them (the earliest, when their own ones differ)
+    count: int
+    names: tuple[str, ...]  # the first `NAMED_CUT` of them, in the units' order
+
+    @property
+    def names_text(self) -> str:
+        more = self.count - len(self.names)
+        return ", ".join(f"«{name}»" for name in self.names) + (
+            _(" và %(m)s đơn vị khác") % {"m": more} if more > 0 else "")
+
+    @property
+    def when_text(self) -> str:
+        """«đã qua» or «chỉ còn chưa đến 24 giờ», for the deadline given."""
+        if self.deadline <= timezone.now():
+            return _("đã qua")
+        return _("chỉ còn chưa đến %(h)s giờ") % {"h": int(SHORT_NOTICE.total_seconds() // 3600)}
+
+    def confirmed_text(self, label: str) -> str:
+        """What the audit entry of a confirmed change records."""
+        return ngettext(
+            "Đã xác nhận: %(label)s (%(d)s) %(when)s khi %(n)s đơn vị còn đang tự đánh giá: %(names)s.",
+            "Đã xác nhận: %(label)s (%(d)s) %(when)s khi %(n)s đơn vị còn đang tự đánh giá: %(names)s.",
+            self.count,
+        ) % {"label": label, "d": _moment(self.deadline), "when": self.when_text, "n": self.count,
+             "names": self.names_text}
+
+    def details(self, field_name: str) -> dict[str, Any]:
+        return {"field": field_name, "deadline": self.deadline.isoformat(), "count": self.count,
+                "units": list(self.names)}
+
+
+def cycle_deadline_cut(*, cycle: Cycle, deadline: datetime | None) -> DeadlineCut | None:
+    """What making `deadline` the cycle's self-assessment deadline would cut (`DeadlineCut`), None when nothing:
+    the drafts whose applicable deadline (their own later one, else the cycle's) it brings to a moment past or
+    less than `SHORT_NOTICE` away. One query, only when the deadline changes (the drafts with no own deadline
+    that far ahead)."""
+    old = cycle.self_assessment_deadline
+    if deadline == old:
+        return None
+    now = timezone.now()
+    drafts = (cycle.assessments.filter(state=Assessment.State.DRAFT)
+              .filter(Q(deadline_override__isnull=True) | Q(deadline_override__lt=now + SHORT_NOTICE))
+              .order_by(vietnamese("unit__name"), "pk").values_list("unit__name", "deadline_override"))
+    cut = [(name, after) for name, own in drafts
+           if _cuts(_effective(own, old), after := _effective(own, deadline), now)]
+    if not cut:
+        return None
+    return DeadlineCut(deadline=min(after for _name, after in cut if after is not None), count=len(cut),
+                       names=tuple(name for name, _after in cut[:NAMED_CUT]))
+
+
+def _refuse_cut(cut: DeadlineCut, confirmed: int | None, *, label: str, field_name: str) -> None:
+    """Refuse (409 `deadline_cut_unconfirmed`) a change cutting `cut` unless confirmed for as many units."""
+    if confirmed is not None and confirmed >= cut.count:
+        return
+    if confirmed:  # confirmed, but more are cut than the page showed
+        message = _("Từ lúc trang được mở, số đơn vị bị ảnh hưởng tăng lên: %(n)s (đã xác nhận: %(seen)s). Hãy "
+                    "xem lại rồi xác nhận lại.") % {"n": cut.count, "seen": confirmed}
+    else:
+        message = ""
+    message = " ".join(part for part in (message, ngettext(
+        "%(label)s (%(d)s) %(when)s trong khi %(n)s đơn vị còn đang tự đánh giá: %(names)s. Đơn vị đó gần như "
+        "không còn thời gian hoàn thành, và quá hạn thì có thể bị chuyển cho Tổ thẩm định khi chưa gửi. Nếu vẫn "
+        "muốn, hãy đánh dấu ô xác nhận rồi lưu lại.",
+        "%(label)s (%(d)s) %(when)s trong khi %(n)s đơn vị còn đang tự đánh giá: %(names)s. Các đơn vị đó gần "
+        "như không còn thời gian hoàn thành, và quá hạn thì có thể bị chuyển cho Tổ thẩm định khi chưa gửi. Nếu "
+        "vẫn muốn, hãy đánh dấu ô xác nhận rồi lưu lại.", cut.count,
+    ) % {"label": label[:1].upper() + label[1:], "d": _moment(cut.deadline), "when": cut.when_text,
+         "n": cut.count, "names": cut.names_text}) if part)
+    raise StateConflict(message, code=CUT_UNCONFIRMED, details=cut.details(field_name))
+
+
 @transaction.atomic
-def cycle_update_deadlines(*, cycle: Cycle, deadlines: Mapping[str, datetime | None], actor: Any) -> Cycle:
+def cycle_update_deadlines(
+    *, cycle: Cycle, deadlines: Mapping[str, datetime | None], actor: Any, confirmed: int | None = None
+) -> Cycle:
     """Change the cycle's deadlines (in the phases' order, within the cycle's years). Refused: removing the
     deadline of the phase under way (`current_deadline_required`: moved, it still ends the phase; removed, the
     phase would silently have no end), and a deadline after the self-assessment set before a unit's own
     self-assessment deadline (`deadline_before_own_deadline`: as an extension is refused past it). Audited as
-    `cycle.deadlines`."""
+    `cycle.deadlines`.
+
+    A self-assessment deadline brought to a moment past or less than `SHORT_NOTICE` away while units are still
+    drafting (`cycle_deadline_cut`) is refused (409 `deadline_cut_unconfirmed`, naming them) unless `confirmed`
+    for at least as many units as it cuts now (`CUT_CONFIRMED_ANY`: whatever it cuts); the audit entry then
+    records the confirmation, naming the units (`deadline_cut_confirmed`). (The later deadlines cut nobody's
+    time: the appraisal's bounds nothing a unit does, and an open explanation round keeps its own deadline.)"""
     _check_deadlines(deadlines, year=cycle.year)
     current = PHASE_DEADLINE.get(cycle.phase)
     if current is not None and getattr(cycle, current) is not None and deadlines.get(current) is None:
@@ -149,6 +256,12 @@ def cycle_update_deadlines(*, cycle: Cycle, deadlines: Mapping[str, datetime | N
                    "own": _moment(found["latest"])},
                 code="deadline_before_own_deadline", details={"field": name},
             )
+    # the cycle locked: two saves at once do not both pass a check made before either
+    Cycle.objects.select_for_update().filter(pk=cycle.pk).first()
+    cut = cycle_deadline_cut(cycle=cycle, deadline=deadlines.get("self_assessment_deadline"))
+    label = _("hạn tự đánh giá mới của kỳ")
+    if cut is not None:
+        _refuse_cut(cut, confirmed, label=label, field_name="self_assessment_deadline")
     changes: dict[str, Any] = {}
     for name in DEADLINE_FIELDS:
         new = deadlines.get(name)
@@ -158,6 +271,8 @@ def cycle_update_deadlines(*, cycle: Cycle, deadlines: Mapping[str, datetime | N
             setattr(cycle, name, new)
     if changes:
         cycle.save(update_fields=list(changes))
+        if cut is not None:  # confirmed: what was confirmed, recorded with the change
+            changes["deadline_cut_confirmed"] = {"old": None, "new": cut.confirmed_text(label)}
         audit_record(actor=actor, action="cycle.deadlines", object_type="Cycle", object_id=cycle.pk, changes=changes)
     return cycle
 
@@ -363,14 +478,18 @@ def _phase_back(*, cycle: Cycle, phase: str, actor: Any, reason: str) -> Cycle:
 
 @transaction.atomic
 def assessment_extend_deadline(
-    *, assessment: Assessment, deadline: datetime | None, actor: Any, reason: str
+    *, assessment: Assessment, deadline: datetime | None, actor: Any, reason: str, confirmed: bool = False
 ) -> Assessment:
     """Give one unit its own self-assessment deadline (or remove it with None), only while it self-assesses or may
     withdraw its submission to (`EXTENDABLE_STATES`; after, either is refused: it would change nothing). An
     extension ends after the cycle's own self-assessment deadline (an earlier date would shorten it, not extend
     it), and by the cycle's next deadline (the appraisal's, else the next one set: `extension_after_next_phase`),
     as the cycle's deadlines keep the phases' order. Audited as `assessment.extend_deadline`, a removal as
-    `assessment.remove_deadline`; a removal also tells the unit's head and editors (e-mailed after commit)."""
+    `assessment.remove_deadline`; a removal also tells the unit's head and editors (e-mailed after commit).
+
+    A draft's deadline brought to a moment past or less than `SHORT_NOTICE` away (an own deadline shortened, or
+    removed while the cycle's is that close: `own_deadline_cut`) is refused (409 `deadline_cut_unconfirmed`) unless
+    `confirmed`; the audit entry then records the confirmation (`deadline_cut_confirmed`)."""
     if not nfc(reason):
         if deadline is None:
             raise ValidationFailed(_("Hãy ghi lý do bỏ hạn riêng."), code="reason_required")
@@ -414,6 +533,10 @@ def assessment_extend_deadline(
     old = assessment.deadline_override
     if old == deadline:  # the same moment (however written): nothing changes, nothing to record
         return assessment
+    cut = own_deadline_cut(assessment=assessment, deadline=deadline)
+    label = _("hạn tự đánh giá mới của đơn vị")
+    if cut is not None:
+        _refuse_cut(cut, 1 if confirmed else None, label=label, field_name="deadline")
     Assessment.objects.filter(pk=assessment.pk).update(deadline_override=deadline)
     assessment.deadline_override = deadline
     entry = audit_record(
@@ -427,7 +550,9 @@ def assessment_extend_deadline(
             "deadline_override": {
                 "old": old.isoformat() if old else None,
                 "new": deadline.isoformat() if deadline else None,
-            }
+            },
+            # confirmed: what was confirmed, recorded with the change
+            **({"deadline_cut_confirmed": {"old": None, "new": cut.confirmed_text(label)}} if cut is not None else {}),
         },
         reason=nfc(reason),
     )
@@ -436,6 +561,18 @@ def assessment_extend_deadline(
             assessment=assessment, removed_deadline=old, reason=nfc(reason), dedupe_key=f"deadline-removed:{entry.pk}"
         )
     return assessment
+
+
+def own_deadline_cut(*, assessment: Assessment, deadline: datetime | None) -> DeadlineCut | None:
+    """What giving a unit `deadline` as its own (None: none) would cut (`DeadlineCut`, that unit), None when
+    nothing: only a draft, whose applicable deadline it brings to a moment past or less than `SHORT_NOTICE` away."""
+    if assessment.state != Assessment.State.DRAFT:
+        return None
+    common = assessment.cycle.self_assessment_deadline
+    after = _effective(deadline, common)
+    if after is None or not _cuts(_effective(assessment.deadline_override, common), after, timezone.now()):
+        return None
+    return DeadlineCut(deadline=after, count=1, names=(assessment.unit.name,))
 
 
 @transaction.atomic

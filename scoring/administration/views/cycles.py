@@ -20,6 +20,7 @@ from scoring.administration import selectors, services
 from scoring.administration.forms import CycleForm, DeadlinesForm, ExtendForm
 from scoring.administration.services import cycles as cycle_services
 from scoring.administration.services.cycles import (
+    CUT_UNCONFIRMED,
     MSG_PHASE_ALREADY,
     PhaseMoveConfirmation,
     assessments_with_work,
@@ -133,9 +134,11 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
 def _detail_page(
     request: HttpRequest, cycle: Cycle, filters: dict[str, str], *, deadlines_form: DeadlinesForm | None = None,
     extending: int | None = None, extend_form: ExtendForm | None = None, status: int = 200,
+    refusal: DomainError | None = None,
 ) -> HttpResponse:
     """The cycle's page on the participants' page and filters given; after a refusal, with the refused form as
-    it was typed (the deadlines, or the extension of the participant `extending`)."""
+    it was typed (the deadlines, or the extension of the participant `extending`), and, when the refusal asks for
+    a confirmation of the units a deadline cuts (`deadline_cut_unconfirmed`), its box beside that form."""
     query, state = filters.get("q", ""), filters.get("trang_thai", "")
     counts = selectors.cycle_state_counts(cycle=cycle)
     participants = selectors.cycle_assessments(cycle=cycle, query=query, state=state)
@@ -191,6 +194,8 @@ def _detail_page(
             "left_token": _left_token(leaves.left) if leaves else "",
             "deadline_token": leaves.latest_deadline.isoformat() if leaves and leaves.latest_deadline else "",
             "extend_form": extend_form or ExtendForm(),
+            # a deadline brought to the past or within a day while units draft: the box confirming it, in the form
+            "deadline_cut": refusal.details if refusal is not None and refusal.code == CUT_UNCONFIRMED else None,
             "next_phase": next_phase,
             "previous_phase": None if no_step_back else previous_phase,
             "no_step_back": no_step_back,
@@ -214,6 +219,11 @@ def _left_seen(posted: str) -> dict[str, int]:
             return {}
         seen[state] = int(n)
     return seen
+
+
+def _count_seen(posted: str) -> int | None:
+    """The number of units the administrator confirmed a deadline cuts; anything unreadable: none."""
+    return int(posted) if posted.isascii() and posted.isdigit() and len(posted) <= 6 else None
 
 
 def _deadline_seen(posted: str) -> datetime | None:
@@ -277,11 +287,13 @@ def cycle_deadlines(request: HttpRequest, cycle_id: int) -> HttpResponse:
         form_errors(request, form)
         return _detail_page(request, cycle, {}, deadlines_form=form, status=400)
     try:
-        services.cycle_update_deadlines(cycle=cycle, deadlines=_deadlines_kept(cycle, form.cleaned_data),
-                                        actor=request.user)
+        cycle_services.cycle_update_deadlines(
+            cycle=cycle, deadlines=_deadlines_kept(cycle, form.cleaned_data), actor=request.user,
+            confirmed=_count_seen(request.POST.get("cut_seen", "")),
+        )
     except DomainError as exc:
         report_error(request, exc)
-        return _detail_page(request, cycle, {}, deadlines_form=form, status=exc.status)
+        return _detail_page(request, cycle, {}, deadlines_form=form, status=exc.status, refusal=exc)
     messages.success(request, _("Đã lưu các hạn."))
     return redirect("administration:cycle_detail", cycle.pk)
 
@@ -328,18 +340,21 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
     )
     form = ExtendForm(request.POST)
     refused = 400
+    refusal: DomainError | None = None
     unit = assessment.unit.name
     if form.is_valid():
         try:
-            services.assessment_extend_deadline(
+            cycle_services.assessment_extend_deadline(
                 assessment=assessment,
                 deadline=end_of_day(form.cleaned_data["deadline"]),
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
+                confirmed=request.POST.get("cut_confirmed") == "1",
             )
         except DomainError as exc:
             messages.error(request, f"{unit}: {exc.message}")
             refused = exc.status
+            refusal = exc
         else:
             if form.removing:
                 messages.success(request, _("Đã bỏ hạn riêng của %(u)s: đơn vị theo hạn tự đánh giá của kỳ.")
@@ -361,7 +376,8 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
                 messages.error(request, f"{unit}: {label}: {error}" if label else f"{unit}: {error}")
     # The page it was posted from again, the refused row's form as typed.
     filters = _filters(QueryDict(request.POST.get("back", "")))
-    return _detail_page(request, assessment.cycle, filters, extending=assessment.pk, extend_form=form, status=refused)
+    return _detail_page(request, assessment.cycle, filters, extending=assessment.pk, extend_form=form, status=refused,
+                        refusal=refusal)
 
 
 @require_POST
