@@ -11,12 +11,14 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -29,9 +31,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from evidence import permissions, selectors, services, storage, validation
-from evidence.models import EvidenceFile
+from evidence.models import EvidenceFile, EvidenceLink
 from evidence.uploads import EvidenceUploadHandler, StreamedUpload
-from scoring.errors import DomainError, self_edit_refusal
+from scoring.errors import DomainError, StateConflict, self_edit_refusal
 from scoring.models import Assessment, ScoreLine
 from scoring.permissions import (
     assessment_get_for_user,
@@ -210,6 +212,7 @@ def library(request: HttpRequest, assessment_id: int) -> HttpResponse:
         line.assessment = assessment
     attachable = [line for line in lines if can_attach_evidence(request.user, line)]
     rows = selectors.evidence_library_rows(assessment=assessment, user=request.user)
+    _ask_before_delete(rows)
     selected = None
     raw_line = request.GET.get("tieu_chi")
     if raw_line:
@@ -238,6 +241,25 @@ def library(request: HttpRequest, assessment_id: int) -> HttpResponse:
             "accept": ",".join(f".{ext}" for ext in [*validation.FILE_TYPES, *validation.EXTENSION_ALIASES]),
         },
     )
+
+
+def _ask_before_delete(rows: list[selectors.LibraryRow]) -> None:
+    """Each deletable row's question (``row.delete_question``): the leaves it is linked to, from the rows themselves
+    (every file of the library is a row, so a leaf's files are counted without a query)."""
+    files_of_line: dict[int, int] = {}
+    for row in rows:
+        for line_id in {link.line_id for link in row.links}:
+            files_of_line[line_id] = files_of_line.get(line_id, 0) + 1
+    for row in rows:
+        if not row.deletable:
+            continue
+        links: list[DeletedLink] = []
+        seen: set[int] = set()
+        for link in row.links:
+            if link.line_id not in seen:
+                seen.add(link.line_id)
+                links.append(DeletedLink(code=link.code, name=link.name, sole=files_of_line[link.line_id] == 1))
+        row.delete_question = delete_question(row.file.original_name, links)  # type: ignore[attr-defined]
 
 
 @require_GET
@@ -407,11 +429,88 @@ def unlink(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return _link_action(request, assessment_id, unlink=True)
 
 
+CONFIRM_FIELD = "xac_nhan"  # a delete is done only when the person confirmed it: the dialog or the page below
+
+
+@dataclass
+class DeletedLink:
+    """A leaf the file is linked to, and whether the file is the leaf's only evidence (then it is left with none)."""
+
+    code: str
+    name: str
+    sole: bool
+
+
+def delete_consequences(evidence_file: EvidenceFile) -> list[DeletedLink]:
+    """The leaves a delete takes the file from, in the tree's order; two queries."""
+    links = list(
+        EvidenceLink.objects.filter(evidence_file=evidence_file)
+        .select_related("score_line__indicator")
+        .order_by("score_line__indicator__order", "score_line__indicator__code")
+    )
+    line_ids = {link.score_line_id for link in links}
+    counts = dict(
+        EvidenceLink.objects.filter(score_line_id__in=line_ids)
+        .values_list("score_line_id")
+        .annotate(n=Count("evidence_file_id", distinct=True))
+        .values_list("score_line_id", "n")
+    )
+    seen: set[int] = set()
+    result = []
+    for link in links:
+        if link.score_line_id in seen:
+            continue
+        seen.add(link.score_line_id)
+        indicator = link.score_line.indicator
+        result.append(DeletedLink(code=indicator.code, name=indicator.name, sole=counts.get(link.score_line_id) == 1))
+    return result
+
+
+def _codes(links: list[DeletedLink], *, sole_only: bool = False) -> str:
+    return ", ".join(link.code for link in links if link.sole or not sole_only)
+
+
+def delete_question(name: str, links: list[DeletedLink]) -> str:
+    """What the person is asked before a delete: the leaves the file leaves, and those left with no evidence."""
+    if not links:
+        return _("Xoá «%(name)s» khỏi thư viện?") % {"name": name}
+    question = ngettext(
+        "Xoá «%(name)s» khỏi thư viện? Tệp đang gắn với tiêu chí %(codes)s và sẽ được gỡ khỏi tiêu chí này.",
+        "Xoá «%(name)s» khỏi thư viện? Tệp đang gắn với %(n)d tiêu chí: %(codes)s và sẽ được gỡ khỏi các tiêu chí "
+        "này.",
+        len(links),
+    ) % {"name": name, "codes": _codes(links), "n": len(links)}
+    return " ".join([question, *_left_without(links)])
+
+
+def _left_without(links: list[DeletedLink], *, done: bool = False) -> list[str]:
+    sole = [link for link in links if link.sole]
+    if not sole:
+        return []
+    values = {"codes": _codes(links, sole_only=True)}
+    if done:
+        return [ngettext("Tiêu chí %(codes)s nay không còn tài liệu kiểm chứng nào.",
+                         "Các tiêu chí %(codes)s nay không còn tài liệu kiểm chứng nào.", len(sole)) % values]
+    return [ngettext("Tiêu chí %(codes)s sẽ không còn tài liệu kiểm chứng nào.",
+                     "Các tiêu chí %(codes)s sẽ không còn tài liệu kiểm chứng nào.", len(sole)) % values]
+
+
+def _deleted_message(name: str, links: list[DeletedLink]) -> str:
+    if not links:
+        return _("Đã xoá «%(name)s» khỏi thư viện.") % {"name": name}
+    done = _("Đã xoá «%(name)s» khỏi thư viện và gỡ khỏi tiêu chí %(codes)s.") % {
+        "name": name, "codes": _codes(links),
+    }
+    return " ".join([done, *_left_without(links, done=True)])
+
+
 @lands_on(_home_page)
 @require_POST
 @login_required_or_401
 @_answers_json_errors
 def delete(request: HttpRequest, file_id: int) -> HttpResponse:
+    """Delete a library file, once confirmed (field ``xac_nhan``). Unconfirmed, nothing changes: a plain form gets
+    a page that names the leaves the file is linked to and asks again; the page's script gets a 400."""
     evidence_file = permissions.evidence_get_for_user(user=request.user, file_id=file_id)
     assessment = permissions.library_assessment(evidence_file)
     if assessment is None:
@@ -419,11 +518,28 @@ def delete(request: HttpRequest, file_id: int) -> HttpResponse:
     if not permissions.can_manage_library(request.user, assessment):
         return _state_refusal(request, assessment)  # as upload, link and unlink: 409 for the unit's own people
     next_url = _safe_next(request, _library_url(assessment))
+    links = delete_consequences(evidence_file)
+    name = evidence_file.original_name
+    if request.POST.get(CONFIRM_FIELD) != "1":
+        if permissions.file_is_locked(has_links=bool(links), assessment=assessment):
+            # the refusal the delete itself would give: no question for what cannot be done
+            locked = StateConflict(services.MSG_FILE_LOCKED % {"name": name, "codes": _codes(links)},
+                                   code="file_locked")
+            return _domain_error(request, locked, next_url)
+        question = delete_question(name, links)
+        if _wants_json(request):
+            return _error_json(400, "confirm", question, links=[link.code for link in links])
+        return render(
+            request,
+            "evidence/delete_confirm.html",
+            {"file": evidence_file, "assessment": assessment, "links": links, "question": question,
+             "sole": [link for link in links if link.sole], "next": next_url, "confirm_field": CONFIRM_FIELD},
+        )
     try:
         services.evidence_delete(evidence_file=evidence_file, actor=request.user)
     except DomainError as exc:
         return _domain_error(request, exc, next_url)
-    message = _("Đã xoá «%(name)s» khỏi thư viện.") % {"name": evidence_file.original_name}
+    message = _deleted_message(name, links)
     if _wants_json(request):
         return JsonResponse({"ok": True, "message": message, "id": file_id})
     messages.success(request, message)

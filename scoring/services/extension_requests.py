@@ -8,7 +8,7 @@ Who may call them is the views' check (`scoring.permissions.can_request_extensio
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -34,7 +34,10 @@ MSG_ALREADY_PENDING = gettext_lazy(
 )
 MSG_REASON_REQUIRED = gettext_lazy("Hãy ghi lý do đề nghị gia hạn.")
 MSG_DATE_REQUIRED = gettext_lazy("Hãy chọn ngày đề nghị gia hạn đến.")
-MSG_NOT_LATER = gettext_lazy("Ngày đề nghị phải sau hạn tự đánh giá hiện tại của đơn vị (%(d)s).")
+MSG_NOT_LATER = gettext_lazy(
+    "Ngày đề nghị phải sau ngày của hạn tự đánh giá hiện tại của đơn vị (%(d)s): đề nghị đến chính ngày đó không "
+    "gia hạn thêm ngày nào. Hãy chọn từ ngày %(first)s trở đi."
+)
 MSG_IN_PAST = gettext_lazy("Ngày gia hạn (%(d)s) đã qua; hãy chọn một ngày từ hôm nay trở đi.")
 MSG_NOT_PENDING = gettext_lazy("Đề nghị gia hạn này đã được xử lý («%(status)s»); không thay đổi được nữa.")
 MSG_REFUSAL_REASON_REQUIRED = gettext_lazy("Hãy ghi lý do không chấp thuận để đơn vị biết.")
@@ -143,8 +146,9 @@ def extension_request_create(
 
     Refused (nothing changes) unless the assessment is a draft of a cycle taking self-scores, while another request
     of the assessment waits, without a reason (hidden characters and over-long text refused as elsewhere), and for
-    a date not after the deadline that applies now, already past, or outside the years the cycle's deadlines may
-    take. Side effects: one pending request, one audit entry, the administrators notified (e-mailed after commit).
+    a date not after the day of the deadline that applies now (the same day is no extension, even before its end),
+    already past, or outside the years the cycle's deadlines may take. Side effects: one pending request, one audit
+    entry, the administrators notified (e-mailed after commit).
     """
     locked = _lock_assessment(assessment.pk)
     if locked.state != Assessment.State.DRAFT:
@@ -160,9 +164,11 @@ def extension_request_create(
         raise ValidationFailed(MSG_DATE_REQUIRED, code="date_required", details={"field": "requested_date"})
     deadline = _end_of_day(requested_date)
     current = self_assessment_deadline(locked)
-    if current is not None and deadline <= current:
-        raise ValidationFailed(MSG_NOT_LATER % {"d": _local(current)}, code="extension_not_later",
-                               details={"field": "requested_date"})
+    # by the day, not the moment: the end of the deadline's own day (a deadline at 17:00) reads as no extension
+    if current is not None and requested_date <= timezone.localdate(current):
+        first = timezone.localdate(current) + timedelta(days=1)
+        raise ValidationFailed(MSG_NOT_LATER % {"d": _local(current), "first": f"{first:%d/%m/%Y}"},
+                               code="extension_not_later", details={"field": "requested_date"})
     if deadline <= timezone.now():
         raise ValidationFailed(MSG_IN_PAST % {"d": f"{requested_date:%d/%m/%Y}"}, code="date_in_past",
                                details={"field": "requested_date"})

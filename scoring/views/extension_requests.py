@@ -3,6 +3,7 @@ withdrawal. The unit's head asks and withdraws; its other people and the adminis
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -11,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
@@ -56,6 +58,7 @@ def _render(
     requests = list(extension_requests_of(assessment=assessment))
     for made in requests:  # a grant the cycle's page removed or changed since no longer gives the deadline
         made.grant_applies = grant_applies(made, assessment)  # type: ignore[attr-defined]
+    deadline = permissions.self_assessment_deadline(assessment)
     context = {
         "assessment": assessment,
         "form": form,
@@ -63,7 +66,9 @@ def _render(
         "pending": next((r for r in requests if r.pending), None),
         "can_request": permissions.can_request_extension(request.user, assessment),
         "is_head": permissions.is_unit_head(request.user, assessment.unit_id),
-        "deadline": permissions.self_assessment_deadline(assessment),
+        "deadline": deadline,
+        # the first day a request may name: the day after the current deadline's (the same day extends nothing)
+        "first_day": timezone.localdate(deadline) + timedelta(days=1) if deadline is not None else None,
         "error": error,
         "error_field": error_field,
     }

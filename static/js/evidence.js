@@ -2,7 +2,8 @@
 // - forms marked [data-evidence-form] are sent with fetch and the page's [data-evidence-region] parts are
 //   refreshed in place from the server's own HTML (one template, no markup built here);
 // - [data-dropzone] accepts files dragged onto it and uploads them at once;
-// - forms with [data-confirm] ask before they are sent.
+// - forms with [data-confirm] ask before they are sent; with [data-confirm-field] that field is sent as "1" once
+//   confirmed (without this script the server asks on a page of its own).
 
 import { freshToken, signInAgain } from "./session.js";
 
@@ -61,7 +62,7 @@ async function refreshRegions() {
   }
 }
 
-async function send(form) {
+async function send(form, confirmed) {
   const regionId = form.closest("[data-evidence-region]")?.id;
   const buttons = form.querySelectorAll("button");
   buttons.forEach((b) => { b.disabled = true; });
@@ -71,9 +72,12 @@ async function send(form) {
   let signedOut = false;
   freshToken(form);
   try {
+    const body = new FormData(form);
+    // the server does what needs a confirmation (a delete) only when told it was confirmed
+    if (confirmed && form.dataset.confirmField) body.set(form.dataset.confirmField, "1");
     const response = await fetch(form.action, {
       method: "POST",
-      body: new FormData(form),
+      body,
       credentials: "same-origin",
       headers: { Accept: JSON_ACCEPT },
     });
@@ -130,7 +134,7 @@ document.addEventListener("submit", (event) => {
   // Nothing chosen is sent too: the server's message is shown beside the form, and nothing typed elsewhere on
   // the page is lost to a reload.
   event.preventDefault();
-  send(form);
+  send(form, Boolean(form.dataset.confirm));
 });
 
 function setUpDropzone(zone) {

@@ -474,7 +474,7 @@ def test_the_editor_deletes_a_draft_file(
     assessment: Any, unit_editor: Any, stored_pdf: Any, media_root: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        response = _client(unit_editor).post(_url("delete", stored_pdf), **JSON)
+        response = _client(unit_editor).post(_url("delete", stored_pdf), {"xac_nhan": "1"}, **JSON)
     assert response.status_code == 200 and response.json() == {
         "ok": True, "message": "Đã xoá «Kế hoạch CCHC năm 2020.pdf» khỏi thư viện.", "id": stored_pdf.pk,
     }
