@@ -38,7 +38,6 @@ MSG_DIFFICULTIES_CHANGED = _(
     "mới nhất rồi sửa lại."
 )
 MSG_IMPORT_STALE = _("Có %(n)s dòng đã được sửa trên hệ thống sau khi tải tệp Excel về; không ghi dòng nào.")
-MSG_IMPORT_INVALID = _("Có %(n)s dòng không hợp lệ; không ghi dòng nào.")
 MSG_UNKNOWN_LINE = _("Dòng không thuộc bản đánh giá này.")
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from scoring import selectors
 from scoring.errors import (
@@ -15,7 +15,6 @@ from scoring.errors import (
     MSG_CANNOT_WITHDRAW,
     MSG_DEADLINE_PASSED,
     MSG_DIFFICULTIES_CHANGED,
-    MSG_IMPORT_INVALID,
     MSG_IMPORT_STALE,
     MSG_NOT_EDITABLE,
     MSG_NOT_READY,
@@ -166,7 +165,14 @@ def score_lines_import_self(*, assessment: Assessment, rows: Iterable[Mapping[st
         except ValidationFailed as exc:  # raised before anything of that row is written
             errors[line.indicator.code] = str(exc.message)
     if errors:
-        raise ValidationFailed(MSG_IMPORT_INVALID % {"n": len(errors)}, code="import_invalid", details=errors)
+        raise ValidationFailed(
+            ngettext(
+                "Có %(n)s dòng không hợp lệ; không ghi dòng nào.",
+                "Có %(n)s dòng không hợp lệ; không ghi dòng nào.",
+                len(errors),
+            ) % {"n": len(errors)},
+            code="import_invalid", details=errors,
+        )
     if rows:
         audit_record(
             actor=actor, action="assessment.import_self", object_type="Assessment", object_id=locked.pk,
