@@ -448,8 +448,11 @@ def user_export_rows(users: QuerySet[Any]) -> list[tuple[Any, ...]]:
 
 
 def cycles_for_admin() -> QuerySet[Cycle]:
-    return Cycle.objects.prefetch_related("cycle_sets__indicator_set", "cycle_sets__unit_kind").annotate(
-        assessments_count=Count("assessments", distinct=True)
+    """Newest year first, as the sets' list (an aggregate query drops the model's ordering: named here)."""
+    return (
+        Cycle.objects.prefetch_related("cycle_sets__indicator_set", "cycle_sets__unit_kind")
+        .annotate(assessments_count=Count("assessments", distinct=True))
+        .order_by("-year")
     )
 
 
