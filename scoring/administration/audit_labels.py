@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "indicator_mapping.delete": _l("Xoá đối chiếu tiêu chí"),
     "indicator_mapping.save": _l("Lưu đối chiếu tiêu chí"),
     "indicator_set.activate": _l("Áp dụng bộ chỉ số cho kỳ"),
+    "indicator_set.back_to_draft": _l("Đưa bộ chỉ số bị thay về dự thảo"),
     "indicator_set.clone": _l("Nhân bản bộ chỉ số"),
     "indicator_set.create": _l("Tạo bộ chỉ số"),
     "indicator_set.delete": _l("Xoá bộ chỉ số"),
@@ -444,16 +445,30 @@ CODE_LIST_FIELDS = {
 }
 
 
-def _code_list(change: Any) -> str | None:
+def _code_list(change: Any, labels: dict[str, dict[str, str]] | None = None) -> str | None:
     """A recorded list of criteria as a person reads it: «1.1, 1.2 … và 3 tiêu chí khác»; a modified criterion
-    with the fields that changed, «1.1.2 (Điểm tối đa, Tham số)». None when it is not such a list."""
+    with the fields that changed, «1.1.2 (Điểm tối đa, Tham số)», and their values where recorded (`changes`):
+    «1.1.2 (Điểm tối đa: 2,00 → 2,50)». None when it is not such a list."""
     if not isinstance(change, dict) or not isinstance(change.get("codes"), list):
         return None
     indicator_labels = OBJECT_FIELD_LABELS["Indicator"]
     shown = []
     for item in change["codes"]:
         if isinstance(item, dict):
-            fields = ", ".join(str(indicator_labels.get(f) or FIELD_LABELS.get(f, f)) for f in item.get("fields") or [])
+            values: dict[str, Any] = item["changes"] if isinstance(item.get("changes"), dict) else {}
+            if values and labels is None:
+                labels = _value_labels()
+            if values:  # a criterion's values by its own labels (its kind is not a unit's)
+                labels = _for_object(labels or {}, "Indicator")
+            parts = []
+            for f in item.get("fields") or []:
+                label = str(indicator_labels.get(f) or FIELD_LABELS.get(f, f))
+                value = values.get(f)
+                if isinstance(value, dict) and {"old", "new"} >= set(value):
+                    label = f"{label}: {change_value(f, value.get('old'), labels)} → " \
+                            f"{change_value(f, value.get('new'), labels)}"
+                parts.append(label)
+            fields = ", ".join(parts) if not values else "; ".join(parts)
             shown.append(f"{item.get('code')} ({fields})" if fields else str(item.get("code")))
         else:
             shown.append(str(item))
@@ -490,7 +505,7 @@ def change_rows(
     own = OBJECT_FIELD_LABELS.get(object_type, {})
     rows = []
     for name, change in changes.items():
-        if name in CODE_LIST_FIELDS and (listed := _code_list(change)) is not None:
+        if name in CODE_LIST_FIELDS and (listed := _code_list(change, labels)) is not None:
             if listed:  # an empty list (nothing added, say) is not a change worth a line
                 label = str(FIELD_LABELS[name])
                 side = CODE_LIST_FIELDS[name]

@@ -239,6 +239,9 @@ def _number(raw: Any, label: str, problems: list[str], default: str | None = Non
     text = _text(raw).replace(",", ".")
     if not text and default is not None:
         text = default
+    if not text:  # a blank cell is no number, but not one to quote back («» says nothing)
+        problems.append(_("%(label)s bị bỏ trống.") % {"label": label})
+        return None
     try:
         value = Decimal(text)
     except (InvalidOperation, ValueError):

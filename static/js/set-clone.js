@@ -1,5 +1,6 @@
 // The clone form: the new set's key and name name the year typed (tg-2021-so → tg-2027-so), as the server
-// proposes them, for as long as the person has not edited them. A key naming no year gets it appended once.
+// proposes them, for as long as the person has not edited them. A key naming no year gets it appended once. The
+// decision reference is the source's in the source's year and blank in another, likewise until edited.
 
 const YEAR = /(?<!\d)(?:19|20)\d{2}(?!\d)/g;
 
@@ -20,7 +21,12 @@ if (yearInput) {
     if (!/^(19|20)\d{2}$/.test(year)) return;
     for (const input of followers) {
       if (input.value !== input.dataset.proposed) continue;
-      input.value = withYear(input.value, year, input.dataset.followsYear === "key");
+      // the decision: the source's in the source's year (another version under it), blank in another (a new one)
+      if (input.dataset.followsYear === "decision_ref") {
+        input.value = year === input.dataset.sourceYear ? input.dataset.sourceValue : "";
+      } else {
+        input.value = withYear(input.value, year, input.dataset.followsYear === "key");
+      }
       input.dataset.proposed = input.value;
     }
   });

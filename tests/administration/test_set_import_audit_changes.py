@@ -1,5 +1,5 @@
 """The tree import's audit entry names the criteria it changed: the codes added, removed and modified (with
-the fields that differ), bounded, and the audit page shows them readably."""
+the fields that differ and their old → new values), bounded, and the audit page shows them readably."""
 
 from __future__ import annotations
 
@@ -55,7 +55,9 @@ def test_the_audit_entry_names_the_criteria_added_removed_and_modified(
     changes = _last_import_entry(imported_set).changes
     assert changes["indicators_added"] == {"codes": ["1.2.4"], "more": 0}
     assert changes["indicators_removed"] == {"codes": ["1.2.3"], "more": 0}
-    assert changes["indicators_modified"] == {"codes": [{"code": "1.1.2", "fields": ["max_points"]}], "more": 0}
+    assert changes["indicators_modified"] == {"codes": [{
+        "code": "1.1.2", "fields": ["max_points"], "changes": {"max_points": {"old": "2.00", "new": "2.50"}},
+    }], "more": 0}
     assert changes["indicators"] == {"old": 16, "new": 16}
 
 
@@ -67,7 +69,7 @@ def test_the_audit_page_shows_the_changed_criteria_readably(
     page = client.get(reverse("administration:audit_list"), {"action": "indicator_set.import_xlsx"}).content.decode()
     assert "Tiêu chí thêm mới</span>: — → 1.2.4" in page
     assert "Tiêu chí bị xoá</span>: 1.2.3 → —" in page
-    assert "Tiêu chí được sửa</span>: — → 1.1.2 (Điểm tối đa)" in page
+    assert "Tiêu chí được sửa</span>: — → 1.1.2 (Điểm tối đa: 2,00 → 2,50)" in page
     assert "&#x27;codes&#x27;" not in page and "indicators_added" not in page.replace('title="indicators_added"', "")
 
 
@@ -80,8 +82,9 @@ def test_the_lists_are_bounded_and_count_the_codes_left_out() -> None:
     # then
     assert len(changes["indicators_added"]["codes"]) == MAX_AUDITED_CODES
     assert changes["indicators_added"]["more"] == 5
-    assert changes["indicators_modified"]["codes"] == [{"code": "1", "fields": ["name"]}]
+    assert changes["indicators_modified"]["codes"] == [
+        {"code": "1", "fields": ["name"], "changes": {"name": {"old": "Một", "new": "Một (sửa)"}}}]
     rows = {name: (old_text, new_text) for name, _label, old_text, new_text in change_rows(changes)}
     assert rows["indicators_added"][1].endswith("… và 5 tiêu chí khác")
-    assert rows["indicators_modified"] == ("—", "1 (Tên)")
+    assert rows["indicators_modified"] == ("—", "1 (Tên: Một → Một (sửa))")
     assert "indicators_removed" not in rows  # nothing removed: no line

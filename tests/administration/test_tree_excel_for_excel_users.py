@@ -302,4 +302,7 @@ def test_the_audit_of_an_applied_import_still_names_the_changed_criteria(
                         {"file": upload(content)}).context["token"]
     assert client.post(reverse("administration:set_import_apply", args=[draft.pk]), {"token": token}).status_code == 302
     entry = AuditEntry.objects.filter(action="indicator_set.import_xlsx", object_id=str(draft.pk)).latest("pk")
-    assert entry.changes["indicators_modified"] == {"codes": [{"code": "1.2.1", "fields": ["name"]}], "more": 0}
+    assert entry.changes["indicators_modified"] == {"codes": [{
+        "code": "1.2.1", "fields": ["name"],
+        "changes": {"name": {"old": "Báo cáo đúng hạn", "new": "Báo cáo CCHC đúng hạn"}},
+    }], "more": 0}

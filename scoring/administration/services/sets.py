@@ -30,6 +30,7 @@ from scoring.administration.services.cycles import appraisal_assignments_follow_
 from scoring.administration.validators import MSG_CODE
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
+    Assessment,
     Cycle,
     CycleSet,
     Indicator,
@@ -262,7 +263,8 @@ def clone_name(*, source: IndicatorSet, year: int) -> str:
 
 def indicator_set_clone_proposal(*, source: IndicatorSet, year: int | None = None) -> dict[str, Any]:
     """What the clone form offers (by default the next year): the key and the name naming that year (a key without
-    a year gets it appended once), the key made free with the version (-v2) when taken."""
+    a year gets it appended once), the key made free with the version (-v2) when taken; the decision reference
+    kept in the source's year (a new version under the same decision), blank in another (a new decision)."""
     year = source.year + 1 if year is None else year
     key = with_year(source.key, year, append="-{year}")
     if IndicatorSet.objects.filter(key__iexact=key).exists():
@@ -270,7 +272,9 @@ def indicator_set_clone_proposal(*, source: IndicatorSet, year: int | None = Non
         while IndicatorSet.objects.filter(key__iexact=f"{key}-v{version}").exists():
             version += 1
         key = f"{key}-v{version}"
-    return {"year": year, "key": key, "name": clone_name(source=source, year=year), "decision_ref": ""}
+    # a clone of the same year is another version under the same decision; a new year's is issued by a new one
+    decision_ref = source.decision_ref if year == source.year else ""
+    return {"year": year, "key": key, "name": clone_name(source=source, year=year), "decision_ref": decision_ref}
 
 
 @transaction.atomic
@@ -375,7 +379,8 @@ def indicator_set_activate(
     be replaced as long as nobody did anything on that kind's assessments opened on it: they are then moved to
     the new set, their lines rebuilt (`assessments_move_to_set`; refused 409 `cycle_in_use` naming how many have
     work), and the appraisal team's assignments follow it by code (`appraisal_assignments_follow_set`). Audited as
-    `indicator_set.activate` (with the number of assessments moved)."""
+    `indicator_set.activate` (with the number of assessments moved). The replaced set, when no cycle uses it any
+    more, goes back to draft (`indicator_set_back_to_draft_if_unused`)."""
     from scoring.administration.selectors import indicator_set_report
 
     report = indicator_set_report(indicator_set=indicator_set)
@@ -397,6 +402,8 @@ def indicator_set_activate(
     if in_use and current is not None and current.indicator_set_id == indicator_set.pk:
         return current.indicator_set  # already this kind's set in this cycle: nothing to change or record
     moved = 0
+    released: IndicatorSet | None = None
+    current_set = current.indicator_set if current else None
     if current and current.indicator_set_id != indicator_set.pk:
         # this kind's assessments opened on the current set follow it when untouched (another kind's may share
         # the set: they stay on it)
@@ -408,6 +415,7 @@ def indicator_set_activate(
                                          actor=actor)
         current.indicator_set = indicator_set
         current.save(update_fields=["indicator_set"])
+        released = current_set
     elif current is None:
         CycleSet.objects.create(cycle=cycle, unit_kind=kind, indicator_set=indicator_set)
     old_status = indicator_set.status
@@ -425,7 +433,39 @@ def indicator_set_activate(
             **({"units": {"old": None, "new": moved}} if moved else {}),
         },
     )
+    if released is not None:
+        indicator_set_back_to_draft_if_unused(indicator_set=released, replaced_by=indicator_set, cycle=cycle,
+                                              unit_kind=kind, actor=actor)
     return indicator_set
+
+
+def indicator_set_back_to_draft_if_unused(
+    *, indicator_set: IndicatorSet, replaced_by: IndicatorSet, cycle: Cycle, unit_kind: UnitKind, actor: Any
+) -> bool:
+    """After `indicator_set` was replaced by `replaced_by` for `unit_kind` in `cycle`: an active set that no cycle
+    uses any more and no assessment is opened on goes back to draft, so that it can be edited or deleted. It was
+    never scored (a replacement is refused while an assessment on it has work, and its assessments moved to the
+    new set). Audited as `indicator_set.back_to_draft`. Returns whether it went back."""
+    if (
+        indicator_set.status != IndicatorSet.Status.ACTIVE
+        or indicator_set.cycle_sets.exists()
+        or Assessment.objects.filter(indicator_set=indicator_set).exists()
+    ):
+        return False
+    IndicatorSet.objects.filter(pk=indicator_set.pk).update(status=IndicatorSet.Status.DRAFT)
+    indicator_set.status = IndicatorSet.Status.DRAFT
+    _audit_set(
+        actor,
+        "indicator_set.back_to_draft",
+        indicator_set,
+        {
+            "status": {"old": IndicatorSet.Status.ACTIVE, "new": IndicatorSet.Status.DRAFT},
+            "cycle": {"old": cycle.year, "new": None},
+            "unit_kind": {"old": unit_kind.code, "new": None},
+            "replaced": {"old": indicator_set.key, "new": replaced_by.key},
+        },
+    )
+    return True
 
 
 @transaction.atomic

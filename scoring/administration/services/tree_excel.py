@@ -30,6 +30,11 @@ AUDITED_FIELDS = (
     "allow_not_applicable", "source", "guidance", "coordinating_department",
 )
 MAX_AUDITED_CODES = 200  # per list in the audit entry; the rest are counted
+# A modified criterion's old → new values in the audit entry (one entry per import, read in the audit viewer): each
+# value cut to MAX_AUDITED_VALUE characters (as JSON for the parameters), and once the entry holds
+# MAX_AUDITED_VALUES_TOTAL characters of values, the criteria after name their changed fields only.
+MAX_AUDITED_VALUE = 300
+MAX_AUDITED_VALUES_TOTAL = 30_000
 
 
 def _tree_by_code(indicator_set: IndicatorSet) -> dict[str, dict[str, Any]]:
@@ -200,17 +205,46 @@ def tree_diff(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[st
     return diff
 
 
-def tree_changes(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Which criteria an import added, removed, modified (with the fields that differ) and moved, matched by code, for
-    the audit entry (`tree_diff` without the values); each list holds at most MAX_AUDITED_CODES codes and counts
-    the others in `more`."""
-    diff = tree_diff(old, new)
+def _recorded(value: Any) -> tuple[Any, int]:
+    """A field's value as the audit entry records it, with its size: as the criterion editor records it (points
+    as text, «0.50»), cut to MAX_AUDITED_VALUE characters (parameters too long then kept as their cut JSON)."""
+    if isinstance(value, Decimal):
+        value = str(value)
+    if isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False)
+        if len(text) <= MAX_AUDITED_VALUE:
+            return value, len(text)
+        value = text
+    if isinstance(value, str) and len(value) > MAX_AUDITED_VALUE:
+        value = value[: MAX_AUDITED_VALUE - 1] + "…"
+    return value, len(str(value))
+
+
+def tree_changes(
+    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]], diff: TreeDiff | None = None
+) -> dict[str, Any]:
+    """Which criteria an import added, removed, modified and moved, matched by code, for the audit entry; a modified
+    criterion with the fields that differ and their old → new values (`changes`, as the criterion editor records
+    them, bounded: `_recorded`, MAX_AUDITED_VALUES_TOTAL). Each list holds at most MAX_AUDITED_CODES codes and
+    counts the others in `more`."""
+    diff = diff if diff is not None else tree_diff(old, new)
+    budget = MAX_AUDITED_VALUES_TOTAL
+    modified: list[dict[str, Any]] = []
+    for criterion in diff.modified[:MAX_AUDITED_CODES]:
+        item: dict[str, Any] = {"code": criterion.code, "fields": [f.name for f in criterion.fields]}
+        if budget > 0:
+            values: dict[str, Any] = {}
+            for name in item["fields"]:
+                before, before_size = _recorded(old[criterion.code].get(name))
+                after, after_size = _recorded(new[criterion.code].get(name))
+                values[name] = {"old": before, "new": after}
+                budget -= before_size + after_size
+            item["changes"] = values
+        modified.append(item)
     return {
         "indicators_added": _bounded([c.code for c in diff.added]),
         "indicators_removed": _bounded([c.code for c in diff.removed]),
-        "indicators_modified": _bounded(
-            [{"code": c.code, "fields": [f.name for f in c.fields]} for c in diff.modified]
-        ),
+        "indicators_modified": {"codes": modified, "more": max(len(diff.modified) - MAX_AUDITED_CODES, 0)},
         "indicators_moved": _bounded([c.code for c in diff.moved]),
     }
 
@@ -285,7 +319,8 @@ def indicator_set_tree_import(
             actor,
             "indicator_set.import_xlsx",
             indicator_set,
-            {"indicators": {"old": old_count, "new": outcome.created}, **tree_changes(old_tree, new_tree)},
+            {"indicators": {"old": old_count, "new": outcome.created},
+             **tree_changes(old_tree, new_tree, outcome.changes)},
         )
     return outcome
 

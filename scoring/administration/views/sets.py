@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core import signing
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,7 +34,16 @@ from scoring.administration.views._common import (
 from scoring.administration.xlsx import FileRefused
 from scoring.errors import DomainError, StaleVersion
 from scoring.exports import xlsx_response
-from scoring.models import Assessment, AuditEntry, Cycle, IndicatorMapping, IndicatorSet, Unit, UnitKind
+from scoring.models import (
+    Assessment,
+    AuditEntry,
+    Cycle,
+    CycleSet,
+    IndicatorMapping,
+    IndicatorSet,
+    Unit,
+    UnitKind,
+)
 from scoring.selectors import indicator_tree
 from scoring.text import posted_id
 
@@ -55,6 +65,14 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _sets_listed() -> QuerySet[IndicatorSet]:
+    """The set list's rows, each with the cycles using it (by unit kind): one query more, whatever the number."""
+    return selectors.indicator_sets_for_admin().prefetch_related(
+        Prefetch("cycle_sets", queryset=CycleSet.objects.select_related("cycle", "unit_kind").order_by(
+            "-cycle__year", "unit_kind__order", "unit_kind__name"), to_attr="uses")
+    )
+
+
 @require_GET
 @administrator_required
 def set_list(request: HttpRequest) -> HttpResponse:
@@ -62,7 +80,7 @@ def set_list(request: HttpRequest) -> HttpResponse:
         request,
         "scoring/administration/set_list.html",
         {
-            "sets": selectors.indicator_sets_for_admin(),
+            "sets": _sets_listed(),
             "form": SetCreateForm(),
         },
     )
@@ -77,7 +95,7 @@ def set_create(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "scoring/administration/set_list.html",
-            {"sets": selectors.indicator_sets_for_admin(), "form": form},
+            {"sets": _sets_listed(), "form": form},
             status=400,
         )
     try:
@@ -94,7 +112,7 @@ def set_create(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "scoring/administration/set_list.html",
-            {"sets": selectors.indicator_sets_for_admin(), "form": form},
+            {"sets": _sets_listed(), "form": form},
             status=exc.status,
         )
     messages.success(
@@ -169,10 +187,16 @@ def set_update(request: HttpRequest, set_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def set_clone(request: HttpRequest, set_id: int) -> HttpResponse:
-    """The clone form offers the next year, the key and the name naming it (`indicator_set_clone_proposal`); a
-    clone named as another set of its year and kind is made, with a warning to rename it."""
+    """The clone form offers the next year, the key and the name naming it and a blank decision
+    (`indicator_set_clone_proposal`; the source's decision when the source's year is typed); a clone named as
+    another set of its year and kind is made, with a warning to rename it."""
     source = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
     form = CloneForm(request.POST or None, initial=indicator_set_clone_proposal(source=source))
+    # the decision follows the year typed as the proposal does (static/js/set-clone.js): the source's in its year
+    form.fields["decision_ref"].widget.attrs.update({
+        "data-follows-year": "decision_ref", "data-source-year": str(source.year),
+        "data-source-value": source.decision_ref,
+    })
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -232,16 +256,25 @@ def set_activate(request: HttpRequest, set_id: int) -> HttpResponse:
     moving = Assessment.objects.filter(cycle=cycle, unit__kind=kind).exclude(indicator_set=indicator_set).count()
     # the appraisal team's areas follow the new set by code: those with no match are named after
     followed = appraisal_assignments_followed(cycle=cycle, unit_kind=kind, new=indicator_set)
+    # the set it replaces, if any: back to draft when no cycle uses it any more (said below)
+    replaced = IndicatorSet.objects.filter(cycle_sets__cycle=cycle, cycle_sets__unit_kind=kind).exclude(
+        pk=indicator_set.pk).first()
     try:
         services.indicator_set_activate(indicator_set=indicator_set, cycle=cycle, actor=request.user, unit_kind=kind)
     except DomainError as exc:
         report_error(request, exc)
         return redirect("administration:set_report", set_id)
-    messages.success(
-        request,
-        _("Đã áp dụng bộ chỉ số cho %(kind)s trong %(cycle)s. Từ nay bộ chỉ số không sửa trực tiếp được.")
-        % {"kind": kind.name, "cycle": cycle.name},
-    )
+    done = _("Đã áp dụng bộ chỉ số cho %(kind)s trong %(cycle)s. Từ nay bộ chỉ số không sửa trực tiếp được.") % {
+        "kind": kind.name, "cycle": cycle.name}
+    if replaced is not None:
+        was_active = replaced.status == IndicatorSet.Status.ACTIVE
+        replaced.refresh_from_db(fields=["status"])
+        if was_active and replaced.status == IndicatorSet.Status.DRAFT:
+            back = _(
+                "Bộ bị thay «%(key)s» không còn kỳ đánh giá nào dùng nên đã trở lại dự thảo: có thể sửa hoặc xoá."
+            ) % {"key": replaced.key}
+            done = f"{done} {back}"
+    messages.success(request, done)
     if moving:
         messages.info(request, _("Bản đánh giá của %(n)s đơn vị đã chuyển sang bộ «%(key)s»; các dòng chấm điểm được "
                                  "lập lại theo bộ mới.") % {"n": moving, "key": indicator_set.key})
@@ -413,5 +446,13 @@ def set_import_apply(request: HttpRequest, set_id: int) -> HttpResponse:
         return _import_page(request, indicator_set, refused=str(exc.message), status=exc.status)
     if not outcome.ok:
         return _import_page(request, indicator_set, outcome=outcome, status=400)
-    messages.success(request, _("Đã nhập %(n)s tiêu chí.") % {"n": outcome.created})
+    changes = outcome.changes
+    if changes is not None and changes.any:
+        messages.success(request, _(
+            "Đã áp dụng: thêm %(added)s, xoá %(removed)s, sửa %(modified)s, đổi vị trí %(moved)s tiêu chí."
+        ) % {"added": len(changes.added), "removed": len(changes.removed), "modified": len(changes.modified),
+             "moved": len(changes.moved)})
+    else:
+        messages.success(request, _("Đã áp dụng: tệp không thay đổi tiêu chí nào (%(n)s tiêu chí giữ nguyên).")
+                         % {"n": outcome.created})
     return redirect("administration:set_report", set_id)

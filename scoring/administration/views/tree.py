@@ -11,13 +11,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import get_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from scoring import engine
 from scoring.administration import services
 from scoring.administration.forms import METHOD_PARAMS, IndicatorForm, params_from_post
-from scoring.administration.selectors import code_follows_parent
+from scoring.administration.selectors import code_follows_parent, indicator_set_report
 from scoring.administration.services.tree import indicator_version, labelled_engine_refusal, next_free_code
 from scoring.administration.views._common import administrator_required, form_errors, report_error
 from scoring.errors import DomainError, StaleVersion
@@ -97,6 +98,19 @@ def _edit_page(
     )
 
 
+def _report_notes(request: HttpRequest, node: Indicator) -> None:
+    """After a save, what the set's check report says of the criterion and of its parent (a maximum out of the
+    method's reach, a parent no longer the sum of its children …), each as a warning linking to the report: the
+    report's own checks, so the editor and the report never disagree."""
+    report = indicator_set_report(indicator_set=node.indicator_set)
+    about = {node.pk, node.parent_id} - {None}
+    url = reverse("administration:set_report", args=[node.indicator_set_id])
+    for note in (*report.items, *report.warnings):
+        if note.indicator_id in about:
+            messages.warning(request, format_html(
+                '{} <a href="{}">{}</a>', note.text, url, _("Xem báo cáo kiểm tra bộ chỉ số")))
+
+
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def node_add(request: HttpRequest, set_id: int) -> HttpResponse:
@@ -146,6 +160,7 @@ def node_add(request: HttpRequest, set_id: int) -> HttpResponse:
                 report_error(request, exc)
             else:
                 messages.success(request, _("Đã thêm tiêu chí %(code)s.") % {"code": node.code})
+                _report_notes(request, node)
                 return redirect("administration:set_detail", set_id)
         else:
             form_errors(request, form)
@@ -199,6 +214,7 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
                 report_error(request, exc)
             else:
                 messages.success(request, _("Đã lưu tiêu chí %(code)s.") % {"code": node.code})
+                _report_notes(request, node)
                 return redirect(reverse("administration:set_detail", args=[indicator_set.pk]) + f"#node-{node.pk}")
         else:
             form_errors(request, form)
