@@ -41,6 +41,7 @@ from scoring.exports import BOLD, HEAD_FILL, KPS_FILL, WRAP, _put_cell, _save, _
 from scoring.models import Assessment, Cycle, IndexResult, Indicator, IndicatorSet, RankingGroup, ScoreLine
 from scoring.publication.exports import _cell, _sheet_title
 from scoring.templatetags.scoring_tags import band
+from scoring.templatetags.scoring_tags import score as score_text
 
 # The states in which the team's workbook means something: the appraisal has started.
 WORKBOOK_STATES = (Assessment.State.IN_APPRAISAL, Assessment.State.EXPLANATION, Assessment.State.SIGNED_OFF)
@@ -72,17 +73,25 @@ def _fresh(assessment: Assessment, result: IndexResult | None) -> bool:
             and result.computed_from_version >= assessment.version)
 
 
-def provisional_class_text(classification: str | None, unappraised: int, *, mark: bool = True) -> str | None:
+def provisional_class_text(classification: str | None, unappraised: int, *, mark: bool = True,
+                           index: Decimal | None = None) -> str | None:
     """The appraised classification of an assessment not signed off yet, as the team's files write it: not
     determined while `unappraised` leaves wait for the team (a leaf not appraised counts 0, so a class would only
     mislead); once every leaf is appraised, the engine's class, marked «tạm tính» (`mark`; the unit workbook's row
-    label says it already); None when there is no index."""
+    label says it already) with the provisional `index` it comes from when given (the cycle table, whose index
+    column holds signed-off results only: a class beside a blank index would not say what it grades); None when
+    there is no index."""
     if unappraised:
         return ngettext("Chưa xếp loại (còn %(n)s tiêu chí chưa thẩm định)",
                         "Chưa xếp loại (còn %(n)s tiêu chí chưa thẩm định)", unappraised) % {"n": unappraised}
     if not classification:
         return None
-    return _("%(band)s (tạm tính)") % {"band": band(classification)} if mark else band(classification)
+    if not mark:
+        return band(classification)
+    if index is not None:
+        return _("%(band)s (tạm tính, chỉ số thẩm định %(index)s)") % {"band": band(classification),
+                                                                       "index": score_text(index)}
+    return _("%(band)s (tạm tính)") % {"band": band(classification)}
 
 
 # --- one unit: the appraisal workbook ------------------------------------------------------------------------
@@ -395,6 +404,7 @@ class _LineFigures:
     own_total: Decimal | None = None
     unappraised: int = 0  # leaves the team has not decided (not signed off)
     appraised_class: str | None = None  # the engine's class of the appraisal so far, once nothing is unappraised
+    appraised_index: Decimal | None = None  # and the index it grades
 
 
 def _line_figures(cycle: Cycle, set_ids: set[int]) -> dict[int, _LineFigures]:
@@ -432,7 +442,8 @@ def _line_figures(cycle: Cycle, set_ids: set[int]) -> dict[int, _LineFigures]:
         found.own_total = comp.total if comp is not None else None
         if provisional and not found.unappraised:
             appraised = _compute(skeleton.rules, appraised_leaves)
-            found.appraised_class = appraised.classification if appraised is not None else None
+            if appraised is not None:
+                found.appraised_class, found.appraised_index = appraised.classification, appraised.index
         figures[assessment_id] = found
     return figures
 
@@ -464,7 +475,8 @@ def _cycle_rows(cycle: Cycle) -> tuple[list[_UnitRow], set[int]]:
         if row.state != Assessment.State.SIGNED_OFF:
             if found_figures is not None:  # submitted, not signed off: the class not determined, or provisional
                 row.provisional_class = provisional_class_text(found_figures.appraised_class,
-                                                               found_figures.unappraised)
+                                                               found_figures.unappraised,
+                                                               index=found_figures.appraised_index)
             continue
         found = results.get(row.assessment_id)
         if found is None or found[5] or found[6] < versions[row.assessment_id]:

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from appraisal.services import assessment_sign_off, line_accept_self
 from scoring.models import IndexResult, Unit
 from scoring.services import assessment_compute, assessments_open
-from scoring.templatetags.scoring_tags import band
+from scoring.templatetags.scoring_tags import band, score
 from tests.appraisal.conftest import KPS, appraise_all, line_of, refresh, self_score, submit
 
 pytestmark = pytest.mark.django_db
@@ -110,8 +110,11 @@ def test_the_cycle_table_marks_the_class_of_a_wholly_appraised_assessment_provis
 ) -> None:
     client.force_login(lead)
     classes = _cycle_classes(client, cycle)
-    expected = assessment_compute(assessment=mixed_cycle["so-xay-dung"], basis="appraised").classification
-    assert expected and classes["so-xay-dung"] == f"{band(expected)} (tạm tính)"
+    computed = assessment_compute(assessment=mixed_cycle["so-xay-dung"], basis="appraised")
+    # the index column holds signed-off results only: the provisional class names the index it grades
+    assert computed.classification and classes["so-xay-dung"] == (
+        f"{band(computed.classification)} (tạm tính, chỉ số thẩm định {score(computed.index)})"
+    )
 
 
 def test_the_cycle_table_keeps_the_signed_off_class_and_leaves_drafts_blank(
