@@ -6,6 +6,7 @@ Writes go through `appraisal_assignment_save` / `appraisal_assignment_delete` (a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -14,6 +15,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from appraisal.models import AppraisalAssignment
+from cchc.collation import sort_key
 from scoring.errors import ValidationFailed
 from scoring.models import Cycle, Indicator, IndicatorSet, RoleAssignment, Unit
 from scoring.services import audit_record
@@ -63,6 +65,69 @@ def areas_by_set(assignment: AppraisalAssignment) -> list[tuple[IndicatorSet, li
         groups.setdefault(node.indicator_set_id, (node.indicator_set, []))[1].append(node)
     ordered = sorted(groups.values(), key=lambda group: group[0].key)
     return [(indicator_set, [n.code for n in sorted(nodes, key=lambda n: n.order)]) for indicator_set, nodes in ordered]
+
+
+@dataclass
+class Gap:
+    """An area (or a criterion of an area partly assigned) that no assignment covers: for every unit of its set in
+    the cycle (`units` empty), or for the `units` named."""
+
+    code: str
+    units: list[Unit] = field(default_factory=list)
+
+
+def uncovered_nodes(*, cycle: Cycle) -> list[tuple[IndicatorSet, list[Gap]]]:
+    """What nobody appraises in the cycle, set by set (in the sets' order; a set with nothing uncovered is left
+    out): each area that no assignment names, for some unit of the set, as its criteria (level 2) are covered.
+
+    A criterion is covered for a unit by an assignment naming it or its area, with no units or that unit among
+    them; an area without criteria stands for itself. An area all of whose criteria miss the same units is named
+    by its code; otherwise its criteria that miss some are. The units of a set are those taking part in the cycle
+    on it (before any takes part: a node is uncovered when no assignment names it). A lead's general right to
+    appraise any area is not a cover: only the areas an assignment names are. Five queries, whatever the size."""
+    nodes = list(assignable_nodes(cycle=cycle))
+    taking_part: dict[int, dict[int, Unit]] = {}
+    for assessment in cycle.assessments.select_related("unit"):
+        taking_part.setdefault(assessment.indicator_set_id, {})[assessment.unit_id] = assessment.unit
+    covers: dict[int, list[frozenset[int] | None]] = {}  # node id → per assignment naming it: its units (None: all)
+    for assignment in AppraisalAssignment.objects.filter(cycle=cycle).prefetch_related("areas", "units"):
+        units = frozenset(u.pk for u in assignment.units.all()) or None
+        for node in assignment.areas.all():
+            covers.setdefault(node.pk, []).append(units)
+    children: dict[int, list[Indicator]] = {}
+    for node in nodes:
+        if node.level == 2 and node.parent_id is not None:
+            children.setdefault(node.parent_id, []).append(node)
+
+    def missing(node: Indicator, area: Indicator, everyone: dict[int, Unit]) -> frozenset[int] | None:
+        """The units of the set no assignment covers `node` for (None: every unit, nobody names it at all)."""
+        named = covers.get(node.pk, []) + (covers.get(area.pk, []) if node is not area else [])
+        if not named:
+            return None
+        if any(units is None for units in named):
+            return frozenset()
+        covered = frozenset().union(*[units for units in named if units is not None])
+        left = frozenset(everyone) - covered
+        return None if left and left == frozenset(everyone) else left  # none of its units: as if nobody named it
+
+    found: dict[int, tuple[IndicatorSet, list[Gap]]] = {}
+    for area in (node for node in nodes if node.level == 1):
+        everyone = taking_part.get(area.indicator_set_id, {})
+        targets = sorted(children.get(area.pk, []), key=lambda n: n.order) or [area]
+        gaps = [(target, missing(target, area, everyone)) for target in targets]
+        gaps = [(target, units) for target, units in gaps if units is None or units]
+        if not gaps:
+            continue
+        shown: list[tuple[Indicator, frozenset[int] | None]]
+        if len(gaps) == len(targets) and len({units for _target, units in gaps}) == 1:
+            shown = [(area, gaps[0][1])]  # the whole area, for the same units
+        else:
+            shown = gaps
+        said = found.setdefault(area.indicator_set_id, (area.indicator_set, []))[1]
+        for node, units in shown:
+            named = [] if units is None else sorted((everyone[pk] for pk in units), key=lambda u: sort_key(u.name))
+            said.append(Gap(code=node.code, units=named))
+    return sorted(found.values(), key=lambda group: group[0].key)
 
 
 @transaction.atomic

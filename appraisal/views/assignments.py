@@ -20,6 +20,7 @@ from appraisal.assignments import (
     assignable_nodes,
     assignments_of_cycle,
     team_candidates,
+    uncovered_nodes,
 )
 from appraisal.models import AppraisalAssignment
 from cchc.collation import vietnamese
@@ -38,9 +39,29 @@ def _sets_named(cycle: Cycle) -> bool:
     return IndicatorSet.objects.filter(cycle_sets__cycle=cycle).distinct().count() > 1
 
 
+def set_label(indicator_set: IndicatorSet) -> str:
+    """A set as this page names it: its name and its key («Bộ Chỉ số CCHC của các sở (tg-2021-so)»), since two sets
+    of a cycle may bear one name."""
+    return f"{indicator_set.name} ({indicator_set.key})"
+
+
 def _areas_text(assignment: AppraisalAssignment, *, named: bool) -> str:
-    return " · ".join(f"{indicator_set.name}: {', '.join(codes)}" if named else ", ".join(codes)
+    return " · ".join(f"{set_label(indicator_set)}: {', '.join(codes)}" if named else ", ".join(codes)
                       for indicator_set, codes in areas_by_set(assignment))
+
+
+def _gaps_text(cycle: Cycle) -> list[str]:
+    """One line per set of the cycle with something nobody covers: «Chưa ai phụ trách: 6, 7 (tg-2021-huyen)», an
+    area or criterion missing some units only followed by them («3.1 (ở UBND huyện Cái Bè)»)."""
+    lines = []
+    for indicator_set, gaps in uncovered_nodes(cycle=cycle):
+        codes = ", ".join(
+            _("%(code)s (ở %(units)s)") % {"code": gap.code, "units": "; ".join(u.name for u in gap.units)}
+            if gap.units else gap.code
+            for gap in gaps
+        )
+        lines.append(_("Chưa ai phụ trách: %(codes)s (%(key)s)") % {"codes": codes, "key": indicator_set.key})
+    return lines
 
 
 def _described(assignment: AppraisalAssignment) -> str:
@@ -95,6 +116,7 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "assignments": rows,
         "candidates": team_candidates(),
         "nodes": assignable_nodes(cycle=cycle),
+        "gaps": _gaps_text(cycle),
         "units": Unit.objects.filter(active=True).select_related("ranking_group").order_by("ranking_group__order",
                                                                                              vietnamese("name")),
     }

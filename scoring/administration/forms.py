@@ -12,10 +12,11 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Value, When
+from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from cchc.collation import vietnamese
 from scoring import engine
 from scoring.administration.validators import CODE_ERRORS, EMAIL_ERRORS, step_problem
 from scoring.errors import engine_text
@@ -430,6 +431,21 @@ class UnitForm(forms.Form):
     parent = forms.ModelChoiceField(
         label=_l("Đơn vị cấp trên"), queryset=Unit.objects.filter(active=True), required=False
     )
+
+    def __init__(self, *args: Any, unit: Unit | None = None, **kwargs: Any) -> None:
+        """`unit`: the unit edited (None: a new one). The parents offered are the units in activity, in Vietnamese
+        alphabetical order (as the merge list), never the unit itself; its current parent stays offered after it
+        stopped, so that a save leaves the unit where it is instead of failing on the drop-down."""
+        super().__init__(*args, **kwargs)
+        offered = Q(active=True)
+        if unit is not None and unit.parent_id:
+            offered |= Q(pk=unit.parent_id)
+        parents = Unit.objects.filter(offered)
+        if unit is not None:
+            parents = parents.exclude(pk=unit.pk)
+        parent = self.fields["parent"]
+        assert isinstance(parent, forms.ModelChoiceField)
+        parent.queryset = parents.order_by(vietnamese("name"), "code")
 
 
 class MergeUnitChoiceField(forms.ModelChoiceField):

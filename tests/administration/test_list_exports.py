@@ -64,17 +64,19 @@ def test_the_user_list_downloads_one_row_per_role_and_never_a_password(client: C
     # when the administrator downloads the whole list
     response = client.get("/quan-ly/nguoi-dung/nguoi-dung.xlsx")
 
-    # then: the import's columns with the password cell empty, one row per role
+    # then: the import's columns (headed in Vietnamese) with the password cell empty, one row per role
     assert response.status_code == 200
     header, *rows = _rows(response.content)
-    assert header == ["username", "full_name", "email", "password", "role", "unit", "active"]
+    assert header == ["Tên đăng nhập", "Họ và tên", "Thư điện tử", "Mật khẩu ban đầu", "Vai trò", "Mã đơn vị",
+                      "Đang hoạt động"]
     assert "x-Secret" not in response.content.decode("latin-1")
     assert all(r[3] == "" for r in rows)
     lan = [r for r in rows if r[0] == "lan"]
-    assert sorted((r[4], r[5]) for r in lan) == [("appraiser", ""), ("unit_editor", "so-y-te")]
+    assert sorted((r[4], r[5]) for r in lan) == [("Chuyên viên đơn vị", "so-y-te"), ("Thành viên Tổ thẩm định", "")]
     (hung,) = [r for r in rows if r[0] == "hung"]
-    assert (hung[4], hung[5], hung[6]) == ("unit_head", "so-y-te", 1)
-    assert [r for r in rows if r[0] == "chua-co-vai-tro"] == [["chua-co-vai-tro", "Trần Văn Chưa", "", "", "", "", 0]]
+    assert (hung[4], hung[5], hung[6]) == ("Thủ trưởng đơn vị", "so-y-te", "Có")
+    assert [r for r in rows if r[0] == "chua-co-vai-tro"] == [
+        ["chua-co-vai-tro", "Trần Văn Chưa", "", "", "", "", "Không"]]
 
     # and filtered by role, only the people with that role
     filtered = client.get("/quan-ly/nguoi-dung/nguoi-dung.xlsx", {"vai_tro": "unit_head"})

@@ -75,7 +75,7 @@ def test_the_active_column_locks_and_unlocks_accounts_after_a_preview_audited(
     settings.MEDIA_ROOT = tmp_path
     client.force_login(admin_user)
     header, *rows = _download(client)
-    active = header.index("active")
+    active = header.index("Đang hoạt động")
     for row in rows:
         if row[0] == "lan":
             row[active] = 0
@@ -127,7 +127,7 @@ def test_an_administrator_cannot_lock_their_own_account_by_import(
 ) -> None:
     client.force_login(admin_user)
     header, *rows = _download(client)
-    active = header.index("active")
+    active = header.index("Đang hoạt động")
     for row in rows:
         if row[0] == admin_user.username:
             row[active] = 0
@@ -147,7 +147,7 @@ def test_an_existing_account_keeps_its_password_name_and_email(catalogue: Any, a
         services.users_import_plan(rows=rows, actor=admin_user)
     (problem,) = refused.value.details
     text = " ".join(problem["messages"])
-    assert "để trống cột password" in text and "nhập Excel không đổi họ tên" in text
+    assert "để trống cột «Mật khẩu ban đầu»" in text and "nhập Excel không đổi họ tên" in text
 
 
 def test_a_hidden_character_in_one_users_row_does_not_hide_the_other_rows_problems(
@@ -165,7 +165,7 @@ def test_a_hidden_character_in_one_users_row_does_not_hide_the_other_rows_proble
     by_row = {d["row"]: " ".join(d["messages"]) for d in refused.value.details}
     assert set(by_row) == {2, 3, 4}
     assert "full_name" in by_row[2] and "ký tự điều khiển" in by_row[2]
-    assert "Vai trò «chief» không hợp lệ." in by_row[3] and "Mật khẩu quá ngắn" in by_row[3]
+    assert "Vai trò «chief» không hợp lệ;" in by_row[3] and "Mật khẩu quá ngắn" in by_row[3]
     assert "username" in by_row[4] and "Đơn vị «khong-co» không tồn tại" in by_row[4]
     assert not get_user_model().objects.filter(username__in=["an", "binh"]).exists()
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from scoring.administration import services
-from scoring.administration.services.imports import user_import_run, user_import_start
+from scoring.administration.services.imports import user_column_names, user_import_run, user_import_start
 from scoring.administration.xlsx import Formula
 from scoring.errors import ValidationFailed
 from scoring.models import AuditEntry, RoleAssignment, Unit, UserImport
@@ -93,7 +93,8 @@ def test_a_hidden_zero_width_character_is_refused_naming_its_place(
            "role": "unit_editor", "unit": "so-y-te", column: value}
     [messages] = _problems([row], admin_user).values()
     assert messages == [
-        f"Cột «{column}»: Có ký tự ẩn ở vị trí {at} (ký tự không nhìn thấy, ví dụ dấu cách độ rộng 0); "
+        f"Cột «{user_column_names()[column]}»: Có ký tự ẩn ở vị trí {at} (ký tự không nhìn thấy, ví dụ dấu cách "
+        "độ rộng 0); "
         "hãy xóa ký tự đó."
     ]
     assert not get_user_model().objects.filter(username="moi").exists()

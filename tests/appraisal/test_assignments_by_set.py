@@ -43,7 +43,7 @@ def test_the_areas_of_a_member_are_grouped_by_set(
     # when
     page = client.get(reverse("appraisal:assignments", args=[two_sets.pk])).content.decode()
     # then: each set once, its codes in the tree's order
-    assert "Bộ chỉ số thử nghiệm: 1, 1.2, 2 · Bộ chỉ số cấp huyện: 2" in page
+    assert "Bộ chỉ số thử nghiệm (test-set): 1, 1.2, 2 · Bộ chỉ số cấp huyện (test-set-huyen): 2" in page
     assert "1, 1.2, 2, 2" not in page
 
 
@@ -55,7 +55,8 @@ def test_a_replaced_assignment_is_described_by_set(
     client.force_login(admin_user)
     again = client.post(reverse("appraisal:assignments", args=[two_sets.pk]),
                         {"user": appraiser.pk, "nodes": _nodes(two_sets, "test-set", "1")}, follow=True)
-    assert "Bộ chỉ số thử nghiệm: 2 · Bộ chỉ số cấp huyện: 2; mọi đơn vị" in again.content.decode()
+    described = "Bộ chỉ số thử nghiệm (test-set): 2 · Bộ chỉ số cấp huyện (test-set-huyen): 2; mọi đơn vị"
+    assert described in again.content.decode()
 
 
 def test_a_cycle_with_one_set_shows_the_codes_alone(

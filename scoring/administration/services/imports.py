@@ -336,6 +336,90 @@ def units_import(*, rows: Iterable[Mapping[str, Any]], actor: Any, columns: Iter
 
 
 USER_COLUMNS = ("username", "full_name", "email", "password", "role", "unit", "active")
+USER_REQUIRED_COLUMNS = ("username", "password", "role")
+# The header row of the users file (what a person reads, as the set tree's file); the import also takes the keys, as
+# files exported before have them
+USER_COLUMN_HEADERS = (
+    _l("Tên đăng nhập"), _l("Họ và tên"), _l("Thư điện tử"), _l("Mật khẩu ban đầu"), _l("Vai trò"), _l("Mã đơn vị"),
+    _l("Đang hoạt động"),
+)
+USER_COLUMN_LABELS = (
+    _l("Tên đăng nhập"),
+    _l("Họ và tên"),
+    _l("Thư điện tử"),
+    _l("Mật khẩu ban đầu (tài khoản mới; để trống với tài khoản đã có)"),
+    _l("Vai trò, như trên màn hình (chọn trong danh sách; cũng nhận mã: unit_editor …); một dòng cho mỗi vai trò"),
+    _l("Mã đơn vị của vai trò (chuyên viên, thủ trưởng đơn vị: bắt buộc; quản trị: để trống)"),
+    _l("Đang hoạt động: Có / Không (chọn trong danh sách; cũng nhận 1 / 0); để trống: không đổi (tài khoản mới: Có)"),
+)
+
+
+def user_column_aliases() -> dict[str, str]:
+    """Every header the users import reads as a column (as `xlsx.folded`): the key (older files), and the header of
+    the exported file in each of the site's languages."""
+    from scoring.administration.xlsx import folded
+
+    aliases = {folded(key): key for key in USER_COLUMNS}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            aliases.update({folded(str(header)): key
+                            for key, header in zip(USER_COLUMNS, USER_COLUMN_HEADERS, strict=True)})
+    return aliases
+
+
+def user_column_names() -> dict[str, str]:
+    """Each column as a message names it: its header, then its key («Vai trò (role)»)."""
+    return {key: f"{header} ({key})" for key, header in zip(USER_COLUMNS, USER_COLUMN_HEADERS, strict=True)}
+
+
+def _role_lookup() -> dict[str, str]:
+    """A role's code by what a person may write for it (`resources.choice_lookup`): its code, or its label as the
+    screen shows it, in any case, with or without accents."""
+    from scoring.administration.resources import choice_lookup
+
+    return choice_lookup(RoleAssignment.Role)
+
+
+def roles_text() -> str:
+    """The roles a users file accepts, as the screen names them."""
+    return ", ".join(str(label) for label in RoleAssignment.Role.labels)
+
+
+def read_users_sheet(uploaded: Any) -> Any:
+    """An uploaded users file's rows keyed by column key, whether its headers are the exported file's (in either
+    language, any case or accents) or the keys (files exported before). FileRefused as `xlsx.read_sheet`."""
+    from scoring.administration.xlsx import read_sheet
+
+    return read_sheet(uploaded, expected=USER_REQUIRED_COLUMNS, max_rows=2000, aliases=user_column_aliases(),
+                      names=user_column_names())
+
+
+def users_xlsx(*, rows: Iterable[Any]) -> bytes:
+    """The users file an administrator edits and imports back (`rows`: the users list's, in `USER_COLUMNS` with
+    codes, the state as 1/0): Vietnamese headers (each with a note), each role by its label and the state as Có /
+    Không, both with a drop-down, and a notes sheet describing every column."""
+    from scoring.administration.xlsx import write_sheet
+
+    role_at, active_at = USER_COLUMNS.index("role"), USER_COLUMNS.index("active")
+    yes_no = [_("Có"), _("Không")]
+    shown = []
+    for exported in rows:
+        row = list(exported)
+        if row[role_at] in RoleAssignment.Role.values:
+            row[role_at] = str(RoleAssignment.Role(row[role_at]).label)
+        if row[active_at] not in ("", None):
+            row[active_at] = yes_no[0] if str(row[active_at]) == "1" else yes_no[1]
+        shown.append(row)
+    notes = [str(label) for label in USER_COLUMN_LABELS]
+    notes[role_at] = _("%(label)s. Các vai trò: %(roles)s.") % {"label": notes[role_at], "roles": roles_text()}
+    return write_sheet(
+        title=_("Người dùng"),
+        headers=[str(header) for header in USER_COLUMN_HEADERS],
+        rows=shown,
+        labels=notes,
+        comments=notes,
+        choices={role_at: [str(label) for label in RoleAssignment.Role.labels], active_at: yes_no},
+    )
 
 
 @dataclass
@@ -360,10 +444,12 @@ def _cell_text(raw: Any) -> str:
     return visible_text(raw)
 
 
-def _row_texts(row: Mapping[str, Any], keys: Iterable[str], messages: list[str]) -> dict[str, str]:
+def _row_texts(
+    row: Mapping[str, Any], keys: Iterable[str], messages: list[str], names: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The row's text cells as stored (`_cell_text`); a cell with a hidden character is that row's problem (named
-    by its column) and reads as empty, so the other cells and rows are still checked. A formula cell reads as
-    empty too: `_formula_problems` says why, once."""
+    by its column: `names`, else its key) and reads as empty, so the other cells and rows are still checked. A
+    formula cell reads as empty too: `_formula_problems` says why, once."""
     from scoring.administration.xlsx import Formula
 
     texts: dict[str, str] = {}
@@ -375,7 +461,7 @@ def _row_texts(row: Mapping[str, Any], keys: Iterable[str], messages: list[str])
         try:
             texts[key] = _cell_text(raw)
         except ValidationFailed as exc:
-            messages.append(_("Cột «%(col)s»: %(why)s") % {"col": key, "why": exc.message})
+            messages.append(_("Cột «%(col)s»: %(why)s") % {"col": (names or {}).get(key, key), "why": exc.message})
             texts[key] = ""
     return texts
 
@@ -410,7 +496,11 @@ def users_import_plan(
     change, even at a unit that has stopped; a new role needs a unit in activity.
 
     `after_preview`: the rows are checked again as their preview is confirmed; a row refused then was valid when
-    previewed, and its message says what changed meanwhile (an account made since)."""
+    previewed, and its message says what changed meanwhile (an account made since).
+
+    A role is its code or its label as the screen shows it (any case, accents or not: «Chuyên viên đơn vị»); the
+    state is Có / Không or 1 / 0. Unlocking an account is refused on its row when another account active then (now,
+    or by the rows above) uses its address: the users page's rule (`user_set_active`)."""
     user_model = get_user_model()
     rows = list(rows)
     units = {u.code: u for u in Unit.objects.all()}
@@ -427,15 +517,19 @@ def users_import_plan(
     # one active account per address: the active accounts' and the new ones' of the rows above
     active_emails = {user.email.lower(): user.username for user in accounts.values() if user.is_active and user.email}
     new_emails: dict[str, tuple[int, str]] = {}
+    role_of = _role_lookup()
+    names = user_column_names()
+    from scoring.administration.xlsx import folded
+
     for row in rows:
         p = RowProblem(row=row["row"], messages=_formula_problems(row) + _long_cell_problems(row))
-        texts = _row_texts(row, ("username", "full_name", "email", "role", "unit", "active"), p.messages)
+        texts = _row_texts(row, ("username", "full_name", "email", "role", "unit", "active"), p.messages, names)
         username = user_model.normalize_username(texts["username"])  # as the account stores it
         key = username.lower()
         password = str(row.get("password") or "")
         plan = UserRowPlan(row=row["row"], username=username)
         existing = accounts.get(key)
-        role, unit_code = texts["role"], texts["unit"].lower()
+        role, unit_code = role_of.get(folded(texts["role"]), texts["role"]), texts["unit"].lower()
         unit = units.get(unit_code)
         if not username:
             if _is_blank(row.get("username")):
@@ -466,8 +560,8 @@ def users_import_plan(
                 ) % {"u": username})
             else:
                 p.messages.append(_(
-                    "Tài khoản «%(u)s» đã có: để trống cột password (mật khẩu được đặt lại ở trang của người dùng)."
-                ) % {"u": username})
+                    "Tài khoản «%(u)s» đã có: để trống cột «%(col)s» (mật khẩu được đặt lại ở trang của người dùng)."
+                ) % {"u": username, "col": USER_COLUMN_HEADERS[USER_COLUMNS.index("password")]})
         if existing is not None:
             if texts["full_name"] and " ".join(texts["full_name"].split()) != _full_name(existing):
                 p.messages.append(_(
@@ -481,7 +575,8 @@ def users_import_plan(
             p.messages.append(_("Đơn vị «%(u)s» không tồn tại.") % {"u": unit_code})
         if role:
             if role not in RoleAssignment.Role.values:
-                p.messages.append(_("Vai trò «%(r)s» không hợp lệ.") % {"r": role})
+                p.messages.append(_("Vai trò «%(r)s» không hợp lệ; hãy chọn một trong: %(choices)s.")
+                                  % {"r": role, "choices": roles_text()})
             else:
                 # an unknown unit code is reported above: not also as a missing one
                 # nor a unit cell refused for its own reason (a hidden character) as an empty one
@@ -503,8 +598,9 @@ def users_import_plan(
         flag = _active_flag(texts["active"]) if texts["active"] else None
         if texts["active"] and flag is None:
             p.messages.append(
-                _("Cột «active» là «%(v)s»: chỉ nhận 1 (đang hoạt động) hoặc 0 (khoá), để trống là không đổi "
-                  "(tài khoản mới: đang hoạt động).") % {"v": texts["active"]}
+                _("Cột «%(col)s» là «%(v)s»: chỉ nhận Có (đang hoạt động) hoặc Không (khoá), cũng nhận 1 / 0; để "
+                  "trống là không đổi (tài khoản mới: đang hoạt động).")
+                % {"col": USER_COLUMN_HEADERS[USER_COLUMNS.index("active")], "v": texts["active"]}
             )
         if flag is not None and username:
             first = wanted_state.setdefault(key, (row["row"], flag))
@@ -514,6 +610,9 @@ def users_import_plan(
                 p.messages.append(_("Không thể tự khoá tài khoản của chính mình."))
             elif first[0] == row["row"] and (existing.is_active if existing is not None else True) != flag:
                 plan.active = flag
+                if existing is not None:
+                    p.messages.extend(_state_email_problems(existing, flag, in_use=active_emails,
+                                                            in_file=new_emails, actor=actor))
         if not p.messages:
             if plan.create:
                 plan.changes.append(_("Tạo tài khoản mới"))
@@ -529,6 +628,31 @@ def users_import_plan(
         plans.append(plan)
     _raise_rows(problems)
     return plans
+
+
+def _state_email_problems(
+    user: Any, state: bool, *, in_use: dict[str, str], in_file: dict[str, tuple[int, str]], actor: Any
+) -> list[str]:
+    """An existing account locked or unlocked (`state`) by a row, against the addresses in use as the rows above
+    leave them (`in_use`: the active accounts', kept up to date here; `in_file`: the new accounts' of the rows
+    above): locking frees its address for the rows below; unlocking is refused when an active account, or a new
+    one, uses it."""
+    from scoring.administration.services.users import MSG_EMAIL_REPEATED_IN_FILE, email_taken_message
+
+    key = user.email.lower()
+    if not key:
+        return []
+    if not state:
+        if in_use.get(key) == user.username:
+            del in_use[key]
+        return []
+    if key in in_use:
+        return [email_taken_message(user.email, other_username=in_use[key], actor=actor)]
+    if key in in_file:
+        first_row, username = in_file[key]
+        return [str(MSG_EMAIL_REPEATED_IN_FILE % {"e": user.email, "r": first_row, "u": username})]
+    in_use[key] = user.username
+    return []
 
 
 def _active_units() -> dict[str, Unit]:

@@ -70,7 +70,8 @@ def role_unit_problem(role: str, unit_given: bool) -> str | None:
 
 def _check_role(role: str, unit: Unit | None) -> None:
     if role not in RoleAssignment.Role.values:
-        raise ValidationFailed(_("Vai trò «%(r)s» không hợp lệ.") % {"r": role}, code="invalid_role")
+        raise ValidationFailed(_("Vai trò «%(r)s» không hợp lệ; hãy chọn một trong: %(choices)s.") % {
+            "r": role, "choices": ", ".join(str(label) for label in RoleAssignment.Role.labels)}, code="invalid_role")
     problem = role_unit_problem(role, unit is not None)
     if problem:
         raise ValidationFailed(problem, code="unit_required" if unit is None else "unit_not_taken")
@@ -314,11 +315,15 @@ def sessions_end(user: Any) -> int:
 @transaction.atomic
 def user_set_active(*, user: Any, active: bool, actor: Any, reason: str = "") -> Any:
     """Lock or unlock an account. Locking ends its open sessions and revokes its API keys (each revocation
-    audited): unlocking a compromised account must not bring back a stolen cookie or key."""
+    audited): unlocking a compromised account must not bring back a stolen cookie or key. Unlocking an account
+    whose address another active account uses (one taken while it was locked) is refused (`email_taken`, the
+    create and edit forms' rule): nothing changes."""
     from scoring.tokens import api_tokens_revoke_for_user
 
     if getattr(actor, "pk", None) == user.pk and not active:
         raise ValidationFailed(_("Không thể tự khoá tài khoản của chính mình."), code="self_deactivate")
+    if active and not user.is_active:
+        _refuse_email_taken(user.email, exclude_pk=user.pk, actor=actor)
     if user.is_active != active:
         old = user.is_active
         user.is_active = active

@@ -126,7 +126,7 @@ def _edit_page(
     now where they differ from the typed ones (`stored`); after a merge into another ranking group not yet
     confirmed, the groups it goes from and to (`group_change`), beside the box that confirms it."""
     if form is None:
-        form = UnitForm(initial={
+        form = UnitForm(unit=unit, initial={
             "code": unit.code, "name": unit.name, "short_name": unit.short_name, "kind": unit.kind,
             "ranking_group": unit.ranking_group, "parent": unit.parent,
         })
@@ -185,7 +185,7 @@ def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
     if request.method != "POST":
         return _edit_page(request, unit)
     version = request.POST.get("version", "")
-    form = UnitForm(request.POST)
+    form = UnitForm(request.POST, unit=unit)
     if not form.is_valid():
         form_errors(request, form)
         return _edit_page(request, unit, form=form, version=version, status=400)

@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scoring.administration import selectors, services
@@ -18,23 +17,22 @@ from scoring.administration.forms import PasswordSetForm, RoleForm, UploadForm, 
 from scoring.administration.services.imports import (
     MSG_PREVIEW_GONE,
     MSG_PREVIEW_REPLACED,
+    USER_COLUMN_HEADERS,
+    read_users_sheet,
+    roles_text,
     user_import_confirm,
     user_import_preview_drop,
     user_import_preview_hold,
+    users_xlsx,
 )
 from scoring.administration.services.users import full_name_of, user_version
 from scoring.administration.views._common import administrator_required, form_errors, report_error, upload_refusal
-from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
+from scoring.administration.xlsx import FileRefused
 from scoring.errors import DomainError, StaleVersion
 from scoring.exports import xlsx_response
 from scoring.models import RoleAssignment, UserImport
 
 USER_COLUMNS = services.USER_COLUMNS
-USER_LABELS = (
-    _l("Tên đăng nhập"), _l("Họ và tên"), _l("Thư điện tử"),
-    _l("Mật khẩu ban đầu (tài khoản mới; để trống với tài khoản đã có)"), _l("Vai trò (một dòng cho mỗi vai trò)"),
-    _l("Mã đơn vị của vai trò"), _l("Đang hoạt động (1/0; để trống: không đổi)"),
-)
 PENDING_IMPORT = "administration.user_import"  # the session key of a checked file's preview: {"key": ...} only
 
 
@@ -61,7 +59,8 @@ def _list_page(
             "roles": RoleAssignment.Role.choices,
             "form": form or UserCreateForm(),
             "upload_form": UploadForm(),
-            "columns": USER_COLUMNS,
+            "columns": [str(header) for header in USER_COLUMN_HEADERS],
+            "roles_text": roles_text(),
             **extra,
         },
         status=status,
@@ -77,11 +76,11 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @administrator_required
 def user_export(request: HttpRequest) -> HttpResponse:
-    """The list as filtered on the page, in Excel: the import's columns (the file imports back as it is), one row
-    per role, the password cell empty."""
+    """The list as filtered on the page, in Excel: the import's columns with Vietnamese headers, the roles by their
+    labels and the state as Có / Không, each with a drop-down (the file imports back as it is), one row per role,
+    the password cell empty."""
     *_filters, users = _filtered(request)
-    content = write_sheet(title=_("Người dùng"), headers=USER_COLUMNS,
-                          rows=selectors.user_export_rows(users), labels=USER_LABELS)
+    content = users_xlsx(rows=selectors.user_export_rows(users))
     return xlsx_response(content, "nguoi-dung.xlsx")
 
 
@@ -262,7 +261,7 @@ def user_import(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _list_page(request, import_refused=upload_refusal(form), status=400)
     try:
-        sheet = read_sheet(form.cleaned_data["file"], expected=("username", "password", "role"), max_rows=2000)
+        sheet = read_users_sheet(form.cleaned_data["file"])
         plans = services.users_import_plan(rows=sheet.rows, actor=request.user)
         changed = [plan for plan in plans if plan.changes]
         key = (  # nothing to confirm: nothing held
