@@ -117,10 +117,10 @@ class TotalChange:
     """One total of the sheet page (an area's, the areas' sum, bonus, penalty, the index) as stored and as it will
     be once the previewed rows are applied, both computed by the engine."""
 
-    key: str  # "area:1", "normal_total", "bonus", "penalty", "index" (the sheet page's data-total)
+    key: str  # "area:1", "normal_total", "bonus", "penalty", "index" (the sheet page's data-total), "classification"
     label: str
-    old: Decimal
-    new: Decimal
+    old: Decimal | str | None  # the classification's band name (None: no band reached)
+    new: Decimal | str | None
 
     @property
     def changed(self) -> bool:
@@ -545,8 +545,13 @@ def _totals(sheet: selectors.AssessmentSheet, rows: Sequence[ImportRow]) -> list
         return []
     old = _figures(sheet, sheet.computation, old_scores)
     new = _figures(sheet, new_comp, new_scores)
-    return [TotalChange(key=key, label=label, old=before, new=after)
-            for (key, label, before), (_key, _label, after) in zip(old, new, strict=True)]
+    return [
+        *(TotalChange(key=key, label=label, old=before, new=after)
+          for (key, label, before), (_key, _label, after) in zip(old, new, strict=True)),
+        # the class the index gives, as the sheet's summary shows it beside the index
+        TotalChange(key="classification", label=_("Xếp loại tự đánh giá"), old=sheet.computation.classification,
+                    new=new_comp.classification),
+    ]
 
 
 def _header_text(raw: Any) -> str:

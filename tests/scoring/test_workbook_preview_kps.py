@@ -28,12 +28,13 @@ def _save(assessment: Assessment, actor: Any, code: str, **fields: Any) -> None:
     score_line_save_self(line=line, actor=actor, base_version=line.version, **fields)
 
 
-def _figures(assessment: Assessment) -> dict[str, Decimal]:
-    """The totals the sheet page shows: each area's, the areas' sum, bonus, penalty and the index."""
+def _figures(assessment: Assessment) -> dict[str, Decimal | str | None]:
+    """The totals the sheet page shows: each area's, the areas' sum, bonus, penalty, the index and its class."""
     sheet = selectors.assessment_sheet(assessment=Assessment.objects.get(pk=assessment.pk))  # the set as stored
     figures = {f"area:{block.area.code}": block.total for block in sheet.areas}
     comp = sheet.computation
-    figures.update(normal_total=comp.normal_total, bonus=comp.bonus, penalty=comp.penalty, index=comp.index)
+    figures.update(normal_total=comp.normal_total, bonus=comp.bonus, penalty=comp.penalty, index=comp.index,
+                   classification=comp.classification)
     return figures
 
 
