@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from scoring.administration.services.sets import indicator_set_clone_proposal
 from scoring.models import IndicatorSet
+from tests.conftest import need_service
 
 pytestmark = pytest.mark.django_db
 
@@ -74,8 +75,8 @@ def test_the_script_follows_the_year_with_the_decision_until_edited() -> None:
     import subprocess
 
     node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
+    need_service(node is not None, "node (runs the page's script)")
+    assert node is not None
     script = Path(settings.BASE_DIR) / "static" / "js" / "set-clone.js"
     done = subprocess.run([node, "--input-type=module", "-e", NODE_HARNESS, script.as_uri()],
                           capture_output=True, text=True, timeout=30, check=False)
