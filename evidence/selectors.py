@@ -100,3 +100,37 @@ def evidence_library_rows(*, assessment: Assessment, user: Any) -> list[LibraryR
         row.deletable = manage and not row.locked
         rows.append(row)
     return rows
+
+
+@dataclass
+class DeletedLink:
+    """A leaf the file is linked to, and whether the file is the leaf's only evidence (then it is left with none)."""
+
+    code: str
+    name: str
+    sole: bool
+
+
+def delete_consequences(evidence_file: EvidenceFile) -> list[DeletedLink]:
+    """The leaves a delete takes the file from, in the tree's order; two queries."""
+    links = list(
+        EvidenceLink.objects.filter(evidence_file=evidence_file)
+        .select_related("score_line__indicator")
+        .order_by("score_line__indicator__order", "score_line__indicator__code")
+    )
+    line_ids = {link.score_line_id for link in links}
+    counts = dict(
+        EvidenceLink.objects.filter(score_line_id__in=line_ids)
+        .values_list("score_line_id")
+        .annotate(n=Count("evidence_file_id", distinct=True))
+        .values_list("score_line_id", "n")
+    )
+    seen: set[int] = set()
+    result = []
+    for link in links:
+        if link.score_line_id in seen:
+            continue
+        seen.add(link.score_line_id)
+        indicator = link.score_line.indicator
+        result.append(DeletedLink(code=indicator.code, name=indicator.name, sole=counts.get(link.score_line_id) == 1))
+    return result

@@ -11,14 +11,12 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -31,7 +29,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from evidence import permissions, selectors, services, storage, validation
-from evidence.models import EvidenceFile, EvidenceLink
+from evidence.models import EvidenceFile
+from evidence.selectors import DeletedLink
 from evidence.uploads import EvidenceUploadHandler, StreamedUpload
 from scoring.errors import DomainError, StateConflict, self_edit_refusal
 from scoring.models import Assessment, ScoreLine
@@ -432,40 +431,6 @@ def unlink(request: HttpRequest, assessment_id: int) -> HttpResponse:
 CONFIRM_FIELD = "xac_nhan"  # a delete is done only when the person confirmed it: the dialog or the page below
 
 
-@dataclass
-class DeletedLink:
-    """A leaf the file is linked to, and whether the file is the leaf's only evidence (then it is left with none)."""
-
-    code: str
-    name: str
-    sole: bool
-
-
-def delete_consequences(evidence_file: EvidenceFile) -> list[DeletedLink]:
-    """The leaves a delete takes the file from, in the tree's order; two queries."""
-    links = list(
-        EvidenceLink.objects.filter(evidence_file=evidence_file)
-        .select_related("score_line__indicator")
-        .order_by("score_line__indicator__order", "score_line__indicator__code")
-    )
-    line_ids = {link.score_line_id for link in links}
-    counts = dict(
-        EvidenceLink.objects.filter(score_line_id__in=line_ids)
-        .values_list("score_line_id")
-        .annotate(n=Count("evidence_file_id", distinct=True))
-        .values_list("score_line_id", "n")
-    )
-    seen: set[int] = set()
-    result = []
-    for link in links:
-        if link.score_line_id in seen:
-            continue
-        seen.add(link.score_line_id)
-        indicator = link.score_line.indicator
-        result.append(DeletedLink(code=indicator.code, name=indicator.name, sole=counts.get(link.score_line_id) == 1))
-    return result
-
-
 def _codes(links: list[DeletedLink], *, sole_only: bool = False) -> str:
     return ", ".join(link.code for link in links if link.sole or not sole_only)
 
@@ -518,7 +483,7 @@ def delete(request: HttpRequest, file_id: int) -> HttpResponse:
     if not permissions.can_manage_library(request.user, assessment):
         return _state_refusal(request, assessment)  # as upload, link and unlink: 409 for the unit's own people
     next_url = _safe_next(request, _library_url(assessment))
-    links = delete_consequences(evidence_file)
+    links = selectors.delete_consequences(evidence_file)
     name = evidence_file.original_name
     if request.POST.get(CONFIRM_FIELD) != "1":
         if permissions.file_is_locked(has_links=bool(links), assessment=assessment):
