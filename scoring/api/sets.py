@@ -245,7 +245,7 @@ def indicator_set_activate(request: Request, key: str) -> Response:
         saved = admin_services.indicator_set_activate(
             indicator_set=indicator_set, cycle=payload.validated_data["cycle"], actor=request.user,
             unit_kind=payload.validated_data.get("unit_kind"),
-        )
+        ).indicator_set
     return Response(IndicatorSetSerializer(saved).data)
 
 

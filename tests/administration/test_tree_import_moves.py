@@ -83,7 +83,10 @@ def test_a_file_that_swaps_two_criteria_previews_the_move_and_applying_it_moves_
     assert applied.status_code == 302
     assert _codes(draft) == order
     entry = AuditEntry.objects.filter(action="indicator_set.import_xlsx", object_id=str(draft.pk)).latest("pk")
-    assert entry.changes["indicators_moved"] == {"codes": ["1.2.2"], "more": 0}
+    assert entry.changes["indicators_moved"] == {"codes": [{
+        "code": "1.2.2", "fields": ["order"],
+        "changes": {"parent": {"old": "1.2", "new": "1.2"}, "order": {"old": 2, "new": 1}},
+    }], "more": 0}
     assert entry.changes["indicators_modified"] == {"codes": [], "more": 0}
 
 

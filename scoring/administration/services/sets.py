@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -26,7 +27,11 @@ from scoring.administration.services.common import (
     set_is_frozen,
     to_points,
 )
-from scoring.administration.services.cycles import appraisal_assignments_follow_set, assessments_move_to_set
+from scoring.administration.services.cycles import (
+    AssignmentsFollowed,
+    appraisal_assignments_follow_set,
+    assessments_move_to_set,
+)
 from scoring.administration.validators import MSG_CODE
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
@@ -370,17 +375,32 @@ def indicator_set_update(
     return indicator_set
 
 
+@dataclass(frozen=True)
+class SetActivation:
+    """What applying a set for a unit kind in a cycle did, for the caller to tell: the set applied, the set it
+    replaced (None: the kind had none, or already this one), how many of the kind's assessments moved to it, what
+    the appraisal team's assignments did (remapped by code, and what was dropped), and whether the replaced set
+    went back to draft."""
+
+    indicator_set: IndicatorSet
+    replaced: IndicatorSet | None = None
+    moved: int = 0
+    assignments: AssignmentsFollowed = field(default_factory=AssignmentsFollowed)
+    back_to_draft: bool = False
+
+
 @transaction.atomic
 def indicator_set_activate(
     *, indicator_set: IndicatorSet, cycle: Cycle, actor: Any, unit_kind: UnitKind | None = None
-) -> IndicatorSet:
+) -> SetActivation:
     """Use a valid set in a cycle for its own unit kind, or for `unit_kind` (a kind may be scored on a set made for
     another: the vertical agencies on the departments' set); from then on it is frozen. The set a kind uses can
     be replaced as long as nobody did anything on that kind's assessments opened on it: they are then moved to
     the new set, their lines rebuilt (`assessments_move_to_set`; refused 409 `cycle_in_use` naming how many have
     work), and the appraisal team's assignments follow it by code (`appraisal_assignments_follow_set`). Audited as
     `indicator_set.activate` (with the number of assessments moved). The replaced set, when no cycle uses it any
-    more, goes back to draft (`indicator_set_back_to_draft_if_unused`)."""
+    more, goes back to draft (`indicator_set_back_to_draft_if_unused`). Returns what was done (`SetActivation`):
+    the assignments remapped and dropped are those of the replacement itself, in its transaction."""
     from scoring.administration.selectors import indicator_set_report
 
     report = indicator_set_report(indicator_set=indicator_set)
@@ -400,9 +420,11 @@ def indicator_set_activate(
     old_key = current.indicator_set.key if current else None
     in_use = current is not None and current.indicator_set.status == IndicatorSet.Status.ACTIVE
     if in_use and current is not None and current.indicator_set_id == indicator_set.pk:
-        return current.indicator_set  # already this kind's set in this cycle: nothing to change or record
+        # already this kind's set in this cycle: nothing to change or record
+        return SetActivation(indicator_set=current.indicator_set)
     moved = 0
     released: IndicatorSet | None = None
+    followed = AssignmentsFollowed()
     current_set = current.indicator_set if current else None
     if current and current.indicator_set_id != indicator_set.pk:
         # this kind's assessments opened on the current set follow it when untouched (another kind's may share
@@ -411,8 +433,8 @@ def indicator_set_activate(
             cycle=cycle, unit_kind=kind, old=current.indicator_set, new=indicator_set, actor=actor
         )
         # the appraisal team's areas follow, by code (each assignment changed audited)
-        appraisal_assignments_follow_set(cycle=cycle, unit_kind=kind, old=current.indicator_set, new=indicator_set,
-                                         actor=actor)
+        followed = appraisal_assignments_follow_set(cycle=cycle, unit_kind=kind, old=current.indicator_set,
+                                                    new=indicator_set, actor=actor)
         current.indicator_set = indicator_set
         current.save(update_fields=["indicator_set"])
         released = current_set
@@ -433,19 +455,33 @@ def indicator_set_activate(
             **({"units": {"old": None, "new": moved}} if moved else {}),
         },
     )
-    if released is not None:
-        indicator_set_back_to_draft_if_unused(indicator_set=released, replaced_by=indicator_set, cycle=cycle,
-                                              unit_kind=kind, actor=actor)
-    return indicator_set
+    back_to_draft = released is not None and indicator_set_back_to_draft_if_unused(
+        indicator_set=released, replacement=SetReplaced(by_key=indicator_set.key, cycle_year=cycle.year,
+                                                        unit_kind_code=kind.code),
+        actor=actor)
+    return SetActivation(indicator_set=indicator_set, replaced=released, moved=moved, assignments=followed,
+                         back_to_draft=back_to_draft)
+
+
+@dataclass(frozen=True)
+class SetReplaced:
+    """A replacement of a set for a unit kind in a cycle, as `indicator_set.activate` records it (its `replaced`,
+    `cycle` and `unit_kind`): the set that replaced it by key, the cycle by year, the kind by code."""
+
+    by_key: str
+    cycle_year: int | None
+    unit_kind_code: str | None
 
 
 def indicator_set_back_to_draft_if_unused(
-    *, indicator_set: IndicatorSet, replaced_by: IndicatorSet, cycle: Cycle, unit_kind: UnitKind, actor: Any
+    *, indicator_set: IndicatorSet, replacement: SetReplaced, actor: Any, reason: str = ""
 ) -> bool:
-    """After `indicator_set` was replaced by `replaced_by` for `unit_kind` in `cycle`: an active set that no cycle
-    uses any more and no assessment is opened on goes back to draft, so that it can be edited or deleted. It was
-    never scored (a replacement is refused while an assessment on it has work, and its assessments moved to the
-    new set). Audited as `indicator_set.back_to_draft`. Returns whether it went back."""
+    """After `indicator_set` was replaced (`replacement`): an active set that no cycle uses any more and no
+    assessment is opened on goes back to draft, so that it can be edited or deleted. It was never scored (a
+    replacement is refused while an assessment on it has work, and its assessments moved to the new set). Audited
+    as `indicator_set.back_to_draft` (with `reason` when given). Returns whether it went back. Called right after a
+    replacement (`indicator_set_activate`) and for the sets replaced before that (`sets_back_to_draft` command:
+    the caller locks the set's row first)."""
     if (
         indicator_set.status != IndicatorSet.Status.ACTIVE
         or indicator_set.cycle_sets.exists()
@@ -460,10 +496,11 @@ def indicator_set_back_to_draft_if_unused(
         indicator_set,
         {
             "status": {"old": IndicatorSet.Status.ACTIVE, "new": IndicatorSet.Status.DRAFT},
-            "cycle": {"old": cycle.year, "new": None},
-            "unit_kind": {"old": unit_kind.code, "new": None},
-            "replaced": {"old": indicator_set.key, "new": replaced_by.key},
+            "cycle": {"old": replacement.cycle_year, "new": None},
+            "unit_kind": {"old": replacement.unit_kind_code, "new": None},
+            "replaced": {"old": indicator_set.key, "new": replacement.by_key},
         },
+        reason,
     )
     return True
 

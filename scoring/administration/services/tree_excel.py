@@ -225,8 +225,8 @@ def tree_changes(
 ) -> dict[str, Any]:
     """Which criteria an import added, removed, modified and moved, matched by code, for the audit entry; a modified
     criterion with the fields that differ and their old → new values (`changes`, as the criterion editor records
-    them, bounded: `_recorded`, MAX_AUDITED_VALUES_TOTAL). Each list holds at most MAX_AUDITED_CODES codes and
-    counts the others in `more`."""
+    them, bounded: `_recorded`, MAX_AUDITED_VALUES_TOTAL); a moved criterion with its place old → new
+    (`_moved_places`). Each list holds at most MAX_AUDITED_CODES codes and counts the others in `more`."""
     diff = diff if diff is not None else tree_diff(old, new)
     budget = MAX_AUDITED_VALUES_TOTAL
     modified: list[dict[str, Any]] = []
@@ -245,7 +245,29 @@ def tree_changes(
         "indicators_added": _bounded([c.code for c in diff.added]),
         "indicators_removed": _bounded([c.code for c in diff.removed]),
         "indicators_modified": {"codes": modified, "more": max(len(diff.modified) - MAX_AUDITED_CODES, 0)},
-        "indicators_moved": _bounded([c.code for c in diff.moved]),
+        "indicators_moved": _moved_places(old, new, diff.moved),
+    }
+
+
+def _moved_places(
+    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]], moved: list[CriterionMove]
+) -> dict[str, Any]:
+    """The moved criteria for the audit entry, as the modified ones are recorded: each with its place old → new,
+    the parent by its code (None: an area) and its order among that parent's children (1, 2 …, as the preview's
+    «thứ 2 trong «1.2»»). Both are recorded, the place being the pair; `fields` (what the audit page lists) names
+    the parent only when it changed: «1.2.2 (Thứ tự: 2 → 1)», «1.2.3 (Tiêu chí cha: 1.2 → 1.1; Thứ tự: 3 → 3)»."""
+    if not moved:
+        return _bounded([])
+    old_places, new_places = _places(old), _places(new)
+    return _bounded([_place_change(c.code, old_places[c.code], new_places[c.code]) for c in moved])
+
+
+def _place_change(code: str, before: tuple[Any, int], after: tuple[Any, int]) -> dict[str, Any]:
+    (old_parent, old_order), (new_parent, new_order) = before, after
+    return {
+        "code": code,
+        "fields": ["parent", "order"] if old_parent != new_parent else ["order"],
+        "changes": {"parent": {"old": old_parent, "new": new_parent}, "order": {"old": old_order, "new": new_order}},
     }
 
 

@@ -21,7 +21,6 @@ from scoring.administration.forms import (
     UploadForm,
     stored_differences,
 )
-from scoring.administration.services.cycles import appraisal_assignments_followed
 from scoring.administration.services.sets import indicator_set_clone_proposal, indicator_set_version, sets_named
 from scoring.administration.services.tree import indicator_set_tree_fingerprint, indicator_set_tree_import_apply
 from scoring.administration.services.tree_excel import column_help, indicator_set_tree_xlsx, read_tree_sheet
@@ -35,7 +34,6 @@ from scoring.administration.xlsx import FileRefused
 from scoring.errors import DomainError, StaleVersion
 from scoring.exports import xlsx_response
 from scoring.models import (
-    Assessment,
     AuditEntry,
     Cycle,
     CycleSet,
@@ -252,34 +250,27 @@ def set_activate(request: HttpRequest, set_id: int) -> HttpResponse:
         if kind is None:
             messages.error(request, _("Hãy chọn loại đơn vị."))
             return redirect("administration:set_report", set_id)
-    # the kind's assessments opened on another set: moved to this one if nobody worked on them
-    moving = Assessment.objects.filter(cycle=cycle, unit__kind=kind).exclude(indicator_set=indicator_set).count()
-    # the appraisal team's areas follow the new set by code: those with no match are named after
-    followed = appraisal_assignments_followed(cycle=cycle, unit_kind=kind, new=indicator_set)
-    # the set it replaces, if any: back to draft when no cycle uses it any more (said below)
-    replaced = IndicatorSet.objects.filter(cycle_sets__cycle=cycle, cycle_sets__unit_kind=kind).exclude(
-        pk=indicator_set.pk).first()
     try:
-        services.indicator_set_activate(indicator_set=indicator_set, cycle=cycle, actor=request.user, unit_kind=kind)
+        # what the replacement did (assessments moved, assignments remapped or dropped, the old set back to draft),
+        # as its own transaction did it
+        done = services.indicator_set_activate(
+            indicator_set=indicator_set, cycle=cycle, actor=request.user, unit_kind=kind)
     except DomainError as exc:
         report_error(request, exc)
         return redirect("administration:set_report", set_id)
-    done = _("Đã áp dụng bộ chỉ số cho %(kind)s trong %(cycle)s. Từ nay bộ chỉ số không sửa trực tiếp được.") % {
+    said = _("Đã áp dụng bộ chỉ số cho %(kind)s trong %(cycle)s. Từ nay bộ chỉ số không sửa trực tiếp được.") % {
         "kind": kind.name, "cycle": cycle.name}
-    if replaced is not None:
-        was_active = replaced.status == IndicatorSet.Status.ACTIVE
-        replaced.refresh_from_db(fields=["status"])
-        if was_active and replaced.status == IndicatorSet.Status.DRAFT:
-            back = _(
-                "Bộ bị thay «%(key)s» không còn kỳ đánh giá nào dùng nên đã trở lại dự thảo: có thể sửa hoặc xoá."
-            ) % {"key": replaced.key}
-            done = f"{done} {back}"
-    messages.success(request, done)
-    if moving:
+    if done.back_to_draft and done.replaced is not None:
+        back = _(
+            "Bộ bị thay «%(key)s» không còn kỳ đánh giá nào dùng nên đã trở lại dự thảo: có thể sửa hoặc xoá."
+        ) % {"key": done.replaced.key}
+        said = f"{said} {back}"
+    messages.success(request, said)
+    if done.moved:
         messages.info(request, _("Bản đánh giá của %(n)s đơn vị đã chuyển sang bộ «%(key)s»; các dòng chấm điểm được "
-                                 "lập lại theo bộ mới.") % {"n": moving, "key": indicator_set.key})
-    if followed.lost:
-        messages.warning(request, followed.lost_text)
+                                 "lập lại theo bộ mới.") % {"n": done.moved, "key": indicator_set.key})
+    if done.assignments.lost:
+        messages.warning(request, done.assignments.lost_text)
     return redirect("administration:set_detail", set_id)
 
 
