@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from appraisal.models import AppraisalAssignment
@@ -76,58 +76,132 @@ class Gap:
     units: list[Unit] = field(default_factory=list)
 
 
-def uncovered_nodes(*, cycle: Cycle) -> list[tuple[IndicatorSet, list[Gap]]]:
-    """What nobody appraises in the cycle, set by set (in the sets' order; a set with nothing uncovered is left
-    out): each area that no assignment names, for some unit of the set, as its criteria (level 2) are covered.
+@dataclass
+class SetCover:
+    """What a set of the cycle lacks: `nobody`, what nobody at all may appraise (a real gap); `leads_only`, what only
+    the lead(s) of the cycle may appraise (their right to appraise every area), naming those `leads`."""
 
-    A criterion is covered for a unit by an assignment naming it or its area, with no units or that unit among
-    them; an area without criteria stands for itself. An area all of whose criteria miss the same units is named
-    by its code; otherwise its criteria that miss some are. The units of a set are those taking part in the cycle
-    on it (before any takes part: a node is uncovered when no assignment names it). A lead's general right to
-    appraise any area is not a cover: only the areas an assignment names are. Five queries, whatever the size."""
+    indicator_set: IndicatorSet
+    nobody: list[Gap] = field(default_factory=list)
+    leads_only: list[Gap] = field(default_factory=list)
+    leads: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Person:
+    """A team member as the cover counts them: the units they never appraise (`appraisal.permissions.own_unit_ids`:
+    the units of their team and unit roles)."""
+
+    user: Any
+    own: frozenset[int]
+
+
+NOT_OPEN_YET = 0  # the one "unit" of a set no unit takes part on yet (no real unit has the id 0)
+OWN_UNIT_ROLES = (*TEAM_ROLES, RoleAssignment.Role.UNIT_EDITOR, RoleAssignment.Role.UNIT_HEAD)
+
+
+def _team_of(cycle: Cycle) -> tuple[list[_Person], list[tuple[_Person, AppraisalAssignment]]]:
+    """The cycle's leads, and its other members with their assignments, as `appraisal.permissions` decides who may
+    appraise: a lead is an active holder of the lead role, or an active team member whose assignment for the cycle
+    makes them lead (`is_lead`); a member appraises only through their assignment and only with a team role
+    (`appraisal_scope`). An account locked, or left without a team role, appraises nothing. Four queries at most."""
+    roles: dict[int, set[str]] = {}
+    own: dict[int, set[int]] = {}
+    users: dict[int, Any] = {}
+    assignments = list(
+        AppraisalAssignment.objects.filter(cycle=cycle, user__is_active=True)
+        .select_related("user").prefetch_related("areas", "units")
+    )
+    people = get_user_model().objects.filter(is_active=True).filter(
+        Q(appraisal_assignments__cycle=cycle) | Q(roles__role=RoleAssignment.Role.APPRAISAL_LEAD))
+    for held in RoleAssignment.objects.filter(user__in=people).select_related("user"):
+        users[held.user_id] = held.user
+        roles.setdefault(held.user_id, set()).add(held.role)
+        if held.unit_id is not None and held.role in OWN_UNIT_ROLES:
+            own.setdefault(held.user_id, set()).add(held.unit_id)
+
+    def person(user_id: int) -> _Person:
+        return _Person(user=users[user_id], own=frozenset(own.get(user_id, ())))
+
+    on_team = {pk for pk, held in roles.items() if held & set(TEAM_ROLES)}
+    lead_ids = {pk for pk, held in roles.items() if RoleAssignment.Role.APPRAISAL_LEAD in held}
+    lead_ids |= {a.user_id for a in assignments if a.is_lead and a.user_id in on_team}
+    leads = sorted((person(pk) for pk in lead_ids), key=lambda p: (  # as `team_candidates`: given name first
+        sort_key(p.user.last_name), sort_key(p.user.first_name), p.user.username))
+    members = [(person(a.user_id), a) for a in assignments if a.user_id in on_team and a.user_id not in lead_ids]
+    return leads, members
+
+
+def _shown(targets: list[Indicator], area: Indicator, missing: dict[int, frozenset[int]],
+           everyone: frozenset[int]) -> list[tuple[Indicator, frozenset[int] | None]]:
+    """The nodes to name for what `missing` (node id → units) says of an area's targets: the area itself when all of
+    them miss the same units, else each target that misses some; None for every unit of the set."""
+    gaps = [(t, None if missing[t.pk] == everyone else missing[t.pk]) for t in targets if missing[t.pk]]
+    if gaps and len(gaps) == len(targets) and len({units for _t, units in gaps}) == 1:
+        return [(area, gaps[0][1])]
+    return gaps
+
+
+def coverage(*, cycle: Cycle) -> list[SetCover]:
+    """What the cycle's team leaves uncovered, set by set (in the sets' order; a set lacking nothing is left out).
+
+    A criterion (level 2) is covered for a unit by a member's assignment naming it or its area, with no units or that
+    unit among them, unless it is the member's own unit; an area without criteria stands for itself. What no member
+    covers is only the lead(s)' (`leads_only`: a lead may appraise every area, but never of their own unit) or, when
+    no lead may either, nobody's (`nobody`). A lead's assignment adds nothing to their right to every area. An area
+    all of whose criteria miss the same units is named by its code; otherwise its criteria that miss some are. The
+    units of a set are those taking part in the cycle on it (before any takes part, a node is uncovered when no
+    member's assignment names it). Six queries at most, whatever the size."""
     nodes = list(assignable_nodes(cycle=cycle))
     taking_part: dict[int, dict[int, Unit]] = {}
     for assessment in cycle.assessments.select_related("unit"):
         taking_part.setdefault(assessment.indicator_set_id, {})[assessment.unit_id] = assessment.unit
-    covers: dict[int, list[frozenset[int] | None]] = {}  # node id → per assignment naming it: its units (None: all)
-    for assignment in AppraisalAssignment.objects.filter(cycle=cycle).prefetch_related("areas", "units"):
+    leads, members = _team_of(cycle)
+    covers: dict[int, list[tuple[frozenset[int] | None, frozenset[int]]]] = {}  # node id → (units or None: all, own)
+    for member, assignment in members:
         units = frozenset(u.pk for u in assignment.units.all()) or None
         for node in assignment.areas.all():
-            covers.setdefault(node.pk, []).append(units)
+            covers.setdefault(node.pk, []).append((units, member.own))
     children: dict[int, list[Indicator]] = {}
     for node in nodes:
         if node.level == 2 and node.parent_id is not None:
             children.setdefault(node.parent_id, []).append(node)
 
-    def missing(node: Indicator, area: Indicator, everyone: dict[int, Unit]) -> frozenset[int] | None:
-        """The units of the set no assignment covers `node` for (None: every unit, nobody names it at all)."""
+    def member_covers(node: Indicator, area: Indicator, unit_id: int) -> bool:
         named = covers.get(node.pk, []) + (covers.get(area.pk, []) if node is not area else [])
-        if not named:
-            return None
-        if any(units is None for units in named):
-            return frozenset()
-        covered = frozenset().union(*[units for units in named if units is not None])
-        left = frozenset(everyone) - covered
-        return None if left and left == frozenset(everyone) else left  # none of its units: as if nobody named it
+        if unit_id == NOT_OPEN_YET:
+            return bool(named)
+        return any((units is None or unit_id in units) and unit_id not in own for units, own in named)
 
-    found: dict[int, tuple[IndicatorSet, list[Gap]]] = {}
+    found: dict[int, SetCover] = {}
     for area in (node for node in nodes if node.level == 1):
-        everyone = taking_part.get(area.indicator_set_id, {})
+        units_of_set = taking_part.get(area.indicator_set_id, {})
+        everyone = frozenset(units_of_set) or frozenset({NOT_OPEN_YET})
         targets = sorted(children.get(area.pk, []), key=lambda n: n.order) or [area]
-        gaps = [(target, missing(target, area, everyone)) for target in targets]
-        gaps = [(target, units) for target, units in gaps if units is None or units]
-        if not gaps:
-            continue
-        shown: list[tuple[Indicator, frozenset[int] | None]]
-        if len(gaps) == len(targets) and len({units for _target, units in gaps}) == 1:
-            shown = [(area, gaps[0][1])]  # the whole area, for the same units
-        else:
-            shown = gaps
-        said = found.setdefault(area.indicator_set_id, (area.indicator_set, []))[1]
-        for node, units in shown:
-            named = [] if units is None else sorted((everyone[pk] for pk in units), key=lambda u: sort_key(u.name))
-            said.append(Gap(code=node.code, units=named))
-    return sorted(found.values(), key=lambda group: group[0].key)
+        nobody: dict[int, frozenset[int]] = {}
+        leads_only: dict[int, frozenset[int]] = {}
+        covering: set[int] = set()  # the leads covering something of the area no member does
+        for target in targets:
+            left = [u for u in sorted(everyone) if not member_covers(target, area, u)]
+            by_lead = {u: [lead for lead in leads if u not in lead.own] for u in left}
+            nobody[target.pk] = frozenset(u for u in left if not by_lead[u])
+            leads_only[target.pk] = frozenset(u for u in left if by_lead[u])
+            covering.update(lead.user.pk for u in left for lead in by_lead[u])
+        for kind, missing in (("nobody", nobody), ("leads_only", leads_only)):
+            for node, units in _shown(targets, area, missing, everyone):
+                said = found.setdefault(area.indicator_set_id, SetCover(indicator_set=area.indicator_set))
+                named = [] if units is None else sorted((units_of_set[pk] for pk in units),
+                                                        key=lambda u: sort_key(u.name))
+                getattr(said, kind).append(Gap(code=node.code, units=named))
+                if kind == "leads_only":
+                    said.leads = [lead.user for lead in leads  # in the leads' (name) order
+                                  if lead.user.pk in covering or lead.user in said.leads]
+    return sorted(found.values(), key=lambda cover: cover.indicator_set.key)
+
+
+def uncovered_nodes(*, cycle: Cycle) -> list[tuple[IndicatorSet, list[Gap]]]:
+    """What nobody at all may appraise in the cycle, set by set (`coverage`'s real gaps; the lead's areas are not)."""
+    return [(cover.indicator_set, cover.nobody) for cover in coverage(cycle=cycle) if cover.nobody]
 
 
 @transaction.atomic

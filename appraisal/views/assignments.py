@@ -14,13 +14,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from appraisal import forms
 from appraisal.assignments import (
+    Gap,
+    SetCover,
     appraisal_assignment_delete,
     appraisal_assignment_save,
     areas_by_set,
     assignable_nodes,
     assignments_of_cycle,
+    coverage,
     team_candidates,
-    uncovered_nodes,
 )
 from appraisal.models import AppraisalAssignment
 from cchc.collation import vietnamese
@@ -50,18 +52,30 @@ def _areas_text(assignment: AppraisalAssignment, *, named: bool) -> str:
                       for indicator_set, codes in areas_by_set(assignment))
 
 
-def _gaps_text(cycle: Cycle) -> list[str]:
-    """One line per set of the cycle with something nobody covers: «Chưa ai phụ trách: 6, 7 (tg-2021-huyen)», an
-    area or criterion missing some units only followed by them («3.1 (ở UBND huyện Cái Bè)»)."""
-    lines = []
-    for indicator_set, gaps in uncovered_nodes(cycle=cycle):
-        codes = ", ".join(
-            _("%(code)s (ở %(units)s)") % {"code": gap.code, "units": "; ".join(u.name for u in gap.units)}
-            if gap.units else gap.code
-            for gap in gaps
-        )
-        lines.append(_("Chưa ai phụ trách: %(codes)s (%(key)s)") % {"codes": codes, "key": indicator_set.key})
-    return lines
+def _codes_text(gaps: list[Gap]) -> str:
+    """«6, 7», an area or criterion missing some units only followed by them («3.1 (ở UBND huyện Cái Bè)»)."""
+    return ", ".join(
+        _("%(code)s (ở %(units)s)") % {"code": gap.code, "units": "; ".join(u.name for u in gap.units)}
+        if gap.units else gap.code
+        for gap in gaps
+    )
+
+
+def _gaps_text(covers: list[SetCover]) -> list[str]:
+    """One line per set of the cycle with something nobody at all may appraise (not even a lead):
+    «Chưa ai phụ trách: 6, 7 (tg-2021-huyen)»."""
+    return [_("Chưa ai phụ trách: %(codes)s (%(key)s)") % {"codes": _codes_text(cover.nobody),
+                                                           "key": cover.indicator_set.key}
+            for cover in covers if cover.nobody]
+
+
+def _leads_only_text(covers: list[SetCover]) -> list[str]:
+    """One line per set with something only the lead(s) may appraise, naming them: «Chỉ Tổ trưởng Nguyễn Thị Hoa
+    thẩm định: 2 (tg-2021-so)»."""
+    return [_("Chỉ Tổ trưởng %(leads)s thẩm định: %(codes)s (%(key)s)") % {
+                "leads": ", ".join(user.get_full_name() or user.get_username() for user in cover.leads),
+                "codes": _codes_text(cover.leads_only), "key": cover.indicator_set.key}
+            for cover in covers if cover.leads_only]
 
 
 def _described(assignment: AppraisalAssignment) -> str:
@@ -107,6 +121,7 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
                     "name": member.get_full_name() or member.get_username(), "before": _described(previous)})
             return redirect("appraisal:assignments", cycle_id=cycle.pk)
     rows = list(assignments_of_cycle(cycle=cycle))
+    covers = coverage(cycle=cycle)
     named = _sets_named(cycle)
     for row in rows:
         row.areas_text = _areas_text(row, named=named)  # type: ignore[attr-defined]
@@ -116,7 +131,8 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "assignments": rows,
         "candidates": team_candidates(),
         "nodes": assignable_nodes(cycle=cycle),
-        "gaps": _gaps_text(cycle),
+        "gaps": _gaps_text(covers),
+        "leads_only": _leads_only_text(covers),
         "units": Unit.objects.filter(active=True).select_related("ranking_group").order_by("ranking_group__order",
                                                                                              vietnamese("name")),
     }

@@ -420,6 +420,21 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=_l("Tệp Excel (.xlsx)"))
 
 
+def _units_below(unit: Unit) -> set[int]:
+    """The ids of the units below `unit` (its children, theirs, and so on, stopped ones included): one query."""
+    children: dict[int, list[int]] = {}
+    for pk, parent_id in Unit.objects.filter(parent__isnull=False).values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    below: set[int] = set()
+    waiting = list(children.get(unit.pk, []))
+    while waiting:
+        pk = waiting.pop()
+        if pk not in below and pk != unit.pk:  # a cycle stored before the service refused them ends here
+            below.add(pk)
+            waiting.extend(children.get(pk, []))
+    return below
+
+
 class UnitForm(forms.Form):
     code = forms.SlugField(label=_l("Mã"), max_length=40, error_messages=CODE_ERRORS)
     name = forms.CharField(label=_l("Tên đơn vị"), max_length=255)
@@ -429,20 +444,26 @@ class UnitForm(forms.Form):
         label=_l("Khối xếp hạng"), queryset=RankingGroup.objects.all(), required=False
     )
     parent = forms.ModelChoiceField(
-        label=_l("Đơn vị cấp trên"), queryset=Unit.objects.filter(active=True), required=False
+        label=_l("Đơn vị cấp trên"), queryset=Unit.objects.filter(active=True), required=False,
+        # a unit the list leaves out, posted from a page opened before a change (or typed): say which are offered
+        error_messages={"invalid_choice": _l(
+            "Không thể chọn đơn vị này: đơn vị cấp trên phải đang hoạt động, không phải chính đơn vị đang sửa hay "
+            "một đơn vị cấp dưới của nó. Hãy chọn lại trong danh sách."
+        )},
     )
 
     def __init__(self, *args: Any, unit: Unit | None = None, **kwargs: Any) -> None:
         """`unit`: the unit edited (None: a new one). The parents offered are the units in activity, in Vietnamese
-        alphabetical order (as the merge list), never the unit itself; its current parent stays offered after it
-        stopped, so that a save leaves the unit where it is instead of failing on the drop-down."""
+        alphabetical order (as the merge list), never the unit itself nor a unit below it (its children and theirs,
+        which the service refuses: a cycle); its current parent stays offered after it stopped, so that a save
+        leaves the unit where it is instead of failing on the drop-down."""
         super().__init__(*args, **kwargs)
         offered = Q(active=True)
         if unit is not None and unit.parent_id:
             offered |= Q(pk=unit.parent_id)
         parents = Unit.objects.filter(offered)
         if unit is not None:
-            parents = parents.exclude(pk=unit.pk)
+            parents = parents.exclude(pk__in=[unit.pk, *_units_below(unit)])
         parent = self.fields["parent"]
         assert isinstance(parent, forms.ModelChoiceField)
         parent.queryset = parents.order_by(vietnamese("name"), "code")

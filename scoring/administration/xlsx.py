@@ -62,11 +62,12 @@ class TooLong(str):
     __slots__ = ()
 
 
-def long_cell_problems(row: Any) -> list[str]:
-    """The row's problem for each cell too long to import, naming the column and the limit."""
+def long_cell_problems(row: Any, names: Mapping[str, str] | None = None) -> list[str]:
+    """The row's problem for each cell too long to import, naming the column (`names`: key → how a message names
+    it, as the file's header; else its key) and the limit."""
     return [
         _("Ô «%(col)s» dài %(n)s ký tự, quá giới hạn %(max)s ký tự; hãy rút gọn (hệ thống không tự cắt bớt).")
-        % {"col": name, "n": len(value), "max": MAX_CELL_TEXT}
+        % {"col": (names or {}).get(name, name), "n": len(value), "max": MAX_CELL_TEXT}
         for name, value in row.items()
         if isinstance(value, TooLong)
     ]

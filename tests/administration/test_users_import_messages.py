@@ -116,7 +116,7 @@ def test_a_new_account_without_a_password_is_told_it_needs_one(admin_user: Any) 
 
 def test_a_formula_in_the_active_cell_is_reported_once(admin_user: Any, unit_editor: Any) -> None:
     [messages] = _problems([{"row": 2, "username": "lan", "active": Formula("=1")}], admin_user).values()
-    assert messages == ["Ô «active» chứa công thức Excel; chỉ nhận giá trị."]
+    assert messages == ["Ô «Đang hoạt động (active)» chứa công thức Excel; chỉ nhận giá trị."]
 
 
 def test_confirming_a_preview_replaced_by_a_newer_upload_says_so(

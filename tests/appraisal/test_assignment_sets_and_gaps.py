@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from appraisal.assignments import appraisal_assignment_save, uncovered_nodes
 from scoring.models import Cycle, Indicator, Unit, UnitKind
-from tests.conftest import small_set_data
+from tests.conftest import _user, small_set_data
 
 pytestmark = pytest.mark.django_db
 
@@ -86,13 +86,14 @@ def test_the_areas_nobody_covers_are_flagged_by_set(
 
 
 def test_an_area_assigned_for_some_units_only_is_flagged_for_the_others(
-    client: Client, twins: Cycle, admin_user: Any, appraiser: Any, lead: Any
+    client: Client, twins: Cycle, admin_user: Any, appraiser: Any
 ) -> None:
-    # given: everything of the departments' set; the districts' areas for Cái Bè only; a lead with no area
+    # given: everything of the departments' set; the districts' areas for Cái Bè only (by another member); no lead
     cai_be = Unit.objects.get(code="h-cai-be")
+    other = _user("tu", "appraiser", "so-tu-phap")
     appraisal_assignment_save(cycle=twins, user=appraiser, is_lead=False, unit_ids=[], actor=admin_user,
                               node_ids=_nodes(twins, "test-set", "1", "2"))
-    appraisal_assignment_save(cycle=twins, user=lead, is_lead=True, unit_ids=[cai_be.pk], actor=admin_user,
+    appraisal_assignment_save(cycle=twins, user=other, is_lead=False, unit_ids=[cai_be.pk], actor=admin_user,
                               node_ids=_nodes(twins, "test-set-huyen", "1", "2"))
 
     gaps = uncovered_nodes(cycle=twins)
@@ -105,12 +106,15 @@ def test_an_area_assigned_for_some_units_only_is_flagged_for_the_others(
         client, twins)
 
 
-def test_a_lead_without_areas_covers_nothing_and_a_fully_covered_cycle_says_so(
+def test_a_lead_without_areas_is_the_only_one_to_cover_and_a_fully_covered_cycle_says_so(
     client: Client, twins: Cycle, admin_user: Any, appraiser: Any, lead: Any
 ) -> None:
+    # the lead may appraise every area: what no member covers is the lead's only, not nobody's
     appraisal_assignment_save(cycle=twins, user=lead, is_lead=True, unit_ids=[], node_ids=[], actor=admin_user)
     client.force_login(admin_user)
-    assert "Chưa ai phụ trách: 1, 2 (test-set)" in _page(client, twins)
+    page = _page(client, twins)
+    assert "Chỉ Tổ trưởng hoa thẩm định: 1, 2 (test-set)" in page
+    assert "Chưa ai phụ trách" not in page
 
     appraisal_assignment_save(cycle=twins, user=appraiser, is_lead=False, unit_ids=[], actor=admin_user,
                               node_ids=_nodes(twins, "test-set", "1", "2") + _nodes(twins, "test-set-huyen", "1", "2"))

@@ -56,19 +56,21 @@ class RowProblem:
     messages: list[str] = field(default_factory=list)
 
 
-def _long_cell_problems(row: Mapping[str, Any]) -> list[str]:
-    """A text cell longer than the import reads is refused, never cut short."""
+def _long_cell_problems(row: Mapping[str, Any], names: Mapping[str, str] | None = None) -> list[str]:
+    """A text cell longer than the import reads is refused, never cut short. `names`: key → how a message names the
+    column (as `_row_texts`); a column without one (the units file's, whose headers are the keys) by its key."""
     from scoring.administration.xlsx import long_cell_problems
 
-    return long_cell_problems(row)
+    return long_cell_problems(row, names)
 
 
-def _formula_problems(row: Mapping[str, Any]) -> list[str]:
-    """A cell that held a spreadsheet formula is refused (it is never evaluated)."""
+def _formula_problems(row: Mapping[str, Any], names: Mapping[str, str] | None = None) -> list[str]:
+    """A cell that held a spreadsheet formula is refused (it is never evaluated); the column named as in
+    `_long_cell_problems`."""
     from scoring.administration.xlsx import Formula
 
     return [
-        _("Ô «%(col)s» chứa công thức Excel; chỉ nhận giá trị.") % {"col": name}
+        _("Ô «%(col)s» chứa công thức Excel; chỉ nhận giá trị.") % {"col": (names or {}).get(name, name)}
         for name, value in row.items()
         if isinstance(value, Formula)
     ]
@@ -522,7 +524,7 @@ def users_import_plan(
     from scoring.administration.xlsx import folded
 
     for row in rows:
-        p = RowProblem(row=row["row"], messages=_formula_problems(row) + _long_cell_problems(row))
+        p = RowProblem(row=row["row"], messages=_formula_problems(row, names) + _long_cell_problems(row, names))
         texts = _row_texts(row, ("username", "full_name", "email", "role", "unit", "active"), p.messages, names)
         username = user_model.normalize_username(texts["username"])  # as the account stores it
         key = username.lower()
