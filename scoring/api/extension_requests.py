@@ -23,6 +23,7 @@ from scoring.api.common import ERRORS, InputSerializer, IsAdministrator, _errors
 from scoring.models import Assessment, Cycle, ExtensionRequest
 from scoring.selectors.extension_requests import extension_requests_of, extension_requests_pending
 from scoring.services.extension_requests import (
+    extends_nothing,
     extension_request_create,
     extension_request_grant,
     extension_request_refuse,
@@ -83,7 +84,7 @@ class ExtensionRequestSerializer(serializers.ModelSerializer):
 @extend_schema_serializer(component_name="PendingExtensionRequest")
 class PendingExtensionRequestSerializer(ExtensionRequestSerializer):
     """A waiting request as an administrator decides it: the unit, the deadline that applies to it now, whether
-    that deadline already reaches the requested date (`covered`: granting it as asked is refused), whether it may
+    that deadline already reaches the requested day (`covered`: granting it as asked is refused), whether it may
     still be granted (`grantable`: only while the assessment is a draft and the cycle takes self-scores, neither
     in its setup nor published; otherwise only refused)."""
 
@@ -105,8 +106,8 @@ class PendingExtensionRequestSerializer(ExtensionRequestSerializer):
 
     @extend_schema_field(serializers.BooleanField())
     def get_covered(self, obj: ExtensionRequest) -> bool:
-        current = permissions.self_assessment_deadline(obj.assessment)
-        return current is not None and current >= obj.requested_deadline
+        return extends_nothing(deadline=obj.requested_deadline,
+                               current=permissions.self_assessment_deadline(obj.assessment))
 
     @extend_schema_field(serializers.BooleanField())
     def get_grantable(self, obj: ExtensionRequest) -> bool:

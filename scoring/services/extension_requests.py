@@ -49,6 +49,10 @@ MSG_GRANT_NOT_LATER = gettext_lazy(
     "Hạn gia hạn (%(d)s) không sau hạn tự đánh giá đơn vị đang có (%(current)s): chấp thuận sẽ rút ngắn hạn của "
     "đơn vị. Hãy chọn một ngày sau %(current)s, hoặc không chấp thuận đề nghị."
 )
+MSG_GRANT_SAME_DAY = gettext_lazy(
+    "Hạn gia hạn (%(d)s) là chính ngày của hạn tự đánh giá đơn vị đang có (%(current)s): chấp thuận không gia hạn "
+    "thêm ngày nào. Hãy chọn từ ngày %(first)s trở đi, hoặc không chấp thuận đề nghị."
+)
 MSG_CLOSED_BY_SUBMISSION = gettext_lazy(
     "Đề nghị gia hạn được đóng tự động vì thủ trưởng đơn vị đã gửi bản tự đánh giá."
 )
@@ -83,6 +87,13 @@ def _check_years(deadline: datetime, *, year: int, field: str) -> None:
     if deadline > datetime(last, 12, 31, 23, 59, 59, tzinfo=zone):
         message = MSG_GRANT_TOO_LATE if granting else MSG_REQUEST_TOO_LATE
         raise ValidationFailed(message % {"last": last}, code="deadline_too_late", details={"field": field})
+
+
+def extends_nothing(*, deadline: datetime, current: datetime | None) -> bool:
+    """Whether making `deadline` the unit's gives it no day more than `current`, the deadline that applies to it now:
+    on or before `current`'s day (by the day, not the moment: the end of the day of a deadline at 17:00 is no
+    extension). What a grant must not do, and what the administrators' lists flag as covered."""
+    return current is not None and timezone.localdate(deadline) <= timezone.localdate(current)
 
 
 def grant_refusal(assessment: Assessment) -> tuple[Any, str] | None:
@@ -209,8 +220,9 @@ def extension_request_grant(
     The deadline is set by `assessment_extend_deadline` (its rules, its audit entry, with the administrator's note
     or else the unit's reason). Refused, nothing changed: when the request is no longer pending (decided by another
     administrator meanwhile, or withdrawn), when the assessment is no longer a draft (the unit submitted, or was
-    sent to the appraisal team), for a date already past, and for a date not later than the deadline that applies
-    to the unit now (its own, set meanwhile from the cycle's page, or the cycle's): a grant never shortens it.
+    sent to the appraisal team), for a date already past, and for a date not after the day of the deadline that
+    applies to the unit now (its own, set meanwhile from the cycle's page, or the cycle's): a grant never shortens
+    it, and its own day is no extension (`extends_nothing`).
     Side effects: the request granted, two audit entries, the unit's people notified (e-mailed after commit).
     """
     locked = _lock_assessment(extension_request.assessment_id)
@@ -224,11 +236,12 @@ def extension_request_grant(
         raise ValidationFailed(MSG_IN_PAST % {"d": f"{timezone.localtime(granted):%d/%m/%Y}"}, code="date_in_past",
                                details={"field": "deadline"})
     current = self_assessment_deadline(locked)
-    if current is not None and granted <= current:
-        raise ValidationFailed(
-            MSG_GRANT_NOT_LATER % {"d": f"{timezone.localtime(granted):%d/%m/%Y}", "current": _local(current)},
-            code="extension_not_later", details={"field": "deadline"},
-        )
+    if current is not None and extends_nothing(deadline=granted, current=current):
+        shown = {"d": f"{timezone.localtime(granted):%d/%m/%Y}", "current": _local(current),
+                 "first": f"{timezone.localdate(current) + timedelta(days=1):%d/%m/%Y}"}
+        # an earlier moment shortens the deadline; a later one on the same day gives the unit no day more
+        message = MSG_GRANT_NOT_LATER if granted <= current else MSG_GRANT_SAME_DAY
+        raise ValidationFailed(message % shown, code="extension_not_later", details={"field": "deadline"})
     _check_years(granted, year=locked.cycle.year, field="deadline")
     closed = _close(extension_request, actor=actor, status=ExtensionRequest.Status.GRANTED,
                     granted_deadline=granted, decision_reason=text)
@@ -263,13 +276,19 @@ def extension_requests_close_on_submit(*, assessment: Assessment, actor: Any) ->
     a submitted assessment has no self-assessment deadline left to extend, and a grant would reopen nothing. The
     request is withdrawn in the unit's name (by who submitted), its `decision_reason` saying the submission closed
     it (a withdrawal by the unit has none: that is how the pages and the API tell the two apart), with an audit
-    entry saying so; the administrators' list no longer shows it as waiting."""
+    entry saying so; the administrators' list no longer shows it as waiting. A request decided meanwhile is left as
+    decided: it does not refuse the submission."""
     with translation.override(settings.LANGUAGE_CODE):  # stored data: in the source language, whoever submits
         closing = str(MSG_CLOSED_BY_SUBMISSION)
     waiting = ExtensionRequest.objects.filter(assessment=assessment, status=ExtensionRequest.Status.PENDING)
     for extension_request in waiting.select_related("assessment__unit", "assessment__cycle"):
-        closed = _close(extension_request, actor=actor, status=ExtensionRequest.Status.WITHDRAWN,
-                        decision_reason=closing)
+        try:
+            closed = _close(extension_request, actor=actor, status=ExtensionRequest.Status.WITHDRAWN,
+                            decision_reason=closing)
+        except StateConflict:
+            # refused by an administrator meanwhile (a refusal does not wait for the assessment's lock): decided,
+            # nothing left to close; the submission stands (nothing was written for it)
+            continue
         _audit(closed, actor=actor, action="extension_request.withdraw", reason=closing,
                changes={"extension_status": {"old": ExtensionRequest.Status.PENDING,
                                              "new": ExtensionRequest.Status.WITHDRAWN}})

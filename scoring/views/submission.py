@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from scoring import permissions, selectors, services
-from scoring.errors import StaleVersion, StateConflict, ValidationFailed, self_edit_refusal
+from scoring.errors import StaleVersion, StateConflict, ValidationFailed, cycle_closed_message, self_edit_refusal
 from scoring.models import Assessment
-from scoring.views._common import lands_on, refuse
+from scoring.views._common import json_error, lands_on, refuse, wants_json
 from scoring.views.report import render_report
 from scoring.views.sheet import edit_refusal
 
@@ -34,6 +34,7 @@ def _render_check(
         "can_submit": permissions.can_submit(request.user, assessment),
         "is_head": permissions.is_unit_head(request.user, assessment.unit_id),
         "deadline_passed": permissions.deadline_passed(assessment),
+        "cycle_closed": cycle_closed_message(assessment.cycle),
     }
     response = render(request, "scoring/check.html", context, status=status)
     # Not kept by the browser: Back after submitting reloads the page (submitted, no «Gửi») instead of showing the
@@ -58,6 +59,22 @@ def _report_page(assessment_id: int) -> str:
     return reverse("scoring:report", args=[assessment_id])
 
 
+# Refusals the check page states by itself when it is drawn (its note on the state, the cycle's phase, the deadline):
+# a message on top would say the same thing twice.
+_CHECK_PAGE_SAYS = frozenset({"already_submitted", "cycle_closed", "deadline_passed"})
+
+
+def _submit_refused(request: HttpRequest, assessment: Assessment, exc: StateConflict) -> HttpResponse:
+    """A «Gửi» the service refused because of the assessment's or the cycle's state (nothing changed): JSON 409
+    with the code for scripts; for the page's form a redirect to the check page (reload or Back does not post
+    again), which says why once: by its own note when it states that reason, else by the refusal's message."""
+    if wants_json(request):
+        return json_error(409, exc.code, exc.message)
+    if exc.code not in _CHECK_PAGE_SAYS:
+        messages.error(request, exc.message)
+    return redirect("scoring:check", assessment.pk)
+
+
 @lands_on(_sheet_page)
 @login_required
 @require_POST
@@ -68,11 +85,8 @@ def submit(request: HttpRequest, assessment_id: int) -> HttpResponse:
     try:
         services.assessment_submit(assessment=assessment, actor=request.user)
     except StateConflict as exc:
-        if exc.code == "already_submitted":
-            # Submitted meanwhile (another tab, or Back after submitting): nothing to do. The check page says once
-            # when it was submitted; a redirect, so that reload or Back does not post again.
-            return redirect("scoring:check", assessment.pk)
-        return _render_check(request, assessment, status=409, error=exc.message)
+        # submitted meanwhile (another tab, or Back after submitting), the deadline passed, the cycle closed, …
+        return _submit_refused(request, assessment, exc)
     except ValidationFailed as exc:
         return _render_check(request, assessment, status=400, error=exc.message)
     messages.success(request, _("Đã gửi bản tự đánh giá. Đơn vị không còn sửa được cho đến khi rút lại."))

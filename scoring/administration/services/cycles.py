@@ -482,9 +482,10 @@ def assessment_extend_deadline(
 ) -> Assessment:
     """Give one unit its own self-assessment deadline (or remove it with None), only while it self-assesses or may
     withdraw its submission to (`EXTENDABLE_STATES`; after, either is refused: it would change nothing). An
-    extension ends after the cycle's own self-assessment deadline (an earlier date would shorten it, not extend
-    it), and by the cycle's next deadline (the appraisal's, else the next one set: `extension_after_next_phase`),
-    as the cycle's deadlines keep the phases' order. Audited as `assessment.extend_deadline`, a removal as
+    extension ends on a day after the day of the cycle's own self-assessment deadline (an earlier date would
+    shorten it, the same day gives no day more: `extension_not_later`), and by the cycle's next deadline (the
+    appraisal's, else the next one set: `extension_after_next_phase`), as the cycle's deadlines keep the phases'
+    order. Audited as `assessment.extend_deadline`, a removal as
     `assessment.remove_deadline`; a removal also tells the unit's head and editors (e-mailed after commit).
 
     A draft's deadline brought to a moment past or less than `SHORT_NOTICE` away (an own deadline shortened, or
@@ -511,11 +512,16 @@ def assessment_extend_deadline(
     if deadline is not None:
         _check_deadlines({"self_assessment_deadline": deadline}, year=assessment.cycle.year)
     cycle_deadline = assessment.cycle.self_assessment_deadline
-    if deadline is not None and cycle_deadline is not None and deadline <= cycle_deadline:
+    # by the day, not the moment: a unit's own deadline on the day of the cycle's (a cycle's deadline at 17:00, the
+    # unit's at the end of that day) gives the unit no day more
+    if (deadline is not None and cycle_deadline is not None
+            and timezone.localdate(deadline) <= timezone.localdate(cycle_deadline)):
+        first = timezone.localdate(cycle_deadline) + timedelta(days=1)
         raise ValidationFailed(
-            _("Hạn gia hạn phải sau hạn tự đánh giá của kỳ (%(d)s).")
-            % {"d": timezone.localtime(cycle_deadline).strftime("%d/%m/%Y %H:%M")},
-            code="extension_not_later",
+            _("Hạn gia hạn (%(new)s) phải sau ngày của hạn tự đánh giá của kỳ (%(d)s): hạn riêng đến chính ngày đó "
+              "hoặc trước đó không gia hạn thêm ngày nào cho đơn vị. Hãy chọn từ ngày %(first)s trở đi.")
+            % {"new": _moment(deadline), "d": _moment(cycle_deadline), "first": f"{first:%d/%m/%Y}"},
+            code="extension_not_later", details={"field": "deadline"},
         )
     bound = _next_phase_deadline({name: getattr(assessment.cycle, name) for name in LATER_DEADLINES})
     if deadline is not None and bound is not None and deadline > bound[1]:

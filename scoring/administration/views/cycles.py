@@ -343,8 +343,9 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
     refusal: DomainError | None = None
     unit = assessment.unit.name
     if form.is_valid():
+        old = assessment.deadline_override
         try:
-            cycle_services.assessment_extend_deadline(
+            saved = cycle_services.assessment_extend_deadline(
                 assessment=assessment,
                 deadline=end_of_day(form.cleaned_data["deadline"]),
                 reason=form.cleaned_data["reason"],
@@ -356,9 +357,21 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
             refused = exc.status
             refusal = exc
         else:
-            if form.removing:
+            if saved.deadline_override == old:  # the deadline it already had, or no own deadline to remove
+                if old is None:
+                    messages.info(request, _("%(u)s không có hạn riêng; không có gì thay đổi.") % {"u": unit})
+                else:
+                    messages.info(request, _("Hạn riêng của %(u)s đã là %(d)s; không có gì thay đổi.")
+                                  % {"u": unit, "d": f"{timezone.localtime(old):%d/%m/%Y %H:%M}"})
+            elif form.removing:
                 messages.success(request, _("Đã bỏ hạn riêng của %(u)s: đơn vị theo hạn tự đánh giá của kỳ.")
                                  % {"u": unit})
+            elif old is not None and saved.deadline_override is not None and saved.deadline_override < old:
+                # an own deadline brought earlier (a cut, confirmed if it had to be) is no extension
+                messages.success(request, _("Đã rút ngắn hạn riêng của %(u)s: từ %(old)s còn %(new)s.") % {
+                    "u": unit, "old": f"{timezone.localtime(old):%d/%m/%Y %H:%M}",
+                    "new": f"{timezone.localtime(saved.deadline_override):%d/%m/%Y %H:%M}",
+                })
             else:
                 messages.success(request, _("Đã gia hạn cho %(u)s.") % {"u": unit})
             return _back_to_detail(request, cycle_id, f"#participant-{assessment.pk}")

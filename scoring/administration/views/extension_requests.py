@@ -22,7 +22,12 @@ from scoring.selectors.extension_requests import (
     extension_requests_decided,
     extension_requests_pending,
 )
-from scoring.services.extension_requests import extension_request_grant, extension_request_refuse, grant_refusal
+from scoring.services.extension_requests import (
+    extends_nothing,
+    extension_request_grant,
+    extension_request_refuse,
+    grant_refusal,
+)
 from scoring.templatetags.scoring_tags import dmy
 from scoring.text import posted_id
 
@@ -46,9 +51,9 @@ def _list_page(
     for row in pending:  # what the decision depends on: the deadline that applies now, the assessment's state
         current = permissions.self_assessment_deadline(row.assessment)
         row.current_deadline = current  # type: ignore[attr-defined]
-        # the deadline already reaches the requested date (set meanwhile from the cycle's page, or the cycle's
-        # moved): granting it as asked would shorten it, and is refused
-        row.covered = current is not None and current >= row.requested_deadline  # type: ignore[attr-defined]
+        # the deadline already reaches the requested day (set meanwhile from the cycle's page, or the cycle's
+        # moved): granting it as asked would give no day more or shorten it, and is refused
+        row.covered = extends_nothing(deadline=row.requested_deadline, current=current)  # type: ignore[attr-defined]
         refusal = grant_refusal(row.assessment)  # not a draft, or the cycle takes no self-scores now
         row.grantable = refusal is None  # type: ignore[attr-defined]
         row.not_grantable = refusal[0] if refusal is not None else ""  # type: ignore[attr-defined]
