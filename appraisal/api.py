@@ -24,6 +24,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from appraisal import forms, permissions, selectors, services
 from appraisal.models import ExplanationRound
+from appraisal.selectors.explanation import leaves_to_mark_seen, new_explanations_for
 from cchc.api import ERR, PAGE_SIZE_MESSAGE, Pagination
 from scoring.api import AssessmentSerializer, ScoreLineSerializer
 from scoring.api.common import InputSerializer, QuerySerializer, ScoreValueInput, fields_for, value_fields
@@ -172,6 +173,69 @@ def accept_area(request: Request, assessment_id: int, area_id: int) -> Response:
     area, mine = selectors.area_to_accept(request.user, assessment, area_id)
     counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine)
     return Response(counts)
+
+
+ExplanationsSeen = inline_serializer(
+    "ExplanationsSeen", {
+        "marked": serializers.ListField(
+            child=serializers.CharField(),
+            help_text="Mã các tiêu chí vừa được đánh dấu đã xem giải trình, theo thứ tự của bộ chỉ số; rỗng khi không "
+            "còn giải trình mới nào chưa xem (gửi lại lần nữa không đổi gì).",
+        ),
+        "remaining": serializers.IntegerField(
+            help_text="Số tiêu chí người dùng thẩm định trong bản đánh giá vẫn còn giải trình mới chưa xem.",
+        ),
+    }
+)
+
+
+def _explanations_seen_answer(user: Any, assessment: Assessment, marked: list[str]) -> Response:
+    return Response({"marked": marked, "remaining": new_explanations_for(user=user, assessment=assessment).total})
+
+
+@extend_schema(
+    tags=["appraisal"], request=None,
+    responses={200: ExplanationsSeen, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+)
+@api_view(["POST"])
+def explanation_seen_line(request: Request, assessment_id: int, line_id: int) -> Response:
+    """Mark read the leaf's new explanation (sent by the unit in the explanation round that just ended) without
+    deciding the leaf again, as the review page's «Đã xem giải trình»: no score, note or version changes; audited
+    (`score_line.explanation_seen`). A decision on the leaf (appraise, accept) marks it read by itself. Only a leaf of
+    the user's areas (403 otherwise); 409 `not_appraising` outside the appraisal."""
+    assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
+    marked = services.explanations_mark_seen(assessment=assessment, actor=request.user,
+                                             leaf_ids={line.indicator_id})
+    return _explanations_seen_answer(request.user, assessment, marked)
+
+
+class ExplanationsSeenSerializer(InputSerializer):
+    area = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1,
+        help_text="Mã số (id) lĩnh vực: chỉ các tiêu chí của lĩnh vực này (bỏ trống: mọi lĩnh vực).",
+    )
+
+
+@extend_schema(
+    tags=["appraisal"], request=ExplanationsSeenSerializer,
+    responses={200: ExplanationsSeen, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+)
+@api_view(["POST"])
+def explanations_seen(request: Request, assessment_id: int) -> Response:
+    """Mark read every new explanation of the leaves the user appraises, in the whole assessment or one `area`, as
+    the review page's «Đánh dấu đã xem» (and an area's «Đã xem»): no score changes; each leaf audited. 400 on `area`
+    for an area not of the assessment's set; 403 when none of its leaves is the user's; 409 `not_appraising`
+    outside the appraisal."""
+    assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
+    payload = ExplanationsSeenSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    try:
+        _area, leaves = leaves_to_mark_seen(user=request.user, assessment=assessment,
+                                            area_id=payload.validated_data["area"])
+    except Http404:
+        raise ValidationError({"area": [_("Lĩnh vực không thuộc bộ chỉ số của bản đánh giá.")]}) from None
+    marked = services.explanations_mark_seen(assessment=assessment, actor=request.user, leaf_ids=leaves)
+    return _explanations_seen_answer(request.user, assessment, marked)
 
 
 class ZeroUnscoredSerializer(InputSerializer):
@@ -364,15 +428,18 @@ def resubmit(request: Request, assessment_id: int) -> Response:
 
 
 class RoundSerializer(serializers.ModelSerializer):
-    """`round` is the round's stored number (its key, counting withdrawn rounds); `number` the one shown to people,
-    counting only the rounds not withdrawn (null for a withdrawn round)."""
+    """`round` is the round's stored number (its key: the appraisal round it was asked in, counting withdrawn rounds
+    and a reopen's new appraisal round); `number` the one shown to people, «vòng giải trình N»: its place among the
+    assessment's explanation rounds not withdrawn (null for a withdrawn round), whatever the reopens before it."""
 
     requested_by = serializers.SerializerMethodField()
     ended = serializers.BooleanField(read_only=True)
     withdrawn = serializers.BooleanField(read_only=True, help_text="The lead withdrew the round before its deadline.")
     number = serializers.IntegerField(
         read_only=True, allow_null=True,
-        help_text="The round's number as shown to people: withdrawn rounds take none (null) and are not counted.",
+        help_text="The round's number as shown to people («vòng giải trình N»): its place among the assessment's "
+        "explanation rounds, oldest first; withdrawn rounds take none (null) and are not counted. A reopen does not "
+        "count (`round`, the stored key, does).",
     )
 
     class Meta:

@@ -74,6 +74,14 @@ urlpatterns = [
         "assessments/<int:assessment_id>/areas/<int:area_id>/accept/", appraisal_api.accept_area, name="accept_area"
     ),
     path("assessments/<int:assessment_id>/zero-unscored/", appraisal_api.zero_unscored, name="zero_unscored"),
+    path(
+        "assessments/<int:assessment_id>/lines/<int:line_id>/explanation-seen/",
+        appraisal_api.explanation_seen_line,
+        name="explanation_seen_line",
+    ),
+    path(
+        "assessments/<int:assessment_id>/explanations-seen/", appraisal_api.explanations_seen, name="explanations_seen"
+    ),
     path("assessments/<int:assessment_id>/rounds/", appraisal_api.rounds, name="rounds"),
     path(
         "assessments/<int:assessment_id>/close-explanation/",

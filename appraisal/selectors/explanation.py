@@ -1,13 +1,16 @@
-"""The unit's explanation page: the leaves returned to it in the open round."""
+"""The unit's explanation page: the leaves returned to it in the open round. The team's side of the explanations
+sent: which are new to it, and which a «Đã xem» marks."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from appraisal import permissions
 from appraisal.models import ExplanationRound, LineHistory
 from appraisal.selectors.review import evidence_files_by_line, history_by_line
+from appraisal.selectors.tree import area_to_accept, leaves_to_appraise, set_tree
 from scoring import selectors as scoring_selectors
 from scoring.models import Assessment, AuditEntry, Indicator, ScoreLine
 
@@ -109,3 +112,56 @@ def feedback_lines(
             )
         )
     return out
+
+
+def leaves_to_mark_seen(*, user: Any, assessment: Assessment, area_id: int | None) -> tuple[Indicator | None,
+                                                                                             set[int] | None]:
+    """What a «Đã xem» of the whole assessment (`area_id` None) or of one area marks for the user (the review page's
+    and the API's): the area, and the leaves (indicator ids) of it or of the assessment that the user appraises
+    (None: every leaf of the assessment). Http404 for an area not of the assessment's set; PermissionDenied when none
+    of its leaves, or of the assessment's, is the user's. At most three queries."""
+    if area_id is None:
+        return None, leaves_to_appraise(user, assessment)
+    area, leaves = area_to_accept(user, assessment, area_id)
+    if leaves is None:
+        leaves = set(set_tree(assessment.indicator_set_id).leaves_by_area.get(area.pk, []))
+    return area, leaves
+
+
+@dataclass
+class NewExplanations:
+    """The review page's «giải trình mới» as they stand: `lines`, the lines whose explanation is new to the team
+    (each tagged «Giải trình mới»), in the set's order; `areas`, per area id, how many of them the user appraises
+    (what the area's «Đã xem» marks, `ReviewArea.new_explanations`), areas with none left out."""
+
+    lines: list[int] = field(default_factory=list)
+    areas: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """The user's leaves with a new explanation in the whole assessment (`Review.new_explanations`)."""
+        return sum(self.areas.values())
+
+
+def new_explanations_for(*, user: Any, assessment: Assessment) -> NewExplanations:
+    """The assessment's new explanations (`unseen_explanations`) as the review page counts them for `user`: a leaf
+    counts for the user when they may appraise it and it is not scored by the survey (as `selectors.review` makes
+    it editable; there are new explanations only while the assessment is in appraisal). One query when there are
+    none, at most five otherwise, whatever the number of leaves."""
+    from appraisal.selectors.queue import unseen_explanations  # the queue's module reads this one's
+
+    unseen = set(unseen_explanations(assessments=[assessment.pk]).get(assessment.pk, []))
+    if not unseen:
+        return NewExplanations()
+    tree = set_tree(assessment.indicator_set_id)
+    allowed = permissions.area_ids_for(user, assessment)
+    found = NewExplanations()
+    rows = (ScoreLine.objects.filter(assessment_id=assessment.pk, indicator_id__in=unseen)
+            .order_by("indicator__order").values_list("pk", "indicator_id"))
+    for line_id, indicator_id in rows:
+        found.lines.append(line_id)
+        if (tree.nodes[indicator_id].source != Indicator.Source.SURVEY
+                and permissions.may_appraise_node(allowed, indicator_id, tree.parent_of)):
+            area_id = tree.area_of[indicator_id]
+            found.areas[area_id] = found.areas.get(area_id, 0) + 1
+    return found

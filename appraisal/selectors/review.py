@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -11,7 +12,12 @@ from django.db.models import Q
 
 from appraisal import permissions
 from appraisal.models import AppraisalAssignment, ExplanationRound, LineHistory
-from appraisal.selectors.rounds import number_rounds, round_withdrawn_expression, withdrawn_before_expression
+from appraisal.selectors.rounds import (
+    explanation_number_expression,
+    number_rounds,
+    round_withdrawn_expression,
+    withdrawn_before_expression,
+)
 from appraisal.selectors.tree import WORK_STATES, set_tree
 from scoring import engine
 from scoring import selectors as scoring_selectors
@@ -35,6 +41,27 @@ def line_decided(line: ScoreLine, state: str) -> bool:
     """The team has decided the leaf: an appraised score (an overruled «không phát sinh» has one), or an accepted
     «không phát sinh». What the progress counts and what sign-off requires of every leaf."""
     return line.appraised_score is not None or na_credited(line, state)
+
+
+def credited_scores(line: ScoreLine, *, state: str, index_mode: str) -> tuple[Decimal | None, Decimal | None]:
+    """(self, appraised): the points the leaf counts for in the totals of the self-assessment and of the appraisal
+    of an assessment in `state` whose set has `index_mode`: the one rule of the API (`credited_*_score`) and of the
+    team's workbook (`appraisal.exports`). A «không phát sinh» (KPS) is credited what the engine credits
+    it (`scoring.selectors.not_applicable_credit`: its maximum in points mode; None in percent mode, where it leaves
+    the maximum instead); on the appraisal's side only once the team has accepted it (`na_credited`; None while it
+    waits for the team), an overruled one counts its appraised score. Any other leaf counts its score (None: not
+    scored yet, counts 0). No query: the line's indicator is read with it."""
+    credit: Decimal | None = None
+    if line.not_applicable:
+        indicator = line.indicator
+        credit = scoring_selectors.not_applicable_credit(kind=indicator.kind, max_points=indicator.max_points,
+                                                         index_mode=index_mode)
+    own = credit if line.not_applicable else line.self_score
+    if line.appraised_not_applicable:  # a KPS the team did not overrule: credited once accepted, else waiting
+        appraised = credit if na_credited(line, state) else None
+    else:
+        appraised = line.appraised_score
+    return own, appraised
 
 
 @dataclass
@@ -106,15 +133,19 @@ def evidence_files_by_line(assessment: Assessment) -> dict[int, list[Any]]:
 
 def history_by_line(*, assessment: Assessment) -> dict[int, list[LineHistory]]:
     """Line id → its history, oldest first. Each entry carries `round_withdrawn` (its round was withdrawn: shown
-    as such, without a number) and `round_shown` (the round's number as people see it, `selectors.rounds`).
-    One query."""
+    as such, without a number) and `round_shown` (the round's number as people see it, `selectors.rounds`: an
+    explanation's, the explanation round's; another step's, the appraisal round's). One query."""
     out: dict[int, list[LineHistory]] = defaultdict(list)
     entries = LineHistory.objects.filter(assessment=assessment).annotate(
         round_withdrawn=round_withdrawn_expression(assessment="assessment_id", stored="round"),
         withdrawn_before=withdrawn_before_expression(assessment="assessment_id", stored="round"),
+        explanation_number=explanation_number_expression(assessment="assessment_id", stored="round"),
     ).order_by("id")
     for entry in entries:
-        entry.round_shown = entry.round - entry.withdrawn_before  # type: ignore[attr-defined]
+        entry.round_shown = (  # type: ignore[attr-defined]
+            entry.explanation_number if entry.stage == LineHistory.Stage.EXPLANATION
+            else entry.round - entry.withdrawn_before
+        )
         out[entry.line_id].append(entry)
     return out
 

@@ -1,10 +1,20 @@
 """The round numbers people see. A round's stored number (`ExplanationRound.round`, `LineHistory.round`,
-`Assessment.appraisal_round`) is its key and counts every round, a withdrawn one too (the appraisal goes on in
-the next stored round). The number shown counts only the rounds not withdrawn: after a real round and a withdrawn
-one, the next round reads «vòng 2», and the withdrawn round is shown as withdrawn («đã rút»), without a number.
+`Assessment.appraisal_round`) is its key: the appraisal round it belongs to, which every explanation round ends
+(the appraisal goes on in the next stored round) and an administrator's reopen raises too. Two numbers are shown,
+each counting what its label says:
 
-Shown number of stored round n: n minus the withdrawn rounds stored before n. The appraisal that went on after a
-withdrawal thus keeps the number of the appraisal the withdrawn request interrupted."""
+- an appraisal round («Thẩm định vòng N», the review page's header and the queue outside a round, the e-mail to the
+  team after a resubmission, the appraisal workbook): its stored number minus the withdrawn explanation rounds
+  stored before it. The appraisal that went on after a withdrawal thus keeps the number of the appraisal the
+  withdrawn request interrupted; a reopen starts the next appraisal round.
+- an explanation round («Vòng giải trình N», «Giải trình vòng N»: the review page's list of rounds and its header
+  during a round, the lead's round page, a leaf's history, the API's `number`): its place among the assessment's
+  explanation rounds not withdrawn. A withdrawn round takes no number and is shown as withdrawn («đã rút»). Without
+  a reopen, explanation round N ends appraisal round N; after one, the first explanation round since is still
+  «vòng giải trình 1» when there was none before (not the appraisal round's 2), «2» after one real round.
+
+Appraisal round shown of stored round n: n minus the withdrawn rounds stored before n. Explanation round shown of
+stored round n (not withdrawn): the rounds stored up to n minus the withdrawn ones among them."""
 
 from __future__ import annotations
 
@@ -19,16 +29,20 @@ from scoring.models import Assessment
 
 
 def shown_number(stored: int, withdrawn: Iterable[int]) -> int:
-    """The number shown for stored round `stored`, given the stored numbers of the withdrawn rounds."""
+    """The appraisal round shown for stored round `stored`, given the stored numbers of the withdrawn rounds."""
     return stored - sum(1 for w in withdrawn if w < stored)
 
 
 def number_rounds(rounds: list[ExplanationRound]) -> list[ExplanationRound]:
-    """Set `number` on each of an assessment's rounds (all of them, any order): the number shown, None for a
-    withdrawn round. No query."""
-    withdrawn = [r.round for r in rounds if r.withdrawn]
-    for r in rounds:
-        r.number = None if r.withdrawn else shown_number(r.round, withdrawn)  # type: ignore[attr-defined]
+    """Set `number` on each of an assessment's explanation rounds (all of them, any order): its place among the
+    rounds not withdrawn, oldest first; None for a withdrawn round. No query."""
+    count = 0
+    for r in sorted(rounds, key=lambda r: r.round):
+        if r.withdrawn:
+            r.number = None  # type: ignore[attr-defined]
+        else:
+            count += 1
+            r.number = count  # type: ignore[attr-defined]
     return rounds
 
 
@@ -44,11 +58,14 @@ def appraisal_round_shown(assessment: Assessment) -> int:
 
 
 def round_number(explanation_round: ExplanationRound) -> int | None:
-    """The number shown for one round; None when it was withdrawn. One query (none for a withdrawn round)."""
+    """The number shown for one explanation round (`number_rounds`); None when it was withdrawn. One query (none
+    for a withdrawn round)."""
     if explanation_round.withdrawn:
         return None
-    return explanation_round.round - withdrawn_before(assessment_id=explanation_round.assessment_id,
-                                                      stored=explanation_round.round)
+    counts = ExplanationRound.objects.filter(
+        assessment_id=explanation_round.assessment_id, round__lte=explanation_round.round
+    ).aggregate(every=Count("pk"), withdrawn=Count("pk", filter=WITHDRAWN_ROUND))
+    return int(counts["every"]) - int(counts["withdrawn"])
 
 
 def withdrawn_before_expression(*, assessment: str, stored: str) -> Any:
@@ -70,3 +87,15 @@ def round_withdrawn_expression(*, assessment: str, stored: str) -> Exists:
 def appraisal_round_shown_expression() -> Any:
     """A query expression on assessments: the number shown for their current appraisal round."""
     return F("appraisal_round") - withdrawn_before_expression(assessment="pk", stored="appraisal_round")
+
+
+def explanation_number_expression(*, assessment: str, stored: str) -> Any:
+    """A query expression: the explanation round number shown for the row's round (field `stored` of assessment
+    `assessment`), as `round_number` counts it, for a round not withdrawn. For lists that show a number per row in
+    the same query (a leaf's history)."""
+    every = (
+        ExplanationRound.objects.filter(assessment_id=OuterRef(assessment), round__lte=OuterRef(stored))
+        .order_by().values("assessment_id").annotate(n=Count("pk")).values("n")
+    )
+    return (Coalesce(Subquery(every, output_field=IntegerField()), Value(0))
+            - withdrawn_before_expression(assessment=assessment, stored=stored))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -13,9 +14,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from appraisal import forms, permissions, selectors, services
+from appraisal.selectors.explanation import leaves_to_mark_seen, new_explanations_for
 from appraisal.selectors.rounds import shown_number
 from appraisal.views._common import (
     domain_error,
@@ -128,6 +131,10 @@ def _review_context(
         "rounds": rounds,
         # the current appraisal round as numbered for people: withdrawn rounds take no number
         "round_shown": shown_number(assessment.appraisal_round, [r.round for r in rounds if r.withdrawn]),
+        # during an explanation round the header names it by its own number (`selectors.rounds`), which a reopen
+        # (a new appraisal round without an explanation round) sets apart from the appraisal round's
+        "open_round": next((r for r in rounds if r.round == assessment.appraisal_round), None)
+        if assessment.state == Assessment.State.EXPLANATION else None,
         "result": result,
         "pending": selectors.result_pending(assessment, result),
         "can_lead": can_lead,
@@ -238,12 +245,48 @@ def _area_page(assessment_id: int, area_id: int) -> str:
     return f"{_review_page(assessment_id)}#area-{area_id}"
 
 
-def _saved_json(line: ScoreLine) -> JsonResponse:
-    """A per-leaf save's answer to the page's script: the leaf, and the summary above the leaves as it now is
-    (the first save of a submitted assessment starts its appraisal)."""
+def _new_explanations_json(user: Any, assessment: Assessment) -> dict[str, Any]:
+    """The page's «giải trình mới» as they now stand, for its script (after a per-leaf save, a conflict, a «Đã
+    xem»): the lines still tagged; the user's count for the whole assessment and per area (areas with none left
+    out), each with the words the page shows it in (the template's, in the request's language)."""
+    found = new_explanations_for(user=user, assessment=assessment)
+    total = found.total
+    return {
+        "lines": found.lines,
+        "total": total,
+        "note": ngettext("%(n)s tiêu chí có giải trình mới chưa xem (đánh dấu «Giải trình mới»).",
+                         "%(n)s tiêu chí có giải trình mới chưa xem (đánh dấu «Giải trình mới»).", total)
+        % {"n": total},
+        "button": ngettext("Đánh dấu đã xem %(n)s giải trình mới", "Đánh dấu đã xem %(n)s giải trình mới", total)
+        % {"n": total},
+        "areas": [
+            {"id": area_id, "count": count,
+             "button": ngettext("Đã xem %(n)s giải trình mới của lĩnh vực này",
+                                "Đã xem %(n)s giải trình mới của lĩnh vực này", count) % {"n": count}}
+            for area_id, count in found.areas.items()
+        ],
+    }
+
+
+def _saved_json(request: HttpRequest, assessment: Assessment, line: ScoreLine) -> JsonResponse:
+    """A per-leaf save's answer to the page's script: the leaf, the summary above the leaves as it now is (the
+    first save of a submitted assessment starts its appraisal), and the new explanations left (the save marked
+    the leaf's read)."""
     summary = selectors.review_summary(assessment_id=line.assessment_id)
     return JsonResponse({"ok": True, "line": line_json(line, state=summary.state, index_mode=summary.index_mode),
-                         "review": review_json(summary)})
+                         "review": review_json(summary),
+                         "new_explanations": _new_explanations_json(request.user, assessment)})
+
+
+def _refused_json(request: HttpRequest, assessment: Assessment, exc: DomainError) -> JsonResponse:
+    """A per-leaf save refused, for the page's script; a stale one (the leaf saved elsewhere, which marks its
+    explanation read) also carries the new explanations left."""
+    response = error_json(exc)
+    if not isinstance(exc, StaleVersion):
+        return response
+    body = json.loads(response.content)
+    body["new_explanations"] = _new_explanations_json(request.user, assessment)
+    return JsonResponse(body, status=response.status_code)
 
 
 @lands_on(_leaf_page)
@@ -259,7 +302,7 @@ def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> Htt
         saved = services.line_appraise(line=line, actor=request.user, base_version=version, value=posted, note=note)
     except DomainError as exc:
         if wants_json(request):
-            return error_json(exc)
+            return _refused_json(request, assessment, exc)
         field = exc.details.get("field") if isinstance(exc.details, dict) else None
         error = {"message": exc.message, "field": field, "posted": posted, "note": note, "code": exc.code}
         if isinstance(exc, StaleVersion):
@@ -269,7 +312,7 @@ def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> Htt
         context = _review_context(request, assessment, errors={line.pk: error})
         return render(request, "appraisal/review.html", context, status=exc.status)
     if wants_json(request):
-        return _saved_json(saved)
+        return _saved_json(request, assessment, saved)
     messages.success(request, _("Đã lưu điểm thẩm định tiêu chí %(code)s.") % {"code": line.indicator.code})
     return redirect(_review_url(request, assessment, f"line-{line.pk}"))
 
@@ -283,9 +326,11 @@ def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpR
         version = forms.base_version(request.POST.get("base_version"))
         saved = services.line_accept_self(line=line, actor=request.user, base_version=version)
     except DomainError as exc:
+        if wants_json(request):
+            return _refused_json(request, assessment, exc)
         return domain_error(request, exc, _review_url(request, assessment, f"line-{line.pk}"))
     if wants_json(request):
-        return _saved_json(saved)
+        return _saved_json(request, assessment, saved)
     messages.success(request, _("Đã chấp nhận điểm tự chấm tiêu chí %(code)s.") % {"code": line.indicator.code})
     return redirect(_review_url(request, assessment, f"line-{line.pk}"))
 
@@ -325,7 +370,8 @@ def explanation_seen_line(request: HttpRequest, assessment_id: int, line_id: int
     except DomainError as exc:
         return domain_error(request, exc, _review_url(request, assessment, f"line-{line.pk}"))
     if wants_json(request):
-        return JsonResponse({"ok": True, "marked": marked})
+        return JsonResponse({"ok": True, "marked": marked,
+                             "new_explanations": _new_explanations_json(request.user, assessment)})
     said = {"code": line.indicator.code}
     if marked:
         messages.success(request, _("Đã đánh dấu đã xem giải trình của tiêu chí %(code)s.") % said)
@@ -344,20 +390,18 @@ def explanations_seen(request: HttpRequest, assessment_id: int) -> HttpResponse:
     raw_area = request.POST.get("linh-vuc", "")
     area = None
     try:
+        area_id = None
         if raw_area:
             area_id = forms.whole_number(raw_area)
             if area_id is None:
                 raise ValidationFailed(_("Lĩnh vực không thuộc bộ chỉ số của bản đánh giá."), code="wrong_area")
-            area, leaves = selectors.area_to_accept(request.user, assessment, area_id)
-            if leaves is None:
-                leaves = set(selectors.set_tree(assessment.indicator_set_id).leaves_by_area.get(area.pk, []))
-        else:
-            leaves = selectors.leaves_to_appraise(request.user, assessment)
+        area, leaves = leaves_to_mark_seen(user=request.user, assessment=assessment, area_id=area_id)
         marked = services.explanations_mark_seen(assessment=assessment, actor=request.user, leaf_ids=leaves)
     except DomainError as exc:
         return domain_error(request, exc, _review_url(request, assessment, f"area-{area.pk}" if area else ""))
     if wants_json(request):
-        return JsonResponse({"ok": True, "marked": marked})
+        return JsonResponse({"ok": True, "marked": marked,
+                             "new_explanations": _new_explanations_json(request.user, assessment)})
     said = {"n": len(marked), "codes": ", ".join(marked), "code": area.code if area else ""}
     if marked:
         messages.success(request, (

@@ -1,5 +1,6 @@
 // The appraisal pages without reloads: save a leaf's appraisal or explanation in place (with the review page's
-// summary — state, progress, appraised totals — updated from the save's answer), show a stale-version conflict
+// summary — state, progress, appraised totals — and its «giải trình mới» counts updated from the save's answer),
+// mark new explanations read in place (a leaf, an area, the whole assessment), show a stale-version conflict
 // with both values, move between leaves with the keyboard, and poll while a result is «đang tính». A save refused
 // because the session ended keeps what was typed and offers to sign in again (in a new tab) and to save again.
 // Every form also works as a plain post without this script.
@@ -70,6 +71,74 @@ function showHeader(leaf, line) {
 /** A leaf saved (by anybody since the page was loaded): an explanation the page marks new has been looked at. */
 function markExplanationSeen(leaf) {
   for (const element of leaf.querySelectorAll("[data-new-explanation], form[data-explanation-seen]")) element.remove();
+}
+
+/** The page's «giải trình mới» as the server now counts them (`new_explanations` of a save's, a conflict's or a
+ * «Đã xem»'s answer): a leaf no longer new loses its tag and its «Đã xem»; the counts of the whole assessment and
+ * of each area are the server's (in its words: the page may show one area while the total counts them all), and a
+ * mark with nothing left to mark goes. */
+function showNewExplanations(found) {
+  if (!found) return;
+  const still = new Set(found.lines.map(String));
+  for (const leaf of document.querySelectorAll("[data-leaf]")) {
+    if (!still.has(leaf.dataset.line)) markExplanationSeen(leaf);
+  }
+  for (const form of document.querySelectorAll("form[data-explanations-seen]")) {
+    if (!found.total) {
+      form.remove();
+      continue;
+    }
+    const note = form.querySelector("[data-new-explanations-note]");
+    if (note) note.textContent = found.note;
+    const button = form.querySelector("button[type=submit]");
+    if (button) button.textContent = found.button;
+  }
+  const areas = new Map(found.areas.map((area) => [String(area.id), area]));
+  for (const form of document.querySelectorAll("form[data-explanations-seen-area]")) {
+    const area = areas.get(form.dataset.explanationsSeenArea);
+    if (!area) {
+      form.remove();
+      continue;
+    }
+    const button = form.querySelector("button[type=submit]");
+    if (button) button.textContent = area.button;
+  }
+}
+
+/** A «Đã xem giải trình» (a leaf's, an area's, the whole assessment's) sent in place: the tags and counts follow
+ * the answer. A refusal is said by the form; an ended session lets the plain form post (to the sign-in page). */
+function enhanceSeenForm(form) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (form.dataset.busy) return;
+    const holder = form.closest("[data-leaf]") || form.closest(".area-block");
+    const button = form.querySelector("button[type=submit]");
+    form.dataset.busy = "1";
+    if (button) button.disabled = true;
+    let result;
+    try {
+      result = await postForm(form);
+    } catch {
+      result = { status: 0, data: { ok: false, message: T.network } };
+    } finally {
+      delete form.dataset.busy;
+      if (button) button.disabled = false;
+    }
+    if (result.status === 401) {
+      form.submit();
+      return;
+    }
+    if (!result.data.ok) {
+      const box = errorBox(form);
+      box.textContent = result.data.message || T.failed;
+      box.hidden = false;
+      return;
+    }
+    const hadFocus = form.contains(document.activeElement);
+    showNewExplanations(result.data.new_explanations);
+    // the mark went with what it marked: the keyboard stays on its leaf or area
+    if (hadFocus && !form.isConnected && holder) holder.focus({ preventScroll: true });
+  });
 }
 
 function showLine(leaf, line) {
@@ -313,6 +382,7 @@ function enhanceSaveForm(form) {
         markExplanationSeen(leaf);
       }
       showReview(data.review);
+      showNewExplanations(data.new_explanations);
       for (const box of leaf.querySelectorAll("[data-error]")) box.hidden = true;
       if (fieldset) markInvalid(fieldset, null);
       for (const text of form.querySelectorAll("textarea")) text.removeAttribute("aria-invalid");
@@ -326,6 +396,7 @@ function enhanceSaveForm(form) {
       for (const box of leaf.querySelectorAll("[data-error]")) box.hidden = true;
       const holder = form.matches("[data-appraise]") ? form : leaf.querySelector("[data-appraise]") || form;
       conflictBox(leaf, holder, data.current, form);
+      showNewExplanations(data.new_explanations);  // the leaf saved elsewhere: its explanation has been looked at
       return;
     }
     const target = failureBox(form);
@@ -408,6 +479,11 @@ function pollResult(box) {
 
 for (const form of document.querySelectorAll("form[data-appraise], form[data-accept], form[data-explain-line]")) {
   enhanceSaveForm(form);
+}
+for (const form of document.querySelectorAll(
+  "form[data-explanation-seen], form[data-explanations-seen], form[data-explanations-seen-area]",
+)) {
+  enhanceSeenForm(form);
 }
 for (const form of document.querySelectorAll("form[data-confirm]")) {
   form.addEventListener("submit", (event) => {

@@ -74,7 +74,7 @@ def test_after_a_real_and_a_withdrawn_round_the_review_page_reads_round_2(
 ) -> None:
     body = _review(client, real_then_withdrawn, lead)
     header = re.search(r"<span data-round>(.*?)</span>", body)
-    assert header is not None and header.group(1) == "Vòng 2"
+    assert header is not None and header.group(1) == "Thẩm định vòng 2"
     assert "Vòng 3" not in body
 
 
@@ -122,7 +122,7 @@ def test_a_round_the_lead_closes_when_overdue_keeps_its_number(
     ExplanationRound.objects.filter(assessment=submitted).update(deadline=past)
     explanation_close(assessment=refresh(submitted), actor=lead)
     text = _text(_review(client, refresh(submitted), lead))
-    assert "Đang thẩm định · Vòng 2 " in text
+    assert "Đang thẩm định · Thẩm định vòng 2 " in text
     assert "Vòng 1: " in text and "Vòng đã rút" not in text
 
 

@@ -440,6 +440,14 @@ API_RULES: dict[str, Rule] = {
     "api:zero_unscored": Rule(
         get=E(401, 405, 405, 405, 405, 405), post=E(401, None, None, None, None, None), methods=ALL
     ),
+    # marking new explanations read, as on the review page (appraisal:explanation_seen_line, …): the unit's people
+    # and administrators 403; the appraiser not on her own unit
+    "api:explanation_seen_line": Rule(
+        get=E(401, 405, 405, 405, 405, 405), post=E(401, 403, 403, (403, None), None, 403)
+    ),
+    "api:explanations_seen": Rule(
+        get=E(401, 405, 405, 405, 405, 405), post=E(401, 403, 403, (403, None), None, 403)
+    ),
 }
 RULES.update(API_RULES)
 
@@ -471,7 +479,7 @@ NAMESPACE_STAGE = {  # namespace → the world's stage its pages are tried in
 # API endpoints that only mean something in a later stage of the workflow.
 API_EXPLANATION = (
     "api:rounds", "api:close_explanation", "api:explain_line", "api:resubmit", "api:withdraw_explanation",
-    "api:change_explanation_deadline",
+    "api:change_explanation_deadline", "api:explanation_seen_line", "api:explanations_seen",
 )
 API_PUBLISHED = ("api:results", "api:result", "api:publications", "api:publication_", "api:open_")
 
