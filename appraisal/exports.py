@@ -31,7 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from appraisal.models import ExplanationRound
 from appraisal.selectors.explanation import explained_in_round
-from appraisal.selectors.review import line_decided, na_credited, na_pending
+from appraisal.selectors.review import credited_scores, line_decided, na_credited, na_pending
 from appraisal.selectors.rounds import appraisal_round_shown
 from cchc.collation import vietnamese
 from scoring import engine
@@ -154,16 +154,10 @@ def _nodes(assessment: Assessment) -> tuple[list[_Node], engine.IndexComputation
             nodes.append(_Node(indicator=ind, own=_subtotal(rules, ind.code, own_leaves, own_comp),
                                appraised=_subtotal(rules, ind.code, appraised_leaves, appraised_comp)))
             continue
-        credit = (scoring_selectors.not_applicable_credit(kind=ind.kind, max_points=ind.max_points,
-                                                          index_mode=index_mode)
-                  if line.not_applicable else None)
-        own_kps = line.not_applicable
-        appraised_kps = na_credited(line, state)
-        nodes.append(_Node(
-            indicator=ind, line=line, own_kps=own_kps, appraised_kps=appraised_kps,
-            own=credit if own_kps else line.self_score,
-            appraised=credit if appraised_kps else (None if na_pending(line, state) else line.appraised_score),
-        ))
+        # The points the leaf counts for, by the review's one rule (the API's `credited_*_score`): a KPS marked.
+        own, appraised = credited_scores(line, state=state, index_mode=index_mode)
+        nodes.append(_Node(indicator=ind, line=line, own=own, appraised=appraised,
+                           own_kps=line.not_applicable, appraised_kps=na_credited(line, state)))
     return nodes, own_comp, appraised_comp
 
 

@@ -14,7 +14,6 @@ kept database reuses its publication). Then:
 
 from __future__ import annotations
 
-import datetime
 import json
 import statistics
 import subprocess
@@ -43,14 +42,16 @@ def _publication(data: Any) -> Any:
     if latest is not None:
         return latest
     from django.db import transaction
+    from django.utils import timezone
 
     with transaction.atomic():
         cycle_results_recompute(cycle_id=data.cycle_id)
     admin = get_user_model().objects.get(pk=data.admin_id)
     # Results are published from «Hoàn thiện kết quả»: the bench cycle is taken there (no audit entry).
     Cycle.objects.filter(pk=data.cycle_id).exclude(phase=Cycle.Phase.PUBLISHED).update(phase=Cycle.Phase.FINALISATION)
+    # Dated today: a decision is dated on or after the sign-offs it publishes, made when the data set was built.
     return cycle_publish(cycle=Cycle.objects.get(pk=data.cycle_id), document_number="Công văn số 1/BNV-CCHC",
-                         document_date=datetime.date(2026, 1, 15), actor=admin)
+                         document_date=timezone.localdate(), actor=admin)
 
 
 # --- xlsx ---------------------------------------------------------------------------------------------------

@@ -132,25 +132,11 @@ def hides_appraisal(user: Any, assessment: Any) -> bool:
 
 def credited_scores(line: ScoreLine, assessment: Assessment) -> tuple[Decimal | None, Decimal | None]:
     """(self, appraised): the points the leaf counts for in the totals of the self-assessment and of the appraisal,
-    as the pages and the reports count them (`appraisal.exports`): a «không phát sinh» (KPS) is credited what the
-    engine credits it (`selectors.not_applicable_credit`: its maximum in points mode; None in percent mode, where it
-    leaves the maximum instead); on the appraisal's side only once the team has accepted it
-    (`appraisal.selectors.review.na_credited`; None while it waits for the team), an overruled one counts its
-    appraised score. Any other leaf counts its score (None: not scored yet, counts 0). No query: the line's
+    by the one rule the team's workbook uses too (`appraisal.selectors.review.credited_scores`). No query: the line's
     indicator and the assessment's set are read with them."""
-    from appraisal.selectors.review import na_credited
+    from appraisal.selectors.review import credited_scores as credited
 
-    credit: Decimal | None = None
-    if line.not_applicable:
-        indicator = line.indicator
-        credit = selectors.not_applicable_credit(kind=indicator.kind, max_points=indicator.max_points,
-                                                 index_mode=assessment.indicator_set.index_mode)
-    own = credit if line.not_applicable else line.self_score
-    if line.appraised_not_applicable:  # a KPS the team did not overrule: credited once accepted, else waiting
-        appraised = credit if na_credited(line, assessment.state) else None
-    else:
-        appraised = line.appraised_score
-    return own, appraised
+    return credited(line, state=assessment.state, index_mode=assessment.indicator_set.index_mode)
 
 
 def _decimal(value: Decimal | None) -> str | None:

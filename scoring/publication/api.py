@@ -356,7 +356,10 @@ def publication_preview(request: Request, year: int) -> Response:
 def publication_publish(request: Request, year: int) -> Response:
     """Administrators publish the year's results as an immutable snapshot; when the year is already published
     this is a correction (a new revision, `reason` required). 409 `not_ready` (with `problems`) while any
-    assessment is not signed off or its result is being recomputed."""
+    assessment is not signed off or its result is being recomputed. 400 `document_date_before_results` (field
+    `document_date`) when the decision is dated before the day the latest result it publishes was signed off and
+    computed (for a correction: of the results it changes); `invalid_publication` names the other refused fields
+    (a date after today, before the cycle's year or before the revision it corrects)."""
     _require_publisher(request.user)
     cycle = get_object_or_404(Cycle, year=year)
     payload = PublishSerializer(data=request.data)

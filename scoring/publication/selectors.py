@@ -3,19 +3,21 @@ page costs a fixed number of queries whatever the number of units."""
 
 from __future__ import annotations
 
+import datetime
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import BooleanField, ExpressionWrapper, Max, Q
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from scoring import permissions
 from scoring.engine import round_half_up
-from scoring.models import Cycle, Publication, UnitSuccession
+from scoring.models import Assessment, Cycle, IndexResult, Publication, UnitSuccession
 from scoring.selectors import not_applicable_credit
 
 ZERO = Decimal("0")
@@ -49,6 +51,27 @@ def published_cycles_with_rows(*, up_to: int) -> list[Publication]:
 
 def is_published(*, cycle: Cycle) -> bool:
     return Publication.objects.filter(cycle=cycle).exists()
+
+
+class Settled(NamedTuple):
+    """The day (in the province) a unit's results took the form a publication announces, and the unit's name."""
+
+    day: datetime.date
+    unit_name: str
+
+
+def results_settled(*, cycle: Cycle) -> dict[str, Settled]:
+    """Each signed-off unit of the cycle with a result (by unit code): the later of its sign-off and its result's
+    computation, as a day in the province. The computation counts too: its time is when the figures last changed
+    (`IndexResult.computed_at`; a recompute that finds the same figures keeps it), so a result recomputed after
+    the team signed it off exists only from then. One query."""
+    rows = IndexResult.objects.filter(
+        assessment__cycle=cycle, assessment__state=Assessment.State.SIGNED_OFF
+    ).values_list("assessment__unit__code", "assessment__unit__name", "assessment__signed_off_at", "computed_at")
+    return {
+        code: Settled(timezone.localdate(max(m for m in (signed_off_at, computed_at) if m is not None)), name)
+        for code, name, signed_off_at, computed_at in rows
+    }
 
 
 def publication_get(*, year: int, revision: int | None = None, with_scores: bool = False) -> Publication:

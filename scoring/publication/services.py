@@ -51,6 +51,11 @@ MSG_DATE_BEFORE = gettext_noop(
     "Ngày của văn bản (%(date)s) sớm hơn ngày của lần công bố trước (%(previous)s): văn bản đính chính ban hành "
     "sau văn bản trước."
 )
+MSG_DATE_BEFORE_RESULTS = gettext_noop(
+    "Ngày của quyết định (%(date)s) trước ngày thông qua kết quả cuối cùng mà lần công bố này công bố "
+    "(%(settled)s, %(unit)s): quyết định công bố chỉ ban hành sau khi kết quả đã được Tổ thẩm định thông qua và "
+    "tính xong. Kiểm tra lại ngày của quyết định."
+)
 MSG_DATE_BEFORE_CYCLE = gettext_noop("Ngày của văn bản (%(date)s) sớm hơn năm đánh giá %(year)s.")
 MSG_PHASE = gettext_noop(
     "Kỳ đánh giá đang ở giai đoạn «%(phase)s»: chỉ công bố kết quả khi kỳ đã sang giai đoạn «%(ready)s» (chuyển "
@@ -333,6 +338,31 @@ def _document_date_problems(cycle: Cycle, document_date: datetime.date) -> dict[
     return {}
 
 
+def _units_published_anew(current: Publication | None, snapshot: dict[str, Any], scores: dict[str, Any]) -> set[str]:
+    """The units whose published figures the new snapshot sets (every unit for a first publication; for a
+    correction, those whose row or per-criterion scores differ from the current revision's)."""
+    fresh = json.loads(json.dumps({"rows": snapshot["rows"], "scores": scores}))
+    rows = {r["unit_code"]: r for r in fresh["rows"]}
+    if current is None:
+        return set(rows)
+    before = {r.get("unit_code"): r for r in current.snapshot.get("rows", [])}
+    return {code for code, row in rows.items()
+            if before.get(code) != row or current.scores.get(code) != fresh["scores"].get(code)}
+
+
+def _results_date_problem(*, cycle: Cycle, document_date: datetime.date, units: set[str]) -> str | None:
+    """Why the decision cannot be dated `document_date` (None when it can): it is dated before the day the latest
+    of the results it publishes was settled (signed off and computed, `selectors.results_settled`). A
+    correction's own lower bound, the revision it corrects, is `_document_date_problems`'."""
+    settled = selectors.results_settled(cycle=cycle)
+    latest = max((settled[code] for code in units if code in settled), key=lambda s: s.day, default=None)
+    if latest is None or document_date >= latest.day:
+        return None
+    return _(MSG_DATE_BEFORE_RESULTS) % {
+        "date": f"{document_date:%d/%m/%Y}", "settled": f"{latest.day:%d/%m/%Y}", "unit": latest.unit_name,
+    }
+
+
 @transaction.atomic
 def cycle_publish(
     *,
@@ -349,9 +379,11 @@ def cycle_publish(
     stand (`Publication.notes`, for the units' own pages); the cycle's phase → published;
     audit entries for both. Refuses (nothing written) before the cycle's «Hoàn thiện kết quả» phase, while any
     assessment is not signed off or its result is stale, without a document number/date, or for a correction
-    without a reason. A correction that changes no figure (only the document's number, date) is published only
-    with `document_only` confirmed, and is then marked so (`snapshot["document_only"]`: the public pages say the
-    results did not change); `document_only` on a correction that changes figures is refused.
+    without a reason; and a document dated after today (in the province), before the cycle's year, before the
+    revision it corrects, or before the day the latest result it publishes was signed off and computed
+    (`document_date_before_results`). A correction that changes no figure (only the document's number, date) is
+    published only with `document_only` confirmed, and is then marked so (`snapshot["document_only"]`: the public
+    pages say the results did not change); `document_only` on a correction that changes figures is refused.
     """
     problems: dict[str, str] = {}
     number = _typed(document_number, field="document_number", limit=DOCUMENT_NUMBER_LIMIT, problems=problems)
@@ -386,6 +418,13 @@ def cycle_publish(
         ).values_list("assessment_id", "assessment__unit__code")
     )
     unchanged = current is not None and figures_unchanged(current, snapshot, scores)
+    before_results = _results_date_problem(
+        cycle=locked, document_date=document_date,
+        units=set() if unchanged else _units_published_anew(current, snapshot, scores),
+    )
+    if before_results:
+        raise ValidationFailed(before_results, code="document_date_before_results",
+                               details={"document_date": before_results})
     if (
         current is not None and unchanged and current.document_number == number
         and current.document_date == document_date

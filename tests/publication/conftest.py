@@ -22,6 +22,22 @@ UNITS = {
 DOC_DATE = datetime.date(2020, 12, 8)
 
 
+def date_results(cycle: Any, assessment_id: int | None = None) -> None:
+    """Date the cycle's sign-offs and results (or one assessment's) on 1 December of its year, 9:00 in the
+    province: a test plays the cycle years after it, and a decision publishing results is dated on or after the
+    day they were signed off and computed (DOC_DATE is a week later)."""
+    from zoneinfo import ZoneInfo
+
+    from scoring.models import Assessment, IndexResult
+
+    settled = datetime.datetime(cycle.year, 12, 1, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    signed = Assessment.objects.filter(cycle_id=cycle.pk, state=Assessment.State.SIGNED_OFF)
+    if assessment_id is not None:
+        signed = signed.filter(pk=assessment_id)
+    signed.update(signed_off_at=settled)
+    IndexResult.objects.filter(assessment__in=signed).update(computed_at=settled)
+
+
 def sign_off_unit(cycle: Any, code: str, overrides: dict[str, Any], notes: dict[str, str] | None = None) -> Any:
     from appraisal.services import assessment_sign_off
     from scoring.models import Assessment, ScoreLine, Unit
@@ -46,14 +62,16 @@ def sign_off_unit(cycle: Any, code: str, overrides: dict[str, Any], notes: dict[
     assessment_sign_off(assessment=assessment, actor=None)
     # In a test transaction on-commit hooks do not fire: run the recompute the hook would have enqueued.
     index_result_recompute(assessment_id=assessment.pk)
+    date_results(cycle, assessment.pk)
     return assessment
 
 
 def finalisation_phase(cycle: Any) -> Any:
     """The cycle in «Hoàn thiện kết quả», the phase its results are published from (no audit entry: the tests
-    count theirs)."""
+    count theirs), its results signed off and computed on 1 December of its year (`date_results`)."""
     from scoring.models import Cycle
 
+    date_results(cycle)
     Cycle.objects.filter(pk=cycle.pk).update(phase=Cycle.Phase.FINALISATION)
     cycle.phase = Cycle.Phase.FINALISATION
     return cycle

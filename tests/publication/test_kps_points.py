@@ -18,7 +18,7 @@ from scoring.publication import exports
 from scoring.publication.services import cycle_publish
 from scoring.selectors import not_applicable_credit
 from scoring.services import index_result_recompute
-from tests.publication.conftest import DOC_DATE
+from tests.publication.conftest import DOC_DATE, date_results
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,7 @@ def _publish_with_kps(cycle: Cycle, admin_user: Any, *, index_mode: str = "point
     IndexResult.objects.filter(assessment__cycle=cycle).update(stale=True)  # as a set-wise recompute would
     for assessment_id in IndexResult.objects.filter(assessment__cycle=cycle).values_list("assessment_id", flat=True):
         index_result_recompute(assessment_id=assessment_id)
+    date_results(cycle)  # recomputed before the decision's date
     return cycle_publish(cycle=cycle, document_number="Công văn số 1/UBND", document_date=DOC_DATE, actor=admin_user)
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from scoring.models import Assessment, Publication, ScoreLine
-from tests.publication.conftest import DOC_DATE
+from tests.publication.conftest import DOC_DATE, date_results
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +57,7 @@ def test_an_earlier_round_shows_its_own_notes_not_todays(
     assessment = Assessment.objects.get(unit__code="so-y-te")
     assessment_sign_off(assessment=assessment, actor=admin_user)
     index_result_recompute(assessment_id=assessment.pk)
+    date_results(signed_cycle)  # signed off again before the decision's date
     cycle_publish(cycle=signed_cycle, document_number="Công văn số 5000/UBND-NC", document_date=DOC_DATE,
                   actor=admin_user, reason="Đính chính điểm tiêu chí 1.2.3")
     _reopen_and_reappraise(admin_user)

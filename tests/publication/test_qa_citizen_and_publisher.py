@@ -19,6 +19,7 @@ from scoring.errors import ValidationFailed
 from scoring.models import AuditEntry, Cycle, IndexResult, Publication, ScoreLine
 from scoring.publication import charts, exports, selectors
 from scoring.publication.services import cycle_publish
+from tests.publication.conftest import date_results
 
 pytestmark = pytest.mark.django_db
 
@@ -247,6 +248,7 @@ def _change_a_score(cycle: Cycle, unit_code: str = "so-y-te") -> None:
     ScoreLine.objects.filter(pk=line.pk).update(appraised_score=Decimal("1"))
     IndexResult.objects.filter(assessment_id=line.assessment_id).update(stale=True)
     index_result_recompute(assessment_id=line.assessment_id)
+    date_results(cycle, line.assessment_id)  # recomputed before the correction's date
 
 
 def test_the_document_only_confirmation_is_refused_when_figures_change(
