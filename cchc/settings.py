@@ -114,6 +114,8 @@ AXES_RESET_ON_SUCCESS = True
 # Behind reverse proxies, PROXY_COUNT of them: the client's address is the one the outermost proxy
 # appended to X-Forwarded-For (what a client writes there itself is ignored); without one, the peer address.
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"PROXY_COUNT={PROXY_COUNT} is negative: give the number of reverse proxies (0: none).")
 AXES_CLIENT_IP_CALLABLE = "cchc.client_address.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 LOGIN_URL = "login"
@@ -261,7 +263,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Security. Production (DEBUG off) gets HTTPS-only cookies and HSTS; CSRF is always on.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A request counts as HTTPS by its X-Forwarded-Proto only behind a declared proxy (PROXY_COUNT ≥ 1), which must set
+# the header itself (replacing any a client sent). Without one the header is the client's own: trusting it would
+# let a plain HTTP request pass as HTTPS (no redirect to HTTPS, an HSTS header over HTTP).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PROXY_COUNT > 0 else None
 CSRF_FAILURE_VIEW = "cchc.api.csrf_failure"  # in the user's language, not Django's English page
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG

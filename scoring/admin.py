@@ -328,6 +328,18 @@ class UserAdmin(ManagedElsewhereMixin, ReadOnlyModelAdmin):
     managed_at = "/quan-ly/nguoi-dung/"
 
 
+def _password_change_elsewhere(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    """The admin site's own «change password» form (linked in its header) would take a password with the validators'
+    English texts, the current one as the new one, and wrong current passwords not counted by the login lockout:
+    the administrator is sent to the site's password change page (/doi-mat-khau/) instead."""
+    from django.shortcuts import redirect
+
+    return redirect("password_change")
+
+
+admin.site.password_change = _password_change_elsewhere  # type: ignore[method-assign]
+
+
 # The login lockout's records (django-axes): what the throttling saw, evidence after an attack. Deleting or editing
 # them here would erase that evidence (or lift a lockout with no trace); they expire on their own. Shown only.
 # Importing axes' own admin first registers its classes (it comes later in INSTALLED_APPS), so they can be replaced.

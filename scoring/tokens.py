@@ -97,8 +97,9 @@ def api_token_issue(*, user: Any, role: str | None, name: str, actor: Any) -> Is
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
-    """Revoke one token (idempotent: revoking a revoked token changes nothing and records nothing)."""
+def api_token_revoke(*, token: ApiToken, actor: Any, reason: str = "") -> ApiToken:
+    """Revoke one token (idempotent: revoking a revoked token changes nothing and records nothing). A revoked token
+    never works again, whatever roles its user is given later. `reason` goes to the audit record."""
     locked = ApiToken.objects.select_for_update(of=("self",)).get(pk=token.pk)
     if locked.revoked_at is None:
         locked.revoked_at = timezone.now()
@@ -109,6 +110,7 @@ def api_token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
             object_type="User",
             object_id=locked.user_id,
             changes={"token": {"old": locked.prefix, "new": None}, "role": {"old": locked.role, "new": None}},
+            reason=reason,
         )
     return locked
 
@@ -119,6 +121,24 @@ def api_tokens_revoke_for_user(*, user: Any, actor: Any) -> int:
     tokens = list(ApiToken.objects.select_for_update(of=("self",)).filter(user=user, revoked_at__isnull=True))
     for token in tokens:
         api_token_revoke(token=token, actor=actor)
+    return len(tokens)
+
+
+@transaction.atomic
+def api_tokens_revoke_for_role(*, user_id: int, role: str, actor: Any, reason: str = "") -> int:
+    """Revoke every active token of a user limited to `role` (each revocation audited); how many were revoked.
+
+    Called wherever an assignment of that role is taken away (`role_remove`, a unit's merge), even when the user
+    keeps the role at another unit: a token carries the role, not the unit, so its reach changed with the
+    assignment; and a role given back later (for any unit) must not bring an old key back to life. A new key is
+    issued if one is still needed."""
+    tokens = list(
+        ApiToken.objects.select_for_update(of=("self",))
+        .filter(user_id=user_id, role=role, revoked_at__isnull=True)
+        .order_by("pk")
+    )
+    for token in tokens:
+        api_token_revoke(token=token, actor=actor, reason=reason)
     return len(tokens)
 
 

@@ -1,17 +1,24 @@
 """The login page: Django's, except that a ``next`` naming a POST-only action lands on that action's page; the
-password change page: Django's, its wrong current passwords counted by the login lockout."""
+password change page: Django's, its wrong current passwords counted by the login lockout, the new password checked
+with the administration's Vietnamese messages and refused when it is the current one."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
+from scoring.administration.validators import password_problems
 from scoring.views._common import login_landing
+
+MSG_PASSWORD_UNCHANGED = _("Mật khẩu mới trùng với mật khẩu hiện tại; hãy chọn một mật khẩu khác.")
 
 
 class LoginView(auth_views.LoginView):
@@ -23,10 +30,34 @@ class LoginView(auth_views.LoginView):
         return login_landing(url) if url else url
 
 
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form, the new password checked by `password_problems` (the messages of the administrator's reset
+    and of the account's creation, not the validators' own, partly English, texts), and refused when it is the
+    current one: a «change» that keeps the password would leave a password someone else may know in place."""
+
+    @sensitive_variables("password")
+    def validate_password_for_user(self, user: Any, password_field_name: str = "password2") -> None:  # noqa: S107
+        password = self.cleaned_data.get(password_field_name)
+        if password:
+            for problem in password_problems(password, user):
+                self.add_error(password_field_name, problem)
+
+    @sensitive_variables("old", "new")
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        # the current password was checked (clean_old_password): comparing the texts tells what hashing would
+        old, new = cleaned.get("old_password"), cleaned.get("new_password1")
+        if old and new and "old_password" not in self.errors and new == old:
+            self.add_error("new_password1", str(MSG_PASSWORD_UNCHANGED))
+        return cleaned
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     """A wrong current password is a failed sign-in for the lockout (the account from this address): a stolen
     session cannot be used to guess the password without limit. Once locked, nothing is checked until the
     lockout ends, and signing in is locked too, as after failed sign-ins."""
+
+    form_class = PasswordChangeForm
 
     def _credentials(self) -> dict[str, str]:
         return {"username": self.request.user.get_username()}

@@ -329,11 +329,13 @@ def unit_merge(
     # the units below it now hang below its successor
     children = Unit.objects.filter(parent=unit).update(parent=into)
     moved = 0
+    taken = sorted({(role.user_id, role.role) for role in RoleAssignment.objects.filter(unit=unit)})
     for role in RoleAssignment.objects.filter(unit=unit):
         if not RoleAssignment.objects.filter(user_id=role.user_id, role=role.role, unit=into).exists():
             RoleAssignment.objects.create(user_id=role.user_id, role=role.role, unit=into)
             moved += 1
     RoleAssignment.objects.filter(unit=unit).delete()
+    _revoke_moved_roles_keys(taken, unit=unit, into=into, actor=actor)
     Unit.objects.filter(pk=unit.pk).update(active=False)
     unit.active = False
     audit_record(
@@ -352,6 +354,20 @@ def unit_merge(
         reason=nfc(reason),
     )
     return succession
+
+
+def _revoke_moved_roles_keys(taken: list[tuple[int, str]], *, unit: Unit, into: Unit, actor: Any) -> None:
+    """The API keys of the merged unit's people for the roles they held there are revoked (each audited), as when
+    a role is removed: a key limited to a role would otherwise act for the successor unit, which it was not issued
+    for."""
+    from scoring.tokens import api_tokens_revoke_for_role
+
+    for user_id, role in taken:
+        api_tokens_revoke_for_role(
+            user_id=user_id, role=role, actor=actor,
+            reason=_("Đơn vị «%(u)s» sáp nhập vào «%(b)s»: vai trò «%(r)s» tại «%(u)s» của tài khoản đã bỏ.")
+            % {"u": unit.code, "b": into.code, "r": RoleAssignment.Role(role).label},
+        )
 
 
 def _group_code(unit: Unit) -> str | None:

@@ -68,6 +68,14 @@ def role_unit_problem(role: str, unit_given: bool) -> str | None:
     return None
 
 
+def role_taken_reason(role: str, unit: Unit | None) -> str:
+    """The audit reason of an API key revoked because its role was removed (`role_remove`; a merge gives its own)."""
+    label = RoleAssignment.Role(role).label
+    if unit is None:
+        return _("Bỏ vai trò «%(r)s» của tài khoản.") % {"r": label}
+    return _("Bỏ vai trò «%(r)s» tại đơn vị «%(u)s» của tài khoản.") % {"r": label, "u": unit.code}
+
+
 def _check_role(role: str, unit: Unit | None) -> None:
     if role not in RoleAssignment.Role.values:
         raise ValidationFailed(_("Vai trò «%(r)s» không hợp lệ; hãy chọn một trong: %(choices)s.") % {
@@ -367,10 +375,16 @@ def role_assign(*, user: Any, role: str, unit: Unit | None, actor: Any, reason: 
 
 @transaction.atomic
 def role_remove(*, assignment: RoleAssignment, actor: Any) -> None:
+    """Take a role back. The user's API keys limited to that role are revoked with it (each revocation audited,
+    `api_tokens_revoke_for_role`), even when the user keeps the role at another unit: a key never outlives the
+    assignment it was issued under, nor comes back when the role is given again."""
+    from scoring.tokens import api_tokens_revoke_for_role
+
     if assignment.role == RoleAssignment.Role.ADMINISTRATOR and getattr(actor, "pk", None) == assignment.user_id:
         raise ValidationFailed(_("Không thể tự bỏ quyền quản trị của chính mình."), code="self_demote")
     user_id, role, unit = assignment.user_id, assignment.role, assignment.unit
     assignment.delete()
+    api_tokens_revoke_for_role(user_id=user_id, role=role, actor=actor, reason=role_taken_reason(role, unit))
     changes: dict[str, Any] = {
         "role": {"old": role, "new": None}, "unit": {"old": unit.code if unit else None, "new": None}
     }
