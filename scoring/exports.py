@@ -1,9 +1,11 @@
 """Excel files of a self-assessment: the report (three official parts) and the sheet for the offline round trip.
 
-Every text is written as a string cell (`_put_cell`), which no spreadsheet evaluates, so text starting with
+Every text is written as a string cell (`put_text`), which no spreadsheet evaluates, so text starting with
 = + - @ is shown exactly as typed; such a cell also carries Excel's quote-prefix mark, so that it stays text when
-someone edits it in Excel. `safe_text` (a leading apostrophe) remains for the callers
-writing values whose cell type they do not set; `scoring.imports` still removes that apostrophe from older files.
+someone edits it in Excel. Every workbook people read is written so (this module's, the audit log's through
+`list_workbook`, the published ones through `text_cell`): a leading apostrophe would show in Excel. `safe_text` (a
+leading apostrophe) remains for the CSV files, which have no cell types; `scoring.imports` still removes that
+apostrophe from older files.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -27,6 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from scoring import selectors
 from scoring.models import Assessment, Indicator
+from scoring.templatetags.scoring_tags import band
 from scoring.text import normalize_line_breaks
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,7 +58,8 @@ def kps_number_format() -> str:
 
 
 def safe_text(value: Any) -> Any:
-    """A cell value that no spreadsheet evaluates: text starting like a formula gets a leading apostrophe."""
+    """A CSV value that no spreadsheet evaluates: text starting like a formula gets a leading apostrophe (the usual
+    CSV-injection defence; an Excel file writes a string cell instead, `put_text`)."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
@@ -69,14 +74,32 @@ def no_text() -> str:
     return str(_("Không"))
 
 
+def put_text(cell: Any, value: str) -> Any:
+    """Write text into `cell` as a string cell, never a formula (openpyxl takes a str starting with "=" for one).
+    Text starting like a formula gets Excel's own «text as typed» mark: no apostrophe shown, and the cell stays
+    text when someone edits it and presses Enter. Works on a write-only workbook's cell too (`text_cell`)."""
+    cell.value = normalize_line_breaks(value)
+    cell.data_type = "s"
+    if cell.value.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+    return cell
+
+
+def text_cell(ws: Any, value: Any) -> Any:
+    """A cell of a write-only worksheet holding `value`, text written as `put_text` does."""
+    cell = WriteOnlyCell(ws)
+    if isinstance(value, str):
+        put_text(cell, value)
+    else:
+        cell.value = value
+    return cell
+
+
 def _put_cell(ws: Worksheet, row: int, column: int, value: Any) -> Any:
-    """Write a value; text as a string cell, never a formula (openpyxl takes a str starting with "=" for one)."""
+    """Write a value; text as a string cell (`put_text`)."""
     cell = ws.cell(row=row, column=column)
     if isinstance(value, str):
-        cell.value = normalize_line_breaks(value)
-        cell.data_type = "s"
-        if cell.value.startswith(FORMULA_STARTS):  # Excel's own "text as typed" mark: no apostrophe shown, and
-            cell.quotePrefix = True  # the cell stays text when someone edits it and presses Enter
+        put_text(cell, value)
     else:
         cell.value = value
     return cell
@@ -120,6 +143,24 @@ def _put(ws: Worksheet, row: int, values: Sequence[Any], *, bold: bool = False) 
 def _widths(ws: Worksheet, widths: Iterable[int]) -> None:
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
+
+
+def list_workbook(*, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A one-sheet list for people to read (not for import): the header row bold on a tinted fill and frozen, then
+    the rows, text as typed (`put_text`)."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = title[:31]
+    for column, header in enumerate(headers, start=1):
+        cell = _put_cell(ws, 1, column, str(header))
+        cell.font = BOLD
+        cell.fill = HEAD_FILL
+    for number, values in enumerate(rows, start=2):
+        for column, value in enumerate(values, start=1):
+            _put_cell(ws, number, column, value)
+    ws.freeze_panes = "A2"
+    return _save(wb)
 
 
 # --- the report -------------------------------------------------------------------------------------------
@@ -176,7 +217,9 @@ def report_workbook(
     ):
         _put(ws, row_number, ["", label, "", value], bold=True)
         row_number += 1
-    _put(ws, row_number, ["", _("Xếp loại (tự đánh giá)"), "", comp.classification or ""], bold=True)
+    # The band's name in the language of the download, as the report page shows it («Weak» for «Yếu»).
+    _put(ws, row_number, ["", _("Xếp loại (tự đánh giá)"), "", band(comp.classification) if comp.classification
+                          else ""], bold=True)
     for r in ws.iter_rows(min_row=6, min_col=3, max_col=4):
         for cell in r:
             cell.number_format = "0.00"

@@ -1,7 +1,8 @@
 """Files of a publication: the official workbook, open data (CSV, JSON), the PDF report and a unit's evidence
-pack. Every builder reads the publication's snapshot only. Text cells that a spreadsheet could take for a
-formula are neutralised (`scoring.exports.safe_text`). The open-data schema is documented in
-docs/open-data.md; change it only by adding fields."""
+pack. Every builder reads the publication's snapshot only. Text that a spreadsheet could take for a formula is
+neutralised: in a workbook written as a string cell with Excel's quote-prefix mark, shown as typed
+(`scoring.exports.text_cell`, `put_text`); in a CSV with a leading apostrophe (`scoring.exports.safe_text`). The
+open-data schema is documented in docs/open-data.md; change it only by adding fields."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from scoring.exports import KPS_FILL, safe_text
+from scoring.exports import KPS_FILL, put_text, safe_text, text_cell
 from scoring.models import ExportJob, Publication, ScoreLine
 from scoring.publication import charts, selectors
 from scoring.selectors import not_applicable_credit
@@ -81,7 +82,8 @@ def _sheet_title(name: str, used: set[str]) -> str:
 
 
 def _cell(ws: Any, value: Any, *, font: Font | None = None, number: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=safe_text(value))
+    """A write-only cell; text as typed, never a formula (`text_cell`)."""
+    cell = text_cell(ws, value)
     if font is not None:
         cell.font = font
     if number:
@@ -209,7 +211,7 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
                     marked = True
                 else:
                     cells.append(score)
-            ws.append([safe_text(row["unit_code"]), safe_text(row["unit_name"]), *cells])
+            ws.append([_cell(ws, row["unit_code"]), _cell(ws, row["unit_name"]), *cells])
             written += 1
             if written % 200 == 0:
                 progress(20 + 75 * written // len(rows))
@@ -411,7 +413,9 @@ def pdf_report(publication: Publication, progress: Progress = _noop) -> bytes:
 
     html = report_html(publication)
     progress(40)
-    pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    # Tagged (a structure tree of headings, tables with header cells, figures with their titles; marked content):
+    # a screen reader reads the tables. Not «pdf/ua-1», which would claim a conformance nobody has checked.
+    pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_tags=True)
     progress(95)
     return bytes(pdf)
 
@@ -449,15 +453,19 @@ def evidence_pack(publication: Publication, unit_id: int, path: Path, progress: 
             score = _dec(published.get(code))
             links = list(line.evidence_links.all())
             if not links:
-                ws.append([code, safe_text(line.indicator.name), score, "", ""])
+                ws.append([code, line.indicator.name, score, "", ""])
             for k, link in enumerate(links, start=1):
                 ef = link.evidence_file
                 arcname = f"{code}/{k:02d}-{_safe_name(ef.original_name)}"
                 source = blob_path(ef.blob.sha256)
                 if source.exists():
                     zf.write(source, arcname)
-                ws.append([code, safe_text(line.indicator.name), score, safe_text(arcname), ef.blob.sha256])
+                ws.append([code, line.indicator.name, score, arcname, ef.blob.sha256])
             progress(90 * n // max(len(lines), 1))
+        for cells in ws.iter_rows():  # every text as typed, never a formula (a criterion named «- …»)
+            for cell in cells:
+                if isinstance(cell.value, str):
+                    put_text(cell, cell.value)
         buffer = io.BytesIO()
         wb.save(buffer)
         zf.writestr("tong-hop.xlsx", buffer.getvalue())

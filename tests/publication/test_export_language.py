@@ -58,7 +58,7 @@ def test_the_report_html_is_vietnamese_whatever_the_active_language(publication:
     with translation.override("en"):
         html = exports.report_html(publication)
         assert translation.get_language() == "en"  # the caller's language is left as it was
-    assert "<th>Hạng</th>" in html and "Rank" not in html and "Trung bình" in html
+    assert "<th scope=\"col\">Hạng</th>" in html and "Rank" not in html and "Trung bình" in html
 
 
 def test_the_official_workbook_downloaded_first_in_english_is_in_vietnamese(

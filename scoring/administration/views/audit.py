@@ -17,8 +17,7 @@ from scoring.administration import selectors
 from scoring.administration.audit_labels import action_choices, labelled, object_type_choices
 from scoring.administration.forms import AuditFilterForm
 from scoring.administration.views._common import administrator_required
-from scoring.administration.xlsx import write_sheet
-from scoring.exports import xlsx_response
+from scoring.exports import list_workbook, xlsx_response
 from scoring.models import AuditEntry
 from scoring.templatetags.scoring_tags import dmy
 
@@ -58,7 +57,9 @@ def _export(request: HttpRequest, entries: QuerySet[AuditEntry]) -> HttpResponse
         _("Thời điểm"), _("Người thực hiện"), _("Tên đăng nhập"), _("Thao tác"), _("Mã thao tác"), _("Đối tượng"),
         _("Đơn vị"), _("Thay đổi"), _("Lý do"),
     ]
-    content = write_sheet(title=_("Nhật ký thay đổi"), headers=headers, rows=_export_rows(entries))
+    # A list for people to read, not an import template: every text as typed (a reason written as «- …» bullets
+    # shows no apostrophe), never a formula.
+    content = list_workbook(title=_("Nhật ký thay đổi"), headers=headers, rows=_export_rows(entries))
     return xlsx_response(content, "nhat-ky-thay-doi.xlsx")
 
 
