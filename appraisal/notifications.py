@@ -5,7 +5,11 @@ Explanation rounds: a request, a deadline change (as a reminder) and a withdrawa
 people, a resubmission to the team.
 
 Extension requests: a new one goes to the administrators, a decision to the unit's people; a withdrawal to nobody.
-The removal of a unit's own self-assessment deadline goes to the unit's people, as a decision."""
+The removal of a unit's own self-assessment deadline goes to the unit's people, as a decision.
+
+Every notification is written in the site's language (Vietnamese, `settings.LANGUAGE_CODE`), whatever the language of
+the request that causes it: official mail to a Vietnamese unit, and an account has no language of its own (the
+interface's language is a cookie of the browser, `cchc.middleware.ChosenLanguageMiddleware`)."""
 
 from __future__ import annotations
 

@@ -27,16 +27,34 @@ MSG_NA_UNDECIDED = gettext_lazy(
     "Đơn vị chọn «không phát sinh»: Tổ thẩm định chưa chấp nhận, cũng chưa chấm điểm tiêu chí này."
 )
 
-MSG_UNDECIDED_WITH_NA = ngettext_lazy(
-    "Còn %(n)s tiêu chí chưa được thẩm định, trong đó %(k)s tiêu chí đơn vị chọn «không phát sinh» chưa được "
-    "chấp nhận hoặc chấm điểm: hãy chấp nhận «không phát sinh», hoặc không chấp nhận và chấm điểm (nêu lý do).",
-    "Còn %(n)s tiêu chí chưa được thẩm định, trong đó %(k)s tiêu chí đơn vị chọn «không phát sinh» chưa được "
-    "chấp nhận hoặc chấm điểm: hãy chấp nhận «không phát sinh», hoặc không chấp nhận và chấm điểm (nêu lý do).",
-    "n",
+# The refusal names two counts, each with its own plural (English: «103 criteria have…, including 1 where… that
+# has…»): one ngettext per count, joined by a pattern the translator may reorder.
+MSG_UNDECIDED_COUNT = ngettext_lazy(
+    "Còn %(n)s tiêu chí chưa được thẩm định", "Còn %(n)s tiêu chí chưa được thẩm định", "n"
 )
+MSG_NA_UNDECIDED_COUNT = ngettext_lazy(
+    "trong đó %(k)s tiêu chí đơn vị chọn «không phát sinh» chưa được chấp nhận hoặc chấm điểm",
+    "trong đó %(k)s tiêu chí đơn vị chọn «không phát sinh» chưa được chấp nhận hoặc chấm điểm",
+    "k",
+)
+MSG_NA_UNDECIDED_ADVICE = gettext_lazy(
+    "hãy chấp nhận «không phát sinh», hoặc không chấp nhận và chấm điểm (nêu lý do)."
+)
+# Translators: %(undecided)s is «Còn 103 tiêu chí chưa được thẩm định», %(claims)s «trong đó 1 tiêu chí đơn vị chọn
+# «không phát sinh» chưa được chấp nhận hoặc chấm điểm», %(advice)s what to do.
+MSG_UNDECIDED_WITH_NA = gettext_lazy("%(undecided)s, %(claims)s: %(advice)s")
 MSG_UNDECIDED = ngettext_lazy(
     "Còn %(n)s tiêu chí chưa có điểm thẩm định.", "Còn %(n)s tiêu chí chưa có điểm thẩm định.", "n"
 )
+
+
+def undecided_with_claims_message(*, undecided: int, claims: int) -> str:
+    """The sign-off refusal when some undecided leaves are «không phát sinh» claims: each count with its plural."""
+    return str(MSG_UNDECIDED_WITH_NA) % {
+        "undecided": MSG_UNDECIDED_COUNT % {"n": undecided},
+        "claims": MSG_NA_UNDECIDED_COUNT % {"k": claims},
+        "advice": MSG_NA_UNDECIDED_ADVICE,
+    }
 
 
 @transaction.atomic
@@ -74,7 +92,7 @@ def assessment_sign_off(*, assessment: Assessment, actor: Any) -> Assessment:
     if missing:
         claims = sum(1 for problem in missing if problem.kind == "not_applicable_undecided")
         if claims:
-            text = MSG_UNDECIDED_WITH_NA % {"n": len(missing), "k": claims}
+            text = undecided_with_claims_message(undecided=len(missing), claims=claims)
         else:
             text = MSG_UNDECIDED % {"n": len(missing)}
         raise ValidationFailed(text, code="missing_appraisal", details=missing)

@@ -1,0 +1,38 @@
+"""The language of data on a page in another language (WCAG 3.1.2, language of parts).
+
+Names of units, sets, areas and criteria, guidance, option labels, document numbers, notes and reasons are
+written in Vietnamese whatever the interface's language. On a page in English a screen reader would read them
+with an English voice: `{{ value|vi }}` marks such a text `<span lang="vi">…</span>` (escaped), with no class and
+no style, so it changes nothing on screen. On a Vietnamese page the page's own `lang` already says it, and the
+text is written as it is (escaped). An element whose whole content is data, or one that cannot hold a span (an
+`<option>`), takes the attribute itself: `<option lang="vi">`.
+
+    {% load data_language %}
+    <td class="name">{{ n.name|vi }}</td>
+    {% blocktranslate with name=unit.name|vi %}… {{ name }} …{% endblocktranslate %}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+register = template.Library()
+
+DATA_LANGUAGE = "vi"
+
+
+@register.filter
+def vi(value: Any) -> SafeString:
+    """Vietnamese data text marked `lang="vi"` on a page in another language; escaped as `{{ value }}` would be
+    (a text already safe, as a `join`'s, is not escaped twice); nothing for None or an empty text."""
+    if value is None or value == "":
+        return SafeString("")
+    language = (get_language() or DATA_LANGUAGE).split("-")[0]
+    if language == DATA_LANGUAGE:
+        return SafeString(conditional_escape(value))
+    return format_html('<span lang="{}">{}</span>', DATA_LANGUAGE, value)
