@@ -14,7 +14,7 @@ const T = vi
       failed: "Không lưu được.", conflict: "Tiêu chí này vừa được sửa ở nơi khác (người khác hoặc một thẻ khác của anh/chị).", by: "Người sửa", at: "lúc",
       yours: "Giá trị của bạn", stored: "Giá trị đang lưu", ofYours: "của bạn", ofStored: "đang lưu", keep: "Giữ giá trị của tôi", take: "Lấy giá trị đang lưu",
       points: "điểm", na: "KPS", leave: "Còn thay đổi chưa lưu.", empty: "(chưa chấm)",
-      incomplete: "Nhập đủ các số liệu để tính điểm.",
+      incomplete: "Nhập đủ các số liệu để tính điểm.", reasonNeeded: "Nêu lý do không phát sinh để lưu.",
       reasonOnHold: "Lý do không phát sinh chưa được lưu: lý do chỉ được lưu khi đánh dấu «Không phát sinh».",
       notYours: "Chưa lưu: tài khoản đang đăng nhập không được sửa bản đánh giá này. Hãy đăng nhập bằng tài khoản của đơn vị rồi lưu lại.",
       signedOut: "Chưa lưu: phiên đăng nhập đã hết hạn.", signIn: "Đăng nhập lại (mở thẻ mới)", retry: "Lưu lại",
@@ -25,7 +25,7 @@ const T = vi
       failed: "Could not save.", conflict: "This criterion has just been changed elsewhere (by someone else or in another tab of yours).", by: "Changed by",
       at: "at", yours: "Your value", stored: "Stored value", ofYours: "(yours)", ofStored: "(stored)", keep: "Keep mine", take: "Take the stored value",
       points: "points", na: "N/A", leave: "Some changes are not saved yet.", empty: "(not scored)",
-      incomplete: "Enter all the figures to compute the score.",
+      incomplete: "Enter all the figures to compute the score.", reasonNeeded: "Give the reason it is not applicable to save.",
       reasonOnHold: "The reason for not applicable is not saved: it is saved only once «Not applicable» is ticked.",
       notYours: "Not saved: the account signed in may not edit this assessment. Sign in with the unit's account and save again.",
       signedOut: "Not saved: your session has expired.", signIn: "Sign in again (opens a new tab)", retry: "Save again",
@@ -74,6 +74,7 @@ class LeafForm {
     this.saving = false;
     this.again = false;
     this.blocked = false;
+    this.awaitingReason = false;
     this.lastSent = this.snapshot();
     form.addEventListener("input", (event) => this.changed(event));
     form.addEventListener("change", (event) => this.changed(event));
@@ -81,8 +82,9 @@ class LeafForm {
     // label: focus goes nowhere first) is not leaving it: the click lands, then its change saves.
     form.addEventListener("pointerdown", () => { pressedForm = form; });
     form.addEventListener("focusout", (event) => {
-      if (pressedForm === form) return;
-      if (this.timer && !form.contains(event.relatedTarget)) this.schedule(0);
+      if (pressedForm === form || form.contains(event.relatedTarget)) return;
+      // A leaf left with «Không phát sinh» ticked and no reason is saved as it is: the server says what is missing.
+      if (this.timer || this.awaitingReason) this.schedule(0, false, true);
     });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -144,6 +146,13 @@ class LeafForm {
     return filled > 0 && filled < inputs.length;
   }
 
+  /** «Không phát sinh» just ticked and its reason not typed yet (the reason comes after the box, on screen and in the
+   * tab order): wait for the reason, as for the missing figures of a formula, instead of a save refused at once. */
+  waitsForReason() {
+    return Boolean(this.naBox && this.naReason && this.naBox.checked && !this.naBox.disabled
+      && this.naReason.value.trim() === "");
+  }
+
   syncNotApplicable() {
     const box = this.form.querySelector('input[name="not_applicable"]');
     if (box && this.fieldset && !box.disabled) this.fieldset.disabled = box.checked;
@@ -155,15 +164,20 @@ class LeafForm {
     this.status.classList.toggle("error", isError);
   }
 
-  schedule(delay, explicit = false) {
+  /** Save after `delay`; `explicit` (the save button, «Giữ giá trị của tôi») saves even what is unchanged or
+   * incomplete; `leaving` (focus left the leaf) no longer waits for a «Lý do không phát sinh». */
+  schedule(delay, explicit = false, leaving = false) {
     if (this.blocked) return;
     clearTimeout(this.timer);
     this.timer = null;
+    const waited = this.awaitingReason;
+    this.awaitingReason = false;
     if (!explicit && this.snapshot() === this.lastSent) {
       if (!this.saving) dirtyForms.delete(this);
-      // Nothing new to save (e.g. focus moved on, or only a reason typed without the box: never «saved»).
+      // Nothing new to save (e.g. focus moved on, or only a reason typed without the box: never «saved»; or the box
+      // unticked again before its reason came: the hint asking for one no longer applies).
       const held = this.reasonOnHold();
-      if (!this.saving && (held || this.holdSaid)) this.settle("");
+      if (!this.saving && (held || this.holdSaid || waited)) this.settle("");
       this.holdSaid = held;
       return;
     }
@@ -172,15 +186,37 @@ class LeafForm {
     this.say(T.waiting);
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (!explicit && this.incomplete()) {
-        this.say(T.incomplete);
-        this.errorBox.hidden = true; // an earlier refusal no longer applies to what is typed now
-        this.errorBox.textContent = "";
-        if (this.fieldset) markInvalid(this.fieldset, null);
+      const waitsForReason = !explicit && !leaving && this.waitsForReason();
+      if (!explicit && (this.incomplete() || waitsForReason)) {
+        this.awaitingReason = waitsForReason;
+        this.say(waitsForReason ? T.reasonNeeded : T.incomplete);
+        this.clearFieldError(); // an earlier refusal no longer applies to what is typed now
         return;
       }
       this.save();
     }, delay);
+  }
+
+  /** The leaf's error message tied to the fields marked invalid (aria-describedby, after their hint): read again when
+   * the user comes back to the field, not only announced once. Untied from every other field. */
+  describeError() {
+    const id = this.errorBox.id;
+    if (!id) return;
+    for (const field of this.form.querySelectorAll("[aria-describedby], [aria-invalid]")) {
+      const ids = (field.getAttribute("aria-describedby") || "").split(/\s+/).filter((token) => token && token !== id);
+      if (!this.errorBox.hidden && field.getAttribute("aria-invalid") === "true") ids.push(id);
+      if (ids.length) field.setAttribute("aria-describedby", ids.join(" "));
+      else field.removeAttribute("aria-describedby");
+    }
+  }
+
+  /** No refusal shown any more: the message hidden, no field invalid nor described by it. */
+  clearFieldError() {
+    this.errorBox.hidden = true;
+    this.errorBox.textContent = "";
+    if (this.fieldset) markInvalid(this.fieldset, null);
+    this.form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    this.describeError();
   }
 
   async save() {
@@ -269,6 +305,7 @@ class LeafForm {
   clearError() {
     this.errorBox.hidden = true;
     this.errorBox.replaceChildren();
+    this.describeError();
     this.form.closest(".leaf")?.classList.remove("has-error", "unsaved");
   }
 
@@ -276,10 +313,7 @@ class LeafForm {
     if (!this.again && !this.timer) dirtyForms.delete(this);
     this.showLine(data.line);
     setTotals(data.totals);
-    this.errorBox.hidden = true;
-    this.errorBox.textContent = "";
-    if (this.fieldset) markInvalid(this.fieldset, null);
-    this.form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    this.clearFieldError();
     if (this.naBox && this.naBox.checked) this.savedReason = this.naReason.value;
     // The server's time of the save (HH:MM in the site's time zone), never the browser's clock, which may be wrong;
     // a save that wrote nothing says so, not the time of the leaf's last change.
@@ -295,11 +329,13 @@ class LeafForm {
     this.form.closest(".leaf")?.classList.add("has-error");
     const field = data.field || null;
     let focus = null;
+    this.form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
     if (this.fieldset) focus = markInvalid(this.fieldset, field);
     if (!focus && field) {
       focus = this.form.querySelector(`[name="${CSS.escape(field)}"]`);
       if (focus) focus.setAttribute("aria-invalid", "true");
     }
+    this.describeError();
     if (data.code === "not_editable" || data.code === "deadline_passed") {
       this.blocked = true;
       dirtyForms.delete(this);
@@ -376,10 +412,22 @@ class LeafForm {
     keep.focus();
   }
 
+  /** The panel closed by one of its buttons. Focus, which was on that button, goes back to the leaf (its first field,
+   * else its save button), not to the top of a page of a hundred leaves. */
   resolve() {
     this.blocked = false;
+    this.focusLeaf(); // before the focused button is removed with the panel
     this.conflictBox.hidden = true;
     this.conflictBox.replaceChildren();
+  }
+
+  focusLeaf() {
+    const fields = Array.from(this.form.querySelectorAll("input, textarea, select"))
+      .filter((el) => el.type !== "hidden" && !el.matches(":disabled") && el.getClientRects().length > 0);
+    let first = fields[0];
+    // In a radio group the Tab key lands on the checked option: so does this.
+    if (first && first.type === "radio") first = fields.find((el) => el.name === first.name && el.checked) || first;
+    (first || this.form.querySelector(".leaf-actions button"))?.focus();
   }
 }
 
@@ -399,13 +447,19 @@ document.querySelectorAll("details.history[data-src]").forEach((details) => {
   });
 });
 
-// A leaf scrolled to stops below its area's sticky header, however many lines the header wraps to
-// (the stylesheet's scroll-margin-top reads --area-head).
+// A leaf scrolled to, or a control focused, stops below its area's sticky header, however many lines the header
+// wraps to (the stylesheet's scroll-margin-top reads --area-head, the page's scroll-padding-top --sticky-head: the
+// tallest of them).
 function measureAreaHeads() {
+  let tallest = 0;
   document.querySelectorAll("details.area").forEach((area) => {
     const head = area.querySelector(":scope > summary");
-    if (head) area.style.setProperty("--area-head", `${Math.ceil(head.getBoundingClientRect().height)}px`);
+    if (!head) return;
+    const height = Math.ceil(head.getBoundingClientRect().height);
+    area.style.setProperty("--area-head", `${height}px`);
+    tallest = Math.max(tallest, height);
   });
+  if (tallest) document.documentElement.style.setProperty("--sticky-head", `${tallest}px`);
 }
 measureAreaHeads();
 window.addEventListener("resize", measureAreaHeads);
