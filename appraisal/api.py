@@ -523,6 +523,9 @@ AreaProgressSerializer = inline_serializer(
     {
         "code": serializers.CharField(), "name": serializers.CharField(), "done": serializers.IntegerField(),
         "total": serializers.IntegerField(), "complete": serializers.BooleanField(),
+        "new_explanations": serializers.IntegerField(
+            help_text="Số tiêu chí của lĩnh vực có giải trình mới Tổ thẩm định chưa xem (như danh sách thẩm định).",
+        ),
     },
 )
 
@@ -536,6 +539,12 @@ QueueRowSerializer = inline_serializer(
         "can_lead": serializers.BooleanField(),
         "done": serializers.IntegerField(),
         "total": serializers.IntegerField(),
+        "new_explanations": serializers.IntegerField(
+            help_text="Số tiêu chí có giải trình mới (gửi ở vòng giải trình vừa kết thúc) mà Tổ thẩm định chưa chấm "
+            "lại, chấp nhận hay đánh dấu đã xem, trong các lĩnh vực người hỏi thẩm định: như «N tiêu chí có giải "
+            "trình mới chưa xem» của danh sách thẩm định. Các tiêu chí đó có `explanation_new` trong "
+            "`/assessments/{id}/lines/`.",
+        ),
         "areas": AreaProgressSerializer.__class__(many=True),
     },
 )
@@ -673,8 +682,10 @@ def queue(request: Request) -> Response:
             "can_lead": row.can_lead,
             "done": row.done,
             "total": row.total,
+            "new_explanations": row.new_explanations,  # counted with the progress: no query of its own
             "areas": [
-                {"code": p.area.code, "name": p.area.name, "done": p.done, "total": p.total, "complete": p.complete}
+                {"code": p.area.code, "name": p.area.name, "done": p.done, "total": p.total, "complete": p.complete,
+                 "new_explanations": p.new_explanations}
                 for p in row.areas if p.mine
             ],
         })

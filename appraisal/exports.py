@@ -32,7 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from appraisal.models import ExplanationRound
 from appraisal.selectors.explanation import explained_in_round
 from appraisal.selectors.review import credited_scores, line_decided, na_credited, na_pending
-from appraisal.selectors.rounds import appraisal_round_shown
+from appraisal.selectors.rounds import appraisal_round_shown, round_number
 from cchc.collation import vietnamese
 from scoring import engine
 from scoring import selectors as scoring_selectors
@@ -204,6 +204,17 @@ def _unit_columns() -> list[str]:
             _("Không phát sinh (KPS)"), _("Giải trình"), _("Nội dung giải trình của đơn vị")]
 
 
+def _status_round(assessment: Assessment, open_round: ExplanationRound | None) -> str:
+    """The state and the round as the review page's header names it (`selectors.rounds`): during an explanation
+    round its own number («giải trình vòng N», which a reopen sets apart from the appraisal round's), else the
+    appraisal round's («thẩm định vòng N»). One query."""
+    state = assessment.get_state_display()
+    number = round_number(open_round) if open_round is not None else None
+    if number is not None:
+        return _("%(state)s, giải trình vòng %(round)s") % {"state": state, "round": number}
+    return _("%(state)s, thẩm định vòng %(round)s") % {"state": state, "round": appraisal_round_shown(assessment)}
+
+
 def assessment_workbook(*, assessment: Assessment) -> bytes:
     """The unit's appraisal workbook (see the module's docstring). Reads: the set, the lines, the stored result,
     the open explanation round (about five queries, whatever the number of leaves); writes nothing."""
@@ -240,8 +251,7 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
         (_("Đơn vị"), f"{unit.name} ({unit.code})"),
         (_("Kỳ đánh giá"), assessment.cycle.name),
         (_("Bộ chỉ số"), f"{indicator_set.name} — {indicator_set.decision_ref}"),
-        (_("Trạng thái"), _("%(state)s, vòng %(round)s") % {"state": assessment.get_state_display(),
-                                                             "round": appraisal_round_shown(assessment)}),
+        (_("Trạng thái"), _status_round(assessment, open_round)),
         (_("In lúc"), _printed_at()),
     ]
     for number, (label, value) in enumerate(head, start=3):

@@ -131,10 +131,12 @@ def leaves_to_mark_seen(*, user: Any, assessment: Assessment, area_id: int | Non
 @dataclass
 class NewExplanations:
     """The review page's «giải trình mới» as they stand: `lines`, the lines whose explanation is new to the team
-    (each tagged «Giải trình mới»), in the set's order; `areas`, per area id, how many of them the user appraises
-    (what the area's «Đã xem» marks, `ReviewArea.new_explanations`), areas with none left out."""
+    (each tagged «Giải trình mới»), in the set's order; `mine`, those of them the user appraises (what their «Đã
+    xem» marks; the API's `explanation_new`); `areas`, per area id, how many of them the user appraises (what the
+    area's «Đã xem» marks, `ReviewArea.new_explanations`), areas with none left out."""
 
     lines: list[int] = field(default_factory=list)
+    mine: list[int] = field(default_factory=list)
     areas: dict[int, int] = field(default_factory=dict)
 
     @property
@@ -162,6 +164,16 @@ def new_explanations_for(*, user: Any, assessment: Assessment) -> NewExplanation
         found.lines.append(line_id)
         if (tree.nodes[indicator_id].source != Indicator.Source.SURVEY
                 and permissions.may_appraise_node(allowed, indicator_id, tree.parent_of)):
+            found.mine.append(line_id)
             area_id = tree.area_of[indicator_id]
             found.areas[area_id] = found.areas.get(area_id, 0) + 1
     return found
+
+
+def new_explanation_lines_for(*, user: Any, assessment: Assessment) -> set[int]:
+    """The ids of the lines whose explanation is new to the team and that `user` appraises (`NewExplanations.mine`:
+    what the review page tags and counts for them, the API's `explanation_new`). No query outside appraisal (there
+    are new explanations only then), at most five in it, whatever the number of leaves."""
+    if assessment.state != Assessment.State.IN_APPRAISAL:
+        return set()
+    return set(new_explanations_for(user=user, assessment=assessment).mine)

@@ -73,8 +73,18 @@ def line_list(request: Request, assessment_id: int) -> Response:
     """Every line of an assessment (not paginated: 105 leaves at most per set)."""
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     lines = selectors.score_lines_of_assessment(assessment=assessment).select_related("indicator")
-    context = {"hide_appraisal": hides_appraisal(request.user, assessment), "assessment": assessment}
+    context = _read_context(request.user, assessment)
     return Response(ScoreLineSerializer(lines, many=True, context=context).data)
+
+
+def _read_context(user: Any, assessment: Assessment) -> dict[str, Any]:
+    """What a line read needs: whether the appraisal is hidden from the user, and the lines whose explanation is
+    new to them (`explanation_new`, the team's only; at most five queries for the whole list)."""
+    from appraisal.selectors.explanation import new_explanation_lines_for
+
+    hide = hides_appraisal(user, assessment)
+    new = set() if hide else new_explanation_lines_for(user=user, assessment=assessment)
+    return {"hide_appraisal": hide, "assessment": assessment, "new_explanations": new}
 
 
 def _edit_refusal(user: Any, assessment: Assessment) -> None:
@@ -99,9 +109,9 @@ def line_detail(request: Request, assessment_id: int, line_id: int) -> Response:
     with different values: 400)."""
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
-    context = {"hide_appraisal": hides_appraisal(request.user, assessment), "assessment": assessment}
     if request.method == "GET":
-        return Response(ScoreLineSerializer(line, context=context).data)
+        return Response(ScoreLineSerializer(line, context=_read_context(request.user, assessment)).data)
+    context = {"hide_appraisal": hides_appraisal(request.user, assessment), "assessment": assessment}
     _edit_refusal(request.user, assessment)
     payload = SelfSaveSerializer(data=request.data, context={"rule": selectors.leaf_rule(line.indicator)})
     payload.is_valid(raise_exception=True)

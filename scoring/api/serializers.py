@@ -182,6 +182,20 @@ class ScoreLineSerializer(serializers.ModelSerializer):
         ),
     )
 
+    explanation_new = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Giải trình đơn vị gửi ở vòng giải trình vừa kết thúc mà Tổ thẩm định chưa xem, ở tiêu chí người hỏi thẩm "
+            "định: chưa ai chấm lại, chấp nhận hay đánh dấu đã xem (`explanation-seen/`), như nhãn «Giải trình mới» "
+            "và số giải trình mới của trang thẩm định. Luôn false với người của đơn vị, và trong câu trả lời một lần "
+            "lưu dòng (một quyết định của Tổ thẩm định đánh dấu giải trình đã xem)."
+        ),
+    )
+
+    @extend_schema_field(serializers.BooleanField(read_only=True))
+    def get_explanation_new(self, instance: ScoreLine) -> bool:
+        # the context's `new_explanations`: the user's lines (`appraisal.selectors.explanation`), read once for a list
+        return instance.pk in self.context.get("new_explanations", ())
+
     def _credited(self, instance: ScoreLine) -> tuple[Decimal | None, Decimal | None]:
         # The context's `assessment` is the lines', read with its set: no query per line. Without it, the line's own.
         return credited_scores(instance, self.context.get("assessment") or instance.assessment)
@@ -207,7 +221,7 @@ class ScoreLineSerializer(serializers.ModelSerializer):
             "id", "indicator", "self_value", "self_score", "self_note", "not_applicable", "not_applicable_reason",
             "appraised_value", "appraised_score", "appraised_note", "na_overruled", "explanation",
             "explanation_requested", "version", "updated_at",
-            "na_accepted", "credited_self_score", "credited_appraised_score",
+            "na_accepted", "credited_self_score", "credited_appraised_score", "explanation_new",
         ]
 
 

@@ -262,8 +262,38 @@ function markAcceptable(leaf, line) {
  * in sight, else one made for the button (a «không phát sinh»'s lies in its closed overrule section). */
 function failureBox(form) {
   const leafBox = form.closest("[data-leaf]")?.querySelector("[data-error]");
-  if (!form.querySelector("[data-error]") && leafBox && !leafBox.closest("details:not([open])")) return leafBox;
+  if (!form.querySelector("[data-error]") && leafBox && !leafBox.closest("details:not([open])")) return named(leafBox);
   return errorBox(form);
+}
+
+let madeIds = 0;
+
+/** An error box with an id, for the fields it speaks of to be described by it. */
+function named(box) {
+  if (!box.id) {
+    madeIds += 1;
+    box.id = `appraisal-error-${madeIds}`;
+  }
+  return box;
+}
+
+/** Tie `field` to the message with `id` (`aria-describedby`, keeping the ids already there, as a hint's), or
+ * untie it. */
+function describedBy(field, id, tied) {
+  const ids = (field.getAttribute("aria-describedby") || "").split(/\s+/).filter((each) => each && each !== id);
+  if (tied) ids.push(id);
+  if (ids.length) field.setAttribute("aria-describedby", ids.join(" "));
+  else field.removeAttribute("aria-describedby");
+}
+
+/** A leaf's fields no longer said to be wrong: their marks and their ties to the leaf's error boxes go (as marked
+ * by this script or by the server's page). */
+function clearInvalid(leaf) {
+  const ids = Array.from(leaf.querySelectorAll("[data-error][id]"), (box) => box.id);
+  for (const field of leaf.querySelectorAll("[aria-invalid]")) field.removeAttribute("aria-invalid");
+  for (const field of leaf.querySelectorAll("[aria-describedby]")) {
+    for (const id of ids) describedBy(field, id, false);
+  }
 }
 
 /** Open the closed sections (a «không phát sinh»'s overrule) holding `element`, so what it says is seen. */
@@ -290,9 +320,15 @@ function conflictBox(leaf, form, current, submitted = form) {
   const keep = document.createElement("button");
   keep.type = "button";
   keep.textContent = T.keep;
+  // The box goes with its button: the keyboard goes back to the leaf (not to the page's body, from where J / K
+  // would start again at the first leaf).
+  const close = () => {
+    leaf.focus({ preventScroll: true });
+    box.hidden = true;
+  };
   keep.addEventListener("click", () => {
     setVersion(leaf, current.version);
-    box.hidden = true;
+    close();
     submitted.requestSubmit();  // the action that met the conflict (an acceptance stays one)
   });
   const take = document.createElement("button");
@@ -301,7 +337,7 @@ function conflictBox(leaf, form, current, submitted = form) {
   take.textContent = T.take;
   take.addEventListener("click", () => {
     showLine(leaf, current);
-    box.hidden = true;
+    close();
     leaf.classList.remove("has-error");
     const status = leaf.querySelector("[data-save-status]");
     if (status) status.textContent = "";
@@ -327,7 +363,7 @@ function errorBox(form) {
     box.hidden = true;
     form.append(box);
   }
-  return box;
+  return named(box);
 }
 
 /** The session ended: keep what was typed (still unsaved), say so, offer to sign in and to save again. */
@@ -384,8 +420,7 @@ function enhanceSaveForm(form) {
       showReview(data.review);
       showNewExplanations(data.new_explanations);
       for (const box of leaf.querySelectorAll("[data-error]")) box.hidden = true;
-      if (fieldset) markInvalid(fieldset, null);
-      for (const text of form.querySelectorAll("textarea")) text.removeAttribute("aria-invalid");
+      clearInvalid(leaf);
       leaf.classList.remove("has-error");
       if (status) status.textContent = T.saved;
       return;
@@ -394,20 +429,28 @@ function enhanceSaveForm(form) {
     leaf.classList.add("has-error");
     if (code === 409 && data.current) {
       for (const box of leaf.querySelectorAll("[data-error]")) box.hidden = true;
+      clearInvalid(leaf);
       const holder = form.matches("[data-appraise]") ? form : leaf.querySelector("[data-appraise]") || form;
       conflictBox(leaf, holder, data.current, form);
       showNewExplanations(data.new_explanations);  // the leaf saved elsewhere: its explanation has been looked at
       return;
     }
+    clearInvalid(leaf);  // the marks of an earlier refusal (another field's) go with its message
     const target = failureBox(form);
     target.textContent = data.message || T.failed;
     target.hidden = false;
     reveal(target);
+    // the field refused is marked and described by the message, as the page without the script does
     const text = data.field === "note" || data.field === "explanation" ? form.querySelector(`textarea[name=${data.field}]`) : null;
     if (text) {
       text.setAttribute("aria-invalid", "true");
+      describedBy(text, target.id, true);
       text.focus();
-    } else if (fieldset) markInvalid(fieldset, data.field)?.focus();
+    } else if (fieldset) {
+      const first = markInvalid(fieldset, data.field);
+      for (const input of fieldset.querySelectorAll("[aria-invalid]")) describedBy(input, target.id, true);
+      first?.focus();
+    }
   });
 }
 
@@ -419,10 +462,20 @@ function currentLeaf() {
   return document.activeElement?.closest?.("[data-leaf]") || null;
 }
 
+// The leaf the keyboard was last in: J / K go on from it when the focus has fallen to the page's body (an element
+// holding it was hidden or removed), rather than from the first leaf.
+let lastLeaf = null;
+document.addEventListener("focusin", (event) => {
+  const leaf = event.target.closest?.("[data-leaf]");
+  if (leaf) lastLeaf = leaf;
+});
+
 function move(step) {
   const all = leaves();
   if (!all.length) return;
-  const here = currentLeaf();
+  const active = document.activeElement;
+  const lost = !active || active === document.body;
+  const here = currentLeaf() || (lost && lastLeaf?.isConnected ? lastLeaf : null);
   let index = here ? all.indexOf(here) + step : step > 0 ? 0 : all.length - 1;
   index = Math.max(0, Math.min(all.length - 1, index));
   const leaf = all[index];

@@ -188,4 +188,4 @@ def test_the_appraisal_workbook_names_the_round_as_shown(
     response = client.get(reverse("appraisal:assessment_workbook", args=[real_then_withdrawn.pk]))
     ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
     state = next(row[1].value for row in ws.iter_rows(max_row=10) if row[0].value == "Trạng thái")
-    assert state == "Đang thẩm định, vòng 2"
+    assert state == "Đang thẩm định, thẩm định vòng 2"
