@@ -87,6 +87,7 @@ ACTION_LABELS = {
     "user.activate": _l("Mở khoá tài khoản"),
     "user.create": _l("Tạo tài khoản"),
     "user.deactivate": _l("Khoá tài khoản"),
+    "user.password_changed": _l("Tự đổi mật khẩu"),
     "user.password_reset": _l("Đặt lại mật khẩu"),
     "user.update": _l("Sửa họ tên, thư điện tử"),
     "user_import.confirm": _l("Xác nhận nhập tài khoản từ Excel"),

@@ -98,6 +98,12 @@ def column_aliases() -> dict[str, str]:
     return aliases
 
 
+def column_names() -> dict[str, str]:
+    """Each column as a message names it: the exported file's header, then its key, which files exported before
+    have as their header («Nội dung (name)»), as the users import names its columns."""
+    return {key: f"{header} ({key})" for key, header in zip(COLUMNS, COLUMN_HEADERS, strict=True)}
+
+
 def choice_lookup(choices: type[models.TextChoices]) -> dict[str, str]:
     """A choice's value by what a person may write for it (as `xlsx.folded`): its code, or its label as the screen
     shows it in any of the site's languages («Điểm cộng», «điểm cộng», «Bonus points» → bonus)."""
@@ -284,15 +290,17 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
     has_children = {p for p in parent_of.values() if p}
     seen: set[str] = set()
     lookups = {name: choice_lookup(choices) for name, choices in CHOICE_COLUMNS.items()}
+    names = column_names()
     for raw in rows:
         number = int(raw.get("row") or 0)
         problems: list[str] = []
         formula_cells = [name for name, value in raw.items() if isinstance(value, Formula)]
         for name in formula_cells:
             problems.append(
-                _("Ô «%(col)s» chứa công thức Excel; chỉ nhận giá trị (công thức không được tính).") % {"col": name}
+                _("Ô «%(col)s» chứa công thức Excel; chỉ nhận giá trị (công thức không được tính).")
+                % {"col": names.get(name, name)}
             )
-        problems.extend(long_cell_problems(raw))
+        problems.extend(long_cell_problems(raw, names))
         code, parent_code = _text(raw.get("code")), _text(raw.get("parent_code"))
         if not code:
             problems.append(_("Thiếu mã tiêu chí."))

@@ -2,8 +2,9 @@
 
 Reading checks the upload as a zip archive before openpyxl opens it (size, entry count, total
 uncompressed size: a zip bomb is refused unopened), then reads cells in read-only mode, never evaluating
-a formula (a formula cell is a row error) and stopping at a row limit. Writing escapes text that a
-spreadsheet would take for a formula with a leading apostrophe, which reading removes again.
+a formula (a formula cell is a row error) and stopping at a row limit. Writing puts text as string cells, never a
+formula: text a spreadsheet would take for one gets Excel's own «text as typed» mark (`exports.put_text`), no
+character added. Files written before carried a leading apostrophe instead, which reading still removes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from scoring.exports import put_text
 from scoring.sheets import shown_sheet
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -151,7 +153,8 @@ def folded(text: Any) -> str:
 
 
 def clean_text(raw: Any) -> str:
-    """Text as stored: NFC, control characters dropped, the export's protective apostrophe removed. Never cut
+    """Text as stored: NFC, control characters dropped, the protective apostrophe of a file exported before removed
+    («'=Xã Mới»: the export wrote «=Xã Mới» so; a file exported now holds the text itself, `write_sheet`). Never cut
     short: `_cell` marks a text longer than `MAX_CELL_TEXT` for the row's checks to refuse."""
     text = unicodedata.normalize("NFC", str(raw))
     if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
@@ -228,10 +231,20 @@ def read_sheet(
     return sheet
 
 
-def safe_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+def _put(ws: Any, row: int, column: int, value: Any) -> Any:
+    """Write a value into a cell; text as a string cell, never a formula (`exports.put_text`: text starting like
+    a formula is quote-prefixed, as Excel marks text typed after an apostrophe, and reads back as it is)."""
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        put_text(cell, value)
+    else:
+        cell.value = value
+    return cell
+
+
+def _put_row(ws: Any, row: int, values: Iterable[Any]) -> None:
+    for column, value in enumerate(values, start=1):
+        _put(ws, row, column, value)
 
 
 def write_sheet(
@@ -243,7 +256,8 @@ def write_sheet(
     comments: Sequence[str] = (),
     choices: Mapping[int, Sequence[str]] | None = None,
 ) -> bytes:
-    """A one-sheet workbook: the keys as the header row (what import reads), then the rows, all escaped.
+    """A one-sheet workbook: the keys as the header row (what import reads), then the rows, text as string cells
+    that no spreadsheet evaluates (`_put`).
 
     `labels`: a notes sheet, one line per column (its header, its description); `comments`: a note on each header
     cell (empty: none); `choices`: column index → the values offered in a drop-down on that column's cells (kept on
@@ -252,19 +266,19 @@ def write_sheet(
     ws = workbook.active
     assert ws is not None
     ws.title = title[:31]
-    ws.append(list(headers))
+    _put_row(ws, 1, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="EEF1F5")
-    for row in rows:
-        ws.append([safe_cell(v) for v in row])
+    for number, row in enumerate(rows, start=2):
+        _put_row(ws, number, row)
     for cell, comment in zip(ws[1], comments, strict=False):
         if comment:
             cell.comment = Comment(str(comment), "CCHC", width=360, height=220)
     if labels:
         notes = workbook.create_sheet(_("Chú thích")[:31])
-        for key, label in zip(headers, labels, strict=False):
-            notes.append([key, safe_cell(str(label))])
+        for number, (key, label) in enumerate(zip(headers, labels, strict=False), start=1):
+            _put_row(notes, number, [key, str(label)])
     if choices:
         _add_choices(workbook, ws, choices)
     ws.freeze_panes = "A2"
@@ -282,7 +296,7 @@ def _add_choices(workbook: Workbook, ws: Any, choices: Mapping[int, Sequence[str
     for position, (column, values) in enumerate(sorted(choices.items()), start=1):
         letter = get_column_letter(position)
         for number, value in enumerate(values, start=1):
-            lists.cell(row=number, column=position, value=safe_cell(str(value)))
+            _put(lists, number, position, str(value))
         sheet_name = lists.title.replace("'", "''")
         validation = DataValidation(
             type="list", formula1=f"'{sheet_name}'!${letter}$1:${letter}${max(len(values), 1)}", allow_blank=True,

@@ -1,6 +1,6 @@
 """The login page: Django's, except that a ``next`` naming a POST-only action lands on that action's page; the
 password change page: Django's, its wrong current passwords counted by the login lockout, the new password checked
-with the administration's Vietnamese messages and refused when it is the current one."""
+with the administration's Vietnamese messages and refused when it is the current one, the change audited."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from scoring.administration.validators import password_problems
+from scoring.services import audit_record
 from scoring.views._common import login_landing
 
 MSG_PASSWORD_UNCHANGED = _("Mật khẩu mới trùng với mật khẩu hiện tại; hãy chọn một mật khẩu khác.")
@@ -50,6 +52,21 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         if old and new and "old_password" not in self.errors and new == old:
             self.add_error("new_password1", str(MSG_PASSWORD_UNCHANGED))
         return cleaned
+
+    def save(self, commit: bool = True) -> Any:
+        """Set the new password and audit it as the administrator's reset is (`user_set_password`: the password
+        recorded as «•», never it or its hash), the user as actor and object; both or neither are written."""
+        with transaction.atomic():
+            user = super().save(commit=commit)
+            if commit:
+                audit_record(
+                    actor=user,
+                    action="user.password_changed",
+                    object_type="User",
+                    object_id=user.pk,
+                    changes={"password": {"old": "•", "new": "•"}},
+                )
+        return user
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -44,7 +44,10 @@ def test_the_unit_list_downloads_as_filtered_in_the_imports_columns(client: Clie
     assert header == ["code", "name", "short_name", "kind", "group", "parent", "active"]
     assert sorted(r[0] for r in rows) == sorted(Unit.objects.filter(kind=district).values_list("code", flat=True))
     by_code = {r[0]: r for r in rows}
-    assert by_code["xa-moi"] == ["xa-moi", "'=Xã Mới", "", "district", "", parent.code, 1]  # escaped, not a formula
+    assert by_code["xa-moi"] == ["xa-moi", "=Xã Mới", "", "district", "", parent.code, 1]  # as typed, no apostrophe
+    (name_cell,) = [r[1] for r in load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows()
+                    if r[0].value == "xa-moi"]
+    assert name_cell.data_type == "s" and name_cell.quotePrefix  # text, never a formula
     assert by_code[parent.code][6] == 0
     # and the import's own reader takes the file (the same columns: edit it and import it elsewhere)
     sheet = read_sheet(SimpleUploadedFile("don-vi.xlsx", response.content), expected=("code", "name", "kind"))

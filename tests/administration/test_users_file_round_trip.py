@@ -207,4 +207,4 @@ def test_a_long_guidance_cell_in_a_set_file_is_a_row_error(admin_user: Any) -> N
     )
     rows = read_sheet(upload(content), expected=("code", "name")).rows
     _clean, errors = clean_rows(rows)
-    assert any("«guidance»" in m and str(MAX_CELL_TEXT) in m for m in errors[2])
+    assert any("«Hướng dẫn (guidance)»" in m and str(MAX_CELL_TEXT) in m for m in errors[2])  # header, then key

@@ -422,10 +422,9 @@ def indicator_set_tree_xlsx(*, indicator_set: IndicatorSet) -> bytes:
 def read_tree_sheet(uploaded: Any) -> Sheet:
     """An uploaded tree file's rows keyed by column key, whether its headers are the exported file's (in either
     language, any case or accents) or the keys (files exported before)."""
-    from scoring.administration.resources import COLUMN_HEADERS, COLUMNS, REQUIRED_COLUMNS, column_aliases
+    from scoring.administration.resources import COLUMNS, REQUIRED_COLUMNS, column_aliases, column_names
 
-    names = {key: f"{header} ({key})" for key, header in zip(COLUMNS, COLUMN_HEADERS, strict=True)}
-    sheet = read_sheet(uploaded, expected=REQUIRED_COLUMNS, aliases=column_aliases(), names=names)
+    sheet = read_sheet(uploaded, expected=REQUIRED_COLUMNS, aliases=column_aliases(), names=column_names())
     # a blank cell of a column the file has is that column's blank (a flag's «Không»), even at the end of a row that
     # the file stores shorter; only a column the file lacks takes its default
     present = [key for key in COLUMNS if key in sheet.headers]
