@@ -25,7 +25,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from scoring.exports import put_text
+from scoring.exports import FORMULA_STARTS, put_text
 from scoring.sheets import shown_sheet
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -33,7 +33,6 @@ MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_ZIP_ENTRIES = 200
 MAX_ROWS = 5000
 MAX_CELL_TEXT = 10000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ZIP_SIGNATURE = b"PK\x03\x04"
 
 
