@@ -428,7 +428,7 @@ def unit_result(request: Request, year: int, unit_code: str) -> Response:
     notes = selectors.own_notes(user=request.user, publication=publication, unit_code=row["unit_code"],
                                unit_id=row["unit_id"])
     breakdown = selectors.unit_breakdown(snapshot=snap, scores=publication.scores, row=row, notes=notes)
-    average = selectors.group_area_average(snapshot=snap, group_code=row["group_code"])
+    average = selectors.group_area_average(snapshot=snap, group_code=row["group_code"], set_key=row["set_key"])
     indicator_set = snap["sets"][row["set_key"]]
     areas = [
         {"code": a["code"], "name": a["name"], "max_points": a["max_points"],

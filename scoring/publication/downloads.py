@@ -22,8 +22,9 @@ JSON_TYPE = "application/json"
 # address may point to a correction tomorrow: cached briefly, then revalidated (304 while it has not changed).
 ROUND_MAX_AGE = 365 * 24 * 3600
 LATEST_MAX_AGE = 300
-# Part of every file's ETag: raise it when a change of the code changes the bytes of an existing publication's file.
-FILE_FORMAT = 2  # 2: the JSON lists each set's classification bands
+# Part of every file's ETag: raised (in exports, with the names of the files it keeps) when a change of the code
+# changes the bytes of an existing publication's file.
+FILE_FORMAT = exports.FILE_FORMAT
 
 
 def _caching(response: HttpResponseBase, *, etag: str, last_modified: float, pinned: bool) -> None:

@@ -21,7 +21,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -32,6 +33,12 @@ from scoring.publication import charts, selectors
 from scoring.selectors import not_applicable_credit
 
 OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
+# The format of a publication's files: raise it when a change of the code changes the bytes of an existing
+# publication's file. Part of every public file's ETag (`downloads.served`) and of the name a whole-publication file
+# is kept under in the export store (`job_path`), so a file built by the earlier code is built again, not served
+# under the new ETag. 2: the JSON lists each set's classification bands; 3: ties in Vietnamese alphabetical order,
+# the PDF's averages per indicator set.
+FILE_FORMAT = 3
 # The official files (the workbook, the PDF report, the evidence pack) are the province's documents, in
 # Vietnamese whoever asks for them first: each is built once per publication and then shared by everyone.
 OFFICIAL_LANGUAGE = "vi"
@@ -347,6 +354,29 @@ def find_font(names: tuple[str, ...]) -> Path | None:
     return None
 
 
+def _area_charts(snap: dict[str, Any], table: selectors.GroupTable) -> list[dict[str, Any]]:
+    """The group's areas against the average of every unit scored with the same indicator set, one chart per set
+    of the group's units (a group's units share one as a rule), each with the set's own areas and maximums: the
+    departments' and the districts' sets weigh an area differently (area 4: 10 and 11 points, area 6: 10 and 9 in
+    Tiền Giang), so no average is taken across sets. Units scored 0 because they never submitted count, as they
+    are ranked (`selectors.set_area_average`)."""
+    sets = snap.get("sets", {})
+    found: list[dict[str, Any]] = []
+    for key in [k for k in sets if any(r["set_key"] == k for r in table.rows)]:
+        set_name = sets[key].get("name") or key
+        group_average = selectors.group_area_average(snapshot=snap, group_code=table.code, set_key=key)
+        set_average = selectors.set_area_average(snapshot=snap, set_key=key)
+        units = sum(1 for r in snap.get("rows", []) if r["set_key"] == key)
+        chart = charts.area_comparison(
+            [(f"{a['code']}. {a['name']}", Decimal(a["max_points"]), group_average.get(a["code"], Decimal(0)),
+              set_average.get(a["code"], Decimal(0))) for a in selectors.areas({"sets": {key: sets[key]}})],
+            title=gettext("Điểm lĩnh vực — %(group)s — %(set)s") % {"group": table.name, "set": set_name},
+            first=gettext("Bình quân khối"), second=gettext("Bình quân chung cùng bộ chỉ số"),
+        )
+        found.append({"set_name": set_name, "units": units, "chart": chart})
+    return found
+
+
 def report_context(publication: Publication) -> dict[str, Any]:
     snap = publication.snapshot
     tables = selectors.ranking_tables(snapshot=snap)
@@ -356,23 +386,9 @@ def report_context(publication: Publication) -> dict[str, Any]:
         t.chart = charts.ranking_bars(  # type: ignore[attr-defined]
             [(r["unit_name"], Decimal(r["index"])) for r in t.rows], title=f"Xếp hạng — {t.name}"
         )
-    rows = snap.get("rows", [])
-    overall = {
-        a["code"]: (sum((Decimal(r["area_totals"].get(a["code"], "0")) for r in rows), Decimal(0)) / len(rows))
-        if rows else Decimal(0)
-        for a in area_list
-    }
-    for t in tables:
-        average = selectors.group_area_average(snapshot=snap, group_code=t.code)
-        # A group's units share a set: its areas' names and maximums (a code's maximum differs between sets).
-        set_keys = {r["set_key"] for r in t.rows}
-        group_areas = (selectors.areas({"sets": {k: snap["sets"][k] for k in set_keys}}) if len(set_keys) == 1
-                       else area_list)
-        t.area_chart = charts.area_comparison(  # type: ignore[attr-defined]
-            [(f"{a['code']}. {a['name']}", Decimal(a["max_points"]), average.get(a["code"], Decimal(0)),
-              overall.get(a["code"], Decimal(0))) for a in group_areas],
-            title=f"Điểm lĩnh vực — {t.name}", first="Bình quân khối", second="Bình quân chung",
-        )
+        t.area_charts = _area_charts(snap, t)  # type: ignore[attr-defined]
+        t.area_chart = mark_safe("".join(c["chart"] for c in t.area_charts))  # type: ignore[attr-defined]  # noqa: S308
+        t.average_sets = [c["set_name"] for c in t.area_charts]  # type: ignore[attr-defined]
     trend = [
         (str(p.cycle.year), (sum((Decimal(r["index"]) for r in p.snapshot.get("rows", [])), Decimal(0))
                              / max(len(p.snapshot.get("rows", [])), 1)))
@@ -481,7 +497,16 @@ def exports_root() -> Path:
 
 
 def job_path(job: ExportJob) -> Path:
-    return exports_root() / f"{job.pk}-{job.file_name}" if job.file_name else exports_root() / str(job.pk)
+    """Where a job's file is kept: a whole-publication file under the current FILE_FORMAT (one the earlier code
+    built is then missing here: built again, and swept as an orphan); a unit's evidence pack, which lists no
+    ranking, under its job only."""
+    return _kept_path(job, job.file_name) if job.file_name else exports_root() / str(job.pk)
+
+
+def _kept_path(job: ExportJob, name: str) -> Path:
+    if job.kind == "evidence":
+        return exports_root() / f"{job.pk}-{name}"
+    return exports_root() / f"{job.pk}-f{FILE_FORMAT}-{name}"
 
 
 def job_file_name(job: ExportJob) -> str:
@@ -507,7 +532,8 @@ def build_job_file(job: ExportJob, progress: Progress) -> str:
 def _build_job_file(job: ExportJob, progress: Progress) -> str:
     name = job_file_name(job)
     publication = Publication.objects.select_related("cycle").get(pk=job.publication_id)
-    final = exports_root() / f"{job.pk}-{name}"
+    selectors.in_published_order(publication.snapshot)
+    final = _kept_path(job, name)
     with tempfile.NamedTemporaryFile(dir=exports_root(), delete=False, suffix=".part") as tmp:
         tmp_path = Path(tmp.name)
     try:

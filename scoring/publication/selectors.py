@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -15,6 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from cchc.collation import sort_key
 from scoring import permissions
 from scoring.engine import round_half_up
 from scoring.models import Assessment, Cycle, IndexResult, Publication, UnitSuccession
@@ -74,8 +76,34 @@ def results_settled(*, cycle: Cycle) -> dict[str, Settled]:
     }
 
 
+def published_order(groups: list[dict[str, Any]]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The key of the published order of a snapshot's rows: by ranking group (in the order of `groups`; units
+    without a group last), then rank (unranked last), then the unit's name in Vietnamese alphabetical order
+    (`cchc.collation.sort_key`: equal indexes share a rank and are listed by name), then its code."""
+    position = {g["code"]: n for n, g in enumerate(groups)}
+
+    def key(row: dict[str, Any]) -> tuple[Any, ...]:
+        rank = row["rank"]
+        return (position.get(row["group_code"], len(position)), rank is None, rank or 0, sort_key(row["unit_name"]),
+                row["unit_code"])
+
+    return key
+
+
+def in_published_order(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """`snapshot` with its rows in the published order (`published_order`), sorted in place. A snapshot is stored
+    in that order; one stored before ties were listed in Vietnamese order (by code point: «Sở Thông tin…» before
+    «Sở Tài nguyên…») is put in it when read, so every page and file of every year lists ties alike. The order of
+    the ties is no figure of the results (`services.figures_unchanged` ignores it)."""
+    rows = snapshot.get("rows")
+    if rows:
+        rows.sort(key=published_order(snapshot.get("groups", [])))
+    return snapshot
+
+
 def publication_get(*, year: int, revision: int | None = None, with_scores: bool = False) -> Publication:
-    """The latest (or the given) revision of a year's publication; 404 when the year is not published."""
+    """The latest (or the given) revision of a year's publication, its rows in the published order
+    (`in_published_order`); 404 when the year is not published."""
     qs = Publication.objects.select_related("cycle", "published_by").filter(cycle__year=year)
     if not with_scores:
         qs = qs.defer("scores", "notes")
@@ -84,6 +112,7 @@ def publication_get(*, year: int, revision: int | None = None, with_scores: bool
     publication = qs.order_by("-revision").first()
     if publication is None:
         raise Http404
+    in_published_order(publication.snapshot)
     return publication
 
 
@@ -214,9 +243,9 @@ def group_rows(*, snapshot: dict[str, Any], group_code: str) -> list[dict[str, A
     return [r for r in snapshot.get("rows", []) if r["group_code"] == group_code]
 
 
-def group_area_average(*, snapshot: dict[str, Any], group_code: str) -> dict[str, Decimal]:
-    """The group's average of each area total (exact, rounded to two decimals for display only)."""
-    rows = group_rows(snapshot=snapshot, group_code=group_code)
+def _area_average(rows: Iterable[dict[str, Any]]) -> dict[str, Decimal]:
+    """The average of each area total over `rows`, rounded half up to two decimals at the end. Every published
+    unit counts, a unit the team scored 0 because it never submitted included: it is ranked with its 0,00 too."""
     sums: dict[str, Decimal] = defaultdict(Decimal)
     counts: dict[str, int] = defaultdict(int)
     for r in rows:
@@ -224,6 +253,20 @@ def group_area_average(*, snapshot: dict[str, Any], group_code: str) -> dict[str
             sums[code] += Decimal(value)
             counts[code] += 1
     return {code: round_half_up(sums[code] / counts[code]) for code in sums}
+
+
+def group_area_average(*, snapshot: dict[str, Any], group_code: str, set_key: str | None = None) -> dict[str, Decimal]:
+    """The group's average of each area total; with `set_key`, of the group's units scored with that set only (a
+    group whose units use two sets: an area's maximum differs between the sets, so the averages are taken apart)."""
+    rows = group_rows(snapshot=snapshot, group_code=group_code)
+    return _area_average(r for r in rows if set_key is None or r["set_key"] == set_key)
+
+
+def set_area_average(*, snapshot: dict[str, Any], set_key: str) -> dict[str, Decimal]:
+    """The average of each area total over every unit scored with the indicator set, whatever its group: the
+    overall average a group is compared with. Never across sets: the departments' and the districts' sets weigh
+    an area differently (area 4: 10 and 11 points in Tiền Giang), so a mean of both measures nothing."""
+    return _area_average(r for r in snapshot.get("rows", []) if r["set_key"] == set_key)
 
 
 # --- a unit's page -----------------------------------------------------------------------------------
@@ -601,7 +644,7 @@ def year_over_year(*, earlier: Publication, later: Publication) -> list[Change]:
     for r in later.snapshot.get("rows", []):
         olds = [before[r["unit_id"]]] if r["unit_id"] in before else sorted(
             (before[u] for u in lineage(r["unit_id"], successions) if u in before and u not in later_ids),
-            key=lambda o: o["unit_name"].casefold(),
+            key=lambda o: sort_key(o["unit_name"]),
         )
         if not olds:
             continue

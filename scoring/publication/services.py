@@ -101,6 +101,9 @@ def _figures(snapshot: dict[str, Any], scores: dict[str, Any]) -> Any:
     # bands were kept in it, states the same figures without them.
     kept["sets"] = {key: {k: v for k, v in s.items() if k != "classification_bands"}
                     for key, s in kept.get("sets", {}).items()}
+    # The order of the rows is no figure: ties are listed by name, and a snapshot stored before they were listed in
+    # Vietnamese order lists them by code point (`selectors.in_published_order`).
+    kept["rows"] = sorted(kept.get("rows", []), key=lambda r: str(r.get("unit_code")))
     return json.loads(json.dumps({"snapshot": kept, "scores": scores}))
 
 
@@ -285,9 +288,6 @@ def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str,
             ],
         }
     ordered_groups = sorted(groups.values(), key=lambda g: (g.order, g.name))
-    group_order = {g.pk: n for n, g in enumerate(ordered_groups)}
-    results.sort(key=lambda r: (group_order.get(r.group_id or 0, len(group_order)), r.rank or 10**9,
-                                r.unit_name.casefold()))
     rows = []
     for r in results:
         indicator_set, group = sets[r.set_id], groups.get(r.group_id) if r.group_id else None
@@ -320,6 +320,8 @@ def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str,
         "sets": set_data,
         "rows": rows,
     }
+    # Stored in the published order (ties by name, in Vietnamese order), which every page and file lists.
+    selectors.in_published_order(snapshot)
     return snapshot, scores
 
 

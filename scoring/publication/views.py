@@ -113,7 +113,7 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
     notes = selectors.own_notes(user=request.user, publication=publication, unit_code=row["unit_code"],
                                unit_id=row["unit_id"])
     breakdown = selectors.unit_breakdown(snapshot=snap, scores=publication.scores, row=row, notes=notes)
-    average = selectors.group_area_average(snapshot=snap, group_code=row["group_code"])
+    average = selectors.group_area_average(snapshot=snap, group_code=row["group_code"], set_key=row["set_key"])
     area_rows = [
         (a["name"], Decimal(a["max_points"]), Decimal(row["area_totals"].get(a["code"], "0")),
          average.get(a["code"], Decimal("0")), a["code"])
