@@ -509,6 +509,12 @@ class QueueQuerySerializer(QuerySerializer):
         help_text="Mã lĩnh vực, ví dụ «2»; một số nguyên không phải mã của lĩnh vực nào trong các bộ chỉ số của kỳ "
         "được hiểu là mã số (id) của lĩnh vực.",
     )
+    my_areas_open = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Chỉ các bản đánh giá còn tiêu chí chưa thẩm định xong trong các lĩnh vực người hỏi được phân công "
+        "(hoặc trong lĩnh vực `area` khi có), như bộ lọc «Lĩnh vực của tôi chưa xong» của danh sách thẩm định: "
+        "tiêu chí chưa có điểm thẩm định và không phải «không phát sinh» đã được chấp nhận.",
+    )
     page = serializers.IntegerField(required=False, min_value=1, default=1, help_text="Trang (từ 1).")
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=Pagination.max_page_size, default=Pagination.page_size,
@@ -630,7 +636,8 @@ def _queue_area(raw: str, cycle: Cycle | None) -> str:
 def queue(request: Request) -> Response:
     """The assessments the user appraises (submitted ones of assigned units, never their own unit), with the
     progress of each area assigned to them; administrators see every one. Filters: `year` (or the cycle's id
-    `cycle`), ranking group `group` (its code, or its id), `state`, area `area` (its code, or its id); a filter
+    `cycle`), ranking group `group` (its code, or its id), `state`, area `area` (its code, or its id), `my_areas_open`
+    (a leaf of the user's areas, or of `area`, still undecided, as the page's «Lĩnh vực của tôi chưa xong»); a filter
     that names nothing is a 400 on that parameter. The answer names the cycle shown by its id (`cycle`) and its
     year (`cycle_year`, as each row's assessment names it). Paginated as every list (`page`, `page_size` up to 500;
     `count`, `next`, `previous`)."""
@@ -660,9 +667,10 @@ def queue(request: Request) -> Response:
     data = selectors.queue_for_user(
         user=request.user, cycle=cycle, group=group.pk if group else None, state=params.get("state", ""),
         area_code=area_code, per_page=params["page_size"], page=params["page"],
+        open_areas=params["my_areas_open"],
     )
     shown = data.page
-    assert shown is not None  # paginated: per_page was given
+    assert shown is not None  # paginated: per_page was given (an empty page without any cycle)
     if params["page"] > max(1, shown.paginator.num_pages):  # as every other list: a page that is not there is a 400
         raise ValidationError({"page": [_("Không có trang «%(p)s».") % {"p": params["page"]}]})
     here = request.build_absolute_uri()

@@ -6,7 +6,9 @@
   engine computes them; a signature block. «Tạm tính» until the assessment is signed off.
 - `cycle_workbook`: the lead's preliminary table of a cycle («Kết quả chưa công bố»): per ranking group its units
   with their state, self total, appraised index and provisional rank among the signed-off units; a sheet of
-  area points per unit. Written in openpyxl's write-only mode, as the official workbook of a publication.
+  area points per unit, a block per ranking group (its units by provisional rank, with its set's area maxima: the
+  sets of departments and of districts have different areas and maxima). Written in openpyxl's write-only mode,
+  as the official workbook of a publication.
 
 Every figure is the engine's (`scoring.engine.compute_index` on the stored leaf scores, the stored `IndexResult` of
 a signed-off assessment, `scoring.engine.rank`): no formula is written, so that no spreadsheet computes a number
@@ -33,7 +35,7 @@ from appraisal.models import ExplanationRound
 from appraisal.selectors.explanation import explained_in_round
 from appraisal.selectors.review import credited_scores, line_decided, na_credited, na_pending
 from appraisal.selectors.rounds import appraisal_round_shown, round_number
-from cchc.collation import vietnamese
+from cchc.collation import sort_key, vietnamese
 from scoring import engine
 from scoring import selectors as scoring_selectors
 from scoring.errors import StateConflict
@@ -379,6 +381,7 @@ class _UnitRow:
     unit_name: str
     group_id: int | None
     state: str
+    set_id: int | None = None
     own_total: Decimal | None = None
     index: Decimal | None = None
     rank: int | None = None
@@ -463,7 +466,8 @@ def _cycle_rows(cycle: Cycle) -> tuple[list[_UnitRow], set[int]]:
         .values_list("pk", "unit__code", "unit__name", "unit__ranking_group_id", "state", "indicator_set_id",
                      "version")
     ):
-        rows.append(_UnitRow(assessment_id=pk, unit_code=code, unit_name=name, group_id=group_id, state=state))
+        rows.append(_UnitRow(assessment_id=pk, unit_code=code, unit_name=name, group_id=group_id, state=state,
+                             set_id=set_id))
         set_ids.add(set_id)
         versions[pk] = version
     figures = _line_figures(cycle, set_ids)
@@ -500,17 +504,46 @@ def _cycle_rows(cycle: Cycle) -> tuple[list[_UnitRow], set[int]]:
     return rows, set_ids
 
 
-def _areas(set_ids: set[int]) -> list[tuple[str, str]]:
-    """(code, «code. name») of the areas of the cycle's sets, by code in the sets' order; the names of one code
-    joined by « / » where the sets differ (each unit's figure is its own set's area of that code)."""
+class _Area(NamedTuple):
+    set_id: int
+    code: str
+    name: str
+    max_points: Decimal
+
+
+def _area_nodes(set_ids: set[int]) -> list[_Area]:
+    """The (normal) areas of the cycle's sets, each set's in its order. One query."""
+    return [_Area(*row) for row in Indicator.objects.filter(
+        indicator_set_id__in=set_ids, parent__isnull=True, kind=Indicator.Kind.NORMAL,
+    ).order_by("indicator_set_id", "order").values_list("indicator_set_id", "code", "name", "max_points")]
+
+
+def _areas(nodes: list[_Area], set_ids: set[int | None]) -> list[tuple[str, str, Any]]:
+    """(code, «code. name», maximum) of the areas of the sets `set_ids` (a ranking group's units'), by code in the
+    sets' order; the names of one code joined by « / » where the sets differ (each unit's figure is its own set's
+    area of that code), and so the maxima (a text then; a number when the sets agree)."""
     names: dict[str, list[str]] = {}
-    for code, name in (Indicator.objects.filter(indicator_set_id__in=set_ids, parent__isnull=True,
-                                                kind=Indicator.Kind.NORMAL)
-                       .order_by("indicator_set_id", "order").values_list("code", "name")):
-        listed = names.setdefault(code, [])
-        if name not in listed:
-            listed.append(name)
-    return [(code, f"{code}. {' / '.join(listed)}") for code, listed in names.items()]
+    maxima: dict[str, list[Decimal]] = {}
+    for node in nodes:
+        if node.set_id not in set_ids:
+            continue
+        listed = names.setdefault(node.code, [])
+        if node.name not in listed:
+            listed.append(node.name)
+        most = maxima.setdefault(node.code, [])
+        if node.max_points not in most:
+            most.append(node.max_points)
+    return [
+        (code, f"{code}. {' / '.join(listed)}",
+         maxima[code][0] if len(maxima[code]) == 1 else " / ".join(score_text(m) for m in maxima[code]))
+        for code, listed in names.items()
+    ]
+
+
+def _in_rank_order(members: list[_UnitRow]) -> list[_UnitRow]:
+    """A group's units as its ranking lists them: the ranked first, by rank (then name, in Vietnamese alphabetical
+    order, as the ranking lists equals); the others after them, by name."""
+    return sorted(members, key=lambda r: (r.rank is None, r.rank or 0, sort_key(r.unit_name), r.assessment_id))
 
 
 def _notice(cycle: Cycle) -> str:
@@ -533,11 +566,10 @@ def cycle_workbook(*, cycle: Cycle, out: IO[bytes]) -> None:
     wb = Workbook(write_only=True)
     used: set[str] = set()
     groups = list(RankingGroup.objects.filter(pk__in={r.group_id for r in rows if r.group_id is not None})
-                  .order_by("order", "name"))
+                  .order_by("order", vietnamese("name"), "pk"))
     sheets: list[tuple[str, int | None]] = [(g.name, g.pk) for g in groups]
     if any(r.group_id is None for r in rows):
         sheets.append((str(_("Chưa xếp khối")), None))
-    group_names = {g.pk: g.name for g in groups}
     for name, group_id in sheets:
         ws = wb.create_sheet(_sheet_title(name, used))
         for letter, width in zip("ABCDEFGH", (6, 16, 44, 18, 14, 14, 12, 16), strict=True):
@@ -550,35 +582,39 @@ def cycle_workbook(*, cycle: Cycle, out: IO[bytes]) -> None:
         ws.append([_cell(ws, h, font=BOLD) for h in (
             _("STT"), _("Mã đơn vị"), _("Đơn vị"), _("Trạng thái"), _("Tổng điểm tự đánh giá"),
             _("Chỉ số thẩm định"), _("Xếp hạng tạm thời"), _("Xếp loại"))])
-        members = [r for r in rows if r.group_id == group_id]
-        # The ranked first, by rank (then name, as the ranking lists equals); the others after them, by name.
-        members.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit_name.casefold()))
-        for number, r in enumerate(members, start=1):
+        for number, r in enumerate(_in_rank_order([r for r in rows if r.group_id == group_id]), start=1):
             state = str(states.get(r.state, r.state))
             if r.pending:
                 state = _("%(state)s (đang tính chỉ số)") % {"state": state}
             ws.append([number, _cell(ws, r.unit_code), _cell(ws, r.unit_name), _cell(ws, state),
                        _cell(ws, r.own_total, number=True), _cell(ws, r.index, number=True), r.rank,
                        _cell(ws, band(r.classification) if r.classification else r.provisional_class)])
-    areas = _areas(set_ids)
+    # A block per ranking group (as the sheets above): a provisional rank means something within its group only,
+    # and the groups' sets (departments', districts') have areas of their own maxima.
+    nodes = _area_nodes(set_ids)
     ws = wb.create_sheet(_sheet_title(str(_("Theo lĩnh vực")), used))
     ws.append([_cell(ws, _("ĐIỂM THẨM ĐỊNH THEO LĨNH VỰC — CHỈ SỐ CCHC NĂM %(year)s") % {"year": year}, font=TITLE)])
     ws.append([_cell(ws, notice, font=WARNING)])
     ws.append([_cell(ws, printed)])
-    ws.append([])
-    ws.append([_cell(ws, h, font=BOLD) for h in (
-        _("Mã đơn vị"), _("Đơn vị"), _("Khối"), _("Trạng thái"), *[label for _code, label in areas],
-        _("Điểm cộng"), _("Điểm trừ"), _("Chỉ số thẩm định"), _("Xếp hạng tạm thời"))])
-    for r in rows:
-        totals = r.area_totals or {}
-        ws.append([
-            _cell(ws, r.unit_code), _cell(ws, r.unit_name),
-            _cell(ws, group_names.get(r.group_id, "") if r.group_id is not None else ""),
-            _cell(ws, str(states.get(r.state, r.state))),
-            *[_cell(ws, Decimal(totals[code]) if code in totals else None, number=True) for code, _label in areas],
-            _cell(ws, r.bonus, number=True), _cell(ws, r.penalty, number=True), _cell(ws, r.index, number=True),
-            r.rank,
-        ])
+    for name, group_id in sheets:
+        members = _in_rank_order([r for r in rows if r.group_id == group_id])
+        areas = _areas(nodes, {r.set_id for r in members})
+        ws.append([])
+        ws.append([_cell(ws, name, font=BOLD)])
+        ws.append([_cell(ws, h, font=BOLD) for h in (
+            _("Mã đơn vị"), _("Đơn vị"), _("Trạng thái"), *[label for _code, label, _most in areas],
+            _("Điểm cộng"), _("Điểm trừ"), _("Chỉ số thẩm định"), _("Xếp hạng tạm thời"))])
+        ws.append([_cell(ws, ""), _cell(ws, _("Điểm tối đa"), font=BOLD), _cell(ws, ""),
+                   *[_cell(ws, most, number=isinstance(most, Decimal)) for _code, _label, most in areas]])
+        for r in members:
+            totals = r.area_totals or {}
+            ws.append([
+                _cell(ws, r.unit_code), _cell(ws, r.unit_name), _cell(ws, str(states.get(r.state, r.state))),
+                *[_cell(ws, Decimal(totals[code]) if code in totals else None, number=True)
+                  for code, _label, _most in areas],
+                _cell(ws, r.bonus, number=True), _cell(ws, r.penalty, number=True), _cell(ws, r.index, number=True),
+                r.rank,
+            ])
     wb.save(out)
 
 

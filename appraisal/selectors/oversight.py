@@ -17,8 +17,18 @@ from django.db.models.functions import Abs
 from django.utils import timezone
 
 from appraisal.selectors.tree import WORK_STATES
+from cchc.collation import sort_key, vietnamese
 from scoring.engine import round_half_up
-from scoring.models import Assessment, Cycle, IndexResult, Indicator, IndicatorSet, RankingGroup, ScoreLine
+from scoring.models import (
+    Assessment,
+    Cycle,
+    IndexResult,
+    Indicator,
+    IndicatorSet,
+    Publication,
+    RankingGroup,
+    ScoreLine,
+)
 from scoring.permissions import self_assessment_deadline
 
 
@@ -93,6 +103,35 @@ class Dashboard:
     total: int
 
 
+@dataclass
+class PublishedRanking:
+    """The cycle's latest publication, as the dashboard names its rankings once published: its decision, and whether
+    the results shown now differ from those it published (a reopen and a new sign-off since, or a recompute)."""
+
+    publication: Publication
+    changed: bool
+
+
+def published_ranking(*, data: Dashboard) -> PublishedRanking | None:
+    """None while the cycle has not been published. Otherwise its latest revision and whether the dashboard's
+    rankings still say what it published: the same units ranked, each with the same index, rank and class, and
+    none waiting for its result. One query (the revision's snapshot)."""
+    publication = (Publication.objects.filter(cycle=data.cycle).defer("scores", "notes")
+                   .order_by("-revision").first())
+    if publication is None:
+        return None
+    published = {
+        row["unit_id"]: (Decimal(row["index"]), row["rank"], row["classification"] or "")
+        for row in publication.snapshot.get("rows", [])
+    }
+    now = {
+        r.assessment.unit_id: (r.index, r.rank, r.classification or "")
+        for ranking in data.rankings for r in ranking.results
+    }
+    pending = any(ranking.pending for ranking in data.rankings)
+    return PublishedRanking(publication=publication, changed=pending or now != published)
+
+
 def _deadline_of(assessment: Assessment) -> Any:
     return self_assessment_deadline(assessment)  # the later of the unit's own and the cycle's
 
@@ -113,6 +152,8 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
         Assessment.objects.filter(cycle=cycle).select_related("unit", "unit__ranking_group")
         .only(*_ASSESSMENT_FIELDS, "unit__name", "unit__ranking_group", *_GROUP_FIELDS)
     )
+    # units by name in Vietnamese alphabetical order (`cchc.collation`), as the lists below show them
+    assessments.sort(key=lambda a: (sort_key(a.unit.name), a.pk))
     set_ids = {a.indicator_set_id for a in assessments}
     sets = IndicatorSet.objects.in_bulk(set_ids)
     for a in assessments:
@@ -135,9 +176,9 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
         ).order_by().values_list("assessment_id", "rank", "index", "classification", "stale", "computed_from_version")
     }
     groups: dict[int | None, GroupRanking] = {}
-    for group in RankingGroup.objects.order_by("order", "name"):
+    for group in RankingGroup.objects.order_by("order", vietnamese("name"), "pk"):
         groups[group.pk] = GroupRanking(group=group)
-    for a in sorted(assessments, key=lambda a: a.unit.name):
+    for a in assessments:
         if a.state != Assessment.State.SIGNED_OFF:
             continue
         ranking = groups.setdefault(a.unit.ranking_group_id, GroupRanking(group=a.unit.ranking_group))
@@ -151,7 +192,8 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
         else:
             ranking.results.append(RankedResult(assessment=a, rank=rank, index=index, classification=classification))
     for ranking in groups.values():
-        ranking.results.sort(key=lambda r: (r.rank or 10**9, -r.index, r.assessment.unit.name))
+        ranking.results.sort(key=lambda r: (r.rank or 10**9, -r.index, sort_key(r.assessment.unit.name),
+                                            r.assessment.pk))
     rankings = [g for g in groups.values() if g.results or g.pending]
 
     # The signed-off ones' lines (the lines are the cycle's already): a condition, not thousands of ids.

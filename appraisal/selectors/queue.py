@@ -20,6 +20,7 @@ from appraisal.models import ExplanationRound, ExplanationSeen
 from appraisal.selectors.explanation import explained_in_round
 from appraisal.selectors.rounds import appraisal_round_shown_expression
 from appraisal.selectors.tree import WORK_STATES, _area_case, set_tree
+from cchc.collation import sort_key, vietnamese
 from scoring.models import Assessment, Cycle, CycleSet, Indicator, IndicatorSet, RankingGroup, ScoreLine
 
 
@@ -70,6 +71,13 @@ class Queue:
     group: RankingGroup | None = None  # the group filtered by, found by its id or its code
 
 
+# A leaf the team has decided, as the progress column counts it (`review.line_decided`): a score, or a «không phát
+# sinh» the team accepted. A «không phát sinh» neither accepted nor overruled (`_NA_OPEN`) counts as decided on a
+# signed-off assessment (signed off before acceptance was recorded) and waits otherwise.
+_DECIDED = Q(appraised_score__isnull=False) | Q(not_applicable=True, na_overruled=False, na_accepted=True)
+_NA_OPEN = Q(appraised_score__isnull=True, not_applicable=True, na_overruled=False, na_accepted=False)
+
+
 def current_cycle() -> Cycle | None:
     return Cycle.objects.order_by("-year").first()
 
@@ -86,6 +94,7 @@ def _group_named(groups: list[RankingGroup], value: int | str | None) -> Ranking
 def queue_for_user(
     *, user: Any, cycle: Cycle | None = None, group: int | str | None = None, state: str = "", area_code: str = "",
     per_page: int | None = None, page: str | int | None = None, new_explanations: bool = False,
+    open_areas: bool = False,
 ) -> Queue:
     """Submitted assessments the user may review, with progress per area they may appraise.
 
@@ -96,16 +105,20 @@ def queue_for_user(
     the queue, their trees (one per set, normally one or two), the count, the page, one aggregate, and two for
     the explanations not looked at (`unseen_explanations`) when a row is back from an explanation round.
     `new_explanations`: only the rows with such an explanation in an area the user appraises. `group`: a ranking
-    group's code or id. A filter that names nothing is left out and named (`Queue.unknown_*`).
+    group's code or id. `open_areas`: only the rows where a leaf of the areas shown as the user's (those assigned
+    to them, or the one of `area_code`) is not decided yet, by the progress column's rule (`_DECIDED`): one
+    condition on the rows' query, no query of its own. A filter that names nothing is left out and named
+    (`Queue.unknown_*`).
     """
     cycle = cycle or current_cycle()
-    groups = list(RankingGroup.objects.order_by("order", "name"))
+    groups = list(RankingGroup.objects.order_by("order", vietnamese("name"), "pk"))
     given_group = str(group if group is not None else "").strip()
     chosen_group = _group_named(groups, given_group) if given_group else None
     unknown_group = given_group if given_group and chosen_group is None else ""
     unknown_state = state if state and state not in WORK_STATES else ""
-    if cycle is None:
-        return Queue(rows=[], area_choices=[], groups=groups, cycle=None, unknown_state=unknown_state,
+    if cycle is None:  # no cycle at all: an empty queue, paged as any other when asked to be
+        empty = Paginator(Assessment.objects.none(), per_page).get_page(page) if per_page is not None else None
+        return Queue(rows=[], area_choices=[], groups=groups, cycle=None, page=empty, unknown_state=unknown_state,
                      unknown_group=unknown_group, group=chosen_group)
     unknown_area = area_code if area_code and not _cycle_has_area(cycle, area_code) else ""
     if unknown_area:
@@ -152,6 +165,12 @@ def queue_for_user(
         return trees[set_id].area_has_assigned(allowed_of(set_id), area_id) and (
             not area_code or area.code == area_code)
 
+    if open_areas:  # a leaf of the user's areas (those their row shows) still to decide
+        leaves = [leaf for tree in trees.values() for area_id, area_leaves in tree.leaves_by_area.items()
+                  if counted(area_id) for leaf in area_leaves]
+        lines = ScoreLine.objects.filter(assessment_id=OuterRef("pk"), indicator_id__in=leaves).exclude(_DECIDED)
+        signed_off = Q(state=Assessment.State.SIGNED_OFF)
+        qs = qs.filter((~signed_off & Exists(lines)) | (signed_off & Exists(lines.exclude(_NA_OPEN))))
     unseen: dict[int, list[int]] | None = None
     if new_explanations:  # chosen before paging: only the rows with an explanation for this user to look at
         unseen = unseen_explanations(assessments=qs.order_by().values("pk"))
@@ -162,7 +181,7 @@ def queue_for_user(
     # `round_shown`: the round as numbered for people, withdrawn rounds not counted (`selectors.rounds`)
     ordered: QuerySet[Assessment] = qs.select_related("unit", "unit__kind", "unit__ranking_group").annotate(
         round_shown=appraisal_round_shown_expression()
-    ).order_by("unit__ranking_group__order", "unit__name", "pk")
+    ).order_by("unit__ranking_group__order", vietnamese("unit__name"), "pk")  # names in Vietnamese order
     shown: Page[Assessment] | None = None
     if per_page is not None:
         shown = Paginator(ordered, per_page).get_page(page)
@@ -188,13 +207,8 @@ def queue_for_user(
             .values("assessment_id", "area_id")
             .annotate(
                 total=Count("id"),
-                # decided as `review.line_decided`: a score, or a «không phát sinh» the team accepted
-                done=Count("id", filter=Q(appraised_score__isnull=False)
-                           | Q(not_applicable=True, na_overruled=False, na_accepted=True)),
-                # «không phát sinh» neither accepted nor overruled: decided by a sign-off made before acceptance
-                # was recorded, waiting otherwise
-                na_open=Count("id", filter=Q(appraised_score__isnull=True, not_applicable=True, na_overruled=False,
-                                             na_accepted=False)),
+                done=Count("id", filter=_DECIDED),  # as `review.line_decided`
+                na_open=Count("id", filter=_NA_OPEN),  # decided once signed off, waiting otherwise
             )
         )
         by_key = {(c["assessment_id"], c["area_id"]): c for c in counts}
@@ -270,7 +284,7 @@ def _cycle_has_area(cycle: Cycle, code: str) -> bool:
 
 def queue_next(
     *, user: Any, assessment: Assessment, cycle: Cycle | None, group: int | str | None, state: str, area_code: str,
-    page: int, per_page: int, new_explanations: bool,
+    page: int, per_page: int, new_explanations: bool, open_areas: bool = False,
 ) -> tuple[Assessment, int] | None:
     """The assessment after `assessment` in the queue `queue_for_user` shows with these filters, from the queue's
     `page` (and the next page when this one ends it), with the page it is on. An assessment no longer in the
@@ -279,7 +293,8 @@ def queue_next(
 
     def rows_of(number: int) -> Queue:
         return queue_for_user(user=user, cycle=cycle, group=group, state=state, area_code=area_code,
-                              per_page=per_page, page=number, new_explanations=new_explanations)
+                              per_page=per_page, page=number, new_explanations=new_explanations,
+                              open_areas=open_areas)
 
     data = rows_of(page)
     if data.cycle is None or data.cycle.pk != assessment.cycle_id or data.page is None:
@@ -300,6 +315,6 @@ def queue_next(
 
 def _queue_key(assessment: Assessment) -> tuple[Any, ...]:
     """An assessment's place in the queue's order (`queue_for_user`): its unit's group (none last, as PostgreSQL
-    sorts), the unit's name, the id."""
+    sorts), the unit's name (in Vietnamese alphabetical order, as `cchc.collation` orders the queue), the id."""
     group = assessment.unit.ranking_group
-    return (group is None, group.order if group is not None else 0, assessment.unit.name, assessment.pk)
+    return (group is None, group.order if group is not None else 0, sort_key(assessment.unit.name), assessment.pk)

@@ -37,6 +37,7 @@ QUEUE_PARAMS = {
     "linh-vuc": AREA_CODE.fullmatch,
     "trang": NUMBER.fullmatch,
     "giai-trinh-moi": lambda value: value == "1",
+    "chua-xong": lambda value: value == "1",
 }
 
 

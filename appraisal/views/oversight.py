@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from appraisal import forms, permissions, selectors
 from appraisal.models import SurveyImport
+from appraisal.selectors.oversight import published_ranking
 from appraisal.survey import (
     MAX_BYTES,
     MSG_TOO_LARGE,
@@ -42,8 +43,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not permissions.can_view_dashboard(request.user):
         raise PermissionDenied
     cycle, cycles = _dashboard_cycle(request)
+    data = selectors.dashboard(cycle=cycle) if cycle else None
     return render(request, "appraisal/dashboard.html", {
-        "data": selectors.dashboard(cycle=cycle) if cycle else None,
+        "data": data,
+        # once published, the rankings are named by the decision that published them, and said changed since
+        "published": published_ranking(data=data) if data else None,
         "is_admin": permissions.is_administrator(request.user),  # drafts are followed on the cycle's page
         "cycles": cycles,
         "can_recompute": permissions.is_administrator(request.user),

@@ -40,13 +40,16 @@ from scoring.selectors import not_applicable_shown
 from scoring.views._common import lands_on, login_required_or_401, refuse
 
 QUEUE_PER_PAGE = 50
+# `linh-vuc` for every area, chosen: without `linh-vuc`, an appraiser limited to some areas sees theirs only
+ALL_AREAS = "tat-ca"
 
 
 @require_GET
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    """Submitted assessments with progress per assigned area; filters: group (its id or code), state, area, cycle.
-    A filter that names nothing is named on the page and left out (the queue as if it were not given)."""
+    """Submitted assessments with progress per assigned area; filters: group (its id or code), state, area, cycle,
+    new explanations, «lĩnh vực của tôi chưa xong» (`chua-xong`: a leaf of the areas shown still undecided). A
+    filter that names nothing is named on the page and left out (the queue as if it were not given)."""
     if not permissions.can_use_workbench(request.user):
         raise PermissionDenied
     raw_cycle = request.GET.get("ky", "").strip()
@@ -56,15 +59,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("trang-thai", "")
     area = request.GET.get("linh-vuc", "")
     new_explanations = request.GET.get("giai-trinh-moi") == "1"
+    open_areas = request.GET.get("chua-xong") == "1"
     data = selectors.queue_for_user(user=request.user, cycle=cycle, group=request.GET.get("nhom", ""), state=state,
                                     area_code=area, per_page=QUEUE_PER_PAGE, page=request.GET.get("trang"),
-                                    new_explanations=new_explanations)
+                                    new_explanations=new_explanations, open_areas=open_areas)
     group_id = data.group.pk if data.group is not None else None
     # the filters as applied: an unknown one left out, a group named by its code kept as its id
     applied = {"ky": str(cycle.pk) if cycle is not None else "", "nhom": str(group_id or ""),
                "trang-thai": "" if data.unknown_state else state, "linh-vuc": "" if data.unknown_area else area}
     kept = {"ky": data.cycle.pk if data.cycle else "", "nhom": group_id or "", "trang-thai": applied["trang-thai"],
-            "linh-vuc": applied["linh-vuc"], "giai-trinh-moi": "1" if new_explanations else ""}
+            "linh-vuc": applied["linh-vuc"], "giai-trinh-moi": "1" if new_explanations else "",
+            "chua-xong": "1" if open_areas else ""}
     # the review pages opened from here show the area chosen and carry the queue's filters (`tu`) back to it
     carried = {"linh-vuc": applied["linh-vuc"],
                "tu": queue_query(urlencode([(k, applied.get(k, v)) for k, v in request.GET.items()
@@ -85,7 +90,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "cycles": Cycle.objects.order_by("-year")[:10],
         "states": [(v, label) for v, label in Assessment.State.choices if v in selectors.WORK_STATES],
         "selected": {"state": applied["trang-thai"], "area": applied["linh-vuc"], "group": group_id,
-                     "cycle": data.cycle.pk if data.cycle else None, "new_explanations": new_explanations},
+                     "cycle": data.cycle.pk if data.cycle else None, "new_explanations": new_explanations,
+                     "open_areas": open_areas},
     })
 
 
@@ -99,6 +105,9 @@ def _review_context(
     data = selectors.review(assessment=assessment, allowed=allowed, writable=writable)
     params = review_params(request, assessment.pk)
     area_code = params.get("linh-vuc", "")
+    shown = _areas_shown(data, allowed, area_code)
+    if area_code == ALL_AREAS:
+        area_code = ""
     index_mode = assessment.indicator_set.index_mode
     can_lead = permissions.can_lead(user, assessment)
     unscored_total = 0
@@ -126,8 +135,13 @@ def _review_context(
         "assessment": assessment,
         "review": data,
         "extra_max": _extra_max(data, assessment),
-        "shown": [a for a in data.areas if not area_code or a.area.code == area_code],
+        "shown": shown,
         "area_code": area_code,
+        # opened without `linh-vuc` by an appraiser limited to some areas: theirs only, with a way to all of them
+        "own_areas_only": not params.get("linh-vuc") and len(shown) < len(data.areas),
+        "all_areas_url": with_params("", {**params, "linh-vuc": ALL_AREAS}),
+        "all_areas_chosen": params.get("linh-vuc") == ALL_AREAS,
+        "has_own_areas": bool(allowed) and len(_areas_shown(data, allowed, "")) < len(data.areas),
         "rounds": rounds,
         # the current appraisal round as numbered for people: withdrawn rounds take no number
         "round_shown": shown_number(assessment.appraisal_round, [r.round for r in rounds if r.withdrawn]),
@@ -153,20 +167,39 @@ def _review_context(
         "tu": tu,
         "back_url": f"{queue_url}?{tu}" if tu else queue_url,
         "next_unit_url": _next_in_queue(user, assessment, tu) if tu else None,
-        "first_pending_url": _first_pending_url(data, params),
+        "first_pending_url": _first_pending_url(data, params, shown),
         # the «được phân công» tag means something only to someone limited to some areas
         "restricted": allowed is not None,
     }
 
 
-def _first_pending_url(data: Any, params: dict[str, str]) -> str:
-    """The link to the first leaf yet to decide: its anchor, on the page filtered to its area when the page shows
-    another area."""
+def _areas_shown(data: Any, allowed: set[int] | None, area_code: str) -> list[Any]:
+    """The areas the review page shows: the one `linh-vuc` names, every one for «tất cả» (`ALL_AREAS`); without
+    `linh-vuc`, the user's own (an area assigned to them or one of whose criteria is, as the queue's area column
+    counts them) when they are limited to some areas, every one otherwise (the lead, an administrator, someone
+    assigned none of this set). No query: the leaves' paths are read with the page."""
+    if area_code == ALL_AREAS:
+        return list(data.areas)
+    if area_code:
+        return [a for a in data.areas if a.area.code == area_code]
+    if not allowed:  # None: every area is theirs; empty: none is, so nothing to narrow to
+        return list(data.areas)
+    own = [
+        a for a in data.areas
+        if a.area.pk in allowed or any(
+            node.pk in allowed for row in a.lines for node in (row.indicator, *row.path))
+    ]
+    return own or list(data.areas)
+
+
+def _first_pending_url(data: Any, params: dict[str, str], shown: list[Any]) -> str:
+    """The link to the first leaf yet to decide: its anchor when the page shows its area, else the page filtered
+    to its area."""
     first = data.first_pending
     if first is None:
         return ""
     area = next(a.area for a in data.areas if any(row is first for row in a.lines))
-    if params.get("linh-vuc", area.code) == area.code:
+    if any(a.area.pk == area.pk for a in shown):
         return f"#line-{first.line.pk}"
     return with_params("", {**params, "linh-vuc": area.code}, f"line-{first.line.pk}")
 
@@ -184,7 +217,7 @@ def _next_in_queue(user: Any, assessment: Assessment, tu: str) -> str | None:
         user=user, assessment=assessment, cycle=cycle, group=filters.get("nhom", ""),
         state=filters.get("trang-thai", ""), area_code=filters.get("linh-vuc", ""),
         page=forms.whole_number(filters.get("trang")) or 1, per_page=QUEUE_PER_PAGE,
-        new_explanations=filters.get("giai-trinh-moi") == "1",
+        new_explanations=filters.get("giai-trinh-moi") == "1", open_areas=filters.get("chua-xong") == "1",
     )
     if found is None:
         return None
