@@ -12,7 +12,7 @@
 
 Every figure is the engine's (`scoring.engine.compute_index` on the stored leaf scores, the stored `IndexResult` of
 a signed-off assessment, `scoring.engine.rank`): no formula is written, so that no spreadsheet computes a number
-by a rule of its own. Texts are written as string cells (`scoring.exports._put_cell`, `scoring.publication.exports
+by a rule of its own. Texts are written as string cells (`scoring.exports.put_cell`, `scoring.publication.exports
 ._cell`), which no spreadsheet evaluates. Headers and labels follow the language of the request.
 """
 
@@ -39,7 +39,7 @@ from cchc.collation import sort_key, vietnamese
 from scoring import engine
 from scoring import selectors as scoring_selectors
 from scoring.errors import StateConflict
-from scoring.exports import BOLD, HEAD_FILL, KPS_FILL, WRAP, _put_cell, _save, _widths, kps_number_format
+from scoring.exports import BOLD, HEAD_FILL, KPS_FILL, WRAP, _save, _widths, kps_number_format, put_cell
 from scoring.models import Assessment, Cycle, IndexResult, Indicator, IndicatorSet, RankingGroup, ScoreLine
 from scoring.publication.exports import _cell, _sheet_title
 from scoring.templatetags.scoring_tags import band
@@ -231,7 +231,7 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = str(_("Kết quả thẩm định"))
-    _put_cell(ws, 1, 1, _("BẢNG TỔNG HỢP KẾT QUẢ THẨM ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM %(year)s")
+    put_cell(ws, 1, 1, _("BẢNG TỔNG HỢP KẾT QUẢ THẨM ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM %(year)s")
               % {"year": assessment.cycle.year}).font = TITLE
     if not signed:
         status = " ".join((
@@ -247,7 +247,7 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
     if assessment.cycle.phase != Cycle.Phase.PUBLISHED:
         unpublished = _("Kết quả chưa công bố.")
         status = f"{status} {unpublished}"
-    _put_cell(ws, 2, 1, status).font = WARNING if not (signed and fresh) else BOLD
+    put_cell(ws, 2, 1, status).font = WARNING if not (signed and fresh) else BOLD
     unit = assessment.unit
     head = [
         (_("Đơn vị"), f"{unit.name} ({unit.code})"),
@@ -257,11 +257,11 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
         (_("In lúc"), _printed_at()),
     ]
     for number, (label, value) in enumerate(head, start=3):
-        _put_cell(ws, number, 1, label).font = BOLD
-        _put_cell(ws, number, 2, value)
+        put_cell(ws, number, 1, label).font = BOLD
+        put_cell(ws, number, 2, value)
     header_row = 3 + len(head) + 1
     for column, title in enumerate(_unit_columns(), start=1):
-        cell = _put_cell(ws, header_row, column, title)
+        cell = put_cell(ws, header_row, column, title)
         cell.font, cell.fill, cell.alignment = BOLD, HEAD_FILL, WRAP
     kps_format = kps_number_format()
     state = assessment.state
@@ -278,7 +278,7 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
             values += [line.appraised_note, _kps_text(line, state), _explanation_text(line, open_round),
                        line.explanation]
         for column, value in enumerate(values, start=1):
-            cell = _put_cell(ws, row, column, value)
+            cell = put_cell(ws, row, column, value)
             cell.alignment = WRAP
             if ind.level == 1:
                 cell.font = BOLD
@@ -296,9 +296,9 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
                   unappraised=unappraised)
     if marked:
         row += 1
-        _put_cell(ws, row, 4, None).fill = KPS_FILL
+        put_cell(ws, row, 4, None).fill = KPS_FILL
         percent = indicator_set.index_mode == IndicatorSet.IndexMode.PERCENT
-        _put_cell(ws, row, 2, _(
+        put_cell(ws, row, 2, _(
             "Ô tô nền vàng để trống: tiêu chí không phát sinh (KPS), không tính vào điểm đạt và điểm tối đa khi tính "
             "chỉ số.") if percent else _(
             "Ô tô nền vàng, ghi «KPS»: tiêu chí không phát sinh (cột tự chấm: đơn vị khai; cột thẩm định: Tổ thẩm "
@@ -340,31 +340,31 @@ def _totals(ws: Worksheet, row: int, assessment: Assessment, own: engine.IndexCo
         lines.append((_("Điểm tối đa áp dụng"), figures("applicable_max")))
     lines.append((label(_("Chỉ số CCHC")), figures("index")))
     for text, (own_value, appraised_value) in lines:
-        _put_cell(ws, row, 2, text).font = BOLD
+        put_cell(ws, row, 2, text).font = BOLD
         for column, value in ((4, own_value), (5, appraised_value), (6, _difference(appraised_value, own_value))):
-            _put_cell(ws, row, column, value).number_format = NUMBER
+            put_cell(ws, row, column, value).number_format = NUMBER
         row += 1
     own_class, appraised_class = figures("classification")
-    _put_cell(ws, row, 2, label(_("Xếp loại"))).font = BOLD
-    _put_cell(ws, row, 4, band(own_class) if own_class else None)
+    put_cell(ws, row, 2, label(_("Xếp loại"))).font = BOLD
+    put_cell(ws, row, 4, band(own_class) if own_class else None)
     if provisional:
-        _put_cell(ws, row, 5, provisional_class_text(appraised_class, unappraised, mark=False))
+        put_cell(ws, row, 5, provisional_class_text(appraised_class, unappraised, mark=False))
     else:
-        _put_cell(ws, row, 5, band(appraised_class) if appraised_class else None)
+        put_cell(ws, row, 5, band(appraised_class) if appraised_class else None)
     row += 1
     if result is not None:
-        _put_cell(ws, row, 2, _("Thứ hạng trong khối")).font = BOLD
-        _put_cell(ws, row, 5, result.rank)
+        put_cell(ws, row, 2, _("Thứ hạng trong khối")).font = BOLD
+        put_cell(ws, row, 5, result.rank)
         row += 1
     return row
 
 
 def _signatures(ws: Worksheet, row: int) -> None:
-    _put_cell(ws, row, 7, _("........, ngày ...... tháng ...... năm ........"))
+    put_cell(ws, row, 7, _("........, ngày ...... tháng ...... năm ........"))
     for column, (role, hint) in ((2, (_("THÀNH VIÊN TỔ THẨM ĐỊNH"), _("(Ký, ghi rõ họ tên)"))),
                                  (7, (_("TỔ TRƯỞNG TỔ THẨM ĐỊNH"), _("(Ký, ghi rõ họ tên)")))):
-        _put_cell(ws, row + 1, column, role).font = BOLD
-        _put_cell(ws, row + 2, column, hint)
+        put_cell(ws, row + 1, column, role).font = BOLD
+        put_cell(ws, row + 2, column, hint)
 
 
 def assessment_workbook_name(assessment: Assessment) -> str:

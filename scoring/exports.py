@@ -95,7 +95,7 @@ def text_cell(ws: Any, value: Any) -> Any:
     return cell
 
 
-def _put_cell(ws: Worksheet, row: int, column: int, value: Any) -> Any:
+def put_cell(ws: Worksheet, row: int, column: int, value: Any) -> Any:
     """Write a value; text as a string cell (`put_text`)."""
     cell = ws.cell(row=row, column=column)
     if isinstance(value, str):
@@ -134,7 +134,7 @@ def _save(workbook: Workbook) -> bytes:
 
 def _put(ws: Worksheet, row: int, values: Sequence[Any], *, bold: bool = False) -> None:
     for column, value in enumerate(values, start=1):
-        cell = _put_cell(ws, row, column, value)
+        cell = put_cell(ws, row, column, value)
         cell.alignment = WRAP
         if bold:
             cell.font = BOLD
@@ -153,12 +153,12 @@ def list_workbook(*, title: str, headers: Sequence[str], rows: Iterable[Sequence
     assert ws is not None
     ws.title = title[:31]
     for column, header in enumerate(headers, start=1):
-        cell = _put_cell(ws, 1, column, str(header))
+        cell = put_cell(ws, 1, column, str(header))
         cell.font = BOLD
         cell.fill = HEAD_FILL
     for number, values in enumerate(rows, start=2):
         for column, value in enumerate(values, start=1):
-            _put_cell(ws, number, column, value)
+            put_cell(ws, number, column, value)
     ws.freeze_panes = "A2"
     return _save(wb)
 
@@ -370,7 +370,7 @@ class _ChoiceLists:
                 self.sheet.protection.sheet = True
             column = len(self.validations) + 1
             for row, label in enumerate(labels, start=1):
-                _put_cell(self.sheet, row, column, label)
+                put_cell(self.sheet, row, column, label)
             letter = get_column_letter(column)
             source = f"{quote_sheetname(self.sheet.title)}!${letter}$1:${letter}${len(labels)}"
             validation = DataValidation(type="list", formula1=source, allow_blank=True)
@@ -396,7 +396,7 @@ class _DownloadedValues:
 
     def add(self, cells: dict[str, Any]) -> None:
         for column, key in enumerate(self.keys, start=1):
-            _put_cell(self.sheet, self.row, column, cells.get(key))
+            put_cell(self.sheet, self.row, column, cells.get(key))
         self.row += 1
 
 
@@ -434,7 +434,7 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
     ws.cell(row=1, column=1, value=f"{READ_ONLY_MARKER if read_only else SHEET_MARKER}:{assessment.pk}")
     ws.cell(row=1, column=3, value=_("PHIẾU TỰ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM %(year)s") % {"year": assessment.cycle.year})
     ws.cell(row=1, column=3).font = BOLD
-    _put_cell(ws, 2, 3, assessment.unit.name)
+    put_cell(ws, 2, 3, assessment.unit.name)
     downloaded_at = timezone.localtime().strftime("%d/%m/%Y %H:%M")
     if read_only:
         ws.cell(row=3, column=3, value=_read_only_line(assessment, downloaded_at)).font = BOLD
@@ -502,7 +502,7 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
         if ind.allow_not_applicable and not read_only:
             yes_no.add(ws.cell(row=number, column=position["na"]))
         for key, column in position.items():
-            cell = _put_cell(ws, number, column, cells.get(key))
+            cell = put_cell(ws, number, column, cells.get(key))
             cell.alignment = WRAP
             if key in editable and fillable:
                 cell.protection = Protection(locked=False)
@@ -514,7 +514,7 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
         if downloaded is not None:
             downloaded.add(cells)
     if kps_credited:  # above the column, unwrapped: it reads on to the right (rows 1-3 are not imported)
-        _put_cell(ws, HEADER_ROW - 1, position["score"], self_assessment_kps_legend())
+        put_cell(ws, HEADER_ROW - 1, position["score"], self_assessment_kps_legend())
     for key in ("line_id", "version"):
         ws.column_dimensions[get_column_letter(position[key])].hidden = True
     widths = {"code": 9, "name": 55, "max": 9, "method": 16, "how": 40, "note": 30, "explanation": 40,

@@ -3,7 +3,7 @@
 Reading checks the upload as a zip archive before openpyxl opens it (size, entry count, total
 uncompressed size: a zip bomb is refused unopened), then reads cells in read-only mode, never evaluating
 a formula (a formula cell is a row error) and stopping at a row limit. Writing puts text as string cells, never a
-formula: text a spreadsheet would take for one gets Excel's own «text as typed» mark (`exports.put_text`), no
+formula: text a spreadsheet would take for one gets Excel's own «text as typed» mark (`exports.put_cell`), no
 character added. Files written before carried a leading apostrophe instead, which reading still removes.
 """
 
@@ -25,7 +25,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from scoring.exports import FORMULA_STARTS, put_text
+from scoring.exports import FORMULA_STARTS, put_cell
 from scoring.sheets import shown_sheet
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -230,20 +230,9 @@ def read_sheet(
     return sheet
 
 
-def _put(ws: Any, row: int, column: int, value: Any) -> Any:
-    """Write a value into a cell; text as a string cell, never a formula (`exports.put_text`: text starting like
-    a formula is quote-prefixed, as Excel marks text typed after an apostrophe, and reads back as it is)."""
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        put_text(cell, value)
-    else:
-        cell.value = value
-    return cell
-
-
 def _put_row(ws: Any, row: int, values: Iterable[Any]) -> None:
     for column, value in enumerate(values, start=1):
-        _put(ws, row, column, value)
+        put_cell(ws, row, column, value)
 
 
 def write_sheet(
@@ -295,7 +284,7 @@ def _add_choices(workbook: Workbook, ws: Any, choices: Mapping[int, Sequence[str
     for position, (column, values) in enumerate(sorted(choices.items()), start=1):
         letter = get_column_letter(position)
         for number, value in enumerate(values, start=1):
-            _put(lists, number, position, str(value))
+            put_cell(lists, number, position, str(value))
         sheet_name = lists.title.replace("'", "''")
         validation = DataValidation(
             type="list", formula1=f"'{sheet_name}'!${letter}$1:${letter}${max(len(values), 1)}", allow_blank=True,
