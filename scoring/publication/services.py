@@ -52,9 +52,9 @@ MSG_DATE_BEFORE = gettext_noop(
     "sau văn bản trước."
 )
 MSG_DATE_BEFORE_RESULTS = gettext_noop(
-    "Ngày của quyết định (%(date)s) trước ngày thông qua kết quả cuối cùng mà lần công bố này công bố "
-    "(%(settled)s, %(unit)s): quyết định công bố chỉ ban hành sau khi kết quả đã được Tổ thẩm định thông qua và "
-    "tính xong. Kiểm tra lại ngày của quyết định."
+    "Ngày của văn bản (%(date)s) trước ngày thông qua kết quả cuối cùng mà lần công bố này công bố "
+    "(%(settled)s, %(unit)s): văn bản công bố chỉ ban hành sau khi kết quả đã được Tổ thẩm định thông qua và "
+    "tính xong. Kiểm tra lại ngày của văn bản."
 )
 MSG_DATE_BEFORE_CYCLE = gettext_noop("Ngày của văn bản (%(date)s) sớm hơn năm đánh giá %(year)s.")
 MSG_PHASE = gettext_noop(

@@ -13,7 +13,7 @@ from tests.publication.conftest import DOC_DATE, UNITS, finalisation_phase, sign
 pytestmark = pytest.mark.django_db
 URL = "/tham-dinh/tong-quan/"
 PROVISIONAL = "Xếp hạng theo khối (tạm thời, trước khi công bố)"
-PUBLISHED = "Xếp hạng theo khối (đã công bố, quyết định số Công văn số 4567/UBND-NC ngày 08/12/2020)"
+PUBLISHED = "Xếp hạng theo khối (đã công bố theo văn bản Công văn số 4567/UBND-NC ngày 08/12/2020)"
 CHANGED = "Kết quả đã thay đổi sau công bố"
 
 
@@ -36,7 +36,7 @@ def published(signed: Any, admin_user: Any) -> Any:
 def test_before_publication_the_rankings_are_provisional(client: Client, signed: Any, admin_user: Any) -> None:
     client.force_login(admin_user)
     body = client.get(URL).content.decode()
-    assert PROVISIONAL in body and "đã công bố, quyết định" not in body and CHANGED not in body
+    assert PROVISIONAL in body and "đã công bố theo văn bản" not in body and CHANGED not in body
 
 
 def test_after_publication_the_rankings_name_the_decision_and_link_to_the_public_page(
@@ -59,5 +59,5 @@ def test_a_reopen_after_publication_says_the_results_changed_since(
     assessment_reopen(assessment=signed, actor=admin_user, reason="Đính chính điểm tiêu chí 1.1.1")
     client.force_login(admin_user)
     body = client.get(URL).content.decode()
-    assert CHANGED in body and "đã thay đổi sau công bố theo quyết định số Công văn số 4567/UBND-NC" in body
+    assert CHANGED in body and "đã thay đổi sau công bố theo văn bản Công văn số 4567/UBND-NC" in body
     assert PUBLISHED not in body and "tạm thời" not in body
