@@ -169,8 +169,8 @@ def queue_for_user(
         leaves = [leaf for tree in trees.values() for area_id, area_leaves in tree.leaves_by_area.items()
                   if counted(area_id) for leaf in area_leaves]
         lines = ScoreLine.objects.filter(assessment_id=OuterRef("pk"), indicator_id__in=leaves).exclude(_DECIDED)
-        signed_off = Q(state=Assessment.State.SIGNED_OFF)
-        qs = qs.filter((~signed_off & Exists(lines)) | (signed_off & Exists(lines.exclude(_NA_OPEN))))
+        is_signed_off = Q(state=Assessment.State.SIGNED_OFF)
+        qs = qs.filter((~is_signed_off & Exists(lines)) | (is_signed_off & Exists(lines.exclude(_NA_OPEN))))
     unseen: dict[int, list[int]] | None = None
     if new_explanations:  # chosen before paging: only the rows with an explanation for this user to look at
         unseen = unseen_explanations(assessments=qs.order_by().values("pk"))
