@@ -34,7 +34,7 @@ print(json.dumps({{
 def _production(**env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items()
              if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PROXY_COUNT", "SECURE_SSL_REDIRECT",
-                          "SECURE_HSTS_SECONDS", "ALLOWED_HOSTS"}}
+                          "SECURE_HSTS_SECONDS", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     clean.update(DJANGO_SETTINGS_MODULE="cchc.settings", DEBUG="0", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS=HOST, **env)
     return subprocess.run([sys.executable, "-c", _PROBE], cwd=ROOT, env=clean, capture_output=True, text=True,
                           timeout=120)
@@ -72,7 +72,8 @@ def test_a_negative_proxy_count_is_refused_at_start() -> None:
 def test_the_deploy_check_stays_clean_without_a_proxy_and_with_one() -> None:
     """`make check`'s command, with and without a proxy declared."""
     for count in ("0", "1"):
-        clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "PROXY_COUNT"}}
+        clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "PROXY_COUNT",
+                                                                  "DJANGO_ALLOW_ASYNC_UNSAFE"}}
         clean.update(DJANGO_SETTINGS_MODULE="cchc.settings", DEBUG="0", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS=HOST,
                      PROXY_COUNT=count)
         run = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
