@@ -10,7 +10,9 @@ with where an administrator mends it:
   lists and told apart by eye (units, unit kinds, ranking groups, people), characters that cannot be seen either, as
   the pages, the API and the imports refuse them today (`visible_text`);
 - results: each signed-off assessment's stored result against the engine's computation from its stored scores;
-- accounts: an e-mail address used by several active accounts (in any case), as the users page refuses it today.
+- accounts: an e-mail address used by several active accounts (in any case), as the users page refuses it today;
+  an API key still active for a role its user no longer holds (issued before removing a role revoked its keys: it
+  would work again were the role given back).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Model
+from django.db.models import Count, Exists, Model, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -230,13 +232,38 @@ def _account_problems() -> Iterator[DataProblem]:
         )
 
 
+def _key_problems() -> Iterator[DataProblem]:
+    """Each active API key whose user holds its role nowhere now (a superuser always holds the administrator's), with
+    the keys page, where an administrator revokes it. One query."""
+    from scoring.models import ApiToken, RoleAssignment
+
+    held = RoleAssignment.objects.filter(user_id=OuterRef("user_id"), role=OuterRef("role"))
+    keys = (ApiToken.objects.filter(revoked_at__isnull=True).exclude(Exists(held))
+            .exclude(Q(role=RoleAssignment.Role.ADMINISTRATOR) & Q(user__is_superuser=True))
+            .select_related("user").order_by("user__username", "pk"))
+    for key in keys:
+        yield DataProblem(
+            "accounts", f"{key.user.get_username()}: {key}",
+            _("Mã truy cập API «%(name)s» của «%(user)s» còn hiệu lực cho vai trò «%(role)s» mà tài khoản không còn "
+              "giữ (mã cấp trước khi việc bỏ vai trò tự thu hồi mã): nếu vai trò được giao lại, mã sẽ dùng được trở "
+              "lại. Hãy thu hồi mã này.")
+            % {"name": key.name, "user": key.user.get_username(), "role": key.get_role_display()},
+            reverse("administration:token_list"),
+        )
+
+
+def _accounts() -> Iterator[DataProblem]:
+    yield from _account_problems()
+    yield from _key_problems()
+
+
 CHECKS = {
     "sets": _set_problems,
     "cycles": _cycle_problems,
     "units": _unit_problems,
     "names": _name_problems,
     "results": _result_problems,
-    "accounts": _account_problems,
+    "accounts": _accounts,
 }
 
 

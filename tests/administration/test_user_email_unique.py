@@ -167,3 +167,29 @@ def test_data_check_finds_nothing_when_each_active_address_is_once(lan: Any) -> 
     get_user_model().objects.create_user(username="ntlan3", password=PASSWORD, email="lan.nguyen@tiengiang.gov.vn",
                                          is_active=False)
     assert _data_check("--only", "accounts") == (0, [])
+
+
+def test_data_check_lists_an_active_key_for_a_role_its_user_no_longer_holds(lan: Any, admin_user: Any) -> None:
+    from scoring.models import RoleAssignment
+    from scoring.tokens import api_token_issue
+
+    # given old data: keys of a role removed before removing a role revoked them, beside keys that are fine
+    RoleAssignment.objects.create(user=lan, role=RoleAssignment.Role.APPRAISER, unit=_unit())
+    RoleAssignment.objects.create(user=lan, role=RoleAssignment.Role.UNIT_EDITOR, unit=_unit())
+    stale = api_token_issue(user=lan, role=RoleAssignment.Role.APPRAISER, name="máy tổng hợp", actor=admin_user).token
+    kept = api_token_issue(user=lan, role=RoleAssignment.Role.UNIT_EDITOR, name="máy nhập", actor=admin_user).token
+    revoked = api_token_issue(user=lan, role=RoleAssignment.Role.APPRAISER, name="cũ", actor=admin_user).token
+    revoked.revoked_at = revoked.created_at
+    revoked.save(update_fields=["revoked_at"])
+    superuser_key = api_token_issue(user=admin_user, role=RoleAssignment.Role.ADMINISTRATOR, name="quản trị",
+                                    actor=admin_user).token
+    RoleAssignment.objects.filter(user=lan, role=RoleAssignment.Role.APPRAISER).delete()  # as before the fix
+    RoleAssignment.objects.filter(user=admin_user).delete()
+    # when
+    code, problems = _data_check("--only", "accounts")
+    # then only the active key of the role no longer held, pointing at the keys page
+    assert code == 1
+    assert [p["record"] for p in problems] == [f"ntlan: {stale}"]
+    assert "«máy tổng hợp»" in problems[0]["message"] and "«ntlan»" in problems[0]["message"]
+    assert problems[0]["where"] == reverse("administration:token_list")
+    assert kept.revoked_at is None and superuser_key.revoked_at is None
