@@ -283,7 +283,8 @@ def test_ctrl_enter_saves_an_assigned_leaf_and_does_nothing_on_a_read_only_one(
     appraiser.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
     login(appraiser, "tam")  # area 2 only
     posts.clear()
-    appraiser.goto(f"/tham-dinh/{submitted_assessment.pk}/")
+    # every area shown (opened bare, the page shows only the appraiser's own): a leaf of another area is read-only
+    appraiser.goto(f"/tham-dinh/{submitted_assessment.pk}/?linh-vuc=tat-ca")
     appraiser.wait_for_load_state("networkidle")
 
     read_only = f"#line-{ids['1.1.2']}"
