@@ -312,6 +312,35 @@ def server_error(request: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 
+MSG_BAD_HOST = gettext_lazy(
+    "Yêu cầu gửi tới một tên miền (tiêu đề Host) không phải của hệ thống nên không được xử lý. Hãy gọi API qua "
+    "đúng địa chỉ của hệ thống."
+)
+MSG_BAD_REQUEST = gettext_lazy("Yêu cầu không hợp lệ nên máy chủ không xử lý được; hãy kiểm tra lại yêu cầu.")
+
+
+def bad_request(request: Any, exception: Exception, *args: Any, **kwargs: Any) -> Any:
+    """The site's 400 handler (an unknown Host, a request too large or malformed): under /api/ the API's one error
+    format, `bad_host` for an unknown Host and `bad_request` for the rest; Django's handler, rendering the site's
+    400.html, elsewhere. What was wrong is never echoed: it is in the security log.
+
+    It may run before the language middleware did (the HTTPS redirect reads the Host first), so the request's
+    language is chosen here; and it never reads the Host (`request.get_host()` would raise again)."""
+    from django.core.exceptions import DisallowedHost
+    from django.http import JsonResponse
+    from django.utils import translation
+    from django.views import defaults
+
+    from cchc.middleware import request_language
+
+    with translation.override(request_language(request)):
+        if request.path.startswith("/api/"):
+            if isinstance(exception, DisallowedHost):
+                return JsonResponse(error_body("bad_host", MSG_BAD_HOST), status=400)
+            return JsonResponse(error_body("bad_request", MSG_BAD_REQUEST), status=400)
+        return defaults.bad_request(request, exception, *args, **kwargs)
+
+
 MSG_CSRF_FAILED = gettext_lazy(
     "Trang đã cũ hoặc trình duyệt chặn cookie nên yêu cầu chưa được thực hiện. Hãy tải lại trang rồi thử lại "
     "(và cho phép cookie của trang này)."

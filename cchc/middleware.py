@@ -26,12 +26,17 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
     systems calling the API without the cookie: they ask with Accept-Language."""
 
     def process_request(self, request: HttpRequest) -> None:
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        if not chosen and request.path.startswith("/api/"):
-            chosen = asked_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
-        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-        translation.activate(language)
+        translation.activate(request_language(request))
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def request_language(request: HttpRequest) -> str:
+    """The language a request is answered in (see ChosenLanguageMiddleware). Also read by the error handlers
+    that may run before the middleware did (an unknown Host is refused by the HTTPS redirect first)."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if not chosen and request.path.startswith("/api/"):
+        chosen = asked_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 def asked_language(header: str) -> str:

@@ -12,6 +12,7 @@ admin.site.site_header = _("CCHC — Quản trị")
 admin.site.site_title = "CCHC"
 admin.site.index_title = _("Chỉ số cải cách hành chính")
 
+handler400 = "cchc.api.bad_request"  # JSON in the one error format under /api/ (an unknown Host, for one)
 handler500 = "cchc.api.server_error"  # JSON in the one error format under /api/
 
 urlpatterns = [

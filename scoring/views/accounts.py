@@ -1,12 +1,15 @@
 """The login page: Django's, except that a ``next`` naming a POST-only action lands on that action's page; the
 password change page: Django's, its wrong current passwords counted by the login lockout, the new password checked
-with the administration's Vietnamese messages and refused when it is the current one, the change audited."""
+with the administration's Vietnamese messages and refused when it is the current one, the change audited, and the
+account's API keys revoked with it when the user asks (as the administrator's reset always does)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
+from django import forms
+from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
@@ -14,13 +17,21 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 
+from scoring import tokens
 from scoring.administration.validators import password_problems
+from scoring.models import ApiToken
 from scoring.services import audit_record
 from scoring.views._common import login_landing
 
 MSG_PASSWORD_UNCHANGED = _("Mật khẩu mới trùng với mật khẩu hiện tại; hãy chọn một mật khẩu khác.")
+
+
+def _active_api_keys(user: Any) -> int:
+    """How many API keys issued to `user` still work (those `api_tokens_revoke_for_user` would revoke)."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).count()
 
 
 class LoginView(auth_views.LoginView):
@@ -35,7 +46,21 @@ class LoginView(auth_views.LoginView):
 class PasswordChangeForm(auth_forms.PasswordChangeForm):
     """Django's form, the new password checked by `password_problems` (the messages of the administrator's reset
     and of the account's creation, not the validators' own, partly English, texts), and refused when it is the
-    current one: a «change» that keeps the password would leave a password someone else may know in place."""
+    current one: a «change» that keeps the password would leave a password someone else may know in place.
+
+    A user with active API keys is offered to revoke them with the change (ticked by default): whoever fears the
+    password leaked expects what was made with the account to stop working too. The box is absent otherwise."""
+
+    revoke_api_keys = forms.BooleanField(label=_("Thu hồi mọi khóa API của tôi"), required=False, initial=True)
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.active_api_keys = _active_api_keys(user)
+        self.revoked_api_keys = 0
+        if not self.active_api_keys:
+            del self.fields["revoke_api_keys"]
+        else:  # the hint under the box says how many keys and why
+            self.fields["revoke_api_keys"].widget.attrs["aria-describedby"] = "revoke-api-keys-hint"
 
     @sensitive_variables("password")
     def validate_password_for_user(self, user: Any, password_field_name: str = "password2") -> None:  # noqa: S107
@@ -55,10 +80,14 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
 
     def save(self, commit: bool = True) -> Any:
         """Set the new password and audit it as the administrator's reset is (`user_set_password`: the password
-        recorded as «•», never it or its hash), the user as actor and object; both or neither are written."""
+        recorded as «•», never it or its hash), the user as actor and object; when the box is ticked, revoke the
+        user's API keys as that reset does (each revocation audited, the user as actor; how many in
+        `revoked_api_keys`). All or nothing is written."""
         with transaction.atomic():
             user = super().save(commit=commit)
             if commit:
+                if self.cleaned_data.get("revoke_api_keys"):
+                    self.revoked_api_keys = tokens.api_tokens_revoke_for_user(user=user, actor=user)
                 audit_record(
                     actor=user,
                     action="user.password_changed",
@@ -83,6 +112,18 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         if AxesProxyHandler.is_locked(request, self._credentials()):
             return render(request, "registration/locked.html", status=429)
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        if form.revoked_api_keys:
+            messages.success(self.request, ngettext(
+                "Đã thu hồi %(n)s khóa API của bạn: các hệ thống dùng khóa đó không truy cập được nữa. Nếu còn cần, "
+                "hãy đề nghị quản trị viên cấp khóa mới.",
+                "Đã thu hồi %(n)s khóa API của bạn: các hệ thống dùng các khóa đó không truy cập được nữa. Nếu còn "
+                "cần, hãy đề nghị quản trị viên cấp khóa mới.",
+                form.revoked_api_keys,
+            ) % {"n": form.revoked_api_keys})
+        return response
 
     def form_invalid(self, form: Any) -> HttpResponse:
         if "old_password" in form.errors:
