@@ -530,7 +530,8 @@ AreaProgressSerializer = inline_serializer(
         "code": serializers.CharField(), "name": serializers.CharField(), "done": serializers.IntegerField(),
         "total": serializers.IntegerField(), "complete": serializers.BooleanField(),
         "new_explanations": serializers.IntegerField(
-            help_text="Số tiêu chí của lĩnh vực có giải trình mới Tổ thẩm định chưa xem (như danh sách thẩm định).",
+            help_text="Số tiêu chí người hỏi thẩm định của lĩnh vực có giải trình mới Tổ thẩm định chưa xem (như danh "
+            "sách thẩm định và nút «Đã xem» của lĩnh vực trên trang thẩm định).",
         ),
     },
 )
@@ -547,8 +548,9 @@ QueueRowSerializer = inline_serializer(
         "total": serializers.IntegerField(),
         "new_explanations": serializers.IntegerField(
             help_text="Số tiêu chí có giải trình mới (gửi ở vòng giải trình vừa kết thúc) mà Tổ thẩm định chưa chấm "
-            "lại, chấp nhận hay đánh dấu đã xem, trong các lĩnh vực người hỏi thẩm định: như «N tiêu chí có giải "
-            "trình mới chưa xem» của danh sách thẩm định. Các tiêu chí đó có `explanation_new` trong "
+            "lại, chấp nhận hay đánh dấu đã xem, trong các tiêu chí người hỏi thẩm định (của lĩnh vực hoặc tiêu chí "
+            "được phân công; không tính tiêu chí lấy điểm từ điều tra xã hội học): như «N tiêu chí có giải trình mới "
+            "chưa xem» của danh sách thẩm định và của trang thẩm định. Các tiêu chí đó có `explanation_new` trong "
             "`/assessments/{id}/lines/`.",
         ),
         "areas": AreaProgressSerializer.__class__(many=True),

@@ -147,9 +147,9 @@ class NewExplanations:
 
 def new_explanations_for(*, user: Any, assessment: Assessment) -> NewExplanations:
     """The assessment's new explanations (`unseen_explanations`) as the review page counts them for `user`: a leaf
-    counts for the user when they may appraise it and it is not scored by the survey (as `selectors.review` makes
-    it editable; there are new explanations only while the assessment is in appraisal). One query when there are
-    none, at most five otherwise, whatever the number of leaves."""
+    counts for the user when it is theirs to appraise (`SetTree.leaf_is_theirs`: the rule of the queue's counts too,
+    and of what `selectors.review` makes editable; there are new explanations only while the assessment is in
+    appraisal). One query when there are none, at most five otherwise, whatever the number of leaves."""
     from appraisal.selectors.queue import unseen_explanations  # the queue's module reads this one's
 
     unseen = set(unseen_explanations(assessments=[assessment.pk]).get(assessment.pk, []))
@@ -162,8 +162,7 @@ def new_explanations_for(*, user: Any, assessment: Assessment) -> NewExplanation
             .order_by("indicator__order").values_list("pk", "indicator_id"))
     for line_id, indicator_id in rows:
         found.lines.append(line_id)
-        if (tree.nodes[indicator_id].source != Indicator.Source.SURVEY
-                and permissions.may_appraise_node(allowed, indicator_id, tree.parent_of)):
+        if tree.leaf_is_theirs(allowed, indicator_id):
             found.mine.append(line_id)
             area_id = tree.area_of[indicator_id]
             found.areas[area_id] = found.areas.get(area_id, 0) + 1

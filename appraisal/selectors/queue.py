@@ -30,7 +30,9 @@ class AreaProgress:
     done: int = 0
     total: int = 0
     mine: bool = False
-    new_explanations: int = 0  # leaves with an explanation the team has not looked at (`unseen_explanations`)
+    # the user's leaves (`SetTree.leaf_is_theirs`) with an explanation the team has not looked at
+    # (`unseen_explanations`): as the review page and the API's `explanation_new` count them
+    new_explanations: int = 0
 
     @property
     def complete(self) -> bool:
@@ -104,11 +106,14 @@ def queue_for_user(
     cycle's team sees thousands), and the progress is counted for those only. Queries: the groups, the sets in
     the queue, their trees (one per set, normally one or two), the count, the page, one aggregate, and two for
     the explanations not looked at (`unseen_explanations`) when a row is back from an explanation round.
-    `new_explanations`: only the rows with such an explanation in an area the user appraises. `group`: a ranking
-    group's code or id. `open_areas`: only the rows where a leaf of the areas shown as the user's (those assigned
-    to them, or the one of `area_code`) is not decided yet, by the progress column's rule (`_DECIDED`): one
-    condition on the rows' query, no query of its own. A filter that names nothing is left out and named
-    (`Queue.unknown_*`).
+    `new_explanations`: only the rows with such an explanation on a leaf the user appraises. Those explanations are
+    counted per row and area by the review page's rule (`SetTree.leaf_is_theirs`: a leaf of a criterion assigned,
+    or of an area assigned; every leaf for the lead, and for an administrator outside the team, to whom every area
+    of every row is theirs here; never a survey leaf), so the queue says the number the review page and the API's
+    `explanation_new` say. `group`: a ranking group's code or id. `open_areas`: only the rows where a leaf of the
+    areas shown as the user's (those assigned to them, or the one of `area_code`) is not decided yet, by the
+    progress column's rule (`_DECIDED`): one condition on the rows' query, no query of its own. A filter that names
+    nothing is left out and named (`Queue.unknown_*`).
     """
     cycle = cycle or current_cycle()
     groups = list(RankingGroup.objects.order_by("order", vietnamese("name"), "pk"))
@@ -165,6 +170,12 @@ def queue_for_user(
         return trees[set_id].area_has_assigned(allowed_of(set_id), area_id) and (
             not area_code or area.code == area_code)
 
+    # The leaves whose new explanation counts for the user (`unseen_explanations`): theirs to appraise, by the one rule
+    # of the review page and the API (`SetTree.leaf_is_theirs`: with criteria assigned, not the area's other
+    # criteria; never a survey leaf), in the areas their rows show. No query: the trees are read.
+    new_counted = {leaf for pk, tree in trees.items() for leaf in tree.leaves_theirs(allowed_of(pk))
+                   if counted(tree.area_of[leaf])}
+
     if open_areas:  # a leaf of the user's areas (those their row shows) still to decide
         leaves = [leaf for tree in trees.values() for area_id, area_leaves in tree.leaves_by_area.items()
                   if counted(area_id) for leaf in area_leaves]
@@ -174,9 +185,7 @@ def queue_for_user(
     unseen: dict[int, list[int]] | None = None
     if new_explanations:  # chosen before paging: only the rows with an explanation for this user to look at
         unseen = unseen_explanations(assessments=qs.order_by().values("pk"))
-        qs = qs.filter(pk__in=[
-            pk for pk, leaves in unseen.items() if any(counted(leaf_area[leaf]) for leaf in leaves if leaf in leaf_area)
-        ])
+        qs = qs.filter(pk__in=[pk for pk, leaves in unseen.items() if any(leaf in new_counted for leaf in leaves)])
     # The unit, its kind and group per row; the cycle and the (one or two) sets are shared, attached below.
     # `round_shown`: the round as numbered for people, withdrawn rounds not counted (`selectors.rounds`)
     ordered: QuerySet[Assessment] = qs.select_related("unit", "unit__kind", "unit__ranking_group").annotate(
@@ -226,7 +235,7 @@ def queue_for_user(
         for row in rows:
             by_area = {p.area.pk: p for p in row.areas}
             for leaf in unseen.get(row.assessment.pk, []):
-                if (shown_area := by_area.get(leaf_area.get(leaf, 0))) is not None:
+                if leaf in new_counted and (shown_area := by_area.get(leaf_area[leaf])) is not None:
                     shown_area.new_explanations += 1
     choices = sorted(area_choices.items(), key=lambda kv: [int(p) if p.isdigit() else p for p in kv[0].split(".")])
     return Queue(rows=rows, area_choices=choices, groups=groups, cycle=cycle, page=shown, unknown_state=unknown_state,

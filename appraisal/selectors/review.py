@@ -234,7 +234,6 @@ def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool =
     history = history_by_line(assessment=assessment)
     areas = {a.pk: ReviewArea(area=a, editable=writable and tree.area_has_assigned(allowed, a.pk))
              for a in tree.areas}
-    parent_of = tree.parent_of
     for line in lines:
         line.assessment = assessment  # the same object: no query per line for permission checks
         area = areas[tree.area_of[line.indicator_id]]
@@ -245,9 +244,9 @@ def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool =
                 path=tree.path_of(line.indicator),
                 files=files.get(line.pk, []),
                 history=history.get(line.pk, []),
-                editable=writable
-                and permissions.may_appraise_node(allowed, line.indicator_id, parent_of)
-                and line.indicator.source != Indicator.Source.SURVEY,
+                # the user's leaf (`SetTree.leaf_is_theirs`): what the area's «Đã xem» and every count of new
+                # explanations count (`ReviewArea.new_explanations`, the queue's, the API's)
+                editable=writable and tree.leaf_is_theirs(allowed, line.indicator_id),
                 differs=line.appraised_score is not None and line.appraised_score != line.self_score,
                 new_explanation=line.indicator_id in unseen,
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -38,13 +39,28 @@ class SetTree:
     area_of: dict[int, int]
     leaves_by_area: dict[int, list[int]]
 
-    @property
+    @cached_property
     def parent_of(self) -> dict[int, int | None]:
         return {pk: node.parent_id for pk, node in self.nodes.items()}
 
     def area_has_assigned(self, allowed: set[int] | None, area_id: int) -> bool:
         """The area, or one of its criteria, is assigned."""
         return allowed is None or any(self.area_of.get(node) == area_id for node in allowed)
+
+    def leaf_is_theirs(self, allowed: set[int] | None, leaf_id: int) -> bool:
+        """Whether a user who may appraise below `allowed` (`permissions.area_ids_for`; None: every node) appraises
+        the leaf: its area or one of its criteria is assigned (`permissions.may_appraise_node`), and the survey does
+        not score it (the survey import does). The one rule of the leaves the review page makes editable and of
+        every count of new explanations: the review page's, the API's `explanation_new` and the «Đã xem» answers'
+        `remaining` (`selectors.explanation.new_explanations_for`), the queue's rows and area columns. No query."""
+        node = self.nodes.get(leaf_id)
+        return (node is not None and node.source != Indicator.Source.SURVEY
+                and permissions.may_appraise_node(allowed, leaf_id, self.parent_of))
+
+    def leaves_theirs(self, allowed: set[int] | None) -> set[int]:
+        """The set's leaves `leaf_is_theirs` keeps for `allowed`. No query."""
+        return {leaf for leaves in self.leaves_by_area.values() for leaf in leaves
+                if self.leaf_is_theirs(allowed, leaf)}
 
     def criterion_of(self, leaf: Indicator) -> Indicator | None:
         return self.nodes.get(leaf.parent_id) if leaf.parent_id else None
