@@ -37,8 +37,8 @@ OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
 # publication's file. Part of every public file's ETag (`downloads.served`) and of the name a whole-publication file
 # is kept under in the export store (`job_path`), so a file built by the earlier code is built again, not served
 # under the new ETag. 2: the JSON lists each set's classification bands; 3: ties in Vietnamese alphabetical order,
-# the PDF's averages per indicator set.
-FILE_FORMAT = 3
+# the PDF's averages per indicator set; 4: the PDF's yearly averages per indicator set.
+FILE_FORMAT = 4
 # The official files (the workbook, the PDF report, the evidence pack) are the province's documents, in
 # Vietnamese whoever asks for them first: each is built once per publication and then shared by everyone.
 OFFICIAL_LANGUAGE = "vi"
@@ -389,11 +389,12 @@ def report_context(publication: Publication) -> dict[str, Any]:
         t.area_charts = _area_charts(snap, t)  # type: ignore[attr-defined]
         t.area_chart = mark_safe("".join(c["chart"] for c in t.area_charts))  # type: ignore[attr-defined]  # noqa: S308
         t.average_sets = [c["set_name"] for c in t.area_charts]  # type: ignore[attr-defined]
-    trend = [
-        (str(p.cycle.year), (sum((Decimal(r["index"]) for r in p.snapshot.get("rows", [])), Decimal(0))
-                             / max(len(p.snapshot.get("rows", [])), 1)))
-        for p in sorted(selectors.published_cycles_with_rows(up_to=publication.cycle.year),
-                        key=lambda p: p.cycle.year)
+    trends = [
+        {"series": line, "chart": charts.trend(
+            [(str(p.year), p.average) for p in line.points],
+            title=gettext("Chỉ số bình quân qua các năm — %(set)s") % {"set": line.label},
+        )}
+        for line in selectors.yearly_set_averages(up_to=publication.cycle.year) if len(line.points) > 1
     ]
     return {
         "publication": publication,
@@ -401,7 +402,8 @@ def report_context(publication: Publication) -> dict[str, Any]:
         "document_only": bool(snap.get("document_only")),
         "snapshot": snap,
         "tables": tables,
-        "trend": charts.trend(trend, title="Chỉ số bình quân qua các năm") if len(trend) > 1 else "",
+        # One line per indicator set (`selectors.yearly_set_averages`), never a mean across sets.
+        "trends": trends,
         "areas": area_list,
         "area_labels": [area_label(snap, a["code"]) for a in area_list],
         "group_names": group_names,

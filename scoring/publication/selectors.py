@@ -51,6 +51,68 @@ def published_cycles_with_rows(*, up_to: int) -> list[Publication]:
     return [p for p in pubs if (p.cycle_id, p.revision) in latest]
 
 
+@dataclass(frozen=True)
+class TrendPoint:
+    """One year of a `TrendSeries`: the average index of the units scored with the series' set that year."""
+
+    year: int
+    set_name: str
+    set_version: int
+    units: int
+    average: Decimal
+
+
+@dataclass
+class TrendSeries:
+    """The yearly average index of the units scored with one indicator set, followed across years by the unit kind
+    the set is for (a cycle scores each unit kind with one set; the set is cloned, renamed or replaced from year to
+    year). `label`: the set's name in the latest year; each point keeps its own year's set name and version."""
+
+    key: str
+    label: str
+    points: list[TrendPoint] = field(default_factory=list)
+
+
+def yearly_set_averages(*, up_to: int) -> list[TrendSeries]:
+    """The published average index of each indicator set over the years (latest revision of every cycle published
+    up to `up_to`, oldest first), rounded half up to two decimals at the end. Never across sets: the departments'
+    and the districts' sets have their own maximums per area and their own index, so a mean of both measures
+    nothing (as the PDF's area averages, `set_area_average`). Every published unit counts, a unit scored 0 because
+    it never submitted included. Series in the order of their unit kinds, then by name. Two queries."""
+    from scoring.models import IndicatorSet
+
+    publications = sorted(published_cycles_with_rows(up_to=up_to), key=lambda p: p.cycle.year)
+    keys = {key for p in publications for key in p.snapshot.get("sets", {})}
+    kinds = {key: (order, f"kind:{kind_id}") for key, kind_id, order in
+             IndicatorSet.objects.filter(key__in=keys).values_list("key", "unit_kind_id", "unit_kind__order")}
+    series: dict[str, TrendSeries] = {}
+    kind_order: dict[str, int] = {}
+    for pub in publications:
+        rows = pub.snapshot.get("rows", [])
+        # (series) → the year's sets (name, version) and indexes: a cycle scores a unit kind with one set, so one
+        # set a year as a rule; two (hand-made data) are taken together, each unit once.
+        year: dict[str, tuple[list[str], list[int], list[Decimal]]] = {}
+        for key, s in pub.snapshot.get("sets", {}).items():
+            indexes = [Decimal(r["index"]) for r in rows if r["set_key"] == key]
+            if not indexes:
+                continue
+            # A set no longer in the database (never, while a cycle uses it) is a series of its own.
+            order, series_key = kinds.get(key, (1 << 30, f"set:{key}"))
+            kind_order[series_key] = order
+            names, versions, values = year.setdefault(series_key, ([], [], []))
+            names.append(s.get("name") or key)
+            versions.append(s.get("version", 1))
+            values.extend(indexes)
+        for series_key, (names, versions, values) in year.items():
+            line = series.setdefault(series_key, TrendSeries(key=series_key, label=names[0]))
+            line.label = names[0]  # the latest year's name
+            line.points.append(TrendPoint(
+                year=pub.cycle.year, set_name=" + ".join(names), set_version=versions[0], units=len(values),
+                average=round_half_up(sum(values, ZERO) / len(values)),
+            ))
+    return sorted(series.values(), key=lambda t: (kind_order[t.key], sort_key(t.label)))
+
+
 def is_published(*, cycle: Cycle) -> bool:
     return Publication.objects.filter(cycle=cycle).exists()
 
@@ -392,7 +454,7 @@ def rank_history(*, unit_id: int, shown: Publication | None = None) -> list[Hist
     year of `shown` (the revision a page shows, an earlier one included), that revision, so that a page never
     gives two figures for one year. Followed through its lineage: a renamed unit keeps its identity (the name of
     each year is shown) and a merged unit's years include those of the units merged into it (several rows in a
-    year when several were)."""
+    year when several were: the unit's own first, then by name in Vietnamese order)."""
     points: list[HistoryPoint] = []
     identities = lineage(unit_id)
     latest = _latest_ids()
@@ -404,7 +466,11 @@ def rank_history(*, unit_id: int, shown: Publication | None = None) -> list[Hist
             continue
         rows = pub.snapshot.get("rows", [])
         names = {g["code"]: g["name"] for g in pub.snapshot.get("groups", [])}
-        for mine in sorted((r for r in rows if r["unit_id"] in identities), key=lambda r: r["unit_id"] != unit_id):
+        # Within a year: the unit's own row, then those of the units merged into it by name in Vietnamese order
+        # (`cchc.collation.sort_key`, as the published lists order ties), never as the snapshot stores them (by rank).
+        mine_rows = sorted((r for r in rows if r["unit_id"] in identities),
+                           key=lambda r: (r["unit_id"] != unit_id, sort_key(r["unit_name"]), r["unit_code"]))
+        for mine in mine_rows:
             points.append(
                 HistoryPoint(
                     year=pub.cycle.year, revision=pub.revision, unit_name=mine["unit_name"],

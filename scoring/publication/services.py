@@ -352,17 +352,68 @@ def _units_published_anew(current: Publication | None, snapshot: dict[str, Any],
             if before.get(code) != row or current.scores.get(code) != fresh["scores"].get(code)}
 
 
-def _results_date_problem(*, cycle: Cycle, document_date: datetime.date, units: set[str]) -> str | None:
-    """Why the decision cannot be dated `document_date` (None when it can): it is dated before the day the latest
-    of the results it publishes was settled (signed off and computed, `selectors.results_settled`). A
-    correction's own lower bound, the revision it corrects, is `_document_date_problems`'."""
+def _changes_published(
+    current: Publication | None, snapshot: dict[str, Any], scores: dict[str, Any]
+) -> tuple[bool, set[str]]:
+    """(whether the new snapshot states exactly what `current` states, the units whose figures it sets anew: none
+    when it states the same)."""
+    unchanged = current is not None and figures_unchanged(current, snapshot, scores)
+    return unchanged, set() if unchanged else _units_published_anew(current, snapshot, scores)
+
+
+def results_date_floor(*, cycle: Cycle, units: set[str]) -> selectors.Settled | None:
+    """The earliest day a document may publish the results of `units` (unit codes): the day the latest of them was
+    settled (signed off and computed, `selectors.results_settled`), with that unit's name; None when no unit
+    bounds it (a correction of the document's information only). The rule of `document_date_before_results`, which
+    the publish form states in advance (`publish_form_context`)."""
     settled = selectors.results_settled(cycle=cycle)
-    latest = max((settled[code] for code in units if code in settled), key=lambda s: s.day, default=None)
-    if latest is None or document_date >= latest.day:
+    return max((settled[code] for code in units if code in settled), key=lambda s: s.day, default=None)
+
+
+def _results_date_problem(*, document_date: datetime.date, floor: selectors.Settled | None) -> str | None:
+    """Why the decision cannot be dated `document_date` (None when it can): it is dated before the day the latest
+    of the results it publishes was settled (`results_date_floor`). A correction's own lower bound, the revision it
+    corrects, is `_document_date_problems`'."""
+    if floor is None or document_date >= floor.day:
         return None
     return _(MSG_DATE_BEFORE_RESULTS) % {
-        "date": f"{document_date:%d/%m/%Y}", "settled": f"{latest.day:%d/%m/%Y}", "unit": latest.unit_name,
+        "date": f"{document_date:%d/%m/%Y}", "settled": f"{floor.day:%d/%m/%Y}", "unit": floor.unit_name,
     }
+
+
+class DocumentDateFloor(NamedTuple):
+    """The earliest date the publish form accepts for the document, and why: the results' day (`unit_name`: the
+    unit whose result was settled last) or the date of the revision corrected (`revision`)."""
+
+    day: datetime.date
+    unit_name: str = ""
+    revision: int | None = None
+
+
+class PublishFormContext(NamedTuple):
+    """What the publish page shows: the preview snapshot (its ranking) and the earliest document date."""
+
+    snapshot: dict[str, Any]
+    floor: DocumentDateFloor | None
+
+
+def publish_form_context(*, cycle: Cycle) -> PublishFormContext:
+    """The preview of what publishing now would publish, and the earliest date the service accepts for its document
+    as things stand (by the same rules as `cycle_publish`: the latest result it publishes anew, `results_date_floor`,
+    and a correction's revision corrected). Reads only. A first publication reads no per-criterion score (every unit
+    is published anew); a correction reads them all, as publishing it does, to tell which units it changes."""
+    current = Publication.objects.filter(cycle=cycle).order_by("-revision").first()
+    snapshot, scores = snapshot_build(cycle=cycle, with_scores=current is not None)
+    _unchanged, units = _changes_published(current, snapshot, scores)
+    candidates: list[DocumentDateFloor] = []
+    results = results_date_floor(cycle=cycle, units=units)
+    if results is not None:
+        candidates.append(DocumentDateFloor(day=results.day, unit_name=results.unit_name))
+    if current is not None:
+        candidates.append(DocumentDateFloor(day=current.document_date, revision=current.revision))
+    # The later bound wins; on the same day, the results' (the one the task names).
+    floor = max(candidates, key=lambda f: (f.day, f.revision is None), default=None)
+    return PublishFormContext(snapshot=snapshot, floor=floor)
 
 
 @transaction.atomic
@@ -419,10 +470,9 @@ def cycle_publish(
             assessment__cycle=locked, assessment__state=Assessment.State.SIGNED_OFF
         ).values_list("assessment_id", "assessment__unit__code")
     )
-    unchanged = current is not None and figures_unchanged(current, snapshot, scores)
+    unchanged, anew = _changes_published(current, snapshot, scores)
     before_results = _results_date_problem(
-        cycle=locked, document_date=document_date,
-        units=set() if unchanged else _units_published_anew(current, snapshot, scores),
+        document_date=document_date, floor=results_date_floor(cycle=locked, units=anew),
     )
     if before_results:
         raise ValidationFailed(before_results, code="document_date_before_results",

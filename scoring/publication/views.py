@@ -273,7 +273,10 @@ def manage(request: HttpRequest, year: int) -> HttpResponse:
 def _manage_page(request: HttpRequest, cycle: Cycle, form: PublishForm, status: int = 200) -> HttpResponse:
     phase_blocker = services.publication_phase_blocker(cycle=cycle)
     unit_blockers = services.publication_unit_blockers(cycle=cycle)
-    snapshot, _scores = services.snapshot_build(cycle=cycle, with_scores=False)
+    preview = services.publish_form_context(cycle=cycle)
+    snapshot, floor = preview.snapshot, preview.floor
+    if floor is not None:  # the earliest date the service accepts, stated beside the field before it is sent
+        form.fields["document_date"].widget.attrs["min"] = floor.day.isoformat()
     revisions = selectors.publication_revisions(cycle_id=cycle.pk)
     # Against the published revision: the units whose index, rank or classification the new one changes.
     diff = (selectors.revision_diff(published=selectors.publication_get(year=cycle.year).snapshot, preview=snapshot)
@@ -282,7 +285,7 @@ def _manage_page(request: HttpRequest, cycle: Cycle, form: PublishForm, status: 
         "cycle": cycle, "form": form, "blockers": bool(phase_blocker or unit_blockers),
         "phase_blocker": phase_blocker, "unit_blockers": unit_blockers,
         "tables": selectors.ranking_tables(snapshot=snapshot), "revisions": revisions, "correction": bool(revisions),
-        "diff": diff,
+        "diff": diff, "date_floor": floor,
     }, status=status)
 
 

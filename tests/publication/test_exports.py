@@ -137,8 +137,9 @@ def test_cells_that_look_like_formulas_are_neutralised(signed_cycle: Cycle, admi
 def test_the_pdf_report_has_the_vietnamese_text_and_the_ranking(publication: Publication) -> None:
     reader = PdfReader(io.BytesIO(exports.pdf_report(publication)))
     text = "\n".join(page.extract_text() for page in reader.pages)
-    assert "KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2020" in text
-    assert "Công văn số 4567/UBND-NC ngày 08/12/2020" in text
+    flowing = " ".join(text.split())  # where a line wraps depends on the fonts installed, not on the report
+    assert "KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2020" in flowing
+    assert "Công văn số 4567/UBND-NC ngày 08/12/2020" in flowing
     lines = [line for line in text.splitlines() if re.match(r"\d+ Sở ", line)]
     assert lines[:4] == ["1 Sở Công Thương 7,58 Trung bình", "1 Sở Tư pháp 7,58 Trung bình",
                          "3 Sở Y tế 6,58 Trung bình", "4 Sở Xây dựng 5,58 Yếu"]
