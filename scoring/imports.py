@@ -8,6 +8,10 @@ A row whose fillable cells are still those of the download (kept on the file's h
 as it was: it is skipped, whatever was saved on the system since (it must not undo a colleague's change, nor block
 the rows the person did edit). Files downloaded before the companion existed are read as before: every row is
 compared with what is stored.
+
+Merged cells (Excel keeps a merge's value in its top-left cell only): a merge down the note, explanation or reason
+column is that text on each of its rows; any other merge over a column the import reads refuses the file, naming the
+range and the column (`scoring.administration.xlsx.merge_fills`, the rule of every import).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from scoring import engine, selectors
+from scoring.administration.xlsx import FileRefused, merge_fill, merge_fills, merged_ranges, yes_no_word
 from scoring.errors import engine_text
 from scoring.exports import (
     DOWNLOADED_MARKER,
@@ -50,10 +55,13 @@ MAX_ROWS = 2000
 MAX_TEXT = 5000
 ZIP_SIGNATURE = b"PK\x03\x04"
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
-TRUE_WORDS = {"có", "co", "x", "yes", "true", "1", "đúng"}
-FALSE_WORDS = {"", "không", "khong", "no", "false", "0"}
 EXCEL_DIGITS = 15  # Excel keeps and shows a number's first 15 significant digits
 MAX_SHOWN = 24  # a longer number is shown in the preview as Excel shows it (1E+308), a longer text cut short
+MAX_TEXT_SHOWN = 80  # an old or new note / explanation in the preview, cut short past this
+# The text columns where one text may be written for a block of leaves by merging the cells down the column: read as
+# that text on each row of the merge (every other merge is refused, `xlsx.merge_fills`).
+REPEATABLE_COLUMNS = ("note", "explanation", "na_reason")
+SHOWN_ONLY_COLUMNS = ("name", "max", "method", "how", "score")  # the sheet's columns the import does not read
 
 
 class SheetRefused(Exception):
@@ -73,6 +81,17 @@ class RefusedCell:
     column: str
     typed: str
     message: str
+
+
+@dataclass
+class TextChange:
+    """A note, explanation or reason the row changes, as the preview shows it: the text stored and the file's, each
+    cut short; `cleared`: the file's cell is empty, so applying erases the stored text."""
+
+    label: str
+    old: str
+    new: str
+    cleared: bool = False
 
 
 @dataclass
@@ -98,6 +117,7 @@ class ImportRow:
     old_summary: str = ""
     new_summary: str = ""
     changes: list[str] = field(default_factory=list)
+    text_changes: list[TextChange] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     refused_cells: list[RefusedCell] = field(default_factory=list)
 
@@ -204,12 +224,10 @@ def _check_file(uploaded: Any) -> None:
 
 
 def _yes(raw: Any) -> bool | None:
-    word = _clean_text(raw).casefold()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
+    """«Không phát sinh»: blank is no, else the yes/no words every import reads (`xlsx.yes_no_word`)."""
+    if not _clean_text(raw):
         return False
-    return None
+    return yes_no_word(_clean_text(raw) if isinstance(raw, str) else raw)
 
 
 def _option_key(ind: Indicator, raw: Any) -> Any:
@@ -238,7 +256,11 @@ def _value_from_cells(ind: Indicator, cells: dict[str, Any]) -> dict[str, Any] |
         return None if key is None else {"option": key}
     if method == Indicator.Method.YES_NO:
         answer = _cell_value(cells.get("yes_no"))
-        return None if answer is None else {"value": answer}
+        if answer is None:
+            return None
+        # «x» as every import reads it (`xlsx.yes_no_word`); any other text goes to the engine, which names it
+        flag = yes_no_word(answer) if isinstance(answer, str) else None
+        return {"value": answer if flag is None else flag}
     if method in (Indicator.Method.RATIO_BANDS, Indicator.Method.PROPORTIONAL):
         numerator, denominator = _cell_value(cells.get("numerator")), _cell_value(cells.get("denominator"))
         if numerator is None and denominator is None:
@@ -432,6 +454,11 @@ def _shown(value: Any) -> Any:
     return value
 
 
+def _cut(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MAX_TEXT_SHOWN else f"{flat[:MAX_TEXT_SHOWN]}…"
+
+
 def _score_text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
@@ -483,12 +510,20 @@ def _compare(
             or row.not_applicable != line.not_applicable:
         row.changes.append(_("Điểm"))
     # Texts stored before line breaks were normalised may hold CR+LF: the same text is not a change.
-    if row.not_applicable and row.not_applicable_reason != normalize_line_breaks(line.not_applicable_reason):
-        row.changes.append(_("Lý do không phát sinh"))
-    if row.note != normalize_line_breaks(line.self_note):
-        row.changes.append(_("Ghi chú"))
-    if row.explanation != normalize_line_breaks(line.explanation):
-        row.changes.append(_("Giải trình"))
+    texts = [(_("Ghi chú"), row.note, line.self_note), (_("Giải trình"), row.explanation, line.explanation)]
+    if row.not_applicable:
+        texts.insert(0, (_("Lý do không phát sinh"), row.not_applicable_reason, line.not_applicable_reason))
+    for label, new, stored in texts:
+        old = normalize_line_breaks(stored or "")
+        if new != old:
+            row.changes.append(label)
+            # shown old → new, so that what applying erases is seen before it is applied
+            row.text_changes.append(TextChange(label=label, old=_cut(old), new=_cut(new), cleared=not new))
+    if not row.not_applicable and line.not_applicable and (line.not_applicable_reason or "").strip():
+        # the leaf counts again: its reason is dropped on writing (the change is listed as «Điểm»)
+        row.text_changes.insert(0, TextChange(label=_("Lý do không phát sinh"),
+                                              old=_cut(normalize_line_breaks(line.not_applicable_reason)), new="",
+                                              cleared=True))
     if row.errors and not row.changes:
         row.changes.append(_("Điểm"))
     if row.changes and row.version != line.version and edited:
@@ -620,6 +655,10 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
         ws = shown_sheet(workbook)
         if ws is None:
             raise SheetRefused(_("Tệp Excel không có trang tính nào."))
+        try:
+            merges = merged_ranges(workbook, ws)
+        except FileRefused as exc:
+            raise SheetRefused(exc.message) from exc
         data = list(ws.iter_rows(min_row=1, max_row=FIRST_DATA_ROW + MAX_ROWS + 1, values_only=True))
         downloaded = downloaded_values(
             workbook, marker=f"{DOWNLOADED_MARKER}:{sheet.assessment.pk}", max_rows=MAX_ROWS + 1
@@ -644,6 +683,18 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
     columns = sheet_columns(count_columns)
     keys = [key for key, _header in columns]
     headers = dict(columns)
+    try:
+        # a merge over a column shown for reading only (the criterion's name, its method) loses nothing
+        fills = merge_fills(merges, first_row=HEADER_ROW,
+                            names={i: h for i, (k, h) in enumerate(columns, start=1) if k not in SHOWN_ONLY_COLUMNS},
+                            repeatable=[i for i, key in enumerate(keys, start=1) if key in REPEATABLE_COLUMNS])
+    except FileRefused as exc:
+        raise SheetRefused(exc.message) from exc
+    if fills:
+        rows = {number: list(values) for number, values in enumerate(data, start=1)}
+        merge_fill(rows, fills)
+        data = [rows[number] for number in range(1, len(data) + 1)]
+        body = data[FIRST_DATA_ROW - 1:]
     letters = {key: get_column_letter(index) for index, key in enumerate(keys, start=1)}
     fillable = downloaded_columns(count_columns)
     preview = ImportPreview(rows=[], unchanged=0)

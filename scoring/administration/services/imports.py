@@ -92,22 +92,14 @@ def _raise_rows(problems: list[RowProblem]) -> None:
 
 
 UNIT_CODE_MAX, UNIT_NAME_MAX, UNIT_SHORT_NAME_MAX = 40, 255, 60  # the Unit model's lengths
-TRUE_WORDS = {"1", "true", "có", "co", "x", "yes"}
-FALSE_WORDS = {"0", "false", "không", "khong", "no"}
-
-
 def _active_flag(raw: Any) -> bool | None:
-    """The `active` column: empty (active), 1/0 and their words; None for anything else."""
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, int | float) and raw in (0, 1):
-        return bool(raw)
-    word = nfc(raw).casefold()
-    if word == "" or word in TRUE_WORDS:
+    """The `active` column: empty (active), else the yes/no words every import reads (`xlsx.yes_no_word`: Có /
+    Không, x, 1 / 0 …); None for anything else."""
+    from scoring.administration.xlsx import yes_no_word
+
+    if raw is None or (isinstance(raw, str) and not nfc(raw)):
         return True
-    if word in FALSE_WORDS:
-        return False
-    return None
+    return yes_no_word(raw)
 
 
 def _name_key(name: Any) -> str:
@@ -392,8 +384,9 @@ def read_users_sheet(uploaded: Any) -> Any:
     language, any case or accents) or the keys (files exported before). FileRefused as `xlsx.read_sheet`."""
     from scoring.administration.xlsx import read_sheet
 
+    # a role, a unit or a state merged down a block of rows is each row's (any other merge is refused)
     return read_sheet(uploaded, expected=USER_REQUIRED_COLUMNS, max_rows=2000, aliases=user_column_aliases(),
-                      names=user_column_names())
+                      names=user_column_names(), repeatable=("role", "unit", "active"))
 
 
 def users_xlsx(*, rows: Iterable[Any]) -> bytes:
@@ -436,6 +429,8 @@ class UserRowPlan:
     unit_code: str = ""
     add_role: bool = False
     active: bool | None = None  # the account's new state; None: unchanged
+    full_name: str = ""  # a new account's, as the file gives them
+    email: str = ""
     changes: list[str] = field(default_factory=list)
 
 
@@ -618,6 +613,13 @@ def users_import_plan(
         if not p.messages:
             if plan.create:
                 plan.changes.append(_("Tạo tài khoản mới"))
+                # what the account will be called, as read from the file: a name whose accents Excel mangled is
+                # caught here, before the accounts exist
+                plan.full_name, plan.email = " ".join(texts["full_name"].split()), texts["email"]
+                plan.changes.append(_("Họ và tên: %(name)s; thư điện tử: %(email)s") % {
+                    "name": _("«%(v)s»") % {"v": plan.full_name} if plan.full_name else _("(để trống)"),
+                    "email": _("«%(v)s»") % {"v": plan.email} if plan.email else _("(để trống)"),
+                })
             if plan.add_role:
                 label = RoleAssignment.Role(plan.role).label
                 plan.changes.append(

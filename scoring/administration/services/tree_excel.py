@@ -424,7 +424,9 @@ def read_tree_sheet(uploaded: Any) -> Sheet:
     language, any case or accents) or the keys (files exported before)."""
     from scoring.administration.resources import COLUMNS, REQUIRED_COLUMNS, column_aliases, column_names
 
-    sheet = read_sheet(uploaded, expected=REQUIRED_COLUMNS, aliases=column_aliases(), names=column_names())
+    # a parent code merged down a block of rows is each row's parent (any other merge is refused: `xlsx.merge_fills`)
+    sheet = read_sheet(uploaded, expected=REQUIRED_COLUMNS, aliases=column_aliases(), names=column_names(),
+                       repeatable=("parent_code",))
     # a blank cell of a column the file has is that column's blank (a flag's «Không»), even at the end of a row that
     # the file stores shorter; only a column the file lacks takes its default
     present = [key for key in COLUMNS if key in sheet.headers]
