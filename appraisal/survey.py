@@ -136,6 +136,9 @@ class _Table:
     # A comma-separated CSV's records as written (quotes kept), to tell a quoted cell from an unquoted one.
     records: list[str] | None = None
     dialect: Any = None
+    # An xlsx sheet's merged ranges (Excel keeps a merge's value in its top-left cell only: `read_rows` reads a
+    # unit code merged down its rows on each of them and refuses any other merge over a column it reads).
+    merges: list[Any] | None = None
 
 
 WHOLE = re.compile(r"[+-]?[0-9]+")
@@ -212,9 +215,16 @@ def _table_rows(file_name: str, content: bytes) -> _Table:
         if sheet is None:
             workbook.close()
             raise ValidationFailed(_("Tệp «%(name)s» không có trang tính nào.") % {"name": file_name}, code="bad_file")
+        from scoring.administration.xlsx import FileRefused, merged_ranges
+
+        try:
+            merges = merged_ranges(workbook, sheet)
+        except FileRefused as exc:
+            workbook.close()
+            raise ValidationFailed(_("Không đọc được tệp «%(name)s».") % {"name": file_name}, code="bad_file") from exc
         rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         workbook.close()
-        return _Table(rows)
+        return _Table(rows, merges=merges)
     if name.endswith(".csv"):
         try:
             text = content.decode("utf-8-sig")
@@ -258,6 +268,8 @@ def read_rows(file_name: str, content: bytes) -> list[RawRow]:
         columns, start = {"unit": 0, "indicator": 1, "points": 2}, 0
     if len(table) - start > MAX_ROWS:
         raise ValidationFailed(_("Tệp có quá nhiều dòng (tối đa %(n)s).") % {"n": MAX_ROWS}, code="too_many_rows")
+    if read.merges:
+        _merges_read(read, table, columns, header_index=table[0][0] if start else -1)
     rows: list[RawRow] = []
     width = max(columns.values()) + 1
     # A spreadsheet's cell holds a whole number; a CSV's line is split at every separator, a decimal comma too.
@@ -284,6 +296,26 @@ def read_rows(file_name: str, content: bytes) -> list[RawRow]:
     if not rows:
         raise ValidationFailed(_("Tệp không có dòng dữ liệu nào."), code="empty")
     return rows
+
+
+def _merges_read(read: _Table, table: list[tuple[int, list[str]]], columns: dict[str, int], *,
+                 header_index: int) -> None:
+    """A unit code merged down a block of rows is each row's (the file's rows in `table` are filled in place); any
+    other merge over a column the import reads refuses the file, naming the range and the column, as every import
+    does (`scoring.administration.xlsx.merge_fills`). `header_index`: the header row's index (-1: none)."""
+    from scoring.administration.xlsx import FileRefused, merge_fill, merge_fills
+
+    header = read.rows[header_index] if header_index >= 0 else []
+    labels = {"unit": _("mã đơn vị"), "indicator": _("mã tiêu chí"), "points": _("điểm")}
+    names = {index + 1: (header[index] if index < len(header) and header[index] else labels[key])
+             for key, index in columns.items()}
+    try:
+        fills = merge_fills(read.merges or [], first_row=header_index + 1, names=names,
+                            repeatable=[columns["unit"] + 1])
+    except FileRefused as exc:
+        raise ValidationFailed(exc.message, code="merged_cells") from exc
+    by_row = {index + 1: row for index, row in table}
+    merge_fill(by_row, fills)
 
 
 def _filled(row: list[str]) -> int:

@@ -121,8 +121,6 @@ def _choices_text(choices: type[models.TextChoices]) -> str:
 
 # a flag as a person writes it (as `xlsx.folded`): «Có» / «Không» (the exported file's), «x» / blank, 1 / 0,
 # TRUE / FALSE (a boolean cell, or the text)
-TRUE_WORDS = {"1", "true", "co", "x", "yes"}
-FALSE_WORDS = {"", "0", "false", "khong", "no"}
 FLAG_COLUMNS = ("evidence_required", "allow_not_applicable")
 
 
@@ -267,11 +265,13 @@ def _flag(row: Mapping[str, Any], name: str, label: str, problems: list[str], de
     with «x»)."""
     if name not in row:
         return default
-    word = folded(_text(row[name]))
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
+    from scoring.administration.xlsx import yes_no_word  # the yes/no words every import reads
+
+    if not _text(row[name]):
         return False
+    flag = yes_no_word(_text(row[name]))
+    if flag is not None:
+        return flag
     problems.append(_("%(label)s «%(raw)s» phải là Có hoặc Không (hoặc x / để trống, 1 / 0).")
                     % {"label": label, "raw": _text(row[name])})
     return default
