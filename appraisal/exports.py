@@ -203,7 +203,13 @@ def _names_kind(indicator: Indicator) -> bool:
 def _unit_columns() -> list[str]:
     return [_("Mã"), _("Lĩnh vực / tiêu chí / tiêu chí thành phần"), _("Điểm tối đa"), _("Điểm tự chấm"),
             _("Điểm thẩm định"), _("Chênh lệch (thẩm định − tự chấm)"), _("Ý kiến, lý do của Tổ thẩm định"),
-            _("Không phát sinh (KPS)"), _("Giải trình"), _("Nội dung giải trình của đơn vị")]
+            _("Không phát sinh (KPS)"), _("Giải trình"), _("Nội dung giải trình của đơn vị"), _("Ghi chú")]
+
+
+def _kind_note(indicator: Indicator) -> str | None:
+    """The «Ghi chú» of a bonus or penalty node, group rows as their leaves, by the rule of the unit's
+    self-assessment report (`scoring.exports.report_workbook`): «[Điểm cộng]», «[Điểm trừ]»; None for the others."""
+    return f"[{indicator.get_kind_display()}]" if indicator.kind != Indicator.Kind.NORMAL else None
 
 
 def _status_round(assessment: Assessment, open_round: ExplanationRound | None) -> str:
@@ -267,6 +273,7 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
     state = assessment.state
     row = header_row + 1
     marked = False
+    extra = False  # a bonus or penalty row: the legend says where they count
     for node in nodes:
         ind, line = node.indicator, node.line
         name = ("   " * (ind.level - 1)) + ind.name
@@ -277,6 +284,10 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
         if line is not None:
             values += [line.appraised_note, _kps_text(line, state), _explanation_text(line, open_round),
                        line.explanation]
+        else:
+            values += [None] * 4
+        values.append(_kind_note(ind))
+        extra = extra or ind.kind != Indicator.Kind.NORMAL
         for column, value in enumerate(values, start=1):
             cell = put_cell(ws, row, column, value)
             cell.alignment = WRAP
@@ -304,8 +315,15 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
             "Ô tô nền vàng, ghi «KPS»: tiêu chí không phát sinh (cột tự chấm: đơn vị khai; cột thẩm định: Tổ thẩm "
             "định chấp nhận); số trong ô là điểm được tính cho tiêu chí khi tính chỉ số.")).alignment = WRAP
         row += 1
+    if extra:
+        row += 0 if marked else 1
+        put_cell(ws, row, 2, _(
+            "«[Điểm cộng]», «[Điểm trừ]» (cột Ghi chú): điểm cộng, điểm trừ không tính vào điểm của lĩnh vực chứa "
+            "chúng; được cộng, trừ riêng ở dòng «Điểm cộng», «Điểm trừ» dưới bảng (điểm trừ ghi số dương).")
+        ).alignment = WRAP
+        row += 1
     _signatures(ws, row + 1)
-    _widths(ws, [9, 60, 10, 11, 11, 13, 36, 30, 24, 40])
+    _widths(ws, [9, 60, 10, 11, 11, 13, 36, 30, 24, 40, 14])
     ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"

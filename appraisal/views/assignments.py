@@ -133,6 +133,8 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "nodes": assignable_nodes(cycle=cycle),
         "gaps": _gaps_text(covers),
         "leads_only": _leads_only_text(covers),
+        # «nobody assigned» only while no member (other than a lead) has an area: else the lines say what is left
+        "members_assigned": any(not row.is_lead and row.areas.all() for row in rows),
         "units": Unit.objects.filter(active=True).select_related("ranking_group").order_by("ranking_group__order",
                                                                                              vietnamese("name")),
     }

@@ -470,7 +470,8 @@ def cycle_candidates(*, cycle: Cycle) -> list[Unit]:
     """Active units of the cycle's kinds that do not take part yet, by kind and name."""
     return list(
         Unit.objects.filter(active=True, kind_id__in=cycle.cycle_sets.values("unit_kind_id"))
-        .exclude(pk__in=cycle.assessments.values("unit_id")).select_related("kind").order_by("kind__order", "name")
+        .exclude(pk__in=cycle.assessments.values("unit_id")).select_related("kind")
+        .order_by("kind__order", vietnamese("name"), "code")  # Vietnamese alphabetical order, as the units page
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -93,8 +94,17 @@ def _check_deadlines(deadlines: Mapping[str, datetime | None], *, year: int) -> 
             % {"year": year, "last": year + DEADLINE_YEARS_AFTER},
             code="deadline_too_late", details={"field": next(n for n, d in named if d > last_day)},
         )
-    if any(b < a for a, b in itertools.pairwise(known)):
-        raise ValidationFailed(_("Các hạn phải theo đúng thứ tự các giai đoạn."), code="deadline_order")
+    # the first deadline before the one set for an earlier phase is named, with that one (the field it is about)
+    for (earlier, a), (later, b) in itertools.pairwise(named):
+        if b < a:
+            raise ValidationFailed(
+                _("«%(later)s» (%(later_date)s) không được trước «%(earlier)s» (%(earlier_date)s): các hạn phải theo "
+                  "đúng thứ tự các giai đoạn.") % {
+                    "later": capfirst(_deadline_label(later)), "later_date": f"{timezone.localtime(b):%d/%m/%Y}",
+                    "earlier": capfirst(_deadline_label(earlier)), "earlier_date": f"{timezone.localtime(a):%d/%m/%Y}",
+                },
+                code="deadline_order", details={"field": later, "after": earlier},
+            )
 
 
 # The deadline that ends each phase: the one under way keeps it (it may be moved, not removed).

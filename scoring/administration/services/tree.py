@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -388,13 +388,72 @@ def indicator_update(
     _ensure_editable(indicator_set)
     data = _yes_points_following_maximum(indicator, data)
     clean = clean_indicator(indicator_set=indicator_set, data=data, leaf=indicator.is_leaf, instance=indicator)
+    old_code = indicator.code
     changes = _assign(indicator, clean)
     indicator.save()
+    if indicator.code != old_code:
+        _follow_code_in_clone(indicator_set, old_code=old_code, new_code=indicator.code, actor=actor)
     if changes:
         audit_record(
             actor=actor, action="indicator.update", object_type="Indicator", object_id=indicator.pk, changes=changes
         )
     return indicator
+
+
+def _follow_code_in_clone(indicator_set: IndicatorSet, *, old_code: str, new_code: str, actor: Any) -> None:
+    """A criterion of a cloned set given another code stays the criterion of the source set it was copied as: the
+    mapping source → clone (`IndicatorMapping`, which the comparison page pairs criteria by, before their codes) is
+    recorded, so that a code freed by a deletion and given to a criterion moved there («1.5.3» renumbered «1.4.3»)
+    is not paired with the deleted one. Its origin: the source's code a mapping already gave it, else its old code
+    when the source has that code and no mapping sends it elsewhere (otherwise the criterion was added in the
+    clone: nothing to record). Back to its origin's code, the mapping goes (the codes pair it). Audited as the
+    administrator's mappings (`indicator_mapping.save` / `.delete`)."""
+    from scoring.administration.selectors import older_and_newer
+    from scoring.models import IndicatorMapping
+
+    source = indicator_set.cloned_from
+    if source is None or older_and_newer(source, indicator_set)[0].pk != source.pk:
+        return
+    mappings = IndicatorMapping.objects.filter(from_set=source, to_set=indicator_set)
+    given = mappings.filter(to_code=old_code).first()
+    if given is not None:
+        origin = given.from_code
+    elif source.indicators.filter(code=old_code).exists() and not mappings.filter(from_code=old_code).exists():
+        origin = old_code
+    else:
+        return
+    replaced = list(mappings.filter(Q(from_code=origin) | Q(to_code__in=(old_code, new_code))))
+    for mapping in replaced:
+        text, pk = str(mapping), mapping.pk
+        mapping.delete()
+        audit_record(actor=actor, action="indicator_mapping.delete", object_type="IndicatorMapping", object_id=pk,
+                     changes={"mapping": {"old": text, "new": None}})
+    if origin == new_code:
+        return
+    mapping = IndicatorMapping.objects.create(from_set=source, to_set=indicator_set, from_code=origin,
+                                              to_code=new_code)
+    audit_record(actor=actor, action="indicator_mapping.save", object_type="IndicatorMapping", object_id=mapping.pk,
+                 changes={"from": {"old": None, "new": f"{source.key}:{origin}"},
+                          "to": {"old": None, "new": f"{indicator_set.key}:{new_code}"}})
+
+
+def _subtree_codes(indicator: Indicator) -> list[str]:
+    return [indicator.code, *(code for child in indicator.children.all() for code in _subtree_codes(child))]
+
+
+def _forget_codes_in_clone(indicator_set: IndicatorSet, *, codes: list[str], actor: Any) -> None:
+    """The mappings source → clone onto criteria just deleted go with them (`_follow_code_in_clone`): a code the
+    deletion frees is no longer claimed, and the comparison shows the source's criterion as deleted."""
+    from scoring.models import IndicatorMapping
+
+    if indicator_set.cloned_from_id is None:
+        return
+    for mapping in IndicatorMapping.objects.filter(from_set_id=indicator_set.cloned_from_id, to_set=indicator_set,
+                                                   to_code__in=codes):
+        text, pk = str(mapping), mapping.pk
+        mapping.delete()
+        audit_record(actor=actor, action="indicator_mapping.delete", object_type="IndicatorMapping", object_id=pk,
+                     changes={"mapping": {"old": text, "new": None}})
 
 
 def _make_leaf_if_childless(parent_id: int | None) -> None:
@@ -481,7 +540,9 @@ def indicator_delete(*, indicator: Indicator, actor: Any) -> None:
     _ensure_editable(indicator_set)
     parent_id, pk, code = indicator.parent_id, indicator.pk, indicator.code
     removed = 1 + _descendant_count(indicator)
+    codes = _subtree_codes(indicator)
     indicator.delete()
+    _forget_codes_in_clone(indicator_set, codes=codes, actor=actor)
     _make_leaf_if_childless(parent_id)
     _renumber(indicator_set)
     audit_record(

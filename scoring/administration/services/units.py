@@ -148,12 +148,33 @@ def _lock_units(*units: Unit) -> dict[int, bool]:
     return dict(rows.values_list("pk", "active"))
 
 
-def _refuse_if_busy(unit: Unit, message: Any) -> None:
+def _busy_assessments(unit: Unit) -> list[dict[str, Any]]:
+    """The unit's assessments under way, oldest cycle first, as a refusal names them (`details["assessments"]`):
+    the cycle (id, year, name), the unit and the state (code and label)."""
+    found = (Assessment.objects.filter(unit=unit, state__in=_OPEN_STATES).select_related("cycle", "unit")
+             .order_by("cycle__year", "cycle__pk", "pk"))
+    return [{"id": a.pk, "cycle_id": a.cycle_id, "year": a.cycle.year, "cycle": a.cycle.name, "unit": a.unit.name,
+             "unit_code": a.unit.code, "state": a.state, "state_label": str(a.get_state_display())} for a in found]
+
+
+def _busy_text(busy: list[dict[str, Any]]) -> str:
+    """«kỳ 2024 «Chỉ số CCHC năm 2024» — Sở Y tế: Đang tự đánh giá; …»."""
+    return "; ".join(_("kỳ %(year)s «%(cycle)s» — %(unit)s: %(state)s") % {
+        "year": a["year"], "cycle": a["cycle"], "unit": a["unit"], "state": a["state_label"]} for a in busy)
+
+
+def _refuse_if_busy(unit: Unit, message: Any, *, name_them: bool = False) -> None:
     """Refused (`unit_busy`) while the unit has an assessment under way, whatever its cycle's phase: what the
     change would pull from under it (its people, its set, its place in the ranking) is still in use. A published
-    cycle's assessment is under way again once reopened for a correction (publishing needs every one signed off)."""
-    if Assessment.objects.filter(unit=unit, state__in=_OPEN_STATES).exists():
-        raise StateConflict(message % {"u": unit}, code="unit_busy")
+    cycle's assessment is under way again once reopened for a correction (publishing needs every one signed off).
+    The refusal carries those assessments (`details["assessments"]`, for a page to link their cycles); with
+    `name_them`, its message names them too."""
+    busy = _busy_assessments(unit)
+    if busy:
+        text = message % {"u": unit}
+        if name_them:
+            text = f"{text} {_('Bản đánh giá đang thực hiện: %(list)s.') % {'list': _busy_text(busy)}}"
+        raise StateConflict(text, code="unit_busy", details={"assessments": busy})
 
 
 @transaction.atomic
@@ -324,7 +345,7 @@ def unit_merge(
             )
         above = above.parent
     _refuse_if_busy(unit, _("Đơn vị «%(u)s» còn bản đánh giá đang thực hiện; hãy hoàn tất hoặc đóng kỳ trước khi "
-                            "sáp nhập."))
+                            "sáp nhập."), name_them=True)
     succession = UnitSuccession.objects.create(predecessor=unit, successor=into, reason=nfc(reason))
     # the units below it now hang below its successor
     children = Unit.objects.filter(parent=unit).update(parent=into)

@@ -60,6 +60,13 @@ def _deadlines_kept(cycle: Cycle, data: dict[str, Any]) -> dict[str, datetime | 
     return deadlines
 
 
+def _tie_to_field(form: Any, exc: DomainError) -> None:
+    """Show a refusal that names its field (`details["field"]`: a deadline out of order…) beside that field too."""
+    name = exc.details.get("field") if isinstance(exc.details, dict) else None
+    if name and name in form.fields:
+        form.add_error(name, str(exc.message))
+
+
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def cycle_list(request: HttpRequest) -> HttpResponse:
@@ -77,6 +84,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as exc:
                 report_error(request, exc)
+                _tie_to_field(form, exc)
                 status = exc.status
             else:
                 messages.success(request, _("Đã tạo kỳ đánh giá %(name)s.") % {"name": cycle.name})
@@ -293,6 +301,7 @@ def cycle_deadlines(request: HttpRequest, cycle_id: int) -> HttpResponse:
         )
     except DomainError as exc:
         report_error(request, exc)
+        _tie_to_field(form, exc)
         return _detail_page(request, cycle, {}, deadlines_form=form, status=exc.status, refusal=exc)
     messages.success(request, _("Đã lưu các hạn."))
     return redirect("administration:cycle_detail", cycle.pk)

@@ -119,7 +119,7 @@ def unit_create(request: HttpRequest) -> HttpResponse:
 def _edit_page(
     request: HttpRequest, unit: Unit, *, form: UnitForm | None = None, merge_form: MergeForm | None = None,
     reason: str = "", version: str | None = None, stored: list[tuple[Any, str]] | None = None, status: int = 200,
-    group_change: dict[str, str] | None = None,
+    group_change: dict[str, str] | None = None, refusal: DomainError | None = None,
 ) -> HttpResponse:
     """The unit's page; after a refusal, with the form that was refused as it was typed and the version it was
     based on (`version`; the unit's current one on a fresh page), and after a colleague's save, the values stored
@@ -150,6 +150,9 @@ def _edit_page(
             "stored": stored or [],
             "merge_form": merge_form,
             "group_change": group_change,
+            # a refusal while the unit has assessments under way (`unit_busy`): they are listed, linking their cycles
+            "busy": refusal.details.get("assessments", []) if refusal is not None and refusal.code == "unit_busy"
+            and isinstance(refusal.details, dict) else [],
             "reason": reason,
             "active_accounts": accounts[:NAMED_ACCOUNTS],
             "active_accounts_count": accounts_count,
@@ -197,7 +200,7 @@ def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
         return _edit_page(request, current, form=form, stored=_stored_differences(form, current), status=exc.status)
     except DomainError as exc:
         report_error(request, exc)
-        return _edit_page(request, unit, form=form, version=version, status=exc.status)
+        return _edit_page(request, unit, form=form, version=version, status=exc.status, refusal=exc)
     messages.success(request, _("Đã lưu đơn vị."))
     return redirect("administration:unit_edit", unit.pk)
 
@@ -218,7 +221,7 @@ def unit_toggle(request: HttpRequest, unit_id: int) -> HttpResponse:
                                  reason=reason, accounts_seen=_accounts_seen(request.POST.get("accounts_seen", "")))
     except DomainError as exc:
         report_error(request, exc)
-        return _edit_page(request, unit, reason=reason, status=exc.status)
+        return _edit_page(request, unit, reason=reason, status=exc.status, refusal=exc)
     messages.success(request, _("Đã cập nhật trạng thái đơn vị."))
     return redirect("administration:unit_edit", unit.pk)
 
@@ -240,7 +243,7 @@ def unit_merge(request: HttpRequest, unit_id: int) -> HttpResponse:
     except DomainError as exc:
         report_error(request, exc)
         asked = merge_group_change(unit=unit, into=into) if exc.code == "merge_changes_group" else None
-        return _edit_page(request, unit, merge_form=form, status=exc.status, group_change=asked)
+        return _edit_page(request, unit, merge_form=form, status=exc.status, group_change=asked, refusal=exc)
     done = _("Đã sáp nhập «%(a)s» vào «%(b)s»; lịch sử đánh giá được giữ nguyên.") % {"a": unit.name, "b": into.name}
     change = merge_group_change(unit=unit, into=into)
     if change is not None:
