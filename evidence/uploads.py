@@ -20,10 +20,15 @@ from evidence import storage, validation
 class StreamedUpload(UploadedFile):
     """A file already in evidence storage's temporary folder (or refused on the way, see ``refused``)."""
 
-    def __init__(self, *, name: str, spool: storage.Spool | None, size: int, refused: str = "") -> None:
+    def __init__(
+        self, *, name: str, spool: storage.Spool | None, size: int, refused: str = "", content_refusal: str = ""
+    ) -> None:
         super().__init__(file=spool.file if spool else None, name=name, content_type=None, size=size)
         self.evidence_spool = spool
         self.refused = refused  # "", "too_large" or "bad_type": decided while streaming
+        # why the content is not of its extension's type, worded for what it is (`validation.content_refusal`):
+        # the service refuses such a file with its own words (`bad_type`); the view says this instead
+        self.content_refusal = content_refusal
 
     def close(self) -> None:
         if self.evidence_spool is not None:
@@ -67,13 +72,18 @@ class EvidenceUploadHandler(FileUploadHandler):
         spool = self._spool
         if spool is not None and spool.too_large:
             self._refused = "too_large"
+        content_refusal = ""
         if spool is not None and not self._refused:
             spool.finish()
+            if spool.error is None and spool.size:
+                name = validation.clean_name(self.file_name)
+                content_refusal = validation.content_refusal(name, spool.file) or ""
         return StreamedUpload(
             name=self.file_name or "",
             spool=None if self._refused else spool,
             size=self._size,
             refused=self._refused,
+            content_refusal=content_refusal,
         )
 
     def upload_interrupted(self) -> None:

@@ -55,6 +55,13 @@ MSG_CONTENT_MISMATCH = _(
     "Nội dung tệp «%(name)s» không phải là tệp %(label)s như phần mở rộng .%(ext)s cho biết. "
     "Hãy kiểm tra lại tệp (có thể tệp bị đổi tên hoặc bị hỏng)."
 )
+# The content is of another accepted type than the name says (a PNG saved as "ảnh.jpg"): refused rather than
+# stored under its real type, since the name the unit gave is what the appraisers see and download, and a name that
+# says JPEG over PNG bytes is the same confusion for them; the unit is told exactly which name to give it.
+MSG_CONTENT_RENAMED = _(
+    "Tệp «%(name)s» có nội dung %(real)s nhưng phần mở rộng là .%(ext)s: hãy đổi tên thành «%(suggested)s» rồi tải "
+    "lên lại."
+)
 MSG_EMPTY = _("Tệp «%(name)s» rỗng (0 byte).")
 MSG_TOO_LARGE = _("Tệp «%(name)s» vượt quá dung lượng cho phép (%(limit)s MB).")
 
@@ -91,6 +98,12 @@ def extension_of(name: str) -> str:
 
 def file_type_for(name: str) -> FileType | None:
     return FILE_TYPES.get(extension_of(name))
+
+
+def written_extension(name: str) -> str:
+    """The extension as the name writes it, lower-case and not folded: "Ảnh.JPEG" → "jpeg" (what a message names)."""
+    stem, dot, ext = name.rpartition(".")
+    return ext.lower() if dot and stem else ""
 
 
 # --- content sniffing ------------------------------------------------------------------------------------
@@ -135,6 +148,26 @@ def content_matches(extension: str, stream: BinaryIO) -> bool:
     finally:
         stream.seek(0)
     return False
+
+
+def content_type_of(stream: BinaryIO) -> FileType | None:
+    """The accepted type the bytes really are, None when none (each type's own check, `content_matches`)."""
+    return next((t for t in FILE_TYPES.values() if content_matches(t.extension, stream)), None)
+
+
+def content_refusal(name: str, stream: BinaryIO) -> str | None:
+    """Why the content of a file called `name` is refused, None when it is of the type its extension says (or the
+    extension is not accepted at all: refused for that, `MSG_BAD_EXTENSION`). Bytes of another accepted type name
+    that type and the name to give the file; others name the extension as the file writes it (.jpeg, not .jpg)."""
+    declared = file_type_for(name)
+    if declared is None or content_matches(declared.extension, stream):
+        return None
+    ext = written_extension(name)
+    real = content_type_of(stream)
+    if real is not None:
+        suggested = f"{name.rpartition('.')[0]}.{real.extension}"
+        return str(MSG_CONTENT_RENAMED % {"name": name, "real": real.label, "ext": ext, "suggested": suggested})
+    return str(MSG_CONTENT_MISMATCH % {"name": name, "label": declared.label, "ext": ext})
 
 
 def _has_pdf_trailer(stream: BinaryIO) -> bool:

@@ -319,12 +319,17 @@ def _upload_checked(request: HttpRequest, assessment: Assessment) -> HttpRespons
         return HttpResponseRedirect(next_url)
     stored: list[EvidenceFile] = []
     errors: list[dict[str, str]] = []
+    created: set[int] = set()  # the files this batch added to the library (a second copy of one is the batch's)
     status = 400  # a refused batch; a storage fault of the server (5xx) is not the sender's to fix
     for item in uploaded:
         try:
             evidence_file = services.evidence_upload(
                 unit=assessment.unit, cycle=assessment.cycle, uploaded_file=item, actor=request.user
             )
+            if not getattr(evidence_file, "already_present", False):
+                created.add(evidence_file.pk)
+            elif evidence_file.pk in created:
+                evidence_file.chosen_twice = True  # type: ignore[attr-defined]
             if line is not None:
                 link = services.evidence_link(evidence_file=evidence_file, line=line, actor=request.user)
                 # What the answer says of a copy already in the library: attached now, or attached before.
@@ -334,7 +339,10 @@ def _upload_checked(request: HttpRequest, assessment: Assessment) -> HttpRespons
             evidence_file.uploaded_name = validation.clean_name(item.name)  # type: ignore[attr-defined]
             stored.append(evidence_file)
         except DomainError as exc:
-            errors.append({"name": validation.clean_name(item.name), "code": exc.code, "message": str(exc.message)})
+            message = str(exc.message)
+            if exc.code == "bad_type" and getattr(item, "content_refusal", ""):
+                message = item.content_refusal  # type: ignore[attr-defined]  # what the bytes really are
+            errors.append({"name": validation.clean_name(item.name), "code": exc.code, "message": message})
             status = max(status, exc.status) if exc.status >= 500 else status
         finally:
             if isinstance(item, StreamedUpload):
@@ -361,14 +369,27 @@ def _upload_summary(stored: list[EvidenceFile], errors: list[dict[str, str]]) ->
     for f in again:
         sent = getattr(f, "uploaded_name", f.original_name)
         names = {"name": sent, "existing": f.original_name, "code": getattr(f, "attached_to", None)}
-        parts.append(_already_in_library(f, names, same_name=sent == f.original_name))
+        if getattr(f, "chosen_twice", False):
+            parts.append(_chosen_twice(names, same_name=sent == f.original_name))
+        else:
+            parts.append(_already_in_library(f, names, same_name=sent == f.original_name))
     if errors:
         refused = ngettext("%(n)d tệp bị từ chối", "%(n)d tệp bị từ chối", len(errors)) % {"n": len(errors)}
-        if stored:
+        if new:
             parts.append(_("%(refused)s; các tệp hợp lệ khác vẫn được lưu.") % {"refused": refused})
+        elif stored:  # the others were copies the library holds: nothing new stored
+            parts.append(_("%(refused)s; không có tệp mới nào được lưu.") % {"refused": refused})
         else:
             parts.append(_("%(refused)s, không tệp nào được lưu.") % {"refused": refused})
     return " ".join(parts)
+
+
+def _chosen_twice(names: dict[str, Any], *, same_name: bool) -> str:
+    """A file whose content an earlier file of the same batch brought: chosen twice, kept once."""
+    if same_name:
+        return _("«%(name)s» được chọn hai lần trong lần tải lên này; chỉ lưu một bản.") % names
+    return _("«%(name)s» trùng nội dung với «%(existing)s» cũng được chọn trong lần tải lên này; chỉ lưu một "
+             "bản.") % names
 
 
 def _already_in_library(f: EvidenceFile, names: dict[str, Any], *, same_name: bool) -> str:

@@ -180,7 +180,10 @@ def explanation_request(
 
 @transaction.atomic
 def line_explain(*, line: ScoreLine, actor: Any, base_version: int, explanation: str) -> ScoreLine:
-    """The unit's explanation of one flagged leaf during its explanation round (before the deadline)."""
+    """The unit's explanation of one flagged leaf during its explanation round (before the deadline).
+
+    An explanation equal to the one stored is answered as saved with the stored leaf, writing nothing and recording
+    nothing, even from a stale version: a save whose answer was lost, sent again, is no conflict with itself."""
     fresh = (
         ScoreLine.objects.select_for_update(of=("self",))
         .select_related("indicator", "assessment", "assessment__unit")
@@ -189,6 +192,8 @@ def line_explain(*, line: ScoreLine, actor: Any, base_version: int, explanation:
     assessment = fresh.assessment
     _refuse_if_withdrawn(assessment)
     if fresh.version != base_version:
+        if _stored_already(fresh, explanation):
+            return fresh
         raise StaleVersion(MSG_EXPLANATION_STALE, details=fresh)
     if assessment.state != Assessment.State.EXPLANATION and fresh.explanation_requested:
         # Flags stay on the leaves of the last round once it has ended (resubmitted or closed by the lead).
@@ -205,6 +210,8 @@ def line_explain(*, line: ScoreLine, actor: Any, base_version: int, explanation:
     if str(fresh.pk) in at_start and text == at_start[str(fresh.pk)].strip():
         raise ValidationFailed(MSG_EXPLANATION_UNCHANGED, code="explanation_unchanged",
                                details={"field": "explanation"})
+    if text == fresh.explanation:  # nothing to change: no new version, no audit entry
+        return fresh
     old = fresh.explanation
     fresh.explanation = text
     fresh.version += 1
@@ -216,6 +223,22 @@ def line_explain(*, line: ScoreLine, actor: Any, base_version: int, explanation:
         unit=assessment.unit, assessment=assessment, changes={"explanation": {"old": old, "new": text}},
     )
     return fresh
+
+
+def _stored_already(line: ScoreLine, explanation: Any) -> bool:
+    """Whether `explanation`, as it would be stored, is the explanation the unit saved for the leaf in this round:
+    the stored one, when it is not the one the round started with (that one was never saved in the round: sent
+    again it is refused as unchanged). Text that would be refused is not."""
+    try:
+        text = _nfc(explanation, field="explanation")
+    except ValidationFailed:
+        return False
+    if not text or text != line.explanation:
+        return False
+    assessment = line.assessment
+    current = ExplanationRound.objects.filter(assessment=assessment, round=assessment.appraisal_round).first()
+    at_start = current.explanations_at_start if current is not None else {}
+    return not (str(line.pk) in at_start and text == at_start[str(line.pk)].strip())
 
 
 def _end_explanation(

@@ -8,6 +8,7 @@ Who may call them is the views' check (`scoring.permissions.can_request_extensio
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -17,9 +18,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from appraisal.notifications import extension_request_notify_created, extension_request_notify_decided
-from scoring.administration.services.cycles import DEADLINE_YEARS_AFTER, assessment_extend_deadline
+from scoring.administration.services.cycles import (
+    DEADLINE_YEARS_AFTER,
+    LATER_DEADLINES,
+    _deadline_label,
+    _next_phase_deadline,
+    assessment_extend_deadline,
+)
 from scoring.errors import StateConflict, ValidationFailed, cycle_closed_message
-from scoring.models import Assessment, ExtensionRequest
+from scoring.models import Assessment, Cycle, ExtensionRequest
 from scoring.permissions import self_assessment_deadline
 from scoring.services.common import audit_record
 from scoring.text import user_text
@@ -60,6 +67,16 @@ MSG_REQUEST_BEFORE_YEAR = gettext_lazy("Ngày đề nghị không được trư�
 MSG_REQUEST_TOO_LATE = gettext_lazy("Ngày đề nghị không được sau ngày 31/12/%(last)s.")
 MSG_GRANT_BEFORE_YEAR = gettext_lazy("Ngày gia hạn không được trước ngày 01/01/%(year)s.")
 MSG_GRANT_TOO_LATE = gettext_lazy("Ngày gia hạn không được sau ngày 31/12/%(last)s.")
+# the cycle's next deadline bounds a unit's own (`assessment_extend_deadline`): a request past it could never be
+# granted as asked, so it is refused when made, with the grant's reason (less the administrator's way out)
+MSG_REQUEST_AFTER_NEXT_PHASE = gettext_lazy(
+    "Ngày đề nghị (%(new)s) muộn hơn %(label)s của kỳ (%(d)s): hạn tự đánh giá riêng của đơn vị không được sau "
+    "%(label)s, nên Sở Nội vụ không chấp thuận được. Hãy chọn ngày muộn nhất là %(last)s."
+)
+MSG_GRANT_AFTER_NEXT_PHASE = gettext_lazy(
+    "Hạn mới (%(new)s) muộn hơn %(label)s của kỳ (%(d)s): hạn tự đánh giá riêng của đơn vị không được sau "
+    "%(label)s. Hãy chọn ngày muộn nhất là %(last)s, hoặc dời %(label)s của kỳ trước."
+)
 
 
 def _end_of_day(day: date) -> datetime:
@@ -87,6 +104,38 @@ def _check_years(deadline: datetime, *, year: int, field: str) -> None:
     if deadline > datetime(last, 12, 31, 23, 59, 59, tzinfo=zone):
         message = MSG_GRANT_TOO_LATE if granting else MSG_REQUEST_TOO_LATE
         raise ValidationFailed(message % {"last": last}, code="deadline_too_late", details={"field": field})
+
+
+@dataclass(frozen=True)
+class ExtensionLimit:
+    """The latest day a unit's own self-assessment deadline may end on: the last day whose end (23:59:59) is not after
+    the cycle's next deadline (`bound`, named `label`: the appraisal's, else the next one set)."""
+
+    last_day: date
+    label: str
+    bound: datetime
+
+
+def extension_limit(cycle: Cycle) -> ExtensionLimit | None:
+    """The latest day a request may name and a grant may give (None: no later deadline of the cycle is set, only the
+    years bound it); the rule `assessment_extend_deadline` applies to the deadline it sets."""
+    bound = _next_phase_deadline({name: getattr(cycle, name) for name in LATER_DEADLINES})
+    if bound is None:
+        return None
+    limit = timezone.localtime(bound[1])
+    last = limit.date() if limit.time() >= time(23, 59, 59) else limit.date() - timedelta(days=1)
+    return ExtensionLimit(last_day=last, label=_deadline_label(bound[0]), bound=bound[1])
+
+
+def _check_limit(deadline: datetime, *, cycle: Cycle, field: str) -> None:
+    """Refuse a deadline past `extension_limit`, worded for the request or the grant, under its own field."""
+    limit = extension_limit(cycle)
+    if limit is None or deadline <= limit.bound:
+        return
+    message = MSG_GRANT_AFTER_NEXT_PHASE if field == "deadline" else MSG_REQUEST_AFTER_NEXT_PHASE
+    shown = {"new": f"{timezone.localtime(deadline):%d/%m/%Y}", "label": limit.label, "d": _local(limit.bound),
+             "last": f"{limit.last_day:%d/%m/%Y}"}
+    raise ValidationFailed(message % shown, code="extension_after_next_phase", details={"field": field})
 
 
 def extends_nothing(*, deadline: datetime, current: datetime | None) -> bool:
@@ -158,7 +207,8 @@ def extension_request_create(
     Refused (nothing changes) unless the assessment is a draft of a cycle taking self-scores, while another request
     of the assessment waits, without a reason (hidden characters and over-long text refused as elsewhere), and for
     a date not after the day of the deadline that applies now (the same day is no extension, even before its end),
-    already past, or outside the years the cycle's deadlines may take. Side effects: one pending request, one audit
+    already past, outside the years the cycle's deadlines may take, or after `extension_limit` (the latest day a
+    grant may give). Side effects: one pending request, one audit
     entry, the administrators notified (e-mailed after commit).
     """
     locked = _lock_assessment(assessment.pk)
@@ -184,6 +234,7 @@ def extension_request_create(
         raise ValidationFailed(MSG_IN_PAST % {"d": f"{requested_date:%d/%m/%Y}"}, code="date_in_past",
                                details={"field": "requested_date"})
     _check_years(deadline, year=locked.cycle.year, field="requested_date")
+    _check_limit(deadline, cycle=locked.cycle, field="requested_date")
     try:
         with transaction.atomic():
             made = ExtensionRequest.objects.create(
@@ -222,7 +273,7 @@ def extension_request_grant(
     administrator meanwhile, or withdrawn), when the assessment is no longer a draft (the unit submitted, or was
     sent to the appraisal team), for a date already past, and for a date not after the day of the deadline that
     applies to the unit now (its own, set meanwhile from the cycle's page, or the cycle's): a grant never shortens
-    it, and its own day is no extension (`extends_nothing`).
+    it, and its own day is no extension (`extends_nothing`); and for a date after `extension_limit`.
     Side effects: the request granted, two audit entries, the unit's people notified (e-mailed after commit).
     """
     locked = _lock_assessment(extension_request.assessment_id)
@@ -243,6 +294,7 @@ def extension_request_grant(
         message = MSG_GRANT_NOT_LATER if granted <= current else MSG_GRANT_SAME_DAY
         raise ValidationFailed(message % shown, code="extension_not_later", details={"field": "deadline"})
     _check_years(granted, year=locked.cycle.year, field="deadline")
+    _check_limit(granted, cycle=locked.cycle, field="deadline")
     closed = _close(extension_request, actor=actor, status=ExtensionRequest.Status.GRANTED,
                     granted_deadline=granted, decision_reason=text)
     assessment_extend_deadline(assessment=locked, deadline=granted, actor=actor, reason=text or closed.reason)

@@ -3,7 +3,7 @@ withdrawal. The unit's head asks and withdraws; its other people and the adminis
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -18,11 +18,13 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 
 from scoring import permissions
+from scoring.administration.services.cycles import DEADLINE_YEARS_AFTER
 from scoring.errors import DomainError
 from scoring.models import Assessment
 from scoring.selectors.extension_requests import extension_request_of, extension_requests_of
 from scoring.services.extension_requests import (
     REASON_LIMIT,
+    extension_limit,
     extension_request_create,
     extension_request_withdraw,
 )
@@ -59,6 +61,7 @@ def _render(
     for made in requests:  # a grant the cycle's page removed or changed since no longer gives the deadline
         made.grant_applies = grant_applies(made, assessment)  # type: ignore[attr-defined]
     deadline = permissions.self_assessment_deadline(assessment)
+    limit = extension_limit(assessment.cycle)
     context = {
         "assessment": assessment,
         "form": form,
@@ -69,6 +72,10 @@ def _render(
         "deadline": deadline,
         # the first day a request may name: the day after the current deadline's (the same day extends nothing)
         "first_day": timezone.localdate(deadline) + timedelta(days=1) if deadline is not None else None,
+        # the last: the day before the cycle's next deadline (a grant may give no later), else the years' bound
+        "limit": limit,
+        "last_day": limit.last_day if limit is not None
+        else date(assessment.cycle.year + DEADLINE_YEARS_AFTER, 12, 31),
         "error": error,
         "error_field": error_field,
     }
