@@ -131,12 +131,10 @@ def evidence_upload(*, unit: Unit, cycle: Cycle, uploaded_file: UploadedFile, ac
         spool.finish()
         if spool.error is not None:
             raise _storage_failed(spool.error, name)
-        if not validation.content_matches(file_type.extension, spool.file):
-            raise ValidationFailed(
-                validation.MSG_CONTENT_MISMATCH % {"name": name, "label": file_type.label, "ext": file_type.extension},
-                code="bad_type",
-                details={"name": name},
-            )
+        refusal = validation.content_refusal(name, spool.file)  # the page's words for every caller (the API too)
+        if refusal is not None:
+            raise ValidationFailed(refusal, code="bad_type", details={"name": name})
+        spool.file.seek(0)
         sha256 = spool.sha256
         blob, blob_created = EvidenceBlob.objects.get_or_create(
             sha256=sha256, defaults={"size": spool.size, "content_type": file_type.content_type}

@@ -8,7 +8,6 @@ Who may call them is the views' check (`scoring.permissions.can_request_extensio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -20,10 +19,8 @@ from django.utils.translation import gettext_lazy
 from appraisal.notifications import extension_request_notify_created, extension_request_notify_decided
 from scoring.administration.services.cycles import (
     DEADLINE_YEARS_AFTER,
-    LATER_DEADLINES,
-    _deadline_label,
-    _next_phase_deadline,
     assessment_extend_deadline,
+    extension_limit,
 )
 from scoring.errors import StateConflict, ValidationFailed, cycle_closed_message
 from scoring.models import Assessment, Cycle, ExtensionRequest
@@ -104,27 +101,6 @@ def _check_years(deadline: datetime, *, year: int, field: str) -> None:
     if deadline > datetime(last, 12, 31, 23, 59, 59, tzinfo=zone):
         message = MSG_GRANT_TOO_LATE if granting else MSG_REQUEST_TOO_LATE
         raise ValidationFailed(message % {"last": last}, code="deadline_too_late", details={"field": field})
-
-
-@dataclass(frozen=True)
-class ExtensionLimit:
-    """The latest day a unit's own self-assessment deadline may end on: the last day whose end (23:59:59) is not after
-    the cycle's next deadline (`bound`, named `label`: the appraisal's, else the next one set)."""
-
-    last_day: date
-    label: str
-    bound: datetime
-
-
-def extension_limit(cycle: Cycle) -> ExtensionLimit | None:
-    """The latest day a request may name and a grant may give (None: no later deadline of the cycle is set, only the
-    years bound it); the rule `assessment_extend_deadline` applies to the deadline it sets."""
-    bound = _next_phase_deadline({name: getattr(cycle, name) for name in LATER_DEADLINES})
-    if bound is None:
-        return None
-    limit = timezone.localtime(bound[1])
-    last = limit.date() if limit.time() >= time(23, 59, 59) else limit.date() - timedelta(days=1)
-    return ExtensionLimit(last_day=last, label=_deadline_label(bound[0]), bound=bound[1])
 
 
 def _check_limit(deadline: datetime, *, cycle: Cycle, field: str) -> None:

@@ -94,12 +94,12 @@ def test_the_same_content_in_two_units_is_stored_once_but_listed_in_both(
 REFUSALS = [
     ("an unknown extension", "chuong-trinh.exe", samples.WINDOWS_EXE, "bad_type", "Chỉ nhận PDF"),
     ("no extension", "ke-hoach", samples.pdf(), "bad_type", "Chỉ nhận PDF"),
-    ("a PNG renamed .pdf", "anh.pdf", samples.png(), "bad_type", "không phải là tệp PDF"),
+    ("a PNG renamed .pdf", "anh.pdf", samples.png(), "bad_type", "có nội dung PNG nhưng phần mở rộng là .pdf"),
     ("an HTML page renamed .pdf", "trang.pdf", samples.HTML, "bad_type", "không phải là tệp PDF"),
     ("an SVG renamed .pdf", "hinh.pdf", samples.SVG, "bad_type", "không phải là tệp PDF"),
     ("a zip renamed .docx", "van-ban.docx", samples.plain_zip(), "bad_type", "không phải là tệp Word"),
     ("an executable renamed .doc", "van-ban.doc", samples.WINDOWS_EXE, "bad_type", "không phải là tệp Word"),
-    ("an xls renamed .doc", "van-ban.doc", samples.xls(), "bad_type", "không phải là tệp Word"),
+    ("an xls renamed .doc", "van-ban.doc", samples.xls(), "bad_type", "hãy đổi tên thành «van-ban.xls»"),
     ("an empty file", "rong.pdf", b"", "empty", "rỗng"),
     ("a file over the limit", "lon.pdf", samples.pdf() + b"\n%" + b"x" * 4096, "too_large", "vượt quá dung lượng"),
 ]

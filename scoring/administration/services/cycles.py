@@ -7,7 +7,7 @@ import itertools
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -486,6 +486,27 @@ def _phase_back(*, cycle: Cycle, phase: str, actor: Any, reason: str) -> Cycle:
     return cycle
 
 
+@dataclass(frozen=True)
+class ExtensionLimit:
+    """The latest day a unit's own self-assessment deadline may end on: the last day whose end (23:59:59) is not after
+    the cycle's next deadline (`bound`, named `label`: the appraisal's, else the next one set)."""
+
+    last_day: date
+    label: str
+    bound: datetime
+
+
+def extension_limit(cycle: Cycle) -> ExtensionLimit | None:
+    """The latest day a request may name and a grant may give (None: no later deadline of the cycle is set, only the
+    years bound it); the rule of `assessment_extend_deadline`, of the units' requests and of their grants."""
+    bound = _next_phase_deadline({name: getattr(cycle, name) for name in LATER_DEADLINES})
+    if bound is None:
+        return None
+    limit = timezone.localtime(bound[1])
+    last = limit.date() if limit.time() >= time(23, 59, 59) else limit.date() - timedelta(days=1)
+    return ExtensionLimit(last_day=last, label=_deadline_label(bound[0]), bound=bound[1])
+
+
 @transaction.atomic
 def assessment_extend_deadline(
     *, assessment: Assessment, deadline: datetime | None, actor: Any, reason: str, confirmed: bool = False
@@ -533,17 +554,14 @@ def assessment_extend_deadline(
             % {"new": _moment(deadline), "d": _moment(cycle_deadline), "first": f"{first:%d/%m/%Y}"},
             code="extension_not_later", details={"field": "deadline"},
         )
-    bound = _next_phase_deadline({name: getattr(assessment.cycle, name) for name in LATER_DEADLINES})
-    if deadline is not None and bound is not None and deadline > bound[1]:
+    limit = extension_limit(assessment.cycle)
+    if deadline is not None and limit is not None and deadline > limit.bound:
         # the cycle's own deadlines keep the phases' order: a unit's self-assessment ends before the next phase's
-        # a unit's own deadline is a day, to its end (23:59:59): the last day that ends by the bound
-        limit = timezone.localtime(bound[1])
-        last = limit.date() if limit.time() >= time(23, 59, 59) else limit.date() - timedelta(days=1)
         raise ValidationFailed(
             _("Hạn mới (%(new)s) muộn hơn %(label)s của kỳ (%(d)s): hạn tự đánh giá riêng của đơn vị không được "
               "sau %(label)s. Hãy chọn ngày muộn nhất là %(last)s, hoặc dời %(label)s của kỳ trước.")
-            % {"new": _moment(deadline), "label": _deadline_label(bound[0]), "d": _moment(bound[1]),
-               "last": f"{last:%d/%m/%Y}"},
+            % {"new": _moment(deadline), "label": limit.label, "d": _moment(limit.bound),
+               "last": f"{limit.last_day:%d/%m/%Y}"},
             code="extension_after_next_phase", details={"field": "deadline"},
         )
     old = assessment.deadline_override
