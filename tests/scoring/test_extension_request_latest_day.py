@@ -90,3 +90,19 @@ def test_a_request_on_the_latest_day_is_accepted_and_can_be_granted(
 
     assert granted.status == ExtensionRequest.Status.GRANTED
     assert timezone.localdate(Assessment.objects.get(pk=draft.pk).deadline_override) == _day(29)
+
+
+def test_the_administrators_list_states_the_latest_day_and_flags_a_request_past_it(
+    draft: Assessment, unit_head: Any, admin_user: Any
+) -> None:
+    # a request stored before requests were held to that day (or before the cycle's next deadline moved earlier)
+    ExtensionRequest.objects.create(assessment=draft, requested_deadline=_at(_day(40), 23), reason="Cần thêm thời gian",
+                                    requested_by=unit_head)
+    response = _client(admin_user).get(reverse("administration:extension_requests", args=[draft.cycle_id]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"Gia hạn được đến ngày {_day(29):%d/%m/%Y} là muộn nhất" in _text(html)
+    assert f'max="{_day(29):%Y-%m-%d}"' in html
+    assert "data-past-limit" in html
+    assert f'value="{_day(40):%Y-%m-%d}"' not in html  # not offered as asked: it would be refused

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
 from scoring import permissions
+from scoring.administration.services.cycles import extension_limit
 from scoring.administration.views._common import administrator_required
 from scoring.errors import DomainError
 from scoring.models import Assessment, Cycle
@@ -48,6 +49,7 @@ def _list_page(
 ) -> HttpResponse:
     """The cycle's pending requests; after a refused decision, that request's forms as they were typed."""
     pending = list(extension_requests_pending(cycle=cycle))
+    limit = extension_limit(cycle)  # the latest day a grant may give (the rule the grant applies)
     for row in pending:  # what the decision depends on: the deadline that applies now, the assessment's state
         current = permissions.self_assessment_deadline(row.assessment)
         row.current_deadline = current  # type: ignore[attr-defined]
@@ -57,6 +59,8 @@ def _list_page(
         refusal = grant_refusal(row.assessment)  # not a draft, or the cycle takes no self-scores now
         row.grantable = refusal is None  # type: ignore[attr-defined]
         row.not_grantable = refusal[0] if refusal is not None else ""  # type: ignore[attr-defined]
+        # asked before requests were held to that day, or the cycle's next deadline moved earlier since
+        row.past_limit = limit is not None and row.requested_deadline > limit.bound  # type: ignore[attr-defined]
     return render(
         request,
         "scoring/administration/extension_requests.html",
@@ -66,6 +70,7 @@ def _list_page(
             "decided": extension_requests_decided(cycle=cycle),
             "deciding": deciding,
             "posted": posted or {},
+            "limit": limit,
         },
         status=status,
     )
