@@ -25,10 +25,20 @@ from rest_framework.utils.urls import replace_query_param
 from appraisal import forms, permissions, selectors, services
 from appraisal.models import ExplanationRound
 from appraisal.selectors.explanation import leaves_to_mark_seen, new_explanations_for
+from appraisal.services.common import MSG_VALUE_REQUIRED
 from cchc.api import ERR, PAGE_SIZE_MESSAGE, Pagination
 from scoring.api import AssessmentSerializer, ScoreLineSerializer
-from scoring.api.common import InputSerializer, QuerySerializer, ScoreValueInput, fields_for, value_fields
+from scoring.api.common import (
+    InputSerializer,
+    QuerySerializer,
+    ScoreValueInput,
+    fields_for,
+    refuse_body,
+    value_fields,
+)
+from scoring.api.filters import MSG_NO_CYCLE, MSG_NO_CYCLE_YEAR
 from scoring.api.serializers import STALE_LINE_409
+from scoring.errors import DomainError, ValidationFailed
 from scoring.models import Assessment, Cycle, Indicator, RankingGroup, ScoreLine
 from scoring.permissions import is_unit_head, is_unit_member
 from scoring.selectors import leaf_rule
@@ -53,10 +63,33 @@ def appraise_line(request: Request, assessment_id: int, line_id: int) -> Respons
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
     with value_fields():
-        saved = services.line_appraise(
-            line=line, actor=request.user, base_version=data["version"], value=data["value"], note=data["note"]
-        )
+        try:
+            saved = services.line_appraise(
+                line=line, actor=request.user, base_version=data["version"], value=data["value"], note=data["note"]
+            )
+        except DomainError as exc:
+            if exc.code == "missing_value" and not data["value"]:
+                refusal = _empty_value_refusal(line)
+                raise refusal from refusal.__cause__  # the rule's refusal, which `value_fields` names
+            raise
     return Response(ScoreLineSerializer(saved).data)
+
+
+def _empty_value_refusal(line: ScoreLine) -> DomainError:
+    """An empty `value` refused as the self-score save refuses it: the leaf's rule names the first input it lacks
+    (`value.numerator` once `value_fields` has named it); `value` as a whole if the rule names none."""
+    from scoring import engine
+    from scoring.errors import engine_failure
+
+    try:
+        engine.score_leaf(leaf_rule(line.indicator), {})
+    except engine.ScoringInputError as err:
+        refusal = engine_failure(err)
+        refusal.__cause__ = err
+        return refusal
+    except engine.EngineError:
+        pass
+    return ValidationFailed(MSG_VALUE_REQUIRED, code="missing_value", details={"field": "value"})
 
 
 @extend_schema(
@@ -68,6 +101,7 @@ def sign_off(request: Request, assessment_id: int) -> Response:
     """The appraisal lead signs off an assessment whose every leaf the team has decided: an appraised score, or
     the unit's «không phát sinh» accepted (400 `missing_appraisal` naming the undecided leaves otherwise)."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
+    refuse_body(request)
     saved = services.assessment_sign_off(assessment=assessment, actor=request.user)
     return Response(AssessmentSerializer(saved).data)
 
@@ -171,6 +205,7 @@ def accept_area(request: Request, assessment_id: int, area_id: int) -> Response:
     leaves are skipped. Each leaf is audited."""
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
     area, mine = selectors.area_to_accept(request.user, assessment, area_id)
+    refuse_body(request)
     counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine)
     return Response(counts)
 
@@ -195,7 +230,7 @@ def _explanations_seen_answer(user: Any, assessment: Assessment, marked: list[st
 
 @extend_schema(
     tags=["appraisal"], request=None,
-    responses={200: ExplanationsSeen, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+    responses={200: ExplanationsSeen, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
 def explanation_seen_line(request: Request, assessment_id: int, line_id: int) -> Response:
@@ -204,6 +239,7 @@ def explanation_seen_line(request: Request, assessment_id: int, line_id: int) ->
     (`score_line.explanation_seen`). A decision on the leaf (appraise, accept) marks it read by itself. Only a leaf of
     the user's areas (403 otherwise); 409 `not_appraising` outside the appraisal."""
     assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
+    refuse_body(request)
     marked = services.explanations_mark_seen(assessment=assessment, actor=request.user,
                                              leaf_ids={line.indicator_id})
     return _explanations_seen_answer(request.user, assessment, marked)
@@ -284,12 +320,13 @@ def zero_unscored(request: Request, assessment_id: int) -> Response:
 
 @extend_schema(
     tags=["appraisal"], request=None,
-    responses={200: AssessmentSerializer, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+    responses={200: AssessmentSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
 def start(request: Request, assessment_id: int) -> Response:
     """The lead starts the appraisal explicitly (the unit can no longer withdraw)."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
+    refuse_body(request)
     saved = services.appraisal_start(assessment=assessment, actor=request.user)
     return Response(AssessmentSerializer(saved).data)
 
@@ -423,6 +460,7 @@ def resubmit(request: Request, assessment_id: int) -> Response:
     assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
     if not is_unit_head(request.user, assessment.unit_id):
         raise PermissionDenied
+    refuse_body(request)
     saved = services.explanation_resubmit(assessment=assessment, actor=request.user)
     return Response(AssessmentSerializer(saved).data)
 
@@ -476,10 +514,8 @@ def rounds(request: Request, assessment_id: int) -> Response:
 # --- the appraiser's queue -------------------------------------------------------------------------------
 
 
-MSG_NO_CYCLE_YEAR = gettext_lazy("Không có kỳ đánh giá năm %(year)s.")
 MSG_CYCLE_YEAR_MISMATCH = gettext_lazy("Kỳ đánh giá «%(cycle)s» không phải kỳ năm %(year)s.")
 MSG_NO_GROUP = gettext_lazy("Không có khối xếp hạng «%(group)s».")
-MSG_NO_CYCLE = gettext_lazy("Không có kỳ đánh giá mã số (id) %(cycle)s.")
 MSG_CYCLE_IS_YEAR = gettext_lazy("Để lọc theo năm, dùng year=%(year)s.")
 MSG_NO_AREA = gettext_lazy("Kỳ đánh giá năm %(year)s không có lĩnh vực «%(area)s».")
 

@@ -191,7 +191,8 @@ def _content_type(context: dict[str, Any]) -> str:
 def document_common_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> Any:
     """Schema post-processing: the answers any operation may give besides its own, in the one error format —
     429 (too many requests) and 401 (not signed in, or a wrong token) everywhere; 400 (a body that does not
-    parse) and 415 (a body sent with no content type, or one no parser reads) where a body is read."""
+    parse) and 415 (a body sent with no content type, or one no parser reads) where a body is read, and 413 (a body
+    over Django's size limit, `payload_too_large`)."""
 
     def error(description: str) -> dict[str, Any]:
         return {"description": description,
@@ -208,6 +209,7 @@ def document_common_errors(result: dict[str, Any], generator: Any, request: Any,
             if "requestBody" in operation:
                 responses.setdefault("400", error(str(_("Dữ liệu không hợp lệ"))))
                 responses.setdefault("415", error(str(_("Kiểu dữ liệu gửi lên không được hỗ trợ"))))
+                responses.setdefault("413", error(str(_("Dữ liệu gửi lên quá lớn"))))
     return result
 
 
@@ -317,11 +319,44 @@ MSG_BAD_HOST = gettext_lazy(
     "đúng địa chỉ của hệ thống."
 )
 MSG_BAD_REQUEST = gettext_lazy("Yêu cầu không hợp lệ nên máy chủ không xử lý được; hãy kiểm tra lại yêu cầu.")
+MSG_PAYLOAD_TOO_LARGE = gettext_lazy(
+    "Dữ liệu gửi lên quá lớn (tối đa %(mb)s MB, không kể tệp gửi kèm) nên không được xử lý."
+)
+MSG_TOO_MANY_FIELDS = gettext_lazy("Yêu cầu có quá nhiều trường (tối đa %(n)s trường) nên không được xử lý.")
+MSG_TOO_MANY_FILES = gettext_lazy("Yêu cầu có quá nhiều tệp (tối đa %(n)s tệp) nên không được xử lý.")
+
+
+def _size_in_mb(size: int) -> str:
+    """A byte count in MB (MiB) as the request's language writes it: 2621440 → «2,5» in Vietnamese."""
+    from decimal import Decimal
+
+    from django.utils.formats import number_format
+
+    mb = (Decimal(size) / Decimal(2**20)).quantize(Decimal("0.1")).normalize()
+    return number_format(mb if mb != mb.to_integral_value() else mb.to_integral_value(), use_l10n=True)
+
+
+def _limit_body(exception: Exception) -> tuple[str, str, int] | None:
+    """(code, message, status) for a request Django refused for one of its size limits (read when it happens: the
+    limits are settings), None for any other bad request."""
+    from django.conf import settings
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+
+    if isinstance(exception, RequestDataTooBig):
+        size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return "payload_too_large", str(MSG_PAYLOAD_TOO_LARGE) % {"mb": _size_in_mb(size)}, 413
+    if isinstance(exception, TooManyFieldsSent):
+        return "too_many_fields", str(MSG_TOO_MANY_FIELDS) % {"n": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}, 400
+    if isinstance(exception, TooManyFilesSent):
+        return "too_many_files", str(MSG_TOO_MANY_FILES) % {"n": settings.DATA_UPLOAD_MAX_NUMBER_FILES}, 400
+    return None
 
 
 def bad_request(request: Any, exception: Exception, *args: Any, **kwargs: Any) -> Any:
     """The site's 400 handler (an unknown Host, a request too large or malformed): under /api/ the API's one error
-    format, `bad_host` for an unknown Host and `bad_request` for the rest; Django's handler, rendering the site's
+    format, `bad_host` for an unknown Host, 413 `payload_too_large` for a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
+    `too_many_fields` / `too_many_files` over DATA_UPLOAD_MAX_NUMBER_FIELDS / _FILES (each naming the limit), and
+    `bad_request` for the rest; Django's handler, rendering the site's
     400.html, elsewhere. What was wrong is never echoed: it is in the security log.
 
     It may run before the language middleware did (the HTTPS redirect reads the Host first), so the request's
@@ -337,6 +372,10 @@ def bad_request(request: Any, exception: Exception, *args: Any, **kwargs: Any) -
         if request.path.startswith("/api/"):
             if isinstance(exception, DisallowedHost):
                 return JsonResponse(error_body("bad_host", MSG_BAD_HOST), status=400)
+            limit = _limit_body(exception)
+            if limit is not None:  # the client can act on it: say which limit, not only «không hợp lệ»
+                code, message, status = limit
+                return JsonResponse(error_body(code, message), status=status)
             return JsonResponse(error_body("bad_request", MSG_BAD_REQUEST), status=400)
         return defaults.bad_request(request, exception, *args, **kwargs)
 

@@ -9,10 +9,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -137,7 +139,7 @@ class EvidenceUpload(APIView):
             400: OpenApiResponse(
                 ErrorSerializer,
                 description="Dữ liệu không hợp lệ; tệp bị từ chối (`bad_type`, `too_large`, `empty`) nêu trường "
-                "`file`.",
+                "`file`, như khi gửi nhiều hơn một tệp.",
             ),
             401: ERR, 403: FORBIDDEN, 404: ERR, 409: STATE_409,
         },
@@ -146,10 +148,13 @@ class EvidenceUpload(APIView):
         assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
         if not permissions.can_manage_library(request.user, assessment):
             raise _refusal(request.user, assessment)
+        if len(request.FILES.getlist("file")) > 1:
+            # only the last part would be read: the others must not be dropped without a word
+            raise ValidationError({"file": [_("Chỉ nhận một tệp mỗi yêu cầu: hãy gửi từng tệp trong một yêu cầu.")]})
         payload = UploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         line = None
-        if payload.validated_data.get("line_id"):
+        if payload.validated_data.get("line_id") is not None:  # 0 is a line id like any other (none has it: 404)
             line = _line_of(assessment, payload.validated_data["line_id"])
             if not can_attach_evidence(request.user, line):
                 raise _refusal(request.user, assessment, line)

@@ -11,9 +11,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from scoring import permissions
@@ -75,7 +76,10 @@ def api_token_issue(*, user: Any, role: str | None, name: str, actor: Any) -> Is
             code="role_not_held",
             details={"field": "role"},
         )
-    name = (name or "").strip()[:100] or _("Mã truy cập của %(u)s") % {"u": user.get_username()}
+    name = (name or "").strip()[:100]
+    if not name:
+        with translation.override(settings.LANGUAGE_CODE):  # stored text: the site's language, not the request's
+            name = _("Mã truy cập của %(u)s") % {"u": user.get_username()}
     key = secrets.token_urlsafe(KEY_BYTES)
     token = ApiToken.objects.create(
         user=user,

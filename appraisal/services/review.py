@@ -56,6 +56,9 @@ def appraisal_start(*, assessment: Assessment, actor: Any) -> Assessment:
     person of the assessment's unit (`refuse_own_unit`), as is every appraisal service below."""
     locked = _lock(assessment.pk)
     refuse_own_unit(actor, locked)
+    if locked.state == Assessment.State.IN_APPRAISAL:  # a colleague's start, or a retried request: nothing to do
+        raise StateConflict(_("Bản đánh giá đã được bắt đầu thẩm định (đang thẩm định): không cần bắt đầu lại."),
+                            code="already_started")
     if locked.state != Assessment.State.SUBMITTED:
         raise StateConflict(MSG_NOT_APPRAISING % {"state": locked.get_state_display()}, code="not_submitted")
     return _start(locked, actor)

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from cchc.api import RefusalSerializer
 from scoring import permissions, selectors, services
-from scoring.api.common import _errors, fields_for, self_edit_conflict, value_fields
+from scoring.api.common import _errors, fields_for, refuse_body, self_edit_conflict, value_fields
 from scoring.api.filters import AssessmentFilter
 from scoring.api.serializers import (
     STALE_LINE_409,
@@ -150,6 +150,7 @@ def assessment_submit(request: Request, assessment_id: int) -> Response:
     `line_id` and `indicator_code`)."""
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     _head_only(request.user, assessment, _("Chỉ thủ trưởng đơn vị được gửi bản tự đánh giá."))
+    refuse_body(request)
     saved = services.assessment_submit(assessment=assessment, actor=request.user)
     return Response(AssessmentSerializer(saved).data)
 

@@ -222,6 +222,20 @@ class InputSerializer(serializers.Serializer):
         return value
 
 
+class NoBodyInput(InputSerializer):
+    """The body of an endpoint that takes none: every key is unknown."""
+
+
+def refuse_body(request: Request) -> None:
+    """An endpoint that takes no body (submit, sign-off, start, …) refuses one that carries anything, as every
+    request body is strict: 400 `invalid`, one field error per key («Trường «foo» không được hỗ trợ.»), before
+    anything is done. No body, `{}`, `null` or an empty form are taken."""
+    data = request.data
+    if data is None or (isinstance(data, Mapping) and not data):
+        return
+    NoBodyInput(data=data).is_valid(raise_exception=True)
+
+
 class QuerySerializer(InputSerializer):
     """Query parameters: checked and worded as request bodies, but other parameters are ignored (a list's
     filters, `page`, `format` or a cache buster belong to the URL, not to this serializer)."""

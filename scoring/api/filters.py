@@ -7,9 +7,12 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters
+from drf_spectacular.drainage import set_override
+from rest_framework import serializers
 
 from scoring.administration.selectors import search_key, text_search
 from scoring.models import Assessment, Cycle, IndicatorSet, RankingGroup, Unit, UnitKind
@@ -21,12 +24,54 @@ class IntegerFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def _words(key: str, **params: Any) -> Any:
+    """One of the API's own field messages (`scoring.api.common`, the words of the queue's and the bodies'
+    refusals), filled in lazily: a filter says «Giá trị phải nhỏ hơn hoặc bằng 2100.» like the queue, not Django's
+    stock text."""
+    from scoring.api.common import _COMMON_MESSAGES
+
+    return lazy(lambda: str(_COMMON_MESSAGES[key]).format(**params), str)()
+
+
+# A filter that names no cycle: the words of the appraisal queue's `cycle` and `year` (which imports them)
+MSG_NO_CYCLE_YEAR = _("Không có kỳ đánh giá năm %(year)s.")
+MSG_NO_CYCLE = _("Không có kỳ đánh giá mã số (id) %(cycle)s.")
+
+
+def _filled(message: Any, **params: Any) -> Any:
+    """`message` % `params`, lazily (Django fills in `%(value)s` when a choice names nothing)."""
+    return lazy(lambda: str(message) % params, str)()
+
+
+class ApiFilterSet(filters.FilterSet):
+    """A list's filters, refused in the API's own words (those of the bodies and the queue) rather than Django's
+    stock ones («Hãy chọn một lựa chọn hợp lệ…»): a choice that names nothing, a number that is not one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for item in self.filters.values():
+            messages = dict(item.extra.get("error_messages") or {})
+            if isinstance(item, filters.ModelChoiceFilter):
+                messages.setdefault("invalid_choice", _words("does_not_exist", value="%(value)s"))
+            elif isinstance(item, filters.ChoiceFilter):
+                messages.setdefault("invalid_choice", _words("invalid_choice", input="%(value)s"))
+            elif isinstance(item, filters.NumberFilter):
+                messages.setdefault("invalid", _("Hãy nhập một số nguyên."))
+            item.extra["error_messages"] = messages
+            item.__dict__.pop("_field", None)  # a form field built before (the schema reads them) has the old words
+
+
 class StrictBooleanFilter(filters.ChoiceFilter):
-    """`true`/`false` (or 1/0); anything else is refused rather than silently ignored."""
+    """`true`/`false` (or 1/0); anything else is refused rather than silently ignored. Documented as a boolean (a
+    client sends `true` or `false`), not as a boolean with an enum of strings."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("choices", BOOLEAN_CHOICES)
         super().__init__(*args, **kwargs)
+        set_override(self, "field", {"type": "boolean", "description": kwargs.get("label", "")})
 
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
         if value in ("", None):
@@ -58,10 +103,24 @@ class CodeOrIdFilter(filters.ModelChoiceFilter):
 
 
 def _year(**kwargs: Any) -> IntegerFilter:
-    return IntegerFilter(min_value=2000, max_value=2100, label=_("Năm"), **kwargs)
+    """A year from 2000 to 2100, refused in the words of the queue's `year` (and documented with its bounds)."""
+    kwargs.setdefault("label", _("Năm"))
+    year = IntegerFilter(
+        min_value=MIN_YEAR, max_value=MAX_YEAR,
+        error_messages={
+            "invalid": _("Hãy nhập một số nguyên."),
+            "min_value": _words("min_value", min_value=MIN_YEAR),
+            "max_value": _words("max_value", max_value=MAX_YEAR),
+        },
+        **kwargs,
+    )
+    set_override(year, "field", {
+        "type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR, "description": kwargs["label"],
+    })
+    return year
 
 
-class UnitFilter(filters.FilterSet):
+class UnitFilter(ApiFilterSet):
     kind = filters.ModelChoiceFilter(
         queryset=UnitKind.objects.all(), to_field_name="code", label=_("Mã loại đơn vị")
     )
@@ -86,7 +145,7 @@ class UnitFilter(filters.FilterSet):
         return qs.filter(text_search(value, "name", "short_name", "code"))  # as the units page searches
 
 
-class IndicatorSetFilter(filters.FilterSet):
+class IndicatorSetFilter(ApiFilterSet):
     year = _year()
     unit_kind = filters.ModelChoiceFilter(
         queryset=UnitKind.objects.all(), to_field_name="code", label=_("Mã loại đơn vị")
@@ -98,7 +157,7 @@ class IndicatorSetFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class CycleFilter(filters.FilterSet):
+class CycleFilter(ApiFilterSet):
     year = _year()
     phase = filters.ChoiceFilter(choices=Cycle.Phase.choices, label=_("Giai đoạn"))
 
@@ -107,9 +166,15 @@ class CycleFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class AssessmentFilter(filters.FilterSet):
-    cycle = filters.ModelChoiceFilter(queryset=Cycle.objects.all(), label=_("Mã số (id) kỳ đánh giá"))
-    year = _year(field_name="cycle__year")
+class AssessmentFilter(ApiFilterSet):
+    """A `cycle` or `year` that names no cycle is a 400 on it, in the appraisal queue's words."""
+
+    cycle = filters.ModelChoiceFilter(
+        queryset=Cycle.objects.all(), label=_("Mã số (id) kỳ đánh giá"),
+        error_messages={"invalid_choice": _filled(MSG_NO_CYCLE, cycle="%(value)s")},
+    )
+    year = _year(field_name="cycle__year", method="filter_year",
+                 label=_("Năm của kỳ đánh giá (một năm không có kỳ nào là lỗi 400)"))
     unit = CodeOrIdFilter(
         queryset=Unit.objects.all(), to_field_name="code", label=_("Mã đơn vị, hoặc mã số (id) của đơn vị"),
         error_messages={"invalid_choice": _("Không có đơn vị «%(value)s» (mã đơn vị hoặc mã số id).")},
@@ -119,3 +184,10 @@ class AssessmentFilter(filters.FilterSet):
     class Meta:
         model = Assessment
         fields: list[str] = []
+
+    def filter_year(self, qs: QuerySet[Assessment], name: str, value: int | None) -> QuerySet[Assessment]:
+        if value is None:
+            return qs
+        if not Cycle.objects.filter(year=value).exists():
+            raise serializers.ValidationError({"year": [_filled(MSG_NO_CYCLE_YEAR, year=value)]})
+        return qs.filter(cycle__year=value)

@@ -223,6 +223,16 @@ class ScoreLineSerializer(serializers.ModelSerializer):
             "explanation_requested", "version", "updated_at",
             "na_accepted", "credited_self_score", "credited_appraised_score", "explanation_new",
         ]
+        # null with the context's `hide_appraisal`, like every other field of APPRAISAL_FIELDS (a client generated
+        # from the schema must not be told it is always a string)
+        extra_kwargs = {
+            "appraised_note": {
+                "allow_null": True,
+                "help_text": gettext_lazy(
+                    "Ghi chú của Tổ thẩm định. null với người của đơn vị khi bản đánh giá chưa được thông qua."
+                ),
+            },
+        }
 
 
 class StaleLineErrorSerializer(ErrorSerializer):

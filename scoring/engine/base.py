@@ -175,7 +175,7 @@ def _not_a_number(field: str) -> ScoringInputError:
 
 
 def to_decimal(raw: object, *, field: str, refuse_groups: bool = False) -> Decimal:
-    """A finite `Decimal` from an int, a Decimal, a finite float (via its text) or a string.
+    """A finite `Decimal` from an int, a Decimal, a finite float (via its shortest text, `repr`) or a string.
 
     Strings may use a decimal comma ("0,5") and surrounding spaces. Refuses bool, None, empty or other
     text (`not_a_number`), NaN and infinities (`not_finite`) and absurdly large numbers (`too_large`); typed
@@ -195,7 +195,11 @@ def to_decimal(raw: object, *, field: str, refuse_groups: bool = False) -> Decim
     elif isinstance(raw, float):
         if not math.isfinite(raw):
             raise _not_finite(field)
+        # repr is the shortest text that reads back as the same float: 0.1 is "0.1", 1e-07 has seven decimals
         value = Decimal(repr(raw))
+        if -int(value.as_tuple().exponent) > MAX_TYPED_DECIMALS:
+            # a JSON number is typed like a string: the same rule, else it is stored and refused when read again
+            raise _too_many_decimals(field)
     elif isinstance(raw, str):
         text = unicodedata.normalize("NFKC", raw).strip().replace("\u2212", "-")
         if text.lstrip("+-").casefold() in _NON_FINITE_WORDS:
@@ -218,12 +222,7 @@ def to_decimal(raw: object, *, field: str, refuse_groups: bool = False) -> Decim
         if not _NUMBER_RE.fullmatch(text):
             raise _not_a_number(field)
         if len(text.partition(".")[2]) > MAX_TYPED_DECIMALS:
-            raise ScoringInputError(
-                "too_many_decimals",
-                f"Giá trị có quá nhiều chữ số thập phân (tối đa {MAX_TYPED_DECIMALS}).",
-                f"The value has too many decimal places (at most {MAX_TYPED_DECIMALS}).",
-                field=field,
-            )
+            raise _too_many_decimals(field)
         value = Decimal(text)
     else:
         raise _not_a_number(field)
@@ -239,6 +238,15 @@ def to_decimal(raw: object, *, field: str, refuse_groups: bool = False) -> Decim
 def _not_finite(field: str) -> ScoringInputError:
     return ScoringInputError(
         "not_finite", "Giá trị phải là một số hữu hạn.", "The value must be a finite number.", field=field
+    )
+
+
+def _too_many_decimals(field: str) -> ScoringInputError:
+    return ScoringInputError(
+        "too_many_decimals",
+        f"Giá trị có quá nhiều chữ số thập phân (tối đa {MAX_TYPED_DECIMALS}).",
+        f"The value has too many decimal places (at most {MAX_TYPED_DECIMALS}).",
+        field=field,
     )
 
 

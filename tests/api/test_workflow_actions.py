@@ -129,7 +129,7 @@ def test_the_lead_starts_the_appraisal(api: Any, submitted: Any, lead: Any) -> N
     assert response.json()["state"] == "in_appraisal"
     again = api.post(_url(submitted, "start/"))
     assert again.status_code == 409
-    assert again.json()["code"] == "not_submitted"
+    assert again.json()["code"] == "already_started"
 
 
 def test_an_appraiser_may_not_start_the_appraisal(api: Any, submitted: Any, appraiser: Any) -> None:
