@@ -174,7 +174,16 @@ def area_accept_self(
         elif line.self_value is None:
             skipped += 1
         else:
-            score_line_appraise(line=line, actor=actor, base_version=line.version, value=line.self_value, note="")
+            try:
+                score_line_appraise(line=line, actor=actor, base_version=line.version, value=line.self_value,
+                                    note="")
+            except ValidationFailed as exc:  # the unit's stored value the engine refuses: name its leaf
+                details = exc.details if isinstance(exc.details, dict) else {}
+                raise ValidationFailed(
+                    _("Tiêu chí %(code)s: %(reason)s Hãy thẩm định tiêu chí này riêng (chấm điểm thẩm định), rồi "
+                      "chấp nhận lại lĩnh vực.") % {"code": line.indicator.code, "reason": exc.message},
+                    code=exc.code, details={**details, "indicator": line.indicator.code, "line": line.pk},
+                ) from exc
             accepted += 1
     return {"accepted": accepted, "skipped": skipped, "not_applicable": not_applicable}
 
