@@ -6,6 +6,7 @@
 // Every form also works as a plain post without this script.
 import { fill, markInvalid } from "./method-input.js";
 import { freshToken, signInAgain } from "./session.js";
+import { onDeliberateClick, userTyping } from "./typing.js";
 
 const vi = document.documentElement.lang.startsWith("vi");
 const T = vi
@@ -16,6 +17,8 @@ const T = vi
       pending: "Chưa thẩm định", waiting: "Chờ thẩm định", explainConflict: "Giải trình của tiêu chí này vừa được lưu ở nơi khác (người khác hoặc một thẻ khác của anh/chị).",
       signedOut: "Chưa lưu: phiên đăng nhập đã hết hạn.", signIn: "Đăng nhập lại (mở thẻ mới)", retry: "Lưu lại",
       sessionEnded: "Phiên đăng nhập đã hết hạn nên thay đổi vừa rồi chưa được lưu. Hãy đăng nhập lại; nội dung bạn đã nhập vẫn còn trên trang.",
+      leave: "Còn giải trình chưa lưu.", savingExplanations: "Đang lưu các giải trình chưa lưu…",
+      unsavedExplanations: "Chưa gửi: giải trình của các tiêu chí sau chưa lưu được, hãy xem lại rồi gửi lại:",
     }
   : {
       saving: "Saving…", saved: "Saved", failed: "Not saved", conflict: "This leaf has just been appraised elsewhere (by somebody else or in another of your tabs).",
@@ -24,6 +27,8 @@ const T = vi
       pending: "Not appraised", waiting: "Awaiting appraisal", explainConflict: "This leaf's explanation has just been saved elsewhere (by somebody else or in another of your tabs).",
       signedOut: "Not saved: your session has expired.", signIn: "Sign in again (opens a new tab)", retry: "Save again",
       sessionEnded: "Your session has expired, so your last change was not saved. Please sign in again; what you typed is still on the page.",
+      leave: "Some explanations are not saved yet.", savingExplanations: "Saving the unsaved explanations…",
+      unsavedExplanations: "Not sent: the explanations of these criteria could not be saved; check them and send again:",
     };
 
 const signedOutForms = new Set();
@@ -326,7 +331,7 @@ function conflictBox(leaf, form, current, submitted = form) {
     leaf.focus({ preventScroll: true });
     box.hidden = true;
   };
-  keep.addEventListener("click", () => {
+  onDeliberateClick(keep, () => {
     setVersion(leaf, current.version);
     close();
     submitted.requestSubmit();  // the action that met the conflict (an acceptance stays one)
@@ -335,16 +340,22 @@ function conflictBox(leaf, form, current, submitted = form) {
   take.type = "button";
   take.className = "secondary";
   take.textContent = T.take;
-  take.addEventListener("click", () => {
+  onDeliberateClick(take, () => {
     showLine(leaf, current);
+    if (explaining) markSaved(form);
     close();
     leaf.classList.remove("has-error");
     const status = leaf.querySelector("[data-save-status]");
     if (status) status.textContent = "";
   });
+  // The user typing when the answer comes (the focus in the leaf's form, or a key in the last seconds) keeps the
+  // focus: the box is announced (role=alert) and reached with Tab. Otherwise (the focus fell to the page's body
+  // with the button disabled during the save) it goes to the box, so Tab does not start again at the page's top.
+  const typing = userTyping(submitted, box) || userTyping(form, box);
   box.append(title, stored, keep, " ", take);
   box.hidden = false;
   reveal(box);
+  if (!typing) keep.focus();
   if (!explaining) {  // the leaf was saved elsewhere: as stored, and its explanation (if new) looked at
     showHeader(leaf, current);
     markAcceptable(leaf, current);
@@ -382,75 +393,182 @@ function signedOut(leaf, form, status, data) {
   leaf.classList.add("has-error", "unsaved");
 }
 
+// An explanation as last saved (or as the page drew it): one that differs is unsaved, and leaving the page or
+// sending the explanations must not lose it.
+const savedExplanation = new WeakMap();
+
+function explanationField(form) {
+  return form.querySelector("textarea[name=explanation]");
+}
+
+function markSaved(form, text) {
+  const field = explanationField(form);
+  if (field) savedExplanation.set(form, text ?? field.value);
+}
+
+function explanationUnsaved(form) {
+  const field = explanationField(form);
+  return Boolean(field) && savedExplanation.has(form) && field.value !== savedExplanation.get(form);
+}
+
+function explainForms() {
+  return Array.from(document.querySelectorAll("form[data-explain-line]"));
+}
+
 function enhanceSaveForm(form) {
+  if (form.matches("[data-explain-line]")) markSaved(form);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    saveLeaf(form);
+  });
+}
+
+/** Send a leaf's form in place; true once the server saved it. */
+async function saveLeaf(form) {
+  const leaf = form.closest("[data-leaf]");
+  if (leaf.dataset.busy) return false;  // the leaf's last save has not answered yet
+  const explanation = explanationField(form);
+  const sentText = explanation && form.matches("[data-explain-line]") ? explanation.value : null;
+  const status = leaf.querySelector("[data-save-status]");
+  const fieldset = form.querySelector("fieldset.method-input");
+  if (status) status.textContent = T.saving;
+  let result;
+  setBusy(leaf, true);
+  try {
+    result = await postForm(form);
+  } catch {
+    if (status) status.textContent = T.network;
+    const box = failureBox(form);
+    box.textContent = T.network;
+    box.hidden = false;
+    reveal(box);
+    return false;
+  } finally {
+    setBusy(leaf, false);  // the answer is handled below before any other click is: it sets the new version
+  }
+  const { status: code, data } = result;
+  if (code === 401) {
+    signedOut(leaf, form, status, data);
+    return false;
+  }
+  signedOutForms.delete(form);
+  leaf.classList.remove("unsaved");
+  if (data.ok) {
+    if (data.line) {
+      const typed = explanation ? explanation.value : null;
+      showLine(leaf, data.line);
+      markAcceptable(leaf, data.line);
+      markExplanationSeen(leaf);
+      if (sentText !== null) {
+        markSaved(form, typeof data.line.explanation === "string" ? data.line.explanation : sentText);
+        // typed on while the save was on its way: kept, and still unsaved
+        if (typed !== sentText) explanation.value = typed;
+      }
+    } else if (sentText !== null) {
+      markSaved(form, sentText);
+    }
+    showReview(data.review);
+    showNewExplanations(data.new_explanations);
+    for (const box of leaf.querySelectorAll("[data-error]")) box.hidden = true;
+    clearInvalid(leaf);
+    leaf.classList.remove("has-error");
+    if (status) status.textContent = T.saved;
+    return true;
+  }
+  if (status) status.textContent = T.failed;
+  leaf.classList.add("has-error");
+  if (code === 409 && data.current) {
+    for (const box of leaf.querySelectorAll("[data-error]")) box.hidden = true;
+    clearInvalid(leaf);
+    const holder = form.matches("[data-appraise]") ? form : leaf.querySelector("[data-appraise]") || form;
+    conflictBox(leaf, holder, data.current, form);
+    showNewExplanations(data.new_explanations);  // the leaf saved elsewhere: its explanation has been looked at
+    return false;
+  }
+  clearInvalid(leaf);  // the marks of an earlier refusal (another field's) go with its message
+  const target = failureBox(form);
+  target.textContent = data.message || T.failed;
+  target.hidden = false;
+  reveal(target);
+  // the field refused is marked and described by the message, as the page without the script does
+  const text = data.field === "note" || data.field === "explanation" ? form.querySelector(`textarea[name=${data.field}]`) : null;
+  if (text) {
+    text.setAttribute("aria-invalid", "true");
+    describedBy(text, target.id, true);
+    text.focus();
+  } else if (fieldset) {
+    const first = markInvalid(fieldset, data.field);
+    for (const input of fieldset.querySelectorAll("[aria-invalid]")) describedBy(input, target.id, true);
+    first?.focus();
+  }
+  return false;
+}
+
+/** The leaf's save in flight (a «Lưu giải trình» pressed just before): its answer, before this form is looked at. */
+async function idle(leaf) {
+  for (let waited = 0; leaf.dataset.busy && waited < 30000; waited += 100) {
+    await new Promise((resolve) => { setTimeout(resolve, 100); });
+  }
+}
+
+/** «Gửi giải trình»: asked first (data-confirm); explanations typed and not saved are saved before the page is
+ * sent, and if one cannot be (refused, a conflict, no connection) nothing is sent and the leaves are named. */
+function enhanceResubmit(form) {
+  const box = form.querySelector("[data-resubmit-error]");
+  const button = form.querySelector("button[type=submit]");
+  let sending = false;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const leaf = form.closest("[data-leaf]");
-    if (leaf.dataset.busy) return;  // the leaf's last save has not answered yet
-    const status = leaf.querySelector("[data-save-status]");
-    const fieldset = form.querySelector("fieldset.method-input");
-    if (status) status.textContent = T.saving;
-    let result;
-    setBusy(leaf, true);
-    try {
-      result = await postForm(form);
-    } catch {
-      if (status) status.textContent = T.network;
-      const box = failureBox(form);
-      box.textContent = T.network;
-      box.hidden = false;
-      reveal(box);
-      return;
-    } finally {
-      setBusy(leaf, false);  // the answer is handled below before any other click is: it sets the new version
-    }
-    const { status: code, data } = result;
-    if (code === 401) {
-      signedOut(leaf, form, status, data);
-      return;
-    }
-    signedOutForms.delete(form);
-    leaf.classList.remove("unsaved");
-    if (data.ok) {
-      if (data.line) {
-        showLine(leaf, data.line);
-        markAcceptable(leaf, data.line);
-        markExplanationSeen(leaf);
+    if (sending || (form.dataset.confirm && !window.confirm(form.dataset.confirm))) return;
+    sending = true;
+    if (button) button.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    const failed = [];
+    for (const each of explainForms()) {
+      const leaf = each.closest("[data-leaf]");
+      await idle(leaf);
+      if (!explanationUnsaved(each)) continue;
+      if (box) {
+        box.hidden = false;
+        box.classList.remove("error");
+        box.textContent = T.savingExplanations;
       }
-      showReview(data.review);
-      showNewExplanations(data.new_explanations);
-      for (const box of leaf.querySelectorAll("[data-error]")) box.hidden = true;
-      clearInvalid(leaf);
-      leaf.classList.remove("has-error");
-      if (status) status.textContent = T.saved;
+      if (!(await saveLeaf(each)) || explanationUnsaved(each)) failed.push(leaf);
+    }
+    // typed again meanwhile in a leaf already saved: not sent behind the user's back either
+    for (const each of explainForms()) {
+      const leaf = each.closest("[data-leaf]");
+      if (explanationUnsaved(each) && !failed.includes(leaf)) failed.push(leaf);
+    }
+    if (!failed.length) {
+      form.submit();
       return;
     }
-    if (status) status.textContent = T.failed;
-    leaf.classList.add("has-error");
-    if (code === 409 && data.current) {
-      for (const box of leaf.querySelectorAll("[data-error]")) box.hidden = true;
-      clearInvalid(leaf);
-      const holder = form.matches("[data-appraise]") ? form : leaf.querySelector("[data-appraise]") || form;
-      conflictBox(leaf, holder, data.current, form);
-      showNewExplanations(data.new_explanations);  // the leaf saved elsewhere: its explanation has been looked at
-      return;
+    sending = false;
+    if (button) button.disabled = false;
+    form.removeAttribute("aria-busy");
+    if (!box) return;
+    const list = document.createElement("ul");
+    for (const leaf of failed) {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `#${leaf.id}`;
+      link.textContent = leaf.querySelector(".leaf-name")?.textContent.trim() || leaf.id;
+      item.append(link);
+      list.append(item);
     }
-    clearInvalid(leaf);  // the marks of an earlier refusal (another field's) go with its message
-    const target = failureBox(form);
-    target.textContent = data.message || T.failed;
-    target.hidden = false;
-    reveal(target);
-    // the field refused is marked and described by the message, as the page without the script does
-    const text = data.field === "note" || data.field === "explanation" ? form.querySelector(`textarea[name=${data.field}]`) : null;
-    if (text) {
-      text.setAttribute("aria-invalid", "true");
-      describedBy(text, target.id, true);
-      text.focus();
-    } else if (fieldset) {
-      const first = markInvalid(fieldset, data.field);
-      for (const input of fieldset.querySelectorAll("[aria-invalid]")) describedBy(input, target.id, true);
-      first?.focus();
-    }
+    box.replaceChildren(T.unsavedExplanations, list);
+    box.classList.add("error");
+    box.hidden = false;
+    if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "-1");
+    box.focus();
+  });
+  // Back to the page kept in the back-forward cache after sending: the button works again.
+  window.addEventListener("pageshow", (event) => {
+    if (!event.persisted) return;
+    sending = false;
+    if (button) button.disabled = false;
+    form.removeAttribute("aria-busy");
   });
 }
 
@@ -538,9 +656,17 @@ for (const form of document.querySelectorAll(
 )) {
   enhanceSeenForm(form);
 }
-for (const form of document.querySelectorAll("form[data-confirm]")) {
+for (const form of document.querySelectorAll("form[data-confirm]:not([data-resubmit])")) {
   form.addEventListener("submit", (event) => {
     if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+}
+for (const form of document.querySelectorAll("form[data-resubmit]")) enhanceResubmit(form);
+if (explainForms().length) {
+  window.addEventListener("beforeunload", (event) => {
+    if (!explainForms().some(explanationUnsaved)) return;
+    event.preventDefault();
+    event.returnValue = T.leave;
   });
 }
 if (leaves().length) document.addEventListener("keydown", onKey);

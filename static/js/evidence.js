@@ -13,10 +13,12 @@ const T = VI
   ? {
       sessionEnded: "Phiên đăng nhập đã hết hạn nên yêu cầu chưa được thực hiện. Hãy đăng nhập lại rồi gửi lại; tệp đã chọn vẫn còn trên trang.",
       signIn: "Đăng nhập lại (mở thẻ mới)",
+      tooLarge: "Tệp «%(name)s» vượt quá dung lượng cho phép (%(limit)s MB).",
     }
   : {
       sessionEnded: "Your session has expired, so nothing was done. Please sign in again and send it again; the files you chose are still on the page.",
       signIn: "Sign in again (opens a new tab)",
+      tooLarge: "The file «%(name)s» is larger than allowed (%(limit)s MB).",
     };
 
 /** The session ended: say so with a link to sign in again that comes back to this page (not the action). */
@@ -62,8 +64,42 @@ async function refreshRegions() {
   }
 }
 
+/** The size limit the page states (its «tối đa … MB mỗi tệp», as `data-max-upload-mb` in the page's own words,
+ * e.g. "20" or "0,5"): the form's, else the page's; none stated, none checked here (the server checks anyway). */
+function statedLimit(form) {
+  const holder = form.closest("[data-max-upload-mb]") || document.querySelector("[data-max-upload-mb]");
+  const text = holder?.dataset.maxUploadMb?.trim();
+  const megabytes = text ? Number(text.replace(/\s/g, "").replace(",", ".")) : NaN;
+  return Number.isFinite(megabytes) && megabytes > 0 ? { text, bytes: megabytes * 1024 * 1024 } : null;
+}
+
+/** The files chosen that are over the stated limit, refused here at once with the server's words (sending one
+ * in full only to hear it refused takes minutes on a slow line). */
+function oversized(form) {
+  const input = form.querySelector("input[type=file]");
+  const limit = statedLimit(form);
+  if (!input || !limit) return { input, over: [] };
+  const files = Array.from(input.files || []);
+  const over = files.filter((file) => file.size > limit.bytes);
+  return {
+    input,
+    over,
+    fitting: files.filter((file) => file.size <= limit.bytes),
+    messages: over.map((file) => T.tooLarge.replace("%(name)s", file.name).replace("%(limit)s", limit.text)),
+  };
+}
+
 async function send(form, confirmed) {
   const regionId = form.closest("[data-evidence-region]")?.id;
+  const { input: fileInput, over, fitting = [], messages: refusedHere = [] } = oversized(form);
+  if (over.length && !fitting.length) {
+    // nothing left to send: said at once, nothing sent
+    const target = statusFor(form);
+    say(target, refusedHere.join(" "), true);
+    fileInput.value = "";
+    keepPlace(target);
+    return;
+  }
   const buttons = form.querySelectorAll("button");
   buttons.forEach((b) => { b.disabled = true; });
   form.setAttribute("aria-busy", "true");
@@ -75,6 +111,11 @@ async function send(form, confirmed) {
     const body = new FormData(form);
     // the server does what needs a confirmation (a delete) only when told it was confirmed
     if (confirmed && form.dataset.confirmField) body.set(form.dataset.confirmField, "1");
+    if (over.length) {
+      // the others are sent (as the server would keep them), the ones too large are not
+      body.delete(fileInput.name);
+      for (const file of fitting) body.append(fileInput.name, file);
+    }
     const response = await fetch(form.action, {
       method: "POST",
       body,
@@ -108,8 +149,8 @@ async function send(form, confirmed) {
     saySignedOut(target, data);
     return;
   }
-  const partial = data.errors && data.errors.length;
-  say(target, describe(data), !ok || partial);
+  const partial = (data.errors && data.errors.length) || refusedHere.length;
+  say(target, [describe(data), ...refusedHere].filter(Boolean).join(" "), !ok || partial);
   if (ok && form.querySelector("input[type=file]")) form.reset();
   keepPlace(target);
 }

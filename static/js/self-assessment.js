@@ -4,6 +4,7 @@
 // every leaf form is a plain form post and the page re-renders with the server's message.
 import { describe, fill, markInvalid } from "./method-input.js";
 import { freshToken, signInAgain } from "./session.js";
+import { isTextField, onDeliberateClick, userTyping } from "./typing.js";
 
 const TYPING_DELAY = 800;
 const RETRY_DELAY = 5000;
@@ -19,6 +20,8 @@ const T = vi
       notYours: "Chưa lưu: tài khoản đang đăng nhập không được sửa bản đánh giá này. Hãy đăng nhập bằng tài khoản của đơn vị rồi lưu lại.",
       signedOut: "Chưa lưu: phiên đăng nhập đã hết hạn.", signIn: "Đăng nhập lại (mở thẻ mới)", retry: "Lưu lại",
       sessionEnded: "Phiên đăng nhập đã hết hạn nên thay đổi vừa rồi chưa được lưu. Hãy đăng nhập lại; nội dung bạn đã nhập vẫn còn trên trang.",
+      onHold: "Chưa lưu: hãy chọn giữ giá trị của mình hoặc lấy giá trị đang lưu.",
+      copyHint: "Nội dung bạn đã nhập vẫn còn trong các ô của tiêu chí này (chỉ đọc): hãy sao chép để giữ lại.",
     }
   : {
       waiting: "Not saved yet…", saving: "Saving…", saved: "Saved", unchanged: "No changes.", offline: "Not saved (offline or server error); will retry.",
@@ -30,6 +33,8 @@ const T = vi
       notYours: "Not saved: the account signed in may not edit this assessment. Sign in with the unit's account and save again.",
       signedOut: "Not saved: your session has expired.", signIn: "Sign in again (opens a new tab)", retry: "Save again",
       sessionEnded: "Your session has expired, so your last change was not saved. Please sign in again; what you typed is still on the page.",
+      onHold: "Not saved: keep your value or take the stored one.",
+      copyHint: "What you typed is still in this criterion's boxes (read-only): copy it to keep it.",
     };
 
 const dirtyForms = new Set();
@@ -74,6 +79,7 @@ class LeafForm {
     this.saving = false;
     this.again = false;
     this.blocked = false;
+    this.conflicted = false;
     this.awaitingReason = false;
     this.lastSent = this.snapshot();
     form.addEventListener("input", (event) => this.changed(event));
@@ -130,6 +136,11 @@ class LeafForm {
   changed(event) {
     const target = event.target;
     if (target.name === "not_applicable") this.syncNotApplicable();
+    if (this.conflicted) {
+      // Nothing is saved until the user chooses in the panel: what is typed meanwhile is kept, unsaved.
+      dirtyForms.add(this);
+      return;
+    }
     if (event.type === "change" && !(target.type === "radio" || target.type === "checkbox")) return;
     // A click settles a choice at once; arrow keys walk through a group's options, each becoming checked in turn:
     // only the one the user stops on (or leaves the leaf with) is saved, not every option passed on the way.
@@ -220,6 +231,7 @@ class LeafForm {
   }
 
   async save() {
+    if (this.conflicted) return; // a retry timer or a queued save must not write over the stored value
     if (this.saving) {
       this.again = true;
       return;
@@ -339,13 +351,27 @@ class LeafForm {
     if (data.code === "not_editable" || data.code === "deadline_passed") {
       this.blocked = true;
       dirtyForms.delete(this);
-      this.form.querySelectorAll("input, textarea, button, fieldset").forEach((el) => { el.disabled = true; });
+      // What was typed stays selectable and copyable (a disabled field is neither): text fields become read-only,
+      // choices and buttons disabled.
+      this.form.querySelectorAll("input, textarea, select, button").forEach((el) => {
+        if (isTextField(el)) el.readOnly = true;
+        else el.disabled = true;
+      });
+      const hint = document.createElement("span");
+      hint.className = "copy-hint";
+      hint.textContent = ` ${T.copyHint}`;
+      this.errorBox.append(hint);
     }
   }
 
   conflict(data) {
+    // Autosave stops for this leaf until the user chooses: nothing is written over the stored value meanwhile.
     this.blocked = true;
+    this.conflicted = true;
+    this.again = false;
     clearTimeout(this.timer);
+    this.timer = null;
+    dirtyForms.add(this);
     const box = this.conflictBox;
     const stored = data.stored || {};
     const mine = describe(this.fieldset) || (data.yours && data.yours.summary) || T.empty;
@@ -375,20 +401,23 @@ class LeafForm {
     const keep = button("keep-mine", T.keep);
     const take = button("take-theirs secondary", T.take);
     actions.append(keep, " ", take);
+    // The user typing when the answer comes (the focus in the leaf, or a key in the last seconds) keeps the focus:
+    // the panel is announced (role=alert), and reached with Tab; otherwise it takes the focus.
+    const typing = userTyping(this.form, box);
     box.append(head, list, actions);
     box.hidden = false;
-    this.say(T.conflict, true);
+    this.say(`${T.conflict} ${T.onHold}`, true);
     // The score and the totals beside the panel are the stored ones (the answer carries them), not those of the
     // page as it was loaded: the panel compares the user's value with what is stored, the figures say what counts.
     // The version stays the one typed on until the user chooses.
     if (stored.version !== undefined) this.showScore(stored);
     setTotals(data.totals);
-    keep.addEventListener("click", () => {
+    onDeliberateClick(keep, () => {
       this.form.querySelector('input[name="version"]').value = stored.version;
       this.resolve();
       this.schedule(0, true);
     });
-    take.addEventListener("click", () => {
+    onDeliberateClick(take, () => {
       if (this.fieldset) fill(this.fieldset, stored.not_applicable ? null : stored.value);
       const set = (name, value) => {
         const input = this.form.querySelector(`[name="${name}"]`);
@@ -409,13 +438,14 @@ class LeafForm {
       dirtyForms.delete(this);
       this.say(T.saved);
     });
-    keep.focus();
+    if (!typing) keep.focus();
   }
 
   /** The panel closed by one of its buttons. Focus, which was on that button, goes back to the leaf (its first field,
    * else its save button), not to the top of a page of a hundred leaves. */
   resolve() {
     this.blocked = false;
+    this.conflicted = false;
     this.focusLeaf(); // before the focused button is removed with the panel
     this.conflictBox.hidden = true;
     this.conflictBox.replaceChildren();

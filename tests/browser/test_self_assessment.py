@@ -125,6 +125,7 @@ def test_an_editor_fills_every_method_with_evidence_and_the_head_submits(
     head = new_page()
     login(head, "hung")
     head.goto(f"/danh-gia/{open_assessment.pk}/kiem-tra/")
+    head.on("dialog", lambda dialog: dialog.accept())  # «Gửi» asks for confirmation first
     head.click("text=Gửi bản tự đánh giá")
     expect(head.locator(".state")).to_have_text("Đã gửi")
     open_assessment.refresh_from_db()
