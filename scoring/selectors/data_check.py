@@ -12,11 +12,14 @@ with where an administrator mends it:
 - results: each signed-off assessment's stored result against the engine's computation from its stored scores;
 - accounts: an e-mail address used by several active accounts (in any case), as the users page refuses it today;
   an API key still active for a role its user no longer holds (issued before removing a role revoked its keys: it
-  would work again were the role given back).
+  would work again were the role given back);
+- scores: a leaf's stored input (not yet signed off) holding a number with more decimals than a person may type,
+  sent as a JSON number before numbers were held to the rule of typed text: the team's accept refuses it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scoring import engine
+from scoring.engine.base import MAX_TYPED_DECIMALS
 from scoring.errors import ValidationFailed
 from scoring.models import (
     Assessment,
@@ -46,7 +50,7 @@ from scoring.text import hidden_character_at, invisible_character_at, line_break
 
 @dataclass(frozen=True)
 class DataProblem:
-    topic: str  # sets, cycles, units, names, results, accounts
+    topic: str  # sets, cycles, units, names, results, accounts, scores
     record: str  # what it is, as an administrator names it
     message: str
     where: str  # the page where it is mended (a path), or ""
@@ -252,6 +256,51 @@ def _key_problems() -> Iterator[DataProblem]:
         )
 
 
+_LONG_DECIMALS = re.compile(rf"\d[.,]\d{{{MAX_TYPED_DECIMALS + 1}}}|\d[eE]-")
+
+
+def _numbers_refused(value: object) -> bool:
+    """Whether a stored method input holds a number today's engine refuses for its decimals (`to_decimal`): one sent
+    as a JSON number before numbers were held to the rule of typed text."""
+    if isinstance(value, dict):
+        return any(_numbers_refused(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_numbers_refused(v) for v in value)
+    if isinstance(value, str | float) and _LONG_DECIMALS.search(repr(value) if isinstance(value, float) else value):
+        try:
+            engine.to_decimal(value, field="value")
+        except engine.EngineError as exc:
+            return getattr(exc, "code", "") == "too_many_decimals"
+    return False
+
+
+def _score_problems() -> Iterator[DataProblem]:
+    """Each leaf of an assessment not signed off whose stored self or appraised input holds a number with more
+    decimals than a person may type (stored before a JSON number was held to that rule): the team's accept and
+    appraise refuse it. With the page where it is mended: the unit's sheet (a draft) or the review page."""
+    from scoring.models import ScoreLine
+
+    lines = (ScoreLine.objects.exclude(assessment__state=Assessment.State.SIGNED_OFF)
+             .filter(Q(self_value__isnull=False) | Q(appraised_value__isnull=False))
+             .values_list("pk", "assessment_id", "assessment__state", "assessment__cycle__year",
+                          "assessment__unit__name", "indicator__code", "self_value", "appraised_value")
+             .order_by("assessment__cycle__year", "assessment__unit__name", "indicator__order"))
+    for pk, assessment_id, state, year, unit, code, self_value, appraised_value in lines.iterator(chunk_size=2000):
+        which = [label for label, value in ((_("tự chấm"), self_value), (_("thẩm định"), appraised_value))
+                 if value is not None and _numbers_refused(value)]
+        if not which:
+            continue
+        page = "scoring:assessment" if state == Assessment.State.DRAFT else "appraisal:review"
+        yield DataProblem(
+            "scores", f"{year} · {unit} · {code}",
+            _("Số liệu %(which)s của tiêu chí có số quá nhiều chữ số thập phân (tối đa %(n)s), lưu trước khi quy tắc "
+              "này áp dụng cho số gửi qua API: chấp nhận hay thẩm định lại đều bị từ chối. Hãy nhập lại số liệu của "
+              "tiêu chí (làm tròn).")
+            % {"which": ", ".join(which), "n": MAX_TYPED_DECIMALS},
+            reverse(page, args=[assessment_id]) + f"#line-{pk}",
+        )
+
+
 def _accounts() -> Iterator[DataProblem]:
     yield from _account_problems()
     yield from _key_problems()
@@ -264,6 +313,7 @@ CHECKS = {
     "names": _name_problems,
     "results": _result_problems,
     "accounts": _accounts,
+    "scores": _score_problems,
 }
 
 

@@ -146,3 +146,20 @@ def test_a_set_in_use_with_bands_today_s_rules_refuse_is_listed(assessment: Asse
     assert code == 1
     assert any("từ ngưỡng cao xuống ngưỡng thấp" in p["message"] for p in problems)
     assert problems[0]["where"] == f"/quan-ly/bo-chi-so/{indicator_set.pk}/kiem-tra/"
+
+
+def test_a_stored_input_with_more_decimals_than_one_may_type_is_listed(assessment: Assessment) -> None:
+    lines = ScoreLine.objects.filter(assessment=assessment).select_related("indicator")
+    ratio = lines.get(indicator__code="1.1.2")
+    ScoreLine.objects.filter(pk=ratio.pk).update(self_value={"numerator": "8.123456789012", "denominator": 10})
+    typed = lines.get(indicator__code="2.1.1")  # six decimals, as a person may type: no problem
+    ScoreLine.objects.filter(pk=typed.pk).update(self_value={"numerator": "85.123456", "denominator": 100})
+
+    code, problems = _run("--only", "scores")
+
+    assert code == 1
+    assert [(p["topic"], p["record"].rsplit(" · ", 1)[-1]) for p in problems] == [("scores", "1.1.2")]
+    assert problems[0]["where"].endswith(f"#line-{ratio.pk}")
+    # once signed off, nothing is appraised again: not listed
+    Assessment.objects.filter(pk=assessment.pk).update(state=Assessment.State.SIGNED_OFF)
+    assert _run("--only", "scores") == (0, [])
