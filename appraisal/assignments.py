@@ -142,6 +142,15 @@ def _shown(targets: list[Indicator], area: Indicator, missing: dict[int, frozens
     return gaps
 
 
+def units_without_lead(*, cycle: Cycle) -> list[Unit]:
+    """The units taking part in the cycle that no lead of its team may run and sign off (`_team_of`: a lead never
+    of their own unit): every lead belongs to them, or the cycle has no lead. Their assessments would wait in the
+    queue with nobody able to sign them off. In Vietnamese name order. Five queries at most."""
+    leads, _members = _team_of(cycle)
+    units = [a.unit for a in cycle.assessments.select_related("unit")]
+    return sorted((u for u in units if not any(u.pk not in lead.own for lead in leads)), key=lambda u: sort_key(u.name))
+
+
 def coverage(*, cycle: Cycle) -> list[SetCover]:
     """What the cycle's team leaves uncovered, set by set (in the sets' order; a set lacking nothing is left out).
 

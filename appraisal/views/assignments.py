@@ -23,6 +23,7 @@ from appraisal.assignments import (
     assignments_of_cycle,
     coverage,
     team_candidates,
+    units_without_lead,
 )
 from appraisal.models import AppraisalAssignment
 from cchc.collation import vietnamese
@@ -132,6 +133,8 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "candidates": team_candidates(),
         "nodes": assignable_nodes(cycle=cycle),
         "gaps": _gaps_text(covers),
+        # units whose assessment no lead may sign off (every lead belongs to it, or there is none for the cycle)
+        "without_lead": units_without_lead(cycle=cycle),
         "leads_only": _leads_only_text(covers),
         # «nobody assigned» only while no member (other than a lead) has an area: else the lines say what is left
         "members_assigned": any(not row.is_lead and row.areas.all() for row in rows),
