@@ -26,6 +26,9 @@ PublicationSummary = inline_serializer(
         "document_number": serializers.CharField(),
         "document_date": serializers.DateField(),
         "published_at": serializers.DateTimeField(),
+        "reason": serializers.CharField(
+            help_text="Lý do đính chính của lần công bố này (trống ở lần công bố đầu, `revision` 1)."
+        ),
     },
 )
 
@@ -52,6 +55,11 @@ Results = inline_serializer(
         "year": serializers.IntegerField(),
         "revision": serializers.IntegerField(),
         "document_number": serializers.CharField(),
+        "document_date": serializers.DateField(),
+        "published_at": serializers.DateTimeField(),
+        "reason": serializers.CharField(
+            help_text="Lý do đính chính của lần công bố này (trống ở lần công bố đầu, `revision` 1)."
+        ),
         "groups": RankingTable.__class__(many=True),
     },
 )
@@ -61,6 +69,7 @@ def _summary(p: Any) -> dict[str, Any]:
     return {
         "year": p.cycle.year, "revision": p.revision, "document_number": p.document_number,
         "document_date": p.document_date, "published_at": serializers.DateTimeField().to_representation(p.published_at),
+        "reason": p.reason,
     }
 
 

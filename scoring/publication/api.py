@@ -110,6 +110,9 @@ PublicationRef = inline_serializer(
         "document_number": serializers.CharField(),
         "document_date": serializers.DateField(),
         "published_at": serializers.DateTimeField(),
+        "reason": serializers.CharField(
+            help_text="Lý do đính chính của lần công bố này (trống ở lần công bố đầu, `revision` 1)."
+        ),
     },
 )
 
@@ -269,7 +272,7 @@ def _ref(publication: Publication) -> dict[str, Any]:
     return {
         "year": publication.cycle.year, "revision": publication.revision,
         "document_number": publication.document_number, "document_date": publication.document_date,
-        "published_at": published_at(publication),
+        "published_at": published_at(publication), "reason": publication.reason,
     }
 
 

@@ -58,13 +58,50 @@ def _short(label: str, limit: int = _LABEL_CHARS) -> str:
 VALUE_W = 52  # room right of a bar for its value («100,00»)
 
 
+SCALE_MAX = Decimal("100")  # the index's standard maximum in the province's sets
+GRID_STEPS = 4  # gridlines at every quarter of the scale: 0, 25, 50, 75, 100
+
+
+def scale_top(values: Sequence[Decimal], scale_max: Decimal | None = None) -> Decimal:
+    """The top of a chart's fixed scale: the set's standard maximum (100), or the largest value when a bonus
+    takes it above. Never the largest value shown otherwise: a chart drawn to its own data makes a small change
+    (or the top of every group) look as large as any other."""
+    return max([*values, scale_max or SCALE_MAX])
+
+
+def _ticks(scale_max: Decimal | None) -> list[Decimal]:
+    """The labelled gridlines: every quarter of the standard maximum (0, 25, 50, 75, 100)."""
+    full = scale_max or SCALE_MAX
+    return [full * n / GRID_STEPS for n in range(GRID_STEPS + 1)]
+
+
+def _tick(value: Decimal) -> str:
+    return vn(value, 0 if value % 1 == 0 else 2)
+
+
+def scale_text(top: Decimal) -> str:
+    """The scale in words, for a chart's text alternative."""
+    return gettext("thang chung từ 0 đến %(top)s điểm") % {"top": _tick(top)}
+
+
 def ranking_bars(items: Sequence[tuple[str, Decimal]], *, title: str, scale_max: Decimal | None = None) -> SafeString:
     """Horizontal bars, one per unit in the given (published) order: the unit's name above its bar, the index at
-    the bar's end."""
+    the bar's end. Every group's chart on one scale (`scale_top`: 0 to the standard maximum, or the largest index
+    when above it), with gridlines and an axis labelled 0, 25, 50, 75, 100 below the bars: the top of a group
+    gets a full bar only when it scored the maximum."""
     bar_w, row_h, top = WIDTH - VALUE_W - 4, 40, 4
-    height = top * 2 + row_h * max(len(items), 1)
-    biggest = max([v for _, v in items] + [scale_max or Decimal("0"), Decimal("1")])
+    axis_h = 22
+    height = top * 2 + row_h * max(len(items), 1) + axis_h
+    biggest = scale_top([v for _, v in items], scale_max)
+    bottom = top + row_h * max(len(items), 1)
     body: list[str] = []
+    for tick in _ticks(scale_max):
+        x = bar_w * tick / biggest
+        anchor = "start" if tick == 0 else "middle"
+        body.append(
+            f'<line x1="{_f(x)}" y1="{top}" x2="{_f(x)}" y2="{bottom + 4}" stroke="{GRID}"/>'
+            f'<text x="{_f(x)}" y="{bottom + 18}" text-anchor="{anchor}" fill="{INK}">{_tick(tick)}</text>'
+        )
     for n, (label, value) in enumerate(items):
         y = top + n * row_h
         w = bar_w * max(Decimal(0), value) / biggest
@@ -73,7 +110,7 @@ def ranking_bars(items: Sequence[tuple[str, Decimal]], *, title: str, scale_max:
             f'<rect x="0" y="{y + 20}" width="{_f(w)}" height="14" fill="{BAR}"/>'
             f'<text x="{_f(w + 4)}" y="{y + 32}" fill="{INK}">{vn(value)}</text>'
         )
-    return _svg(WIDTH, height, title, body)
+    return _svg(WIDTH, height, title, body, label=f"{title} ({scale_text(biggest)})")
 
 
 def area_comparison(
@@ -166,24 +203,35 @@ def distribution(values: Sequence[Decimal], *, title: str, step: Decimal = Decim
     return _svg(WIDTH, height, title, body, label=f"{title}: {distribution_summary(values, bins)}")
 
 
-def trend(points: Sequence[tuple[str, Decimal]], *, title: str) -> SafeString:
-    """A line through the values across years, each point labelled with its value. Up to seven years fit WIDTH;
-    more years widen the chart (then shown smaller)."""
+def trend(points: Sequence[tuple[str, Decimal]], *, title: str, scale_max: Decimal | None = None) -> SafeString:
+    """A line through the values across years, each point labelled with its value, on a fixed scale (`scale_top`:
+    0 to the standard maximum, or the largest value when above it) with labelled gridlines (0, 25, 50, 75, 100):
+    a change of a point reads as a point, never stretched over the chart's height. Its text alternative states
+    the scale and the values. Up to seven years fit WIDTH; more years widen the chart (then shown smaller)."""
     if not points:
         return _svg(WIDTH, 40, title, [f'<text x="4" y="24" fill="{INK}">—</text>'])
-    left, top, chart_h = 30, 24, 140
-    step = max(44, min(110, (WIDTH - 2 * left) // max(len(points) - 1, 1)))
-    width = max(WIDTH, left * 2 + step * max(len(points) - 1, 1))
+    axis, top, chart_h = 34, 24, 140
+    left = axis + 22
+    step = max(44, min(110, (WIDTH - left - 26) // max(len(points) - 1, 1)))
+    width = max(WIDTH, left + 26 + step * max(len(points) - 1, 1))
     height = top + chart_h + 36
     values = [v for _, v in points]
-    lo, hi = min(values), max(values)
+    hi = scale_top(values, scale_max)
+    lo = min([*values, Decimal(0)])  # 0 unless a penalty took an index below it
     span = (hi - lo) or Decimal(1)
 
     def y_of(v: Decimal) -> Decimal:
-        return top + chart_h - chart_h * (v - lo) / span * Decimal("0.8") - chart_h * Decimal("0.1")
+        return top + chart_h - chart_h * (v - lo) / span
 
+    body: list[str] = []
+    for tick in _ticks(scale_max):
+        grid_y = _f(y_of(tick))
+        body.append(
+            f'<line x1="{axis}" y1="{grid_y}" x2="{width - 10}" y2="{grid_y}" stroke="{GRID}"/>'
+            f'<text x="{axis - 4}" y="{_f(y_of(tick) + 4)}" text-anchor="end" fill="{INK}">{_tick(tick)}</text>'
+        )
+    body.append(f'<line x1="{axis}" y1="{top}" x2="{axis}" y2="{top + chart_h}" stroke="{INK}"/>')
     xy = [(left + n * step, y_of(v)) for n, (_, v) in enumerate(points)]
-    body = [f'<line x1="{left - 10}" y1="{top + chart_h}" x2="{width - 10}" y2="{top + chart_h}" stroke="{GRID}"/>']
     if len(xy) > 1:
         path = " ".join(f"{x},{_f(y)}" for x, y in xy)
         body.append(f'<polyline points="{path}" fill="none" stroke="{BAR}" stroke-width="2"/>')
@@ -193,4 +241,9 @@ def trend(points: Sequence[tuple[str, Decimal]], *, title: str) -> SafeString:
             f'<text x="{x}" y="{_f(y - 8)}" text-anchor="middle" fill="{INK}">{vn(value)}</text>'
             f'<text x="{x}" y="{top + chart_h + 18}" text-anchor="middle" fill="{INK}">{escape(label)}</text>'
         )
-    return _svg(width, height, title, body)
+    label = gettext("%(title)s. Trục dọc: %(scale)s, vạch lưới %(ticks)s. %(values)s.") % {
+        "title": title, "scale": scale_text(hi),
+        "ticks": ", ".join(_tick(t) for t in _ticks(scale_max)),
+        "values": "; ".join(f"{name}: {vn(value)}" for name, value in points),
+    }
+    return _svg(width, height, title, body, label=label)

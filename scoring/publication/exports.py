@@ -37,8 +37,10 @@ OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
 # publication's file. Part of every public file's ETag (`downloads.served`) and of the name a whole-publication file
 # is kept under in the export store (`job_path`), so a file built by the earlier code is built again, not served
 # under the new ETag. 2: the JSON lists each set's classification bands; 3: ties in Vietnamese alphabetical order,
-# the PDF's averages per indicator set; 4: the PDF's yearly averages per indicator set.
-FILE_FORMAT = 4
+# the PDF's averages per indicator set; 4: the PDF's yearly averages per indicator set; 5: a correction's revision
+# and reason in the workbook's header and the results CSV (`ly_do_dinh_chinh`), charts on a fixed scale, the PDF's
+# average captions state only what the data shows.
+FILE_FORMAT = 5
 # The official files (the workbook, the PDF report, the evidence pack) are the province's documents, in
 # Vietnamese whoever asks for them first: each is built once per publication and then shared by everyone.
 OFFICIAL_LANGUAGE = "vi"
@@ -46,6 +48,8 @@ CSV_COLUMNS = [
     "nam", "lan_cong_bo", "so_van_ban", "ngay_van_ban", "ma_khoi", "ten_khoi", "hang", "ma_don_vi", "ten_don_vi",
     "loai_don_vi", "ma_bo_chi_so", "phien_ban_bo_chi_so", "chi_so", "tong_diem", "diem_linh_vuc", "diem_cong",
     "diem_tru", "diem_toi_da_ap_dung", "xep_loai",
+    # Added (the schema only adds columns): the correction's reason, empty in a first publication (`lan_cong_bo` 1).
+    "ly_do_dinh_chinh",
 ]
 Progress = Callable[[int], None]
 BOLD = Font(bold=True)
@@ -74,6 +78,23 @@ def _dec(value: str | None) -> Decimal | None:
 
 def document_line(publication: Publication) -> str:
     return f"{publication.document_number} ngày {publication.document_date:%d/%m/%Y}"
+
+
+def revision_line(publication: Publication) -> str:
+    """The revision in words, for a file's header: empty for a first publication; for a correction «Lần công bố
+    2 — đính chính: <reason>» (or that it corrects the document's information only, the results unchanged), so a
+    printed copy of a correction never reads as the original. In the official language (built under it)."""
+    if publication.revision <= 1:
+        return ""
+    if publication.snapshot.get("document_only"):
+        line = gettext("Lần công bố %(n)s — đính chính thông tin văn bản, kết quả không thay đổi") % {
+            "n": publication.revision}
+    else:
+        line = gettext("Lần công bố %(n)s — đính chính kết quả của lần công bố %(earlier)s") % {
+            "n": publication.revision, "earlier": publication.revision - 1}
+    if publication.reason:
+        line += gettext("; lý do đính chính: %(reason)s") % {"reason": publication.reason}
+    return line
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
@@ -153,6 +174,13 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
     wb = Workbook(write_only=True)
     used: set[str] = set()
     doc = f"(Kèm theo {document_line(publication)})"
+    correction = revision_line(publication)
+
+    def header(ws: Any) -> None:
+        ws.append([_cell(ws, doc)])
+        if correction:
+            ws.append([_cell(ws, correction, font=BOLD)])
+
     tables = selectors.ranking_tables(snapshot=snap)
     for table in tables:
         ws = wb.create_sheet(_sheet_title(table.name, used))
@@ -163,7 +191,7 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
         ws.column_dimensions["E"].width = 14
         ws.append([_cell(ws, f"KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year}", font=TITLE)])
         ws.append([_cell(ws, table.name, font=BOLD)])
-        ws.append([_cell(ws, doc)])
+        header(ws)
         ws.append([])
         ws.append([_cell(ws, h, font=BOLD) for h in ("STT", "Đơn vị", "Chỉ số", "Xếp hạng", "Xếp loại")])
         for n, row in enumerate(table.rows, start=1):
@@ -174,7 +202,7 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
     group_names = {g["code"]: g["name"] for g in snap.get("groups", [])}
     ws = wb.create_sheet(_sheet_title("Theo lĩnh vực", used))
     ws.append([_cell(ws, f"ĐIỂM THEO LĨNH VỰC — CHỈ SỐ CCHC NĂM {year}", font=TITLE)])
-    ws.append([_cell(ws, doc)])
+    header(ws)
     ws.append([])
     ws.append([_cell(ws, h, font=BOLD) for h in
                ["Đơn vị", "Khối", *[area_label(snap, a["code"]) for a in area_list],
@@ -200,7 +228,7 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
         ws.append([_cell(ws, f"ĐIỂM THẨM ĐỊNH TỪNG TIÊU CHÍ — CHỈ SỐ CCHC NĂM {year}", font=TITLE)])
         ws.append([_cell(ws, f"{indicator_set['name']} ({indicator_set['decision_ref']}, "
                              f"phiên bản {indicator_set['version']})", font=BOLD)])
-        ws.append([_cell(ws, doc)])
+        header(ws)
         ws.append([_cell(ws, "Mã đơn vị", font=BOLD), _cell(ws, "Đơn vị", font=BOLD),
                    *[_cell(ws, ind["code"], font=BOLD) for ind in leaves]])
         ws.append([None, _cell(ws, "Tiêu chí"), *[_cell(ws, ind["name"][:120]) for ind in leaves]])
@@ -243,6 +271,7 @@ def csv_rows(publication: Publication) -> Iterator[list[Any]]:
             publication.document_date.isoformat(), t(r["group_code"]), t(groups.get(r["group_code"], "")), r["rank"],
             t(r["unit_code"]), t(r["unit_name"]), t(r["unit_kind"]), t(r["set_key"]), r["set_version"], r["index"],
             r["total"], r["normal_total"], r["bonus"], r["penalty"], r["applicable_max"], t(r["classification"]),
+            t(publication.reason),
             *[r["area_totals"].get(a["code"], "") for a in area_list],
         ]
 
@@ -359,21 +388,24 @@ def _area_charts(snap: dict[str, Any], table: selectors.GroupTable) -> list[dict
     of the group's units (a group's units share one as a rule), each with the set's own areas and maximums: the
     departments' and the districts' sets weigh an area differently (area 4: 10 and 11 points, area 6: 10 and 9 in
     Tiền Giang), so no average is taken across sets. Units scored 0 because they never submitted count, as they
-    are ranked (`selectors.set_area_average`)."""
+    are ranked (`selectors.set_area_average`); `zeros` counts the units with an index of 0."""
     sets = snap.get("sets", {})
     found: list[dict[str, Any]] = []
     for key in [k for k in sets if any(r["set_key"] == k for r in table.rows)]:
         set_name = sets[key].get("name") or key
         group_average = selectors.group_area_average(snapshot=snap, group_code=table.code, set_key=key)
         set_average = selectors.set_area_average(snapshot=snap, set_key=key)
-        units = sum(1 for r in snap.get("rows", []) if r["set_key"] == key)
+        set_rows = [r for r in snap.get("rows", []) if r["set_key"] == key]
+        units = len(set_rows)
+        # Only what the data shows: how many of them have an index of 0 (counted in the average), when any.
+        zeros = sum(1 for r in set_rows if Decimal(r["index"]) == 0)
         chart = charts.area_comparison(
             [(f"{a['code']}. {a['name']}", Decimal(a["max_points"]), group_average.get(a["code"], Decimal(0)),
               set_average.get(a["code"], Decimal(0))) for a in selectors.areas({"sets": {key: sets[key]}})],
             title=gettext("Điểm lĩnh vực — %(group)s — %(set)s") % {"group": table.name, "set": set_name},
             first=gettext("Bình quân khối"), second=gettext("Bình quân chung cùng bộ chỉ số"),
         )
-        found.append({"set_name": set_name, "units": units, "chart": chart})
+        found.append({"set_name": set_name, "units": units, "zeros": zeros, "chart": chart})
     return found
 
 
@@ -382,9 +414,11 @@ def report_context(publication: Publication) -> dict[str, Any]:
     tables = selectors.ranking_tables(snapshot=snap)
     area_list = selectors.areas(snap)
     group_names = {g["code"]: g["name"] for g in snap.get("groups", [])}
+    scale_max = selectors.distribution_step(snap) * 20  # the largest standard maximum: one scale for every group
     for t in tables:
         t.chart = charts.ranking_bars(  # type: ignore[attr-defined]
-            [(r["unit_name"], Decimal(r["index"])) for r in t.rows], title=f"Xếp hạng — {t.name}"
+            [(r["unit_name"], Decimal(r["index"])) for r in t.rows], title=f"Xếp hạng — {t.name}",
+            scale_max=scale_max,
         )
         t.area_charts = _area_charts(snap, t)  # type: ignore[attr-defined]
         t.area_chart = mark_safe("".join(c["chart"] for c in t.area_charts))  # type: ignore[attr-defined]  # noqa: S308
@@ -392,7 +426,7 @@ def report_context(publication: Publication) -> dict[str, Any]:
     trends = [
         {"series": line, "chart": charts.trend(
             [(str(p.year), p.average) for p in line.points],
-            title=gettext("Chỉ số bình quân qua các năm — %(set)s") % {"set": line.label},
+            title=gettext("Chỉ số bình quân qua các năm — %(set)s") % {"set": line.label}, scale_max=scale_max,
         )}
         for line in selectors.yearly_set_averages(up_to=publication.cycle.year) if len(line.points) > 1
     ]

@@ -447,6 +447,9 @@ class HistoryPoint:
     group_size: int
     index: Decimal
     classification: str
+    # The latest correction up to the revision shown that changed the unit's index, rank or classification against
+    # the revision before it (`result_key`, as `corrections`); None: published so from the first revision.
+    corrected_in: int | None = None
 
 
 def rank_history(*, unit_id: int, shown: Publication | None = None) -> list[HistoryPoint]:
@@ -461,24 +464,36 @@ def rank_history(*, unit_id: int, shown: Publication | None = None) -> list[Hist
     if shown is not None:
         latest = {(cycle, revision) for cycle, revision in latest if cycle != shown.cycle_id}
         latest.add((shown.cycle_id, shown.revision))
-    for pub in Publication.objects.select_related("cycle").defer("scores", "notes").order_by("cycle__year"):
+    # (cycle, unit) → the unit's result in each revision of the year, oldest first (None: not in it)
+    results: dict[tuple[int, int], list[tuple[int, tuple[Decimal, int | None, str] | None]]] = defaultdict(list)
+    shown_points: list[tuple[HistoryPoint, int, int]] = []
+    publications = Publication.objects.select_related("cycle").defer("scores", "notes")
+    for pub in publications.order_by("cycle__year", "revision"):
+        rows = pub.snapshot.get("rows", [])
+        by_unit = {r["unit_id"]: r for r in rows if r["unit_id"] in identities}
+        for identity in identities:
+            results[(pub.cycle_id, identity)].append(
+                (pub.revision, result_key(by_unit[identity]) if identity in by_unit else None))
         if (pub.cycle_id, pub.revision) not in latest:
             continue
-        rows = pub.snapshot.get("rows", [])
         names = {g["code"]: g["name"] for g in pub.snapshot.get("groups", [])}
         # Within a year: the unit's own row, then those of the units merged into it by name in Vietnamese order
         # (`cchc.collation.sort_key`, as the published lists order ties), never as the snapshot stores them (by rank).
         mine_rows = sorted((r for r in rows if r["unit_id"] in identities),
                            key=lambda r: (r["unit_id"] != unit_id, sort_key(r["unit_name"]), r["unit_code"]))
         for mine in mine_rows:
-            points.append(
-                HistoryPoint(
-                    year=pub.cycle.year, revision=pub.revision, unit_name=mine["unit_name"],
-                    group_name=names.get(mine["group_code"], ""), rank=mine["rank"],
-                    group_size=sum(1 for r in rows if r["group_code"] == mine["group_code"]),
-                    index=Decimal(mine["index"]), classification=mine["classification"],
-                )
+            point = HistoryPoint(
+                year=pub.cycle.year, revision=pub.revision, unit_name=mine["unit_name"],
+                group_name=names.get(mine["group_code"], ""), rank=mine["rank"],
+                group_size=sum(1 for r in rows if r["group_code"] == mine["group_code"]),
+                index=Decimal(mine["index"]), classification=mine["classification"],
             )
+            points.append(point)
+            shown_points.append((point, pub.cycle_id, mine["unit_id"]))
+    for point, cycle_id, identity in shown_points:
+        steps = [(revision, key) for revision, key in results[(cycle_id, identity)] if revision <= point.revision]
+        point.corrected_in = next((steps[n][0] for n in range(len(steps) - 1, 0, -1)
+                                   if steps[n][1] != steps[n - 1][1]), None)
     return points
 
 
@@ -860,6 +875,7 @@ class RevisionChange:
     new_rank: int | None
     old_classification: str
     new_classification: str
+    unit_code: str = ""
 
     @property
     def added(self) -> bool:
@@ -885,6 +901,12 @@ _OTHER_FIGURES = ("total", "normal_total", "bonus", "penalty", "applicable_max",
                   "group_code", "set_key", "set_version")
 
 
+def result_key(row: dict[str, Any]) -> tuple[Decimal, int | None, str]:
+    """What a correction «changes» for a unit: its index, rank or classification (one rule for the publish page's
+    «Thay đổi so với lần công bố …» table and the public pages' marks of a corrected result)."""
+    return Decimal(row["index"]), row["rank"], row["classification"] or ""
+
+
 def revision_diff(*, published: dict[str, Any], preview: dict[str, Any]) -> RevisionDiff:
     """What publishing `preview` would change against the `published` snapshot: the units whose index, rank or
     classification changes (old → new; a unit added or left out too), in the preview's order, and the units
@@ -896,12 +918,9 @@ def revision_diff(*, published: dict[str, Any], preview: dict[str, Any]) -> Revi
     changes: list[RevisionChange] = []
     other: list[str] = []
 
-    def key(r: dict[str, Any]) -> tuple[Decimal, int | None, str]:
-        return Decimal(r["index"]), r["rank"], r["classification"] or ""
-
     for r in preview.get("rows", []):
         old = before.get(r["unit_id"])
-        if old is not None and key(old) == key(r):
+        if old is not None and result_key(old) == result_key(r):
             if any(old.get(f) != r.get(f) for f in _OTHER_FIGURES):
                 other.append(r["unit_name"])
             continue
@@ -910,13 +929,56 @@ def revision_diff(*, published: dict[str, Any], preview: dict[str, Any]) -> Revi
             old_index=Decimal(old["index"]) if old else None, new_index=Decimal(r["index"]),
             old_rank=old["rank"] if old else None, new_rank=r["rank"],
             old_classification=(old["classification"] or "") if old else "",
-            new_classification=r["classification"] or "",
+            new_classification=r["classification"] or "", unit_code=r["unit_code"],
         ))
     for unit_id, old in before.items():
         if unit_id not in after_ids:
             changes.append(RevisionChange(
                 unit_name=old["unit_name"], group_name=names.get(old["group_code"], ""),
                 old_index=Decimal(old["index"]), new_index=None, old_rank=old["rank"], new_rank=None,
-                old_classification=old["classification"] or "", new_classification="",
+                old_classification=old["classification"] or "", new_classification="", unit_code=old["unit_code"],
             ))
     return RevisionDiff(changes=changes, other_figures=other)
+
+
+# --- the public pages: what a correction changed -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitCorrection:
+    """One correction (revision `revision`, published under its document with its reason) that changed a unit's
+    index, rank or classification against the revision before it (`earlier_revision`); `change` old → new."""
+
+    revision: int
+    document_number: str
+    document_date: datetime.date
+    reason: str
+    earlier_revision: int
+    change: RevisionChange
+
+
+def corrections(*, publication: Publication, revisions: list[Publication]) -> dict[str, list[UnitCorrection]]:
+    """unit code → the corrections up to the revision `publication` (oldest first) that changed the unit's index,
+    rank or classification, each against the revision before it (`revision_diff`, as the publish page shows it
+    before the correction is published). A correction of the document only changes no unit. Nothing (no query)
+    for a first revision; otherwise one query (the snapshots of the earlier revisions)."""
+    correcting = [r for r in revisions if 1 < r.revision <= publication.revision
+                  and not getattr(r, "document_only", False)]
+    if not correcting:
+        return {}
+    wanted = {r.revision for r in correcting} | {r.revision - 1 for r in correcting}
+    snapshots = {publication.revision: publication.snapshot}
+    for revision, snap in (Publication.objects.filter(cycle_id=publication.cycle_id, revision__in=wanted)
+                           .exclude(revision=publication.revision).values_list("revision", "snapshot")):
+        snapshots[revision] = snap
+    found: dict[str, list[UnitCorrection]] = defaultdict(list)
+    for r in sorted(correcting, key=lambda p: p.revision):
+        before, after = snapshots.get(r.revision - 1), snapshots.get(r.revision)
+        if before is None or after is None:
+            continue
+        for change in revision_diff(published=before, preview=after).changes:
+            found[change.unit_code].append(UnitCorrection(
+                revision=r.revision, document_number=r.document_number, document_date=r.document_date,
+                reason=r.reason, earlier_revision=r.revision - 1, change=change,
+            ))
+    return dict(found)

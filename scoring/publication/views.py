@@ -77,15 +77,20 @@ def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
     snap = publication.snapshot
     query, group, band = request.GET.get("q", "")[:100], request.GET.get("khoi", ""), request.GET.get("xep_loai", "")
     tables = selectors.ranking_tables(snapshot=snap, query=query, group=group, classification=band)
+    step = selectors.distribution_step(snap)
     for t in tables:
-        # Drawn only when the template renders it (the tables of an immutable publication are cached).
+        # Drawn only when the template renders it (the tables of an immutable publication are cached). Every
+        # group on one scale: the standard maximum (`charts.scale_top`).
         t.chart = partial(  # type: ignore[attr-defined]
             charts.ranking_bars, [(r["unit_name"], Decimal(r["index"])) for r in t.rows],
-            title=_("Xếp hạng — %(g)s") % {"g": t.name},
+            title=_("Xếp hạng — %(g)s") % {"g": t.name}, scale_max=step * 20,
         )
     others = [p for p in selectors.published_cycles() if p.cycle.year != year]
-    indexes, step = [Decimal(r["index"]) for r in snap.get("rows", [])], selectors.distribution_step(snap)
+    # The histogram counts the units the page lists: the filters' (search, group, classification), or every unit.
+    indexes = [Decimal(r["index"]) for t in tables for r in t.rows]
+    filtered = bool(query or group or band)
     revisions = selectors.publication_revisions(cycle_id=publication.cycle_id)
+    corrected = selectors.corrections(publication=publication, revisions=revisions)
     return render(request, "scoring/publication/cycle.html", {
         "publication": publication,
         "snapshot": snap,
@@ -94,13 +99,20 @@ def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
         "groups": snap.get("groups", []),
         "classifications": selectors.classifications(snap),
         "query": query, "group": group, "band": band,
-        "filtered": bool(query or group or band),
+        "filtered": filtered,
+        "units_total": len(snap.get("rows", [])),
+        "units_shown": len(indexes),
+        # unit code → the corrections that changed its result (the rows marked «đã đính chính»)
+        "corrected": {code: found[-1] for code, found in corrected.items()},
         "stamp": publication.published_at.isoformat(),
         "revisions": revisions,
         "results_corrected": selectors.results_corrected_since(publication=publication, revisions=revisions),
         "scales": selectors.classification_scales(snap),
         "others": others,
-        "distribution": charts.distribution(indexes, title=_("Phân bố chỉ số các đơn vị"), step=step),
+        "distribution": charts.distribution(
+            indexes, step=step,
+            title=_("Phân bố chỉ số các đơn vị khớp điều kiện lọc") if filtered else _("Phân bố chỉ số các đơn vị"),
+        ),
         "distribution_bins": charts.distribution_bins(indexes, step=step),
     })
 
@@ -135,13 +147,16 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
             title=_("Điểm từng lĩnh vực so với bình quân khối"), first=_("Đơn vị"), second=_("Bình quân khối"),
         ),
         "history": history,
-        "trend_chart": charts.trend([(str(h.year), h.index) for h in history], title=_("Chỉ số qua các năm")),
+        "trend_chart": charts.trend([(str(h.year), h.index) for h in history], title=_("Chỉ số qua các năm"),
+                                    scale_max=Decimal(str(snap["sets"][row["set_key"]].get("standard_max", "100")))),
         "explanation": selectors.rank_explanation(snapshot=snap, scores=publication.scores, row=row),
         "own": notes is not None,
         "notes_not_kept": notes is not None and selectors.notes_not_kept(publication),
         "set": snap["sets"][row["set_key"]],
         "latest": latest,
         "results_corrected": selectors.results_corrected_since(publication=publication, revisions=revisions),
+        # The corrections up to the revision shown that changed this unit's index, rank or classification.
+        "corrections": selectors.corrections(publication=publication, revisions=revisions).get(row["unit_code"], []),
     })
 
 
