@@ -45,6 +45,9 @@ SNAPSHOT_SCHEMA = 1
 MSG_DOCUMENT_NUMBER = gettext_noop("Nhập số văn bản phê duyệt kết quả (ví dụ «Công văn số 123/UBND»).")
 MSG_DOCUMENT_DATE = gettext_noop("Nhập ngày của văn bản phê duyệt (dd/mm/yyyy).")
 MSG_REASON = gettext_noop("Một lần đính chính cần ghi rõ lý do.")
+MSG_REASON_FIRST = gettext_noop(
+    "Lần công bố đầu không đính chính gì nên không có lý do đính chính: hãy để trống (lý do chỉ ghi khi công bố lại)."
+)
 MSG_NOTHING = gettext_noop("Kỳ đánh giá chưa có kết quả nào để công bố.")
 MSG_DATE_AHEAD = gettext_noop("Ngày của văn bản (%(date)s) chưa tới: văn bản phê duyệt phải đã được ban hành.")
 MSG_DATE_BEFORE = gettext_noop(
@@ -450,8 +453,14 @@ def cycle_publish(
     locked = Cycle.objects.select_for_update(of=("self",)).get(pk=cycle.pk)
     current = Publication.objects.filter(cycle=locked).order_by("-revision").defer("snapshot", "scores").first()
     previous = current.revision if current is not None else 0
-    if previous and not why and "reason" not in problems:
+    # the form of the revision in force sent again (a double click): answered below as the same as it (409), not as
+    # a correction lacking its reason
+    resent = current is not None and current.document_number == number and current.document_date == document_date
+    reason_missing = bool(previous and not why and "reason" not in problems)
+    if reason_missing and not resent:
         problems["reason"] = _(MSG_REASON)
+    if not previous and why:  # a reason kept with nothing corrected would be a text said saved and never shown
+        problems["reason"] = _(MSG_REASON_FIRST)
     if document_date is not None:
         problems.update(_document_date_problems(locked, document_date))
     if problems or document_date is None:
@@ -482,6 +491,8 @@ def cycle_publish(
         and current.document_date == document_date
     ):
         raise StateConflict(_(MSG_SAME_AS_CURRENT) % {"rev": current.revision}, code="same_as_current")
+    if reason_missing:  # the document in force, with changed figures: a correction all the same
+        raise ValidationFailed(_(MSG_REASON), code="invalid_publication", details={"reason": _(MSG_REASON)})
     if current is not None and unchanged and not document_only:
         message = _(MSG_DOCUMENT_ONLY_CONFIRM) % {"rev": current.revision}
         raise ValidationFailed(message, code="document_only_unconfirmed", details={"document_only": message})

@@ -103,11 +103,15 @@ def test_publishing_before_every_unit_is_signed_off_is_refused(
 
 def test_a_correction_needs_a_reason_and_is_a_new_revision(api: Any, publication: Any, admin_user: Any) -> None:
     api.force_login(admin_user)
-    refused = api.post("/api/v1/publications/2020/publish/", PUBLISH, format="json")
+    refused = api.post("/api/v1/publications/2020/publish/", {**PUBLISH, "document_number": "Công văn số 4568/UBND-NC"},
+                       format="json")  # another document: a correction, which needs its reason
     assert refused.status_code == 400
     assert refused.json()["code"] == "invalid_publication"
     assert list(refused.json()["fields"]) == ["reason"]
     assert Publication.objects.count() == 1
+    # the revision in force sent again as it is (a double click), reason or not: the same as it, nothing to correct
+    again = api.post("/api/v1/publications/2020/publish/", PUBLISH, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "same_as_current"
     same = api.post("/api/v1/publications/2020/publish/", {**PUBLISH, "reason": "Đính chính số văn bản"},
                     format="json")  # nothing differs from the current revision: nothing to correct
     assert same.status_code == 409 and same.json()["code"] == "same_as_current"
@@ -232,3 +236,17 @@ def test_an_earlier_revision_stays_readable_and_an_unknown_one_is_a_404(
     bad = api.get("/api/v1/open-data/2020/results.csv", {"revision": "lần 1"})
     assert bad.status_code == 400
     assert "revision" in bad.json()["fields"]
+
+
+def test_a_first_publication_with_a_reason_is_refused_rather_than_the_reason_dropped(
+    api: Any, signed_cycle: Any, admin_user: Any, client: Any
+) -> None:
+    api.force_login(admin_user)
+    response = api.post("/api/v1/publications/2020/publish/", {**PUBLISH, "reason": "x"}, format="json")
+    assert response.status_code == 400
+    assert "reason" in response.json()["fields"]
+    assert not Publication.objects.exists()
+    # the page's form for a first publication offers no reason to type
+    client.force_login(admin_user)
+    page = client.get("/ket-qua/quan-ly/2020/").content.decode()
+    assert 'name="reason"' not in page and 'name="document_number"' in page
