@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from evidence import permissions
 from evidence.models import EvidenceFile, EvidenceLink
-from scoring.models import Assessment, Cycle, Unit
+from scoring.models import Assessment, Cycle, ScoreLine, Unit
 
 
 def evidence_library(*, unit: Unit, cycle: Cycle) -> QuerySet[EvidenceFile]:
@@ -54,6 +55,23 @@ def files_per_line() -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(links, output_field=IntegerField()), 0)
+
+
+def files_per_line_sql() -> str:
+    """`files_per_line` for the lines of ONE assessment at once, as SQL to join (PostgreSQL): rows (score_line_id,
+    n) of the lines that have links, the assessment's id its one parameter. The links are read by their line index
+    for all the assessment's lines in one scan (`= ANY(ARRAY(…))`), where the per-row counter runs a scan and an
+    aggregate per line (about half of the totals' rows' cost). Not `IN (subquery)`: that may be planned as a hash
+    join over the nation's links."""
+    quote = connection.ops.quote_name
+    links, lines = quote(EvidenceLink._meta.db_table), quote(ScoreLine._meta.db_table)
+    line = quote(EvidenceLink._meta.get_field("score_line").column)
+    assessment, pk = quote(ScoreLine._meta.get_field("assessment").column), quote(ScoreLine._meta.pk.column)
+    # The models' own table and column names, quoted; the assessment's id is a parameter.
+    return (
+        f"SELECT e.{line} AS score_line_id, COUNT(*) AS n FROM {links} e "  # noqa: S608
+        f"WHERE e.{line} = ANY(ARRAY(SELECT l.{pk} FROM {lines} l WHERE l.{assessment} = %s)) GROUP BY e.{line}"
+    )
 
 
 @dataclass

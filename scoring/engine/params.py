@@ -403,6 +403,32 @@ def _limits(params: Mapping[str, Any], names: tuple[str, ...]) -> tuple[tuple[tu
 
 
 def _compile(rule: LeafRule) -> _Plan:
+    """`_compile_rule`, kept per process by the rule's VALUE: a plan is immutable and depends on nothing else, so
+    an edited rule is a new key and never meets a stale plan. The key tells apart what equal-but-different values
+    would blur (1, 1.0, True and "1"; Decimal("1.0") and Decimal("1.00")): each part by its type and repr. Only
+    successes are kept (a refused rule raises each time)."""
+    key = (rule.method, rule.kind, _value_key(rule.max_points), _value_key(rule.floor), repr(rule.params))
+    try:
+        plan = _PLANS.get(key)
+    except TypeError:  # a method or kind that cannot be a key (not a text): compiled each time, refused as before
+        return _compile_rule(rule)
+    if plan is None:
+        plan = _compile_rule(rule)
+        if len(_PLANS) >= _PLANS_KEPT:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    return plan
+
+
+def _value_key(value: Any) -> tuple[type, str]:
+    return type(value), repr(value)
+
+
+_PLANS: dict[tuple[Any, ...], _Plan] = {}
+_PLANS_KEPT = 4096
+
+
+def _compile_rule(rule: LeafRule) -> _Plan:
     try:
         method = Method(rule.method)
     except ValueError:

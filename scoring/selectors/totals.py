@@ -147,10 +147,45 @@ def assessment_totals(*, assessment: Assessment) -> SheetTotals:
     return totals_from_rows(set_skeleton(assessment.indicator_set), rows)
 
 
+_ROWS_SQL: dict[str, str] = {}  # vendor → the rows' SQL with the links counted by a join (`_rows_sql`)
+
+
 def totals_rows_sql(*, assessment_id: int) -> tuple[str, list[Any]]:
     """The SQL (and its parameters) of the rows `totals_from_rows` reads, for a statement that reads them with a
-    write: (line id, indicator id, self-score, not applicable, whether it has an explanation, linked files)."""
-    return compiled.sql_of("assessment_totals", _totals_query, assessment_id)
+    write: (line id, indicator id, self-score, not applicable, whether it has an explanation, linked files), named
+    id, indicator_id, self_score, not_applicable, explained, files. On PostgreSQL the same rows as
+    `assessment_totals` reads, with the links counted for the assessment's lines at once (`_rows_sql`)."""
+    sql = _rows_sql()
+    if sql is None:
+        return compiled.sql_of("assessment_totals", _totals_query, assessment_id)
+    return sql, [assessment_id, assessment_id]
+
+
+def _rows_sql() -> str | None:
+    """PostgreSQL, with the evidence app's joinable counter: `_totals_query`'s rows by hand, the linked files
+    counted by a LEFT JOIN to the counts of the assessment's lines (`files_per_line_sql`) instead of a subquery run
+    per line. None elsewhere (the query of `_totals_query` serves)."""
+    if connection.vendor != "postgresql":
+        return None
+    sql = _ROWS_SQL.get(connection.vendor)
+    if sql is None:
+        counter = _evidence_reader("files_per_line_sql")
+        if counter is None:
+            return None
+        quote = connection.ops.quote_name
+        meta = ScoreLine._meta
+        line, indicator, score, flag, explanation, assessment = (
+            quote(cast(Field, meta.get_field(name)).column)
+            for name in ("id", "indicator", "self_score", "not_applicable", "explanation", "assessment")
+        )
+        # The model's own table and column names, quoted; both ids (the counter's and the lines') are parameters.
+        sql = _ROWS_SQL[connection.vendor] = (
+            f"SELECT s.{line} AS id, s.{indicator} AS indicator_id, s.{score} AS self_score, "  # noqa: S608
+            f"s.{flag} AS not_applicable, s.{explanation} <> '' AS explained, COALESCE(f.n, 0) AS files "
+            f"FROM {quote(meta.db_table)} s LEFT JOIN ({counter()}) f ON f.score_line_id = s.{line} "
+            f"WHERE s.{assessment} = %s"
+        )
+    return sql
 
 
 def totals_from_rows(skeleton: Skeleton, rows: Iterable[Sequence[Any]]) -> SheetTotals:
@@ -159,22 +194,33 @@ def totals_from_rows(skeleton: Skeleton, rows: Iterable[Sequence[Any]]) -> Sheet
     rules = skeleton.rules
     files: dict[int, int] = {}
     scores: dict[str, engine.LeafScore] = {}
+    # A leaf score is immutable, and a sheet's scores are a few values over and over (0.00, 1.00, none…): one
+    # instance per (score, not applicable) serves them all (building 105 frozen dataclasses cost about as much as
+    # the engine). Each with its type, and the number by its text: 1.0 and 1.00 (or 1 and True) stay apart.
+    made: dict[tuple[Any, ...], engine.LeafScore] = {}
+    leaves = skeleton.leaves
     total = scored = evidence_missing = explanation_missing = 0
     for line_id, indicator_id, score, not_applicable, explained, count in rows:
         if count:
             files[line_id] = count
-        info = skeleton.leaves.get(indicator_id)
+        info = leaves.get(indicator_id)
         if info is None:
             continue
         code, evidence_required, survey = info
-        scores[code] = engine.LeafScore(score=score, not_applicable=not_applicable)
+        key = (score.__class__, str(score), not_applicable.__class__, not_applicable)
+        leaf = made.get(key)
+        if leaf is None:
+            leaf = made[key] = engine.LeafScore(score=score, not_applicable=not_applicable)
+        scores[code] = leaf
         if survey:
             continue
         total += 1
-        scored += not_applicable or score is not None
-        missing = evidence_required and not not_applicable and not files.get(line_id)
-        evidence_missing += bool(missing)
-        explanation_missing += bool(missing and not explained)
+        if not_applicable or score is not None:
+            scored += 1
+        if evidence_required and not not_applicable and not files.get(line_id):
+            evidence_missing += 1
+            if not explained:
+                explanation_missing += 1
     computation = engine.compute_index(rules, scores)
     areas: list[tuple[str, Decimal, Decimal]] = []
     for code in skeleton.areas:
