@@ -47,7 +47,7 @@ def test_a_merge_over_points_codes_or_across_columns_refuses_the_file_naming_it(
 
 
 def test_a_title_merged_above_the_header_or_a_merge_in_an_unread_column_changes_nothing() -> None:
-    content = _xlsx([HEADER + ["Ghi chú"], ["so-y-te", "1.2.3", 0.5, "chung"], ["so-y-te", "1.2.4", 0.25, None]],
+    content = _xlsx([[*HEADER, "Ghi chú"], ["so-y-te", "1.2.3", 0.5, "chung"], ["so-y-te", "1.2.4", 0.25, None]],
                     "D2:D3")
     rows = read_rows("dieu-tra.xlsx", content)
     assert [(r.unit_code, r.indicator_code, r.points) for r in rows] == [
