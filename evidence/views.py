@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 from evidence import permissions, selectors, services, storage, validation
 from evidence.models import EvidenceFile
 from evidence.selectors import DeletedLink
+from evidence.templatetags.evidence_tags import max_upload_mb
 from evidence.uploads import EvidenceUploadHandler, StreamedUpload
 from scoring.errors import DomainError, StateConflict, self_edit_refusal
 from scoring.models import Assessment, ScoreLine
@@ -236,7 +237,7 @@ def library(request: HttpRequest, assessment_id: int) -> HttpResponse:
             "selected": selected,
             "next": here,
             "self_assessment_url": _self_assessment_url(assessment),
-            "max_upload_mb": f"{storage.max_upload_bytes() / (1024 * 1024):g}".replace(".", ","),
+            "max_upload_mb": max_upload_mb(),
             "accept": ",".join(f".{ext}" for ext in [*validation.FILE_TYPES, *validation.EXTENSION_ALIASES]),
         },
     )
