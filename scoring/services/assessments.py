@@ -348,6 +348,11 @@ def _save_self(
             # results stay up to date), no entry is recorded; the state is still one a unit may edit.
             _check_self_editable(Assessment.objects.values_list("state", flat=True).get(pk=line.assessment_id))
             return line, selectors.assessment_totals(assessment=line.assessment) if totals else None
+    elif _sent_again(work, given, old):
+        # What is sent is what is stored, from an older version: a save sent again after its answer was lost (or a
+        # colleague's same value). No conflict with oneself: nothing is written, the stored line is the answer.
+        _check_self_editable(Assessment.objects.values_list("state", flat=True).get(pk=line.assessment_id))
+        return line, selectors.assessment_totals(assessment=line.assessment) if totals else None
     in_one = current and connection.vendor == "postgresql"  # the state is checked by the write
     conditional = False
     if not in_one:
@@ -381,6 +386,19 @@ def _save_self(
     if in_one:
         return line, selectors.totals_from_rows(selectors.set_skeleton(line.assessment.indicator_set), rows)
     return line, selectors.assessment_totals(assessment=line.assessment)
+
+
+def _sent_again(stored: ScoreLine, given: _SelfInput, old: dict[str, Any]) -> bool:
+    """Whether `given`, applied to the line as the caller read it from the database (`stored`, all the fields a save
+    changes loaded), changes none of them. Input the save would refuse is not «the same»: it goes on to the version
+    check, which refuses it as stale."""
+    if stored.get_deferred_fields().intersection(_SELF_FIELDS):
+        return False
+    try:
+        _apply_self_input(stored, given)
+    except ValidationFailed:
+        return False
+    return {name: getattr(stored, name) for name in _SELF_FIELDS} == old
 
 
 def _check_self_editable(state: str) -> None:
