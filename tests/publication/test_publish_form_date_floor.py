@@ -134,3 +134,30 @@ def test_a_cycle_without_results_states_no_earliest_date(cycle: Cycle, admin_use
     page = _client(admin_user).get(PAGE).content.decode()
     label, field = _date_field(page)
     assert "không được trước ngày" not in label and "min=" not in field
+
+
+def test_the_form_tells_the_units_a_correction_changes_as_publishing_does(settled: Cycle, admin_user: Any) -> None:
+    """The form reads the per-criterion scores of the units settled since the publication only; the units it finds
+    are those publishing finds reading them all: a criterion changed with the same totals, and not a unit signed
+    off again with nothing changed."""
+    from scoring.publication.services import _units_changed_since, _units_published_anew, snapshot_build
+
+    _publish(settled, admin_user, datetime.date(2020, 12, 10))
+    current = Publication.objects.get(cycle=settled)
+    # Sở Y tế: a criterion's appraised score changed, its row (totals) left as it was; Sở Tư pháp: signed off again
+    # after the publication, nothing changed; both settled on the 15th (after the publication)
+    line = ScoreLine.objects.get(assessment__cycle=settled, assessment__unit__code="so-y-te", indicator__code="1.1.1")
+    ScoreLine.objects.filter(pk=line.pk).update(appraised_score=(line.appraised_score or Decimal("0")) + 1)
+    _settle(settled, "so-y-te", timezone_now())
+    _settle(settled, "so-tu-phap", timezone_now())
+
+    snapshot, scores = snapshot_build(cycle=settled)
+    expected = _units_published_anew(current, snapshot, scores)
+    assert expected == {"so-y-te"}
+    assert _units_changed_since(current, snapshot_build(cycle=settled, with_scores=False)[0], cycle=settled) == expected
+
+
+def timezone_now() -> datetime.datetime:
+    from django.utils import timezone
+
+    return timezone.now()
