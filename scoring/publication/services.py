@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
@@ -403,21 +404,20 @@ class PublishFormContext(NamedTuple):
 def _units_changed_since(current: Publication | None, snapshot: dict[str, Any], *, cycle: Cycle) -> set[str]:
     """`_units_published_anew` for the publish form, reading the per-criterion scores only where they may differ. A
     unit's appraised scores change only while its assessment is not signed off, so a unit signed off and computed
-    (`selectors.results_settled`) before the day `current` was published states what `current` states, unless its
-    row differs (every unit whose row differs is published anew, scores or not). The others' scores are read and
+    (`selectors.results_settled`) before `current` was published states what `current` states, unless its row
+    differs (every unit whose row differs is published anew, scores or not). The others' scores are read and
     compared as publishing compares them."""
     if current is None:
         return {row["unit_code"] for row in snapshot["rows"]}
-    published = timezone.localdate(current.published_at)
     before = {r.get("unit_code"): r for r in current.snapshot.get("rows", [])}
     fresh_rows = json.loads(json.dumps(snapshot["rows"]))
     anew = {row["unit_code"] for row in fresh_rows if before.get(row["unit_code"]) != row}
-    settled = selectors.results_settled(cycle=cycle)
-    maybe = {code for code, when in settled.items() if when.day >= published and code not in anew}
+    signed_off = IndexResult.objects.filter(assessment__cycle=cycle, assessment__state=Assessment.State.SIGNED_OFF)
+    since = signed_off.filter(Q(assessment__signed_off_at__gte=current.published_at)
+                              | Q(computed_at__gte=current.published_at))
+    maybe = {code: pk for pk, code in since.values_list("assessment_id", "assessment__unit__code") if code not in anew}
     if maybe:
-        assessments = dict(IndexResult.objects.filter(
-            assessment__cycle=cycle, assessment__state=Assessment.State.SIGNED_OFF, assessment__unit__code__in=maybe,
-        ).values_list("assessment_id", "assessment__unit__code"))
+        assessments = {pk: code for code, pk in maybe.items()}
         scores = json.loads(json.dumps(_criterion_scores(assessments)))
         anew |= {code for code in maybe if current.scores.get(code) != scores.get(code)}
     return anew
