@@ -1,5 +1,6 @@
-"""A correction's reason wherever the API gives a publication's results: the open-data rankings, a group's and a
-unit's result (`publication.reason`), documented in the schema; empty for a first publication."""
+"""A correction's reason wherever the API gives a publication's results: the results (`/results/<year>/` and the
+list), the open-data rankings, a group's and a unit's result (`publication.reason`), documented in the schema; empty
+for a first publication."""
 
 from __future__ import annotations
 
@@ -41,3 +42,17 @@ def test_the_schema_documents_the_reason_of_the_open_data_publication(api: Any) 
     schema = yaml.safe_load(api.get("/api/schema/").content)
     reason = schema["components"]["schemas"]["OpenDataPublication"]["properties"]["reason"]
     assert reason["type"] == "string" and "đính chính" in reason["description"]
+
+
+def test_the_results_endpoint_carries_the_corrections_reason(api: Any, corrected: Any) -> None:
+    assert api.get("/api/v1/results/2020/").json()["reason"] == REASON
+    assert api.get("/api/v1/results/2020/", {"lan": 1}).json()["reason"] == ""
+    assert api.get("/api/v1/results/").json()[0]["reason"] == REASON
+
+
+def test_the_schema_documents_the_results_reason(api: Any) -> None:
+    import yaml
+
+    schemas = yaml.safe_load(api.get("/api/schema/").content)["components"]["schemas"]
+    for name in ("PublishedResults", "PublicationSummary"):
+        assert "đính chính" in schemas[name]["properties"]["reason"]["description"], name
