@@ -11,6 +11,7 @@ from decimal import (
     Decimal,
     localcontext,
 )
+from fractions import Fraction
 from typing import Any
 
 from simpleeval import InvalidExpression, SimpleEval
@@ -177,13 +178,13 @@ def _div_half_up(numerator: Decimal, denominator: Decimal) -> Decimal:
     return round_half_up(quotient)
 
 
-def _divide(left: Decimal, right: Decimal) -> Decimal:
-    if right == 0:  # 0/0 included: decimal reports it as InvalidOperation, not as a division by zero
+def _divide(left: Fraction, right: Fraction) -> Fraction:
+    if right == 0:
         raise ZeroDivisionError("division by zero")
     return left / right
 
 
-_FORMULA_OPERATORS: dict[type[ast.AST], Callable[..., Decimal]] = {
+_FORMULA_OPERATORS: dict[type[ast.AST], Callable[..., Fraction]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
@@ -193,8 +194,8 @@ _FORMULA_OPERATORS: dict[type[ast.AST], Callable[..., Decimal]] = {
 }
 
 
-def _decimal_constant(node: ast.Constant) -> Decimal:
-    return Decimal(str(node.value))
+def _fraction_constant(node: ast.Constant) -> Fraction:
+    return Fraction(str(node.value))
 
 
 def _check_limits(plan: _Plan, counts: Mapping[str, Any]) -> None:
@@ -214,17 +215,21 @@ def _check_limits(plan: _Plan, counts: Mapping[str, Any]) -> None:
 
 
 def _evaluate_formula(expression: str, names: Mapping[str, Decimal]) -> Decimal:
-    """The expression's exact-as-possible Decimal value (simpleeval, numbers as Decimal, no functions)."""
-    evaluator = SimpleEval(operators=dict(_FORMULA_OPERATORS), functions={}, names=dict(names))
-    evaluator.nodes[ast.Constant] = _decimal_constant
+    """The expression's value, computed exactly (simpleeval over fractions, no functions), as a Decimal truncated
+    toward zero at 28 digits: a quotient such as 1/12 + 7/24 = 0.375 is a tie the single half-up rounding must see
+    as one, which Decimal steps (0.0833… + 0.2916…) would leave at 0.37499…, and truncation never crosses a .005
+    boundary (`_div_half_up`)."""
+    evaluator = SimpleEval(operators=dict(_FORMULA_OPERATORS), functions={},
+                           names={name: Fraction(value) for name, value in names.items()})
+    evaluator.nodes[ast.Constant] = _fraction_constant
     try:
-        with localcontext(_context()):
-            result = evaluator.eval(expression)
+        result = evaluator.eval(expression)
     except InvalidExpression as err:  # pragma: no cover - the AST was checked before
         raise _formula_disallowed("cấu trúc này", str(err)) from err
-    if not isinstance(result, Decimal):  # pragma: no cover - every leaf of the AST is a Decimal
+    if not isinstance(result, Fraction):  # pragma: no cover - every leaf of the AST is a fraction
         raise _formula_disallowed("giá trị không phải số", "non-numeric values")
-    return result
+    with localcontext(_context(ROUND_DOWN)):
+        return Decimal(result.numerator) / Decimal(result.denominator)
 
 
 def _score(plan: _Plan, value: Mapping[str, Any]) -> tuple[Decimal, dict[str, Any]]:

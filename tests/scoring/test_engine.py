@@ -530,6 +530,36 @@ def test_formula_numbers_are_decimals_not_floats() -> None:
     assert score_leaf(leaf, {"counts": {"a": 1}}) == D("0.23")
 
 
+def test_formula_sums_of_repeating_quotients_round_their_exact_tie_half_up() -> None:
+    # 1/12 + 7/24 = 9/24 = 0.375 exactly; as Decimal steps 0.0833… + 0.2916… = 0.37499… (0.37, a cent lost).
+    assert score_leaf(ISSUES_FORMULA, {"counts": {"a": 12, "b": 1, "c": 7}}) == D("0.38")
+    assert score_leaf(ISSUES_FORMULA, {"counts": {"a": 24, "b": 11, "c": 8}}) == D("0.63")  # 0.625
+    # Just below a tie stays below: 1/3 + 1/3·0.5 … = 0.5 exactly is not a tie; (b/a)·1 for 1/3 → 0.33.
+    assert score_leaf(ISSUES_FORMULA, {"counts": {"a": 3, "b": 1, "c": 0}}) == D("0.33")
+
+
+def test_formula_scores_equal_the_exact_fraction_rounded_half_up_for_every_small_count() -> None:
+    from fractions import Fraction
+
+    for a, b in itertools.product(range(1, 25), range(25)):
+        for c in range(a - b + 1):
+            exact = min(Fraction(b, a) + Fraction(c, a) / 2, Fraction(1))
+            cents, rest = divmod(exact * 100, 1)
+            expected = D(int(cents) + (1 if rest >= Fraction(1, 2) else 0)) / 100
+            got = score_leaf(ISSUES_FORMULA, {"counts": {"a": a, "b": b, "c": c}})
+            assert got == expected, (a, b, c, got, expected)
+
+
+def test_formula_rounds_a_negative_tie_away_from_zero() -> None:
+    leaf = rule("formula", {"variables": [{"name": "a"}, {"name": "b"}], "expression": "a / 12 - b / 24 * 7"},
+                "5", floor="-5")
+    assert score_leaf(leaf, {"counts": {"a": 0, "b": 1}}) == D("-0.29")  # -7/24 = -0.2916…
+    assert score_leaf(leaf, {"counts": {"a": 1, "b": 2}}) == D("-0.50")  # 1/12 - 14/24 = -0.5
+    leaf_tie = rule("formula", {"variables": [{"name": "a"}], "expression": "-(a / 12 + a / 24 * 7)"}, "5",
+                    floor="-5")
+    assert score_leaf(leaf_tie, {"counts": {"a": 1}}) == D("-0.38")  # -0.375
+
+
 def test_formula_allows_unary_minus_and_parentheses() -> None:
     leaf = rule("formula", {"variables": [{"name": "a"}, {"name": "b"}], "expression": "-(-a) - +b"}, "5")
     assert score_leaf(leaf, {"counts": {"a": 3, "b": 1}}) == D("2.00")
