@@ -44,7 +44,7 @@ def _row_counts() -> dict[str, int]:
 def _load(django_capture_on_commit_callbacks: Any) -> str:
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo", stdout=out)
+        call_command("load_demo", "--allow-production", stdout=out)
     return out.getvalue()
 
 

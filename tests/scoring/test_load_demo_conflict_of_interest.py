@@ -26,7 +26,7 @@ TEAM_ACTIONS = {"score_line.appraise", "score_line.accept_not_applicable"}
 def demo(django_capture_on_commit_callbacks: Any) -> str:
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo", stdout=out)
+        call_command("load_demo", "--allow-production", stdout=out)
     return out.getvalue()
 
 

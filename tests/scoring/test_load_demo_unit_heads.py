@@ -31,7 +31,7 @@ def test_no_demo_assessment_shows_the_handover_banner(
 ) -> None:
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo", stdout=out)
+        call_command("load_demo", "--allow-production", stdout=out)
     submitted = Assessment.objects.exclude(submitted_by=None).select_related("unit", "submitted_by")
     assert submitted.count() == 6
     for assessment in submitted:  # each by a head of its own unit

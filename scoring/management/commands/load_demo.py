@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -67,8 +67,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-scores", action="store_true", help="Không tạo điểm mẫu.")
         parser.add_argument("--quiet-credentials", action="store_true", help="Không in tài khoản mẫu.")
+        parser.add_argument(
+            "--allow-production", action="store_true",
+            help="Nạp cả khi chạy ở chế độ production (DEBUG tắt), ví dụ cho máy tập huấn: các tài khoản mẫu có mật "
+                 "khẩu công khai trong README.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The demo's accounts share a password printed in the README, one of them an administrator: on a production
+        # database that is an open door. Production mode (DEBUG off) refuses unless asked in so many words.
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "Không nạp dữ liệu mẫu ở chế độ production (DEBUG tắt): các tài khoản mẫu, trong đó có một tài khoản "
+                f"quản trị, dùng chung mật khẩu công khai «{DEMO_PASSWORD}». Tạo tài khoản quản trị đầu tiên bằng "
+                "`manage.py createsuperuser`; để nạp dữ liệu mẫu trên máy tập huấn, chạy lại với --allow-production."
+            )
         catalogue = json.loads((FIXTURES / "units" / "tien-giang-2020.json").read_text(encoding="utf-8"))
         created = unit_catalogue_load(data=catalogue, actor=None)
         self.stdout.write(f"Đơn vị: thêm {created['units']}, khối: thêm {created['ranking_groups']}.")
