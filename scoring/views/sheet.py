@@ -110,6 +110,8 @@ def _parse(request: HttpRequest, line: ScoreLine) -> Posted:
         version = int(str(raw_version))
     except (TypeError, ValueError):
         version = None
+    if version is not None and version < 1:  # a line's versions start at 1: no page ever sent one below
+        version = None
 
     def text(key: str, stored: str) -> str:
         return str(sent.get(key) or "") if key in sent else stored
@@ -340,7 +342,8 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
             return json_error(409, exc.code, exc.message)
         messages.error(request, str(exc.message))
         return redirect("scoring:assessment", assessment.pk)
-    # Every write moves the line's version: a line still at the version sent is one the save left as it was.
+    # Every write moves the line's version: a line still at the version sent is one the save left as it was. (The
+    # same content sent again from an older version, a save whose answer was lost, is answered as saved: it is.)
     changed = saved.version != posted.version
     if totals is not None:
         payload = line_payload(saved, files=totals.files.get(saved.pk, 0))

@@ -93,6 +93,9 @@ def submit(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return redirect("scoring:assessment", assessment.pk)
 
 
+WITHDRAW_REASON_LIMIT = 1000  # the API's limit and the form's maxlength
+
+
 @lands_on(_sheet_page)
 @login_required
 @require_POST
@@ -100,10 +103,12 @@ def withdraw(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     if not permissions.is_unit_head(request.user, assessment.unit_id):
         return refuse(request, _("Chỉ thủ trưởng đơn vị được rút lại bản tự đánh giá."))
+    reason = request.POST.get("reason", "")
+    if len(reason) > WITHDRAW_REASON_LIMIT:  # as the API answers: refused whole, never cut without a word
+        return refuse(request, _("Lý do rút lại không được dài quá %(limit)s ký tự (đã nhập %(count)s).") % {
+            "limit": WITHDRAW_REASON_LIMIT, "count": len(reason)}, status=400)
     try:
-        services.assessment_withdraw(
-            assessment=assessment, actor=request.user, reason=request.POST.get("reason", "")[:1000]
-        )
+        services.assessment_withdraw(assessment=assessment, actor=request.user, reason=reason)
     except StateConflict as exc:
         return refuse(request, exc.message, status=409)
     messages.success(request, _("Đã rút lại bản tự đánh giá; đơn vị có thể chỉnh sửa và gửi lại."))
