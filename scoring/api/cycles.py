@@ -17,11 +17,13 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cchc.api import error_body
 from scoring.administration import services as admin_services
-from scoring.administration.services.cycles import CUT_CONFIRMED_ANY
+from scoring.administration.services.cycles import CUT_CONFIRMED_ANY, PhaseMoveConfirmation
 from scoring.api.common import DeadlineField, InputSerializer, IsAdministrator, ReadOrAdminWrite, _errors, fields_for
 from scoring.api.filters import CycleFilter
 from scoring.api.serializers import AssessmentSerializer, CycleSerializer
+from scoring.errors import StateConflict
 from scoring.models import Assessment, Cycle, IndicatorSet, Unit, UnitKind
 from scoring.services import assessments_open
 
@@ -63,6 +65,21 @@ class CycleCreateSerializer(DeadlinesSerializer):
 
 class PhaseSerializer(InputSerializer):
     phase = serializers.ChoiceField(choices=Cycle.Phase.choices)
+    left = serializers.DictField(
+        child=serializers.IntegerField(min_value=0), required=False, default=dict,
+        help_text="Xác nhận vẫn mở giai đoạn kế tiếp khi còn bản đánh giá chưa xong: số bản theo trạng thái đã thấy "
+                  "(gửi lại `left` của câu trả lời 409 `phase_left_unconfirmed`); bị từ chối nếu từ đó số này tăng.",
+    )
+    deadline = serializers.DateTimeField(
+        required=False, allow_null=True, default=None,
+        help_text="Xác nhận đóng giai đoạn «Tự đánh giá» trước hạn: hạn muộn nhất đã thấy (gửi lại `deadline` của "
+                  "câu trả lời 409 `self_assessment_deadline_not_passed`).",
+    )
+    back_confirmed = serializers.BooleanField(
+        required=False, default=False, help_text="Xác nhận quay lại giai đoạn trước (kèm `reason`).")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, default="",
+        help_text="Lý do quay lại giai đoạn trước; ghi vào nhật ký.")
 
 
 class CycleSetSerializer(InputSerializer):
@@ -160,15 +177,36 @@ def cycle_detail(request: Request, year: int) -> Response:
 @api_view(["POST"])
 @permission_classes([IsAdministrator])
 def cycle_phase(request: Request, year: int) -> Response:
-    """Open the next phase or go back one (400 `phase_not_adjacent` otherwise). «Đã công bố» is first opened by
-    publishing (400 `publish_to_publish`); a cycle with a publication returns to it from «Hoàn thiện kết quả», its
-    latest publication staying the public one, and never goes back before «Hoàn thiện kết quả» (409
+    """Open the next phase or go back one (400 `phase_not_adjacent` otherwise), with the cycle page's confirmations:
+    opening the next phase while assessments are left in the previous one is refused (409 `phase_left_unconfirmed`,
+    with `left`: the counts by state) until `left` confirms them (refused again if more were left since); closing
+    the self-assessment before a deadline still to come is refused (409 `self_assessment_deadline_not_passed`, with
+    `deadline`) until `deadline` confirms it; a step back needs `back_confirmed` (409 `phase_back_unconfirmed`) and
+    a `reason` (400 `reason_required`), recorded in the audit entry. «Đã công bố» is first opened by publishing (400
+    `publish_to_publish`); a cycle with a publication returns to it from «Hoàn thiện kết quả», its latest
+    publication staying the public one, and never goes back before «Hoàn thiện kết quả» (409
     `cycle_results_published`)."""
     cycle = _cycle(year)
     payload = PhaseSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
-    with transaction.atomic():
-        saved = admin_services.cycle_move_phase(cycle=cycle, phase=payload.validated_data["phase"], actor=request.user)
+    data = payload.validated_data
+    confirmed = PhaseMoveConfirmation(left=data["left"], deadline=data["deadline"], back=data["back_confirmed"],
+                                      reason=data["reason"])
+    try:
+        with transaction.atomic():
+            saved = admin_services.cycle_move_phase(cycle=cycle, phase=data["phase"], actor=request.user,
+                                                    confirmed=confirmed)
+    except StateConflict as exc:
+        if exc.code not in {"phase_left_unconfirmed", "self_assessment_deadline_not_passed"}:
+            raise
+        # What the cycle page shows before its confirmation: sent back as it is, it confirms what was seen.
+        details = exc.details if isinstance(exc.details, dict) else {}
+        body = error_body(exc.code, exc.message, {"phase": [str(exc.message)]})
+        if "left" in details:
+            body["left"] = details["left"]
+        if "deadline" in details:
+            body["deadline"] = details["deadline"]
+        return Response(body, status=exc.status)
     return Response(CycleSerializer(saved).data)
 
 

@@ -77,7 +77,11 @@ def test_the_service_refuses_an_unconfirmed_step_back_only_when_given_a_confirma
     assert no_reason.value.code == "reason_required"
     api = APIClient()
     api.force_login(admin_user)
-    answer = api.post(f"/api/v1/cycles/{cycle.year}/phase/", {"phase": "self_assessment"}, format="json")
+    # The API asks the same (tests/api/test_cycle_phase_api_confirmations.py).
+    refused_api = api.post(f"/api/v1/cycles/{cycle.year}/phase/", {"phase": "self_assessment"}, format="json")
+    assert refused_api.status_code == 409 and refused_api.json()["code"] == "phase_back_unconfirmed"
+    answer = api.post(f"/api/v1/cycles/{cycle.year}/phase/", {"phase": "self_assessment", "back_confirmed": True,
+                                                               "reason": "Thêm thời gian tự đánh giá"}, format="json")
     assert answer.status_code == 200 and answer.json()["phase"] == "self_assessment"
 
 

@@ -239,7 +239,7 @@ def test_a_units_own_later_deadline_still_to_come_is_named_and_confirmed(
     assert _phase(cycle) == Cycle.Phase.APPRAISAL
 
 
-def test_the_service_checks_only_when_given_a_confirmation_and_the_api_moves_as_before(
+def test_the_service_checks_only_when_given_a_confirmation_and_the_api_asks_for_it(
     admin_user: Any, cycle: Cycle, four: list[Assessment]
 ) -> None:
     _in_phase(cycle, Cycle.Phase.SELF_ASSESSMENT, self_assessment_deadline=timezone.now() + dt.timedelta(days=3))
@@ -251,7 +251,13 @@ def test_the_service_checks_only_when_given_a_confirmation_and_the_api_moves_as_
 
     api = APIClient()
     api.force_login(admin_user)
-    response = api.post(f"/api/v1/cycles/{cycle.year}/phase/", {"phase": "appraisal"}, format="json")
+    refused_api = api.post(f"/api/v1/cycles/{cycle.year}/phase/", {"phase": "appraisal"}, format="json")
+    assert refused_api.status_code == 409 and refused_api.json()["left"] == {"draft": 4}
+    early = api.post(f"/api/v1/cycles/{cycle.year}/phase/", {"phase": "appraisal", "left": {"draft": 4}},
+                     format="json")
+    assert early.status_code == 409 and early.json()["code"] == "self_assessment_deadline_not_passed"
+    response = api.post(f"/api/v1/cycles/{cycle.year}/phase/", {
+        "phase": "appraisal", "left": {"draft": 4}, "deadline": early.json()["deadline"]}, format="json")
     assert response.status_code == 200 and response.json()["phase"] == "appraisal"
 
 
