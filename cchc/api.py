@@ -324,6 +324,10 @@ MSG_PAYLOAD_TOO_LARGE = gettext_lazy(
 )
 MSG_TOO_MANY_FIELDS = gettext_lazy("Yêu cầu có quá nhiều trường (tối đa %(n)s trường) nên không được xử lý.")
 MSG_TOO_MANY_FILES = gettext_lazy("Yêu cầu có quá nhiều tệp (tối đa %(n)s tệp) nên không được xử lý.")
+MSG_BAD_UPLOAD = gettext_lazy(
+    "Không đọc được các tệp gửi lên, nên không tệp nào được lưu: tên một tệp quá dài (hơn khoảng 900 ký tự) hoặc "
+    "dữ liệu gửi lên bị hỏng. Hãy đặt tên tệp ngắn hơn rồi gửi lại."
+)
 
 
 def _size_in_mb(size: int) -> str:
@@ -341,7 +345,10 @@ def _limit_body(exception: Exception) -> tuple[str, str, int] | None:
     limits are settings), None for any other bad request."""
     from django.conf import settings
     from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+    from django.http.multipartparser import MultiPartParserError
 
+    if isinstance(exception, MultiPartParserError):  # a file's part headers over 1 kB (a very long name), or broken
+        return "bad_upload", str(MSG_BAD_UPLOAD), 400
     if isinstance(exception, RequestDataTooBig):
         size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         return "payload_too_large", str(MSG_PAYLOAD_TOO_LARGE) % {"mb": _size_in_mb(size)}, 413
@@ -356,13 +363,16 @@ def bad_request(request: Any, exception: Exception, *args: Any, **kwargs: Any) -
     """The site's 400 handler (an unknown Host, a request too large or malformed): under /api/ the API's one error
     format, `bad_host` for an unknown Host, 413 `payload_too_large` for a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
     `too_many_fields` / `too_many_files` over DATA_UPLOAD_MAX_NUMBER_FIELDS / _FILES (each naming the limit), and
-    `bad_request` for the rest; Django's handler, rendering the site's
-    400.html, elsewhere. What was wrong is never echoed: it is in the security log.
+    `bad_request` for the rest. Elsewhere the same limits, and `bad_upload` for a multipart body Django cannot
+    read (a file name over ~900 characters), are said on the site's 400 page (JSON to a script asking for it);
+    anything else gets Django's handler, rendering the site's 400.html. What was wrong is never echoed: it is in
+    the security log.
 
     It may run before the language middleware did (the HTTPS redirect reads the Host first), so the request's
     language is chosen here; and it never reads the Host (`request.get_host()` would raise again)."""
     from django.core.exceptions import DisallowedHost
-    from django.http import JsonResponse
+    from django.http import HttpResponseBadRequest, JsonResponse
+    from django.template import loader
     from django.utils import translation
     from django.views import defaults
 
@@ -377,6 +387,13 @@ def bad_request(request: Any, exception: Exception, *args: Any, **kwargs: Any) -
                 code, message, status = limit
                 return JsonResponse(error_body(code, message), status=status)
             return JsonResponse(error_body("bad_request", MSG_BAD_REQUEST), status=400)
+        limit = None if isinstance(exception, DisallowedHost) else _limit_body(exception)
+        if limit is not None:  # a page's form or script sent too much, or a file it cannot read: say which
+            code, message, status = limit
+            if "application/json" in request.META.get("HTTP_ACCEPT", ""):
+                return JsonResponse({"ok": False, "code": code, "message": message, "field": None}, status=status)
+            return HttpResponseBadRequest(loader.get_template("400.html").render({"message": message}),
+                                          status=status)
         return defaults.bad_request(request, exception, *args, **kwargs)
 
 
