@@ -28,8 +28,15 @@ from scoring import engine
 from scoring.administration.forms import DECIMAL_PARAMS, number_problem
 from scoring.administration.services.common import nfc
 from scoring.administration.validators import step_problem
-from scoring.administration.xlsx import Formula, folded, grouped_number_problem, long_cell_problems
-from scoring.errors import ValidationFailed, engine_text
+from scoring.administration.xlsx import (
+    DateCell,
+    Formula,
+    date_cell_problem,
+    folded,
+    grouped_number_problem,
+    long_cell_problems,
+)
+from scoring.errors import ValidationFailed
 from scoring.models import Indicator, IndicatorSet
 from scoring.text import visible_text
 
@@ -301,6 +308,14 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
                 % {"col": names.get(name, name)}
             )
         problems.extend(long_cell_problems(raw, names))
+        # a date where none is meant (a code «1.1.2» Excel turned into one): said once, first, and its cell not read
+        # again as a number, a choice or a flag (the codes are still read, for the rows naming them as parent)
+        dated = {name for name, value in raw.items() if isinstance(value, DateCell)}
+        for name in [key for key in COLUMNS if key in dated]:
+            problems.append(date_cell_problem(names.get(name, name), raw[name],
+                                              code={"code": "code", "parent_code": "parent"}.get(name, "")))
+        raw = {name: (None if name in dated and name not in ("code", "parent_code") else value)
+               for name, value in raw.items()}
         code, parent_code = _text(raw.get("code")), _text(raw.get("parent_code"))
         if not code:
             problems.append(_("Thiếu mã tiêu chí."))
@@ -317,14 +332,14 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
                 problems.append(_("Dòng của mã cha «%(p)s» phải đứng trước dòng này.") % {"p": parent_code})
         seen.add(code)
         name = _said(raw.get("name"), _("Nội dung"), problems, one_line=True)
-        if not name:
+        if not name and "name" not in dated:
             problems.append(_("Thiếu nội dung tiêu chí."))
         kind = _choice(raw.get("kind"), lookups["kind"]) or Indicator.Kind.NORMAL
         if kind not in Indicator.Kind.values:
             problems.append(_("Loại «%(k)s» không hợp lệ; hãy chọn một trong: %(choices)s.")
                             % {"k": kind, "choices": _choices_text(Indicator.Kind)})
-        max_points = _number(raw.get("max_points"), _("Điểm tối đa"), problems)
-        floor = _number(raw.get("floor"), _("Điểm tối thiểu"), problems, default="0")
+        max_points = _number(raw.get("max_points"), _("Điểm tối đa"), problems) if "max_points" not in dated else None
+        floor = _number(raw.get("floor"), _("Điểm tối thiểu"), problems, default="0") if "floor" not in dated else None
         # A wrong range is said once: by its first cause (a negative maximum is also below the default floor), and
         # not again by the engine in its own words.
         range_ok = True
@@ -335,7 +350,7 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
             problems.append(_("Điểm tối thiểu lớn hơn điểm tối đa."))
             range_ok = False
         params: Any = {}
-        bad_params = False
+        bad_params = "params" in dated
         params_text = _text(raw.get("params"))
         if params_text and not isinstance(raw.get("params"), Formula):
             try:
@@ -351,7 +366,9 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
             bad_params = bad_params or len(problems) > numbers_said  # said once, not again by the engine
         method = _choice(raw.get("method"), lookups["method"])
         leaf = code not in has_children
-        if leaf:
+        if leaf and "method" in dated:
+            pass  # said above
+        elif leaf:
             if not method:
                 problems.append(_("Chưa có phương pháp chấm (tiêu chí không có tiêu chí con được chấm trực tiếp)."))
             elif method not in Indicator.Method.values:
@@ -363,8 +380,13 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
                     engine.validate_params(
                         engine.LeafRule(method=method, params=params, max_points=max_points, floor=floor, kind=kind)
                     )
-                except engine.EngineError as exc:
-                    problems.append(str(engine_text(exc)))
+                except engine.EngineError as exc:  # worded as the criterion editor words it (its labels)
+                    from scoring.administration.services.tree import labelled_engine_refusal
+
+                    problems.append(str(labelled_engine_refusal(
+                        exc, params=params, floor=floor, max_points=max_points, method=method,
+                        params_cell=str(COLUMN_HEADERS[COLUMNS.index("params")]),
+                    ).message))
                 else:
                     if method == Indicator.Method.MANUAL and (unreachable := step_problem(
                         max_points=max_points, floor=floor, step=params.get("step"),

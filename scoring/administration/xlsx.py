@@ -11,6 +11,7 @@ which reading still removes.
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 import unicodedata
@@ -59,6 +60,41 @@ class Number(str):
     separator, whatever its digits (`grouped_number_problem` reads only text cells)."""
 
     __slots__ = ()
+
+
+class DateCell(str):
+    """A cell Excel holds as a date or a time, in the text it was always read as («2026-01-02 00:00:00»). Excel turns
+    what is typed into a date when the column is not formatted as text: a code «1.1.2» or «1.2», a «1/2». An import
+    whose column cannot mean a date refuses it (`date_cell_problem`) rather than store that text."""
+
+    __slots__ = ()
+
+    @property
+    def shown(self) -> str:
+        """The date as a person reads it («02/01/2026»; «02/01/2026 08:30» with a time of day); the text else."""
+        try:
+            moment = datetime.datetime.fromisoformat(str(self))
+        except ValueError:
+            return str(self)
+        if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+            return moment.strftime("%d/%m/%Y")
+        return moment.strftime("%d/%m/%Y %H:%M")
+
+
+def date_cell_problem(column: Any, value: DateCell, *, code: str = "") -> str:
+    """Why a date in a column that cannot hold one is refused, and how to mend it. `code`: "code" for a code column,
+    "parent" for a parent-code one (Excel turns a code «1.1.2» into a date), "" for another text or number column."""
+    if code:
+        said = (_("ô mã là ngày tháng (Excel đã tự đổi «1.1.2» thành ngày); hãy định dạng cột là Văn bản và nhập lại "
+                  "mã") if code == "code" else
+                _("ô mã cha là ngày tháng (Excel đã tự đổi «1.1» thành ngày); hãy định dạng cột là Văn bản và nhập "
+                  "lại mã cha"))
+        return _("Cột «%(col)s»: %(said)s (giá trị đọc được: %(date)s).") % {
+            "col": column, "said": said, "date": value.shown}
+    return _(
+        "Cột «%(col)s»: ô là ngày tháng (%(date)s) nhưng cột này không nhận ngày tháng (Excel có thể đã tự đổi giá trị "
+        "gõ vào thành ngày); hãy định dạng cột là Văn bản và nhập lại."
+    ) % {"col": column, "date": value.shown}
 
 
 class TooLong(str):
@@ -172,6 +208,8 @@ def _cell(raw: Any, data_type: str | None) -> Any:
         return Formula(str(raw))
     if isinstance(raw, bool | int):
         return raw
+    if isinstance(raw, datetime.date | datetime.time | datetime.timedelta):
+        return DateCell(raw)
     if isinstance(raw, float):
         return Number(format(Decimal(repr(raw)), "f"))
     text = clean_text(raw)

@@ -32,11 +32,13 @@ def imported_set(small_set: IndicatorSet, admin_user: Any) -> IndicatorSet:
 
 
 def _edited_annex(small_set: IndicatorSet) -> bytes:
-    """The small set's annex with 1.2.3 renamed 1.2.4 (one removed, one added) and 1.1.2 worth 2,5 points."""
+    """The small set's annex with 1.2.3 replaced by another criterion, 1.2.4 (one removed, one added: a criterion
+    keeping its name under another code would be renumbered), and 1.1.2 worth 2,5 points."""
     headers, *rows = _annex(small_set)
-    code, max_points = headers.index("code"), headers.index("max_points")
+    code, name, max_points = headers.index("code"), headers.index("name"), headers.index("max_points")
     by_code = {row[code]: row for row in rows}
     by_code["1.2.3"][code] = "1.2.4"
+    by_code["1.2.3"][name] = "Gửi báo cáo tự đánh giá qua phần mềm"
     by_code["1.1.2"][max_points] = "2.5"
     return xlsx_bytes(headers, rows)
 

@@ -194,10 +194,12 @@ def _edited(content: bytes, edits: dict[tuple[str, str], Any]) -> bytes:
 def test_the_preview_lists_the_changes_criterion_by_criterion_and_writes_nothing(
     client: Client, admin_user: Any, draft: IndicatorSet
 ) -> None:
-    # given: the draft's own file, one criterion renamed, one renumbered (removed and added), one worth 2,5
+    # given: the draft's own file, one criterion renamed, one replaced by another under a new code (removed and
+    # added: kept under its name, it would be renumbered), one worth 2,5
     client.force_login(admin_user)
     content = _edited(_exported(client, draft), {
         ("1.2.1", "Nội dung"): "Báo cáo CCHC đúng hạn",
+        ("1.2.3", "Nội dung"): "Gửi báo cáo tự đánh giá qua phần mềm",  # (the row found by its code: name first)
         ("1.2.3", "Mã tiêu chí"): "1.2.4",
         ("2.1.1", "Điểm tối đa"): 2.5,
     })

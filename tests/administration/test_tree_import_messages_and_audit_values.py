@@ -58,12 +58,13 @@ def _applied(client: Client, draft: IndicatorSet, content: bytes) -> Any:
 def test_applying_says_what_was_added_removed_changed_and_moved(
     client: Client, small_set: IndicatorSet, draft: IndicatorSet, admin_user: Any
 ) -> None:
-    # given: 1.2.3 renamed 1.2.4 (one added, one removed), 1.1.2 worth 2,5 and 2.1.2's guidance changed (two
-    # changed), 1.1.1 put after 1.1.2 (one moved)
+    # given: 1.2.3 replaced by another criterion, 1.2.4 (one added, one removed), 1.1.2 worth 2,5 and 2.1.2's
+    # guidance changed (two changed), 1.1.1 put after 1.1.2 (one moved)
     headers, *rows = _annex(small_set)
     code, max_points, guidance = headers.index("code"), headers.index("max_points"), headers.index("guidance")
     by_code = {row[code]: row for row in rows}
     by_code["1.2.3"][code] = "1.2.4"
+    by_code["1.2.3"][headers.index("name")] = "Gửi báo cáo tự đánh giá qua phần mềm"
     by_code["1.1.2"][max_points] = "2.5"
     by_code["2.1.2"][guidance] = "Hướng dẫn mới"
     first, second = rows.index(by_code["1.1.1"]), rows.index(by_code["1.1.2"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -102,3 +103,61 @@ def indicator_mapping_delete(*, mapping: IndicatorMapping, actor: Any) -> None:
         object_id=pk,
         changes={"mapping": {"old": text, "new": None}},
     )
+
+
+def clone_source(indicator_set: IndicatorSet) -> IndicatorSet | None:
+    """The set `indicator_set` was cloned from, when its mappings to `indicator_set` follow the clone's code changes
+    (`_follow_code_in_clone`): an older set, as the comparison orders them. None otherwise."""
+    from scoring.administration.selectors import older_and_newer
+
+    source = indicator_set.cloned_from
+    if source is None or older_and_newer(source, indicator_set)[0].pk != source.pk:
+        return None
+    return source
+
+
+def clone_origins(indicator_set: IndicatorSet, source: IndicatorSet) -> dict[str, str]:
+    """Each criterion of the clone (by its code) with the code, in `source`, of the criterion it was copied as: the
+    code a mapping gives it, else its own code when the source has it and no mapping sends it elsewhere (the rule
+    of `_follow_code_in_clone`). A criterion added in the clone has none."""
+    mappings = list(IndicatorMapping.objects.filter(from_set=source, to_set=indicator_set)
+                    .values_list("from_code", "to_code"))
+    given = {to_code: from_code for from_code, to_code in mappings}
+    sent = {from_code for from_code, _to in mappings}
+    source_codes = set(source.indicators.values_list("code", flat=True))
+    origins: dict[str, str] = {}
+    for code in indicator_set.indicators.values_list("code", flat=True):
+        if code in given:
+            origins[code] = given[code]
+        elif code in source_codes and code not in sent:
+            origins[code] = code
+    return origins
+
+
+def clone_mappings_follow(
+    indicator_set: IndicatorSet, *, source: IndicatorSet, origins: Mapping[str, str], codes: Iterable[str], actor: Any
+) -> int:
+    """Bring the mappings `source` → `indicator_set` to what the clone's criteria now are: `origins` gives, for each
+    criterion of the source that is still in the clone, its code there. A criterion under its source code needs no
+    mapping (the codes pair it); one under another code gets its mapping. A mapping that says otherwise is deleted:
+    one from a code of `origins`, or onto a code the criteria had or have (`codes`), as the criteria it paired are
+    gone or renumbered; others are left. Each mapping deleted or recorded is audited as the administrator's
+    (`indicator_mapping.delete` / `.save`). Returns the number recorded."""
+    wanted = {origin: code for origin, code in origins.items() if origin != code}
+    targets, touched = set(wanted.values()), set(codes)
+    for mapping in IndicatorMapping.objects.filter(from_set=source, to_set=indicator_set).order_by("pk"):
+        if wanted.get(mapping.from_code) == mapping.to_code:
+            del wanted[mapping.from_code]
+            continue
+        if mapping.from_code in origins or mapping.to_code in targets or mapping.to_code in touched:
+            text, pk = str(mapping), mapping.pk
+            mapping.delete()
+            audit_record(actor=actor, action="indicator_mapping.delete", object_type="IndicatorMapping",
+                         object_id=pk, changes={"mapping": {"old": text, "new": None}})
+    for origin, code in wanted.items():
+        mapping = IndicatorMapping.objects.create(from_set=source, to_set=indicator_set, from_code=origin,
+                                                  to_code=code)
+        audit_record(actor=actor, action="indicator_mapping.save", object_type="IndicatorMapping",
+                     object_id=mapping.pk, changes={"from": {"old": None, "new": f"{source.key}:{origin}"},
+                                                    "to": {"old": None, "new": f"{indicator_set.key}:{code}"}})
+    return len(wanted)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,6 +25,7 @@ from scoring.administration.services.common import (
     nfc,
     to_points,
 )
+from scoring.administration.services.mappings import clone_mappings_follow, clone_origins, clone_source
 from scoring.administration.services.sets import _assign, version_value
 from scoring.administration.validators import step_problem
 from scoring.errors import StateConflict, ValidationFailed, engine_failure
@@ -31,10 +33,13 @@ from scoring.models import (
     Indicator,
     IndicatorSet,
 )
-from scoring.services import audit_record
+from scoring.services import audit_record, audit_records
 from scoring.text import user_text, visible_text
 
 MSG_TREE_CHANGED = gettext_lazy("Bộ chỉ số đã thay đổi từ lúc xem trước; hãy tải tệp lên lại.")
+MSG_RENUMBER_CHANGED = gettext_lazy(
+    "Cây tiêu chí đã thay đổi từ lúc xem trước nên chưa đánh số lại; hãy xem lại bảng mã cũ → mã mới rồi xác nhận."
+)
 MSG_INDICATOR_VERSION_MISSING = gettext_lazy(
     "Biểu mẫu không mang phiên bản của tiêu chí nên chưa lưu gì; hãy tải lại trang rồi sửa lại."
 )
@@ -182,11 +187,51 @@ _PARAM_FIELD = re.compile(r"^(?P<name>[a-z_]+)(?:\[(?P<index>\d+)\])?")
 
 
 def labelled_engine_refusal(
-    exc: Any, *, params: Mapping[str, Any], floor: Decimal, max_points: Decimal
+    exc: Any, *, params: Mapping[str, Any], floor: Decimal, max_points: Decimal, method: str = "",
+    params_cell: str | None = None,
 ) -> ValidationFailed:
     """An engine refusal of a leaf's parameters as the editor words it (its labels, the page's language): for the
-    live preview, which checks what is typed before anything is saved."""
-    return _labelled(engine_failure(exc), exc, {"params": params, "floor": floor, "max_points": max_points})
+    live preview, which checks what is typed before anything is saved, and the tree file's rows (`params_cell`: the
+    header of the file's parameters column, which the advice on parameters left from another method names)."""
+    clean = {"params": params, "floor": floor, "max_points": max_points, "method": method}
+    return _labelled(engine_failure(exc), exc, clean, params_cell=params_cell)
+
+
+def _param_named(name: str) -> str:
+    """A parameter as a refusal names it: the editor's label, with the key a JSON writer sees («Bước điểm» (step))."""
+    label = PARAM_LABELS.get(name)
+    return _("«%(label)s» (%(key)s)") % {"label": label, "key": name} if label else f"«{name}»"
+
+
+def leftover_params_refusal(method: str, params: Mapping[str, Any], *, params_cell: str | None = None) -> str | None:
+    """Why parameters that `method` does not take are refused, each one named (a leaf whose method changed, its old
+    parameters kept: «Điểm khi «Có»», «Điểm khi «Không»» under «Chấm điểm trực tiếp»), and what to do: in the tree
+    file, clear the parameters cell (`params_cell`, its header) or write the new method's; elsewhere, leave them
+    out. None when every parameter is the method's (or the method is unknown: refused on its own)."""
+    from scoring.administration.forms import METHOD_PARAMS
+
+    if method not in METHOD_PARAMS:
+        return None
+    taken = METHOD_PARAMS[method]
+    leftover = [str(name) for name in params if name not in taken]
+    if not leftover:
+        return None
+    label = Indicator.Method(method).label
+    named = ", ".join(_param_named(name) for name in leftover)
+    said = (_("Tham số %(names)s không dùng được với phương pháp «%(method)s».") if len(leftover) == 1 else
+            _("Các tham số %(names)s không dùng được với phương pháp «%(method)s».")) % {
+        "names": named, "method": label}
+    own = ", ".join(_param_named(name) for name in taken) or _("không có tham số nào")
+    if params_cell is not None:
+        from scoring.administration.services.tree_excel import PARAMS_EXAMPLES
+
+        advice = _(
+            "Khi đổi phương pháp chấm, hãy xoá nội dung ô «%(cell)s» (để trống: tham số mặc định của phương pháp) "
+            "hoặc chỉ ghi tham số của phương pháp mới (%(own)s), ví dụ %(example)s."
+        ) % {"cell": params_cell, "own": own, "example": PARAMS_EXAMPLES[Indicator.Method(method)]}
+    else:
+        advice = _("Hãy bỏ các tham số đó; phương pháp này dùng: %(own)s.") % {"own": own}
+    return f"{said} {advice}"
 
 
 def _points_text(raw: Any) -> str:
@@ -198,8 +243,15 @@ def _points_text(raw: Any) -> str:
     return format(number.normalize(), "f").replace(".", ",") if number.is_finite() else str(raw)
 
 
-def _labelled(failure: ValidationFailed, exc: Any, clean: Mapping[str, Any]) -> ValidationFailed:
-    """The engine's refusal of one parameter, worded with the editor's label of that field."""
+def _labelled(
+    failure: ValidationFailed, exc: Any, clean: Mapping[str, Any], *, params_cell: str | None = None
+) -> ValidationFailed:
+    """The engine's refusal of one parameter, worded with the editor's label of that field; parameters the method
+    does not take all named at once (`leftover_params_refusal`)."""
+    if getattr(exc, "code", "") == "unknown_param" and isinstance(clean.get("params"), Mapping):
+        leftover = leftover_params_refusal(str(clean.get("method") or ""), clean["params"], params_cell=params_cell)
+        if leftover is not None:
+            return ValidationFailed(leftover, code=failure.code, details=failure.details)
     field = str(getattr(exc, "field", "") or "")
     parsed = _PARAM_FIELD.match(field)
     label = PARAM_LABELS.get(parsed.group("name")) if parsed else None
@@ -373,12 +425,16 @@ def indicator_create(
 
 @transaction.atomic
 def indicator_update(
-    *, indicator: Indicator, data: Mapping[str, Any], actor: Any, expected_version: str | None = None
+    *, indicator: Indicator, data: Mapping[str, Any], actor: Any, expected_version: str | None = None,
+    carry_prefix: bool = False,
 ) -> Indicator:
     """Change a node's fields; a leaf's method and parameters are validated by the engine.
 
     `expected_version` (the criterion's page): the `indicator_version` the change was based on; refused (`stale`,
-    nothing written) when the criterion changed since, or when it is empty. None: no condition (the API)."""
+    nothing written) when the criterion changed since, or when it is empty. None: no condition (the API).
+    `carry_prefix`: a group given another code carries it to the criteria under it whose codes begin with its old
+    one («1.3» made «1.2»: «1.3.1» becomes «1.2.1»), each recorded as a code change (`_recode`); refused, nothing
+    written, when one of those codes is held by another criterion."""
     if expected_version is not None:
         indicator = locked_at_version(
             Indicator.objects.all(), indicator.pk, expected=expected_version, version_of=indicator_version,
@@ -389,6 +445,10 @@ def indicator_update(
     data = _yes_points_following_maximum(indicator, data)
     clean = clean_indicator(indicator_set=indicator_set, data=data, leaf=indicator.is_leaf, instance=indicator)
     old_code = indicator.code
+    carried = (
+        _prefix_carried(indicator, old_code=old_code, new_code=clean["code"])
+        if carry_prefix and clean["code"] != old_code else {}
+    )
     changes = _assign(indicator, clean)
     indicator.save()
     if indicator.code != old_code:
@@ -397,7 +457,84 @@ def indicator_update(
         audit_record(
             actor=actor, action="indicator.update", object_type="Indicator", object_id=indicator.pk, changes=changes
         )
+    if carried:
+        reason = _("Đổi theo mã của tiêu chí cha: «%(old)s» → «%(new)s».") % {"old": old_code, "new": indicator.code}
+        _recode(indicator_set, carried, actor=actor, reason=reason)
     return indicator
+
+
+def _descendants(indicator: Indicator) -> list[Indicator]:
+    """The criteria under `indicator`, in tree order (one query for the set)."""
+    nodes = list(Indicator.objects.filter(indicator_set_id=indicator.indicator_set_id).order_by("order", "pk"))
+    children: dict[int | None, list[Indicator]] = {}
+    for node in nodes:
+        children.setdefault(node.parent_id, []).append(node)
+    found: list[Indicator] = []
+
+    def walk(parent_id: int) -> None:
+        for child in children.get(parent_id, []):
+            found.append(child)
+            walk(child.pk)
+
+    walk(indicator.pk)
+    return found
+
+
+def _prefix_carried(indicator: Indicator, *, old_code: str, new_code: str) -> dict[int, str]:
+    """The new codes (by id) of the criteria under `indicator` whose codes begin with its old code and a point, the
+    old code replaced by the new one; refused when a code so made is another criterion's, or too long."""
+    under = [node for node in _descendants(indicator) if node.code.startswith(f"{old_code}.")]
+    carried = {node.pk: new_code + node.code[len(old_code):] for node in under}
+    _refuse_clashes(indicator.indicator_set, carried, codes_of={node.pk: node.code for node in under})
+    return carried
+
+
+def _refuse_clashes(indicator_set: IndicatorSet, new_codes: Mapping[int, str], *, codes_of: Mapping[int, str]) -> None:
+    """Refuse (ValidationFailed) new codes (by id) that another criterion of the set keeps, or longer than a code
+    may be. `codes_of`: the current codes of the criteria given new ones."""
+    too_long = [code for code in new_codes.values() if len(code) > 30]
+    if too_long:
+        raise ValidationFailed(
+            _("Mã mới «%(code)s» dài quá 30 ký tự.") % {"code": too_long[0]}, code="code_too_long")
+    kept = indicator_set.indicators.exclude(pk__in=list(new_codes)).filter(code__in=set(new_codes.values()))
+    clash = kept.order_by("order").first()
+    if clash is not None:
+        was = next(codes_of[pk] for pk, code in new_codes.items() if code == clash.code)
+        raise ValidationFailed(
+            _(
+                "Không đổi được mã «%(old)s» thành «%(new)s»: mã này đang là của tiêu chí «%(new)s %(name)s». Hãy đổi "
+                "mã của tiêu chí đó trước, hoặc đánh số lại cả nhánh chứa nó. Chưa đổi mã nào."
+            ) % {"old": was, "new": clash.code, "name": clash.name},
+            code="duplicate_code", details={"field": "code"},
+        )
+
+
+def _recode(indicator_set: IndicatorSet, new_codes: Mapping[int, str], *, actor: Any, reason: str = "") -> int:
+    """Give criteria (by id) new codes, all at once (a permutation of codes too: «1.1.3» and «1.1.4» swapped), each
+    audited as a code change (`indicator.update`, with `reason`: what changed them); in a set cloned from an older
+    one, the mappings from that set follow (`clone_mappings_follow`), as a code changed on the criterion's page.
+    Returns how many changed."""
+    nodes = {node.pk: node for node in indicator_set.indicators.filter(pk__in=list(new_codes))}
+    changed = {pk: code for pk, code in new_codes.items() if pk in nodes and nodes[pk].code != code}
+    if not changed:
+        return 0
+    source = clone_source(indicator_set)
+    origins = clone_origins(indicator_set, source) if source is not None else {}
+    before = {pk: nodes[pk].code for pk in changed}
+    # through codes no criterion holds: the set's codes stay unique at every write
+    Indicator.objects.bulk_update([Indicator(pk=pk, code=f"~{pk}~") for pk in changed], ["code"])
+    Indicator.objects.bulk_update([Indicator(pk=pk, code=code) for pk, code in changed.items()], ["code"])
+    audit_records(actor=actor, entries=[
+        {"action": "indicator.update", "object_type": "Indicator", "object_id": pk,
+         "changes": {"code": {"old": before[pk], "new": code}}, "reason": reason}
+        for pk, code in changed.items()
+    ])
+    if source is not None:
+        renamed = {before[pk]: code for pk, code in changed.items()}
+        followed = {origin: renamed.get(code, code) for code, origin in origins.items()}
+        clone_mappings_follow(indicator_set, source=source, origins=followed,
+                              codes={*before.values(), *changed.values()}, actor=actor)
+    return len(changed)
 
 
 def _follow_code_in_clone(indicator_set: IndicatorSet, *, old_code: str, new_code: str, actor: Any) -> None:
@@ -552,6 +689,80 @@ def indicator_delete(*, indicator: Indicator, actor: Any) -> None:
         object_id=pk,
         changes={"code": {"old": code, "new": None}, "nodes": {"old": removed, "new": 0}},
     )
+
+
+@dataclass(frozen=True)
+class CodeChange:
+    """One criterion «Đánh số lại» gives another code (`old` → `new`)."""
+
+    indicator_id: int
+    old: str
+    new: str
+    name: str
+    level: int
+
+
+def renumber_plan(*, indicator_set: IndicatorSet, root: Indicator | None) -> list[CodeChange]:
+    """The codes «Đánh số lại» gives, in tree order: each criterion under `root` (the whole set when None) numbered
+    by its place among its parent's children, after its parent's new code («1.2», «1.2.1» …; the areas «1», «2» …).
+    `root` keeps its own code. Only the criteria whose code changes are listed."""
+    nodes = list(indicator_set.indicators.order_by("order", "pk"))
+    children: dict[int | None, list[Indicator]] = {}
+    for node in nodes:
+        children.setdefault(node.parent_id, []).append(node)
+    plan: list[CodeChange] = []
+
+    def walk(parent_id: int | None, prefix: str) -> None:
+        for number, node in enumerate(children.get(parent_id, []), start=1):
+            code = f"{prefix}.{number}" if prefix else str(number)
+            if code != node.code:
+                plan.append(CodeChange(indicator_id=node.pk, old=node.code, new=code, name=node.name,
+                                       level=node.level))
+            walk(node.pk, code)
+
+    walk(root.pk if root is not None else None, root.code if root is not None else "")
+    return plan
+
+
+def renumber_digest(plan: Iterable[CodeChange]) -> str:
+    """What a renumbering preview showed, to apply that renumbering only (`indicator_set_renumber`)."""
+    text = json.dumps([[c.indicator_id, c.old, c.new] for c in plan])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def renumber_refusal(*, indicator_set: IndicatorSet, plan: list[CodeChange]) -> str | None:
+    """Why a renumbering cannot be applied (a new code held by a criterion outside it), for the preview; None when
+    it can."""
+    try:
+        _refuse_clashes(indicator_set, {c.indicator_id: c.new for c in plan},
+                        codes_of={c.indicator_id: c.old for c in plan})
+    except ValidationFailed as exc:
+        return str(exc.message)
+    return None
+
+
+def indicator_set_renumber(
+    *, indicator_set: IndicatorSet, root: Indicator | None, expected: str, actor: Any
+) -> list[CodeChange]:
+    """«Đánh số lại»: give the criteria under `root` (the whole set when None) the codes of `renumber_plan`, as the
+    preview the administrator confirmed showed them (`expected`, its `renumber_digest`: refused, 409, when the tree
+    changed since). Only a draft set. Each code change is audited, and in a set cloned from an older one the
+    mappings follow, as for a code changed on the criterion's page (`_recode`). Refused, nothing written, when a new
+    code is held by a criterion outside the renumbered branch."""
+    with transaction.atomic():
+        IndicatorSet.objects.select_for_update().filter(pk=indicator_set.pk).first()
+        _ensure_editable(indicator_set)
+        if root is not None and root.indicator_set_id != indicator_set.pk:
+            raise ValidationFailed(_("Tiêu chí không thuộc bộ chỉ số này."))
+        plan = renumber_plan(indicator_set=indicator_set, root=root)
+        if renumber_digest(plan) != expected:
+            raise StateConflict(MSG_RENUMBER_CHANGED, code="set_changed")
+        new_codes = {c.indicator_id: c.new for c in plan}
+        _refuse_clashes(indicator_set, new_codes, codes_of={c.indicator_id: c.old for c in plan})
+        scope = (_("Đánh số lại các tiêu chí trong «%(code)s».") % {"code": root.code} if root is not None
+                 else _("Đánh số lại toàn bộ bộ chỉ số."))
+        _recode(indicator_set, new_codes, actor=actor, reason=scope)
+    return plan
 
 
 def next_free_code(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -59,9 +60,17 @@ class FieldChange:
 
 @dataclass
 class CriterionChange:
+    """A criterion added, removed or changed (`code`: its code in the file, or in the tree for a removed one;
+    `old_code`: a changed criterion's code in the tree, another when the file renumbers it)."""
+
     code: str
     name: str
     fields: list[FieldChange] = field(default_factory=list)
+    old_code: str = ""
+
+    @property
+    def renumbered(self) -> bool:
+        return bool(self.old_code) and self.old_code != self.code
 
 
 @dataclass
@@ -73,23 +82,46 @@ class CriterionMove:
     name: str
     old: str
     new: str
+    old_code: str = ""
+
+
+@dataclass
+class CriterionRenumber:
+    """A criterion the file gives another code («đổi mã 1.3 → 1.2»): recognised by what it is, not by its code."""
+
+    old_code: str
+    code: str
+    name: str
 
 
 @dataclass
 class TreeDiff:
-    """What an import does to the tree, matched by code: the criteria it adds, removes, changes (each changed
-    field old → new) and moves (another parent or another place among its siblings), and how many it leaves as
-    they are."""
+    """What an import does to the tree, criterion by criterion (`pair_criteria`: by code, or by name where the file
+    gives a criterion another code): the criteria it adds, removes, changes (each changed field old → new),
+    renumbers and moves (another parent or another place among its siblings), and how many it leaves as they
+    are."""
 
     added: list[CriterionChange] = field(default_factory=list)
     removed: list[CriterionChange] = field(default_factory=list)
     modified: list[CriterionChange] = field(default_factory=list)
     moved: list[CriterionMove] = field(default_factory=list)
+    renumbered: list[CriterionRenumber] = field(default_factory=list)
     unchanged: int = 0
+    pairs: dict[str, str] = field(default_factory=dict)  # old code → new code of each criterion in both trees
 
     @property
     def any(self) -> bool:
-        return bool(self.added or self.removed or self.modified or self.moved)
+        return bool(self.added or self.removed or self.modified or self.moved or self.renumbered)
+
+    @property
+    def modified_columns(self) -> list[tuple[str, int]]:
+        """Each column the changed criteria change, with how many of them (the preview's summary of a long list:
+        «Hướng dẫn: 103 tiêu chí»), in the file's column order."""
+        counts: dict[str, int] = {}
+        for criterion in self.modified:
+            for change in criterion.fields:
+                counts[change.name] = counts.get(change.name, 0) + 1
+        return [(_field_label(name), counts[name]) for name in AUDITED_FIELDS if name in counts]
 
 
 def _field_label(name: str) -> str:
@@ -150,18 +182,114 @@ def _kept_in_order(codes: list[str], old_rank: Mapping[str, int]) -> set[str]:
     return kept
 
 
-def _moves(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> set[str]:
-    """The criteria (of both trees) that `new` puts under another parent, or out of order among the siblings they
-    keep: of «a, b, c» made «b, a, c», one criterion moved (not every one whose number among its siblings shifts,
-    as happens when a criterion before it is added or removed)."""
-    moved = {code for code, fields in new.items() if code in old and old[code].get("parent") != fields.get("parent")}
+_GONE = "\x00"  # the new code of a parent that `new` does not have (no code holds a control character)
+
+
+def _name_key(name: Any) -> str:
+    """A criterion's name as compared to recognise it: NFC, any case, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFC", str(name or "")).casefold().split())
+
+
+def _shape(tree: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, int], set[str]]:
+    """Each criterion's depth (an area 1) and the codes that are parents, for a tree as `_tree_by_code` gives it."""
+    levels: dict[str, int] = {}
+
+    def level(code: str) -> int:
+        chain: list[str] = []
+        current: str | None = code
+        while current is not None and current not in levels and current in tree and current not in chain:
+            chain.append(current)
+            current = tree[current].get("parent") or None
+        depth = levels.get(current, 0) if current is not None else 0
+        for item in reversed(chain):
+            depth += 1
+            levels[item] = depth
+        return levels.get(code, 1)
+
+    for code in tree:
+        level(code)
+    parents = {str(fields.get("parent")) for fields in tree.values() if fields.get("parent")}
+    return levels, parents
+
+
+def pair_criteria(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Which criterion of `new` each criterion of `old` is (old code → new code), both as `_tree_by_code` gives them.
+
+    A criterion keeping its code and its name is itself. One whose code the file no longer holds, or gives to
+    another criterion, is recognised by its name: the criterion of `new` of the same name, at the same depth, a
+    group with a group and a leaf with a leaf, that is not itself already (1.2 deleted, 1.3 given the code 1.2:
+    the new 1.2 is the old 1.3, and the old 1.2 is deleted). Names shared by several criteria are told apart by
+    their parents (already paired: the tree is read from its areas down); what stays ambiguous is not guessed.
+    Last, the criteria left on both sides under one code are one criterion whose name changed. A code reused for
+    another criterion therefore never pairs it with the one that had the code, as long as a criterion's name and
+    code do not both change at once (then it reads as a deletion and an addition)."""
+    old_levels, old_parents = _shape(old)
+    new_levels, new_parents = _shape(new)
+    pairs = {code: code for code, fields in old.items()
+             if code in new and _name_key(fields.get("name")) == _name_key(new[code].get("name"))}
+
+    def key(
+        code: str, tree: Mapping[str, Mapping[str, Any]], levels: dict[str, int], parents: set[str]
+    ) -> tuple[str, bool, int]:
+        return _name_key(tree[code].get("name")), code not in parents, levels[code]
+
+    departed: dict[tuple[str, bool, int], list[str]] = {}
+    for code in old:
+        if code not in pairs:
+            departed.setdefault(key(code, old, old_levels, old_parents), []).append(code)
+    taken = set(pairs.values())
+    arrived: dict[int, dict[tuple[str, bool, int], list[str]]] = {}
+    for code in new:
+        if code not in taken:
+            arrived.setdefault(new_levels[code], {}).setdefault(key(code, new, new_levels, new_parents), []).append(
+                code)
+
+    def translated_parent(code: str) -> str | None:
+        parent = old[code].get("parent") or None
+        return None if parent is None else pairs.get(parent, _GONE)
+
+    for level in sorted(arrived):
+        for name_key, news in arrived[level].items():
+            olds = [code for code in departed.get(name_key, []) if code not in pairs]
+            if not olds:
+                continue
+            if len(olds) == 1 and len(news) == 1:
+                pairs[olds[0]] = news[0]
+                continue
+            matches = {n: [o for o in olds if translated_parent(o) == (new[n].get("parent") or None)] for n in news}
+            for n, found in matches.items():
+                if len(found) == 1 and sum(found[0] in other for other in matches.values()) == 1:
+                    pairs[found[0]] = n
+    taken = set(pairs.values())
+    for code in old:
+        if code not in pairs and code in new and code not in taken:
+            pairs[code] = code
+    return pairs
+
+
+def _moves(
+    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]], pairs: Mapping[str, str]
+) -> set[str]:
+    """The criteria (by their code in `new`) that `new` puts under another parent (the old parent as `pairs`
+    renumbers it), or out of order among the siblings they keep: of «a, b, c» made «b, a, c», one criterion moved
+    (not every one whose number among its siblings shifts, as happens when a criterion before it is added or
+    removed)."""
+    was = {n: o for o, n in pairs.items()}
+    moved = set()
+    for code, fields in new.items():
+        if code not in was:
+            continue
+        old_parent = old[was[code]].get("parent") or None
+        parent = None if old_parent is None else pairs.get(old_parent, _GONE)
+        if parent != (fields.get("parent") or None):
+            moved.add(code)
     old_places = _places(old)
     siblings: dict[Any, list[str]] = {}
     for code, fields in new.items():
-        if code in old and code not in moved:
+        if code in was and code not in moved:
             siblings.setdefault(fields.get("parent") or None, []).append(code)
     for codes in siblings.values():
-        rank = {code: old_places[code][1] for code in codes}
+        rank = {code: old_places[was[code]][1] for code in codes}
         moved |= set(codes) - _kept_in_order(codes, rank)
     return moved
 
@@ -173,34 +301,43 @@ def _place_text(place: tuple[Any, int]) -> str:
     return _("thứ %(n)s trong «%(parent)s»") % {"n": number, "parent": parent}
 
 
-def tree_diff(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> TreeDiff:
-    """What replacing the tree `old` by `new` (each `_tree_by_code`) changes, criterion by criterion. A new parent
-    is a move (listed with the place it leaves and the place it takes), not a changed field."""
-    diff = TreeDiff()
-    moved = _moves(old, new)
+def tree_diff(
+    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]], pairs: Mapping[str, str] | None = None
+) -> TreeDiff:
+    """What replacing the tree `old` by `new` (each `_tree_by_code`) changes, criterion by criterion (`pairs`, by
+    default `pair_criteria`). A new parent is a move (listed with the place it leaves and the place it takes), not
+    a changed field; a new code is a renumbering."""
+    pairs = dict(pairs if pairs is not None else pair_criteria(old, new))
+    diff = TreeDiff(pairs=pairs)
+    was = {n: o for o, n in pairs.items()}
+    moved = _moves(old, new, pairs)
     old_places, new_places = _places(old), _places(new)
     for code, fields in new.items():
-        before = old.get(code)
-        if before is None:
-            diff.added.append(CriterionChange(code=code, name=str(fields.get("name") or "")))
+        name = str(fields.get("name") or "")
+        old_code = was.get(code)
+        if old_code is None:
+            diff.added.append(CriterionChange(code=code, name=name))
             continue
+        before = old[old_code]
         differing = [
-            FieldChange(name=name, label=_field_label(name), old=_shown(name, before.get(name)),
-                        new=_shown(name, fields.get(name)))
-            for name in AUDITED_FIELDS
-            if name != "parent" and before.get(name) != fields.get(name)
+            FieldChange(name=field_name, label=_field_label(field_name), old=_shown(field_name, before.get(field_name)),
+                        new=_shown(field_name, fields.get(field_name)))
+            for field_name in AUDITED_FIELDS
+            if field_name != "parent" and before.get(field_name) != fields.get(field_name)
         ]
+        if old_code != code:
+            diff.renumbered.append(CriterionRenumber(old_code=old_code, code=code, name=name))
         if differing:
-            diff.modified.append(CriterionChange(code=code, name=str(fields.get("name") or ""), fields=differing))
+            diff.modified.append(CriterionChange(code=code, name=name, fields=differing, old_code=old_code))
         if code in moved:
-            diff.moved.append(CriterionMove(code=code, name=str(fields.get("name") or ""),
-                                            old=_place_text(old_places[code]), new=_place_text(new_places[code])))
-        if not differing and code not in moved:
+            diff.moved.append(CriterionMove(code=code, name=name, old=_place_text(old_places[old_code]),
+                                            new=_place_text(new_places[code]), old_code=old_code))
+        if not differing and code not in moved and old_code == code:
             diff.unchanged += 1
     diff.removed = [
         CriterionChange(code=code, name=str(fields.get("name") or ""))
         for code, fields in old.items()
-        if code not in new
+        if code not in pairs
     ]
     return diff
 
@@ -223,20 +360,30 @@ def _recorded(value: Any) -> tuple[Any, int]:
 def tree_changes(
     old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]], diff: TreeDiff | None = None
 ) -> dict[str, Any]:
-    """Which criteria an import added, removed, modified and moved, matched by code, for the audit entry; a modified
+    """Which criteria an import added, removed, modified and moved (`tree_diff`), for the audit entry; a modified
     criterion with the fields that differ and their old → new values (`changes`, as the criterion editor records
-    them, bounded: `_recorded`, MAX_AUDITED_VALUES_TOTAL); a moved criterion with its place old → new
+    them, bounded: `_recorded`, MAX_AUDITED_VALUES_TOTAL), a renumbered one with its code old → new as its first
+    field («1.2 (Mã: 1.3 → 1.2)», as the editor records a code change); a moved criterion with its place old → new
     (`_moved_places`). Each list holds at most MAX_AUDITED_CODES codes and counts the others in `more`."""
     diff = diff if diff is not None else tree_diff(old, new)
+    fields_of = {c.code: [f.name for f in c.fields] for c in diff.modified}
+    renumbered = {c.code: c.old_code for c in diff.renumbered}
+    changed = [code for code in new if code in fields_of or code in renumbered]  # in tree order
     budget = MAX_AUDITED_VALUES_TOTAL
     modified: list[dict[str, Any]] = []
-    for criterion in diff.modified[:MAX_AUDITED_CODES]:
-        item: dict[str, Any] = {"code": criterion.code, "fields": [f.name for f in criterion.fields]}
+    for code in changed[:MAX_AUDITED_CODES]:
+        old_code = renumbered.get(code, code)
+        item: dict[str, Any] = {"code": code, "fields": [*(["code"] if code in renumbered else []),
+                                                         *fields_of.get(code, [])]}
         if budget > 0:
             values: dict[str, Any] = {}
             for name in item["fields"]:
-                before, before_size = _recorded(old[criterion.code].get(name))
-                after, after_size = _recorded(new[criterion.code].get(name))
+                if name == "code":
+                    values[name] = {"old": old_code, "new": code}
+                    budget -= len(old_code) + len(code)
+                    continue
+                before, before_size = _recorded(old[old_code].get(name))
+                after, after_size = _recorded(new[code].get(name))
                 values[name] = {"old": before, "new": after}
                 budget -= before_size + after_size
             item["changes"] = values
@@ -244,7 +391,7 @@ def tree_changes(
     return {
         "indicators_added": _bounded([c.code for c in diff.added]),
         "indicators_removed": _bounded([c.code for c in diff.removed]),
-        "indicators_modified": {"codes": modified, "more": max(len(diff.modified) - MAX_AUDITED_CODES, 0)},
+        "indicators_modified": {"codes": modified, "more": max(len(changed) - MAX_AUDITED_CODES, 0)},
         "indicators_moved": _moved_places(old, new, diff.moved),
     }
 
@@ -259,7 +406,7 @@ def _moved_places(
     if not moved:
         return _bounded([])
     old_places, new_places = _places(old), _places(new)
-    return _bounded([_place_change(c.code, old_places[c.code], new_places[c.code]) for c in moved])
+    return _bounded([_place_change(c.code, old_places[c.old_code or c.code], new_places[c.code]) for c in moved])
 
 
 def _place_change(code: str, before: tuple[Any, int], after: tuple[Any, int]) -> dict[str, Any]:
@@ -282,10 +429,59 @@ class TreeImport:
     notices: list[str] = field(default_factory=list)  # the set check's warnings: worth a look, never blocking
     dry_run: bool = True
     changes: TreeDiff | None = None  # what the file changes in the tree (when every row is valid)
+    # the optional columns the file does not have (by their headers): their fields are left as they are
+    absent_columns: list[str] = field(default_factory=list)
+    # the set this one was cloned from, when the import records its renumbered criteria as mappings from it
+    mapped_from: IndicatorSet | None = None
+    mappings_recorded: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.row_errors
+
+
+# The columns a file may leave out: a criterion already in the set keeps its value of each, a new one takes the
+# default. (The unit import reads a missing optional column the same way: «không đổi».)
+OPTIONAL_COLUMNS = (
+    "floor", "evidence_required", "allow_not_applicable", "source", "guidance", "coordinating_department",
+)
+
+
+def _file_tree(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The criteria of a file's rows by code, with their parent's code and name (as `_tree_by_code`, enough for
+    `pair_criteria`); the first row of a code duplicated (refused anyway) defines it."""
+    tree: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        code = str(row.get("code") or "").strip()
+        if code and code not in tree:
+            tree[code] = {"parent": str(row.get("parent_code") or "").strip() or None, "name": row.get("name")}
+    return tree
+
+
+def _with_kept_columns(
+    rows: list[Mapping[str, Any]], absent: Iterable[str], old: Mapping[str, Mapping[str, Any]],
+    pairs: Mapping[str, str], file_tree: Mapping[str, Mapping[str, Any]],
+) -> list[dict[str, Any]]:
+    """The rows with each column the file lacks filled in, for a criterion already in the set, with its value now
+    (what `clean_rows` reads back as that value); a new criterion's cell stays missing (the default). Whether a
+    criterion needs evidence follows a leaf's or a group's default when it turns from one into the other."""
+    was = {n: o for o, n in pairs.items()}
+    _levels, old_parents = _shape(old)
+    _levels, new_parents = _shape(file_tree)
+    filled = []
+    for row in rows:
+        row = dict(row)
+        code = str(row.get("code") or "").strip()
+        before = old.get(was.get(code, ""))
+        if before is not None:
+            same_shape = (was[code] in old_parents) == (code in new_parents)
+            for name in absent:
+                if name == "evidence_required" and not same_shape:
+                    continue
+                value = before.get(name)
+                row[name] = str(value) if isinstance(value, Decimal) else value
+        filled.append(row)
+    return filled
 
 
 def indicator_set_tree_import(
@@ -294,26 +490,37 @@ def indicator_set_tree_import(
     """Replace a draft set's whole tree with the rows of an Excel file (the official annex).
 
     Every row is checked first; the resource then imports inside a savepoint that is rolled back on a dry
-    run or when any row failed, so nothing is written unless every row is valid.
+    run or when any row failed, so nothing is written unless every row is valid. An optional column the file
+    lacks leaves that field of each criterion as it is (`OPTIONAL_COLUMNS`). A criterion the file renumbers is
+    recognised (`pair_criteria`); in a set cloned from an older one, applying the file records the mappings from
+    that set, as the editor does for a code changed on screen (`clone_mappings_follow`), each audited.
     """
     import tablib
 
-    from scoring.administration.resources import COLUMNS, IndicatorResource, clean_rows
+    from scoring.administration.resources import COLUMN_HEADERS, COLUMNS, IndicatorResource, clean_rows
     from scoring.administration.selectors import indicator_set_report
+    from scoring.administration.services.mappings import clone_mappings_follow, clone_origins, clone_source
 
     rows = list(rows)
     with transaction.atomic():
         _ensure_editable(indicator_set)
-        clean, errors = clean_rows(rows)
         outcome = TreeImport(rows=len(rows), dry_run=dry_run)
         if not rows:
             outcome.row_errors.append({"row": 0, "messages": [_("Tệp không có dòng dữ liệu nào.")]})
             return outcome
+        old_tree = _tree_by_code(indicator_set)
+        absent = [name for name in OPTIONAL_COLUMNS if not any(name in row for row in rows)]
+        outcome.absent_columns = [str(COLUMN_HEADERS[COLUMNS.index(name)]) for name in absent]
+        if absent:
+            file_tree = _file_tree(rows)
+            rows = _with_kept_columns(rows, absent, old_tree, pair_criteria(old_tree, file_tree), file_tree)
+        clean, errors = clean_rows(rows)
         headers = ["row", *COLUMNS]
         dataset = tablib.Dataset(*[[r[h] for h in headers] for r in clean], headers=headers)
         savepoint = transaction.savepoint()
-        old_tree = _tree_by_code(indicator_set)
         old_count = indicator_set.indicators.count()
+        source = clone_source(indicator_set)
+        origins = clone_origins(indicator_set, source) if source is not None else {}
         indicator_set.indicators.all().delete()
         resource = IndicatorResource(indicator_set=indicator_set, row_errors=errors)
         result = resource.import_data(dataset, dry_run=False, raise_errors=False, use_transactions=False)
@@ -332,11 +539,14 @@ def indicator_set_tree_import(
             outcome.notices = [w.text for w in report.warnings]
             new_tree = _tree_by_code(indicator_set)
             outcome.changes = tree_diff(old_tree, new_tree)
+            if source is not None and outcome.changes.renumbered:
+                outcome.mapped_from = source
         if dry_run or not outcome.ok:
             transaction.savepoint_rollback(savepoint)
             return outcome
         transaction.savepoint_commit(savepoint)
         _renumber(indicator_set)
+        assert outcome.changes is not None
         _audit_set(
             actor,
             "indicator_set.import_xlsx",
@@ -344,6 +554,12 @@ def indicator_set_tree_import(
             {"indicators": {"old": old_count, "new": outcome.created},
              **tree_changes(old_tree, new_tree, outcome.changes)},
         )
+        if source is not None:
+            # each criterion keeps the origin it had in the source, under the code the file gives it
+            followed = {origins[old_code]: new_code for old_code, new_code in outcome.changes.pairs.items()
+                        if old_code in origins}
+            outcome.mappings_recorded = clone_mappings_follow(
+                indicator_set, source=source, origins=followed, codes={*old_tree, *new_tree}, actor=actor)
     return outcome
 
 

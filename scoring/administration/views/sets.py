@@ -21,8 +21,16 @@ from scoring.administration.forms import (
     UploadForm,
     stored_differences,
 )
+from scoring.administration.services.mappings import clone_source
 from scoring.administration.services.sets import indicator_set_clone_proposal, indicator_set_version, sets_named
-from scoring.administration.services.tree import indicator_set_tree_fingerprint, indicator_set_tree_import_apply
+from scoring.administration.services.tree import (
+    indicator_set_renumber,
+    indicator_set_tree_fingerprint,
+    indicator_set_tree_import_apply,
+    renumber_digest,
+    renumber_plan,
+    renumber_refusal,
+)
 from scoring.administration.services.tree_excel import column_help, indicator_set_tree_xlsx, read_tree_sheet
 from scoring.administration.views._common import (
     administrator_required,
@@ -37,6 +45,7 @@ from scoring.models import (
     AuditEntry,
     Cycle,
     CycleSet,
+    Indicator,
     IndicatorMapping,
     IndicatorSet,
     Unit,
@@ -121,11 +130,13 @@ def set_create(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(
     indicator_set: IndicatorSet, meta_form: SetMetaForm | None = None, *, version: str | None = None,
-    stored: list[tuple[object, str]] | None = None,
+    stored: list[tuple[object, str]] | None = None, renumber: dict[str, object] | None = None,
 ) -> dict[str, object]:
     """The set's page; its information form carries the version it was drawn from (`version`; the set's current
-    one on a fresh page), and after a colleague's save, the values stored now that differ from the typed ones."""
+    one on a fresh page), and after a colleague's save, the values stored now that differ from the typed ones;
+    `renumber`: the preview of a renumbering (`_renumber_preview`)."""
     return {
+        "renumber": renumber,
         "set": indicator_set,
         "tree": indicator_tree(indicator_set=indicator_set),
         "frozen": services.set_is_frozen(indicator_set),
@@ -138,11 +149,70 @@ def _detail_context(
     }
 
 
-@require_GET
+RENUMBER_ALL = "tat-ca"  # «Đánh số lại» of the whole set (else a criterion's id: its branch)
+
+
+def _renumber_root(indicator_set: IndicatorSet, scope: str) -> Indicator | None:
+    """The criterion whose branch a renumbering covers (None: the whole set); 404 for one not of this set."""
+    if scope == RENUMBER_ALL:
+        return None
+    return get_object_or_404(Indicator, pk=posted_id(scope), indicator_set=indicator_set)
+
+
+def _renumber_preview(indicator_set: IndicatorSet, scope: str) -> dict[str, object] | None:
+    """What «Đánh số lại» would change (`?danh-so-lai=<id>` or `tat-ca`): each code old → new, why it cannot be
+    applied if so, the digest the confirmation carries, and the set the mappings follow from in a clone."""
+    if not scope or services.set_is_frozen(indicator_set):
+        return None
+    root = _renumber_root(indicator_set, scope)
+    plan = renumber_plan(indicator_set=indicator_set, root=root)
+    return {
+        "scope": scope,
+        "root": root,
+        "plan": plan,
+        "digest": renumber_digest(plan),
+        "refusal": renumber_refusal(indicator_set=indicator_set, plan=plan) if plan else None,
+        "source": clone_source(indicator_set) if plan else None,
+    }
+
+
+def renumber_url(indicator_set_id: int, root: Indicator | None) -> str:
+    """The set's page showing the renumbering preview of `root`'s branch (None: the whole set)."""
+    scope = str(root.pk) if root is not None else RENUMBER_ALL
+    return reverse("administration:set_detail", args=[indicator_set_id]) + f"?danh-so-lai={scope}#danh-so-lai"
+
+
+@require_http_methods(["GET", "POST"])
 @administrator_required
 def set_detail(request: HttpRequest, set_id: int) -> HttpResponse:
+    """The set's tree editor. `?danh-so-lai=<id>|tat-ca` previews «Đánh số lại» of a branch or of the whole set; the
+    preview's confirmation is posted here (`action=renumber`)."""
     indicator_set = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
-    return render(request, "scoring/administration/set_detail.html", _detail_context(indicator_set))
+    if request.method == "POST":
+        return _renumber_apply(request, indicator_set)
+    renumber = _renumber_preview(indicator_set, str(request.GET.get("danh-so-lai", "")))
+    return render(request, "scoring/administration/set_detail.html", _detail_context(indicator_set, renumber=renumber))
+
+
+def _renumber_apply(request: HttpRequest, indicator_set: IndicatorSet) -> HttpResponse:
+    """Apply the renumbering the administrator confirmed, as previewed (its digest): a tree changed since, a new code
+    held outside the branch or a set in use is refused, nothing written, back to the preview."""
+    if request.POST.get("action") != "renumber":
+        messages.error(request, _("Yêu cầu không hợp lệ."))
+        return redirect("administration:set_detail", indicator_set.pk)
+    scope = str(request.POST.get("scope", ""))
+    root = _renumber_root(indicator_set, scope)
+    try:
+        plan = indicator_set_renumber(
+            indicator_set=indicator_set, root=root, expected=str(request.POST.get("plan", "")), actor=request.user
+        )
+    except DomainError as exc:
+        report_error(request, exc)
+        return redirect(renumber_url(indicator_set.pk, root))
+    messages.success(request, _("Đã đánh số lại %(n)s tiêu chí.") % {"n": len(plan)} if plan else
+                     _("Các mã đã theo đúng thứ tự; không có mã nào phải đổi."))
+    anchor = f"#node-{root.pk}" if root is not None else ""
+    return redirect(reverse("administration:set_detail", args=[indicator_set.pk]) + anchor)
 
 
 @require_POST
@@ -439,10 +509,16 @@ def set_import_apply(request: HttpRequest, set_id: int) -> HttpResponse:
         return _import_page(request, indicator_set, outcome=outcome, status=400)
     changes = outcome.changes
     if changes is not None and changes.any:
-        messages.success(request, _(
+        said = _(
             "Đã áp dụng: thêm %(added)s, xoá %(removed)s, sửa %(modified)s, đổi vị trí %(moved)s tiêu chí."
         ) % {"added": len(changes.added), "removed": len(changes.removed), "modified": len(changes.modified),
-             "moved": len(changes.moved)})
+             "moved": len(changes.moved)}
+        if changes.renumbered:
+            said += " " + _("Đổi mã %(n)s tiêu chí.") % {"n": len(changes.renumbered)}
+        if outcome.mappings_recorded and outcome.mapped_from is not None:
+            said += " " + _("Đã ghi %(n)s đối chiếu mã với bộ «%(key)s» (trang so sánh ghép đúng từng tiêu chí).") % {
+                "n": outcome.mappings_recorded, "key": outcome.mapped_from.key}
+        messages.success(request, said)
     else:
         messages.success(request, _("Đã áp dụng: tệp không thay đổi tiêu chí nào (%(n)s tiêu chí giữ nguyên).")
                          % {"n": outcome.created})

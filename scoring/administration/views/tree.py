@@ -13,14 +13,22 @@ from django.urls import reverse
 from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from scoring import engine
 from scoring.administration import services
 from scoring.administration.forms import METHOD_PARAMS, IndicatorForm, params_from_post
 from scoring.administration.selectors import code_follows_parent, indicator_set_report
-from scoring.administration.services.tree import indicator_version, labelled_engine_refusal, next_free_code
+from scoring.administration.services.tree import (
+    PARAM_LABELS,
+    indicator_version,
+    labelled_engine_refusal,
+    next_free_code,
+    renumber_plan,
+)
 from scoring.administration.views._common import administrator_required, form_errors, report_error
+from scoring.administration.views.sets import renumber_url
 from scoring.errors import DomainError, StaleVersion
 from scoring.forms import method_input_context
 from scoring.models import Indicator, IndicatorSet
@@ -36,9 +44,51 @@ def localized_decimals(text: str) -> str:
     return _DECIMAL_POINT.sub(separator, text) if separator != "." else text
 
 
-def preview_of(data: Any, *, max_points: Any, floor: Any, kind: str) -> dict[str, Any]:
-    """The input a unit will see for the posted method and parameters, or the engine's refusal."""
+# A line of each list the editor takes as text: how many parts («|»-separated) it may have, how its label says them,
+# and an example (the field's placeholder).
+LINE_SHAPES: dict[str, tuple[tuple[int, ...], Any, str]] = {
+    "options": ((3,), gettext_lazy("mã | mô tả | điểm"), "dung_han | Ban hành đúng hạn | 1"),
+    "items": ((3,), gettext_lazy("mã | mô tả | điểm mỗi lần"), "tre_han | Báo cáo trễ hạn | -0,25"),
+    "variables": ((1, 2), gettext_lazy("tên | mô tả"), "a | Số văn bản phải ban hành"),
+    "bands": ((3, 2), gettext_lazy("ngưỡng % | > hoặc >= | điểm"), "90 | > | 2"),
+}
+
+
+def line_shape_problem(data: Any) -> tuple[str, str] | None:
+    """The first line of a list parameter that has too few or too many parts for its shape («Đã xử lý xong toàn bộ |
+    1» as a level: no code, so its «1» would be read as the description and the level would have no points), as
+    (message, parameter): the line as typed, its number in the field and the shape a line takes. None when every
+    line has its shape (what the parts hold is the engine's to check)."""
     method = str(data.get("method") or "")
+    for name in METHOD_PARAMS.get(method, ()):
+        if name not in LINE_SHAPES:
+            continue
+        counts, shape, example = LINE_SHAPES[name]
+        for number, line in enumerate(str(data.get(f"p_{name}") or "").splitlines(), start=1):
+            parts = len(line.split("|"))
+            if not line.strip() or parts in counts:
+                continue
+            expected = _("mỗi dòng có %(n)s phần «%(shape)s»") % {"n": counts[0], "shape": shape}
+            if name == "bands":
+                expected = _("mỗi dòng có 3 phần «%(shape)s» (hoặc 2 phần «ngưỡng %% | điểm», tính cả ngưỡng)") % {
+                    "shape": shape}
+            elif name == "variables":
+                expected = _("mỗi dòng có 2 phần «%(shape)s» (hoặc chỉ tên)") % {"shape": shape}
+            message = _(
+                "«%(label)s», dòng %(line)s: «%(typed)s» có %(parts)s phần, nhưng %(expected)s, cách nhau bằng dấu "
+                "«|» (ví dụ «%(example)s»). Hãy sửa dòng đó rồi lưu lại."
+            ) % {"label": PARAM_LABELS[name], "line": number, "typed": line.strip(), "parts": parts,
+                 "expected": expected, "example": localized_decimals(example)}
+            return message, name
+    return None
+
+
+def preview_of(data: Any, *, max_points: Any, floor: Any, kind: str) -> dict[str, Any]:
+    """The input a unit will see for the posted method and parameters, or why it cannot be shown: a list line out
+    of its shape (`line_shape_problem`), or the engine's refusal."""
+    method = str(data.get("method") or "")
+    if (shape := line_shape_problem(data)) is not None:
+        return {"error": shape[0], "field": shape[1]}
     params = params_from_post(method, data)
     try:
         maximum = services.to_points(max_points, label=_("Điểm tối đa"))
@@ -47,7 +97,7 @@ def preview_of(data: Any, *, max_points: Any, floor: Any, kind: str) -> dict[str
             engine.LeafRule(method=method, params=params, max_points=maximum, floor=minimum, kind=kind or "normal")
         )
     except engine.EngineError as exc:  # worded as a save would be: the editor's labels, the page's language
-        refusal = labelled_engine_refusal(exc, params=params, floor=minimum, max_points=maximum)
+        refusal = labelled_engine_refusal(exc, params=params, floor=minimum, max_points=maximum, method=method)
         return {"error": str(refusal.message), "field": exc.field}
     except DomainError as exc:
         return {"error": str(exc.message), "field": None}
@@ -93,6 +143,8 @@ def _edit_page(
             "values": request.POST if request.method == "POST" else form.initial,
             "version": (indicator_version(node) if version is None else version) if node is not None else "",
             "stored": stored or [],
+            # a group's new code carried to its criteria: offered ticked, as posted after a refusal
+            "carry_prefix": request.method != "POST" or bool(request.POST.get("carry_prefix")),
         },
         status=status,
     )
@@ -148,6 +200,12 @@ def node_add(request: HttpRequest, set_id: int) -> HttpResponse:
                     leaf=True,
                     preview=preview,
                 )
+            if (shape := line_shape_problem(request.POST)) is not None:
+                messages.error(request, shape[0])
+                return _edit_page(
+                    request, indicator_set=indicator_set, form=form, node=None, parent=parent, leaf=True,
+                    preview={"error": shape[0], "field": shape[1]}, status=400,
+                )
             try:
                 node = services.indicator_create(
                     indicator_set=indicator_set,
@@ -197,10 +255,16 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
                     preview=preview,
                     version=version,
                 )
+            if node.is_leaf and (shape := line_shape_problem(request.POST)) is not None:
+                messages.error(request, shape[0])
+                return _edit_page(
+                    request, indicator_set=indicator_set, form=form, node=node, parent=node.parent, leaf=True,
+                    preview={"error": shape[0], "field": shape[1]}, version=version, status=400,
+                )
             try:
                 node = services.indicator_update(
                     indicator=node, data=form.service_data(request.POST), actor=request.user,
-                    expected_version=version,
+                    expected_version=version, carry_prefix=not node.is_leaf and bool(request.POST.get("carry_prefix")),
                 )
             except StaleVersion as exc:
                 report_error(request, exc)
@@ -246,10 +310,31 @@ def node_preview(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _offer_renumber(request: HttpRequest, indicator_set: IndicatorSet, parents: list[Indicator | None]) -> None:
+    """After a move or a deletion, each parent (None: the areas) whose criteria's codes no longer follow their order
+    (1.1.1, 1.1.2, 1.1.4, 1.1.3; a gap) is named, with a link to the renumbering's preview (nothing is renumbered
+    without the administrator)."""
+    seen: set[int | None] = set()
+    for parent in parents:
+        key = parent.pk if parent is not None else None
+        if key in seen:
+            continue
+        seen.add(key)
+        if parent is not None and not Indicator.objects.filter(pk=parent.pk).exists():
+            continue
+        if not renumber_plan(indicator_set=indicator_set, root=parent):
+            continue
+        text = (_("Mã các tiêu chí trong «%(code)s» không còn theo thứ tự.") % {"code": parent.code}
+                if parent is not None else _("Mã các lĩnh vực và tiêu chí không còn theo thứ tự."))
+        messages.info(request, format_html('{} <a href="{}">{}</a>', text, renumber_url(indicator_set.pk, parent),
+                                           _("Đánh số lại (xem trước rồi xác nhận)")))
+
+
 @require_POST
 @administrator_required
 def node_move(request: HttpRequest, node_id: int) -> HttpResponse:
-    node = get_object_or_404(Indicator.objects.select_related("indicator_set"), pk=node_id)
+    node = get_object_or_404(Indicator.objects.select_related("indicator_set", "parent"), pk=node_id)
+    old_parent = node.parent
     try:
         if "parent" in request.POST:
             raw = request.POST.get("parent", "")
@@ -270,8 +355,10 @@ def node_move(request: HttpRequest, node_id: int) -> HttpResponse:
                     "kế tiếp là «%(proposed)s»: sửa mã trong trang của tiêu chí."
                 ) % {"code": node.code, "parent": parent.code,
                      "proposed": next_free_code(indicator_set=node.indicator_set, parent=parent, exclude=node)})
+            _offer_renumber(request, node.indicator_set, [old_parent, parent])
         else:
             services.indicator_move(indicator=node, direction=request.POST.get("direction", ""), actor=request.user)
+            _offer_renumber(request, node.indicator_set, [old_parent])
     except DomainError as exc:
         report_error(request, exc)
     return redirect(reverse("administration:set_detail", args=[node.indicator_set_id]) + f"#node-{node.pk}")
@@ -280,12 +367,13 @@ def node_move(request: HttpRequest, node_id: int) -> HttpResponse:
 @require_POST
 @administrator_required
 def node_delete(request: HttpRequest, node_id: int) -> HttpResponse:
-    node = get_object_or_404(Indicator, pk=node_id)
-    set_id, code = node.indicator_set_id, node.code
+    node = get_object_or_404(Indicator.objects.select_related("indicator_set", "parent"), pk=node_id)
+    set_id, code, parent = node.indicator_set_id, node.code, node.parent
     try:
         services.indicator_delete(indicator=node, actor=request.user)
     except DomainError as exc:
         report_error(request, exc)
     else:
         messages.success(request, _("Đã xoá tiêu chí %(code)s và các tiêu chí con.") % {"code": code})
+        _offer_renumber(request, node.indicator_set, [parent])
     return redirect("administration:set_detail", set_id)
