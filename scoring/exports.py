@@ -166,6 +166,20 @@ def list_workbook(*, title: str, headers: Sequence[str], rows: Iterable[Sequence
 # --- the report -------------------------------------------------------------------------------------------
 
 
+def _kps_self_score(leaf: selectors.LeafRow, index_mode: str) -> Decimal | str:
+    """A «không phát sinh» leaf's self-score cell of the report: the points the engine credits it (a number, marked
+    with `_mark_kps`), or, where the leaf is left out of the maximum (percent mode), «Không phát sinh» in words."""
+    ind = leaf.indicator
+    credit = selectors.not_applicable_credit(kind=ind.kind, max_points=ind.max_points, index_mode=index_mode)
+    return _("Không phát sinh") if credit is None else credit
+
+
+def _mark_kps(cell: Any) -> None:
+    """A KPS leaf's credited points: the number stays a number (a sum adds it), shown «1.50 KPS» on a tinted cell."""
+    cell.number_format = kps_number_format()
+    cell.fill = KPS_FILL
+
+
 def report_workbook(
     *, sheet: selectors.AssessmentSheet, rows: Sequence[selectors.ReportRow], explanations: Sequence[selectors.LeafRow]
 ) -> bytes:
@@ -193,12 +207,9 @@ def report_workbook(
         obtained: Any = row.obtained
         if row.leaf is not None and row.leaf.line.not_applicable:
             # The points the engine credits the leaf, so that the leaves add up to the totals below; marked KPS.
-            credit = selectors.not_applicable_credit(kind=ind.kind, max_points=ind.max_points, index_mode=index_mode)
             note = f"{row.leaf.na_shown or _('Không phát sinh')}: {row.leaf.line.not_applicable_reason}"
-            if credit is None:  # left out of the maximum (percent mode): no points to show
-                obtained = _("Không phát sinh")
-            else:
-                obtained = credit
+            obtained = _kps_self_score(row.leaf, index_mode)
+            if not isinstance(obtained, str):
                 credited.append(row_number)
         elif row.leaf is not None:
             note = row.leaf.line.self_note
@@ -223,10 +234,8 @@ def report_workbook(
     for r in ws.iter_rows(min_row=6, min_col=3, max_col=4):
         for cell in r:
             cell.number_format = "0.00"
-    marked = kps_number_format()
     for number in credited:
-        ws.cell(row=number, column=4).number_format = marked
-        ws.cell(row=number, column=4).fill = KPS_FILL
+        _mark_kps(ws.cell(row=number, column=4))
     _widths(ws, [10, 80, 12, 14, 40])
 
     ws2 = wb.create_sheet(str(_("II. Giải trình")))
@@ -236,8 +245,15 @@ def report_workbook(
     for number, leaf in enumerate(explanations, start=4):
         count = len(leaf.files)
         evidence = ngettext("%(n)s tệp", "%(n)s tệp", count) % {"n": count} if count else _("Chưa có")
-        _put(ws2, number, [leaf.indicator.code, leaf.indicator.name, _number(leaf.line.self_score), evidence,
+        # A «không phát sinh» leaf (the page lists none, but any list given is written) reads as in Part I.
+        score = _kps_self_score(leaf, index_mode) if leaf.line.not_applicable else _number(leaf.line.self_score)
+        _put(ws2, number, [leaf.indicator.code, leaf.indicator.name, score, evidence,
                            leaf.line.explanation or _("(chưa giải trình)")])
+        cell = ws2.cell(row=number, column=3)
+        if leaf.line.not_applicable and not isinstance(score, str):
+            _mark_kps(cell)
+        elif not isinstance(score, str):
+            cell.number_format = "0.00"
     _widths(ws2, [10, 60, 14, 18, 70])
 
     ws3 = wb.create_sheet(str(_("III. Khó khăn, kiến nghị")))

@@ -4,6 +4,11 @@ The file is checked (extension, zip signature, size before and after decompressi
 assessment), every row is validated by the engine against the line it names, and the result is a preview:
 the rows that change something, each with its old and new score and its errors. Nothing is written here.
 
+A row marked «không phát sinh» keeps the leaf's figures, as the sheet page does (its fields greyed out, not emptied):
+those of the row (checked by the engine), or the stored ones where its figure cells are empty; the preview says so, and
+withdrawing the declaration later (on the page or in the next download, which writes them in their cells) scores the
+leaf from them again.
+
 A row whose fillable cells are still those of the download (kept on the file's hidden companion sheet) was left
 as it was: it is skipped, whatever was saved on the system since (it must not undo a colleague's change, nor block
 the rows the person did edit). Files downloaded before the companion existed are read as before: every row is
@@ -103,6 +108,7 @@ class ImportRow:
     version: int
     code: str
     name: str
+    # The method's input; for a «không phát sinh» row, the figures the leaf keeps (None: the stored ones stay).
     value: dict[str, Any] | None
     note: str
     explanation: str
@@ -459,6 +465,14 @@ def _cut(text: str) -> str:
     return flat if len(flat) <= MAX_TEXT_SHOWN else f"{flat[:MAX_TEXT_SHOWN]}…"
 
 
+def _kps_summary(ind: Indicator, figures: dict[str, Any] | None) -> str:
+    """A «không phát sinh» leaf in words, with the figures it keeps for when the declaration is withdrawn."""
+    if not figures:
+        return _("Không phát sinh")
+    return _("Không phát sinh (giữ số liệu đã nhập: %(figures)s, dùng lại khi bỏ «không phát sinh»)") % {
+        "figures": value_summary(ind, figures)}
+
+
 def _score_text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
@@ -472,27 +486,17 @@ def _compare(
     `edited`: the row is known to have been edited in the file (its downloaded cells are known and differ)."""
     ind, line = leaf.indicator, leaf.line
     row.old_score = _score_text(line.self_score)
-    row.old_summary = _("Không phát sinh") if line.not_applicable else value_summary(ind, line.self_value)
+    row.old_summary = _kps_summary(ind, line.self_value) if line.not_applicable else value_summary(ind, line.self_value)
     if line.not_applicable:
         row.old_shown = leaf.na_shown or selectors.not_applicable_shown(indicator=ind, index_mode=index_mode)
+    # The row's figures, checked by the engine whether they count or are kept for a «không phát sinh» leaf.
     normalized: dict[str, Any] | None = None
-    if row.not_applicable:
-        row.new_summary = _("Không phát sinh")
-        if not ind.allow_not_applicable:
-            # The leaf cannot be KPS at all: a missing reason would only be a second error for the same cell's choice.
-            cells.refuse(row, "na", _("Tiêu chí này không cho phép chọn «không phát sinh»."))
-        else:
-            row.new_shown = selectors.not_applicable_shown(indicator=ind, index_mode=index_mode)
-            if not row.not_applicable_reason:
-                cells.refuse(row, "na_reason", _("Hãy nêu lý do không phát sinh."))
-        row.value = None
-    elif row.value is not None and numbers_refused:
+    if row.value is not None and numbers_refused:
         row.new_summary = _typed_summary(ind, row.value, cells)
     elif row.value is not None:
-        rule = selectors.leaf_rule(ind)
         try:
-            normalized = engine.normalize_value(rule, row.value)
-            row.new_score = _score_text(engine.score_leaf(rule, row.value))
+            score, normalized = engine.score_and_normalize(selectors.leaf_rule(ind), row.value)
+            row.new_score = _score_text(score)
             row.new_summary = value_summary(ind, normalized)
         except engine.EngineError as exc:
             column = _field_columns(ind).get(str(getattr(exc, "field", None) or ""))
@@ -504,10 +508,25 @@ def _compare(
             row.new_summary = _typed_summary(ind, row.value, cells)
     else:
         row.new_summary = value_summary(ind, None)
-    if row.not_applicable and not row.errors:
+    if row.not_applicable:
+        # Declared «không phát sinh»: no score of its own. Its figures are kept, as the sheet page keeps them (its
+        # fields greyed out, not emptied), so that withdrawing the declaration scores the leaf again: those of the
+        # row, or, where its figure cells are empty, those stored.
         row.new_score = None
-    if (normalized if row.value is not None else None) != (line.self_value if not line.not_applicable else None) \
-            or row.not_applicable != line.not_applicable:
+        if not ind.allow_not_applicable:
+            # The leaf cannot be KPS at all: a missing reason would only be a second error for the same cell's choice.
+            cells.refuse(row, "na", _("Tiêu chí này không cho phép chọn «không phát sinh»."))
+            row.new_summary = _("Không phát sinh")
+        else:
+            row.new_shown = selectors.not_applicable_shown(indicator=ind, index_mode=index_mode)
+            if not row.not_applicable_reason:
+                cells.refuse(row, "na_reason", _("Hãy nêu lý do không phát sinh."))
+            if row.value is None or normalized is not None:  # else: the figures as typed, refused
+                row.new_summary = _kps_summary(ind, line.self_value if row.value is None else normalized)
+        row.value = normalized  # None: the service keeps the stored figures
+        if row.not_applicable == line.not_applicable and normalized is not None and normalized != line.self_value:
+            row.changes.append(_("Số liệu"))
+    if row.not_applicable != line.not_applicable or (not row.not_applicable and normalized != line.self_value):
         row.changes.append(_("Điểm"))
     # Texts stored before line breaks were normalised may hold CR+LF: the same text is not a change.
     texts = [(_("Ghi chú"), row.note, line.self_note), (_("Giải trình"), row.explanation, line.explanation)]
@@ -759,7 +778,7 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
                 row_cells.refuse(row, "na_reason", _("Lý do không phát sinh chỉ được lưu khi cột «%(column)s» là "
                                                      "«Có».") % {"column": headers["na"]})
             row.not_applicable_reason = ""
-        numbers_refused = not row.not_applicable and _refuse_numbers(row, leaf.indicator, row_cells)
+        numbers_refused = _refuse_numbers(row, leaf.indicator, row_cells)
         _compare(row, leaf, row_cells, index_mode=sheet.assessment.indicator_set.index_mode,
                  numbers_refused=numbers_refused, edited=as_downloaded is not None)
         if row.changes:

@@ -97,11 +97,28 @@ class AssessmentSerializer(serializers.ModelSerializer):
         ),
     )
 
+    # A draft has no submission being considered (never submitted, or withdrawn by the unit head to edit it again):
+    # its `submitted_at` is null, as the pages say nothing of a submission then; the latest one is `last_submitted_at`.
+    submitted_at = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Lúc gửi bản tự đánh giá đang được xét (đã gửi, đang thẩm định, giải trình hoặc đã thông qua); null khi "
+            "bản đánh giá là bản nháp: chưa gửi, hoặc thủ trưởng đơn vị đã rút lại để chỉnh sửa (lần gửi đó ở "
+            "`last_submitted_at`)."
+        ),
+    )
+    last_submitted_at = serializers.DateTimeField(
+        source="submitted_at", read_only=True, allow_null=True,
+        help_text=gettext_lazy(
+            "Lúc gửi bản tự đánh giá lần gần nhất, kể cả lần đã được rút lại (bản nháp); null khi chưa gửi lần nào. "
+            "Các lần gửi và rút lại đều ghi trong nhật ký."
+        ),
+    )
+
     class Meta:
         model = Assessment
         fields = [
             "id", "cycle", "unit", "indicator_set", "state", "version", "deadline_override", "effective_deadline",
-            "appraisal_round", "explanation_deadline", "submitted_at", "signed_off_at",
+            "appraisal_round", "explanation_deadline", "submitted_at", "last_submitted_at", "signed_off_at",
         ]
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True, read_only=True))
@@ -110,6 +127,12 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
         deadline = permissions.self_assessment_deadline(obj)
         return serializers.DateTimeField().to_representation(deadline) if deadline is not None else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True, read_only=True))
+    def get_submitted_at(self, obj: Assessment) -> str | None:
+        if obj.state == Assessment.State.DRAFT or obj.submitted_at is None:
+            return None
+        return serializers.DateTimeField().to_representation(obj.submitted_at)
 
 
 APPRAISAL_FIELDS = (

@@ -120,12 +120,16 @@ class LeafRow:
         return bool(self.files)
 
     @property
+    def evidence_answered_for(self) -> bool:
+        """Whether the unit answers for this leaf's evidence: a leaf it scores itself, not declared «không phát sinh»
+        (a KPS leaf needs no evidence). The one condition of the pre-submit check (`evidence_missing`) and of the
+        report's Part II (`report_explanations`)."""
+        return self.self_scored and not self.line.not_applicable
+
+    @property
     def evidence_missing(self) -> bool:
         """An evidence-required leaf with no linked file (N/A leaves need none)."""
-        return (
-            self.self_scored and self.indicator.evidence_required and not self.line.not_applicable
-            and not self.files
-        )
+        return self.evidence_answered_for and self.indicator.evidence_required and not self.files
 
     @property
     def explanation_required(self) -> bool:
@@ -350,8 +354,10 @@ def report_rows(*, sheet: AssessmentSheet) -> list[ReportRow]:
 
 
 def report_explanations(*, sheet: AssessmentSheet) -> list[LeafRow]:
-    """Part II: leaves scored without evidence, or with an explanation of incomplete evidence."""
+    """Part II: leaves scored without evidence, or with an explanation of incomplete evidence. Only the leaves whose
+    evidence the unit answers for, by the pre-submit check's rule (`LeafRow.evidence_answered_for`): a «không phát
+    sinh» leaf needs none, whatever explanation it carries."""
     return [
         r for r in sheet.leaves
-        if r.self_scored and (r.evidence_missing or r.line.explanation.strip())
+        if r.evidence_answered_for and (r.evidence_missing or r.line.explanation.strip())
     ]

@@ -250,8 +250,9 @@ _SELF_WRITTEN = (*_SELF_FIELDS, "version", "updated_at", "updated_by")  # what t
 
 
 class SelfScore(TypedDict, total=False):
-    """What a unit sends for one leaf: the method's input (None clears the score), a note, not applicable with its
-    reason, an explanation (None for the note or the explanation leaves it as it is)."""
+    """What a unit sends for one leaf: the method's input (None clears the score; with not applicable, None leaves
+    the figures typed before as they are: they count again once the declaration is withdrawn), a note, not applicable
+    with its reason, an explanation (None for the note or the explanation leaves it as it is)."""
 
     value: Required[Mapping[str, Any] | None]
     note: str | None
@@ -306,7 +307,7 @@ def _apply_self_input(line: ScoreLine, given: _SelfInput) -> None:
         if not reason:
             raise ValidationFailed(MSG_NA_REASON_REQUIRED, code="na_reason_required")
         line.not_applicable, line.not_applicable_reason = True, reason
-        line.self_value, line.self_score = None, None
+        line.self_value, line.self_score = _kept_figures(line, given.value), None
     elif given.value is None:
         line.not_applicable, line.not_applicable_reason = False, ""
         line.self_value, line.self_score = None, None
@@ -322,6 +323,23 @@ def _apply_self_input(line: ScoreLine, given: _SelfInput) -> None:
         line.self_note = user_text(given.note, limit=5000, field="note")
     if given.explanation is not None:
         line.explanation = user_text(given.explanation, limit=5000, field="explanation")
+
+
+def _kept_figures(line: ScoreLine, value: Mapping[str, Any] | None) -> Any:
+    """The figures a leaf declared «không phát sinh» keeps: they do not count while it is declared, and withdrawing
+    the declaration scores the leaf from them again (the sheet page greys its fields out without emptying them).
+
+    Figures sent with the declaration that the engine takes (a file's row, an API request) are kept, normalised. None
+    (the page's greyed-out fields are not sent), the stored figures sent back, or figures the engine refuses (a number
+    left half typed in a field the declaration makes irrelevant: the declaration is saved all the same) leave the
+    stored ones as they are."""
+    if value is None or value == line.self_value:
+        return line.self_value
+    try:
+        _score, normalized = engine.score_and_normalize(selectors.leaf_rule(line.indicator), value)
+    except engine.EngineError:
+        return line.self_value
+    return normalized
 
 
 def _refuse_reason_without_not_applicable(line: ScoreLine, given: _SelfInput) -> None:

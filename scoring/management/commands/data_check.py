@@ -13,8 +13,9 @@ from scoring.selectors.data_check import CHECKS, data_problems
 class Command(BaseCommand):
     help = (
         "Check stored data against today's rules (indicator sets, cycles' deadlines, units, names, signed-off "
-        "results against the engine, e-mail addresses shared by active accounts); list each problem with the page "
-        "that mends it. Reads only."
+        "results against the engine, e-mail addresses shared by active accounts and API keys, leaves' stored inputs "
+        "and each stored self or appraised score against the engine's score of its input today); list each problem "
+        "with the page that mends it. Reads only."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
