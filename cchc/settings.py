@@ -146,6 +146,9 @@ STORAGES = {
 }
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
+# Files one request may carry (Django's default, stated here): a larger choice is refused whole, before any file
+# is kept; the evidence pages' script sends more than this in batches under it (static/js/evidence.js).
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
 
 # E-mail: console by default (nothing leaves the machine until configured).
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -57,9 +57,11 @@ UPLOAD_ERROR_FIELDS = {"bad_type": "file", "too_large": "file", "empty": "file"}
 @extend_schema(tags=["evidence"], responses={200: EvidenceFileSerializer(many=True), 404: NOT_FOUND})
 @api_view(["GET"])
 def library(request: Request, assessment_id: int) -> Response:
-    """The unit's evidence library for the assessment's cycle (whoever may see the assessment)."""
+    """The unit's evidence library for the assessment's cycle, newest first: every file for the unit's people and
+    the administrators; for the appraisal team (whoever else may see the assessment), the files linked to its
+    leaves only, not the unit's working drafts."""
     assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
-    files = selectors.evidence_library(unit=assessment.unit, cycle=assessment.cycle).select_related("blob")
+    files = selectors.evidence_library_visible(assessment=assessment, user=request.user)
     return Response(EvidenceFileSerializer(files, many=True).data)
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from evidence import permissions, storage, validation
 from evidence.models import EvidenceBlob, EvidenceFile, EvidenceLink
+from evidence.selectors import same_name_key
 from scoring.errors import DomainError, StateConflict, ValidationFailed
 from scoring.models import Assessment, Cycle, ScoreLine, Unit
 from scoring.services import audit_record
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 # Stored untranslated in the audit record (it outlives the actor's language); the history page translates it.
 REASON_FILE_DELETED = gettext_noop("Xoá tệp khỏi thư viện")
+REASON_FILE_REPLACED = gettext_noop("Thay bằng tệp mới cùng tên")
 MSG_WRONG_LIBRARY = gettext_lazy("Tài liệu này không thuộc thư viện của đơn vị trong kỳ đánh giá của tiêu chí.")
 MSG_LINE_CLOSED = gettext_lazy(
     "Không thể thay đổi tài liệu kiểm chứng của tiêu chí %(code)s: bản đánh giá đang ở trạng thái «%(state)s»."
@@ -44,6 +46,14 @@ MSG_FILE_LOCKED = gettext_lazy(
 MSG_NOT_LINKED = gettext_lazy(
     "«%(name)s» không gắn với tiêu chí %(code)s nên không có gì để gỡ; không có thay đổi nào."
 )
+MSG_REPLACE_LOCKED = gettext_lazy(
+    "Không thể thay «%(name)s»: tệp đã nộp kèm bản đánh giá (tiêu chí %(codes)s) nên được giữ nguyên; tệp mới vẫn "
+    "ở trong thư viện bên cạnh tệp cũ."
+)
+MSG_NOT_SAME_NAME = gettext_lazy(
+    "Chỉ thay được tệp cùng tên: «%(new)s» và «%(old)s» là hai tệp khác nhau; không có thay đổi nào."
+)
+MSG_REPLACE_ITSELF = gettext_lazy("Tệp mới và tệp cũ là một; không có gì để thay.")
 
 
 MSG_STORAGE_FULL = gettext_lazy(
@@ -268,31 +278,107 @@ def evidence_delete(*, evidence_file: EvidenceFile, actor: Any) -> None:
         .get(pk=evidence_file.pk)
     )
     links = list(evidence_file.links.select_related("score_line__indicator").order_by("score_line__indicator__order"))
-    if permissions.file_is_locked(has_links=bool(links), assessment=assessment):
+    if permissions.file_is_locked(link_rounds=[link.explanation_round for link in links], assessment=assessment):
         codes = ", ".join(link.score_line.indicator.code for link in links)
         raise StateConflict(MSG_FILE_LOCKED % {"name": evidence_file.original_name, "codes": codes}, code="file_locked")
     if not permissions.library_accepts_changes(assessment):
         assert assessment is not None
         raise StateConflict(MSG_LIBRARY_CLOSED % {"state": assessment.get_state_display()}, code="closed")
-    unit = evidence_file.unit
     for link in links:
-        audit_record(
-            actor=actor, action="evidence.unlink", object_type="ScoreLine", object_id=link.score_line_id,
-            unit=unit, assessment=assessment,
-            changes={"evidence": {"old": {"file_id": evidence_file.pk, "name": evidence_file.original_name},
-                                  "new": None}},
-            reason=REASON_FILE_DELETED,
-        )
-        link.delete()
+        _unlink_for(link, evidence_file, actor=actor, assessment=assessment, reason=REASON_FILE_DELETED)
+    _delete_file(evidence_file, actor=actor, assessment=assessment)
+
+
+def _unlink_for(
+    link: EvidenceLink, evidence_file: EvidenceFile, *, actor: Any, assessment: Assessment | None, reason: str
+) -> None:
+    """Remove one link of a file that leaves the library (deleted or replaced), audited with `reason`."""
+    audit_record(
+        actor=actor, action="evidence.unlink", object_type="ScoreLine", object_id=link.score_line_id,
+        unit=evidence_file.unit, assessment=assessment,
+        changes={"evidence": {"old": {"file_id": evidence_file.pk, "name": evidence_file.original_name}, "new": None}},
+        reason=reason,
+    )
+    link.delete()
+
+
+def _delete_file(evidence_file: EvidenceFile, *, actor: Any, assessment: Assessment | None, reason: str = "") -> None:
+    """Delete a file row that has no link left (audited); its content goes after commit when no library uses it."""
     blob = evidence_file.blob
     file_id = evidence_file.pk
     evidence_file.delete()
     audit_record(
         actor=actor, action="evidence.delete", object_type="EvidenceFile", object_id=file_id,
-        unit=unit, assessment=assessment,
+        unit=evidence_file.unit, assessment=assessment,
         changes={"file": {"old": {"name": evidence_file.original_name, "sha256": blob.sha256}, "new": None}},
+        reason=reason,
     )
     if not EvidenceFile.objects.filter(blob=blob).exists():
         sha256 = blob.sha256
         blob.delete()
         transaction.on_commit(lambda: _remove_blob_if_unused(sha256))
+
+
+@transaction.atomic
+def evidence_link_files(*, files: list[EvidenceFile], line: ScoreLine, actor: Any) -> list[EvidenceLink]:
+    """Attach several library files to one leaf at once: all of them or, on any refusal, none (one transaction).
+    Each as ``evidence_link`` (idempotent: ``already_linked`` says which were linked before).
+
+    Side effects: one ``EvidenceLink`` row and an ``evidence.link`` audit entry per file not linked before.
+    """
+    return [evidence_link(evidence_file=evidence_file, line=line, actor=actor) for evidence_file in files]
+
+
+@transaction.atomic
+def evidence_replace(*, old_file: EvidenceFile, new_file: EvidenceFile, actor: Any) -> list[ScoreLine]:
+    """Replace a library file by a newer one of the same name (a corrected scan uploaded again): the new file takes
+    the old one's leaves, and the old one leaves the library. Returns the old file's leaves (their lines, with their
+    indicators), now the new file's, in the tree's order.
+
+    Refused, nothing changed: files of different libraries (``wrong_library``) or names (``not_same_name``), the
+    same file (``same_file``); an old file locked by a submission (``StateConflict`` ``file_locked``: one of its
+    links stays as submitted, see ``permissions.file_is_locked``); a library that no longer accepts changes
+    (``closed``).
+    Side effects: per leaf of the old file, its link removed (``evidence.unlink``) and the new file's made when it
+    had none (``evidence.link``, in the same explanation round as the old link); the old file deleted
+    (``evidence.delete``), each audit entry with ``REASON_FILE_REPLACED``; its content removed after commit when no
+    library uses it.
+    """
+    assessment = _assessment_of(old_file.unit_id, old_file.cycle_id, lock=True)
+    files = {
+        f.pk: f
+        for f in EvidenceFile.objects.select_for_update(of=("self",)).select_related("blob", "unit")
+        .filter(pk__in=[old_file.pk, new_file.pk])
+    }
+    old, new = files.get(old_file.pk), files.get(new_file.pk)
+    if old is None or new is None or (old.unit_id, old.cycle_id) != (new.unit_id, new.cycle_id):
+        raise ValidationFailed(MSG_WRONG_LIBRARY, code="wrong_library")
+    if old.pk == new.pk:
+        raise ValidationFailed(MSG_REPLACE_ITSELF, code="same_file")
+    if same_name_key(old.original_name) != same_name_key(new.original_name):
+        raise ValidationFailed(MSG_NOT_SAME_NAME % {"new": new.original_name, "old": old.original_name},
+                               code="not_same_name")
+    links = list(old.links.select_related("score_line__indicator").order_by("score_line__indicator__order"))
+    if permissions.file_is_locked(link_rounds=[link.explanation_round for link in links], assessment=assessment):
+        codes = ", ".join(link.score_line.indicator.code for link in links)
+        raise StateConflict(MSG_REPLACE_LOCKED % {"name": old.original_name, "codes": codes}, code="file_locked")
+    if not permissions.library_accepts_changes(assessment):
+        assert assessment is not None
+        raise StateConflict(MSG_LIBRARY_CLOSED % {"state": assessment.get_state_display()}, code="closed")
+    has = set(new.links.values_list("score_line_id", flat=True))
+    for link in links:
+        line_id, explanation_round = link.score_line_id, link.explanation_round
+        _unlink_for(link, old, actor=actor, assessment=assessment, reason=REASON_FILE_REPLACED)
+        if line_id in has:
+            continue
+        EvidenceLink.objects.create(evidence_file=new, score_line_id=line_id, linked_by=actor,
+                                    explanation_round=explanation_round)
+        audit_record(
+            actor=actor, action="evidence.link", object_type="ScoreLine", object_id=line_id,
+            unit=new.unit, assessment=assessment,
+            changes={"evidence": {"old": {"file_id": old.pk, "name": old.original_name},
+                                  "new": {"file_id": new.pk, "name": new.original_name}}},
+            reason=REASON_FILE_REPLACED,
+        )
+    _delete_file(old, actor=actor, assessment=assessment, reason=REASON_FILE_REPLACED)
+    return [link.score_line for link in links]

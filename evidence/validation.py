@@ -62,6 +62,14 @@ MSG_CONTENT_RENAMED = _(
     "Tệp «%(name)s» có nội dung %(real)s nhưng phần mở rộng là .%(ext)s: hãy đổi tên thành «%(suggested)s» rồi tải "
     "lên lại."
 )
+# A web page, an RTF document or an Excel 2003 XML workbook under an Office name: what government software often
+# exports as «.xls» or «.doc». Refused as any other mismatch (Excel and Word themselves warn before opening such a
+# file, and an appraiser's viewer may not), but the unit hears what the file is and how to make it one that is
+# accepted, instead of «renamed or damaged», which leaves it stuck.
+MSG_EXPORT_RENAMED = _(
+    "Tệp «%(name)s» là %(what)s được đặt tên .%(ext)s: hãy mở bằng %(app)s và lưu lại dưới dạng .%(target)s hoặc PDF "
+    "rồi tải lên."
+)
 MSG_EMPTY = _("Tệp «%(name)s» rỗng (0 byte).")
 MSG_TOO_LARGE = _("Tệp «%(name)s» vượt quá dung lượng cho phép (%(limit)s MB).")
 
@@ -167,7 +175,62 @@ def content_refusal(name: str, stream: BinaryIO) -> str | None:
     if real is not None:
         suggested = f"{name.rpartition('.')[0]}.{real.extension}"
         return str(MSG_CONTENT_RENAMED % {"name": name, "real": real.label, "ext": ext, "suggested": suggested})
+    exported = _office_export(declared.extension, stream)
+    if exported is not None:
+        what, app, target = exported
+        return str(MSG_EXPORT_RENAMED % {"name": name, "what": what, "ext": ext, "app": app, "target": target})
     return str(MSG_CONTENT_MISMATCH % {"name": name, "label": declared.label, "ext": ext})
+
+
+# --- exports under an Office name ------------------------------------------------------------------------
+
+EXPORT_WINDOW = 4096  # the bytes read to tell a web page, an RTF or an XML workbook (their markers come first)
+_WORD_NAMES = {"doc", "docx", "odt"}
+_SHEET_NAMES = {"xls", "xlsx", "ods"}
+_HTML_MARKERS = ("<html", "<!doctype html", "<table", "<head", "<body", "<meta")
+
+
+def _export_kind(stream: BinaryIO) -> str | None:
+    """"html", "mhtml", "rtf" or "xml" (an Excel 2003 XML workbook) when the file's first bytes are one of those
+    text formats, else None. Reads at most `EXPORT_WINDOW` bytes."""
+    stream.seek(0)
+    head = stream.read(EXPORT_WINDOW)
+    # the markers are ASCII: Latin-1 reads them whatever the encoding (a UTF-8 BOM reads as "ï»¿", stripped below)
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    text = head.decode("utf-16", "ignore") if utf16 else head.decode("latin-1")
+    text = text.lstrip("\ufeff\u00ef\u00bb\u00bf \t\r\n\x00").lower()
+    if text.startswith("{\\rtf"):
+        return "rtf"
+    if text.startswith("mime-version:") and "multipart/related" in text:
+        return "mhtml"
+    if text.startswith("<?xml") and "urn:schemas-microsoft-com:office:spreadsheet" in text:
+        return "xml"
+    if text.startswith("<") and any(marker in text for marker in _HTML_MARKERS):
+        return "html"
+    return None
+
+
+def _office_export(extension: str, stream: BinaryIO) -> tuple[str, str, str] | None:
+    """For a file named as an Office document whose content is a text export (`_export_kind`): what it is, the
+    program to open it with and the extension to save it as ("trang HTML", "Excel", "xlsx"); None otherwise."""
+    if extension not in _WORD_NAMES | _SHEET_NAMES:
+        return None
+    try:
+        kind = _export_kind(stream)
+    finally:
+        stream.seek(0)
+    if kind is None:
+        return None
+    what = {
+        "html": _("trang HTML"),
+        "mhtml": _("trang web lưu thành một tệp (MHTML)"),
+        "rtf": _("văn bản RTF"),
+        "xml": _("bảng tính XML (Excel 2003)"),
+    }[kind]
+    # an RTF is a text document and an XML workbook a spreadsheet, whatever their name says; a web page opens in
+    # the program its name was meant for
+    word = kind == "rtf" or (kind != "xml" and extension in _WORD_NAMES)
+    return (str(what), "Word", "docx") if word else (str(what), "Excel", "xlsx")
 
 
 def _has_pdf_trailer(stream: BinaryIO) -> bool:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from evidence.services import REASON_FILE_DELETED
+from evidence.services import REASON_FILE_DELETED, REASON_FILE_REPLACED
 from scoring import engine, permissions, selectors, services
 from scoring.administration import audit_labels
 from scoring.errors import (
@@ -58,7 +58,7 @@ FIELD_LABELS = {  # lazy: translated when the history is shown, in that page's l
     "evidence": gettext_lazy("Tài liệu kiểm chứng"),
 }
 # Reasons the system writes (untranslated) into the audit record; the people's own reasons are shown as written.
-SYSTEM_REASONS = frozenset({REASON_FILE_DELETED})
+SYSTEM_REASONS = frozenset({REASON_FILE_DELETED, REASON_FILE_REPLACED})
 
 
 def prefix_of(line: ScoreLine | int) -> str:
@@ -209,7 +209,6 @@ def render_sheet(
     user = request.user
     editable = permissions.can_edit_self_assessment(user, assessment)
     evidence_ready = evidence_ui_ready(assessment)
-    library = selectors.evidence_library_of(assessment=assessment) if evidence_ready else []
     views = _leaf_views(request, sheet, editable, posted or {})
     is_member = permissions.is_unit_member(user, assessment.unit_id)
     context = {
@@ -219,7 +218,6 @@ def render_sheet(
         "t": leaf_labels(),
         "editable": editable,
         "evidence_ready": evidence_ready,
-        "library": library,
         "is_member": is_member,
         "other_years": selectors.other_years_of(assessment=assessment) if is_member else [],
         "can_submit": permissions.can_submit(user, assessment),

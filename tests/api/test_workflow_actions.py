@@ -503,12 +503,15 @@ def test_others_may_not_delete_a_units_file(
 ) -> None:
     from evidence.models import EvidenceFile
 
+    from evidence.services import evidence_link
+
     evidence_file = _upload(assessment, unit_editor)
+    evidence_link(evidence_file=evidence_file, line=line_of(assessment, "2.1.1"), actor=unit_editor)
     self_score(assessment, unit_editor)
     submit(assessment, unit_head)
     api.force_login(_user("khoa", "unit_editor", "so-tai-chinh"))
     assert api.delete(f"/api/v1/evidence/{evidence_file.pk}/").status_code == 404
-    api.force_login(appraiser)  # sees the submitted unit's files, may not change them
+    api.force_login(appraiser)  # sees the submitted unit's evidence (its linked files), may not change them
     assert api.delete(f"/api/v1/evidence/{evidence_file.pk}/").status_code == 403
     api.force_login(unit_editor)  # the unit itself, once submitted: a state problem, not a missing right
     refused = api.delete(f"/api/v1/evidence/{evidence_file.pk}/")

@@ -48,7 +48,7 @@ def test_the_editor_uploads_two_files_links_one_to_a_leaf_and_previews_the_pdf(
     pdf = EvidenceFile.objects.get(original_name="Kế hoạch CCHC năm 2020.pdf")
     line = assessment.lines.get(indicator__code="1.1.1")
     page.evaluate("window.__noReload = true")
-    page.select_option("#link-file", str(pdf.pk))
+    page.check(f"#evidence-file-{pdf.pk} input[type=checkbox]")  # ticked in the table
     page.select_option("#link-line", str(line.pk))
     page.click(".evidence-link-global button[type=submit]")
     chip = page.locator(f"#evidence-file-{pdf.pk} .evidence-chip")
@@ -125,10 +125,10 @@ def test_the_library_works_without_javascript(
         evidence_file = EvidenceFile.objects.get()
         line = assessment.lines.get(indicator__code="1.2.1")
 
-        # pick the leaf, then link through the leaf's own (partial) form
+        # pick the leaf, then link through the leaf's picker (a plain form of the library's files)
         page.goto(_library(assessment) + f"?tieu_chi={line.pk}")
-        page.select_option(f"#evidence-pick-{line.pk}", str(evidence_file.pk))
-        page.click(f"#evidence-line-{line.pk} .evidence-link-form button")
+        page.check(f"#tieu-chi [data-evidence-picker] input[value='{evidence_file.pk}']")
+        page.click("#tieu-chi [data-evidence-picker] button[type=submit]")
         page.wait_for_load_state()
         assert "Báo cáo.pdf" in page.locator(f"#evidence-line-{line.pk} .evidence-files").inner_text()
         assert EvidenceLink.objects.filter(score_line=line).count() == 1

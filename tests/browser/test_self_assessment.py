@@ -103,8 +103,10 @@ def test_an_editor_fills_every_method_with_evidence_and_the_head_submits(
     page.click(f"#evidence-line-{first} .evidence-upload-form button[type=submit]")
     expect(page.locator(f"#evidence-line-{first} .evidence-files")).to_contain_text("Kế hoạch CCHC 2020.pdf")
     expect(page.locator(f"#req-{first}")).to_be_hidden()  # evidence present: no explanation required
-    page.select_option(f"#evidence-pick-{second}", label="Kế hoạch CCHC 2020.pdf")
-    page.click(f"#evidence-line-{second} .evidence-link-form button[type=submit]")
+    page.click(f"#evidence-pick-{second}")  # the page's one picker of the library's files
+    picker = page.locator("dialog.evidence-dialog")
+    picker.locator("li", has_text="Kế hoạch CCHC 2020.pdf").locator("input[type=checkbox]").check()
+    picker.locator("button[type=submit]").click()
     expect(page.locator(f"#evidence-line-{second} .evidence-files")).to_contain_text("Kế hoạch CCHC 2020.pdf")
     expect(page.locator('[data-total="evidence_missing"]')).to_have_text("7")
 

@@ -40,6 +40,14 @@ def _is_login_redirect(response: Any) -> bool:
     return response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
+@pytest.fixture
+def linked_pdf(assessment: Any, unit_editor: Any, stored_pdf: Any) -> Any:
+    """The stored PDF linked to leaf 1.2.1: evidence of the assessment, which the appraisal team may see once it is
+    submitted (a file linked to no leaf is the unit's draft, never shown outside the unit)."""
+    services.evidence_link(evidence_file=stored_pdf, line=_line(assessment, "1.2.1"), actor=unit_editor)
+    return stored_pdf
+
+
 # --- library page ----------------------------------------------------------------------------------------------
 
 
@@ -70,14 +78,14 @@ def test_an_appraiser_gets_404_for_the_library_before_submission(assessment: Any
 
 
 def test_an_appraiser_reads_the_library_after_submission_without_controls(
-    assessment: Any, appraiser: Any, stored_pdf: Any, submit: Any
+    assessment: Any, appraiser: Any, linked_pdf: Any, submit: Any
 ) -> None:
     submit()
     response = _client(appraiser).get(_url("library", assessment))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Kế hoạch CCHC năm 2020.pdf" in html
-    assert "data-dropzone" not in html and _url("delete", stored_pdf) not in html
+    assert "data-dropzone" not in html and _url("delete", linked_pdf) not in html
 
 
 def test_an_anonymous_visitor_is_sent_to_log_in_for_the_library(assessment: Any) -> None:
@@ -89,7 +97,9 @@ def test_the_library_shows_the_partial_of_a_chosen_leaf(assessment: Any, unit_ed
     response = _client(unit_editor).get(_url("library", assessment) + f"?tieu_chi={line.pk}")
     html = response.content.decode()
     assert f'id="evidence-line-{line.pk}"' in html
-    assert f'id="evidence-pick-{line.pk}"' in html and f'<option value="{stored_pdf.pk}">' in html
+    # the library's files to link to it, as a plain form (the page's own picker, no link to it)
+    assert f'id="evidence-pick-{line.pk}"' not in html and "data-evidence-picker" in html
+    assert f'name="file_id" value="{stored_pdf.pk}">' in html
 
 
 # --- upload -----------------------------------------------------------------------------------------------------
@@ -342,11 +352,11 @@ def test_a_missing_or_foreign_line_is_404(assessment: Any, unit_editor: Any, sto
 
 
 def test_an_appraiser_gets_403_when_linking_after_submission(
-    assessment: Any, appraiser: Any, stored_pdf: Any, submit: Any
+    assessment: Any, appraiser: Any, linked_pdf: Any, submit: Any
 ) -> None:
     submit()
     response = _client(appraiser).post(
-        _url("link", assessment), {"file_id": stored_pdf.pk, "line_id": _line(assessment).pk}, **JSON
+        _url("link", assessment), {"file_id": linked_pdf.pk, "line_id": _line(assessment).pk}, **JSON
     )
     assert response.status_code == 403
 
@@ -531,10 +541,10 @@ def test_deleting_a_linked_file_during_explanation_answers_409_with_the_reason(
 
 
 def test_an_appraiser_gets_403_when_deleting_after_submission(
-    assessment: Any, appraiser: Any, stored_pdf: Any, submit: Any
+    assessment: Any, appraiser: Any, linked_pdf: Any, submit: Any
 ) -> None:
     submit()
-    assert _client(appraiser).post(_url("delete", stored_pdf)).status_code == 403
+    assert _client(appraiser).post(_url("delete", linked_pdf)).status_code == 403
 
 
 def test_an_anonymous_delete_is_sent_to_log_in(stored_pdf: Any) -> None:
@@ -593,15 +603,15 @@ def test_an_appraiser_gets_404_when_downloading_before_submission(appraiser: Any
     assert _client(appraiser).get(_url("download", stored_pdf)).status_code == 404
 
 
-def test_an_appraiser_can_download_after_submission(appraiser: Any, stored_pdf: Any, submit: Any) -> None:
+def test_an_appraiser_can_download_after_submission(appraiser: Any, linked_pdf: Any, submit: Any) -> None:
     submit()
-    response = _client(appraiser).get(_url("download", stored_pdf))
+    response = _client(appraiser).get(_url("download", linked_pdf))
     assert response.status_code == 200 and b"".join(response.streaming_content) == samples.pdf()
 
 
-def test_the_appraisal_lead_can_download_after_submission(lead: Any, stored_pdf: Any, submit: Any) -> None:
+def test_the_appraisal_lead_can_download_after_submission(lead: Any, linked_pdf: Any, submit: Any) -> None:
     submit()
-    assert _client(lead).get(_url("download", stored_pdf)).status_code == 200
+    assert _client(lead).get(_url("download", linked_pdf)).status_code == 200
 
 
 def test_an_administrator_can_download(admin_user: Any, stored_pdf: Any) -> None:
@@ -646,9 +656,9 @@ def test_another_units_editor_gets_404_for_a_preview(other_editor: Any, stored_p
     assert _client(other_editor).get(_url("preview", stored_pdf)).status_code == 404
 
 
-def test_an_appraiser_can_preview_after_submission(appraiser: Any, stored_pdf: Any, submit: Any) -> None:
+def test_an_appraiser_can_preview_after_submission(appraiser: Any, linked_pdf: Any, submit: Any) -> None:
     submit()
-    assert _client(appraiser).get(_url("preview", stored_pdf)).status_code == 200
+    assert _client(appraiser).get(_url("preview", linked_pdf)).status_code == 200
 
 
 def test_an_anonymous_preview_is_sent_to_log_in(stored_pdf: Any) -> None:

@@ -89,7 +89,7 @@ def build_world(stage: str) -> World:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from appraisal.models import AppraisalAssignment, SurveyImport
-    from evidence.services import evidence_upload
+    from evidence.services import evidence_link, evidence_upload
     from scoring.administration.services import indicator_mapping_save, indicator_set_clone
     from scoring.models import Indicator, RoleAssignment, ScoreLine, Unit, UnitKind, UserImport
     from scoring.services import assessments_open, cycle_create, indicator_set_import, unit_catalogue_load
@@ -131,6 +131,10 @@ def build_world(stage: str) -> World:
                 f"Kế hoạch {scope}.pdf", samples.pdf(f"Ke hoach {scope}"), "application/pdf"
             ),
         )
+        # evidence of leaf 2.1.1: the appraisal team sees a unit's files linked to its leaves only
+        evidence_link(evidence_file=files[scope], line=ScoreLine.objects.get(assessment=assessment,
+                                                                             indicator__code="2.1.1"),
+                      actor=users["unit_editor" if scope == "own" else "other_editor"])
         _self_score(assessment)
     if stage == "self":
         # own: a draft being self-scored; other: submitted and in appraisal

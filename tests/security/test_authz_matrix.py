@@ -214,8 +214,16 @@ RULES.update(
         ),
         "evidence:download": Rule(get=E(302, (200, 404), (200, 404), (404, 200), (404, 200), 200)),
         "evidence:library": Rule(get=E(302, (200, 404), (200, 404), (404, 200), (404, 200), 200)),
+        # a leaf's evidence block for the page's script (JSON); a plain request lands on the library page for the leaf
+        "evidence:line": Rule(get=E(302, (302, 404), (302, 404), (404, 302), (404, 302), 302)),
         "evidence:link": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 404, 404, 404, 404, 404)),
+        # the library's files to link to a leaf: whoever may link files to it now
+        "evidence:picker": Rule(get=E(302, (200, 404), (200, 404), (404, 403), (404, 403), 403)),
         "evidence:preview": Rule(get=E(302, (200, 404), (200, 404), (404, 200), (404, 200), 200)),
+        # a file replacing an older one of its name: as a delete (an empty one names no old file: 404)
+        "evidence:replace": Rule(
+            get=E(405, 405, 405, 405, 405, 405), post=E(302, (None, 404), (None, 404), (404, 403), (404, 403), 403)
+        ),
         "evidence:unlink": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 404, 404, 404, 404, 404)),
         "evidence:upload": Rule(
             get=E(405, 405, 405, 405, 405, 405), post=E(302, (None, 404), (None, 404), (404, 403), (404, 403), 403)
