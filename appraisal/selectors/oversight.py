@@ -30,6 +30,7 @@ from scoring.models import (
     ScoreLine,
 )
 from scoring.permissions import self_assessment_deadline
+from scoring.selectors.home import state_shown
 
 
 def result_pending(assessment: Assessment, result: IndexResult | None) -> bool:
@@ -161,7 +162,9 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
     counts: dict[str, int] = defaultdict(int)
     for a in assessments:
         counts[a.state] += 1
-    states = [(value, label, counts.get(value, 0)) for value, label in Assessment.State.choices]
+    # a draft of a cycle still in «Chuẩn bị» is counted as what it is: not open yet (`state_shown`)
+    states = [(value, state_shown(state=value, phase=cycle.phase), counts.get(value, 0))
+              for value in Assessment.State.values]
     overdue_drafts = [
         a for a in assessments if a.state == Assessment.State.DRAFT and _deadline_of(a) and _deadline_of(a) < now
     ]

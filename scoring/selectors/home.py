@@ -1,12 +1,110 @@
-"""The home page's reads for a signed-in unit person who has no assessment to land on."""
+"""The home page's reads for a signed-in unit person: where a person with several units starts (their units'
+assessments), the note for one who has no assessment to land on, and an assessment's state as its unit reads it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cchc.collation import vietnamese
+from scoring import permissions
 from scoring.models import Assessment, Cycle, Unit
 from scoring.selectors.sheet import open_cycle
+
+# A draft of a cycle still in «Chuẩn bị»: opened early, it takes no self-score until the Sở Nội vụ opens the cycle
+# (`permissions.self_assessment_open`), so «Đang tự đánh giá» would not be true.
+NOT_OPEN_YET = gettext_lazy("Chưa mở — kỳ đang chuẩn bị")
+
+
+def state_shown(*, state: str, phase: str) -> str:
+    """An assessment's state as the pages show it, given its cycle's phase: the state's name, except a draft whose
+    cycle is still in «Chuẩn bị» (`NOT_OPEN_YET`)."""
+    if state == Assessment.State.DRAFT and phase == Cycle.Phase.SETUP:
+        return str(NOT_OPEN_YET)
+    return str(Assessment.State(state).label)
+
+
+def assessment_state_shown(assessment: Assessment) -> str:
+    """`state_shown` of an assessment (its cycle's phase read: load the cycle with it)."""
+    return state_shown(state=assessment.state, phase=assessment.cycle.phase)
+
+
+@dataclass(frozen=True)
+class UnitAssessmentRow:
+    """One of a person's units' assessments as their pages list it: its state as the unit reads it, and the
+    deadline the unit works to now (the self-assessment's while it drafts, the explanation's while it explains;
+    None when it has none or waits for the appraisal team)."""
+
+    assessment: Assessment
+    state: str
+    deadline: datetime | None = None
+    deadline_label: str = ""
+
+    @property
+    def overdue(self) -> bool:
+        return self.deadline is not None and timezone.now() > self.deadline
+
+
+def _row(assessment: Assessment) -> UnitAssessmentRow:
+    state = assessment_state_shown(assessment)
+    if assessment.state == Assessment.State.DRAFT:
+        return UnitAssessmentRow(assessment, state, permissions.self_assessment_deadline(assessment),
+                                 _("Hạn tự đánh giá"))
+    if assessment.state == Assessment.State.EXPLANATION and assessment.explanation_deadline is not None:
+        return UnitAssessmentRow(assessment, state, assessment.explanation_deadline, _("Hạn giải trình"))
+    return UnitAssessmentRow(assessment, state)
+
+
+def _units_assessments(unit_ids: set[int]) -> list[Assessment]:
+    """The units' assessments of every cycle, newest cycle first, the units in Vietnamese alphabetical order (one
+    query, with what a row shows)."""
+    return list(
+        Assessment.objects.filter(unit_id__in=unit_ids).select_related("cycle", "unit")
+        .only("pk", "state", "deadline_override", "explanation_deadline", "unit__name",
+              "cycle__year", "cycle__name", "cycle__phase", "cycle__self_assessment_deadline")
+        .order_by("-cycle__year", vietnamese("unit__name"), "pk")
+    )
+
+
+@dataclass(frozen=True)
+class UnitsOverview:
+    """Where a person with several units starts: their units' assessments of the cycles under way (not yet
+    published; one still in «Chuẩn bị» included, its drafts «Chưa mở»), those of the published cycles, and the
+    names of their units in activity that have no assessment in the cycle units work in now (`cycle`)."""
+
+    current: list[UnitAssessmentRow]
+    earlier: list[UnitAssessmentRow]
+    cycle: Cycle | None = None
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.current and not self.earlier
+
+
+def units_overview(*, unit_ids: set[int]) -> UnitsOverview | None:
+    """The overview of a person's units (`unit_ids`, their unit roles: pass `permissions.unit_ids(user)`, so that it
+    lists their own units only); None when they have none. Three queries."""
+    if not unit_ids:
+        return None
+    cycle = open_cycle()
+    if cycle is not None and cycle.phase == Cycle.Phase.PUBLISHED:
+        cycle = None  # nothing is opened in a published cycle any more
+    found = _units_assessments(unit_ids)
+    current = [_row(a) for a in found if a.cycle.phase != Cycle.Phase.PUBLISHED]
+    earlier = [_row(a) for a in found if a.cycle.phase == Cycle.Phase.PUBLISHED]
+    missing: list[str] = []
+    if cycle is not None:
+        opened = {a.unit_id for a in found if a.cycle_id == cycle.pk}
+        missing = list(
+            Unit.objects.filter(pk__in=unit_ids - opened, active=True).order_by(vietnamese("name"))
+            .values_list("name", flat=True)
+        )
+    return UnitsOverview(current=current, earlier=earlier, cycle=cycle, missing=missing)
 
 
 @dataclass(frozen=True)
@@ -16,7 +114,7 @@ class UnitSituation:
 
     unit_names: list[str]
     cycle: Cycle | None
-    earlier: list[Assessment] = field(default_factory=list)
+    earlier: list[UnitAssessmentRow] = field(default_factory=list)
 
 
 def unit_situation(*, unit_ids: set[int]) -> UnitSituation | None:
@@ -32,9 +130,5 @@ def unit_situation(*, unit_ids: set[int]) -> UnitSituation | None:
     if cycle is not None and cycle.phase == Cycle.Phase.PUBLISHED:
         cycle = None
     names = list(Unit.objects.filter(pk__in=unit_ids).order_by(vietnamese("name")).values_list("name", flat=True))
-    earlier = list(
-        Assessment.objects.filter(unit_id__in=unit_ids).select_related("cycle", "unit")
-        .only("pk", "state", "cycle__year", "cycle__name", "unit__name")
-        .order_by("-cycle__year", vietnamese("unit__name"))
-    )
+    earlier = [_row(a) for a in _units_assessments(unit_ids)]
     return UnitSituation(unit_names=names, cycle=cycle, earlier=earlier)

@@ -41,7 +41,8 @@ def other_years_of(*, assessment: Assessment) -> list[Assessment]:
     the newest, so the sheet links the others."""
     return list(
         Assessment.objects.filter(unit_id=assessment.unit_id).exclude(pk=assessment.pk)
-        .select_related("cycle").only("pk", "state", "cycle__year", "cycle__name").order_by("-cycle__year")
+        .select_related("cycle").only("pk", "state", "cycle__year", "cycle__name", "cycle__phase")
+        .order_by("-cycle__year")
     )
 
 

@@ -78,7 +78,9 @@ def full_name(user: Any) -> str:
 
 @register.simple_tag(takes_context=True)
 def unit_nav(context: template.Context) -> dict[str, str]:
-    """Links for a unit's people: their assessment of the open cycle and its report (cached per request)."""
+    """Links for a unit's people: their assessment of the open cycle and its report; for a person with several
+    units, the page listing their units' assessments instead (`units`: the home page lists them), as no one
+    unit's sheet is theirs (cached per request)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if request is None or user is None or not user.is_authenticated:
@@ -88,13 +90,24 @@ def unit_nav(context: template.Context) -> dict[str, str]:
         return dict(cached)
     links: dict[str, str] = {}
     units = permissions.unit_ids(user)
-    if units:
+    if len(units) > 1:
+        links["units"] = reverse("home")
+    elif units:
         assessment = selectors.unit_assessment_in_open_cycle(unit_ids=units)
         if assessment is not None:
             links["assessment"] = reverse("scoring:assessment", args=[assessment.pk])
             links["report"] = reverse("scoring:report", args=[assessment.pk])
     request._cchc_unit_nav = links
     return links
+
+
+@register.filter
+def state_shown(assessment: Any) -> str:
+    """An assessment's state as its unit reads it (`scoring.selectors.home.assessment_state_shown`): a draft of a
+    cycle still in «Chuẩn bị» reads «Chưa mở — kỳ đang chuẩn bị», not «Đang tự đánh giá»."""
+    from scoring.selectors.home import assessment_state_shown
+
+    return assessment_state_shown(assessment)
 
 
 @register.filter

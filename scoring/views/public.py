@@ -11,14 +11,15 @@ from django.views.decorators.http import require_GET, require_safe
 from scoring import permissions, selectors
 from scoring.models import Cycle, IndicatorSet
 from scoring.publication import selectors as publication_selectors
-from scoring.selectors.home import unit_situation
+from scoring.selectors.home import unit_situation, units_overview
 
 
 def _landing(user: object) -> str | None:
-    """Where a logged-in user starts: a unit's people on their assessment of the open cycle, the appraisal
-    team on its queue, an administrator in the administration; None keeps the public home page."""
+    """Where a logged-in user starts: a unit's people on their assessment of the open cycle (a person with several
+    units has the home page list their units' assessments instead: `home`), the appraisal team on its queue, an
+    administrator in the administration; None keeps the public home page."""
     units = permissions.unit_ids(user)
-    if units:
+    if len(units) == 1:
         assessment = selectors.unit_assessment_in_open_cycle(unit_ids=units)
         if assessment is not None:
             return reverse("scoring:assessment", args=[assessment.pk])
@@ -35,6 +36,11 @@ def _landing(user: object) -> str | None:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and "cong-khai" not in request.GET:
+        units = permissions.unit_ids(request.user)
+        # several units: no one unit's sheet to jump to; their assessments are listed (the header links this page)
+        overview = units_overview(unit_ids=units) if len(units) > 1 else None
+        if overview is not None and not overview.empty:
+            return render(request, "scoring/home_units.html", {"overview": overview})
         target = _landing(request.user)
         if target:
             return redirect(target)

@@ -1,6 +1,6 @@
 """The users' and the units' Excel imports name a column in every message as the file's header row does: the users
-file by its Vietnamese header (with its key, which files exported before have as their header), never by the key
-alone; the units file, whose header row holds the keys, by its key."""
+and the units files by their Vietnamese header (with its key, which files exported before have as their header),
+never by the key alone."""
 
 from __future__ import annotations
 
@@ -64,8 +64,8 @@ def test_an_older_users_file_with_the_keys_as_headers_gets_the_same_names(admin_
             "gọn (hệ thống không tự cắt bớt).") in messages
 
 
-def test_the_units_file_names_a_formula_cell_by_its_header_which_is_the_key(client: Client, admin_user: Any) -> None:
-    # guards behaviour that must not change: the units file's header row holds the keys, and messages say them
+def test_the_units_file_names_a_formula_cell_by_its_header_and_key(client: Client, admin_user: Any) -> None:
+    # a file exported before, whose header row holds the keys: messages name the column as the units file now does
     client.force_login(admin_user)
     unit = Unit.objects.get(code="so-y-te")
     headers = ["code", "name", "short_name", "kind", "group", "parent", "active"]
@@ -73,4 +73,4 @@ def test_the_units_file_names_a_formula_cell_by_its_header_which_is_the_key(clie
 
     response = client.post(reverse("administration:unit_import"), {"file": upload(xlsx_bytes(headers, table))})
 
-    assert "Ô «short_name» chứa công thức Excel; chỉ nhận giá trị." in _row_messages(response)
+    assert "Ô «Tên viết tắt (short_name)» chứa công thức Excel; chỉ nhận giá trị." in _row_messages(response)

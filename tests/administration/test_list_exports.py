@@ -13,6 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from scoring.administration import services
+from scoring.administration.services.imports import read_units_sheet
 from scoring.administration.xlsx import read_sheet
 from scoring.models import RoleAssignment, Unit, UnitKind
 
@@ -37,20 +38,22 @@ def test_the_unit_list_downloads_as_filtered_in_the_imports_columns(client: Clie
     # when the administrator downloads the list filtered to district units
     response = client.get("/quan-ly/don-vi/don-vi.xlsx", {"loai": district.pk})
 
-    # then: an xlsx with the import's header, one row per district unit and nothing else
+    # then: an xlsx with the import's Vietnamese header, one row per district unit and nothing else
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment") and "don-vi.xlsx" in response["Content-Disposition"]
     header, *rows = _rows(response.content)
-    assert header == ["code", "name", "short_name", "kind", "group", "parent", "active"]
+    assert header == ["Mã đơn vị", "Tên đơn vị", "Tên viết tắt", "Loại đơn vị", "Khối xếp hạng", "Mã đơn vị cấp trên",
+                      "Đang hoạt động"]
     assert sorted(r[0] for r in rows) == sorted(Unit.objects.filter(kind=district).values_list("code", flat=True))
     by_code = {r[0]: r for r in rows}
-    assert by_code["xa-moi"] == ["xa-moi", "=Xã Mới", "", "district", "", parent.code, 1]  # as typed, no apostrophe
+    # as typed, no apostrophe; the kind by its name, the state as Có / Không
+    assert by_code["xa-moi"] == ["xa-moi", "=Xã Mới", "", district.name, "", parent.code, "Có"]
     (name_cell,) = [r[1] for r in load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows()
                     if r[0].value == "xa-moi"]
     assert name_cell.data_type == "s" and name_cell.quotePrefix  # text, never a formula
-    assert by_code[parent.code][6] == 0
+    assert by_code[parent.code][6] == "Không"
     # and the import's own reader takes the file (the same columns: edit it and import it elsewhere)
-    sheet = read_sheet(SimpleUploadedFile("don-vi.xlsx", response.content), expected=("code", "name", "kind"))
+    sheet = read_units_sheet(SimpleUploadedFile("don-vi.xlsx", response.content))
     assert {row["code"] for row in sheet.rows} == set(by_code)
 
 

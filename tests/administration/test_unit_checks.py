@@ -37,7 +37,7 @@ def test_a_unit_import_refuses_bad_codes_a_bad_active_flag_and_a_unit_its_own_pa
     assert sorted(problems) == [3, 4, 5, 6]
     assert "Mã «qa bad code» không hợp lệ" in problems[3]
     assert "Mã «qa/ư?#» không hợp lệ" in problems[4]
-    assert "Cột «active» là «abc»" in problems[5]
+    assert "Cột «Đang hoạt động (active)» là «abc»" in problems[5]
     assert "Đơn vị cấp trên không thể là chính nó" in problems[6]
     assert Unit.objects.count() == before
 

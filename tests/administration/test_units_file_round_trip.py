@@ -64,14 +64,14 @@ def test_a_changed_row_updates_its_unit_and_a_new_row_creates_one_after_a_previe
     # given the downloaded file with Sở Y tế renamed, Sở Tư pháp stopped, and a new unit
     client.force_login(admin_user)
     header, *rows = _download(client)
-    code, name, short, active = (header.index(c) for c in ("code", "name", "short_name", "active"))
+    code, name, short, active = (header.index(c) for c in ("Mã đơn vị", "Tên đơn vị", "Tên viết tắt", "Đang hoạt động"))
     for row in rows:
         if row[code] == "so-y-te":
             row[name], row[short] = "Sở Y tế tỉnh Tiền Giang", "SYT-TG"
         if row[code] == "so-tu-phap":
-            row[active] = 0
+            row[active] = "Không"
     new = [""] * len(header)
-    new[code], new[name], new[header.index("kind")] = "xa-moi", "Xã Mới", "district"
+    new[code], new[name], new[header.index("Loại đơn vị")] = "xa-moi", "Xã Mới", "UBND cấp huyện"
     rows.append(new)
 
     # when it is uploaded: a preview, nothing written
@@ -127,7 +127,8 @@ def test_a_zero_width_character_in_a_unit_code_is_refused_naming_its_place(catal
         units_import_plan(rows=rows, actor=admin_user)
     [problem] = refused.value.details
     assert problem["messages"] == [
-        "Cột «code»: Có ký tự ẩn ở vị trí 8 (ký tự không nhìn thấy, ví dụ dấu cách độ rộng 0); hãy xóa ký tự đó."
+        "Cột «Mã đơn vị (code)»: Có ký tự ẩn ở vị trí 8 (ký tự không nhìn thấy, ví dụ dấu cách độ rộng 0); hãy xóa ký "
+        "tự đó."
     ]
 
 
@@ -157,7 +158,7 @@ def test_a_units_preview_is_not_applied_over_a_colleagues_edit_made_since(
     # given a preview renaming Sở Công Thương
     client.force_login(admin_user)
     header, *rows = _download(client)
-    code, name = header.index("code"), header.index("name")
+    code, name = header.index("Mã đơn vị"), header.index("Tên đơn vị")
     for row in rows:
         if row[code] == "so-cong-thuong":
             row[name] = "Sở Công Thương (tệp)"

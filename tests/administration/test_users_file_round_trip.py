@@ -195,7 +195,8 @@ def test_a_cell_too_long_is_refused_naming_its_column_and_the_limit_not_cut(cata
     with pytest.raises(ValidationFailed) as refused:
         services.units_import(rows=sheet.rows, actor=admin_user)
     (problem,) = refused.value.details
-    assert any("«short_name»" in m and f"{MAX_CELL_TEXT}" in m and "không tự cắt" in m for m in problem["messages"])
+    assert any("«Tên viết tắt (short_name)»" in m and f"{MAX_CELL_TEXT}" in m and "không tự cắt" in m
+               for m in problem["messages"])
 
 
 def test_a_long_guidance_cell_in_a_set_file_is_a_row_error(admin_user: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import reduce
@@ -45,6 +45,43 @@ DEADLINE_YEARS_AFTER = 10  # the latest a year's deadline may fall: the end of t
 # A unit's own self-assessment deadline matters while it self-assesses, or may withdraw its submission to do so.
 EXTENDABLE_STATES = (Assessment.State.DRAFT, Assessment.State.SUBMITTED)
 DEADLINE_FIELDS = ("self_assessment_deadline", "appraisal_deadline", "explanation_deadline", "finalisation_deadline")
+
+
+def cycle_next_year() -> int:
+    """The year a new cycle is for unless told otherwise: the one after the last cycle's (this year when there is
+    none yet). One query."""
+    last = Cycle.objects.aggregate(year=Max("year"))["year"]
+    return int(last) + 1 if last is not None else timezone.localdate().year
+
+
+@dataclass(frozen=True)
+class SetGroup:
+    """Sets a cycle's form offers under one heading (`label`)."""
+
+    label: str
+    sets: list[IndicatorSet]
+
+
+def cycle_set_offer(*, year: int, kinds: Iterable[UnitKind]) -> dict[int, list[SetGroup]]:
+    """Per unit kind (by id), the sets the form of a new cycle of `year` offers it, in the order offered: the kind's
+    own sets of that year, the other kinds' sets of that year (a kind may be scored on another's, as the vertical
+    agencies on the departments'), then each other year's, newest first, only so that nothing is hidden
+    (`cycle_open` refuses a set of another year). Within a group, the newest version first. One query."""
+    sets = list(IndicatorSet.objects.select_related("unit_kind").order_by("-year", "-version", "key"))
+    offer: dict[int, list[SetGroup]] = {}
+    for kind in kinds:
+        groups = [
+            SetGroup(_("Năm %(y)s — bộ của «%(kind)s»") % {"y": year, "kind": kind.name},
+                     [s for s in sets if s.year == year and s.unit_kind_id == kind.pk]),
+            SetGroup(_("Năm %(y)s — bộ của loại đơn vị khác") % {"y": year},
+                     [s for s in sets if s.year == year and s.unit_kind_id != kind.pk]),
+        ]
+        for other, of_year in itertools.groupby((s for s in sets if s.year != year), key=lambda s: s.year):
+            mine = sorted(of_year, key=lambda s: s.unit_kind_id != kind.pk)  # stable: the kind's own first
+            groups.append(SetGroup(_("Năm %(y)s (không dùng được cho kỳ năm %(year)s)") % {"y": other, "year": year},
+                                   mine))
+        offer[kind.pk] = [group for group in groups if group.sets]
+    return offer
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,7 +107,133 @@ def _name_key(name: Any) -> str:
 
 
 UNIT_IMPORT_COLUMNS = ("code", "name", "short_name", "kind", "group", "parent", "active")
+UNIT_REQUIRED_COLUMNS = ("code", "name", "kind")
+# The header row of the units file (what a person reads, as the users' and the set tree's files); the import also
+# takes the keys, as files exported before have them
+UNIT_COLUMN_HEADERS = (
+    _l("Mã đơn vị"), _l("Tên đơn vị"), _l("Tên viết tắt"), _l("Loại đơn vị"), _l("Khối xếp hạng"),
+    _l("Mã đơn vị cấp trên"), _l("Đang hoạt động"),
+)
+UNIT_COLUMN_LABELS = (
+    _l("Mã đơn vị (chữ thường không dấu, gạch nối): mã mới thêm đơn vị, mã đã có sửa đơn vị đó"),
+    _l("Tên đơn vị"),
+    _l("Tên viết tắt (không bắt buộc)"),
+    _l("Loại đơn vị, như trên màn hình (chọn trong danh sách; cũng nhận mã: department …)"),
+    _l("Khối xếp hạng, như trên màn hình (chọn trong danh sách; cũng nhận mã: so-ban-nganh …); để trống: không thuộc "
+       "khối nào"),
+    _l("Mã của đơn vị cấp trên (đơn vị đó đã có, hoặc ở một dòng phía trên); để trống: không có"),
+    _l("Đang hoạt động: Có / Không (chọn trong danh sách; cũng nhận 1 / 0); để trống: đơn vị mới đang hoạt động, "
+       "đơn vị đã có không đổi"),
+)
 MSG_UNITS_REASON = _l("Nhập danh sách đơn vị từ Excel (tệp «%(f)s»)")
+
+
+def unit_column_aliases() -> dict[str, str]:
+    """Every header the units import reads as a column (as `xlsx.folded`): the key (older files), and the header of
+    the exported file in each of the site's languages."""
+    from scoring.administration.xlsx import folded
+
+    aliases = {folded(key): key for key in UNIT_IMPORT_COLUMNS}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            aliases.update({folded(str(header)): key
+                            for key, header in zip(UNIT_IMPORT_COLUMNS, UNIT_COLUMN_HEADERS, strict=True)})
+    return aliases
+
+
+def unit_column_names() -> dict[str, str]:
+    """Each column as a message names it: its header, then its key («Loại đơn vị (kind)»), as the users import."""
+    return {key: f"{header} ({key})" for key, header in zip(UNIT_IMPORT_COLUMNS, UNIT_COLUMN_HEADERS, strict=True)}
+
+
+def read_units_sheet(uploaded: Any) -> Any:
+    """An uploaded units file's rows keyed by column key, whether its headers are the exported file's (in either
+    language, any case or accents) or the keys (files exported before). FileRefused as `xlsx.read_sheet`."""
+    from scoring.administration.xlsx import read_sheet
+
+    return read_sheet(uploaded, expected=UNIT_REQUIRED_COLUMNS, max_rows=2000, aliases=unit_column_aliases(),
+                      names=unit_column_names())
+
+
+YES_NO = (_l("Có"), _l("Không"))  # the state as the units file writes it
+
+
+def units_xlsx(*, rows: Iterable[Any]) -> bytes:
+    """The units file an administrator edits and imports back (`rows`: the units list's, in `UNIT_IMPORT_COLUMNS`
+    with codes, the state as 1/0): Vietnamese headers (each with a note), each kind and ranking group by its name as
+    the units page shows it and the state as Có / Không, each with a drop-down, and a notes sheet describing every
+    column. A name two kinds (or groups) share is written as the code, so that the file imports back as it is."""
+    from scoring.administration.xlsx import write_sheet
+
+    kinds, groups = _CodedNames(UnitKind.objects.all()), _CodedNames(RankingGroup.objects.all())
+    kind_at, group_at = UNIT_IMPORT_COLUMNS.index("kind"), UNIT_IMPORT_COLUMNS.index("group")
+    active_at = UNIT_IMPORT_COLUMNS.index("active")
+    yes_no = [str(word) for word in YES_NO]
+    shown = []
+    for exported in rows:
+        row = list(exported)
+        row[kind_at] = kinds.shown(row[kind_at])
+        row[group_at] = groups.shown(row[group_at])
+        if row[active_at] not in ("", None):
+            row[active_at] = yes_no[0] if str(row[active_at]) == "1" else yes_no[1]
+        shown.append(row)
+    notes = [str(label) for label in UNIT_COLUMN_LABELS]
+    notes[kind_at] = _("%(label)s. Các loại đơn vị: %(names)s.") % {"label": notes[kind_at], "names": kinds.text()}
+    notes[group_at] = _("%(label)s. Các khối xếp hạng: %(names)s.") % {"label": notes[group_at],
+                                                                      "names": groups.text()}
+    return write_sheet(
+        title=_("Đơn vị"),
+        headers=[str(header) for header in UNIT_COLUMN_HEADERS],
+        rows=shown,
+        labels=notes,
+        comments=notes,
+        choices={kind_at: kinds.choices(), group_at: groups.choices(), active_at: yes_no},
+    )
+
+
+class _CodedNames:
+    """Unit kinds or ranking groups as a units file names them: by the name the units page shows (any case or
+    accents, as `xlsx.folded`), or by the code (files exported before); a name two of them share, by the code only."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        from scoring.administration.xlsx import folded
+
+        self.items = list(items)
+        self.by_code = {item.code.lower(): item for item in self.items}
+        self.by_name: dict[str, list[Any]] = {}
+        for item in self.items:
+            self.by_name.setdefault(folded(item.name), []).append(item)
+
+    def _shared(self, item: Any) -> bool:
+        from scoring.administration.xlsx import folded
+
+        return len(self.by_name[folded(item.name)]) > 1 or folded(item.name) in self.by_code
+
+    def find(self, text: str) -> tuple[Any | None, list[Any]]:
+        """The item `text` names, or None with the items sharing that name (empty: it names none)."""
+        from scoring.administration.xlsx import folded
+
+        if text.lower() in self.by_code:
+            return self.by_code[text.lower()], []
+        named = self.by_name.get(folded(text), [])
+        return (named[0], []) if len(named) == 1 else (None, named)
+
+    def shown(self, code: Any) -> str:
+        """How the file writes the item of that code: its name, or its code when the name would not name it alone."""
+        item = self.by_code.get(str(code or "").lower())
+        if item is None:
+            return str(code or "")
+        return item.code if self._shared(item) else item.name
+
+    def choices(self) -> list[str]:
+        return [self.shown(item.code) for item in self.items]
+
+    def text(self) -> str:
+        return ", ".join(f"{item.name} ({item.code})" for item in self.items)
+
+    def name(self, code: str) -> str:
+        item = self.by_code.get(code.lower())
+        return item.name if item is not None else code
 
 
 @dataclass
@@ -147,10 +273,10 @@ def _units_check(
     rows: list[Mapping[str, Any]], columns: Iterable[str] | None
 ) -> tuple[list[UnitRowPlan], list[RowProblem]]:
     """Each row checked by the unit form's rules, against the units there and the rows above it."""
-    kinds = {k.code: k for k in UnitKind.objects.all()}
-    groups = {g.code: g for g in RankingGroup.objects.all()}
+    kinds, groups = _CodedNames(UnitKind.objects.all()), _CodedNames(RankingGroup.objects.all())
     existing = {u.code: u for u in Unit.objects.select_related("kind", "ranking_group", "parent")}
     header = set(columns) if columns is not None else None
+    columns_named = unit_column_names()
     seen: set[str] = set()
     problems: list[RowProblem] = []
     plans: list[UnitRowPlan] = []
@@ -162,8 +288,9 @@ def _units_check(
         return key in row or (header is not None and key in header)
 
     for row in rows:
-        p = RowProblem(row=row["row"], messages=_formula_problems(row) + _long_cell_problems(row))
-        texts = _row_texts(row, UNIT_IMPORT_COLUMNS, p.messages)
+        p = RowProblem(row=row["row"], messages=_formula_problems(row, columns_named)
+                       + _long_cell_problems(row, columns_named))
+        texts = _row_texts(row, UNIT_IMPORT_COLUMNS, p.messages, columns_named)
         code = texts["code"].lower()
         name = texts["name"]
         unit = existing.get(code) if code else None
@@ -184,14 +311,13 @@ def _units_check(
             p.messages.append(_("Tên đơn vị «%(name)s» bị trùng với một đơn vị khác.") % {"name": name})
         if name and code and renamed:
             names[_name_key(name)] = code
-        if texts["kind"] and texts["kind"] not in kinds:
-            p.messages.append(_("Loại đơn vị «%(k)s» không tồn tại.") % {"k": texts["kind"]})
-        elif not texts["kind"] and _is_blank(row.get("kind")):
+        kind = _coded(kinds, texts["kind"], p.messages, _kind_missing, _kind_shared)
+        if not texts["kind"] and _is_blank(row.get("kind")):
             p.messages.append(_("Thiếu loại đơn vị."))
-        group = texts["group"] if unit is None or given(row, "group") else (
-            unit.ranking_group.code if unit.ranking_group else "")
-        if group and group not in groups:
-            p.messages.append(_("Khối xếp hạng «%(g)s» không tồn tại.") % {"g": group})
+        if unit is None or given(row, "group"):
+            group = _coded(groups, texts["group"], p.messages, _group_missing, _group_shared)
+        else:
+            group = unit.ranking_group.code if unit.ranking_group else ""
         old_parent = unit.parent.code if unit is not None and unit.parent else ""
         parent = texts["parent"].lower() if unit is None or given(row, "parent") else old_parent
         if parent and parent == code:
@@ -207,14 +333,15 @@ def _units_check(
         flag = _active_flag(raw_active if isinstance(raw_active, bool | int | float) else texts["active"])
         if flag is None:
             p.messages.append(
-                _("Cột «active» là «%(v)s»: chỉ nhận 1 (đang hoạt động) hoặc 0 (ngừng hoạt động); để trống: đơn vị "
-                  "mới đang hoạt động, đơn vị đã có không đổi.") % {"v": texts["active"]}
+                _("Cột «%(col)s» là «%(v)s»: chỉ nhận Có (đang hoạt động) hoặc Không (ngừng hoạt động), cũng nhận 1 "
+                  "hoặc 0; để trống: đơn vị mới đang hoạt động, đơn vị đã có không đổi.")
+                % {"col": columns_named["active"], "v": texts["active"]}
             )
         plan = UnitRowPlan(row=row["row"], code=code, name=name, create=unit is None)
         plan.data = {
             "code": code, "name": name,
             "short_name": texts["short_name"] if unit is None or given(row, "short_name") else unit.short_name,
-            "kind": texts["kind"], "group": group, "parent": parent,
+            "kind": kind, "group": group, "parent": parent,
         }
         active_given = isinstance(raw_active, bool | int | float) or bool(texts["active"])
         if unit is None:
@@ -226,11 +353,14 @@ def _units_check(
                    unit.ranking_group.code if unit.ranking_group else "", "parent": old_parent}
             labels = {"name": _("Tên"), "short_name": _("Tên viết tắt"), "kind": _("Loại đơn vị"),
                       "group": _("Khối xếp hạng"), "parent": _("Đơn vị cấp trên")}
+            named = {"kind": kinds.name, "group": groups.name}  # a kind and a group as the units page names them
             for key, label in labels.items():
                 if plan.data[key] != old[key]:
+                    shown = named.get(key, str)
                     plan.update = True
                     plan.changes.append(_("%(f)s: «%(old)s» → «%(new)s»") % {
-                        "f": label, "old": old[key] or "—", "new": plan.data[key] or "—"})
+                        "f": label, "old": shown(old[key]) if old[key] else "—",
+                        "new": shown(plan.data[key]) if plan.data[key] else "—"})
             if active_given and flag is not None and flag != unit.active:
                 plan.active = flag
                 plan.changes.append(_("Hoạt động trở lại") if flag else _("Ngừng hoạt động"))
@@ -239,6 +369,39 @@ def _units_check(
         problems.append(p)
         plans.append(plan)
     return plans, problems
+
+
+def _kind_missing(text: str) -> str:
+    return _("Loại đơn vị «%(k)s» không tồn tại.") % {"k": text}
+
+
+def _kind_shared(text: str, codes: str) -> str:
+    return _("Có nhiều loại đơn vị cùng tên «%(k)s» (mã %(codes)s): hãy ghi mã của loại cần chọn.") % {
+        "k": text, "codes": codes}
+
+
+def _group_missing(text: str) -> str:
+    return _("Khối xếp hạng «%(g)s» không tồn tại.") % {"g": text}
+
+
+def _group_shared(text: str, codes: str) -> str:
+    return _("Có nhiều khối xếp hạng cùng tên «%(g)s» (mã %(codes)s): hãy ghi mã của khối cần chọn.") % {
+        "g": text, "codes": codes}
+
+
+def _coded(
+    known: _CodedNames, text: str, messages: list[str], missing: Callable[[str], str],
+    shared: Callable[[str, str], str],
+) -> str:
+    """The code of the kind or group a cell names (`_CodedNames.find`); empty when blank, or when it names none or
+    several, each said in `messages`."""
+    if not text:
+        return ""
+    item, alike = known.find(text)
+    if item is not None:
+        return str(item.code)
+    messages.append(shared(text, ", ".join(i.code for i in alike)) if alike else missing(text))
+    return ""
 
 
 def _units_write(plans: list[UnitRowPlan], *, actor: Any, reason: str) -> tuple[UnitImportCounts, list[RowProblem]]:

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -256,30 +258,119 @@ def sets_named(*, name: str, year: int, unit_kind: UnitKind, exclude: int | None
     return (found.exclude(pk=exclude) if exclude is not None else found).order_by("version")
 
 
+CLONE_YEARS = range(2000, 2101)  # the years the clone form takes (`CloneForm.year`)
+
+
+def _version_mark(version: int) -> str:
+    """The mark a set's name carries to tell it from another of its year and kind (« (phiên bản 2)»), in the site's
+    language: it is stored."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("%(name)s (phiên bản %(v)s)") % {"name": "", "v": version}
+
+
+def _unmarked(source: IndicatorSet) -> tuple[str, str]:
+    """The source's key and name without the marks of its own version (-v2, «(phiên bản 2)», as a clone in its year
+    was proposed): a clone is told apart by its own version in its own year, never by its source's."""
+    key, name = source.key, source.name
+    if source.version > 1:
+        key = key.removesuffix(f"-v{source.version}")
+        name = name.removesuffix(_version_mark(source.version)).rstrip()
+    return key, name
+
+
+def _folded_name(name: str) -> str:
+    return nfc(name).casefold()
+
+
+@dataclass(frozen=True)
+class _SetsTaken:
+    """What a clone's proposal must steer clear of: every key (lower case), and per year the highest version and
+    the names (as `_folded_name`) of the sets of the source's kind."""
+
+    keys: frozenset[str]
+    versions: Mapping[int, int]
+    names: Mapping[int, frozenset[str]]
+
+    @classmethod
+    def read(cls, *, unit_kind: UnitKind, years: range | None = None) -> _SetsTaken:
+        """Two queries, whatever the number of years."""
+        keys = frozenset(key.lower() for key in IndicatorSet.objects.values_list("key", flat=True))
+        sets = IndicatorSet.objects.filter(unit_kind=unit_kind).order_by()
+        if years is not None:
+            sets = sets.filter(year__gte=years.start, year__lt=years.stop)
+        versions: dict[int, int] = {}
+        names: dict[int, set[str]] = {}
+        for year, version, name in sets.values_list("year", "version", "name"):
+            versions[year] = max(versions.get(year, 0), version)
+            names.setdefault(year, set()).add(_folded_name(name))
+        return cls(keys=keys, versions=versions, names={y: frozenset(n) for y, n in names.items()})
+
+
+def _proposal(source: IndicatorSet, year: int, taken: _SetsTaken) -> dict[str, Any]:
+    key, name = _unmarked(source)
+    version = taken.versions.get(year, 0) + 1  # the clone's version in that year (`next_version`)
+    key = with_year(key, year, append="-{year}")
+    if key.lower() in taken.keys:
+        free = version
+        while f"{key}-v{free}".lower() in taken.keys:
+            free += 1
+        key = f"{key}-v{free}"
+    name = with_year(name, year)
+    if _folded_name(name) in taken.names.get(year, frozenset()):
+        name = f"{name}{_version_mark(version)}"
+    # a clone of the same year is another version under the same decision; a new year's is issued by a new one
+    decision_ref = source.decision_ref if year == source.year else ""
+    return {"year": year, "key": key, "name": name, "decision_ref": decision_ref}
+
+
 def clone_name(*, source: IndicatorSet, year: int) -> str:
-    """A clone's name when none is typed: the source's, naming the clone's year; with its version when a set of
-    that year and kind already has that name."""
-    name = with_year(source.name, year)
-    if sets_named(name=name, year=year, unit_kind=source.unit_kind).exists():
-        name = _("%(name)s (phiên bản %(v)s)") % {
-            "name": name, "v": next_version(year=year, unit_kind=source.unit_kind)}
-    return name
+    """A clone's name when none is typed: the source's (without its own version's mark), naming the clone's year;
+    with the clone's version when a set of that year and kind already has that name."""
+    return str(indicator_set_clone_proposal(source=source, year=year)["name"])
 
 
 def indicator_set_clone_proposal(*, source: IndicatorSet, year: int | None = None) -> dict[str, Any]:
-    """What the clone form offers (by default the next year): the key and the name naming that year (a key without
-    a year gets it appended once), the key made free with the version (-v2) when taken; the decision reference
-    kept in the source's year (a new version under the same decision), blank in another (a new decision)."""
+    """What the clone form offers for `year` (by default the next year): the key and the name naming that year (a
+    key without a year gets it appended once; the source's own version marks, -v2 and «(phiên bản 2)», left out),
+    the key made free with the clone's version in that year (-v2) when taken, the name marked with that version
+    when a set of that year and kind has it; the decision reference kept in the source's year (a new version under
+    the same decision), blank in another (a new decision). Two queries."""
     year = source.year + 1 if year is None else year
-    key = with_year(source.key, year, append="-{year}")
-    if IndicatorSet.objects.filter(key__iexact=key).exists():
-        version = next_version(year=year, unit_kind=source.unit_kind)
-        while IndicatorSet.objects.filter(key__iexact=f"{key}-v{version}").exists():
-            version += 1
-        key = f"{key}-v{version}"
-    # a clone of the same year is another version under the same decision; a new year's is issued by a new one
-    decision_ref = source.decision_ref if year == source.year else ""
-    return {"year": year, "key": key, "name": clone_name(source=source, year=year), "decision_ref": decision_ref}
+    return _proposal(source, year, _SetsTaken.read(unit_kind=source.unit_kind, years=range(year, year + 1)))
+
+
+def indicator_set_clone_proposals(*, source: IndicatorSet) -> dict[int, dict[str, Any]]:
+    """`indicator_set_clone_proposal` for every year the clone form takes, by year: what the form's script proposes
+    as the year typed changes. Two queries."""
+    taken = _SetsTaken.read(unit_kind=source.unit_kind)
+    return {year: _proposal(source, year, taken) for year in CLONE_YEARS}
+
+
+MSG_CLONE_PROPOSAL_FOLLOWED = gettext_lazy(
+    "Năm áp dụng đã đổi thành %(year)s nên mã, tên và quyết định ban hành đề xuất cho năm %(year)s đã được điền lại "
+    "(những ô anh/chị tự sửa được giữ nguyên); chưa nhân bản. Hãy xem lại rồi bấm «Nhân bản»."
+)
+CLONE_FOLLOWERS = ("key", "name", "decision_ref")  # the clone form's fields that follow the year until edited
+
+
+def indicator_set_clone_followed(
+    *, proposals: Mapping[int, Mapping[str, Any]], values: Mapping[str, Any], shown_year: int | None,
+) -> dict[str, Any] | None:
+    """The clone form's values as they should read for the year posted (`values["year"]`) when the page proposed
+    another year's (`shown_year`: the year whose proposal the page last showed, None when unknown): the key, the
+    name and the decision still equal to that year's proposal (not edited by hand) get the posted year's. None when
+    nothing changes: the year is the one shown, or each of those fields was edited, so the form is saved as posted.
+    Reads nothing (`proposals`: `indicator_set_clone_proposals`)."""
+    year = values.get("year")
+    shown = proposals.get(shown_year) if shown_year is not None else None
+    wanted = proposals.get(year) if isinstance(year, int) else None
+    if shown is None or wanted is None or shown_year == year:
+        return None
+    followed = dict(values)
+    for name in CLONE_FOLLOWERS:
+        if (values.get(name) or "") == shown[name]:
+            followed[name] = wanted[name]
+    return followed if any(followed[name] != values.get(name) for name in CLONE_FOLLOWERS) else None
 
 
 @transaction.atomic

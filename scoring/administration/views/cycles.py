@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.forms import ModelChoiceField
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,6 +33,7 @@ from scoring.models import Assessment, Cycle, Unit
 from scoring.permissions import deadline_passed
 from scoring.publication.selectors import latest_revision
 from scoring.selectors.extension_requests import pending_extension_requests_by_assessment
+from scoring.selectors.home import state_shown
 from scoring.services import assessments_open
 from scoring.text import posted_id
 
@@ -67,10 +69,34 @@ def _tie_to_field(form: Any, exc: DomainError) -> None:
         form.add_error(name, str(exc.message))
 
 
+def _year(text: Any) -> int | None:
+    """A year as typed or asked for (`?nam=`); None when it is none."""
+    text = str(text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) == 4 else None
+
+
+def _offer_sets_of_year(form: CycleForm, year: int) -> bool:
+    """Each kind's set drop-down lists the sets of `year` first, the kind's own first, under headings
+    (`cycle_set_offer`); whether there is any set of that year."""
+    offer = cycle_services.cycle_set_offer(year=year, kinds=form.kinds.values())
+    for kind_id, groups in offer.items():
+        field = form.fields[f"set_{kind_id}"]
+        assert isinstance(field, ModelChoiceField)
+        field.choices = [("", field.empty_label), *[
+            (group.label, [(s.pk, field.label_from_instance(s)) for s in group.sets]) for group in groups]]
+    return any(s.year == year for groups in offer.values() for group in groups for s in group.sets)
+
+
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def cycle_list(request: HttpRequest) -> HttpResponse:
-    form = CycleForm(request.POST or None, initial={"year": timezone.localdate().year})
+    """The cycles, and the form creating one: for the year after the last cycle's (or the year asked for, `?nam=`;
+    the year posted when the page is sent back), each kind's set drop-down listing that year's sets first."""
+    year = _year(request.GET.get("nam")) or cycle_services.cycle_next_year()
+    form = CycleForm(request.POST or None, initial={"year": year})
+    if request.method == "POST":
+        year = _year(request.POST.get("year")) or year
+    year_has_sets = _offer_sets_of_year(form, year)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -95,7 +121,8 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "scoring/administration/cycle_list.html",
-        {"cycles": selectors.cycles_for_admin(), "form": form},
+        {"cycles": selectors.cycles_for_admin(), "form": form, "form_open": form.is_bound or "nam" in request.GET,
+         "year": year, "year_has_sets": year_has_sets},
         status=status,
     )
 
@@ -168,6 +195,7 @@ def _detail_page(
         row.extension_pending = waiting.get(row.pk)
         row.overdue = row.state == Assessment.State.DRAFT and deadline_passed(row)
         row.removable = row.pk in untouched
+        row.state_label = state_shown(state=row.state, phase=cycle.phase)
     candidates = selectors.cycle_candidates(cycle=cycle)
     next_phase = Cycle.Phase(PHASES[index + 1]) if index + 1 < len(PHASES) else None
     previous_phase = Cycle.Phase(PHASES[index - 1]) if index > 0 else None
@@ -185,7 +213,9 @@ def _detail_page(
             "page": page,
             "q": query,
             "state": state,
-            "states": [(value, label, counts.get(value, 0)) for value, label in Assessment.State.choices],
+            # a draft of a cycle still in «Chuẩn bị» is counted as what it is: not open yet
+            "states": [(value, state_shown(state=value, phase=cycle.phase), counts.get(value, 0))
+                       for value in Assessment.State.values],
             "participants_total": sum(counts.values()),
             "query": urlencode(kept),  # the pager keeps the filters
             "back": urlencode({**kept, **({"trang": str(page.number)} if page.number > 1 else {})}),

@@ -22,7 +22,14 @@ from scoring.administration.forms import (
     stored_differences,
 )
 from scoring.administration.services.mappings import clone_source
-from scoring.administration.services.sets import indicator_set_clone_proposal, indicator_set_version, sets_named
+from scoring.administration.services.sets import (
+    MSG_CLONE_PROPOSAL_FOLLOWED,
+    indicator_set_clone_followed,
+    indicator_set_clone_proposal,
+    indicator_set_clone_proposals,
+    indicator_set_version,
+    sets_named,
+)
 from scoring.administration.services.tree import (
     indicator_set_renumber,
     indicator_set_tree_fingerprint,
@@ -252,39 +259,58 @@ def set_update(request: HttpRequest, set_id: int) -> HttpResponse:
     return redirect("administration:set_detail", set_id)
 
 
+def _year(posted: str | None) -> int | None:
+    """A year as a form posted it (the clone page's `proposed_year`); None when it is none."""
+    text = (posted or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) == 4 else None
+
+
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def set_clone(request: HttpRequest, set_id: int) -> HttpResponse:
     """The clone form offers the next year, the key and the name naming it and a blank decision
-    (`indicator_set_clone_proposal`; the source's decision when the source's year is typed); a clone named as
-    another set of its year and kind is made, with a warning to rename it."""
+    (`indicator_set_clone_proposal`; the source's decision when the source's year is typed); the page carries every
+    year's proposal, which its script puts in as the year typed changes (`indicator_set_clone_proposals`). A page
+    sent with a year whose proposal it did not show (no script) is shown again with that year's proposal in the
+    fields not edited by hand, nothing made. A clone named as another set of its year and kind is made, with a
+    warning to rename it."""
     source = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
-    form = CloneForm(request.POST or None, initial=indicator_set_clone_proposal(source=source))
+    proposals = indicator_set_clone_proposals(source=source)
+    proposal = proposals.get(source.year + 1) or indicator_set_clone_proposal(source=source)
+    form = CloneForm(request.POST or None, initial=proposal)
+    proposed_year = _year(request.POST.get("proposed_year")) if request.method == "POST" else proposal["year"]
+    if request.method == "POST":
+        if form.is_valid():
+            followed = indicator_set_clone_followed(proposals=proposals, values=form.cleaned_data,
+                                                    shown_year=proposed_year)
+            if followed is not None:  # the year was changed, not the fields proposed for the one before
+                messages.warning(request, MSG_CLONE_PROPOSAL_FOLLOWED % {"year": followed["year"]})
+                form = CloneForm({name: "" if value is None else value for name, value in followed.items()})
+                proposed_year = followed["year"]
+            else:
+                try:
+                    clone = services.indicator_set_clone(source=source, actor=request.user, **form.cleaned_data)
+                except DomainError as exc:
+                    report_error(request, exc)
+                else:
+                    messages.success(request, _("Đã nhân bản thành bộ «%(key)s» (dự thảo).") % {"key": clone.key})
+                    alike = sets_named(name=clone.name, year=clone.year, unit_kind=clone.unit_kind, exclude=clone.pk)
+                    if keys := [f"«{key}»" for key in alike.values_list("key", flat=True)]:
+                        messages.warning(request, _(
+                            "Bộ mới trùng tên với %(keys)s (cùng năm %(y)s, cùng loại đơn vị): hãy đổi tên ở mục "
+                            "«Thông tin bộ chỉ số» để dễ phân biệt.") % {"keys": ", ".join(keys), "y": clone.year})
+                    return redirect("administration:set_detail", clone.pk)
+        else:
+            form_errors(request, form)
     # the decision follows the year typed as the proposal does (static/js/set-clone.js): the source's in its year
     form.fields["decision_ref"].widget.attrs.update({
         "data-follows-year": "decision_ref", "data-source-year": str(source.year),
         "data-source-value": source.decision_ref,
     })
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                clone = services.indicator_set_clone(source=source, actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                report_error(request, exc)
-            else:
-                messages.success(request, _("Đã nhân bản thành bộ «%(key)s» (dự thảo).") % {"key": clone.key})
-                alike = sets_named(name=clone.name, year=clone.year, unit_kind=clone.unit_kind, exclude=clone.pk)
-                if keys := [f"«{key}»" for key in alike.values_list("key", flat=True)]:
-                    messages.warning(request, _(
-                        "Bộ mới trùng tên với %(keys)s (cùng năm %(y)s, cùng loại đơn vị): hãy đổi tên ở mục «Thông "
-                        "tin bộ chỉ số» để dễ phân biệt.") % {"keys": ", ".join(keys), "y": clone.year})
-                return redirect("administration:set_detail", clone.pk)
-        else:
-            form_errors(request, form)
     return render(
         request,
         "scoring/administration/set_clone.html",
-        {"set": source, "form": form},
+        {"set": source, "form": form, "proposals": proposals, "proposed_year": proposed_year},
         status=400 if request.method == "POST" else 200,
     )
 

@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cchc.collation import vietnamese
@@ -22,10 +21,13 @@ from scoring.administration.forms import CodeNameForm, MergeForm, UnitForm, Uplo
 from scoring.administration.services.imports import (
     MSG_PREVIEW_GONE,
     MSG_PREVIEW_REPLACED,
+    UNIT_COLUMN_HEADERS,
+    read_units_sheet,
     unit_import_confirm,
     unit_import_preview_drop,
     unit_import_preview_hold,
     units_import_plan,
+    units_xlsx,
 )
 from scoring.administration.services.units import (
     NAMED_ACCOUNTS,
@@ -39,18 +41,13 @@ from scoring.administration.views._common import (
     report_error,
     upload_refusal,
 )
-from scoring.administration.xlsx import FileRefused, read_sheet, write_sheet
+from scoring.administration.xlsx import FileRefused
 from scoring.errors import DomainError, StaleVersion
 from scoring.exports import xlsx_response
 from scoring.models import RankingGroup, RoleAssignment, Unit, UnitKind, UnitSuccession
 from scoring.text import posted_id
 
-UNIT_COLUMNS = ("code", "name", "short_name", "kind", "group", "parent")
 PENDING_IMPORT = "administration.unit_import"  # the session key of a checked units file's preview: {"key": ...}
-UNIT_EXPORT_LABELS = (
-    _l("Mã đơn vị"), _l("Tên đơn vị"), _l("Tên viết tắt"), _l("Mã loại đơn vị"), _l("Mã khối xếp hạng"),
-    _l("Mã đơn vị cấp trên"), _l("Đang hoạt động (1/0)"),
-)
 
 
 def _filtered(request: HttpRequest) -> tuple[str, str, Any]:
@@ -77,7 +74,7 @@ def _list_page(
             "kind_form": CodeNameForm(prefix="kind"),
             "group_form": CodeNameForm(prefix="group"),
             "upload_form": UploadForm(),
-            "columns": (*UNIT_COLUMNS, "active"),
+            "columns": [str(header) for header in UNIT_COLUMN_HEADERS],
             **extra,
         },
         status=status,
@@ -93,11 +90,10 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @administrator_required
 def unit_export(request: HttpRequest) -> HttpResponse:
-    """The list as filtered on the page, in Excel: the import's columns (a file to edit and import elsewhere)."""
+    """The list as filtered on the page, in Excel: the import's file (Vietnamese headers, kinds and groups by their
+    names, the state as Có / Không), to edit and import back, here or elsewhere."""
     _query, _kind, units = _filtered(request)
-    content = write_sheet(title=_("Đơn vị"), headers=(*UNIT_COLUMNS, "active"),
-                          rows=selectors.unit_export_rows(units), labels=UNIT_EXPORT_LABELS)
-    return xlsx_response(content, "don-vi.xlsx")
+    return xlsx_response(units_xlsx(rows=selectors.unit_export_rows(units)), "don-vi.xlsx")
 
 
 @require_POST
@@ -343,7 +339,7 @@ def unit_import(request: HttpRequest) -> HttpResponse:
         return _list_page(request, import_refused=upload_refusal(form), status=400)
     try:
         name = form.cleaned_data["file"].name
-        sheet = read_sheet(form.cleaned_data["file"], expected=("code", "name", "kind"), max_rows=2000)
+        sheet = read_units_sheet(form.cleaned_data["file"])
         plans = units_import_plan(rows=sheet.rows, actor=request.user, columns=sheet.headers, file_name=name)
         changed = [plan for plan in plans if plan.changes]
         key = unit_import_preview_hold(rows=sheet.rows, columns=sheet.headers, file_name=name) if changed else ""
