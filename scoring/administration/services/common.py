@@ -17,7 +17,7 @@ from scoring.models import (
 )
 from scoring.services import audit_record
 from scoring.services.common import POINTS_LIMIT, has_at_most_two_decimals
-from scoring.text import MSG_HIDDEN_CHARACTERS, hidden_character_at, shows_nothing
+from scoring.text import MSG_HIDDEN_CHARACTERS, hidden_character_at, shows_nothing, user_text
 
 _Row = TypeVar("_Row")
 
@@ -67,6 +67,16 @@ def nfc(value: Any) -> str:
     if at is not None:
         raise ValidationFailed(MSG_HIDDEN_CHARACTERS % {"at": at}, code="hidden_characters")
     return text
+
+
+REASON_LIMIT = 2000  # as the API's reasons: a reason goes into the append-only audit record
+
+
+def reason_text(value: Any) -> str:
+    """A reason an administrator gives (a step back, a unit stopped or merged, a participant removed, a deadline
+    taken away) as stored: `user_text` within REASON_LIMIT, refused whole beyond it (ValidationFailed `too_long`,
+    field «reason») as the API refuses it, never stored at any length."""
+    return user_text(value, limit=REASON_LIMIT, field="reason")
 
 
 def to_points(raw: Any, *, label: str, field: str | None = None) -> Decimal:

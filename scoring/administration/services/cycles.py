@@ -23,7 +23,7 @@ from appraisal.models import AppraisalAssignment, ExplanationRound, LineHistory
 from appraisal.notifications import assessment_notify_deadline_removed
 from cchc.collation import vietnamese
 from evidence.models import EvidenceLink
-from scoring.administration.services.common import nfc
+from scoring.administration.services.common import reason_text
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
@@ -498,7 +498,7 @@ def cycle_move_phase(
         )
     if confirmed is not None and back:
         # a step back reopens a closed phase (units editing again, the team's work reopened): never one click
-        reason = nfc(confirmed.reason)
+        reason = reason_text(confirmed.reason)
         if not confirmed.back:
             raise StateConflict(
                 _("Quay lại giai đoạn «%(p)s» cần xác nhận: hãy đánh dấu ô xác nhận và ghi lý do.")
@@ -559,7 +559,7 @@ def assessment_extend_deadline(
     A draft's deadline brought to a moment past or less than `SHORT_NOTICE` away (an own deadline shortened, or
     removed while the cycle's is that close: `own_deadline_cut`) is refused (409 `deadline_cut_unconfirmed`) unless
     `confirmed`; the audit entry then records the confirmation (`deadline_cut_confirmed`)."""
-    if not nfc(reason):
+    if not reason_text(reason):
         if deadline is None:
             raise ValidationFailed(_("Hãy ghi lý do bỏ hạn riêng."), code="reason_required")
         raise ValidationFailed(_("Hãy ghi lý do gia hạn."), code="reason_required")
@@ -625,11 +625,12 @@ def assessment_extend_deadline(
             # confirmed: what was confirmed, recorded with the change
             **({"deadline_cut_confirmed": {"old": None, "new": cut.confirmed_text(label)}} if cut is not None else {}),
         },
-        reason=nfc(reason),
+        reason=reason_text(reason),
     )
     if deadline is None and old is not None:  # an extension's notice is its request's decision; a removal has none
         assessment_notify_deadline_removed(
-            assessment=assessment, removed_deadline=old, reason=nfc(reason), dedupe_key=f"deadline-removed:{entry.pk}"
+            assessment=assessment, removed_deadline=old, reason=reason_text(reason),
+            dedupe_key=f"deadline-removed:{entry.pk}",
         )
     return assessment
 
@@ -652,7 +653,7 @@ def assessment_close_unsubmitted(*, assessment: Assessment, actor: Any, reason: 
     stands (leaves not scored count nothing until the team appraises them), so that the cycle can be signed
     off and published. Only a draft whose own deadline (its extension, else the cycle's) has passed; with the
     reason, audited as the state change."""
-    text = nfc(reason)
+    text = reason_text(reason)
     if not text:
         raise ValidationFailed(_("Hãy ghi lý do (ví dụ: đơn vị không gửi bản tự đánh giá đúng hạn)."),
                                code="reason_required", details={"field": "reason"})
@@ -768,7 +769,7 @@ def assessment_remove(*, assessment: Assessment, actor: Any, reason: str) -> Non
     `assessment_has_work`, naming what there is), in any phase before the results are published
     (`cycle_results_published`); a reason is required. Audited as `assessment.remove` (the entry keeps the
     assessment's id, the unit, the cycle's year and the set)."""
-    text = nfc(reason)
+    text = reason_text(reason)
     if not text:
         raise ValidationFailed(_("Hãy ghi lý do gỡ đơn vị khỏi kỳ đánh giá."), code="reason_required",
                                details={"field": "reason"})

@@ -13,7 +13,7 @@ from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from scoring.administration.services.common import locked_at_version, nfc
+from scoring.administration.services.common import locked_at_version, reason_text
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
@@ -259,7 +259,7 @@ def unit_set_active(
                     code="already_merged",
                 )
         else:
-            if not nfc(reason):
+            if not reason_text(reason):
                 raise ValidationFailed(_("Hãy ghi lý do ngừng hoạt động."), code="reason_required",
                                        details={"field": "reason"})
             _refuse_if_busy(unit, _("Đơn vị «%(u)s» còn bản đánh giá đang thực hiện; hãy hoàn tất hoặc đóng kỳ "
@@ -274,7 +274,7 @@ def unit_set_active(
             object_id=unit.pk,
             unit=unit,
             changes={"active": {"old": unit.active, "new": active}},
-            reason=nfc(reason),
+            reason=reason_text(reason),
         )
         unit.active = active
     return unit
@@ -346,7 +346,7 @@ def unit_merge(
         above = above.parent
     _refuse_if_busy(unit, _("Đơn vị «%(u)s» còn bản đánh giá đang thực hiện; hãy hoàn tất hoặc đóng kỳ trước khi "
                             "sáp nhập."), name_them=True)
-    succession = UnitSuccession.objects.create(predecessor=unit, successor=into, reason=nfc(reason))
+    succession = UnitSuccession.objects.create(predecessor=unit, successor=into, reason=reason_text(reason))
     # the units below it now hang below its successor
     children = Unit.objects.filter(parent=unit).update(parent=into)
     moved = 0
@@ -372,7 +372,7 @@ def unit_merge(
             **({"children_moved": {"old": 0, "new": children}} if children else {}),
             **({"ranking_group": {"old": _group_code(unit), "new": _group_code(into)}} if group_change else {}),
         },
-        reason=nfc(reason),
+        reason=reason_text(reason),
     )
     return succession
 
