@@ -5,6 +5,7 @@ tests/publication/test_open_data_docs_languages.py keeps the two in step."""
 
 from __future__ import annotations
 
+import html as html_text
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import markdown
 from django.conf import settings
+from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, override
 
 SOURCE = ("docs", "open-data.md")
 # The translations of SOURCE, by language code; any other language is served the Vietnamese source.
@@ -32,11 +34,33 @@ class Document:
 
 # A note for the people who edit the file (how the page is built, keeping the translation in step), not a reader.
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
+# A heading or the start of a code block, in the order of the document.
+_BLOCK = re.compile(r"<h(?P<level>[1-6])(?P<attrs>[^>]*)>(?P<text>.*?)</h(?P=level)>|<pre>", re.S)
+
+
+def _accessible(html: str, *, title: str, language: str) -> str:
+    """The document's HTML for a keyboard and a screen reader. Its headings never skip a level (WCAG 1.3.1): each is
+    at most one below the heading before it, the page's title (h1) first, so a «###» right after the title reads
+    as a section (h2), whatever level the file's author typed. A code block, which scrolls sideways on a phone, is a
+    region the keyboard reaches and scrolls, named after the section it is in (as the tables are)."""
+    previous, section = 1, title
+
+    def fix(match: re.Match[str]) -> str:
+        nonlocal previous, section
+        if match.group("level") is None:  # a code block
+            with override(language):
+                label = gettext("Ví dụ — %(section)s") % {"section": section}
+            return f'<pre tabindex="0" role="region" aria-label="{escape(label)}">'
+        level = min(int(match.group("level")), previous + 1)
+        previous, section = level, html_text.unescape(strip_tags(match.group("text"))).strip()
+        return f"<h{level}{match.group('attrs')}>{match.group('text')}</h{level}>"
+
+    return _BLOCK.sub(fix, html)
 
 
 def render(text: str, *, language: str = SOURCE_LANGUAGE) -> Document:
     """The document's first `# ` heading (the page's title) and the rest as HTML (headings with ids, tables,
-    fenced code); its HTML comments (notes for maintainers) left out of the page."""
+    fenced code, `_accessible`); its HTML comments (notes for maintainers) left out of the page."""
     lines = _COMMENT.sub("", text).splitlines()
     title = ""
     for n, line in enumerate(lines):
@@ -47,6 +71,7 @@ def render(text: str, *, language: str = SOURCE_LANGUAGE) -> Document:
     html = markdown.markdown("\n".join(lines), extensions=["tables", "fenced_code", "toc"], output_format="html")
     html = html.replace("<table>", _TABLE_OPEN.format(label=title.replace('"', "&quot;"))).replace(
         "</table>", "</table></div>")
+    html = _accessible(html, title=title, language=language)
     return Document(title=title, body=mark_safe(html), language=language)  # noqa: S308 — the project's own file
 
 

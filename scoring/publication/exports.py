@@ -11,6 +11,7 @@ import io
 import json
 import re
 import tempfile
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -475,9 +476,47 @@ def pdf_report(publication: Publication, progress: Progress = _noop) -> bytes:
 # --- evidence pack -----------------------------------------------------------------------------------------
 
 
-def _safe_name(name: str) -> str:
-    cleaned = re.sub(r"[^\w.\- ]", "_", name, flags=re.UNICODE).strip(" .") or "tep"
-    return cleaned[:120]
+# The characters a file system refuses in a name (Windows: \\ / : * ? " < > |), each replaced by «_» in the evidence
+# pack; every other character (Vietnamese letters, «–», brackets, commas…) is kept. A name there starts with its
+# number («01-»), so it is never one of Windows' reserved names (CON, NUL…).
+_REFUSED_IN_NAMES = re.compile(r'[\\/:*?"<>|]')
+# Unicode categories dropped from a name as the upload drops them (`evidence.validation.clean_name`): controls,
+# format characters (a direction override), line and paragraph separators, surrogates, private and unassigned.
+_DROPPED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
+# A file's name in the pack (after its folder and number): at most this many characters, and this many bytes in
+# UTF-8, the way ZIP stores it and most file systems count it (255 bytes a name; a Vietnamese letter takes 2 or 3).
+PACK_NAME_CHARACTERS = 120
+PACK_NAME_BYTES = 240
+# An extension longer than this is no extension: the name is shortened as a whole.
+_EXTENSION_MAX = 10
+
+
+def _fits(text: str, characters: int, size: int) -> bool:
+    return len(text) <= characters and len(text.encode("utf-8")) <= size
+
+
+def pack_file_name(name: str) -> str:
+    """A file's name in a unit's evidence pack: the name the unit gave it, composed (NFC: a name typed on a Mac comes
+    decomposed), with the characters a file system refuses replaced by «_», shortened before its extension to fit
+    (`PACK_NAME_CHARACTERS`, `PACK_NAME_BYTES`), so that «….pdf» stays a PDF, and never a letter cut from its
+    accent. A name that cleans to nothing is «tep» (with its extension)."""
+    text = unicodedata.normalize("NFC", name)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED_CATEGORIES)
+    text = " ".join(_REFUSED_IN_NAMES.sub("_", text).split()).strip(" .")
+    stem, dot, extension = text.rpartition(".")
+    if not dot or not stem or len(extension) > _EXTENSION_MAX or not extension.isalnum():
+        stem, extension = text, ""
+    suffix = f".{extension}" if extension else ""
+    stem = stem.rstrip(" .") or "tep"
+    room_characters, room_bytes = PACK_NAME_CHARACTERS - len(suffix), PACK_NAME_BYTES - len(suffix.encode("utf-8"))
+    if not _fits(stem, room_characters, room_bytes):
+        cut = room_characters
+        while cut and not _fits(stem[:cut], room_characters, room_bytes):
+            cut -= 1
+        while 0 < cut < len(stem) and unicodedata.combining(stem[cut]):  # not a letter without its mark
+            cut -= 1
+        stem = stem[:cut].rstrip(" .") or "tep"
+    return stem + suffix
 
 
 def evidence_pack(publication: Publication, unit_id: int, path: Path, progress: Progress = _noop) -> None:
@@ -508,7 +547,8 @@ def evidence_pack(publication: Publication, unit_id: int, path: Path, progress: 
                 ws.append([code, line.indicator.name, score, "", ""])
             for k, link in enumerate(links, start=1):
                 ef = link.evidence_file
-                arcname = f"{code}/{k:02d}-{_safe_name(ef.original_name)}"
+                # the number keeps the names of a folder unique (and in the order of the links)
+                arcname = f"{code}/{k:02d}-{pack_file_name(ef.original_name)}"
                 source = blob_path(ef.blob.sha256)
                 if source.exists():
                     zf.write(source, arcname)
@@ -535,13 +575,19 @@ def exports_root() -> Path:
 def job_path(job: ExportJob) -> Path:
     """Where a job's file is kept: a whole-publication file under the current FILE_FORMAT (one the earlier code
     built is then missing here: built again, and swept as an orphan); a unit's evidence pack, which lists no
-    ranking, under its job only."""
+    ranking, under its job and the current EVIDENCE_PACK_FORMAT."""
     return _kept_path(job, job.file_name) if job.file_name else exports_root() / str(job.pk)
+
+
+# The format of a unit's evidence pack, part of the name it is kept under (`_kept_path`): raise it when a change of
+# the code changes a pack, so one the earlier code built is built again (and swept as an orphan). 2: the files'
+# names keep their extension and their punctuation (`pack_file_name`).
+EVIDENCE_PACK_FORMAT = 2
 
 
 def _kept_path(job: ExportJob, name: str) -> Path:
     if job.kind == "evidence":
-        return exports_root() / f"{job.pk}-{name}"
+        return exports_root() / f"{job.pk}-p{EVIDENCE_PACK_FORMAT}-{name}"
     return exports_root() / f"{job.pk}-f{FILE_FORMAT}-{name}"
 
 

@@ -4,6 +4,7 @@ page costs a fixed number of queries whatever the number of units."""
 from __future__ import annotations
 
 import datetime
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -19,7 +20,7 @@ from django.utils.translation import gettext
 from cchc.collation import sort_key
 from scoring import permissions
 from scoring.engine import round_half_up
-from scoring.models import Assessment, Cycle, IndexResult, Publication, UnitSuccession
+from scoring.models import Assessment, Cycle, IndexResult, Publication, Unit, UnitSuccession
 from scoring.selectors import not_applicable_credit
 
 ZERO = Decimal("0")
@@ -29,6 +30,24 @@ def fold(text: str) -> str:
     """Text for search: lower case, without Vietnamese diacritics ("Sở Y tế" → "so y te")."""
     decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+# What separates the words of a name, a short name or a code as the unit search reads them: spaces and punctuation
+# («Lao động – Thương binh», «H. Cai Lậy», «so-tai-chinh»).
+_WORD_BREAK = re.compile(r"[\W_]+")
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a text as the unit search compares them: folded (`fold`), split at spaces and punctuation."""
+    return [w for w in _WORD_BREAK.split(fold(text)) if w]
+
+
+def matches_search(words: list[str], *texts: str) -> bool:
+    """Whether every word of a search (`search_words`) begins a word of one of `texts`, in any order: «ubnd cai be»
+    finds «UBND huyện Cái Bè», «so-tai-chinh» the unit of that code, «tp my tho» the short name «TP Mỹ Tho» with the
+    name «UBND thành phố Mỹ Tho». No words: everything matches."""
+    found = [w for text in texts if text for w in search_words(text)]
+    return all(any(candidate.startswith(word) for candidate in found) for word in words)
 
 
 def _latest_ids() -> set[tuple[int, int]]:
@@ -163,9 +182,27 @@ def in_published_order(snapshot: dict[str, Any]) -> dict[str, Any]:
     return snapshot
 
 
+class NotPublished(Http404):
+    """A year that is not published (`revision` None), or a revision `revision` its publication does not have. An
+    Http404: the API answers it as any missing page (its JSON `not_found`); the public pages say which (`views`)."""
+
+    def __init__(self, *, year: int, revision: int | None = None) -> None:
+        super().__init__(f"{year} not published" if revision is None else f"{year} has no revision {revision}")
+        self.year = year
+        self.revision = revision
+
+
+class UnitNotPublished(Http404):
+    """A published year without a result for the unit of that code (an Http404, as `NotPublished`)."""
+
+    def __init__(self, *, unit_code: str) -> None:
+        super().__init__(f"no published result for {unit_code}")
+        self.unit_code = unit_code
+
+
 def publication_get(*, year: int, revision: int | None = None, with_scores: bool = False) -> Publication:
     """The latest (or the given) revision of a year's publication, its rows in the published order
-    (`in_published_order`); 404 when the year is not published."""
+    (`in_published_order`); `NotPublished` (a 404) when the year is not published or has no such revision."""
     qs = Publication.objects.select_related("cycle", "published_by").filter(cycle__year=year)
     if not with_scores:
         qs = qs.defer("scores", "notes")
@@ -173,7 +210,8 @@ def publication_get(*, year: int, revision: int | None = None, with_scores: bool
         qs = qs.filter(revision=revision)
     publication = qs.order_by("-revision").first()
     if publication is None:
-        raise Http404
+        published = revision is not None and Publication.objects.filter(cycle__year=year).exists()
+        raise NotPublished(year=year, revision=revision if published else None)
     in_published_order(publication.snapshot)
     return publication
 
@@ -233,13 +271,14 @@ def areas(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
 def ranking_tables(
     *, snapshot: dict[str, Any], query: str = "", group: str = "", classification: str = ""
 ) -> list[GroupTable]:
-    """Rows of each ranking group in published order (rank, then name), filtered by a search text (name
-    without diacritics), a group code and a classification; groups with no matching row are left out."""
+    """Rows of each ranking group in published order (rank, then name), filtered by a search text (every word of
+    it begins a word of the unit's name, short name or code, without diacritics: `matches_search`), a group code and
+    a classification; groups with no matching row are left out."""
     names = {g["code"]: g["name"] for g in snapshot.get("groups", [])}
     tables: dict[str, GroupTable] = {}
     for code, name in names.items():
         tables[code] = GroupTable(code=code, name=name)
-    needle = fold(query.strip())
+    words = search_words(query)
     for row in snapshot.get("rows", []):
         code = row["group_code"]
         table = tables.setdefault(code, GroupTable(code=code, name=names.get(code) or gettext("Không xếp hạng")))
@@ -248,7 +287,7 @@ def ranking_tables(
             continue
         if classification and row["classification"] != classification:
             continue
-        if needle and needle not in fold(row["unit_name"]) and needle not in fold(row.get("unit_short_name", "")):
+        if words and not matches_search(words, row["unit_name"], row.get("unit_short_name", ""), row["unit_code"]):
             continue
         table.rows.append(row)
     return [t for t in tables.values() if t.rows]
@@ -295,10 +334,11 @@ def classifications(snapshot: dict[str, Any]) -> list[str]:
 
 
 def unit_row(*, snapshot: dict[str, Any], unit_code: str) -> dict[str, Any]:
+    """The unit's row of a publication; `UnitNotPublished` (a 404) when it has none."""
     for row in snapshot.get("rows", []):
         if row["unit_code"] == unit_code:
             return row
-    raise Http404
+    raise UnitNotPublished(unit_code=unit_code)
 
 
 def group_rows(*, snapshot: dict[str, Any], group_code: str) -> list[dict[str, Any]]:
@@ -497,6 +537,45 @@ def rank_history(*, unit_id: int, shown: Publication | None = None) -> list[Hist
     return points
 
 
+@dataclass(frozen=True)
+class PublishedUnitYear:
+    """A published year with a result of the unit (or of a unit of its lineage), under that year's code and name."""
+
+    year: int
+    unit_code: str
+    unit_name: str
+
+
+@dataclass
+class PublishedUnit:
+    """A unit as the publications know it: its latest published name and its published years, newest first."""
+
+    name: str
+    years: list[PublishedUnitYear]
+
+
+def published_unit(*, unit_code: str) -> PublishedUnit | None:
+    """The unit a results address names, as published: its name in the latest publication that has it, and every
+    published year (latest revision) in which it — or a unit of its lineage (`lineage`: renamed, merged into it or
+    it merged into) — has a result, newest first (in a year, its own row first, then by name in Vietnamese order).
+    None when no publication has a result under that code: the address of a unit never published does not give its
+    name away. What a year's page without the unit's result links to. Three queries."""
+    publications = sorted(published_cycles_with_rows(up_to=9999), key=lambda p: -p.cycle.year)
+    own = [(p, r) for p in publications for r in p.snapshot.get("rows", []) if r["unit_code"] == unit_code]
+    if not own:
+        return None
+    successions = _successions()
+    ids = {r["unit_id"] for _p, r in own} | set(Unit.objects.filter(code=unit_code).values_list("pk", flat=True))
+    identities = {identity for unit_id in ids for identity in lineage(unit_id, successions)}
+    years: list[PublishedUnitYear] = []
+    for pub in publications:
+        rows = sorted((r for r in pub.snapshot.get("rows", []) if r["unit_id"] in identities),
+                      key=lambda r: (r["unit_code"] != unit_code, sort_key(r["unit_name"]), r["unit_code"]))
+        years += [PublishedUnitYear(year=pub.cycle.year, unit_code=r["unit_code"], unit_name=r["unit_name"])
+                  for r in rows]
+    return PublishedUnit(name=own[0][1]["unit_name"], years=years)
+
+
 def counted_leaf_score(
     *, kind: str, max_points: Decimal, score: Decimal | None, not_applicable: bool, index_mode: str = "points"
 ) -> Decimal:
@@ -546,6 +625,15 @@ class RankExplanation:
     # the other units of the group with the same rank, by name (the first TIED_NAMED; `tied_more` the rest)
     tied_with: list[str] = field(default_factory=list)
     tied_more: int = 0
+    # False: the unit above is scored with another indicator set, so no criterion is compared
+    comparable: bool = True
+    # A tie listed by the units' codes: the two names sort alike (`published_order`), not only by name
+    listed_by_code: bool = False
+
+    @property
+    def identical(self) -> bool:
+        """The unit above scored the same as this one on every criterion (as the index counts them)."""
+        return self.above is not None and self.comparable and not self.behind and not self.ahead
 
 
 TIED_NAMED = 5
@@ -555,7 +643,9 @@ def rank_explanation(*, snapshot: dict[str, Any], scores: dict[str, Any], row: d
     """Which criteria separate the unit from the unit listed just above it in its group: the leaves where
     that unit scored more (largest gap first) and those where this unit scored more. Each leaf is compared
     by what the index counts for it (`counted_leaf_score`: an accepted «không phát sinh» at its maximum).
-    Penalty leaves count against: a higher penalty is a lower contribution."""
+    Penalty leaves count against: a higher penalty is a lower contribution. A unit tied with the one above is
+    listed after it by the published order's rule (`published_order`): by name in Vietnamese alphabetical order,
+    by code when the names sort alike (`listed_by_code`); `identical` when they differ on no criterion."""
     rows = group_rows(snapshot=snapshot, group_code=row["group_code"])
     position = next(n for n, r in enumerate(rows) if r["unit_code"] == row["unit_code"])
     tied = [r["unit_name"] for r in rows if r["rank"] == row["rank"] and r["unit_code"] != row["unit_code"]]
@@ -569,7 +659,8 @@ def rank_explanation(*, snapshot: dict[str, Any], scores: dict[str, Any], row: d
     gap = Decimal(above["index"]) - Decimal(row["index"])
     behind: list[CriterionGap] = []
     ahead: list[CriterionGap] = []
-    if above["set_key"] == row["set_key"]:
+    comparable = above["set_key"] == row["set_key"]
+    if comparable:
         s = snapshot["sets"][row["set_key"]]
         mode = s.get("index_mode", "points")  # snapshots before the field was added: every set was in points
         mine_scores = scores.get(row["unit_code"], {})
@@ -594,7 +685,8 @@ def rank_explanation(*, snapshot: dict[str, Any], scores: dict[str, Any], row: d
     behind.sort(key=lambda g: (-g.difference, g.code))
     ahead.sort(key=lambda g: (g.difference, g.code))
     return RankExplanation(above=above, tied=above["rank"] == row["rank"], gap=gap, behind=behind, ahead=ahead,
-                           tied_with=tied_with, tied_more=tied_more)
+                           tied_with=tied_with, tied_more=tied_more, comparable=comparable,
+                           listed_by_code=sort_key(above["unit_name"]) == sort_key(row["unit_name"]))
 
 
 # --- year over year -------------------------------------------------------------------------------------
@@ -614,6 +706,9 @@ class Change:
     # an index measured against another set, version or maximum does not change like for like.
     set_changes: tuple[str, ...] = ()
     sets_compared: str = ""
+    # the later year's code (its page's address) and ranking group
+    unit_code: str = ""
+    group_code: str = ""
 
     @property
     def index_change(self) -> Decimal:
@@ -747,9 +842,31 @@ def year_over_year(*, earlier: Publication, later: Publication) -> list[Change]:
                 group_name=names.get(r["group_code"], ""), earlier_index=earlier_index,
                 later_index=Decimal(r["index"]), earlier_rank=olds[0]["rank"] if len(olds) == 1 else None,
                 later_rank=r["rank"], set_changes=tuple(found), sets_compared=sets_compared,
+                unit_code=r["unit_code"], group_code=r["group_code"] or "",
             )
         )
     return changes
+
+
+@dataclass
+class ChangeTable:
+    """The changes of one ranking group of the later year (the comparison page's tables)."""
+
+    code: str
+    name: str
+    rows: list[Change] = field(default_factory=list)
+
+
+def change_tables(changes: list[Change]) -> list[ChangeTable]:
+    """`changes` (in the later year's published order: by group, then rank) in one table per ranking group of the
+    later year, in that order; the units without a group in one table of their own («Không xếp hạng»), as the
+    ranking page has them. A rank is a place within a group: each table reads as the group's ranking does."""
+    tables: dict[str, ChangeTable] = {}
+    for c in changes:
+        table = tables.setdefault(c.group_code, ChangeTable(code=c.group_code,
+                                                            name=c.group_name or gettext("Không xếp hạng")))
+        table.rows.append(c)
+    return list(tables.values())
 
 
 # --- classification scales -------------------------------------------------------------------------------

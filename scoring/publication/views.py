@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from functools import partial
+from functools import partial, wraps
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -64,6 +65,42 @@ def _admin_only(request: HttpRequest) -> HttpResponse | None:
 # --- public pages ------------------------------------------------------------------------------------------
 
 
+def _not_published(request: HttpRequest, *, year: int, revision: int | None = None, unit_code: str = "",
+                   unit_missing: bool = False) -> HttpResponse:
+    """The 404 of a year not published, of a revision it does not have (`revision`), or of a unit without a result
+    in a published year (`unit_missing`): what is missing, said as such, with the published years (and the unit's,
+    when a publication has it). A unit no publication has is the generic 404: its address does not give its name
+    away."""
+    unit = selectors.published_unit(unit_code=unit_code) if unit_code else None
+    if unit_missing and unit is None:
+        raise Http404
+    manage = (revision is None and not unit_missing and permissions.can_publish(request.user)
+              and Cycle.objects.filter(year=year).exists())
+    return render(request, "scoring/publication/not_published.html", {
+        "years": [] if unit_missing or revision is not None else [year],
+        "year": year, "revision": revision, "unit": unit, "unit_missing": unit_missing,
+        "manage_year": year if manage else None,
+        "publications": selectors.published_cycles(),
+    }, status=404)
+
+
+def _explains_missing(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """A public view of a year's results whose 404s say what is missing (`_not_published`): a year not published,
+    a revision it does not have, a unit without a result that year."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except selectors.NotPublished as missing:
+            return _not_published(request, year=missing.year, revision=missing.revision,
+                                  unit_code=kwargs.get("unit_code", ""))
+        except selectors.UnitNotPublished as missing:
+            return _not_published(request, year=kwargs["year"], unit_code=missing.unit_code, unit_missing=True)
+
+    return wrapper
+
+
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
     manageable = Cycle.objects.order_by("-year") if permissions.can_publish(request.user) else []
@@ -72,6 +109,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@_explains_missing
 def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
     publication = selectors.publication_get(year=year, revision=_revision(request))
     snap = publication.snapshot
@@ -118,6 +156,7 @@ def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @require_safe
+@_explains_missing
 def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
     publication = selectors.publication_get(year=year, revision=_revision(request), with_scores=True)
     snap = publication.snapshot
@@ -169,12 +208,12 @@ def compare(request: HttpRequest, year: int, other: int) -> HttpResponse:
     missing = sorted({earlier_year, later_year} - {p.cycle.year for p in published})
     if missing:  # a year not published (or no cycle at all): said so, with the years that are (still a 404)
         return render(request, "scoring/publication/not_published.html",
-                      {"years": missing, "publications": published}, status=404)
+                      {"years": missing, "publications": published, "compare": True}, status=404)
     earlier = selectors.publication_get(year=earlier_year)
     later = selectors.publication_get(year=later_year)
     changes = selectors.year_over_year(earlier=earlier, later=later)
     return render(request, "scoring/publication/compare.html", {
-        "earlier": earlier, "later": later, "changes": changes,
+        "earlier": earlier, "later": later, "changes": changes, "tables": selectors.change_tables(changes),
         "set_changes": selectors.set_changes_summary(changes),
     })
 
@@ -200,28 +239,33 @@ def _file(request: HttpRequest, year: int, name: str, build: Callable[[Publicati
 
 
 @require_safe
+@_explains_missing
 def results_csv(request: HttpRequest, year: int) -> HttpResponseBase:
     return _file(request, year, "results.csv", downloads.results_csv)
 
 
 @require_safe
+@_explains_missing
 def criteria_csv(request: HttpRequest, year: int) -> HttpResponseBase:
     """Open data, one row per unit and criterion (appraised scores as published)."""
     return _file(request, year, "criteria.csv", partial(downloads.criteria_csv, actor=request.user))
 
 
 @require_safe
+@_explains_missing
 def results_json(request: HttpRequest, year: int) -> HttpResponseBase:
     return _file(request, year, "results.json", downloads.results_json)
 
 
 @require_safe
+@_explains_missing
 def results_xlsx(request: HttpRequest, year: int) -> HttpResponseBase:
     """The official workbook: built once per publication and then streamed to everyone (already compressed)."""
     return _file(request, year, "results.xlsx", partial(downloads.results_xlsx, actor=request.user), compress=False)
 
 
 @require_POST
+@_explains_missing
 def export_request(request: HttpRequest, year: int, kind: str) -> HttpResponse:
     """Ask for a long export (PDF report or official workbook) built in the background."""
     if kind not in ("pdf", "xlsx"):
@@ -232,6 +276,7 @@ def export_request(request: HttpRequest, year: int, kind: str) -> HttpResponse:
 
 
 @require_POST
+@_explains_missing
 def evidence_pack_request(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
     """A unit's evidence pack: the unit's own people and administrators only (others: 404)."""
     if not request.user.is_authenticated:

@@ -57,7 +57,7 @@ def test_a_unit_scored_with_a_changed_set_is_flagged_on_the_comparison_page(
     assert "(năm 2020, phiên bản 1) → «Bộ chỉ số thử nghiệm» (năm 2021, phiên bản 1)" in summary
     assert f"Khối: {changes[0].group_name}" in summary
     assert "2 đơn vị" in summary
-    row = html[html.index('<th scope="row">Sở Y tế'):].split("</tr>")[0]
+    row = html[html.index('<th scope="row"><a href="/ket-qua/2021/don-vi/so-y-te/">Sở Y tế'):].split("</tr>")[0]
     assert "Bộ chỉ số khác" in row and "1 tiêu chí đổi nội dung" in row
 
 

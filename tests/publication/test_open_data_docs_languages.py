@@ -124,7 +124,7 @@ def test_the_english_interface_serves_the_english_document() -> None:
     assert 'lang="en"' in article
     assert "Open data: published PAR Index results" in article
     assert "General conventions" in article and "Quy ước chung" not in article
-    assert "<code>diem_tham_dinh</code>" in article and "<pre><code" in article
+    assert "<code>diem_tham_dinh</code>" in article and '<pre tabindex="0" role="region"' in article
 
 
 def test_the_vietnamese_interface_serves_the_vietnamese_document() -> None:

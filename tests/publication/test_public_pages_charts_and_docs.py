@@ -88,7 +88,7 @@ def test_the_open_data_documentation_is_a_public_page_made_from_the_docs_file() 
     assert response.status_code == 200
     html = response.content.decode()
     assert "<code>diem_tham_dinh</code>" in html and "<code>cchc-ket-qua/1</code>" in html
-    assert "<table" in html and "<pre><code" in html
+    assert "<table" in html and '<pre tabindex="0" role="region"' in html and "<code" in html
     assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
 
 

@@ -127,8 +127,8 @@ def test_the_comparison_signs_a_change_and_leaves_no_change_unsigned(
 
     html = Client().get("/ket-qua/2021/so-sanh/2020/").content.decode()
 
-    same = html[html.index('<th scope="row">Sở Y tế'):].split("</tr>")[0]
-    down = html[html.index('<th scope="row">Sở Tư pháp'):].split("</tr>")[0]
+    same = html[html.index('<th scope="row"><a href="/ket-qua/2021/don-vi/so-y-te/">Sở Y tế'):].split("</tr>")[0]
+    down = html[html.index('<th scope="row"><a href="/ket-qua/2021/don-vi/so-tu-phap/">Sở Tư pháp'):].split("</tr>")[0]
     assert '<td class="num">0,00</td>' in same and "+0,00" not in same and "\u22120,00" not in same
     assert '<td class="num">\u22121,00</td>' in down
 

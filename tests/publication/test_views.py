@@ -254,7 +254,8 @@ def test_year_over_year_and_history_follow_merged_units(
     html = _client().get("/ket-qua/2021/so-sanh/2020/").content.decode()
     row = html[html.index("Sở Nội vụ"):].split("</tr>")[0]
     assert "trước đây: Sở Công Thương + Sở Xây dựng" in row
-    assert '<td class="num">6,58</td><td class="num">6,58</td><td class="num">0,00</td>' in row
+    # 2020 (a detail column on a phone), 2021, the change
+    assert '<td class="num detail-col">6,58</td><td class="num index">6,58</td><td class="num">0,00</td>' in row
     history = _client().get("/ket-qua/2021/don-vi/so-noi-vu/").content.decode()
     assert "Sở Công Thương</td>" in history and "Sở Xây dựng</td>" in history
     # a merged unit's own page shows its successor's later years, not its sibling's
