@@ -1,6 +1,6 @@
 """The cycle creation form in a real browser: the year proposed is the one after the last cycle's, and as another
-year is typed each kind's set drop-down lists that year's sets first, keeping the set chosen. (Needs
-/tmp/h/patch_fixU_cycle_form_js.diff: static/js/cycle-form.js and its script tag.)"""
+year is typed each kind's set drop-down lists that year's sets first, keeping the set chosen.
+(static/js/cycle-form.js)"""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The clone form in a real browser: as «Năm áp dụng» changes, the key and the name become the server's proposal
 for that year (a year already cloned gets the next version, another year its first set, without «phiên bản»), until
-they are edited by hand; the clone saved for 2022 is the first set of 2022. (Needs
-/tmp/h/patch_fixU_clone_view.diff: the page carries each year's proposal.)"""
+they are edited by hand; the clone saved for 2022 is the first set of 2022. (The
+page carries each year's proposal.)"""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
 """A unit's «không phát sinh» (KPS) declaration keeps the figures typed before it: the leaf has no score of its own
 while declared, and withdrawing the declaration scores it again from them, whether it was made on the sheet page,
-through the API, or by the service directly (the Excel import goes through the same service).
-
-Depends on /tmp/h/patch_fixS_kps_keeps_figures.diff (scoring/services/assessments.py)."""
+through the API, or by the service directly (the Excel import goes through the same service)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
 """The unit's own pages of an assessment opened while its cycle is still in «Chuẩn bị» read «Chưa mở — kỳ đang chuẩn
 bị» where they name its state (the sheet, with its «Các năm khác», the check page, the report, the extension
-request, the evidence library), as the sheet's banner says the cycle has not opened; «Đang tự đánh giá» once it has.
-(Needs /tmp/h/patch_fixU_unit_nav.diff and /tmp/h/patch_fixU_state_shown.diff: the `state_shown` filter and the
-templates using it.)"""
+request, the evidence library), as the sheet's banner says the cycle has not opened; «Đang tự đánh giá» once it has."""
 
 from __future__ import annotations
 

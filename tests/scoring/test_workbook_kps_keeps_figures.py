@@ -1,10 +1,7 @@
 """A leaf declared «không phát sinh» (KPS) keeps the figures the unit typed before, whichever way it is declared: on
 the sheet page (its fields are greyed out, not emptied) or in the Excel file (a row marked «Có» whose figures are left
 as they are). Withdrawing the declaration, on the page or in the next download, gives the score back from them; the
-import's preview says the figures are kept.
-
-Depends on /tmp/h/patch_fixS_kps_keeps_figures.diff (scoring/services/assessments.py: a KPS declaration keeps the
-stored figures instead of emptying them)."""
+import's preview says the figures are kept."""
 
 from __future__ import annotations
 
