@@ -70,7 +70,7 @@ def _edited(content: bytes, *, drop: tuple[str, ...] = (), recode: dict[str, str
 
 
 def _renumbered_file(client: Client, indicator_set: IndicatorSet) -> bytes:
-    """The tester's file: group 1.2 and its rows deleted, 1.3 / 1.3.x renumbered 1.2 / 1.2.x (codes and parent
+    """An official's file: group 1.2 and its rows deleted, 1.3 / 1.3.x renumbered 1.2 / 1.2.x (codes and parent
     codes), the area's maximum brought down by 1.2's 2 points."""
     return _edited(
         _exported(client, indicator_set),
