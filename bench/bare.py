@@ -41,7 +41,7 @@ _LINE = ("id", "self_value", "self_score", "self_note", "explanation", "not_appl
          "version")
 # The column names are the constants above; the only value, the id, is a parameter.
 _SHEET_SQL = (
-    "SELECT a.id, a.state, u.name, c.year, s.name, s.decision_ref, "  # noqa: S608
+    "SELECT a.id, a.state, u.name, c.year, s.name, s.decision_ref, c.phase, "  # noqa: S608
     + ", ".join(f'i."{col}"' for col in _INDICATOR) + ", "
     + ", ".join(f'l."{col}"' for col in _LINE)
     + " FROM scoring_assessment a JOIN scoring_unit u ON u.id = a.unit_id JOIN scoring_cycle c ON c.id = a.cycle_id"
@@ -65,7 +65,7 @@ def sheet(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = SimpleNamespace(
         # no unit id: the sheet's per-unit parts (the unit's extension request) are left out, as every permission check
         pk=head[0], id=head[0], state=state, unit_id=None, unit=SimpleNamespace(name=head[2]),
-        cycle=SimpleNamespace(year=head[3], self_assessment_deadline=None),
+        cycle=SimpleNamespace(year=head[3], self_assessment_deadline=None, phase=head[6]),
         indicator_set=SimpleNamespace(name=head[4], decision_ref=head[5]), deadline_override=None,
         get_state_display=Assessment.State(state).label,
     )
@@ -74,7 +74,7 @@ def sheet(request: HttpRequest, assessment_id: int) -> HttpResponse:
     views: dict[int, dict[str, Any]] = {}
     leaves: list[SimpleNamespace] = []
     for row in rows:
-        ind = Indicator(**dict(zip(_INDICATOR, row[6:6 + len(_INDICATOR)], strict=True)))
+        ind = Indicator(**dict(zip(_INDICATOR, row[7:7 + len(_INDICATOR)], strict=True)))
         ind.params = _json(ind.params)
         if ind.parent_id is None:
             areas.append(SimpleNamespace(area=ind, rows=[], total=Decimal("0"), max_points=ind.max_points))
@@ -82,7 +82,7 @@ def sheet(request: HttpRequest, assessment_id: int) -> HttpResponse:
                 continue
         tree = SimpleNamespace(indicator=ind, depth=ind.level, leaf=None)
         areas[-1].rows.append(tree)
-        values = row[6 + len(_INDICATOR):]
+        values = row[7 + len(_INDICATOR):]
         if not ind.is_leaf or values[0] is None:
             continue
         line = ScoreLine(indicator=ind, **dict(zip(_LINE, values, strict=True)))
