@@ -6,6 +6,7 @@ the one API error format in `cchc.api.exception_handler`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -26,6 +27,7 @@ from appraisal import forms, permissions, selectors, services
 from appraisal.models import ExplanationRound
 from appraisal.selectors.explanation import leaves_to_mark_seen, new_explanations_for
 from appraisal.services.common import MSG_VALUE_REQUIRED
+from appraisal.services.rounds import MSG_AGREE_WITHOUT_TEXT, is_agreement, line_agree
 from cchc.api import ERR, PAGE_SIZE_MESSAGE, Pagination
 from scoring.api import AssessmentSerializer, ScoreLineSerializer
 from scoring.api.common import (
@@ -92,17 +94,33 @@ def _empty_value_refusal(line: ScoreLine) -> DomainError:
     return ValidationFailed(MSG_VALUE_REQUIRED, code="missing_value", details={"field": "value"})
 
 
+class SignOffSerializer(InputSerializer):
+    confirm_unread_explanations = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Xác nhận thông qua dù còn giải trình mới chưa xem (như ô «Tôi đã đọc / vẫn thông qua» của trang "
+        "thẩm định): các giải trình đó được ghi là đã xem. Thiếu xác nhận khi còn giải trình mới chưa xem: 400 "
+        "`unread_explanations`, liệt kê các tiêu chí trong `problem_details`.",
+    )
+
+
 @extend_schema(
-    tags=["appraisal"], request=None,
+    tags=["appraisal"], request=SignOffSerializer,
     responses={200: AssessmentSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
 def sign_off(request: Request, assessment_id: int) -> Response:
     """The appraisal lead signs off an assessment whose every leaf the team has decided: an appraised score, or
-    the unit's «không phát sinh» accepted (400 `missing_appraisal` naming the undecided leaves otherwise)."""
+    the unit's «không phát sinh» accepted (400 `missing_appraisal` naming the undecided leaves otherwise). New
+    explanations the team has not looked at (a line's `explanation_new`, the queue's `new_explanations`) must be
+    confirmed with `confirm_unread_explanations` (400 `unread_explanations` naming their leaves otherwise); no body
+    is taken as no confirmation."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
-    refuse_body(request)
-    saved = services.assessment_sign_off(assessment=assessment, actor=request.user)
+    confirmed = False
+    if request.data is not None and not (isinstance(request.data, Mapping) and not request.data):
+        payload = SignOffSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        confirmed = payload.validated_data["confirm_unread_explanations"]
+    saved = services.assessment_sign_off(assessment=assessment, actor=request.user, unread_confirmed=confirmed)
     return Response(AssessmentSerializer(saved).data)
 
 
@@ -115,7 +133,11 @@ class ExplanationRequestSerializer(InputSerializer):
         "`[]` bị từ chối (400 `nothing_flagged` trên trường `line_ids`); một dòng không thuộc bản đánh giá: 400 "
         "`unknown_line` trên `line_ids`.",
     )
-    message = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    message = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, default="",
+        help_text="Nội dung yêu cầu: đơn vị đọc bên cạnh các tiêu chí chưa có điểm thẩm định kèm lý do. Bắt buộc khi "
+        "có tiêu chí như vậy trong yêu cầu (400 `question_required`, `problem_details` nêu các tiêu chí).",
+    )
 
 
 @extend_schema(
@@ -126,7 +148,8 @@ class ExplanationRequestSerializer(InputSerializer):
 def request_explanation(request: Request, assessment_id: int) -> Response:
     """The lead returns the assessment (or chosen lines) to the unit for explanation with a deadline: `line_ids`
     omitted or null flags every leaf except the survey's; a list flags exactly those lines; an empty list is
-    refused (400 `nothing_flagged` on `line_ids`)."""
+    refused (400 `nothing_flagged` on `line_ids`). A line without an appraised score and its reason needs the
+    request's `message` (400 `question_required`, naming the lines), as on the request page."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     payload = ExplanationRequestSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
@@ -135,7 +158,7 @@ def request_explanation(request: Request, assessment_id: int) -> Response:
     with fields_for(unknown_line="line_ids", nothing_flagged="line_ids"):
         services.explanation_request(
             assessment=assessment, actor=request.user, deadline=deadline, line_ids=data["line_ids"],
-            message=data["message"],
+            message=data["message"], require_questions=True,
         )
     assessment.refresh_from_db()
     return Response(AssessmentSerializer(assessment).data)
@@ -188,10 +211,21 @@ def accept_line(request: Request, assessment_id: int, line_id: int) -> Response:
 AreaAccepted = inline_serializer(
     "AreaAccepted", {
         "accepted": serializers.IntegerField(),
-        "skipped": serializers.IntegerField(),
+        "skipped": serializers.IntegerField(help_text="Số tiêu chí bỏ qua, kể cả các tiêu chí nêu ở hai trường sau."),
         "not_applicable": serializers.IntegerField(help_text="Số tiêu chí «không phát sinh» trong số đã chấp nhận."),
+        "evidence_missing": serializers.ListField(
+            child=serializers.CharField(),
+            help_text="Mã các tiêu chí «Cần tài liệu kiểm chứng» mà đơn vị không gửi tài liệu: không được chấp nhận "
+            "cùng cả lĩnh vực, Tổ thẩm định quyết định từng tiêu chí.",
+        ),
+        "awaiting_explanation": serializers.ListField(
+            child=serializers.CharField(),
+            help_text="Mã các tiêu chí đang chờ đơn vị giải trình (vòng giải trình đang mở): thẩm định lại khi vòng "
+            "giải trình kết thúc.",
+        ),
     }
 )
+AREA_ACCEPTED_FIELDS = ("accepted", "skipped", "not_applicable", "evidence_missing", "awaiting_explanation")
 
 
 @extend_schema(
@@ -202,12 +236,13 @@ AreaAccepted = inline_serializer(
 def accept_area(request: Request, assessment_id: int, area_id: int) -> Response:
     """Accept what the unit declared for every undecided leaf of one area (only the criteria assigned to the user):
     the self-score, or the unit's «không phát sinh» (counted apart in `not_applicable`); survey and unscored
-    leaves are skipped. Each leaf is audited."""
+    leaves are skipped, and so are, named, the leaves needing evidence the unit did not send (`evidence_missing`)
+    and, during an explanation round, the leaves it flagged (`awaiting_explanation`). Each leaf is audited."""
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
     area, mine = selectors.area_to_accept(request.user, assessment, area_id)
     refuse_body(request)
     counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine)
-    return Response(counts)
+    return Response({key: counts[key] for key in AREA_ACCEPTED_FIELDS})
 
 
 ExplanationsSeen = inline_serializer(
@@ -415,7 +450,12 @@ def change_explanation_deadline(request: Request, assessment_id: int) -> Respons
 
 class ExplainSerializer(InputSerializer):
     version = serializers.IntegerField(min_value=1, help_text="Phiên bản của dòng mà người dùng đã xem.")
-    explanation = serializers.CharField(allow_blank=True, max_length=5000)
+    explanation = serializers.CharField(allow_blank=True, max_length=5000, required=False, default="")
+    agree = serializers.BooleanField(
+        required=False, default=False,
+        help_text="true: đơn vị đồng ý với kết quả thẩm định của tiêu chí (không cần `explanation`; gửi kèm nội dung "
+        "giải trình thì bị từ chối, 400 `agree_with_text`).",
+    )
 
 
 class ExplainedLineSerializer(serializers.ModelSerializer):
@@ -423,9 +463,14 @@ class ExplainedLineSerializer(serializers.ModelSerializer):
 
     indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
+    agreed = serializers.SerializerMethodField(help_text="Giải trình là ý kiến đồng ý với kết quả thẩm định.")
+
     class Meta:
         model = ScoreLine
-        fields = ["id", "indicator", "explanation", "explanation_requested", "version", "updated_at"]
+        fields = ["id", "indicator", "explanation", "explanation_requested", "agreed", "version", "updated_at"]
+
+    def get_agreed(self, line: ScoreLine) -> bool:
+        return is_agreement(line.explanation)
 
 
 @extend_schema(
@@ -434,7 +479,8 @@ class ExplainedLineSerializer(serializers.ModelSerializer):
 )
 @api_view(["POST"])
 def explain_line(request: Request, assessment_id: int, line_id: int) -> Response:
-    """The unit's explanation of one leaf flagged in the current explanation round (before its deadline)."""
+    """The unit's answer on one leaf flagged in the current explanation round (before its deadline): its explanation,
+    or (`agree`) its agreement with the team's appraisal, recorded as the leaf's explanation of the round."""
     assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
     line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
     line.assessment = assessment
@@ -443,9 +489,14 @@ def explain_line(request: Request, assessment_id: int, line_id: int) -> Response
     payload = ExplainSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
-    saved = services.line_explain(
-        line=line, actor=request.user, base_version=data["version"], explanation=data["explanation"]
-    )
+    if data["agree"] and data["explanation"].strip():
+        raise ValidationFailed(MSG_AGREE_WITHOUT_TEXT, code="agree_with_text", details={"field": "explanation"})
+    if data["agree"]:
+        saved = line_agree(line=line, actor=request.user, base_version=data["version"])
+    else:
+        saved = services.line_explain(
+            line=line, actor=request.user, base_version=data["version"], explanation=data["explanation"]
+        )
     return Response(ExplainedLineSerializer(saved).data)
 
 
@@ -568,6 +619,10 @@ AreaProgressSerializer = inline_serializer(
         "new_explanations": serializers.IntegerField(
             help_text="Số tiêu chí người hỏi thẩm định của lĩnh vực có giải trình mới Tổ thẩm định chưa xem (như danh "
             "sách thẩm định và nút «Đã xem» của lĩnh vực trên trang thẩm định).",
+        ),
+        "evidence_missing": serializers.IntegerField(
+            help_text="Số tiêu chí chưa thẩm định của lĩnh vực «Cần tài liệu kiểm chứng» mà đơn vị không gửi tài "
+            "liệu: không được chấp nhận cùng cả lĩnh vực (`…/areas/{id}/accept/`), cần quyết định từng tiêu chí.",
         ),
     },
 )
@@ -731,7 +786,7 @@ def queue(request: Request) -> Response:
             "new_explanations": row.new_explanations,  # counted with the progress: no query of its own
             "areas": [
                 {"code": p.area.code, "name": p.area.name, "done": p.done, "total": p.total, "complete": p.complete,
-                 "new_explanations": p.new_explanations}
+                 "new_explanations": p.new_explanations, "evidence_missing": p.evidence_missing}
                 for p in row.areas if p.mine
             ],
         })

@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from appraisal.models import AppraisalAssignment
 from scoring.errors import DomainError
@@ -32,6 +33,29 @@ from scoring.permissions import (
     is_unit_member,
     person_unit_ids,
     unit_ids,
+)
+
+# Why a request of the appraisal pages is refused (403), said to the page's script (`views._common.answers_json`):
+# an assignment changed since the page was loaded is the usual cause, which signing in again does not mend.
+MSG_NOT_ON_TEAM = gettext_lazy("Tài khoản của bạn không thuộc Tổ thẩm định nên không thẩm định được.")
+MSG_UNIT_NOT_ASSIGNED = gettext_lazy(
+    "Bạn không (còn) được phân công thẩm định bản đánh giá của %(u)s: phân công thẩm định có thể vừa thay đổi. "
+    "Thay đổi vừa rồi chưa được lưu; hãy tải lại trang, hoặc liên hệ quản trị viên nếu cần được phân công."
+)
+MSG_LEAF_NOT_ASSIGNED = gettext_lazy(
+    "Tiêu chí %(code)s không (còn) thuộc lĩnh vực được phân công cho bạn: phân công thẩm định có thể vừa thay đổi. "
+    "Thay đổi vừa rồi chưa được lưu; hãy tải lại trang, hoặc liên hệ quản trị viên nếu cần được phân công."
+)
+MSG_AREA_NOT_ASSIGNED = gettext_lazy(
+    "Lĩnh vực %(code)s không (còn) có tiêu chí nào được phân công cho bạn: phân công thẩm định có thể vừa thay đổi. "
+    "Hãy tải lại trang, hoặc liên hệ quản trị viên nếu cần được phân công."
+)
+MSG_NOTHING_ASSIGNED = gettext_lazy(
+    "Bạn không (còn) được phân công tiêu chí nào của bản đánh giá này: phân công thẩm định có thể vừa thay đổi. "
+    "Hãy tải lại trang."
+)
+MSG_NOT_LEAD = gettext_lazy(
+    "Chỉ Tổ trưởng Tổ thẩm định (không thuộc đơn vị được thẩm định) thực hiện được thao tác này."
 )
 
 Role = RoleAssignment.Role
@@ -247,7 +271,7 @@ def review_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
     """The review page's assessment: 403 for the wrong role, one's own unit or an unassigned unit; 404 when
     it does not exist or is not submitted yet."""
     if not can_use_workbench(user):
-        raise PermissionDenied
+        raise PermissionDenied(MSG_NOT_ON_TEAM)
     assessment = Assessment.objects.select_related("unit", "cycle", "indicator_set").filter(pk=assessment_id).first()
     if assessment is None:
         raise Http404
@@ -257,7 +281,7 @@ def review_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
         if not can_view_assessment(user, assessment):
             raise Http404
         if not is_assigned(user, assessment):
-            raise PermissionDenied
+            raise PermissionDenied(MSG_UNIT_NOT_ASSIGNED % {"u": assessment.unit.name})
     elif assessment.state == Assessment.State.DRAFT:
         raise Http404
     return assessment
@@ -277,6 +301,6 @@ def lead_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
     """As `review_get_for_user`, and 403 unless the user leads the team (never on their own unit)."""
     assessment = review_get_for_user(user=user, assessment_id=assessment_id)
     if not can_lead(user, assessment):
-        raise PermissionDenied
+        raise PermissionDenied(MSG_NOT_LEAD)
     return assessment
 

@@ -21,6 +21,13 @@ from appraisal.selectors.oversight import (
     result_pending,
 )
 from appraisal.selectors.queue import (
+    PROGRESS_SORTS,
+    SORT_LEAST_OPEN,
+    SORT_MOST_OPEN,
+    SORT_NAME,
+    SORT_SUBMITTED_FIRST,
+    SORT_SUBMITTED_LAST,
+    SORTS,
     AreaProgress,
     Queue,
     QueueRow,
@@ -59,6 +66,13 @@ from appraisal.selectors.tree import (
 )
 
 __all__ = [
+    "PROGRESS_SORTS",
+    "SORTS",
+    "SORT_LEAST_OPEN",
+    "SORT_MOST_OPEN",
+    "SORT_NAME",
+    "SORT_SUBMITTED_FIRST",
+    "SORT_SUBMITTED_LAST",
     "UNSCORED",
     "WORK_STATES",
     "AreaAverage",

@@ -7,13 +7,21 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
+    Value,
+    When,
 )
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
+from django.utils import timezone
 
 from appraisal import permissions
 from appraisal.models import ExplanationRound, ExplanationSeen
@@ -33,6 +41,9 @@ class AreaProgress:
     # the user's leaves (`SetTree.leaf_is_theirs`) with an explanation the team has not looked at
     # (`unseen_explanations`): as the review page and the API's `explanation_new` count them
     new_explanations: int = 0
+    # the leaves still undecided marked «Cần tài liệu kiểm chứng» the unit sent no evidence for: the area's bulk
+    # accept leaves them for a decision of their own (`ReviewLine.evidence_missing`)
+    evidence_missing: int = 0
 
     @property
     def complete(self) -> bool:
@@ -44,6 +55,8 @@ class QueueRow:
     assessment: Assessment
     areas: list[AreaProgress]
     can_lead: bool = False
+    # in an explanation round whose deadline has passed: the lead closes it (`explanation_overdue`)
+    deadline_passed: bool = False
 
     @property
     def done(self) -> int:
@@ -56,6 +69,10 @@ class QueueRow:
     @property
     def new_explanations(self) -> int:
         return sum(a.new_explanations for a in self.areas if a.mine)
+
+    @property
+    def evidence_missing(self) -> int:
+        return sum(a.evidence_missing for a in self.areas if a.mine)
 
 
 @dataclass
@@ -71,6 +88,19 @@ class Queue:
     unknown_area: str = ""
     unknown_group: str = ""
     group: RankingGroup | None = None  # the group filtered by, found by its id or its code
+    sort: str = ""  # the order applied (one of SORTS; the default when not given or not one of them)
+
+
+# The queue's orders, by the value of its `sap-xep` parameter: the units by name (within their ranking group), the
+# user's undecided leaves (of the areas their rows show) most or fewest first, the submission oldest or latest
+# first. Ties by group and name.
+SORT_NAME = "ten"
+SORT_MOST_OPEN = "con-nhieu"
+SORT_LEAST_OPEN = "con-it"
+SORT_SUBMITTED_FIRST = "gui-som"
+SORT_SUBMITTED_LAST = "gui-muon"
+SORTS = (SORT_NAME, SORT_MOST_OPEN, SORT_LEAST_OPEN, SORT_SUBMITTED_FIRST, SORT_SUBMITTED_LAST)
+PROGRESS_SORTS = (SORT_MOST_OPEN, SORT_LEAST_OPEN)
 
 
 # A leaf the team has decided, as the progress column counts it (`review.line_decided`): a score, or a «không phát
@@ -96,7 +126,7 @@ def _group_named(groups: list[RankingGroup], value: int | str | None) -> Ranking
 def queue_for_user(
     *, user: Any, cycle: Cycle | None = None, group: int | str | None = None, state: str = "", area_code: str = "",
     per_page: int | None = None, page: str | int | None = None, new_explanations: bool = False,
-    open_areas: bool = False,
+    open_areas: bool = False, sort: str = "",
 ) -> Queue:
     """Submitted assessments the user may review, with progress per area they may appraise.
 
@@ -113,8 +143,11 @@ def queue_for_user(
     `explanation_new` say. `group`: a ranking group's code or id. `open_areas`: only the rows where a leaf of the
     areas shown as the user's (those assigned to them, or the one of `area_code`) is not decided yet, by the
     progress column's rule (`_DECIDED`): one condition on the rows' query, no query of its own. A filter that names
-    nothing is left out and named (`Queue.unknown_*`).
+    nothing is left out and named (`Queue.unknown_*`). `sort`: one of SORTS (an unknown one is the default, by
+    name); the progress sorts count the undecided leaves as the open-areas filter does, in the rows' query. Each
+    area's `evidence_missing` is counted with the progress (no query of its own).
     """
+    sort = sort if sort in SORTS else SORT_NAME
     cycle = cycle or current_cycle()
     groups = list(RankingGroup.objects.order_by("order", vietnamese("name"), "pk"))
     given_group = str(group if group is not None else "").strip()
@@ -124,7 +157,7 @@ def queue_for_user(
     if cycle is None:  # no cycle at all: an empty queue, paged as any other when asked to be
         empty = Paginator(Assessment.objects.none(), per_page).get_page(page) if per_page is not None else None
         return Queue(rows=[], area_choices=[], groups=groups, cycle=None, page=empty, unknown_state=unknown_state,
-                     unknown_group=unknown_group, group=chosen_group)
+                     unknown_group=unknown_group, group=chosen_group, sort=sort)
     unknown_area = area_code if area_code and not _cycle_has_area(cycle, area_code) else ""
     if unknown_area:
         area_code = ""
@@ -176,12 +209,14 @@ def queue_for_user(
     new_counted = {leaf for pk, tree in trees.items() for leaf in tree.leaves_theirs(allowed_of(pk))
                    if counted(tree.area_of[leaf])}
 
-    if open_areas:  # a leaf of the user's areas (those their row shows) still to decide
-        leaves = [leaf for tree in trees.values() for area_id, area_leaves in tree.leaves_by_area.items()
-                  if counted(area_id) for leaf in area_leaves]
-        lines = ScoreLine.objects.filter(assessment_id=OuterRef("pk"), indicator_id__in=leaves).exclude(_DECIDED)
-        is_signed_off = Q(state=Assessment.State.SIGNED_OFF)
-        qs = qs.filter((~is_signed_off & Exists(lines)) | (is_signed_off & Exists(lines.exclude(_NA_OPEN))))
+    # the leaves of the user's areas (those their row shows) still to decide: a «không phát sinh» nobody decided
+    # counts as decided on a signed-off assessment (`_NA_OPEN`)
+    mine = [leaf for tree in trees.values() for area_id, area_leaves in tree.leaves_by_area.items()
+            if counted(area_id) for leaf in area_leaves]
+    open_lines = ScoreLine.objects.filter(assessment_id=OuterRef("pk"), indicator_id__in=mine).exclude(_DECIDED)
+    is_signed_off = Q(state=Assessment.State.SIGNED_OFF)
+    if open_areas:
+        qs = qs.filter((~is_signed_off & Exists(open_lines)) | (is_signed_off & Exists(open_lines.exclude(_NA_OPEN))))
     unseen: dict[int, list[int]] | None = None
     if new_explanations:  # chosen before paging: only the rows with an explanation for this user to look at
         unseen = unseen_explanations(assessments=qs.order_by().values("pk"))
@@ -190,7 +225,20 @@ def queue_for_user(
     # `round_shown`: the round as numbered for people, withdrawn rounds not counted (`selectors.rounds`)
     ordered: QuerySet[Assessment] = qs.select_related("unit", "unit__kind", "unit__ranking_group").annotate(
         round_shown=appraisal_round_shown_expression()
-    ).order_by("unit__ranking_group__order", vietnamese("unit__name"), "pk")  # names in Vietnamese order
+    )
+    by_name = ("unit__ranking_group__order", vietnamese("unit__name"), "pk")  # names in Vietnamese order
+    if sort in PROGRESS_SORTS:
+        ordered = ordered.annotate(undecided=Case(
+            When(is_signed_off, then=_count_of(open_lines.exclude(_NA_OPEN))), default=_count_of(open_lines),
+            output_field=IntegerField(),
+        ))
+        ordered = ordered.order_by("-undecided" if sort == SORT_MOST_OPEN else "undecided", *by_name)
+    elif sort == SORT_SUBMITTED_FIRST:
+        ordered = ordered.order_by(F("submitted_at").asc(nulls_last=True), *by_name)
+    elif sort == SORT_SUBMITTED_LAST:
+        ordered = ordered.order_by(F("submitted_at").desc(nulls_last=True), *by_name)
+    else:
+        ordered = ordered.order_by(*by_name)
     shown: Page[Assessment] | None = None
     if per_page is not None:
         shown = Paginator(ordered, per_page).get_page(page)
@@ -198,18 +246,29 @@ def queue_for_user(
     else:
         assessments = list(ordered)
     rows: list[QueueRow] = []
+    now = timezone.now()
     for assessment in assessments:
         assessment.cycle = cycle
         assessment.indicator_set = sets[assessment.indicator_set_id]
         tree = trees[assessment.indicator_set_id]
         allowed = allowed_of(assessment.indicator_set_id)
+        deadline = assessment.explanation_deadline
         rows.append(QueueRow(
             assessment=assessment,  # as `permissions.can_lead`: the lead, never on their own unit
             can_lead=scope is not None and scope.lead and assessment.unit_id not in scope.own,
+            deadline_passed=assessment.state == Assessment.State.EXPLANATION and deadline is not None
+            and now > deadline,
             areas=[AreaProgress(area=area, mine=tree.area_has_assigned(allowed, area.pk)) for area in tree.areas
                    if not area_code or area.code == area_code],
         ))
     if rows:
+        from evidence.selectors import files_per_line  # the evidence app's count of a line's files
+
+        needs_evidence = [pk for tree in trees.values() for pk, node in tree.nodes.items()
+                          if node.is_leaf and node.evidence_required and node.source != Indicator.Source.SURVEY]
+        # as `ReviewLine.evidence_missing`, for a leaf still undecided the bulk accept would otherwise take
+        no_evidence = (Q(indicator_id__in=needs_evidence, not_applicable=False, self_value__isnull=False)
+                       & ~_DECIDED & Q(Exact(files_per_line(), 0)))
         counts = (
             ScoreLine.objects.filter(assessment_id__in=[r.assessment.pk for r in rows]).order_by()  # no joins kept
             .annotate(area_id=_area_case(trees.values()))
@@ -218,6 +277,7 @@ def queue_for_user(
                 total=Count("id"),
                 done=Count("id", filter=_DECIDED),  # as `review.line_decided`
                 na_open=Count("id", filter=_NA_OPEN),  # decided once signed off, waiting otherwise
+                evidence_missing=Count("id", filter=no_evidence),
             )
         )
         by_key = {(c["assessment_id"], c["area_id"]): c for c in counts}
@@ -228,6 +288,7 @@ def queue_for_user(
                 if c:
                     progress.done = c["done"] + (c["na_open"] if signed_off else 0)
                     progress.total = c["total"]
+                    progress.evidence_missing = 0 if signed_off else c["evidence_missing"]
         if unseen is None:
             unseen = unseen_explanations(assessments=[
                 r.assessment.pk for r in rows if r.assessment.state == Assessment.State.IN_APPRAISAL
@@ -239,7 +300,13 @@ def queue_for_user(
                     shown_area.new_explanations += 1
     choices = sorted(area_choices.items(), key=lambda kv: [int(p) if p.isdigit() else p for p in kv[0].split(".")])
     return Queue(rows=rows, area_choices=choices, groups=groups, cycle=cycle, page=shown, unknown_state=unknown_state,
-                 unknown_area=unknown_area, unknown_group=unknown_group, group=chosen_group)
+                 unknown_area=unknown_area, unknown_group=unknown_group, group=chosen_group, sort=sort)
+
+
+def _count_of(lines: QuerySet[ScoreLine]) -> Coalesce:
+    """SQL: how many of `lines` (a queryset on the outer assessment) there are, 0 for none."""
+    counted = lines.order_by().values("assessment_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def unseen_explanations(*, assessments: QuerySet[Any] | list[int]) -> dict[int, list[int]]:
@@ -252,8 +319,12 @@ def unseen_explanations(*, assessments: QuerySet[Any] | list[int]) -> dict[int, 
     marked read (`ExplanationSeen`, for that round). The unit cannot write a line once the round has ended; every
     decision of the team on it (a score, the self-score accepted, a «không phát sinh» accepted or overruled) saves
     it, so a line last written before the end is one the team has not decided again. A reopened or returned-again
-    assessment has moved to a later round and counts none. Two queries.
+    assessment has moved to a later round and counts none. The unit's «Đồng ý với kết quả thẩm định» on a leaf
+    (`appraisal.services.rounds.is_agreement`, recorded as its explanation) asks nothing of the team: not counted.
+    Two queries.
     """
+    from appraisal.services.rounds import is_agreement  # the services read this module's package: no cycle here
+
     rounds = {
         r.assessment_id: r
         for r in ExplanationRound.objects.filter(
@@ -275,7 +346,8 @@ def unseen_explanations(*, assessments: QuerySet[Any] | list[int]) -> dict[int, 
         last = rounds[line.assessment_id]
         ended = last.resubmitted_at or last.closed_at
         assert ended is not None
-        if line.updated_at <= ended and explained_in_round(line, last.explanations_at_start or {}):
+        if (line.updated_at <= ended and explained_in_round(line, last.explanations_at_start or {})
+                and not is_agreement(line.explanation)):
             unseen.setdefault(line.assessment_id, []).append(line.indicator_id)
     return unseen
 
@@ -293,26 +365,30 @@ def _cycle_has_area(cycle: Cycle, code: str) -> bool:
 
 def queue_next(
     *, user: Any, assessment: Assessment, cycle: Cycle | None, group: int | str | None, state: str, area_code: str,
-    page: int, per_page: int, new_explanations: bool, open_areas: bool = False,
+    page: int, per_page: int, new_explanations: bool, open_areas: bool = False, sort: str = "",
 ) -> tuple[Assessment, int] | None:
-    """The assessment after `assessment` in the queue `queue_for_user` shows with these filters, from the queue's
-    `page` (and the next page when this one ends it), with the page it is on. An assessment no longer in the
-    filtered queue (its appraisal started while the queue showed «Đã gửi») is placed by the queue's order. None at
-    the queue's end, or for a queue of another cycle."""
+    """The assessment after `assessment` in the queue `queue_for_user` shows with these filters and `sort`, from the
+    queue's `page` (and the next page when this one ends it), with the page it is on. An assessment no longer in the
+    filtered queue (its appraisal started while the queue showed «Đã gửi», its areas finished under «Lĩnh vực của
+    tôi chưa xong») is placed by the queue's order; under a progress sort, whose place its own decisions change,
+    the next is then the first of the page (the next to work on). None at the queue's end, or for a queue of
+    another cycle."""
 
     def rows_of(number: int) -> Queue:
         return queue_for_user(user=user, cycle=cycle, group=group, state=state, area_code=area_code,
                               per_page=per_page, page=number, new_explanations=new_explanations,
-                              open_areas=open_areas)
+                              open_areas=open_areas, sort=sort)
 
     data = rows_of(page)
     if data.cycle is None or data.cycle.pk != assessment.cycle_id or data.page is None:
         return None
     rows = [row.assessment for row in data.rows]
     here = next((i for i, row in enumerate(rows) if row.pk == assessment.pk), None)
-    if here is None:
-        key = _queue_key(assessment)
-        here = next((i for i, row in enumerate(rows) if _queue_key(row) > key), len(rows)) - 1
+    if here is None and data.sort in PROGRESS_SORTS:
+        here = -1
+    elif here is None:
+        key = _queue_key(assessment, data.sort)
+        here = next((i for i, row in enumerate(rows) if _queue_key(row, data.sort) > key), len(rows)) - 1
     if here + 1 < len(rows):
         return rows[here + 1], page
     if not data.page.has_next():
@@ -322,8 +398,15 @@ def queue_next(
     return (following_rows[0].assessment, page) if following_rows else None
 
 
-def _queue_key(assessment: Assessment) -> tuple[Any, ...]:
+def _queue_key(assessment: Assessment, sort: str = SORT_NAME) -> tuple[Any, ...]:
     """An assessment's place in the queue's order (`queue_for_user`): its unit's group (none last, as PostgreSQL
-    sorts), the unit's name (in Vietnamese alphabetical order, as `cchc.collation` orders the queue), the id."""
+    sorts), the unit's name (in Vietnamese alphabetical order, as `cchc.collation` orders the queue), the id; under a
+    submission-time sort, that time first (none last)."""
     group = assessment.unit.ranking_group
-    return (group is None, group.order if group is not None else 0, sort_key(assessment.unit.name), assessment.pk)
+    key: tuple[Any, ...] = (group is None, group.order if group is not None else 0, sort_key(assessment.unit.name),
+                            assessment.pk)
+    if sort in (SORT_SUBMITTED_FIRST, SORT_SUBMITTED_LAST):
+        at = assessment.submitted_at
+        stamp = at.timestamp() if at is not None else 0.0
+        return (at is None, stamp if sort == SORT_SUBMITTED_FIRST else -stamp, *key)
+    return key

@@ -75,6 +75,17 @@ class ReviewLine:
     differs: bool
     # the unit's explanation, sent in the round that just ended, the team has not looked at (`unseen_explanations`)
     new_explanation: bool = False
+    # flagged in the explanation round now open: it waits for the unit's explanation (not editable meanwhile)
+    awaiting_explanation: bool = False
+
+    @property
+    def evidence_missing(self) -> bool:
+        """Marked «Cần tài liệu kiểm chứng», and the unit linked no file (a «không phát sinh» needs none; a survey
+        leaf is not the unit's): the area's bulk accept leaves it for a decision of its own
+        (`appraisal.services.review.evidence_missing`, the same rule)."""
+        indicator = self.indicator
+        return (indicator.evidence_required and not self.line.not_applicable and not self.files
+                and indicator.source != Indicator.Source.SURVEY)
 
     @property
     def done(self) -> bool:
@@ -110,16 +121,26 @@ class ReviewArea:
 
     @property
     def acceptable(self) -> int:
-        """Lines an "accept the whole area" would set: the user's, unappraised, not survey, self-scored or a
-        «không phát sinh» waiting for the team."""
-        return sum(
-            1
-            for rl in self.lines
-            if rl.editable
-            and rl.line.appraised_score is None
-            and (rl.na_pending if rl.line.not_applicable else rl.line.self_value is not None)
-            and rl.indicator.source != Indicator.Source.SURVEY
-        )
+        """Lines an "accept the whole area" would set (`area_accept_self`): the user's, unappraised, not survey,
+        self-scored (with its evidence when it needs some) or a «không phát sinh» waiting for the team; never a
+        leaf waiting for the unit's explanation (not editable then)."""
+        return sum(1 for rl in self.lines if _acceptable(rl))
+
+    @property
+    def evidence_missing(self) -> list[ReviewLine]:
+        """The user's undecided leaves the bulk accept leaves out for their missing evidence (named by its
+        confirmation)."""
+        return [rl for rl in self.lines if rl.editable and not rl.done and rl.evidence_missing
+                and rl.line.self_value is not None]
+
+
+def _acceptable(rl: ReviewLine) -> bool:
+    """The leaf is one the area's bulk accept takes (`area_accept_self`'s rule for a leaf read with its files)."""
+    if not rl.editable or rl.line.appraised_score is not None or rl.indicator.source == Indicator.Source.SURVEY:
+        return False
+    if rl.line.not_applicable:
+        return rl.na_pending
+    return rl.line.self_value is not None and not rl.evidence_missing
 
 
 def evidence_files_by_line(assessment: Assessment) -> dict[int, list[Any]]:
@@ -197,6 +218,11 @@ class Review:
         return sum(a.new_explanations for a in self.areas)
 
     @property
+    def awaiting_explanation(self) -> int:
+        """The leaves an open explanation round flagged: they wait for the unit's explanation."""
+        return sum(1 for a in self.areas for rl in a.lines if rl.awaiting_explanation)
+
+    @property
     def first_pending(self) -> ReviewLine | None:
         """The first leaf (in the set's order) the team has yet to decide: where the sign-off hint leads."""
         return next((rl for a in self.areas for rl in a.lines if not rl.done), None)
@@ -223,7 +249,8 @@ def _computation(
 
 def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool = True) -> Review:
     """The review page: leaves grouped by area with evidence and history, and the engine's totals of the
-    self-scores and of the appraised scores so far; each leaf whose explanation is new to the team is marked.
+    self-scores and of the appraised scores so far; each leaf whose explanation is new to the team is marked, and
+    during an explanation round each leaf the round flagged (`awaiting_explanation`, never editable then).
     Seven queries, whatever the number of leaves."""
     from appraisal.selectors.queue import unseen_explanations  # the queue's module reads this one's
 
@@ -234,9 +261,11 @@ def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool =
     history = history_by_line(assessment=assessment)
     areas = {a.pk: ReviewArea(area=a, editable=writable and tree.area_has_assigned(allowed, a.pk))
              for a in tree.areas}
+    explaining = assessment.state == Assessment.State.EXPLANATION
     for line in lines:
         line.assessment = assessment  # the same object: no query per line for permission checks
         area = areas[tree.area_of[line.indicator_id]]
+        waiting = explaining and line.explanation_requested  # as `services.common.awaiting_explanation`
         area.lines.append(
             ReviewLine(
                 line=line,
@@ -245,10 +274,12 @@ def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool =
                 files=files.get(line.pk, []),
                 history=history.get(line.pk, []),
                 # the user's leaf (`SetTree.leaf_is_theirs`): what the area's «Đã xem» and every count of new
-                # explanations count (`ReviewArea.new_explanations`, the queue's, the API's)
-                editable=writable and tree.leaf_is_theirs(allowed, line.indicator_id),
+                # explanations count (`ReviewArea.new_explanations`, the queue's, the API's); not while the unit is
+                # explaining it (an explanation round open on it)
+                editable=writable and tree.leaf_is_theirs(allowed, line.indicator_id) and not waiting,
                 differs=line.appraised_score is not None and line.appraised_score != line.self_score,
                 new_explanation=line.indicator_id in unseen,
+                awaiting_explanation=waiting,
             )
         )
     rules = scoring_selectors.set_rules(

@@ -81,7 +81,7 @@ def line_to_appraise(user: Any, assessment_id: int, line_id: int) -> tuple[Asses
     line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
     allowed = permissions.area_ids_for(user, assessment)
     if not permissions.may_appraise_node(allowed, line.indicator_id, set_tree(assessment.indicator_set_id).parent_of):
-        raise PermissionDenied
+        raise PermissionDenied(permissions.MSG_LEAF_NOT_ASSIGNED % {"code": line.indicator.code})
     return assessment, line
 
 
@@ -95,7 +95,7 @@ def leaves_to_appraise(user: Any, assessment: Assessment) -> set[int] | None:
     leaves = {leaf for leaves in tree.leaves_by_area.values() for leaf in leaves
               if permissions.may_appraise_node(allowed, leaf, tree.parent_of)}
     if not leaves:
-        raise PermissionDenied
+        raise PermissionDenied(permissions.MSG_NOTHING_ASSIGNED)
     return leaves
 
 
@@ -106,7 +106,7 @@ def area_to_accept(user: Any, assessment: Assessment, area_id: int) -> tuple[Ind
     allowed = permissions.area_ids_for(user, assessment)
     tree = set_tree(assessment.indicator_set_id)
     if not tree.area_has_assigned(allowed, area.pk):
-        raise PermissionDenied
+        raise PermissionDenied(permissions.MSG_AREA_NOT_ASSIGNED % {"code": area.code})
     if permissions.may_appraise_area(allowed, area.pk):
         return area, None
     leaves = tree.leaves_by_area.get(area.pk, [])

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 from scoring import engine
 from scoring import selectors as scoring_selectors
 from scoring.errors import StateConflict, engine_failure
-from scoring.models import Assessment, Indicator
+from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.text import user_text
 
 logger = logging.getLogger("appraisal.services")
@@ -82,7 +82,17 @@ MSG_DEADLINE_NOT_PASSED = gettext_lazy("Chưa hết hạn giải trình: đơn v
 
 MSG_REASON_FOR_REOPEN = gettext_lazy("Hãy nêu lý do mở lại bản đánh giá.")
 
+MSG_AWAITING_EXPLANATION = gettext_lazy(
+    "Tiêu chí %(code)s đang chờ đơn vị giải trình (vòng giải trình đang mở): thẩm định lại tiêu chí này khi vòng "
+    "giải trình kết thúc. Các tiêu chí không yêu cầu giải trình vẫn thẩm định được."
+)
+
+# The whole assessment under appraisal: the lead's decisions (return it for explanation, sign it off) and the
+# appraisal's bookkeeping (new explanations read) ask this.
 APPRAISING_STATES = (Assessment.State.SUBMITTED, Assessment.State.IN_APPRAISAL)
+# A leaf the team may decide: also during an explanation round, for the leaves the round did not flag (the flagged
+# ones wait for the unit's explanation: `_require_leaf_appraising`). Sign-off stays refused while a round is open.
+LEAF_APPRAISING_STATES = (*APPRAISING_STATES, Assessment.State.EXPLANATION)
 
 TEXT_LIMIT = 5000  # characters of a note, an explanation or a reason: the unit side's limit (its textareas' maxlength)
 
@@ -92,15 +102,34 @@ def _nfc(value: Any, *, field: str | None = None) -> str:
     characters (scoring.text), naming ``field`` for the page to mark."""
     return user_text(value, limit=TEXT_LIMIT, field=field)
 
+
 def _lock(assessment_id: int) -> Assessment:
     """The assessment row locked (only it: a join must not lock the unit, set or cycle for everybody)."""
     return Assessment.objects.select_for_update(of=("self",)).select_related("unit", "cycle", "indicator_set").get(
         pk=assessment_id
     )
 
+
 def _require_appraising(assessment: Assessment) -> None:
     if assessment.state not in APPRAISING_STATES:
         raise StateConflict(MSG_NOT_APPRAISING % {"state": assessment.get_state_display()}, code="not_appraising")
+
+
+def _require_leaf_appraising(assessment: Assessment, line: ScoreLine) -> None:
+    """The team may decide this leaf now: the assessment is under appraisal, or in an explanation round that did not
+    flag the leaf (during a round, `explanation_requested` marks the round's leaves). Refused (409) otherwise:
+    `not_appraising`, or `awaiting_explanation` for a leaf the unit is explaining."""
+    if assessment.state not in LEAF_APPRAISING_STATES:
+        raise StateConflict(MSG_NOT_APPRAISING % {"state": assessment.get_state_display()}, code="not_appraising")
+    if awaiting_explanation(assessment, line):
+        raise StateConflict(MSG_AWAITING_EXPLANATION % {"code": line.indicator.code},
+                            code="awaiting_explanation")
+
+
+def awaiting_explanation(assessment: Assessment, line: ScoreLine) -> bool:
+    """The leaf waits for the unit's explanation: flagged in the explanation round now open."""
+    return assessment.state == Assessment.State.EXPLANATION and line.explanation_requested
+
 
 def _engine_score(indicator: Indicator, value: Mapping[str, Any]) -> Decimal:
     try:

@@ -17,6 +17,7 @@ from appraisal.models import ExplanationSeen, LineHistory
 from appraisal.permissions import refuse_own_unit
 from appraisal.selectors.queue import unseen_explanations
 from appraisal.services.common import (
+    LEAF_APPRAISING_STATES,
     MSG_LINE_STALE,
     MSG_NA_OVERRULE_REASON,
     MSG_NOT_APPRAISING,
@@ -28,6 +29,8 @@ from appraisal.services.common import (
     _lock,
     _nfc,
     _require_appraising,
+    _require_leaf_appraising,
+    awaiting_explanation,
 )
 from appraisal.services.history import _snapshot
 from scoring import engine
@@ -64,11 +67,21 @@ def appraisal_start(*, assessment: Assessment, actor: Any) -> Assessment:
     return _start(locked, actor)
 
 
-def _fresh_line(line: ScoreLine, base_version: int) -> ScoreLine:
+def _fresh_line(line: ScoreLine, base_version: int, assessment: Assessment) -> ScoreLine:
+    """The leaf as stored, one the team may decide now (`_require_leaf_appraising`: a leaf the unit is explaining
+    is refused as such, whatever the page's version), at the version the page was based on."""
     fresh = ScoreLine.objects.select_related("indicator").get(pk=line.pk)
+    _require_leaf_appraising(assessment, fresh)
     if fresh.version != base_version:
         raise StaleVersion(MSG_LINE_STALE, details=fresh)
     return fresh
+
+
+def _require_leaf_states(assessment: Assessment) -> None:
+    """The assessment is in a state where the team decides leaves (under appraisal, or in an explanation round for
+    the leaves it did not flag)."""
+    if assessment.state not in LEAF_APPRAISING_STATES:
+        raise StateConflict(MSG_NOT_APPRAISING % {"state": assessment.get_state_display()}, code="not_appraising")
 
 
 @transaction.atomic
@@ -80,12 +93,13 @@ def line_appraise(
     A score that differs from the self-score needs a reason (the note). On a leaf the unit declared «không
     phát sinh», a score means the team does not accept that declaration (the leaf counts with the score):
     the reason is always required. The first appraisal of a submitted assessment starts the appraisal.
-    Side effects: line and assessment versions bumped, audited.
+    During an explanation round only the leaves the round did not flag are appraised (`awaiting_explanation`
+    otherwise). Side effects: line and assessment versions bumped, audited.
     """
     assessment = _lock(line.assessment_id)
     refuse_own_unit(actor, assessment)
-    _require_appraising(assessment)
-    fresh = _fresh_line(line, base_version)
+    _require_leaf_states(assessment)
+    fresh = _fresh_line(line, base_version, assessment)
     if fresh.indicator.source == Indicator.Source.SURVEY:
         raise ValidationFailed(MSG_SURVEY_IMPORT_ONLY, code="survey_leaf")
     if not value:
@@ -109,11 +123,12 @@ def line_accept_self(*, line: ScoreLine, actor: Any, base_version: int) -> Score
 
     Either way the leaf is saved, so an explanation the unit sent for it is no longer new in the queue
     (`unseen_explanations`); a «không phát sinh» accepted already is saved again only when it carries such an
-    explanation (taken again, as a new acceptance), and otherwise changes and records nothing."""
+    explanation (taken again, as a new acceptance), and otherwise changes and records nothing. During an explanation
+    round, as `line_appraise`: only a leaf the round did not flag."""
     assessment = _lock(line.assessment_id)
     refuse_own_unit(actor, assessment)
-    _require_appraising(assessment)
-    fresh = _fresh_line(line, base_version)
+    _require_leaf_states(assessment)
+    fresh = _fresh_line(line, base_version, assessment)
     if fresh.indicator.source == Indicator.Source.SURVEY:
         raise ValidationFailed(MSG_SURVEY_IMPORT_ONLY, code="survey_leaf")
     if assessment.state == Assessment.State.SUBMITTED:
@@ -135,22 +150,37 @@ def _explanation_unseen(line: ScoreLine) -> bool:
     return line.indicator_id in unseen.get(line.assessment_id, [])
 
 
+def evidence_missing(line: ScoreLine, files: int) -> bool:
+    """A leaf marked «Cần tài liệu kiểm chứng» the unit sent no evidence for (`files` linked): a «không phát sinh»
+    needs none, a survey leaf is not the unit's (as the self-assessment's checks count it,
+    `scoring.selectors.sheet.LeafRow.evidence_missing`)."""
+    indicator = line.indicator
+    return (indicator.evidence_required and not line.not_applicable and not files
+            and indicator.source != Indicator.Source.SURVEY)
+
+
 @transaction.atomic
 def area_accept_self(
     *, assessment: Assessment, area: Indicator, actor: Any, leaf_ids: set[int] | None = None
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Accept what the unit declared for every leaf of an area the team has not decided yet, in one action: the
     self-score as the appraised score, or the unit's «không phát sinh» (as `line_accept_self` accepts one).
 
     `leaf_ids` limits it to those leaves (an appraiser assigned some criteria of the area only). Leaves already
     decided (appraised, or «không phát sinh» accepted) are left as they are; survey and unscored leaves are skipped,
     and so is an overruled «không phát sinh» still without its score (accepting it would withdraw the overrule: a
-    decision for that leaf alone). Each accepted leaf is audited on its own. Returns {"accepted": n, "skipped": m,
-    "not_applicable": k}, the k «không phát sinh» among the n accepted.
+    decision for that leaf alone). Skipped too, each needing a decision of its own, and named: a leaf marked «Cần
+    tài liệu kiểm chứng» the unit sent no evidence for (`evidence_missing`), and during an explanation round a
+    leaf the round flagged (`awaiting_explanation`: it waits for the unit). Each accepted leaf is audited on its
+    own. Returns {"accepted": n, "skipped": m, "not_applicable": k, "evidence_missing": [codes],
+    "awaiting_explanation": [codes], "accepted_ids": [line ids]}, the k «không phát sinh» among the n accepted, the
+    m skipped including the leaves named.
     """
+    from evidence.selectors import files_per_line  # the evidence app's count of a line's files
+
     locked = _lock(assessment.pk)
     refuse_own_unit(actor, locked)
-    _require_appraising(locked)
+    _require_leaf_states(locked)
     if area.indicator_set_id != locked.indicator_set_id or area.parent_id is not None:
         raise ValidationFailed(_("Lĩnh vực không thuộc bộ chỉ số của bản đánh giá."), code="wrong_area")
     tree = appraisal_selectors.set_tree(locked.indicator_set_id)
@@ -158,21 +188,32 @@ def area_accept_self(
     lines = list(
         ScoreLine.objects.filter(assessment=locked, indicator_id__in=leaves, appraised_score__isnull=True)
         .exclude(not_applicable=True, na_overruled=False, na_accepted=True)
+        .annotate(files=files_per_line())
         .select_related("indicator")
         .order_by("indicator__order")
     )
     if locked.state == Assessment.State.SUBMITTED:
         _start(locked, actor)
     accepted = skipped = not_applicable = 0
+    missing: list[str] = []
+    waiting: list[str] = []
+    accepted_ids: list[int] = []
     for line in lines:
         if line.indicator.source == Indicator.Source.SURVEY or line.na_overruled:
             skipped += 1
+        elif awaiting_explanation(locked, line):
+            skipped += 1
+            waiting.append(line.indicator.code)
         elif line.not_applicable:
             score_line_accept_not_applicable(line=line, actor=actor, base_version=line.version)
             accepted += 1
             not_applicable += 1
+            accepted_ids.append(line.pk)
         elif line.self_value is None:
             skipped += 1
+        elif evidence_missing(line, line.files):  # type: ignore[attr-defined]
+            skipped += 1
+            missing.append(line.indicator.code)
         else:
             try:
                 score_line_appraise(line=line, actor=actor, base_version=line.version, value=line.self_value,
@@ -185,7 +226,9 @@ def area_accept_self(
                     code=exc.code, details={**details, "indicator": line.indicator.code, "line": line.pk},
                 ) from exc
             accepted += 1
-    return {"accepted": accepted, "skipped": skipped, "not_applicable": not_applicable}
+            accepted_ids.append(line.pk)
+    return {"accepted": accepted, "skipped": skipped, "not_applicable": not_applicable, "evidence_missing": missing,
+            "awaiting_explanation": waiting, "accepted_ids": accepted_ids}
 
 
 @transaction.atomic
@@ -297,7 +340,8 @@ def assessment_zero_unscored(
     the team to accept or overrule), survey leaves (the survey import scores them). Each zeroed leaf is
     appraised as `line_appraise` would (the engine scores the input, the reason is the leaf's note), audited on
     its own; a leaf no input scores 0 is skipped and named. Starts the appraisal of a submitted assessment.
-    Repeating it finds nothing left to do. Returns {"zeroed": n, "skipped": [codes]}.
+    Repeating it finds nothing left to do. A lead's decision on the whole assessment: refused during an explanation
+    round, as the other decisions of the lead. Returns {"zeroed": n, "skipped": [codes]}.
     """
     text = _nfc(reason, field="reason")
     if not text:

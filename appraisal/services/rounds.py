@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -10,13 +11,15 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from appraisal.models import ExplanationRound, LineHistory, Notification
 from appraisal.notifications import notify, team_for, unit_people
 from appraisal.permissions import refuse_own_unit
 from appraisal.selectors.explanation import WITHDRAW_ACTION, explained_in_round, withdrawn_round
+from appraisal.selectors.review import line_decided
 from appraisal.selectors.rounds import appraisal_round_shown
+from appraisal.selectors.tree import set_tree
 from appraisal.services.common import (
     MSG_ALREADY_RESUBMITTED,
     MSG_DEADLINE_AFTER_CYCLE,
@@ -43,7 +46,9 @@ from scoring.models import Assessment, Cycle, Indicator, ScoreLine
 from scoring.services import (
     assessment_transition,
     audit_record,
+    audit_records,
 )
+from scoring.services.common import AuditFields
 from scoring.text import posted_id
 
 MSG_REASON_FOR_WITHDRAW = gettext_lazy("Hãy nêu lý do rút lại yêu cầu giải trình.")
@@ -66,6 +71,70 @@ MSG_REASON_FOR_DEADLINE_CHANGE = gettext_lazy("Hãy nêu lý do đổi hạn gi�
 MSG_DEADLINE_UNCHANGED = gettext_lazy("Hạn giải trình mới (%(date)s) trùng với hạn hiện tại.")
 
 LATE_CYCLE_DAYS = 365  # the latest deadline, from today, in an assessment of a cycle whose following year has ended
+
+MSG_AGREE_WITHOUT_TEXT = gettext_lazy(
+    "Đã chọn «Đồng ý với kết quả thẩm định»: đồng ý thì không cần giải trình. Hãy xoá nội dung giải trình, hoặc bỏ "
+    "chọn «Đồng ý» để lưu giải trình."
+)
+
+MSG_NOTHING_TO_AGREE = gettext_lazy("Mọi tiêu chí được yêu cầu đã được giải trình hoặc đồng ý: không còn tiêu chí nào.")
+
+
+def _question_required(n: int) -> str:
+    return ngettext(
+        "%(n)s tiêu chí được chọn chưa được thẩm định hoặc chưa có lý do thẩm định, nên đơn vị không biết cần giải "
+        "trình điều gì: hãy ghi «Nội dung yêu cầu» (đơn vị đọc nội dung này bên cạnh các tiêu chí đó), hoặc thẩm "
+        "định và nêu lý do trước.",
+        "%(n)s tiêu chí được chọn chưa được thẩm định hoặc chưa có lý do thẩm định, nên đơn vị không biết cần giải "
+        "trình điều gì: hãy ghi «Nội dung yêu cầu» (đơn vị đọc nội dung này bên cạnh các tiêu chí đó), hoặc thẩm "
+        "định và nêu lý do trước.",
+        n,
+    ) % {"n": n}
+
+
+def _undecided_not_confirmed(n: int, total: int, areas: str) -> str:
+    return ngettext(
+        "Còn %(n)s trong %(total)s tiêu chí Tổ thẩm định chưa thẩm định (%(areas)s): hãy xác nhận vẫn trả đơn vị "
+        "giải trình.",
+        "Còn %(n)s trong %(total)s tiêu chí Tổ thẩm định chưa thẩm định (%(areas)s): hãy xác nhận vẫn trả đơn vị "
+        "giải trình.",
+        n,
+    ) % {"n": n, "total": total, "areas": areas}
+
+
+# The unit's «Đồng ý với kết quả thẩm định» on a flagged leaf is its answer for that leaf: recorded as the leaf's
+# explanation of the round, as a unit writes «thống nhất» on the paper form, so that the team's page, the leaf's
+# history, the round's record and the workbook read it as they read any explanation. It names the appraisal round
+# agreed with (the «Thẩm định vòng N» the unit sees next to the leaf), so an agreement given in an earlier round is
+# not this round's answer (`explained_in_round`). Stored text, not a label of the page: always in Vietnamese, the
+# province's official language (as the notifications are), whatever the language of the page it was given on.
+AGREEMENT = "Đơn vị đồng ý với kết quả thẩm định vòng {round}."
+# The same round agreed with again: after a withdrawn round the appraisal it interrupted keeps its number, and the
+# new round starts from the agreement already given in the withdrawn one.
+AGREEMENT_AGAIN = "Đơn vị đồng ý với kết quả thẩm định vòng {round} (xác nhận lại)."
+_AGREEMENT_PATTERN = re.compile(r"Đơn vị đồng ý với kết quả thẩm định vòng \d+(?: \(xác nhận lại\))?\.")
+
+
+def is_agreement(text: str) -> bool:
+    """Whether an explanation is the unit's «Đồng ý với kết quả thẩm định» (`AGREEMENT`) of some round."""
+    return _AGREEMENT_PATTERN.fullmatch(text.strip()) is not None
+
+
+def agreed_in_round(line: ScoreLine, at_start: dict[str, str]) -> bool:
+    """Whether the unit's answer on the leaf in the round whose start texts are `at_start` is its agreement."""
+    return explained_in_round(line, at_start) and is_agreement(line.explanation)
+
+
+def agreement_text(*, round_shown: int, at_start: str) -> str:
+    """The agreement with appraisal round `round_shown` as recorded on a leaf whose text was `at_start` when the
+    round began: never that text (it would not count as this round's answer)."""
+    text = AGREEMENT.format(round=round_shown)
+    return AGREEMENT_AGAIN.format(round=round_shown) if text == at_start.strip() else text
+
+
+def reason_given(line: ScoreLine, state: str) -> bool:
+    """Whether the team's appraisal tells the unit what to explain on the leaf: decided, with a reason."""
+    return bool(line.appraised_note.strip()) and line_decided(line, state)
 
 
 def round_withdrawn_text(explanation_round: ExplanationRound) -> str:
@@ -122,12 +191,20 @@ def explanation_request(
     deadline: datetime,
     line_ids: Iterable[int] | None = None,
     message: str = "",
+    require_questions: bool = False,
+    undecided_ok: bool = True,
 ) -> ExplanationRound:
     """Return the assessment (all leaves, or the chosen ones) to the unit for explanation until `deadline`.
 
     Records every leaf's appraisal of the round that ends here, flags the chosen leaves, moves the
     assessment to «explanation», and e-mails the unit (after commit). Refused to a person of the assessment's unit
     (`refuse_own_unit`), as are the lead's other round services below.
+
+    The request must tell the unit what to explain on each leaf: its appraisal with a reason (`reason_given`), or
+    `message`, the request's question, which the unit reads next to the leaves without one. With
+    `require_questions` (the request page, the API) a request that gives neither for some leaves is refused
+    (`question_required`, naming them). Without `undecided_ok` (the page, when its user has not confirmed going
+    ahead) it is refused while leaves are still undecided (`undecided_not_confirmed`, counted per area).
     """
     locked = _lock(assessment.pk)
     refuse_own_unit(actor, locked)
@@ -148,13 +225,24 @@ def explanation_request(
             raise ValidationFailed(MSG_UNKNOWN_LINE, code="unknown_line")
     if not chosen:
         raise ValidationFailed(MSG_NOTHING_FLAGGED, code="nothing_flagged")
+    text = _nfc(message, field="message")
+    if require_questions and not text:
+        unasked = [line for line in chosen if not reason_given(line, locked.state)]
+        if unasked:
+            raise ValidationFailed(
+                _question_required(len(unasked)), code="question_required",
+                details=[LeafProblem(line.indicator.code, line_id=line.pk, kind="question_required",
+                                     message=_("Chưa có điểm thẩm định kèm lý do, và yêu cầu không có nội dung."))
+                         for line in unasked],
+            )
+    if not undecided_ok:
+        _refuse_undecided(locked, lines)
     round_no = locked.appraisal_round
     _snapshot(assessment=locked, stage=LineHistory.Stage.APPRAISAL, round_no=round_no, actor=actor, lines=lines)
     ScoreLine.objects.filter(assessment=locked).update(explanation_requested=False)
     ScoreLine.objects.filter(pk__in=[line.pk for line in chosen]).update(explanation_requested=True)
     old_deadline = locked.explanation_deadline
     Assessment.objects.filter(pk=locked.pk).update(explanation_deadline=deadline)
-    text = _nfc(message, field="message")
     returned = assessment_transition(
         assessment=locked, to_state=Assessment.State.EXPLANATION, actor=actor, reason=text
     )
@@ -178,51 +266,148 @@ def explanation_request(
     return explanation_round
 
 
+def _undecided_by_area(assessment: Assessment, lines: Iterable[ScoreLine]) -> list[tuple[Indicator, int, int]]:
+    """(area, leaves the team has not decided, leaves) for each area of the assessment's set with undecided leaves,
+    in the set's order (`line_decided`: what the progress counts and sign-off requires). One query (the set's
+    tree)."""
+    tree = set_tree(assessment.indicator_set_id)
+    counts = {area.pk: [0, 0] for area in tree.areas}
+    for line in lines:
+        count = counts[tree.area_of[line.indicator_id]]
+        count[0] += not line_decided(line, assessment.state)
+        count[1] += 1
+    return [(area, counts[area.pk][0], counts[area.pk][1]) for area in tree.areas if counts[area.pk][0]]
+
+
+def _refuse_undecided(assessment: Assessment, lines: list[ScoreLine]) -> None:
+    areas = _undecided_by_area(assessment, lines)
+    if areas:
+        undecided = sum(n for _area, n, _total in areas)
+        named = "; ".join(_("%(code)s. %(name)s: %(n)s/%(total)s tiêu chí")
+                          % {"code": area.code, "name": area.name, "n": n, "total": total} for area, n, total in areas)
+        raise ValidationFailed(_undecided_not_confirmed(undecided, len(lines), named),
+                               code="undecided_not_confirmed", details={"field": "confirm_undecided"})
+
+
+def _explaining_line(line: ScoreLine) -> tuple[ScoreLine, Assessment]:
+    """The line and its assessment, both locked: the assessment first, as every writer of its lines and its state
+    takes it (a resubmission, the lead's decisions, an agreement with every remaining leaf), so that none of them
+    runs on a state or an explanation another is changing."""
+    assessment = _lock(line.assessment_id)
+    fresh = ScoreLine.objects.select_for_update(of=("self",)).select_related("indicator").get(pk=line.pk)
+    fresh.assessment = assessment
+    return fresh, assessment
+
+
+def _refuse_unless_explaining(line: ScoreLine, assessment: Assessment) -> None:
+    """The leaf is flagged in the open round, before its deadline."""
+    if assessment.state != Assessment.State.EXPLANATION and line.explanation_requested:
+        # Flags stay on the leaves of the last round once it has ended (resubmitted or closed by the lead).
+        raise StateConflict(MSG_ROUND_ENDED, code="round_ended")
+    if not line.explanation_requested:
+        raise StateConflict(MSG_NOT_FLAGGED, code="not_flagged")
+    if assessment.explanation_deadline and timezone.now() > assessment.explanation_deadline:
+        raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
+
+
+def _current_round(assessment: Assessment) -> ExplanationRound | None:
+    return ExplanationRound.objects.filter(assessment=assessment, round=assessment.appraisal_round).first()
+
+
+def _write_explanation(line: ScoreLine, assessment: Assessment, actor: Any, text: str) -> ScoreLine:
+    old = line.explanation
+    line.explanation = text
+    line.version += 1
+    line.updated_by = actor if getattr(actor, "pk", None) else None
+    line.save(update_fields=["explanation", "version", "updated_by", "updated_at"])
+    Assessment.objects.filter(pk=assessment.pk).update(version=F("version") + 1)
+    audit_record(
+        actor=actor, action="score_line.explain", object_type="ScoreLine", object_id=line.pk,
+        unit=assessment.unit, assessment=assessment, changes={"explanation": {"old": old, "new": text}},
+    )
+    return line
+
+
 @transaction.atomic
 def line_explain(*, line: ScoreLine, actor: Any, base_version: int, explanation: str) -> ScoreLine:
     """The unit's explanation of one flagged leaf during its explanation round (before the deadline).
 
     An explanation equal to the one stored is answered as saved with the stored leaf, writing nothing and recording
     nothing, even from a stale version: a save whose answer was lost, sent again, is no conflict with itself."""
-    fresh = (
-        ScoreLine.objects.select_for_update(of=("self",))
-        .select_related("indicator", "assessment", "assessment__unit")
-        .get(pk=line.pk)
-    )
-    assessment = fresh.assessment
+    fresh, assessment = _explaining_line(line)
     _refuse_if_withdrawn(assessment)
     if fresh.version != base_version:
         if _stored_already(fresh, explanation):
             return fresh
         raise StaleVersion(MSG_EXPLANATION_STALE, details=fresh)
-    if assessment.state != Assessment.State.EXPLANATION and fresh.explanation_requested:
-        # Flags stay on the leaves of the last round once it has ended (resubmitted or closed by the lead).
-        raise StateConflict(MSG_ROUND_ENDED, code="round_ended")
-    if not fresh.explanation_requested:
-        raise StateConflict(MSG_NOT_FLAGGED, code="not_flagged")
-    if assessment.explanation_deadline and timezone.now() > assessment.explanation_deadline:
-        raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
+    _refuse_unless_explaining(fresh, assessment)
     text = _nfc(explanation, field="explanation")
     if not text:
         raise ValidationFailed(MSG_EXPLANATION_REQUIRED, code="explanation_required", details={"field": "explanation"})
-    current = ExplanationRound.objects.filter(assessment=assessment, round=assessment.appraisal_round).first()
+    current = _current_round(assessment)
     at_start = current.explanations_at_start if current is not None else {}
     if str(fresh.pk) in at_start and text == at_start[str(fresh.pk)].strip():
         raise ValidationFailed(MSG_EXPLANATION_UNCHANGED, code="explanation_unchanged",
                                details={"field": "explanation"})
     if text == fresh.explanation:  # nothing to change: no new version, no audit entry
         return fresh
-    old = fresh.explanation
-    fresh.explanation = text
-    fresh.version += 1
-    fresh.updated_by = actor if getattr(actor, "pk", None) else None
-    fresh.save(update_fields=["explanation", "version", "updated_by", "updated_at"])
-    Assessment.objects.filter(pk=assessment.pk).update(version=F("version") + 1)
-    audit_record(
-        actor=actor, action="score_line.explain", object_type="ScoreLine", object_id=fresh.pk,
-        unit=assessment.unit, assessment=assessment, changes={"explanation": {"old": old, "new": text}},
-    )
-    return fresh
+    return _write_explanation(fresh, assessment, actor, text)
+
+
+@transaction.atomic
+def line_agree(*, line: ScoreLine, actor: Any, base_version: int) -> ScoreLine:
+    """The unit agrees with the team's appraisal of one flagged leaf (before the round's deadline): its answer for
+    the leaf, no text needed. Recorded as the leaf's explanation of the round (`AGREEMENT`, replacing one written
+    in the round), a new version of the line and of the assessment, audited as the explanation it records
+    (`score_line.explain`). Agreeing again, even from a stale version (an answer lost), writes nothing."""
+    fresh, assessment = _explaining_line(line)
+    _refuse_if_withdrawn(assessment)
+    current = _current_round(assessment)
+    at_start = current.explanations_at_start if current is not None else {}
+    text = agreement_text(round_shown=appraisal_round_shown(assessment), at_start=at_start.get(str(fresh.pk), ""))
+    if fresh.explanation == text:
+        return fresh
+    if fresh.version != base_version:
+        raise StaleVersion(MSG_EXPLANATION_STALE, details=fresh)
+    _refuse_unless_explaining(fresh, assessment)
+    return _write_explanation(fresh, assessment, actor, text)
+
+
+@transaction.atomic
+def explanation_agree_remaining(*, assessment: Assessment, actor: Any) -> list[ScoreLine]:
+    """The unit agrees with the team's appraisal of every flagged leaf it has not answered yet in the open round
+    (no explanation, no agreement written in it), before the deadline: as `line_agree` for each of them, each
+    audited on its own. The leaves explained in the round are left as they are. Refused when none is left.
+    Returns the lines agreed."""
+    locked = _lock(assessment.pk)
+    if locked.state != Assessment.State.EXPLANATION:
+        _refuse_no_open_round(locked)
+    if locked.explanation_deadline and timezone.now() > locked.explanation_deadline:
+        raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
+    current = _current_round(locked)
+    at_start = current.explanations_at_start if current is not None else {}
+    flagged = locked.lines.filter(explanation_requested=True).select_related("indicator").order_by("indicator__order")
+    remaining = [line for line in flagged if not explained_in_round(line, at_start)]
+    if not remaining:
+        raise StateConflict(MSG_NOTHING_TO_AGREE, code="nothing_to_agree")
+    round_shown = appraisal_round_shown(locked)
+    by = actor if getattr(actor, "pk", None) else None
+    now = timezone.now()
+    entries: list[AuditFields] = []
+    for line in remaining:
+        old = line.explanation
+        line.explanation = agreement_text(round_shown=round_shown, at_start=at_start.get(str(line.pk), ""))
+        line.version += 1
+        line.updated_by = by
+        line.updated_at = now  # not set by a bulk update; the queue's «giải trình mới» compares it
+        entries.append({
+            "action": "score_line.explain", "object_type": "ScoreLine", "object_id": line.pk, "unit": locked.unit,
+            "assessment": locked, "changes": {"explanation": {"old": old, "new": line.explanation}},
+        })
+    ScoreLine.objects.bulk_update(remaining, ["explanation", "version", "updated_by", "updated_at"])
+    Assessment.objects.filter(pk=locked.pk).update(version=F("version") + 1)
+    audit_records(actor=actor, entries=entries)
+    return remaining
 
 
 def _stored_already(line: ScoreLine, explanation: Any) -> bool:
@@ -278,7 +463,8 @@ def _refuse_no_open_round(locked: Assessment) -> None:
 def explanation_resubmit(*, assessment: Assessment, actor: Any) -> Assessment:
     """The unit sends its explanations back: explanation → in_appraisal, round + 1; the team is e-mailed.
 
-    Every flagged leaf needs an explanation; after the deadline the lead closes the round instead.
+    Every flagged leaf needs its answer of the round: an explanation, or the unit's agreement (`line_agree`); after
+    the deadline the lead closes the round instead.
     """
     locked = _lock(assessment.pk)
     if locked.state != Assessment.State.EXPLANATION:
@@ -290,7 +476,7 @@ def explanation_resubmit(*, assessment: Assessment, actor: Any) -> Assessment:
     flagged = locked.lines.filter(explanation_requested=True).select_related("indicator").order_by("indicator__order")
     missing = [
         LeafProblem(line.indicator.code, line_id=line.pk, kind="explanations_missing",
-                    message=_("Chưa có giải trình viết trong vòng này."))
+                    message=_("Chưa giải trình, cũng chưa chọn «Đồng ý với kết quả thẩm định», trong vòng này."))
         for line in flagged if not explained_in_round(line, at_start)
     ]
     if missing:

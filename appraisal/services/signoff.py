@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 from appraisal.models import LineHistory, Notification
 from appraisal.notifications import notify, unit_people
 from appraisal.permissions import refuse_own_unit
+from appraisal.selectors.queue import unseen_explanations
 from appraisal.services.common import MSG_REASON_FOR_REOPEN, _lock, _nfc
 from appraisal.services.history import _snapshot
 from appraisal.services.recompute import index_result_enqueue
+from appraisal.services.review import explanations_mark_seen
 from scoring.errors import LeafProblem, StateConflict, ValidationFailed
 from scoring.models import Assessment, IndexResult, RankingGroup, Unit, UnitSuccession
 from scoring.services import (
@@ -46,6 +48,15 @@ MSG_UNDECIDED_WITH_NA = gettext_lazy("%(undecided)s, %(claims)s: %(advice)s")
 MSG_UNDECIDED = ngettext_lazy(
     "Còn %(n)s tiêu chí chưa có điểm thẩm định.", "Còn %(n)s tiêu chí chưa có điểm thẩm định.", "n"
 )
+MSG_UNREAD_EXPLANATIONS = ngettext_lazy(
+    "Còn %(n)s tiêu chí có giải trình mới chưa xem (đơn vị gửi ở vòng giải trình vừa kết thúc, Tổ thẩm định chưa "
+    "chấm lại, chấp nhận hay đánh dấu đã xem): hãy xem các giải trình này, hoặc xác nhận «Tôi đã đọc / vẫn thông "
+    "qua» để thông qua.",
+    "Còn %(n)s tiêu chí có giải trình mới chưa xem (đơn vị gửi ở vòng giải trình vừa kết thúc, Tổ thẩm định chưa "
+    "chấm lại, chấp nhận hay đánh dấu đã xem): hãy xem các giải trình này, hoặc xác nhận «Tôi đã đọc / vẫn thông "
+    "qua» để thông qua.",
+    "n",
+)
 
 
 def undecided_with_claims_message(*, undecided: int, claims: int) -> str:
@@ -58,9 +69,14 @@ def undecided_with_claims_message(*, undecided: int, claims: int) -> str:
 
 
 @transaction.atomic
-def assessment_sign_off(*, assessment: Assessment, actor: Any) -> Assessment:
+def assessment_sign_off(*, assessment: Assessment, actor: Any, unread_confirmed: bool = False) -> Assessment:
     """Lock an assessment whose every leaf the team has decided (an appraised score, or the unit's «không phát
     sinh» accepted); the recompute runs after commit. Refused with the undecided leaves otherwise.
+
+    New explanations nobody of the team has looked at (`unseen_explanations`: sent in the round that just ended,
+    neither decided again nor marked read) must be confirmed (`unread_confirmed`, the lead's «Tôi đã đọc / vẫn
+    thông qua»): refused without (400 `unread_explanations`, naming the leaves); confirmed, they are recorded read
+    by the actor (as `explanations_mark_seen`) before the sign-off.
 
     Side effects: the round's appraisal and the final score of every leaf recorded; state → signed_off
     (audited); one recompute task enqueued on commit; the unit e-mailed. Refused to a person of the assessment's
@@ -96,6 +112,7 @@ def assessment_sign_off(*, assessment: Assessment, actor: Any) -> Assessment:
         else:
             text = MSG_UNDECIDED % {"n": len(missing)}
         raise ValidationFailed(text, code="missing_appraisal", details=missing)
+    _check_unread_explanations(locked, actor, confirmed=unread_confirmed)
     lines = list(locked.lines.all())
     for stage in (LineHistory.Stage.APPRAISAL, LineHistory.Stage.FINAL):
         _snapshot(assessment=locked, stage=stage, round_no=locked.appraisal_round, actor=actor, lines=lines)
@@ -103,6 +120,21 @@ def assessment_sign_off(*, assessment: Assessment, actor: Any) -> Assessment:
     index_result_enqueue(assessment_id=signed.pk)
     notify(kind=Notification.Kind.SIGNED_OFF, assessment=signed, recipients=unit_people(signed.unit_id), context={})
     return signed
+
+
+def _check_unread_explanations(locked: Assessment, actor: Any, *, confirmed: bool) -> None:
+    """The sign-off's rule for new explanations not looked at: refused unless confirmed, then recorded read."""
+    unread = unseen_explanations(assessments=[locked.pk]).get(locked.pk, [])
+    if not unread:
+        return
+    if not confirmed:
+        rows = (locked.lines.filter(indicator_id__in=unread).order_by("indicator__order")
+                .values_list("pk", "indicator__code"))
+        problems = [LeafProblem(code, line_id=pk, kind="unread_explanation",
+                                message=_("Có giải trình mới chưa xem.")) for pk, code in rows]
+        raise ValidationFailed(MSG_UNREAD_EXPLANATIONS % {"n": len(problems)}, code="unread_explanations",
+                               details=problems)
+    explanations_mark_seen(assessment=locked, actor=actor, leaf_ids=set(unread))
 
 
 MSG_REOPEN_UNIT_MERGED = gettext_lazy(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.exceptions import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -17,7 +20,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from appraisal.selectors import WORK_STATES, ReviewSummary
+from appraisal.permissions import OwnUnitRefused
+from appraisal.selectors import SORTS, WORK_STATES, ReviewSummary
 from appraisal.selectors.review import line_decided, na_credited, na_pending
 from scoring.errors import DomainError, StaleVersion
 from scoring.forms import value_summary
@@ -38,6 +42,7 @@ QUEUE_PARAMS = {
     "trang": NUMBER.fullmatch,
     "giai-trinh-moi": lambda value: value == "1",
     "chua-xong": lambda value: value == "1",
+    "sap-xep": lambda value: value in SORTS,
 }
 
 
@@ -112,6 +117,34 @@ def review_json(summary: ReviewSummary) -> dict[str, Any]:
         "penalty": score_text(comp.penalty if comp is not None else None),
         "index": score_text(comp.index if comp is not None else None),
     }
+
+
+def answers_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the review page's script requests, a refusal for permission (403) or a missing object (404) answers JSON
+    with the reason (`permissions`' messages: an assignment changed since the page was loaded, one's own unit, a
+    leaf or area of another appraiser), which the page shows where the save was made; only a real signed-out
+    answer (401, `login_required_or_401`) offers to sign in again. Plain requests keep the site's pages."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            if wants_json(request):
+                return JsonResponse({"ok": False, "code": "not_found", "field": None, "message": _(
+                    "Không tìm thấy bản đánh giá hoặc tiêu chí này (có thể đã bị thay đổi). Hãy tải lại trang.")},
+                    status=404)
+            raise
+        except PermissionDenied as exc:
+            if wants_json(request):
+                reason = str(exc.args[0]) if exc.args and exc.args[0] else _(
+                    "Bạn không có quyền thực hiện thao tác này (phân công thẩm định có thể vừa thay đổi). Hãy tải "
+                    "lại trang.")
+                code = "own_unit" if isinstance(exc, OwnUnitRefused) else "forbidden"
+                return JsonResponse({"ok": False, "code": code, "field": None, "message": reason}, status=403)
+            raise
+
+    return wrapped
 
 
 def error_json(exc: DomainError) -> JsonResponse:

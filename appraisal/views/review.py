@@ -14,13 +14,15 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from appraisal import forms, permissions, selectors, services
 from appraisal.selectors.explanation import leaves_to_mark_seen, new_explanations_for
 from appraisal.selectors.rounds import shown_number
+from appraisal.services.common import LEAF_APPRAISING_STATES
 from appraisal.views._common import (
+    answers_json,
     domain_error,
     error_json,
     line_json,
@@ -40,6 +42,14 @@ from scoring.selectors import not_applicable_shown
 from scoring.views._common import lands_on, login_required_or_401, refuse
 
 QUEUE_PER_PAGE = 50
+# The queue's orders (`selectors.SORTS`) as its «Sắp xếp» offers them.
+SORT_CHOICES = [
+    (selectors.SORT_NAME, gettext_lazy("Tên đơn vị (A–Z)")),
+    (selectors.SORT_MOST_OPEN, gettext_lazy("Còn nhiều tiêu chí chưa thẩm định nhất (lĩnh vực của tôi)")),
+    (selectors.SORT_LEAST_OPEN, gettext_lazy("Còn ít tiêu chí chưa thẩm định nhất (lĩnh vực của tôi)")),
+    (selectors.SORT_SUBMITTED_FIRST, gettext_lazy("Gửi sớm nhất trước")),
+    (selectors.SORT_SUBMITTED_LAST, gettext_lazy("Gửi muộn nhất trước")),
+]
 # `linh-vuc` for every area, chosen: without `linh-vuc`, an appraiser limited to some areas sees theirs only
 ALL_AREAS = "tat-ca"
 
@@ -62,18 +72,24 @@ def queue(request: HttpRequest) -> HttpResponse:
     open_areas = request.GET.get("chua-xong") == "1"
     data = selectors.queue_for_user(user=request.user, cycle=cycle, group=request.GET.get("nhom", ""), state=state,
                                     area_code=area, per_page=QUEUE_PER_PAGE, page=request.GET.get("trang"),
-                                    new_explanations=new_explanations, open_areas=open_areas)
+                                    new_explanations=new_explanations, open_areas=open_areas,
+                                    sort=request.GET.get("sap-xep", ""))
     group_id = data.group.pk if data.group is not None else None
-    # the filters as applied: an unknown one left out, a group named by its code kept as its id
-    applied = {"ky": str(cycle.pk) if cycle is not None else "", "nhom": str(group_id or ""),
-               "trang-thai": "" if data.unknown_state else state, "linh-vuc": "" if data.unknown_area else area}
+    # the order applied: the default (by name) goes without saying
+    sort = data.sort if data.sort != selectors.SORT_NAME else ""
+    # the filters as applied: an unknown one left out, a group named by its code kept as its id, the cycle shown
+    # named even when none was chosen (the queue as it first loads is the latest cycle's)
+    applied = {"ky": str(data.cycle.pk) if data.cycle is not None else "", "nhom": str(group_id or ""),
+               "trang-thai": "" if data.unknown_state else state, "linh-vuc": "" if data.unknown_area else area,
+               "sap-xep": sort}
     kept = {"ky": data.cycle.pk if data.cycle else "", "nhom": group_id or "", "trang-thai": applied["trang-thai"],
             "linh-vuc": applied["linh-vuc"], "giai-trinh-moi": "1" if new_explanations else "",
-            "chua-xong": "1" if open_areas else ""}
-    # the review pages opened from here show the area chosen and carry the queue's filters (`tu`) back to it
-    carried = {"linh-vuc": applied["linh-vuc"],
-               "tu": queue_query(urlencode([(k, applied.get(k, v)) for k, v in request.GET.items()
-                                            if applied.get(k, v)]))}
+            "chua-xong": "1" if open_areas else "", "sap-xep": sort}
+    # The review pages opened from here show the area chosen and carry the queue's filters (`tu`) back to it: always
+    # at least the cycle shown, so that a page opened from the queue as it first loads has its «Đơn vị tiếp theo».
+    given = [(k, applied.get(k, v)) for k, v in request.GET.items() if applied.get(k, v)]
+    given += [(k, v) for k, v in applied.items() if v and k not in request.GET]
+    carried = {"linh-vuc": applied["linh-vuc"], "tu": queue_query(urlencode(given))}
     user = request.user
     # a team member with no assignment in the cycle sees nothing: say so, rather than blame the filters
     unassigned = data.cycle is not None and not permissions.is_administrator(user) and not (
@@ -89,9 +105,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         "review_query": with_params("", {k: v for k, v in carried.items() if v}),
         "cycles": Cycle.objects.order_by("-year")[:10],
         "states": [(v, label) for v, label in Assessment.State.choices if v in selectors.WORK_STATES],
+        "sorts": SORT_CHOICES,
         "selected": {"state": applied["trang-thai"], "area": applied["linh-vuc"], "group": group_id,
                      "cycle": data.cycle.pk if data.cycle else None, "new_explanations": new_explanations,
-                     "open_areas": open_areas},
+                     "open_areas": open_areas, "sort": data.sort},
     })
 
 
@@ -101,7 +118,8 @@ def _review_context(
 ) -> dict[str, Any]:
     user = request.user
     allowed = permissions.area_ids_for(user, assessment)
-    writable = assessment.state in services.APPRAISING_STATES
+    # leaves are decided during an explanation round too, those the round did not flag (`selectors.review`)
+    writable = assessment.state in LEAF_APPRAISING_STATES
     data = selectors.review(assessment=assessment, allowed=allowed, writable=writable)
     params = review_params(request, assessment.pk)
     area_code = params.get("linh-vuc", "")
@@ -153,11 +171,16 @@ def _review_context(
         "pending": selectors.result_pending(assessment, result),
         "can_lead": can_lead,
         "handover": handover,
-        "unscored": unscored_total if can_lead and writable else 0,
+        # the lead's «chấm 0 điểm» of the whole assessment: not during an explanation round (`assessment_zero_unscored`)
+        "unscored": unscored_total if can_lead and assessment.state in services.APPRAISING_STATES else 0,
         "zero_error": zero_error,
         "zero_reason": (zero_error or {}).get("reason") or (
             _("Đơn vị không gửi bản tự đánh giá đúng hạn") if handover else _("Đơn vị không tự chấm tiêu chí này")),
         "no_lead": selectors.assessment_has_no_lead(assessment) if permissions.is_administrator(user) else False,
+        # the new explanations nobody of the team has looked at: the sign-off names them and asks to confirm
+        "unread": [row for area in data.areas for row in area.lines if row.new_explanation],
+        # during an explanation round: the leaves waiting for the unit (the others are appraised meanwhile)
+        "awaiting": data.awaiting_explanation if assessment.state == Assessment.State.EXPLANATION else 0,
         "can_close_round": services.explanation_overdue(assessment),
         "can_reopen": permissions.can_reopen(user) and assessment.state == Assessment.State.SIGNED_OFF,
         "writable": writable,
@@ -218,6 +241,7 @@ def _next_in_queue(user: Any, assessment: Assessment, tu: str) -> str | None:
         state=filters.get("trang-thai", ""), area_code=filters.get("linh-vuc", ""),
         page=forms.whole_number(filters.get("trang")) or 1, per_page=QUEUE_PER_PAGE,
         new_explanations=filters.get("giai-trinh-moi") == "1", open_areas=filters.get("chua-xong") == "1",
+        sort=filters.get("sap-xep", ""),
     )
     if found is None:
         return None
@@ -325,6 +349,7 @@ def _refused_json(request: HttpRequest, assessment: Assessment, exc: DomainError
 @lands_on(_leaf_page)
 @login_required_or_401
 @require_POST
+@answers_json
 def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
     """Save the appraiser's input for one leaf (JSON for the page script; a plain form post otherwise)."""
     assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
@@ -353,6 +378,7 @@ def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> Htt
 @lands_on(_leaf_page)
 @login_required_or_401
 @require_POST
+@answers_json
 def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
     assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
     try:
@@ -369,31 +395,72 @@ def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpR
 
 
 @lands_on(_area_page)
-@login_required
+@login_required_or_401
 @require_POST
+@answers_json
 def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpResponse:
     """Accept what the unit declared (self-score or «không phát sinh») for every undecided leaf of one area (each
-    leaf audited)."""
+    leaf audited), but the leaves needing evidence the unit did not send and, during an explanation round, those
+    waiting for the unit's explanation: named, for a decision of their own. JSON for the page's script (the leaves
+    accepted, the summary, the new explanations left, the result's words); a plain form post otherwise."""
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
     area, mine = selectors.area_to_accept(request.user, assessment, area_id)
     try:
         counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine)
     except DomainError as exc:
         return domain_error(request, exc, _review_url(request, assessment, f"area-{area.pk}"))
-    done = {"code": area.code, "n": counts["accepted"], "m": counts["skipped"], "k": counts["not_applicable"]}
+    done, left_out = _area_accepted_text(area, counts)
+    if wants_json(request):
+        summary = selectors.review_summary(assessment_id=assessment.pk)
+        lines = ScoreLine.objects.filter(pk__in=counts["accepted_ids"]).select_related("indicator").order_by(
+            "indicator__order")
+        return JsonResponse({
+            "ok": True, "message": " ".join([done, *left_out]), "done": done, "left_out": left_out,
+            "accepted": counts["accepted"], "skipped": counts["skipped"],
+            "evidence_missing": counts["evidence_missing"], "awaiting_explanation": counts["awaiting_explanation"],
+            "lines": [line_json(line, state=summary.state, index_mode=summary.index_mode) for line in lines],
+            "review": review_json(summary),
+            "new_explanations": _new_explanations_json(request.user, assessment),
+        })
+    messages.success(request, done)
+    for text in left_out:
+        messages.warning(request, text)
+    return redirect(_review_url(request, assessment, f"area-{area.pk}"))
+
+
+def _area_accepted_text(area: Indicator, counts: dict[str, Any]) -> tuple[str, list[str]]:
+    """What an area's bulk accept did, in words: how many leaves it accepted and skipped; and, apart, the leaves it
+    left for a decision of their own (evidence missing, waiting for the unit's explanation), named."""
+    said = {"code": area.code, "n": counts["accepted"], "m": counts["skipped"], "k": counts["not_applicable"]}
     if counts["not_applicable"]:
-        messages.success(request, _(
+        done = _(
             "Lĩnh vực %(code)s: đã chấp nhận %(n)s tiêu chí (trong đó %(k)s tiêu chí «không phát sinh» của đơn vị), "
             "bỏ qua %(m)s tiêu chí."
-        ) % done)
+        ) % said
     else:
-        messages.success(request, _("Lĩnh vực %(code)s: đã chấp nhận %(n)s tiêu chí, bỏ qua %(m)s tiêu chí.") % done)
-    return redirect(_review_url(request, assessment, f"area-{area.pk}"))
+        done = _("Lĩnh vực %(code)s: đã chấp nhận %(n)s tiêu chí, bỏ qua %(m)s tiêu chí.") % said
+    left_out = []
+    if missing := counts["evidence_missing"]:
+        left_out.append(ngettext(
+            "Chưa chấp nhận %(n)s tiêu chí «Cần tài liệu kiểm chứng» mà đơn vị không gửi tài liệu: %(codes)s. Hãy "
+            "xem giải trình của đơn vị và quyết định từng tiêu chí.",
+            "Chưa chấp nhận %(n)s tiêu chí «Cần tài liệu kiểm chứng» mà đơn vị không gửi tài liệu: %(codes)s. Hãy "
+            "xem giải trình của đơn vị và quyết định từng tiêu chí.",
+            len(missing),
+        ) % {"n": len(missing), "codes": ", ".join(missing)})
+    if waiting := counts["awaiting_explanation"]:
+        left_out.append(ngettext(
+            "%(n)s tiêu chí đang chờ đơn vị giải trình nên chưa được chấp nhận: %(codes)s.",
+            "%(n)s tiêu chí đang chờ đơn vị giải trình nên chưa được chấp nhận: %(codes)s.",
+            len(waiting),
+        ) % {"n": len(waiting), "codes": ", ".join(waiting)})
+    return done, left_out
 
 
 @lands_on(_leaf_page)
 @login_required_or_401
 @require_POST
+@answers_json
 def explanation_seen_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
     """Mark the leaf's new explanation read without changing its score («Đã xem giải trình»; audited)."""
     assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
@@ -414,8 +481,9 @@ def explanation_seen_line(request: HttpRequest, assessment_id: int, line_id: int
 
 
 @lands_on(_review_page)
-@login_required
+@login_required_or_401
 @require_POST
+@answers_json
 def explanations_seen(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """Mark read every new explanation of the leaves the user appraises: of the whole assessment, or of the area
     posted as ``linh-vuc`` (its id). No score changes; each leaf audited."""
@@ -447,8 +515,9 @@ def explanations_seen(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 
 @lands_on(_review_page)
-@login_required
+@login_required_or_401
 @require_POST
+@answers_json
 def zero_unscored(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead scores 0 every leaf the unit did not score and the team has not decided (the whole assessment, or
     the area posted as ``linh-vuc``), with a reason: each leaf appraised and audited on its own."""
@@ -492,8 +561,9 @@ def zero_unscored(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 
 @lands_on(_review_page)
-@login_required
+@login_required_or_401
 @require_POST
+@answers_json
 def start(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead starts the appraisal explicitly (the unit can no longer withdraw)."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
@@ -506,7 +576,8 @@ def start(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 
 @require_GET
-@login_required
+@login_required_or_401
+@answers_json
 def result(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The index result or «đang tính» (JSON for polling). A unit sees it once the assessment is signed off."""
     assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,10 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from appraisal import forms, permissions, selectors, services
-from appraisal.selectors.review import line_area_code
+from appraisal.selectors.review import Review, line_area_code
 from appraisal.selectors.rounds import round_number
 from appraisal.services.signoff import assessment_reopen_blocker
-from appraisal.views._common import domain_error, review_page, review_params, review_url, with_params
+from appraisal.views._common import (
+    DETAILS_SHOWN,
+    domain_error,
+    review_page,
+    review_params,
+    review_url,
+    with_params,
+)
 from scoring.errors import DomainError
 from scoring.models import Assessment
 from scoring.publication.selectors import latest_revision
@@ -30,12 +39,15 @@ def _review_page(assessment_id: int) -> str:
 @require_http_methods(["GET", "POST"])
 @login_required
 def request_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    """The lead returns the assessment, or chosen leaves, to the unit for explanation with a deadline."""
+    """The lead returns the assessment, or chosen leaves, to the unit for explanation with a deadline. The page says
+    which chosen leaves need the request's question (no appraisal with a reason) and how many leaves, in which
+    areas, the team has not decided yet: going ahead with those is confirmed on the form."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     error = None
     chosen: set[int] = set()
     deadline_raw = forms.default_deadline_date().isoformat()
     message = ""
+    whole = False
     if request.method == "POST":
         whole = request.POST.get("all") == "1"
         chosen = set(forms.ids_of(request.POST.getlist("lines")))
@@ -46,6 +58,7 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
             deadline = forms.deadline_from_post(deadline_raw)
             services.explanation_request(
                 assessment=assessment, actor=request.user, deadline=deadline, line_ids=line_ids, message=message,
+                require_questions=True, undecided_ok=request.POST.get("confirm_undecided") == "1",
             )
         except DomainError as exc:
             error = exc
@@ -57,13 +70,25 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
     data = selectors.review(assessment=assessment, allowed=None, writable=False)
     if request.method == "GET":
         chosen = {row.line.pk for area in data.areas for row in area.lines if row.differs}
+    # the leaves a refusal names (those without a reason when the request has no question): listed and marked
+    problems = error.details if error is not None and isinstance(error.details, list) else []
+    named = [str(problem) for problem in problems]
     return render(
         request,
         "appraisal/request_explanation.html",
         {"assessment": assessment, "review": data, "chosen": chosen, "deadline": forms.date_input_value(deadline_raw),
-         "message": message, "error": error, "next": review_url(request, assessment.pk)},
+         "message": message, "whole": whole, "error": error, "next": review_url(request, assessment.pk),
+         "error_leaves": named[:DETAILS_SHOWN], "error_more": max(len(named) - DETAILS_SHOWN, 0),
+         "unasked": {getattr(problem, "line_id", None) for problem in problems},
+         "undecided": _undecided(data)},
         status=error.status if error else 200,
     )
+
+
+def _undecided(data: Review) -> dict[str, Any]:
+    """The leaves the team has not decided yet, as the request page says them: how many of all, and per area."""
+    areas = [(area.area, area.total - area.done, area.total) for area in data.areas if area.done < area.total]
+    return {"count": data.total - data.done, "total": data.total, "areas": areas}
 
 
 def _round_page(
@@ -147,10 +172,13 @@ def close_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def sign_off(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    """The lead signs off (locks) an assessment whose every leaf has an appraised score."""
+    """The lead signs off (locks) an assessment whose every leaf has an appraised score; new explanations nobody
+    has looked at need the form's «Tôi đã đọc / vẫn thông qua» (``da-doc-giai-trinh``), else the refusal names them
+    and the page lands on the first."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     try:
-        services.assessment_sign_off(assessment=assessment, actor=request.user)
+        services.assessment_sign_off(assessment=assessment, actor=request.user,
+                                     unread_confirmed=request.POST.get("da-doc-giai-trinh") == "1")
     except DomainError as exc:
         return domain_error(request, exc, _refused_sign_off_url(request, assessment, exc), follow_next=False)
     messages.success(request, _("Đã thông qua kết quả thẩm định. Chỉ số đang được tính."))

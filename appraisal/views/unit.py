@@ -10,13 +10,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from appraisal import forms, permissions, selectors, services
-from appraisal.selectors.explanation import withdrawn_round
-from appraisal.services.rounds import round_withdrawn_text
-from appraisal.views._common import domain_error, evidence_ui_ready, line_json, self_assessment_url, wants_json
-from scoring.errors import DomainError
+from appraisal.selectors.explanation import explained_in_round, withdrawn_round
+from appraisal.services.rounds import (
+    MSG_AGREE_WITHOUT_TEXT,
+    agreed_in_round,
+    explanation_agree_remaining,
+    is_agreement,
+    line_agree,
+    round_withdrawn_text,
+)
+from appraisal.views._common import (
+    back,
+    domain_error,
+    evidence_ui_ready,
+    line_json,
+    self_assessment_url,
+    wants_json,
+)
+from scoring.errors import DomainError, ValidationFailed
 from scoring.models import Assessment, ScoreLine
 from scoring.permissions import can_attach_evidence, can_explain_line, is_unit_head, is_unit_member
 from scoring.views._common import lands_on, login_required_or_401
@@ -36,25 +51,38 @@ def _explain_leaf_page(assessment_id: int, line_id: int) -> str:
     return f"{_explain_page(assessment_id)}#line-{line_id}"
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
 def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The unit's page once a round has ended: the appraisal and its reasons, the flagged leaves to explain
-    (with new evidence), the resubmission, and after sign-off the final scores and the result."""
+    (with new evidence) or to agree with, the resubmission, and after sign-off the final scores and the result.
+    Posted (its one action): the unit agrees with the appraisal of every flagged leaf it has not answered yet."""
     assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
+    if request.method == "POST":
+        return _agree_remaining(request, assessment)
     explaining = assessment.state == Assessment.State.EXPLANATION
     flagged_only = explaining and request.GET.get("tat-ca") != "1"
     open_round = selectors.open_round(assessment=assessment)
     rows = selectors.feedback_lines(assessment=assessment, flagged_only=flagged_only, current_round=open_round)
     evidence_ready = evidence_ui_ready()
-    library = []
-    if evidence_ready and is_unit_member(request.user, assessment.unit_id):
-        from evidence.selectors import evidence_library
-
-        library = list(evidence_library(unit=assessment.unit, cycle=assessment.cycle))
+    member = is_unit_member(request.user, assessment.unit_id)
+    at_start = open_round.explanations_at_start if open_round is not None else {}
+    unanswered = 0
     for row in rows:
         row.can_explain = can_explain_line(request.user, row.line)  # type: ignore[attr-defined]
         row.can_attach = can_attach_evidence(request.user, row.line)  # type: ignore[attr-defined]
+        row.agreed = False  # type: ignore[attr-defined]
+        row.question = ""  # type: ignore[attr-defined]
+        if open_round is None or not row.line.explanation_requested:
+            continue
+        # the unit's answer of the round: an agreement is not a text to edit
+        row.agreed = agreed_in_round(row.line, at_start)  # type: ignore[attr-defined]
+        if row.agreed:  # type: ignore[attr-defined]
+            row.explanation_draft = ""
+        unanswered += not explained_in_round(row.line, at_start)
+        # what to explain: the appraisal's reason shown with it, else the request's question next to the leaf
+        if row.last_appraisal is None or not row.last_appraisal.note.strip():
+            row.question = open_round.message  # type: ignore[attr-defined]
     rounds = selectors.explanation_rounds(assessment=assessment)
     withdrawn = withdrawn_round(assessment=assessment)
     # said at the top while the team appraises the round that followed (not once signed off or reopened since)
@@ -62,6 +90,8 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
                                   or withdrawn.round != assessment.appraisal_round - 1):
         withdrawn = None
     index_result = selectors.result_of(assessment)
+    deadline_passed = (explaining and assessment.explanation_deadline is not None
+                       and timezone.now() > assessment.explanation_deadline)
     return render(request, "appraisal/explain.html", {
         "assessment": assessment,
         "rows": rows,
@@ -71,10 +101,11 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
         "withdrawn": round_withdrawn_text(withdrawn) if withdrawn is not None else "",
         "explaining": explaining,
         "can_resubmit": permissions.can_resubmit(request.user, assessment),
-        "deadline_passed": explaining and assessment.explanation_deadline is not None
-        and timezone.now() > assessment.explanation_deadline,
+        "deadline_passed": deadline_passed,
+        # every flagged leaf is on the page whichever view of it is shown: the count is the round's
+        "unanswered": unanswered,
+        "can_agree_remaining": explaining and not deadline_passed and member and unanswered > 0,
         "evidence_ready": evidence_ready,
-        "library": library,
         "result": index_result if not selectors.result_pending(assessment, index_result) else None,
         "pending": selectors.result_pending(assessment, index_result),
         "self_url": self_assessment_url(assessment.pk),
@@ -82,26 +113,56 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
     })
 
 
+def _agree_remaining(request: HttpRequest, assessment: Assessment) -> HttpResponse:
+    """«Đồng ý với kết quả thẩm định» for every flagged leaf not answered yet, by a person of the unit."""
+    if not is_unit_member(request.user, assessment.unit_id):
+        raise PermissionDenied
+    if request.POST.get("agree_remaining") != "1":  # the page's one action not asked for: nothing to do
+        return redirect(_explain_url(assessment))
+    try:
+        agreed = explanation_agree_remaining(assessment=assessment, actor=request.user)
+    except DomainError as exc:
+        return domain_error(request, exc, _explain_url(assessment))
+    messages.success(request, ngettext(
+        "Đã ghi nhận đơn vị đồng ý với kết quả thẩm định ở %(n)s tiêu chí.",
+        "Đã ghi nhận đơn vị đồng ý với kết quả thẩm định ở %(n)s tiêu chí.",
+        len(agreed),
+    ) % {"n": len(agreed)})
+    return back(request, _explain_url(assessment))  # the page as it was shown (all leaves, or the flagged ones)
+
+
 @lands_on(_explain_leaf_page)
 @login_required_or_401
 @require_POST
 def explain_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
-    """Save the unit's explanation of one flagged leaf."""
+    """Save the unit's answer on one flagged leaf: its explanation, or (``agree``) its agreement with the appraisal."""
     assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
     line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
     line.assessment = assessment
     if not is_unit_member(request.user, assessment.unit_id):
         raise PermissionDenied
+    agree = request.POST.get("agree") == "1"
+    explanation = request.POST.get("explanation", "")
     try:
         version = forms.base_version(request.POST.get("base_version"))
-        saved = services.line_explain(
-            line=line, actor=request.user, base_version=version, explanation=request.POST.get("explanation", "")
-        )
+        if agree and explanation.strip():  # one answer per leaf: agreeing needs no text, and drops none typed
+            raise ValidationFailed(MSG_AGREE_WITHOUT_TEXT, code="agree_with_text", details={"field": "explanation"})
+        if agree:
+            saved = line_agree(line=line, actor=request.user, base_version=version)
+        else:
+            saved = services.line_explain(line=line, actor=request.user, base_version=version, explanation=explanation)
     except DomainError as exc:
         return domain_error(request, exc, _explain_url(assessment, line))
+    agreed = is_agreement(saved.explanation)
     if wants_json(request):
-        return JsonResponse({"ok": True, "line": line_json(saved)})
-    messages.success(request, _("Đã lưu giải trình tiêu chí %(code)s.") % {"code": line.indicator.code})
+        # as the page draws an agreement: the box ticked, no text to edit
+        shown = {**line_json(saved), "agreed": agreed, "explanation": "" if agreed else saved.explanation}
+        return JsonResponse({"ok": True, "line": shown})
+    if agreed:
+        messages.success(request, _("Đã ghi nhận đơn vị đồng ý với kết quả thẩm định tiêu chí %(code)s.")
+                         % {"code": line.indicator.code})
+    else:
+        messages.success(request, _("Đã lưu giải trình tiêu chí %(code)s.") % {"code": line.indicator.code})
     return redirect(_explain_url(assessment, line))
 
 

@@ -2,8 +2,10 @@
 // summary — state, progress, appraised totals — and its «giải trình mới» counts updated from the save's answer),
 // mark new explanations read in place (a leaf, an area, the whole assessment), show a stale-version conflict
 // with both values, move between leaves with the keyboard, and poll while a result is «đang tính». A save refused
-// because the session ended keeps what was typed and offers to sign in again (in a new tab) and to save again.
-// Every form also works as a plain post without this script.
+// because the session ended keeps what was typed and offers to sign in again (in a new tab) and to save again; one
+// refused for permission (an assignment changed meanwhile) says why. An area's bulk accept saves the area's unsaved
+// edits first and updates the area in place; leaving the page with unsaved edits asks first. Every form also works
+// as a plain post without this script.
 import { fill, markInvalid } from "./method-input.js";
 import { freshToken, signInAgain } from "./session.js";
 import { onDeliberateClick, userTyping } from "./typing.js";
@@ -17,8 +19,12 @@ const T = vi
       pending: "Chưa thẩm định", waiting: "Chờ thẩm định", explainConflict: "Giải trình của tiêu chí này vừa được lưu ở nơi khác (người khác hoặc một thẻ khác của anh/chị).",
       signedOut: "Chưa lưu: phiên đăng nhập đã hết hạn.", signIn: "Đăng nhập lại (mở thẻ mới)", retry: "Lưu lại",
       sessionEnded: "Phiên đăng nhập đã hết hạn nên thay đổi vừa rồi chưa được lưu. Hãy đăng nhập lại; nội dung bạn đã nhập vẫn còn trên trang.",
-      leave: "Còn giải trình chưa lưu.", savingExplanations: "Đang lưu các giải trình chưa lưu…",
+      leave: "Còn nội dung chưa lưu.", savingExplanations: "Đang lưu các giải trình chưa lưu…",
       unsavedExplanations: "Chưa gửi: giải trình của các tiêu chí sau chưa lưu được, hãy xem lại rồi gửi lại:",
+      forbidden: "Không thực hiện được: tài khoản không có quyền với thao tác này (phân công thẩm định có thể vừa thay đổi). Hãy tải lại trang.",
+      saveFirst: "Điều chỉnh chưa lưu ở các tiêu chí sau được lưu trước:",
+      savingEdits: "Đang lưu các điều chỉnh chưa lưu…", accepting: "Đang chấp nhận…",
+      areaStopped: "Chưa chấp nhận lĩnh vực: điều chỉnh chưa lưu ở tiêu chí sau không lưu được. Hãy sửa hoặc bỏ điều chỉnh đó rồi chấp nhận lại:",
     }
   : {
       saving: "Saving…", saved: "Saved", failed: "Not saved", conflict: "This leaf has just been appraised elsewhere (by somebody else or in another of your tabs).",
@@ -27,8 +33,12 @@ const T = vi
       pending: "Not appraised", waiting: "Awaiting appraisal", explainConflict: "This leaf's explanation has just been saved elsewhere (by somebody else or in another of your tabs).",
       signedOut: "Not saved: your session has expired.", signIn: "Sign in again (opens a new tab)", retry: "Save again",
       sessionEnded: "Your session has expired, so your last change was not saved. Please sign in again; what you typed is still on the page.",
-      leave: "Some explanations are not saved yet.", savingExplanations: "Saving the unsaved explanations…",
+      leave: "Some changes are not saved yet.", savingExplanations: "Saving the unsaved explanations…",
       unsavedExplanations: "Not sent: the explanations of these criteria could not be saved; check them and send again:",
+      forbidden: "Not done: your account may not do this (the appraisal assignment may have just changed). Please reload the page.",
+      saveFirst: "Unsaved adjustments of these criteria are saved first:",
+      savingEdits: "Saving the unsaved adjustments…", accepting: "Accepting…",
+      areaStopped: "The area was not accepted: the unsaved adjustment of this criterion could not be saved. Correct or undo it, then accept again:",
     };
 
 const signedOutForms = new Set();
@@ -42,9 +52,14 @@ async function postForm(form) {
     credentials: "same-origin",
   });
   const type = response.headers.get("Content-Type") || "";
-  if (!type.includes("application/json") && (response.status === 401 || response.status === 403 || response.redirected)) {
-    // A login page or a refused token: the session ended.
+  if (!type.includes("application/json") && (response.status === 401 || response.redirected)) {
+    // A login page: the session ended.
     return { status: 401, data: { ok: false, code: "signed_out" } };
+  }
+  if (!type.includes("application/json") && response.status === 403) {
+    // A refusal the server did not explain (the appraisal's endpoints answer JSON with the reason): not a session
+    // that ended, which signing in again would mend.
+    return { status: 403, data: { ok: false, code: "forbidden", message: T.forbidden } };
   }
   let data = {};
   try {
@@ -98,6 +113,7 @@ function showNewExplanations(found) {
     const button = form.querySelector("button[type=submit]");
     if (button) button.textContent = found.button;
   }
+  showUnreadForSignOff(still);
   const areas = new Map(found.areas.map((area) => [String(area.id), area]));
   for (const form of document.querySelectorAll("form[data-explanations-seen-area]")) {
     const area = areas.get(form.dataset.explanationsSeenArea);
@@ -107,6 +123,28 @@ function showNewExplanations(found) {
     }
     const button = form.querySelector("button[type=submit]");
     if (button) button.textContent = area.button;
+  }
+}
+
+/** The sign-off's list of new explanations nobody has looked at, as the server now counts them (`still`, the line
+ * ids): the leaves decided or marked read leave it; with none left the confirmation it asks for goes too. */
+function showUnreadForSignOff(still) {
+  const box = document.querySelector("[data-signoff-unread]");
+  const list = box?.querySelector("[data-signoff-unread-list]");
+  if (!box || !list) return;
+  const left = Array.from(list.querySelectorAll("a[data-line]")).filter((link) => still.has(link.dataset.line));
+  const parts = [];
+  left.forEach((link, index) => parts.push(...(index ? [", ", link] : [link])));
+  list.replaceChildren(...parts);
+  const count = box.querySelector("[data-signoff-unread-count]");
+  if (count) count.textContent = count.textContent.replace(/\d+/, String(left.length));
+  const confirm = box.querySelector("[data-signoff-unread-confirm]");
+  if (!left.length) {
+    box.hidden = true;
+    if (confirm) {
+      confirm.required = false;
+      confirm.checked = false;
+    }
   }
 }
 
@@ -156,6 +194,9 @@ function showLine(leaf, line) {
   if (note) note.value = line.note || "";
   const explanation = leaf.querySelector("form[data-explain-line] textarea[name=explanation]");
   if (explanation && typeof line.explanation === "string") explanation.value = line.explanation;
+  // the unit's «Đồng ý với kết quả thẩm định» as stored (an agreement has no text to edit: `explanation` is empty)
+  const agree = leaf.querySelector("form[data-explain-line] input[name=agree]");
+  if (agree && typeof line.agreed === "boolean") agree.checked = line.agreed;
   const overruled = leaf.querySelector('[data-na-state="overruled"]');
   const declared = leaf.querySelector('[data-na-state="declared"]');
   const accepted = leaf.querySelector('[data-na-state="accepted"]');
@@ -171,6 +212,7 @@ function showLine(leaf, line) {
     if (accept && !accept.hasAttribute("data-accept-again")) accept.hidden = !line.na_overruled && !line.na_pending;
   }
   setVersion(leaf, line.version);
+  if (form) markAppraisalSaved(form);  // what the form now holds is what is stored
 }
 
 /** A leaf's save in flight: its actions wait for the answer (a double click sends one save, not a second based on
@@ -251,16 +293,42 @@ function firstPendingHref(review) {
 /** A leaf still counted by its area's «Chấp nhận điểm tự chấm cho N tiêu chí» (as the server counts it): one of
  * the user's with something declared, not appraised, and for a «không phát sinh» not yet decided. */
 function markAcceptable(leaf, line) {
-  if (!leaf.hasAttribute("data-acceptable")) return;
-  const waiting = line.appraised_score === null && (!leaf.hasAttribute("data-kps") || line.na_pending);
-  leaf.dataset.acceptable = waiting ? "1" : "0";
   const area = leaf.closest(".area-block");
+  if (line.done && leaf.hasAttribute("data-evidence-missing")) {
+    // decided on its own: no longer one the bulk accept leaves out for its missing evidence
+    leaf.removeAttribute("data-evidence-missing");
+    showEvidenceMissing(area);
+  }
+  if (!leaf.hasAttribute("data-acceptable")) return;
+  // a leaf needing evidence the unit did not send is left to a decision of its own (the server's rule)
+  const waiting = line.appraised_score === null && (!leaf.hasAttribute("data-kps") || line.na_pending)
+    && !leaf.hasAttribute("data-evidence-missing");
+  leaf.dataset.acceptable = waiting ? "1" : "0";
   const form = area?.querySelector("form[data-accept-area-form]");
   const button = form?.querySelector("[data-accept-area]");
   if (!button) return;
   const count = area.querySelectorAll('[data-leaf][data-acceptable="1"]').length;
   button.textContent = button.textContent.replace(/\d+/, String(count));
   form.hidden = count === 0;
+}
+
+/** The codes of the leaves (their headings' code). */
+function codesOf(leaves) {
+  return leaves.map((leaf) => leaf.querySelector(".leaf-name .code")?.textContent.trim() || leaf.id).join(", ");
+}
+
+/** The area's leaves its bulk accept leaves out for their missing evidence, as its note names them. */
+function evidenceMissingLeaves(area) {
+  return area ? Array.from(area.querySelectorAll("[data-leaf][data-evidence-missing]")) : [];
+}
+
+function showEvidenceMissing(area) {
+  const note = area?.querySelector("[data-evidence-missing-note]");
+  if (!note) return;
+  const missing = evidenceMissingLeaves(area);
+  const codes = note.querySelector("[data-evidence-missing-codes]");
+  if (codes) codes.textContent = codesOf(missing);
+  note.hidden = !missing.length;
 }
 
 /** Where a refused save's message goes: the form's own box; for the accept button's, the leaf's box when it is
@@ -401,22 +469,59 @@ function explanationField(form) {
   return form.querySelector("textarea[name=explanation]");
 }
 
-function markSaved(form, text) {
+// The unit's «Đồng ý với kết quả thẩm định» as last saved: ticked or unticked and not saved is unsaved too.
+const savedAgreement = new WeakMap();
+
+function agreeBox(form) {
+  return form.querySelector("input[name=agree]");
+}
+
+function markSaved(form, text, agreed) {
   const field = explanationField(form);
   if (field) savedExplanation.set(form, text ?? field.value);
+  const box = agreeBox(form);
+  if (box) savedAgreement.set(form, agreed ?? box.checked);
 }
 
 function explanationUnsaved(form) {
   const field = explanationField(form);
-  return Boolean(field) && savedExplanation.has(form) && field.value !== savedExplanation.get(form);
+  const box = agreeBox(form);
+  return (Boolean(field) && savedExplanation.has(form) && field.value !== savedExplanation.get(form))
+    || (Boolean(box) && savedAgreement.has(form) && box.checked !== savedAgreement.get(form));
 }
 
 function explainForms() {
   return Array.from(document.querySelectorAll("form[data-explain-line]"));
 }
 
+// An appraisal form's inputs and reason as last saved (or as the page drew them): one that differs holds an edit
+// not saved yet, which an area's bulk accept saves first and leaving the page warns about.
+const savedAppraisal = new WeakMap();
+
+function appraisalState(form) {
+  const kept = [];
+  for (const [name, value] of new FormData(form)) {
+    if (name === "csrfmiddlewaretoken" || name === "next" || name === "base_version") continue;
+    kept.push(`${name}=${value}`);
+  }
+  return kept.join("&");
+}
+
+function markAppraisalSaved(form) {
+  savedAppraisal.set(form, appraisalState(form));
+}
+
+function appraisalUnsaved(form) {
+  return savedAppraisal.has(form) && appraisalState(form) !== savedAppraisal.get(form);
+}
+
+function appraiseForms(root = document) {
+  return Array.from(root.querySelectorAll("form[data-appraise]"));
+}
+
 function enhanceSaveForm(form) {
   if (form.matches("[data-explain-line]")) markSaved(form);
+  if (form.matches("[data-appraise]")) markAppraisalSaved(form);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     saveLeaf(form);
@@ -460,7 +565,8 @@ async function saveLeaf(form) {
       markAcceptable(leaf, data.line);
       markExplanationSeen(leaf);
       if (sentText !== null) {
-        markSaved(form, typeof data.line.explanation === "string" ? data.line.explanation : sentText);
+        markSaved(form, typeof data.line.explanation === "string" ? data.line.explanation : sentText,
+          typeof data.line.agreed === "boolean" ? data.line.agreed : undefined);
         // typed on while the save was on its way: kept, and still unsaved
         if (typed !== sentText) explanation.value = typed;
       }
@@ -514,7 +620,7 @@ async function idle(leaf) {
 /** «Gửi giải trình»: asked first (data-confirm); explanations typed and not saved are saved before the page is
  * sent, and if one cannot be (refused, a conflict, no connection) nothing is sent and the leaves are named. */
 function enhanceResubmit(form) {
-  const box = form.querySelector("[data-resubmit-error]");
+  const box = form.querySelector("[data-resubmit-error], [data-agree-error]");
   const button = form.querySelector("button[type=submit]");
   let sending = false;
   form.addEventListener("submit", async (event) => {
@@ -572,6 +678,105 @@ function enhanceResubmit(form) {
   });
 }
 
+/** Where an area's bulk accept says what it did (or why it did not). */
+function areaResult(form, text, { error = false, nodes = null } = {}) {
+  const box = form.closest(".area-block")?.querySelector("[data-area-result]");
+  if (!box) return null;
+  if (nodes) box.replaceChildren(...nodes);
+  else box.textContent = text;
+  box.classList.toggle("error", error);
+  box.setAttribute("role", error ? "alert" : "status");
+  box.hidden = false;
+  return box;
+}
+
+/** An area's «Chấp nhận điểm tự chấm cho N tiêu chí»: asked first, naming the leaves it leaves out (evidence the
+ * unit did not send) and the unsaved adjustments of the area, which are saved before it is sent; one refused stops
+ * it (nothing accepted), naming the leaf, whose own box says why. Then sent in place: the leaves accepted, the
+ * summary and the counts follow the answer, which the area says. */
+function enhanceAreaAccept(form) {
+  const area = form.closest(".area-block");
+  const button = form.querySelector("[data-accept-area]");
+  let sending = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (sending) return;
+    const unsaved = appraiseForms(area || document).filter(appraisalUnsaved);
+    const missing = evidenceMissingLeaves(area);
+    let question = form.dataset.confirm || "";
+    if (missing.length && form.dataset.evidenceNote) question += `\n\n${form.dataset.evidenceNote} ${codesOf(missing)}`;
+    if (unsaved.length) question += `\n\n${T.saveFirst} ${codesOf(unsaved.map((each) => each.closest("[data-leaf]")))}`;
+    if (question && !window.confirm(question)) return;
+    sending = true;
+    if (button) button.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    try {
+      for (const each of unsaved) {
+        const leaf = each.closest("[data-leaf]");
+        await idle(leaf);
+        if (!appraisalUnsaved(each)) continue;  // saved meanwhile (its own button, Ctrl+Enter)
+        areaResult(form, T.savingEdits);
+        if (!(await saveLeaf(each)) || appraisalUnsaved(each)) {
+          const link = document.createElement("a");
+          link.href = `#${leaf.id}`;
+          link.textContent = codesOf([leaf]);
+          areaResult(form, "", { error: true, nodes: [`${T.areaStopped} `, link] });
+          return;
+        }
+      }
+      areaResult(form, T.accepting);
+      let result;
+      try {
+        result = await postForm(form);
+      } catch {
+        result = { status: 0, data: { ok: false, message: T.network } };
+      }
+      if (result.status === 401) {
+        const retry = document.createElement("button");
+        retry.type = "button";
+        retry.className = "secondary";
+        retry.textContent = T.retry;
+        retry.addEventListener("click", () => form.requestSubmit());
+        areaResult(form, "", { error: true, nodes: [...signInAgain(result.data, T.sessionEnded, T.signIn), " ", retry] });
+        return;
+      }
+      if (!result.data.ok) {
+        areaResult(form, result.data.message || T.failed, { error: true })?.focus();
+        return;
+      }
+      const data = result.data;
+      for (const line of data.lines || []) {
+        const leaf = document.getElementById(`line-${line.id}`);
+        if (!leaf) continue;
+        showLine(leaf, line);
+        markAcceptable(leaf, line);
+        markExplanationSeen(leaf);
+      }
+      showReview(data.review);
+      showNewExplanations(data.new_explanations);
+      const box = areaResult(form, data.message);
+      // the button gone with nothing left to accept: the keyboard goes to what it did
+      if (box && (form.hidden || !form.isConnected)) box.focus({ preventScroll: true });
+    } finally {
+      sending = false;
+      if (button) button.disabled = false;
+      form.removeAttribute("aria-busy");
+    }
+  });
+}
+
+/** The lead's «Thông qua»: asked first, naming the new explanations nobody has looked at (the form's checkbox
+ * «Tôi đã đọc / vẫn thông qua» is required while there are). */
+function enhanceSignOff(form) {
+  form.addEventListener("submit", (event) => {
+    let question = form.dataset.confirm || "";
+    const unread = form.querySelector("[data-signoff-unread]");
+    const note = unread && !unread.hidden ? unread.querySelector("[data-signoff-unread-note]") : null;
+    if (note) question += `\n\n${note.textContent.trim().replace(/\s+/g, " ")}`;
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+}
+
 function leaves() {
   return Array.from(document.querySelectorAll("[data-leaf]"));
 }
@@ -603,7 +808,10 @@ function move(step) {
 }
 
 function onKey(event) {
-  const typing = event.target.closest?.("input, textarea, select, [contenteditable]");
+  // typing: a text box or a list, not a radio button or a check box (J / K are no input there)
+  const typing = event.target.closest?.(
+    "input:not([type=radio]):not([type=checkbox]):not([type=button]):not([type=submit]), textarea, select, [contenteditable]",
+  );
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
     const leaf = currentLeaf();
     // a «không phát sinh» with its overrule section closed: the key accepts it (its «Chấp nhận» button); open,
@@ -656,15 +864,23 @@ for (const form of document.querySelectorAll(
 )) {
   enhanceSeenForm(form);
 }
-for (const form of document.querySelectorAll("form[data-confirm]:not([data-resubmit])")) {
+for (const form of document.querySelectorAll(
+  "form[data-confirm]:not([data-resubmit]):not([data-agree-remaining]):not([data-accept-area-form]):not([data-signoff-form])",
+)) {
   form.addEventListener("submit", (event) => {
     if (!window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 }
-for (const form of document.querySelectorAll("form[data-resubmit]")) enhanceResubmit(form);
-if (explainForms().length) {
+for (const form of document.querySelectorAll("form[data-accept-area-form]")) enhanceAreaAccept(form);
+for (const form of document.querySelectorAll("form[data-signoff-form]")) enhanceSignOff(form);
+// «Đồng ý … ở N tiêu chí còn lại» as «Gửi giải trình»: what was typed or ticked and not saved is saved first (an
+// explanation typed is the leaf's answer, not a leaf to agree with)
+for (const form of document.querySelectorAll("form[data-resubmit], form[data-agree-remaining]")) enhanceResubmit(form);
+if (explainForms().length || appraiseForms().length) {
+  // an explanation or an appraisal typed and not saved: leaving the page (another unit, the area filter, a link)
+  // asks first
   window.addEventListener("beforeunload", (event) => {
-    if (!explainForms().some(explanationUnsaved)) return;
+    if (!explainForms().some(explanationUnsaved) && !appraiseForms().some(appraisalUnsaved)) return;
     event.preventDefault();
     event.returnValue = T.leave;
   });

@@ -126,9 +126,10 @@ def test_an_upload_of_a_refused_type_names_the_file_field(api: Any, assessment: 
 
 
 def _request_explanation(api: Any, assessment: Any, **body: Any) -> Any:
+    # with the request's question: a leaf without an appraised score and its reason needs one
     return api.post(
         f"/api/v1/assessments/{assessment.pk}/request-explanation/",
-        {"deadline": later().date().isoformat(), **body}, format="json",
+        {"deadline": later().date().isoformat(), "message": "Đề nghị bổ sung tài liệu.", **body}, format="json",
     )
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from appraisal.models import ExplanationRound
 from appraisal.services import explanation_request
 from scoring.models import Assessment, AuditEntry
-from tests.appraisal.conftest import later, line_of, refresh, self_score, submit
+from tests.appraisal.conftest import evidence_not_required, later, line_of, refresh, self_score, submit
 from tests.conftest import _user
 
 pytestmark = pytest.mark.django_db
@@ -97,11 +97,13 @@ def test_accepting_without_a_version_is_a_field_error(api: Any, submitted: Any, 
 def test_an_appraiser_accepts_every_leaf_of_their_area_at_once(api: Any, submitted: Any, appraiser: Any) -> None:
     from scoring.models import Indicator
 
+    evidence_not_required(submitted)
     area = Indicator.objects.get(indicator_set=submitted.indicator_set, code="2")
     api.force_login(appraiser)
     response = api.post(_url(submitted, f"areas/{area.pk}/accept/"))
     assert response.status_code == 200, response.json()
-    assert response.json() == {"accepted": 4, "skipped": 0, "not_applicable": 0}
+    assert response.json() == {"accepted": 4, "skipped": 0, "not_applicable": 0, "evidence_missing": [],
+                               "awaiting_explanation": []}
     codes = set(submitted.lines.filter(appraised_score__isnull=False).values_list("indicator__code", flat=True))
     assert codes == {"2.1.1", "2.1.2", "2.2.1", "2.3.1"}
 
@@ -503,15 +505,13 @@ def test_others_may_not_delete_a_units_file(
 ) -> None:
     from evidence.models import EvidenceFile
 
-    from evidence.services import evidence_link
-
     evidence_file = _upload(assessment, unit_editor)
-    evidence_link(evidence_file=evidence_file, line=line_of(assessment, "2.1.1"), actor=unit_editor)
+    _link(evidence_file, assessment, "2.1.1", unit_editor)  # an appraiser sees a unit's linked files only
     self_score(assessment, unit_editor)
     submit(assessment, unit_head)
     api.force_login(_user("khoa", "unit_editor", "so-tai-chinh"))
     assert api.delete(f"/api/v1/evidence/{evidence_file.pk}/").status_code == 404
-    api.force_login(appraiser)  # sees the submitted unit's evidence (its linked files), may not change them
+    api.force_login(appraiser)  # sees the submitted unit's files, may not change them
     assert api.delete(f"/api/v1/evidence/{evidence_file.pk}/").status_code == 403
     api.force_login(unit_editor)  # the unit itself, once submitted: a state problem, not a missing right
     refused = api.delete(f"/api/v1/evidence/{evidence_file.pk}/")

@@ -11,12 +11,13 @@ import pytest
 from appraisal.services import area_accept_self
 from scoring.errors import ValidationFailed
 from scoring.models import ScoreLine
-from tests.appraisal.conftest import line_of
+from tests.appraisal.conftest import evidence_not_required, line_of
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_refusal_names_the_leaf_and_accepts_nothing(submitted: Any, lead: Any) -> None:
+    evidence_not_required(submitted)
     line = line_of(submitted, "1.1.2")
     ScoreLine.objects.filter(pk=line.pk).update(self_value={"numerator": "8.123456789012", "denominator": 10})
     area = line.indicator.parent.parent

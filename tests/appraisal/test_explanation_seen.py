@@ -148,7 +148,7 @@ def test_marking_seen_outside_the_appraisal_is_refused(
 ) -> None:
     from appraisal.services import assessment_sign_off, explanations_mark_seen
 
-    signed = assessment_sign_off(assessment=round_two, actor=lead)
+    signed = assessment_sign_off(assessment=round_two, actor=lead, unread_confirmed=True)
     assert signed.state == Assessment.State.SIGNED_OFF
     with pytest.raises(StateConflict):
         explanations_mark_seen(assessment=signed, actor=lead)

@@ -12,7 +12,7 @@ from appraisal.services import appraisal_start, area_accept_self, line_accept_se
 from scoring.errors import StaleVersion, StateConflict, ValidationFailed
 from scoring.models import Assessment, AuditEntry, Indicator
 from scoring.services import assessment_transition
-from tests.appraisal.conftest import line_of, refresh
+from tests.appraisal.conftest import evidence_not_required, line_of, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,8 @@ def test_accepting_a_leaf_copies_the_self_score_and_is_audited(submitted: Any, a
 
 
 def test_accepting_a_whole_area_audits_each_leaf_and_keeps_adjusted_leaves(submitted: Any, appraiser: Any) -> None:
-    # given one leaf of area 2 already adjusted
+    # given one leaf of area 2 already adjusted (and no leaf needing evidence the unit did not send)
+    evidence_not_required(submitted)
     adjusted = line_of(submitted, "2.1.1")
     line_appraise(line=adjusted, actor=appraiser, base_version=adjusted.version,
                   value={"numerator": 50, "denominator": 100}, note="Chỉ đạt 50%.")
@@ -119,7 +120,9 @@ def test_accepting_a_whole_area_audits_each_leaf_and_keeps_adjusted_leaves(submi
     # when the appraiser accepts the whole area
     counts = area_accept_self(assessment=submitted, area=area, actor=appraiser)
     # then the three other leaves of area 2 take their self-scores, each audited, the adjusted one stays
-    assert counts == {"accepted": 3, "skipped": 0, "not_applicable": 0}
+    assert counts == {"accepted": 3, "skipped": 0, "not_applicable": 0, "evidence_missing": [],
+                      "awaiting_explanation": [],
+                      "accepted_ids": [line_of(submitted, code).pk for code in ("2.1.2", "2.2.1", "2.3.1")]}
     assert line_of(submitted, "2.1.1").appraised_score == Decimal("0")
     for code in ("2.1.2", "2.2.1", "2.3.1"):
         line = line_of(submitted, code)

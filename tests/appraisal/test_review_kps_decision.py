@@ -23,7 +23,7 @@ from appraisal.services import (
 from scoring.errors import ValidationFailed
 from scoring.models import Assessment, AuditEntry, ScoreLine
 from scoring.services import assessment_compute
-from tests.appraisal.conftest import line_of, refresh
+from tests.appraisal.conftest import evidence_not_required, line_of, refresh
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -158,21 +158,25 @@ def test_the_review_page_links_the_sign_off_hint_to_the_first_undecided_leaf(
 
 
 def test_accepting_an_area_accepts_its_undecided_kps_with_its_own_audit_entry(kps_submitted: Any, lead: Any) -> None:
+    evidence_not_required(kps_submitted)
     line = line_of(kps_submitted, KPS)
     counts = area_accept_self(assessment=kps_submitted, area=_area_1(kps_submitted), actor=lead)
-    assert counts == {"accepted": 5, "skipped": 0, "not_applicable": 1}
+    assert {k: counts[k] for k in ("accepted", "skipped", "not_applicable")} == {
+        "accepted": 5, "skipped": 0, "not_applicable": 1}
     assert line_of(kps_submitted, KPS).na_accepted
     entries = AuditEntry.objects.filter(action="score_line.accept_not_applicable", object_id=str(line.pk))
     assert entries.count() == 1 and entries.get().actor == lead
     # a second run finds nothing left to accept and records nothing more
     again = area_accept_self(assessment=kps_submitted, area=_area_1(kps_submitted), actor=lead)
-    assert again == {"accepted": 0, "skipped": 0, "not_applicable": 0}
+    assert again == {"accepted": 0, "skipped": 0, "not_applicable": 0, "evidence_missing": [],
+                     "awaiting_explanation": [], "accepted_ids": []}
     assert entries.count() == 1
 
 
 def test_accepting_an_area_from_the_page_says_how_many_kps_it_accepted(
     client: Client, kps_submitted: Any, lead: Any
 ) -> None:
+    evidence_not_required(kps_submitted)
     client.force_login(lead)
     area = _area_1(kps_submitted)
     page = client.get(reverse("appraisal:review", args=[kps_submitted.pk])).content.decode()
@@ -184,11 +188,13 @@ def test_accepting_an_area_from_the_page_says_how_many_kps_it_accepted(
 
 
 def test_the_api_accepts_an_areas_kps_too(client: Client, kps_submitted: Any, lead: Any) -> None:
+    evidence_not_required(kps_submitted)
     client.force_login(lead)
     area = _area_1(kps_submitted)
     response = client.post(reverse("api:accept_area", args=[kps_submitted.pk, area.pk]))
     assert response.status_code == 200
-    assert response.json() == {"accepted": 5, "skipped": 0, "not_applicable": 1}
+    assert response.json() == {"accepted": 5, "skipped": 0, "not_applicable": 1, "evidence_missing": [],
+                               "awaiting_explanation": []}
 
 
 # --- data signed off under the old rule ---------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from scoring.models import Assessment, Unit
 from scoring.services import assessments_open
-from tests.appraisal.conftest import line_of, self_score, submit
+from tests.appraisal.conftest import evidence_not_required, line_of, self_score, submit
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -58,6 +58,7 @@ def three(submitted: Any, cycle: Any, unit_editor: Any, unit_head: Any) -> list[
 def test_accepting_an_area_returns_to_the_page_as_it_was_filtered(client: Client, submitted: Any,
                                                                   appraiser: Any) -> None:
     # given the page filtered to area 2, opened from a filtered queue
+    evidence_not_required(submitted)
     login(client, appraiser)
     page = _review(submitted, **{"linh-vuc": "2", "tu": FILTERS})
     body = client.get(page).content.decode()
@@ -202,6 +203,8 @@ def test_each_leaf_the_area_button_counts_is_marked_for_the_page_script(
 ) -> None:
     """The script counts the area's button down from these marks: they must add up to the server's count."""
     from appraisal.services import line_accept_self
+
+    evidence_not_required(submitted)
 
     line = line_of(submitted, "2.1.1")
     line_accept_self(line=line, actor=appraiser, base_version=line.version)

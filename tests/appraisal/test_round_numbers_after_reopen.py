@@ -44,7 +44,7 @@ def _explain_and_resubmit(assessment: Any, editor: Any, head: Any, text: str) ->
 
 
 def _sign_off_and_reopen(assessment: Any, lead: Any, admin: Any) -> Assessment:
-    signed = assessment_sign_off(assessment=refresh(assessment), actor=lead)
+    signed = assessment_sign_off(assessment=refresh(assessment), actor=lead, unread_confirmed=True)
     return assessment_reopen(assessment=signed, actor=admin, reason="Đơn vị khiếu nại tiêu chí 2.1.1.")
 
 

@@ -153,8 +153,8 @@ def test_the_request_link_carries_the_filters_and_the_request_returns_to_the_fil
     # a refused request keeps them on the form shown again
     refused = client.post(request_url, {"deadline": "", "lines": [line_of(appraised, "2.1.1").pk], "next": page})
     assert refused.status_code == 400 and f'name="next" value="{escape(page)}"' in refused.content.decode()
-    # the request returns to the filtered page
-    response = client.post(request_url, {"deadline": later().date().isoformat(),
+    # the request returns to the filtered page (2.1.1 was accepted without a reason: the request says what to explain)
+    response = client.post(request_url, {"deadline": later().date().isoformat(), "message": "Đề nghị bổ sung.",
                                          "lines": [line_of(appraised, "2.1.1").pk], "next": page})
     assert response.status_code == 302 and response["Location"] == page
     assert refresh(appraised).state == Assessment.State.EXPLANATION

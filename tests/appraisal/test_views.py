@@ -16,7 +16,15 @@ from appraisal.models import AppraisalAssignment, ExplanationRound
 from appraisal.services import assessment_sign_off, explanation_request, line_appraise
 from scoring.models import Assessment, IndexResult, ScoreLine, Unit
 from scoring.services import assessments_open
-from tests.appraisal.conftest import flagged_line, later, line_of, refresh, self_score, submit
+from tests.appraisal.conftest import (
+    evidence_not_required,
+    flagged_line,
+    later,
+    line_of,
+    refresh,
+    self_score,
+    submit,
+)
 from tests.conftest import _user
 
 pytestmark = pytest.mark.django_db
@@ -233,6 +241,7 @@ def test_a_leaf_of_another_assessment_is_a_404(client: Client, submitted: Any, l
 
 
 def test_accepting_a_leaf_and_an_area(client: Client, submitted: Any, appraiser: Any) -> None:
+    evidence_not_required(submitted)
     login(client, appraiser)
     line = line_of(submitted, "2.2.1")
     answer = client.post(reverse("appraisal:accept_line", args=[submitted.pk, line.pk]),
@@ -271,8 +280,9 @@ def test_the_lead_returns_chosen_leaves_for_explanation(client: Client, submitte
     assert client.get(url).status_code == 200
     line = line_of(submitted, "2.1.1")
     deadline = (timezone.localtime() + timedelta(days=5)).date()
+    # nothing appraised yet: the lead confirms returning it all the same (test_request_undecided_confirm.py)
     response = client.post(url, {"lines": [str(line.pk)], "deadline": deadline.strftime("%d/%m/%Y"),
-                                 "message": "Bổ sung báo cáo."})
+                                 "message": "Bổ sung báo cáo.", "confirm_undecided": "1"})
     assert response.status_code == 302
     assessment = refresh(submitted)
     assert assessment.state == Assessment.State.EXPLANATION
@@ -564,6 +574,7 @@ def test_after_a_reopen_the_unit_keeps_the_signed_off_results_but_not_the_new_no
 def test_an_appraiser_assigned_one_criterion_appraises_and_accepts_only_its_leaves(
     client: Client, submitted: Any, appraiser: Any
 ) -> None:
+    evidence_not_required(submitted)
     assignment = AppraisalAssignment.objects.get(user=appraiser)
     assignment.areas.set(submitted.indicator_set.indicators.filter(code="2.1"))
     login(client, appraiser)

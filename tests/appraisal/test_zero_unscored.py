@@ -19,7 +19,7 @@ from scoring.administration.services import assessment_close_unsubmitted
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import Assessment, AuditEntry, Cycle, Indicator, ScoreLine
 from scoring.selectors import leaf_rule
-from tests.appraisal.conftest import line_of, refresh, self_score
+from tests.appraisal.conftest import evidence_not_required, line_of, refresh, self_score
 from tests.conftest import SMALL_SET_VALUES
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +82,7 @@ def test_a_handed_over_assessment_zeroed_and_accepted_can_be_signed_off(handed_o
             assert entry.reason == REASON and entry.actor == lead
             assert Decimal(str(entry.changes["appraised_score"]["new"])) == 0
     assert refresh(handed_over).state == Assessment.State.IN_APPRAISAL
+    evidence_not_required(handed_over)  # the two self-scored leaves taken by the areas' bulk accept
     for area in Indicator.objects.filter(indicator_set=handed_over.indicator_set, parent__isnull=True):
         services.area_accept_self(assessment=refresh(handed_over), area=area, actor=lead)
     signed = services.assessment_sign_off(assessment=refresh(handed_over), actor=lead)

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from appraisal.models import LineHistory
 from scoring.models import Assessment, IndexResult
-from tests.appraisal.conftest import self_score, submit
+from tests.appraisal.conftest import evidence_not_required, self_score, submit
 from tests.appraisal.conftest import team as team  # the appraisal team fixture (tam: area 2; hoa: lead)
 from tests.browser.conftest import login
 from tests.evidence.samples import pdf
@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def submitted_assessment(assessment: Assessment, unit_editor: Any, unit_head: Any, team: Any) -> Assessment:
+    evidence_not_required(assessment)  # the area's bulk accept takes every leaf
     self_score(assessment, unit_editor)
     return submit(assessment, unit_head)
 
@@ -74,9 +75,9 @@ def test_review_explanation_round_sign_off_and_ranking(
     expect(appraiser.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
     expect(appraiser.locator(f"{leaf} [data-appraised]")).to_have_text("0,00")
     expect(appraiser.locator(f"{leaf} [data-status]")).to_have_text("Đã điều chỉnh")
-    # the rest of area 2 accepted in one action
+    # the rest of area 2 accepted in one action, in place
     appraiser.click("[data-accept-area]")
-    expect(appraiser.locator(".messages")).to_contain_text("đã chấp nhận 3 tiêu chí")
+    expect(appraiser.locator("[data-area-result]:visible")).to_contain_text("đã chấp nhận 3 tiêu chí")
 
     # the lead accepts area 1 and returns the adjusted leaf for explanation
     lead = new_page()
@@ -84,7 +85,7 @@ def test_review_explanation_round_sign_off_and_ranking(
     login(lead, "hoa")
     lead.goto(f"/tham-dinh/{assessment.pk}/")
     lead.locator("[data-accept-area]").first.click()
-    expect(lead.locator(".messages")).to_contain_text("đã chấp nhận 5 tiêu chí")
+    expect(lead.locator("[data-area-result]:visible")).to_contain_text("đã chấp nhận 5 tiêu chí")
     lead.click("text=Yêu cầu giải trình")
     expect(lead.locator(f'input[name="lines"][value="{ids["2.1.1"]}"]')).to_be_checked()
     lead.fill("#message", "Đề nghị bổ sung báo cáo về văn bản điện tử.")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from scoring.models import Assessment
-from tests.appraisal.conftest import line_of, self_score, submit
+from tests.appraisal.conftest import evidence_not_required, line_of, self_score, submit
 from tests.appraisal.conftest import team as team  # the appraisal team fixture (tam: area 2; hoa: lead)
 from tests.browser.conftest import login
 
@@ -34,9 +34,11 @@ def _open(new_page: Any, username: str, url: str) -> tuple[Any, list[str], list[
 
 @pytest.fixture
 def kps(assessment: Assessment, unit_editor: Any, unit_head: Any, team: Any) -> Assessment:
-    """Sở Y tế self-scored, leaf 1.2.2 declared «không phát sinh», submitted."""
+    """Sở Y tế self-scored, leaf 1.2.2 declared «không phát sinh», submitted; no leaf needs evidence (the area's bulk
+    accept takes every leaf)."""
     from scoring.services import score_line_save_self
 
+    evidence_not_required(assessment)
     self_score(assessment, unit_editor)
     line = line_of(assessment, "1.2.2")
     score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=None,
@@ -97,15 +99,15 @@ def test_a_refused_kps_acceptance_is_shown_and_can_be_kept(new_page: Any, kps: A
 
 
 def test_a_refused_kps_acceptance_message_is_in_sight(new_page: Any, kps: Assessment, lead: Any) -> None:
-    """A refusal that is no conflict (the lead returned the assessment to the unit meanwhile) shows its message
-    by the accept button, not in the closed overrule section."""
+    """A refusal that is no conflict (the lead returned the leaf to the unit for an explanation meanwhile: it waits
+    for the unit's) shows its message by the accept button, not in the closed overrule section."""
     from appraisal.services import explanation_request
     from tests.appraisal.conftest import later
 
     line = line_of(kps, "1.2.2")
     leaf = f"#line-{line.pk}"
     page, errors, _posts = _open(new_page, "hoa", f"/tham-dinh/{kps.pk}/")
-    explanation_request(assessment=kps, actor=lead, deadline=later(), line_ids=[line_of(kps, "2.1.1").pk])
+    explanation_request(assessment=kps, actor=lead, deadline=later(), line_ids=[line.pk])
 
     page.locator(leaf).focus()
     page.keyboard.press("Control+Enter")
@@ -113,6 +115,7 @@ def test_a_refused_kps_acceptance_message_is_in_sight(new_page: Any, kps: Assess
     expect(message).to_be_visible()
     expect(message).not_to_have_text("")
     expect(message).not_to_have_text("Không lưu được")  # the server's reason, not a bare failure
+    expect(message).to_contain_text("chờ đơn vị giải trình")
     expect(page.locator(f"{leaf} details.na-overrule")).not_to_have_attribute("open", "")
     assert errors == []
 
@@ -129,10 +132,10 @@ def test_the_area_accept_button_counts_down_with_per_leaf_saves(new_page: Any, k
         expect(lead.locator(f"{leaf} [data-status]")).to_have_text("Đã thẩm định")
         expect(lead.locator(button)).to_have_text(f"Chấp nhận điểm tự chấm cho {left} tiêu chí chưa thẩm định")
 
-    lead.click(button)
-    expect(lead.locator(".messages")).to_contain_text("đã chấp nhận 3 tiêu chí")
-    assert lead.url.endswith(f"/tham-dinh/{kps.pk}/?linh-vuc=1#area-{area.pk}")
-    expect(lead.locator(button)).to_have_count(0)
+    lead.click(button)  # sent in place: the area says what it did, the page stays as it was filtered
+    expect(lead.locator(f"#area-{area.pk} [data-area-result]")).to_contain_text("đã chấp nhận 3 tiêu chí")
+    assert f"/tham-dinh/{kps.pk}/?linh-vuc=1" in lead.url
+    expect(lead.locator(button)).to_be_hidden()
     assert errors == []
 
 

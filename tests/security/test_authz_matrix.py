@@ -187,7 +187,9 @@ RULES.update(
         "appraisal:cycle_recompute": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "appraisal:dashboard": Rule(get=E(302, 403, 403, 403, 200, 200)),
         "appraisal:cycle_workbook": Rule(get=E(302, 403, 403, 403, 200, 200)),
-        "appraisal:explain": Rule(get=E(302, (200, 404), (200, 404), 404, 404, 200)),
+        # its one write: the unit agrees with every leaf not answered yet (an empty post asks nothing: back to the page)
+        "appraisal:explain": Rule(get=E(302, (200, 404), (200, 404), 404, 404, 200),
+                                  post=E(302, (302, 404), (302, 404), 404, 404, 403)),
         "appraisal:explain_line": Rule(
             get=E(302, 405, 405, 405, 405, 405), post=E(302, (None, 404), (None, 404), 404, 404, 403)
         ),
