@@ -10,7 +10,7 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,22 +128,29 @@ UNIT_COLUMN_LABELS = (
 MSG_UNITS_REASON = _l("Nhập danh sách đơn vị từ Excel (tệp «%(f)s»)")
 
 
-def unit_column_aliases() -> dict[str, str]:
-    """Every header the units import reads as a column (as `xlsx.folded`): the key (older files), and the header of
-    the exported file in each of the site's languages."""
+def _column_aliases(columns: Sequence[str], headers: Sequence[Any]) -> dict[str, str]:
+    """Every header an import reads as a column (as `xlsx.folded`): the key (older files), and the header of the
+    exported file in each of the site's languages."""
     from scoring.administration.xlsx import folded
 
-    aliases = {folded(key): key for key in UNIT_IMPORT_COLUMNS}
+    aliases = {folded(key): key for key in columns}
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
-            aliases.update({folded(str(header)): key
-                            for key, header in zip(UNIT_IMPORT_COLUMNS, UNIT_COLUMN_HEADERS, strict=True)})
+            aliases.update({folded(str(header)): key for key, header in zip(columns, headers, strict=True)})
     return aliases
 
 
+def _column_names(columns: Sequence[str], headers: Sequence[Any]) -> dict[str, str]:
+    """Each column as a message names it: its header, then its key («Loại đơn vị (kind)»)."""
+    return {key: f"{header} ({key})" for key, header in zip(columns, headers, strict=True)}
+
+
+def unit_column_aliases() -> dict[str, str]:
+    return _column_aliases(UNIT_IMPORT_COLUMNS, UNIT_COLUMN_HEADERS)
+
+
 def unit_column_names() -> dict[str, str]:
-    """Each column as a message names it: its header, then its key («Loại đơn vị (kind)»), as the users import."""
-    return {key: f"{header} ({key})" for key, header in zip(UNIT_IMPORT_COLUMNS, UNIT_COLUMN_HEADERS, strict=True)}
+    return _column_names(UNIT_IMPORT_COLUMNS, UNIT_COLUMN_HEADERS)
 
 
 def read_units_sheet(uploaded: Any) -> Any:
@@ -512,21 +519,11 @@ USER_COLUMN_LABELS = (
 
 
 def user_column_aliases() -> dict[str, str]:
-    """Every header the users import reads as a column (as `xlsx.folded`): the key (older files), and the header of
-    the exported file in each of the site's languages."""
-    from scoring.administration.xlsx import folded
-
-    aliases = {folded(key): key for key in USER_COLUMNS}
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            aliases.update({folded(str(header)): key
-                            for key, header in zip(USER_COLUMNS, USER_COLUMN_HEADERS, strict=True)})
-    return aliases
+    return _column_aliases(USER_COLUMNS, USER_COLUMN_HEADERS)
 
 
 def user_column_names() -> dict[str, str]:
-    """Each column as a message names it: its header, then its key («Vai trò (role)»)."""
-    return {key: f"{header} ({key})" for key, header in zip(USER_COLUMNS, USER_COLUMN_HEADERS, strict=True)}
+    return _column_names(USER_COLUMNS, USER_COLUMN_HEADERS)
 
 
 def _role_lookup() -> dict[str, str]:
