@@ -101,7 +101,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Login throttling: 5 failed attempts for one username from one address → locked for 15 minutes.
+# Login throttling: 5 failed attempts for one username from one address → locked for 15 minutes; and
+# LOGIN_ADDRESS_FAILURE_LIMIT failed attempts from one address, whatever the usernames (one password tried on many
+# accounts), lock every sign-in from that address for the same cool-off. High, as the officials of one office often
+# share one address; 0 turns that second limit off.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "cchc.auth.ModelBackend",  # Django's, reading the signed-in user by a query compiled once per process
@@ -111,13 +114,20 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
+if LOGIN_ADDRESS_FAILURE_LIMIT < 0:
+    raise ImproperlyConfigured(
+        f"LOGIN_ADDRESS_FAILURE_LIMIT={LOGIN_ADDRESS_FAILURE_LIMIT} is negative: give the number of failed sign-ins "
+        "from one address that locks it (0: no limit per address)."
+    )
+AXES_HANDLER = "cchc.login_lockout.LoginLockoutHandler"  # axes' own, with the limit per address
+AXES_LOCKOUT_CALLABLE = "cchc.login_lockout.lockout_response"  # the Vietnamese page: which lock, how long
 # Behind reverse proxies, PROXY_COUNT of them: the client's address is the one the outermost proxy
 # appended to X-Forwarded-For (what a client writes there itself is ignored); without one, the peer address.
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
 if PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"PROXY_COUNT={PROXY_COUNT} is negative: give the number of reverse proxies (0: none).")
 AXES_CLIENT_IP_CALLABLE = "cchc.client_address.client_address"
-AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -113,12 +113,28 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "Các lần gửi và rút lại đều ghi trong nhật ký."
         ),
     )
+    # Likewise a reopened assessment is no longer signed off (the pages treat it as under appraisal again): its
+    # `signed_off_at` is null; the stored moment, which publication reads, stays readable as `last_signed_off_at`.
+    signed_off_at = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Lúc bản đánh giá được thông qua, khi bản đánh giá đang ở trạng thái đã thông qua; null khi chưa thông "
+            "qua, hoặc đã được mở lại để thẩm định tiếp (lần thông qua đó ở `last_signed_off_at`)."
+        ),
+    )
+    last_signed_off_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, source="signed_off_at",
+        help_text=gettext_lazy(
+            "Lúc bản đánh giá được thông qua lần gần nhất, kể cả khi sau đó đã được mở lại; null khi chưa thông qua "
+            "lần nào. Các lần thông qua và mở lại đều ghi trong nhật ký."
+        ),
+    )
 
     class Meta:
         model = Assessment
         fields = [
             "id", "cycle", "unit", "indicator_set", "state", "version", "deadline_override", "effective_deadline",
             "appraisal_round", "explanation_deadline", "submitted_at", "last_submitted_at", "signed_off_at",
+            "last_signed_off_at",
         ]
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True, read_only=True))
@@ -133,6 +149,12 @@ class AssessmentSerializer(serializers.ModelSerializer):
         if obj.state == Assessment.State.DRAFT or obj.submitted_at is None:
             return None
         return serializers.DateTimeField().to_representation(obj.submitted_at)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True, read_only=True))
+    def get_signed_off_at(self, obj: Assessment) -> str | None:
+        if obj.state != Assessment.State.SIGNED_OFF or obj.signed_off_at is None:
+            return None
+        return serializers.DateTimeField().to_representation(obj.signed_off_at)
 
 
 APPRAISAL_FIELDS = (

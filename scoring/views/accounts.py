@@ -15,11 +15,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 
+from cchc.login_lockout import lockout_response
 from scoring import tokens
 from scoring.administration.validators import password_problems
 from scoring.models import ApiToken
@@ -100,8 +100,9 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     """A wrong current password is a failed sign-in for the lockout (the account from this address): a stolen
-    session cannot be used to guess the password without limit. Once locked, nothing is checked until the
-    lockout ends, and signing in is locked too, as after failed sign-ins."""
+    session cannot be used to guess the password without limit. Once locked (the account from this address, or the
+    address as a whole), nothing is checked until the lockout ends, and signing in is locked too, as after failed
+    sign-ins."""
 
     form_class = PasswordChangeForm
 
@@ -110,7 +111,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if AxesProxyHandler.is_locked(request, self._credentials()):
-            return render(request, "registration/locked.html", status=429)
+            return lockout_response(request, credentials=self._credentials())
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: Any) -> HttpResponse:

@@ -1,6 +1,7 @@
 // Administration pages: show the parameters of the chosen scoring method, a live preview of the input a
 // unit will see, and a confirmation before deleting. Without JavaScript every parameter stays visible and
 // the "Xem trước" button posts the form for the same preview.
+import "./confirm.js"; // the confirmation before deleting, shared with the pages without a script of their own
 
 const form = document.getElementById("indicator-form");
 
@@ -49,10 +50,4 @@ if (form) {
   form.addEventListener("input", schedulePreview);
   const button = form.querySelector("button[name=preview]");
   if (button) button.hidden = true;
-}
-
-for (const guarded of document.querySelectorAll("form[data-confirm]")) {
-  guarded.addEventListener("submit", (event) => {
-    if (!window.confirm(guarded.dataset.confirm)) event.preventDefault();
-  });
 }

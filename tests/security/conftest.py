@@ -44,7 +44,8 @@ def media_root(settings: Any, tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def fresh_cache() -> Any:
-    """API throttling and login throttling count in the cache: every test starts from zero."""
+    """API throttling counts in the cache (login throttling in the database, rolled back with each test): every test
+    starts from zero."""
     cache.clear()
     yield
     cache.clear()
