@@ -7,6 +7,7 @@ from cchc.api import unknown_path
 from evidence import api as evidence_api
 from scoring import api as scoring_api
 from scoring.api import extension_requests as extension_requests_api
+from scoring.api import sets as sets_api
 from scoring.publication import api as publication_api
 
 app_name = "api"
@@ -52,6 +53,7 @@ urlpatterns = [
     path("units/<slug:code>/merge/", scoring_api.unit_merge, name="unit_merge"),
     path("indicator-sets/<slug:key>/clone/", scoring_api.indicator_set_clone, name="indicator_set_clone"),
     path("indicator-sets/<slug:key>/activate/", scoring_api.indicator_set_activate, name="indicator_set_activate"),
+    path("indicator-sets/<slug:key>/renumber/", sets_api.indicator_set_renumber, name="indicator_set_renumber"),
     path("indicator-sets/<slug:key>/indicators/", scoring_api.indicator_create, name="indicators"),
     path("indicator-sets/<slug:key>/indicators/<str:code>/", scoring_api.indicator_detail, name="indicator"),
     path("indicator-sets/<slug:key>/indicators/<str:code>/move/", scoring_api.indicator_move, name="indicator_move"),

@@ -1,26 +1,41 @@
 """Indicator sets and their tree: read by every signed-in user; created (from the set file format), edited
 while a draft, cloned into a new year or version, activated for a cycle (frozen from then on) and their nodes
-added, edited, moved and deleted by administrators, through the administration services."""
+added, edited, moved, deleted and renumbered («Đánh số lại») by administrators, through the administration
+services."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cchc.api import ErrorSerializer
 from scoring import services
 from scoring.administration import services as admin_services
-from scoring.administration.services import INDICATOR_FIELDS
-from scoring.api.common import InputSerializer, IsAdministrator, ReadOrAdminWrite, _errors, fields_for
+from scoring.administration.services import INDICATOR_FIELDS, MSG_FROZEN
+from scoring.administration.services import tree as tree_services
+from scoring.administration.services.mappings import clone_source
+from scoring.api.common import (
+    InputSerializer,
+    IsAdministrator,
+    QuerySerializer,
+    ReadOrAdminWrite,
+    _errors,
+    fields_for,
+)
 from scoring.api.filters import IndicatorSetFilter
 from scoring.api.serializers import IndicatorSerializer, IndicatorSetDetailSerializer, IndicatorSetSerializer
+from scoring.errors import DomainError, StateConflict, ValidationFailed
 from scoring.models import Cycle, Indicator, IndicatorSet, UnitKind
 from scoring.services.sets import VERSION_LIMIT
 
@@ -99,16 +114,29 @@ class NodeSerializer(InputSerializer):
     coordinating_department = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
+LEAF_PARENT_HELP = gettext_lazy(
+    "true: đồng ý để tiêu chí cha đang là tiêu chí thành phần (có phương pháp chấm) thành nhóm, bỏ phương pháp chấm "
+    "và các tham số của nó (ghi vào nhật ký). Không gửi: bị từ chối (400 `parent_is_leaf`)."
+)
+MSG_LEAF_PARENT = gettext_lazy(
+    "«%(code)s» đang là tiêu chí thành phần, chấm theo phương pháp «%(method)s». Đặt tiêu chí con vào đó sẽ biến nó "
+    "thành nhóm và bỏ phương pháp chấm cùng các tham số của nó. Gửi kèm «leaf_parent_confirmed»: true nếu đúng ý, "
+    "hoặc chọn tiêu chí cha khác."
+)
+
+
 class NodeCreateSerializer(NodeSerializer):
     parent = serializers.CharField(
         max_length=30, required=False, allow_null=True, default=None,
         help_text="Mã tiêu chí cha; bỏ trống để thêm một lĩnh vực.",
     )
+    leaf_parent_confirmed = serializers.BooleanField(required=False, default=False, help_text=LEAF_PARENT_HELP)
 
 
 class MoveSerializer(InputSerializer):
     direction = serializers.ChoiceField(choices=["up", "down"], required=False)
     parent = serializers.CharField(max_length=30, required=False, allow_null=True)
+    leaf_parent_confirmed = serializers.BooleanField(required=False, default=False, help_text=LEAF_PARENT_HELP)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("direction" in attrs) == ("parent" in attrs):
@@ -131,10 +159,28 @@ def _node(indicator_set: IndicatorSet, code: str) -> Indicator:
 def _parent(indicator_set: IndicatorSet, code: str | None) -> Indicator | None:
     if not code:
         return None
-    parent = indicator_set.indicators.filter(code=code).first()
-    if parent is None:
-        raise serializers.ValidationError({"parent": [_("Bộ chỉ số không có tiêu chí mã «%(c)s».") % {"c": code}]})
-    return parent
+    return _criterion(indicator_set, code, field="parent")
+
+
+@contextmanager
+def _leaf_parent_refusal(parent: Indicator | None) -> Iterator[None]:
+    """The set editor's refusal of a leaf as parent, saying what the API takes to confirm it (not the page's box)."""
+    try:
+        yield
+    except DomainError as exc:
+        if exc.code != "parent_is_leaf" or parent is None:
+            raise
+        method = Indicator.Method(parent.method).label if parent.method in Indicator.Method.values else parent.method
+        raise ValidationFailed(MSG_LEAF_PARENT % {"code": parent.code, "method": method or "—"},
+                               code=exc.code, details={"field": "parent"}) from exc
+
+
+def _criterion(indicator_set: IndicatorSet, code: str, *, field: str) -> Indicator:
+    """The set's criterion `code`, named by the request's `field`; 400 on that field when the set has none."""
+    found = indicator_set.indicators.filter(code=code).first()
+    if found is None:
+        raise serializers.ValidationError({field: [_("Bộ chỉ số không có tiêu chí mã «%(c)s».") % {"c": code}]})
+    return found
 
 
 @extend_schema_view(
@@ -259,15 +305,18 @@ def indicator_set_activate(request: Request, key: str) -> Response:
 @api_view(["POST"])
 @permission_classes([IsAdministrator])
 def indicator_create(request: Request, key: str) -> Response:
-    """Add a node as the last child of `parent` (an area when none); a leaf parent becomes a group."""
+    """Add a node as the last child of `parent` (an area when none). A leaf parent becomes a group, its method and
+    parameters dropped, only with `leaf_parent_confirmed` (else 400 `parent_is_leaf`), as in the set editor."""
     indicator_set = _set(key)
     payload = NodeCreateSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     data = dict(payload.validated_data)
     parent = _parent(indicator_set, data.pop("parent"))
-    with transaction.atomic(), fields_for(**NODE_ERROR_FIELDS):
+    confirmed = data.pop("leaf_parent_confirmed")
+    with _leaf_parent_refusal(parent), transaction.atomic(), fields_for(**NODE_ERROR_FIELDS):
         node = admin_services.indicator_create(
-            indicator_set=indicator_set, parent=parent, data=data, actor=request.user
+            indicator_set=indicator_set, parent=parent, data=data, actor=request.user,
+            leaf_parent_confirmed=confirmed,
         )
     return Response(IndicatorSerializer(node).data, status=201)
 
@@ -305,17 +354,170 @@ def indicator_detail(request: Request, key: str, code: str) -> Response:
 @api_view(["POST"])
 @permission_classes([IsAdministrator])
 def indicator_move(request: Request, key: str, code: str) -> Response:
-    """Swap a node with its previous (`up`) or next (`down`) sibling, or move it under another `parent`."""
+    """Swap a node with its previous (`up`) or next (`down`) sibling, or move it under another `parent` (a leaf only
+    with `leaf_parent_confirmed`, as for an addition)."""
     indicator_set = _set(key)
     node = _node(indicator_set, code)
     payload = MoveSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
-    with transaction.atomic(), fields_for(**NODE_ERROR_FIELDS):
+    parent = _parent(indicator_set, data["parent"]) if "parent" in data else None
+    with _leaf_parent_refusal(parent), transaction.atomic(), fields_for(**NODE_ERROR_FIELDS):
         if "parent" in data:
             moved = admin_services.indicator_reparent(
-                indicator=node, new_parent=_parent(indicator_set, data["parent"]), actor=request.user
+                indicator=node, new_parent=parent, actor=request.user,
+                leaf_parent_confirmed=data["leaf_parent_confirmed"],
             )
         else:
             moved = admin_services.indicator_move(indicator=node, direction=data["direction"], actor=request.user)
     return Response(IndicatorSerializer(moved).data)
+
+
+# --- «Đánh số lại»: renumbering a branch or the whole set (a draft set only) ------------------------------
+
+MSG_RENUMBER_STALE = gettext_lazy(
+    "Cây tiêu chí đã thay đổi từ lúc xem trước nên chưa đánh số lại mã nào; hãy xem trước lại (GET cùng địa chỉ) "
+    "rồi gửi «plan» mới."
+)
+ROOT_HELP = gettext_lazy(
+    "Mã tiêu chí (lĩnh vực hoặc nhóm) mà các tiêu chí bên trong được đánh số lại; tiêu chí đó giữ mã của nó. Bỏ "
+    "trống (hoặc null) để đánh số lại toàn bộ bộ chỉ số."
+)
+
+
+class RenumberQuery(QuerySerializer):
+    root = serializers.CharField(max_length=30, required=False, allow_blank=True, help_text=ROOT_HELP)
+
+
+class RenumberSerializer(InputSerializer):
+    root = serializers.CharField(max_length=30, required=False, allow_null=True, allow_blank=True, default=None,
+                                 help_text=ROOT_HELP)
+    plan = serializers.CharField(
+        max_length=64,
+        help_text=gettext_lazy("Giá trị «plan» của bản xem trước đã duyệt: chỉ đánh số lại đúng như bản đó."),
+    )
+
+
+class CodeChangeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="indicator_id", help_text=gettext_lazy("Mã số (id) của tiêu chí."))
+    old = serializers.CharField(help_text=gettext_lazy("Mã hiện tại."))
+    new = serializers.CharField(help_text=gettext_lazy("Mã mới."))
+    name = serializers.CharField()
+    level = serializers.IntegerField()
+
+
+class RenumberPreviewSerializer(serializers.Serializer):
+    root = serializers.CharField(allow_null=True, help_text=ROOT_HELP)
+    changes = CodeChangeSerializer(
+        many=True, help_text=gettext_lazy("Các tiêu chí đổi mã, theo thứ tự trên cây; tiêu chí khác giữ nguyên mã.")
+    )
+    plan = serializers.CharField(
+        help_text=gettext_lazy("Gửi lại giá trị này khi xác nhận (POST); cây đổi từ lúc xem trước thì bị từ chối.")
+    )
+    refusal = serializers.CharField(
+        allow_null=True,
+        help_text=gettext_lazy("Vì sao chưa áp dụng được (một mã mới đang là của tiêu chí ngoài nhánh); null: được."),
+    )
+    mappings_follow_from = serializers.CharField(
+        allow_null=True,
+        help_text=gettext_lazy("Khoá bộ chỉ số mà bộ này sao chép từ: đối chiếu mã với bộ đó được ghi theo mã mới "
+                               "(như khi đổi mã một tiêu chí). Null: không có."),
+    )
+
+
+class RenumberResultSerializer(serializers.Serializer):
+    root = serializers.CharField(allow_null=True, help_text=ROOT_HELP)
+    changes = CodeChangeSerializer(many=True, help_text=gettext_lazy("Các tiêu chí đã đổi mã (rỗng: không có mã "
+                                                                     "nào phải đổi)."))
+
+
+_CHANGE_EXAMPLE = [
+    {"id": 41, "old": "1.2", "new": "1.1", "name": "Báo cáo CCHC", "level": 2},
+    {"id": 42, "old": "1.2.1", "new": "1.1.1", "name": "Báo cáo đúng hạn", "level": 3},
+]
+_PLAN_EXAMPLE = "5f0c3a8e1b2d4c6e8a9b0c1d2e3f4a5b"
+PREVIEW_EXAMPLES = [
+    OpenApiExample(
+        "preview", response_only=True, status_codes=["200"],
+        summary=gettext_lazy("Lĩnh vực «1» sau khi xoá nhóm «1.1»"),
+        value={"root": "1", "changes": _CHANGE_EXAMPLE, "plan": _PLAN_EXAMPLE, "refusal": None,
+               "mappings_follow_from": "bo-chi-so-so-2020"},
+    ),
+]
+APPLY_EXAMPLES = [
+    OpenApiExample(
+        "apply", request_only=True, summary=gettext_lazy("Áp dụng bản xem trước của lĩnh vực «1»"),
+        value={"root": "1", "plan": _PLAN_EXAMPLE},
+    ),
+    OpenApiExample(
+        "applied", response_only=True, status_codes=["200"], summary=gettext_lazy("Đã đánh số lại hai tiêu chí"),
+        value={"root": "1", "changes": _CHANGE_EXAMPLE},
+    ),
+]
+RENUMBER_CONFLICT = OpenApiResponse(
+    ErrorSerializer,
+    description=gettext_lazy("`set_frozen`: bộ chỉ số đang được dùng (hãy nhân bản rồi sửa bản mới); `set_changed`: "
+                             "cây đã đổi từ lúc xem trước (POST)"),
+)
+
+
+def _renumber_root(indicator_set: IndicatorSet, code: str | None) -> Indicator | None:
+    """The criterion whose branch is renumbered (None: the whole set). A set in use is refused first, as the page
+    shows it no renumbering and its service refuses one (409 `set_frozen`)."""
+    if admin_services.set_is_frozen(indicator_set):
+        raise StateConflict(MSG_FROZEN % {"key": indicator_set.key}, code="set_frozen")
+    return _criterion(indicator_set, code, field="root") if code else None
+
+
+def _renumber_refused(exc: DomainError) -> DomainError:
+    """The service's refusal as the API says it: a plan gone stale names `plan` and the way to a new one, a new code
+    held outside the branch (or too long) names `root`, the branch to widen."""
+    if exc.code == "set_changed":
+        return StateConflict(MSG_RENUMBER_STALE, code=exc.code, details={"field": "plan"})
+    if exc.code in ("duplicate_code", "code_too_long"):
+        exc.details = {"field": "root"}
+    return exc
+
+
+@extend_schema(
+    tags=["administration"], methods=["GET"], parameters=[RenumberQuery], examples=PREVIEW_EXAMPLES,
+    responses={200: RenumberPreviewSerializer, **_errors(400, 401, 403, 404), 409: RENUMBER_CONFLICT},
+)
+@extend_schema(
+    tags=["administration"], methods=["POST"], request=RenumberSerializer, examples=APPLY_EXAMPLES,
+    responses={200: RenumberResultSerializer, **_errors(400, 401, 403, 404), 409: RENUMBER_CONFLICT},
+)
+@api_view(["GET", "POST"])
+@permission_classes([IsAdministrator])
+def indicator_set_renumber(request: Request, key: str) -> Response:
+    """«Đánh số lại» of a draft set, as in its editor: GET previews the codes the criteria under `root` (the whole set
+    when none) would take, numbered by their places under their parents («1.2», «1.2.1» …), and writes nothing; POST
+    with the preview's `plan` applies exactly that preview, each code change audited (and followed by the mappings
+    from the set it was cloned from). Refused, nothing written: a set in use (409 `set_frozen`), a tree changed
+    since the preview, so a preview applies once (409 `set_changed`, field `plan`), a new code another criterion
+    outside the branch holds (400 `duplicate_code`, field `root`: renumber a wider branch), a `root` the set does
+    not have (400, field `root`)."""
+    indicator_set = _set(key)
+    if request.method == "GET":
+        query = RenumberQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        root = _renumber_root(indicator_set, query.validated_data.get("root"))
+        plan = tree_services.renumber_plan(indicator_set=indicator_set, root=root)
+        source = clone_source(indicator_set) if plan else None
+        return Response(RenumberPreviewSerializer({
+            "root": root.code if root is not None else None, "changes": plan,
+            "plan": tree_services.renumber_digest(plan),
+            "refusal": tree_services.renumber_refusal(indicator_set=indicator_set, plan=plan) if plan else None,
+            "mappings_follow_from": source.key if source is not None else None,
+        }).data)
+    payload = RenumberSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    root = _renumber_root(indicator_set, payload.validated_data["root"])
+    try:
+        with transaction.atomic():
+            done = tree_services.indicator_set_renumber(
+                indicator_set=indicator_set, root=root, expected=payload.validated_data["plan"], actor=request.user
+            )
+    except DomainError as exc:
+        raise _renumber_refused(exc) from exc
+    return Response(RenumberResultSerializer({"root": root.code if root is not None else None, "changes": done}).data)

@@ -344,16 +344,29 @@ def _document_date_problems(cycle: Cycle, document_date: datetime.date) -> dict[
     return {}
 
 
-def _units_published_anew(current: Publication | None, snapshot: dict[str, Any], scores: dict[str, Any]) -> set[str]:
-    """The units whose published figures the new snapshot sets (every unit for a first publication; for a
-    correction, those whose row or per-criterion scores differ from the current revision's)."""
-    fresh = json.loads(json.dumps({"rows": snapshot["rows"], "scores": scores}))
-    rows = {r["unit_code"]: r for r in fresh["rows"]}
+def _units_anew(
+    current: Publication | None, snapshot: dict[str, Any],
+    *, scores_of: Callable[[Publication, set[str]], dict[str, Any]],
+) -> set[str]:
+    """The units whose published figures the new snapshot sets: every unit for a first publication; for a correction,
+    those whose row differs from the current revision's, and of the others those whose per-criterion scores differ
+    from its, compared as stored (JSON). `scores_of(current, codes)`: the new per-criterion scores (by unit code) of
+    the units `codes` whose rows are unchanged; a unit it leaves out is taken to state what `current` states."""
     if current is None:
-        return set(rows)
+        return {row["unit_code"] for row in snapshot["rows"]}
     before = {r.get("unit_code"): r for r in current.snapshot.get("rows", [])}
-    return {code for code, row in rows.items()
-            if before.get(code) != row or current.scores.get(code) != fresh["scores"].get(code)}
+    rows = json.loads(json.dumps(snapshot["rows"]))
+    anew = {row["unit_code"] for row in rows if before.get(row["unit_code"]) != row}
+    unchanged_rows = {row["unit_code"] for row in rows} - anew
+    scores = json.loads(json.dumps(scores_of(current, unchanged_rows)))
+    return anew | {code for code, fresh in scores.items()
+                   if code in unchanged_rows and current.scores.get(code) != fresh}
+
+
+def _units_published_anew(current: Publication | None, snapshot: dict[str, Any], scores: dict[str, Any]) -> set[str]:
+    """`_units_anew` comparing every unit's per-criterion scores (`scores`: all of them, as publishing reads them)."""
+    return _units_anew(current, snapshot,
+                       scores_of=lambda _current, codes: {code: scores.get(code) for code in codes})
 
 
 def _changes_published(
@@ -407,20 +420,16 @@ def _units_changed_since(current: Publication | None, snapshot: dict[str, Any], 
     (`selectors.results_settled`) before `current` was published states what `current` states, unless its row
     differs (every unit whose row differs is published anew, scores or not). The others' scores are read and
     compared as publishing compares them."""
-    if current is None:
-        return {row["unit_code"] for row in snapshot["rows"]}
-    before = {r.get("unit_code"): r for r in current.snapshot.get("rows", [])}
-    fresh_rows = json.loads(json.dumps(snapshot["rows"]))
-    anew = {row["unit_code"] for row in fresh_rows if before.get(row["unit_code"]) != row}
-    signed_off = IndexResult.objects.filter(assessment__cycle=cycle, assessment__state=Assessment.State.SIGNED_OFF)
-    since = signed_off.filter(Q(assessment__signed_off_at__gte=current.published_at)
-                              | Q(computed_at__gte=current.published_at))
-    maybe = {code: pk for pk, code in since.values_list("assessment_id", "assessment__unit__code") if code not in anew}
-    if maybe:
-        assessments = {pk: code for code, pk in maybe.items()}
-        scores = json.loads(json.dumps(_criterion_scores(assessments)))
-        anew |= {code for code in maybe if current.scores.get(code) != scores.get(code)}
-    return anew
+
+    def settled_since(current: Publication, codes: set[str]) -> dict[str, Any]:
+        signed_off = IndexResult.objects.filter(assessment__cycle=cycle, assessment__state=Assessment.State.SIGNED_OFF)
+        since = signed_off.filter(Q(assessment__signed_off_at__gte=current.published_at)
+                                  | Q(computed_at__gte=current.published_at))
+        assessments = {pk: code for pk, code in since.values_list("assessment_id", "assessment__unit__code")
+                       if code in codes}
+        return _criterion_scores(assessments) if assessments else {}
+
+    return _units_anew(current, snapshot, scores_of=settled_since)
 
 
 def publish_form_context(*, cycle: Cycle) -> PublishFormContext:
