@@ -92,6 +92,15 @@ def is_own_unit(user: Any, assessment: Assessment) -> bool:
     return assessment.unit_id in own_unit_ids(user)
 
 
+def appraisal_hidden_from(user: Any, assessment: Assessment) -> bool:
+    """Whether the team's work on the assessment (appraised scores, notes, their history) is kept from `user`: the
+    unit's own people, even those on the team for other units (`is_own_unit`: the review page refuses them their
+    own unit); administrators see it. Whether the assessment's state still hides it is the caller's rule."""
+    if is_administrator(user):
+        return False
+    return is_unit_member(user, assessment.unit_id) or is_own_unit(user, assessment)
+
+
 def is_lead(user: Any, cycle_id: int) -> bool:
     assignment = assignment_of(user, cycle_id)
     return is_appraisal_lead(user) or bool(assignment and assignment.is_lead and is_appraiser(user))

@@ -230,6 +230,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only, whoever asks: a browser's Accept would otherwise get DRF's browsable page (English, outside the
+    # one error format) instead of the API's answer; the documentation is the schema's pages (/api/docs/).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [  # DRF's, with a JSON parser that refuses too deep a body as malformed
         "cchc.api.JSONParser",
         "rest_framework.parsers.FormParser",

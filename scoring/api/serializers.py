@@ -163,16 +163,13 @@ APPRAISAL_FIELDS = (
 
 
 def hides_appraisal(user: Any, assessment: Any) -> bool:
-    """Whether `user` reads the assessment's lines without the appraisal: the unit's own people (not also on the
-    team or administrators) until the assessment is signed off. The appraisal in progress is the team's; the
-    unit hears of it through an explanation request's reasons, as on the pages."""
-    from scoring import permissions
+    """Whether `user` reads the assessment's lines without the appraisal: the unit's own people until the
+    assessment is signed off, even those on the team for other units (`appraisal.permissions.appraisal_hidden_from`,
+    as the pages); administrators see it. The appraisal in
+    progress is the team's; the unit hears of it through an explanation request's reasons, as on the pages."""
+    from appraisal.permissions import appraisal_hidden_from
 
-    if assessment.state == Assessment.State.SIGNED_OFF:
-        return False
-    if permissions.is_administrator(user) or permissions.is_appraiser(user):
-        return False
-    return permissions.is_unit_member(user, assessment.unit_id)
+    return assessment.state != Assessment.State.SIGNED_OFF and appraisal_hidden_from(user, assessment)
 
 
 def credited_scores(line: ScoreLine, assessment: Assessment) -> tuple[Decimal | None, Decimal | None]:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from appraisal.permissions import appraisal_hidden_from
 from evidence.services import REASON_FILE_DELETED, REASON_FILE_REPLACED
 from scoring import engine, permissions, selectors, services
 from scoring.administration import audit_labels
@@ -414,9 +415,7 @@ def line_history(request: HttpRequest, assessment_id: int, line_id: int) -> Http
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
     entries = selectors.line_history(line=line)
-    if permissions.is_unit_member(request.user, assessment.unit_id) and not (
-        permissions.is_administrator(request.user) or permissions.is_appraiser(request.user)
-    ):
+    if appraisal_hidden_from(request.user, assessment):  # the team's steps are the team's, even once signed off
         entries = [e for e in entries if e.action != "score_line.appraise"]
     context = {
         "assessment": assessment,

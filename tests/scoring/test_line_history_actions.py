@@ -135,3 +135,23 @@ def test_a_field_the_history_does_not_name_is_named_as_on_the_audit_page(
     body = response.content.decode()
     assert "na_overruled" not in body
     assert "Không chấp nhận «không phát sinh»: <span class=\"old\">Có</span> → <span class=\"new\">Không</span>" in body
+
+
+def test_the_teams_appraisal_is_hidden_from_a_unit_member_who_appraises_other_units(
+    client: Client, assessment: Assessment, appraiser: Any
+) -> None:
+    from scoring.models import RoleAssignment
+    from scoring.services import audit_record
+
+    # given an appraiser (of other units) who is also an editor of this unit, and an appraisal of one of its leaves
+    RoleAssignment.objects.create(user=appraiser, role="unit_editor", unit=assessment.unit)
+    line = line_of(assessment, "1.2.3")
+    audit_record(actor=appraiser, action="score_line.appraise", object_type="ScoreLine", object_id=line.pk,
+                 unit=assessment.unit, assessment=assessment,
+                 changes={"appraised_note": {"old": "", "new": "Nhận xét của tổ"}})
+    client.force_login(appraiser)
+    # when
+    body = client.get(_history(line)).content.decode()
+    # then the team's step is not shown to the unit's own people
+    assert "Nhận xét của tổ" not in body
+    assert f"· {ACTION_LABELS['score_line.appraise']}" not in body
