@@ -1,5 +1,6 @@
 """Pieces shared by the scoring API views: documented error responses, the administrator permission, a
-deadline field, and the mapping of a refused service call to the request field it concerns."""
+deadline field, the mapping of a refused service call to the request field it concerns, and the `ETag` /
+`If-Match` check of the administrators' edits."""
 
 from __future__ import annotations
 
@@ -87,6 +88,26 @@ def value_fields(name: str = "value") -> Iterator[None]:
             inner = details.get("field")
             exc.details = {**details, "field": f"{name}.{inner}" if inner else name}
         raise
+
+
+def etag_of(version: str) -> str:
+    """An `ETag` from the version the administration pages carry for the same object (`unit_version`,
+    `indicator_set_version`, `indicator_version`): a save on the page makes an API client's tag stale, and the
+    other way round."""
+    return f'"{version}"'
+
+
+def if_match_fails(header: str, etag: str) -> bool:
+    """Whether `If-Match` names neither `*` nor the object's current tag, among any it lists. The tag is a hash of
+    the object's editable fields, not of the answer's bytes: the compression of an answer marks its tag weak
+    (`W/"…"`), and that tag names the same object, so `W/` is set aside. A tag sent without its quotes is read as
+    the same tag. No header, or an empty one: no condition."""
+    tags = [tag.strip() for tag in header.split(",") if tag.strip()]
+    if not tags:
+        return False
+    bare = {tag.removeprefix("W/").strip() for tag in tags}
+    quoted = {tag if tag.startswith('"') else f'"{tag}"' for tag in bare}
+    return "*" not in tags and etag not in quoted
 
 
 def self_edit_conflict(assessment: Any) -> StateConflict:

@@ -1,7 +1,8 @@
 """Indicator sets and their tree: read by every signed-in user; created (from the set file format), edited
 while a draft, cloned into a new year or version, activated for a cycle (frozen from then on) and their nodes
 added, edited, moved, deleted and renumbered («Đánh số lại») by administrators, through the administration
-services."""
+services. A set's information and a criterion carry the version their pages' forms carry as `ETag`; a PATCH with
+`If-Match` is refused (412 `stale`) when the page or another call changed them since, as a unit's."""
 
 from __future__ import annotations
 
@@ -13,25 +14,35 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cchc.api import ErrorSerializer
+from cchc.api import ErrorSerializer, error_body
 from scoring import services
 from scoring.administration import services as admin_services
 from scoring.administration.services import INDICATOR_FIELDS, MSG_FROZEN
 from scoring.administration.services import tree as tree_services
 from scoring.administration.services.mappings import clone_source
+from scoring.administration.services.sets import indicator_set_version
+from scoring.administration.services.tree import indicator_version
 from scoring.api.common import (
     InputSerializer,
     IsAdministrator,
     QuerySerializer,
     ReadOrAdminWrite,
     _errors,
+    etag_of,
     fields_for,
+    if_match_fails,
 )
 from scoring.api.filters import IndicatorSetFilter
 from scoring.api.serializers import IndicatorSerializer, IndicatorSetDetailSerializer, IndicatorSetSerializer
@@ -220,22 +231,104 @@ def _set_meta(indicator_set: IndicatorSet) -> dict[str, Any]:
     return {name: getattr(indicator_set, name) for name in (*admin_services.SET_FIELDS, "classification_bands")}
 
 
+# --- versions: `ETag` / `If-Match`, as a unit's, on the version the pages' forms carry --------------------
+
+
+def set_etag(indicator_set: IndicatorSet) -> str:
+    """The set's `ETag`: the version of its information (`indicator_set_version`, as the set's page carries it)."""
+    return etag_of(indicator_set_version(indicator_set))
+
+
+def criterion_etag(indicator: Indicator) -> str:
+    """The criterion's `ETag`: its version (`indicator_version`, as its edit page carries it)."""
+    return etag_of(indicator_version(indicator))
+
+
+MSG_SET_STALE = gettext_lazy(
+    "Thông tin bộ chỉ số vừa được sửa ở nơi khác (người khác hoặc một lần gọi khác) sau khi bạn đọc nên chưa lưu "
+    "thay đổi nào. Hãy xem bản mới nhất (`current`, thẻ ETag mới) rồi sửa lại."
+)
+MSG_CRITERION_STALE = gettext_lazy(
+    "Tiêu chí vừa được sửa ở nơi khác (người khác hoặc một lần gọi khác) sau khi bạn đọc nên chưa lưu thay đổi "
+    "nào. Hãy xem bản mới nhất (`current`, thẻ ETag mới) rồi sửa lại."
+)
+
+
+class StaleSetErrorSerializer(ErrorSerializer):
+    """The 412 of a set's PATCH whose `If-Match` is no longer current: the one error body and the set now."""
+
+    current = IndicatorSetSerializer(help_text="Bộ chỉ số đang lưu; thẻ ETag mới ở tiêu đề `ETag` của câu trả lời.")
+
+
+class StaleCriterionErrorSerializer(ErrorSerializer):
+    """The 412 of a criterion's PATCH whose `If-Match` is no longer current: the one error body and the criterion
+    now."""
+
+    current = IndicatorSerializer(help_text="Tiêu chí đang lưu; thẻ ETag mới ở tiêu đề `ETag` của câu trả lời.")
+
+
+SET_ETAG_HEADER = OpenApiParameter(
+    "ETag", str, OpenApiParameter.HEADER, response=[200, 412],
+    description="Phiên bản thông tin của bộ chỉ số (các trường sửa được, như trang của bộ): gửi lại trong "
+    "`If-Match` khi sửa.",
+)
+SET_IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, required=False,
+    description="Tuỳ chọn: thẻ `ETag` của bộ chỉ số mà người dùng đã xem. Khi thông tin của bộ đã đổi từ đó (trên "
+    "trang quản trị hoặc qua API): 412 `stale`, không lưu gì. Không gửi thì bản sửa sau cùng được lưu (như trước).",
+)
+CRITERION_ETAG_HEADER = OpenApiParameter(
+    "ETag", str, OpenApiParameter.HEADER, response=[200, 412],
+    description="Phiên bản của tiêu chí (các trường sửa được, như trang sửa tiêu chí): gửi lại trong `If-Match` "
+    "khi sửa.",
+)
+CRITERION_IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, required=False,
+    description="Tuỳ chọn: thẻ `ETag` của tiêu chí mà người dùng đã xem. Khi tiêu chí đã đổi từ đó (trên trang "
+    "quản trị hoặc qua API): 412 `stale`, không lưu gì. Không gửi thì bản sửa sau cùng được lưu (như trước).",
+)
+
+
+class ReadOrAdministratorWrite(ReadOrAdminWrite):
+    """Reading for every signed-in user; a write by anyone else than an administrator is refused saying so, as on
+    the endpoints only administrators use."""
+
+    message = IsAdministrator.message
+
+
 @extend_schema_view(
-    get=extend_schema(tags=["catalogue"], responses={200: IndicatorSetDetailSerializer, **_errors(401, 404)}),
+    get=extend_schema(
+        tags=["catalogue"], responses={200: IndicatorSetDetailSerializer, **_errors(401, 404)},
+        parameters=[SET_ETAG_HEADER],
+    ),
     patch=extend_schema(
         tags=["administration"], request=SetMetaSerializer(partial=True),
-        responses={200: IndicatorSetSerializer, **_errors(400, 401, 403, 404, 409)},
+        parameters=[SET_IF_MATCH_HEADER, SET_ETAG_HEADER],
+        responses={
+            200: IndicatorSetSerializer, **_errors(400, 401, 403, 404, 409),
+            412: OpenApiResponse(
+                StaleSetErrorSerializer,
+                description=gettext_lazy("`If-Match` không còn đúng: thông tin bộ chỉ số đã được người khác sửa "
+                                         "(`stale`)"),
+            ),
+        },
     ),
     delete=extend_schema(tags=["administration"], responses={204: None, **_errors(401, 403, 404, 409)}),
 )
 class IndicatorSetDetail(generics.RetrieveAPIView):
-    """One set with its whole tree. An administrator edits a draft's name, decision, maximum, caps and bands
-    (PATCH) or deletes a draft nothing uses (DELETE); a set a cycle uses is frozen (409 `set_frozen`)."""
+    """One set with its whole tree, with the version of its information in `ETag`. An administrator edits a draft's
+    name, decision, maximum, caps and bands (PATCH) or deletes a draft nothing uses (DELETE); a set a cycle uses is
+    frozen (409 `set_frozen`). A PATCH with `If-Match` (the `ETag` read) is refused with 412 `stale` when the set's
+    information changed since, on its page or through the API; without it, the last edit wins."""
 
     serializer_class = IndicatorSetDetailSerializer
     queryset = IndicatorSet.objects.select_related("unit_kind")
     lookup_field = "key"
     permission_classes = [ReadOrAdminWrite]
+
+    def get(self, request: Request, key: str) -> Response:
+        indicator_set = self.get_object()
+        return Response(self.get_serializer(indicator_set).data, headers={"ETag": set_etag(indicator_set)})
 
     def patch(self, request: Request, key: str) -> Response:
         indicator_set = _set(key)
@@ -247,10 +340,20 @@ class IndicatorSetDetail(generics.RetrieveAPIView):
                 {"min": str(b["min"]), "label": b["label"]} for b in changes["classification_bands"]
             ]
         with transaction.atomic(), fields_for(**SET_ERROR_FIELDS):
+            # read again under a lock: the page's save of the same set waits for this one, and the tag is checked
+            # against the row this one changes
+            indicator_set = (
+                IndicatorSet.objects.select_for_update(of=("self",)).select_related("unit_kind")
+                .get(pk=indicator_set.pk)
+            )
+            etag = set_etag(indicator_set)
+            if if_match_fails(request.headers.get("If-Match", ""), etag):
+                body = {**error_body("stale", MSG_SET_STALE), "current": IndicatorSetSerializer(indicator_set).data}
+                return Response(body, status=412, headers={"ETag": etag})
             saved = admin_services.indicator_set_update(
                 indicator_set=indicator_set, data={**_set_meta(indicator_set), **changes}, actor=request.user
             )
-        return Response(IndicatorSetSerializer(saved).data)
+        return Response(IndicatorSetSerializer(saved).data, headers={"ETag": set_etag(saved)})
 
     def delete(self, request: Request, key: str) -> Response:
         indicator_set = _set(key)
@@ -322,29 +425,54 @@ def indicator_create(request: Request, key: str) -> Response:
 
 
 @extend_schema(
+    tags=["catalogue"], methods=["GET"], responses={200: IndicatorSerializer, **_errors(401, 404)},
+    parameters=[CRITERION_ETAG_HEADER],
+)
+@extend_schema(
     tags=["administration"], request=NodeSerializer(partial=True), methods=["PATCH"],
-    responses={200: IndicatorSerializer, **_errors(400, 401, 403, 404, 409)},
+    parameters=[CRITERION_IF_MATCH_HEADER, CRITERION_ETAG_HEADER],
+    responses={
+        200: IndicatorSerializer, **_errors(400, 401, 403, 404, 409),
+        412: OpenApiResponse(
+            StaleCriterionErrorSerializer,
+            description=gettext_lazy("`If-Match` không còn đúng: tiêu chí đã được người khác sửa (`stale`)"),
+        ),
+    },
 )
 @extend_schema(tags=["administration"], methods=["DELETE"], responses={204: None, **_errors(401, 403, 404, 409)})
-@api_view(["PATCH", "DELETE"])
-@permission_classes([IsAdministrator])
+@api_view(["GET", "PATCH", "DELETE"])
+@permission_classes([ReadOrAdministratorWrite])
 def indicator_detail(request: Request, key: str, code: str) -> Response:
-    """Edit a node (fields not sent keep their value; a leaf's method is checked by the engine) or delete it
-    with its subtree."""
+    """One criterion, with its version in `ETag` (the one its edit page carries); an administrator edits it (fields
+    not sent keep their value; a leaf's method is checked by the engine) or deletes it with its subtree. A PATCH
+    with `If-Match` (the `ETag` read) is refused with 412 `stale` when the criterion changed since, on its page or
+    through the API; without it, the last edit wins. Deleting and moving take no version, as on the set's page."""
     indicator_set = _set(key)
     node = _node(indicator_set, code)
+    if request.method == "GET":
+        return Response(IndicatorSerializer(node).data, headers={"ETag": criterion_etag(node)})
     if request.method == "DELETE":
         with transaction.atomic():
             admin_services.indicator_delete(indicator=node, actor=request.user)
         return Response(status=204)
     payload = NodeSerializer(data=request.data, partial=True)
     payload.is_valid(raise_exception=True)
-    current = {name: getattr(node, name) for name in INDICATOR_FIELDS}
     with transaction.atomic(), fields_for(**NODE_ERROR_FIELDS):
+        # read again under a lock: the page's save of the same criterion waits for this one, and the tag is checked
+        # against the row this one changes
+        node = (
+            Indicator.objects.select_for_update(of=("self",)).select_related("indicator_set", "parent")
+            .get(pk=node.pk)
+        )
+        etag = criterion_etag(node)
+        if if_match_fails(request.headers.get("If-Match", ""), etag):
+            body = {**error_body("stale", MSG_CRITERION_STALE), "current": IndicatorSerializer(node).data}
+            return Response(body, status=412, headers={"ETag": etag})
+        current = {name: getattr(node, name) for name in INDICATOR_FIELDS}
         saved = admin_services.indicator_update(
             indicator=node, data={**current, **payload.validated_data}, actor=request.user
         )
-    return Response(IndicatorSerializer(saved).data)
+    return Response(IndicatorSerializer(saved).data, headers={"ETag": criterion_etag(saved)})
 
 
 @extend_schema(

@@ -17,7 +17,15 @@ from rest_framework.response import Response
 
 from cchc.api import ErrorSerializer, error_body
 from scoring.administration import services as admin_services
-from scoring.api.common import InputSerializer, IsAdministrator, ReadOrAdminWrite, _errors, fields_for
+from scoring.api.common import (
+    InputSerializer,
+    IsAdministrator,
+    ReadOrAdminWrite,
+    _errors,
+    etag_of,
+    fields_for,
+    if_match_fails,
+)
 from scoring.api.filters import UnitFilter
 from scoring.api.serializers import RankingGroupSerializer, UnitSerializer
 from scoring.models import RankingGroup, Unit, UnitKind
@@ -87,20 +95,7 @@ def _current(unit: Unit) -> dict[str, Any]:
 
 def unit_etag(unit: Unit) -> str:
     """The unit's `ETag`: its version (`unit_version`, as the units page's edit form carries it), in quotes."""
-    return f'"{admin_services.unit_version(unit)}"'
-
-
-def _if_match_fails(header: str, etag: str) -> bool:
-    """Whether `If-Match` names neither `*` nor the unit's current tag, among any it lists. The tag is a hash of the
-    unit's editable fields, not of the answer's bytes: the compression of an answer marks its tag weak (`W/"…"`),
-    and that tag names the same unit, so `W/` is set aside. A tag sent without its quotes is read as the same tag.
-    No header, or an empty one: no condition."""
-    tags = [tag.strip() for tag in header.split(",") if tag.strip()]
-    if not tags:
-        return False
-    bare = {tag.removeprefix("W/").strip() for tag in tags}
-    quoted = {tag if tag.startswith('"') else f'"{tag}"' for tag in bare}
-    return "*" not in tags and etag not in quoted
+    return etag_of(admin_services.unit_version(unit))
 
 
 MSG_UNIT_STALE = gettext_lazy(
@@ -160,7 +155,7 @@ def unit_detail(request: Request, code: str) -> Response:
             .get(pk=unit.pk)
         )
         etag = unit_etag(unit)
-        if _if_match_fails(request.headers.get("If-Match", ""), etag):
+        if if_match_fails(request.headers.get("If-Match", ""), etag):
             body = {**error_body("stale", MSG_UNIT_STALE), "current": UnitSerializer(unit).data}
             return Response(body, status=412, headers={"ETag": etag})
         saved = admin_services.unit_update(

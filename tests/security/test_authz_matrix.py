@@ -382,7 +382,7 @@ API_RULES: dict[str, Rule] = {
     "api:explain_line": Rule(
         get=E(401, 405, 405, 405, 405, 405), post=E(401, None, None, None, None, None), methods=ALL
     ),
-    "api:indicator": Rule(get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL),
+    "api:indicator": Rule(get=E(401, 200, 200, 200, 200, 200), post=E(401, 403, 403, 403, 403, None), methods=ALL),
     "api:indicator_move": Rule(get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL),
     "api:indicator_set": Rule(get=E(401, 200, 200, 200, 200, 200), post=E(401, 403, 403, 403, 403, None), methods=ALL),
     "api:indicator_set_activate": Rule(
@@ -390,6 +390,9 @@ API_RULES: dict[str, Rule] = {
     ),
     "api:indicator_set_clone": Rule(
         get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL
+    ),
+    "api:indicator_set_renumber": Rule(  # the matrix's set is in use: the administrator's preview is refused (409)
+        get=E(401, 403, 403, 403, 403, 409), post=E(401, 403, 403, 403, 403, None), methods=ALL
     ),
     "api:indicator_sets": Rule(get=E(401, 200, 200, 200, 200, 200), post=E(401, 403, 403, 403, 403, None), methods=ALL),
     "api:indicators": Rule(get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL),
