@@ -208,9 +208,26 @@ def _in_vietnamese(field: Any) -> Any:
 MSG_UNKNOWN_FIELD = gettext_lazy("Trường «%(name)s» không được hỗ trợ.")
 
 
+MSG_MORE_UNKNOWN_FIELDS = gettext_lazy(
+    "Còn %(n)s trường khác không được hỗ trợ (chỉ nêu %(shown)s trường đầu). Hãy gửi đúng các trường của yêu cầu này."
+)
+# Named one by one up to this many: a body of a hundred thousand stray keys would otherwise be answered with as many
+# messages (megabytes, seconds of a worker), while no honest mistake misspells more than a few.
+MAX_UNKNOWN_FIELDS_NAMED = 20
+
+
 def unknown_field_errors(names: Iterable[str]) -> dict[str, list[str]]:
-    """One field error per key the endpoint does not take, under that key's own name."""
-    return {name: [str(MSG_UNKNOWN_FIELD) % {"name": name}] for name in names}
+    """One field error per key the endpoint does not take, under that key's own name: the first
+    `MAX_UNKNOWN_FIELDS_NAMED` of them, and how many more under `non_field_errors`."""
+    names = list(names)
+    shown = names[:MAX_UNKNOWN_FIELDS_NAMED]
+    message = str(MSG_UNKNOWN_FIELD)
+    errors = {name: [message % {"name": name}] for name in shown}
+    if len(names) > len(shown):
+        errors["non_field_errors"] = [
+            str(MSG_MORE_UNKNOWN_FIELDS) % {"n": len(names) - len(shown), "shown": len(shown)}
+        ]
+    return errors
 
 
 class InputSerializer(serializers.Serializer):
@@ -236,7 +253,10 @@ class InputSerializer(serializers.Serializer):
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:
             if unknown and isinstance(exc.detail, dict):
-                raise serializers.ValidationError({**exc.detail, **unknown}) from None
+                merged = {**exc.detail, **unknown}
+                if "non_field_errors" in exc.detail and "non_field_errors" in unknown:
+                    merged["non_field_errors"] = [*exc.detail["non_field_errors"], *unknown["non_field_errors"]]
+                raise serializers.ValidationError(merged) from None
             raise
         if unknown:
             raise serializers.ValidationError(unknown)

@@ -146,3 +146,30 @@ def test_query_parameters_other_than_the_endpoints_own_are_ignored(api: Any, pub
     # a URL may carry other parameters (a cache buster, `format`): only request bodies are strict
     assert api.get("/api/v1/results/2020/", {"_": "123"}).status_code == 200
     assert api.get("/api/v1/open-data/2020/rankings/", {"_": "123"}).status_code == 200
+
+
+def test_a_body_of_thousands_of_stray_keys_is_answered_briefly_and_changes_nothing(
+    api: Any, unit_editor: Any, assessment: Any
+) -> None:
+    from scoring.api.common import MAX_UNKNOWN_FIELDS_NAMED
+
+    # given a body with 5,000 keys the endpoint does not take, at the top and inside the value
+    line = line_of(assessment, "1.2.3")
+    api.force_login(unit_editor)
+    body = {"version": line.version, "value": {"points": "0.5", **{f"v{n}": 0 for n in range(2500)}},
+            **{f"k{n}": 0 for n in range(2500)}}
+    # when
+    response = api.put(_line_url(assessment, line), body, format="json")
+    # then the first keys are named, the rest counted in one message, and the answer stays small
+    assert response.status_code == 400
+    fields = response.json()["fields"]
+    named = [key for key in fields if key != "non_field_errors"]
+    assert len(named) == MAX_UNKNOWN_FIELDS_NAMED
+    assert fields["k0"] == ["Trường «k0» không được hỗ trợ."]
+    assert fields["non_field_errors"] == [
+        f"Còn {5000 - MAX_UNKNOWN_FIELDS_NAMED} trường khác không được hỗ trợ (chỉ nêu {MAX_UNKNOWN_FIELDS_NAMED} "
+        "trường đầu). Hãy gửi đúng các trường của yêu cầu này."
+    ]
+    assert len(response.content) < 10_000
+    line.refresh_from_db()
+    assert (line.self_score, line.version) == (None, 1)
