@@ -87,7 +87,8 @@ def deadline_from_post(raw: Any) -> datetime:
     day = _parse_date(text)
     if day is None:
         raise ValidationFailed(
-            _("Hạn giải trình «%(raw)s» không phải là ngày (dd/mm/yyyy).") % {"raw": text[:20]},
+            _("Hạn giải trình «%(raw)s» không phải là một ngày: hãy ghi ngày dạng dd/mm/yyyy (hoặc yyyy-mm-dd), "
+              "không kèm giờ.") % {"raw": text if len(text) <= 40 else text[:39] + "…"},
             code="bad_deadline", details={"field": "deadline"},
         )
     end = datetime.combine(day, time(23, 59, 59))
