@@ -3,7 +3,9 @@
 //   (one template, no markup built here): a leaf's block ([data-evidence-refresh], on the sheet and the explanation
 //   page) alone, with the sheet's counts, from its small endpoint; on the library page, the page's region;
 // - a choice of files is sent in batches under the number one request may carry ([data-max-files]), with the
-//   progress shown, and said in one summary at the end;
+//   bytes sent shown and announced as they go, a «Huỷ tải lên» beside the form's button, and said in one summary
+//   at the end (the files refused here and those the server refused counted together); leaving the page while an
+//   upload is on its way asks first;
 // - a leaf's «Gắn tài liệu có sẵn» ([data-evidence-pick]) opens the page's one dialog with the library's files
 //   (fetched when opened, never repeated in every leaf), where several are ticked and linked at once;
 // - lists with a filter ([data-evidence-filter-scope]) are filtered as a name is typed, accents aside, and ordered
@@ -24,7 +26,14 @@ const T = VI
       signIn: "Đăng nhập lại (mở thẻ mới)",
       tooLarge: "Tệp «%(name)s» vượt quá dung lượng cho phép (%(limit)s MB).",
       networkError: "Không gửi được yêu cầu. Hãy thử lại.",
-      progress: "Đang tải lên: đã gửi %(done)s/%(total)s tệp…",
+      uploading: "Đang tải lên %(files)s tệp: đã gửi %(sent)s/%(size)s (%(percent)s%)…",
+      uploadingBatch: "Đang tải lên đợt %(batch)s/%(batches)s (%(files)s tệp): đã gửi %(sent)s/%(size)s (%(percent)s%); đã xong %(done)s/%(total)s tệp…",
+      checking: "Đã gửi %(size)s; đang chờ máy chủ kiểm tra và lưu…",
+      checkingBatch: "Đợt %(batch)s/%(batches)s: đã gửi %(size)s; đang chờ máy chủ kiểm tra và lưu…",
+      progressLabel: "Tiến độ tải lên",
+      cancel: "Huỷ tải lên",
+      cancelled: "Đã huỷ tải lên: %(n)s tệp chưa được gửi (vẫn đang được chọn trong ô chọn tệp).",
+      leaveUploading: "Tệp đang được tải lên; rời trang lúc này sẽ dừng việc tải lên.",
       saved: "Đã lưu %(n)s tệp.",
       refusedSomeSaved: "%(n)s tệp bị từ chối; các tệp hợp lệ khác vẫn được lưu.",
       refusedNoneNew: "%(n)s tệp bị từ chối; không có tệp mới nào được lưu.",
@@ -37,7 +46,14 @@ const T = VI
       signIn: "Sign in again (opens a new tab)",
       tooLarge: "The file «%(name)s» is larger than allowed (%(limit)s MB).",
       networkError: "The request could not be sent. Please try again.",
-      progress: "Uploading: %(done)s of %(total)s files sent…",
+      uploading: "Uploading %(files)s file(s): %(sent)s of %(size)s sent (%(percent)s%)…",
+      uploadingBatch: "Uploading part %(batch)s of %(batches)s (%(files)s file(s)): %(sent)s of %(size)s sent (%(percent)s%); %(done)s of %(total)s files done…",
+      checking: "%(size)s sent; waiting for the server to check and save it…",
+      checkingBatch: "Part %(batch)s of %(batches)s: %(size)s sent; waiting for the server to check and save it…",
+      progressLabel: "Upload progress",
+      cancel: "Cancel upload",
+      cancelled: "Upload cancelled: %(n)s file(s) were not sent (they are still chosen in the file box).",
+      leaveUploading: "Files are being uploaded; leaving the page now stops the upload.",
       saved: "%(n)s file(s) saved.",
       refusedSomeSaved: "%(n)s file(s) refused; the other valid files were saved.",
       refusedNoneNew: "%(n)s file(s) refused; no new file was saved.",
@@ -45,6 +61,15 @@ const T = VI
       stopped: "The upload stopped: %(n)s file(s) were not sent (they are still chosen in the file box). Press «Upload» again to send them.",
       pickerFailed: "The list of documents could not be opened. Please try again.",
     };
+
+const NUMBER = new Intl.NumberFormat(document.documentElement.lang || undefined, { maximumFractionDigits: 1 });
+
+/** A number of bytes as the pages write sizes (Django's filesizeformat: 1024 a kilobyte, one decimal, the unit kept
+ * on the number's line). */
+function sizeText(bytes) {
+  if (bytes < 1024 * 1024) return `${NUMBER.format(Math.max(bytes / 1024, bytes ? 0.1 : 0))}\u00a0KB`;
+  return `${NUMBER.format(bytes / (1024 * 1024))}\u00a0MB`;
+}
 
 function fill(text, values) {
   return text.replace(/%\((\w+)\)s/g, (whole, key) => (key in values ? String(values[key]) : whole));
@@ -335,53 +360,193 @@ async function send(form, confirmed) {
   keepPlace(target);
 }
 
-/** Upload the chosen files: at once when they fit in one request, else in batches with the progress shown, and one
- * summary at the end. Files too large are refused here (never sent); a batch that does not arrive stops the upload,
- * and the files not sent stay chosen, so that «Tải lên» sends them again. */
+/** One request of an upload, sent with XMLHttpRequest for the progress of its bytes (fetch has none), answered as
+ * `post` answers; `{ cancelled: true }` once `track.abort()` was called. `track.progress(loaded, total)` hears each
+ * part sent, `track.sent()` the end of the request's body (the server checks and stores it then). */
+function postTracked(form, body, track) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("Accept", JSON_ACCEPT);
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) track.progress(event.loaded, event.total);
+    });
+    xhr.upload.addEventListener("load", () => track.sent());
+    xhr.addEventListener("load", () => {
+      const type = xhr.getResponseHeader("Content-Type") || "";
+      if (type.includes(JSON_ACCEPT)) {
+        try {
+          resolve({ data: JSON.parse(xhr.responseText), signedOut: xhr.status === 401 });
+        } catch (error) {
+          reject(error);
+        }
+        return;
+      }
+      const asked = new URL(form.action, window.location.href).href;
+      if (xhr.status === 401 || xhr.status === 403 || (xhr.responseURL && xhr.responseURL !== asked)) {
+        // A login page or a refused token, as in `post`.
+        resolve({ data: {}, signedOut: true });
+        return;
+      }
+      reject(new Error(`HTTP ${xhr.status}`));
+    });
+    xhr.addEventListener("error", () => reject(new Error("network")));
+    xhr.addEventListener("abort", () => resolve({ cancelled: true }));
+    track.abort = () => xhr.abort();
+    xhr.send(body);
+  });
+}
+
+// Uploads on their way: closing or leaving the page would drop them silently, so it asks first.
+let uploading = 0;
+
+function askBeforeLeaving(event) {
+  event.preventDefault();
+  event.returnValue = T.leaveUploading;
+}
+
+function uploadStarted() {
+  uploading += 1;
+  if (uploading === 1) window.addEventListener("beforeunload", askBeforeLeaving);
+}
+
+function uploadEnded() {
+  uploading = Math.max(0, uploading - 1);
+  if (!uploading) window.removeEventListener("beforeunload", askBeforeLeaving);
+}
+
+/** The progress of an upload, said where its answer will be said: the bytes of the request on its way and their
+ * share, in the status (announced on each tenth of the way at most once a second, and on each change of step: a
+ * screen reader is told how it goes without being flooded), a bar that every part sent moves, and «Huỷ tải lên»
+ * beside the form's button for as long as it goes on. */
+function uploadProgress(form, status, batches, onCancel) {
+  const total = batches.reduce((n, batch) => n + batch.length, 0);
+  const text = document.createElement("span");
+  const bar = document.createElement("progress");
+  bar.max = 1;
+  bar.value = 0;
+  bar.setAttribute("aria-label", T.progressLabel);
+  const cancel = document.createElement("button");
+  cancel.type = "button";
+  cancel.className = "secondary evidence-cancel";
+  cancel.textContent = T.cancel;
+  cancel.addEventListener("click", onCancel);
+  const submit = form.querySelector("button[type=submit]");
+  if (submit) submit.after(cancel);
+  else form.append(cancel);
+  if (status) {
+    status.classList.remove("error");
+    status.replaceChildren(text, " ", bar);
+  }
+  let index = 0;
+  let done = 0;
+  let tenth = -1;
+  let saidAt = 0;
+  const bytesOf = (batch) => batch.reduce((n, file) => n + file.size, 0);
+  const values = (fraction) => {
+    const batch = batches[index];
+    const size = bytesOf(batch);
+    return {
+      batch: index + 1, batches: batches.length, files: batch.length, done, total,
+      sent: sizeText(Math.round(size * fraction)), size: sizeText(size), percent: Math.floor(fraction * 100),
+    };
+  };
+  const write = (line) => {
+    text.textContent = line;
+    saidAt = Date.now();
+  };
+  const several = batches.length > 1;
+  return {
+    cancel,
+    start(next) {
+      index = next;
+      tenth = 0;
+      bar.value = 0;
+      write(fill(several ? T.uploadingBatch : T.uploading, values(0)));
+    },
+    moved(loaded, size) {
+      const fraction = size ? Math.min(1, loaded / size) : 0;
+      bar.value = fraction;
+      const now = Math.floor(fraction * 10);
+      if (now === tenth || Date.now() - saidAt < 1000) return;
+      tenth = now;
+      write(fill(several ? T.uploadingBatch : T.uploading, values(fraction)));
+    },
+    sent() {
+      bar.value = 1;
+      write(fill(several ? T.checkingBatch : T.checking, values(1)));
+    },
+    finished(count) {
+      done += count;
+    },
+    remove() {
+      cancel.remove();
+    },
+  };
+}
+
+/** Upload the chosen files: at once when they fit in one request, else in batches, with the bytes sent shown as they
+ * go, and one summary at the end. Files too large are refused here (never sent) and counted with those the server
+ * refuses; a batch that does not arrive, or «Huỷ tải lên», stops the upload, and the files not sent stay chosen, so
+ * that «Tải lên» sends them again. */
 async function sendFiles(form) {
   const place = placeOf(form);
   const { input: fileInput, over, fitting, messages: refusedHere } = oversized(form);
+  const chosen = Array.from(fileInput.files);
+  const refusedFirst = over.map((file, i) => ({ name: file.name, message: refusedHere[i] }));
   if (over.length && !fitting.length) {
     // nothing left to send: said at once, nothing sent
     const target = statusFor(form);
-    say(target, refusedHere.join(" "), true);
+    say(target, summary([], refusedFirst, chosen), true);
     fileInput.value = "";
     keepPlace(target);
     return;
   }
   const batches = batchesOf(fitting, maxFiles(form));
-  const status = statusFor(form);
-  const progress = document.createElement("progress");
-  progress.max = fitting.length;
-  progress.value = 0;
-  const showProgress = (done) => {
-    progress.value = done;
-    if (!status) return;
-    status.classList.remove("error");
-    status.replaceChildren(fill(T.progress, { done, total: fitting.length }), " ", progress);
-  };
-  if (batches.length > 1) showProgress(0);
+  const focused = form.contains(document.activeElement);
   busy(form, true);
+  let cancelled = false;
+  let inFlight = null; // the request whose bytes are being sent: one the server has whole is left to finish
+  const progress = uploadProgress(form, statusFor(form), batches, () => {
+    cancelled = true;
+    if (inFlight) inFlight.abort();
+  });
+  // the button pressed is disabled until the end: the focus goes to the one that can stop the upload
+  if (focused) progress.cancel.focus({ preventScroll: true });
   freshToken(form);
+  uploadStarted();
   const answers = [];
   const created = [];
   let sent = 0;
   let signedOut = false;
   let failure = null;
   try {
-    for (const batch of batches) {
+    for (const [index, batch] of batches.entries()) {
+      if (cancelled) break;
       const body = new FormData(form);
       body.delete(fileInput.name);
       for (const file of batch) body.append(fileInput.name, file);
       // the files earlier batches added: a copy of one of them is said to be chosen twice, as in one request
       for (const id of created) body.append("batch_ids", id);
+      progress.start(index);
+      const track = {
+        progress: (loaded, size) => progress.moved(loaded, size),
+        sent: () => {
+          inFlight = null;
+          progress.sent();
+        },
+      };
+      inFlight = track;
       let answer;
       try {
-        answer = await post(form, body);
+        answer = await postTracked(form, body, track);
       } catch (error) {
         failure = { message: form.dataset.networkError || T.networkError };
         break;
+      } finally {
+        inFlight = null;
       }
+      if (answer.cancelled) break;
       if (answer.signedOut) {
         signedOut = answer.data;
         break;
@@ -394,10 +559,12 @@ async function sendFiles(form) {
       answers.push(data);
       for (const file of data.files || []) if (!file.already_present) created.push(file.id);
       sent += batch.length;
-      if (batches.length > 1) showProgress(sent);
+      progress.finished(batch.length);
     }
     if (answers.some((data) => (data.files || []).length)) await refreshAfter(place, null);
   } finally {
+    uploadEnded();
+    progress.remove();
     busy(form, false);
   }
   const target = statusAt(place, form);
@@ -409,15 +576,18 @@ async function sendFiles(form) {
   }
   const offers = answers.flatMap((data) => data.same_name || []);
   let text;
-  if (answers.length === 1 && !failure) {
+  if (answers.length === 1 && !failure && !refusedFirst.length) {
     text = describe(answers[0]); // the server's own summary
   } else {
-    text = summary(answers);
+    text = summary(answers, refusedFirst, chosen);
   }
-  const parts = [text, failure ? describe(failure) : "", left.length && sent ? fill(T.stopped, { n: left.length }) : "",
-    ...refusedHere].filter(Boolean);
-  const errors = answers.some((data) => (data.errors || []).length) || refusedHere.length || failure;
-  sayUpload(target, parts.join(" "), Boolean(errors) || !answers.some((data) => data.ok), form, offers);
+  let notSent = "";
+  if (left.length && cancelled) notSent = fill(T.cancelled, { n: left.length });
+  else if (left.length && sent) notSent = fill(T.stopped, { n: left.length });
+  const parts = [text, failure ? describe(failure) : "", notSent].filter(Boolean);
+  const errors = answers.some((data) => (data.errors || []).length) || refusedFirst.length || failure;
+  const nothingSaved = !answers.some((data) => data.ok) && !cancelled;
+  sayUpload(target, parts.join(" "), Boolean(errors) || nothingSaved, form, offers);
   if (!left.length && answers.some((data) => data.ok)) {
     const upload = form.isConnected ? form : null;
     if (upload) upload.reset();
@@ -425,11 +595,24 @@ async function sendFiles(form) {
   keepPlace(target);
 }
 
-/** One summary of several batches' answers, in the server's order: saved, what is said of single files, refused. */
-function summary(answers) {
+/** A file's name as the server keeps it (`evidence.validation.clean_name`, its main part), to match its refusal
+ * with the file chosen. */
+function nameKey(name) {
+  return String(name || "").normalize("NFC").split(/\s+/).filter(Boolean).join(" ");
+}
+
+/** One summary of an upload's answers (several batches, or one with files refused here), in the server's order:
+ * saved, what is said of single files, the files refused (here and by the server: one count), each with its reason
+ * in the order the files were chosen. */
+function summary(answers, refusedHere = [], chosen = []) {
   const saved = answers.reduce((n, data) => n + (data.saved || 0), 0);
   const stored = answers.reduce((n, data) => n + (data.files || []).length, 0);
-  const errors = answers.flatMap((data) => data.errors || []);
+  const position = new Map();
+  chosen.forEach((file, i) => {
+    if (!position.has(nameKey(file.name))) position.set(nameKey(file.name), i);
+  });
+  const at = (error) => position.get(nameKey(error.name)) ?? chosen.length;
+  const errors = [...refusedHere, ...answers.flatMap((data) => data.errors || [])].sort((a, b) => at(a) - at(b));
   const parts = [];
   if (saved) parts.push(fill(T.saved, { n: saved }));
   for (const data of answers) parts.push(...(data.notes || []));

@@ -37,12 +37,10 @@ def _uploads(page: Any, assessment: Any) -> list[Any]:
     # the names of the files each upload carries, as the page sends them
     page.add_init_script("""
       window.__sentFiles = [];
-      const send = window.fetch;
-      window.fetch = (url, options) => {
-        if (options && options.body instanceof FormData) {
-          window.__sentFiles.push(options.body.getAll("files").map((file) => file.name));
-        }
-        return send(url, options);
+      const send = XMLHttpRequest.prototype.send;
+      XMLHttpRequest.prototype.send = function (body) {
+        if (body instanceof FormData) window.__sentFiles.push(body.getAll("files").map((file) => file.name));
+        return send.call(this, body);
       };
     """)
     return sent
@@ -59,7 +57,8 @@ def test_a_file_over_the_stated_limit_is_refused_at_once_and_never_sent(
     page.set_input_files("#evidence-files", [_big()])
     page.click("[data-dropzone] button[type=submit]")
 
-    expect(page.locator("#evidence-status")).to_have_text(TOO_LARGE)
+    # said as the server says a refused upload: the count, then the reason
+    expect(page.locator("#evidence-status")).to_have_text(f"1 tệp bị từ chối, không tệp nào được lưu. {TOO_LARGE}")
     page.wait_for_timeout(300)
     assert sent == []
     assert EvidenceFile.objects.count() == 0

@@ -1,5 +1,5 @@
-"""A choice of more files than one request may carry is sent in batches under the limit, with the progress shown,
-and said in one summary at the end: nothing refused for the number, nothing lost."""
+"""A choice of more files than one request may carry is sent in batches under the limit, with each batch's progress
+shown, and said in one summary at the end: nothing refused for the number, nothing lost."""
 
 from __future__ import annotations
 
@@ -37,12 +37,10 @@ def media_root(settings: Any, tmp_path: Path) -> Path:
 # the names of the files each request of the page's script carried
 WATCH_SENT = """
   window.__sentFiles = [];
-  const send = window.fetch;
-  window.fetch = (url, options) => {
-    if (options && options.body instanceof FormData) {
-      window.__sentFiles.push(options.body.getAll("files").map((file) => file.name));
-    }
-    return send(url, options);
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (body) {
+    if (body instanceof FormData) window.__sentFiles.push(body.getAll("files").map((file) => file.name));
+    return send.call(this, body);
   };
 """
 
@@ -78,8 +76,11 @@ def test_a_choice_over_the_request_limit_is_sent_in_batches_with_the_progress_an
     assert EvidenceFile.objects.count() == 7
     expect(page.locator("#evidence-library tbody tr")).to_have_count(7)
     statuses = page.evaluate("window.__statuses")
-    assert any("Đang tải lên: đã gửi 3/8 tệp" in text for text in statuses)
-    assert any("Đang tải lên: đã gửi 6/8 tệp" in text for text in statuses)
+    # each batch said as it starts: which one, its files, its bytes and share, the files done before it
+    assert any(text.startswith("Đang tải lên đợt 1/3 (3 tệp): đã gửi 0\u00a0KB/") and "(0%); đã xong 0/8 tệp…" in text
+               for text in statuses), statuses
+    assert any(text.startswith("Đang tải lên đợt 2/3 (3 tệp)") and "đã xong 3/8 tệp…" in text for text in statuses)
+    assert any(text.startswith("Đang tải lên đợt 3/3 (2 tệp)") and "đã xong 6/8 tệp…" in text for text in statuses)
     assert page.locator("#evidence-files").evaluate("input => input.files.length") == 0  # all sent: cleared
     assert errors == []
 
