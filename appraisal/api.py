@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import ValidationError
@@ -25,9 +25,14 @@ from rest_framework.utils.urls import replace_query_param
 
 from appraisal import forms, permissions, selectors, services
 from appraisal.models import ExplanationRound
-from appraisal.selectors.explanation import leaves_to_mark_seen, new_explanations_for
+from appraisal.selectors.explanation import agreed_in_round, leaves_to_mark_seen, new_explanations_for
 from appraisal.services.common import MSG_VALUE_REQUIRED
-from appraisal.services.rounds import MSG_AGREE_WITHOUT_TEXT, is_agreement, line_agree
+from appraisal.services.rounds import (
+    MSG_AGREE_WITHOUT_TEXT,
+    QUESTION_LIMIT,
+    explanation_agree_remaining,
+    line_agree,
+)
 from cchc.api import ERR, PAGE_SIZE_MESSAGE, Pagination
 from scoring.api import AssessmentSerializer, ScoreLineSerializer
 from scoring.api.common import (
@@ -124,6 +129,13 @@ def sign_off(request: Request, assessment_id: int) -> Response:
     return Response(AssessmentSerializer(saved).data)
 
 
+class QuestionInput(InputSerializer):
+    line_id = serializers.IntegerField(min_value=1, help_text="Dòng (`id` của dòng điểm) được hỏi.")
+    question = serializers.CharField(
+        allow_blank=True, help_text=f"Câu hỏi cho đơn vị về tiêu chí này (tối đa {QUESTION_LIMIT} ký tự).",
+    )
+
+
 class ExplanationRequestSerializer(InputSerializer):
     deadline = serializers.CharField(help_text="Hạn giải trình: yyyy-mm-dd hoặc dd/mm/yyyy (hết ngày, giờ địa phương).")
     line_ids = serializers.ListField(
@@ -135,9 +147,27 @@ class ExplanationRequestSerializer(InputSerializer):
     )
     message = serializers.CharField(
         required=False, allow_blank=True, max_length=5000, default="",
-        help_text="Nội dung yêu cầu: đơn vị đọc bên cạnh các tiêu chí chưa có điểm thẩm định kèm lý do. Bắt buộc khi "
-        "có tiêu chí như vậy trong yêu cầu (400 `question_required`, `problem_details` nêu các tiêu chí).",
+        help_text="Nội dung yêu cầu chung: đơn vị đọc bên cạnh các tiêu chí không có câu hỏi riêng (`questions`) và "
+        "chưa có điểm thẩm định kèm lý do. Bắt buộc khi có tiêu chí như vậy trong yêu cầu (400 `question_required`, "
+        "`problem_details` nêu các tiêu chí).",
     )
+    questions = QuestionInput(
+        many=True, required=False, default=list,
+        help_text="Câu hỏi của Tổ thẩm định cho từng tiêu chí được yêu cầu giải trình (không bắt buộc; mỗi tiêu chí "
+        f"một câu hỏi, tối đa {QUESTION_LIMIT} ký tự): đơn vị đọc bên cạnh tiêu chí đó; lưu cùng vòng giải trình "
+        "(`questions` của `/rounds/`). Câu hỏi rỗng được bỏ qua. Câu hỏi quá dài hoặc có ký tự ẩn: 400 "
+        "`question_invalid`; câu hỏi cho tiêu chí không được chọn: 400 `question_not_flagged`; dòng không thuộc "
+        "bản đánh giá: 400 `unknown_line` (trên trường `questions`).",
+    )
+
+    def validate_questions(self, value: list[dict[str, Any]]) -> dict[int, str]:
+        asked: dict[int, str] = {}
+        for item in value:
+            if item["line_id"] in asked:
+                raise ValidationError(_("Dòng %(id)s có hơn một câu hỏi: mỗi tiêu chí chỉ một câu hỏi.")
+                                      % {"id": item["line_id"]})
+            asked[item["line_id"]] = item["question"]
+        return asked
 
 
 @extend_schema(
@@ -148,8 +178,9 @@ class ExplanationRequestSerializer(InputSerializer):
 def request_explanation(request: Request, assessment_id: int) -> Response:
     """The lead returns the assessment (or chosen lines) to the unit for explanation with a deadline: `line_ids`
     omitted or null flags every leaf except the survey's; a list flags exactly those lines; an empty list is
-    refused (400 `nothing_flagged` on `line_ids`). A line without an appraised score and its reason needs the
-    request's `message` (400 `question_required`, naming the lines), as on the request page."""
+    refused (400 `nothing_flagged` on `line_ids`). A line without an appraised score and its reason needs its own
+    question (`questions`) or the request's `message` (400 `question_required`, naming the lines), as on the request
+    page. A refused request changes nothing."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     payload = ExplanationRequestSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
@@ -158,7 +189,7 @@ def request_explanation(request: Request, assessment_id: int) -> Response:
     with fields_for(unknown_line="line_ids", nothing_flagged="line_ids"):
         services.explanation_request(
             assessment=assessment, actor=request.user, deadline=deadline, line_ids=data["line_ids"],
-            message=data["message"], require_questions=True,
+            message=data["message"], questions=data["questions"], require_questions=True,
         )
     assessment.refresh_from_db()
     return Response(AssessmentSerializer(assessment).data)
@@ -459,18 +490,26 @@ class ExplainSerializer(InputSerializer):
 
 
 class ExplainedLineSerializer(serializers.ModelSerializer):
-    """What the unit gets back: its explanation, never the live appraisal of a round in progress."""
+    """What the unit gets back: its answer, never the live appraisal of a round in progress. Context: `round`, the
+    open explanation round."""
 
     indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
-
-    agreed = serializers.SerializerMethodField(help_text="Giải trình là ý kiến đồng ý với kết quả thẩm định.")
+    explanation = serializers.CharField(
+        read_only=True,
+        help_text="Nội dung giải trình đơn vị đã lưu cho tiêu chí. Khi đơn vị đồng ý với kết quả thẩm định "
+        "(`agreed`), đây là nội dung tiêu chí đã có lúc vòng giải trình bắt đầu (không phải câu trả lời của vòng).",
+    )
+    agreed = serializers.SerializerMethodField(
+        help_text="Câu trả lời của đơn vị ở tiêu chí trong vòng giải trình đang mở là «Đồng ý với kết quả thẩm "
+        "định» (không có nội dung giải trình).",
+    )
 
     class Meta:
         model = ScoreLine
         fields = ["id", "indicator", "explanation", "explanation_requested", "agreed", "version", "updated_at"]
 
     def get_agreed(self, line: ScoreLine) -> bool:
-        return is_agreement(line.explanation)
+        return agreed_in_round(line, self.context.get("round"))
 
 
 @extend_schema(
@@ -480,7 +519,8 @@ class ExplainedLineSerializer(serializers.ModelSerializer):
 @api_view(["POST"])
 def explain_line(request: Request, assessment_id: int, line_id: int) -> Response:
     """The unit's answer on one leaf flagged in the current explanation round (before its deadline): its explanation,
-    or (`agree`) its agreement with the team's appraisal, recorded as the leaf's explanation of the round."""
+    or (`agree`) its agreement with the team's appraisal, recorded in the round apart from any text (`agreed`; an
+    explanation written in the round gives way to it, one written afterwards replaces it)."""
     assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
     line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
     line.assessment = assessment
@@ -497,7 +537,29 @@ def explain_line(request: Request, assessment_id: int, line_id: int) -> Response
         saved = services.line_explain(
             line=line, actor=request.user, base_version=data["version"], explanation=data["explanation"]
         )
-    return Response(ExplainedLineSerializer(saved).data)
+    return Response(ExplainedLineSerializer(saved, context={"round": selectors.open_round(assessment=assessment)}).data)
+
+
+@extend_schema(
+    tags=["appraisal"], request=None,
+    responses={200: ExplainedLineSerializer(many=True), 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
+)
+@api_view(["POST"])
+def agree_remaining(request: Request, assessment_id: int) -> Response:
+    """The unit agrees with the team's appraisal of every leaf flagged in the open explanation round that it has not
+    answered yet (no explanation written in the round, no agreement given in it), as the explanation page's
+    «Đồng ý với kết quả thẩm định ở N tiêu chí còn lại»: each leaf recorded and audited as `…/lines/{id}/explain/`
+    with `agree` records one; the leaves explained in the round are left as they are. Answers the leaves agreed, in the
+    set's order. A person of the unit only (403 otherwise); 409 `nothing_to_agree` when every flagged leaf is
+    answered, `deadline_passed` after the deadline, `not_explaining` (or why: `already_resubmitted`, `round_ended`,
+    `round_withdrawn`) when no round is open."""
+    assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
+    if not is_unit_member(request.user, assessment.unit_id):
+        raise PermissionDenied
+    refuse_body(request)
+    agreed = explanation_agree_remaining(assessment=assessment, actor=request.user)
+    current = selectors.open_round(assessment=assessment)
+    return Response(ExplainedLineSerializer(agreed, many=True, context={"round": current}).data)
 
 
 @extend_schema(
@@ -516,6 +578,16 @@ def resubmit(request: Request, assessment_id: int) -> Response:
     return Response(AssessmentSerializer(saved).data)
 
 
+QuestionOutput = inline_serializer(
+    "RoundQuestion",
+    {
+        "line_id": serializers.IntegerField(help_text="Dòng (`id` của dòng điểm) được hỏi."),
+        "indicator": serializers.CharField(help_text="Mã tiêu chí."),
+        "question": serializers.CharField(help_text="Câu hỏi của Tổ thẩm định cho đơn vị về tiêu chí này."),
+    },
+).__class__
+
+
 class RoundSerializer(serializers.ModelSerializer):
     """`round` is the round's stored number (its key: the appraisal round it was asked in, counting withdrawn rounds
     and a reopen's new appraisal round); `number` the one shown to people, «vòng giải trình N»: its place among the
@@ -531,16 +603,40 @@ class RoundSerializer(serializers.ModelSerializer):
         "count (`round`, the stored key, does).",
     )
 
+    questions = serializers.SerializerMethodField(
+        help_text="Câu hỏi Tổ thẩm định ghi cho từng tiêu chí khi yêu cầu giải trình, theo thứ tự của bộ chỉ số "
+        "(các tiêu chí không có câu hỏi riêng: đơn vị đọc `message` khi điểm thẩm định không kèm lý do).",
+    )
+    agreed = serializers.SerializerMethodField(
+        help_text="Mã các tiêu chí đơn vị trả lời «Đồng ý với kết quả thẩm định» trong vòng này (không giải trình), "
+        "theo thứ tự của bộ chỉ số.",
+    )
+
     class Meta:
         model = ExplanationRound
         fields = [
-            "round", "number", "withdrawn", "requested_at", "requested_by", "deadline", "message", "line_count",
-            "resubmitted_at", "closed_at", "ended",
+            "round", "number", "withdrawn", "requested_at", "requested_by", "deadline", "message", "questions",
+            "agreed", "line_count", "resubmitted_at", "closed_at", "ended",
         ]
 
     def get_requested_by(self, obj: ExplanationRound) -> str:
         user = obj.requested_by
         return user.get_full_name() or user.get_username()
+
+    def _codes(self) -> dict[str, tuple[int, str]]:
+        """{line id: (the set's order, code)} of the assessment's lines (the context's `codes`)."""
+        return self.context.get("codes", {})
+
+    @extend_schema_field(QuestionOutput(many=True))
+    def get_questions(self, obj: ExplanationRound) -> list[dict[str, Any]]:
+        codes = self._codes()
+        asked = [(codes.get(key, (0, "")), key, text) for key, text in (obj.questions or {}).items()]
+        return [{"line_id": int(key), "indicator": code, "question": text}
+                for (_order, code), key, text in sorted(asked)]
+
+    def get_agreed(self, obj: ExplanationRound) -> list[str]:
+        codes = self._codes()
+        return [code for _order, code in sorted(codes[str(pk)] for pk in obj.agreed_lines or [] if str(pk) in codes)]
 
 
 def _rounds_assessment(user: Any, assessment_id: int) -> Assessment:
@@ -559,7 +655,10 @@ def _rounds_assessment(user: Any, assessment_id: int) -> Assessment:
 def rounds(request: Request, assessment_id: int) -> Response:
     """The explanation rounds of an assessment, oldest first."""
     assessment = _rounds_assessment(request.user, assessment_id)
-    return Response(RoundSerializer(selectors.explanation_rounds(assessment=assessment), many=True).data)
+    codes = {str(pk): (order, code) for pk, order, code in
+             ScoreLine.objects.filter(assessment=assessment).values_list("pk", "indicator__order", "indicator__code")}
+    return Response(RoundSerializer(selectors.explanation_rounds(assessment=assessment), many=True,
+                                    context={"codes": codes}).data)
 
 
 # --- the appraiser's queue -------------------------------------------------------------------------------
@@ -569,6 +668,19 @@ MSG_CYCLE_YEAR_MISMATCH = gettext_lazy("Kỳ đánh giá «%(cycle)s» không ph
 MSG_NO_GROUP = gettext_lazy("Không có khối xếp hạng «%(group)s».")
 MSG_CYCLE_IS_YEAR = gettext_lazy("Để lọc theo năm, dùng year=%(year)s.")
 MSG_NO_AREA = gettext_lazy("Kỳ đánh giá năm %(year)s không có lĩnh vực «%(area)s».")
+MSG_NO_SORT = gettext_lazy(
+    "Không có thứ tự «{input}»: hãy dùng name, most_open, least_open, submitted_first hoặc submitted_last."
+)
+
+
+# The API's names of the queue's orders (`selectors.SORTS`, the page's `sap-xep` values).
+QUEUE_SORTS = {
+    "name": selectors.SORT_NAME,
+    "most_open": selectors.SORT_MOST_OPEN,
+    "least_open": selectors.SORT_LEAST_OPEN,
+    "submitted_first": selectors.SORT_SUBMITTED_FIRST,
+    "submitted_last": selectors.SORT_SUBMITTED_LAST,
+}
 
 
 class QueueQuerySerializer(QuerySerializer):
@@ -601,6 +713,14 @@ class QueueQuerySerializer(QuerySerializer):
         help_text="Chỉ các bản đánh giá còn tiêu chí chưa thẩm định xong trong các lĩnh vực người hỏi được phân công "
         "(hoặc trong lĩnh vực `area` khi có), như bộ lọc «Lĩnh vực của tôi chưa xong» của danh sách thẩm định: "
         "tiêu chí chưa có điểm thẩm định và không phải «không phát sinh» đã được chấp nhận.",
+    )
+    sort = serializers.ChoiceField(
+        required=False, default="name", choices=list(QUEUE_SORTS),
+        help_text="Thứ tự, như «Sắp xếp» của danh sách thẩm định: `name` tên đơn vị (A–Z, theo khối; mặc định); "
+        "`most_open` / `least_open` còn nhiều / ít tiêu chí chưa thẩm định nhất trong các lĩnh vực người hỏi được "
+        "phân công (hoặc trong lĩnh vực `area` khi có) trước; `submitted_first` / `submitted_last` gửi sớm / muộn "
+        "nhất trước (chưa gửi: cuối). Cùng hạng thì theo tên đơn vị.",
+        error_messages={"invalid_choice": MSG_NO_SORT},
     )
     page = serializers.IntegerField(required=False, min_value=1, default=1, help_text="Trang (từ 1).")
     page_size = serializers.IntegerField(
@@ -731,7 +851,8 @@ def queue(request: Request) -> Response:
     progress of each area assigned to them; administrators see every one. Filters: `year` (or the cycle's id
     `cycle`), ranking group `group` (its code, or its id), `state`, area `area` (its code, or its id), `my_areas_open`
     (a leaf of the user's areas, or of `area`, still undecided, as the page's «Lĩnh vực của tôi chưa xong»); a filter
-    that names nothing is a 400 on that parameter. The answer names the cycle shown by its id (`cycle`) and its
+    that names nothing is a 400 on that parameter. `sort` orders the rows as the page's «Sắp xếp» (by name by default;
+    an unknown order is a 400 on `sort`). The answer names the cycle shown by its id (`cycle`) and its
     year (`cycle_year`, as each row's assessment names it). Paginated as every list (`page`, `page_size` up to 500;
     `count`, `next`, `previous`)."""
     if not permissions.can_use_workbench(request.user):
@@ -760,7 +881,7 @@ def queue(request: Request) -> Response:
     data = selectors.queue_for_user(
         user=request.user, cycle=cycle, group=group.pk if group else None, state=params.get("state", ""),
         area_code=area_code, per_page=params["page_size"], page=params["page"],
-        open_areas=params["my_areas_open"],
+        open_areas=params["my_areas_open"], sort=QUEUE_SORTS[params["sort"]],
     )
     shown = data.page
     assert shown is not None  # paginated: per_page was given (an empty page without any cycle)

@@ -2,8 +2,9 @@
 
 - `assessment_workbook`: one unit's «Bảng tổng hợp kết quả thẩm định», the sheet the team signs on paper: every
   node of the set in order with its maximum, the self-score, the appraised score, their difference, the team's
-  reason, the «không phát sinh» (KPS) decision and the explanation asked for; the subtotals and the totals as the
-  engine computes them; a signature block. «Tạm tính» until the assessment is signed off.
+  reason, the «không phát sinh» (KPS) decision, the explanation asked for (with the team's question on the leaf)
+  and the unit's answer (explained, or agreed with the appraisal); the subtotals and the totals as the engine
+  computes them; a signature block. «Tạm tính» until the assessment is signed off.
 - `cycle_workbook`: the lead's preliminary table of a cycle («Kết quả chưa công bố»): per ranking group its units
   with their state, self total, appraised index and provisional rank among the signed-off units; a sheet of
   area points per unit, a block per ranking group (its units by provisional rank, with its set's area maxima: the
@@ -32,7 +33,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from appraisal.models import ExplanationRound
-from appraisal.selectors.explanation import explained_in_round
+from appraisal.selectors.explanation import agreed_in_round, explained_in_round
 from appraisal.selectors.review import credited_scores, line_decided, na_credited, na_pending
 from appraisal.selectors.rounds import appraisal_round_shown, round_number
 from cchc.collation import sort_key, vietnamese
@@ -176,14 +177,21 @@ def _kps_text(line: ScoreLine, state: str) -> str:
     return f"{decision}. {_('Lý do của đơn vị')}: {reason}" if reason else decision
 
 
-def _explanation_text(line: ScoreLine, open_round: ExplanationRound | None) -> str:
+def _explanation_text(line: ScoreLine, last_round: ExplanationRound | None) -> str:
+    """A flagged leaf's «Giải trình» cell: the unit's answer in the last round (open or ended, whose flags the leaves
+    carry), an agreement told apart from an explanation, and the team's question on the leaf in that round."""
     if not line.explanation_requested:
         return ""
-    if open_round is not None:
-        given = explained_in_round(line, open_round.explanations_at_start or {})
+    if agreed_in_round(line, last_round):
+        text = _("Yêu cầu giải trình: đơn vị đồng ý với kết quả thẩm định")
     else:
-        given = bool(line.explanation.strip())
-    return _("Yêu cầu giải trình: đã giải trình") if given else _("Yêu cầu giải trình: chưa giải trình")
+        given = (explained_in_round(line, last_round.explanations_at_start or {}) if last_round is not None
+                 else bool(line.explanation.strip()))
+        text = _("Yêu cầu giải trình: đã giải trình") if given else _("Yêu cầu giải trình: chưa giải trình")
+    question = (last_round.questions or {}).get(str(line.pk), "") if last_round is not None else ""
+    if question:
+        text = "\n".join((text, _("Câu hỏi của Tổ thẩm định: %(question)s") % {"question": question}))
+    return text
 
 
 def _difference(appraised: Decimal | None, own: Decimal | None) -> Decimal | None:
@@ -230,8 +238,10 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
     nodes, own_comp, appraised_comp = _nodes(assessment)
     result = IndexResult.objects.filter(assessment=assessment).first() if signed else None
     fresh = _fresh(assessment, result)
-    open_round = (ExplanationRound.objects.filter(assessment=assessment, round=assessment.appraisal_round).first()
-                  if assessment.state == Assessment.State.EXPLANATION else None)
+    # the last round, open or ended: the leaves' flags are its own (a new request sets them again)
+    last_round = ExplanationRound.objects.filter(assessment=assessment).order_by("-round").first()
+    open_round = (last_round if assessment.state == Assessment.State.EXPLANATION and last_round is not None
+                  and last_round.round == assessment.appraisal_round else None)
     indicator_set = assessment.indicator_set
     wb = Workbook()
     ws = wb.active
@@ -282,7 +292,7 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
         values: list[Any] = [ind.code, name, ind.max_points, node.own, node.appraised,
                              _difference(node.appraised, node.own)]
         if line is not None:
-            values += [line.appraised_note, _kps_text(line, state), _explanation_text(line, open_round),
+            values += [line.appraised_note, _kps_text(line, state), _explanation_text(line, last_round),
                        line.explanation]
         else:
             values += [None] * 4

@@ -45,6 +45,13 @@ class ExplanationRound(models.Model):
     # Each flagged leaf's explanation when the round began ({line id: text}): the field keeps the self-assessment's
     # or an earlier round's text, so an explanation of this round is one that differs from it.
     explanations_at_start = models.JSONField(_("giải trình lúc bắt đầu vòng"), default=dict, blank=True)
+    # The team's own question on some flagged leaves ({line id: text}), read by the unit beside that leaf; `message`
+    # is read beside the leaves with neither such a question nor a reason of their appraisal.
+    questions = models.JSONField(_("câu hỏi cho từng tiêu chí"), default=dict, blank=True)
+    # The flagged leaves the unit answered with «Đồng ý với kết quả thẩm định» in this round (line ids, in the order
+    # given): an answer without text, kept apart from the explanations, so that no text reads as an agreement and an
+    # agreement given in an earlier round is not this round's answer.
+    agreed_lines = models.JSONField(_("tiêu chí đơn vị đồng ý với kết quả thẩm định"), default=list, blank=True)
     resubmitted_at = models.DateTimeField(_("đơn vị gửi lại lúc"), null=True, blank=True)
     resubmitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

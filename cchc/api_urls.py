@@ -103,6 +103,7 @@ urlpatterns = [
     path(
         "assessments/<int:assessment_id>/lines/<int:line_id>/explain/", appraisal_api.explain_line, name="explain_line"
     ),
+    path("assessments/<int:assessment_id>/agree-remaining/", appraisal_api.agree_remaining, name="agree_remaining"),
     path("assessments/<int:assessment_id>/resubmit/", appraisal_api.resubmit, name="resubmit"),
     path(
         "assessments/<int:assessment_id>/lines/<int:line_id>/evidence/", evidence_api.line_files, name="line_evidence"

@@ -51,6 +51,28 @@ def explained_in_round(line: ScoreLine, at_start: Mapping[str, str]) -> bool:
     return bool(text) and (key not in at_start or text != at_start[key].strip())
 
 
+def agreed_in_round(line: ScoreLine, explanation_round: ExplanationRound | None) -> bool:
+    """Whether the unit's answer on the leaf in `explanation_round` is its «Đồng ý với kết quả thẩm định»
+    (`ExplanationRound.agreed_lines`). No query."""
+    return explanation_round is not None and line.pk in (explanation_round.agreed_lines or [])
+
+
+def answered_in_round(line: ScoreLine, explanation_round: ExplanationRound | None) -> bool:
+    """Whether the leaf has the unit's answer of `explanation_round`: its agreement, or an explanation written in
+    the round (`explained_in_round`). No query."""
+    at_start = explanation_round.explanations_at_start if explanation_round is not None else {}
+    return agreed_in_round(line, explanation_round) or explained_in_round(line, at_start or {})
+
+
+def question_for(line: ScoreLine, explanation_round: ExplanationRound, *, reason_shown: bool) -> str:
+    """What the unit reads beside a leaf the round flagged, as what to explain: the team's question on that leaf,
+    else, when the leaf's appraisal shows no reason (`reason_shown` false), the request's message. No query."""
+    own = (explanation_round.questions or {}).get(str(line.pk), "")
+    if own:
+        return str(own)
+    return "" if reason_shown else explanation_round.message
+
+
 def open_round(*, assessment: Assessment) -> ExplanationRound | None:
     """The explanation round in progress (the assessment is in «explanation»), else None. One query."""
     if assessment.state != Assessment.State.EXPLANATION:
@@ -77,7 +99,7 @@ def feedback_lines(
     *, assessment: Assessment, flagged_only: bool = False, current_round: ExplanationRound | None = None
 ) -> list[FeedbackLine]:
     """What the unit may see of the appraisal: only records of rounds that have ended (history snapshots),
-    never the live scores and notes of a round in progress. Four queries. With `current_round` (the open
+    never the live scores and notes of a round in progress. Five queries. With `current_round` (the open
     explanation round), each flagged leaf's draft is the text written in that round only."""
     at_start = current_round.explanations_at_start if current_round is not None else {}
     lines = list(scoring_selectors.score_lines_of_assessment(assessment=assessment))

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from appraisal import permissions
 from appraisal.models import ExplanationRound, ExplanationSeen
-from appraisal.selectors.explanation import explained_in_round
+from appraisal.selectors.explanation import agreed_in_round, explained_in_round
 from appraisal.selectors.rounds import appraisal_round_shown_expression
 from appraisal.selectors.tree import WORK_STATES, _area_case, set_tree
 from cchc.collation import sort_key, vietnamese
@@ -320,18 +320,15 @@ def unseen_explanations(*, assessments: QuerySet[Any] | list[int]) -> dict[int, 
     decision of the team on it (a score, the self-score accepted, a «không phát sinh» accepted or overruled) saves
     it, so a line last written before the end is one the team has not decided again. A reopened or returned-again
     assessment has moved to a later round and counts none. The unit's «Đồng ý với kết quả thẩm định» on a leaf
-    (`appraisal.services.rounds.is_agreement`, recorded as its explanation) asks nothing of the team: not counted.
-    Two queries.
+    (`ExplanationRound.agreed_lines`) is no text and asks nothing of the team: not counted. Two queries.
     """
-    from appraisal.services.rounds import is_agreement  # the services read this module's package: no cycle here
-
     rounds = {
         r.assessment_id: r
         for r in ExplanationRound.objects.filter(
             assessment__in=assessments, assessment__state=Assessment.State.IN_APPRAISAL,
             round=F("assessment__appraisal_round") - 1,
         ).filter(Q(resubmitted_at__isnull=False) | Q(closed_at__isnull=False))
-        .only("assessment_id", "explanations_at_start", "resubmitted_at", "closed_at")
+        .only("assessment_id", "explanations_at_start", "agreed_lines", "resubmitted_at", "closed_at")
     }
     if not rounds:
         return {}
@@ -347,7 +344,7 @@ def unseen_explanations(*, assessments: QuerySet[Any] | list[int]) -> dict[int, 
         ended = last.resubmitted_at or last.closed_at
         assert ended is not None
         if (line.updated_at <= ended and explained_in_round(line, last.explanations_at_start or {})
-                and not is_agreement(line.explanation)):
+                and not agreed_in_round(line, last)):
             unseen.setdefault(line.assessment_id, []).append(line.indicator_id)
     return unseen
 

@@ -77,6 +77,10 @@ class ReviewLine:
     new_explanation: bool = False
     # flagged in the explanation round now open: it waits for the unit's explanation (not editable meanwhile)
     awaiting_explanation: bool = False
+    # flagged in the assessment's last explanation round (open or ended): the unit's answer there was its agreement
+    # with the appraisal, and the team's own question on the leaf in that round (empty: none)
+    agreed: bool = False
+    question: str = ""
 
     @property
     def evidence_missing(self) -> bool:
@@ -152,10 +156,24 @@ def evidence_files_by_line(assessment: Assessment) -> dict[int, list[Any]]:
     return evidence_by_line(assessment=assessment)
 
 
-def history_by_line(*, assessment: Assessment) -> dict[int, list[LineHistory]]:
+def round_answers(*, assessment: Assessment) -> dict[int, ExplanationRound]:
+    """Stored round number → the assessment's explanation round, with only what its leaves' records read of it: the
+    team's questions and the unit's agreements. One query."""
+    return {r.round: r for r in ExplanationRound.objects.filter(assessment=assessment)
+            .only("pk", "assessment_id", "round", "questions", "agreed_lines")}
+
+
+def history_by_line(
+    *, assessment: Assessment, rounds: dict[int, ExplanationRound] | None = None
+) -> dict[int, list[LineHistory]]:
     """Line id → its history, oldest first. Each entry carries `round_withdrawn` (its round was withdrawn: shown
     as such, without a number) and `round_shown` (the round's number as people see it, `selectors.rounds`: an
-    explanation's, the explanation round's; another step's, the appraisal round's). One query."""
+    explanation's, the explanation round's; another step's, the appraisal round's); an appraisal the team asked the
+    unit to explain, the team's `question` on the leaf (empty: none); an explanation, whether the unit's answer was
+    its agreement (`agreed`), both as the round records them (`rounds`, `round_answers`). Two queries (one when
+    `rounds` is given)."""
+    if rounds is None:
+        rounds = round_answers(assessment=assessment)
     out: dict[int, list[LineHistory]] = defaultdict(list)
     entries = LineHistory.objects.filter(assessment=assessment).annotate(
         round_withdrawn=round_withdrawn_expression(assessment="assessment_id", stored="round"),
@@ -167,6 +185,13 @@ def history_by_line(*, assessment: Assessment) -> dict[int, list[LineHistory]]:
             entry.explanation_number if entry.stage == LineHistory.Stage.EXPLANATION
             else entry.round - entry.withdrawn_before
         )
+        asked = rounds.get(entry.round)
+        entry.question = ""  # type: ignore[attr-defined]
+        entry.agreed = False  # type: ignore[attr-defined]
+        if asked is not None and entry.stage == LineHistory.Stage.APPRAISAL:
+            entry.question = (asked.questions or {}).get(str(entry.line_id), "")  # type: ignore[attr-defined]
+        elif asked is not None and entry.stage == LineHistory.Stage.EXPLANATION:
+            entry.agreed = entry.line_id in (asked.agreed_lines or [])  # type: ignore[attr-defined]
         out[entry.line_id].append(entry)
     return out
 
@@ -176,10 +201,12 @@ _TEAM_STAGES = (LineHistory.Stage.APPRAISAL, LineHistory.Stage.FINAL)
 
 def _same_snapshot(a: LineHistory, b: LineHistory) -> bool:
     """Both recorded by the same side (the team's appraisal and final, or the unit's self-score and explanation)
-    with the same values, note, explanation and evidence."""
+    with the same values, note, explanation and evidence, the same question of the team and the same agreement."""
     return ((a.stage in _TEAM_STAGES) == (b.stage in _TEAM_STAGES)
             and (a.value, a.score, a.not_applicable, a.note.strip(), a.explanation.strip())
             == (b.value, b.score, b.not_applicable, b.note.strip(), b.explanation.strip())
+            and (getattr(a, "question", ""), getattr(a, "agreed", False))
+            == (getattr(b, "question", ""), getattr(b, "agreed", False))
             and [f.get("name") for f in a.evidence or [] if isinstance(f, dict)]
             == [f.get("name") for f in b.evidence or [] if isinstance(f, dict)])
 
@@ -250,15 +277,19 @@ def _computation(
 def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool = True) -> Review:
     """The review page: leaves grouped by area with evidence and history, and the engine's totals of the
     self-scores and of the appraised scores so far; each leaf whose explanation is new to the team is marked, and
-    during an explanation round each leaf the round flagged (`awaiting_explanation`, never editable then).
-    Seven queries, whatever the number of leaves."""
+    during an explanation round each leaf the round flagged (`awaiting_explanation`, never editable then); each
+    leaf the last round flagged, the unit's agreement given in it and the team's question. Eight queries, whatever
+    the number of leaves."""
     from appraisal.selectors.queue import unseen_explanations  # the queue's module reads this one's
 
     tree = set_tree(assessment.indicator_set_id)
     unseen = set(unseen_explanations(assessments=[assessment.pk]).get(assessment.pk, []))
     lines = list(scoring_selectors.score_lines_of_assessment(assessment=assessment))
     files = evidence_files_by_line(assessment)
-    history = history_by_line(assessment=assessment)
+    rounds = round_answers(assessment=assessment)
+    history = history_by_line(assessment=assessment, rounds=rounds)
+    # the flags on the leaves are the last round's, open or ended (a new request sets them again)
+    last = rounds[max(rounds)] if rounds else None
     areas = {a.pk: ReviewArea(area=a, editable=writable and tree.area_has_assigned(allowed, a.pk))
              for a in tree.areas}
     explaining = assessment.state == Assessment.State.EXPLANATION
@@ -280,6 +311,9 @@ def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool =
                 differs=line.appraised_score is not None and line.appraised_score != line.self_score,
                 new_explanation=line.indicator_id in unseen,
                 awaiting_explanation=waiting,
+                agreed=line.explanation_requested and last is not None and line.pk in (last.agreed_lines or []),
+                question=str((last.questions or {}).get(str(line.pk), ""))
+                if line.explanation_requested and last is not None else "",
             )
         )
     rules = scoring_selectors.set_rules(

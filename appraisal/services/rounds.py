@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,7 +15,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from appraisal.models import ExplanationRound, LineHistory, Notification
 from appraisal.notifications import notify, team_for, unit_people
 from appraisal.permissions import refuse_own_unit
-from appraisal.selectors.explanation import WITHDRAW_ACTION, explained_in_round, withdrawn_round
+from appraisal.selectors.explanation import (
+    WITHDRAW_ACTION,
+    agreed_in_round,
+    answered_in_round,
+    withdrawn_round,
+)
 from appraisal.selectors.review import line_decided
 from appraisal.selectors.rounds import appraisal_round_shown
 from appraisal.selectors.tree import set_tree
@@ -49,7 +53,7 @@ from scoring.services import (
     audit_records,
 )
 from scoring.services.common import AuditFields
-from scoring.text import posted_id
+from scoring.text import posted_id, user_text
 
 MSG_REASON_FOR_WITHDRAW = gettext_lazy("Hãy nêu lý do rút lại yêu cầu giải trình.")
 
@@ -79,15 +83,29 @@ MSG_AGREE_WITHOUT_TEXT = gettext_lazy(
 
 MSG_NOTHING_TO_AGREE = gettext_lazy("Mọi tiêu chí được yêu cầu đã được giải trình hoặc đồng ý: không còn tiêu chí nào.")
 
+QUESTION_LIMIT = 2000  # characters of the team's question on one leaf, as of a reason given on one
+
+MSG_QUESTION_TOO_LONG = gettext_lazy(
+    "Câu hỏi cho tiêu chí %(code)s quá dài (%(n)s ký tự, tối đa %(limit)s): hãy rút gọn, hoặc đưa phần chung cho "
+    "nhiều tiêu chí vào «Nội dung yêu cầu»."
+)
+
+MSG_QUESTION_NOT_FLAGGED = gettext_lazy(
+    "Đã ghi câu hỏi cho tiêu chí %(code)s nhưng tiêu chí này không được chọn để giải trình: hãy chọn tiêu chí đó, "
+    "hoặc xoá câu hỏi."
+)
+
+AGREE_ACTION = "score_line.agree"  # the audit record of the unit's «Đồng ý với kết quả thẩm định» on a leaf
+
 
 def _question_required(n: int) -> str:
     return ngettext(
         "%(n)s tiêu chí được chọn chưa được thẩm định hoặc chưa có lý do thẩm định, nên đơn vị không biết cần giải "
-        "trình điều gì: hãy ghi «Nội dung yêu cầu» (đơn vị đọc nội dung này bên cạnh các tiêu chí đó), hoặc thẩm "
-        "định và nêu lý do trước.",
+        "trình điều gì: hãy ghi câu hỏi cho từng tiêu chí đó, hoặc «Nội dung yêu cầu» chung (đơn vị đọc nội dung "
+        "này bên cạnh các tiêu chí không có câu hỏi riêng), hoặc thẩm định và nêu lý do trước.",
         "%(n)s tiêu chí được chọn chưa được thẩm định hoặc chưa có lý do thẩm định, nên đơn vị không biết cần giải "
-        "trình điều gì: hãy ghi «Nội dung yêu cầu» (đơn vị đọc nội dung này bên cạnh các tiêu chí đó), hoặc thẩm "
-        "định và nêu lý do trước.",
+        "trình điều gì: hãy ghi câu hỏi cho từng tiêu chí đó, hoặc «Nội dung yêu cầu» chung (đơn vị đọc nội dung "
+        "này bên cạnh các tiêu chí không có câu hỏi riêng), hoặc thẩm định và nêu lý do trước.",
         n,
     ) % {"n": n}
 
@@ -100,36 +118,6 @@ def _undecided_not_confirmed(n: int, total: int, areas: str) -> str:
         "giải trình.",
         n,
     ) % {"n": n, "total": total, "areas": areas}
-
-
-# The unit's «Đồng ý với kết quả thẩm định» on a flagged leaf is its answer for that leaf: recorded as the leaf's
-# explanation of the round, as a unit writes «thống nhất» on the paper form, so that the team's page, the leaf's
-# history, the round's record and the workbook read it as they read any explanation. It names the appraisal round
-# agreed with (the «Thẩm định vòng N» the unit sees next to the leaf), so an agreement given in an earlier round is
-# not this round's answer (`explained_in_round`). Stored text, not a label of the page: always in Vietnamese, the
-# province's official language (as the notifications are), whatever the language of the page it was given on.
-AGREEMENT = "Đơn vị đồng ý với kết quả thẩm định vòng {round}."
-# The same round agreed with again: after a withdrawn round the appraisal it interrupted keeps its number, and the
-# new round starts from the agreement already given in the withdrawn one.
-AGREEMENT_AGAIN = "Đơn vị đồng ý với kết quả thẩm định vòng {round} (xác nhận lại)."
-_AGREEMENT_PATTERN = re.compile(r"Đơn vị đồng ý với kết quả thẩm định vòng \d+(?: \(xác nhận lại\))?\.")
-
-
-def is_agreement(text: str) -> bool:
-    """Whether an explanation is the unit's «Đồng ý với kết quả thẩm định» (`AGREEMENT`) of some round."""
-    return _AGREEMENT_PATTERN.fullmatch(text.strip()) is not None
-
-
-def agreed_in_round(line: ScoreLine, at_start: dict[str, str]) -> bool:
-    """Whether the unit's answer on the leaf in the round whose start texts are `at_start` is its agreement."""
-    return explained_in_round(line, at_start) and is_agreement(line.explanation)
-
-
-def agreement_text(*, round_shown: int, at_start: str) -> str:
-    """The agreement with appraisal round `round_shown` as recorded on a leaf whose text was `at_start` when the
-    round began: never that text (it would not count as this round's answer)."""
-    text = AGREEMENT.format(round=round_shown)
-    return AGREEMENT_AGAIN.format(round=round_shown) if text == at_start.strip() else text
 
 
 def reason_given(line: ScoreLine, state: str) -> bool:
@@ -191,6 +179,7 @@ def explanation_request(
     deadline: datetime,
     line_ids: Iterable[int] | None = None,
     message: str = "",
+    questions: Mapping[Any, Any] | None = None,
     require_questions: bool = False,
     undecided_ok: bool = True,
 ) -> ExplanationRound:
@@ -200,12 +189,14 @@ def explanation_request(
     assessment to «explanation», and e-mails the unit (after commit). Refused to a person of the assessment's unit
     (`refuse_own_unit`), as are the lead's other round services below.
 
-    The request must tell the unit what to explain on each leaf: its appraisal with a reason (`reason_given`), or
-    `message`, the request's question, which the unit reads next to the leaves without one. With
-    `require_questions` (the request page, the API) a request that gives neither for some leaves is refused
-    (`question_required`, naming them). Without `undecided_ok` (the page, when its user has not confirmed going
-    ahead) it is refused while leaves are still undecided (`undecided_not_confirmed`, counted per area).
-    """
+    The request must tell the unit what to explain on each leaf: its appraisal with a reason (`reason_given`), the
+    team's question on that leaf (`questions`, {line id: text}, each optional, at most `QUESTION_LIMIT` characters,
+    only on a chosen leaf: stored with the round), or `message`, the request's general question, which the unit
+    reads next to the leaves with neither. With `require_questions` (the request page, the API) a request that gives
+    none of them for some leaves is refused (`question_required`, naming them). A question refused (too long,
+    hidden characters, on a leaf not chosen: `question_not_flagged`) refuses the request, naming its leaf. Without
+    `undecided_ok` (the page, when its user has not confirmed going ahead) it is refused while leaves are still
+    undecided (`undecided_not_confirmed`, counted per area)."""
     locked = _lock(assessment.pk)
     refuse_own_unit(actor, locked)
     if locked.state == Assessment.State.SUBMITTED:
@@ -226,13 +217,15 @@ def explanation_request(
     if not chosen:
         raise ValidationFailed(MSG_NOTHING_FLAGGED, code="nothing_flagged")
     text = _nfc(message, field="message")
+    asked = _questions(questions or {}, lines, chosen)
     if require_questions and not text:
-        unasked = [line for line in chosen if not reason_given(line, locked.state)]
+        unasked = [line for line in chosen if str(line.pk) not in asked and not reason_given(line, locked.state)]
         if unasked:
             raise ValidationFailed(
                 _question_required(len(unasked)), code="question_required",
                 details=[LeafProblem(line.indicator.code, line_id=line.pk, kind="question_required",
-                                     message=_("Chưa có điểm thẩm định kèm lý do, và yêu cầu không có nội dung."))
+                                     message=_("Chưa có điểm thẩm định kèm lý do, chưa có câu hỏi cho tiêu chí, và "
+                                               "yêu cầu không có nội dung chung."))
                          for line in unasked],
             )
     if not undecided_ok:
@@ -249,21 +242,61 @@ def explanation_request(
     explanation_round = ExplanationRound.objects.create(
         assessment=returned, round=round_no, requested_by=actor, deadline=deadline, message=text,
         line_count=len(chosen), explanations_at_start={str(line.pk): line.explanation for line in chosen},
+        questions=asked,
     )
+    changes: dict[str, Any] = {
+        "explanation_deadline": {"old": old_deadline.isoformat() if old_deadline else None,
+                                 "new": deadline.isoformat()},
+        "explanation_requested": {"old": None, "new": [line.indicator.code for line in chosen]},
+    }
+    if asked:
+        codes = {str(line.pk): line.indicator.code for line in chosen}
+        changes["questions"] = {"old": None, "new": {codes[key]: question for key, question in asked.items()}}
     audit_record(
         actor=actor, action="assessment.explanation_request", object_type="Assessment", object_id=locked.pk,
-        unit=locked.unit, assessment=locked, reason=text,
-        changes={
-            "explanation_deadline": {"old": old_deadline.isoformat() if old_deadline else None,
-                                     "new": deadline.isoformat()},
-            "explanation_requested": {"old": None, "new": [line.indicator.code for line in chosen]},
-        },
+        unit=locked.unit, assessment=locked, reason=text, changes=changes,
     )
     notify(
         kind=Notification.Kind.EXPLANATION_REQUESTED, assessment=returned, recipients=unit_people(returned.unit_id),
         context={"round": explanation_round, "codes": [line.indicator.code for line in chosen]},
     )
     return explanation_round
+
+
+def _questions(raw: Mapping[Any, Any], lines: list[ScoreLine], chosen: list[ScoreLine]) -> dict[str, str]:
+    """The team's questions on chosen leaves as stored ({line id: text}, the empty ones left out, in the set's order).
+    Refused, naming the leaf: a key that is no leaf of the assessment (`unknown_line`), a question on a leaf not
+    chosen (`question_not_flagged`), one too long or with hidden characters."""
+    by_id = {line.pk: line for line in lines}
+    wanted: dict[int, Any] = {}
+    for key, value in raw.items():
+        number = posted_id(key) if not isinstance(key, bool) else None
+        if number is None or number not in by_id:
+            raise ValidationFailed(MSG_UNKNOWN_LINE, code="unknown_line", details={"field": "questions"})
+        wanted[number] = value
+    chosen_ids = {line.pk for line in chosen}
+    asked: dict[str, str] = {}
+    for line in lines:
+        if line.pk not in wanted:
+            continue
+        code = line.indicator.code
+        try:
+            text = user_text(wanted[line.pk], limit=QUESTION_LIMIT, field="questions")
+        except ValidationFailed as exc:
+            problem = (MSG_QUESTION_TOO_LONG % {"code": code, "n": len(str(wanted[line.pk]).strip()),
+                                                "limit": QUESTION_LIMIT}
+                       if exc.code == "too_long" else _("Câu hỏi cho tiêu chí %(code)s: %(problem)s")
+                       % {"code": code, "problem": exc.message})
+            raise ValidationFailed(problem, code="question_invalid", details=[
+                LeafProblem(code, line_id=line.pk, kind="question_invalid", message=problem)]) from None
+        if not text:
+            continue
+        if line.pk not in chosen_ids:
+            problem = str(MSG_QUESTION_NOT_FLAGGED % {"code": code})
+            raise ValidationFailed(problem, code="question_not_flagged", details=[
+                LeafProblem(code, line_id=line.pk, kind="question_not_flagged", message=problem)])
+        asked[str(line.pk)] = text
+    return asked
 
 
 def _undecided_by_area(assessment: Assessment, lines: Iterable[ScoreLine]) -> list[tuple[Indicator, int, int]]:
@@ -314,23 +347,55 @@ def _current_round(assessment: Assessment) -> ExplanationRound | None:
     return ExplanationRound.objects.filter(assessment=assessment, round=assessment.appraisal_round).first()
 
 
-def _write_explanation(line: ScoreLine, assessment: Assessment, actor: Any, text: str) -> ScoreLine:
+def _write_explanation(
+    line: ScoreLine, assessment: Assessment, actor: Any, text: str, current: ExplanationRound | None
+) -> ScoreLine:
+    """Store the unit's explanation of the leaf: its answer of the round, in place of an agreement given in it."""
     old = line.explanation
     line.explanation = text
     line.version += 1
     line.updated_by = actor if getattr(actor, "pk", None) else None
     line.save(update_fields=["explanation", "version", "updated_by", "updated_at"])
     Assessment.objects.filter(pk=assessment.pk).update(version=F("version") + 1)
+    changes: dict[str, Any] = {"explanation": {"old": old, "new": text}}
+    if current is not None and agreed_in_round(line, current):
+        _set_agreed(current, remove=[line.pk])
+        changes["agreed"] = {"old": True, "new": False}
     audit_record(
         actor=actor, action="score_line.explain", object_type="ScoreLine", object_id=line.pk,
-        unit=assessment.unit, assessment=assessment, changes={"explanation": {"old": old, "new": text}},
+        unit=assessment.unit, assessment=assessment, changes=changes,
     )
     return line
 
 
+def _set_agreed(current: ExplanationRound, *, add: Iterable[int] = (), remove: Iterable[int] = ()) -> None:
+    """The round's agreements (`ExplanationRound.agreed_lines`) with `add` given and `remove` withdrawn; its writers
+    hold the assessment's lock, so none of them overwrites another's."""
+    gone = set(remove)
+    agreed = [pk for pk in current.agreed_lines or [] if pk not in gone]
+    agreed += [pk for pk in add if pk not in agreed]
+    current.agreed_lines = agreed
+    ExplanationRound.objects.filter(pk=current.pk).update(agreed_lines=agreed)
+
+
+def _agreement_changes(line: ScoreLine, restored: str) -> dict[str, Any]:
+    """An agreement as audited: the answer given, and the text of the round put back (an explanation written in the
+    round gives way to the agreement: the leaf's text is again the one it had when the round began)."""
+    changes: dict[str, Any] = {"agreed": {"old": False, "new": True}}
+    if restored != line.explanation:
+        changes["explanation"] = {"old": line.explanation, "new": restored}
+    return changes
+
+
+def _text_at_start(line: ScoreLine, current: ExplanationRound) -> str:
+    """The leaf's text when the round began (a round begun before they were recorded: the text it has)."""
+    return str((current.explanations_at_start or {}).get(str(line.pk), line.explanation))
+
+
 @transaction.atomic
 def line_explain(*, line: ScoreLine, actor: Any, base_version: int, explanation: str) -> ScoreLine:
-    """The unit's explanation of one flagged leaf during its explanation round (before the deadline).
+    """The unit's explanation of one flagged leaf during its explanation round (before the deadline): its answer of
+    the round, replacing the agreement given in the round if any (audited with it).
 
     An explanation equal to the one stored is answered as saved with the stored leaf, writing nothing and recording
     nothing, even from a stale version: a save whose answer was lost, sent again, is no conflict with itself."""
@@ -349,35 +414,48 @@ def line_explain(*, line: ScoreLine, actor: Any, base_version: int, explanation:
     if str(fresh.pk) in at_start and text == at_start[str(fresh.pk)].strip():
         raise ValidationFailed(MSG_EXPLANATION_UNCHANGED, code="explanation_unchanged",
                                details={"field": "explanation"})
-    if text == fresh.explanation:  # nothing to change: no new version, no audit entry
+    if text == fresh.explanation and not agreed_in_round(fresh, current):  # nothing to change: no version, no audit
         return fresh
-    return _write_explanation(fresh, assessment, actor, text)
+    return _write_explanation(fresh, assessment, actor, text, current)
 
 
 @transaction.atomic
 def line_agree(*, line: ScoreLine, actor: Any, base_version: int) -> ScoreLine:
     """The unit agrees with the team's appraisal of one flagged leaf (before the round's deadline): its answer for
-    the leaf, no text needed. Recorded as the leaf's explanation of the round (`AGREEMENT`, replacing one written
-    in the round), a new version of the line and of the assessment, audited as the explanation it records
-    (`score_line.explain`). Agreeing again, even from a stale version (an answer lost), writes nothing."""
+    the leaf, no text needed. Recorded in the round (`ExplanationRound.agreed_lines`); an explanation written in the
+    round gives way to it (the leaf's text is again the one it had when the round began). A new version of the line
+    and of the assessment, audited (`score_line.agree`). Agreeing again, even from a stale version (an answer lost),
+    writes nothing."""
     fresh, assessment = _explaining_line(line)
     _refuse_if_withdrawn(assessment)
     current = _current_round(assessment)
-    at_start = current.explanations_at_start if current is not None else {}
-    text = agreement_text(round_shown=appraisal_round_shown(assessment), at_start=at_start.get(str(fresh.pk), ""))
-    if fresh.explanation == text:
+    if assessment.state == Assessment.State.EXPLANATION and agreed_in_round(fresh, current):
         return fresh
     if fresh.version != base_version:
         raise StaleVersion(MSG_EXPLANATION_STALE, details=fresh)
     _refuse_unless_explaining(fresh, assessment)
-    return _write_explanation(fresh, assessment, actor, text)
+    if current is None:  # a round in progress always has its record; said as for no round, never written around
+        raise StateConflict(MSG_NO_OPEN_ROUND % {"state": assessment.get_state_display()}, code="not_explaining")
+    restored = _text_at_start(fresh, current)
+    changes = _agreement_changes(fresh, restored)
+    fresh.explanation = restored
+    fresh.version += 1
+    fresh.updated_by = actor if getattr(actor, "pk", None) else None
+    fresh.save(update_fields=["explanation", "version", "updated_by", "updated_at"])
+    _set_agreed(current, add=[fresh.pk])
+    Assessment.objects.filter(pk=assessment.pk).update(version=F("version") + 1)
+    audit_record(
+        actor=actor, action=AGREE_ACTION, object_type="ScoreLine", object_id=fresh.pk,
+        unit=assessment.unit, assessment=assessment, changes=changes,
+    )
+    return fresh
 
 
 @transaction.atomic
 def explanation_agree_remaining(*, assessment: Assessment, actor: Any) -> list[ScoreLine]:
     """The unit agrees with the team's appraisal of every flagged leaf it has not answered yet in the open round
-    (no explanation, no agreement written in it), before the deadline: as `line_agree` for each of them, each
-    audited on its own. The leaves explained in the round are left as they are. Refused when none is left.
+    (no explanation written in it, no agreement given in it), before the deadline: as `line_agree` for each of them,
+    each audited on its own. The leaves explained in the round are left as they are. Refused when none is left.
     Returns the lines agreed."""
     locked = _lock(assessment.pk)
     if locked.state != Assessment.State.EXPLANATION:
@@ -385,26 +463,27 @@ def explanation_agree_remaining(*, assessment: Assessment, actor: Any) -> list[S
     if locked.explanation_deadline and timezone.now() > locked.explanation_deadline:
         raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
     current = _current_round(locked)
-    at_start = current.explanations_at_start if current is not None else {}
+    if current is None:
+        raise StateConflict(MSG_NO_OPEN_ROUND % {"state": locked.get_state_display()}, code="not_explaining")
     flagged = locked.lines.filter(explanation_requested=True).select_related("indicator").order_by("indicator__order")
-    remaining = [line for line in flagged if not explained_in_round(line, at_start)]
+    remaining = [line for line in flagged if not answered_in_round(line, current)]
     if not remaining:
         raise StateConflict(MSG_NOTHING_TO_AGREE, code="nothing_to_agree")
-    round_shown = appraisal_round_shown(locked)
     by = actor if getattr(actor, "pk", None) else None
     now = timezone.now()
     entries: list[AuditFields] = []
     for line in remaining:
-        old = line.explanation
-        line.explanation = agreement_text(round_shown=round_shown, at_start=at_start.get(str(line.pk), ""))
+        restored = _text_at_start(line, current)
+        entries.append({
+            "action": AGREE_ACTION, "object_type": "ScoreLine", "object_id": line.pk, "unit": locked.unit,
+            "assessment": locked, "changes": _agreement_changes(line, restored),
+        })
+        line.explanation = restored
         line.version += 1
         line.updated_by = by
         line.updated_at = now  # not set by a bulk update; the queue's «giải trình mới» compares it
-        entries.append({
-            "action": "score_line.explain", "object_type": "ScoreLine", "object_id": line.pk, "unit": locked.unit,
-            "assessment": locked, "changes": {"explanation": {"old": old, "new": line.explanation}},
-        })
     ScoreLine.objects.bulk_update(remaining, ["explanation", "version", "updated_by", "updated_at"])
+    _set_agreed(current, add=[line.pk for line in remaining])
     Assessment.objects.filter(pk=locked.pk).update(version=F("version") + 1)
     audit_records(actor=actor, entries=entries)
     return remaining
@@ -422,6 +501,8 @@ def _stored_already(line: ScoreLine, explanation: Any) -> bool:
         return False
     assessment = line.assessment
     current = ExplanationRound.objects.filter(assessment=assessment, round=assessment.appraisal_round).first()
+    if agreed_in_round(line, current):  # agreed since (another tab): the text is not this round's answer
+        return False
     at_start = current.explanations_at_start if current is not None else {}
     return not (str(line.pk) in at_start and text == at_start[str(line.pk)].strip())
 
@@ -472,12 +553,11 @@ def explanation_resubmit(*, assessment: Assessment, actor: Any) -> Assessment:
     if locked.explanation_deadline and timezone.now() > locked.explanation_deadline:
         raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
     current = ExplanationRound.objects.filter(assessment=locked, round=locked.appraisal_round).first()
-    at_start = current.explanations_at_start if current is not None else {}
     flagged = locked.lines.filter(explanation_requested=True).select_related("indicator").order_by("indicator__order")
     missing = [
         LeafProblem(line.indicator.code, line_id=line.pk, kind="explanations_missing",
                     message=_("Chưa giải trình, cũng chưa chọn «Đồng ý với kết quả thẩm định», trong vòng này."))
-        for line in flagged if not explained_in_round(line, at_start)
+        for line in flagged if not answered_in_round(line, current)
     ]
     if missing:
         raise ValidationFailed(MSG_EXPLANATIONS_MISSING % {"n": len(missing)}, code="explanations_missing",
@@ -537,8 +617,9 @@ def explanation_withdraw(*, assessment: Assessment, actor: Any, reason: str) -> 
 
     The round stays in the history, ended by the lead before its deadline (closed_at < deadline tells a
     withdrawn round from one closed when overdue) with the reason in the audit log. Explanations already
-    written stay on their leaves; the leaves explained in this round keep their flag and their explanation is
-    recorded for the round (LineHistory), as a resubmission records it; the other leaves are unflagged, as
+    written stay on their leaves; the leaves answered in this round (explained, or agreed with) keep their flag and
+    their answer is recorded for the round (LineHistory, `agreed_lines`), as a resubmission records it; the other
+    leaves are unflagged, as
     if never asked. The unit's people are e-mailed (after commit; a refused or rolled-back withdrawal sends
     nothing) that the round was withdrawn, why, and that they need do nothing more: the appraisal goes on and
     the explanations written are kept (the unit's page says so too).
@@ -552,8 +633,7 @@ def explanation_withdraw(*, assessment: Assessment, actor: Any, reason: str) -> 
     text = _required_reason(reason, MSG_REASON_FOR_WITHDRAW)
     flagged = list(locked.lines.filter(explanation_requested=True).select_related("indicator")
                    .order_by("indicator__order"))
-    at_start = current.explanations_at_start
-    kept = [line for line in flagged if explained_in_round(line, at_start)]
+    kept = [line for line in flagged if answered_in_round(line, current)]
     dropped = [line for line in flagged if line not in kept]
     ScoreLine.objects.filter(pk__in=[line.pk for line in dropped]).update(explanation_requested=False)
     audit_record(

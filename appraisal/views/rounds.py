@@ -26,9 +26,11 @@ from appraisal.views._common import (
     with_params,
 )
 from scoring.errors import DomainError
-from scoring.models import Assessment
+from scoring.models import Assessment, ScoreLine
 from scoring.publication.selectors import latest_revision
 from scoring.views._common import lands_on
+
+QUESTION_PREFIX = "question-"  # the request page's field of the team's question on one leaf
 
 
 def _review_page(assessment_id: int) -> str:
@@ -39,26 +41,32 @@ def _review_page(assessment_id: int) -> str:
 @require_http_methods(["GET", "POST"])
 @login_required
 def request_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    """The lead returns the assessment, or chosen leaves, to the unit for explanation with a deadline. The page says
-    which chosen leaves need the request's question (no appraisal with a reason) and how many leaves, in which
-    areas, the team has not decided yet: going ahead with those is confirmed on the form."""
+    """The lead returns the assessment, or chosen leaves, to the unit for explanation with a deadline, with a
+    question on any leaf (optional) and a general one. The page says which chosen leaves need a question (no
+    appraisal with a reason) and how many leaves, in which areas, the team has not decided yet: going ahead with
+    those is confirmed on the form. A refused request comes back with what was typed."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     error = None
     chosen: set[int] = set()
     deadline_raw = forms.default_deadline_date().isoformat()
     message = ""
     whole = False
+    questions: dict[str, str] = {}
     if request.method == "POST":
         whole = request.POST.get("all") == "1"
         chosen = set(forms.ids_of(request.POST.getlist("lines")))
         deadline_raw = request.POST.get("deadline", "")
         message = request.POST.get("message", "")
+        # each leaf's question (`question-<line id>`): optional, the empty ones are left out by the service
+        questions = {key.removeprefix(QUESTION_PREFIX): value for key, value in request.POST.items()
+                     if key.startswith(QUESTION_PREFIX)}
         try:
             line_ids = None if whole else forms.line_ids_of(request.POST.getlist("lines"))
             deadline = forms.deadline_from_post(deadline_raw)
             services.explanation_request(
                 assessment=assessment, actor=request.user, deadline=deadline, line_ids=line_ids, message=message,
-                require_questions=True, undecided_ok=request.POST.get("confirm_undecided") == "1",
+                questions=questions, require_questions=True,
+                undecided_ok=request.POST.get("confirm_undecided") == "1",
             )
         except DomainError as exc:
             error = exc
@@ -70,6 +78,9 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
     data = selectors.review(assessment=assessment, allowed=None, writable=False)
     if request.method == "GET":
         chosen = {row.line.pk for area in data.areas for row in area.lines if row.differs}
+    for area in data.areas:
+        for row in area.lines:
+            row.asked = questions.get(str(row.line.pk), "")  # type: ignore[attr-defined]
     # the leaves a refusal names (those without a reason when the request has no question): listed and marked
     problems = error.details if error is not None and isinstance(error.details, list) else []
     named = [str(problem) for problem in problems]
@@ -98,15 +109,23 @@ def _round_page(
     """The open round as the lead sees it at the request's address: change its deadline, withdraw it, or close
     it once overdue. A refused decision comes back here with what was typed (``form`` names the one sent)."""
     open_round = selectors.open_round(assessment=assessment)
+    asked: list[tuple[str, str]] = []
     if open_round is not None:
         open_round.number = round_number(open_round)  # type: ignore[attr-defined]
+        # the team's questions on the leaves, in the set's order
+        questions = open_round.questions or {}
+        if questions:
+            asked = [(code, questions[str(pk)]) for pk, code in ScoreLine.objects.filter(
+                assessment=assessment, pk__in=[int(key) for key in questions]
+            ).order_by("indicator__order").values_list("pk", "indicator__code")]
     if deadline_raw is None:
         current = assessment.explanation_deadline
         deadline_raw = timezone.localtime(current).date().isoformat() if current else ""
     return render(
         request,
         "appraisal/request_explanation.html",
-        {"assessment": assessment, "open_round": open_round, "overdue": services.explanation_overdue(assessment),
+        {"assessment": assessment, "open_round": open_round, "asked": asked,
+         "overdue": services.explanation_overdue(assessment),
          "error": error, "form": form, "deadline": forms.date_input_value(deadline_raw), "reason": reason,
          "next": review_url(request, assessment.pk)},
         status=error.status if error else 200,

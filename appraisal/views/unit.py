@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,12 +16,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from appraisal import forms, permissions, selectors, services
-from appraisal.selectors.explanation import explained_in_round, withdrawn_round
+from appraisal.selectors.explanation import agreed_in_round, answered_in_round, question_for, withdrawn_round
 from appraisal.services.rounds import (
     MSG_AGREE_WITHOUT_TEXT,
-    agreed_in_round,
     explanation_agree_remaining,
-    is_agreement,
     line_agree,
     round_withdrawn_text,
 )
@@ -31,7 +31,7 @@ from appraisal.views._common import (
     self_assessment_url,
     wants_json,
 )
-from scoring.errors import DomainError, ValidationFailed
+from scoring.errors import DomainError, StaleVersion, ValidationFailed
 from scoring.models import Assessment, ScoreLine
 from scoring.permissions import can_attach_evidence, can_explain_line, is_unit_head, is_unit_member
 from scoring.views._common import lands_on, login_required_or_401
@@ -66,7 +66,6 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
     rows = selectors.feedback_lines(assessment=assessment, flagged_only=flagged_only, current_round=open_round)
     evidence_ready = evidence_ui_ready()
     member = is_unit_member(request.user, assessment.unit_id)
-    at_start = open_round.explanations_at_start if open_round is not None else {}
     unanswered = 0
     for row in rows:
         row.can_explain = can_explain_line(request.user, row.line)  # type: ignore[attr-defined]
@@ -76,14 +75,19 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
         if open_round is None or not row.line.explanation_requested:
             continue
         # the unit's answer of the round: an agreement is not a text to edit
-        row.agreed = agreed_in_round(row.line, at_start)  # type: ignore[attr-defined]
+        row.agreed = agreed_in_round(row.line, open_round)  # type: ignore[attr-defined]
         if row.agreed:  # type: ignore[attr-defined]
             row.explanation_draft = ""
-        unanswered += not explained_in_round(row.line, at_start)
-        # what to explain: the appraisal's reason shown with it, else the request's question next to the leaf
-        if row.last_appraisal is None or not row.last_appraisal.note.strip():
-            row.question = open_round.message  # type: ignore[attr-defined]
+        unanswered += not answered_in_round(row.line, open_round)
+        # what to explain: the team's question on the leaf, else its appraisal's reason shown with it, else the
+        # request's general question
+        reason_shown = row.last_appraisal is not None and bool(row.last_appraisal.note.strip())
+        row.question = question_for(row.line, open_round, reason_shown=reason_shown)  # type: ignore[attr-defined]
     rounds = selectors.explanation_rounds(assessment=assessment)
+    if open_round is None and rounds:
+        # the round has ended: a leaf it returned says the unit's agreement given there (its flag stays)
+        for row in rows:
+            row.agreed = row.line.explanation_requested and agreed_in_round(row.line, rounds[-1])  # type: ignore[attr-defined]
     withdrawn = withdrawn_round(assessment=assessment)
     # said at the top while the team appraises the round that followed (not once signed off or reopened since)
     if withdrawn is not None and (assessment.state != Assessment.State.IN_APPRAISAL
@@ -151,12 +155,18 @@ def explain_line(request: HttpRequest, assessment_id: int, line_id: int) -> Http
             saved = line_agree(line=line, actor=request.user, base_version=version)
         else:
             saved = services.line_explain(line=line, actor=request.user, base_version=version, explanation=explanation)
+    except StaleVersion as exc:
+        if wants_json(request) and isinstance(exc.details, ScoreLine):
+            # the leaf as stored, drawn as the page draws it: an agreement given elsewhere is no text to take
+            return JsonResponse({"ok": False, "code": exc.code, "message": str(exc.message), "field": None,
+                                 "current": _answer_json(exc.details, selectors.open_round(assessment=assessment))},
+                                status=exc.status)
+        return domain_error(request, exc, _explain_url(assessment, line))
     except DomainError as exc:
         return domain_error(request, exc, _explain_url(assessment, line))
-    agreed = is_agreement(saved.explanation)
+    shown = _answer_json(saved, selectors.open_round(assessment=assessment))
+    agreed = shown["agreed"]
     if wants_json(request):
-        # as the page draws an agreement: the box ticked, no text to edit
-        shown = {**line_json(saved), "agreed": agreed, "explanation": "" if agreed else saved.explanation}
         return JsonResponse({"ok": True, "line": shown})
     if agreed:
         messages.success(request, _("Đã ghi nhận đơn vị đồng ý với kết quả thẩm định tiêu chí %(code)s.")
@@ -164,6 +174,13 @@ def explain_line(request: HttpRequest, assessment_id: int, line_id: int) -> Http
     else:
         messages.success(request, _("Đã lưu giải trình tiêu chí %(code)s.") % {"code": line.indicator.code})
     return redirect(_explain_url(assessment, line))
+
+
+def _answer_json(line: ScoreLine, open_round: Any) -> dict[str, Any]:
+    """A leaf's answer as the explanation page draws it: its agreement (the box ticked, no text to edit), or the
+    explanation stored."""
+    agreed = agreed_in_round(line, open_round)
+    return {**line_json(line), "agreed": agreed, "explanation": "" if agreed else line.explanation}
 
 
 @lands_on(_explain_page)

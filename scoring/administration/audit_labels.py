@@ -72,6 +72,7 @@ ACTION_LABELS = {
     "score_line.accept_not_applicable": _l("Chấp nhận «không phát sinh»"),
     "score_line.appraise": _l("Thẩm định điểm"),
     "score_line.explain": _l("Giải trình"),
+    "score_line.agree": _l("Đồng ý với kết quả thẩm định"),
     "score_line.explanation_seen": _l("Tổ thẩm định đã xem giải trình"),
     "score_line.self": _l("Tự chấm điểm"),
     "survey_import.apply": _l("Áp dụng kết quả điều tra xã hội học"),
@@ -117,6 +118,7 @@ OBJECT_TYPE_LABELS = {
 # The fields most often seen in the "Thay đổi" column; a field not listed is shown by its recorded name.
 FIELD_LABELS = {
     "active": _l("Đang hoạt động"),
+    "agreed": _l("Đồng ý với kết quả thẩm định"),
     "allow_not_applicable": _l("Cho phép «không phát sinh»"),
     "appraisal_round": _l("Vòng thẩm định"),
     "areas": _l("Lĩnh vực"),
@@ -152,6 +154,7 @@ FIELD_LABELS = {
     "merged_into": _l("Sáp nhập vào"),
     "na_overruled": _l("Không chấp nhận «không phát sinh»"),
     "password": _l("Mật khẩu"),
+    "questions": _l("Câu hỏi cho từng tiêu chí"),
     "revision": _l("Lần công bố"),
     "roles_moved": _l("Số vai trò chuyển sang"),
     "sets": _l("Bộ chỉ số theo loại đơn vị"),

@@ -25,6 +25,7 @@ const T = vi
       saveFirst: "Điều chỉnh chưa lưu ở các tiêu chí sau được lưu trước:",
       savingEdits: "Đang lưu các điều chỉnh chưa lưu…", accepting: "Đang chấp nhận…",
       areaStopped: "Chưa chấp nhận lĩnh vực: điều chỉnh chưa lưu ở tiêu chí sau không lưu được. Hãy sửa hoặc bỏ điều chỉnh đó rồi chấp nhận lại:",
+      agreed: "Đồng ý với kết quả thẩm định (không có nội dung giải trình)",
     }
   : {
       saving: "Saving…", saved: "Saved", failed: "Not saved", conflict: "This leaf has just been appraised elsewhere (by somebody else or in another of your tabs).",
@@ -39,6 +40,7 @@ const T = vi
       saveFirst: "Unsaved adjustments of these criteria are saved first:",
       savingEdits: "Saving the unsaved adjustments…", accepting: "Accepting…",
       areaStopped: "The area was not accepted: the unsaved adjustment of this criterion could not be saved. Correct or undo it, then accept again:",
+      agreed: "Agrees with the appraisal (no explanation text)",
     };
 
 const signedOutForms = new Set();
@@ -387,8 +389,9 @@ function conflictBox(leaf, form, current, submitted = form) {
   const stored = document.createElement("p");
   stored.setAttribute("data-stored", "");
   // the stored decision as the server words it (an accepted «không phát sinh» with the points it is credited)
+  // the unit's agreement saved elsewhere is no text: said as such, not as the text the leaf keeps
   stored.textContent = explaining
-    ? `${T.stored}: ${current.explanation || "—"}`
+    ? `${T.stored}: ${current.agreed ? T.agreed : current.explanation || "—"}`
     : `${T.stored}: ${current.stored}${current.note ? " — " + current.note : ""}`;
   const keep = document.createElement("button");
   keep.type = "button";

@@ -167,7 +167,7 @@ def test_the_browser_pages_still_ignore_accept_language(client: Any) -> None:
 
 # Actions that take nothing but their URL (the assessment named in the path is the whole request).
 BODYLESS_ACTIONS = {"areas/{area_id}/accept/", "lines/{line_id}/explanation-seen/", "resubmit/", "sign-off/", "start/",
-                    "submit/"}
+                    "submit/", "agree-remaining/"}
 
 
 def test_every_operation_documents_its_request_success_and_error_types(api: Any) -> None:

@@ -33,8 +33,8 @@ def test_the_unit_agrees_with_a_leaf_through_the_api_and_the_round_can_be_sent(
     answer = api.post(url, {"version": line.version, "agree": True}, format="json")
     assert answer.status_code == 200, answer.json()
     assert answer.json()["agreed"] is True
-    assert answer.json()["explanation"] == "Đơn vị đồng ý với kết quả thẩm định vòng 1."
-    assert AuditEntry.objects.filter(action="score_line.explain", object_id=str(line.pk)).count() == 1
+    assert answer.json()["explanation"] == ""  # no text written: the agreement is the round's fact
+    assert AuditEntry.objects.filter(action="score_line.agree", object_id=str(line.pk)).count() == 1
     explanation_resubmit(assessment=appraised, actor=unit_head)
     assert refresh(appraised).state == Assessment.State.IN_APPRAISAL
 

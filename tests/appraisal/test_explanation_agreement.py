@@ -1,5 +1,5 @@
 """The unit's «Đồng ý với kết quả thẩm định» on a flagged leaf: its answer for that leaf without any text (one leaf, or
-every leaf still unanswered at once), recorded as the leaf's explanation of the round, shown to the team, audited."""
+every leaf still unanswered at once), recorded in the round apart from the explanations, shown to the team, audited."""
 
 from __future__ import annotations
 
@@ -11,14 +11,22 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from appraisal.models import LineHistory
+from appraisal.models import ExplanationRound, LineHistory
 from appraisal.services import explanation_request, explanation_resubmit, explanation_withdraw, line_explain
 from scoring.models import Assessment, AuditEntry, ScoreLine
 from tests.appraisal.conftest import later, line_of, refresh
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
-AGREED = "Đơn vị đồng ý với kết quả thẩm định vòng 1."
+AGREED = "Đơn vị đồng ý với kết quả thẩm định"
+
+
+def _agreed_in(assessment: Any, number: int | None = None) -> set[int]:
+    """The line ids the unit agreed with in the assessment's round `number` (stored), by default its last one."""
+    rounds = ExplanationRound.objects.filter(assessment=assessment).order_by("-round")
+    found = rounds.filter(round=number).first() if number is not None else rounds.first()
+    assert found is not None
+    return set(found.agreed_lines)
 
 
 def _whole(assessment: Any, lead: Any) -> None:
@@ -56,26 +64,28 @@ def test_a_whole_request_is_answered_by_explaining_some_leaves_and_agreeing_with
     assert _agree(client, appraised, one).status_code == 302
     response = _agree_remaining(client, appraised)
     assert response.status_code == 302
-    # then every flagged leaf has its answer: the explanation written stays, the others read as agreement
+    # then every flagged leaf has its answer: the explanation written stays, the others are agreements of the
+    # round, no text written on them
     lines = {line.indicator.code: line for line in appraised.lines.select_related("indicator")}
     assert lines["2.1.1"].explanation == "Đã bổ sung báo cáo số 15."
-    assert {code: line.explanation for code, line in lines.items() if code != "2.1.1"} == {
-        code: AGREED for code in lines if code != "2.1.1"}
-    # each agreement is audited on its leaf, as the explanation it records
-    entries = AuditEntry.objects.filter(action="score_line.explain", assessment=appraised)
-    agreed_entries = [e for e in entries if e.changes["explanation"]["new"] == AGREED]
+    assert _agreed_in(appraised) == {line.pk for code, line in lines.items() if code != "2.1.1"}
+    assert {line.explanation for code, line in lines.items() if code != "2.1.1"} == {""}
+    # each agreement is audited on its leaf
+    agreed_entries = AuditEntry.objects.filter(action="score_line.agree", assessment=appraised)
     assert sorted(int(e.object_id) for e in agreed_entries) == sorted(
         line.pk for code, line in lines.items() if code != "2.1.1")
-    assert all(e.actor == unit_editor for e in agreed_entries)
+    assert all(e.actor == unit_editor and e.changes == {"agreed": {"old": False, "new": True}}
+               for e in agreed_entries)
     # and the head sends the round back without a word more
     client.force_login(unit_head)
     sent = client.post(reverse("appraisal:resubmit", args=[appraised.pk]))
     assert sent.status_code == 302
     assert refresh(appraised).state == Assessment.State.IN_APPRAISAL
-    # the round's record keeps each answer
+    # the round's record keeps each answer: the explanation as written, the agreement as the round's fact
     recorded = {e.line_id: e.explanation for e in LineHistory.objects.filter(
         assessment=appraised, stage=LineHistory.Stage.EXPLANATION, round=1)}
-    assert recorded[one.pk] == AGREED and recorded[explained.pk] == "Đã bổ sung báo cáo số 15."
+    assert recorded[one.pk] == "" and recorded[explained.pk] == "Đã bổ sung báo cáo số 15."
+    assert one.pk in _agreed_in(appraised, 1) and explained.pk not in _agreed_in(appraised, 1)
 
 
 def test_an_agreement_is_the_leafs_answer_and_lets_the_head_send_the_round(
@@ -126,7 +136,10 @@ def test_the_team_sees_the_agreement_on_the_leaf(
     explanation_resubmit(assessment=appraised, actor=unit_head)
     client.force_login(lead)
     body = client.get(reverse("appraisal:review", args=[appraised.pk])).content.decode()
-    assert AGREED in body
+    # each leaf says it, and its history records it for the round
+    assert body.count("data-agreed") == 9
+    assert body.count("data-history-agreed") == 9
+    assert "Đơn vị đồng ý với kết quả thẩm định vòng" not in body
 
 
 def test_agreeing_while_an_explanation_is_typed_is_refused_and_changes_nothing(
@@ -221,7 +234,7 @@ def test_a_leaf_agreed_in_one_round_and_returned_again_is_agreed_again_for_the_n
     body = client.get(reverse("appraisal:explain", args=[appraised.pk])).content.decode()
     assert "checked" not in _checkbox(body, line)
     _agree(client, appraised, line_of(appraised, "1.1.1"))
-    assert line_of(appraised, "1.1.1").explanation == "Đơn vị đồng ý với kết quả thẩm định vòng 2."
+    assert line.pk in _agreed_in(appraised) and line_of(appraised, "1.1.1").explanation == ""
     explanation_resubmit(assessment=appraised, actor=unit_head)
     assert refresh(appraised).state == Assessment.State.IN_APPRAISAL
 
@@ -237,9 +250,9 @@ def test_a_leaf_agreed_in_a_withdrawn_round_is_agreed_again_in_the_next_one(
     # the appraisal the withdrawn round interrupted goes on as round 1: asked again, the agreement is given again
     explanation_request(assessment=refresh(appraised), actor=lead, deadline=later(), line_ids=[line.pk],
                         message="Xác nhận?")
+    assert line.pk not in _agreed_in(appraised)
     _agree(client, appraised, line_of(appraised, "1.1.1"))
-    agreed = line_of(appraised, "1.1.1").explanation
-    assert agreed.startswith("Đơn vị đồng ý với kết quả thẩm định vòng 1") and agreed != AGREED
+    assert line.pk in _agreed_in(appraised)
     explanation_resubmit(assessment=appraised, actor=unit_head)
     assert refresh(appraised).state == Assessment.State.IN_APPRAISAL
 
@@ -254,4 +267,4 @@ def test_agreeing_with_the_rest_returns_to_the_page_as_it_was_shown(
     assert f'name="next" value="{shown}"' in body.split("data-agree-remaining")[1].split("</form>")[0]
     response = client.post(reverse("appraisal:explain", args=[appraised.pk]), {"agree_remaining": "1", "next": shown})
     assert response.status_code == 302 and response["Location"] == shown
-    assert not appraised.lines.filter(explanation="").exists()
+    assert _agreed_in(appraised) == set(appraised.lines.values_list("pk", flat=True))

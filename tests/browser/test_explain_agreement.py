@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from appraisal.models import ExplanationRound
 from scoring.models import Assessment, ScoreLine
 from tests.appraisal.conftest import appraise_all, later, self_score, submit
 from tests.appraisal.conftest import team as team  # the appraisal team fixture (tam: area 2; hoa: lead)
@@ -50,7 +51,9 @@ def test_the_unit_agrees_with_one_leaf_then_with_the_rest_and_sends(page: Any, w
     expect(page.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
     expect(page.locator(f"#agree-{line.pk}")).to_be_checked()
     expect(page.locator(f"#explanation-{line.pk}")).to_have_value("")
-    assert ScoreLine.objects.get(pk=line.pk).explanation == "Đơn vị đồng ý với kết quả thẩm định vòng 1."
+    # recorded as the round's agreement, no text written on the leaf
+    assert ExplanationRound.objects.get(assessment=whole_round).agreed_lines == [line.pk]
+    assert ScoreLine.objects.get(pk=line.pk).explanation == ""
 
     # one leaf explained, the seven others agreed with at once
     page.fill(f"#explanation-{explained.pk}", "Đã bổ sung báo cáo số 15/BC.")

@@ -430,6 +430,9 @@ API_RULES: dict[str, Rule] = {
         get=E(401, 405, 405, 405, 405, 405), post=E(401, None, None, None, None, None), methods=ALL
     ),
     "api:resubmit": Rule(get=E(401, 405, 405, 405, 405, 405), post=E(401, None, None, None, None, None), methods=ALL),
+    "api:agree_remaining": Rule(
+        get=E(401, 405, 405, 405, 405, 405), post=E(401, None, None, None, None, None), methods=ALL
+    ),
     "api:result": Rule(get=E(200, 200, 200, 200, 200, 200)),
     "api:results": Rule(get=E(200, 200, 200, 200, 200, 200)),
     "api:rounds": Rule(
@@ -492,7 +495,7 @@ NAMESPACE_STAGE = {  # namespace → the world's stage its pages are tried in
 # API endpoints that only mean something in a later stage of the workflow.
 API_EXPLANATION = (
     "api:rounds", "api:close_explanation", "api:explain_line", "api:resubmit", "api:withdraw_explanation",
-    "api:change_explanation_deadline", "api:explanation_seen_line", "api:explanations_seen",
+    "api:change_explanation_deadline", "api:explanation_seen_line", "api:explanations_seen", "api:agree_remaining",
 )
 API_PUBLISHED = ("api:results", "api:result", "api:publications", "api:publication_", "api:open_")
 
