@@ -44,6 +44,7 @@ urlpatterns = [
     ),
     path("assessments/<int:assessment_id>/evidence/link/", evidence_api.link, name="evidence_link"),
     path("evidence/<int:file_id>/download/", evidence_api.download, name="evidence_download"),
+    path("evidence/<int:file_id>/replace/", evidence_api.replace, name="evidence_replace"),
     path("results/", scoring_api.result_list, name="results"),
     path("results/<int:year>/", scoring_api.result_detail, name="result"),
     # -- administration writes, tokens (scoring) --

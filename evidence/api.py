@@ -25,7 +25,7 @@ from cchc.api import ERR, ErrorSerializer
 from evidence import permissions, selectors, services
 from evidence.models import EvidenceFile
 from evidence.uploads import EvidenceUploadHandler, StreamedUpload
-from evidence.views import _stream
+from evidence.views import _same_names, _stream
 from scoring.api.common import InputSerializer, fields_for, self_edit_conflict
 from scoring.errors import StateConflict
 from scoring.models import Assessment, ScoreLine
@@ -84,6 +84,37 @@ class LinkSerializer(InputSerializer):
     line_id = serializers.IntegerField()
 
 
+class SameNameSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Tệp cũ cùng tên trong thư viện.")
+    original_name = serializers.CharField()
+    uploaded_at = serializers.DateTimeField()
+    replaceable = serializers.BooleanField(
+        help_text="Có thể thay tệp cũ bằng tệp mới (`POST /evidence/{id mới}/replace/`); false khi tệp cũ đã nộp kèm "
+        "bản đánh giá (tệp cũ được giữ cùng tệp mới).",
+    )
+
+
+class UploadedFileSerializer(EvidenceFileSerializer):
+    same_name = SameNameSerializer(
+        read_only=True, allow_null=True,
+        help_text="Thư viện đã có tệp cùng tên (khác nội dung), tệp mới nhất trong số đó: cả hai tệp đều được giữ, "
+        "như trên trang thư viện; null khi không có.",
+    )
+
+    class Meta(EvidenceFileSerializer.Meta):
+        fields = [*EvidenceFileSerializer.Meta.fields, "same_name"]
+
+
+class ReplaceSerializer(InputSerializer):
+    old_id = serializers.IntegerField(help_text="Tệp cũ cùng tên được thay bằng tệp này.")
+
+
+class ReplacedSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Tệp mới, nay gắn với các tiêu chí của tệp cũ.")
+    replaced = serializers.IntegerField(help_text="Tệp cũ, đã rời thư viện.")
+    line_ids = serializers.ListField(child=serializers.IntegerField(), help_text="Các dòng đổi sang tệp mới.")
+
+
 def _refusal(user: Any, assessment: Assessment, line: ScoreLine | None = None) -> Exception:
     """Why a change to the library or a line's evidence is refused, as the pages answer it: the unit's own people
     hear the state that forbids it (409 `not_editable`, `cycle_closed` or `deadline_passed`; during an open
@@ -132,9 +163,12 @@ class EvidenceUpload(APIView):
     @extend_schema(
         tags=["evidence"], request={"multipart/form-data": UploadSerializer},
         responses={
-            201: OpenApiResponse(EvidenceFileSerializer, description="Tệp mới được lưu vào thư viện."),
+            201: OpenApiResponse(
+                UploadedFileSerializer,
+                description="Tệp mới được lưu vào thư viện (`same_name`: tệp cũ cùng tên, nếu có).",
+            ),
             200: OpenApiResponse(
-                EvidenceFileSerializer,
+                UploadedFileSerializer,
                 description="Thư viện đã có tệp cùng nội dung: trả về tệp đó, không tạo tệp mới (vẫn gắn vào "
                 "`line_id` nếu có).",
             ),
@@ -172,7 +206,12 @@ class EvidenceUpload(APIView):
             if isinstance(item, StreamedUpload):
                 item.close()
         created = not getattr(evidence_file, "already_present", False)
-        return Response(EvidenceFileSerializer(evidence_file).data, status=201 if created else 200)
+        same = _same_names(assessment, [evidence_file]) if created else []
+        evidence_file.same_name = (  # type: ignore[attr-defined]
+            {"id": same[0].old_id, "original_name": same[0].old_name, "uploaded_at": same[0].old_uploaded_at,
+             "replaceable": not same[0].locked} if same else None
+        )
+        return Response(UploadedFileSerializer(evidence_file).data, status=201 if created else 200)
 
 
 def _file_and_line(request: Request, assessment_id: int) -> tuple[EvidenceFile, ScoreLine]:
@@ -251,3 +290,26 @@ def line_files(request: Request, assessment_id: int, line_id: int) -> Response:
     for evidence_file in files:
         evidence_file.removable = may_attach and not evidence_file.link_locked  # type: ignore[attr-defined]
     return Response(LineFileSerializer(files, many=True).data)
+
+
+@extend_schema(
+    tags=["evidence"], request=ReplaceSerializer,
+    responses={200: ReplacedSerializer, 400: ERR, 401: ERR, 403: FORBIDDEN, 404: ERR, 409: STATE_409},
+)
+@api_view(["POST"])
+def replace(request: Request, file_id: int) -> Response:
+    """Replace the older file `old_id` of the same name by this one (a corrected scan uploaded again), as the library
+    page's «Thay tệp cũ»: this file takes the old one's leaves and the old one leaves the library. Refused, nothing
+    changed: files of different libraries (400 `wrong_library`) or names (400 `not_same_name`), the same file
+    (400 `same_file`), an old file locked by a submission (409 `file_locked`), a library closed to changes."""
+    new_file = permissions.evidence_get_for_user(user=request.user, file_id=file_id)
+    assessment = permissions.library_assessment(new_file)
+    if assessment is None:
+        raise PermissionDenied
+    if not permissions.can_manage_library(request.user, assessment):
+        raise _refusal(request.user, assessment)
+    payload = ReplaceSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    old_file = permissions.evidence_get_for_user(user=request.user, file_id=payload.validated_data["old_id"])
+    lines = services.evidence_replace(old_file=old_file, new_file=new_file, actor=request.user)
+    return Response({"id": new_file.pk, "replaced": old_file.pk, "line_ids": [line.pk for line in lines]})

@@ -360,6 +360,9 @@ API_RULES: dict[str, Rule] = {
     "api:evidence_delete": Rule(
         get=E(401, 405, 405, 405, 405, 405), post=E(401, None, None, None, None, None), methods=ALL
     ),
+    "api:evidence_replace": Rule(
+        get=E(401, 405, 405, 405, 405, 405), post=E(401, None, None, None, None, None), methods=ALL
+    ),
     "api:evidence_download": Rule(
         get=E(401, (200, 404), (200, 404), (404, 200), (404, 200), 200),
         post=E(401, 405, 405, 405, 405, 405),
