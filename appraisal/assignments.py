@@ -1,10 +1,13 @@
 """The appraisal team of a cycle: who appraises which areas (or criteria) of which units.
 
-Writes go through `appraisal_assignment_save` / `appraisal_assignment_delete` (audited).
+Writes go through `appraisal_assignment_save` / `appraisal_assignment_delete` / `appraisal_assignments_copy` (the
+previous cycle's team into a new one), all audited.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,12 +16,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from appraisal.models import AppraisalAssignment
 from cchc.collation import sort_key
-from scoring.errors import ValidationFailed
-from scoring.models import Cycle, Indicator, IndicatorSet, RoleAssignment, Unit
-from scoring.services import audit_record
+from scoring.errors import StateConflict, ValidationFailed
+from scoring.models import Cycle, CycleSet, Indicator, IndicatorSet, RoleAssignment, Unit
+from scoring.services import audit_record, audit_records
 
 TEAM_ROLES = (RoleAssignment.Role.APPRAISER, RoleAssignment.Role.APPRAISAL_LEAD)
 
@@ -279,3 +283,155 @@ def appraisal_assignment_delete(*, assignment: AppraisalAssignment, actor: Any) 
                  "areas": {"old": sorted(a.code for a in assignment.areas.all()), "new": []}},
     )
     assignment.delete()
+
+
+# --- copying the previous cycle's team ---
+
+
+def previous_cycle(*, cycle: Cycle) -> Cycle | None:
+    """The cycle of the latest year before `cycle`'s: the team a new year's assignments are copied from."""
+    return Cycle.objects.filter(year__lt=cycle.year).order_by("-year").first()
+
+
+@dataclass
+class CopyRow:
+    """One assignment of the source cycle as it would be copied: its member and lead flag; its areas and criteria
+    mapped by code to the new cycle's sets (`nodes`), those whose code the new set lacks (`unmatched`, as «3.4
+    (tg-2022-so)»); its units that take part in the new cycle (`units`) and those that do not (`units_dropped`);
+    and, when it is not copied, why (`skipped`)."""
+
+    source_id: int
+    user: Any
+    is_lead: bool
+    nodes: list[Indicator] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    units_dropped: list[Unit] = field(default_factory=list)
+    skipped: str = ""
+
+
+@dataclass
+class CopyPlan:
+    """What copying `source`'s team into a cycle would do, row by row; `existing`: the assignments the cycle has
+    already (a copy then needs the merge confirmed, and keeps theirs)."""
+
+    source: Cycle
+    rows: list[CopyRow]
+    existing: int
+
+    @property
+    def copied(self) -> list[CopyRow]:
+        return [row for row in self.rows if not row.skipped]
+
+    @property
+    def unmatched(self) -> list[str]:
+        return sorted({code for row in self.rows for code in row.unmatched})
+
+    @property
+    def token(self) -> str:
+        """A fingerprint of the plan: applying it is refused when the plan shown is no longer the one applied."""
+        shape = [self.source.pk, self.existing, [
+            [row.source_id, row.user.pk, row.is_lead, sorted(n.pk for n in row.nodes), sorted(u.pk for u in row.units),
+             row.skipped] for row in self.rows]]
+        return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
+
+
+def appraisal_assignments_copy_plan(*, cycle: Cycle, source: Cycle) -> CopyPlan:
+    """What copying `source`'s assignments into `cycle` would do (`CopyPlan`), without doing it. An area or
+    criterion follows the unit kinds whose set it belongs to in `source` to the sets those kinds use in `cycle`, by
+    code (a kind with no set in `cycle`, or a set without that code: reported, `unmatched`). A member is not copied
+    (`skipped`) whose account is locked or holds no team role any more, who is already assigned in `cycle`, who has
+    nothing left to appraise (not a lead), or whose units all stay out of `cycle` (copied without them, the
+    assignment would reach every unit). Six queries."""
+    kinds_of: dict[int, set[int]] = {}
+    for set_id, kind_id in CycleSet.objects.filter(cycle=source).values_list("indicator_set_id", "unit_kind_id"):
+        kinds_of.setdefault(set_id, set()).add(kind_id)
+    new_sets = {cs.unit_kind_id: cs.indicator_set for cs in CycleSet.objects.filter(cycle=cycle)
+                .select_related("indicator_set")}
+    targets = {(node.indicator_set_id, node.code): node for node in assignable_nodes(cycle=cycle)}
+    taking_part = set(cycle.assessments.values_list("unit_id", flat=True))
+    assigned = set(AppraisalAssignment.objects.filter(cycle=cycle).values_list("user_id", flat=True))
+    on_team = set(RoleAssignment.objects.filter(role__in=TEAM_ROLES).values_list("user_id", flat=True))
+    rows = []
+    for assignment in assignments_of_cycle(cycle=source):
+        row = CopyRow(source_id=assignment.pk, user=assignment.user, is_lead=assignment.is_lead)
+        nodes: dict[int, Indicator] = {}
+        for node in assignment.areas.all():
+            kinds = kinds_of.get(node.indicator_set_id) or {node.indicator_set.unit_kind_id}
+            sets = {new_sets[k].pk: new_sets[k] for k in sorted(kinds) if k in new_sets}
+            if not sets:
+                row.unmatched.append(_("%(code)s (%(key)s: loại đơn vị không có bộ chỉ số trong kỳ này)") % {
+                    "code": node.code, "key": node.indicator_set.key})
+            for target_set in sets.values():
+                target = targets.get((target_set.pk, node.code))
+                if target is None:
+                    row.unmatched.append(_("%(code)s (không có trong %(key)s)") % {
+                        "code": node.code, "key": target_set.key})
+                else:
+                    nodes[target.pk] = target
+        row.nodes = list(nodes.values())
+        restricted = list(assignment.units.all())
+        row.units = [u for u in restricted if u.pk in taking_part]
+        row.units_dropped = [u for u in restricted if u.pk not in taking_part]
+        if not assignment.user.is_active:
+            row.skipped = _("tài khoản đã bị khoá")
+        elif assignment.user_id not in on_team:
+            row.skipped = _("không còn vai trò thành viên hoặc tổ trưởng Tổ thẩm định")
+        elif assignment.user_id in assigned:
+            row.skipped = _("đã có phân công trong kỳ này: giữ nguyên")
+        elif restricted and not row.units:
+            row.skipped = _("các đơn vị được giao đều không tham gia kỳ này")
+        elif not row.nodes and not row.is_lead:
+            row.skipped = _("không còn lĩnh vực, tiêu chí nào có trong bộ chỉ số của kỳ này")
+        rows.append(row)
+    return CopyPlan(source=source, rows=rows, existing=len(assigned))
+
+
+MSG_COPY_EXISTING = gettext_lazy(
+    "Kỳ %(year)s đã có %(n)s phân công. Sao chép sẽ giữ nguyên các phân công đó và chỉ thêm thành viên chưa có phân "
+    "công: hãy đánh dấu ô xác nhận gộp rồi sao chép lại.")
+MSG_COPY_CHANGED = gettext_lazy(
+    "Phân công của kỳ %(source)s hoặc của kỳ này đã thay đổi từ lúc xem trước: hãy xem lại bản xem trước rồi sao "
+    "chép lại.")
+
+
+@transaction.atomic
+def appraisal_assignments_copy(
+    *, cycle: Cycle, source: Cycle, actor: Any, token: str, merge: bool = False
+) -> CopyPlan:
+    """Copy `source`'s team into `cycle` as `appraisal_assignments_copy_plan` shows it (`token`: the plan shown;
+    refused 409 `copy_plan_changed` when it is no longer the one applied). Refused (409 `assignments_exist`) while
+    `cycle` has assignments, unless `merge`: theirs are kept, only members not yet assigned are added. Side effects:
+    each assignment created is audited as `appraisal_assignment.save`, its source cycle recorded, the copy as its
+    reason with what of the member's was not carried over. Returns the plan applied."""
+    if source.pk == cycle.pk:
+        raise ValidationFailed(_("Hãy chọn một kỳ đánh giá khác để sao chép phân công."), code="copy_same_cycle")
+    Cycle.objects.select_for_update().filter(pk=cycle.pk).first()  # two copies at once do not both pass the checks
+    plan = appraisal_assignments_copy_plan(cycle=cycle, source=source)
+    if plan.existing and not merge:
+        raise StateConflict(MSG_COPY_EXISTING % {"year": cycle.year, "n": plan.existing}, code="assignments_exist",
+                            details={"existing": plan.existing})
+    if token != plan.token:
+        raise StateConflict(MSG_COPY_CHANGED % {"source": source.year}, code="copy_plan_changed")
+    entries: list[Any] = []
+    for row in plan.copied:
+        assignment = AppraisalAssignment.objects.create(cycle=cycle, user=row.user, is_lead=row.is_lead)
+        assignment.areas.set(row.nodes)
+        assignment.units.set(row.units)
+        reason = _("Sao chép phân công từ kỳ %(year)s.") % {"year": source.year}
+        if row.unmatched:  # what the member had that the new sets lack, kept with the entry
+            reason += " " + _("Không sao chép được: %(codes)s.") % {"codes": "; ".join(row.unmatched)}
+        if row.units_dropped:
+            reason += " " + _("Đơn vị không tham gia kỳ này: %(units)s.") % {
+                "units": ", ".join(u.name for u in row.units_dropped)}
+        entries.append({
+            "action": "appraisal_assignment.save", "object_type": "AppraisalAssignment", "object_id": assignment.pk,
+            "reason": reason, "changes": {
+                "source": {"old": None, "new": source.name},
+                "is_lead": {"old": None, "new": row.is_lead},
+                "areas": {"old": [], "new": sorted(n.code for n in row.nodes)},
+                "units": {"old": [], "new": sorted(u.code for u in row.units)},
+            },
+        })
+    audit_records(actor=actor, entries=entries)
+    return plan

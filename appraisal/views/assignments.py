@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -14,14 +16,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from appraisal import forms
 from appraisal.assignments import (
+    CopyPlan,
     Gap,
     SetCover,
     appraisal_assignment_delete,
     appraisal_assignment_save,
+    appraisal_assignments_copy,
+    appraisal_assignments_copy_plan,
     areas_by_set,
     assignable_nodes,
     assignments_of_cycle,
     coverage,
+    previous_cycle,
     team_candidates,
     units_without_lead,
 )
@@ -29,7 +35,7 @@ from appraisal.models import AppraisalAssignment
 from cchc.collation import vietnamese
 from scoring import permissions
 from scoring.errors import DomainError
-from scoring.models import Cycle, IndicatorSet, Unit
+from scoring.models import Cycle, Indicator, IndicatorSet, Unit
 from scoring.views._common import lands_on
 
 
@@ -53,30 +59,61 @@ def _areas_text(assignment: AppraisalAssignment, *, named: bool) -> str:
                       for indicator_set, codes in areas_by_set(assignment))
 
 
-def _codes_text(gaps: list[Gap]) -> str:
-    """«6, 7», an area or criterion missing some units only followed by them («3.1 (ở UBND huyện Cái Bè)»)."""
-    return ", ".join(
-        _("%(code)s (ở %(units)s)") % {"code": gap.code, "units": "; ".join(u.name for u in gap.units)}
-        if gap.units else gap.code
-        for gap in gaps
-    )
+INLINE_UNITS = 3  # a gap's units named in its line up to this many; more are counted, and listed once under it
 
 
-def _gaps_text(covers: list[SetCover]) -> list[str]:
+@dataclass(frozen=True)
+class GapLine:
+    """One set's line of what nobody (or only the lead) covers, and the unit lists too long for the line, each once
+    (`unit_lists`: the codes they are missing at, and the units' names), for the page to fold away."""
+
+    text: str
+    unit_lists: list[tuple[str, list[str]]]
+
+
+def _codes_text(gaps: list[Gap]) -> tuple[str, list[tuple[str, list[str]]]]:
+    """The gaps' codes grouped by the units they miss: «6, 7» (every unit), «3.1, 3.2 (ở UBND huyện Cái Bè)», «1, 2
+    (ở 23 đơn vị)» with those 23 units listed once beside the line, whatever the number of codes missing them."""
+    groups: dict[tuple[int, ...], tuple[list[str], list[Unit]]] = {}
+    for gap in gaps:
+        groups.setdefault(tuple(u.pk for u in gap.units), ([], gap.units))[0].append(gap.code)
+    parts: list[str] = []
+    lists: list[tuple[str, list[str]]] = []
+    for codes, units in groups.values():
+        joined = ", ".join(codes)
+        if not units:
+            parts.append(joined)
+        elif len(units) <= INLINE_UNITS:
+            parts.append(_("%(code)s (ở %(units)s)") % {"code": joined, "units": "; ".join(u.name for u in units)})
+        else:
+            parts.append(_("%(code)s (ở %(n)s đơn vị)") % {"code": joined, "n": len(units)})
+            lists.append((joined, [u.name for u in units]))
+    return "; ".join(parts), lists
+
+
+def _gaps_text(covers: list[SetCover]) -> list[GapLine]:
     """One line per set of the cycle with something nobody at all may appraise (not even a lead):
     «Chưa ai phụ trách: 6, 7 (tg-2021-huyen)»."""
-    return [_("Chưa ai phụ trách: %(codes)s (%(key)s)") % {"codes": _codes_text(cover.nobody),
-                                                           "key": cover.indicator_set.key}
-            for cover in covers if cover.nobody]
+    lines = []
+    for cover in covers:
+        if cover.nobody:
+            codes, lists = _codes_text(cover.nobody)
+            lines.append(GapLine(_("Chưa ai phụ trách: %(codes)s (%(key)s)") % {
+                "codes": codes, "key": cover.indicator_set.key}, lists))
+    return lines
 
 
-def _leads_only_text(covers: list[SetCover]) -> list[str]:
+def _leads_only_text(covers: list[SetCover]) -> list[GapLine]:
     """One line per set with something only the lead(s) may appraise, naming them: «Chỉ Tổ trưởng Nguyễn Thị Hoa
     thẩm định: 2 (tg-2021-so)»."""
-    return [_("Chỉ Tổ trưởng %(leads)s thẩm định: %(codes)s (%(key)s)") % {
+    lines = []
+    for cover in covers:
+        if cover.leads_only:
+            codes, lists = _codes_text(cover.leads_only)
+            lines.append(GapLine(_("Chỉ Tổ trưởng %(leads)s thẩm định: %(codes)s (%(key)s)") % {
                 "leads": ", ".join(user.get_full_name() or user.get_username() for user in cover.leads),
-                "codes": _codes_text(cover.leads_only), "key": cover.indicator_set.key}
-            for cover in covers if cover.leads_only]
+                "codes": codes, "key": cover.indicator_set.key}, lists))
+    return lines
 
 
 def _described(assignment: AppraisalAssignment) -> str:
@@ -95,6 +132,8 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
         raise PermissionDenied
     cycle = get_object_or_404(Cycle, pk=cycle_id)
     status = 200
+    if request.method == "POST" and request.POST.get("action") == "copy":
+        return _copy(request, cycle)
     if request.method == "POST":
         raw_user = request.POST.get("user", "")
         member_id = next(iter(forms.ids_of([raw_user])), None)
@@ -126,6 +165,8 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
     named = _sets_named(cycle)
     for row in rows:
         row.areas_text = _areas_text(row, named=named)  # type: ignore[attr-defined]
+    earlier = previous_cycle(cycle=cycle)
+    copy_plan = _copy_preview(request, cycle)
     context = {
         "cycle": cycle,
         "cycles": Cycle.objects.order_by("-year"),
@@ -140,8 +181,60 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "members_assigned": any(not row.is_lead and row.areas.all() for row in rows),
         "units": Unit.objects.filter(active=True).select_related("ranking_group").order_by("ranking_group__order",
                                                                                              vietnamese("name")),
+        # the previous year's team, offered to copy when it had one; the copy's preview when asked (`?sao_chep=`)
+        "previous": earlier if earlier is not None and earlier.appraisal_assignments.exists() else None,
+        "copy_plan": copy_plan,
+        "copy_rows": [(row, _nodes_text(row.nodes, named=named)) for row in copy_plan.rows] if copy_plan else [],
     }
     return render(request, "appraisal/assignments.html", context, status=status)
+
+
+COPY_FROM = "sao_chep"  # the query asking for the preview of a copy from that cycle (its id)
+
+
+def _nodes_text(nodes: list[Indicator], *, named: bool) -> str:
+    by_set: dict[int, tuple[IndicatorSet, list[Indicator]]] = {}
+    for node in nodes:
+        by_set.setdefault(node.indicator_set_id, (node.indicator_set, []))[1].append(node)
+    return " · ".join(
+        f"{set_label(indicator_set)}: {', '.join(n.code for n in sorted(group, key=lambda n: n.order))}" if named
+        else ", ".join(n.code for n in sorted(group, key=lambda n: n.order))
+        for indicator_set, group in sorted(by_set.values(), key=lambda item: item[0].key)
+    )
+
+
+def _copy_preview(request: HttpRequest, cycle: Cycle) -> CopyPlan | None:
+    """The preview of copying another cycle's team into `cycle`, when the page is asked for one (`?sao_chep=<id>`)."""
+    source_id = next(iter(forms.ids_of([request.GET.get(COPY_FROM, "")])), None)
+    source = Cycle.objects.exclude(pk=cycle.pk).filter(pk=source_id).first() if source_id else None
+    return appraisal_assignments_copy_plan(cycle=cycle, source=source) if source is not None else None
+
+
+def _copy(request: HttpRequest, cycle: Cycle) -> HttpResponse:
+    """Apply the copy previewed (its plan's token), merging into the cycle's assignments only when confirmed."""
+    source_id = next(iter(forms.ids_of([request.POST.get("source", "")])), None)
+    source = Cycle.objects.exclude(pk=cycle.pk).filter(pk=source_id).first() if source_id else None
+    if source is None:
+        messages.error(request, _("Hãy chọn kỳ đánh giá để sao chép phân công."))
+        return redirect("appraisal:assignments", cycle_id=cycle.pk)
+    preview = f"{reverse('appraisal:assignments', args=[cycle.pk])}?{COPY_FROM}={source.pk}#sao-chep"
+    try:
+        plan = appraisal_assignments_copy(cycle=cycle, source=source, actor=request.user,
+                                          token=request.POST.get("token", ""), merge=request.POST.get("merge") == "1")
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect(preview)
+    messages.success(request, _("Đã sao chép %(n)s phân công từ kỳ %(year)s.") % {
+        "n": len(plan.copied), "year": source.year})
+    if plan.unmatched:
+        messages.warning(request, _("Các lĩnh vực, tiêu chí sau không có trong bộ chỉ số của kỳ này nên không được "
+                                    "sao chép: %(codes)s. Hãy phân công lại nếu cần.")
+                         % {"codes": "; ".join(plan.unmatched)})
+    skipped = [row for row in plan.rows if row.skipped]
+    if skipped:
+        messages.warning(request, _("Không sao chép: %(rows)s.") % {"rows": "; ".join(
+            f"{row.user.get_full_name() or row.user.get_username()} ({row.skipped})" for row in skipped)})
+    return redirect("appraisal:assignments", cycle_id=cycle.pk)
 
 
 def _assignments_page(cycle_id: int, assignment_id: int) -> str:

@@ -12,9 +12,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Count, Q, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import ngettext
 
 from cchc.collation import vietnamese
 from scoring import engine
@@ -528,7 +529,8 @@ class CycleForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kinds = {kind.pk: kind for kind in UnitKind.objects.all()}
+        self.kinds = {kind.pk: kind for kind in UnitKind.objects.annotate(
+            active_units=Count("units", filter=Q(units__active=True)))}
         for kind in self.kinds.values():
             # A kind may be scored on another kind's set (vertical agencies on the departments' set): every set
             # is offered, the kind's own first; the service checks the set's year.
@@ -538,6 +540,12 @@ class CycleForm(forms.Form):
                 .annotate(own=Case(When(unit_kind=kind, then=Value(0)), default=Value(1)))
                 .order_by("own", "-year", "-version", "key"),
                 required=False,
+                # left empty, the kind takes no part: said before, as the cycle's page says it after
+                help_text=ngettext(
+                    "%(n)s đơn vị đang hoạt động. Để trống thì đơn vị đó không được đánh giá trong kỳ này.",
+                    "%(n)s đơn vị đang hoạt động. Để trống thì các đơn vị đó không được đánh giá trong kỳ này.",
+                    kind.active_units,  # type: ignore[attr-defined]
+                ) % {"n": kind.active_units} if kind.active_units else "",  # type: ignore[attr-defined]
             )
             field.label_from_instance = _set_choice_label  # type: ignore[method-assign,assignment]
             self.fields[f"set_{kind.pk}"] = field

@@ -165,7 +165,7 @@ def cycle_detail(request: Request, year: int) -> Response:
     with transaction.atomic(), fields_for(**CYCLE_ERROR_FIELDS):
         saved = admin_services.cycle_update_deadlines(
             cycle=cycle, deadlines=deadlines, actor=request.user,
-            confirmed=CUT_CONFIRMED_ANY if payload.validated_data["confirm"] else None,
+            confirmed=CUT_CONFIRMED_ANY if payload.validated_data["confirm"] else None, api=True,
         )
     return Response(CycleSerializer(saved).data)
 
@@ -191,7 +191,7 @@ def cycle_phase(request: Request, year: int) -> Response:
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
     confirmed = PhaseMoveConfirmation(left=data["left"], deadline=data["deadline"], back=data["back_confirmed"],
-                                      reason=data["reason"])
+                                      reason=data["reason"], api=True)
     try:
         with transaction.atomic():
             saved = admin_services.cycle_move_phase(cycle=cycle, phase=data["phase"], actor=request.user,
@@ -278,6 +278,6 @@ def cycle_extension(request: Request, year: int) -> Response:
     with transaction.atomic(), fields_for(reason_required="reason"):
         saved = admin_services.assessment_extend_deadline(
             assessment=assessment, deadline=data["deadline"], reason=data["reason"], actor=request.user,
-            confirmed=data["confirm"],
+            confirmed=data["confirm"], api=True,
         )
     return Response(AssessmentSerializer(saved).data)

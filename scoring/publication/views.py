@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from scoring import permissions
+from scoring.administration.services.cycles import cycle_drafts_standing
 from scoring.errors import DomainError
 from scoring.models import Cycle, ExportJob, Publication, Unit
 from scoring.publication import charts, docs, downloads, exports, selectors, services
@@ -341,9 +342,13 @@ def _manage_page(request: HttpRequest, cycle: Cycle, form: PublishForm, status: 
     # Against the published revision: the units whose index, rank or classification the new one changes.
     diff = (selectors.revision_diff(published=selectors.publication_get(year=cycle.year).snapshot, preview=snapshot)
             if revisions else None)
+    # a unit that has not submitted: what may be done about it now (handed over only once its deadline passed)
+    drafts = ({d.assessment_id: d for d in cycle_drafts_standing(cycle=cycle)}
+              if any(getattr(b, "is_draft", False) for b in unit_blockers) else {})
     return render(request, "scoring/publication/manage.html", {
         "cycle": cycle, "form": form, "blockers": bool(phase_blocker or unit_blockers),
         "phase_blocker": phase_blocker, "unit_blockers": unit_blockers,
+        "blocker_rows": [(b, drafts.get(getattr(b, "assessment_id", 0))) for b in unit_blockers],
         "tables": selectors.ranking_tables(snapshot=snapshot), "revisions": revisions, "correction": bool(revisions),
         "diff": diff, "date_floor": floor,
     }, status=status)

@@ -72,9 +72,21 @@ def stale_assessment_ids() -> list[int]:
     )
 
 
+def public_indicator_sets() -> QuerySet[IndicatorSet]:
+    """The sets the public pages show: those issued (in use in a cycle, or retired since). A draft is a set the
+    province is still editing before its decision is issued: only the administration pages show it."""
+    return IndicatorSet.objects.exclude(status=IndicatorSet.Status.DRAFT)
+
+
+def indicator_set_public(*, key: str) -> IndicatorSet | None:
+    """The set of `key` if the public pages may show it (`public_indicator_sets`); None otherwise."""
+    return public_indicator_sets().select_related("unit_kind").filter(key=key).first()
+
+
 def indicator_set_summaries() -> list[dict[str, object]]:
-    """Each set with its areas and the number of criteria and scored leaves per area (two queries)."""
-    sets = list(IndicatorSet.objects.select_related("unit_kind").order_by("-year", "unit_kind__order", "version"))
+    """Each public set (`public_indicator_sets`) with its areas and the number of criteria and scored leaves per
+    area (two queries)."""
+    sets = list(public_indicator_sets().select_related("unit_kind").order_by("-year", "unit_kind__order", "version"))
     nodes = list(
         Indicator.objects.filter(indicator_set__in=sets)
         .only("indicator_set_id", "parent_id", "code", "name", "level", "order", "is_leaf", "max_points")

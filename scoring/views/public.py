@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_safe
 
@@ -12,6 +12,7 @@ from scoring import permissions, selectors
 from scoring.models import Cycle, IndicatorSet
 from scoring.publication import selectors as publication_selectors
 from scoring.selectors.home import unit_situation, units_overview
+from scoring.selectors.rules import indicator_set_public
 
 
 def _landing(user: object) -> str | None:
@@ -56,8 +57,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def indicator_set_detail(request: HttpRequest, key: str) -> HttpResponse:
-    """The criteria of a set are public (they are part of a published decision)."""
-    indicator_set = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), key=key)
+    """The criteria of an issued set are public (they are part of a published decision). A draft is not, to
+    anyone: the same 404 as an unknown key (a visitor cannot tell a draft's key from a wrong one), saying that a
+    set is public once issued; an administrator is also linked to the draft's administration page."""
+    indicator_set = indicator_set_public(key=key)
+    if indicator_set is None:
+        draft = (IndicatorSet.objects.filter(key=key).values_list("pk", flat=True).first()
+                 if permissions.is_administrator(request.user) else None)
+        return render(request, "scoring/indicator_set_not_public.html", {"admin_set_id": draft}, status=404)
     return render(
         request,
         "scoring/indicator_set_detail.html",

@@ -102,7 +102,7 @@ def test_an_area_assigned_for_some_units_only_is_flagged_for_the_others(
         ("test-set-huyen", [("1", ["h-cho-gao"]), ("2", ["h-cho-gao"])]),
     ]
     client.force_login(admin_user)
-    assert "Chưa ai phụ trách: 1 (ở UBND huyện Chợ Gạo), 2 (ở UBND huyện Chợ Gạo) (test-set-huyen)" in _page(
+    assert "Chưa ai phụ trách: 1, 2 (ở UBND huyện Chợ Gạo) (test-set-huyen)" in _page(
         client, twins)
 
 

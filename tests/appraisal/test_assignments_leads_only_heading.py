@@ -52,7 +52,7 @@ def test_with_a_member_assigned_the_page_names_what_only_the_lead_covers_without
     assert NOBODY not in page
     assert LEFT_TO_THE_LEAD in page
     third = Unit.objects.get(code="h-cai-lay").name
-    assert f"thẩm định: 1, 2 (ở {third}) (test-set-huyen)" in page
+    assert f"thẩm định: 1; 2 (ở {third}) (test-set-huyen)" in page
 
 
 def test_with_nobody_assigned_the_page_still_says_so(

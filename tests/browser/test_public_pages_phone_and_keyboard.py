@@ -83,8 +83,9 @@ def _tab_to(page: Any, selector: str, presses: int = 60) -> bool:
     ("/du-lieu-mo/", "article pre"),
 ])
 def test_a_box_that_scrolls_sideways_on_a_phone_is_reached_and_scrolled_with_the_keyboard(
-    new_page: Any, small_set: Any, url: str, selector: str
+    new_page: Any, small_set: Any, cycle: Any, url: str, selector: str
 ) -> None:
+    # the set's page is public once the set is in use (`cycle`)
     page = new_page()
     page.set_viewport_size(PHONE)
     page.goto(url)

@@ -33,7 +33,7 @@ def _english() -> Client:
     return client
 
 
-def test_the_indicator_sets_criteria_scroll_in_a_named_region_a_keyboard_reaches(small_set: Any) -> None:
+def test_the_indicator_sets_criteria_scroll_in_a_named_region_a_keyboard_reaches(small_set: Any, cycle: Any) -> None:
     html = Client().get(f"/bo-chi-so/{small_set.key}/").content.decode()
     scrolls = re.findall(r'<div class="table-scroll"[^>]*>', html)
     assert len(scrolls) == 1

@@ -191,7 +191,7 @@ def test_a_publication_made_before_the_bands_were_kept_gets_them_from_its_set(pu
     assert data["indicator_sets"][0]["classification_bands"][0] == {"label": "Tốt", "min": "9.00"}
 
 
-def test_the_public_set_page_shows_its_classification_bands(small_set: Any) -> None:
+def test_the_public_set_page_shows_its_classification_bands(small_set: Any, cycle: Any) -> None:
     html = _client().get(f"/bo-chi-so/{small_set.key}/").content.decode()
     text = re.sub(r"<[^>]+>", "", html)
     assert "Thang xếp loại" in text and "Tốt: chỉ số từ 9,00 trở lên" in text and "Yếu: chỉ số dưới 6,50" in text

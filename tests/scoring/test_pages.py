@@ -20,7 +20,7 @@ def test_home_lists_the_sets_with_their_areas(client: Client, cycle: Any) -> Non
     assert "Chỉ số CCHC năm 2020" in body
 
 
-def test_a_set_page_shows_the_tree_with_methods(client: Client, small_set: Any) -> None:
+def test_a_set_page_shows_the_tree_with_methods(client: Client, small_set: Any, cycle: Any) -> None:
     response = client.get(reverse("indicator_set_detail", args=[small_set.key]))
     assert response.status_code == 200
     body = response.content.decode()

@@ -36,8 +36,9 @@ from scoring.models import (
     ScoreLine,
     UnitKind,
 )
-from scoring.permissions import deadline_passed
+from scoring.permissions import deadline_passed, self_assessment_deadline_expression
 from scoring.publication.selectors import latest_revision
+from scoring.selectors.extension_requests import pending_extension_requests_by_assessment
 from scoring.services import assessment_transition, audit_record, cycle_create, cycle_set_phase
 from scoring.services.assessments import _lines_insert
 
@@ -82,6 +83,45 @@ def cycle_set_offer(*, year: int, kinds: Iterable[UnitKind]) -> dict[int, list[S
                                    mine))
         offer[kind.pk] = [group for group in groups if group.sets]
     return offer
+
+
+@dataclass(frozen=True)
+class KindWithoutSet:
+    """A unit kind with active units and no set in a cycle: none of its units can be opened in the cycle (there is
+    no set to score them on), so the year would be published without their group. `sets`: that year's sets, the
+    kind's own first, one of which may be applied to it (from its check page)."""
+
+    kind: UnitKind
+    units: int  # its active units
+    sets: list[IndicatorSet]
+
+    @property
+    def message(self) -> str:
+        return ngettext(
+            "Loại đơn vị «%(kind)s» có %(n)s đơn vị đang hoạt động nhưng chưa có bộ chỉ số trong kỳ này: đơn vị đó "
+            "không mở được bản đánh giá và kết quả công bố sẽ thiếu khối của loại này.",
+            "Loại đơn vị «%(kind)s» có %(n)s đơn vị đang hoạt động nhưng chưa có bộ chỉ số trong kỳ này: các đơn "
+            "vị đó không mở được bản đánh giá và kết quả công bố sẽ thiếu khối của loại này.",
+            self.units,
+        ) % {"kind": self.kind.name, "n": self.units}
+
+
+def cycle_kinds_without_set(*, cycle: Cycle) -> list[KindWithoutSet]:
+    """The unit kinds with active units that `cycle` has no set for (`KindWithoutSet`), in the kinds' order. Two
+    queries."""
+    kinds = list(
+        UnitKind.objects.exclude(pk__in=cycle.cycle_sets.values("unit_kind_id"))
+        .annotate(n=Count("units", filter=Q(units__active=True))).filter(n__gt=0).order_by("order", "name")
+    )
+    if not kinds:
+        return []
+    of_year = list(IndicatorSet.objects.filter(year=cycle.year).order_by("-version", "key"))
+    return [
+        KindWithoutSet(kind=kind, units=kind.n,  # type: ignore[attr-defined]
+                       sets=[s for s in of_year if s.unit_kind_id == kind.pk]
+                       + [s for s in of_year if s.unit_kind_id != kind.pk])
+        for kind in kinds
+    ]
 
 
 @transaction.atomic
@@ -174,6 +214,9 @@ SHORT_NOTICE = timedelta(hours=24)
 NAMED_CUT = 10  # the units a deadline confirmation names; the rest are counted
 CUT_CONFIRMED_ANY = sys.maxsize  # `confirmed` of a caller that accepts whatever is cut (the API's `confirm=true`)
 CUT_UNCONFIRMED = "deadline_cut_unconfirmed"  # the refusal's code
+# how the page's refusal ends, and what an API caller (who confirms with a field) is told instead
+MSG_CUT_TICK = gettext_lazy("Nếu vẫn muốn, hãy đánh dấu ô xác nhận rồi lưu lại.")
+MSG_CUT_API = gettext_lazy("Nếu vẫn muốn, hãy gửi lại yêu cầu với `confirm`: true.")
 
 
 def _effective(own: datetime | None, common: datetime | None) -> datetime | None:
@@ -221,7 +264,8 @@ class DeadlineCut:
              "names": self.names_text}
 
     def details(self, field_name: str) -> dict[str, Any]:
-        return {"field": field_name, "deadline": self.deadline.isoformat(), "count": self.count,
+        # in local time, as the API documents its date-times (the moment is the same)
+        return {"field": field_name, "deadline": timezone.localtime(self.deadline).isoformat(), "count": self.count,
                 "units": list(self.names)}
 
 
@@ -245,8 +289,9 @@ def cycle_deadline_cut(*, cycle: Cycle, deadline: datetime | None) -> DeadlineCu
                        names=tuple(name for name, _after in cut[:NAMED_CUT]))
 
 
-def _refuse_cut(cut: DeadlineCut, confirmed: int | None, *, label: str, field_name: str) -> None:
-    """Refuse (409 `deadline_cut_unconfirmed`) a change cutting `cut` unless confirmed for as many units."""
+def _refuse_cut(cut: DeadlineCut, confirmed: int | None, *, label: str, field_name: str, api: bool = False) -> None:
+    """Refuse (409 `deadline_cut_unconfirmed`) a change cutting `cut` unless confirmed for as many units; `api`: the
+    caller confirms with a field (`confirm`), not a box on a page, and is told so."""
     if confirmed is not None and confirmed >= cut.count:
         return
     if confirmed:  # confirmed, but more are cut than the page showed
@@ -256,19 +301,19 @@ def _refuse_cut(cut: DeadlineCut, confirmed: int | None, *, label: str, field_na
         message = ""
     message = " ".join(part for part in (message, ngettext(
         "%(label)s (%(d)s) %(when)s trong khi %(n)s đơn vị còn đang tự đánh giá: %(names)s. Đơn vị đó gần như "
-        "không còn thời gian hoàn thành, và quá hạn thì có thể bị chuyển cho Tổ thẩm định khi chưa gửi. Nếu vẫn "
-        "muốn, hãy đánh dấu ô xác nhận rồi lưu lại.",
+        "không còn thời gian hoàn thành, và quá hạn thì có thể bị chuyển cho Tổ thẩm định khi chưa gửi.",
         "%(label)s (%(d)s) %(when)s trong khi %(n)s đơn vị còn đang tự đánh giá: %(names)s. Các đơn vị đó gần "
-        "như không còn thời gian hoàn thành, và quá hạn thì có thể bị chuyển cho Tổ thẩm định khi chưa gửi. Nếu "
-        "vẫn muốn, hãy đánh dấu ô xác nhận rồi lưu lại.", cut.count,
+        "như không còn thời gian hoàn thành, và quá hạn thì có thể bị chuyển cho Tổ thẩm định khi chưa gửi.",
+        cut.count,
     ) % {"label": label[:1].upper() + label[1:], "d": _moment(cut.deadline), "when": cut.when_text,
-         "n": cut.count, "names": cut.names_text}) if part)
+         "n": cut.count, "names": cut.names_text}, str(MSG_CUT_API if api else MSG_CUT_TICK)) if part)
     raise StateConflict(message, code=CUT_UNCONFIRMED, details=cut.details(field_name))
 
 
 @transaction.atomic
 def cycle_update_deadlines(
-    *, cycle: Cycle, deadlines: Mapping[str, datetime | None], actor: Any, confirmed: int | None = None
+    *, cycle: Cycle, deadlines: Mapping[str, datetime | None], actor: Any, confirmed: int | None = None,
+    api: bool = False,
 ) -> Cycle:
     """Change the cycle's deadlines (in the phases' order, within the cycle's years). Refused: removing the
     deadline of the phase under way (`current_deadline_required`: moved, it still ends the phase; removed, the
@@ -280,7 +325,8 @@ def cycle_update_deadlines(
     drafting (`cycle_deadline_cut`) is refused (409 `deadline_cut_unconfirmed`, naming them) unless `confirmed`
     for at least as many units as it cuts now (`CUT_CONFIRMED_ANY`: whatever it cuts); the audit entry then
     records the confirmation, naming the units (`deadline_cut_confirmed`). (The later deadlines cut nobody's
-    time: the appraisal's bounds nothing a unit does, and an open explanation round keeps its own deadline.)"""
+    time: the appraisal's bounds nothing a unit does, and an open explanation round keeps its own deadline.)
+    `api`: the refusal tells how the API confirms (`confirm`) rather than the page's box."""
     _check_deadlines(deadlines, year=cycle.year)
     current = PHASE_DEADLINE.get(cycle.phase)
     if current is not None and getattr(cycle, current) is not None and deadlines.get(current) is None:
@@ -308,7 +354,7 @@ def cycle_update_deadlines(
     cut = cycle_deadline_cut(cycle=cycle, deadline=deadlines.get("self_assessment_deadline"))
     label = _("hạn tự đánh giá mới của kỳ")
     if cut is not None:
-        _refuse_cut(cut, confirmed, label=label, field_name="self_assessment_deadline")
+        _refuse_cut(cut, confirmed, label=label, field_name="self_assessment_deadline", api=api)
     changes: dict[str, Any] = {}
     for name in DEADLINE_FIELDS:
         new = deadlines.get(name)
@@ -322,6 +368,55 @@ def cycle_update_deadlines(
             changes["deadline_cut_confirmed"] = {"old": None, "new": cut.confirmed_text(label)}
         audit_record(actor=actor, action="cycle.deadlines", object_type="Cycle", object_id=cycle.pk, changes=changes)
     return cycle
+
+
+@dataclass(frozen=True)
+class DraftStanding:
+    """A unit that has not submitted, and what may be done about it (`assessment_close_unsubmitted`'s rule): handed
+    over to the appraisal team as it stands only once the deadline that applies to it (`deadline`: its own later one,
+    `own`, else the cycle's; None: none set) has passed, and no extension request of it waits (`request_id`)."""
+
+    assessment_id: int
+    unit_name: str
+    deadline: datetime | None
+    own: bool
+    request_id: int | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.deadline is not None and timezone.now() > self.deadline
+
+    @property
+    def can_hand_over(self) -> bool:
+        return self.passed and self.request_id is None
+
+    @property
+    def deadline_text(self) -> str:
+        return _moment(self.deadline) if self.deadline is not None else _("chưa có hạn")
+
+
+def _drafts(cycle: Cycle, *, ahead_only: bool) -> QuerySet[Assessment]:
+    """The cycle's drafts, each with the deadline that applies to it (`applies`); `ahead_only`: only those whose
+    deadline is still to come or not set."""
+    drafts = (cycle.assessments.filter(state=Assessment.State.DRAFT)
+              .annotate(applies=self_assessment_deadline_expression()))
+    return drafts.filter(Q(applies__isnull=True) | Q(applies__gt=timezone.now())) if ahead_only else drafts
+
+
+def cycle_drafts_standing(*, cycle: Cycle, ahead_only: bool = False, limit: int | None = None) -> list[DraftStanding]:
+    """The cycle's drafts (`DraftStanding`), in the units' name order; `ahead_only`: only those whose deadline is
+    still to come or not set (they cannot be handed over yet); `limit`: the first so many. Two queries."""
+    rows = (_drafts(cycle, ahead_only=ahead_only).order_by(vietnamese("unit__name"), "pk")
+            .values_list("pk", "unit__name", "applies", "deadline_override"))  # type: ignore[misc]  # annotated
+    if limit is not None:
+        rows = rows[:limit]
+    waiting = pending_extension_requests_by_assessment(cycle=cycle)
+    common = cycle.self_assessment_deadline
+    return [
+        DraftStanding(assessment_id=pk, unit_name=name, deadline=applies,
+                      own=own is not None and (common is None or own > common), request_id=waiting.get(pk))
+        for pk, name, applies, own in rows
+    ]
 
 
 MSG_PHASE_ALREADY = gettext_lazy("Kỳ đánh giá đã ở giai đoạn «%(p)s»; không cần chuyển nữa.")
@@ -345,6 +440,10 @@ class PhaseMoveLeaves:
     cycle_deadline: datetime | None = None  # the cycle's self-assessment deadline, when still to come
     own_deadlines: int = 0  # units still self-assessing whose own later deadline is still to come
     own_latest: datetime | None = None  # the latest of those
+    # drafts left whose deadline is still to come or not set: they cannot be handed over to the appraisal team yet,
+    # and keep the cycle from being published until they submit or are (the first `NAMED_CUT`, and how many)
+    drafts_ahead: tuple[DraftStanding, ...] = ()
+    drafts_ahead_count: int = 0
 
     @property
     def total(self) -> int:
@@ -381,12 +480,14 @@ def _moment(value: datetime) -> str:
 class PhaseMoveConfirmation:
     """What the administrator was shown and confirmed moving on with: the counts by state, and the latest
     self-assessment deadline still to come (None: no early close confirmed); a step back: whether it was
-    confirmed (`back`), and why (`reason`, recorded with the move)."""
+    confirmed (`back`), and why (`reason`, recorded with the move). `api`: confirmed by the API's fields (`left`,
+    `deadline`, `back_confirmed`) rather than the page's boxes: a refusal names those fields."""
 
     left: Mapping[str, int] = field(default_factory=dict)
     deadline: datetime | None = None
     back: bool = False
     reason: str = ""
+    api: bool = False
 
 
 def cycle_phase_move_leaves(*, cycle: Cycle, phase: str) -> PhaseMoveLeaves:
@@ -399,8 +500,13 @@ def cycle_phase_move_leaves(*, cycle: Cycle, phase: str) -> PhaseMoveLeaves:
         cycle.assessments.filter(state__in=states).order_by().values_list("state").annotate(n=Count("pk"))
     ) if states else {}
     left = {state: counts[state] for state in states if counts.get(state)}
+    ahead: dict[str, Any] = {}
+    if left.get(Assessment.State.DRAFT):
+        named = cycle_drafts_standing(cycle=cycle, ahead_only=True, limit=NAMED_CUT)
+        count = len(named) if len(named) < NAMED_CUT else _drafts(cycle, ahead_only=True).count()
+        ahead = {"drafts_ahead": tuple(named), "drafts_ahead_count": count}
     if cycle.phase != Cycle.Phase.SELF_ASSESSMENT:
-        return PhaseMoveLeaves(phase=phase, left=left)
+        return PhaseMoveLeaves(phase=phase, left=left, **ahead)
     now = timezone.now()
     common = cycle.self_assessment_deadline
     own = cycle.assessments.filter(state__in=EXTENDABLE_STATES, deadline_override__gt=now)
@@ -409,7 +515,7 @@ def cycle_phase_move_leaves(*, cycle: Cycle, phase: str) -> PhaseMoveLeaves:
     found = own.aggregate(n=Count("pk"), latest=Max("deadline_override"))
     return PhaseMoveLeaves(
         phase=phase, left=left, cycle_deadline=common if common is not None and common > now else None,
-        own_deadlines=found["n"], own_latest=found["latest"],
+        own_deadlines=found["n"], own_latest=found["latest"], **ahead,
     )
 
 
@@ -417,14 +523,32 @@ def _left_text(left: Mapping[str, int]) -> str:
     return ", ".join(f"«{Assessment.State(state).label}»: {n}" for state, n in left.items())
 
 
+# A refused move as the API tells it: the caller confirms by sending back fields of the refusal, not a box.
+MSG_LEFT_GREW_API = gettext_lazy(
+    "Từ lần xác nhận trước, số bản đánh giá còn dở tăng lên: %(now)s (đã xác nhận: %(seen)s). Hãy xem lại, rồi gửi "
+    "lại yêu cầu với `left` của câu trả lời này để chuyển sang giai đoạn «%(p)s».")
+MSG_LEFT_API = gettext_lazy(
+    "Mở giai đoạn «%(p)s» khi còn các bản đánh giá chưa xong giai đoạn trước (%(now)s): để vẫn chuyển giai đoạn, "
+    "hãy gửi lại yêu cầu với `left` của câu trả lời này.")
+MSG_DEADLINE_API = gettext_lazy(
+    "%(deadlines)s Để vẫn đóng giai đoạn «Tự đánh giá» trước hạn %(d)s, hãy gửi lại yêu cầu với `deadline` của câu "
+    "trả lời này (cùng `left` nếu có).")
+MSG_BACK_API = gettext_lazy(
+    "Quay lại giai đoạn «%(p)s» cần xác nhận: hãy gửi `back_confirmed`: true cùng `reason` (lý do quay lại).")
+
+
 def _refuse_unconfirmed(leaves: PhaseMoveLeaves, confirmed: PhaseMoveConfirmation, label: str) -> None:
     grew = {state: n for state, n in leaves.left.items() if n > max(confirmed.left.get(state, 0), 0)}
     if grew:
         seen = {state: confirmed.left.get(state, 0) for state in grew}
-        if any(seen.values()):  # confirmed, but more were left since the page was shown
+        if any(seen.values()) and confirmed.api:
+            message = MSG_LEFT_GREW_API % {"now": _left_text(grew), "seen": _left_text(seen), "p": label}
+        elif any(seen.values()):  # confirmed, but more were left since the page was shown
             message = _("Từ lúc trang được mở, số bản đánh giá còn dở tăng lên: %(now)s (đã xác nhận: %(seen)s). "
                         "Hãy xem lại rồi xác nhận lại để chuyển sang giai đoạn «%(p)s».") % {
                 "now": _left_text(grew), "seen": _left_text(seen), "p": label}
+        elif confirmed.api:
+            message = MSG_LEFT_API % {"p": label, "now": _left_text(leaves.left)}
         else:
             message = _("Mở giai đoạn «%(p)s» khi còn các bản đánh giá chưa xong giai đoạn trước (%(now)s): hãy "
                         "xem danh sách và đánh dấu ô xác nhận để vẫn chuyển giai đoạn.") % {
@@ -433,11 +557,13 @@ def _refuse_unconfirmed(leaves: PhaseMoveLeaves, confirmed: PhaseMoveConfirmatio
                             details={"field": "phase", "left": dict(leaves.left), "confirmed": dict(confirmed.left)})
     latest = leaves.latest_deadline
     if latest is not None and (confirmed.deadline is None or confirmed.deadline < latest):
+        said = {"deadlines": leaves.deadlines_text, "d": _moment(latest)}
         raise StateConflict(
-            _("%(deadlines)s Hãy đánh dấu ô xác nhận để vẫn đóng giai đoạn «Tự đánh giá» trước hạn %(d)s.")
-            % {"deadlines": leaves.deadlines_text, "d": _moment(latest)},
+            MSG_DEADLINE_API % said if confirmed.api else
+            _("%(deadlines)s Hãy đánh dấu ô xác nhận để vẫn đóng giai đoạn «Tự đánh giá» trước hạn %(d)s.") % said,
             code="self_assessment_deadline_not_passed",
-            details={"field": "phase", "deadline": latest.isoformat()},
+            # in local time, as the API documents its date-times (the moment is the same)
+            details={"field": "phase", "deadline": timezone.localtime(latest).isoformat()},
         )
 
 
@@ -501,7 +627,8 @@ def cycle_move_phase(
         reason = reason_text(confirmed.reason)
         if not confirmed.back:
             raise StateConflict(
-                _("Quay lại giai đoạn «%(p)s» cần xác nhận: hãy đánh dấu ô xác nhận và ghi lý do.")
+                (MSG_BACK_API if confirmed.api else
+                 _("Quay lại giai đoạn «%(p)s» cần xác nhận: hãy đánh dấu ô xác nhận và ghi lý do."))
                 % {"p": Cycle.Phase(phase).label}, code="phase_back_unconfirmed", details={"field": "phase"},
             )
         if not reason:
@@ -546,7 +673,8 @@ def extension_limit(cycle: Cycle) -> ExtensionLimit | None:
 
 @transaction.atomic
 def assessment_extend_deadline(
-    *, assessment: Assessment, deadline: datetime | None, actor: Any, reason: str, confirmed: bool = False
+    *, assessment: Assessment, deadline: datetime | None, actor: Any, reason: str, confirmed: bool = False,
+    api: bool = False,
 ) -> Assessment:
     """Give one unit its own self-assessment deadline (or remove it with None), only while it self-assesses or may
     withdraw its submission to (`EXTENDABLE_STATES`; after, either is refused: it would change nothing). An
@@ -558,7 +686,8 @@ def assessment_extend_deadline(
 
     A draft's deadline brought to a moment past or less than `SHORT_NOTICE` away (an own deadline shortened, or
     removed while the cycle's is that close: `own_deadline_cut`) is refused (409 `deadline_cut_unconfirmed`) unless
-    `confirmed`; the audit entry then records the confirmation (`deadline_cut_confirmed`)."""
+    `confirmed`; the audit entry then records the confirmation (`deadline_cut_confirmed`); `api`: the refusal tells
+    how the API confirms (`confirm`)."""
     if not reason_text(reason):
         if deadline is None:
             raise ValidationFailed(_("Hãy ghi lý do bỏ hạn riêng."), code="reason_required")
@@ -607,7 +736,7 @@ def assessment_extend_deadline(
     cut = own_deadline_cut(assessment=assessment, deadline=deadline)
     label = _("hạn tự đánh giá mới của đơn vị")
     if cut is not None:
-        _refuse_cut(cut, 1 if confirmed else None, label=label, field_name="deadline")
+        _refuse_cut(cut, 1 if confirmed else None, label=label, field_name="deadline", api=api)
     Assessment.objects.filter(pk=assessment.pk).update(deadline_override=deadline)
     assessment.deadline_override = deadline
     entry = audit_record(

@@ -114,6 +114,10 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
                 status = exc.status
             else:
                 messages.success(request, _("Đã tạo kỳ đánh giá %(name)s.") % {"name": cycle.name})
+                # a kind left without a set is easy to miss in the form: said now, and kept on the cycle's page
+                for missing in cycle_services.cycle_kinds_without_set(cycle=cycle):
+                    messages.warning(request, _("%(problem)s Hãy chọn bộ chỉ số cho loại này (xem trang kỳ đánh giá).")
+                                     % {"problem": missing.message})
                 return redirect("administration:cycle_detail", cycle.pk)
         else:
             form_errors(request, form)
@@ -222,6 +226,8 @@ def _detail_page(
             "candidates": candidates,
             "candidate_kinds": _by_kind(candidates),
             "cycle_sets": cycle.cycle_sets.select_related("indicator_set", "unit_kind"),
+            # kinds with active units but no set: their units cannot take part, the year would lack their group
+            "kinds_without_set": cycle_services.cycle_kinds_without_set(cycle=cycle),
             "deadlines_form": deadlines_form or DeadlinesForm(initial=DeadlinesForm.initial_for(cycle)),
             "extending": extending,
             "extensions_pending": len(waiting),
@@ -230,7 +236,8 @@ def _detail_page(
             "left_rows": [(state, Assessment.State(state).label, n) for state, n in leaves.left.items()]
             if leaves else [],
             "left_token": _left_token(leaves.left) if leaves else "",
-            "deadline_token": leaves.latest_deadline.isoformat() if leaves and leaves.latest_deadline else "",
+            "deadline_token": timezone.localtime(leaves.latest_deadline).isoformat()
+            if leaves and leaves.latest_deadline else "",
             "extend_form": extend_form or ExtendForm(),
             # a deadline brought to the past or within a day while units draft: the box confirming it, in the form
             "deadline_cut": refusal.details if refusal is not None and refusal.code == CUT_UNCONFIRMED else None,

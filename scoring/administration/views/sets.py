@@ -327,6 +327,8 @@ def set_report(request: HttpRequest, set_id: int) -> HttpResponse:
             "report": selectors.indicator_set_report(indicator_set=indicator_set),
             "cycles": Cycle.objects.filter(year=indicator_set.year),
             "kinds": UnitKind.objects.order_by("order", "name"),
+            # the kind the apply form proposes: the one a cycle's page asked for (`?loai=`), else the set's own
+            "kind_id": posted_id(request.GET.get("loai")) or indicator_set.unit_kind_id,
             "frozen": services.set_is_frozen(indicator_set),
         },
     )
