@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from scoring import selectors
 from scoring.forms import value_summary
 from scoring.models import Assessment, Indicator, ScoreLine
-from scoring.templatetags.scoring_tags import band, dmy, full_name
+from scoring.templatetags.scoring_tags import band, dmy, full_name, signed_score
 
 EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
 MSG_SIGNED_OUT = gettext_lazy(
@@ -111,6 +111,24 @@ def _score_text(value: Any, language: str | None) -> str:
     return number_format(value, 2)
 
 
+def leaf_score_text(indicator: Indicator, value: Any) -> str:
+    """A leaf's self-score as the pages write it: a penalty leaf's, stored as the positive amount it deducts, with
+    its minus sign («−2,50»: the engine subtracts it from the index), as the public pages write penalties; any
+    other leaf's as `score_text`."""
+    if value is not None and indicator.kind == Indicator.Kind.PENALTY:
+        return signed_score(value, "-")
+    return score_text(value)
+
+
+def value_shown(indicator: Indicator, summary: str, score: Any) -> str:
+    """A value in words with the score it gives («95 / 100 (0,50 điểm)»), the one way the conflict panel writes
+    both sides: the score alone once when the value is the score already (points typed), the words alone when
+    there is no score (nothing scored, not applicable)."""
+    if score is None or indicator.method in (Indicator.Method.MANUAL, Indicator.Method.SURVEY):
+        return summary
+    return f"{summary} ({leaf_score_text(indicator, score)} {_('điểm')})"
+
+
 def line_payload(line: ScoreLine, *, files: int) -> dict[str, Any]:
     indicator = line.indicator
     evidence_missing = (
@@ -122,7 +140,7 @@ def line_payload(line: ScoreLine, *, files: int) -> dict[str, Any]:
         "code": indicator.code,
         "version": line.version,
         "self_score": None if line.self_score is None else f"{line.self_score:.2f}",
-        "display": score_text(line.self_score),
+        "display": leaf_score_text(indicator, line.self_score),
         "value": line.self_value,
         "summary": value_summary(indicator, line.self_value),
         "not_applicable": line.not_applicable,
@@ -176,6 +194,8 @@ def totals_payload(totals: selectors.SheetTotals) -> dict[str, Any]:
     progress = totals.progress
     display = {f"area:{code}": a["display"] for code, a in areas.items()}
     display.update(overall)
+    # On the page the bonus and the penalty are written with their signs, as the engine adds and subtracts them.
+    display.update(bonus=signed_score(comp.bonus), penalty=signed_score(comp.penalty, "-"))
     display.update(
         scored=str(progress.scored), leaves=str(progress.total), evidence_missing=str(progress.evidence_missing),
         explanation_missing=str(progress.explanation_missing), percent=str(progress.percent),
@@ -195,11 +215,9 @@ def totals_payload(totals: selectors.SheetTotals) -> dict[str, Any]:
 def stored_payload(line: ScoreLine) -> dict[str, Any]:
     """The stored state of a line another user changed (for the conflict panel)."""
     summary = value_summary(line.indicator, line.self_value) if not line.not_applicable else _("Không phát sinh")
-    display = score_text(line.self_score)
-    # What the panel shows: the value and its score, unless the value is the score already (points typed) or the
-    # leaf is not applicable (no score of its own).
-    points_typed = line.indicator.method in (Indicator.Method.MANUAL, Indicator.Method.SURVEY)
-    shown = summary if line.not_applicable or points_typed else f"{summary} ({display} {_('điểm')})"
+    display = leaf_score_text(line.indicator, line.self_score)
+    # What the panel shows: the value and its score (`value_shown`); a not applicable leaf has no score of its own.
+    shown = value_shown(line.indicator, summary, None if line.not_applicable else line.self_score)
     return {
         "value": line.self_value,
         "summary": summary,
@@ -214,3 +232,40 @@ def stored_payload(line: ScoreLine) -> dict[str, Any]:
         "updated_by": full_name(line.updated_by) if line.updated_by_id else "",
         "updated_at": dmy(line.updated_at),
     }
+
+
+def area_extra_nodes(indicators: list[Indicator]) -> dict[str, list[Indicator]]:
+    """Per area code, the bonus and penalty criteria inside it that count on their own (no bonus or penalty
+    parent), in set order: the engine leaves them out of the area's subtotal and adds or subtracts them in the
+    set's bonus or penalty (capped there), so a page showing an area's subtotal says so and names them."""
+    by_id = {ind.pk: ind for ind in indicators}
+    out: dict[str, list[Indicator]] = {}
+    for ind in indicators:
+        parent = by_id.get(ind.parent_id) if ind.parent_id else None
+        if ind.kind == Indicator.Kind.NORMAL or parent is None or parent.kind != Indicator.Kind.NORMAL:
+            continue
+        area = parent
+        while area.parent_id and area.parent_id in by_id:
+            area = by_id[area.parent_id]
+        out.setdefault(area.code, []).append(ind)
+    return out
+
+
+def area_extras_said(indicators: list[Indicator], *, codes: bool = True) -> dict[str, str]:
+    """Per area code with bonus or penalty criteria inside it (`area_extra_nodes`), what its subtotal leaves out:
+    «không kể điểm cộng 1.6», «không kể điểm trừ 3.10», or both; without `codes` (a phone's sticky area heading has
+    room for a few words only) «không kể điểm cộng», «không kể điểm trừ», «không kể điểm cộng, trừ»."""
+    out: dict[str, str] = {}
+    for code, nodes in area_extra_nodes(indicators).items():
+        bonus = ", ".join(n.code for n in nodes if n.kind == Indicator.Kind.BONUS)
+        penalty = ", ".join(n.code for n in nodes if n.kind == Indicator.Kind.PENALTY)
+        if not codes:
+            out[code] = (_("không kể điểm cộng, trừ") if bonus and penalty
+                         else _("không kể điểm cộng") if bonus else _("không kể điểm trừ"))
+        elif bonus and penalty:
+            out[code] = _("không kể điểm cộng %(bonus)s, điểm trừ %(penalty)s") % {"bonus": bonus, "penalty": penalty}
+        elif bonus:
+            out[code] = _("không kể điểm cộng %(codes)s") % {"codes": bonus}
+        else:
+            out[code] = _("không kể điểm trừ %(codes)s") % {"codes": penalty}
+    return out

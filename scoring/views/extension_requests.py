@@ -23,7 +23,6 @@ from scoring.errors import DomainError
 from scoring.models import Assessment
 from scoring.selectors.extension_requests import extension_request_of, extension_requests_of
 from scoring.services.extension_requests import (
-    REASON_LIMIT,
     extension_limit,
     extension_request_create,
     extension_request_withdraw,
@@ -43,7 +42,9 @@ class ExtensionRequestForm(forms.Form):
     )
     reason = forms.CharField(
         label=_l("Lý do đề nghị gia hạn"), required=False, strip=False,
-        widget=forms.Textarea(attrs={"rows": 4, "maxlength": REASON_LIMIT}),
+        # no maxlength: a browser would cut a longer reason without a word; the service refuses it whole (the
+        # reason kept in its box, the limit said)
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from scoring import exports, permissions, selectors
 from scoring.models import Assessment
+from scoring.views._common import area_extras_said
 
 
 def render_report(
@@ -24,6 +25,7 @@ def render_report(
         "explanations": selectors.report_explanations(sheet=sheet),
         "editable": permissions.can_edit_self_assessment(request.user, assessment),
         "conflict": conflict,
+        "area_extras": area_extras_said(sheet.indicators),
     }
     return render(request, "scoring/report.html", context, status=status)
 

@@ -33,6 +33,8 @@ from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.templatetags.scoring_tags import full_name
 from scoring.text import normalize_line_breaks
 from scoring.views._common import (
+    area_extra_nodes,
+    area_extras_said,
     evidence_ui_ready,
     explain_url,
     json_error,
@@ -44,6 +46,7 @@ from scoring.views._common import (
     score_text,
     stored_payload,
     totals_payload,
+    value_shown,
     wants_json,
 )
 
@@ -127,13 +130,20 @@ def _parse(request: HttpRequest, line: ScoreLine) -> Posted:
     )
 
 
-def _typed_summary(indicator: Indicator, value: dict[str, Any] | None) -> str:
+def _typed_view(indicator: Indicator, value: dict[str, Any] | None, *, not_applicable: bool) -> dict[str, str]:
     """What the user sent, in words, as the page shows numbers («0,25» typed is 0.25 shown in the page's
-    language); as typed when the engine cannot read it."""
+    language; as typed when the engine cannot read it), and with the score the engine gives it, written as the
+    stored value is (`stored_payload`): the two sides of a conflict read alike («90 / 100 (0,40 điểm)» beside
+    «95 / 100 (0,50 điểm)»)."""
+    if not_applicable:
+        words = _("Không phát sinh")
+        return {"summary": words, "shown": words}
+    score = None
     if value is not None:
         with contextlib.suppress(engine.EngineError):
-            value = engine.score_and_normalize(selectors.leaf_rule(indicator), value)[1]
-    return value_summary(indicator, value)
+            score, value = engine.score_and_normalize(selectors.leaf_rule(indicator), value)
+    summary = value_summary(indicator, value)
+    return {"summary": summary, "shown": value_shown(indicator, summary, score)}
 
 
 _CONFLICT_TEXTS = (  # the texts a conflict panel compares besides the value, with their labels
@@ -194,7 +204,8 @@ def _leaf_views(
 def leaf_labels() -> dict[str, str]:
     """The words repeated on every leaf, translated once per page rather than once per leaf."""
     return {
-        "max": _("Tối đa"), "floor": _("thấp nhất"), "score": _("Điểm"), "na_short": _("KPS"),
+        "max": _("Tối đa"), "bonus_max": _("Cộng tối đa"), "penalty_max": _("Trừ tối đa"),
+        "floor": _("thấp nhất"), "score": _("Điểm"), "na_short": _("KPS"),
         "evidence_required": _("Cần tài liệu kiểm chứng"), "appraised_by": _("Thẩm định"),
         "na": _("Không phát sinh"), "na_reason": _("Lý do không phát sinh"), "note": _("Ghi chú"),
         "explanation": _("Giải trình"), "required": _("bắt buộc: chưa có tài liệu kiểm chứng"), "save": _("Lưu"),
@@ -204,8 +215,11 @@ def leaf_labels() -> dict[str, str]:
 
 
 def render_sheet(
-    request: HttpRequest, assessment: Assessment, *, status: int = 200, posted: dict[int, Posted] | None = None
+    request: HttpRequest, assessment: Assessment, *, status: int = 200, posted: dict[int, Posted] | None = None,
+    withdraw: dict[str, Any] | None = None,
 ) -> HttpResponse:
+    """The sheet; `posted`: leaves drawn as sent, with their refusal; `withdraw`: a refused withdrawal («reason» as
+    typed, «error»), drawn in its form."""
     sheet = selectors.assessment_sheet(assessment=assessment)
     user = request.user
     editable = permissions.can_edit_self_assessment(user, assessment)
@@ -227,6 +241,9 @@ def render_sheet(
         "deadline_passed": permissions.deadline_passed(assessment),
         "cycle_closed": cycle_closed_message(assessment.cycle),
         "explain_url": explain_url(assessment) if assessment.state == Assessment.State.EXPLANATION else None,
+        "area_extras": area_extras_said(sheet.indicators, codes=False),
+        "area_extra_codes": [n.code for nodes in area_extra_nodes(sheet.indicators).values() for n in nodes],
+        "withdraw": withdraw or {},
     }
     return render(request, "scoring/sheet.html", context, status=status)
 
@@ -309,6 +326,11 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
             exc.message = _("Hãy nhập «%(label)s».") % {"label": field_label(line.indicator, field_name)}
         if exc.code in {"na_reason_required", "na_not_allowed", "na_reason_without_na"}:
             field_name = "not_applicable_reason" if exc.code == "na_reason_required" else "not_applicable"
+        text_label = dict(_CONFLICT_TEXTS).get(field_name or "")
+        if text_label and exc.code in {"too_long", "hidden_characters"}:  # say which of the leaf's texts
+            exc.message = f"{text_label}: {exc.message}"
+            if exc.code == "too_long":
+                exc.message += " " + _("Chưa lưu: hãy rút gọn rồi lưu lại; nội dung bạn đã nhập vẫn còn trong ô.")
         posted.error = {"message": str(exc.message), "field": field_name, "code": exc.code}
         if as_json:
             return json_error(400, exc.code, exc.message, field_name)
@@ -318,7 +340,7 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
         stored_line = ScoreLine.objects.select_related("indicator", "updated_by").get(pk=stored.pk)
         yours = {
             "value": posted.value,
-            "summary": _("Không phát sinh") if posted.not_applicable else _typed_summary(line.indicator, posted.value),
+            **_typed_view(line.indicator, posted.value, not_applicable=posted.not_applicable),
             "note": posted.note,
             "explanation": posted.explanation,
             "not_applicable": posted.not_applicable,

@@ -18,7 +18,7 @@ from scoring.errors import StaleVersion, StateConflict, ValidationFailed, cycle_
 from scoring.models import Assessment
 from scoring.views._common import json_error, lands_on, refuse, wants_json
 from scoring.views.report import render_report
-from scoring.views.sheet import edit_refusal
+from scoring.views.sheet import edit_refusal, render_sheet
 
 
 def _render_check(
@@ -105,8 +105,12 @@ def withdraw(request: HttpRequest, assessment_id: int) -> HttpResponse:
         return refuse(request, _("Chỉ thủ trưởng đơn vị được rút lại bản tự đánh giá."))
     reason = request.POST.get("reason", "")
     if len(reason) > WITHDRAW_REASON_LIMIT:  # as the API answers: refused whole, never cut without a word
-        return refuse(request, _("Lý do rút lại không được dài quá %(limit)s ký tự (đã nhập %(count)s).") % {
-            "limit": WITHDRAW_REASON_LIMIT, "count": len(reason)}, status=400)
+        message = _("Lý do rút lại không được dài quá %(limit)s ký tự (đã nhập %(count)s); chưa rút lại. Hãy rút "
+                    "gọn rồi bấm lại «Rút lại để chỉnh sửa».") % {"limit": WITHDRAW_REASON_LIMIT, "count": len(reason)}
+        if wants_json(request):
+            return json_error(400, "too_long", message, "reason")
+        # the sheet again, the reason as typed in its box with the message beside it
+        return render_sheet(request, assessment, status=400, withdraw={"reason": reason, "error": message})
     try:
         services.assessment_withdraw(assessment=assessment, actor=request.user, reason=reason)
     except StateConflict as exc:

@@ -1,7 +1,10 @@
 // The self-assessment sheet: each leaf's form saves itself as the user edits (autosave), shows the score the
-// server computed, refreshes the running totals, and handles a stale version (another user saved first)
-// by showing both values and letting the user keep theirs or take the stored one. Without this script
-// every leaf form is a plain form post and the page re-renders with the server's message.
+// server computed, refreshes the running totals, and handles a stale version (another user saved first) field by
+// field: a field the user did not touch takes the stored value, a field only the user changed stays the user's, and
+// only a field both changed asks the user to keep theirs or take the stored one (the leaf's value, with «Không phát
+// sinh», counts as one field). What is typed and not saved yet is also kept in the browser (localStorage, per
+// assessment, user and leaf, with the version it was typed over) until it is saved, and restored on the next visit.
+// Without this script every leaf form is a plain form post and the page re-renders with the server's message.
 import { describe, fill, markInvalid } from "./method-input.js";
 import { freshToken, signInAgain } from "./session.js";
 import { isTextField, onDeliberateClick, userTyping } from "./typing.js";
@@ -22,6 +25,18 @@ const T = vi
       sessionEnded: "Phiên đăng nhập đã hết hạn nên thay đổi vừa rồi chưa được lưu. Hãy đăng nhập lại; nội dung bạn đã nhập vẫn còn trên trang.",
       onHold: "Chưa lưu: hãy chọn giữ giá trị của mình hoặc lấy giá trị đang lưu.",
       copyHint: "Nội dung bạn đã nhập vẫn còn trong các ô của tiêu chí này (chỉ đọc): hãy sao chép để giữ lại.",
+      labels: { value: "Giá trị", not_applicable_reason: "Lý do không phát sinh", note: "Ghi chú", explanation: "Giải trình" },
+      naWord: "Không phát sinh",
+      bothChanged: "Ô cả bạn và người sửa cùng sửa: %s. Hãy chọn giữ giá trị của bạn hay lấy giá trị đang lưu cho %n.",
+      theseFields: "các ô này", thisField: "ô này",
+      tookTheirs: "Ô bạn không sửa đã lấy giá trị đang lưu: %s.",
+      keptMine: "Ô chỉ bạn sửa giữ nội dung của bạn và được lưu cùng lựa chọn dưới đây: %s.",
+      merged: "%who vừa sửa tiêu chí này lúc %at (%s): trang đã lấy các giá trị đó",
+      mergedMine: "; thay đổi của bạn (%s) không trùng nên vẫn được lưu.",
+      tookStored: "Đã lấy giá trị đang lưu.",
+      restored: "Có nội dung chưa lưu từ lần trước — đã khôi phục, đang lưu…",
+      restoredSaved: "Có nội dung chưa lưu từ lần trước — đã khôi phục và lưu",
+      restoredCheck: "Có nội dung chưa lưu từ lần trước — đã khôi phục; chưa lưu được, hãy xem thông báo ở",
     }
   : {
       waiting: "Not saved yet…", saving: "Saving…", saved: "Saved", unchanged: "No changes.", offline: "Not saved (offline or server error); will retry.",
@@ -35,7 +50,75 @@ const T = vi
       sessionEnded: "Your session has expired, so your last change was not saved. Please sign in again; what you typed is still on the page.",
       onHold: "Not saved: keep your value or take the stored one.",
       copyHint: "What you typed is still in this criterion's boxes (read-only): copy it to keep it.",
+      labels: { value: "Value", not_applicable_reason: "Reason for not applicable", note: "Note", explanation: "Explanation" },
+      naWord: "Not applicable",
+      bothChanged: "Changed both by you and by the other person: %s. Keep your value or take the stored one for %n.",
+      theseFields: "these fields", thisField: "this field",
+      tookTheirs: "Fields you did not change now hold the stored value: %s.",
+      keptMine: "Fields only you changed keep your text and are saved with the choice below: %s.",
+      merged: "%who has just changed this criterion at %at (%s): the page now holds those values",
+      mergedMine: "; your changes (%s) do not clash and are saved as well.",
+      tookStored: "The stored value has been taken.",
+      restored: "Text not saved last time has been restored; saving…",
+      restoredSaved: "Text not saved last time has been restored and saved",
+      restoredCheck: "Text not saved last time has been restored; it could not be saved yet, see the message at",
     };
+
+// The fields of a leaf, compared one by one when another save came first.
+const FIELDS = ["value", "not_applicable_reason", "note", "explanation"];
+const DRAFT_AGE = 30 * 24 * 3600 * 1000; // a draft older than this is dropped, never restored
+
+const clean = (text) => String(text ?? "").replace(/\r\n?/g, "\n").trim().normalize("NFC");
+const same = (a, b) => clean(a) === clean(b);
+const fill2 = (template, values) => template.replace(/%(\w+)/g, (whole, key) => (key in values ? values[key] : whole));
+
+/** The leaf's fields as `form` holds them, each as a text: the value (the method's inputs, disabled or not: a figure
+ * greyed out by «Không phát sinh» is still the leaf's, and the box itself) and the three texts. */
+function stateOf(form) {
+  const pairs = [];
+  const fieldset = form.querySelector("fieldset.method-input");
+  for (const input of fieldset ? fieldset.querySelectorAll("input") : []) {
+    const value = clean(input.value);
+    if (input.type === "radio" ? input.checked && value !== "" : value !== "") pairs.push([input.name, value]);
+  }
+  const box = form.querySelector('input[name="not_applicable"]');
+  if (box && box.checked) pairs.push(["not_applicable", "1"]);
+  const text = (name) => form.querySelector(`[name="${name}"]`)?.value ?? "";
+  return {
+    value: new URLSearchParams(pairs).toString(),
+    not_applicable_reason: text("not_applicable_reason"),
+    note: text("note"),
+    explanation: text("explanation"),
+  };
+}
+
+/** Put one field of a state (`stateOf`) back into `form`. */
+function applyField(form, field, held) {
+  if (field !== "value") {
+    const input = form.querySelector(`[name="${field}"]`);
+    if (input) input.value = held ?? "";
+    return;
+  }
+  const params = new URLSearchParams(held || "");
+  const fieldset = form.querySelector("fieldset.method-input");
+  for (const input of fieldset ? fieldset.querySelectorAll("input") : []) {
+    if (input.type === "radio") input.checked = params.has(input.name) ? params.getAll(input.name).includes(input.value) : input.value === "";
+    else input.value = params.get(input.name) ?? "";
+  }
+  const box = form.querySelector('input[name="not_applicable"]');
+  if (box) box.checked = params.has("not_applicable");
+}
+
+function storage() {
+  try {
+    return window.localStorage;
+  } catch (error) {
+    return null; // refused (a browser's privacy setting): the page works as before, without drafts
+  }
+}
+
+const sheet = document.querySelector(".sheet");
+const DRAFTS = `cchc:leaf:${sheet?.dataset.assessment || ""}:${sheet?.dataset.user || ""}:`;
 
 const dirtyForms = new Set();
 let pressedForm = null; // the leaf form a pointer is pressed in, until it is released
@@ -82,6 +165,13 @@ class LeafForm {
     this.conflicted = false;
     this.awaitingReason = false;
     this.lastSent = this.snapshot();
+    this.editable = Boolean(form.querySelector(".leaf-actions"));
+    this.versionInput = form.querySelector('input[name="version"]');
+    // What the page last knew as stored, field by field, and its version: a field differing from it is the user's.
+    this.base = this.state();
+    this.baseVersion = this.versionInput ? this.versionInput.value : "";
+    this.pending = null; // the stored side of an open conflict panel
+    this.restoring = ""; // a draft restored: "pending" until saved, "attention" when it could not be
     form.addEventListener("input", (event) => this.changed(event));
     form.addEventListener("change", (event) => this.changed(event));
     // Leaving the leaf saves at once what is still waiting for the typing pause. A press inside the leaf (on a
@@ -99,6 +189,72 @@ class LeafForm {
     this.syncNotApplicable();
     this.holdSaid = this.reasonOnHold(); // a page drawn again with a reason typed without the box says so
     if (this.holdSaid) this.settle("");
+  }
+
+  state() {
+    return stateOf(this.form);
+  }
+
+  get draftKey() {
+    return `${DRAFTS}${this.lineId}`;
+  }
+
+  /** Keep what differs from the stored fields in the browser, with the fields and version it was typed over; drop
+   * the draft once nothing differs (saved, or typed back). */
+  persist() {
+    const store = storage();
+    if (!store || !this.editable) return;
+    const state = this.state();
+    try {
+      if (FIELDS.every((f) => same(state[f], this.base[f]))) store.removeItem(this.draftKey);
+      else store.setItem(this.draftKey, JSON.stringify({ version: this.baseVersion, base: this.base, state, at: Date.now() }));
+    } catch (error) {
+      // storage full or refused: the page still holds the text and still asks before it is left
+    }
+  }
+
+  /** A draft of an earlier visit back in the form, and saved. Typed over an older version, it is sent with that
+   * version: the server answers with the stored leaf and the conflict rules decide, field by field (nothing stored
+   * since is written over unseen). */
+  restoreDraft() {
+    const store = storage();
+    if (!store || !this.editable) return false;
+    let draft = null;
+    try {
+      draft = JSON.parse(store.getItem(this.draftKey) || "null");
+    } catch (error) {
+      draft = null;
+    }
+    if (!draft || !draft.state || !draft.base || Date.now() - (draft.at || 0) > DRAFT_AGE) {
+      store.removeItem(this.draftKey);
+      return false;
+    }
+    const now = this.state();
+    if (FIELDS.every((f) => same(draft.state[f], now[f]))) {
+      store.removeItem(this.draftKey); // the page holds it already: saved since
+      return false;
+    }
+    FIELDS.forEach((f) => { if (!same(draft.state[f], now[f])) applyField(this.form, f, draft.state[f]); });
+    this.syncNotApplicable();
+    if (String(draft.version) !== String(this.baseVersion)) {
+      this.base = draft.base;
+      this.baseVersion = String(draft.version);
+      this.versionInput.value = draft.version;
+    }
+    this.restoring = "pending";
+    dirtyForms.add(this);
+    this.schedule(0);
+    if (!this.timer && !this.saving) this.restoring = "attention"; // nothing to send (a reason without its box)
+    return true;
+  }
+
+  /** Save at once what waits for the typing pause: the page is being hidden or left (a phone may discard it). */
+  flush() {
+    if (!this.timer || this.blocked || this.saving) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (this.incomplete() || this.waitsForReason()) return;
+    this.save({ keepalive: true });
   }
 
   /** What a save sends: the leaf's fields, its «Lý do không phát sinh» only while «Không phát sinh» is ticked. The
@@ -136,9 +292,11 @@ class LeafForm {
   changed(event) {
     const target = event.target;
     if (target.name === "not_applicable") this.syncNotApplicable();
+    this.persist();
     if (this.conflicted) {
       // Nothing is saved until the user chooses in the panel: what is typed meanwhile is kept, unsaved.
       dirtyForms.add(this);
+      this.showYours();
       return;
     }
     if (event.type === "change" && !(target.type === "radio" || target.type === "checkbox")) return;
@@ -201,6 +359,7 @@ class LeafForm {
       if (!explicit && (this.incomplete() || waitsForReason)) {
         this.awaitingReason = waitsForReason;
         this.say(waitsForReason ? T.reasonNeeded : T.incomplete);
+        this.restored("attention");
         this.clearFieldError(); // an earlier refusal no longer applies to what is typed now
         return;
       }
@@ -230,7 +389,7 @@ class LeafForm {
     this.describeError();
   }
 
-  async save() {
+  async save({ keepalive = false } = {}) {
     if (this.conflicted) return; // a retry timer or a queued save must not write over the stored value
     if (this.saving) {
       this.again = true;
@@ -239,13 +398,18 @@ class LeafForm {
     this.saving = true;
     this.say(T.saving);
     const sent = this.snapshot();
+    const sentState = this.state();
+    // a reason is sent only with its box; without it the server stores none (a declaration withdrawn drops it)
+    if (!(this.naBox && this.naBox.checked)) sentState.not_applicable_reason = "";
     freshToken(this.form);
     try {
+      // keepalive: a save started as the page is hidden or left goes on after it (within the browser's 64 kB)
       const response = await fetch(this.form.action, {
         method: "POST",
         body: this.formData(),
         credentials: "same-origin",
         headers: { Accept: "application/json" },
+        keepalive,
       });
       const type = response.headers.get("Content-Type") || "";
       if (!type.includes("application/json")) {
@@ -268,8 +432,8 @@ class LeafForm {
       }
       this.lastSent = sent;
       if (signedOutForms.delete(this)) this.clearError();
-      if (response.ok) this.saved(data);
-      else if (response.status === 409 && data.code === "stale_version") this.conflict(data);
+      if (response.ok) this.saved(data, sentState);
+      else if (response.status === 409 && data.code === "stale_version") this.conflict(data, sentState);
       else this.refused(data);
     } catch (error) {
       this.say(T.offline, true);
@@ -321,9 +485,13 @@ class LeafForm {
     this.form.closest(".leaf")?.classList.remove("has-error", "unsaved");
   }
 
-  saved(data) {
+  saved(data, sentState) {
     if (!this.again && !this.timer) dirtyForms.delete(this);
     this.showLine(data.line);
+    // What was sent is what is stored now: the fields typed since stay the user's (and in the draft).
+    this.base = sentState;
+    this.baseVersion = String(data.line.version);
+    this.persist();
     setTotals(data.totals);
     this.clearFieldError();
     if (this.naBox && this.naBox.checked) this.savedReason = this.naReason.value;
@@ -332,9 +500,18 @@ class LeafForm {
     if (data.changed === false) this.settle(data.message || T.unchanged);
     else this.settle(data.saved_time ? `${T.saved} ${data.saved_time}` : T.saved);
     this.form.closest(".leaf")?.classList.remove("has-error");
+    this.restored("done");
+  }
+
+  /** Where a draft restored from an earlier visit stands; the page's note says it. */
+  restored(stage) {
+    if (!this.restoring || this.restoring === "done") return;
+    this.restoring = stage;
+    showRestored();
   }
 
   refused(data) {
+    this.restored("attention");
     this.errorBox.textContent = data.message || T.failed;
     this.errorBox.hidden = false;
     this.say(T.failed, true);
@@ -364,7 +541,99 @@ class LeafForm {
     }
   }
 
-  conflict(data) {
+  /** The leaf's fields as the server stored them (the 409's `stored`), written as the page's inputs write them. */
+  storedState(stored) {
+    const ghost = this.form.cloneNode(true); // detached: its radio groups are its own
+    const fieldset = ghost.querySelector("fieldset.method-input");
+    // the figures a «không phát sinh» leaf keeps are drawn in its greyed-out inputs, as the page draws them
+    if (fieldset) fill(fieldset, stored.value || null);
+    const box = ghost.querySelector('input[name="not_applicable"]');
+    if (box) box.checked = Boolean(stored.not_applicable);
+    return {
+      ...stateOf(ghost),
+      not_applicable_reason: stored.not_applicable_reason || "",
+      note: stored.note || "",
+      explanation: stored.explanation || "",
+    };
+  }
+
+  /** The stored leaf taken as the base: its version is the one the next save is made from. */
+  adopt(stored, theirs) {
+    this.showLine(stored);
+    this.base = theirs;
+    this.baseVersion = String(stored.version);
+    this.savedReason = stored.not_applicable ? stored.not_applicable_reason || "" : "";
+  }
+
+  /** The value as the panel writes it: the server's words for what was sent (with its score, as the stored value's),
+   * the inputs' own words once the user changed the value since. */
+  valueWords(state, yoursSent) {
+    if (this.naBox && this.naBox.checked) return T.naWord;
+    const sent = this.pending && this.pending.sentState;
+    if (yoursSent && sent && same(state.value, sent.value)) return yoursSent;
+    return (this.fieldset && describe(this.fieldset)) || T.empty;
+  }
+
+  /** The user's side of the open panel, as the fields hold it now (the user may go on typing). */
+  showYours() {
+    if (!this.pending) return;
+    const state = this.state();
+    for (const f of this.pending.choose) {
+      const dd = this.conflictBox.querySelector(f === "value" ? "[data-yours]" : `[data-yours-${f}]`);
+      if (dd) dd.textContent = f === "value" ? this.valueWords(state, this.pending.yoursSent) : clean(state[f]) || "—";
+    }
+  }
+
+  /** Another save came first (409 with the stored leaf). Field by field: untouched here, the stored value is taken;
+   * changed only here, the user's stays; changed on both sides, the user chooses in the panel. With nothing to
+   * choose the user's changes are saved over the stored leaf at once, and a note says what was taken. */
+  conflict(data, sentState) {
+    const stored = data.stored || {};
+    const theirs = this.storedState(stored);
+    const mine = this.state();
+    const plan = {};
+    for (const f of FIELDS) {
+      const edited = !same(mine[f], this.base[f]);
+      const changed = !same(theirs[f], this.base[f]);
+      plan[f] = !edited ? "theirs" : !changed || same(mine[f], theirs[f]) ? "mine" : "choose";
+    }
+    const label = (f) => T.labels[f];
+    const theirsChanged = FIELDS.filter((f) => !same(theirs[f], this.base[f]));
+    const took = FIELDS.filter((f) => plan[f] === "theirs" && !same(mine[f], theirs[f]));
+    const kept = FIELDS.filter((f) => plan[f] === "mine" && !same(mine[f], theirs[f]));
+    const choose = FIELDS.filter((f) => plan[f] === "choose");
+    // The fields the user did not touch show the stored value at once, with the stored score and totals.
+    took.forEach((f) => applyField(this.form, f, theirs[f]));
+    this.syncNotApplicable();
+    if (stored.version !== undefined) this.showScore(stored);
+    setTotals(data.totals);
+    this.form.querySelector(".merge-note")?.remove();
+    const who = stored.updated_by || "?";
+    const at = stored.updated_at || "";
+
+    if (!choose.length) {
+      this.adopt(stored, theirs);
+      const note = document.createElement("p");
+      note.className = "merge-note";
+      note.setAttribute("role", "status");
+      note.dataset.merged = "";
+      const changedWords = (theirsChanged.length ? theirsChanged : took).map(label).join(", ");
+      note.textContent = fill2(T.merged, { who, at, s: changedWords || "—" })
+        + (kept.length ? fill2(T.mergedMine, { s: kept.map(label).join(", ") }) : ".");
+      this.form.querySelector(".leaf-actions")?.before(note);
+      if (FIELDS.some((f) => !same(this.state()[f], theirs[f]))) {
+        dirtyForms.add(this);
+        this.schedule(0, true);
+      } else {
+        this.lastSent = this.snapshot();
+        dirtyForms.delete(this);
+        this.persist();
+        this.settle(T.tookStored);
+        this.restored("done");
+      }
+      return;
+    }
+
     // Autosave stops for this leaf until the user chooses: nothing is written over the stored value meanwhile.
     this.blocked = true;
     this.conflicted = true;
@@ -372,71 +641,79 @@ class LeafForm {
     clearTimeout(this.timer);
     this.timer = null;
     dirtyForms.add(this);
+    this.restored("attention");
+    const yoursSent = (data.yours && (data.yours.shown || data.yours.summary)) || "";
+    this.pending = { stored, theirs, choose, sentState, yoursSent };
     const box = this.conflictBox;
-    const stored = data.stored || {};
-    const mine = describe(this.fieldset) || (data.yours && data.yours.summary) || T.empty;
     box.replaceChildren();
     const head = document.createElement("p");
     const strong = document.createElement("strong");
     strong.textContent = T.conflict;
-    head.append(strong, ` ${T.by}: ${stored.updated_by || "?"}, ${T.at} ${stored.updated_at || ""}.`);
+    head.append(strong, ` ${T.by}: ${who}, ${T.at} ${at}.`);
+    const which = document.createElement("p");
+    which.className = "conflicting";
+    which.dataset.conflicting = choose.join(" ");
+    which.textContent = fill2(T.bothChanged, {
+      s: choose.map(label).join(", "), n: choose.length > 1 ? T.theseFields : T.thisField,
+    });
     const list = document.createElement("dl");
-    const pair = (label, text) => {
+    const pair = (term, text) => {
       const dt = document.createElement("dt");
-      dt.textContent = label;
+      dt.textContent = term;
       const dd = document.createElement("dd");
       dd.textContent = text;
       list.append(dt, dd);
       return dd;
     };
-    pair(T.yours, mine).dataset.yours = "";
-    // The stored value with its score (none for a not-applicable leaf, once for points typed): the server's text.
-    pair(T.stored, stored.shown || stored.summary || "").dataset.stored = "";
-    // Every text that differs (note, explanation, reason): keeping one's own must not hide a colleague's.
-    (data.differences || []).forEach((d) => {
-      pair(`${d.label} ${T.ofYours}`, d.yours).setAttribute(`data-yours-${d.field}`, "");
-      pair(`${d.label} ${T.ofStored}`, d.stored).setAttribute(`data-stored-${d.field}`, "");
-    });
+    for (const f of choose) {
+      if (f === "value") {
+        // Both sides in the server's words, each with its score: written alike.
+        pair(T.yours, this.valueWords(mine, yoursSent)).dataset.yours = "";
+        pair(T.stored, stored.shown || stored.summary || T.empty).dataset.stored = "";
+      } else {
+        pair(`${label(f)} ${T.ofYours}`, clean(mine[f]) || "—").setAttribute(`data-yours-${f}`, "");
+        pair(`${label(f)} ${T.ofStored}`, clean(theirs[f]) || "—").setAttribute(`data-stored-${f}`, "");
+      }
+    }
+    box.append(head, which, list);
+    for (const [fields, words] of [[took, T.tookTheirs], [kept, T.keptMine]]) {
+      if (!fields.length) continue;
+      const line = document.createElement("p");
+      line.className = "merged";
+      line.textContent = fill2(words, { s: fields.map(label).join(", ") });
+      box.append(line);
+    }
     const actions = document.createElement("p");
+    actions.className = "conflict-actions";
     const keep = button("keep-mine", T.keep);
     const take = button("take-theirs secondary", T.take);
-    actions.append(keep, " ", take);
+    actions.append(keep, take);
     // The user typing when the answer comes (the focus in the leaf, or a key in the last seconds) keeps the focus:
     // the panel is announced (role=alert), and reached with Tab; otherwise it takes the focus.
     const typing = userTyping(this.form, box);
-    box.append(head, list, actions);
+    box.append(actions);
     box.hidden = false;
     this.say(`${T.conflict} ${T.onHold}`, true);
-    // The score and the totals beside the panel are the stored ones (the answer carries them), not those of the
-    // page as it was loaded: the panel compares the user's value with what is stored, the figures say what counts.
-    // The version stays the one typed on until the user chooses.
-    if (stored.version !== undefined) this.showScore(stored);
-    setTotals(data.totals);
     onDeliberateClick(keep, () => {
-      this.form.querySelector('input[name="version"]').value = stored.version;
+      // The fields both changed keep the user's; every other field is as merged above (or typed since).
+      this.adopt(stored, theirs);
       this.resolve();
       this.schedule(0, true);
     });
     onDeliberateClick(take, () => {
-      if (this.fieldset) fill(this.fieldset, stored.not_applicable ? null : stored.value);
-      const set = (name, value) => {
-        const input = this.form.querySelector(`[name="${name}"]`);
-        if (!input) return;
-        if (input.type === "checkbox") input.checked = Boolean(value);
-        else input.value = value || "";
-      };
-      set("note", stored.note);
-      set("explanation", stored.explanation);
-      set("not_applicable", stored.not_applicable);
-      set("not_applicable_reason", stored.not_applicable_reason);
+      this.pending.choose.forEach((f) => applyField(this.form, f, theirs[f]));
       this.syncNotApplicable();
-      this.showLine(stored);
-      setTotals(data.totals);
+      this.adopt(stored, theirs);
       this.resolve();
+      // The user's changes to the fields only they changed are still theirs, and saved; else nothing to save.
+      if (FIELDS.some((f) => !same(this.state()[f], theirs[f]))) {
+        this.schedule(0, true);
+        return;
+      }
       this.lastSent = this.snapshot();
-      this.savedReason = this.naReason ? this.naReason.value : "";
       dirtyForms.delete(this);
-      this.say(T.saved);
+      this.persist();
+      this.settle(T.tookStored);
     });
     if (!typing) keep.focus();
   }
@@ -446,6 +723,7 @@ class LeafForm {
   resolve() {
     this.blocked = false;
     this.conflicted = false;
+    this.pending = null;
     this.focusLeaf(); // before the focused button is removed with the panel
     this.conflictBox.hidden = true;
     this.conflictBox.replaceChildren();
@@ -462,6 +740,39 @@ class LeafForm {
 }
 
 const leafForms = Array.from(document.querySelectorAll("form.leaf-form"), (form) => new LeafForm(form));
+
+// The page's note on the drafts restored from an earlier visit: which leaves, and whether they are saved yet.
+const restoredNote = document.querySelector("[data-restored]");
+function showRestored() {
+  const forms = leafForms.filter((form) => form.restoring);
+  if (!restoredNote || !forms.length) return;
+  const attention = forms.filter((form) => form.restoring === "attention");
+  const pending = forms.some((form) => form.restoring === "pending");
+  const links = (list) => list.flatMap((form, index) => {
+    const link = document.createElement("a");
+    link.href = `#line-${form.lineId}`;
+    link.textContent = form.form.closest(".leaf")?.querySelector(".leaf-name .code")?.textContent || form.lineId;
+    return index ? [", ", link] : [link];
+  });
+  if (pending) restoredNote.replaceChildren(`${T.restored} (`, ...links(forms), ")");
+  else if (attention.length) restoredNote.replaceChildren(`${T.restoredCheck} `, ...links(attention), ".");
+  else restoredNote.replaceChildren(`${T.restoredSaved}: `, ...links(forms), ".");
+  restoredNote.hidden = false;
+}
+for (const form of leafForms) {
+  if (form.restoreDraft()) form.say(T.restored);
+}
+showRestored();
+
+// The page hidden (another app, the tab switched, the phone locked) or left: what waits for the typing pause is
+// saved at once; a phone may discard a hidden tab without asking (the draft kept in the browser remains).
+function flushAll() {
+  for (const form of leafForms) form.flush();
+}
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden") flushAll();
+});
+window.addEventListener("pagehide", flushAll);
 
 // History of a leaf, loaded when its details element is opened (the link inside works without this).
 document.querySelectorAll("details.history[data-src]").forEach((details) => {

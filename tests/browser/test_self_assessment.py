@@ -91,8 +91,9 @@ def test_an_editor_fills_every_method_with_evidence_and_the_head_submits(
 
     # running totals, computed by the server's engine
     expect(page.locator('[data-total="area:1"]').first).to_have_text("4,38")
-    expect(page.locator('[data-total="bonus"]')).to_have_text("1,50")
-    expect(page.locator('[data-total="penalty"]')).to_have_text("1,00")
+    expect(page.locator('[data-total="bonus"]')).to_have_text("+1,50")  # written with their signs, as counted
+    expect(page.locator('[data-total="penalty"]')).to_have_text("−1,00")
+    _score(page, ids["2.3.1"]).to_have_text("−1,00")  # a penalty leaf's amount, deducted
     expect(page.locator('[data-total="index"]')).to_have_text("7,58")
     expect(page.locator('[data-total="scored"]')).to_have_text("9")
 
@@ -145,6 +146,8 @@ def test_two_people_on_the_same_leaf_see_the_conflict_and_nothing_is_lost(
 ) -> None:
     unit_editor.first_name, unit_editor.last_name = "Nguyễn Thị", "Lan"
     unit_editor.save()
+    unit_head.first_name, unit_head.last_name = "Trần Văn", "Hùng"
+    unit_head.save()
     line_id = _ids(open_assessment)["1.1.1"]
     lan, hung = new_page(), new_page()
     login(lan, "lan")
@@ -167,17 +170,15 @@ def test_two_people_on_the_same_leaf_see_the_conflict_and_nothing_is_lost(
     _score(hung, line_id).to_have_text("-1,00")
     assert ScoreLine.objects.get(pk=line_id).self_value == {"option": "none"}
 
-    lan.fill(f"#l{line_id}-note", "ghi chú của Lan")  # Lan's page is now stale in turn
-    expect(lan.locator(f"#line-{line_id} .js-conflict")).to_be_visible()
-    # the texts that differ are listed beside the value: her note, none stored
-    expect(lan.locator(f"#line-{line_id} .js-conflict [data-yours-note]")).to_have_text("ghi chú của Lan")
-    expect(lan.locator(f"#line-{line_id} .js-conflict [data-stored-note]")).to_have_text("—")
-    lan.click(f"#line-{line_id} .take-theirs")
-    expect(lan.locator(f'#line-{line_id} input[value="none"]')).to_be_checked()
-    lan.fill(f"#l{line_id}-note", "ghi chú của Lan, sau khi xem")
+    # Lan's page is now stale in turn: her note clashes with nothing Hùng changed, so it is saved beside his value,
+    # which her page now shows, and a note says so
+    lan.fill(f"#l{line_id}-note", "ghi chú của Lan")
     _saved(lan, line_id)
+    expect(lan.locator(f"#line-{line_id} .js-conflict")).to_be_hidden()
+    expect(lan.locator(f"#line-{line_id} [data-merged]")).to_contain_text("Trần Văn Hùng")
+    expect(lan.locator(f'#line-{line_id} input[value="none"]')).to_be_checked()
     stored = ScoreLine.objects.get(pk=line_id)
-    assert stored.self_value == {"option": "none"} and stored.self_note == "ghi chú của Lan, sau khi xem"
+    assert stored.self_value == {"option": "none"} and stored.self_note == "ghi chú của Lan"
 
 
 def test_without_javascript_a_leaf_is_saved_by_a_plain_form_post(
@@ -351,8 +352,9 @@ def test_taking_the_stored_value_refreshes_the_totals_and_a_not_applicable_leaf_
     score_line_save_self(line=line, actor=unit_head, base_version=line.version, value=None, not_applicable=True,
                          not_applicable_reason="Không có văn bản nào trong năm")
 
-    # when the editor changes the leaf, sees the conflict and takes the stored value
-    page.fill(f"#l{line.pk}-note", "ghi chú")
+    # when the editor scores the leaf, sees the conflict and takes the stored value
+    for key, value in (("a", "4"), ("b", "2"), ("c", "1")):
+        page.fill(f'[name="l{line.pk}-counts.{key}"]', value)
     conflict = page.locator(f"#line-{line.pk} .js-conflict")
     expect(conflict).to_be_visible()
     stored = conflict.locator("[data-stored]")

@@ -35,7 +35,8 @@ def _self_saves(line_id: int) -> int:
 
 
 def _two_tabs(new_page: Any, assessment: Assessment, line_id: int) -> tuple[Any, Any]:
-    """Tab A saves a score on the leaf; tab B was loaded before that save."""
+    """Tab A saves a score, a note and an explanation on the leaf; tab B was loaded before those saves (so a note or
+    an explanation B types clashes with A's: only a field both changed opens the panel)."""
     first, second = new_page(), new_page()
     login(first, "lan")
     login(second, "hung")
@@ -44,6 +45,11 @@ def _two_tabs(new_page: Any, assessment: Assessment, line_id: int) -> tuple[Any,
         page.wait_for_load_state("networkidle")
     first.check(f'#line-{line_id} input[value="on_time"]')
     expect(first.locator(f"#line-{line_id} .save-status")).to_contain_text("Đã lưu")
+    first.fill(f"#l{line_id}-note", "ghi chú của A")
+    first.fill(f"#l{line_id}-explanation", "giải trình của A")
+    first.locator("h1").first.click()
+    expect(first.locator(f"#line-{line_id} .save-status")).to_contain_text("Đã lưu")
+    assert ScoreLine.objects.get(pk=line_id).explanation == "giải trình của A"
     return first, second
 
 
@@ -75,14 +81,16 @@ def test_a_conflict_arriving_while_typing_leaves_the_focus_in_the_field_and_save
     second.locator("h1").first.click()
     second.wait_for_timeout(800)
     stored = ScoreLine.objects.get(pk=line_id)
-    assert stored.self_value == {"option": "on_time"} and stored.explanation == ""
+    assert stored.self_value == {"option": "on_time"} and stored.explanation == "giải trình của A"
     assert _self_saves(line_id) == saves
     expect(panel).to_be_visible()
 
     # and B's choice, made deliberately, saves what B typed
     second.click(f"#line-{line_id} .keep-mine")
     expect(second.locator(f"#line-{line_id} .save-status")).to_contain_text("Đã lưu")
-    assert ScoreLine.objects.get(pk=line_id).explanation == "Đơn vị đã ban hành đúng hạn"
+    stored = ScoreLine.objects.get(pk=line_id)
+    assert stored.explanation == "Đơn vị đã ban hành đúng hạn"
+    assert (stored.self_value, stored.self_note) == ({"option": "on_time"}, "ghi chú của A")  # A's, untouched by B
     assert errors == []
 
 
@@ -103,7 +111,7 @@ def test_a_conflict_arriving_when_not_typing_takes_the_focus_but_a_key_typed_for
     second.keyboard.type("ab cd")
     second.wait_for_timeout(600)
     expect(panel).to_be_visible()
-    assert ScoreLine.objects.get(pk=line_id).self_note == ""
+    assert ScoreLine.objects.get(pk=line_id).self_note == "ghi chú của A"
 
     # then, after a pause, ENTER on the button is a deliberate choice: saved, the focus back in the leaf
     second.wait_for_timeout(1100)

@@ -156,7 +156,7 @@ def test_a_count_typed_with_a_decimal_comma_is_refused_as_typed_and_nothing_is_s
     # a whole count is saved as typed
     count.fill("2")
     expect(leaf.locator(".save-status")).to_contain_text("Đã lưu")
-    expect(score).to_have_text("2,00")
+    expect(score).to_have_text("−2,00")  # a penalty: the amount deducted, with its sign
     penalty.refresh_from_db()
     assert penalty.self_value == {"counts": {"disciplined": 2}}
     assert errors == []
