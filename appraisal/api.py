@@ -6,7 +6,8 @@ the one API error format in `cchc.api.exception_handler`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -24,8 +25,14 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from appraisal import forms, permissions, selectors, services
-from appraisal.models import ExplanationRound
-from appraisal.selectors.explanation import agreed_in_round, leaves_to_mark_seen, new_explanations_for
+from appraisal.models import ExplanationRound, LineHistory
+from appraisal.selectors.explanation import (
+    FeedbackLine,
+    agreed_in_round,
+    feedback_answers,
+    leaves_to_mark_seen,
+    new_explanations_for,
+)
 from appraisal.services.common import MSG_VALUE_REQUIRED
 from appraisal.services.rounds import (
     MSG_AGREE_WITHOUT_TEXT,
@@ -49,6 +56,33 @@ from scoring.errors import DomainError, ValidationFailed
 from scoring.models import Assessment, Cycle, Indicator, RankingGroup, ScoreLine
 from scoring.permissions import is_unit_head, is_unit_member
 from scoring.selectors import leaf_rule
+from scoring.templatetags.scoring_tags import score as score_text
+
+
+def api_refusals(view: Callable[..., Response]) -> Callable[..., Response]:
+    """A refusal for a missing assignment in an API caller's words (`AssignmentRefused.api_message`: which assignment
+    is needed, nothing about reloading a page)."""
+
+    @functools.wraps(view)
+    def wrapped(request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return view(request, *args, **kwargs)
+        except permissions.AssignmentRefused as exc:
+            raise PermissionDenied(exc.api_message) from exc
+
+    return wrapped
+
+
+MSG_API_REOPEN_ROLE = gettext_lazy("Chỉ quản trị viên được mở lại bản đánh giá đã thông qua.")
+MSG_API_RESUBMIT_ROLE = gettext_lazy(
+    "Chỉ thủ trưởng đơn vị được gửi giải trình cho Tổ thẩm định; cán bộ của đơn vị lưu giải trình từng tiêu chí."
+)
+MSG_API_EXPLAIN_ROLE = gettext_lazy(
+    "Chỉ cán bộ của đơn vị được giải trình hoặc đồng ý với kết quả thẩm định (quản trị viên chỉ xem)."
+)
+MSG_API_QUEUE_ROLE = gettext_lazy(
+    "Chỉ thành viên Tổ thẩm định, Tổ trưởng và quản trị viên xem được danh sách thẩm định."
+)
 
 
 class AppraiseSerializer(ScoreValueInput):
@@ -62,6 +96,7 @@ class AppraiseSerializer(ScoreValueInput):
     responses={200: ScoreLineSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: STALE_LINE_409},
 )
 @api_view(["POST"])
+@api_refusals
 def appraise_line(request: Request, assessment_id: int, line_id: int) -> Response:
     """The appraiser's input for one leaf of an assigned area (a reason is required when it differs). On a leaf
     the unit declared «không phát sinh», a score (with its reason) means the team does not accept it."""
@@ -106,6 +141,13 @@ class SignOffSerializer(InputSerializer):
         "thẩm định): các giải trình đó được ghi là đã xem. Thiếu xác nhận khi còn giải trình mới chưa xem: 400 "
         "`unread_explanations`, liệt kê các tiêu chí trong `problem_details`.",
     )
+    version = serializers.IntegerField(
+        required=False, min_value=1, default=None,
+        help_text="Phiên bản của bản đánh giá (`version` của `/assessments/{id}/`) mà người thông qua đã xem. Nếu từ "
+        "phiên bản đó đến nay có người khác thay đổi tiêu chí nào, chỉ số được thông qua sẽ không phải số đã xem: "
+        "409 `changed_since_seen`, `problem_details` nêu từng tiêu chí, người thay đổi và lúc nào; hãy đọc lại bản "
+        "đánh giá rồi gửi lại với phiên bản mới. Bỏ trường này: không kiểm tra (không khuyến nghị).",
+    )
 
 
 @extend_schema(
@@ -113,19 +155,24 @@ class SignOffSerializer(InputSerializer):
     responses={200: AssessmentSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
+@api_refusals
 def sign_off(request: Request, assessment_id: int) -> Response:
     """The appraisal lead signs off an assessment whose every leaf the team has decided: an appraised score, or
     the unit's «không phát sinh» accepted (400 `missing_appraisal` naming the undecided leaves otherwise). New
     explanations the team has not looked at (a line's `explanation_new`, the queue's `new_explanations`) must be
     confirmed with `confirm_unread_explanations` (400 `unread_explanations` naming their leaves otherwise); no body
-    is taken as no confirmation."""
+    is taken as no confirmation. With `version` (the assessment's, as read), a leaf changed by someone else since
+    refuses it (409 `changed_since_seen`, naming the leaves)."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     confirmed = False
+    version = None
     if request.data is not None and not (isinstance(request.data, Mapping) and not request.data):
         payload = SignOffSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         confirmed = payload.validated_data["confirm_unread_explanations"]
-    saved = services.assessment_sign_off(assessment=assessment, actor=request.user, unread_confirmed=confirmed)
+        version = payload.validated_data["version"]
+    saved = services.assessment_sign_off(assessment=assessment, actor=request.user, unread_confirmed=confirmed,
+                                         base_version=version)
     return Response(AssessmentSerializer(saved).data)
 
 
@@ -175,6 +222,7 @@ class ExplanationRequestSerializer(InputSerializer):
     responses={200: AssessmentSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
+@api_refusals
 def request_explanation(request: Request, assessment_id: int) -> Response:
     """The lead returns the assessment (or chosen lines) to the unit for explanation with a deadline: `line_ids`
     omitted or null flags every leaf except the survey's; a list flags exactly those lines; an empty list is
@@ -204,10 +252,11 @@ class ReopenSerializer(InputSerializer):
     responses={200: AssessmentSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
+@api_refusals
 def reopen(request: Request, assessment_id: int) -> Response:
     """An administrator reopens a signed-off assessment with a reason (recorded)."""
     if not permissions.can_reopen(request.user):
-        raise PermissionDenied
+        raise PermissionDenied(MSG_API_REOPEN_ROLE)
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
     payload = ReopenSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
@@ -229,6 +278,7 @@ class VersionSerializer(InputSerializer):
     responses={200: ScoreLineSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: STALE_LINE_409},
 )
 @api_view(["POST"])
+@api_refusals
 def accept_line(request: Request, assessment_id: int, line_id: int) -> Response:
     """Accept the unit's self-score of one leaf as the appraised score, or its «không phát sinh» (until accepted or
     overruled, that declaration waits for the team and sign-off is refused); 409 `stale_version` when stale."""
@@ -264,6 +314,7 @@ AREA_ACCEPTED_FIELDS = ("accepted", "skipped", "not_applicable", "evidence_missi
     responses={200: AreaAccepted, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
+@api_refusals
 def accept_area(request: Request, assessment_id: int, area_id: int) -> Response:
     """Accept what the unit declared for every undecided leaf of one area (only the criteria assigned to the user):
     the self-score, or the unit's «không phát sinh» (counted apart in `not_applicable`); survey and unscored
@@ -299,6 +350,7 @@ def _explanations_seen_answer(user: Any, assessment: Assessment, marked: list[st
     responses={200: ExplanationsSeen, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
+@api_refusals
 def explanation_seen_line(request: Request, assessment_id: int, line_id: int) -> Response:
     """Mark read the leaf's new explanation (sent by the unit in the explanation round that just ended) without
     deciding the leaf again, as the review page's «Đã xem giải trình»: no score, note or version changes; audited
@@ -323,6 +375,7 @@ class ExplanationsSeenSerializer(InputSerializer):
     responses={200: ExplanationsSeen, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
+@api_refusals
 def explanations_seen(request: Request, assessment_id: int) -> Response:
     """Mark read every new explanation of the leaves the user appraises, in the whole assessment or one `area`, as
     the review page's «Đánh dấu đã xem» (and an area's «Đã xem»): no score changes; each leaf audited. 400 on `area`
@@ -363,6 +416,7 @@ ZeroUnscored = inline_serializer(
     responses={200: ZeroUnscored, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
+@api_refusals
 def zero_unscored(request: Request, assessment_id: int) -> Response:
     """The lead scores 0 every leaf the unit did not score (no self-score, no «không phát sinh») and the team has
     not decided, in the whole assessment or one `area`, with a `reason` (400 `reason_required` without). Each leaf
@@ -389,6 +443,7 @@ def zero_unscored(request: Request, assessment_id: int) -> Response:
     responses={200: AssessmentSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
+@api_refusals
 def start(request: Request, assessment_id: int) -> Response:
     """The lead starts the appraisal explicitly (the unit can no longer withdraw)."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
@@ -406,6 +461,7 @@ class CloseExplanationSerializer(InputSerializer):
     responses={200: AssessmentSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
+@api_refusals
 def close_explanation(request: Request, assessment_id: int) -> Response:
     """The lead ends an explanation round whose deadline passed without the unit's resubmission
     (409 `deadline_not_passed` before the deadline); the appraisal goes on in the next round."""
@@ -430,6 +486,7 @@ class WithdrawExplanationSerializer(InputSerializer):
     responses={200: AssessmentSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
+@api_refusals
 def withdraw_explanation(request: Request, assessment_id: int) -> Response:
     """The lead withdraws the open explanation round before its deadline, with a `reason` (400 `reason_required`
     without): the appraisal goes on in the next round; explanations already written are kept; the unit's people
@@ -459,6 +516,7 @@ class ExplanationDeadlineSerializer(InputSerializer):
     responses={200: AssessmentSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
+@api_refusals
 def change_explanation_deadline(request: Request, assessment_id: int) -> Response:
     """The lead moves the open round's deadline (shorter, or more time, also once it has passed) with a `reason`;
     the unit's people are e-mailed the new deadline. 400 on `deadline` (`deadline_in_past`, `deadline_too_late`,
@@ -517,6 +575,7 @@ class ExplainedLineSerializer(serializers.ModelSerializer):
     responses={200: ExplainedLineSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: STALE_LINE_409},
 )
 @api_view(["POST"])
+@api_refusals
 def explain_line(request: Request, assessment_id: int, line_id: int) -> Response:
     """The unit's answer on one leaf flagged in the current explanation round (before its deadline): its explanation,
     or (`agree`) its agreement with the team's appraisal, recorded in the round apart from any text (`agreed`; an
@@ -525,7 +584,7 @@ def explain_line(request: Request, assessment_id: int, line_id: int) -> Response
     line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
     line.assessment = assessment
     if not is_unit_member(request.user, assessment.unit_id):
-        raise PermissionDenied
+        raise PermissionDenied(MSG_API_EXPLAIN_ROLE)
     payload = ExplainSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
@@ -545,6 +604,7 @@ def explain_line(request: Request, assessment_id: int, line_id: int) -> Response
     responses={200: ExplainedLineSerializer(many=True), 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
+@api_refusals
 def agree_remaining(request: Request, assessment_id: int) -> Response:
     """The unit agrees with the team's appraisal of every leaf flagged in the open explanation round that it has not
     answered yet (no explanation written in the round, no agreement given in it), as the explanation page's
@@ -555,7 +615,7 @@ def agree_remaining(request: Request, assessment_id: int) -> Response:
     `round_withdrawn`) when no round is open."""
     assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
     if not is_unit_member(request.user, assessment.unit_id):
-        raise PermissionDenied
+        raise PermissionDenied(MSG_API_EXPLAIN_ROLE)
     refuse_body(request)
     agreed = explanation_agree_remaining(assessment=assessment, actor=request.user)
     current = selectors.open_round(assessment=assessment)
@@ -567,15 +627,171 @@ def agree_remaining(request: Request, assessment_id: int) -> Response:
     responses={200: AssessmentSerializer, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
+@api_refusals
 def resubmit(request: Request, assessment_id: int) -> Response:
     """The unit head sends the explanations back to the appraisal team (every flagged leaf explained, before
     the deadline): the assessment returns to the appraisal in the next round."""
     assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
     if not is_unit_head(request.user, assessment.unit_id):
-        raise PermissionDenied
+        raise PermissionDenied(MSG_API_RESUBMIT_ROLE)
     refuse_body(request)
     saved = services.explanation_resubmit(assessment=assessment, actor=request.user)
     return Response(AssessmentSerializer(saved).data)
+
+
+# --- the appraisal as the unit's explanation page shows it ------------------------------------------------
+
+
+def _step_label(entry: LineHistory) -> str:
+    """An entry's step as the page names it («Thẩm định vòng 1», «Giải trình (vòng đã rút)», …)."""
+    withdrawn = getattr(entry, "round_withdrawn", False)
+    number = getattr(entry, "round_shown", entry.round)
+    if entry.stage == LineHistory.Stage.SELF:
+        return _("Tự chấm")
+    if entry.stage == LineHistory.Stage.APPRAISAL:
+        return _("Thẩm định (vòng đã rút)") if withdrawn else _("Thẩm định vòng %(r)s") % {"r": number}
+    if entry.stage == LineHistory.Stage.EXPLANATION:
+        return _("Giải trình (vòng đã rút)") if withdrawn else _("Giải trình vòng %(r)s") % {"r": number}
+    return _("Kết quả cuối cùng")
+
+
+def _score_shown(entry: LineHistory, row: FeedbackLine) -> str:
+    """An entry's score as the page writes it: the points a «không phát sinh» the team accepted is credited, a claim
+    the team had not decided («Chờ thẩm định»), a leaf it had not scored («Chưa thẩm định»), else the score."""
+    if entry.stage == LineHistory.Stage.EXPLANATION:
+        return ""
+    if entry.not_applicable:
+        return row.na_shown or (_("KPS") if entry.stage != LineHistory.Stage.SELF else _("Không phát sinh"))
+    if entry.score is None and row.line.not_applicable and entry.stage != LineHistory.Stage.SELF:
+        return _("Chờ thẩm định")
+    if entry.score is None and entry.stage == LineHistory.Stage.APPRAISAL:
+        return _("Chưa thẩm định")
+    return score_text(entry.score)
+
+
+class FeedbackStepSerializer(serializers.Serializer):
+    """One recorded step of a leaf (`LineHistory`), as the page lists it in «Quá trình chấm điểm»."""
+
+    stage = serializers.CharField(help_text="self, appraisal, explanation hoặc final.")
+    label = serializers.SerializerMethodField(help_text="Tên bước như trang ghi: «Thẩm định vòng 1»…")
+    round = serializers.SerializerMethodField(help_text="Số vòng như trang ghi (null: vòng đã rút).")
+    round_withdrawn = serializers.SerializerMethodField()
+    score = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    not_applicable = serializers.BooleanField()
+    shown = serializers.SerializerMethodField(
+        help_text="Điểm như trang ghi: «0,00», «KPS (tính 1,50 điểm)», «Chờ thẩm định», «Chưa thẩm định» (rỗng ở "
+        "bước giải trình).")
+    note = serializers.CharField(help_text="Lý do của Tổ thẩm định (bước thẩm định, kết quả cuối cùng).")
+    question = serializers.SerializerMethodField(help_text="Câu hỏi của Tổ thẩm định cho tiêu chí ở vòng này.")
+    agreed = serializers.SerializerMethodField(help_text="Câu trả lời của đơn vị ở vòng này là «Đồng ý».")
+    explanation = serializers.CharField()
+    evidence = serializers.SerializerMethodField(help_text="Tên các tài liệu kiểm chứng lúc đó.")
+    recorded_at = serializers.DateTimeField()
+    same_until = serializers.SerializerMethodField(
+        help_text="Các bước sau không đổi so với bước này được gộp vào nó, như trang: thời điểm bước cuối cùng "
+        "(null: không gộp).")
+
+    def get_label(self, entry: LineHistory) -> str:
+        return _step_label(entry)
+
+    def get_round(self, entry: LineHistory) -> int | None:
+        return None if getattr(entry, "round_withdrawn", False) else getattr(entry, "round_shown", entry.round)
+
+    def get_round_withdrawn(self, entry: LineHistory) -> bool:
+        return bool(getattr(entry, "round_withdrawn", False))
+
+    def get_shown(self, entry: LineHistory) -> str:
+        return _score_shown(entry, self.context["row"])
+
+    def get_question(self, entry: LineHistory) -> str:
+        return str(getattr(entry, "question", ""))
+
+    def get_agreed(self, entry: LineHistory) -> bool:
+        return bool(getattr(entry, "agreed", False))
+
+    def get_evidence(self, entry: LineHistory) -> list[str]:
+        return [str(f.get("name", "")) for f in (entry.evidence or []) if isinstance(f, dict)]
+
+    def get_same_until(self, entry: LineHistory) -> Any:
+        last = getattr(entry, "same_until", None)
+        return serializers.DateTimeField().to_representation(last.recorded_at) if last is not None else None
+
+
+class FeedbackLineSerializer(serializers.Serializer):
+    line_id = serializers.IntegerField(source="line.pk")
+    indicator = serializers.CharField(source="indicator.code", help_text="Mã tiêu chí.")
+    name = serializers.CharField(source="indicator.name")
+    max_points = serializers.DecimalField(source="indicator.max_points", max_digits=7, decimal_places=2)
+    self_score = serializers.DecimalField(source="line.self_score", max_digits=7, decimal_places=2, allow_null=True)
+    self_not_applicable = serializers.BooleanField(source="line.not_applicable")
+    explanation_requested = serializers.BooleanField(source="line.explanation_requested")
+    appraisal = serializers.SerializerMethodField(
+        help_text="Thẩm định của vòng gần nhất đã kết thúc (dòng «Thẩm định vòng N: điểm — lý do» của trang); null "
+        "khi chưa có vòng nào kết thúc.")
+    final = serializers.SerializerMethodField(help_text="Kết quả cuối cùng sau khi thông qua; null trước đó.")
+    question = serializers.CharField(
+        help_text="Nội dung cần giải trình ở vòng giải trình đang mở: câu hỏi của Tổ thẩm định cho tiêu chí, nếu "
+        "không có và thẩm định không nêu lý do thì nội dung yêu cầu chung; rỗng nếu tiêu chí không được yêu cầu.")
+    agreed = serializers.BooleanField(help_text="Đơn vị đã trả lời «Đồng ý với kết quả thẩm định» (vòng đang mở, "
+                                      "hoặc vòng gần nhất khi không có vòng nào mở).")
+    can_agree = serializers.BooleanField(
+        help_text="Tiêu chí có kết quả thẩm định để đồng ý (chỉ tiêu chí được yêu cầu ở vòng đang mở).")
+    explanation = serializers.CharField(
+        source="explanation_draft", help_text="Giải trình viết trong vòng đang mở (ngoài vòng: giải trình đang lưu).")
+    earlier_explanation = serializers.CharField(help_text="Giải trình trước đây, không tính cho vòng đang mở.")
+    history = serializers.SerializerMethodField()
+
+    def get_appraisal(self, row: FeedbackLine) -> Any:
+        entry = row.last_appraisal
+        return FeedbackStepSerializer(entry, context={"row": row}).data if entry is not None else None
+
+    def get_final(self, row: FeedbackLine) -> Any:
+        entry = row.final
+        return FeedbackStepSerializer(entry, context={"row": row}).data if entry is not None else None
+
+    @extend_schema_field(FeedbackStepSerializer(many=True))
+    def get_history(self, row: FeedbackLine) -> Any:
+        from appraisal.selectors.review import history_shown
+
+        return FeedbackStepSerializer(history_shown(list(row.history)), many=True, context={"row": row}).data
+
+
+FeedbackLineSerializer.get_appraisal = extend_schema_field(  # type: ignore[method-assign]
+    FeedbackStepSerializer(allow_null=True))(FeedbackLineSerializer.get_appraisal)
+FeedbackLineSerializer.get_final = extend_schema_field(  # type: ignore[method-assign]
+    FeedbackStepSerializer(allow_null=True))(FeedbackLineSerializer.get_final)
+
+
+class FeedbackRoundSerializer(serializers.Serializer):
+    number = serializers.IntegerField(allow_null=True, help_text="Số vòng giải trình như trang ghi.")
+    deadline = serializers.DateTimeField()
+    message = serializers.CharField(help_text="Nội dung yêu cầu chung của Tổ thẩm định.")
+    line_count = serializers.IntegerField()
+
+
+class FeedbackSerializer(serializers.Serializer):
+    assessment = serializers.IntegerField(source="assessment.pk")
+    state = serializers.CharField(source="assessment.state")
+    open_round = FeedbackRoundSerializer(allow_null=True, help_text="Vòng giải trình đang mở; null nếu không có.")
+    lines = FeedbackLineSerializer(many=True)
+
+
+@extend_schema(tags=["appraisal"], responses={200: FeedbackSerializer, 401: ERR, 404: ERR})
+@api_view(["GET"])
+@api_refusals
+def feedback(request: Request, assessment_id: int) -> Response:
+    """The team's appraisal of every leaf as the unit's explanation page shows it (its «Kết quả thẩm định và giải
+    trình»): only what rounds that have ended recorded (never the scores of a round in progress), each leaf's last
+    appraisal with its reason, the final result once signed off, its history, and during an explanation round what
+    the team asks on each flagged leaf (`question`) and the unit's answers (`agreed`, `explanation`). The unit's
+    people and administrators only, once a round has ended (404 otherwise, as the page)."""
+    assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
+    current = selectors.open_round(assessment=assessment)
+    rows = selectors.feedback_lines(assessment=assessment, current_round=current)
+    rounds = selectors.explanation_rounds(assessment=assessment)
+    feedback_answers(rows, open_round=current, rounds=rounds)
+    shown_round = next((r for r in rounds if current is not None and r.pk == current.pk), None)
+    return Response(FeedbackSerializer({"assessment": assessment, "open_round": shown_round, "lines": rows}).data)
 
 
 QuestionOutput = inline_serializer(
@@ -652,6 +868,7 @@ def _rounds_assessment(user: Any, assessment_id: int) -> Assessment:
 
 @extend_schema(tags=["appraisal"], responses={200: RoundSerializer(many=True), 401: ERR, 404: ERR})
 @api_view(["GET"])
+@api_refusals
 def rounds(request: Request, assessment_id: int) -> Response:
     """The explanation rounds of an assessment, oldest first."""
     assessment = _rounds_assessment(request.user, assessment_id)
@@ -846,6 +1063,7 @@ def _queue_area(raw: str, cycle: Cycle | None) -> str:
     responses={200: QueueSerializer, 400: ERR, 401: ERR, 403: ERR},
 )
 @api_view(["GET"])
+@api_refusals
 def queue(request: Request) -> Response:
     """The assessments the user appraises (submitted ones of assigned units, never their own unit), with the
     progress of each area assigned to them; administrators see every one. Filters: `year` (or the cycle's id
@@ -856,7 +1074,7 @@ def queue(request: Request) -> Response:
     year (`cycle_year`, as each row's assessment names it). Paginated as every list (`page`, `page_size` up to 500;
     `count`, `next`, `previous`)."""
     if not permissions.can_use_workbench(request.user):
-        raise PermissionDenied
+        raise PermissionDenied(MSG_API_QUEUE_ROLE)
     query = QueueQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     params = query.validated_data

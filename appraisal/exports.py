@@ -34,6 +34,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from appraisal.models import ExplanationRound
 from appraisal.selectors.explanation import agreed_in_round, explained_in_round
+from appraisal.selectors.oversight import rank_standing
 from appraisal.selectors.review import credited_scores, line_decided, na_credited, na_pending
 from appraisal.selectors.rounds import appraisal_round_shown, round_number
 from cchc.collation import sort_key, vietnamese
@@ -383,6 +384,11 @@ def _totals(ws: Worksheet, row: int, assessment: Assessment, own: engine.IndexCo
     if result is not None:
         put_cell(ws, row, 2, _("Thứ hạng trong khối")).font = BOLD
         put_cell(ws, row, 5, result.rank)
+        standing = rank_standing(assessment) if result.rank is not None else None
+        if standing is not None and standing.provisional:
+            # before the year is published the rank moves as the group's other units are signed off
+            put_cell(ws, row, 6, _("tạm thời (%(n)s/%(total)s đơn vị trong khối đã thông qua)")
+                     % {"n": standing.signed_off, "total": standing.total})
         row += 1
     return row
 

@@ -2,7 +2,8 @@
 reminders that beat sends. E-mail goes through Django's backend (console unless configured).
 
 Explanation rounds: a request, a deadline change (as a reminder) and a withdrawal by the team go to the unit's
-people, a resubmission to the team.
+people, a resubmission to the team. A signed-off assessment reopened goes to the team assigned to the unit (to
+appraise it again) and to the unit's head (its result no longer counts until it is signed off again).
 
 Extension requests: a new one goes to the administrators, a decision to the unit's people; a withdrawal to nobody.
 The removal of a unit's own self-assessment deadline goes to the unit's people, as a decision.
@@ -42,6 +43,15 @@ def unit_people(unit_id: int) -> list[Any]:
     return list(
         get_user_model().objects.filter(
             roles__unit_id=unit_id, roles__role__in=UNIT_ROLES, is_active=True
+        ).distinct().order_by("pk")
+    )
+
+
+def unit_heads(unit_id: int) -> list[Any]:
+    """The unit's heads (active accounts)."""
+    return list(
+        get_user_model().objects.filter(
+            roles__unit_id=unit_id, roles__role=RoleAssignment.Role.UNIT_HEAD, is_active=True
         ).distinct().order_by("pk")
     )
 

@@ -54,6 +54,24 @@ MSG_NOTHING_ASSIGNED = gettext_lazy(
     "Bạn không (còn) được phân công tiêu chí nào của bản đánh giá này: phân công thẩm định có thể vừa thay đổi. "
     "Hãy tải lại trang."
 )
+# The same refusals as an API caller reads them: no page to reload; which assignment the request needs.
+MSG_API_UNIT_NOT_ASSIGNED = gettext_lazy(
+    "Tài khoản không được phân công thẩm định bản đánh giá của %(u)s: cần là Tổ trưởng, hoặc thành viên Tổ thẩm "
+    "định được phân công đơn vị này trong kỳ. Không có gì thay đổi; quản trị viên phân công tại trang phân công "
+    "thẩm định của kỳ."
+)
+MSG_API_LEAF_NOT_ASSIGNED = gettext_lazy(
+    "Tiêu chí %(code)s không thuộc lĩnh vực hoặc tiêu chí được phân công cho tài khoản này: cần là Tổ trưởng, hoặc "
+    "thành viên Tổ thẩm định được phân công lĩnh vực (hoặc tiêu chí) đó. Không có gì thay đổi."
+)
+MSG_API_AREA_NOT_ASSIGNED = gettext_lazy(
+    "Lĩnh vực %(code)s không có tiêu chí nào được phân công cho tài khoản này: cần là Tổ trưởng, hoặc thành viên Tổ "
+    "thẩm định được phân công lĩnh vực đó hoặc tiêu chí của nó. Không có gì thay đổi."
+)
+MSG_API_NOTHING_ASSIGNED = gettext_lazy(
+    "Tài khoản không được phân công tiêu chí nào của bản đánh giá này: cần là Tổ trưởng, hoặc thành viên Tổ thẩm "
+    "định được phân công ít nhất một lĩnh vực của bản đánh giá. Không có gì thay đổi."
+)
 MSG_NOT_LEAD = gettext_lazy(
     "Chỉ Tổ trưởng Tổ thẩm định (không thuộc đơn vị được thẩm định) thực hiện được thao tác này."
 )
@@ -249,6 +267,15 @@ def own_unit_text(assessment: Assessment) -> str:
              "đơn vị này tại trang phân công thẩm định của kỳ.") % {"u": assessment.unit.name}
 
 
+class AssignmentRefused(PermissionDenied):
+    """A 403 for an assignment the request needs: the pages' words (`message`: an assignment changed since the page
+    was loaded, reload it), and the same reason for an API caller (`api_message`, `appraisal.api`)."""
+
+    def __init__(self, message: Any, *, api_message: Any) -> None:
+        super().__init__(str(message))
+        self.api_message = str(api_message)
+
+
 class OwnUnitRefused(PermissionDenied):
     """The review of one's own unit: refused, and said why (a conflict of interest, not a missing right)."""
 
@@ -290,7 +317,8 @@ def review_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
         if not can_view_assessment(user, assessment):
             raise Http404
         if not is_assigned(user, assessment):
-            raise PermissionDenied(MSG_UNIT_NOT_ASSIGNED % {"u": assessment.unit.name})
+            values = {"u": assessment.unit.name}
+            raise AssignmentRefused(MSG_UNIT_NOT_ASSIGNED % values, api_message=MSG_API_UNIT_NOT_ASSIGNED % values)
     elif assessment.state == Assessment.State.DRAFT:
         raise Http404
     return assessment

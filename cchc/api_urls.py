@@ -86,6 +86,7 @@ urlpatterns = [
         "assessments/<int:assessment_id>/explanations-seen/", appraisal_api.explanations_seen, name="explanations_seen"
     ),
     path("assessments/<int:assessment_id>/rounds/", appraisal_api.rounds, name="rounds"),
+    path("assessments/<int:assessment_id>/feedback/", appraisal_api.feedback, name="feedback"),
     path(
         "assessments/<int:assessment_id>/close-explanation/",
         appraisal_api.close_explanation,

@@ -9,7 +9,7 @@ from typing import Any
 
 from appraisal import permissions
 from appraisal.models import ExplanationRound, LineHistory
-from appraisal.selectors.review import evidence_files_by_line, history_by_line
+from appraisal.selectors.review import evidence_files_by_line, history_by_line, line_decided
 from appraisal.selectors.tree import area_to_accept, leaves_to_appraise, set_tree
 from scoring import selectors as scoring_selectors
 from scoring.models import Assessment, AuditEntry, Indicator, ScoreLine
@@ -32,6 +32,12 @@ class FeedbackLine:
     # A unit's «không phát sinh» as the pages show it, with the points the engine credits it once the team
     # accepted it («KPS (tính 1,50 điểm)», `scoring.selectors.not_applicable_shown`); empty for other leaves.
     na_shown: str = ""
+    # On a leaf the open round flagged (`feedback_answers`): the unit's answer of the round is its agreement
+    # (`agreed`; after the round, its agreement given in the last one), what the team asks there (`question`), and
+    # whether there is a result of the team to agree with (`can_agree`, `agreeable`).
+    agreed: bool = False
+    question: str = ""
+    can_agree: bool = False
 
     @property
     def shown(self) -> LineHistory | None:
@@ -71,6 +77,35 @@ def question_for(line: ScoreLine, explanation_round: ExplanationRound, *, reason
     if own:
         return str(own)
     return "" if reason_shown else explanation_round.message
+
+
+def agreeable(line: ScoreLine) -> bool:
+    """Whether the unit may answer the flagged leaf with «Đồng ý với kết quả thẩm định»: the team has a result on it
+    (a score, or the unit's «không phát sinh» accepted; the flagged leaves keep theirs through the round). A leaf
+    returned undecided comes with a question, which an agreement would not answer. No query."""
+    return line_decided(line, Assessment.State.EXPLANATION)
+
+
+def feedback_answers(
+    rows: list[FeedbackLine], *, open_round: ExplanationRound | None, rounds: list[ExplanationRound]
+) -> None:
+    """Set on each row what the unit's page says of its answers (`FeedbackLine.agreed`, `question`, `can_agree`; an
+    agreement has no draft text to edit): in the open round, for the leaves it flagged; once it has ended, the
+    agreement given in the last round (`rounds`, oldest first). No query."""
+    for row in rows:
+        if open_round is None or not row.line.explanation_requested:
+            continue
+        row.can_agree = agreeable(row.line)
+        row.agreed = agreed_in_round(row.line, open_round)
+        if row.agreed:
+            row.explanation_draft = ""
+        # what to explain: the team's question on the leaf, else its appraisal's reason shown with it, else the
+        # request's general question
+        reason_shown = row.last_appraisal is not None and bool(row.last_appraisal.note.strip())
+        row.question = question_for(row.line, open_round, reason_shown=reason_shown)
+    if open_round is None and rounds:
+        for row in rows:
+            row.agreed = row.line.explanation_requested and agreed_in_round(row.line, rounds[-1])
 
 
 def open_round(*, assessment: Assessment) -> ExplanationRound | None:

@@ -49,6 +49,27 @@ def result_of(assessment: Assessment) -> IndexResult | None:
     return IndexResult.objects.filter(assessment=assessment).first()
 
 
+@dataclass(frozen=True)
+class RankStanding:
+    """How final a signed-off assessment's rank in its group is: until the year's results are published it is
+    provisional, among the `signed_off` of the group's `total` assessments of the cycle signed off so far."""
+
+    provisional: bool
+    signed_off: int
+    total: int
+
+
+def rank_standing(assessment: Assessment) -> RankStanding | None:
+    """The rank's standing (`RankStanding`), None for a unit in no ranking group. Two queries."""
+    group_id = assessment.unit.ranking_group_id
+    if group_id is None:
+        return None
+    counts = Assessment.objects.filter(cycle_id=assessment.cycle_id, unit__ranking_group_id=group_id).aggregate(
+        total=Count("pk"), signed_off=Count("pk", filter=Q(state=Assessment.State.SIGNED_OFF)))
+    published = Publication.objects.filter(cycle_id=assessment.cycle_id).exists()
+    return RankStanding(provisional=not published, signed_off=counts["signed_off"], total=counts["total"])
+
+
 # --- oversight --------------------------------------------------------------------------------------------
 
 

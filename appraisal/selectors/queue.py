@@ -57,6 +57,8 @@ class QueueRow:
     can_lead: bool = False
     # in an explanation round whose deadline has passed: the lead closes it (`explanation_overdue`)
     deadline_passed: bool = False
+    # reopened after its sign-off and not signed off again (`review.reopened_ids`)
+    reopened: bool = False
 
     @property
     def done(self) -> int:
@@ -142,7 +144,8 @@ def queue_for_user(
     of every row is theirs here; never a survey leaf), so the queue says the number the review page and the API's
     `explanation_new` say. `group`: a ranking group's code or id. `open_areas`: only the rows where a leaf of the
     areas shown as the user's (those assigned to them, or the one of `area_code`) is not decided yet, by the
-    progress column's rule (`_DECIDED`): one condition on the rows' query, no query of its own. A filter that names
+    progress column's rule (`_DECIDED`), or has a new explanation the user has not looked at (as `new_explanations`
+    counts them): one condition on the rows' query and the two queries of `unseen_explanations`. A filter that names
     nothing is left out and named (`Queue.unknown_*`). `sort`: one of SORTS (an unknown one is the default, by
     name); the progress sorts count the undecided leaves as the open-areas filter does, in the rows' query. Each
     area's `evidence_missing` is counted with the progress (no query of its own).
@@ -215,12 +218,17 @@ def queue_for_user(
             if counted(area_id) for leaf in area_leaves]
     open_lines = ScoreLine.objects.filter(assessment_id=OuterRef("pk"), indicator_id__in=mine).exclude(_DECIDED)
     is_signed_off = Q(state=Assessment.State.SIGNED_OFF)
-    if open_areas:
-        qs = qs.filter((~is_signed_off & Exists(open_lines)) | (is_signed_off & Exists(open_lines.exclude(_NA_OPEN))))
     unseen: dict[int, list[int]] | None = None
-    if new_explanations:  # chosen before paging: only the rows with an explanation for this user to look at
+    if open_areas or new_explanations:  # chosen before paging
         unseen = unseen_explanations(assessments=qs.order_by().values("pk"))
-        qs = qs.filter(pk__in=[pk for pk, leaves in unseen.items() if any(leaf in new_counted for leaf in leaves)])
+    with_new = [pk for pk, leaves in (unseen or {}).items() if any(leaf in new_counted for leaf in leaves)]
+    if open_areas:
+        # a leaf decided but back with a new explanation nobody has read is work left too (the row says «giải
+        # trình mới»): the unit asked the team to look at it again
+        qs = qs.filter((~is_signed_off & Exists(open_lines)) | (is_signed_off & Exists(open_lines.exclude(_NA_OPEN)))
+                       | Q(pk__in=with_new))
+    if new_explanations:  # only the rows with an explanation for this user to look at
+        qs = qs.filter(pk__in=with_new)
     # The unit, its kind and group per row; the cycle and the (one or two) sets are shared, attached below.
     # `round_shown`: the round as numbered for people, withdrawn rounds not counted (`selectors.rounds`)
     ordered: QuerySet[Assessment] = qs.select_related("unit", "unit__kind", "unit__ranking_group").annotate(
@@ -262,7 +270,12 @@ def queue_for_user(
                    if not area_code or area.code == area_code],
         ))
     if rows:
+        from appraisal.selectors.review import reopened_ids
         from evidence.selectors import files_per_line  # the evidence app's count of a line's files
+
+        reopened = reopened_ids([r.assessment.pk for r in rows])
+        for row in rows:
+            row.reopened = row.assessment.pk in reopened
 
         needs_evidence = [pk for tree in trees.values() for pk, node in tree.nodes.items()
                           if node.is_leaf and node.evidence_required and node.source != Indicator.Source.SURVEY]

@@ -412,6 +412,30 @@ def assessment_handover(assessment: Assessment) -> dict[str, Any] | None:
     return {"at": assessment.submitted_at, "by": sender, "reason": reason}
 
 
+REOPENED = Q(action="assessment.state", object_type="Assessment", changes__state__old="signed_off")
+
+
+def reopened_ids(assessment_ids: list[int]) -> set[int]:
+    """The assessments among these reopened since their last sign-off (not signed off again yet). One query."""
+    if not assessment_ids:
+        return set()
+    return set(AuditEntry.objects.filter(REOPENED, assessment_id__in=assessment_ids)
+               .exclude(assessment__state=Assessment.State.SIGNED_OFF)
+               .values_list("assessment_id", flat=True).distinct())
+
+
+def assessment_reopened(assessment: Assessment) -> dict[str, Any] | None:
+    """The reopening of a signed-off assessment not signed off again since: when, by whom, why (from its state
+    change's audit record). None otherwise."""
+    # a reopen starts a new round: an assessment in its first round was never reopened (no query)
+    if assessment.state == Assessment.State.SIGNED_OFF or assessment.appraisal_round <= 1:
+        return None
+    entry = AuditEntry.objects.filter(REOPENED, assessment=assessment).select_related("actor").order_by("-id").first()
+    if entry is None:
+        return None
+    return {"at": entry.at, "by": entry.actor, "reason": entry.reason}
+
+
 def assessment_has_no_lead(assessment: Assessment) -> bool:
     """Nobody can lead this assessment's appraisal (start it, return it, sign it off): every lead of the cycle
     belongs to its unit (Sở Nội vụ's own assessment), or there is none. The administrator is told where to name

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -81,7 +80,9 @@ def line_to_appraise(user: Any, assessment_id: int, line_id: int) -> tuple[Asses
     line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
     allowed = permissions.area_ids_for(user, assessment)
     if not permissions.may_appraise_node(allowed, line.indicator_id, set_tree(assessment.indicator_set_id).parent_of):
-        raise PermissionDenied(permissions.MSG_LEAF_NOT_ASSIGNED % {"code": line.indicator.code})
+        values = {"code": line.indicator.code}
+        raise permissions.AssignmentRefused(permissions.MSG_LEAF_NOT_ASSIGNED % values,
+                                            api_message=permissions.MSG_API_LEAF_NOT_ASSIGNED % values)
     return assessment, line
 
 
@@ -95,7 +96,8 @@ def leaves_to_appraise(user: Any, assessment: Assessment) -> set[int] | None:
     leaves = {leaf for leaves in tree.leaves_by_area.values() for leaf in leaves
               if permissions.may_appraise_node(allowed, leaf, tree.parent_of)}
     if not leaves:
-        raise PermissionDenied(permissions.MSG_NOTHING_ASSIGNED)
+        raise permissions.AssignmentRefused(permissions.MSG_NOTHING_ASSIGNED,
+                                            api_message=permissions.MSG_API_NOTHING_ASSIGNED)
     return leaves
 
 
@@ -106,7 +108,9 @@ def area_to_accept(user: Any, assessment: Assessment, area_id: int) -> tuple[Ind
     allowed = permissions.area_ids_for(user, assessment)
     tree = set_tree(assessment.indicator_set_id)
     if not tree.area_has_assigned(allowed, area.pk):
-        raise PermissionDenied(permissions.MSG_AREA_NOT_ASSIGNED % {"code": area.code})
+        values = {"code": area.code}
+        raise permissions.AssignmentRefused(permissions.MSG_AREA_NOT_ASSIGNED % values,
+                                            api_message=permissions.MSG_API_AREA_NOT_ASSIGNED % values)
     if permissions.may_appraise_area(allowed, area.pk):
         return area, None
     leaves = tree.leaves_by_area.get(area.pk, [])

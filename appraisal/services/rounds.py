@@ -17,6 +17,7 @@ from appraisal.notifications import notify, team_for, unit_people
 from appraisal.permissions import refuse_own_unit
 from appraisal.selectors.explanation import (
     WITHDRAW_ACTION,
+    agreeable,
     agreed_in_round,
     answered_in_round,
     withdrawn_round,
@@ -118,6 +119,33 @@ def _undecided_not_confirmed(n: int, total: int, areas: str) -> str:
         "giải trình.",
         n,
     ) % {"n": n, "total": total, "areas": areas}
+
+
+MSG_NOTHING_TO_AGREE_WITH = gettext_lazy(
+    "Tiêu chí %(code)s chưa có kết quả thẩm định nên chưa thể «Đồng ý với kết quả thẩm định»: hãy giải trình theo câu "
+    "hỏi của Tổ thẩm định."
+)
+
+
+def _only_undecided_left(n: int) -> str:
+    return ngettext(
+        "Không còn tiêu chí nào để đồng ý: %(n)s tiêu chí còn lại chưa có kết quả thẩm định nên cần giải trình theo "
+        "câu hỏi của Tổ thẩm định.",
+        "Không còn tiêu chí nào để đồng ý: %(n)s tiêu chí còn lại chưa có kết quả thẩm định nên cần giải trình theo "
+        "câu hỏi của Tổ thẩm định.",
+        n,
+    ) % {"n": n}
+
+
+def unanswered_without_result(assessment: Assessment) -> list[str]:
+    """The codes of the leaves flagged in the open round, not answered yet, that have no result of the team to agree
+    with (`agreeable`): the unit explains them. Two queries."""
+    current = _current_round(assessment)
+    if current is None:
+        return []
+    flagged = assessment.lines.filter(explanation_requested=True).select_related("indicator").order_by(
+        "indicator__order")
+    return [line.indicator.code for line in flagged if not answered_in_round(line, current) and not agreeable(line)]
 
 
 def reason_given(line: ScoreLine, state: str) -> bool:
@@ -436,6 +464,9 @@ def line_agree(*, line: ScoreLine, actor: Any, base_version: int) -> ScoreLine:
     _refuse_unless_explaining(fresh, assessment)
     if current is None:  # a round in progress always has its record; said as for no round, never written around
         raise StateConflict(MSG_NO_OPEN_ROUND % {"state": assessment.get_state_display()}, code="not_explaining")
+    if not agreeable(fresh):
+        raise ValidationFailed(MSG_NOTHING_TO_AGREE_WITH % {"code": fresh.indicator.code}, code="not_appraised",
+                               details={"field": "agree"})
     restored = _text_at_start(fresh, current)
     changes = _agreement_changes(fresh, restored)
     fresh.explanation = restored
@@ -455,8 +486,9 @@ def line_agree(*, line: ScoreLine, actor: Any, base_version: int) -> ScoreLine:
 def explanation_agree_remaining(*, assessment: Assessment, actor: Any) -> list[ScoreLine]:
     """The unit agrees with the team's appraisal of every flagged leaf it has not answered yet in the open round
     (no explanation written in it, no agreement given in it), before the deadline: as `line_agree` for each of them,
-    each audited on its own. The leaves explained in the round are left as they are. Refused when none is left.
-    Returns the lines agreed."""
+    each audited on its own. The leaves explained in the round are left as they are, and so are those without a
+    result of the team (`agreeable`), which need an explanation. Refused when none is left. Returns the lines
+    agreed."""
     locked = _lock(assessment.pk)
     if locked.state != Assessment.State.EXPLANATION:
         _refuse_no_open_round(locked)
@@ -466,8 +498,11 @@ def explanation_agree_remaining(*, assessment: Assessment, actor: Any) -> list[S
     if current is None:
         raise StateConflict(MSG_NO_OPEN_ROUND % {"state": locked.get_state_display()}, code="not_explaining")
     flagged = locked.lines.filter(explanation_requested=True).select_related("indicator").order_by("indicator__order")
-    remaining = [line for line in flagged if not answered_in_round(line, current)]
+    unanswered = [line for line in flagged if not answered_in_round(line, current)]
+    remaining = [line for line in unanswered if agreeable(line)]
     if not remaining:
+        if unanswered:  # only leaves without a result are left: each needs its explanation
+            raise StateConflict(_only_undecided_left(len(unanswered)), code="nothing_to_agree")
         raise StateConflict(MSG_NOTHING_TO_AGREE, code="nothing_to_agree")
     by = actor if getattr(actor, "pk", None) else None
     now = timezone.now()

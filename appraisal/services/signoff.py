@@ -6,12 +6,14 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from appraisal.models import LineHistory, Notification
-from appraisal.notifications import notify, unit_people
+from appraisal.notifications import notify, team_for, unit_heads, unit_people
 from appraisal.permissions import refuse_own_unit
+from appraisal.selectors.changes import LeafChange, changes_since
 from appraisal.selectors.queue import unseen_explanations
 from appraisal.services.common import MSG_REASON_FOR_REOPEN, _lock, _nfc
 from appraisal.services.history import _snapshot
@@ -59,6 +61,52 @@ MSG_UNREAD_EXPLANATIONS = ngettext_lazy(
 )
 
 
+# Translators: %(changes)s lists the leaves, each «2.1.1 (Nguyễn Văn A, 10:42 07/12/2026)».
+MSG_CHANGED_SINCE_SEEN = ngettext_lazy(
+    "Chưa thông qua: sau khi anh/chị mở bản đánh giá, %(n)s tiêu chí đã được người khác thay đổi: %(changes)s. Chỉ "
+    "số thẩm định có thể đã khác số anh/chị đang xem. Hãy tải lại bản đánh giá, xem lại các tiêu chí đó rồi thông "
+    "qua lại.",
+    "Chưa thông qua: sau khi anh/chị mở bản đánh giá, %(n)s tiêu chí đã được người khác thay đổi: %(changes)s. Chỉ "
+    "số thẩm định có thể đã khác số anh/chị đang xem. Hãy tải lại bản đánh giá, xem lại các tiêu chí đó rồi thông "
+    "qua lại.",
+    "n",
+)
+CHANGED_SINCE_SEEN = "changed_since_seen"  # the refusal's code: the page and the API answer it apart
+
+
+def changed_since_seen(*, assessment: Assessment, actor: Any, base_version: int) -> list[LeafChange]:
+    """The leaves someone other than `actor` changed after the assessment's `base_version` (what the signer saw),
+    one per leaf, its latest change. The signer's own saves are left out: the review page updates its figures in
+    place after each of them."""
+    if assessment.version == base_version:
+        return []
+    latest: dict[int, LeafChange] = {}
+    for change in changes_since(assessment=assessment, base_version=base_version):
+        if getattr(change.by, "pk", None) != getattr(actor, "pk", None):
+            latest.setdefault(change.line_id, change)
+    return sorted(latest.values(), key=lambda change: change.at)
+
+
+def _refuse_changed_since_seen(locked: Assessment, actor: Any, base_version: int | None) -> None:
+    if base_version is None:
+        return
+    changed = changed_since_seen(assessment=locked, actor=actor, base_version=base_version)
+    if not changed:
+        return
+    described = []
+    problems = []
+    for change in changed:
+        at = timezone.localtime(change.at)
+        who = change.by_name or _("hệ thống")
+        text = _("%(who)s, %(at)s") % {"who": who, "at": f"{at:%H:%M %d/%m/%Y}"}
+        described.append(f"{change.code} ({text})")
+        problems.append(LeafProblem(change.code, line_id=change.line_id, kind="changed_since_seen",
+                                    message=_("Được %(who)s thay đổi lúc %(at)s.")
+                                    % {"who": who, "at": f"{at:%H:%M %d/%m/%Y}"}))
+    raise StateConflict(MSG_CHANGED_SINCE_SEEN % {"n": len(changed), "changes": "; ".join(described)},
+                        code=CHANGED_SINCE_SEEN, details=problems)
+
+
 def undecided_with_claims_message(*, undecided: int, claims: int) -> str:
     """The sign-off refusal when some undecided leaves are «không phát sinh» claims: each count with its plural."""
     return str(MSG_UNDECIDED_WITH_NA) % {
@@ -69,7 +117,9 @@ def undecided_with_claims_message(*, undecided: int, claims: int) -> str:
 
 
 @transaction.atomic
-def assessment_sign_off(*, assessment: Assessment, actor: Any, unread_confirmed: bool = False) -> Assessment:
+def assessment_sign_off(
+    *, assessment: Assessment, actor: Any, unread_confirmed: bool = False, base_version: int | None = None
+) -> Assessment:
     """Lock an assessment whose every leaf the team has decided (an appraised score, or the unit's «không phát
     sinh» accepted); the recompute runs after commit. Refused with the undecided leaves otherwise.
 
@@ -77,6 +127,10 @@ def assessment_sign_off(*, assessment: Assessment, actor: Any, unread_confirmed:
     neither decided again nor marked read) must be confirmed (`unread_confirmed`, the lead's «Tôi đã đọc / vẫn
     thông qua»): refused without (400 `unread_explanations`, naming the leaves); confirmed, they are recorded read
     by the actor (as `explanations_mark_seen`) before the sign-off.
+
+    `base_version`: the assessment's version the signer saw (the review page's, an API read's). When someone else
+    changed a leaf since (`changed_since_seen`), the index signed off would not be the one they saw: refused (409
+    `changed_since_seen`, naming the leaves, who changed them and when). Without it (an older client) not checked.
 
     Side effects: the round's appraisal and the final score of every leaf recorded; state → signed_off
     (audited); one recompute task enqueued on commit; the unit e-mailed. Refused to a person of the assessment's
@@ -91,6 +145,7 @@ def assessment_sign_off(*, assessment: Assessment, actor: Any, unread_confirmed:
             _("Chỉ thông qua bản đánh giá đang thẩm định (hiện: «%(state)s»).") % {"state": locked.get_state_display()},
             code="not_in_appraisal",
         )
+    _refuse_changed_since_seen(locked, actor, base_version)
     # Every leaf decided by the team: an appraised score, or the unit's «không phát sinh» accepted (an overruled
     # one needs its score). A «không phát sinh» nobody accepted is undecided like a leaf nobody scored.
     undecided = (
@@ -166,7 +221,8 @@ def assessment_reopen(*, assessment: Assessment, actor: Any, reason: str) -> Ass
     """An administrator reopens a signed-off assessment (reason recorded): signed_off → in_appraisal, a new
     round; its result is marked stale and leaves the ranking until it is signed off again. Refused (409
     `unit_inactive`, `unit_merged`) for a stopped or merged unit's assessment. Reopening is an administrator's act
-    the pages allow on any unit, their own too (`permissions.can_reopen`): no conflict-of-interest check here."""
+    the pages allow on any unit, their own too (`permissions.can_reopen`): no conflict-of-interest check here.
+    The team assigned to the unit (`team_for`) and the unit's head are notified, with the reason (after commit)."""
     text = _nfc(reason)
     if not text:
         raise ValidationFailed(MSG_REASON_FOR_REOPEN, code="reason_required", details={"field": "reason"})
@@ -199,4 +255,11 @@ def assessment_reopen(*, assessment: Assessment, actor: Any, reason: str) -> Ass
         )
         if group_id is not None:
             ranking_group_rerank(cycle_id=locked.cycle_id, ranking_group_id=group_id)
+    # the team appraises it again and the unit's head learns its result no longer counts: each told why
+    team = team_for(reopened)
+    notify(kind=Notification.Kind.REOPENED, assessment=reopened, recipients=team,
+           context={"reason": text, "actor": actor, "for_team": True})
+    notify(kind=Notification.Kind.REOPENED, assessment=reopened,
+           recipients=[u for u in unit_heads(reopened.unit_id) if u not in team],
+           context={"reason": text, "actor": actor, "for_team": False})
     return reopened

@@ -79,3 +79,9 @@ def history_shown(entries: Any) -> list[Any]:
     from appraisal.selectors.review import history_shown as shown
 
     return shown(list(entries or []))
+
+
+@register.simple_tag
+def rank_standing(assessment: Assessment) -> Any:
+    """Whether the assessment's rank in its group is still provisional, and among how many units signed off."""
+    return appraisal_selectors.rank_standing(assessment)

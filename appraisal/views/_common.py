@@ -205,15 +205,20 @@ def queue_query(raw: str | None) -> str:
     return urlencode(kept)
 
 
+UNDECIDED_ONLY = "chua-tham-dinh"  # the review page's filter: only the leaves the team has not decided yet
+
+
 def page_params(query: QueryDict) -> dict[str, str]:
     """The review page's own parameters worth keeping across its links and redirects, checked: the area shown
-    (``linh-vuc``) and the queue's filters (``tu``)."""
+    (``linh-vuc``), the queue's filters (``tu``) and «chỉ tiêu chí chưa thẩm định» (`UNDECIDED_ONLY`)."""
     kept: dict[str, str] = {}
     area = query.get("linh-vuc", "")
     if area and AREA_CODE.fullmatch(area):
         kept["linh-vuc"] = area
     if tu := queue_query(query.get("tu")):
         kept["tu"] = tu
+    if query.get(UNDECIDED_ONLY) == "1":
+        kept[UNDECIDED_ONLY] = "1"
     return kept
 
 

@@ -20,8 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 from appraisal import forms, permissions, selectors, services
 from appraisal.selectors.explanation import leaves_to_mark_seen, new_explanations_for
 from appraisal.selectors.rounds import shown_number
+from appraisal.selectors.tree import set_tree
 from appraisal.services.common import LEAF_APPRAISING_STATES
 from appraisal.views._common import (
+    UNDECIDED_ONLY,
     answers_json,
     domain_error,
     error_json,
@@ -126,6 +128,8 @@ def _review_context(
     shown = _areas_shown(data, allowed, area_code)
     if area_code == ALL_AREAS:
         area_code = ""
+    # «chỉ tiêu chí chưa thẩm định»: the decided leaves of the areas shown are left out (counted as they are)
+    undecided_only = params.get(UNDECIDED_ONLY) == "1"
     index_mode = assessment.indicator_set.index_mode
     can_lead = permissions.can_lead(user, assessment)
     unscored_total = 0
@@ -171,6 +175,11 @@ def _review_context(
         "pending": selectors.result_pending(assessment, result),
         "can_lead": can_lead,
         "handover": handover,
+        "undecided_only": undecided_only,
+        "undecided_shown": sum(1 for area in shown for row in area.lines if not row.done),
+        "without_undecided_url": with_params("", {k: v for k, v in params.items() if k != UNDECIDED_ONLY}),
+        # reopened after a sign-off: the team sees when, by whom and why (the reason is otherwise in the audit only)
+        "reopened": selectors.assessment_reopened(assessment),
         # the lead's «chấm 0 điểm» of the whole assessment: not during an explanation round (`assessment_zero_unscored`)
         "unscored": unscored_total if can_lead and assessment.state in services.APPRAISING_STATES else 0,
         "zero_error": zero_error,
@@ -412,13 +421,19 @@ def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpR
     done, left_out = _area_accepted_text(area, counts)
     if wants_json(request):
         summary = selectors.review_summary(assessment_id=assessment.pk)
-        lines = ScoreLine.objects.filter(pk__in=counts["accepted_ids"]).select_related("indicator").order_by(
-            "indicator__order")
+        area_lines = list(ScoreLine.objects.filter(
+            assessment=assessment, indicator_id__in=set_tree(assessment.indicator_set_id).leaves_by_area[area.pk],
+        ).select_related("indicator").order_by("indicator__order"))
+        accepted = set(counts["accepted_ids"])
+        lines = [line for line in area_lines if line.pk in accepted]
         return JsonResponse({
             "ok": True, "message": " ".join([done, *left_out]), "done": done, "left_out": left_out,
             "accepted": counts["accepted"], "skipped": counts["skipped"],
             "evidence_missing": counts["evidence_missing"], "awaiting_explanation": counts["awaiting_explanation"],
             "lines": [line_json(line, state=summary.state, index_mode=summary.index_mode) for line in lines],
+            # every leaf of the area as stored: the page redraws those saved elsewhere since it was loaded
+            "area_lines": [line_json(line, state=summary.state, index_mode=summary.index_mode)
+                           for line in area_lines],
             "review": review_json(summary),
             "new_explanations": _new_explanations_json(request.user, assessment),
         })
@@ -591,6 +606,11 @@ def result(request: HttpRequest, assessment_id: int) -> HttpResponse:
         if visible and index_result is not None:
             payload.update(index=score_text(index_result.index), rank=index_result.rank,
                            classification=index_result.classification)
+            standing = selectors.rank_standing(assessment) if index_result.rank is not None else None
+            # until the year is published the rank is provisional, among the group's units signed off so far
+            payload["rank_provisional"] = standing.provisional if standing is not None else False
+            if standing is not None:
+                payload.update(rank_signed_off=standing.signed_off, rank_group_total=standing.total)
         return JsonResponse(payload)
     return render(request, "appraisal/result.html", {
         "assessment": assessment, "result": index_result if visible else None, "pending": pending,

@@ -16,13 +16,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from appraisal import forms, permissions, selectors, services
 from appraisal.selectors.review import Review, line_area_code
 from appraisal.selectors.rounds import round_number
-from appraisal.services.signoff import assessment_reopen_blocker
+from appraisal.services.signoff import CHANGED_SINCE_SEEN, assessment_reopen_blocker
 from appraisal.views._common import (
     DETAILS_SHOWN,
     domain_error,
     review_page,
     review_params,
     review_url,
+    wants_json,
     with_params,
 )
 from scoring.errors import DomainError
@@ -76,8 +77,13 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
     if assessment.state == Assessment.State.EXPLANATION:
         return _round_page(request, assessment, error=error)
     data = selectors.review(assessment=assessment, allowed=None, writable=False)
+    noted = {row.line.pk: row.line.appraised_note.strip() for area in data.areas for row in area.lines
+             if row.done and not row.differs and row.line.appraised_note.strip()}
     if request.method == "GET":
-        chosen = {row.line.pk for area in data.areas for row in area.lines if row.differs}
+        # an appraiser's note on a leaf kept at its self-score is a question for the unit (the score unchanged, the
+        # leaf reads as decided): chosen too, the note as its question
+        chosen = {row.line.pk for area in data.areas for row in area.lines if row.differs} | set(noted)
+        questions = {str(pk): note for pk, note in noted.items()}
     for area in data.areas:
         for row in area.lines:
             row.asked = questions.get(str(row.line.pk), "")  # type: ignore[attr-defined]
@@ -196,9 +202,16 @@ def sign_off(request: HttpRequest, assessment_id: int) -> HttpResponse:
     and the page lands on the first."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     try:
+        # the version the page showed (a form posted by a page of an older release carries none: not checked)
+        raw_version = request.POST.get("base_version")
         services.assessment_sign_off(assessment=assessment, actor=request.user,
-                                     unread_confirmed=request.POST.get("da-doc-giai-trinh") == "1")
+                                     unread_confirmed=request.POST.get("da-doc-giai-trinh") == "1",
+                                     base_version=forms.base_version(raw_version) if raw_version else None)
     except DomainError as exc:
+        if exc.code == CHANGED_SINCE_SEEN and not wants_json(request):
+            # the message names the leaves and who changed them; the page it lands on is the reloaded one
+            messages.error(request, str(exc.message))
+            return redirect(_refused_sign_off_url(request, assessment, exc))
         return domain_error(request, exc, _refused_sign_off_url(request, assessment, exc), follow_next=False)
     messages.success(request, _("Đã thông qua kết quả thẩm định. Chỉ số đang được tính."))
     return redirect(review_url(request, assessment.pk))

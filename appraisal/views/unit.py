@@ -16,12 +16,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from appraisal import forms, permissions, selectors, services
-from appraisal.selectors.explanation import agreed_in_round, answered_in_round, question_for, withdrawn_round
+from appraisal.selectors.explanation import agreed_in_round, answered_in_round, feedback_answers, withdrawn_round
 from appraisal.services.rounds import (
     MSG_AGREE_WITHOUT_TEXT,
     explanation_agree_remaining,
     line_agree,
     round_withdrawn_text,
+    unanswered_without_result,
 )
 from appraisal.views._common import (
     back,
@@ -66,28 +67,19 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
     rows = selectors.feedback_lines(assessment=assessment, flagged_only=flagged_only, current_round=open_round)
     evidence_ready = evidence_ui_ready()
     member = is_unit_member(request.user, assessment.unit_id)
+    rounds = selectors.explanation_rounds(assessment=assessment)
+    # the answers, questions and agreements as the API's feedback gives them too
+    feedback_answers(rows, open_round=open_round, rounds=rounds)
     unanswered = 0
+    agreeable_left = 0  # of the unanswered, those with a result of the team to agree with (`agreeable`)
     for row in rows:
         row.can_explain = can_explain_line(request.user, row.line)  # type: ignore[attr-defined]
         row.can_attach = can_attach_evidence(request.user, row.line)  # type: ignore[attr-defined]
-        row.agreed = False  # type: ignore[attr-defined]
-        row.question = ""  # type: ignore[attr-defined]
         if open_round is None or not row.line.explanation_requested:
             continue
-        # the unit's answer of the round: an agreement is not a text to edit
-        row.agreed = agreed_in_round(row.line, open_round)  # type: ignore[attr-defined]
-        if row.agreed:  # type: ignore[attr-defined]
-            row.explanation_draft = ""
-        unanswered += not answered_in_round(row.line, open_round)
-        # what to explain: the team's question on the leaf, else its appraisal's reason shown with it, else the
-        # request's general question
-        reason_shown = row.last_appraisal is not None and bool(row.last_appraisal.note.strip())
-        row.question = question_for(row.line, open_round, reason_shown=reason_shown)  # type: ignore[attr-defined]
-    rounds = selectors.explanation_rounds(assessment=assessment)
-    if open_round is None and rounds:
-        # the round has ended: a leaf it returned says the unit's agreement given there (its flag stays)
-        for row in rows:
-            row.agreed = row.line.explanation_requested and agreed_in_round(row.line, rounds[-1])  # type: ignore[attr-defined]
+        open_answer = not answered_in_round(row.line, open_round)
+        unanswered += open_answer
+        agreeable_left += open_answer and row.can_agree
     withdrawn = withdrawn_round(assessment=assessment)
     # said at the top while the team appraises the round that followed (not once signed off or reopened since)
     if withdrawn is not None and (assessment.state != Assessment.State.IN_APPRAISAL
@@ -108,7 +100,10 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
         "deadline_passed": deadline_passed,
         # every flagged leaf is on the page whichever view of it is shown: the count is the round's
         "unanswered": unanswered,
-        "can_agree_remaining": explaining and not deadline_passed and member and unanswered > 0,
+        "agreeable_left": agreeable_left,
+        # the unanswered leaves without a result of the team: an explanation is their only answer
+        "explain_only": unanswered - agreeable_left,
+        "can_agree_remaining": explaining and not deadline_passed and member and agreeable_left > 0,
         "evidence_ready": evidence_ready,
         "result": index_result if not selectors.result_pending(assessment, index_result) else None,
         "pending": selectors.result_pending(assessment, index_result),
@@ -132,6 +127,15 @@ def _agree_remaining(request: HttpRequest, assessment: Assessment) -> HttpRespon
         "Đã ghi nhận đơn vị đồng ý với kết quả thẩm định ở %(n)s tiêu chí.",
         len(agreed),
     ) % {"n": len(agreed)})
+    skipped = unanswered_without_result(assessment)
+    if skipped:
+        messages.warning(request, ngettext(
+            "%(n)s tiêu chí chưa có kết quả thẩm định nên không thể đồng ý: hãy giải trình các tiêu chí này "
+            "(%(codes)s).",
+            "%(n)s tiêu chí chưa có kết quả thẩm định nên không thể đồng ý: hãy giải trình các tiêu chí này "
+            "(%(codes)s).",
+            len(skipped),
+        ) % {"n": len(skipped), "codes": ", ".join(skipped)})
     return back(request, _explain_url(assessment))  # the page as it was shown (all leaves, or the flagged ones)
 
 

@@ -1,7 +1,8 @@
 // The appraisal pages without reloads: save a leaf's appraisal or explanation in place (with the review page's
 // summary — state, progress, appraised totals — and its «giải trình mới» counts updated from the save's answer),
 // mark new explanations read in place (a leaf, an area, the whole assessment), show a stale-version conflict
-// with both values, move between leaves with the keyboard, and poll while a result is «đang tính». A save refused
+// with both values, move between leaves with the keyboard (J / K, N / Shift+N to the leaves still to decide), and
+// poll while a result is «đang tính». A save refused
 // because the session ended keeps what was typed and offers to sign in again (in a new tab) and to save again; one
 // refused for permission (an assignment changed meanwhile) says why. An area's bulk accept saves the area's unsaved
 // edits first and updates the area in place; leaving the page with unsaved edits asks first. Every form also works
@@ -26,6 +27,9 @@ const T = vi
       savingEdits: "Đang lưu các điều chỉnh chưa lưu…", accepting: "Đang chấp nhận…",
       areaStopped: "Chưa chấp nhận lĩnh vực: điều chỉnh chưa lưu ở tiêu chí sau không lưu được. Hãy sửa hoặc bỏ điều chỉnh đó rồi chấp nhận lại:",
       agreed: "Đồng ý với kết quả thẩm định (không có nội dung giải trình)",
+      evidenceFirst: "Tiêu chí này cần tài liệu kiểm chứng nhưng đơn vị không gửi tài liệu. Vẫn lưu điểm thẩm định?",
+      decidedElsewhere: "Các tiêu chí sau vừa được thẩm định ở nơi khác từ khi trang được tải (đã cập nhật trên trang):",
+      noUndecided: "Không còn tiêu chí chưa thẩm định nào trên trang.",
     }
   : {
       saving: "Saving…", saved: "Saved", failed: "Not saved", conflict: "This leaf has just been appraised elsewhere (by somebody else or in another of your tabs).",
@@ -41,6 +45,9 @@ const T = vi
       savingEdits: "Saving the unsaved adjustments…", accepting: "Accepting…",
       areaStopped: "The area was not accepted: the unsaved adjustment of this criterion could not be saved. Correct or undo it, then accept again:",
       agreed: "Agrees with the appraisal (no explanation text)",
+      evidenceFirst: "This criterion needs evidence, and the unit sent none. Save the appraisal anyway?",
+      decidedElsewhere: "These criteria have been appraised elsewhere since the page was loaded (updated on the page):",
+      noUndecided: "No criterion left to appraise on this page.",
     };
 
 const signedOutForms = new Set();
@@ -214,6 +221,7 @@ function showLine(leaf, line) {
     if (accept && !accept.hasAttribute("data-accept-again")) accept.hidden = !line.na_overruled && !line.na_pending;
   }
   setVersion(leaf, line.version);
+  leaf.toggleAttribute("data-undecided", !line.done);  // N / Shift+N go to the leaves still to decide
   if (form) markAppraisalSaved(form);  // what the form now holds is what is stored
 }
 
@@ -748,16 +756,31 @@ function enhanceAreaAccept(form) {
         return;
       }
       const data = result.data;
+      const accepted = new Set();
       for (const line of data.lines || []) {
         const leaf = document.getElementById(`line-${line.id}`);
         if (!leaf) continue;
+        accepted.add(leaf);
         showLine(leaf, line);
         markAcceptable(leaf, line);
         markExplanationSeen(leaf);
       }
+      // the area's other leaves as stored: one saved elsewhere since the page was loaded (another version than the
+      // page's) is drawn anew, and named, so that the page shows what the area now holds
+      const elsewhere = [];
+      for (const line of data.area_lines || []) {
+        const leaf = document.getElementById(`line-${line.id}`);
+        if (!leaf || accepted.has(leaf)) continue;
+        const version = leaf.querySelector("[data-version]");
+        if (!version || version.value === String(line.version) || appraiseForms(leaf).some(appraisalUnsaved)) continue;
+        showLine(leaf, line);
+        markAcceptable(leaf, line);
+        elsewhere.push(leaf);
+      }
       showReview(data.review);
       showNewExplanations(data.new_explanations);
-      const box = areaResult(form, data.message);
+      const said = elsewhere.length ? `${data.message} ${T.decidedElsewhere} ${codesOf(elsewhere)}` : data.message;
+      const box = areaResult(form, said);
       // the button gone with nothing left to accept: the keyboard goes to what it did
       if (box && (form.hidden || !form.isConnected)) box.focus({ preventScroll: true });
     } finally {
@@ -810,6 +833,38 @@ function move(step) {
   history.replaceState(null, "", `#${leaf.id}`);
 }
 
+/** N / Shift+N: the next / previous leaf the team has not decided yet (after / before the one the keyboard is in),
+ * the first / last from the page's end; said when none is left. */
+function moveUndecided(step) {
+  const all = leaves();
+  const here = currentLeaf() || (lastLeaf?.isConnected ? lastLeaf : null);
+  const start = here ? all.indexOf(here) : step > 0 ? -1 : all.length;
+  const ahead = step > 0 ? all.slice(start + 1) : all.slice(0, Math.max(start, 0)).reverse();
+  const behind = step > 0 ? all.slice(0, start + 1) : all.slice(start + 1).reverse();
+  const leaf = [...ahead, ...behind].find((each) => each.hasAttribute("data-undecided") && each !== here)
+    || (here?.hasAttribute("data-undecided") ? here : null);
+  if (!leaf) {
+    announce(T.noUndecided);
+    return;
+  }
+  leaf.focus({ preventScroll: true });
+  leaf.scrollIntoView({ block: "start", behavior: "smooth" });
+  history.replaceState(null, "", `#${leaf.id}`);
+}
+
+/** A short message for screen readers and the eye (the page's live region, made once). */
+function announce(text) {
+  let box = document.querySelector("[data-key-status]");
+  if (!box) {
+    box = document.createElement("p");
+    box.className = "note no-print";
+    box.setAttribute("role", "status");
+    box.dataset.keyStatus = "";
+    document.querySelector(".keyboard-help")?.after(box);
+  }
+  box.textContent = text;
+}
+
 function onKey(event) {
   // typing: a text box or a list, not a radio button or a check box (J / K are no input there)
   const typing = event.target.closest?.(
@@ -827,8 +882,17 @@ function onKey(event) {
     // accepted «không phát sinh» is not accepted again
     if (form && !form.hidden && form.querySelector("button[type=submit]:not([disabled])")) {
       event.preventDefault();
+      // a leaf needing evidence the unit did not send: the bulk accept leaves it out on purpose, the key asks
+      if (leaf.hasAttribute("data-evidence-missing") && !form.matches("[data-explain-line]")
+        && !window.confirm(T.evidenceFirst)) return;
       form.requestSubmit();
     }
+    return;
+  }
+  if (!typing && !event.altKey && !event.ctrlKey && !event.metaKey && (event.key === "n" || event.key === "N")
+    && document.querySelector("[data-review]")) {
+    event.preventDefault();
+    moveUndecided(event.shiftKey ? -1 : 1);
     return;
   }
   const down = (event.altKey && event.key === "ArrowDown") || (!typing && !event.altKey && !event.ctrlKey && event.key === "j");

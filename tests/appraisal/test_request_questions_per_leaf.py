@@ -16,7 +16,13 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from appraisal.models import ExplanationRound, LineHistory
-from appraisal.services import explanation_request, explanation_resubmit, line_appraise, line_explain
+from appraisal.services import (
+    explanation_request,
+    explanation_resubmit,
+    line_accept_self,
+    line_appraise,
+    line_explain,
+)
 from appraisal.services.rounds import QUESTION_LIMIT, explanation_agree_remaining
 from scoring.errors import ValidationFailed
 from scoring.models import Assessment, AuditEntry, ScoreLine
@@ -203,6 +209,7 @@ def test_the_api_takes_a_question_per_leaf_and_gives_it_back_with_the_round(
 
 def test_the_api_round_names_the_leaves_agreed(submitted: Any, lead: Any, unit_editor: Any, appraiser: Any) -> None:
     one = line_of(submitted, "1.1.1")
+    line_accept_self(line=one, actor=lead, base_version=one.version)  # a result for the unit to agree with
     explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=[one.pk], message="?")
     explanation_agree_remaining(assessment=submitted, actor=unit_editor)
     api = APIClient()

@@ -29,6 +29,8 @@ def _conflict(new_page: Any, assessment: Any, line: Any) -> tuple[Any, list[str]
     first.wait_for_load_state("networkidle")
     second = first.context.new_page()
     second.on("pageerror", lambda exc: errors.append(str(exc)))
+    # 2.1.1 needs evidence the unit did not send: Ctrl+Enter asks first, and is answered «save anyway»
+    second.on("dialog", lambda dialog: dialog.accept())
     second.goto(f"/tham-dinh/{assessment.pk}/")
     second.wait_for_load_state("networkidle")
 

@@ -385,6 +385,9 @@ API_RULES: dict[str, Rule] = {
     "api:explain_line": Rule(
         get=E(401, 405, 405, 405, 405, 405), post=E(401, None, None, None, None, None), methods=ALL
     ),
+    "api:feedback": Rule(  # no round has ended on the matrix's assessments: the page's 404 for everyone
+        get=E(401, 404, 404, 404, 404, 404), post=E(401, 405, 405, 405, 405, 405), methods=ALL
+    ),
     "api:indicator": Rule(get=E(401, 200, 200, 200, 200, 200), post=E(401, 403, 403, 403, 403, None), methods=ALL),
     "api:indicator_move": Rule(get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL),
     "api:indicator_set": Rule(get=E(401, 200, 200, 200, 200, 200), post=E(401, 403, 403, 403, 403, None), methods=ALL),
