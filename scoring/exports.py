@@ -180,6 +180,14 @@ def _mark_kps(cell: Any) -> None:
     cell.fill = KPS_FILL
 
 
+def _deducted(value: Any) -> Any:
+    """A penalty's points (stored positive) as the amount they take off the total: negative, so that a column of the
+    workbook adds up as the totals do; a zero stays 0, text («KPS») and blanks as they are."""
+    if isinstance(value, Decimal | int | float) and not isinstance(value, bool) and value:
+        return -value
+    return value
+
+
 def report_workbook(
     *, sheet: selectors.AssessmentSheet, rows: Sequence[selectors.ReportRow], explanations: Sequence[selectors.LeafRow]
 ) -> bytes:
@@ -215,14 +223,17 @@ def report_workbook(
             note = row.leaf.line.self_note
         if ind.kind != Indicator.Kind.NORMAL:
             note = f"[{ind.get_kind_display()}] {note}".strip()
-        _put(ws, row_number, [ind.code, ("   " * (row.depth - 1)) + ind.name, ind.max_points, _number(obtained)
+        maximum: Any = ind.max_points
+        if ind.kind == Indicator.Kind.PENALTY:  # deducted: written negative, as the report page writes «−2,50»
+            maximum, obtained = _deducted(maximum), _deducted(obtained)
+        _put(ws, row_number, [ind.code, ("   " * (row.depth - 1)) + ind.name, maximum, _number(obtained)
                               if not isinstance(obtained, str) else obtained, note], bold=ind.level == 1)
         row_number += 1
     row_number += 1
     for label, value in (
         (_("Tổng điểm các lĩnh vực"), comp.normal_total),
         (_("Điểm cộng"), comp.bonus),
-        (_("Điểm trừ"), comp.penalty),
+        (_("Điểm trừ"), _deducted(comp.penalty)),
         (_("Tổng điểm tự đánh giá"), comp.total),
         (_("Chỉ số tự đánh giá"), comp.index),
     ):
@@ -246,7 +257,8 @@ def report_workbook(
         count = len(leaf.files)
         evidence = ngettext("%(n)s tệp", "%(n)s tệp", count) % {"n": count} if count else _("Chưa có")
         # A «không phát sinh» leaf (the page lists none, but any list given is written) reads as in Part I.
-        score = _kps_self_score(leaf, index_mode) if leaf.line.not_applicable else _number(leaf.line.self_score)
+        score = _kps_self_score(leaf, index_mode) if leaf.line.not_applicable else _number(
+            _deducted(leaf.line.self_score) if leaf.indicator.kind == Indicator.Kind.PENALTY else leaf.line.self_score)
         _put(ws2, number, [leaf.indicator.code, leaf.indicator.name, score, evidence,
                            leaf.line.explanation or _("(chưa giải trình)")])
         cell = ws2.cell(row=number, column=3)
