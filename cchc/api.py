@@ -152,6 +152,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(error_body("csrf_failed", MSG_API_CSRF_FAILED), status=403)
     if not isinstance(exc, exceptions.APIException):
         return None  # a real server error: let it be logged and answered 500
+    if isinstance(exc, exceptions.ParseError) and _headers_too_long(exc):
+        # a file's part headers over Django's 1 kB (a name over ~900 characters): said as the pages say it
+        return Response(error_body("bad_upload", str(MSG_BAD_UPLOAD)), status=400)
     if isinstance(exc, exceptions.ValidationError):
         code = "invalid"
         fields = _flatten(exc.detail)
@@ -175,6 +178,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         response["Retry-After"] = str(int(exc.wait) + 1)
     return response
+
+
+def _headers_too_long(exc: exceptions.ParseError) -> bool:
+    """Whether DRF's multipart parse error comes from Django refusing a part's headers over its size limit."""
+    from django.http.multipartparser import MultiPartParserError
+
+    cause = exc.__cause__ or exc.__context__
+    return isinstance(cause, MultiPartParserError) and "header size" in str(cause)
 
 
 def _own_message(exc: exceptions.PermissionDenied) -> bool:
