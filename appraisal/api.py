@@ -304,13 +304,30 @@ AreaAccepted = inline_serializer(
             help_text="Mã các tiêu chí đang chờ đơn vị giải trình (vòng giải trình đang mở): thẩm định lại khi vòng "
             "giải trình kết thúc.",
         ),
+        "evidence_noted": serializers.ListField(
+            child=serializers.CharField(),
+            help_text="Mã các tiêu chí «Cần tài liệu kiểm chứng» không có tài liệu nhưng có ghi chú hoặc giải trình "
+            "của đơn vị về tài liệu, được chấp nhận theo lời đơn vị (chỉ khi gửi with_noted_evidence); nằm trong "
+            "số accepted.",
+        ),
     }
 )
-AREA_ACCEPTED_FIELDS = ("accepted", "skipped", "not_applicable", "evidence_missing", "awaiting_explanation")
+AREA_ACCEPTED_FIELDS = (
+    "accepted", "skipped", "not_applicable", "evidence_missing", "awaiting_explanation", "evidence_noted",
+)
+
+
+class AreaAcceptInput(InputSerializer):
+    with_noted_evidence = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Chấp nhận cả các tiêu chí «Cần tài liệu kiểm chứng» mà đơn vị không gửi tài liệu nhưng có ghi "
+        "chú hoặc giải trình về tài liệu (ví dụ lưu bản giấy tại đơn vị): Tổ thẩm định tin theo lời đơn vị. Tiêu chí "
+        "thiếu tài liệu và không có ghi chú, giải trình nào vẫn không được chấp nhận.",
+    )
 
 
 @extend_schema(
-    tags=["appraisal"], request=None,
+    tags=["appraisal"], request=AreaAcceptInput,
     responses={200: AreaAccepted, 400: ERR, 401: ERR, 403: ERR, 404: ERR, 409: ERR},
 )
 @api_view(["POST"])
@@ -319,11 +336,15 @@ def accept_area(request: Request, assessment_id: int, area_id: int) -> Response:
     """Accept what the unit declared for every undecided leaf of one area (only the criteria assigned to the user):
     the self-score, or the unit's «không phát sinh» (counted apart in `not_applicable`); survey and unscored
     leaves are skipped, and so are, named, the leaves needing evidence the unit did not send (`evidence_missing`)
-    and, during an explanation round, the leaves it flagged (`awaiting_explanation`). Each leaf is audited."""
+    and, during an explanation round, the leaves it flagged (`awaiting_explanation`). With `with_noted_evidence`,
+    the leaves missing evidence the unit wrote a note or explanation on are accepted too (`evidence_noted`). Each
+    leaf is audited."""
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
     area, mine = selectors.area_to_accept(request.user, assessment, area_id)
-    refuse_body(request)
-    counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine)
+    payload = AreaAcceptInput(data=request.data or {})
+    payload.is_valid(raise_exception=True)
+    counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine,
+                                       with_noted_evidence=payload.validated_data["with_noted_evidence"])
     return Response({key: counts[key] for key in AREA_ACCEPTED_FIELDS})
 
 

@@ -30,7 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from appraisal.models import AppraisalAssignment, Notification
-from scoring.models import Assessment, ExtensionRequest, RoleAssignment
+from scoring.models import Assessment, ExtensionRequest, Indicator, RoleAssignment
 from scoring.permissions import self_assessment_deadline, self_assessment_deadline_expression
 
 logger = logging.getLogger(__name__)
@@ -64,8 +64,11 @@ def administrators() -> list[Any]:
     )
 
 
-def team_for(assessment: Assessment) -> list[Any]:
-    """The lead(s) and the members assigned to the assessment's unit, never people of that unit."""
+def team_for(assessment: Assessment, leaf_ids: Iterable[int] | None = None) -> list[Any]:
+    """The lead(s) and the members assigned to the assessment's unit, never people of that unit.
+
+    `leaf_ids` (indicator ids): only the members whose assigned areas or criteria hold one of those leaves (what
+    they appraise), the leads all the same. Two queries more."""
     users = get_user_model().objects.filter(is_active=True)
     leads = users.filter(
         Q(roles__role=RoleAssignment.Role.APPRAISAL_LEAD)
@@ -74,9 +77,26 @@ def team_for(assessment: Assessment) -> list[Any]:
     assigned = AppraisalAssignment.objects.filter(cycle_id=assessment.cycle_id).filter(
         Q(units__isnull=True) | Q(units=assessment.unit_id)
     ).filter(areas__indicator_set_id=assessment.indicator_set_id)
+    if leaf_ids is not None:
+        assigned = AppraisalAssignment.objects.filter(pk__in=_holding(assessment, assigned, set(leaf_ids)))
     members = users.filter(pk__in=assigned.values("user_id"))
     own = RoleAssignment.objects.filter(unit_id=assessment.unit_id).values("user_id")
     return list((leads | members).exclude(pk__in=own).distinct().order_by("pk"))
+
+
+def _holding(assessment: Assessment, assigned: Any, leaf_ids: set[int]) -> list[int]:
+    """The assignments among `assigned` whose nodes (an area, or criteria) hold one of the leaves."""
+    from appraisal.permissions import may_appraise_node
+
+    parent_of = dict(Indicator.objects.filter(indicator_set_id=assessment.indicator_set_id)
+                     .values_list("pk", "parent_id"))
+    nodes: dict[int, set[int]] = {}
+    for assignment_id, node_id in AppraisalAssignment.areas.through.objects.filter(
+        appraisalassignment_id__in=assigned.values("pk"), indicator__indicator_set_id=assessment.indicator_set_id,
+    ).values_list("appraisalassignment_id", "indicator_id"):
+        nodes.setdefault(assignment_id, set()).add(node_id)
+    return [pk for pk, allowed in nodes.items()
+            if any(may_appraise_node(allowed, leaf, parent_of) for leaf in leaf_ids)]
 
 
 def _site_url() -> str:

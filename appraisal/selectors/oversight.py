@@ -114,6 +114,38 @@ class DifferingLeaf:
 
 
 @dataclass
+class DeadlineStanding:
+    """The cycle's appraisal deadline as of now, in whole calendar days of the site's time zone: the days left (0: it
+    ends today) or, once passed, the days overdue (at least 1)."""
+
+    deadline: Any
+    passed: bool
+    days_left: int
+    days_overdue: int
+
+
+def appraisal_deadline_standing(*, cycle: Cycle | None, now: Any = None) -> DeadlineStanding | None:
+    """The team's own deadline (`Cycle.appraisal_deadline`) and how far it is; None when the cycle has none. No
+    query."""
+    deadline = cycle.appraisal_deadline if cycle is not None else None
+    if deadline is None:
+        return None
+    now = now or timezone.now()
+    days = (timezone.localdate(deadline) - timezone.localdate(now)).days
+    passed = deadline < now
+    return DeadlineStanding(deadline=deadline, passed=passed, days_left=max(days, 0),
+                            days_overdue=max(-days, 1) if passed else 0)
+
+
+@dataclass
+class OverdueAppraisal:
+    """A unit that submitted and is not signed off once the cycle's appraisal deadline has passed."""
+
+    assessment: Assessment
+    days_overdue: int
+
+
+@dataclass
 class Dashboard:
     cycle: Cycle
     states: list[tuple[str, Any, int]]
@@ -123,6 +155,11 @@ class Dashboard:
     averages: list[AreaAverage]
     differing: list[DifferingLeaf]
     total: int
+    # the team's own deadline, and the units it has not signed off once that deadline passed
+    appraisal_deadline: DeadlineStanding | None = None
+    overdue_appraisals: list[OverdueAppraisal] = field(default_factory=list)
+    # every unit not submitted yet (drafts), by name: what «Đang tự đánh giá N» lists
+    not_submitted: list[Assessment] = field(default_factory=list)
 
 
 @dataclass
@@ -193,6 +230,12 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
         a for a in assessments
         if a.state == Assessment.State.EXPLANATION and a.explanation_deadline and a.explanation_deadline < now
     ]
+    standing = appraisal_deadline_standing(cycle=cycle, now=now)
+    overdue_appraisals = [
+        OverdueAppraisal(assessment=a, days_overdue=standing.days_overdue) for a in assessments
+        if a.state not in (Assessment.State.DRAFT, Assessment.State.SIGNED_OFF)
+    ] if standing is not None and standing.passed else []
+    not_submitted = [a for a in assessments if a.state == Assessment.State.DRAFT]
     # The signed-off ones' results only (the others' are not ranked), as plain rows: nationally, thousands.
     results: dict[int, tuple[Any, ...]] = {
         row[0]: tuple(row[1:]) for row in IndexResult.objects.filter(
@@ -309,4 +352,7 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
         averages=averages,
         differing=differing[:top],
         total=len(assessments),
+        appraisal_deadline=standing,
+        overdue_appraisals=overdue_appraisals,
+        not_submitted=not_submitted,
     )

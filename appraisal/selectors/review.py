@@ -92,6 +92,13 @@ class ReviewLine:
                 and indicator.source != Indicator.Source.SURVEY)
 
     @property
+    def evidence_noted(self) -> bool:
+        """Its evidence missing, the unit wrote a note or an explanation on it (what it says of its evidence, kept
+        on paper): the area's second bulk accept takes it on the unit's word
+        (`appraisal.services.review.evidence_noted`, the same rule)."""
+        return self.evidence_missing and bool(self.line.self_note.strip() or self.line.explanation.strip())
+
+    @property
     def done(self) -> bool:
         return line_decided(self.line, self.line.assessment.state)
 
@@ -136,6 +143,12 @@ class ReviewArea:
         confirmation)."""
         return [rl for rl in self.lines if rl.editable and not rl.done and rl.evidence_missing
                 and rl.line.self_value is not None]
+
+    @property
+    def evidence_noted(self) -> list[ReviewLine]:
+        """Those of `evidence_missing` the unit wrote a note or explanation on: what the area's second bulk accept
+        («… kể cả tiêu chí có ghi chú về tài liệu») takes besides `acceptable`."""
+        return [rl for rl in self.evidence_missing if rl.evidence_noted and not rl.awaiting_explanation]
 
 
 def _acceptable(rl: ReviewLine) -> bool:

@@ -159,9 +159,16 @@ def evidence_missing(line: ScoreLine, files: int) -> bool:
             and indicator.source != Indicator.Source.SURVEY)
 
 
+def evidence_noted(line: ScoreLine) -> bool:
+    """The unit wrote something on the leaf (its note or its explanation): for a leaf whose evidence is missing,
+    what it says of it (typically kept on paper at the unit), which the team may take at its word."""
+    return bool(line.self_note.strip() or line.explanation.strip())
+
+
 @transaction.atomic
 def area_accept_self(
-    *, assessment: Assessment, area: Indicator, actor: Any, leaf_ids: set[int] | None = None
+    *, assessment: Assessment, area: Indicator, actor: Any, leaf_ids: set[int] | None = None,
+    with_noted_evidence: bool = False,
 ) -> dict[str, Any]:
     """Accept what the unit declared for every leaf of an area the team has not decided yet, in one action: the
     self-score as the appraised score, or the unit's «không phát sinh» (as `line_accept_self` accepts one).
@@ -172,9 +179,15 @@ def area_accept_self(
     decision for that leaf alone). Skipped too, each needing a decision of its own, and named: a leaf marked «Cần
     tài liệu kiểm chứng» the unit sent no evidence for (`evidence_missing`), and during an explanation round a
     leaf the round flagged (`awaiting_explanation`: it waits for the unit). Each accepted leaf is audited on its
-    own. Returns {"accepted": n, "skipped": m, "not_applicable": k, "evidence_missing": [codes],
-    "awaiting_explanation": [codes], "accepted_ids": [line ids]}, the k «không phát sinh» among the n accepted, the
-    m skipped including the leaves named.
+    own.
+
+    `with_noted_evidence`: the team takes the unit's word for the evidence it says it keeps elsewhere (on paper):
+    a leaf missing its evidence is accepted too when the unit wrote a note or an explanation on it
+    (`evidence_noted`), audited as any other, and named in "evidence_noted"; one without any text stays left out.
+
+    Returns {"accepted": n, "skipped": m, "not_applicable": k, "evidence_missing": [codes],
+    "awaiting_explanation": [codes], "evidence_noted": [codes], "accepted_ids": [line ids]}, the k «không phát
+    sinh» and the leaves of "evidence_noted" among the n accepted, the m skipped including the leaves named.
     """
     from evidence.selectors import files_per_line  # the evidence app's count of a line's files
 
@@ -197,6 +210,7 @@ def area_accept_self(
     accepted = skipped = not_applicable = 0
     missing: list[str] = []
     waiting: list[str] = []
+    noted: list[str] = []
     accepted_ids: list[int] = []
     for line in lines:
         if line.indicator.source == Indicator.Source.SURVEY or line.na_overruled:
@@ -211,10 +225,14 @@ def area_accept_self(
             accepted_ids.append(line.pk)
         elif line.self_value is None:
             skipped += 1
-        elif evidence_missing(line, line.files):  # type: ignore[attr-defined]
+        elif evidence_missing(line, line.files) and not (  # type: ignore[attr-defined]
+            with_noted_evidence and evidence_noted(line)
+        ):
             skipped += 1
             missing.append(line.indicator.code)
         else:
+            if evidence_missing(line, line.files):  # type: ignore[attr-defined]
+                noted.append(line.indicator.code)
             try:
                 score_line_appraise(line=line, actor=actor, base_version=line.version, value=line.self_value,
                                     note="")
@@ -228,7 +246,7 @@ def area_accept_self(
             accepted += 1
             accepted_ids.append(line.pk)
     return {"accepted": accepted, "skipped": skipped, "not_applicable": not_applicable, "evidence_missing": missing,
-            "awaiting_explanation": waiting, "accepted_ids": accepted_ids}
+            "awaiting_explanation": waiting, "evidence_noted": noted, "accepted_ids": accepted_ids}
 
 
 @transaction.atomic

@@ -597,10 +597,16 @@ def explanation_resubmit(*, assessment: Assessment, actor: Any) -> Assessment:
     if missing:
         raise ValidationFailed(MSG_EXPLANATIONS_MISSING % {"n": len(missing)}, code="explanations_missing",
                                details=missing)
+    flagged_lines = list(flagged)
+    agreed = {int(pk) for pk in (current.agreed_lines if current is not None else []) or []}
     back = _end_explanation(locked, actor, resubmitted=True)
-    # the e-mail names the appraisal round that starts, as numbered for people (withdrawn rounds not counted)
-    notify(kind=Notification.Kind.RESUBMITTED, assessment=back, recipients=team_for(back),
-           context={"round_shown": appraisal_round_shown(back)})
+    # the e-mail names the appraisal round that starts, as numbered for people (withdrawn rounds not counted), and
+    # the leaves answered; it goes to those who appraise them (and the leads), not to the whole team of the set
+    notify(kind=Notification.Kind.RESUBMITTED, assessment=back,
+           recipients=team_for(back, leaf_ids=[line.indicator_id for line in flagged_lines]),
+           context={"round_shown": appraisal_round_shown(back), "answered": len(flagged_lines),
+                    "explained": [line.indicator.code for line in flagged_lines if line.pk not in agreed],
+                    "agreed": [line.indicator.code for line in flagged_lines if line.pk in agreed]})
     return back
 
 

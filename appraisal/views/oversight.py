@@ -51,6 +51,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "is_admin": permissions.is_administrator(request.user),  # drafts are followed on the cycle's page
         "cycles": cycles,
         "can_recompute": permissions.is_administrator(request.user),
+        # «Đang tự đánh giá N» opens the list of the units that have not submitted
+        "show_not_submitted": request.GET.get("chua-gui") == "1",
     })
 
 

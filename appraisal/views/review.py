@@ -102,6 +102,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "unassigned": unassigned,
         # the cycle's preliminary table, for those who see its dashboard (a lead by assignment: their cycles')
         "can_cycle_workbook": data.cycle is not None and permissions.can_view_dashboard(user, cycle_id=data.cycle.pk),
+        "appraisal_deadline": selectors.appraisal_deadline_standing(cycle=data.cycle),
         "page": data.page,
         "query": urlencode({k: v for k, v in kept.items() if v}),  # the pager keeps the filters
         "review_query": with_params("", {k: v for k, v in carried.items() if v}),
@@ -403,6 +404,10 @@ def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpR
     return redirect(_review_url(request, assessment, f"line-{line.pk}"))
 
 
+# the area accept's second form: accept too the leaves missing evidence the unit wrote about (kept on paper)
+NOTED_EVIDENCE_FIELD = "tai-lieu-ban-giay"
+
+
 @lands_on(_area_page)
 @login_required_or_401
 @require_POST
@@ -410,12 +415,15 @@ def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpR
 def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpResponse:
     """Accept what the unit declared (self-score or «không phát sinh») for every undecided leaf of one area (each
     leaf audited), but the leaves needing evidence the unit did not send and, during an explanation round, those
-    waiting for the unit's explanation: named, for a decision of their own. JSON for the page's script (the leaves
+    waiting for the unit's explanation: named, for a decision of their own. With the form's NOTED_EVIDENCE_FIELD,
+    the leaves missing evidence the unit wrote a note or explanation on are accepted too (its word for evidence kept
+    on paper). JSON for the page's script (the leaves
     accepted, the summary, the new explanations left, the result's words); a plain form post otherwise."""
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
     area, mine = selectors.area_to_accept(request.user, assessment, area_id)
     try:
-        counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine)
+        counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine,
+                                           with_noted_evidence=request.POST.get(NOTED_EVIDENCE_FIELD) == "1")
     except DomainError as exc:
         return domain_error(request, exc, _review_url(request, assessment, f"area-{area.pk}"))
     done, left_out = _area_accepted_text(area, counts)
@@ -430,6 +438,7 @@ def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpR
             "ok": True, "message": " ".join([done, *left_out]), "done": done, "left_out": left_out,
             "accepted": counts["accepted"], "skipped": counts["skipped"],
             "evidence_missing": counts["evidence_missing"], "awaiting_explanation": counts["awaiting_explanation"],
+            "evidence_noted": counts["evidence_noted"],
             "lines": [line_json(line, state=summary.state, index_mode=summary.index_mode) for line in lines],
             # every leaf of the area as stored: the page redraws those saved elsewhere since it was loaded
             "area_lines": [line_json(line, state=summary.state, index_mode=summary.index_mode)
@@ -455,6 +464,14 @@ def _area_accepted_text(area: Indicator, counts: dict[str, Any]) -> tuple[str, l
     else:
         done = _("Lĩnh vực %(code)s: đã chấp nhận %(n)s tiêu chí, bỏ qua %(m)s tiêu chí.") % said
     left_out = []
+    if noted := counts.get("evidence_noted"):
+        done += " " + ngettext(
+            "Trong đó %(n)s tiêu chí không có tài liệu kiểm chứng được chấp nhận theo ghi chú, giải trình của đơn vị "
+            "về tài liệu (bản giấy): %(codes)s.",
+            "Trong đó %(n)s tiêu chí không có tài liệu kiểm chứng được chấp nhận theo ghi chú, giải trình của đơn vị "
+            "về tài liệu (bản giấy): %(codes)s.",
+            len(noted),
+        ) % {"n": len(noted), "codes": ", ".join(noted)}
     if missing := counts["evidence_missing"]:
         left_out.append(ngettext(
             "Chưa chấp nhận %(n)s tiêu chí «Cần tài liệu kiểm chứng» mà đơn vị không gửi tài liệu: %(codes)s. Hãy "
