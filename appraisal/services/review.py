@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from appraisal import selectors as appraisal_selectors
 from appraisal.models import ExplanationSeen, LineHistory
@@ -159,6 +159,10 @@ def evidence_missing(line: ScoreLine, files: int) -> bool:
             and indicator.source != Indicator.Source.SURVEY)
 
 
+# The audit's reason for a leaf missing its evidence that the area's bulk accept took on the unit's word.
+REASON_NOTED_EVIDENCE = gettext_noop("Chấp nhận theo ghi chú, giải trình của đơn vị về tài liệu kiểm chứng (bản giấy)")
+
+
 def evidence_noted(line: ScoreLine) -> bool:
     """The unit wrote something on the leaf (its note or its explanation): for a leaf whose evidence is missing,
     what it says of it (typically kept on paper at the unit), which the team may take at its word."""
@@ -231,11 +235,13 @@ def area_accept_self(
             skipped += 1
             missing.append(line.indicator.code)
         else:
-            if evidence_missing(line, line.files):  # type: ignore[attr-defined]
+            on_word = evidence_missing(line, line.files)  # type: ignore[attr-defined]
+            if on_word:
                 noted.append(line.indicator.code)
             try:
+                # no note (a noted leaf would be offered for an explanation request): the audit says why instead
                 score_line_appraise(line=line, actor=actor, base_version=line.version, value=line.self_value,
-                                    note="")
+                                    note="", audit_reason=REASON_NOTED_EVIDENCE if on_word else "")
             except ValidationFailed as exc:  # the unit's stored value the engine refuses: name its leaf
                 details = exc.details if isinstance(exc.details, dict) else {}
                 raise ValidationFailed(

@@ -512,11 +512,13 @@ def score_line_appraise(
     value: Mapping[str, Any],
     note: str = "",
     na_overruled: bool | None = None,
+    audit_reason: str = "",
 ) -> ScoreLine:
     """The appraisal team's score of one leaf (the engine computes it). Same locking and audit as self-scores.
 
     `na_overruled=True` records that the team does not accept the unit's «không phát sinh» (the leaf then
-    counts with this score); None leaves that mark as it is."""
+    counts with this score); None leaves that mark as it is. `audit_reason`: the audit entry's reason when the
+    team's note gives none (a note is the reason), e.g. why a bulk accept took a leaf missing its evidence."""
     line, assessment = _appraisal_line_lock(line, base_version)
     rule = selectors.leaf_rule(line.indicator)
     try:
@@ -544,7 +546,7 @@ def score_line_appraise(
         changes["na_overruled"] = {"old": old["na_overruled"], "new": line.na_overruled}
     audit_record(
         actor=actor, action="score_line.appraise", object_type="ScoreLine", object_id=line.pk,
-        unit=assessment.unit, assessment=assessment, changes=changes, reason=line.appraised_note,
+        unit=assessment.unit, assessment=assessment, changes=changes, reason=line.appraised_note or audit_reason,
     )
     return line
 

@@ -44,6 +44,12 @@ def test_the_flag_accepts_a_leaf_whose_note_says_where_its_evidence_is(paper: An
     assert done["evidence_noted"] == ["2.1.2"]
     entry = AuditEntry.objects.get(action="score_line.appraise", object_id=str(noted.pk))
     assert entry.actor == appraiser
+    # the audit says it was taken on the unit's word, while a leaf with its evidence is accepted without a reason
+    from appraisal.services.review import REASON_NOTED_EVIDENCE
+
+    assert entry.reason == REASON_NOTED_EVIDENCE
+    others = AuditEntry.objects.filter(action="score_line.appraise").exclude(object_id=str(noted.pk))
+    assert others.exists() and set(others.values_list("reason", flat=True)) == {""}
     # and the leaf without any text stays out, for a decision of its own
     assert done["evidence_missing"] == ["2.2.1"]
     assert line_of(paper, "2.2.1").appraised_score is None
