@@ -189,6 +189,7 @@ class Notification(models.Model):
         EXTENSION_REFUSED = "extension_refused", _("Đề nghị gia hạn không được chấp thuận")
         DEADLINE_REMOVED = "deadline_removed", _("Bỏ hạn tự đánh giá riêng của đơn vị")
         REOPENED = "reopened", _("Bản đánh giá đã thông qua được mở lại")
+        APPRAISAL_OVERWRITTEN = "appraisal_overwritten", _("Điểm thẩm định bị người khác thay đổi")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")

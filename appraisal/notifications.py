@@ -8,6 +8,8 @@ appraise it again) and to the unit's head (its result no longer counts until it 
 Extension requests: a new one goes to the administrators, a decision to the unit's people; a withdrawal to nobody.
 The removal of a unit's own self-assessment deadline goes to the unit's people, as a decision.
 
+An appraisal of a leaf replaced by another member of the team goes to the person whose value was replaced.
+
 Every notification is written in the site's language (Vietnamese, `settings.LANGUAGE_CODE`), whatever the language of
 the request that causes it: official mail to a Vietnamese unit, and an account has no language of its own (the
 interface's language is a cookie of the browser, `cchc.middleware.ChosenLanguageMiddleware`)."""
@@ -265,4 +267,17 @@ def assessment_notify_deadline_removed(
             "sheet_url": _site_url() + reverse("scoring:assessment", args=[assessment.pk]),
         },
         dedupe_key=dedupe_key,
+    )
+
+
+def appraisal_notify_overwritten(
+    *, line: Any, previous_by: Any, previous_score: Any, previous_note: str, actor: Any
+) -> list[Notification]:
+    """Tell the team member whose appraisal of `line` `actor` has just replaced: the leaf, both values and reasons
+    (the replaced one stays in the leaf's «Quá trình chấm điểm»)."""
+    assessment = line.assessment
+    return notify(
+        kind=Notification.Kind.APPRAISAL_OVERWRITTEN, assessment=assessment, recipients=[previous_by],
+        context={"line": line, "code": line.indicator.code, "actor": actor, "previous_score": previous_score,
+                 "previous_note": previous_note, "score": line.appraised_score, "note": line.appraised_note},
     )

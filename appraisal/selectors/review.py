@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -209,12 +210,85 @@ def history_by_line(
     return out
 
 
+# The audit's actions that set a leaf's appraisal (a score, or the acceptance of a «không phát sinh»).
+APPRAISAL_ACTIONS = ("score_line.appraise", "score_line.accept_not_applicable")
+
+
+def last_appraisal(*, line_id: int) -> AuditEntry | None:
+    """The audit entry of the leaf's stored appraisal (who set it, when), with its actor; None when the team has
+    not decided it. One query."""
+    return (AuditEntry.objects.filter(object_type="ScoreLine", object_id=str(line_id), action__in=APPRAISAL_ACTIONS)
+            .select_related("actor").order_by("-at", "-id").first())
+
+
+@dataclass
+class OverwrittenAppraisal:
+    """A colleague's appraisal of a leaf that another person replaced within the same round (no round boundary
+    recorded it in `LineHistory`), read from the audit: listed in the leaf's «Quá trình chấm điểm» on the review
+    page with the score (or the «không phát sinh» accepted), the reason, who set it and who replaced it."""
+
+    recorded_at: Any
+    recorded_by: Any
+    replaced_at: Any
+    replaced_by: Any
+    score: Decimal | None
+    not_applicable: bool
+    note: str
+    stage: str = "overwritten"
+    overwritten: bool = True
+    value: Any = None
+    explanation: str = ""
+    evidence: list[Any] = field(default_factory=list)
+    question: str = ""
+    agreed: bool = False
+    round_withdrawn: bool = False
+
+
+def overwritten_by_line(
+    *, assessment: Assessment, history: dict[int, list[LineHistory]]
+) -> dict[int, list[OverwrittenAppraisal]]:
+    """Line id → the appraisals of one person that another replaced before any round boundary recorded them (no
+    `history` entry of the leaf between the two), oldest first. One query (the assessment's appraisal entries)."""
+    entries = (AuditEntry.objects.filter(assessment=assessment, object_type="ScoreLine", action__in=APPRAISAL_ACTIONS)
+               .select_related("actor").order_by("at", "id"))
+    by_line: dict[int, list[AuditEntry]] = defaultdict(list)
+    for entry in entries:
+        if entry.object_id.isdigit():
+            by_line[int(entry.object_id)].append(entry)
+    out: dict[int, list[OverwrittenAppraisal]] = {}
+    for line_id, steps in by_line.items():
+        recorded = [h.recorded_at for h in history.get(line_id, [])]
+        for before, after in pairwise(steps):
+            if before.actor_id is None or before.actor_id == after.actor_id:
+                continue
+            if any(before.at <= at < after.at for at in recorded):
+                continue
+            out.setdefault(line_id, []).append(_overwritten(before, after))
+    return out
+
+
+def _overwritten(before: AuditEntry, after: AuditEntry) -> OverwrittenAppraisal:
+    changes = before.changes if isinstance(before.changes, dict) else {}
+    new = (changes.get("appraised_score") or {}).get("new") if isinstance(changes.get("appraised_score"), dict) \
+        else None
+    try:
+        score = None if new is None else Decimal(str(new))
+    except ArithmeticError:
+        score = None
+    return OverwrittenAppraisal(
+        recorded_at=before.at, recorded_by=before.actor, replaced_at=after.at, replaced_by=after.actor, score=score,
+        not_applicable=before.action == "score_line.accept_not_applicable", note=before.reason,
+    )
+
+
 _TEAM_STAGES = (LineHistory.Stage.APPRAISAL, LineHistory.Stage.FINAL)
 
 
 def _same_snapshot(a: LineHistory, b: LineHistory) -> bool:
     """Both recorded by the same side (the team's appraisal and final, or the unit's self-score and explanation)
     with the same values, note, explanation and evidence, the same question of the team and the same agreement."""
+    if getattr(a, "overwritten", False) or getattr(b, "overwritten", False):  # a colleague's value, never folded
+        return False
     return ((a.stage in _TEAM_STAGES) == (b.stage in _TEAM_STAGES)
             and (a.value, a.score, a.not_applicable, a.note.strip(), a.explanation.strip())
             == (b.value, b.score, b.not_applicable, b.note.strip(), b.explanation.strip())
@@ -301,6 +375,10 @@ def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool =
     files = evidence_files_by_line(assessment)
     rounds = round_answers(assessment=assessment)
     history = history_by_line(assessment=assessment, rounds=rounds)
+    # a colleague's appraisal replaced within a round stays in the leaf's history, in its place in time
+    for line_id, replaced in overwritten_by_line(assessment=assessment, history=history).items():
+        merged: list[Any] = [*history.get(line_id, []), *replaced]
+        history[line_id] = sorted(merged, key=lambda entry: entry.recorded_at)
     # the flags on the leaves are the last round's, open or ended (a new request sets them again)
     last = rounds[max(rounds)] if rounds else None
     areas = {a.pk: ReviewArea(area=a, editable=writable and tree.area_has_assigned(allowed, a.pk))

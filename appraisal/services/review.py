@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from appraisal import selectors as appraisal_selectors
 from appraisal.models import ExplanationSeen, LineHistory
+from appraisal.notifications import appraisal_notify_overwritten
 from appraisal.permissions import refuse_own_unit
 from appraisal.selectors.queue import unseen_explanations
 from appraisal.services.common import (
@@ -112,8 +113,11 @@ def line_appraise(
         raise ValidationFailed(MSG_REASON_REQUIRED, code="reason_required", details={"field": "note"})
     if assessment.state == Assessment.State.SUBMITTED:
         _start(assessment, actor)
-    return score_line_appraise(line=fresh, actor=actor, base_version=base_version, value=value, note=reason,
-                               na_overruled=fresh.not_applicable)
+    replaced = _stored_appraisal(fresh)
+    saved = score_line_appraise(line=fresh, actor=actor, base_version=base_version, value=value, note=reason,
+                                na_overruled=fresh.not_applicable)
+    _tell_replaced(replaced, saved, actor)
+    return saved
 
 
 @transaction.atomic
@@ -133,12 +137,47 @@ def line_accept_self(*, line: ScoreLine, actor: Any, base_version: int) -> Score
         raise ValidationFailed(MSG_SURVEY_IMPORT_ONLY, code="survey_leaf")
     if assessment.state == Assessment.State.SUBMITTED:
         _start(assessment, actor)
+    replaced = _stored_appraisal(fresh)
     if fresh.not_applicable:
         again = fresh.na_accepted and not fresh.na_overruled and _explanation_unseen(fresh)
-        return score_line_accept_not_applicable(line=fresh, actor=actor, base_version=base_version, again=again)
-    if fresh.self_value is None:
+        saved = score_line_accept_not_applicable(line=fresh, actor=actor, base_version=base_version, again=again)
+    elif fresh.self_value is None:
         raise ValidationFailed(MSG_NOT_SELF_SCORED, code="not_self_scored")
-    return score_line_appraise(line=fresh, actor=actor, base_version=base_version, value=fresh.self_value, note="")
+    else:
+        saved = score_line_appraise(line=fresh, actor=actor, base_version=base_version, value=fresh.self_value,
+                                    note="")
+    _tell_replaced(replaced, saved, actor)
+    return saved
+
+
+def _decision(line: ScoreLine) -> tuple[Any, ...]:
+    return (line.appraised_value, line.appraised_score, line.appraised_note.strip(), line.na_accepted,
+            line.na_overruled)
+
+
+def _stored_appraisal(line: ScoreLine) -> tuple[Any, tuple[Any, ...]] | None:
+    """The leaf's stored decision, before a save replaces it, with the audit entry naming who set it; None when the
+    team has not decided it (nothing a colleague could lose). One query when decided."""
+    if line.appraised_score is None and not line.na_accepted:
+        return None
+    entry = appraisal_selectors.last_appraisal(line_id=line.pk)
+    if entry is None or entry.actor is None:
+        return None
+    return entry, _decision(line)
+
+
+def _tell_replaced(replaced: tuple[Any, tuple[Any, ...]] | None, saved: ScoreLine, actor: Any) -> None:
+    """Another member of the team set the decision this save changed: tell that person (`Notification`), with
+    both values; their value stays in the leaf's history on the review page (read from the audit)."""
+    if replaced is None:
+        return
+    entry, before = replaced
+    if entry.actor_id == getattr(actor, "pk", None) or before == _decision(saved):
+        return
+    _value, score, note, na_accepted, _overruled = before
+    appraisal_notify_overwritten(line=saved, previous_by=entry.actor, actor=actor,
+                                 previous_score=None if na_accepted and score is None else score,
+                                 previous_note=note)
 
 
 def _explanation_unseen(line: ScoreLine) -> bool:

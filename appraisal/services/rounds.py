@@ -20,6 +20,8 @@ from appraisal.selectors.explanation import (
     agreeable,
     agreed_in_round,
     answered_in_round,
+    feedback_answers,
+    feedback_lines,
     withdrawn_round,
 )
 from appraisal.selectors.review import line_decided
@@ -284,9 +286,13 @@ def explanation_request(
         actor=actor, action="assessment.explanation_request", object_type="Assessment", object_id=locked.pk,
         unit=locked.unit, assessment=locked, reason=text, changes=changes,
     )
+    # each flagged leaf as the unit's explanation page shows it: the appraisal and its reason recorded for the round,
+    # and what to explain there (the team's question on the leaf)
+    leaves = feedback_lines(assessment=returned, flagged_only=True, current_round=explanation_round)
+    feedback_answers(leaves, open_round=explanation_round, rounds=[])
     notify(
         kind=Notification.Kind.EXPLANATION_REQUESTED, assessment=returned, recipients=unit_people(returned.unit_id),
-        context={"round": explanation_round, "codes": [line.indicator.code for line in chosen]},
+        context={"round": explanation_round, "codes": [line.indicator.code for line in chosen], "leaves": leaves},
     )
     return explanation_round
 

@@ -22,11 +22,12 @@ from django.utils.translation import ngettext
 
 from appraisal.permissions import OwnUnitRefused
 from appraisal.selectors import SORTS, WORK_STATES, ReviewSummary
-from appraisal.selectors.review import line_decided, na_credited, na_pending
+from appraisal.selectors.review import last_appraisal, line_decided, na_credited, na_pending
 from scoring.errors import DomainError, StaleVersion
 from scoring.forms import value_summary
 from scoring.models import ScoreLine
 from scoring.selectors import not_applicable_shown
+from scoring.templatetags.scoring_tags import dmy, full_name
 
 EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
 DETAILS_SHOWN = 20  # of a refusal's list (the leaves missing a score): the page names so many, then counts
@@ -94,6 +95,18 @@ def stored_text(line: ScoreLine, *, state: str, display: str, summary: str) -> s
     if line.appraised_score is None:
         return summary
     return _("%(value)s (%(points)s điểm)") % {"value": summary, "points": display}
+
+
+def last_appraised_text(line: ScoreLine, user: Any) -> str:
+    """Who set the leaf's stored appraisal and when, in words, for a conflict box (the audit's latest appraisal
+    entry; the user's own in another tab said as such); empty when the audit names nobody. One query."""
+    entry = last_appraisal(line_id=line.pk)
+    if entry is None or entry.actor is None:
+        return ""
+    at = dmy(entry.at)
+    if entry.actor_id == getattr(user, "pk", None):
+        return _("Giá trị đang lưu do chính anh/chị lưu lúc %(at)s (ở một thẻ khác).") % {"at": at}
+    return _("Giá trị đang lưu do %(who)s lưu lúc %(at)s.") % {"who": full_name(entry.actor), "at": at}
 
 
 def review_json(summary: ReviewSummary) -> dict[str, Any]:

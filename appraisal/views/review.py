@@ -27,6 +27,7 @@ from appraisal.views._common import (
     answers_json,
     domain_error,
     error_json,
+    last_appraised_text,
     line_json,
     queue_query,
     review_json,
@@ -353,6 +354,9 @@ def _refused_json(request: HttpRequest, assessment: Assessment, exc: DomainError
         return response
     body = json.loads(response.content)
     body["new_explanations"] = _new_explanations_json(request.user, assessment)
+    if isinstance(exc.details, ScoreLine) and isinstance(body.get("current"), dict):
+        # who set the stored value, and when: the conflict box names them
+        body["current"]["appraised_by"] = last_appraised_text(exc.details, request.user)
     return JsonResponse(body, status=response.status_code)
 
 
@@ -377,6 +381,7 @@ def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> Htt
             error["current"] = exc.details
             error["current_stored"] = line_json(exc.details, state=assessment.state,
                                                 index_mode=assessment.indicator_set.index_mode)["stored"]
+            error["current_by"] = last_appraised_text(exc.details, request.user)
         context = _review_context(request, assessment, errors={line.pk: error})
         return render(request, "appraisal/review.html", context, status=exc.status)
     if wants_json(request):

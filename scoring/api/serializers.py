@@ -233,6 +233,30 @@ class ScoreLineSerializer(serializers.ModelSerializer):
         ),
     )
 
+    agreed = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Đơn vị trả lời tiêu chí bằng «Đồng ý với kết quả thẩm định» (không có nội dung giải trình) ở vòng giải "
+            "trình đang mở, hoặc vòng gần nhất đã kết thúc, với tiêu chí vòng đó yêu cầu giải trình "
+            "(`explanation_requested`), như trang thẩm định ghi. false khi chưa có vòng giải trình nào. Người của "
+            "đơn vị cũng thấy (đó là câu trả lời của chính đơn vị)."
+        ),
+    )
+
+    @extend_schema_field(serializers.BooleanField(read_only=True))
+    def get_agreed(self, instance: ScoreLine) -> bool:
+        return instance.explanation_requested and instance.pk in self._agreed_lines(instance.assessment_id)
+
+    def _agreed_lines(self, assessment_id: int) -> set[int]:
+        # the latest round's agreements, read once for a whole list (the context is shared by its lines)
+        cache = self.context.setdefault("_agreed_lines", {}) if isinstance(self.context, dict) else {}
+        if assessment_id not in cache:
+            from appraisal.models import ExplanationRound  # the appraisal app builds on this one
+
+            latest = (ExplanationRound.objects.filter(assessment_id=assessment_id).order_by("-round")
+                      .values_list("agreed_lines", flat=True).first())
+            cache[assessment_id] = {int(pk) for pk in latest or []}
+        return cache[assessment_id]
+
     @extend_schema_field(serializers.BooleanField(read_only=True))
     def get_explanation_new(self, instance: ScoreLine) -> bool:
         # the context's `new_explanations`: the user's lines (`appraisal.selectors.explanation`), read once for a list
@@ -263,7 +287,7 @@ class ScoreLineSerializer(serializers.ModelSerializer):
             "id", "indicator", "self_value", "self_score", "self_note", "not_applicable", "not_applicable_reason",
             "appraised_value", "appraised_score", "appraised_note", "na_overruled", "explanation",
             "explanation_requested", "version", "updated_at",
-            "na_accepted", "credited_self_score", "credited_appraised_score", "explanation_new",
+            "na_accepted", "credited_self_score", "credited_appraised_score", "explanation_new", "agreed",
         ]
         # null with the context's `hide_appraisal`, like every other field of APPRAISAL_FIELDS (a client generated
         # from the schema must not be told it is always a string)

@@ -15,6 +15,7 @@ const vi = document.documentElement.lang.startsWith("vi");
 const T = vi
   ? {
       saving: "Đang lưu…", saved: "Đã lưu", failed: "Không lưu được", conflict: "Tiêu chí này vừa được thẩm định ở nơi khác (người khác hoặc một thẻ khác của anh/chị).",
+      conflictNamed: "Tiêu chí này vừa được thẩm định ở nơi khác.",
       stored: "Giá trị đang lưu", keep: "Giữ giá trị của tôi", take: "Lấy giá trị đang lưu", done: "Đã thẩm định",
       differs: "Đã điều chỉnh", network: "Mất kết nối, chưa lưu được. Hãy thử lại.",
       pending: "Chưa thẩm định", waiting: "Chờ thẩm định", explainConflict: "Giải trình của tiêu chí này vừa được lưu ở nơi khác (người khác hoặc một thẻ khác của anh/chị).",
@@ -33,6 +34,7 @@ const T = vi
     }
   : {
       saving: "Saving…", saved: "Saved", failed: "Not saved", conflict: "This leaf has just been appraised elsewhere (by somebody else or in another of your tabs).",
+      conflictNamed: "This leaf has just been appraised elsewhere.",
       stored: "Stored value", keep: "Keep my value", take: "Take the stored value", done: "Appraised",
       differs: "Adjusted", network: "Connection lost, not saved. Please try again.",
       pending: "Not appraised", waiting: "Awaiting appraisal", explainConflict: "This leaf's explanation has just been saved elsewhere (by somebody else or in another of your tabs).",
@@ -305,9 +307,12 @@ function firstPendingHref(review) {
 function markAcceptable(leaf, line) {
   const area = leaf.closest(".area-block");
   if (line.done && leaf.hasAttribute("data-evidence-missing")) {
-    // decided on its own: no longer one the bulk accept leaves out for its missing evidence
+    // decided on its own: no longer one the bulk accepts leave out for its missing evidence, nor one the second
+    // takes on the unit's word
     leaf.removeAttribute("data-evidence-missing");
+    leaf.removeAttribute("data-evidence-noted");
     showEvidenceMissing(area);
+    showEvidenceNoted(area);
   }
   if (!leaf.hasAttribute("data-acceptable")) return;
   // a leaf needing evidence the unit did not send is left to a decision of its own (the server's rule)
@@ -320,6 +325,24 @@ function markAcceptable(leaf, line) {
   const count = area.querySelectorAll('[data-leaf][data-acceptable="1"]').length;
   button.textContent = button.textContent.replace(/\d+/, String(count));
   form.hidden = count === 0;
+}
+
+/** The area's «Chấp nhận cả N tiêu chí thiếu tài liệu có ghi chú…» as the page now holds its leaves: its count (in
+ * the button and in the confirmation naming how many) and its codes; gone with none left. */
+function showEvidenceNoted(area) {
+  const form = area?.querySelector("form[data-accept-area-noted]");
+  if (!form) return;
+  const noted = notedLeaves(area);
+  const button = form.querySelector("[data-accept-area-noted-button]");
+  if (button) button.textContent = button.textContent.replace(/\d+/, String(noted.length));
+  if (form.dataset.confirm) form.dataset.confirm = form.dataset.confirm.replace(/\d+/, String(noted.length));
+  const codes = form.querySelector("[data-evidence-noted-codes]");
+  if (codes) codes.textContent = codesOf(noted);
+  form.hidden = noted.length === 0;
+}
+
+function notedLeaves(area) {
+  return area ? Array.from(area.querySelectorAll("[data-leaf][data-evidence-noted]")) : [];
 }
 
 /** The codes of the leaves (their headings' code). */
@@ -393,7 +416,9 @@ function conflictBox(leaf, form, current, submitted = form) {
   box.replaceChildren();
   const title = document.createElement("p");
   title.innerHTML = "<strong></strong>";
-  title.firstChild.textContent = explaining ? T.explainConflict : T.conflict;
+  // who set the stored value, and when (the server's words, from the audit): the title need not guess
+  const by = explaining ? "" : current.appraised_by || "";
+  title.firstChild.textContent = explaining ? T.explainConflict : by ? T.conflictNamed : T.conflict;
   const stored = document.createElement("p");
   stored.setAttribute("data-stored", "");
   // the stored decision as the server words it (an accepted «không phát sinh» with the points it is credited)
@@ -401,6 +426,10 @@ function conflictBox(leaf, form, current, submitted = form) {
   stored.textContent = explaining
     ? `${T.stored}: ${current.agreed ? T.agreed : current.explanation || "—"}`
     : `${T.stored}: ${current.stored}${current.note ? " — " + current.note : ""}`;
+  const storedBy = document.createElement("p");
+  storedBy.className = "meta";
+  storedBy.setAttribute("data-stored-by", "");
+  storedBy.textContent = by;
   const keep = document.createElement("button");
   keep.type = "button";
   keep.textContent = T.keep;
@@ -431,7 +460,7 @@ function conflictBox(leaf, form, current, submitted = form) {
   // focus: the box is announced (role=alert) and reached with Tab. Otherwise (the focus fell to the page's body
   // with the button disabled during the save) it goes to the box, so Tab does not start again at the page's top.
   const typing = userTyping(submitted, box) || userTyping(form, box);
-  box.append(title, stored, keep, " ", take);
+  box.append(title, stored, ...(by ? [storedBy] : []), keep, " ", take);
   box.hidden = false;
   reveal(box);
   if (!typing) keep.focus();
@@ -701,19 +730,22 @@ function areaResult(form, text, { error = false, nodes = null } = {}) {
   return box;
 }
 
-/** An area's «Chấp nhận điểm tự chấm cho N tiêu chí»: asked first, naming the leaves it leaves out (evidence the
- * unit did not send) and the unsaved adjustments of the area, which are saved before it is sent; one refused stops
- * it (nothing accepted), naming the leaf, whose own box says why. Then sent in place: the leaves accepted, the
- * summary and the counts follow the answer, which the area says. */
+/** An area's «Chấp nhận điểm tự chấm cho N tiêu chí» (and its second, «Chấp nhận cả N tiêu chí thiếu tài liệu có
+ * ghi chú…», which takes too the leaves whose missing evidence the unit wrote about): asked first, naming the
+ * leaves it leaves out (evidence the unit did not send, without a word on it for the second) and the unsaved
+ * adjustments of the area, which are saved before it is sent; one refused stops it (nothing accepted), naming the
+ * leaf, whose own box says why. Then sent in place: the leaves accepted, the summary and the counts follow the
+ * answer, which the area says. */
 function enhanceAreaAccept(form) {
   const area = form.closest(".area-block");
-  const button = form.querySelector("[data-accept-area]");
+  const noted = form.matches("[data-accept-area-noted]");
+  const button = form.querySelector(noted ? "[data-accept-area-noted-button]" : "[data-accept-area]");
   let sending = false;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (sending) return;
     const unsaved = appraiseForms(area || document).filter(appraisalUnsaved);
-    const missing = evidenceMissingLeaves(area);
+    const missing = evidenceMissingLeaves(area).filter((leaf) => !noted || !leaf.hasAttribute("data-evidence-noted"));
     let question = form.dataset.confirm || "";
     if (missing.length && form.dataset.evidenceNote) question += `\n\n${form.dataset.evidenceNote} ${codesOf(missing)}`;
     if (unsaved.length) question += `\n\n${T.saveFirst} ${codesOf(unsaved.map((each) => each.closest("[data-leaf]")))}`;
@@ -932,13 +964,16 @@ for (const form of document.querySelectorAll(
   enhanceSeenForm(form);
 }
 for (const form of document.querySelectorAll(
-  "form[data-confirm]:not([data-resubmit]):not([data-agree-remaining]):not([data-accept-area-form]):not([data-signoff-form])",
+  "form[data-confirm]:not([data-resubmit]):not([data-agree-remaining]):not([data-accept-area-form])"
+    + ":not([data-accept-area-noted]):not([data-signoff-form])",
 )) {
   form.addEventListener("submit", (event) => {
     if (!window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 }
-for (const form of document.querySelectorAll("form[data-accept-area-form]")) enhanceAreaAccept(form);
+for (const form of document.querySelectorAll("form[data-accept-area-form], form[data-accept-area-noted]")) {
+  enhanceAreaAccept(form);
+}
 for (const form of document.querySelectorAll("form[data-signoff-form]")) enhanceSignOff(form);
 // «Đồng ý … ở N tiêu chí còn lại» as «Gửi giải trình»: what was typed or ticked and not saved is saved first (an
 // explanation typed is the leaf's answer, not a leaf to agree with)

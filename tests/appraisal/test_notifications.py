@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from appraisal.models import Notification
 from appraisal.notifications import deadline_reminders_send, notification_send
-from appraisal.services import assessment_sign_off, explanation_request, explanation_resubmit, line_explain
+from appraisal.services import (
+    assessment_sign_off,
+    explanation_request,
+    explanation_resubmit,
+    line_accept_self,
+    line_appraise,
+    line_explain,
+)
 from appraisal.tasks import send_deadline_reminders_task
 from scoring.models import Assessment
 from tests.appraisal.conftest import later, line_of
@@ -128,3 +135,25 @@ def test_the_reminder_job_is_scheduled_in_beat() -> None:
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"appraisal.tasks.send_deadline_reminders_task", "appraisal.tasks.reconcile_stale_results_task"} <= tasks
+
+
+def test_the_explanation_request_email_names_each_leaf_with_its_question_and_appraisal_reason(
+    submitted: Any, lead: Any, appraiser: Any, mailboxes: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given 2.1.1 lowered with a reason, and 2.1.2 accepted as self-scored, no reason
+    reasoned, plain = line_of(submitted, "2.1.1"), line_of(submitted, "2.1.2")
+    line_appraise(line=reasoned, actor=appraiser, base_version=reasoned.version,
+                  value={"numerator": "70", "denominator": "100"}, note="Biên bản kiểm tra ghi 70%.")
+    line_accept_self(line=plain, actor=appraiser, base_version=plain.version)
+    # when both are returned, with a question on 2.1.2 only
+    with django_capture_on_commit_callbacks(execute=True):
+        explanation_request(assessment=submitted, actor=lead, deadline=later(3), line_ids=[reasoned.pk, plain.pk],
+                            message="Bổ sung báo cáo.", questions={str(plain.pk): "Số văn bản trễ hạn lấy ở đâu?"},
+                            undecided_ok=True)
+    # then the e-mail lists each leaf with its code, its appraisal and reason, and its own question
+    body = mail.outbox[0].body
+    first, second = body.index("- 2.1.1."), body.index("- 2.1.2.")
+    assert "Lý do: Biên bản kiểm tra ghi 70%." in body[first:second]
+    assert "Nội dung cần giải trình: Số văn bản trễ hạn lấy ở đâu?" in body[second:]
+    assert "Số văn bản trễ hạn" not in body[first:second]
+    assert "Bổ sung báo cáo." in body  # the request's general message stays

@@ -4,6 +4,7 @@ accepted, the noted leaf is accepted and the leaf without any text is not."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -67,3 +68,75 @@ def test_confirming_accepts_the_noted_leaf_and_not_the_one_without_text(new_page
     assert len(dialogs) == 1
     assert line_of(paper, "2.1.2").appraised_score is not None
     assert line_of(paper, "2.2.1").appraised_score is None
+
+
+def _watch(new_page: Any, assessment: Assessment) -> tuple[Any, list[tuple[str, str]], list[str]]:
+    """The review page signed in as tam, with the dialogs it raised (kind, text), accepted but for a «leave the
+    page?», and the POSTs it sent after loading."""
+    page = new_page()
+    login(page, "tam")
+    dialogs: list[tuple[str, str]] = []
+    posts: list[str] = []
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append((dialog.type, dialog.message))
+        if dialog.type == "beforeunload":
+            dialog.dismiss()
+        else:
+            dialog.accept()
+
+    page.on("dialog", on_dialog)
+    page.goto(f"/tham-dinh/{assessment.pk}/")
+    page.wait_for_load_state("networkidle")
+    page.on("request", lambda r: posts.append(r.url.split("/tham-dinh/")[-1]) if r.method == "POST" else None)
+    return page, dialogs, posts
+
+
+def test_the_noted_accept_saves_an_unsaved_adjustment_first_and_answers_in_place(
+    new_page: Any, paper: Assessment
+) -> None:
+    adjusted = line_of(paper, "2.1.1")
+    area = paper.indicator_set.indicators.get(code="2", parent__isnull=True)
+    page, dialogs, posts = _watch(new_page, paper)
+    page.evaluate("window.notReloaded = true")
+    page.fill(f'#line-{adjusted.pk} [name="a{adjusted.pk}-numerator"]', "90")
+    page.fill(f"#note-{adjusted.pk}", "Sổ theo dõi cho thấy 90%.")
+    page.get_by_role("button", name="Chấp nhận cả 1 tiêu chí thiếu tài liệu").click()
+    result = page.locator(f"#area-{area.pk} [data-area-result]")
+    expect(result).to_contain_text("theo ghi chú, giải trình của đơn vị")
+    # one confirmation, naming how many, the adjustment saved first and the leaf without any text left out
+    assert [kind for kind, _text in dialogs] == ["confirm"]
+    confirm = dialogs[0][1]
+    assert "1 tiêu chí «Cần tài liệu kiểm chứng»" in confirm
+    assert "2.1.1" in confirm and "lưu trước" in confirm
+    assert "không có ghi chú, giải trình nào (hãy quyết định từng tiêu chí): 2.2.1" in confirm
+    assert posts == [f"{paper.pk}/dong/{adjusted.pk}/", f"{paper.pk}/linh-vuc/{area.pk}/chap-nhan/"]
+    assert page.evaluate("window.notReloaded") is True
+    saved = line_of(paper, "2.1.1")
+    assert saved.appraised_score == Decimal("1.80") and saved.appraised_note == "Sổ theo dõi cho thấy 90%."
+    assert line_of(paper, "2.1.2").appraised_score is not None
+    assert line_of(paper, "2.2.1").appraised_score is None
+    expect(page.locator(f"#line-{line_of(paper, '2.1.2').pk} [data-status]")).to_have_text("Đã thẩm định")
+    # nothing left for either button: both gone
+    expect(page.locator(f"#area-{area.pk} form[data-accept-area-noted]")).to_be_hidden()
+    expect(page.locator(f"#area-{area.pk} form[data-accept-area-form]")).to_be_hidden()
+
+
+def test_the_noted_count_follows_the_leaves_decided_one_by_one(new_page: Any, paper: Assessment) -> None:
+    ScoreLine.objects.filter(pk=line_of(paper, "2.2.1").pk).update(self_note="Bản giấy lưu tại Phòng Nghiệp vụ.")
+    first, second = line_of(paper, "2.1.2"), line_of(paper, "2.2.1")
+    area = paper.indicator_set.indicators.get(code="2", parent__isnull=True)
+    page, dialogs, _posts = _watch(new_page, paper)
+    form = page.locator(f"#area-{area.pk} form[data-accept-area-noted]")
+    expect(form.locator("[data-accept-area-noted-button]")).to_contain_text("Chấp nhận cả 2 tiêu chí")
+    # the leaf decided on its own: one left, named
+    page.click(f"#line-{second.pk} form[data-accept] button")
+    expect(page.locator(f"#line-{second.pk} [data-status]")).to_have_text("Đã thẩm định")
+    expect(form.locator("[data-accept-area-noted-button]")).to_contain_text("Chấp nhận cả 1 tiêu chí")
+    expect(form.locator("[data-evidence-noted-codes]")).to_have_text("2.1.2")
+    assert "1 tiêu chí «Cần tài liệu kiểm chứng»" in (form.get_attribute("data-confirm") or "")
+    # the last one decided on its own: the button goes
+    page.click(f"#line-{first.pk} form[data-accept] button")
+    expect(page.locator(f"#line-{first.pk} [data-status]")).to_have_text("Đã thẩm định")
+    expect(form).to_be_hidden()
+    assert [kind for kind, _text in dialogs if kind == "beforeunload"] == []

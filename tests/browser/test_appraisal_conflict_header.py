@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from appraisal.services import line_appraise
 from scoring.models import Assessment
+from scoring.templatetags.scoring_tags import full_name
 from tests.appraisal.conftest import line_of, self_score, submit
 from tests.appraisal.conftest import team as team  # the appraisal team fixture (tam: area 2; hoa: lead)
 from tests.browser.conftest import login
@@ -56,7 +58,40 @@ def test_a_conflict_shows_the_stored_status_and_score_in_the_leafs_header(
     expect(second.locator(f"{leaf} [data-appraised]")).to_have_text(stored)
     # and what was typed stays, to be kept
     expect(second.locator(f'{leaf} [name="a{line.pk}-numerator"]')).to_have_value("90")
+    # the stored value is the user's own, from the other tab: said as such
+    expect(box.locator("[data-stored-by]")).to_contain_text("chính anh/chị")
     box.locator("text=Giữ giá trị của tôi").click()
     expect(second.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
     expect(second.locator(f"{leaf} [data-appraised]")).not_to_have_text(stored)
+    assert errors == []
+
+
+def test_a_colleagues_conflict_names_them_and_keeping_my_value_keeps_theirs_in_the_history(
+    new_page: Any, assessment: Assessment, unit_editor: Any, unit_head: Any, team: Any
+) -> None:
+    self_score(assessment, unit_editor)
+    submit(assessment, unit_head)
+    line = line_of(assessment, "2.1.1")
+    leaf = f"#line-{line.pk}"
+    page = new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, "hoa")
+    page.goto(f"/tham-dinh/{assessment.pk}/?linh-vuc=tat-ca")
+    page.wait_for_load_state("networkidle")
+    # tam saves the leaf meanwhile
+    line_appraise(line=line, actor=team["appraiser"], base_version=line.version,
+                  value={"numerator": "70", "denominator": "100"}, note="Biên bản kiểm tra ghi 70%.")
+    page.fill(f'{leaf} [name="a{line.pk}-numerator"]', "90")
+    page.fill(f"#note-{line.pk}", "Sổ theo dõi cho thấy 90%.")
+    page.click(f"{leaf} form[data-appraise] button[type=submit]")
+    box = page.locator(f"{leaf} .js-conflict")
+    expect(box.locator("[data-stored-by]")).to_contain_text(f"do {full_name(team['appraiser'])} lưu lúc")
+    expect(box).not_to_contain_text("người khác hoặc một thẻ khác")
+    box.locator("text=Giữ giá trị của tôi").click()
+    expect(page.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    page.reload()
+    entry = page.locator(f"{leaf} [data-history-overwritten]")
+    expect(entry).to_contain_text("Biên bản kiểm tra ghi 70%.")
+    expect(entry).to_contain_text(f"Thẩm định của {full_name(team['appraiser'])}")
     assert errors == []

@@ -52,7 +52,9 @@ def test_a_stale_overrule_of_an_accepted_kps_shows_the_stored_decision(
     second.click(f"{leaf} form[data-appraise] button[type=submit]")
     box = second.locator(f"{leaf} .js-conflict")
     expect(box).to_be_visible()
-    expect(box).to_contain_text("vừa được thẩm định ở nơi khác (người khác hoặc một thẻ khác của anh/chị)")
+    expect(box).to_contain_text("vừa được thẩm định ở nơi khác")
+    # the stored decision is the user's own, from the other tab: said as such
+    expect(box.locator("[data-stored-by]")).to_contain_text("do chính anh/chị lưu lúc")
     expect(box.locator("[data-stored]")).to_have_text(
         "Giá trị đang lưu: Chấp nhận «không phát sinh» — KPS (tính 1,50 điểm)"
     )
