@@ -103,7 +103,7 @@ def test_an_appraiser_accepts_every_leaf_of_their_area_at_once(api: Any, submitt
     response = api.post(_url(submitted, f"areas/{area.pk}/accept/"))
     assert response.status_code == 200, response.json()
     assert response.json() == {"accepted": 4, "skipped": 0, "not_applicable": 0, "evidence_missing": [],
-                               "awaiting_explanation": []}
+                               "awaiting_explanation": [], "evidence_noted": []}
     codes = set(submitted.lines.filter(appraised_score__isnull=False).values_list("indicator__code", flat=True))
     assert codes == {"2.1.1", "2.1.2", "2.2.1", "2.3.1"}
 
