@@ -95,9 +95,8 @@ class ReviewLine:
     @property
     def evidence_noted(self) -> bool:
         """Its evidence missing, the unit wrote a note or an explanation on it (what it says of its evidence, kept
-        on paper): the area's second bulk accept takes it on the unit's word
-        (`appraisal.services.review.evidence_noted`, the same rule)."""
-        return self.evidence_missing and bool(self.line.self_note.strip() or self.line.explanation.strip())
+        on paper): the area's second bulk accept takes it on the unit's word (`evidence_noted`, the service's rule)."""
+        return self.evidence_missing and evidence_noted(self.line)
 
     @property
     def done(self) -> bool:
@@ -150,6 +149,12 @@ class ReviewArea:
         """Those of `evidence_missing` the unit wrote a note or explanation on: what the area's second bulk accept
         («… kể cả tiêu chí có ghi chú về tài liệu») takes besides `acceptable`."""
         return [rl for rl in self.evidence_missing if rl.evidence_noted and not rl.awaiting_explanation]
+
+
+def evidence_noted(line: ScoreLine) -> bool:
+    """The unit wrote something on the leaf (its note or its explanation): for a leaf whose evidence is missing,
+    what it says of it (typically kept on paper at the unit), which the team may take at its word."""
+    return bool(line.self_note.strip() or line.explanation.strip())
 
 
 def _acceptable(rl: ReviewLine) -> bool:

@@ -17,6 +17,7 @@ from appraisal.models import ExplanationSeen, LineHistory
 from appraisal.notifications import appraisal_notify_overwritten
 from appraisal.permissions import refuse_own_unit
 from appraisal.selectors.queue import unseen_explanations
+from appraisal.selectors.review import evidence_noted
 from appraisal.services.common import (
     LEAF_APPRAISING_STATES,
     MSG_LINE_STALE,
@@ -200,12 +201,6 @@ def evidence_missing(line: ScoreLine, files: int) -> bool:
 
 # The audit's reason for a leaf missing its evidence that the area's bulk accept took on the unit's word.
 REASON_NOTED_EVIDENCE = gettext_noop("Chấp nhận theo ghi chú, giải trình của đơn vị về tài liệu kiểm chứng (bản giấy)")
-
-
-def evidence_noted(line: ScoreLine) -> bool:
-    """The unit wrote something on the leaf (its note or its explanation): for a leaf whose evidence is missing,
-    what it says of it (typically kept on paper at the unit), which the team may take at its word."""
-    return bool(line.self_note.strip() or line.explanation.strip())
 
 
 @transaction.atomic
