@@ -384,11 +384,37 @@ def explanation_seen_line(request: Request, assessment_id: int, line_id: int) ->
     return _explanations_seen_answer(request.user, assessment, marked)
 
 
-class ExplanationsSeenSerializer(InputSerializer):
+class AreaInput(InputSerializer):
+    """One area of the assessment's set, by its id (`area`) or its code (`area_code`, as the queue's `area` takes it
+    and as the pages show it: "2"), or neither: every area."""
+
     area = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1,
         help_text="Mã số (id) lĩnh vực: chỉ các tiêu chí của lĩnh vực này (bỏ trống: mọi lĩnh vực).",
     )
+    area_code = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=20,
+        help_text="Hoặc mã lĩnh vực trong bộ chỉ số (ví dụ \"2\"), thay cho `area`; không gửi cả hai.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        code = attrs.pop("area_code", "").strip()
+        if code and attrs.get("area") is not None:
+            both = _("Chỉ gửi một trong hai: area (mã số) hoặc area_code (mã lĩnh vực).")
+            raise ValidationError({"area_code": [both]})
+        if code:
+            assessment = self.context["assessment"]
+            area_id = (Indicator.objects.filter(indicator_set_id=assessment.indicator_set_id, parent__isnull=True,
+                                                code=code).values_list("pk", flat=True).first())
+            if area_id is None:
+                raise ValidationError({"area_code": [_("Bộ chỉ số của bản đánh giá không có lĩnh vực «%(code)s».")
+                                                     % {"code": code}]})
+            attrs["area"] = area_id
+        return attrs
+
+
+class ExplanationsSeenSerializer(AreaInput):
+    pass
 
 
 @extend_schema(
@@ -403,7 +429,7 @@ def explanations_seen(request: Request, assessment_id: int) -> Response:
     for an area not of the assessment's set; 403 when none of its leaves is the user's; 409 `not_appraising`
     outside the appraisal."""
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
-    payload = ExplanationsSeenSerializer(data=request.data)
+    payload = ExplanationsSeenSerializer(data=request.data, context={"assessment": assessment})
     payload.is_valid(raise_exception=True)
     try:
         _area, leaves = leaves_to_mark_seen(user=request.user, assessment=assessment,
@@ -414,12 +440,9 @@ def explanations_seen(request: Request, assessment_id: int) -> Response:
     return _explanations_seen_answer(request.user, assessment, marked)
 
 
-class ZeroUnscoredSerializer(InputSerializer):
+class ZeroUnscoredSerializer(AreaInput):
     reason = serializers.CharField(max_length=5000, allow_blank=True,
                                    help_text="Lý do, ghi vào từng tiêu chí được chấm 0 điểm (bắt buộc).")
-    area = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
-                                    help_text="Mã số (id) lĩnh vực: chỉ các tiêu chí của lĩnh vực này (bỏ trống: mọi "
-                                    "lĩnh vực).")
 
 
 ZeroUnscored = inline_serializer(
@@ -444,7 +467,7 @@ def zero_unscored(request: Request, assessment_id: int) -> Response:
     is appraised and audited on its own; leaves with a self-score or an appraised score, and survey leaves, are left
     as they are; a leaf no input scores 0 is listed in `skipped`. Sent again, it finds nothing left (`zeroed` 0)."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
-    payload = ZeroUnscoredSerializer(data=request.data)
+    payload = ZeroUnscoredSerializer(data=request.data, context={"assessment": assessment})
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
     area = None

@@ -98,12 +98,35 @@ def _domain_response(exc: DomainError, context: dict[str, Any] | None = None) ->
         line = exc.details
         hide = request is not None and hides_appraisal(request.user, line.assessment)
         body["current"] = ScoreLineSerializer(line, context={"hide_appraisal": hide}).data
+        if request is not None:
+            body["current_by"] = _line_writer(line, request.user, hide)
     elif isinstance(exc.details, list):
         details = [_problem(exc.code, p) for p in exc.details]
         body["problems"] = [f"{d['indicator_code']}: {d['message']}" if d["indicator_code"] else d["message"]
                             for d in details]
         body["problem_details"] = details
     return Response(body, status=exc.status)
+
+
+def _line_writer(line: Any, user: Any, appraisal_hidden: bool) -> dict[str, Any] | None:
+    """Who made the stored version a stale write met, when and by which write (the audit's latest write of the
+    leaf, the team's left out for a reader the appraisal in progress is hidden from), as the review page's conflict
+    box names them; None when the audit names nobody."""
+    from appraisal.selectors.changes import last_line_write
+    from scoring.administration.audit_labels import ACTION_LABELS
+
+    entry = last_line_write(line=line, appraisal_hidden=appraisal_hidden)
+    if entry is None:
+        return None
+    actor = entry.actor
+    return {
+        "username": actor.get_username() if actor is not None else None,
+        "name": str(actor.get_full_name() or actor.get_username()) if actor is not None else "",
+        "at": serializers.DateTimeField().to_representation(entry.at),
+        "action": entry.action,
+        "action_label": str(ACTION_LABELS.get(entry.action, entry.action)),
+        "yours": actor is not None and actor.pk == getattr(user, "pk", None),
+    }
 
 
 def _problem(code: str, problem: Any) -> dict[str, Any]:

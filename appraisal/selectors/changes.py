@@ -49,3 +49,15 @@ def changes_since(*, assessment: Assessment, base_version: int) -> list[LeafChan
         LeafChange(line_id=int(e.object_id), code=codes[int(e.object_id)], by=e.actor, at=e.at)
         for e in entries if e.action in LINE_ACTIONS and e.object_id.isdigit() and int(e.object_id) in codes
     ]
+
+
+APPRAISAL_WRITES = ("score_line.appraise", "score_line.accept_not_applicable")
+
+
+def last_line_write(*, line: ScoreLine, appraisal_hidden: bool) -> AuditEntry | None:
+    """The audited write that made the leaf's stored version (who saved it, when, which kind of write), with its
+    actor: what a stale write's 409 names. The team's writes are left out for a reader the appraisal in progress is
+    hidden from: the unit's people then hear of the latest write they may know of. One query."""
+    actions = tuple(a for a in LINE_ACTIONS if not (appraisal_hidden and a in APPRAISAL_WRITES))
+    return (AuditEntry.objects.filter(object_type="ScoreLine", object_id=str(line.pk), action__in=actions)
+            .select_related("actor").order_by("-id").first())

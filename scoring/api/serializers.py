@@ -301,6 +301,17 @@ class ScoreLineSerializer(serializers.ModelSerializer):
         }
 
 
+class LineWriterSerializer(serializers.Serializer):
+    """Who made a line's stored version (the audit's latest write of the leaf), named in a stale write's 409."""
+
+    username = serializers.CharField(allow_null=True)
+    name = serializers.CharField(help_text="Họ tên (hoặc tên đăng nhập) người lưu; rỗng nếu là hệ thống.")
+    at = serializers.DateTimeField()
+    action = serializers.CharField(help_text="Mã thao tác trong nhật ký, ví dụ `score_line.appraise`.")
+    action_label = serializers.CharField(help_text="Tên thao tác theo ngôn ngữ của yêu cầu.")
+    yours = serializers.BooleanField(help_text="true: chính người gửi yêu cầu đã lưu (ở một thẻ hay một lần gọi khác).")
+
+
 class StaleLineErrorSerializer(ErrorSerializer):
     """The 409 of a write on a line: the one error body; with `stale_version`, also the line as it is stored now
     (`current`), so that the client can choose which value to keep and send again with its `version`."""
@@ -309,6 +320,12 @@ class StaleLineErrorSerializer(ErrorSerializer):
         required=False,
         help_text="Chỉ có khi mã là `stale_version`: dòng đang lưu (phiên bản mới nhất). Các trường thẩm định là "
         "null với người của đơn vị khi bản đánh giá chưa được thông qua.",
+    )
+    current_by = LineWriterSerializer(
+        required=False, allow_null=True,
+        help_text="Chỉ có khi mã là `stale_version`: ai đã lưu giá trị đang lưu, lúc nào, bằng thao tác nào (null khi "
+        "nhật ký không ghi ai). Với người của đơn vị, khi bản đánh giá chưa được thông qua, chỉ nêu các thao tác của "
+        "đơn vị.",
     )
 
 

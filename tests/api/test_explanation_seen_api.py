@@ -142,4 +142,14 @@ def test_the_schema_documents_both_endpoints(api: Any) -> None:
         assert {"401", "403", "404", "409"} <= set(operation["responses"])
     body = paths["/api/v1/assessments/{assessment_id}/explanations-seen/"]["post"]["requestBody"]
     ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
-    assert set(schema["components"]["schemas"][ref]["properties"]) == {"area"}
+    assert set(schema["components"]["schemas"][ref]["properties"]) == {"area", "area_code"}
+
+
+def test_an_area_is_also_named_by_its_code(api: Any, round_two: Any, lead: Any) -> None:
+    as_user(api, lead)
+    unknown = api.post(_url(round_two, "explanations-seen/"), {"area_code": "X"}, format="json")
+    assert unknown.status_code == 400 and "area_code" in unknown.json()["fields"]
+    assert _marks() == []
+    response = api.post(_url(round_two, "explanations-seen/"), {"area_code": "2"}, format="json")
+    assert response.status_code == 200
+    assert response.json() == {"marked": ["2.1.1", "2.1.2"], "remaining": 1}

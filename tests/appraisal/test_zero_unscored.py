@@ -208,6 +208,21 @@ def test_the_api_zeroes_one_area(client: Client, handed_over: Assessment, lead: 
     assert done.status_code == 200 and done.json() == {"zeroed": 4, "skipped": []}
 
 
+def test_the_api_takes_an_area_by_its_code(client: Client, handed_over: Assessment, lead: Any) -> None:
+    url = reverse("api:zero_unscored", args=[handed_over.pk])
+    client.force_login(lead)
+    unknown = client.post(url, {"reason": REASON, "area_code": "9"}, content_type="application/json")
+    assert unknown.status_code == 400 and "area_code" in unknown.json()["fields"]
+    area = Indicator.objects.get(indicator_set=handed_over.indicator_set, code="1")
+    both = client.post(url, {"reason": REASON, "area": area.pk, "area_code": "1"}, content_type="application/json")
+    assert both.status_code == 400 and "area_code" in both.json()["fields"]
+    assert not handed_over.lines.filter(appraised_score__isnull=False).exists()
+    done = client.post(url, {"reason": REASON, "area_code": "1"}, content_type="application/json")
+    assert done.status_code == 200 and done.json() == {"zeroed": 4, "skipped": []}
+    zeroed = set(handed_over.lines.filter(appraised_score__isnull=False).values_list("indicator__code", flat=True))
+    assert zeroed and all(code.startswith("1.") for code in zeroed)
+
+
 # --- who names another lead ------------------------------------------------------------------------------------
 
 
