@@ -7,6 +7,7 @@
 // refused for permission (an assignment changed meanwhile) says why. An area's bulk accept saves the area's unsaved
 // edits first and updates the area in place; leaving the page with unsaved edits asks first. Every form also works
 // as a plain post without this script.
+import { button } from "./dom.js";
 import { fill, markInvalid } from "./method-input.js";
 import { freshToken, signInAgain } from "./session.js";
 import { onDeliberateClick, userTyping } from "./typing.js";
@@ -430,9 +431,7 @@ function conflictBox(leaf, form, current, submitted = form) {
   storedBy.className = "meta";
   storedBy.setAttribute("data-stored-by", "");
   storedBy.textContent = by;
-  const keep = document.createElement("button");
-  keep.type = "button";
-  keep.textContent = T.keep;
+  const keep = button("", T.keep);
   // The box goes with its button: the keyboard goes back to the leaf (not to the page's body, from where J / K
   // would start again at the first leaf).
   const close = () => {
@@ -444,10 +443,7 @@ function conflictBox(leaf, form, current, submitted = form) {
     close();
     submitted.requestSubmit();  // the action that met the conflict (an acceptance stays one)
   });
-  const take = document.createElement("button");
-  take.type = "button";
-  take.className = "secondary";
-  take.textContent = T.take;
+  const take = button("secondary", T.take);
   onDeliberateClick(take, () => {
     showLine(leaf, current);
     if (explaining) markSaved(form);
@@ -490,10 +486,7 @@ function signedOut(leaf, form, status, data) {
   signedOutForms.add(form);
   if (status) status.textContent = T.signedOut;
   const box = errorBox(form);
-  const retry = document.createElement("button");
-  retry.type = "button";
-  retry.className = "retry-save secondary";
-  retry.textContent = T.retry;
+  const retry = button("retry-save secondary", T.retry);
   retry.addEventListener("click", () => form.requestSubmit());
   box.replaceChildren(...signInAgain(data, T.sessionEnded, T.signIn), " ", retry);
   box.hidden = false;
@@ -739,7 +732,7 @@ function areaResult(form, text, { error = false, nodes = null } = {}) {
 function enhanceAreaAccept(form) {
   const area = form.closest(".area-block");
   const noted = form.matches("[data-accept-area-noted]");
-  const button = form.querySelector(noted ? "[data-accept-area-noted-button]" : "[data-accept-area]");
+  const trigger = form.querySelector(noted ? "[data-accept-area-noted-button]" : "[data-accept-area]");
   let sending = false;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -751,7 +744,7 @@ function enhanceAreaAccept(form) {
     if (unsaved.length) question += `\n\n${T.saveFirst} ${codesOf(unsaved.map((each) => each.closest("[data-leaf]")))}`;
     if (question && !window.confirm(question)) return;
     sending = true;
-    if (button) button.disabled = true;
+    if (trigger) trigger.disabled = true;
     form.setAttribute("aria-busy", "true");
     try {
       for (const each of unsaved) {
@@ -775,10 +768,7 @@ function enhanceAreaAccept(form) {
         result = { status: 0, data: { ok: false, message: T.network } };
       }
       if (result.status === 401) {
-        const retry = document.createElement("button");
-        retry.type = "button";
-        retry.className = "secondary";
-        retry.textContent = T.retry;
+        const retry = button("secondary", T.retry);
         retry.addEventListener("click", () => form.requestSubmit());
         areaResult(form, "", { error: true, nodes: [...signInAgain(result.data, T.sessionEnded, T.signIn), " ", retry] });
         return;
@@ -817,7 +807,7 @@ function enhanceAreaAccept(form) {
       if (box && (form.hidden || !form.isConnected)) box.focus({ preventScroll: true });
     } finally {
       sending = false;
-      if (button) button.disabled = false;
+      if (trigger) trigger.disabled = false;
       form.removeAttribute("aria-busy");
     }
   });

@@ -14,6 +14,7 @@
 // - forms with [data-confirm] ask before they are sent; with [data-confirm-field] that field is sent as "1" once
 //   confirmed (without this script the server asks on a page of its own).
 
+import { button } from "./dom.js";
 import { freshToken, signInAgain } from "./session.js";
 
 const JSON_ACCEPT = "application/json";
@@ -426,10 +427,7 @@ function uploadProgress(form, status, batches, onCancel) {
   bar.max = 1;
   bar.value = 0;
   bar.setAttribute("aria-label", T.progressLabel);
-  const cancel = document.createElement("button");
-  cancel.type = "button";
-  cancel.className = "secondary evidence-cancel";
-  cancel.textContent = T.cancel;
+  const cancel = button("secondary evidence-cancel", T.cancel);
   cancel.addEventListener("click", onCancel);
   const submit = form.querySelector("button[type=submit]");
   if (submit) submit.after(cancel);

@@ -4,6 +4,7 @@
 // that the new text would be missing. What is typed is also kept in the browser (localStorage) until it is saved: a
 // tab closed or discarded brings it back, and the pre-submit check page says that Part III has text not saved.
 // The same file runs on the check page for that note alone.
+import { button } from "./dom.js";
 
 const vi = document.documentElement.lang.startsWith("vi");
 const T = vi
@@ -64,14 +65,6 @@ function readDraft(key) {
 }
 
 const same = (a, b) => (a || "").replace(/\r\n?/g, "\n").trim().normalize("NFC") === (b || "").replace(/\r\n?/g, "\n").trim().normalize("NFC");
-
-function button(className, text) {
-  const made = document.createElement("button");
-  made.type = "button";
-  made.className = className;
-  made.textContent = text;
-  return made;
-}
 
 function guardReport(form) {
   const box = form.querySelector("#id_difficulties");

@@ -5,6 +5,7 @@
 // sinh», counts as one field). What is typed and not saved yet is also kept in the browser (localStorage, per
 // assessment, user and leaf, with the version it was typed over) until it is saved, and restored on the next visit.
 // Without this script every leaf form is a plain form post and the page re-renders with the server's message.
+import { button } from "./dom.js";
 import { describe, fill, markInvalid } from "./method-input.js";
 import { freshToken, signInAgain } from "./session.js";
 import { isTextField, onDeliberateClick, userTyping } from "./typing.js";
@@ -127,14 +128,6 @@ document.addEventListener("pointercancel", () => { pressedForm = null; }, true);
 const signedOutForms = new Set();
 
 /** A plain button (not a form's submit) with its classes and label. */
-function button(className, text) {
-  const made = document.createElement("button");
-  made.type = "button";
-  made.className = className;
-  made.textContent = text;
-  return made;
-}
-
 function setTotals(totals) {
   if (!totals || !totals.display) return;
   for (const [key, text] of Object.entries(totals.display)) {
