@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -25,13 +26,13 @@ from scoring.errors import DomainError
 from scoring.models import Assessment, RoleAssignment
 from scoring.permissions import (
     assessment_get_for_user,
-    can_view_assessment,
     is_administrator,
     is_appraisal_lead,
     is_appraiser,
     is_unit_head,
     is_unit_member,
     person_unit_ids,
+    team_may_see,
     unit_ids,
 )
 
@@ -314,7 +315,7 @@ def review_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
     if not is_administrator(user):
         if is_own_unit(user, assessment):
             raise OwnUnitRefused(assessment)
-        if not can_view_assessment(user, assessment):
+        if not team_may_see(user, assessment):
             raise Http404
         if not is_assigned(user, assessment):
             values = {"u": assessment.unit.name}
@@ -341,3 +342,18 @@ def lead_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
         raise PermissionDenied(MSG_NOT_LEAD)
     return assessment
 
+
+
+def team_visible_q(user: Any) -> Q:
+    """`can_view_assessment`'s team part as a filter of assessments (one query with the rows): submitted, not of
+    the person's own units, and in their scope: every unit for a lead (by role, or the cycle's assignment), else the
+    units (all when none are named) and the sets of their assignment in that assessment's cycle."""
+    if not is_appraiser(user):
+        return Q(pk__in=[])
+    submitted = ~Q(state=Assessment.State.DRAFT) & ~Q(unit_id__in=unit_ids(user, *TEAM_ROLES))
+    if is_appraisal_lead(user):
+        return submitted
+    assigned = AppraisalAssignment.objects.filter(
+        user=user, cycle_id=OuterRef("cycle_id"), areas__indicator_set_id=OuterRef("indicator_set_id"),
+    ).filter(Q(units__isnull=True) | Q(units=OuterRef("unit_id")))
+    return submitted & (Q(cycle_id__in=led_cycle_ids(user)) | Exists(assigned))

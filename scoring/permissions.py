@@ -121,7 +121,17 @@ def is_unit_head(user: Any, unit_id: int) -> bool:
 def can_view_assessment(user: Any, assessment: Assessment) -> bool:
     if is_administrator(user) or is_unit_member(user, assessment.unit_id):
         return True
-    # The appraisal team sees an assessment once the unit has submitted it, never its own unit's.
+    # The appraisal team sees an assessment once the unit has submitted it, never its own unit's, and only where
+    # the person appraises: the lead every unit, a member the units and sets of their assignment in that cycle
+    # (as the review page and the queue).
+    from appraisal.permissions import is_assigned
+
+    return team_may_see(user, assessment) and is_assigned(user, assessment)
+
+
+def team_may_see(user: Any, assessment: Assessment) -> bool:
+    """The team's rule before the assignment: a member of the team, an assessment the unit has submitted, not one
+    of their own units' (the review page answers an unassigned unit apart, naming it)."""
     return (
         is_appraiser(user)
         and assessment.state != Assessment.State.DRAFT

@@ -41,10 +41,11 @@ def assessments_visible_to(user: Any) -> QuerySet[Assessment]:
     )
     if permissions.is_administrator(user):
         return qs
+    from appraisal.permissions import team_visible_q
+
     condition = Q(unit_id__in=permissions.unit_ids(user))
     if permissions.is_appraiser(user):
-        own = permissions.unit_ids(user, permissions.Role.APPRAISER, permissions.Role.APPRAISAL_LEAD)
-        condition |= ~Q(state=Assessment.State.DRAFT) & ~Q(unit_id__in=own)
+        condition |= team_visible_q(user)
     return qs.filter(condition)
 
 

@@ -29,13 +29,41 @@ def test_an_appraiser_does_not_see_a_draft_assessment(api: Any, appraiser: Any, 
 
 
 def test_an_appraiser_sees_a_submitted_assessment(
-    api: Any, appraiser: Any, unit_editor: Any, unit_head: Any, assessment: Any
+    api: Any, appraiser: Any, unit_editor: Any, unit_head: Any, assessment: Any, team: Any
 ) -> None:
     self_score(assessment, unit_editor)
     submit(assessment, unit_head)
     api.force_login(appraiser)
     assert [a["id"] for a in api.get("/api/v1/assessments/").json()["results"]] == [assessment.pk]
     assert api.get(f"/api/v1/assessments/{assessment.pk}/").json()["state"] == "submitted"
+
+
+def test_an_appraiser_sees_only_the_units_and_sets_of_their_assignment(
+    api: Any, appraiser: Any, lead: Any, unit_editor: Any, unit_head: Any, assessment: Any, team: Any
+) -> None:
+    """As the review page: a member limited to some units reads no other unit's assessment, its lines or its
+    evidence through the API; one on no team in the cycle reads none; the lead reads them all."""
+    from appraisal.models import AppraisalAssignment
+    from scoring.models import Unit
+
+    self_score(assessment, unit_editor)
+    submit(assessment, unit_head)
+    member = AppraisalAssignment.objects.get(cycle=assessment.cycle, user=appraiser)
+    member.units.set([Unit.objects.get(code="so-noi-vu")])
+    api.force_login(appraiser)
+    assert api.get("/api/v1/assessments/").json()["results"] == []
+    for tail in ("", "lines/", f"lines/{line_of(assessment, '2.1.1').pk}/", "evidence/"):
+        assert api.get(f"/api/v1/assessments/{assessment.pk}/{tail}").status_code == 404, tail
+    member.units.set([assessment.unit])
+    assert [a["id"] for a in api.get("/api/v1/assessments/").json()["results"]] == [assessment.pk]
+    assert api.get(f"/api/v1/assessments/{assessment.pk}/lines/").status_code == 200
+    member.areas.clear()  # on the team, nothing of the set assigned
+    assert api.get("/api/v1/assessments/").json()["results"] == []
+    assert api.get(f"/api/v1/assessments/{assessment.pk}/lines/").status_code == 404
+    member.delete()
+    assert api.get("/api/v1/assessments/").json()["results"] == []
+    api.force_login(lead)
+    assert [a["id"] for a in api.get("/api/v1/assessments/").json()["results"]] == [assessment.pk]
 
 
 def test_the_unit_reads_the_lines_of_its_assessment(api: Any, unit_editor: Any, assessment: Any) -> None:
@@ -104,7 +132,7 @@ def test_a_missing_version_is_a_400_field_error(api: Any, unit_editor: Any, asse
 
 
 def test_an_appraiser_may_not_self_score(
-    api: Any, appraiser: Any, unit_editor: Any, unit_head: Any, assessment: Any
+    api: Any, appraiser: Any, unit_editor: Any, unit_head: Any, assessment: Any, team: Any
 ) -> None:
     self_score(assessment, unit_editor)
     submit(assessment, unit_head)
