@@ -11,16 +11,31 @@ from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cchc.api import error_body
+from cchc.api import ErrorSerializer, error_body
 from scoring.administration import services as admin_services
-from scoring.administration.services.cycles import CUT_CONFIRMED_ANY, PhaseMoveConfirmation
-from scoring.api.common import DeadlineField, InputSerializer, IsAdministrator, ReadOrAdminWrite, _errors, fields_for
+from scoring.administration.services.cycles import CUT_CONFIRMED_ANY, PhaseMoveConfirmation, cycle_deadlines_version
+from scoring.api.common import (
+    DeadlineField,
+    InputSerializer,
+    IsAdministrator,
+    ReadOrAdminWrite,
+    _errors,
+    etag_of,
+    fields_for,
+    if_match_fails,
+)
 from scoring.api.filters import CycleFilter
 from scoring.api.serializers import AssessmentSerializer, CycleSerializer
 from scoring.errors import StateConflict
@@ -143,10 +158,49 @@ class CycleList(generics.ListAPIView):
         return Response(CycleSerializer(cycle).data, status=201)
 
 
-@extend_schema(tags=["catalogue"], methods=["GET"], responses={200: CycleSerializer, **_errors(401, 404)})
+def cycle_etag(cycle: Cycle) -> str:
+    """The cycle's `ETag`: the version of its deadlines (`cycle_deadlines_version`, as the cycle's page carries
+    it)."""
+    return etag_of(cycle_deadlines_version(cycle))
+
+
+MSG_CYCLE_STALE = gettext_lazy(
+    "Các hạn của kỳ đánh giá vừa được sửa ở nơi khác (người khác hoặc một lần gọi khác) sau khi bạn đọc nên chưa "
+    "lưu thay đổi nào. Hãy xem bản mới nhất (`current`, thẻ ETag mới) rồi sửa lại."
+)
+
+
+class StaleCycleErrorSerializer(ErrorSerializer):
+    """The 412 of a cycle's PATCH whose `If-Match` is no longer current: the one error body and the cycle now."""
+
+    current = CycleSerializer(help_text="Kỳ đánh giá đang lưu; thẻ ETag mới ở tiêu đề `ETag` của câu trả lời.")
+
+
+CYCLE_ETAG_HEADER = OpenApiParameter(
+    "ETag", str, OpenApiParameter.HEADER, response=[200, 412],
+    description="Phiên bản các hạn của kỳ đánh giá (như trang của kỳ): gửi lại trong `If-Match` khi sửa.",
+)
+CYCLE_IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, required=False,
+    description="Tuỳ chọn: thẻ `ETag` của kỳ đánh giá mà người dùng đã xem. Khi các hạn đã đổi từ đó (trên trang "
+    "quản trị hoặc qua API): 412 `stale`, không lưu gì. Không gửi thì bản sửa sau cùng được lưu (như trước).",
+)
+
+
+@extend_schema(
+    tags=["catalogue"], methods=["GET"], responses={200: CycleSerializer, **_errors(401, 404)},
+    parameters=[CYCLE_ETAG_HEADER],
+)
 @extend_schema(
     tags=["administration"], methods=["PATCH"], request=DeadlinesChangeSerializer,
-    responses={200: CycleSerializer, **_errors(400, 401, 403, 404, 409)},
+    parameters=[CYCLE_IF_MATCH_HEADER, CYCLE_ETAG_HEADER],
+    responses={
+        200: CycleSerializer, **_errors(400, 401, 403, 404, 409),
+        412: OpenApiResponse(
+            StaleCycleErrorSerializer,
+            description=gettext_lazy("`If-Match` không còn đúng: các hạn của kỳ đã được người khác sửa (`stale`)"),
+        ),
+    },
 )
 @api_view(["GET", "PATCH"])
 @permission_classes([ReadOrAdminWrite])
@@ -154,20 +208,29 @@ def cycle_detail(request: Request, year: int) -> Response:
     """One cycle; an administrator changes its deadlines with PATCH (deadlines not sent keep their value, null
     removes one; they must follow the order of the phases). A self-assessment deadline brought to the past or less
     than 24 hours away while units are still drafting: 409 `deadline_cut_unconfirmed` (naming them) unless
-    `confirm` is true."""
+    `confirm` is true. The version of its deadlines is in `ETag`: a PATCH with `If-Match` (the `ETag` read) is
+    refused with 412 `stale` when they changed since, on the cycle's page or through the API; without it, the last
+    edit wins."""
     cycle = _cycle(year)
     if request.method == "GET":
-        return Response(CycleSerializer(cycle).data)
+        return Response(CycleSerializer(cycle).data, headers={"ETag": cycle_etag(cycle)})
     payload = DeadlinesChangeSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
-    deadlines: dict[str, Any] = {name: getattr(cycle, name) for name in DEADLINES}
-    deadlines.update({k: v for k, v in payload.validated_data.items() if k in DEADLINES})
     with transaction.atomic(), fields_for(**CYCLE_ERROR_FIELDS):
+        # read again under a lock: a colleague's change waits for this one, and the tag is checked against the
+        # deadlines this one changes (those not sent are kept as they are now)
+        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        etag = cycle_etag(cycle)
+        if if_match_fails(request.headers.get("If-Match", ""), etag):
+            body = {**error_body("stale", MSG_CYCLE_STALE), "current": CycleSerializer(cycle).data}
+            return Response(body, status=412, headers={"ETag": etag})
+        deadlines: dict[str, Any] = {name: getattr(cycle, name) for name in DEADLINES}
+        deadlines.update({k: v for k, v in payload.validated_data.items() if k in DEADLINES})
         saved = admin_services.cycle_update_deadlines(
             cycle=cycle, deadlines=deadlines, actor=request.user,
             confirmed=CUT_CONFIRMED_ANY if payload.validated_data["confirm"] else None, api=True,
         )
-    return Response(CycleSerializer(saved).data)
+    return Response(CycleSerializer(saved).data, headers={"ETag": cycle_etag(saved)})
 
 
 @extend_schema(

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from scoring.administration.services.units import coded_version
 from scoring.models import AuditEntry, RankingGroup, UnitKind
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,8 @@ def test_an_administrator_renames_a_ranking_group_and_the_change_is_audited(clie
     old, code = group.name, group.code
     client.force_login(admin_user)
 
-    response = client.post(f"/quan-ly/khoi-xep-hang/{group.pk}/doi-ten/", {"name": "  Khối các sở, ban, ngành  "})
+    response = client.post(f"/quan-ly/khoi-xep-hang/{group.pk}/doi-ten/", {"name": "  Khối các sở, ban, ngành  ",
+                                                                          "version": coded_version(group)})
 
     assert response.status_code == 302 and response["Location"].endswith("/quan-ly/don-vi/#kinds-and-groups")
     group.refresh_from_db()
@@ -34,7 +36,8 @@ def test_an_empty_name_is_refused_and_nothing_changes(client: Client, admin_user
     kind = UnitKind.objects.get(code="district")
     client.force_login(admin_user)
 
-    response = client.post(f"/quan-ly/loai-don-vi/{kind.pk}/doi-ten/", {"name": "   "}, follow=True)
+    response = client.post(f"/quan-ly/loai-don-vi/{kind.pk}/doi-ten/", {"name": "   ", "version": coded_version(kind)},
+                           follow=True)
 
     assert "Hãy nhập tên." in response.content.decode()
     assert UnitKind.objects.get(pk=kind.pk).name == kind.name

@@ -19,13 +19,20 @@ from scoring.administration.services.cycles import (
     CUT_CONFIRMED_ANY,
     assessment_close_unsubmitted,
     assessment_extend_deadline,
+    cycle_deadlines_version,
     cycle_update_deadlines,
+    own_deadline_version,
 )
 from scoring.errors import StateConflict
 from scoring.models import Assessment, AuditEntry, Cycle, Unit
 from scoring.services import assessments_open
 
 pytestmark = pytest.mark.django_db
+
+
+def _own_version(assessment: Assessment) -> str:
+    """The version of the unit's own deadline the cycle page's extension form carries, as stored now."""
+    return own_deadline_version(Assessment.objects.get(pk=assessment.pk))
 
 UNITS = ["so-y-te", "so-tu-phap", "so-tai-chinh", "so-noi-vu"]
 
@@ -57,7 +64,8 @@ def _name(code: str) -> str:
 
 def _save_deadline(client: Client, cycle: Cycle, day: dt.date, **extra: str) -> Any:
     return client.post(reverse("administration:cycle_deadlines", args=[cycle.pk]),
-                       {"self_assessment_deadline": day.isoformat(), **extra})
+                       {"self_assessment_deadline": day.isoformat(),
+                        "version": cycle_deadlines_version(Cycle.objects.get(pk=cycle.pk)), **extra})
 
 
 def _stored(cycle: Cycle) -> dt.datetime | None:
@@ -154,7 +162,7 @@ def test_shortening_a_units_own_deadline_to_today_needs_the_confirmation_in_its_
     client.force_login(admin_user)
     url = reverse("administration:assessment_extend", args=[cycle.pk, own.pk])
 
-    refused = client.post(url, {"deadline": _days(0).isoformat(), "reason": "Nhầm ngày"})
+    refused = client.post(url, {"deadline": _days(0).isoformat(), "reason": "Nhầm ngày", "version": _own_version(own)})
 
     assert refused.status_code == 409
     page = refused.content.decode()
@@ -164,7 +172,8 @@ def test_shortening_a_units_own_deadline_to_today_needs_the_confirmation_in_its_
     assert Assessment.objects.get(pk=own.pk).deadline_override == _end_of(_days(20))
     assert not AuditEntry.objects.filter(action="assessment.extend_deadline").exists()
 
-    confirmed = client.post(url, {"deadline": _days(0).isoformat(), "reason": "Nhầm ngày", "cut_confirmed": "1"})
+    confirmed = client.post(url, {"deadline": _days(0).isoformat(), "reason": "Nhầm ngày", "cut_confirmed": "1",
+                                      "version": _own_version(own)})
 
     assert confirmed.status_code == 302
     assert Assessment.objects.get(pk=own.pk).deadline_override == _end_of(_days(0))
@@ -181,12 +190,13 @@ def test_removing_a_units_own_deadline_when_the_cycles_is_past_needs_the_confirm
     client.force_login(admin_user)
     url = reverse("administration:assessment_extend", args=[cycle.pk, own.pk])
 
-    refused = client.post(url, {"action": "remove", "reason": "Nhập nhầm"})
+    refused = client.post(url, {"action": "remove", "reason": "Nhập nhầm", "version": _own_version(own)})
 
     assert refused.status_code == 409
     assert "Hạn tự đánh giá mới của đơn vị" in refused.content.decode()
     assert Assessment.objects.get(pk=own.pk).deadline_override == _end_of(_days(20))
-    assert client.post(url, {"action": "remove", "reason": "Nhập nhầm", "cut_confirmed": "1"}).status_code == 302
+    assert client.post(url, {"action": "remove", "reason": "Nhập nhầm", "cut_confirmed": "1",
+                              "version": _own_version(own)}).status_code == 302
     assert Assessment.objects.get(pk=own.pk).deadline_override is None
     assert "deadline_cut_confirmed" in AuditEntry.objects.get(action="assessment.remove_deadline").changes
 

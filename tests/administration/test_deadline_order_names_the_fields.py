@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from scoring.administration.services.cycles import cycle_deadlines_version
 from scoring.models import Cycle, IndicatorSet, UnitKind
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +42,7 @@ def test_the_cycle_page_marks_the_deadline_out_of_order(client: Client, cycle: C
     client.force_login(admin_user)
     response = client.post(reverse("administration:cycle_deadlines", args=[cycle.pk]), {
         "self_assessment_deadline": "2020-07-31", "appraisal_deadline": "2020-07-01",
+        "version": cycle_deadlines_version(cycle),
     })
     assert response.status_code == 400
     assert response.context["deadlines_form"].errors["appraisal_deadline"] == [

@@ -12,10 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from scoring.administration import services
+from scoring.administration.services.cycles import own_deadline_version
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import Assessment, Cycle
 
 pytestmark = pytest.mark.django_db
+
+
+def _own_version(assessment: Assessment) -> str:
+    """The version of the unit's own deadline the cycle page's extension form carries, as stored now."""
+    return own_deadline_version(Assessment.objects.get(pk=assessment.pk))
 
 
 def _at(year: int, month: int, day: int) -> dt.datetime:
@@ -135,7 +141,7 @@ def test_a_unit_past_its_self_assessment_is_not_given_a_later_deadline(
     assert refused.value.code == "not_extendable"
     client.force_login(admin_user)
     answer = client.post(reverse("administration:assessment_extend", args=[assessment.cycle_id, assessment.pk]),
-                         {"deadline": "2026-12-30", "reason": "Thử"}, follow=True)
+                         {"deadline": "2026-12-30", "reason": "Thử", "version": _own_version(assessment)}, follow=True)
     assert "chỉ gia hạn tự đánh giá khi" in answer.content.decode()
     assessment.refresh_from_db()
     assert assessment.deadline_override is None
@@ -182,7 +188,8 @@ def test_saving_one_deadline_keeps_the_time_of_the_others(client: Client, cycle:
                                              appraisal_deadline=at_five)
     client.force_login(admin_user)
     answer = client.post(reverse("administration:cycle_deadlines", args=[cycle.pk]),
-                         {"self_assessment_deadline": "2021-01-12", "appraisal_deadline": "2021-01-20"})
+                         {"self_assessment_deadline": "2021-01-12", "appraisal_deadline": "2021-01-20",
+                          "version": services.cycles.cycle_deadlines_version(Cycle.objects.get(pk=cycle.pk))})
     assert answer.status_code == 302
     cycle.refresh_from_db()
     assert timezone.localtime(cycle.self_assessment_deadline).strftime("%d/%m %H:%M") == "12/01 23:59"  # day end

@@ -15,10 +15,16 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from scoring.administration import services
+from scoring.administration.services.cycles import own_deadline_version
 from scoring.errors import ValidationFailed
 from scoring.models import Assessment, AuditEntry, Cycle, ExtensionRequest
 
 pytestmark = pytest.mark.django_db
+
+
+def _own_version(assessment: Assessment) -> str:
+    """The version of the unit's own deadline the cycle page's extension form carries, as stored now."""
+    return own_deadline_version(Assessment.objects.get(pk=assessment.pk))
 
 TZ = dt.timezone(dt.timedelta(hours=7))
 
@@ -88,7 +94,8 @@ def test_the_cycle_page_refuses_a_units_deadline_after_the_appraisal_deadline(
 ) -> None:
     client.force_login(admin_user)
     response = client.post(reverse("administration:assessment_extend", args=[dated.pk, assessment.pk]),
-                           {"deadline": f"{dated.year}-06-01", "reason": "Thiếu người"})
+                           {"deadline": f"{dated.year}-06-01", "reason": "Thiếu người",
+                            "version": _own_version(assessment)})
     assert response.status_code == 400
     errors = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "error"]
     assert len(errors) == 1 and "Sở Y tế" in errors[0] and f"15/05/{dated.year}" in errors[0]
@@ -144,6 +151,7 @@ def test_the_appraisal_deadline_is_not_moved_before_a_units_own_deadline(
 def _form(cycle: Cycle, **changes: str) -> dict[str, str]:
     posted = {name: timezone.localtime(getattr(cycle, name)).date().isoformat() if getattr(cycle, name) else ""
               for name in services.DEADLINE_FIELDS}
+    posted["version"] = services.cycles.cycle_deadlines_version(cycle)
     posted.update(changes)
     return posted
 

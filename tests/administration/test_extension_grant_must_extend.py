@@ -15,12 +15,17 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from scoring.administration.services.cycles import assessment_extend_deadline
+from scoring.administration.services.cycles import assessment_extend_deadline, own_deadline_version
 from scoring.errors import ValidationFailed
 from scoring.models import Assessment, AuditEntry, Cycle, ExtensionRequest
 from scoring.services.extension_requests import extension_request_create, extension_request_grant
 
 pytestmark = pytest.mark.django_db
+
+
+def _own_version(assessment: Assessment) -> str:
+    """The version of the unit's own deadline the cycle page's extension form carries, as stored now."""
+    return own_deadline_version(Assessment.objects.get(pk=assessment.pk))
 
 NO_DAY_MORE = "không gia hạn thêm ngày nào"
 
@@ -173,7 +178,7 @@ def test_the_cycle_page_refuses_an_own_deadline_on_the_day_of_the_cycles(
     client.force_login(admin_user)
 
     answer = client.post(reverse("administration:assessment_extend", args=[draft.cycle_id, draft.pk]),
-                         {"deadline": _day(5).isoformat(), "reason": "Mất điện"})
+                         {"deadline": _day(5).isoformat(), "reason": "Mất điện", "version": _own_version(draft)})
 
     assert answer.status_code == 400
     page = answer.content.decode()
@@ -190,7 +195,8 @@ def test_shortening_an_own_deadline_stays_allowed_and_is_not_called_an_extension
     client.force_login(admin_user)
 
     answer = client.post(reverse("administration:assessment_extend", args=[draft.cycle_id, draft.pk]),
-                         {"deadline": _day(12).isoformat(), "reason": "Nhầm ngày"}, follow=True)
+                         {"deadline": _day(12).isoformat(), "reason": "Nhầm ngày", "version": _own_version(draft)},
+                         follow=True)
 
     assert _fresh(draft).deadline_override == _end_of(_day(12))
     page = answer.content.decode()
@@ -204,10 +210,12 @@ def test_the_same_own_deadline_again_is_said_to_change_nothing(
     client.force_login(admin_user)
     url = reverse("administration:assessment_extend", args=[draft.cycle_id, draft.pk])
 
-    again = client.post(url, {"deadline": _day(20).isoformat(), "reason": "Gia hạn"}, follow=True).content.decode()
+    again = client.post(url, {"deadline": _day(20).isoformat(), "reason": "Gia hạn", "version": _own_version(draft)},
+                        follow=True).content.decode()
 
     assert "không có gì thay đổi" in again and "Đã gia hạn cho" not in again
     assert _decisions() == 0
     Assessment.objects.filter(pk=draft.pk).update(deadline_override=None)
-    none = client.post(url, {"action": "remove", "reason": "Nhập nhầm"}, follow=True).content.decode()
+    none = client.post(url, {"action": "remove", "reason": "Nhập nhầm", "version": _own_version(draft)},
+                       follow=True).content.decode()
     assert "không có hạn riêng; không có gì thay đổi" in none and "Đã bỏ hạn riêng" not in none

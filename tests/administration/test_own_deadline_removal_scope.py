@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appraisal.models import Notification
-from scoring.administration.services.cycles import assessment_extend_deadline
+from scoring.administration.services.cycles import assessment_extend_deadline, own_deadline_version
 from scoring.errors import StateConflict
 from scoring.models import Assessment, AuditEntry, Cycle
 
@@ -48,7 +48,8 @@ def test_after_publication_the_cycle_page_offers_no_removal_and_the_service_refu
 
     # posted anyway (an old page): refused, nothing changed, nobody told
     url = reverse("administration:assessment_extend", args=[published.cycle_id, published.pk])
-    response = client.post(url, {"action": "remove", "deadline": "", "reason": "Dọn dữ liệu"})
+    response = client.post(url, {"action": "remove", "deadline": "", "reason": "Dọn dữ liệu",
+                                 "version": own_deadline_version(Assessment.objects.get(pk=published.pk))})
     assert response.status_code == 409
     assert ("Sở Y tế: Bản đánh giá của Sở Y tế ở trạng thái «Đã thông qua»: đã qua giai đoạn tự đánh giá, bỏ hạn "
             "riêng không còn tác dụng.") in response.content.decode()
@@ -76,6 +77,7 @@ def test_while_the_unit_self_assesses_or_may_withdraw_the_removal_is_offered_and
     page = client.get(reverse("administration:cycle_detail", args=[extended.cycle_id])).content.decode()
     assert "data-remove-own-deadline" in page
     url = reverse("administration:assessment_extend", args=[extended.cycle_id, extended.pk])
-    response = client.post(url, {"action": "remove", "deadline": "", "reason": "Nhập nhầm"})
+    response = client.post(url, {"action": "remove", "deadline": "", "reason": "Nhập nhầm",
+                                 "version": own_deadline_version(Assessment.objects.get(pk=extended.pk))})
     assert response.status_code == 302
     assert Assessment.objects.get(pk=extended.pk).deadline_override is None

@@ -65,7 +65,8 @@ def test_a_refused_rename_shows_the_typed_name_in_its_own_row(client: Client, ca
     first, second = RankingGroup.objects.order_by("pk")[:2]
     client.force_login(admin_user)
 
-    response = client.post(reverse("administration:group_rename", args=[second.pk]), {"name": first.name.upper()})
+    response = client.post(reverse("administration:group_rename", args=[second.pk]),
+                           {"name": first.name.upper(), "version": services.units.coded_version(second)})
 
     assert response.status_code == 400
     page = _page(response)
@@ -123,6 +124,7 @@ def test_refused_deadlines_keep_every_date_typed(client: Client, cycle: Cycle, a
     response = client.post(reverse("administration:cycle_deadlines", args=[cycle.pk]), {
         "self_assessment_deadline": "2019-12-31", "appraisal_deadline": "2021-04-30",
         "explanation_deadline": "2021-05-15", "finalisation_deadline": "2021-05-31",
+        "version": services.cycles.cycle_deadlines_version(cycle),
     })
 
     assert response.status_code == 400

@@ -115,8 +115,8 @@ def test_a_kind_or_group_named_as_another_is_refused(client: Client, catalogue: 
     assert not UnitKind.objects.filter(code="xa2").exists()
     first, second = RankingGroup.objects.order_by("pk")[:2]
     old = second.name
-    response = client.post(reverse("administration:group_rename", args=[second.pk]), {"name": first.name},
-                           follow=True)
+    response = client.post(reverse("administration:group_rename", args=[second.pk]),
+                           {"name": first.name, "version": services.units.coded_version(second)}, follow=True)
     assert "đã được dùng cho mã" in response.content.decode()
     second.refresh_from_db()
     assert second.name == old

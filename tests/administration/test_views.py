@@ -12,7 +12,9 @@ from django.urls import reverse
 
 from scoring.administration import services
 from scoring.administration.resources import IndicatorResource
+from scoring.administration.services.cycles import own_deadline_version
 from scoring.administration.services.tree import indicator_version
+from scoring.administration.services.units import coded_version
 from scoring.administration.xlsx import write_sheet
 from scoring.models import Assessment, AuditEntry, Cycle, Indicator, IndicatorSet, RoleAssignment, Unit
 from tests.administration.conftest import upload
@@ -391,7 +393,8 @@ def test_the_cycle_page_filters_and_pages_its_participants_and_an_extension_come
     target = drafts.context["page"].object_list[0]
     response = client.post(
         reverse("administration:assessment_extend", args=[cycle.pk, target.pk]),
-        {"deadline": "2030-01-31", "reason": "Đơn vị xin gia hạn", "back": "trang_thai=draft&trang=2&next=//evil"},
+        {"deadline": "2030-01-31", "reason": "Đơn vị xin gia hạn", "back": "trang_thai=draft&trang=2&next=//evil",
+         "version": own_deadline_version(target)},
     )
     assert response.status_code == 302
     assert response["Location"] == f"{url}?trang_thai=draft&trang=2#participant-{target.pk}"
@@ -572,7 +575,8 @@ def test_a_name_with_a_control_or_direction_character_is_refused_and_changes_not
     kind = UnitKind.objects.order_by("pk").first()
     before, audits = kind.name, AuditEntry.objects.count()
     client.force_login(admin_user)
-    answer = client.post(f"/quan-ly/loai-don-vi/{kind.pk}/doi-ten/", {"name": name}, follow=True)
+    answer = client.post(f"/quan-ly/loai-don-vi/{kind.pk}/doi-ten/", {"name": name, "version": coded_version(kind)},
+                         follow=True)
     assert answer.status_code in {200, 400}
     assert "ký tự điều khiển" in answer.content.decode() or "NUL" in answer.content.decode()
     kind.refresh_from_db()

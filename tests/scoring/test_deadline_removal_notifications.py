@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appraisal.models import Notification
-from scoring.administration.services.cycles import assessment_extend_deadline
+from scoring.administration.services.cycles import assessment_extend_deadline, own_deadline_version
 from scoring.errors import ValidationFailed
 from scoring.models import Assessment, Cycle
 from tests.conftest import _user
@@ -107,7 +107,8 @@ def test_the_remove_button_on_the_cycles_page_sends_the_emails(
     client.force_login(people["admin"])
     url = reverse("administration:assessment_extend", args=[extended.cycle_id, extended.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"action": "remove", "deadline": "", "reason": "Đơn vị đã đủ thời gian"})
+        response = client.post(url, {"action": "remove", "deadline": "", "reason": "Đơn vị đã đủ thời gian",
+                                         "version": own_deadline_version(Assessment.objects.get(pk=extended.pk))})
     assert response.status_code == 302
     assert _fresh(extended).deadline_override is None
     assert _to() == ["hung@example.invalid", "lan@example.invalid"]

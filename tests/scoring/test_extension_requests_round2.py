@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from appraisal.models import Notification
 from appraisal.notifications import deadline_reminders_send
 from scoring import permissions
-from scoring.administration.services.cycles import assessment_extend_deadline
+from scoring.administration.services.cycles import assessment_extend_deadline, own_deadline_version
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import Assessment, AuditEntry, Cycle, ExtensionRequest
 from scoring.services import score_line_save_self
@@ -209,7 +209,8 @@ def test_an_administrator_removes_a_units_own_deadline_from_the_cycle_page(
     assert response.status_code == 400
     assert _fresh(draft).deadline_override == own
     # with a reason: removed (a date typed beside it is ignored), audited
-    response = client.post(url, {"action": "remove", "deadline": _day(40).isoformat(), "reason": "Nhập nhầm"})
+    response = client.post(url, {"action": "remove", "deadline": _day(40).isoformat(), "reason": "Nhập nhầm",
+                                 "version": own_deadline_version(_fresh(draft))})
     assert response.status_code == 302
     assert _fresh(draft).deadline_override is None
     entry = AuditEntry.objects.get(action="assessment.remove_deadline")

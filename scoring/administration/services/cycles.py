@@ -3,11 +3,13 @@ untouched ones to another set), one unit's extension."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -23,7 +25,7 @@ from appraisal.models import AppraisalAssignment, ExplanationRound, LineHistory
 from appraisal.notifications import assessment_notify_deadline_removed
 from cchc.collation import vietnamese
 from evidence.models import EvidenceLink
-from scoring.administration.services.common import reason_text
+from scoring.administration.services.common import locked_at_version, reason_text
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
@@ -310,10 +312,30 @@ def _refuse_cut(cut: DeadlineCut, confirmed: int | None, *, label: str, field_na
     raise StateConflict(message, code=CUT_UNCONFIRMED, details=cut.details(field_name))
 
 
+MSG_DEADLINES_VERSION_MISSING = gettext_lazy(
+    "Biểu mẫu không mang phiên bản các hạn của kỳ nên chưa lưu gì; hãy tải lại trang rồi sửa lại."
+)
+MSG_DEADLINES_CHANGED = gettext_lazy(
+    "Các hạn của kỳ đã được sửa ở nơi khác (người khác hoặc một thẻ khác của anh/chị) từ khi trang này được mở "
+    "nên chưa lưu gì. Giá trị đang lưu ghi ở dưới; hãy xem lại rồi bấm «Lưu các hạn» nếu vẫn muốn sửa."
+)
+
+
+def cycle_deadlines_version(cycle: Cycle) -> str:
+    """The version of the cycle's deadlines for optimistic concurrency, without a version column: a digest of the
+    four deadlines (as moments, whatever their time zone). Any change by a colleague, on the page or through the
+    API, changes it. The API's `ETag` of a cycle is this digest in quotes."""
+    values = [
+        getattr(cycle, name).astimezone(UTC).isoformat() if getattr(cycle, name) else None
+        for name in DEADLINE_FIELDS
+    ]
+    return hashlib.sha256(json.dumps(values).encode()).hexdigest()[:32]
+
+
 @transaction.atomic
 def cycle_update_deadlines(
     *, cycle: Cycle, deadlines: Mapping[str, datetime | None], actor: Any, confirmed: int | None = None,
-    api: bool = False,
+    api: bool = False, expected_version: str | None = None,
 ) -> Cycle:
     """Change the cycle's deadlines (in the phases' order, within the cycle's years). Refused: removing the
     deadline of the phase under way (`current_deadline_required`: moved, it still ends the phase; removed, the
@@ -326,7 +348,16 @@ def cycle_update_deadlines(
     for at least as many units as it cuts now (`CUT_CONFIRMED_ANY`: whatever it cuts); the audit entry then
     records the confirmation, naming the units (`deadline_cut_confirmed`). (The later deadlines cut nobody's
     time: the appraisal's bounds nothing a unit does, and an open explanation round keeps its own deadline.)
-    `api`: the refusal tells how the API confirms (`confirm`) rather than the page's box."""
+    `api`: the refusal tells how the API confirms (`confirm`) rather than the page's box.
+
+    `expected_version` (the cycle's page): the `cycle_deadlines_version` the change was based on; refused (`stale`,
+    nothing written) when the deadlines changed since, or when it is empty. None: no condition (the API checks its
+    `If-Match` itself)."""
+    if expected_version is not None:
+        cycle = locked_at_version(
+            Cycle.objects.all(), cycle.pk, expected=expected_version, version_of=cycle_deadlines_version,
+            missing=MSG_DEADLINES_VERSION_MISSING, changed=MSG_DEADLINES_CHANGED,
+        )
     _check_deadlines(deadlines, year=cycle.year)
     current = PHASE_DEADLINE.get(cycle.phase)
     if current is not None and getattr(cycle, current) is not None and deadlines.get(current) is None:
@@ -671,10 +702,26 @@ def extension_limit(cycle: Cycle) -> ExtensionLimit | None:
     return ExtensionLimit(last_day=last, label=_deadline_label(bound[0]), bound=bound[1])
 
 
+MSG_OWN_DEADLINE_VERSION_MISSING = gettext_lazy(
+    "Biểu mẫu gia hạn không mang phiên bản hạn riêng của đơn vị nên chưa lưu gì; hãy tải lại trang rồi gia hạn lại."
+)
+MSG_OWN_DEADLINE_CHANGED = gettext_lazy(
+    "Hạn riêng của đơn vị đã được đổi ở nơi khác (người khác hoặc một thẻ khác của anh/chị) từ khi trang này được "
+    "mở nên chưa lưu gì. Hạn riêng đang lưu ghi ở cột «Hạn riêng»; hãy xem lại rồi bấm lại nếu vẫn muốn đổi."
+)
+
+
+def own_deadline_version(assessment: Assessment) -> str:
+    """The version of a unit's own deadline for optimistic concurrency on the cycle page's extension form: a digest
+    of that deadline (as a moment), not the assessment's `version`, which every score saved bumps."""
+    own = assessment.deadline_override
+    return hashlib.sha256(json.dumps(own.astimezone(UTC).isoformat() if own else None).encode()).hexdigest()[:32]
+
+
 @transaction.atomic
 def assessment_extend_deadline(
     *, assessment: Assessment, deadline: datetime | None, actor: Any, reason: str, confirmed: bool = False,
-    api: bool = False,
+    api: bool = False, expected_version: str | None = None,
 ) -> Assessment:
     """Give one unit its own self-assessment deadline (or remove it with None), only while it self-assesses or may
     withdraw its submission to (`EXTENDABLE_STATES`; after, either is refused: it would change nothing). An
@@ -687,7 +734,17 @@ def assessment_extend_deadline(
     A draft's deadline brought to a moment past or less than `SHORT_NOTICE` away (an own deadline shortened, or
     removed while the cycle's is that close: `own_deadline_cut`) is refused (409 `deadline_cut_unconfirmed`) unless
     `confirmed`; the audit entry then records the confirmation (`deadline_cut_confirmed`); `api`: the refusal tells
-    how the API confirms (`confirm`)."""
+    how the API confirms (`confirm`).
+
+    `expected_version` (the cycle's page): the `own_deadline_version` the change was based on; refused (`stale`,
+    nothing written) when the unit's own deadline changed since (a colleague's extension, a granted request), or
+    when it is empty. None: no condition."""
+    if expected_version is not None:
+        assessment = locked_at_version(
+            Assessment.objects.select_related("unit", "cycle"), assessment.pk, expected=expected_version,
+            version_of=own_deadline_version, missing=MSG_OWN_DEADLINE_VERSION_MISSING,
+            changed=MSG_OWN_DEADLINE_CHANGED,
+        )
     if not reason_text(reason):
         if deadline is None:
             raise ValidationFailed(_("Hãy ghi lý do bỏ hạn riêng."), code="reason_required")

@@ -48,6 +48,17 @@ MSG_MERGE_CHANGES_GROUP = gettext_lazy(
     "«%(a)s» làm việc cho đơn vị được xếp hạng trong khối «%(new)s». Hãy đánh dấu ô xác nhận rồi bấm «Sáp nhập» "
     "lần nữa nếu vẫn sáp nhập."
 )
+MSG_CODED_VERSION_MISSING = gettext_lazy(
+    "Biểu mẫu đổi tên không mang phiên bản của tên đang lưu nên chưa lưu gì; hãy tải lại trang rồi đổi lại."
+)
+MSG_KIND_RENAMED_ELSEWHERE = gettext_lazy(
+    "Loại đơn vị này đã được đổi tên ở nơi khác (người khác hoặc một thẻ khác của anh/chị) từ khi trang này được "
+    "mở nên chưa lưu gì. Tên đang lưu ghi bên dưới ô tên; hãy xem lại rồi bấm «Đổi tên» nếu vẫn muốn đổi."
+)
+MSG_GROUP_RENAMED_ELSEWHERE = gettext_lazy(
+    "Khối xếp hạng này đã được đổi tên ở nơi khác (người khác hoặc một thẻ khác của anh/chị) từ khi trang này được "
+    "mở nên chưa lưu gì. Tên đang lưu ghi bên dưới ô tên; hãy xem lại rồi bấm «Đổi tên» nếu vẫn muốn đổi."
+)
 MSG_NO_GROUP = gettext_lazy("(không thuộc khối xếp hạng nào)")
 NAMED_ACCOUNTS = 5  # the active accounts a stop's warning names; the rest are counted
 
@@ -438,8 +449,24 @@ def ranking_group_create(*, code: str, name: str, actor: Any) -> RankingGroup:
     return group
 
 
-def _coded_rename(obj: Any, *, action: str, name: str, actor: Any) -> Any:
-    """Rename a unit kind or a ranking group, audited. The code stays: import files and the API name them by it."""
+def coded_version(obj: UnitKind | RankingGroup) -> str:
+    """A unit kind's or a ranking group's version for optimistic concurrency on its rename form, without a version
+    column: a digest of its code and name. A colleague's rename changes it."""
+    return hashlib.sha256(json.dumps([obj.code, obj.name], ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def _coded_rename(
+    obj: Any, *, action: str, name: str, actor: Any, expected_version: str | None, changed: Any
+) -> Any:
+    """Rename a unit kind or a ranking group, audited. The code stays: import files and the API name them by it.
+
+    `expected_version` (the units page's rename form): the `coded_version` the new name was typed against; refused
+    (`stale`, nothing written) when it was renamed since, or when it is empty. None: no condition."""
+    if expected_version is not None:
+        obj = locked_at_version(
+            type(obj).objects.all(), obj.pk, expected=expected_version, version_of=coded_version,
+            missing=MSG_CODED_VERSION_MISSING, changed=changed,
+        )
     name = visible_text(name, field="name")
     if not name:
         raise ValidationFailed(_("Hãy nhập tên."), code="name_required")
@@ -457,12 +484,16 @@ def _coded_rename(obj: Any, *, action: str, name: str, actor: Any) -> Any:
 
 
 @transaction.atomic
-def unit_kind_rename(*, kind: UnitKind, name: str, actor: Any) -> UnitKind:
-    renamed: UnitKind = _coded_rename(kind, action="unit_kind.rename", name=name, actor=actor)
+def unit_kind_rename(*, kind: UnitKind, name: str, actor: Any, expected_version: str | None = None) -> UnitKind:
+    renamed: UnitKind = _coded_rename(kind, action="unit_kind.rename", name=name, actor=actor,
+                                      expected_version=expected_version, changed=MSG_KIND_RENAMED_ELSEWHERE)
     return renamed
 
 
 @transaction.atomic
-def ranking_group_rename(*, group: RankingGroup, name: str, actor: Any) -> RankingGroup:
-    renamed: RankingGroup = _coded_rename(group, action="ranking_group.rename", name=name, actor=actor)
+def ranking_group_rename(
+    *, group: RankingGroup, name: str, actor: Any, expected_version: str | None = None
+) -> RankingGroup:
+    renamed: RankingGroup = _coded_rename(group, action="ranking_group.rename", name=name, actor=actor,
+                                          expected_version=expected_version, changed=MSG_GROUP_RENAMED_ELSEWHERE)
     return renamed

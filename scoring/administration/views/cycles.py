@@ -28,7 +28,7 @@ from scoring.administration.services.cycles import (
     cycle_phase_move_leaves,
 )
 from scoring.administration.views._common import administrator_required, form_errors, report_error
-from scoring.errors import DomainError
+from scoring.errors import DomainError, StaleVersion
 from scoring.models import Assessment, Cycle, Unit
 from scoring.permissions import deadline_passed
 from scoring.publication.selectors import latest_revision
@@ -173,11 +173,16 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
 def _detail_page(
     request: HttpRequest, cycle: Cycle, filters: dict[str, str], *, deadlines_form: DeadlinesForm | None = None,
     extending: int | None = None, extend_form: ExtendForm | None = None, status: int = 200,
-    refusal: DomainError | None = None,
+    refusal: DomainError | None = None, deadlines_version: str | None = None,
+    deadlines_stored: list[tuple[Any, str]] | None = None, extend_version: str | None = None,
 ) -> HttpResponse:
     """The cycle's page on the participants' page and filters given; after a refusal, with the refused form as
     it was typed (the deadlines, or the extension of the participant `extending`), and, when the refusal asks for
-    a confirmation of the units a deadline cuts (`deadline_cut_unconfirmed`), its box beside that form."""
+    a confirmation of the units a deadline cuts (`deadline_cut_unconfirmed`), its box beside that form. The
+    deadlines' form carries the version it was based on (`deadlines_version`: the one posted after a refusal, the
+    cycle's current one otherwise); after a colleague's save, the deadlines stored now where they differ from the
+    typed ones (`deadlines_stored`). Each participant's extension form carries the version of the unit's own
+    deadline (`own_version`; after a refusal other than a colleague's change, the one posted: `extend_version`)."""
     query, state = filters.get("q", ""), filters.get("trang_thai", "")
     counts = selectors.cycle_state_counts(cycle=cycle)
     participants = selectors.cycle_assessments(cycle=cycle, query=query, state=state)
@@ -199,6 +204,8 @@ def _detail_page(
         row.extension_pending = waiting.get(row.pk)
         row.overdue = row.state == Assessment.State.DRAFT and deadline_passed(row)
         row.removable = row.pk in untouched
+        row.own_version = (extend_version if row.pk == extending and extend_version is not None
+                           else cycle_services.own_deadline_version(row))
         row.state_label = state_shown(state=row.state, phase=cycle.phase)
     candidates = selectors.cycle_candidates(cycle=cycle)
     next_phase = Cycle.Phase(PHASES[index + 1]) if index + 1 < len(PHASES) else None
@@ -229,6 +236,9 @@ def _detail_page(
             # kinds with active units but no set: their units cannot take part, the year would lack their group
             "kinds_without_set": cycle_services.cycle_kinds_without_set(cycle=cycle),
             "deadlines_form": deadlines_form or DeadlinesForm(initial=DeadlinesForm.initial_for(cycle)),
+            "deadlines_version": cycle_services.cycle_deadlines_version(cycle)
+            if deadlines_version is None else deadlines_version,
+            "deadlines_stored": deadlines_stored or [],
             "extending": extending,
             "extensions_pending": len(waiting),
             # moving on with units behind or before a deadline: what is left, and the confirmation it needs
@@ -323,23 +333,42 @@ def cycle_phase(request: HttpRequest, cycle_id: int) -> HttpResponse:
     return redirect("administration:cycle_detail", cycle.pk)
 
 
+def _deadlines_stored(form: DeadlinesForm, cycle: Cycle) -> list[tuple[Any, str]]:
+    """The deadlines whose stored date is not the one typed: (label, stored date as shown)."""
+    stored = DeadlinesForm.initial_for(cycle)
+    return [
+        (form.fields[name].label, f"{stored[name]:%d/%m/%Y}" if stored[name] else "—")
+        for name in services.DEADLINE_FIELDS
+        if name in form.cleaned_data and form.cleaned_data[name] != stored[name]
+    ]
+
+
 @require_POST
 @administrator_required
 def cycle_deadlines(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """The cycle's deadlines. The form carries the version of the deadlines it was drawn from: a save based on
+    deadlines a colleague's save replaced (or on none) is refused, showing what was typed and what is stored."""
     cycle = get_object_or_404(Cycle, pk=cycle_id)
+    version = request.POST.get("version", "")
     form = DeadlinesForm(request.POST)
     if not form.is_valid():
         form_errors(request, form)
-        return _detail_page(request, cycle, {}, deadlines_form=form, status=400)
+        return _detail_page(request, cycle, {}, deadlines_form=form, status=400, deadlines_version=version)
     try:
         cycle_services.cycle_update_deadlines(
             cycle=cycle, deadlines=_deadlines_kept(cycle, form.cleaned_data), actor=request.user,
-            confirmed=_count_seen(request.POST.get("cut_seen", "")),
+            confirmed=_count_seen(request.POST.get("cut_seen", "")), expected_version=version,
         )
+    except StaleVersion as exc:
+        report_error(request, exc)
+        current = get_object_or_404(Cycle, pk=cycle_id)
+        return _detail_page(request, current, {}, deadlines_form=form, status=exc.status,
+                            deadlines_stored=_deadlines_stored(form, current))
     except DomainError as exc:
         report_error(request, exc)
         _tie_to_field(form, exc)
-        return _detail_page(request, cycle, {}, deadlines_form=form, status=exc.status, refusal=exc)
+        return _detail_page(request, cycle, {}, deadlines_form=form, status=exc.status, refusal=exc,
+                            deadlines_version=version)
     messages.success(request, _("Đã lưu các hạn."))
     return redirect("administration:cycle_detail", cycle.pk)
 
@@ -388,6 +417,7 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
     refused = 400
     refusal: DomainError | None = None
     unit = assessment.unit.name
+    version: str | None = request.POST.get("version", "")
     if form.is_valid():
         old = assessment.deadline_override
         try:
@@ -397,11 +427,14 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
                 confirmed=request.POST.get("cut_confirmed") == "1",
+                expected_version=version,
             )
         except DomainError as exc:
             messages.error(request, f"{unit}: {exc.message}")
             refused = exc.status
             refusal = exc
+            if isinstance(exc, StaleVersion):  # the row shows the own deadline stored now, and is based on it
+                version = None
         else:
             if saved.deadline_override == old:  # the deadline it already had, or no own deadline to remove
                 if old is None:
@@ -436,7 +469,7 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
     # The page it was posted from again, the refused row's form as typed.
     filters = _filters(QueryDict(request.POST.get("back", "")))
     return _detail_page(request, assessment.cycle, filters, extending=assessment.pk, extend_form=form, status=refused,
-                        refusal=refusal)
+                        refusal=refusal, extend_version=version)
 
 
 @require_POST

@@ -31,6 +31,7 @@ from scoring.administration.services.imports import (
 )
 from scoring.administration.services.units import (
     NAMED_ACCOUNTS,
+    coded_version,
     merge_group_change,
     unit_active_accounts,
     unit_version,
@@ -56,9 +57,19 @@ def _filtered(request: HttpRequest) -> tuple[str, str, Any]:
     return query, kind, selectors.units_for_admin(query=query, kind_id=posted_id(kind))
 
 
+def _versioned(queryset: Any) -> list[Any]:
+    """Unit kinds or ranking groups, each with the version its rename form carries (`coded_version`)."""
+    rows = list(queryset)
+    for row in rows:
+        row.version = coded_version(row)
+    return rows
+
+
 def _list_page(
     request: HttpRequest, *, form: UnitForm | None = None, status: int = 200, **extra: object
 ) -> HttpResponse:
+    """The units' list; after a refused rename (`renaming`), the kind's or group's row with the name as typed, the
+    version it was based on and, after a colleague's rename, the name stored now."""
     query, kind, units = _filtered(request)
     page = Paginator(units, 50).get_page(request.GET.get("trang"))
     return render(
@@ -68,8 +79,8 @@ def _list_page(
             "page": page,
             "q": query,
             "kind": kind,
-            "kinds": UnitKind.objects.all(),
-            "groups": RankingGroup.objects.all(),
+            "kinds": _versioned(UnitKind.objects.all()),
+            "groups": _versioned(RankingGroup.objects.all()),
             "form": form or UnitForm(),
             "kind_form": CodeNameForm(prefix="kind"),
             "group_form": CodeNameForm(prefix="group"),
@@ -279,13 +290,23 @@ def group_create(request: HttpRequest) -> HttpResponse:
 
 
 def _coded_rename(request: HttpRequest, rename: Callable[..., Any], done: str, *, what: str, pk: int) -> HttpResponse:
-    """A kind's or a group's new name; a refusal shows the list again with the name as typed in its row."""
+    """A kind's or a group's new name, from a form carrying the version of the name it was typed against: a rename
+    based on a name a colleague's rename replaced (or on none) is refused. A refusal shows the list again with the
+    name as typed in its row (and, after a colleague's rename, the name stored now, the form then based on it)."""
     typed = request.POST.get("name", "")
+    version = request.POST.get("version", "")
     try:
-        renamed = rename(name=typed, actor=request.user)
+        renamed = rename(name=typed, actor=request.user, expected_version=version)
+    except StaleVersion as exc:
+        report_error(request, exc)
+        model = UnitKind if what == "kind" else RankingGroup
+        stored = model.objects.get(pk=pk)
+        return _list_page(request, renaming={"what": what, "pk": pk, "name": typed, "stored": stored.name,
+                                             "version": coded_version(stored)}, status=exc.status)
     except DomainError as exc:
         report_error(request, exc)
-        return _list_page(request, renaming={"what": what, "pk": pk, "name": typed}, status=exc.status)
+        return _list_page(request, renaming={"what": what, "pk": pk, "name": typed, "version": version},
+                          status=exc.status)
     messages.success(request, done % {"name": renamed.name})
     return redirect(reverse("administration:unit_list") + "#kinds-and-groups")
 
