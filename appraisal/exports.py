@@ -199,6 +199,12 @@ def _difference(appraised: Decimal | None, own: Decimal | None) -> Decimal | Non
     return None if appraised is None or own is None else appraised - own
 
 
+def _deducted(value: Decimal | None) -> Decimal | None:
+    """A penalty, stored as a positive amount, as the pages and files write it: a deduction («−0,50»), so that a
+    column of areas, bonus and penalty adds up to its total. Zero stays 0 (never −0)."""
+    return None if value is None else (-value if value else Decimal(0))
+
+
 def _names_kind(indicator: Indicator) -> bool:
     """Whether a bonus or penalty criterion's name already says its kind («… (điểm cộng)»), in Vietnamese or in
     the language of the workbook, whatever the case: the workbook does not say it twice."""
@@ -290,8 +296,10 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
         name = ("   " * (ind.level - 1)) + ind.name
         if ind.kind != Indicator.Kind.NORMAL and not _names_kind(ind):
             name = f"{name} [{ind.get_kind_display()}]"
-        values: list[Any] = [ind.code, name, ind.max_points, node.own, node.appraised,
-                             _difference(node.appraised, node.own)]
+        own, appraised, most = node.own, node.appraised, ind.max_points
+        if ind.kind == Indicator.Kind.PENALTY:  # a deduction, as the unit's sheet and report write it
+            own, appraised, most = _deducted(own), _deducted(appraised), _deducted(most)
+        values: list[Any] = [ind.code, name, most, own, appraised, _difference(appraised, own)]
         if line is not None:
             values += [line.appraised_note, _kps_text(line, state), _explanation_text(line, last_round),
                        line.explanation]
@@ -330,7 +338,7 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
         row += 0 if marked else 1
         put_cell(ws, row, 2, _(
             "«[Điểm cộng]», «[Điểm trừ]» (cột Ghi chú): điểm cộng, điểm trừ không tính vào điểm của lĩnh vực chứa "
-            "chúng; được cộng, trừ riêng ở dòng «Điểm cộng», «Điểm trừ» dưới bảng (điểm trừ ghi số dương).")
+            "chúng; được cộng, trừ riêng ở dòng «Điểm cộng», «Điểm trừ» dưới bảng (điểm trừ ghi số âm).")
         ).alignment = WRAP
         row += 1
     _signatures(ws, row + 1)
@@ -359,10 +367,11 @@ def _totals(ws: Worksheet, row: int, assessment: Assessment, own: engine.IndexCo
     def figures(name: str) -> tuple[Any, Any]:
         return (None if own is None else getattr(own, name)), (None if source is None else getattr(source, name))
 
+    own_penalty, appraised_penalty = figures("penalty")
     lines: list[tuple[str, tuple[Any, Any]]] = [
         (_("Tổng điểm các lĩnh vực"), figures("normal_total")),
         (_("Điểm cộng"), figures("bonus")),
-        (_("Điểm trừ"), figures("penalty")),
+        (_("Điểm trừ"), (_deducted(own_penalty), _deducted(appraised_penalty))),
         (_("Tổng điểm"), figures("total")),
     ]
     if assessment.indicator_set.index_mode == IndicatorSet.IndexMode.PERCENT:
@@ -646,7 +655,8 @@ def cycle_workbook(*, cycle: Cycle, out: IO[bytes]) -> None:
                 _cell(ws, r.unit_code), _cell(ws, r.unit_name), _cell(ws, str(states.get(r.state, r.state))),
                 *[_cell(ws, Decimal(totals[code]) if code in totals else None, number=True)
                   for code, _label, _most in areas],
-                _cell(ws, r.bonus, number=True), _cell(ws, r.penalty, number=True), _cell(ws, r.index, number=True),
+                _cell(ws, r.bonus, number=True), _cell(ws, _deducted(r.penalty), number=True),
+                _cell(ws, r.index, number=True),
                 r.rank,
             ])
     wb.save(out)

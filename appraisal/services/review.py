@@ -69,14 +69,33 @@ def appraisal_start(*, assessment: Assessment, actor: Any) -> Assessment:
     return _start(locked, actor)
 
 
-def _fresh_line(line: ScoreLine, base_version: int, assessment: Assessment) -> ScoreLine:
-    """The leaf as stored, one the team may decide now (`_require_leaf_appraising`: a leaf the unit is explaining
-    is refused as such, whatever the page's version), at the version the page was based on."""
-    fresh = ScoreLine.objects.select_related("indicator").get(pk=line.pk)
-    _require_leaf_appraising(assessment, fresh)
+def _at_base_version(fresh: ScoreLine, base_version: int) -> ScoreLine:
+    """The leaf as stored (`_stored_line`) at the version the page was based on; refused as stale otherwise."""
     if fresh.version != base_version:
         raise StaleVersion(MSG_LINE_STALE, details=fresh)
     return fresh
+
+
+def _stored_line(line: ScoreLine, assessment: Assessment) -> ScoreLine:
+    """The leaf as stored, one the team may decide now (`_require_leaf_appraising`: a leaf the unit is explaining
+    is refused as such, whatever the page's version)."""
+    fresh = ScoreLine.objects.select_related("indicator").get(pk=line.pk)
+    _require_leaf_appraising(assessment, fresh)
+    return fresh
+
+
+def _sent_again(fresh: ScoreLine, actor: Any, decision: tuple[Any, ...] | None) -> bool:
+    """A save based on an older version than the stored one whose decision is the one stored, stored by the same
+    person: a save sent again after its answer was lost (the page retries). No conflict with oneself: it is answered
+    as saved, with the stored line, writing nothing (as the unit's own saves do,
+    `scoring.services.assessments._sent_again`). A colleague's same value, or anything else, stays a conflict.
+    `decision`: what the save would store (`_decision`), None when it would refuse the input."""
+    return (
+        decision is not None
+        and fresh.updated_by_id is not None
+        and fresh.updated_by_id == getattr(actor, "pk", None)
+        and _decision(fresh) == decision
+    )
 
 
 def _require_leaf_states(assessment: Assessment) -> None:
@@ -101,7 +120,10 @@ def line_appraise(
     assessment = _lock(line.assessment_id)
     refuse_own_unit(actor, assessment)
     _require_leaf_states(assessment)
-    fresh = _fresh_line(line, base_version, assessment)
+    stored = _stored_line(line, assessment)
+    if stored.version != base_version and _sent_again(stored, actor, _appraisal_sent(stored, value, note)):
+        return stored
+    fresh = _at_base_version(stored, base_version)
     if fresh.indicator.source == Indicator.Source.SURVEY:
         raise ValidationFailed(MSG_SURVEY_IMPORT_ONLY, code="survey_leaf")
     if not value:
@@ -133,7 +155,10 @@ def line_accept_self(*, line: ScoreLine, actor: Any, base_version: int) -> Score
     assessment = _lock(line.assessment_id)
     refuse_own_unit(actor, assessment)
     _require_leaf_states(assessment)
-    fresh = _fresh_line(line, base_version, assessment)
+    stored = _stored_line(line, assessment)
+    if stored.version != base_version and _sent_again(stored, actor, _acceptance_sent(stored)):
+        return stored
+    fresh = _at_base_version(stored, base_version)
     if fresh.indicator.source == Indicator.Source.SURVEY:
         raise ValidationFailed(MSG_SURVEY_IMPORT_ONLY, code="survey_leaf")
     if assessment.state == Assessment.State.SUBMITTED:
@@ -154,6 +179,38 @@ def line_accept_self(*, line: ScoreLine, actor: Any, base_version: int) -> Score
 def _decision(line: ScoreLine) -> tuple[Any, ...]:
     return (line.appraised_value, line.appraised_score, line.appraised_note.strip(), line.na_accepted,
             line.na_overruled)
+
+
+def _appraisal_sent(line: ScoreLine, value: Mapping[str, Any] | None, note: str) -> tuple[Any, ...] | None:
+    """The decision `line_appraise` would store on the leaf as stored (`_decision`), or None when it would refuse
+    the input (it is then no retry: the version check answers it)."""
+    if not value or line.indicator.source == Indicator.Source.SURVEY:
+        return None
+    try:
+        score, normalized = engine.score_and_normalize(scoring_selectors.leaf_rule(line.indicator), value)
+        reason = _nfc(note, field="note")
+    except (engine.EngineError, ValidationFailed):
+        return None
+    na_accepted = False if line.not_applicable else line.na_accepted
+    return (normalized, score, reason.strip(), na_accepted, line.not_applicable)
+
+
+def _acceptance_sent(line: ScoreLine) -> tuple[Any, ...] | None:
+    """The decision `line_accept_self` would store on the leaf as stored (`_decision`), or None when it would
+    refuse it or store something new (an acceptance taken again over a new explanation)."""
+    if line.indicator.source == Indicator.Source.SURVEY:
+        return None
+    if line.not_applicable:
+        if _explanation_unseen(line):
+            return None
+        return (None, None, "", True, False)
+    if line.self_value is None:
+        return None
+    try:
+        score, normalized = engine.score_and_normalize(scoring_selectors.leaf_rule(line.indicator), line.self_value)
+    except engine.EngineError:
+        return None
+    return (normalized, score, "", line.na_accepted, line.na_overruled)
 
 
 def _stored_appraisal(line: ScoreLine) -> tuple[Any, tuple[Any, ...]] | None:

@@ -192,6 +192,7 @@ def _check_unread_explanations(locked: Assessment, actor: Any, *, confirmed: boo
     explanations_mark_seen(assessment=locked, actor=actor, leaf_ids=set(unread))
 
 
+MSG_REOPEN_NOT_SIGNED_OFF = gettext_lazy("Chỉ mở lại bản đánh giá đã thông qua (hiện: «%(state)s»).")
 MSG_REOPEN_UNIT_MERGED = gettext_lazy(
     "Đơn vị «%(u)s» đã sáp nhập vào «%(b)s»: không mở lại được bản đánh giá năm %(y)s của đơn vị này (đơn vị đã "
     "sáp nhập không hoạt động trở lại được). Kết quả đã thông qua được giữ nguyên."
@@ -200,6 +201,13 @@ MSG_REOPEN_UNIT_STOPPED = gettext_lazy(
     "Đơn vị «%(u)s» đã ngừng hoạt động: không mở lại được bản đánh giá năm %(y)s của đơn vị này. Hãy cho đơn vị "
     "hoạt động trở lại (trang «Đơn vị») trước, rồi mở lại bản đánh giá."
 )
+
+
+def assessment_reopen_state_blocker(*, assessment: Assessment) -> StateConflict | None:
+    """Why the assessment's state keeps it from being reopened, or None: only a signed-off one is reopened."""
+    if assessment.state == Assessment.State.SIGNED_OFF:
+        return None
+    return StateConflict(MSG_REOPEN_NOT_SIGNED_OFF % {"state": assessment.get_state_display()}, code="not_signed_off")
 
 
 def assessment_reopen_blocker(*, assessment: Assessment, unit: Unit | None = None) -> StateConflict | None:
@@ -227,11 +235,9 @@ def assessment_reopen(*, assessment: Assessment, actor: Any, reason: str) -> Ass
     if not text:
         raise ValidationFailed(MSG_REASON_FOR_REOPEN, code="reason_required", details={"field": "reason"})
     locked = _lock(assessment.pk)
-    if locked.state != Assessment.State.SIGNED_OFF:
-        raise StateConflict(
-            _("Chỉ mở lại bản đánh giá đã thông qua (hiện: «%(state)s»).") % {"state": locked.get_state_display()},
-            code="not_signed_off",
-        )
+    not_signed_off = assessment_reopen_state_blocker(assessment=locked)
+    if not_signed_off is not None:
+        raise not_signed_off
     # the unit read again, locked: a unit stopped meanwhile is seen stopped
     blocker = assessment_reopen_blocker(
         assessment=locked, unit=Unit.objects.select_for_update().only("pk", "name", "active").get(pk=locked.unit_id)

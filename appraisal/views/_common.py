@@ -27,7 +27,7 @@ from scoring.errors import DomainError, StaleVersion
 from scoring.forms import value_summary
 from scoring.models import ScoreLine
 from scoring.selectors import not_applicable_shown
-from scoring.templatetags.scoring_tags import dmy, full_name
+from scoring.templatetags.scoring_tags import dmy, full_name, signed_score
 
 EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
 DETAILS_SHOWN = 20  # of a refusal's list (the leaves missing a score): the page names so many, then counts
@@ -127,7 +127,8 @@ def review_json(summary: ReviewSummary) -> dict[str, Any]:
             for area, done, total in summary.areas
         ],
         "bonus": score_text(comp.bonus if comp is not None else None),
-        "penalty": score_text(comp.penalty if comp is not None else None),
+        # a deduction, as the page's row and the unit's sheet write it («−0,50»)
+        "penalty": signed_score(comp.penalty if comp is not None else None, "-"),
         "index": score_text(comp.index if comp is not None else None),
     }
 

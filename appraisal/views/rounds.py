@@ -16,7 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from appraisal import forms, permissions, selectors, services
 from appraisal.selectors.review import Review, line_area_code
 from appraisal.selectors.rounds import round_number
-from appraisal.services.signoff import CHANGED_SINCE_SEEN, assessment_reopen_blocker
+from appraisal.services.common import MSG_NOT_APPRAISING
+from appraisal.services.signoff import (
+    CHANGED_SINCE_SEEN,
+    assessment_reopen_blocker,
+    assessment_reopen_state_blocker,
+)
 from appraisal.views._common import (
     DETAILS_SHOWN,
     domain_error,
@@ -26,11 +31,13 @@ from appraisal.views._common import (
     wants_json,
     with_params,
 )
-from scoring.errors import DomainError
+from scoring.errors import DomainError, StateConflict
 from scoring.models import Assessment, ScoreLine
 from scoring.publication.selectors import latest_revision
 from scoring.views._common import lands_on
 
+# the refusals of a reopen that no reason would change: said without the form
+REOPEN_BLOCKED = frozenset({"not_signed_off", "unit_inactive", "unit_merged"})
 QUESTION_PREFIX = "question-"  # the request page's field of the team's question on one leaf
 
 
@@ -76,6 +83,14 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
             return redirect(review_url(request, assessment.pk))
     if assessment.state == Assessment.State.EXPLANATION:
         return _round_page(request, assessment, error=error)
+    if assessment.state not in services.APPRAISING_STATES:
+        # a draft or a signed-off assessment is not returned for explanation: said at once, with no form to fill
+        refusal = error or StateConflict(MSG_NOT_APPRAISING % {"state": assessment.get_state_display()},
+                                         code="not_appraising")
+        return render(request, "appraisal/request_explanation.html",
+                      {"assessment": assessment, "error": refusal, "blocked": True,
+                       "next": review_url(request, assessment.pk)},
+                      status=refusal.status if request.method == "POST" else 200)
     data = selectors.review(assessment=assessment, allowed=None, writable=False)
     noted = {row.line.pk: row.line.appraised_note.strip() for area in data.areas for row in area.lines
              if row.done and not row.differs and row.line.appraised_note.strip()}
@@ -238,9 +253,12 @@ def reopen(request: HttpRequest, assessment_id: int) -> HttpResponse:
         raise PermissionDenied
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
     form = forms.ReopenForm(request.POST or None)
-    # said before the form is sent: a stopped or merged unit's assessment is not reopened (the service refuses it)
-    error: DomainError | None = assessment_reopen_blocker(assessment=assessment) if request.method == "GET" else None
-    if request.method == "POST" and form.is_valid():
+    # said before the form is sent, and no form then: an assessment not signed off, or a stopped or merged unit's, is
+    # not reopened (the service refuses it)
+    blocker = (assessment_reopen_state_blocker(assessment=assessment)
+               or assessment_reopen_blocker(assessment=assessment))
+    error: DomainError | None = blocker
+    if request.method == "POST" and blocker is None and form.is_valid():
         try:
             services.assessment_reopen(assessment=assessment, actor=request.user, reason=form.cleaned_data["reason"])
         except DomainError as exc:
@@ -250,7 +268,9 @@ def reopen(request: HttpRequest, assessment_id: int) -> HttpResponse:
             return redirect(review_url(request, assessment.pk))
     status = 200 if request.method == "GET" else (error.status if error else 400)
     return render(request, "appraisal/reopen.html", {
-        "assessment": assessment, "form": form, "error": error, "next": review_url(request, assessment.pk),
+        "assessment": assessment, "form": form, "error": error,
+        "blocked": error is not None and error.code in REOPEN_BLOCKED,
+        "next": review_url(request, assessment.pk),
         # a published year: the public keeps the published figures until a correction is published
         "publication": latest_revision(cycle_id=assessment.cycle_id),
     }, status=status)

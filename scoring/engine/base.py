@@ -218,6 +218,9 @@ def to_decimal(raw: object, *, field: str, refuse_groups: bool = False) -> Decim
             )
         if text.count(",") + text.count(".") > 1:
             raise _not_a_number(field)
+        if text[-1:] in {",", "."} and _NUMBER_RE.fullmatch(text[:-1].replace(",", ".")):
+            # «33,»: maybe a «33,5» half typed; taken as 33 it would be stored as something nobody meant
+            raise _trailing_mark(text, field)
         text = text.replace(",", ".")
         if not _NUMBER_RE.fullmatch(text):
             raise _not_a_number(field)
@@ -233,6 +236,17 @@ def to_decimal(raw: object, *, field: str, refuse_groups: bool = False) -> Decim
     if value.adjusted() >= MAX_INTEGER_DIGITS:
         raise _too_large(field)
     return value
+
+
+def _trailing_mark(text: str, field: str) -> ScoringInputError:
+    comma = text.endswith(",")
+    return ScoringInputError(
+        "trailing_decimal_mark",
+        f"Số «{text}» chưa đủ: bỏ dấu {'phẩy' if comma else 'chấm'} ở cuối hoặc gõ tiếp phần thập phân.",
+        f"The number «{text}» is incomplete: remove the {'comma' if comma else 'point'} at its end or type its "
+        "decimals.",
+        field=field,
+    )
 
 
 def _not_finite(field: str) -> ScoringInputError:

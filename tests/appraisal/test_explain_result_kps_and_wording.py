@@ -197,12 +197,15 @@ def test_a_stale_appraisal_shows_the_stored_value_with_its_points(
     client: Client, kps_submitted: Any, lead: Any
 ) -> None:
     line = line_of(kps_submitted, "1.1.1")
-    line_accept_self(line=line, actor=lead, base_version=line.version)
+    # saved meanwhile with another value (in another tab): the accept sent from the older page is a conflict (the
+    # same decision sent again would be answered as saved)
+    line_appraise(line=line, actor=lead, base_version=line.version, value={"option": "on_time"},
+                  note="Kế hoạch ban hành đúng hạn theo văn bản gửi kèm.")
     client.force_login(lead)
     answer = client.post(reverse("appraisal:accept_line", args=[kps_submitted.pk, line.pk]),
                          {"base_version": line.version}, **JSON)
     assert answer.status_code == 409
-    assert answer.json()["current"]["stored"] == "Trễ hạn (0,00 điểm)"
+    assert answer.json()["current"]["stored"] == "Đúng hạn, đầy đủ (1,00 điểm)"
     assert "người khác hoặc một thẻ khác của anh/chị" in answer.json()["message"]
 
 

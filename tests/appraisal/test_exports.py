@@ -129,13 +129,20 @@ def test_the_unit_workbook_writes_the_engines_figures_for_every_leaf_criterion_a
         assert _n(rows[area][DIFFERENCE - 1]) == appraised.area_totals[area] - own.area_totals[area]
     # bonus and penalty criteria: their capped points
     assert _n(rows["2.2"][APPRAISED - 1]) == appraised.bonus == Decimal("1.5")
-    assert _n(rows["2.3"][APPRAISED - 1]) == appraised.penalty == Decimal("1")
+    # a penalty is written as the deduction it is, as on the unit's sheet (stored positive)
+    assert _n(rows["2.3"][APPRAISED - 1]) == -appraised.penalty == Decimal("-1")
+    assert _n(rows["2.3.1"][SELF - 1]) == Decimal("-1") and _n(rows["2.3.1"][MAX - 1]) == Decimal("-2")
     # the totals block
     for label, field in (("Tổng điểm các lĩnh vực", "normal_total"), ("Điểm cộng", "bonus"), ("Điểm trừ", "penalty"),
                          ("Tổng điểm", "total")):
         row = _label_row(ws, label)
-        assert _n(row[SELF - 1]) == getattr(own, field), label
-        assert _n(row[APPRAISED - 1]) == getattr(appraised, field), label
+        sign = -1 if field == "penalty" else 1
+        assert _n(row[SELF - 1]) == sign * getattr(own, field), label
+        assert _n(row[APPRAISED - 1]) == sign * getattr(appraised, field), label
+    # the column adds up: areas, bonus and (negative) penalty make the total
+    for column in (SELF, APPRAISED):
+        parts = [_n(_label_row(ws, label)[column - 1]) for label in ("Tổng điểm các lĩnh vực", "Điểm cộng", "Điểm trừ")]
+        assert sum(parts) == _n(_label_row(ws, "Tổng điểm")[column - 1])
     index_row = _label_row(ws, "Chỉ số CCHC (tạm tính)")
     assert _n(index_row[SELF - 1]) == own.index
     assert _n(index_row[APPRAISED - 1]) == appraised.index
@@ -166,7 +173,7 @@ def test_the_signed_off_workbook_carries_the_stored_index_rank_and_no_provisiona
     assert _n(_label_row(ws, "Chỉ số CCHC")[APPRAISED - 1]) == result.index
     assert _n(_label_row(ws, "Tổng điểm")[APPRAISED - 1]) == result.total
     assert _n(_label_row(ws, "Điểm cộng")[APPRAISED - 1]) == result.bonus
-    assert _n(_label_row(ws, "Điểm trừ")[APPRAISED - 1]) == result.penalty
+    assert _n(_label_row(ws, "Điểm trừ")[APPRAISED - 1]) == -result.penalty
     assert _label_row(ws, "Xếp loại")[APPRAISED - 1].value == result.classification
     assert _label_row(ws, "Thứ hạng trong khối")[APPRAISED - 1].value == result.rank == 1
 
@@ -294,7 +301,9 @@ def test_the_cycle_tables_area_sheet_has_the_engines_area_points(
     assert _n(mine[first]) == Decimal(result.area_totals["1"])
     assert _n(mine[first + 1]) == Decimal(result.area_totals["2"])
     assert (_n(mine[first + 2]), _n(mine[first + 3]), _n(mine[first + 4])) == (
-        result.bonus, result.penalty, result.index)
+        result.bonus, -result.penalty, result.index)
+    # a deduction, as on the unit's sheet: the areas, the bonus and the penalty add up to the index (points mode)
+    assert _n(mine[first]) + _n(mine[first + 1]) + _n(mine[first + 2]) + _n(mine[first + 3]) == result.index
     assert rows["so-tai-chinh"][first].value is None
 
 
