@@ -17,6 +17,11 @@ compared with what is stored.
 Merged cells (Excel keeps a merge's value in its top-left cell only): a merge down the note, explanation or reason
 column is that text on each of its rows; any other merge over a column the import reads refuses the file, naming the
 range and the column (`scoring.administration.xlsx.merge_fills`, the rule of every import).
+
+Formulas: Excel saves the result it calculated beside each formula, and that result is what is read. A file saved by a
+tool that does not calculate (openpyxl, some converters) has formulas without results, which the reader would take for
+empty cells (unscoring the leaf, or skipping the row as left as downloaded): such a cell is refused, named
+(`_uncalculated_formulas`).
 """
 
 from __future__ import annotations
@@ -30,11 +35,14 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, iterparse
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from scoring import engine, selectors
 from scoring.administration.xlsx import FileRefused, merge_fill, merge_fills, merged_ranges, yes_no_word
@@ -67,6 +75,9 @@ MAX_TEXT_SHOWN = 80  # an old or new note / explanation in the preview, cut shor
 # that text on each row of the merge (every other merge is refused, `xlsx.merge_fills`).
 REPEATABLE_COLUMNS = ("note", "explanation", "na_reason")
 SHOWN_ONLY_COLUMNS = ("name", "max", "method", "how", "score")  # the sheet's columns the import does not read
+# A formula's element in the sheet's XML, unprefixed or prefixed (<x:f>): a byte scan for it spares the parse of a
+# sheet without formulas (every file the download writes, and nearly every upload).
+FORMULA_TAGS = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/")
 
 
 class SheetRefused(Exception):
@@ -357,6 +368,75 @@ class _RowCells:
         row.refused_cells.append(RefusedCell(
             cell=f"{self.letters[key]}{self.excel_row}", code=row.code, column=self.headers[key],
             typed=self.typed(key), message=message,
+        ))
+
+
+def _mentions_formulas(part: IO[bytes]) -> bool:
+    """Whether the sheet's XML may hold a formula (a byte scan, no XML parsed). A part not in UTF-8 (its first bytes
+    a UTF-16 mark, or a NUL) is always parsed."""
+    head = part.read(4)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head:
+        return True
+    longest = max(len(tag) for tag in FORMULA_TAGS)
+    tail = head
+    while True:
+        chunk = part.read(1 << 20)
+        if any(tag in tail + chunk for tag in FORMULA_TAGS):
+            return True
+        if not chunk:
+            return False
+        tail = chunk[-longest:]
+
+
+def _uncalculated_formulas(workbook: Any, ws: Any) -> dict[tuple[int, int], tuple[str, str]]:
+    """The cells of `ws` (opened read-only) holding a formula saved without its result, by (row, column), each with
+    its reference and its formula as typed («H30», «=0.5+0.25»). The reader in `data_only` mode gives such a cell as
+    empty; Excel's own files keep every result, so a cell listed here comes from a tool that does not calculate. A
+    formula whose result is an empty text (`t="str"` with an empty value) is one Excel calculated: not listed."""
+    archive, path = getattr(workbook, "_archive", None), getattr(ws, "_worksheet_path", None)
+    if archive is None or not path:
+        return {}
+    found: dict[tuple[int, int], tuple[str, str]] = {}
+    try:
+        with archive.open(path) as part:
+            if not _mentions_formulas(part):
+                return {}
+        row_number, column = 0, 0
+        with archive.open(path) as part:
+            for event, element in iterparse(part, events=("start", "end")):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if event == "start":
+                    if tag == "row":  # a row or a cell may leave out its reference: it is the next one
+                        row_number = int(element.get("r") or row_number + 1)
+                        column = 0
+                    continue
+                if tag == "c":
+                    ref = element.get("r")
+                    column = column_index_from_string(coordinate_from_string(ref)[0]) if ref else column + 1
+                    children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                    formula, value = children.get("f"), children.get("v")
+                    if formula is not None and (value is None or (not value.text and element.get("t") != "str")):
+                        found[(row_number, column)] = (f"{get_column_letter(column)}{row_number}",
+                                                       f"={formula.text or ''}")
+                elif tag == "row":
+                    element.clear()  # keep the memory flat
+    except (KeyError, ValueError, ParseError, DefusedXmlException, zipfile.BadZipFile, OSError) as exc:
+        raise SheetRefused(_("Tệp Excel bị hỏng, không đọc được.")) from exc
+    return found
+
+
+def _refuse_uncalculated(row: ImportRow, cells: _RowCells, blank: list[tuple[str, str, str]]) -> None:
+    """Refuse the row's formulas saved without their results: (column key, the cell's reference, the formula)."""
+    for key, ref, formula in blank:
+        row.errors.append(_(
+            "Ô %(cell)s là công thức chưa có kết quả (tệp được lưu bằng phần mềm không tính công thức): hãy mở tệp "
+            "bằng Excel, lưu lại rồi tải lên, hoặc ghi thẳng giá trị vào ô."
+        ) % {"cell": ref})
+        row.refused_cells.append(RefusedCell(
+            cell=ref, code=row.code, column=cells.headers[key],
+            typed=formula if len(formula) <= MAX_SHOWN * 2 else f"{formula[:MAX_SHOWN * 2]}…",
+            message=_("Công thức chưa có kết quả (tệp được lưu bằng phần mềm không tính công thức): hãy mở tệp bằng "
+                      "Excel, lưu lại rồi tải lên, hoặc ghi thẳng giá trị vào ô."),
         ))
 
 
@@ -678,6 +758,7 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
             merges = merged_ranges(workbook, ws)
         except FileRefused as exc:
             raise SheetRefused(exc.message) from exc
+        formulas = _uncalculated_formulas(workbook, ws)
         data = list(ws.iter_rows(min_row=1, max_row=FIRST_DATA_ROW + MAX_ROWS + 1, values_only=True))
         downloaded = downloaded_values(
             workbook, marker=f"{DOWNLOADED_MARKER}:{sheet.assessment.pk}", max_rows=MAX_ROWS + 1
@@ -714,6 +795,11 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
         merge_fill(rows, fills)
         data = [rows[number] for number in range(1, len(data) + 1)]
         body = data[FIRST_DATA_ROW - 1:]
+        for merge in fills:  # a formula at the top of a merge is each of its rows' value: refused on each, named
+            top = formulas.get((merge.min_row, merge.min_col))
+            if top is not None:
+                for number in range(merge.min_row + 1, merge.max_row + 1):
+                    formulas[(number, merge.min_col)] = top
     letters = {key: get_column_letter(index) for index, key in enumerate(keys, start=1)}
     fillable = downloaded_columns(count_columns)
     preview = ImportPreview(rows=[], unchanged=0)
@@ -741,6 +827,20 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
         seen.add(line_id)
         if not leaf.self_scored:
             continue
+        row_cells = _RowCells(values=cells, letters=letters, headers=headers, excel_row=excel_row)
+        blank = [(key, *formulas[(excel_row, index)]) for index, key in enumerate(keys, start=1)
+                 if key not in SHOWN_ONLY_COLUMNS and (excel_row, index) in formulas]
+        if blank:
+            # Read as empty, the cell would unscore the leaf or leave the row «as downloaded»: refused, nothing else
+            # of the row is read until it holds its value.
+            row = ImportRow(
+                excel_row=excel_row, line_id=line_id, version=version, code=leaf.indicator.code,
+                name=leaf.indicator.name, value=None, note="", explanation="", not_applicable=False,
+                not_applicable_reason="",
+            )
+            _refuse_uncalculated(row, row_cells, blank)
+            preview.rows.append(row)
+            continue
         as_downloaded = None if downloaded is None else downloaded.get(line_id)
         if as_downloaded is not None and as_downloaded.get("version") != version:
             as_downloaded = None  # not this row's download: compared with what is stored, as an older file
@@ -757,7 +857,6 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
             note=texts["note"], explanation=texts["explanation"], not_applicable=False,
             not_applicable_reason=texts["na_reason"],
         )
-        row_cells = _RowCells(values=cells, letters=letters, headers=headers, excel_row=excel_row)
         _refuse_misplaced_values(row, leaf.indicator, row_cells)
         for key, text in texts.items():
             if len(text) > MAX_TEXT:

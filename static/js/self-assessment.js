@@ -812,6 +812,16 @@ revealTarget();
 window.addEventListener("focus", () => {
   for (const form of signedOutForms) form.schedule(0, true);
 });
+// The tab signed in again restores the draft this page kept and saves it: its draft changing or going away (another
+// tab of this browser) means the session works again, even if this tab never gets the focus back. Asked again, the
+// server answers a leaf stored as this page holds it as saved, at the stored version; one stored otherwise as a
+// conflict, as usual.
+window.addEventListener("storage", (event) => {
+  if (!event.key || !event.key.startsWith(DRAFTS)) return;
+  for (const form of signedOutForms) {
+    if (form.draftKey === event.key) form.schedule(0, true);
+  }
+});
 
 window.addEventListener("beforeunload", (event) => {
   if (dirtyForms.size || leafForms.some((form) => form.reasonUnsaved())) {
