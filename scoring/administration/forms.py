@@ -57,8 +57,28 @@ BOOL_PARAMS = {"whole_numbers"}
 _TICKED = frozenset({"1", "on", "true"})
 
 
+# The parameters that are a percentage (a ratio band's threshold, the proportional threshold): a trailing «%» as
+# typed («90%», «90 %») is the column's unit, not part of the number.
+PERCENT_PARAMS = {"min", "threshold"}
+# The comparison column of a ratio band: «>» (the rate must be above the threshold) or «>=» (at or above it), «≥»
+# and «=>» read as «>=». Anything else («<=», «≤», blank, a word) is refused by the editor (`band_comparison`).
+BAND_COMPARISONS = {">": False, ">=": True, "≥": True, "=>": True}
+
+
+def band_comparison(text: str) -> bool | None:
+    """Whether a band's comparison as typed includes its threshold (True: «>=»), excludes it (False: «>»), or None
+    when it is not one the column takes."""
+    return BAND_COMPARISONS.get("".join(str(text).split()))
+
+
 def _number_text(raw: str) -> str:
     return raw.strip().replace(",", ".")
+
+
+def percent_text(raw: str) -> str:
+    """A percentage as typed, without the trailing «%» the column's unit allows («90 %» → «90»)."""
+    text = raw.strip()
+    return text[:-1].rstrip() if text.endswith("%") else text
 
 
 def number_problem(raw: str) -> str | None:
@@ -97,14 +117,16 @@ def _list_from_text(name: str, text: str) -> list[dict[str, Any]]:
         parts = [p.strip() for p in line.split("|")]
         entry: dict[str, Any] = {}
         for key, part in zip(keys, parts, strict=False):
-            if key == "inclusive":
-                entry[key] = part in (">=", "≥", "=>")
+            if key == "inclusive":  # anything but the column's comparisons is refused first (`band_comparison`)
+                entry[key] = bool(band_comparison(part))
+            elif key in PERCENT_PARAMS:
+                entry[key] = _number_text(percent_text(part))
             elif key in DECIMAL_PARAMS:
                 entry[key] = _number_text(part)
             else:
                 entry[key] = part
         if name == "bands" and len(parts) == 2:  # "min | points": inclusive by default
-            entry = {"min": _number_text(parts[0]), "inclusive": True, "points": _number_text(parts[1])}
+            entry = {"min": _number_text(percent_text(parts[0])), "inclusive": True, "points": _number_text(parts[1])}
         out.append(entry)
     return out
 
@@ -123,6 +145,8 @@ def params_from_post(method: str, data: Mapping[str, Any]) -> dict[str, Any]:
             if entries := [line.strip() for line in raw.splitlines() if line.strip()]:
                 params[name] = entries
         elif raw.strip():
+            if name in PERCENT_PARAMS:
+                raw = percent_text(raw)
             params[name] = _number_text(raw) if name in DECIMAL_PARAMS else raw.strip()
     return params
 
@@ -349,15 +373,18 @@ class IndicatorForm(forms.Form):
                 for number, line in enumerate(raw.splitlines(), start=1):
                     parts = [p.strip() for p in line.split("|")]
                     if name == "bands" and len(parts) == 2:  # "min | points"
-                        cells = parts
+                        cells = [percent_text(parts[0]), parts[1]]
                     else:
-                        cells = [p for k, p in zip(keys, parts, strict=False) if k in DECIMAL_PARAMS]
+                        cells = [percent_text(p) if k in PERCENT_PARAMS else p
+                                 for k, p in zip(keys, parts, strict=False) if k in DECIMAL_PARAMS]
                     for cell in cells:
                         if cell and (problem := number_problem(cell)):
                             problems.append(
                                 _("«%(label)s», dòng %(n)s: %(why)s") % {"label": label, "n": number, "why": problem}
                             )
-            elif name in DECIMAL_PARAMS and raw.strip() and (problem := number_problem(raw)):
+            elif name in DECIMAL_PARAMS and raw.strip() and (
+                problem := number_problem(percent_text(raw) if name in PERCENT_PARAMS else raw)
+            ):
                 problems.append(_("«%(label)s»: %(why)s") % {"label": label, "why": problem})
         return problems
 

@@ -25,16 +25,18 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from scoring import engine
-from scoring.administration.forms import DECIMAL_PARAMS, number_problem
+from scoring.administration.forms import DECIMAL_PARAMS, PERCENT_PARAMS, band_comparison, number_problem, percent_text
 from scoring.administration.services.common import nfc
 from scoring.administration.validators import step_problem
 from scoring.administration.xlsx import (
     DateCell,
     Formula,
+    Number,
     date_cell_problem,
     folded,
     grouped_number_problem,
     long_cell_problems,
+    numeric_code_hint,
 )
 from scoring.errors import ValidationFailed
 from scoring.models import Indicator, IndicatorSet
@@ -294,6 +296,8 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
     for r in rows:  # the first row of a duplicated code defines it; later ones are errors
         parent_of.setdefault(_text(r.get("code")), _text(r.get("parent_code")))
     duplicated = {c for c, n in Counter(all_codes).items() if n > 1}
+    # codes read from a cell Excel holds as a number («3.10» typed so is «3.1»): a clash they make gets the hint
+    numeric_codes = {_text(r.get("code")) for r in rows if isinstance(r.get("code"), Number)}
     has_children = {p for p in parent_of.values() if p}
     seen: set[str] = set()
     lookups = {name: choice_lookup(choices) for name, choices in CHOICE_COLUMNS.items()}
@@ -323,11 +327,16 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
             problems.append(_("Mã tiêu chí dài quá 30 ký tự."))
         elif code in seen:
             problems.append(_("Mã tiêu chí «%(code)s» bị trùng.") % {"code": code})
+            if code in numeric_codes:
+                problems.append(numeric_code_hint(names.get("code", "code"), code))
         if parent_code:
             if parent_code == code or (code not in duplicated and _in_cycle(code, parent_of)):
                 problems.append(_("Mã cha «%(p)s» tạo thành vòng lặp cha – con.") % {"p": parent_code})
             elif parent_code not in known_codes:
                 problems.append(_("Mã cha «%(p)s» không có trong tệp.") % {"p": parent_code})
+                if isinstance(raw.get("parent_code"), Number):
+                    problems.append(numeric_code_hint(names.get("parent_code", "parent_code"), parent_code,
+                                                      parent=True))
             elif parent_code not in seen:
                 problems.append(_("Dòng của mã cha «%(p)s» phải đứng trước dòng này.") % {"p": parent_code})
         seen.add(code)
@@ -434,28 +443,47 @@ def _choice(raw: Any, lookup: Mapping[str, str]) -> str:
 def _params_numbers(params: Mapping[str, Any], problems: list[str]) -> dict[str, Any]:
     """The parameters with each number written as text read as the criterion form reads a number field
     (`forms.number_problem`): a decimal comma stored as a point («0,5» → "0.5"); «1.000», which may be a thousand,
-    refused with the parameter named (a list's entry by its place). A JSON number is kept as it is."""
+    refused with the parameter named (a list's entry by its place); a percentage's trailing «%» («90%») dropped. A
+    JSON number is kept as it is. A ratio band's `inclusive` may be written as the editor's comparison column writes
+    it («>», «>=», «≥», «=>»); any other text is refused with what to write, never read as one or the other."""
 
-    def number(value: Any, field: str) -> Any:
+    def number(value: Any, field: str, *, percent: bool = False) -> Any:
         if not isinstance(value, str):
             return value
-        problem = number_problem(value)
+        text = percent_text(value) if percent else value
+        problem = number_problem(text)
         if problem:
             problems.append(_("Tham số %(field)s: %(why)s") % {"field": field, "why": problem})
             return value
-        return format(engine.to_decimal(value, field="value"), "f")
+        return format(engine.to_decimal(text, field="value"), "f")
+
+    def comparison(value: Any, position: int) -> Any:
+        if not isinstance(value, str):
+            return value  # true / false, or what the engine refuses in its words
+        inclusive = band_comparison(value)
+        if inclusive is None:
+            problems.append(_(
+                "Tham số «bands», mục %(n)s, «inclusive»: «%(raw)s» không phải là phép so sánh của khung tỷ lệ; hãy "
+                "ghi true (hoặc «>=»: tỷ lệ từ ngưỡng trở lên) hay false (hoặc «>»: tỷ lệ trên ngưỡng)."
+            ) % {"n": position, "raw": value})
+            return value
+        return inclusive
+
+    def entry_value(name: str, key: str, item: Any, position: int) -> Any:
+        if name == "bands" and key == "inclusive":
+            return comparison(item, position)
+        if key in DECIMAL_PARAMS:
+            return number(item, _("«%(list)s», mục %(n)s, «%(key)s»") % {"list": name, "n": position, "key": key},
+                          percent=key in PERCENT_PARAMS)
+        return item
 
     clean: dict[str, Any] = {}
     for name, value in params.items():
         if name in DECIMAL_PARAMS:
-            clean[name] = number(value, f"«{name}»")
+            clean[name] = number(value, f"«{name}»", percent=name in PERCENT_PARAMS)
         elif isinstance(value, list):
             clean[name] = [
-                {
-                    key: number(item, _("«%(list)s», mục %(n)s, «%(key)s»") % {"list": name, "n": position, "key": key})
-                    if key in DECIMAL_PARAMS else item
-                    for key, item in entry.items()
-                }
+                {key: entry_value(name, key, item, position) for key, item in entry.items()}
                 if isinstance(entry, dict) else entry
                 for position, entry in enumerate(value, start=1)
             ]

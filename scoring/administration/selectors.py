@@ -52,6 +52,7 @@ class ReportProblem:
 
 
 QUOTED_CODE = re.compile(r"«([^«»]+)»")
+ENGINE_AREA_SUM = "Tổng điểm tối đa các lĩnh vực"  # how the engine's (Vietnamese) problem of the areas' sum begins
 
 
 @dataclass
@@ -70,6 +71,8 @@ class SetReport:
     standard_max: Decimal
     checks: list[tuple[str, bool]] = field(default_factory=list)
     items: list[ReportProblem] = field(default_factory=list)  # `problems`, each with its criterion
+    # the problem of the areas' maxima not adding up to the standard (one of `items`), said after any tree change
+    area_sum_note: ReportProblem | None = None
     # worth a look but not wrong (codes are free-form): shown on the report, never blocking activation
     warnings: list[ReportProblem] = field(default_factory=list)
 
@@ -84,6 +87,7 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
     by_code = {n.code: n for n in nodes}
     problems: list[str] = []
     items: list[ReportProblem] = []
+    area_sum_note: ReportProblem | None = None
 
     def about(text: Any, node: Indicator | None) -> None:
         problems.append(str(text))
@@ -96,6 +100,8 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
         # the engine names the criterion first, quoted, in its Vietnamese wording (the text itself)
         quoted = [by_code[c] for c in QUOTED_CODE.findall(str(said)) if c in by_code]
         about(in_language(said), quoted[0] if quoted else None)
+        if not quoted and str(said).startswith(ENGINE_AREA_SUM):
+            area_sum_note = items[-1]
     from scoring.administration.services.sets import classification_band_problems
 
     band_problems = classification_band_problems(
@@ -105,7 +111,7 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
     )
     for band_problem in band_problems:
         about(band_problem, None)
-    from scoring.administration.services.tree import unreachable_maximum
+    from scoring.administration.services.tree import rule_warnings, unreachable_maximum
 
     without_method: list[str] = []
     invalid_params: list[str] = []
@@ -131,6 +137,9 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
                 about(f"{node.code}: {unreachable}", node)
         elif warning := unreachable_maximum(node):
             out_of_reach.append(ReportProblem(text=warning, indicator_id=node.pk, code=node.code))
+        out_of_reach.extend(  # rules that make no sense on a unit's sheet (same points for «Có» and «Không» …)
+            ReportProblem(text=text, indicator_id=node.pk, code=node.code) for text in rule_warnings(node)
+        )
     by_id = {n.pk: n for n in nodes}
     warnings = out_of_reach + [
         ReportProblem(
@@ -166,9 +175,7 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
             area.leaves += 1
     kinds = {n.kind for n in nodes}
     has_bonus, has_penalty = Indicator.Kind.BONUS in kinds, Indicator.Kind.PENALTY in kinds
-    area_total = sum(
-        (a.max_points for a in nodes if a.parent_id is None and a.kind == Indicator.Kind.NORMAL), Decimal("0")
-    )
+    area_total = normal_areas_total(nodes)
     report = SetReport(
         problems=problems,
         areas=areas,
@@ -182,6 +189,7 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
         standard_max=indicator_set.standard_max,
         items=items,
         warnings=warnings,
+        area_sum_note=area_sum_note,
     )
     # each check's result comes from the data, never from the problems' wording (which is in the page's language)
     report.checks = [
@@ -211,21 +219,35 @@ def code_follows_parent(code: str, parent_code: str) -> bool:
     return not same_part
 
 
-def _sums_mismatched(nodes: list[Indicator]) -> list[str]:
-    """The codes of the normal criteria whose maximum is not the sum of their normal sub-criteria's maxima (bonus
-    and penalty aside), as the engine's tree check finds them."""
+def children_totals_mismatched(nodes: list[Indicator]) -> dict[int, Decimal]:
+    """The normal criteria (by id) whose maximum is not the sum of their normal sub-criteria's maxima (bonus and
+    penalty aside), as the engine's tree check finds them, each with that sum."""
     children: dict[int, list[Indicator]] = {}
     for node in nodes:
         if node.parent_id is not None:
             children.setdefault(node.parent_id, []).append(node)
     normal = Indicator.Kind.NORMAL
-    return [
-        node.code
-        for node in nodes
-        if node.kind == normal
-        and node.pk in children
-        and sum((c.max_points for c in children[node.pk] if c.kind == normal), Decimal("0")) != node.max_points
-    ]
+    mismatched: dict[int, Decimal] = {}
+    for node in nodes:
+        if node.kind != normal or node.pk not in children:
+            continue
+        total = sum((c.max_points for c in children[node.pk] if c.kind == normal), Decimal("0"))
+        if total != node.max_points:
+            mismatched[node.pk] = total
+    return mismatched
+
+
+def normal_areas_total(nodes: list[Indicator]) -> Decimal:
+    """The sum of the normal areas' maxima (what the set's standard must be)."""
+    return sum(
+        (a.max_points for a in nodes if a.parent_id is None and a.kind == Indicator.Kind.NORMAL), Decimal("0")
+    )
+
+
+def _sums_mismatched(nodes: list[Indicator]) -> list[str]:
+    """The codes of the normal criteria whose maximum is not the sum of their normal sub-criteria's maxima."""
+    by_id = {n.pk: n for n in nodes}
+    return [by_id[pk].code for pk in children_totals_mismatched(nodes)]
 
 
 # --- diff --------------------------------------------------------------------------------------------------

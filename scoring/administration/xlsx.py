@@ -97,6 +97,16 @@ def date_cell_problem(column: Any, value: DateCell, *, code: str = "") -> str:
     ) % {"col": column, "date": value.shown}
 
 
+def numeric_code_hint(column: Any, value: Any, *, parent: bool = False) -> str:
+    """The hint added to a code refused (a duplicate, a parent not in the file) when its cell is a number, not a text:
+    Excel drops a number's trailing zeros, so «3.10» typed in a column not formatted as text is read «3.1»."""
+    said = (_("ô mã cha là số, không phải văn bản (Excel có thể đã tự đổi «3.10» thành «3.1»); hãy định dạng cột là "
+              "Văn bản và nhập lại mã cha") if parent else
+            _("ô mã là số, không phải văn bản (Excel có thể đã tự đổi «3.10» thành «3.1»); hãy định dạng cột là Văn "
+              "bản và nhập lại mã"))
+    return _("Cột «%(col)s»: %(said)s (giá trị đọc được: %(value)s).") % {"col": column, "said": said, "value": value}
+
+
 class TooLong(str):
     """A text cell longer than `MAX_CELL_TEXT` characters: kept whole (never cut short), reported as a row error."""
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from scoring.administration.services.common import (
     INDICATOR_FIELDS,
@@ -497,7 +497,8 @@ def indicator_set_activate(
     report = indicator_set_report(indicator_set=indicator_set)
     if not report.ok:
         raise ValidationFailed(
-            _("Bộ chỉ số còn %(n)s lỗi; chưa thể áp dụng.") % {"n": len(report.problems)},
+            ngettext("Bộ chỉ số còn %(n)s lỗi; chưa thể áp dụng.", "Bộ chỉ số còn %(n)s lỗi; chưa thể áp dụng.",
+                     len(report.problems)) % {"n": len(report.problems)},
             code="set_invalid",
             details=report.problems,
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -14,7 +16,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from scoring import engine
 from scoring.administration.services.common import (
@@ -315,11 +317,117 @@ def unreachable_maximum(indicator: Indicator) -> str | None:
     if best is None or best[0] >= indicator.max_points:
         return None
     method = Indicator.Method(indicator.method).label
-    return _(
+    return ngettext(
         "«%(code)s»: điểm tối đa là %(max)s nhưng phương pháp «%(method)s» cho nhiều nhất %(best)s điểm (%(where)s), "
-        "nên không đơn vị nào đạt được điểm tối đa. Hãy sửa điểm tối đa hoặc tham số nếu đó là nhầm lẫn."
+        "nên không đơn vị nào đạt được điểm tối đa. Hãy sửa điểm tối đa hoặc tham số nếu đó là nhầm lẫn.",
+        "«%(code)s»: điểm tối đa là %(max)s nhưng phương pháp «%(method)s» cho nhiều nhất %(best)s điểm (%(where)s), "
+        "nên không đơn vị nào đạt được điểm tối đa. Hãy sửa điểm tối đa hoặc tham số nếu đó là nhầm lẫn.",
+        plural_count(best[0]),
     ) % {"code": indicator.code, "max": _shown_points(indicator.max_points), "method": method,
          "best": _shown_points(best[0]), "where": best[1]}
+
+
+def _lowest_points(method: str, params: Mapping[str, Any], *, max_points: Decimal) -> Decimal | None:
+    """The fewest points a leaf's method can give, for the methods whose scores are listed in the parameters (levels,
+    ratio bands, yes/no); None for the others, or when a parameter is not a number (the engine's to refuse)."""
+    try:
+        if method == Indicator.Method.LEVELS:
+            entries = params.get("options")
+        elif method == Indicator.Method.RATIO_BANDS:
+            entries = params.get("bands")
+        elif method == Indicator.Method.YES_NO:
+            return min(engine.to_decimal(params.get("yes_points", max_points), field="value"),
+                       engine.to_decimal(params.get("no_points", "0"), field="value"))
+        else:
+            return None
+        if not isinstance(entries, list) or not entries:
+            return None
+        return min(engine.to_decimal(entry["points"], field="value") for entry in entries)
+    except (engine.EngineError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def rule_warnings(indicator: Indicator) -> list[str]:
+    """The set check's warnings (never refusals) on a leaf's rule that the engine takes but that makes no sense on
+    a unit's sheet: «Có» and «Không» worth the same, or «Không» worth more; a higher ratio band worth fewer points
+    than a lower one; a floor below 0 that no level, band or answer gives (the sheet shows «thấp nhất -1,00» with no
+    such choice left). The leaf's parameters are taken as valid (checked by the engine before)."""
+    method, params = indicator.method, indicator.params or {}
+    code = indicator.code
+    said: list[str] = []
+    number = functools.partial(engine.to_decimal, field="value")
+    try:
+        if method == Indicator.Method.YES_NO:
+            yes = number(params.get("yes_points", indicator.max_points))
+            no = number(params.get("no_points", "0"))
+            if yes == no:
+                said.append(ngettext(
+                    "«%(code)s»: «Có» và «Không» cùng cho %(points)s điểm, nên câu trả lời của đơn vị không đổi được "
+                    "điểm. Hãy sửa «Điểm khi «Có»» hoặc «Điểm khi «Không»» nếu đó là nhầm lẫn.",
+                    "«%(code)s»: «Có» và «Không» cùng cho %(points)s điểm, nên câu trả lời của đơn vị không đổi được "
+                    "điểm. Hãy sửa «Điểm khi «Có»» hoặc «Điểm khi «Không»» nếu đó là nhầm lẫn.",
+                    plural_count(yes),
+                ) % {"code": code, "points": _shown_points(yes)})
+            elif no > yes:
+                said.append(ngettext(
+                    "«%(code)s»: «Không» cho %(no)s điểm, nhiều hơn «Có» (%(yes)s). Hãy kiểm tra lại nếu đó là "
+                    "nhầm lẫn.",
+                    "«%(code)s»: «Không» cho %(no)s điểm, nhiều hơn «Có» (%(yes)s). Hãy kiểm tra lại nếu đó là "
+                    "nhầm lẫn.",
+                    plural_count(no),
+                ) % {"code": code, "no": _shown_points(no), "yes": _shown_points(yes)})
+        elif method == Indicator.Method.RATIO_BANDS:
+            bands = params.get("bands") or []
+            for higher, lower in itertools.pairwise(bands):
+                if number(higher["points"]) < number(lower["points"]):
+                    said.append(_(
+                        "«%(code)s»: tỷ lệ cao hơn lại được ít điểm hơn: khung %(high)s %% cho %(high_points)s, khung "
+                        "%(low)s %% cho %(low_points)s. Hãy kiểm tra «Khung tỷ lệ» nếu đó là nhầm lẫn."
+                    ) % {"code": code, "high": _shown_points(number(higher["min"])),
+                         "high_points": _shown_points(number(higher["points"])),
+                         "low": _shown_points(number(lower["min"])),
+                         "low_points": _shown_points(number(lower["points"]))})
+                    break
+    except (engine.EngineError, KeyError, TypeError, AttributeError):
+        return said  # parameters the engine refuses: the check's problem, said there
+    lowest = _lowest_points(method, params, max_points=indicator.max_points)
+    if lowest is not None and indicator.floor < 0 and indicator.floor < lowest:
+        said.append(ngettext(
+            "«%(code)s»: điểm tối thiểu là %(floor)s nhưng phương pháp «%(method)s» cho ít nhất %(lowest)s điểm; "
+            "phiếu chấm vẫn ghi «thấp nhất %(floor)s». Hãy sửa điểm tối thiểu thành %(proposed)s.",
+            "«%(code)s»: điểm tối thiểu là %(floor)s nhưng phương pháp «%(method)s» cho ít nhất %(lowest)s điểm; "
+            "phiếu chấm vẫn ghi «thấp nhất %(floor)s». Hãy sửa điểm tối thiểu thành %(proposed)s.",
+            plural_count(lowest),
+        ) % {"code": code, "floor": _shown_points(indicator.floor), "method": Indicator.Method(method).label,
+             "lowest": _shown_points(lowest), "proposed": _shown_points(min(lowest, Decimal("0")))})
+    return said
+
+
+def _floor_following_points(indicator: Indicator, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A leaf's negative floor that was its lowest level (band, answer) follows the list when that choice is removed
+    or raised: the floor is stored, and left as it was it made the unit's sheet say «thấp nhất -1,00» with no such
+    choice left. Only when the administrator did not change the floor and the method stays; it becomes the new lowest
+    points, or 0 when none is negative. A floor set apart from the choices stays as it is."""
+    method = str(data.get("method") or "")
+    if not indicator.is_leaf or method != indicator.method or indicator.floor >= 0:
+        return data
+    old_lowest = _lowest_points(indicator.method, indicator.params or {}, max_points=indicator.max_points)
+    try:
+        posted_floor = Decimal(str(data.get("floor") or "0").replace(",", "."))
+        new_max = Decimal(str(data.get("max_points")).replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return data  # clean_indicator says what is wrong
+    new_lowest = _lowest_points(method, data.get("params") or {}, max_points=new_max)
+    if old_lowest != indicator.floor or posted_floor != indicator.floor or new_lowest is None:
+        return data
+    if new_lowest <= indicator.floor:
+        return data
+    return {**data, "floor": format(min(new_lowest, Decimal("0")), "f")}
+
+
+def plural_count(number: Decimal) -> int:
+    """The count `ngettext` takes for a number of points: «1 point», «0 points», «1.5 points» in English."""
+    return int(abs(number)) if number == number.to_integral_value() else 2
 
 
 def _shown_points(number: Decimal) -> str:
@@ -442,7 +550,7 @@ def indicator_update(
         )
     indicator_set = indicator.indicator_set
     _ensure_editable(indicator_set)
-    data = _yes_points_following_maximum(indicator, data)
+    data = _floor_following_points(indicator, _yes_points_following_maximum(indicator, data))
     clean = clean_indicator(indicator_set=indicator_set, data=data, leaf=indicator.is_leaf, instance=indicator)
     old_code = indicator.code
     carried = (

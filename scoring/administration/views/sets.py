@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.core import signing
 from django.db.models import Prefetch, QuerySet
@@ -9,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scoring.administration import selectors, services
@@ -141,11 +144,18 @@ def _detail_context(
 ) -> dict[str, object]:
     """The set's page; its information form carries the version it was drawn from (`version`; the set's current
     one on a fresh page), and after a colleague's save, the values stored now that differ from the typed ones;
-    `renumber`: the preview of a renumbering (`_renumber_preview`)."""
+    `renumber`: the preview of a renumbering (`_renumber_preview`). Each criterion whose maximum is not the sum of its
+    criteria's carries that sum (`children_total`), and the areas' total when it is not the standard, so the tree
+    shows them while they remain (the check report's rules)."""
+    tree = indicator_tree(indicator_set=indicator_set)
+    nodes = [cast(Indicator, row["node"]) for row in tree]
+    mismatched = selectors.children_totals_mismatched(nodes)
+    areas_total = selectors.normal_areas_total(nodes)
     return {
         "renumber": renumber,
         "set": indicator_set,
-        "tree": indicator_tree(indicator_set=indicator_set),
+        "tree": [{**row, "children_total": mismatched.get(node.pk)} for row, node in zip(tree, nodes, strict=True)],
+        "areas_total_off": areas_total if nodes and areas_total != indicator_set.standard_max else None,
         "frozen": services.set_is_frozen(indicator_set),
         "meta_form": meta_form or SetMetaForm(initial=SetMetaForm.initial_for(indicator_set)),
         "version": indicator_set_version(indicator_set) if version is None else version,
@@ -216,7 +226,8 @@ def _renumber_apply(request: HttpRequest, indicator_set: IndicatorSet) -> HttpRe
     except DomainError as exc:
         report_error(request, exc)
         return redirect(renumber_url(indicator_set.pk, root))
-    messages.success(request, _("Đã đánh số lại %(n)s tiêu chí.") % {"n": len(plan)} if plan else
+    messages.success(request, ngettext("Đã đánh số lại %(n)s tiêu chí.", "Đã đánh số lại %(n)s tiêu chí.", len(plan))
+                     % {"n": len(plan)} if plan else
                      _("Các mã đã theo đúng thứ tự; không có mã nào phải đổi."))
     anchor = f"#node-{root.pk}" if root is not None else ""
     return redirect(reverse("administration:set_detail", args=[indicator_set.pk]) + anchor)
@@ -365,8 +376,10 @@ def set_activate(request: HttpRequest, set_id: int) -> HttpResponse:
         said = f"{said} {back}"
     messages.success(request, said)
     if done.moved:
-        messages.info(request, _("Bản đánh giá của %(n)s đơn vị đã chuyển sang bộ «%(key)s»; các dòng chấm điểm được "
-                                 "lập lại theo bộ mới.") % {"n": done.moved, "key": indicator_set.key})
+        messages.info(request, ngettext(
+            "Bản đánh giá của %(n)s đơn vị đã chuyển sang bộ «%(key)s»; các dòng chấm điểm được lập lại theo bộ mới.",
+            "Bản đánh giá của %(n)s đơn vị đã chuyển sang bộ «%(key)s»; các dòng chấm điểm được lập lại theo bộ mới.",
+            done.moved) % {"n": done.moved, "key": indicator_set.key})
     if done.assignments.lost:
         messages.warning(request, done.assignments.lost_text)
     return redirect("administration:set_detail", set_id)
@@ -542,12 +555,18 @@ def set_import_apply(request: HttpRequest, set_id: int) -> HttpResponse:
         ) % {"added": len(changes.added), "removed": len(changes.removed), "modified": len(changes.modified),
              "moved": len(changes.moved)}
         if changes.renumbered:
-            said += " " + _("Đổi mã %(n)s tiêu chí.") % {"n": len(changes.renumbered)}
+            said += " " + ngettext("Đổi mã %(n)s tiêu chí.", "Đổi mã %(n)s tiêu chí.", len(changes.renumbered)) % {
+                "n": len(changes.renumbered)}
         if outcome.mappings_recorded and outcome.mapped_from is not None:
-            said += " " + _("Đã ghi %(n)s đối chiếu mã với bộ «%(key)s» (trang so sánh ghép đúng từng tiêu chí).") % {
-                "n": outcome.mappings_recorded, "key": outcome.mapped_from.key}
+            said += " " + ngettext(
+                "Đã ghi %(n)s đối chiếu mã với bộ «%(key)s» (trang so sánh ghép đúng từng tiêu chí).",
+                "Đã ghi %(n)s đối chiếu mã với bộ «%(key)s» (trang so sánh ghép đúng từng tiêu chí).",
+                outcome.mappings_recorded,
+            ) % {"n": outcome.mappings_recorded, "key": outcome.mapped_from.key}
         messages.success(request, said)
     else:
-        messages.success(request, _("Đã áp dụng: tệp không thay đổi tiêu chí nào (%(n)s tiêu chí giữ nguyên).")
-                         % {"n": outcome.created})
+        messages.success(request, ngettext(
+            "Đã áp dụng: tệp không thay đổi tiêu chí nào (%(n)s tiêu chí giữ nguyên).",
+            "Đã áp dụng: tệp không thay đổi tiêu chí nào (%(n)s tiêu chí giữ nguyên).", outcome.created,
+        ) % {"n": outcome.created})
     return redirect("administration:set_report", set_id)

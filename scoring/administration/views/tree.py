@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -13,12 +14,12 @@ from django.urls import reverse
 from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from scoring import engine
 from scoring.administration import services
-from scoring.administration.forms import METHOD_PARAMS, IndicatorForm, params_from_post
+from scoring.administration.forms import METHOD_PARAMS, IndicatorForm, band_comparison, params_from_post
 from scoring.administration.selectors import code_follows_parent, indicator_set_report
 from scoring.administration.services.tree import (
     PARAM_LABELS,
@@ -57,8 +58,9 @@ LINE_SHAPES: dict[str, tuple[tuple[int, ...], Any, str]] = {
 def line_shape_problem(data: Any) -> tuple[str, str] | None:
     """The first line of a list parameter that has too few or too many parts for its shape («Đã xử lý xong toàn bộ |
     1» as a level: no code, so its «1» would be read as the description and the level would have no points), as
-    (message, parameter): the line as typed, its number in the field and the shape a line takes. None when every
-    line has its shape (what the parts hold is the engine's to check)."""
+    (message, parameter): the line as typed, its number in the field and the shape a line takes. A ratio band whose
+    comparison is not one the column takes («<=», blank, a word: it would be saved as some comparison nobody typed)
+    is refused the same way. None when every line has its shape (what the numbers hold is the engine's to check)."""
     method = str(data.get("method") or "")
     for name in METHOD_PARAMS.get(method, ()):
         if name not in LINE_SHAPES:
@@ -66,17 +68,32 @@ def line_shape_problem(data: Any) -> tuple[str, str] | None:
         counts, shape, example = LINE_SHAPES[name]
         for number, line in enumerate(str(data.get(f"p_{name}") or "").splitlines(), start=1):
             parts = len(line.split("|"))
-            if not line.strip() or parts in counts:
+            if not line.strip():
                 continue
-            expected = _("mỗi dòng có %(n)s phần «%(shape)s»") % {"n": counts[0], "shape": shape}
+            if parts in counts:
+                comparison = line.split("|")[1].strip() if name == "bands" and parts == 3 else ">"
+                if band_comparison(comparison) is None:
+                    said = (_("có phép so sánh «%(comparison)s»") % {"comparison": comparison} if comparison
+                            else _("bỏ trống phép so sánh"))
+                    return _(
+                        "«%(label)s», dòng %(line)s: «%(typed)s» %(said)s, nhưng cột này chỉ nhận «>» (tỷ lệ trên "
+                        "ngưỡng) hoặc «>=» (tỷ lệ từ ngưỡng trở lên), ví dụ «%(example)s». Hãy sửa dòng đó rồi lưu lại."
+                    ) % {"label": PARAM_LABELS[name], "line": number, "typed": line.strip(), "said": said,
+                         "example": localized_decimals("90 | >= | 2")}, name
+                continue
+            expected = ngettext("mỗi dòng có %(n)s phần «%(shape)s»", "mỗi dòng có %(n)s phần «%(shape)s»",
+                                counts[0]) % {"n": counts[0], "shape": shape}
             if name == "bands":
                 expected = _("mỗi dòng có 3 phần «%(shape)s» (hoặc 2 phần «ngưỡng %% | điểm», tính cả ngưỡng)") % {
                     "shape": shape}
             elif name == "variables":
                 expected = _("mỗi dòng có 2 phần «%(shape)s» (hoặc chỉ tên)") % {"shape": shape}
-            message = _(
+            message = ngettext(
                 "«%(label)s», dòng %(line)s: «%(typed)s» có %(parts)s phần, nhưng %(expected)s, cách nhau bằng dấu "
-                "«|» (ví dụ «%(example)s»). Hãy sửa dòng đó rồi lưu lại."
+                "«|» (ví dụ «%(example)s»). Hãy sửa dòng đó rồi lưu lại.",
+                "«%(label)s», dòng %(line)s: «%(typed)s» có %(parts)s phần, nhưng %(expected)s, cách nhau bằng dấu "
+                "«|» (ví dụ «%(example)s»). Hãy sửa dòng đó rồi lưu lại.",
+                parts,
             ) % {"label": PARAM_LABELS[name], "line": number, "typed": line.strip(), "parts": parts,
                  "expected": expected, "example": localized_decimals(example)}
             return message, name
@@ -150,17 +167,26 @@ def _edit_page(
     )
 
 
-def _report_notes(request: HttpRequest, node: Indicator) -> None:
-    """After a save, what the set's check report says of the criterion and of its parent (a maximum out of the
-    method's reach, a parent no longer the sum of its children …), each as a warning linking to the report: the
-    report's own checks, so the editor and the report never disagree."""
-    report = indicator_set_report(indicator_set=node.indicator_set)
-    about = {node.pk, node.parent_id} - {None}
-    url = reverse("administration:set_report", args=[node.indicator_set_id])
-    for note in (*report.items, *report.warnings):
-        if note.indicator_id in about:
-            messages.warning(request, format_html(
-                '{} <a href="{}">{}</a>', note.text, url, _("Xem báo cáo kiểm tra bộ chỉ số")))
+def _report_notes(
+    request: HttpRequest, indicator_set: IndicatorSet, changed: Sequence[Indicator],
+    parents: Sequence[Indicator | None] = (),
+) -> None:
+    """After any change of the tree (a save, an addition, a move, a deletion), what the set's check report says of
+    the criteria it touched and of their parents (a maximum out of the method's reach, a parent no longer the sum of
+    its children …), each as a warning linking to the report: the report's own checks, so the editor and the report
+    never disagree. `changed`: the criteria changed (each with its parent); `parents`: the parents that lost a
+    criterion (None: the areas' level, whose sum is the set's standard)."""
+    report = indicator_set_report(indicator_set=indicator_set)
+    about = {node.pk for node in changed} | {node.parent_id for node in changed if node.parent_id is not None}
+    about |= {parent.pk for parent in parents if parent is not None}
+    areas = None in parents or any(node.parent_id is None for node in changed)
+    url = reverse("administration:set_report", args=[indicator_set.pk])
+    notes = [note for note in (*report.items, *report.warnings) if note.indicator_id in about]
+    if areas and report.area_sum_note is not None:
+        notes.append(report.area_sum_note)
+    for note in notes:
+        messages.warning(request, format_html(
+            '{} <a href="{}">{}</a>', note.text, url, _("Xem báo cáo kiểm tra bộ chỉ số")))
 
 
 @require_http_methods(["GET", "POST"])
@@ -218,7 +244,7 @@ def node_add(request: HttpRequest, set_id: int) -> HttpResponse:
                 report_error(request, exc)
             else:
                 messages.success(request, _("Đã thêm tiêu chí %(code)s.") % {"code": node.code})
-                _report_notes(request, node)
+                _report_notes(request, indicator_set, [node])
                 return redirect("administration:set_detail", set_id)
         else:
             form_errors(request, form)
@@ -278,7 +304,7 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
                 report_error(request, exc)
             else:
                 messages.success(request, _("Đã lưu tiêu chí %(code)s.") % {"code": node.code})
-                _report_notes(request, node)
+                _report_notes(request, indicator_set, [node])
                 return redirect(reverse("administration:set_detail", args=[indicator_set.pk]) + f"#node-{node.pk}")
         else:
             form_errors(request, form)
@@ -356,6 +382,8 @@ def node_move(request: HttpRequest, node_id: int) -> HttpResponse:
                 ) % {"code": node.code, "parent": parent.code,
                      "proposed": next_free_code(indicator_set=node.indicator_set, parent=parent, exclude=node)})
             _offer_renumber(request, node.indicator_set, [old_parent, parent])
+            node.refresh_from_db()
+            _report_notes(request, node.indicator_set, [node], [old_parent])
         else:
             services.indicator_move(indicator=node, direction=request.POST.get("direction", ""), actor=request.user)
             _offer_renumber(request, node.indicator_set, [old_parent])
@@ -376,4 +404,5 @@ def node_delete(request: HttpRequest, node_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Đã xoá tiêu chí %(code)s và các tiêu chí con.") % {"code": code})
         _offer_renumber(request, node.indicator_set, [parent])
+        _report_notes(request, node.indicator_set, [], [parent])
     return redirect("administration:set_detail", set_id)
