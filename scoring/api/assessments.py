@@ -35,7 +35,8 @@ LINE_ERROR_FIELDS = {"na_not_allowed": "not_applicable", "na_reason_required": "
 
 
 def assessments_visible_to(user: Any) -> QuerySet[Assessment]:
-    """The same rule as `permissions.can_view_assessment`, as one query."""
+    """The same rule as `permissions.can_view_assessment` (the team's part: `appraisal.permissions.team_visible_q`),
+    as one query."""
     qs = Assessment.objects.select_related(
         "unit__kind", "unit__ranking_group", "unit__parent", "cycle", "indicator_set"
     )
@@ -51,8 +52,9 @@ def assessments_visible_to(user: Any) -> QuerySet[Assessment]:
 
 @extend_schema(tags=["assessments"], responses={200: AssessmentSerializer(many=True), **_errors(400, 401)})
 class AssessmentList(generics.ListAPIView):
-    """Assessments the user may see: their own unit's; submitted ones for the appraisal team; all for admins
-    (filter by `cycle` id, `year`, `unit` code, `state`)."""
+    """Assessments the user may see: their own unit's; for the appraisal team, submitted ones in the person's scope
+    (every unit for the lead; else the units and sets of their assignment in that cycle); all for admins (filter by
+    `cycle` id, `year`, `unit` code, `state`)."""
 
     serializer_class = AssessmentSerializer
     filterset_class = AssessmentFilter
