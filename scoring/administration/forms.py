@@ -463,6 +463,14 @@ def _units_below(unit: Unit) -> set[int]:
     return below
 
 
+class ParentUnitChoiceField(forms.ModelChoiceField):
+    """A parent unit by name; a stopped one (a unit's current parent stays offered) says so: a unit in activity may
+    carry the name of a stopped one (a department re-established after a reorganisation)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.name if obj.active else _("%(name)s (ngừng hoạt động)") % {"name": obj.name}
+
+
 class UnitForm(forms.Form):
     code = forms.SlugField(label=_l("Mã"), max_length=40, error_messages=CODE_ERRORS)
     name = forms.CharField(label=_l("Tên đơn vị"), max_length=255)
@@ -471,7 +479,7 @@ class UnitForm(forms.Form):
     ranking_group = forms.ModelChoiceField(
         label=_l("Khối xếp hạng"), queryset=RankingGroup.objects.all(), required=False
     )
-    parent = forms.ModelChoiceField(
+    parent = ParentUnitChoiceField(
         label=_l("Đơn vị cấp trên"), queryset=Unit.objects.filter(active=True), required=False,
         # a unit the list leaves out, posted from a page opened before a change (or typed): say which are offered
         error_messages={"invalid_choice": _l(
@@ -538,7 +546,20 @@ class UnitCodeField(forms.ModelChoiceField):
         )
 
     def to_python(self, value: Any) -> Any:
-        return super().to_python(value.strip().lower() if isinstance(value, str) else value)
+        code = value.strip().lower() if isinstance(value, str) else value
+        try:
+            return super().to_python(code)
+        except forms.ValidationError as refused:
+            # a unit left out of the choices because it stopped: said so, and where it was merged (the unit the
+            # official wants instead), rather than that no such unit exists
+            stopped = None
+            if code and refused.code == "invalid_choice":
+                stopped = Unit.objects.filter(code=code, active=False).first()
+            if stopped is None:
+                raise
+            from scoring.administration.services.units import unit_stopped_problem
+
+            raise forms.ValidationError(unit_stopped_problem(stopped), code="unit_stopped") from refused
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, int):  # an initial value given as the unit's id

@@ -239,7 +239,7 @@ def test_users_import_writes_all_rows_or_none(catalogue: Any, admin_user: Any) -
             "row": 3,
             "username": "AN",
             "full_name": "Lê An",
-            "password": "x-Secret-2021!",
+            "password": "y-Other-2021!",  # the same new account's second role, with another password: refused
             "role": "appraiser",
             "unit": "",
         },

@@ -82,7 +82,7 @@ def test_a_unit_keeps_its_stopped_parent_when_saved(client: Client, admin_user: 
     Unit.objects.filter(pk=parent.pk).update(active=False)
     client.force_login(admin_user)
     page = client.get(reverse("administration:unit_edit", args=[unit.pk])).content.decode()
-    assert (str(parent.pk), parent.name) in _parent_options(page)
+    assert (str(parent.pk), f"{parent.name} (ngừng hoạt động)") in _parent_options(page)  # told from a namesake
     assert re.search(rf'<option value="{parent.pk}" selected>', page)
     version = re.search(r'name="version" value="([^"]*)"', page).group(1)
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 
 from scoring.administration.services.common import nfc
+from scoring.administration.services.units import unit_stopped_problem
 from scoring.administration.services.users import (
     account_problems,
     import_email_problems,
@@ -669,6 +670,10 @@ def users_import_plan(
     problems: list[RowProblem] = []
     plans: list[UserRowPlan] = []
     new_names: set[str] = set()
+    # a new account's first row (its row, name, e-mail and password): its later rows add roles and, where they
+    # repeat a cell (an Excel user copies the whole row), must agree with it
+    first_rows: dict[str, tuple[int, str, str, str]] = {}
+    stopped: dict[str, str] = {}  # a stopped unit's code: why no new role goes there (where it was merged)
     roles_in_file: set[tuple[str, str, str]] = set()
     wanted_state: dict[str, tuple[int, bool]] = {}  # username: (first row, state) of the rows that say one
     # one active account per address: the active accounts' and the new ones' of the rows above
@@ -694,6 +699,7 @@ def users_import_plan(
         elif existing is None and key not in new_names:
             plan.create = True
             new_names.add(key)
+            first_rows[key] = (row["row"], " ".join(texts["full_name"].split()), texts["email"], password)
             # The create form's rules (username characters and length, name length, e-mail, password).
             if password:
                 p.messages.extend(account_problems(
@@ -707,10 +713,10 @@ def users_import_plan(
                                                     active=active_emails, in_file=new_emails, actor=actor))
             if not role:
                 p.messages.append(_("Tài khoản mới cần một vai trò."))
-        elif password:  # an existing account, or a new one already made by an earlier row
-            if existing is None:
-                p.messages.append(_("Tên đăng nhập «%(u)s» bị trùng.") % {"u": username})
-            elif after_preview:  # the preview passed this row: the account was made since
+        elif existing is None:  # a new account's later row: another role
+            p.messages.extend(_repeated_row_problems(username, first_rows[key], texts, password, names))
+        elif password:  # an existing account
+            if after_preview:  # the preview passed this row: the account was made since
                 p.messages.append(_(
                     "Tài khoản «%(u)s» đã được tạo sau khi xem trước tệp này; hãy tải tệp lên lại để xem trước "
                     "các thay đổi."
@@ -747,9 +753,9 @@ def users_import_plan(
                     plan.role, plan.unit_code = role, unit_code
                     plan.add_role = existing is None or (existing.pk, role, unit_code) not in held
                     if plan.add_role and unit is not None and not unit.active:
-                        p.messages.append(_(
-                            "Đơn vị «%(u)s» đã ngừng hoạt động: không gán vai trò mới tại đơn vị này được."
-                        ) % {"u": unit_code})
+                        if unit_code not in stopped:
+                            stopped[unit_code] = unit_stopped_problem(unit, shown=unit_code)
+                        p.messages.append(stopped[unit_code])
         elif unit_code:
             p.messages.append(_("Có mã đơn vị nhưng thiếu vai trò."))
         flag = _active_flag(texts["active"]) if texts["active"] else None
@@ -792,6 +798,34 @@ def users_import_plan(
         plans.append(plan)
     _raise_rows(problems)
     return plans
+
+
+def _repeated_row_problems(
+    username: str, first: tuple[int, str, str, str], texts: Mapping[str, str], password: str,
+    names: Mapping[str, str],
+) -> list[str]:
+    """A new account's later row against its first (`first`: row, full name, e-mail, password): a cell left empty
+    or repeating the first row's is one account with another role; a cell that differs is refused, naming the
+    column and the first row (a password is never shown). A first row without a password is refused on its own."""
+    row, full_name, email, first_password = first
+    problems = []
+    given = " ".join(texts["full_name"].split())
+    if given and given != full_name:
+        problems.append(_(
+            "Cột «%(col)s» là «%(v)s», khác với dòng %(r)s («%(first)s») của tài khoản mới «%(u)s»: các dòng của một "
+            "tài khoản ghi cùng họ tên, hoặc để trống."
+        ) % {"col": names["full_name"], "v": given, "r": row, "first": full_name or _("để trống"), "u": username})
+    if texts["email"] and texts["email"].lower() != email.lower():
+        problems.append(_(
+            "Cột «%(col)s» là «%(v)s», khác với dòng %(r)s («%(first)s») của tài khoản mới «%(u)s»: các dòng của một "
+            "tài khoản ghi cùng thư điện tử, hoặc để trống."
+        ) % {"col": names["email"], "v": texts["email"], "r": row, "first": email or _("để trống"), "u": username})
+    if password and first_password and password != first_password:
+        problems.append(_(
+            "Cột «%(col)s» khác với dòng %(r)s của tài khoản mới «%(u)s»: các dòng của một tài khoản ghi cùng mật "
+            "khẩu, hoặc để trống."
+        ) % {"col": names["password"], "r": row, "u": username})
+    return problems
 
 
 def _state_email_problems(

@@ -59,6 +59,25 @@ MSG_GROUP_RENAMED_ELSEWHERE = gettext_lazy(
     "Khối xếp hạng này đã được đổi tên ở nơi khác (người khác hoặc một thẻ khác của anh/chị) từ khi trang này được "
     "mở nên chưa lưu gì. Tên đang lưu ghi bên dưới ô tên; hãy xem lại rồi bấm «Đổi tên» nếu vẫn muốn đổi."
 )
+MSG_STOP_BUSY = gettext_lazy(
+    "Đơn vị «%(u)s» còn bản đánh giá đang thực hiện; hãy hoàn tất hoặc đóng kỳ trước khi cho ngừng hoạt động."
+)
+MSG_MERGE_BUSY = gettext_lazy(
+    "Đơn vị «%(u)s» còn bản đánh giá đang thực hiện; hãy hoàn tất hoặc đóng kỳ trước khi sáp nhập."
+)
+MSG_UNIT_STOPPED = gettext_lazy("Đơn vị «%(u)s» đã ngừng hoạt động: không gán vai trò mới tại đơn vị này được.")
+MSG_UNIT_MERGED = gettext_lazy(
+    "Đơn vị «%(u)s» đã sáp nhập vào «%(b)s» (mã %(code)s): không gán vai trò mới tại đơn vị cũ được; hãy chọn "
+    "đơn vị «%(b)s» (mã %(code)s)."
+)
+MSG_UNIT_MERGED_TWICE = gettext_lazy(
+    "Đơn vị «%(u)s» đã sáp nhập vào «%(a)s» (mã %(a_code)s), nay là «%(b)s» (mã %(code)s): không gán vai trò mới "
+    "tại đơn vị cũ được; hãy chọn đơn vị «%(b)s» (mã %(code)s)."
+)
+MSG_UNIT_MERGED_STOPPED = gettext_lazy(
+    "Đơn vị «%(u)s» đã sáp nhập vào «%(b)s» (mã %(code)s), đơn vị này nay cũng đã ngừng hoạt động: không gán vai "
+    "trò mới tại các đơn vị đó được."
+)
 MSG_NO_GROUP = gettext_lazy("(không thuộc khối xếp hạng nào)")
 NAMED_ACCOUNTS = 5  # the active accounts a stop's warning names; the rest are counted
 
@@ -82,6 +101,39 @@ def unit_active_accounts(*, unit: Unit) -> QuerySet[Any]:
     )
 
 
+def unit_successor(unit: Unit) -> tuple[Unit, Unit] | None:
+    """Where a merged unit went: the unit it was merged into and the one that now carries it (the same unless that
+    one was merged in its turn), or None for a unit never merged."""
+    first = UnitSuccession.objects.filter(predecessor=unit).select_related("successor").first()
+    if first is None:
+        return None
+    last, seen = first.successor, {unit.pk}
+    while last.pk not in seen:  # a chain of merges; never a loop, but a bad record must not hang the page
+        seen.add(last.pk)
+        step = UnitSuccession.objects.filter(predecessor=last).select_related("successor").first()
+        if step is None:
+            break
+        last = step.successor
+    return first.successor, last
+
+
+def unit_stopped_problem(unit: Unit, *, shown: str | None = None) -> str:
+    """Why no new role (nor a new account) may go to the stopped `unit`: for a merged unit, the unit it was merged
+    into, by name and code, which is the one the official wants instead. `shown`: how the message names `unit` (its
+    name by default; the users file names it by its code)."""
+    merged = unit_successor(unit)
+    named = shown if shown is not None else unit.name
+    if merged is None:
+        return str(MSG_UNIT_STOPPED % {"u": named})
+    first, last = merged
+    if not last.active:
+        return str(MSG_UNIT_MERGED_STOPPED % {"u": named, "b": last.name, "code": last.code})
+    if first.pk == last.pk:
+        return str(MSG_UNIT_MERGED % {"u": named, "b": last.name, "code": last.code})
+    return str(MSG_UNIT_MERGED_TWICE % {"u": named, "a": first.name, "a_code": first.code, "b": last.name,
+                                         "code": last.code})
+
+
 def _same_name(queryset: Any, name: str, instance: Any = None) -> Any:
     """The record of `queryset` named `name` (ignoring case and repeated spaces) other than `instance`, or None."""
     key = " ".join(name.casefold().split())
@@ -89,6 +141,15 @@ def _same_name(queryset: Any, name: str, instance: Any = None) -> Any:
         if " ".join(other.name.casefold().split()) == key:
             return other
     return None
+
+
+def unit_stopped_namesake(*, name: str, exclude: Unit | None = None) -> Unit | None:
+    """A stopped unit named `name` (ignoring case and repeated spaces), other than `exclude`, or None. A unit in
+    activity may take a stopped unit's name (a department re-established after a reorganisation carries its
+    official name, and the old unit keeps its own in the results it was published with); the lists then mark the
+    stopped one, and the page that saved the name says so."""
+    found: Unit | None = _same_name(Unit.objects.filter(active=False), name, exclude)
+    return found
 
 
 def _clean_unit(data: Mapping[str, Any], *, instance: Unit | None = None) -> dict[str, Any]:
@@ -166,6 +227,12 @@ def _busy_assessments(unit: Unit) -> list[dict[str, Any]]:
              .order_by("cycle__year", "cycle__pk", "pk"))
     return [{"id": a.pk, "cycle_id": a.cycle_id, "year": a.cycle.year, "cycle": a.cycle.name, "unit": a.unit.name,
              "unit_code": a.unit.code, "state": a.state, "state_label": str(a.get_state_display())} for a in found]
+
+
+def unit_busy_assessments(*, unit: Unit) -> list[dict[str, Any]]:
+    """The unit's assessments under way, which stop a stop or a merge (as `_refuse_if_busy` names them): for the
+    unit's page to say so before asking for any confirmation."""
+    return _busy_assessments(unit)
 
 
 def _busy_text(busy: list[dict[str, Any]]) -> str:
@@ -270,11 +337,11 @@ def unit_set_active(
                     code="already_merged",
                 )
         else:
+            # what blocks the stop comes before what the administrator is asked for (a reason, a confirmation)
+            _refuse_if_busy(unit, MSG_STOP_BUSY)
             if not reason_text(reason):
                 raise ValidationFailed(_("Hãy ghi lý do ngừng hoạt động."), code="reason_required",
                                        details={"field": "reason"})
-            _refuse_if_busy(unit, _("Đơn vị «%(u)s» còn bản đánh giá đang thực hiện; hãy hoàn tất hoặc đóng kỳ "
-                                    "trước khi cho ngừng hoạt động."))
             if accounts_seen is not None:
                 _refuse_unconfirmed_accounts(unit, accounts_seen)
         Unit.objects.filter(pk=unit.pk).update(active=active)
@@ -341,10 +408,6 @@ def unit_merge(
             MSG_MERGE_OTHER_KIND % {"a": unit.name, "ka": unit.kind.name, "b": into.name, "kb": into.kind.name},
             code="merge_other_kind",
         )
-    group_change = merge_group_change(unit=unit, into=into)
-    if group_change is not None and group_change_seen is False:
-        raise StateConflict(MSG_MERGE_CHANGES_GROUP % group_change, code="merge_changes_group",
-                            details={"old": group_change["old"], "new": group_change["new"]})
     if UnitSuccession.objects.filter(predecessor=unit).exists():
         raise ValidationFailed(_("Đơn vị «%(u)s» đã được sáp nhập trước đây.") % {"u": unit}, code="already_merged")
     above = into.parent
@@ -355,8 +418,12 @@ def unit_merge(
                 code="merge_into_own_unit",
             )
         above = above.parent
-    _refuse_if_busy(unit, _("Đơn vị «%(u)s» còn bản đánh giá đang thực hiện; hãy hoàn tất hoặc đóng kỳ trước khi "
-                            "sáp nhập."), name_them=True)
+    _refuse_if_busy(unit, MSG_MERGE_BUSY, name_them=True)
+    # asked last: the administrator confirms a merge only once nothing else stands in its way
+    group_change = merge_group_change(unit=unit, into=into)
+    if group_change is not None and group_change_seen is False:
+        raise StateConflict(MSG_MERGE_CHANGES_GROUP % group_change, code="merge_changes_group",
+                            details={"old": group_change["old"], "new": group_change["new"]})
     succession = UnitSuccession.objects.create(predecessor=unit, successor=into, reason=reason_text(reason))
     # the units below it now hang below its successor
     children = Unit.objects.filter(parent=unit).update(parent=into)

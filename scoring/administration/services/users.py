@@ -84,7 +84,9 @@ def _check_role(role: str, unit: Unit | None) -> None:
     if problem:
         raise ValidationFailed(problem, code="unit_required" if unit is None else "unit_not_taken")
     if unit is not None and not unit.active:
-        raise ValidationFailed(_("Đơn vị «%(u)s» đã ngừng hoạt động.") % {"u": unit})
+        from scoring.administration.services.units import unit_stopped_problem
+
+        raise ValidationFailed(unit_stopped_problem(unit), code="unit_stopped")
 
 
 def email_taken_message(email: str, *, other_username: str, actor: Any) -> str:

@@ -34,6 +34,8 @@ from scoring.administration.services.units import (
     coded_version,
     merge_group_change,
     unit_active_accounts,
+    unit_busy_assessments,
+    unit_stopped_namesake,
     unit_version,
 )
 from scoring.administration.views._common import (
@@ -120,7 +122,19 @@ def unit_create(request: HttpRequest) -> HttpResponse:
         report_error(request, exc)
         return _list_page(request, form=form, status=exc.status)
     messages.success(request, _("Đã thêm đơn vị «%(u)s».") % {"u": unit.name})
+    _say_stopped_namesake(request, unit)
     return redirect("administration:unit_list")
+
+
+def _say_stopped_namesake(request: HttpRequest, unit: Unit) -> None:
+    """A unit saved with the name of a stopped unit (allowed: a department re-established after a reorganisation):
+    the administrator is told how the lists tell the two apart."""
+    namesake = unit_stopped_namesake(name=unit.name, exclude=unit)
+    if namesake is not None:
+        messages.info(request, _(
+            "Đơn vị «%(name)s» (mã %(code)s) đã ngừng hoạt động cũng mang tên này; các danh sách ghi «(ngừng hoạt "
+            "động)» sau tên đơn vị đó."
+        ) % {"name": namesake.name, "code": namesake.code})
 
 
 def _edit_page(
@@ -145,6 +159,10 @@ def _edit_page(
         Unit.objects.filter(active=True, kind_id=unit.kind_id).exclude(pk=unit.pk).select_related("ranking_group")
         .order_by(vietnamese("name"), "code")
     )
+    refused_busy = refusal is not None and refusal.code == "unit_busy" and isinstance(refusal.details, dict)
+    busy = refusal.details.get("assessments", []) if refused_busy else []
+    # what blocks a stop or a merge, said before the page asks to confirm anything (unless the refusal lists it)
+    stop_blocked = unit_busy_assessments(unit=unit) if unit.active and not busy else []
     accounts = list(unit_active_accounts(unit=unit)[:NAMED_ACCOUNTS + 1]) if unit.active else []
     accounts_count = unit_active_accounts(unit=unit).count() if len(accounts) > NAMED_ACCOUNTS else len(accounts)
     return render(
@@ -158,8 +176,8 @@ def _edit_page(
             "merge_form": merge_form,
             "group_change": group_change,
             # a refusal while the unit has assessments under way (`unit_busy`): they are listed, linking their cycles
-            "busy": refusal.details.get("assessments", []) if refusal is not None and refusal.code == "unit_busy"
-            and isinstance(refusal.details, dict) else [],
+            "busy": busy,
+            "stop_blocked": stop_blocked,
             "reason": reason,
             "active_accounts": accounts[:NAMED_ACCOUNTS],
             "active_accounts_count": accounts_count,
@@ -194,13 +212,14 @@ def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = _unit(unit_id)
     if request.method != "POST":
         return _edit_page(request, unit)
-    version = request.POST.get("version", "")
+    version, old_name = request.POST.get("version", ""), unit.name
     form = UnitForm(request.POST, unit=unit)
     if not form.is_valid():
         form_errors(request, form)
         return _edit_page(request, unit, form=form, version=version, status=400)
     try:
-        services.unit_update(unit=unit, data=form.cleaned_data, actor=request.user, expected_version=version)
+        saved = services.unit_update(unit=unit, data=form.cleaned_data, actor=request.user,
+                                     expected_version=version)
     except StaleVersion as exc:
         report_error(request, exc)
         current = _unit(unit_id)
@@ -209,6 +228,8 @@ def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
         report_error(request, exc)
         return _edit_page(request, unit, form=form, version=version, status=exc.status, refusal=exc)
     messages.success(request, _("Đã lưu đơn vị."))
+    if saved.name != old_name:
+        _say_stopped_namesake(request, saved)
     return redirect("administration:unit_edit", unit.pk)
 
 
