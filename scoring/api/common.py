@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -95,6 +95,22 @@ def etag_of(version: str) -> str:
     `indicator_set_version`, `indicator_version`): a save on the page makes an API client's tag stale, and the
     other way round."""
     return f'"{version}"'
+
+
+def etag_headers(what: str, version_of: str, changed: str) -> tuple[OpenApiParameter, OpenApiParameter]:
+    """The schema's `ETag` (answer) and `If-Match` (request) headers of an object edited by PATCH under optimistic
+    locking, in the one wording: `what` names the object («của đơn vị»), `version_of` what its version covers
+    («Phiên bản của đơn vị (các trường sửa được)»), `changed` when a tag is stale («Khi đơn vị đã đổi từ đó»)."""
+    etag = OpenApiParameter(
+        "ETag", str, OpenApiParameter.HEADER, response=[200, 412],
+        description=f"{version_of}: gửi lại trong `If-Match` khi sửa.",
+    )
+    if_match = OpenApiParameter(
+        "If-Match", str, OpenApiParameter.HEADER, required=False,
+        description=f"Tuỳ chọn: thẻ `ETag` {what} mà người dùng đã xem. {changed}: 412 `stale`, không lưu gì. Không "
+        "gửi thì bản sửa sau cùng được lưu (như trước).",
+    )
+    return etag, if_match
 
 
 def if_match_fails(header: str, etag: str) -> bool:

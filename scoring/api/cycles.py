@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -32,6 +31,7 @@ from scoring.api.common import (
     IsAdministrator,
     ReadOrAdminWrite,
     _errors,
+    etag_headers,
     etag_of,
     fields_for,
     if_match_fails,
@@ -176,14 +176,9 @@ class StaleCycleErrorSerializer(ErrorSerializer):
     current = CycleSerializer(help_text="Kỳ đánh giá đang lưu; thẻ ETag mới ở tiêu đề `ETag` của câu trả lời.")
 
 
-CYCLE_ETAG_HEADER = OpenApiParameter(
-    "ETag", str, OpenApiParameter.HEADER, response=[200, 412],
-    description="Phiên bản các hạn của kỳ đánh giá (như trang của kỳ): gửi lại trong `If-Match` khi sửa.",
-)
-CYCLE_IF_MATCH_HEADER = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, required=False,
-    description="Tuỳ chọn: thẻ `ETag` của kỳ đánh giá mà người dùng đã xem. Khi các hạn đã đổi từ đó (trên trang "
-    "quản trị hoặc qua API): 412 `stale`, không lưu gì. Không gửi thì bản sửa sau cùng được lưu (như trước).",
+CYCLE_ETAG_HEADER, CYCLE_IF_MATCH_HEADER = etag_headers(
+    "của kỳ đánh giá", "Phiên bản các hạn của kỳ đánh giá (như trang của kỳ)",
+    "Khi các hạn đã đổi từ đó (trên trang quản trị hoặc qua API)",
 )
 
 

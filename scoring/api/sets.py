@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -40,6 +39,7 @@ from scoring.api.common import (
     QuerySerializer,
     ReadOrAdminWrite,
     _errors,
+    etag_headers,
     etag_of,
     fields_for,
     if_match_fails,
@@ -267,25 +267,13 @@ class StaleCriterionErrorSerializer(ErrorSerializer):
     current = IndicatorSerializer(help_text="Tiêu chí đang lưu; thẻ ETag mới ở tiêu đề `ETag` của câu trả lời.")
 
 
-SET_ETAG_HEADER = OpenApiParameter(
-    "ETag", str, OpenApiParameter.HEADER, response=[200, 412],
-    description="Phiên bản thông tin của bộ chỉ số (các trường sửa được, như trang của bộ): gửi lại trong "
-    "`If-Match` khi sửa.",
+SET_ETAG_HEADER, SET_IF_MATCH_HEADER = etag_headers(
+    "của bộ chỉ số", "Phiên bản thông tin của bộ chỉ số (các trường sửa được, như trang của bộ)",
+    "Khi thông tin của bộ đã đổi từ đó (trên trang quản trị hoặc qua API)",
 )
-SET_IF_MATCH_HEADER = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, required=False,
-    description="Tuỳ chọn: thẻ `ETag` của bộ chỉ số mà người dùng đã xem. Khi thông tin của bộ đã đổi từ đó (trên "
-    "trang quản trị hoặc qua API): 412 `stale`, không lưu gì. Không gửi thì bản sửa sau cùng được lưu (như trước).",
-)
-CRITERION_ETAG_HEADER = OpenApiParameter(
-    "ETag", str, OpenApiParameter.HEADER, response=[200, 412],
-    description="Phiên bản của tiêu chí (các trường sửa được, như trang sửa tiêu chí): gửi lại trong `If-Match` "
-    "khi sửa.",
-)
-CRITERION_IF_MATCH_HEADER = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, required=False,
-    description="Tuỳ chọn: thẻ `ETag` của tiêu chí mà người dùng đã xem. Khi tiêu chí đã đổi từ đó (trên trang "
-    "quản trị hoặc qua API): 412 `stale`, không lưu gì. Không gửi thì bản sửa sau cùng được lưu (như trước).",
+CRITERION_ETAG_HEADER, CRITERION_IF_MATCH_HEADER = etag_headers(
+    "của tiêu chí", "Phiên bản của tiêu chí (các trường sửa được, như trang sửa tiêu chí)",
+    "Khi tiêu chí đã đổi từ đó (trên trang quản trị hoặc qua API)",
 )
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
@@ -22,6 +22,7 @@ from scoring.api.common import (
     IsAdministrator,
     ReadOrAdminWrite,
     _errors,
+    etag_headers,
     etag_of,
     fields_for,
     if_match_fails,
@@ -110,14 +111,8 @@ class StaleUnitErrorSerializer(ErrorSerializer):
     current = UnitSerializer(help_text="Đơn vị đang lưu; thẻ ETag mới ở tiêu đề `ETag` của câu trả lời.")
 
 
-ETAG_HEADER = OpenApiParameter(
-    "ETag", str, OpenApiParameter.HEADER, response=[200, 412],
-    description="Phiên bản của đơn vị (các trường sửa được): gửi lại trong `If-Match` khi sửa.",
-)
-IF_MATCH_HEADER = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, required=False,
-    description="Tuỳ chọn: thẻ `ETag` của đơn vị mà người dùng đã xem. Khi đơn vị đã đổi từ đó: 412 `stale`, "
-    "không lưu gì. Không gửi thì bản sửa sau cùng được lưu (như trước).",
+ETAG_HEADER, IF_MATCH_HEADER = etag_headers(
+    "của đơn vị", "Phiên bản của đơn vị (các trường sửa được)", "Khi đơn vị đã đổi từ đó",
 )
 
 
