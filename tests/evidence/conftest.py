@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.appraisal.conftest import team  # noqa: F401  (re-exported: the appraiser appraises the unit's area 2)
+
 
 @pytest.fixture(autouse=True)
 def media_root(settings: Any, tmp_path: Path) -> Path:

@@ -34,7 +34,7 @@ def library(assessment: Any, unit_editor: Any, stored_pdf: Any, submit: Any) -> 
     return {"linked": stored_pdf, "draft": draft}
 
 
-def test_an_appraiser_downloads_and_previews_a_linked_file(appraiser: Any, library: Any) -> None:
+def test_an_appraiser_downloads_and_previews_a_linked_file(team: Any, appraiser: Any, library: Any) -> None:
     client = _client(appraiser)
     assert client.get(reverse("evidence:download", args=[library["linked"].pk])).status_code == 200
     assert client.get(reverse("evidence:preview", args=[library["linked"].pk])).status_code == 200
@@ -47,7 +47,7 @@ def test_an_appraiser_cannot_download_or_preview_a_file_linked_to_no_leaf(apprai
 
 
 def test_the_library_page_lists_only_the_linked_files_to_an_appraiser(
-    assessment: Any, appraiser: Any, library: Any
+    team: Any, assessment: Any, appraiser: Any, library: Any
 ) -> None:
     html = _client(appraiser).get(reverse("evidence:library", args=[assessment.pk])).content.decode()
     assert "Kế hoạch CCHC năm 2020.pdf" in html
@@ -66,7 +66,7 @@ def test_the_units_people_and_the_administrators_see_the_whole_library(
 
 
 def test_the_api_lists_only_the_linked_files_to_an_appraiser(
-    assessment: Any, appraiser: Any, unit_editor: Any, library: Any
+    team: Any, assessment: Any, appraiser: Any, unit_editor: Any, library: Any
 ) -> None:
     url = f"/api/v1/assessments/{assessment.pk}/evidence/"
     api = APIClient()

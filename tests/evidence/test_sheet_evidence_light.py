@@ -132,7 +132,7 @@ def test_the_picker_lists_the_library_once_in_vietnamese_order_with_the_leafs_fi
 
 
 def test_the_picker_is_refused_to_whoever_may_not_link_files(
-    assessment: Any, other_editor: Any, appraiser: Any, submit: Any
+    team: Any, assessment: Any, other_editor: Any, appraiser: Any, submit: Any
 ) -> None:
     line = assessment.lines.get(indicator__code="1.1.1")
     url = reverse("evidence:picker", args=[assessment.pk, line.pk])

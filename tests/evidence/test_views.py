@@ -78,7 +78,7 @@ def test_an_appraiser_gets_404_for_the_library_before_submission(assessment: Any
 
 
 def test_an_appraiser_reads_the_library_after_submission_without_controls(
-    assessment: Any, appraiser: Any, linked_pdf: Any, submit: Any
+    team: Any, assessment: Any, appraiser: Any, linked_pdf: Any, submit: Any
 ) -> None:
     submit()
     response = _client(appraiser).get(_url("library", assessment))
@@ -264,7 +264,7 @@ def test_an_appraiser_gets_404_when_uploading_before_submission(assessment: Any,
 
 
 def test_an_appraiser_gets_403_when_uploading_after_submission(
-    assessment: Any, appraiser: Any, submit: Any, media_root: Path
+    team: Any, assessment: Any, appraiser: Any, submit: Any, media_root: Path
 ) -> None:
     submit()
     response = _client(appraiser).post(
@@ -352,7 +352,7 @@ def test_a_missing_or_foreign_line_is_404(assessment: Any, unit_editor: Any, sto
 
 
 def test_an_appraiser_gets_403_when_linking_after_submission(
-    assessment: Any, appraiser: Any, linked_pdf: Any, submit: Any
+    team: Any, assessment: Any, appraiser: Any, linked_pdf: Any, submit: Any
 ) -> None:
     submit()
     response = _client(appraiser).post(
@@ -408,7 +408,7 @@ def test_another_units_editor_gets_404_when_unlinking(
 
 
 def test_an_appraiser_gets_403_when_unlinking_after_submission(
-    assessment: Any, unit_editor: Any, appraiser: Any, stored_pdf: Any, submit: Any
+    team: Any, assessment: Any, unit_editor: Any, appraiser: Any, stored_pdf: Any, submit: Any
 ) -> None:
     services.evidence_link(evidence_file=stored_pdf, line=_line(assessment), actor=unit_editor)
     submit()
@@ -541,7 +541,7 @@ def test_deleting_a_linked_file_during_explanation_answers_409_with_the_reason(
 
 
 def test_an_appraiser_gets_403_when_deleting_after_submission(
-    assessment: Any, appraiser: Any, linked_pdf: Any, submit: Any
+    team: Any, assessment: Any, appraiser: Any, linked_pdf: Any, submit: Any
 ) -> None:
     submit()
     assert _client(appraiser).post(_url("delete", linked_pdf)).status_code == 403
@@ -603,7 +603,7 @@ def test_an_appraiser_gets_404_when_downloading_before_submission(appraiser: Any
     assert _client(appraiser).get(_url("download", stored_pdf)).status_code == 404
 
 
-def test_an_appraiser_can_download_after_submission(appraiser: Any, linked_pdf: Any, submit: Any) -> None:
+def test_an_appraiser_can_download_after_submission(team: Any, appraiser: Any, linked_pdf: Any, submit: Any) -> None:
     submit()
     response = _client(appraiser).get(_url("download", linked_pdf))
     assert response.status_code == 200 and b"".join(response.streaming_content) == samples.pdf()
@@ -656,7 +656,7 @@ def test_another_units_editor_gets_404_for_a_preview(other_editor: Any, stored_p
     assert _client(other_editor).get(_url("preview", stored_pdf)).status_code == 404
 
 
-def test_an_appraiser_can_preview_after_submission(appraiser: Any, linked_pdf: Any, submit: Any) -> None:
+def test_an_appraiser_can_preview_after_submission(team: Any, appraiser: Any, linked_pdf: Any, submit: Any) -> None:
     submit()
     assert _client(appraiser).get(_url("preview", linked_pdf)).status_code == 200
 
