@@ -89,6 +89,9 @@ OpenDataRankingRow = inline_serializer(
         **Numbers,
         "classification": serializers.CharField(),
         "area_totals": serializers.DictField(child=serializers.CharField()),
+        "not_submitted": serializers.BooleanField(
+            help_text="Đơn vị không gửi báo cáo tự đánh giá (bản đánh giá được chuyển cho Tổ thẩm định khi quá hạn; "
+                      "tiêu chí đơn vị không chấm được thẩm định 0 điểm)."),
     },
 )
 
@@ -148,6 +151,11 @@ BreakdownNode = inline_serializer(
         "is_leaf": serializers.BooleanField(),
         "score": serializers.CharField(allow_null=True),
         "not_applicable": serializers.BooleanField(),
+        "counted": serializers.CharField(
+            allow_null=True,
+            help_text="Điểm được tính vào chỉ số của tiêu chí thành phần (tiêu chí không phát sinh được chấp nhận: "
+                      "điểm tối đa khi tính theo điểm); null ở lĩnh vực, tiêu chí có tiêu chí con.",
+        ),
         "note": serializers.CharField(help_text="Ghi chú của Tổ thẩm định: chỉ cho chính đơn vị và quản trị."),
     },
 )
@@ -258,7 +266,7 @@ ROW_KEYS = (
 
 
 def _row(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: row.get(k, "") for k in ROW_KEYS}
+    return {**{k: row.get(k, "") for k in ROW_KEYS}, "not_submitted": bool(row.get("not_submitted"))}
 
 
 def _tables(snapshot: dict[str, Any], **filters: str) -> list[dict[str, Any]]:
@@ -449,7 +457,8 @@ def unit_result(request: Request, year: int, unit_code: str) -> Response:
         "areas": areas,
         "breakdown": [
             {"code": n.code, "name": n.name, "level": n.level, "kind": n.kind, "max_points": _dec(n.max_points),
-             "is_leaf": n.is_leaf, "score": _dec(n.score), "not_applicable": n.not_applicable, "note": n.note}
+             "is_leaf": n.is_leaf, "score": _dec(n.score), "not_applicable": n.not_applicable,
+             "counted": _dec(n.counted), "note": n.note}
             for n in breakdown
         ],
         "history": [

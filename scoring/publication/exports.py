@@ -40,8 +40,9 @@ OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
 # under the new ETag. 2: the JSON lists each set's classification bands; 3: ties in Vietnamese alphabetical order,
 # the PDF's averages per indicator set; 4: the PDF's yearly averages per indicator set; 5: a correction's revision
 # and reason in the workbook's header and the results CSV (`ly_do_dinh_chinh`), charts on a fixed scale, the PDF's
-# average captions state only what the data shows.
-FILE_FORMAT = 5
+# average captions state only what the data shows; 6: the points each criterion counts for in the criteria CSV
+# (`diem_tinh_chi_so`), the units that never submitted their self-assessment marked.
+FILE_FORMAT = 6
 # The official files (the workbook, the PDF report, the evidence pack) are the province's documents, in
 # Vietnamese whoever asks for them first: each is built once per publication and then shared by everyone.
 OFFICIAL_LANGUAGE = "vi"
@@ -51,6 +52,8 @@ CSV_COLUMNS = [
     "diem_tru", "diem_toi_da_ap_dung", "xep_loai",
     # Added (the schema only adds columns): the correction's reason, empty in a first publication (`lan_cong_bo` 1).
     "ly_do_dinh_chinh",
+    # Added: 1 for a unit that never submitted its self-assessment (handed over to the team, `NOT_SUBMITTED`).
+    "khong_gui_tu_danh_gia",
 ]
 Progress = Callable[[int], None]
 BOLD = Font(bold=True)
@@ -63,6 +66,9 @@ KPS_LEGEND = gettext_lazy(
     "Ô tô nền vàng, ghi «KPS»: tiêu chí không phát sinh được Tổ thẩm định chấp nhận; số trong ô là điểm được tính "
     "cho tiêu chí khi tính chỉ số."
 )
+# A unit that never submitted its self-assessment (handed over to the appraisal team when its deadline passed, the
+# leaves it did not score appraised 0): said beside its result, so that it does not read as a unit that scored so.
+NOT_SUBMITTED = gettext_lazy("Không gửi báo cáo tự đánh giá")
 KPS_LEGEND_PERCENT = gettext_lazy(
     "Ô tô nền vàng để trống: tiêu chí không phát sinh được Tổ thẩm định chấp nhận, không tính vào điểm đạt và điểm "
     "tối đa khi tính chỉ số."
@@ -194,10 +200,12 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
         ws.append([_cell(ws, table.name, font=BOLD)])
         header(ws)
         ws.append([])
-        ws.append([_cell(ws, h, font=BOLD) for h in ("STT", "Đơn vị", "Chỉ số", "Xếp hạng", "Xếp loại")])
+        ws.column_dimensions["F"].width = 30
+        ws.append([_cell(ws, h, font=BOLD) for h in ("STT", "Đơn vị", "Chỉ số", "Xếp hạng", "Xếp loại", "Ghi chú")])
         for n, row in enumerate(table.rows, start=1):
             ws.append([n, _cell(ws, row["unit_name"]), _cell(ws, Decimal(row["index"]), number=True),
-                       row["rank"], _cell(ws, row["classification"])])
+                       row["rank"], _cell(ws, row["classification"]),
+                       _cell(ws, str(NOT_SUBMITTED) if row.get("not_submitted") else "")])
     progress(10)
     area_list = selectors.areas(snap)
     group_names = {g["code"]: g["name"] for g in snap.get("groups", [])}
@@ -272,7 +280,7 @@ def csv_rows(publication: Publication) -> Iterator[list[Any]]:
             publication.document_date.isoformat(), t(r["group_code"]), t(groups.get(r["group_code"], "")), r["rank"],
             t(r["unit_code"]), t(r["unit_name"]), t(r["unit_kind"]), t(r["set_key"]), r["set_version"], r["index"],
             r["total"], r["normal_total"], r["bonus"], r["penalty"], r["applicable_max"], t(r["classification"]),
-            t(publication.reason),
+            t(publication.reason), 1 if r.get("not_submitted") else 0,
             *[r["area_totals"].get(a["code"], "") for a in area_list],
         ]
 
@@ -280,6 +288,8 @@ def csv_rows(publication: Publication) -> Iterator[list[Any]]:
 CRITERIA_COLUMNS = [
     "nam", "lan_cong_bo", "ma_don_vi", "ten_don_vi", "ma_bo_chi_so", "phien_ban_bo_chi_so", "ma_tieu_chi",
     "ten_tieu_chi", "loai", "diem_toi_da", "diem_tham_dinh", "khong_phat_sinh",
+    # Added (the schema only adds columns): the points the index counts for the leaf.
+    "diem_tinh_chi_so",
 ]
 
 
@@ -297,10 +307,14 @@ def criteria_rows(publication: Publication) -> Iterator[list[Any]]:
                 continue
             score = mine.get(ind["code"])
             not_applicable = ind["code"] in mine and score is None
+            # What the index counts for it (`selectors.counted_leaf_score`): a normal leaf's add up to its area's total
+            counted = selectors.counted_leaf_score(
+                kind=ind["kind"], max_points=Decimal(ind["max_points"]), score=_dec(score),
+                not_applicable=not_applicable, index_mode=s.get("index_mode", "points"))
             yield [
                 publication.cycle.year, publication.revision, t(r["unit_code"]), t(r["unit_name"]), t(r["set_key"]),
                 r["set_version"], t(ind["code"]), t(ind["name"]), ind["kind"], ind["max_points"],
-                "" if score is None else score, 1 if not_applicable else 0,
+                "" if score is None else score, 1 if not_applicable else 0, f"{counted:.2f}",
             ]
 
 
@@ -353,6 +367,7 @@ def open_data(publication: Publication) -> dict[str, Any]:
                 "applicable_max": r["applicable_max"], "classification": r["classification"],
                 "indicator_set": {"key": r["set_key"], "version": r["set_version"]},
                 "area_totals": r["area_totals"],
+                "not_submitted": bool(r.get("not_submitted")),
             }
             for r in snap.get("rows", [])
         ],

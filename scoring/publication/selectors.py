@@ -137,10 +137,12 @@ def is_published(*, cycle: Cycle) -> bool:
 
 
 class Settled(NamedTuple):
-    """The day (in the province) a unit's results took the form a publication announces, and the unit's name."""
+    """The day (in the province) a unit's results took the form a publication announces, and the unit's name;
+    `moment`, the time itself: of two units settled the same day, the later one is the later by time."""
 
     day: datetime.date
     unit_name: str
+    moment: datetime.datetime | None = None
 
 
 def results_settled(*, cycle: Cycle) -> dict[str, Settled]:
@@ -151,10 +153,11 @@ def results_settled(*, cycle: Cycle) -> dict[str, Settled]:
     rows = IndexResult.objects.filter(
         assessment__cycle=cycle, assessment__state=Assessment.State.SIGNED_OFF
     ).values_list("assessment__unit__code", "assessment__unit__name", "assessment__signed_off_at", "computed_at")
-    return {
-        code: Settled(timezone.localdate(max(m for m in (signed_off_at, computed_at) if m is not None)), name)
-        for code, name, signed_off_at, computed_at in rows
-    }
+    settled = {}
+    for code, name, signed_off_at, computed_at in rows:
+        moment = max(m for m in (signed_off_at, computed_at) if m is not None)
+        settled[code] = Settled(timezone.localdate(moment), name, moment)
+    return settled
 
 
 def published_order(groups: list[dict[str, Any]]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
@@ -387,6 +390,8 @@ class BreakdownNode:
     note: str = ""
     # An accepted «không phát sinh»: the points the engine credits the leaf (None: left out of the maximum instead)
     credit: Decimal | None = None
+    # A leaf: the points the index counts for it (`counted_leaf_score`); None for a parent
+    counted: Decimal | None = None
 
 
 def unit_breakdown(
@@ -430,6 +435,8 @@ def unit_breakdown(
                 note=(notes or {}).get(code, ""),
                 credit=not_applicable_credit(kind=ind["kind"], max_points=Decimal(ind["max_points"]),
                                              index_mode=mode) if na else None,
+                counted=counted_leaf_score(kind=ind["kind"], max_points=Decimal(ind["max_points"]), score=score,
+                                           not_applicable=na, index_mode=mode) if ind["is_leaf"] else None,
             )
         )
     return nodes
@@ -1015,7 +1022,7 @@ class RevisionDiff:
 
 
 _OTHER_FIGURES = ("total", "normal_total", "bonus", "penalty", "applicable_max", "area_totals", "unit_name",
-                  "group_code", "set_key", "set_version")
+                  "group_code", "set_key", "set_version", "not_submitted")
 
 
 def result_key(row: dict[str, Any]) -> tuple[Decimal, int | None, str]:

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from cchc.collation import vietnamese
+from scoring.administration.services.common import reason_text
+from scoring.administration.services.cycles import assessment_close_unsubmitted, cycle_drafts_standing
 from scoring.engine import round_half_up
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
@@ -32,6 +34,7 @@ from scoring.models import (
     IndicatorSet,
     Publication,
     RankingGroup,
+    RoleAssignment,
     ScoreLine,
     Unit,
     UnitKind,
@@ -236,14 +239,30 @@ class _ResultRow(NamedTuple):
     applicable_max: Decimal
     classification: str
     area_totals: dict[str, Any]
+    submitted_by_id: int | None
 
 
 _RESULT_ROW = (
     "assessment_id", "assessment__indicator_set_id", "assessment__unit_id", "assessment__unit__code",
     "assessment__unit__name", "assessment__unit__short_name", "assessment__unit__kind_id",
     "assessment__unit__ranking_group_id", "rank", "index", "total", "normal_total", "bonus", "penalty",
-    "applicable_max", "classification", "area_totals",
+    "applicable_max", "classification", "area_totals", "assessment__submitted_by_id",
 )
+
+
+def _handed_over(results: list[_ResultRow]) -> set[int]:
+    """The assessments (ids) among `results` the unit never submitted: sent to the appraisal team by someone who
+    is not one of the unit's people (the administrator's «Quá hạn, chưa gửi: chuyển Tổ thẩm định»), the rule of
+    the review page's «Đơn vị không gửi» (`appraisal.selectors.review.assessment_handover`). One query."""
+    senders = {r.submitted_by_id for r in results if r.submitted_by_id is not None}
+    units_of: dict[int, set[int]] = {}
+    unit_roles = (RoleAssignment.Role.UNIT_EDITOR, RoleAssignment.Role.UNIT_HEAD)
+    for user_id, unit_id in RoleAssignment.objects.filter(
+        user_id__in=senders, role__in=unit_roles, unit__isnull=False,
+    ).values_list("user_id", "unit_id"):
+        units_of.setdefault(user_id, set()).add(unit_id)
+    return {r.assessment_id for r in results
+            if r.submitted_by_id is not None and r.unit_id not in units_of.get(r.submitted_by_id, set())}
 
 
 def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -292,6 +311,7 @@ def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str,
             ],
         }
     ordered_groups = sorted(groups.values(), key=lambda g: (g.order, g.name))
+    handed_over = _handed_over(results)
     rows = []
     for r in results:
         indicator_set, group = sets[r.set_id], groups.get(r.group_id) if r.group_id else None
@@ -314,6 +334,8 @@ def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str,
                 "applicable_max": _dec(r.applicable_max),
                 "classification": r.classification,
                 "area_totals": {code: _dec(v) for code, v in r.area_totals.items()},
+                # Kept only when true: a snapshot stored before the mark states the same of every other unit.
+                **({"not_submitted": True} if r.assessment_id in handed_over else {}),
             }
         )
     scores = _criterion_scores({r.assessment_id: r.unit_code for r in results}) if with_scores else {}
@@ -384,7 +406,8 @@ def results_date_floor(*, cycle: Cycle, units: set[str]) -> selectors.Settled | 
     bounds it (a correction of the document's information only). The rule of `document_date_before_results`, which
     the publish form states in advance (`publish_form_context`)."""
     settled = selectors.results_settled(cycle=cycle)
-    return max((settled[code] for code in units if code in settled), key=lambda s: s.day, default=None)
+    # the latest by time, not any unit of the latest day: the unit named is the one settled last
+    return max((settled[code] for code in units if code in settled), key=lambda s: (s.day, s.moment), default=None)
 
 
 def _results_date_problem(*, document_date: datetime.date, floor: selectors.Settled | None) -> str | None:
@@ -566,6 +589,38 @@ def cycle_publish(
     logger.info("published cycle %s revision %s", locked.year, publication.revision,
                 extra={"cycle_id": locked.pk, "revision": publication.revision})
     return publication
+
+
+MSG_HAND_OVER_CHANGED = gettext_noop(
+    "Danh sách đơn vị quá hạn chưa gửi đã thay đổi từ khi trang được mở (trang báo %(seen)s đơn vị, nay là %(now)s). "
+    "Chưa chuyển đơn vị nào: hãy xem lại danh sách rồi xác nhận lại."
+)
+MSG_HAND_OVER_NONE = gettext_noop("Không còn đơn vị nào quá hạn mà chưa gửi để chuyển cho Tổ thẩm định.")
+
+
+@transaction.atomic
+def cycle_overdue_drafts_hand_over(*, cycle: Cycle, actor: Any, reason: str, expected: int) -> int:
+    """Hand over to the appraisal team, as they stand, every draft of the cycle whose self-assessment deadline has
+    passed without a submission and no extension request of which waits (`DraftStanding.can_hand_over`): one
+    audited `assessment_close_unsubmitted` per unit, with `reason`, all or nothing (the first refusal undoes the
+    others). `expected`: the number the administrator confirmed; another number now (a unit submitted, asked for
+    more time or was handed over meanwhile) refuses the whole, so that nobody is handed over unseen. Returns the
+    number handed over."""
+    if not reason_text(reason):
+        raise ValidationFailed(_("Hãy ghi lý do (ví dụ: đơn vị không gửi bản tự đánh giá đúng hạn)."),
+                               code="reason_required", details={"reason": _("Hãy ghi lý do.")})
+    Cycle.objects.select_for_update().filter(pk=cycle.pk).first()
+    overdue = [d for d in cycle_drafts_standing(cycle=cycle) if d.can_hand_over]
+    if not overdue:
+        raise StateConflict(_(MSG_HAND_OVER_NONE), code="nothing_to_hand_over")
+    if len(overdue) != expected:
+        raise StateConflict(_(MSG_HAND_OVER_CHANGED) % {"seen": expected, "now": len(overdue)},
+                            code="hand_over_changed")
+    for assessment in Assessment.objects.filter(pk__in=[d.assessment_id for d in overdue]).order_by("pk"):
+        assessment_close_unsubmitted(assessment=assessment, actor=actor, reason=reason)
+    logger.info("handed over %s overdue drafts of cycle %s", len(overdue), cycle.pk,
+                extra={"cycle_id": cycle.pk, "count": len(overdue)})
+    return len(overdue)
 
 
 def _to_the_millisecond(moment: datetime.datetime) -> datetime.datetime:

@@ -20,4 +20,5 @@ urlpatterns = [
     path("tep/<int:job_id>/tai-ve/", views.job_download, name="job_download"),
     path("quan-ly/<int:year>/", views.manage, name="manage"),
     path("quan-ly/<int:year>/cong-bo/", views.publish, name="publish"),
+    path("quan-ly/<int:year>/chuyen-tham-dinh/", views.hand_over_overdue, name="hand_over_overdue"),
 ]

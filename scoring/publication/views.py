@@ -16,7 +16,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from scoring import permissions
@@ -141,6 +141,8 @@ def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
         "filtered": filtered,
         "units_total": len(snap.get("rows", [])),
         "units_shown": len(indexes),
+        # units that never submitted their self-assessment among those listed: the legend of their mark
+        "not_submitted": any(r.get("not_submitted") for t in tables for r in t.rows),
         # unit code → the corrections that changed its result (the rows marked «đã đính chính»)
         "corrected": {code: found[-1] for code, found in corrected.items()},
         "stamp": publication.published_at.isoformat(),
@@ -202,14 +204,19 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
 
 @require_safe
 def compare(request: HttpRequest, year: int, other: int) -> HttpResponse:
-    if year == other:  # a year beside itself compares nothing
-        raise Http404
     earlier_year, later_year = sorted((year, other))
     published = selectors.published_cycles()
     missing = sorted({earlier_year, later_year} - {p.cycle.year for p in published})
-    if missing:  # a year not published (or no cycle at all): said so, with the years that are (still a 404)
-        return render(request, "scoring/publication/not_published.html",
-                      {"years": missing, "publications": published, "compare": True}, status=404)
+    if missing or year == other:
+        # a year not published (or no cycle at all), or a year beside itself: said so, with the years that are, the
+        # comparisons there are to make (needing a second published year), and the way back (still a 404)
+        back = year if year not in missing else (other if other not in missing else None)
+        return render(request, "scoring/publication/not_published.html", {
+            "years": missing, "publications": published, "compare": True, "same_year": year == other,
+            "back_year": back, "published_count": len(published),
+            "comparisons": [(a.cycle.year, b.cycle.year) for a in published for b in published
+                            if a.cycle.year > b.cycle.year],
+        }, status=404)
     earlier = selectors.publication_get(year=earlier_year)
     later = selectors.publication_get(year=later_year)
     changes = selectors.year_over_year(earlier=earlier, later=later)
@@ -331,7 +338,24 @@ def manage(request: HttpRequest, year: int) -> HttpResponse:
     return _manage_page(request, cycle, PublishForm())
 
 
-def _manage_page(request: HttpRequest, cycle: Cycle, form: PublishForm, status: int = 200) -> HttpResponse:
+# The drafts' guidance on the publish page, one group each (its advice said once), in this order: those that can be
+# handed over now first.
+DRAFT_GUIDANCE = ("overdue", "request", "own-deadline", "cycle-deadline", "no-deadline")
+HAND_OVER_REASON = gettext_lazy("Đơn vị không gửi bản tự đánh giá đúng hạn")
+
+
+def _guidance(draft: Any) -> str:
+    if draft.request_id:
+        return "request"
+    if draft.passed:
+        return "overdue"
+    if not draft.deadline:
+        return "no-deadline"
+    return "own-deadline" if draft.own else "cycle-deadline"
+
+
+def _manage_page(request: HttpRequest, cycle: Cycle, form: PublishForm, status: int = 200, *,
+                 hand_over_reason: str | None = None, hand_over_error: str = "") -> HttpResponse:
     phase_blocker = services.publication_phase_blocker(cycle=cycle)
     unit_blockers = services.publication_unit_blockers(cycle=cycle)
     preview = services.publish_form_context(cycle=cycle)
@@ -345,13 +369,49 @@ def _manage_page(request: HttpRequest, cycle: Cycle, form: PublishForm, status: 
     # a unit that has not submitted: what may be done about it now (handed over only once its deadline passed)
     drafts = ({d.assessment_id: d for d in cycle_drafts_standing(cycle=cycle)}
               if any(getattr(b, "is_draft", False) for b in unit_blockers) else {})
+    # the drafts grouped by what may be done about them (the advice said once per group), the others one by one
+    grouped: dict[str, list[tuple[Any, Any]]] = {}
+    others = []
+    for b in unit_blockers:
+        draft = drafts.get(getattr(b, "assessment_id", 0)) if getattr(b, "is_draft", False) else None
+        if draft is None:
+            others.append(b)
+        else:
+            grouped.setdefault(_guidance(draft), []).append((b, draft))
     return render(request, "scoring/publication/manage.html", {
         "cycle": cycle, "form": form, "blockers": bool(phase_blocker or unit_blockers),
         "phase_blocker": phase_blocker, "unit_blockers": unit_blockers,
-        "blocker_rows": [(b, drafts.get(getattr(b, "assessment_id", 0))) for b in unit_blockers],
+        "other_blockers": others,
+        "draft_groups": [(kind, grouped[kind]) for kind in DRAFT_GUIDANCE if kind in grouped],
+        "cycle_deadline": cycle.self_assessment_deadline,
+        "hand_over_count": len(grouped.get("overdue", [])),
+        "hand_over_reason": HAND_OVER_REASON if hand_over_reason is None else hand_over_reason,
+        "hand_over_error": hand_over_error,
         "tables": selectors.ranking_tables(snapshot=snapshot), "revisions": revisions, "correction": bool(revisions),
-        "diff": diff, "date_floor": floor,
+        "diff": diff, "date_floor": floor, "units_published": len(snapshot.get("rows", [])),
     }, status=status)
+
+
+@require_POST
+def hand_over_overdue(request: HttpRequest, year: int) -> HttpResponse:
+    """Hand over to the appraisal team every unit whose self-assessment deadline passed without a submission (the
+    number confirmed on the page, with a reason), all or nothing; refused, the page again with what was typed."""
+    refusal = _admin_only(request)
+    if refusal:
+        return refusal
+    cycle = get_object_or_404(Cycle, year=year)
+    reason = request.POST.get("reason", "")
+    try:
+        count = services.cycle_overdue_drafts_hand_over(
+            cycle=cycle, actor=request.user, reason=reason, expected=posted_id(request.POST.get("count", "")) or 0,
+        )
+    except DomainError as exc:
+        return _manage_page(request, cycle, PublishForm(), status=exc.status, hand_over_reason=reason,
+                            hand_over_error=str(exc.message))
+    messages.success(request, ngettext(
+        "Đã chuyển bản đánh giá của %(n)s đơn vị quá hạn chưa gửi cho Tổ thẩm định.",
+        "Đã chuyển bản đánh giá của %(n)s đơn vị quá hạn chưa gửi cho Tổ thẩm định.", count) % {"n": count})
+    return redirect("publication:manage", year=year)
 
 
 @require_POST

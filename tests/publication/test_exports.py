@@ -40,7 +40,7 @@ def test_the_official_workbook_has_a_ranking_sheet_per_group_an_area_sheet_and_t
     ranking = list(book[group.name[:31]].iter_rows(values_only=True))
     assert ranking[0][0] == "KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2020"
     assert ranking[2][0] == "(Kèm theo Công văn số 4567/UBND-NC ngày 08/12/2020)"
-    assert ranking[4] == ("STT", "Đơn vị", "Chỉ số", "Xếp hạng", "Xếp loại")
+    assert ranking[4] == ("STT", "Đơn vị", "Chỉ số", "Xếp hạng", "Xếp loại", "Ghi chú")
     assert [(*_d(r[1:3]), r[3]) for r in ranking[5:]] == [
         ("Sở Công Thương", Decimal("7.58"), 1), ("Sở Tư pháp", Decimal("7.58"), 1),
         ("Sở Y tế", Decimal("6.58"), 3), ("Sở Xây dựng", Decimal("5.58"), 4),
@@ -100,7 +100,7 @@ def test_the_criteria_csv_has_one_row_per_unit_and_criterion(publication: Public
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == exports.CRITERIA_COLUMNS and len(rows) == 1 + 4 * 9
     y_te = {r[6]: r for r in rows[1:] if r[2] == "so-y-te"}
-    assert y_te["1.2.2"][7:] == ["Xử lý vấn đề phát hiện qua kiểm tra", "normal", "1.50", "0.88", "0"]
+    assert y_te["1.2.2"][7:] == ["Xử lý vấn đề phát hiện qua kiểm tra", "normal", "1.50", "0.88", "0", "0.88"]
     assert y_te["2.3.1"][8:11] == ["penalty", "2.00", "1.00"]
     # Built once, then the same file for every download, on the pages and in the API.
     assert _download("/api/v1/open-data/2020/criteria.csv") == data
@@ -117,7 +117,7 @@ def test_open_data_json_follows_the_documented_schema(publication: Publication) 
     first = doc["results"][0]
     assert set(first) == {"unit_code", "unit_name", "unit_kind", "group_code", "rank", "index", "total",
                           "normal_total", "bonus", "penalty", "applicable_max", "classification",
-                          "indicator_set", "area_totals"}
+                          "indicator_set", "area_totals", "not_submitted"}
     assert [r["unit_name"] for r in doc["results"]] == ["Sở Công Thương", "Sở Tư pháp", "Sở Y tế", "Sở Xây dựng"]
 
 

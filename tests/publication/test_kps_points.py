@@ -116,3 +116,61 @@ def test_in_percent_mode_the_unit_page_says_the_kps_leaf_is_left_out(signed_cycl
     detail = html[html.index('id="detail-title"'):]
     row = detail[detail.index("<td>1.2.2</td>"):].split("</tr>")[0]
     assert "KPS (không tính vào điểm tối đa)" in row
+
+
+@pytest.mark.parametrize("index_mode", ["points", "percent"])
+def test_the_criteria_csvs_counted_points_add_up_to_each_area_column(
+    signed_cycle: Cycle, admin_user: Any, index_mode: str
+) -> None:
+    """`diem_tinh_chi_so` of the criteria CSV summed per unit and area gives the results CSV's `linh_vuc_<code>`, a
+    «không phát sinh» leaf included (its `diem_tham_dinh` stays empty, as before)."""
+    import csv
+
+    # given
+    publication = _publish_with_kps(signed_cycle, admin_user, index_mode=index_mode)
+    indicators = {i["code"]: i for i in publication.snapshot["sets"]["test-set"]["indicators"]}
+
+    def area_of(code: str) -> str:
+        while indicators[code]["parent"] is not None:
+            code = indicators[code]["parent"]
+        return code
+
+    def read(rows: Any) -> list[dict[str, str]]:
+        return list(csv.DictReader("".join(b.decode("utf-8") for b in exports.csv_stream(publication, rows))
+                                   .lstrip("\ufeff").splitlines()))
+
+    # when
+    criteria = read(exports.criteria_rows)
+    results = read(exports.csv_rows)
+    # then
+    kps = next(r for r in criteria if r["ma_don_vi"] == "so-y-te" and r["ma_tieu_chi"] == "1.2.2")
+    assert (kps["diem_tham_dinh"], kps["khong_phat_sinh"]) == ("", "1")
+    assert kps["diem_tinh_chi_so"] == ("1.50" if index_mode == "points" else "0.00")
+    sums: dict[tuple[str, str], Decimal] = {}
+    for r in criteria:
+        if r["loai"] == "normal":
+            key = (r["ma_don_vi"], area_of(r["ma_tieu_chi"]))
+            sums[key] = sums.get(key, Decimal(0)) + Decimal(r["diem_tinh_chi_so"])
+    areas = [c.removeprefix("linh_vuc_") for c in results[0] if c.startswith("linh_vuc_")]
+    assert areas
+    for row in results:
+        for area in areas:
+            assert sums[(row["ma_don_vi"], area)] == Decimal(row[f"linh_vuc_{area}"]), (row["ma_don_vi"], area)
+
+
+def test_the_apis_unit_breakdown_gives_each_leafs_counted_points(signed_cycle: Cycle, admin_user: Any) -> None:
+    """The JSON of a unit's result (`/api/v1/open-data/<year>/units/<code>/`) says what each leaf counts for: a
+    «không phát sinh» its credited points (its `score` stays null); the normal leaves add up to the area totals."""
+    # given
+    publication = _publish_with_kps(signed_cycle, admin_user)
+    # when
+    body = Client().get("/api/v1/open-data/2020/units/so-y-te/").json()
+    # then
+    nodes = {n["code"]: n for n in body["breakdown"]}
+    assert (nodes["1.2.2"]["score"], nodes["1.2.2"]["counted"]) == (None, "1.50")
+    assert nodes["1"]["counted"] is None  # an area: its total is `score`
+    indicators = {i["code"]: i for i in publication.snapshot["sets"]["test-set"]["indicators"]}
+    for area in body["areas"]:
+        leaves = [n for n in body["breakdown"] if n["is_leaf"] and n["kind"] == "normal"
+                  and n["code"].split(".")[0] == area["code"] and indicators[n["code"]]["is_leaf"]]
+        assert sum(Decimal(n["counted"]) for n in leaves) == Decimal(area["score"])

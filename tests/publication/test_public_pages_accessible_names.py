@@ -92,3 +92,40 @@ def test_each_groups_detail_toggle_names_its_group(two_set_publication: Publicat
     assert len(labels) == 2 and len(groups) == 2
     for label, group in zip(labels, groups, strict=True):
         assert label == f"Hiện điểm từng lĩnh vực, điểm cộng, điểm trừ — {group}", (label, group)
+
+
+@pytest.mark.parametrize("english", [False, True])
+def test_the_open_data_pages_column_headers_have_their_scope(english: bool) -> None:
+    client = _english() if english else Client()
+    html = client.get("/du-lieu-mo/").content.decode()
+    article = html[html.index("<article"):html.index("</article>")]
+    headers = re.findall(r"<th(?:\s[^>]*)?>", article)
+    assert len(headers) >= 6, "the page has its field tables"
+    assert all('scope="col"' in th for th in headers), [th for th in headers if "scope" not in th]
+
+
+def test_the_area_columns_read_as_areas_with_their_names_in_english(publication: Publication) -> None:
+    html = _english().get("/ket-qua/2020/").content.decode()
+    headers = re.findall(r'<th scope="col" class="num area-col detail-col">(.*?)</th>', html, re.S)
+    assert headers, "the ranking has its area columns"
+    areas = {a["code"]: a["name"] for s in publication.snapshot["sets"].values()
+             for a in s["indicators"] if a["parent"] is None}
+    for code, header in zip(sorted(areas), headers, strict=True):
+        assert re.fullmatch(rf'<abbr title="{re.escape(areas[code])}">Area {code}</abbr>', header), header
+    assert re.search(r"<dt>Area 1</dt>", html), "the legend names the areas as the columns do"
+
+
+def test_the_distribution_table_has_a_visible_caption(publication: Publication) -> None:
+    html = Client().get("/ket-qua/2020/").content.decode()
+    table = html[html.index("<table class=\"grid compact\" data-distribution>"):]
+    caption = re.search(r"<caption([^>]*)>(.*?)</caption>", table[:table.index("</table>")], re.S)
+    assert caption and _text(caption.group(2)) == "Số đơn vị theo khoảng chỉ số" and "sr-only" not in caption.group(1)
+    filtered = Client().get("/ket-qua/2020/?xep_loai=Y%E1%BA%BFu").content.decode()
+    assert "<caption>Số đơn vị khớp điều kiện lọc theo khoảng chỉ số</caption>" in filtered
+
+
+def test_the_unit_pages_tables_each_have_a_caption(publication: Publication) -> None:
+    html = Client().get("/ket-qua/2020/don-vi/so-y-te/").content.decode()
+    captions = [_text(c) for c in re.findall(r"<caption[^>]*>(.*?)</caption>", html, re.S)]
+    for title in ("Điểm theo lĩnh vực", "Xếp hạng qua các năm", "Điểm thẩm định từng tiêu chí"):
+        assert f"{title} — Sở Y tế" in captions, captions

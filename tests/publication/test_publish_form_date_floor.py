@@ -161,3 +161,18 @@ def timezone_now() -> datetime.datetime:
     from django.utils import timezone
 
     return timezone.now()
+
+
+@pytest.mark.parametrize("last", ["so-y-te", "so-tu-phap", "so-cong-thuong", "so-xay-dung"])
+def test_the_unit_named_is_the_one_settled_last_by_time_on_the_latest_day(
+    signed_cycle: Cycle, admin_user: Any, last: str
+) -> None:
+    # given: every unit settled on 10/12/2020, `last` 25 minutes after the others
+    _settle(signed_cycle, None, _at(10, 9))
+    _settle(signed_cycle, last, _at(10, 9).replace(minute=25))
+    name = Assessment.objects.get(cycle=signed_cycle, unit__code=last).unit.name
+    # when / then: the service's floor and the page name that unit
+    floor = services.publish_form_context(cycle=signed_cycle).floor
+    assert floor is not None and (floor.day, floor.unit_name) == (datetime.date(2020, 12, 10), name)
+    label, _field = _date_field(_client(admin_user).get(PAGE).content.decode())
+    assert f"(ngày ký duyệt/tính kết quả muộn nhất: {name})." in label

@@ -251,6 +251,8 @@ RULES.update(
         "publication:job": Rule(get=E(200, 200, 200, 200, 200, 200)),
         "publication:job_download": Rule(get=E(404, 404, 404, 404, 404, 404)),
         "publication:json": Rule(get=E(200, 200, 200, 200, 200, 200)),
+        "publication:hand_over_overdue": Rule(get=E(405, 405, 405, 405, 405, 405),
+                                              post=E(302, 403, 403, 403, 403, None)),
         "publication:manage": Rule(get=E(302, 403, 403, 403, 403, 200)),
         "publication:publish": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "publication:unit": Rule(get=E(200, 200, 200, 200, 200, 200)),
