@@ -183,6 +183,7 @@ class Notification(models.Model):
         SIGNED_OFF = "signed_off", _("Kết quả đã được thông qua")
         EXPLANATION_REMINDER = "explanation_reminder", _("Nhắc hạn giải trình")
         EXPLANATION_WITHDRAWN = "explanation_withdrawn", _("Yêu cầu giải trình đã được rút lại")
+        EXPLANATION_CLOSED = "explanation_closed", _("Vòng giải trình đã kết thúc (hết hạn)")
         SELF_ASSESSMENT_REMINDER = "self_assessment_reminder", _("Nhắc hạn tự đánh giá")
         EXTENSION_REQUESTED = "extension_requested", _("Đơn vị đề nghị gia hạn tự đánh giá")
         EXTENSION_GRANTED = "extension_granted", _("Đề nghị gia hạn được chấp thuận")

@@ -1,9 +1,10 @@
 """Notifications: one row per recipient (kept), e-mailed by a worker task after commit, and the deadline
 reminders that beat sends. E-mail goes through Django's backend (console unless configured).
 
-Explanation rounds: a request, a deadline change (as a reminder) and a withdrawal by the team go to the unit's
-people, a resubmission to the team. A signed-off assessment reopened goes to the team assigned to the unit (to
-appraise it again) and to the unit's head (its result no longer counts until it is signed off again).
+Explanation rounds: a request, a deadline change (as a reminder), a withdrawal by the team and the end of an overdue
+round by the lead go to the unit's people, a resubmission to the team. A signed-off assessment reopened goes to the
+team assigned to the unit (to appraise it again) and to the unit's head (its result no longer counts until it is
+signed off again).
 
 Extension requests: a new one goes to the administrators, a decision to the unit's people; a withdrawal to nobody.
 The removal of a unit's own self-assessment deadline goes to the unit's people, as a decision.

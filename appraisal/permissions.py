@@ -207,6 +207,17 @@ def can_reopen(user: Any) -> bool:
     return is_administrator(user)
 
 
+def can_manage_assignments(user: Any) -> bool:
+    """Change a cycle's team (assign, copy, delete): administrators only."""
+    return is_administrator(user)
+
+
+def can_view_assignments(user: Any, cycle_id: int) -> bool:
+    """Read a cycle's team assignments: administrators, and the cycle's lead (`is_lead`), who divides the work among
+    the team and asks the administrators for any change."""
+    return is_administrator(user) or is_lead(user, cycle_id)
+
+
 def can_import_survey(user: Any) -> bool:
     return is_administrator(user)
 

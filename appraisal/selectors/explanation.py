@@ -108,6 +108,20 @@ def feedback_answers(
             row.agreed = row.line.explanation_requested and agreed_in_round(row.line, rounds[-1])
 
 
+def answers_left(*, assessment: Assessment, explanation_round: ExplanationRound) -> tuple[int, int]:
+    """(unanswered, agreeable): how many of the leaves the open round flagged have no answer of the round yet
+    (`answered_in_round`), and how many of those have a result of the team to agree with (`agreeable`): the counts
+    the unit's page gives beside «Đồng ý … ở N tiêu chí còn lại», as they stand after each save. One query."""
+    unanswered = agreeable_left = 0
+    for line in ScoreLine.objects.filter(assessment_id=assessment.pk, explanation_requested=True).only(
+        "pk", "explanation", "appraised_score", "not_applicable", "na_overruled", "na_accepted",
+    ):
+        if not answered_in_round(line, explanation_round):
+            unanswered += 1
+            agreeable_left += agreeable(line)
+    return unanswered, agreeable_left
+
+
 def open_round(*, assessment: Assessment) -> ExplanationRound | None:
     """The explanation round in progress (the assessment is in «explanation»), else None. One query."""
     if assessment.state != Assessment.State.EXPLANATION:

@@ -19,13 +19,16 @@ stored round n (not withdrawn): the rounds stored up to n minus the withdrawn on
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from appraisal.models import WITHDRAWN_ROUND, ExplanationRound
-from scoring.models import Assessment
+from appraisal.selectors.changes import APPRAISAL_WRITES
+from scoring.models import Assessment, AuditEntry
 
 
 def shown_number(stored: int, withdrawn: Iterable[int]) -> int:
@@ -99,3 +102,47 @@ def explanation_number_expression(*, assessment: str, stored: str) -> Any:
     )
     return (Coalesce(Subquery(every, output_field=IntegerField()), Value(0))
             - withdrawn_before_expression(assessment=assessment, stored=stored))
+
+
+@dataclass(frozen=True)
+class DecidedSince:
+    """The leaves (line ids) the team decided or changed since the start of the current appraisal, and that start:
+    an administrator's reopen (`reopened`) or the end of the explanation round `round_shown`, at `at`."""
+
+    line_ids: set[int]
+    at: datetime
+    reopened: bool
+    round_shown: int | None = None
+
+
+def decided_since_last_request(*, assessment: Assessment) -> DecidedSince | None:
+    """What the lead's request page ticks by default on an assessment asked before: the leaves the team decided (or
+    changed) since the latest reopen or the end of the latest explanation round (a withdrawn round asked nothing and
+    is passed over), whichever is later; the earlier decisions were asked about then, or signed off. None when the
+    appraisal is its first (no reopen, no round ended): every decision is new. At most four queries."""
+    if assessment.appraisal_round <= 1:
+        return None
+    reopen = (AuditEntry.objects.filter(assessment_id=assessment.pk, action="assessment.state",
+                                        object_type="Assessment", changes__state__old="signed_off")
+              .order_by("-id").values_list("id", "at").first())
+    last = (ExplanationRound.objects.filter(assessment_id=assessment.pk)
+            .exclude(resubmitted_at__isnull=True, closed_at__isnull=True).exclude(WITHDRAWN_ROUND)
+            .order_by("-round").first())
+    ended = None
+    if last is not None:
+        # the round's end moved the assessment to the next stored round (`assessment.round`)
+        ended = (AuditEntry.objects.filter(assessment_id=assessment.pk, action="assessment.round",
+                                           changes__appraisal_round__old=last.round)
+                 .order_by("-id").values_list("id", "at").first())
+    if reopen is None and ended is None:
+        return None
+    if ended is not None and (reopen is None or ended[0] > reopen[0]):
+        start, reopened = ended, False
+    else:
+        assert reopen is not None
+        start, reopened = reopen, True
+    line_ids = {int(object_id) for object_id in AuditEntry.objects.filter(
+        assessment_id=assessment.pk, object_type="ScoreLine", action__in=APPRAISAL_WRITES, id__gt=start[0],
+    ).values_list("object_id", flat=True).distinct() if object_id.isdigit()}
+    return DecidedSince(line_ids=line_ids, at=start[1], reopened=reopened,
+                        round_shown=None if reopened or last is None else round_number(last))

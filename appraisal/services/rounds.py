@@ -626,14 +626,28 @@ def explanation_overdue(assessment: Assessment, *, now: datetime | None = None) 
 
 @transaction.atomic
 def explanation_close(*, assessment: Assessment, actor: Any, reason: str = "") -> Assessment:
-    """The lead ends an explanation round whose deadline has passed without a resubmission."""
+    """The lead ends an explanation round whose deadline has passed without a resubmission. The unit's people are
+    e-mailed (after commit) that the round is over, which leaves were answered, and that the team appraises on with
+    the answers saved."""
     locked = _lock(assessment.pk)
     refuse_own_unit(actor, locked)
     if locked.state != Assessment.State.EXPLANATION:
         raise StateConflict(MSG_NO_OPEN_ROUND % {"state": locked.get_state_display()}, code="not_explaining")
     if not explanation_overdue(locked):
         raise StateConflict(MSG_DEADLINE_NOT_PASSED, code="deadline_not_passed")
-    return _end_explanation(locked, actor, resubmitted=False, reason=_nfc(reason) or _("Hết hạn giải trình."))
+    current = ExplanationRound.objects.filter(assessment=locked, round=locked.appraisal_round).first()
+    flagged = list(locked.lines.filter(explanation_requested=True).select_related("indicator")
+                   .order_by("indicator__order"))
+    answered = [line.indicator.code for line in flagged if answered_in_round(line, current)]
+    unanswered = [line.indicator.code for line in flagged if line.indicator.code not in answered]
+    text = _nfc(reason)
+    back = _end_explanation(locked, actor, resubmitted=False, reason=text or _("Hết hạn giải trình."))
+    # the unit learns that it can no longer answer and what the team goes on with (as a withdrawal tells it)
+    notify(
+        kind=Notification.Kind.EXPLANATION_CLOSED, assessment=back, recipients=unit_people(back.unit_id),
+        context={"round": current, "reason": text, "answered": answered, "unanswered": unanswered},
+    )
+    return back
 
 
 def _open_round_locked(assessment: Assessment, actor: Any) -> tuple[Assessment, ExplanationRound]:

@@ -28,6 +28,7 @@ from scoring.forms import value_summary
 from scoring.models import ScoreLine
 from scoring.selectors import not_applicable_shown
 from scoring.templatetags.scoring_tags import dmy, full_name, signed_score
+from scoring.views._common import refuse
 
 EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
 DETAILS_SHOWN = 20  # of a refusal's list (the leaves missing a score): the page names so many, then counts
@@ -137,7 +138,8 @@ def answers_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     """For the review page's script requests, a refusal for permission (403) or a missing object (404) answers JSON
     with the reason (`permissions`' messages: an assignment changed since the page was loaded, one's own unit, a
     leaf or area of another appraiser), which the page shows where the save was made; only a real signed-out
-    answer (401, `login_required_or_401`) offers to sign in again. Plain requests keep the site's pages."""
+    answer (401, `login_required_or_401`) offers to sign in again. Plain requests keep the site's pages, but for one's
+    own unit, refused with its reason (a conflict of interest), as the review page says it."""
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -156,6 +158,8 @@ def answers_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
                     "lại trang.")
                 code = "own_unit" if isinstance(exc, OwnUnitRefused) else "forbidden"
                 return JsonResponse({"ok": False, "code": code, "field": None, "message": reason}, status=403)
+            if isinstance(exc, OwnUnitRefused):  # the site's 403 page says no why: this one does
+                return refuse(request, str(exc), status=403)
             raise
 
     return wrapped

@@ -1,4 +1,5 @@
-"""The administrator's page for the appraisal team of a cycle (who appraises which areas of which units)."""
+"""The administrator's page for the appraisal team of a cycle (who appraises which areas of which units); the cycle's
+lead reads it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from appraisal import forms
+from appraisal import permissions as appraisal_permissions
 from appraisal.assignments import (
     CopyPlan,
     Gap,
@@ -128,7 +130,11 @@ def _described(assignment: AppraisalAssignment) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
-    if not permissions.is_administrator(request.user):
+    """The cycle's team: administrators change it; the cycle's lead reads it (no form, and a line says who changes
+    it)."""
+    editable = appraisal_permissions.can_manage_assignments(request.user)
+    if not editable and (request.method != "GET"
+                         or not appraisal_permissions.can_view_assignments(request.user, cycle_id)):
         raise PermissionDenied
     cycle = get_object_or_404(Cycle, pk=cycle_id)
     status = 200
@@ -165,13 +171,16 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
     named = _sets_named(cycle)
     for row in rows:
         row.areas_text = _areas_text(row, named=named)  # type: ignore[attr-defined]
-    earlier = previous_cycle(cycle=cycle)
-    copy_plan = _copy_preview(request, cycle)
+    earlier = previous_cycle(cycle=cycle) if editable else None
+    copy_plan = _copy_preview(request, cycle) if editable else None
     context = {
         "cycle": cycle,
-        "cycles": Cycle.objects.order_by("-year"),
+        "editable": editable,
+        # the other cycles' pages the user may open (a lead by assignment: the cycles they lead)
+        "cycles": [c for c in Cycle.objects.order_by("-year")
+                   if editable or appraisal_permissions.can_view_assignments(request.user, c.pk)],
         "assignments": rows,
-        "candidates": team_candidates(),
+        "candidates": team_candidates() if editable else [],
         "nodes": assignable_nodes(cycle=cycle),
         "gaps": _gaps_text(covers),
         # units whose assessment no lead may sign off (every lead belongs to it, or there is none for the cycle)

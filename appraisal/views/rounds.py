@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from appraisal import forms, permissions, selectors, services
 from appraisal.selectors.review import Review, line_area_code
-from appraisal.selectors.rounds import round_number
+from appraisal.selectors.rounds import decided_since_last_request, round_number
 from appraisal.services.common import MSG_NOT_APPRAISING
 from appraisal.services.signoff import (
     CHANGED_SINCE_SEEN,
@@ -24,6 +24,7 @@ from appraisal.services.signoff import (
 )
 from appraisal.views._common import (
     DETAILS_SHOWN,
+    answers_json,
     domain_error,
     review_page,
     review_params,
@@ -48,6 +49,7 @@ def _review_page(assessment_id: int) -> str:
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@answers_json
 def request_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead returns the assessment, or chosen leaves, to the unit for explanation with a deadline, with a
     question on any leaf (optional) and a general one. The page says which chosen leaves need a question (no
@@ -94,10 +96,15 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
     data = selectors.review(assessment=assessment, allowed=None, writable=False)
     noted = {row.line.pk: row.line.appraised_note.strip() for area in data.areas for row in area.lines
              if row.done and not row.differs and row.line.appraised_note.strip()}
+    # asked before (a round ended, or a reopen): only what the team decided since is new to ask about
+    since = decided_since_last_request(assessment=assessment)
+    if since is not None:
+        noted = {pk: note for pk, note in noted.items() if pk in since.line_ids}
     if request.method == "GET":
         # an appraiser's note on a leaf kept at its self-score is a question for the unit (the score unchanged, the
         # leaf reads as decided): chosen too, the note as its question
-        chosen = {row.line.pk for area in data.areas for row in area.lines if row.differs} | set(noted)
+        chosen = {row.line.pk for area in data.areas for row in area.lines if row.differs
+                  and (since is None or row.line.pk in since.line_ids)} | set(noted)
         questions = {str(pk): note for pk, note in noted.items()}
     for area in data.areas:
         for row in area.lines:
@@ -112,7 +119,7 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
          "message": message, "whole": whole, "error": error, "next": review_url(request, assessment.pk),
          "error_leaves": named[:DETAILS_SHOWN], "error_more": max(len(named) - DETAILS_SHOWN, 0),
          "unasked": {getattr(problem, "line_id", None) for problem in problems},
-         "undecided": _undecided(data)},
+         "undecided": _undecided(data), "since": since},
         status=error.status if error else 200,
     )
 
@@ -156,6 +163,7 @@ def _round_page(
 @lands_on(_review_page)
 @login_required
 @require_POST
+@answers_json
 def withdraw_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead withdraws the open explanation round before its deadline, with a reason."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
@@ -174,6 +182,7 @@ def withdraw_explanation(request: HttpRequest, assessment_id: int) -> HttpRespon
 @lands_on(_review_page)
 @login_required
 @require_POST
+@answers_json
 def change_explanation_deadline(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead moves the open round's deadline (not into the past), with a reason; the unit is e-mailed."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
@@ -197,6 +206,7 @@ def change_explanation_deadline(request: HttpRequest, assessment_id: int) -> Htt
 @lands_on(_review_page)
 @login_required
 @require_POST
+@answers_json
 def close_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead ends an explanation round whose deadline passed without the unit's resubmission."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
@@ -211,6 +221,7 @@ def close_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @lands_on(_review_page)
 @login_required
 @require_POST
+@answers_json
 def sign_off(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead signs off (locks) an assessment whose every leaf has an appraised score; new explanations nobody
     has looked at need the form's «Tôi đã đọc / vẫn thông qua» (``da-doc-giai-trinh``), else the refusal names them

@@ -16,7 +16,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from appraisal import forms, permissions, selectors, services
-from appraisal.selectors.explanation import agreed_in_round, answered_in_round, feedback_answers, withdrawn_round
+from appraisal.selectors.explanation import (
+    agreed_in_round,
+    answered_in_round,
+    answers_left,
+    feedback_answers,
+    withdrawn_round,
+)
 from appraisal.services.rounds import (
     MSG_AGREE_WITHOUT_TEXT,
     explanation_agree_remaining,
@@ -60,7 +66,7 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
     Posted (its one action): the unit agrees with the appraisal of every flagged leaf it has not answered yet."""
     assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
     if request.method == "POST":
-        return _agree_remaining(request, assessment)
+        return _agree_remaining_post(request, assessment)
     explaining = assessment.state == Assessment.State.EXPLANATION
     flagged_only = explaining and request.GET.get("tat-ca") != "1"
     open_round = selectors.open_round(assessment=assessment)
@@ -85,6 +91,7 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
     if withdrawn is not None and (assessment.state != Assessment.State.IN_APPRAISAL
                                   or withdrawn.round != assessment.appraisal_round - 1):
         withdrawn = None
+    remaining = _agree_remaining(unanswered, agreeable_left)
     index_result = selectors.result_of(assessment)
     deadline_passed = (explaining and assessment.explanation_deadline is not None
                        and timezone.now() > assessment.explanation_deadline)
@@ -98,11 +105,11 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
         "explaining": explaining,
         "can_resubmit": permissions.can_resubmit(request.user, assessment),
         "deadline_passed": deadline_passed,
-        # every flagged leaf is on the page whichever view of it is shown: the count is the round's
+        # every flagged leaf is on the page whichever view of it is shown: the counts are the round's (and each
+        # save's answer carries them again, `_agree_remaining`)
         "unanswered": unanswered,
         "agreeable_left": agreeable_left,
-        # the unanswered leaves without a result of the team: an explanation is their only answer
-        "explain_only": unanswered - agreeable_left,
+        "remaining": remaining,
         "can_agree_remaining": explaining and not deadline_passed and member and agreeable_left > 0,
         "evidence_ready": evidence_ready,
         "result": index_result if not selectors.result_pending(assessment, index_result) else None,
@@ -112,7 +119,46 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
     })
 
 
-def _agree_remaining(request: HttpRequest, assessment: Assessment) -> HttpResponse:
+def _agree_remaining(unanswered: int, agreeable_left: int) -> dict[str, Any]:
+    """What the page says of the flagged leaves not answered yet, beside «Đồng ý … ở N tiêu chí còn lại»: the
+    paragraph, the button and its confirmation, with the counts they are made of. Rendered with the page and sent
+    again in each save's answer, so that the page's script keeps them true as the unit answers."""
+    explain_only = unanswered - agreeable_left  # no result of the team to agree with: an explanation only
+    text = ngettext(
+        "Còn %(n)s tiêu chí chưa giải trình và chưa chọn «Đồng ý với kết quả thẩm định». Mỗi tiêu chí cần giải "
+        "trình hoặc đồng ý trước khi gửi.",
+        "Còn %(n)s tiêu chí chưa giải trình và chưa chọn «Đồng ý với kết quả thẩm định». Mỗi tiêu chí cần giải "
+        "trình hoặc đồng ý trước khi gửi.",
+        unanswered,
+    ) % {"n": unanswered}
+    confirm = ngettext(
+        "Ghi nhận đơn vị đồng ý với kết quả thẩm định ở %(n)s tiêu chí chưa giải trình? Các tiêu chí đã giải trình "
+        "giữ nguyên.",
+        "Ghi nhận đơn vị đồng ý với kết quả thẩm định ở %(n)s tiêu chí chưa giải trình? Các tiêu chí đã giải trình "
+        "giữ nguyên.",
+        agreeable_left,
+    ) % {"n": agreeable_left}
+    if explain_only:
+        text += " " + ngettext(
+            "Trong đó %(n)s tiêu chí chưa có kết quả thẩm định: không đồng ý được, hãy giải trình.",
+            "Trong đó %(n)s tiêu chí chưa có kết quả thẩm định: không đồng ý được, hãy giải trình.",
+            explain_only,
+        ) % {"n": explain_only}
+        confirm += " " + ngettext(
+            "%(n)s tiêu chí chưa có kết quả thẩm định vẫn cần giải trình.",
+            "%(n)s tiêu chí chưa có kết quả thẩm định vẫn cần giải trình.",
+            explain_only,
+        ) % {"n": explain_only}
+    button = ngettext(
+        "Đồng ý với kết quả thẩm định ở %(n)s tiêu chí còn lại",
+        "Đồng ý với kết quả thẩm định ở %(n)s tiêu chí còn lại",
+        agreeable_left,
+    ) % {"n": agreeable_left}
+    return {"unanswered": unanswered, "agreeable": agreeable_left, "explain_only": explain_only,
+            "text": text, "confirm": confirm, "button": button}
+
+
+def _agree_remaining_post(request: HttpRequest, assessment: Assessment) -> HttpResponse:
     """«Đồng ý với kết quả thẩm định» for every flagged leaf not answered yet, by a person of the unit."""
     if not is_unit_member(request.user, assessment.unit_id):
         raise PermissionDenied
@@ -168,10 +214,14 @@ def explain_line(request: HttpRequest, assessment_id: int, line_id: int) -> Http
         return domain_error(request, exc, _explain_url(assessment, line))
     except DomainError as exc:
         return domain_error(request, exc, _explain_url(assessment, line))
-    shown = _answer_json(saved, selectors.open_round(assessment=assessment))
+    current = selectors.open_round(assessment=assessment)
+    shown = _answer_json(saved, current)
     agreed = shown["agreed"]
     if wants_json(request):
-        return JsonResponse({"ok": True, "line": shown})
+        body: dict[str, Any] = {"ok": True, "line": shown}
+        if current is not None:  # the page's «Còn N tiêu chí…», its button and confirmation, as they stand now
+            body["remaining"] = _agree_remaining(*answers_left(assessment=assessment, explanation_round=current))
+        return JsonResponse(body)
     if agreed:
         messages.success(request, _("Đã ghi nhận đơn vị đồng ý với kết quả thẩm định tiêu chí %(code)s.")
                          % {"code": line.indicator.code})

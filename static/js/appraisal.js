@@ -608,6 +608,7 @@ async function saveLeaf(form) {
     }
     showReview(data.review);
     showNewExplanations(data.new_explanations);
+    showAgreeRemaining(data.remaining);
     for (const box of leaf.querySelectorAll("[data-error]")) box.hidden = true;
     clearInvalid(leaf);
     leaf.classList.remove("has-error");
@@ -641,6 +642,19 @@ async function saveLeaf(form) {
     first?.focus();
   }
   return false;
+}
+
+/** The unit's page: «Còn N tiêu chí…», the «Đồng ý … ở N tiêu chí còn lại» button and its confirmation as a save's
+ * answer gives them (the server words them); the form goes once no leaf is left to agree with. */
+function showAgreeRemaining(remaining) {
+  const form = document.querySelector("form[data-agree-remaining]");
+  if (!form || !remaining) return;
+  form.dataset.confirm = remaining.confirm;
+  const text = form.querySelector("[data-agree-remaining-text]");
+  if (text) text.textContent = remaining.text;
+  const button = form.querySelector("[data-agree-remaining-button]");
+  if (button) button.textContent = remaining.button;
+  form.hidden = remaining.agreeable === 0;
 }
 
 /** The leaf's save in flight (a «Lưu giải trình» pressed just before): its answer, before this form is looked at. */

@@ -171,7 +171,10 @@ def test_only_an_administrator_previews_or_copies(
 ) -> None:
     old, new = years
     client.force_login(lead)
-    assert client.get(reverse("appraisal:assignments", args=[new.pk]) + f"?sao_chep={old.pk}").status_code == 403
+    # the lead reads the page, without the preview nor the copy's form
+    preview = client.get(reverse("appraisal:assignments", args=[new.pk]) + f"?sao_chep={old.pk}")
+    assert preview.status_code == 200
+    assert "data-copy-preview" not in preview.content.decode() and "data-copy-from" not in preview.content.decode()
     token = appraisal_assignments_copy_plan(cycle=new, source=old).token
     response = client.post(reverse("appraisal:assignments", args=[new.pk]),
                            {"action": "copy", "source": old.pk, "token": token})

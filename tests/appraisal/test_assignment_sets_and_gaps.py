@@ -124,8 +124,12 @@ def test_a_lead_without_areas_is_the_only_one_to_cover_and_a_fully_covered_cycle
     assert "Mọi lĩnh vực của các bộ chỉ số trong kỳ đều đã có người phụ trách." in page
 
 
-def test_the_page_is_refused_to_a_non_administrator(client: Client, twins: Cycle, lead: Any) -> None:
-    # guards behaviour that must not change
-    client.force_login(lead)
-
+def test_the_page_is_refused_to_a_member_and_read_only_for_the_lead(
+    client: Client, twins: Cycle, lead: Any, appraiser: Any
+) -> None:
+    # guards behaviour that must not change: only administrators change the team; the cycle's lead reads it
+    client.force_login(appraiser)
     assert client.get(reverse("appraisal:assignments", args=[twins.pk])).status_code == 403
+    client.force_login(lead)
+    response = client.get(reverse("appraisal:assignments", args=[twins.pk]))
+    assert response.status_code == 200 and 'name="nodes"' not in response.content.decode()

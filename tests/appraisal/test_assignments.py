@@ -92,9 +92,54 @@ def test_only_administrators_manage_the_team(client: Client, request: Any, appra
                                             who: str) -> None:
     client.force_login(request.getfixturevalue(who))
     url = reverse("appraisal:assignments", args=[cycle.pk])
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == (200 if who == "lead" else 403)  # the lead reads it (below)
     assert client.post(url, {"user": appraiser.pk, "nodes": _areas(cycle, "2")}).status_code == 403
     assert not AppraisalAssignment.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["lead", "member_lead"])
+def test_the_cycles_lead_reads_the_team_without_any_form(
+    client: Client, request: Any, admin_user: Any, appraiser: Any, lead: Any, cycle: Any, who: str
+) -> None:
+    # given the team: tam appraises area 2, and the cycle's lead (by role, or a member made lead of the cycle)
+    member = AppraisalAssignment.objects.create(cycle=cycle, user=appraiser)
+    member.areas.set(_areas(cycle, "2"))
+    reader = lead
+    if who == "member_lead":
+        from tests.conftest import _user
+
+        reader = _user("khoa", "appraiser", "van-phong-ubnd-tinh")
+        AppraisalAssignment.objects.create(cycle=cycle, user=reader, is_lead=True)
+    client.force_login(reader)
+    url = reverse("appraisal:assignments", args=[cycle.pk])
+    # when the lead opens the page
+    response = client.get(url)
+    # then the team is shown, with who may change it, and nothing to change it with
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Chỉ quản trị viên thay đổi phân công thẩm định" in body
+    assert (appraiser.get_full_name() or appraiser.username) in body
+    assert 'name="nodes"' not in body and "assignment_delete" not in body and "/xoa/" not in body
+    assert 'method="post"' not in body.split("<main", 1)[-1]
+    # the cycle's oversight dashboard links it for them
+    assert f'href="{url}"' in client.get(reverse("appraisal:dashboard") + f"?ky={cycle.pk}").content.decode()
+    # and a change is still refused, nothing written
+    assert client.post(url, {"user": appraiser.pk, "nodes": _areas(cycle, "1")}).status_code == 403
+    delete = reverse("appraisal:assignment_delete", args=[cycle.pk, member.pk])
+    assert client.post(delete).status_code == 403
+    assert list(AppraisalAssignment.objects.get(pk=member.pk).areas.values_list("code", flat=True)) == ["2"]
+
+
+def test_a_member_who_leads_another_cycle_does_not_read_this_ones_team(
+    client: Client, appraiser: Any, cycle: Any
+) -> None:
+    from scoring.models import Cycle
+
+    other = Cycle.objects.create(year=cycle.year + 1, name="Kỳ sau")
+    AppraisalAssignment.objects.create(cycle=other, user=appraiser, is_lead=True)
+    client.force_login(appraiser)
+    assert client.get(reverse("appraisal:assignments", args=[cycle.pk])).status_code == 403
+    assert client.get(reverse("appraisal:assignments", args=[other.pk])).status_code == 200
 
 
 def test_anonymous_users_are_sent_to_login(client: Client, cycle: Any) -> None:

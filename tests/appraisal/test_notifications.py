@@ -1,4 +1,5 @@
-"""E-mail notifications: returned for explanation, resubmitted, signed off; deadline reminders from beat."""
+"""E-mail notifications: returned for explanation, resubmitted, a round closed when overdue, signed off; deadline
+reminders from beat."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
-from appraisal.models import Notification
+from appraisal.models import ExplanationRound, Notification
 from appraisal.notifications import deadline_reminders_send, notification_send
 from appraisal.services import (
     assessment_sign_off,
@@ -157,3 +159,32 @@ def test_the_explanation_request_email_names_each_leaf_with_its_question_and_app
     assert "Nội dung cần giải trình: Số văn bản trễ hạn lấy ở đâu?" in body[second:]
     assert "Số văn bản trễ hạn" not in body[first:second]
     assert "Bổ sung báo cáo." in body  # the request's general message stays
+
+
+def test_closing_an_overdue_round_emails_the_units_people_what_happens_next(
+    client: Any, submitted: Any, lead: Any, unit_editor: Any, mailboxes: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given a round on two leaves, one answered, whose deadline has passed
+    with django_capture_on_commit_callbacks(execute=True):
+        explanation_request(assessment=submitted, actor=lead, deadline=later(3), message="Bổ sung báo cáo.",
+                            line_ids=[line_of(submitted, "1.1.1").pk, line_of(submitted, "2.1.1").pk])
+    line = line_of(submitted, "2.1.1")
+    line_explain(line=line, actor=unit_editor, base_version=line.version, explanation="Đã bổ sung.")
+    past = timezone.now() - timedelta(hours=1)
+    Assessment.objects.filter(pk=submitted.pk).update(explanation_deadline=past)
+    ExplanationRound.objects.filter(assessment=submitted).update(deadline=past)
+    mail.outbox.clear()
+    # when the lead closes it
+    client.force_login(lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("appraisal:close_explanation", args=[submitted.pk]))
+    assert response.status_code == 302
+    # then the unit's people hear of it: no more answers, the team goes on with those saved, the leaves named
+    assert sorted(m.to[0] for m in mail.outbox) == ["hung@example.invalid", "lan@example.invalid"]
+    message = mail.outbox[0]
+    assert "Đã kết thúc vòng giải trình" in message.subject and "Sở Y tế" in message.subject
+    assert "Tổ thẩm định thẩm định tiếp với các giải trình" in message.body
+    assert "Tiêu chí đã có giải trình hoặc đồng ý với kết quả thẩm định: 2.1.1." in message.body
+    assert "Tiêu chí đơn vị chưa trả lời: 1.1.1." in message.body
+    assert f"/tham-dinh/giai-trinh/{submitted.pk}/" in message.body
+    assert Notification.objects.filter(kind="explanation_closed", sent_at__isnull=False).count() == 2

@@ -97,6 +97,29 @@ def test_an_appraiser_is_refused_their_own_unit(
     assert "xung đột lợi ích" in refused.content.decode() and "Sở Tư pháp" in refused.content.decode()
 
 
+@pytest.mark.parametrize(("name", "method"), [
+    ("appraisal:request_explanation", "get"),
+    ("appraisal:start", "post"),
+    ("appraisal:sign_off", "post"),
+    ("appraisal:close_explanation", "post"),
+])
+def test_the_leads_pages_and_actions_on_their_own_unit_say_why_they_are_refused(
+    client: Client, cycle: Any, lead: Any, team: Any, unit_editor: Any, unit_head: Any, name: str, method: str
+) -> None:
+    # given the lead's own unit's assessment (Sở Nội vụ), submitted
+    own = assessments_open(cycle=cycle, units=[Unit.objects.get(code="so-noi-vu")], actor=None)[0]
+    self_score(own, unit_editor)
+    submit(own, unit_head)
+    # when the lead opens its request page or sends one of its forms without the page's script
+    refused = getattr(login(client, lead), method)(reverse(name, args=[own.pk]))
+    # then the refusal names the conflict of interest, not a generic «Không có quyền truy cập»
+    body = refused.content.decode()
+    assert refused.status_code == 403
+    assert "không thẩm định bản đánh giá của đơn vị mình" in body and "Sở Nội vụ" in body
+    assert "Không có quyền truy cập" not in body
+    assert refresh(own).state == Assessment.State.SUBMITTED  # nothing changed
+
+
 def test_a_team_member_without_an_assignment_is_told_so_not_that_the_filters_hide_everything(
     client: Client, cycle: Any, appraiser: Any
 ) -> None:

@@ -176,7 +176,8 @@ RULES.update(
         # table as the oversight dashboard
         "appraisal:assessment_workbook": Rule(get=E(302, 403, 403, (403, 200), 200, 200)),
         "appraisal:assignment_delete": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
-        "appraisal:assignments": Rule(get=E(302, 403, 403, 403, 403, 200), post=E(302, 403, 403, 403, 403, None)),
+        # the cycle's team: administrators change it, the cycle's lead reads it
+        "appraisal:assignments": Rule(get=E(302, 403, 403, 403, 200, 200), post=E(302, 403, 403, 403, 403, None)),
         "appraisal:close_explanation": Rule(get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, None, 403)),
         "appraisal:change_explanation_deadline": Rule(
             get=E(302, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, None, 403)
