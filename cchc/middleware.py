@@ -118,3 +118,47 @@ class CompressedTextMiddleware(GZipMiddleware):
         if response.streaming or content_type not in self.TEXT_TYPES:
             return response
         return super().process_response(request, response)
+
+
+MSG_METHOD_NOT_ALLOWED = gettext_lazy(
+    "Địa chỉ này là một thao tác (lưu, gửi, xoá…) và chỉ dùng được từ nút của nó trên trang. Hãy mở lại trang "
+    "đó hoặc về trang chủ."
+)
+
+
+class ActionLandingMiddleware:
+    """A page URL that refuses the request's method (405) answers something a person can use, never an empty body.
+
+    Many page actions take only a POST and draw a refused form in place, leaving the action's URL in the address
+    bar; the language switch, Enter in the address bar or a bookmark then GETs it. A signed-in user's GET of an
+    action marked with its page (``scoring.views._common.lands_on``) is redirected there; the landing is made
+    from the URL alone, so the redirect says nothing of the object, and the page checks the permission. Any
+    other 405 gets a short page in the site's language (JSON for the pages' scripts), with its status and Allow
+    header kept. The API under /api/ keeps its own JSON answer.
+
+    Placed after the CSP middleware so that the page rendered here gets its headers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if response.status_code != 405 or request.path.startswith("/api/") or not isinstance(response, HttpResponse):
+            return response  # streamed answers are left alone
+        if response.content:  # a view's own 405 with its own words
+            return response
+        from django.shortcuts import redirect, render
+
+        from scoring.views._common import action_landing, json_error, wants_json
+
+        landing = action_landing(getattr(request, "resolver_match", None))
+        scripted = wants_json(request)
+        if landing and not scripted and request.method in ("GET", "HEAD") and request.user.is_authenticated:
+            return redirect(landing)
+        if scripted:
+            page: HttpResponseBase = json_error(405, "method_not_allowed", MSG_METHOD_NOT_ALLOWED)
+        else:
+            page = render(request, "405.html", {"landing": landing}, status=405)
+        if response.has_header("Allow"):
+            page["Allow"] = response["Allow"]
+        return page

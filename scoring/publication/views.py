@@ -25,6 +25,7 @@ from scoring.errors import DomainError
 from scoring.models import Cycle, ExportJob, Publication, Unit
 from scoring.publication import charts, docs, downloads, exports, selectors, services
 from scoring.text import posted_id
+from scoring.views._common import lands_on
 
 
 class PublishForm(forms.Form):
@@ -272,6 +273,7 @@ def results_xlsx(request: HttpRequest, year: int) -> HttpResponseBase:
     return _file(request, year, "results.xlsx", partial(downloads.results_xlsx, actor=request.user), compress=False)
 
 
+@lands_on("publication:cycle", "year")
 @require_POST
 @_explains_missing
 def export_request(request: HttpRequest, year: int, kind: str) -> HttpResponse:
@@ -283,6 +285,7 @@ def export_request(request: HttpRequest, year: int, kind: str) -> HttpResponse:
     return redirect("publication:job", job_id=job.pk)
 
 
+@lands_on("publication:unit", "year", "unit_code")
 @require_POST
 @_explains_missing
 def evidence_pack_request(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
@@ -392,6 +395,7 @@ def _manage_page(request: HttpRequest, cycle: Cycle, form: PublishForm, status: 
     }, status=status)
 
 
+@lands_on("publication:manage", "year")
 @require_POST
 def hand_over_overdue(request: HttpRequest, year: int) -> HttpResponse:
     """Hand over to the appraisal team every unit whose self-assessment deadline passed without a submission (the
@@ -414,6 +418,7 @@ def hand_over_overdue(request: HttpRequest, year: int) -> HttpResponse:
     return redirect("publication:manage", year=year)
 
 
+@lands_on("publication:manage", "year")
 @require_POST
 def publish(request: HttpRequest, year: int) -> HttpResponse:
     refusal = _admin_only(request)

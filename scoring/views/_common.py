@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.exceptions import TemplateDoesNotExist
 from django.template.loader import get_template
-from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.urls import NoReverseMatch, Resolver404, ResolverMatch, resolve, reverse
 from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from scoring.forms import value_summary
 from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.templatetags.scoring_tags import band, dmy, full_name, signed_score
 
+View = TypeVar("View", bound=Callable[..., Any])
 EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
 MSG_SIGNED_OUT = gettext_lazy(
     "Phiên đăng nhập đã hết hạn nên thay đổi vừa rồi chưa được lưu. Hãy đăng nhập lại; "
@@ -62,15 +63,30 @@ def login_required_or_401(view: Callable[..., HttpResponse]) -> Callable[..., Ht
     return wrapped
 
 
-def lands_on(landing: Callable[..., str]) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Mark a POST-only view with the page a login ``next`` pointing at it should land on instead (the
-    view's URL arguments in, a URL out): a GET of the action itself would only answer 405."""
+def lands_on(landing: Callable[..., str] | str, *args: str, fragment: str = "") -> Callable[[View], View]:
+    """Mark a POST-only view with the page it belongs to, where a GET of the action lands instead of a bare 405:
+    a login ``next``, the language switch's ``next`` and the address bar (a refused form drawn in place leaves
+    the action's URL there) all lead to it (cchc.middleware.ActionLandingMiddleware).
 
-    def mark(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        view.login_landing = landing  # type: ignore[attr-defined]
+    ``landing`` is a function of the view's URL arguments returning a URL, or a URL name reversed with the
+    view's URL arguments named in ``args`` (and ``#fragment``). It must not read the database: the redirect says
+    nothing about the object, whose page checks the permission (another unit's object stays a 404 there)."""
+
+    def page(**kwargs: Any) -> str:
+        url = reverse(landing, args=[kwargs[arg] for arg in args])  # type: ignore[arg-type]
+        return f"{url}#{fragment}" if fragment else url
+
+    def mark(view: View) -> View:
+        view.login_landing = page if isinstance(landing, str) else landing  # type: ignore[attr-defined]
         return view
 
     return mark
+
+
+def action_landing(match: ResolverMatch | None) -> str | None:
+    """The landing page of the view `match` resolved to, None when it has none (see `lands_on`)."""
+    landing = getattr(match.func, "login_landing", None) if match is not None else None
+    return landing(**match.kwargs) if landing is not None and match is not None else None
 
 
 def login_landing(url: str) -> str:
@@ -79,8 +95,7 @@ def login_landing(url: str) -> str:
         match = resolve(urlsplit(url).path)
     except Resolver404:
         return url
-    landing = getattr(match.func, "login_landing", None)
-    return landing(**match.kwargs) if landing is not None else url
+    return action_landing(match) or url
 
 
 def evidence_ui_ready(assessment: Assessment) -> bool:

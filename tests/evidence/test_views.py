@@ -557,7 +557,9 @@ def test_a_delete_without_a_csrf_token_is_refused(unit_editor: Any, stored_pdf: 
 
 
 def test_a_get_cannot_delete(unit_editor: Any, stored_pdf: Any) -> None:
-    assert _client(unit_editor).get(_url("delete", stored_pdf)).status_code == 405
+    response = _client(unit_editor).get(_url("delete", stored_pdf))
+    assert response.status_code == 302 and response["Location"] == reverse("home")  # the address typed: nothing done
+    assert EvidenceFile.objects.exists()
 
 
 # --- download and preview ----------------------------------------------------------------------------------------

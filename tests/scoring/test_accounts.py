@@ -101,6 +101,8 @@ def test_anonymous_users_cannot_change_a_password(client: Client, db: Any) -> No
 
 def test_logout_is_a_post(client: Client, unit_editor: Any) -> None:
     client.force_login(unit_editor)
-    assert client.get(reverse("logout")).status_code == 405
+    response = client.get(reverse("logout"))  # the address typed: to the home page, still signed in
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert "_auth_user_id" in client.session
     assert client.post(reverse("logout")).status_code == 302
     assert "_auth_user_id" not in client.session

@@ -36,6 +36,7 @@ from scoring.selectors.extension_requests import pending_extension_requests_by_a
 from scoring.selectors.home import state_shown
 from scoring.services import assessments_open
 from scoring.text import posted_id
+from scoring.views._common import lands_on
 
 PHASES = list(Cycle.Phase.values)
 
@@ -296,6 +297,7 @@ MSG_BACK_TO_PUBLISHED = gettext_lazy(
 )
 
 
+@lands_on("administration:cycle_detail", "cycle_id")
 @require_POST
 @administrator_required
 def cycle_phase(request: HttpRequest, cycle_id: int) -> HttpResponse:
@@ -343,6 +345,7 @@ def _deadlines_stored(form: DeadlinesForm, cycle: Cycle) -> list[tuple[Any, str]
     ]
 
 
+@lands_on("administration:cycle_detail", "cycle_id")
 @require_POST
 @administrator_required
 def cycle_deadlines(request: HttpRequest, cycle_id: int) -> HttpResponse:
@@ -373,6 +376,7 @@ def cycle_deadlines(request: HttpRequest, cycle_id: int) -> HttpResponse:
     return redirect("administration:cycle_detail", cycle.pk)
 
 
+@lands_on("administration:cycle_detail", "cycle_id")
 @require_POST
 @administrator_required
 def cycle_participants(request: HttpRequest, cycle_id: int) -> HttpResponse:
@@ -407,6 +411,7 @@ def cycle_participants(request: HttpRequest, cycle_id: int) -> HttpResponse:
     return redirect("administration:cycle_detail", cycle.pk)
 
 
+@lands_on("administration:cycle_detail", "cycle_id")
 @require_POST
 @administrator_required
 def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -> HttpResponse:
@@ -472,6 +477,7 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
                         refusal=refusal, extend_version=version)
 
 
+@lands_on("administration:cycle_detail", "cycle_id")
 @require_POST
 @administrator_required
 def assessment_close_unsubmitted(request: HttpRequest, cycle_id: int, assessment_id: int) -> HttpResponse:
@@ -492,6 +498,7 @@ def assessment_close_unsubmitted(request: HttpRequest, cycle_id: int, assessment
     return _back_to_detail(request, cycle_id, f"#participant-{assessment.pk}")
 
 
+@lands_on("administration:cycle_detail", "cycle_id")
 @require_POST
 @administrator_required
 def assessment_remove(request: HttpRequest, cycle_id: int, assessment_id: int) -> HttpResponse:

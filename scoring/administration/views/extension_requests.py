@@ -31,6 +31,7 @@ from scoring.services.extension_requests import (
 )
 from scoring.templatetags.scoring_tags import dmy
 from scoring.text import posted_id
+from scoring.views._common import lands_on
 
 
 class GrantForm(forms.Form):
@@ -94,6 +95,7 @@ def _missing(request: HttpRequest, cycle: Cycle) -> HttpResponse:
     return _list_page(request, cycle, status=400)
 
 
+@lands_on("administration:extension_requests", "cycle_id")
 @require_POST
 @administrator_required
 def extension_grant(request: HttpRequest, cycle_id: int, assessment_id: int) -> HttpResponse:
@@ -121,6 +123,7 @@ def extension_grant(request: HttpRequest, cycle_id: int, assessment_id: int) -> 
     return redirect("administration:extension_requests", cycle.pk)
 
 
+@lands_on("administration:extension_requests", "cycle_id")
 @require_POST
 @administrator_required
 def extension_refuse(request: HttpRequest, cycle_id: int, assessment_id: int) -> HttpResponse:

@@ -63,6 +63,7 @@ from scoring.models import (
 )
 from scoring.selectors import indicator_tree
 from scoring.text import posted_id
+from scoring.views._common import lands_on
 
 IMPORT_SALT = "administration.set-import"
 
@@ -103,6 +104,7 @@ def set_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@lands_on("administration:set_list")
 @require_POST
 @administrator_required
 def set_create(request: HttpRequest) -> HttpResponse:
@@ -233,6 +235,7 @@ def _renumber_apply(request: HttpRequest, indicator_set: IndicatorSet) -> HttpRe
     return redirect(reverse("administration:set_detail", args=[indicator_set.pk]) + anchor)
 
 
+@lands_on("administration:set_detail", "set_id")
 @require_POST
 @administrator_required
 def set_update(request: HttpRequest, set_id: int) -> HttpResponse:
@@ -345,6 +348,7 @@ def set_report(request: HttpRequest, set_id: int) -> HttpResponse:
     )
 
 
+@lands_on("administration:set_report", "set_id")
 @require_POST
 @administrator_required
 def set_activate(request: HttpRequest, set_id: int) -> HttpResponse:
@@ -385,6 +389,7 @@ def set_activate(request: HttpRequest, set_id: int) -> HttpResponse:
     return redirect("administration:set_detail", set_id)
 
 
+@lands_on("administration:set_detail", "set_id")
 @require_POST
 @administrator_required
 def set_delete(request: HttpRequest, set_id: int) -> HttpResponse:
@@ -439,6 +444,7 @@ def _diff_url(set_id: int, other_id: int) -> str:
     return reverse("administration:set_diff", args=[set_id]) + f"?voi={other_id}"
 
 
+@lands_on("administration:set_diff", "set_id")
 @require_POST
 @administrator_required
 def mapping_save(request: HttpRequest, set_id: int, other_id: int) -> HttpResponse:
@@ -463,6 +469,7 @@ def mapping_save(request: HttpRequest, set_id: int, other_id: int) -> HttpRespon
     return redirect(_diff_url(set_id, other_id))
 
 
+@lands_on("administration:set_diff", "set_id")
 @require_POST
 @administrator_required
 def mapping_delete(request: HttpRequest, set_id: int, other_id: int, mapping_id: int) -> HttpResponse:
@@ -523,6 +530,7 @@ def set_import(request: HttpRequest, set_id: int) -> HttpResponse:
     return _import_page(request, indicator_set, outcome=outcome, token=token, status=200 if outcome.ok else 400)
 
 
+@lands_on("administration:set_import", "set_id")
 @require_POST
 @administrator_required
 def set_import_apply(request: HttpRequest, set_id: int) -> HttpResponse:

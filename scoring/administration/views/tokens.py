@@ -16,6 +16,7 @@ from scoring import tokens
 from scoring.administration.views._common import administrator_required, form_errors, report_error
 from scoring.errors import DomainError
 from scoring.models import ApiToken, RoleAssignment
+from scoring.views._common import lands_on
 
 
 class TokenIssueForm(forms.Form):
@@ -75,6 +76,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     return _page(request, issued=issued)
 
 
+@lands_on("administration:token_list")
 @require_POST
 @administrator_required
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:

@@ -34,6 +34,7 @@ from scoring.errors import DomainError, StaleVersion
 from scoring.forms import method_input_context
 from scoring.models import Indicator, IndicatorSet
 from scoring.text import posted_id
+from scoring.views._common import lands_on
 
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
 
@@ -321,6 +322,7 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
     return _edit_page(request, indicator_set=indicator_set, form=form, node=node, parent=node.parent, leaf=node.is_leaf)
 
 
+@lands_on("administration:set_list")
 @require_POST
 @administrator_required
 def node_preview(request: HttpRequest) -> HttpResponse:
@@ -356,6 +358,7 @@ def _offer_renumber(request: HttpRequest, indicator_set: IndicatorSet, parents: 
                                            _("Đánh số lại (xem trước rồi xác nhận)")))
 
 
+@lands_on("administration:node_edit", "node_id")
 @require_POST
 @administrator_required
 def node_move(request: HttpRequest, node_id: int) -> HttpResponse:
@@ -392,6 +395,7 @@ def node_move(request: HttpRequest, node_id: int) -> HttpResponse:
     return redirect(reverse("administration:set_detail", args=[node.indicator_set_id]) + f"#node-{node.pk}")
 
 
+@lands_on("administration:node_edit", "node_id")
 @require_POST
 @administrator_required
 def node_delete(request: HttpRequest, node_id: int) -> HttpResponse:

@@ -49,6 +49,7 @@ from scoring.errors import DomainError, StaleVersion
 from scoring.exports import xlsx_response
 from scoring.models import RankingGroup, RoleAssignment, Unit, UnitKind, UnitSuccession
 from scoring.text import posted_id
+from scoring.views._common import lands_on
 
 PENDING_IMPORT = "administration.unit_import"  # the session key of a checked units file's preview: {"key": ...}
 
@@ -109,6 +110,7 @@ def unit_export(request: HttpRequest) -> HttpResponse:
     return xlsx_response(units_xlsx(rows=selectors.unit_export_rows(units)), "don-vi.xlsx")
 
 
+@lands_on("administration:unit_list")
 @require_POST
 @administrator_required
 def unit_create(request: HttpRequest) -> HttpResponse:
@@ -238,6 +240,7 @@ def _accounts_seen(posted: str) -> int:
     return int(posted) if posted.isascii() and posted.isdigit() and len(posted) <= 6 else 0
 
 
+@lands_on("administration:unit_edit", "unit_id")
 @require_POST
 @administrator_required
 def unit_toggle(request: HttpRequest, unit_id: int) -> HttpResponse:
@@ -254,6 +257,7 @@ def unit_toggle(request: HttpRequest, unit_id: int) -> HttpResponse:
     return redirect("administration:unit_edit", unit.pk)
 
 
+@lands_on("administration:unit_edit", "unit_id")
 @require_POST
 @administrator_required
 def unit_merge(request: HttpRequest, unit_id: int) -> HttpResponse:
@@ -296,12 +300,14 @@ def _coded_create(request: HttpRequest, *, prefix: str, create: Any, done: str) 
     return redirect(reverse("administration:unit_list") + "#kinds-and-groups")
 
 
+@lands_on("administration:unit_list", fragment="kinds-and-groups")
 @require_POST
 @administrator_required
 def kind_create(request: HttpRequest) -> HttpResponse:
     return _coded_create(request, prefix="kind", create=services.unit_kind_create, done=_("Đã thêm loại đơn vị."))
 
 
+@lands_on("administration:unit_list", fragment="kinds-and-groups")
 @require_POST
 @administrator_required
 def group_create(request: HttpRequest) -> HttpResponse:
@@ -332,6 +338,7 @@ def _coded_rename(request: HttpRequest, rename: Callable[..., Any], done: str, *
     return redirect(reverse("administration:unit_list") + "#kinds-and-groups")
 
 
+@lands_on("administration:unit_list", fragment="kinds-and-groups")
 @require_POST
 @administrator_required
 def kind_rename(request: HttpRequest, kind_id: int) -> HttpResponse:
@@ -340,6 +347,7 @@ def kind_rename(request: HttpRequest, kind_id: int) -> HttpResponse:
                          what="kind", pk=kind.pk)
 
 
+@lands_on("administration:unit_list", fragment="kinds-and-groups")
 @require_POST
 @administrator_required
 def group_rename(request: HttpRequest, group_id: int) -> HttpResponse:
@@ -350,6 +358,7 @@ def group_rename(request: HttpRequest, group_id: int) -> HttpResponse:
     )
 
 
+@lands_on("administration:unit_list")
 @require_POST
 @administrator_required
 def unit_import(request: HttpRequest) -> HttpResponse:

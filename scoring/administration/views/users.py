@@ -31,6 +31,7 @@ from scoring.administration.xlsx import FileRefused
 from scoring.errors import DomainError, StaleVersion
 from scoring.exports import xlsx_response
 from scoring.models import RoleAssignment, UserImport
+from scoring.views._common import lands_on
 
 USER_COLUMNS = services.USER_COLUMNS
 PENDING_IMPORT = "administration.user_import"  # the session key of a checked file's preview: {"key": ...} only
@@ -84,6 +85,7 @@ def user_export(request: HttpRequest) -> HttpResponse:
     return xlsx_response(content, "nguoi-dung.xlsx")
 
 
+@lands_on("administration:user_list")
 @require_POST
 @administrator_required
 def user_create(request: HttpRequest) -> HttpResponse:
@@ -165,6 +167,7 @@ def _stored_differences(form: UserEditForm, person: Any) -> list[tuple[Any, str]
     ]
 
 
+@lands_on("administration:user_detail", "user_id")
 @require_POST
 @administrator_required
 def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
@@ -191,6 +194,7 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("administration:user_detail", person.pk)
 
 
+@lands_on("administration:user_detail", "user_id")
 @require_POST
 @administrator_required
 def user_toggle(request: HttpRequest, user_id: int) -> HttpResponse:
@@ -204,6 +208,7 @@ def user_toggle(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("administration:user_detail", person.pk)
 
 
+@lands_on("administration:user_detail", "user_id")
 @require_POST
 @administrator_required
 def role_add(request: HttpRequest, user_id: int) -> HttpResponse:
@@ -221,6 +226,7 @@ def role_add(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("administration:user_detail", person.pk)
 
 
+@lands_on("administration:user_detail", "user_id")
 @require_POST
 @administrator_required
 def role_delete(request: HttpRequest, user_id: int, role_id: int) -> HttpResponse:
@@ -234,6 +240,7 @@ def role_delete(request: HttpRequest, user_id: int, role_id: int) -> HttpRespons
     return redirect("administration:user_detail", user_id)
 
 
+@lands_on("administration:user_list")
 @require_POST
 @administrator_required
 def user_import(request: HttpRequest) -> HttpResponse:
