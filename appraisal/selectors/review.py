@@ -23,7 +23,7 @@ from appraisal.selectors.tree import WORK_STATES, set_tree
 from scoring import engine
 from scoring import selectors as scoring_selectors
 from scoring.models import Assessment, AuditEntry, Indicator, RoleAssignment, ScoreLine
-from scoring.permissions import person_unit_ids
+from scoring.selectors.handover import handover_entries
 
 
 def na_pending(line: ScoreLine, state: str) -> bool:
@@ -496,16 +496,10 @@ def assessment_handover(assessment: Assessment) -> dict[str, Any] | None:
     """How an assessment the unit never submitted reached the team: sent on by someone outside the unit (the
     administrator's «quá hạn, chưa gửi: chuyển Tổ thẩm định»), with when, by whom and the reason recorded with
     that state change. None when the unit submitted it (or nobody is recorded)."""
-    if assessment.submitted_by_id is None:
+    entry = handover_entries([assessment.pk]).get(assessment.pk)
+    if entry is None:
         return None
-    sender = assessment.submitted_by
-    if assessment.unit_id in person_unit_ids(sender):
-        return None
-    entries = AuditEntry.objects.filter(
-        assessment=assessment, action="assessment.state", object_type="Assessment"
-    ).order_by("-id").values_list("changes", "reason")[:20]
-    reason = next((r for changes, r in entries if (changes or {}).get("state", {}).get("new") == "submitted"), "")
-    return {"at": assessment.submitted_at, "by": sender, "reason": reason}
+    return {"at": assessment.submitted_at or entry.at, "by": entry.actor, "reason": entry.reason}
 
 
 REOPENED = Q(action="assessment.state", object_type="Assessment", changes__state__old="signed_off")

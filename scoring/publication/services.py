@@ -34,12 +34,12 @@ from scoring.models import (
     IndicatorSet,
     Publication,
     RankingGroup,
-    RoleAssignment,
     ScoreLine,
     Unit,
     UnitKind,
 )
 from scoring.publication import exports, selectors
+from scoring.selectors.handover import handover_entries
 from scoring.services import audit_record, cycle_set_phase
 from scoring.text import user_text
 
@@ -251,18 +251,10 @@ _RESULT_ROW = (
 
 
 def _handed_over(results: list[_ResultRow]) -> set[int]:
-    """The assessments (ids) among `results` the unit never submitted: sent to the appraisal team by someone who
-    is not one of the unit's people (the administrator's «Quá hạn, chưa gửi: chuyển Tổ thẩm định»), the rule of
-    the review page's «Đơn vị không gửi» (`appraisal.selectors.review.assessment_handover`). One query."""
-    senders = {r.submitted_by_id for r in results if r.submitted_by_id is not None}
-    units_of: dict[int, set[int]] = {}
-    unit_roles = (RoleAssignment.Role.UNIT_EDITOR, RoleAssignment.Role.UNIT_HEAD)
-    for user_id, unit_id in RoleAssignment.objects.filter(
-        user_id__in=senders, role__in=unit_roles, unit__isnull=False,
-    ).values_list("user_id", "unit_id"):
-        units_of.setdefault(user_id, set()).add(unit_id)
-    return {r.assessment_id for r in results
-            if r.submitted_by_id is not None and r.unit_id not in units_of.get(r.submitted_by_id, set())}
+    """The assessments (ids) among `results` the unit never submitted: handed to the appraisal team by the
+    administrator's «Quá hạn, chưa gửi: chuyển Tổ thẩm định», as the audit of that state change records it (the
+    review page's «Đơn vị không gửi», `appraisal.selectors.review.assessment_handover`). One query."""
+    return set(handover_entries(r.assessment_id for r in results))
 
 
 def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:

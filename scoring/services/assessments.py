@@ -586,8 +586,11 @@ def score_line_accept_not_applicable(
 
 
 @transaction.atomic
-def assessment_transition(*, assessment: Assessment, to_state: str, actor: Any, reason: str = "") -> Assessment:
-    """Move an assessment along its state machine (the only place states change)."""
+def assessment_transition(
+    *, assessment: Assessment, to_state: str, actor: Any, reason: str = "", handed_over: bool = False
+) -> Assessment:
+    """Move an assessment along its state machine (the only place states change). `handed_over`: a draft sent to
+    the team without the unit (recorded in the audit entry, `scoring.selectors.handover`)."""
     allowed = {
         Assessment.State.DRAFT: {Assessment.State.SUBMITTED},
         Assessment.State.SUBMITTED: {Assessment.State.DRAFT, Assessment.State.IN_APPRAISAL},
@@ -610,9 +613,10 @@ def assessment_transition(*, assessment: Assessment, to_state: str, actor: Any, 
     if to_state == Assessment.State.SIGNED_OFF:
         updates.update(signed_off_at=now, signed_off_by=actor)
     Assessment.objects.filter(pk=locked.pk).update(**updates)
+    handed = {"handed_over": True} if handed_over else {}
     audit_record(
         actor=actor, action="assessment.state", object_type="Assessment", object_id=locked.pk,
-        unit=locked.unit, assessment=locked, changes={"state": {"old": old, "new": to_state}}, reason=reason,
+        unit=locked.unit, assessment=locked, changes={"state": {"old": old, "new": to_state}, **handed}, reason=reason,
     )
     locked.refresh_from_db()
     return locked

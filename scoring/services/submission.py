@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import ngettext
 
 from scoring import selectors
 from scoring.errors import (
@@ -28,6 +28,7 @@ from scoring.models import (
     Assessment,
 )
 from scoring.permissions import deadline_passed
+from scoring.selectors.handover import UNIT_SUBMIT_REASON
 from scoring.services.assessments import assessment_transition, score_line_save_self
 from scoring.services.common import _nfc, audit_record
 from scoring.text import normalize_line_breaks, user_text
@@ -66,7 +67,7 @@ def assessment_submit(*, assessment: Assessment, actor: Any) -> Assessment:
         raise ValidationFailed(MSG_NOT_READY % {"n": len(problems)}, code="not_ready", details=problems)
     submitted = assessment_transition(
         assessment=locked, to_state=Assessment.State.SUBMITTED, actor=actor,
-        reason=gettext_noop("Thủ trưởng đơn vị gửi bản tự đánh giá."),  # stored in Vietnamese, read translated
+        reason=UNIT_SUBMIT_REASON,  # stored in Vietnamese, read translated
     )
     # imported here: the extension requests' services build on the administration's, which build on these
     from scoring.services.extension_requests import extension_requests_close_on_submit

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from scoring.models import Assessment, Cycle, Publication
 from scoring.publication import exports
 from scoring.publication.services import cycle_publish
+from scoring.services import audit_record
 from tests.publication.conftest import DOC_DATE
 
 pytestmark = pytest.mark.django_db
@@ -24,10 +25,20 @@ pytestmark = pytest.mark.django_db
 MARK = "Không gửi báo cáo tự đánh giá"
 
 
+def hand_over_recorded(assessment: Assessment, admin: Any) -> None:
+    """What the administrator's «Quá hạn, chưa gửi: chuyển Tổ thẩm định» records of the state change
+    (`assessment_close_unsubmitted`), on an assessment the fixture has already taken further."""
+    Assessment.objects.filter(pk=assessment.pk).update(submitted_by=admin)
+    audit_record(actor=admin, action="assessment.state", object_type="Assessment", object_id=assessment.pk,
+                 unit=assessment.unit, assessment=assessment,
+                 changes={"state": {"old": "draft", "new": "submitted"}, "handed_over": True},
+                 reason="Quá hạn, đơn vị không gửi")
+
+
 @pytest.fixture
 def handed_over(signed_cycle: Cycle, admin_user: Any, unit_head: Any) -> Publication:
-    """Sở Xây dựng sent on by the administrator (not one of its people); Sở Y tế submitted by its own head."""
-    Assessment.objects.filter(cycle=signed_cycle, unit__code="so-xay-dung").update(submitted_by=admin_user)
+    """Sở Xây dựng sent on by the administrator; Sở Y tế submitted by its own head."""
+    hand_over_recorded(Assessment.objects.get(cycle=signed_cycle, unit__code="so-xay-dung"), admin_user)
     Assessment.objects.filter(cycle=signed_cycle, unit__code="so-y-te").update(submitted_by=unit_head)
     return cycle_publish(cycle=signed_cycle, document_number="Công văn số 1/UBND", document_date=DOC_DATE,
                          actor=admin_user)
@@ -77,3 +88,20 @@ def test_the_workbook_and_the_report_say_it(handed_over: Publication) -> None:
 def test_the_open_data_page_documents_the_mark() -> None:
     html = Client().get("/du-lieu-mo/").content.decode()
     assert "<code>khong_gui_tu_danh_gia</code>" in html and "<code>not_submitted</code>" in html
+
+
+def test_a_head_who_submitted_and_left_the_post_does_not_make_the_unit_one_that_never_submitted(
+    signed_cycle: Cycle, admin_user: Any, unit_head: Any
+) -> None:
+    """The mark is the audit's record of the hand-over, not the sender's roles now: Sở Y tế's head submitted, then
+    lost the role before the results were published."""
+    from scoring.models import RoleAssignment
+    from scoring.selectors.handover import handover_entries
+
+    assessment = Assessment.objects.get(cycle=signed_cycle, unit__code="so-y-te")
+    Assessment.objects.filter(pk=assessment.pk).update(submitted_by=unit_head)
+    RoleAssignment.objects.filter(user=unit_head).delete()
+    assert handover_entries([assessment.pk]) == {}
+    publication = cycle_publish(cycle=signed_cycle, document_number="Công văn số 2/UBND", document_date=DOC_DATE,
+                                actor=admin_user)
+    assert not any(r.get("not_submitted") for r in publication.snapshot["rows"])

@@ -861,7 +861,7 @@ def assessment_close_unsubmitted(*, assessment: Assessment, actor: Any, reason: 
               "trước (trang đề nghị gia hạn của kỳ).") % {"u": locked.unit.name}, code="extension_pending",
         )
     return assessment_transition(assessment=locked, to_state=Assessment.State.SUBMITTED, actor=actor,
-                                 reason=text)
+                                 reason=text, handed_over=True)
 
 
 # --- participants: what counts as work on an assessment, removing one, moving untouched ones to another set ---
