@@ -110,7 +110,7 @@ def test_a_save_after_submission_shows_the_report_with_the_state_and_the_text(
     assert _stored(assessment) == ""
 
 
-def test_an_appraiser_is_still_refused_with_403(client: Client, assessment: Assessment, unit_editor: Any,
+def test_an_appraiser_is_still_refused_with_403(team: Any, client: Client, assessment: Assessment, unit_editor: Any,
                                                unit_head: Any, appraiser: Any) -> None:
     _submitted(assessment, unit_editor, unit_head)
     client.force_login(appraiser)

@@ -80,7 +80,7 @@ def test_anonymous_users_are_sent_to_the_login_page(client: Client, assessment: 
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
-def test_an_appraiser_cannot_see_a_draft_but_reads_a_submitted_one(client: Client, assessment: Assessment,
+def test_an_appraiser_cannot_see_a_draft_but_reads_a_submitted_one(team: Any, client: Client, assessment: Assessment,
                                                                   appraiser: Any) -> None:
     client.force_login(appraiser)
     assert client.get(_page(assessment)).status_code == 404
@@ -318,7 +318,9 @@ def test_the_unit_head_may_save_too(client: Client, assessment: Assessment, unit
     assert _post_json(client, line, {"version": 1, f"l{line.pk}-points": "0,5"}).status_code == 200
 
 
-def test_an_appraiser_may_not_save_a_units_leaf(client: Client, assessment: Assessment, appraiser: Any) -> None:
+def test_an_appraiser_may_not_save_a_units_leaf(
+    team: Any, client: Client, assessment: Assessment, appraiser: Any
+) -> None:
     assessment_transition(assessment=assessment, to_state="submitted", actor=None)
     client.force_login(appraiser)
     line = _line(assessment, "1.2.3")

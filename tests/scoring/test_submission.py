@@ -249,7 +249,7 @@ def test_a_stale_difficulties_edit_shows_both_texts_and_changes_nothing(client: 
         assessment_difficulties_save(assessment=assessment, text="x", actor=unit_editor, expected_old="")
 
 
-def test_an_appraiser_cannot_write_the_units_difficulties(client: Client, assessment: Assessment,
+def test_an_appraiser_cannot_write_the_units_difficulties(team: Any, client: Client, assessment: Assessment,
                                                          appraiser: Any) -> None:
     assessment_transition(assessment=assessment, to_state="submitted", actor=None)
     client.force_login(appraiser)

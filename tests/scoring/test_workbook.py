@@ -199,8 +199,9 @@ def test_another_assessments_sheet_is_refused(client: Client, assessment: Assess
     assert response.status_code == 400 and "thuộc bản đánh giá khác" in response.content.decode()
 
 
-def test_the_upload_page_is_for_the_units_editors_only(client: Client, assessment: Assessment, unit_editor: Any,
-                                                        appraiser: Any) -> None:
+def test_the_upload_page_is_for_the_units_editors_only(
+    team: Any, client: Client, assessment: Assessment, unit_editor: Any, appraiser: Any
+) -> None:
     url = reverse("scoring:sheet_upload", args=[assessment.pk])
     assert client.get(url).status_code == 302  # anonymous → login
     client.force_login(unit_editor)
