@@ -2,7 +2,9 @@
 checking every row against the cycle's assessments and the engine, a kept preview, and the all-or-nothing
 apply. The first row may be a header (Vietnamese or English names, accents optional); without one the
 first three columns are taken in that order. The header's other columns (notes) are not read; a CSV row with more
-cells than the header has columns is refused.
+cells than the header has columns is refused. An xlsx cell read by the import holding a formula saved without its
+result (a tool that does not calculate wrote the file) is refused, named, as the self-assessment import refuses it
+(`scoring.imports._uncalculated_formulas`): read as empty, it would say «score missing» of a cell that is not.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from appraisal.models import SurveyImport
 from scoring import engine
 from scoring import selectors as scoring_selectors
 from scoring.errors import StateConflict, ValidationFailed
+from scoring.imports import MSG_UNCALCULATED_FORMULA
 from scoring.models import Assessment, Cycle, Indicator, ScoreLine, Unit
 from scoring.services import audit_record, audit_records
 from scoring.sheets import shown_sheet
@@ -91,6 +94,9 @@ class RawRow:
     # A whole number of points followed by a cell of digits in the (unread) column after it, both unquoted, in a
     # comma-separated file: maybe one decimal comma split in two (the next cell and its column's name), refused.
     split: tuple[str, str] | None = None
+    # The reference of the row's first cell read (unit, indicator, points) holding a formula saved without its
+    # result (an xlsx file), refused.
+    formula: str | None = None
 
 
 def _plain(text: Any) -> str:
@@ -139,6 +145,8 @@ class _Table:
     # An xlsx sheet's merged ranges (Excel keeps a merge's value in its top-left cell only: `read_rows` reads a
     # unit code merged down its rows on each of them and refuses any other merge over a column it reads).
     merges: list[Any] | None = None
+    # An xlsx sheet's cells holding a formula saved without its result, by (row, column) from 1: (reference, formula).
+    formulas: dict[tuple[int, int], tuple[str, str]] | None = None
 
 
 WHOLE = re.compile(r"[+-]?[0-9]+")
@@ -222,9 +230,16 @@ def _table_rows(file_name: str, content: bytes) -> _Table:
         except FileRefused as exc:
             workbook.close()
             raise ValidationFailed(_("Không đọc được tệp «%(name)s».") % {"name": file_name}, code="bad_file") from exc
+        from scoring.imports import SheetRefused, _uncalculated_formulas
+
+        try:
+            formulas = _uncalculated_formulas(workbook, sheet)
+        except SheetRefused as exc:
+            workbook.close()
+            raise ValidationFailed(_("Không đọc được tệp «%(name)s».") % {"name": file_name}, code="bad_file") from exc
         rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         workbook.close()
-        return _Table(rows, merges=merges)
+        return _Table(rows, merges=merges, formulas=formulas)
     if name.endswith(".csv"):
         try:
             text = content.decode("utf-8-sig")
@@ -254,14 +269,18 @@ def read_rows(file_name: str, content: bytes) -> list[RawRow]:
     if len(content) > MAX_BYTES:
         raise ValidationFailed(MSG_TOO_LARGE, code="too_large")
     read = _table_rows(file_name, content)
-    table = [(index, row) for index, row in enumerate(read.rows) if any(cell for cell in row)]
+    formulas = read.formulas or {}
+    formula_rows = {number for number, _column in formulas}  # a formula read as empty leaves its row not blank
+    table = [(index, row) for index, row in enumerate(read.rows) if any(cell for cell in row)
+             or index + 1 in formula_rows]
     if not table:
         raise ValidationFailed(_("Tệp không có dòng dữ liệu nào."), code="empty")
     columns = _columns(table[0][1])
     start = 1
     if columns is None:
         first = [*table[0][1], "", "", ""]
-        if not _looks_numeric(first[2]):
+        # points given by a formula without its result: a data row (refused, named), not a header unrecognised
+        if not _looks_numeric(first[2]) and (table[0][0] + 1, 3) not in formulas:
             raise ValidationFailed(
                 _("Không nhận ra dòng tiêu đề: cần các cột «mã đơn vị», «mã tiêu chí», «điểm»."), code="no_header"
             )
@@ -270,6 +289,7 @@ def read_rows(file_name: str, content: bytes) -> list[RawRow]:
         raise ValidationFailed(_("Tệp có quá nhiều dòng (tối đa %(n)s).") % {"n": MAX_ROWS}, code="too_many_rows")
     if read.merges:
         _merges_read(read, table, columns, header_index=table[0][0] if start else -1)
+    read_columns = sorted(columns.values())
     rows: list[RawRow] = []
     width = max(columns.values()) + 1
     # A spreadsheet's cell holds a whole number; a CSV's line is split at every separator, a decimal comma too.
@@ -291,6 +311,8 @@ def read_rows(file_name: str, content: bytes) -> list[RawRow]:
                 expected=expected,
                 required=width if expected else 0,
                 split=_split_points(read, index, row, points, header) if notes_after else None,
+                formula=next((formulas[(index + 1, c + 1)][0] for c in read_columns if (index + 1, c + 1) in formulas),
+                             None),
             )
         )
     if not rows:
@@ -316,6 +338,12 @@ def _merges_read(read: _Table, table: list[tuple[int, list[str]]], columns: dict
         raise ValidationFailed(exc.message, code="merged_cells") from exc
     by_row = {index + 1: row for index, row in table}
     merge_fill(by_row, fills)
+    formulas = read.formulas if read.formulas is not None else {}
+    for merge in fills:  # a formula at the top of a merge is each of its rows' value: refused on each, named
+        top = formulas.get((merge.min_row, merge.min_col))
+        if top is not None:
+            for number in range(merge.min_row + 1, merge.max_row + 1):
+                formulas[(number, merge.min_col)] = top
 
 
 def _filled(row: list[str]) -> int:
@@ -368,6 +396,9 @@ def _survey_check(cycle: Cycle, raw_rows: list[RawRow]) -> tuple[list[dict[str, 
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for raw in raw_rows:
+        if raw.formula is not None:
+            problems.append(_problem(raw, MSG_UNCALCULATED_FORMULA, cell=raw.formula))
+            continue
         if raw.expected and not raw.required <= raw.cells <= raw.expected:
             problems.append(_problem(raw, MSG_CELLS, cells=raw.cells, expected=raw.expected))
             continue

@@ -40,6 +40,7 @@ from defusedxml.ElementTree import ParseError, iterparse
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
@@ -78,6 +79,11 @@ SHOWN_ONLY_COLUMNS = ("name", "max", "method", "how", "score")  # the sheet's co
 # A formula's element in the sheet's XML, unprefixed or prefixed (<x:f>): a byte scan for it spares the parse of a
 # sheet without formulas (every file the download writes, and nearly every upload).
 FORMULA_TAGS = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/")
+# Said of a formula saved without its result (`_uncalculated_formulas`), here and by the survey import.
+MSG_UNCALCULATED_FORMULA = gettext_noop(
+    "Ô %(cell)s là công thức chưa có kết quả (tệp được lưu bằng phần mềm không tính công thức): hãy mở tệp bằng "
+    "Excel, lưu lại rồi tải lên, hoặc ghi thẳng giá trị vào ô."
+)
 
 
 class SheetRefused(Exception):
@@ -428,10 +434,7 @@ def _uncalculated_formulas(workbook: Any, ws: Any) -> dict[tuple[int, int], tupl
 def _refuse_uncalculated(row: ImportRow, cells: _RowCells, blank: list[tuple[str, str, str]]) -> None:
     """Refuse the row's formulas saved without their results: (column key, the cell's reference, the formula)."""
     for key, ref, formula in blank:
-        row.errors.append(_(
-            "Ô %(cell)s là công thức chưa có kết quả (tệp được lưu bằng phần mềm không tính công thức): hãy mở tệp "
-            "bằng Excel, lưu lại rồi tải lên, hoặc ghi thẳng giá trị vào ô."
-        ) % {"cell": ref})
+        row.errors.append(_(MSG_UNCALCULATED_FORMULA) % {"cell": ref})
         row.refused_cells.append(RefusedCell(
             cell=ref, code=row.code, column=cells.headers[key],
             typed=formula if len(formula) <= MAX_SHOWN * 2 else f"{formula[:MAX_SHOWN * 2]}…",
