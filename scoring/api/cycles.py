@@ -24,7 +24,12 @@ from rest_framework.response import Response
 
 from cchc.api import ErrorSerializer, error_body
 from scoring.administration import services as admin_services
-from scoring.administration.services.cycles import CUT_CONFIRMED_ANY, PhaseMoveConfirmation, cycle_deadlines_version
+from scoring.administration.services.cycles import (
+    CUT_CONFIRMED_ANY,
+    PhaseMoveConfirmation,
+    cycle_deadlines_version,
+    own_deadline_version,
+)
 from scoring.api.common import (
     DeadlineField,
     InputSerializer,
@@ -313,15 +318,44 @@ def cycle_units(request: Request, year: int) -> Response:
     return Response({"created": AssessmentSerializer(created, many=True).data}, status=201 if created else 200)
 
 
+MSG_OWN_DEADLINE_STALE = gettext_lazy(
+    "Hạn riêng của đơn vị vừa được đổi ở nơi khác (người khác, trang của kỳ hoặc một lần gọi khác) sau khi bạn đọc "
+    "nên chưa lưu thay đổi nào. Hãy xem hạn riêng đang lưu (`current`, thẻ ETag mới) rồi gửi lại."
+)
+
+
+class StaleExtensionErrorSerializer(ErrorSerializer):
+    """The 412 of an extension whose `If-Match` is no longer current: the one error body and the assessment now."""
+
+    current = AssessmentSerializer(help_text="Bản đánh giá đang lưu (hạn riêng ở `deadline_override`); thẻ ETag mới "
+                                             "ở tiêu đề `ETag` của câu trả lời.")
+
+
+EXTENSION_ETAG_HEADER, EXTENSION_IF_MATCH_HEADER = etag_headers(
+    "của hạn riêng của đơn vị",
+    "Phiên bản hạn riêng của đơn vị (như biểu mẫu gia hạn ở trang của kỳ mang theo)",
+    "Khi hạn riêng đã đổi từ đó (trên trang của kỳ, khi duyệt đề nghị gia hạn hoặc qua API)",
+)
+
+
 @extend_schema(
-    tags=["administration"], request=ExtensionSerializer,
-    responses={200: AssessmentSerializer, **_errors(400, 401, 403, 404, 409)},
+    tags=["administration"], request=ExtensionSerializer, parameters=[EXTENSION_IF_MATCH_HEADER, EXTENSION_ETAG_HEADER],
+    responses={
+        200: AssessmentSerializer, **_errors(400, 401, 403, 404, 409),
+        412: OpenApiResponse(
+            StaleExtensionErrorSerializer,
+            description=gettext_lazy("`If-Match` không còn đúng: hạn riêng của đơn vị đã được đổi (`stale`)"),
+        ),
+    },
 )
 @api_view(["POST"])
 @permission_classes([IsAdministrator])
 def cycle_extension(request: Request, year: int) -> Response:
     """Give one unit its own self-assessment deadline (or remove it with null); a reason is required. A draft's
-    deadline brought to the past or less than 24 hours away: 409 `deadline_cut_unconfirmed` unless `confirm`."""
+    deadline brought to the past or less than 24 hours away: 409 `deadline_cut_unconfirmed` unless `confirm`. The
+    version of the unit's own deadline (the one the cycle's page carries) is in `ETag`: with `If-Match`, the change
+    is refused with 412 `stale` (nothing saved) when that deadline changed since; without it, the last change
+    wins."""
     cycle = _cycle(year)
     payload = ExtensionSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
@@ -334,8 +368,16 @@ def cycle_extension(request: Request, year: int) -> Response:
             {"unit": [_("Đơn vị «%(u)s» không tham gia kỳ đánh giá năm %(y)s.") % {"u": data["unit"], "y": year}]}
         )
     with transaction.atomic(), fields_for(reason_required="reason"):
+        # read again under a lock: a colleague's change waits for this one, and the tag is checked against the
+        # own deadline stored now
+        assessment = Assessment.objects.select_for_update(of=("self",)).select_related(
+            "unit", "cycle", "indicator_set").get(pk=assessment.pk)
+        etag = etag_of(own_deadline_version(assessment))
+        if if_match_fails(request.headers.get("If-Match", ""), etag):
+            body = {**error_body("stale", MSG_OWN_DEADLINE_STALE), "current": AssessmentSerializer(assessment).data}
+            return Response(body, status=412, headers={"ETag": etag})
         saved = admin_services.assessment_extend_deadline(
             assessment=assessment, deadline=data["deadline"], reason=data["reason"], actor=request.user,
             confirmed=data["confirm"], api=True,
         )
-    return Response(AssessmentSerializer(saved).data)
+    return Response(AssessmentSerializer(saved).data, headers={"ETag": etag_of(own_deadline_version(saved))})

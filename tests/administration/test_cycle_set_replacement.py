@@ -96,7 +96,8 @@ def test_the_report_page_replaces_the_set_and_says_how_many_units_moved(
     department = UnitKind.objects.get(code="department")
     client.force_login(admin_user)
     response = client.post(reverse("administration:set_activate", args=[other.pk]),
-                           {"cycle": cycle.pk, "unit_kind": department.pk})
+                           {"cycle": cycle.pk, "unit_kind": department.pk,
+                            f"applied_{cycle.pk}_{department.pk}": str(small_set.pk)})
     assert response.status_code == 302
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("Bản đánh giá của 3 đơn vị đã chuyển sang bộ «test-set-b»" in t for t in texts), texts
@@ -111,8 +112,10 @@ def test_the_report_page_refuses_when_a_unit_has_scored(
     assert line is not None
     ScoreLine.objects.filter(pk=line.pk).update(self_score="1", self_value={"value": True})
     client.force_login(admin_user)
+    department = UnitKind.objects.get(code="department")
     response = client.post(reverse("administration:set_activate", args=[other.pk]),
-                           {"cycle": cycle.pk, "unit_kind": UnitKind.objects.get(code="department").pk}, follow=True)
+                           {"cycle": cycle.pk, "unit_kind": department.pk,
+                            f"applied_{cycle.pk}_{department.pk}": str(small_set.pk)}, follow=True)
     page = response.content.decode()
     assert "1 bản đánh giá theo bộ này đã có dữ liệu" in page
     assert Assessment.objects.filter(cycle=cycle, indicator_set=other).count() == 0

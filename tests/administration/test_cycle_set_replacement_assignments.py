@@ -171,7 +171,8 @@ def test_the_replacement_page_lists_the_assignments_dropped(
     other = _without_bonus(small_set, admin_user)
     client.force_login(admin_user)
     response = client.post(reverse("administration:set_activate", args=[other.pk]),
-                           {"cycle": departments_only.pk, "unit_kind": _department().pk})
+                           {"cycle": departments_only.pk, "unit_kind": _department().pk,
+                            f"applied_{departments_only.pk}_{_department().pk}": str(small_set.pk)})
     assert response.status_code == 302
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     dropped = next(t for t in texts if "Phân công thẩm định" in t and "2.2" in t)

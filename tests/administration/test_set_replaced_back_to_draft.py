@@ -70,7 +70,8 @@ def test_the_replacements_message_says_the_old_set_is_a_draft_again(
     client.force_login(admin_user)
     department = UnitKind.objects.get(code="department")
     response = client.post(reverse("administration:set_activate", args=[replacement.pk]),
-                           {"cycle": cycle.pk, "unit_kind": department.pk})
+                           {"cycle": cycle.pk, "unit_kind": department.pk,
+                            f"applied_{cycle.pk}_{department.pk}": str(small_set.pk)})
     assert response.status_code == 302
     said = " ".join(str(m) for m in get_messages(response.wsgi_request))
     assert f"«{small_set.key}»" in said and "trở lại dự thảo" in said

@@ -327,7 +327,8 @@ def test_a_kind_takes_a_set_made_for_another_and_changes_it_until_its_own_assess
     assert other.unit_kind == department
     client.force_login(admin_user)
     url = reverse("administration:set_activate", args=[other.pk])
-    response = client.post(url, {"cycle": cycle.pk, "unit_kind": vertical.pk}, follow=True)
+    response = client.post(url, {"cycle": cycle.pk, "unit_kind": vertical.pk,
+                                 f"applied_{cycle.pk}_{vertical.pk}": str(small_set.pk)}, follow=True)
     assert response.status_code == 200
     assert CycleSet.objects.get(cycle=cycle, unit_kind=vertical).indicator_set == other
     assert CycleSet.objects.get(cycle=cycle, unit_kind=department).indicator_set == small_set
@@ -340,7 +341,8 @@ def test_a_kind_takes_a_set_made_for_another_and_changes_it_until_its_own_assess
     from scoring.models import ScoreLine
 
     ScoreLine.objects.filter(pk=assessment.lines.order_by("pk").first().pk).update(self_score="1")
-    refused = client.post(url, {"cycle": cycle.pk, "unit_kind": department.pk}, follow=True)
+    refused = client.post(url, {"cycle": cycle.pk, "unit_kind": department.pk,
+                                 f"applied_{cycle.pk}_{department.pk}": str(small_set.pk)}, follow=True)
     assert "1 bản đánh giá theo bộ này đã có dữ liệu" in refused.content.decode()
     assert CycleSet.objects.get(cycle=cycle, unit_kind=department).indicator_set == small_set
     for bad in ("abc", "99999999999999999999999", "-1"):  # no such kind: said, nothing changed, no error page

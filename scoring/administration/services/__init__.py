@@ -40,6 +40,8 @@ from scoring.administration.services.mappings import (
     indicator_mapping_save,
 )
 from scoring.administration.services.sets import (
+    APPLIED_NONE,
+    applied_set_version,
     indicator_set_activate,
     indicator_set_clone,
     indicator_set_create,
@@ -81,6 +83,7 @@ from scoring.administration.services.users import (
 )
 
 __all__ = [
+    "APPLIED_NONE",
     "DEADLINE_FIELDS",
     "INDICATOR_FIELDS",
     "MSG_FROZEN",
@@ -90,6 +93,7 @@ __all__ = [
     "RowProblem",
     "TreeImport",
     "UserRowPlan",
+    "applied_set_version",
     "assessment_close_unsubmitted",
     "assessment_extend_deadline",
     "clean_indicator",

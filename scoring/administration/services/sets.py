@@ -35,7 +35,7 @@ from scoring.administration.services.cycles import (
     assessments_move_to_set,
 )
 from scoring.administration.validators import MSG_CODE
-from scoring.errors import StateConflict, ValidationFailed
+from scoring.errors import StaleVersion, StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
     Cycle,
@@ -480,9 +480,45 @@ class SetActivation:
     back_to_draft: bool = False
 
 
+APPLIED_NONE = "0"
+MSG_APPLIED_VERSION_MISSING = gettext_lazy(
+    "Biểu mẫu không mang bộ chỉ số đang áp dụng cho kỳ và loại đơn vị đã chọn nên chưa áp dụng gì; hãy tải lại "
+    "trang rồi áp dụng lại."
+)
+
+
+def applied_set_version(current: CycleSet | None) -> str:
+    """The version of a kind's set in a cycle for optimistic concurrency on the set's «Áp dụng cho kỳ» form: the id
+    of the set applied (`APPLIED_NONE`: none yet). Any replacement by a colleague changes it."""
+    return str(current.indicator_set_id) if current is not None else APPLIED_NONE
+
+
+def _check_applied_version(*, cycle: Cycle, kind: UnitKind, expected: str) -> None:
+    """Refuse (nothing written) a replacement based on a kind's set in the cycle other than the one applied now."""
+    if not expected:
+        raise ValidationFailed(MSG_APPLIED_VERSION_MISSING, code="version_required")
+    # the cycle locked: two replacements at once do not both pass this check
+    Cycle.objects.select_for_update().filter(pk=cycle.pk).first()
+    current = CycleSet.objects.filter(cycle=cycle, unit_kind=kind).select_related("indicator_set").first()
+    if applied_set_version(current) == expected:
+        return
+    if current is None:
+        now = _("hiện chưa có bộ chỉ số nào được áp dụng cho loại này")
+    else:
+        now = _("bộ đang áp dụng là «%(key)s» (%(name)s)") % {
+            "key": current.indicator_set.key, "name": current.indicator_set.name}
+    raise StaleVersion(
+        _("Bộ chỉ số của «%(kind)s» trong %(cycle)s đã được đổi ở nơi khác (người khác hoặc một thẻ khác của "
+          "anh/chị) từ khi trang này được mở nên chưa áp dụng gì: %(now)s. Hãy xem lại rồi bấm «Áp dụng bộ chỉ số» "
+          "nếu vẫn muốn thay.") % {"kind": kind.name, "cycle": cycle.name, "now": now},
+        code="stale",
+    )
+
+
 @transaction.atomic
 def indicator_set_activate(
-    *, indicator_set: IndicatorSet, cycle: Cycle, actor: Any, unit_kind: UnitKind | None = None
+    *, indicator_set: IndicatorSet, cycle: Cycle, actor: Any, unit_kind: UnitKind | None = None,
+    expected_applied: str | None = None,
 ) -> SetActivation:
     """Use a valid set in a cycle for its own unit kind, or for `unit_kind` (a kind may be scored on a set made for
     another: the vertical agencies on the departments' set); from then on it is frozen. The set a kind uses can
@@ -491,7 +527,11 @@ def indicator_set_activate(
     work), and the appraisal team's assignments follow it by code (`appraisal_assignments_follow_set`). Audited as
     `indicator_set.activate` (with the number of assessments moved). The replaced set, when no cycle uses it any
     more, goes back to draft (`indicator_set_back_to_draft_if_unused`). Returns what was done (`SetActivation`):
-    the assignments remapped and dropped are those of the replacement itself, in its transaction."""
+    the assignments remapped and dropped are those of the replacement itself, in its transaction.
+
+    `expected_applied` (the set's check-report page): the `applied_set_version` of the kind in the cycle the page
+    showed; refused (`stale`, 409, nothing written, naming the set applied now) when a colleague applied or
+    replaced the kind's set since, or when it is empty. None: no condition."""
     from scoring.administration.selectors import indicator_set_report
 
     report = indicator_set_report(indicator_set=indicator_set)
@@ -508,6 +548,8 @@ def indicator_set_activate(
             % {"a": indicator_set.year, "b": cycle.year}
         )
     kind = unit_kind or indicator_set.unit_kind
+    if expected_applied is not None:
+        _check_applied_version(cycle=cycle, kind=kind, expected=expected_applied)
     current = CycleSet.objects.filter(cycle=cycle, unit_kind=kind).select_related("indicator_set").first()
     old_key = current.indicator_set.key if current else None
     in_use = current is not None and current.indicator_set.status == IndicatorSet.Status.ACTIVE

@@ -333,18 +333,43 @@ def set_clone(request: HttpRequest, set_id: int) -> HttpResponse:
 @administrator_required
 def set_report(request: HttpRequest, set_id: int) -> HttpResponse:
     indicator_set = get_object_or_404(IndicatorSet.objects.select_related("unit_kind"), pk=set_id)
+    # the kind the apply form proposes: the one a cycle's page asked for (`?loai=`), else the set's own
+    kind_id = posted_id(request.GET.get("loai")) or indicator_set.unit_kind_id
+    return _report_page(request, indicator_set, kind_id=kind_id)
+
+
+def _report_page(
+    request: HttpRequest, indicator_set: IndicatorSet, *, kind_id: int | None, cycle_id: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The set's check report and its «Áp dụng cho kỳ» form, which carries the set each kind uses in each cycle
+    offered as the page shows it (a colleague's replacement since refuses the form's)."""
+    cycles = list(Cycle.objects.filter(year=indicator_set.year))
+    kinds = list(UnitKind.objects.order_by("order", "name"))
+    applied = {
+        (row.cycle_id, row.unit_kind_id): row
+        for row in CycleSet.objects.filter(cycle__in=cycles).select_related("indicator_set", "unit_kind")
+    }
     return render(
         request,
         "scoring/administration/set_report.html",
         {
             "set": indicator_set,
             "report": selectors.indicator_set_report(indicator_set=indicator_set),
-            "cycles": Cycle.objects.filter(year=indicator_set.year),
-            "kinds": UnitKind.objects.order_by("order", "name"),
-            # the kind the apply form proposes: the one a cycle's page asked for (`?loai=`), else the set's own
-            "kind_id": posted_id(request.GET.get("loai")) or indicator_set.unit_kind_id,
+            "cycles": cycles,
+            "kinds": kinds,
+            "kind_id": kind_id,
+            "cycle_id": cycle_id,
+            # what the page shows applied, per cycle and kind: sent back with the form
+            "applied_versions": [
+                (f"applied_{c.pk}_{k.pk}", services.applied_set_version(applied.get((c.pk, k.pk))))
+                for c in cycles for k in kinds
+            ],
+            "applied": sorted(applied.values(), key=lambda row: (row.cycle.year, row.cycle_id, row.unit_kind.order,
+                                                                 row.unit_kind.name)),
             "frozen": services.set_is_frozen(indicator_set),
         },
+        status=status,
     )
 
 
@@ -367,7 +392,11 @@ def set_activate(request: HttpRequest, set_id: int) -> HttpResponse:
         # what the replacement did (assessments moved, assignments remapped or dropped, the old set back to draft),
         # as its own transaction did it
         done = services.indicator_set_activate(
-            indicator_set=indicator_set, cycle=cycle, actor=request.user, unit_kind=kind)
+            indicator_set=indicator_set, cycle=cycle, actor=request.user, unit_kind=kind,
+            expected_applied=request.POST.get(f"applied_{cycle.pk}_{kind.pk}", ""))
+    except StaleVersion as exc:  # the page again, the choice kept, showing the sets applied now
+        report_error(request, exc)
+        return _report_page(request, indicator_set, kind_id=kind.pk, cycle_id=cycle.pk, status=exc.status)
     except DomainError as exc:
         report_error(request, exc)
         return redirect("administration:set_report", set_id)
