@@ -334,32 +334,60 @@ def _values(node: Indicator, codes: dict[int, str]) -> dict[str, Any]:
 
 
 def indicator_set_diff(*, old: IndicatorSet, new: IndicatorSet) -> SetDiff:
-    """Nodes matched by code, or by the administrator's mapping of renumbered criteria (three queries)."""
+    """Nodes paired first by the clone's link (`Indicator.cloned_from`: the newer set's criterion copied from the
+    older one's, or the other way), whatever their codes; then by the administrator's mapping of renumbered
+    criteria; by code only between sets with no link at all between them (cloned before the link was kept, or
+    unrelated): in a clone, a criterion without a link is new and an old one whose copy was deleted is removed, even
+    when a new criterion took its code (three queries)."""
     old_nodes = list(old.indicators.order_by("order"))
     new_nodes = list(new.indicators.order_by("order"))
     mappings = list(IndicatorMapping.objects.filter(from_set=old, to_set=new).order_by("from_code"))
     mapped = {m.from_code: m.to_code for m in mappings}
     old_codes = {n.pk: n.code for n in old_nodes}
     new_codes = {n.pk: n.code for n in new_nodes}
+    old_by_pk = {n.pk: n for n in old_nodes}
+    new_by_pk = {n.pk: n for n in new_nodes}
     new_by_code = {n.code: n for n in new_nodes}
-    # A parent code is compared through the mapping, so renumbering a parent does not flag every child.
-    translate = {code: mapped.get(code, code) for code in old_codes.values()}
+    paired: dict[int, Indicator] = {}  # old node's pk → the new node it is
+    taken: set[int] = set()
+
+    def pair(node: Indicator, other: Indicator) -> None:
+        paired[node.pk] = other
+        taken.add(other.pk)
+
+    for other in new_nodes:
+        source = old_by_pk.get(other.cloned_from_id) if other.cloned_from_id else None
+        if source is not None and source.pk not in paired:
+            pair(source, other)
+    for node in old_nodes:
+        copy = new_by_pk.get(node.cloned_from_id) if node.cloned_from_id else None
+        if copy is not None and node.pk not in paired and copy.pk not in taken:
+            pair(node, copy)
+    linked = bool(paired)
     claimed = set(mapped.values())
-    matched_new: set[str] = set()
-    added: list[DiffRow] = []
+    for node in old_nodes:
+        if node.pk in paired:
+            continue
+        if node.code in mapped:
+            candidate = new_by_code.get(mapped[node.code])
+        elif linked or node.code in claimed:  # a code another old criterion was mapped onto is taken
+            candidate = None
+        else:
+            candidate = new_by_code.get(node.code)
+        if candidate is not None and candidate.pk not in taken:
+            pair(node, candidate)
+    # A parent code is compared through the pairing, so renumbering a parent does not flag every child.
+    translate = {code: mapped.get(code, code) for code in old_codes.values()}
+    translate.update({old_codes[pk]: other.code for pk, other in paired.items()})
     removed: list[DiffRow] = []
     changed: list[DiffRow] = []
     renumbered: list[DiffRow] = []
     unchanged = 0
     for node in old_nodes:
-        if node.code in mapped:
-            other = new_by_code.get(mapped[node.code])
-        else:  # a code another old criterion was mapped onto is taken
-            other = None if node.code in claimed else new_by_code.get(node.code)
-        if other is None or other.code in matched_new:
+        other = paired.get(node.pk)
+        if other is None:
             removed.append(DiffRow(old=node, new=None))
             continue
-        matched_new.add(other.code)
         a = _values(node, old_codes)
         if a["parent_code"]:
             a["parent_code"] = translate.get(a["parent_code"], a["parent_code"])
@@ -372,7 +400,7 @@ def indicator_set_diff(*, old: IndicatorSet, new: IndicatorSet) -> SetDiff:
             changed.append(row)
         elif not row.mapped:
             unchanged += 1
-    added = [DiffRow(old=None, new=n) for n in new_nodes if n.code not in matched_new]
+    added = [DiffRow(old=None, new=n) for n in new_nodes if n.pk not in taken]
     return SetDiff(
         old=old,
         new=new,

@@ -93,6 +93,13 @@ class Indicator(models.Model):
     guidance = models.TextField(_("hướng dẫn"), blank=True)
     source = models.CharField(_("nguồn điểm"), max_length=10, choices=Source, default=Source.SELF)
     coordinating_department = models.CharField(_("cơ quan phối hợp thẩm định"), max_length=200, blank=True)
+    # the criterion of the older set this one was copied as (the set's clone, kept by the tree's Excel import): the
+    # comparison across years pairs the two by it, whatever their codes; empty for a criterion added, or copied
+    # before the link was kept (compared by code then)
+    cloned_from = models.ForeignKey(
+        "self", verbose_name=_("nhân bản từ"), null=True, blank=True, editable=False, on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["indicator_set", "order"]

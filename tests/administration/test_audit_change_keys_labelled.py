@@ -116,7 +116,7 @@ def test_every_field_recorded_in_an_audit_entry_has_a_label() -> None:
 
 # Updated field by field from a form's cleaned data (`_assign`): every field but those no service records.
 FIELD_BY_FIELD = {
-    "Indicator": {"id", "indicator_set", "level", "is_leaf"},
+    "Indicator": {"id", "indicator_set", "level", "is_leaf", "cloned_from"},
     "IndicatorSet": {"id", "version", "cloned_from", "created_at"},
     "Unit": {"id"},
     "Cycle": {"id"},

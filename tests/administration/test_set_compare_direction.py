@@ -48,8 +48,9 @@ def test_the_comparison_goes_from_the_older_set_to_the_newer_from_either_page(
         page = response.content.decode()
         assert "(0,50 → 0,25)" in page
         assert "(0,25 → 0,50)" not in page
-        assert [r.old.code for r in diff.removed] == ["1.1.1"]
-        assert [r.new.code for r in diff.added] == ["1.1.9"]
+        # 1.1.1 renumbered in the clone stays the criterion it was copied from
+        assert [(r.old.code, r.new.code) for r in diff.renumbered] == [("1.1.1", "1.1.9")]
+        assert not diff.removed and not diff.added
 
 
 def test_the_older_of_two_sets_of_one_year_is_the_one_the_other_was_cloned_from(

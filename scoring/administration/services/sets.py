@@ -378,7 +378,8 @@ def indicator_set_clone(
     *, source: IndicatorSet, key: str, year: int, actor: Any, name: str = "", decision_ref: str | None = None
 ) -> IndicatorSet:
     """Copy a set with its whole tree into a new draft (a new year, or a new version of the same year); without a
-    name, named as `clone_name` (the source's naming the new year, told apart by its version if needed)."""
+    name, named as `clone_name` (the source's naming the new year, told apart by its version if needed). Each copy
+    keeps the criterion it was copied from (`Indicator.cloned_from`: what the comparison pairs them by)."""
     key = nfc(key).lower()
     version = next_version(year=year, unit_kind=source.unit_kind)
     _check_identity(key=key, year=year, unit_kind=source.unit_kind, version=version)
@@ -407,6 +408,7 @@ def indicator_set_clone(
             order=node.order,
             level=node.level,
             is_leaf=node.is_leaf,
+            cloned_from=node,
             **{name: getattr(node, name) for name in INDICATOR_FIELDS},
         )
     _audit_set(

@@ -493,7 +493,8 @@ def indicator_set_tree_import(
     run or when any row failed, so nothing is written unless every row is valid. An optional column the file
     lacks leaves that field of each criterion as it is (`OPTIONAL_COLUMNS`). A criterion the file renumbers is
     recognised (`pair_criteria`); in a set cloned from an older one, applying the file records the mappings from
-    that set, as the editor does for a code changed on screen (`clone_mappings_follow`), each audited.
+    that set, as the editor does for a code changed on screen (`clone_mappings_follow`), each audited; each
+    criterion recognised keeps the criterion it was cloned from (`_keep_links`), a new one has none.
     """
     import tablib
 
@@ -521,6 +522,7 @@ def indicator_set_tree_import(
         old_count = indicator_set.indicators.count()
         source = clone_source(indicator_set)
         origins = clone_origins(indicator_set, source) if source is not None else {}
+        links = dict(indicator_set.indicators.filter(cloned_from__isnull=False).values_list("code", "cloned_from"))
         indicator_set.indicators.all().delete()
         resource = IndicatorResource(indicator_set=indicator_set, row_errors=errors)
         result = resource.import_data(dataset, dry_run=False, raise_errors=False, use_transactions=False)
@@ -539,6 +541,7 @@ def indicator_set_tree_import(
             outcome.notices = [w.text for w in report.warnings]
             new_tree = _tree_by_code(indicator_set)
             outcome.changes = tree_diff(old_tree, new_tree)
+            _keep_links(indicator_set, links, outcome.changes.pairs)
             if source is not None and outcome.changes.renumbered:
                 outcome.mapped_from = source
         if dry_run or not outcome.ok:
@@ -561,6 +564,18 @@ def indicator_set_tree_import(
             outcome.mappings_recorded = clone_mappings_follow(
                 indicator_set, source=source, origins=followed, codes={*old_tree, *new_tree}, actor=actor)
     return outcome
+
+
+def _keep_links(indicator_set: IndicatorSet, links: Mapping[str, int], pairs: Mapping[str, str]) -> None:
+    """Each criterion the file recognises (`pairs`: old code → new code) keeps the criterion of the older set it was
+    copied as (`Indicator.cloned_from`), under the code the file gives it; a new one has none. Two queries."""
+    kept = {new_code: links[old_code] for old_code, new_code in pairs.items() if old_code in links}
+    if not kept:
+        return
+    nodes = list(indicator_set.indicators.filter(code__in=kept).only("pk", "code"))
+    for node in nodes:
+        node.cloned_from_id = kept[node.code]
+    Indicator.objects.bulk_update(nodes, ["cloned_from"], batch_size=500)
 
 
 # --- the file a person edits ------------------------------------------------------------------------------------
