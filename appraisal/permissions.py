@@ -43,6 +43,12 @@ MSG_UNIT_NOT_ASSIGNED = gettext_lazy(
     "Bạn không (còn) được phân công thẩm định bản đánh giá của %(u)s: phân công thẩm định có thể vừa thay đổi. "
     "Thay đổi vừa rồi chưa được lưu; hãy tải lại trang, hoặc liên hệ quản trị viên nếu cần được phân công."
 )
+# The same refusal when the review page (or its workbook) is opened: nothing was being saved.
+MSG_PAGE_UNIT_NOT_ASSIGNED = gettext_lazy(
+    "Bạn không được phân công thẩm định bản đánh giá của %(u)s: đơn vị này (hoặc bộ chỉ số của nó) không thuộc "
+    "phân công thẩm định của bạn trong kỳ. Nếu cần thẩm định đơn vị này, hãy đề nghị quản trị viên phân công tại "
+    "trang phân công thẩm định của kỳ."
+)
 MSG_LEAF_NOT_ASSIGNED = gettext_lazy(
     "Tiêu chí %(code)s không (còn) thuộc lĩnh vực được phân công cho bạn: phân công thẩm định có thể vừa thay đổi. "
     "Thay đổi vừa rồi chưa được lưu; hãy tải lại trang, hoặc liên hệ quản trị viên nếu cần được phân công."
@@ -281,11 +287,13 @@ def own_unit_text(assessment: Assessment) -> str:
 
 class AssignmentRefused(PermissionDenied):
     """A 403 for an assignment the request needs: the pages' words (`message`: an assignment changed since the page
-    was loaded, reload it), and the same reason for an API caller (`api_message`, `appraisal.api`)."""
+    was loaded, reload it), the same reason for an API caller (`api_message`, `appraisal.api`), and for a page
+    being opened, where nothing was being saved (`page_message`; `message` when not given)."""
 
-    def __init__(self, message: Any, *, api_message: Any) -> None:
+    def __init__(self, message: Any, *, api_message: Any, page_message: Any = None) -> None:
         super().__init__(str(message))
         self.api_message = str(api_message)
+        self.page_message = str(page_message if page_message is not None else message)
 
 
 class OwnUnitRefused(PermissionDenied):
@@ -330,7 +338,8 @@ def review_get_for_user(*, user: Any, assessment_id: int) -> Assessment:
             raise Http404
         if not is_assigned(user, assessment):
             values = {"u": assessment.unit.name}
-            raise AssignmentRefused(MSG_UNIT_NOT_ASSIGNED % values, api_message=MSG_API_UNIT_NOT_ASSIGNED % values)
+            raise AssignmentRefused(MSG_UNIT_NOT_ASSIGNED % values, api_message=MSG_API_UNIT_NOT_ASSIGNED % values,
+                                    page_message=MSG_PAGE_UNIT_NOT_ASSIGNED % values)
     elif assessment.state == Assessment.State.DRAFT:
         raise Http404
     return assessment

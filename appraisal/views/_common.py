@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from appraisal.permissions import OwnUnitRefused
+from appraisal.permissions import AssignmentRefused, OwnUnitRefused
 from appraisal.selectors import SORTS, WORK_STATES, ReviewSummary
 from appraisal.selectors.review import last_appraisal, line_decided, na_credited, na_pending
 from scoring.errors import DomainError, StaleVersion
@@ -139,7 +139,7 @@ def answers_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     with the reason (`permissions`' messages: an assignment changed since the page was loaded, one's own unit, a
     leaf or area of another appraiser), which the page shows where the save was made; only a real signed-out
     answer (401, `login_required_or_401`) offers to sign in again. Plain requests keep the site's pages, but for one's
-    own unit, refused with its reason (a conflict of interest), as the review page says it."""
+    own unit or a missing assignment, refused with its reason (`refusal_text`), as the review page says it."""
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -158,11 +158,19 @@ def answers_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
                     "lại trang.")
                 code = "own_unit" if isinstance(exc, OwnUnitRefused) else "forbidden"
                 return JsonResponse({"ok": False, "code": code, "field": None, "message": reason}, status=403)
-            if isinstance(exc, OwnUnitRefused):  # the site's 403 page says no why: this one does
-                return refuse(request, str(exc), status=403)
+            if isinstance(exc, OwnUnitRefused | AssignmentRefused):  # the site's 403 page says no why: this one does
+                return refuse(request, refusal_text(request, exc), status=403)
             raise
 
     return wrapped
+
+
+def refusal_text(request: HttpRequest, exc: OwnUnitRefused | AssignmentRefused) -> str:
+    """A page's refusal in words: one's own unit (a conflict of interest), or the assignment missing, said for a
+    page being opened (GET: nothing was being saved) or for a form sent without the page's script."""
+    if isinstance(exc, AssignmentRefused) and request.method in ("GET", "HEAD"):
+        return exc.page_message
+    return str(exc)
 
 
 def error_json(exc: DomainError) -> JsonResponse:

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from appraisal import exports, permissions
+from appraisal.views._common import refusal_text
 from scoring.exports import XLSX_TYPE, xlsx_response
 from scoring.models import Cycle
 from scoring.views._common import refuse
@@ -27,8 +28,8 @@ def assessment_workbook(request: HttpRequest, assessment_id: int) -> HttpRespons
     assigned to it, the lead, administrators), from the start of the appraisal on."""
     try:
         assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
-    except permissions.OwnUnitRefused as exc:
-        return refuse(request, str(exc), status=403)
+    except (permissions.OwnUnitRefused, permissions.AssignmentRefused) as exc:
+        return refuse(request, refusal_text(request, exc), status=403)
     refusal = exports.workbook_refusal(assessment)
     if refusal is not None:
         return refuse(request, refusal.message, status=refusal.status)

@@ -30,6 +30,7 @@ from appraisal.views._common import (
     last_appraised_text,
     line_json,
     queue_query,
+    refusal_text,
     review_json,
     review_params,
     review_url,
@@ -290,8 +291,8 @@ def _extra_max(data: Any, assessment: Assessment) -> dict[str, Decimal | None]:
 def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
     try:
         assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
-    except permissions.OwnUnitRefused as exc:
-        return refuse(request, str(exc), status=403)
+    except (permissions.OwnUnitRefused, permissions.AssignmentRefused) as exc:
+        return refuse(request, refusal_text(request, exc), status=403)
     return render(request, "appraisal/review.html", _review_context(request, assessment))
 
 

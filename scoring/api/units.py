@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from cchc.api import ErrorSerializer, error_body
 from scoring.administration import services as admin_services
+from scoring.administration.services.units import unit_stopped_namesake
 from scoring.api.common import (
     InputSerializer,
     IsAdministrator,
@@ -57,6 +58,33 @@ class MergeSerializer(InputSerializer):
     reason = serializers.CharField(max_length=2000)
 
 
+class NamesakeSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True, help_text=gettext_lazy("Mã đơn vị đã ngừng hoạt động."))
+    name = serializers.CharField(read_only=True)
+
+
+class UnitSavedSerializer(UnitSerializer):
+    """A unit as created or changed, with the stopped unit of the same name, if any (allowed, not refused: a
+    department re-established after a reorganisation; the lists mark the stopped one «(ngừng hoạt động)»), as the
+    units page says it after a save."""
+
+    namesake_stopped = NamesakeSerializer(
+        read_only=True, allow_null=True,
+        help_text=gettext_lazy("Đơn vị đã ngừng hoạt động mang cùng tên (không phân biệt hoa thường, khoảng trắng "
+                               "thừa), nếu có; các danh sách ghi «(ngừng hoạt động)» sau tên đơn vị đó. null: không "
+                               "có."),
+    )
+
+    class Meta(UnitSerializer.Meta):
+        fields = [*UnitSerializer.Meta.fields, "namesake_stopped"]
+
+
+def _saved(unit: Unit) -> dict[str, Any]:
+    """`UnitSavedSerializer`'s answer for a unit just saved."""
+    unit.namesake_stopped = unit_stopped_namesake(name=unit.name, exclude=unit)  # type: ignore[attr-defined]
+    return UnitSavedSerializer(unit).data
+
+
 def _unit(code: str) -> Unit:
     return get_object_or_404(Unit.objects.select_related("kind", "ranking_group", "parent"), code=code)
 
@@ -65,7 +93,7 @@ def _unit(code: str) -> Unit:
     get=extend_schema(tags=["catalogue"], responses={200: UnitSerializer(many=True), **_errors(400, 401)}),
     post=extend_schema(
         tags=["administration"], request=UnitWriteSerializer,
-        responses={201: UnitSerializer, **_errors(400, 401, 403)},
+        responses={201: UnitSavedSerializer, **_errors(400, 401, 403)},
     ),
 )
 class UnitList(generics.ListAPIView):
@@ -84,7 +112,7 @@ class UnitList(generics.ListAPIView):
         payload.is_valid(raise_exception=True)
         with transaction.atomic(), fields_for(**UNIT_ERROR_FIELDS):
             unit = admin_services.unit_create(data=payload.validated_data, actor=request.user)
-        return Response(UnitSerializer(unit).data, status=201)
+        return Response(_saved(unit), status=201)
 
 
 def _current(unit: Unit) -> dict[str, Any]:
@@ -124,7 +152,7 @@ ETAG_HEADER, IF_MATCH_HEADER = etag_headers(
     tags=["administration"], request=UnitWriteSerializer(partial=True), methods=["PATCH"],
     parameters=[IF_MATCH_HEADER, ETAG_HEADER],
     responses={
-        200: UnitSerializer, **_errors(400, 401, 403, 404, 409),
+        200: UnitSavedSerializer, **_errors(400, 401, 403, 404, 409),
         412: OpenApiResponse(
             StaleUnitErrorSerializer,
             description=gettext_lazy("`If-Match` không còn đúng: đơn vị đã được người khác sửa (`stale`)"),
@@ -136,7 +164,8 @@ ETAG_HEADER, IF_MATCH_HEADER = etag_headers(
 def unit_detail(request: Request, code: str) -> Response:
     """One unit, with its version in `ETag`; an administrator renames, regroups or re-parents it with PATCH (the
     fields not sent keep their value; past assessments keep pointing at the unit). A PATCH with `If-Match` (the
-    `ETag` read) is refused with 412 `stale` when the unit changed since; without it, the last edit wins."""
+    `ETag` read) is refused with 412 `stale` when the unit changed since; without it, the last edit wins. A created
+    or changed unit's answer names a stopped unit of the same name (`namesake_stopped`), which is not refused."""
     unit = _unit(code)
     if request.method == "GET":
         return Response(UnitSerializer(unit).data, headers={"ETag": unit_etag(unit)})
@@ -156,7 +185,7 @@ def unit_detail(request: Request, code: str) -> Response:
         saved = admin_services.unit_update(
             unit=unit, data={**_current(unit), **payload.validated_data}, actor=request.user
         )
-    return Response(UnitSerializer(saved).data, headers={"ETag": unit_etag(saved)})
+    return Response(_saved(saved), headers={"ETag": unit_etag(saved)})
 
 
 def _set_active(request: Request, code: str, active: bool) -> Response:

@@ -221,6 +221,25 @@ def test_a_frozen_set_refuses_edits_with_a_clear_message(client: Client, world: 
     assert Indicator.objects.filter(pk=frozen.pk).exists()
 
 
+def test_a_criterion_of_a_set_in_use_opens_read_only_with_the_reason_up_front(
+    client: Client, world: World, admin_user: Any
+) -> None:
+    # given a criterion of the set the cycle uses, and a group of it
+    client.force_login(admin_user)
+    key = IndicatorSet.objects.get(pk=world["set"]).key
+    for code in ("1.2.3", "1"):
+        node = Indicator.objects.get(indicator_set_id=world["set"], code=code)
+        # when the administrator opens its address
+        response = client.get(reverse("administration:node_edit", args=[node.pk]))
+        # then it is shown without a form, the refusal said before anything is typed
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert f"Bộ chỉ số «{key}» đang được kỳ đánh giá sử dụng nên không sửa trực tiếp được" in body
+        assert 'id="indicator-form"' not in body and 'name="version"' not in body
+        assert reverse("administration:node_move", args=[node.pk]) not in body
+        assert node.name in body and "data-criterion" in body
+
+
 def test_import_upload_previews_then_applies(client: Client, world: World, admin_user: Any) -> None:
     client.force_login(admin_user)
     source = IndicatorSet.objects.get(pk=world["set"])

@@ -131,6 +131,26 @@ def test_nobody_else_renames_deactivates_or_merges_a_unit(api: APIClient, reques
     assert (unit.name, unit.active) == ("Sở Y tế", True)
 
 
+def test_a_unit_created_or_renamed_with_a_stopped_units_name_is_saved_and_the_answer_names_that_unit(
+    admin_api: APIClient,
+) -> None:
+    # given the Sở Y tế stopped
+    assert admin_api.post("/api/v1/units/so-y-te/deactivate/", {"reason": "Giải thể"}, format="json").status_code \
+        == 200
+    stopped = Unit.objects.get(code="so-y-te")
+    # when a unit is renamed to its name, then (renamed again) a new unit takes it (extra spaces, other case)
+    renamed = admin_api.patch("/api/v1/units/so-noi-vu/", {"name": stopped.name}, format="json")
+    other = admin_api.patch("/api/v1/units/so-noi-vu/", {"name": "Sở Nội vụ tỉnh"}, format="json")
+    created = admin_api.post("/api/v1/units/", {**NEW_UNIT, "name": "  sở  y TẾ "}, format="json")
+    # then both are saved, and each answer names the stopped unit
+    assert renamed.status_code == 200, renamed.json()
+    assert created.status_code == 201, created.json()
+    for response in (renamed, created):
+        assert response.json()["namesake_stopped"] == {"code": "so-y-te", "name": stopped.name}
+    # while a name no stopped unit has gets null
+    assert other.status_code == 200 and other.json()["namesake_stopped"] is None
+
+
 def test_deactivating_and_reactivating_a_unit(admin_api: APIClient) -> None:
     response = admin_api.post("/api/v1/units/so-y-te/deactivate/", {"reason": "Giải thể"}, format="json")
     assert response.status_code == 200

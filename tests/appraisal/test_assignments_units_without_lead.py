@@ -54,3 +54,18 @@ def test_a_second_lead_from_another_unit_covers_it(
 def test_without_any_lead_every_unit_taking_part_is_named(cycle_with_home_affairs: Cycle) -> None:
     names = {u.code for u in units_without_lead(cycle=cycle_with_home_affairs)}
     assert names == set(cycle_with_home_affairs.assessments.values_list("unit__code", flat=True))
+
+
+def test_the_lead_who_reads_the_page_without_forms_is_told_to_ask_an_administrator(
+    client: Client, cycle_with_home_affairs: Cycle, admin_user: Any, lead: Any
+) -> None:
+    # given the lead, who reads the assignments without the forms to change them
+    client.force_login(lead)
+    page = _page(client, cycle_with_home_affairs)
+    # then the warning names the unit and asks for an administrator, pointing to no form «bên dưới»
+    warning = page.split(WARNING)[1].split("</ul>")[0]
+    assert 'name="nodes"' not in page
+    assert "Sở Nội vụ" in warning and "đề nghị quản trị viên" in warning and "bên dưới" not in warning
+    # while the administrator, who has the form, is pointed to it
+    client.force_login(admin_user)
+    assert "(phân công «Tổ trưởng» bên dưới)" in _page(client, cycle_with_home_affairs)

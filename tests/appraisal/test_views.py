@@ -141,6 +141,21 @@ def test_an_appraiser_assigned_to_other_units_is_refused(client: Client, submitt
     assert login(client, appraiser).get(reverse("appraisal:review", args=[submitted.pk])).status_code == 403
 
 
+@pytest.mark.parametrize("name", ["appraisal:review", "appraisal:assessment_workbook"])
+def test_an_appraiser_not_assigned_the_unit_is_told_which_unit_not_a_generic_refusal(
+    client: Client, submitted: Any, appraiser: Any, name: str
+) -> None:
+    # given an appraiser whose assignment names another unit only
+    AppraisalAssignment.objects.get(user=appraiser).units.set([Unit.objects.get(code="so-tai-chinh")])
+    # when they open the unit's review page (or its workbook)
+    refused = login(client, appraiser).get(reverse(name, args=[submitted.pk]))
+    # then the refusal names the unit and what to do, and nothing was being saved
+    body = refused.content.decode()
+    assert refused.status_code == 403
+    assert "không được phân công thẩm định bản đánh giá của Sở Y tế" in body and "quản trị viên" in body
+    assert "Không có quyền truy cập" not in body and "chưa được lưu" not in body
+
+
 def test_the_review_page_costs_the_same_queries_whatever_the_evidence_and_history(
     client: Client, submitted: Any, lead: Any, django_assert_max_num_queries: Any
 ) -> None:
@@ -180,6 +195,10 @@ def test_an_appraiser_is_refused_a_leaf_of_an_unassigned_area(
     )
     assert response.status_code == 403
     assert line_of(submitted, "1.2.3").appraised_score is None
+    # the form sent without the page's script is told which leaf and that nothing was saved
+    body = response.content.decode()
+    assert "Tiêu chí 1.2.3 không (còn) thuộc lĩnh vực" in body and "chưa được lưu" in body
+    assert "Không có quyền truy cập" not in body
 
 
 def test_a_bad_value_shows_a_vietnamese_message_on_the_page(client: Client, submitted: Any, lead: Any) -> None:

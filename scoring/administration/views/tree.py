@@ -146,6 +146,10 @@ def _edit_page(
         preview = preview_of(
             {**form.initial, "method": node.method}, max_points=node.max_points, floor=node.floor, kind=node.kind
         )
+    frozen = services.set_is_frozen(indicator_set)
+    # a criterion of a set in use is shown, not offered for editing (as the set's page shows it), the refusal said
+    # up front; a form posted before the set was locked keeps what was typed, with the refusal
+    read_only = frozen and node is not None and request.method != "POST"
     return render(
         request,
         "scoring/administration/indicator_form.html",
@@ -157,7 +161,9 @@ def _edit_page(
             "leaf": leaf,
             "method_params": METHOD_PARAMS,
             "preview": preview,
-            "frozen": services.set_is_frozen(indicator_set),
+            "frozen": frozen,
+            "read_only": read_only,
+            "frozen_message": services.MSG_FROZEN % {"key": indicator_set.key} if read_only else "",
             "values": request.POST if request.method == "POST" else form.initial,
             "version": (indicator_version(node) if version is None else version) if node is not None else "",
             "stored": stored or [],
