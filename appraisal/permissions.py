@@ -376,4 +376,4 @@ def team_visible_q(user: Any) -> Q:
     assigned = AppraisalAssignment.objects.filter(
         user=user, cycle_id=OuterRef("cycle_id"), areas__indicator_set_id=OuterRef("indicator_set_id"),
     ).filter(Q(units__isnull=True) | Q(units=OuterRef("unit_id")))
-    return submitted & (Q(cycle_id__in=led_cycle_ids(user)) | Exists(assigned))
+    return submitted & (Q(cycle_id__in=led_cycle_ids(user)) | Q(Exists(assigned)))

@@ -384,16 +384,16 @@ def indicator_set_diff(*, old: IndicatorSet, new: IndicatorSet) -> SetDiff:
     renumbered: list[DiffRow] = []
     unchanged = 0
     for node in old_nodes:
-        other = paired.get(node.pk)
-        if other is None:
+        match = paired.get(node.pk)
+        if match is None:
             removed.append(DiffRow(old=node, new=None))
             continue
         a = _values(node, old_codes)
         if a["parent_code"]:
             a["parent_code"] = translate.get(a["parent_code"], a["parent_code"])
-        b = _values(other, new_codes)
+        b = _values(match, new_codes)
         fields = [name for name in COMPARED if a[name] != b[name]]
-        row = DiffRow(old=node, new=other, fields=fields, mapped=node.code != other.code)
+        row = DiffRow(old=node, new=match, fields=fields, mapped=node.code != match.code)
         if row.mapped:
             renumbered.append(row)
         if fields:

@@ -17,8 +17,9 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
+from rest_framework.response import Response
 
-from cchc.api import ErrorSerializer
+from cchc.api import ErrorSerializer, error_body
 from scoring import permissions
 from scoring.errors import DomainError, StateConflict, self_edit_refusal
 
@@ -111,6 +112,21 @@ def etag_headers(what: str, version_of: str, changed: str) -> tuple[OpenApiParam
         "gửi thì bản sửa sau cùng được lưu (như trước).",
     )
     return etag, if_match
+
+
+def stale_etag_response(name: str, current: serializers.Serializer, doc: str, description: Any) -> OpenApiResponse:
+    """The schema's 412 of a PATCH whose `If-Match` is no longer current, in the one shape: the one error body with
+    `current`, the object as stored now (`current`, its serializer with a help text). `name` names the component
+    (`Stale<name>Error`), `doc` describes it, `description` is the answer's line in the operation."""
+    serializer = type(
+        f"Stale{name}ErrorSerializer", (ErrorSerializer,), {"__doc__": doc, "__module__": __name__, "current": current}
+    )
+    return OpenApiResponse(serializer, description=description)
+
+
+def stale_etag_answer(message: Any, current: Mapping[str, Any], etag: str) -> Response:
+    """The 412 itself: the `stale` error body with the object as stored now and its tag, nothing saved."""
+    return Response({**error_body("stale", message), "current": current}, status=412, headers={"ETag": etag})
 
 
 def if_match_fails(header: str, etag: str) -> bool:

@@ -22,7 +22,7 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cchc.api import ErrorSerializer, error_body
+from cchc.api import error_body
 from scoring.administration import services as admin_services
 from scoring.administration.services.cycles import (
     CUT_CONFIRMED_ANY,
@@ -40,6 +40,8 @@ from scoring.api.common import (
     etag_of,
     fields_for,
     if_match_fails,
+    stale_etag_answer,
+    stale_etag_response,
 )
 from scoring.api.filters import CycleFilter
 from scoring.api.serializers import AssessmentSerializer, CycleSerializer
@@ -175,12 +177,6 @@ MSG_CYCLE_STALE = gettext_lazy(
 )
 
 
-class StaleCycleErrorSerializer(ErrorSerializer):
-    """The 412 of a cycle's PATCH whose `If-Match` is no longer current: the one error body and the cycle now."""
-
-    current = CycleSerializer(help_text="Kỳ đánh giá đang lưu; thẻ ETag mới ở tiêu đề `ETag` của câu trả lời.")
-
-
 CYCLE_ETAG_HEADER, CYCLE_IF_MATCH_HEADER = etag_headers(
     "của kỳ đánh giá", "Phiên bản các hạn của kỳ đánh giá (như trang của kỳ)",
     "Khi các hạn đã đổi từ đó (trên trang quản trị hoặc qua API)",
@@ -196,9 +192,10 @@ CYCLE_ETAG_HEADER, CYCLE_IF_MATCH_HEADER = etag_headers(
     parameters=[CYCLE_IF_MATCH_HEADER, CYCLE_ETAG_HEADER],
     responses={
         200: CycleSerializer, **_errors(400, 401, 403, 404, 409),
-        412: OpenApiResponse(
-            StaleCycleErrorSerializer,
-            description=gettext_lazy("`If-Match` không còn đúng: các hạn của kỳ đã được người khác sửa (`stale`)"),
+        412: stale_etag_response(
+            "Cycle", CycleSerializer(help_text="Kỳ đánh giá đang lưu; thẻ ETag mới ở tiêu đề `ETag` của câu trả lời."),
+            "The 412 of a cycle's PATCH whose `If-Match` is no longer current: the one error body and the cycle now.",
+            gettext_lazy("`If-Match` không còn đúng: các hạn của kỳ đã được người khác sửa (`stale`)"),
         ),
     },
 )
@@ -222,8 +219,7 @@ def cycle_detail(request: Request, year: int) -> Response:
         cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
         etag = cycle_etag(cycle)
         if if_match_fails(request.headers.get("If-Match", ""), etag):
-            body = {**error_body("stale", MSG_CYCLE_STALE), "current": CycleSerializer(cycle).data}
-            return Response(body, status=412, headers={"ETag": etag})
+            return stale_etag_answer(MSG_CYCLE_STALE, CycleSerializer(cycle).data, etag)
         deadlines: dict[str, Any] = {name: getattr(cycle, name) for name in DEADLINES}
         deadlines.update({k: v for k, v in payload.validated_data.items() if k in DEADLINES})
         saved = admin_services.cycle_update_deadlines(
@@ -324,13 +320,6 @@ MSG_OWN_DEADLINE_STALE = gettext_lazy(
 )
 
 
-class StaleExtensionErrorSerializer(ErrorSerializer):
-    """The 412 of an extension whose `If-Match` is no longer current: the one error body and the assessment now."""
-
-    current = AssessmentSerializer(help_text="Bản đánh giá đang lưu (hạn riêng ở `deadline_override`); thẻ ETag mới "
-                                             "ở tiêu đề `ETag` của câu trả lời.")
-
-
 EXTENSION_ETAG_HEADER, EXTENSION_IF_MATCH_HEADER = etag_headers(
     "của hạn riêng của đơn vị",
     "Phiên bản hạn riêng của đơn vị (như biểu mẫu gia hạn ở trang của kỳ mang theo)",
@@ -342,9 +331,13 @@ EXTENSION_ETAG_HEADER, EXTENSION_IF_MATCH_HEADER = etag_headers(
     tags=["administration"], request=ExtensionSerializer, parameters=[EXTENSION_IF_MATCH_HEADER, EXTENSION_ETAG_HEADER],
     responses={
         200: AssessmentSerializer, **_errors(400, 401, 403, 404, 409),
-        412: OpenApiResponse(
-            StaleExtensionErrorSerializer,
-            description=gettext_lazy("`If-Match` không còn đúng: hạn riêng của đơn vị đã được đổi (`stale`)"),
+        412: stale_etag_response(
+            "Extension",
+            AssessmentSerializer(help_text="Bản đánh giá đang lưu (hạn riêng ở `deadline_override`); thẻ ETag mới ở "
+                                           "tiêu đề `ETag` của câu trả lời."),
+            "The 412 of an extension whose `If-Match` is no longer current: the one error body and the assessment "
+            "now.",
+            gettext_lazy("`If-Match` không còn đúng: hạn riêng của đơn vị đã được đổi (`stale`)"),
         ),
     },
 )
@@ -374,8 +367,7 @@ def cycle_extension(request: Request, year: int) -> Response:
             "unit", "cycle", "indicator_set").get(pk=assessment.pk)
         etag = etag_of(own_deadline_version(assessment))
         if if_match_fails(request.headers.get("If-Match", ""), etag):
-            body = {**error_body("stale", MSG_OWN_DEADLINE_STALE), "current": AssessmentSerializer(assessment).data}
-            return Response(body, status=412, headers={"ETag": etag})
+            return stale_etag_answer(MSG_OWN_DEADLINE_STALE, AssessmentSerializer(assessment).data, etag)
         saved = admin_services.assessment_extend_deadline(
             assessment=assessment, deadline=data["deadline"], reason=data["reason"], actor=request.user,
             confirmed=data["confirm"], api=True,

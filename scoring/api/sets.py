@@ -25,7 +25,7 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cchc.api import ErrorSerializer, error_body
+from cchc.api import ErrorSerializer
 from scoring import services
 from scoring.administration import services as admin_services
 from scoring.administration.services import INDICATOR_FIELDS, MSG_FROZEN
@@ -43,6 +43,8 @@ from scoring.api.common import (
     etag_of,
     fields_for,
     if_match_fails,
+    stale_etag_answer,
+    stale_etag_response,
 )
 from scoring.api.filters import IndicatorSetFilter
 from scoring.api.serializers import IndicatorSerializer, IndicatorSetDetailSerializer, IndicatorSetSerializer
@@ -254,19 +256,6 @@ MSG_CRITERION_STALE = gettext_lazy(
 )
 
 
-class StaleSetErrorSerializer(ErrorSerializer):
-    """The 412 of a set's PATCH whose `If-Match` is no longer current: the one error body and the set now."""
-
-    current = IndicatorSetSerializer(help_text="Bộ chỉ số đang lưu; thẻ ETag mới ở tiêu đề `ETag` của câu trả lời.")
-
-
-class StaleCriterionErrorSerializer(ErrorSerializer):
-    """The 412 of a criterion's PATCH whose `If-Match` is no longer current: the one error body and the criterion
-    now."""
-
-    current = IndicatorSerializer(help_text="Tiêu chí đang lưu; thẻ ETag mới ở tiêu đề `ETag` của câu trả lời.")
-
-
 SET_ETAG_HEADER, SET_IF_MATCH_HEADER = etag_headers(
     "của bộ chỉ số", "Phiên bản thông tin của bộ chỉ số (các trường sửa được, như trang của bộ)",
     "Khi thông tin của bộ đã đổi từ đó (trên trang quản trị hoặc qua API)",
@@ -294,10 +283,11 @@ class ReadOrAdministratorWrite(ReadOrAdminWrite):
         parameters=[SET_IF_MATCH_HEADER, SET_ETAG_HEADER],
         responses={
             200: IndicatorSetSerializer, **_errors(400, 401, 403, 404, 409),
-            412: OpenApiResponse(
-                StaleSetErrorSerializer,
-                description=gettext_lazy("`If-Match` không còn đúng: thông tin bộ chỉ số đã được người khác sửa "
-                                         "(`stale`)"),
+            412: stale_etag_response(
+                "Set",
+                IndicatorSetSerializer(help_text="Bộ chỉ số đang lưu; thẻ ETag mới ở tiêu đề `ETag` của câu trả lời."),
+                "The 412 of a set's PATCH whose `If-Match` is no longer current: the one error body and the set now.",
+                gettext_lazy("`If-Match` không còn đúng: thông tin bộ chỉ số đã được người khác sửa (`stale`)"),
             ),
         },
     ),
@@ -336,8 +326,7 @@ class IndicatorSetDetail(generics.RetrieveAPIView):
             )
             etag = set_etag(indicator_set)
             if if_match_fails(request.headers.get("If-Match", ""), etag):
-                body = {**error_body("stale", MSG_SET_STALE), "current": IndicatorSetSerializer(indicator_set).data}
-                return Response(body, status=412, headers={"ETag": etag})
+                return stale_etag_answer(MSG_SET_STALE, IndicatorSetSerializer(indicator_set).data, etag)
             saved = admin_services.indicator_set_update(
                 indicator_set=indicator_set, data={**_set_meta(indicator_set), **changes}, actor=request.user
             )
@@ -421,9 +410,12 @@ def indicator_create(request: Request, key: str) -> Response:
     parameters=[CRITERION_IF_MATCH_HEADER, CRITERION_ETAG_HEADER],
     responses={
         200: IndicatorSerializer, **_errors(400, 401, 403, 404, 409),
-        412: OpenApiResponse(
-            StaleCriterionErrorSerializer,
-            description=gettext_lazy("`If-Match` không còn đúng: tiêu chí đã được người khác sửa (`stale`)"),
+        412: stale_etag_response(
+            "Criterion",
+            IndicatorSerializer(help_text="Tiêu chí đang lưu; thẻ ETag mới ở tiêu đề `ETag` của câu trả lời."),
+            "The 412 of a criterion's PATCH whose `If-Match` is no longer current: the one error body and the "
+            "criterion now.",
+            gettext_lazy("`If-Match` không còn đúng: tiêu chí đã được người khác sửa (`stale`)"),
         ),
     },
 )
@@ -454,8 +446,7 @@ def indicator_detail(request: Request, key: str, code: str) -> Response:
         )
         etag = criterion_etag(node)
         if if_match_fails(request.headers.get("If-Match", ""), etag):
-            body = {**error_body("stale", MSG_CRITERION_STALE), "current": IndicatorSerializer(node).data}
-            return Response(body, status=412, headers={"ETag": etag})
+            return stale_etag_answer(MSG_CRITERION_STALE, IndicatorSerializer(node).data, etag)
         current = {name: getattr(node, name) for name in INDICATOR_FIELDS}
         saved = admin_services.indicator_update(
             indicator=node, data={**current, **payload.validated_data}, actor=request.user

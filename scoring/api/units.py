@@ -9,13 +9,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cchc.api import ErrorSerializer, error_body
 from scoring.administration import services as admin_services
 from scoring.administration.services.units import unit_stopped_namesake
 from scoring.api.common import (
@@ -27,6 +26,8 @@ from scoring.api.common import (
     etag_of,
     fields_for,
     if_match_fails,
+    stale_etag_answer,
+    stale_etag_response,
 )
 from scoring.api.filters import UnitFilter
 from scoring.api.serializers import RankingGroupSerializer, UnitSerializer
@@ -133,12 +134,6 @@ MSG_UNIT_STALE = gettext_lazy(
 )
 
 
-class StaleUnitErrorSerializer(ErrorSerializer):
-    """The 412 of a unit's PATCH whose `If-Match` is no longer current: the one error body and the unit now."""
-
-    current = UnitSerializer(help_text="Đơn vị đang lưu; thẻ ETag mới ở tiêu đề `ETag` của câu trả lời.")
-
-
 ETAG_HEADER, IF_MATCH_HEADER = etag_headers(
     "của đơn vị", "Phiên bản của đơn vị (các trường sửa được)", "Khi đơn vị đã đổi từ đó",
 )
@@ -153,9 +148,10 @@ ETAG_HEADER, IF_MATCH_HEADER = etag_headers(
     parameters=[IF_MATCH_HEADER, ETAG_HEADER],
     responses={
         200: UnitSavedSerializer, **_errors(400, 401, 403, 404, 409),
-        412: OpenApiResponse(
-            StaleUnitErrorSerializer,
-            description=gettext_lazy("`If-Match` không còn đúng: đơn vị đã được người khác sửa (`stale`)"),
+        412: stale_etag_response(
+            "Unit", UnitSerializer(help_text="Đơn vị đang lưu; thẻ ETag mới ở tiêu đề `ETag` của câu trả lời."),
+            "The 412 of a unit's PATCH whose `If-Match` is no longer current: the one error body and the unit now.",
+            gettext_lazy("`If-Match` không còn đúng: đơn vị đã được người khác sửa (`stale`)"),
         ),
     },
 )
@@ -180,8 +176,7 @@ def unit_detail(request: Request, code: str) -> Response:
         )
         etag = unit_etag(unit)
         if if_match_fails(request.headers.get("If-Match", ""), etag):
-            body = {**error_body("stale", MSG_UNIT_STALE), "current": UnitSerializer(unit).data}
-            return Response(body, status=412, headers={"ETag": etag})
+            return stale_etag_answer(MSG_UNIT_STALE, UnitSerializer(unit).data, etag)
         saved = admin_services.unit_update(
             unit=unit, data={**_current(unit), **payload.validated_data}, actor=request.user
         )

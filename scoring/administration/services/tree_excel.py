@@ -522,7 +522,13 @@ def indicator_set_tree_import(
         old_count = indicator_set.indicators.count()
         source = clone_source(indicator_set)
         origins = clone_origins(indicator_set, source) if source is not None else {}
-        links = dict(indicator_set.indicators.filter(cloned_from__isnull=False).values_list("code", "cloned_from"))
+        links: dict[str, int] = {
+            code: origin
+            for code, origin in indicator_set.indicators.filter(cloned_from__isnull=False).values_list(
+                "code", "cloned_from"
+            )
+            if origin is not None
+        }
         indicator_set.indicators.all().delete()
         resource = IndicatorResource(indicator_set=indicator_set, row_errors=errors)
         result = resource.import_data(dataset, dry_run=False, raise_errors=False, use_transactions=False)
