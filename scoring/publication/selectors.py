@@ -742,8 +742,9 @@ def _set_label(s: dict[str, Any]) -> str:
 def set_differences(earlier: dict[str, Any], later: dict[str, Any]) -> list[str]:
     """What differs between two published indicator sets that bears on comparing their indexes: the standard
     maximum, the way the index is computed, the approving decision, the criteria (added, dropped, their maximum,
-    kind or place changed, their text changed). Empty when the later set measures as the earlier one did (a set
-    cloned for the new year unchanged)."""
+    kind or place changed, their text changed; each criterion compared with itself, `criteria_pairs`, so one only
+    renumbered is no change). Empty when the later set measures as the earlier one did (a set cloned for the new
+    year unchanged)."""
     found: list[str] = []
     if Decimal(str(earlier.get("standard_max", "100"))) != Decimal(str(later.get("standard_max", "100"))):
         found.append(gettext("điểm chuẩn %(a)s → %(b)s") % {"a": earlier.get("standard_max"),
@@ -757,16 +758,25 @@ def set_differences(earlier: dict[str, Any], later: dict[str, Any]) -> list[str]
         found.append(gettext("văn bản ban hành bộ chỉ số khác"))
     before = {i["code"]: i for i in earlier.get("indicators", [])}
     after = {i["code"]: i for i in later.get("indicators", [])}
+    pairs = criteria_pairs(earlier, later)
 
-    def shape(i: dict[str, Any]) -> tuple[Any, ...]:
-        return i["parent"], i["kind"], Decimal(str(i["max_points"])), i["is_leaf"]
+    def shape(i: dict[str, Any], parent: str | None) -> tuple[Any, ...]:
+        return parent, i["kind"], Decimal(str(i["max_points"])), i["is_leaf"]
 
-    added = len(after.keys() - before.keys())
-    dropped = len(before.keys() - after.keys())
-    common = before.keys() & after.keys()
-    reshaped = sum(1 for code in common if shape(before[code]) != shape(after[code]))
-    reworded = sum(1 for code in common if shape(before[code]) == shape(after[code])
-                   and before[code]["name"] != after[code]["name"])
+    def moved_to(i: dict[str, Any]) -> str | None:
+        """The earlier criterion's parent as the later set numbers it (a parent renumbered is not a move; a parent
+        dropped is no parent of the later set)."""
+        return None if i["parent"] is None else pairs.get(i["parent"], "")
+
+    added = len(after.keys() - set(pairs.values()))
+    dropped = len(before.keys() - pairs.keys())
+    reshaped = reworded = 0
+    for old_code, new_code in pairs.items():
+        a, b = before[old_code], after[new_code]
+        if shape(a, moved_to(a)) != shape(b, b["parent"]):
+            reshaped += 1
+        elif a["name"] != b["name"]:
+            reworded += 1
     if added:
         found.append(gettext("%(n)s tiêu chí mới") % {"n": added})
     if dropped:
@@ -776,6 +786,36 @@ def set_differences(earlier: dict[str, Any], later: dict[str, Any]) -> list[str]
     if reworded:
         found.append(gettext("%(n)s tiêu chí đổi nội dung") % {"n": reworded})
     return found
+
+
+def criteria_pairs(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, str]:
+    """The criteria and areas of two published sets that are one another (earlier code → later code), by identity:
+    the same criterion (a set published in both years), or the one the later criterion was copied from, through the
+    chain of clones (`origins`, nearest first: the years between need not be published), or the other way round;
+    whatever their codes, so a criterion renumbered is paired with itself, not with the one that took its code.
+    By code only when no criterion is paired so (a snapshot published before it kept the criteria's identities,
+    sets cloned before the link was kept, or unrelated sets); between linked sets, a criterion without a link is
+    new and one whose copy is gone was dropped, even when another took its code."""
+    before, after = earlier.get("indicators", []), later.get("indicators", [])
+    pairs: dict[str, str] = {}
+    taken: set[str] = set()
+    if all("id" in i for i in before) and all("id" in i for i in after):
+        old_by_id = {i["id"]: i["code"] for i in before}
+        new_by_id = {i["id"]: i["code"] for i in after}
+
+        def pair(old_code: str | None, new_code: str | None) -> None:
+            if old_code is not None and new_code is not None and old_code not in pairs and new_code not in taken:
+                pairs[old_code] = new_code
+                taken.add(new_code)
+
+        for i in after:
+            pair(next((old_by_id[o] for o in (i["id"], *i.get("origins", [])) if o in old_by_id), None), i["code"])
+        for i in before:
+            pair(i["code"], next((new_by_id[o] for o in i.get("origins", []) if o in new_by_id), None))
+    if pairs:
+        return pairs
+    codes = {i["code"] for i in after}
+    return {i["code"]: i["code"] for i in before if i["code"] in codes}
 
 
 @dataclass

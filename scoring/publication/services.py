@@ -108,6 +108,11 @@ def _figures(snapshot: dict[str, Any], scores: dict[str, Any]) -> Any:
     # bands were kept in it, states the same figures without them.
     kept["sets"] = {key: {k: v for k, v in s.items() if k != "classification_bands"}
                     for key, s in kept.get("sets", {}).items()}
+    # Nor are the criteria's identities (`id`, `origins`), which an earlier snapshot, made before they were kept in it,
+    # does not have: the same criteria, with the same codes and figures.
+    for s in kept["sets"].values():
+        s["indicators"] = [{k: v for k, v in i.items() if k not in ("id", "origins")}
+                           for i in s.get("indicators", [])]
     # The order of the rows is no figure: ties are listed by name, and a snapshot stored before they were listed in
     # Vietnamese order lists them by code point (`selectors.in_published_order`).
     kept["rows"] = sorted(kept.get("rows", []), key=lambda r: str(r.get("unit_code")))
@@ -257,6 +262,27 @@ def _handed_over(results: list[_ResultRow]) -> set[int]:
     return set(handover_entries(r.assessment_id for r in results))
 
 
+def _clone_origins(indicators: list[Indicator]) -> dict[int, list[int]]:
+    """Each criterion's chain of clones: the ids of the criterion it was copied from, the one that one was copied
+    from, and so on (nearest first; `Indicator.cloned_from`). One query per generation of sets, none when no
+    criterion has a link."""
+    copied_from: dict[int, int | None] = {i.pk: i.cloned_from_id for i in indicators}
+    wanted = {pk for pk in copied_from.values() if pk is not None and pk not in copied_from}
+    while wanted:
+        found = dict(Indicator.objects.filter(pk__in=wanted).values_list("pk", "cloned_from_id"))
+        copied_from.update({pk: found.get(pk) for pk in wanted})
+        wanted = {pk for pk in found.values() if pk is not None and pk not in copied_from}
+    chains: dict[int, list[int]] = {}
+    for node in indicators:
+        chain: list[int] = []
+        origin = node.cloned_from_id
+        while origin is not None and origin != node.pk and origin not in chain:
+            chain.append(origin)
+            origin = copied_from.get(origin)
+        chains[node.pk] = chain
+    return chains
+
+
 def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
     """The snapshot of a cycle's current results: (snapshot, per-criterion scores). Reads only; a fixed
     number of queries whatever the number of units. `with_scores` False leaves the per-criterion scores out
@@ -273,6 +299,7 @@ def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str,
     groups: dict[int, RankingGroup] = RankingGroup.objects.in_bulk({r.group_id for r in results if r.group_id})
     sets: dict[int, Any] = IndicatorSet.objects.in_bulk({r.set_id for r in results})
     indicators = list(Indicator.objects.filter(indicator_set_id__in=sets).order_by("indicator_set_id", "order"))
+    origins = _clone_origins(indicators)
     set_data: dict[str, Any] = {}
     for s in sets.values():
         nodes = [i for i in indicators if i.indicator_set_id == s.pk]
@@ -291,6 +318,10 @@ def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str,
             ],
             "indicators": [
                 {
+                    # Its identity and those of the criteria it was copied from over the years (nearest first): the
+                    # comparison across years pairs criteria by them, whatever their codes (`criteria_pairs`).
+                    "id": i.pk,
+                    "origins": origins.get(i.pk, []),
                     "code": i.code,
                     "parent": codes.get(i.parent_id) if i.parent_id else None,
                     "name": i.name,

@@ -25,6 +25,7 @@ from tests.administration.test_tree_import_renumbered_criteria import (
     _apply,
     _edited,
     _exported,
+    _preview,
     _renumbered_file,
 )
 
@@ -123,6 +124,44 @@ def test_a_criterion_new_in_the_excel_file_has_no_link(
     diff = selectors.indicator_set_diff(old=tg_2020, new=tg_2021)
     assert [r.old.code for r in diff.removed] == ["7.2.4"]
     assert [r.new.code for r in diff.added] == ["7.2.5"]
+
+
+def test_the_excel_import_into_a_set_already_cloned_keeps_the_later_clones_links(
+    client: Client, tg_2020: IndicatorSet, tg_2021: IndicatorSet, admin_user: Any
+) -> None:
+    # given: 2021's draft already cloned for 2022, then the official's file applied to 2021 (1.2 and its rows
+    # deleted, 1.3 / 1.3.x renumbered 1.2 / 1.2.x)
+    tg_2022 = services.indicator_set_clone(source=tg_2021, key="tg-2022-so", year=2022, actor=admin_user)
+    client.force_login(admin_user)
+    # when
+    _apply(client, tg_2021, _renumbered_file(client, tg_2021))
+    # then each 2022 criterion points at the 2021 criterion recreated for the one it was copied from
+    for old_code, new_code in RENUMBERED:
+        assert _node(tg_2022, old_code).cloned_from_id == _node(tg_2021, new_code).pk
+    assert _node(tg_2022, "1.1").cloned_from_id == _node(tg_2021, "1.1").pk
+    assert _node(tg_2022, "7.2.4").cloned_from_id == _node(tg_2021, "7.2.4").pk
+    # and only the criteria the file removed are left without one
+    unlinked = Indicator.objects.filter(indicator_set=tg_2022, cloned_from__isnull=True)
+    assert sorted(unlinked.values_list("code", flat=True)) == ["1.2", "1.2.1", "1.2.2"]
+    # so the comparison of 2021 with 2022 reads 2022 as 2021 before the file: 1.2 added back, 1.2.x renumbered
+    diff = selectors.indicator_set_diff(old=tg_2021, new=tg_2022)
+    assert sorted((r.old.code, r.new.code) for r in diff.renumbered) == sorted((n, o) for o, n in RENUMBERED)
+    assert sorted(r.new.code for r in diff.added) == ["1.2", "1.2.1", "1.2.2"]
+    assert not diff.removed
+
+
+def test_a_dry_run_of_the_excel_import_leaves_the_later_clones_links_as_they_were(
+    client: Client, tg_2021: IndicatorSet, admin_user: Any
+) -> None:
+    # given
+    tg_2022 = services.indicator_set_clone(source=tg_2021, key="tg-2022-so", year=2022, actor=admin_user)
+    before = dict(Indicator.objects.filter(indicator_set=tg_2022).values_list("code", "cloned_from"))
+    client.force_login(admin_user)
+    # when: the file only previewed
+    _preview(client, tg_2021, _renumbered_file(client, tg_2021))
+    # then
+    assert dict(Indicator.objects.filter(indicator_set=tg_2022).values_list("code", "cloned_from")) == before
+    assert _node(tg_2022, "1.2").cloned_from_id == _node(tg_2021, "1.2").pk
 
 
 def test_a_set_cloned_before_the_link_was_kept_still_compares_by_code(

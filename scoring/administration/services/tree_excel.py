@@ -494,7 +494,9 @@ def indicator_set_tree_import(
     lacks leaves that field of each criterion as it is (`OPTIONAL_COLUMNS`). A criterion the file renumbers is
     recognised (`pair_criteria`); in a set cloned from an older one, applying the file records the mappings from
     that set, as the editor does for a code changed on screen (`clone_mappings_follow`), each audited; each
-    criterion recognised keeps the criterion it was cloned from (`_keep_links`), a new one has none.
+    criterion recognised keeps the criterion it was cloned from (`_keep_links`), a new one has none; the criteria of
+    a set cloned from this one point at the criterion recreated for the one they were copied from
+    (`_keep_clones_links`), and at none when the file removed it.
     """
     import tablib
 
@@ -529,6 +531,11 @@ def indicator_set_tree_import(
             )
             if origin is not None
         }
+        # the criteria of the sets cloned from this one, by the code of the criterion each was copied from: deleting
+        # the tree empties their links (SET_NULL), which `_keep_clones_links` sets again on the recreated criteria
+        clones_links = list(
+            Indicator.objects.filter(cloned_from__indicator_set=indicator_set).values_list("pk", "cloned_from__code")
+        )
         indicator_set.indicators.all().delete()
         resource = IndicatorResource(indicator_set=indicator_set, row_errors=errors)
         result = resource.import_data(dataset, dry_run=False, raise_errors=False, use_transactions=False)
@@ -548,6 +555,7 @@ def indicator_set_tree_import(
             new_tree = _tree_by_code(indicator_set)
             outcome.changes = tree_diff(old_tree, new_tree)
             _keep_links(indicator_set, links, outcome.changes.pairs)
+            _keep_clones_links(indicator_set, clones_links, outcome.changes.pairs)
             if source is not None and outcome.changes.renumbered:
                 outcome.mapped_from = source
         if dry_run or not outcome.ok:
@@ -582,6 +590,21 @@ def _keep_links(indicator_set: IndicatorSet, links: Mapping[str, int], pairs: Ma
     for node in nodes:
         node.cloned_from_id = kept[node.code]
     Indicator.objects.bulk_update(nodes, ["cloned_from"], batch_size=500)
+
+
+def _keep_clones_links(
+    indicator_set: IndicatorSet, clones_links: Iterable[tuple[int, str]], pairs: Mapping[str, str]
+) -> None:
+    """The criteria of the sets cloned from `indicator_set` (`clones_links`: a criterion's pk, the code in this set,
+    before the file, of the criterion it was copied from) point again at the criterion of this set the file
+    recognises as that one (`pairs`: old code → new code), under the code the file gives it; a criterion the file
+    removed leaves its copies without a link, as deleting it on screen does. Two queries."""
+    wanted = {pk: pairs[code] for pk, code in clones_links if code in pairs}
+    if not wanted:
+        return
+    recreated = dict(indicator_set.indicators.filter(code__in=set(wanted.values())).values_list("code", "pk"))
+    copies = [Indicator(pk=pk, cloned_from_id=recreated[code]) for pk, code in wanted.items() if code in recreated]
+    Indicator.objects.bulk_update(copies, ["cloned_from"], batch_size=500)
 
 
 # --- the file a person edits ------------------------------------------------------------------------------------
