@@ -87,3 +87,10 @@ def test_a_correction_is_published_while_the_cycle_is_published_or_back_in_final
                               reason="Sai số văn bản", actor=admin_user, document_only=True)
     assert corrected.revision == 2
     assert Cycle.objects.get(pk=cycle.pk).phase == Cycle.Phase.PUBLISHED
+
+
+def test_the_publish_page_title_is_its_name_and_year_only(signed_cycle: Cycle, admin_user: Any) -> None:
+    client = Client()
+    client.force_login(admin_user)
+    html = client.get(reverse("publication:manage", args=[2020])).content.decode()
+    assert html.split("<title>")[1].split("</title>")[0] == "Công bố kết quả 2020 · CCHC"
