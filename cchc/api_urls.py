@@ -7,6 +7,7 @@ from cchc.api import unknown_path
 from evidence import api as evidence_api
 from scoring import api as scoring_api
 from scoring.api import extension_requests as extension_requests_api
+from scoring.api import handover as handover_api
 from scoring.api import sets as sets_api
 from scoring.publication import api as publication_api
 
@@ -63,6 +64,7 @@ urlpatterns = [
     path("cycles/<int:year>/sets/", scoring_api.cycle_set, name="cycle_set"),
     path("cycles/<int:year>/units/", scoring_api.cycle_units, name="cycle_units"),
     path("cycles/<int:year>/extensions/", scoring_api.cycle_extension, name="cycle_extension"),
+    path("cycles/<int:year>/hand-over-overdue/", handover_api.cycle_hand_over_overdue, name="cycle_hand_over_overdue"),
     path("tokens/", scoring_api.TokenList.as_view(), name="token_issue"),
     path("tokens/revoke/", scoring_api.token_revoke, name="token_revoke"),
     path("tokens/<int:token_id>/", scoring_api.token_detail, name="token"),

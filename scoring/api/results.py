@@ -7,12 +7,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from scoring.api.common import QuerySerializer, RevisionQuery, _errors
+from scoring.authentication import PUBLIC_READ_AUTHENTICATION
 from scoring.publication import selectors as publication_selectors
 
 # --- published results (public) ---------------------------------------------------------------------------
@@ -88,6 +89,7 @@ class ResultDetailQuery(RevisionQuery):
     responses={200: PublicationSummary.__class__(many=True), **_errors(400)},
 )
 @api_view(["GET", "HEAD"])
+@authentication_classes(PUBLIC_READ_AUTHENTICATION)
 @permission_classes([AllowAny])
 def result_list(request: Request) -> Response:
     """Every published cycle (latest revision), newest year first (filter by `year`). Public."""
@@ -101,6 +103,7 @@ def result_list(request: Request) -> Response:
 
 @extend_schema(tags=["results"], parameters=[ResultDetailQuery], responses={200: Results, **_errors(400, 404)})
 @api_view(["GET", "HEAD"])
+@authentication_classes(PUBLIC_READ_AUTHENTICATION)
 @permission_classes([AllowAny])
 def result_detail(request: Request, year: int) -> Response:
     """A published cycle's rankings per group (filter with `group`, `classification`, `q`): the latest revision,

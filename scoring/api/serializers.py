@@ -86,6 +86,40 @@ class CycleSerializer(serializers.ModelSerializer):
         ]
 
 
+class HandOverSerializer(serializers.Serializer):
+    """How an assessment the unit never submitted reached the appraisal team (`scoring.selectors.handover`)."""
+
+    at = serializers.DateTimeField(help_text=gettext_lazy("Lúc chuyển bản đánh giá cho Tổ thẩm định."))
+    by_username = serializers.CharField(
+        allow_null=True, help_text=gettext_lazy("Tên đăng nhập người chuyển; null nếu nhật ký không ghi ai."))
+    by_name = serializers.CharField(help_text=gettext_lazy("Họ tên (hoặc tên đăng nhập) người chuyển; rỗng nếu "
+                                                           "nhật ký không ghi ai."))
+    reason = serializers.CharField(help_text=gettext_lazy("Lý do ghi khi chuyển."))
+
+
+class AssessmentListSerializer(serializers.ListSerializer):
+    """A list of assessments: their hand-overs read at once for the whole list (one query, none when no assessment
+    of it was ever submitted), not once per row."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        rows = list(data.all() if hasattr(data, "all") else data)
+        _handovers_known(self.child.context if self.child else {}, rows)
+        return super().to_representation(rows)
+
+
+def _handovers_known(context: Any, assessments: list[Assessment]) -> dict[int, Any]:
+    """The context's hand-overs (`handover_entries`), read once for the assessments not known yet; only those ever
+    submitted can have been handed over (no query for drafts never sent)."""
+    from scoring.selectors.handover import handover_entries
+
+    known: dict[int, Any] = context.setdefault("_handovers", {}) if isinstance(context, dict) else {}
+    wanted = [a.pk for a in assessments if a.pk not in known and a.submitted_at is not None]
+    if wanted:
+        found = handover_entries(wanted)
+        known.update({pk: found.get(pk) for pk in wanted})
+    return known
+
+
 class AssessmentSerializer(serializers.ModelSerializer):
     unit = UnitSerializer(read_only=True)
     cycle = serializers.SlugRelatedField(slug_field="year", read_only=True)
@@ -103,14 +137,26 @@ class AssessmentSerializer(serializers.ModelSerializer):
         help_text=gettext_lazy(
             "Lúc gửi bản tự đánh giá đang được xét (đã gửi, đang thẩm định, giải trình hoặc đã thông qua); null khi "
             "bản đánh giá là bản nháp: chưa gửi, hoặc thủ trưởng đơn vị đã rút lại để chỉnh sửa (lần gửi đó ở "
-            "`last_submitted_at`)."
+            "`last_submitted_at`). Với bản đánh giá đơn vị không gửi mà được chuyển cho Tổ thẩm định khi quá hạn "
+            "(`handed_over` khác null), đây là lúc chuyển, không phải lúc đơn vị gửi: đơn vị không gửi."
         ),
     )
     last_submitted_at = serializers.DateTimeField(
         source="submitted_at", read_only=True, allow_null=True,
         help_text=gettext_lazy(
             "Lúc gửi bản tự đánh giá lần gần nhất, kể cả lần đã được rút lại (bản nháp); null khi chưa gửi lần nào. "
-            "Các lần gửi và rút lại đều ghi trong nhật ký."
+            "Các lần gửi và rút lại đều ghi trong nhật ký. Khi lần đó là một lần chuyển cho Tổ thẩm định thay đơn vị "
+            "(`handed_over` khác null), đây là lúc chuyển."
+        ),
+    )
+    # The unit's own submission and the administrator's hand-over of an overdue draft both set `submitted_at`
+    # (the moment the team received it); which one it was is in the audit of that state change.
+    handed_over = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Đơn vị không gửi bản tự đánh giá: quá hạn mà chưa gửi, bản đánh giá được quản trị viên chuyển cho Tổ "
+            "thẩm định như đơn vị để lại (như «Đơn vị không gửi» của trang thẩm định và `not_submitted` của dữ liệu "
+            "đã công bố): lúc chuyển, người chuyển và lý do. Nói về lần gửi ở `last_submitted_at`; null khi đơn vị "
+            "tự gửi, hoặc chưa gửi lần nào."
         ),
     )
     # Likewise a reopened assessment is no longer signed off (the pages treat it as under appraisal again): its
@@ -134,8 +180,22 @@ class AssessmentSerializer(serializers.ModelSerializer):
         fields = [
             "id", "cycle", "unit", "indicator_set", "state", "version", "deadline_override", "effective_deadline",
             "appraisal_round", "explanation_deadline", "submitted_at", "last_submitted_at", "signed_off_at",
-            "last_signed_off_at",
+            "last_signed_off_at", "handed_over",
         ]
+        list_serializer_class = AssessmentListSerializer
+
+    @extend_schema_field(HandOverSerializer(allow_null=True, read_only=True))
+    def get_handed_over(self, obj: Assessment) -> dict[str, Any] | None:
+        entry = _handovers_known(self.context, [obj]).get(obj.pk)
+        if entry is None:
+            return None
+        actor = entry.actor
+        return HandOverSerializer({
+            "at": obj.submitted_at or entry.at,  # as the review page says it (`assessment_handover`)
+            "by_username": actor.get_username() if actor else None,
+            "by_name": (actor.get_full_name() or actor.get_username()) if actor else "",
+            "reason": entry.reason or "",
+        }).data
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True, read_only=True))
     def get_effective_deadline(self, obj: Assessment) -> str | None:

@@ -7,15 +7,17 @@ as the public pages: an unpublished year (or revision, group, unit) is a 404 in 
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +25,7 @@ from rest_framework.response import Response
 from cchc.api import ERR, ErrorSerializer, RefusalSerializer, error_body
 from scoring import permissions
 from scoring.api.common import InputSerializer, QuerySerializer, RevisionQuery
+from scoring.authentication import PUBLIC_READ_AUTHENTICATION
 from scoring.engine import round_half_up
 from scoring.errors import ValidationFailed
 from scoring.models import Cycle, Publication
@@ -77,13 +80,21 @@ Numbers = {
     "applicable_max": serializers.CharField(),
 }
 
+UNIT_KIND_HELP = gettext_lazy("Tên loại đơn vị lúc công bố (tiếng Việt, như văn bản công bố).")
+UNIT_KIND_CODE_HELP = gettext_lazy(
+    "Mã loại đơn vị, như trường `kind` của danh mục đơn vị (/api/v1/units/): không đổi khi loại đơn vị được đổi "
+    "tên. Lần công bố trước khi có trường này: suy ra từ tên loại đơn vị lúc công bố; null khi không xác định chắc "
+    "chắn được."
+)
+
 OpenDataRankingRow = inline_serializer(
     "OpenDataRankingRow",
     {
         "unit_code": serializers.CharField(),
         "unit_name": serializers.CharField(),
         "unit_short_name": serializers.CharField(),
-        "unit_kind": serializers.CharField(),
+        "unit_kind": serializers.CharField(help_text=UNIT_KIND_HELP),
+        "unit_kind_code": serializers.CharField(allow_null=True, help_text=UNIT_KIND_CODE_HELP),
         "group_code": serializers.CharField(),
         "rank": serializers.IntegerField(allow_null=True),
         **Numbers,
@@ -232,7 +243,9 @@ OpenDataDocument = inline_serializer(
             "OpenDataDocumentResult",
             {
                 "unit_code": serializers.CharField(), "unit_name": serializers.CharField(),
-                "unit_kind": serializers.CharField(), "group_code": serializers.CharField(),
+                "unit_kind": serializers.CharField(help_text=UNIT_KIND_HELP),
+                "unit_kind_code": serializers.CharField(allow_null=True, help_text=UNIT_KIND_CODE_HELP),
+                "group_code": serializers.CharField(),
                 "rank": serializers.IntegerField(allow_null=True), **Numbers,
                 "classification": serializers.CharField(),
                 "indicator_set": inline_serializer(
@@ -265,13 +278,18 @@ ROW_KEYS = (
 )
 
 
-def _row(row: dict[str, Any]) -> dict[str, Any]:
-    return {**{k: row.get(k, "") for k in ROW_KEYS}, "not_submitted": bool(row.get("not_submitted"))}
+def _row(row: dict[str, Any], codes: dict[str, str]) -> dict[str, Any]:
+    """A published row; `codes`: the kinds' codes of a snapshot stored before its rows had them
+    (`selectors.kind_codes`)."""
+    return {**{k: row.get(k, "") for k in ROW_KEYS}, "unit_kind_code": selectors.row_kind_code(row, codes),
+            "not_submitted": bool(row.get("not_submitted"))}
 
 
-def _tables(snapshot: dict[str, Any], **filters: str) -> list[dict[str, Any]]:
+def _tables(snapshot: dict[str, Any], at: datetime | None, **filters: str) -> list[dict[str, Any]]:
+    """The snapshot's ranking tables; `at`: when it was published (None: a preview)."""
+    codes = selectors.kind_codes(snapshot, at)
     return [
-        {"code": t.code, "name": t.name, "size": t.total, "rows": [_row(r) for r in t.rows]}
+        {"code": t.code, "name": t.name, "size": t.total, "rows": [_row(r, codes) for r in t.rows]}
         for t in selectors.ranking_tables(snapshot=snapshot, **filters)
     ]
 
@@ -322,6 +340,7 @@ def _dec(value: Decimal | None) -> str | None:
     responses={200: PublicationSerializer(many=True), 400: ERR},
 )
 @api_view(["GET", "HEAD"])
+@authentication_classes(PUBLIC_READ_AUTHENTICATION)
 @permission_classes([AllowAny])
 def publication_list(request: Request) -> Response:
     """Every publication (corrections are later revisions of the same year), newest year and revision first.
@@ -334,9 +353,19 @@ def publication_list(request: Request) -> Response:
     return Response(_listing(list(qs), _latest_revisions()))
 
 
+MSG_PUBLISH_ADMIN_ONLY = gettext_lazy("Chỉ quản trị viên (Sở Nội vụ) được xem trước và công bố kết quả.")
+# the appraisal leads are told, by design, where their own preliminary table is (the team's oversight page)
+MSG_PREVIEW_LEAD = gettext_lazy(
+    "Chỉ quản trị viên (Sở Nội vụ) được xem trước và công bố kết quả. Tổ trưởng Tổ thẩm định xem kết quả sơ bộ "
+    "(chưa công bố) ở bảng kết quả sơ bộ của trang tổng quan thẩm định."
+)
+
+
 def _require_publisher(user: Any) -> None:
+    """Administrators only (`permissions.can_publish`); the refusal says so, and tells a lead where to look."""
     if not permissions.can_publish(user):
-        raise exceptions.PermissionDenied(exceptions.PermissionDenied.default_detail)
+        lead = bool(getattr(user, "is_authenticated", False)) and permissions.is_appraisal_lead(user)
+        raise exceptions.PermissionDenied(MSG_PREVIEW_LEAD if lead else MSG_PUBLISH_ADMIN_ONLY)
 
 
 @extend_schema(tags=["publications"], responses={200: Preview, 401: ERR, 403: ERR, 404: ERR})
@@ -353,7 +382,7 @@ def publication_preview(request: Request, year: int) -> Response:
     latest = {(cycle.pk, revisions[0].revision)} if revisions else set()
     return Response({
         "year": cycle.year, "ready": not blockers, "blockers": blockers,
-        "revisions": _listing(revisions, latest), "groups": _tables(snapshot),
+        "revisions": _listing(revisions, latest), "groups": _tables(snapshot, None),
     })
 
 
@@ -398,13 +427,15 @@ def publication_publish(request: Request, year: int) -> Response:
     tags=["open data"], parameters=[RankingQuerySerializer], responses={200: Rankings, 400: ERR, 404: NOT_FOUND}
 )
 @api_view(["GET", "HEAD"])
+@authentication_classes(PUBLIC_READ_AUTHENTICATION)
 @permission_classes([AllowAny])
 def rankings(request: Request, year: int) -> Response:
     """A published year's ranking of every group (filter with `q` and `classification`). Public."""
     params = _query(RankingQuerySerializer, request)
     publication = _publication(request, year)
     tables = _tables(
-        publication.snapshot, query=params.get("q", ""), classification=params.get("classification", "")
+        publication.snapshot, publication.published_at, query=params.get("q", ""),
+        classification=params.get("classification", ""),
     )
     return Response({"publication": _ref(publication), "groups": tables})
 
@@ -414,11 +445,13 @@ def rankings(request: Request, year: int) -> Response:
     responses={200: GroupRanking, 400: ERR, 404: NOT_FOUND},
 )
 @api_view(["GET", "HEAD"])
+@authentication_classes(PUBLIC_READ_AUTHENTICATION)
 @permission_classes([AllowAny])
 def group_ranking(request: Request, year: int, group_code: str) -> Response:
     """One ranking group's published table (ties share a rank). Public; 404 for a group not in the year."""
     publication = _publication(request, year)
-    table = next((t for t in _tables(publication.snapshot, group=group_code) if t["code"] == group_code), None)
+    tables = _tables(publication.snapshot, publication.published_at, group=group_code)
+    table = next((t for t in tables if t["code"] == group_code), None)
     if table is None:
         raise exceptions.NotFound()
     return Response({"publication": _ref(publication), "group": table})
@@ -428,6 +461,7 @@ def group_ranking(request: Request, year: int, group_code: str) -> Response:
     tags=["open data"], parameters=[RevisionQuery], responses={200: UnitResult, 400: ERR, 404: NOT_FOUND}
 )
 @api_view(["GET", "HEAD"])
+@authentication_classes(PUBLIC_READ_AUTHENTICATION)
 @permission_classes([AllowAny])
 def unit_result(request: Request, year: int, unit_code: str) -> Response:
     """One unit's published result: index, rank, each area against the group's average, every criterion's
@@ -450,7 +484,7 @@ def unit_result(request: Request, year: int, unit_code: str) -> Response:
     group_name = next((g["name"] for g in snap.get("groups", []) if g["code"] == row["group_code"]), "")
     return Response({
         "publication": _ref(publication),
-        "result": _row(row),
+        "result": _row(row, selectors.kind_codes(snap, publication.published_at)),
         "group": {"code": row["group_code"], "name": group_name,
                   "size": len(selectors.group_rows(snapshot=snap, group_code=row["group_code"]))},
         "indicator_set": {k: indicator_set[k] for k in ("key", "version", "name", "decision_ref")},
@@ -483,6 +517,7 @@ def _file(request: Request, year: int, name: str, build: Any) -> HttpResponseBas
     responses={(200, JSON): OpenDataDocument, 400: ERR, 404: NOT_FOUND},
 )
 @api_view(["GET", "HEAD"])
+@authentication_classes(PUBLIC_READ_AUTHENTICATION)
 @permission_classes([AllowAny])
 def open_data_json(request: Request, year: int) -> HttpResponseBase:
     """The open-data JSON document of the year (schema `cchc-ket-qua/1`, documented at /du-lieu-mo/), byte for
@@ -495,6 +530,7 @@ def open_data_json(request: Request, year: int) -> HttpResponseBase:
     responses={(200, CSV): OpenApiTypes.STR, 400: ERR, 404: NOT_FOUND},
 )
 @api_view(["GET", "HEAD"])
+@authentication_classes(PUBLIC_READ_AUTHENTICATION)
 @permission_classes([AllowAny])
 def open_data_csv(request: Request, year: int) -> HttpResponseBase:
     """The results table as CSV (UTF-8 with BOM, one row per unit; columns at /du-lieu-mo/). Public."""
@@ -506,6 +542,7 @@ def open_data_csv(request: Request, year: int) -> HttpResponseBase:
     responses={(200, CSV): OpenApiTypes.STR, 400: ERR, 404: NOT_FOUND},
 )
 @api_view(["GET", "HEAD"])
+@authentication_classes(PUBLIC_READ_AUTHENTICATION)
 @permission_classes([AllowAny])
 def criteria_csv(request: Request, year: int) -> HttpResponseBase:
     """Every unit's published score of every scored criterion as CSV (long format; columns at /du-lieu-mo/).

@@ -41,8 +41,9 @@ OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
 # the PDF's averages per indicator set; 4: the PDF's yearly averages per indicator set; 5: a correction's revision
 # and reason in the workbook's header and the results CSV (`ly_do_dinh_chinh`), charts on a fixed scale, the PDF's
 # average captions state only what the data shows; 6: the points each criterion counts for in the criteria CSV
-# (`diem_tinh_chi_so`), the units that never submitted their self-assessment marked.
-FILE_FORMAT = 6
+# (`diem_tinh_chi_so`), the units that never submitted their self-assessment marked; 7: the unit kind's code in the
+# results CSV (`ma_loai_don_vi`) and JSON (`unit_kind_code`).
+FILE_FORMAT = 7
 # The official files (the workbook, the PDF report, the evidence pack) are the province's documents, in
 # Vietnamese whoever asks for them first: each is built once per publication and then shared by everyone.
 OFFICIAL_LANGUAGE = "vi"
@@ -54,6 +55,8 @@ CSV_COLUMNS = [
     "ly_do_dinh_chinh",
     # Added: 1 for a unit that never submitted its self-assessment (handed over to the team, `NOT_SUBMITTED`).
     "khong_gui_tu_danh_gia",
+    # Added: the unit kind's code (the catalogue's), empty when a publication made before it cannot tell it surely.
+    "ma_loai_don_vi",
 ]
 Progress = Callable[[int], None]
 BOLD = Font(bold=True)
@@ -274,13 +277,14 @@ def csv_rows(publication: Publication) -> Iterator[list[Any]]:
     groups = {g["code"]: g["name"] for g in snap.get("groups", [])}
     yield CSV_COLUMNS + [f"linh_vuc_{a['code']}" for a in area_list]
     t = safe_text  # text cells only: a number such as "-1.00" stays a number (docs/open-data.md)
+    codes = selectors.kind_codes(snap, publication.published_at)
     for r in snap.get("rows", []):
         yield [
             publication.cycle.year, publication.revision, t(publication.document_number),
             publication.document_date.isoformat(), t(r["group_code"]), t(groups.get(r["group_code"], "")), r["rank"],
             t(r["unit_code"]), t(r["unit_name"]), t(r["unit_kind"]), t(r["set_key"]), r["set_version"], r["index"],
             r["total"], r["normal_total"], r["bonus"], r["penalty"], r["applicable_max"], t(r["classification"]),
-            t(publication.reason), 1 if r.get("not_submitted") else 0,
+            t(publication.reason), 1 if r.get("not_submitted") else 0, t(selectors.row_kind_code(r, codes) or ""),
             *[r["area_totals"].get(a["code"], "") for a in area_list],
         ]
 
@@ -337,6 +341,7 @@ def open_data(publication: Publication) -> dict[str, Any]:
     """The JSON open-data document (schema in docs/open-data.md). Numbers are strings with two decimals."""
     snap = publication.snapshot
     bands = selectors.snapshot_bands(snap)
+    codes = selectors.kind_codes(snap, publication.published_at)
     return {
         "schema": OPEN_DATA_SCHEMA,
         "cycle": {"year": publication.cycle.year, "name": publication.cycle.name},
@@ -362,6 +367,7 @@ def open_data(publication: Publication) -> dict[str, Any]:
         "results": [
             {
                 "unit_code": r["unit_code"], "unit_name": r["unit_name"], "unit_kind": r["unit_kind"],
+                "unit_kind_code": selectors.row_kind_code(r, codes),
                 "group_code": r["group_code"], "rank": r["rank"], "index": r["index"], "total": r["total"],
                 "normal_total": r["normal_total"], "bonus": r["bonus"], "penalty": r["penalty"],
                 "applicable_max": r["applicable_max"], "classification": r["classification"],

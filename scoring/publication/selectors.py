@@ -336,6 +336,42 @@ def classifications(snapshot: dict[str, Any]) -> list[str]:
                                              -highest[name], name))
 
 
+def kind_codes(snapshot: dict[str, Any], at: datetime.datetime | None) -> dict[str, str]:
+    """{a unit kind's name at the moment `at` a snapshot was published: its code}, for a snapshot published before its
+    rows carried the code (`unit_kind_code`): kinds are renamed in place, their codes never change, and every
+    rename is audited (old → new), so each kind's name then is its oldest rename's old name after that moment, else
+    its name now. Names are unique at any moment; a kind made after the publication is left out, and a name two
+    kinds could have had is left out too (its code unknown: null), so that the answer never changes later. No query
+    when every row has its code; else two."""
+    from scoring.models import AuditEntry, UnitKind
+
+    if at is None or all("unit_kind_code" in r for r in snapshot.get("rows", [])):
+        return {}
+    kinds = {str(pk): (code, name) for pk, code, name in UnitKind.objects.values_list("pk", "code", "name")}
+    names = {pk: name for pk, (_code, name) in kinds.items()}
+    made_later: set[str] = set()
+    for object_id, action, changes in (AuditEntry.objects.filter(object_type="UnitKind", at__gt=at,
+                                                                 action__in=("unit_kind.rename", "unit_kind.create"))
+                                       .order_by("-at", "-id").values_list("object_id", "action", "changes")):
+        if action == "unit_kind.create":
+            made_later.add(object_id)
+        elif object_id in names and isinstance((changes or {}).get("name"), dict):
+            names[object_id] = changes["name"].get("old") or names[object_id]  # newest first: the oldest one wins
+    found: dict[str, list[str]] = defaultdict(list)
+    for pk, name in names.items():
+        if pk not in made_later:
+            found[name].append(kinds[pk][0])
+    return {name: codes[0] for name, codes in found.items() if len(codes) == 1}
+
+
+def row_kind_code(row: dict[str, Any], codes: dict[str, str]) -> str | None:
+    """A published row's unit kind code: stored with it since it was, else derived by `kind_codes` (None: not
+    known)."""
+    if "unit_kind_code" in row:
+        return row["unit_kind_code"]
+    return codes.get(row.get("unit_kind", ""))
+
+
 def unit_row(*, snapshot: dict[str, Any], unit_code: str) -> dict[str, Any]:
     """The unit's row of a publication; `UnitNotPublished` (a 404) when it has none."""
     for row in snapshot.get("rows", []):

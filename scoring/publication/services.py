@@ -115,8 +115,17 @@ def _figures(snapshot: dict[str, Any], scores: dict[str, Any]) -> Any:
                            for i in s.get("indicators", [])]
     # The order of the rows is no figure: ties are listed by name, and a snapshot stored before they were listed in
     # Vietnamese order lists them by code point (`selectors.in_published_order`).
-    kept["rows"] = sorted(kept.get("rows", []), key=lambda r: str(r.get("unit_code")))
+    kept["rows"] = sorted((_row_figures(r) for r in kept.get("rows", [])), key=lambda r: str(r.get("unit_code")))
     return json.loads(json.dumps({"snapshot": kept, "scores": scores}))
+
+
+# What a row states besides its figures: the kind's code (added to rows later; its name is in the row, and a kind's
+# code never changes), so that a snapshot stored before it compares equal to a fresh one.
+NOT_FIGURES = ("unit_kind_code",)
+
+
+def _row_figures(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in NOT_FIGURES}
 
 
 def figures_unchanged(current: Publication, snapshot: dict[str, Any], scores: dict[str, Any]) -> bool:
@@ -345,6 +354,7 @@ def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str,
                 "unit_name": r.unit_name,
                 "unit_short_name": r.unit_short_name,
                 "unit_kind": kinds[r.kind_id].name,
+                "unit_kind_code": kinds[r.kind_id].code,  # added: the catalogue's code (`kind` of /api/v1/units/)
                 "group_code": group.code if group else "",
                 "set_key": indicator_set.key,
                 "set_version": indicator_set.version,
@@ -399,9 +409,9 @@ def _units_anew(
     the units `codes` whose rows are unchanged; a unit it leaves out is taken to state what `current` states."""
     if current is None:
         return {row["unit_code"] for row in snapshot["rows"]}
-    before = {r.get("unit_code"): r for r in current.snapshot.get("rows", [])}
+    before = {r.get("unit_code"): _row_figures(r) for r in current.snapshot.get("rows", [])}
     rows = json.loads(json.dumps(snapshot["rows"]))
-    anew = {row["unit_code"] for row in rows if before.get(row["unit_code"]) != row}
+    anew = {row["unit_code"] for row in rows if before.get(row["unit_code"]) != _row_figures(row)}
     unchanged_rows = {row["unit_code"] for row in rows} - anew
     scores = json.loads(json.dumps(scores_of(current, unchanged_rows)))
     return anew | {code for code, fresh in scores.items()

@@ -117,7 +117,7 @@ def test_open_data_json_follows_the_documented_schema(publication: Publication) 
     first = doc["results"][0]
     assert set(first) == {"unit_code", "unit_name", "unit_kind", "group_code", "rank", "index", "total",
                           "normal_total", "bonus", "penalty", "applicable_max", "classification",
-                          "indicator_set", "area_totals", "not_submitted"}
+                          "indicator_set", "area_totals", "not_submitted", "unit_kind_code"}
     assert [r["unit_name"] for r in doc["results"]] == ["Sở Công Thương", "Sở Tư pháp", "Sở Y tế", "Sở Xây dựng"]
 
 

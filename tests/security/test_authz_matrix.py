@@ -357,6 +357,10 @@ API_RULES: dict[str, Rule] = {
     "api:extension_request_refuse": Rule(
         get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL
     ),
+    # the publish page's hand-over of the overdue drafts: administrators read the count and hand them over
+    "api:cycle_hand_over_overdue": Rule(
+        get=E(401, 403, 403, 403, 403, 200), post=E(401, 403, 403, 403, 403, None), methods=ALL
+    ),
     "api:cycle_phase": Rule(get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL),
     "api:cycle_set": Rule(get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL),
     "api:cycle_units": Rule(get=E(401, 403, 403, 403, 403, 405), post=E(401, 403, 403, 403, 403, None), methods=ALL),
