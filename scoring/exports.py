@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import secrets
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -410,7 +411,9 @@ class _ChoiceLists:
 class _DownloadedValues:
     """The companion sheet keeping each row's fillable cells as downloaded, by line id and version (very hidden:
     not listed among the sheets Excel can unhide; protected). Written with the same cell writer as the sheet, the
-    values read back alike from both unless the person changed the row's cell."""
+    values read back alike from both unless the person changed the row's cell. B1 names this download (a random id):
+    an upload of the same file again is told apart from a colleague's copy downloaded at the same versions, so that
+    what an earlier import of it wrote is not taken for a change made by somebody else (`scoring.imports`)."""
 
     def __init__(self, workbook: Workbook, assessment_id: int, count_columns: int) -> None:
         self.sheet = workbook.create_sheet(str(_("Giá trị lúc tải về"))[:31])
@@ -418,6 +421,7 @@ class _DownloadedValues:
         self.sheet.protection.sheet = True
         self.keys = ["line_id", "version", *downloaded_columns(count_columns)]
         self.sheet.cell(row=1, column=1, value=f"{DOWNLOADED_MARKER}:{assessment_id}")
+        self.sheet.cell(row=1, column=2, value=secrets.token_hex(12))
         for column, key in enumerate(self.keys, start=1):
             self.sheet.cell(row=2, column=column, value=key)
         self.row = 3

@@ -10,9 +10,15 @@ withdrawing the declaration later (on the page or in the next download, which wr
 leaf from them again.
 
 A row whose fillable cells are still those of the download (kept on the file's hidden companion sheet) was left
-as it was: it is skipped, whatever was saved on the system since (it must not undo a colleague's change, nor block
-the rows the person did edit). Files downloaded before the companion existed are read as before: every row is
-compared with what is stored.
+as it was. When the leaf was saved on the system since and the file's cells now differ from what is stored, the row
+is neither a change applied silently (it must not undo a colleague's change) nor hidden: it is listed with both
+values (`ImportPreview.newer_on_system`), the system's kept unless the person chooses the file's; it blocks no other
+row. Files downloaded before the companion existed are read as before: every row is compared with what is stored.
+
+The same file uploaded again after an import of it (`earlier_imports`: the versions those imports wrote, by the
+download's id the companion keeps): what they wrote is not somebody else's change. A row is compared with what is
+stored, and its cell differing from it is an edit, even one back to the download's value (the file's cell is what
+the person sees). A version written by anybody else in between is a change made on the system as above.
 
 Merged cells (Excel keeps a merge's value in its top-left cell only): a merge down the note, explanation or reason
 column is that text on each of its rows; any other merge over a column the import reads refuses the file, naming the
@@ -30,7 +36,7 @@ import datetime as dt
 import math
 import unicodedata
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -60,7 +66,7 @@ from scoring.exports import (
 )
 from scoring.forms import number_display, points_text, value_summary
 from scoring.models import Indicator
-from scoring.sheets import downloaded_values, shown_sheet
+from scoring.sheets import download_id, downloaded_values, shown_sheet
 from scoring.text import normalize_line_breaks
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -175,8 +181,15 @@ class ImportPreview:
     rows: list[ImportRow]
     unchanged: int
     file_errors: list[str] = field(default_factory=list)
-    # Codes of the rows left as downloaded whose leaf was changed on the system since: skipped, the system's kept.
-    newer_on_system: list[str] = field(default_factory=list)
+    # The rows left as downloaded whose leaf was changed on the system since and now differs from the file: the
+    # system's value is kept unless the person chooses the file's (old: stored, new: the file's; `version` the
+    # stored one, so that a later save by anybody makes the choice stale).
+    newer_on_system: list[ImportRow] = field(default_factory=list)
+    # The codes of the self-scored leaves with no row in the file (deleted rows): their stored values are kept.
+    missing: list[str] = field(default_factory=list)
+    # The download's id (B1 of the companion sheet; "" for an older file): what the same file uploaded again is
+    # known by (`earlier_imports` of `read_sheet`).
+    download_id: str = ""
     # The sheet's totals before and after applying; empty when nothing can be applied (no row, or errors).
     totals: list[TotalChange] = field(default_factory=list)
 
@@ -184,6 +197,11 @@ class ImportPreview:
     def refused_cells(self) -> list[RefusedCell]:
         """Every refused cell of the file, in the sheet's order: the list to fix in one go."""
         return [cell for row in self.rows for cell in row.refused_cells]
+
+    @property
+    def choosable(self) -> list[ImportRow]:
+        """The rows changed on the system since the download whose file value may be chosen (no error)."""
+        return [row for row in self.newer_on_system if not row.errors]
 
     @property
     def error_count(self) -> int:
@@ -746,8 +764,21 @@ def _header_problem(found_row: Sequence[Any], count_columns: int) -> str | None:
              "vào đó và không thêm, xóa hay đổi thứ tự cột.") % {"row": HEADER_ROW, "problems": "; ".join(problems)}
 
 
-def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPreview:
-    """The preview of an uploaded sheet for this assessment; raises SheetRefused for an unusable file."""
+def _written_by_earlier_imports(
+    line_id: int, downloaded: int, stored: int, written: Mapping[int, Collection[int]]
+) -> bool:
+    """Whether every version of the line after the download's (`downloaded`) up to the stored one was written by an
+    earlier import of the same file (`written`: the versions they wrote, by line id)."""
+    versions = written.get(line_id) or ()
+    return stored > downloaded and all(version in versions for version in range(downloaded + 1, stored + 1))
+
+
+def read_sheet(
+    uploaded: Any, *, sheet: selectors.AssessmentSheet,
+    earlier_imports: Mapping[str, Mapping[int, Collection[int]]] | None = None,
+) -> ImportPreview:
+    """The preview of an uploaded sheet for this assessment; raises SheetRefused for an unusable file.
+    `earlier_imports`: by download id, the line versions imports of that file wrote (for this person)."""
     _check_file(uploaded)
     try:
         workbook = load_workbook(uploaded, read_only=True, data_only=True)
@@ -766,6 +797,7 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
         downloaded = downloaded_values(
             workbook, marker=f"{DOWNLOADED_MARKER}:{sheet.assessment.pk}", max_rows=MAX_ROWS + 1
         )
+        file_id = download_id(workbook, marker=f"{DOWNLOADED_MARKER}:{sheet.assessment.pk}") if downloaded else ""
     finally:
         workbook.close()
     marker = str((data[0][0] if data and data[0] else "") or "")
@@ -805,7 +837,8 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
                     formulas[(number, merge.min_col)] = top
     letters = {key: get_column_letter(index) for index, key in enumerate(keys, start=1)}
     fillable = downloaded_columns(count_columns)
-    preview = ImportPreview(rows=[], unchanged=0)
+    preview = ImportPreview(rows=[], unchanged=0, download_id=file_id)
+    written = (earlier_imports or {}).get(file_id, {}) if file_id else {}
     seen: set[int] = set()
     for offset, values in enumerate(body):
         excel_row = FIRST_DATA_ROW + offset
@@ -847,12 +880,15 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
         as_downloaded = None if downloaded is None else downloaded.get(line_id)
         if as_downloaded is not None and as_downloaded.get("version") != version:
             as_downloaded = None  # not this row's download: compared with what is stored, as an older file
-        if _left_as_downloaded(cells, version, as_downloaded, fillable):
-            # Not edited in the file: nothing of it to write (the system's values stay, a colleague's newer ones too).
-            preview.unchanged += 1
-            if leaf.line.version != version:
-                preview.newer_on_system.append(leaf.indicator.code)
+        left = _left_as_downloaded(cells, version, as_downloaded, fillable)
+        if left and leaf.line.version == version:
+            preview.unchanged += 1  # not edited in the file, nor on the system: nothing to write
             continue
+        ours = as_downloaded is not None and _written_by_earlier_imports(line_id, version, leaf.line.version, written)
+        if ours:
+            # Every save since the download was an import of this very file: the row is compared with what is
+            # stored, from the stored version (a cell put back to the download's value is an edit too).
+            version = leaf.line.version
         texts = {k: _clean_text(cells.get(k)) for k in ("note", "explanation", "na_reason")}
         row = ImportRow(
             excel_row=excel_row, line_id=line_id, version=version, code=leaf.indicator.code,
@@ -881,12 +917,26 @@ def read_sheet(uploaded: Any, *, sheet: selectors.AssessmentSheet) -> ImportPrev
                                                      "«Có».") % {"column": headers["na"]})
             row.not_applicable_reason = ""
         numbers_refused = _refuse_numbers(row, leaf.indicator, row_cells)
+        if left and not ours:
+            # Not edited in the file, saved on the system since: listed beside the stored value when they differ,
+            # the system's kept unless chosen (from the stored version: a save meanwhile makes the choice stale).
+            row.version = leaf.line.version
+            _compare(row, leaf, row_cells, index_mode=sheet.assessment.indicator_set.index_mode,
+                     numbers_refused=numbers_refused)
+            if row.changes:
+                preview.newer_on_system.append(row)
+            else:
+                preview.unchanged += 1
+            continue
         _compare(row, leaf, row_cells, index_mode=sheet.assessment.indicator_set.index_mode,
                  numbers_refused=numbers_refused, edited=as_downloaded is not None)
         if row.changes:
             preview.rows.append(row)
         else:
             preview.unchanged += 1
+    if not preview.file_errors:
+        preview.missing = [r.indicator.code for r in sheet.leaves if r.self_scored and r.line.pk not in seen]
     if preview.rows and not preview.error_count:
         preview.totals = _totals(sheet, preview.rows)
     return preview
+

@@ -42,3 +42,13 @@ def downloaded_values(workbook: Any, *, marker: str, max_rows: int) -> dict[int,
             found[line_id] = row
         return found
     return None
+
+
+def download_id(workbook: Any, *, marker: str) -> str:
+    """The id the download wrote beside `marker` on the companion sheet (B1), or "" (a file downloaded before the
+    id was written, or without the companion)."""
+    for ws in workbook.worksheets:
+        first = next(ws.iter_rows(min_row=1, max_row=1, max_col=2, values_only=True), ())
+        if first and str(first[0] or "") == marker:
+            return str((first[1] if len(first) > 1 else "") or "").strip()[:64]
+    return ""

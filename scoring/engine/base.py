@@ -127,6 +127,11 @@ _NON_FINITE_WORDS = frozenset({"nan", "snan", "inf", "infinity"})
 # «1,000», «12.345,5», «1,000.25» (one group or more, a decimal part after them).
 _GROUPED_RE = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:[.,][0-9]{3})+(?:[.,][0-9]*)?")
 MAX_TYPED_DECIMALS = 6  # a typed number's digits after its separator (a count, a ratio's terms, points)
+# «1 300», «12 345 678»: a whole number with its thousands grouped by spaces (NFKC makes the no-break and thin spaces
+# a word processor or a spreadsheet pastes plain ones). A space is never a decimal mark, so such a number can only be
+# a whole one: read without its spaces. Any other space between digits («13 00», «1 300,5») is refused, named.
+_SPACE_GROUPED_RE = re.compile(r"[+-]?[1-9][0-9]{0,2}(?: [0-9]{3})+")
+_SPACED_DIGITS_RE = re.compile(r"[0-9.,]\s+[0-9]")
 
 
 def _canonical(value: Decimal) -> str:
@@ -177,7 +182,9 @@ def _not_a_number(field: str) -> ScoringInputError:
 def to_decimal(raw: object, *, field: str, refuse_groups: bool = False) -> Decimal:
     """A finite `Decimal` from an int, a Decimal, a finite float (via its shortest text, `repr`) or a string.
 
-    Strings may use a decimal comma ("0,5") and surrounding spaces. Refuses bool, None, empty or other
+    Strings may use a decimal comma ("0,5"), surrounding spaces, and spaces (plain, no-break or thin) grouping a
+    whole number's thousands ("1 300": a space is never a decimal mark); other spaces between digits are refused
+    (`spaced_digits`). Refuses bool, None, empty or other
     text (`not_a_number`), NaN and infinities (`not_finite`) and absurdly large numbers (`too_large`); typed
     text with more than `MAX_TYPED_DECIMALS` decimals (`too_many_decimals`); with `refuse_groups` (counts and
     the quantities of a ratio, where "1.000" is far more likely a thousand than a one, and the points a person
@@ -207,6 +214,10 @@ def to_decimal(raw: object, *, field: str, refuse_groups: bool = False) -> Decim
         # NFKC makes full-width digits (０-９) plain ones, and also ², ①, ₃ …: those are not numbers one types
         if any(ch.isdigit() and not ("0" <= ch <= "9" or "\uff10" <= ch <= "\uff19") for ch in raw):
             raise _not_a_number(field)
+        if _SPACE_GROUPED_RE.fullmatch(text):
+            text = text.replace(" ", "")
+        elif _SPACED_DIGITS_RE.search(text):
+            raise _spaced_digits(text, field)
         if refuse_groups and _GROUPED_RE.fullmatch(text):
             raise ScoringInputError(
                 "ambiguous_separator",
@@ -236,6 +247,18 @@ def to_decimal(raw: object, *, field: str, refuse_groups: bool = False) -> Decim
     if value.adjusted() >= MAX_INTEGER_DIGITS:
         raise _too_large(field)
     return value
+
+
+def _spaced_digits(text: str, field: str) -> ScoringInputError:
+    joined = "".join(text.split())
+    return ScoringInputError(
+        "spaced_digits",
+        f"Số «{text}» có dấu cách giữa các chữ số: hãy xoá dấu cách (viết «{joined}» nếu đó là số muốn nhập), không "
+        "dùng dấu tách hàng nghìn và ghi phần thập phân sau dấu phẩy (0,25).",
+        f"The number «{text}» has spaces between its digits: remove them (write «{joined}» if that is the number "
+        "meant), without a thousands separator and with its decimals after the decimal point (0.25).",
+        field=field,
+    )
 
 
 def _trailing_mark(text: str, field: str) -> ScoringInputError:

@@ -130,7 +130,9 @@ def assessment_difficulties_save(
 
 
 @transaction.atomic
-def score_lines_import_self(*, assessment: Assessment, rows: Iterable[Mapping[str, Any]], actor: Any) -> int:
+def score_lines_import_self(
+    *, assessment: Assessment, rows: Iterable[Mapping[str, Any]], actor: Any
+) -> dict[int, int]:
     """Write the rows of an uploaded self-assessment sheet: all of them in one transaction, or none.
 
     Each row: `line_id`, `version` (the line's version when the sheet was downloaded), `value` (engine value
@@ -138,7 +140,8 @@ def score_lines_import_self(*, assessment: Assessment, rows: Iterable[Mapping[st
     `score_line_save_self` (engine validation, audit). Raises StaleVersion (code "stale_rows", `details` =
     the stale leaves' codes) when any version is no longer current, ValidationFailed (code "import_invalid",
     `details` = {code: message}) when any row is refused; nothing is written then.
-    Returns the number of rows written.
+    Returns each written line's version after the import, by line id (a row that changes nothing writes nothing and
+    is not in it): what an upload of the same file again knows was this import's doing.
     """
     locked = _locked_assessment(assessment)
     if locked.state != Assessment.State.DRAFT:
@@ -154,10 +157,11 @@ def score_lines_import_self(*, assessment: Assessment, rows: Iterable[Mapping[st
     if stale:
         raise StaleVersion(MSG_IMPORT_STALE % {"n": len(stale)}, code="stale_rows", details=stale)
     errors: dict[str, str] = {}
+    written: dict[int, int] = {}
     for row in rows:
         line = lines[row["line_id"]]
         try:
-            score_line_save_self(
+            saved = score_line_save_self(
                 line=line, actor=actor, base_version=row["version"], value=row.get("value"),
                 note=row.get("note", ""), explanation=row.get("explanation", ""),
                 not_applicable=bool(row.get("not_applicable")),
@@ -165,6 +169,9 @@ def score_lines_import_self(*, assessment: Assessment, rows: Iterable[Mapping[st
             )
         except ValidationFailed as exc:  # raised before anything of that row is written
             errors[line.indicator.code] = str(exc.message)
+            continue
+        if saved.version != row["version"]:
+            written[line.pk] = saved.version
     if errors:
         raise ValidationFailed(
             ngettext(
@@ -179,4 +186,4 @@ def score_lines_import_self(*, assessment: Assessment, rows: Iterable[Mapping[st
             actor=actor, action="assessment.import_self", object_type="Assessment", object_id=locked.pk,
             unit=locked.unit, assessment=locked, changes={"rows": {"old": None, "new": len(rows)}},
         )
-    return len(rows)
+    return written

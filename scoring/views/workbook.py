@@ -24,6 +24,29 @@ def _session_key(assessment: Assessment) -> str:
     return f"cchc-import-{assessment.pk}"
 
 
+def _written_key(assessment: Assessment) -> str:
+    return f"cchc-import-written-{assessment.pk}"
+
+
+KEPT_DOWNLOADS = 5  # the files whose imports this session remembers, per assessment (the latest ones)
+
+
+def _earlier_imports(request: HttpRequest, assessment: Assessment) -> dict[str, dict[int, set[int]]]:
+    """What this person's imports of each file (by its download id) wrote in this session: line id -> versions."""
+    kept = request.session.get(_written_key(assessment)) or {}
+    return {download: {int(line): set(versions) for line, versions in lines.items()}
+            for download, lines in kept.items() if isinstance(lines, dict)}
+
+
+def _remember_import(request: HttpRequest, assessment: Assessment, download: str, written: dict[int, int]) -> None:
+    kept = dict(request.session.get(_written_key(assessment)) or {})
+    lines = dict(kept.pop(download, {}))
+    for line_id, version in written.items():
+        lines[str(line_id)] = sorted({*lines.get(str(line_id), []), version})
+    kept[download] = lines  # last: the most recent file
+    request.session[_written_key(assessment)] = dict(list(kept.items())[-KEPT_DOWNLOADS:])
+
+
 @login_required
 @require_GET
 def sheet_download(request: HttpRequest, assessment_id: int) -> HttpResponse:
@@ -70,13 +93,14 @@ def sheet_upload(request: HttpRequest, assessment_id: int) -> HttpResponse:
         return _render_upload(request, assessment, status=400, error=_("Hãy chọn tệp Excel để tải lên."))
     sheet = selectors.assessment_sheet(assessment=assessment)
     try:
-        preview = imports.read_sheet(uploaded, sheet=sheet)
+        preview = imports.read_sheet(uploaded, sheet=sheet, earlier_imports=_earlier_imports(request, assessment))
     except imports.SheetRefused as exc:
         return _render_upload(request, assessment, status=400, error=exc.message)
     token = secrets.token_urlsafe(16)
-    if not preview.error_count and preview.rows:
+    if not preview.error_count and (preview.rows or preview.choosable):
         request.session[_session_key(assessment)] = {
             "token": token, "rows": [row.service_row() for row in preview.rows],
+            "choosable": [row.service_row() for row in preview.choosable], "download": preview.download_id,
         }
     else:
         request.session.pop(_session_key(assessment), None)
@@ -101,8 +125,13 @@ def sheet_apply(request: HttpRequest, assessment_id: int) -> HttpResponse:
     if not pending or not secrets.compare_digest(str(pending.get("token")), request.POST.get("token", "")):
         return _render_upload(request, assessment, status=409,
                               error=_("Bản xem trước đã hết hiệu lực hoặc đã được áp dụng; hãy tải tệp lên lại."))
+    chosen = set(request.POST.getlist("take"))
+    rows = [*pending["rows"], *(row for row in pending.get("choosable", []) if str(row["line_id"]) in chosen)]
+    if not rows:
+        return _render_upload(request, assessment, status=400, error=_(
+            "Chưa chọn dòng nào để áp dụng: các giá trị đang lưu được giữ nguyên."))
     try:
-        written = services.score_lines_import_self(assessment=assessment, rows=pending["rows"], actor=request.user)
+        written = services.score_lines_import_self(assessment=assessment, rows=rows, actor=request.user)
     except StaleVersion as exc:
         request.session.pop(_session_key(assessment), None)
         return _render_upload(request, assessment, status=409, error=exc.message, stale=list(exc.details or []))
@@ -114,5 +143,13 @@ def sheet_apply(request: HttpRequest, assessment_id: int) -> HttpResponse:
     except StateConflict as exc:
         return _render_upload(request, assessment, status=409, error=exc.message)
     request.session.pop(_session_key(assessment), None)
-    messages.success(request, _("Đã cập nhật %(n)s tiêu chí từ tệp Excel.") % {"n": written})
+    download = str(pending.get("download") or "")
+    if download:
+        _remember_import(request, assessment, download, written)
+        message = _("Đã cập nhật %(n)s tiêu chí từ tệp Excel. Có thể sửa tiếp chính tệp này và tải lên lại trong "
+                    "phiên đăng nhập này; sau khi đăng xuất, hãy tải phiếu mới trước khi sửa tiếp.")
+    else:
+        message = _("Đã cập nhật %(n)s tiêu chí từ tệp Excel. Tệp này nay đã cũ: hãy tải phiếu mới trước khi sửa "
+                    "tiếp.")
+    messages.success(request, message % {"n": len(rows)})
     return redirect("scoring:assessment", assessment.pk)

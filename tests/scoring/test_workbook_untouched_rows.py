@@ -50,11 +50,13 @@ def test_rows_left_as_downloaded_are_skipped_though_changed_on_the_system_and_th
     assert response.status_code == 200
     preview = response.context["preview"]
     assert [(row.code, row.errors) for row in preview.rows] == [("1.2.3", [])]
-    assert preview.newer_on_system == ["1.1.2", "1.2.1"]
+    # they are listed beside the stored values, to be chosen, not applied
+    assert [(row.code, row.old_summary, row.new_summary) for row in preview.newer_on_system] == [
+        ("1.1.2", "1 / 2", "(chưa chấm)"), ("1.2.1", "Có", "(chưa chấm)")]
     body = response.content.decode()
-    assert "đã được sửa trên hệ thống sau khi tải tệp về" not in body
-    assert "nên giữ giá trị trên hệ thống: 1.1.2, 1.2.1." in body
-    # and applying it writes 1.2.3 and keeps the colleague's values
+    assert "Tiêu chí này đã được sửa trên hệ thống sau khi tải tệp về" not in body
+    assert 'name="take"' in body and "Dùng giá trị trong tệp" in body
+    # and applying it (nothing chosen) writes 1.2.3 and keeps the colleague's values
     applied = client.post(reverse("scoring:sheet_apply", args=[assessment.pk]), {"token": response.context["token"]})
     assert applied.status_code == 302
     assert _line(assessment, "1.2.3").self_score == Decimal("0.50")
@@ -82,7 +84,7 @@ def test_a_row_edited_in_the_file_and_changed_on_the_system_is_the_only_conflict
     (conflict,) = rows["1.1.2"].errors
     assert conflict.startswith("Tiêu chí này đã được sửa trên hệ thống sau khi tải tệp về (phiên bản 1 → 2), và "
                                "dòng này cũng được sửa trong tệp.")
-    assert preview.error_count == 1 and preview.newer_on_system == ["1.2.1"]
+    assert preview.error_count == 1 and [row.code for row in preview.newer_on_system] == ["1.2.1"]
     # nothing is written, the colleague's note-less value stands
     assert _line(assessment, "1.1.2").self_note == ""
     assert _line(assessment, "1.2.3").self_score is None
