@@ -13,11 +13,14 @@ from __future__ import annotations
 import io
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -189,10 +192,71 @@ def _deducted(value: Any) -> Any:
     return value
 
 
+# A People's Committee heads its documents with its own name only (no superior body above it).
+_PEOPLES_COMMITTEE = ("ubnd ", "ủy ban nhân dân", "uỷ ban nhân dân")
+BLANK = "……"  # a part of the heading the unit's clerk fills in when the signed report is numbered and dated
+
+
+@dataclass(frozen=True)
+class ReportHeading:
+    """The administrative heading of the self-assessment report (Nghị định 30/2020/NĐ-CP, Phụ lục I): the superior
+    body above the unit's name on the left, the national name and motto on the right, then the document number
+    and the place and date. The number and the day are left blank for the clerk, as on a draft to be signed; the
+    year is the one it is printed in."""
+
+    superior: str
+    unit: str
+    number: str
+    place_date: str
+    nation: str
+    motto: str
+
+
+def report_heading(assessment: Assessment) -> ReportHeading:
+    """The heading's texts, in the active language (the setting names the province)."""
+    unit = assessment.unit
+    province = settings.CCHC_PROVINCE_NAME
+    committee = unicodedata.normalize("NFC", unit.name).casefold().startswith(_PEOPLES_COMMITTEE)
+    superior = "" if committee else _("UBND tỉnh %(province)s") % {"province": province}
+    signer = "UBND" if committee else unit.short_name.strip() or BLANK
+    return ReportHeading(
+        superior=superior.upper(),
+        unit=unit.name.upper(),
+        number=_("Số: %(blank)s/BC-%(unit)s") % {"blank": BLANK, "unit": signer},
+        place_date=_("%(place)s, ngày %(blank)s tháng %(blank)s năm %(year)s") % {
+            "place": province, "blank": BLANK, "year": timezone.localdate().year},
+        nation=_("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        motto=_("Độc lập - Tự do - Hạnh phúc"),
+    )
+
+
+def _put_heading(ws: Worksheet, heading: ReportHeading, *, split: int, width: int) -> int:
+    """The heading in the first rows, the left block over columns 1..`split`, the right one over the rest up to
+    `width`; returns the next free row."""
+    rule = "—" * 6  # the short line under the unit's name; the motto is underlined as long as it is
+
+    def block(row: int, first: int, last: int, text: str, font: Font | None = None) -> None:
+        cell = put_cell(ws, row, first, text)
+        cell.alignment = Alignment(horizontal="center", vertical="top", wrap_text=True)
+        if font is not None:
+            cell.font = font
+        ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+
+    block(1, 1, split, heading.superior)
+    block(1, split + 1, width, heading.nation, BOLD)
+    block(2, 1, split, heading.unit, BOLD)
+    block(2, split + 1, width, heading.motto, Font(bold=True, underline="single"))
+    block(3, 1, split, rule, BOLD)
+    block(4, 1, split, heading.number)
+    block(4, split + 1, width, heading.place_date, Font(italic=True))
+    return 6
+
+
 def report_workbook(
     *, sheet: selectors.AssessmentSheet, rows: Sequence[selectors.ReportRow], explanations: Sequence[selectors.LeafRow]
 ) -> bytes:
-    """Three sheets: I. summary of self-scores per criterion, II. explanations, III. difficulties."""
+    """Three sheets: I. summary of self-scores per criterion, II. explanations, III. difficulties. The first opens
+    with the report's administrative heading (`report_heading`)."""
     assessment = sheet.assessment
     comp = sheet.computation
     wb = Workbook()
@@ -202,12 +266,19 @@ def report_workbook(
     title = _("BÁO CÁO TỰ ĐÁNH GIÁ, CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM %(year)s") % {
         "year": assessment.cycle.year
     }
-    _put(ws, 1, [title], bold=True)
-    _put(ws, 2, [assessment.unit.name])
-    _put(ws, 3, [f"{assessment.indicator_set.name} — {assessment.indicator_set.decision_ref}"])
-    _put(ws, 5, [_("STT"), _("Lĩnh vực / tiêu chí / tiêu chí thành phần"), _("Điểm tối đa"), _("Điểm tự chấm"),
-                 _("Ghi chú")], bold=True)
-    row_number = 6
+    row_number = _put_heading(ws, report_heading(assessment), split=2, width=5)
+    for text, font in ((title, BOLD), (f"{assessment.indicator_set.name} — {assessment.indicator_set.decision_ref}",
+                                       None)):
+        cell = put_cell(ws, row_number, 1, text)
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+        if font is not None:
+            cell.font = font
+        ws.merge_cells(start_row=row_number, start_column=1, end_row=row_number, end_column=5)
+        row_number += 1
+    row_number += 1
+    _put(ws, row_number, [_("STT"), _("Lĩnh vực / tiêu chí / tiêu chí thành phần"), _("Điểm tối đa"),
+                          _("Điểm tự chấm"), _("Ghi chú")], bold=True)
+    first_row = row_number = row_number + 1
     index_mode = assessment.indicator_set.index_mode
     credited: list[int] = []  # the rows of KPS leaves showing the points the engine credits them
     for row in rows:
@@ -243,7 +314,7 @@ def report_workbook(
     # The band's name in the language of the download, as the report page shows it («Weak» for «Yếu»).
     _put(ws, row_number, ["", _("Xếp loại (tự đánh giá)"), "", band(comp.classification) if comp.classification
                           else ""], bold=True)
-    for r in ws.iter_rows(min_row=6, min_col=3, max_col=4):
+    for r in ws.iter_rows(min_row=first_row, min_col=3, max_col=4):
         for cell in r:
             cell.number_format = "0.00"
     for number in credited:
@@ -372,6 +443,26 @@ def _how(ind: Indicator) -> str:
     return _("Điểm lấy từ điều tra xã hội học (không tự chấm).")
 
 
+def _kind_how(ind: Indicator) -> str:
+    """What a bonus or penalty leaf's row means, said after how to fill it: the engine counts it apart from the area's
+    points; a penalty's points are written negative in the sheet's shown columns, while its input cells keep their
+    meaning (counts, figures, or the points deducted typed without a sign, as on the page)."""
+    if ind.kind == Indicator.Kind.BONUS:
+        return _("Điểm cộng: không tính vào điểm lĩnh vực, cộng vào chỉ số.")
+    if ind.kind != Indicator.Kind.PENALTY:
+        return ""
+    said = _("Điểm trừ: không tính vào điểm lĩnh vực, trừ vào chỉ số; «Điểm tối đa» và «Điểm tự chấm hiện tại» ghi "
+             "số điểm bị trừ, có dấu âm.")
+    if ind.method == Indicator.Method.MANUAL:
+        said += " " + _("Ở cột «Điểm» ghi số điểm bị trừ, không ghi dấu âm.")
+    return said
+
+
+def _kind_name(ind: Indicator) -> str:
+    """A leaf's name in the sheet, a bonus or penalty leaf's marked with its kind as the report marks it."""
+    return ind.name if ind.kind == Indicator.Kind.NORMAL else f"[{ind.get_kind_display()}] {ind.name}"
+
+
 def _level_label(ind: Indicator, key: Any) -> str:
     for option in (ind.params or {}).get("options") or []:
         if str(option.get("key")) == str(key):
@@ -488,9 +579,10 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
         ind, line = leaf.indicator, leaf.line
         value = line.self_value or {}
         counts = value.get("counts") or {}
+        how = "\n".join(text for text in (_how(ind), _kind_how(ind)) if text)
         cells: dict[str, Any] = {
-            "line_id": line.pk, "version": line.version, "code": ind.code, "name": ind.name,
-            "max": ind.max_points, "method": ind.get_method_display(), "how": _how(ind),
+            "line_id": line.pk, "version": line.version, "code": ind.code, "name": _kind_name(ind),
+            "max": ind.max_points, "method": ind.get_method_display(), "how": how,
             "note": line.self_note, "explanation": line.explanation,
             "na": yes if line.not_applicable else "", "na_reason": line.not_applicable_reason,
             "score": line.self_score,
@@ -501,6 +593,10 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
             # cell (the page shows «KPS (tính 1,50 điểm)»); left out of the maximum (percent mode): said in words.
             credit = selectors.not_applicable_credit(kind=ind.kind, max_points=ind.max_points, index_mode=index_mode)
             cells["score"] = credit if credit is not None else _("Không phát sinh")
+        if ind.kind == Indicator.Kind.PENALTY:
+            # Shown only (the import reads neither): the amount deducted, negative, as the page and the report write
+            # it. The input cells keep the values the engine takes, so the file imports back as it was downloaded.
+            cells["max"], cells["score"] = _deducted(cells["max"]), _deducted(cells["score"])
         editable: list[str] = []
         method = ind.method
         fillable = leaf.self_scored and not read_only

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, npgettext
 
 from scoring.models import Indicator
+from scoring.templatetags.scoring_tags import MINUS
 
 YES = "yes"
 NO = "no"
@@ -112,7 +113,7 @@ def _shown_expression(expression: str) -> str:
 def _is_one(shown: str) -> bool:
     """Whether a number as shown («1», «-1», «0,5») takes the singular: one, whatever its sign."""
     try:
-        return abs(Decimal(str(shown).replace(",", "."))) == 1
+        return abs(Decimal(str(shown).replace(",", ".").replace(MINUS, "-"))) == 1
     except (InvalidOperation, ValueError):
         return False
 
@@ -134,8 +135,10 @@ def _points_display(raw: Any) -> str:
         value = Decimal(str(raw))
     except (InvalidOperation, ValueError):
         return str(raw)
-    text = format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
-    return number_display(text)
+    text = format(abs(value).normalize(), "f") if value != value.to_integral_value() else str(abs(int(value)))
+    # A negative one (a level worth -1, a deduction per occurrence) with the minus sign the pages write «−1,00» with
+    # (`scoring_tags.score`), not a hyphen beside them.
+    return (MINUS if value < 0 and text != "0" else "") + number_display(text)
 
 
 def _yes_no_answer(raw: Any) -> str:

@@ -23,15 +23,19 @@ BAND_NAMES = {
 register = template.Library()
 
 
+MINUS = "\u2212"  # the minus sign, as wide as the plus sign it stands against
+
+
 @register.filter
 def score(value: Any) -> str:
-    """A score with two decimals in the active language ("1,50"); an em dash when there is none."""
+    """A score with two decimals in the active language ("1,50"); an em dash when there is none. A negative one
+    (a leaf's floor, a level worth -1) with the minus sign «−1,00», as `signed_score` writes a penalty, so that a page
+    writes every negative number alike; one that shows as zero has no sign."""
     if value is None or value == "":
         return "—"
-    return number_format(Decimal(str(value)), 2)
-
-
-MINUS = "\u2212"  # the minus sign, as wide as the plus sign it stands against
+    number = Decimal(str(value))
+    text = number_format(abs(number), 2)
+    return MINUS + text if number < 0 and any(digit in text for digit in "123456789") else text
 
 
 @register.filter

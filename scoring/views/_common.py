@@ -14,7 +14,6 @@ from django.shortcuts import render
 from django.template.exceptions import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, Resolver404, ResolverMatch, resolve, reverse
-from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -22,6 +21,7 @@ from scoring import selectors
 from scoring.forms import value_summary
 from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.templatetags.scoring_tags import band, dmy, full_name, signed_score
+from scoring.templatetags.scoring_tags import score as score_filter
 
 View = TypeVar("View", bound=Callable[..., Any])
 EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
@@ -122,8 +122,9 @@ def score_text(value: Any) -> str:
 @lru_cache(maxsize=8192)
 def _score_text(value: Any, language: str | None) -> str:
     """A score in the language's format, kept per language: an autosave answers with some twenty of them, and
-    Django's formatting reads the active locale's settings for each (scores are few: 0.00 to a few hundred)."""
-    return number_format(value, 2)
+    Django's formatting reads the active locale's settings for each (scores are few: 0.00 to a few hundred). Written
+    by the pages' `score` filter: a negative score with the minus sign, as the page it updates writes it."""
+    return score_filter(value)
 
 
 def leaf_score_text(indicator: Indicator, value: Any) -> str:

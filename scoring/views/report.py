@@ -26,6 +26,7 @@ def render_report(
         "editable": permissions.can_edit_self_assessment(request.user, assessment),
         "conflict": conflict,
         "area_extras": area_extras_said(sheet.indicators),
+        "heading": exports.report_heading(assessment),
     }
     return render(request, "scoring/report.html", context, status=status)
 

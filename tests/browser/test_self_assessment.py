@@ -167,7 +167,7 @@ def test_two_people_on_the_same_leaf_see_the_conflict_and_nothing_is_lost(
 
     hung.click(f"#line-{line_id} .keep-mine")  # Hùng keeps his, knowingly, on the new version
     _saved(hung, line_id)
-    _score(hung, line_id).to_have_text("-1,00")
+    _score(hung, line_id).to_have_text("\u22121,00")
     assert ScoreLine.objects.get(pk=line_id).self_value == {"option": "none"}
 
     # Lan's page is now stale in turn: her note clashes with nothing Hùng changed, so it is saved beside his value,
