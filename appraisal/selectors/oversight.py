@@ -116,12 +116,14 @@ class DifferingLeaf:
 @dataclass
 class DeadlineStanding:
     """The cycle's appraisal deadline as of now, in whole calendar days of the site's time zone: the days left (0: it
-    ends today) or, once passed, the days overdue (at least 1)."""
+    ends today) or, once passed, the days overdue (at least 1). Once the cycle's results are published (`published`)
+    the deadline is history: no days left, nothing overdue."""
 
     deadline: Any
     passed: bool
     days_left: int
     days_overdue: int
+    published: bool = False
 
 
 def appraisal_deadline_standing(*, cycle: Cycle | None, now: Any = None) -> DeadlineStanding | None:
@@ -130,6 +132,8 @@ def appraisal_deadline_standing(*, cycle: Cycle | None, now: Any = None) -> Dead
     deadline = cycle.appraisal_deadline if cycle is not None else None
     if deadline is None:
         return None
+    if cycle is not None and cycle.phase == Cycle.Phase.PUBLISHED:
+        return DeadlineStanding(deadline=deadline, passed=False, days_left=0, days_overdue=0, published=True)
     now = now or timezone.now()
     days = (timezone.localdate(deadline) - timezone.localdate(now)).days
     passed = deadline < now

@@ -27,6 +27,16 @@ def vn(value: Decimal | int | float, places: int = 2) -> str:
     return number_format(q, places, use_l10n=True, force_grouping=True)
 
 
+MINUS = "\u2212"  # the minus sign the pages write a negative index and a penalty with (`scoring_tags`)
+
+
+def vn_value(value: Decimal | int | float) -> str:
+    """A value a chart draws (an index, points), two decimals, with the true minus sign as the pages write an index
+    («−2,00», never «-2,00»); «0,00» never «−0,00»."""
+    q = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (MINUS if q < 0 else "") + vn(abs(q))
+
+
 def _f(value: Decimal | float | int) -> str:
     return f"{float(value):.1f}"
 
@@ -40,6 +50,13 @@ FONT_SIZE = 13
 # The narrowest column a chart is read in at FONT_SIZE ≥ 11 px (a 320 px phone less its margins is 290 px).
 NARROWEST = 290
 _LABEL_CHARS = 46  # characters of a label that fit WIDTH at FONT_SIZE (Vietnamese text, about 7 px a character)
+CHAR_W = 7  # about one character of Vietnamese text at FONT_SIZE
+LINE_H = 16  # one more line of a label that wraps
+# The PDF report's charts are drawn as wide as an A4 page's text (182 mm, about 688 px): shown at their own size.
+PRINT_WIDTH = 680
+# A ranking chart on a page spans its column (`fluid`): its bars end at this share of the width, the rest is the room
+# for the value after the longest bar («100,00», about 46 px of a 290 px column).
+FLUID_BARS = Decimal("0.82")
 
 
 def _svg(width: int, height: int, title: str, body: list[str], *, label: str = "") -> SafeString:
@@ -53,6 +70,27 @@ def _svg(width: int, height: int, title: str, body: list[str], *, label: str = "
 
 def _short(label: str, limit: int = _LABEL_CHARS) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _lines(label: str, limit: int) -> list[str]:
+    """A label broken between words into lines of at most `limit` characters (a word longer than a line is a line):
+    an area's name is never cut off."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= limit:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _label(x: int, y: int, lines: list[str]) -> str:
+    """A text of one or more lines, the first on the baseline `y`."""
+    if len(lines) == 1:
+        return f'<text x="{x}" y="{y}" fill="{INK}">{escape(lines[0])}</text>'
+    spans = "".join(f'<tspan x="{x}" dy="{0 if n == 0 else LINE_H}">{escape(line)}</tspan>'
+                    for n, line in enumerate(lines))
+    return f'<text x="{x}" y="{y}" fill="{INK}">{spans}</text>'
 
 
 VALUE_W = 52  # room right of a bar for its value («100,00»)
@@ -84,60 +122,91 @@ def scale_text(top: Decimal) -> str:
     return gettext("thang chung từ 0 đến %(top)s điểm") % {"top": _tick(top)}
 
 
-def ranking_bars(items: Sequence[tuple[str, Decimal]], *, title: str, scale_max: Decimal | None = None) -> SafeString:
+def ranking_bars(
+    items: Sequence[tuple[str, Decimal]], *, title: str, scale_max: Decimal | None = None, width: int = WIDTH,
+    fluid: bool = False,
+) -> SafeString:
     """Horizontal bars, one per unit in the given (published) order: the unit's name above its bar, the index at
     the bar's end. Every group's chart on one scale (`scale_top`: 0 to the standard maximum, or the largest index
     when above it), with gridlines and an axis labelled 0, 25, 50, 75, 100 below the bars: the top of a group
-    gets a full bar only when it scored the maximum."""
-    bar_w, row_h, top = WIDTH - VALUE_W - 4, 40, 4
+    gets a full bar only when it scored the maximum. `width` units wide (the PDF's: `PRINT_WIDTH`); `fluid`, for a
+    page: as wide as its column, the bars and gridlines placed in shares of the width and the text at its own size
+    (no viewBox, so nothing is enlarged or shrunk), the bars ending at `FLUID_BARS` of it."""
+    row_h, top = 40, 4
     axis_h = 22
     height = top * 2 + row_h * max(len(items), 1) + axis_h
     biggest = scale_top([v for _, v in items], scale_max)
     bottom = top + row_h * max(len(items), 1)
+    bar_w = width - VALUE_W - 4
+
+    def x_of(value: Decimal) -> str:
+        if fluid:
+            return f"{float(FLUID_BARS * 100 * value / biggest):.2f}%"
+        return _f(bar_w * value / biggest)
+
     body: list[str] = []
     for tick in _ticks(scale_max):
-        x = bar_w * tick / biggest
         anchor = "start" if tick == 0 else "middle"
+        x = x_of(tick)
         body.append(
-            f'<line x1="{_f(x)}" y1="{top}" x2="{_f(x)}" y2="{bottom + 4}" stroke="{GRID}"/>'
-            f'<text x="{_f(x)}" y="{bottom + 18}" text-anchor="{anchor}" fill="{INK}">{_tick(tick)}</text>'
+            f'<line x1="{x}" y1="{top}" x2="{x}" y2="{bottom + 4}" stroke="{GRID}"/>'
+            f'<text x="{x}" y="{bottom + 18}" text-anchor="{anchor}" fill="{INK}">{_tick(tick)}</text>'
         )
+    limit = _LABEL_CHARS * width // WIDTH if not fluid else _LABEL_CHARS
     for n, (label, value) in enumerate(items):
         y = top + n * row_h
-        w = bar_w * max(Decimal(0), value) / biggest
+        end = x_of(max(Decimal(0), value))
+        after = f'x="{end}" dx="4"' if fluid else f'x="{_f(bar_w * max(Decimal(0), value) / biggest + 4)}"'
         body.append(
-            f'<text x="0" y="{y + 14}" fill="{INK}">{escape(_short(label))}</text>'
-            f'<rect x="0" y="{y + 20}" width="{_f(w)}" height="14" fill="{BAR}"/>'
-            f'<text x="{_f(w + 4)}" y="{y + 32}" fill="{INK}">{vn(value)}</text>'
+            f'<text x="0" y="{y + 14}" fill="{INK}">{escape(_short(label, limit))}</text>'
+            f'<rect x="0" y="{y + 20}" width="{end}" height="14" fill="{BAR}"/>'
+            f'<text {after} y="{y + 32}" fill="{INK}">{vn_value(value)}</text>'
         )
-    return _svg(WIDTH, height, title, body, label=f"{title} ({scale_text(biggest)})")
+    label = f"{title} ({scale_text(biggest)})"
+    if fluid:
+        return _svg_fluid(height, title, body, label=label)
+    return _svg(width, height, title, body, label=label)
+
+
+def _svg_fluid(height: int, title: str, body: list[str], *, label: str) -> SafeString:
+    """A chart as wide as its column (`ranking_bars(fluid=True)`): no viewBox, so its text keeps FONT_SIZE."""
+    return mark_safe(  # noqa: S308 — every text inside is escaped by the caller or here
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart fluid" width="100%" height="{height}" role="img" '
+        f'aria-label="{escape(label)}" {FONT} font-size="{FONT_SIZE}"><title>{escape(title)}</title>'
+        f'{"".join(body)}</svg>'
+    )
 
 
 def area_comparison(
-    areas: Sequence[tuple[str, Decimal, Decimal, Decimal]], *, title: str, first: str, second: str
+    areas: Sequence[tuple[str, Decimal, Decimal, Decimal]], *, title: str, first: str, second: str, width: int = WIDTH,
 ) -> SafeString:
     """For each area (label, maximum, unit's score, group average): the area's name, then two bars as a share of
-    the area's maximum, the unit's and the group average's, each labelled with its points."""
-    bar_w, row_h, top = WIDTH - VALUE_W - 4, 56, 46
-    height = top + row_h * max(len(areas), 1) + 4
+    the area's maximum, the unit's and the group average's, each labelled with its points. An area's name longer
+    than a line wraps onto more lines, never cut off (the PDF's charts are `PRINT_WIDTH` wide)."""
+    bar_w, row_h, top = width - VALUE_W - 4, 56, 46
+    limit = (width - 4) // CHAR_W
+    labels = [_lines(label, limit) for label, *_rest in areas]
+    height = top + sum(row_h + LINE_H * (len(lines) - 1) for lines in labels) + 4 if areas else top + row_h + 4
     body = [
         f'<rect x="0" y="4" width="13" height="13" fill="{BAR}"/>'
         f'<text x="18" y="15" fill="{INK}">{escape(_short(first, 40))}</text>'
         f'<rect x="0" y="24" width="13" height="13" fill="{BAR_ALT}"/>'
         f'<text x="18" y="35" fill="{INK}">{escape(_short(second, 40))}</text>'
     ]
-    for n, (label, maximum, mine, average) in enumerate(areas):
-        y = top + n * row_h
-        body.append(f'<text x="0" y="{y + 14}" fill="{INK}">{escape(_short(label))}</text>')
+    y = top
+    for lines, (_label_text, maximum, mine, average) in zip(labels, areas, strict=True):
+        body.append(_label(0, y + 14, lines))
+        y += LINE_H * (len(lines) - 1)
         for k, (value, color) in enumerate(((mine, BAR), (average, BAR_ALT))):
             share = max(Decimal(0), min(Decimal(1), value / maximum)) if maximum else Decimal(0)
             w = bar_w * share
             yy = y + 20 + k * 17
             body.append(
                 f'<rect x="0" y="{yy}" width="{_f(w)}" height="14" fill="{color}"/>'
-                f'<text x="{_f(w + 4)}" y="{yy + 12}" fill="{INK}">{vn(value)}</text>'
+                f'<text x="{_f(w + 4)}" y="{yy + 12}" fill="{INK}">{vn_value(value)}</text>'
             )
-    return _svg(WIDTH, height, title, body)
+        y += row_h
+    return _svg(width, height, title, body)
 
 
 @dataclass(frozen=True)
@@ -238,12 +307,12 @@ def trend(points: Sequence[tuple[str, Decimal]], *, title: str, scale_max: Decim
     for (x, y), (label, value) in zip(xy, points, strict=True):
         body.append(
             f'<circle cx="{x}" cy="{_f(y)}" r="4" fill="{BAR}"/>'
-            f'<text x="{x}" y="{_f(y - 8)}" text-anchor="middle" fill="{INK}">{vn(value)}</text>'
+            f'<text x="{x}" y="{_f(y - 8)}" text-anchor="middle" fill="{INK}">{vn_value(value)}</text>'
             f'<text x="{x}" y="{top + chart_h + 18}" text-anchor="middle" fill="{INK}">{escape(label)}</text>'
         )
     label = gettext("%(title)s. Trục dọc: %(scale)s, vạch lưới %(ticks)s. %(values)s.") % {
         "title": title, "scale": scale_text(hi),
         "ticks": ", ".join(_tick(t) for t in _ticks(scale_max)),
-        "values": "; ".join(f"{name}: {vn(value)}" for name, value in points),
+        "values": "; ".join(f"{name}: {vn_value(value)}" for name, value in points),
     }
     return _svg(width, height, title, body, label=label)

@@ -26,7 +26,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from scoring.exports import KPS_FILL, put_text, safe_text, text_cell
 from scoring.models import ExportJob, Publication, ScoreLine
@@ -42,7 +44,10 @@ OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
 # and reason in the workbook's header and the results CSV (`ly_do_dinh_chinh`), charts on a fixed scale, the PDF's
 # average captions state only what the data shows; 6: the points each criterion counts for in the criteria CSV
 # (`diem_tinh_chi_so`), the units that never submitted their self-assessment marked; 7: the unit kind's code in the
-# results CSV (`ma_loai_don_vi`) and JSON (`unit_kind_code`).
+# results CSV (`ma_loai_don_vi`) and JSON (`unit_kind_code`), a correction's changed rows marked with the earlier
+# figures and listed (workbook and PDF), the workbook set up for print and reading (print titles, orientation, frozen
+# headers, widths, whole-word sheet names, each set's maxima), the PDF's charts titled and kept with their headings,
+# the index's minus sign.
 FILE_FORMAT = 7
 # The official files (the workbook, the PDF report, the evidence pack) are the province's documents, in
 # Vietnamese whoever asks for them first: each is built once per publication and then shared by everyone.
@@ -107,26 +112,114 @@ def revision_line(publication: Publication) -> str:
     return line
 
 
+SHEET_NAME_MAX = 31  # Excel's limit
+_SHEET_REFUSED = re.compile(r"[\[\]:*?/\\]")
+_SHEET_TRAILING = " ,;.-—'"
+
+
+def _fit_words(text: str, limit: int) -> str:
+    """`text` within `limit` characters, cut at the last comma that keeps at least half of it («…huyện, thị xã»
+    loses «thị xã» whole, not «xã» alone), else between words (a word is never cut in two; a first word longer than
+    the limit is, as the last resort), without a trailing comma or dash."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit + 1]
+    comma = head.rfind(", ")
+    if comma >= limit // 2:
+        return head[:comma].rstrip(_SHEET_TRAILING)
+    cut = head.rfind(" ")
+    return (head[:cut] if cut > 0 else text[:limit]).rstrip(_SHEET_TRAILING)
+
+
 def _sheet_title(name: str, used: set[str]) -> str:
-    """A worksheet name Excel accepts: no `[]:*?/\\`, at most 31 characters, and unique in the workbook
-    (Excel compares sheet names without regard to case). `used` holds the case-folded names taken so far."""
-    title = re.sub(r"[\[\]:*?/\\]", " ", name).strip()[:31].rstrip(" ,;.-—'") or "Sheet"
+    """A worksheet name Excel accepts: no `[]:*?/\\`, at most 31 characters cut between words, and unique in the
+    workbook (Excel compares sheet names without regard to case). `used` holds the case-folded names taken so
+    far. The sheet's full name is in its title rows."""
+    title = _fit_words(_SHEET_REFUSED.sub(" ", name).strip(), SHEET_NAME_MAX).rstrip(_SHEET_TRAILING) or "Sheet"
     base, n = title, 2
     while title.casefold() in used:
         suffix = f" ({n})"
-        title, n = base[: 31 - len(suffix)].rstrip() + suffix, n + 1
+        title, n = _fit_words(base, SHEET_NAME_MAX - len(suffix)) + suffix, n + 1
     used.add(title.casefold())
     return title
 
 
-def _cell(ws: Any, value: Any, *, font: Font | None = None, number: bool = False) -> WriteOnlyCell:
+# «Bộ Chỉ số CCHC của …», «Bộ chỉ số …»: the words every set's name starts with, left out of a short sheet name.
+_SET_NAME_LEAD = re.compile(r"^bộ\s+chỉ\s+số(\s+cchc)?(\s+(của|cho|dành\s+cho))?\s+", re.IGNORECASE)
+
+
+def set_sheet_name(name: str) -> str:
+    """A short name for a set's criteria sheet: its name when it fits Excel's 31 characters; else «Điểm » and what
+    follows «Bộ Chỉ số CCHC của» («Điểm các sở, ban, ngành tỉnh»), cut between words if still too long. The
+    sheet's title rows give the set's full name."""
+    clean = " ".join(_SHEET_REFUSED.sub(" ", name).split())
+    if len(clean) <= SHEET_NAME_MAX:
+        return clean
+    rest = _SET_NAME_LEAD.sub("", clean)
+    return gettext("Điểm %(set)s") % {"set": rest} if rest != clean else clean
+
+
+def _print_setup(ws: Any, *, landscape: bool, fit_width: bool, title_rows: tuple[int, int],
+                 title_cols: str = "", freeze: str = "") -> None:
+    """A sheet set up for the screen and the printer (before its first row, as write-only sheets ask): the table's
+    header rows (and its name columns) kept in view and repeated on every printed page, the orientation, and a
+    table fitted to the page's width when `fit_width` (as many pages down as it takes)."""
+    if freeze:
+        ws.freeze_panes = freeze
+    ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
+    if title_cols:
+        ws.print_title_cols = title_cols
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    if fit_width:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+
+
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _cell(ws: Any, value: Any, *, font: Font | None = None, number: bool = False, wrap: bool = False
+          ) -> WriteOnlyCell:
     """A write-only cell; text as typed, never a formula (`text_cell`)."""
     cell = text_cell(ws, value)
     if font is not None:
         cell.font = font
     if number:
         cell.number_format = "0.00"
+    if wrap:
+        cell.alignment = WRAP
     return cell
+
+
+def publication_corrections(publication: Publication) -> dict[str, list[selectors.UnitCorrection]]:
+    """unit code → the corrections up to `publication` that changed the unit's index, rank or classification,
+    oldest first: what the public ranking page marks «đã đính chính» (`selectors.corrections`, against each
+    correction's previous revision's snapshot). Nothing for a first revision."""
+    if publication.revision <= 1:
+        return {}
+    revisions = selectors.publication_revisions(cycle_id=publication.cycle_id)
+    return selectors.corrections(publication=publication, revisions=revisions)
+
+
+def correction_note(correction: selectors.UnitCorrection) -> str:
+    """One correction of a unit in words, for a file's «Ghi chú»: «Đính chính ở lần công bố 2: trước là 85,12
+    điểm, hạng 2, xếp loại Tốt» (in the official language, built under it)."""
+    change = correction.change
+    if change.added:
+        return gettext("Đính chính ở lần công bố %(n)s: chưa có kết quả ở lần công bố %(earlier)s") % {
+            "n": correction.revision, "earlier": correction.earlier_revision}
+    return gettext("Đính chính ở lần công bố %(n)s: trước là %(index)s điểm, hạng %(rank)s, xếp loại "
+                   "%(classification)s") % {
+        "n": correction.revision, "index": charts.vn_value(change.old_index or 0),
+        "rank": change.old_rank or "—", "classification": change.old_classification or "—"}
+
+
+def correction_rows(corrected: dict[str, list[selectors.UnitCorrection]], snapshot: dict[str, Any]
+                    ) -> list[tuple[dict[str, Any], selectors.UnitCorrection]]:
+    """(the unit's row, one correction) for every correction of every corrected unit, in the published order."""
+    return [(row, c) for row in snapshot.get("rows", []) for c in corrected.get(row["unit_code"], [])]
 
 
 def _kps_cell(ws: Any, credit: Decimal | None) -> WriteOnlyCell:
@@ -172,6 +265,36 @@ def area_label(snapshot: dict[str, Any], code: str) -> str:
     return f"{code}. {' / '.join(names)}"
 
 
+CORRECTIONS_SHEET = "Các đơn vị được đính chính"
+
+
+def _corrections_sheet(wb: Any, used: set[str], snap: dict[str, Any],
+                       corrected: dict[str, list[selectors.UnitCorrection]], *, title: str,
+                       header: Callable[[Any], None], head_rows: int) -> None:
+    """The sheet of a correction's changed units: each correction's earlier and new index, rank and classification,
+    and its reason (one row a correction of a unit, in the published order)."""
+    group_names = {g["code"]: g["name"] for g in snap.get("groups", [])}
+    ws = wb.create_sheet(_sheet_title(CORRECTIONS_SHEET, used))
+    top = 4 + head_rows
+    _print_setup(ws, landscape=True, fit_width=True, title_rows=(top, top), freeze=f"B{top + 1}")
+    for column, width in zip("ABCDEFGHIJ", (40, 24, 10, 11, 9, 12, 11, 9, 12, 48), strict=True):
+        ws.column_dimensions[column].width = width
+    ws.append([_cell(ws, title, font=TITLE)])
+    header(ws)
+    ws.append([])
+    ws.append([_cell(ws, h, font=BOLD, wrap=True) for h in (
+        "Đơn vị", "Khối", "Lần công bố đính chính", "Chỉ số trước", "Hạng trước", "Xếp loại trước",
+        "Chỉ số sau", "Hạng sau", "Xếp loại sau", "Lý do đính chính")])
+    for row, c in correction_rows(corrected, snap):
+        change = c.change
+        ws.append([
+            _cell(ws, row["unit_name"], wrap=True), _cell(ws, group_names.get(row["group_code"], ""), wrap=True),
+            c.revision, _cell(ws, change.old_index, number=True), change.old_rank,
+            _cell(ws, change.old_classification), _cell(ws, change.new_index, number=True), change.new_rank,
+            _cell(ws, change.new_classification), _cell(ws, c.reason, wrap=True),
+        ])
+
+
 def official_workbook(publication: Publication, path: Path | IO[bytes], progress: Progress = _noop) -> None:
     """The official workbook, written in openpyxl's write-only mode straight to `path` (memory stays flat
     with the number of units): one sheet per ranking group (title, approving document, ranking), a sheet of
@@ -185,47 +308,74 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
     used: set[str] = set()
     doc = f"(Kèm theo {document_line(publication)})"
     correction = revision_line(publication)
+    corrected = publication_corrections(publication)
+    head_rows = 1 if correction else 0  # the correction's line under the document's
 
     def header(ws: Any) -> None:
         ws.append([_cell(ws, doc)])
         if correction:
             ws.append([_cell(ws, correction, font=BOLD)])
 
+    def note(row: dict[str, Any]) -> str:
+        parts = [str(NOT_SUBMITTED)] if row.get("not_submitted") else []
+        parts += [correction_note(c) for c in corrected.get(row["unit_code"], [])]
+        return "; ".join(parts)
+
     tables = selectors.ranking_tables(snapshot=snap)
     for table in tables:
         ws = wb.create_sheet(_sheet_title(table.name, used))
-        ws.column_dimensions["A"].width = 6
-        ws.column_dimensions["B"].width = 48
-        ws.column_dimensions["C"].width = 12
-        ws.column_dimensions["D"].width = 8
-        ws.column_dimensions["E"].width = 14
+        top = 5 + head_rows  # the table's header row
+        _print_setup(ws, landscape=False, fit_width=True, title_rows=(top, top), freeze=f"C{top + 1}")
+        for column, width in zip("ABCDEF", (6, 44, 10, 9, 14, 48), strict=True):
+            ws.column_dimensions[column].width = width
         ws.append([_cell(ws, f"KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year}", font=TITLE)])
         ws.append([_cell(ws, table.name, font=BOLD)])
         header(ws)
         ws.append([])
-        ws.column_dimensions["F"].width = 30
         ws.append([_cell(ws, h, font=BOLD) for h in ("STT", "Đơn vị", "Chỉ số", "Xếp hạng", "Xếp loại", "Ghi chú")])
         for n, row in enumerate(table.rows, start=1):
-            ws.append([n, _cell(ws, row["unit_name"]), _cell(ws, Decimal(row["index"]), number=True),
-                       row["rank"], _cell(ws, row["classification"]),
-                       _cell(ws, str(NOT_SUBMITTED) if row.get("not_submitted") else "")])
+            ws.append([n, _cell(ws, row["unit_name"], wrap=True), _cell(ws, Decimal(row["index"]), number=True),
+                       row["rank"], _cell(ws, row["classification"]), _cell(ws, note(row), wrap=True)])
+    if corrected:
+        _corrections_sheet(wb, used, snap, corrected, title=f"CÁC ĐƠN VỊ ĐƯỢC ĐÍNH CHÍNH — CHỈ SỐ CCHC NĂM {year}",
+                           header=header, head_rows=head_rows)
     progress(10)
     area_list = selectors.areas(snap)
     group_names = {g["code"]: g["name"] for g in snap.get("groups", [])}
     ws = wb.create_sheet(_sheet_title("Theo lĩnh vực", used))
+    top = 4 + head_rows
+    _print_setup(ws, landscape=True, fit_width=True, title_rows=(top, top), freeze=f"C{top + 1}")
+    ws.column_dimensions["A"].width = 40
+    ws.column_dimensions["B"].width = 24
+    for n in range(len(area_list) + 4):
+        ws.column_dimensions[get_column_letter(3 + n)].width = 16 if n < len(area_list) else 10
     ws.append([_cell(ws, f"ĐIỂM THEO LĨNH VỰC — CHỈ SỐ CCHC NĂM {year}", font=TITLE)])
     header(ws)
     ws.append([])
-    ws.append([_cell(ws, h, font=BOLD) for h in
+    ws.append([_cell(ws, h, font=BOLD, wrap=True) for h in
                ["Đơn vị", "Khối", *[area_label(snap, a["code"]) for a in area_list],
                 "Điểm cộng", "Điểm trừ", "Chỉ số", "Xếp hạng"]])
-    for row in snap.get("rows", []):
+    # The units of each indicator set under that set's maxima (the sets weigh an area differently), in the
+    # published order within a set.
+    for set_key, indicator_set in snap.get("sets", {}).items():
+        set_rows = [row for row in snap.get("rows", []) if row["set_key"] == set_key]
+        if not set_rows:
+            continue
+        maxima = {a["code"]: Decimal(str(a["max_points"])) for a in selectors.areas({"sets": {set_key: indicator_set}})}
+        standard = indicator_set.get("standard_max")
         ws.append([
-            _cell(ws, row["unit_name"]), _cell(ws, group_names.get(row["group_code"], "")),
-            *[_cell(ws, _dec(row["area_totals"].get(a["code"])), number=True) for a in area_list],
-            _cell(ws, Decimal(row["bonus"]), number=True), _cell(ws, Decimal(row["penalty"]), number=True),
-            _cell(ws, Decimal(row["index"]), number=True), row["rank"],
+            _cell(ws, "Điểm tối đa", font=BOLD), _cell(ws, indicator_set.get("name") or set_key, font=BOLD, wrap=True),
+            *[_cell(ws, maxima.get(a["code"]), font=BOLD, number=True) for a in area_list],
+            None, None, _cell(ws, Decimal(str(standard)) if standard is not None else None, font=BOLD, number=True),
+            None,
         ])
+        for row in set_rows:
+            ws.append([
+                _cell(ws, row["unit_name"], wrap=True), _cell(ws, group_names.get(row["group_code"], ""), wrap=True),
+                *[_cell(ws, _dec(row["area_totals"].get(a["code"])), number=True) for a in area_list],
+                _cell(ws, Decimal(row["bonus"]), number=True), _cell(ws, Decimal(row["penalty"]), number=True),
+                _cell(ws, Decimal(row["index"]), number=True), row["rank"],
+            ])
     progress(20)
     # One matrix per indicator set: its criteria as columns, only its units as rows (codes repeat across sets
     # with other texts and maximums). Rows are written as they are read, so memory stays flat.
@@ -236,7 +386,16 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
         if not set_rows:
             continue
         leaves = set_leaves(indicator_set)
-        ws = wb.create_sheet(_sheet_title(indicator_set["name"], used))
+        ws = wb.create_sheet(_sheet_title(set_sheet_name(indicator_set["name"]), used))
+        top = 4 + head_rows  # the codes' row; then the criteria's names and maxima
+        # Wide (a column a criterion): landscape, pages across with the codes, names and maxima and the units'
+        # names repeated on each, never shrunk to one page's width.
+        _print_setup(ws, landscape=True, fit_width=False, title_rows=(top, top + 2), title_cols="A:B",
+                     freeze=f"C{top + 3}")
+        ws.column_dimensions["A"].width = 16
+        ws.column_dimensions["B"].width = 40
+        for n in range(len(leaves)):
+            ws.column_dimensions[get_column_letter(3 + n)].width = 9
         ws.append([_cell(ws, f"ĐIỂM THẨM ĐỊNH TỪNG TIÊU CHÍ — CHỈ SỐ CCHC NĂM {year}", font=TITLE)])
         ws.append([_cell(ws, f"{indicator_set['name']} ({indicator_set['decision_ref']}, "
                              f"phiên bản {indicator_set['version']})", font=BOLD)])
@@ -426,8 +585,25 @@ def _area_charts(snap: dict[str, Any], table: selectors.GroupTable) -> list[dict
               set_average.get(a["code"], Decimal(0))) for a in selectors.areas({"sets": {key: sets[key]}})],
             title=gettext("Điểm lĩnh vực — %(group)s — %(set)s") % {"group": table.name, "set": set_name},
             first=gettext("Bình quân khối"), second=gettext("Bình quân chung cùng bộ chỉ số"),
+            width=charts.PRINT_WIDTH,
         )
-        found.append({"set_name": set_name, "units": units, "zeros": zeros, "chart": chart})
+        found.append({"set_name": set_name, "units": units, "zeros": zeros, "chart": chart,
+                      "title": gettext("Điểm lĩnh vực so với bình quân — %(set)s") % {"set": set_name}})
+    return found
+
+
+def _area_sets(snap: dict[str, Any], area_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The per-area table's units by indicator set, each set's under its own maxima (the sets weigh an area
+    differently): its name, the maximum of each area (None for an area it has not), its standard maximum, its
+    units' rows in the published order."""
+    found = []
+    for key, indicator_set in snap.get("sets", {}).items():
+        rows = [r for r in snap.get("rows", []) if r["set_key"] == key]
+        if not rows:
+            continue
+        maxima = {a["code"]: a["max_points"] for a in selectors.areas({"sets": {key: indicator_set}})}
+        found.append({"name": indicator_set.get("name") or key, "maxima": [maxima.get(a["code"]) for a in area_list],
+                      "standard_max": indicator_set.get("standard_max"), "rows": rows})
     return found
 
 
@@ -437,10 +613,12 @@ def report_context(publication: Publication) -> dict[str, Any]:
     area_list = selectors.areas(snap)
     group_names = {g["code"]: g["name"] for g in snap.get("groups", [])}
     scale_max = selectors.distribution_step(snap) * 20  # the largest standard maximum: one scale for every group
+    corrected = publication_corrections(publication)
     for t in tables:
+        t.chart_title = gettext("Biểu đồ xếp hạng theo chỉ số — %(group)s") % {"group": t.name}  # type: ignore[attr-defined]
         t.chart = charts.ranking_bars(  # type: ignore[attr-defined]
             [(r["unit_name"], Decimal(r["index"])) for r in t.rows], title=f"Xếp hạng — {t.name}",
-            scale_max=scale_max,
+            scale_max=scale_max, width=charts.PRINT_WIDTH,
         )
         t.area_charts = _area_charts(snap, t)  # type: ignore[attr-defined]
         t.area_chart = mark_safe("".join(c["chart"] for c in t.area_charts))  # type: ignore[attr-defined]  # noqa: S308
@@ -462,7 +640,11 @@ def report_context(publication: Publication) -> dict[str, Any]:
         "trends": trends,
         "areas": area_list,
         "area_labels": [area_label(snap, a["code"]) for a in area_list],
+        "area_sets": _area_sets(snap, area_list),
         "group_names": group_names,
+        # unit code → its corrections in words (the ranking's rows marked), and the table of the changes
+        "corrected": {code: [correction_note(c) for c in found] for code, found in corrected.items()},
+        "corrections": correction_rows(corrected, snap),
         "distribution": charts.distribution(
             [Decimal(r["index"]) for r in snap.get("rows", [])], title="Phân bố chỉ số",
             step=selectors.distribution_step(snap),

@@ -123,7 +123,7 @@ def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
         # group on one scale: the standard maximum (`charts.scale_top`).
         t.chart = partial(  # type: ignore[attr-defined]
             charts.ranking_bars, [(r["unit_name"], Decimal(r["index"])) for r in t.rows],
-            title=_("Xếp hạng — %(g)s") % {"g": t.name}, scale_max=step * 20,
+            title=_("Xếp hạng — %(g)s") % {"g": t.name}, scale_max=step * 20, fluid=True,
         )
     others = [p for p in selectors.published_cycles() if p.cycle.year != year]
     # The histogram counts the units the page lists: the filters' (search, group, classification), or every unit.

@@ -56,6 +56,17 @@ def signed_score(value: Any, against: str = "") -> str:
 
 
 @register.filter
+def index_score(value: Any) -> str:
+    """An index (a number that may fall below zero, never «better» for a plus) with two decimals in the active
+    language and, below zero, the true minus sign `signed_score` writes a penalty with: «−2,00», «85,12»; «0,00»
+    never «−0,00»; an em dash when there is none."""
+    if value is None or value == "":
+        return "—"
+    number = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (MINUS if number < 0 else "") + score(abs(number))
+
+
+@register.filter
 def band(value: Any) -> str:
     """A classification band's name in the page's language when it is one of the usual ones."""
     text = "" if value is None else str(value)
