@@ -296,9 +296,9 @@ def previous_cycle(*, cycle: Cycle) -> Cycle | None:
 @dataclass
 class CopyRow:
     """One assignment of the source cycle as it would be copied: its member and lead flag; its areas and criteria
-    mapped by code to the new cycle's sets (`nodes`), those whose code the new set lacks (`unmatched`, as «3.4
-    (tg-2022-so)»); its units that take part in the new cycle (`units`) and those that do not (`units_dropped`);
-    and, when it is not copied, why (`skipped`)."""
+    mapped to the new cycle's sets (`nodes`: their copies, or by code in an older clone), those the new set lacks
+    (`unmatched`, as «3.4 (tg-2022-so)»); its units that take part in the new cycle (`units`) and those that do
+    not (`units_dropped`); and, when it is not copied, why (`skipped`)."""
 
     source_id: int
     user: Any
@@ -336,24 +336,66 @@ class CopyPlan:
         return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
 
 
+# how many generations of clones a criterion's link is followed back (a set cloned, its clone cloned again …)
+CLONE_GENERATIONS = 10
+
+
+def _copied_from(nodes: Iterable[Indicator], sets: set[int]) -> dict[int, tuple[int, int]]:
+    """For each of `nodes` copied, through one clone or several, from a criterion of one of `sets`: the node's pk
+    → (that criterion's pk, its set's pk), by `Indicator.cloned_from` followed back. One query per generation."""
+    pending = {node.pk: node.cloned_from_id for node in nodes if node.cloned_from_id is not None}
+    found: dict[int, tuple[int, int]] = {}
+    for _generation in range(CLONE_GENERATIONS):
+        if not pending:
+            break
+        origin = {pk: (set_id, older) for pk, set_id, older in Indicator.objects.filter(
+            pk__in=set(pending.values())).values_list("pk", "indicator_set_id", "cloned_from_id")}
+        following: dict[int, int] = {}
+        for pk, ancestor in pending.items():
+            set_id, older = origin.get(ancestor, (None, None))
+            if set_id is not None and set_id in sets:
+                found[pk] = (ancestor, set_id)
+            elif older is not None:
+                following[pk] = older
+        pending = following
+    return found
+
+
 def appraisal_assignments_copy_plan(*, cycle: Cycle, source: Cycle) -> CopyPlan:
     """What copying `source`'s assignments into `cycle` would do (`CopyPlan`), without doing it. An area or
-    criterion follows the unit kinds whose set it belongs to in `source` to the sets those kinds use in `cycle`, by
-    code (a kind with no set in `cycle`, or a set without that code: reported, `unmatched`). A member is not copied
-    (`skipped`) whose account is locked or holds no team role any more, who is already assigned in `cycle`, who has
-    nothing left to appraise (not a lead), or whose units all stay out of `cycle` (copied without them, the
-    assignment would reach every unit). Six queries."""
+    criterion follows the unit kinds whose set it belongs to in `source` to the sets those kinds use in `cycle`:
+    to the criterion copied from it (`Indicator.cloned_from`, through a clone or a clone of a clone), whatever its
+    code now; by code only into a set with no such link to its set at all (cloned before the link was kept, or not
+    a clone of it), as the sets' comparison pairs them: a criterion whose copy was deleted is not carried to a new
+    one that took its code. Not found (a kind with no set in `cycle`, or a set without it): reported,
+    `unmatched`. A member is not copied (`skipped`) whose account is locked or holds no team role any more, who is
+    already assigned in `cycle`, who has nothing left to appraise (not a lead), or whose units all stay out of
+    `cycle` (copied without them, the assignment would reach every unit). Nine queries, the source's assignments
+    with their areas and units counted; one more when the new sets are clones of the old ones, and one more per
+    further generation of clones between them."""
     kinds_of: dict[int, set[int]] = {}
     for set_id, kind_id in CycleSet.objects.filter(cycle=source).values_list("indicator_set_id", "unit_kind_id"):
         kinds_of.setdefault(set_id, set()).add(kind_id)
     new_sets = {cs.unit_kind_id: cs.indicator_set for cs in CycleSet.objects.filter(cycle=cycle)
                 .select_related("indicator_set")}
-    targets = {(node.indicator_set_id, node.code): node for node in assignable_nodes(cycle=cycle)}
+    candidates = list(assignable_nodes(cycle=cycle))
+    targets = {(node.indicator_set_id, node.code): node for node in candidates}
+    # the new sets' criteria by the old criterion each was copied from, and the pairs of sets (old, new) a link
+    # joins: between those, a code alone matches nothing
+    by_pk = {node.pk: node for node in candidates}
+    copies: dict[tuple[int, int], Indicator] = {}
+    linked: set[tuple[int, int]] = set()
+    assignments = list(assignments_of_cycle(cycle=source))
+    old_sets = set(kinds_of) | {node.indicator_set_id for a in assignments for node in a.areas.all()}
+    for new_pk, (old_pk, old_set) in _copied_from(candidates, old_sets).items():
+        node = by_pk[new_pk]
+        copies.setdefault((node.indicator_set_id, old_pk), node)
+        linked.add((old_set, node.indicator_set_id))
     taking_part = set(cycle.assessments.values_list("unit_id", flat=True))
     assigned = set(AppraisalAssignment.objects.filter(cycle=cycle).values_list("user_id", flat=True))
     on_team = set(RoleAssignment.objects.filter(role__in=TEAM_ROLES).values_list("user_id", flat=True))
     rows = []
-    for assignment in assignments_of_cycle(cycle=source):
+    for assignment in assignments:
         row = CopyRow(source_id=assignment.pk, user=assignment.user, is_lead=assignment.is_lead)
         nodes: dict[int, Indicator] = {}
         for node in assignment.areas.all():
@@ -363,7 +405,10 @@ def appraisal_assignments_copy_plan(*, cycle: Cycle, source: Cycle) -> CopyPlan:
                 row.unmatched.append(_("%(code)s (%(key)s: loại đơn vị không có bộ chỉ số trong kỳ này)") % {
                     "code": node.code, "key": node.indicator_set.key})
             for target_set in sets.values():
-                target = targets.get((target_set.pk, node.code))
+                if (node.indicator_set_id, target_set.pk) in linked:
+                    target = copies.get((target_set.pk, node.pk))
+                else:
+                    target = targets.get((target_set.pk, node.code))
                 if target is None:
                     row.unmatched.append(_("%(code)s (không có trong %(key)s)") % {
                         "code": node.code, "key": target_set.key})

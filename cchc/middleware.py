@@ -131,8 +131,9 @@ class ActionLandingMiddleware:
 
     Many page actions take only a POST and draw a refused form in place, leaving the action's URL in the address
     bar; the language switch, Enter in the address bar or a bookmark then GETs it. A signed-in user's GET of an
-    action marked with its page (``scoring.views._common.lands_on``) is redirected there; the landing is made
-    from the URL alone, so the redirect says nothing of the object, and the page checks the permission. Any
+    action marked with its page (``scoring.views._common.lands_on``) is redirected there, an anonymous visitor's
+    to the sign-in page with that page as ``next``; the landing is made from the URL alone, so the redirect says
+    nothing of the object, and the page checks the permission. Any
     other 405 gets a short page in the site's language (JSON for the pages' scripts), with its status and Allow
     header kept. The API under /api/ keeps its own JSON answer.
 
@@ -147,13 +148,16 @@ class ActionLandingMiddleware:
             return response  # streamed answers are left alone
         if response.content:  # a view's own 405 with its own words
             return response
+        from django.contrib.auth.views import redirect_to_login
         from django.shortcuts import redirect, render
 
         from scoring.views._common import action_landing, json_error, wants_json
 
         landing = action_landing(getattr(request, "resolver_match", None))
         scripted = wants_json(request)
-        if landing and not scripted and request.method in ("GET", "HEAD") and request.user.is_authenticated:
+        if landing and not scripted and request.method in ("GET", "HEAD"):
+            if not request.user.is_authenticated:  # signed in, they land where a signed-in user is sent
+                return redirect_to_login(landing)
             return redirect(landing)
         if scripted:
             page: HttpResponseBase = json_error(405, "method_not_allowed", MSG_METHOD_NOT_ALLOWED)

@@ -27,8 +27,9 @@ urlpatterns = [
     path("bo-chi-so/<int:set_id>/nhap-excel/ap-dung/", sets.set_import_apply, name="set_import_apply"),
     path("bo-chi-so/<int:set_id>/tieu-chi/them/", tree.node_add, name="node_add"),
     path("tieu-chi/<int:node_id>/", tree.node_edit, name="node_edit"),
-    path("tieu-chi/<int:node_id>/di-chuyen/", tree.node_move, name="node_move"),
-    path("tieu-chi/<int:node_id>/xoa/", tree.node_delete, name="node_delete"),
+    # under the set's address: a GET of either action lands on the set's tree, also once the criterion is deleted
+    path("bo-chi-so/<int:set_id>/tieu-chi/<int:node_id>/di-chuyen/", tree.node_move, name="node_move"),
+    path("bo-chi-so/<int:set_id>/tieu-chi/<int:node_id>/xoa/", tree.node_delete, name="node_delete"),
     path("tieu-chi/xem-truoc/", tree.node_preview, name="node_preview"),
     path("don-vi/", units.unit_list, name="unit_list"),
     path("don-vi/them/", units.unit_create, name="unit_create"),

@@ -34,6 +34,7 @@ from scoring.api.common import (
     DeadlineField,
     InputSerializer,
     IsAdministrator,
+    QuerySerializer,
     ReadOrAdminWrite,
     _errors,
     etag_headers,
@@ -117,6 +118,12 @@ class ParticipantsSerializer(InputSerializer):
     units = serializers.ListField(
         child=serializers.SlugRelatedField(slug_field="code", queryset=Unit.objects.filter(active=True)),
         min_length=1, max_length=2000, help_text="Mã các đơn vị (đang hoạt động) tham gia kỳ đánh giá.",
+    )
+
+
+class ExtensionQuery(QuerySerializer):
+    unit = serializers.SlugRelatedField(
+        slug_field="code", queryset=Unit.objects.all(), help_text="Mã đơn vị tham gia kỳ có hạn riêng cần đọc."
     )
 
 
@@ -327,8 +334,25 @@ EXTENSION_ETAG_HEADER, EXTENSION_IF_MATCH_HEADER = etag_headers(
 )
 
 
+def _participant(cycle: Cycle, unit: Unit) -> Assessment:
+    """The unit's assessment of the cycle; 400 on `unit` when the unit does not take part."""
+    assessment = Assessment.objects.select_related("unit", "cycle", "indicator_set").filter(
+        cycle=cycle, unit=unit
+    ).first()
+    if assessment is None:
+        raise serializers.ValidationError(
+            {"unit": [_("Đơn vị «%(u)s» không tham gia kỳ đánh giá năm %(y)s.") % {"u": unit, "y": cycle.year}]}
+        )
+    return assessment
+
+
 @extend_schema(
-    tags=["administration"], request=ExtensionSerializer, parameters=[EXTENSION_IF_MATCH_HEADER, EXTENSION_ETAG_HEADER],
+    tags=["administration"], methods=["GET"], parameters=[ExtensionQuery, EXTENSION_ETAG_HEADER],
+    responses={200: AssessmentSerializer, **_errors(400, 401, 403, 404)},
+)
+@extend_schema(
+    tags=["administration"], methods=["POST"], request=ExtensionSerializer,
+    parameters=[EXTENSION_IF_MATCH_HEADER, EXTENSION_ETAG_HEADER],
     responses={
         200: AssessmentSerializer, **_errors(400, 401, 403, 404, 409),
         412: stale_etag_response(
@@ -341,25 +365,26 @@ EXTENSION_ETAG_HEADER, EXTENSION_IF_MATCH_HEADER = etag_headers(
         ),
     },
 )
-@api_view(["POST"])
+@api_view(["GET", "POST"])
 @permission_classes([IsAdministrator])
 def cycle_extension(request: Request, year: int) -> Response:
-    """Give one unit its own self-assessment deadline (or remove it with null); a reason is required. A draft's
-    deadline brought to the past or less than 24 hours away: 409 `deadline_cut_unconfirmed` unless `confirm`. The
-    version of the unit's own deadline (the one the cycle's page carries) is in `ETag`: with `If-Match`, the change
-    is refused with 412 `stale` (nothing saved) when that deadline changed since; without it, the last change
-    wins."""
+    """One unit's own self-assessment deadline. GET (`?unit=<code>`) reads it: the unit's assessment
+    (`deadline_override`), with the version of that deadline (the one the cycle's page carries) in `ETag`, so that
+    the first change can already be sent with `If-Match`. POST gives it (or removes it with null); a reason is
+    required. A draft's deadline brought to the past or less than 24 hours away: 409 `deadline_cut_unconfirmed`
+    unless `confirm`. With `If-Match` (the `ETag` of a GET or of the last change), the change is refused with 412
+    `stale` (nothing saved) when that deadline changed since; without it, the last change wins. A unit not taking
+    part in the cycle: 400 on `unit`."""
     cycle = _cycle(year)
+    if request.method == "GET":
+        query = ExtensionQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        read = _participant(cycle, query.validated_data["unit"])
+        return Response(AssessmentSerializer(read).data, headers={"ETag": etag_of(own_deadline_version(read))})
     payload = ExtensionSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
     data = payload.validated_data
-    assessment = Assessment.objects.select_related("unit", "cycle", "indicator_set").filter(
-        cycle=cycle, unit=data["unit"]
-    ).first()
-    if assessment is None:
-        raise serializers.ValidationError(
-            {"unit": [_("Đơn vị «%(u)s» không tham gia kỳ đánh giá năm %(y)s.") % {"u": data["unit"], "y": year}]}
-        )
+    assessment = _participant(cycle, data["unit"])
     with transaction.atomic(), fields_for(reason_required="reason"):
         # read again under a lock: a colleague's change waits for this one, and the tag is checked against the
         # own deadline stored now

@@ -65,7 +65,7 @@ def test_the_editor_pages_refuse_then_accept_with_the_confirmation_box(
     client.force_login(admin_user)
     leaf = draft.indicators.get(code="1.2.3")
     node = draft.indicators.get(code="2.1.1")
-    url = reverse("administration:node_move", args=[node.pk])
+    url = reverse("administration:node_move", args=[draft.pk, node.pk])
     page = client.post(url, {"parent": leaf.pk}, follow=True).content.decode()
     assert "1.2.3" in page and "Chấm điểm trực tiếp" in page
     leaf.refresh_from_db()

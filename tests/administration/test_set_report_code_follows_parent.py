@@ -84,7 +84,7 @@ def test_moving_a_criterion_proposes_the_next_free_code_under_its_new_parent(
 ) -> None:
     client.force_login(admin_user)
     node = draft.indicators.get(code="1.2.3")
-    response = client.post(reverse("administration:node_move", args=[node.pk]),
+    response = client.post(reverse("administration:node_move", args=[draft.pk, node.pk]),
                            {"parent": draft.indicators.get(code="1.1").pk}, follow=True)
     page = response.content.decode()
     assert "«1.1.3»" in page and "«1.2.3»" in page
@@ -97,6 +97,6 @@ def test_a_move_that_keeps_the_code_matching_says_nothing_of_codes(
 ) -> None:
     client.force_login(admin_user)
     node = draft.indicators.get(code="1.2.3")
-    response = client.post(reverse("administration:node_move", args=[node.pk]),
+    response = client.post(reverse("administration:node_move", args=[draft.pk, node.pk]),
                            {"parent": draft.indicators.get(code="1.2").pk}, follow=True)
     assert "không bắt đầu bằng mã" not in response.content.decode()

@@ -34,7 +34,8 @@ def test_deleting_a_criterion_says_its_parent_is_no_longer_the_sum(
     # given: 1.2 (max 3) = 1.2.1 (1) + 1.2.2 (1,5) + 1.2.3 (0,5)
     client.force_login(admin_user)
     # when: 1.2.3 is deleted
-    response = client.post(reverse("administration:node_delete", args=[draft.indicators.get(code="1.2.3").pk]))
+    leaf = draft.indicators.get(code="1.2.3")
+    response = client.post(reverse("administration:node_delete", args=[draft.pk, leaf.pk]))
     # then
     assert response.status_code == 302
     warnings = _warnings(response)
@@ -45,14 +46,14 @@ def test_deleting_an_area_says_the_areas_no_longer_add_up_to_the_standard(
     client: Client, draft: IndicatorSet, admin_user: Any
 ) -> None:
     client.force_login(admin_user)
-    response = client.post(reverse("administration:node_delete", args=[draft.indicators.get(code="2").pk]))
+    response = client.post(reverse("administration:node_delete", args=[draft.pk, draft.indicators.get(code="2").pk]))
     assert any("Tổng điểm tối đa các lĩnh vực là 6" in w for w in _warnings(response)), _warnings(response)
 
 
 def test_moving_a_criterion_says_both_parents_are_off(client: Client, draft: IndicatorSet, admin_user: Any) -> None:
     client.force_login(admin_user)
     leaf = draft.indicators.get(code="1.2.3")
-    response = client.post(reverse("administration:node_move", args=[leaf.pk]),
+    response = client.post(reverse("administration:node_move", args=[draft.pk, leaf.pk]),
                            {"parent": draft.indicators.get(code="1.1").pk})
     warnings = _warnings(response)
     assert any("«1.2»" in w and "là 3" in w for w in warnings), warnings

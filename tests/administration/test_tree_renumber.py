@@ -104,7 +104,8 @@ def test_criteria_moved_out_of_order_get_the_codes_of_their_places(
 ) -> None:
     # given: 1.2.3 moved up above 1.2.2 (codes 1.2.1, 1.2.3, 1.2.2)
     client.force_login(admin_user)
-    moved = client.post(reverse("administration:node_move", args=[_node(clone, "1.2.3").pk]), {"direction": "up"})
+    moved = client.post(reverse("administration:node_move", args=[clone.pk, _node(clone, "1.2.3").pk]),
+                        {"direction": "up"})
     assert _codes(clone)[5:8] == ["1.2.1", "1.2.3", "1.2.2"]
     # the editor offers to renumber the group
     offered = [str(m) for m in get_messages(moved.wsgi_request)]
@@ -146,10 +147,10 @@ def test_a_renumbering_previewed_before_the_tree_changed_is_refused_and_changes_
 ) -> None:
     # given: a preview of 1.2 after 1.2.3 was moved up, then another move elsewhere before the confirmation
     client.force_login(admin_user)
-    client.post(reverse("administration:node_move", args=[_node(clone, "1.2.3").pk]), {"direction": "up"})
+    client.post(reverse("administration:node_move", args=[clone.pk, _node(clone, "1.2.3").pk]), {"direction": "up"})
     group = _node(clone, "1.2")
     digest = _preview(client, clone, str(group.pk)).context["renumber"]["digest"]
-    client.post(reverse("administration:node_move", args=[_node(clone, "1.2.3").pk]), {"direction": "up"})
+    client.post(reverse("administration:node_move", args=[clone.pk, _node(clone, "1.2.3").pk]), {"direction": "up"})
     before = _codes(clone)
     # when
     response = client.post(_detail(clone), {"action": "renumber", "scope": str(group.pk), "plan": digest})
@@ -183,7 +184,7 @@ def test_a_deletion_that_leaves_a_gap_offers_the_renumbering(
     client: Client, admin_user: Any, clone: IndicatorSet
 ) -> None:
     client.force_login(admin_user)
-    response = client.post(reverse("administration:node_delete", args=[_node(clone, "1.2.1").pk]))
+    response = client.post(reverse("administration:node_delete", args=[clone.pk, _node(clone, "1.2.1").pk]))
     said = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("không còn theo thứ tự" in m and f"danh-so-lai={_node(clone, '1.2').pk}" in m for m in said), said
 

@@ -3,6 +3,7 @@ the main flows through plain form posts (they work without JavaScript)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -58,8 +59,8 @@ PAGES: list[tuple[str, str, Callable[[World], list[Any]], dict[str, Any]]] = [
     ("administration:set_import_apply", "post", lambda w: [w["draft"]], {"token": "x"}),
     ("administration:node_add", "get", lambda w: [w["draft"]], {}),
     ("administration:node_edit", "get", lambda w: [w["node"]], {}),
-    ("administration:node_move", "post", lambda w: [w["node"]], {"direction": "up"}),
-    ("administration:node_delete", "post", lambda w: [w["node"]], {}),
+    ("administration:node_move", "post", lambda w: [w["draft"], w["node"]], {"direction": "up"}),
+    ("administration:node_delete", "post", lambda w: [w["draft"], w["node"]], {}),
     ("administration:node_preview", "post", lambda w: [], {"method": "yes_no", "max_points": "1"}),
     ("administration:unit_list", "get", lambda w: [], {}),
     ("administration:unit_create", "post", lambda w: [], {"code": "x"}),
@@ -216,7 +217,7 @@ def test_the_preview_renders_the_units_input_or_the_refusal(client: Client, worl
 def test_a_frozen_set_refuses_edits_with_a_clear_message(client: Client, world: World, admin_user: Any) -> None:
     client.force_login(admin_user)
     frozen = Indicator.objects.get(indicator_set_id=world["set"], code="1.2.3")
-    response = client.post(reverse("administration:node_delete", args=[frozen.pk]), follow=True)
+    response = client.post(reverse("administration:node_delete", args=[world["set"], frozen.pk]), follow=True)
     assert "nhân bản thành phiên bản mới" in response.content.decode()
     assert Indicator.objects.filter(pk=frozen.pk).exists()
 
@@ -236,8 +237,59 @@ def test_a_criterion_of_a_set_in_use_opens_read_only_with_the_reason_up_front(
         assert response.status_code == 200
         assert f"Bộ chỉ số «{key}» đang được kỳ đánh giá sử dụng nên không sửa trực tiếp được" in body
         assert 'id="indicator-form"' not in body and 'name="version"' not in body
-        assert reverse("administration:node_move", args=[node.pk]) not in body
+        assert reverse("administration:node_move", args=[world["set"], node.pk]) not in body
         assert node.name in body and "data-criterion" in body
+
+
+def test_the_add_page_of_a_set_in_use_says_why_first_and_offers_no_form(
+    client: Client, world: World, admin_user: Any
+) -> None:
+    # given the set the cycle uses, one of its groups, and a draft set
+    client.force_login(admin_user)
+    key = IndicatorSet.objects.get(pk=world["set"]).key
+    group = Indicator.objects.get(indicator_set_id=world["set"], code="1")
+    for query in ("", f"?cha={group.pk}"):
+        # when the administrator opens the address that adds an area, or a criterion under the group
+        response = client.get(reverse("administration:node_add", args=[world["set"]]) + query)
+        # then the reason comes first, and there is nothing to fill in
+        body = response.content.decode()
+        assert response.status_code == 200
+        reason = f"Bộ chỉ số «{key}» đang được kỳ đánh giá sử dụng nên đã khoá: không thêm được tiêu chí mới."
+        assert re.search(r'</h1>\s*<p class="note" role="status" data-read-only>' + re.escape(reason), body)
+        assert 'id="indicator-form"' not in body and 'name="code"' not in body and 'name="save"' not in body
+        assert reverse("administration:set_clone", args=[world["set"]]) in body
+    # and the draft's add page keeps its form
+    draft = client.get(reverse("administration:node_add", args=[world["draft"]])).content.decode()
+    assert 'id="indicator-form"' in draft and "data-read-only" not in draft
+
+
+def test_a_get_of_a_criterions_move_or_delete_lands_on_the_sets_tree_even_once_it_is_deleted(
+    client: Client, world: World, admin_user: Any
+) -> None:
+    # given a criterion of a draft set, deleted through the tree's button
+    client.force_login(admin_user)
+    tree = reverse("administration:set_detail", args=[world["draft"]])
+    move = reverse("administration:node_move", args=[world["draft"], world["node"]])
+    delete = reverse("administration:node_delete", args=[world["draft"], world["node"]])
+    assert client.get(move)["Location"] == f"{tree}#node-{world['node']}"
+    assert client.post(delete)["Location"] == tree
+    assert not Indicator.objects.filter(pk=world["node"]).exists()
+    # when its actions' addresses are opened again (the back button, the language switch)
+    answers = [client.get(move), client.get(delete)]
+    # then both lead to the set's tree, which opens
+    assert [(answer.status_code, answer["Location"].split("#")[0]) for answer in answers] == [(302, tree)] * 2
+    assert client.get(tree).status_code == 200
+
+
+def test_a_criterion_is_not_moved_or_deleted_through_another_sets_address(
+    client: Client, world: World, admin_user: Any
+) -> None:
+    client.force_login(admin_user)
+    before = AuditEntry.objects.count()
+    for name, data in (("administration:node_move", {"direction": "up"}), ("administration:node_delete", {})):
+        response = client.post(reverse(name, args=[world["set"], world["node"]]), data)
+        assert response.status_code == 404, name
+    assert Indicator.objects.filter(pk=world["node"]).exists() and AuditEntry.objects.count() == before
 
 
 def test_import_upload_previews_then_applies(client: Client, world: World, admin_user: Any) -> None:

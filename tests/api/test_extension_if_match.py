@@ -61,3 +61,35 @@ def test_without_if_match_the_last_change_wins(admin_api: APIClient, cycle: Any,
     assert _extend(admin_api, "2030-02-28").status_code == 200
     assessment.refresh_from_db()
     assert timezone.localtime(assessment.deadline_override).date() == date(2030, 2, 28)
+
+
+def test_the_own_deadlines_etag_is_read_before_the_first_change(
+    admin_api: APIClient, cycle: Any, assessment: Any
+) -> None:
+    # given a unit with no own deadline yet, read through the API
+    read = admin_api.get(URL, {"unit": "so-y-te"})
+    assert read.status_code == 200, read.json()
+    assert read.json()["id"] == assessment.pk and read.json()["deadline_override"] is None
+    assert read.headers["ETag"] == f'"{own_deadline_version(assessment)}"'
+    # when a colleague extends it, then a change is sent with the tag read
+    assert _extend(admin_api, "2030-02-27").status_code == 200
+    stale = _extend(admin_api, "2030-02-28", **{"If-Match": read.headers["ETag"]})
+    # then it is refused, and a new read gives the tag that is accepted
+    assert stale.status_code == 412
+    again = admin_api.get(URL, {"unit": "so-y-te"})
+    assert again.headers["ETag"] == stale.headers["ETag"] != read.headers["ETag"]
+    assert _extend(admin_api, "2030-02-28", **{"If-Match": again.headers["ETag"]}).status_code == 200
+
+
+def test_reading_an_own_deadline_names_a_missing_or_absent_unit_and_is_for_administrators(
+    admin_api: APIClient, cycle: Any, assessment: Any, lead: Any
+) -> None:
+    missing = admin_api.get(URL)
+    assert missing.status_code == 400 and missing.json()["fields"].keys() == {"unit"}
+    assert admin_api.get(URL, {"unit": "khong-co"}).status_code == 400
+    absent = admin_api.get(URL, {"unit": "so-tai-chinh"})
+    assert absent.status_code == 400 and "không tham gia kỳ đánh giá năm 2020" in str(absent.json()["fields"]["unit"])
+    assert admin_api.get("/api/v1/cycles/1999/extensions/", {"unit": "so-y-te"}).status_code == 404
+    other = APIClient()
+    other.force_login(lead)
+    assert other.get(URL, {"unit": "so-y-te"}).status_code == 403

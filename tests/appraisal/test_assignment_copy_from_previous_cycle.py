@@ -1,7 +1,8 @@
 """A new year's appraisal team starts from the previous year's: «Sao chép phân công từ kỳ <năm>» previews the copy
-(members, lead flags, areas mapped by code to the new sets, what cannot be carried over and why), then copies it,
-audited. A cycle that already has assignments is refused unless the merge is confirmed (theirs kept); a preview that
-no longer matches is refused; only administrators see or do any of it."""
+(members, lead flags, areas mapped to the new sets through the clone's links, by code for an older clone, what
+cannot be carried over and why), then copies it, audited. A cycle that already has assignments is refused unless the
+merge is confirmed (theirs kept); a preview that no longer matches is refused; only administrators see or do any of
+it."""
 
 from __future__ import annotations
 
@@ -35,8 +36,8 @@ def _units(*codes: str) -> list[int]:
 @pytest.fixture
 def years(cycle: Cycle, admin_user: Any, appraiser: Any, lead: Any) -> tuple[Cycle, Cycle]:
     """2020: tam appraises area 1 and criterion 2.3 at Sở Y tế; hoa is the lead; vy appraises area 2 at Sở Công
-    Thương only; an account since locked appraised area 1. 2021: the 2020 set cloned, criterion 2.3 renumbered 2.4;
-    Sở Y tế and Sở Tài chính take part."""
+    Thương only; an account since locked appraised area 1. 2021: the 2020 set cloned before a clone kept the links
+    to the criteria it copied (matched by code), criterion 2.3 renumbered 2.4; Sở Y tế and Sở Tài chính take part."""
     opened = assessments_open(cycle=cycle, units=Unit.objects.filter(code__in=["so-y-te", "so-cong-thuong"]),
                               actor=None)
     assert len(opened) == 2
@@ -52,6 +53,7 @@ def years(cycle: Cycle, admin_user: Any, appraiser: Any, lead: Any) -> tuple[Cyc
     type(locked).objects.filter(pk=locked.pk).update(is_active=False)
     clone = admin_services.indicator_set_clone(source=cycle.cycle_sets.first().indicator_set, key="test-set-2021",
                                                year=2021, actor=admin_user)
+    Indicator.objects.filter(indicator_set=clone).update(cloned_from=None)
     Indicator.objects.filter(indicator_set=clone, code="2.3").update(code="2.4")
     new = cycle_create(year=2021, name="Chỉ số CCHC năm 2021", actor=None,
                        sets={UnitKind.objects.get(code="department"): IndicatorSet.objects.get(pk=clone.pk)})
@@ -201,3 +203,59 @@ def test_the_gaps_name_a_long_list_of_units_once_however_many_areas_miss_them(
     assert box.count("<details") == 1 and f"{others} đơn vị của 1, 2" in box
     for unit in departments:
         assert box.count(unit.name) == (0 if unit.code == "so-y-te" else 1), unit.name
+
+
+def _linked_years(cycle: Cycle, admin_user: Any, appraiser: Any, *, generations: int = 1) -> tuple[Cycle, Cycle]:
+    """2020: tam appraises area 1 and criteria 2.1 and 2.3 at Sở Y tế. 2021: a set cloned from the 2020 one
+    (`generations` times: a clone of the clone …), keeping the link of each criterion to the one it copies."""
+    assessments_open(cycle=cycle, units=Unit.objects.filter(code="so-y-te"), actor=None)
+    appraisal_assignment_save(cycle=cycle, user=appraiser, is_lead=False, node_ids=_nodes(cycle, "1", "2.1", "2.3"),
+                              unit_ids=_units("so-y-te"), actor=admin_user)
+    clone = cycle.cycle_sets.first().indicator_set
+    for generation in range(generations):
+        clone = admin_services.indicator_set_clone(source=clone, key=f"test-set-2021-{generation}", year=2021,
+                                                   actor=admin_user)
+    new = cycle_create(year=2021, name="Chỉ số CCHC năm 2021", actor=None,
+                       sets={UnitKind.objects.get(code="department"): IndicatorSet.objects.get(pk=clone.pk)})
+    assessments_open(cycle=new, units=Unit.objects.filter(code="so-y-te"), actor=None)
+    return cycle, new
+
+
+def _copied_codes(new: Cycle, appraiser: Any) -> list[str]:
+    return sorted(n.code for n in AppraisalAssignment.objects.get(cycle=new, user=appraiser).areas.all())
+
+
+@pytest.mark.parametrize("generations", [1, 2], ids=["clone", "clone-of-a-clone"])
+def test_a_renumbered_criterion_of_the_clone_is_copied_through_its_link(
+    client: Client, cycle: Cycle, admin_user: Any, appraiser: Any, generations: int
+) -> None:
+    # given: in the new year's set, 2.3 became 2.4 and 2.1 became 2.3 (swapped around by the renumbering)
+    old, new = _linked_years(cycle, admin_user, appraiser, generations=generations)
+    target = new.cycle_sets.get().indicator_set
+    Indicator.objects.filter(indicator_set=target, code="2.3").update(code="2.4")
+    Indicator.objects.filter(indicator_set=target, code="2.1").update(code="2.3")
+    client.force_login(admin_user)
+    assert "sang tiêu chí nhân bản từ chúng, dù mã đã đổi" in _page(client, new, f"?sao_chep={old.pk}")
+    # when the team is copied
+    response = _copy(client, new, old)
+    # then each criterion follows to its copy, whatever its code now, and nothing is said missing
+    assert _said(response, "success") == ["Đã sao chép 1 phân công từ kỳ 2020."]
+    assert not any("không có trong" in w for w in _said(response, "warning"))
+    assert _copied_codes(new, appraiser) == ["1", "2.3", "2.4"]
+    kind_of = {n.code: n.name for n in AppraisalAssignment.objects.get(cycle=new, user=appraiser).areas.all()}
+    assert kind_of["2.3"] == "Ứng dụng CNTT" and kind_of["2.4"] == "Kỷ luật"
+
+
+def test_a_new_criterion_taking_a_deleted_ones_code_is_not_its_copy(
+    client: Client, cycle: Cycle, admin_user: Any, appraiser: Any
+) -> None:
+    # given: in place of the clone's 2.3, an unrelated criterion under the same code (no link: added, not copied)
+    old, new = _linked_years(cycle, admin_user, appraiser)
+    target = new.cycle_sets.get().indicator_set
+    Indicator.objects.filter(indicator_set=target, code="2.3").update(name="Chuyển đổi số", cloned_from=None)
+    client.force_login(admin_user)
+    # when the team is copied
+    response = _copy(client, new, old)
+    # then 2.3 is said not found in the new set, and the new criterion is not given to the member
+    assert any("2.3 (không có trong test-set-2021-0)" in w for w in _said(response, "warning"))
+    assert _copied_codes(new, appraiser) == ["1", "2.1"]

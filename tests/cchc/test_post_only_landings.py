@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from django.conf import settings
@@ -147,8 +148,39 @@ def test_the_405_page_speaks_english_when_english_is_chosen(client: Client, unit
     assert response.status_code == 405 and 'lang="en"' in response.content.decode()
 
 
-def test_an_anonymous_get_of_an_action_gets_the_page_with_a_link_to_the_actions_page(client: Client, db: Any) -> None:
-    response = client.get("/quan-ly/nguoi-dung/7/sua/")
+def test_an_anonymous_get_of_an_action_is_sent_to_sign_in_then_to_the_actions_page(
+    client: Client, admin_user: Any
+) -> None:
+    # given an anonymous visitor
+    action = f"/quan-ly/nguoi-dung/{admin_user.pk}/sua/"
+    page = reverse("administration:user_detail", args=[admin_user.pk])
+    # when they open the address of a POST-only action
+    response = client.get(action)
+    # then they are sent to sign in, with the action's page to go to afterwards
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={quote(page)}"
+    signed_in = client.post(response["Location"], {"username": admin_user.username, "password": "x-Secret-2020!"})
+    assert signed_in.status_code == 302 and signed_in["Location"] == page
+    assert client.get(page).status_code == 200
+
+
+def test_an_anonymous_get_of_any_page_action_leads_through_sign_in_to_its_page(client: Client, db: Any) -> None:
+    """Whichever answers first (the view's sign-in check, or the method's refusal), the visitor signs in and
+    lands on the action's page, never on a bare 405."""
+    for name, view, url in _page_urls():
+        if getattr(view, "login_landing", None) is None or name.startswith("admin:"):
+            continue
+        response = client.get(url)
+        assert response.status_code == 302, (name, response.status_code)
+        location = urlsplit(response["Location"])
+        assert location.path == reverse("login"), name
+        assert login_landing(parse_qs(location.query)["next"][0]) == login_landing(url), name
+
+
+def test_an_anonymous_put_of_an_action_still_gets_the_page_with_a_link_to_the_actions_page(
+    client: Client, db: Any
+) -> None:
+    response = client.put("/quan-ly/nguoi-dung/7/sua/")
     assert response.status_code == 405 and response["Allow"] == "POST"
     assert 'href="/quan-ly/nguoi-dung/7/"' in response.content.decode()
 

@@ -37,6 +37,12 @@ from scoring.text import posted_id
 from scoring.views._common import lands_on
 
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+# the «add a criterion» page of a locked set: why nothing can be added, said before anything is typed (a save is
+# refused with services.MSG_FROZEN)
+MSG_FROZEN_ADD = gettext_lazy(
+    "Bộ chỉ số «%(key)s» đang được kỳ đánh giá sử dụng nên đã khoá: không thêm được tiêu chí mới. Muốn thêm, hãy "
+    "nhân bản thành phiên bản mới rồi thêm vào bản đó."
+)
 
 
 def localized_decimals(text: str) -> str:
@@ -147,9 +153,16 @@ def _edit_page(
             {**form.initial, "method": node.method}, max_points=node.max_points, floor=node.floor, kind=node.kind
         )
     frozen = services.set_is_frozen(indicator_set)
-    # a criterion of a set in use is shown, not offered for editing (as the set's page shows it), the refusal said
-    # up front; a form posted before the set was locked keeps what was typed, with the refusal
-    read_only = frozen and node is not None and request.method != "POST"
+    # a criterion of a set in use is shown, not offered for editing (as the set's page shows it), and the addition
+    # of one is not offered at all, the refusal said up front; a form posted before the set was locked keeps what
+    # was typed, with the refusal
+    read_only = frozen and request.method != "POST"
+    if not read_only:
+        frozen_message = ""
+    elif node is not None:
+        frozen_message = services.MSG_FROZEN % {"key": indicator_set.key}
+    else:
+        frozen_message = MSG_FROZEN_ADD % {"key": indicator_set.key}
     return render(
         request,
         "scoring/administration/indicator_form.html",
@@ -163,7 +176,7 @@ def _edit_page(
             "preview": preview,
             "frozen": frozen,
             "read_only": read_only,
-            "frozen_message": services.MSG_FROZEN % {"key": indicator_set.key} if read_only else "",
+            "frozen_message": frozen_message,
             "values": request.POST if request.method == "POST" else form.initial,
             "version": (indicator_version(node) if version is None else version) if node is not None else "",
             "stored": stored or [],
@@ -364,11 +377,18 @@ def _offer_renumber(request: HttpRequest, indicator_set: IndicatorSet, parents: 
                                            _("Đánh số lại (xem trước rồi xác nhận)")))
 
 
-@lands_on("administration:node_edit", "node_id")
+def _tree_row(set_id: int, node_id: int) -> str:
+    """Where a GET of a criterion's move lands: its row in the set's tree."""
+    return reverse("administration:set_detail", args=[set_id]) + f"#node-{node_id}"
+
+
+@lands_on(_tree_row)
 @require_POST
 @administrator_required
-def node_move(request: HttpRequest, node_id: int) -> HttpResponse:
-    node = get_object_or_404(Indicator.objects.select_related("indicator_set", "parent"), pk=node_id)
+def node_move(request: HttpRequest, set_id: int, node_id: int) -> HttpResponse:
+    node = get_object_or_404(
+        Indicator.objects.select_related("indicator_set", "parent"), pk=node_id, indicator_set_id=set_id
+    )
     old_parent = node.parent
     try:
         if "parent" in request.POST:
@@ -401,11 +421,13 @@ def node_move(request: HttpRequest, node_id: int) -> HttpResponse:
     return redirect(reverse("administration:set_detail", args=[node.indicator_set_id]) + f"#node-{node.pk}")
 
 
-@lands_on("administration:node_edit", "node_id")
+@lands_on("administration:set_detail", "set_id")  # the criterion's own page is gone once it is deleted
 @require_POST
 @administrator_required
-def node_delete(request: HttpRequest, node_id: int) -> HttpResponse:
-    node = get_object_or_404(Indicator.objects.select_related("indicator_set", "parent"), pk=node_id)
+def node_delete(request: HttpRequest, set_id: int, node_id: int) -> HttpResponse:
+    node = get_object_or_404(
+        Indicator.objects.select_related("indicator_set", "parent"), pk=node_id, indicator_set_id=set_id
+    )
     set_id, code, parent = node.indicator_set_id, node.code, node.parent
     try:
         services.indicator_delete(indicator=node, actor=request.user)
