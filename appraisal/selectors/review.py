@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import pairwise
@@ -346,6 +347,23 @@ class Review:
         """The first leaf (in the set's order) the team has yet to decide: where the sign-off hint leads."""
         return next((rl for a in self.areas for rl in a.lines if not rl.done), None)
 
+    @property
+    def extras(self) -> dict[str, tuple[int, int]]:
+        """The bonus and the penalty leaves: (decided, leaves) of each kind the set has."""
+        return extras_progress((rl.indicator.kind, rl.done) for a in self.areas for rl in a.lines)
+
+
+def extras_progress(leaves: Iterable[tuple[str, bool]]) -> dict[str, tuple[int, int]]:
+    """(decided, leaves) of the bonus and of the penalty leaves, from each leaf's (kind, decided); a kind the set
+    has no leaf of is left out."""
+    counts: dict[str, list[int]] = {}
+    for kind, decided in leaves:
+        if kind in (Indicator.Kind.BONUS, Indicator.Kind.PENALTY):
+            count = counts.setdefault(str(kind), [0, 0])
+            count[0] += decided
+            count[1] += 1
+    return {kind: (done, total) for kind, (done, total) in counts.items()}
+
 
 def _computation(
     rules: engine.SetRules, lines: list[ScoreLine], field_name: str, state: str
@@ -432,6 +450,7 @@ class ReviewSummary:
     appraised_comp: engine.IndexComputation | None
     first_pending: int | None = None  # the line id of the first leaf yet to decide
     index_mode: str = ""  # the set's, for a «không phát sinh» shown with the points it is credited
+    extras: dict[str, tuple[int, int]] = field(default_factory=dict)  # as `Review.extras`
 
     @property
     def done(self) -> int:
@@ -450,12 +469,14 @@ def review_summary(*, assessment_id: int) -> ReviewSummary:
     lines = list(scoring_selectors.score_lines_of_assessment(assessment=assessment))
     counts = {a.pk: [0, 0] for a in tree.areas}
     pending: dict[int, list[ScoreLine]] = {a.pk: [] for a in tree.areas}
+    kinds: list[tuple[str, bool]] = []
     for line in lines:
         area_id = tree.area_of[line.indicator_id]
         count = counts[area_id]
         decided = line_decided(line, assessment.state)
         count[0] += decided
         count[1] += 1
+        kinds.append((line.indicator.kind, decided))
         if not decided:
             pending[area_id].append(line)
     first = next((area_lines[0] for area_lines in pending.values() if area_lines), None)  # as `Review.first_pending`
@@ -469,6 +490,7 @@ def review_summary(*, assessment_id: int) -> ReviewSummary:
         appraised_comp=_computation(rules, lines, "appraised_score", assessment.state),
         first_pending=first.pk if first is not None else None,
         index_mode=assessment.indicator_set.index_mode,
+        extras=extras_progress(kinds),
     )
 
 

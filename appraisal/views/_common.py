@@ -110,11 +110,42 @@ def last_appraised_text(line: ScoreLine, user: Any) -> str:
     return _("Giá trị đang lưu do %(who)s lưu lúc %(at)s.") % {"who": full_name(entry.actor), "at": at}
 
 
+def appraised_totals_shown(
+    *, comp: Any, areas: list[tuple[Any, int, int]], extras: dict[str, tuple[int, int]], done: int, total: int,
+) -> dict[str, Any]:
+    """The review page's «Thẩm định» column as it writes it, the page and its script alike: an area none of whose
+    leaves the team has decided yet, and the bonus or the penalty while none of its leaves is, read «chưa thẩm
+    định» (not a 0,00 nobody gave); the index reads so before any decision, and is marked «tạm tính» while some
+    leaves are still to decide (they count 0 in it). "—" where the engine gives none. `areas`: (area, decided,
+    leaves)."""
+    not_yet = _("chưa thẩm định")
+    totals = comp.area_totals if comp is not None else {}
+
+    def extra(kind: str, value: Any, text: Callable[[Any], str]) -> str:
+        decided, leaves = extras.get(kind, (0, 0))
+        return not_yet if leaves and not decided else text(value)
+
+    index = score_text(comp.index if comp is not None else None)
+    if not done and total:
+        index = not_yet
+    elif done < total and comp is not None:
+        index = _("%(index)s (tạm tính)") % {"index": index}
+    return {
+        "areas": {area.pk: score_text(totals.get(area.code)) if area_done else not_yet
+                  for area, area_done, _leaves in areas},
+        "bonus": extra("bonus", comp.bonus if comp is not None else None, score_text),
+        # a deduction, as the page's row and the unit's sheet write it («−0,50»)
+        "penalty": extra("penalty", comp.penalty if comp is not None else None,
+                         lambda value: signed_score(value, "-")),
+        "index": index,
+    }
+
+
 def review_json(summary: ReviewSummary) -> dict[str, Any]:
     """What the review page's script updates above the leaves after a per-leaf save: the state, the progress
-    per area and in all, the appraised totals (as the page writes them; "—" where the engine gives none)."""
-    comp = summary.appraised_comp
-    totals = comp.area_totals if comp is not None else {}
+    per area and in all, the appraised totals (as the page writes them: `appraised_totals_shown`)."""
+    shown = appraised_totals_shown(comp=summary.appraised_comp, areas=summary.areas, extras=summary.extras,
+                                   done=summary.done, total=summary.total)
     return {
         "state": summary.state,
         "state_display": summary.state_display,
@@ -124,13 +155,12 @@ def review_json(summary: ReviewSummary) -> dict[str, Any]:
         # its area's code: the page, filtered to another area, links there
         "first_pending_area": next((area.code for area, done, total in summary.areas if done < total), None),
         "areas": [
-            {"id": area.pk, "done": done, "total": total, "appraised": score_text(totals.get(area.code))}
+            {"id": area.pk, "done": done, "total": total, "appraised": shown["areas"][area.pk]}
             for area, done, total in summary.areas
         ],
-        "bonus": score_text(comp.bonus if comp is not None else None),
-        # a deduction, as the page's row and the unit's sheet write it («−0,50»)
-        "penalty": signed_score(comp.penalty if comp is not None else None, "-"),
-        "index": score_text(comp.index if comp is not None else None),
+        "bonus": shown["bonus"],
+        "penalty": shown["penalty"],
+        "index": shown["index"],
     }
 
 

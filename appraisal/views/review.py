@@ -25,6 +25,7 @@ from appraisal.services.common import LEAF_APPRAISING_STATES
 from appraisal.views._common import (
     UNDECIDED_ONLY,
     answers_json,
+    appraised_totals_shown,
     domain_error,
     error_json,
     last_appraised_text,
@@ -159,6 +160,9 @@ def _review_context(
     return {
         "assessment": assessment,
         "review": data,
+        "appraised_shown": appraised_totals_shown(
+            comp=data.appraised_comp, areas=[(a.area, a.done, a.total) for a in data.areas], extras=data.extras,
+            done=data.done, total=data.total),
         "extra_max": _extra_max(data, assessment),
         "shown": shown,
         "area_code": area_code,

@@ -531,17 +531,18 @@ UNIT_DATALIST = "unit-codes"  # the id of the page's list of units (`{% unit_dat
 
 
 class UnitCodeField(forms.ModelChoiceField):
-    """A unit typed by its code, picked from the page's list of units as one types its name or code: a
-    national site's 4,000 units do not fit a drop-down (nor a page: two of them made 435 KB)."""
+    """A unit typed by its code, or by its name as the page's list of units shows it (picked from that list as one
+    types its name or code): a national site's 4,000 units do not fit a drop-down (nor a page: two of them made
+    435 KB). A name is matched whatever its case, accents and spacing, when one unit has it."""
 
     def __init__(self, *, queryset: Any, **kwargs: Any) -> None:
         kwargs.setdefault("error_messages", {
-            "invalid_choice": _l("Không có đơn vị mã «%(value)s» (hoặc đơn vị đã ngừng hoạt động)."),
+            "invalid_choice": _l("Không có đơn vị nào tên hoặc mã «%(value)s» (hoặc đơn vị đã ngừng hoạt động)."),
         })
         super().__init__(
             queryset=queryset, to_field_name="code",
             widget=forms.TextInput(attrs={"list": UNIT_DATALIST, "autocomplete": "off", "spellcheck": "false",
-                                          "placeholder": _l("mã đơn vị")}),
+                                          "placeholder": _l("tên hoặc mã đơn vị")}),
             **kwargs,
         )
 
@@ -550,21 +551,57 @@ class UnitCodeField(forms.ModelChoiceField):
         try:
             return super().to_python(code)
         except forms.ValidationError as refused:
+            named = self._by_name(value) if code and refused.code == "invalid_choice" else None
+            if named is not None:
+                return named
             # a unit left out of the choices because it stopped: said so, and where it was merged (the unit the
             # official wants instead), rather than that no such unit exists
             stopped = None
             if code and refused.code == "invalid_choice":
-                stopped = Unit.objects.filter(code=code, active=False).first()
+                stopped = (Unit.objects.filter(code=code, active=False).first()
+                           or _one_named(Unit.objects.filter(active=False), value))
+            if stopped is None and refused.code == "invalid_choice" and isinstance(value, str):
+                # quoted as typed (a name keeps its capitals), not as the code it was first tried as
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                            params={"value": value.strip()}) from refused
             if stopped is None:
                 raise
             from scoring.administration.services.units import unit_stopped_problem
 
             raise forms.ValidationError(unit_stopped_problem(stopped), code="unit_stopped") from refused
 
+    def _by_name(self, typed: str) -> Unit | None:
+        """The one unit of the choices named `typed`; refused, naming the codes, when several are."""
+        units = self.queryset if self.queryset is not None else Unit.objects.none()
+        found = _units_named(units, typed)
+        if len(found) > 1:
+            raise forms.ValidationError(
+                _("Có %(n)s đơn vị tên «%(name)s» (mã %(codes)s): hãy nhập mã của đơn vị cần chọn.")
+                % {"n": len(found), "name": typed.strip(), "codes": ", ".join(code for _pk, code, _name in found)},
+                code="unit_ambiguous",
+            )
+        return units.get(pk=found[0][0]) if found else None
+
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, int):  # an initial value given as the unit's id
             return Unit.objects.filter(pk=value).values_list("code", flat=True).first() or ""
         return super().prepare_value(value)
+
+
+def _units_named(units: Any, typed: str) -> list[tuple[int, str, str]]:
+    """(id, code, name) of the units of `units` named `typed`: the name as stored if some are, else the name
+    whatever its case, accents and spacing («ubnd huyen cai be» for «UBND huyện Cái Bè»)."""
+    from scoring.administration.xlsx import folded
+
+    wanted = " ".join(typed.split())
+    rows = list(units.values_list("pk", "code", "name"))
+    exact = [row for row in rows if " ".join(row[2].split()) == wanted]
+    return exact or [row for row in rows if folded(row[2]) == folded(wanted)]
+
+
+def _one_named(units: Any, typed: str) -> Unit | None:
+    found = _units_named(units, typed)
+    return Unit.objects.get(pk=found[0][0]) if len(found) == 1 else None
 
 
 class CycleForm(forms.Form):
@@ -663,12 +700,16 @@ class UserCreateForm(forms.Form):
     email = forms.EmailField(label=_l("Thư điện tử"), required=False, error_messages=EMAIL_ERRORS)
     password = forms.CharField(label=_l("Mật khẩu ban đầu"), widget=forms.PasswordInput)
     role = forms.ChoiceField(label=_l("Vai trò"), choices=RoleAssignment.Role.choices)
-    unit = UnitCodeField(label=_l("Đơn vị"), queryset=Unit.objects.filter(active=True), required=False)
+    unit = UnitCodeField(label=_l("Đơn vị (tên hoặc mã đơn vị)"), queryset=Unit.objects.filter(active=True),
+                         required=False,
+                         help_text=_l("Gõ tên đơn vị rồi chọn trong danh sách gợi ý, hoặc gõ mã đơn vị."))
 
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_l("Vai trò"), choices=RoleAssignment.Role.choices)
-    unit = UnitCodeField(label=_l("Đơn vị"), queryset=Unit.objects.filter(active=True), required=False)
+    unit = UnitCodeField(label=_l("Đơn vị (tên hoặc mã đơn vị)"), queryset=Unit.objects.filter(active=True),
+                         required=False,
+                         help_text=_l("Gõ tên đơn vị rồi chọn trong danh sách gợi ý, hoặc gõ mã đơn vị."))
 
 
 class UserEditForm(forms.Form):

@@ -229,13 +229,20 @@ function showLine(leaf, line) {
 }
 
 /** A leaf's save in flight: its actions wait for the answer (a double click sends one save, not a second based on
- * the version the first replaces, which would meet it as a conflict). */
+ * the version the first replaces, which would meet it as a conflict: `saveLeaf` refuses while the leaf is busy).
+ * The button holding the keyboard is only said unavailable (aria-disabled), not disabled: a disabled button loses
+ * the focus to the page's body, where a screen reader starts again at the page's top and Ctrl+Enter finds no leaf. */
 function setBusy(leaf, busy) {
   if (busy) {
     leaf.dataset.busy = "1";
     leaf.setAttribute("aria-busy", "true");
     for (const button of leaf.querySelectorAll("form[data-appraise] button, form[data-accept] button, form[data-explain-line] button")) {
       if (button.disabled) continue;  // disabled by the page (a read-only leaf): stays so
+      if (button === document.activeElement) {
+        button.setAttribute("aria-disabled", "true");
+        button.dataset.busyHeld = "1";
+        continue;
+      }
       button.disabled = true;
       button.dataset.busyDisabled = "1";
     }
@@ -246,6 +253,10 @@ function setBusy(leaf, busy) {
   for (const button of leaf.querySelectorAll("[data-busy-disabled]")) {
     button.disabled = false;
     delete button.dataset.busyDisabled;
+  }
+  for (const button of leaf.querySelectorAll("[data-busy-held]")) {
+    button.removeAttribute("aria-disabled");
+    delete button.dataset.busyHeld;
   }
 }
 
@@ -455,7 +466,10 @@ function conflictBox(leaf, form, current, submitted = form) {
   // The user typing when the answer comes (the focus in the leaf's form, or a key in the last seconds) keeps the
   // focus: the box is announced (role=alert) and reached with Tab. Otherwise (the focus fell to the page's body
   // with the button disabled during the save) it goes to the box, so Tab does not start again at the page's top.
-  const typing = userTyping(submitted, box) || userTyping(form, box);
+  // The button that sent the save keeps the focus during it: on it, only a key typed in the last seconds counts.
+  const active = document.activeElement;
+  const onItsButton = Boolean(active?.matches?.("button") && (submitted.contains(active) || form.contains(active)));
+  const typing = onItsButton ? userTyping(null) : userTyping(submitted, box) || userTyping(form, box);
   box.append(title, stored, ...(by ? [storedBy] : []), keep, " ", take);
   box.hidden = false;
   reveal(box);
@@ -561,10 +575,23 @@ function enhanceSaveForm(form) {
   });
 }
 
-/** Send a leaf's form in place; true once the server saved it. */
+/** Send a leaf's form in place; true once the server saved it. The keyboard in the leaf stays in it: a control
+ * that held it and went with the answer (an accepted «không phát sinh»'s button is hidden) hands it to the leaf,
+ * so that Ctrl+Enter, J / K and a screen reader go on from there, not from the page's top. */
 async function saveLeaf(form) {
   const leaf = form.closest("[data-leaf]");
   if (leaf.dataset.busy) return false;  // the leaf's last save has not answered yet
+  const inLeaf = leaf.contains(document.activeElement);
+  try {
+    return await sendLeaf(form, leaf);
+  } finally {
+    const active = document.activeElement;
+    const lost = !active || active === document.body || !active.isConnected || active.closest?.("[hidden]");
+    if (inLeaf && lost && leaf.isConnected) leaf.focus({ preventScroll: true });
+  }
+}
+
+async function sendLeaf(form, leaf) {
   const explanation = explanationField(form);
   const sentText = explanation && form.matches("[data-explain-line]") ? explanation.value : null;
   const status = leaf.querySelector("[data-save-status]");

@@ -110,5 +110,5 @@ def test_the_form_says_beside_each_kind_how_many_units_an_empty_choice_leaves_ou
     page = client.get(reverse("administration:cycle_list") + "?nam=2020").content.decode()
     vertical = UnitKind.objects.get(code="vertical")
     field = page[page.index(f'name="set_{vertical.pk}"'):]
-    hint = field[field.index('<span class="hint">'):field.index("</span>")]
+    hint = field[field.index('<span class="hint"'):field.index("</span>")]
     assert "5 đơn vị đang hoạt động. Để trống thì các đơn vị đó không được đánh giá trong kỳ này." in hint

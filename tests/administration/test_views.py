@@ -410,7 +410,7 @@ def test_units_are_typed_by_code_from_the_pages_list_in_the_user_and_audit_forms
         "username": "thu", "full_name": "Nguyễn Thu", "password": "x-Secret-2021!", "role": "unit_head",
         "unit": "khong-co",
     })
-    assert refused.status_code == 400 and "Không có đơn vị mã «khong-co»" in refused.content.decode()
+    assert refused.status_code == 400 and "Không có đơn vị nào tên hoặc mã «khong-co»" in refused.content.decode()
     assert not RoleAssignment.objects.filter(user__username="thu").exists()
     detail = reverse("administration:user_detail", args=[appraiser.pk])
     assert 'list="unit-codes"' in client.get(detail).content.decode()

@@ -17,6 +17,7 @@ from appraisal.services import assessment_sign_off, explanation_request, line_ap
 from scoring.models import Assessment, IndexResult, ScoreLine, Unit
 from scoring.services import assessments_open
 from tests.appraisal.conftest import (
+    appraise_all,
     evidence_not_required,
     flagged_line,
     later,
@@ -786,10 +787,44 @@ def test_a_per_leaf_save_answers_with_the_pages_summary_as_a_reload_shows_it(
     area_1, area_2 = (line.indicator.parent.parent_id, other.indicator.parent.parent_id)
     assert (areas[area_1]["done"], areas[area_1]["total"], areas[area_1]["appraised"]) == (1, 5, "1,00")
     assert (areas[area_2]["done"], areas[area_2]["total"], areas[area_2]["appraised"]) == (1, 4, "1,70")
-    assert (review["done"], review["total"], review["index"]) == (2, 9, "2,70")
+    assert (review["done"], review["total"], review["index"]) == (2, 9, "2,70 (tạm tính)")
     page = client.get(reverse("appraisal:review", args=[submitted.pk])).content.decode()
     assert f'data-area-progress="{area_1}">1/5<' in page and f'data-area-appraised="{area_2}">1,70<' in page
-    assert "data-total-progress>2/9<" in page and "data-appraised-index>2,70<" in page
+    assert "data-total-progress>2/9<" in page and "data-appraised-index>2,70 (tạm tính)<" in page
+
+
+def test_the_summary_says_chua_tham_dinh_where_nothing_is_decided_and_marks_a_partial_index(
+    client: Client, submitted: Any, lead: Any
+) -> None:
+    area_1, area_2 = (line_of(submitted, code).indicator.parent.parent_id for code in ("1.1.1", "2.1.1"))
+
+    # given nothing decided yet: no 0,00 that nobody gave
+    page = login(client, lead).get(reverse("appraisal:review", args=[submitted.pk])).content.decode()
+    for cell in (f'data-area-appraised="{area_1}"', f'data-area-appraised="{area_2}"', "data-appraised-bonus",
+                 "data-appraised-penalty", "data-appraised-index"):
+        assert f"{cell}>chưa thẩm định<" in page
+
+    # when one leaf of area 1 is accepted
+    line = line_of(submitted, "1.1.2")
+    answer = client.post(reverse("appraisal:accept_line", args=[submitted.pk, line.pk]),
+                         {"base_version": line.version}, **JSON).json()["review"]
+
+    # then area 1 has its score, area 2 and the bonus and the penalty are still undecided, the index provisional
+    areas = {a["id"]: a["appraised"] for a in answer["areas"]}
+    assert (areas[area_1], areas[area_2]) == ("1,00", "chưa thẩm định")
+    assert (answer["bonus"], answer["penalty"], answer["index"]) == ("chưa thẩm định", "chưa thẩm định",
+                                                                      "1,00 (tạm tính)")
+    page = client.get(reverse("appraisal:review", args=[submitted.pk])).content.decode()
+    assert f'data-area-appraised="{area_1}">1,00<' in page and f'data-area-appraised="{area_2}">chưa thẩm định<' in page
+    assert "data-appraised-bonus>chưa thẩm định<" in page and "data-appraised-index>1,00 (tạm tính)<" in page
+
+    # and once every leaf is decided the totals are plain numbers again
+    appraise_all(submitted, lead)
+    answer = client.post(reverse("appraisal:accept_line", args=[submitted.pk, line.pk]),
+                         {"base_version": ScoreLine.objects.get(pk=line.pk).version}, **JSON).json()["review"]
+    assert "chưa" not in str(answer) and "tạm tính" not in answer["index"]
+    page = client.get(reverse("appraisal:review", args=[submitted.pk])).content.decode()
+    assert "data-appraised-bonus>chưa thẩm định<" not in page and "(tạm tính)" not in page
 
 
 def test_a_sign_off_too_early_names_the_first_missing_leaves_and_counts_the_others(

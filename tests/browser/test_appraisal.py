@@ -240,7 +240,7 @@ def test_the_review_page_updates_its_summary_and_the_not_applicable_tag_in_place
     expect(lead.locator(f'[data-area-done="{areas["1"]}"]')).to_have_text("1/5")
     expect(lead.locator("[data-total-progress]")).to_have_text("1/9")
     expect(lead.locator(f'[data-area-appraised="{areas["1"]}"]')).to_have_text("1,00")  # the «không phát sinh» waits
-    expect(lead.locator("[data-appraised-index]")).to_have_text("1,00")
+    expect(lead.locator("[data-appraised-index]")).to_have_text("1,00 (tạm tính)")
     expect(lead.locator("form[data-start]")).to_have_count(0)
     shown = _summary(lead)
     lead.reload()

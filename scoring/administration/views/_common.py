@@ -61,6 +61,15 @@ def form_errors(request: HttpRequest, form: Any) -> None:
             messages.error(request, f"{label}: {error}" if label else str(error))
 
 
+def focus_first_invalid(form: Any) -> None:
+    """A refused form drawn again takes the keyboard to its first field in error (`autofocus`), not to the page's
+    top: the field says what is wrong (aria-invalid, described by its message)."""
+    for name, field in form.fields.items():
+        if name in form.errors and not field.widget.is_hidden:
+            field.widget.attrs["autofocus"] = True
+            return
+
+
 def upload_refusal(form: Any) -> str:
     """Why an Excel upload form was refused: no file chosen, or a chosen file that is empty (0 bytes)."""
     from django.utils.translation import gettext as _

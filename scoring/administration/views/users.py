@@ -26,7 +26,13 @@ from scoring.administration.services.imports import (
     users_xlsx,
 )
 from scoring.administration.services.users import full_name_of, user_version
-from scoring.administration.views._common import administrator_required, form_errors, report_error, upload_refusal
+from scoring.administration.views._common import (
+    administrator_required,
+    focus_first_invalid,
+    form_errors,
+    report_error,
+    upload_refusal,
+)
 from scoring.administration.xlsx import FileRefused
 from scoring.errors import DomainError, StaleVersion
 from scoring.exports import xlsx_response
@@ -92,6 +98,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST)
     if not form.is_valid():
         form_errors(request, form)
+        focus_first_invalid(form)
         return _list_page(request, form=form, status=400)
     try:
         user = services.user_create(actor=request.user, **form.cleaned_data)
@@ -216,6 +223,7 @@ def role_add(request: HttpRequest, user_id: int) -> HttpResponse:
     form = RoleForm(request.POST)
     if not form.is_valid():
         form_errors(request, form)
+        focus_first_invalid(form)
         return _detail_page(request, person, role_form=form, status=400)
     try:
         services.role_assign(user=person, actor=request.user, **form.cleaned_data)
