@@ -639,6 +639,10 @@ def cycle_workbook(*, cycle: Cycle, out: IO[bytes]) -> None:
     ws.append([_cell(ws, _("ĐIỂM THẨM ĐỊNH THEO LĨNH VỰC — CHỈ SỐ CCHC NĂM %(year)s") % {"year": year}, font=TITLE)])
     ws.append([_cell(ws, notice, font=WARNING)])
     ws.append([_cell(ws, printed)])
+    # The one convention of the workbooks (the published one says it too): a penalty is a deduction, negative.
+    ws.append([_cell(ws, _("Cột «Điểm trừ» ghi số âm (điểm bị trừ), như trên trang kết quả: điểm các lĩnh vực + "
+                           "điểm cộng + điểm trừ = tổng điểm. Tệp dữ liệu mở (CSV, JSON) ghi điểm trừ là số "
+                           "dương."))])
     for name, group_id in sheets:
         members = _in_rank_order([r for r in rows if r.group_id == group_id])
         areas = _areas(nodes, {r.set_id for r in members})

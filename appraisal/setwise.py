@@ -60,10 +60,12 @@ class SetShape:
     groups: tuple[str, ...] = ()  # the SQL's group columns: the areas, then the extra groups in `extra_order`
     # Precomputed for `combine_cents`: per area its leaves' maximum in cents; per extra group (in `extra_order`)
     # its column, its cap in cents, its children's places in `extra_order`, and where it adds
-    # (0: to its parent, 1: to the bonus, -1: to the penalty); the bands' minimums in cents.
+    # (0: to its parent, 1: to the bonus, -1: to the penalty); the bands' minimums in cents, and the band of an
+    # index below them all (`engine.lowest_band_label`).
     area_leaf_max_cents: tuple[int, ...] = ()
     extra_steps: tuple[tuple[int, int, tuple[int, ...], int], ...] = ()
     band_cents: tuple[tuple[Decimal, str], ...] = ()
+    below_bands: str | None = None
     bonus_cap_cents: int | None = None
     penalty_cap_cents: int | None = None
 
@@ -184,6 +186,7 @@ def shape_of(rules: engine.SetRules) -> SetShape:
             for i, code in enumerate(order)
         ),
         band_cents=tuple((band.min * 100, band.label) for band in rules.classification_bands),
+        below_bands=engine.lowest_band_label(rules.classification_bands),
         bonus_cap_cents=None if rules.bonus_cap is None else max(to_cents(rules.bonus_cap), 0),
         penalty_cap_cents=None if rules.penalty_cap is None else max(to_cents(rules.penalty_cap), 0),
     )
@@ -259,7 +262,7 @@ def combine_cents(shape: SetShape, row: GroupRow | None) -> CentsResult:
         if applicable_max == 0:
             raise nothing_applicable()
         index = _div_half_up(total * 10000, applicable_max)  # total / max × 100 %, in cents of a percent
-    classification = None
+    classification = shape.below_bands
     for minimum, label in shape.band_cents:
         if index >= minimum:
             classification = label

@@ -75,7 +75,10 @@ def _set_branch(set_id: int, shape: SetShape, params: list[Any]) -> str:
     for minimum, label in shape.band_cents:
         params += [minimum, label]
         bands.append("WHEN q.idx >= %s THEN %s::text")
-    classification = f"CASE {' '.join(bands)} ELSE '' END" if bands else "''"
+    # Below every threshold: the lowest band when it starts at 0 or below (a negative index too), as the engine.
+    if bands:
+        params.append(shape.below_bands or "")
+    classification = f"CASE {' '.join(bands)} ELSE %s::text END" if bands else "''"
     params += head_params  # the head comes after the bands in the text
     return (
         f"SELECT q.*, {classification} AS cls FROM ("  # noqa: S608

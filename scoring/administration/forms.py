@@ -241,6 +241,7 @@ class SetMetaForm(forms.Form):
     penalty_cap = NumberField(label=_l("Trần điểm trừ"), required=False)
     bands = forms.CharField(
         label=_l("Thang xếp loại (mỗi dòng: ngưỡng | tên, từ cao xuống thấp)"),
+        help_text=_l("Mức thấp nhất có ngưỡng 0 và gồm cả chỉ số âm (do điểm trừ hoặc lựa chọn điểm âm)."),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )

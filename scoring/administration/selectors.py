@@ -197,7 +197,7 @@ def indicator_set_report(*, indicator_set: IndicatorSet) -> SetReport:
         (_("Tổng điểm các lĩnh vực bằng điểm chuẩn"), area_total == indicator_set.standard_max),
         (_("Đã đặt trần điểm cộng"), not has_bonus or indicator_set.bonus_cap is not None),
         (_("Đã đặt trần điểm trừ"), not has_penalty or indicator_set.penalty_cap is not None),
-        (_("Thang xếp loại: ngưỡng từ 0 đến điểm chuẩn, mức thấp nhất từ 0"), not band_problems),
+        (_("Thang xếp loại: ngưỡng từ 0 đến điểm chuẩn, mức thấp nhất từ 0 (gồm cả chỉ số âm)"), not band_problems),
         (
             _("Mọi tiêu chí thành phần có phương pháp chấm hợp lệ"),
             not without_method and not invalid_params,

@@ -34,6 +34,7 @@ from scoring.engine.index import (
     SetRules,
     classify,
     compute_index,
+    lowest_band_label,
     validate_tree,
 )
 from scoring.engine.leaf import (
@@ -72,6 +73,7 @@ __all__ = [
     "classify",
     "compute_index",
     "input_fields",
+    "lowest_band_label",
     "normalize_expression",
     "normalize_value",
     "rank",

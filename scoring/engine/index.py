@@ -227,10 +227,22 @@ def _tree_problems(rules: SetRules) -> list[str]:
 
 
 def classify(index: Decimal, bands: Sequence[Band]) -> str | None:
-    """The label of the first band (highest first) whose `min` the index reaches; None below them all."""
+    """The label of the first band (highest first) whose `min` the index reaches. Below them all: the lowest band
+    when it starts at 0 or below, since it then covers every index under the next threshold, a negative one too
+    (penalties, or negative options, can take a unit below 0); None when the lowest band starts above 0, or there
+    are no bands."""
     for band in bands:
         if index >= band.min:
             return band.label
+    return lowest_band_label(bands)
+
+
+def lowest_band_label(bands: Sequence[Band]) -> str | None:
+    """The band an index below every threshold falls in: the last (lowest) band when it starts at 0 or below; None
+    when it starts above 0 (an index under it is not classified) or there are no bands. The set-wise recompute's
+    SQL and Python paths ask it too, so that every path classifies alike."""
+    if bands and bands[-1].min <= ZERO:
+        return bands[-1].label
     return None
 
 

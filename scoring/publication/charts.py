@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from django.utils.formats import number_format
 from django.utils.html import escape
@@ -219,14 +219,19 @@ class Bin:
     label: str
 
 
+def _bin_edge(value: Decimal, step: Decimal) -> Decimal:
+    """The low edge of the bin holding `value`: rounded down, a negative index too (−2 in «-5 – dưới 0»; `//`
+    truncates toward 0 and would put it in no bin). `+ 0` writes a −0 edge as 0."""
+    return (value / step).to_integral_value(rounding=ROUND_FLOOR) * step + 0
+
+
 def distribution_bins(values: Sequence[Decimal], *, step: Decimal = Decimal("5")) -> list[Bin]:
     """The indexes counted in bins of `step` points, each [low, low + step): an index of exactly 70,00 is in
     «70 – dưới 75», as its label says. From the lowest index's bin to the highest's (empty bins between kept)."""
     if not values:
         return []
     places = 0 if step % 1 == 0 else 2
-    low = (min(values) // step) * step
-    high = (max(values) // step) * step
+    low, high = _bin_edge(min(values), step), _bin_edge(max(values), step)
     bins: list[Bin] = []
     edge = low
     while edge <= high:

@@ -77,6 +77,13 @@ KPS_LEGEND = gettext_lazy(
 # A unit that never submitted its self-assessment (handed over to the appraisal team when its deadline passed, the
 # leaves it did not score appraised 0): said beside its result, so that it does not read as a unit that scored so.
 NOT_SUBMITTED = gettext_lazy("Không gửi báo cáo tự đánh giá")
+# The «Điểm trừ» column of the workbooks (this one, the team's preliminary table, the unit's appraisal workbook) is
+# a deduction, negative, as the pages write it («−0,50»): areas + bonus + penalty read across add up to the total.
+# The open-data files keep their documented positive penalty (docs/open-data.md), so the sheet says which it is.
+PENALTY_NOTE = gettext_lazy(
+    "Cột «Điểm trừ» ghi số âm (điểm bị trừ), như trên trang kết quả: điểm các lĩnh vực + điểm cộng + điểm trừ = "
+    "tổng điểm. Tệp dữ liệu mở (CSV, JSON) ghi điểm trừ là số dương."
+)
 KPS_LEGEND_PERCENT = gettext_lazy(
     "Ô tô nền vàng để trống: tiêu chí không phát sinh được Tổ thẩm định chấp nhận, không tính vào điểm đạt và điểm "
     "tối đa khi tính chỉ số."
@@ -254,6 +261,12 @@ def leaf_columns(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
+def _deducted(penalty: Decimal) -> Decimal:
+    """A penalty, published as a positive amount, as the workbook writes it: a deduction (`PENALTY_NOTE`); a zero
+    stays 0, never −0."""
+    return -penalty if penalty else Decimal(0)
+
+
 def area_label(snapshot: dict[str, Any], code: str) -> str:
     """«code. name» of an area for a column shared by every set's units; the sets' names of the code joined
     by « / » when they differ (each unit's figure is its own set's area of that code)."""
@@ -351,6 +364,7 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
         ws.column_dimensions[get_column_letter(3 + n)].width = 16 if n < len(area_list) else 10
     ws.append([_cell(ws, f"ĐIỂM THEO LĨNH VỰC — CHỈ SỐ CCHC NĂM {year}", font=TITLE)])
     header(ws)
+    ws.append([_cell(ws, str(PENALTY_NOTE))])
     ws.append([])
     ws.append([_cell(ws, h, font=BOLD, wrap=True) for h in
                ["Đơn vị", "Khối", *[area_label(snap, a["code"]) for a in area_list],
@@ -373,7 +387,8 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
             ws.append([
                 _cell(ws, row["unit_name"], wrap=True), _cell(ws, group_names.get(row["group_code"], ""), wrap=True),
                 *[_cell(ws, _dec(row["area_totals"].get(a["code"])), number=True) for a in area_list],
-                _cell(ws, Decimal(row["bonus"]), number=True), _cell(ws, Decimal(row["penalty"]), number=True),
+                _cell(ws, Decimal(row["bonus"]), number=True),
+                _cell(ws, _deducted(Decimal(row["penalty"])), number=True),
                 _cell(ws, Decimal(row["index"]), number=True), row["rank"],
             ])
     progress(20)

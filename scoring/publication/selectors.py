@@ -533,6 +533,9 @@ class HistoryPoint:
     # The latest correction up to the revision shown that changed the unit's index, rank or classification against
     # the revision before it (`result_key`, as `corrections`); None: published so from the first revision.
     corrected_in: int | None = None
+    # Published marked «Không gửi báo cáo tự đánh giá» (the row's `not_submitted`): the index is the appraisal of
+    # what the unit left at its deadline, not of a self-assessment it sent.
+    not_submitted: bool = False
 
 
 def rank_history(*, unit_id: int, shown: Publication | None = None) -> list[HistoryPoint]:
@@ -570,6 +573,7 @@ def rank_history(*, unit_id: int, shown: Publication | None = None) -> list[Hist
                 group_name=names.get(mine["group_code"], ""), rank=mine["rank"],
                 group_size=sum(1 for r in rows if r["group_code"] == mine["group_code"]),
                 index=Decimal(mine["index"]), classification=mine["classification"],
+                not_submitted=bool(mine.get("not_submitted")),
             )
             points.append(point)
             shown_points.append((point, pub.cycle_id, mine["unit_id"]))
@@ -752,15 +756,29 @@ class Change:
     # the later year's code (its page's address) and ranking group
     unit_code: str = ""
     group_code: str = ""
+    # Published marked «Không gửi báo cáo tự đánh giá» that year (the rows' `not_submitted`; the earlier year: any of
+    # the units compared): that year's index is the appraisal of what the unit left at its deadline.
+    earlier_not_submitted: bool = False
+    later_not_submitted: bool = False
 
     @property
-    def index_change(self) -> Decimal:
+    def not_submitted(self) -> bool:
+        """Either year is a non-submission: its index (often a 0 for criteria never scored) is not the result of a
+        self-assessment the unit sent, so the change from or to it is not read as a change of the unit's results."""
+        return self.earlier_not_submitted or self.later_not_submitted
+
+    @property
+    def index_change(self) -> Decimal | None:
+        """Points gained or lost; None when either year is a non-submission (`not_submitted`)."""
+        if self.not_submitted:
+            return None
         return self.later_index - self.earlier_index
 
     @property
     def rank_change(self) -> int | None:
-        """Places gained (positive) or lost (negative); None when either year has no rank."""
-        if self.earlier_rank is None or self.later_rank is None:
+        """Places gained (positive) or lost (negative); None when either year has no rank, or is a non-submission
+        (`not_submitted`)."""
+        if self.earlier_rank is None or self.later_rank is None or self.not_submitted:
             return None
         return self.earlier_rank - self.later_rank
 
@@ -926,6 +944,8 @@ def year_over_year(*, earlier: Publication, later: Publication) -> list[Change]:
                 later_index=Decimal(r["index"]), earlier_rank=olds[0]["rank"] if len(olds) == 1 else None,
                 later_rank=r["rank"], set_changes=tuple(found), sets_compared=sets_compared,
                 unit_code=r["unit_code"], group_code=r["group_code"] or "",
+                earlier_not_submitted=any(o.get("not_submitted") for o in olds),
+                later_not_submitted=bool(r.get("not_submitted")),
             )
         )
     return changes

@@ -190,6 +190,7 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
             title=_("Điểm từng lĩnh vực so với bình quân khối"), first=_("Đơn vị"), second=_("Bình quân khối"),
         ),
         "history": history,
+        "history_not_submitted": any(h.not_submitted for h in history),
         "trend_chart": charts.trend([(str(h.year), h.index) for h in history], title=_("Chỉ số qua các năm"),
                                     scale_max=Decimal(str(snap["sets"][row["set_key"]].get("standard_max", "100")))),
         "explanation": selectors.rank_explanation(snapshot=snap, scores=publication.scores, row=row),
@@ -224,6 +225,7 @@ def compare(request: HttpRequest, year: int, other: int) -> HttpResponse:
     return render(request, "scoring/publication/compare.html", {
         "earlier": earlier, "later": later, "changes": changes, "tables": selectors.change_tables(changes),
         "set_changes": selectors.set_changes_summary(changes),
+        "not_submitted": any(c.not_submitted for c in changes),
     })
 
 

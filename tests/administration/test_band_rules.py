@@ -101,3 +101,13 @@ def test_points_the_database_would_round_or_refuse_are_refused_and_the_pages_sti
     assert created.status_code == 400 and not IndicatorSet.objects.filter(key="moi-2030").exists()
     assert client.get(reverse("administration:set_list")).status_code == 200
     assert client.get(reverse("administration:set_detail", args=[draft.pk])).status_code == 200
+
+
+def test_the_band_rule_says_the_lowest_band_covers_a_negative_index_too(draft: IndicatorSet, admin_user: Any) -> None:
+    """Negative options and penalties can take a unit below 0: the rule and the check say that the lowest band, at
+    0, classifies such an index too (as the engine does), not that every index is at least 0."""
+    with pytest.raises(ValidationFailed, match="kể cả chỉ số âm"):
+        services.indicator_set_update(indicator_set=draft, data={**META, "classification_bands": [
+            {"min": "9", "label": "Tốt"}, {"min": "5", "label": "Khá"}]}, actor=admin_user)
+    labels = [label for label, _ok in selectors.indicator_set_report(indicator_set=draft).checks]
+    assert "Thang xếp loại: ngưỡng từ 0 đến điểm chuẩn, mức thấp nhất từ 0 (gồm cả chỉ số âm)" in labels

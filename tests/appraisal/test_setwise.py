@@ -409,3 +409,36 @@ def test_one_recompute_serves_sets_of_different_shapes(catalogue: Any) -> None:
             expected.normal_total, expected.bonus, expected.penalty, expected.total, expected.applicable_max,
             expected.index, expected.classification)
         assert {code: Decimal(v) for code, v in stored.area_totals.items()} == expected.area_totals
+
+
+@pytest.mark.parametrize("mode", ["points", "percent"])
+def test_a_negative_index_gets_the_lowest_band_on_every_recompute_path(catalogue: Any, mode: str) -> None:
+    """A unit below 0 (a negative option, a penalty: a unit handed over with nothing scored, then penalised) is
+    classified in the lowest band, at 0, by the engine, by `combine_cents` and by the cycle's recompute (on
+    PostgreSQL its one query, which classifies in SQL), and by the sign-off's recompute: all alike, never blank."""
+    from appraisal.services import cycle_results_recompute
+    from scoring.models import IndexResult
+
+    specs = [Spec("1", None, "normal", Decimal("0"), leaf=False),
+             Spec("1.1", "1", "normal", Decimal("0"), leaf=False),
+             Spec("1.1.1", "1.1", "normal", Decimal("10"), floor=Decimal("-1")),
+             Spec("1.2", "1", "penalty", Decimal("2"))]
+    sheets = [{"1.1.1": (Decimal("-1"), False), "1.2": (Decimal("1.5"), False)},  # −2.50 points (−25 % in percent)
+              {"1.1.1": (Decimal("10"), False), "1.2": (Decimal("0"), False)}]  # at the top
+    indicator_set, assessments = _build(specs, sheets, mode, None, Decimal("2"))
+    shapes = set_shapes([indicator_set.pk])
+    shape = shapes[indicator_set.pk][0]
+    sums = group_sums(assessment_ids=[a.pk for a in assessments], shapes=shapes)
+    low, high = assessments
+    expected = assessment_compute(assessment=low, basis="appraised")
+    assert expected.index < 0 and expected.classification == "TB"
+    assert combine_cents(shape, sums[low.pk]).classification == "TB"
+    assert combine_cents(shape, sums[high.pk]).classification == "Tốt"
+
+    assert cycle_results_recompute(cycle_id=low.cycle_id) == 2
+    stored = IndexResult.objects.get(assessment=low)
+    assert (stored.index, stored.classification) == (expected.index, "TB")
+    assert IndexResult.objects.get(assessment=high).classification == "Tốt"
+    IndexResult.objects.filter(assessment=low).update(classification="", stale=True)
+    index_result_recompute(assessment_id=low.pk)
+    assert IndexResult.objects.get(assessment=low).classification == "TB"

@@ -105,3 +105,13 @@ def test_a_head_who_submitted_and_left_the_post_does_not_make_the_unit_one_that_
     publication = cycle_publish(cycle=signed_cycle, document_number="Công văn số 2/UBND", document_date=DOC_DATE,
                                 actor=admin_user)
     assert not any(r.get("not_submitted") for r in publication.snapshot["rows"])
+
+
+def test_the_legend_fits_a_unit_handed_over_with_a_high_index_too(handed_over: Publication) -> None:
+    """A unit that self-scored everything and never submitted is handed over, appraised as it left it and may rank
+    first: the legend says where its index comes from, not that it is low or unrelated to its own scoring."""
+    ranking = Client().get("/ket-qua/2020/").content.decode()
+    legend = ranking.split("data-not-submitted-legend>")[1].split("</p>")[0]
+    assert "thấp" not in legend and "không phải là kết quả của việc tự chấm" not in legend
+    assert "được tính từ bản đánh giá đơn vị để lại khi quá hạn" in legend
+    assert "tiêu chí đơn vị không chấm được 0 điểm" in legend

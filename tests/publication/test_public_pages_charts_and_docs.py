@@ -58,6 +58,22 @@ def test_a_bin_label_says_where_its_upper_edge_goes_and_an_index_on_it_is_counte
     assert [(b.label, b.count) for b in bins] == [("65 – dưới 70", 2), ("70 – dưới 75", 1)]
 
 
+def test_a_negative_index_is_counted_in_a_bin_below_0_and_the_bins_add_up_to_every_unit() -> None:
+    """A unit penalised below 0 (−2,00) is in «-5 – dưới 0», and −7,00 in «-10 – dưới -5»: a bin's low edge is
+    rounded down, not toward 0, so the counts add up to the units the caption states."""
+    values = [Decimal("-2.00"), Decimal("-7.00"), Decimal("0.00"), Decimal("3"), Decimal("93.71"), Decimal("-5")]
+
+    bins = charts.distribution_bins(values, step=Decimal("5"))
+
+    assert sum(b.count for b in bins) == len(values)
+    counts = {b.label: b.count for b in bins}
+    assert counts["-10 – dưới -5"] == 1 and counts["-5 – dưới 0"] == 2 and counts["0 – dưới 5"] == 2
+    assert bins[0].low == Decimal("-10") and bins[-1].label == "90 – dưới 95"
+    half = charts.distribution_bins([Decimal("-0.25"), Decimal("6.58")], step=Decimal("0.5"))
+    assert half[0].label == "-0,50 – dưới 0,00" and sum(b.count for b in half) == 2
+    assert charts.distribution_bins([Decimal("-0.00"), Decimal("1")], step=Decimal("5"))[0].label == "0 – dưới 5"
+
+
 def test_the_distribution_chart_is_labelled_with_a_summary_and_its_figures_are_in_a_table(
     publication: Publication,
 ) -> None:

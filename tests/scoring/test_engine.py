@@ -1149,8 +1149,19 @@ def test_classification_bands_90_80_65_0() -> None:
     assert classify(D("65.00"), BANDS) == "Trung bình"
     assert classify(D("64.99"), BANDS) == "Yếu"
     assert classify(D("0"), BANDS) == "Yếu"
-    assert classify(D("-3"), BANDS) is None
     assert classify(D("50"), ()) is None
+
+
+def test_a_negative_index_gets_the_lowest_band_that_starts_at_0() -> None:
+    """Negative options and penalties can take a unit below 0 (a unit handed over with nothing scored, then
+    penalised): the lowest band, at 0, covers it as the published scale says («Yếu: chỉ số dưới 65,00»)."""
+    assert classify(D("-0.01"), BANDS) == "Yếu"
+    assert classify(D("-2"), BANDS) == "Yếu"
+    assert classify(D("-150"), BANDS) == "Yếu"
+    # A lowest band above 0 (published as «chỉ số dưới 50,00: không xếp loại») still leaves an index under it out.
+    above = (Band(min=D("80"), label="Tốt"), Band(min=D("50"), label="Đạt"))
+    assert classify(D("49.99"), above) is None
+    assert classify(D("-2"), above) is None
 
 
 def test_an_index_of_exactly_90_is_good_and_89_99_is_fair() -> None:

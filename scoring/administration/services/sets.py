@@ -127,7 +127,8 @@ BAND_LABEL_MAX = 60  # as the API's band serializer
 def classification_band_problems(bands: Any, *, standard_max: Decimal, index_mode: str) -> list[str]:
     """What is wrong with a set's classification bands: every threshold a number from 0 to the highest index
     (the standard in points mode, 100 in percent mode), no threshold twice, and the lowest band at 0 so that
-    every unit gets a classification, listed from the highest threshold down, each name once and at most 60
+    every unit gets a classification (the engine gives that band to a negative index too: `engine.classify`),
+    listed from the highest threshold down, each name once and at most 60
     characters long. An empty list (no classification) is allowed."""
     bands = list(bands or [])
     if not bands:
@@ -176,7 +177,8 @@ def classification_band_problems(bands: Any, *, standard_max: Decimal, index_mod
         problems.append(_("Hai mức xếp loại có cùng tên."))
     if thresholds and min(thresholds) != 0:
         problems.append(
-            _("Mức thấp nhất phải có ngưỡng 0 (hiện là %(v)s), để đơn vị nào cũng được xếp loại.")
+            _("Mức thấp nhất phải có ngưỡng 0 (hiện là %(v)s): mức này gồm mọi chỉ số dưới ngưỡng của mức trên nó, "
+              "kể cả chỉ số âm (do điểm trừ hoặc lựa chọn điểm âm), để đơn vị nào cũng được xếp loại.")
             % {"v": _num(min(thresholds))}
         )
     return problems
