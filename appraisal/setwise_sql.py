@@ -9,6 +9,8 @@ is made in Python for a result that did not change.
 
 Read-only on purpose: PostgreSQL plans no parallel workers for a statement that writes, and the grouped sum
 over 400,000 lines is what parallel workers halve; the few changed rows are written by a second statement.
+Every line is read in that one parallel scan, the bonus/penalty and not-applicable ones too: read apart after
+it, through an index, they cost one random page each (a quarter of the query on the national data).
 Every literal that is not an integer made here (area codes, band labels and minimums, ids) is a parameter.
 `tests/appraisal/test_setwise.py` proves with hypothesis that the stored results equal the engine's.
 """
@@ -25,14 +27,15 @@ LeafValue = tuple[int, int, int, bool]  # indicator id, group place, maximum in 
 
 
 def _set_branch(set_id: int, shape: SetShape, params: list[Any]) -> str:
-    """One set's results from the row `b` of its assessment's group sums (`s<i>`, `n<i>`), in cents, beside its
+    """One set's results from the row `b` of its assessment's group sums (`s<i>`, `na`), in cents, beside its
     stored result `x` (its figures, and whether its area totals are the computed ones). Its parameters are
     appended to `params` in the order they appear."""
     head_params: list[Any] = []
     areas = len(shape.areas)
     percent = shape.index_mode == engine.IndexMode.PERCENT
-    totals = [f"b.s{i}" if percent else f"(b.s{i} + b.n{i})" for i in range(areas)]
-    maxima = [f"({int(m)} - b.n{i})" if percent else str(int(m)) for i, m in enumerate(shape.area_leaf_max_cents)]
+    totals = [f"b.s{i}" for i in range(areas)]
+    leaf_max = sum(int(m) for m in shape.area_leaf_max_cents)
+    applicable_max = f"({leaf_max} - b.na)" if percent else str(leaf_max)
     values: list[str] = []
     bonus: list[str] = []
     penalty: list[str] = []
@@ -62,7 +65,7 @@ def _set_branch(set_id: int, shape: SetShape, params: list[Any]) -> str:
     head = (
         f"SELECT b.id, b.version, b.rg, ARRAY[{', '.join(totals)}]::bigint[] AS at, %s::text[] AS codes, "  # noqa: S608
         f"({' + '.join(totals) or '0'})::bigint AS nt, ({capped(bonus, shape.bonus_cap_cents)})::bigint AS bo, "
-        f"({capped(penalty, shape.penalty_cap_cents)})::bigint AS pe, ({' + '.join(maxima) or '0'})::bigint AS am, "
+        f"({capped(penalty, shape.penalty_cap_cents)})::bigint AS pe, {applicable_max}::bigint AS am, "
         f"COALESCE({' AND '.join(same)}, false) AS same_areas, b.x_nt, b.x_bo, b.x_pe, b.x_tot, b.x_am, b.x_idx, "
         "b.x_cls, b.x_version, b.x_stale, b.x_rank FROM b WHERE b.set_id = %s"
     )
@@ -90,22 +93,10 @@ _SQL = """
 WITH s AS (
   SELECT l.assessment_id, {sums}
   FROM {line} l
-  JOIN unnest(%s::bigint[], %s::int[], %s::int[]) AS g (indicator_id, grp, max_cents) ON g.indicator_id = l.indicator_id
-  {of_cycle}
-  GROUP BY l.assessment_id
-),
-e AS (
-  SELECT l.assessment_id, {extra_sums}
-  FROM {line} l
-  JOIN unnest(%s::bigint[], %s::int[], %s::int[]) AS g (indicator_id, grp, max_cents) ON g.indicator_id = l.indicator_id
-  {of_cycle} {and_where} l.indicator_id = ANY(%s::bigint[])
-  GROUP BY l.assessment_id
-),
-n AS (
-  SELECT l.assessment_id, {na_sums}
-  FROM {line} l
-  JOIN unnest(%s::bigint[], %s::int[], %s::int[]) AS g (indicator_id, grp, max_cents) ON g.indicator_id = l.indicator_id
-  {of_cycle} {and_where} l.not_applicable AND NOT l.na_overruled
+  JOIN unnest(%s::bigint[], %s::boolean[], %s::int[], %s::int[], %s::int[])
+    AS g (indicator_id, na, grp, max_cents, min_cents)
+    ON g.indicator_id = l.indicator_id AND g.na = (l.appraised_cents IS NULL)
+  {of_cycle} {and_where} (l.appraised_cents IS NOT NULL OR (l.not_applicable AND NOT l.na_overruled))
   GROUP BY l.assessment_id
 ),
 b AS (
@@ -114,7 +105,7 @@ b AS (
     x.total AS x_tot, x.applicable_max AS x_am, x.index AS x_idx, x.classification AS x_cls,
     x.computed_from_version AS x_version, x.stale AS x_stale, x.rank AS x_rank
   FROM {assessment} a JOIN {unit} u ON u.id = a.unit_id
-  LEFT JOIN s ON s.assessment_id = a.id LEFT JOIN e ON e.assessment_id = a.id LEFT JOIN n ON n.assessment_id = a.id
+  LEFT JOIN s ON s.assessment_id = a.id
   LEFT JOIN {result} x ON x.assessment_id = a.id
   WHERE a.cycle_id = %s AND a.state = %s
 ),
@@ -139,39 +130,43 @@ applicable), the area totals in cents beside their codes."""
 
 
 def changed_results_query(
-    *, cycle_id: int, state: str, shapes: Mapping[int, SetShape], values: list[LeafValue], groups: int, areas: int,
-    tables: Mapping[str, str], filter_lines: bool = True,
+    *, cycle_id: int, state: str, shapes: Mapping[int, SetShape], values: Mapping[int, list[LeafValue]],
+    groups: int, tables: Mapping[str, str], filter_lines: bool = True,
 ) -> tuple[str, list[Any]]:
     """The query and its parameters: the cycle's assessments in `state` whose result differs from the stored one
-    (`CHANGED_COLUMNS`, ordered by assessment). `values` are every set's scored leaves (made by
-    `appraisal.selectors.recompute._leaf_values`), `groups`/`areas` the widest set's, `tables` the db tables
-    by model name.
+    (`CHANGED_COLUMNS`, ordered by assessment). `values` are each set's scored leaves (made by
+    `appraisal.selectors.recompute._leaf_values`), `groups` the widest set's number of groups, `tables` the db
+    tables by model name.
 
     `filter_lines` False leaves out the sums' join to the assessments (about 15 % of the query): every line of
     the sets' leaves is then summed, whatever its assessment's cycle and state, and only the cycle's results
     take their sums (each sum is one assessment's). Right either way; cheaper when the sets' lines are
     (nearly) all the cycle's signed-off assessments'."""
-    if not values or groups == 0:
+    if not any(values.values()) or groups == 0:
         raise ValueError("no scored leaf: nothing to sum")
-    normal = [(ind, grp, cents) for ind, grp, cents, is_normal in values if is_normal]
-    extra = [(ind, grp, cents) for ind, grp, cents, is_normal in values if not is_normal]
-    none = [(None, -1, 0)]  # matches no line: a set without normal (or without bonus/penalty) leaves
-    # A group's place is its column: areas first, then the bonus/penalty groups, per set; with sets of several
-    # shapes a place may hold an area in one set and a bonus group in another, so each part sums the places
-    # its own leaves use.
-    area_columns = sorted({grp for _ind, grp, _cents in normal})
-    extra_columns = sorted({grp for _ind, grp, _cents in extra})
-    # A normal leaf counts min(score, max), `c - GREATEST(c - max, 0)`: NULL (nothing) when the score is.
-    # The few bonus/penalty leaves are read apart, through the index on their indicators: min(max(score, 0),
-    # max), 0 when missing.
-    sums = [f"SUM(l.appraised_cents - GREATEST(l.appraised_cents - g.max_cents, 0)) FILTER (WHERE g.grp = {i}) AS s{i}"
-            for i in area_columns] or ["NULL::bigint AS s_none"]
-    extra_sums = [f"SUM(LEAST(GREATEST(l.appraised_cents, 0), g.max_cents)) FILTER (WHERE g.grp = {i}) AS s{i}"
-                  for i in extra_columns] or ["NULL::bigint AS e_none"]
-    group_columns = []
-    for i in range(groups):
-        parts = [f"COALESCE({part}.s{i}, 0)" for part, used in (("s", area_columns), ("e", extra_columns)) if i in used]
-        group_columns.append(f"{' + '.join(parts) or '0::bigint'} AS s{i}")
+    # The leaf table g, one row per scored leaf and one more per normal leaf for its line when not applicable:
+    # (indicator, not applicable?, column, maximum, minimum). A column is a group's place: areas first, then the
+    # bonus/penalty groups, per set; with sets of several shapes a place may hold an area in one set and a bonus
+    # group in another, which is right since an assessment's lines are its own set's leaves. A not-applicable
+    # normal leaf's maximum is granted to its area in points mode, so it goes to the area's column; in percent
+    # mode it is taken off the applicable maximum, so it goes to one column after the groups (`na`). A
+    # not-applicable bonus/penalty leaf counts nothing: no row.
+    rows: list[tuple[int | None, bool, int, int, int | None]] = []
+    for set_id, leaves in values.items():
+        percent = shapes[set_id].index_mode == engine.IndexMode.PERCENT
+        for ind, grp, cents, is_normal in leaves:
+            rows.append((ind, False, grp, cents, None if is_normal else 0))
+            if is_normal:
+                rows.append((ind, True, groups if percent else grp, cents, None))
+    columns = sorted({row[2] for row in rows})
+    # LEAST/GREATEST pass over a NULL: a scored normal leaf counts min(score, max) (no minimum), a bonus/penalty
+    # leaf min(max(score, 0), max), a not-applicable line (its score NULL) its maximum. A line whose score is
+    # missing (NULL, and applicable) counts nothing: the WHERE leaves it out, so that its NULL means «not
+    # applicable» in the join.
+    sums = [f"SUM(LEAST(GREATEST(l.appraised_cents, g.min_cents), g.max_cents)) FILTER (WHERE g.grp = {i}) AS s{i}"
+            for i in columns]
+    coalesced = [f"COALESCE(s.s{i}, 0) AS s{i}" if i in columns else f"0::bigint AS s{i}" for i in range(groups)]
+    coalesced.append(f"COALESCE(s.s{groups}, 0) AS na" if groups in columns else "0::bigint AS na")
     branch_params: list[Any] = []
     branches = " UNION ALL ".join(_set_branch(set_id, shape, branch_params) for set_id, shape in shapes.items())
     of_cycle = ("JOIN {assessment} a ON a.id = l.assessment_id WHERE a.cycle_id = %s AND a.state = %s"
@@ -180,17 +175,12 @@ def changed_results_query(
         of_cycle=of_cycle.format(**tables),
         and_where="AND" if filter_lines else "WHERE",
         sums=", ".join(sums),
-        extra_sums=", ".join(extra_sums),
-        na_sums=", ".join(f"SUM(g.max_cents) FILTER (WHERE g.grp = {i}) AS n{i}" for i in range(max(areas, 1))),
-        coalesced=", ".join([*group_columns, *(f"COALESCE(n.n{i}, 0) AS n{i}" for i in range(max(areas, 1)))]),
+        coalesced=", ".join(coalesced),
         branches=branches,
         **tables,
     )
-    # The leaf tables as three arrays each (ids, places, maxima): three parameters, not three per leaf. The
-    # maxima are int, not bigint: SUM(int) adds in a bigint, SUM(bigint) in a 128-bit state passed between workers.
-    normal_params = [list(column) for column in zip(*(normal or none), strict=True)]
-    extra_params = [list(column) for column in zip(*(extra or none), strict=True)]
+    # The leaf table as five arrays: five parameters, not five per leaf. The maxima are int, not bigint: SUM(int)
+    # adds in a bigint, SUM(bigint) in a 128-bit state passed between workers.
+    leaf_table = [list(column) for column in zip(*rows, strict=True)]
     cycle = [cycle_id, state] if filter_lines else []
-    params = [*normal_params, *cycle, *extra_params, *cycle, [r[0] for r in extra],
-              *normal_params, *cycle, cycle_id, state, *branch_params]
-    return sql, params
+    return sql, [*leaf_table, *cycle, cycle_id, state, *branch_params]

@@ -56,19 +56,22 @@ GROUP BY assessment_id
 """
 
 
-def _leaf_values(shapes: dict[int, tuple[SetShape, dict[int, str]]]) -> tuple[list[LeafValue], int, int]:
-    """Each scored leaf of the sets as (indicator id, its group's place, its maximum in cents, normal?), with the
+def _leaf_values(
+    shapes: dict[int, tuple[SetShape, dict[int, str]]],
+) -> tuple[dict[int, list[LeafValue]], int, int]:
+    """Each set's scored leaves as (indicator id, its group's place, its maximum in cents, normal?), with the
     widest set's number of groups and of areas."""
-    values: list[LeafValue] = []
+    values: dict[int, list[LeafValue]] = {}
     groups = areas = 0
-    for shape, codes in shapes.values():
+    for set_id, (shape, codes) in shapes.items():
         place = {code: i for i, code in enumerate(shape.groups)}
         groups, areas = max(groups, len(shape.groups)), max(areas, len(shape.areas))
+        leaves = values[set_id] = []
         for ind_id, code in codes.items():
             group = shape.group_of_leaf.get(code)
             if group is None:
                 continue
-            values.append((ind_id, place[group], to_cents(shape.leaf_max[code]), shape.kind_of_leaf[code] == "normal"))
+            leaves.append((ind_id, place[group], to_cents(shape.leaf_max[code]), shape.kind_of_leaf[code] == "normal"))
     return values, groups, areas
 
 
@@ -86,8 +89,8 @@ def changed_results(
     computed in ONE read-only query (see `appraisal.setwise_sql`): rows of `setwise_sql.CHANGED_COLUMNS`,
     figures in integer cents. None when the sets have no scored leaf (the caller computes in Python).
     `filter_lines`: see `changed_results_query` (None: chosen by how many other assessments share the sets)."""
-    values, groups, areas = _leaf_values(shapes)
-    if not values or not groups:
+    values, groups, _areas = _leaf_values(shapes)
+    if not any(values.values()) or not groups:
         return None
     state = Assessment.State.SIGNED_OFF
     if filter_lines is None:
@@ -99,7 +102,7 @@ def changed_results(
         filter_lines = (counts["every"] - counts["mine"]) * 10 > counts["mine"]
     sql, params = changed_results_query(
         cycle_id=cycle_id, state=state, shapes={pk: shape for pk, (shape, _) in shapes.items()},
-        values=values, groups=groups, areas=areas,
+        values=values, groups=groups,
         tables={"line": ScoreLine._meta.db_table, "assessment": Assessment._meta.db_table,
                 "unit": Unit._meta.db_table, "result": IndexResult._meta.db_table},
         filter_lines=filter_lines,
@@ -152,7 +155,8 @@ def group_sums(
     missing or not applicable as appraised). Grouping by assessment alone (not by assessment and group) lets the planner
     see how many groups there are, and so aggregate in parallel workers before gathering.
     """
-    values, groups, areas = _leaf_values(shapes)
+    by_set, groups, areas = _leaf_values(shapes)
+    values = [leaf for leaves in by_set.values() for leaf in leaves]
     if not values or (assessment_ids is not None and not assessment_ids):
         return {}
     params: list[Any] = [v for row in values for v in row]

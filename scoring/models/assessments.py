@@ -147,8 +147,8 @@ class ScoreLine(models.Model):
                 condition=Q(not_applicable=False) | ~Q(not_applicable_reason=""), name="line_na_has_reason"
             ),
         ]
-        # The few leaves not applicable as appraised, by assessment: the national recompute sums their
-        # maximums apart (see `appraisal.setwise_sql`) instead of in every one of the 400,000 lines.
+        # The few leaves not applicable as appraised, by assessment. Made for the national recompute, which now
+        # reads them in its one scan of the lines (see `appraisal.setwise_sql`) and no longer uses it.
         indexes = [
             models.Index(
                 fields=["assessment"], condition=Q(not_applicable=True, na_overruled=False), name="line_na_idx"

@@ -203,6 +203,37 @@ def test_past_its_limit_of_prepared_queries_the_recompute_sends_its_query_whole(
     assert _ranks(cycle, "so-ban-nganh") == EXPECTED
 
 
+def test_the_recompute_query_reads_the_score_lines_in_one_pass(ranked: Any, cycle: Any, monkeypatch: Any) -> None:
+    """PostgreSQL: the normal, bonus/penalty and not-applicable leaves are summed in the one (parallel) scan of the
+    score lines, not in further scans after it (a national cycle's bonus/penalty lines, read through their
+    indicators' index, cost a third of the query alone); the results are the same (see test_setwise.py)."""
+    import json
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from appraisal.selectors import recompute
+    from tests.conftest import need_service
+
+    need_service(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    monkeypatch.setattr(recompute, "_KEPT_MOST", 0)  # sent whole: its text is captured with its values in place
+    IndexResult.objects.filter(assessment__cycle=cycle).update(stale=True)
+    with CaptureQueriesContext(connection) as queries:
+        assert cycle_results_recompute(cycle_id=cycle.pk) == len(VARIANTS)
+    (sql,) = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("WITH s AS")]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql.replace("%", "%%"))
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+
+    def scans(node: dict[str, Any]) -> list[str]:
+        own = [node["Relation Name"]] if "Relation Name" in node else []
+        return own + [name for child in node.get("Plans", []) for name in scans(child)]
+
+    assert scans(plan[0]["Plan"]).count("scoring_scoreline") == 1
+    assert _ranks(cycle, "so-ban-nganh") == EXPECTED
+
+
 def test_the_dashboard_previews_each_groups_ranking(ranked: Any, cycle: Any) -> None:
     data = dashboard(cycle=cycle)
     by_group = {g.group.code: g for g in data.rankings if g.group}
