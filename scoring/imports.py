@@ -139,6 +139,9 @@ class ImportRow:
     not_applicable_reason: str
     old_score: str | None = None
     new_score: str | None = None
+    # A penalty leaf: its points (stored positive, as the engine takes them) are shown as the amount deducted, with
+    # the minus sign, as the sheet page, the report and the workbook write them.
+    penalty: bool = False
     # A «không phát sinh» leaf's score as the sheet, the workbook and the report show it («KPS (tính 1,50 điểm)»),
     # before and after: the stored score of such a leaf is empty, the points it counts for are not.
     old_shown: str = ""
@@ -872,7 +875,7 @@ def read_sheet(
             row = ImportRow(
                 excel_row=excel_row, line_id=line_id, version=version, code=leaf.indicator.code,
                 name=leaf.indicator.name, value=None, note="", explanation="", not_applicable=False,
-                not_applicable_reason="",
+                not_applicable_reason="", penalty=leaf.indicator.kind == Indicator.Kind.PENALTY,
             )
             _refuse_uncalculated(row, row_cells, blank)
             preview.rows.append(row)
@@ -894,7 +897,7 @@ def read_sheet(
             excel_row=excel_row, line_id=line_id, version=version, code=leaf.indicator.code,
             name=leaf.indicator.name, value=_value_from_cells(leaf.indicator, cells),
             note=texts["note"], explanation=texts["explanation"], not_applicable=False,
-            not_applicable_reason=texts["na_reason"],
+            not_applicable_reason=texts["na_reason"], penalty=leaf.indicator.kind == Indicator.Kind.PENALTY,
         )
         _refuse_misplaced_values(row, leaf.indicator, row_cells)
         for key, text in texts.items():

@@ -35,6 +35,7 @@ from appraisal.views._common import (
 from scoring.errors import DomainError, StateConflict
 from scoring.models import Assessment, ScoreLine
 from scoring.publication.selectors import latest_revision
+from scoring.templatetags.scoring_tags import dmy
 from scoring.views._common import lands_on
 
 # the refusals of a reopen that no reason would change: said without the form
@@ -199,7 +200,7 @@ def change_explanation_deadline(request: HttpRequest, assessment_id: int) -> Htt
             return domain_error(request, exc, review_url(request, fresh.pk))
         return _round_page(request, fresh, error=exc, form="deadline", deadline_raw=deadline_raw, reason=reason)
     day = timezone.localtime(deadline).date()
-    messages.success(request, _("Đã đổi hạn giải trình thành ngày %(date)s.") % {"date": f"{day:%d/%m/%Y}"})
+    messages.success(request, _("Đã đổi hạn giải trình thành ngày %(date)s.") % {"date": dmy(day)})
     return redirect(review_url(request, assessment.pk))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -369,9 +369,9 @@ def change_value(
             moment = datetime.fromisoformat(text)
         except ValueError:
             return text
-        if timezone.is_aware(moment):
-            moment = timezone.localtime(moment)
-        return moment.strftime("%d/%m/%Y %H:%M")
+        from scoring.templatetags.scoring_tags import dmy  # the pages' one way of writing a moment
+
+        return dmy(moment)
     if field in INPUT_NUMBER_KEYS and _DECIMAL.match(text):
         return text.replace(".", str(get_format("DECIMAL_SEPARATOR")))
     return text

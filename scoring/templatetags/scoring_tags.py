@@ -1,4 +1,5 @@
-"""Display helpers: scores with the decimal comma, dates dd/mm/yyyy, and the unit people's nav links."""
+"""Display helpers: scores with the decimal comma, dates dd/mm/yyyy (in English «6 Jan 2027»), and the unit people's
+nav links."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _l
 
@@ -73,15 +74,27 @@ def band(value: Any) -> str:
     return str(BAND_NAMES.get(text, text))
 
 
+def _day_first() -> bool:
+    """Whether the active language writes dates day first with digits (Vietnamese, and none active: the site's)."""
+    language = translation.get_language()
+    return not language or language.split("-")[0] == "vi"
+
+
 @register.filter
 def dmy(value: Any, with_time: bool = True) -> str:
-    """A date or datetime as dd/mm/yyyy (HH:MM) in the site's time zone."""
+    """A date or datetime in the site's time zone as the page's language reads it without doubt: dd/mm/yyyy (HH:MM)
+    in Vietnamese, «6 Jan 2027 (17:00)» in English, where «06/01/2027» would read as 1 June. The month is named
+    rather than written ISO-style because a table of such dates is read by people, not sorted by them. Official
+    files render under the official language and so keep dd/mm/yyyy; typed dates are read as before."""
     if not value:
         return ""
     if hasattr(value, "hour"):
-        local = timezone.localtime(value) if timezone.is_aware(value) else value
-        return local.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
-    return str(value.strftime("%d/%m/%Y"))
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    else:
+        with_time = False
+    if _day_first():
+        return str(value.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y"))
+    return dateformat.format(value, "j M Y H:i" if with_time else "j M Y")
 
 
 @register.filter

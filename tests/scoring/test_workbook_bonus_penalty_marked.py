@@ -5,6 +5,7 @@ values the engine takes, so the file imports back exactly, and a penalty's count
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -80,3 +81,30 @@ def test_the_marked_sheet_imports_back_unchanged_and_a_penalty_count_typed_as_be
 
     # the new download shows the new deduction
     assert _cell(_download(client, scored).active, "2.3.1", "score") == -2
+
+
+def _preview_scores(body: str, code: str) -> tuple[str, str]:
+    """The «Điểm cũ» and «Điểm mới» cells of the preview's row for a leaf."""
+    row = next(r for r in body.split("<tr") if f">{code}</td>" in r)
+    cells = re.findall(r'<td class="num" data-label="[^"]*">([^<]*)</td>', row)
+    return cells[1], cells[2]  # after the row number
+
+
+def test_the_preview_shows_a_penaltys_old_and_new_points_as_deducted(
+    client: Client, scored: Assessment, unit_editor: Any
+) -> None:
+    # given: the file disciplines a second person (the penalty goes from 1,00 to 2,00 deducted), and the bonus
+    # gains an initiative
+    client.force_login(unit_editor)
+    workbook = _download(client, scored)
+    ws = workbook.active
+    ws.cell(row=_row_of(ws, "2.3.1"), column=_col("count1")).value = 2
+    ws.cell(row=_row_of(ws, "2.2.1"), column=_col("count1")).value = 4
+
+    # when
+    response = _upload(client, scored, _as_upload(workbook))
+
+    # then: the penalty reads as the sheet page, the report and the workbook write it, with the minus sign
+    body = response.content.decode()
+    assert _preview_scores(body, "2.3.1") == ("\u22121,00", "\u22122,00")
+    assert _preview_scores(body, "2.2.1") == ("1,50", "2,00")  # a bonus keeps its plain points

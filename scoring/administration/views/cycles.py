@@ -35,6 +35,7 @@ from scoring.publication.selectors import latest_revision
 from scoring.selectors.extension_requests import pending_extension_requests_by_assessment
 from scoring.selectors.home import state_shown
 from scoring.services import assessments_open
+from scoring.templatetags.scoring_tags import dmy
 from scoring.text import posted_id
 from scoring.views._common import lands_on
 
@@ -327,7 +328,7 @@ def cycle_phase(request: HttpRequest, cycle_id: int) -> HttpResponse:
         if published is not None:  # back to «Đã công bố» after a step back: nothing new is published
             messages.success(request, MSG_BACK_TO_PUBLISHED % {
                 "rev": published.revision, "doc": published.document_number,
-                "date": published.document_date.strftime("%d/%m/%Y"),
+                "date": dmy(published.document_date),
             })
         else:
             messages.success(request, _("Kỳ đánh giá chuyển sang giai đoạn «%(p)s».")
@@ -339,7 +340,7 @@ def _deadlines_stored(form: DeadlinesForm, cycle: Cycle) -> list[tuple[Any, str]
     """The deadlines whose stored date is not the one typed: (label, stored date as shown)."""
     stored = DeadlinesForm.initial_for(cycle)
     return [
-        (form.fields[name].label, f"{stored[name]:%d/%m/%Y}" if stored[name] else "—")
+        (form.fields[name].label, dmy(stored[name], False) if stored[name] else "—")
         for name in services.DEADLINE_FIELDS
         if name in form.cleaned_data and form.cleaned_data[name] != stored[name]
     ]
@@ -446,15 +447,15 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
                     messages.info(request, _("%(u)s không có hạn riêng; không có gì thay đổi.") % {"u": unit})
                 else:
                     messages.info(request, _("Hạn riêng của %(u)s đã là %(d)s; không có gì thay đổi.")
-                                  % {"u": unit, "d": f"{timezone.localtime(old):%d/%m/%Y %H:%M}"})
+                                  % {"u": unit, "d": dmy(old)})
             elif form.removing:
                 messages.success(request, _("Đã bỏ hạn riêng của %(u)s: đơn vị theo hạn tự đánh giá của kỳ.")
                                  % {"u": unit})
             elif old is not None and saved.deadline_override is not None and saved.deadline_override < old:
                 # an own deadline brought earlier (a cut, confirmed if it had to be) is no extension
                 messages.success(request, _("Đã rút ngắn hạn riêng của %(u)s: từ %(old)s còn %(new)s.") % {
-                    "u": unit, "old": f"{timezone.localtime(old):%d/%m/%Y %H:%M}",
-                    "new": f"{timezone.localtime(saved.deadline_override):%d/%m/%Y %H:%M}",
+                    "u": unit, "old": dmy(old),
+                    "new": dmy(saved.deadline_override),
                 })
             else:
                 messages.success(request, _("Đã gia hạn cho %(u)s.") % {"u": unit})
