@@ -166,6 +166,7 @@ FIELD_LABELS = {
     "rows": _l("Số dòng"),
     "rows_changed": _l("Số dòng có thay đổi"),
     "file": _l("Tệp"),
+    "file_set": _l("Tệp xuất từ bộ chỉ số khác"),
     "evidence": _l("Tài liệu kiểm chứng"),
     "appraised_note": _l("Ý kiến thẩm định"),
     "appraised_score": _l("Điểm thẩm định"),

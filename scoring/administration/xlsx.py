@@ -160,6 +160,19 @@ def grouped_number_problem(raw: Any, column: Any) -> str | None:
 class Sheet:
     headers: list[str]
     rows: list[dict[str, Any]] = field(default_factory=list)
+    title: str = ""  # the worksheet's name, as the file has it
+    # the cells after `marker` on the first row of the companion sheet whose A1 is the `marker` read_sheet was given
+    # (`write_sheet`'s `marker`); None when the file has no such sheet
+    marked: list[str] | None = None
+
+
+def _marked(workbook: Any, marker: str) -> list[str] | None:
+    """The cells after `marker` on the first row of the workbook's sheet whose A1 is `marker` (hidden or not)."""
+    for ws in workbook.worksheets:
+        first = next(ws.iter_rows(min_row=1, max_row=1, max_col=8, values_only=True), ())
+        if first and str(first[0] or "") == marker:
+            return [clean_text(value) if value is not None else "" for value in first[1:]]
+    return None
 
 
 def check_archive(uploaded: Any) -> None:
@@ -402,6 +415,7 @@ def read_sheet(
     aliases: Mapping[str, str] | None = None,
     names: Mapping[str, str] | None = None,
     repeatable: Sequence[str] = (),
+    marker: str = "",
 ) -> Sheet:
     """The first worksheet: header row of column keys, then one dict per non-empty row (with its `row` number).
 
@@ -409,7 +423,8 @@ def read_sheet(
     above it is skipped). `aliases`: other headers of a column (as `folded`) → its key, so a file may name its
     columns for people (in either language) as well as by their keys; `names`: key → the header a refusal names a
     missing column by; `repeatable`: the keys of the columns where a merge down the column is read as its value on
-    each of its rows (`merge_fills`; any other merge the import would read is refused)."""
+    each of its rows (`merge_fills`; any other merge the import would read is refused); `marker`: the A1 of a
+    companion sheet whose first row is read into `Sheet.marked`."""
     check_archive(uploaded)
     try:
         workbook = load_workbook(uploaded, read_only=True, data_only=False)
@@ -449,7 +464,8 @@ def read_sheet(
         read_columns = {i + 1: shown.get(key, key) for i, key in enumerate(headers) if key}
         fills = merge_fills(merges, first_row=header_row, names=read_columns,
                             repeatable=[i + 1 for i, key in enumerate(headers) if key and key in repeatable])
-        sheet = Sheet(headers=headers)
+        sheet = Sheet(headers=headers, title=str(ws.title or ""),
+                      marked=_marked(workbook, marker) if marker else None)
         pending = fills[::-1]  # by their first row, the next one last
         active: dict[Merge, Any] = {}  # the merges reaching the current row, with their top-left value
         for number, cells in enumerate(rows, start=header_row + 1):
@@ -492,13 +508,16 @@ def write_sheet(
     labels: Sequence[str] = (),
     comments: Sequence[str] = (),
     choices: Mapping[int, Sequence[str]] | None = None,
+    marker: Sequence[Any] = (),
 ) -> bytes:
     """A one-sheet workbook: the keys as the header row (what import reads), then the rows, text as string cells
     that no spreadsheet evaluates (`_put`).
 
     `labels`: a notes sheet, one line per column (its header, its description); `comments`: a note on each header
     cell (empty: none); `choices`: column index → the values offered in a drop-down on that column's cells (kept on
-    a hidden sheet, so a label may hold a comma; a value not in the list is warned about, not refused, by Excel)."""
+    a hidden sheet, so a label may hold a comma; a value not in the list is warned about, not refused, by Excel);
+    `marker`: the first row of a very hidden, protected companion sheet naming what the file was exported from
+    (never read as the sheet to import: `shown_sheet`; read back by `read_sheet`'s `marker`)."""
     workbook = Workbook()
     ws = workbook.active
     assert ws is not None
@@ -518,6 +537,11 @@ def write_sheet(
             _put_row(notes, number, [key, str(label)])
     if choices:
         _add_choices(workbook, ws, choices)
+    if marker:
+        companion = workbook.create_sheet("cchc")
+        companion.sheet_state = "veryHidden"
+        companion.protection.sheet = True
+        _put_row(companion, 1, [str(value) for value in marker])
     ws.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

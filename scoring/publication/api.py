@@ -30,6 +30,7 @@ from scoring.engine import round_half_up
 from scoring.errors import ValidationFailed
 from scoring.models import Cycle, Publication
 from scoring.publication import downloads, selectors, services
+from scoring.publication.criteria_identity import criteria_identity
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Năm (hoặc lần công bố) chưa được công bố")
 CSV, JSON = downloads.CSV_TYPE, downloads.JSON_TYPE
@@ -168,6 +169,17 @@ BreakdownNode = inline_serializer(
                       "điểm tối đa khi tính theo điểm); null ở lĩnh vực, tiêu chí có tiêu chí con.",
         ),
         "note": serializers.CharField(help_text="Ghi chú của Tổ thẩm định: chỉ cho chính đơn vị và quản trị."),
+        "criterion_id": serializers.IntegerField(
+            allow_null=True,
+            help_text="Mã định danh của tiêu chí qua các năm (cột `ma_dinh_danh` của CSV điểm từng tiêu chí): "
+                      "không đổi khi tiêu chí được sao chép sang bộ của năm sau hay đổi mã; null khi lần công bố "
+                      "không lưu nó.",
+        ),
+        "previous_year_code": serializers.CharField(
+            allow_null=True,
+            help_text="Mã của tiêu chí này trong năm công bố trước (cột `ma_tieu_chi_nam_truoc`); null khi không biết "
+                      "hoặc tiêu chí mới.",
+        ),
     },
 )
 
@@ -473,6 +485,7 @@ def unit_result(request: Request, year: int, unit_code: str) -> Response:
     notes = selectors.own_notes(user=request.user, publication=publication, unit_code=row["unit_code"],
                                unit_id=row["unit_id"])
     breakdown = selectors.unit_breakdown(snapshot=snap, scores=publication.scores, row=row, notes=notes)
+    identity = criteria_identity(publication)
     average = selectors.group_area_average(snapshot=snap, group_code=row["group_code"], set_key=row["set_key"])
     indicator_set = snap["sets"][row["set_key"]]
     areas = [
@@ -492,7 +505,9 @@ def unit_result(request: Request, year: int, unit_code: str) -> Response:
         "breakdown": [
             {"code": n.code, "name": n.name, "level": n.level, "kind": n.kind, "max_points": _dec(n.max_points),
              "is_leaf": n.is_leaf, "score": _dec(n.score), "not_applicable": n.not_applicable,
-             "counted": _dec(n.counted), "note": n.note}
+             "counted": _dec(n.counted), "note": n.note,
+             "criterion_id": identity.stable_id(row["set_key"], n.code),
+             "previous_year_code": identity.previous_code(row["set_key"], n.code)}
             for n in breakdown
         ],
         "history": [

@@ -33,6 +33,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from scoring.exports import KPS_FILL, put_text, safe_text, text_cell
 from scoring.models import ExportJob, Publication, ScoreLine
 from scoring.publication import charts, selectors
+from scoring.publication.criteria_identity import criteria_identity
 from scoring.selectors import not_applicable_credit
 
 OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
@@ -47,7 +48,8 @@ OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
 # results CSV (`ma_loai_don_vi`) and JSON (`unit_kind_code`), a correction's changed rows marked with the earlier
 # figures and listed (workbook and PDF), the workbook set up for print and reading (print titles, orientation, frozen
 # headers, widths, whole-word sheet names, each set's maxima), the PDF's charts titled and kept with their headings,
-# the index's minus sign.
+# the index's minus sign, each criterion's stable identifier and its code in the year published before in the
+# criteria CSV (`ma_dinh_danh`, `ma_tieu_chi_nam_truoc`).
 FILE_FORMAT = 7
 # The official files (the workbook, the PDF report, the evidence pack) are the province's documents, in
 # Vietnamese whoever asks for them first: each is built once per publication and then shared by everyone.
@@ -468,6 +470,9 @@ CRITERIA_COLUMNS = [
     "ten_tieu_chi", "loai", "diem_toi_da", "diem_tham_dinh", "khong_phat_sinh",
     # Added (the schema only adds columns): the points the index counts for the leaf.
     "diem_tinh_chi_so",
+    # Added: the criterion followed across the years (`criteria_identity`): its stable identifier and its code in the
+    # year published before, both empty where unknown (a snapshot made before the criteria's identities were kept).
+    "ma_dinh_danh", "ma_tieu_chi_nam_truoc",
 ]
 
 
@@ -476,6 +481,7 @@ def criteria_rows(publication: Publication) -> Iterator[list[Any]]:
     snap = publication.snapshot
     scores = publication.scores
     t = safe_text  # text cells only: a negative score ("-1.00") stays a number (docs/open-data.md)
+    identity = criteria_identity(publication)
     yield list(CRITERIA_COLUMNS)
     for r in snap.get("rows", []):
         s = snap["sets"][r["set_key"]]
@@ -493,7 +499,13 @@ def criteria_rows(publication: Publication) -> Iterator[list[Any]]:
                 publication.cycle.year, publication.revision, t(r["unit_code"]), t(r["unit_name"]), t(r["set_key"]),
                 r["set_version"], t(ind["code"]), t(ind["name"]), ind["kind"], ind["max_points"],
                 "" if score is None else score, 1 if not_applicable else 0, f"{counted:.2f}",
+                _blank(identity.stable_id(r["set_key"], ind["code"])),
+                t(_blank(identity.previous_code(r["set_key"], ind["code"]))),
             ]
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
 
 
 class _Echo:

@@ -101,7 +101,7 @@ def test_the_criteria_csv_has_one_row_per_unit_and_criterion(publication: Public
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == exports.CRITERIA_COLUMNS and len(rows) == 1 + 4 * 9
     y_te = {r[6]: r for r in rows[1:] if r[2] == "so-y-te"}
-    assert y_te["1.2.2"][7:] == ["Xử lý vấn đề phát hiện qua kiểm tra", "normal", "1.50", "0.88", "0", "0.88"]
+    assert y_te["1.2.2"][7:13] == ["Xử lý vấn đề phát hiện qua kiểm tra", "normal", "1.50", "0.88", "0", "0.88"]
     assert y_te["2.3.1"][8:11] == ["penalty", "2.00", "1.00"]
     # Built once, then the same file for every download, on the pages and in the API.
     assert _download("/api/v1/open-data/2020/criteria.csv") == data

@@ -39,6 +39,10 @@ from scoring.services import audit_record, audit_records
 from scoring.text import user_text, visible_text
 
 MSG_TREE_CHANGED = gettext_lazy("Bộ chỉ số đã thay đổi từ lúc xem trước; hãy tải tệp lên lại.")
+MSG_OTHER_SET_UNCONFIRMED = gettext_lazy(
+    "Tệp này xuất từ bộ «%(key)s», không phải từ bộ «%(target)s». Chưa ghi gì: nếu đúng là muốn thay cây tiêu chí của "
+    "bộ «%(target)s» bằng cây trong tệp, hãy đánh dấu ô xác nhận rồi ghi lại."
+)
 MSG_RENUMBER_CHANGED = gettext_lazy(
     "Cây tiêu chí đã thay đổi từ lúc xem trước nên chưa đánh số lại; hãy xem lại bảng mã cũ → mã mới rồi xác nhận."
 )
@@ -903,16 +907,25 @@ def indicator_set_tree_fingerprint(indicator_set: IndicatorSet) -> str:
 
 
 def indicator_set_tree_import_apply(
-    *, indicator_set: IndicatorSet, rows: Iterable[Mapping[str, Any]], fingerprint: str, actor: Any
+    *, indicator_set: IndicatorSet, rows: Iterable[Mapping[str, Any]], fingerprint: str, actor: Any,
+    file_set: str = "", file_set_confirmed: bool = False,
 ) -> Any:
     """Write a previewed file's rows (`indicator_set_tree_import`), but only onto the tree the preview was made
     against (`fingerprint`, taken at the preview). The import replaces every node, so a preview applies once:
     applied again, or after the tree was edited elsewhere, it is refused (409) and nothing is written. The set
-    row is locked so that two applies of one preview run one after the other."""
+    row is locked so that two applies of one preview run one after the other. `file_set`: the key of the other set
+    the file was exported from (`tree_excel.tree_file_origin`): the preview still holding, refused (400
+    `other_set_unconfirmed`) unless the administrator confirmed it (`file_set_confirmed`) or the set has no criterion
+    to replace; recorded in the audit entry."""
     from scoring.administration.services.tree_excel import indicator_set_tree_import
 
     with transaction.atomic():
         IndicatorSet.objects.select_for_update().filter(pk=indicator_set.pk).first()
         if indicator_set_tree_fingerprint(indicator_set) != fingerprint:
             raise StateConflict(MSG_TREE_CHANGED, code="set_changed")
-        return indicator_set_tree_import(indicator_set=indicator_set, rows=rows, actor=actor, dry_run=False)
+        _ensure_editable(indicator_set)
+        if file_set and not file_set_confirmed and indicator_set.indicators.exists():
+            raise ValidationFailed(MSG_OTHER_SET_UNCONFIRMED % {"key": file_set, "target": indicator_set.key},
+                                   code="other_set_unconfirmed")
+        return indicator_set_tree_import(indicator_set=indicator_set, rows=rows, actor=actor, dry_run=False,
+                                         file_set=file_set)

@@ -485,7 +485,7 @@ def _with_kept_columns(
 
 
 def indicator_set_tree_import(
-    *, indicator_set: IndicatorSet, rows: Iterable[Mapping[str, Any]], actor: Any, dry_run: bool
+    *, indicator_set: IndicatorSet, rows: Iterable[Mapping[str, Any]], actor: Any, dry_run: bool, file_set: str = "",
 ) -> TreeImport:
     """Replace a draft set's whole tree with the rows of an Excel file (the official annex).
 
@@ -496,7 +496,8 @@ def indicator_set_tree_import(
     that set, as the editor does for a code changed on screen (`clone_mappings_follow`), each audited; each
     criterion recognised keeps the criterion it was cloned from (`_keep_links`), a new one has none; the criteria of
     a set cloned from this one point at the criterion recreated for the one they were copied from
-    (`_keep_clones_links`), and at none when the file removed it.
+    (`_keep_clones_links`), and at none when the file removed it. `file_set`: the key of another set the file was
+    exported from (confirmed by the administrator), recorded in the audit entry.
     """
     import tablib
 
@@ -569,6 +570,7 @@ def indicator_set_tree_import(
             "indicator_set.import_xlsx",
             indicator_set,
             {"indicators": {"old": old_count, "new": outcome.created},
+             **({"file_set": file_set} if file_set else {}),
              **tree_changes(old_tree, new_tree, outcome.changes)},
         )
         if source is not None:
@@ -608,6 +610,54 @@ def _keep_clones_links(
 
 
 # --- the file a person edits ------------------------------------------------------------------------------------
+
+# A1 of the exported file's very hidden companion sheet, followed by the set's key and id (`indicator_set_tree_xlsx`):
+# what the import reads to tell a file exported from another set (`tree_file_origin`)
+TREE_MARKER = "cchc-cay-tieu-chi:v1"
+
+
+@dataclass
+class FileOrigin:
+    """The set an uploaded tree file was exported from, when it is not the set it is imported into: its key as the
+    file names it, and the set itself when it is still there."""
+
+    key: str
+    indicator_set: IndicatorSet | None = None
+    # whether writing the file replaces criteria of the set it is imported into (nothing to lose in an empty set:
+    # a new set started from another's file needs no confirmation)
+    replaces: bool = True
+
+
+def tree_file_origin(*, indicator_set: IndicatorSet, sheet: Sheet) -> FileOrigin | None:
+    """The other set `sheet` was exported from, or None when it is `indicator_set`'s own export or says nothing of
+    its set (a file made by hand). The export names its set on a hidden companion sheet (`TREE_MARKER`: key, id);
+    a file exported before that by its worksheet's name, the set's key (cut to Excel's 31 characters), recognised
+    only when it is the key of another set. A set whose key was changed since its export is still itself (its id).
+    Two queries at most."""
+    origin = _file_origin(indicator_set, sheet)
+    if origin is not None:
+        origin.replaces = indicator_set.indicators.exists()
+    return origin
+
+
+def _file_origin(indicator_set: IndicatorSet, sheet: Sheet) -> FileOrigin | None:
+    if sheet.marked is not None:
+        key = sheet.marked[0] if sheet.marked else ""
+        exported_id = sheet.marked[1] if len(sheet.marked) > 1 else ""
+        if not key or key == indicator_set.key:
+            return None
+        if exported_id == str(indicator_set.pk) and not IndicatorSet.objects.filter(key=key).exists():
+            return None  # this set, renamed since the export
+        return FileOrigin(key=key, indicator_set=IndicatorSet.objects.filter(key=key).first())
+    title = sheet.title.strip()
+    if not title or title == indicator_set.key[:31]:
+        return None
+    # set keys are lower-case letters, digits and hyphens: the prefix holds no wildcard of a LIKE
+    for other in IndicatorSet.objects.filter(key__startswith=title).exclude(pk=indicator_set.pk).order_by("key"):
+        if other.key[:31] == title:
+            return FileOrigin(key=other.key, indicator_set=other)
+    return None
+
 
 # One example of each method's parameters (JSON is JSON: not translated)
 PARAMS_EXAMPLES = {
@@ -668,6 +718,7 @@ def indicator_set_tree_xlsx(*, indicator_set: IndicatorSet) -> bytes:
     help_rows = column_help()
     return write_sheet(
         title=indicator_set.key,
+        marker=[TREE_MARKER, indicator_set.key, indicator_set.pk],
         headers=[header for header, _key, _text in help_rows],
         rows=rows,
         labels=[text for _header, _key, text in help_rows],
@@ -686,7 +737,7 @@ def read_tree_sheet(uploaded: Any) -> Sheet:
 
     # a parent code merged down a block of rows is each row's parent (any other merge is refused: `xlsx.merge_fills`)
     sheet = read_sheet(uploaded, expected=REQUIRED_COLUMNS, aliases=column_aliases(), names=column_names(),
-                       repeatable=("parent_code",))
+                       repeatable=("parent_code",), marker=TREE_MARKER)
     # a blank cell of a column the file has is that column's blank (a flag's «Không»), even at the end of a row that
     # the file stores shorter; only a column the file lacks takes its default
     present = [key for key in COLUMNS if key in sheet.headers]

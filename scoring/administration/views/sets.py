@@ -41,7 +41,13 @@ from scoring.administration.services.tree import (
     renumber_plan,
     renumber_refusal,
 )
-from scoring.administration.services.tree_excel import column_help, indicator_set_tree_xlsx, read_tree_sheet
+from scoring.administration.services.tree_excel import (
+    FileOrigin,
+    column_help,
+    indicator_set_tree_xlsx,
+    read_tree_sheet,
+    tree_file_origin,
+)
 from scoring.administration.views._common import (
     administrator_required,
     form_errors,
@@ -545,6 +551,7 @@ def set_import(request: HttpRequest, set_id: int) -> HttpResponse:
     fingerprint = indicator_set_tree_fingerprint(indicator_set)
     try:
         sheet = read_tree_sheet(form.cleaned_data["file"])
+        origin = tree_file_origin(indicator_set=indicator_set, sheet=sheet)
         outcome = services.indicator_set_tree_import(
             indicator_set=indicator_set, rows=sheet.rows, actor=request.user, dry_run=True
         )
@@ -552,11 +559,14 @@ def set_import(request: HttpRequest, set_id: int) -> HttpResponse:
         return _import_page(request, indicator_set, refused=exc.message, status=400)
     except DomainError as exc:
         return _import_page(request, indicator_set, refused=str(exc.message), status=exc.status)
-    # the rows signed with the set they were checked against: applied to that set only
+    # the rows signed with the set they were checked against: applied to that set only (and, from another set's
+    # export, only once that is confirmed)
     token = signing.dumps(
-        {"set": indicator_set.pk, "tree": fingerprint, "rows": sheet.rows}, salt=IMPORT_SALT, compress=True
+        {"set": indicator_set.pk, "tree": fingerprint, "rows": sheet.rows, "file_set": origin.key if origin else ""},
+        salt=IMPORT_SALT, compress=True,
     ) if outcome.ok else ""
-    return _import_page(request, indicator_set, outcome=outcome, token=token, status=200 if outcome.ok else 400)
+    return _import_page(request, indicator_set, outcome=outcome, token=token, origin=origin,
+                        status=200 if outcome.ok else 400)
 
 
 @lands_on("administration:set_import", "set_id")
@@ -577,12 +587,23 @@ def set_import_apply(request: HttpRequest, set_id: int) -> HttpResponse:
             "Không có bản xem trước hợp lệ cho bộ chỉ số này (có thể bản xem trước là của bộ khác); hãy tải tệp lên "
             "lại."))
     rows = signed["rows"]
+    file_set = str(signed.get("file_set") or "")
     try:
         outcome = indicator_set_tree_import_apply(
-            indicator_set=indicator_set, rows=rows, fingerprint=str(signed["tree"]), actor=request.user
+            indicator_set=indicator_set, rows=rows, fingerprint=str(signed["tree"]), actor=request.user,
+            file_set=file_set, file_set_confirmed=request.POST.get("confirm_file_set") == "1",
         )
     except DomainError as exc:
-        return _import_page(request, indicator_set, refused=str(exc.message), status=exc.status)
+        if exc.code != "other_set_unconfirmed":
+            return _import_page(request, indicator_set, refused=str(exc.message), status=exc.status)
+        # the preview again, with its warning and the box to tick: nothing was written
+        preview = services.indicator_set_tree_import(
+            indicator_set=indicator_set, rows=rows, actor=request.user, dry_run=True)
+        origin = FileOrigin(key=file_set, indicator_set=IndicatorSet.objects.filter(key=file_set).first(),
+                            replaces=True)
+        return _import_page(request, indicator_set, refused=str(exc.message), status=exc.status, outcome=preview,
+                            token=request.POST.get("token", "") if preview.ok else "", origin=origin,
+                            confirm_error=True)
     if not outcome.ok:
         return _import_page(request, indicator_set, outcome=outcome, status=400)
     changes = outcome.changes
