@@ -496,6 +496,15 @@ def _areas_shown(codes: Any, names: dict[str, str]) -> str:
     return ("; " if names else ", ").join(shown) or "—"
 
 
+# Recorded fields whose values are texts people wrote or names of records, in Vietnamese whatever the page's
+# language (marked so on a page in English); the others are shown in the page's language (Có/Không, states, dates).
+DATA_TEXT_FIELDS = frozenset({
+    "name", "short_name", "full_name", "self_note", "appraised_note", "explanation", "not_applicable_reason",
+    "difficulties", "guidance", "coordinating_department", "decision_ref", "source_note", "document", "questions",
+    "message", "question", "unit_kind", "ranking_group", "merged_into",
+})
+
+
 def change_rows(
     changes: Any, labels: dict[str, dict[str, str]] | None = None, object_type: str = "",
     inputs: dict[str, str] | None = None,
@@ -564,6 +573,15 @@ def object_shown(entry: Any, names: dict[tuple[str, str], ObjectName]) -> str:
         return f"{label} {known.text}"
     kept = getattr(entry, "object_label", "")
     return f"{label} {kept}" if kept else f"{label} #{entry.object_id}"
+
+
+def object_name(entry: Any, names: dict[tuple[str, str], ObjectName]) -> str:
+    """What `object_shown` writes after the object's type: its code and name as recorded, data in Vietnamese
+    («1.1.2 · Sở Tư pháp»); empty when only its id is known."""
+    known = names.get((entry.object_type, str(entry.object_id)))
+    if known is not None:
+        return known.text
+    return getattr(entry, "object_label", "") or ""
 
 
 def object_type_choices(codes: Iterable[str]) -> list[tuple[str, str]]:
@@ -865,6 +883,7 @@ def labelled(entries: Iterable[Any]) -> list[Any]:
         entry.action_label = action_label(entry.action)
         entry.object_type_label = object_type_label(entry.object_type)
         entry.object_shown = object_shown(entry, names)
+        entry.object_name = object_name(entry, names)
         own_values = values
         if entry.object_type == "AppraisalAssignment" and str(entry.object_id).isdigit():
             own_values = {**values, "areas": areas.get(int(entry.object_id), {})}
@@ -874,4 +893,5 @@ def labelled(entries: Iterable[Any]) -> list[Any]:
         )
         # the system's own reasons are stored in Vietnamese and read in the page's language; a person's as written
         entry.reason_shown = _(entry.reason) if entry.reason else ""
+        entry.reason_is_data = bool(entry.reason) and entry.reason_shown == entry.reason  # not the system's, translated
     return out

@@ -5,11 +5,13 @@ written in Vietnamese whatever the interface's language. On a page in English a 
 with an English voice: `{{ value|vi }}` marks such a text `<span lang="vi">…</span>` (escaped), with no class and
 no style, so it changes nothing on screen. On a Vietnamese page the page's own `lang` already says it, and the
 text is written as it is (escaped). An element whose whole content is data, or one that cannot hold a span (an
-`<option>`), takes the attribute itself: `<option lang="vi">`.
+`<option>`), takes the attribute itself: `<option lang="vi">`, or `<option{% vi_lang %}>` to write it only on a page
+in another language (the Vietnamese page's markup stays as it was).
 
     {% load data_language %}
     <td class="name">{{ n.name|vi }}</td>
     {% blocktranslate with name=unit.name|vi %}… {{ name }} …{% endblocktranslate %}
+    <option value="{{ u.code }}"{% vi_lang %}>{{ u.name }}</option>
 """
 
 from __future__ import annotations
@@ -26,13 +28,23 @@ register = template.Library()
 DATA_LANGUAGE = "vi"
 
 
+def _in_data_language() -> bool:
+    return (get_language() or DATA_LANGUAGE).split("-")[0] == DATA_LANGUAGE
+
+
+@register.simple_tag
+def vi_lang() -> SafeString:
+    """` lang="vi"` for an element whose whole content is Vietnamese data, on a page in another language; nothing
+    on a Vietnamese page."""
+    return SafeString("" if _in_data_language() else f' lang="{DATA_LANGUAGE}"')
+
+
 @register.filter
 def vi(value: Any) -> SafeString:
     """Vietnamese data text marked `lang="vi"` on a page in another language; escaped as `{{ value }}` would be
     (a text already safe, as a `join`'s, is not escaped twice); nothing for None or an empty text."""
     if value is None or value == "":
         return SafeString("")
-    language = (get_language() or DATA_LANGUAGE).split("-")[0]
-    if language == DATA_LANGUAGE:
+    if _in_data_language():
         return SafeString(conditional_escape(value))
     return format_html('<span lang="{}">{}</span>', DATA_LANGUAGE, value)

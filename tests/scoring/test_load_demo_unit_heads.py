@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from scoring.models import Assessment, RoleAssignment
+from scoring.models import Assessment, AuditEntry, RoleAssignment, ScoreLine
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +49,25 @@ def test_no_demo_assessment_shows_the_handover_banner(
         ("unit_head", "so-y-te")
     ]
     assert all(u in out.getvalue() for u in ("chuyenvien", "thutruong", "thamdinh", "totruong", "quantri"))
+
+
+def test_each_demo_unit_self_scores_its_own_sheet(eager: Any, django_capture_on_commit_callbacks: Any) -> None:
+    """The audit record names a person of the unit for every self-score, never Sở Y tế's officer elsewhere."""
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", "--allow-production", stdout=StringIO())
+    entries = AuditEntry.objects.filter(action="score_line.self").select_related("assessment__unit", "actor")
+    scored = {e.assessment.unit.code for e in entries}
+    assert scored == {"so-noi-vu", "so-tu-phap", "so-tai-chinh", "so-ke-hoach-dau-tu", "tp-my-tho", "h-cho-gao",
+                      "so-y-te", "h-cai-be"}
+    for entry in entries:
+        assert entry.actor is not None
+        assert RoleAssignment.objects.filter(
+            user=entry.actor, unit=entry.assessment.unit,
+            role__in=[RoleAssignment.Role.UNIT_EDITOR, RoleAssignment.Role.UNIT_HEAD],
+        ).exists(), (entry.assessment.unit.code, entry.actor.username)
+    actors = {code: {e.actor.username for e in entries if e.assessment.unit.code == code} for code in scored}
+    assert actors["so-y-te"] == {"chuyenvien"}
+    assert actors["h-cai-be"] == {"thutruong-h-cai-be"}
+    assert actors["so-ke-hoach-dau-tu"] == {"thutruong-so-ke-hoach-dau-tu"}
+    lines = ScoreLine.objects.exclude(self_score=None, not_applicable=False).select_related("assessment__unit")
+    assert not lines.filter(updated_by__username="chuyenvien").exclude(assessment__unit__code="so-y-te").exists()

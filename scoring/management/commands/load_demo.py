@@ -52,8 +52,9 @@ APPRAISERS = ["thamdinh", "totruong", "topho"]
 LEADS = ["totruong", "topho"]
 # Units whose assessments are signed off (with results and ranks) and units with a draft in progress.
 SIGNED_OFF_UNITS = ["so-noi-vu", "so-tu-phap", "so-tai-chinh", "so-ke-hoach-dau-tu", "tp-my-tho", "h-cho-gao"]
-# Each unit submits its own assessment (the review page reads a submission by someone outside the unit as a
-# handover): a unit the demo submits that has no head gets one, «thutruong-<unit code>», besides the five above.
+# Each unit scores and submits its own assessment (the review page reads a submission by someone outside the unit
+# as a handover; the audit record names who scored): a unit the demo scores that has no head gets one,
+# «thutruong-<unit code>», besides the accounts above, who scores the sheet where the unit has no editor.
 DRAFT_UNITS = {"so-y-te": 0.5, "h-cai-be": 1.0}
 # Of the leaves a set lets a unit declare «không phát sinh», the share the demo units declare so (with a reason),
 # and the appraisal team accepts.
@@ -133,7 +134,7 @@ class Command(BaseCommand):
             unit = Unit.objects.get(code=spec["unit"]) if spec["unit"] else None
             RoleAssignment.objects.get_or_create(user=user, role=spec["role"], unit=unit)
             users[spec["username"]] = user
-        for code in SIGNED_OFF_UNITS:
+        for code in [*SIGNED_OFF_UNITS, *DRAFT_UNITS]:
             self._unit_head(Unit.objects.get(code=code))
         for spec in DEMO_USERS:
             if spec["role"] not in ("appraiser", "appraisal_lead"):
@@ -162,19 +163,24 @@ class Command(BaseCommand):
         RoleAssignment.objects.get_or_create(user=user, role=RoleAssignment.Role.UNIT_HEAD, unit=unit)
         return user
 
+    def _unit_scorer(self, unit: Unit) -> Any:
+        """Who self-scores the unit's demo sheet: its first editor (Sở Y tế's «chuyenvien»), else its head."""
+        editor = RoleAssignment.objects.filter(role=RoleAssignment.Role.UNIT_EDITOR, unit=unit).order_by("pk").first()
+        return editor.user if editor is not None else self._unit_head(unit)
+
     @staticmethod
     def _member_for(assessment: Assessment, users: dict[str, Any], usernames: list[str]) -> Any:
         """The first of the team members named who is not a person of the assessment's unit."""
         return next(users[name] for name in usernames if not is_own_unit(users[name], assessment))
 
     def _scores(self, cycle: Cycle, users: dict[str, Any]) -> None:
-        editor = users["chuyenvien"]
         assigned = set(next(spec["areas"] for spec in DEMO_USERS if spec["username"] == APPRAISERS[0]))
         for code in [*SIGNED_OFF_UNITS, *DRAFT_UNITS]:
             assessment = Assessment.objects.select_related("unit").get(cycle=cycle, unit__code=code)
             if assessment.state != Assessment.State.DRAFT or assessment.lines.exclude(self_score=None).exists():
                 continue  # already scored by an earlier run or by a person
             rng = random.Random(f"cchc-demo-{code}")
+            editor = self._unit_scorer(assessment.unit)  # each unit's sheet is scored by a person of that unit
             quality = 0.85 if code in SIGNED_OFF_UNITS else DRAFT_UNITS[code]
             lines = list(assessment.lines.select_related("indicator").order_by("indicator__order"))
             share = 1.0 if code in SIGNED_OFF_UNITS else quality
@@ -220,4 +226,5 @@ class Command(BaseCommand):
             label = dict(RoleAssignment.Role.choices)[spec["role"]]
             self.stdout.write(f"  {spec['username']:<11} {label}" + (f" — {unit.name}" if unit else "")
                               + (f" ({spec['note']})" if spec.get("note") else ""))
-        self.stdout.write("  thutruong-<mã đơn vị>: thủ trưởng của từng đơn vị mẫu đã gửi bản tự đánh giá")
+        self.stdout.write("  thutruong-<mã đơn vị>: thủ trưởng của từng đơn vị mẫu khác, người tự chấm điểm "
+                          "(và gửi bản tự đánh giá) của đơn vị")
