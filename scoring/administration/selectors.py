@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from django.db.models.functions import Concat, Lower
 from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cchc.collation import vietnamese
 from scoring import engine, selectors
@@ -264,17 +266,18 @@ COMPARED = (
     "coordinating_department",
     "parent_code",
 )
+# read when a page is drawn, in its language (a label translated at import would stay in the language of the import)
 FIELD_LABELS = {
-    "name": _("nội dung"),
-    "kind": _("loại"),
-    "max_points": _("điểm tối đa"),
-    "floor": _("điểm tối thiểu"),
-    "method": _("phương pháp chấm"),
-    "params": _("tham số"),
-    "evidence_required": _("cần tài liệu"),
-    "guidance": _("hướng dẫn"),
-    "coordinating_department": _("cơ quan phối hợp"),
-    "parent_code": _("mã cha"),
+    "name": gettext_lazy("nội dung"),
+    "kind": gettext_lazy("loại"),
+    "max_points": gettext_lazy("điểm tối đa"),
+    "floor": gettext_lazy("điểm tối thiểu"),
+    "method": gettext_lazy("phương pháp chấm"),
+    "params": gettext_lazy("tham số"),
+    "evidence_required": gettext_lazy("cần tài liệu"),
+    "guidance": gettext_lazy("hướng dẫn"),
+    "coordinating_department": gettext_lazy("cơ quan phối hợp"),
+    "parent_code": gettext_lazy("mã cha"),
 }
 
 
@@ -300,6 +303,8 @@ class SetDiff:
     renumbered: list[DiffRow]
     unchanged: int
     mappings: list[IndicatorMapping]
+    # the keys of the sets between `old` and `new` when `new` is a clone of a clone … of `old` (oldest first)
+    through: list[str] = field(default_factory=list)
 
 
 def older_and_newer(a: IndicatorSet, b: IndicatorSet) -> tuple[IndicatorSet, IndicatorSet]:
@@ -333,21 +338,94 @@ def _values(node: Indicator, codes: dict[int, str]) -> dict[str, Any]:
     return values
 
 
+# how many generations of clones the comparison follows back (a set cloned, its clone cloned again …)
+CLONE_GENERATIONS = 10
+
+
+def _set_path(old: IndicatorSet, new: IndicatorSet) -> list[int]:
+    """The pks of the sets from `old` to `new` through `IndicatorSet.cloned_from` (`new` a clone of `old`, or a clone
+    of a clone …: [old, …, new]); [] when `new` does not descend from `old`. One query per set between them."""
+    path = [new.pk]
+    parent = new.cloned_from_id
+    for _generation in range(CLONE_GENERATIONS):
+        if parent is None or parent in path:
+            return []
+        path.append(parent)
+        if parent == old.pk:
+            return path[::-1]
+        parent = IndicatorSet.objects.filter(pk=parent).values_list("cloned_from_id", flat=True).first()
+    return []
+
+
+def _origins(nodes: list[Indicator], known: dict[int, int | None], *, read: bool = True) -> dict[int, list[int]]:
+    """Each node's chain of clones: the pk of the criterion it was copied from, the one that one was copied from,
+    and so on (nearest first; `Indicator.cloned_from`), as the publication keeps them (`origins`). `known`: pk →
+    cloned_from of the criteria already read; one query per further generation (none unless `read`: the chains
+    then stop at the first criterion not known)."""
+    copied_from = dict(known)
+    wanted = {pk for pk in copied_from.values() if pk is not None and pk not in copied_from}
+    for _generation in range(CLONE_GENERATIONS if read else 0):
+        if not wanted:
+            break
+        found = dict(Indicator.objects.filter(pk__in=wanted).values_list("pk", "cloned_from_id"))
+        copied_from.update({pk: found.get(pk) for pk in wanted})
+        wanted = {pk for pk in found.values() if pk is not None and pk not in copied_from}
+    chains: dict[int, list[int]] = {}
+    for node in nodes:
+        chain: list[int] = []
+        origin = node.cloned_from_id
+        while origin is not None and origin != node.pk and origin not in chain:
+            chain.append(origin)
+            origin = copied_from.get(origin)
+        chains[node.pk] = chain
+    return chains
+
+
+@dataclass
+class _Step:
+    """One clone between the compared sets (`a` → `b`, `b` cloned from `a`), to follow a code across it."""
+
+    mapped: dict[str, str]  # the administrator's mappings a → b
+    links: dict[str, str]  # a's code → the code of b's criterion copied from it (`Indicator.cloned_from`)
+    codes: set[str]  # b's codes
+
+    def follow(self, code: str) -> str | None:
+        """`code` of `a` as `b` numbers it: by the link when `b` has links to `a`; else by the mapping; else the same
+        code when `b` has it and no mapping gave it to another criterion; None: not in `b`."""
+        if self.links:
+            return self.links.get(code, self.mapped.get(code))
+        if code in self.mapped:
+            return self.mapped[code]
+        return code if code in self.codes and code not in self.mapped.values() else None
+
+
 def indicator_set_diff(*, old: IndicatorSet, new: IndicatorSet) -> SetDiff:
     """Nodes paired first by the clone's link (`Indicator.cloned_from`: the newer set's criterion copied from the
-    older one's, or the other way), whatever their codes; then by the administrator's mapping of renumbered
-    criteria; by code only between sets with no link at all between them (cloned before the link was kept, or
-    unrelated): in a clone, a criterion without a link is new and an old one whose copy was deleted is removed, even
-    when a new criterion took its code (three queries)."""
+    older one's, or the other way), through the whole chain of clones (a clone of a clone of `old` …, as the
+    publication's comparison pairs them by `origins`), whatever their codes. Then, where no link pairs them, by the
+    administrator's mappings, from `old` to `new`, else composed along the clones between them (each clone's
+    mappings, its links, its codes); by code only between sets with no link at all between them (cloned before the
+    link was kept, or unrelated): in a clone, a criterion without a link is new and an old one whose copy was deleted
+    is removed, even when a new criterion took its code. Three queries when `new` is a clone of `old`; four more,
+    and one more per further set between them, for a longer chain of clones; between other sets, one more per set
+    `new` descends from (looked through for `old`) and per generation of criteria `new`'s were copied from."""
     old_nodes = list(old.indicators.order_by("order"))
     new_nodes = list(new.indicators.order_by("order"))
     mappings = list(IndicatorMapping.objects.filter(from_set=old, to_set=new).order_by("from_code"))
-    mapped = {m.from_code: m.to_code for m in mappings}
+    direct = {m.from_code: m.to_code for m in mappings}
     old_codes = {n.pk: n.code for n in old_nodes}
     new_codes = {n.pk: n.code for n in new_nodes}
     old_by_pk = {n.pk: n for n in old_nodes}
     new_by_pk = {n.pk: n for n in new_nodes}
     new_by_code = {n.code: n for n in new_nodes}
+    path = _set_path(old, new)
+    between = path[1:-1]
+    # the criteria of the sets between (pk, set, code, cloned_from), to follow links and codes across each clone
+    middle = list(Indicator.objects.filter(indicator_set_id__in=between).values_list(
+        "pk", "indicator_set_id", "code", "cloned_from_id")) if between else []
+    keys = dict(IndicatorSet.objects.filter(pk__in=between).values_list("pk", "key")) if between else {}
+    known: dict[int, int | None] = {n.pk: n.cloned_from_id for n in (*old_nodes, *new_nodes)}
+    known.update({pk: origin for pk, _set, _code, origin in middle})
     paired: dict[int, Indicator] = {}  # old node's pk → the new node it is
     taken: set[int] = set()
 
@@ -355,29 +433,55 @@ def indicator_set_diff(*, old: IndicatorSet, new: IndicatorSet) -> SetDiff:
         paired[node.pk] = other
         taken.add(other.pk)
 
+    new_origins = _origins(new_nodes, known)
     for other in new_nodes:
-        source = old_by_pk.get(other.cloned_from_id) if other.cloned_from_id else None
+        source = next((old_by_pk[o] for o in new_origins[other.pk] if o in old_by_pk), None)
         if source is not None and source.pk not in paired:
             pair(source, other)
+    # the other way round (the older set a copy of the newer, as a clone into an earlier year), through the
+    # criteria read only: a set's clone is made after it, so this is rare and not worth a query
+    old_origins = _origins(old_nodes, known, read=False)
     for node in old_nodes:
-        copy = new_by_pk.get(node.cloned_from_id) if node.cloned_from_id else None
+        copy = next((new_by_pk[o] for o in old_origins[node.pk] if o in new_by_pk), None)
         if copy is not None and node.pk not in paired and copy.pk not in taken:
             pair(node, copy)
     linked = bool(paired)
-    claimed = set(mapped.values())
+    # each old code as the new set numbers it, where no link said: the mappings old → new, else those of each
+    # clone between them composed; by code only between sets with no link (None: not in the new set)
+    followed: dict[str, str | None] = {}
+    if len(path) > 2:
+        codes_of: dict[int, dict[int, str]] = {old.pk: old_codes, new.pk: new_codes}
+        origin_of: dict[int, int | None] = {n.pk: n.cloned_from_id for n in new_nodes}
+        for pk, set_id, code, copied_from in middle:
+            codes_of.setdefault(set_id, {})[pk] = code
+            origin_of[pk] = copied_from
+        step_mappings: dict[tuple[int, int], dict[str, str]] = {}
+        for m in IndicatorMapping.objects.filter(from_set_id__in=path[:-1], to_set_id__in=path[1:]):
+            step_mappings.setdefault((m.from_set_id, m.to_set_id), {})[m.from_code] = m.to_code
+        steps = []
+        for source_id, clone_id in itertools.pairwise(path):
+            a_codes, b_codes = codes_of.get(source_id, {}), codes_of.get(clone_id, {})
+            links = {a_codes[origin]: code for pk, code in b_codes.items()
+                     if (origin := origin_of.get(pk)) is not None and origin in a_codes}
+            steps.append(_Step(mapped=step_mappings.get((source_id, clone_id), {}), links=links,
+                               codes=set(b_codes.values())))
+        for code in old_codes.values():
+            current: str | None = code
+            for step in steps:
+                current = step.follow(current) if current is not None else None
+            followed[code] = current
+    else:
+        claimed = set(direct.values())
+        followed = {code: None if linked or code in claimed else code for code in old_codes.values()}
+    followed.update(direct)
     for node in old_nodes:
-        if node.pk in paired:
+        if node.pk in paired or (target := followed.get(node.code)) is None:
             continue
-        if node.code in mapped:
-            candidate = new_by_code.get(mapped[node.code])
-        elif linked or node.code in claimed:  # a code another old criterion was mapped onto is taken
-            candidate = None
-        else:
-            candidate = new_by_code.get(node.code)
+        candidate = new_by_code.get(target)
         if candidate is not None and candidate.pk not in taken:
             pair(node, candidate)
     # A parent code is compared through the pairing, so renumbering a parent does not flag every child.
-    translate = {code: mapped.get(code, code) for code in old_codes.values()}
+    translate = {code: followed.get(code) or code for code in old_codes.values()}
     translate.update({old_codes[pk]: other.code for pk, other in paired.items()})
     removed: list[DiffRow] = []
     changed: list[DiffRow] = []
@@ -410,6 +514,7 @@ def indicator_set_diff(*, old: IndicatorSet, new: IndicatorSet) -> SetDiff:
         renumbered=renumbered,
         unchanged=unchanged,
         mappings=mappings,
+        through=[keys[pk] for pk in between if pk in keys],
     )
 
 

@@ -385,8 +385,10 @@ def indicator_set_activate(request: Request, key: str) -> Response:
 @api_view(["POST"])
 @permission_classes([IsAdministrator])
 def indicator_create(request: Request, key: str) -> Response:
-    """Add a node as the last child of `parent` (an area when none). A leaf parent becomes a group, its method and
-    parameters dropped, only with `leaf_parent_confirmed` (else 400 `parent_is_leaf`), as in the set editor."""
+    """Add a node under `parent` (an area when none), placed by its code among its siblings (`1.3.1` before
+    `1.3.2`, `1.10` after `1.9`; last when no sibling's code comes after it). A leaf parent becomes a group, its
+    method and parameters dropped, only with `leaf_parent_confirmed` (else 400 `parent_is_leaf`), as in the set
+    editor."""
     indicator_set = _set(key)
     payload = NodeCreateSerializer(data=request.data)
     payload.is_valid(raise_exception=True)

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from django.db.models import BooleanField, ExpressionWrapper, Max, Q
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from cchc.collation import sort_key
 from scoring import permissions
@@ -831,14 +831,17 @@ def set_differences(earlier: dict[str, Any], later: dict[str, Any]) -> list[str]
             reshaped += 1
         elif a["name"] != b["name"]:
             reworded += 1
+    # each count in its language's singular or plural («1 new criterion», «2 new criteria»)
     if added:
-        found.append(gettext("%(n)s tiêu chí mới") % {"n": added})
+        found.append(ngettext("%(n)s tiêu chí mới", "%(n)s tiêu chí mới", added) % {"n": added})
     if dropped:
-        found.append(gettext("%(n)s tiêu chí bỏ") % {"n": dropped})
+        found.append(ngettext("%(n)s tiêu chí bỏ", "%(n)s tiêu chí bỏ", dropped) % {"n": dropped})
     if reshaped:
-        found.append(gettext("%(n)s tiêu chí đổi điểm tối đa, loại hoặc vị trí") % {"n": reshaped})
+        found.append(ngettext("%(n)s tiêu chí đổi điểm tối đa, loại hoặc vị trí",
+                              "%(n)s tiêu chí đổi điểm tối đa, loại hoặc vị trí", reshaped) % {"n": reshaped})
     if reworded:
-        found.append(gettext("%(n)s tiêu chí đổi nội dung") % {"n": reworded})
+        found.append(ngettext("%(n)s tiêu chí đổi nội dung", "%(n)s tiêu chí đổi nội dung", reworded)
+                     % {"n": reworded})
     return found
 
 

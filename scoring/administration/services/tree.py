@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -493,6 +493,25 @@ def _leaf_to_group(parent: Indicator | None, *, confirmed: bool) -> dict[str, An
     }
 
 
+def code_order_key(code: str) -> tuple[tuple[int, int, str], ...]:
+    """The natural order of criteria codes: the numbers in a code compared as numbers («1.9» before «1.10»), the
+    rest as text, case aside («1.3» before «1.3.1» before «1.3a»)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+                 for part in re.findall(r"\d+|\D+", code))
+
+
+def _order_by_code(indicator_set: IndicatorSet, parent: Indicator | None, code: str) -> int:
+    """The `order` a new child of `parent` with `code` takes to stand before the first sibling whose code comes
+    after its own (the nodes from that sibling on moved one place down), or after the whole tree (last child)."""
+    key = code_order_key(code)
+    siblings = indicator_set.indicators.filter(parent=parent).order_by("order", "pk").values_list("order", "code")
+    following = next((order for order, other in siblings if code_order_key(other) > key), None)
+    if following is None:
+        return (indicator_set.indicators.aggregate(m=Max("order"))["m"] or 0) + 1
+    indicator_set.indicators.filter(order__gte=following).update(order=F("order") + 1)
+    return following
+
+
 @transaction.atomic
 def indicator_create(
     *,
@@ -502,19 +521,20 @@ def indicator_create(
     actor: Any,
     leaf_parent_confirmed: bool = False,
 ) -> Indicator:
-    """Add a node as the last child of `parent` (an area when None). A leaf parent becomes a group, its method
-    and parameters dropped (only leaves are scored): refused unless `leaf_parent_confirmed`, and then recorded
-    in the audit entry."""
+    """Add a node under `parent` (an area when None), placed by its code among its siblings (`code_order_key`:
+    «1.3.1» before «1.3.2», «1.10» after «1.9»): before the first sibling whose code comes after its own, else
+    last. So a criterion re-added under a code a deleted one left sits where the decision numbers it, and
+    «Đánh số lại» keeps its code. A leaf parent becomes a group, its method and parameters dropped (only leaves
+    are scored): refused unless `leaf_parent_confirmed`, and then recorded in the audit entry."""
     _ensure_editable(indicator_set)
     if parent is not None and parent.indicator_set_id != indicator_set.pk:
         raise ValidationFailed(_("Tiêu chí cha không thuộc bộ chỉ số này."))
     clean = clean_indicator(indicator_set=indicator_set, data=data, leaf=True)
     dropped = _leaf_to_group(parent, confirmed=leaf_parent_confirmed)
-    last = indicator_set.indicators.aggregate(m=Max("order"))["m"] or 0
     node = Indicator.objects.create(
         indicator_set=indicator_set,
         parent=parent,
-        order=last + 1,
+        order=_order_by_code(indicator_set, parent, clean["code"]),
         level=parent.level + 1 if parent else 1,
         is_leaf=True,
         **clean,
