@@ -79,7 +79,7 @@ def test_levels_offer_every_option_with_points_and_a_clear_choice(small_set: Any
     leaf = _leaf(small_set, "1.1.1")
     ctx = method_input_context(leaf, None, "p-")
     assert [o["value"] for o in ctx["options"]] == ["on_time", "late", "none"]
-    assert [o["points"] for o in ctx["options"]] == ["1", "0", "-1"]
+    assert [o["points"] for o in ctx["options"]] == ["1", "0", "\u22121"]
     html = render_to_string("scoring/_method_input.html", {"ctx": ctx})
     assert "<legend>" in html and 'name="p-option" value=""' in html
 
