@@ -34,9 +34,10 @@ def test_the_bonus_and_penalty_rows_show_their_maximum_beside_the_self_and_appra
 ) -> None:
     html = _page(lead, submitted)
     assert all(_row(html, "Chỉ số")[:3])  # the index row: maximum, self-scores, appraised
-    # the small set: one bonus and one penalty criterion of 2 points each, capped at 2; nothing appraised yet
-    assert _row(html, "Điểm cộng")[:3] == ["2,00", "1,50", "0,00"]
-    assert _row(html, "Điểm trừ")[:3] == ["−2,00", "−1,00", "0,00"]  # deductions, as on the unit's sheet
+    # the small set: one bonus and one penalty criterion of 2 points each, capped at 2; nothing appraised yet, so
+    # the appraised cell says so rather than 0,00
+    assert _row(html, "Điểm cộng")[:3] == ["2,00", "1,50", "chưa thẩm định"]
+    assert _row(html, "Điểm trừ")[:3] == ["−2,00", "−1,00", "chưa thẩm định"]  # deductions, as on the unit's sheet
 
 
 def test_the_bonus_maximum_is_the_sets_cap_when_it_is_lower(submitted: Any, lead: Any) -> None:
