@@ -22,6 +22,7 @@ from appraisal.models import AppraisalAssignment
 from cchc.collation import sort_key
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import Cycle, CycleSet, Indicator, IndicatorSet, RoleAssignment, Unit
+from scoring.selectors.clones import clone_chains
 from scoring.services import audit_record, audit_records
 
 TEAM_ROLES = (RoleAssignment.Role.APPRAISER, RoleAssignment.Role.APPRAISAL_LEAD)
@@ -336,28 +337,15 @@ class CopyPlan:
         return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:16]
 
 
-# how many generations of clones a criterion's link is followed back (a set cloned, its clone cloned again …)
-CLONE_GENERATIONS = 10
-
-
-def _copied_from(nodes: Iterable[Indicator], sets: set[int]) -> dict[int, tuple[int, int]]:
+def _copied_from(nodes: list[Indicator], sets: set[int]) -> dict[int, tuple[int, int]]:
     """For each of `nodes` copied, through one clone or several, from a criterion of one of `sets`: the node's pk
-    → (that criterion's pk, its set's pk), by `Indicator.cloned_from` followed back. One query per generation."""
-    pending = {node.pk: node.cloned_from_id for node in nodes if node.cloned_from_id is not None}
+    → (that criterion's pk, its set's pk), by `Indicator.cloned_from` followed back (`clone_chains`). One query per
+    generation."""
+    walked = clone_chains(nodes, stop_sets=sets)
     found: dict[int, tuple[int, int]] = {}
-    for _generation in range(CLONE_GENERATIONS):
-        if not pending:
-            break
-        origin = {pk: (set_id, older) for pk, set_id, older in Indicator.objects.filter(
-            pk__in=set(pending.values())).values_list("pk", "indicator_set_id", "cloned_from_id")}
-        following: dict[int, int] = {}
-        for pk, ancestor in pending.items():
-            set_id, older = origin.get(ancestor, (None, None))
-            if set_id is not None and set_id in sets:
-                found[pk] = (ancestor, set_id)
-            elif older is not None:
-                following[pk] = older
-        pending = following
+    for pk, chain in walked.chains.items():
+        if chain and (set_id := walked.set_of.get(chain[-1])) in sets:
+            found[pk] = (chain[-1], set_id)
     return found
 
 

@@ -32,6 +32,7 @@ from scoring.models import (
     RoleAssignment,
     Unit,
 )
+from scoring.selectors.clones import clone_chains
 
 
 @dataclass
@@ -357,30 +358,6 @@ def _set_path(old: IndicatorSet, new: IndicatorSet) -> list[int]:
     return []
 
 
-def _origins(nodes: list[Indicator], known: dict[int, int | None], *, read: bool = True) -> dict[int, list[int]]:
-    """Each node's chain of clones: the pk of the criterion it was copied from, the one that one was copied from,
-    and so on (nearest first; `Indicator.cloned_from`), as the publication keeps them (`origins`). `known`: pk →
-    cloned_from of the criteria already read; one query per further generation (none unless `read`: the chains
-    then stop at the first criterion not known)."""
-    copied_from = dict(known)
-    wanted = {pk for pk in copied_from.values() if pk is not None and pk not in copied_from}
-    for _generation in range(CLONE_GENERATIONS if read else 0):
-        if not wanted:
-            break
-        found = dict(Indicator.objects.filter(pk__in=wanted).values_list("pk", "cloned_from_id"))
-        copied_from.update({pk: found.get(pk) for pk in wanted})
-        wanted = {pk for pk in found.values() if pk is not None and pk not in copied_from}
-    chains: dict[int, list[int]] = {}
-    for node in nodes:
-        chain: list[int] = []
-        origin = node.cloned_from_id
-        while origin is not None and origin != node.pk and origin not in chain:
-            chain.append(origin)
-            origin = copied_from.get(origin)
-        chains[node.pk] = chain
-    return chains
-
-
 @dataclass
 class _Step:
     """One clone between the compared sets (`a` → `b`, `b` cloned from `a`), to follow a code across it."""
@@ -433,14 +410,14 @@ def indicator_set_diff(*, old: IndicatorSet, new: IndicatorSet) -> SetDiff:
         paired[node.pk] = other
         taken.add(other.pk)
 
-    new_origins = _origins(new_nodes, known)
+    new_origins = clone_chains(new_nodes, known=known).chains
     for other in new_nodes:
         source = next((old_by_pk[o] for o in new_origins[other.pk] if o in old_by_pk), None)
         if source is not None and source.pk not in paired:
             pair(source, other)
     # the other way round (the older set a copy of the newer, as a clone into an earlier year), through the
     # criteria read only: a set's clone is made after it, so this is rare and not worth a query
-    old_origins = _origins(old_nodes, known, read=False)
+    old_origins = clone_chains(old_nodes, known=known, read=False).chains
     for node in old_nodes:
         copy = next((new_by_pk[o] for o in old_origins[node.pk] if o in new_by_pk), None)
         if copy is not None and node.pk not in paired and copy.pk not in taken:

@@ -39,6 +39,7 @@ from scoring.models import (
     UnitKind,
 )
 from scoring.publication import exports, selectors
+from scoring.selectors.clones import clone_chains
 from scoring.selectors.handover import handover_entries
 from scoring.services import audit_record, cycle_set_phase
 from scoring.text import user_text
@@ -271,27 +272,6 @@ def _handed_over(results: list[_ResultRow]) -> set[int]:
     return set(handover_entries(r.assessment_id for r in results))
 
 
-def _clone_origins(indicators: list[Indicator]) -> dict[int, list[int]]:
-    """Each criterion's chain of clones: the ids of the criterion it was copied from, the one that one was copied
-    from, and so on (nearest first; `Indicator.cloned_from`). One query per generation of sets, none when no
-    criterion has a link."""
-    copied_from: dict[int, int | None] = {i.pk: i.cloned_from_id for i in indicators}
-    wanted = {pk for pk in copied_from.values() if pk is not None and pk not in copied_from}
-    while wanted:
-        found = dict(Indicator.objects.filter(pk__in=wanted).values_list("pk", "cloned_from_id"))
-        copied_from.update({pk: found.get(pk) for pk in wanted})
-        wanted = {pk for pk in found.values() if pk is not None and pk not in copied_from}
-    chains: dict[int, list[int]] = {}
-    for node in indicators:
-        chain: list[int] = []
-        origin = node.cloned_from_id
-        while origin is not None and origin != node.pk and origin not in chain:
-            chain.append(origin)
-            origin = copied_from.get(origin)
-        chains[node.pk] = chain
-    return chains
-
-
 def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
     """The snapshot of a cycle's current results: (snapshot, per-criterion scores). Reads only; a fixed
     number of queries whatever the number of units. `with_scores` False leaves the per-criterion scores out
@@ -308,7 +288,7 @@ def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str,
     groups: dict[int, RankingGroup] = RankingGroup.objects.in_bulk({r.group_id for r in results if r.group_id})
     sets: dict[int, Any] = IndicatorSet.objects.in_bulk({r.set_id for r in results})
     indicators = list(Indicator.objects.filter(indicator_set_id__in=sets).order_by("indicator_set_id", "order"))
-    origins = _clone_origins(indicators)
+    origins = clone_chains(indicators).chains
     set_data: dict[str, Any] = {}
     for s in sets.values():
         nodes = [i for i in indicators if i.indicator_set_id == s.pk]
