@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import BooleanField, ExpressionWrapper, Max, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -20,7 +20,7 @@ from django.utils.translation import gettext, ngettext
 from cchc.collation import sort_key
 from scoring import permissions
 from scoring.engine import round_half_up
-from scoring.models import Assessment, Cycle, IndexResult, Publication, Unit, UnitSuccession
+from scoring.models import Assessment, Cycle, IndexResult, IndicatorSet, Publication, Unit, UnitSuccession
 from scoring.selectors import not_applicable_credit
 
 ZERO = Decimal("0")
@@ -223,6 +223,14 @@ def _with_document_only(qs: Any) -> Any:
     """`document_only` on each revision: a correction of the document's information only, its results those of
     the revision before (`services.cycle_publish` marks it in the snapshot, read here without loading it)."""
     return qs.annotate(document_only=ExpressionWrapper(Q(snapshot__document_only=True), output_field=BooleanField()))
+
+
+def cycle_published_sets(*, cycle: Cycle) -> list[IndicatorSet]:
+    """The indicator sets the cycle's units are scored with, each with how many of its units (`units`), by year and
+    key: what the publication names beside each unit (name, decision), shown on the publish page with each set's
+    source note, so that a set marked as provisional is seen before its results are. One query."""
+    return list(IndicatorSet.objects.filter(assessments__cycle=cycle).annotate(
+        units=Count("assessments", filter=Q(assessments__cycle=cycle))).order_by("year", "key"))
 
 
 def publication_revisions(*, cycle_id: int) -> list[Publication]:

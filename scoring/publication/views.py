@@ -394,6 +394,7 @@ def _manage_page(request: HttpRequest, cycle: Cycle, form: PublishForm, status: 
         "hand_over_error": hand_over_error,
         "tables": selectors.ranking_tables(snapshot=snapshot), "revisions": revisions, "correction": bool(revisions),
         "diff": diff, "date_floor": floor, "units_published": len(snapshot.get("rows", [])),
+        "sets": selectors.cycle_published_sets(cycle=cycle),
     }, status=status)
 
 
