@@ -500,12 +500,31 @@ def code_order_key(code: str) -> tuple[tuple[int, int, str], ...]:
                  for part in re.findall(r"\d+|\D+", code))
 
 
-def _order_by_code(indicator_set: IndicatorSet, parent: Indicator | None, code: str) -> int:
-    """The `order` a new child of `parent` with `code` takes to stand before the first sibling whose code comes
-    after its own (the nodes from that sibling on moved one place down), or after the whole tree (last child)."""
-    key = code_order_key(code)
-    siblings = indicator_set.indicators.filter(parent=parent).order_by("order", "pk").values_list("order", "code")
-    following = next((order for order, other in siblings if code_order_key(other) > key), None)
+def _order_by_code(
+    indicator_set: IndicatorSet, parent: Indicator | None, code: str, *, exclude: Indicator | None = None
+) -> int:
+    """The `order` a child of `parent` with `code` takes to stand before the first sibling whose code comes after
+    its own (the nodes from that sibling on moved one place down), or after the whole tree (last child). Only the
+    siblings whose codes start with the parent's are compared, and a code that does not start with it («1.2» under
+    «3») has no place by code among them: last (`code_follows_parent`; any code places an area). `exclude`: a node
+    already among the siblings that is placed again (a criterion moved under its own parent), not compared.
+    Two queries, three when siblings move down."""
+    from scoring.administration.selectors import code_follows_parent
+
+    def placed_by_code(other: str) -> bool:
+        return parent is None or code_follows_parent(other, parent.code)
+
+    following = None
+    if placed_by_code(code):
+        key = code_order_key(code)
+        siblings = indicator_set.indicators.filter(parent=parent)
+        if exclude is not None:
+            siblings = siblings.exclude(pk=exclude.pk)
+        following = next(
+            (order for order, other in siblings.order_by("order", "pk").values_list("order", "code")
+             if placed_by_code(other) and code_order_key(other) > key),
+            None,
+        )
     if following is None:
         return (indicator_set.indicators.aggregate(m=Max("order"))["m"] or 0) + 1
     indicator_set.indicators.filter(order__gte=following).update(order=F("order") + 1)
@@ -523,9 +542,10 @@ def indicator_create(
 ) -> Indicator:
     """Add a node under `parent` (an area when None), placed by its code among its siblings (`code_order_key`:
     «1.3.1» before «1.3.2», «1.10» after «1.9»): before the first sibling whose code comes after its own, else
-    last. So a criterion re-added under a code a deleted one left sits where the decision numbers it, and
-    «Đánh số lại» keeps its code. A leaf parent becomes a group, its method and parameters dropped (only leaves
-    are scored): refused unless `leaf_parent_confirmed`, and then recorded in the audit entry."""
+    last (also when its code does not start with the parent's). So a criterion re-added under a code a deleted one
+    left sits where the decision numbers it, and «Đánh số lại» keeps its code. A leaf parent becomes a group, its
+    method and parameters dropped (only leaves are scored): refused unless `leaf_parent_confirmed`, and then
+    recorded in the audit entry."""
     _ensure_editable(indicator_set)
     if parent is not None and parent.indicator_set_id != indicator_set.pk:
         raise ValidationFailed(_("Tiêu chí cha không thuộc bộ chỉ số này."))
@@ -767,9 +787,11 @@ def indicator_move(*, indicator: Indicator, direction: str, actor: Any) -> Indic
 def indicator_reparent(
     *, indicator: Indicator, new_parent: Indicator | None, actor: Any, leaf_parent_confirmed: bool = False
 ) -> Indicator:
-    """Move a node (with its subtree) under another parent, as its last child. Refuses a move into itself, and a
-    move under a leaf unless `leaf_parent_confirmed` (the leaf becomes a group and loses its method: recorded in
-    the audit entry)."""
+    """Move a node (with its subtree) under another parent (an area when None), placed by its code among its new
+    siblings as a new criterion is (`_order_by_code`): «3.2» between «3.1» and «3.3»; last when its code does not
+    start with the new parent's (its code is kept: the decision's numbering, changed only by the administrator).
+    Refuses a move into itself, and a move under a leaf unless `leaf_parent_confirmed` (the leaf becomes a group
+    and loses its method: recorded in the audit entry); a refusal writes nothing."""
     indicator_set = indicator.indicator_set
     _ensure_editable(indicator_set)
     if new_parent is not None:
@@ -787,8 +809,8 @@ def indicator_reparent(
     old_parent_id = indicator.parent_id
     old_code = indicator.parent.code if indicator.parent else None
     dropped = _leaf_to_group(new_parent, confirmed=leaf_parent_confirmed)
-    last = indicator_set.indicators.aggregate(m=Max("order"))["m"] or 0
-    Indicator.objects.filter(pk=indicator.pk).update(parent=new_parent, order=last + 1)
+    order = _order_by_code(indicator_set, new_parent, indicator.code, exclude=indicator)
+    Indicator.objects.filter(pk=indicator.pk).update(parent=new_parent, order=order)
     _make_leaf_if_childless(old_parent_id)
     _renumber(indicator_set)
     audit_record(
