@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from scoring.administration import services
+from scoring.administration.views.sets import renumber_url
 from scoring.errors import ValidationFailed
 from scoring.models import AuditEntry, Indicator, IndicatorSet
 
@@ -165,3 +166,44 @@ def test_the_trees_move_places_the_criterion_by_its_code_and_says_nothing_of_cod
     assert any("Đã chuyển tiêu chí 3.2" in m for m in said), said
     assert not any("Đánh số lại" in m for m in said), said
 
+
+def test_the_trees_move_of_a_code_off_its_new_parent_offers_a_renumbering_in_its_success_message(
+    client: Client, draft: IndicatorSet, admin_user: Any
+) -> None:
+    # given
+    node = _node(draft, "1.2")
+    area = _node(draft, "3")
+    client.force_login(admin_user)
+    # when
+    response = client.post(reverse("administration:node_move", args=[draft.pk, node.pk]), {"parent": area.pk})
+    # then: placed last, its code kept
+    assert response.status_code == 302
+    assert _children(draft, "3") == ["3.1", "3.3", "1.2"]
+    node.refresh_from_db()
+    assert node.code == "1.2"
+    done = [m for m in get_messages(response.wsgi_request) if m.level_tag == "success"]
+    assert len(done) == 1, done
+    text = str(done[0])
+    assert "Đã chuyển tiêu chí 1.2" in text
+    assert "cuối" in text and "«3»" in text
+    assert "Đánh số lại" in text and renumber_url(draft.pk, area).replace("&", "&amp;") in text
+    assert "«3.4»" in text  # the next free code, for a change on the criterion's page
+    # the same offer is not made twice for area 3
+    assert sum(renumber_url(draft.pk, area) in str(m) for m in get_messages(response.wsgi_request)) <= 1
+    # drawn on the tree as a link
+    page = client.get(response["Location"]).content.decode()
+    assert f'<a href="{renumber_url(draft.pk, area)}">' in page
+    # the preview it links to renumbers area 3 by the places: 3.3 → 3.2, 1.2 → 3.3
+    preview = client.get(renumber_url(draft.pk, area))
+    changes = [(c.old, c.new) for c in preview.context["renumber"]["plan"]]
+    assert ("1.2", "3.3") in changes and ("3.3", "3.2") in changes
+
+
+def test_the_criterions_page_says_where_a_move_places_it(
+    client: Client, draft: IndicatorSet, admin_user: Any
+) -> None:
+    client.force_login(admin_user)
+    page = client.get(reverse("administration:node_edit", args=[_node(draft, "1.2").pk])).content.decode()
+    move = page[page.index(reverse("administration:node_move", args=[draft.pk, _node(draft, "1.2").pk])):]
+    move = move[:move.index("</form>")]
+    assert "theo mã (3.2 giữa 3.1 và 3.3)" in move and "thì xếp cuối" in move and "Mã không tự đổi" in move

@@ -377,6 +377,22 @@ def _offer_renumber(request: HttpRequest, indicator_set: IndicatorSet, parents: 
                                            _("Đánh số lại (xem trước rồi xác nhận)")))
 
 
+def _say_moved_off_code(request: HttpRequest, node: Indicator, parent: Indicator) -> None:
+    """The success of a move whose criterion's code does not start with its new parent's («1.2» under «3»): placed
+    last, since its code gives it no place among its new siblings, and its code kept (the decision's numbering: never
+    changed without the administrator). Offered: «Đánh số lại» of the new parent's criteria (a link to its preview,
+    nothing renumbered before the administrator confirms it), or the next free code, to type on the criterion's
+    page. One query for the proposed code."""
+    proposed = next_free_code(indicator_set=node.indicator_set, parent=parent, exclude=node)
+    text = _(
+        "Đã chuyển tiêu chí %(code)s vào «%(parent)s» và xếp cuối, vì mã «%(code)s» không bắt đầu bằng mã của tiêu "
+        "chí cha mới nên không xếp theo mã được. Mã được giữ nguyên; muốn mã theo vị trí mới, hãy đánh số lại các "
+        "tiêu chí trong «%(parent)s», hoặc sửa mã trong trang của tiêu chí (mã còn trống kế tiếp là «%(proposed)s»)."
+    ) % {"code": node.code, "parent": parent.code, "proposed": proposed}
+    messages.success(request, format_html('{} <a href="{}">{}</a>', text, renumber_url(node.indicator_set_id, parent),
+                                          _("Đánh số lại (xem trước rồi xác nhận)")))
+
+
 def _tree_row(set_id: int, node_id: int) -> str:
     """Where a GET of a criterion's move lands: its row in the set's tree."""
     return reverse("administration:set_detail", args=[set_id]) + f"#node-{node_id}"
@@ -402,15 +418,12 @@ def node_move(request: HttpRequest, set_id: int, node_id: int) -> HttpResponse:
                 actor=request.user,
                 leaf_parent_confirmed=bool(request.POST.get("leaf_parent_confirmed")),
             )
-            messages.success(request, _("Đã chuyển tiêu chí %(code)s.") % {"code": node.code})
             if parent is not None and not code_follows_parent(node.code, parent.code):
-                # the code is the decision's numbering: proposed, never changed without the administrator
-                messages.warning(request, _(
-                    "Mã «%(code)s» không bắt đầu bằng mã của tiêu chí cha mới «%(parent)s». Nếu cần đổi, mã còn trống "
-                    "kế tiếp là «%(proposed)s»: sửa mã trong trang của tiêu chí."
-                ) % {"code": node.code, "parent": parent.code,
-                     "proposed": next_free_code(indicator_set=node.indicator_set, parent=parent, exclude=node)})
-            _offer_renumber(request, node.indicator_set, [old_parent, parent])
+                _say_moved_off_code(request, node, parent)
+                _offer_renumber(request, node.indicator_set, [old_parent])  # the new parent's: in the message
+            else:
+                messages.success(request, _("Đã chuyển tiêu chí %(code)s.") % {"code": node.code})
+                _offer_renumber(request, node.indicator_set, [old_parent, parent])
             node.refresh_from_db()
             _report_notes(request, node.indicator_set, [node], [old_parent])
         else:
