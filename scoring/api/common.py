@@ -4,6 +4,7 @@ deadline field, the mapping of a refused service call to the request field it co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime, time
@@ -14,10 +15,11 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from cchc.api import ErrorSerializer, error_body
 from scoring import permissions
@@ -179,6 +181,32 @@ class DeadlineField(serializers.Field):
 
     def to_representation(self, value: datetime) -> str:
         return value.isoformat()
+
+
+def _date_shape(input_format: str) -> re.Pattern[str]:
+    """What a date written in `input_format` looks like, whatever its numbers («%d/%m/%Y» → dd/mm/yyyy)."""
+    if input_format.lower() == ISO_8601:
+        return re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+    parts = re.split(r"(%[dmY])", input_format)
+    digits = {"%d": r"\d{1,2}", "%m": r"\d{1,2}", "%Y": r"\d{4}"}
+    return re.compile("".join(digits.get(part) or re.escape(part) for part in parts))
+
+
+class CalendarDateField(serializers.DateField):
+    """A date; one written in an accepted form that the calendar does not have (31/02/2026, 2026-13-01) is refused
+    as such, not as a date in a wrong format."""
+
+    default_error_messages = {"no_such_day": gettext_lazy("Ngày «{input}» không có trên lịch.")}
+
+    def to_internal_value(self, value: Any) -> date:
+        try:
+            return super().to_internal_value(value)
+        except serializers.ValidationError:
+            text = value.strip() if isinstance(value, str) else ""
+            formats = getattr(self, "input_formats", None) or api_settings.DATE_INPUT_FORMATS
+            if text and any(_date_shape(f).fullmatch(text) for f in formats):
+                self.fail("no_such_day", input=text)
+            raise
 
 
 # DRF's own Vietnamese catalogue leaves most field messages in English; the API's input serializers say them in

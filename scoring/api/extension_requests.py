@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from scoring import permissions
-from scoring.api.common import ERRORS, InputSerializer, IsAdministrator, _errors
+from scoring.api.common import ERRORS, CalendarDateField, InputSerializer, IsAdministrator, _errors
 from scoring.models import Assessment, Cycle, ExtensionRequest
 from scoring.selectors.extension_requests import extension_requests_of, extension_requests_pending
 from scoring.services.extension_requests import (
@@ -115,7 +115,7 @@ class PendingExtensionRequestSerializer(ExtensionRequestSerializer):
 
 
 class CreateSerializer(InputSerializer):
-    requested_date = serializers.DateField(
+    requested_date = CalendarDateField(
         allow_null=True, error_messages={"invalid": MSG_DATE_INVALID, "datetime": MSG_DATE_INVALID},
         help_text="Ngày đề nghị gia hạn đến (hết ngày đó); phải sau hạn tự đánh giá đang áp dụng.",
     )
@@ -127,7 +127,7 @@ class WithdrawRequestSerializer(InputSerializer):
 
 
 class GrantSerializer(InputSerializer):
-    deadline = serializers.DateField(
+    deadline = CalendarDateField(
         required=False, allow_null=True, default=None,
         error_messages={"invalid": MSG_DATE_INVALID, "datetime": MSG_DATE_INVALID},
         help_text="Gia hạn đến ngày này (hết ngày); bỏ trống hoặc null: ngày đơn vị đề nghị. Phải sau hạn tự đánh "

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 
 from cchc.api import ERR, ErrorSerializer, RefusalSerializer, error_body
 from scoring import permissions
-from scoring.api.common import InputSerializer, QuerySerializer, RevisionQuery
+from scoring.api.common import CalendarDateField, InputSerializer, QuerySerializer, RevisionQuery
 from scoring.authentication import PUBLIC_READ_AUTHENTICATION
 from scoring.engine import round_half_up
 from scoring.errors import ValidationFailed
@@ -60,7 +60,7 @@ class RankingQuerySerializer(RevisionQuery):
 
 class PublishSerializer(InputSerializer):
     document_number = serializers.CharField(max_length=200, help_text="Ví dụ: Công văn số 4567/UBND-NC")
-    document_date = serializers.DateField(input_formats=["%d/%m/%Y", "iso-8601"], help_text="dd/mm/yyyy hoặc ISO.")
+    document_date = CalendarDateField(input_formats=["%d/%m/%Y", "iso-8601"], help_text="dd/mm/yyyy hoặc ISO.")
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=5000, default="",
         help_text="Lý do đính chính: bắt buộc khi năm đã được công bố (lần công bố mới là một đính chính).",

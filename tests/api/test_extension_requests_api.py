@@ -85,6 +85,7 @@ def test_another_units_people_do_not_see_the_requests(api: APIClient, draft: Ass
     [({"requested_date": "DAY", "reason": "Chờ\x00 số liệu"}, "hidden_characters", "reason"),
      ({"requested_date": "DAY", "reason": "   "}, "reason_required", "reason"),
      ({"requested_date": "hôm qua", "reason": "Chờ số liệu"}, "invalid", "requested_date"),
+     ({"requested_date": "2031-02-30", "reason": "Chờ số liệu"}, "invalid", "requested_date"),
      ({"requested_date": None, "reason": "Chờ số liệu"}, "date_required", "requested_date"),
      ({"requested_date": "PAST", "reason": "Chờ số liệu"}, "date_in_past", "requested_date")],
 )
@@ -97,6 +98,18 @@ def test_a_refused_request_names_its_field_and_changes_nothing(
     assert response.status_code == 400, response.content
     error = response.json()
     assert error["code"] == code and field in error["fields"]
+    assert not ExtensionRequest.objects.exists()
+
+
+@pytest.mark.parametrize(("day", "said"), [("2031-02-30", "Ngày «2031-02-30» không có trên lịch."),
+                                           ("30/02/2031", "Ngày phải có dạng yyyy-mm-dd.")])
+def test_a_day_the_calendar_lacks_is_named_apart_from_a_wrong_format(
+    api: APIClient, draft: Assessment, unit_head: Any, day: str, said: str
+) -> None:
+    response = as_user(api, unit_head).post(_requests_url(draft), {"requested_date": day, "reason": "Chờ số liệu"},
+                                            format="json")
+    assert response.status_code == 400
+    assert response.json()["fields"]["requested_date"] == [said]
     assert not ExtensionRequest.objects.exists()
 
 

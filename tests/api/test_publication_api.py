@@ -88,6 +88,25 @@ def test_publishing_without_a_document_is_a_field_error(api: Any, signed_cycle: 
     assert not Publication.objects.exists()
 
 
+@pytest.mark.parametrize(("day", "message"), [
+    ("31/02/2020", "Ngày «31/02/2020» không có trên lịch."),
+    ("2020-02-30", "Ngày «2020-02-30» không có trên lịch."),
+    ("08.12.2020", None),  # a form the field does not take: a wrong format, not a day the calendar lacks
+])
+def test_a_document_date_the_calendar_lacks_is_named_as_such(
+    api: Any, signed_cycle: Any, admin_user: Any, day: str, message: str | None
+) -> None:
+    api.force_login(admin_user)
+    response = api.post("/api/v1/publications/2020/publish/", {**PUBLISH, "document_date": day}, format="json")
+    assert response.status_code == 400
+    [said] = response.json()["fields"]["document_date"]
+    if message is None:
+        assert "không có trên lịch" not in said
+    else:
+        assert said == message
+    assert not Publication.objects.exists()
+
+
 def test_publishing_before_every_unit_is_signed_off_is_refused(
     api: Any, assessment: Any, admin_user: Any
 ) -> None:
