@@ -194,6 +194,10 @@ HistoryPoint = inline_serializer(
         "group_size": serializers.IntegerField(),
         "index": serializers.CharField(),
         "classification": serializers.CharField(),
+        "not_submitted": serializers.BooleanField(
+            help_text="Năm đó đơn vị không gửi báo cáo tự đánh giá (thêm vào sau; như `not_submitted` của kết quả "
+                      "năm đó): chỉ số năm đó là kết quả thẩm định bản đánh giá đơn vị để lại khi quá hạn, không so "
+                      "sánh được với năm đơn vị tự đánh giá. false ở lần công bố trước khi có thông tin này."),
     },
 )
 
@@ -512,7 +516,8 @@ def unit_result(request: Request, year: int, unit_code: str) -> Response:
         ],
         "history": [
             {"year": h.year, "revision": h.revision, "unit_name": h.unit_name, "group_name": h.group_name,
-             "rank": h.rank, "group_size": h.group_size, "index": _dec(h.index), "classification": h.classification}
+             "rank": h.rank, "group_size": h.group_size, "index": _dec(h.index), "classification": h.classification,
+             "not_submitted": h.not_submitted}
             for h in selectors.rank_history(unit_id=row["unit_id"], shown=publication)
         ],
     })
