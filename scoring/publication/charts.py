@@ -277,18 +277,43 @@ def distribution(values: Sequence[Decimal], *, title: str, step: Decimal = Decim
     return _svg(WIDTH, height, title, body, label=f"{title}: {distribution_summary(values, bins)}")
 
 
-def trend(points: Sequence[tuple[str, Decimal]], *, title: str, scale_max: Decimal | None = None) -> SafeString:
+def _diamond(x: int, y: Decimal, label: str | None = None) -> str:
+    """The marker of a year the unit did not submit its self-assessment (`trend`'s `marked`): a hollow diamond in the
+    second colour, told apart from the line's filled dots by its shape as well as its colour; `label`: the point's
+    (its year), None for the legend's sample."""
+    mark = "" if label is None else f' data-not-submitted="{escape(label)}"'
+    return (f'<path d="M{x},{_f(y - 6)} L{x + 6},{_f(y)} L{x},{_f(y + 6)} L{x - 6},{_f(y)} Z" fill="#fff" '
+            f'stroke="{BAR_ALT}" stroke-width="2"{mark}/>')
+
+
+DASHED = 'stroke-dasharray="5 4"'
+
+
+def trend(
+    points: Sequence[tuple[str, Decimal]], *, title: str, scale_max: Decimal | None = None,
+    marked: Sequence[bool] = (), marked_label: str = "",
+) -> SafeString:
     """A line through the values across years, each point labelled with its value, on a fixed scale (`scale_top`:
     0 to the standard maximum, or the largest value when above it) with labelled gridlines (0, 25, 50, 75, 100):
     a change of a point reads as a point, never stretched over the chart's height. Its text alternative states
-    the scale and the values. Up to seven years fit WIDTH; more years widen the chart (then shown smaller)."""
+    the scale and the values. Up to seven years fit WIDTH; more years widen the chart (then shown smaller).
+
+    `marked` (one flag per point, or empty): the points drawn apart, named `marked_label` — a year the unit did not
+    submit its self-assessment, whose change from or to another year is not a change of the unit's own scoring: a
+    hollow diamond (`_diamond`) instead of a dot, joined to its neighbours by a dashed line only, a legend entry
+    below the years, and the label beside its value in the text alternative. ValueError when `marked` is not one
+    flag per point."""
+    if marked and len(marked) != len(points):
+        raise ValueError("marked: one flag per point")
+    flags = list(marked) or [False] * len(points)
     if not points:
         return _svg(WIDTH, 40, title, [f'<text x="4" y="24" fill="{INK}">—</text>'])
     axis, top, chart_h = 34, 24, 140
     left = axis + 22
     step = max(44, min(110, (WIDTH - left - 26) // max(len(points) - 1, 1)))
     width = max(WIDTH, left + 26 + step * max(len(points) - 1, 1))
-    height = top + chart_h + 36
+    legend_h = 24 if any(flags) else 0
+    height = top + chart_h + 36 + legend_h
     values = [v for _, v in points]
     hi = scale_top(values, scale_max)
     lo = min([*values, Decimal(0)])  # 0 unless a penalty took an index below it
@@ -306,18 +331,41 @@ def trend(points: Sequence[tuple[str, Decimal]], *, title: str, scale_max: Decim
         )
     body.append(f'<line x1="{axis}" y1="{top}" x2="{axis}" y2="{top + chart_h}" stroke="{INK}"/>')
     xy = [(left + n * step, y_of(v)) for n, (_, v) in enumerate(points)]
-    if len(xy) > 1:
-        path = " ".join(f"{x},{_f(y)}" for x, y in xy)
-        body.append(f'<polyline points="{path}" fill="none" stroke="{BAR}" stroke-width="2"/>')
-    for (x, y), (label, value) in zip(xy, points, strict=True):
+    # The solid line through each run of unmarked points; a dashed one to and from a marked point.
+    run: list[tuple[int, Decimal]] = []
+    for n, (x, y) in enumerate(xy):
+        if n and (flags[n] or flags[n - 1]):
+            (x0, y0) = xy[n - 1]
+            body.append(f'<line x1="{x0}" y1="{_f(y0)}" x2="{x}" y2="{_f(y)}" stroke="{BAR}" stroke-width="1.5" '
+                        f'{DASHED}/>')
+        if flags[n]:
+            run = []
+            continue
+        run.append((x, y))
+        if len(run) > 1 and (n == len(xy) - 1 or flags[n + 1]):
+            path = " ".join(f"{px},{_f(py)}" for px, py in run)
+            body.append(f'<polyline points="{path}" fill="none" stroke="{BAR}" stroke-width="2"/>')
+    for (x, y), (label, value), flag in zip(xy, points, flags, strict=True):
+        marker = _diamond(x, y, label) if flag else f'<circle cx="{x}" cy="{_f(y)}" r="4" fill="{BAR}"/>'
+        halo = ' stroke="#fff" stroke-width="3" paint-order="stroke"' if flag else ""  # read over the dashed line
         body.append(
-            f'<circle cx="{x}" cy="{_f(y)}" r="4" fill="{BAR}"/>'
-            f'<text x="{x}" y="{_f(y - 8)}" text-anchor="middle" fill="{INK}">{vn_value(value)}</text>'
+            f'{marker}'
+            f'<text x="{x}" y="{_f(y - 8)}" text-anchor="middle" fill="{INK}"{halo}>{vn_value(value)}</text>'
             f'<text x="{x}" y="{top + chart_h + 18}" text-anchor="middle" fill="{INK}">{escape(label)}</text>'
         )
+    if legend_h:
+        legend_y = top + chart_h + 36 + 12
+        body.append(
+            f'<g data-trend-legend="">{_diamond(10, Decimal(legend_y))}'
+            f'<line x1="20" y1="{legend_y}" x2="40" y2="{legend_y}" stroke="{BAR}" stroke-width="1.5" {DASHED}/>'
+            f'<text x="46" y="{legend_y + 5}" fill="{INK}">'
+            f'{escape(_short(marked_label, (width - 50) // CHAR_W))}</text></g>'
+        )
+    note = marked_label[:1].lower() + marked_label[1:]
     label = gettext("%(title)s. Trục dọc: %(scale)s, vạch lưới %(ticks)s. %(values)s.") % {
         "title": title, "scale": scale_text(hi),
         "ticks": ", ".join(_tick(t) for t in _ticks(scale_max)),
-        "values": "; ".join(f"{name}: {vn_value(value)}" for name, value in points),
+        "values": "; ".join(f"{name}: {vn_value(value)}" + (f" ({note})" if flag else "")
+                            for (name, value), flag in zip(points, flags, strict=True)),
     }
     return _svg(width, height, title, body, label=label)

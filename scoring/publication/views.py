@@ -191,8 +191,11 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
         ),
         "history": history,
         "history_not_submitted": any(h.not_submitted for h in history),
+        # A year the unit did not submit its self-assessment: its own marker and legend entry (`charts.trend`).
         "trend_chart": charts.trend([(str(h.year), h.index) for h in history], title=_("Chỉ số qua các năm"),
-                                    scale_max=Decimal(str(snap["sets"][row["set_key"]].get("standard_max", "100")))),
+                                    scale_max=Decimal(str(snap["sets"][row["set_key"]].get("standard_max", "100"))),
+                                    marked=[h.not_submitted for h in history],
+                                    marked_label=_("Không gửi báo cáo tự đánh giá")),
         "explanation": selectors.rank_explanation(snapshot=snap, scores=publication.scores, row=row),
         "own": notes is not None,
         "notes_not_kept": notes is not None and selectors.notes_not_kept(publication),
