@@ -65,3 +65,15 @@ def test_the_line_to_and_from_a_year_not_submitted_is_dashed() -> None:
 def test_marks_must_match_the_points() -> None:
     with pytest.raises(ValueError):
         charts.trend([("2019", Decimal("80"))], title="Chỉ số", marked=[True, False], marked_label=MARK)
+
+
+def test_the_marks_read_in_english_on_the_english_interface(two_years: Years) -> None:  # noqa: F811
+    client = Client()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/ket-qua/2021/don-vi/so-xay-dung/").content.decode()
+    svg = _chart(page)
+    assert "Self-assessment report not submitted" in svg.split("data-trend-legend", 1)[1]
+    assert "2020: 5.58 (self-assessment report not submitted)" in svg
+    caption = page[page.index("<figcaption>", page.index('id="hist-title"')):].split("</figcaption>")[0]
+    assert "Hollow diamond: a year the unit did not submit its self-assessment" in caption
+    assert MARK not in svg
