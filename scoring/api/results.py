@@ -42,6 +42,9 @@ RankingRow = inline_serializer(
         "index": serializers.CharField(),
         "rank": serializers.IntegerField(allow_null=True),
         "classification": serializers.CharField(),
+        "not_submitted": serializers.BooleanField(
+            help_text="Đơn vị không gửi báo cáo tự đánh giá (bản đánh giá do quản trị chuyển Tổ thẩm định "
+                      "khi quá hạn); false ở kết quả công bố trước khi có thông tin này."),
     },
 )
 
@@ -127,6 +130,8 @@ def result_detail(request: Request, year: int) -> Response:
     )
     keys = ("unit_code", "unit_name", "group_code", "index", "rank", "classification")
     groups = [
-        {"code": t.code, "name": t.name, "rows": [{k: row.get(k) for k in keys} for row in t.rows]} for t in tables
+        {"code": t.code, "name": t.name,
+         "rows": [{**{k: row.get(k) for k in keys}, "not_submitted": bool(row.get("not_submitted"))} for row in t.rows]}
+        for t in tables
     ]
     return Response({**_summary(publication), "groups": groups})

@@ -49,3 +49,13 @@ def test_the_schema_documents_the_history_flag() -> None:
     assert point["properties"]["not_submitted"]["type"] == "boolean"
     assert "không gửi báo cáo tự đánh giá" in point["properties"]["not_submitted"]["description"]
     assert "not_submitted" in point["required"]
+
+
+def test_the_results_api_ranking_rows_say_which_unit_did_not_submit(two_years: Years) -> None:  # noqa: F811
+    body = Client().get("/api/v1/results/2020/").json()
+    flags = {row["unit_code"]: row["not_submitted"] for group in body["groups"] for row in group["rows"]}
+    assert flags["so-xay-dung"] is True
+    assert flags["so-y-te"] is False
+    assert Client().get("/api/v1/results/2021/").json()["groups"][0]["rows"][0]["not_submitted"] is False
+    schema = yaml.safe_load(Client().get("/api/schema/").content)
+    assert schema["components"]["schemas"]["RankingRow"]["properties"]["not_submitted"]["type"] == "boolean"
