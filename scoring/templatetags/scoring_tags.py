@@ -8,11 +8,11 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils import dateformat, timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _l
 
 from scoring import permissions, selectors
+from scoring.dates import local_day, local_moment
 
 # The classification names the provinces' decisions use, in the page's language; a set may name its bands
 # otherwise, and such a name is shown as the set writes it. Exports and open data keep the set's own words.
@@ -74,27 +74,16 @@ def band(value: Any) -> str:
     return str(BAND_NAMES.get(text, text))
 
 
-def _day_first() -> bool:
-    """Whether the active language writes dates day first with digits (Vietnamese, and none active: the site's)."""
-    language = translation.get_language()
-    return not language or language.split("-")[0] == "vi"
-
-
 @register.filter
 def dmy(value: Any, with_time: bool = True) -> str:
     """A date or datetime in the site's time zone as the page's language reads it without doubt: dd/mm/yyyy (HH:MM)
     in Vietnamese, «6 Jan 2027 (17:00)» in English, where «06/01/2027» would read as 1 June. The month is named
     rather than written ISO-style because a table of such dates is read by people, not sorted by them. Official
-    files render under the official language and so keep dd/mm/yyyy; typed dates are read as before."""
+    files render under the official language and so keep dd/mm/yyyy; typed dates are read as before. The messages
+    built in Python write dates the same way (`scoring.dates`)."""
     if not value:
         return ""
-    if hasattr(value, "hour"):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-    else:
-        with_time = False
-    if _day_first():
-        return str(value.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y"))
-    return dateformat.format(value, "j M Y H:i" if with_time else "j M Y")
+    return local_moment(value) if with_time and hasattr(value, "hour") else local_day(value)
 
 
 @register.filter
