@@ -30,6 +30,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from scoring.dates import local_day, local_moment
 from scoring.exports import FORMULA_STARTS, put_cell
 from scoring.sheets import shown_sheet
 
@@ -71,14 +72,15 @@ class DateCell(str):
 
     @property
     def shown(self) -> str:
-        """The date as a person reads it («02/01/2026»; «02/01/2026 08:30» with a time of day); the text else."""
+        """The date as a person reads it in the active language («02/01/2026», «2 Jan 2026» in English; with the
+        time of day when it has one, «02/01/2026 08:30»); the text else."""
         try:
             moment = datetime.datetime.fromisoformat(str(self))
         except ValueError:
             return str(self)
         if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
-            return moment.strftime("%d/%m/%Y")
-        return moment.strftime("%d/%m/%Y %H:%M")
+            return local_day(moment)
+        return local_moment(moment)
 
 
 def date_cell_problem(column: Any, value: DateCell, *, code: str = "") -> str:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop, ngettext
 from cchc.collation import vietnamese
 from scoring.administration.services.common import reason_text
 from scoring.administration.services.cycles import assessment_close_unsubmitted, cycle_drafts_standing
+from scoring.dates import local_day
 from scoring.engine import round_half_up
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
@@ -367,7 +368,7 @@ def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str,
 def _document_date_problems(cycle: Cycle, document_date: datetime.date) -> dict[str, str]:
     """A document approving the results is dated on or before today (in the province), not before the year
     assessed, and a correction's not before the revision it corrects: the revisions' dates stay in order."""
-    shown = f"{document_date:%d/%m/%Y}"
+    shown = local_day(document_date)
     if document_date > timezone.localdate():
         return {"document_date": _(MSG_DATE_AHEAD) % {"date": shown}}
     if document_date.year < cycle.year:
@@ -375,7 +376,7 @@ def _document_date_problems(cycle: Cycle, document_date: datetime.date) -> dict[
     last = Publication.objects.filter(cycle=cycle).order_by("-revision").values_list("document_date", flat=True)
     previous = last.first()
     if previous is not None and document_date < previous:
-        return {"document_date": _(MSG_DATE_BEFORE) % {"date": shown, "previous": f"{previous:%d/%m/%Y}"}}
+        return {"document_date": _(MSG_DATE_BEFORE) % {"date": shown, "previous": local_day(previous)}}
     return {}
 
 
@@ -430,7 +431,7 @@ def _results_date_problem(*, document_date: datetime.date, floor: selectors.Sett
     if floor is None or document_date >= floor.day:
         return None
     return _(MSG_DATE_BEFORE_RESULTS) % {
-        "date": f"{document_date:%d/%m/%Y}", "settled": f"{floor.day:%d/%m/%Y}", "unit": floor.unit_name,
+        "date": local_day(document_date), "settled": local_day(floor.day), "unit": floor.unit_name,
     }
 
 

@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scoring import engine
+from scoring.dates import local_day
 from scoring.engine.base import MAX_TYPED_DECIMALS
 from scoring.errors import ValidationFailed
 from scoring.models import (
@@ -91,7 +92,7 @@ def _cycle_problems() -> Iterator[DataProblem]:
             yield DataProblem(
                 "cycles", f"{year} · {assessment.unit.name}",
                 _("Hạn riêng của đơn vị (%(d)s) nằm ngoài khoảng từ 01/01/%(y)s đến 31/12/%(last)s.")
-                % {"d": timezone.localtime(deadline).strftime("%d/%m/%Y"), "y": year,
+                % {"d": local_day(deadline), "y": year,
                    "last": year + DEADLINE_YEARS_AFTER},
                 reverse("administration:cycle_participants", args=[assessment.cycle_id]),
             )

@@ -22,6 +22,7 @@ from scoring.administration.services.cycles import (
     assessment_extend_deadline,
     extension_limit,
 )
+from scoring.dates import local_day, local_moment
 from scoring.errors import StateConflict, ValidationFailed, cycle_closed_message
 from scoring.models import Assessment, Cycle, ExtensionRequest
 from scoring.permissions import self_assessment_deadline
@@ -81,10 +82,6 @@ def _end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.get_current_timezone())
 
 
-def _local(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%d/%m/%Y %H:%M}"
-
-
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
@@ -109,8 +106,8 @@ def _check_limit(deadline: datetime, *, cycle: Cycle, field: str) -> None:
     if limit is None or deadline <= limit.bound:
         return
     message = MSG_GRANT_AFTER_NEXT_PHASE if field == "deadline" else MSG_REQUEST_AFTER_NEXT_PHASE
-    shown = {"new": f"{timezone.localtime(deadline):%d/%m/%Y}", "label": limit.label, "d": _local(limit.bound),
-             "last": f"{limit.last_day:%d/%m/%Y}"}
+    shown = {"new": local_day(deadline), "label": limit.label, "d": local_moment(limit.bound),
+             "last": local_day(limit.last_day)}
     raise ValidationFailed(message % shown, code="extension_after_next_phase", details={"field": field})
 
 
@@ -204,10 +201,10 @@ def extension_request_create(
     # by the day, not the moment: the end of the deadline's own day (a deadline at 17:00) reads as no extension
     if current is not None and requested_date <= timezone.localdate(current):
         first = timezone.localdate(current) + timedelta(days=1)
-        raise ValidationFailed(MSG_NOT_LATER % {"d": _local(current), "first": f"{first:%d/%m/%Y}"},
+        raise ValidationFailed(MSG_NOT_LATER % {"d": local_moment(current), "first": local_day(first)},
                                code="extension_not_later", details={"field": "requested_date"})
     if deadline <= timezone.now():
-        raise ValidationFailed(MSG_IN_PAST % {"d": f"{requested_date:%d/%m/%Y}"}, code="date_in_past",
+        raise ValidationFailed(MSG_IN_PAST % {"d": local_day(requested_date)}, code="date_in_past",
                                details={"field": "requested_date"})
     _check_years(deadline, year=locked.cycle.year, field="requested_date")
     _check_limit(deadline, cycle=locked.cycle, field="requested_date")
@@ -260,12 +257,12 @@ def extension_request_grant(
     # the requested deadline is fixed when the request is made: the one read by the caller is the stored one
     granted = _end_of_day(deadline_date) if deadline_date is not None else extension_request.requested_deadline
     if granted <= timezone.now():
-        raise ValidationFailed(MSG_IN_PAST % {"d": f"{timezone.localtime(granted):%d/%m/%Y}"}, code="date_in_past",
+        raise ValidationFailed(MSG_IN_PAST % {"d": local_day(granted)}, code="date_in_past",
                                details={"field": "deadline"})
     current = self_assessment_deadline(locked)
     if current is not None and extends_nothing(deadline=granted, current=current):
-        shown = {"d": f"{timezone.localtime(granted):%d/%m/%Y}", "current": _local(current),
-                 "first": f"{timezone.localdate(current) + timedelta(days=1):%d/%m/%Y}"}
+        shown = {"d": local_day(granted), "current": local_moment(current),
+                 "first": local_day(timezone.localdate(current) + timedelta(days=1))}
         # an earlier moment shortens the deadline; a later one on the same day gives the unit no day more
         message = MSG_GRANT_NOT_LATER if granted <= current else MSG_GRANT_SAME_DAY
         raise ValidationFailed(message % shown, code="extension_not_later", details={"field": "deadline"})

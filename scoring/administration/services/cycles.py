@@ -26,6 +26,7 @@ from appraisal.notifications import assessment_notify_deadline_removed
 from cchc.collation import vietnamese
 from evidence.models import EvidenceLink
 from scoring.administration.services.common import locked_at_version, reason_text
+from scoring.dates import local_day, local_moment
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
@@ -179,8 +180,8 @@ def _check_deadlines(deadlines: Mapping[str, datetime | None], *, year: int) -> 
             raise ValidationFailed(
                 _("«%(later)s» (%(later_date)s) không được trước «%(earlier)s» (%(earlier_date)s): các hạn phải theo "
                   "đúng thứ tự các giai đoạn.") % {
-                    "later": capfirst(_deadline_label(later)), "later_date": f"{timezone.localtime(b):%d/%m/%Y}",
-                    "earlier": capfirst(_deadline_label(earlier)), "earlier_date": f"{timezone.localtime(a):%d/%m/%Y}",
+                    "later": capfirst(_deadline_label(later)), "later_date": local_day(b),
+                    "earlier": capfirst(_deadline_label(earlier)), "earlier_date": local_day(a),
                 },
                 code="deadline_order", details={"field": later, "after": earlier},
             )
@@ -262,7 +263,7 @@ class DeadlineCut:
             "Đã xác nhận: %(label)s (%(d)s) %(when)s khi %(n)s đơn vị còn đang tự đánh giá: %(names)s.",
             "Đã xác nhận: %(label)s (%(d)s) %(when)s khi %(n)s đơn vị còn đang tự đánh giá: %(names)s.",
             self.count,
-        ) % {"label": label, "d": _moment(self.deadline), "when": self.when_text, "n": self.count,
+        ) % {"label": label, "d": local_moment(self.deadline), "when": self.when_text, "n": self.count,
              "names": self.names_text}
 
     def details(self, field_name: str) -> dict[str, Any]:
@@ -307,7 +308,7 @@ def _refuse_cut(cut: DeadlineCut, confirmed: int | None, *, label: str, field_na
         "%(label)s (%(d)s) %(when)s trong khi %(n)s đơn vị còn đang tự đánh giá: %(names)s. Các đơn vị đó gần "
         "như không còn thời gian hoàn thành, và quá hạn thì có thể bị chuyển cho Tổ thẩm định khi chưa gửi.",
         cut.count,
-    ) % {"label": label[:1].upper() + label[1:], "d": _moment(cut.deadline), "when": cut.when_text,
+    ) % {"label": label[:1].upper() + label[1:], "d": local_moment(cut.deadline), "when": cut.when_text,
          "n": cut.count, "names": cut.names_text}, str(MSG_CUT_API if api else MSG_CUT_TICK)) if part)
     raise StateConflict(message, code=CUT_UNCONFIRMED, details=cut.details(field_name))
 
@@ -376,8 +377,8 @@ def cycle_update_deadlines(
             raise ValidationFailed(
                 _("%(label)s (%(d)s) sớm hơn hạn riêng của %(n)s đơn vị (muộn nhất %(own)s): hạn riêng của đơn vị "
                   "phải kết thúc trước giai đoạn sau. Hãy rút ngắn hoặc bỏ các hạn riêng đó trước.")
-                % {"label": _deadline_label(name).capitalize(), "d": _moment(moment), "n": found["n"],
-                   "own": _moment(found["latest"])},
+                % {"label": _deadline_label(name).capitalize(), "d": local_moment(moment), "n": found["n"],
+                   "own": local_moment(found["latest"])},
                 code="deadline_before_own_deadline", details={"field": name},
             )
     # the cycle locked: two saves at once do not both pass a check made before either
@@ -423,7 +424,7 @@ class DraftStanding:
 
     @property
     def deadline_text(self) -> str:
-        return _moment(self.deadline) if self.deadline is not None else _("chưa có hạn")
+        return local_moment(self.deadline) if self.deadline is not None else _("chưa có hạn")
 
 
 def _drafts(cycle: Cycle, *, ahead_only: bool) -> QuerySet[Assessment]:
@@ -495,16 +496,12 @@ class PhaseMoveLeaves:
         """The self-assessment deadlines still to come, named (empty when none)."""
         parts = []
         if self.cycle_deadline is not None:
-            parts.append(_("Hạn tự đánh giá của kỳ (%(d)s) chưa đến.") % {"d": _moment(self.cycle_deadline)})
+            parts.append(_("Hạn tự đánh giá của kỳ (%(d)s) chưa đến.") % {"d": local_moment(self.cycle_deadline)})
         if self.own_latest is not None:
             parts.append(ngettext("%(n)s đơn vị có hạn riêng chưa đến (muộn nhất %(d)s).",
                                   "%(n)s đơn vị có hạn riêng chưa đến (muộn nhất %(d)s).", self.own_deadlines)
-                         % {"n": self.own_deadlines, "d": _moment(self.own_latest)})
+                         % {"n": self.own_deadlines, "d": local_moment(self.own_latest)})
         return " ".join(parts)
-
-
-def _moment(value: datetime) -> str:
-    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
 
 
 @dataclass(frozen=True)
@@ -588,7 +585,7 @@ def _refuse_unconfirmed(leaves: PhaseMoveLeaves, confirmed: PhaseMoveConfirmatio
                             details={"field": "phase", "left": dict(leaves.left), "confirmed": dict(confirmed.left)})
     latest = leaves.latest_deadline
     if latest is not None and (confirmed.deadline is None or confirmed.deadline < latest):
-        said = {"deadlines": leaves.deadlines_text, "d": _moment(latest)}
+        said = {"deadlines": leaves.deadlines_text, "d": local_moment(latest)}
         raise StateConflict(
             MSG_DEADLINE_API % said if confirmed.api else
             _("%(deadlines)s Hãy đánh dấu ô xác nhận để vẫn đóng giai đoạn «Tự đánh giá» trước hạn %(d)s.") % said,
@@ -774,7 +771,7 @@ def assessment_extend_deadline(
         raise ValidationFailed(
             _("Hạn gia hạn (%(new)s) phải sau ngày của hạn tự đánh giá của kỳ (%(d)s): hạn riêng đến chính ngày đó "
               "hoặc trước đó không gia hạn thêm ngày nào cho đơn vị. Hãy chọn từ ngày %(first)s trở đi.")
-            % {"new": _moment(deadline), "d": _moment(cycle_deadline), "first": f"{first:%d/%m/%Y}"},
+            % {"new": local_moment(deadline), "d": local_moment(cycle_deadline), "first": local_day(first)},
             code="extension_not_later", details={"field": "deadline"},
         )
     limit = extension_limit(assessment.cycle)
@@ -783,8 +780,8 @@ def assessment_extend_deadline(
         raise ValidationFailed(
             _("Hạn mới (%(new)s) muộn hơn %(label)s của kỳ (%(d)s): hạn tự đánh giá riêng của đơn vị không được "
               "sau %(label)s. Hãy chọn ngày muộn nhất là %(last)s, hoặc dời %(label)s của kỳ trước.")
-            % {"new": _moment(deadline), "label": limit.label, "d": _moment(limit.bound),
-               "last": f"{limit.last_day:%d/%m/%Y}"},
+            % {"new": local_moment(deadline), "label": limit.label, "d": local_moment(limit.bound),
+               "last": local_day(limit.last_day)},
             code="extension_after_next_phase", details={"field": "deadline"},
         )
     old = assessment.deadline_override
