@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from appraisal.models import SurveyImport
 from scoring import engine
 from scoring import selectors as scoring_selectors
+from scoring.dates import local_moment
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.imports import MSG_UNCALCULATED_FORMULA
 from scoring.models import Assessment, Cycle, Indicator, ScoreLine, Unit
@@ -534,7 +535,7 @@ def _stale_refusal(locked: SurveyImport, fresh: list[dict[str, Any]]) -> StateCo
         return StateConflict(
             MSG_NEWER_PREVIEW % {
                 "who": who.get_full_name() or who.get_username(), "name": newer[0].file_name,
-                "at": timezone.localtime(newer[0].created_at).strftime("%d/%m/%Y %H:%M"),
+                "at": local_moment(newer[0].created_at),
             },
             code="stale_preview",
         )

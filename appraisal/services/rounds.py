@@ -48,6 +48,7 @@ from appraisal.services.common import (
 )
 from appraisal.services.history import _snapshot
 from appraisal.services.review import _start
+from scoring.dates import local_day, local_moment
 from scoring.errors import LeafProblem, StaleVersion, StateConflict, ValidationFailed
 from scoring.models import Assessment, Cycle, Indicator, ScoreLine
 from scoring.services import (
@@ -159,8 +160,7 @@ def round_withdrawn_text(explanation_round: ExplanationRound) -> str:
     """What the unit is told of a round the team withdrew (the unit's page, and a save or a resubmission sent
     after it): when, and that nothing more is asked."""
     assert explanation_round.closed_at is not None
-    at = timezone.localtime(explanation_round.closed_at)
-    return str(MSG_ROUND_WITHDRAWN % {"at": f"{at:%H:%M %d/%m/%Y}"})
+    return str(MSG_ROUND_WITHDRAWN % {"at": local_moment(explanation_round.closed_at, time_first=True)})
 
 
 def _refuse_if_withdrawn(assessment: Assessment) -> None:
@@ -196,7 +196,7 @@ def _check_deadline_within_cycle(cycle: Cycle, deadline: datetime) -> None:
         message = MSG_DEADLINE_TOO_LATE
     if day > limit:
         raise ValidationFailed(
-            message % {"date": f"{day:%d/%m/%Y}", "limit": f"{limit:%d/%m/%Y}"},
+            message % {"date": local_day(day), "limit": local_day(limit)},
             code="deadline_too_late", details={"field": "deadline"},
         )
 
@@ -574,8 +574,8 @@ def _refuse_no_open_round(locked: Assessment) -> None:
     _refuse_if_withdrawn(locked)
     last = ExplanationRound.objects.filter(assessment=locked).order_by("-round").first()
     if last is not None and last.resubmitted_at is not None:
-        at = timezone.localtime(last.resubmitted_at)
-        raise StateConflict(MSG_ALREADY_RESUBMITTED % {"at": f"{at:%H:%M %d/%m/%Y}"}, code="already_resubmitted")
+        at = local_moment(last.resubmitted_at, time_first=True)
+        raise StateConflict(MSG_ALREADY_RESUBMITTED % {"at": at}, code="already_resubmitted")
     if last is not None and last.closed_at is not None:
         raise StateConflict(MSG_ROUND_ENDED, code="round_ended")
     raise StateConflict(MSG_NO_OPEN_ROUND % {"state": locked.get_state_display()}, code="not_explaining")
@@ -728,8 +728,7 @@ def explanation_deadline_change(
     _check_deadline_within_cycle(locked.cycle, deadline)
     old = locked.explanation_deadline
     if old is not None and deadline == old:
-        day = timezone.localtime(deadline).date()
-        raise ValidationFailed(MSG_DEADLINE_UNCHANGED % {"date": f"{day:%d/%m/%Y}"}, code="deadline_unchanged",
+        raise ValidationFailed(MSG_DEADLINE_UNCHANGED % {"date": local_day(deadline)}, code="deadline_unchanged",
                                details={"field": "deadline"})
     Assessment.objects.filter(pk=locked.pk).update(explanation_deadline=deadline, version=F("version") + 1)
     ExplanationRound.objects.filter(pk=current.pk).update(deadline=deadline)

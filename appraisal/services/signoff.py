@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
@@ -19,6 +18,7 @@ from appraisal.services.common import MSG_REASON_FOR_REOPEN, _lock, _nfc
 from appraisal.services.history import _snapshot
 from appraisal.services.recompute import index_result_enqueue
 from appraisal.services.review import explanations_mark_seen
+from scoring.dates import local_moment
 from scoring.errors import LeafProblem, StateConflict, ValidationFailed
 from scoring.models import Assessment, IndexResult, RankingGroup, Unit, UnitSuccession
 from scoring.services import (
@@ -96,13 +96,13 @@ def _refuse_changed_since_seen(locked: Assessment, actor: Any, base_version: int
     described = []
     problems = []
     for change in changed:
-        at = timezone.localtime(change.at)
+        at = local_moment(change.at, time_first=True)
         who = change.by_name or _("hệ thống")
-        text = _("%(who)s, %(at)s") % {"who": who, "at": f"{at:%H:%M %d/%m/%Y}"}
+        text = _("%(who)s, %(at)s") % {"who": who, "at": at}
         described.append(f"{change.code} ({text})")
         problems.append(LeafProblem(change.code, line_id=change.line_id, kind="changed_since_seen",
                                     message=_("Được %(who)s thay đổi lúc %(at)s.")
-                                    % {"who": who, "at": f"{at:%H:%M %d/%m/%Y}"}))
+                                    % {"who": who, "at": at}))
     raise StateConflict(MSG_CHANGED_SINCE_SEEN % {"n": len(changed), "changes": "; ".join(described)},
                         code=CHANGED_SINCE_SEEN, details=problems)
 
