@@ -25,8 +25,6 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -39,6 +37,7 @@ from evidence.models import EvidenceFile, EvidenceLink
 from evidence.selectors import DeletedLink
 from evidence.templatetags.evidence_tags import max_upload_files, max_upload_mb
 from evidence.uploads import EvidenceUploadHandler, StreamedUpload
+from scoring.dates import local_moment
 from scoring.errors import DomainError, StateConflict, self_edit_refusal
 from scoring.models import Assessment, ScoreLine
 from scoring.permissions import (
@@ -508,7 +507,7 @@ def _same_names(assessment: Assessment, new_files: list[EvidenceFile]) -> list[S
 
 
 def _when(moment: Any) -> str:
-    return date_format(timezone.localtime(moment), "d/m/Y H:i")
+    return local_moment(moment)
 
 
 def _same_name_note(same: SameNameUpload) -> str:
