@@ -597,6 +597,19 @@ def _notice(cycle: Cycle) -> str:
              "được thông qua; có thể thay đổi đến khi công bố.")
 
 
+def _print_setup(ws: Any, *, header_row: int | None, first_column: str) -> None:
+    """A sheet of the preliminary table read on screen and printed as the unit's workbook is: the header row (when
+    the sheet has one) and the columns before `first_column` frozen, the header repeated on each printed page,
+    landscape, fitted to the page's width. Set before the first row is written (write-only sheets)."""
+    ws.freeze_panes = f"{first_column}{(header_row or 0) + 1}"
+    if header_row is not None:
+        ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def cycle_workbook(*, cycle: Cycle, out: IO[bytes]) -> None:
     """The preliminary table of `cycle` (see the module's docstring), written in write-only mode to `out`.
     Cost: five queries and one pass over the cycle's submitted lines (the engine once per assessment, for the
@@ -617,6 +630,7 @@ def cycle_workbook(*, cycle: Cycle, out: IO[bytes]) -> None:
         ws = wb.create_sheet(_sheet_title(name, used))
         for letter, width in zip("ABCDEFGH", (6, 16, 44, 18, 14, 14, 12, 16), strict=True):
             ws.column_dimensions[letter].width = width
+        _print_setup(ws, header_row=6, first_column="D")
         ws.append([_cell(ws, _("KẾT QUẢ SƠ BỘ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM %(year)s") % {"year": year}, font=TITLE)])
         ws.append([_cell(ws, name, font=BOLD)])
         ws.append([_cell(ws, notice, font=WARNING)])
@@ -636,6 +650,7 @@ def cycle_workbook(*, cycle: Cycle, out: IO[bytes]) -> None:
     # and the groups' sets (departments', districts') have areas of their own maxima.
     nodes = _area_nodes(set_ids)
     ws = wb.create_sheet(_sheet_title(str(_("Theo lĩnh vực")), used))
+    _print_setup(ws, header_row=None, first_column="C")  # a header per group: the units' code and name kept
     ws.append([_cell(ws, _("ĐIỂM THẨM ĐỊNH THEO LĨNH VỰC — CHỈ SỐ CCHC NĂM %(year)s") % {"year": year}, font=TITLE)])
     ws.append([_cell(ws, notice, font=WARNING)])
     ws.append([_cell(ws, printed)])

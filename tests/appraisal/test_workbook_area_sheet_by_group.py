@@ -85,3 +85,23 @@ def test_the_area_sheet_has_a_block_per_group_with_its_sets_areas_and_maxima_by_
         assert maxima[1] == "Điểm tối đa"
         assert (Decimal(str(maxima[first])), Decimal(str(maxima[first + 1]))) == (
             (Decimal(6), Decimal(4)) if departments else (Decimal(7), Decimal(4)))
+
+
+def test_every_sheet_of_the_preliminary_table_keeps_its_units_in_view_and_prints_on_the_page_s_width(
+    client: Client, two_sets: Any, admin_user: Any,
+) -> None:
+    """An appraiser scrolling 40 units keeps the header and the unit's name in view; a printed sheet repeats its
+    header on each page, landscape, fitted to the width (as the unit's workbook does)."""
+    client.force_login(admin_user)
+    response = client.get(reverse("appraisal:cycle_workbook", args=[two_sets.pk]))
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content))
+    assert len(book.worksheets) == 3
+    for ws in book.worksheets:
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+        if ws.title == "Theo lĩnh vực":
+            assert ws.freeze_panes == "C1"
+        else:
+            assert ws.freeze_panes == "D7"
+            assert ws.print_title_rows == "$6:$6"
+            assert ws.cell(row=6, column=3).value == "Đơn vị"
