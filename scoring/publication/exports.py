@@ -49,8 +49,9 @@ OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
 # figures and listed (workbook and PDF), the workbook set up for print and reading (print titles, orientation, frozen
 # headers, widths, whole-word sheet names, each set's maxima), the PDF's charts titled and kept with their headings,
 # the index's minus sign, each criterion's stable identifier and its code in the year published before in the
-# criteria CSV (`ma_dinh_danh`, `ma_tieu_chi_nam_truoc`).
-FILE_FORMAT = 7
+# criteria CSV (`ma_dinh_danh`, `ma_tieu_chi_nam_truoc`); 8: a penalty criterion's column of the workbook's criteria
+# matrix written as a deduction (negative), the convention said under the table.
+FILE_FORMAT = 8
 # The official files (the workbook, the PDF report, the evidence pack) are the province's documents, in
 # Vietnamese whoever asks for them first: each is built once per publication and then shared by everyone.
 OFFICIAL_LANGUAGE = "vi"
@@ -85,6 +86,12 @@ NOT_SUBMITTED = gettext_lazy("Không gửi báo cáo tự đánh giá")
 PENALTY_NOTE = gettext_lazy(
     "Cột «Điểm trừ» ghi số âm (điểm bị trừ), như trên trang kết quả: điểm các lĩnh vực + điểm cộng + điểm trừ = "
     "tổng điểm. Tệp dữ liệu mở (CSV, JSON) ghi điểm trừ là số dương."
+)
+# The same convention in a criteria matrix, whose penalty criteria are columns among the others: named, so that a
+# reader knows which negative columns are deductions (a normal criterion's floor may be negative too).
+PENALTY_CRITERIA_NOTE = gettext_lazy(
+    "Cột của tiêu chí điểm trừ (%(codes)s) ghi số âm (điểm bị trừ), như trên trang kết quả: điểm tối đa và điểm "
+    "của đơn vị là số điểm bị trừ. Tệp dữ liệu mở (CSV, JSON) ghi điểm trừ là số dương."
 )
 KPS_LEGEND_PERCENT = gettext_lazy(
     "Ô tô nền vàng để trống: tiêu chí không phát sinh được Tổ thẩm định chấp nhận, không tính vào điểm đạt và điểm "
@@ -269,6 +276,12 @@ def _deducted(penalty: Decimal) -> Decimal:
     return -penalty if penalty else Decimal(0)
 
 
+def _signed_leaf(ind: dict[str, Any], points: Decimal | None) -> Decimal | None:
+    """A snapshot leaf's points (or maximum) as the workbook writes them: a penalty criterion's as a deduction
+    (`_deducted`, `PENALTY_CRITERIA_NOTE`), the others' as published; None (no score) stays None."""
+    return _deducted(points) if points is not None and ind["kind"] == "penalty" else points
+
+
 def area_label(snapshot: dict[str, Any], code: str) -> str:
     """«code. name» of an area for a column shared by every set's units; the sets' names of the code joined
     by « / » when they differ (each unit's figure is its own set's area of that code)."""
@@ -313,9 +326,10 @@ def _corrections_sheet(wb: Any, used: set[str], snap: dict[str, Any],
 def official_workbook(publication: Publication, path: Path | IO[bytes], progress: Progress = _noop) -> None:
     """The official workbook, written in openpyxl's write-only mode straight to `path` (memory stays flat
     with the number of units): one sheet per ranking group (title, approving document, ranking), a sheet of
-    per-area scores, and per indicator set a matrix of its units × its criteria (appraised scores; an accepted
-    «không phát sinh» with the points the engine credits it, on a tinted cell, explained by a line below the
-    table; a blank cell is a criterion without an appraised score), the sheet named after the set."""
+    per-area scores, and per indicator set a matrix of its units × its criteria (appraised scores, a penalty
+    criterion's negative, as a deduction; an accepted «không phát sinh» with the points the engine credits it, on a
+    tinted cell; both explained by a line below the table; a blank cell is a criterion without an appraised score),
+    the sheet named after the set."""
     snap = publication.snapshot
     year = publication.cycle.year
     scores = publication.scores
@@ -420,8 +434,11 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
         ws.append([_cell(ws, "Mã đơn vị", font=BOLD), _cell(ws, "Đơn vị", font=BOLD),
                    *[_cell(ws, ind["code"], font=BOLD) for ind in leaves]])
         ws.append([None, _cell(ws, "Tiêu chí"), *[_cell(ws, ind["name"][:120]) for ind in leaves]])
+        # A penalty criterion's column a deduction, as the area sheet's «Điểm trừ» (`PENALTY_NOTE`): its maximum and
+        # its points negative, so that a unit's row reads across to its total.
+        penalties = [ind["code"] for ind in leaves if ind["kind"] == "penalty"]
         ws.append([None, _cell(ws, "Điểm tối đa"),
-                   *[_cell(ws, Decimal(ind["max_points"]), number=True) for ind in leaves]])
+                   *[_cell(ws, _signed_leaf(ind, Decimal(ind["max_points"])), number=True) for ind in leaves]])
         credits = {ind["code"]: leaf_credit(indicator_set, ind) for ind in leaves}
         marked = False
         for row in set_rows:
@@ -430,10 +447,10 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
             for ind in leaves:
                 score, not_applicable = selectors.published_leaf(mine, ind["code"])
                 if not_applicable:
-                    cells.append(_kps_cell(ws, credits[ind["code"]]))
+                    cells.append(_kps_cell(ws, _signed_leaf(ind, credits[ind["code"]])))
                     marked = True
                 else:
-                    cells.append(score)
+                    cells.append(_signed_leaf(ind, score))
             ws.append([_cell(ws, row["unit_code"]), _cell(ws, row["unit_name"]), *cells])
             written += 1
             if written % 200 == 0:
@@ -442,6 +459,10 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
             ws.append([])
             percent = indicator_set.get("index_mode", "points") == "percent"
             ws.append([_kps_cell(ws, None), _cell(ws, str(KPS_LEGEND_PERCENT if percent else KPS_LEGEND))])
+        if penalties:
+            if not marked:
+                ws.append([])
+            ws.append([None, _cell(ws, str(PENALTY_CRITERIA_NOTE) % {"codes": ", ".join(penalties)})])
     wb.save(str(path) if isinstance(path, Path) else path)
     progress(100)
 

@@ -84,7 +84,9 @@ def test_a_units_leaves_in_the_workbook_add_up_to_its_published_total(signed_cyc
     # the 0.88 appraised before became the 1.50 credited: 6.58 − 0.88 + 1.50
     assert Decimal(published["total"]) == Decimal("7.20")
     assert sums["normal"] == Decimal(published["normal_total"])
-    assert sums["normal"] + sums["bonus"] - sums["penalty"] == Decimal(published["total"])
+    # a penalty criterion's cells are deductions (negative): the row adds up as written
+    assert sums["penalty"] == -Decimal(published["penalty"]) < 0
+    assert sums["normal"] + sums["bonus"] + sums["penalty"] == Decimal(published["total"])
 
 
 def test_in_percent_mode_a_kps_cell_is_marked_and_left_blank(signed_cycle: Cycle, admin_user: Any) -> None:
