@@ -50,7 +50,8 @@ OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
 # headers, widths, whole-word sheet names, each set's maxima), the PDF's charts titled and kept with their headings,
 # the index's minus sign, each criterion's stable identifier and its code in the year published before in the
 # criteria CSV (`ma_dinh_danh`, `ma_tieu_chi_nam_truoc`); 8: a penalty criterion's column of the workbook's criteria
-# matrix written as a deduction (negative), the convention said under the table.
+# matrix and the PDF's per-area penalty column (headed «Điểm trừ», before «Trừ», as the workbook's) written as
+# deductions (negative), each with the convention said.
 FILE_FORMAT = 8
 # The official files (the workbook, the PDF report, the evidence pack) are the province's documents, in
 # Vietnamese whoever asks for them first: each is built once per publication and then shared by everyone.
@@ -689,6 +690,8 @@ def report_context(publication: Publication) -> dict[str, Any]:
         "areas": area_list,
         "area_labels": [area_label(snap, a["code"]) for a in area_list],
         "area_sets": _area_sets(snap, area_list),
+        # The per-area table's «Điểm trừ» is a deduction («−1,00»), as in the workbook, which says so alike.
+        "penalty_note": PENALTY_NOTE,
         "group_names": group_names,
         # unit code → its corrections in words (the ranking's rows marked), and the table of the changes
         "corrected": {code: [correction_note(c) for c in found] for code, found in corrected.items()},

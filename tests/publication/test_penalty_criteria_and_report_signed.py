@@ -1,17 +1,20 @@
 """A penalty criterion reads as the deduction it is in the published files people read, as in the other workbooks
 and on the pages: its own column of the workbook's criteria matrix (its maximum and each unit's points, negative,
-the convention said under the table). The open-data files keep their documented positive penalty."""
+the convention said under the table) and the «Điểm trừ» column of the PDF report's per-area table («−1,00», the
+convention said under it). The open-data files keep their documented positive penalty."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.test import Client
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from scoring.models import Publication
 from scoring.publication import exports
@@ -19,6 +22,7 @@ from scoring.publication import exports
 pytestmark = pytest.mark.django_db
 
 MATRIX = "Bộ chỉ số thử nghiệm"
+MINUS = "\u2212"
 CONVENTION = "ghi số âm (điểm bị trừ), như trên trang kết quả"
 OPEN_DATA = "Tệp dữ liệu mở (CSV, JSON) ghi điểm trừ là số dương."
 
@@ -80,3 +84,34 @@ def test_a_set_without_a_penalty_criterion_has_no_penalty_note(publication: Publ
     # then
     rows = list(load_workbook(io.BytesIO(buffer.getvalue()))[MATRIX].iter_rows(values_only=True))
     assert not any(isinstance(v, str) and CONVENTION in v for r in rows for v in r)
+
+
+def _pdf_text(publication: Publication) -> str:
+    reader = PdfReader(io.BytesIO(exports.pdf_report(publication)))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_pdf_reports_penalty_column_is_a_deduction_with_its_convention(publication: Publication) -> None:
+    # when
+    text = _pdf_text(publication)
+    # then: the per-area table's rows: areas, bonus, penalty (negative, the true minus sign), index
+    area_rows = {m.group(1): m.group(2).split() for m in re.finditer(r"^(Sở [^\d\n]+?) ((?:[\d,−]+ ?){5})$", text,
+                                                                       re.M)}
+    assert area_rows["Sở Y tế"] == ["3,38", "2,70", "1,50", f"{MINUS}1,00", "6,58"]
+    assert area_rows["Sở Xây dựng"] == ["2,38", "2,70", "1,50", f"{MINUS}1,00", "5,58"]
+    # the column named as the workbook names it, and the convention said under the table
+    flowing = " ".join(text.split())
+    assert "Điểm cộng" in flowing and "Điểm trừ" in flowing
+    assert f"Cột «Điểm trừ» {CONVENTION}" in flowing and OPEN_DATA in flowing
+
+
+def test_a_zero_penalty_in_the_pdf_report_is_a_plain_zero(publication: Publication) -> None:
+    # given: Sở Y tế published without a penalty (the snapshot's figure, as the report reads it)
+    row = next(r for r in publication.snapshot["rows"] if r["unit_code"] == "so-y-te")
+    row["penalty"] = "0.00"
+    # when
+    html = exports.report_html(publication)
+    # then
+    table = html[html.rindex("<th scope=\"row\">Sở Y tế</th>"):].split("</tr>")[0]
+    cells = re.findall(r"<td class=\"num\">([^<]*)</td>", table)
+    assert cells[-2] == "0,00" and f"{MINUS}0,00" not in html and "-0,00" not in html
