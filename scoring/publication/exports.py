@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scoring.exports import KPS_FILL, put_text, safe_text, text_cell
-from scoring.models import ExportJob, Publication, ScoreLine
+from scoring.models import ExportJob, Indicator, Publication, ScoreLine
 from scoring.publication import charts, selectors
 from scoring.publication.criteria_identity import criteria_identity
 from scoring.selectors import not_applicable_credit
@@ -88,11 +88,12 @@ PENALTY_NOTE = gettext_lazy(
     "Cột «Điểm trừ» ghi số âm (điểm bị trừ), như trên trang kết quả: điểm các lĩnh vực + điểm cộng + điểm trừ = "
     "tổng điểm. Tệp dữ liệu mở (CSV, JSON) ghi điểm trừ là số dương."
 )
-# The same convention in a criteria matrix, whose penalty criteria are columns among the others: named, so that a
-# reader knows which negative columns are deductions (a normal criterion's floor may be negative too).
+# The same convention where the penalty criteria are among the others (the criteria matrix's columns, the evidence
+# pack's rows): named, so that a reader knows which negative figures are deductions (a normal criterion's floor may
+# be negative too).
 PENALTY_CRITERIA_NOTE = gettext_lazy(
-    "Cột của tiêu chí điểm trừ (%(codes)s) ghi số âm (điểm bị trừ), như trên trang kết quả: điểm tối đa và điểm "
-    "của đơn vị là số điểm bị trừ. Tệp dữ liệu mở (CSV, JSON) ghi điểm trừ là số dương."
+    "Điểm của tiêu chí điểm trừ (%(codes)s) ghi số âm (điểm bị trừ), như trên trang kết quả. Tệp dữ liệu mở (CSV, "
+    "JSON) ghi điểm trừ là số dương."
 )
 KPS_LEGEND_PERCENT = gettext_lazy(
     "Ô tô nền vàng để trống: tiêu chí không phát sinh được Tổ thẩm định chấp nhận, không tính vào điểm đạt và điểm "
@@ -775,7 +776,8 @@ def pack_file_name(name: str) -> str:
 
 def evidence_pack(publication: Publication, unit_id: int, path: Path, progress: Progress = _noop) -> None:
     """A ZIP of the unit's evidence for the cycle, one folder per criterion code, with a summary workbook
-    (criterion, appraised score, files). Files are copied from storage by their hash only."""
+    (criterion, appraised score — a penalty criterion's negative, as a deduction, said under the table —, files).
+    Files are copied from storage by their hash only."""
     from evidence.storage import blob_path
 
     lines = list(
@@ -789,6 +791,7 @@ def evidence_pack(publication: Publication, unit_id: int, path: Path, progress: 
     wb = Workbook()
     ws = wb.active
     ws.title = "Tổng hợp"
+    penalties: list[str] = []  # a penalty criterion's appraised points are a deduction (`PENALTY_CRITERIA_NOTE`)
     ws.append([f"HỒ SƠ TÀI LIỆU KIỂM CHỨNG — {row['unit_name'] if row else ''} — NĂM {publication.cycle.year}"])
     ws.append([f"Kèm theo {document_line(publication)}"])
     ws.append(["Mã tiêu chí", "Tiêu chí", "Điểm thẩm định", "Tệp trong hồ sơ", "SHA-256"])
@@ -796,6 +799,9 @@ def evidence_pack(publication: Publication, unit_id: int, path: Path, progress: 
         for n, line in enumerate(lines, start=1):
             code = line.indicator.code
             score = _dec(published.get(code))
+            if line.indicator.kind == Indicator.Kind.PENALTY:
+                penalties.append(code)
+                score = None if score is None else _deducted(score)
             links = list(line.evidence_links.all())
             if not links:
                 ws.append([code, line.indicator.name, score, "", ""])
@@ -808,6 +814,9 @@ def evidence_pack(publication: Publication, unit_id: int, path: Path, progress: 
                     zf.write(source, arcname)
                 ws.append([code, line.indicator.name, score, arcname, ef.blob.sha256])
             progress(90 * n // max(len(lines), 1))
+        if penalties:
+            ws.append([])
+            ws.append([None, str(PENALTY_CRITERIA_NOTE) % {"codes": ", ".join(penalties)}])
         for cells in ws.iter_rows():  # every text as typed, never a formula (a criterion named «- …»)
             for cell in cells:
                 if isinstance(cell.value, str):
@@ -835,8 +844,9 @@ def job_path(job: ExportJob) -> Path:
 
 # The format of a unit's evidence pack, part of the name it is kept under (`_kept_path`): raise it when a change of
 # the code changes a pack, so one the earlier code built is built again (and swept as an orphan). 2: the files'
-# names keep their extension and their punctuation (`pack_file_name`).
-EVIDENCE_PACK_FORMAT = 2
+# names keep their extension and their punctuation (`pack_file_name`); 3: a penalty criterion's appraised points
+# in the summary written as a deduction (negative), the convention said under the table.
+EVIDENCE_PACK_FORMAT = 3
 
 
 def _kept_path(job: ExportJob, name: str) -> Path:

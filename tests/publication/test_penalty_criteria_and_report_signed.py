@@ -1,14 +1,17 @@
 """A penalty criterion reads as the deduction it is in the published files people read, as in the other workbooks
 and on the pages: its own column of the workbook's criteria matrix (its maximum and each unit's points, negative,
-the convention said under the table) and the «Điểm trừ» column of the PDF report's per-area table («−1,00», the
-convention said under it). The open-data files keep their documented positive penalty."""
+the convention said under the table), the «Điểm trừ» column of the PDF report's per-area table («−1,00», the
+convention said under it) and its appraised points in the evidence pack's summary. The open-data files keep their
+documented positive penalty."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+import zipfile
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +19,7 @@ from django.test import Client
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from scoring.models import Publication
+from scoring.models import Publication, Unit
 from scoring.publication import exports
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +118,20 @@ def test_a_zero_penalty_in_the_pdf_report_is_a_plain_zero(publication: Publicati
     table = html[html.rindex("<th scope=\"row\">Sở Y tế</th>"):].split("</tr>")[0]
     cells = re.findall(r"<td class=\"num\">([^<]*)</td>", table)
     assert cells[-2] == "0,00" and f"{MINUS}0,00" not in html and "-0,00" not in html
+
+
+def test_the_evidence_packs_summary_writes_a_penalty_criterion_as_a_deduction(
+    publication: Publication, tmp_path: Path
+) -> None:
+    # when: Sở Y tế's evidence pack (2.3.1 appraised 1.00, published positive)
+    pack = tmp_path / "pack.zip"
+    exports.evidence_pack(publication, Unit.objects.get(code="so-y-te").pk, pack)
+    with zipfile.ZipFile(pack) as zf:
+        rows = list(load_workbook(io.BytesIO(zf.read("tong-hop.xlsx"))).active.iter_rows(values_only=True))
+    # then: its appraised points a deduction; a bonus and a normal criterion as published
+    scores = {r[0]: r[2] for r in rows[3:] if r[0]}
+    assert _number(scores["2.3.1"]) == Decimal("-1")
+    assert _number(scores["2.2.1"]) == Decimal("1.5") and _number(scores["2.1.1"]) == Decimal("1.7")
+    # and the convention is said under the table
+    said = next(r[1] for r in rows if len(r) > 1 and isinstance(r[1], str) and CONVENTION in r[1])
+    assert "2.3.1" in said and OPEN_DATA in said
