@@ -211,6 +211,7 @@ FIELD_LABELS = {
     "standard_max": _l("Điểm chuẩn"),
     "state": _l("Trạng thái"),
     "status": _l("Trạng thái"),
+    "superior_body": _l("Cơ quan chủ quản"),
     "unit": _l("Đơn vị"),
     "username": _l("Tên đăng nhập"),
     "year": _l("Năm"),

@@ -20,8 +20,9 @@ from django.utils.translation import ngettext
 from cchc.collation import vietnamese
 from scoring import engine
 from scoring.administration.validators import CODE_ERRORS, EMAIL_ERRORS, step_problem
-from scoring.errors import engine_text
+from scoring.errors import ValidationFailed, engine_text
 from scoring.models import Cycle, Indicator, IndicatorSet, RankingGroup, RoleAssignment, Unit, UnitKind
+from scoring.text import visible_text
 
 LIST_PARAMS = {
     "options": ("key", "label", "points"),
@@ -498,6 +499,11 @@ class UnitForm(forms.Form):
             "một đơn vị cấp dưới của nó. Hãy chọn lại trong danh sách."
         )},
     )
+    superior_body = forms.CharField(
+        label=_l("Cơ quan chủ quản"), max_length=255, required=False,
+        help_text=_l("In ở dòng đầu tiêu đề báo cáo của đơn vị, phía trên tên đơn vị (Nghị định 30/2020/NĐ-CP): cơ "
+                     "quan trung ương của đơn vị ngành dọc, ví dụ «Tổng cục Thuế». Để trống: UBND tỉnh."),
+    )
 
     def __init__(self, *args: Any, unit: Unit | None = None, **kwargs: Any) -> None:
         """`unit`: the unit edited (None: a new one). The parents offered are the units in activity, in Vietnamese
@@ -514,6 +520,13 @@ class UnitForm(forms.Form):
         parent = self.fields["parent"]
         assert isinstance(parent, forms.ModelChoiceField)
         parent.queryset = parents.order_by(vietnamese("name"), "code")
+
+    def clean_superior_body(self) -> str:
+        """The service's rule (`visible_text`), said under the field: a hidden character is refused."""
+        try:
+            return visible_text(self.cleaned_data.get("superior_body"), field="superior_body")
+        except ValidationFailed as exc:
+            raise forms.ValidationError(str(exc.message), code=exc.code) from exc
 
 
 class MergeUnitChoiceField(forms.ModelChoiceField):

@@ -59,6 +59,13 @@ class Unit(models.Model):
         "self", on_delete=models.PROTECT, related_name="children", null=True, blank=True, verbose_name=_("cấp trên")
     )
     active = models.BooleanField(_("đang hoạt động"), default=True)
+    # The body printed above the unit's name in its documents' heading (Nghị định 30/2020/NĐ-CP), as it should be
+    # printed: a vertical agency's central agency («Tổng cục Thuế»). Blank: the province's People's Committee.
+    superior_body = models.CharField(
+        _("cơ quan chủ quản"), max_length=255, blank=True, default="",
+        help_text=_("Tên cơ quan cấp trên in ở dòng đầu tiêu đề văn bản của đơn vị (ví dụ: Tổng cục Thuế); để "
+                    "trống: UBND tỉnh."),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -151,7 +151,7 @@ def _edit_page(
     if form is None:
         form = UnitForm(unit=unit, initial={
             "code": unit.code, "name": unit.name, "short_name": unit.short_name, "kind": unit.kind,
-            "ranking_group": unit.ranking_group, "parent": unit.parent,
+            "ranking_group": unit.ranking_group, "parent": unit.parent, "superior_body": unit.superior_body,
         })
     merge_form = merge_form or MergeForm()
     into = merge_form.fields["into"]

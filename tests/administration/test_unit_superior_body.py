@@ -1,0 +1,98 @@
+"""A unit's superior body («Cơ quan chủ quản»), as its report's heading prints it above the unit's name: a vertical
+agency's central agency («Tổng cục Thuế» above «Cục Thuế tỉnh»); blank for the province's People's Committee. Edited
+on the unit's page (under the form's version check, audited), in the units file (an optional column: a file without
+it leaves the field as it is), shown by the Django admin and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from scoring.models import AuditEntry, Unit
+from tests.administration.page_helpers import error_messages as _errors
+from tests.administration.page_helpers import form_version as _version
+
+pytestmark = pytest.mark.django_db
+
+
+def _unit_data(unit: Unit, **changes: Any) -> dict[str, Any]:
+    return {"code": unit.code, "name": unit.name, "short_name": unit.short_name, "kind": unit.kind_id,
+            "ranking_group": unit.ranking_group_id or "", "parent": unit.parent_id or "",
+            "superior_body": unit.superior_body, **changes}
+
+
+@pytest.fixture
+def tax(catalogue: Any) -> Unit:
+    unit = Unit.objects.get(code="cuc-thue")
+    Unit.objects.filter(pk=unit.pk).update(superior_body="")  # as before the field: the province's committee
+    unit.refresh_from_db()
+    return unit
+
+
+# --- the unit's page --------------------------------------------------------------------------------------------
+
+
+def test_the_unit_page_saves_the_superior_body_audited(client: Client, admin_user: Any, tax: Unit) -> None:
+    client.force_login(admin_user)
+    url = reverse("administration:unit_edit", args=[tax.pk])
+    page = client.get(url).content.decode()
+    assert "Cơ quan chủ quản" in page and 'name="superior_body"' in page
+
+    response = client.post(url, _unit_data(tax, superior_body="  Tổng cục Thuế ", version=_version(page)))
+
+    assert response.status_code == 302
+    tax.refresh_from_db()
+    assert tax.superior_body == "Tổng cục Thuế"  # trimmed, as the unit's name
+    entry = AuditEntry.objects.get(action="unit.update", object_id=str(tax.pk))
+    assert entry.changes == {"superior_body": {"old": "", "new": "Tổng cục Thuế"}}
+    # the page drawn after it shows the stored value in the field
+    assert 'value="Tổng cục Thuế"' in client.get(url).content.decode()
+
+
+def test_a_colleagues_change_of_the_superior_body_makes_a_save_from_an_older_page_stale(
+    client: Client, admin_user: Any, tax: Unit
+) -> None:
+    client.force_login(admin_user)
+    url = reverse("administration:unit_edit", args=[tax.pk])
+    version = _version(client.get(url).content.decode())
+    first = client.post(url, _unit_data(tax, superior_body="Tổng cục Thuế", version=version))
+
+    second = client.post(url, _unit_data(tax, short_name="CT-2", version=version))
+
+    assert first.status_code == 302 and second.status_code == 409
+    stored = second.content.decode().split('id="stored-values"', 1)[1].split("</div>", 1)[0]
+    assert "Cơ quan chủ quản" in stored and "Tổng cục Thuế" in stored
+    tax.refresh_from_db()
+    assert (tax.short_name, tax.superior_body) == ("CT", "Tổng cục Thuế")
+
+
+def test_a_superior_body_with_a_hidden_character_is_refused_and_nothing_changes(
+    client: Client, admin_user: Any, tax: Unit
+) -> None:
+    client.force_login(admin_user)
+    url = reverse("administration:unit_edit", args=[tax.pk])
+    version = _version(client.get(url).content.decode())
+
+    response = client.post(url, _unit_data(tax, superior_body="Tổng cục\u200bThuế", version=version))
+
+    assert response.status_code == 400
+    assert "Cơ quan chủ quản" in _errors(response)
+    tax.refresh_from_db()
+    assert tax.superior_body == ""
+    assert not AuditEntry.objects.filter(action="unit.update", object_id=str(tax.pk)).exists()
+
+
+def test_a_new_unit_takes_its_superior_body_from_the_list_page_form(
+    client: Client, admin_user: Any, catalogue: Any
+) -> None:
+    client.force_login(admin_user)
+    kind = Unit.objects.get(code="cuc-thue").kind_id
+
+    response = client.post(reverse("administration:unit_create"), {
+        "code": "cuc-hai-quan", "name": "Chi cục Hải quan tỉnh", "kind": kind, "superior_body": "Cục Hải quan"})
+
+    assert response.status_code == 302
+    assert Unit.objects.get(code="cuc-hai-quan").superior_body == "Cục Hải quan"
