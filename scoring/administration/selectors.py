@@ -538,7 +538,7 @@ def units_for_admin(*, query: str = "", kind_id: int | None = None, include_inac
 
 
 def unit_export_rows(units: QuerySet[Unit]) -> list[tuple[Any, ...]]:
-    """The unit list as Excel rows, in the import's columns (kind, group, parent as codes) plus the status; in the
+    """The unit list as Excel rows, in the import's columns (kind, group, parent as codes; the status as 1/0); in the
     list's order, except that a unit's parent (when listed) comes before it: the import wants it there, so the
     file imports back as it is."""
     listed = list(units)
@@ -558,7 +558,7 @@ def unit_export_rows(units: QuerySet[Unit]) -> list[tuple[Any, ...]]:
         place(unit)
     return [
         (u.code, u.name, u.short_name, u.kind.code, u.ranking_group.code if u.ranking_group else "",
-         u.parent.code if u.parent else "", 1 if u.active else 0)
+         u.parent.code if u.parent else "", 1 if u.active else 0, u.superior_body)
         for u in ordered
     ]
 

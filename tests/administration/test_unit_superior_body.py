@@ -5,13 +5,16 @@ it leaves the field as it is), shown by the Django admin and the API."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from scoring.models import AuditEntry, Unit
+from tests.administration.conftest import upload, xlsx_bytes
 from tests.administration.page_helpers import error_messages as _errors
 from tests.administration.page_helpers import form_version as _version
 
@@ -30,6 +33,12 @@ def tax(catalogue: Any) -> Unit:
     Unit.objects.filter(pk=unit.pk).update(superior_body="")  # as before the field: the province's committee
     unit.refresh_from_db()
     return unit
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Any) -> Any:
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
 
 
 # --- the unit's page --------------------------------------------------------------------------------------------
@@ -96,3 +105,102 @@ def test_a_new_unit_takes_its_superior_body_from_the_list_page_form(
 
     assert response.status_code == 302
     assert Unit.objects.get(code="cuc-hai-quan").superior_body == "Cục Hải quan"
+
+
+# --- the units file ---------------------------------------------------------------------------------------------
+
+
+def _download(client: Client) -> list[list[Any]]:
+    content = client.get(reverse("administration:unit_export")).content
+    ws = load_workbook(io.BytesIO(content)).worksheets[0]
+    return [[cell if cell is not None else "" for cell in row] for row in ws.iter_rows(values_only=True)]
+
+
+def _import(client: Client, table: list[list[Any]]) -> Any:
+    url = reverse("administration:unit_import")
+    preview = client.post(url, {"file": upload(xlsx_bytes(table[0], table[1:]), "don-vi.xlsx")})
+    assert preview.status_code == 200, preview.context.get("import_rows") or preview.context.get("import_refused")
+    return preview
+
+
+def test_the_units_file_carries_the_superior_body_and_imports_a_change_of_it(
+    client: Client, admin_user: Any, tax: Unit, media: Any
+) -> None:
+    Unit.objects.filter(code="kho-bac-nha-nuoc").update(superior_body="Kho bạc Nhà nước")
+    client.force_login(admin_user)
+    header, *rows = _download(client)
+    column, code = header.index("Cơ quan chủ quản"), header.index("Mã đơn vị")
+    assert next(r for r in rows if r[code] == "kho-bac-nha-nuoc")[column] == "Kho bạc Nhà nước"
+    next(r for r in rows if r[code] == "cuc-thue")[column] = "Tổng cục Thuế"
+
+    preview = _import(client, [header, *rows])
+    changes = {r.code: r.changes for r in preview.context["import_preview"]["rows"]}
+    assert changes == {"cuc-thue": ["Cơ quan chủ quản: «—» → «Tổng cục Thuế»"]}
+    tax.refresh_from_db()
+    assert tax.superior_body == ""  # a preview writes nothing
+    done = client.post(reverse("administration:unit_import"),
+                       {"confirm": preview.context["import_preview"]["key"]})
+
+    assert done.status_code == 302
+    tax.refresh_from_db()
+    assert tax.superior_body == "Tổng cục Thuế"
+    entry = AuditEntry.objects.get(action="unit.update", object_id=str(tax.pk))
+    assert entry.changes == {"superior_body": {"old": "", "new": "Tổng cục Thuế"}}
+    assert "don-vi.xlsx" in entry.reason
+
+
+def test_a_units_file_without_the_column_leaves_the_superior_body_as_it_is(
+    client: Client, admin_user: Any, tax: Unit, media: Any
+) -> None:
+    """A file made before the column (its headers the keys, as files exported then) still imports unchanged."""
+    Unit.objects.filter(pk=tax.pk).update(superior_body="Tổng cục Thuế")
+    client.force_login(admin_user)
+    old_file = [
+        ["code", "name", "short_name", "kind", "group", "parent", "active"],
+        ["cuc-thue", "Cục Thuế tỉnh", "CT-TG", "vertical", "nganh-doc", "", 1],
+        ["chi-cuc-moi", "Chi cục Mới", "", "vertical", "nganh-doc", "", ""],
+    ]
+
+    preview = _import(client, old_file)
+    changes = {r.code: r.changes for r in preview.context["import_preview"]["rows"]}
+    assert changes["cuc-thue"] == ["Tên viết tắt: «CT» → «CT-TG»"]
+    client.post(reverse("administration:unit_import"), {"confirm": preview.context["import_preview"]["key"]})
+
+    tax.refresh_from_db()
+    assert (tax.short_name, tax.superior_body) == ("CT-TG", "Tổng cục Thuế")
+    assert Unit.objects.get(code="chi-cuc-moi").superior_body == ""
+
+
+def test_an_empty_superior_body_cell_empties_the_field_and_a_new_unit_takes_its_cell(
+    client: Client, admin_user: Any, tax: Unit, media: Any
+) -> None:
+    Unit.objects.filter(pk=tax.pk).update(superior_body="Tổng cục Thuế")
+    client.force_login(admin_user)
+    table = [
+        ["Mã đơn vị", "Tên đơn vị", "Loại đơn vị", "Cơ quan chủ quản"],
+        ["cuc-thue", "Cục Thuế tỉnh", "Cơ quan ngành dọc", ""],
+        ["cuc-hai-quan", "Chi cục Hải quan tỉnh", "Cơ quan ngành dọc", "Cục Hải quan"],
+    ]
+
+    preview = _import(client, table)
+    client.post(reverse("administration:unit_import"), {"confirm": preview.context["import_preview"]["key"]})
+
+    tax.refresh_from_db()
+    assert tax.superior_body == ""
+    assert Unit.objects.get(code="cuc-hai-quan").superior_body == "Cục Hải quan"
+
+
+def test_a_too_long_superior_body_cell_is_the_rows_problem_and_nothing_is_written(
+    client: Client, admin_user: Any, tax: Unit, media: Any
+) -> None:
+    client.force_login(admin_user)
+    table = [["code", "name", "kind", "superior_body"], ["cuc-thue", "Cục Thuế tỉnh", "vertical", "T" * 256]]
+
+    response = client.post(reverse("administration:unit_import"),
+                           {"file": upload(xlsx_bytes(table[0], table[1:]), "don-vi.xlsx")})
+
+    assert response.status_code == 400
+    problems = [m for row in response.context["import_rows"] for m in row["messages"]]
+    assert "Cơ quan chủ quản dài quá 255 ký tự." in problems
+    tax.refresh_from_db()
+    assert tax.superior_body == ""

@@ -24,7 +24,11 @@ from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 
 from scoring.administration.services.common import nfc
-from scoring.administration.services.units import unit_stopped_problem
+from scoring.administration.services.units import (
+    MSG_SUPERIOR_BODY_TOO_LONG,
+    UNIT_SUPERIOR_BODY_MAX,
+    unit_stopped_problem,
+)
 from scoring.administration.services.users import (
     account_problems,
     import_email_problems,
@@ -92,7 +96,7 @@ def _raise_rows(problems: list[RowProblem]) -> None:
         )
 
 
-UNIT_CODE_MAX, UNIT_NAME_MAX, UNIT_SHORT_NAME_MAX = 40, 255, 60  # the Unit model's lengths
+UNIT_CODE_MAX, UNIT_NAME_MAX, UNIT_SHORT_NAME_MAX = 40, 255, 60  # the Unit model's lengths (and `superior_body`'s)
 def _active_flag(raw: Any) -> bool | None:
     """The `active` column: empty (active), else the yes/no words every import reads (`xlsx.yes_no_word`: Có /
     Không, x, 1 / 0 …); None for anything else."""
@@ -107,13 +111,14 @@ def _name_key(name: Any) -> str:
     return " ".join(nfc(name).casefold().split())
 
 
-UNIT_IMPORT_COLUMNS = ("code", "name", "short_name", "kind", "group", "parent", "active")
+# `superior_body` came last, later: a file without it (exported before) leaves the units' superior bodies as they are
+UNIT_IMPORT_COLUMNS = ("code", "name", "short_name", "kind", "group", "parent", "active", "superior_body")
 UNIT_REQUIRED_COLUMNS = ("code", "name", "kind")
 # The header row of the units file (what a person reads, as the users' and the set tree's files); the import also
 # takes the keys, as files exported before have them
 UNIT_COLUMN_HEADERS = (
     _l("Mã đơn vị"), _l("Tên đơn vị"), _l("Tên viết tắt"), _l("Loại đơn vị"), _l("Khối xếp hạng"),
-    _l("Mã đơn vị cấp trên"), _l("Đang hoạt động"),
+    _l("Mã đơn vị cấp trên"), _l("Đang hoạt động"), _l("Cơ quan chủ quản"),
 )
 UNIT_COLUMN_LABELS = (
     _l("Mã đơn vị (chữ thường không dấu, gạch nối): mã mới thêm đơn vị, mã đã có sửa đơn vị đó"),
@@ -125,6 +130,8 @@ UNIT_COLUMN_LABELS = (
     _l("Mã của đơn vị cấp trên (đơn vị đó đã có, hoặc ở một dòng phía trên); để trống: không có"),
     _l("Đang hoạt động: Có / Không (chọn trong danh sách; cũng nhận 1 / 0); để trống: đơn vị mới đang hoạt động, "
        "đơn vị đã có không đổi"),
+    _l("Cơ quan chủ quản, in ở dòng đầu tiêu đề báo cáo của đơn vị (không bắt buộc): cơ quan trung ương của đơn vị "
+       "ngành dọc, ví dụ Tổng cục Thuế; để trống: UBND tỉnh. Tệp không có cột này: không đổi"),
 )
 MSG_UNITS_REASON = _l("Nhập danh sách đơn vị từ Excel (tệp «%(f)s»)")
 
@@ -312,6 +319,8 @@ def _units_check(
             p.messages.append(_("Tên đơn vị dài quá %(n)s ký tự.") % {"n": UNIT_NAME_MAX})
         if len(texts["short_name"]) > UNIT_SHORT_NAME_MAX:
             p.messages.append(_("Tên viết tắt dài quá %(n)s ký tự.") % {"n": UNIT_SHORT_NAME_MAX})
+        if len(texts["superior_body"]) > UNIT_SUPERIOR_BODY_MAX:
+            p.messages.append(str(MSG_SUPERIOR_BODY_TOO_LONG % {"n": UNIT_SUPERIOR_BODY_MAX}))
         if code and code in seen:
             p.messages.append(_("Mã đơn vị «%(code)s» có ở một dòng trên.") % {"code": code})
         renamed = unit is None or unit.name != name
@@ -350,6 +359,8 @@ def _units_check(
             "code": code, "name": name,
             "short_name": texts["short_name"] if unit is None or given(row, "short_name") else unit.short_name,
             "kind": kind, "group": group, "parent": parent,
+            "superior_body": (texts["superior_body"] if unit is None or given(row, "superior_body")
+                              else unit.superior_body),
         }
         active_given = isinstance(raw_active, bool | int | float) or bool(texts["active"])
         if unit is None:
@@ -358,9 +369,11 @@ def _units_check(
                 plan.changes.append(_("Thêm đơn vị mới") if plan.active else _("Thêm đơn vị mới (ngừng hoạt động)"))
         elif not p.messages:
             old = {"name": unit.name, "short_name": unit.short_name, "kind": unit.kind.code, "group":
-                   unit.ranking_group.code if unit.ranking_group else "", "parent": old_parent}
+                   unit.ranking_group.code if unit.ranking_group else "", "parent": old_parent,
+                   "superior_body": unit.superior_body}
             labels = {"name": _("Tên"), "short_name": _("Tên viết tắt"), "kind": _("Loại đơn vị"),
-                      "group": _("Khối xếp hạng"), "parent": _("Đơn vị cấp trên")}
+                      "group": _("Khối xếp hạng"), "parent": _("Đơn vị cấp trên"),
+                      "superior_body": _("Cơ quan chủ quản")}
             named = {"kind": kinds.name, "group": groups.name}  # a kind and a group as the units page names them
             for key, label in labels.items():
                 if plan.data[key] != old[key]:
@@ -431,6 +444,7 @@ def _units_write(plans: list[UnitRowPlan], *, actor: Any, reason: str) -> tuple[
             "code": data["code"], "name": data["name"], "short_name": data["short_name"], "kind": kinds[data["kind"]],
             "ranking_group": groups.get(data["group"]) if data["group"] else None,
             "parent": units.get(data["parent"]) if data["parent"] else None,
+            "superior_body": data["superior_body"],
         }
         try:
             with transaction.atomic():
@@ -467,10 +481,11 @@ def units_import_plan(
     """What a units file would change, row by row, or ValidationFailed naming every bad row (nothing written).
 
     The file is the units list's download: a row per unit, by its code. A new code makes a unit (`active` empty:
-    in activity); an existing code's row changes what differs (name, short name, kind, group, parent; `active`
-    1/0 stops or starts it again, empty: unchanged), and a row the same as the unit is no change. `columns` are
-    the file's: a column it lacks changes nothing. The rows are also tried through the units page's services
-    (rolled back), so that a change they refuse is a row's problem in the preview, not at the confirmation."""
+    in activity); an existing code's row changes what differs (name, short name, kind, group, parent, superior
+    body; `active` 1/0 stops or starts it again, empty: unchanged), and a row the same as the unit is no change.
+    `columns` are the file's: a column it lacks changes nothing. The rows are also tried through the units page's
+    services (rolled back), so that a change they refuse is a row's problem in the preview, not at the
+    confirmation."""
     rows = list(rows)
     plans, problems = _units_check(rows, columns)
     _raise_rows(problems)
@@ -989,7 +1004,7 @@ def users_fingerprint() -> str:
 def units_fingerprint() -> str:
     """The units a units file's preview read (their fields and states)."""
     return _fingerprint(Unit.objects.order_by("pk").values_list(
-        "pk", "code", "name", "short_name", "kind_id", "ranking_group_id", "parent_id", "active"))
+        "pk", "code", "name", "short_name", "kind_id", "ranking_group_id", "parent_id", "active", "superior_body"))
 
 
 def _check_still_current(held: Any, current: str, *, taken: Path) -> None:
