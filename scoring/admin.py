@@ -111,7 +111,7 @@ class UnitAdmin(ManagedElsewhereMixin, ReadOnlyModelAdmin):
     """Read-only: the administration's units page checks codes (lowercase slugs, unique) and names (no two
     active units of one name), merges with history, and audits every change."""
 
-    list_display = ["name", "short_name", "code", "kind", "ranking_group", "parent", "active"]
+    list_display = ["name", "short_name", "code", "kind", "ranking_group", "parent", "superior_body", "active"]
     list_filter = ["kind", "ranking_group", "active"]
     list_select_related = ["kind", "ranking_group", "parent"]  # one query for the page, not three per unit
     search_fields = ["name", "short_name", "code"]

@@ -40,7 +40,8 @@ class UnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Unit
-        fields = ["id", "code", "name", "short_name", "kind", "ranking_group", "parent", "parent_code", "active"]
+        fields = ["id", "code", "name", "short_name", "kind", "ranking_group", "parent", "parent_code", "active",
+                  "superior_body"]
 
 
 class IndicatorSerializer(serializers.ModelSerializer):

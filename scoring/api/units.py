@@ -48,6 +48,11 @@ class UnitWriteSerializer(InputSerializer):
     parent = serializers.SlugRelatedField(
         slug_field="code", queryset=Unit.objects.filter(active=True), required=False, allow_null=True, default=None
     )
+    superior_body = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, default="", label=gettext_lazy("Cơ quan chủ quản"),
+        help_text=gettext_lazy("In ở dòng đầu tiêu đề báo cáo của đơn vị, phía trên tên đơn vị; để trống: UBND "
+                               "tỉnh."),
+    )
 
 
 class ReasonSerializer(InputSerializer):
@@ -119,7 +124,7 @@ class UnitList(generics.ListAPIView):
 def _current(unit: Unit) -> dict[str, Any]:
     return {
         "code": unit.code, "name": unit.name, "short_name": unit.short_name, "kind": unit.kind,
-        "ranking_group": unit.ranking_group, "parent": unit.parent,
+        "ranking_group": unit.ranking_group, "parent": unit.parent, "superior_body": unit.superior_body,
     }
 
 

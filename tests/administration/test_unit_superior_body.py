@@ -204,3 +204,33 @@ def test_a_too_long_superior_body_cell_is_the_rows_problem_and_nothing_is_writte
     assert "Cơ quan chủ quản dài quá 255 ký tự." in problems
     tax.refresh_from_db()
     assert tax.superior_body == ""
+
+
+# --- the Django admin and the API -------------------------------------------------------------------------------
+
+
+def test_the_django_admin_shows_the_superior_body_read_only(client: Client, admin_user: Any, tax: Unit) -> None:
+    Unit.objects.filter(pk=tax.pk).update(superior_body="Tổng cục Thuế")
+    client.force_login(admin_user)
+
+    page = client.get(reverse("admin:scoring_unit_change", args=[tax.pk])).content.decode()
+    listed = client.get(reverse("admin:scoring_unit_changelist")).content.decode()
+
+    assert "Cơ quan chủ quản" in page and "Tổng cục Thuế" in page
+    assert 'name="superior_body"' not in page  # shown, never an input
+    assert "Cơ quan chủ quản" in listed and "Tổng cục Thuế" in listed
+
+
+def test_the_api_reads_and_patches_the_superior_body(client: Client, admin_user: Any, tax: Unit) -> None:
+    client.force_login(admin_user)
+    url = reverse("api:unit", args=[tax.code])
+
+    patched = client.patch(url, {"superior_body": "Tổng cục Thuế"}, content_type="application/json")
+    renamed = client.patch(url, {"short_name": "CT-TG"}, content_type="application/json")  # the field kept
+
+    assert patched.status_code == 200 and patched.json()["superior_body"] == "Tổng cục Thuế"
+    assert renamed.status_code == 200 and renamed.json()["superior_body"] == "Tổng cục Thuế"
+    assert client.get(url).json()["superior_body"] == "Tổng cục Thuế"
+    entries = AuditEntry.objects.filter(action="unit.update", object_id=str(tax.pk))
+    assert [e.changes.get("superior_body") for e in entries.order_by("pk")] == [
+        {"old": "", "new": "Tổng cục Thuế"}, None]
