@@ -213,11 +213,15 @@ class ReportHeading:
 
 
 def report_heading(assessment: Assessment) -> ReportHeading:
-    """The heading's texts, in the active language (the setting names the province)."""
+    """The heading's texts, in the active language (the setting names the province). The superior body is the
+    unit's own (`Unit.superior_body`: a vertical agency's central agency, printed as stored, in capitals); where it
+    is blank, the province's People's Committee, and none above a People's Committee."""
     unit = assessment.unit
     province = settings.CCHC_PROVINCE_NAME
     committee = unicodedata.normalize("NFC", unit.name).casefold().startswith(_PEOPLES_COMMITTEE)
-    superior = "" if committee else _("UBND tỉnh %(province)s") % {"province": province}
+    superior = unit.superior_body.strip()
+    if not superior:
+        superior = "" if committee else _("UBND tỉnh %(province)s") % {"province": province}
     signer = "UBND" if committee else unit.short_name.strip() or BLANK
     return ReportHeading(
         superior=superior.upper(),

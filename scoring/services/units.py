@@ -48,6 +48,7 @@ def unit_catalogue_load(*, data: Mapping[str, Any], actor: Any) -> dict[str, int
                 "short_name": _nfc(row.get("short_name", "")),
                 "kind": kinds[row["kind"]],
                 "ranking_group": groups.get(row.get("group", "")),
+                "superior_body": _nfc(row.get("superior_body", "")),
             },
         )
         if new:

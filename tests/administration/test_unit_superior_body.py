@@ -234,3 +234,12 @@ def test_the_api_reads_and_patches_the_superior_body(client: Client, admin_user:
     entries = AuditEntry.objects.filter(action="unit.update", object_id=str(tax.pk))
     assert [e.changes.get("superior_body") for e in entries.order_by("pk")] == [
         {"old": "", "new": "Tổng cục Thuế"}, None]
+
+
+def test_the_demo_catalogue_names_the_vertical_agencies_superior_bodies(catalogue: Any) -> None:
+    bodies = dict(Unit.objects.filter(kind__code="vertical").values_list("code", "superior_body"))
+    assert bodies["cuc-thue"] == "Tổng cục Thuế"
+    assert bodies["kho-bac-nha-nuoc"] == "Kho bạc Nhà nước"
+    assert bodies["cong-an-tinh"] == "Bộ Công an"
+    assert all(bodies.values())
+    assert not Unit.objects.exclude(kind__code="vertical").exclude(superior_body="").exists()

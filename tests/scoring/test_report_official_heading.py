@@ -1,7 +1,8 @@
 """The self-assessment report, printed and in Excel, opens with the administrative heading of Nghị định
 30/2020/NĐ-CP: the superior body («UBND TỈNH …», from the province setting) above the unit's name on the left, the
 national name and motto on the right, then «Số: …/BC-<unit>» and «<Province>, ngày … tháng … năm <year>», the number
-and the day left for the clerk, as on a draft to be signed; then the title."""
+and the day left for the clerk, as on a draft to be signed; then the title. A unit whose superior body is set (a
+vertical agency: «Tổng cục Thuế») is headed by it instead."""
 
 from __future__ import annotations
 
@@ -70,3 +71,40 @@ def test_a_peoples_committee_heads_its_report_with_its_own_name_only(catalogue: 
     heading = report_heading(Assessment(unit=district))
     assert heading.superior == "" and heading.unit == district.name.upper()
     assert heading.number == "Số: ……/BC-UBND"
+
+
+def test_a_vertical_agency_heads_its_report_with_its_central_agency(
+    client: Client, assessment: Assessment, unit_editor: Any
+) -> None:
+    """A unit whose superior body is set (a central agency's provincial branch) is headed by it, in capitals, on the
+    printed page and in the workbook; «UBND TỈNH …» is not printed."""
+    Unit.objects.filter(pk=assessment.unit_id).update(superior_body="Tổng cục Thuế")
+    client.force_login(unit_editor)
+
+    body = client.get(reverse("scoring:report", args=[assessment.pk])).content.decode()
+    workbook = client.get(reverse("scoring:report_xlsx", args=[assessment.pk])).content
+
+    heading = body[body.index("data-official-heading"):body.index("<h1")]
+    assert '<p class="superior">TỔNG CỤC THUẾ</p>' in heading and "UBND TỈNH" not in heading
+    ws = load_workbook(io.BytesIO(workbook))["I. Tổng hợp điểm"]
+    assert [ws["A1"].value, ws["A2"].value, ws["A4"].value] == ["TỔNG CỤC THUẾ", "SỞ Y TẾ", "Số: ……/BC-SYT"]
+
+
+def test_the_superior_body_set_heads_a_peoples_committee_too(catalogue: Any) -> None:
+    """A People's Committee heads its report with its own name only, unless its superior body is set (a commune's
+    committee under its district's): then that is printed above it."""
+    district = Unit.objects.filter(name__startswith="UBND").first()
+    assert district is not None
+    district.superior_body = "UBND tỉnh Tiền Giang"
+
+    heading = report_heading(Assessment(unit=district))
+
+    assert heading.superior == "UBND TỈNH TIỀN GIANG" and heading.unit == district.name.upper()
+
+
+def test_a_blank_superior_body_keeps_the_provinces_committee(catalogue: Any, settings: Any) -> None:
+    settings.CCHC_PROVINCE_NAME = "Long An"
+    unit = Unit.objects.get(code="so-y-te")
+    unit.superior_body = "   "  # as blank
+
+    assert report_heading(Assessment(unit=unit)).superior == "UBND TỈNH LONG AN"
