@@ -202,7 +202,8 @@ class ReportHeading:
     """The administrative heading of the self-assessment report (Nghị định 30/2020/NĐ-CP, Phụ lục I): the superior
     body above the unit's name on the left, the national name and motto on the right, then the document number
     and the place and date. The number and the day are left blank for the clerk, as on a draft to be signed; the
-    year is the one it is printed in."""
+    year is the one it is printed in. `superior_typed`: the superior body is the unit's (Vietnamese data, as its
+    name), not the province's People's Committee in the active language."""
 
     superior: str
     unit: str
@@ -210,6 +211,7 @@ class ReportHeading:
     place_date: str
     nation: str
     motto: str
+    superior_typed: bool = False
 
 
 def report_heading(assessment: Assessment) -> ReportHeading:
@@ -220,7 +222,8 @@ def report_heading(assessment: Assessment) -> ReportHeading:
     province = settings.CCHC_PROVINCE_NAME
     committee = unicodedata.normalize("NFC", unit.name).casefold().startswith(_PEOPLES_COMMITTEE)
     superior = unit.superior_body.strip()
-    if not superior:
+    typed = bool(superior)
+    if not typed:
         superior = "" if committee else _("UBND tỉnh %(province)s") % {"province": province}
     signer = "UBND" if committee else unit.short_name.strip() or BLANK
     return ReportHeading(
@@ -231,6 +234,7 @@ def report_heading(assessment: Assessment) -> ReportHeading:
             "place": province, "blank": BLANK, "year": timezone.localdate().year},
         nation=_("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
         motto=_("Độc lập - Tự do - Hạnh phúc"),
+        superior_typed=typed,
     )
 
 

@@ -108,3 +108,20 @@ def test_a_blank_superior_body_keeps_the_provinces_committee(catalogue: Any, set
     unit.superior_body = "   "  # as blank
 
     assert report_heading(Assessment(unit=unit)).superior == "UBND TỈNH LONG AN"
+
+
+def test_on_the_english_page_the_superior_body_is_marked_vietnamese_and_the_committee_is_not(
+    assessment: Assessment, unit_editor: Any
+) -> None:
+    """The superior body typed for the unit is Vietnamese data (`lang="vi"`, as the unit's name); the province's
+    People's Committee is the page's own text, in English."""
+    from tests.publication.test_data_language_marks import _english, _languages_of, _page
+
+    client = _english(unit_editor)
+    url = reverse("scoring:report", args=[assessment.pk])
+    committee = _page(client, url)
+    Unit.objects.filter(pk=assessment.unit_id).update(superior_body="Tổng cục Thuế")
+    body = _page(client, url)
+
+    assert set(_languages_of(committee, "PEOPLE’S COMMITTEE OF TIỀN GIANG PROVINCE")) == {"en"}
+    assert set(_languages_of(body, "TỔNG CỤC THUẾ")) == {"vi"}
