@@ -411,6 +411,23 @@ def group_area_average(*, snapshot: dict[str, Any], group_code: str, set_key: st
     return _area_average(r for r in rows if set_key is None or r["set_key"] == set_key)
 
 
+@dataclass(frozen=True)
+class AverageScope:
+    """Which units a group's average takes (`group_area_average`): `units` of them, `zeros` of which have an index
+    of 0 (a unit that never submitted, scored 0 by the team), counted in the average as they are ranked."""
+
+    units: int
+    zeros: int
+
+
+def group_average_scope(*, snapshot: dict[str, Any], group_code: str, set_key: str | None = None) -> AverageScope:
+    """How many units `group_area_average` averages, and how many of them have an index of 0 (as the PDF report
+    says of its averages)."""
+    rows = [r for r in group_rows(snapshot=snapshot, group_code=group_code)
+            if set_key is None or r["set_key"] == set_key]
+    return AverageScope(units=len(rows), zeros=sum(1 for r in rows if Decimal(r["index"]) == 0))
+
+
 def set_area_average(*, snapshot: dict[str, Any], set_key: str) -> dict[str, Decimal]:
     """The average of each area total over every unit scored with the indicator set, whatever its group: the
     overall average a group is compared with. Never across sets: the departments' and the districts' sets weigh
@@ -684,6 +701,12 @@ class RankExplanation:
     comparable: bool = True
     # A tie listed by the units' codes: the two names sort alike (`published_order`), not only by name
     listed_by_code: bool = False
+    # how many units of the group share the rank, this one included (1: no tie)
+    tied_count: int = 1
+    # the unit listed just above the whole tied group (the last unit of a better rank) and how many points its
+    # index is above theirs: why the tied group sits below the rank before it (None: the group leads)
+    group_above: dict[str, Any] | None = None
+    group_gap: Decimal = ZERO
 
     @property
     def identical(self) -> bool:
@@ -700,16 +723,21 @@ def rank_explanation(*, snapshot: dict[str, Any], scores: dict[str, Any], row: d
     by what the index counts for it (`counted_leaf_score`: an accepted «không phát sinh» at its maximum).
     Penalty leaves count against: a higher penalty is a lower contribution. A unit tied with the one above is
     listed after it by the published order's rule (`published_order`): by name in Vietnamese alphabetical order,
-    by code when the names sort alike (`listed_by_code`); `identical` when they differ on no criterion."""
+    by code when the names sort alike (`listed_by_code`); `identical` when they differ on no criterion. A unit of a
+    tied group: `tied_count` units share the rank, and `group_above` is the unit listed just above the group, with
+    `group_gap` the points its index is above theirs."""
     rows = group_rows(snapshot=snapshot, group_code=row["group_code"])
     position = next(n for n, r in enumerate(rows) if r["unit_code"] == row["unit_code"])
     tied = [r["unit_name"] for r in rows if r["rank"] == row["rank"] and r["unit_code"] != row["unit_code"]]
     if not row["group_code"]:
         tied = []
     tied_with, tied_more = tied[:TIED_NAMED], max(len(tied) - TIED_NAMED, 0)
+    better = [r for r in rows[:position] if r["rank"] != row["rank"]] if tied else []
+    group_above = better[-1] if better else None
+    group_gap = Decimal(group_above["index"]) - Decimal(row["index"]) if group_above else ZERO
     if position == 0 or not row["group_code"]:
         return RankExplanation(above=None, tied=False, gap=ZERO, behind=[], ahead=[], tied_with=tied_with,
-                               tied_more=tied_more)
+                               tied_more=tied_more, tied_count=len(tied) + 1)
     above = rows[position - 1]
     gap = Decimal(above["index"]) - Decimal(row["index"])
     behind: list[CriterionGap] = []
@@ -741,7 +769,8 @@ def rank_explanation(*, snapshot: dict[str, Any], scores: dict[str, Any], row: d
     ahead.sort(key=lambda g: (g.difference, g.code))
     return RankExplanation(above=above, tied=above["rank"] == row["rank"], gap=gap, behind=behind, ahead=ahead,
                            tied_with=tied_with, tied_more=tied_more, comparable=comparable,
-                           listed_by_code=sort_key(above["unit_name"]) == sort_key(row["unit_name"]))
+                           listed_by_code=sort_key(above["unit_name"]) == sort_key(row["unit_name"]),
+                           tied_count=len(tied) + 1, group_above=group_above, group_gap=group_gap)
 
 
 # --- year over year -------------------------------------------------------------------------------------
