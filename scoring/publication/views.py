@@ -27,6 +27,10 @@ from scoring.publication import charts, docs, downloads, exports, selectors, ser
 from scoring.text import posted_id
 from scoring.views._common import lands_on
 
+# Above this many units the results page's Excel link asks for the workbook in the background (a job page shows its
+# progress) rather than writing it in the request: the national workbook (4,080 units) takes about 6 s of CPU.
+LARGE_WORKBOOK_UNITS = 500
+
 
 class PublishForm(forms.Form):
     document_number = forms.CharField(
@@ -156,6 +160,8 @@ def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
             title=_("Phân bố chỉ số các đơn vị khớp điều kiện lọc") if filtered else _("Phân bố chỉ số các đơn vị"),
         ),
         "distribution_bins": charts.distribution_bins(indexes, step=step),
+        # One Excel link: a large publication's workbook (seconds of CPU to write) is built in the background.
+        "xlsx_in_background": len(snap.get("rows", [])) > LARGE_WORKBOOK_UNITS,
     })
 
 
@@ -185,6 +191,9 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
         "group_size": len(selectors.group_rows(snapshot=snap, group_code=row["group_code"])),
         "breakdown_sections": selectors.breakdown_sections(breakdown, row=row),
         "area_rows": area_rows,
+        # the units the «Bình quân khối» column averages: the group's units of the unit's set, those at 0 included
+        "average_scope": selectors.group_average_scope(snapshot=snap, group_code=row["group_code"],
+                                                       set_key=row["set_key"]),
         "area_chart": charts.area_comparison(
             [(n, m, mine, avg) for n, m, mine, avg, _c in area_rows],
             title=_("Điểm từng lĩnh vực so với bình quân khối"), first=_("Đơn vị"), second=_("Bình quân khối"),
