@@ -90,3 +90,30 @@ for (const box of document.querySelectorAll("input[data-show-details]")) {
   box.addEventListener("change", sync);
   sync();
 }
+
+// A table that scrolls sideways in its box (publication.css, .sticky-cols): which sides have more columns, for the
+// shadow beside the fixed column and the fading right edge that say the table scrolls.
+function markScroll(box) {
+  const more = [];
+  if (box.scrollLeft > 1) more.push("left");
+  if (box.scrollLeft + box.clientWidth < box.scrollWidth - 1) more.push("right");
+  if (more.length) box.dataset.more = more.join(" ");
+  else delete box.dataset.more;
+}
+const scrollBoxes = [...document.querySelectorAll(".sticky-cols")];
+const resized = "ResizeObserver" in window
+  ? new ResizeObserver((entries) => {
+    for (const entry of entries) markScroll(entry.target.closest(".sticky-cols"));
+  })
+  : null;
+for (const box of scrollBoxes) {
+  box.addEventListener("scroll", () => markScroll(box), { passive: true });
+  resized?.observe(box);
+  const table = box.querySelector("table");
+  if (table) resized?.observe(table);
+  markScroll(box);
+}
+// Showing the ranking's detail columns widens its table.
+for (const input of document.querySelectorAll("input[data-show-details]")) {
+  input.addEventListener("change", () => scrollBoxes.forEach(markScroll));
+}
