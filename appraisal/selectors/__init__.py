@@ -27,9 +27,13 @@ from appraisal.selectors.oversight import (
 )
 from appraisal.selectors.queue import (
     PROGRESS_SORTS,
+    SELF_INDEX_SORTS,
+    SORT_GROUP,
     SORT_LEAST_OPEN,
     SORT_MOST_OPEN,
     SORT_NAME,
+    SORT_SELF_HIGH,
+    SORT_SELF_LOW,
     SORT_SUBMITTED_FIRST,
     SORT_SUBMITTED_LAST,
     SORTS,
@@ -75,10 +79,14 @@ from appraisal.selectors.tree import (
 
 __all__ = [
     "PROGRESS_SORTS",
+    "SELF_INDEX_SORTS",
     "SORTS",
+    "SORT_GROUP",
     "SORT_LEAST_OPEN",
     "SORT_MOST_OPEN",
     "SORT_NAME",
+    "SORT_SELF_HIGH",
+    "SORT_SELF_LOW",
     "SORT_SUBMITTED_FIRST",
     "SORT_SUBMITTED_LAST",
     "UNSCORED",

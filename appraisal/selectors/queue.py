@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -27,9 +30,11 @@ from appraisal import permissions
 from appraisal.models import ExplanationRound, ExplanationSeen
 from appraisal.selectors.explanation import agreed_in_round, explained_in_round
 from appraisal.selectors.rounds import appraisal_round_shown_expression
-from appraisal.selectors.tree import WORK_STATES, _area_case, set_tree
+from appraisal.selectors.tree import WORK_STATES, SetTree, _area_case, set_tree
 from cchc.collation import sort_key, vietnamese
+from scoring import engine
 from scoring.models import Assessment, Cycle, CycleSet, Indicator, IndicatorSet, RankingGroup, ScoreLine
+from scoring.selectors import set_rules
 
 
 @dataclass
@@ -59,6 +64,15 @@ class QueueRow:
     deadline_passed: bool = False
     # reopened after its sign-off and not signed off again (`review.reopened_ids`)
     reopened: bool = False
+    # the engine's index of the unit's self-scores, as its own sheet says it (`self_indices`); None when the engine
+    # gives none (percent mode with nothing applicable)
+    self_index: Decimal | None = None
+
+    @property
+    def open_explanation_deadline(self) -> datetime | None:
+        """The deadline of the explanation round the unit is in; None outside a round."""
+        a = self.assessment
+        return a.explanation_deadline if a.state == Assessment.State.EXPLANATION else None
 
     @property
     def done(self) -> int:
@@ -93,16 +107,22 @@ class Queue:
     sort: str = ""  # the order applied (one of SORTS; the default when not given or not one of them)
 
 
-# The queue's orders, by the value of its `sap-xep` parameter: the units by name (within their ranking group), the
-# user's undecided leaves (of the areas their rows show) most or fewest first, the submission oldest or latest
-# first. Ties by group and name.
+# The queue's orders, by the value of its `sap-xep` parameter: by ranking group, then the units by name (the
+# default); the units by name across the groups (one list A–Z); the user's undecided leaves (of the areas their rows
+# show) most or fewest first; the submission oldest or latest first; the self-assessed index highest or lowest first
+# (none last). Ties by group and name (under A–Z: by name).
+SORT_GROUP = "khoi"
 SORT_NAME = "ten"
 SORT_MOST_OPEN = "con-nhieu"
 SORT_LEAST_OPEN = "con-it"
 SORT_SUBMITTED_FIRST = "gui-som"
 SORT_SUBMITTED_LAST = "gui-muon"
-SORTS = (SORT_NAME, SORT_MOST_OPEN, SORT_LEAST_OPEN, SORT_SUBMITTED_FIRST, SORT_SUBMITTED_LAST)
+SORT_SELF_HIGH = "tu-danh-gia-cao"
+SORT_SELF_LOW = "tu-danh-gia-thap"
+SORTS = (SORT_GROUP, SORT_NAME, SORT_MOST_OPEN, SORT_LEAST_OPEN, SORT_SUBMITTED_FIRST, SORT_SUBMITTED_LAST,
+         SORT_SELF_HIGH, SORT_SELF_LOW)
 PROGRESS_SORTS = (SORT_MOST_OPEN, SORT_LEAST_OPEN)
+SELF_INDEX_SORTS = (SORT_SELF_HIGH, SORT_SELF_LOW)
 
 
 # A leaf the team has decided, as the progress column counts it (`review.line_decided`): a score, or a «không phát
@@ -147,10 +167,14 @@ def queue_for_user(
     progress column's rule (`_DECIDED`), or has a new explanation the user has not looked at (as `new_explanations`
     counts them): one condition on the rows' query and the two queries of `unseen_explanations`. A filter that names
     nothing is left out and named (`Queue.unknown_*`). `sort`: one of SORTS (an unknown one is the default, by
-    name); the progress sorts count the undecided leaves as the open-areas filter does, in the rows' query. Each
-    area's `evidence_missing` is counted with the progress (no query of its own).
+    group and name); the progress sorts count the undecided leaves as the open-areas filter does, in the rows' query.
+    Each area's `evidence_missing` is counted with the progress (no query of its own).
+    Each row's `self_index` is the engine's index of its self-scores (`self_indices`): one query for the page's rows.
+    The self-index sorts compute it for every row of the filtered queue instead (one query for their ids, one for
+    their lines, one for the page's rows; no count), as the index is no column of the database: each unit's
+    self-scores once, as the cycle's preliminary table reads them.
     """
-    sort = sort if sort in SORTS else SORT_NAME
+    sort = sort if sort in SORTS else SORT_GROUP
     cycle = cycle or current_cycle()
     groups = list(RankingGroup.objects.order_by("order", vietnamese("name"), "pk"))
     given_group = str(group if group is not None else "").strip()
@@ -235,7 +259,9 @@ def queue_for_user(
         round_shown=appraisal_round_shown_expression()
     )
     by_name = ("unit__ranking_group__order", vietnamese("unit__name"), "pk")  # names in Vietnamese order
-    if sort in PROGRESS_SORTS:
+    if sort == SORT_NAME:  # one list by name, whatever the groups
+        ordered = ordered.order_by(vietnamese("unit__name"), "pk")
+    elif sort in PROGRESS_SORTS:
         ordered = ordered.annotate(undecided=Case(
             When(is_signed_off, then=_count_of(open_lines.exclude(_NA_OPEN))), default=_count_of(open_lines),
             output_field=IntegerField(),
@@ -248,7 +274,27 @@ def queue_for_user(
     else:
         ordered = ordered.order_by(*by_name)
     shown: Page[Assessment] | None = None
-    if per_page is not None:
+    rules = _rules_of(sets, trees)
+    indices: dict[int, Decimal | None] | None = None
+    if sort in SELF_INDEX_SORTS:
+        # every row's index, then the page of the rows in that order (by group and name among equal ones)
+        placed = list(qs.order_by(*by_name).values_list("pk", "indicator_set_id"))
+        indices = self_indices(assessments=qs.order_by().values("pk"), set_of=dict(placed), rules=rules)
+        high = sort == SORT_SELF_HIGH
+
+        def index_key(pk: int) -> tuple[bool, Decimal]:
+            value = indices.get(pk) if indices is not None else None
+            return (value is None, Decimal(0) if value is None else -value if high else value)
+
+        ids = sorted((pk for pk, _set_id in placed), key=index_key)  # stable: the name order kept among equals
+        if per_page is not None:
+            id_page = Paginator(ids, per_page).get_page(page)
+            ids = list(id_page.object_list)
+        found = (ordered.filter(pk__in=ids) if per_page is not None else ordered).in_bulk()
+        assessments = [found[pk] for pk in ids if pk in found]
+        if per_page is not None:
+            shown = Page(assessments, id_page.number, cast("Paginator[Assessment]", id_page.paginator))
+    elif per_page is not None:
         shown = Paginator(ordered, per_page).get_page(page)
         assessments = list(shown.object_list)
     else:
@@ -274,8 +320,12 @@ def queue_for_user(
         from evidence.selectors import files_per_line  # the evidence app's count of a line's files
 
         reopened = reopened_ids([r.assessment.pk for r in rows])
+        if indices is None:  # the page's rows only
+            indices = self_indices(assessments=[r.assessment.pk for r in rows], rules=rules,
+                                   set_of={r.assessment.pk: r.assessment.indicator_set_id for r in rows})
         for row in rows:
             row.reopened = row.assessment.pk in reopened
+            row.self_index = indices.get(row.assessment.pk)
 
         needs_evidence = [pk for tree in trees.values() for pk, node in tree.nodes.items()
                           if node.is_leaf and node.evidence_required and node.source != Indicator.Source.SURVEY]
@@ -314,6 +364,44 @@ def queue_for_user(
     choices = sorted(area_choices.items(), key=lambda kv: [int(p) if p.isdigit() else p for p in kv[0].split(".")])
     return Queue(rows=rows, area_choices=choices, groups=groups, cycle=cycle, page=shown, unknown_state=unknown_state,
                  unknown_area=unknown_area, unknown_group=unknown_group, group=chosen_group, sort=sort)
+
+
+_RulesOf = dict[int, tuple[engine.SetRules, dict[int, str]]]  # set id → (the engine's rules, leaf id → its code)
+
+
+def _rules_of(sets: dict[int, IndicatorSet], trees: dict[int, SetTree]) -> _RulesOf:
+    """The engine's view of each set, from the trees already read. No query."""
+    return {
+        pk: (set_rules(sets[pk], sorted(tree.nodes.values(), key=lambda n: n.order)),
+             {node.pk: node.code for node in tree.nodes.values() if node.is_leaf})
+        for pk, tree in trees.items()
+    }
+
+
+SELF_LINES_CHUNK = 5000  # lines read at a time by `self_indices`: memory holds one assessment's leaves
+
+
+def self_indices(
+    *, assessments: QuerySet[Any] | list[int], set_of: dict[int, int], rules: _RulesOf,
+) -> dict[int, Decimal | None]:
+    """{assessment id: the engine's index of its self-scores}, as the unit's own sheet computes it (every leaf with
+    its self-score or «không phát sinh», a leaf without either counting 0); None where the engine gives no index (a
+    percent-mode set with nothing applicable). `set_of`: each assessment's set; `rules`: `_rules_of` those sets.
+    The scores cannot change once submitted (the unit writes them in a draft only), and no column keeps the index,
+    so it is computed from the lines: one query, read in assessment order a chunk at a time."""
+    lines = (ScoreLine.objects.filter(assessment_id__in=assessments).order_by("assessment_id")
+             .values_list("assessment_id", "indicator_id", "self_score", "not_applicable")
+             .iterator(chunk_size=SELF_LINES_CHUNK))
+    found: dict[int, Decimal | None] = {}
+    for assessment_id, rows in itertools.groupby(lines, key=lambda r: r[0]):
+        set_rules_, codes = rules[set_of[assessment_id]]
+        leaves = {codes[leaf]: engine.LeafScore(score=score, not_applicable=not_applicable)
+                  for _id, leaf, score, not_applicable in rows if leaf in codes}
+        try:
+            found[assessment_id] = engine.compute_index(set_rules_, leaves).index
+        except engine.EngineError:  # percent mode with nothing applicable: no index
+            found[assessment_id] = None
+    return found
 
 
 def _count_of(lines: QuerySet[ScoreLine]) -> Coalesce:
@@ -381,8 +469,8 @@ def queue_next(
     queue's `page` (and the next page when this one ends it), with the page it is on. An assessment no longer in the
     filtered queue (its appraisal started while the queue showed «Đã gửi», its areas finished under «Lĩnh vực của
     tôi chưa xong») is placed by the queue's order; under a progress sort, whose place its own decisions change,
-    the next is then the first of the page (the next to work on). None at the queue's end, or for a queue of
-    another cycle."""
+    the next is then the first of the page (the next to work on); under a self-index sort, by its own self index (one
+    query more). None at the queue's end, or for a queue of another cycle."""
 
     def rows_of(number: int) -> Queue:
         return queue_for_user(user=user, cycle=cycle, group=group, state=state, area_code=area_code,
@@ -397,8 +485,16 @@ def queue_next(
     if here is None and data.sort in PROGRESS_SORTS:
         here = -1
     elif here is None:
-        key = _queue_key(assessment, data.sort)
-        here = next((i for i, row in enumerate(rows) if _queue_key(row, data.sort) > key), len(rows)) - 1
+        own_index = None
+        if data.sort in SELF_INDEX_SORTS:  # its set's tree and its lines: a query each (its set with it)
+            set_id = assessment.indicator_set_id
+            own_index = self_indices(
+                assessments=[assessment.pk], set_of={assessment.pk: set_id},
+                rules=_rules_of({set_id: assessment.indicator_set}, {set_id: set_tree(set_id)}),
+            ).get(assessment.pk)
+        key = _queue_key(assessment, data.sort, own_index)
+        here = next((i for i, row in enumerate(data.rows)
+                     if _queue_key(row.assessment, data.sort, row.self_index) > key), len(rows)) - 1
     if here + 1 < len(rows):
         return rows[here + 1], page
     if not data.page.has_next():
@@ -408,13 +504,19 @@ def queue_next(
     return (following_rows[0].assessment, page) if following_rows else None
 
 
-def _queue_key(assessment: Assessment, sort: str = SORT_NAME) -> tuple[Any, ...]:
+def _queue_key(assessment: Assessment, sort: str = SORT_GROUP, self_index: Decimal | None = None) -> tuple[Any, ...]:
     """An assessment's place in the queue's order (`queue_for_user`): its unit's group (none last, as PostgreSQL
-    sorts), the unit's name (in Vietnamese alphabetical order, as `cchc.collation` orders the queue), the id; under a
-    submission-time sort, that time first (none last)."""
+    sorts), the unit's name (in Vietnamese alphabetical order, as `cchc.collation` orders the queue), the id; under
+    A–Z, the name and the id only; under a submission-time sort, that time first (none last); under a self-index
+    sort, `self_index` first (none last)."""
+    if sort == SORT_NAME:
+        return (sort_key(assessment.unit.name), assessment.pk)
     group = assessment.unit.ranking_group
     key: tuple[Any, ...] = (group is None, group.order if group is not None else 0, sort_key(assessment.unit.name),
                             assessment.pk)
+    if sort in SELF_INDEX_SORTS:
+        value = Decimal(0) if self_index is None else self_index
+        return (self_index is None, -value if sort == SORT_SELF_HIGH else value, *key)
     if sort in (SORT_SUBMITTED_FIRST, SORT_SUBMITTED_LAST):
         at = assessment.submitted_at
         stamp = at.timestamp() if at is not None else 0.0

@@ -47,13 +47,16 @@ from scoring.selectors import not_applicable_shown
 from scoring.views._common import lands_on, login_required_or_401, refuse
 
 QUEUE_PER_PAGE = 50
-# The queue's orders (`selectors.SORTS`) as its «Sắp xếp» offers them.
+# The queue's orders (`selectors.SORTS`) as its «Sắp xếp» offers them; the first is the default.
 SORT_CHOICES = [
+    (selectors.SORT_GROUP, gettext_lazy("Theo khối, rồi tên đơn vị (A–Z)")),
     (selectors.SORT_NAME, gettext_lazy("Tên đơn vị (A–Z)")),
     (selectors.SORT_MOST_OPEN, gettext_lazy("Còn nhiều tiêu chí chưa thẩm định nhất (lĩnh vực của tôi)")),
     (selectors.SORT_LEAST_OPEN, gettext_lazy("Còn ít tiêu chí chưa thẩm định nhất (lĩnh vực của tôi)")),
     (selectors.SORT_SUBMITTED_FIRST, gettext_lazy("Gửi sớm nhất trước")),
     (selectors.SORT_SUBMITTED_LAST, gettext_lazy("Gửi muộn nhất trước")),
+    (selectors.SORT_SELF_HIGH, gettext_lazy("Chỉ số tự đánh giá cao nhất trước")),
+    (selectors.SORT_SELF_LOW, gettext_lazy("Chỉ số tự đánh giá thấp nhất trước")),
 ]
 # `linh-vuc` for every area, chosen: without `linh-vuc`, an appraiser limited to some areas sees theirs only
 ALL_AREAS = "tat-ca"
@@ -80,8 +83,8 @@ def queue(request: HttpRequest) -> HttpResponse:
                                     new_explanations=new_explanations, open_areas=open_areas,
                                     sort=request.GET.get("sap-xep", ""))
     group_id = data.group.pk if data.group is not None else None
-    # the order applied: the default (by name) goes without saying
-    sort = data.sort if data.sort != selectors.SORT_NAME else ""
+    # the order applied: the default (by group, then name) goes without saying
+    sort = data.sort if data.sort != selectors.SORT_GROUP else ""
     # the filters as applied: an unknown one left out, a group named by its code kept as its id, the cycle shown
     # named even when none was chosen (the queue as it first loads is the latest cycle's)
     applied = {"ky": str(data.cycle.pk) if data.cycle is not None else "", "nhom": str(group_id or ""),
