@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -930,17 +932,21 @@ MSG_NO_GROUP = gettext_lazy("Không có khối xếp hạng «%(group)s».")
 MSG_CYCLE_IS_YEAR = gettext_lazy("Để lọc theo năm, dùng year=%(year)s.")
 MSG_NO_AREA = gettext_lazy("Kỳ đánh giá năm %(year)s không có lĩnh vực «%(area)s».")
 MSG_NO_SORT = gettext_lazy(
-    "Không có thứ tự «{input}»: hãy dùng name, most_open, least_open, submitted_first hoặc submitted_last."
+    "Không có thứ tự «{input}»: hãy dùng group, name, most_open, least_open, submitted_first, submitted_last, "
+    "self_index_high hoặc self_index_low."
 )
 
 
 # The API's names of the queue's orders (`selectors.SORTS`, the page's `sap-xep` values).
 QUEUE_SORTS = {
+    "group": selectors.SORT_GROUP,
     "name": selectors.SORT_NAME,
     "most_open": selectors.SORT_MOST_OPEN,
     "least_open": selectors.SORT_LEAST_OPEN,
     "submitted_first": selectors.SORT_SUBMITTED_FIRST,
     "submitted_last": selectors.SORT_SUBMITTED_LAST,
+    "self_index_high": selectors.SORT_SELF_HIGH,
+    "self_index_low": selectors.SORT_SELF_LOW,
 }
 
 
@@ -976,11 +982,13 @@ class QueueQuerySerializer(QuerySerializer):
         "tiêu chí chưa có điểm thẩm định và không phải «không phát sinh» đã được chấp nhận.",
     )
     sort = serializers.ChoiceField(
-        required=False, default="name", choices=list(QUEUE_SORTS),
-        help_text="Thứ tự, như «Sắp xếp» của danh sách thẩm định: `name` tên đơn vị (A–Z, theo khối; mặc định); "
+        required=False, default="group", choices=list(QUEUE_SORTS),
+        help_text="Thứ tự, như «Sắp xếp» của danh sách thẩm định: `group` theo khối xếp hạng, rồi tên đơn vị (A–Z; "
+        "mặc định); `name` tên đơn vị (A–Z), một danh sách chung cho mọi khối; "
         "`most_open` / `least_open` còn nhiều / ít tiêu chí chưa thẩm định nhất trong các lĩnh vực người hỏi được "
         "phân công (hoặc trong lĩnh vực `area` khi có) trước; `submitted_first` / `submitted_last` gửi sớm / muộn "
-        "nhất trước (chưa gửi: cuối). Cùng hạng thì theo tên đơn vị.",
+        "nhất trước (chưa gửi: cuối); `self_index_high` / `self_index_low` chỉ số tự đánh giá (`self_index`) cao / "
+        "thấp nhất trước (không có: cuối). Cùng hạng thì theo khối và tên đơn vị.",
         error_messages={"invalid_choice": MSG_NO_SORT},
     )
     page = serializers.IntegerField(required=False, min_value=1, default=1, help_text="Trang (từ 1).")
@@ -1016,6 +1024,20 @@ QueueRowSerializer = inline_serializer(
         "unit_name": serializers.CharField(),
         "ranking_group": serializers.CharField(allow_null=True),
         "can_lead": serializers.BooleanField(),
+        "self_index": serializers.DecimalField(
+            max_digits=9, decimal_places=2, allow_null=True,
+            help_text="Chỉ số tự đánh giá: chỉ số tính từ điểm tự chấm của bản đánh giá đơn vị đã gửi, như trang tự "
+            "đánh giá của đơn vị (làm tròn 2 chữ số thập phân); null khi không tính được (mọi tiêu chí đều không "
+            "phát sinh).",
+        ),
+        "explanation_deadline": serializers.DateTimeField(
+            allow_null=True,
+            help_text="Hạn của vòng giải trình đơn vị đang ở (trạng thái `explanation`); null ngoài vòng giải trình.",
+        ),
+        "explanation_overdue": serializers.BooleanField(
+            help_text="Đơn vị đang ở vòng giải trình mà đã quá hạn giải trình: Tổ trưởng kết thúc vòng (như dòng "
+            "được tô của danh sách thẩm định).",
+        ),
         "done": serializers.IntegerField(),
         "total": serializers.IntegerField(),
         "new_explanations": serializers.IntegerField(
@@ -1042,6 +1064,16 @@ QueueSerializer = inline_serializer(
         "rows": QueueRowSerializer.__class__(many=True),
     },
 )
+
+
+def _index_text(value: Decimal | None) -> str | None:
+    """An index as the API writes decimals («6.58»); None for none."""
+    return None if value is None else serializers.DecimalField(max_digits=9, decimal_places=2).to_representation(value)
+
+
+def _moment_text(value: datetime | None) -> str | None:
+    """A moment as the API writes them (ISO 8601, the site's time zone); None for none."""
+    return None if value is None else serializers.DateTimeField().to_representation(value)
 
 
 def _queue_cycle(params: dict[str, Any]) -> Cycle | None:
@@ -1113,8 +1145,10 @@ def queue(request: Request) -> Response:
     progress of each area assigned to them; administrators see every one. Filters: `year` (or the cycle's id
     `cycle`), ranking group `group` (its code, or its id), `state`, area `area` (its code, or its id), `my_areas_open`
     (a leaf of the user's areas, or of `area`, still undecided, as the page's «Lĩnh vực của tôi chưa xong»); a filter
-    that names nothing is a 400 on that parameter. `sort` orders the rows as the page's «Sắp xếp» (by name by default;
-    an unknown order is a 400 on `sort`). The answer names the cycle shown by its id (`cycle`) and its
+    that names nothing is a 400 on that parameter. `sort` orders the rows as the page's «Sắp xếp» (by group, then by
+    name by default; `name` is one list by name across the groups; an unknown order is a 400 on `sort`). Each row has
+    the unit's self-assessed index (`self_index`, `selectors.self_indices`) and its open explanation round's deadline
+    (`explanation_deadline`, `explanation_overdue`). The answer names the cycle shown by its id (`cycle`) and its
     year (`cycle_year`, as each row's assessment names it). Paginated as every list (`page`, `page_size` up to 500;
     `count`, `next`, `previous`)."""
     if not permissions.can_use_workbench(request.user):
@@ -1164,6 +1198,9 @@ def queue(request: Request) -> Response:
             "unit_name": a.unit.name,
             "ranking_group": a.unit.ranking_group.code if a.unit.ranking_group else None,
             "can_lead": row.can_lead,
+            "self_index": _index_text(row.self_index),
+            "explanation_deadline": _moment_text(row.open_explanation_deadline),
+            "explanation_overdue": row.deadline_passed,
             "done": row.done,
             "total": row.total,
             "new_explanations": row.new_explanations,  # counted with the progress: no query of its own

@@ -93,4 +93,6 @@ def test_the_schema_lists_the_orders(lead: Any) -> None:
     schema = yaml.safe_load(api.get("/api/schema/").content)
     parameters = {p["name"]: p for p in schema["paths"]["/api/v1/appraisal/queue/"]["get"]["parameters"]}
     assert set(parameters["sort"]["schema"]["enum"]) == {
-        "name", "most_open", "least_open", "submitted_first", "submitted_last"}
+        "group", "name", "most_open", "least_open", "submitted_first", "submitted_last", "self_index_high",
+        "self_index_low"}
+    assert parameters["sort"]["schema"]["default"] == "group"
