@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from appraisal import permissions
 from appraisal import selectors as appraisal_selectors
-from scoring.models import Assessment
+from scoring.models import Assessment, Indicator
 from scoring.permissions import unit_ids
+from scoring.templatetags.scoring_tags import score, signed_score
 
 register = template.Library()
 
@@ -50,6 +51,16 @@ def appraisal_nav(context: template.Context) -> dict[str, str]:
             links["assignments"] = reverse("appraisal:assignments", args=[cycle.pk])
     request._cchc_appraisal_nav = links
     return links
+
+
+@register.filter
+def leaf_score(value: Any, indicator: Any) -> str:
+    """A leaf's score as the unit's sheet writes it: a penalty leaf's (stored positive, the points it deducts) as
+    the deduction it is, with the true minus sign («−0,50»), any other as `score` writes it («1,50»). For its
+    maximum, self-score, appraisal and each round of its history alike: `{{ line.self_score|leaf_score:ind }}`."""
+    if getattr(indicator, "kind", None) == Indicator.Kind.PENALTY:
+        return signed_score(value, "-")
+    return score(value)
 
 
 @register.filter

@@ -25,7 +25,7 @@ from appraisal.selectors import SORTS, WORK_STATES, ReviewSummary
 from appraisal.selectors.review import last_appraisal, line_decided, na_credited, na_pending
 from scoring.errors import DomainError, StaleVersion
 from scoring.forms import value_summary
-from scoring.models import ScoreLine
+from scoring.models import Indicator, ScoreLine
 from scoring.selectors import not_applicable_shown
 from scoring.templatetags.scoring_tags import dmy, full_name, signed_score
 from scoring.views._common import refuse
@@ -56,6 +56,16 @@ def score_text(value: Any) -> str:
     return "—" if value is None else number_format(value, 2)
 
 
+def leaf_score_text(value: Any, indicator: Any) -> str:
+    """A leaf's score as the pages write it (`appraisal_tags.leaf_score`): a penalty leaf's as the deduction it is
+    («−0,50»), any other with two decimals; "—" for none."""
+    if value is None:
+        return "—"
+    if getattr(indicator, "kind", None) == Indicator.Kind.PENALTY:
+        return signed_score(value, "-")
+    return score_text(value)
+
+
 def line_json(line: ScoreLine, *, state: str | None = None, index_mode: str | None = None) -> dict[str, Any]:
     """What the review page's script needs to show a leaf after a save or a conflict. An accepted «không phát
     sinh» reads as the unit side shows it, with the points it is credited; one waiting for the team is pending.
@@ -66,7 +76,7 @@ def line_json(line: ScoreLine, *, state: str | None = None, index_mode: str | No
     if credited and index_mode is None:
         index_mode = line.assessment.indicator_set.index_mode
     display = (not_applicable_shown(indicator=line.indicator, index_mode=index_mode or "") if credited
-               else score_text(line.appraised_score))
+               else leaf_score_text(line.appraised_score, line.indicator))
     summary = value_summary(line.indicator, line.appraised_value)
     return {
         "id": line.pk,
@@ -74,7 +84,7 @@ def line_json(line: ScoreLine, *, state: str | None = None, index_mode: str | No
         "value": line.appraised_value,
         "appraised_score": None if line.appraised_score is None else f"{line.appraised_score:.2f}",
         "display": display,
-        "self_display": score_text(line.self_score),
+        "self_display": leaf_score_text(line.self_score, line.indicator),
         "summary": summary,
         "stored": stored_text(line, state=state, display=display, summary=summary),
         "note": line.appraised_note,
