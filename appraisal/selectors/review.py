@@ -548,6 +548,22 @@ def assessment_reopened(assessment: Assessment) -> dict[str, Any] | None:
     return {"at": entry.at, "by": entry.actor, "reason": entry.reason}
 
 
+STARTED = Q(action="assessment.state", object_type="Assessment", changes__state__old="submitted",
+            changes__state__new="in_appraisal")
+
+
+def appraisal_started(assessment: Assessment) -> dict[str, Any] | None:
+    """When and by whom the appraisal of the assessment as submitted started (the lead's «Bắt đầu thẩm định» or
+    the first decision of anyone of the team on a leaf, which ends the unit's right to withdraw it), from that
+    state change's audit record. None before it started (no query then) or when nothing is recorded. One query."""
+    if assessment.state in (Assessment.State.DRAFT, Assessment.State.SUBMITTED):
+        return None
+    entry = AuditEntry.objects.filter(STARTED, assessment=assessment).select_related("actor").order_by("-id").first()
+    if entry is None:
+        return None
+    return {"at": entry.at, "by": entry.actor}
+
+
 def assessment_has_no_lead(assessment: Assessment) -> bool:
     """Nobody can lead this assessment's appraisal (start it, return it, sign it off): every lead of the cycle
     belongs to its unit (Sở Nội vụ's own assessment), or there is none. The administrator is told where to name

@@ -93,6 +93,13 @@ def history_shown(entries: Any) -> list[Any]:
 
 
 @register.simple_tag
+def appraisal_started(assessment: Assessment) -> dict[str, Any] | None:
+    """`{% appraisal_started assessment as started %}`: when and by whom the appraisal started (`at`, `by`), for
+    the unit's sheet; None before (`selectors.appraisal_started`)."""
+    return appraisal_selectors.appraisal_started(assessment)
+
+
+@register.simple_tag
 def rank_standing(assessment: Assessment) -> Any:
     """Whether the assessment's rank in its group is still provisional, and among how many units signed off."""
     return appraisal_selectors.rank_standing(assessment)

@@ -184,6 +184,8 @@ def _review_context(
         "result": result,
         "pending": selectors.result_pending(assessment, result),
         "can_lead": can_lead,
+        # submitted, not started: anyone's first decision starts the appraisal, which ends the unit's withdrawal
+        "start_notice": assessment.state == Assessment.State.SUBMITTED and any(a.editable for a in data.areas),
         "handover": handover,
         "undecided_only": undecided_only,
         "undecided_shown": sum(1 for area in shown for row in area.lines if not row.done),
@@ -346,12 +348,28 @@ def _new_explanations_json(user: Any, assessment: Assessment) -> dict[str, Any]:
 
 def _saved_json(request: HttpRequest, assessment: Assessment, line: ScoreLine) -> JsonResponse:
     """A per-leaf save's answer to the page's script: the leaf, the summary above the leaves as it now is (the
-    first save of a submitted assessment starts its appraisal), and the new explanations left (the save marked
-    the leaf's read)."""
+    first save of a submitted assessment starts its appraisal: `started` says so in words, empty otherwise), and
+    the new explanations left (the save marked the leaf's read). `assessment`: as read before the save."""
     summary = selectors.review_summary(assessment_id=line.assessment_id)
+    started = str(MSG_STARTED) if (assessment.state == Assessment.State.SUBMITTED
+                                   and summary.state != Assessment.State.SUBMITTED) else ""
     return JsonResponse({"ok": True, "line": line_json(line, state=summary.state, index_mode=summary.index_mode),
-                         "review": review_json(summary),
+                         "review": review_json(summary), "started": started,
                          "new_explanations": _new_explanations_json(request.user, assessment)})
+
+
+MSG_STARTED = gettext_lazy(
+    "Bản đánh giá chuyển sang «Đang thẩm định»: quyết định này bắt đầu thẩm định, đơn vị không còn rút lại được bản "
+    "đánh giá đã gửi.")
+
+
+def _started_text(before: Assessment) -> str:
+    """The words of a first decision that started the appraisal (`before`: the assessment as read before the
+    decision, «Đã gửi»; now «Đang thẩm định»); empty for any other decision. One query when it was «Đã gửi»."""
+    if before.state != Assessment.State.SUBMITTED:
+        return ""
+    now = Assessment.objects.filter(pk=before.pk).values_list("state", flat=True).first()
+    return str(MSG_STARTED) if now != Assessment.State.SUBMITTED else ""
 
 
 def _refused_json(request: HttpRequest, assessment: Assessment, exc: DomainError) -> JsonResponse:
@@ -394,7 +412,8 @@ def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> Htt
         return render(request, "appraisal/review.html", context, status=exc.status)
     if wants_json(request):
         return _saved_json(request, assessment, saved)
-    messages.success(request, _("Đã lưu điểm thẩm định tiêu chí %(code)s.") % {"code": line.indicator.code})
+    messages.success(request, " ".join(filter(None, [
+        _("Đã lưu điểm thẩm định tiêu chí %(code)s.") % {"code": line.indicator.code}, _started_text(assessment)])))
     return redirect(_review_url(request, assessment, f"line-{line.pk}"))
 
 
@@ -413,7 +432,9 @@ def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpR
         return domain_error(request, exc, _review_url(request, assessment, f"line-{line.pk}"))
     if wants_json(request):
         return _saved_json(request, assessment, saved)
-    messages.success(request, _("Đã chấp nhận điểm tự chấm tiêu chí %(code)s.") % {"code": line.indicator.code})
+    messages.success(request, " ".join(filter(None, [
+        _("Đã chấp nhận điểm tự chấm tiêu chí %(code)s.") % {"code": line.indicator.code},
+        _started_text(assessment)])))
     return redirect(_review_url(request, assessment, f"line-{line.pk}"))
 
 
@@ -440,6 +461,7 @@ def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpR
     except DomainError as exc:
         return domain_error(request, exc, _review_url(request, assessment, f"area-{area.pk}"))
     done, left_out = _area_accepted_text(area, counts)
+    started = _started_text(assessment)
     if wants_json(request):
         summary = selectors.review_summary(assessment_id=assessment.pk)
         area_lines = list(ScoreLine.objects.filter(
@@ -451,7 +473,7 @@ def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpR
             "ok": True, "message": " ".join([done, *left_out]), "done": done, "left_out": left_out,
             "accepted": counts["accepted"], "skipped": counts["skipped"],
             "evidence_missing": counts["evidence_missing"], "awaiting_explanation": counts["awaiting_explanation"],
-            "evidence_noted": counts["evidence_noted"],
+            "evidence_noted": counts["evidence_noted"], "started": started,
             "lines": [line_json(line, state=summary.state, index_mode=summary.index_mode) for line in lines],
             # every leaf of the area as stored: the page redraws those saved elsewhere since it was loaded
             "area_lines": [line_json(line, state=summary.state, index_mode=summary.index_mode)
@@ -459,7 +481,7 @@ def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpR
             "review": review_json(summary),
             "new_explanations": _new_explanations_json(request.user, assessment),
         })
-    messages.success(request, done)
+    messages.success(request, " ".join(filter(None, [done, started])))
     for text in left_out:
         messages.warning(request, text)
     return redirect(_review_url(request, assessment, f"area-{area.pk}"))

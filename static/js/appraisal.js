@@ -305,6 +305,16 @@ function showReview(review) {
   for (const note of document.querySelectorAll("[data-provisional]")) note.hidden = complete;
 }
 
+/** The first decision started the appraisal (`started`: the server's words, empty for any other decision): the
+ * notice that said it would now says it did. */
+function showStarted(started) {
+  if (!started) return;
+  for (const notice of document.querySelectorAll("[data-start-notice]")) {
+    notice.textContent = started;
+    notice.setAttribute("role", "status");
+  }
+}
+
 /** The first leaf yet to decide: its anchor here, or (the page filtered to another area) the page of its area. */
 function firstPendingHref(review) {
   const anchor = `line-${review.first_pending}`;
@@ -639,7 +649,8 @@ async function sendLeaf(form, leaf) {
     for (const box of leaf.querySelectorAll("[data-error]")) box.hidden = true;
     clearInvalid(leaf);
     leaf.classList.remove("has-error");
-    if (status) status.textContent = T.saved;
+    if (status) status.textContent = data.started ? `${T.saved}. ${data.started}` : T.saved;
+    showStarted(data.started);
     return true;
   }
   if (status) status.textContent = T.failed;
@@ -842,7 +853,9 @@ function enhanceAreaAccept(form) {
       }
       showReview(data.review);
       showNewExplanations(data.new_explanations);
-      const said = elsewhere.length ? `${data.message} ${T.decidedElsewhere} ${codesOf(elsewhere)}` : data.message;
+      showStarted(data.started);
+      const message = data.started ? `${data.message} ${data.started}` : data.message;
+      const said = elsewhere.length ? `${message} ${T.decidedElsewhere} ${codesOf(elsewhere)}` : message;
       const box = areaResult(form, said);
       // the button gone with nothing left to accept: the keyboard goes to what it did
       if (box && (form.hidden || !form.isConnected)) box.focus({ preventScroll: true });
