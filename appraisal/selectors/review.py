@@ -216,6 +216,28 @@ def history_by_line(
     return out
 
 
+# The steps of a leaf's history that record the team's decision at a round's end (its request for explanations,
+# its sign-off): what a later round starts from.
+TEAM_STAGES = (LineHistory.Stage.APPRAISAL, LineHistory.Stage.FINAL)
+
+
+def previous_decision(entries: Iterable[Any], current_round: int) -> Any | None:
+    """The team's decision on a leaf as an earlier round ended (the latest APPRAISAL or FINAL step of its history
+    before `current_round`, `history_by_line`'s entries), whose reason a new round shows beside its empty reason box;
+    None in the leaf's first round, or when no earlier round recorded it. No query."""
+    found = None
+    for entry in entries:
+        if getattr(entry, "stage", None) in TEAM_STAGES and entry.round < current_round:
+            found = entry
+    return found
+
+
+def previous_round_decision(*, line: ScoreLine, current_round: int) -> LineHistory | None:
+    """`previous_decision` of one leaf, read from the database (for the services). One query."""
+    return (LineHistory.objects.filter(line=line, stage__in=TEAM_STAGES, round__lt=current_round)
+            .order_by("-round", "-id").first())
+
+
 # The audit's actions that set a leaf's appraisal (a score, or the acceptance of a «không phát sinh»).
 APPRAISAL_ACTIONS = ("score_line.appraise", "score_line.accept_not_applicable")
 

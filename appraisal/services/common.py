@@ -27,6 +27,9 @@ MSG_LINE_STALE = gettext_lazy(
 )
 
 MSG_REASON_REQUIRED = gettext_lazy("Điểm thẩm định khác điểm tự chấm: hãy nêu lý do.")
+# a new round: the score changed from the previous round's, with no reason or that round's (which argued the old one)
+MSG_ROUND_REASON_REQUIRED = gettext_lazy(
+    "Điểm thẩm định khác kết quả vòng trước: hãy ghi lý do của vòng này (lý do vòng trước nêu cho điểm cũ).")
 
 MSG_VALUE_REQUIRED = gettext_lazy("Hãy nhập số liệu thẩm định.")
 

@@ -17,7 +17,7 @@ from appraisal.models import ExplanationSeen, LineHistory
 from appraisal.notifications import appraisal_notify_overwritten
 from appraisal.permissions import refuse_own_unit
 from appraisal.selectors.queue import unseen_explanations
-from appraisal.selectors.review import evidence_noted
+from appraisal.selectors.review import evidence_noted, previous_round_decision
 from appraisal.services.common import (
     LEAF_APPRAISING_STATES,
     MSG_LINE_STALE,
@@ -25,6 +25,7 @@ from appraisal.services.common import (
     MSG_NOT_APPRAISING,
     MSG_NOT_SELF_SCORED,
     MSG_REASON_REQUIRED,
+    MSG_ROUND_REASON_REQUIRED,
     MSG_SURVEY_IMPORT_ONLY,
     MSG_VALUE_REQUIRED,
     _engine_score,
@@ -129,7 +130,7 @@ def line_appraise(
     if not value:
         raise ValidationFailed(MSG_VALUE_REQUIRED, code="missing_value")
     score = _engine_score(fresh.indicator, value)
-    reason = _nfc(note, field="note")
+    reason = _round_reason(fresh, assessment, score, _nfc(note, field="note"))
     if fresh.not_applicable and not reason:
         raise ValidationFailed(MSG_NA_OVERRULE_REASON, code="reason_required", details={"field": "note"})
     if score != fresh.self_score and not reason:
@@ -141,6 +142,25 @@ def line_appraise(
                                 na_overruled=fresh.not_applicable)
     _tell_replaced(replaced, saved, actor)
     return saved
+
+
+def _round_reason(line: ScoreLine, assessment: Assessment, score: Decimal, reason: str) -> str:
+    """The reason a save stores in a round after the first (the team's decision of an earlier round recorded,
+    `previous_round_decision`): a score changed from that round's needs a reason written in this round, not none
+    and not that round's (which argued for the old score: refused, the field named); a score kept with no reason
+    keeps that round's, which still holds. In the leaf's first round, the reason as given. One query after the
+    first round."""
+    if assessment.appraisal_round <= 1:
+        return reason
+    previous = previous_round_decision(line=line, current_round=assessment.appraisal_round)
+    if previous is None:
+        return reason
+    changed = previous.not_applicable or previous.score != score
+    if changed and (not reason or reason.strip() == previous.note.strip()):
+        raise ValidationFailed(MSG_ROUND_REASON_REQUIRED, code="round_reason_required", details={"field": "note"})
+    if not changed and not reason:
+        return previous.note
+    return reason
 
 
 @transaction.atomic

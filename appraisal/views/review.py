@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from appraisal import forms, permissions, selectors, services
 from appraisal.selectors.explanation import leaves_to_mark_seen, new_explanations_for
+from appraisal.selectors.review import previous_decision, previous_round_decision
 from appraisal.selectors.rounds import shown_number
 from appraisal.selectors.tree import set_tree
 from appraisal.services.common import LEAF_APPRAISING_STATES
@@ -154,6 +155,13 @@ def _review_context(
                 posted=error["posted"] if error else None, error_field=error["field"] if error else None,
             )
             row.error = error  # type: ignore[attr-defined]
+            # a new round: the reason box starts empty, the previous round's reason shown beside it (read-only);
+            # a reason saved in this round stays in the box
+            previous = previous_decision(row.history, assessment.appraisal_round)
+            row.previous = previous  # type: ignore[attr-defined]
+            row.note_shown = (  # type: ignore[attr-defined]
+                "" if previous is not None and row.line.appraised_note.strip() == previous.note.strip()
+                else row.line.appraised_note)
     result = selectors.result_of(assessment)
     rounds = selectors.explanation_rounds(assessment=assessment)
     handover = selectors.assessment_handover(assessment)
@@ -353,8 +361,13 @@ def _saved_json(request: HttpRequest, assessment: Assessment, line: ScoreLine) -
     summary = selectors.review_summary(assessment_id=line.assessment_id)
     started = str(MSG_STARTED) if (assessment.state == Assessment.State.SUBMITTED
                                    and summary.state != Assessment.State.SUBMITTED) else ""
-    return JsonResponse({"ok": True, "line": line_json(line, state=summary.state, index_mode=summary.index_mode),
-                         "review": review_json(summary), "started": started,
+    shown = line_json(line, state=summary.state, index_mode=summary.index_mode)
+    # a new round's reason box holds this round's reason only: the previous round's kept stays beside it
+    previous = (previous_round_decision(line=line, current_round=assessment.appraisal_round)
+                if assessment.appraisal_round > 1 else None)
+    if previous is not None and line.appraised_note.strip() == previous.note.strip():
+        shown["note"] = ""
+    return JsonResponse({"ok": True, "line": shown, "review": review_json(summary), "started": started,
                          "new_explanations": _new_explanations_json(request.user, assessment)})
 
 
