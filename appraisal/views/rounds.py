@@ -33,7 +33,7 @@ from appraisal.views._common import (
     with_params,
 )
 from scoring.errors import DomainError, StateConflict
-from scoring.models import Assessment, ScoreLine
+from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.publication.selectors import latest_revision
 from scoring.templatetags.scoring_tags import dmy
 from scoring.views._common import lands_on
@@ -101,15 +101,19 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
     since = decided_since_last_request(assessment=assessment)
     if since is not None:
         noted = {pk: note for pk, note in noted.items() if pk in since.line_ids}
+    # ticked by default: the leaves scored against the unit (`_against_unit`), and, an appraiser's note on a leaf
+    # kept at its self-score being a question for the unit (the score unchanged, the leaf reads as decided), those
+    # with one, the note as its question; not those the team raised, which the unit would only have to agree with.
+    # Each row says why it is ticked, or not.
+    lowered = {row.line.pk for area in data.areas for row in area.lines if row.differs and _against_unit(row)
+               and (since is None or row.line.pk in since.line_ids)}
     if request.method == "GET":
-        # an appraiser's note on a leaf kept at its self-score is a question for the unit (the score unchanged, the
-        # leaf reads as decided): chosen too, the note as its question
-        chosen = {row.line.pk for area in data.areas for row in area.lines if row.differs
-                  and (since is None or row.line.pk in since.line_ids)} | set(noted)
+        chosen = lowered | set(noted)
         questions = {str(pk): note for pk, note in noted.items()}
     for area in data.areas:
         for row in area.lines:
             row.asked = questions.get(str(row.line.pk), "")  # type: ignore[attr-defined]
+            row.prefill_why = _prefill_why(row, lowered, noted)  # type: ignore[attr-defined]
     # the leaves a refusal names (those without a reason when the request has no question): listed and marked
     problems = error.details if error is not None and isinstance(error.details, list) else []
     named = [str(problem) for problem in problems]
@@ -123,6 +127,35 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
          "undecided": _undecided(data), "since": since},
         status=error.status if error else 200,
     )
+
+
+def _against_unit(row: Any) -> bool:
+    """A leaf the team scored against the unit: lower than its self-score, or for a penalty leaf (stored positive,
+    the points deducted) higher; a «không phát sinh» the team overruled with a score, whatever it is. No query."""
+    line = row.line
+    if line.appraised_score is None:
+        return False
+    if line.self_score is None:
+        return True
+    if row.indicator.kind == Indicator.Kind.PENALTY:
+        return bool(line.appraised_score > line.self_score)
+    return bool(line.appraised_score < line.self_score)
+
+
+def _prefill_why(row: Any, lowered: set[int], noted: dict[int, str]) -> str:
+    """Why the request form ticks a leaf by default, or leaves a changed one unticked, in words; empty for a leaf
+    it says nothing about."""
+    pk = row.line.pk
+    penalty = row.indicator.kind == Indicator.Kind.PENALTY
+    if pk in lowered:
+        return _("Chọn sẵn: Tổ thẩm định trừ nhiều hơn đơn vị tự chấm.") if penalty else _(
+            "Chọn sẵn: điểm thẩm định thấp hơn điểm tự chấm.")
+    if pk in noted:
+        return _("Chọn sẵn: giữ điểm tự chấm, có ghi chú của Tổ thẩm định (câu hỏi cho đơn vị).")
+    if row.differs and not _against_unit(row):
+        return _("Không chọn sẵn: Tổ thẩm định trừ ít hơn đơn vị tự chấm.") if penalty else _(
+            "Không chọn sẵn: điểm thẩm định cao hơn điểm tự chấm, có lợi cho đơn vị.")
+    return ""
 
 
 def _undecided(data: Review) -> dict[str, Any]:
