@@ -25,8 +25,8 @@ OLD_REASON = "Chỉ 50 văn bản điện tử có số liệu kiểm chứng."
 
 @pytest.fixture
 def round_two(submitted: Any, lead: Any, unit_editor: Any, unit_head: Any) -> Any:
-    """Round 1: the lead lowered 2.1.1 to 50/100 (0.00, under the 80 % threshold) with a reason, asked the unit to explain; the unit
-    explained and resubmitted: round 2 is being appraised."""
+    """Round 1: the lead lowered 2.1.1 to 50/100 (0.00, under the 80 % threshold) with a reason, asked the unit to
+    explain; the unit explained and resubmitted: round 2 is being appraised."""
     line = line_of(submitted, CODE)
     line_appraise(line=line, actor=lead, base_version=line.version,
                   value={"numerator": 50, "denominator": 100}, note=OLD_REASON)
