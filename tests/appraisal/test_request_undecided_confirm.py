@@ -90,3 +90,23 @@ def test_the_service_refuses_undecided_leaves_unless_they_are_accepted(submitted
     explanation_request(assessment=submitted, actor=lead, deadline=later(), line_ids=ids, message=MESSAGE,
                         undecided_ok=True)
     assert refresh(submitted).state == Assessment.State.EXPLANATION
+
+
+def test_the_refusal_is_said_at_the_top_of_the_form_with_a_link_to_the_confirmation(
+    client: Client, submitted: Any, lead: Any
+) -> None:
+    # the browser's own «required» bubble is not all: a post without the box ticked is refused by the server, in
+    # the page's language, at the top of the form, with a link down to the box; nothing saved
+    client.force_login(lead)
+    refused = _post(client, submitted)
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    error = re.search(r'<p class="error" id="request-error" role="alert">(.*?)</p>', body, re.S)
+    assert error is not None
+    assert "hãy xác nhận vẫn trả đơn vị giải trình" in error.group(1)
+    assert 'href="#confirm-undecided"' in error.group(1)
+    assert body.index('id="request-error"') < body.index('<form method="post" class="form explanation-request">')
+    box = re.search(r'<input type="checkbox" id="confirm-undecided"[^>]*>', body)
+    assert box is not None and " required" in box.group(0) and 'aria-invalid="true"' in box.group(0)
+    assert refresh(submitted).state == Assessment.State.SUBMITTED
+    assert not ExplanationRound.objects.exists()
