@@ -33,9 +33,15 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from appraisal.models import ExplanationRound
-from appraisal.selectors.explanation import agreed_in_round, explained_in_round
+from appraisal.selectors.explanation import agreed_in_round, evidence_still_missing, explained_in_round
 from appraisal.selectors.oversight import rank_standing
-from appraisal.selectors.review import credited_scores, line_decided, na_credited, na_pending
+from appraisal.selectors.review import (
+    credited_scores,
+    evidence_files_by_line,
+    line_decided,
+    na_credited,
+    na_pending,
+)
 from appraisal.selectors.rounds import appraisal_round_shown, round_number
 from cchc.collation import sort_key, vietnamese
 from scoring import engine
@@ -178,12 +184,15 @@ def _kps_text(line: ScoreLine, state: str) -> str:
     return f"{decision}. {_('Lý do của đơn vị')}: {reason}" if reason else decision
 
 
-def _explanation_text(line: ScoreLine, last_round: ExplanationRound | None) -> str:
+def _explanation_text(line: ScoreLine, last_round: ExplanationRound | None, *, evidence_missing: bool = False) -> str:
     """A flagged leaf's «Giải trình» cell: the unit's answer in the last round (open or ended, whose flags the leaves
-    carry), an agreement told apart from an explanation, and the team's question on the leaf in that round."""
+    carry), an agreement told apart from an explanation (and said sent with no document when the leaf needs evidence
+    the unit did not send, `evidence_missing`), and the team's question on the leaf in that round."""
     if not line.explanation_requested:
         return ""
-    if agreed_in_round(line, last_round):
+    if agreed_in_round(line, last_round) and evidence_missing:
+        text = _("Yêu cầu giải trình: đơn vị đồng ý, không bổ sung tài liệu (tiêu chí cần tài liệu kiểm chứng)")
+    elif agreed_in_round(line, last_round):
         text = _("Yêu cầu giải trình: đơn vị đồng ý với kết quả thẩm định")
     else:
         given = (explained_in_round(line, last_round.explanations_at_start or {}) if last_round is not None
@@ -240,7 +249,8 @@ def _status_round(assessment: Assessment, open_round: ExplanationRound | None) -
 
 def assessment_workbook(*, assessment: Assessment) -> bytes:
     """The unit's appraisal workbook (see the module's docstring). Reads: the set, the lines, the stored result,
-    the open explanation round (about five queries, whatever the number of leaves); writes nothing."""
+    the open explanation round, the leaves' evidence once a round was asked (about six queries, whatever the number
+    of leaves); writes nothing."""
     signed = assessment.state == Assessment.State.SIGNED_OFF
     nodes, own_comp, appraised_comp = _nodes(assessment)
     result = IndexResult.objects.filter(assessment=assessment).first() if signed else None
@@ -250,6 +260,8 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
     open_round = (last_round if assessment.state == Assessment.State.EXPLANATION and last_round is not None
                   and last_round.round == assessment.appraisal_round else None)
     indicator_set = assessment.indicator_set
+    # which leaves have evidence: a flagged one needing some the unit agreed on without sending any is said so
+    files = evidence_files_by_line(assessment) if last_round is not None else {}
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -301,7 +313,9 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
             own, appraised, most = _deducted(own), _deducted(appraised), _deducted(most)
         values: list[Any] = [ind.code, name, most, own, appraised, _difference(appraised, own)]
         if line is not None:
-            values += [line.appraised_note, _kps_text(line, state), _explanation_text(line, last_round),
+            values += [line.appraised_note, _kps_text(line, state),
+                       _explanation_text(line, last_round, evidence_missing=evidence_still_missing(
+                           line, ind, bool(files.get(line.pk)))),
                        line.explanation]
         else:
             values += [None] * 4

@@ -63,6 +63,14 @@ def agreed_in_round(line: ScoreLine, explanation_round: ExplanationRound | None)
     return explanation_round is not None and line.pk in (explanation_round.agreed_lines or [])
 
 
+def evidence_still_missing(line: ScoreLine, indicator: Indicator, has_files: bool) -> bool:
+    """A leaf marked «Cần tài liệu kiểm chứng» the unit has linked no file to (a «không phát sinh» needs none, a
+    survey leaf is not the unit's): `ReviewLine.evidence_missing`'s rule, the area's bulk accept leaving it out.
+    No query."""
+    return (indicator.evidence_required and not line.not_applicable and not has_files
+            and indicator.source != Indicator.Source.SURVEY)
+
+
 def answered_in_round(line: ScoreLine, explanation_round: ExplanationRound | None) -> bool:
     """Whether the leaf has the unit's answer of `explanation_round`: its agreement, or an explanation written in
     the round (`explained_in_round`). No query."""
