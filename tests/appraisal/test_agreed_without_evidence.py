@@ -47,7 +47,7 @@ def test_the_review_page_says_the_unit_agreed_without_a_document(agreed: Any, le
     body = client.get(reverse("appraisal:review", args=[agreed.pk])).content.decode()
     asked = body.split(f'id="line-{line_of(agreed, ASKED).pk}"')[1].split("</article>")[0]
     kept = body.split(f'id="line-{line_of(agreed, KEPT).pk}"')[1].split("</article>")[0]
-    found = re.search(r"<[^>]*data-agreed-no-evidence[^>]*>(.*?)</", asked, re.S)
+    found = re.search(r"<[^>]*data-no-document-agreement[^>]*>(.*?)</", asked, re.S)
     assert found is not None and NO_DOCUMENT in found.group(1)
     assert "data-agreed" in kept and NO_DOCUMENT not in kept
 

@@ -20,7 +20,7 @@ from appraisal.selectors.queue import unseen_explanations
 from appraisal.services import explanation_request, explanation_resubmit, line_explain
 from appraisal.services.rounds import explanation_agree_remaining, line_agree
 from scoring.models import Assessment, AuditEntry, ScoreLine
-from tests.appraisal.conftest import later, line_of, refresh
+from tests.appraisal.conftest import evidence_not_required, later, line_of, refresh
 
 pytestmark = pytest.mark.django_db
 OLD_SENTENCE = "Đơn vị đồng ý với kết quả thẩm định vòng 1."
@@ -100,6 +100,9 @@ def test_agreeing_with_the_rest_answers_only_the_unanswered_leaves(
 def test_the_workbook_tells_an_agreement_from_an_explanation(
     client: Client, appraised: Any, lead: Any, unit_editor: Any, unit_head: Any
 ) -> None:
+    # leaves needing no evidence: an agreement on one needing evidence not sent says so apart
+    # (test_agreed_without_evidence)
+    evidence_not_required(appraised)
     explanation_request(assessment=appraised, actor=lead, deadline=later(), message="Rà soát.",
                         line_ids=[line_of(appraised, code).pk for code in ("1.1.1", "2.1.1", "1.1.2")])
     explained = line_of(appraised, "2.1.1")
