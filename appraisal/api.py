@@ -101,7 +101,9 @@ class AppraiseSerializer(ScoreValueInput):
 @api_refusals
 def appraise_line(request: Request, assessment_id: int, line_id: int) -> Response:
     """The appraiser's input for one leaf of an assigned area (a reason is required when it differs). On a leaf
-    the unit declared «không phát sinh», a score (with its reason) means the team does not accept it."""
+    the unit declared «không phát sinh», a score (with its reason) means the team does not accept it. In a round
+    after the first, a score changed from the previous round's needs a reason of this round, not none nor that
+    round's (400 `round_reason_required`, field `note`); a score kept with no reason keeps that round's."""
     _assessment, line = selectors.line_to_appraise(request.user, assessment_id, line_id)
     payload = AppraiseSerializer(data=request.data, context={"rule": leaf_rule(line.indicator)})
     payload.is_valid(raise_exception=True)

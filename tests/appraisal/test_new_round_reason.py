@@ -129,3 +129,17 @@ def test_a_save_in_place_that_keeps_the_score_leaves_the_box_empty(round_two: An
     assert answer.status_code == 200, answer.json()
     assert answer.json()["line"]["note"] == ""
     assert line_of(round_two, CODE).appraised_note == OLD_REASON
+
+
+def test_the_api_refuses_the_old_reason_with_a_changed_score(round_two: Any, lead: Any) -> None:
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_login(lead)
+    line = line_of(round_two, CODE)
+    response = api.post(reverse("api:appraise_line", args=[round_two.pk, line.pk]),
+                        {"version": line.version, "value": {"numerator": 80, "denominator": 100},
+                         "note": OLD_REASON}, format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["code"] == "round_reason_required"
+    assert line_of(round_two, CODE).appraised_score == Decimal("0")
