@@ -153,7 +153,7 @@ def _round_reason(line: ScoreLine, assessment: Assessment, score: Decimal, reaso
     if assessment.appraisal_round <= 1:
         return reason
     previous = previous_round_decision(line=line, current_round=assessment.appraisal_round)
-    if previous is None:
+    if previous is None or (previous.score is None and not previous.not_applicable):  # nothing decided then
         return reason
     changed = previous.not_applicable or previous.score != score
     if changed and (not reason or reason.strip() == previous.note.strip()):

@@ -143,3 +143,19 @@ def test_the_api_refuses_the_old_reason_with_a_changed_score(round_two: Any, lea
     assert response.status_code == 400, response.json()
     assert response.json()["code"] == "round_reason_required"
     assert line_of(round_two, CODE).appraised_score == Decimal("0")
+
+
+def test_a_leaf_undecided_when_the_round_ended_needs_only_the_usual_reason(
+    submitted: Any, lead: Any, unit_editor: Any, unit_head: Any
+) -> None:
+    # round 1 asked about 2.1.1 before deciding it; in round 2 its self-score is taken with no reason
+    line = line_of(submitted, CODE)
+    explanation_request(assessment=refresh(submitted), actor=lead, deadline=later(), line_ids=[line.pk],
+                        message="Đề nghị gửi số liệu.", undecided_ok=True)
+    line = line_of(submitted, CODE)
+    line_explain(line=line, actor=unit_editor, base_version=line.version, explanation="Đã gửi số liệu.")
+    explanation_resubmit(assessment=refresh(submitted), actor=unit_head)
+    line = line_of(submitted, CODE)
+    saved = line_appraise(line=line, actor=lead, base_version=line.version, value=line.self_value, note="")
+    assert saved.appraised_score == Decimal("1.7")
+    assert saved.appraised_note == ""
