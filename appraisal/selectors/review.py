@@ -224,11 +224,14 @@ TEAM_STAGES = (LineHistory.Stage.APPRAISAL, LineHistory.Stage.FINAL)
 def previous_decision(entries: Iterable[Any], current_round: int) -> Any | None:
     """The team's decision on a leaf as an earlier round ended (the latest APPRAISAL or FINAL step of its history
     before `current_round`, `history_by_line`'s entries), whose reason a new round shows beside its empty reason box;
-    None in the leaf's first round, or when no earlier round recorded it. No query."""
+    None in the leaf's first round, when no earlier round recorded it, or when the team had not decided it then. No
+    query."""
     found = None
     for entry in entries:
         if getattr(entry, "stage", None) in TEAM_STAGES and entry.round < current_round:
             found = entry
+    if found is not None and found.score is None and not found.not_applicable:  # nothing decided then
+        return None
     return found
 
 

@@ -156,6 +156,10 @@ def test_a_leaf_undecided_when_the_round_ended_needs_only_the_usual_reason(
     line_explain(line=line, actor=unit_editor, base_version=line.version, explanation="Đã gửi số liệu.")
     explanation_resubmit(assessment=refresh(submitted), actor=unit_head)
     line = line_of(submitted, CODE)
+    client = Client()
+    client.force_login(lead)
+    card = _card(client, refresh(submitted), line.pk)
+    assert "so với vòng trước" not in card and "data-previous-reason" not in card
     saved = line_appraise(line=line, actor=lead, base_version=line.version, value=line.self_value, note="")
     assert saved.appraised_score == Decimal("1.7")
     assert saved.appraised_note == ""
