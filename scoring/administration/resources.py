@@ -1,6 +1,6 @@
 """django-import-export resource of a set's tree: one row per node, parents before their children.
 
-Columns: code, parent_code, name, kind, max_points, floor, method, params (JSON), evidence_required,
+Columns: code, parent_code, name, kind, max_points, floor, method, params (text, or JSON), evidence_required,
 allow_not_applicable, source, guidance, coordinating_department. The file a person edits names them in Vietnamese
 (`COLUMN_HEADERS`) and writes the kind, method and source as the screen shows them; a file with the keys as
 headers and the codes as values (exported before) reads the same. `clean_rows` checks every row against
@@ -67,13 +67,15 @@ COLUMN_HEADERS = (
     gettext_lazy("Điểm tối đa"),
     gettext_lazy("Điểm tối thiểu"),
     gettext_lazy("Phương pháp chấm"),
-    gettext_lazy("Tham số phương pháp chấm (JSON)"),
+    gettext_lazy("Tham số phương pháp chấm"),
     gettext_lazy("Cần tài liệu kiểm chứng"),
     gettext_lazy("Cho phép không phát sinh"),
     gettext_lazy("Nguồn điểm"),
     gettext_lazy("Hướng dẫn"),
     gettext_lazy("Cơ quan phối hợp thẩm định"),
 )
+# the headers of files exported before, still read: the parameters were JSON only
+OLD_COLUMN_HEADERS = {"params": gettext_lazy("Tham số phương pháp chấm (JSON)")}
 # lazy: the import page and the exported file's notes show them in the page's language
 COLUMN_LABELS = (
     gettext_lazy("Mã tiêu chí (1, 1.1, 1.1.1 …)"),
@@ -83,7 +85,7 @@ COLUMN_LABELS = (
     gettext_lazy("Điểm tối đa"),
     gettext_lazy("Điểm tối thiểu (mặc định 0)"),
     gettext_lazy("Phương pháp chấm (chỉ tiêu chí thành phần; chọn trong danh sách)"),
-    gettext_lazy("Tham số của phương pháp chấm (JSON; xem ghi chú ở tên cột)"),
+    gettext_lazy("Tham số của phương pháp chấm (viết bằng chữ hoặc JSON; xem ghi chú ở tên cột)"),
     gettext_lazy("Cần tài liệu kiểm chứng: Có / Không (chọn trong danh sách; cũng nhận x / để trống, 1 / 0)"),
     gettext_lazy("Cho phép không phát sinh: Có / Không (chọn trong danh sách; cũng nhận x / để trống, 1 / 0)"),
     gettext_lazy("Nguồn điểm: Tự chấm / Điều tra xã hội học (chọn trong danh sách)"),
@@ -99,11 +101,12 @@ CHOICE_COLUMNS: dict[str, type[models.TextChoices]] = {
 
 def column_aliases() -> dict[str, str]:
     """Every header the import reads as a column (as `xlsx.folded`): the key (older files), and the header of the
-    exported file in each of the site's languages."""
+    exported file in each of the site's languages, now and before (`OLD_COLUMN_HEADERS`)."""
     aliases = {folded(key): key for key in COLUMNS}
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             aliases.update({folded(str(header)): key for key, header in zip(COLUMNS, COLUMN_HEADERS, strict=True)})
+            aliases.update({folded(str(header)): key for key, header in OLD_COLUMN_HEADERS.items()})
     return aliases
 
 
@@ -361,7 +364,19 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
         params: Any = {}
         bad_params = "params" in dated
         params_text = _text(raw.get("params"))
-        if params_text and not isinstance(raw.get("params"), Formula):
+        method = _choice(raw.get("method"), lookups["method"])
+        leaf = code not in has_children
+        if params_text and not isinstance(raw.get("params"), Formula) and not params_text.startswith("{"):
+            # the parameters as the exported file writes them, in Vietnamese (`params_text`); JSON starts with «{»
+            if leaf and method in Indicator.Method.values:
+                from scoring.administration.services.params_text import params_from_text
+
+                said = len(problems)
+                params = params_from_text(method, params_text, problems)
+                bad_params = bad_params or len(problems) > said
+            else:
+                bad_params = True  # no method to read them by: the method (or the group) is what is said
+        elif params_text and not isinstance(raw.get("params"), Formula):
             try:
                 params = json.loads(params_text)
             except ValueError:
@@ -373,8 +388,6 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
             numbers_said = len(problems)
             params = _params_numbers(params, problems)
             bad_params = bad_params or len(problems) > numbers_said  # said once, not again by the engine
-        method = _choice(raw.get("method"), lookups["method"])
-        leaf = code not in has_children
         if leaf and "method" in dated:
             pass  # said above
         elif leaf:

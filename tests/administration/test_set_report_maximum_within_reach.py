@@ -5,7 +5,6 @@ and there the upload refuses it too, in the editor's words."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -100,7 +99,7 @@ def test_the_upload_preview_warns_and_still_lets_the_file_be_applied(
     # given: the draft's own file with 1.2.1's «Có» worth 0,5 under its maximum of 1
     client.force_login(admin_user)
     exported = client.get(reverse("administration:set_export", args=[draft.pk])).content
-    content = _edited(exported, {("1.2.1", "Tham số phương pháp chấm (JSON)"): json.dumps({"yes_points": "0.5"})})
+    content = _edited(exported, {("1.2.1", "Tham số phương pháp chấm"): "Điểm khi «Có»: 0,5"})
     # when
     response = client.post(reverse("administration:set_import", args=[draft.pk]), {"file": upload(content)})
     # then: listed among the notices that do not block, and the file applies

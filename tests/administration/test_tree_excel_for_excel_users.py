@@ -126,13 +126,13 @@ def test_the_export_has_vietnamese_headers_labels_drop_downs_and_a_note_on_the_p
     assert headers[:4] == ["Mã tiêu chí", "Mã tiêu chí cha", "Nội dung", "Loại"]
     assert "Phương pháp chấm" in headers and "Nguồn điểm" in headers
     params_header = next(h for h in headers if str(h).startswith("Tham số"))
-    assert "JSON" in params_header
+    assert params_header == "Tham số phương pháp chấm"  # written in Vietnamese, no longer JSON
     rows = {r[0]: dict(zip(headers, r, strict=False)) for r in ws.iter_rows(min_row=2, values_only=True)}
     assert rows["2.2.1"]["Loại"] == "Điểm cộng"
     assert rows["2.3.1"]["Loại"] == "Điểm trừ"
     assert rows["1.2.3"]["Phương pháp chấm"] == "Chấm điểm trực tiếp"
     assert rows["1.2.3"]["Nguồn điểm"] == "Tự chấm"
-    assert json.loads(rows["1.2.3"][params_header]) == {"step": "0.25"}
+    assert rows["1.2.3"][params_header] == "Bước điểm: 0,25"
     # a drop-down on each of the kind, method and source columns
     columns = {h: chr(ord("A") + i) for i, h in enumerate(headers)}
     validated = {str(rng) for dv in ws.data_validations.dataValidation if dv.type == "list" for rng in dv.sqref.ranges}
@@ -140,7 +140,7 @@ def test_the_export_has_vietnamese_headers_labels_drop_downs_and_a_note_on_the_p
         assert any(r.startswith(columns[header] + "2:") for r in validated), (header, validated)
     # the parameters' header explains what goes in it
     comment = ws.cell(row=1, column=headers.index(params_header) + 1).comment
-    assert comment is not None and "JSON" in comment.text and "step" in comment.text
+    assert comment is not None and "Bước điểm: 0,25" in comment.text and "JSON" in comment.text
 
 
 def test_the_exported_file_imports_back_through_the_pages_unchanged(

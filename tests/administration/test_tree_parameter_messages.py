@@ -37,7 +37,8 @@ def test_parameters_left_from_another_method_are_all_named_by_the_editors_labels
     assert "«Điểm khi «Có»»" in message and "«Điểm khi «Không»»" in message
     assert "«Chấm điểm trực tiếp»" in message
     assert "«manual»" not in message and "«no_points»" not in message and "«yes_points»" not in message
-    assert "Tham số phương pháp chấm (JSON)" in message and "để trống" in message
+    assert "«Tham số phương pháp chấm»" in message and "để trống" in message
+    assert "ví dụ Bước điểm: 0,25." in message  # the new method's parameters as the file writes them
 
 
 def test_another_engine_refusal_in_the_file_is_worded_with_the_editors_labels() -> None:

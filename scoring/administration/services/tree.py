@@ -229,12 +229,12 @@ def leftover_params_refusal(method: str, params: Mapping[str, Any], *, params_ce
         "names": named, "method": label}
     own = ", ".join(_param_named(name) for name in taken) or _("không có tham số nào")
     if params_cell is not None:
-        from scoring.administration.services.tree_excel import PARAMS_EXAMPLES
+        from scoring.administration.services.tree_excel import params_example
 
         advice = _(
             "Khi đổi phương pháp chấm, hãy xoá nội dung ô «%(cell)s» (để trống: tham số mặc định của phương pháp) "
             "hoặc chỉ ghi tham số của phương pháp mới (%(own)s), ví dụ %(example)s."
-        ) % {"cell": params_cell, "own": own, "example": PARAMS_EXAMPLES[Indicator.Method(method)]}
+        ) % {"cell": params_cell, "own": own, "example": params_example(method)}
     else:
         advice = _("Hãy bỏ các tham số đó; phương pháp này dùng: %(own)s.") % {"own": own}
     return f"{said} {advice}"

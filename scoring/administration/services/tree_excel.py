@@ -15,8 +15,10 @@ from typing import Any
 from django.db import transaction
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from scoring.administration.services.common import _audit_set, _ensure_editable
+from scoring.administration.services.params_text import params_cell, params_text
 from scoring.administration.services.tree import _renumber
 from scoring.administration.xlsx import Sheet, read_sheet, write_sheet
 from scoring.models import (
@@ -146,6 +148,15 @@ def _shown(name: str, value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def _field_shown(name: str, fields: Mapping[str, Any]) -> str:
+    """A criterion's field as the preview shows it (`_shown`); its parameters as the file writes them, in Vietnamese
+    for its method (`params_text.params_cell`: JSON where the text cannot say them exactly)."""
+    value = fields.get(name)
+    if name == "params" and value:
+        return params_cell(str(fields.get("method") or ""), value)
+    return _shown(name, value)
 
 
 def _places(tree: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[Any, int]]:
@@ -320,8 +331,8 @@ def tree_diff(
             continue
         before = old[old_code]
         differing = [
-            FieldChange(name=field_name, label=_field_label(field_name), old=_shown(field_name, before.get(field_name)),
-                        new=_shown(field_name, fields.get(field_name)))
+            FieldChange(name=field_name, label=_field_label(field_name), old=_field_shown(field_name, before),
+                        new=_field_shown(field_name, fields))
             for field_name in AUDITED_FIELDS
             if field_name != "parent" and before.get(field_name) != fields.get(field_name)
         ]
@@ -659,30 +670,84 @@ def _file_origin(indicator_set: IndicatorSet, sheet: Sheet) -> FileOrigin | None
     return None
 
 
-# One example of each method's parameters (JSON is JSON: not translated)
-PARAMS_EXAMPLES = {
-    Indicator.Method.MANUAL: '{"step": "0.25"}',
-    Indicator.Method.LEVELS: '{"options": [{"key": "a", "label": "…", "points": "1"}, {"key": "b", "label": "…", '
-                             '"points": "0"}]}',
-    Indicator.Method.YES_NO: '{"yes_points": "1", "no_points": "0"}',
-    Indicator.Method.RATIO_BANDS: '{"bands": [{"min": "90", "inclusive": true, "points": "2"}, {"min": "0", '
-                                  '"inclusive": true, "points": "0"}]}',
-    Indicator.Method.PROPORTIONAL: '{"threshold": "80", "below_points": "0"}',
-    Indicator.Method.FORMULA: '{"variables": [{"name": "a", "label": "…"}, {"name": "b", "label": "…"}], '
-                              '"expression": "b / a * 2"}',
-    Indicator.Method.PER_OCCURRENCE: '{"items": [{"key": "a", "label": "…", "points": "0.5"}], "base": "0"}',
-    Indicator.Method.SURVEY: "{}",
+def _example_params(method: str) -> dict[str, Any]:
+    """One example of each method's parameters, as stored (the labels in the page's language)."""
+    examples: dict[str, dict[str, Any]] = {
+        Indicator.Method.MANUAL: {"step": "0.25"},
+        Indicator.Method.LEVELS: {"options": [
+            {"key": "dung_han", "label": _("Ban hành đúng hạn"), "points": "1"},
+            {"key": "tre_han", "label": _("Ban hành trễ hạn"), "points": "0.5"},
+            {"key": "khong_ban_hanh", "label": _("Không ban hành"), "points": "0"},
+        ]},
+        Indicator.Method.YES_NO: {"yes_points": "1", "no_points": "0"},
+        Indicator.Method.RATIO_BANDS: {"bands": [
+            {"min": "80", "inclusive": True, "points": "1"},
+            {"min": "50", "inclusive": False, "points": "0.5"},
+            {"min": "0", "inclusive": True, "points": "0"},
+        ], "whole_numbers": True},
+        Indicator.Method.PROPORTIONAL: {"threshold": "80", "below_points": "0", "whole_numbers": True},
+        Indicator.Method.FORMULA: {
+            "variables": [{"name": "a", "label": _("Số kiến nghị phải xử lý")},
+                          {"name": "b", "label": _("Số kiến nghị đã xử lý xong")}],
+            "expression": "b / a * 2.5", "on_zero_division": "2.5", "limits": ["b <= a"],
+        },
+        Indicator.Method.PER_OCCURRENCE: {"base": "1", "items": [
+            {"key": "tre_han", "label": _("Mỗi báo cáo gửi trễ hạn"), "points": "-0.25"},
+            {"key": "khong_gui", "label": _("Mỗi báo cáo không gửi"), "points": "-0.5"},
+        ]},
+        Indicator.Method.SURVEY: {},
+    }
+    return examples[Indicator.Method(method)]
+
+
+def params_example(method: str) -> str:
+    """One example of `method`'s parameters as the file's cell writes them (its lines joined by « ⏎ » when it has
+    several, to be quoted in a sentence); «(để trống)» for a method without parameters."""
+    text = params_text(method, _example_params(method))
+    return " ⏎ ".join(text.splitlines()) if text else _("(để trống)")
+
+
+# What the cell holds for each method, said before its example (`params_note`)
+_METHOD_FORMATS = {
+    Indicator.Method.MANUAL: gettext_lazy("«Bước điểm: …» (để trống: bước 0,25)"),
+    Indicator.Method.LEVELS: gettext_lazy(
+        "mỗi mức một dòng «[mã] nội dung = điểm»; mã giữ liên kết với điểm đã chấm, nên giữ nguyên; dòng thêm mới "
+        "có thể bỏ «[mã]»: mã được đặt theo nội dung"),
+    Indicator.Method.YES_NO: gettext_lazy("«Điểm khi «Có»: …; Điểm khi «Không»: …»"),
+    Indicator.Method.RATIO_BANDS: gettext_lazy(
+        "các mức từ ngưỡng cao xuống thấp, «≥ ngưỡng%: điểm» (tỷ lệ từ ngưỡng trở lên) hoặc «> ngưỡng%: điểm» (tỷ lệ "
+        "trên ngưỡng), mức cuối «còn lại: điểm»; thêm «số nguyên» khi tử số và mẫu số là số đếm"),
+    Indicator.Method.PROPORTIONAL: gettext_lazy(
+        "«Ngưỡng tỷ lệ tối thiểu: …%; Điểm khi dưới ngưỡng: …» (đạt ngưỡng: điểm theo tỷ lệ của điểm tối đa); thêm "
+        "«số nguyên» khi tử số và mẫu số là số đếm"),
+    Indicator.Method.FORMULA: gettext_lazy(
+        "mỗi dòng một mục: «Biến số <tên>: nội dung» (tên không dấu, viết liền), «Công thức: …», «Điểm khi chia cho "
+        "0: …» (nếu cần), «Giới hạn giữa các số liệu: b + c <= a» (nếu cần)"),
+    Indicator.Method.PER_OCCURRENCE: gettext_lazy(
+        "«Điểm gốc: …» rồi mỗi trường hợp một dòng «[mã] nội dung = điểm mỗi lần» (mã như ở các mức)"),
+    Indicator.Method.SURVEY: gettext_lazy("không có tham số"),
 }
 
 
 def params_note() -> str:
-    """What the parameters column holds, method by method (the exported file's note on that header, the import
-    page's description of the column)."""
-    lines = [_("Tham số của phương pháp chấm, viết dạng JSON (một đối tượng {…}); để trống ở tiêu chí có tiêu chí "
-               "con. Theo phương pháp:")]
-    lines += [f"• {method.label}: {PARAMS_EXAMPLES[method]}" for method in Indicator.Method]
-    lines.append(_("Số viết dạng văn bản trong ngoặc kép, dấu thập phân là dấu phẩy hoặc dấu chấm (\"0,5\" hoặc "
-                   "\"0.5\"), không có dấu tách hàng nghìn («1.000» bị từ chối vì không rõ là một nghìn hay là một)."))
+    """What the parameters column holds, method by method, with an example of each (the exported file's note on
+    that header and its notes sheet, the import page's description of the column)."""
+    lines = [
+        _("Tham số của phương pháp chấm, viết bằng chữ với tên như trên trang sửa tiêu chí; để trống ở tiêu chí có "
+          "tiêu chí con. Các mục ghi mỗi mục một dòng trong ô (Alt+Enter để xuống dòng); với Chấm điểm trực tiếp, "
+          "Có/Không, Khung tỷ lệ và Tỷ lệ cũng có thể ngăn các mục bằng dấu «;». Số viết với dấu phẩy thập phân "
+          "(0,5; dấu chấm cũng được nhận), không có dấu tách hàng nghìn («1.000» bị từ chối vì không rõ là một "
+          "nghìn hay là một). Theo phương pháp (⏎: xuống dòng trong ô):"),
+    ]
+    lines += [
+        _("• %(method)s: %(format)s. Ví dụ: %(example)s") % {
+            "method": method.label, "format": _METHOD_FORMATS[method], "example": params_example(method)}
+        for method in Indicator.Method
+    ]
+    lines.append(_(
+        "Ô bắt đầu bằng «{» được đọc là JSON, như trong tệp xuất trước đây (khóa tiếng Anh, số viết trong ngoặc kép, "
+        "ví dụ {\"step\": \"0.25\"}). Tệp xuất ra chỉ ghi JSON ở tiêu chí mà cách viết bằng chữ không diễn đạt "
+        "đúng tham số đã lưu (chẳng hạn điểm lưu dạng số JSON, hoặc nội dung một mức có xuống dòng)."))
     return "\n".join(lines)
 
 
@@ -699,15 +764,18 @@ def column_help() -> list[tuple[str, str, str]]:
 def indicator_set_tree_xlsx(*, indicator_set: IndicatorSet) -> bytes:
     """The set's tree as the Excel file an administrator edits and imports back: Vietnamese headers (each with a
     note), the kind, method and source by the labels the screen shows (each column with a drop-down of them),
-    the parameters as JSON, and a notes sheet describing every column."""
+    the parameters in Vietnamese (`params_text`), and a notes sheet describing every column."""
     from scoring.administration.resources import CHOICE_COLUMNS, COLUMNS, FLAG_COLUMNS, IndicatorResource
 
     dataset = IndicatorResource(indicator_set=indicator_set).export()
     positions = {name: COLUMNS.index(name) for name in (*CHOICE_COLUMNS, *FLAG_COLUMNS)}
     flag_words = [_("Có"), _("Không")]
     rows = []
+    params_at, method_at = COLUMNS.index("params"), COLUMNS.index("method")
     for exported in dataset:
         row = list(exported)
+        if row[params_at]:  # the JSON the resource renders, written as the person edits it (`params_text`)
+            row[params_at] = params_cell(str(row[method_at] or ""), json.loads(row[params_at]))
         for name, choices in CHOICE_COLUMNS.items():
             value = row[positions[name]]
             if value in choices.values:
