@@ -332,3 +332,23 @@ def test_each_method_s_example_reads_back_as_the_parameters_it_shows(method: Ind
     problems: list[str] = []
     assert params_text.params_from_text(method, text, problems) == example and not problems
 
+
+
+def test_a_file_exported_in_english_reads_back_in_either_language(
+    client: Client, admin_user: Any, so_draft: IndicatorSet
+) -> None:
+    # given: the file exported with the page in English: the parameters named by the editor's English labels
+    client.force_login(admin_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    content = _exported(client, so_draft)
+    rows = _cells(content)
+    params_header = "Scoring method parameters"
+    assert rows["1.4.3"][params_header] == "Score step: 0,25"
+    assert rows["1.3.2"][params_header] == "≥ 30%: 1; ≥ 20%: 0,5; the rest: 0; whole numbers"
+    # when: imported with the page in Vietnamese, then in English
+    for language in ("vi", "en"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        checked = _check(client, so_draft, content)
+        # then: nothing changes
+        assert checked.status_code == 200, checked.context["outcome"].row_errors
+        assert not checked.context["outcome"].changes.any
