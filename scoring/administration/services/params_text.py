@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +42,7 @@ from scoring.models import Indicator
 REST_WORD = gettext_lazy("còn lại")  # the last band of a ratio: from 0 % up
 WHOLE_WORD = gettext_lazy("số nguyên")  # a ratio's terms are counts (`whole_numbers`)
 
+_METHODS = frozenset(method.value for method in Indicator.Method)
 # the methods whose entries hold no free text: «;» separates them as well as a line break
 _SHORT_METHODS = {"manual", "yes_no", "proportional", "ratio_bands"}
 # each method's named parameters (one value each), as «label: value»
@@ -81,8 +83,10 @@ def _in_every_language(make: Callable[[], dict[str, str]]) -> dict[str, str]:
     return found
 
 
+@cache
 def _names() -> dict[str, str]:
-    """Each named parameter, and the flag, by its label as compared (`_words`), in any of the site's languages."""
+    """Each named parameter, and the flag, by its label as compared (`_words`), in any of the site's languages (the
+    same for the whole process: worked out once)."""
     from scoring.administration.services.tree import PARAM_LABELS
 
     def make() -> dict[str, str]:
@@ -197,16 +201,15 @@ def _named_entry(name: str, value: Any) -> str:
 def params_from_text(method: str, text: str, problems: list[str]) -> dict[str, Any]:
     """The parameters of `method` a cell's text gives; each entry that cannot be read appended to `problems`
     (the cell, the entry and why), in which case what is returned is incomplete and must not be used."""
-    method_label = str(Indicator.Method(method).label) if method in Indicator.Method.values else method
     lines = [line.strip() for line in str(text).splitlines()]
     entries = [part.strip() for line in lines for part in (line.split(";") if method in _SHORT_METHODS else [line])]
     entries = [entry for entry in entries if entry]
-    if method not in Indicator.Method.values:
+    if method not in _METHODS:
         return {}  # the row's method is refused on its own
     if method == "survey":
         if entries:
             problems.append(_("Ô «%(cell)s»: phương pháp «%(method)s» không có tham số; hãy để trống ô.")
-                            % {"cell": _cell_name(), "method": method_label})
+                            % {"cell": _cell_name(), "method": Indicator.Method(method).label})
         return {}
     names = _names()
     params: dict[str, Any] = {}
@@ -307,6 +310,7 @@ def _band(entry: str) -> dict[str, Any]:
             "points": _number(match.group("points"))}
 
 
+@cache
 def _rest_words() -> set[str]:
     return set(_in_every_language(lambda: {_words(REST_WORD): "rest"}))
 
@@ -347,9 +351,14 @@ def _with_keys(listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return keyed
 
 
+@cache
+def _variable_words() -> dict[str, str]:
+    return _in_every_language(lambda: {_words(_label("variables")): "variables"})
+
+
 def _variable(head: str, colon: str, value: str) -> dict[str, Any] | None:
     """A formula's variable line («Biến số a: nhãn», or «Biến số a» without a label), or None for another line."""
-    words = _in_every_language(lambda: {_words(_label("variables")): "variables"})
+    words = _variable_words()
     name_part = head.strip()
     for prefix in words:
         folded_head = _words(name_part)
