@@ -189,6 +189,19 @@ def test_a_level_added_without_a_key_gets_one_made_from_its_label(
                           "points": "0.25"}
 
 
+def test_yes_and_no_points_may_be_written_short(client: Client, admin_user: Any, so_draft: IndicatorSet) -> None:
+    client.force_login(admin_user)
+    content = _exported(client, so_draft)
+    assert _cells(content)["1.1.2"][PARAMS] == "Điểm khi «Có»: 1; Điểm khi «Không»: 0"
+    checked = _check(client, so_draft, _edited(content, {"1.1.2": "Có: 0,75; không: 0"}))
+    assert checked.status_code == 200, checked.context["outcome"].row_errors
+    [changed] = checked.context["outcome"].changes.modified
+    assert [(f.old, f.new) for f in changed.fields] == [("Điểm khi «Có»: 1; Điểm khi «Không»: 0",
+                                                          "Điểm khi «Có»: 0,75; Điểm khi «Không»: 0")]
+    assert _apply(client, so_draft, checked).status_code == 302
+    assert so_draft.indicators.get(code="1.1.2").params == {"yes_points": "0.75", "no_points": "0"}
+
+
 def test_a_key_made_from_a_label_never_takes_one_another_level_has() -> None:
     params = params_text.params_from_text("levels", "[dung_han] Đúng hạn = 1\nĐúng hạn = 0,5\nĐúng  hạn = 0", [])
     assert [o["key"] for o in params["options"]] == ["dung_han", "dung_han_2", "dung_han_3"]
@@ -206,6 +219,7 @@ def test_a_key_made_from_a_label_never_takes_one_another_level_has() -> None:
         ("1.4.3", "Bước điểm: 0,25; Bước điểm: 0,5", "ghi hai lần"),
         ("1.4.3", "Điểm gốc: 0,25", "«Điểm gốc» không phải là tham số của phương pháp «Chấm điểm trực tiếp»"),
         ("1.4.3", "Điểm khi «Có»: 0,25", "phương pháp này nhận: «Bước điểm»"),
+        ("1.1.2", "Có: 1; Có: 0,5", "ghi hai lần"),
         ("1.2.1", "Điểm gốc = 1,5\n[late_or_incomplete] Trễ hạn = -0,25", "«Điểm gốc: …»"),
         ("1.3.2", "≤ 30%: 1; còn lại: 0", "không phải là một mức của khung tỷ lệ"),
         ("1.3.2", "≥ 30%: một; còn lại: 0", "một"),

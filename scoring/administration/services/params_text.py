@@ -5,7 +5,7 @@ The formats, method by method (entries on lines of the cell; where no entry hold
 «;»):
 
 • Chấm điểm trực tiếp: «Bước điểm: 0,25».
-• Có/Không: «Điểm khi «Có»: 1; Điểm khi «Không»: 0».
+• Có/Không: «Điểm khi «Có»: 1; Điểm khi «Không»: 0» (or, shorter, «Có: 1; Không: 0»).
 • Khung tỷ lệ: «≥ 30%: 1; > 20%: 0,5; còn lại: 0; số nguyên» (from the highest threshold down; «≥» takes the
   threshold in, «>» leaves it out; «còn lại» is «≥ 0%»; «số nguyên»: both terms are counts).
 • Tỷ lệ: «Ngưỡng tỷ lệ tối thiểu: 80%; Điểm khi dưới ngưỡng: 0; số nguyên».
@@ -92,6 +92,7 @@ def _names() -> dict[str, str]:
     def make() -> dict[str, str]:
         names = {_words(label): name for name, label in PARAM_LABELS.items()}
         names[_words(WHOLE_WORD)] = "whole_numbers"
+        names[_words(_("Có"))], names[_words(_("Không"))] = "yes_points", "no_points"  # «Có: 1; Không: 0»
         return names
 
     return _in_every_language(make)

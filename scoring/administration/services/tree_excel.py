@@ -713,7 +713,7 @@ _METHOD_FORMATS = {
     Indicator.Method.LEVELS: gettext_lazy(
         "mỗi mức một dòng «[mã] nội dung = điểm»; mã giữ liên kết với điểm đã chấm, nên giữ nguyên; dòng thêm mới "
         "có thể bỏ «[mã]»: mã được đặt theo nội dung"),
-    Indicator.Method.YES_NO: gettext_lazy("«Điểm khi «Có»: …; Điểm khi «Không»: …»"),
+    Indicator.Method.YES_NO: gettext_lazy("«Điểm khi «Có»: …; Điểm khi «Không»: …» (hoặc ngắn gọn «Có: …; Không: …»)"),
     Indicator.Method.RATIO_BANDS: gettext_lazy(
         "các mức từ ngưỡng cao xuống thấp, «≥ ngưỡng%: điểm» (tỷ lệ từ ngưỡng trở lên) hoặc «> ngưỡng%: điểm» (tỷ lệ "
         "trên ngưỡng), mức cuối «còn lại: điểm»; thêm «số nguyên» khi tử số và mẫu số là số đếm"),
