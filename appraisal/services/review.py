@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -38,7 +40,7 @@ from appraisal.services.common import (
 from appraisal.services.history import _snapshot
 from scoring import engine
 from scoring import selectors as scoring_selectors
-from scoring.errors import StaleVersion, StateConflict, ValidationFailed
+from scoring.errors import StaleVersion, StateConflict, ValidationFailed, engine_failure
 from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.services import (
     assessment_transition,
@@ -46,6 +48,7 @@ from scoring.services import (
     score_line_accept_not_applicable,
     score_line_appraise,
 )
+from scoring.services.common import AuditFields
 
 MSG_ZERO_REASON_REQUIRED = gettext_lazy("Hãy ghi lý do chấm 0 điểm (ví dụ: đơn vị không gửi bản tự đánh giá đúng hạn).")
 
@@ -303,6 +306,7 @@ def area_accept_self(
     Returns {"accepted": n, "skipped": m, "not_applicable": k, "evidence_missing": [codes],
     "awaiting_explanation": [codes], "evidence_noted": [codes], "accepted_ids": [line ids]}, the k «không phát
     sinh» and the leaves of "evidence_noted" among the n accepted, the m skipped including the leaves named.
+    Queries: a fixed number whatever the number of leaves (`_accept_many` writes them at once).
     """
     from evidence.selectors import files_per_line  # the evidence app's count of a line's files
 
@@ -314,7 +318,8 @@ def area_accept_self(
     tree = appraisal_selectors.set_tree(locked.indicator_set_id)
     leaves = [leaf for leaf in tree.leaves_by_area.get(area.pk, []) if leaf_ids is None or leaf in leaf_ids]
     lines = list(
-        ScoreLine.objects.filter(assessment=locked, indicator_id__in=leaves, appraised_score__isnull=True)
+        ScoreLine.objects.select_for_update(of=("self",))
+        .filter(assessment=locked, indicator_id__in=leaves, appraised_score__isnull=True)
         .exclude(not_applicable=True, na_overruled=False, na_accepted=True)
         .annotate(files=files_per_line())
         .select_related("indicator")
@@ -326,7 +331,7 @@ def area_accept_self(
     missing: list[str] = []
     waiting: list[str] = []
     noted: list[str] = []
-    accepted_ids: list[int] = []
+    taken: list[tuple[ScoreLine, str]] = []  # the leaves accepted, each with its audit entry's reason
     for line in lines:
         if line.indicator.source == Indicator.Source.SURVEY or line.na_overruled:
             skipped += 1
@@ -334,10 +339,9 @@ def area_accept_self(
             skipped += 1
             waiting.append(line.indicator.code)
         elif line.not_applicable:
-            score_line_accept_not_applicable(line=line, actor=actor, base_version=line.version)
+            taken.append((line, ""))
             accepted += 1
             not_applicable += 1
-            accepted_ids.append(line.pk)
         elif line.self_value is None:
             skipped += 1
         elif evidence_missing(line, line.files) and not (  # type: ignore[attr-defined]
@@ -349,21 +353,70 @@ def area_accept_self(
             on_word = evidence_missing(line, line.files)  # type: ignore[attr-defined]
             if on_word:
                 noted.append(line.indicator.code)
+            # no note (a noted leaf would be offered for an explanation request): the audit says why instead
+            taken.append((line, REASON_NOTED_EVIDENCE if on_word else ""))
+            accepted += 1
+    _accept_many(locked, taken, actor)
+    return {"accepted": accepted, "skipped": skipped, "not_applicable": not_applicable, "evidence_missing": missing,
+            "awaiting_explanation": waiting, "evidence_noted": noted,
+            "accepted_ids": [line.pk for line, _reason in taken]}
+
+
+# What the bulk accept writes on a leaf: `score_line_appraise`'s fields for a self-score taken, and
+# `score_line_accept_not_applicable`'s for a «không phát sinh» (the other fields written as they were read).
+_ACCEPT_FIELDS = ["appraised_value", "appraised_score", "appraised_note", "na_accepted", "version", "updated_at",
+                  "updated_by"]
+
+
+def _accept_many(locked: Assessment, taken: list[tuple[ScoreLine, str]], actor: Any) -> None:
+    """Save the area's accepted leaves at once, each as `line_accept_self` saves one (`score_line_appraise` with the
+    self-value and no note, or `score_line_accept_not_applicable` for a «không phát sinh» not accepted yet): its
+    score by the engine, a new version, its own audit entry with the same changes and reason (`taken`: each leaf
+    with its reason), and the assessment's version moved once per leaf. The leaves were read locked, with the
+    assessment's row locked before them: written only at the version read (any other refuses the whole accept,
+    nothing written). A stored value the engine refuses names its leaf, before anything is written.
+    Queries: one update of the leaves and one of the assessment's version, the audit's lock, tail and insert,
+    whatever the number of leaves."""
+    if not taken:
+        return
+    now = timezone.now()
+    by = actor if getattr(actor, "pk", None) else None
+    read = {line.pk: line.version for line, _reason in taken}
+    entries: list[AuditFields] = []
+    for line, reason in taken:
+        if line.not_applicable:  # as `score_line_accept_not_applicable` (never an overruled one here)
+            line.na_accepted = True
+            changes: dict[str, Any] = {"not_applicable": {"old": True, "new": True}}
+            action = "score_line.accept_not_applicable"
+        else:
+            value = line.self_value
+            assert value is not None  # a leaf the unit did not score is never taken
             try:
-                # no note (a noted leaf would be offered for an explanation request): the audit says why instead
-                score_line_appraise(line=line, actor=actor, base_version=line.version, value=line.self_value,
-                                    note="", audit_reason=REASON_NOTED_EVIDENCE if on_word else "")
-            except ValidationFailed as exc:  # the unit's stored value the engine refuses: name its leaf
-                details = exc.details if isinstance(exc.details, dict) else {}
+                score, normalized = engine.score_and_normalize(scoring_selectors.leaf_rule(line.indicator), value)
+            except engine.EngineError as exc:  # the unit's stored value the engine refuses: name its leaf
+                failure = engine_failure(exc)
+                details = failure.details if isinstance(failure.details, dict) else {}
                 raise ValidationFailed(
                     _("Tiêu chí %(code)s: %(reason)s Hãy thẩm định tiêu chí này riêng (chấm điểm thẩm định), rồi "
-                      "chấp nhận lại lĩnh vực.") % {"code": line.indicator.code, "reason": exc.message},
-                    code=exc.code, details={**details, "indicator": line.indicator.code, "line": line.pk},
+                      "chấp nhận lại lĩnh vực.") % {"code": line.indicator.code, "reason": failure.message},
+                    code=failure.code, details={**details, "indicator": line.indicator.code, "line": line.pk},
                 ) from exc
-            accepted += 1
-            accepted_ids.append(line.pk)
-    return {"accepted": accepted, "skipped": skipped, "not_applicable": not_applicable, "evidence_missing": missing,
-            "awaiting_explanation": waiting, "evidence_noted": noted, "accepted_ids": accepted_ids}
+            changes = {"appraised_value": {"old": line.appraised_value, "new": normalized},
+                       "appraised_score": {"old": line.appraised_score, "new": score}}
+            line.appraised_value, line.appraised_score, line.appraised_note = normalized, score, ""
+            action = "score_line.appraise"
+        line.version += 1
+        line.updated_at, line.updated_by = now, by
+        entries.append({"action": action, "object_type": "ScoreLine", "object_id": line.pk, "unit": locked.unit,
+                        "assessment": locked, "changes": changes, "reason": reason})
+    lines = [line for line, _reason in taken]
+    at_read = Q()
+    for pk, version in read.items():
+        at_read |= Q(pk=pk, version=version)
+    if ScoreLine.objects.filter(at_read).bulk_update(lines, _ACCEPT_FIELDS) != len(lines):
+        raise StaleVersion(MSG_LINE_STALE)
+    Assessment.objects.filter(pk=locked.pk).update(version=F("version") + len(lines))
+    audit_records(actor=actor, entries=entries)
 
 
 @transaction.atomic
