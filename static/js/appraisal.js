@@ -1037,3 +1037,16 @@ window.addEventListener("focus", () => {
   for (const form of signedOutForms) form.requestSubmit();
 });
 for (const box of document.querySelectorAll("[data-result-poll]")) pollResult(box);
+
+// An evidence file's inline preview waits in a <template> until its «Xem» is opened: a page of a hundred leaves
+// loads no frame or image with itself. The toggle event does not bubble: caught on its way down.
+document.addEventListener(
+  "toggle",
+  (event) => {
+    const details = event.target;
+    if (!(details instanceof HTMLDetailsElement) || !details.open) return;
+    const preview = details.querySelector(":scope > template[data-preview]");
+    if (preview) preview.replaceWith(preview.content.cloneNode(true));
+  },
+  true,
+);
