@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django import template
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from appraisal import permissions
 from appraisal import selectors as appraisal_selectors
@@ -15,6 +16,28 @@ from scoring.permissions import unit_ids
 from scoring.templatetags.scoring_tags import score, signed_score
 
 register = template.Library()
+
+# Stands for an argument in a URL reversed once (`fast_url`): no route of the project takes such a number.
+_MARK = 987_654_321
+
+
+@lru_cache(maxsize=128)
+def _url_parts(name: str, arity: int, prefix: str) -> tuple[str, ...]:
+    """The URL of route `name` with `arity` whole-number arguments, cut where they go (for the script `prefix`)."""
+    rest = reverse(name, args=[_MARK + i for i in range(arity)])
+    parts = []
+    for i in range(arity):
+        before, _mark, rest = rest.partition(str(_MARK + i))
+        parts.append(before)
+    return (*parts, rest)
+
+
+@register.simple_tag
+def fast_url(name: str, *args: int) -> str:
+    """`{% url name a b %}` for whole-number arguments, the route reversed once per process: the review page draws
+    several links per leaf and per file (a reverse each cost it a tenth of its time). No query."""
+    parts = _url_parts(name, len(args), get_script_prefix())
+    return "".join(part + str(int(arg)) for part, arg in zip(parts, args, strict=False)) + parts[-1]
 
 
 @register.simple_tag(takes_context=True)
