@@ -177,24 +177,44 @@ def _svg_fluid(height: int, title: str, body: list[str], *, label: str) -> SafeS
     )
 
 
+def bar_share_note() -> str:
+    """What the length of an area chart's bar is (`area_comparison`): said on the chart and in its text
+    alternative, so that a bar is never read as the points printed beside it."""
+    return gettext("Độ dài thanh: tỷ lệ điểm so với điểm tối đa của lĩnh vực")
+
+
+def points_of(value: Decimal, maximum: Decimal) -> str:
+    """An area's points over its maximum, as an area chart labels a bar: «10,85/11», «−1,00/9,50»."""
+    return f"{vn_value(value)}/{_tick(maximum)}"
+
+
 def area_comparison(
     areas: Sequence[tuple[str, Decimal, Decimal, Decimal]], *, title: str, first: str, second: str, width: int = WIDTH,
 ) -> SafeString:
     """For each area (label, maximum, unit's score, group average): the area's name, then two bars as a share of
-    the area's maximum, the unit's and the group average's, each labelled with its points. An area's name longer
-    than a line wraps onto more lines, never cut off (the PDF's charts are `PRINT_WIDTH` wide)."""
-    bar_w, row_h, top = width - VALUE_W - 4, 56, 46
+    the area's maximum, the unit's and the group average's, each labelled with its points over that maximum
+    («10,85/11»: an area of 11 points nearly full draws a longer bar than 16,97 of 20). The chart's first line says
+    so (`bar_share_note`), as its text alternative does. An area's name longer than a line wraps onto more lines,
+    never cut off (the PDF's charts are `PRINT_WIDTH` wide)."""
     limit = (width - 4) // CHAR_W
+    note = bar_share_note()
+    note_lines = _lines(note, limit)
+    head = LINE_H * len(note_lines) + 4  # the note above the legend
+    values = [[points_of(value, maximum) for value in (mine, average)] for _l, maximum, mine, average in areas]
+    # room right of a full bar for the longest label («100,00/100»)
+    value_w = max([len(text) for pair in values for text in pair], default=6) * CHAR_W + 6
+    bar_w, row_h, top = width - value_w - 4, 56, head + 46
     labels = [_lines(label, limit) for label, *_rest in areas]
     height = top + sum(row_h + LINE_H * (len(lines) - 1) for lines in labels) + 4 if areas else top + row_h + 4
     body = [
-        f'<rect x="0" y="4" width="13" height="13" fill="{BAR}"/>'
-        f'<text x="18" y="15" fill="{INK}">{escape(_short(first, 40))}</text>'
-        f'<rect x="0" y="24" width="13" height="13" fill="{BAR_ALT}"/>'
-        f'<text x="18" y="35" fill="{INK}">{escape(_short(second, 40))}</text>'
+        f'<g data-bar-note="">{_label(0, 15, note_lines)}</g>'
+        f'<rect x="0" y="{head + 4}" width="13" height="13" fill="{BAR}"/>'
+        f'<text x="18" y="{head + 15}" fill="{INK}">{escape(_short(first, 40))}</text>'
+        f'<rect x="0" y="{head + 24}" width="13" height="13" fill="{BAR_ALT}"/>'
+        f'<text x="18" y="{head + 35}" fill="{INK}">{escape(_short(second, 40))}</text>'
     ]
     y = top
-    for lines, (_label_text, maximum, mine, average) in zip(labels, areas, strict=True):
+    for lines, (_label_text, maximum, mine, average), texts in zip(labels, areas, values, strict=True):
         body.append(_label(0, y + 14, lines))
         y += LINE_H * (len(lines) - 1)
         for k, (value, color) in enumerate(((mine, BAR), (average, BAR_ALT))):
@@ -203,10 +223,10 @@ def area_comparison(
             yy = y + 20 + k * 17
             body.append(
                 f'<rect x="0" y="{yy}" width="{_f(w)}" height="14" fill="{color}"/>'
-                f'<text x="{_f(w + 4)}" y="{yy + 12}" fill="{INK}">{vn_value(value)}</text>'
+                f'<text x="{_f(w + 4)}" y="{yy + 12}" fill="{INK}">{escape(texts[k])}</text>'
             )
         y += row_h
-    return _svg(width, height, title, body)
+    return _svg(width, height, title, body, label=f"{title}. {note}.")
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,7 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
     revisions = selectors.publication_revisions(cycle_id=publication.cycle_id)
     latest = revisions[0] if revisions else None
     group_name = next((g["name"] for g in snap.get("groups", []) if g["code"] == row["group_code"]), "")
+    area_chart_title = _("Điểm từng lĩnh vực so với bình quân khối")
     return render(request, "scoring/publication/unit.html", {
         "publication": publication,
         "row": row,
@@ -196,8 +197,9 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
                                                        set_key=row["set_key"]),
         "area_chart": charts.area_comparison(
             [(n, m, mine, avg) for n, m, mine, avg, _c in area_rows],
-            title=_("Điểm từng lĩnh vực so với bình quân khối"), first=_("Đơn vị"), second=_("Bình quân khối"),
+            title=area_chart_title, first=_("Đơn vị"), second=_("Bình quân khối"),
         ),
+        "area_chart_title": area_chart_title,
         "history": history,
         "history_not_submitted": any(h.not_submitted for h in history),
         # A year the unit did not submit its self-assessment: its own marker and legend entry (`charts.trend`).

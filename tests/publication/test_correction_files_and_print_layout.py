@@ -123,7 +123,9 @@ def test_an_area_name_wraps_in_the_chart_never_cut_off() -> None:
         svg = charts.area_comparison([(name, Decimal(10), Decimal(7), Decimal(8))], title="Lĩnh vực",
                                      first="Khối", second="Chung", width=width)
         assert "…" not in svg
-        shown = " ".join(re.findall(r">([^<>]+)</tspan>", svg)) or re.findall(r'y="60" fill="[^"]+">([^<]+)<', svg)[0]
+        areas = svg.split('fill="#a04a00"/>', 1)[1]  # after the note and the legend
+        shown = (" ".join(re.findall(r">([^<>]+)</tspan>", areas))
+                 or re.findall(r'fill="[^"]+">([^<]+)</text>', areas)[1])
         assert shown == name
 
 

@@ -45,8 +45,9 @@ def test_the_vietnamese_ranking_chart_keeps_the_decimal_comma(publication: Publi
 
 def test_the_english_unit_page_charts_write_a_decimal_point(publication: Publication) -> None:
     svg = _svgs(_english().get("/ket-qua/2020/don-vi/so-y-te/").content.decode())
-    assert re.search(r">\d+\.\d\d<", svg)  # the area chart's points (one published year: no trend chart)
-    assert not re.search(r">\d+,\d\d<", svg)
+    # the area chart's points over the area's maximum (one published year: no trend chart)
+    assert re.search(r">\d+\.\d\d/\d+<", svg)
+    assert not re.search(r">\d+,\d\d(/\d+)?<", svg)
 
 
 # --- the distribution chart ------------------------------------------------------------------------------

@@ -187,10 +187,10 @@ def test_the_pdf_compares_each_group_with_its_own_sets_average_named_by_the_set(
     departments = next(t for t in context["tables"] if t.rows[0]["set_key"] == "test-set")
     districts = [t for t in context["tables"] if t.rows[0]["set_key"] == "test-set-huyen"]
     # the departments' area 1: their group's and their set's average 3,88; never 3,38, the mean of both sets
-    assert departments.area_chart.count(">3,88<") == 2 and ">3,38<" not in departments.area_chart
+    assert departments.area_chart.count(">3,88/6<") == 2 and ">3,38/" not in departments.area_chart
     assert departments.average_sets == ["Bộ chỉ số thử nghiệm"]
     for t in districts:
-        assert ">2,88<" in t.area_chart  # the districts' set's average of area 1
+        assert ">2,88/7<" in t.area_chart  # the districts' set's average of area 1, of its 7 points
         assert t.average_sets == [DISTRICT_SET_NAME]
     html = exports.report_html(two_set_publication)
     assert "Bình quân chung" in html and DISTRICT_SET_NAME in html
@@ -205,7 +205,7 @@ def test_a_group_with_units_of_two_sets_is_compared_set_by_set(two_set_publicati
     context = exports.report_context(two_set_publication)
     (table,) = context["tables"]
     assert table.average_sets == ["Bộ chỉ số thử nghiệm", "Bộ chỉ số thử nghiệm cấp huyện, thị xã, thành phố"]
-    assert ">3,38<" not in table.area_chart  # the mean across both sets is drawn nowhere
+    assert ">3,38/" not in table.area_chart  # the mean across both sets is drawn nowhere
 
 
 def test_a_units_group_average_counts_the_units_of_its_own_set_on_its_page_and_in_the_api(
