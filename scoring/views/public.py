@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_safe
 
 from scoring import permissions, selectors
+from scoring.forms import method_input_context
 from scoring.models import Cycle, IndicatorSet
 from scoring.publication import selectors as publication_selectors
 from scoring.selectors.home import unit_situation, units_overview
@@ -55,6 +56,14 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _methods_in_words(tree: list[dict[str, object]]) -> dict[int, dict[str, object]]:
+    """Each scored leaf's method as the unit's sheet states it (`forms.method_input_context`, nothing chosen): a levels
+    or yes/no leaf's choices with their points, the others' parameters in words (bands, threshold, formula and its
+    counts, points per occurrence, range and step), by the leaf's id. No query."""
+    leaves = [row["node"] for row in tree if getattr(row["node"], "is_leaf", False)]
+    return {leaf.pk: method_input_context(leaf, None, disabled=True, allow_clear=False) for leaf in leaves}
+
+
 @require_GET
 def indicator_set_detail(request: HttpRequest, key: str) -> HttpResponse:
     """The criteria of an issued set are public (they are part of a published decision). A draft is not, to
@@ -65,10 +74,11 @@ def indicator_set_detail(request: HttpRequest, key: str) -> HttpResponse:
         draft = (IndicatorSet.objects.filter(key=key).values_list("pk", flat=True).first()
                  if permissions.is_administrator(request.user) else None)
         return render(request, "scoring/indicator_set_not_public.html", {"admin_set_id": draft}, status=404)
+    tree = selectors.indicator_tree(indicator_set=indicator_set)
     return render(
         request,
         "scoring/indicator_set_detail.html",
-        {"set": indicator_set, "tree": selectors.indicator_tree(indicator_set=indicator_set),
+        {"set": indicator_set, "tree": tree, "methods": _methods_in_words(tree),
          "scales": publication_selectors.classification_scales({"sets": {indicator_set.key: {
              "name": indicator_set.name, "classification_bands": indicator_set.classification_bands}}})},
     )
