@@ -1090,6 +1090,140 @@ def classification_scales(snapshot: dict[str, Any]) -> list[ClassificationScale]
     return list(scales.values())
 
 
+# --- how the index is computed («Cách tính chỉ số») ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExtraCriterion:
+    """A bonus or penalty criterion that adds to (or deducts from) the index directly: its code, name, maximum."""
+
+    code: str
+    name: str
+    max_points: Decimal
+
+
+@dataclass(frozen=True)
+class MethodExample:
+    """One published unit's index worked out: its area totals (in the areas' order), their sum, bonus, penalty,
+    total, applicable maximum (percent mode) and index, as the snapshot states them."""
+
+    unit_name: str
+    unit_code: str
+    area_totals: list[Decimal]
+    normal_total: Decimal
+    bonus: Decimal
+    penalty: Decimal
+    total: Decimal
+    applicable_max: Decimal
+    index: Decimal
+
+
+@dataclass
+class SetMethod:
+    """How a published set computes the index, from the publication's snapshot: its areas and their maxima, its
+    standard maximum, index mode, the bonus and penalty criteria and the set's caps on them, how many units it scored
+    (and how many of them never submitted), and its first unit in the published order as a worked example. `public`:
+    the set's public page exists (`/bo-chi-so/<key>/`)."""
+
+    key: str
+    name: str
+    decision_ref: str
+    version: int | None
+    standard_max: Decimal
+    percent: bool
+    areas: list[dict[str, Any]]
+    bonus: list[ExtraCriterion]
+    penalty: list[ExtraCriterion]
+    bonus_cap: Decimal | None
+    penalty_cap: Decimal | None
+    units: int
+    not_submitted: int
+    example: MethodExample | None
+    public: bool
+
+    @staticmethod
+    def _most(criteria: list[ExtraCriterion], cap: Decimal | None) -> Decimal:
+        total = sum((c.max_points for c in criteria), ZERO)
+        return total if cap is None else min(total, max(cap, ZERO))
+
+    @property
+    def bonus_most(self) -> Decimal:
+        """The most bonus the index can count: the bonus criteria's maxima, within the set's cap."""
+        return self._most(self.bonus, self.bonus_cap)
+
+    @property
+    def penalty_most(self) -> Decimal:
+        """The most penalty the index can deduct: the penalty criteria's maxima, within the set's cap."""
+        return self._most(self.penalty, self.penalty_cap)
+
+    @property
+    def highest(self) -> Decimal:
+        """The highest index the set can give in points mode: the standard maximum and the most bonus."""
+        return self.standard_max + self.bonus_most
+
+
+def _caps_and_status(snapshot: dict[str, Any]) -> dict[str, tuple[Any, Any, str]]:
+    """Each published set's (bonus cap, penalty cap, status) by key: the caps as the snapshot keeps them, or, for a
+    snapshot stored before it kept them, as the set has them (a set a cycle uses is never edited, so they are the
+    caps the results were computed with). One query."""
+    found = {key: (bonus, penalty, status) for key, bonus, penalty, status in IndicatorSet.objects.filter(
+        key__in=list(snapshot.get("sets", {}))).values_list("key", "bonus_cap", "penalty_cap", "status")}
+    caps: dict[str, tuple[Any, Any, str]] = {}
+    for key, s in snapshot.get("sets", {}).items():
+        bonus, penalty, status = found.get(key, (None, None, ""))
+        if "bonus_cap" in s:
+            bonus, penalty = s["bonus_cap"], s.get("penalty_cap")
+        caps[key] = (bonus, penalty, status)
+    return caps
+
+
+def _extra_criteria(indicators: list[dict[str, Any]], kind: str) -> list[ExtraCriterion]:
+    """The set's `kind` (bonus or penalty) criteria that count in the index directly: those whose parent is an area
+    or a normal criterion, or none (a bonus criterion inside another caps its children within its own maximum)."""
+    kinds = {i["code"]: i["kind"] for i in indicators}
+    return [ExtraCriterion(i["code"], i["name"], Decimal(i["max_points"])) for i in indicators
+            if i["kind"] == kind and (i["parent"] is None or kinds.get(i["parent"]) == "normal")]
+
+
+def index_method(snapshot: dict[str, Any]) -> list[SetMethod]:
+    """How each of a publication's sets computes the index (`SetMethod`), in the order of the snapshot's sets,
+    read from the snapshot (the caps of a snapshot stored before it kept them: from the set). One query."""
+    caps = _caps_and_status(snapshot)
+    found = []
+    for key, s in snapshot.get("sets", {}).items():
+        rows = [r for r in snapshot.get("rows", []) if r["set_key"] == key]
+        set_areas = [{"code": a["code"], "name": a["name"], "max_points": Decimal(a["max_points"])}
+                     for a in areas({"sets": {key: s}})]
+        example = None
+        if rows:
+            first = rows[0]
+            example = MethodExample(
+                unit_name=first["unit_name"], unit_code=first["unit_code"],
+                area_totals=[Decimal(first["area_totals"].get(a["code"], "0")) for a in set_areas],
+                normal_total=Decimal(first["normal_total"]), bonus=Decimal(first["bonus"]),
+                penalty=Decimal(first["penalty"]), total=Decimal(first["total"]),
+                applicable_max=Decimal(first["applicable_max"]), index=Decimal(first["index"]),
+            )
+        bonus_cap, penalty_cap, status = caps[key]
+        found.append(SetMethod(
+            key=key, name=s.get("name") or key, decision_ref=s.get("decision_ref", ""), version=s.get("version"),
+            standard_max=Decimal(s.get("standard_max", "100")), percent=s.get("index_mode", "points") == "percent",
+            areas=set_areas, bonus=_extra_criteria(s["indicators"], "bonus"),
+            penalty=_extra_criteria(s["indicators"], "penalty"),
+            bonus_cap=None if bonus_cap is None else Decimal(str(bonus_cap)),
+            penalty_cap=None if penalty_cap is None else Decimal(str(penalty_cap)),
+            units=len(rows), not_submitted=sum(1 for r in rows if r.get("not_submitted")), example=example,
+            public=bool(status) and status != IndicatorSet.Status.DRAFT,
+        ))
+    return found
+
+
+def public_set_keys(keys: Iterable[str]) -> set[str]:
+    """Those of `keys` whose set has a public page (`/bo-chi-so/<key>/`: issued, not a draft). One query."""
+    return set(IndicatorSet.objects.filter(key__in=list(keys)).exclude(status=IndicatorSet.Status.DRAFT)
+               .values_list("key", flat=True))
+
+
 # --- a unit's page: the breakdown in sections ----------------------------------------------------------
 
 

@@ -102,13 +102,17 @@ def _typed(value: Any, *, field: str, limit: int, problems: dict[str, str]) -> s
         return ""
 
 
+# What a set of the snapshot states that an earlier snapshot did not keep (the set's own, unchanged since).
+SET_RULES_KEPT_LATER = ("classification_bands", "bonus_cap", "penalty_cap")
+
+
 def _figures(snapshot: dict[str, Any], scores: dict[str, Any]) -> Any:
     """What a publication states, apart from its document, revision and reason: the rows, groups, sets and
     per-criterion scores, as stored in JSON (so that a fresh snapshot compares equal to a stored one)."""
     kept = {k: v for k, v in snapshot.items() if k not in ("document", "revision", "reason", "document_only")}
-    # A set's bands are those of the set, never edited once a cycle uses it: an earlier snapshot, made before the
-    # bands were kept in it, states the same figures without them.
-    kept["sets"] = {key: {k: v for k, v in s.items() if k != "classification_bands"}
+    # A set's bands and caps are those of the set, never edited once a cycle uses it: an earlier snapshot, made before
+    # they were kept in it, states the same figures without them.
+    kept["sets"] = {key: {k: v for k, v in s.items() if k not in SET_RULES_KEPT_LATER}
                     for key, s in kept.get("sets", {}).items()}
     # Nor are the criteria's identities (`id`, `origins`), which an earlier snapshot, made before they were kept in it,
     # does not have: the same criteria, with the same codes and figures.
@@ -302,6 +306,9 @@ def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str,
             "decision_ref": s.decision_ref,
             "standard_max": _dec(s.standard_max),
             "index_mode": s.index_mode,
+            # The caps on the whole bonus and penalty the index was computed with (None: no cap), published with it.
+            "bonus_cap": None if s.bonus_cap is None else _dec(s.bonus_cap),
+            "penalty_cap": None if s.penalty_cap is None else _dec(s.penalty_cap),
             # The cut-offs the results were classified by (highest first), published with them.
             "classification_bands": [
                 {"label": r.label, "min": _dec(r.low)} for r in selectors.band_ranges(s.classification_bands)

@@ -8,6 +8,7 @@ app_name = "publication"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<int:year>/", views.cycle_results, name="cycle"),
+    path("<int:year>/cach-tinh-chi-so/", views.index_method, name="method"),
     path("<int:year>/don-vi/<slug:unit_code>/", views.unit_page, name="unit"),
     path("<int:year>/don-vi/<slug:unit_code>/ho-so-minh-chung/", views.evidence_pack_request, name="evidence_pack"),
     path("<int:year>/so-sanh/<int:other>/", views.compare, name="compare"),

@@ -135,6 +135,7 @@ def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
     filtered = bool(query or group or band)
     revisions = selectors.publication_revisions(cycle_id=publication.cycle_id)
     corrected = selectors.corrections(publication=publication, revisions=revisions)
+    public_sets = selectors.public_set_keys(snap.get("sets", {}))
     return render(request, "scoring/publication/cycle.html", {
         "publication": publication,
         "snapshot": snap,
@@ -162,6 +163,9 @@ def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
         "distribution_bins": charts.distribution_bins(indexes, step=step),
         # One Excel link: a large publication's workbook (seconds of CPU to write) is built in the background.
         "xlsx_in_background": len(snap.get("rows", [])) > LARGE_WORKBOOK_UNITS,
+        # the year's sets with a public page, linked with «Cách tính chỉ số»
+        "set_links": [{"key": key, "name": s.get("name") or key} for key, s in snap.get("sets", {}).items()
+                      if key in public_sets],
     })
 
 
@@ -211,10 +215,32 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
         "own": notes is not None,
         "notes_not_kept": notes is not None and selectors.notes_not_kept(publication),
         "set": snap["sets"][row["set_key"]],
+        "set_public": row["set_key"] in selectors.public_set_keys([row["set_key"]]),
         "latest": latest,
         "results_corrected": selectors.results_corrected_since(publication=publication, revisions=revisions),
         # The corrections up to the revision shown that changed this unit's index, rank or classification.
         "corrections": selectors.corrections(publication=publication, revisions=revisions).get(row["unit_code"], []),
+    })
+
+
+@require_safe
+@_explains_missing
+def index_method(request: HttpRequest, year: int) -> HttpResponse:
+    """«Cách tính chỉ số»: how the year's published index is computed, set by set, read from the publication's
+    snapshot (areas and maxima, standard maximum, bonus and penalty and their caps, «không phát sinh» by the index
+    mode, rounding, a unit's index worked out), with the ranking's rule, the classification bands and what «Không gửi
+    báo cáo tự đánh giá» means. `?lan=` names a revision. Three queries (publication, revisions, the sets' caps and
+    status)."""
+    publication = selectors.publication_get(year=year, revision=_revision(request))
+    snap = publication.snapshot
+    revisions = selectors.publication_revisions(cycle_id=publication.cycle_id)
+    return render(request, "scoring/publication/method.html", {
+        "publication": publication,
+        "revisions": revisions,
+        "sets": selectors.index_method(snap),
+        "groups": selectors.ranking_tables(snapshot=snap),
+        "scales": selectors.classification_scales(snap),
+        "not_submitted": sum(1 for r in snap.get("rows", []) if r.get("not_submitted")),
     })
 
 
@@ -247,7 +273,11 @@ def compare(request: HttpRequest, year: int, other: int) -> HttpResponse:
 def open_data_docs(request: HttpRequest) -> HttpResponse:
     """What the open-data files and the API's fields mean, as a page: docs/open-data.md, or its English
     translation docs/open-data.en.md on the English interface."""
-    return render(request, "scoring/publication/open_data.html", {"document": docs.open_data_document()})
+    return render(request, "scoring/publication/open_data.html", {
+        "document": docs.open_data_document(),
+        # each published year's «Cách tính chỉ số»
+        "publications": selectors.published_cycles(),
+    })
 
 
 # --- downloads ---------------------------------------------------------------------------------------------

@@ -256,6 +256,7 @@ RULES.update(
         "publication:json": Rule(get=E(200, 200, 200, 200, 200, 200)),
         "publication:hand_over_overdue": Rule(get=E(405, 405, 405, 405, 405, 405),
                                               post=E(302, 403, 403, 403, 403, None)),
+        "publication:method": Rule(get=E(200, 200, 200, 200, 200, 200)),
         "publication:manage": Rule(get=E(302, 403, 403, 403, 403, 200)),
         "publication:publish": Rule(get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)),
         "publication:unit": Rule(get=E(200, 200, 200, 200, 200, 200)),
