@@ -111,7 +111,8 @@ def test_the_page_costs_a_fixed_number_of_queries(publication: Publication) -> N
     client = Client()
     client.get(URL)
     with CaptureQueriesContext(connection) as queries:
-        client.get(URL)
+        response = client.get(URL)
+    assert response.status_code == 200 and "data-method-set" in response.content.decode()
     assert len(queries) <= 4
 
 
@@ -119,6 +120,7 @@ def test_a_year_not_published_is_a_404_that_says_so(signed_cycle: Any) -> None:
     response = Client().get(URL)
     assert response.status_code == 404
     assert "2020" in response.content.decode()
+    assert "data-method-set" not in response.content.decode()
     assert Client().get("/ket-qua/2020/cach-tinh-chi-so/?lan=7").status_code == 404
 
 
@@ -145,7 +147,11 @@ def test_a_draft_set_is_not_linked(publication: Publication) -> None:
     IndicatorSet.objects.filter(key="test-set").update(status=IndicatorSet.Status.DRAFT)
     client = Client()
     for url in ("/ket-qua/2020/", "/ket-qua/2020/don-vi/so-y-te/", URL):
-        assert "/bo-chi-so/test-set/" not in client.get(url).content.decode(), url
+        html = client.get(url).content.decode()
+        assert "/bo-chi-so/test-set/" not in html, url
+        assert "data-method-links" in html or "data-method-set" in html, url  # the method is still linked or shown
+    # the unit page still names its set, as plain text
+    assert "Bộ chỉ số thử nghiệm (689/QĐ-UBND" in client.get("/ket-qua/2020/don-vi/so-y-te/").content.decode()
 
 
 def test_the_unit_page_links_its_set_and_the_method(publication: Publication) -> None:
