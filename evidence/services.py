@@ -112,7 +112,7 @@ def evidence_upload(*, unit: Unit, cycle: Cycle, uploaded_file: UploadedFile, ac
     the unit's assessment no longer accepts changes; ``StorageFailed`` (``storage_full`` or
     ``storage_unavailable``) when the disk refuses the bytes.
     """
-    name = validation.clean_name(uploaded_file.name)
+    name = validation.client_name(uploaded_file.name)
     spool: storage.Spool | None = getattr(uploaded_file, "evidence_spool", None)
     refused = getattr(uploaded_file, "refused", "")
     final_path: Path | None = None

@@ -55,7 +55,7 @@ class EvidenceUploadHandler(FileUploadHandler):
         self._size = 0
         self._spool = None
         self._refused = ""
-        if validation.file_type_for(validation.clean_name(self.file_name)) is None:
+        if validation.file_type_for(validation.client_name(self.file_name)) is None:
             self._refused = "bad_type"  # not worth a byte of disk
         else:
             self._spool = storage.Spool(limit=self.limit)
@@ -76,7 +76,7 @@ class EvidenceUploadHandler(FileUploadHandler):
         if spool is not None and not self._refused:
             spool.finish()
             if spool.error is None and spool.size:
-                name = validation.clean_name(self.file_name)
+                name = validation.client_name(self.file_name)
                 content_refusal = validation.content_refusal(name, spool.file) or ""
         return StreamedUpload(
             name=self.file_name or "",

@@ -7,6 +7,7 @@ extracts anything, and never trusts the browser's content type.
 
 from __future__ import annotations
 
+import re
 import struct
 import unicodedata
 import zipfile
@@ -93,6 +94,20 @@ def clean_name(raw: object) -> str:
         else:
             text = text[:MAX_NAME_LENGTH]
     return text
+
+
+# How a browser writes «"», CR and LF in a form's file name (the HTML standard's multipart/form-data encoding): the
+# only three sequences it percent-encodes there, so the only three read back. A «%22» the person typed in the name
+# itself cannot be told apart from a quote; it becomes one.
+_BROWSER_ESCAPES = re.compile("%(22|0d|0a)", re.IGNORECASE)
+_BROWSER_ESCAPED = {"22": '"', "0d": "\r", "0a": "\n"}
+
+
+def client_name(raw: object) -> str:
+    """The name an upload came with, as the person sees it: «%22», «%0D» and «%0A» (any case) decoded to the quote,
+    CR and LF the browser encoded, then ``clean_name`` (which drops CR and LF with the other controls)."""
+    text = _BROWSER_ESCAPES.sub(lambda m: _BROWSER_ESCAPED[m.group(1).lower()], str(raw or ""))
+    return clean_name(text)
 
 
 def extension_of(name: str) -> str:

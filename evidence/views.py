@@ -432,13 +432,13 @@ def _upload_checked(request: HttpRequest, assessment: Assessment) -> HttpRespons
                 evidence_file.attached_to = line.indicator.code  # type: ignore[attr-defined]
                 evidence_file.attached_before = getattr(link, "already_linked", False)  # type: ignore[attr-defined]
             # A copy already in the library keeps its own name: the answer names the file sent beside it.
-            evidence_file.uploaded_name = validation.clean_name(item.name)  # type: ignore[attr-defined]
+            evidence_file.uploaded_name = validation.client_name(item.name)  # type: ignore[attr-defined]
             stored.append(evidence_file)
         except DomainError as exc:
             message = str(exc.message)
             if exc.code == "bad_type" and getattr(item, "content_refusal", ""):
                 message = item.content_refusal  # type: ignore[attr-defined]  # what the bytes really are
-            errors.append({"name": validation.clean_name(item.name), "code": exc.code, "message": message})
+            errors.append({"name": validation.client_name(item.name), "code": exc.code, "message": message})
             status = max(status, exc.status) if exc.status >= 500 else status
         finally:
             if isinstance(item, StreamedUpload):

@@ -593,7 +593,7 @@ async function sendFiles(form) {
   keepPlace(target);
 }
 
-/** A file's name as the server keeps it (`evidence.validation.clean_name`, its main part), to match its refusal
+/** A file's name as the server keeps it (`evidence.validation.client_name`, its main part), to match its refusal
  * with the file chosen. */
 function nameKey(name) {
   return String(name || "").normalize("NFC").split(/\s+/).filter(Boolean).join(" ");
