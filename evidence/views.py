@@ -32,6 +32,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from appraisal.services.common import MSG_NOT_FLAGGED
 from evidence import permissions, selectors, services, storage, validation
 from evidence.models import EvidenceFile, EvidenceLink
 from evidence.selectors import DeletedLink
@@ -121,17 +122,20 @@ def _domain_error(request: HttpRequest, exc: DomainError, next_url: str) -> Http
     return HttpResponseRedirect(next_url)
 
 
-def _state_refusal(request: HttpRequest, assessment: Assessment) -> HttpResponse:
+def _state_refusal(request: HttpRequest, assessment: Assessment, line: ScoreLine | None = None) -> HttpResponse:
     """A unit's own people refused because of the assessment's state or deadline hear that (409, as the
-    autosave says it), not that they lack the right; anyone else is refused as before."""
+    autosave says it), not that they lack the right; during an open explanation round, evidence for a leaf the round
+    does not flag (`line`) is refused as that leaf's explanation is (409 `not_flagged`). Anyone else is refused as
+    before (403)."""
     user = request.user
-    if (
-        not is_unit_member(user, assessment.unit_id)
-        or can_edit_self_assessment(user, assessment)  # then the refusal was about the right, not the state
-        or permissions.explanation_open(assessment)
-    ):
-        raise PermissionDenied
-    message, code = self_edit_refusal(assessment)
+    if not is_unit_member(user, assessment.unit_id) or can_edit_self_assessment(user, assessment):
+        raise PermissionDenied  # the refusal was about the right, not the state
+    if permissions.explanation_open(assessment):
+        if line is None or line.explanation_requested:
+            raise PermissionDenied
+        message, code = MSG_NOT_FLAGGED, "not_flagged"
+    else:
+        message, code = self_edit_refusal(assessment)
     if _wants_json(request):
         return _error_json(409, code, message)
     messages.error(request, message)
@@ -404,7 +408,7 @@ def _upload_checked(request: HttpRequest, assessment: Assessment) -> HttpRespons
     if request.POST.get("line_id"):
         line = _line_of(assessment, request.POST["line_id"])
         if not can_attach_evidence(request.user, line):
-            raise PermissionDenied
+            return _state_refusal(request, assessment, line)
     uploaded = request.FILES.getlist("files")
     if not uploaded:
         if _wants_json(request):
@@ -599,7 +603,7 @@ def _link_action(request: HttpRequest, assessment_id: int, *, unlink: bool) -> H
     files = [_file_of(request, assessment, raw) for raw in raw_ids]
     line = _line_of(assessment, request.POST.get("line_id"))
     if not can_attach_evidence(request.user, line):
-        return _state_refusal(request, assessment)
+        return _state_refusal(request, assessment, line)
     if not files:
         if _wants_json(request):
             return _error_json(400, "no_file", MSG_NO_FILE_TO_LINK)
