@@ -437,14 +437,43 @@ MSG_CSRF_FAILED = gettext_lazy(
 )
 
 
+# Django's reasons (`django.middleware.csrf`) for a request refused for where it came from, not for its token.
+_CSRF_ORIGIN_REASONS = ("Origin checking failed", "Referer checking failed")
+MSG_CSRF_OTHER_SITE = gettext_lazy(
+    "Yêu cầu được gửi từ một trang hoặc địa chỉ khác, không phải địa chỉ của hệ thống, nên chưa được thực hiện. "
+    "Hãy mở hệ thống đúng địa chỉ của nó (gõ lại địa chỉ hoặc dùng dấu trang) rồi thử lại."
+)
+MSG_CSRF_NO_REFERER = gettext_lazy(
+    "Trình duyệt không cho biết yêu cầu được gửi từ trang nào nên yêu cầu chưa được thực hiện (kết nối an toàn cần "
+    "điều đó). Hãy mở hệ thống đúng địa chỉ của nó rồi thử lại; nếu trình duyệt hoặc một tiện ích chặn thông tin "
+    "này, hãy cho phép nó với trang này."
+)
+
+
+def _csrf_reason(reason: str) -> tuple[str, Any]:
+    """(code, message) for Django's refusal `reason`: a bad Origin or Referer (`csrf_origin`: the request came from
+    another site or address, or its page did not say where it came from), else a token missing or wrong
+    (`csrf_failed`)."""
+    from django.middleware.csrf import REASON_NO_REFERER
+
+    if reason == REASON_NO_REFERER:
+        return "csrf_origin", MSG_CSRF_NO_REFERER
+    if reason.startswith(_CSRF_ORIGIN_REASONS):
+        return "csrf_origin", MSG_CSRF_OTHER_SITE
+    return "csrf_failed", MSG_CSRF_FAILED
+
+
 def csrf_failure(request: Any, reason: str = "") -> Any:
     """The site's CSRF refusal (`CSRF_FAILURE_VIEW`): 403 in the user's language — the API's one error format
-    under /api/, the site's 403 page with what to do elsewhere — instead of Django's English page."""
+    under /api/, the site's 403 page with what to do elsewhere — instead of Django's English page. A request refused
+    for where it came from (another site's Origin or Referer) is told that, not that its token is missing or wrong;
+    a page's script reads it in the keys of the site's other refusals (`ok`, `code`, `message`, `field`)."""
     from django.http import JsonResponse
     from django.shortcuts import render
 
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("csrf_failed", str(MSG_API_CSRF_FAILED)), status=403)
+    code, message = _csrf_reason(reason or "")
     if "application/json" in request.headers.get("Accept", ""):  # a page's script: its answer is read, not shown
-        return JsonResponse(error_body("csrf_failed", str(MSG_CSRF_FAILED)), status=403)
-    return render(request, "403.html", {"reason_text": MSG_CSRF_FAILED}, status=403)
+        return JsonResponse({"ok": False, "code": code, "message": str(message), "field": None}, status=403)
+    return render(request, "403.html", {"reason_text": message}, status=403)

@@ -41,7 +41,7 @@ from appraisal.views._common import (
 from scoring.errors import DomainError, StaleVersion, ValidationFailed
 from scoring.models import Assessment, ScoreLine
 from scoring.permissions import can_attach_evidence, can_explain_line, is_unit_head, is_unit_member
-from scoring.views._common import lands_on, login_required_or_401
+from scoring.views._common import json_refusals, lands_on, login_required_or_401
 
 
 def _explain_url(assessment: Assessment, line: ScoreLine | None = None) -> str:
@@ -188,13 +188,15 @@ def _agree_remaining_post(request: HttpRequest, assessment: Assessment) -> HttpR
 @lands_on(_explain_leaf_page)
 @login_required_or_401
 @require_POST
+@json_refusals
 def explain_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
-    """Save the unit's answer on one flagged leaf: its explanation, or (``agree``) its agreement with the appraisal."""
+    """Save the unit's answer on one flagged leaf: its explanation, or (``agree``) its agreement with the appraisal.
+    The page's script hears a missing leaf, or an assessment not the user's, as a JSON 404 (`json_refusals`)."""
     assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
     line = get_object_or_404(ScoreLine.objects.select_related("indicator"), pk=line_id, assessment=assessment)
     line.assessment = assessment
     if not is_unit_member(request.user, assessment.unit_id):
-        raise PermissionDenied
+        raise PermissionDenied(_("Chỉ cán bộ của đơn vị được giải trình."))
     agree = request.POST.get("agree") == "1"
     explanation = request.POST.get("explanation", "")
     try:

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.exceptions import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -45,6 +46,39 @@ def refuse(request: HttpRequest, message: Any, *, status: int = 403) -> HttpResp
     if wants_json(request):
         return json_error(status, "forbidden" if status == 403 else "conflict", message)
     return render(request, "scoring/refused.html", {"message": message}, status=status)
+
+
+# A script's save refused for a missing object, or one the user may not see: the same words for both, so that the
+# answer says nothing of whether the object exists.
+MSG_NOT_FOUND = gettext_lazy(
+    "Chưa lưu: không tìm thấy bản đánh giá hoặc tiêu chí này, hoặc tài khoản đang đăng nhập không được xem. Hãy tải "
+    "lại trang."
+)
+MSG_FORBIDDEN = gettext_lazy("Chưa lưu: tài khoản đang đăng nhập không có quyền thực hiện thao tác này.")
+
+
+def json_refusals(view: View) -> View:
+    """For the pages' scripts (``wants_json``), a missing object (404) or a refusal for the right (403) answers in
+    the saves' own JSON shape (``ok``, ``code`` ``not_found`` / ``forbidden``, ``message``, ``field``: null) in the
+    request's language: the 403's own reason when it has one, else ``MSG_FORBIDDEN``; the 404 always
+    ``MSG_NOT_FOUND``, whether the object is missing or not the user's to see. Plain requests keep the site's
+    pages. No query of its own."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Http404:
+            if wants_json(request):
+                return json_error(404, "not_found", MSG_NOT_FOUND)
+            raise
+        except PermissionDenied as exc:
+            if wants_json(request):
+                reason = exc.args[0] if exc.args and exc.args[0] else MSG_FORBIDDEN
+                return json_error(403, "forbidden", reason)
+            raise
+
+    return wrapped  # type: ignore[return-value]
 
 
 def login_required_or_401(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -39,6 +39,7 @@ from scoring.views._common import (
     evidence_ui_ready,
     explain_url,
     json_error,
+    json_refusals,
     lands_on,
     line_payload,
     login_required_or_401,
@@ -282,6 +283,7 @@ def _line_page(assessment_id: int, line_id: int) -> str:
 @lands_on(_line_page)
 @login_required_or_401
 @require_POST
+@json_refusals
 def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
     """Save one leaf. JSON in or out for the page's autosave; a plain form post re-renders the page."""
     line = permissions.line_get_for_save(user=request.user, assessment_id=assessment_id, line_id=line_id)
