@@ -7,10 +7,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scoring import exports, imports, permissions, selectors, services
@@ -108,6 +110,42 @@ def sheet_upload(request: HttpRequest, assessment_id: int) -> HttpResponse:
                           token=token)
 
 
+MSG_PREVIEW_GONE = gettext_lazy("Bản xem trước đã hết hiệu lực hoặc đã được áp dụng; hãy tải tệp lên lại.")
+MSG_JUST_APPLIED = gettext_lazy(
+    "Tệp này vừa được áp dụng bởi một lần gửi khác cùng lúc (chẳng hạn nút áp dụng được bấm hai lần): các tiêu chí đã "
+    "được cập nhật từ tệp, không cần áp dụng lại. Hãy mở bản tự đánh giá để xem."
+)
+
+
+def _preview_of(session: Any, assessment: Assessment, token: str) -> dict[str, Any] | None:
+    """The preview of `assessment` that `session` holds under `token`, None without one."""
+    pending = session.get(_session_key(assessment))
+    if not pending or not secrets.compare_digest(str(pending.get("token")), token):
+        return None
+    return dict(pending)
+
+
+def _claim_preview(request: HttpRequest, assessment: Assessment, token: str) -> dict[str, Any] | None:
+    """Take the preview `token` out of the session, once. In the caller's transaction, the session's row is locked
+    and read again: a request of the same session sent at the same moment (a double click) may have applied the
+    preview while this one waited, and what it stored then (the preview gone, the import remembered) is what this
+    request's session now holds, not what it read at its start. The one request of several that finds the preview
+    gets it, taken out of the session; the others get None. The caller writes the session before its transaction
+    ends (``request.session.save()``), so that the lock covers the whole claim. One query (the lock)."""
+    session = request.session
+    if session.session_key:
+        model = session.model  # the database sessions' model (cchc.auth.SessionStore)
+        stored = model.objects.select_for_update().filter(session_key=session.session_key).first()
+        if stored is not None:
+            current = session.decode(stored.session_data)
+            session.clear()
+            session.update(current)
+    pending = _preview_of(session, assessment, token)
+    if pending is not None:
+        session.pop(_session_key(assessment), None)
+    return pending
+
+
 def _upload_page(assessment_id: int) -> str:
     return reverse("scoring:sheet_upload", args=[assessment_id])
 
@@ -116,36 +154,45 @@ def _upload_page(assessment_id: int) -> str:
 @login_required
 @require_POST
 def sheet_apply(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    """Write every previewed row in one transaction, or none (stale or invalid rows are listed)."""
+    """Write every previewed row in one transaction, or none (stale or invalid rows are listed). The preview applies
+    once: of several requests sent with it at the same moment, one applies it and the others hear that it was just
+    applied (`_claim_preview`), as a later one hears that it was applied or has expired."""
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     refusal = edit_refusal(request, assessment)
     if refusal is not None:
         return refusal
-    pending = request.session.get(_session_key(assessment))
-    if not pending or not secrets.compare_digest(str(pending.get("token")), request.POST.get("token", "")):
-        return _render_upload(request, assessment, status=409,
-                              error=_("Bản xem trước đã hết hiệu lực hoặc đã được áp dụng; hãy tải tệp lên lại."))
+    token = request.POST.get("token", "")
+    shown = _preview_of(request.session, assessment, token)
+    if shown is None:
+        return _render_upload(request, assessment, status=409, error=MSG_PREVIEW_GONE)
     chosen = set(request.POST.getlist("take"))
-    rows = [*pending["rows"], *(row for row in pending.get("choosable", []) if str(row["line_id"]) in chosen)]
-    if not rows:
+    if not shown["rows"] and not any(str(row["line_id"]) in chosen for row in shown.get("choosable", [])):
         return _render_upload(request, assessment, status=400, error=_(
             "Chưa chọn dòng nào để áp dụng: các giá trị đang lưu được giữ nguyên."))
-    try:
-        written = services.score_lines_import_self(assessment=assessment, rows=rows, actor=request.user)
-    except StaleVersion as exc:
-        request.session.pop(_session_key(assessment), None)
-        return _render_upload(request, assessment, status=409, error=exc.message, stale=list(exc.details or []))
-    except ValidationFailed as exc:
-        request.session.pop(_session_key(assessment), None)
-        details = exc.details if isinstance(exc.details, dict) else {}
-        return _render_upload(request, assessment, status=400, error=exc.message,
-                              stale=[f"{code}: {message}" for code, message in details.items()])
-    except StateConflict as exc:
-        return _render_upload(request, assessment, status=409, error=exc.message)
-    request.session.pop(_session_key(assessment), None)
-    download = str(pending.get("download") or "")
+    with transaction.atomic():
+        pending = _claim_preview(request, assessment, token)
+        if pending is None:  # the same preview applied by a request sent at the same moment (a double click)
+            return _render_upload(request, assessment, status=409, error=MSG_JUST_APPLIED)
+        rows = [*pending["rows"], *(row for row in pending.get("choosable", []) if str(row["line_id"]) in chosen)]
+        try:
+            written = services.score_lines_import_self(assessment=assessment, rows=rows, actor=request.user)
+        except StaleVersion as exc:  # the preview is spent: its file must be uploaded again
+            request.session.save()
+            return _render_upload(request, assessment, status=409, error=exc.message, stale=list(exc.details or []))
+        except ValidationFailed as exc:
+            request.session.save()
+            details = exc.details if isinstance(exc.details, dict) else {}
+            return _render_upload(request, assessment, status=400, error=exc.message,
+                                  stale=[f"{code}: {message}" for code, message in details.items()])
+        except StateConflict as exc:
+            # kept for later (the assessment's state may change back): as stored, nothing of this request written
+            request.session[_session_key(assessment)] = pending
+            return _render_upload(request, assessment, status=409, error=exc.message)
+        download = str(pending.get("download") or "")
+        if download:
+            _remember_import(request, assessment, download, written)
+        request.session.save()  # the preview gone and the import remembered, before the lock is released
     if download:
-        _remember_import(request, assessment, download, written)
         message = _("Đã cập nhật %(n)s tiêu chí từ tệp Excel. Có thể sửa tiếp chính tệp này và tải lên lại trong "
                     "phiên đăng nhập này; sau khi đăng xuất, hãy tải phiếu mới trước khi sửa tiếp.")
     else:
