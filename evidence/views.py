@@ -109,7 +109,7 @@ def _answers_json_errors(view: Callable[..., HttpResponse]) -> Callable[..., Htt
             raise
         except PermissionDenied:
             if _wants_json(request):
-                return _error_json(403, "forbidden", _("Bạn không có quyền thực hiện thao tác này."))
+                return _error_json(403, "forbidden", _("Anh/chị không có quyền thực hiện thao tác này."))
             raise
 
     return wrapped

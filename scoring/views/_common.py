@@ -28,7 +28,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
 MSG_SIGNED_OUT = gettext_lazy(
     "Phiên đăng nhập đã hết hạn nên thay đổi vừa rồi chưa được lưu. Hãy đăng nhập lại; "
-    "nội dung bạn đã nhập vẫn còn trên trang."
+    "nội dung anh/chị đã nhập vẫn còn trên trang."
 )
 
 

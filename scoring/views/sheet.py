@@ -333,7 +333,7 @@ def line_save(request: HttpRequest, assessment_id: int, line_id: int) -> HttpRes
         if text_label and exc.code in {"too_long", "hidden_characters"}:  # say which of the leaf's texts
             exc.message = f"{text_label}: {exc.message}"
             if exc.code == "too_long":
-                exc.message += " " + _("Chưa lưu: hãy rút gọn rồi lưu lại; nội dung bạn đã nhập vẫn còn trong ô.")
+                exc.message += " " + _("Chưa lưu: hãy rút gọn rồi lưu lại; nội dung anh/chị đã nhập vẫn còn trong ô.")
         posted.error = {"message": str(exc.message), "field": field_name, "code": exc.code}
         if as_json:
             return json_error(400, exc.code, exc.message, field_name)

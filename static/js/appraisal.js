@@ -21,7 +21,7 @@ const T = vi
       differs: "Đã điều chỉnh", network: "Mất kết nối, chưa lưu được. Hãy thử lại.",
       pending: "Chưa thẩm định", waiting: "Chờ thẩm định", explainConflict: "Giải trình của tiêu chí này vừa được lưu ở nơi khác (người khác hoặc một thẻ khác của anh/chị).",
       signedOut: "Chưa lưu: phiên đăng nhập đã hết hạn.", signIn: "Đăng nhập lại (mở thẻ mới)", retry: "Lưu lại",
-      sessionEnded: "Phiên đăng nhập đã hết hạn nên thay đổi vừa rồi chưa được lưu. Hãy đăng nhập lại; nội dung bạn đã nhập vẫn còn trên trang.",
+      sessionEnded: "Phiên đăng nhập đã hết hạn nên thay đổi vừa rồi chưa được lưu. Hãy đăng nhập lại; nội dung anh/chị đã nhập vẫn còn trên trang.",
       leave: "Còn nội dung chưa lưu.", savingExplanations: "Đang lưu các giải trình chưa lưu…",
       unsavedExplanations: "Chưa gửi: giải trình của các tiêu chí sau chưa lưu được, hãy xem lại rồi gửi lại:",
       forbidden: "Không thực hiện được: tài khoản không có quyền với thao tác này (phân công thẩm định có thể vừa thay đổi). Hãy tải lại trang.",

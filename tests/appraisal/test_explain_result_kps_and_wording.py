@@ -408,7 +408,7 @@ def test_a_round_that_ended_otherwise_says_nothing_of_a_withdrawal(
 def test_an_unassigned_member_is_told_only_administrators_assign(client: Client, cycle: Any, appraiser: Any) -> None:
     client.force_login(appraiser)
     body = client.get(reverse("appraisal:queue")).content.decode()
-    assert "Bạn chưa được phân công thẩm định" in body
+    assert "Anh/chị chưa được phân công thẩm định" in body
     assert "Tổ trưởng hoặc quản trị viên" not in body
     assert "quản trị viên phân công" in body
 

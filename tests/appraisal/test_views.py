@@ -125,7 +125,7 @@ def test_a_team_member_without_an_assignment_is_told_so_not_that_the_filters_hid
     client: Client, cycle: Any, appraiser: Any
 ) -> None:
     body = login(client, appraiser).get(reverse("appraisal:queue")).content.decode()
-    assert "Bạn chưa được phân công thẩm định trong" in body and "theo điều kiện đã chọn" not in body
+    assert "Anh/chị chưa được phân công thẩm định trong" in body and "theo điều kiện đã chọn" not in body
 
 
 def test_a_draft_is_a_404_and_a_unit_editor_is_refused_the_review(

@@ -55,7 +55,7 @@ def test_a_leaf_text_over_its_limit_is_refused_naming_the_box_and_nothing_is_sav
     data = answer.json()
     assert (data["code"], data["field"]) == ("too_long", field)
     assert data["message"].startswith(f"{label}: ") and f"tối đa {limit}" in data["message"]
-    assert "nội dung bạn đã nhập vẫn còn trong ô" in data["message"]
+    assert "nội dung anh/chị đã nhập vẫn còn trong ô" in data["message"]
     assert ScoreLine.objects.get(pk=line.pk).version == line.version
 
 

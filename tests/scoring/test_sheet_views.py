@@ -263,7 +263,7 @@ def test_a_stale_form_post_shows_both_values_and_offers_to_keep_mine(client: Cli
     response = client.post(_save_url(line), {"version": "1", f"l{line.pk}-option": "none"})
     assert response.status_code == 409
     body = response.content.decode()
-    assert "Giá trị của bạn" in body and "Không ban hành" in body and "Trễ hạn" in body
+    assert "Giá trị của anh/chị" in body and "Không ban hành" in body and "Trễ hạn" in body
     assert "Giữ giá trị của tôi" in body and 'name="version" value="2"' in body
 
 
