@@ -38,27 +38,27 @@ from scoring.permissions import (
 
 # Why a request of the appraisal pages is refused (403), said to the page's script (`views._common.answers_json`):
 # an assignment changed since the page was loaded is the usual cause, which signing in again does not mend.
-MSG_NOT_ON_TEAM = gettext_lazy("Tài khoản của bạn không thuộc Tổ thẩm định nên không thẩm định được.")
+MSG_NOT_ON_TEAM = gettext_lazy("Tài khoản của anh/chị không thuộc Tổ thẩm định nên không thẩm định được.")
 MSG_UNIT_NOT_ASSIGNED = gettext_lazy(
-    "Bạn không (còn) được phân công thẩm định bản đánh giá của %(u)s: phân công thẩm định có thể vừa thay đổi. "
+    "Anh/chị không (còn) được phân công thẩm định bản đánh giá của %(u)s: phân công thẩm định có thể vừa thay đổi. "
     "Thay đổi vừa rồi chưa được lưu; hãy tải lại trang, hoặc liên hệ quản trị viên nếu cần được phân công."
 )
 # The same refusal when the review page (or its workbook) is opened: nothing was being saved.
 MSG_PAGE_UNIT_NOT_ASSIGNED = gettext_lazy(
-    "Bạn không được phân công thẩm định bản đánh giá của %(u)s: đơn vị này (hoặc bộ chỉ số của nó) không thuộc "
-    "phân công thẩm định của bạn trong kỳ. Nếu cần thẩm định đơn vị này, hãy đề nghị quản trị viên phân công tại "
+    "Anh/chị không được phân công thẩm định bản đánh giá của %(u)s: đơn vị này (hoặc bộ chỉ số của nó) không thuộc "
+    "phân công thẩm định của anh/chị trong kỳ. Nếu cần thẩm định đơn vị này, hãy đề nghị quản trị viên phân công tại "
     "trang phân công thẩm định của kỳ."
 )
 MSG_LEAF_NOT_ASSIGNED = gettext_lazy(
-    "Tiêu chí %(code)s không (còn) thuộc lĩnh vực được phân công cho bạn: phân công thẩm định có thể vừa thay đổi. "
+    "Tiêu chí %(code)s không (còn) thuộc lĩnh vực được phân công cho anh/chị: phân công thẩm định có thể vừa thay đổi. "
     "Thay đổi vừa rồi chưa được lưu; hãy tải lại trang, hoặc liên hệ quản trị viên nếu cần được phân công."
 )
 MSG_AREA_NOT_ASSIGNED = gettext_lazy(
-    "Lĩnh vực %(code)s không (còn) có tiêu chí nào được phân công cho bạn: phân công thẩm định có thể vừa thay đổi. "
+    "Lĩnh vực %(code)s không (còn) có tiêu chí nào được phân công cho anh/chị: phân công thẩm định có thể vừa thay đổi. "
     "Hãy tải lại trang, hoặc liên hệ quản trị viên nếu cần được phân công."
 )
 MSG_NOTHING_ASSIGNED = gettext_lazy(
-    "Bạn không (còn) được phân công tiêu chí nào của bản đánh giá này: phân công thẩm định có thể vừa thay đổi. "
+    "Anh/chị không (còn) được phân công tiêu chí nào của bản đánh giá này: phân công thẩm định có thể vừa thay đổi. "
     "Hãy tải lại trang."
 )
 # The same refusals as an API caller reads them: no page to reload; which assignment the request needs.
@@ -279,7 +279,7 @@ def own_unit_text(assessment: Assessment) -> str:
     """Why one's own unit's assessment is refused: a conflict of interest, not a missing right; and what to do."""
     from django.utils.translation import gettext as _
 
-    return _("Bạn là người của %(u)s nên không thẩm định bản đánh giá của đơn vị mình (tránh xung đột lợi ích). "
+    return _("Anh/chị là người của %(u)s nên không thẩm định bản đánh giá của đơn vị mình (tránh xung đột lợi ích). "
              "Bản đánh giá này cần Tổ trưởng và thành viên Tổ thẩm định thuộc đơn vị khác. Chỉ quản trị viên "
              "phân công thẩm định: hãy đề nghị quản trị viên chỉ định một Tổ trưởng (hoặc thành viên) khác cho "
              "đơn vị này tại trang phân công thẩm định của kỳ.") % {"u": assessment.unit.name}

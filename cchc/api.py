@@ -149,7 +149,7 @@ MSG_API_CSRF_FAILED = gettext_lazy(
 STATUS_MESSAGES = {
     "not_authenticated": gettext_lazy("Cần đăng nhập (phiên làm việc hoặc mã truy cập) để dùng chức năng này."),
     "authentication_failed": gettext_lazy("Mã truy cập không hợp lệ hoặc đã bị thu hồi."),
-    "permission_denied": gettext_lazy("Bạn không có quyền thực hiện thao tác này."),
+    "permission_denied": gettext_lazy("Anh/chị không có quyền thực hiện thao tác này."),
     "not_found": gettext_lazy("Không tìm thấy dữ liệu yêu cầu."),
     "method_not_allowed": gettext_lazy("Phương thức không được hỗ trợ."),
     "throttled": gettext_lazy("Quá nhiều yêu cầu; hãy thử lại sau ít phút."),

@@ -194,7 +194,7 @@ def answers_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         except PermissionDenied as exc:
             if wants_json(request):
                 reason = str(exc.args[0]) if exc.args and exc.args[0] else _(
-                    "Bạn không có quyền thực hiện thao tác này (phân công thẩm định có thể vừa thay đổi). Hãy tải "
+                    "Anh/chị không có quyền thực hiện thao tác này (phân công thẩm định có thể vừa thay đổi). Hãy tải "
                     "lại trang.")
                 code = "own_unit" if isinstance(exc, OwnUnitRefused) else "forbidden"
                 return JsonResponse({"ok": False, "code": code, "field": None, "message": reason}, status=403)

@@ -179,7 +179,7 @@ def cycle_etag(cycle: Cycle) -> str:
 
 
 MSG_CYCLE_STALE = gettext_lazy(
-    "Các hạn của kỳ đánh giá vừa được sửa ở nơi khác (người khác hoặc một lần gọi khác) sau khi bạn đọc nên chưa "
+    "Các hạn của kỳ đánh giá vừa được sửa ở nơi khác (người khác hoặc một lần gọi khác) sau khi anh/chị đọc nên chưa "
     "lưu thay đổi nào. Hãy xem bản mới nhất (`current`, thẻ ETag mới) rồi sửa lại."
 )
 
@@ -322,7 +322,7 @@ def cycle_units(request: Request, year: int) -> Response:
 
 
 MSG_OWN_DEADLINE_STALE = gettext_lazy(
-    "Hạn riêng của đơn vị vừa được đổi ở nơi khác (người khác, trang của kỳ hoặc một lần gọi khác) sau khi bạn đọc "
+    "Hạn riêng của đơn vị vừa được đổi ở nơi khác (người khác, trang của kỳ hoặc một lần gọi khác) sau khi anh/chị đọc "
     "nên chưa lưu thay đổi nào. Hãy xem hạn riêng đang lưu (`current`, thẻ ETag mới) rồi gửi lại."
 )
 

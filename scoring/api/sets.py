@@ -247,11 +247,11 @@ def criterion_etag(indicator: Indicator) -> str:
 
 
 MSG_SET_STALE = gettext_lazy(
-    "Thông tin bộ chỉ số vừa được sửa ở nơi khác (người khác hoặc một lần gọi khác) sau khi bạn đọc nên chưa lưu "
+    "Thông tin bộ chỉ số vừa được sửa ở nơi khác (người khác hoặc một lần gọi khác) sau khi anh/chị đọc nên chưa lưu "
     "thay đổi nào. Hãy xem bản mới nhất (`current`, thẻ ETag mới) rồi sửa lại."
 )
 MSG_CRITERION_STALE = gettext_lazy(
-    "Tiêu chí vừa được sửa ở nơi khác (người khác hoặc một lần gọi khác) sau khi bạn đọc nên chưa lưu thay đổi "
+    "Tiêu chí vừa được sửa ở nơi khác (người khác hoặc một lần gọi khác) sau khi anh/chị đọc nên chưa lưu thay đổi "
     "nào. Hãy xem bản mới nhất (`current`, thẻ ETag mới) rồi sửa lại."
 )
 

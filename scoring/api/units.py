@@ -134,7 +134,7 @@ def unit_etag(unit: Unit) -> str:
 
 
 MSG_UNIT_STALE = gettext_lazy(
-    "Đơn vị vừa được sửa ở nơi khác (người khác hoặc một lần gọi khác) sau khi bạn đọc nên chưa lưu thay "
+    "Đơn vị vừa được sửa ở nơi khác (người khác hoặc một lần gọi khác) sau khi anh/chị đọc nên chưa lưu thay "
     "đổi nào. Hãy xem bản mới nhất (`current`, thẻ ETag mới) rồi sửa lại."
 )
 
