@@ -54,8 +54,8 @@ MSG_LEAF_NOT_ASSIGNED = gettext_lazy(
     "Thay đổi vừa rồi chưa được lưu; hãy tải lại trang, hoặc liên hệ quản trị viên nếu cần được phân công."
 )
 MSG_AREA_NOT_ASSIGNED = gettext_lazy(
-    "Lĩnh vực %(code)s không (còn) có tiêu chí nào được phân công cho anh/chị: phân công thẩm định có thể vừa thay đổi. "
-    "Hãy tải lại trang, hoặc liên hệ quản trị viên nếu cần được phân công."
+    "Lĩnh vực %(code)s không (còn) có tiêu chí nào được phân công cho anh/chị: phân công thẩm định có thể vừa "
+    "thay đổi. Hãy tải lại trang, hoặc liên hệ quản trị viên nếu cần được phân công."
 )
 MSG_NOTHING_ASSIGNED = gettext_lazy(
     "Anh/chị không (còn) được phân công tiêu chí nào của bản đánh giá này: phân công thẩm định có thể vừa thay đổi. "

@@ -118,8 +118,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         if form.revoked_api_keys:
             messages.success(self.request, ngettext(
-                "Đã thu hồi %(n)s khóa API của anh/chị: các hệ thống dùng khóa đó không truy cập được nữa. Nếu còn cần, "
-                "hãy đề nghị quản trị viên cấp khóa mới.",
+                "Đã thu hồi %(n)s khóa API của anh/chị: các hệ thống dùng khóa đó không truy cập được nữa. Nếu còn "
+                "cần, hãy đề nghị quản trị viên cấp khóa mới.",
                 "Đã thu hồi %(n)s khóa API của anh/chị: các hệ thống dùng các khóa đó không truy cập được nữa. Nếu còn "
                 "cần, hãy đề nghị quản trị viên cấp khóa mới.",
                 form.revoked_api_keys,

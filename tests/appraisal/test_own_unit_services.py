@@ -53,7 +53,8 @@ def _refused(call: Any, unit_name: str) -> None:
         call()
     error = refusal.value
     assert error.status == 403 and error.code == "own_unit"
-    assert str(error.message).startswith(f"Anh/chị là người của {unit_name} nên không thẩm định bản đánh giá của đơn vị")
+    assert str(error.message).startswith(
+        f"Anh/chị là người của {unit_name} nên không thẩm định bản đánh giá của đơn vị")
     assert AuditEntry.objects.count() == audited  # nothing written
 
 
