@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -10,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.exceptions import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -18,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from appraisal.permissions import AssignmentRefused, OwnUnitRefused
 from appraisal.selectors import SORTS, WORK_STATES, ReviewSummary
@@ -28,7 +27,7 @@ from scoring.forms import value_summary
 from scoring.models import Indicator, ScoreLine
 from scoring.selectors import not_applicable_shown
 from scoring.templatetags.scoring_tags import dmy, full_name, signed_score
-from scoring.views._common import refuse
+from scoring.views._common import refuse, script_refusals
 
 EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
 DETAILS_SHOWN = 20  # of a refusal's list (the leaves missing a score): the page names so many, then counts
@@ -174,35 +173,27 @@ def review_json(summary: ReviewSummary) -> dict[str, Any]:
     }
 
 
-def answers_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """For the review page's script requests, a refusal for permission (403) or a missing object (404) answers JSON
-    with the reason (`permissions`' messages: an assignment changed since the page was loaded, one's own unit, a
-    leaf or area of another appraiser), which the page shows where the save was made; only a real signed-out
-    answer (401, `login_required_or_401`) offers to sign in again. Plain requests keep the site's pages, but for one's
-    own unit or a missing assignment, refused with its reason (`refusal_text`), as the review page says it."""
+def _refused_page(request: HttpRequest, exc: PermissionDenied) -> HttpResponse | None:
+    """One's own unit or a missing assignment refused with its reason (`refusal_text`): the site's 403 page says no
+    why."""
+    if isinstance(exc, OwnUnitRefused | AssignmentRefused):
+        return refuse(request, refusal_text(request, exc), status=403)
+    return None
 
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except Http404:
-            if wants_json(request):
-                return JsonResponse({"ok": False, "code": "not_found", "field": None, "message": _(
-                    "Không tìm thấy bản đánh giá hoặc tiêu chí này (có thể đã bị thay đổi). Hãy tải lại trang.")},
-                    status=404)
-            raise
-        except PermissionDenied as exc:
-            if wants_json(request):
-                reason = str(exc.args[0]) if exc.args and exc.args[0] else _(
-                    "Anh/chị không có quyền thực hiện thao tác này (phân công thẩm định có thể vừa thay đổi). Hãy tải "
-                    "lại trang.")
-                code = "own_unit" if isinstance(exc, OwnUnitRefused) else "forbidden"
-                return JsonResponse({"ok": False, "code": code, "field": None, "message": reason}, status=403)
-            if isinstance(exc, OwnUnitRefused | AssignmentRefused):  # the site's 403 page says no why: this one does
-                return refuse(request, refusal_text(request, exc), status=403)
-            raise
 
-    return wrapped
+# For the review page's script requests, a refusal for permission (403) or a missing object (404) answers JSON with
+# the reason (`permissions`' messages: an assignment changed since the page was loaded, one's own unit, a leaf or
+# area of another appraiser), which the page shows where the save was made; only a real signed-out answer (401,
+# `login_required_or_401`) offers to sign in again. Plain requests keep the site's pages, but for one's own unit or
+# a missing assignment, refused with its reason (`refusal_text`), as the review page says it.
+answers_json = script_refusals(
+    not_found=gettext_lazy(
+        "Không tìm thấy bản đánh giá hoặc tiêu chí này (có thể đã bị thay đổi). Hãy tải lại trang."),
+    forbidden=gettext_lazy(
+        "Anh/chị không có quyền thực hiện thao tác này (phân công thẩm định có thể vừa thay đổi). Hãy tải lại trang."),
+    code_of=lambda exc: "own_unit" if isinstance(exc, OwnUnitRefused) else "forbidden",
+    page=_refused_page,
+)
 
 
 def refusal_text(request: HttpRequest, exc: OwnUnitRefused | AssignmentRefused) -> str:

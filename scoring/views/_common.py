@@ -57,28 +57,40 @@ MSG_NOT_FOUND = gettext_lazy(
 MSG_FORBIDDEN = gettext_lazy("Chưa lưu: tài khoản đang đăng nhập không có quyền thực hiện thao tác này.")
 
 
-def json_refusals(view: View) -> View:
-    """For the pages' scripts (``wants_json``), a missing object (404) or a refusal for the right (403) answers in
-    the saves' own JSON shape (``ok``, ``code`` ``not_found`` / ``forbidden``, ``message``, ``field``: null) in the
-    request's language: the 403's own reason when it has one, else ``MSG_FORBIDDEN``; the 404 always
-    ``MSG_NOT_FOUND``, whether the object is missing or not the user's to see. Plain requests keep the site's
-    pages. No query of its own."""
+def script_refusals(*, not_found: Any, forbidden: Any, code_of: Callable[[PermissionDenied], str] | None = None,
+                    page: Callable[[HttpRequest, PermissionDenied], HttpResponse | None] | None = None,
+                    ) -> Callable[[View], View]:
+    """A decorator: for the pages' scripts (``wants_json``), a missing object (404) or a refusal for the right (403)
+    answers in the saves' own JSON shape (``ok``, ``code``, ``message``, ``field``: null) in the request's language:
+    the 404 always `not_found`'s words, whether the object is missing or not the user's to see; the 403 its own
+    reason when it has one, else `forbidden`'s, under `code_of`'s code (``forbidden``). A plain request keeps the
+    site's pages, or `page`'s answer to the refusal when it gives one. No query of its own."""
 
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except Http404:
-            if wants_json(request):
-                return json_error(404, "not_found", MSG_NOT_FOUND)
-            raise
-        except PermissionDenied as exc:
-            if wants_json(request):
-                reason = exc.args[0] if exc.args and exc.args[0] else MSG_FORBIDDEN
-                return json_error(403, "forbidden", reason)
-            raise
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except Http404:
+                if wants_json(request):
+                    return json_error(404, "not_found", not_found)
+                raise
+            except PermissionDenied as exc:
+                if wants_json(request):
+                    reason = exc.args[0] if exc.args and exc.args[0] else forbidden
+                    return json_error(403, code_of(exc) if code_of else "forbidden", reason)
+                answer = page(request, exc) if page else None
+                if answer is not None:
+                    return answer
+                raise
 
-    return wrapped  # type: ignore[return-value]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+# The sheet's and the explanation's saves: `MSG_NOT_FOUND`, `MSG_FORBIDDEN`.
+json_refusals = script_refusals(not_found=MSG_NOT_FOUND, forbidden=MSG_FORBIDDEN)
 
 
 def login_required_or_401(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
