@@ -45,6 +45,7 @@ from scoring.errors import DomainError, StaleVersion, ValidationFailed
 from scoring.models import Assessment, Cycle, Indicator, ScoreLine
 from scoring.permissions import assessment_get_for_user
 from scoring.selectors import not_applicable_shown
+from scoring.selectors.handover import handover_entries
 from scoring.views._common import lands_on, login_required_or_401, refuse
 
 QUEUE_PER_PAGE = 50
@@ -105,6 +106,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         permissions.is_appraisal_lead(user) or permissions.assignment_of(user, data.cycle.pk))
     return render(request, "appraisal/queue.html", {
         "queue": data,
+        # a unit that never submitted: its «Gửi lúc» is when the administrators handed it over (one query)
+        "handed_over": set(handover_entries(row.assessment.pk for row in data.rows)),
         "unknown_cycle": unknown_cycle,
         "unassigned": unassigned,
         # the cycle's preliminary table, for those who see its dashboard (a lead by assignment: their cycles')

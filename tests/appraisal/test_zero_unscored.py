@@ -260,3 +260,20 @@ def test_an_administrator_is_shown_where_to_name_another_lead(
     AppraisalAssignment.objects.filter(user=appraiser).update(is_lead=True)
     page = client.get(reverse("appraisal:review", args=[home_assessment.pk])).content.decode()
     assert "data-no-lead" not in page
+
+
+def test_the_queue_says_a_handed_over_unit_s_time_is_the_hand_over(handed_over: Assessment, lead: Any,
+                                                                   unit_head: Any) -> None:
+    """«Gửi lúc» of a unit that never submitted is when the administrators handed it over: the queue says so, and
+    says nothing of the kind for a unit that sent its own."""
+    client = Client()
+    client.force_login(lead)
+    html = client.get(reverse("appraisal:queue")).content.decode()
+    cell = html.split("data-submitted-at>")[1].split("</td>")[0]
+    assert "data-handed-over" in cell and "quản trị chuyển, đơn vị không gửi" in cell
+    # the same unit submitted by its head: no mark
+    Assessment.objects.filter(pk=handed_over.pk).update(state=Assessment.State.DRAFT)
+    from scoring.services import assessment_transition
+    assessment_transition(assessment=refresh(handed_over), to_state=Assessment.State.SUBMITTED, actor=unit_head)
+    html = client.get(reverse("appraisal:queue")).content.decode()
+    assert "data-handed-over" not in html.split("data-submitted-at>")[1].split("</td>")[0]
