@@ -166,6 +166,8 @@ FIELD_LABELS = {
     "rows": _l("Số dòng"),
     "rows_changed": _l("Số dòng có thay đổi"),
     "file": _l("Tệp"),
+    "download": _l("Mã của tệp Excel đã tải về"),
+    "versions": _l("Phiên bản các dòng được ghi từ tệp"),
     "file_set": _l("Tệp xuất từ bộ chỉ số khác"),
     "evidence": _l("Tài liệu kiểm chứng"),
     "appraised_note": _l("Ý kiến thẩm định"),

@@ -318,6 +318,26 @@ def self_assessment_problems(*, sheet: AssessmentSheet) -> list[Problem]:
     return problems
 
 
+def earlier_imports(*, assessment: Assessment, actor: Any) -> dict[str, dict[int, set[int]]]:
+    """What `actor`'s imports of each Excel file of `assessment` wrote, by the file's download id: line id → the
+    versions those imports left (their audit entries' `download` and `versions`, `score_lines_import_self`), so that
+    the same file uploaded again, in this session or a later one, knows which stored values were its own doing.
+    Another person's imports are not counted: a copy of the file sent around before an import must not undo it.
+    One query."""
+    found: dict[str, dict[int, set[int]]] = {}
+    entries = AuditEntry.objects.filter(object_type="Assessment", object_id=str(assessment.pk),
+                                        action="assessment.import_self", actor=actor).order_by("pk")
+    for changes in entries.values_list("changes", flat=True):
+        download = ((changes or {}).get("download") or {}).get("new")
+        versions = ((changes or {}).get("versions") or {}).get("new") or {}
+        if not download or not isinstance(versions, dict):
+            continue
+        lines = found.setdefault(str(download), {})
+        for line_id, version in versions.items():
+            lines.setdefault(int(line_id), set()).add(int(version))
+    return found
+
+
 def line_history(*, line: ScoreLine) -> list[AuditEntry]:
     """The audit entries of one line, newest first (one query)."""
     return list(

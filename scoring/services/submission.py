@@ -131,7 +131,7 @@ def assessment_difficulties_save(
 
 @transaction.atomic
 def score_lines_import_self(
-    *, assessment: Assessment, rows: Iterable[Mapping[str, Any]], actor: Any
+    *, assessment: Assessment, rows: Iterable[Mapping[str, Any]], actor: Any, download: str = ""
 ) -> dict[int, int]:
     """Write the rows of an uploaded self-assessment sheet: all of them in one transaction, or none.
 
@@ -141,7 +141,8 @@ def score_lines_import_self(
     the stale leaves' codes) when any version is no longer current, ValidationFailed (code "import_invalid",
     `details` = {code: message}) when any row is refused; nothing is written then.
     Returns each written line's version after the import, by line id (a row that changes nothing writes nothing and
-    is not in it): what an upload of the same file again knows was this import's doing.
+    is not in it): what an upload of the same file again knows was this import's doing. With the file's `download`
+    id, the import's audit entry keeps them too (`download`, `versions`), read back by `selectors.earlier_imports`.
     """
     locked = _locked_assessment(assessment)
     if locked.state != Assessment.State.DRAFT:
@@ -184,6 +185,10 @@ def score_lines_import_self(
     if rows:
         audit_record(
             actor=actor, action="assessment.import_self", object_type="Assessment", object_id=locked.pk,
-            unit=locked.unit, assessment=locked, changes={"rows": {"old": None, "new": len(rows)}},
+            unit=locked.unit, assessment=locked, changes={
+                "rows": {"old": None, "new": len(rows)},
+                **({"download": {"old": None, "new": download},
+                    "versions": {"old": None, "new": {str(pk): v for pk, v in written.items()}}} if download else {}),
+            },
         )
     return written

@@ -26,29 +26,6 @@ def _session_key(assessment: Assessment) -> str:
     return f"cchc-import-{assessment.pk}"
 
 
-def _written_key(assessment: Assessment) -> str:
-    return f"cchc-import-written-{assessment.pk}"
-
-
-KEPT_DOWNLOADS = 5  # the files whose imports this session remembers, per assessment (the latest ones)
-
-
-def _earlier_imports(request: HttpRequest, assessment: Assessment) -> dict[str, dict[int, set[int]]]:
-    """What this person's imports of each file (by its download id) wrote in this session: line id -> versions."""
-    kept = request.session.get(_written_key(assessment)) or {}
-    return {download: {int(line): set(versions) for line, versions in lines.items()}
-            for download, lines in kept.items() if isinstance(lines, dict)}
-
-
-def _remember_import(request: HttpRequest, assessment: Assessment, download: str, written: dict[int, int]) -> None:
-    kept = dict(request.session.get(_written_key(assessment)) or {})
-    lines = dict(kept.pop(download, {}))
-    for line_id, version in written.items():
-        lines[str(line_id)] = sorted({*lines.get(str(line_id), []), version})
-    kept[download] = lines  # last: the most recent file
-    request.session[_written_key(assessment)] = dict(list(kept.items())[-KEPT_DOWNLOADS:])
-
-
 @login_required
 @require_GET
 def sheet_download(request: HttpRequest, assessment_id: int) -> HttpResponse:
@@ -95,7 +72,8 @@ def sheet_upload(request: HttpRequest, assessment_id: int) -> HttpResponse:
         return _render_upload(request, assessment, status=400, error=_("Hãy chọn tệp Excel để tải lên."))
     sheet = selectors.assessment_sheet(assessment=assessment)
     try:
-        preview = imports.read_sheet(uploaded, sheet=sheet, earlier_imports=_earlier_imports(request, assessment))
+        earlier = selectors.earlier_imports(assessment=assessment, actor=request.user)
+        preview = imports.read_sheet(uploaded, sheet=sheet, earlier_imports=earlier)
     except imports.SheetRefused as exc:
         return _render_upload(request, assessment, status=400, error=exc.message)
     token = secrets.token_urlsafe(16)
@@ -174,8 +152,10 @@ def sheet_apply(request: HttpRequest, assessment_id: int) -> HttpResponse:
         if pending is None:  # the same preview applied by a request sent at the same moment (a double click)
             return _render_upload(request, assessment, status=409, error=MSG_JUST_APPLIED)
         rows = [*pending["rows"], *(row for row in pending.get("choosable", []) if str(row["line_id"]) in chosen)]
+        download = str(pending.get("download") or "")
         try:
-            written = services.score_lines_import_self(assessment=assessment, rows=rows, actor=request.user)
+            services.score_lines_import_self(assessment=assessment, rows=rows, actor=request.user,
+                                             download=download)
         except StaleVersion as exc:  # the preview is spent: its file must be uploaded again
             request.session.save()
             return _render_upload(request, assessment, status=409, error=exc.message, stale=list(exc.details or []))
@@ -188,13 +168,10 @@ def sheet_apply(request: HttpRequest, assessment_id: int) -> HttpResponse:
             # kept for later (the assessment's state may change back): as stored, nothing of this request written
             request.session[_session_key(assessment)] = pending
             return _render_upload(request, assessment, status=409, error=exc.message)
-        download = str(pending.get("download") or "")
-        if download:
-            _remember_import(request, assessment, download, written)
-        request.session.save()  # the preview gone and the import remembered, before the lock is released
+        request.session.save()  # the preview gone, before the lock is released
     if download:
-        message = _("Đã cập nhật %(n)s tiêu chí từ tệp Excel. Có thể sửa tiếp chính tệp này và tải lên lại trong "
-                    "phiên đăng nhập này; sau khi đăng xuất, hãy tải phiếu mới trước khi sửa tiếp.")
+        message = _("Đã cập nhật %(n)s tiêu chí từ tệp Excel. Có thể sửa tiếp chính tệp này và tải lên lại, cả ở "
+                    "lần đăng nhập sau.")
     else:
         message = _("Đã cập nhật %(n)s tiêu chí từ tệp Excel. Tệp này nay đã cũ: hãy tải phiếu mới trước khi sửa "
                     "tiếp.")

@@ -186,3 +186,27 @@ def test_the_leaves_missing_from_the_file_are_named_and_kept(
     assert "Không có trong tệp: 1.2.3; giữ nguyên giá trị đang lưu." in response.content.decode()
     _apply(client, assessment, response)
     assert _line(assessment, "1.2.3").self_value == {"points": "0.25"}
+
+
+def test_the_same_file_is_known_after_signing_in_again(
+    answered_yes: Assessment, unit_editor: Any
+) -> None:
+    """What an import of a file wrote is kept with the import (its audit entry), not in the session: the official
+    who signs out and in again the next day may go on editing that very file."""
+    assessment = answered_yes
+    monday = Client()
+    monday.force_login(unit_editor)
+    workbook = _download(monday, assessment)
+    _put(workbook.active, "1.2.1", yes_no="Không")
+    assert _apply(monday, assessment, _upload(monday, assessment, _as_upload(workbook))).status_code == 302
+    monday.logout()
+    # a new session, the same file with 1.2.1 put back: an edit of the file, not a row changed on the system since
+    tuesday = Client()
+    tuesday.force_login(unit_editor)
+    _put(workbook.active, "1.2.1", yes_no="Có")
+    again = _upload(tuesday, assessment, _as_upload(workbook))
+    preview = again.context["preview"]
+    assert [(row.code, row.old_summary, row.new_summary) for row in preview.rows] == [("1.2.1", "Không", "Có")]
+    assert preview.newer_on_system == []
+    assert _apply(tuesday, assessment, again).status_code == 302
+    assert _line(assessment, "1.2.1").self_value == {"value": True}
