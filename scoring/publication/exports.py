@@ -26,6 +26,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -51,8 +52,10 @@ OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
 # the index's minus sign, each criterion's stable identifier and its code in the year published before in the
 # criteria CSV (`ma_dinh_danh`, `ma_tieu_chi_nam_truoc`); 8: a penalty criterion's column of the workbook's criteria
 # matrix and the PDF's per-area penalty column (headed «Điểm trừ», before «Trừ», as the workbook's) written as
-# deductions (negative), each with the convention said.
-FILE_FORMAT = 8
+# deductions (negative), each with the convention said; 9: a long criterion title cut between words with «…» and
+# whole in its cell's comment, sheet names that keep their meaning (the unit kind's name, the set's key, the group's
+# code).
+FILE_FORMAT = 9
 # The official files (the workbook, the PDF report, the evidence pack) are the province's documents, in
 # Vietnamese whoever asks for them first: each is built once per publication and then shared by everyone.
 OFFICIAL_LANGUAGE = "vi"
@@ -94,6 +97,13 @@ PENALTY_NOTE = gettext_lazy(
 PENALTY_CRITERIA_NOTE = gettext_lazy(
     "Điểm của tiêu chí điểm trừ (%(codes)s) ghi số âm (điểm bị trừ), như trên trang kết quả. Tệp dữ liệu mở (CSV, "
     "JSON) ghi điểm trừ là số dương."
+)
+# A criterion's title in the criteria matrix's header cell: at most this many characters, cut between words with
+# «…» (the whole title in the cell's comment, and in the criteria CSV), so that the wrapped header stays a few lines.
+CRITERION_HEAD_MAX = 80
+CRITERION_WIDTH = 15
+CRITERION_TITLES_NOTE = gettext_lazy(
+    "Tên tiêu chí dài được rút gọn ở hàng «Tiêu chí» (kết thúc bằng «…»); tên đầy đủ ở ghi chú (comment) của ô."
 )
 KPS_LEGEND_PERCENT = gettext_lazy(
     "Ô tô nền vàng để trống: tiêu chí không phát sinh được Tổ thẩm định chấp nhận, không tính vào điểm đạt và điểm "
@@ -166,15 +176,49 @@ def _sheet_title(name: str, used: set[str]) -> str:
 _SET_NAME_LEAD = re.compile(r"^bộ\s+chỉ\s+số(\s+cchc)?(\s+(của|cho|dành\s+cho))?\s+", re.IGNORECASE)
 
 
-def set_sheet_name(name: str) -> str:
-    """A short name for a set's criteria sheet: its name when it fits Excel's 31 characters; else «Điểm » and what
-    follows «Bộ Chỉ số CCHC của» («Điểm các sở, ban, ngành tỉnh»), cut between words if still too long. The
-    sheet's title rows give the set's full name."""
+def set_sheet_name(name: str, *, kinds: list[str] | tuple[str, ...] = (), key: str = "") -> str:
+    """A short name for a set's criteria sheet, never a name cut short of its words (Excel allows 31 characters): its
+    name when it fits; else «Điểm » and what follows «Bộ Chỉ số CCHC của» («Điểm các sở, ban, ngành tỉnh») when
+    that fits; else «Điểm » and the unit kind its units are of («Điểm UBND cấp huyện»: «…các huyện, thành phố, thị
+    xã» does not fit), when they are of one kind; else «Điểm » and the set's key; cut between words only when none
+    of these fits. The sheet's title rows give the set's full name."""
     clean = " ".join(_SHEET_REFUSED.sub(" ", name).split())
     if len(clean) <= SHEET_NAME_MAX:
         return clean
     rest = _SET_NAME_LEAD.sub("", clean)
+    candidates = [rest] if rest != clean else []
+    if len(set(kinds)) == 1:
+        candidates.append(" ".join(_SHEET_REFUSED.sub(" ", kinds[0]).split()))
+    if key:
+        candidates.append(" ".join(_SHEET_REFUSED.sub(" ", key).split()))
+    for candidate in candidates:
+        short = gettext("Điểm %(set)s") % {"set": candidate}
+        if candidate and len(short) <= SHEET_NAME_MAX:
+            return short
     return gettext("Điểm %(set)s") % {"set": rest} if rest != clean else clean
+
+
+def group_sheet_name(name: str, code: str) -> str:
+    """A ranking group's sheet name: its name when it fits Excel's 31 characters, else its code (a name cut short
+    loses words: «UBND các huyện, thị xã» for «…, thị xã, thành phố»); the sheet's title rows give the full name.
+    A code that does not fit either (or none: the units outside every group) leaves the name, cut between words."""
+    clean = " ".join(_SHEET_REFUSED.sub(" ", name).split())
+    if len(clean) <= SHEET_NAME_MAX or not code or len(code) > SHEET_NAME_MAX:
+        return clean
+    return code
+
+
+def criterion_head(name: str) -> str:
+    """A criterion's title for the criteria matrix's header cell: whole when it has at most `CRITERION_HEAD_MAX`
+    characters, else cut at the last space that fits, without a trailing comma or dash, and ended with «…» (a word
+    is never cut in two, but a first word longer than the limit, as the last resort)."""
+    text = " ".join(name.split())
+    if len(text) <= CRITERION_HEAD_MAX:
+        return text
+    head = text[:CRITERION_HEAD_MAX]
+    cut = head.rfind(" ")
+    kept = (head[:cut] if cut > 0 else head).rstrip(_SHEET_TRAILING + ":(")
+    return f"{kept}…"
 
 
 def _print_setup(ws: Any, *, landscape: bool, fit_width: bool, title_rows: tuple[int, int],
@@ -325,13 +369,24 @@ def _corrections_sheet(wb: Any, used: set[str], snap: dict[str, Any],
         ])
 
 
+def _criterion_cell(ws: Any, name: str) -> WriteOnlyCell:
+    """A criterion's title in the criteria matrix's header, wrapped: whole, or cut between words with «…»
+    (`criterion_head`) and then whole in the cell's comment."""
+    head = criterion_head(name)
+    cell = _cell(ws, head, wrap=True)
+    if head != " ".join(name.split()):
+        cell.comment = Comment(name, "CCHC", width=360, height=120)
+    return cell
+
+
 def official_workbook(publication: Publication, path: Path | IO[bytes], progress: Progress = _noop) -> None:
     """The official workbook, written in openpyxl's write-only mode straight to `path` (memory stays flat
     with the number of units): one sheet per ranking group (title, approving document, ranking), a sheet of
     per-area scores, and per indicator set a matrix of its units × its criteria (appraised scores, a penalty
     criterion's negative, as a deduction; an accepted «không phát sinh» with the points the engine credits it, on a
-    tinted cell; both explained by a line below the table; a blank cell is a criterion without an appraised score),
-    the sheet named after the set."""
+    tinted cell; both explained by a line below the table; a blank cell is a criterion without an appraised score;
+    a long criterion title cut between words, whole in its cell's comment), the sheet named after the set
+    (`set_sheet_name`)."""
     snap = publication.snapshot
     year = publication.cycle.year
     scores = publication.scores
@@ -354,7 +409,7 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
 
     tables = selectors.ranking_tables(snapshot=snap)
     for table in tables:
-        ws = wb.create_sheet(_sheet_title(table.name, used))
+        ws = wb.create_sheet(_sheet_title(group_sheet_name(table.name, table.code), used))
         top = 5 + head_rows  # the table's header row
         _print_setup(ws, landscape=False, fit_width=True, title_rows=(top, top), freeze=f"C{top + 1}")
         for column, width in zip("ABCDEF", (6, 44, 10, 9, 14, 48), strict=True):
@@ -419,7 +474,8 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
         if not set_rows:
             continue
         leaves = set_leaves(indicator_set)
-        ws = wb.create_sheet(_sheet_title(set_sheet_name(indicator_set["name"]), used))
+        kinds = sorted({row["unit_kind"] for row in set_rows if row.get("unit_kind")})
+        ws = wb.create_sheet(_sheet_title(set_sheet_name(indicator_set["name"], kinds=kinds, key=set_key), used))
         top = 4 + head_rows  # the codes' row; then the criteria's names and maxima
         # Wide (a column a criterion): landscape, pages across with the codes, names and maxima and the units'
         # names repeated on each, never shrunk to one page's width.
@@ -428,14 +484,15 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
         ws.column_dimensions["A"].width = 16
         ws.column_dimensions["B"].width = 40
         for n in range(len(leaves)):
-            ws.column_dimensions[get_column_letter(3 + n)].width = 9
+            ws.column_dimensions[get_column_letter(3 + n)].width = CRITERION_WIDTH
         ws.append([_cell(ws, f"ĐIỂM THẨM ĐỊNH TỪNG TIÊU CHÍ — CHỈ SỐ CCHC NĂM {year}", font=TITLE)])
         ws.append([_cell(ws, f"{indicator_set['name']} ({indicator_set['decision_ref']}, "
                              f"phiên bản {indicator_set['version']})", font=BOLD)])
         header(ws)
         ws.append([_cell(ws, "Mã đơn vị", font=BOLD), _cell(ws, "Đơn vị", font=BOLD),
                    *[_cell(ws, ind["code"], font=BOLD) for ind in leaves]])
-        ws.append([None, _cell(ws, "Tiêu chí"), *[_cell(ws, ind["name"][:120]) for ind in leaves]])
+        heads = [_criterion_cell(ws, ind["name"]) for ind in leaves]
+        ws.append([None, _cell(ws, "Tiêu chí"), *heads])
         # A penalty criterion's column a deduction, as the area sheet's «Điểm trừ» (`PENALTY_NOTE`): its maximum and
         # its points negative, so that a unit's row reads across to its total.
         penalties = [ind["code"] for ind in leaves if ind["kind"] == "penalty"]
@@ -465,6 +522,10 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
             if not marked:
                 ws.append([])
             ws.append([None, _cell(ws, str(PENALTY_CRITERIA_NOTE) % {"codes": ", ".join(penalties)})])
+        if any(cell.comment is not None for cell in heads):
+            if not (marked or penalties):
+                ws.append([])
+            ws.append([None, _cell(ws, str(CRITERION_TITLES_NOTE))])
     wb.save(str(path) if isinstance(path, Path) else path)
     progress(100)
 

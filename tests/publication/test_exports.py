@@ -169,10 +169,10 @@ def test_the_workbook_has_one_criteria_matrix_per_set_with_its_own_criteria_and_
     from tests.publication.conftest import DISTRICT_1_1_1, DISTRICT_SET_NAME
 
     book = load_workbook(io.BytesIO(_download("/ket-qua/2020/ket-qua.xlsx")))
-    # a set's name that does not fit Excel's 31 characters: a short name cut between words, the full name inside
-    assert book.sheetnames[-2:] == ["Bộ chỉ số thử nghiệm", "Điểm thử nghiệm cấp huyện"]
+    # a set's name that does not fit Excel's 31 characters: named after its units' kind, the full name inside
+    assert book.sheetnames[-2:] == ["Bộ chỉ số thử nghiệm", "Điểm UBND cấp huyện"]
     departments = list(book["Bộ chỉ số thử nghiệm"].iter_rows(values_only=True))
-    districts = list(book["Điểm thử nghiệm cấp huyện"].iter_rows(values_only=True))
+    districts = list(book["Điểm UBND cấp huyện"].iter_rows(values_only=True))
     # the units' rows (under them, a line says how a penalty criterion's column is written)
     assert [r[0] for r in departments[6:] if r[0]] == ["so-tu-phap", "so-y-te"]
     assert [r[0] for r in districts[6:] if r[0]] == ["h-cho-gao", "h-cai-be"]
