@@ -36,6 +36,7 @@ from scoring.models import ExportJob, Indicator, Publication, ScoreLine
 from scoring.publication import charts, selectors
 from scoring.publication.criteria_identity import criteria_identity
 from scoring.selectors import not_applicable_credit
+from scoring.templatetags.scoring_tags import score as shown_score
 
 OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
 # The format of a publication's files: raise it when a change of the code changes the bytes of an existing
@@ -52,9 +53,10 @@ OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
 # the index's minus sign, each criterion's stable identifier and its code in the year published before in the
 # criteria CSV (`ma_dinh_danh`, `ma_tieu_chi_nam_truoc`); 8: a penalty criterion's column of the workbook's criteria
 # matrix and the PDF's per-area penalty column (headed «Điểm trừ», before «Trừ», as the workbook's) written as
-# deductions (negative), each with the convention said; 9: a long criterion title cut between words with «…» and
-# whole in its cell's comment, sheet names that keep their meaning (the unit kind's name, the set's key, the group's
-# code).
+# deductions (negative), each with the convention said; 9: the grading scale and the «Không gửi báo cáo tự đánh giá»
+# legend under each ranking (workbook and PDF), the bonus with its plus sign as on the page (the PDF's «+1,50», the
+# workbook's number format), the convention said, a long criterion title cut between words with «…» and whole in
+# its cell's comment, sheet names that keep their meaning (the unit kind's name, the set's key, the group's code).
 FILE_FORMAT = 9
 # The official files (the workbook, the PDF report, the evidence pack) are the province's documents, in
 # Vietnamese whoever asks for them first: each is built once per publication and then shared by everyone.
@@ -97,6 +99,17 @@ PENALTY_NOTE = gettext_lazy(
 PENALTY_CRITERIA_NOTE = gettext_lazy(
     "Điểm của tiêu chí điểm trừ (%(codes)s) ghi số âm (điểm bị trừ), như trên trang kết quả. Tệp dữ liệu mở (CSV, "
     "JSON) ghi điểm trừ là số dương."
+)
+# The bonus, as the pages write it («+1,50»): the PDF's per-area table with its plus sign, the workbook's cell a
+# number shown so (a zero without a sign, as `signed_score` writes it); said beside the penalty's convention.
+BONUS_FORMAT = "+0.00;-0.00;0.00"
+BONUS_NOTE = gettext_lazy(
+    "Cột «Điểm cộng» ghi số dương có dấu «+» (điểm được cộng), như trên trang kết quả."
+)
+# The public ranking page's legend of the marker, in its words (templates/scoring/publication/cycle.html).
+NOT_SUBMITTED_LEGEND = gettext_lazy(
+    "Không gửi báo cáo tự đánh giá: đơn vị không gửi bản tự đánh giá đúng hạn. Chỉ số của đơn vị được tính từ bản "
+    "đánh giá đơn vị để lại khi quá hạn, do Tổ thẩm định thẩm định; tiêu chí đơn vị không chấm được 0 điểm."
 )
 # A criterion's title in the criteria matrix's header cell: at most this many characters, cut between words with
 # «…» (the whole title in the cell's comment, and in the criteria CSV), so that the wrapped header stays a few lines.
@@ -219,6 +232,35 @@ def criterion_head(name: str) -> str:
     cut = head.rfind(" ")
     kept = (head[:cut] if cut > 0 else head).rstrip(_SHEET_TRAILING + ":(")
     return f"{kept}…"
+
+
+def scale_lines(scale: selectors.ClassificationScale) -> list[str]:
+    """A classification scale in the public page's words («Thang xếp loại», templates/scoring/publication/
+    _bands.html): «Tốt: chỉ số từ 90,00 trở lên», «Khá: chỉ số từ 80,00 đến dưới 90,00», «Yếu: chỉ số dưới 65,00»,
+    and «chỉ số dưới 10,00: không xếp loại» when the lowest band starts above 0. The band names as the set writes
+    them; in the active language (the official files are built in Vietnamese)."""
+    lines = []
+    for b in scale.bands:
+        if b.high is None:
+            words = gettext("chỉ số từ %(low)s trở lên") % {"low": shown_score(b.low)}
+        elif b.below_only:
+            words = gettext("chỉ số dưới %(high)s") % {"high": shown_score(b.high)}
+        else:
+            words = gettext("chỉ số từ %(low)s đến dưới %(high)s") % {
+                "low": shown_score(b.low), "high": shown_score(b.high)}
+        lines.append(f"{b.label}: {words}")
+    if scale.unclassified_below is not None:
+        lines.append(gettext("chỉ số dưới %(low)s: không xếp loại") % {
+            "low": shown_score(scale.unclassified_below)})
+    return lines
+
+
+def table_scales(snap: dict[str, Any], table: selectors.GroupTable) -> list[selectors.ClassificationScale]:
+    """The classification scales of the sets a ranking table's units are scored with (one when they agree), each
+    with the names of its sets, from the snapshot's bands (`selectors.classification_scales`)."""
+    keys = {r["set_key"] for r in table.rows}
+    sets = {k: s for k, s in snap.get("sets", {}).items() if k in keys}
+    return selectors.classification_scales({"sets": sets})
 
 
 def _print_setup(ws: Any, *, landscape: bool, fit_width: bool, title_rows: tuple[int, int],
@@ -369,6 +411,13 @@ def _corrections_sheet(wb: Any, used: set[str], snap: dict[str, Any],
         ])
 
 
+def _bonus_cell(ws: Any, bonus: Decimal) -> WriteOnlyCell:
+    """A unit's bonus, a number shown with its plus sign as the pages write it («+1.50»; a zero «0.00»)."""
+    cell = text_cell(ws, bonus)
+    cell.number_format = BONUS_FORMAT
+    return cell
+
+
 def _criterion_cell(ws: Any, name: str) -> WriteOnlyCell:
     """A criterion's title in the criteria matrix's header, wrapped: whole, or cut between words with «…»
     (`criterion_head`) and then whole in the cell's comment."""
@@ -379,14 +428,33 @@ def _criterion_cell(ws: Any, name: str) -> WriteOnlyCell:
     return cell
 
 
+def _ranking_legend(ws: Any, scales: list[selectors.ClassificationScale], *, several_scales: bool,
+                    not_submitted: bool) -> None:
+    """Under a ranking sheet's table, in the public page's words: the grading scale its units are classified by
+    (each scale headed by its sets' names when the publication's sets differ), and the legend of «Không gửi báo cáo
+    tự đánh giá» when one of its units is so marked."""
+    if scales:
+        ws.append([])
+        ws.append([None, _cell(ws, gettext("Thang xếp loại"), font=BOLD)])
+        for scale in scales:
+            if several_scales:
+                ws.append([None, _cell(ws, "; ".join(scale.set_names), font=BOLD, wrap=True)])
+            for line in scale_lines(scale):
+                ws.append([None, _cell(ws, line)])
+    if not_submitted:
+        ws.append([])
+        ws.append([None, _cell(ws, str(NOT_SUBMITTED_LEGEND), wrap=True)])
+
+
 def official_workbook(publication: Publication, path: Path | IO[bytes], progress: Progress = _noop) -> None:
     """The official workbook, written in openpyxl's write-only mode straight to `path` (memory stays flat
-    with the number of units): one sheet per ranking group (title, approving document, ranking), a sheet of
+    with the number of units): one sheet per ranking group (title, approving document, ranking; under it the grading
+    scale and, when a unit is so marked, the «Không gửi báo cáo tự đánh giá» legend, in the page's words), a sheet of
     per-area scores, and per indicator set a matrix of its units × its criteria (appraised scores, a penalty
     criterion's negative, as a deduction; an accepted «không phát sinh» with the points the engine credits it, on a
     tinted cell; both explained by a line below the table; a blank cell is a criterion without an appraised score;
     a long criterion title cut between words, whole in its cell's comment), the sheet named after the set
-    (`set_sheet_name`)."""
+    (`set_sheet_name`). The bonus is shown with its plus sign, as on the page and in the PDF (`BONUS_FORMAT`)."""
     snap = publication.snapshot
     year = publication.cycle.year
     scores = publication.scores
@@ -408,6 +476,7 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
         return "; ".join(parts)
 
     tables = selectors.ranking_tables(snapshot=snap)
+    several_scales = len(selectors.classification_scales(snap)) > 1
     for table in tables:
         ws = wb.create_sheet(_sheet_title(group_sheet_name(table.name, table.code), used))
         top = 5 + head_rows  # the table's header row
@@ -422,6 +491,8 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
         for n, row in enumerate(table.rows, start=1):
             ws.append([n, _cell(ws, row["unit_name"], wrap=True), _cell(ws, Decimal(row["index"]), number=True),
                        row["rank"], _cell(ws, row["classification"]), _cell(ws, note(row), wrap=True)])
+        _ranking_legend(ws, table_scales(snap, table), several_scales=several_scales,
+                        not_submitted=any(row.get("not_submitted") for row in table.rows))
     if corrected:
         _corrections_sheet(wb, used, snap, corrected, title=f"CÁC ĐƠN VỊ ĐƯỢC ĐÍNH CHÍNH — CHỈ SỐ CCHC NĂM {year}",
                            header=header, head_rows=head_rows)
@@ -437,7 +508,7 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
         ws.column_dimensions[get_column_letter(3 + n)].width = 16 if n < len(area_list) else 10
     ws.append([_cell(ws, f"ĐIỂM THEO LĨNH VỰC — CHỈ SỐ CCHC NĂM {year}", font=TITLE)])
     header(ws)
-    ws.append([_cell(ws, str(PENALTY_NOTE))])
+    ws.append([_cell(ws, f"{PENALTY_NOTE} {BONUS_NOTE}")])
     ws.append([])
     ws.append([_cell(ws, h, font=BOLD, wrap=True) for h in
                ["Đơn vị", "Khối", *[area_label(snap, a["code"]) for a in area_list],
@@ -460,7 +531,7 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
             ws.append([
                 _cell(ws, row["unit_name"], wrap=True), _cell(ws, group_names.get(row["group_code"], ""), wrap=True),
                 *[_cell(ws, _dec(row["area_totals"].get(a["code"])), number=True) for a in area_list],
-                _cell(ws, Decimal(row["bonus"]), number=True),
+                _bonus_cell(ws, Decimal(row["bonus"])),
                 _cell(ws, _deducted(Decimal(row["penalty"])), number=True),
                 _cell(ws, Decimal(row["index"]), number=True), row["rank"],
             ])
@@ -725,7 +796,15 @@ def report_context(publication: Publication) -> dict[str, Any]:
     group_names = {g["code"]: g["name"] for g in snap.get("groups", [])}
     scale_max = selectors.distribution_step(snap) * 20  # the largest standard maximum: one scale for every group
     corrected = publication_corrections(publication)
+    several_scales = len(selectors.classification_scales(snap)) > 1
     for t in tables:
+        # Under the ranking: the grading scale its units are classified by (its sets named when the publication's
+        # sets differ) and whether the «Không gửi báo cáo tự đánh giá» legend is needed, as on the public page.
+        t.scales = [  # type: ignore[attr-defined]
+            {"set_names": scale.set_names if several_scales else [], "lines": scale_lines(scale)}
+            for scale in table_scales(snap, t)
+        ]
+        t.not_submitted = any(r.get("not_submitted") for r in t.rows)  # type: ignore[attr-defined]
         t.chart_title = gettext("Biểu đồ xếp hạng theo chỉ số — %(group)s") % {"group": t.name}  # type: ignore[attr-defined]
         t.chart = charts.ranking_bars(  # type: ignore[attr-defined]
             [(r["unit_name"], Decimal(r["index"])) for r in t.rows], title=f"Xếp hạng — {t.name}",
@@ -754,6 +833,9 @@ def report_context(publication: Publication) -> dict[str, Any]:
         "area_sets": _area_sets(snap, area_list),
         # The per-area table's «Điểm trừ» is a deduction («−1,00»), as in the workbook, which says so alike.
         "penalty_note": PENALTY_NOTE,
+        # and «Điểm cộng» with its plus sign («+1,50»), as the page and the workbook write it
+        "bonus_note": BONUS_NOTE,
+        "not_submitted_legend": NOT_SUBMITTED_LEGEND,
         "group_names": group_names,
         # unit code → its corrections in words (the ranking's rows marked), and the table of the changes
         "corrected": {code: [correction_note(c) for c in found] for code, found in corrected.items()},

@@ -82,7 +82,9 @@ def test_the_workbook_and_the_report_say_it(handed_over: Publication) -> None:
     notes = {r[1]: r[5] for r in ws.iter_rows(values_only=True) if len(r) > 5 and r[1] and r[1].startswith("Sở")}
     assert notes["Sở Xây dựng"] == MARK and not notes["Sở Y tế"]
     html = exports.report_html(handed_over)
-    assert html.count("data-not-submitted") == 1 and MARK in html
+    # one row marked, and the marker's legend under its ranking (as the page's)
+    assert html.count("data-not-submitted>") == 1 and MARK in html
+    assert html.count("data-not-submitted-legend") == 1
 
 
 def test_the_open_data_page_documents_the_mark() -> None:

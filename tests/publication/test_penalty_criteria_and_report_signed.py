@@ -97,11 +97,12 @@ def _pdf_text(publication: Publication) -> str:
 def test_the_pdf_reports_penalty_column_is_a_deduction_with_its_convention(publication: Publication) -> None:
     # when
     text = _pdf_text(publication)
-    # then: the per-area table's rows: areas, bonus, penalty (negative, the true minus sign), index
-    area_rows = {m.group(1): m.group(2).split() for m in re.finditer(r"^(Sở [^\d\n]+?) ((?:[\d,−]+ ?){5})$", text,
+    # then: the per-area table's rows: areas, bonus (with its plus sign, as the page), penalty (negative, the true
+    # minus sign), index
+    area_rows = {m.group(1): m.group(2).split() for m in re.finditer(r"^(Sở [^\d\n+]+?) ((?:[\d,−+]+ ?){5})$", text,
                                                                        re.M)}
-    assert area_rows["Sở Y tế"] == ["3,38", "2,70", "1,50", f"{MINUS}1,00", "6,58"]
-    assert area_rows["Sở Xây dựng"] == ["2,38", "2,70", "1,50", f"{MINUS}1,00", "5,58"]
+    assert area_rows["Sở Y tế"] == ["3,38", "2,70", "+1,50", f"{MINUS}1,00", "6,58"]
+    assert area_rows["Sở Xây dựng"] == ["2,38", "2,70", "+1,50", f"{MINUS}1,00", "5,58"]
     # the column named as the workbook names it, and the convention said under the table
     flowing = " ".join(text.split())
     assert "Điểm cộng" in flowing and "Điểm trừ" in flowing
