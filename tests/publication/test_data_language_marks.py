@@ -139,8 +139,6 @@ def test_the_official_excel_is_labelled_in_vietnamese_in_english_as_the_pdf_is(p
     for label in ("Official Excel (.xlsx)", "PDF report"):
         item = _download_item(body, label)
         assert "(in Vietnamese)" in item, label
-    background = _download_item(body, "Excel (generated in the background")
-    assert "(in Vietnamese)" in background
     assert 'hreflang="vi"' in _download_item(body, "Official Excel (.xlsx)")
 
 

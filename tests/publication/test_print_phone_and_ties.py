@@ -161,6 +161,11 @@ def test_a_large_publications_excel_link_builds_it_in_the_background_and_says_so
     assert 'action="/ket-qua/2020/tao-tep/xlsx/?lan=1"' in box
     assert "ket-qua.xlsx" not in box
     assert "tệp lớn: được tạo nền, trang báo khi tệp sẵn sàng" in _text(box)
+    # on the English page the button's own name says the file is in Vietnamese, as the small one's link does
+    english = Client()
+    english.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    button = _downloads(english.get("/ket-qua/2020/").content.decode()).split("data-xlsx>")[1].split("</button>")[0]
+    assert "(in Vietnamese)" in _text(button)
 
 
 # --- 1 and 2. print and phone -------------------------------------------------------------------------------------
