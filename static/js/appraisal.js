@@ -649,8 +649,8 @@ async function sendLeaf(form, leaf) {
     for (const box of leaf.querySelectorAll("[data-error]")) box.hidden = true;
     clearInvalid(leaf);
     leaf.classList.remove("has-error");
-    if (status) status.textContent = data.started ? `${T.saved}. ${data.started}` : T.saved;
-    showStarted(data.started);
+    if (status) status.textContent = T.saved;
+    showStarted(data.started);  // said once, by the notice (a live region), not in each leaf's short status
     return true;
   }
   if (status) status.textContent = T.failed;

@@ -63,6 +63,10 @@ def test_a_refused_saves_message_describes_its_field_until_the_leaf_is_saved(
     page.fill(points, "0,25")
     page.click(f"{leaf} form[data-appraise] button[type=submit]")
     expect(page.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    # that first decision started the appraisal: the page's notice says so, once, as a status (not each leaf's)
+    notice = page.locator("[data-start-notice]")
+    expect(notice).to_contain_text("đơn vị không còn rút lại được")
+    assert notice.get_attribute("role") == "status"
     expect(error).to_be_hidden()
     assert _attr(page, points, "aria-invalid") is None
     assert _attr(page, points, "aria-describedby") == hint
