@@ -405,15 +405,16 @@ class LeafForm {
         keepalive,
       });
       const type = response.headers.get("Content-Type") || "";
+      if (response.status === 404) {
+        // Signed in again, but as somebody who may not see this assessment (the server's `not_found`, the same
+        // for a missing leaf and another unit's): retrying would never succeed.
+        this.refused({ message: T.notYours });
+        return;
+      }
       if (!type.includes("application/json")) {
         if (response.status === 401 || response.status === 403 || response.redirected) {
           // A login page or a refused token: posting the form itself would lose what was typed.
           this.signedOut({});
-          return;
-        }
-        if (response.status === 404) {
-          // Signed in again, but as somebody who may not see this assessment: retrying would never succeed.
-          this.refused({ message: T.notYours });
           return;
         }
         throw new Error(`HTTP ${response.status}`);

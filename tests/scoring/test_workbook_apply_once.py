@@ -139,4 +139,4 @@ def test_three_applies_sent_at_the_same_moment_write_once_on_postgresql(
             assert JUST_APPLIED in text and STALE not in text
     line = _line(assessment, "1.2.3")
     assert (line.self_value, line.version) == ({"points": "0.5"}, 2)
-    assert client.session[f"cchc-import-written-{assessment.pk}"]
+    assert AuditEntry.objects.filter(action="assessment.import_self", object_id=str(assessment.pk)).count() == 1
