@@ -122,10 +122,10 @@ def test_a_new_criterion_whose_code_does_not_follow_its_parent_goes_last(
 
 
 def test_siblings_off_the_parents_code_are_not_compared(draft: IndicatorSet, admin_user: Any) -> None:
-    # given: 1.2 moved under area 3 (last, keeping its code), up above 3.3, then given the code 9.9
-    services.indicator_reparent(indicator=_node(draft, "1.2"), new_parent=_node(draft, "3"), actor=admin_user)
-    services.indicator_move(indicator=_node(draft, "1.2"), direction="up", actor=admin_user)
+    # given: 1.2 given the code 9.9, moved under area 3 (last: its code is not one of 3's), then up above 3.3
     _recode_branch(draft, "1.2", "9.9", admin_user)
+    services.indicator_reparent(indicator=_node(draft, "9.9"), new_parent=_node(draft, "3"), actor=admin_user)
+    services.indicator_move(indicator=_node(draft, "9.9"), direction="up", actor=admin_user)
     assert _children(draft, "3") == ["3.1", "9.9", "3.3"]
     # when: 3.2 moved there
     node = _recode_branch(draft, "2.1", "3.2", admin_user)

@@ -584,6 +584,9 @@ def indicator_update(
 
     `expected_version` (the criterion's page): the `indicator_version` the change was based on; refused (`stale`,
     nothing written) when the criterion changed since, or when it is empty. None: no condition (the API).
+    A criterion given another code takes its place among its siblings by that code, as one moved under another
+    parent does (`_order_by_code`: «1.5» made «1.2» goes between «1.1» and «1.3»; last when the code does not start
+    with its parent's).
     `carry_prefix`: a group given another code carries it to the criteria under it whose codes begin with its old
     one («1.3» made «1.2»: «1.3.1» becomes «1.2.1»), each recorded as a code change (`_recode`); refused, nothing
     written, when one of those codes is held by another criterion."""
@@ -605,6 +608,11 @@ def indicator_update(
     indicator.save()
     if indicator.code != old_code:
         _follow_code_in_clone(indicator_set, old_code=old_code, new_code=indicator.code, actor=actor)
+        # its new code places it among its siblings, as a move under another parent does
+        order = _order_by_code(indicator_set, indicator.parent, indicator.code, exclude=indicator)
+        Indicator.objects.filter(pk=indicator.pk).update(order=order)
+        _renumber(indicator_set)
+        indicator.refresh_from_db(fields=["order", "level", "is_leaf"])
     if changes:
         audit_record(
             actor=actor, action="indicator.update", object_type="Indicator", object_id=indicator.pk, changes=changes

@@ -282,6 +282,7 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
     form = IndicatorForm(request.POST or None, initial=IndicatorForm.initial_for(node), leaf=node.is_leaf)
     # the version of the criterion the page was drawn from: kept through a preview or a refusal
     version = request.POST.get("version", "") if request.method == "POST" else None
+    old_code = node.code
     if request.method == "POST":
         if form.is_valid():
             if "preview" in request.POST:
@@ -323,7 +324,11 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
             except DomainError as exc:
                 report_error(request, exc)
             else:
-                messages.success(request, _("Đã lưu tiêu chí %(code)s.") % {"code": node.code})
+                if node.code != old_code and node.parent is not None and not code_follows_parent(
+                        node.code, node.parent.code):
+                    _say_saved_off_code(request, node, node.parent)
+                else:
+                    messages.success(request, _("Đã lưu tiêu chí %(code)s.") % {"code": node.code})
                 _report_notes(request, indicator_set, [node])
                 return redirect(reverse("administration:set_detail", args=[indicator_set.pk]) + f"#node-{node.pk}")
         else:
@@ -388,6 +393,20 @@ def _say_moved_off_code(request: HttpRequest, node: Indicator, parent: Indicator
         "Đã chuyển tiêu chí %(code)s vào «%(parent)s» và xếp cuối, vì mã «%(code)s» không bắt đầu bằng mã của tiêu "
         "chí cha mới nên không xếp theo mã được. Mã được giữ nguyên; muốn mã theo vị trí mới, hãy đánh số lại các "
         "tiêu chí trong «%(parent)s», hoặc sửa mã trong trang của tiêu chí (mã còn trống kế tiếp là «%(proposed)s»)."
+    ) % {"code": node.code, "parent": parent.code, "proposed": proposed}
+    messages.success(request, format_html('{} <a href="{}">{}</a>', text, renumber_url(node.indicator_set_id, parent),
+                                          _("Đánh số lại (xem trước rồi xác nhận)")))
+
+
+def _say_saved_off_code(request: HttpRequest, node: Indicator, parent: Indicator) -> None:
+    """The success of a save that gave a criterion a code not starting with its parent's («1.2» under «3»): placed
+    last among its siblings, as a move is (`_say_moved_off_code`), with the same offers: «Đánh số lại» of the
+    parent's criteria, or the next free code. One query for the proposed code."""
+    proposed = next_free_code(indicator_set=node.indicator_set, parent=parent, exclude=node)
+    text = _(
+        "Đã lưu tiêu chí %(code)s và xếp cuối trong «%(parent)s», vì mã «%(code)s» không bắt đầu bằng mã của tiêu chí "
+        "cha nên không xếp theo mã được. Muốn mã theo vị trí, hãy đánh số lại các tiêu chí trong «%(parent)s», hoặc "
+        "sửa lại mã (mã còn trống kế tiếp là «%(proposed)s»)."
     ) % {"code": node.code, "parent": parent.code, "proposed": proposed}
     messages.success(request, format_html('{} <a href="{}">{}</a>', text, renumber_url(node.indicator_set_id, parent),
                                           _("Đánh số lại (xem trước rồi xác nhận)")))
