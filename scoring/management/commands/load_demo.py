@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import unicodedata
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from scoring.models import Assessment, Cycle, IndicatorSet, RoleAssignment, Scor
 from scoring.services import (
     assessment_transition,
     assessments_open,
+    audit_record,
     cycle_create,
     cycle_set_phase,
     indicator_set_import,
@@ -86,6 +88,9 @@ class Command(BaseCommand):
         catalogue = json.loads((FIXTURES / "units" / "tien-giang-2020.json").read_text(encoding="utf-8"))
         created = unit_catalogue_load(data=catalogue, actor=None)
         self.stdout.write(f"Đơn vị: thêm {created['units']}, khối: thêm {created['ranking_groups']}.")
+        filled = self._fill_superior_bodies(catalogue["units"])
+        if filled:
+            self.stdout.write(f"Cơ quan chủ quản: điền cho {filled} đơn vị mẫu còn để trống.")
 
         for path in sorted((FIXTURES / "sets").glob("*.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -103,6 +108,22 @@ class Command(BaseCommand):
             self._scores(cycle, users)
         if not options["quiet_credentials"]:
             self._print_credentials()
+
+    @transaction.atomic
+    def _fill_superior_bodies(self, rows: list[dict[str, Any]]) -> int:
+        """A demo unit loaded before units had a superior body (or loaded from an older catalogue) gets the
+        catalogue's, but only while its own is blank: a value an administrator set is kept. Each one audited as an
+        edit of the unit. Returns how many were filled."""
+        wanted = {row["code"]: unicodedata.normalize("NFC", row["superior_body"].strip())
+                  for row in rows if str(row.get("superior_body") or "").strip()}
+        filled = 0
+        for unit in Unit.objects.filter(code__in=wanted, superior_body=""):
+            Unit.objects.filter(pk=unit.pk, superior_body="").update(superior_body=wanted[unit.code])
+            audit_record(actor=None, action="unit.update", object_type="Unit", object_id=unit.pk, unit=unit,
+                         changes={"superior_body": {"old": "", "new": wanted[unit.code]}},
+                         reason="Dữ liệu mẫu: điền cơ quan chủ quản còn để trống.")
+            filled += 1
+        return filled
 
     def _cycle(self, spec: dict[str, Any]) -> Cycle:
         cycle = Cycle.objects.filter(year=spec["year"]).first()
