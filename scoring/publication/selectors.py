@@ -20,7 +20,17 @@ from django.utils.translation import gettext, ngettext
 from cchc.collation import sort_key
 from scoring import permissions
 from scoring.engine import round_half_up
-from scoring.models import Assessment, Cycle, IndexResult, IndicatorSet, Publication, Unit, UnitSuccession
+from scoring.forms import method_input_context
+from scoring.models import (
+    Assessment,
+    Cycle,
+    IndexResult,
+    Indicator,
+    IndicatorSet,
+    Publication,
+    Unit,
+    UnitSuccession,
+)
 from scoring.selectors import not_applicable_credit
 
 ZERO = Decimal("0")
@@ -1118,6 +1128,81 @@ class MethodExample:
     index: Decimal
 
 
+@dataclass(frozen=True)
+class CriterionMethod:
+    """A criterion of a published set as «Cách tính chỉ số» lists it: its code, name, level, kind and maximum; a
+    scored leaf also its minimum, its method's name and the method in words (`scoring.forms.method_input_context`,
+    as the set's page states it: `templates/scoring/_method_in_words.html`), all from the snapshot."""
+
+    code: str
+    name: str
+    level: int
+    kind: str
+    kind_label: str
+    max_points: Decimal
+    is_leaf: bool
+    floor: Decimal | None = None
+    method_label: str = ""
+    words: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class AreaCriteria:
+    """A top-level node of a published set (an area, or a bonus or penalty criterion outside the areas) and the
+    criteria under it, in the set's order."""
+
+    code: str
+    name: str
+    max_points: Decimal
+    criteria: list[CriterionMethod]
+
+
+def _criterion_method(node: dict[str, Any]) -> CriterionMethod:
+    kind = str(node.get("kind") or "normal")
+    kind_label = str(Indicator.Kind(kind).label) if kind in Indicator.Kind.values and kind != "normal" else ""
+    base = {"code": node["code"], "name": node["name"], "level": int(node.get("level") or 1), "kind": kind,
+            "kind_label": kind_label, "max_points": Decimal(str(node["max_points"])), "is_leaf": bool(node["is_leaf"])}
+    if not node["is_leaf"]:
+        return CriterionMethod(**base)
+    method = str(node.get("method") or "")
+    # An unsaved criterion carrying the published method: its words are those the set's page writes, in the reader's
+    # language, from the parameters as they were published (never the live criterion's).
+    probe = Indicator(kind=kind, method=method, params=dict(node.get("params") or {}),
+                      floor=Decimal(str(node.get("floor", "0"))), max_points=base["max_points"])
+    return CriterionMethod(
+        **base, floor=probe.floor,
+        method_label=str(Indicator.Method(method).label) if method in Indicator.Method.values else method,
+        words=method_input_context(probe, None, disabled=True, allow_clear=False) if method else None,
+    )
+
+
+def published_criteria(indicator_set: dict[str, Any]) -> list[AreaCriteria] | None:
+    """A snapshot set's criteria by area with each scored leaf's method, minimum and maximum as published; None for a
+    snapshot stored before it kept the leaves' methods (the set's page states them, as the set is now). No query."""
+    nodes = indicator_set.get("indicators", [])
+    if not nodes or any(n["is_leaf"] and "method" not in n for n in nodes):
+        return None
+    parents = {n["code"]: n["parent"] for n in nodes}
+
+    def root(code: str) -> str:
+        seen: set[str] = set()
+        while parents.get(code) is not None and code not in seen:
+            seen.add(code)
+            code = str(parents[code])
+        return code
+
+    found: dict[str, AreaCriteria] = {}
+    for n in nodes:
+        if n["parent"] is None:
+            found[n["code"]] = AreaCriteria(code=n["code"], name=n["name"],
+                                            max_points=Decimal(str(n["max_points"])), criteria=[])
+    for n in nodes:
+        top = found.get(root(n["code"]))
+        if top is not None and (n["parent"] is not None or n["is_leaf"]):
+            top.criteria.append(_criterion_method(n))
+    return list(found.values())
+
+
 @dataclass
 class SetMethod:
     """How a published set computes the index, from the publication's snapshot: its areas and their maxima, its
@@ -1140,6 +1225,8 @@ class SetMethod:
     not_submitted: int
     example: MethodExample | None
     public: bool
+    # Its criteria by area with each leaf's method as published; None: a snapshot stored before it kept them.
+    criteria: list[AreaCriteria] | None = None
 
     @staticmethod
     def _most(criteria: list[ExtraCriterion], cap: Decimal | None) -> Decimal:
@@ -1213,7 +1300,7 @@ def index_method(snapshot: dict[str, Any]) -> list[SetMethod]:
             bonus_cap=None if bonus_cap is None else Decimal(str(bonus_cap)),
             penalty_cap=None if penalty_cap is None else Decimal(str(penalty_cap)),
             units=len(rows), not_submitted=sum(1 for r in rows if r.get("not_submitted")), example=example,
-            public=bool(status) and status != IndicatorSet.Status.DRAFT,
+            public=bool(status) and status != IndicatorSet.Status.DRAFT, criteria=published_criteria(s),
         ))
     return found
 

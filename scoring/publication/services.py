@@ -104,6 +104,9 @@ def _typed(value: Any, *, field: str, limit: int, problems: dict[str, str]) -> s
 
 # What a set of the snapshot states that an earlier snapshot did not keep (the set's own, unchanged since).
 SET_RULES_KEPT_LATER = ("classification_bands", "bonus_cap", "penalty_cap")
+# What a scored leaf of the snapshot states that an earlier snapshot did not keep: its scoring method, the method's
+# parameters and its minimum (the criterion's own, unchanged once a cycle uses its set).
+LEAF_METHOD_KEPT_LATER = ("method", "params", "floor")
 
 
 def _figures(snapshot: dict[str, Any], scores: dict[str, Any]) -> Any:
@@ -116,8 +119,9 @@ def _figures(snapshot: dict[str, Any], scores: dict[str, Any]) -> Any:
                     for key, s in kept.get("sets", {}).items()}
     # Nor are the criteria's identities (`id`, `origins`), which an earlier snapshot, made before they were kept in it,
     # does not have: the same criteria, with the same codes and figures.
+    # Nor are a leaf's method and its minimum, the set's own too, kept later (`LEAF_METHOD_KEPT_LATER`).
     for s in kept["sets"].values():
-        s["indicators"] = [{k: v for k, v in i.items() if k not in ("id", "origins")}
+        s["indicators"] = [{k: v for k, v in i.items() if k not in ("id", "origins", *LEAF_METHOD_KEPT_LATER)}
                            for i in s.get("indicators", [])]
     # The order of the rows is no figure: ties are listed by name, and a snapshot stored before they were listed in
     # Vietnamese order lists them by code point (`selectors.in_published_order`).
@@ -326,6 +330,8 @@ def snapshot_build(*, cycle: Cycle, with_scores: bool = True) -> tuple[dict[str,
                     "kind": i.kind,
                     "max_points": _dec(i.max_points),
                     "is_leaf": i.is_leaf,
+                    # A scored leaf's method as published («Cách tính chỉ số» states it in words, not the live set).
+                    **({"method": i.method, "params": i.params or {}, "floor": _dec(i.floor)} if i.is_leaf else {}),
                 }
                 for i in nodes
             ],

@@ -56,7 +56,8 @@ def test_the_page_explains_the_index_from_the_published_snapshot(publication: Pu
     # the first unit in the published order worked out: Sở Công Thương, 4,38 + 2,70, +1,50 bonus, −1,00 penalty
     assert "Ví dụ: Sở Công Thương" in method
     assert "4,38 + 2,70 = 7,08." in method and "7,08 + 1,50 (điểm cộng) − 1,00 (điểm trừ) = 7,58 ." in method
-    assert 'href="/bo-chi-so/test-set/"' in html
+    # each criterion's method is on the page, as published (not the set's live page)
+    assert 'href="#tieu-chi-test-set"' in html and 'data-method-criteria="1"' in html
     # ranking and ties, with the year's groups
     ranking = _section(html, "data-method-ranking")
     assert "(1, 2, 2, 4)" in ranking and "theo tên, thứ tự chữ cái tiếng Việt" in ranking
