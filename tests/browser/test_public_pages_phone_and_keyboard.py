@@ -97,3 +97,35 @@ def test_a_box_that_scrolls_sideways_on_a_phone_is_reached_and_scrolled_with_the
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     page.wait_for_function("(el) => el.scrollLeft > 0", arg=box.element_handle())
+
+
+def test_on_a_phone_the_comparisons_names_and_header_stay_while_it_scrolls(new_page: Any, compared: Any) -> None:
+    page = new_page()
+    page.set_viewport_size(PHONE)
+    page.goto("/ket-qua/2021/so-sanh/2020/")
+    # the earlier year's columns shown: the table is wider than the phone and scrolls in its box
+    page.get_by_label("Hiện chỉ số và hạng năm 2020").first.check()
+    box = page.locator(".group-table .sticky-cols").first
+    expect(box).to_have_attribute("data-more", "right")
+    name = box.locator("tbody th").first
+    before = name.bounding_box()
+    box.evaluate("b => { b.scrollLeft = (b.scrollWidth - b.clientWidth) / 2; }")
+    expect(box).to_have_attribute("data-more", "left right")
+    assert abs(name.bounding_box()["x"] - before["x"]) <= 1.5  # the unit's name did not move sideways
+    assert name.evaluate("c => getComputedStyle(c).position") == "sticky"
+    assert box.locator("thead th").nth(2).evaluate("c => getComputedStyle(c).position") == "sticky"
+
+
+def test_the_printed_comparison_is_landscape_with_every_column(new_page: Any, compared: Any) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    page = new_page()
+    page.goto("/ket-qua/2021/so-sanh/2020/")
+    reader = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
+    box = reader.pages[0].mediabox
+    assert box.width > box.height
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    assert "Chỉ số 2020" in text and "Hạng 2020" in text and "Thay đổi hạng" in text
+    assert "Hiện chỉ số và hạng năm 2020" not in text and "← Kết quả năm 2021" not in text

@@ -202,7 +202,7 @@ def test_the_stylesheet_prints_every_column_and_keeps_headers_in_view() -> None:
     assert "@page ranking { size:A4 landscape;" in css
     assert ".sticky-cols > table.grid thead th { position:sticky; top:0;" in screen
     assert ".sticky-cols > table.grid tr > :first-child { position:sticky; left:0;" in screen
-    assert ".sticky-cols > table.ranking tr > :nth-child(2) { position:sticky;" in screen
+    assert ".sticky-cols > table.ranking:not(.changes) tr > :nth-child(2) { position:sticky;" in screen
     assert ".group-table .ranking .detail-col { display:table-cell !important; }" in printed
     assert ".table-scroll, .sticky-cols { overflow:visible !important;" in printed
     assert ".detail-toggle, .filters, .downloads" in printed
