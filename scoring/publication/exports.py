@@ -56,8 +56,9 @@ OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
 # deductions (negative), each with the convention said; 9: the grading scale and the «Không gửi báo cáo tự đánh giá»
 # legend under each ranking (workbook and PDF), the bonus with its plus sign as on the page (the PDF's «+1,50», the
 # workbook's number format), the convention said, a long criterion title cut between words with «…» and whole in
-# its cell's comment, sheet names that keep their meaning (the unit kind's name, the set's key, the group's code).
-FILE_FORMAT = 9
+# its cell's comment, sheet names that keep their meaning (the unit kind's name, the set's key, the group's code);
+# 10: the sheet of a set of several unit kinds named after its kinds (or its name cut with «…»), not its key.
+FILE_FORMAT = 10
 # The official files (the workbook, the PDF report, the evidence pack) are the province's documents, in
 # Vietnamese whoever asks for them first: each is built once per publication and then shared by everyone.
 OFFICIAL_LANGUAGE = "vi"
@@ -189,12 +190,29 @@ def _sheet_title(name: str, used: set[str]) -> str:
 _SET_NAME_LEAD = re.compile(r"^bộ\s+chỉ\s+số(\s+cchc)?(\s+(của|cho|dành\s+cho))?\s+", re.IGNORECASE)
 
 
-def set_sheet_name(name: str, *, kinds: list[str] | tuple[str, ...] = (), key: str = "") -> str:
-    """A short name for a set's criteria sheet, never a name cut short of its words (Excel allows 31 characters): its
-    name when it fits; else «Điểm » and what follows «Bộ Chỉ số CCHC của» («Điểm các sở, ban, ngành tỉnh») when
-    that fits; else «Điểm » and the unit kind its units are of («Điểm UBND cấp huyện»: «…các huyện, thành phố, thị
-    xã» does not fit), when they are of one kind; else «Điểm » and the set's key; cut between words only when none
-    of these fits. The sheet's title rows give the set's full name."""
+def _kinds_names(kinds: list[str] | tuple[str, ...]) -> list[str]:
+    """Ways to name the unit kinds of a set covering several, shortest first: their shared first words said once
+    («UBND cấp huyện, xã» for «UBND cấp huyện» and «UBND cấp xã»), then every name whole («Sở, ban, ngành; Chi cục»)."""
+    names = sorted({" ".join(_SHEET_REFUSED.sub(" ", k).split()) for k in kinds} - {""})
+    if len(names) < 2:
+        return []
+    words = [n.split() for n in names]
+    shared = 0
+    while all(len(w) > shared + 1 and w[shared] == words[0][shared] for w in words):
+        shared += 1
+    found = []
+    if shared:
+        found.append(" ".join(words[0][:shared]) + " " + ", ".join(" ".join(w[shared:]) for w in words))
+    found.append("; ".join(names))
+    return found
+
+
+def set_sheet_name(name: str, *, kinds: list[str] | tuple[str, ...] = ()) -> str:
+    """A short name for a set's criteria sheet, never a name cut short of its words without saying so (Excel allows
+    31 characters): its name when it fits; else «Điểm » and what follows «Bộ Chỉ số CCHC của» («Điểm các sở, ban,
+    ngành tỉnh») when that fits; else «Điểm » and the unit kind its units are of («Điểm UBND cấp huyện»: «…các huyện,
+    thành phố, thị xã» does not fit), or the kinds when they are of several («Điểm UBND cấp huyện, xã»); else «Điểm »
+    and the set's name cut between words, ended with «…». The sheet's title rows give the set's full name."""
     clean = " ".join(_SHEET_REFUSED.sub(" ", name).split())
     if len(clean) <= SHEET_NAME_MAX:
         return clean
@@ -202,13 +220,13 @@ def set_sheet_name(name: str, *, kinds: list[str] | tuple[str, ...] = (), key: s
     candidates = [rest] if rest != clean else []
     if len(set(kinds)) == 1:
         candidates.append(" ".join(_SHEET_REFUSED.sub(" ", kinds[0]).split()))
-    if key:
-        candidates.append(" ".join(_SHEET_REFUSED.sub(" ", key).split()))
+    candidates.extend(_kinds_names(kinds))
     for candidate in candidates:
         short = gettext("Điểm %(set)s") % {"set": candidate}
         if candidate and len(short) <= SHEET_NAME_MAX:
             return short
-    return gettext("Điểm %(set)s") % {"set": rest} if rest != clean else clean
+    room = SHEET_NAME_MAX - len(gettext("Điểm %(set)s") % {"set": ""}) - 1
+    return gettext("Điểm %(set)s") % {"set": _fit_words(rest, room) + "…"}
 
 
 def group_sheet_name(name: str, code: str) -> str:
@@ -546,7 +564,7 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
             continue
         leaves = set_leaves(indicator_set)
         kinds = sorted({row["unit_kind"] for row in set_rows if row.get("unit_kind")})
-        ws = wb.create_sheet(_sheet_title(set_sheet_name(indicator_set["name"], kinds=kinds, key=set_key), used))
+        ws = wb.create_sheet(_sheet_title(set_sheet_name(indicator_set["name"], kinds=kinds), used))
         top = 4 + head_rows  # the codes' row; then the criteria's names and maxima
         # Wide (a column a criterion): landscape, pages across with the codes, names and maxima and the units'
         # names repeated on each, never shrunk to one page's width.

@@ -158,10 +158,32 @@ def test_the_tien_giang_district_sets_sheet_name_keeps_its_meaning_and_fits() ->
     name = "Bộ Chỉ số CCHC của UBND các huyện, thành phố, thị xã"
     short = exports.set_sheet_name(name, kinds=["UBND cấp huyện"])
     assert short == "Điểm UBND cấp huyện"
-    # a set of several kinds whose name does not fit: its key
-    assert exports.set_sheet_name(name, kinds=["A", "B"], key="tg-2020-huyen") == "Điểm tg-2020-huyen"
+    # a set of several kinds whose name does not fit: its kinds, their shared first words said once (never its key)
+    assert exports.set_sheet_name(name, kinds=["UBND cấp huyện", "UBND cấp xã"]) == "Điểm UBND cấp huyện, xã"
+    assert exports.set_sheet_name(name, kinds=["Sở, ban, ngành", "Chi cục"]) == "Điểm Chi cục; Sở, ban, ngành"
+    # kinds that do not fit either: the set's name cut between words, said cut
+    long_kinds = ["Sở, ban, ngành tỉnh", "Cơ quan ngành dọc trung ương"]
+    both = exports.set_sheet_name("Bộ Chỉ số CCHC của các sở, ban, ngành và cơ quan ngành dọc", kinds=long_kinds)
+    assert both == "Điểm các sở, ban, ngành và cơ…" and len(both) <= exports.SHEET_NAME_MAX
     # what fits is kept as before
     assert exports.set_sheet_name("Bộ Chỉ số CCHC của các sở, ban, ngành tỉnh") == "Điểm các sở, ban, ngành tỉnh"
+
+
+def test_a_set_of_several_unit_kinds_gets_a_sheet_named_after_them(two_set_publication: Publication) -> None:
+    from tests.publication.conftest import DISTRICT_SET_NAME
+
+    # given the districts' set scoring units of two kinds, its name too long for a sheet
+    row = next(r for r in two_set_publication.snapshot["rows"] if r["unit_code"] == "h-cho-gao")
+    row["unit_kind"] = "UBND thị xã"
+    _save(two_set_publication)
+    # when the workbook is built
+    book = _book(two_set_publication)
+    # then its sheet names the kinds, within Excel's 31 characters, every name once
+    assert "Điểm UBND cấp huyện, thị xã" in book.sheetnames
+    assert not any("test-set" in title for title in book.sheetnames)
+    assert book["Điểm UBND cấp huyện, thị xã"]["A2"].value.startswith(DISTRICT_SET_NAME)
+    assert all(len(title) <= exports.SHEET_NAME_MAX for title in book.sheetnames)
+    assert len({t.casefold() for t in book.sheetnames}) == len(book.sheetnames)
 
 
 def test_the_workbooks_sheet_names_never_lose_words(two_set_publication: Publication) -> None:
