@@ -57,8 +57,9 @@ OPEN_DATA_SCHEMA = "cchc-ket-qua/1"
 # legend under each ranking (workbook and PDF), the bonus with its plus sign as on the page (the PDF's «+1,50», the
 # workbook's number format), the convention said, a long criterion title cut between words with «…» and whole in
 # its cell's comment, sheet names that keep their meaning (the unit kind's name, the set's key, the group's code);
-# 10: the sheet of a set of several unit kinds named after its kinds (or its name cut with «…»), not its key.
-FILE_FORMAT = 10
+# 10: the sheet of a set of several unit kinds named after its kinds (or its name cut with «…»), not its key; 11: a
+# deduction's cells (the «Điểm trừ» column, a penalty criterion's) shown with the true minus sign (`PENALTY_FORMAT`).
+FILE_FORMAT = 11
 # The official files (the workbook, the PDF report, the evidence pack) are the province's documents, in
 # Vietnamese whoever asks for them first: each is built once per publication and then shared by everyone.
 OFFICIAL_LANGUAGE = "vi"
@@ -104,6 +105,10 @@ PENALTY_CRITERIA_NOTE = gettext_lazy(
 # The bonus, as the pages write it («+1,50»): the PDF's per-area table with its plus sign, the workbook's cell a
 # number shown so (a zero without a sign, as `signed_score` writes it); said beside the penalty's convention.
 BONUS_FORMAT = "+0.00;-0.00;0.00"
+# A deduction (a penalty, a penalty criterion's points and maximum), a negative number shown with the true minus sign
+# the pages write («−1.00», not Excel's hyphen «-1.00»): a format's section for negative numbers shows no sign of its
+# own, so the section writes «−» before the absolute value. The cell stays a number (sums, sorting, filters).
+PENALTY_FORMAT = '0.00;"\u2212"0.00;0.00'
 BONUS_NOTE = gettext_lazy(
     "Cột «Điểm cộng» ghi số dương có dấu «+» (điểm được cộng), như trên trang kết quả."
 )
@@ -382,6 +387,13 @@ def _deducted(penalty: Decimal) -> Decimal:
     return -penalty if penalty else Decimal(0)
 
 
+def _penalty_cell(ws: Any, value: Decimal | None, *, font: Font | None = None) -> WriteOnlyCell:
+    """A deduction's cell: a number shown with the true minus sign (`PENALTY_FORMAT`)."""
+    cell = _cell(ws, value, font=font)
+    cell.number_format = PENALTY_FORMAT
+    return cell
+
+
 def _signed_leaf(ind: dict[str, Any], points: Decimal | None) -> Decimal | None:
     """A snapshot leaf's points (or maximum) as the workbook writes them: a penalty criterion's as a deduction
     (`_deducted`, `PENALTY_CRITERIA_NOTE`), the others' as published; None (no score) stays None."""
@@ -550,7 +562,7 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
                 _cell(ws, row["unit_name"], wrap=True), _cell(ws, group_names.get(row["group_code"], ""), wrap=True),
                 *[_cell(ws, _dec(row["area_totals"].get(a["code"])), number=True) for a in area_list],
                 _bonus_cell(ws, Decimal(row["bonus"])),
-                _cell(ws, _deducted(Decimal(row["penalty"])), number=True),
+                _penalty_cell(ws, _deducted(Decimal(row["penalty"]))),
                 _cell(ws, Decimal(row["index"]), number=True), row["rank"],
             ])
     progress(20)
@@ -586,7 +598,8 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
         # its points negative, so that a unit's row reads across to its total.
         penalties = [ind["code"] for ind in leaves if ind["kind"] == "penalty"]
         ws.append([None, _cell(ws, "Điểm tối đa"),
-                   *[_cell(ws, _signed_leaf(ind, Decimal(ind["max_points"])), number=True) for ind in leaves]])
+                   *[_penalty_cell(ws, _signed_leaf(ind, Decimal(ind["max_points"]))) if ind["kind"] == "penalty"
+                     else _cell(ws, _signed_leaf(ind, Decimal(ind["max_points"])), number=True) for ind in leaves]])
         credits = {ind["code"]: leaf_credit(indicator_set, ind) for ind in leaves}
         marked = False
         for row in set_rows:
@@ -597,6 +610,8 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
                 if not_applicable:
                     cells.append(_kps_cell(ws, _signed_leaf(ind, credits[ind["code"]])))
                     marked = True
+                elif ind["kind"] == "penalty":
+                    cells.append(_penalty_cell(ws, _signed_leaf(ind, score)))
                 else:
                     cells.append(_signed_leaf(ind, score))
             ws.append([_cell(ws, row["unit_code"]), _cell(ws, row["unit_name"]), *cells])
@@ -974,6 +989,9 @@ def evidence_pack(publication: Publication, unit_id: int, path: Path, progress: 
                 if source.exists():
                     zf.write(source, arcname)
                 ws.append([code, line.indicator.name, score, arcname, ef.blob.sha256])
+            if line.indicator.kind == Indicator.Kind.PENALTY:  # its rows' points: a deduction, with «−»
+                for written_row in range(ws.max_row - max(len(links), 1) + 1, ws.max_row + 1):
+                    ws.cell(row=written_row, column=3).number_format = PENALTY_FORMAT
             progress(90 * n // max(len(lines), 1))
         if penalties:
             ws.append([])
