@@ -123,7 +123,8 @@ class SurveyUploadForm(forms.Form):
 
 def leaf_contexts(line: ScoreLine, indicator: Indicator, *, editable: bool, posted: dict[str, Any] | None = None,
                   error_field: str | None = None) -> dict[str, Any]:
-    """The unit's input (disabled) and the appraiser's input for one leaf, with the same method control.
+    """The unit's answer (its labels and figures, drawn as text: `_self_answer.html`) and the appraiser's input for one
+    leaf, with the same method control.
 
     The appraiser's control starts from the appraised value, else from the unit's value, else empty.
     """

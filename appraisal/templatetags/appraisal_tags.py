@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import weakref
 from functools import lru_cache
 from typing import Any
 
 from django import template
 from django.db.models import Q
+from django.template.base import NodeList, Template, TextNode
+from django.template.loader_tags import IncludeNode
 from django.urls import get_script_prefix, reverse
 
 from appraisal import permissions
@@ -126,3 +130,69 @@ def appraisal_started(assessment: Assessment) -> dict[str, Any] | None:
 def rank_standing(assessment: Assessment) -> Any:
     """Whether the assessment's rank in its group is still provisional, and among how many units signed off."""
     return appraisal_selectors.rank_standing(assessment)
+
+
+# --- {% trimlines %}: the template's own line breaks and indentation, not drawn ------------------------------------
+
+# A run of whitespace that holds a line break: an HTML page shows it as one blank, whatever its length.
+_TEMPLATE_WHITESPACE = re.compile(r"[ \t\r\f]*\n[ \t\r\n\f]*")
+# The trimmed copies of the templates included inside a trimmed block, by the template the engine loaded: a template
+# loaded again (changed, in development) gets its own copy; the engine's own, used elsewhere, stays as written.
+_trimmed_copies: weakref.WeakKeyDictionary[Template, Template] = weakref.WeakKeyDictionary()
+
+
+class _TrimmedInclude:
+    """Stands for an `{% include %}`'s template name: resolves to the trimmed copy of the template named."""
+
+    def __init__(self, name: Any) -> None:
+        self.name = name
+
+    def resolve(self, context: template.Context) -> Any:
+        named = self.name.resolve(context)
+        if not isinstance(named, str):
+            return named
+        drawing = context.template
+        assert drawing is not None  # an include is drawn inside a template
+        loaded = drawing.engine.get_template(named)
+        copy = _trimmed_copies.get(loaded)
+        if copy is None:
+            copy = Template(loaded.source, origin=loaded.origin, name=loaded.name, engine=loaded.engine)
+            _trim_nodes(copy.nodelist)
+            _trimmed_copies[loaded] = copy
+        return copy
+
+
+def _trim_nodes(nodes: Any) -> None:
+    """Reduce the template's own whitespace in `nodes`, and in the templates they include, to one line break where
+    it holds one. Only the template's text: a value drawn into it (a unit's note shown line by line) keeps its own."""
+    for node in nodes:
+        if isinstance(node, TextNode):
+            node.s = _TEMPLATE_WHITESPACE.sub("\n", node.s)
+            continue
+        if isinstance(node, IncludeNode) and not isinstance(node.template, _TrimmedInclude):
+            node.template = _TrimmedInclude(node.template)  # type: ignore[assignment]
+        for attr in node.child_nodelists:
+            children = getattr(node, attr, None)
+            if children:
+                _trim_nodes(children)
+
+
+class _TrimmedNode(template.Node):
+    def __init__(self, nodelist: NodeList) -> None:
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        return self.nodelist.render(context)
+
+
+@register.tag
+def trimlines(parser: template.base.Parser, token: template.base.Token) -> _TrimmedNode:
+    """`{% trimlines %}…{% endtrimlines %}`: the block drawn without the blank lines and indentation of its template
+    source (nor of the templates it includes): the same page in the browser, a much smaller one on the wire. Unlike
+    `{% spaceless %}`, a blank between two tags stays (as one line break), so «<span>a</span> <span>b</span>» keeps
+    its space; and unlike a filter on the output, the text of values drawn (a note kept line by line, a textarea's
+    content) is untouched. Not for a template whose own text sits in a `<pre>` or a `<textarea>`."""
+    nodelist = parser.parse(("endtrimlines",))
+    parser.delete_first_token()
+    _trim_nodes(nodelist)
+    return _TrimmedNode(nodelist)

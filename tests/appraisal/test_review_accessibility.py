@@ -160,15 +160,16 @@ def test_a_leaf_without_an_error_ties_no_field_to_its_hidden_message_box(
 # --- 3. names -------------------------------------------------------------------------------------------------------
 
 
-def test_the_units_and_the_teams_radio_groups_of_a_leaf_are_named_apart(
+def test_the_teams_radio_group_of_a_leaf_is_named_as_the_teams(
     client: Client, submitted: Any, lead: Any
 ) -> None:
+    # the unit's level is said as text beside it (test_review_page_size), not a second group of radio buttons
     line = line_of(submitted, "1.1.1")  # levels
     page = _review(client, lead, submitted)
     groups = [g for g in page.select("div", role="radiogroup") if f"line-{line.pk}" in
               {a.attrs.get("id") for a in g.ancestors()}]
     names = [g.attrs["aria-label"] for g in groups]
-    assert names == ["Mức đơn vị tự chấm", "Mức Tổ thẩm định chấm"]
+    assert names == ["Mức Tổ thẩm định chấm"]
 
 
 def test_the_leaf_heading_holds_its_code(client: Client, submitted: Any, lead: Any) -> None:

@@ -83,7 +83,7 @@ def test_an_appraiser_reviews_a_submitted_assessment_side_by_side(
     body = response.content.decode()
     line = line_of(submitted, "2.1.1")
     assert f'id="line-{line.pk}"' in body and f'name="a{line.pk}-numerator"' in body
-    assert f'name="s{line.pk}-numerator"' in body  # the unit's input, disabled
+    assert 'data-self-figure="numerator">85<' in body  # the unit's figures, as text
     assert "6,58" in body  # the engine's self-assessed index
 
 
