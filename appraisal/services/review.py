@@ -59,6 +59,23 @@ def _start(assessment: Assessment, actor: Any) -> Assessment:
     return started
 
 
+def _start_if_submitted(locked: Assessment, actor: Any) -> bool:
+    """Start the appraisal of an assessment still «Đã gửi»; whether this decision started it. `locked`: read with
+    its row locked (`_lock`), so of two first decisions sent at the same moment the second reads it as the first
+    left it, started, and says it did not start it."""
+    if locked.state != Assessment.State.SUBMITTED:
+        return False
+    _start(locked, actor)
+    return True
+
+
+def _said_started(line: ScoreLine, started: bool) -> ScoreLine:
+    """The leaf a decision saved, carrying whether that decision started the appraisal (`started_appraisal`): the
+    page says so to the one who started it only, not to a colleague whose decision came at the same moment."""
+    line.started_appraisal = started  # type: ignore[attr-defined]
+    return line
+
+
 @transaction.atomic
 def appraisal_start(*, assessment: Assessment, actor: Any) -> Assessment:
     """submitted → in_appraisal (the unit can no longer withdraw); records every leaf's self-score. Refused to a
@@ -126,7 +143,7 @@ def line_appraise(
     _require_leaf_states(assessment)
     stored = _stored_line(line, assessment)
     if stored.version != base_version and _sent_again(stored, actor, _appraisal_sent(stored, value, note)):
-        return stored
+        return _said_started(stored, False)
     fresh = _at_base_version(stored, base_version)
     if fresh.indicator.source == Indicator.Source.SURVEY:
         raise ValidationFailed(MSG_SURVEY_IMPORT_ONLY, code="survey_leaf")
@@ -138,13 +155,12 @@ def line_appraise(
         raise ValidationFailed(MSG_NA_OVERRULE_REASON, code="reason_required", details={"field": "note"})
     if score != fresh.self_score and not reason:
         raise ValidationFailed(MSG_REASON_REQUIRED, code="reason_required", details={"field": "note"})
-    if assessment.state == Assessment.State.SUBMITTED:
-        _start(assessment, actor)
+    started = _start_if_submitted(assessment, actor)
     replaced = _stored_appraisal(fresh)
     saved = score_line_appraise(line=fresh, actor=actor, base_version=base_version, value=value, note=reason,
                                 na_overruled=fresh.not_applicable)
     _tell_replaced(replaced, saved, actor)
-    return saved
+    return _said_started(saved, started)
 
 
 def _round_reason(line: ScoreLine, assessment: Assessment, score: Decimal, reason: str) -> str:
@@ -180,12 +196,11 @@ def line_accept_self(*, line: ScoreLine, actor: Any, base_version: int) -> Score
     _require_leaf_states(assessment)
     stored = _stored_line(line, assessment)
     if stored.version != base_version and _sent_again(stored, actor, _acceptance_sent(stored)):
-        return stored
+        return _said_started(stored, False)
     fresh = _at_base_version(stored, base_version)
     if fresh.indicator.source == Indicator.Source.SURVEY:
         raise ValidationFailed(MSG_SURVEY_IMPORT_ONLY, code="survey_leaf")
-    if assessment.state == Assessment.State.SUBMITTED:
-        _start(assessment, actor)
+    started = _start_if_submitted(assessment, actor)
     replaced = _stored_appraisal(fresh)
     if fresh.not_applicable:
         again = fresh.na_accepted and not fresh.na_overruled and _explanation_unseen(fresh)
@@ -196,7 +211,7 @@ def line_accept_self(*, line: ScoreLine, actor: Any, base_version: int) -> Score
         saved = score_line_appraise(line=fresh, actor=actor, base_version=base_version, value=fresh.self_value,
                                     note="")
     _tell_replaced(replaced, saved, actor)
-    return saved
+    return _said_started(saved, started)
 
 
 def _decision(line: ScoreLine) -> tuple[Any, ...]:
@@ -325,8 +340,7 @@ def area_accept_self(
         .select_related("indicator")
         .order_by("indicator__order")
     )
-    if locked.state == Assessment.State.SUBMITTED:
-        _start(locked, actor)
+    started = _start_if_submitted(locked, actor)
     accepted = skipped = not_applicable = 0
     missing: list[str] = []
     waiting: list[str] = []
@@ -359,7 +373,7 @@ def area_accept_self(
     _accept_many(locked, taken, actor)
     return {"accepted": accepted, "skipped": skipped, "not_applicable": not_applicable, "evidence_missing": missing,
             "awaiting_explanation": waiting, "evidence_noted": noted,
-            "accepted_ids": [line.pk for line, _reason in taken]}
+            "accepted_ids": [line.pk for line, _reason in taken], "started": started}
 
 
 # What the bulk accept writes on a leaf: `score_line_appraise`'s fields for a self-score taken, and

@@ -362,8 +362,7 @@ def _saved_json(request: HttpRequest, assessment: Assessment, line: ScoreLine) -
     first save of a submitted assessment starts its appraisal: `started` says so in words, empty otherwise), and
     the new explanations left (the save marked the leaf's read). `assessment`: as read before the save."""
     summary = selectors.review_summary(assessment_id=line.assessment_id)
-    started = str(MSG_STARTED) if (assessment.state == Assessment.State.SUBMITTED
-                                   and summary.state != Assessment.State.SUBMITTED) else ""
+    started = _started_text(line)
     shown = line_json(line, state=summary.state, index_mode=summary.index_mode)
     # a new round's reason box holds this round's reason only: the previous round's kept stays beside it
     previous = (previous_round_decision(line=line, current_round=assessment.appraisal_round)
@@ -379,13 +378,12 @@ MSG_STARTED = gettext_lazy(
     "đánh giá đã gửi.")
 
 
-def _started_text(before: Assessment) -> str:
-    """The words of a first decision that started the appraisal (`before`: the assessment as read before the
-    decision, «Đã gửi»; now «Đang thẩm định»); empty for any other decision. One query when it was «Đã gửi»."""
-    if before.state != Assessment.State.SUBMITTED:
-        return ""
-    now = Assessment.objects.filter(pk=before.pk).values_list("state", flat=True).first()
-    return str(MSG_STARTED) if now != Assessment.State.SUBMITTED else ""
+def _started_text(saved: Any) -> str:
+    """The words of a first decision that started the appraisal; empty for any other decision, and for a colleague's
+    sent at the same moment that found it started (the service says which: `started_appraisal` of the leaf saved,
+    `started` of an area's accept). No query."""
+    started = saved.get("started") if isinstance(saved, dict) else getattr(saved, "started_appraisal", False)
+    return str(MSG_STARTED) if started else ""
 
 
 def _refused_json(request: HttpRequest, assessment: Assessment, exc: DomainError) -> JsonResponse:
@@ -429,7 +427,7 @@ def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> Htt
     if wants_json(request):
         return _saved_json(request, assessment, saved)
     messages.success(request, " ".join(filter(None, [
-        _("Đã lưu điểm thẩm định tiêu chí %(code)s.") % {"code": line.indicator.code}, _started_text(assessment)])))
+        _("Đã lưu điểm thẩm định tiêu chí %(code)s.") % {"code": line.indicator.code}, _started_text(saved)])))
     return redirect(_review_url(request, assessment, f"line-{line.pk}"))
 
 
@@ -450,7 +448,7 @@ def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpR
         return _saved_json(request, assessment, saved)
     messages.success(request, " ".join(filter(None, [
         _("Đã chấp nhận điểm tự chấm tiêu chí %(code)s.") % {"code": line.indicator.code},
-        _started_text(assessment)])))
+        _started_text(saved)])))
     return redirect(_review_url(request, assessment, f"line-{line.pk}"))
 
 
@@ -477,7 +475,7 @@ def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpR
     except DomainError as exc:
         return domain_error(request, exc, _review_url(request, assessment, f"area-{area.pk}"))
     done, left_out = _area_accepted_text(area, counts)
-    started = _started_text(assessment)
+    started = _started_text(counts)
     if wants_json(request):
         summary = selectors.review_summary(assessment_id=assessment.pk)
         area_lines = list(ScoreLine.objects.filter(
