@@ -58,9 +58,10 @@ def test_an_error_message_is_rendered_with_its_tag_on_the_li(client: Client, adm
     # when
     page = client.post(reverse("administration:user_toggle", args=[admin_user.pk]), {"active": "0"}, follow=True)
 
-    # then: the message's `li` says it is an error
+    # then: the message's `li` says it is an error, and a screen reader is told at once (an alert)
     html = page.content.decode()
-    assert re.search(r'<li class="error">Không thể tự khoá tài khoản của chính mình\.</li>', html), html
+    assert re.search(r'<li class="error"><span role="alert" tabindex="-1">Không thể tự khoá tài khoản của chính mình\.'
+                     r'</span></li>', html), html
 
 
 @pytest.mark.parametrize("tag", ["error", "warning"])
@@ -113,7 +114,7 @@ def test_the_users_page_says_why_the_unlock_is_refused(client: Client, admin_use
     page = client.post(reverse("administration:user_toggle", args=[twin.pk]), {"active": "1"}, follow=True)
 
     html = page.content.decode()
-    assert '<li class="error">Thư điện tử «LAN@syte.example» đã dùng cho tài khoản «lan» đang hoạt động' in html
+    assert '<li class="error"><span role="alert" tabindex="-1">Thư điện tử «LAN@syte.example» đã dùng cho tài khoản «lan» đang hoạt động' in html
     assert "Đã mở khoá tài khoản." not in html
     twin.refresh_from_db()
     assert not twin.is_active
