@@ -114,7 +114,8 @@ def test_the_users_page_says_why_the_unlock_is_refused(client: Client, admin_use
     page = client.post(reverse("administration:user_toggle", args=[twin.pk]), {"active": "1"}, follow=True)
 
     html = page.content.decode()
-    assert '<li class="error"><span role="alert" tabindex="-1">Thư điện tử «LAN@syte.example» đã dùng cho tài khoản «lan» đang hoạt động' in html
+    assert ('<li class="error"><span role="alert" tabindex="-1">'
+            'Thư điện tử «LAN@syte.example» đã dùng cho tài khoản «lan» đang hoạt động') in html
     assert "Đã mở khoá tài khoản." not in html
     twin.refresh_from_db()
     assert not twin.is_active
