@@ -665,8 +665,13 @@ class LeafForm {
         pair(T.yours, this.valueWords(mine, yoursSent)).dataset.yours = "";
         pair(T.stored, stored.shown || stored.summary || T.empty).dataset.stored = "";
       } else {
-        pair(`${label(f)} ${T.ofYours}`, clean(mine[f]) || "—").setAttribute(`data-yours-${f}`, "");
-        pair(`${label(f)} ${T.ofStored}`, clean(theirs[f]) || "—").setAttribute(`data-stored-${f}`, "");
+        // The unit's own texts, in Vietnamese whatever the interface's language.
+        const yoursText = pair(`${label(f)} ${T.ofYours}`, clean(mine[f]) || "—");
+        yoursText.setAttribute(`data-yours-${f}`, "");
+        yoursText.lang = "vi";
+        const storedText = pair(`${label(f)} ${T.ofStored}`, clean(theirs[f]) || "—");
+        storedText.setAttribute(`data-stored-${f}`, "");
+        storedText.lang = "vi";
       }
     }
     box.append(head, which, list);

@@ -139,13 +139,12 @@ def test_the_sheets_outline_is_areas_then_criteria_then_leaves_each_with_its_cod
     assert [level for level, _text in headings].count(1) == 1 and headings[0][0] == 1
     for (before, _b), (after, text) in itertools.pairwise(headings):
         assert after <= before + 1, text
-    # an area's heading is in its (sticky) summary, and a leaf's form is named by its heading, code included
+    # an area's heading is in its (sticky) summary, and a leaf's form follows its heading, code included
     for summary in page.find_all("summary"):
         if summary.parent and summary.parent.attrs.get("class", "").startswith("area"):
             assert [n.tag for n in summary.find_all("h2")] == ["h2"]
     line = _line(assessment, "1.1.1")
-    form = page.find_all("form", class_="leaf-form", data_line=str(line.pk))[0]
-    assert page.by_id(form.attrs["aria-labelledby"]).text() == "1.1.1 Ban hành kế hoạch CCHC năm"
+    assert page.by_id(f"l{line.pk}-name").text() == "1.1.1 Ban hành kế hoạch CCHC năm"
 
 
 # --- an error tied to its field (the page drawn again after a plain form post) --------------------------------
@@ -179,8 +178,9 @@ def test_a_refused_option_and_a_missing_reason_name_the_error(client: Client, as
     client.force_login(unit_editor)
     levels = _line(assessment, "1.1.1")
     page = _refused_page(client, levels, {f"l{levels.pk}-option": "som"})
-    group = page.find_all("div", role="radiogroup", aria_invalid="true")
-    assert len(group) == 1 and group[0].attrs["aria-describedby"] == f"l{levels.pk}-error"
+    radios = page.find_all("input", type="radio", aria_invalid="true")
+    assert len(radios) == 3 and {r.attrs["name"] for r in radios} == {f"l{levels.pk}-option"}
+    assert {r.attrs["aria-describedby"] for r in radios} == {f"l{levels.pk}-error"}
     assert page.by_id(f"l{levels.pk}-error").text()
 
     allowed = _line(assessment, "1.2.2")
@@ -243,3 +243,61 @@ def test_the_sets_vietnamese_data_is_marked_lang_vi_on_the_english_interface(
     yes = [n for n in page.walk() if n.tag == "span" and n.text() == "Yes"]
     assert yes and {n.language() for n in yes} == {"en"}
     assert set(_language_of_text(page, "Note")) == {"en"}
+
+
+def test_the_units_own_texts_are_marked_lang_vi_on_the_english_interface(
+    in_english: Client, assessment: Assessment
+) -> None:
+    line = _line(assessment, "1.2.2")
+    line.self_note = "Đơn vị đã đính kèm tài liệu kiểm chứng bản giấy."
+    line.explanation = "Đã gửi bản giấy."
+    line.save(update_fields=["self_note", "explanation"])
+
+    page = _sheet(in_english, assessment)
+    boxes = [n for n in page.walk() if n.tag == "textarea" and n.attrs.get("name") in ("note", "explanation")]
+    assert len(boxes) == 2 * len(page.find_all("form", class_="leaf-form")) and {n.language() for n in boxes} == {"vi"}
+    assert set(_language_of_text(page, "Đơn vị đã đính kèm tài liệu")) == {"vi"}
+    reasons = [n for n in page.walk() if n.attrs.get("name") == "not_applicable_reason"]
+    assert reasons and {n.language() for n in reasons} == {"vi"}
+
+
+# --- the totals table and the leaves' landmarks -----------------------------------------------------------------
+
+
+def test_each_total_sits_under_its_own_column_header(client: Client, assessment: Assessment,
+                                                     unit_editor: Any) -> None:
+    client.force_login(unit_editor)
+    page = _sheet(client, assessment)
+    [section] = page.find_all("section", aria_labelledby="totals-h")
+    [table] = section.find_all("table")
+    headers = [n.text() for n in table.find_all("thead")[0].find_all("th")]
+    assert headers == ["Lĩnh vực", "Tự chấm", "Tối đa"]
+
+    for row in table.find_all("tr"):
+        cells = [n for n in row.children if isinstance(n, Node) and n.tag in ("th", "td")]
+        assert len(cells) == len(headers), row.text()
+        for position, cell in enumerate(cells):
+            if "data-total" in cell.attrs:  # a self-scored figure is under «Tự chấm»
+                assert headers[position] == "Tự chấm", (cell.attrs["data-total"], row.text())
+    [band] = table.find_all(data_total="classification")
+    row = band.parent
+    assert row is not None and row.find_all("th")[0].text() == "Xếp loại" and band.text() == "Yếu"
+
+
+def test_a_leafs_form_is_no_landmark_and_its_choice_is_named_once_with_its_code(
+    client: Client, assessment: Assessment, unit_editor: Any
+) -> None:
+    client.force_login(unit_editor)
+    page = _sheet(client, assessment)
+
+    forms = page.find_all("form", class_="leaf-form")
+    assert forms and not [f for f in forms if {"aria-label", "aria-labelledby", "title"} & set(f.attrs)]
+    # one group per leaf, named by its legend with the leaf's code; no radio group inside it repeats the name
+    assert not [n for n in page.walk() if n.attrs.get("role") == "radiogroup"]
+    levels = _line(assessment, "1.1.1")
+    [fieldset] = [f for f in page.find_all("fieldset") if f.attrs.get("data-prefix") == f"l{levels.pk}-"]
+    assert fieldset.find_all("legend")[0].text() == "Chọn mức — 1.1.1"
+    figures = _line(assessment, "1.1.2")
+    [fieldset] = [f for f in page.find_all("fieldset") if f.attrs.get("data-prefix") == f"l{figures.pk}-"]
+    assert fieldset.find_all("legend")[0].text().endswith(" — 1.1.2")
+    assert not [n for n in fieldset.walk() if "aria-label" in n.attrs]
