@@ -1,6 +1,7 @@
 """Who may see and do what. Every rule is expressed here once; views, the API and templates ask it.
 
-A unit's people see their own unit only; appraisers see what is submitted; administrators see all.
+A unit's people see their own unit only, and read (never change) the signed-off assessments of the units merged into
+it; appraisers see what is submitted; administrators see all.
 Objects a user may not see are answered with 404 (never a hint that they exist).
 """
 
@@ -15,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from scoring import compiled
-from scoring.models import Assessment, Cycle, RoleAssignment, ScoreLine
+from scoring.models import Assessment, Cycle, RoleAssignment, ScoreLine, UnitSuccession
 from scoring.selectors.totals import line_for_save
 
 Role = RoleAssignment.Role
@@ -28,6 +29,7 @@ def limit_to_role(user: Any, role: str) -> None:
     user._cchc_scope = role
     user.__dict__.pop("_cchc_roles", None)
     user.__dict__.pop("_cchc_person_roles", None)
+    user.__dict__.pop("_cchc_predecessors", None)
 
 
 def role_scope(user: Any) -> str | None:
@@ -118,6 +120,36 @@ def is_unit_head(user: Any, unit_id: int) -> bool:
     return unit_id in unit_ids(user, Role.UNIT_HEAD)
 
 
+def predecessor_unit_ids(user: Any) -> set[int]:
+    """The units merged into one of the user's units (editor or head), directly or through a chain of merges (A
+    into B, B later into C: C's people have both), read once per request. Never the units merged into the same
+    successor as the user's own unit, nor the unit it was merged into: a merger hands a unit's records down only.
+    A loop of records (impossible through the merge, which deactivates the merged unit) ends the walk."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_cchc_predecessors", None)
+    if cached is not None:
+        return set(cached)
+    own = unit_ids(user)
+    found: set[int] = set()
+    frontier = set(own)
+    while frontier:  # one query per step of the longest chain (usually one)
+        older = set(UnitSuccession.objects.filter(successor_id__in=frontier).values_list("predecessor_id", flat=True))
+        frontier = older - found - own
+        found |= frontier
+    user._cchc_predecessors = frozenset(found)
+    return found
+
+
+def reads_as_successor(user: Any, assessment: Assessment) -> bool:
+    """The user reads the assessment as one of the people of a unit it was merged into (`predecessor_unit_ids`):
+    once signed off, the record the merger keeps, read-only. Every change stays its own unit's (editing,
+    submitting, explaining and evidence ask `is_unit_member`), and an assessment reopened for a correction is
+    the team's again until signed off anew (the successor's people are not its unit's, whose appraisal in progress
+    stays hidden)."""
+    return assessment.state == Assessment.State.SIGNED_OFF and assessment.unit_id in predecessor_unit_ids(user)
+
+
 def can_view_assessment(user: Any, assessment: Assessment) -> bool:
     if is_administrator(user) or is_unit_member(user, assessment.unit_id):
         return True
@@ -126,7 +158,9 @@ def can_view_assessment(user: Any, assessment: Assessment) -> bool:
     # (as the review page and the queue).
     from appraisal.permissions import is_assigned
 
-    return team_may_see(user, assessment) and is_assigned(user, assessment)
+    if team_may_see(user, assessment) and is_assigned(user, assessment):
+        return True
+    return reads_as_successor(user, assessment)
 
 
 def team_may_see(user: Any, assessment: Assessment) -> bool:

@@ -132,3 +132,16 @@ def unit_situation(*, unit_ids: set[int]) -> UnitSituation | None:
     names = list(Unit.objects.filter(pk__in=unit_ids).order_by(vietnamese("name")).values_list("name", flat=True))
     earlier = [_row(a) for a in _units_assessments(unit_ids)]
     return UnitSituation(unit_names=names, cycle=cycle, earlier=earlier)
+
+
+def predecessor_assessments(*, unit_ids: set[int]) -> list[Assessment]:
+    """The signed-off assessments of the units merged into a person's units, which they read (never change): pass
+    `permissions.predecessor_unit_ids(user)`, the rule `permissions.reads_as_successor` applies to each. Newest
+    cycle first, the former units in Vietnamese alphabetical order; one query, none without such units."""
+    if not unit_ids:
+        return []
+    return list(
+        Assessment.objects.filter(unit_id__in=unit_ids, state=Assessment.State.SIGNED_OFF)
+        .select_related("cycle", "unit").only("pk", "state", "unit__name", "cycle__year", "cycle__name")
+        .order_by("-cycle__year", vietnamese("unit__name"), "pk")
+    )

@@ -8,11 +8,12 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_safe
 
+from cchc.collation import sort_key
 from scoring import permissions, selectors
 from scoring.forms import method_input_context
 from scoring.models import Cycle, IndicatorSet
 from scoring.publication import selectors as publication_selectors
-from scoring.selectors.home import unit_situation, units_overview
+from scoring.selectors.home import predecessor_assessments, unit_situation, units_overview
 from scoring.selectors.rules import indicator_set_public
 
 
@@ -37,23 +38,41 @@ def _landing(user: object) -> str | None:
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    own_now = None
+    inherited: list[object] = []
+    if request.user.is_authenticated:
+        # the signed-off assessments of the units merged into theirs, read-only (`permissions.reads_as_successor`)
+        inherited = predecessor_assessments(unit_ids=permissions.predecessor_unit_ids(request.user))
     if request.user.is_authenticated and "cong-khai" not in request.GET:
         units = permissions.unit_ids(request.user)
         # several units: no one unit's sheet to jump to; their assessments are listed (the header links this page)
         overview = units_overview(unit_ids=units) if len(units) > 1 else None
         if overview is not None and not overview.empty:
             return render(request, "scoring/home_units.html", {"overview": overview})
-        target = _landing(request.user)
+        if inherited and len(units) == 1:
+            # the successor of a merger stays here, where its predecessors' records are, its own sheet linked first
+            own_now = selectors.unit_assessment_in_open_cycle(unit_ids=units)
+        target = None if own_now is not None else _landing(request.user)
         if target:
             return redirect(target)
     cycles = Cycle.objects.prefetch_related("cycle_sets__indicator_set", "cycle_sets__unit_kind")[:5]
     published = {p.cycle.year for p in publication_selectors.published_cycles()}
     # A unit's person who has no assessment to land on is told why, and whom to ask.
     situation = unit_situation(unit_ids=permissions.unit_ids(request.user)) if request.user.is_authenticated else None
+    newest = cycles[0] if cycles else None
     return render(request, "scoring/home.html", {
         "cycles": cycles, "published_years": published, "sets": selectors.indicator_set_summaries(),
-        "situation": situation,
+        "situation": situation, "inherited": inherited, "own_now": own_now,
+        # whom the index measures, as the newest cycle's sets say (the kinds are data: the 2025 reform changed them)
+        "lead_cycle": newest, "lead_kinds": _kind_names(newest),
     })
+
+
+def _kind_names(cycle: Cycle | None) -> list[str]:
+    """The unit kinds scored in `cycle` (its sets' kinds, by name; no query: prefetched with the cycle)."""
+    if cycle is None:
+        return []
+    return sorted({cs.unit_kind.name for cs in cycle.cycle_sets.all()}, key=sort_key)
 
 
 def _methods_in_words(tree: list[dict[str, object]]) -> dict[int, dict[str, object]]:

@@ -1,0 +1,144 @@
+"""After a merger the successor unit's people read (never change) their predecessors' signed-off assessments and
+reports, through every chain of mergers; nobody else gains anything, and what they may not see is the site's
+Vietnamese 404 page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from scoring.administration.services import unit_merge
+from scoring.models import Assessment, AuditEntry, RoleAssignment, ScoreLine, Unit
+from tests.conftest import _user
+from tests.security.conftest import World, build_world
+from tests.security.test_authz_matrix import all_urls, params, route_params
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def merged(settings: Any, tmp_path: Path) -> World:
+    """2020 published; then Sở Tài chính (the "other" unit) is merged into Sở Y tế (the unit editor's and head's)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    world = build_world("published")
+    unit_merge(unit=world.units["other"], into=world.units["own"], actor=world.users["administrator"],
+               reason="Nghị quyết 1663/NQ-UBTVQH15")
+    return world
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _pages(world: World) -> dict[str, str]:
+    pk = world.assessments["other"].pk
+    return {name: reverse(f"scoring:{name}", args=[pk]) for name in ("assessment", "report", "report_xlsx")}
+
+
+@pytest.mark.parametrize("role", ["unit_editor", "unit_head"])
+def test_the_successors_people_read_the_predecessors_assessment_and_report(merged: World, role: str) -> None:
+    client = _client(merged.users[role])
+
+    for name, url in _pages(merged).items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+    page = client.get(_pages(merged)["assessment"]).content.decode()
+    assert "Sở Tài chính" in page
+    api = client.get(reverse("api:assessment", args=[merged.assessments["other"].pk]))
+    assert api.status_code == 200
+
+
+def test_the_successors_people_can_change_nothing_of_the_predecessors(merged: World) -> None:
+    """Every write of every address about the predecessor's assessment, line or file, as its successor's editor
+    and head: refused, nothing written."""
+    assessment = merged.assessments["other"]
+    before = (Assessment.objects.filter(pk=assessment.pk).values().get(),
+              list(ScoreLine.objects.filter(assessment=assessment).order_by("pk").values()))
+    succeeded = []
+    for role in ("unit_editor", "unit_head"):
+        client = _client(merged.users[role])
+        for _ns, name, route in all_urls():
+            if not {"assessment_id", "line_id", "file_id"} & set(route_params(route)):
+                continue
+            url = reverse(name, kwargs=params(merged, name, route, "other"))
+            methods = ("post", "put", "patch", "delete") if name.startswith("api:") else ("post",)
+            for method in methods:
+                audits = AuditEntry.objects.count()
+                with transaction.atomic():
+                    if method == "post":
+                        response = client.post(url, {})
+                    else:
+                        response = getattr(client, method)(url, data="{}", content_type="application/json")
+                    wrote = AuditEntry.objects.count() != audits
+                    transaction.set_rollback(True)
+                if response.status_code < 300 or wrote:
+                    succeeded.append(f"{method.upper()} {name} as {role}: {response.status_code}")
+    assert not succeeded, "\n".join(succeeded)
+    after = (Assessment.objects.filter(pk=assessment.pk).values().get(),
+             list(ScoreLine.objects.filter(assessment=assessment).order_by("pk").values()))
+    assert after == before
+
+
+def test_a_chain_of_mergers_hands_every_predecessor_down(merged: World) -> None:
+    # given: Sở Y tế (which took in Sở Tài chính) is merged in its turn into Sở Tư pháp, and its people with it
+    into = Unit.objects.get(code="so-tu-phap")
+    unit_merge(unit=merged.units["own"], into=into, actor=merged.users["administrator"])
+    assert RoleAssignment.objects.filter(user=merged.users["unit_editor"], unit=into).exists()
+
+    # when / then: both former units' assessments are read at Sở Tư pháp
+    client = _client(merged.users["unit_editor"])
+    for scope in ("own", "other"):
+        url = reverse("scoring:report", args=[merged.assessments[scope].pk])
+        assert client.get(url).status_code == 200, scope
+
+
+def test_nobody_else_reads_a_predecessors_assessment(merged: World) -> None:
+    """Another unit's people, and a team member whose team role is at the successor but who is not assigned the
+    unit (a team role makes nobody the unit's person): the site's Vietnamese 404, as for any assessment they may
+    not see."""
+    outsider = _user("tu", "unit_editor", "so-tu-phap")
+    member = _user("vy", "appraiser", "so-y-te")
+    for user in (outsider, member):
+        response = _client(user).get(_pages(merged)["assessment"])
+        assert response.status_code == 404
+        assert "Không tìm thấy trang" in response.content.decode()
+
+
+def test_an_assessment_reopened_for_a_correction_is_not_read_by_the_successor(merged: World) -> None:
+    """While the team works on it again, its appraisal in progress is not the successor's to read."""
+    Assessment.objects.filter(pk=merged.assessments["other"].pk).update(state=Assessment.State.IN_APPRAISAL)
+
+    response = _client(merged.users["unit_editor"]).get(_pages(merged)["assessment"])
+
+    assert response.status_code == 404
+
+
+def test_the_home_page_lists_the_predecessors_assessments(merged: World) -> None:
+    client = _client(merged.users["unit_head"])
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    start = html.index("data-inherited-assessments")
+    section = html[start:html.index("</section>", start)]
+    assert "Bản đánh giá của đơn vị trước sáp nhập" in section
+    assert "2020" in section and "Sở Tài chính" in section
+    assert reverse("scoring:assessment", args=[merged.assessments["other"].pk]) in section
+    assert reverse("scoring:report", args=[merged.assessments["other"].pk]) in section
+    assert reverse("scoring:assessment", args=[merged.assessments["own"].pk]) not in section
+
+
+def test_a_person_without_predecessors_has_no_such_list(merged: World) -> None:
+    outsider = _user("tu", "unit_editor", "so-tu-phap")
+
+    html = _client(outsider).get(reverse("home")).content.decode()
+
+    assert "data-inherited-assessments" not in html
