@@ -1,7 +1,8 @@
-"""The login page: Django's, except that a ``next`` naming a POST-only action lands on that action's page; the
-password change page: Django's, its wrong current passwords counted by the login lockout, the new password checked
-with the administration's Vietnamese messages and refused when it is the current one, the change audited, and the
-account's API keys revoked with it when the user asks (as the administrator's reset always does)."""
+"""The login page: Django's, except that a ``next`` naming a POST-only action lands on that action's page, and that a
+locked account given its right password is told it is locked, and whom to ask; the password change page: Django's,
+its wrong current passwords counted by the login lockout, the new password checked with the administration's
+Vietnamese messages and refused when it is the current one, the change audited, and the account's API keys revoked
+with it when the user asks (as the administrator's reset always does)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +30,10 @@ from scoring.services import audit_record
 from scoring.views._common import login_landing
 
 MSG_PASSWORD_UNCHANGED = _("Mật khẩu mới trùng với mật khẩu hiện tại; hãy chọn một mật khẩu khác.")
+MSG_ACCOUNT_LOCKED = _(
+    "Tài khoản đã bị khoá, nên anh/chị chưa đăng nhập được; không cần thử lại mật khẩu. Hãy liên hệ quản trị viên "
+    "của Sở Nội vụ (đơn vị quản lý tài khoản) để được mở khoá."
+)
 
 
 def _active_api_keys(user: Any) -> int:
@@ -34,9 +41,50 @@ def _active_api_keys(user: Any) -> int:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).count()
 
 
+class LoginForm(auth_forms.AuthenticationForm):
+    """Django's form; an account locked by the administrator (inactive) is told so, not that the password is wrong,
+    which would have the official retry until the login lockout locks them out as well. Only with the right password:
+    a wrong one gets Django's message whatever the account's state, so that the page tells nothing about an account
+    to whoever does not hold its password.
+
+    Nothing else changes: the backends still refuse an inactive account (`confirm_login_allowed` too, as a second
+    lock), and the refusal is still a failed sign-in for the lockout (`authenticate` signalled it before this form
+    looks at the account), so a locked account's password cannot be guessed any faster through this message."""
+
+    error_messages = {**auth_forms.AuthenticationForm.error_messages, "inactive": MSG_ACCOUNT_LOCKED}
+
+    @sensitive_variables("password")
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except ValidationError as refused:
+            password = self.cleaned_data.get("password")
+            if refused.code == "invalid_login" and password and self._locked_account_with(password):
+                raise ValidationError(self.error_messages["inactive"], code="inactive") from None
+            raise
+
+    @sensitive_variables("password")
+    def _locked_account_with(self, password: str) -> bool:
+        """Whether the username names (as the backend reads it) an inactive account whose password this is. One
+        password hash is computed whatever the account, as Django's backend does for an unknown username: how long
+        the answer takes tells nothing of the account's state either."""
+        model = get_user_model()
+        try:
+            user = model._default_manager.get_by_natural_key(self.cleaned_data.get("username"))
+        except model.DoesNotExist:
+            user = None
+        if user is None or user.is_active:
+            model().set_password(password)
+            return False
+        return bool(user.check_password(password))
+
+
 class LoginView(auth_views.LoginView):
     """A signed-out plain form post (a leaf saved without JavaScript, an upload) is sent to the login page with
-    the action's address as ``next``; after signing in the browser would GET it and get a bare 405."""
+    the action's address as ``next``; after signing in the browser would GET it and get a bare 405. A locked account
+    is told so (`LoginForm`)."""
+
+    form_class = LoginForm
 
     def get_redirect_url(self) -> str:
         url = super().get_redirect_url()
