@@ -134,6 +134,10 @@ def test_the_home_page_lists_the_predecessors_assessments(merged: World) -> None
     assert reverse("scoring:assessment", args=[merged.assessments["other"].pk]) in section
     assert reverse("scoring:report", args=[merged.assessments["other"].pk]) in section
     assert reverse("scoring:assessment", args=[merged.assessments["own"].pk]) not in section
+    # the home page stays (no jump to the unit's own sheet, which would hide the list), its own sheet linked first
+    own = html[html.index("data-own-assessment"):]
+    assert reverse("scoring:assessment", args=[merged.assessments["own"].pk]) in own[:300]
+    assert "Bản tự đánh giá năm 2020 của Sở Y tế" in own[:300]
 
 
 def test_a_person_without_predecessors_has_no_such_list(merged: World) -> None:
