@@ -513,14 +513,15 @@ def _line_figures(cycle: Cycle, set_ids: set[int]) -> dict[int, _LineFigures]:
 
 
 def _cycle_rows(cycle: Cycle) -> tuple[list[_UnitRow], set[int]]:
-    """The cycle's units with their figures, by unit name; provisional ranks within each group among the
-    signed-off units whose result is fresh (`scoring.engine.rank`, as the stored ranking: ties share a rank)."""
+    """The cycle's units with their figures, by unit name; provisional ranks within each group (the one each
+    assessment is ranked in that year, `Assessment.ranking_group`, not its unit's of today) among the signed-off
+    units whose result is fresh (`scoring.engine.rank`, as the stored ranking: ties share a rank)."""
     rows: list[_UnitRow] = []
     set_ids: set[int] = set()
     versions: dict[int, int] = {}
     for pk, code, name, group_id, state, set_id, version in (
         Assessment.objects.filter(cycle=cycle).order_by(vietnamese("unit__name"), "pk")
-        .values_list("pk", "unit__code", "unit__name", "unit__ranking_group_id", "state", "indicator_set_id",
+        .values_list("pk", "unit__code", "unit__name", "ranking_group_id", "state", "indicator_set_id",
                      "version")
     ):
         rows.append(_UnitRow(assessment_id=pk, unit_code=code, unit_name=name, group_id=group_id, state=state,

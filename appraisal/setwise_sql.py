@@ -100,11 +100,11 @@ WITH s AS (
   GROUP BY l.assessment_id
 ),
 b AS (
-  SELECT a.id, a.indicator_set_id AS set_id, a.version, u.ranking_group_id AS rg, {coalesced},
+  SELECT a.id, a.indicator_set_id AS set_id, a.version, a.ranking_group_id AS rg, {coalesced},
     x.id AS x_id, x.area_totals AS x_areas, x.normal_total AS x_nt, x.bonus AS x_bo, x.penalty AS x_pe,
     x.total AS x_tot, x.applicable_max AS x_am, x.index AS x_idx, x.classification AS x_cls,
     x.computed_from_version AS x_version, x.stale AS x_stale, x.rank AS x_rank
-  FROM {assessment} a JOIN {unit} u ON u.id = a.unit_id
+  FROM {assessment} a
   LEFT JOIN s ON s.assessment_id = a.id
   LEFT JOIN {result} x ON x.assessment_id = a.id
   WHERE a.cycle_id = %s AND a.state = %s

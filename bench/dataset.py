@@ -95,8 +95,8 @@ def generate(scale: float) -> Dataset:
     now = timezone.now()
     set_of = {department.pk: so, commune.pk: xa}
     assessments = Assessment.objects.bulk_create(
-        Assessment(cycle=cycle, unit=unit, indicator_set=set_of[unit.kind_id], state=Assessment.State.SIGNED_OFF,
-                   submitted_at=now, signed_off_at=now, signed_off_by=lead)
+        Assessment(cycle=cycle, unit=unit, ranking_group_id=unit.ranking_group_id, indicator_set=set_of[unit.kind_id],
+                   state=Assessment.State.SIGNED_OFF, submitted_at=now, signed_off_at=now, signed_off_by=lead)
         for unit in units
     )
     with connection.cursor() as cursor, transaction.atomic():

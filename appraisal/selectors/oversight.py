@@ -61,10 +61,10 @@ class RankStanding:
 
 def rank_standing(assessment: Assessment) -> RankStanding | None:
     """The rank's standing (`RankStanding`), None for a unit in no ranking group. Two queries."""
-    group_id = assessment.unit.ranking_group_id
+    group_id = assessment.ranking_group_id
     if group_id is None:
         return None
-    counts = Assessment.objects.filter(cycle_id=assessment.cycle_id, unit__ranking_group_id=group_id).aggregate(
+    counts = Assessment.objects.filter(cycle_id=assessment.cycle_id, ranking_group_id=group_id).aggregate(
         total=Count("pk"), signed_off=Count("pk", filter=Q(state=Assessment.State.SIGNED_OFF)))
     published = Publication.objects.filter(cycle_id=assessment.cycle_id).exists()
     return RankStanding(provisional=not published, signed_off=counts["signed_off"], total=counts["total"])
@@ -203,7 +203,7 @@ def _deadline_of(assessment: Assessment) -> Any:
 # rest would be made into objects for nothing.
 _ASSESSMENT_FIELDS = ("cycle", "unit", "indicator_set", "state", "version", "deadline_override",
                       "explanation_deadline")
-_GROUP_FIELDS = tuple(f"unit__ranking_group__{f.name}" for f in RankingGroup._meta.concrete_fields)
+_GROUP_FIELDS = tuple(f"ranking_group__{f.name}" for f in RankingGroup._meta.concrete_fields)
 
 
 def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
@@ -212,8 +212,8 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
     # The unit and its group per row; the cycle and the (one or two) sets are shared, attached below (a national
     # cycle's thousands of rows each made four objects more).
     assessments = list(
-        Assessment.objects.filter(cycle=cycle).select_related("unit", "unit__ranking_group")
-        .only(*_ASSESSMENT_FIELDS, "unit__name", "unit__ranking_group", *_GROUP_FIELDS)
+        Assessment.objects.filter(cycle=cycle).select_related("unit", "ranking_group")
+        .only(*_ASSESSMENT_FIELDS, "unit__name", "ranking_group", *_GROUP_FIELDS)
     )
     # units by name in Vietnamese alphabetical order (`cchc.collation`), as the lists below show them
     assessments.sort(key=lambda a: (sort_key(a.unit.name), a.pk))
@@ -252,7 +252,8 @@ def dashboard(*, cycle: Cycle, top: int = 10) -> Dashboard:
     for a in assessments:
         if a.state != Assessment.State.SIGNED_OFF:
             continue
-        ranking = groups.setdefault(a.unit.ranking_group_id, GroupRanking(group=a.unit.ranking_group))
+        # the group it was ranked in that year, not its unit's of today (a unit moved since keeps its past ranks)
+        ranking = groups.setdefault(a.ranking_group_id, GroupRanking(group=a.ranking_group))
         found = results.get(a.pk)
         if found is None:  # as `result_pending`: missing, stale or older than the assessment
             ranking.pending.append(a)

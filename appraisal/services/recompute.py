@@ -147,10 +147,10 @@ def cycle_results_recompute(*, cycle_id: int) -> int:
     assessments, as the per-assessment recompute does, so the two never interleave. Returns the number of
     results computed.
     """
-    in_cycle = Assessment.objects.filter(cycle_id=cycle_id, unit__ranking_group__isnull=False)
+    in_cycle = Assessment.objects.filter(cycle_id=cycle_id, ranking_group__isnull=False)
     list(  # the cycle's ranking groups, locked in one statement
         RankingGroup.objects.select_for_update(of=("self",))
-        .filter(pk__in=in_cycle.values("unit__ranking_group_id"))
+        .filter(pk__in=in_cycle.values("ranking_group_id"))
         .order_by("pk")
         .values_list("pk")
     )
@@ -169,7 +169,7 @@ def cycle_results_recompute(*, cycle_id: int) -> int:
             _changed_write(cycle_id, len(locked), changed_rows)
             return len(locked)
     assessments = list(
-        signed_off.values_list("pk", "indicator_set_id", "version", "unit__ranking_group_id", "unit__name")
+        signed_off.values_list("pk", "indicator_set_id", "version", "ranking_group_id", "unit__name")
     )
     if not assessments:
         return 0

@@ -244,7 +244,7 @@ def assessment_reopen(*, assessment: Assessment, actor: Any, reason: str) -> Ass
     )
     if blocker is not None:
         raise blocker
-    group_id = locked.unit.ranking_group_id
+    group_id = locked.ranking_group_id  # the group it was ranked in that year
     if group_id is not None:
         RankingGroup.objects.select_for_update(of=("self",)).filter(pk=group_id).first()
     Assessment.objects.filter(pk=locked.pk).update(appraisal_round=F("appraisal_round") + 1)

@@ -563,6 +563,42 @@ def unit_export_rows(units: QuerySet[Unit]) -> list[tuple[Any, ...]]:
     ]
 
 
+def unit_assessments_not_published(*, unit: Unit) -> QuerySet[Assessment]:
+    """The unit's assessments in cycles whose results are not published: neither «Đã công bố» nor ever published
+    (a cycle taken back to «Hoàn thiện kết quả» for a correction keeps its published ranking's groups). These
+    follow the unit into another ranking group; the others keep the group they were ranked in that year."""
+    return (
+        Assessment.objects.filter(unit=unit)
+        .exclude(cycle__phase=Cycle.Phase.PUBLISHED)
+        .exclude(cycle__publications__isnull=False)
+    )
+
+
+@dataclass(frozen=True)
+class UnitGroupYears:
+    """Where a unit's assessments are ranked after its group changed: the years of the cycles not published (in
+    its group now), and the published ones ranked in another group, with that group's name (None: no group)."""
+
+    followed: list[int]
+    kept: list[tuple[int, str | None]]
+
+
+def unit_group_years(*, unit: Unit) -> UnitGroupYears:
+    """The unit's years by whether their ranking followed its group (`UnitGroupYears`), newest first. Two queries."""
+    open_ids = set(unit_assessments_not_published(unit=unit).values_list("pk", flat=True))
+    followed: list[int] = []
+    kept: list[tuple[int, str | None]] = []
+    for pk, year, group_id, group_name in (
+        Assessment.objects.filter(unit=unit).order_by("-cycle__year")
+        .values_list("pk", "cycle__year", "ranking_group_id", "ranking_group__name")
+    ):
+        if pk in open_ids:
+            followed.append(year)
+        elif group_id != unit.ranking_group_id:
+            kept.append((year, group_name))
+    return UnitGroupYears(followed=followed, kept=kept)
+
+
 def user_export_rows(users: QuerySet[Any]) -> list[tuple[Any, ...]]:
     """The user list as Excel rows in the import's columns (`USER_COLUMNS`): one per role, the password cell
     empty, the account's state as 1/0; the file imports back unchanged. A user without a role has one row with

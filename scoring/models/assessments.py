@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -10,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from scoring.models.criteria import Indicator, IndicatorSet
-from scoring.models.units import Unit, UnitKind
+from scoring.models.units import RankingGroup, Unit, UnitKind
 
 
 class Cycle(models.Model):
@@ -71,6 +73,12 @@ class Assessment(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="assessments")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assessments")
     indicator_set = models.ForeignKey(IndicatorSet, on_delete=models.PROTECT, related_name="assessments")
+    # The group the unit is ranked in for this cycle: its unit's group when opened, following the unit's moves
+    # until the cycle's results are published and never after (a past year is ranked as it was that year).
+    ranking_group = models.ForeignKey(
+        RankingGroup, on_delete=models.PROTECT, related_name="assessments", null=True, blank=True,
+        verbose_name=_("khối xếp hạng"),
+    )
     state = models.CharField(_("trạng thái"), max_length=20, choices=State, default=State.DRAFT)
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
     deadline_override = models.DateTimeField(_("hạn riêng của đơn vị"), null=True, blank=True)
@@ -95,6 +103,11 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.cycle.year}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and self.ranking_group_id is None and self.unit_id is not None:
+            self.ranking_group_id = self.unit.ranking_group_id  # ranked in its unit's group unless told otherwise
+        super().save(*args, **kwargs)
 
 
 class ScoreLine(models.Model):

@@ -137,10 +137,12 @@ def assessments_open(*, cycle: Cycle, units: Iterable[Unit], actor: Any) -> list
     In bulk, as a national cycle opens about 4,000 units in one request: the assessments in one insert, their
     lines in one more (`_lines_insert`), their audit entries chained at once."""
     units = list(units)
-    active = dict(
+    locked = {
+        pk: (is_active, group_id) for pk, is_active, group_id in
         Unit.objects.select_for_update().filter(pk__in=sorted({unit.pk for unit in units})).order_by("pk")
-        .values_list("pk", "active")
-    )
+        .values_list("pk", "active", "ranking_group_id")
+    }
+    active = {pk: is_active for pk, (is_active, _group_id) in locked.items()}
     sets = {cs.unit_kind_id: cs.indicator_set for cs in cycle.cycle_sets.select_related("indicator_set")}
     taken = set(Assessment.objects.filter(cycle=cycle).values_list("unit_id", flat=True))
     fresh: list[Assessment] = []
@@ -156,7 +158,9 @@ def assessments_open(*, cycle: Cycle, units: Iterable[Unit], actor: Any) -> list
         if indicator_set is None:
             raise ValidationFailed(MSG_NO_SET_FOR_KIND % {"kind": unit.kind}, code="no_set_for_kind")
         taken.add(unit.pk)
-        fresh.append(Assessment(cycle=cycle, unit=unit, indicator_set=indicator_set))
+        # ranked in the unit's group as it is now, under the lock (a move meanwhile is seen or waits)
+        fresh.append(Assessment(cycle=cycle, unit=unit, indicator_set=indicator_set,
+                                ranking_group_id=locked[unit.pk][1]))
     _refuse_stopped(stopped)
     if not fresh:
         return []

@@ -54,7 +54,7 @@ def index_result_recompute(*, assessment_id: int) -> IndexResult | None:
     )
     if assessment is None or assessment.state != Assessment.State.SIGNED_OFF:
         return None
-    group_id = assessment.unit.ranking_group_id
+    group_id = assessment.ranking_group_id  # the group it is ranked in that year, not the unit's of today
     if group_id is not None:
         # One re-ranking of a group at a time, so concurrent recomputes never miss each other's rows.
         RankingGroup.objects.select_for_update(of=("self",)).filter(pk=group_id).first()
@@ -87,11 +87,12 @@ def index_result_recompute(*, assessment_id: int) -> IndexResult | None:
 
 
 def ranking_group_rerank(*, cycle_id: int, ranking_group_id: int) -> None:
-    """Competition ranking of the group's fresh results in a cycle (ties share a rank; equals by name)."""
+    """Competition ranking of the group's fresh results in a cycle (ties share a rank; equals by name): the
+    assessments ranked in that group in that cycle (`Assessment.ranking_group`), whatever their units' group now."""
     results = list(
         IndexResult.objects.filter(
             assessment__cycle_id=cycle_id,
-            assessment__unit__ranking_group_id=ranking_group_id,
+            assessment__ranking_group_id=ranking_group_id,
             assessment__state=Assessment.State.SIGNED_OFF,
             stale=False,
         ).select_related("assessment__unit")

@@ -13,11 +13,11 @@ from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from scoring.administration.selectors import unit_assessments_not_published
 from scoring.administration.services.common import locked_at_version, reason_text
 from scoring.errors import StateConflict, ValidationFailed
 from scoring.models import (
     Assessment,
-    Cycle,
     IndexResult,
     RankingGroup,
     RoleAssignment,
@@ -300,27 +300,36 @@ def unit_update(
             reason=reason,
         )
     if unit.ranking_group_id != old_group_id:
-        _rerank_after_move(unit, old_group_id)
+        _assessments_follow_group(unit)
     return unit
 
 
-def _rerank_after_move(unit: Unit, old_group_id: int | None) -> None:
-    """A unit signed off in a cycle not yet published left one ranking group for another: both groups are ranked
+def _assessments_follow_group(unit: Unit) -> None:
+    """The unit left one ranking group for another: its assessments in cycles whose results are not published
+    are ranked in its new group from now on, and where signed off both groups they left and joined are ranked
     again in that cycle (its rank had been computed among its old group, which kept a gap). A published cycle's
-    ranking is its publication's."""
+    assessments keep the group they were ranked in that year (its ranking is its publication's)."""
     from scoring.services.results import ranking_group_rerank
 
-    cycles = (
-        Assessment.objects.filter(unit=unit, state=Assessment.State.SIGNED_OFF)
-        .exclude(cycle__phase=Cycle.Phase.PUBLISHED)
-        .values_list("cycle_id", flat=True)
+    following = list(
+        unit_assessments_not_published(unit=unit).select_for_update(of=("self",)).order_by("pk")
+        .values_list("pk", "cycle_id", "state", "ranking_group_id")
     )
-    for cycle_id in cycles:
-        if unit.ranking_group_id is None:  # ranked in no group any more
-            IndexResult.objects.filter(assessment__unit=unit, assessment__cycle_id=cycle_id).update(rank=None)
-        for group_id in (old_group_id, unit.ranking_group_id):
-            if group_id is not None:
-                ranking_group_rerank(cycle_id=cycle_id, ranking_group_id=group_id)
+    if not following:
+        return
+    Assessment.objects.filter(pk__in=[row[0] for row in following]).update(ranking_group=unit.ranking_group_id)
+    signed_off = [row for row in following if row[2] == Assessment.State.SIGNED_OFF]
+    if not signed_off:
+        return
+    reranks = sorted({(cycle_id, group_id) for _pk, cycle_id, _state, left in signed_off
+                      for group_id in (left, unit.ranking_group_id) if group_id is not None})
+    # one re-ranking of a group at a time, as a recompute locks it: neither misses the other's rows
+    list(RankingGroup.objects.select_for_update().filter(pk__in={g for _c, g in reranks}).order_by("pk")
+         .values_list("pk"))
+    if unit.ranking_group_id is None:  # ranked in no group any more
+        IndexResult.objects.filter(assessment_id__in=[row[0] for row in signed_off]).update(rank=None)
+    for cycle_id, group_id in reranks:
+        ranking_group_rerank(cycle_id=cycle_id, ranking_group_id=group_id)
 
 
 @transaction.atomic
