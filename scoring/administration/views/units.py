@@ -30,6 +30,7 @@ from scoring.administration.services.imports import (
     units_xlsx,
 )
 from scoring.administration.services.units import (
+    MSG_NO_GROUP,
     NAMED_ACCOUNTS,
     coded_version,
     merge_group_change,
@@ -214,7 +215,7 @@ def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = _unit(unit_id)
     if request.method != "POST":
         return _edit_page(request, unit)
-    version, old_name = request.POST.get("version", ""), unit.name
+    version, old_name, old_group_id = request.POST.get("version", ""), unit.name, unit.ranking_group_id
     form = UnitForm(request.POST, unit=unit)
     if not form.is_valid():
         form_errors(request, form)
@@ -229,10 +230,35 @@ def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
     except DomainError as exc:
         report_error(request, exc)
         return _edit_page(request, unit, form=form, version=version, status=exc.status, refusal=exc)
-    messages.success(request, _("Đã lưu đơn vị."))
+    said = _("Đã lưu đơn vị.")
+    if saved.ranking_group_id != old_group_id:
+        said = f"{said} {_group_years_text(saved)}"
+    messages.success(request, said)
     if saved.name != old_name:
         _say_stopped_namesake(request, saved)
     return redirect("administration:unit_edit", unit.pk)
+
+
+def _group_years_text(unit: Unit) -> str:
+    """After a unit changed group: which years' ranking followed it (not published) and which kept the group the
+    unit was ranked in that year (published)."""
+    years = selectors.unit_group_years(unit=unit)
+    texts = []
+    if not years.followed:
+        texts.append(_("Khối xếp hạng mới áp dụng từ kỳ đánh giá tiếp theo."))
+    elif unit.ranking_group is None:
+        texts.append(_("Kỳ đánh giá chưa công bố kết quả (năm %(years)s): đơn vị không còn được xếp hạng.")
+                     % {"years": ", ".join(map(str, years.followed))})
+    else:
+        texts.append(_("Kỳ đánh giá chưa công bố kết quả (năm %(years)s) xếp hạng đơn vị trong khối «%(group)s»; "
+                       "thứ hạng trong khối cũ và khối mới được tính lại.")
+                     % {"years": ", ".join(map(str, years.followed)), "group": unit.ranking_group.name})
+    if years.kept:
+        texts.append(_("Kỳ đánh giá đã công bố kết quả giữ khối xếp hạng của năm đó: %(list)s.") % {"list": "; ".join(
+            _("năm %(y)s: «%(g)s»") % {"y": year, "g": group if group is not None else MSG_NO_GROUP}
+            for year, group in years.kept
+        )})
+    return " ".join(texts)
 
 
 def _accounts_seen(posted: str) -> int:
