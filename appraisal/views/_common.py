@@ -223,14 +223,10 @@ def back(request: HttpRequest, default: str) -> HttpResponseRedirect:
     return redirect(default)
 
 
-def domain_error(request: HttpRequest, exc: DomainError, default: str, *, follow_next: bool = True) -> HttpResponse:
-    """A refused action: JSON for scripts; otherwise the message on the page the user came from (its ``next``, or
-    `default`; only `default` when not `follow_next`). A refusal that names leaves (sign-off with leaves undecided)
-    lands on the first of them where the page is the default."""
-    if wants_json(request):
-        return error_json(exc)
+def domain_error_text(exc: DomainError) -> str:
+    """A refusal's message for a page, with the leaf codes it concerns: the first ones, and how many more."""
     text = str(exc.message)
-    if isinstance(exc.details, list) and exc.details:  # the leaf codes concerned: the first ones, and how many more
+    if isinstance(exc.details, list) and exc.details:
         shown = ", ".join(str(d) for d in exc.details[:DETAILS_SHOWN])
         more = len(exc.details) - DETAILS_SHOWN
         if more > 0:
@@ -238,6 +234,17 @@ def domain_error(request: HttpRequest, exc: DomainError, default: str, *, follow
                                    more) % {"shown": shown, "n": more}
         else:
             text += " " + shown
+    return text
+
+
+def domain_error(request: HttpRequest, exc: DomainError, default: str, *, follow_next: bool = True) -> HttpResponse:
+    """A refused action: JSON for scripts; otherwise the message on the page the user came from (its ``next``, or
+    `default`; only `default` when not `follow_next`). A refusal that names leaves (sign-off with leaves undecided)
+    lands on the first of them where the page is the default."""
+    if wants_json(request):
+        return error_json(exc)
+    text = domain_error_text(exc)
+    if isinstance(exc.details, list) and exc.details:
         first = getattr(exc.details[0], "line_id", None)
         if first is not None and "#" not in default:
             default = f"{default}#line-{first}"

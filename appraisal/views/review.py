@@ -125,10 +125,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _review_context(
+def review_context(
     request: HttpRequest, assessment: Assessment, *, errors: dict[int, dict[str, Any]] | None = None,
-    zero_error: dict[str, Any] | None = None,
+    zero_error: dict[str, Any] | None = None, signoff_error: str = "",
 ) -> dict[str, Any]:
+    """The review page's context; drawn again after a refused form post with its error (a leaf's `errors`, the
+    «chấm 0 điểm» form's `zero_error`, the sign-off's unread-explanations confirmation: `signoff_error`)."""
     user = request.user
     allowed = permissions.area_ids_for(user, assessment)
     # leaves are decided during an explanation round too, those the round did not flag (`selectors.review`)
@@ -143,6 +145,7 @@ def _review_context(
     undecided_only = params.get(UNDECIDED_ONLY) == "1"
     index_mode = assessment.indicator_set.index_mode
     can_lead = permissions.can_lead(user, assessment)
+    is_admin = permissions.is_administrator(user)
     unscored_total = 0
     for area in data.areas:
         area.unscored = sum(1 for row in area.lines if selectors.line_unscored(row.line, row.indicator))  # type: ignore[attr-defined]
@@ -206,9 +209,11 @@ def _review_context(
         # the lead's «chấm 0 điểm» of the whole assessment: not during an explanation round (`assessment_zero_unscored`)
         "unscored": unscored_total if can_lead and assessment.state in services.APPRAISING_STATES else 0,
         "zero_error": zero_error,
+        "signoff_error": signoff_error,
         "zero_reason": (zero_error or {}).get("reason") or (
             _("Đơn vị không gửi bản tự đánh giá đúng hạn") if handover else _("Đơn vị không tự chấm tiêu chí này")),
-        "no_lead": selectors.assessment_has_no_lead(assessment) if permissions.is_administrator(user) else False,
+        "is_admin": is_admin,
+        "no_lead": selectors.assessment_has_no_lead(assessment) if is_admin else False,
         # the new explanations nobody of the team has looked at: the sign-off names them and asks to confirm
         "unread": [row for area in data.areas for row in area.lines if row.new_explanation],
         # during an explanation round: the leaves waiting for the unit (the others are appraised meanwhile)
@@ -313,7 +318,7 @@ def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
         assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
     except (permissions.OwnUnitRefused, permissions.AssignmentRefused) as exc:
         return refuse(request, refusal_text(request, exc), status=403)
-    return render(request, "appraisal/review.html", _review_context(request, assessment))
+    return render(request, "appraisal/review.html", review_context(request, assessment))
 
 
 def _review_url(request: HttpRequest, assessment: Assessment, anchor: str = "") -> str:
@@ -422,7 +427,7 @@ def appraise_line(request: HttpRequest, assessment_id: int, line_id: int) -> Htt
             error["current_stored"] = line_json(exc.details, state=assessment.state,
                                                 index_mode=assessment.indicator_set.index_mode)["stored"]
             error["current_by"] = last_appraised_text(exc.details, request.user)
-        context = _review_context(request, assessment, errors={line.pk: error})
+        context = review_context(request, assessment, errors={line.pk: error})
         return render(request, "appraisal/review.html", context, status=exc.status)
     if wants_json(request):
         return _saved_json(request, assessment, saved)
@@ -621,7 +626,7 @@ def zero_unscored(request: HttpRequest, assessment_id: int) -> HttpResponse:
         error = {"message": exc.message, "reason": reason,
                  "area": area.pk if area is not None and exc.code != "wrong_area" else None}
         fresh = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
-        return render(request, "appraisal/review.html", _review_context(request, fresh, zero_error=error),
+        return render(request, "appraisal/review.html", review_context(request, fresh, zero_error=error),
                       status=exc.status)
     if wants_json(request):
         return JsonResponse({"ok": True, **done})

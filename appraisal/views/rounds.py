@@ -26,12 +26,14 @@ from appraisal.views._common import (
     DETAILS_SHOWN,
     answers_json,
     domain_error,
+    domain_error_text,
     review_page,
     review_params,
     review_url,
     wants_json,
     with_params,
 )
+from appraisal.views.review import review_context
 from scoring.errors import DomainError, StateConflict
 from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.publication.selectors import latest_revision
@@ -259,7 +261,7 @@ def close_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
 def sign_off(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead signs off (locks) an assessment whose every leaf has an appraised score; new explanations nobody
     has looked at need the form's «Tôi đã đọc / vẫn thông qua» (``da-doc-giai-trinh``), else the refusal names them
-    and the page lands on the first."""
+    and the page is drawn again, focused on the confirmation."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     try:
         # the version the page showed (a form posted by a page of an older release carries none: not checked)
@@ -268,6 +270,12 @@ def sign_off(request: HttpRequest, assessment_id: int) -> HttpResponse:
                                      unread_confirmed=request.POST.get("da-doc-giai-trinh") == "1",
                                      base_version=forms.base_version(raw_version) if raw_version else None)
     except DomainError as exc:
+        if exc.code == "unread_explanations" and not wants_json(request):
+            # the page drawn again with the unread leaves and the confirmation they need: its error summary, focused,
+            # links to the checkbox (a redirect said it in the banner only, with nothing tied to the checkbox)
+            fresh = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
+            return render(request, "appraisal/review.html",
+                          review_context(request, fresh, signoff_error=domain_error_text(exc)), status=exc.status)
         if exc.code == CHANGED_SINCE_SEEN and not wants_json(request):
             # the message names the leaves and who changed them; the page it lands on is the reloaded one
             messages.error(request, str(exc.message))
