@@ -166,13 +166,20 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
                     "hãy chọn lại các lĩnh vực và đơn vị đó cùng với phân công mới.") % {
                     "name": member.get_full_name() or member.get_username(), "before": _described(previous)})
             return redirect("appraisal:assignments", cycle_id=cycle.pk)
+    return _assignments_page_response(request, cycle, editable=editable, status=status,
+                                      copy_plan=_copy_preview(request, cycle) if editable else None)
+
+
+def _assignments_page_response(request: HttpRequest, cycle: Cycle, *, editable: bool, status: int,
+                               copy_plan: CopyPlan | None, copy_error: str = "") -> HttpResponse:
+    """The page: the cycle's team, its gaps, the form, and a copy's preview when there is one (`copy_error`: why
+    the copy was refused, said by the preview's form, on its field)."""
     rows = list(assignments_of_cycle(cycle=cycle))
     covers = coverage(cycle=cycle)
     named = _sets_named(cycle)
     for row in rows:
         row.areas_text = _areas_text(row, named=named)  # type: ignore[attr-defined]
     earlier = previous_cycle(cycle=cycle) if editable else None
-    copy_plan = _copy_preview(request, cycle) if editable else None
     context = {
         "cycle": cycle,
         "editable": editable,
@@ -194,6 +201,7 @@ def assignments(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "previous": earlier if earlier is not None and earlier.appraisal_assignments.exists() else None,
         "copy_plan": copy_plan,
         "copy_rows": [(row, _nodes_text(row.nodes, named=named)) for row in copy_plan.rows] if copy_plan else [],
+        "copy_error": copy_error,
     }
     return render(request, "appraisal/assignments.html", context, status=status)
 
@@ -231,6 +239,12 @@ def _copy(request: HttpRequest, cycle: Cycle) -> HttpResponse:
         plan = appraisal_assignments_copy(cycle=cycle, source=source, actor=request.user,
                                           token=request.POST.get("token", ""), merge=request.POST.get("merge") == "1")
     except DomainError as exc:
+        if exc.code == "assignments_exist":
+            # the merge not confirmed: the preview drawn again, its checkbox marked and the error summary focused on
+            # it (a redirect would say it in the banner only, with nothing tied to the checkbox)
+            return _assignments_page_response(
+                request, cycle, editable=True, status=400, copy_error=str(exc.message),
+                copy_plan=appraisal_assignments_copy_plan(cycle=cycle, source=source))
         messages.error(request, str(exc.message))
         return redirect(preview)
     messages.success(request, _("Đã sao chép %(n)s phân công từ kỳ %(year)s.") % {

@@ -139,9 +139,17 @@ def test_a_cycle_with_assignments_is_refused_unless_the_merge_is_confirmed(
 
     refused = _copy(client, new, old)
 
-    assert _said(refused, "error") == [
-        "Kỳ 2021 đã có 1 phân công. Sao chép sẽ giữ nguyên các phân công đó và chỉ thêm thành viên chưa có phân "
-        "công: hãy đánh dấu ô xác nhận gộp rồi sao chép lại."]
+    # the preview drawn again (400, not a redirect with a banner): its error summary, focused, links to the
+    # checkbox, which is marked invalid and described by the message
+    said = ("Kỳ 2021 đã có 1 phân công. Sao chép sẽ giữ nguyên các phân công đó và chỉ thêm thành viên chưa có phân "
+            "công: hãy đánh dấu ô xác nhận gộp rồi sao chép lại.")
+    assert refused.status_code == 400 and not refused.redirect_chain
+    body = " ".join(refused.content.decode().split())
+    assert 'id="copy-errors" role="alert" tabindex="-1" autofocus' in body
+    assert f'<a href="#id_merge">{said}</a>' in body
+    assert ('name="merge" value="1" required aria-invalid="true" aria-describedby="id_merge_error"' in body)
+    assert f'<span class="error" id="id_merge_error">{said}</span>' in body
+    assert _said(refused, "error") == []  # said by the form, not again in the banner
     assert AppraisalAssignment.objects.filter(cycle=new).count() == 1 and AuditEntry.objects.count() == audits
 
     merged = _copy(client, new, old, merge="1")
