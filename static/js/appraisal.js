@@ -15,7 +15,7 @@ import { onDeliberateClick, userTyping } from "./typing.js";
 const vi = document.documentElement.lang.startsWith("vi");
 const T = vi
   ? {
-      saving: "Đang lưu…", saved: "Đã lưu", failed: "Không lưu được", conflict: "Tiêu chí này vừa được thẩm định ở nơi khác (người khác hoặc một thẻ khác của anh/chị).",
+      saving: "Đang lưu…", saved: "Đã lưu", failed: "Không lưu được", unsaved: "Chưa lưu", conflict: "Tiêu chí này vừa được thẩm định ở nơi khác (người khác hoặc một thẻ khác của anh/chị).",
       conflictNamed: "Tiêu chí này vừa được thẩm định ở nơi khác.",
       stored: "Giá trị đang lưu", keep: "Giữ giá trị của tôi", take: "Lấy giá trị đang lưu", done: "Đã thẩm định",
       differs: "Đã điều chỉnh", network: "Mất kết nối, chưa lưu được. Hãy thử lại.",
@@ -34,7 +34,7 @@ const T = vi
       noUndecided: "Không còn tiêu chí chưa thẩm định nào trên trang.",
     }
   : {
-      saving: "Saving…", saved: "Saved", failed: "Not saved", conflict: "This leaf has just been appraised elsewhere (by somebody else or in another of your tabs).",
+      saving: "Saving…", saved: "Saved", failed: "Not saved", unsaved: "Unsaved changes", conflict: "This leaf has just been appraised elsewhere (by somebody else or in another of your tabs).",
       conflictNamed: "This leaf has just been appraised elsewhere.",
       stored: "Stored value", keep: "Keep my value", take: "Take the stored value", done: "Appraised",
       differs: "Adjusted", network: "Connection lost, not saved. Please try again.",
@@ -576,9 +576,25 @@ function appraiseForms(root = document) {
   return Array.from(root.querySelectorAll("form[data-appraise]"));
 }
 
+/** An appraisal edited after its last save's answer: «Không lưu được» (or «Đã lưu») no longer says what the form
+ * holds once the user corrects it. The status says the change is not saved yet, as the sheet's does; back to what
+ * is stored, it says nothing. A session ended keeps its own words (they say how to save). */
+function showAppraisalEdited(form) {
+  const status = form.querySelector("[data-save-status]");
+  if (!status) return;
+  const said = status.textContent;
+  if (![T.failed, T.network, T.saved, T.unsaved].includes(said)) return;
+  const now = appraisalUnsaved(form) ? T.unsaved : said === T.unsaved ? "" : said;
+  if (now !== said) status.textContent = now;  // a live region: said once, not at every key
+}
+
 function enhanceSaveForm(form) {
   if (form.matches("[data-explain-line]")) markSaved(form);
-  if (form.matches("[data-appraise]")) markAppraisalSaved(form);
+  if (form.matches("[data-appraise]")) {
+    markAppraisalSaved(form);
+    form.addEventListener("input", () => showAppraisalEdited(form));
+    form.addEventListener("change", () => showAppraisalEdited(form));
+  }
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     saveLeaf(form);
