@@ -142,3 +142,10 @@ def survey_cycle(catalogue: Any, unit_editor: Any, unit_head: Any) -> Any:
         if code != "so-xay-dung":
             submit(assessment, unit_head)
     return cycle
+
+
+def seen(body: str) -> str:
+    """A page as it is seen: the visually hidden words (said to a screen reader only) taken out."""
+    import re
+
+    return re.sub(r'<span class="visually-hidden"[^>]*>(?:[^<]|<span lang="vi">[^<]*</span>)*</span>', "", body)

@@ -16,7 +16,7 @@ from appraisal.selectors.queue import queue_for_user
 from appraisal.services import explanation_request, explanation_resubmit, line_accept_self, line_explain
 from scoring.models import Assessment, Unit
 from scoring.services import assessments_open
-from tests.appraisal.conftest import appraise_all, later, line_of, refresh, self_score, submit
+from tests.appraisal.conftest import appraise_all, later, line_of, refresh, seen, self_score, submit
 
 pytestmark = pytest.mark.django_db
 URL = reverse("appraisal:queue")
@@ -92,7 +92,7 @@ def test_the_page_shows_the_new_explanations_and_filters_the_rows_that_have_some
     submit(other, unit_head)
     _round_two(submitted, lead, unit_editor, unit_head, ("1.2.3", "2.1.1"))
     client.force_login(lead)
-    body = client.get(URL).content.decode().split("<tbody>")[1]
+    body = seen(client.get(URL).content.decode().split("<tbody>")[1])
     assert "2 tiêu chí có giải trình mới chưa xem" in body
     assert "2: 4/4 <strong class=\"new-explanations\">(1 giải trình mới)</strong>" in body
     assert "1: 5/5 <strong class=\"new-explanations\">(1 giải trình mới)</strong>" in body
