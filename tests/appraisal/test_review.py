@@ -120,8 +120,9 @@ def test_accepting_a_whole_area_audits_each_leaf_and_keeps_adjusted_leaves(submi
     # when the appraiser accepts the whole area
     counts = area_accept_self(assessment=submitted, area=area, actor=appraiser)
     # then the three other leaves of area 2 take their self-scores, each audited, the adjusted one stays
+    # (the adjusted leaf's decision started the appraisal, not this accept)
     assert counts == {"accepted": 3, "skipped": 0, "not_applicable": 0, "evidence_missing": [],
-                      "awaiting_explanation": [], "evidence_noted": [],
+                      "awaiting_explanation": [], "evidence_noted": [], "started": False,
                       "accepted_ids": [line_of(submitted, code).pk for code in ("2.1.2", "2.2.1", "2.3.1")]}
     assert line_of(submitted, "2.1.1").appraised_score == Decimal("0")
     for code in ("2.1.2", "2.2.1", "2.3.1"):

@@ -169,7 +169,7 @@ def test_accepting_an_area_accepts_its_undecided_kps_with_its_own_audit_entry(kp
     # a second run finds nothing left to accept and records nothing more
     again = area_accept_self(assessment=kps_submitted, area=_area_1(kps_submitted), actor=lead)
     assert again == {"accepted": 0, "skipped": 0, "not_applicable": 0, "evidence_missing": [],
-                     "awaiting_explanation": [], "evidence_noted": [], "accepted_ids": []}
+                     "awaiting_explanation": [], "evidence_noted": [], "accepted_ids": [], "started": False}
     assert entries.count() == 1
 
 
