@@ -269,7 +269,7 @@ class _ResultRow(NamedTuple):
 _RESULT_ROW = (
     "assessment_id", "assessment__indicator_set_id", "assessment__unit_id", "assessment__unit__code",
     "assessment__unit__name", "assessment__unit__short_name", "assessment__unit__kind_id",
-    "assessment__unit__ranking_group_id", "rank", "index", "total", "normal_total", "bonus", "penalty",
+    "assessment__ranking_group_id", "rank", "index", "total", "normal_total", "bonus", "penalty",
     "applicable_max", "classification", "area_totals", "assessment__submitted_by_id",
 )
 

@@ -132,3 +132,13 @@ def test_the_preliminary_table_of_a_past_year_lists_a_moved_unit_in_that_years_g
     sheet = book[next(s for s in book.sheetnames if s.startswith(group[:20]))]
     names = [cell for row in sheet.iter_rows(values_only=True) for cell in row if isinstance(cell, str)]
     assert "Sở Tư pháp" in names
+
+
+def test_a_correction_of_a_past_year_publishes_a_moved_unit_in_that_years_group(moved_after_publication: Any) -> None:
+    from scoring.publication.services import snapshot_build
+
+    # the snapshot a correction of 2020 would publish
+    snapshot, _scores = snapshot_build(cycle=moved_after_publication, with_scores=False)
+    rows = {row["unit_code"]: row for row in snapshot["rows"]}
+    assert rows["so-tu-phap"]["group_code"] == "so-ban-nganh"
+    assert rows["so-tu-phap"]["rank"] == 1
