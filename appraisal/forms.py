@@ -136,21 +136,5 @@ def leaf_contexts(line: ScoreLine, indicator: Indicator, *, editable: bool, post
             allow_clear=False,
         ),
     }
-    if indicator.kind == Indicator.Kind.PENALTY:
-        for ctx in contexts.values():
-            _as_deduction(ctx)
-    return contexts
+    return contexts  # a penalty leaf's controls read as deductions (`scoring.forms.as_deduction`)
 
-
-def _as_deduction(ctx: dict[str, Any]) -> None:
-    """A penalty leaf's control labelled as what it takes: the points deducted. The values stay what the engine
-    takes (a count, a level, a positive number of points); only the words change: the legend, a number of points'
-    label, each level's and each occurrence's points («trừ 1 điểm», «trừ 0,5 điểm/lần»)."""
-    ctx["method_label"] = _("%(method)s — số điểm bị trừ (ghi số dương)") % {"method": ctx["method_label"]}
-    for option in ctx["options"]:
-        option["points_text"] = _("trừ %(points)s") % {"points": option["points_text"]}
-    for field in ctx["fields"]:
-        if field["kind"] == "decimal" and field["key"] == "points":
-            field["label"] = _("Số điểm bị trừ")
-        if field["extra"]:
-            field["extra"] = _("trừ %(points)s") % {"points": field["extra"]}

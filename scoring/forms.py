@@ -29,7 +29,7 @@ YES = "yes"
 NO = "no"
 
 __all__ = [
-    "NO", "YES", "field_label", "method_input_context", "method_value_from_post",
+    "NO", "YES", "as_deduction", "field_label", "method_input_context", "method_value_from_post",
     "number_display", "value_summary",
 ]
 
@@ -288,10 +288,7 @@ def method_input_context(
             if limits:  # the formula ends its sentence before the condition's («… × 0,5. Điều kiện: …»)
                 ctx["hint"] += ". " + _("Điều kiện: %(limits)s.") % {"limits": "; ".join(limits)}
         else:
-            base = _params(indicator).get("base", "0")
-            ctx["hint"] = _("Điểm = %(base)s + số lần × điểm mỗi lần, tối đa %(max)s.") % {
-                "base": _points_display(base), "max": _points_display(indicator.max_points),
-            }
+            ctx["hint"] = _per_occurrence_hint(indicator)
         ctx["fields"] = [
             field(
                 f"counts.{key}",
@@ -302,7 +299,51 @@ def method_input_context(
             )
             for key, label, points in _count_keys(indicator)
         ]
+    if indicator.kind == Indicator.Kind.PENALTY:
+        as_deduction(ctx)
     return ctx
+
+
+def _per_occurrence_hint(indicator: Indicator) -> str:
+    """How a per-occurrence leaf is scored, with the limits the engine clamps it to: its maximum, and its floor when
+    an occurrence takes points away (the sum would otherwise read as going below it: 1,5 − 2 × 1 is 0, not −0,5).
+    A penalty leaf's sum is the points deducted, said so."""
+    params = _params(indicator)
+    base = params.get("base", "0")
+    figures = {"base": _points_display(base), "max": _points_display(indicator.max_points),
+               "floor": _points_display(indicator.floor)}
+    try:
+        no_base = Decimal(str(base)) == 0
+    except (InvalidOperation, ValueError):
+        no_base = False  # shown as written; the set's check reports it
+    if indicator.kind == Indicator.Kind.PENALTY:
+        if no_base:
+            return _("Số điểm bị trừ = số lần × điểm mỗi lần, tối đa %(max)s.") % figures
+        return _("Số điểm bị trừ = %(base)s + số lần × điểm mỗi lần, tối đa %(max)s.") % figures
+    takes_away = False
+    for item in params.get("items") or []:
+        try:
+            takes_away = takes_away or Decimal(str(item.get("points", "0"))) < 0
+        except (InvalidOperation, ValueError):
+            continue
+    if takes_away:
+        return _("Điểm = %(base)s + số lần × điểm mỗi lần, thấp nhất %(floor)s, tối đa %(max)s.") % figures
+    return _("Điểm = %(base)s + số lần × điểm mỗi lần, tối đa %(max)s.") % figures
+
+
+def as_deduction(ctx: dict[str, Any]) -> None:
+    """A penalty leaf's control labelled as what it takes: the points deducted. The values stay what the engine
+    takes (a count, a level, a positive number of points); only the words change: the legend, a number of points'
+    label, each level's and each occurrence's points («trừ 1 điểm», «trừ 0,5 điểm/lần»). `method_input_context`
+    applies it to every penalty leaf, so that the unit's sheet, the appraisers' form and the set's page say alike."""
+    ctx["method_label"] = _("%(method)s — số điểm bị trừ (ghi số dương)") % {"method": ctx["method_label"]}
+    for option in ctx["options"]:
+        option["points_text"] = _("trừ %(points)s") % {"points": option["points_text"]}
+    for field in ctx["fields"]:
+        if field["kind"] == "decimal" and field["key"] == "points":
+            field["label"] = _("Số điểm bị trừ")
+        if field["extra"]:
+            field["extra"] = _("trừ %(points)s") % {"points": field["extra"]}
 
 
 def value_summary(indicator: Indicator, value: Mapping[str, Any] | None) -> str:

@@ -44,7 +44,7 @@ def test_the_other_methods_state_their_parameters_in_words(client: Client, cycle
     assert "Từ 0 đến 0,5 điểm, bước 0,25." in _row(html, "1.2.3")  # manual
     assert "Tỷ lệ ≥ 80%: tỷ lệ × 2 điểm; dưới 80%: 0 điểm" in _row(html, "2.1.1")  # proportional
     occurrences = _text(_row(html, "2.1.2"))
-    assert "Điểm = 2 + số lần × điểm mỗi lần, tối đa 2." in occurrences
+    assert "Điểm = 2 + số lần × điểm mỗi lần, thấp nhất 0, tối đa 2." in occurrences
     assert "Báo cáo trễ hạn: −0,25 điểm/lần" in occurrences and "Thiếu báo cáo: −0,5 điểm/lần" in occurrences
     # an area or a criterion with sub-criteria is not scored: no method there
     assert "<li>" not in _row(html, "1.1")
