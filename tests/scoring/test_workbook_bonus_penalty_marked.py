@@ -108,3 +108,27 @@ def test_the_preview_shows_a_penaltys_old_and_new_points_as_deducted(
     body = response.content.decode()
     assert _preview_scores(body, "2.3.1") == ("\u22121,00", "\u22122,00")
     assert _preview_scores(body, "2.2.1") == ("1,50", "2,00")  # a bonus keeps its plain points
+
+
+def _total_cells(body: str, key: str) -> list[str]:
+    row = body.split(f'data-total="{key}"')[1].split("</tr>")[0]
+    return [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r'<td class="num">(.*?)</td>', row)]
+
+
+def test_the_previews_totals_write_the_bonus_and_the_penalty_with_their_signs_as_the_sheet(
+    client: Client, scored: Assessment, unit_editor: Any
+) -> None:
+    # given: the file disciplines a second person and adds an initiative
+    client.force_login(unit_editor)
+    workbook = _download(client, scored)
+    ws = workbook.active
+    ws.cell(row=_row_of(ws, "2.3.1"), column=_col("count1")).value = 2
+    ws.cell(row=_row_of(ws, "2.2.1"), column=_col("count1")).value = 4
+
+    # when
+    body = _upload(client, scored, _as_upload(workbook)).content.decode()
+
+    # then: «Điểm cộng +1,50 → +2,00», «Điểm trừ −1,00 → −2,00», as the sheet's summary writes them
+    assert _total_cells(body, "bonus") == ["+1,50", "+2,00"]
+    assert _total_cells(body, "penalty") == ["\u22121,00", "\u22122,00"]
+    assert _total_cells(body, "normal_total")[0][0].isdigit()  # the areas' points stay plain
