@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +22,29 @@ from scoring.views.report import render_report
 from scoring.views.sheet import edit_refusal, render_sheet
 
 
+@dataclass
+class _Summary:
+    """What the head reads before signing, without opening every leaf: the figures he sends and what does not stop
+    the submission but may surprise him (warnings, never blocks). Read from the sheet already loaded: no query."""
+
+    not_applicable: int
+    explained_only: list[selectors.LeafRow]  # evidence required, none attached: only an explanation
+    difficulties_empty: bool
+
+    @property
+    def warnings(self) -> bool:
+        return bool(self.explained_only) or self.difficulties_empty
+
+
+def _summary(sheet: selectors.AssessmentSheet) -> _Summary:
+    own = [r for r in sheet.leaves if r.self_scored]
+    return _Summary(
+        not_applicable=sum(1 for r in own if r.line.not_applicable),
+        explained_only=[r for r in own if r.evidence_missing and not r.explanation_missing],
+        difficulties_empty=not sheet.assessment.difficulties.strip(),
+    )
+
+
 def _render_check(
     request: HttpRequest, assessment: Assessment, *, status: int = 200, error: Any = None
 ) -> HttpResponse:
@@ -30,6 +54,7 @@ def _render_check(
         "assessment": assessment,
         "sheet": sheet,
         "problems": problems,
+        "summary": _summary(sheet),
         "error": error,
         "can_submit": permissions.can_submit(request.user, assessment),
         "is_head": permissions.is_unit_head(request.user, assessment.unit_id),
@@ -46,7 +71,8 @@ def _render_check(
 @login_required
 @require_GET
 def check(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    """Every problem that stops submission, each with a link to its leaf."""
+    """Every problem that stops submission, each with a link to its leaf; then a summary of what is sent, with the
+    warnings that do not stop it (leaves with only an explanation for their evidence, the report's Part III empty)."""
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     return _render_check(request, assessment)
 
