@@ -45,6 +45,9 @@ SHEET_MARKER = "cchc-phieu-tu-cham:v1"
 DOWNLOADED_MARKER = "cchc-phieu-tu-cham-goc:v1"
 # A1 of the read-only copy downloaded once the assessment is no longer a draft: the import refuses it by name.
 READ_ONLY_MARKER = "cchc-phieu-tu-cham-chi-xem:v1"
+# A1 of the visible «Tổng hợp» sheet of the self-assessment workbook (its totals as computed when downloaded): never
+# imported; a file saved with that sheet open is read from its criteria sheet (`scoring.imports.read_sheet`).
+TOTALS_MARKER = "cchc-phieu-tu-cham-tong-hop:v1"
 HEADER_ROW = 4
 FIRST_DATA_ROW = HEADER_ROW + 1
 BOLD = Font(bold=True)
@@ -661,4 +664,58 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # let people widen columns
     ws.protection.formatRows = False
+    _totals_sheet(wb, sheet, downloaded_at)
     return _save(wb)
+
+
+TOTALS_NUMBER = "0.00"
+SIGNED_NUMBER = "+0.00;-0.00;0.00"  # a bonus as the sheet page writes it: «+1,50»
+
+
+def _totals_sheet(wb: Workbook, sheet: selectors.AssessmentSheet, downloaded_at: str) -> None:
+    """A second, visible and locked sheet with the totals the sheet page shows when the file is downloaded: each
+    area, the areas' points, the bonus, the penalty (negative, as the criteria sheet writes a penalty), the index and
+    its class. Values, not formulas: they are the engine's (caps, «không phát sinh» credits, half-up rounding), which
+    a formula over the criteria sheet would not reproduce; they say when they were computed. The import never reads
+    this sheet (its A1 is `TOTALS_MARKER`), so the file goes back as it was downloaded."""
+    ws = wb.create_sheet(str(_("Tổng hợp")), index=1)
+    ws.cell(row=1, column=1, value=f"{TOTALS_MARKER}:{sheet.assessment.pk}")
+    ws.column_dimensions["A"].hidden = True
+    title = ws.cell(row=1, column=2, value=_("TỔNG HỢP ĐIỂM TỰ CHẤM NĂM %(year)s") % {
+        "year": sheet.assessment.cycle.year})
+    title.font = BOLD
+    put_cell(ws, 2, 2, sheet.assessment.unit.name)
+    put_cell(ws, 3, 2, _("Tính theo điểm đang lưu trên hệ thống lúc tải về (%(at)s). Không tự cập nhật khi sửa trang "
+                         "«Phiếu tự chấm»: tải tệp lên hệ thống để xem tổng mới.") % {"at": downloaded_at})
+    header = 5
+    for column, text in enumerate((_("Lĩnh vực"), _("Tự chấm"), _("Tối đa")), start=2):
+        cell = ws.cell(row=header, column=column, value=text)
+        cell.font, cell.fill, cell.alignment = BOLD, HEAD_FILL, WRAP
+    comp, rules = sheet.computation, sheet.rules
+    rows: list[tuple[str, Any, Any, str]] = []
+    for block in sheet.areas:
+        total, maximum = block.total, block.max_points
+        if block.area.kind == Indicator.Kind.PENALTY:
+            total, maximum = _deducted(total), _deducted(maximum)
+        rows.append((f"{block.area.code}. {block.area.name}", total, maximum, TOTALS_NUMBER))
+    rows += [
+        (_("Điểm các lĩnh vực"), comp.normal_total, comp.applicable_max, TOTALS_NUMBER),
+        (_("Điểm cộng"), comp.bonus, rules.bonus_cap, SIGNED_NUMBER),
+        (_("Điểm trừ"), _deducted(comp.penalty), _deducted(rules.penalty_cap), TOTALS_NUMBER),
+        (_("Chỉ số tự đánh giá"), comp.index, None, TOTALS_NUMBER),
+        (_("Xếp loại tự đánh giá"), band(comp.classification) or "—", None, TOTALS_NUMBER),
+    ]
+    last = header + len(rows)
+    for row, (label, points, maximum, number_format) in enumerate(rows, start=header + 1):
+        put_cell(ws, row, 2, label).alignment = WRAP
+        for column, value in ((3, points), (4, maximum)):
+            cell = put_cell(ws, row, column, value)
+            if not isinstance(value, str):
+                cell.number_format = number_format
+        if row >= last - 1:  # the index and its class, as the sheet page's last row
+            for column in (2, 3):
+                ws.cell(row=row, column=column).font = BOLD
+    for letter, width in (("B", 60), ("C", 14), ("D", 12)):
+        ws.column_dimensions[letter].width = width
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False

@@ -60,6 +60,7 @@ from scoring.exports import (
     HEADER_ROW,
     READ_ONLY_MARKER,
     SHEET_MARKER,
+    TOTALS_MARKER,
     count_keys,
     downloaded_columns,
     sheet_columns,
@@ -776,6 +777,25 @@ def _written_by_earlier_imports(
     return stored > downloaded and all(version in versions for version in range(downloaded + 1, stored + 1))
 
 
+def _first_cell(ws: Any) -> str:
+    first = next(ws.iter_rows(min_row=1, max_row=1, max_col=1, values_only=True), ())
+    return str((first[0] if first else "") or "")
+
+
+def _criteria_sheet(workbook: Any) -> Any:
+    """The sheet to import: the one shown on opening the file (`shown_sheet`), unless that is the download's
+    «Tổng hợp» sheet (saved while the person read the totals), which holds no input: then the first visible sheet
+    that is not one."""
+    ws = shown_sheet(workbook)
+    if ws is None or not _first_cell(ws).startswith(TOTALS_MARKER + ":"):
+        return ws
+    for other in workbook.worksheets:
+        if getattr(other, "sheet_state", "visible") == "visible" and not _first_cell(other).startswith(
+                TOTALS_MARKER + ":"):
+            return other
+    return ws
+
+
 def read_sheet(
     uploaded: Any, *, sheet: selectors.AssessmentSheet,
     earlier_imports: Mapping[str, Mapping[int, Collection[int]]] | None = None,
@@ -788,7 +808,7 @@ def read_sheet(
     except Exception as exc:  # openpyxl raises many kinds for a broken file; the message is what matters
         raise SheetRefused(_("Tệp Excel bị hỏng, không đọc được.")) from exc
     try:
-        ws = shown_sheet(workbook)
+        ws = _criteria_sheet(workbook)
         if ws is None:
             raise SheetRefused(_("Tệp Excel không có trang tính nào."))
         try:

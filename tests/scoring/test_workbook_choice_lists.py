@@ -115,7 +115,8 @@ def test_the_list_sheet_is_hidden_and_the_sheet_people_fill_stays_the_one_shown(
     hidden = [ws for ws in workbook.worksheets[1:] if ws.sheet_state == "hidden"]
     assert len(hidden) == 1 and hidden[0].protection.sheet is True
     # the other one keeps the cells as downloaded (tests/scoring/test_workbook_untouched_rows.py), very hidden
-    assert [ws.sheet_state for ws in workbook.worksheets[1:] if ws not in hidden] == ["veryHidden"]
+    assert [ws.sheet_state for ws in workbook.worksheets[1:] if ws not in hidden] == ["visible", "veryHidden"]
+    assert workbook.worksheets[1].title == "Tổng hợp"  # the totals, read only (tests/scoring/test_workbook_totals.py)
 
 
 def test_an_option_chosen_from_a_list_with_commas_is_imported_and_saved(
