@@ -46,7 +46,7 @@ def test_the_method_page_states_each_criterions_published_method(publication: Pu
     levels = _criterion(html, "1.1.1")
     assert "Ban hành kế hoạch CCHC năm" in levels and "1,00 −1,00 Chọn mức" in levels
     assert "Đúng hạn, đầy đủ: 1 điểm" in levels and "Không ban hành: −1 điểm" in levels
-    assert "Điểm = 2 + số lần × điểm mỗi lần, tối đa 2." in _criterion(html, "2.1.2")
+    assert "Điểm = 2 + số lần × điểm mỗi lần, thấp nhất 0, tối đa 2." in _criterion(html, "2.1.2")
     assert "≥ 70%: 1 điểm" in _criterion(html, "1.1.2")
     penalty = _criterion(html, "2.3.1")
     assert "Điểm trừ" in penalty and "Số người: 1 điểm/lần" in penalty
