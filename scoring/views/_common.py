@@ -231,6 +231,14 @@ def not_applicable_payload(line: ScoreLine, *, index_mode: str) -> dict[str, Any
     }
 
 
+def classification_shown(classification: str | None, *, scored: int) -> str:
+    """The band a sheet reads, in the page's language; none while no leaf is scored (an empty sheet's index of 0 is
+    no rating: «Yếu» before anything was scored read as a verdict)."""
+    if not scored:
+        return _("— (chưa chấm tiêu chí nào)")
+    return band(classification or "")
+
+
 def totals_payload(totals: selectors.SheetTotals) -> dict[str, Any]:
     comp = totals.computation
     language = get_language()  # once: an autosave answers with some twenty figures
@@ -251,7 +259,7 @@ def totals_payload(totals: selectors.SheetTotals) -> dict[str, Any]:
         "penalty": text(comp.penalty),
         "total": text(comp.total),
         "index": text(comp.index),
-        "classification": band(comp.classification or ""),
+        "classification": classification_shown(comp.classification, scored=totals.progress.scored),
     }
     progress = totals.progress
     display = {f"area:{code}": a["display"] for code, a in areas.items()}

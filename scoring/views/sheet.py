@@ -36,6 +36,7 @@ from scoring.text import normalize_line_breaks
 from scoring.views._common import (
     area_extra_nodes,
     area_extras_said,
+    classification_shown,
     evidence_ui_ready,
     explain_url,
     json_error,
@@ -210,7 +211,8 @@ def leaf_labels() -> dict[str, str]:
         "floor": _("thấp nhất"), "score": _("Điểm"), "na_short": _("KPS"),
         "evidence_required": _("Cần tài liệu kiểm chứng"), "appraised_by": _("Thẩm định"),
         "na": _("Không phát sinh"), "na_reason": _("Lý do không phát sinh"), "note": _("Ghi chú"),
-        "explanation": _("Giải trình"), "required": _("bắt buộc: chưa có tài liệu kiểm chứng"), "save": _("Lưu"),
+        "explanation": _("Giải trình"), "required": _("bắt buộc: chưa có tài liệu kiểm chứng"),
+        "no_evidence": _("chưa có tài liệu kiểm chứng"), "save": _("Lưu"),
         "keep_mine": _("Giữ giá trị của tôi"), "evidence": _("Tài liệu kiểm chứng"),
         "history": _("Lịch sử thay đổi"), "see_history": _("Xem lịch sử thay đổi"),
     }
@@ -243,6 +245,9 @@ def render_sheet(
         "deadline_passed": permissions.deadline_passed(assessment),
         "cycle_closed": cycle_closed_message(assessment.cycle),
         "explain_url": explain_url(assessment) if assessment.state == Assessment.State.EXPLANATION else None,
+        "explanation_deadline_passed": assessment.explanation_deadline is not None
+        and timezone.now() > assessment.explanation_deadline,
+        "classification_shown": classification_shown(sheet.computation.classification, scored=sheet.progress.scored),
         "area_extras": area_extras_said(sheet.indicators, codes=False),
         "area_extra_codes": [n.code for nodes in area_extra_nodes(sheet.indicators).values() for n in nodes],
         "withdraw": withdraw or {},
