@@ -21,8 +21,10 @@ SOURCE = ("docs", "open-data.md")
 # The translations of SOURCE, by language code; any other language is served the Vietnamese source.
 TRANSLATIONS = {"en": ("docs", "open-data.en.md")}
 SOURCE_LANGUAGE = "vi"
-# A wide table scrolls in its own box on a phone, reachable by the keyboard, as the project's other tables.
-_TABLE_OPEN = '<div class="table-scroll" tabindex="0" role="region" aria-label="{label}"><table class="grid compact">'
+# A wide table scrolls in its own box on a phone, reachable by the keyboard, as the project's other tables; the box
+# and the table's caption (for a screen reader's list of tables) are named after the table's section.
+_TABLE_OPEN = ('<div class="table-scroll" tabindex="0" role="region" aria-label="{label}"><table class="grid compact">'
+               '<caption class="sr-only">{label}</caption>')
 
 
 @dataclass(frozen=True)
@@ -34,19 +36,25 @@ class Document:
 
 # A note for the people who edit the file (how the page is built, keeping the translation in step), not a reader.
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
-# A heading or the start of a code block, in the order of the document.
-_BLOCK = re.compile(r"<h(?P<level>[1-6])(?P<attrs>[^>]*)>(?P<text>.*?)</h(?P=level)>|<pre>", re.S)
+# A heading, the start of a code block or of a table, in the order of the document.
+_BLOCK = re.compile(r"<h(?P<level>[1-6])(?P<attrs>[^>]*)>(?P<text>.*?)</h(?P=level)>|<pre>|(?P<table><table>)", re.S)
 
 
 def _accessible(html: str, *, title: str, language: str) -> str:
     """The document's HTML for a keyboard and a screen reader. Its headings never skip a level (WCAG 1.3.1): each is
     at most one below the heading before it, the page's title (h1) first, so a «###» right after the title reads
-    as a section (h2), whatever level the file's author typed. A code block, which scrolls sideways on a phone, is a
-    region the keyboard reaches and scrolls, named after the section it is in (as the tables are)."""
+    as a section (h2), whatever level the file's author typed. A code block or a table, which scroll sideways on a
+    phone, is a region the keyboard reaches and scrolls, named after the section it is in (a table before the first
+    section: after the title), a table captioned so too; a section's second table is told apart by its number."""
     previous, section = 1, title
+    tables: dict[str, int] = {}
 
     def fix(match: re.Match[str]) -> str:
         nonlocal previous, section
+        if match.group("table"):
+            tables[section] = tables.get(section, 0) + 1
+            label = section if tables[section] == 1 else f"{section} ({tables[section]})"
+            return _TABLE_OPEN.format(label=escape(label))
         if match.group("level") is None:  # a code block
             with override(language):
                 label = gettext("Ví dụ — %(section)s") % {"section": section}
@@ -69,8 +77,7 @@ def render(text: str, *, language: str = SOURCE_LANGUAGE) -> Document:
             del lines[n]
             break
     html = markdown.markdown("\n".join(lines), extensions=["tables", "fenced_code", "toc"], output_format="html")
-    html = html.replace("<table>", _TABLE_OPEN.format(label=title.replace('"', "&quot;"))).replace(
-        "</table>", "</table></div>")
+    html = html.replace("</table>", "</table></div>")
     # Every table of the document has its column headers in one header row: said so to a screen reader (WCAG 1.3.1).
     html = re.sub(r"<th(?=[\s>])(?![^>]*\bscope=)", '<th scope="col"', html)
     html = _accessible(html, title=title, language=language)

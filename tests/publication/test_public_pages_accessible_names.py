@@ -129,3 +129,26 @@ def test_the_unit_pages_tables_each_have_a_caption(publication: Publication) -> 
     captions = [_text(c) for c in re.findall(r"<caption[^>]*>(.*?)</caption>", html, re.S)]
     for title in ("Điểm theo lĩnh vực", "Xếp hạng qua các năm", "Điểm thẩm định từng tiêu chí"):
         assert f"{title} — Sở Y tế" in captions, captions
+
+
+@pytest.mark.parametrize(("english", "sections"), [
+    (False, ["Dữ liệu mở: kết quả Chỉ số CCHC đã công bố", "Qua API (/api/v1/)", "CSV", "CSV điểm từng tiêu chí"]),
+    (True, ["Open data: published PAR Index results", "Through the API (/api/v1/)", "CSV",
+            "CSV of the scores per criterion"]),
+])
+def test_the_open_data_pages_tables_are_named_and_captioned_after_their_sections(
+    english: bool, sections: list[str]
+) -> None:
+    client = _english() if english else Client()
+    html = client.get("/du-lieu-mo/").content.decode()
+    article = html[html.index("<article"):html.index("</article>")]
+    regions = [unescape(label) for label in REGION.findall(article)]
+    captions = [_text(c) for c in re.findall(r"<table[^>]*>\s*<caption[^>]*>(.*?)</caption>", article, re.S)]
+    assert regions == sections
+    assert captions == sections
+
+
+def test_a_sections_second_table_is_told_apart_by_its_number() -> None:
+    document = docs.render("# Tiêu đề\n\n## Mục \"A\"\n\n| a |\n|---|\n| 1 |\n\n| b |\n|---|\n| 2 |\n")
+    labels = re.findall(r'role="region" aria-label="([^"]+)"', str(document.body))
+    assert labels == ["Mục &quot;A&quot;", "Mục &quot;A&quot; (2)"]
