@@ -59,12 +59,39 @@ PRINT_WIDTH = 680
 FLUID_BARS = Decimal("0.82")
 
 
-def _svg(width: int, height: int, title: str, body: list[str], *, label: str = "") -> SafeString:
-    t = escape(title)
+@dataclass(frozen=True)
+class Name:
+    """A chart's text alternative as HTML, for one that holds data in another language than the page's (a group's
+    name on an English page, marked `<span lang="vi">`): an attribute or an SVG <title> cannot mark a part of its
+    text, so the chart is labelled by a hidden element after it (`id`) holding `html` (escaped by its maker)."""
+
+    id: str
+    html: SafeString
+
+
+def _named(title: str, label: str, name: Name | None, *, suffix: str = "") -> tuple[str, str, str]:
+    """The SVG's naming attribute, its <title> element and the HTML after it: `aria-label` and <title> by default,
+    or `aria-labelledby` the hidden element of `name` (followed by `suffix`, as the label is by the scale), no
+    <title> (it would be read as a description, in the page's voice)."""
+    if name is None:
+        return f'aria-label="{escape(label or title)}"', f"<title>{escape(title)}</title>", ""
+    return (f'aria-labelledby="{escape(name.id)}"', "",
+            f'<span id="{escape(name.id)}" hidden>{name.html}{escape(suffix)}</span>')
+
+
+def _data(lang: str) -> str:
+    """The attribute marking a drawn name (a unit's, an area's) in `lang`, the language of the data, when the page
+    is in another one."""
+    return f' lang="{escape(lang)}"' if lang else ""
+
+
+def _svg(width: int, height: int, title: str, body: list[str], *, label: str = "", name: Name | None = None,
+         suffix: str = "") -> SafeString:
+    naming, title_element, after = _named(title, label, name, suffix=suffix)
     return mark_safe(  # noqa: S308 — every text inside is escaped above or below
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(label or title)}" {FONT} '
-        f'font-size="{FONT_SIZE}"><title>{t}</title>{"".join(body)}</svg>'
+        f'width="{width}" height="{height}" role="img" {naming} {FONT} '
+        f'font-size="{FONT_SIZE}">{title_element}{"".join(body)}</svg>{after}'
     )
 
 
@@ -84,13 +111,14 @@ def _lines(label: str, limit: int) -> list[str]:
     return lines or [""]
 
 
-def _label(x: int, y: int, lines: list[str]) -> str:
-    """A text of one or more lines, the first on the baseline `y`."""
+def _label(x: int, y: int, lines: list[str], *, lang: str = "") -> str:
+    """A text of one or more lines, the first on the baseline `y`; `lang`: the language it is in, when not the
+    page's (`_data`)."""
     if len(lines) == 1:
-        return f'<text x="{x}" y="{y}" fill="{INK}">{escape(lines[0])}</text>'
+        return f'<text x="{x}" y="{y}" fill="{INK}"{_data(lang)}>{escape(lines[0])}</text>'
     spans = "".join(f'<tspan x="{x}" dy="{0 if n == 0 else LINE_H}">{escape(line)}</tspan>'
                     for n, line in enumerate(lines))
-    return f'<text x="{x}" y="{y}" fill="{INK}">{spans}</text>'
+    return f'<text x="{x}" y="{y}" fill="{INK}"{_data(lang)}>{spans}</text>'
 
 
 VALUE_W = 52  # room right of a bar for its value («100,00»)
@@ -124,14 +152,16 @@ def scale_text(top: Decimal) -> str:
 
 def ranking_bars(
     items: Sequence[tuple[str, Decimal]], *, title: str, scale_max: Decimal | None = None, width: int = WIDTH,
-    fluid: bool = False,
+    fluid: bool = False, data_lang: str = "", name: Name | None = None,
 ) -> SafeString:
     """Horizontal bars, one per unit in the given (published) order: the unit's name above its bar, the index at
     the bar's end. Every group's chart on one scale (`scale_top`: 0 to the standard maximum, or the largest index
     when above it), with gridlines and an axis labelled 0, 25, 50, 75, 100 below the bars: the top of a group
     gets a full bar only when it scored the maximum. `width` units wide (the PDF's: `PRINT_WIDTH`); `fluid`, for a
     page: as wide as its column, the bars and gridlines placed in shares of the width and the text at its own size
-    (no viewBox, so nothing is enlarged or shrunk), the bars ending at `FLUID_BARS` of it."""
+    (no viewBox, so nothing is enlarged or shrunk), the bars ending at `FLUID_BARS` of it. `data_lang`: the language
+    of the units' names when not the page's (they are drawn marked so); `name`: the chart's title as HTML, its data
+    marked so too (`Name`), the scale said after it."""
     row_h, top = 40, 4
     axis_h = 22
     height = top * 2 + row_h * max(len(items), 1) + axis_h
@@ -158,22 +188,25 @@ def ranking_bars(
         end = x_of(max(Decimal(0), value))
         after = f'x="{end}" dx="4"' if fluid else f'x="{_f(bar_w * max(Decimal(0), value) / biggest + 4)}"'
         body.append(
-            f'<text x="0" y="{y + 14}" fill="{INK}">{escape(_short(label, limit))}</text>'
+            f'<text x="0" y="{y + 14}" fill="{INK}"{_data(data_lang)}>{escape(_short(label, limit))}</text>'
             f'<rect x="0" y="{y + 20}" width="{end}" height="14" fill="{BAR}"/>'
             f'<text {after} y="{y + 32}" fill="{INK}">{vn_value(value)}</text>'
         )
-    label = f"{title} ({scale_text(biggest)})"
+    scale = f" ({scale_text(biggest)})"
+    label = f"{title}{scale}"
     if fluid:
-        return _svg_fluid(height, title, body, label=label)
-    return _svg(width, height, title, body, label=label)
+        return _svg_fluid(height, title, body, label=label, name=name, suffix=scale)
+    return _svg(width, height, title, body, label=label, name=name, suffix=scale)
 
 
-def _svg_fluid(height: int, title: str, body: list[str], *, label: str) -> SafeString:
+def _svg_fluid(height: int, title: str, body: list[str], *, label: str, name: Name | None = None,
+               suffix: str = "") -> SafeString:
     """A chart as wide as its column (`ranking_bars(fluid=True)`): no viewBox, so its text keeps FONT_SIZE."""
+    naming, title_element, after = _named(title, label, name, suffix=suffix)
     return mark_safe(  # noqa: S308 — every text inside is escaped by the caller or here
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart fluid" width="100%" height="{height}" role="img" '
-        f'aria-label="{escape(label)}" {FONT} font-size="{FONT_SIZE}"><title>{escape(title)}</title>'
-        f'{"".join(body)}</svg>'
+        f'{naming} {FONT} font-size="{FONT_SIZE}">{title_element}'
+        f'{"".join(body)}</svg>{after}'
     )
 
 
@@ -190,12 +223,14 @@ def points_of(value: Decimal, maximum: Decimal) -> str:
 
 def area_comparison(
     areas: Sequence[tuple[str, Decimal, Decimal, Decimal]], *, title: str, first: str, second: str, width: int = WIDTH,
+    data_lang: str = "",
 ) -> SafeString:
     """For each area (label, maximum, unit's score, group average): the area's name, then two bars as a share of
     the area's maximum, the unit's and the group average's, each labelled with its points over that maximum
     («10,85/11»: an area of 11 points nearly full draws a longer bar than 16,97 of 20). The chart's first line says
     so (`bar_share_note`), as its text alternative does. An area's name longer than a line wraps onto more lines,
-    never cut off (the PDF's charts are `PRINT_WIDTH` wide)."""
+    never cut off (the PDF's charts are `PRINT_WIDTH` wide). `data_lang`: the language of the areas' names when not
+    the page's (they are drawn marked so)."""
     limit = (width - 4) // CHAR_W
     note = bar_share_note()
     note_lines = _lines(note, limit)
@@ -215,7 +250,7 @@ def area_comparison(
     ]
     y = top
     for lines, (_label_text, maximum, mine, average), texts in zip(labels, areas, values, strict=True):
-        body.append(_label(0, y + 14, lines))
+        body.append(_label(0, y + 14, lines, lang=data_lang))
         y += LINE_H * (len(lines) - 1)
         for k, (value, color) in enumerate(((mine, BAR), (average, BAR_ALT))):
             share = max(Decimal(0), min(Decimal(1), value / maximum)) if maximum else Decimal(0)

@@ -15,6 +15,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
@@ -24,6 +26,7 @@ from scoring.administration.services.cycles import cycle_drafts_standing
 from scoring.errors import DomainError
 from scoring.models import Cycle, ExportJob, Publication, Unit
 from scoring.publication import charts, docs, downloads, exports, selectors, services
+from scoring.templatetags.data_language import marked_language, vi
 from scoring.text import posted_id
 from scoring.views._common import lands_on
 
@@ -122,12 +125,19 @@ def cycle_results(request: HttpRequest, year: int) -> HttpResponse:
     query, group, band = request.GET.get("q", "")[:100], request.GET.get("khoi", ""), request.GET.get("xep_loai", "")
     tables = selectors.ranking_tables(snapshot=snap, query=query, group=group, classification=band)
     step = selectors.distribution_step(snap)
+    data_lang, heading = marked_language(), _("Xếp hạng — %(g)s")
     for t in tables:
         # Drawn only when the template renders it (the tables of an immutable publication are cached). Every
-        # group on one scale: the standard maximum (`charts.scale_top`).
+        # group on one scale: the standard maximum (`charts.scale_top`). On a page in another language than the
+        # data's, the units' names are drawn marked Vietnamese and the chart named by HTML with its group's name
+        # marked so (an aria-label cannot mark a part of it).
+        name = charts.Name(
+            id=f"chart-name-{t.code or 'khac'}",
+            html=mark_safe(escape(heading) % {"g": vi(t.name)}),  # noqa: S308 — both parts escaped
+        ) if data_lang else None
         t.chart = partial(  # type: ignore[attr-defined]
             charts.ranking_bars, [(r["unit_name"], Decimal(r["index"])) for r in t.rows],
-            title=_("Xếp hạng — %(g)s") % {"g": t.name}, scale_max=step * 20, fluid=True,
+            title=heading % {"g": t.name}, scale_max=step * 20, fluid=True, data_lang=data_lang, name=name,
         )
     others = [p for p in selectors.published_cycles() if p.cycle.year != year]
     # The histogram counts the units the page lists: the filters' (search, group, classification), or every unit.
@@ -201,7 +211,7 @@ def unit_page(request: HttpRequest, year: int, unit_code: str) -> HttpResponse:
                                                        set_key=row["set_key"]),
         "area_chart": charts.area_comparison(
             [(n, m, mine, avg) for n, m, mine, avg, _c in area_rows],
-            title=area_chart_title, first=_("Đơn vị"), second=_("Bình quân khối"),
+            title=area_chart_title, first=_("Đơn vị"), second=_("Bình quân khối"), data_lang=marked_language(),
         ),
         "area_chart_title": area_chart_title,
         "history": history,

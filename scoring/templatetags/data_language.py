@@ -32,6 +32,12 @@ def _in_data_language() -> bool:
     return (get_language() or DATA_LANGUAGE).split("-")[0] == DATA_LANGUAGE
 
 
+def marked_language() -> str:
+    """The language code to mark data with outside a template (a chart's drawn names): DATA_LANGUAGE on a page in
+    another language, "" on a Vietnamese page (nothing to mark)."""
+    return "" if _in_data_language() else DATA_LANGUAGE
+
+
 @register.simple_tag
 def vi_lang() -> SafeString:
     """` lang="vi"` for an element whose whole content is Vietnamese data, on a page in another language; nothing

@@ -64,8 +64,11 @@ def test_the_comparison_puts_the_earlier_years_figures_behind_a_toggle_named_for
         toggle = re.search(r'<label class="detail-toggle">(.*?)</label>', section, re.S).group(1)
         assert f'aria-controls="{table_id}"' in toggle
         labels.append(" ".join(re.sub(r"<[^>]+>", " ", toggle).split()))
-        # a scroll region a keyboard reaches, named
-        assert re.search(r'<div class="table-scroll" tabindex="0" role="region" aria-label="[^"]+">', section)
+        # a scroll region a keyboard reaches, named by its table's caption (the group's name is marked Vietnamese
+        # there on the English page, which an aria-label could not be)
+        named = re.search(r'<div class="table-scroll[^"]*" tabindex="0" role="region" aria-labelledby="([^"]+)">',
+                          section)
+        assert named and re.search(rf'<caption class="sr-only" id="{named.group(1)}">[^<]+ — ', section)
         head = section.split("<thead>")[1].split("</thead>")[0]
         columns = re.findall(r"<th ([^>]*)>(.*?)</th>", head, re.S)
         details = [" ".join(re.sub(r"<[^>]+>", " ", text).split()) for attrs, text in columns if "detail-col" in attrs]
