@@ -339,6 +339,9 @@ class IndicatorForm(forms.Form):
     def __init__(self, *args: Any, leaf: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.leaf = leaf
+        # the refusals of the method's parameters (not form fields: typed in the editor's own inputs), by the
+        # parameter at fault, so the page marks that input and links to it
+        self.param_errors: dict[str, list[str]] = {}
         if not leaf:
             for name in self.LEAF_ONLY:
                 self.fields[name].required = False
@@ -348,8 +351,8 @@ class IndicatorForm(forms.Form):
         multiple of the step (the engine's rule: never reachable) refused on the maximum."""
         data = super().clean() or {}
         method = str(data.get("method") or "") if self.leaf else ""
-        for problem in self._param_number_problems(method):
-            self.add_error(None, problem)
+        for name, problem in self._param_number_problems(method):
+            self.add_param_error(name, problem)
         if method == Indicator.Method.MANUAL and data.get("max_points") and "max_points" not in self.errors:
             raw_step = str(self.data.get("p_step", "") or "").strip()
             if not number_problem(raw_step or "0"):  # left empty: the engine's default step
@@ -361,12 +364,17 @@ class IndicatorForm(forms.Form):
                     self.add_error("max_points", unreachable)
         return data
 
-    def _param_number_problems(self, method: str) -> list[str]:
+    def add_param_error(self, name: str, message: Any) -> None:
+        """A refusal of the parameter `name` («options»): the form is invalid, and the page marks that input."""
+        self.param_errors.setdefault(name, []).append(str(message))
+        self.add_error(None, message)
+
+    def _param_number_problems(self, method: str) -> list[tuple[str, str]]:
         """The refusals of the numbers typed in `method`'s parameters (a list's by its line), labelled as the editor
-        shows them."""
+        shows them, each with the parameter at fault."""
         from scoring.administration.services.tree import PARAM_LABELS
 
-        problems: list[str] = []
+        problems: list[tuple[str, str]] = []
         for name in METHOD_PARAMS.get(method, ()):
             raw = str(self.data.get(f"p_{name}", "") or "")
             label = PARAM_LABELS.get(name, name)
@@ -381,13 +389,12 @@ class IndicatorForm(forms.Form):
                                  for k, p in zip(keys, parts, strict=False) if k in DECIMAL_PARAMS]
                     for cell in cells:
                         if cell and (problem := number_problem(cell)):
-                            problems.append(
-                                _("«%(label)s», dòng %(n)s: %(why)s") % {"label": label, "n": number, "why": problem}
-                            )
+                            problems.append((name, _("«%(label)s», dòng %(n)s: %(why)s") % {
+                                "label": label, "n": number, "why": problem}))
             elif name in DECIMAL_PARAMS and raw.strip() and (
                 problem := number_problem(percent_text(raw) if name in PERCENT_PARAMS else raw)
             ):
-                problems.append(_("«%(label)s»: %(why)s") % {"label": label, "why": problem})
+                problems.append((name, _("«%(label)s»: %(why)s") % {"label": label, "why": problem}))
         return problems
 
     @staticmethod

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
@@ -82,9 +81,9 @@ def test_a_level_line_of_two_parts_is_refused_with_the_shape_a_line_takes(
     before = levels_leaf.params
     # when
     response = _edit(client, levels_leaf, p_options=LINES)
-    # then: refused, nothing saved, the message names the line and its expected shape
+    # then: refused, nothing saved, the message (in the page's error summary) names the line and its expected shape
     assert response.status_code == 400
-    said = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    said = response.content.decode().split('id="indicator-errors"')[1].split("</div>")[0]
     assert "dòng 2" in said and "«Đã xử lý xong toàn bộ | 1»" in said
     assert "mã | mô tả | điểm" in said
     assert "thiếu điểm" not in said

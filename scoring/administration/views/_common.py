@@ -61,6 +61,20 @@ def form_errors(request: HttpRequest, form: Any) -> None:
             messages.error(request, f"{label}: {error}" if label else str(error))
 
 
+def error_items(form: Any, *, after: dict[str, list[tuple[str, str]]] | None = None) -> list[tuple[str, str]]:
+    """A refused form's problems for its error summary, as (link, text): what concerns no field first (no link),
+    then each field's, in the form's order, linking to the field and led by its label; `after`: more problems to
+    list after a field's (the inputs a form draws itself, each with its own link)."""
+    after = after or {}
+    shown_after = {text for items in after.values() for _href, text in items}
+    items = [("", str(e)) for e in form.non_field_errors() if str(e) not in shown_after]
+    for field in form:
+        if not field.is_hidden:
+            items += [(f"#{field.id_for_label}", f"{field.label}: {e}") for e in field.errors]
+        items += after.get(field.name, [])
+    return items
+
+
 def focus_first_invalid(form: Any) -> None:
     """A refused form drawn again takes the keyboard to its first field in error (`autofocus`), not to the page's
     top: the field says what is wrong (aria-invalid, described by its message)."""

@@ -50,6 +50,7 @@ from scoring.administration.services.tree_excel import (
 )
 from scoring.administration.views._common import (
     administrator_required,
+    error_items,
     form_errors,
     report_error,
     upload_refusal,
@@ -299,29 +300,27 @@ def set_clone(request: HttpRequest, set_id: int) -> HttpResponse:
     proposal = proposals.get(source.year + 1) or indicator_set_clone_proposal(source=source)
     form = CloneForm(request.POST or None, initial=proposal)
     proposed_year = _year(request.POST.get("proposed_year")) if request.method == "POST" else proposal["year"]
-    if request.method == "POST":
-        if form.is_valid():
-            followed = indicator_set_clone_followed(proposals=proposals, values=form.cleaned_data,
-                                                    shown_year=proposed_year)
-            if followed is not None:  # the year was changed, not the fields proposed for the one before
-                messages.warning(request, MSG_CLONE_PROPOSAL_FOLLOWED % {"year": followed["year"]})
-                form = CloneForm({name: "" if value is None else value for name, value in followed.items()})
-                proposed_year = followed["year"]
-            else:
-                try:
-                    clone = services.indicator_set_clone(source=source, actor=request.user, **form.cleaned_data)
-                except DomainError as exc:
-                    report_error(request, exc)
-                else:
-                    messages.success(request, _("Đã nhân bản thành bộ «%(key)s» (dự thảo).") % {"key": clone.key})
-                    alike = sets_named(name=clone.name, year=clone.year, unit_kind=clone.unit_kind, exclude=clone.pk)
-                    if keys := [f"«{key}»" for key in alike.values_list("key", flat=True)]:
-                        messages.warning(request, _(
-                            "Bộ mới trùng tên với %(keys)s (cùng năm %(y)s, cùng loại đơn vị): hãy đổi tên ở mục "
-                            "«Thông tin bộ chỉ số» để dễ phân biệt.") % {"keys": ", ".join(keys), "y": clone.year})
-                    return redirect("administration:set_detail", clone.pk)
+    if request.method == "POST" and form.is_valid():
+        followed = indicator_set_clone_followed(proposals=proposals, values=form.cleaned_data,
+                                                shown_year=proposed_year)
+        if followed is not None:  # the year was changed, not the fields proposed for the one before
+            messages.warning(request, MSG_CLONE_PROPOSAL_FOLLOWED % {"year": followed["year"]})
+            form = CloneForm({name: "" if value is None else value for name, value in followed.items()})
+            proposed_year = followed["year"]
         else:
-            form_errors(request, form)
+            try:
+                clone = services.indicator_set_clone(source=source, actor=request.user, **form.cleaned_data)
+            except DomainError as exc:  # on the field it concerns (a key already taken), in the error summary
+                field = exc.details.get("field") if isinstance(exc.details, dict) else None
+                form.add_error(field if field in form.fields else None, str(exc.message))
+            else:
+                messages.success(request, _("Đã nhân bản thành bộ «%(key)s» (dự thảo).") % {"key": clone.key})
+                alike = sets_named(name=clone.name, year=clone.year, unit_kind=clone.unit_kind, exclude=clone.pk)
+                if keys := [f"«{key}»" for key in alike.values_list("key", flat=True)]:
+                    messages.warning(request, _(
+                        "Bộ mới trùng tên với %(keys)s (cùng năm %(y)s, cùng loại đơn vị): hãy đổi tên ở mục "
+                        "«Thông tin bộ chỉ số» để dễ phân biệt.") % {"keys": ", ".join(keys), "y": clone.year})
+                return redirect("administration:set_detail", clone.pk)
     # the decision follows the year typed as the proposal does (static/js/set-clone.js): the source's in its year
     form.fields["decision_ref"].widget.attrs.update({
         "data-follows-year": "decision_ref", "data-source-year": str(source.year),
@@ -330,7 +329,8 @@ def set_clone(request: HttpRequest, set_id: int) -> HttpResponse:
     return render(
         request,
         "scoring/administration/set_clone.html",
-        {"set": source, "form": form, "proposals": proposals, "proposed_year": proposed_year},
+        {"set": source, "form": form, "proposals": proposals, "proposed_year": proposed_year,
+         "error_summary": error_items(form)},
         status=400 if request.method == "POST" else 200,
     )
 

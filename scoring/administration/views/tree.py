@@ -28,7 +28,7 @@ from scoring.administration.services.tree import (
     next_free_code,
     renumber_plan,
 )
-from scoring.administration.views._common import administrator_required, form_errors, report_error
+from scoring.administration.views._common import administrator_required, error_items, report_error
 from scoring.administration.views.sets import renumber_url
 from scoring.errors import DomainError, StaleVersion
 from scoring.forms import method_input_context
@@ -107,6 +107,40 @@ def line_shape_problem(data: Any) -> tuple[str, str] | None:
     return None
 
 
+# the hint of the editor's list parameters (one item a line, parts separated by «|»), read with each list's input
+LIST_HINT_ID = "method-list-hint"
+HINT_IDS = {"whole_numbers": "id_p_whole_numbers_hint"}
+
+
+def param_marks(form: IndicatorForm) -> dict[str, dict[str, Any]]:
+    """How each parameter input of the editor is drawn: its refusals (`IndicatorForm.param_errors`), the id of
+    their message, and what describes the input (that message, the hint of its kind of list)."""
+    marks = {}
+    for name in PARAM_LABELS:
+        errors = form.param_errors.get(name, [])
+        error_id = f"id_p_{name}_error"
+        hints = [LIST_HINT_ID] if name in LINE_SHAPES else [HINT_IDS[name]] if name in HINT_IDS else []
+        marks[name] = {"errors": errors, "error_id": error_id,
+                       "describedby": " ".join([error_id] * bool(errors) + hints)}
+    return marks
+
+
+def refuse_on_form(form: IndicatorForm, exc: DomainError) -> None:
+    """A refused save said on the editor's form, once: on the field or the method's parameter it concerns («options»,
+    «options[1]»), else above the fields; in the page's error summary either way, never in a banner as well."""
+    field = exc.details.get("field") if isinstance(exc.details, dict) else None
+    name = str(field or "").split("[")[0]
+    if name in form.fields:
+        form.add_error(name, str(exc.message))
+    elif name in PARAM_LABELS:
+        form.add_param_error(name, exc.message)
+    else:
+        form.add_error(None, str(exc.message))
+        for item in exc.details if isinstance(exc.details, list) else []:
+            if str(item) not in str(exc.message):
+                form.add_error(None, str(item))
+
+
 def preview_of(data: Any, *, max_points: Any, floor: Any, kind: str) -> dict[str, Any]:
     """The input a unit will see for the posted method and parameters, or why it cannot be shown: a list line out
     of its shape (`line_shape_problem`), or the engine's refusal."""
@@ -180,6 +214,9 @@ def _edit_page(
             "values": request.POST if request.method == "POST" else form.initial,
             "version": (indicator_version(node) if version is None else version) if node is not None else "",
             "stored": stored or [],
+            "param_marks": param_marks(form),
+            "error_summary": error_items(form, after={"method": [
+                (f"#id_p_{name}", text) for name, texts in form.param_errors.items() for text in texts]}),
             # a group's new code carried to its criteria: offered ticked, as posted after a refusal
             "carry_prefix": request.method != "POST" or bool(request.POST.get("carry_prefix")),
         },
@@ -247,10 +284,10 @@ def node_add(request: HttpRequest, set_id: int) -> HttpResponse:
                     preview=preview,
                 )
             if (shape := line_shape_problem(request.POST)) is not None:
-                messages.error(request, shape[0])
+                form.add_param_error(shape[1], shape[0])
                 return _edit_page(
                     request, indicator_set=indicator_set, form=form, node=None, parent=parent, leaf=True,
-                    preview={"error": shape[0], "field": shape[1]}, status=400,
+                    preview={}, status=400,
                 )
             try:
                 node = services.indicator_create(
@@ -261,13 +298,11 @@ def node_add(request: HttpRequest, set_id: int) -> HttpResponse:
                     leaf_parent_confirmed=bool(request.POST.get("leaf_parent_confirmed")),
                 )
             except DomainError as exc:
-                report_error(request, exc)
+                refuse_on_form(form, exc)
             else:
                 messages.success(request, _("Đã thêm tiêu chí %(code)s.") % {"code": node.code})
                 _report_notes(request, indicator_set, [node])
                 return redirect("administration:set_detail", set_id)
-        else:
-            form_errors(request, form)
         return _edit_page(
             request, indicator_set=indicator_set, form=form, node=None, parent=parent, leaf=True, status=400
         )
@@ -303,10 +338,10 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
                     version=version,
                 )
             if node.is_leaf and (shape := line_shape_problem(request.POST)) is not None:
-                messages.error(request, shape[0])
+                form.add_param_error(shape[1], shape[0])
                 return _edit_page(
                     request, indicator_set=indicator_set, form=form, node=node, parent=node.parent, leaf=True,
-                    preview={"error": shape[0], "field": shape[1]}, version=version, status=400,
+                    preview={}, version=version, status=400,
                 )
             try:
                 node = services.indicator_update(
@@ -322,7 +357,7 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
                     status=exc.status,
                 )
             except DomainError as exc:
-                report_error(request, exc)
+                refuse_on_form(form, exc)
             else:
                 if node.code != old_code and node.parent is not None and not code_follows_parent(
                         node.code, node.parent.code):
@@ -331,8 +366,6 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
                     messages.success(request, _("Đã lưu tiêu chí %(code)s.") % {"code": node.code})
                 _report_notes(request, indicator_set, [node])
                 return redirect(reverse("administration:set_detail", args=[indicator_set.pk]) + f"#node-{node.pk}")
-        else:
-            form_errors(request, form)
         return _edit_page(
             request,
             indicator_set=indicator_set,
