@@ -30,7 +30,9 @@ async function refreshPreview() {
     const holder = document.createElement("div");
     holder.innerHTML = html;
     const fresh = holder.querySelector("#method-preview");
-    if (fresh) target.replaceWith(fresh);
+    // the contents only: the live region stays in place (a region put in anew is not announced), and so does
+    // whatever the user is on
+    if (fresh && fresh.innerHTML !== target.innerHTML) target.innerHTML = fresh.innerHTML;
   } catch (_error) {
     // The server preview button still works; keep the last preview.
   }
@@ -43,11 +45,17 @@ function schedulePreview() {
 
 if (form) {
   showParams();
+  // Only the fields the unit's input is drawn from redraw the preview: not the preview's own inputs (a picture of
+  // the unit's, tried with the keyboard), nor the name, the guidance or the other settings.
+  const drawnFrom = (field) => !field.closest("#method-preview")
+    && (["method", "max_points", "floor", "kind"].includes(field.name) || field.name.startsWith("p_"));
   form.addEventListener("change", (event) => {
     if (event.target.name === "method") showParams();
-    schedulePreview();
+    if (drawnFrom(event.target)) schedulePreview();
   });
-  form.addEventListener("input", schedulePreview);
+  form.addEventListener("input", (event) => {
+    if (drawnFrom(event.target)) schedulePreview();
+  });
   const button = form.querySelector("button[name=preview]");
   if (button) button.hidden = true;
 }
