@@ -23,6 +23,7 @@ from scoring.administration.services.tree import (
 )
 from scoring.errors import StateConflict
 from scoring.models import AuditEntry, Indicator, IndicatorMapping, IndicatorSet
+from tests.administration.page_helpers import error_messages
 
 pytestmark = pytest.mark.django_db
 
@@ -237,5 +238,5 @@ def test_a_carried_code_another_criterion_holds_refuses_the_whole_change(
     # then: nothing changed, the group's code included
     assert response.status_code == 400
     assert _codes(clone) == before
-    said = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    said = error_messages(response)
     assert "1.4.1" in said and "Chưa đổi mã nào" in said
