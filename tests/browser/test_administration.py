@@ -96,7 +96,9 @@ def test_criterion_editor_previews_without_javascript(
         page.get_by_role("button", name="Xem trước").click()
         expect(page.locator("#method-preview .error")).to_be_visible()
         page.get_by_role("button", name="Lưu tiêu chí").click()
-        expect(page.locator(".messages li.error")).to_have_count(1)
+        expect(page.locator("#indicator-errors li")).to_have_count(1)  # said once, in the form's error summary
+        expect(page.locator(".messages li.error")).to_have_count(0)
+        expect(page.locator("#id_p_bands")).to_have_attribute("aria-invalid", "true")
         node.refresh_from_db()
         assert [b["min"] for b in node.params["bands"]] == ["90", "70", "0"]
     finally:
