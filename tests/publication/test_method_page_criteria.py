@@ -49,7 +49,7 @@ def test_the_method_page_states_each_criterions_published_method(publication: Pu
     assert "Điểm = 2 + số lần × điểm mỗi lần, thấp nhất 0, tối đa 2." in _criterion(html, "2.1.2")
     assert "≥ 70%: 1 điểm" in _criterion(html, "1.1.2")
     penalty = _criterion(html, "2.3.1")
-    assert "Điểm trừ" in penalty and "Số người: 1 điểm/lần" in penalty
+    assert "Điểm trừ" in penalty and "Số người: trừ 1 điểm/lần" in penalty
     # the set's criteria are read on this page, not from the set's live page
     assert 'href="#tieu-chi-test-set"' in html and "data-criteria-not-kept" not in html
 
