@@ -126,9 +126,29 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
          "message": message, "whole": whole, "error": error, "next": review_url(request, assessment.pk),
          "error_leaves": named[:DETAILS_SHOWN], "error_more": max(len(named) - DETAILS_SHOWN, 0),
          "unasked": {getattr(problem, "line_id", None) for problem in problems},
-         "undecided": _undecided(data), "since": since},
+         "undecided": _undecided(data), "since": since, "error_target": _error_target(error)},
         status=error.status if error else 200,
     )
+
+
+def _error_target(error: DomainError | None) -> dict[str, str] | None:
+    """Where the request page's refusal links to, the place to put it right: the list of leaves when none was
+    chosen, the field named, the question of the leaf named. None: the refusal has its own link, or no place."""
+    if error is None:
+        return None
+    if error.code == "nothing_flagged":
+        return {"id": "flag-lines", "label": _("Đến danh sách tiêu chí")}
+    field = error.details.get("field") if isinstance(error.details, dict) else None
+    if error.code == "question_required" or field == "message":
+        return {"id": "message", "label": _("Đến ô «Nội dung yêu cầu»")}
+    if field == "deadline":
+        return {"id": "deadline", "label": _("Đến ô «Hạn giải trình»")}
+    problems = error.details if isinstance(error.details, list) else []
+    line_id = getattr(problems[0], "line_id", None) if problems else None
+    if line_id is not None and error.code.startswith("question_"):
+        return {"id": f"{QUESTION_PREFIX}{line_id}", "label": _("Đến câu hỏi của tiêu chí %(code)s")
+                % {"code": problems[0]}}
+    return None
 
 
 def _against_unit(row: Any) -> bool:
@@ -320,9 +340,16 @@ def reopen(request: HttpRequest, assessment_id: int) -> HttpResponse:
             messages.success(request, _("Đã mở lại bản đánh giá; kết quả cũ không còn được xếp hạng."))
             return redirect(review_url(request, assessment.pk))
     status = 200 if request.method == "GET" else (error.status if error else 400)
+    blocked = error is not None and error.code in REOPEN_BLOCKED
+    # the reason refused (by the form, or by the service: too long): marked, and described by its message
+    reason_error = " ".join(form.errors.get("reason", []))
+    if not blocked and error is not None and isinstance(error.details, dict) and error.details.get("field") == "reason":
+        reason_error = str(error.message)
+    if reason_error:
+        form.fields["reason"].widget.attrs.update({"aria-invalid": "true", "aria-describedby": "id_reason_error"})
     return render(request, "appraisal/reopen.html", {
-        "assessment": assessment, "form": form, "error": error,
-        "blocked": error is not None and error.code in REOPEN_BLOCKED,
+        "assessment": assessment, "form": form, "error": error, "reason_error": reason_error,
+        "blocked": blocked,
         "next": review_url(request, assessment.pk),
         # a published year: the public keeps the published figures until a correction is published
         "publication": latest_revision(cycle_id=assessment.cycle_id),

@@ -52,6 +52,6 @@ def test_only_leaves_scored_against_the_unit_are_ticked(client: Client, submitte
     assert "thấp hơn điểm tự chấm" in _row(body, lowered.pk)
     assert "trừ nhiều hơn" in _row(body, more_deducted.pk)
     assert "cao hơn" in _row(body, raised.pk)
-    # and in the legend
-    legend = re.search(r"<legend>(.*?)</legend>", body, re.S)
-    assert legend is not None and "không chọn sẵn" in legend.group(1)
+    # and in the description of the list (its legend stays short)
+    hint = re.search(r'<p class="meta" id="flag-lines-hint">(.*?)</p>', body, re.S)
+    assert hint is not None and "Không chọn sẵn" in hint.group(1)
