@@ -53,9 +53,12 @@ MSG_DEADLINE_PASSED = gettext_lazy("Đã hết hạn giải trình.")
 
 MSG_EXPLANATION_REQUIRED = gettext_lazy("Hãy nhập nội dung giải trình.")
 
+# a document added in the round is no answer by itself: the team reads the unit's words on each leaf it asked about
 MSG_EXPLANATIONS_MISSING = ngettext_lazy(
-    "Còn %(n)s tiêu chí chưa được giải trình trong vòng này.",
-    "Còn %(n)s tiêu chí chưa được giải trình trong vòng này.",
+    "Còn %(n)s tiêu chí chưa được giải trình trong vòng này. Mỗi tiêu chí được yêu cầu cần có nội dung giải trình "
+    "(chỉ bổ sung tài liệu kiểm chứng là chưa đủ) hoặc chọn «Đồng ý với kết quả thẩm định».",
+    "Còn %(n)s tiêu chí chưa được giải trình trong vòng này. Mỗi tiêu chí được yêu cầu cần có nội dung giải trình "
+    "(chỉ bổ sung tài liệu kiểm chứng là chưa đủ) hoặc chọn «Đồng ý với kết quả thẩm định».",
     "n",
 )
 

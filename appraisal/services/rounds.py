@@ -595,10 +595,18 @@ def explanation_resubmit(*, assessment: Assessment, actor: Any) -> Assessment:
         raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
     current = ExplanationRound.objects.filter(assessment=locked, round=locked.appraisal_round).first()
     flagged = locked.lines.filter(explanation_requested=True).select_related("indicator").order_by("indicator__order")
+    unanswered = [line for line in flagged if not answered_in_round(line, current)]
+    # a leaf whose only answer is a document added in this round: said so, the unit thought it had answered
+    documented = set(ScoreLine.objects.filter(
+        pk__in=[line.pk for line in unanswered], evidence_links__explanation_round=locked.appraisal_round,
+    ).values_list("pk", flat=True)) if unanswered else set()
     missing = [
         LeafProblem(line.indicator.code, line_id=line.pk, kind="explanations_missing",
-                    message=_("Chưa giải trình, cũng chưa chọn «Đồng ý với kết quả thẩm định», trong vòng này."))
-        for line in flagged if not answered_in_round(line, current)
+                    message=_("Đã bổ sung tài liệu kiểm chứng nhưng chưa có nội dung giải trình: hãy ghi giải trình "
+                              "(có thể nêu tài liệu đã bổ sung) hoặc chọn «Đồng ý với kết quả thẩm định».")
+                    if line.pk in documented
+                    else _("Chưa giải trình, cũng chưa chọn «Đồng ý với kết quả thẩm định», trong vòng này."))
+        for line in unanswered
     ]
     if missing:
         raise ValidationFailed(MSG_EXPLANATIONS_MISSING % {"n": len(missing)}, code="explanations_missing",

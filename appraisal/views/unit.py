@@ -67,6 +67,14 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = permissions.feedback_get_for_user(user=request.user, assessment_id=assessment_id)
     if request.method == "POST":
         return _agree_remaining_post(request, assessment)
+    return _explain_response(request, assessment)
+
+
+def _explain_response(
+    request: HttpRequest, assessment: Assessment, *, refusal: DomainError | None = None,
+) -> HttpResponse:
+    """The explanation page; with `refusal` (a resubmission refused for leaves not answered), drawn with it at the
+    top, focused, each leaf named linked to its place on the page."""
     explaining = assessment.state == Assessment.State.EXPLANATION
     flagged_only = explaining and request.GET.get("tat-ca") != "1"
     open_round = selectors.open_round(assessment=assessment)
@@ -115,8 +123,20 @@ def explain(request: HttpRequest, assessment_id: int) -> HttpResponse:
         "result": index_result if not selectors.result_pending(assessment, index_result) else None,
         "pending": selectors.result_pending(assessment, index_result),
         "self_url": self_assessment_url(assessment.pk),
-        "next": request.get_full_path(),
-    })
+        "next": _explain_url(assessment) if refusal is not None else request.get_full_path(),
+        "refusal": refusal,
+        "refused_leaves": _refused_leaves(refusal, rows),
+    }, status=refusal.status if refusal is not None else 200)
+
+
+def _refused_leaves(refusal: DomainError | None, rows: list[Any]) -> list[dict[str, Any]]:
+    """The leaves a refused resubmission names, each with its name and why, to link to its place on the page."""
+    if refusal is None or not isinstance(refusal.details, list):
+        return []
+    names = {row.line.pk: row.indicator.name for row in rows}
+    return [{"line_id": problem.line_id, "code": str(problem), "name": names.get(problem.line_id, ""),
+             "message": getattr(problem, "message", "")}
+            for problem in refusal.details if getattr(problem, "line_id", None) is not None]
 
 
 def _agree_remaining(unanswered: int, agreeable_left: int) -> dict[str, Any]:
@@ -249,6 +269,11 @@ def resubmit(request: HttpRequest, assessment_id: int) -> HttpResponse:
         raise PermissionDenied
     try:
         services.explanation_resubmit(assessment=assessment, actor=request.user)
+    except ValidationFailed as exc:
+        if exc.code != "explanations_missing" or wants_json(request):
+            return domain_error(request, exc, _explain_url(assessment))
+        # the leaves still to answer, each linked to its place on the page: said on the page itself
+        return _explain_response(request, assessment, refusal=exc)
     except DomainError as exc:
         return domain_error(request, exc, _explain_url(assessment))
     messages.success(request, _("Đã gửi giải trình cho Tổ thẩm định."))

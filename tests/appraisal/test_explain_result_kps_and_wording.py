@@ -238,7 +238,8 @@ ROUND_IN_LIST = "Vòng %(n)s: %(who)s yêu cầu lúc %(at)s, %(c)s tiêu chí, 
 BANNER = ("Tổ thẩm định đề nghị đơn vị giải trình %(n)s tiêu chí, hạn <strong>%(d)s</strong>. Nhập giải trình và bổ "
           "sung tài liệu kiểm chứng cho từng tiêu chí (tài liệu đã nộp trước đây được giữ nguyên), rồi gửi lại.")
 MORE = "%(shown)s và %(n)s tiêu chí khác."
-MISSING = "Còn %(n)s tiêu chí chưa được giải trình trong vòng này."
+MISSING = ("Còn %(n)s tiêu chí chưa được giải trình trong vòng này. Mỗi tiêu chí được yêu cầu cần có nội dung giải "
+           "trình (chỉ bổ sung tài liệu kiểm chứng là chưa đủ) hoặc chọn «Đồng ý với kết quả thẩm định».")
 ENGLISH = {
     ROUND_ON_PAGE: ("Requested by %(who)s at %(at)s, %(c)s criterion, deadline <strong>%(d)s</strong>.",
                     "Requested by %(who)s at %(at)s, %(c)s criteria, deadline <strong>%(d)s</strong>."),
@@ -333,7 +334,7 @@ def test_a_resubmission_missing_explanations_counts_them_in_the_plural(
     assert str(caught.value.message) == "1 criterion not explained in this round yet."
     with pytest.raises(ValidationFailed) as caught:
         explanation_resubmit(assessment=submitted, actor=unit_head)
-    assert str(caught.value.message) == "Còn 1 tiêu chí chưa được giải trình trong vòng này."
+    assert str(caught.value.message) == MISSING % {"n": 1}
 
 
 # --- 6. a withdrawn round ----------------------------------------------------------------------------------------

@@ -921,7 +921,9 @@ def test_the_explanation_page_does_not_prefill_the_text_the_leaf_had_before_the_
     assert "Giải trình trước đây" in body and "Giải trình cũ." in body
     # the head's immediate resubmission is refused and names the leaf
     response = login(client, unit_head).post(reverse("appraisal:resubmit", args=[submitted.pk]), follow=True)
-    assert "chưa được giải trình trong vòng này. 2.1.1" in response.content.decode()
+    refused = response.content.decode()
+    assert "chưa được giải trình trong vòng này." in refused
+    assert f'<a href="#line-{line.pk}" data-refused-leaf>2.1.1 ' in refused
     assert refresh(submitted).state == Assessment.State.EXPLANATION
     # once written, the page offers this round's text
     login(client, unit_editor).post(reverse("appraisal:explain_line", args=[submitted.pk, line.pk]),
