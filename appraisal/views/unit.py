@@ -241,6 +241,10 @@ def explain_line(request: HttpRequest, assessment_id: int, line_id: int) -> Http
     agreed = shown["agreed"]
     if wants_json(request):
         body: dict[str, Any] = {"ok": True, "line": shown}
+        if saved.version != version:
+            # when it was saved by the server's clock, in the site's time zone: the page says «Đã lưu hh:mm» with it
+            at = timezone.localtime(saved.updated_at or timezone.now(), timezone.get_default_timezone())
+            body["saved_time"] = at.strftime("%H:%M")
         if current is not None:  # the page's «Còn N tiêu chí…», its button and confirmation, as they stand now
             body["remaining"] = _agree_remaining(*answers_left(assessment=assessment, explanation_round=current))
         return JsonResponse(body)

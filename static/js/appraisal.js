@@ -8,6 +8,7 @@
 // edits first and updates the area in place; leaving the page with unsaved edits asks first. Every form also works
 // as a plain post without this script.
 import { button } from "./dom.js";
+import { dropDraft, readDraft, same, writeDraft } from "./drafts.js";
 import { fill, markInvalid } from "./method-input.js";
 import { freshToken, signInAgain } from "./session.js";
 import { onDeliberateClick, userTyping } from "./typing.js";
@@ -32,6 +33,8 @@ const T = vi
       evidenceFirst: "Tiêu chí này cần tài liệu kiểm chứng nhưng đơn vị không gửi tài liệu. Vẫn lưu điểm thẩm định?",
       decidedElsewhere: "Các tiêu chí sau vừa được thẩm định ở nơi khác từ khi trang được tải (đã cập nhật trên trang):",
       noUndecided: "Không còn tiêu chí chưa thẩm định nào trên trang.",
+      unsaved: "Chưa lưu…", yours: "Giá trị của anh/chị", emptyHeld: "Chưa lưu: giải trình còn trống.",
+      restored: "Có nội dung chưa lưu từ lần trước — đã khôi phục, đang lưu…",
     }
   : {
       saving: "Saving…", saved: "Saved", failed: "Not saved", unsaved: "Unsaved changes", conflict: "This leaf has just been appraised elsewhere (by somebody else or in another of your tabs).",
@@ -51,6 +54,8 @@ const T = vi
       evidenceFirst: "This criterion needs evidence, and the unit sent none. Save the appraisal anyway?",
       decidedElsewhere: "These criteria have been appraised elsewhere since the page was loaded (updated on the page):",
       noUndecided: "No criterion left to appraise on this page.",
+      unsaved: "Not saved yet…", yours: "Your value", emptyHeld: "Not saved: the explanation is empty.",
+      restored: "Text not saved last time has been restored; saving…",
     };
 
 const signedOutForms = new Set();
@@ -452,12 +457,20 @@ function conflictBox(leaf, form, current, submitted = form) {
   storedBy.className = "meta";
   storedBy.setAttribute("data-stored-by", "");
   storedBy.textContent = by;
+  // an explanation's: the text typed here too, kept in its box (and in the browser's draft) until the user chooses
+  const yours = document.createElement("p");
+  if (explaining) {
+    yours.setAttribute("data-yours", "");
+    yours.textContent = `${T.yours}: ${explanationField(form)?.value || "—"}`;
+    form.dataset.conflicted = "1";
+  }
   const keep = button("", T.keep);
   // The box goes with its button: the keyboard goes back to the leaf (not to the page's body, from where J / K
   // would start again at the first leaf).
   const close = () => {
     leaf.focus({ preventScroll: true });
     box.hidden = true;
+    delete form.dataset.conflicted;
   };
   onDeliberateClick(keep, () => {
     setVersion(leaf, current.version);
@@ -467,7 +480,10 @@ function conflictBox(leaf, form, current, submitted = form) {
   const take = button("secondary", T.take);
   onDeliberateClick(take, () => {
     showLine(leaf, current);
-    if (explaining) markSaved(form);
+    if (explaining) {
+      markSaved(form);
+      persistExplanation(form);  // the stored text taken: no draft left to restore
+    }
     close();
     leaf.classList.remove("has-error");
     const status = leaf.querySelector("[data-save-status]");
@@ -480,7 +496,7 @@ function conflictBox(leaf, form, current, submitted = form) {
   const active = document.activeElement;
   const onItsButton = Boolean(active?.matches?.("button") && (submitted.contains(active) || form.contains(active)));
   const typing = onItsButton ? userTyping(null) : userTyping(submitted, box) || userTyping(form, box);
-  box.append(title, stored, ...(by ? [storedBy] : []), keep, " ", take);
+  box.append(title, ...(explaining ? [yours] : []), stored, ...(by ? [storedBy] : []), keep, " ", take);
   box.hidden = false;
   reveal(box);
   if (!typing) keep.focus();
@@ -655,6 +671,7 @@ async function sendLeaf(form, leaf) {
           typeof data.line.agreed === "boolean" ? data.line.agreed : undefined);
         // typed on while the save was on its way: kept, and still unsaved
         if (typed !== sentText) explanation.value = typed;
+        persistExplanation(form);
       }
     } else if (sentText !== null) {
       markSaved(form, sentText);
@@ -666,6 +683,7 @@ async function sendLeaf(form, leaf) {
     clearInvalid(leaf);
     leaf.classList.remove("has-error");
     if (status) status.textContent = T.saved;
+    if (status && data.saved_time) status.textContent = `${T.saved} ${data.saved_time}`;  // the server's clock
     showStarted(data.started);  // said once, by the notice (a live region), not in each leaf's short status
     return true;
   }
@@ -1017,6 +1035,100 @@ function pollResult(box) {
 
 for (const form of document.querySelectorAll("form[data-appraise], form[data-accept], form[data-explain-line]")) {
   enhanceSaveForm(form);
+}
+
+// The unit's explanations save themselves as the sheet's leaves do: after a pause in typing, and when the leaf is
+// left; what is typed and not saved yet is kept in the browser (per assessment, user and leaf, with the version it
+// was typed over) and restored on the next visit. A conflict stops the autosave of its leaf until the user chooses.
+const EXPLAIN_DELAY = 800;
+const explainPage = document.querySelector("[data-explain]");
+const EXPLAIN_DRAFTS = `cchc:explain:${explainPage?.dataset.explain || ""}:${explainPage?.dataset.user || ""}:`;
+const explainTimers = new WeakMap();
+
+function draftKeyOf(form) {
+  return `${EXPLAIN_DRAFTS}${form.closest("[data-leaf]")?.id || ""}`;
+}
+
+/** Keep the explanation typed and not saved in the browser, with the text and version it was typed over; drop the
+ * draft once nothing differs (saved, or typed back). */
+function persistExplanation(form) {
+  const field = explanationField(form);
+  if (!field || !explanationPage()) return;
+  if (!savedExplanation.has(form) || same(field.value, savedExplanation.get(form))) {
+    dropDraft(draftKeyOf(form));
+    return;
+  }
+  writeDraft(draftKeyOf(form), {
+    version: form.querySelector("[data-version]")?.value || "", base: savedExplanation.get(form), text: field.value,
+  });
+}
+
+function explanationPage() {
+  return Boolean(explainPage && explainPage.dataset.user);
+}
+
+/** Save the explanation after `delay`, if it differs from the one stored. An empty one is not sent (the server
+ * refuses it): kept, and said unsaved; nor one typed while «Đồng ý» is ticked (its save button says why). */
+function autosaveExplanation(form, delay) {
+  clearTimeout(explainTimers.get(form));
+  explainTimers.delete(form);
+  const field = explanationField(form);
+  const status = form.querySelector("[data-save-status]");
+  if (!field || form.dataset.conflicted || !explanationUnsaved(form) || agreeBox(form)?.checked) return;
+  if (!field.value.trim()) {
+    if (status) status.textContent = T.emptyHeld;
+    return;
+  }
+  if (status && !status.textContent.startsWith(T.restored)) status.textContent = T.unsaved;
+  explainTimers.set(form, setTimeout(async () => {
+    explainTimers.delete(form);
+    await idle(form.closest("[data-leaf]"));  // the save on its way answers first: its version is the one to send
+    if (!form.dataset.conflicted && explanationUnsaved(form) && !agreeBox(form)?.checked) await saveLeaf(form);
+  }, delay));
+}
+
+/** A draft of an earlier visit back in its box, and saved. Typed over the text the page holds, it is sent as a
+ * change of it; typed over an older text (saved since, elsewhere), it is sent with the version it was typed over:
+ * the server answers with the stored one and the page shows both (nothing stored since is written over unseen). */
+function restoreExplanation(form) {
+  const field = explanationField(form);
+  const draft = field && readDraft(draftKeyOf(form));
+  if (!draft || typeof draft.text !== "string") return;
+  if (same(draft.text, field.value)) {
+    dropDraft(draftKeyOf(form));  // the page holds it already: saved since
+    return;
+  }
+  if (!same(draft.base, field.value) && draft.version) setVersion(form.closest("[data-leaf]"), draft.version);
+  field.value = draft.text;
+  const status = form.querySelector("[data-save-status]");
+  if (status) status.textContent = T.restored;
+  autosaveExplanation(form, 0);
+}
+
+if (explanationPage()) {
+  for (const form of explainForms()) {
+    const field = explanationField(form);
+    if (!field) continue;
+    field.addEventListener("input", () => {
+      persistExplanation(form);
+      autosaveExplanation(form, EXPLAIN_DELAY);
+    });
+    // leaving the leaf saves at once what waits for the typing pause
+    form.addEventListener("focusout", (event) => {
+      if (explainTimers.has(form) && !form.contains(event.relatedTarget)) autosaveExplanation(form, 0);
+    });
+    restoreExplanation(form);
+  }
+  // the page hidden or left: what waits for the typing pause is sent at once (the draft stays if it cannot be)
+  const flush = () => {
+    for (const form of explainForms()) {
+      if (explainTimers.has(form)) autosaveExplanation(form, 0);
+    }
+  };
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") flush();
+  });
+  window.addEventListener("pagehide", flush);
 }
 for (const form of document.querySelectorAll(
   "form[data-explanation-seen], form[data-explanations-seen], form[data-explanations-seen-area]",

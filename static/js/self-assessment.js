@@ -6,6 +6,7 @@
 // assessment, user and leaf, with the version it was typed over) until it is saved, and restored on the next visit.
 // Without this script every leaf form is a plain form post and the page re-renders with the server's message.
 import { button } from "./dom.js";
+import { DRAFT_AGE, clean, same, storage } from "./drafts.js";
 import { describe, fill, markInvalid } from "./method-input.js";
 import { freshToken, signInAgain } from "./session.js";
 import { isTextField, onDeliberateClick, userTyping } from "./typing.js";
@@ -67,10 +68,6 @@ const T = vi
 
 // The fields of a leaf, compared one by one when another save came first.
 const FIELDS = ["value", "not_applicable_reason", "note", "explanation"];
-const DRAFT_AGE = 30 * 24 * 3600 * 1000; // a draft older than this is dropped, never restored
-
-const clean = (text) => String(text ?? "").replace(/\r\n?/g, "\n").trim().normalize("NFC");
-const same = (a, b) => clean(a) === clean(b);
 const fill2 = (template, values) => template.replace(/%(\w+)/g, (whole, key) => (key in values ? values[key] : whole));
 
 /** The leaf's fields as `form` holds them, each as a text: the value (the method's inputs, disabled or not: a figure
@@ -108,14 +105,6 @@ function applyField(form, field, held) {
   }
   const box = form.querySelector('input[name="not_applicable"]');
   if (box) box.checked = params.has("not_applicable");
-}
-
-function storage() {
-  try {
-    return window.localStorage;
-  } catch (error) {
-    return null; // refused (a browser's privacy setting): the page works as before, without drafts
-  }
 }
 
 const sheet = document.querySelector(".sheet");

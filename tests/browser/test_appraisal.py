@@ -4,6 +4,7 @@ ranking appears. Then the review page without JavaScript."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -101,7 +102,7 @@ def test_review_explanation_round_sign_off_and_ranking(
     expect(editor.locator(".banner")).to_contain_text("Đề nghị bổ sung báo cáo")
     editor.fill(f"#explanation-{ids['2.1.1']}", "Đơn vị bổ sung báo cáo số 15/BC: tỷ lệ thực tế 85%.")
     editor.click(f"{leaf} form[data-explain-line] button[type=submit]")
-    expect(editor.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    expect(editor.locator(f"{leaf} [data-save-status]")).to_have_text(re.compile(r"^Đã lưu \d\d:\d\d$"))
     document = tmp_path / "bao-cao-15.pdf"
     document.write_bytes(pdf("Bao cao 15"))
     editor.set_input_files(f"#evidence-upload-{ids['2.1.1']}", str(document))

@@ -3,6 +3,7 @@ with every leaf still unanswered at once, and the head sends the round."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -48,7 +49,7 @@ def test_the_unit_agrees_with_one_leaf_then_with_the_rest_and_sends(page: Any, w
     # one leaf agreed in place: saved without any text
     page.check(f"#agree-{line.pk}")
     page.click(f"{leaf} form[data-explain-line] button[type=submit]")
-    expect(page.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    expect(page.locator(f"{leaf} [data-save-status]")).to_have_text(re.compile(r"^Đã lưu \d\d:\d\d$"))
     expect(page.locator(f"#agree-{line.pk}")).to_be_checked()
     expect(page.locator(f"#explanation-{line.pk}")).to_have_value("")
     # recorded as the round's agreement, no text written on the leaf
@@ -58,7 +59,7 @@ def test_the_unit_agrees_with_one_leaf_then_with_the_rest_and_sends(page: Any, w
     # one leaf explained, the seven others agreed with at once
     page.fill(f"#explanation-{explained.pk}", "Đã bổ sung báo cáo số 15/BC.")
     page.click(f"#line-{explained.pk} form[data-explain-line] button[type=submit]")
-    expect(page.locator(f"#line-{explained.pk} [data-save-status]")).to_have_text("Đã lưu")
+    expect(page.locator(f"#line-{explained.pk} [data-save-status]")).to_have_text(re.compile(r"^Đã lưu \d\d:\d\d$"))
     page.click("form[data-agree-remaining] button[type=submit]")
     expect(page.locator(".messages")).to_contain_text("đồng ý với kết quả thẩm định ở 7 tiêu chí")
     expect(page.locator("form[data-agree-remaining]")).to_have_count(0)

@@ -4,6 +4,7 @@ page with it warns."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -105,7 +106,7 @@ def test_an_agreement_saved_in_another_tab_is_offered_as_an_agreement_not_as_a_t
     # given the leaf agreed with in one tab
     one.check(f"#agree-{first.pk}")
     one.click(f"{leaf} form[data-explain-line] button[type=submit]")
-    expect(one.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    expect(one.locator(f"{leaf} [data-save-status]")).to_have_text(re.compile(r"^Đã lưu \d\d:\d\d$"))
     # when the other tab, still on the old version, saves an explanation
     two.fill(f"#explanation-{first.pk}", "Giải trình thẻ 2.")
     two.click(f"{leaf} form[data-explain-line] button[type=submit]")

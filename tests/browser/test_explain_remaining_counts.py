@@ -4,6 +4,7 @@ page-load counts, and the dialog still said a leaf explained since «vẫn cần
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -36,7 +37,7 @@ def whole_round(assessment: Assessment, unit_editor: Any, unit_head: Any, lead: 
 def _explain(page: Any, line: ScoreLine, text: str) -> None:
     page.fill(f"#explanation-{line.pk}", text)
     page.click(f"#line-{line.pk} form[data-explain-line] button[type=submit]")
-    expect(page.locator(f"#line-{line.pk} [data-save-status]")).to_have_text("Đã lưu")
+    expect(page.locator(f"#line-{line.pk} [data-save-status]")).to_have_text(re.compile(r"^Đã lưu \d\d:\d\d$"))
 
 
 def test_the_counts_follow_the_explanations_saved(page: Any, whole_round: Assessment) -> None:
@@ -89,7 +90,7 @@ def test_the_agreement_form_goes_once_every_leaf_is_answered(page: Any, whole_ro
     for line in others[:-1]:
         page.check(f"#agree-{line.pk}")
         page.click(f"#line-{line.pk} form[data-explain-line] button[type=submit]")
-        expect(page.locator(f"#line-{line.pk} [data-save-status]")).to_have_text("Đã lưu")
+        expect(page.locator(f"#line-{line.pk} [data-save-status]")).to_have_text(re.compile(r"^Đã lưu \d\d:\d\d$"))
     form = page.locator("form[data-agree-remaining]")
     expect(form.locator("button[type=submit]")).to_have_text("Đồng ý với kết quả thẩm định ở 1 tiêu chí còn lại")
     # when the last leaf with a result is explained
