@@ -657,7 +657,10 @@ def cycle_state_counts(*, cycle: Cycle) -> dict[str, int]:
     return dict(cycle.assessments.order_by().values_list("state").annotate(n=Count("pk")))
 
 
-def users_for_admin(*, query: str = "", role: str = "", unit_code: str = "") -> QuerySet[Any]:
+def users_for_admin(
+    *, query: str = "", role: str = "", unit_code: str = "", at_stopped_unit: bool = False
+) -> QuerySet[Any]:
+    """The users list; `at_stopped_unit`: only those holding a role at a unit that stopped working."""
     users = get_user_model().objects.prefetch_related("roles__unit").order_by("-is_active", "username")
     # A full name is stored split (first_name "Nguyễn Thị", last_name "Lan"): search it whole, as typed (NFC,
     # single spaces), in either order.
@@ -671,6 +674,8 @@ def users_for_admin(*, query: str = "", role: str = "", unit_code: str = "") -> 
         users = users.filter(roles__role=role)
     if unit_code:  # an unknown code matches nobody
         users = users.filter(roles__unit__code=unit_code)
+    if at_stopped_unit:
+        users = users.filter(roles__unit__active=False)
     return users.distinct()
 
 

@@ -43,18 +43,20 @@ USER_COLUMNS = services.USER_COLUMNS
 PENDING_IMPORT = "administration.user_import"  # the session key of a checked file's preview: {"key": ...} only
 
 
-def _filtered(request: HttpRequest) -> tuple[str, str, str, Any]:
-    """The list's filters: a text, a role, a unit by its code (an unknown code matches nobody)."""
+def _filtered(request: HttpRequest) -> tuple[str, str, str, bool, Any]:
+    """The list's filters: a text, a role, a unit by its code (an unknown code matches nobody), only roles at
+    stopped units."""
     query, role = request.GET.get("q", "").strip(), request.GET.get("vai_tro", "")
     unit = request.GET.get("don_vi", "").strip().lower()
-    users = selectors.users_for_admin(query=query, role=role, unit_code=unit)
-    return query, role, unit, users
+    stopped = request.GET.get("don_vi_ngung") == "1"
+    users = selectors.users_for_admin(query=query, role=role, unit_code=unit, at_stopped_unit=stopped)
+    return query, role, unit, stopped, users
 
 
 def _list_page(
     request: HttpRequest, *, form: UserCreateForm | None = None, status: int = 200, **extra: object
 ) -> HttpResponse:
-    query, role, unit, users = _filtered(request)
+    query, role, unit, stopped, users = _filtered(request)
     return render(
         request,
         "scoring/administration/user_list.html",
@@ -63,6 +65,7 @@ def _list_page(
             "q": query,
             "role": role,
             "unit": unit,
+            "stopped": stopped,
             "roles": RoleAssignment.Role.choices,
             "form": form or UserCreateForm(),
             "upload_form": UploadForm(),
