@@ -622,10 +622,14 @@ class UnitCodeField(forms.ModelChoiceField):
 def _units_named(units: Any, typed: str) -> list[tuple[int, str, str]]:
     """(id, code, name) of the units of `units` named `typed`: the name as stored if some are, else the name
     whatever its case, accents and spacing («ubnd huyen cai be» for «UBND huyện Cái Bè»)."""
+    return units_named_among(list(units.values_list("pk", "code", "name")), typed)
+
+
+def units_named_among(rows: list[tuple[int, str, str]], typed: str) -> list[tuple[int, str, str]]:
+    """`_units_named` over units already read, as (id, code, name): the users import's look-up of a unit cell."""
     from scoring.administration.xlsx import folded
 
     wanted = " ".join(typed.split())
-    rows = list(units.values_list("pk", "code", "name"))
     exact = [row for row in rows if " ".join(row[2].split()) == wanted]
     return exact or [row for row in rows if folded(row[2]) == folded(wanted)]
 

@@ -652,6 +652,22 @@ def _is_blank(raw: Any) -> bool:
         return False
 
 
+def _unit_named(typed: str, units: Mapping[str, Unit]) -> tuple[Unit | None, str]:
+    """The unit named `typed` by the «Tạo tài khoản» form's look-up (the name as stored, else whatever its case,
+    accents and spacing), a unit in activity first; or none, and why when several units have that name."""
+    from scoring.administration.forms import units_named_among
+
+    rows = [(unit.pk, unit.code, unit.name) for unit in units.values()]
+    for among in ([row for row in rows if units[row[1]].active], rows):
+        found = units_named_among(among, typed)
+        if len(found) == 1:
+            return units[found[0][1]], ""
+        if found:
+            return None, _("Có %(n)s đơn vị tên «%(name)s» (mã %(codes)s): hãy nhập mã của đơn vị cần chọn.") % {
+                "n": len(found), "name": typed.strip(), "codes": ", ".join(code for _pk, code, _name in found)}
+    return None, ""
+
+
 def _full_name(user: Any) -> str:
     return " ".join(" ".join(part for part in (user.first_name, user.last_name) if part).split())
 
@@ -696,6 +712,7 @@ def users_import_plan(
     new_emails: dict[str, tuple[int, str]] = {}
     role_of = _role_lookup()
     names = user_column_names()
+    named: dict[str, tuple[Unit | None, str]] = {}  # a unit cell that is no code: the unit it names
     from scoring.administration.xlsx import folded
 
     for row in rows:
@@ -707,7 +724,14 @@ def users_import_plan(
         plan = UserRowPlan(row=row["row"], username=username)
         existing = accounts.get(key)
         role, unit_code = role_of.get(folded(texts["role"]), texts["role"]), texts["unit"].lower()
-        unit = units.get(unit_code)
+        unit, ambiguous = units.get(unit_code), ""
+        if unit is None and unit_code:  # a unit's name, as the «Tạo tài khoản» form takes it
+            if texts["unit"] not in named:
+                named[texts["unit"]] = _unit_named(texts["unit"], units)
+            unit, ambiguous = named[texts["unit"]]
+            if ambiguous:
+                p.messages.append(ambiguous)
+            unit_code = unit.code if unit is not None else unit_code
         if not username:
             if _is_blank(row.get("username")):
                 p.messages.append(_("Thiếu tên đăng nhập."))
@@ -749,8 +773,8 @@ def users_import_plan(
                 p.messages.append(_(
                     "Thư điện tử «%(e)s» khác với tài khoản «%(u)s» («%(old)s»); nhập Excel không đổi thư điện tử."
                 ) % {"e": texts["email"], "u": username, "old": existing.email})
-        if unit_code and unit is None:
-            p.messages.append(_("Đơn vị «%(u)s» không tồn tại.") % {"u": unit_code})
+        if unit_code and unit is None and not ambiguous:
+            p.messages.append(_("Đơn vị «%(u)s» không tồn tại.") % {"u": texts["unit"]})
         if role:
             if role not in RoleAssignment.Role.values:
                 p.messages.append(_("Vai trò «%(r)s» không hợp lệ; hãy chọn một trong: %(choices)s.")
