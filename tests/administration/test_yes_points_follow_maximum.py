@@ -49,7 +49,8 @@ def test_lowering_the_maximum_in_the_editor_takes_along_yes_points_equal_to_it(
 
     assert response.status_code == 302, response.content.decode()[:2000]
     cloned_leaf.refresh_from_db()
-    assert cloned_leaf.max_points == Decimal("0.5") and "yes_points" not in cloned_leaf.params
+    # following the maximum, written out (the editor saves the defaults it states)
+    assert cloned_leaf.max_points == Decimal("0.5") and cloned_leaf.params["yes_points"] == "0.5"
     score = engine.score_leaf(selectors.leaf_rule(cloned_leaf), {"value": True})
     assert score == Decimal("0.5")  # «Có» gives the (new) maximum
 
@@ -57,7 +58,7 @@ def test_lowering_the_maximum_in_the_editor_takes_along_yes_points_equal_to_it(
 def test_raising_the_maximum_takes_them_along_too(admin_user: Any, cloned_leaf: Indicator) -> None:
     services.indicator_update(indicator=cloned_leaf, data=_data(cloned_leaf, max_points="2"), actor=admin_user)
     cloned_leaf.refresh_from_db()
-    assert cloned_leaf.max_points == Decimal("2") and "yes_points" not in cloned_leaf.params
+    assert cloned_leaf.max_points == Decimal("2") and cloned_leaf.params["yes_points"] == "2"
 
 
 def test_yes_points_set_apart_from_the_maximum_block_a_lower_maximum_in_the_editors_words(

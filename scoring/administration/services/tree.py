@@ -447,7 +447,8 @@ def _yes_points_following_maximum(indicator: Indicator, data: Mapping[str, Any])
     but a set cloned or imported may hold it written out, equal to the maximum; the editor then shows it filled in.
     Left as it was, lowering the maximum was refused (the «Có» points above it) and raising it left «Có» short
     of full points. When the stored «Có» points are the old maximum and the administrator did not change them,
-    they go back to the default, the maximum, whatever it becomes. «Có» points set apart from the maximum stay
+    they go back to the default, the maximum, whatever it becomes (written out again as the new maximum,
+    `_yes_no_defaults_written`). «Có» points set apart from the maximum stay
     as they are (an out-of-range value is then refused)."""
     yes_no = Indicator.Method.YES_NO
     params = dict(data.get("params") or {})
@@ -466,6 +467,17 @@ def _yes_points_following_maximum(indicator: Indicator, data: Mapping[str, Any])
         return data
     del params["yes_points"]
     return {**data, "params": params}
+
+
+def _yes_no_defaults_written(clean: dict[str, Any]) -> dict[str, Any]:
+    """A yes/no leaf's «Có» / «Không» points left out written out as the defaults the editor states (the maximum, 0):
+    the form, the Excel export and the public page then show them, as they do for a set imported with them."""
+    if clean.get("method") != Indicator.Method.YES_NO:
+        return clean
+    params = dict(clean["params"])
+    params.setdefault("yes_points", format(clean["max_points"].normalize(), "f"))
+    params.setdefault("no_points", "0")
+    return {**clean, "params": params}
 
 
 def _leaf_to_group(parent: Indicator | None, *, confirmed: bool) -> dict[str, Any]:
@@ -549,7 +561,7 @@ def indicator_create(
     _ensure_editable(indicator_set)
     if parent is not None and parent.indicator_set_id != indicator_set.pk:
         raise ValidationFailed(_("Tiêu chí cha không thuộc bộ chỉ số này."))
-    clean = clean_indicator(indicator_set=indicator_set, data=data, leaf=True)
+    clean = _yes_no_defaults_written(clean_indicator(indicator_set=indicator_set, data=data, leaf=True))
     dropped = _leaf_to_group(parent, confirmed=leaf_parent_confirmed)
     node = Indicator.objects.create(
         indicator_set=indicator_set,
@@ -598,7 +610,9 @@ def indicator_update(
     indicator_set = indicator.indicator_set
     _ensure_editable(indicator_set)
     data = _floor_following_points(indicator, _yes_points_following_maximum(indicator, data))
-    clean = clean_indicator(indicator_set=indicator_set, data=data, leaf=indicator.is_leaf, instance=indicator)
+    clean = _yes_no_defaults_written(
+        clean_indicator(indicator_set=indicator_set, data=data, leaf=indicator.is_leaf, instance=indicator)
+    )
     old_code = indicator.code
     carried = (
         _prefix_carried(indicator, old_code=old_code, new_code=clean["code"])
