@@ -230,6 +230,7 @@ def _detail_page(
             "states": [(value, state_shown(state=value, phase=cycle.phase), counts.get(value, 0))
                        for value in Assessment.State.values],
             "participants_total": sum(counts.values()),
+            "drafts_left": counts.get(Assessment.State.DRAFT, 0),  # the status line of a self-assessment under way
             "query": urlencode(kept),  # the pager keeps the filters
             "back": urlencode({**kept, **({"trang": str(page.number)} if page.number > 1 else {})}),
             "candidates": candidates,
