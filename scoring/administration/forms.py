@@ -557,7 +557,24 @@ class CodeNameForm(forms.Form):
     name = forms.CharField(label=_l("Tên"), max_length=200)
 
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# A day is typed dd/mm/yyyy, as on the publish form: a native date picker shows the browser's format (mm/dd/yyyy
+# in an English browser, where 03/01 reads as 1 March). ISO dates (what a date picker posts) are still read.
+DATE_INPUT = forms.DateInput(
+    attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}, format="%d/%m/%Y"
+)
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+DATE_PICKER = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # the audit log's filter
+
+
+class DayField(forms.DateField):
+    """A date typed dd/mm/yyyy (`DATE_INPUT`)."""
+
+    widget = DATE_INPUT
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
+        kwargs.setdefault("error_messages", {"invalid": _l("Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy.")})
+        super().__init__(**kwargs)
 UNIT_DATALIST = "unit-codes"  # the id of the page's list of units (`{% unit_datalist %}`)
 
 
@@ -642,10 +659,10 @@ def _one_named(units: Any, typed: str) -> Unit | None:
 class CycleForm(forms.Form):
     year = forms.IntegerField(label=_l("Năm"), min_value=2000, max_value=2100)
     name = forms.CharField(label=_l("Tên kỳ đánh giá"), max_length=255)
-    self_assessment_deadline = forms.DateField(label=_l("Hạn tự đánh giá"), required=False, widget=DATE_INPUT)
-    appraisal_deadline = forms.DateField(label=_l("Hạn thẩm định"), required=False, widget=DATE_INPUT)
-    explanation_deadline = forms.DateField(label=_l("Hạn giải trình"), required=False, widget=DATE_INPUT)
-    finalisation_deadline = forms.DateField(label=_l("Hạn hoàn thiện"), required=False, widget=DATE_INPUT)
+    self_assessment_deadline = DayField(label=_l("Hạn tự đánh giá"), required=False)
+    appraisal_deadline = DayField(label=_l("Hạn thẩm định"), required=False)
+    explanation_deadline = DayField(label=_l("Hạn giải trình"), required=False)
+    finalisation_deadline = DayField(label=_l("Hạn hoàn thiện"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -684,10 +701,21 @@ def _set_choice_label(indicator_set: IndicatorSet) -> str:
 
 
 class DeadlinesForm(forms.Form):
-    self_assessment_deadline = forms.DateField(label=_l("Hạn tự đánh giá"), required=False, widget=DATE_INPUT)
-    appraisal_deadline = forms.DateField(label=_l("Hạn thẩm định"), required=False, widget=DATE_INPUT)
-    explanation_deadline = forms.DateField(label=_l("Hạn giải trình"), required=False, widget=DATE_INPUT)
-    finalisation_deadline = forms.DateField(label=_l("Hạn hoàn thiện"), required=False, widget=DATE_INPUT)
+    self_assessment_deadline = DayField(label=_l("Hạn tự đánh giá"), required=False)
+    appraisal_deadline = DayField(label=_l("Hạn thẩm định"), required=False)
+    explanation_deadline = DayField(label=_l("Hạn giải trình"), required=False)
+    finalisation_deadline = DayField(label=_l("Hạn hoàn thiện"), required=False)
+
+    def __init__(self, *args: Any, cycle: Cycle | None = None, **kwargs: Any) -> None:
+        """`cycle`: each of its stored deadlines' time of day said beside its field (the form holds days; a deadline
+        ends at 17:00 or 23:59)."""
+        from django.utils import timezone
+
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            stored = getattr(cycle, name, None) if cycle is not None else None
+            if stored is not None:
+                field.help_text = _("đến %(time)s") % {"time": timezone.localtime(stored).strftime("%H:%M")}
 
     @staticmethod
     def initial_for(cycle: Cycle) -> dict[str, Any]:
@@ -710,7 +738,7 @@ class ExtendForm(forms.Form):
 
     REMOVE = "remove"
 
-    deadline = forms.DateField(label=_l("Hạn mới"), widget=DATE_INPUT, required=False)
+    deadline = DayField(label=_l("Hạn mới"), required=False)
     reason = forms.CharField(label=_l("Lý do gia hạn"), max_length=500)
     action = forms.CharField(required=False)
 
@@ -789,5 +817,5 @@ class AuditFilterForm(forms.Form):
     object_type = forms.CharField(label=_l("Loại đối tượng"), required=False)
     object_id = forms.CharField(label=_l("Mã đối tượng"), required=False, max_length=60)
     action = forms.CharField(label=_l("Thao tác"), required=False, max_length=60)
-    date_from = forms.DateField(label=_l("Từ ngày"), required=False, widget=DATE_INPUT)
-    date_to = forms.DateField(label=_l("Đến ngày"), required=False, widget=DATE_INPUT)
+    date_from = forms.DateField(label=_l("Từ ngày"), required=False, widget=DATE_PICKER)
+    date_to = forms.DateField(label=_l("Đến ngày"), required=False, widget=DATE_PICKER)

@@ -238,7 +238,7 @@ def _detail_page(
             "cycle_sets": cycle.cycle_sets.select_related("indicator_set", "unit_kind"),
             # kinds with active units but no set: their units cannot take part, the year would lack their group
             "kinds_without_set": cycle_services.cycle_kinds_without_set(cycle=cycle),
-            "deadlines_form": deadlines_form or DeadlinesForm(initial=DeadlinesForm.initial_for(cycle)),
+            "deadlines_form": deadlines_form or DeadlinesForm(initial=DeadlinesForm.initial_for(cycle), cycle=cycle),
             "deadlines_version": cycle_services.cycle_deadlines_version(cycle)
             if deadlines_version is None else deadlines_version,
             "deadlines_stored": deadlines_stored or [],
@@ -355,7 +355,7 @@ def cycle_deadlines(request: HttpRequest, cycle_id: int) -> HttpResponse:
     deadlines a colleague's save replaced (or on none) is refused, showing what was typed and what is stored."""
     cycle = get_object_or_404(Cycle, pk=cycle_id)
     version = request.POST.get("version", "")
-    form = DeadlinesForm(request.POST)
+    form = DeadlinesForm(request.POST, cycle=cycle)
     if not form.is_valid():
         form_errors(request, form)
         return _detail_page(request, cycle, {}, deadlines_form=form, status=400, deadlines_version=version)
