@@ -538,7 +538,8 @@ def units_for_admin(*, query: str = "", kind_id: int | None = None, include_inac
 
 
 def unit_export_rows(units: QuerySet[Unit]) -> list[tuple[Any, ...]]:
-    """The unit list as Excel rows, in the import's columns (kind, group, parent as codes; the status as 1/0); in the
+    """The unit list as Excel rows, in the import's columns (kind, group, parent as codes; the status as 1/0), then the
+    code of the unit each merged one went into (read-only: `UNIT_MERGED_HEADER`); in the
     list's order, except that a unit's parent (when listed) comes before it: the import wants it there, so the
     file imports back as it is."""
     listed = list(units)
@@ -558,7 +559,7 @@ def unit_export_rows(units: QuerySet[Unit]) -> list[tuple[Any, ...]]:
         place(unit)
     return [
         (u.code, u.name, u.short_name, u.kind.code, u.ranking_group.code if u.ranking_group else "",
-         u.parent.code if u.parent else "", 1 if u.active else 0, u.superior_body)
+         u.parent.code if u.parent else "", 1 if u.active else 0, u.superior_body, _merged_into(u))
         for u in ordered
     ]
 
@@ -597,6 +598,14 @@ def unit_group_years(*, unit: Unit) -> UnitGroupYears:
         elif group_id != unit.ranking_group_id:
             kept.append((year, group_name))
     return UnitGroupYears(followed=followed, kept=kept)
+
+
+def _merged_into(unit: Unit) -> str:
+    """The code of the unit `unit` was merged into (its succession, selected with it), else empty."""
+    try:
+        return unit.succession.successor.code
+    except Unit.succession.RelatedObjectDoesNotExist:
+        return ""
 
 
 def user_export_rows(users: QuerySet[Any]) -> list[tuple[Any, ...]]:

@@ -43,11 +43,11 @@ def test_the_unit_list_downloads_as_filtered_in_the_imports_columns(client: Clie
     assert response["Content-Disposition"].startswith("attachment") and "don-vi.xlsx" in response["Content-Disposition"]
     header, *rows = _rows(response.content)
     assert header == ["Mã đơn vị", "Tên đơn vị", "Tên viết tắt", "Loại đơn vị", "Khối xếp hạng", "Mã đơn vị cấp trên",
-                      "Đang hoạt động", "Cơ quan chủ quản"]
+                      "Đang hoạt động", "Cơ quan chủ quản", "Sáp nhập vào (mã)"]
     assert sorted(r[0] for r in rows) == sorted(Unit.objects.filter(kind=district).values_list("code", flat=True))
     by_code = {r[0]: r for r in rows}
     # as typed, no apostrophe; the kind by its name, the state as Có / Không
-    assert by_code["xa-moi"] == ["xa-moi", "=Xã Mới", "", district.name, "", parent.code, "Có", ""]
+    assert by_code["xa-moi"] == ["xa-moi", "=Xã Mới", "", district.name, "", parent.code, "Có", "", ""]
     (name_cell,) = [r[1] for r in load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows()
                     if r[0].value == "xa-moi"]
     assert name_cell.data_type == "s" and name_cell.quotePrefix  # text, never a formula

@@ -21,7 +21,7 @@ from tests.administration.conftest import upload, xlsx_bytes
 pytestmark = pytest.mark.django_db
 
 HEADERS = ["Mã đơn vị", "Tên đơn vị", "Tên viết tắt", "Loại đơn vị", "Khối xếp hạng", "Mã đơn vị cấp trên",
-           "Đang hoạt động", "Cơ quan chủ quản"]
+           "Đang hoạt động", "Cơ quan chủ quản", "Sáp nhập vào (mã)"]
 
 
 @pytest.fixture

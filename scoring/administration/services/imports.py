@@ -133,6 +133,10 @@ UNIT_COLUMN_LABELS = (
     _l("Cơ quan chủ quản, in ở dòng đầu tiêu đề báo cáo của đơn vị (không bắt buộc): cơ quan trung ương của đơn vị "
        "ngành dọc, ví dụ Tổng cục Thuế; để trống: UBND tỉnh. Tệp không có cột này: không đổi"),
 )
+# After the import's columns, read-only: where a merged unit went (the units page says it); ignored on import
+UNIT_MERGED_KEY = "merged_into"
+UNIT_MERGED_HEADER = _l("Sáp nhập vào (mã)")
+UNIT_MERGED_LABEL = _l("Chỉ để xem: mã của đơn vị mà đơn vị này đã sáp nhập vào; bỏ qua khi nhập")
 MSG_UNITS_REASON = _l("Nhập danh sách đơn vị từ Excel (tệp «%(f)s»)")
 
 
@@ -154,7 +158,7 @@ def _column_names(columns: Sequence[str], headers: Sequence[Any]) -> dict[str, s
 
 
 def unit_column_aliases() -> dict[str, str]:
-    return _column_aliases(UNIT_IMPORT_COLUMNS, UNIT_COLUMN_HEADERS)
+    return _column_aliases((*UNIT_IMPORT_COLUMNS, UNIT_MERGED_KEY), (*UNIT_COLUMN_HEADERS, UNIT_MERGED_HEADER))
 
 
 def unit_column_names() -> dict[str, str]:
@@ -192,13 +196,13 @@ def units_xlsx(*, rows: Iterable[Any]) -> bytes:
         if row[active_at] not in ("", None):
             row[active_at] = yes_no[0] if str(row[active_at]) == "1" else yes_no[1]
         shown.append(row)
-    notes = [str(label) for label in UNIT_COLUMN_LABELS]
+    notes = [str(label) for label in (*UNIT_COLUMN_LABELS, UNIT_MERGED_LABEL)]
     notes[kind_at] = _("%(label)s. Các loại đơn vị: %(names)s.") % {"label": notes[kind_at], "names": kinds.text()}
     notes[group_at] = _("%(label)s. Các khối xếp hạng: %(names)s.") % {"label": notes[group_at],
                                                                       "names": groups.text()}
     return write_sheet(
         title=_("Đơn vị"),
-        headers=[str(header) for header in UNIT_COLUMN_HEADERS],
+        headers=[str(header) for header in (*UNIT_COLUMN_HEADERS, UNIT_MERGED_HEADER)],
         rows=shown,
         labels=notes,
         comments=notes,
