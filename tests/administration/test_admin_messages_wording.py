@@ -102,5 +102,5 @@ def test_a_units_file_row_with_a_blank_kind_says_the_kind_is_missing(catalogue: 
         units_import_plan(rows=rows, actor=admin_user)
     messages = {p["row"]: p["messages"] for p in refused.value.details}
     assert messages[2] == ["Thiếu loại đơn vị."]
-    assert messages[3] == ["Loại đơn vị «hanh-tinh» không tồn tại."]
+    assert len(messages[3]) == 1 and messages[3][0].startswith("Loại đơn vị «hanh-tinh» không tồn tại.")
     assert not Unit.objects.filter(code__startswith="so-moi").exists()

@@ -98,7 +98,8 @@ def test_an_unknown_kind_or_group_is_refused_naming_it(catalogue: Any, admin_use
         units_import_plan(rows=rows, actor=admin_user)
 
     [problem] = refused.value.details
-    assert "Loại đơn vị «Xã, phường» không tồn tại." in problem["messages"]
+    assert any(m.startswith("Loại đơn vị «Xã, phường» không tồn tại. Các loại đơn vị hiện có: ")
+               for m in problem["messages"])
     assert "Khối xếp hạng «Cụm 9» không tồn tại." in problem["messages"]
 
 

@@ -294,6 +294,20 @@ def _units_check(
     """Each row checked by the unit form's rules, against the units there and the rows above it."""
     kinds, groups = _CodedNames(UnitKind.objects.all()), _CodedNames(RankingGroup.objects.all())
     existing = {u.code: u for u in Unit.objects.select_related("kind", "ranking_group", "parent")}
+    former: dict[str, UnitKind] | None = None  # read once, on the first kind a row names that does not exist
+
+    def kind_missing(text: str) -> str:
+        nonlocal former
+        from scoring.administration.xlsx import folded
+
+        if former is None:
+            former = _former_kind_names()
+        renamed = former.get(folded(text))
+        if renamed is not None:
+            return _("Loại đơn vị «%(k)s» đã đổi tên thành «%(new)s» (mã %(code)s): hãy ghi tên mới.") % {
+                "k": text, "new": renamed.name, "code": renamed.code}
+        return _kind_missing(text) + " " + _("Các loại đơn vị hiện có: %(names)s.") % {"names": kinds.text()}
+
     header = set(columns) if columns is not None else None
     columns_named = unit_column_names()
     seen: set[str] = set()
@@ -332,7 +346,7 @@ def _units_check(
             p.messages.append(_("Tên đơn vị «%(name)s» bị trùng với một đơn vị khác.") % {"name": name})
         if name and code and renamed:
             names[_name_key(name)] = code
-        kind = _coded(kinds, texts["kind"], p.messages, _kind_missing, _kind_shared)
+        kind = _coded(kinds, texts["kind"], p.messages, kind_missing, _kind_shared)
         if not texts["kind"] and _is_blank(row.get("kind")):
             p.messages.append(_("Thiếu loại đơn vị."))
         if unit is None or given(row, "group"):
@@ -394,6 +408,24 @@ def _units_check(
         problems.append(p)
         plans.append(plan)
     return plans, problems
+
+
+def _former_kind_names() -> dict[str, UnitKind]:
+    """The names the unit kinds had before a rename (each rename is audited, old → new), as `xlsx.folded` → the kind
+    that had it; a name some kind has now, or that several kinds had, is left out."""
+    from scoring.administration.xlsx import folded
+    from scoring.models import AuditEntry
+
+    kinds = {str(kind.pk): kind for kind in UnitKind.objects.all()}
+    current = {folded(kind.name) for kind in kinds.values()}
+    found: dict[str, set[str]] = {}
+    for object_id, changes in AuditEntry.objects.filter(object_type="UnitKind", action="unit_kind.rename").values_list(
+        "object_id", "changes"
+    ):
+        old = (changes or {}).get("name", {}).get("old") if isinstance((changes or {}).get("name"), dict) else None
+        if old and object_id in kinds and folded(old) not in current:
+            found.setdefault(folded(old), set()).add(object_id)
+    return {name: kinds[next(iter(ids))] for name, ids in found.items() if len(ids) == 1}
 
 
 def _kind_missing(text: str) -> str:
