@@ -469,6 +469,39 @@ def _yes_points_following_maximum(indicator: Indicator, data: Mapping[str, Any])
     return {**data, "params": params}
 
 
+_NUMBER_IN_TEXT = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?(?![\d])")
+_NUMBER_PARAMS = ("step", "yes_points", "no_points", "threshold", "below_points", "on_zero_division", "base")
+_NUMBER_ENTRIES = ("points", "min")
+
+
+def _param_numbers(params: Mapping[str, Any]) -> set[Decimal]:
+    """The numbers a leaf's parameters hold (scalars and the points and thresholds of its lists)."""
+    found: list[Any] = [params.get(name) for name in _NUMBER_PARAMS]
+    for entries in params.values():
+        if isinstance(entries, list):
+            found.extend(entry.get(key) for entry in entries if isinstance(entry, Mapping) for key in _NUMBER_ENTRIES)
+    numbers: set[Decimal] = set()
+    for raw in found:
+        try:
+            number = Decimal(str(raw).replace(",", "."))
+        except (InvalidOperation, ValueError):
+            continue
+        if number.is_finite():
+            numbers.add(abs(number).normalize())  # «trừ 0,25 điểm» for -0.25
+    return numbers
+
+
+def guidance_stale_numbers(*, guidance: str, old_params: Mapping[str, Any], new_params: Mapping[str, Any]) -> list[str]:
+    """The numbers the guidance text mentions (as written there) that were a parameter before a change and no longer
+    are: the unit reads the old rule («dưới 80 %» after a threshold made 70). Zero is left out (too common)."""
+    gone = _param_numbers(old_params) - _param_numbers(new_params) - {Decimal(0)}
+    said: list[str] = []
+    for match in _NUMBER_IN_TEXT.finditer(guidance or ""):
+        if Decimal(match.group(0).replace(",", ".")).normalize() in gone and match.group(0) not in said:
+            said.append(match.group(0))
+    return said
+
+
 def _yes_no_defaults_written(clean: dict[str, Any]) -> dict[str, Any]:
     """A yes/no leaf's «Có» / «Không» points left out written out as the defaults the editor states (the maximum, 0):
     the form, the Excel export and the public page then show them, as they do for a set imported with them."""

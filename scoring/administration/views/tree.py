@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -21,8 +21,10 @@ from scoring import engine
 from scoring.administration import services
 from scoring.administration.forms import METHOD_PARAMS, IndicatorForm, band_comparison, params_from_post
 from scoring.administration.selectors import code_follows_parent, indicator_set_report
+from scoring.administration.services.params_text import params_cell
 from scoring.administration.services.tree import (
     PARAM_LABELS,
+    guidance_stale_numbers,
     indicator_version,
     labelled_engine_refusal,
     next_free_code,
@@ -246,6 +248,16 @@ def _report_notes(
             '{} <a href="{}">{}</a>', note.text, url, _("Xem báo cáo kiểm tra bộ chỉ số")))
 
 
+def _say_guidance_stale(request: HttpRequest, node: Indicator, old_params: Mapping[str, Any]) -> None:
+    """A warning (the save is done) when the guidance still mentions a number the changed parameters dropped."""
+    stale = guidance_stale_numbers(guidance=node.guidance, old_params=old_params, new_params=node.params or {})
+    if stale:
+        messages.warning(request, _(
+            "Hướng dẫn của tiêu chí %(code)s vẫn ghi %(numbers)s, là tham số cũ của phương pháp chấm (tham số nay là: "
+            "%(params)s). Hãy sửa hướng dẫn để đơn vị không tự chấm theo quy tắc cũ."
+        ) % {"code": node.code, "numbers": ", ".join(stale), "params": params_cell(node.method, node.params)})
+
+
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def node_add(request: HttpRequest, set_id: int) -> HttpResponse:
@@ -317,7 +329,7 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
     form = IndicatorForm(request.POST or None, initial=IndicatorForm.initial_for(node), leaf=node.is_leaf)
     # the version of the criterion the page was drawn from: kept through a preview or a refusal
     version = request.POST.get("version", "") if request.method == "POST" else None
-    old_code = node.code
+    old_code, old_params = node.code, dict(node.params or {})
     if request.method == "POST":
         if form.is_valid():
             if "preview" in request.POST:
@@ -364,6 +376,7 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
                     _say_saved_off_code(request, node, node.parent)
                 else:
                     messages.success(request, _("Đã lưu tiêu chí %(code)s.") % {"code": node.code})
+                _say_guidance_stale(request, node, old_params)
                 _report_notes(request, indicator_set, [node])
                 return redirect(reverse("administration:set_detail", args=[indicator_set.pk]) + f"#node-{node.pk}")
         return _edit_page(
