@@ -967,7 +967,8 @@ class QueueQuerySerializer(QuerySerializer):
     group = serializers.CharField(
         required=False, max_length=40,
         help_text="Mã khối xếp hạng, ví dụ «so-ban-nganh» (như bộ lọc `group` của `/units/`); một số nguyên không "
-        "phải mã của khối nào được hiểu là mã số (id) của khối.",
+        "phải mã của khối nào được hiểu là mã số (id) của khối. Là khối đơn vị được xếp hạng trong kỳ đó "
+        "(`ranking_group` của dòng): với kỳ đã công bố, khối của đơn vị năm đó, kể cả khi đơn vị đã chuyển khối.",
     )
     state = serializers.ChoiceField(
         required=False, choices=[s for s in Assessment.State.values if s in selectors.WORK_STATES]
@@ -1024,7 +1025,11 @@ QueueRowSerializer = inline_serializer(
         "assessment": AssessmentSerializer(),
         "unit_code": serializers.CharField(),
         "unit_name": serializers.CharField(),
-        "ranking_group": serializers.CharField(allow_null=True),
+        "ranking_group": serializers.CharField(
+            allow_null=True,
+            help_text="Mã khối đơn vị được xếp hạng trong kỳ: với kỳ đã công bố, khối của đơn vị năm đó (khối hiện "
+            "nay của đơn vị ở `assessment.unit.ranking_group`); null khi đơn vị không thuộc khối nào.",
+        ),
         "can_lead": serializers.BooleanField(),
         "self_index": serializers.DecimalField(
             max_digits=9, decimal_places=2, allow_null=True,
@@ -1145,9 +1150,10 @@ def _queue_area(raw: str, cycle: Cycle | None) -> str:
 def queue(request: Request) -> Response:
     """The assessments the user appraises (submitted ones of assigned units, never their own unit), with the
     progress of each area assigned to them; administrators see every one. Filters: `year` (or the cycle's id
-    `cycle`), ranking group `group` (its code, or its id), `state`, area `area` (its code, or its id), `my_areas_open`
-    (a leaf of the user's areas, or of `area`, still undecided, as the page's «Lĩnh vực của tôi chưa xong»); a filter
-    that names nothing is a 400 on that parameter. `sort` orders the rows as the page's «Sắp xếp» (by group, then by
+    `cycle`), ranking group `group` (its code, or its id; the group the unit is ranked in that year, as each row's
+    `ranking_group`), `state`, area `area` (its code, or its id), `my_areas_open` (a leaf of the user's areas, or of
+    `area`, still undecided, as the page's «Lĩnh vực của tôi chưa xong»); a filter that names nothing is a 400 on
+    that parameter. `sort` orders the rows as the page's «Sắp xếp» (by group, then by
     name by default; `name` is one list by name across the groups; an unknown order is a 400 on `sort`). Each row has
     the unit's self-assessed index (`self_index`, `selectors.self_indices`) and its open explanation round's deadline
     (`explanation_deadline`, `explanation_overdue`). The answer names the cycle shown by its id (`cycle`) and its
@@ -1198,7 +1204,8 @@ def queue(request: Request) -> Response:
             "assessment": assessment,
             "unit_code": a.unit.code,
             "unit_name": a.unit.name,
-            "ranking_group": a.unit.ranking_group.code if a.unit.ranking_group else None,
+            # the group the unit is ranked in that year (its `assessment.unit` says the group it is in now)
+            "ranking_group": a.ranking_group.code if a.ranking_group else None,
             "can_lead": row.can_lead,
             "self_index": _index_text(row.self_index),
             "explanation_deadline": _moment_text(row.open_explanation_deadline),

@@ -192,7 +192,7 @@ def queue_for_user(
     if state and not unknown_state:
         qs = qs.filter(state=state)
     if chosen_group is not None:
-        qs = qs.filter(unit__ranking_group__pk=chosen_group.pk)
+        qs = qs.filter(ranking_group_id=chosen_group.pk)  # the group of that year (`Assessment.ranking_group`)
     scope = None
     if not (permissions.is_administrator(user) and not permissions.is_appraiser(user)):  # those see every row
         scope = permissions.appraisal_scope(user, cycle.pk)
@@ -253,12 +253,14 @@ def queue_for_user(
                        | Q(pk__in=with_new))
     if new_explanations:  # only the rows with an explanation for this user to look at
         qs = qs.filter(pk__in=with_new)
-    # The unit, its kind and group per row; the cycle and the (one or two) sets are shared, attached below.
+    # The unit and its kind per row, the group the row is ranked in that year (`Assessment.ranking_group`: the
+    # unit's own for a cycle not yet published, the one it had then for a past year) and the unit's current group
+    # (the API's `unit`, as the unit is now), joined; the cycle and the (one or two) sets are shared, attached below.
     # `round_shown`: the round as numbered for people, withdrawn rounds not counted (`selectors.rounds`)
-    ordered: QuerySet[Assessment] = qs.select_related("unit", "unit__kind", "unit__ranking_group").annotate(
-        round_shown=appraisal_round_shown_expression()
-    )
-    by_name = ("unit__ranking_group__order", vietnamese("unit__name"), "pk")  # names in Vietnamese order
+    ordered: QuerySet[Assessment] = qs.select_related(
+        "unit", "unit__kind", "unit__ranking_group", "ranking_group",
+    ).annotate(round_shown=appraisal_round_shown_expression())
+    by_name = ("ranking_group__order", vietnamese("unit__name"), "pk")  # names in Vietnamese order
     if sort == SORT_NAME:  # one list by name, whatever the groups
         ordered = ordered.order_by(vietnamese("unit__name"), "pk")
     elif sort in PROGRESS_SORTS:
@@ -492,9 +494,10 @@ def queue_next(
                 assessments=[assessment.pk], set_of={assessment.pk: set_id},
                 rules=_rules_of({set_id: assessment.indicator_set}, {set_id: set_tree(set_id)}),
             ).get(assessment.pk)
-        key = _queue_key(assessment, data.sort, own_index)
+        orders = {g.pk: g.order for g in data.groups}
+        key = _queue_key(assessment, orders, data.sort, own_index)
         here = next((i for i, row in enumerate(data.rows)
-                     if _queue_key(row.assessment, data.sort, row.self_index) > key), len(rows)) - 1
+                     if _queue_key(row.assessment, orders, data.sort, row.self_index) > key), len(rows)) - 1
     if here + 1 < len(rows):
         return rows[here + 1], page
     if not data.page.has_next():
@@ -504,15 +507,18 @@ def queue_next(
     return (following_rows[0].assessment, page) if following_rows else None
 
 
-def _queue_key(assessment: Assessment, sort: str = SORT_GROUP, self_index: Decimal | None = None) -> tuple[Any, ...]:
-    """An assessment's place in the queue's order (`queue_for_user`): its unit's group (none last, as PostgreSQL
-    sorts), the unit's name (in Vietnamese alphabetical order, as `cchc.collation` orders the queue), the id; under
+def _queue_key(
+    assessment: Assessment, orders: dict[int, int], sort: str = SORT_GROUP, self_index: Decimal | None = None,
+) -> tuple[Any, ...]:
+    """An assessment's place in the queue's order (`queue_for_user`): the group it is ranked in that year
+    (`Assessment.ranking_group`, its order in `orders`, by id: no query; none last, as PostgreSQL sorts), the unit's
+    name (in Vietnamese alphabetical order, as `cchc.collation` orders the queue), the id; under
     A–Z, the name and the id only; under a submission-time sort, that time first (none last); under a self-index
     sort, `self_index` first (none last)."""
     if sort == SORT_NAME:
         return (sort_key(assessment.unit.name), assessment.pk)
-    group = assessment.unit.ranking_group
-    key: tuple[Any, ...] = (group is None, group.order if group is not None else 0, sort_key(assessment.unit.name),
+    order = orders.get(assessment.ranking_group_id) if assessment.ranking_group_id is not None else None
+    key: tuple[Any, ...] = (order is None, order if order is not None else 0, sort_key(assessment.unit.name),
                             assessment.pk)
     if sort in SELF_INDEX_SORTS:
         value = Decimal(0) if self_index is None else self_index
