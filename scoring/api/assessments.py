@@ -35,8 +35,8 @@ LINE_ERROR_FIELDS = {"na_not_allowed": "not_applicable", "na_reason_required": "
 
 
 def assessments_visible_to(user: Any) -> QuerySet[Assessment]:
-    """The same rule as `permissions.can_view_assessment` (the team's part: `appraisal.permissions.team_visible_q`),
-    as one query."""
+    """The same rule as `permissions.can_view_assessment` (the team's part: `appraisal.permissions.team_visible_q`;
+    the successor's: `permissions.reads_as_successor`), as one query (and the walk of the user's mergers)."""
     qs = Assessment.objects.select_related(
         "unit__kind", "unit__ranking_group", "unit__parent", "cycle", "indicator_set"
     )
@@ -45,6 +45,9 @@ def assessments_visible_to(user: Any) -> QuerySet[Assessment]:
     from appraisal.permissions import team_visible_q
 
     condition = Q(unit_id__in=permissions.unit_ids(user))
+    predecessors = permissions.predecessor_unit_ids(user)
+    if predecessors:
+        condition |= Q(unit_id__in=predecessors, state=Assessment.State.SIGNED_OFF)
     if permissions.is_appraiser(user):
         condition |= team_visible_q(user)
     return qs.filter(condition)
@@ -52,9 +55,10 @@ def assessments_visible_to(user: Any) -> QuerySet[Assessment]:
 
 @extend_schema(tags=["assessments"], responses={200: AssessmentSerializer(many=True), **_errors(400, 401)})
 class AssessmentList(generics.ListAPIView):
-    """Assessments the user may see: their own unit's; for the appraisal team, submitted ones in the person's scope
-    (every unit for the lead; else the units and sets of their assignment in that cycle); all for admins (filter by
-    `cycle` id, `year`, `unit` code, `state`)."""
+    """Assessments the user may see: their own unit's; the signed-off ones of the units merged into their unit
+    (through every chain of mergers), to read only, as the detail returns them; for the appraisal team, submitted ones
+    in the person's scope (every unit for the lead; else the units and sets of their assignment in that cycle); all
+    for admins (filter by `cycle` id, `year`, `unit` code, `state`)."""
 
     serializer_class = AssessmentSerializer
     filterset_class = AssessmentFilter

@@ -48,7 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
         # several units: no one unit's sheet to jump to; their assessments are listed (the header links this page)
         overview = units_overview(unit_ids=units) if len(units) > 1 else None
         if overview is not None and not overview.empty:
-            return render(request, "scoring/home_units.html", {"overview": overview})
+            return render(request, "scoring/home_units.html", {"overview": overview, "inherited": inherited})
         if inherited and len(units) == 1:
             # the successor of a merger stays here, where its predecessors' records are, its own sheet linked first
             own_now = selectors.unit_assessment_in_open_cycle(unit_ids=units)

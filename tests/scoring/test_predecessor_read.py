@@ -146,3 +146,51 @@ def test_a_person_without_predecessors_has_no_such_list(merged: World) -> None:
     html = _client(outsider).get(reverse("home")).content.decode()
 
     assert "data-inherited-assessments" not in html
+
+
+def _listed_ids(client: Client, **query: str) -> list[int]:
+    response = client.get(reverse("api:assessments"), query)
+    assert response.status_code == 200
+    return [row["id"] for row in response.json()["results"]]
+
+
+@pytest.mark.parametrize("role", ["unit_editor", "unit_head"])
+def test_the_api_list_includes_the_predecessors_signed_off_assessments_as_the_detail_does(
+    merged: World, role: str
+) -> None:
+    client = _client(merged.users[role])
+    other = merged.assessments["other"]
+
+    listed = _listed_ids(client)
+
+    assert listed == [other.pk, merged.assessments["own"].pk]  # 2020's, by unit code: so-tai-chinh, so-y-te
+    assert _listed_ids(client, unit="so-tai-chinh") == [other.pk]
+    detail = client.get(reverse("api:assessment", args=[other.pk])).json()
+    row = next(r for r in client.get(reverse("api:assessments")).json()["results"] if r["id"] == other.pk)
+    assert row == detail
+
+
+def test_the_api_list_leaves_out_a_predecessors_assessment_reopened_and_others_predecessors(merged: World) -> None:
+    other = merged.assessments["other"]
+    outsider = _user("tu", "unit_editor", "so-tu-phap")
+    assert other.pk not in _listed_ids(_client(outsider))
+
+    Assessment.objects.filter(pk=other.pk).update(state=Assessment.State.IN_APPRAISAL)
+
+    assert _listed_ids(_client(merged.users["unit_editor"])) == [merged.assessments["own"].pk]
+
+
+def test_a_person_with_several_units_sees_the_predecessors_list_on_their_units_page(merged: World) -> None:
+    head = merged.users["unit_head"]
+    RoleAssignment.objects.create(user=head, role="unit_head", unit=Unit.objects.get(code="so-tu-phap"))
+
+    response = _client(head).get(reverse("home"))
+
+    assert response.templates[0].name == "scoring/home_units.html"
+    html = response.content.decode()
+    start = html.index("data-inherited-assessments")
+    section = html[start:html.index("</section>", start)]
+    assert "Bản đánh giá của đơn vị trước sáp nhập" in section and "Sở Tài chính" in section
+    assert reverse("scoring:assessment", args=[merged.assessments["other"].pk]) in section
+    assert reverse("scoring:report", args=[merged.assessments["other"].pk]) in section
+
