@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from cchc.collation import vietnamese
 from scoring import engine
-from scoring.models import Assessment, AuditEntry, Cycle, Indicator, ScoreLine
+from scoring.models import Assessment, AuditEntry, Cycle, Indicator, ScoreLine, UnitSuccession
 from scoring.selectors.rules import indicators_of_set, set_rules
 
 
@@ -43,6 +43,29 @@ def other_years_of(*, assessment: Assessment) -> list[Assessment]:
         Assessment.objects.filter(unit_id=assessment.unit_id).exclude(pk=assessment.pk)
         .select_related("cycle").only("pk", "state", "cycle__year", "cycle__name", "cycle__phase")
         .order_by("-cycle__year")
+    )
+
+
+def predecessor_years_of(*, assessment: Assessment, user: Any) -> list[Assessment]:
+    """The signed-off assessments of the units merged into the assessment's unit (through every chain of mergers)
+    that `user` reads as its successor's person (`permissions.reads_as_successor`): the sheet links them beside the
+    unit's other years, named by the former unit. Newest first, then the former units in Vietnamese order. One query
+    per step of the chain (one without mergers), then one for the assessments."""
+    from scoring import permissions
+
+    merged: set[int] = set()
+    frontier = {assessment.unit_id}
+    while frontier:
+        older = set(UnitSuccession.objects.filter(successor_id__in=frontier).values_list("predecessor_id", flat=True))
+        frontier = older - merged - {assessment.unit_id}
+        merged |= frontier
+    readable = merged & permissions.predecessor_unit_ids(user) if merged else set()
+    if not readable:
+        return []
+    return list(
+        Assessment.objects.filter(unit_id__in=readable, state=Assessment.State.SIGNED_OFF)
+        .select_related("cycle", "unit").only("pk", "state", "unit__name", "cycle__year", "cycle__name", "cycle__phase")
+        .order_by("-cycle__year", vietnamese("unit__name"), "pk")
     )
 
 

@@ -239,6 +239,8 @@ def render_sheet(
         "evidence_ready": evidence_ready,
         "is_member": is_member,
         "other_years": selectors.other_years_of(assessment=assessment) if is_member else [],
+        # the years of the units merged into this one, which its people read (never change)
+        "predecessor_years": selectors.predecessor_years_of(assessment=assessment, user=user) if is_member else [],
         "can_submit": permissions.can_submit(user, assessment),
         "is_head": permissions.is_unit_head(user, assessment.unit_id),
         "deadline": permissions.self_assessment_deadline(assessment),

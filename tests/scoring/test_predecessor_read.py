@@ -194,3 +194,39 @@ def test_a_person_with_several_units_sees_the_predecessors_list_on_their_units_p
     assert reverse("scoring:assessment", args=[merged.assessments["other"].pk]) in section
     assert reverse("scoring:report", args=[merged.assessments["other"].pk]) in section
 
+
+
+def _other_years(html: str) -> str:
+    start = html.index('class="other-years')
+    return html[start:html.index("</nav>", start)]
+
+
+def test_the_sheet_links_the_predecessors_years_named_by_the_former_unit(merged: World) -> None:
+    client = _client(merged.users["unit_editor"])
+
+    html = client.get(reverse("scoring:assessment", args=[merged.assessments["own"].pk])).content.decode()
+
+    others = _other_years(html)
+    url = reverse("scoring:assessment", args=[merged.assessments["other"].pk])
+    assert f'href="{url}">2020 · Sở Tài chính</a> (Đã thông qua)' in others
+    assert "Đơn vị trước sáp nhập:" in others
+
+
+def test_the_sheet_leaves_out_a_predecessors_year_reopened(merged: World) -> None:
+    Assessment.objects.filter(pk=merged.assessments["other"].pk).update(state=Assessment.State.IN_APPRAISAL)
+
+    html = _client(merged.users["unit_editor"]).get(
+        reverse("scoring:assessment", args=[merged.assessments["own"].pk])).content.decode()
+
+    assert 'class="other-years' not in html
+
+
+def test_the_predecessors_years_are_those_the_reader_may_read(merged: World) -> None:
+    """The unit's mergers, as far as the person reads them: someone not of its successor gets none."""
+    from scoring.selectors.sheet import predecessor_years_of
+
+    own = merged.assessments["own"]
+    outsider = _user("tu", "unit_editor", "so-tu-phap")
+
+    assert predecessor_years_of(assessment=own, user=merged.users["unit_head"]) == [merged.assessments["other"]]
+    assert predecessor_years_of(assessment=own, user=outsider) == []
