@@ -249,14 +249,17 @@ class PickerChoice:
     search: str
     newest_rank: int
     name_rank: int
+    # the codes of the other leaves it is linked to, in the set's order (the library page's «Gắn với tiêu chí»)
+    other_codes: list[str] = field(default_factory=list)
 
 
 def picker_choices(*, rows: list[LibraryRow], line: ScoreLine) -> list[PickerChoice]:
-    """The picker of one leaf from the library's rows (no query): every file in the rows' order, each marked when
-    it is already linked to the leaf."""
+    """The picker of one leaf from the library's rows (no query: their links are read with them): every file in the
+    rows' order, each marked when it is already linked to the leaf, with the codes of the other leaves it supports."""
     return [
         PickerChoice(file=row.file, linked=any(link.line_id == line.pk for link in row.links), search=row.search,
-                     newest_rank=row.newest_rank, name_rank=row.name_rank)
+                     newest_rank=row.newest_rank, name_rank=row.name_rank,
+                     other_codes=[link.code for link in row.links if link.line_id != line.pk])
         for row in rows
     ]
 

@@ -139,3 +139,44 @@ def test_the_picker_is_refused_to_whoever_may_not_link_files(
     assert _client(other_editor).get(url).status_code == 404
     submit()
     assert _client(appraiser).get(url).status_code == 403
+
+
+def _picker(client: Client, assessment: Any, line: Any) -> tuple[str, int]:
+    url = reverse("evidence:picker", args=[assessment.pk, line.pk])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+def _choice(html: str, evidence_file: Any) -> str:
+    start = html.index(f'name="file_id" value="{evidence_file.pk}"')
+    return html[start:html.index("</li>", start)]
+
+
+def test_the_picker_says_which_other_criteria_each_file_is_attached_to_in_bounded_queries(
+    assessment: Any, unit_editor: Any
+) -> None:
+    # given: one file on 1.1.2 and 1.2.1, one on the picker's leaf 1.1.1 and on 1.2.2, one on none
+    lines = {line.indicator.code: line for line in assessment.lines.select_related("indicator")}
+    both, here, loose = _fill_library(assessment, unit_editor, 3)
+    for evidence_file, codes in ((both, ["1.2.1", "1.1.2"]), (here, ["1.1.1", "1.2.2"])):
+        for code in codes:
+            services.evidence_link(evidence_file=evidence_file, line=lines[code], actor=unit_editor)
+    client = _client(unit_editor)
+    _picker(client, assessment, lines["1.1.1"])  # warm up (the session)
+
+    # when
+    html, small_queries = _picker(client, assessment, lines["1.1.1"])
+
+    # then: the codes, in the set's order; the picker's own leaf said as before, not repeated
+    assert "Gắn với tiêu chí khác: 1.1.2, 1.2.1" in _choice(html, both)
+    assert "đã gắn với tiêu chí này · Gắn với tiêu chí khác: 1.2.2" in _choice(html, here)
+    assert "Gắn với tiêu chí" not in _choice(html, loose)
+    # and a library five times as large, every file attached to two leaves, costs no more queries
+    for evidence_file in _fill_library(assessment, unit_editor, 12, start=3):
+        for code in ("1.1.2", "1.2.2"):
+            services.evidence_link(evidence_file=evidence_file, line=lines[code], actor=unit_editor)
+    large, large_queries = _picker(client, assessment, lines["1.1.1"])
+    assert large.count("Gắn với tiêu chí khác: 1.1.2, 1.2.2") == 12
+    assert large_queries == small_queries
