@@ -434,27 +434,30 @@ def _say_moved_off_code(request: HttpRequest, node: Indicator, parent: Indicator
     changed without the administrator). Offered: «Đánh số lại» of the new parent's criteria (a link to its preview,
     nothing renumbered before the administrator confirms it), or the next free code, to type on the criterion's
     page. One query for the proposed code."""
-    proposed = next_free_code(indicator_set=node.indicator_set, parent=parent, exclude=node)
-    text = _(
+    _say_placed_last(request, node, parent, _(
         "Đã chuyển tiêu chí %(code)s vào «%(parent)s» và xếp cuối, vì mã «%(code)s» không bắt đầu bằng mã của tiêu "
         "chí cha mới nên không xếp theo mã được. Mã được giữ nguyên; muốn mã theo vị trí mới, hãy đánh số lại các "
         "tiêu chí trong «%(parent)s», hoặc sửa mã trong trang của tiêu chí (mã còn trống kế tiếp là «%(proposed)s»)."
-    ) % {"code": node.code, "parent": parent.code, "proposed": proposed}
-    messages.success(request, format_html('{} <a href="{}">{}</a>', text, renumber_url(node.indicator_set_id, parent),
-                                          _("Đánh số lại (xem trước rồi xác nhận)")))
+    ))
 
 
 def _say_saved_off_code(request: HttpRequest, node: Indicator, parent: Indicator) -> None:
     """The success of a save that gave a criterion a code not starting with its parent's («1.2» under «3»): placed
     last among its siblings, as a move is (`_say_moved_off_code`), with the same offers: «Đánh số lại» of the
     parent's criteria, or the next free code. One query for the proposed code."""
-    proposed = next_free_code(indicator_set=node.indicator_set, parent=parent, exclude=node)
-    text = _(
+    _say_placed_last(request, node, parent, _(
         "Đã lưu tiêu chí %(code)s và xếp cuối trong «%(parent)s», vì mã «%(code)s» không bắt đầu bằng mã của tiêu chí "
         "cha nên không xếp theo mã được. Muốn mã theo vị trí, hãy đánh số lại các tiêu chí trong «%(parent)s», hoặc "
         "sửa lại mã (mã còn trống kế tiếp là «%(proposed)s»)."
-    ) % {"code": node.code, "parent": parent.code, "proposed": proposed}
-    messages.success(request, format_html('{} <a href="{}">{}</a>', text, renumber_url(node.indicator_set_id, parent),
+    ))
+
+
+def _say_placed_last(request: HttpRequest, node: Indicator, parent: Indicator, text: str) -> None:
+    """A success saying `text` (with the criterion's and parent's codes and the next free code under the parent),
+    then the link to «Đánh số lại» of the parent's criteria. One query for the proposed code."""
+    proposed = next_free_code(indicator_set=node.indicator_set, parent=parent, exclude=node)
+    said = text % {"code": node.code, "parent": parent.code, "proposed": proposed}
+    messages.success(request, format_html('{} <a href="{}">{}</a>', said, renumber_url(node.indicator_set_id, parent),
                                           _("Đánh số lại (xem trước rồi xác nhận)")))
 
 
