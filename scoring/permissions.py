@@ -130,14 +130,21 @@ def predecessor_unit_ids(user: Any) -> set[int]:
     cached = getattr(user, "_cchc_predecessors", None)
     if cached is not None:
         return set(cached)
-    own = unit_ids(user)
-    found: set[int] = set()
-    frontier = set(own)
-    while frontier:  # one query per step of the longest chain (usually one)
-        older = set(UnitSuccession.objects.filter(successor_id__in=frontier).values_list("predecessor_id", flat=True))
-        frontier = older - found - own
-        found |= frontier
+    found = units_merged_into(unit_ids(user))
     user._cchc_predecessors = frozenset(found)
+    return found
+
+
+def units_merged_into(units: set[int]) -> set[int]:
+    """The units merged into one of `units`, directly or through a chain of merges (A into B, B later into C: both
+    for C), `units` themselves left out. One query per step of the longest chain (one without mergers); a loop of
+    records ends the walk."""
+    found: set[int] = set()
+    frontier = set(units)
+    while frontier:
+        older = set(UnitSuccession.objects.filter(successor_id__in=frontier).values_list("predecessor_id", flat=True))
+        frontier = older - found - units
+        found |= frontier
     return found
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from cchc.collation import vietnamese
 from scoring import engine
-from scoring.models import Assessment, AuditEntry, Cycle, Indicator, ScoreLine, UnitSuccession
+from scoring.models import Assessment, AuditEntry, Cycle, Indicator, ScoreLine
 from scoring.selectors.rules import indicators_of_set, set_rules
 
 
@@ -53,12 +53,7 @@ def predecessor_years_of(*, assessment: Assessment, user: Any) -> list[Assessmen
     per step of the chain (one without mergers), then one for the assessments."""
     from scoring import permissions
 
-    merged: set[int] = set()
-    frontier = {assessment.unit_id}
-    while frontier:
-        older = set(UnitSuccession.objects.filter(successor_id__in=frontier).values_list("predecessor_id", flat=True))
-        frontier = older - merged - {assessment.unit_id}
-        merged |= frontier
+    merged = permissions.units_merged_into({assessment.unit_id})
     readable = merged & permissions.predecessor_unit_ids(user) if merged else set()
     if not readable:
         return []
