@@ -118,6 +118,14 @@ def _is_one(shown: str) -> bool:
         return False
 
 
+def _is_zero(shown: str) -> bool:
+    """Whether a number as shown («0», «0,00») is zero."""
+    try:
+        return Decimal(str(shown).replace(",", ".").replace(MINUS, "-")) == 0
+    except (InvalidOperation, ValueError):
+        return False
+
+
 def points_text(shown: str) -> str:
     """A number of points as shown («1», «0,5») with its word: «1 điểm», «0,5 điểm»; in English «1 point»,
     «-1 point», «0.5 points» (the plural as the language writes it)."""
@@ -335,10 +343,25 @@ def as_deduction(ctx: dict[str, Any]) -> None:
     """A penalty leaf's control labelled as what it takes: the points deducted. The values stay what the engine
     takes (a count, a level, a positive number of points); only the words change: the legend, a number of points'
     label, each level's and each occurrence's points («trừ 1 điểm», «trừ 0,5 điểm/lần»). `method_input_context`
-    applies it to every penalty leaf, so that the unit's sheet, the appraisers' form and the set's page say alike."""
-    ctx["method_label"] = _("%(method)s — số điểm bị trừ (ghi số dương)") % {"method": ctx["method_label"]}
+    applies it to every penalty leaf, so that the unit's sheet, the appraisers' form and the set's page say alike.
+    Only a leaf scored directly asks for the points «ghi số dương»: a count leaf's inputs take a number of times (an
+    official reading «số điểm» would type 1,0 for two occurrences), a row of radios takes nothing typed; a level that
+    takes nothing says «không trừ điểm», not «trừ 0 điểm»."""
+    method = ctx["method"]
+    if method == Indicator.Method.MANUAL:
+        label = _("%(method)s — số điểm bị trừ (ghi số dương)")
+    elif method == Indicator.Method.PER_OCCURRENCE:
+        label = _("%(method)s — điểm trừ, nhập số lần (không ghi số điểm)")
+    elif method == Indicator.Method.FORMULA:
+        label = _("%(method)s — điểm trừ, nhập số liệu (không ghi số điểm)")
+    else:
+        label = _("%(method)s — điểm trừ")
+    ctx["method_label"] = label % {"method": ctx["method_label"]}
     for option in ctx["options"]:
-        option["points_text"] = _("trừ %(points)s") % {"points": option["points_text"]}
+        if _is_zero(option["points"]):
+            option["points_text"] = _("không trừ điểm")
+        else:
+            option["points_text"] = _("trừ %(points)s") % {"points": option["points_text"]}
     for field in ctx["fields"]:
         if field["kind"] == "decimal" and field["key"] == "points":
             field["label"] = _("Số điểm bị trừ")

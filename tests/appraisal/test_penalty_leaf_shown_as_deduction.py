@@ -54,7 +54,8 @@ def test_the_review_page_writes_a_penalty_leaf_as_a_deduction(submitted: Any, le
     assert 'value="2"' in card
     team_form = card.split("data-appraise data-line")[1].split("</form>")[0]
     legend = re.search(r"<legend>(.*?)</legend>", team_form, re.S)
-    assert legend is not None and "số điểm bị trừ" in legend.group(1)
+    assert legend is not None and "điểm trừ, nhập số lần" in legend.group(1)
+    assert "ghi số dương" not in legend.group(1)
     assert "trừ 1 điểm/lần" in _text(team_form)
     # the history: the self-score as the deduction it is
     assert re.search(rf"Tự chấm\s*:\s*{MINUS}1,00", text), text

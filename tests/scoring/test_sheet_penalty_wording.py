@@ -37,6 +37,8 @@ def test_the_sheet_writes_a_penalty_per_occurrence_as_points_deducted(
     assert "trừ 1 điểm/lần" in leaf
     assert "Số điểm bị trừ = số lần × điểm mỗi lần, tối đa 2." in leaf
     assert "(1 điểm/lần)" not in leaf and "Điểm = 0 +" not in leaf
+    assert "Điểm theo số lần — điểm trừ, nhập số lần (không ghi số điểm)" in leaf
+    assert "ghi số dương" not in leaf
 
 
 def _indicator(**fields: Any) -> Indicator:
@@ -50,8 +52,32 @@ def test_a_penalty_levels_leaf_writes_each_level_as_a_deduction() -> None:
         {"key": "warning", "label": "Bị kỷ luật cảnh cáo trở lên", "points": "2"}]})
     with translation.override("vi"):
         ctx = method_input_context(indicator, None)
-    assert [o["points_text"] for o in ctx["options"]] == ["trừ 0 điểm", "trừ 1 điểm", "trừ 2 điểm"]
-    assert "số điểm bị trừ" in ctx["method_label"]
+    # a level that takes nothing says so, not «trừ 0 điểm»
+    assert [o["points_text"] for o in ctx["options"]] == ["không trừ điểm", "trừ 1 điểm", "trừ 2 điểm"]
+    # a row of radios: nothing is typed, so no «ghi số dương»
+    assert ctx["method_label"] == "Chọn mức — điểm trừ"
+    with translation.override("en"):
+        assert method_input_context(indicator, None)["options"][0]["points_text"] == "no deduction"
+
+
+def test_only_a_penalty_scored_directly_asks_for_a_positive_number_of_points() -> None:
+    manual = _indicator(kind=Indicator.Kind.PENALTY, method=Indicator.Method.MANUAL, params={"step": "0.5"})
+    counts = _indicator(kind=Indicator.Kind.PENALTY, method=Indicator.Method.PER_OCCURRENCE,
+                        params={"items": [{"key": "d", "label": "Số người", "points": "1"}]})
+    formula = _indicator(kind=Indicator.Kind.PENALTY, method=Indicator.Method.FORMULA,
+                         params={"expression": "a*0.5", "items": [{"key": "a", "label": "Số vụ"}]})
+    with translation.override("vi"):
+        assert method_input_context(manual, None)["method_label"] == (
+            "Chấm điểm trực tiếp — số điểm bị trừ (ghi số dương)")
+        assert method_input_context(manual, None)["fields"][0]["label"] == "Số điểm bị trừ"
+        # a number of occurrences, not points: the legend asks for the count
+        assert method_input_context(counts, None)["method_label"] == (
+            "Điểm theo số lần — điểm trừ, nhập số lần (không ghi số điểm)")
+        assert method_input_context(formula, None)["method_label"] == (
+            "Công thức theo số liệu — điểm trừ, nhập số liệu (không ghi số điểm)")
+    with translation.override("en"):
+        assert "positive" not in method_input_context(counts, None)["method_label"]
+        assert "number of times" in method_input_context(counts, None)["method_label"]
 
 
 def test_the_appraisers_form_says_a_deduction_once() -> None:
@@ -64,7 +90,7 @@ def test_the_appraisers_form_says_a_deduction_once() -> None:
         contexts = leaf_contexts(ScoreLine(pk=1), indicator, editable=True)
     for ctx in contexts.values():
         assert ctx["fields"][0]["extra"] == "trừ 0,5 điểm/lần"
-        assert ctx["method_label"].count("số điểm bị trừ") == 1
+        assert ctx["method_label"] == "Điểm theo số lần — điểm trừ, nhập số lần (không ghi số điểm)"
 
 
 def test_a_per_occurrence_hint_states_the_floor_when_an_occurrence_takes_points_away() -> None:
