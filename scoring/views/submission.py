@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from scoring import permissions, selectors, services
 from scoring.errors import StaleVersion, StateConflict, ValidationFailed, cycle_closed_message, self_edit_refusal
 from scoring.models import Assessment
-from scoring.views._common import json_error, lands_on, refuse, wants_json
+from scoring.views._common import classification_shown, json_error, lands_on, refuse, wants_json
 from scoring.views.report import render_report
 from scoring.views.sheet import edit_refusal, render_sheet
 
@@ -28,6 +28,8 @@ class _Summary:
     the submission but may surprise him (warnings, never blocks). Read from the sheet already loaded: no query."""
 
     not_applicable: int
+    unscored: int  # leaves the unit scores and has not: the figures are provisional, counting them as 0
+    classification: str  # the class as read here: none until every leaf is scored
     explained_only: list[selectors.LeafRow]  # evidence required, none attached: only an explanation
     difficulties_empty: bool
 
@@ -38,8 +40,17 @@ class _Summary:
 
 def _summary(sheet: selectors.AssessmentSheet) -> _Summary:
     own = [r for r in sheet.leaves if r.self_scored]
+    progress = sheet.progress
+    unscored = progress.total - progress.scored
+    if progress.scored and unscored:
+        # «Yếu» for a half-scored sheet reads as the unit's verdict; an empty one says so as the sheet does
+        classification = _("— (xếp loại khi đã chấm đủ các tiêu chí)")
+    else:
+        classification = classification_shown(sheet.computation.classification, scored=progress.scored)
     return _Summary(
         not_applicable=sum(1 for r in own if r.line.not_applicable),
+        unscored=unscored,
+        classification=classification,
         explained_only=[r for r in own if r.evidence_missing and not r.explanation_missing],
         difficulties_empty=not sheet.assessment.difficulties.strip(),
     )
@@ -71,8 +82,9 @@ def _render_check(
 @login_required
 @require_GET
 def check(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    """Every problem that stops submission, each with a link to its leaf; then a summary of what is sent, with the
-    warnings that do not stop it (leaves with only an explanation for their evidence, the report's Part III empty)."""
+    """A summary of what is sent first (provisional while leaves are unscored); then every problem that stops
+    submission, each with a link to its leaf; then the warnings that do not stop it (leaves with only an explanation
+    for their evidence, the report's Part III empty)."""
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     return _render_check(request, assessment)
 

@@ -85,13 +85,16 @@ def test_the_check_summarises_what_is_sent_and_warns_of_explanations_without_evi
     assert re.search(r'data-summary="index"><strong>\d+,\d\d</strong>', summary)
     assert re.search(r'data-summary="classification">(Tốt|Khá|Trung bình|Yếu)<', summary)
     # 9 leaves: 1.1.1 has a file, 1.2.2 is KPS, the other 7 rely on an explanation; each listed with its link
-    assert "7 tiêu chí chưa có tài liệu kiểm chứng, chỉ có giải trình." in _text(summary)
-    listed = re.findall(r'href="/danh-gia/\d+/#line-(\d+)"><strong>([\d.]+)</strong>', summary)
+    # the warnings come after the figures and the «ready» note that points down to them
+    warnings = page.split("data-warnings>")[1].split("</section>")[0]
+    assert page.index("data-summary>") < page.index("sẵn sàng để gửi") < page.index("data-warnings>")
+    assert "7 tiêu chí chưa có tài liệu kiểm chứng, chỉ có giải trình." in _text(warnings)
+    listed = re.findall(r'href="/danh-gia/\d+/#line-(\d+)"><strong>([\d.]+)</strong>', warnings)
     assert [code for _pk, code in listed] == ["1.1.2", "1.2.1", "1.2.3", "2.1.1", "2.1.2", "2.2.1", "2.3.1"]
     line = assessment.lines.get(indicator__code="2.3.1")
     assert (str(line.pk), "2.3.1") in listed
-    assert "<details>" in summary  # the list folded away
-    assert "Phần III của báo cáo" in _text(summary) and reverse("scoring:report", args=[assessment.pk]) in summary
+    assert "<details>" in warnings  # the list folded away
+    assert "Phần III của báo cáo" in _text(warnings) and reverse("scoring:report", args=[assessment.pk]) in warnings
 
 
 def test_with_evidence_everywhere_and_part_three_written_the_check_says_ready_without_warnings(
@@ -130,3 +133,54 @@ def test_in_english_the_summary_and_its_warnings_are_english(
     text = _text(_check(client, assessment))
     assert "9 criteria have no evidence document, only an explanation." in text
     assert "Part III of the report" in text and "ready to send" in text
+
+
+def _score_some(assessment: Assessment, actor: Any, codes: set[str]) -> None:
+    for line in assessment.lines.select_related("indicator").filter(indicator__code__in=codes):
+        value, _score = SMALL_SET_VALUES[line.indicator.code]
+        score_line_save_self(line=line, actor=actor, base_version=line.version, value=value,
+                             explanation="Bản giấy lưu tại Văn phòng Sở.")
+
+
+def test_a_half_scored_sheet_shows_its_summary_first_as_provisional_and_without_a_class(
+    client: Client, assessment: Assessment, unit_editor: Any, unit_head: Any
+) -> None:
+    # given: 3 of the 9 leaves scored
+    _score_some(assessment, unit_editor, {"1.1.1", "1.1.2", "2.3.1"})
+
+    # when
+    client.force_login(unit_head)
+    page = _check(client, assessment)
+
+    # then: the summary comes before the list of issues, so the head reads it without scrolling past them
+    assert 'class="problems"' in page
+    assert page.index("data-summary>") < page.index('class="problems"')
+    summary = page.split("data-summary>")[1].split("</section>")[0]
+    # the figures are provisional: the 6 unscored leaves count as 0
+    assert "Tạm tính: 6 tiêu chí chưa chấm được tính 0 điểm." in _text(summary)
+    # no class while leaves are unscored: «Yếu» would read as the unit's verdict
+    classification = re.search(r'data-summary="classification">(.*?)</td>', summary, re.S)
+    assert classification is not None
+    assert not re.search(r"Tốt|Khá|Trung bình|Yếu", classification.group(1))
+    assert classification.group(1).startswith("—")
+
+
+def test_an_empty_sheet_summary_has_no_class_as_the_sheet_says(
+    client: Client, assessment: Assessment, unit_head: Any, settings: Any
+) -> None:
+    client.force_login(unit_head)
+    summary = _check(client, assessment).split("data-summary>")[1].split("</section>")[0]
+    assert re.search(r'data-summary="classification">— \(chưa chấm tiêu chí nào\)<', summary)
+    assert "Tạm tính: 9 tiêu chí chưa chấm được tính 0 điểm." in _text(summary)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Provisional: 9 unscored criteria counted as 0 points." in _text(_check(client, assessment))
+
+
+def test_a_fully_scored_sheet_summary_is_not_provisional(
+    client: Client, assessment: Assessment, unit_editor: Any, unit_head: Any
+) -> None:
+    _score_all(assessment, unit_editor, explained=set())
+    client.force_login(unit_head)
+    summary = _check(client, assessment).split("data-summary>")[1].split("</section>")[0]
+    assert "Tạm tính" not in _text(summary)
+    assert re.search(r'data-summary="classification">(Tốt|Khá|Trung bình|Yếu)<', summary)
