@@ -436,7 +436,8 @@ def _how(ind: Indicator) -> str:
     if method == Indicator.Method.MANUAL:
         return _("Nhập điểm vào cột «Điểm» (bước %(step)s).") % {"step": number_text(params.get("step", "0.25"))}
     if method == Indicator.Method.LEVELS:
-        options = " | ".join(f"{o.get('label')} ({number_text(o.get('points'))})" for o in params.get("options") or [])
+        options = " | ".join(f"{o.get('label')} ({_level_points(ind, o.get('points'))})"
+                             for o in params.get("options") or [])
         return _("Chọn một mức ở cột «Mức»: %(options)s") % {"options": options}
     if method == Indicator.Method.YES_NO:
         return _("Ghi «Có» hoặc «Không» ở cột «Có/Không».")
@@ -452,6 +453,19 @@ def _how(ind: Indicator) -> str:
             parts.append(_("điều kiện: %(limit)s") % {"limit": _numbers_in_text(named.replace("<=", "≤"))})
         return "; ".join(parts)
     return _("Điểm lấy từ điều tra xã hội học (không tự chấm).")
+
+
+def _level_points(ind: Indicator, raw: Any) -> str:
+    """A level's points in the «Cách nhập» text; a penalty's as the deduction the page writes («trừ 1», «không trừ
+    điểm»). Only this column, which the import never reads: the «Mức» drop-down keeps the levels' names, so files
+    downloaded before read back the same."""
+    if ind.kind != Indicator.Kind.PENALTY:
+        return number_text(raw)
+    try:
+        zero = Decimal(str(raw)) == 0
+    except (InvalidOperation, ValueError):
+        zero = False
+    return _("không trừ điểm") if zero else _("trừ %(points)s") % {"points": number_text(raw)}
 
 
 def _kind_how(ind: Indicator) -> str:
@@ -669,7 +683,6 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
 
 
 TOTALS_NUMBER = "0.00"
-SIGNED_NUMBER = "+0.00;-0.00;0.00"  # a bonus as the sheet page writes it: «+1,50»
 
 
 def _totals_sheet(wb: Workbook, sheet: selectors.AssessmentSheet, downloaded_at: str) -> None:
@@ -678,6 +691,10 @@ def _totals_sheet(wb: Workbook, sheet: selectors.AssessmentSheet, downloaded_at:
     its class. Values, not formulas: they are the engine's (caps, «không phát sinh» credits, half-up rounding), which
     a formula over the criteria sheet would not reproduce; they say when they were computed. The import never reads
     this sheet (its A1 is `TOTALS_MARKER`), so the file goes back as it was downloaded."""
+    # the published workbook's formats: the bonus «+1.50», a deduction with the true minus «−1.00» (imported here, as
+    # that module imports this one)
+    from scoring.publication.exports import BONUS_FORMAT, PENALTY_FORMAT
+
     ws = wb.create_sheet(str(_("Tổng hợp")), index=1)
     ws.cell(row=1, column=1, value=f"{TOTALS_MARKER}:{sheet.assessment.pk}")
     ws.column_dimensions["A"].hidden = True
@@ -696,12 +713,14 @@ def _totals_sheet(wb: Workbook, sheet: selectors.AssessmentSheet, downloaded_at:
     for block in sheet.areas:
         total, maximum = block.total, block.max_points
         if block.area.kind == Indicator.Kind.PENALTY:
-            total, maximum = _deducted(total), _deducted(maximum)
-        rows.append((f"{block.area.code}. {block.area.name}", total, maximum, TOTALS_NUMBER))
+            rows.append((f"{block.area.code}. {block.area.name}", _deducted(total), _deducted(maximum),
+                         PENALTY_FORMAT))
+        else:
+            rows.append((f"{block.area.code}. {block.area.name}", total, maximum, TOTALS_NUMBER))
     rows += [
         (_("Điểm các lĩnh vực"), comp.normal_total, comp.applicable_max, TOTALS_NUMBER),
-        (_("Điểm cộng"), comp.bonus, rules.bonus_cap, SIGNED_NUMBER),
-        (_("Điểm trừ"), _deducted(comp.penalty), _deducted(rules.penalty_cap), TOTALS_NUMBER),
+        (_("Điểm cộng"), comp.bonus, rules.bonus_cap, BONUS_FORMAT),
+        (_("Điểm trừ"), _deducted(comp.penalty), _deducted(rules.penalty_cap), PENALTY_FORMAT),
         (_("Chỉ số tự đánh giá"), comp.index, None, TOTALS_NUMBER),
         (_("Xếp loại tự đánh giá"), band(comp.classification) or "—", None, TOTALS_NUMBER),
     ]

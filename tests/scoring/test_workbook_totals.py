@@ -87,3 +87,39 @@ def test_a_file_downloaded_before_the_totals_sheet_still_imports(
     ws = workbook.worksheets[0]
     ws.cell(row=_row_of(ws, "2.2.1"), column=_col("count1")).value = 4
     assert _changes(_upload(client, scored, _as_upload(workbook))) == [("2.2.1", [])]
+
+
+def test_the_totals_sheet_writes_the_bonus_and_the_deduction_as_the_published_workbook(
+    client: Client, scored: Assessment, unit_editor: Any
+) -> None:
+    from scoring.publication.exports import BONUS_FORMAT, PENALTY_FORMAT
+
+    client.force_login(unit_editor)
+    ws = _download(client, scored)["Tổng hợp"]
+    formats = {str(row[0].value): (row[1].number_format, row[2].number_format)
+               for row in ws.iter_rows(min_row=6, min_col=2, max_col=4) if row[0].value}
+    assert formats["Điểm cộng"] == (BONUS_FORMAT, BONUS_FORMAT)
+    # «−1.00» with the true minus sign, not Excel's hyphen «-1.00»
+    assert formats["Điểm trừ"] == (PENALTY_FORMAT, PENALTY_FORMAT)
+    assert formats["Điểm các lĩnh vực"] == ("0.00", "0.00")
+
+
+def test_the_criteria_sheet_says_a_penalty_levels_points_as_deductions() -> None:
+    from django.utils import translation
+
+    from scoring.exports import _how
+    from scoring.models import Indicator
+
+    options = [{"key": "none", "label": "Không có", "points": "0"},
+               {"key": "reprimand", "label": "Bị kỷ luật khiển trách", "points": "1"},
+               {"key": "warning", "label": "Bị kỷ luật cảnh cáo trở lên", "points": "2.5"}]
+    penalty = Indicator(code="9.9.9", max_points=Decimal("2.5"), kind=Indicator.Kind.PENALTY,
+                        method=Indicator.Method.LEVELS, params={"options": options})
+    normal = Indicator(code="9.9.8", max_points=Decimal("2.5"), kind=Indicator.Kind.NORMAL,
+                       method=Indicator.Method.LEVELS, params={"options": options})
+    with translation.override("vi"):
+        assert _how(penalty) == ("Chọn một mức ở cột «Mức»: Không có (không trừ điểm) | Bị kỷ luật khiển trách "
+                                 "(trừ 1) | Bị kỷ luật cảnh cáo trở lên (trừ 2,5)")
+        # a normal criterion's levels keep their points as they were
+        assert _how(normal) == ("Chọn một mức ở cột «Mức»: Không có (0) | Bị kỷ luật khiển trách (1) | "
+                                "Bị kỷ luật cảnh cáo trở lên (2,5)")
