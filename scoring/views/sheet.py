@@ -31,6 +31,7 @@ from scoring.errors import (
 )
 from scoring.forms import field_label, method_input_context, method_value_from_post, value_summary
 from scoring.models import Assessment, Indicator, ScoreLine
+from scoring.publication import selectors as publication_selectors
 from scoring.templatetags.scoring_tags import full_name
 from scoring.text import normalize_line_breaks
 from scoring.views._common import (
@@ -253,6 +254,9 @@ def render_sheet(
         "area_extras": area_extras_said(sheet.indicators, codes=False),
         "area_extra_codes": [n.code for nodes in area_extra_nodes(sheet.indicators).values() for n in nodes],
         "withdraw": withdraw or {},
+        # signed off: its year's results page is linked only once the year is published (one query, then only)
+        "results_published": assessment.state == Assessment.State.SIGNED_OFF
+        and publication_selectors.is_published(cycle=assessment.cycle),
     }
     return render(request, "scoring/sheet.html", context, status=status)
 
