@@ -15,7 +15,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +34,10 @@ MSG_ACCOUNT_LOCKED = _(
     "Tài khoản đã bị khoá, nên anh/chị chưa đăng nhập được; không cần thử lại mật khẩu. Hãy liên hệ quản trị viên "
     "của Sở Nội vụ (đơn vị quản lý tài khoản) để được mở khoá."
 )
+
+
+# The login page's error summary: the fields a refusal of the pair concerns are described by it.
+LOGIN_ERRORS = "login-errors"
 
 
 def _active_api_keys(user: Any) -> int:
@@ -62,6 +66,35 @@ class LoginForm(auth_forms.AuthenticationForm):
             if refused.code == "invalid_login" and password and self._locked_account_with(password):
                 raise ValidationError(self.error_messages["inactive"], code="inactive") from None
             raise
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.is_bound and self._errors:
+            self._mark_refused()
+
+    def _mark_refused(self) -> None:
+        """A refused sign-in: the page lands on its error summary (`LOGIN_ERRORS`, focused), not on the username
+        field; each field the refusal concerns is marked invalid and described by its message. A refusal of the
+        pair (a wrong password, a locked account) concerns both fields, described by the summary."""
+        pair = bool(self.non_field_errors())
+        for name, field in self.fields.items():
+            attrs = field.widget.attrs
+            attrs.pop("autofocus", None)
+            described = [f"{self[name].auto_id}-error"] if name in self._errors else []
+            if pair:
+                described.append(LOGIN_ERRORS)
+            if described:
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = " ".join(described)
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """The summary's problems, as (link, message): a wrong username or password leads to the username field, an
+        empty field to it; a locked account's message leads nowhere (nothing on the page unlocks it)."""
+        problems = [("" if refused.code == "inactive" else f"#{self['username'].auto_id}", message)
+                    for refused in self.errors.as_data().get(NON_FIELD_ERRORS, [])
+                    for message in refused.messages]
+        return problems + [(f"#{self[name].auto_id}", str(message))
+                           for name in self.fields for message in self.errors.get(name, [])]
 
     @sensitive_variables("password")
     def _locked_account_with(self, password: str) -> bool:
