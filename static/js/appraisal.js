@@ -312,12 +312,21 @@ function showReview(review) {
 
 /** The first decision started the appraisal (`started`: the server's words, empty for any other decision): the
  * notice that said it would now says it did. */
-function showStarted(started) {
+/** A first decision started the appraisal: the notice at the top of the page (far above, off-screen) says so. When
+ * the answer was already said where the click was (the leaf's status, the area's result: live regions both), the
+ * notice is only rewritten, not spoken a second time; otherwise it speaks, as a status. */
+function showStarted(started, { saidNearby = false } = {}) {
   if (!started) return;
   for (const notice of document.querySelectorAll("[data-start-notice]")) {
     notice.textContent = started;
-    notice.setAttribute("role", "status");
+    if (!saidNearby) notice.setAttribute("role", "status");
   }
+}
+
+/** «Đã lưu — bản đánh giá chuyển sang «Đang thẩm định»: …»: the leaf's status, after the first decision that started
+ * the appraisal (once: the next saves are only «Đã lưu»). */
+function savedAndStarted(saved, started) {
+  return `${saved} — ${started.charAt(0).toLocaleLowerCase()}${started.slice(1)}`;
 }
 
 /** The first leaf yet to decide: its anchor here, or (the page filtered to another area) the page of its area. */
@@ -684,7 +693,9 @@ async function sendLeaf(form, leaf) {
     leaf.classList.remove("has-error");
     if (status) status.textContent = T.saved;
     if (status && data.saved_time) status.textContent = `${T.saved} ${data.saved_time}`;  // the server's clock
-    showStarted(data.started);  // said once, by the notice (a live region), not in each leaf's short status
+    // said where the click was, once (the leaf's status is a live region); the notice above follows silently
+    if (status && data.started) status.textContent = savedAndStarted(status.textContent, data.started);
+    showStarted(data.started, { saidNearby: Boolean(status) });
     return true;
   }
   if (status) status.textContent = T.failed;
@@ -887,10 +898,10 @@ function enhanceAreaAccept(form) {
       }
       showReview(data.review);
       showNewExplanations(data.new_explanations);
-      showStarted(data.started);
       const message = data.started ? `${data.message} ${data.started}` : data.message;
       const said = elsewhere.length ? `${message} ${T.decidedElsewhere} ${codesOf(elsewhere)}` : message;
       const box = areaResult(form, said);
+      showStarted(data.started, { saidNearby: Boolean(box) });  // the area's result (a status) said it already
       // the button gone with nothing left to accept: the keyboard goes to what it did
       if (box && (form.hidden || !form.isConnected)) box.focus({ preventScroll: true });
     } finally {

@@ -19,6 +19,9 @@ from tests.evidence.samples import pdf
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# A first decision on an assessment not yet started starts its appraisal: the leaf's status says so after «Đã lưu».
+SAVED_AND_STARTED = re.compile(r"^Đã lưu — bản đánh giá chuyển sang «Đang thẩm định»")
+
 
 @pytest.fixture
 def submitted_assessment(assessment: Assessment, unit_editor: Any, unit_head: Any, team: Any) -> Assessment:
@@ -73,7 +76,7 @@ def test_review_explanation_round_sign_off_and_ranking(
     expect(appraiser.locator(f"{leaf} [data-error]")).to_contain_text("hãy nêu lý do")
     appraiser.fill(f"#note-{ids['2.1.1']}", "Chỉ có 50% văn bản điện tử.")
     appraiser.click(f"{leaf} form[data-appraise] button[type=submit]")
-    expect(appraiser.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    expect(appraiser.locator(f"{leaf} [data-save-status]")).to_have_text(SAVED_AND_STARTED)
     expect(appraiser.locator(f"{leaf} [data-appraised]")).to_have_text("0,00")
     expect(appraiser.locator(f"{leaf} [data-status]")).to_have_text("Đã điều chỉnh")
     # the rest of area 2 accepted in one action, in place
@@ -190,7 +193,7 @@ def test_the_lead_overrules_a_not_applicable_leaf_in_place(
     expect(lead.locator(f"{leaf} [data-error]")).to_contain_text("hãy nêu lý do")
     lead.fill(f"#note-{line.pk}", "Biên bản kiểm tra số 12 cho thấy có phát sinh.")
     lead.click(f"{leaf} form[data-appraise] button[type=submit]")
-    expect(lead.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    expect(lead.locator(f"{leaf} [data-save-status]")).to_have_text(SAVED_AND_STARTED)
     expect(lead.locator(f"{leaf} [data-appraised]")).to_have_text("0,75")
     expect(lead.locator(f"{leaf} [data-status]")).to_have_text("Đã điều chỉnh")
     lead.reload()
@@ -235,7 +238,7 @@ def test_the_review_page_updates_its_summary_and_the_not_applicable_tag_in_place
     # accepting one leaf starts the appraisal and counts it
     leaf = f"#line-{ids['1.1.2']}"
     lead.click(f"{leaf} form[data-accept] button")
-    expect(lead.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    expect(lead.locator(f"{leaf} [data-save-status]")).to_have_text(SAVED_AND_STARTED)
     expect(lead.locator("[data-state]")).to_have_text("Đang thẩm định")
     expect(lead.locator(f'[data-area-progress="{areas["1"]}"]')).to_have_text("1/5")
     expect(lead.locator(f'[data-area-done="{areas["1"]}"]')).to_have_text("1/5")
@@ -300,7 +303,7 @@ def test_ctrl_enter_saves_an_assigned_leaf_and_does_nothing_on_a_read_only_one(
     mine = f"#line-{ids['2.1.1']}"  # the same score as the self-score: no reason needed
     appraiser.locator(mine).focus()
     appraiser.keyboard.press("Control+Enter")
-    expect(appraiser.locator(f"{mine} [data-save-status]")).to_have_text("Đã lưu")
+    expect(appraiser.locator(f"{mine} [data-save-status]")).to_have_text(SAVED_AND_STARTED)
     assert len(posts) == 1
     assert errors == []
 
@@ -464,7 +467,7 @@ def test_an_expired_session_on_the_review_page_keeps_the_input_and_saves_after_s
     _sign_in_in_new_tab(appraiser, link, "tam", url)
 
     box.locator(".retry-save").click()
-    expect(appraiser.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    expect(appraiser.locator(f"{leaf} [data-save-status]")).to_have_text(SAVED_AND_STARTED)
     expect(appraiser.locator(f"{leaf} [data-appraised]")).to_have_text("0,00")
     expect(box).to_be_hidden()
     appraiser.locator(f"{other} form[data-accept] .retry-save").click()

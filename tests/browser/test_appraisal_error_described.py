@@ -4,6 +4,7 @@ it once the leaf is saved."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -62,11 +63,14 @@ def test_a_refused_saves_message_describes_its_field_until_the_leaf_is_saved(
     # saved: nothing is refused, the hint stays
     page.fill(points, "0,25")
     page.click(f"{leaf} form[data-appraise] button[type=submit]")
-    expect(page.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
-    # that first decision started the appraisal: the page's notice says so, once, as a status (not each leaf's)
+    # that first decision started the appraisal: said next to the button clicked (the leaf's status, a live region),
+    # and the notice at the top of the page, far above, says it too, without being spoken a second time
+    status = page.locator(f"{leaf} [data-save-status]")
+    expect(status).to_have_text(
+        re.compile(r"^Đã lưu — bản đánh giá chuyển sang «Đang thẩm định».*không còn rút lại được"))
     notice = page.locator("[data-start-notice]")
     expect(notice).to_contain_text("đơn vị không còn rút lại được")
-    assert notice.get_attribute("role") == "status"
+    assert notice.get_attribute("role") == "note"
     expect(error).to_be_hidden()
     assert _attr(page, points, "aria-invalid") is None
     assert _attr(page, points, "aria-describedby") == hint

@@ -5,6 +5,7 @@ leaf); a button that goes with the answer (an accepted «không phát sinh»'s) 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -18,6 +19,10 @@ from tests.appraisal.conftest import team as team  # the appraisal team fixture 
 from tests.browser.conftest import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# A first decision on an assessment not yet started starts its appraisal: the leaf's status says so after «Đã lưu».
+SAVED_AND_STARTED = re.compile(r"^Đã lưu — bản đánh giá chuyển sang «Đang thẩm định»")
+
 
 FOCUSED = "document.activeElement?.closest('[data-leaf]')?.id ?? document.activeElement?.tagName"
 
@@ -47,7 +52,7 @@ def test_enter_on_accept_keeps_the_focus_on_the_button_and_ctrl_enter_saves_afte
     # when the lead presses ENTER on «Chấp nhận điểm tự chấm»
     accept.focus()
     page.keyboard.press("Enter")
-    expect(page.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    expect(page.locator(f"{leaf} [data-save-status]")).to_have_text(SAVED_AND_STARTED)
     page.wait_for_load_state("networkidle")
 
     # then the keyboard is still on the button, which works again
@@ -78,7 +83,7 @@ def test_space_on_save_appraisal_keeps_the_focus_on_the_button(new_page: Any, su
     # when the lead presses SPACE on «Lưu điểm thẩm định»
     save.focus()
     page.keyboard.press(" ")
-    expect(page.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    expect(page.locator(f"{leaf} [data-save-status]")).to_have_text(SAVED_AND_STARTED)
     page.wait_for_load_state("networkidle")
 
     # then the keyboard is still on it, and J goes on to the next leaf (not to the page's first)

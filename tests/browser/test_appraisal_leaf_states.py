@@ -4,6 +4,7 @@ unit's «không phát sinh» shows it accepted at once, the acceptance no longer
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -16,6 +17,9 @@ from tests.appraisal.conftest import team as team  # the appraisal team fixture 
 from tests.browser.conftest import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# A first decision on an assessment not yet started starts its appraisal: the leaf's status says so after «Đã lưu».
+SAVED_AND_STARTED = re.compile(r"^Đã lưu — bản đánh giá chuyển sang «Đang thẩm định»")
 
 
 def _open(new_page: Any, assessment: Assessment) -> tuple[Any, list[str], list[str]]:
@@ -58,7 +62,7 @@ def test_a_double_click_on_accept_saves_once_and_shows_no_conflict(
 
     # when the lead double-clicks «Chấp nhận điểm tự chấm»
     page.dblclick(f"{leaf} form[data-accept] button[type=submit]")
-    expect(page.locator(f"{leaf} [data-save-status]")).to_have_text("Đã lưu")
+    expect(page.locator(f"{leaf} [data-save-status]")).to_have_text(SAVED_AND_STARTED)
     page.wait_for_load_state("networkidle")
 
     # then one save went out, and no conflict is shown

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -14,6 +15,9 @@ from tests.appraisal.conftest import team as team  # the appraisal team fixture 
 from tests.browser.conftest import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# A first decision on an assessment not yet started starts its appraisal: the leaf's status says so after «Đã lưu».
+SAVED_AND_STARTED = re.compile(r"^Đã lưu — bản đánh giá chuyển sang «Đang thẩm định»")
 
 
 def test_a_refused_saves_status_says_unsaved_once_the_user_corrects_it(
@@ -46,7 +50,7 @@ def test_a_refused_saves_status_says_unsaved_once_the_user_corrects_it(
 
     # saved, it says so; edited again, unsaved again; back to what is stored, nothing
     page.click(f"{leaf} form[data-appraise] button[type=submit]")
-    expect(status).to_have_text("Đã lưu")
+    expect(status).to_have_text(SAVED_AND_STARTED)
     page.fill(note, "Gửi trễ hai ngày.")
     expect(status).to_have_text("Chưa lưu")
     page.fill(note, "Gửi trễ.")

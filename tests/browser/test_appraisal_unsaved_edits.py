@@ -5,6 +5,7 @@ unit's report opens in a new tab."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,9 @@ from tests.appraisal.conftest import team as team  # the appraisal team fixture 
 from tests.browser.conftest import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# A first decision on an assessment not yet started starts its appraisal: the leaf's status says so after «Đã lưu».
+SAVED_AND_STARTED = re.compile(r"^Đã lưu — bản đánh giá chuyển sang «Đang thẩm định»")
 
 
 @pytest.fixture
@@ -112,7 +116,7 @@ def test_leaving_the_page_with_an_unsaved_appraisal_warns(new_page: Any, submitt
     expect(w.page.locator(f"#note-{line.pk}")).to_have_value("Đang ghi dở.")
     # saved, it asks nothing
     w.page.click(f"#line-{line.pk} form[data-appraise] button[type=submit]")
-    expect(w.page.locator(f"#line-{line.pk} [data-save-status]")).to_have_text("Đã lưu")
+    expect(w.page.locator(f"#line-{line.pk} [data-save-status]")).to_have_text(SAVED_AND_STARTED)
     w.page.click("form.filters button[type=submit]")
     w.page.wait_for_url("**linh-vuc=tat-ca**")
     assert [kind for kind, _text in w.dialogs] == ["beforeunload"]
