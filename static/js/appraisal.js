@@ -33,7 +33,7 @@ const T = vi
       evidenceFirst: "Tiêu chí này cần tài liệu kiểm chứng nhưng đơn vị không gửi tài liệu. Vẫn lưu điểm thẩm định?",
       decidedElsewhere: "Các tiêu chí sau vừa được thẩm định ở nơi khác từ khi trang được tải (đã cập nhật trên trang):",
       noUndecided: "Không còn tiêu chí chưa thẩm định nào trên trang.",
-      unsaved: "Chưa lưu…", yours: "Giá trị của anh/chị", emptyHeld: "Chưa lưu: giải trình còn trống.",
+      typedUnsaved: "Chưa lưu…", yours: "Giá trị của anh/chị", emptyHeld: "Chưa lưu: giải trình còn trống.",
       restored: "Có nội dung chưa lưu từ lần trước — đã khôi phục, đang lưu…",
     }
   : {
@@ -54,7 +54,7 @@ const T = vi
       evidenceFirst: "This criterion needs evidence, and the unit sent none. Save the appraisal anyway?",
       decidedElsewhere: "These criteria have been appraised elsewhere since the page was loaded (updated on the page):",
       noUndecided: "No criterion left to appraise on this page.",
-      unsaved: "Not saved yet…", yours: "Your value", emptyHeld: "Not saved: the explanation is empty.",
+      typedUnsaved: "Not saved yet…", yours: "Your value", emptyHeld: "Not saved: the explanation is empty.",
       restored: "Text not saved last time has been restored; saving…",
     };
 
@@ -608,7 +608,8 @@ function showAppraisalEdited(form) {
   const status = form.querySelector("[data-save-status]");
   if (!status) return;
   const said = status.textContent;
-  if (![T.failed, T.network, T.saved, T.unsaved].includes(said)) return;
+  // «Đã lưu» may go on to say that this first decision started the appraisal
+  if (![T.failed, T.network, T.unsaved].includes(said) && !said.startsWith(T.saved)) return;
   const now = appraisalUnsaved(form) ? T.unsaved : said === T.unsaved ? "" : said;
   if (now !== said) status.textContent = now;  // a live region: said once, not at every key
 }
@@ -1090,7 +1091,7 @@ function autosaveExplanation(form, delay) {
     if (status) status.textContent = T.emptyHeld;
     return;
   }
-  if (status && !status.textContent.startsWith(T.restored)) status.textContent = T.unsaved;
+  if (status && !status.textContent.startsWith(T.restored)) status.textContent = T.typedUnsaved;
   explainTimers.set(form, setTimeout(async () => {
     explainTimers.delete(form);
     await idle(form.closest("[data-leaf]"));  // the save on its way answers first: its version is the one to send
