@@ -52,6 +52,10 @@ class ExplanationRound(models.Model):
     # given): an answer without text, kept apart from the explanations, so that no text reads as an agreement and an
     # agreement given in an earlier round is not this round's answer.
     agreed_lines = models.JSONField(_("tiêu chí đơn vị đồng ý với kết quả thẩm định"), default=list, blank=True)
+    # The flagged leaves on which the team asks for evidence documents («Bổ sung tài liệu kiểm chứng») instead of an
+    # explanation (line ids, in the set's order): a document linked to the leaf during the round answers it, a note
+    # beside it optional. The other flagged leaves ask for an explanation, as every leaf of a round did before.
+    documents_requested = models.JSONField(_("tiêu chí đề nghị bổ sung tài liệu kiểm chứng"), default=list, blank=True)
     resubmitted_at = models.DateTimeField(_("đơn vị gửi lại lúc"), null=True, blank=True)
     resubmitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -3,7 +3,7 @@ sent: which are new to it, and which a «Đã xem» marks."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,10 @@ class FeedbackLine:
     agreed: bool = False
     question: str = ""
     can_agree: bool = False
+    # What the open round asks on the leaf: evidence documents («Bổ sung tài liệu kiểm chứng», `documents_asked`)
+    # rather than an explanation; and whether the unit linked a document to it during the round (its answer then).
+    documents_asked: bool = False
+    documented: bool = False
 
     @property
     def shown(self) -> LineHistory | None:
@@ -71,11 +75,38 @@ def evidence_still_missing(line: ScoreLine, indicator: Indicator, has_files: boo
             and indicator.source != Indicator.Source.SURVEY)
 
 
-def answered_in_round(line: ScoreLine, explanation_round: ExplanationRound | None) -> bool:
-    """Whether the leaf has the unit's answer of `explanation_round`: its agreement, or an explanation written in
-    the round (`explained_in_round`). No query."""
+def documents_asked(line: ScoreLine, explanation_round: ExplanationRound | None) -> bool:
+    """Whether `explanation_round` asks for evidence documents on the leaf («Bổ sung tài liệu kiểm chứng») rather
+    than an explanation (`ExplanationRound.documents_requested`; a round requested before there was such a choice
+    asks for explanations only). No query."""
+    return explanation_round is not None and line.pk in (explanation_round.documents_requested or [])
+
+
+def documented_in_round(explanation_round: ExplanationRound | None) -> set[int]:
+    """The ids of the leaves `explanation_round` asks documents of (`documents_asked`) that the unit linked a
+    document to during it (`EvidenceLink.explanation_round`, the round's stored number): their answer. One query,
+    none when the round asks no documents."""
+    if explanation_round is None or not explanation_round.documents_requested:
+        return set()
+    from evidence.models import EvidenceLink  # the evidence app records when a link was added
+
+    return set(EvidenceLink.objects.filter(
+        score_line_id__in=list(explanation_round.documents_requested), explanation_round=explanation_round.round,
+        score_line__assessment_id=explanation_round.assessment_id,
+    ).values_list("score_line_id", flat=True))
+
+
+def answered_in_round(
+    line: ScoreLine, explanation_round: ExplanationRound | None, documented: Collection[int] = ()
+) -> bool:
+    """Whether the leaf has the unit's answer of `explanation_round`: its agreement, an explanation written in the
+    round (`explained_in_round`), or, on a leaf the round asks documents of (`documents_asked`), a document linked
+    during it (`documented`: the ids of such leaves, `documented_in_round`). On such a leaf a text written in the
+    round answers too (why the unit has no document to add); on a leaf asked to explain, a document alone does not.
+    No query."""
     at_start = explanation_round.explanations_at_start if explanation_round is not None else {}
-    return agreed_in_round(line, explanation_round) or explained_in_round(line, at_start or {})
+    return (agreed_in_round(line, explanation_round) or explained_in_round(line, at_start or {})
+            or (line.pk in documented and documents_asked(line, explanation_round)))
 
 
 def question_for(line: ScoreLine, explanation_round: ExplanationRound, *, reason_shown: bool) -> str:
@@ -105,6 +136,10 @@ def feedback_answers(
             continue
         row.can_agree = agreeable(row.line)
         row.agreed = agreed_in_round(row.line, open_round)
+        row.documents_asked = documents_asked(row.line, open_round)
+        # a file linked in the open round is one whose link can still be removed (`link_is_locked`)
+        row.documented = any(getattr(f, "added_in_round", False) and not getattr(f, "link_locked", True)
+                             for f in row.files)
         if row.agreed:
             row.explanation_draft = ""
         # what to explain: the team's question on the leaf, else its appraisal's reason shown with it, else the
@@ -119,15 +154,53 @@ def feedback_answers(
 def answers_left(*, assessment: Assessment, explanation_round: ExplanationRound) -> tuple[int, int]:
     """(unanswered, agreeable): how many of the leaves the open round flagged have no answer of the round yet
     (`answered_in_round`), and how many of those have a result of the team to agree with (`agreeable`): the counts
-    the unit's page gives beside «Đồng ý … ở N tiêu chí còn lại», as they stand after each save. One query."""
+    the unit's page gives beside «Đồng ý … ở N tiêu chí còn lại», as they stand after each save. One query, two
+    when the round asks documents of some leaves."""
     unanswered = agreeable_left = 0
+    documented = documented_in_round(explanation_round)
     for line in ScoreLine.objects.filter(assessment_id=assessment.pk, explanation_requested=True).only(
         "pk", "explanation", "appraised_score", "not_applicable", "na_overruled", "na_accepted",
     ):
-        if not answered_in_round(line, explanation_round):
+        if not answered_in_round(line, explanation_round, documented):
             unanswered += 1
             agreeable_left += agreeable(line)
     return unanswered, agreeable_left
+
+
+@dataclass
+class RoundAnswer:
+    """A leaf the open round flagged, as the lead's page of the round lists it: what the round asks there
+    (`documents_asked`: evidence documents, else an explanation) and the unit's answer so far (`answer`: «agreed»,
+    «explained», «documented», or empty: none yet)."""
+
+    line_id: int
+    code: str
+    documents_asked: bool
+    answer: str
+
+
+def round_answers_so_far(*, assessment: Assessment, explanation_round: ExplanationRound) -> list[RoundAnswer]:
+    """Each leaf `explanation_round` flagged, in the set's order, with what it asks there and the unit's answer so far
+    (`answered_in_round`: a leaf asked for documents with a document linked in the round is «documented», whatever
+    note beside it; without one, its text written in the round explains why). Two queries, one when the round asks
+    no documents."""
+    documented = documented_in_round(explanation_round)
+    at_start = explanation_round.explanations_at_start or {}
+    rows: list[RoundAnswer] = []
+    for line in (ScoreLine.objects.filter(assessment_id=assessment.pk, explanation_requested=True)
+                 .select_related("indicator").only("pk", "explanation", "indicator__code")
+                 .order_by("indicator__order")):
+        asked = documents_asked(line, explanation_round)
+        if agreed_in_round(line, explanation_round):
+            answer = "agreed"
+        elif asked and line.pk in documented:
+            answer = "documented"
+        elif explained_in_round(line, at_start):
+            answer = "explained"
+        else:
+            answer = ""
+        rows.append(RoundAnswer(line_id=line.pk, code=line.indicator.code, documents_asked=asked, answer=answer))
+    return rows
 
 
 def open_round(*, assessment: Assessment) -> ExplanationRound | None:

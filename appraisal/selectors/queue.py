@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from appraisal import permissions
 from appraisal.models import ExplanationRound, ExplanationSeen
-from appraisal.selectors.explanation import agreed_in_round, explained_in_round
+from appraisal.selectors.explanation import agreed_in_round, documents_asked, explained_in_round
 from appraisal.selectors.rounds import appraisal_round_shown_expression
 from appraisal.selectors.tree import WORK_STATES, SetTree, _area_case, set_tree
 from cchc.collation import sort_key, vietnamese
@@ -423,20 +423,28 @@ def unseen_explanations(*, assessments: QuerySet[Any] | list[int]) -> dict[int, 
     decision of the team on it (a score, the self-score accepted, a «không phát sinh» accepted or overruled) saves
     it, so a line last written before the end is one the team has not decided again. A reopened or returned-again
     assessment has moved to a later round and counts none. The unit's «Đồng ý với kết quả thẩm định» on a leaf
-    (`ExplanationRound.agreed_lines`) is no text and asks nothing of the team: not counted. Two queries.
+    (`ExplanationRound.agreed_lines`) is no text and asks nothing of the team: not counted. On a leaf the round asked
+    documents of (`documents_asked`), a document linked during the round is the unit's answer: counted as an
+    explanation is. Two queries.
     """
+    from evidence.models import EvidenceLink  # the evidence app records the round a link was added in
+
     rounds = {
         r.assessment_id: r
         for r in ExplanationRound.objects.filter(
             assessment__in=assessments, assessment__state=Assessment.State.IN_APPRAISAL,
             round=F("assessment__appraisal_round") - 1,
         ).filter(Q(resubmitted_at__isnull=False) | Q(closed_at__isnull=False))
-        .only("assessment_id", "explanations_at_start", "agreed_lines", "resubmitted_at", "closed_at")
+        .only("assessment_id", "explanations_at_start", "agreed_lines", "documents_requested", "resubmitted_at",
+              "closed_at")
     }
     if not rounds:
         return {}
     lines = (
-        ScoreLine.objects.filter(assessment_id__in=list(rounds), explanation_requested=True).exclude(explanation="")
+        ScoreLine.objects.filter(assessment_id__in=list(rounds), explanation_requested=True)
+        .annotate(documented=Exists(EvidenceLink.objects.filter(
+            score_line=OuterRef("pk"), explanation_round=OuterRef("assessment__appraisal_round") - 1)))
+        .filter(~Q(explanation="") | Q(documented=True))
         .filter(~Exists(ExplanationSeen.objects.filter(line=OuterRef("pk"),
                                                        round=OuterRef("assessment__appraisal_round") - 1)))
         .order_by().only("assessment_id", "indicator_id", "explanation", "updated_at")
@@ -446,8 +454,9 @@ def unseen_explanations(*, assessments: QuerySet[Any] | list[int]) -> dict[int, 
         last = rounds[line.assessment_id]
         ended = last.resubmitted_at or last.closed_at
         assert ended is not None
-        if (line.updated_at <= ended and explained_in_round(line, last.explanations_at_start or {})
-                and not agreed_in_round(line, last)):
+        answered = (explained_in_round(line, last.explanations_at_start or {})
+                    or (line.documented and documents_asked(line, last)))  # type: ignore[attr-defined]
+        if line.updated_at <= ended and answered and not agreed_in_round(line, last):
             unseen.setdefault(line.assessment_id, []).append(line.indicator_id)
     return unseen
 

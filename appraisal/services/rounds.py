@@ -20,6 +20,8 @@ from appraisal.selectors.explanation import (
     agreeable,
     agreed_in_round,
     answered_in_round,
+    documented_in_round,
+    documents_asked,
     feedback_answers,
     feedback_lines,
     withdrawn_round,
@@ -99,6 +101,25 @@ MSG_QUESTION_NOT_FLAGGED = gettext_lazy(
     "hoặc xoá câu hỏi."
 )
 
+MSG_DOCUMENTS_NOT_FLAGGED = gettext_lazy(
+    "Đã đề nghị bổ sung tài liệu kiểm chứng cho tiêu chí %(code)s nhưng tiêu chí này không được chọn: hãy chọn tiêu "
+    "chí đó, hoặc bỏ đề nghị bổ sung tài liệu."
+)
+
+
+def _answers_missing(n: int) -> str:
+    """The resubmission refused in a round that asks documents of some leaves: what answers each kind of leaf."""
+    return ngettext(
+        "Còn %(n)s tiêu chí chưa được trả lời trong vòng này. Tiêu chí được yêu cầu giải trình cần có nội dung giải "
+        "trình; tiêu chí được đề nghị bổ sung tài liệu kiểm chứng cần có tài liệu bổ sung trong vòng này (hoặc giải "
+        "trình vì sao không có); hoặc chọn «Đồng ý với kết quả thẩm định».",
+        "Còn %(n)s tiêu chí chưa được trả lời trong vòng này. Tiêu chí được yêu cầu giải trình cần có nội dung giải "
+        "trình; tiêu chí được đề nghị bổ sung tài liệu kiểm chứng cần có tài liệu bổ sung trong vòng này (hoặc giải "
+        "trình vì sao không có); hoặc chọn «Đồng ý với kết quả thẩm định».",
+        n,
+    ) % {"n": n}
+
+
 AGREE_ACTION = "score_line.agree"  # the audit record of the unit's «Đồng ý với kết quả thẩm định» on a leaf
 
 
@@ -148,7 +169,9 @@ def unanswered_without_result(assessment: Assessment) -> list[str]:
         return []
     flagged = assessment.lines.filter(explanation_requested=True).select_related("indicator").order_by(
         "indicator__order")
-    return [line.indicator.code for line in flagged if not answered_in_round(line, current) and not agreeable(line)]
+    documented = documented_in_round(current)
+    return [line.indicator.code for line in flagged
+            if not answered_in_round(line, current, documented) and not agreeable(line)]
 
 
 def reason_given(line: ScoreLine, state: str) -> bool:
@@ -210,6 +233,7 @@ def explanation_request(
     line_ids: Iterable[int] | None = None,
     message: str = "",
     questions: Mapping[Any, Any] | None = None,
+    documents: Iterable[Any] = (),
     require_questions: bool = False,
     undecided_ok: bool = True,
 ) -> ExplanationRound:
@@ -222,9 +246,13 @@ def explanation_request(
     The request must tell the unit what to explain on each leaf: its appraisal with a reason (`reason_given`), the
     team's question on that leaf (`questions`, {line id: text}, each optional, at most `QUESTION_LIMIT` characters,
     only on a chosen leaf: stored with the round), or `message`, the request's general question, which the unit
-    reads next to the leaves with neither. With `require_questions` (the request page, the API) a request that gives
-    none of them for some leaves is refused (`question_required`, naming them). A question refused (too long,
-    hidden characters, on a leaf not chosen: `question_not_flagged`) refuses the request, naming its leaf. Without
+    reads next to the leaves with neither. `documents` (line ids, each a chosen leaf, else `documents_not_flagged`)
+    are the leaves on which the team asks for evidence documents («Bổ sung tài liệu kiểm chứng») instead of an
+    explanation: a document the unit links to such a leaf in the round answers it (`answered_in_round`), and the
+    request itself says what is asked there. With `require_questions` (the request page, the API) a request that gives
+    none of them for some leaves asked to explain is refused (`question_required`, naming them). A question refused
+    (too long, hidden characters, on a leaf not chosen: `question_not_flagged`) refuses the request, naming its
+    leaf. Without
     `undecided_ok` (the page, when its user has not confirmed going ahead) it is refused while leaves are still
     undecided (`undecided_not_confirmed`, counted per area)."""
     locked = _lock(assessment.pk)
@@ -248,8 +276,10 @@ def explanation_request(
         raise ValidationFailed(MSG_NOTHING_FLAGGED, code="nothing_flagged")
     text = _nfc(message, field="message")
     asked = _questions(questions or {}, lines, chosen)
+    wants_documents = _documents(documents, lines, chosen)
     if require_questions and not text:
-        unasked = [line for line in chosen if str(line.pk) not in asked and not reason_given(line, locked.state)]
+        unasked = [line for line in chosen if str(line.pk) not in asked and line.pk not in wants_documents
+                   and not reason_given(line, locked.state)]
         if unasked:
             raise ValidationFailed(
                 _question_required(len(unasked)), code="question_required",
@@ -272,7 +302,7 @@ def explanation_request(
     explanation_round = ExplanationRound.objects.create(
         assessment=returned, round=round_no, requested_by=actor, deadline=deadline, message=text,
         line_count=len(chosen), explanations_at_start={str(line.pk): line.explanation for line in chosen},
-        questions=asked,
+        questions=asked, documents_requested=wants_documents,
     )
     changes: dict[str, Any] = {
         "explanation_deadline": {"old": old_deadline.isoformat() if old_deadline else None,
@@ -282,6 +312,9 @@ def explanation_request(
     if asked:
         codes = {str(line.pk): line.indicator.code for line in chosen}
         changes["questions"] = {"old": None, "new": {codes[key]: question for key, question in asked.items()}}
+    if wants_documents:
+        changes["documents_requested"] = {"old": None, "new": [line.indicator.code for line in chosen
+                                                               if line.pk in wants_documents]}
     audit_record(
         actor=actor, action="assessment.explanation_request", object_type="Assessment", object_id=locked.pk,
         unit=locked.unit, assessment=locked, reason=text, changes=changes,
@@ -331,6 +364,22 @@ def _questions(raw: Mapping[Any, Any], lines: list[ScoreLine], chosen: list[Scor
                 LeafProblem(code, line_id=line.pk, kind="question_not_flagged", message=problem)])
         asked[str(line.pk)] = text
     return asked
+
+
+def _documents(raw: Iterable[Any], lines: list[ScoreLine], chosen: list[ScoreLine]) -> list[int]:
+    """The chosen leaves asked for documents, as stored (line ids, in the set's order). Refused: a value that is no
+    leaf of the assessment (`unknown_line`), a leaf not chosen (`documents_not_flagged`, naming it)."""
+    wanted = _leaf_ids(raw)
+    by_id = {line.pk: line for line in lines}
+    if any(number not in by_id for number in wanted):
+        raise ValidationFailed(MSG_UNKNOWN_LINE, code="unknown_line", details={"field": "documents"})
+    chosen_ids = {line.pk for line in chosen}
+    for line in lines:
+        if line.pk in wanted and line.pk not in chosen_ids:
+            problem = str(MSG_DOCUMENTS_NOT_FLAGGED % {"code": line.indicator.code})
+            raise ValidationFailed(problem, code="documents_not_flagged", details=[
+                LeafProblem(line.indicator.code, line_id=line.pk, kind="documents_not_flagged", message=problem)])
+    return [line.pk for line in chosen if line.pk in wanted]
 
 
 def _undecided_by_area(assessment: Assessment, lines: Iterable[ScoreLine]) -> list[tuple[Indicator, int, int]]:
@@ -432,7 +481,11 @@ def line_explain(*, line: ScoreLine, actor: Any, base_version: int, explanation:
     the round, replacing the agreement given in the round if any (audited with it).
 
     An explanation equal to the one stored is answered as saved with the stored leaf, writing nothing and recording
-    nothing, even from a stale version: a save whose answer was lost, sent again, is no conflict with itself."""
+    nothing, even from a stale version: a save whose answer was lost, sent again, is no conflict with itself.
+
+    On a leaf the round asks documents of (`documents_asked`) the text is the unit's optional note beside its
+    documents: an empty one (or the text of before the round) is no note, and puts the leaf's text of before the
+    round back (an agreement given in the round withdrawn with it, the documents then the answer)."""
     fresh, assessment = _explaining_line(line)
     _refuse_if_withdrawn(assessment)
     if fresh.version != base_version:
@@ -441,10 +494,16 @@ def line_explain(*, line: ScoreLine, actor: Any, base_version: int, explanation:
         raise StaleVersion(MSG_EXPLANATION_STALE, details=fresh)
     _refuse_unless_explaining(fresh, assessment)
     text = _nfc(explanation, field="explanation")
-    if not text:
-        raise ValidationFailed(MSG_EXPLANATION_REQUIRED, code="explanation_required", details={"field": "explanation"})
     current = _current_round(assessment)
     at_start = current.explanations_at_start if current is not None else {}
+    if current is not None and documents_asked(fresh, current) and (
+            not text or (str(fresh.pk) in at_start and text == at_start[str(fresh.pk)].strip())):
+        restored = _text_at_start(fresh, current)
+        if restored == fresh.explanation and not agreed_in_round(fresh, current):
+            return fresh
+        return _write_explanation(fresh, assessment, actor, restored, current)
+    if not text:
+        raise ValidationFailed(MSG_EXPLANATION_REQUIRED, code="explanation_required", details={"field": "explanation"})
     if str(fresh.pk) in at_start and text == at_start[str(fresh.pk)].strip():
         raise ValidationFailed(MSG_EXPLANATION_UNCHANGED, code="explanation_unchanged",
                                details={"field": "explanation"})
@@ -504,7 +563,8 @@ def explanation_agree_remaining(*, assessment: Assessment, actor: Any) -> list[S
     if current is None:
         raise StateConflict(MSG_NO_OPEN_ROUND % {"state": locked.get_state_display()}, code="not_explaining")
     flagged = locked.lines.filter(explanation_requested=True).select_related("indicator").order_by("indicator__order")
-    unanswered = [line for line in flagged if not answered_in_round(line, current)]
+    documented = documented_in_round(current)
+    unanswered = [line for line in flagged if not answered_in_round(line, current, documented)]
     remaining = [line for line in unanswered if agreeable(line)]
     if not remaining:
         if unanswered:  # only leaves without a result are left: each needs its explanation
@@ -585,8 +645,9 @@ def _refuse_no_open_round(locked: Assessment) -> None:
 def explanation_resubmit(*, assessment: Assessment, actor: Any) -> Assessment:
     """The unit sends its explanations back: explanation → in_appraisal, round + 1; the team is e-mailed.
 
-    Every flagged leaf needs its answer of the round: an explanation, or the unit's agreement (`line_agree`); after
-    the deadline the lead closes the round instead.
+    Every flagged leaf needs its answer of the round: an explanation (on a leaf asked for documents, a document
+    linked in the round), or the unit's agreement (`line_agree`); after the deadline the lead closes the round
+    instead.
     """
     locked = _lock(assessment.pk)
     if locked.state != Assessment.State.EXPLANATION:
@@ -595,21 +656,18 @@ def explanation_resubmit(*, assessment: Assessment, actor: Any) -> Assessment:
         raise StateConflict(MSG_DEADLINE_PASSED, code="deadline_passed")
     current = ExplanationRound.objects.filter(assessment=locked, round=locked.appraisal_round).first()
     flagged = locked.lines.filter(explanation_requested=True).select_related("indicator").order_by("indicator__order")
-    unanswered = [line for line in flagged if not answered_in_round(line, current)]
+    answered_by_documents = documented_in_round(current)
+    unanswered = [line for line in flagged if not answered_in_round(line, current, answered_by_documents)]
     # a leaf whose only answer is a document added in this round: said so, the unit thought it had answered
     documented = set(ScoreLine.objects.filter(
         pk__in=[line.pk for line in unanswered], evidence_links__explanation_round=locked.appraisal_round,
     ).values_list("pk", flat=True)) if unanswered else set()
-    missing = [
-        LeafProblem(line.indicator.code, line_id=line.pk, kind="explanations_missing",
-                    message=_("Đã bổ sung tài liệu kiểm chứng nhưng chưa có nội dung giải trình: hãy ghi giải trình "
-                              "(có thể nêu tài liệu đã bổ sung) hoặc chọn «Đồng ý với kết quả thẩm định».")
-                    if line.pk in documented
-                    else _("Chưa giải trình, cũng chưa chọn «Đồng ý với kết quả thẩm định», trong vòng này."))
-        for line in unanswered
-    ]
+    missing = [LeafProblem(line.indicator.code, line_id=line.pk, kind="explanations_missing",
+                           message=_unanswered_why(line, current, documented)) for line in unanswered]
     if missing:
-        raise ValidationFailed(MSG_EXPLANATIONS_MISSING % {"n": len(missing)}, code="explanations_missing",
+        asks_documents = current is not None and bool(current.documents_requested)
+        raise ValidationFailed(_answers_missing(len(missing)) if asks_documents
+                               else MSG_EXPLANATIONS_MISSING % {"n": len(missing)}, code="explanations_missing",
                                details=missing)
     flagged_lines = list(flagged)
     agreed = {int(pk) for pk in (current.agreed_lines if current is not None else []) or []}
@@ -619,9 +677,24 @@ def explanation_resubmit(*, assessment: Assessment, actor: Any) -> Assessment:
     notify(kind=Notification.Kind.RESUBMITTED, assessment=back,
            recipients=team_for(back, leaf_ids=[line.indicator_id for line in flagged_lines]),
            context={"round_shown": appraisal_round_shown(back), "answered": len(flagged_lines),
-                    "explained": [line.indicator.code for line in flagged_lines if line.pk not in agreed],
+                    "explained": [line.indicator.code for line in flagged_lines
+                                  if line.pk not in agreed and line.pk not in answered_by_documents],
+                    "documented": [line.indicator.code for line in flagged_lines
+                                   if line.pk not in agreed and line.pk in answered_by_documents],
                     "agreed": [line.indicator.code for line in flagged_lines if line.pk in agreed]})
     return back
+
+
+def _unanswered_why(line: ScoreLine, current: ExplanationRound | None, documented: set[int]) -> str:
+    """Why a flagged leaf is not answered yet, as the refused resubmission says it beside the leaf. `documented`:
+    the leaves a document was linked to in the round."""
+    if documents_asked(line, current):
+        return _("Được đề nghị bổ sung tài liệu kiểm chứng nhưng chưa bổ sung tài liệu nào trong vòng này, chưa giải "
+                 "trình vì sao không có, cũng chưa chọn «Đồng ý với kết quả thẩm định».")
+    if line.pk in documented:
+        return _("Đã bổ sung tài liệu kiểm chứng nhưng chưa có nội dung giải trình: hãy ghi giải trình (có thể nêu "
+                 "tài liệu đã bổ sung) hoặc chọn «Đồng ý với kết quả thẩm định».")
+    return _("Chưa giải trình, cũng chưa chọn «Đồng ý với kết quả thẩm định», trong vòng này.")
 
 
 def explanation_overdue(assessment: Assessment, *, now: datetime | None = None) -> bool:
@@ -646,7 +719,8 @@ def explanation_close(*, assessment: Assessment, actor: Any, reason: str = "") -
     current = ExplanationRound.objects.filter(assessment=locked, round=locked.appraisal_round).first()
     flagged = list(locked.lines.filter(explanation_requested=True).select_related("indicator")
                    .order_by("indicator__order"))
-    answered = [line.indicator.code for line in flagged if answered_in_round(line, current)]
+    documented = documented_in_round(current)
+    answered = [line.indicator.code for line in flagged if answered_in_round(line, current, documented)]
     unanswered = [line.indicator.code for line in flagged if line.indicator.code not in answered]
     text = _nfc(reason)
     back = _end_explanation(locked, actor, resubmitted=False, reason=text or _("Hết hạn giải trình."))
@@ -702,7 +776,8 @@ def explanation_withdraw(*, assessment: Assessment, actor: Any, reason: str) -> 
     text = _required_reason(reason, MSG_REASON_FOR_WITHDRAW)
     flagged = list(locked.lines.filter(explanation_requested=True).select_related("indicator")
                    .order_by("indicator__order"))
-    kept = [line for line in flagged if answered_in_round(line, current)]
+    documented = documented_in_round(current)
+    kept = [line for line in flagged if answered_in_round(line, current, documented)]
     dropped = [line for line in flagged if line not in kept]
     ScoreLine.objects.filter(pk__in=[line.pk for line in dropped]).update(explanation_requested=False)
     audit_record(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from appraisal import forms, permissions, selectors, services
+from appraisal.selectors.explanation import round_answers_so_far
 from appraisal.selectors.review import Review, line_area_code
 from appraisal.selectors.rounds import decided_since_last_request, round_number
 from appraisal.services.common import MSG_NOT_APPRAISING
@@ -43,6 +44,7 @@ from scoring.views._common import lands_on
 # the refusals of a reopen that no reason would change: said without the form
 REOPEN_BLOCKED = frozenset({"not_signed_off", "unit_inactive", "unit_merged"})
 QUESTION_PREFIX = "question-"  # the request page's field of the team's question on one leaf
+DOCUMENTS_PREFIX = "documents-"  # the id of the request page's box asking documents of one leaf (field `documents`)
 
 
 def _review_page(assessment_id: int) -> str:
@@ -55,9 +57,10 @@ def _review_page(assessment_id: int) -> str:
 @answers_json
 def request_explanation(request: HttpRequest, assessment_id: int) -> HttpResponse:
     """The lead returns the assessment, or chosen leaves, to the unit for explanation with a deadline, with a
-    question on any leaf (optional) and a general one. The page says which chosen leaves need a question (no
-    appraisal with a reason) and how many leaves, in which areas, the team has not decided yet: going ahead with
-    those is confirmed on the form. A refused request comes back with what was typed."""
+    question on any leaf (optional) and a general one; on any chosen leaf the lead may ask for evidence documents
+    («Bổ sung tài liệu kiểm chứng», field `documents`) instead of an explanation. The page says which chosen leaves
+    need a question (no appraisal with a reason) and how many leaves, in which areas, the team has not decided yet:
+    going ahead with those is confirmed on the form. A refused request comes back with what was typed."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     error = None
     chosen: set[int] = set()
@@ -65,6 +68,7 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
     message = ""
     whole = False
     questions: dict[str, str] = {}
+    documents: set[int] = set()
     if request.method == "POST":
         whole = request.POST.get("all") == "1"
         chosen = set(forms.ids_of(request.POST.getlist("lines")))
@@ -73,12 +77,14 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
         # each leaf's question (`question-<line id>`): optional, the empty ones are left out by the service
         questions = {key.removeprefix(QUESTION_PREFIX): value for key, value in request.POST.items()
                      if key.startswith(QUESTION_PREFIX)}
+        documents = set(forms.ids_of(request.POST.getlist("documents")))
         try:
             line_ids = None if whole else forms.line_ids_of(request.POST.getlist("lines"))
+            documents_asked = forms.line_ids_of(request.POST.getlist("documents"))
             deadline = forms.deadline_from_post(deadline_raw)
             services.explanation_request(
                 assessment=assessment, actor=request.user, deadline=deadline, line_ids=line_ids, message=message,
-                questions=questions, require_questions=True,
+                questions=questions, documents=documents_asked, require_questions=True,
                 undecided_ok=request.POST.get("confirm_undecided") == "1",
             )
         except DomainError as exc:
@@ -122,7 +128,8 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
     return render(
         request,
         "appraisal/request_explanation.html",
-        {"assessment": assessment, "review": data, "chosen": chosen, "deadline": forms.date_input_value(deadline_raw),
+        {"assessment": assessment, "review": data, "chosen": chosen, "documents": documents,
+         "deadline": forms.date_input_value(deadline_raw),
          "message": message, "whole": whole, "error": error, "next": review_url(request, assessment.pk),
          "error_leaves": named[:DETAILS_SHOWN], "error_more": max(len(named) - DETAILS_SHOWN, 0),
          "unasked": {getattr(problem, "line_id", None) for problem in problems},
@@ -148,6 +155,8 @@ def _error_target(error: DomainError | None) -> dict[str, str] | None:
     if line_id is not None and error.code.startswith("question_"):
         return {"id": f"{QUESTION_PREFIX}{line_id}", "label": _("Đến câu hỏi của tiêu chí %(code)s")
                 % {"code": problems[0]}}
+    if line_id is not None and error.code == "documents_not_flagged":
+        return {"id": f"flag-{line_id}", "label": _("Đến tiêu chí %(code)s") % {"code": problems[0]}}
     return None
 
 
@@ -194,7 +203,10 @@ def _round_page(
     it once overdue. A refused decision comes back here with what was typed (``form`` names the one sent)."""
     open_round = selectors.open_round(assessment=assessment)
     asked: list[tuple[str, str]] = []
+    answers: list[Any] = []
     if open_round is not None:
+        # each flagged leaf: what the round asks there, and the unit's answer so far
+        answers = round_answers_so_far(assessment=assessment, explanation_round=open_round)
         open_round.number = round_number(open_round)  # type: ignore[attr-defined]
         # the team's questions on the leaves, in the set's order
         questions = open_round.questions or {}
@@ -208,7 +220,8 @@ def _round_page(
     return render(
         request,
         "appraisal/request_explanation.html",
-        {"assessment": assessment, "open_round": open_round, "asked": asked,
+        {"assessment": assessment, "open_round": open_round, "asked": asked, "answers": answers,
+         "answered": sum(1 for answer in answers if answer.answer),
          "overdue": services.explanation_overdue(assessment),
          "error": error, "form": form, "deadline": forms.date_input_value(deadline_raw), "reason": reason,
          "next": review_url(request, assessment.pk)},

@@ -91,7 +91,7 @@ def _explain_response(
         row.can_attach = can_attach_evidence(request.user, row.line)  # type: ignore[attr-defined]
         if open_round is None or not row.line.explanation_requested:
             continue
-        open_answer = not answered_in_round(row.line, open_round)
+        open_answer = not answered_in_round(row.line, open_round, {row.line.pk} if row.documented else ())
         unanswered += open_answer
         agreeable_left += open_answer and row.can_agree
     withdrawn = withdrawn_round(assessment=assessment)
