@@ -267,7 +267,12 @@ def report_workbook(
     *, sheet: selectors.AssessmentSheet, rows: Sequence[selectors.ReportRow], explanations: Sequence[selectors.LeafRow]
 ) -> bytes:
     """Three sheets: I. summary of self-scores per criterion, II. explanations, III. difficulties. The first opens
-    with the report's administrative heading (`report_heading`)."""
+    with the report's administrative heading (`report_heading`). A penalty criterion's points and maximum, and the
+    totals' bonus and penalty, are numbers shown with their signs as the published workbook shows them
+    (`BONUS_FORMAT`, `PENALTY_FORMAT`: «+1.50», «−2.00» with the true minus sign)."""
+    # imported here, as that module imports this one
+    from scoring.publication.exports import BONUS_FORMAT, PENALTY_FORMAT
+
     assessment = sheet.assessment
     comp = sheet.computation
     wb = Workbook()
@@ -292,6 +297,7 @@ def report_workbook(
     first_row = row_number = row_number + 1
     index_mode = assessment.indicator_set.index_mode
     credited: list[int] = []  # the rows of KPS leaves showing the points the engine credits them
+    deducted: list[int] = []  # the rows of penalty criteria, written as deductions
     for row in rows:
         ind = row.indicator
         note = ""
@@ -309,18 +315,22 @@ def report_workbook(
         maximum: Any = ind.max_points
         if ind.kind == Indicator.Kind.PENALTY:  # deducted: written negative, as the report page writes «−2,50»
             maximum, obtained = _deducted(maximum), _deducted(obtained)
+            deducted.append(row_number)
         _put(ws, row_number, [ind.code, ("   " * (row.depth - 1)) + ind.name, maximum, _number(obtained)
                               if not isinstance(obtained, str) else obtained, note], bold=ind.level == 1)
         row_number += 1
     row_number += 1
-    for label, value in (
-        (_("Tổng điểm các lĩnh vực"), comp.normal_total),
-        (_("Điểm cộng"), comp.bonus),
-        (_("Điểm trừ"), _deducted(comp.penalty)),
-        (_("Tổng điểm tự đánh giá"), comp.total),
-        (_("Chỉ số tự đánh giá"), comp.index),
+    signed: dict[int, str] = {}  # the totals' rows shown with their signs, as the published workbook's
+    for label, value, shown in (
+        (_("Tổng điểm các lĩnh vực"), comp.normal_total, ""),
+        (_("Điểm cộng"), comp.bonus, BONUS_FORMAT),
+        (_("Điểm trừ"), _deducted(comp.penalty), PENALTY_FORMAT),
+        (_("Tổng điểm tự đánh giá"), comp.total, ""),
+        (_("Chỉ số tự đánh giá"), comp.index, ""),
     ):
         _put(ws, row_number, ["", label, "", value], bold=True)
+        if shown:
+            signed[row_number] = shown
         row_number += 1
     # The band's name in the language of the download, as the report page shows it («Weak» for «Yếu»).
     _put(ws, row_number, ["", _("Xếp loại (tự đánh giá)"), "", band(comp.classification) if comp.classification
@@ -328,6 +338,11 @@ def report_workbook(
     for r in ws.iter_rows(min_row=first_row, min_col=3, max_col=4):
         for cell in r:
             cell.number_format = "0.00"
+    for number in deducted:  # «−2.00» with the true minus sign, the cells still numbers
+        for column in (3, 4):
+            ws.cell(row=number, column=column).number_format = PENALTY_FORMAT
+    for number, shown in signed.items():
+        ws.cell(row=number, column=4).number_format = shown
     for number in credited:
         _mark_kps(ws.cell(row=number, column=4))
     _widths(ws, [10, 80, 12, 14, 40])
@@ -348,7 +363,7 @@ def report_workbook(
         if leaf.line.not_applicable and not isinstance(score, str):
             _mark_kps(cell)
         elif not isinstance(score, str):
-            cell.number_format = "0.00"
+            cell.number_format = PENALTY_FORMAT if leaf.indicator.kind == Indicator.Kind.PENALTY else "0.00"
     _widths(ws2, [10, 60, 14, 18, 70])
 
     ws3 = wb.create_sheet(str(_("III. Khó khăn, kiến nghị")))
@@ -570,6 +585,10 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
     Once the assessment is no longer a draft (submitted, in appraisal, …) the unit cannot import anything: the file
     is a read-only copy that says so (`READ_ONLY_MARKER`), every cell locked, no input colour, no drop-down and no
     companion sheet."""
+    # the published workbook's deduction, «−2.00» with the true minus sign (imported here, as that module imports
+    # this one)
+    from scoring.publication.exports import PENALTY_FORMAT
+
     assessment = sheet.assessment
     read_only = assessment.state != Assessment.State.DRAFT
     count_columns = max([len(count_keys(r.indicator)) for r in sheet.leaves] + [1])
@@ -660,6 +679,11 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
             if key in editable and fillable:
                 cell.protection = Protection(locked=False)
                 cell.fill = INPUT_FILL
+        if ind.kind == Indicator.Kind.PENALTY:  # shown cells only: «−2.00» with the true minus sign, still numbers
+            for key in ("max", "score"):
+                shown = ws.cell(row=number, column=position[key])
+                if not isinstance(shown.value, str):
+                    shown.number_format = PENALTY_FORMAT
         if credit is not None:
             score = ws.cell(row=number, column=position["score"])
             score.number_format, score.fill = kps_number_format(), KPS_FILL
