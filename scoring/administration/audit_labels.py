@@ -16,6 +16,8 @@ from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.utils import translation
 from django.utils.formats import get_format
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -277,6 +279,63 @@ _DECIMAL = re.compile(r"^-?\d+\.\d+$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
+class DataLabel(str):
+    """A recorded code's label that is Vietnamese data (a unit's, a unit kind's or a ranking group's name), not a
+    label of the interface (a state, a role): marked as data where a value is written for a page (`_HtmlWriter`)."""
+
+    __slots__ = ()
+
+
+class _Writer:
+    """How a recorded value's parts are put together: plain text, for the export and the stored labels."""
+
+    def text(self, value: Any) -> str:
+        """A part in the interface's language (a label, Có/Không, a state, a date, a number)."""
+        return str(value)
+
+    def data(self, value: Any) -> str:
+        """A part that is Vietnamese data (a name, a text someone wrote)."""
+        return str(value)
+
+    def join(self, separator: str, parts: Iterable[str]) -> str:
+        return separator.join(parts)
+
+    def format(self, template: str, *args: Any) -> str:
+        """`template` («{} ({})», never a translated text) with the parts given."""
+        return template.format(*args)
+
+    def translated(self, message: str, values: dict[str, Any]) -> str:
+        """A translated message with %(name)s placeholders filled with parts."""
+        return message % values
+
+
+class _HtmlWriter(_Writer):
+    """For a page: data marked `lang="vi"` on a page in another language (the `vi` filter), the rest in the page's
+    language; each part escaped once (a part already written is not escaped again)."""
+
+    def text(self, value: Any) -> str:
+        return conditional_escape(value)
+
+    def data(self, value: Any) -> str:
+        from scoring.templatetags.data_language import vi
+
+        return vi(value)
+
+    def join(self, separator: str, parts: Iterable[str]) -> str:
+        return format_html_join(separator, "{}", ((part,) for part in parts))
+
+    def format(self, template: str, *args: Any) -> str:
+        return format_html(template, *args)
+
+    def translated(self, message: str, values: dict[str, Any]) -> str:
+        escaped = {k: conditional_escape(v) for k, v in values.items()}
+        return mark_safe(conditional_escape(message) % escaped)  # noqa: S308 — the message and its parts escaped
+
+
+PLAIN = _Writer()
+HTML = _HtmlWriter()
+
+
 def _choices(choices: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in choices}
 
@@ -296,7 +355,8 @@ def _value_labels() -> dict[str, dict[str, str]]:
     )
 
     method = _choices(Indicator.Method.choices)
-    kinds = dict(UnitKind.objects.values_list("code", "name"))  # a handful of rows
+    kinds: dict[str, str] = {code: DataLabel(name) for code, name in UnitKind.objects.values_list("code", "name")}
+    groups: dict[str, str] = {code: DataLabel(name) for code, name in RankingGroup.objects.values_list("code", "name")}
     return {
         "role": _choices(RoleAssignment.Role.choices),
         "state": _choices(Assessment.State.choices),
@@ -308,7 +368,7 @@ def _value_labels() -> dict[str, dict[str, str]]:
         "index_mode": _choices(IndicatorSet.IndexMode.choices),
         "unit_kind": kinds,
         "Unit.kind": kinds,
-        "ranking_group": dict(RankingGroup.objects.values_list("code", "name")),
+        "ranking_group": groups,
         "Indicator.kind": _choices(Indicator.Kind.choices),
         "Indicator.source": _choices(Indicator.Source.choices),
     }
@@ -335,50 +395,63 @@ def leaf_input_labels(params: Any) -> dict[str, str]:
 
 
 def change_value(
-    field: str, value: Any, labels: dict[str, dict[str, str]] | None = None, inputs: dict[str, str] | None = None
+    field: str, value: Any, labels: dict[str, dict[str, str]] | None = None, inputs: dict[str, str] | None = None,
+    *, writer: _Writer = PLAIN,
 ) -> str:
     """A recorded old or new value as a person reads it: Có/Không, a role's or a state's name, a local date,
     a decimal comma; a recorded input such as {"value": true} by its content, its option and counted items by
-    their labels (`inputs`: `leaf_input_labels` of its criterion)."""
+    their labels (`inputs`: `leaf_input_labels` of its criterion). With `writer=HTML`, for a page: its Vietnamese
+    data (names, labels of a criterion's inputs, texts of `DATA_TEXT_FIELDS`) marked as such, the rest in the
+    page's language."""
+    w = writer
     if value is None or value == "":
-        return "—"
+        return w.text("—")
     if isinstance(value, bool):
-        return _("Có") if value else _("Không")
+        return w.text(_("Có") if value else _("Không"))
     if field in PARAMS_FIELDS and isinstance(value, dict):
-        return _params_value(value)
+        return _params_value(value, w)
     if isinstance(value, dict):
         if set(value) == {"value"}:
-            return change_value(field, value["value"], labels, inputs)
-        names: Any = (inputs or {}) if field == "counts" else VALUE_KEY_LABELS
+            return change_value(field, value["value"], labels, inputs, writer=w)
         scores = SCORE_ENTRY_KEYS.get(field, frozenset())
-        return "; ".join(
-            f"{names.get(str(k), k)}: "
-            f"{_score_mark(v) if str(k) in scores and _is_number(v) else change_value(str(k), v, labels, inputs)}"
+        return w.join("; ", (
+            w.format("{}: {}", _value_key(field, str(k), inputs, w),
+                     w.text(_score_mark(v)) if str(k) in scores and _is_number(v)
+                     else change_value(str(k), v, labels, inputs, writer=w))
             for k, v in value.items()
-        )
+        ))
     if isinstance(value, list):
-        return ", ".join(change_value(field, v, labels, inputs) for v in value) or "—"
+        return w.join(", ", [change_value(field, v, labels, inputs, writer=w) for v in value]) or w.text("—")
     if field in NUMBER_FIELDS and _is_number(value):
-        return _score_mark(value)
+        return w.text(_score_mark(value))
     if isinstance(value, float | Decimal):
-        return str(value)
+        return w.text(str(value))
     text = str(value)
     if field == "option" and inputs and text in inputs:
-        return inputs[text]
+        return w.data(inputs[text])
     known = (labels if labels is not None else _value_labels()).get(field, {})
     if text in known:
-        return known[text]
+        label = known[text]
+        return w.data(label) if isinstance(label, DataLabel) or field in DATA_TEXT_FIELDS else w.text(label)
     if _ISO_DATETIME.match(text):
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            return text
+            return w.text(text)
         from scoring.templatetags.scoring_tags import dmy  # the pages' one way of writing a moment
 
-        return dmy(moment)
+        return w.text(dmy(moment))
     if field in INPUT_NUMBER_KEYS and _DECIMAL.match(text):
-        return text.replace(".", str(get_format("DECIMAL_SEPARATOR")))
-    return text
+        return w.text(text.replace(".", str(get_format("DECIMAL_SEPARATOR"))))
+    return w.data(text) if field in DATA_TEXT_FIELDS else w.text(text)
+
+
+def _value_key(field: str, key: str, inputs: dict[str, str] | None, w: _Writer) -> str:
+    """A key inside a recorded value: a counted item by its criterion's label (data), the others as a person
+    names them (`VALUE_KEY_LABELS`)."""
+    if field == "counts":
+        return w.data(inputs[key]) if inputs and key in inputs else w.text(key)
+    return w.text(VALUE_KEY_LABELS.get(key, key))
 
 
 def _is_number(value: Any) -> bool:
@@ -418,33 +491,41 @@ def _decimal_mark(text: str) -> str:
     return shown.replace(".", str(get_format("DECIMAL_SEPARATOR")))
 
 
-def _param_text(key: str, value: Any) -> str:
+def _param_text(key: str, value: Any, w: _Writer = PLAIN) -> str:
     """One value inside a criterion's parameters: a number (a point, a threshold) as `_decimal_mark`, Có/Không, an
-    entry of a list by its labelled keys."""
+    entry of a list by its labelled keys; a level's or an item's label as data."""
     if value is None or value == "":
-        return "—"
+        return w.text("—")
     if isinstance(value, bool):
-        return _("Có") if value else _("Không")
+        return w.text(_("Có") if value else _("Không"))
     if isinstance(value, dict):
-        return "; ".join(f"{PARAM_ENTRY_KEY_LABELS.get(str(k), k)}: {_param_text(str(k), v)}" for k, v in value.items())
+        return w.join("; ", (
+            w.format("{}: {}", w.text(PARAM_ENTRY_KEY_LABELS.get(str(k), k)), _param_text(str(k), v, w))
+            for k, v in value.items()
+        ))
     if isinstance(value, list):
         # entries in parentheses: their own keys are separated by «;»
-        return ", ".join(f"({_param_text(key, v)})" if isinstance(v, dict) else _param_text(key, v)
-                         for v in value) or "—"
+        return w.join(", ", [w.format("({})", _param_text(key, v, w)) if isinstance(v, dict)
+                             else _param_text(key, v, w) for v in value]) or w.text("—")
     text = str(value)
     if key in PARAM_NUMBER_KEYS and (isinstance(value, int | float | Decimal) or _NUMBER.match(text)):
-        return _decimal_mark(text)
-    return text
+        return w.text(_decimal_mark(text))
+    return w.data(text) if key in PARAM_DATA_KEYS else w.text(text)
 
 
-def _params_value(params: dict[str, Any]) -> str:
+# The texts inside a criterion's parameters that are Vietnamese data: its levels', items' and variables' labels.
+PARAM_DATA_KEYS = frozenset({"label"})
+
+
+def _params_value(params: dict[str, Any], w: _Writer = PLAIN) -> str:
     """A criterion's recorded parameters as the editor names them: «Biến số: (tên: a; nhãn: Số văn bản); Công thức:
     a / b; Điểm khi chia cho 0: 1» (not «variables: name: a; …; on_zero_division: 1.000»)."""
     from scoring.administration.services.tree import PARAM_LABELS
 
     if not params:
-        return "—"
-    return "; ".join(f"{PARAM_LABELS.get(str(k), k)}: {_param_text(str(k), v)}" for k, v in params.items())
+        return w.text("—")
+    return w.join("; ", (w.format("{}: {}", w.text(PARAM_LABELS.get(str(k), k)), _param_text(str(k), v, w))
+                         for k, v in params.items()))
 
 
 # A tree import's lists of criteria ({"codes": [...], "more": n}): the side of the arrow each is shown on.
@@ -453,7 +534,7 @@ CODE_LIST_FIELDS = {
 }
 
 
-def _code_list(change: Any, labels: dict[str, dict[str, str]] | None = None) -> str | None:
+def _code_list(change: Any, labels: dict[str, dict[str, str]] | None = None, w: _Writer = PLAIN) -> str | None:
     """A recorded list of criteria as a person reads it: «1.1, 1.2 … và 3 tiêu chí khác»; a modified criterion
     with the fields that changed, «1.1.2 (Điểm tối đa, Tham số)», and their values where recorded (`changes`):
     «1.1.2 (Điểm tối đa: 2,00 → 2,50)». None when it is not such a list."""
@@ -470,33 +551,36 @@ def _code_list(change: Any, labels: dict[str, dict[str, str]] | None = None) -> 
                 labels = _for_object(labels or {}, "Indicator")
             parts = []
             for f in item.get("fields") or []:
-                label = str(indicator_labels.get(f) or FIELD_LABELS.get(f, f))
+                label = w.text(indicator_labels.get(f) or FIELD_LABELS.get(f, f))
                 value = values.get(f)
                 if isinstance(value, dict) and {"old", "new"} >= set(value):
-                    label = f"{label}: {change_value(f, value.get('old'), labels)} → " \
-                            f"{change_value(f, value.get('new'), labels)}"
+                    label = w.format("{}: {} → {}", label, change_value(f, value.get("old"), labels, writer=w),
+                                     change_value(f, value.get("new"), labels, writer=w))
                 parts.append(label)
-            fields = ", ".join(parts) if not values else "; ".join(parts)
-            shown.append(f"{item.get('code')} ({fields})" if fields else str(item.get("code")))
+            fields = w.join(", " if not values else "; ", parts)
+            code = w.text(item.get("code"))
+            shown.append(w.format("{} ({})", code, fields) if fields else code)
         else:
-            shown.append(str(item))
-    text = ("; " if any(isinstance(item, dict) for item in change["codes"]) else ", ").join(shown)
+            shown.append(w.text(item))
+    text = w.join("; " if any(isinstance(item, dict) for item in change["codes"]) else ", ", shown)
     more = change.get("more")
     if isinstance(more, int) and more > 0:
-        text = f"{text} {_('… và %(n)s tiêu chí khác') % {'n': more}}".strip()
+        more_text = w.text(_("… và %(n)s tiêu chí khác") % {"n": more})
+        text = w.format("{} {}", text, more_text) if text else more_text
     return text
 
 
-def _areas_shown(codes: Any, names: dict[str, str]) -> str:
+def _areas_shown(codes: Any, names: dict[str, str], w: _Writer = PLAIN) -> str:
     """An assignment's recorded areas and criteria («1», «1», «2»: the same area of two sets recorded twice) by code
     and name where known, each once: «1 Công tác chỉ đạo (2 bộ chỉ số); 2 Văn bản QPPL»."""
     if not isinstance(codes, list):
-        return change_value("areas", codes)
+        return change_value("areas", codes, writer=w)
     shown = []
     for code, times in Counter(str(c) for c in codes).items():
-        text = f"{code} {names[code]}" if names.get(code) else code
-        shown.append(_("%(area)s (%(n)s bộ chỉ số)") % {"area": text, "n": times} if times > 1 else text)
-    return ("; " if names else ", ").join(shown) or "—"
+        text = w.format("{} {}", w.text(code), w.data(names[code])) if names.get(code) else w.text(code)
+        shown.append(w.translated(_("%(area)s (%(n)s bộ chỉ số)"), {"area": text, "n": times}) if times > 1
+                     else text)
+    return w.join("; " if names else ", ", shown) or w.text("—")
 
 
 # Recorded fields whose values are texts people wrote or names of records, in Vietnamese whatever the page's
@@ -510,12 +594,13 @@ DATA_TEXT_FIELDS = frozenset({
 
 def change_rows(
     changes: Any, labels: dict[str, dict[str, str]] | None = None, object_type: str = "",
-    inputs: dict[str, str] | None = None,
+    inputs: dict[str, str] | None = None, *, html: bool = False,
 ) -> list[tuple[str, str, str, str]]:
     """(field, label, old, new) per recorded change, for the audit table and its export; a field recorded with the
     same old and new value (a set made active again), or with values shown alike (a deadline saved again, to the
     second; «1.00» and «1»), is no change and has no line. `inputs`: the labels of the
-    criterion's input codes, for a score line's entry (`leaf_input_labels`)."""
+    criterion's input codes, for a score line's entry (`leaf_input_labels`). With `html`, old and new are written
+    for a page (`HTML`: Vietnamese data marked `lang="vi"` on a page in another language, escaped once)."""
     if not isinstance(changes, dict):
         return []
     labels = _for_object(labels if labels is not None else _value_labels(), object_type)
@@ -526,7 +611,10 @@ def change_rows(
             if listed:  # an empty list (nothing added, say) is not a change worth a line
                 label = str(FIELD_LABELS[name])
                 side = CODE_LIST_FIELDS[name]
-                rows.append((str(name), label, listed if side == "old" else "—", listed if side == "new" else "—"))
+                if html:
+                    listed = _code_list(change, labels, HTML) or ""
+                none = HTML.text("—") if html else "—"
+                rows.append((str(name), label, listed if side == "old" else none, listed if side == "new" else none))
             continue
         if isinstance(change, dict) and {"old", "new"} >= set(change):
             old, new = change.get("old"), change.get("new")
@@ -535,13 +623,16 @@ def change_rows(
         if old == new and name not in UNRECORDED_FIELDS:
             continue
         label = str(own.get(name) or FIELD_LABELS.get(name, name))
-        if name in AREA_CODE_FIELDS.get(object_type, ()):
-            shown = (_areas_shown(old, labels.get(name, {})), _areas_shown(new, labels.get(name, {})))
-        else:
-            shown = (change_value(name, old, labels, inputs), change_value(name, new, labels, inputs))
+
+        def shown_as(w: _Writer, old: Any = old, new: Any = new, name: str = name) -> tuple[str, str]:
+            if name in AREA_CODE_FIELDS.get(object_type, ()):
+                return _areas_shown(old, labels.get(name, {}), w), _areas_shown(new, labels.get(name, {}), w)
+            return change_value(name, old, labels, inputs, writer=w), change_value(name, new, labels, inputs, writer=w)
+
+        shown = shown_as(PLAIN)
         if shown[0] == shown[1] and name not in UNRECORDED_FIELDS:
             continue  # alike as shown: a deadline saved again to the second, «1.00» and «1»
-        rows.append((str(name), label, *shown))
+        rows.append((str(name), label, *(shown_as(HTML) if html else shown)))
     return rows
 
 
@@ -614,7 +705,8 @@ def _unit_names(entries: list[Any]) -> dict[str, str]:
     codes = {code for entry in entries for code in _unit_codes_in(entry)}
     if not codes:
         return {}
-    return {code: f"{name} ({code})" for code, name in Unit.objects.filter(code__in=codes).values_list("code", "name")}
+    return {code: DataLabel(f"{name} ({code})")
+            for code, name in Unit.objects.filter(code__in=codes).values_list("code", "name")}
 
 
 def _ids(entries: list[Any], object_type: str) -> set[int]:
@@ -872,10 +964,11 @@ def object_matching(text: str, object_type: str = "") -> Q:
     return matching
 
 
-def labelled(entries: Iterable[Any]) -> list[Any]:
+def labelled(entries: Iterable[Any], *, html: bool = False) -> list[Any]:
     """The entries, each given `action_label`, `object_type_label`, `object_shown` and `change_rows` for the audit
     table (a few queries whatever their number: the kinds and groups, the units named by code, the score lines
-    with their criteria and units, one per other type of object named)."""
+    with their criteria and units, one per other type of object named). With `html`, the change rows' values are
+    written for a page (`change_rows`), the export's are plain text."""
     out = list(entries)
     values = _value_labels()
     units = _unit_names(out)
@@ -892,7 +985,7 @@ def labelled(entries: Iterable[Any]) -> list[Any]:
             own_values = {**values, "areas": areas.get(int(entry.object_id), {})}
         entry.change_rows = change_rows(
             entry.changes, own_values, entry.object_type,
-            inputs.get(str(entry.object_id)) if entry.object_type == "ScoreLine" else None,
+            inputs.get(str(entry.object_id)) if entry.object_type == "ScoreLine" else None, html=html,
         )
         # the system's own reasons are stored in Vietnamese and read in the page's language; a person's as written
         entry.reason_shown = _(entry.reason) if entry.reason else ""

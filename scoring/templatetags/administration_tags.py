@@ -25,11 +25,3 @@ def unit_datalist() -> dict[str, Any]:
 
     units = Unit.objects.order_by("-active", vietnamese("name")).values_list("code", "name", "active")
     return {"list_id": UNIT_DATALIST, "units": units}
-
-
-@register.filter
-def is_data_text(field: str) -> bool:
-    """Whether an audit entry's recorded field holds Vietnamese data (a name, a note), to be marked `lang="vi"`."""
-    from scoring.administration.audit_labels import DATA_TEXT_FIELDS
-
-    return field in DATA_TEXT_FIELDS

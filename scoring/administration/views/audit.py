@@ -96,7 +96,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     query.pop("trang", None)
     query.pop("xuat", None)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("trang"))
-    page.object_list = labelled(page.object_list)
+    page.object_list = labelled(page.object_list, html=True)
     return render(
         request,
         "scoring/administration/audit_list.html",

@@ -85,7 +85,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "sets": IndicatorSet.objects.count(),
             "units": Unit.objects.filter(active=True).count(),
             "cycles": Cycle.objects.count(),
-            "recent": labelled(AuditEntry.objects.select_related("actor", "unit")[:10]),
+            "recent": labelled(AuditEntry.objects.select_related("actor", "unit")[:10], html=True),
         },
     )
 
