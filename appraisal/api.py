@@ -210,6 +210,15 @@ class ExplanationRequestSerializer(InputSerializer):
         "`question_invalid`; câu hỏi cho tiêu chí không được chọn: 400 `question_not_flagged`; dòng không thuộc "
         "bản đánh giá: 400 `unknown_line` (trên trường `questions`).",
     )
+    documents = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list,
+        help_text="Các dòng (`id` của dòng điểm) Tổ thẩm định chỉ đề nghị «Bổ sung tài liệu kiểm chứng» thay cho giải "
+        "trình, như cột cùng tên của trang yêu cầu giải trình: tài liệu đơn vị gắn vào tiêu chí đó trong vòng giải "
+        "trình là câu trả lời (ghi chú không bắt buộc); tiêu chí đó không cần câu hỏi riêng hay `message`. Mỗi dòng "
+        "phải là một tiêu chí được yêu cầu (trong `line_ids`, hoặc mọi tiêu chí khi bỏ `line_ids`): nếu không, 400 "
+        "`documents_not_flagged`, `problem_details` nêu tiêu chí; dòng không thuộc bản đánh giá: 400 `unknown_line` "
+        "trên trường `documents`. Lưu cùng vòng giải trình (`documents` của `/rounds/`).",
+    )
 
     def validate_questions(self, value: list[dict[str, Any]]) -> dict[int, str]:
         asked: dict[int, str] = {}
@@ -232,7 +241,8 @@ def request_explanation(request: Request, assessment_id: int) -> Response:
     omitted or null flags every leaf except the survey's; a list flags exactly those lines; an empty list is
     refused (400 `nothing_flagged` on `line_ids`). A line without an appraised score and its reason needs its own
     question (`questions`) or the request's `message` (400 `question_required`, naming the lines), as on the request
-    page. A refused request changes nothing."""
+    page, unless it is asked for documents only (`documents`, each a line flagged: 400 `documents_not_flagged`
+    naming it otherwise). A refused request changes nothing."""
     assessment = permissions.lead_get_for_user(user=request.user, assessment_id=assessment_id)
     payload = ExplanationRequestSerializer(data=request.data)
     payload.is_valid(raise_exception=True)
@@ -241,7 +251,8 @@ def request_explanation(request: Request, assessment_id: int) -> Response:
     with fields_for(unknown_line="line_ids", nothing_flagged="line_ids"):
         services.explanation_request(
             assessment=assessment, actor=request.user, deadline=deadline, line_ids=data["line_ids"],
-            message=data["message"], questions=data["questions"], require_questions=True,
+            message=data["message"], questions=data["questions"], documents=data["documents"],
+            require_questions=True,
         )
     assessment.refresh_from_db()
     return Response(AssessmentSerializer(assessment).data)
@@ -784,6 +795,11 @@ class FeedbackLineSerializer(serializers.Serializer):
                                       "hoặc vòng gần nhất khi không có vòng nào mở).")
     can_agree = serializers.BooleanField(
         help_text="Tiêu chí có kết quả thẩm định để đồng ý (chỉ tiêu chí được yêu cầu ở vòng đang mở).")
+    documents_asked = serializers.BooleanField(
+        help_text="Vòng đang mở chỉ đề nghị «Bổ sung tài liệu kiểm chứng» ở tiêu chí này (thay cho giải trình): tài "
+        "liệu đơn vị gắn vào tiêu chí trong vòng là câu trả lời, `explanation` là ghi chú không bắt buộc.")
+    documented = serializers.BooleanField(
+        help_text="Ở tiêu chí `documents_asked`: đơn vị đã gắn tài liệu vào tiêu chí trong vòng đang mở.")
     explanation = serializers.CharField(
         source="explanation_draft", help_text="Giải trình viết trong vòng đang mở (ngoài vòng: giải trình đang lưu).")
     earlier_explanation = serializers.CharField(help_text="Giải trình trước đây, không tính cho vòng đang mở.")
@@ -852,6 +868,15 @@ QuestionOutput = inline_serializer(
 ).__class__
 
 
+DocumentsOutput = inline_serializer(
+    "RoundDocumentsAsked",
+    {
+        "line_id": serializers.IntegerField(help_text="Dòng (`id` của dòng điểm) được đề nghị bổ sung tài liệu."),
+        "indicator": serializers.CharField(help_text="Mã tiêu chí."),
+    },
+).__class__
+
+
 class RoundSerializer(serializers.ModelSerializer):
     """`round` is the round's stored number (its key: the appraisal round it was asked in, counting withdrawn rounds
     and a reopen's new appraisal round); `number` the one shown to people, «vòng giải trình N»: its place among the
@@ -875,12 +900,17 @@ class RoundSerializer(serializers.ModelSerializer):
         help_text="Mã các tiêu chí đơn vị trả lời «Đồng ý với kết quả thẩm định» trong vòng này (không giải trình), "
         "theo thứ tự của bộ chỉ số.",
     )
+    documents = serializers.SerializerMethodField(
+        help_text="Các tiêu chí Tổ thẩm định chỉ đề nghị «Bổ sung tài liệu kiểm chứng» ở vòng này thay cho giải trình "
+        "(tài liệu đơn vị gắn vào tiêu chí trong vòng là câu trả lời), theo thứ tự của bộ chỉ số; các tiêu chí khác "
+        "của vòng được yêu cầu giải trình. Rỗng ở vòng yêu cầu trước khi có lựa chọn này.",
+    )
 
     class Meta:
         model = ExplanationRound
         fields = [
             "round", "number", "withdrawn", "requested_at", "requested_by", "deadline", "message", "questions",
-            "agreed", "line_count", "resubmitted_at", "closed_at", "ended",
+            "agreed", "documents", "line_count", "resubmitted_at", "closed_at", "ended",
         ]
 
     def get_requested_by(self, obj: ExplanationRound) -> str:
@@ -901,6 +931,12 @@ class RoundSerializer(serializers.ModelSerializer):
     def get_agreed(self, obj: ExplanationRound) -> list[str]:
         codes = self._codes()
         return [code for _order, code in sorted(codes[str(pk)] for pk in obj.agreed_lines or [] if str(pk) in codes)]
+
+    @extend_schema_field(DocumentsOutput(many=True))
+    def get_documents(self, obj: ExplanationRound) -> list[dict[str, Any]]:
+        codes = self._codes()
+        asked = sorted((codes[str(pk)], pk) for pk in obj.documents_requested or [] if str(pk) in codes)
+        return [{"line_id": pk, "indicator": code} for (_order, code), pk in asked]
 
 
 def _rounds_assessment(user: Any, assessment_id: int) -> Assessment:
