@@ -2,8 +2,9 @@
 
 - `assessment_workbook`: one unit's «Bảng tổng hợp kết quả thẩm định», the sheet the team signs on paper: every
   node of the set in order with its maximum, the self-score, the appraised score, their difference, the team's
-  reason, the «không phát sinh» (KPS) decision, the explanation asked for (with the team's question on the leaf)
-  and the unit's answer (explained, or agreed with the appraisal); the subtotals and the totals as the engine
+  reason, the «không phát sinh» (KPS) decision, the explanation or the evidence documents asked for (with the team's
+  question on the leaf) and the unit's answer (explained, the documents linked in the round, or agreed with the
+  appraisal); the subtotals and the totals as the engine
   computes them; a signature block. «Tạm tính» until the assessment is signed off.
 - `cycle_workbook`: the lead's preliminary table of a cycle («Kết quả chưa công bố»): per ranking group its units
   with their state, self total, appraised index and provisional rank among the signed-off units; a sheet of
@@ -33,7 +34,13 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from appraisal.models import ExplanationRound
-from appraisal.selectors.explanation import agreed_in_round, evidence_still_missing, explained_in_round
+from appraisal.selectors.explanation import (
+    agreed_in_round,
+    documents_asked,
+    documents_linked_in_round,
+    evidence_still_missing,
+    explained_in_round,
+)
 from appraisal.selectors.oversight import rank_standing
 from appraisal.selectors.review import (
     credited_scores,
@@ -184,13 +191,20 @@ def _kps_text(line: ScoreLine, state: str) -> str:
     return f"{decision}. {_('Lý do của đơn vị')}: {reason}" if reason else decision
 
 
-def _explanation_text(line: ScoreLine, last_round: ExplanationRound | None, *, evidence_missing: bool = False) -> str:
-    """A flagged leaf's «Giải trình» cell: the unit's answer in the last round (open or ended, whose flags the leaves
-    carry), an agreement told apart from an explanation (and said sent with no document when the leaf needs evidence
-    the unit did not send, `evidence_missing`), and the team's question on the leaf in that round."""
+def _explanation_text(
+    line: ScoreLine, last_round: ExplanationRound | None, *, evidence_missing: bool = False,
+    linked: list[str] | None = None,
+) -> str:
+    """A flagged leaf's «Giải trình» cell: what the last round (open or ended, whose flags the leaves carry) asked
+    there, an explanation or evidence documents (`documents_asked`), and the unit's answer: an agreement told apart
+    from an explanation (and said sent with no document when the leaf needs evidence the unit did not send,
+    `evidence_missing`), on a leaf asked for documents the documents linked in the round (`linked`, their names),
+    as the lead's page of the round says it; then the team's question on the leaf in that round."""
     if not line.explanation_requested:
         return ""
-    if agreed_in_round(line, last_round) and evidence_missing:
+    if documents_asked(line, last_round):
+        text = _documents_text(line, last_round, linked or [])
+    elif agreed_in_round(line, last_round) and evidence_missing:
         text = _("Yêu cầu giải trình: đơn vị đồng ý, không bổ sung tài liệu (tiêu chí cần tài liệu kiểm chứng)")
     elif agreed_in_round(line, last_round):
         text = _("Yêu cầu giải trình: đơn vị đồng ý với kết quả thẩm định")
@@ -202,6 +216,19 @@ def _explanation_text(line: ScoreLine, last_round: ExplanationRound | None, *, e
     if question:
         text = "\n".join((text, _("Câu hỏi của Tổ thẩm định: %(question)s") % {"question": question}))
     return text
+
+
+def _documents_text(line: ScoreLine, last_round: ExplanationRound | None, linked: list[str]) -> str:
+    """The «Giải trình» cell's answer on a leaf the round asked evidence documents of: the documents the unit linked
+    in the round, its agreement, a text saying why it has none (written in the round), or nothing yet."""
+    if agreed_in_round(line, last_round):
+        return _("Đề nghị bổ sung tài liệu kiểm chứng: đơn vị đồng ý với kết quả thẩm định")
+    if linked:
+        return _("Đề nghị bổ sung tài liệu kiểm chứng: đã bổ sung %(names)s") % {"names": ", ".join(linked)}
+    assert last_round is not None  # a leaf asked for documents is one of a round's
+    if explained_in_round(line, last_round.explanations_at_start or {}):
+        return _("Đề nghị bổ sung tài liệu kiểm chứng: chưa bổ sung tài liệu, đơn vị giải trình vì sao")
+    return _("Đề nghị bổ sung tài liệu kiểm chứng: chưa bổ sung tài liệu")
 
 
 def _difference(appraised: Decimal | None, own: Decimal | None) -> Decimal | None:
@@ -249,8 +276,8 @@ def _status_round(assessment: Assessment, open_round: ExplanationRound | None) -
 
 def assessment_workbook(*, assessment: Assessment) -> bytes:
     """The unit's appraisal workbook (see the module's docstring). Reads: the set, the lines, the stored result,
-    the open explanation round, the leaves' evidence once a round was asked (about six queries, whatever the number
-    of leaves); writes nothing."""
+    the open explanation round, the leaves' evidence once a round was asked, the documents linked in it when it asked
+    some (about seven queries, whatever the number of leaves); writes nothing."""
     signed = assessment.state == Assessment.State.SIGNED_OFF
     nodes, own_comp, appraised_comp = _nodes(assessment)
     result = IndexResult.objects.filter(assessment=assessment).first() if signed else None
@@ -262,6 +289,8 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
     indicator_set = assessment.indicator_set
     # which leaves have evidence: a flagged one needing some the unit agreed on without sending any is said so
     files = evidence_files_by_line(assessment) if last_round is not None else {}
+    # a leaf the round asked documents of: the documents linked in the round are the unit's answer there
+    linked = documents_linked_in_round(last_round)
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -315,7 +344,7 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
         if line is not None:
             values += [line.appraised_note, _kps_text(line, state),
                        _explanation_text(line, last_round, evidence_missing=evidence_still_missing(
-                           line, ind, bool(files.get(line.pk)))),
+                           line, ind, bool(files.get(line.pk))), linked=linked.get(line.pk)),
                        line.explanation]
         else:
             values += [None] * 4

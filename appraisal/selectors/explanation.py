@@ -96,6 +96,23 @@ def documented_in_round(explanation_round: ExplanationRound | None) -> set[int]:
     ).values_list("score_line_id", flat=True))
 
 
+def documents_linked_in_round(explanation_round: ExplanationRound | None) -> dict[int, list[str]]:
+    """`documented_in_round` with what answers each leaf: {line id: the names of the documents the unit linked to
+    it during `explanation_round`, in the order linked}, for the leaves the round asks documents of. One query, none
+    when the round asks no documents."""
+    if explanation_round is None or not explanation_round.documents_requested:
+        return {}
+    from evidence.models import EvidenceLink  # the evidence app records when a link was added
+
+    linked: dict[int, list[str]] = {}
+    for line_id, name in EvidenceLink.objects.filter(
+        score_line_id__in=list(explanation_round.documents_requested), explanation_round=explanation_round.round,
+        score_line__assessment_id=explanation_round.assessment_id,
+    ).order_by("linked_at", "pk").values_list("score_line_id", "evidence_file__original_name"):
+        linked.setdefault(line_id, []).append(name)
+    return linked
+
+
 def answered_in_round(
     line: ScoreLine, explanation_round: ExplanationRound | None, documented: Collection[int] = ()
 ) -> bool:
