@@ -72,7 +72,8 @@ def evidence_by_line(*, assessment: Assessment, line_ids: Iterable[int] | None =
     Each file carries ``link_locked``: True when the link was made before the assessment was submitted (or
     in an earlier explanation round), so it stays and the page shows no unlink button for it; and, when it was
     added during an explanation round, ``added_in_round`` (True) with ``round_shown`` (the round's number as
-    people see it, None for a withdrawn round), so the appraisal team sees what came with the explanations.
+    people see it, None for a withdrawn round) and ``added_round`` (the round's stored number, None when not added
+    in a round), so the appraisal team sees what came with the explanations.
     """
     links = EvidenceLink.objects.filter(score_line__assessment=assessment)
     if line_ids is not None:
@@ -86,6 +87,7 @@ def evidence_by_line(*, assessment: Assessment, line_ids: Iterable[int] | None =
             explanation_round=link.explanation_round, assessment=assessment
         )
         evidence_file.added_in_round = link.explanation_round is not None  # type: ignore[attr-defined]
+        evidence_file.added_round = link.explanation_round  # type: ignore[attr-defined]
         if link.explanation_round is not None:
             in_rounds.append((evidence_file, link.explanation_round))
         result.setdefault(link.score_line_id, []).append(evidence_file)

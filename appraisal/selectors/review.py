@@ -83,6 +83,10 @@ class ReviewLine:
     # with the appraisal, and the team's own question on the leaf in that round (empty: none)
     agreed: bool = False
     question: str = ""
+    # the last round asked evidence documents of the leaf («Bổ sung tài liệu kiểm chứng») rather than an
+    # explanation, and whether the unit linked one to it during that round (its answer there)
+    documents_asked: bool = False
+    documented: bool = False
 
     @property
     def evidence_missing(self) -> bool:
@@ -178,9 +182,9 @@ def evidence_files_by_line(assessment: Assessment) -> dict[int, list[Any]]:
 
 def round_answers(*, assessment: Assessment) -> dict[int, ExplanationRound]:
     """Stored round number → the assessment's explanation round, with only what its leaves' records read of it: the
-    team's questions and the unit's agreements. One query."""
+    team's questions, the unit's agreements, the leaves asked for documents. One query."""
     return {r.round: r for r in ExplanationRound.objects.filter(assessment=assessment)
-            .only("pk", "assessment_id", "round", "questions", "agreed_lines")}
+            .only("pk", "assessment_id", "round", "questions", "agreed_lines", "documents_requested")}
 
 
 def history_by_line(
@@ -368,6 +372,11 @@ class Review:
         return sum(1 for a in self.areas for rl in a.lines if rl.awaiting_explanation)
 
     @property
+    def awaiting_documents(self) -> int:
+        """Of `awaiting_explanation`, the leaves the round asked evidence documents of rather than an explanation."""
+        return sum(1 for a in self.areas for rl in a.lines if rl.awaiting_explanation and rl.documents_asked)
+
+    @property
     def first_pending(self) -> ReviewLine | None:
         """The first leaf (in the set's order) the team has yet to decide: where the sign-off hint leads."""
         return next((rl for a in self.areas for rl in a.lines if not rl.done), None)
@@ -436,12 +445,16 @@ def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool =
         line.assessment = assessment  # the same object: no query per line for permission checks
         area = areas[tree.area_of[line.indicator_id]]
         waiting = explaining and line.explanation_requested  # as `services.common.awaiting_explanation`
+        leaf_files = files.get(line.pk, [])
+        # as `explanation.documents_asked`, of the last round
+        asked_documents = (line.explanation_requested and last is not None
+                           and line.pk in (last.documents_requested or []))
         area.lines.append(
             ReviewLine(
                 line=line,
                 indicator=line.indicator,
                 path=tree.path_of(line.indicator),
-                files=files.get(line.pk, []),
+                files=leaf_files,
                 history=history.get(line.pk, []),
                 # the user's leaf (`SetTree.leaf_is_theirs`): what the area's «Đã xem» and every count of new
                 # explanations count (`ReviewArea.new_explanations`, the queue's, the API's); not while the unit is
@@ -453,6 +466,10 @@ def review(*, assessment: Assessment, allowed: set[int] | None, writable: bool =
                 agreed=line.explanation_requested and last is not None and line.pk in (last.agreed_lines or []),
                 question=str((last.questions or {}).get(str(line.pk), ""))
                 if line.explanation_requested and last is not None else "",
+                documents_asked=asked_documents,
+                # a document linked in that round answers the leaf (`documented_in_round`, read from its files)
+                documented=asked_documents and last is not None and any(
+                    getattr(f, "added_round", None) == last.round for f in leaf_files),
             )
         )
     rules = scoring_selectors.set_rules(

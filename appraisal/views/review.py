@@ -218,6 +218,7 @@ def review_context(
         "unread": [row for area in data.areas for row in area.lines if row.new_explanation],
         # during an explanation round: the leaves waiting for the unit (the others are appraised meanwhile)
         "awaiting": data.awaiting_explanation if assessment.state == Assessment.State.EXPLANATION else 0,
+        "awaiting_documents": data.awaiting_documents if assessment.state == Assessment.State.EXPLANATION else 0,
         "can_close_round": services.explanation_overdue(assessment),
         "can_reopen": permissions.can_reopen(user) and assessment.state == Assessment.State.SIGNED_OFF,
         "writable": writable,
