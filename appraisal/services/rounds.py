@@ -708,7 +708,8 @@ def explanation_overdue(assessment: Assessment, *, now: datetime | None = None) 
 @transaction.atomic
 def explanation_close(*, assessment: Assessment, actor: Any, reason: str = "") -> Assessment:
     """The lead ends an explanation round whose deadline has passed without a resubmission. The unit's people are
-    e-mailed (after commit) that the round is over, which leaves were answered, and that the team appraises on with
+    e-mailed (after commit) that the round is over, which leaves were answered (those asked for documents and
+    answered with one named apart), and that the team appraises on with
     the answers saved."""
     locked = _lock(assessment.pk)
     refuse_own_unit(actor, locked)
@@ -722,12 +723,16 @@ def explanation_close(*, assessment: Assessment, actor: Any, reason: str = "") -
     documented = documented_in_round(current)
     answered = [line.indicator.code for line in flagged if answered_in_round(line, current, documented)]
     unanswered = [line.indicator.code for line in flagged if line.indicator.code not in answered]
+    # a leaf asked for documents and answered with one is named as such, not as explained
+    by_documents = [line.indicator.code for line in flagged if line.pk in documented
+                    and documents_asked(line, current) and not agreed_in_round(line, current)]
     text = _nfc(reason)
     back = _end_explanation(locked, actor, resubmitted=False, reason=text or _("Hết hạn giải trình."))
     # the unit learns that it can no longer answer and what the team goes on with (as a withdrawal tells it)
     notify(
         kind=Notification.Kind.EXPLANATION_CLOSED, assessment=back, recipients=unit_people(back.unit_id),
-        context={"round": current, "reason": text, "answered": answered, "unanswered": unanswered},
+        context={"round": current, "reason": text, "unanswered": unanswered,
+                 "answered": [code for code in answered if code not in by_documents], "documented": by_documents},
     )
     return back
 

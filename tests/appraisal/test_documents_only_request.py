@@ -169,8 +169,25 @@ def test_a_closed_round_counts_the_documented_leaf_answered(
     ExplanationRound.objects.filter(assessment=returned).update(deadline=later(-1))
     explanation_close(assessment=refresh(returned), actor=lead)
     body = Notification.objects.filter(assessment=returned, kind=Notification.Kind.EXPLANATION_CLOSED).first().body
-    assert f"Tiêu chí đã có giải trình hoặc đồng ý với kết quả thẩm định: {DOCS}." in body
+    # the documents answer is named as such, not as an explanation
+    assert f"Tiêu chí đã bổ sung tài liệu kiểm chứng theo đề nghị: {DOCS}." in body
+    assert "Tiêu chí đã có giải trình hoặc đồng ý với kết quả thẩm định" not in body
     assert f"Tiêu chí đơn vị chưa trả lời: {EXPLAIN}." in body
+
+
+def test_the_closed_round_mail_names_explanations_and_documents_apart(
+    client: Client, returned: Any, unit_editor: Any, lead: Any
+) -> None:
+    attach(client, unit_editor, returned, DOCS)
+    explained = line_of(returned, EXPLAIN)
+    line_explain(line=explained, actor=unit_editor, base_version=explained.version, explanation="Đã thực hiện.")
+    Assessment.objects.filter(pk=returned.pk).update(explanation_deadline=later(-1))
+    ExplanationRound.objects.filter(assessment=returned).update(deadline=later(-1))
+    explanation_close(assessment=refresh(returned), actor=lead)
+    body = Notification.objects.filter(assessment=returned, kind=Notification.Kind.EXPLANATION_CLOSED).first().body
+    assert f"Tiêu chí đã có giải trình hoặc đồng ý với kết quả thẩm định: {EXPLAIN}." in body
+    assert f"Tiêu chí đã bổ sung tài liệu kiểm chứng theo đề nghị: {DOCS}." in body
+    assert "Tiêu chí đơn vị chưa trả lời" not in body
 
 
 def test_a_withdrawal_keeps_the_documented_leaf_flagged(
