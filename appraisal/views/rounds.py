@@ -115,13 +115,22 @@ def request_explanation(request: HttpRequest, assessment_id: int) -> HttpRespons
     # Each row says why it is ticked, or not.
     lowered = {row.line.pk for area in data.areas for row in area.lines if row.differs and _against_unit(row)
                and (since is None or row.line.pk in since.line_ids)}
+    # marked by default «Bổ sung tài liệu kiểm chứng»: the leaves ticked whose evidence is required and missing (the
+    # review page's «thiếu tài liệu»): what the unit has to send there is the document; the lead may untick it
+    premarked: set[int] = set()
     if request.method == "GET":
         chosen = lowered | set(noted)
         questions = {str(pk): note for pk, note in noted.items()}
+        premarked = {row.line.pk for area in data.areas for row in area.lines
+                     if row.line.pk in chosen and row.evidence_missing}
+        documents = set(premarked)
     for area in data.areas:
         for row in area.lines:
             row.asked = questions.get(str(row.line.pk), "")  # type: ignore[attr-defined]
             row.prefill_why = _prefill_why(row, lowered, noted)  # type: ignore[attr-defined]
+            row.documents_why = (  # type: ignore[attr-defined]
+                _("Đánh dấu sẵn «Bổ sung tài liệu kiểm chứng»: tiêu chí cần tài liệu kiểm chứng mà đơn vị chưa gửi.")
+                if row.line.pk in premarked else "")
     # the leaves a refusal names (those without a reason when the request has no question): listed and marked
     problems = error.details if error is not None and isinstance(error.details, list) else []
     named = [str(problem) for problem in problems]
