@@ -286,8 +286,10 @@ def library(request: HttpRequest, assessment_id: int) -> HttpResponse:
 def line_evidence(request: HttpRequest, assessment_id: int, line_id: int) -> HttpResponse:
     """One leaf's evidence block, for the page's script after a link, an unlink or an upload (JSON): its HTML (the
     same template as the page's), how many files it has, whether the leaf now needs an explanation for lack of
-    evidence, and with ``totals=1`` the sheet's running totals; ``next`` is the page the block's forms come back
-    to. Read by whoever may see the assessment; a plain request lands on the library page for the leaf."""
+    evidence, and with ``totals=1`` the sheet's running totals, with ``answers=1`` (the explanation page) whether
+    a document answers the leaf in the open round and what is left to answer (`explanation_answer_json`); ``next``
+    is the page the block's forms come back to. Read by whoever may see the assessment; a plain request lands on
+    the library page for the leaf."""
     assessment = assessment_get_for_user(user=request.user, assessment_id=assessment_id)
     line = _line_of(assessment, line_id)
     leaf_page = _library_url(assessment) + f"?tieu_chi={line.pk}"
@@ -306,6 +308,12 @@ def line_evidence(request: HttpRequest, assessment_id: int, line_id: int) -> Htt
     }
     if request.GET.get("totals") == "1":
         payload["totals"] = totals_payload(assessment_totals(assessment=assessment))
+    if request.GET.get("answers") == "1":  # the explanation page: a document may be the leaf's answer of the round
+        from appraisal.views.unit import explanation_answer_json
+
+        answer = explanation_answer_json(user=request.user, assessment=assessment, line=line)
+        if answer is not None:
+            payload["answer"] = answer
     return JsonResponse(payload)
 
 

@@ -20,6 +20,9 @@ from appraisal.selectors.explanation import (
     agreed_in_round,
     answered_in_round,
     answers_left,
+    documented_in_round,
+    documents_asked,
+    explained_in_round,
     feedback_answers,
     withdrawn_round,
 )
@@ -258,9 +261,26 @@ def explain_line(request: HttpRequest, assessment_id: int, line_id: int) -> Http
 
 def _answer_json(line: ScoreLine, open_round: Any) -> dict[str, Any]:
     """A leaf's answer as the explanation page draws it: its agreement (the box ticked, no text to edit), or the
-    explanation stored."""
+    explanation written in the round (`FeedbackLine.explanation_draft`: an emptied note beside documents puts the
+    text of before the round back, which the page shows apart, not in the box)."""
     agreed = agreed_in_round(line, open_round)
-    return {**line_json(line), "agreed": agreed, "explanation": "" if agreed else line.explanation}
+    at_start = open_round.explanations_at_start if open_round is not None else {}
+    written = open_round is None or explained_in_round(line, at_start or {})
+    return {**line_json(line), "agreed": agreed, "explanation": line.explanation if written and not agreed else ""}
+
+
+def explanation_answer_json(*, user: Any, assessment: Assessment, line: ScoreLine) -> dict[str, Any] | None:
+    """After the unit linked or removed a document on a leaf of the open round (the evidence block's refresh): what
+    the explanation page says of it as it stands, for the page's script: whether a document linked in the round
+    answers the leaf («Đã bổ sung tài liệu», `documented`) and the page's «Còn N tiêu chí…» (`remaining`). None
+    outside a round, on a leaf the round did not flag, or for anyone but the unit's people. Two queries."""
+    if not line.explanation_requested or not is_unit_member(user, assessment.unit_id):
+        return None
+    current = selectors.open_round(assessment=assessment)
+    if current is None:
+        return None
+    return {"documented": line.pk in documented_in_round(current) and documents_asked(line, current),
+            "remaining": _agree_remaining(*answers_left(assessment=assessment, explanation_round=current))}
 
 
 @lands_on(_explain_page)

@@ -1080,14 +1080,15 @@ function explanationPage() {
 }
 
 /** Save the explanation after `delay`, if it differs from the one stored. An empty one is not sent (the server
- * refuses it): kept, and said unsaved; nor one typed while «Đồng ý» is ticked (its save button says why). */
+ * refuses it): kept, and said unsaved; but on a leaf asked for documents only it is (the note there is optional:
+ * emptied, the server takes it away). Nor one typed while «Đồng ý» is ticked (its save button says why). */
 function autosaveExplanation(form, delay) {
   clearTimeout(explainTimers.get(form));
   explainTimers.delete(form);
   const field = explanationField(form);
   const status = form.querySelector("[data-save-status]");
   if (!field || form.dataset.conflicted || !explanationUnsaved(form) || agreeBox(form)?.checked) return;
-  if (!field.value.trim()) {
+  if (!field.value.trim() && !form.hasAttribute("data-documents-asked")) {
     if (status) status.textContent = T.emptyHeld;
     return;
   }
@@ -1141,6 +1142,13 @@ if (explanationPage()) {
     if (document.visibilityState === "hidden") flush();
   });
   window.addEventListener("pagehide", flush);
+  // a document linked or removed on a leaf (static/js/evidence.js): on a leaf asked for documents it is the answer
+  document.addEventListener("cchc:leaf-evidence", (event) => {
+    const { line_id: lineId, answer } = event.detail;
+    const tag = document.querySelector(`#line-${lineId} [data-documented]`);
+    if (tag) tag.hidden = !answer.documented;
+    showAgreeRemaining(answer.remaining);
+  });
 }
 for (const form of document.querySelectorAll(
   "form[data-explanation-seen], form[data-explanations-seen], form[data-explanations-seen-area]",

@@ -151,6 +151,7 @@ async function refreshLeaf(block) {
   const next = block.querySelector('input[name="next"]');
   if (next) url.searchParams.set("next", next.value);
   if (document.querySelector("[data-total]")) url.searchParams.set("totals", "1");
+  if (document.querySelector("[data-explain]")) url.searchParams.set("answers", "1");
   const response = await fetch(url, { credentials: "same-origin", headers: { Accept: JSON_ACCEPT } });
   if (!response.ok || !(response.headers.get("Content-Type") || "").includes(JSON_ACCEPT)) return block;
   const data = await response.json();
@@ -159,6 +160,8 @@ async function refreshLeaf(block) {
   const drawn = document.importNode(fresh, true);
   block.replaceWith(drawn);
   setCounts(data);
+  // the explanation page's script says what a document now answers (its «Đã bổ sung tài liệu», «Còn N tiêu chí…»)
+  if (data.answer) document.dispatchEvent(new CustomEvent("cchc:leaf-evidence", { detail: data }));
   return drawn;
 }
 

@@ -126,3 +126,17 @@ def test_the_head_resubmits_with_a_document_as_the_only_answer(
     sent = client.post(reverse("appraisal:resubmit", args=[returned.pk]))
     assert sent.status_code == 302
     assert refresh(returned).state == Assessment.State.IN_APPRAISAL
+
+
+def test_the_leaf_evidence_block_says_the_unit_what_a_document_answers(
+    client: Client, returned: Any, unit_editor: Any, lead: Any
+) -> None:
+    docs = line_of(returned, DOCS)
+    url = reverse("evidence:line", args=[returned.pk, docs.pk]) + "?answers=1"
+    attach(client, unit_editor, returned, DOCS)
+    answer = json.loads(client.get(url, HTTP_ACCEPT="application/json").content)["answer"]
+    assert answer["documented"] is True
+    assert answer["remaining"]["unanswered"] == 1 and "Còn 1 tiêu chí" in answer["remaining"]["text"]
+    # the team reads the block, not the unit's answers
+    client.force_login(lead)
+    assert "answer" not in json.loads(client.get(url, HTTP_ACCEPT="application/json").content)
