@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -1212,8 +1211,9 @@ def queue(request: Request) -> Response:
         problems.update(exc.detail)  # type: ignore[arg-type]
     area_code = ""
     if "cycle" not in problems and "year" not in problems:  # an area is looked up in the cycle's sets
+        cycle = cycle or selectors.current_cycle()  # read once: the queue shows the same one
         try:
-            area_code = _queue_area(params.get("area", ""), cycle or selectors.current_cycle())
+            area_code = _queue_area(params.get("area", ""), cycle)
         except ValidationError as exc:
             problems.update(exc.detail)  # type: ignore[arg-type]
     if problems:
@@ -1229,10 +1229,8 @@ def queue(request: Request) -> Response:
         raise ValidationError({"page": [_("Không có trang «%(p)s».") % {"p": params["page"]}]})
     here = request.build_absolute_uri()
     rows = []
-    # the units' parents (their `parent_code`) in one query for the page
-    prefetch_related_objects([row.assessment.unit for row in data.rows], "parent")
     # One serializer for the page (a ModelSerializer builds its fields each time it is made: once per row, that
-    # was most of the answer's time)
+    # was most of the answer's time); the units' parents (`parent_code`) come joined with the rows
     assessments = AssessmentSerializer([row.assessment for row in data.rows], many=True).data
     for row, assessment in zip(data.rows, assessments, strict=True):
         a = row.assessment

@@ -10,9 +10,11 @@ from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -29,11 +31,21 @@ from django.utils import timezone
 from appraisal import permissions
 from appraisal.models import ExplanationRound, ExplanationSeen
 from appraisal.selectors.explanation import agreed_in_round, documents_asked, explained_in_round
+from appraisal.selectors.review import REOPENED
 from appraisal.selectors.rounds import appraisal_round_shown_expression
-from appraisal.selectors.tree import WORK_STATES, SetTree, _area_case, set_tree
+from appraisal.selectors.tree import WORK_STATES, SetTree, set_tree
 from cchc.collation import sort_key, vietnamese
 from scoring import engine
-from scoring.models import Assessment, Cycle, CycleSet, Indicator, IndicatorSet, RankingGroup, ScoreLine
+from scoring.models import (
+    Assessment,
+    AuditEntry,
+    Cycle,
+    CycleSet,
+    Indicator,
+    IndicatorSet,
+    RankingGroup,
+    ScoreLine,
+)
 from scoring.selectors import set_rules
 
 
@@ -156,8 +168,9 @@ def queue_for_user(
     Who sees a row depends on the unit and the set only (`permissions.appraisal_scope`), so the rows are chosen,
     counted and paged by the database: with `per_page`, only the rows of page `page` are read (a national
     cycle's team sees thousands), and the progress is counted for those only. Queries: the groups, the sets in
-    the queue, their trees (one per set, normally one or two), the count, the page, one aggregate, and two for
-    the explanations not looked at (`unseen_explanations`) when a row is back from an explanation round.
+    the queue, their trees (one per set, normally one or two), the count, the page (its rows' reopening with them),
+    the page's lines (each row's progress and self index), and two for the explanations not looked at
+    (`unseen_explanations`) when a row is back from an explanation round.
     `new_explanations`: only the rows with such an explanation on a leaf the user appraises. Those explanations are
     counted per row and area by the review page's rule (`SetTree.leaf_is_theirs`: a leaf of a criterion assigned,
     or of an area assigned; every leaf for the lead, and for an administrator outside the team, to whom every area
@@ -169,9 +182,9 @@ def queue_for_user(
     nothing is left out and named (`Queue.unknown_*`). `sort`: one of SORTS (an unknown one is the default, by
     group and name); the progress sorts count the undecided leaves as the open-areas filter does, in the rows' query.
     Each area's `evidence_missing` is counted with the progress (no query of its own).
-    Each row's `self_index` is the engine's index of its self-scores (`self_indices`): one query for the page's rows.
-    The self-index sorts compute it for every row of the filtered queue instead (one query for their ids, one for
-    their lines, one for the page's rows; no count), as the index is no column of the database: each unit's
+    Each row's `self_index` is the engine's index of its self-scores (`self_indices`), from the lines the progress
+    reads. The self-index sorts compute it for every row of the filtered queue instead (one query for their ids, one
+    for their lines, one for the page's rows; no count), as the index is no column of the database: each unit's
     self-scores once, as the cycle's preliminary table reads them.
     """
     sort = sort if sort in SORTS else SORT_GROUP
@@ -257,9 +270,12 @@ def queue_for_user(
     # unit's own for a cycle not yet published, the one it had then for a past year) and the unit's current group
     # (the API's `unit`, as the unit is now), joined; the cycle and the (one or two) sets are shared, attached below.
     # `round_shown`: the round as numbered for people, withdrawn rounds not counted (`selectors.rounds`)
+    # The unit's parent is the API's `unit.parent_code`; `reopened`: a sign-off undone, as `review.reopened_ids`
+    # reads it (no query of its own: the state is checked with the row).
     ordered: QuerySet[Assessment] = qs.select_related(
-        "unit", "unit__kind", "unit__ranking_group", "ranking_group",
-    ).annotate(round_shown=appraisal_round_shown_expression())
+        "unit", "unit__kind", "unit__ranking_group", "unit__parent", "ranking_group",
+    ).annotate(round_shown=appraisal_round_shown_expression(),
+               ever_reopened=Exists(AuditEntry.objects.filter(REOPENED, assessment_id=OuterRef("pk"))))
     by_name = ("ranking_group__order", vietnamese("unit__name"), "pk")  # names in Vietnamese order
     if sort == SORT_NAME:  # one list by name, whatever the groups
         ordered = ordered.order_by(vietnamese("unit__name"), "pk")
@@ -314,46 +330,51 @@ def queue_for_user(
             can_lead=scope is not None and scope.lead and assessment.unit_id not in scope.own,
             deadline_passed=assessment.state == Assessment.State.EXPLANATION and deadline is not None
             and now > deadline,
+            reopened=getattr(assessment, "ever_reopened", False) and assessment.state != Assessment.State.SIGNED_OFF,
             areas=[AreaProgress(area=area, mine=tree.area_has_assigned(allowed, area.pk)) for area in tree.areas
                    if not area_code or area.code == area_code],
         ))
     if rows:
-        from appraisal.selectors.review import reopened_ids
         from evidence.selectors import files_per_line  # the evidence app's count of a line's files
-
-        reopened = reopened_ids([r.assessment.pk for r in rows])
-        if indices is None:  # the page's rows only
-            indices = self_indices(assessments=[r.assessment.pk for r in rows], rules=rules,
-                                   set_of={r.assessment.pk: r.assessment.indicator_set_id for r in rows})
-        for row in rows:
-            row.reopened = row.assessment.pk in reopened
-            row.self_index = indices.get(row.assessment.pk)
 
         needs_evidence = [pk for tree in trees.values() for pk, node in tree.nodes.items()
                           if node.is_leaf and node.evidence_required and node.source != Indicator.Source.SURVEY]
         # as `ReviewLine.evidence_missing`, for a leaf still undecided the bulk accept would otherwise take
         no_evidence = (Q(indicator_id__in=needs_evidence, not_applicable=False, self_value__isnull=False)
                        & ~_DECIDED & Q(Exact(files_per_line(), 0)))
-        counts = (
-            ScoreLine.objects.filter(assessment_id__in=[r.assessment.pk for r in rows]).order_by()  # no joins kept
-            .annotate(area_id=_area_case(trees.values()))
-            .values("assessment_id", "area_id")
-            .annotate(
-                total=Count("id"),
-                done=Count("id", filter=_DECIDED),  # as `review.line_decided`
-                na_open=Count("id", filter=_NA_OPEN),  # decided once signed off, waiting otherwise
-                evidence_missing=Count("id", filter=no_evidence),
-            )
+        # The page's lines, read once: each row's self index (unless the self-index sort computed it for every row)
+        # and its progress per area, counted here (a leaf's area from the trees), where an aggregate of its own and
+        # the index's read were a query each.
+        lines = (
+            ScoreLine.objects.filter(assessment_id__in=[r.assessment.pk for r in rows]).order_by("assessment_id")
+            .annotate(decided=_flag(_DECIDED), na_open=_flag(_NA_OPEN), evidence_missing=_flag(no_evidence))
+            .values_list("assessment_id", "indicator_id", "self_score", "not_applicable", "decided", "na_open",
+                         "evidence_missing")
+            .iterator(chunk_size=SELF_LINES_CHUNK)
         )
-        by_key = {(c["assessment_id"], c["area_id"]): c for c in counts}
-        for row in rows:
+        by_row = {row.assessment.pk: row for row in rows}
+        set_of = {pk: row.assessment.indicator_set_id for pk, row in by_row.items()}
+        page_indices: dict[int, Decimal | None] = {}
+        for assessment_id, its_lines in itertools.groupby(lines, key=lambda line: line[0]):
+            row = by_row[assessment_id]
             signed_off = row.assessment.state == Assessment.State.SIGNED_OFF
-            for progress in row.areas:
-                c = by_key.get((row.assessment.pk, progress.area.pk))
-                if c:
-                    progress.done = c["done"] + (c["na_open"] if signed_off else 0)
-                    progress.total = c["total"]
-                    progress.evidence_missing = 0 if signed_off else c["evidence_missing"]
+            by_area = {p.area.pk: p for p in row.areas}
+            scores: list[tuple[int, Decimal | None, bool]] = []
+            for _id, leaf, self_score, not_applicable, decided, na_open, evidence_missing in its_lines:
+                scores.append((leaf, self_score, not_applicable))
+                progress = by_area.get(leaf_area.get(leaf, 0))
+                if progress is None:
+                    continue
+                progress.total += 1
+                # a «không phát sinh» nobody decided counts as decided once signed off, waits otherwise
+                if decided or (signed_off and na_open):
+                    progress.done += 1
+                if evidence_missing and not signed_off:
+                    progress.evidence_missing += 1
+            if indices is None:
+                page_indices[assessment_id] = _index_of(scores, *rules[set_of[assessment_id]])
+        for row in rows:
+            row.self_index = (indices if indices is not None else page_indices).get(row.assessment.pk)
         if unseen is None:
             unseen = unseen_explanations(assessments=[
                 r.assessment.pk for r in rows if r.assessment.state == Assessment.State.IN_APPRAISAL
@@ -394,16 +415,28 @@ def self_indices(
     lines = (ScoreLine.objects.filter(assessment_id__in=assessments).order_by("assessment_id")
              .values_list("assessment_id", "indicator_id", "self_score", "not_applicable")
              .iterator(chunk_size=SELF_LINES_CHUNK))
-    found: dict[int, Decimal | None] = {}
-    for assessment_id, rows in itertools.groupby(lines, key=lambda r: r[0]):
-        set_rules_, codes = rules[set_of[assessment_id]]
-        leaves = {codes[leaf]: engine.LeafScore(score=score, not_applicable=not_applicable)
-                  for _id, leaf, score, not_applicable in rows if leaf in codes}
-        try:
-            found[assessment_id] = engine.compute_index(set_rules_, leaves).index
-        except engine.EngineError:  # percent mode with nothing applicable: no index
-            found[assessment_id] = None
-    return found
+    return {
+        assessment_id: _index_of([line[1:] for line in group], *rules[set_of[assessment_id]])
+        for assessment_id, group in itertools.groupby(lines, key=lambda line: line[0])
+    }
+
+
+def _index_of(
+    scores: list[tuple[int, Decimal | None, bool]], set_rules_: engine.SetRules, codes: dict[int, str],
+) -> Decimal | None:
+    """The engine's index of one assessment's self-scores, from its lines' (leaf id, self score, «không phát sinh»);
+    None where the engine gives none (a percent-mode set with nothing applicable). No query."""
+    leaves = {codes[leaf]: engine.LeafScore(score=score, not_applicable=not_applicable)
+              for leaf, score, not_applicable in scores if leaf in codes}
+    try:
+        return engine.compute_index(set_rules_, leaves).index
+    except engine.EngineError:  # percent mode with nothing applicable: no index
+        return None
+
+
+def _flag(condition: Q) -> ExpressionWrapper:
+    """SQL: whether a line meets `condition`, as a column of its row."""
+    return ExpressionWrapper(condition, output_field=BooleanField())
 
 
 def _count_of(lines: QuerySet[ScoreLine]) -> Coalesce:
