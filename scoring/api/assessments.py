@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,29 +36,39 @@ LINE_ERROR_FIELDS = {"na_not_allowed": "not_applicable", "na_reason_required": "
 
 def assessments_visible_to(user: Any) -> QuerySet[Assessment]:
     """The same rule as `permissions.can_view_assessment` (the team's part: `appraisal.permissions.team_visible_q`;
-    the successor's: `permissions.reads_as_successor`), as one query (and the walk of the user's mergers)."""
+    the successor's: `permissions.reads_as_successor`), as one query (and the walk of the user's mergers). Each row
+    says whether the user reads it only as its successor's person (`successor_read`, as `read_only_as_successor`
+    decides it for one assessment), in the same query."""
     qs = Assessment.objects.select_related(
         "unit__kind", "unit__ranking_group", "unit__parent", "cycle", "indicator_set"
     )
     if permissions.is_administrator(user):
-        return qs
+        return qs.annotate(successor_read=Value(False))
     from appraisal.permissions import team_visible_q
 
-    condition = Q(unit_id__in=permissions.unit_ids(user))
+    own = Q(unit_id__in=permissions.unit_ids(user))
+    condition = own
+    only_as_successor: Q | None = None
     predecessors = permissions.predecessor_unit_ids(user)
     if predecessors:
-        condition |= Q(unit_id__in=predecessors, state=Assessment.State.SIGNED_OFF)
+        successor = Q(unit_id__in=predecessors, state=Assessment.State.SIGNED_OFF)
+        condition |= successor
+        only_as_successor = successor & ~own
     if permissions.is_appraiser(user):
-        condition |= team_visible_q(user)
-    return qs.filter(condition)
+        team = team_visible_q(user)
+        condition |= team
+        if only_as_successor is not None:
+            only_as_successor &= ~team
+    return qs.filter(condition).annotate(successor_read=Value(False) if only_as_successor is None else
+                                         ExpressionWrapper(only_as_successor, output_field=BooleanField()))
 
 
 @extend_schema(tags=["assessments"], responses={200: AssessmentSerializer(many=True), **_errors(400, 401)})
 class AssessmentList(generics.ListAPIView):
     """Assessments the user may see: their own unit's; the signed-off ones of the units merged into their unit
-    (through every chain of mergers), to read only, as the detail returns them; for the appraisal team, submitted ones
-    in the person's scope (every unit for the lead; else the units and sets of their assignment in that cycle); all
-    for admins (filter by `cycle` id, `year`, `unit` code, `state`)."""
+    (through every chain of mergers), to read only (`read_as_successor`), as the detail returns them; for the
+    appraisal team, submitted ones in the person's scope (every unit for the lead; else the units and sets of their
+    assignment in that cycle); all for admins (filter by `cycle` id, `year`, `unit` code, `state`)."""
 
     serializer_class = AssessmentSerializer
     filterset_class = AssessmentFilter
@@ -71,7 +81,7 @@ class AssessmentList(generics.ListAPIView):
 @api_view(["GET"])
 def assessment_detail(request: Request, assessment_id: int) -> Response:
     assessment = permissions.assessment_get_for_user(user=request.user, assessment_id=assessment_id)
-    return Response(AssessmentSerializer(assessment).data)
+    return Response(AssessmentSerializer(assessment, context={"request": request}).data)
 
 
 @extend_schema(tags=["assessments"], responses={200: ScoreLineSerializer(many=True), **_errors(401, 404)})

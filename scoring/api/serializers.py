@@ -176,14 +176,35 @@ class AssessmentSerializer(serializers.ModelSerializer):
         ),
     )
 
+    # After a merger, the successor unit's people read the signed-off assessments of the units merged into theirs,
+    # read-only (`permissions.reads_as_successor`): the list and the detail say which ones those are.
+    read_as_successor = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Người hỏi chỉ được xem bản đánh giá này vì đơn vị của nó đã sáp nhập vào đơn vị của người hỏi (trực "
+            "tiếp hoặc qua nhiều lần sáp nhập): bản đã thông qua của đơn vị trước sáp nhập, chỉ được đọc, không sửa, "
+            "gửi hay tải tài liệu lên được (như «Bản đánh giá của đơn vị trước sáp nhập» của trang chủ); đơn vị cũ "
+            "ở `unit`. false với bản đánh giá của chính đơn vị người hỏi, với người xem vì vai trò khác (quản trị "
+            "viên, Tổ thẩm định) và trong câu trả lời của một thao tác."
+        ),
+    )
+
     class Meta:
         model = Assessment
         fields = [
             "id", "cycle", "unit", "indicator_set", "state", "version", "deadline_override", "effective_deadline",
             "appraisal_round", "explanation_deadline", "submitted_at", "last_submitted_at", "signed_off_at",
-            "last_signed_off_at", "handed_over",
+            "last_signed_off_at", "handed_over", "read_as_successor",
         ]
         list_serializer_class = AssessmentListSerializer
+
+    @extend_schema_field(serializers.BooleanField(read_only=True))
+    def get_read_as_successor(self, obj: Assessment) -> bool:
+        known = getattr(obj, "successor_read", None)  # the list's rows say it (`assessments_visible_to`)
+        if known is not None:
+            return bool(known)
+        request = self.context.get("request") if isinstance(self.context, dict) else None
+        user = getattr(request, "user", None)
+        return user is not None and read_only_as_successor(user, obj)
 
     @extend_schema_field(HandOverSerializer(allow_null=True, read_only=True))
     def get_handed_over(self, obj: Assessment) -> dict[str, Any] | None:
@@ -216,6 +237,21 @@ class AssessmentSerializer(serializers.ModelSerializer):
         if obj.state != Assessment.State.SIGNED_OFF or obj.signed_off_at is None:
             return None
         return serializers.DateTimeField().to_representation(obj.signed_off_at)
+
+
+def read_only_as_successor(user: Any, assessment: Assessment) -> bool:
+    """Whether `user` sees the assessment only as a person of a unit it was merged into
+    (`permissions.reads_as_successor`), the last of `permissions.can_view_assessment`'s reasons: not an
+    administrator, not the unit's own person, not the team member who appraises it. No query for the unit's own
+    people; the walk of the mergers, once a request, for the others reading a signed-off assessment."""
+    from appraisal.permissions import is_assigned
+    from scoring import permissions
+
+    if permissions.is_administrator(user) or permissions.is_unit_member(user, assessment.unit_id):
+        return False
+    if not permissions.reads_as_successor(user, assessment):
+        return False
+    return not (permissions.team_may_see(user, assessment) and is_assigned(user, assessment))
 
 
 APPRAISAL_FIELDS = (

@@ -24,7 +24,7 @@ DEADLINE = "change-explanation-deadline/"
 ASSESSMENT_KEYS = {
     "id", "cycle", "unit", "indicator_set", "state", "version", "deadline_override", "effective_deadline",
     "appraisal_round", "explanation_deadline", "submitted_at", "last_submitted_at", "signed_off_at",
-    "last_signed_off_at", "handed_over",
+    "last_signed_off_at", "handed_over", "read_as_successor",
 }
 
 
