@@ -73,7 +73,8 @@ def evidence_by_line(*, assessment: Assessment, line_ids: Iterable[int] | None =
     in an earlier explanation round), so it stays and the page shows no unlink button for it; and, when it was
     added during an explanation round, ``added_in_round`` (True) with ``round_shown`` (the round's number as
     people see it, None for a withdrawn round) and ``added_round`` (the round's stored number, None when not added
-    in a round), so the appraisal team sees what came with the explanations.
+    in a round), so the appraisal team sees what came with the explanations; and ``linked_at``, when the link was
+    made (the self-assessment report counts the files linked by the submission only).
     """
     links = EvidenceLink.objects.filter(score_line__assessment=assessment)
     if line_ids is not None:
@@ -88,6 +89,7 @@ def evidence_by_line(*, assessment: Assessment, line_ids: Iterable[int] | None =
         )
         evidence_file.added_in_round = link.explanation_round is not None  # type: ignore[attr-defined]
         evidence_file.added_round = link.explanation_round  # type: ignore[attr-defined]
+        evidence_file.linked_at = link.linked_at  # type: ignore[attr-defined]
         if link.explanation_round is not None:
             in_rounds.append((evidence_file, link.explanation_round))
         result.setdefault(link.score_line_id, []).append(evidence_file)

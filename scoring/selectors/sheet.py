@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -392,11 +393,47 @@ def report_rows(*, sheet: AssessmentSheet) -> list[ReportRow]:
     return rows
 
 
+def report_rounds_since_submission(*, assessment: Assessment) -> list[Any]:
+    """The explanation rounds begun since the assessment's last submission, first first (one query; none for a
+    draft or an assessment never submitted). From the first of them on, the explanation round writes the unit's
+    answers in the leaves' explanations and links its documents: the report then reads the leaves as submitted."""
+    from appraisal.models import ExplanationRound  # the appraisal app builds on this one
+
+    if assessment.state == Assessment.State.DRAFT or assessment.submitted_at is None:
+        return []
+    return list(ExplanationRound.objects.filter(assessment=assessment, requested_at__gte=assessment.submitted_at)
+                .only("pk", "round", "requested_at", "explanations_at_start").order_by("round"))
+
+
+def _as_submitted(row: LeafRow, submitted_at: Any, rounds: list[Any]) -> LeafRow:
+    """The leaf as the head submitted it: its explanation when the first round since the submission that returned it
+    began (`ExplanationRound.explanations_at_start`; a leaf no round returned was not written since), and the files
+    linked by the submission (a link made before it cannot be removed after it: `evidence.permissions.
+    link_is_locked`). Copies: the sheet's own rows stay as stored."""
+    line = copy.copy(row.line)
+    for explanation_round in rounds:
+        at_start = explanation_round.explanations_at_start or {}
+        if str(line.pk) in at_start:
+            line.explanation = str(at_start[str(line.pk)])
+            break
+    files = [f for f in row.files if getattr(f, "linked_at", None) is None or f.linked_at <= submitted_at]
+    return replace(row, line=line, files=files)
+
+
 def report_explanations(*, sheet: AssessmentSheet) -> list[LeafRow]:
     """Part II: leaves scored without evidence, or with an explanation of incomplete evidence. Only the leaves whose
     evidence the unit answers for, by the pre-submit check's rule (`LeafRow.evidence_answered_for`): a «không phát
-    sinh» leaf needs none, whatever explanation it carries."""
+    sinh» leaf needs none, whatever explanation it carries.
+
+    The report is the one submitted: once an explanation round has begun since the submission
+    (`report_rounds_since_submission`, one query), each leaf reads as submitted (`_as_submitted`), its explanations
+    and documents of the rounds left to the review and explanation pages. The self-scores need no such care: the
+    unit changes them only in a draft, which a new submission ends."""
+    rounds = report_rounds_since_submission(assessment=sheet.assessment)
+    leaves = sheet.leaves
+    if rounds:
+        leaves = [_as_submitted(r, sheet.assessment.submitted_at, rounds) for r in leaves]
     return [
-        r for r in sheet.leaves
+        r for r in leaves
         if r.evidence_answered_for and (r.evidence_missing or r.line.explanation.strip())
     ]

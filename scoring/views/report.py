@@ -23,6 +23,7 @@ def render_report(
         "sheet": sheet,
         "rows": selectors.report_rows(sheet=sheet),
         "explanations": selectors.report_explanations(sheet=sheet),
+        "after_rounds": bool(selectors.report_rounds_since_submission(assessment=assessment)),
         "editable": permissions.can_edit_self_assessment(request.user, assessment),
         "conflict": conflict,
         "area_extras": area_extras_said(sheet.indicators),
