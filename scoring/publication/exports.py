@@ -18,6 +18,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -25,13 +26,15 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from scoring.exports import KPS_FILL, put_text, safe_text, text_cell
+from scoring.exports import FORMULA_STARTS, KPS_FILL, put_text, safe_text
 from scoring.models import ExportJob, Indicator, Publication, ScoreLine
 from scoring.publication import charts, selectors
 from scoring.publication.criteria_identity import criteria_identity
@@ -305,19 +308,62 @@ def _print_setup(ws: Any, *, landscape: bool, fit_width: bool, title_rows: tuple
 
 
 WRAP = Alignment(wrap_text=True, vertical="top")
+# Per workbook, each look its cells are given (font, fill, number format, wrapping → the cell's style), found once:
+# setting a font or a format on a cell looks it up in the workbook's lists (hashing the font) for every cell, which
+# a national workbook does some hundred thousand times; a cell made with its look found here is the same cell.
+_LOOKS: WeakKeyDictionary[Any, dict[tuple[int, int, str | None, bool], tuple[Any, ...]]] = WeakKeyDictionary()
 
 
-def _cell(ws: Any, value: Any, *, font: Font | None = None, number: bool = False, wrap: bool = False
-          ) -> WriteOnlyCell:
-    """A write-only cell; text as typed, never a formula (`text_cell`)."""
-    cell = text_cell(ws, value)
-    if font is not None:
-        cell.font = font
-    if number:
-        cell.number_format = "0.00"
-    if wrap:
-        cell.alignment = WRAP
+def _look(ws: Any, font: Font | None, fill: PatternFill | None, number_format: str | None, wrap: bool
+          ) -> StyleArray | None:
+    """The style of a cell of `ws`'s workbook with this look, set on a first cell once per workbook as on every
+    cell before (the workbook's lists of fonts, fills and formats fill in the same order); None: no look."""
+    if font is None and fill is None and number_format is None and not wrap:
+        return None
+    looks = _LOOKS.setdefault(ws.parent, {})
+    key = (id(font), id(fill), number_format, wrap)  # the objects are kept beside their style: an id is not reused
+    found = looks.get(key)
+    if found is None:
+        cell = WriteOnlyCell(ws)
+        if font is not None:
+            cell.font = font
+        if fill is not None:
+            cell.fill = fill
+        if number_format is not None:
+            cell.number_format = number_format
+        if wrap:
+            cell.alignment = WRAP
+        found = looks[key] = (font, fill, cell._style)
+    return found[2]
+
+
+def _as_is(value: Any) -> bool:
+    """Whether openpyxl writes `value`, given bare to a write-only sheet, as `put_text` and an unstyled cell would:
+    a number, a blank, text that cannot read as a formula or an error («#N/A») and has no carriage return."""
+    if isinstance(value, str):
+        return not value.startswith(FORMULA_STARTS) and "\r" not in value and value not in ERROR_CODES
+    return value is None or type(value) in (int, Decimal, float)
+
+
+def _styled(ws: Any, value: Any, *, font: Font | None = None, fill: PatternFill | None = None,
+            number_format: str | None = None, wrap: bool = False) -> Any:
+    """`value` for a write-only sheet's row with this look; text as typed, never a formula (`put_text`). A value
+    without a look that openpyxl writes alike by itself is given bare (`_as_is`): a cell object costs more to write."""
+    style = _look(ws, font, fill, number_format, wrap)
+    if style is None and _as_is(value):
+        return value
+    cell = Cell(ws, row=1, column=1, style_array=style)
+    if isinstance(value, str):
+        put_text(cell, value)
+    elif value is not None:
+        cell.value = value
     return cell
+
+
+def _cell(ws: Any, value: Any, *, font: Font | None = None, number: bool = False, wrap: bool = False) -> Any:
+    """A write-only sheet's cell; text as typed, never a formula (`text_cell`); a bare value when that writes the
+    same (`_styled`)."""
+    return _styled(ws, value, font=font, number_format="0.00" if number else None, wrap=wrap)
 
 
 def publication_corrections(publication: Publication) -> dict[str, list[selectors.UnitCorrection]]:
@@ -349,12 +395,9 @@ def correction_rows(corrected: dict[str, list[selectors.UnitCorrection]], snapsh
     return [(row, c) for row in snapshot.get("rows", []) for c in corrected.get(row["unit_code"], [])]
 
 
-def _kps_cell(ws: Any, credit: Decimal | None) -> WriteOnlyCell:
+def _kps_cell(ws: Any, credit: Decimal | None) -> Cell:
     """A KPS leaf's cell: the points the engine credits it, marked (blank but marked when it is left out)."""
-    cell = WriteOnlyCell(ws, value=credit)
-    cell.fill = KPS_FILL
-    cell.number_format = KPS_FORMAT
-    return cell
+    return _styled(ws, credit, fill=KPS_FILL, number_format=KPS_FORMAT)
 
 
 def leaf_credit(indicator_set: dict[str, Any], leaf: dict[str, Any]) -> Decimal | None:
@@ -387,11 +430,9 @@ def _deducted(penalty: Decimal) -> Decimal:
     return -penalty if penalty else Decimal(0)
 
 
-def _penalty_cell(ws: Any, value: Decimal | None, *, font: Font | None = None) -> WriteOnlyCell:
+def _penalty_cell(ws: Any, value: Decimal | None, *, font: Font | None = None) -> Cell:
     """A deduction's cell: a number shown with the true minus sign (`PENALTY_FORMAT`)."""
-    cell = _cell(ws, value, font=font)
-    cell.number_format = PENALTY_FORMAT
-    return cell
+    return _styled(ws, value, font=font, number_format=PENALTY_FORMAT)
 
 
 def _signed_leaf(ind: dict[str, Any], points: Decimal | None) -> Decimal | None:
@@ -441,14 +482,12 @@ def _corrections_sheet(wb: Any, used: set[str], snap: dict[str, Any],
         ])
 
 
-def _bonus_cell(ws: Any, bonus: Decimal) -> WriteOnlyCell:
+def _bonus_cell(ws: Any, bonus: Decimal) -> Cell:
     """A unit's bonus, a number shown with its plus sign as the pages write it («+1.50»; a zero «0.00»)."""
-    cell = text_cell(ws, bonus)
-    cell.number_format = BONUS_FORMAT
-    return cell
+    return _styled(ws, bonus, number_format=BONUS_FORMAT)
 
 
-def _criterion_cell(ws: Any, name: str) -> WriteOnlyCell:
+def _criterion_cell(ws: Any, name: str) -> Cell:
     """A criterion's title in the criteria matrix's header, wrapped: whole, or cut between words with «…»
     (`criterion_head`) and then whole in the cell's comment."""
     head = criterion_head(name)
