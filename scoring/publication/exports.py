@@ -349,6 +349,10 @@ def _styled(ws: Any, value: Any, *, font: Font | None = None, fill: PatternFill 
             number_format: str | None = None, wrap: bool = False) -> Any:
     """`value` for a write-only sheet's row with this look; text as typed, never a formula (`put_text`). A value
     without a look that openpyxl writes alike by itself is given bare (`_as_is`): a cell object costs more to write."""
+    if type(value) is Decimal:
+        # As the float openpyxl writes for it: it turns a Decimal into a float three times (not a number? infinite?
+        # then "%.16g"); the same text in the file.
+        value = float(value)
     style = _look(ws, font, fill, number_format, wrap)
     if style is None and _as_is(value):
         return value
@@ -639,20 +643,27 @@ def official_workbook(publication: Publication, path: Path | IO[bytes], progress
         ws.append([None, _cell(ws, "Điểm tối đa"),
                    *[_penalty_cell(ws, _signed_leaf(ind, Decimal(ind["max_points"]))) if ind["kind"] == "penalty"
                      else _cell(ws, _signed_leaf(ind, Decimal(ind["max_points"])), number=True) for ind in leaves]])
-        credits = {ind["code"]: leaf_credit(indicator_set, ind) for ind in leaves}
+        # Per criterion: its code, whether its points are a deduction, and its KPS cell's points (signed alike).
+        columns = [(ind["code"], ind["kind"] == "penalty", _signed_leaf(ind, leaf_credit(indicator_set, ind)))
+                   for ind in leaves]
         marked = False
         for row in set_rows:
             mine = scores.get(row["unit_code"], {})
             cells: list[Any] = []
-            for ind in leaves:
-                score, not_applicable = selectors.published_leaf(mine, ind["code"])
-                if not_applicable:
-                    cells.append(_kps_cell(ws, _signed_leaf(ind, credits[ind["code"]])))
-                    marked = True
-                elif ind["kind"] == "penalty":
-                    cells.append(_penalty_cell(ws, _signed_leaf(ind, score)))
+            for code, penalty, credit in columns:
+                # A unit's published scores as `selectors.published_leaf` reads them (None kept for an accepted «không
+                # phát sinh», a leaf without a score left out), a score given as the float openpyxl writes (`_styled`).
+                score = mine.get(code)
+                if score is None:
+                    if code in mine:
+                        cells.append(_kps_cell(ws, credit))
+                        marked = True
+                    else:
+                        cells.append(_penalty_cell(ws, None) if penalty else None)
+                elif penalty:
+                    cells.append(_penalty_cell(ws, _deducted(Decimal(score))))
                 else:
-                    cells.append(_signed_leaf(ind, score))
+                    cells.append(float(score))
             ws.append([_cell(ws, row["unit_code"]), _cell(ws, row["unit_name"]), *cells])
             written += 1
             if written % 200 == 0:
