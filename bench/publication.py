@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +57,8 @@ def _publication(data: Any) -> Any:
 
 
 def _raw_workbook(publication: Any, path: Path) -> int:
-    """The same cell values as the official workbook, written by openpyxl's write-only mode, no styles."""
+    """The same cell values as the official workbook, written by openpyxl's write-only mode, no styles; scores given
+    as floats, as the product gives them (openpyxl writes a float and the Decimal it came from as the same text)."""
     from openpyxl import Workbook
 
     from scoring.publication import exports, selectors
@@ -73,7 +73,7 @@ def _raw_workbook(publication: Any, path: Path) -> int:
                     ["STT", "Đơn vị", "Chỉ số", "Xếp hạng", "Xếp loại"]):
             ws.append(row)
         for k, r in enumerate(table.rows, start=1):
-            ws.append([k, r["unit_name"], Decimal(r["index"]), r["rank"], r["classification"]])
+            ws.append([k, r["unit_name"], float(r["index"]), r["rank"], r["classification"]])
             cells += 5
     areas = selectors.areas(snap)
     group_names = {g["code"]: g["name"] for g in snap.get("groups", [])}
@@ -81,8 +81,8 @@ def _raw_workbook(publication: Any, path: Path) -> int:
     ws.append(["Đơn vị", "Khối", *[a["name"] for a in areas], "Điểm cộng", "Điểm trừ", "Chỉ số", "Xếp hạng"])
     for r in snap["rows"]:
         ws.append([r["unit_name"], group_names.get(r["group_code"], ""),
-                   *[Decimal(r["area_totals"][a["code"]]) if a["code"] in r["area_totals"] else None for a in areas],
-                   Decimal(r["bonus"]), Decimal(r["penalty"]), Decimal(r["index"]), r["rank"]])
+                   *[float(r["area_totals"][a["code"]]) if a["code"] in r["area_totals"] else None for a in areas],
+                   float(r["bonus"]), float(r["penalty"]), float(r["index"]), r["rank"]])
         cells += 6 + len(areas)
     leaves = [code for code, _ in exports.leaf_columns(snap)]
     ws = wb.create_sheet("matrix")
@@ -90,7 +90,7 @@ def _raw_workbook(publication: Any, path: Path) -> int:
     for r in snap["rows"]:
         mine = scores.get(r["unit_code"], {})
         ws.append([r["unit_code"], r["unit_name"],
-                   *[None if mine.get(c) is None else Decimal(mine[c]) for c in leaves]])
+                   *[None if mine.get(c) is None else float(mine[c]) for c in leaves]])
         cells += 2 + len(leaves)
     wb.save(str(path))
     return cells
