@@ -1,5 +1,6 @@
 """Language selection (Vietnamese unless the visitor chose another language in the top bar), a clean
-answer when the database is unreachable in the middle of a request, and compressed text answers."""
+answer when the database is unreachable in the middle of a request, compressed text answers, and a password set by
+an administrator replaced by its user before anything else."""
 
 from __future__ import annotations
 
@@ -166,3 +167,80 @@ class ActionLandingMiddleware:
         if response.has_header("Allow"):
             page["Allow"] = response["Allow"]
         return page
+
+
+# The session's note that its user signed in with a password someone else set (`note_password_change_required`).
+PASSWORD_CHANGE_REQUIRED = "password_change_required"
+MSG_PASSWORD_CHANGE_REQUIRED = gettext_lazy(
+    "Tài khoản đang dùng mật khẩu do quản trị viên đặt nên phải đổi mật khẩu trước khi làm việc tiếp; thao tác này "
+    "chưa được thực hiện. Hãy mở trang «Đổi mật khẩu» (%(url)s) để đặt một mật khẩu mới chỉ anh/chị biết."
+)
+# What a user who must change the password may still open: signing out (or in as someone else), the password change
+# page, the language switch; static files are served before any of this.
+_FREE_URL_NAMES = ("logout", "login", "password_change", "set_language", "admin:logout")
+
+
+def note_password_change_required(sender: object, request: HttpRequest | None, user: object, **kwargs: object) -> None:
+    """On signing in (Django's `user_logged_in`): note in the session whether the account must replace a password
+    someone else set, read once here rather than on every request. The mark cannot appear under an open session:
+    it comes with a password set by someone else, which ends the user's sessions (each is signed with the
+    password's hash), or with a new account, which has none."""
+    from scoring.administration.services.users import password_change_required
+
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    if password_change_required(user):
+        session[PASSWORD_CHANGE_REQUIRED] = True
+    else:
+        session.pop(PASSWORD_CHANGE_REQUIRED, None)
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user signed in with a password someone else set (an administrator's: the account's creation, an import, a
+    reset) replaces it before anything else: a page is redirected to the password change page (with the page as
+    ``next`` for a GET), the API and the pages' scripts get a 403 in JSON naming the reason. Nothing the request
+    asked is done. No query of its own: the session holds the note (`note_password_change_required`), and the
+    password change page removes it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if self._held(request):
+            return self._refusal(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _held(request: HttpRequest) -> bool:
+        session = getattr(request, "session", None)
+        if session is None or not session.get(PASSWORD_CHANGE_REQUIRED) or not request.user.is_authenticated:
+            return False
+        from django.urls import NoReverseMatch, reverse
+
+        free = set()
+        for name in _FREE_URL_NAMES:
+            try:
+                free.add(reverse(name))
+            except NoReverseMatch:
+                continue
+        return request.path not in free and not request.path.startswith(settings.STATIC_URL or "/static/")
+
+    @staticmethod
+    def _refusal(request: HttpRequest) -> HttpResponseBase:
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        page = reverse("password_change")
+        message = str(MSG_PASSWORD_CHANGE_REQUIRED % {"url": page})
+        code = "password_change_required"
+        if request.path.startswith("/api/"):
+            from cchc.api import error_body  # the API's one error format
+
+            return JsonResponse(error_body(code, message), status=403)
+        if "application/json" in request.headers.get("Accept", "") or request.content_type == "application/json":
+            return JsonResponse({"ok": False, "code": code, "message": message, "field": None}, status=403)
+        if request.method in ("GET", "HEAD") and request.get_full_path() != reverse("home"):
+            return redirect(f"{page}?{urlencode({'next': request.get_full_path()})}")
+        return redirect(page)

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "cchc.middleware.ActionLandingMiddleware",  # a GET of a POST-only action: to its page; a 405 readable
+    "cchc.middleware.PasswordChangeRequiredMiddleware",  # a password set by an administrator: changed first
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the Vietnamese lockout page
 ]
 

@@ -28,6 +28,7 @@ from scoring.models import (
     UnitKind,
     UnitSuccession,
     UserImport,
+    UserProfile,
 )
 
 
@@ -313,6 +314,17 @@ class ExtensionRequestAdmin(ReadOnlyModelAdmin):
 # The accounts: the administration's users page creates them, gives and takes back roles (and with the administrator
 # role the admin site: `is_staff`, `is_superuser`), sets passwords and audits each change. Django's own user admin
 # would change the same flags with no audit entry and none of those rules: shown here, never edited.
+@admin.register(UserProfile)
+class UserProfileAdmin(ReadOnlyModelAdmin):
+    """Read-only: the mark is set with a password an administrator chose and cleared by the user's own change."""
+
+    list_display = ["user", "must_change_password"]
+    list_filter = ["must_change_password"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    readonly_fields = [f.name for f in UserProfile._meta.fields]
+
+
 admin.site.unregister(get_user_model())
 # Django's groups grant nothing here: a person's rights are their roles (RoleAssignment, given on the users page),
 # and the administrators are superusers. A group made here would only look as if it did something: not offered.

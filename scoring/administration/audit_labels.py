@@ -154,6 +154,7 @@ FIELD_LABELS = {
     "is_staff": _l("Vào trang quản trị Django"),
     "is_superuser": _l("Toàn quyền quản trị"),
     "merged_into": _l("Sáp nhập vào"),
+    "must_change_password": _l("Phải đổi mật khẩu khi đăng nhập"),
     "na_overruled": _l("Không chấp nhận «không phát sinh»"),
     "password": _l("Mật khẩu"),
     "questions": _l("Câu hỏi cho từng tiêu chí"),

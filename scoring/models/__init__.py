@@ -10,7 +10,7 @@ from scoring.models.audit import AuditEntry
 from scoring.models.criteria import Indicator, IndicatorSet
 from scoring.models.extension_requests import ExtensionRequest
 from scoring.models.publication import ExportJob, IndicatorMapping, Publication, UnitSuccession
-from scoring.models.units import ApiToken, RankingGroup, RoleAssignment, Unit, UnitKind, UserImport
+from scoring.models.units import ApiToken, RankingGroup, RoleAssignment, Unit, UnitKind, UserImport, UserProfile
 
 __all__ = [
     "ApiToken",
@@ -32,4 +32,5 @@ __all__ = [
     "UnitKind",
     "UnitSuccession",
     "UserImport",
+    "UserProfile",
 ]

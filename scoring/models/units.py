@@ -1,4 +1,4 @@
-"""Unit kinds, ranking groups, units, roles and API tokens."""
+"""Unit kinds, ranking groups, units, roles, account profiles and API tokens."""
 
 from __future__ import annotations
 
@@ -108,6 +108,25 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}" + (f" · {self.unit}" if self.unit_id else "")
+
+
+class UserProfile(models.Model):
+    """What the application keeps on an account beside Django's user. An account without a row has nothing kept
+    (every account made before the row existed, the demo's)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="profile"
+    )
+    # Set when someone else chose the password (the account's creation, an import, an administrator's reset): the
+    # user replaces it at the next sign-in, before any other page (`cchc.middleware.PasswordChangeRequiredMiddleware`).
+    must_change_password = models.BooleanField(_("phải đổi mật khẩu khi đăng nhập"), default=False)
+
+    class Meta:
+        verbose_name = _("hồ sơ tài khoản")
+        verbose_name_plural = pgettext_lazy("plural", "hồ sơ tài khoản")
+
+    def __str__(self) -> str:
+        return str(self.user)
 
 
 class ApiToken(models.Model):

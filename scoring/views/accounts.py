@@ -2,7 +2,9 @@
 locked account given its right password is told it is locked, and whom to ask; the password change page: Django's,
 its wrong current passwords counted by the login lockout, the new password checked with the administration's
 Vietnamese messages and refused when it is the current one, the change audited, and the account's API keys revoked
-with it when the user asks (as the administrator's reset always does)."""
+with it when the user asks (as the administrator's reset always does). An account whose password someone else set
+(its creation, an import, an administrator's reset) is sent to that page after signing in, and kept there until the
+password is changed (`cchc.middleware.PasswordChangeRequiredMiddleware`)."""
 
 from __future__ import annotations
 
@@ -18,12 +20,16 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from cchc.login_lockout import lockout_response
+from cchc.middleware import PASSWORD_CHANGE_REQUIRED
 from scoring import tokens
+from scoring.administration.services.users import password_changed_by_user
 from scoring.administration.validators import password_problems
 from scoring.models import ApiToken
 from scoring.services import audit_record
@@ -161,7 +167,8 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
 
     def save(self, commit: bool = True) -> Any:
         """Set the new password and audit it as the administrator's reset is (`user_set_password`: the password
-        recorded as «•», never it or its hash), the user as actor and object; when the box is ticked, revoke the
+        recorded as «•», never it or its hash), the user as actor and object; a password someone else set is no
+        longer to be replaced (`password_changed_by_user`, recorded with it); when the box is ticked, revoke the
         user's API keys as that reset does (each revocation audited, the user as actor; how many in
         `revoked_api_keys`). All or nothing is written."""
         with transaction.atomic():
@@ -174,7 +181,7 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
                     action="user.password_changed",
                     object_type="User",
                     object_id=user.pk,
-                    changes={"password": {"old": "•", "new": "•"}},
+                    changes={"password": {"old": "•", "new": "•"}, **password_changed_by_user(user=user)},
                 )
         return user
 
@@ -183,9 +190,31 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     """A wrong current password is a failed sign-in for the lockout (the account from this address): a stolen
     session cannot be used to guess the password without limit. Once locked (the account from this address, or the
     address as a whole), nothing is checked until the lockout ends, and signing in is locked too, as after failed
-    sign-ins."""
+    sign-ins.
+
+    A user who signed in with a password someone else set (`PASSWORD_CHANGE_REQUIRED`) is told why the page
+    comes first; once changed, they go on to the page they had asked for (``next``, on this site) or home."""
 
     form_class = PasswordChangeForm
+
+    def _required(self) -> bool:
+        return bool(self.request.session.get(PASSWORD_CHANGE_REQUIRED))
+
+    def _next(self) -> str:
+        url = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        allowed = url_has_allowed_host_and_scheme(
+            url, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+        )
+        return url if allowed else ""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "password_change_required": self._required(),
+                "next": self._next()}
+
+    def get_success_url(self) -> str:
+        if self._required():
+            return login_landing(self._next()) if self._next() else reverse("home")
+        return str(super().get_success_url())
 
     def _credentials(self) -> dict[str, str]:
         return {"username": self.request.user.get_username()}
@@ -196,7 +225,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
+        response = super().form_valid(form)  # the success address is read before the note goes
+        if self.request.session.pop(PASSWORD_CHANGE_REQUIRED, None):
+            messages.success(self.request, gettext(
+                "Mật khẩu của anh/chị đã được đổi. Lần đăng nhập sau hãy dùng mật khẩu mới."))
         if form.revoked_api_keys:
             messages.success(self.request, ngettext(
                 "Đã thu hồi %(n)s khóa API của anh/chị: các hệ thống dùng khóa đó không truy cập được nữa. Nếu còn "

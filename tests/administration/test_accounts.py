@@ -94,6 +94,8 @@ def test_an_administrator_made_in_the_pages_enters_the_django_admin_and_loses_it
     made = get_user_model().objects.get(username="quantri2")
     assert made.is_staff and made.is_superuser
     client.force_login(made)
+    new = {"old_password": GOOD, "new_password1": "Rieng-Toi-2021!", "new_password2": "Rieng-Toi-2021!"}
+    assert client.post(reverse("password_change"), new).status_code == 302  # the administrator's password first
     assert client.get("/quan-tri/").status_code == 200
     assert 'href="/quan-tri/"' in client.get(reverse("administration:index")).content.decode()
     # when the role is removed, the Django admin goes with it

@@ -636,6 +636,7 @@ _ADMIN_READ_ONLY = (
     "scoring_indicator",
     "appraisal_appraisalassignment",
     "auth_user",  # accounts: made, given roles and passwords on the users page (audited)
+    "scoring_userprofile",  # set with an administrator's password, cleared by the user's own change (audited)
     "evidence_evidenceblob",
     "evidence_evidencefile",
     "evidence_evidencelink",

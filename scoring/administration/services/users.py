@@ -22,6 +22,7 @@ from scoring.errors import StaleVersion, ValidationFailed
 from scoring.models import (
     RoleAssignment,
     Unit,
+    UserProfile,
 )
 from scoring.permissions import is_administrator
 from scoring.services import audit_record
@@ -174,14 +175,46 @@ def _admin_flags(user: Any, *, administrator: bool) -> dict[str, Any]:
     return changes
 
 
+def password_change_required(user: Any) -> bool:
+    """Whether `user` signs in with a password someone else set and must replace it first (`password_set_by`)."""
+    return UserProfile.objects.filter(user_id=user.pk, must_change_password=True).exists()
+
+
+def password_set_by(*, user: Any, actor: Any) -> dict[str, Any]:
+    """Mark `user`'s password, just set by `actor`, as one the user must replace at the next sign-in, unless the
+    actor is the user (an administrator resetting their own password knows it alone); a password someone else set
+    is known to them. The change, for the caller's audit record ({} when the mark stays as it was)."""
+    required = getattr(actor, "pk", None) != user.pk
+    profile = UserProfile.objects.select_for_update().filter(user_id=user.pk).first()
+    if profile is None:
+        if not required:  # no row is no mark
+            return {}
+        UserProfile.objects.create(user_id=user.pk, must_change_password=True)
+        return {"must_change_password": {"old": None, "new": True}}
+    if profile.must_change_password == required:
+        return {}
+    old, profile.must_change_password = profile.must_change_password, required
+    profile.save(update_fields=["must_change_password"])
+    return {"must_change_password": {"old": old, "new": required}}
+
+
+def password_changed_by_user(*, user: Any) -> dict[str, Any]:
+    """Clear the mark of `password_set_by` once the user chose their own password. The change, for the caller's
+    audit record ({} when the account was not marked)."""
+    if not UserProfile.objects.filter(user_id=user.pk, must_change_password=True).update(must_change_password=False):
+        return {}
+    return {"must_change_password": {"old": True, "new": False}}
+
+
 @transaction.atomic
 def user_create(
     *, username: str, full_name: str, email: str, password: str, role: str, unit: Unit | None, actor: Any,
     reason: str = "",
 ) -> Any:
     """Create an account with its first role (a unit's editor or head needs the unit). An address another active
-    account uses is refused (`email_taken`, naming that account to an administrator only). `reason` goes to the
-    audit record (an import names itself there)."""
+    account uses is refused (`email_taken`, naming that account to an administrator only). The password, chosen by
+    the actor, is to be replaced by the user at the first sign-in (`password_set_by`). `reason` goes to the audit
+    record (an import names itself there)."""
     user_model = get_user_model()
     # as the account will store it: NFKC, as `create_user` does («qa²» is «qa2», «ﬁ» is «fi»)
     # the users file's rule (`visible_text`): a hidden character would make two names that look the same differ
@@ -202,6 +235,7 @@ def user_create(
     )
     RoleAssignment.objects.create(user=user, role=role, unit=unit)
     changes: dict[str, Any] = {"username": {"old": None, "new": username}, "role": {"old": None, "new": role}}
+    changes.update(password_set_by(user=user, actor=actor))
     if role == RoleAssignment.Role.ADMINISTRATOR:
         changes.update(_admin_flags(user, administrator=True))
     audit_record(
@@ -284,7 +318,8 @@ def _refuse_if_changed(user: Any, expected_version: str | None) -> Any:
 def user_set_password(*, user: Any, password: str, actor: Any, expected_version: str | None = None) -> Any:
     """Set a new password chosen by an administrator (checked by the password validators). The user's open
     sessions end with it (Django signs each session with the password's hash), and so do the API keys issued to
-    the user: a reset usually means the account was in other hands. Audited, without the password.
+    the user: a reset usually means the account was in other hands. The user must replace it at the next sign-in
+    (`password_set_by`; not when the administrator resets their own). Audited, without the password.
 
     `expected_version` (the account page's): the `user_version` the reset was based on; refused, nothing written,
     when the account changed since (a colleague's reset would be silently replaced). None: no condition."""
@@ -302,7 +337,7 @@ def user_set_password(*, user: Any, password: str, actor: Any, expected_version:
         action="user.password_reset",
         object_type="User",
         object_id=user.pk,
-        changes={"password": {"old": "•", "new": "•"}},
+        changes={"password": {"old": "•", "new": "•"}, **password_set_by(user=user, actor=actor)},
     )
     return user
 

@@ -25,7 +25,7 @@ from scoring.administration.services.imports import (
     user_import_preview_hold,
     users_xlsx,
 )
-from scoring.administration.services.users import full_name_of, user_version
+from scoring.administration.services.users import full_name_of, password_change_required, user_version
 from scoring.administration.views._common import (
     administrator_required,
     focus_first_invalid,
@@ -162,6 +162,7 @@ def _detail_page(request: HttpRequest, person: Any, *, role_form: RoleForm | Non
             "edit_form": edit_form or UserEditForm(initial={"full_name": full_name_of(person), "email": person.email}),
             "stored": stored or [],
             "password_form": PasswordSetForm(),  # never sent back with what was typed
+            "must_change_password": password_change_required(person),
         },
         status=status,
     )
