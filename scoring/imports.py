@@ -65,7 +65,7 @@ from scoring.exports import (
     downloaded_columns,
     sheet_columns,
 )
-from scoring.forms import number_display, points_text, value_summary
+from scoring.forms import field_label, number_display, points_text, value_summary
 from scoring.models import Indicator
 from scoring.sheets import download_id, downloaded_values, shown_sheet
 from scoring.text import normalize_line_breaks
@@ -514,7 +514,8 @@ def _refuse_numbers(row: ImportRow, ind: Indicator, cells: _RowCells) -> bool:
             continue
         try:
             if is_count:
-                engine.to_count(value, field=engine_field)
+                # a negative or fractional count is named as the sheet names it («b: Số tồn tại…»)
+                engine.to_count(value, field=engine_field, label=field_label(ind, engine_field))
             else:
                 engine.to_decimal(value, field=engine_field, refuse_groups=True)
         except engine.EngineError as exc:

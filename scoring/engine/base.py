@@ -122,10 +122,17 @@ _KIND_LABELS: dict[str, str] = {"normal": "thường", "bonus": "điểm cộng"
 
 _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _NON_FINITE_WORDS = frozenset({"nan", "snan", "inf", "infinity"})
-# "1.000" or "2,500": a Vietnamese writer groups thousands with a dot, an English one with a comma, and either
-# may be a decimal separator: which one the writer meant cannot be known (a leading 0 is never a group).
-# «1,000», «12.345,5», «1,000.25» (one group or more, a decimal part after them).
-_GROUPED_RE = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:[.,][0-9]{3})+(?:[.,][0-9]*)?")
+# «1.000» or «2,500»: a Vietnamese writer groups thousands with a dot, an English one with a comma, and either
+# may be a decimal mark: with one mark followed by exactly three digits, which one the writer meant cannot be known
+# (a leading 0 is never a group: «0,500» is a half).
+_MAYBE_GROUPED_RE = re.compile(r"[+-]?[1-9][0-9]{0,2}[.,][0-9]{3}")
+# Thousands grouped by one mark, then perhaps the other mark, once, as the decimal mark: «1.000.000», «1,000,000»,
+# «1.234.567,89», «1,234,567.89», «1.000,5». The same mark twice can only group, and a last mark unlike the others
+# can only be the decimal mark: such text has one reading. (The same mark ending it, «1.000.5», is no number.)
+_GROUPED_RE = re.compile(
+    r"(?P<sign>[+-]?)(?P<lead>[1-9][0-9]{0,2})(?P<groups>(?P<mark>[.,])[0-9]{3}(?:(?P=mark)[0-9]{3})*)"
+    r"(?:(?P<point>[.,])(?P<decimals>[0-9]*))?"
+)
 MAX_TYPED_DECIMALS = 6  # a typed number's digits after its separator (a count, a ratio's terms, points)
 # «1 300», «12 345 678»: a whole number with its thousands grouped by spaces (NFKC makes the no-break and thin spaces
 # a word processor or a spreadsheet pastes plain ones). A space is never a decimal mark, so such a number can only be
@@ -179,16 +186,19 @@ def _not_a_number(field: str) -> ScoringInputError:
     )
 
 
-def to_decimal(raw: object, *, field: str, refuse_groups: bool = False) -> Decimal:
+def to_decimal(raw: object, *, field: str, refuse_groups: bool = False, whole: bool = False) -> Decimal:
     """A finite `Decimal` from an int, a Decimal, a finite float (via its shortest text, `repr`) or a string.
 
     Strings may use a decimal comma ("0,5"), surrounding spaces, and spaces (plain, no-break or thin) grouping a
     whole number's thousands ("1 300": a space is never a decimal mark); other spaces between digits are refused
     (`spaced_digits`). Refuses bool, None, empty or other
     text (`not_a_number`), NaN and infinities (`not_finite`) and absurdly large numbers (`too_large`); typed
-    text with more than `MAX_TYPED_DECIMALS` decimals (`too_many_decimals`); with `refuse_groups` (counts and
-    the quantities of a ratio, where "1.000" is far more likely a thousand than a one, and the points a person
-    types), text that may group thousands (`ambiguous_separator`).
+    text with more than `MAX_TYPED_DECIMALS` decimals (`too_many_decimals`). Thousands grouped as they can only
+    be read are read so («15.000.000.000», «1.234.567,89», «1,234.5»: `_ungrouped`). With `refuse_groups` (counts
+    and the quantities of a ratio, where "1.000" is far more likely a thousand than a one, and the points a person
+    types), text that may group thousands or hold decimals, one mark then three digits («15,525»), is refused
+    (`ambiguous_separator`) with both readings written out to type instead (without it, such a mark is the decimal
+    mark); `whole` (a count, a term declared a whole number) offers the whole readings only.
     """
     value: Decimal
     if isinstance(raw, bool) or raw is None:
@@ -218,15 +228,9 @@ def to_decimal(raw: object, *, field: str, refuse_groups: bool = False) -> Decim
             text = text.replace(" ", "")
         elif _SPACED_DIGITS_RE.search(text):
             raise _spaced_digits(text, field)
-        if refuse_groups and _GROUPED_RE.fullmatch(text):
-            raise ScoringInputError(
-                "ambiguous_separator",
-                f"Không rõ dấu chấm hay dấu phẩy trong «{text}» tách hàng nghìn hay là dấu thập phân: hãy viết số "
-                "không có dấu tách hàng nghìn (1000) và phần thập phân sau dấu thập phân (0,25).",
-                f"It is unclear whether the dot or comma in «{text}» separates thousands or decimals: write the "
-                "number without a thousands separator (1000) and its decimals after the decimal point (0.25).",
-                field=field,
-            )
+        if refuse_groups and _MAYBE_GROUPED_RE.fullmatch(text):
+            raise _ambiguous(text, field, whole=whole)
+        text = _ungrouped(text, field)
         if text.count(",") + text.count(".") > 1:
             raise _not_a_number(field)
         if text[-1:] in {",", "."} and _NUMBER_RE.fullmatch(text[:-1].replace(",", ".")):
@@ -247,6 +251,58 @@ def to_decimal(raw: object, *, field: str, refuse_groups: bool = False) -> Decim
     if value.adjusted() >= MAX_INTEGER_DIGITS:
         raise _too_large(field)
     return value
+
+
+def _ungrouped(text: str, field: str) -> str:
+    """Text whose thousands are grouped as they can only be read, without its groups and with a decimal point:
+    «15.000.000.000» -> «15000000000», «1.234.567,89» -> «1234567.89», «1,000.5» -> «1000.5». Other text comes back
+    as it is, and so does a single group without decimals, «1.000», a thousand or a one (refused as unclear where
+    `refuse_groups`, else read as a one); groups followed by their other mark alone («1.234,») are refused as a
+    number not finished typing."""
+    match = _GROUPED_RE.fullmatch(text)
+    if match is None:
+        return text
+    mark, point = match["mark"], match["point"]
+    if point is None:
+        if len(match["groups"]) == 4:
+            return text  # «1.000»: a thousand or a one (`_MAYBE_GROUPED_RE`), the caller decides
+        return f"{match['sign']}{match['lead']}{match['groups'].replace(mark, '')}"
+    if point == mark:
+        return text  # «1.000.5»: not a number
+    if not match["decimals"]:
+        raise _trailing_mark(text, field)
+    return f"{match['sign']}{match['lead']}{match['groups'].replace(mark, '')}.{match['decimals']}"
+
+
+def _ambiguous(text: str, field: str, *, whole: bool) -> ScoringInputError:
+    """The refusal of «15,525»: fifteen thousand five hundred and twenty-five, or fifteen and a fraction; each
+    reading written out as it can be typed without doubt (the decimal one with a fourth decimal, «15,5250»)."""
+    comma = "," in text
+    mark_vi, mark_en = ("phẩy", "comma") if comma else ("chấm", "point")
+    thousands = _canonical(Decimal(text.replace(",", "").replace(".", "")))
+    decimal = Decimal(text.replace(",", "."))
+    unclear_vi = f"Không rõ dấu {mark_vi} trong «{text}» tách hàng nghìn hay là dấu thập phân"
+    unclear_en = f"It is unclear whether the {mark_en} in «{text}» separates thousands or is the decimal mark"
+    if_thousands_vi = f"hãy viết {thousands} nếu đó là dấu tách hàng nghìn"
+    if_thousands_en = f"write {thousands} if it separates thousands"
+    if whole:
+        # a count, a whole term: the decimal reading is only a number it may be when it is whole («2,000» is 2)
+        integral = decimal == decimal.to_integral_value()
+        also_vi = f", hoặc {_canonical(decimal)} nếu đó là dấu thập phân" if integral else ""
+        also_en = f", or {_canonical(decimal)} if it is the decimal mark" if integral else ""
+        return ScoringInputError(
+            "ambiguous_separator",
+            f"{unclear_vi}; số này phải là số nguyên: {if_thousands_vi}{also_vi}.",
+            f"{unclear_en}; this number must be whole: {if_thousands_en}{also_en}.",
+            field=field,
+        )
+    digits = text.lstrip("+")
+    return ScoringInputError(
+        "ambiguous_separator",
+        f"{unclear_vi}: {if_thousands_vi}, hoặc {digits.replace('.', ',')}0 nếu đó là dấu thập phân.",
+        f"{unclear_en}: {if_thousands_en}, or {digits.replace(',', '.')}0 if it is the decimal mark.",
+        field=field,
+    )
 
 
 def _spaced_digits(text: str, field: str) -> ScoringInputError:
@@ -291,8 +347,9 @@ def _too_large(field: str) -> ScoringInputError:
     return ScoringInputError("too_large", "Giá trị quá lớn.", "The value is too large.", field=field)
 
 
-def to_count(raw: object, *, field: str) -> int:
-    """A non-negative integer from an int or an integral string/Decimal ("3", "3.0", Decimal(3))."""
+def to_count(raw: object, *, field: str, label: str | None = None) -> int:
+    """A non-negative integer from an int or an integral string/Decimal ("3", "3.0", Decimal(3)); a refusal of a
+    negative or fractional count names it by `label` (as the form labels it) when given."""
     if isinstance(raw, bool):
         raise _not_a_number(field)
     if isinstance(raw, int):
@@ -300,20 +357,27 @@ def to_count(raw: object, *, field: str) -> int:
             raise _too_large(field)
         count = raw
     else:
-        value = to_decimal(raw, field=field, refuse_groups=True)
+        value = to_decimal(raw, field=field, refuse_groups=True, whole=True)
         if value != value.to_integral_value():
-            raise ScoringInputError(
-                "not_an_integer",
-                "Số lần phải là số nguyên không âm.",
-                "A count must be a non-negative whole number.",
-                field=field,
-            )
+            raise _not_a_count("not_an_integer", field, label)
         count = int(value)
     if count < 0:
-        raise ScoringInputError(
-            "negative_count",
-            "Số lần phải là số nguyên không âm.",
-            "A count must be a non-negative whole number.",
+        raise _not_a_count("negative_count", field, label)
+    return count
+
+
+def _not_a_count(code: str, field: str, label: str | None) -> ScoringInputError:
+    """«1,5» or «-1» typed as a count (of issues, documents, occurrences…), named as the form names it."""
+    if label:
+        return ScoringInputError(
+            code,
+            f"«{label}» phải là số nguyên không âm (0, 1, 2…).",
+            f"'{label}' must be a non-negative whole number (0, 1, 2…).",
             field=field,
         )
-    return count
+    return ScoringInputError(
+        code,
+        "Giá trị phải là số nguyên không âm (0, 1, 2…).",
+        "The value must be a non-negative whole number (0, 1, 2…).",
+        field=field,
+    )

@@ -85,8 +85,8 @@ def _clamp(points: Decimal, plan: _Plan) -> Decimal:
 def _ratio(value: Mapping[str, Any], *, whole: bool = False) -> tuple[Decimal, Decimal]:
     """The ratio's two terms, checked; with `whole` (the leaf's `whole_numbers`: its terms are counts) a term with a
     fractional part is refused. A term equal to a whole number («3,0») is whole, as a count is (`to_count`)."""
-    numerator = to_decimal(_get(value, "numerator"), field="numerator", refuse_groups=True)
-    denominator = to_decimal(_get(value, "denominator"), field="denominator", refuse_groups=True)
+    numerator = to_decimal(_get(value, "numerator"), field="numerator", refuse_groups=True, whole=whole)
+    denominator = to_decimal(_get(value, "denominator"), field="denominator", refuse_groups=True, whole=whole)
     for name, label, number in (("numerator", "Tử số", numerator), ("denominator", "Mẫu số", denominator)):
         if number < 0:
             raise ScoringInputError(
@@ -110,10 +110,14 @@ def _ratio(value: Mapping[str, Any], *, whole: bool = False) -> tuple[Decimal, D
             field="denominator",
         )
     if numerator > denominator:
+        # most often a result against a plan's target (training places, staff cuts, capital disbursed): done more
+        # than planned is 100 %, which the sets' guidance says is written as the denominator
         raise ScoringInputError(
             "numerator_above_denominator",
-            "Tử số không được lớn hơn mẫu số.",
-            "The numerator must not exceed the denominator.",
+            "Tử số không được lớn hơn mẫu số. Nếu mẫu số là chỉ tiêu, kế hoạch và kết quả đã vượt chỉ tiêu, hãy "
+            "ghi tử số bằng mẫu số.",
+            "The numerator must not exceed the denominator. If the denominator is a target or plan and the result "
+            "exceeded it, write the numerator equal to the denominator.",
             field="numerator",
         )
     return numerator, denominator
@@ -140,8 +144,11 @@ def _to_bool(raw: object) -> bool:
 
 
 def _counts(
-    value: Mapping[str, Any], keys: Sequence[str], *, default_zero: bool, labels: Mapping[str, str] | None = None
+    value: Mapping[str, Any], keys: Sequence[str], *, default_zero: bool, labels: Mapping[str, str] | None = None,
+    shown: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
+    """The counts, each checked; `labels` (a formula's) name a missing one, `shown` (each count as the form labels
+    it) one that is not a whole number."""
     raw = _get(value, "counts")
     if not isinstance(raw, Mapping):
         raise ScoringInputError(
@@ -166,7 +173,7 @@ def _counts(
                 raise _missing(field, labels)
             counts[key] = 0
         else:
-            counts[key] = to_count(raw[key], field=field)
+            counts[key] = to_count(raw[key], field=field, label=(shown or {}).get(key))
     return counts
 
 
@@ -293,7 +300,10 @@ def _score(plan: _Plan, value: Mapping[str, Any]) -> tuple[Decimal, dict[str, An
                 return _clamp(plan.below_points, plan), canonical
             return _clamp(_div_half_up(product, denominator), plan), canonical
         case Method.FORMULA:
-            counts = _counts(value, plan.variables, default_zero=False, labels=dict(plan.labels))
+            labels = dict(plan.labels)
+            # the form labels a formula's count with its variable: «b: Số tồn tại, hạn chế đã khắc phục»
+            shown = {name: f"{name}: {label}" for name, label in labels.items()}
+            counts = _counts(value, plan.variables, default_zero=False, labels=labels, shown=shown)
             _check_limits(plan, counts)
             names = {name: Decimal(count) for name, count in counts.items()}
             try:
@@ -316,7 +326,7 @@ def _score(plan: _Plan, value: Mapping[str, Any]) -> tuple[Decimal, dict[str, An
                 ) from err
             return _clamp(result, plan), {"counts": counts}
         case Method.PER_OCCURRENCE:
-            counts = _counts(value, [item.key for item in plan.options], default_zero=True)
+            counts = _counts(value, [item.key for item in plan.options], default_zero=True, shown=dict(plan.labels))
             with localcontext(_context()):
                 total = plan.base + sum((item.points * counts[item.key] for item in plan.options), ZERO)
             return _clamp(total, plan), {"counts": counts}

@@ -71,7 +71,7 @@ class _Plan:
     base: Decimal = ZERO
     # formula: "b + c <= a" as (("b", "c"), "a"): counts that cannot be true together (done more than asked)
     limits: tuple[tuple[tuple[str, ...], str], ...] = ()
-    labels: tuple[tuple[str, str], ...] = ()  # formula: (variable, its label), for the refusals
+    labels: tuple[tuple[str, str], ...] = ()  # formula, per_occurrence: (variable or item, its label), for the refusals
     whole_numbers: bool = False  # ratio_bands, proportional: both terms are counts (documents, dossiers, people)
 
 
@@ -535,7 +535,11 @@ def _compile_rule(rule: LeafRule) -> _Plan:
         _check_item_points(items, Kind(rule.kind), floor, maximum)
         base = _param_decimal(params.get("base", ZERO), field="base")
         _check_in_range(base, floor, maximum, field="base")
-        return _Plan(method, maximum, floor, options=items, base=base)
+        labels = tuple(
+            (item.key, str(entry.get("label") or item.key))
+            for item, entry in zip(items, _list_param(params, "items"), strict=True)
+        )
+        return _Plan(method, maximum, floor, options=items, base=base, labels=labels)
     return _Plan(method, maximum, floor)  # survey
 
 

@@ -61,7 +61,9 @@ def test_an_editor_fills_every_method_with_evidence_and_the_head_submits(
     _field(page, ids["1.1.2"], "numerator").fill("60")
     _field(page, ids["1.1.2"], "denominator").fill("50")
     error = page.locator(f'#line-{ids["1.1.2"]} .leaf-error')
-    expect(error).to_have_text("Tử số không được lớn hơn mẫu số.")
+    expect(error).to_have_text(
+        "Tử số không được lớn hơn mẫu số. Nếu mẫu số là chỉ tiêu, kế hoạch và kết quả đã vượt chỉ tiêu, hãy ghi tử số "
+        "bằng mẫu số.")
     expect(_field(page, ids["1.1.2"], "numerator")).to_have_attribute("aria-invalid", "true")
     _field(page, ids["1.1.2"], "numerator").fill("45")
     _saved(page, ids["1.1.2"])

@@ -91,7 +91,9 @@ def test_a_refused_figure_is_described_by_the_error_until_it_is_corrected(
     # when the numerator is larger than the denominator
     page.fill(numerator, "400")
     page.fill(f"#id_l{line_id}-denominator", "50")
-    expect(page.locator(f"#{error}")).to_have_text("Tử số không được lớn hơn mẫu số.")
+    expect(page.locator(f"#{error}")).to_have_text(
+        "Tử số không được lớn hơn mẫu số. Nếu mẫu số là chỉ tiêu, kế hoạch và kết quả đã vượt chỉ tiêu, hãy ghi tử số "
+        "bằng mẫu số.")
     # then the field marked invalid names the message, after its hint; the other figure names only the hint
     expect(page.locator(numerator)).to_have_attribute("aria-invalid", "true")
     assert _described_by(page, numerator) == [hint, error]

@@ -138,7 +138,7 @@ def test_a_count_typed_with_a_decimal_comma_is_refused_as_typed_and_nothing_is_s
     # when «1,5» is typed
     count.press_sequentially("1,5")
     # then it is kept as typed, refused with the import's words, the input marked, the score as it was, nothing saved
-    expect(leaf.locator(".leaf-error")).to_have_text("Số lần phải là số nguyên không âm.")
+    expect(leaf.locator(".leaf-error")).to_have_text("«Số người» phải là số nguyên không âm (0, 1, 2…).")
     expect(count).to_have_value("1,5")
     expect(count).to_have_attribute("aria-invalid", "true")
     expect(score).to_have_text(before)
@@ -148,7 +148,8 @@ def test_a_count_typed_with_a_decimal_comma_is_refused_as_typed_and_nothing_is_s
     # a formula's count the same, whichever of its counts it is
     for key, typed in (("a", "4"), ("b", "1,5"), ("c", "1")):
         page.locator(f'[name="l{formula.pk}-counts.{key}"]').press_sequentially(typed)
-    expect(page.locator(f"#line-{formula.pk} .leaf-error")).to_have_text("Số lần phải là số nguyên không âm.")
+    expect(page.locator(f"#line-{formula.pk} .leaf-error")).to_have_text(
+        "«b: Đã xử lý xong» phải là số nguyên không âm (0, 1, 2…).")
     expect(page.locator(f'[name="l{formula.pk}-counts.b"]')).to_have_attribute("aria-invalid", "true")
     formula.refresh_from_db()
     assert formula.self_value is None
@@ -238,7 +239,7 @@ def test_on_a_phone_the_import_preview_rows_are_cards_and_nothing_is_wider_than_
         )
         assert wider == []
         refused = table.locator("tbody tr", has_text="2.3.1")
-        for label, text in (("Thay đổi", "Điểm"), ("Lỗi", "Số lần phải là số nguyên không âm.")):
+        for label, text in (("Thay đổi", "Điểm"), ("Lỗi", "«Số người» phải là số nguyên không âm (0, 1, 2…).")):
             cell = refused.locator(f'td[data-label="{label}"]')
             cell.scroll_into_view_if_needed()
             expect(cell).to_be_in_viewport(ratio=1)

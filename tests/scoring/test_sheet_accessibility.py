@@ -163,7 +163,9 @@ def test_a_refused_figure_names_the_error_after_its_hint(client: Client, assessm
     page = _refused_page(client, line, {f"l{line.pk}-numerator": "400", f"l{line.pk}-denominator": "50"})
 
     error = page.by_id(f"l{line.pk}-error")
-    assert error.text() == "Tử số không được lớn hơn mẫu số." and error.attrs["role"] == "alert"
+    assert error.text() == (
+        "Tử số không được lớn hơn mẫu số. Nếu mẫu số là chỉ tiêu, kế hoạch và kết quả đã vượt chỉ tiêu, hãy ghi tử số "
+        "bằng mẫu số.") and error.attrs["role"] == "alert"
     numerator = page.by_id(f"id_l{line.pk}-numerator")
     assert numerator.attrs["aria-invalid"] == "true"
     assert numerator.attrs["aria-describedby"].split() == [f"l{line.pk}-method-hint", f"l{line.pk}-error"]

@@ -73,7 +73,9 @@ def test_a_refusal_of_the_whole_value_names_its_cell_and_counts_are_checked_cell
     rows = _rows(response)
     ratio, counts = rows["1.1.2"], rows["2.1.2"]
     assert [c.cell for c in ratio.refused_cells] == [_cell("numerator", ratio.excel_row)]
-    assert ratio.refused_cells[0].message == "Tử số không được lớn hơn mẫu số."
+    assert ratio.refused_cells[0].message == (
+        "Tử số không được lớn hơn mẫu số. Nếu mẫu số là chỉ tiêu, kế hoạch và kết quả đã vượt chỉ tiêu, hãy ghi tử số "
+        "bằng mẫu số.")
     assert [(c.cell, c.typed) for c in counts.refused_cells] == [
         (_cell("count1", counts.excel_row), "1.000"), (_cell("count2", counts.excel_row), "abc")]
     assert counts.refused_cells[1].message == "Giá trị phải là một số."
