@@ -8,9 +8,12 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 from scoring.engine.index import Band, classify
+from scoring.models import Publication
+from scoring.publication import exports
 
 DOCS = Path(settings.BASE_DIR) / "docs"
 VI = (DOCS / "open-data.md").read_text(encoding="utf-8")
@@ -34,3 +37,20 @@ def test_an_index_below_the_lowest_threshold_is_documented_as_the_engine_classif
     assert "`\"-2.75\"` được xếp loại `\"Yếu\"`" in vi and "mức thấp nhất có `min` lớn hơn 0" in vi
     assert "the lowest band's `min` is 0 or below" in en and "a negative index too" in en
     assert "`\"-2.75\"` is classified `\"Yếu\"`" in en and "the lowest band's `min` is above 0" in en
+
+
+@pytest.mark.django_db
+def test_each_unit_row_names_its_set_and_the_docs_say_to_join_by_it_not_the_top_level_areas(
+        two_set_publication: Publication) -> None:
+    document = exports.open_data(two_set_publication)
+    sets = {s["key"]: {a["code"]: a["max_points"] for a in s["areas"]} for s in document["indicator_sets"]}
+    assert len(sets) == 2
+    for row in document["results"]:
+        mine = sets[row["indicator_set"]["key"]]  # the join the docs describe
+        assert set(row["area_totals"]) <= set(mine)
+
+    vi, en = _flat(VI), _flat(EN)
+    assert "**`areas` ở cấp trên cùng không phải điểm tối đa của mọi đơn vị**" in vi
+    assert "`indicator_set.key` của mỗi dòng `results` là `key` của một phần tử `indicator_sets`" in vi
+    assert "**The top-level `areas` is not the maximum for every unit**" in en
+    assert "each `results` row's `indicator_set.key` is the `key` of one of the `indicator_sets`" in en
