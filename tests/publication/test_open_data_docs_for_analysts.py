@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from scoring.engine.index import Band, classify
 from scoring.models import Publication
@@ -54,3 +55,18 @@ def test_each_unit_row_names_its_set_and_the_docs_say_to_join_by_it_not_the_top_
     assert "`indicator_set.key` của mỗi dòng `results` là `key` của một phần tử `indicator_sets`" in vi
     assert "**The top-level `areas` is not the maximum for every unit**" in en
     assert "each `results` row's `indicator_set.key` is the `key` of one of the `indicator_sets`" in en
+
+
+@pytest.mark.django_db
+def test_the_open_data_page_says_how_to_open_the_csv_in_a_vietnamese_excel_and_points_to_the_workbook() -> None:
+    vi, en = _flat(VI), _flat(EN)
+    assert "để Excel mở đúng tiếng Việt" not in vi  # no invitation to double-click
+    assert "**Data → From Text/CSV**" in vi and "dấu thập phân «.»" in vi and "`ket-qua.xlsx`" in vi
+    assert "**Data → From Text/CSV**" in en and "«.» as the decimal separator" in en and "`ket-qua.xlsx`" in en
+
+    page = Client().get("/du-lieu-mo/").content.decode()
+    assert "<strong>Data → From Text/CSV</strong>" in page and "dấu thập phân «.»" in page
+    english = Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = english.get("/du-lieu-mo/").content.decode()
+    assert "<strong>Data → From Text/CSV</strong>" in page and "«.» as the decimal separator" in page
