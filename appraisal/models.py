@@ -195,6 +195,7 @@ class Notification(models.Model):
         DEADLINE_REMOVED = "deadline_removed", _("Bỏ hạn tự đánh giá riêng của đơn vị")
         REOPENED = "reopened", _("Bản đánh giá đã thông qua được mở lại")
         APPRAISAL_OVERWRITTEN = "appraisal_overwritten", _("Điểm thẩm định bị người khác thay đổi")
+        HANDED_OVER = "handed_over", _("Bản tự đánh giá quá hạn được chuyển cho Tổ thẩm định")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")

@@ -9,6 +9,9 @@ signed off again).
 Extension requests: a new one goes to the administrators, a decision to the unit's people; a withdrawal to nobody.
 The removal of a unit's own self-assessment deadline goes to the unit's people, as a decision.
 
+A draft handed over to the appraisal team by the administrators once its deadline passed goes to the unit's people
+(what it means for them) and, one e-mail listing the units, to the team: the leads and the members assigned to them.
+
 An appraisal of a leaf replaced by another member of the team goes to the person whose value was replaced.
 
 Every notification is written in the site's language (Vietnamese, `settings.LANGUAGE_CODE`), whatever the language of
@@ -33,6 +36,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from appraisal.models import AppraisalAssignment, Notification
+from cchc.collation import sort_key
 from scoring.models import Assessment, ExtensionRequest, Indicator, RoleAssignment
 from scoring.permissions import self_assessment_deadline, self_assessment_deadline_expression
 
@@ -85,6 +89,47 @@ def team_for(assessment: Assessment, leaf_ids: Iterable[int] | None = None) -> l
     members = users.filter(pk__in=assigned.values("user_id"))
     own = RoleAssignment.objects.filter(unit_id=assessment.unit_id).values("user_id")
     return list((leads | members).exclude(pk__in=own).distinct().order_by("pk"))
+
+
+def teams_for(assessments: list[Assessment]) -> dict[int, list[Any]]:
+    """`team_for` of each of `assessments` (of one cycle), by assessment id, in five queries whatever their number:
+    the leads and the members assigned to the unit (or to all units) on its set, never people of that unit."""
+    if not assessments:
+        return {}
+    cycle_id = assessments[0].cycle_id
+    users = get_user_model().objects.filter(is_active=True)
+    leads = list(users.filter(
+        Q(roles__role=RoleAssignment.Role.APPRAISAL_LEAD)
+        | Q(appraisal_assignments__cycle_id=cycle_id, appraisal_assignments__is_lead=True)
+    ).distinct())
+    assignments = dict(AppraisalAssignment.objects.filter(cycle_id=cycle_id, user__is_active=True)
+                       .values_list("pk", "user_id"))
+    units: dict[int, set[int]] = {}
+    for assignment_id, unit_id in AppraisalAssignment.units.through.objects.filter(
+        appraisalassignment_id__in=assignments
+    ).values_list("appraisalassignment_id", "unit_id"):
+        units.setdefault(assignment_id, set()).add(unit_id)
+    sets: dict[int, set[int]] = {}
+    for assignment_id, set_id in AppraisalAssignment.areas.through.objects.filter(
+        appraisalassignment_id__in=assignments
+    ).values_list("appraisalassignment_id", "indicator__indicator_set_id"):
+        sets.setdefault(assignment_id, set()).add(set_id)
+    members = {user.pk: user for user in users.filter(pk__in=set(assignments.values()))}
+    own: dict[int, set[int]] = {}
+    for unit_id, user_id in RoleAssignment.objects.filter(
+        unit_id__in={a.unit_id for a in assessments}
+    ).values_list("unit_id", "user_id"):
+        own.setdefault(unit_id, set()).add(user_id)
+    found: dict[int, list[Any]] = {}
+    for assessment in assessments:
+        team = {user.pk: user for user in leads}
+        for assignment_id, user_id in assignments.items():
+            covers = assignment_id not in units or assessment.unit_id in units[assignment_id]
+            if covers and assessment.indicator_set_id in sets.get(assignment_id, ()) and user_id in members:
+                team[user_id] = members[user_id]
+        found[assessment.pk] = sorted((user for pk, user in team.items() if pk not in own.get(assessment.unit_id, ())),
+                                      key=lambda user: user.pk)
+    return found
 
 
 def _holding(assessment: Assessment, assigned: Any, leaf_ids: set[int]) -> list[int]:
@@ -282,3 +327,44 @@ def appraisal_notify_overwritten(
         context={"line": line, "code": line.indicator.code, "actor": actor, "previous_score": previous_score,
                  "previous_note": previous_note, "score": line.appraised_score, "note": line.appraised_note},
     )
+
+
+def assessments_notify_handed_over(
+    *, assessments: list[Assessment], reason: str, handed_at: datetime
+) -> list[Notification]:
+    """Tell each unit whose draft the administrators handed over to the appraisal team (`assessments`, of one cycle,
+    as they stand at `handed_at`) what it means: its head and editors, one e-mail each, with the reason and a link to
+    its sheet. Tell the team in one e-mail per person listing the units handed over that concern them (the leads all
+    of them, a member those assigned to them), with links to review them. Recorded now, e-mailed after commit: a
+    refused or rolled-back hand-over tells nobody."""
+    if not assessments:
+        return []
+    created: list[Notification] = []
+    for assessment in assessments:
+        created += notify(
+            kind=Notification.Kind.HANDED_OVER, assessment=assessment, recipients=unit_people(assessment.unit_id),
+            context={"reason": reason, "handed_at": handed_at},
+        )
+    by_person: dict[int, list[Assessment]] = {}
+    people: dict[int, Any] = {}
+    teams = teams_for(assessments)
+    for assessment in assessments:
+        for user in teams[assessment.pk]:
+            people[user.pk] = user
+            by_person.setdefault(user.pk, []).append(assessment)
+    groups: dict[tuple[int, ...], list[Any]] = {}
+    for user_id, concerned in by_person.items():
+        groups.setdefault(tuple(a.pk for a in concerned), []).append(people[user_id])
+    cycle = assessments[0].cycle
+    queue_url = _site_url() + reverse("appraisal:queue") + f"?ky={cycle.pk}"
+    for recipients in groups.values():
+        concerned = sorted(by_person[recipients[0].pk], key=lambda a: sort_key(a.unit.name))
+        created += notify(
+            kind=Notification.Kind.HANDED_OVER, assessment=concerned[0] if len(concerned) == 1 else None,
+            recipients=sorted(recipients, key=lambda user: user.pk),
+            context={
+                "for_team": True, "cycle": cycle, "reason": reason, "handed_at": handed_at, "queue_url": queue_url,
+                "units": [(a.unit.name, _site_url() + reverse("appraisal:review", args=[a.pk])) for a in concerned],
+            },
+        )
+    return created

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
+from appraisal.notifications import assessments_notify_handed_over
 from cchc.collation import vietnamese
 from scoring.administration.services.common import reason_text
 from scoring.administration.services.cycles import assessment_close_unsubmitted, cycle_drafts_standing
@@ -631,8 +632,9 @@ def cycle_overdue_drafts_hand_over(*, cycle: Cycle, actor: Any, reason: str, exp
     passed without a submission and no extension request of which waits (`DraftStanding.can_hand_over`): one
     audited `assessment_close_unsubmitted` per unit, with `reason`, all or nothing (the first refusal undoes the
     others). `expected`: the number the administrator confirmed; another number now (a unit submitted, asked for
-    more time or was handed over meanwhile) refuses the whole, so that nobody is handed over unseen. Returns the
-    number handed over."""
+    more time or was handed over meanwhile) refuses the whole, so that nobody is handed over unseen. Each unit's
+    people are told, and the appraisal team in one e-mail per person listing the units that concern them
+    (`assessments_notify_handed_over`, e-mailed after commit). Returns the number handed over."""
     if not reason_text(reason):
         raise ValidationFailed(_("Hãy ghi lý do (ví dụ: đơn vị không gửi bản tự đánh giá đúng hạn)."),
                                code="reason_required", details={"reason": _("Hãy ghi lý do.")})
@@ -643,8 +645,12 @@ def cycle_overdue_drafts_hand_over(*, cycle: Cycle, actor: Any, reason: str, exp
     if len(overdue) != expected:
         raise StateConflict(_(MSG_HAND_OVER_CHANGED) % {"seen": expected, "now": len(overdue)},
                             code="hand_over_changed")
-    for assessment in Assessment.objects.filter(pk__in=[d.assessment_id for d in overdue]).order_by("pk"):
-        assessment_close_unsubmitted(assessment=assessment, actor=actor, reason=reason)
+    handed = [
+        assessment_close_unsubmitted(assessment=assessment, actor=actor, reason=reason, notify=False)
+        for assessment in Assessment.objects.filter(pk__in=[d.assessment_id for d in overdue]).order_by("pk")
+    ]
+    assessments_notify_handed_over(assessments=handed, reason=reason_text(reason),
+                                   handed_at=max(a.submitted_at for a in handed if a.submitted_at is not None))
     logger.info("handed over %s overdue drafts of cycle %s", len(overdue), cycle.pk,
                 extra={"cycle_id": cycle.pk, "count": len(overdue)})
     return len(overdue)

@@ -212,11 +212,11 @@ def test_all_or_nothing_when_one_unit_is_refused(signed_cycle: Cycle, admin_user
     real = cycles.assessment_close_unsubmitted
     calls = []
 
-    def refuse_the_last(*, assessment: Assessment, actor: Any, reason: str) -> Assessment:
+    def refuse_the_last(*, assessment: Assessment, actor: Any, reason: str, notify: bool = True) -> Assessment:
         calls.append(assessment.pk)
         if len(calls) == len(OVERDUE):
             raise StateConflict("refused", code="not_draft")
-        return real(assessment=assessment, actor=actor, reason=reason)
+        return real(assessment=assessment, actor=actor, reason=reason, notify=notify)
 
     monkeypatch.setattr(services, "assessment_close_unsubmitted", refuse_the_last)
     with pytest.raises(StateConflict):

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from appraisal.models import AppraisalAssignment, ExplanationRound, LineHistory
-from appraisal.notifications import assessment_notify_deadline_removed
+from appraisal.notifications import assessment_notify_deadline_removed, assessments_notify_handed_over
 from cchc.collation import vietnamese
 from evidence.models import EvidenceLink
 from scoring.administration.services.common import locked_at_version, reason_text
@@ -831,11 +831,15 @@ def own_deadline_cut(*, assessment: Assessment, deadline: datetime | None) -> De
 
 
 @transaction.atomic
-def assessment_close_unsubmitted(*, assessment: Assessment, actor: Any, reason: str) -> Assessment:
+def assessment_close_unsubmitted(
+    *, assessment: Assessment, actor: Any, reason: str, notify: bool = True
+) -> Assessment:
     """A unit that let its deadline pass without submitting: its assessment goes to the appraisal team as it
     stands (leaves not scored count nothing until the team appraises them), so that the cycle can be signed
     off and published. Only a draft whose own deadline (its extension, else the cycle's) has passed; with the
-    reason, audited as the state change."""
+    reason, audited as the state change. `notify`: the unit's people and the team assigned to it are told
+    (`assessments_notify_handed_over`, e-mailed after commit); False for a caller that tells them of several at
+    once."""
     text = reason_text(reason)
     if not text:
         raise ValidationFailed(_("Hãy ghi lý do (ví dụ: đơn vị không gửi bản tự đánh giá đúng hạn)."),
@@ -857,8 +861,12 @@ def assessment_close_unsubmitted(*, assessment: Assessment, actor: Any, reason: 
             _("%(u)s đang có đề nghị gia hạn chờ quyết định: hãy chấp thuận hoặc không chấp thuận đề nghị đó "
               "trước (trang đề nghị gia hạn của kỳ).") % {"u": locked.unit.name}, code="extension_pending",
         )
-    return assessment_transition(assessment=locked, to_state=Assessment.State.SUBMITTED, actor=actor,
-                                 reason=text, handed_over=True)
+    handed = assessment_transition(assessment=locked, to_state=Assessment.State.SUBMITTED, actor=actor,
+                                   reason=text, handed_over=True)
+    if notify:
+        assessments_notify_handed_over(assessments=[handed], reason=text,
+                                       handed_at=handed.submitted_at or timezone.now())
+    return handed
 
 
 # --- participants: what counts as work on an assessment, removing one, moving untouched ones to another set ---
