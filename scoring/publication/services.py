@@ -40,9 +40,11 @@ from scoring.models import (
     Unit,
     UnitKind,
 )
+from scoring.permissions import self_assessment_deadline_expression
 from scoring.publication import exports, selectors
 from scoring.selectors.clones import clone_chains
 from scoring.selectors.handover import handover_entries
+from scoring.selectors.home import state_shown
 from scoring.services import audit_record, cycle_set_phase
 from scoring.text import user_text
 
@@ -198,16 +200,19 @@ def publication_unit_blockers(*, cycle: Cycle) -> list[str]:
     # Plain rows, not model instances: a national cycle has some 4,000 of them.
     rows = list(
         Assessment.objects.filter(cycle=cycle).order_by(vietnamese("unit__name"))
+        .annotate(applies=self_assessment_deadline_expression())
         .values_list("pk", "state", "version", "unit__name", "unit__code", "result__id", "result__stale",
-                     "result__computed_from_version")
+                     "result__computed_from_version", "applies")
     )
     if not rows:
         return [_(MSG_NOTHING)]
-    for pk, state, version, unit_name, unit_code, result_id, stale, computed_from in rows:
+    now = timezone.now()
+    for pk, state, version, unit_name, unit_code, result_id, stale, computed_from, applies in rows:
         if state != Assessment.State.SIGNED_OFF:
+            # a draft past its deadline reads as the cycle's page reads it: «Quá hạn, chưa gửi»
+            shown = state_shown(state=state, phase=cycle.phase, overdue=applies is not None and now > applies)
             problems.append(UnitBlocker(
-                _("%(unit)s: chưa được thông qua (%(state)s).")
-                % {"unit": unit_name, "state": Assessment.State(state).label},
+                _("%(unit)s: chưa được thông qua (%(state)s).") % {"unit": unit_name, "state": shown},
                 assessment_id=pk, unit_code=unit_code, state=state, kind="not_signed_off",
             ))
         elif result_id is None or stale or computed_from != version:

@@ -20,11 +20,28 @@ from scoring.selectors.sheet import open_cycle
 NOT_OPEN_YET = gettext_lazy("Chưa mở — kỳ đang chuẩn bị")
 
 
-def state_shown(*, state: str, phase: str) -> str:
+# A draft whose self-assessment deadline has passed: the unit can no longer edit it and never submitted it, so
+# «Đang tự đánh giá» would not be true (it waits to be handed over to the appraisal team, or for an extension).
+OVERDUE_NOT_SUBMITTED = gettext_lazy("Quá hạn, chưa gửi")
+# The drafts of a cycle past its self-assessment, counted together (some may still be within a unit's own deadline).
+NOT_SUBMITTED = gettext_lazy("Chưa gửi")
+PAST_SELF_ASSESSMENT = (Cycle.Phase.APPRAISAL, Cycle.Phase.EXPLANATION, Cycle.Phase.FINALISATION,
+                        Cycle.Phase.PUBLISHED)
+
+
+def state_shown(*, state: str, phase: str, overdue: bool | None = False) -> str:
     """An assessment's state as the pages show it, given its cycle's phase: the state's name, except a draft whose
-    cycle is still in «Chuẩn bị» (`NOT_OPEN_YET`)."""
-    if state == Assessment.State.DRAFT and phase == Cycle.Phase.SETUP:
+    cycle is still in «Chuẩn bị» (`NOT_OPEN_YET`), and a draft whose deadline has passed (`overdue` True:
+    `OVERDUE_NOT_SUBMITTED`). `overdue` None (drafts counted together, their deadlines not read): once the cycle is
+    past its self-assessment, `NOT_SUBMITTED`."""
+    if state != Assessment.State.DRAFT:
+        return str(Assessment.State(state).label)
+    if phase == Cycle.Phase.SETUP:
         return str(NOT_OPEN_YET)
+    if overdue:
+        return str(OVERDUE_NOT_SUBMITTED)
+    if overdue is None and phase in PAST_SELF_ASSESSMENT:
+        return str(NOT_SUBMITTED)
     return str(Assessment.State(state).label)
 
 

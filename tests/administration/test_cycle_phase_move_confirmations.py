@@ -82,7 +82,8 @@ def test_moving_to_the_explanations_with_units_not_submitted_shows_them_and_need
 
     page = _page(client, cycle)
     assert "data-phase-left" in page
-    assert '<a href="?trang_thai=draft#participants" data-left-state="draft">Đang tự đánh giá: 2</a>' in page
+    # past the self-assessment, the drafts left read «Chưa gửi» (as the participants' counts)
+    assert '<a href="?trang_thai=draft#participants" data-left-state="draft">Chưa gửi: 2</a>' in page
     assert '<a href="?trang_thai=submitted#participants" data-left-state="submitted">Đã gửi: 1</a>' in page
     assert 'data-left-state="in_appraisal"' not in page  # what the explanations are for is not left behind
     assert 'name="left_seen" value="draft:2,submitted:1" required' in page
@@ -94,7 +95,7 @@ def test_moving_to_the_explanations_with_units_not_submitted_shows_them_and_need
     # then: refused, said why with the counts, nothing changed
     assert _phase(cycle) == Cycle.Phase.APPRAISAL and AuditEntry.objects.count() == audits
     assert _errors(refused) == [
-        "Mở giai đoạn «Giải trình» khi còn các bản đánh giá chưa xong giai đoạn trước («Đang tự đánh giá»: 2, "
+        "Mở giai đoạn «Giải trình» khi còn các bản đánh giá chưa xong giai đoạn trước («Chưa gửi»: 2, "
         "«Đã gửi»: 1): hãy xem danh sách và đánh dấu ô xác nhận để vẫn chuyển giai đoạn."
     ]
 

@@ -37,7 +37,7 @@ def _guidance(html: str) -> dict[str, tuple[str, str]]:
                                   html, re.S):
         advice = _text(group[:group.index("<ul>")])
         for item in re.findall(r"<li[^>]*>(.*?)</li>", group, re.S):
-            unit = re.search(r">([^<:]+): chưa được thông qua \(Đang tự đánh giá\)\.</a>", item)
+            unit = re.search(r">([^<:]+): chưa được thông qua \((?:Đang tự đánh giá|Quá hạn, chưa gửi)\)\.</a>", item)
             assert unit, item
             found[unit.group(1)] = (kind, f"{advice} {_text(item)}")
     return found

@@ -42,6 +42,7 @@ from scoring.models import (
 from scoring.permissions import deadline_passed, self_assessment_deadline_expression
 from scoring.publication.selectors import latest_revision
 from scoring.selectors.extension_requests import pending_extension_requests_by_assessment
+from scoring.selectors.home import state_shown
 from scoring.services import assessment_transition, audit_record, cycle_create, cycle_set_phase
 from scoring.services.assessments import _lines_insert
 
@@ -547,8 +548,9 @@ def cycle_phase_move_leaves(*, cycle: Cycle, phase: str) -> PhaseMoveLeaves:
     )
 
 
-def _left_text(left: Mapping[str, int]) -> str:
-    return ", ".join(f"«{Assessment.State(state).label}»: {n}" for state, n in left.items())
+def _left_text(left: Mapping[str, int], phase: str) -> str:
+    """The counts by state as the cycle's page shows them in `phase` (past the self-assessment, drafts «Chưa gửi»)."""
+    return ", ".join(f"«{state_shown(state=state, phase=phase, overdue=None)}»: {n}" for state, n in left.items())
 
 
 # A refused move as the API tells it: the caller confirms by sending back fields of the refusal, not a box.
@@ -565,22 +567,26 @@ MSG_BACK_API = gettext_lazy(
     "Quay lại giai đoạn «%(p)s» cần xác nhận: hãy gửi `back_confirmed`: true cùng `reason` (lý do quay lại).")
 
 
-def _refuse_unconfirmed(leaves: PhaseMoveLeaves, confirmed: PhaseMoveConfirmation, label: str) -> None:
+def _refuse_unconfirmed(
+    leaves: PhaseMoveLeaves, confirmed: PhaseMoveConfirmation, label: str, phase: str
+) -> None:
+    """Refuse a move that leaves more than confirmed behind, or closes the self-assessment before a deadline later
+    than the one confirmed; `phase`: the cycle's phase now (what the counts are named after)."""
     grew = {state: n for state, n in leaves.left.items() if n > max(confirmed.left.get(state, 0), 0)}
     if grew:
         seen = {state: confirmed.left.get(state, 0) for state in grew}
         if any(seen.values()) and confirmed.api:
-            message = MSG_LEFT_GREW_API % {"now": _left_text(grew), "seen": _left_text(seen), "p": label}
+            message = MSG_LEFT_GREW_API % {"now": _left_text(grew, phase), "seen": _left_text(seen, phase), "p": label}
         elif any(seen.values()):  # confirmed, but more were left since the page was shown
             message = _("Từ lúc trang được mở, số bản đánh giá còn dở tăng lên: %(now)s (đã xác nhận: %(seen)s). "
                         "Hãy xem lại rồi xác nhận lại để chuyển sang giai đoạn «%(p)s».") % {
-                "now": _left_text(grew), "seen": _left_text(seen), "p": label}
+                "now": _left_text(grew, phase), "seen": _left_text(seen, phase), "p": label}
         elif confirmed.api:
-            message = MSG_LEFT_API % {"p": label, "now": _left_text(leaves.left)}
+            message = MSG_LEFT_API % {"p": label, "now": _left_text(leaves.left, phase)}
         else:
             message = _("Mở giai đoạn «%(p)s» khi còn các bản đánh giá chưa xong giai đoạn trước (%(now)s): hãy "
                         "xem danh sách và đánh dấu ô xác nhận để vẫn chuyển giai đoạn.") % {
-                "p": label, "now": _left_text(leaves.left)}
+                "p": label, "now": _left_text(leaves.left, phase)}
         raise StateConflict(message, code="phase_left_unconfirmed",
                             details={"field": "phase", "left": dict(leaves.left), "confirmed": dict(confirmed.left)})
     latest = leaves.latest_deadline
@@ -664,7 +670,8 @@ def cycle_move_phase(
                                    details={"field": "reason"})
         return _phase_back(cycle=cycle, phase=phase, actor=actor, reason=reason)
     if confirmed is not None:
-        _refuse_unconfirmed(cycle_phase_move_leaves(cycle=cycle, phase=phase), confirmed, str(Cycle.Phase(phase).label))
+        _refuse_unconfirmed(cycle_phase_move_leaves(cycle=cycle, phase=phase), confirmed, str(Cycle.Phase(phase).label),
+                            cycle.phase)
     return cycle_set_phase(cycle=cycle, phase=phase, actor=actor)
 
 

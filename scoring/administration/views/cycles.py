@@ -208,7 +208,7 @@ def _detail_page(
         row.removable = row.pk in untouched
         row.own_version = (extend_version if row.pk == extending and extend_version is not None
                            else cycle_services.own_deadline_version(row))
-        row.state_label = state_shown(state=row.state, phase=cycle.phase)
+        row.state_label = state_shown(state=row.state, phase=cycle.phase, overdue=row.overdue)
     candidates = selectors.cycle_candidates(cycle=cycle)
     next_phase = Cycle.Phase(PHASES[index + 1]) if index + 1 < len(PHASES) else None
     previous_phase = Cycle.Phase(PHASES[index - 1]) if index > 0 else None
@@ -227,7 +227,8 @@ def _detail_page(
             "q": query,
             "state": state,
             # a draft of a cycle still in «Chuẩn bị» is counted as what it is: not open yet
-            "states": [(value, state_shown(state=value, phase=cycle.phase), counts.get(value, 0))
+            # past the self-assessment, the drafts counted together read «Chưa gửi» (overdue or not: not read here)
+            "states": [(value, state_shown(state=value, phase=cycle.phase, overdue=None), counts.get(value, 0))
                        for value in Assessment.State.values],
             "participants_total": sum(counts.values()),
             "drafts_left": counts.get(Assessment.State.DRAFT, 0),  # the status line of a self-assessment under way
@@ -246,7 +247,8 @@ def _detail_page(
             "extensions_pending": len(waiting),
             # moving on with units behind or before a deadline: what is left, and the confirmation it needs
             "leaves": leaves,
-            "left_rows": [(state, Assessment.State(state).label, n) for state, n in leaves.left.items()]
+            "left_rows": [(state, state_shown(state=state, phase=cycle.phase, overdue=None), n)
+                          for state, n in leaves.left.items()]
             if leaves else [],
             "left_token": _left_token(leaves.left) if leaves else "",
             "deadline_token": timezone.localtime(leaves.latest_deadline).isoformat()
