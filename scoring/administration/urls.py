@@ -50,6 +50,8 @@ urlpatterns = [
     path("ky-danh-gia/<int:cycle_id>/gia-han/<int:assessment_id>/", cycles.assessment_extend, name="assessment_extend"),
     path("ky-danh-gia/<int:cycle_id>/khong-gui/<int:assessment_id>/", cycles.assessment_close_unsubmitted,
          name="assessment_close_unsubmitted"),
+    path("ky-danh-gia/<int:cycle_id>/chuyen-tham-dinh/", cycles.cycle_hand_over_overdue,
+         name="cycle_hand_over_overdue"),
     path("ky-danh-gia/<int:cycle_id>/go-don-vi/<int:assessment_id>/", cycles.assessment_remove,
          name="assessment_remove"),
     path("ky-danh-gia/<int:cycle_id>/de-nghi-gia-han/", extension_requests.extension_list, name="extension_requests"),

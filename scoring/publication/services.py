@@ -629,17 +629,29 @@ MSG_HAND_OVER_CHANGED = gettext_noop(
     "Chưa chuyển đơn vị nào: hãy xem lại danh sách rồi xác nhận lại."
 )
 MSG_HAND_OVER_NONE = gettext_noop("Không còn đơn vị nào quá hạn mà chưa gửi để chuyển cho Tổ thẩm định.")
+MSG_HAND_OVER_UNCONFIRMED = gettext_noop(
+    "Chưa chuyển đơn vị nào: hãy đánh dấu ô «Tôi xác nhận…» bên trên nút chuyển (các đơn vị sẽ không sửa được bản tự "
+    "đánh giá nữa)."
+)
 
 
 @transaction.atomic
-def cycle_overdue_drafts_hand_over(*, cycle: Cycle, actor: Any, reason: str, expected: int) -> int:
+def cycle_overdue_drafts_hand_over(
+    *, cycle: Cycle, actor: Any, reason: str, expected: int, confirmed: bool | None = None
+) -> int:
     """Hand over to the appraisal team, as they stand, every draft of the cycle whose self-assessment deadline has
     passed without a submission and no extension request of which waits (`DraftStanding.can_hand_over`): one
     audited `assessment_close_unsubmitted` per unit, with `reason`, all or nothing (the first refusal undoes the
     others). `expected`: the number the administrator confirmed; another number now (a unit submitted, asked for
     more time or was handed over meanwhile) refuses the whole, so that nobody is handed over unseen. Each unit's
     people are told, and the appraisal team in one e-mail per person listing the units that concern them
-    (`assessments_notify_handed_over`, e-mailed after commit). Returns the number handed over."""
+    (`assessments_notify_handed_over`, e-mailed after commit). Returns the number handed over.
+
+    `confirmed` (the pages' box «Tôi xác nhận…»): False refuses (400 `hand_over_unconfirmed`, nothing done); None: no
+    box (the API, whose `expected` is its confirmation)."""
+    if confirmed is False:
+        raise ValidationFailed(_(MSG_HAND_OVER_UNCONFIRMED), code="hand_over_unconfirmed",
+                               details={"confirmed": _(MSG_HAND_OVER_UNCONFIRMED)})
     if not reason_text(reason):
         raise ValidationFailed(_("Hãy ghi lý do (ví dụ: đơn vị không gửi bản tự đánh giá đúng hạn)."),
                                code="reason_required", details={"reason": _("Hãy ghi lý do.")})

@@ -53,6 +53,28 @@ class PublishForm(forms.Form):
                            "thứ hạng, xếp loại và điểm không thay đổi."),
         required=False,
     )
+    # the confirmation is part of the form, checked here (no dialog of the browser): its label says what is published
+    # (`_confirmation_label`), so that the administrator reads it before sending, with or without scripts
+    confirmed = forms.BooleanField(
+        label=gettext_lazy("Tôi xác nhận công bố: trang công khai và dữ liệu mở sẽ hiện ngay kết quả này."),
+        error_messages={"required": gettext_lazy("Chưa công bố gì: hãy đánh dấu ô «Tôi xác nhận công bố…» ở cuối biểu "
+                                                 "mẫu.")},
+    )
+
+
+def _confirmation_label(*, year: int, units: int, correction: bool) -> str:
+    """The publish form's confirmation, naming the year and how many units are published."""
+    if correction:
+        return ngettext(
+            "Tôi xác nhận công bố bản đính chính kết quả năm %(year)s (%(n)s đơn vị) theo văn bản đã nhập ở trên: "
+            "trang công khai và dữ liệu mở sẽ hiện ngay bản này.",
+            "Tôi xác nhận công bố bản đính chính kết quả năm %(year)s (%(n)s đơn vị) theo văn bản đã nhập ở trên: "
+            "trang công khai và dữ liệu mở sẽ hiện ngay bản này.", units) % {"year": year, "n": units}
+    return ngettext(
+        "Tôi xác nhận công bố kết quả năm %(year)s (%(n)s đơn vị) theo văn bản đã nhập ở trên: trang công khai và dữ "
+        "liệu mở sẽ hiện ngay kết quả này.",
+        "Tôi xác nhận công bố kết quả năm %(year)s (%(n)s đơn vị) theo văn bản đã nhập ở trên: trang công khai và dữ "
+        "liệu mở sẽ hiện ngay kết quả này.", units) % {"year": year, "n": units}
 
 
 def _revision(request: HttpRequest) -> int | None:
@@ -437,6 +459,9 @@ def _manage_page(request: HttpRequest, cycle: Cycle, form: PublishForm, status: 
             others.append(b)
         else:
             grouped.setdefault(_guidance(draft), []).append((b, draft))
+    label = _confirmation_label(year=cycle.year, units=len(snapshot.get("rows", [])), correction=bool(revisions))
+    form.fields["confirmed"].label = label
+    form["confirmed"].label = label  # a validated form's field was bound (and its label read) before
     return render(request, "scoring/publication/manage.html", {
         "cycle": cycle, "form": form, "blockers": bool(phase_blocker or unit_blockers),
         "phase_blocker": phase_blocker, "unit_blockers": unit_blockers,
@@ -456,7 +481,8 @@ def _manage_page(request: HttpRequest, cycle: Cycle, form: PublishForm, status: 
 @require_POST
 def hand_over_overdue(request: HttpRequest, year: int) -> HttpResponse:
     """Hand over to the appraisal team every unit whose self-assessment deadline passed without a submission (the
-    number confirmed on the page, with a reason), all or nothing; refused, the page again with what was typed."""
+    number shown on the page, its box «Tôi xác nhận…» ticked, with a reason), all or nothing; refused, the page again
+    with what was typed."""
     refusal = _admin_only(request)
     if refusal:
         return refusal
@@ -465,6 +491,7 @@ def hand_over_overdue(request: HttpRequest, year: int) -> HttpResponse:
     try:
         count = services.cycle_overdue_drafts_hand_over(
             cycle=cycle, actor=request.user, reason=reason, expected=posted_id(request.POST.get("count", "")) or 0,
+            confirmed=request.POST.get("confirmed") == "1",
         )
     except DomainError as exc:
         return _manage_page(request, cycle, PublishForm(), status=exc.status, hand_over_reason=reason,

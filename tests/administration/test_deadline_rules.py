@@ -98,21 +98,25 @@ def test_a_unit_that_let_its_deadline_pass_goes_to_the_team_as_it_stands(
     url = reverse("administration:assessment_close_unsubmitted", args=[cycle.pk, assessment.pk])
     client.force_login(admin_user)
     # not yet: no deadline has passed
-    early = client.post(url, {"reason": "Không gửi"})
+    early = client.post(url, {"reason": "Không gửi", "confirmed": "1"})
     assert early.status_code == 409 and "chưa quá hạn" in early.content.decode()
     Cycle.objects.filter(pk=cycle.pk).update(self_assessment_deadline=timezone.now() - dt.timedelta(days=1))
     page = client.get(reverse("administration:cycle_detail", args=[cycle.pk])).content.decode()
     assert "Quá hạn, chưa gửi: chuyển Tổ thẩm định" in page
-    assert client.post(url, {"reason": " "}).status_code == 400  # a reason is needed
+    assert client.post(url, {"reason": " ", "confirmed": "1"}).status_code == 400  # a reason is needed
+    # and the row's box: without it nothing is handed over (no dialog of the browser to rely on)
+    unconfirmed = client.post(url, {"reason": "Đơn vị không gửi đúng hạn"})
+    assert unconfirmed.status_code == 400 and "hãy đánh dấu ô «Xác nhận»" in unconfirmed.content.decode()
     assessment.refresh_from_db()
     assert assessment.state == Assessment.State.DRAFT
-    done = client.post(url, {"reason": "Đơn vị không gửi đúng hạn"})
+    assert not AuditEntry.objects.filter(action="assessment.state", assessment=assessment).exists()
+    done = client.post(url, {"reason": "Đơn vị không gửi đúng hạn", "confirmed": "1"})
     assert done.status_code == 302
     assessment.refresh_from_db()
     assert assessment.state == Assessment.State.SUBMITTED
     entry = AuditEntry.objects.filter(action="assessment.state", assessment=assessment).latest("id")
     assert entry.reason == "Đơn vị không gửi đúng hạn" and entry.actor == admin_user
-    again = client.post(url, {"reason": "x"})
+    again = client.post(url, {"reason": "x", "confirmed": "1"})
     assert again.status_code == 409
 
 

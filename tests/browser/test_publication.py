@@ -65,7 +65,7 @@ def test_the_administrator_publishes_from_the_preview(page: Any, signed_cycle: A
     expect(page.locator("caption").first).to_be_visible()
     page.get_by_label("Số văn bản phê duyệt").fill("Công văn số 4567/UBND-NC")
     page.get_by_label("Ngày văn bản (dd/mm/yyyy)").fill("08/12/2020")
-    page.once("dialog", lambda dialog: dialog.accept())  # publishing asks first
+    page.get_by_label("Tôi xác nhận công bố kết quả năm 2020").check()  # publishing asks first, in the form
     page.get_by_role("button", name="Công bố kết quả").click()
     expect(page.locator(".messages")).to_contain_text("Đã công bố kết quả năm 2020 (lần 1).")
     expect(page.locator("p.meta").first).to_contain_text("Công văn số 4567/UBND-NC ngày 08/12/2020")

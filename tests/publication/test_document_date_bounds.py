@@ -155,7 +155,7 @@ def _client(user: Any) -> Client:
 
 def test_the_publish_page_refuses_a_decision_dated_before_the_last_sign_off(settled: Cycle, admin_user: Any) -> None:
     response = _client(admin_user).post("/ket-qua/quan-ly/2020/cong-bo/",
-                                        {"document_number": NUMBER, "document_date": "09/12/2020"})
+                                        {"confirmed": "on", "document_number": NUMBER, "document_date": "09/12/2020"})
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert list(errors) == ["document_date"]
@@ -163,7 +163,7 @@ def test_the_publish_page_refuses_a_decision_dated_before_the_last_sign_off(sett
     assert "10/12/2020" in response.content.decode()
     assert not Publication.objects.exists()
     response = _client(admin_user).post("/ket-qua/quan-ly/2020/cong-bo/",
-                                        {"document_number": NUMBER, "document_date": "10/12/2020"})
+                                        {"confirmed": "on", "document_number": NUMBER, "document_date": "10/12/2020"})
     assert response.status_code == 302
     assert Publication.objects.get().document_date == datetime.date(2020, 12, 10)
 
@@ -172,7 +172,8 @@ def test_the_publish_page_refuses_a_decision_dated_after_today(settled: Cycle, a
     # guards behaviour that must not change
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     response = _client(admin_user).post("/ket-qua/quan-ly/2020/cong-bo/",
-                                        {"document_number": NUMBER, "document_date": f"{tomorrow:%d/%m/%Y}"})
+                                        {"confirmed": "on",
+                                            "document_number": NUMBER, "document_date": f"{tomorrow:%d/%m/%Y}"})
     assert response.status_code == 400
     assert "chưa tới" in response.context["form"].errors["document_date"][0]
     assert not Publication.objects.exists()

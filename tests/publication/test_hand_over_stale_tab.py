@@ -38,10 +38,10 @@ def test_a_second_hand_over_from_a_stale_tab_says_there_is_nothing_left(signed_c
     drafts = _overdue_drafts(signed_cycle, ("so-tai-chinh", "so-noi-vu", "so-giao-duc-dao-tao"))
     client = Client()
     client.force_login(admin_user)
-    assert client.post(URL, {"count": "3", "reason": "Quá hạn"}).status_code == 302
+    assert client.post(URL, {"count": "3", "reason": "Quá hạn", "confirmed": "1"}).status_code == 302
     handed = AuditEntry.objects.count()
     # when tab B sends the same form
-    response = client.post(URL, {"count": "3", "reason": "Quá hạn"})
+    response = client.post(URL, {"count": "3", "reason": "Quá hạn", "confirmed": "1"})
     # then 409, the refusal said on the page though the form is gone, and nothing more done
     assert response.status_code == 409
     html = response.content.decode()
@@ -57,7 +57,7 @@ def test_a_hand_over_when_every_unit_has_submitted_says_so_on_the_page(signed_cy
     client = Client()
     client.force_login(admin_user)
     # when
-    response = client.post(URL, {"count": "1", "reason": "Quá hạn"})
+    response = client.post(URL, {"count": "1", "reason": "Quá hạn", "confirmed": "1"})
     # then
     assert response.status_code == 409
     assert _alert(response.content.decode()) == NOTHING_LEFT
@@ -69,7 +69,7 @@ def test_a_refusal_with_the_form_still_drawn_is_said_once_beside_the_form(signed
     client = Client()
     client.force_login(admin_user)
     # when
-    response = client.post(URL, {"count": "2", "reason": "Quá hạn"})
+    response = client.post(URL, {"count": "2", "reason": "Quá hạn", "confirmed": "1"})
     # then the form says it, and it is not repeated above the page
     html = response.content.decode()
     assert response.status_code == 409

@@ -83,7 +83,8 @@ def test_the_date_the_form_states_is_the_first_the_service_accepts(settled: Cycl
 
 
 def test_a_refused_form_still_states_the_earliest_date(settled: Cycle, admin_user: Any) -> None:
-    response = _client(admin_user).post(PAGE + "cong-bo/", {"document_number": NUMBER, "document_date": "09/12/2020"})
+    response = _client(admin_user).post(PAGE + "cong-bo/", {"confirmed": "on",
+        "document_number": NUMBER, "document_date": "09/12/2020"})
     assert response.status_code == 400 and not Publication.objects.exists()
     label, field = _date_field(response.content.decode())
     assert "không được trước ngày 10/12/2020" in label and 'min="2020-12-10"' in field

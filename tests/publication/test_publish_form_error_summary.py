@@ -37,7 +37,7 @@ def _summary(form: str) -> str:
 
 def test_an_empty_publish_form_lands_on_a_summary_linking_to_each_field(signed_cycle: Cycle, admin_user: Any) -> None:
     # when the administrator presses «Công bố kết quả» with nothing filled in
-    response = _client(admin_user).post(URL, {"document_number": "", "document_date": ""})
+    response = _client(admin_user).post(URL, {"confirmed": "on", "document_number": "", "document_date": ""})
     # then nothing is published and the form opens with a focused alert listing the problems
     assert response.status_code == 400 and not Publication.objects.exists()
     form = _form(response.content.decode())
@@ -56,7 +56,8 @@ def test_an_empty_publish_form_lands_on_a_summary_linking_to_each_field(signed_c
 
 
 def test_a_wrong_date_is_in_the_summary_with_the_fields_message(signed_cycle: Cycle, admin_user: Any) -> None:
-    response = _client(admin_user).post(URL, {"document_number": "Công văn số 1", "document_date": "31/02/2020"})
+    response = _client(admin_user).post(URL, {"confirmed": "on",
+        "document_number": "Công văn số 1", "document_date": "31/02/2020"})
     assert response.status_code == 400
     form = _form(response.content.decode())
     summary = _summary(form)
@@ -70,7 +71,8 @@ def test_a_correction_without_a_reason_lands_on_the_summary_linking_to_the_reaso
     publication: Publication, admin_user: Any
 ) -> None:
     # a refusal of the service (not of the form) is in the summary too
-    response = _client(admin_user).post(URL, {"document_number": "Công văn số 2", "document_date": "10/12/2020"})
+    response = _client(admin_user).post(URL, {"confirmed": "on",
+        "document_number": "Công văn số 2", "document_date": "10/12/2020"})
     assert response.status_code == 400 and Publication.objects.count() == 1
     summary = _summary(_form(response.content.decode()))
     assert re.search(r'<a href="#id_reason">Lý do đính chính \(bắt buộc khi công bố lại\): ', summary)
@@ -81,7 +83,8 @@ def test_a_refusal_that_names_no_field_is_in_the_summary_without_a_link(
 ) -> None:
     # the cycle moved back out of the phase results are published from, after the page was opened
     Cycle.objects.filter(pk=signed_cycle.pk).update(phase=Cycle.Phase.APPRAISAL)
-    response = _client(admin_user).post(URL, {"document_number": "Công văn số 1", "document_date": "08/12/2020"})
+    response = _client(admin_user).post(URL, {"confirmed": "on",
+        "document_number": "Công văn số 1", "document_date": "08/12/2020"})
     assert response.status_code >= 400 and not Publication.objects.exists()
     summary = _summary(_form(response.content.decode()))
     assert re.search(r"<li>[^<]+</li>", summary)  # the message itself, no link to a field

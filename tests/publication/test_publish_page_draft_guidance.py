@@ -165,7 +165,10 @@ def test_the_overdue_drafts_advice_is_said_once_with_one_action_for_them_all(
         "Sở Tài chính": "overdue", "Sở Nội vụ": "overdue", "Sở Giáo dục và Đào tạo": "overdue"}
     assert html.count("Đã quá hạn tự đánh giá mà chưa gửi") == 1
     form = re.search(r'<form method="post" action="/ket-qua/quan-ly/2020/chuyen-tham-dinh/"[^>]*>', html)
-    assert form and 'data-confirm="Chuyển bản đánh giá của 3 đơn vị quá hạn chưa gửi' in form.group(0)
+    # the confirmation is a box of the form (checked by the server), not a dialog of the browser
+    assert form and "data-confirm" not in form.group(0)
+    assert ('name="confirmed" value="1" required> Tôi xác nhận chuyển bản đánh giá của 3 đơn vị quá hạn chưa gửi cho '
+            "Tổ thẩm định như hiện có") in html
     assert '<input type="hidden" name="count" value="3">' in html
     assert 'value="Đơn vị không gửi bản tự đánh giá đúng hạn"' in html
     assert "Chuyển 3 đơn vị quá hạn cho Tổ thẩm định" in html
@@ -177,7 +180,8 @@ def test_the_action_hands_them_all_over_each_audited_with_its_reason(signed_cycl
     drafts = _overdue_drafts(signed_cycle, OVERDUE)
     client = Client()
     client.force_login(admin_user)
-    response = client.post("/ket-qua/quan-ly/2020/chuyen-tham-dinh/", {"count": "3", "reason": "Quá hạn 7 ngày"})
+    response = client.post("/ket-qua/quan-ly/2020/chuyen-tham-dinh/",
+                           {"count": "3", "reason": "Quá hạn 7 ngày", "confirmed": "1"})
     assert response.status_code == 302 and response["Location"] == "/ket-qua/quan-ly/2020/"
     ids = [d.pk for d in drafts]
     assert set(Assessment.objects.filter(pk__in=ids).values_list("state", flat=True)) == {"submitted"}
@@ -188,8 +192,9 @@ def test_the_action_hands_them_all_over_each_audited_with_its_reason(signed_cycl
 
 
 @pytest.mark.parametrize(("posted", "code_in_page"), [
-    ({"count": "2", "reason": "Quá hạn"}, "trang báo 2 đơn vị, nay là 3"),
-    ({"count": "3", "reason": "  "}, "Hãy ghi lý do"),
+    ({"count": "2", "reason": "Quá hạn", "confirmed": "1"}, "trang báo 2 đơn vị, nay là 3"),
+    ({"count": "3", "reason": "  ", "confirmed": "1"}, "Hãy ghi lý do"),
+    ({"count": "3", "reason": "Quá hạn"}, "hãy đánh dấu ô «Tôi xác nhận…»"),
 ])
 def test_a_refused_hand_over_changes_nothing_and_keeps_what_was_typed(
     signed_cycle: Cycle, admin_user: Any, posted: dict[str, str], code_in_page: str
@@ -228,6 +233,7 @@ def test_the_hand_over_of_them_all_is_refused_to_a_non_administrator(signed_cycl
     drafts = _overdue_drafts(signed_cycle, OVERDUE)
     client = Client()
     client.force_login(unit_head)
-    response = client.post("/ket-qua/quan-ly/2020/chuyen-tham-dinh/", {"count": "3", "reason": "Quá hạn"})
+    response = client.post("/ket-qua/quan-ly/2020/chuyen-tham-dinh/",
+                           {"count": "3", "reason": "Quá hạn", "confirmed": "1"})
     assert response.status_code == 403
     assert set(Assessment.objects.filter(pk__in=[d.pk for d in drafts]).values_list("state", flat=True)) == {"draft"}

@@ -64,7 +64,7 @@ def test_the_publish_page_lists_the_phase_with_a_link_to_the_cycle_page(signed_c
     assert "<button type=\"submit\" disabled>" in html
     # a form sent anyway is refused, with the message on the page, and nothing is published
     response = client.post(reverse("publication:publish", args=[2020]),
-                           {"document_number": NUMBER, "document_date": "08/12/2020"})
+                           {"confirmed": "on", "document_number": NUMBER, "document_date": "08/12/2020"})
     assert response.status_code == 409
     assert "Kỳ đánh giá đang ở giai đoạn «Tự đánh giá»" in response.content.decode()
     assert not Publication.objects.exists()

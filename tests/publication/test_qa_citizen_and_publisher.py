@@ -319,7 +319,8 @@ def test_the_publish_preview_says_when_nothing_changes_and_asks_for_the_confirma
     assert "data-nothing-changes" in html and "Không đơn vị nào thay đổi chỉ số, thứ hạng hay xếp loại" in html
     assert 'name="document_only"' in html
 
-    form = {"document_number": "Công văn số 9/UBND", "document_date": "20/12/2020", "reason": "Sai số văn bản"}
+    form = {"confirmed": "on",
+        "document_number": "Công văn số 9/UBND", "document_date": "20/12/2020", "reason": "Sai số văn bản"}
     refused = client.post("/ket-qua/quan-ly/2020/cong-bo/", form)
     assert refused.status_code == 400 and "Hãy đánh dấu xác nhận" in refused.content.decode()
     assert Publication.objects.count() == 1

@@ -104,14 +104,14 @@ def test_a_unit_editor_may_not_open_the_publish_page(signed_cycle: Cycle, unit_e
 
 def test_the_administrator_publishes_with_a_plain_form_post(signed_cycle: Cycle, admin_user: Any) -> None:
     response = _client(admin_user).post("/ket-qua/quan-ly/2020/cong-bo/", {
-        "document_number": "Công văn số 4567/UBND-NC", "document_date": "08/12/2020"})
+        "confirmed": "on", "document_number": "Công văn số 4567/UBND-NC", "document_date": "08/12/2020"})
     assert response.status_code == 302 and response["Location"] == "/ket-qua/2020/"
     assert Publication.objects.get().document_date.isoformat() == "2020-12-08"
 
 
 def test_a_non_administrator_cannot_publish(signed_cycle: Cycle, lead: Any) -> None:
     response = _client(lead).post("/ket-qua/quan-ly/2020/cong-bo/", {
-        "document_number": "Công văn số 1", "document_date": "08/12/2020"})
+        "confirmed": "on", "document_number": "Công văn số 1", "document_date": "08/12/2020"})
     assert response.status_code == 403 and not Publication.objects.exists()
 
 
@@ -119,7 +119,7 @@ def test_a_bad_date_is_refused_with_a_vietnamese_message_and_nothing_changes(
     signed_cycle: Cycle, admin_user: Any
 ) -> None:
     response = _client(admin_user).post("/ket-qua/quan-ly/2020/cong-bo/", {
-        "document_number": "Công văn số 1", "document_date": "31/02/2020"})
+        "confirmed": "on", "document_number": "Công văn số 1", "document_date": "31/02/2020"})
     assert response.status_code == 400
     assert "Ngày không hợp lệ" in response.content.decode()
     assert not Publication.objects.exists()
@@ -127,7 +127,7 @@ def test_a_bad_date_is_refused_with_a_vietnamese_message_and_nothing_changes(
 
 def test_a_correction_without_a_reason_is_refused_on_the_page(publication: Publication, admin_user: Any) -> None:
     response = _client(admin_user).post("/ket-qua/quan-ly/2020/cong-bo/", {
-        "document_number": "Công văn số 2", "document_date": "10/12/2020"})
+        "confirmed": "on", "document_number": "Công văn số 2", "document_date": "10/12/2020"})
     assert response.status_code == 400
     assert "lý do" in response.content.decode()
     assert Publication.objects.count() == 1
@@ -273,7 +273,7 @@ def test_publishing_from_the_page_is_refused_while_a_unit_is_not_signed_off(
     preview = client.get("/ket-qua/quan-ly/2020/").content.decode()
     assert "Cục Thuế tỉnh: chưa được thông qua" in preview
     response = client.post("/ket-qua/quan-ly/2020/cong-bo/", {
-        "document_number": "Công văn số 1", "document_date": "08/12/2020"})
+        "confirmed": "on", "document_number": "Công văn số 1", "document_date": "08/12/2020"})
     assert response.status_code == 409 and "Chưa thể công bố" in response.content.decode()
     assert not Publication.objects.exists()
 
@@ -365,7 +365,7 @@ def test_a_document_number_with_a_direction_override_is_refused_on_the_page(
     signed_cycle: Cycle, admin_user: Any
 ) -> None:
     response = _client(admin_user).post("/ket-qua/quan-ly/2020/cong-bo/", {
-        "document_number": "a\u202eb", "document_date": "08/12/2020"})
+        "confirmed": "on", "document_number": "a\u202eb", "document_date": "08/12/2020"})
     assert response.status_code == 400
     assert "ký tự đảo chiều văn bản không được phép" in response.content.decode()
     assert not Publication.objects.exists()
@@ -374,7 +374,7 @@ def test_a_document_number_with_a_direction_override_is_refused_on_the_page(
 def test_the_same_publish_form_sent_three_times_makes_one_revision(signed_cycle: Cycle, admin_user: Any) -> None:
     client = _client(admin_user)
     # as the first publication's form sends it (no reason)
-    form = {"document_number": "Công văn số 4567/UBND-NC", "document_date": "08/12/2020"}
+    form = {"confirmed": "on", "document_number": "Công văn số 4567/UBND-NC", "document_date": "08/12/2020"}
     answers = [client.post("/ket-qua/quan-ly/2020/cong-bo/", form) for _ in range(3)]
     assert [a.status_code for a in answers] == [302, 409, 409]
     assert "không có gì để đính chính" in answers[1].content.decode()
@@ -410,7 +410,7 @@ def test_the_unit_listed_first_of_a_tie_names_the_units_it_ties_with(signed_cycl
 
 def test_a_publish_form_error_is_the_description_its_field_points_to(signed_cycle: Cycle, admin_user: Any) -> None:
     response = _client(admin_user).post("/ket-qua/quan-ly/2020/cong-bo/", {
-        "document_number": "Công văn số 1", "document_date": "không phải ngày"})
+        "confirmed": "on", "document_number": "Công văn số 1", "document_date": "không phải ngày"})
     html = response.content.decode()
     assert response.status_code == 400
     assert 'aria-describedby="id_document_date_error"' in html and 'id="id_document_date_error"' in html

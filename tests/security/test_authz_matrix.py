@@ -89,6 +89,9 @@ RULES.update(
         "administration:assessment_close_unsubmitted": Rule(
             get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)
         ),
+        "administration:cycle_hand_over_overdue": Rule(
+            get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)
+        ),
         "administration:assessment_remove": Rule(
             get=E(405, 405, 405, 405, 405, 405), post=E(302, 403, 403, 403, 403, None)
         ),

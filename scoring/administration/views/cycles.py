@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scoring.administration import selectors, services
@@ -32,6 +32,7 @@ from scoring.errors import DomainError, StaleVersion
 from scoring.models import Assessment, Cycle, Unit
 from scoring.permissions import deadline_passed
 from scoring.publication.selectors import latest_revision
+from scoring.publication.services import cycle_overdue_drafts_hand_over
 from scoring.selectors.extension_requests import pending_extension_requests_by_assessment
 from scoring.selectors.home import state_shown
 from scoring.services import assessments_open
@@ -40,6 +41,11 @@ from scoring.text import posted_id
 from scoring.views._common import lands_on
 
 PHASES = list(Cycle.Phase.values)
+NAMED_OVERDUE = 10  # the overdue drafts the cycle's page names above its hand-over; the rest are counted
+HAND_OVER_REASON = gettext_lazy("Đơn vị không gửi bản tự đánh giá đúng hạn")
+MSG_CLOSE_UNCONFIRMED = gettext_lazy(
+    "Chưa chuyển: hãy đánh dấu ô «Xác nhận» bên cạnh nút chuyển (đơn vị sẽ không sửa được bản tự đánh giá nữa)."
+)
 
 
 def end_of_day(value: date | None) -> datetime | None:
@@ -177,6 +183,7 @@ def _detail_page(
     extending: int | None = None, extend_form: ExtendForm | None = None, status: int = 200,
     refusal: DomainError | None = None, deadlines_version: str | None = None,
     deadlines_stored: list[tuple[Any, str]] | None = None, extend_version: str | None = None,
+    hand_over_reason: str | None = None, hand_over_error: str = "",
 ) -> HttpResponse:
     """The cycle's page on the participants' page and filters given; after a refusal, with the refused form as
     it was typed (the deadlines, or the extension of the participant `extending`), and, when the refusal asks for
@@ -209,6 +216,11 @@ def _detail_page(
         row.own_version = (extend_version if row.pk == extending and extend_version is not None
                            else cycle_services.own_deadline_version(row))
         row.state_label = state_shown(state=row.state, phase=cycle.phase, overdue=row.overdue)
+    # the drafts past their deadline (none in «Chuẩn bị»): each keeps the year from being published; those whose unit
+    # asks for no more time may be handed over to the appraisal team all at once from here, as from the publish page
+    overdue = ([d for d in cycle_services.cycle_drafts_standing(cycle=cycle) if d.passed]
+               if counts.get(Assessment.State.DRAFT) and cycle.phase != Cycle.Phase.SETUP else [])
+    hand_over = [d for d in overdue if d.can_hand_over]
     candidates = selectors.cycle_candidates(cycle=cycle)
     next_phase = Cycle.Phase(PHASES[index + 1]) if index + 1 < len(PHASES) else None
     previous_phase = Cycle.Phase(PHASES[index - 1]) if index > 0 else None
@@ -260,6 +272,11 @@ def _detail_page(
             "previous_phase": None if no_step_back else previous_phase,
             "no_step_back": no_step_back,
             "published": published,  # the latest publication: back to «Đã công bố» keeps it the public one
+            "hand_over": hand_over[:NAMED_OVERDUE],
+            "hand_over_count": len(hand_over),
+            "overdue_waiting": len(overdue) - len(hand_over),  # overdue, their extension request still waiting
+            "hand_over_reason": HAND_OVER_REASON if hand_over_reason is None else hand_over_reason,
+            "hand_over_error": hand_over_error,
         },
         status=status,
     )
@@ -485,10 +502,15 @@ def assessment_extend(request: HttpRequest, cycle_id: int, assessment_id: int) -
 @require_POST
 @administrator_required
 def assessment_close_unsubmitted(request: HttpRequest, cycle_id: int, assessment_id: int) -> HttpResponse:
-    """A unit past its deadline that never submitted: its assessment goes to the appraisal team as it stands."""
+    """A unit past its deadline that never submitted: its assessment goes to the appraisal team as it stands, once
+    the row's box confirms it (checked here: refused 400 without it, nothing done)."""
     assessment = get_object_or_404(
         Assessment.objects.select_related("unit", "cycle"), pk=assessment_id, cycle_id=cycle_id
     )
+    if request.POST.get("confirmed") != "1":  # the row's box, checked here: without it nothing is handed over
+        messages.error(request, f"{assessment.unit.name}: {MSG_CLOSE_UNCONFIRMED}")
+        filters = _filters(QueryDict(request.POST.get("back", "")))
+        return _detail_page(request, assessment.cycle, filters, status=400)
     try:
         services.assessment_close_unsubmitted(
             assessment=assessment, actor=request.user, reason=request.POST.get("reason", "")
@@ -500,6 +522,28 @@ def assessment_close_unsubmitted(request: HttpRequest, cycle_id: int, assessment
     messages.success(request, _("Đã chuyển bản đánh giá của %(u)s cho Tổ thẩm định (đơn vị không gửi đúng hạn).")
                      % {"u": assessment.unit.name})
     return _back_to_detail(request, cycle_id, f"#participant-{assessment.pk}")
+
+
+@lands_on("administration:cycle_detail", "cycle_id")
+@require_POST
+@administrator_required
+def cycle_hand_over_overdue(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    """The publish page's hand-over of every overdue draft, offered on the cycle's page too (the same service, the
+    number shown, its box and a reason): all or nothing; refused, the cycle's page again with what was typed."""
+    cycle = get_object_or_404(Cycle, pk=cycle_id)
+    reason = request.POST.get("reason", "")
+    try:
+        count = cycle_overdue_drafts_hand_over(
+            cycle=cycle, actor=request.user, reason=reason, expected=posted_id(request.POST.get("count", "")) or 0,
+            confirmed=request.POST.get("confirmed") == "1",
+        )
+    except DomainError as exc:
+        return _detail_page(request, cycle, {}, status=exc.status, hand_over_reason=reason,
+                            hand_over_error=str(exc.message))
+    messages.success(request, ngettext(
+        "Đã chuyển bản đánh giá của %(n)s đơn vị quá hạn chưa gửi cho Tổ thẩm định.",
+        "Đã chuyển bản đánh giá của %(n)s đơn vị quá hạn chưa gửi cho Tổ thẩm định.", count) % {"n": count})
+    return redirect("administration:cycle_detail", cycle.pk)
 
 
 @lands_on("administration:cycle_detail", "cycle_id")
