@@ -519,10 +519,46 @@ class PhaseMoveConfirmation:
     api: bool = False
 
 
-def cycle_phase_move_leaves(*, cycle: Cycle, phase: str) -> PhaseMoveLeaves:
-    """What opening `phase` (the next one) leaves open in the cycle; nothing for a step back. Two small queries."""
+# A phase that may be passed over: «Giải trình» is a window for the explanation rounds, which the team opens per
+# assessment in any phase (and which the units answer whatever the cycle's phase). With no round open, nothing is
+# left to it, and the results go from «Thẩm định» straight to «Hoàn thiện kết quả» (domain: a unit *may* explain).
+SKIPPABLE: dict[str, tuple[str, str]] = {
+    # from: (the phase passed over, the phase opened)
+    Cycle.Phase.APPRAISAL: (Cycle.Phase.EXPLANATION, Cycle.Phase.FINALISATION),
+}
+MSG_SKIP_EXPLAINING = gettext_lazy(
+    "Không bỏ qua được giai đoạn «Giải trình»: %(n)s bản đánh giá đang trong vòng giải trình. Hãy mở giai đoạn "
+    "«Giải trình» (hoặc chờ các vòng đó kết thúc, được thông qua) rồi mới sang «Hoàn thiện kết quả»."
+)
+MSG_SKIP_REASON = gettext_lazy("Bỏ qua giai đoạn «Giải trình»: không có vòng giải trình nào đang mở.")
+
+
+def phase_skip_target(cycle: Cycle) -> str | None:
+    """The phase the cycle may move to by passing over the next one (`SKIPPABLE`), None when none."""
+    skip = SKIPPABLE.get(cycle.phase)
+    return skip[1] if skip is not None else None
+
+
+def phase_skip_blocker(cycle: Cycle) -> str | None:
+    """Why the cycle may not pass over its next phase now (None when it may): an explanation round is open. One
+    query."""
+    explaining = cycle.assessments.filter(state=Assessment.State.EXPLANATION).count()
+    if explaining:
+        return str(MSG_SKIP_EXPLAINING % {"n": explaining})
+    return None
+
+
+def _forward(cycle: Cycle, phase: str) -> bool:
+    """Whether opening `phase` moves the cycle on: the next phase, or the one after a phase that may be passed over."""
     phases = list(Cycle.Phase.values)
-    if phase not in phases or phases.index(phase) != phases.index(cycle.phase) + 1:
+    return phase in phases and (phases.index(phase) == phases.index(cycle.phase) + 1
+                                or phase == phase_skip_target(cycle))
+
+
+def cycle_phase_move_leaves(*, cycle: Cycle, phase: str) -> PhaseMoveLeaves:
+    """What opening `phase` (the next one, or the one after a phase passed over: `SKIPPABLE`) leaves open in the
+    cycle; nothing for a step back. Two small queries."""
+    if not _forward(cycle, phase):
         return PhaseMoveLeaves(phase=phase)
     states = LEFT_BEHIND.get(phase, ())
     counts = dict(
@@ -614,6 +650,10 @@ def cycle_move_phase(
 ) -> Cycle:
     """Open the next phase (or go back one); closing a phase is opening the next. Audited as `cycle.phase`.
 
+    «Giải trình» may be passed over (`SKIPPABLE`: from «Thẩm định» straight to «Hoàn thiện kết quả», with the checks
+    and confirmations of opening «Hoàn thiện kết quả», the entry's reason saying the phase was passed over) while no
+    explanation round is open (409 `explanation_rounds_open` otherwise, nothing changed).
+
     «Đã công bố» is first opened by publishing (refused here, `publish_to_publish`); a cycle with a publication
     taken back to «Hoàn thiện kết quả» moves forward to it again, its latest publication staying the public one.
     A cycle with a publication never goes back before «Hoàn thiện kết quả» (409 `cycle_results_published`).
@@ -629,7 +669,8 @@ def cycle_move_phase(
         raise ValidationFailed(
             MSG_PHASE_ALREADY % {"p": cycle.get_phase_display()}, code="phase_not_adjacent", details={"field": "phase"}
         )
-    if phase not in phases or abs(phases.index(phase) - phases.index(cycle.phase)) != 1:
+    skipping = phase == phase_skip_target(cycle)
+    if not skipping and (phase not in phases or abs(phases.index(phase) - phases.index(cycle.phase)) != 1):
         raise ValidationFailed(
             _("Chỉ chuyển sang giai đoạn kế tiếp hoặc quay lại giai đoạn trước."),
             code="phase_not_adjacent",
@@ -669,14 +710,23 @@ def cycle_move_phase(
             raise ValidationFailed(_("Hãy ghi lý do quay lại giai đoạn trước."), code="reason_required",
                                    details={"field": "reason"})
         return _phase_back(cycle=cycle, phase=phase, actor=actor, reason=reason)
+    if skipping and (blocker := phase_skip_blocker(cycle)) is not None:
+        raise StateConflict(blocker, code="explanation_rounds_open", details={"field": "phase"})
     if confirmed is not None:
         _refuse_unconfirmed(cycle_phase_move_leaves(cycle=cycle, phase=phase), confirmed, str(Cycle.Phase(phase).label),
                             cycle.phase)
+    if skipping:  # audited as any move, the phase passed over said in the entry's reason
+        return _phase_set_with_reason(cycle=cycle, phase=phase, actor=actor, reason=str(MSG_SKIP_REASON))
     return cycle_set_phase(cycle=cycle, phase=phase, actor=actor)
 
 
 def _phase_back(*, cycle: Cycle, phase: str, actor: Any, reason: str) -> Cycle:
     """The step back confirmed on the cycle's page: as `cycle_set_phase`, its audit entry carrying the reason."""
+    return _phase_set_with_reason(cycle=cycle, phase=phase, actor=actor, reason=reason)
+
+
+def _phase_set_with_reason(*, cycle: Cycle, phase: str, actor: Any, reason: str) -> Cycle:
+    """As `cycle_set_phase`, its audit entry carrying `reason`."""
     old = cycle.phase
     Cycle.objects.filter(pk=cycle.pk).update(phase=phase)
     cycle.phase = phase

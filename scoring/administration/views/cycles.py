@@ -227,6 +227,11 @@ def _detail_page(
     no_step_back = (published is not None and previous_phase is not None
                     and PHASES.index(previous_phase) < PHASES.index(Cycle.Phase.FINALISATION))
     kept = {key: value for key, value in filters.items() if key != "trang"}
+    # the phase after the next, when the next may be passed over (`SKIPPABLE`: no explanation round left to open it
+    # for), with what opening it would leave open, or why it may not be passed over now
+    skip = cycle_services.phase_skip_target(cycle)
+    skip_blocker = cycle_services.phase_skip_blocker(cycle) if skip is not None else None
+    skip_leaves = cycle_phase_move_leaves(cycle=cycle, phase=skip) if skip is not None and not skip_blocker else None
     # what the next phase would leave open (not for publishing: its own page has its own checks)
     leaves = (cycle_phase_move_leaves(cycle=cycle, phase=next_phase)
               if next_phase is not None and next_phase != Cycle.Phase.PUBLISHED else None)
@@ -268,10 +273,20 @@ def _detail_page(
             "extend_form": extend_form or ExtendForm(),
             # a deadline brought to the past or within a day while units draft: the box confirming it, in the form
             "deadline_cut": refusal.details if refusal is not None and refusal.code == CUT_UNCONFIRMED else None,
+            # asked as a question beside the deadlines' form (not an error): what the change cuts, and how to confirm
+            "deadline_cut_question": str(refusal.message)
+            if refusal is not None and refusal.code == CUT_UNCONFIRMED and extending is None else "",
             "next_phase": next_phase,
             "previous_phase": None if no_step_back else previous_phase,
             "no_step_back": no_step_back,
             "published": published,  # the latest publication: back to «Đã công bố» keeps it the public one
+            "skip_phase": Cycle.Phase(skip) if skip is not None else None,
+            "skipped_phase": next_phase if skip is not None else None,
+            "skip_blocker": skip_blocker,
+            "skip_leaves": skip_leaves,
+            "skip_left_rows": [(state, state_shown(state=state, phase=cycle.phase, overdue=None), n)
+                               for state, n in skip_leaves.left.items()] if skip_leaves else [],
+            "skip_left_token": _left_token(skip_leaves.left) if skip_leaves else "",
             "hand_over": hand_over[:NAMED_OVERDUE],
             "hand_over_count": len(hand_over),
             "overdue_waiting": len(overdue) - len(hand_over),  # overdue, their extension request still waiting
@@ -331,7 +346,8 @@ def cycle_phase(request: HttpRequest, cycle_id: int) -> HttpResponse:
     if phase == cycle.phase:  # the button pressed twice: what was asked is done
         messages.info(request, MSG_PHASE_ALREADY % {"p": cycle.get_phase_display()})
         return redirect("administration:cycle_detail", cycle.pk)
-    if phase not in PHASES or abs(PHASES.index(phase) - index) != 1:
+    skipping = phase == cycle_services.phase_skip_target(cycle)  # «Giải trình» passed over: the service's checks
+    if not skipping and (phase not in PHASES or abs(PHASES.index(phase) - index) != 1):
         messages.error(request, _("Chỉ chuyển sang giai đoạn kế tiếp hoặc quay lại giai đoạn trước."))
         return redirect("administration:cycle_detail", cycle.pk)
     try:
@@ -389,8 +405,12 @@ def cycle_deadlines(request: HttpRequest, cycle_id: int) -> HttpResponse:
         return _detail_page(request, current, {}, deadlines_form=form, status=exc.status,
                             deadlines_stored=_deadlines_stored(form, current))
     except DomainError as exc:
-        report_error(request, exc)
-        _tie_to_field(form, exc)
+        if exc.code == CUT_UNCONFIRMED:
+            # a question, not a failure: asked in the form, beside the date (no error message, no field in error)
+            form.fields["self_assessment_deadline"].widget.attrs["aria-describedby"] = "deadline-cut-question"
+        else:
+            report_error(request, exc)
+            _tie_to_field(form, exc)
         return _detail_page(request, cycle, {}, deadlines_form=form, status=exc.status, refusal=exc,
                             deadlines_version=version)
     messages.success(request, _("Đã lưu các hạn."))
