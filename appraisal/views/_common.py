@@ -14,7 +14,6 @@ from django.shortcuts import redirect
 from django.template.exceptions import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
-from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -26,7 +25,7 @@ from scoring.errors import DomainError, StaleVersion
 from scoring.forms import value_summary
 from scoring.models import Indicator, ScoreLine
 from scoring.selectors import not_applicable_shown
-from scoring.templatetags.scoring_tags import dmy, full_name, signed_score
+from scoring.templatetags.scoring_tags import dmy, full_name, score, signed_score
 from scoring.views._common import refuse, script_refusals
 
 EVIDENCE_PARTIAL = "evidence/_line_evidence.html"
@@ -52,7 +51,9 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def score_text(value: Any) -> str:
-    return "—" if value is None else number_format(value, 2)
+    """A score as the pages write it (`scoring_tags.score`): two decimals in the active language, a negative one
+    with the true minus sign («−1,00»), so that a script's update reads as the page did on load; "—" for none."""
+    return score(value)
 
 
 def leaf_score_text(value: Any, indicator: Any) -> str:
