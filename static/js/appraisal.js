@@ -30,7 +30,7 @@ const T = vi
       savingEdits: "Đang lưu các điều chỉnh chưa lưu…", accepting: "Đang chấp nhận…",
       areaStopped: "Chưa chấp nhận lĩnh vực: điều chỉnh chưa lưu ở tiêu chí sau không lưu được. Hãy sửa hoặc bỏ điều chỉnh đó rồi chấp nhận lại:",
       agreed: "Đồng ý với kết quả thẩm định (không có nội dung giải trình)",
-      evidenceFirst: "Tiêu chí này cần tài liệu kiểm chứng nhưng đơn vị không gửi tài liệu. Vẫn lưu điểm thẩm định?",
+      evidenceMissing: "Tiêu chí này cần tài liệu kiểm chứng nhưng đơn vị không gửi tài liệu.", saveAnyway: "Vẫn lưu điểm thẩm định?",
       decidedElsewhere: "Các tiêu chí sau vừa được thẩm định ở nơi khác từ khi trang được tải (đã cập nhật trên trang):",
       noUndecided: "Không còn tiêu chí chưa thẩm định nào trên trang.",
       typedUnsaved: "Chưa lưu…", yours: "Giá trị của anh/chị", emptyHeld: "Chưa lưu: giải trình còn trống.",
@@ -51,7 +51,7 @@ const T = vi
       savingEdits: "Saving the unsaved adjustments…", accepting: "Accepting…",
       areaStopped: "The area was not accepted: the unsaved adjustment of this criterion could not be saved. Correct or undo it, then accept again:",
       agreed: "Agrees with the appraisal (no explanation text)",
-      evidenceFirst: "This criterion needs evidence, and the unit sent none. Save the appraisal anyway?",
+      evidenceMissing: "This criterion needs evidence, and the unit sent none.", saveAnyway: "Save the appraisal anyway?",
       decidedElsewhere: "These criteria have been appraised elsewhere since the page was loaded (updated on the page):",
       noUndecided: "No criterion left to appraise on this page.",
       typedUnsaved: "Not saved yet…", yours: "Your value", emptyHeld: "Not saved: the explanation is empty.",
@@ -623,8 +623,34 @@ function enhanceSaveForm(form) {
   }
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    if (form.closest("[data-leaf]")?.dataset.busy || !saveAsked(form)) return;
     saveLeaf(form);
   });
+}
+
+// The forms whose save the user has confirmed (`saveAsked`): sent again after a conflict or a sign-in, not asked
+// again.
+const confirmedSaves = new WeakSet();
+
+/** What a leaf's appraisal asks before it is saved, "" for nothing: a leaf needing evidence the unit did not send
+ * (the area's bulk accept leaves it out on purpose). */
+function saveQuestion(form) {
+  const leaf = form.closest("[data-leaf]");
+  if (!leaf || !form.matches("[data-appraise], [data-accept]")) return "";
+  const reasons = [];
+  if (leaf.hasAttribute("data-evidence-missing")) reasons.push(T.evidenceMissing);
+  return reasons.length ? `${reasons.join("\n\n")}\n\n${T.saveAnyway}` : "";
+}
+
+/** Every way of saving a leaf's appraisal (its buttons, Enter in its fields, Ctrl+Enter) asks `saveQuestion` first,
+ * so that saving it is a deliberate choice; true when the save may go. */
+function saveAsked(form) {
+  if (confirmedSaves.has(form)) return true;
+  const question = saveQuestion(form);
+  if (!question) return true;
+  if (!window.confirm(question)) return false;
+  confirmedSaves.add(form);
+  return true;
 }
 
 /** Send a leaf's form in place; true once the server saved it. The keyboard in the leaf stays in it: a control
@@ -671,6 +697,7 @@ async function sendLeaf(form, leaf) {
   signedOutForms.delete(form);
   leaf.classList.remove("unsaved");
   if (data.ok) {
+    confirmedSaves.delete(form);  // decided: a later change of it is a new choice
     if (data.line) {
       const typed = explanation ? explanation.value : null;
       showLine(leaf, data.line);
@@ -1004,10 +1031,7 @@ function onKey(event) {
     // accepted «không phát sinh» is not accepted again
     if (form && !form.hidden && form.querySelector("button[type=submit]:not([disabled])")) {
       event.preventDefault();
-      // a leaf needing evidence the unit did not send: the bulk accept leaves it out on purpose, the key asks
-      if (leaf.hasAttribute("data-evidence-missing") && !form.matches("[data-explain-line]")
-        && !window.confirm(T.evidenceFirst)) return;
-      form.requestSubmit();
+      form.requestSubmit();  // asks first as its buttons do (`saveAsked`)
     }
     return;
   }

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from scoring.models import Assessment
-from tests.appraisal.conftest import line_of, self_score, submit
+from tests.appraisal.conftest import evidence_not_required, line_of, self_score, submit
 from tests.appraisal.conftest import team as team  # the appraisal team fixture (tam: area 2; hoa: lead)
 from tests.browser.conftest import login
 
@@ -29,8 +29,6 @@ def _conflict(new_page: Any, assessment: Any, line: Any) -> tuple[Any, list[str]
     first.wait_for_load_state("networkidle")
     second = first.context.new_page()
     second.on("pageerror", lambda exc: errors.append(str(exc)))
-    # 2.1.1 needs evidence the unit did not send: Ctrl+Enter asks first, and is answered «save anyway»
-    second.on("dialog", lambda dialog: dialog.accept())
     second.goto(f"/tham-dinh/{assessment.pk}/")
     second.wait_for_load_state("networkidle")
 
@@ -57,6 +55,7 @@ def test_after_the_conflict_box_the_focus_is_on_the_leaf_and_j_goes_to_the_next(
     # given a conflict on 2.1.1, which is neither the page's first leaf nor its last
     self_score(assessment, unit_editor)
     submit(assessment, unit_head)
+    evidence_not_required(assessment)  # saved without a question first (the fixtures send no document)
     line = line_of(assessment, "2.1.1")
     leaf = f"#line-{line.pk}"
     page, errors = _conflict(new_page, assessment, line)
@@ -88,6 +87,7 @@ def test_j_goes_on_from_the_last_leaf_when_the_focus_has_fallen_to_the_body(
     leaf the keyboard was last in."""
     self_score(assessment, unit_editor)
     submit(assessment, unit_head)
+    evidence_not_required(assessment)  # saved without a question first (the fixtures send no document)
     line = line_of(assessment, "2.1.1")
     page = new_page()
     errors: list[str] = []

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from appraisal.services import line_appraise
 from scoring.models import Assessment
 from scoring.templatetags.scoring_tags import full_name
-from tests.appraisal.conftest import line_of, self_score, submit
+from tests.appraisal.conftest import evidence_not_required, line_of, self_score, submit
 from tests.appraisal.conftest import team as team  # the appraisal team fixture (tam: area 2; hoa: lead)
 from tests.browser.conftest import login
 
@@ -24,6 +24,7 @@ def test_a_conflict_shows_the_stored_status_and_score_in_the_leafs_header(
 ) -> None:
     self_score(assessment, unit_editor)
     submit(assessment, unit_head)
+    evidence_not_required(assessment)  # saved without a question first (the fixtures send no document)
     line = line_of(assessment, "2.1.1")
     leaf = f"#line-{line.pk}"
 
@@ -71,6 +72,7 @@ def test_a_colleagues_conflict_names_them_and_keeping_my_value_keeps_theirs_in_t
 ) -> None:
     self_score(assessment, unit_editor)
     submit(assessment, unit_head)
+    evidence_not_required(assessment)  # saved without a question first (the fixtures send no document)
     line = line_of(assessment, "2.1.1")
     leaf = f"#line-{line.pk}"
     page = new_page()

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from scoring.models import Assessment
-from tests.appraisal.conftest import line_of, self_score, submit
+from tests.appraisal.conftest import evidence_not_required, line_of, self_score, submit
 from tests.appraisal.conftest import team as team  # the appraisal team fixture (tam: area 2; hoa: lead)
 from tests.browser.conftest import login
 
@@ -27,6 +27,7 @@ def test_a_refused_saves_message_describes_its_field_until_the_leaf_is_saved(
 ) -> None:
     self_score(assessment, unit_editor)
     submit(assessment, unit_head)
+    evidence_not_required(assessment)  # saved without a question first (the fixtures send no document)
     line = line_of(assessment, "1.2.3")  # manual points, max 0.5, with a hint
     leaf = f"#line-{line.pk}"
     points = f"#id_a{line.pk}-points"

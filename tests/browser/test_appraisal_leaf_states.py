@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from scoring.models import Assessment, ScoreLine
-from tests.appraisal.conftest import self_score, submit
+from tests.appraisal.conftest import evidence_not_required, self_score, submit
 from tests.appraisal.conftest import team as team  # the appraisal team fixture (tam: area 2; hoa: lead)
 from tests.browser.conftest import login
 
@@ -54,6 +54,7 @@ def test_a_double_click_on_accept_saves_once_and_shows_no_conflict(
 ) -> None:
     self_score(assessment, unit_editor)
     submit(assessment, unit_head)
+    evidence_not_required(assessment)  # saved without a question first (the fixtures send no document)
     line = assessment.lines.get(indicator__code="1.1.1")
     leaf = f"#line-{line.pk}"
     page, errors, posts = _open(new_page, assessment)
@@ -93,6 +94,7 @@ def test_accepting_a_kps_shows_it_accepted_and_keeps_only_the_overrule(
     score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=None,
                          not_applicable=True, not_applicable_reason="Không có cuộc kiểm tra nào.")
     submit(assessment, unit_head)
+    evidence_not_required(assessment)  # saved without a question first (the fixtures send no document)
     leaf = f"#line-{line.pk}"
     page, errors, _posts = _open(new_page, assessment)
     accepted = page.locator(f'{leaf} [data-na-state="accepted"]')
