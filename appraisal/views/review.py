@@ -41,9 +41,10 @@ from appraisal.views._common import (
     wants_json,
     with_params,
 )
+from scoring.dates import local_day, local_moment
 from scoring.errors import DomainError, StaleVersion, ValidationFailed
 from scoring.models import Assessment, Cycle, Indicator, ScoreLine
-from scoring.permissions import assessment_get_for_user
+from scoring.permissions import assessment_get_for_user, self_assessment_deadline
 from scoring.selectors import not_applicable_shown
 from scoring.selectors.handover import handover_entries
 from scoring.views._common import lands_on, login_required_or_401, refuse
@@ -146,6 +147,8 @@ def review_context(
     index_mode = assessment.indicator_set.index_mode
     can_lead = permissions.can_lead(user, assessment)
     is_admin = permissions.is_administrator(user)
+    handover = selectors.assessment_handover(assessment)
+    late = _submission_late(assessment, handover)
     unscored_total = 0
     for area in data.areas:
         area.unscored = sum(1 for row in area.lines if selectors.line_unscored(row.line, row.indicator))  # type: ignore[attr-defined]
@@ -161,6 +164,10 @@ def review_context(
                 posted=error["posted"] if error else None, error_field=error["field"] if error else None,
             )
             row.error = error  # type: ignore[attr-defined]
+            # the leaf scoring the on-time submission, of a unit that sent late or never did: said with the dates;
+            # accepting a self-score worth points on it asks first (the page's script)
+            row.submission_late = late if row.indicator.on_time_submission else ""  # type: ignore[attr-defined]
+            row.late_asks = bool(row.submission_late) and (row.line.self_score or 0) > 0  # type: ignore[attr-defined]
             # a new round: the reason box starts empty, the previous round's reason shown beside it (read-only);
             # a reason saved in this round stays in the box
             previous = previous_decision(row.history, assessment.appraisal_round)
@@ -170,7 +177,6 @@ def review_context(
                 else row.line.appraised_note)
     result = selectors.result_of(assessment)
     rounds = selectors.explanation_rounds(assessment=assessment)
-    handover = selectors.assessment_handover(assessment)
     page = _review_page(assessment.pk)
     tu = params.get("tu", "")
     queue_url = reverse("appraisal:queue")
@@ -232,6 +238,24 @@ def review_context(
         # the «được phân công» tag means something only to someone limited to some areas
         "restricted": allowed is not None,
     }
+
+
+def _submission_late(assessment: Assessment, handover: dict[str, Any] | None) -> str:
+    """In words, with the dates, that the unit never sent its self-assessment (handed over to the team by the
+    administrators) or sent it after the deadline that applied to it (its own, when extended); "" when it sent it in
+    time or no deadline was set. No query."""
+    deadline = self_assessment_deadline(assessment)
+    if handover is not None:
+        if deadline is None:
+            return _("Đơn vị không gửi báo cáo tự đánh giá.")
+        return _("Đơn vị không gửi báo cáo tự đánh giá (thời hạn %(deadline)s).") % {"deadline": local_day(deadline)}
+    sent = assessment.submitted_at
+    if sent is None or deadline is None or sent <= deadline:
+        return ""
+    # late on the deadline's own day: the hours tell the two apart
+    shown = local_moment if local_day(sent) == local_day(deadline) else local_day
+    return _("Đơn vị gửi báo cáo ngày %(sent)s, sau thời hạn %(deadline)s.") % {
+        "sent": shown(sent), "deadline": shown(deadline)}
 
 
 def _areas_shown(data: Any, allowed: set[int] | None, area_code: str) -> list[Any]:

@@ -122,6 +122,7 @@ FIELD_LABELS = {
     "active": _l("Đang hoạt động"),
     "agreed": _l("Đồng ý với kết quả thẩm định"),
     "allow_not_applicable": _l("Cho phép «không phát sinh»"),
+    "on_time_submission": _l("Tiêu chí về thời hạn gửi báo cáo tự đánh giá"),
     "appraisal_round": _l("Vòng thẩm định"),
     "areas": _l("Lĩnh vực"),
     "children_moved": _l("Số đơn vị cấp dưới chuyển sang"),

@@ -322,7 +322,7 @@ class CloneForm(forms.Form):
 class IndicatorForm(forms.Form):
     # Only a leaf is scored: its method, source and evidence settings are not shown for a group (an area or a
     # criterion with children), so a group keeps the values it has (`initial`) instead of what was not posted.
-    LEAF_ONLY = ("method", "source", "evidence_required", "allow_not_applicable")
+    LEAF_ONLY = ("method", "source", "evidence_required", "allow_not_applicable", "on_time_submission")
 
     code = forms.CharField(label=_l("Mã"), max_length=30)
     name = forms.CharField(label=_l("Nội dung"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -332,6 +332,10 @@ class IndicatorForm(forms.Form):
     method = forms.ChoiceField(label=_l("Phương pháp chấm"), choices=Indicator.Method.choices, required=False)
     evidence_required = forms.BooleanField(label=_l("Cần tài liệu kiểm chứng"), required=False)
     allow_not_applicable = forms.BooleanField(label=_l("Cho phép «không phát sinh»"), required=False)
+    on_time_submission = forms.BooleanField(
+        label=_l("Tiêu chí về thời hạn gửi báo cáo tự đánh giá"), required=False,
+        help_text=_l("Tổ thẩm định được cảnh báo ở tiêu chí này khi đơn vị không gửi hoặc gửi báo cáo tự đánh giá "
+                     "sau thời hạn."))
     source = forms.ChoiceField(label=_l("Nguồn điểm"), choices=Indicator.Source.choices)
     coordinating_department = forms.CharField(label=_l("Cơ quan phối hợp thẩm định"), required=False)
     guidance = forms.CharField(label=_l("Hướng dẫn"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -408,6 +412,7 @@ class IndicatorForm(forms.Form):
             "method": indicator.method,
             "evidence_required": indicator.evidence_required,
             "allow_not_applicable": indicator.allow_not_applicable,
+            "on_time_submission": indicator.on_time_submission,
             "source": indicator.source,
             "coordinating_department": indicator.coordinating_department,
             "guidance": indicator.guidance,

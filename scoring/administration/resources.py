@@ -1,9 +1,9 @@
 """django-import-export resource of a set's tree: one row per node, parents before their children.
 
 Columns: code, parent_code, name, kind, max_points, floor, method, params (text, or JSON), evidence_required,
-allow_not_applicable, source, guidance, coordinating_department. The file a person edits names them in Vietnamese
-(`COLUMN_HEADERS`) and writes the kind, method and source as the screen shows them; a file with the keys as
-headers and the codes as values (exported before) reads the same. `clean_rows` checks every row against
+allow_not_applicable, on_time_submission, source, guidance, coordinating_department. The file a person edits names
+them in Vietnamese (`COLUMN_HEADERS`) and writes the kind, method and source as the screen shows them; a file with
+the keys as headers and the codes as values (exported before) reads the same. `clean_rows` checks every row against
 the whole file (duplicates, missing parents, cycles, numbers, methods through the engine) and the resource
 turns those findings into import-export row validation errors, so a dry run lists them row by row.
 """
@@ -53,6 +53,7 @@ COLUMNS = (
     "params",
     "evidence_required",
     "allow_not_applicable",
+    "on_time_submission",
     "source",
     "guidance",
     "coordinating_department",
@@ -70,6 +71,7 @@ COLUMN_HEADERS = (
     gettext_lazy("Tham số phương pháp chấm"),
     gettext_lazy("Cần tài liệu kiểm chứng"),
     gettext_lazy("Cho phép không phát sinh"),
+    gettext_lazy("Tiêu chí về thời hạn gửi báo cáo tự đánh giá"),
     gettext_lazy("Nguồn điểm"),
     gettext_lazy("Hướng dẫn"),
     gettext_lazy("Cơ quan phối hợp thẩm định"),
@@ -88,6 +90,8 @@ COLUMN_LABELS = (
     gettext_lazy("Tham số của phương pháp chấm (viết bằng chữ hoặc JSON; xem ghi chú ở tên cột)"),
     gettext_lazy("Cần tài liệu kiểm chứng: Có / Không (chọn trong danh sách; cũng nhận x / để trống, 1 / 0)"),
     gettext_lazy("Cho phép không phát sinh: Có / Không (chọn trong danh sách; cũng nhận x / để trống, 1 / 0)"),
+    gettext_lazy("Tiêu chí về thời hạn gửi báo cáo tự đánh giá: Có / Không (chọn trong danh sách; cũng nhận x / để "
+                 "trống, 1 / 0)"),
     gettext_lazy("Nguồn điểm: Tự chấm / Điều tra xã hội học (chọn trong danh sách)"),
     gettext_lazy("Hướng dẫn"),
     gettext_lazy("Cơ quan phối hợp thẩm định"),
@@ -133,7 +137,7 @@ def _choices_text(choices: type[models.TextChoices]) -> str:
 
 # a flag as a person writes it (as `xlsx.folded`): «Có» / «Không» (the exported file's), «x» / blank, 1 / 0,
 # TRUE / FALSE (a boolean cell, or the text)
-FLAG_COLUMNS = ("evidence_required", "allow_not_applicable")
+FLAG_COLUMNS = ("evidence_required", "allow_not_applicable", "on_time_submission")
 
 
 class TextJSONWidget(widgets.Widget):
@@ -179,6 +183,9 @@ class IndicatorResource(resources.ModelResource):
     )
     allow_not_applicable = fields.Field(
         attribute="allow_not_applicable", column_name="allow_not_applicable", widget=FlagWidget()
+    )
+    on_time_submission = fields.Field(
+        attribute="on_time_submission", column_name="on_time_submission", widget=FlagWidget()
     )
 
     class Meta:
@@ -436,6 +443,9 @@ def clean_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
             "params": params if leaf else {},
             "evidence_required": _flag(raw, "evidence_required", _("Cần tài liệu"), problems, leaf),
             "allow_not_applicable": _flag(raw, "allow_not_applicable", _("Không phát sinh"), problems, False),
+            # a group is not scored: the mark is a leaf's only
+            "on_time_submission": leaf and _flag(raw, "on_time_submission", _("Thời hạn gửi báo cáo tự đánh giá"),
+                                                 problems, False),
             "source": source,
             "guidance": _said(raw.get("guidance"), _("Hướng dẫn"), problems),
             "coordinating_department": _said(raw.get("coordinating_department"), _("Cơ quan phối hợp"), problems),

@@ -90,6 +90,9 @@ class Indicator(models.Model):
     params = models.JSONField(_("tham số"), default=dict, blank=True)
     evidence_required = models.BooleanField(_("cần tài liệu kiểm chứng"), default=True)
     allow_not_applicable = models.BooleanField(_("cho phép không phát sinh"), default=False)
+    # the leaf scoring whether the unit sent its self-assessment on time («Gửi báo cáo tự đánh giá … đúng thời hạn»):
+    # the team is warned on it when the unit sent late or never did (the system knows both, the unit's word aside)
+    on_time_submission = models.BooleanField(_("tiêu chí về thời hạn gửi báo cáo tự đánh giá"), default=False)
     guidance = models.TextField(_("hướng dẫn"), blank=True)
     source = models.CharField(_("nguồn điểm"), max_length=10, choices=Source, default=Source.SELF)
     coordinating_department = models.CharField(_("cơ quan phối hợp thẩm định"), max_length=200, blank=True)

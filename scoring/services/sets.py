@@ -116,6 +116,7 @@ def indicator_set_import(*, data: Mapping[str, Any], actor: Any) -> IndicatorSet
                 "params": raw.get("params") or {} if not children else {},
                 "evidence_required": bool(raw.get("evidence_required", not children)),
                 "allow_not_applicable": bool(raw.get("allow_not_applicable", False)),
+                "on_time_submission": bool(raw.get("on_time_submission", False)) and not children,
                 "guidance": _nfc(raw.get("guidance")),
                 "source": raw.get("source", "self"),
                 "coordinating_department": dept,

@@ -31,6 +31,8 @@ const T = vi
       areaStopped: "Chưa chấp nhận lĩnh vực: điều chỉnh chưa lưu ở tiêu chí sau không lưu được. Hãy sửa hoặc bỏ điều chỉnh đó rồi chấp nhận lại:",
       agreed: "Đồng ý với kết quả thẩm định (không có nội dung giải trình)",
       evidenceMissing: "Tiêu chí này cần tài liệu kiểm chứng nhưng đơn vị không gửi tài liệu.", saveAnyway: "Vẫn lưu điểm thẩm định?",
+      lateSubmission: "Tiêu chí này chấm việc gửi báo cáo tự đánh giá đúng thời hạn.",
+      lateInArea: "Cũng chấp nhận điểm tự chấm của tiêu chí về thời hạn gửi báo cáo tự đánh giá, dù đơn vị không gửi hoặc gửi báo cáo sau thời hạn:",
       decidedElsewhere: "Các tiêu chí sau vừa được thẩm định ở nơi khác từ khi trang được tải (đã cập nhật trên trang):",
       noUndecided: "Không còn tiêu chí chưa thẩm định nào trên trang.",
       typedUnsaved: "Chưa lưu…", yours: "Giá trị của anh/chị", emptyHeld: "Chưa lưu: giải trình còn trống.",
@@ -52,6 +54,8 @@ const T = vi
       areaStopped: "The area was not accepted: the unsaved adjustment of this criterion could not be saved. Correct or undo it, then accept again:",
       agreed: "Agrees with the appraisal (no explanation text)",
       evidenceMissing: "This criterion needs evidence, and the unit sent none.", saveAnyway: "Save the appraisal anyway?",
+      lateSubmission: "This criterion scores sending the self-assessment on time.",
+      lateInArea: "This also accepts the self-score of the criterion on sending the self-assessment on time, though the unit sent it late or never did:",
       decidedElsewhere: "These criteria have been appraised elsewhere since the page was loaded (updated on the page):",
       noUndecided: "No criterion left to appraise on this page.",
       typedUnsaved: "Not saved yet…", yours: "Your value", emptyHeld: "Not saved: the explanation is empty.",
@@ -633,12 +637,18 @@ function enhanceSaveForm(form) {
 const confirmedSaves = new WeakSet();
 
 /** What a leaf's appraisal asks before it is saved, "" for nothing: a leaf needing evidence the unit did not send
- * (the area's bulk accept leaves it out on purpose). */
+ * (the area's bulk accept leaves it out on purpose); the leaf scoring the on-time submission of a unit that sent
+ * late or never did, not decided yet, when its self-score worth points is accepted (its «Chấp nhận», or its form
+ * still holding the unit's answer). */
 function saveQuestion(form) {
   const leaf = form.closest("[data-leaf]");
   if (!leaf || !form.matches("[data-appraise], [data-accept]")) return "";
   const reasons = [];
   if (leaf.hasAttribute("data-evidence-missing")) reasons.push(T.evidenceMissing);
+  const late = leaf.querySelector("[data-submission-late-ask]");
+  if (late && leaf.hasAttribute("data-undecided") && (form.matches("[data-accept]") || !appraisalUnsaved(form))) {
+    reasons.push(`${late.textContent.trim()} ${T.lateSubmission}`);
+  }
   return reasons.length ? `${reasons.join("\n\n")}\n\n${T.saveAnyway}` : "";
 }
 
@@ -848,6 +858,13 @@ function areaResult(form, text, { error = false, nodes = null } = {}) {
   return box;
 }
 
+/** The area's leaves its bulk accept takes (`noted`: its second form, which takes too those whose missing evidence
+ * the unit wrote about) whose self-score the unit's late submission puts in doubt. */
+function lateAccepted(area, noted) {
+  const taken = noted ? '[data-leaf][data-acceptable="1"], [data-leaf][data-evidence-noted]' : '[data-leaf][data-acceptable="1"]';
+  return area ? Array.from(area.querySelectorAll(taken)).filter((leaf) => leaf.querySelector("[data-submission-late-ask]")) : [];
+}
+
 /** An area's «Chấp nhận điểm tự chấm cho N tiêu chí» (and its second, «Chấp nhận cả N tiêu chí thiếu tài liệu có
  * ghi chú…», which takes too the leaves whose missing evidence the unit wrote about): asked first, naming the
  * leaves it leaves out (evidence the unit did not send, without a word on it for the second) and the unsaved
@@ -866,6 +883,9 @@ function enhanceAreaAccept(form) {
     const missing = evidenceMissingLeaves(area).filter((leaf) => !noted || !leaf.hasAttribute("data-evidence-noted"));
     let question = form.dataset.confirm || "";
     if (missing.length && form.dataset.evidenceNote) question += `\n\n${form.dataset.evidenceNote} ${codesOf(missing)}`;
+    // the leaf scoring the on-time submission of a unit that sent late is not left out by the server: said
+    const late = lateAccepted(area, noted);
+    if (late.length) question += `\n\n${T.lateInArea} ${codesOf(late)}`;
     if (unsaved.length) question += `\n\n${T.saveFirst} ${codesOf(unsaved.map((each) => each.closest("[data-leaf]")))}`;
     if (question && !window.confirm(question)) return;
     sending = true;

@@ -50,6 +50,7 @@ INDICATOR_FIELDS = (
     "params",
     "evidence_required",
     "allow_not_applicable",
+    "on_time_submission",
     "guidance",
     "source",
     "coordinating_department",

@@ -107,6 +107,7 @@ def clean_indicator(
         "params": dict(data.get("params") or {}) if leaf else {},
         "evidence_required": bool(data.get("evidence_required", leaf)),
         "allow_not_applicable": bool(data.get("allow_not_applicable", False)),
+        "on_time_submission": bool(data.get("on_time_submission", False)) and leaf,
         "guidance": user_text(data.get("guidance"), field="guidance"),
         "source": data.get("source") or Indicator.Source.SELF,
         "coordinating_department": user_text(data.get("coordinating_department"), field="coordinating_department"),

@@ -30,7 +30,7 @@ from scoring.models import (
 # entry (order, level and leaf-ness follow from the tree and are not listed).
 AUDITED_FIELDS = (
     "parent", "name", "kind", "max_points", "floor", "method", "params", "evidence_required",
-    "allow_not_applicable", "source", "guidance", "coordinating_department",
+    "allow_not_applicable", "on_time_submission", "source", "guidance", "coordinating_department",
 )
 MAX_AUDITED_CODES = 200  # per list in the audit entry; the rest are counted
 # A modified criterion's old → new values in the audit entry (one entry per import, read in the audit viewer): each
@@ -464,7 +464,8 @@ class TreeImport:
 # The columns a file may leave out: a criterion already in the set keeps its value of each, a new one takes the
 # default. (The unit import reads a missing optional column the same way: «không đổi».)
 OPTIONAL_COLUMNS = (
-    "floor", "evidence_required", "allow_not_applicable", "source", "guidance", "coordinating_department",
+    "floor", "evidence_required", "allow_not_applicable", "on_time_submission", "source", "guidance",
+    "coordinating_department",
 )
 
 
