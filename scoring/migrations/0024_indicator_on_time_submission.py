@@ -19,7 +19,7 @@ def mark_fixture_leaves(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0022_assessment_ranking_group'),
+        ('scoring', '0023_user_profile'),
     ]
 
     operations = [
