@@ -127,6 +127,7 @@ FIELD_LABELS = {
     "areas": _l("Lĩnh vực"),
     "children_moved": _l("Số đơn vị cấp dưới chuyển sang"),
     "cycle": _l("Kỳ đánh giá"),
+    "documents_requested": _l("Tiêu chí yêu cầu bổ sung tài liệu kiểm chứng"),
     "from": _l("Tiêu chí nguồn"),
     "mapping": _l("Đối chiếu"),
     "nodes": _l("Số tiêu chí"),
