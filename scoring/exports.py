@@ -34,7 +34,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from scoring import selectors
 from scoring.models import Assessment, Indicator
-from scoring.templatetags.scoring_tags import band
+from scoring.self_rating import provisional_text, sheet_rating
 from scoring.text import normalize_line_breaks
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -55,6 +55,21 @@ HEAD_FILL = PatternFill("solid", fgColor="EEF1F5")
 INPUT_FILL = PatternFill("solid", fgColor="FFF8E1")
 KPS_FILL = PatternFill("solid", fgColor="FFF2CC")  # a «không phát sinh» leaf's credited points
 WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+# A number shown with two decimals, as the product writes every score: a maximum or a score that is not a deduction.
+NUMBER_FORMAT = "0.00"
+# An index (and the total it comes from), which penalties can take below zero: the true minus sign «−2.00» the pages
+# write, not Excel's hyphen, as the published workbook writes a deduction (`PENALTY_FORMAT`); the cell a number.
+INDEX_FORMAT = '0.00;"\u2212"0.00;0.00'
+
+
+def provisional_format(number_format: str) -> str:
+    """`number_format` with each of its sections followed by the mark of a provisional index in the language of the
+    download, «12.50 (tạm tính)» (`self_rating.provisional_text`): the cell stays a number."""
+    before, _index, after = provisional_text("\0").replace('"', "").partition("\0")
+    quoted = (f'"{before}"' if before else "", f'"{after}"' if after else "")
+    return ";".join(f"{quoted[0]}{section}{quoted[1]}" for section in number_format.split(";"))
 
 
 def kps_number_format() -> str:
@@ -269,12 +284,15 @@ def report_workbook(
     """Three sheets: I. summary of self-scores per criterion, II. explanations, III. difficulties. The first opens
     with the report's administrative heading (`report_heading`). A penalty criterion's points and maximum, and the
     totals' bonus and penalty, are numbers shown with their signs as the published workbook shows them
-    (`BONUS_FORMAT`, `PENALTY_FORMAT`: «+1.50», «−2.00» with the true minus sign)."""
+    (`BONUS_FORMAT`, `PENALTY_FORMAT`: «+1.50», «−2.00» with the true minus sign), the total and the index with the
+    true minus sign too (`INDEX_FORMAT`). While criteria are unscored the index is marked «tạm tính» and no class is
+    given, as on the page (`self_rating`)."""
     # imported here, as that module imports this one
     from scoring.publication.exports import BONUS_FORMAT, PENALTY_FORMAT
 
     assessment = sheet.assessment
     comp = sheet.computation
+    rating = sheet_rating(sheet)
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -321,23 +339,24 @@ def report_workbook(
         row_number += 1
     row_number += 1
     signed: dict[int, str] = {}  # the totals' rows shown with their signs, as the published workbook's
+    index_format = provisional_format(INDEX_FORMAT) if rating.provisional else INDEX_FORMAT
     for label, value, shown in (
         (_("Tổng điểm các lĩnh vực"), comp.normal_total, ""),
         (_("Điểm cộng"), comp.bonus, BONUS_FORMAT),
         (_("Điểm trừ"), _deducted(comp.penalty), PENALTY_FORMAT),
-        (_("Tổng điểm tự đánh giá"), comp.total, ""),
-        (_("Chỉ số tự đánh giá"), comp.index, ""),
+        (_("Tổng điểm tự đánh giá"), comp.total, INDEX_FORMAT),
+        (_("Chỉ số tự đánh giá"), comp.index, index_format),  # «12.50 (tạm tính)» while criteria are unscored
     ):
         _put(ws, row_number, ["", label, "", value], bold=True)
         if shown:
             signed[row_number] = shown
         row_number += 1
-    # The band's name in the language of the download, as the report page shows it («Weak» for «Yếu»).
-    _put(ws, row_number, ["", _("Xếp loại (tự đánh giá)"), "", band(comp.classification) if comp.classification
-                          else ""], bold=True)
+    # The class as the report page shows it, the band's name in the language of the download («Weak» for «Yếu»);
+    # none while criteria are unscored.
+    _put(ws, row_number, ["", _("Xếp loại (tự đánh giá)"), "", rating.classification], bold=True)
     for r in ws.iter_rows(min_row=first_row, min_col=3, max_col=4):
         for cell in r:
-            cell.number_format = "0.00"
+            cell.number_format = NUMBER_FORMAT
     for number in deducted:  # «−2.00» with the true minus sign, the cells still numbers
         for column in (3, 4):
             ws.cell(row=number, column=column).number_format = PENALTY_FORMAT
@@ -363,7 +382,7 @@ def report_workbook(
         if leaf.line.not_applicable and not isinstance(score, str):
             _mark_kps(cell)
         elif not isinstance(score, str):
-            cell.number_format = PENALTY_FORMAT if leaf.indicator.kind == Indicator.Kind.PENALTY else "0.00"
+            cell.number_format = PENALTY_FORMAT if leaf.indicator.kind == Indicator.Kind.PENALTY else NUMBER_FORMAT
     _widths(ws2, [10, 60, 14, 18, 70])
 
     ws3 = wb.create_sheet(str(_("III. Khó khăn, kiến nghị")))
@@ -679,11 +698,12 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
             if key in editable and fillable:
                 cell.protection = Protection(locked=False)
                 cell.fill = INPUT_FILL
-        if ind.kind == Indicator.Kind.PENALTY:  # shown cells only: «−2.00» with the true minus sign, still numbers
-            for key in ("max", "score"):
-                shown = ws.cell(row=number, column=position[key])
-                if not isinstance(shown.value, str):
-                    shown.number_format = PENALTY_FORMAT
+        # The shown figures (never read back): two decimals as everywhere in the product, a penalty's «−2.00» with
+        # the true minus sign; still numbers.
+        for key in ("max", "score"):
+            shown = ws.cell(row=number, column=position[key])
+            if shown.value is not None and not isinstance(shown.value, str):
+                shown.number_format = PENALTY_FORMAT if ind.kind == Indicator.Kind.PENALTY else NUMBER_FORMAT
         if credit is not None:
             score = ws.cell(row=number, column=position["score"])
             score.number_format, score.fill = kps_number_format(), KPS_FILL
@@ -706,15 +726,17 @@ def self_assessment_workbook(*, sheet: selectors.AssessmentSheet) -> bytes:
     return _save(wb)
 
 
-TOTALS_NUMBER = "0.00"
+TOTALS_NUMBER = NUMBER_FORMAT
 
 
 def _totals_sheet(wb: Workbook, sheet: selectors.AssessmentSheet, downloaded_at: str) -> None:
     """A second, visible and locked sheet with the totals the sheet page shows when the file is downloaded: each
     area, the areas' points, the bonus, the penalty (negative, as the criteria sheet writes a penalty), the index and
-    its class. Values, not formulas: they are the engine's (caps, «không phát sinh» credits, half-up rounding), which
-    a formula over the criteria sheet would not reproduce; they say when they were computed. The import never reads
-    this sheet (its A1 is `TOTALS_MARKER`), so the file goes back as it was downloaded."""
+    its class, as the sheet page shows them (`self_rating`: the index «tạm tính» and no class while criteria are
+    unscored; the index with the true minus sign below zero). Values, not formulas: they are the engine's (caps,
+    «không phát sinh» credits, half-up rounding), which a formula over the criteria sheet would not reproduce; they
+    say when they were computed. The import never reads this sheet (its A1 is `TOTALS_MARKER`), so the file goes back
+    as it was downloaded."""
     # the published workbook's formats: the bonus «+1.50», a deduction with the true minus «−1.00» (imported here, as
     # that module imports this one)
     from scoring.publication.exports import BONUS_FORMAT, PENALTY_FORMAT
@@ -733,6 +755,7 @@ def _totals_sheet(wb: Workbook, sheet: selectors.AssessmentSheet, downloaded_at:
         cell = ws.cell(row=header, column=column, value=text)
         cell.font, cell.fill, cell.alignment = BOLD, HEAD_FILL, WRAP
     comp, rules = sheet.computation, sheet.rules
+    rating = sheet_rating(sheet)
     rows: list[tuple[str, Any, Any, str]] = []
     for block in sheet.areas:
         total, maximum = block.total, block.max_points
@@ -745,8 +768,9 @@ def _totals_sheet(wb: Workbook, sheet: selectors.AssessmentSheet, downloaded_at:
         (_("Điểm các lĩnh vực"), comp.normal_total, comp.applicable_max, TOTALS_NUMBER),
         (_("Điểm cộng"), comp.bonus, rules.bonus_cap, BONUS_FORMAT),
         (_("Điểm trừ"), _deducted(comp.penalty), _deducted(rules.penalty_cap), PENALTY_FORMAT),
-        (_("Chỉ số tự đánh giá"), comp.index, None, TOTALS_NUMBER),
-        (_("Xếp loại tự đánh giá"), band(comp.classification) or "—", None, TOTALS_NUMBER),
+        (_("Chỉ số tự đánh giá"), comp.index, None,
+         provisional_format(INDEX_FORMAT) if rating.provisional else INDEX_FORMAT),
+        (_("Xếp loại tự đánh giá"), rating.classification, None, TOTALS_NUMBER),
     ]
     last = header + len(rows)
     for row, (label, points, maximum, number_format) in enumerate(rows, start=header + 1):

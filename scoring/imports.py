@@ -67,6 +67,7 @@ from scoring.exports import (
 )
 from scoring.forms import field_label, number_display, points_text, value_summary
 from scoring.models import Indicator
+from scoring.self_rating import self_rating, sheet_rating
 from scoring.sheets import download_id, downloaded_values, shown_sheet
 from scoring.text import normalize_line_breaks
 
@@ -172,12 +173,15 @@ class TotalChange:
 
     key: str  # "area:1", "normal_total", "bonus", "penalty", "index" (the sheet page's data-total), "classification"
     label: str
-    old: Decimal | str | None  # the classification's band name (None: no band reached)
+    old: Decimal | str | None  # the classification as shown (`self_rating`: none while criteria are unscored)
     new: Decimal | str | None
+    # the index as shown, «tạm tính» while criteria are unscored (`self_rating`); empty for the other totals
+    old_shown: str = ""
+    new_shown: str = ""
 
     @property
     def changed(self) -> bool:
-        return self.old != self.new
+        return self.old != self.new or self.old_shown != self.new_shown
 
 
 @dataclass
@@ -705,12 +709,21 @@ def _totals(sheet: selectors.AssessmentSheet, rows: Sequence[ImportRow]) -> list
         return []
     old = _figures(sheet, sheet.computation, old_scores)
     new = _figures(sheet, new_comp, new_scores)
+    # the index and its class as the sheet's summary shows them: provisional, and no class, while criteria the unit
+    # scores are unscored (a KPS one counts as scored)
+    own = [r.indicator.code for r in sheet.leaves if r.self_scored]
+    scored = sum(1 for code in own if new_scores[code].not_applicable or new_scores[code].score is not None)
+    before = sheet_rating(sheet)
+    after = self_rating(index=new_comp.index, classification=new_comp.classification, scored=scored, total=len(own))
+    changes = [TotalChange(key=key, label=label, old=was, new=will)
+               for (key, label, was), (_key, _label, will) in zip(old, new, strict=True)]
+    for change in changes:
+        if change.key == "index":
+            change.old_shown, change.new_shown = before.index_shown, after.index_shown
     return [
-        *(TotalChange(key=key, label=label, old=before, new=after)
-          for (key, label, before), (_key, _label, after) in zip(old, new, strict=True)),
-        # the class the index gives, as the sheet's summary shows it beside the index
-        TotalChange(key="classification", label=_("Xếp loại tự đánh giá"), old=sheet.computation.classification,
-                    new=new_comp.classification),
+        *changes,
+        TotalChange(key="classification", label=_("Xếp loại tự đánh giá"), old=before.classification,
+                    new=after.classification),
     ]
 
 

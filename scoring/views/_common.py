@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from scoring import selectors
 from scoring.forms import value_summary
 from scoring.models import Assessment, Indicator, ScoreLine
-from scoring.templatetags.scoring_tags import band, dmy, full_name, signed_score
+from scoring.self_rating import self_rating
+from scoring.templatetags.scoring_tags import dmy, full_name, signed_score
 from scoring.templatetags.scoring_tags import score as score_filter
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -231,14 +232,6 @@ def not_applicable_payload(line: ScoreLine, *, index_mode: str) -> dict[str, Any
     }
 
 
-def classification_shown(classification: str | None, *, scored: int) -> str:
-    """The band a sheet reads, in the page's language; none while no leaf is scored (an empty sheet's index of 0 is
-    no rating: «Yếu» before anything was scored read as a verdict)."""
-    if not scored:
-        return _("— (chưa chấm tiêu chí nào)")
-    return band(classification or "")
-
-
 def totals_payload(totals: selectors.SheetTotals) -> dict[str, Any]:
     comp = totals.computation
     language = get_language()  # once: an autosave answers with some twenty figures
@@ -246,6 +239,9 @@ def totals_payload(totals: selectors.SheetTotals) -> dict[str, Any]:
     def text(value: Any) -> str:
         return _score_text(value, language)
 
+    progress = totals.progress
+    rating = self_rating(index=comp.index, classification=comp.classification, scored=progress.scored,
+                         total=progress.total)
     areas = {
         code: {
             "total": f"{total:.2f}", "display": text(total),
@@ -259,11 +255,11 @@ def totals_payload(totals: selectors.SheetTotals) -> dict[str, Any]:
         "penalty": text(comp.penalty),
         "total": text(comp.total),
         "index": text(comp.index),
-        "classification": classification_shown(comp.classification, scored=totals.progress.scored),
+        "classification": rating.classification,
     }
-    progress = totals.progress
     display = {f"area:{code}": a["display"] for code, a in areas.items()}
     display.update(overall)
+    display.update(index=rating.index_shown)  # «tạm tính» while criteria are unscored, as the page draws it
     # On the page the bonus and the penalty are written with their signs, as the engine adds and subtracts them.
     display.update(bonus=signed_score(comp.bonus), penalty=signed_score(comp.penalty, "-"))
     display.update(

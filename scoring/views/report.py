@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from scoring import exports, permissions, selectors
 from scoring.models import Assessment
+from scoring.self_rating import sheet_rating
 from scoring.views._common import area_extras_said
 
 
@@ -28,6 +29,7 @@ def render_report(
         "conflict": conflict,
         "area_extras": area_extras_said(sheet.indicators),
         "heading": exports.report_heading(assessment),
+        "rating": sheet_rating(sheet),
     }
     return render(request, "scoring/report.html", context, status=status)
 

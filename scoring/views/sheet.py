@@ -32,12 +32,12 @@ from scoring.errors import (
 from scoring.forms import field_label, method_input_context, method_value_from_post, value_summary
 from scoring.models import Assessment, Indicator, ScoreLine
 from scoring.publication import selectors as publication_selectors
+from scoring.self_rating import sheet_rating
 from scoring.templatetags.scoring_tags import full_name
 from scoring.text import normalize_line_breaks
 from scoring.views._common import (
     area_extra_nodes,
     area_extras_said,
-    classification_shown,
     evidence_ui_ready,
     explain_url,
     json_error,
@@ -250,7 +250,7 @@ def render_sheet(
         "explain_url": explain_url(assessment) if assessment.state == Assessment.State.EXPLANATION else None,
         "explanation_deadline_passed": assessment.explanation_deadline is not None
         and timezone.now() > assessment.explanation_deadline,
-        "classification_shown": classification_shown(sheet.computation.classification, scored=sheet.progress.scored),
+        "rating": sheet_rating(sheet),
         "area_extras": area_extras_said(sheet.indicators, codes=False),
         "area_extra_codes": [n.code for nodes in area_extra_nodes(sheet.indicators).values() for n in nodes],
         "withdraw": withdraw or {},

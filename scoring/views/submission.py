@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 from scoring import permissions, selectors, services
 from scoring.errors import StaleVersion, StateConflict, ValidationFailed, cycle_closed_message, self_edit_refusal
 from scoring.models import Assessment
-from scoring.views._common import classification_shown, json_error, lands_on, refuse, wants_json
+from scoring.self_rating import SelfRating, sheet_rating
+from scoring.views._common import json_error, lands_on, refuse, wants_json
 from scoring.views.report import render_report
 from scoring.views.sheet import edit_refusal, render_sheet
 
@@ -29,7 +30,7 @@ class _Summary:
 
     not_applicable: int
     unscored: int  # leaves the unit scores and has not: the figures are provisional, counting them as 0
-    classification: str  # the class as read here: none until every leaf is scored
+    rating: SelfRating  # the index, provisional while leaves are unscored, and the class: none until all are scored
     explained_only: list[selectors.LeafRow]  # evidence required, none attached: only an explanation
     difficulties_empty: bool
 
@@ -41,16 +42,10 @@ class _Summary:
 def _summary(sheet: selectors.AssessmentSheet) -> _Summary:
     own = [r for r in sheet.leaves if r.self_scored]
     progress = sheet.progress
-    unscored = progress.total - progress.scored
-    if progress.scored and unscored:
-        # «Yếu» for a half-scored sheet reads as the unit's verdict; an empty one says so as the sheet does
-        classification = _("— (xếp loại khi đã chấm đủ các tiêu chí)")
-    else:
-        classification = classification_shown(sheet.computation.classification, scored=progress.scored)
     return _Summary(
         not_applicable=sum(1 for r in own if r.line.not_applicable),
-        unscored=unscored,
-        classification=classification,
+        unscored=progress.total - progress.scored,
+        rating=sheet_rating(sheet),
         explained_only=[r for r in own if r.evidence_missing and not r.explanation_missing],
         difficulties_empty=not sheet.assessment.difficulties.strip(),
     )

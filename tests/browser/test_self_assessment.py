@@ -47,7 +47,7 @@ def test_an_editor_fills_every_method_with_evidence_and_the_head_submits(
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     login(page, "lan")
     assert page.url.endswith(f"/danh-gia/{open_assessment.pk}/")  # the editor lands on the unit's assessment
-    expect(page.locator('[data-total="index"]')).to_have_text("0,00")
+    expect(page.locator('[data-total="index"]')).to_have_text("0,00 (tạm tính)")  # provisional until all are scored
 
     # levels, yes/no
     page.check(f'#line-{ids["1.1.1"]} input[value="on_time"]')
@@ -199,7 +199,7 @@ def test_without_javascript_a_leaf_is_saved_by_a_plain_form_post(
         page.click(f"#line-{line_id} .leaf-actions button")
         expect(page.locator(".messages")).to_contain_text("Đã lưu tiêu chí 1.2.3")
         _score(page, line_id).to_have_text("0,25")
-        expect(page.locator('[data-total="index"]')).to_have_text("0,25")
+        expect(page.locator('[data-total="index"]')).to_have_text("0,25 (tạm tính)")
     finally:
         context.close()
 
@@ -351,7 +351,7 @@ def test_taking_the_stored_value_refreshes_the_totals_and_a_not_applicable_leaf_
     line = open_assessment.lines.get(indicator__code="1.2.2")
     page = new_page()
     login(page, "lan")
-    expect(page.locator('[data-total="index"]')).to_have_text("0,00")
+    expect(page.locator('[data-total="index"]')).to_have_text("0,00 (tạm tính)")
 
     # given the head marks the leaf not applicable after the page was loaded
     score_line_save_self(line=line, actor=unit_head, base_version=line.version, value=None, not_applicable=True,
@@ -374,7 +374,7 @@ def test_taking_the_stored_value_refreshes_the_totals_and_a_not_applicable_leaf_
         expect(page.locator(f'[data-total="{key}"]').first).to_have_text(
             fresh.locator(f'[data-total="{key}"]').first.inner_text()
         )
-    expect(page.locator('[data-total="index"]')).not_to_have_text("0,00")
+    expect(page.locator('[data-total="index"]')).not_to_have_text("0,00 (tạm tính)")
 
 
 def test_a_leaf_toggled_to_and_from_not_applicable_shows_the_points_it_counts_for(

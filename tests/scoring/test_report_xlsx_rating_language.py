@@ -13,6 +13,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from scoring.models import Assessment
+from scoring.services import score_line_save_self
+from tests.conftest import SMALL_SET_VALUES
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +32,10 @@ def _rating(client: Client, assessment: Assessment, language: str) -> tuple[str,
 def test_the_report_workbook_in_english_names_the_rating_in_english(
     client: Client, assessment: Assessment, unit_editor: Any
 ) -> None:
-    # given an assessment nothing is scored in yet (index 0: the set's lowest band, «Yếu»)
+    # given an assessment scored throughout, 1.2.1 answered «Không» (index 5,58: the set's lowest band, «Yếu»)
+    for line in assessment.lines.select_related("indicator"):
+        value = {"value": False} if line.indicator.code == "1.2.1" else SMALL_SET_VALUES[line.indicator.code][0]
+        score_line_save_self(line=line, actor=unit_editor, base_version=line.version, value=value)
     client.force_login(unit_editor)
     # when the report is downloaded in English, then the rating is the band's English name, as on the page
     assert _rating(client, assessment, "en") == ("I. Score summary", "Weak")

@@ -129,13 +129,14 @@ def test_an_empty_sheet_has_no_classification_until_a_leaf_is_scored(
     assert band == "— (chưa chấm tiêu chí nào)"
     assert "Yếu" not in page
 
-    # the first scored leaf: the autosave's totals give the band, as the page drawn again does
+    # the first scored leaf: still no band (it comes with the last one), as the page drawn again says
     line = assessment.lines.select_related("indicator").get(indicator__code="1.2.1")
     answer = client.post(reverse("scoring:line_save", args=[assessment.pk, line.pk]),
                          {"version": line.version, f"l{line.pk}-value": "no"}, HTTP_ACCEPT="application/json")
     assert answer.status_code == 200
-    assert answer.json()["totals"]["display"]["classification"] == "Yếu"
-    assert re.findall(r'data-total="classification">([^<]*)<', _page(client, assessment)) == ["Yếu"]
+    assert answer.json()["totals"]["display"]["classification"] == "— (xếp loại khi đã chấm đủ các tiêu chí)"
+    assert re.findall(r'data-total="classification">([^<]*)<', _page(client, assessment)) == [
+        "— (xếp loại khi đã chấm đủ các tiêu chí)"]
 
 
 def test_the_totals_of_an_empty_sheet_in_json_agree_with_the_page(assessment: Assessment) -> None:

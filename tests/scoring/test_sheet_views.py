@@ -809,10 +809,17 @@ def test_the_usual_classification_names_are_in_the_pages_language(
     with translation.override("en"):
         assert [band(n) for n in ("Xuất sắc", "Tốt", "Khá", "Trung bình", "Yếu", "Hạng A")] == [
             "Excellent", "Good", "Fair", "Average", "Weak", "Hạng A"]
+    from scoring.services import score_line_save_self
+    from tests.conftest import SMALL_SET_VALUES
+
+    # a class is given once every leaf is scored: the others first, 1.2.1 last
+    for other in assessment.lines.select_related("indicator").exclude(indicator__code="1.2.1"):
+        score_line_save_self(line=other, actor=unit_editor, base_version=other.version,
+                             value=SMALL_SET_VALUES[other.indicator.code][0])
     line = _line(assessment, "1.2.1")
     client.force_login(unit_editor)
     vietnamese = _post_json(client, line, {"version": line.version, f"l{line.pk}-value": "no"})
-    assert vietnamese.json()["totals"]["overall"]["classification"] == "Yếu"  # nothing scored above 0 in the small set
+    assert vietnamese.json()["totals"]["overall"]["classification"] == "Yếu"  # index 5,58: the lowest band
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = _post_json(client, line, {"version": line.version + 1, f"l{line.pk}-value": "no", "note": "x"})
     assert english.json()["totals"]["overall"]["classification"] == "Weak"

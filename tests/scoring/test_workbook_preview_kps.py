@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from scoring import selectors
 from scoring.models import Assessment, Indicator, IndicatorSet
+from scoring.self_rating import sheet_rating
 from scoring.services import score_line_save_self
 from tests.scoring.test_workbook import _as_upload, _col, _download, _row_of, _upload
 
@@ -29,12 +30,13 @@ def _save(assessment: Assessment, actor: Any, code: str, **fields: Any) -> None:
 
 
 def _figures(assessment: Assessment) -> dict[str, Decimal | str | None]:
-    """The totals the sheet page shows: each area's, the areas' sum, bonus, penalty, the index and its class."""
+    """The totals the sheet page shows: each area's, the areas' sum, bonus, penalty, the index and its class (as
+    shown: none while leaves are unscored)."""
     sheet = selectors.assessment_sheet(assessment=Assessment.objects.get(pk=assessment.pk))  # the set as stored
     figures = {f"area:{block.area.code}": block.total for block in sheet.areas}
     comp = sheet.computation
     figures.update(normal_total=comp.normal_total, bonus=comp.bonus, penalty=comp.penalty, index=comp.index,
-                   classification=comp.classification)
+                   classification=sheet_rating(sheet).classification)
     return figures
 
 

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from scoring.exports import INDEX_FORMAT
 from scoring.models import Assessment
 from scoring.publication.exports import BONUS_FORMAT, PENALTY_FORMAT
 from scoring.services import score_line_save_self
@@ -54,9 +55,9 @@ def test_the_reports_penalty_cells_are_numbers_shown_with_the_true_minus_sign(
     penalty = _report_row(ws, "Điểm trừ")[3]
     assert (penalty.value, penalty.number_format) == (-1, PENALTY_FORMAT)
     assert _report_row(ws, "Điểm cộng")[3].number_format == BONUS_FORMAT
-    # the others as before
+    # the others as before; the total, as the index, with the true minus sign should it fall below zero
     assert _report_row(ws, "1.2.1")[2].number_format == "0.00"
-    assert _report_row(ws, "Tổng điểm tự đánh giá")[3].number_format == "0.00"
+    assert _report_row(ws, "Tổng điểm tự đánh giá")[3].number_format == INDEX_FORMAT
 
 
 def test_the_reports_part_two_shows_a_penaltys_points_with_the_true_minus_sign(
@@ -84,7 +85,7 @@ def test_the_sheets_penalty_cells_are_numbers_shown_with_the_true_minus_sign_and
     assert (maximum.number_format, score.number_format) == (PENALTY_FORMAT, PENALTY_FORMAT)
     assert maximum.data_type == score.data_type == "n"
     assert ws.cell(row=row, column=_col("count1")).number_format == "General"  # the input: a count, as before
-    assert ws.cell(row=_row_of(ws, "2.2.1"), column=_col("max")).number_format == "General"  # a bonus as before
+    assert ws.cell(row=_row_of(ws, "2.2.1"), column=_col("max")).number_format == "0.00"  # a bonus: two decimals
 
     # the file goes back as downloaded: nothing changed, nothing refused
     response = _upload(client, scored, _as_upload(workbook))
