@@ -54,7 +54,19 @@ from cchc.collation import sort_key, vietnamese
 from scoring import engine
 from scoring import selectors as scoring_selectors
 from scoring.errors import StateConflict
-from scoring.exports import BOLD, HEAD_FILL, KPS_FILL, WRAP, _save, _widths, kps_number_format, put_cell
+from scoring.exports import (
+    BOLD,
+    HEAD_FILL,
+    KPS_FILL,
+    WRAP,
+    Signer,
+    _save,
+    _widths,
+    kps_number_format,
+    print_setup,
+    put_cell,
+    put_signatures,
+)
 from scoring.models import Assessment, Cycle, IndexResult, Indicator, IndicatorSet, RankingGroup, ScoreLine
 from scoring.publication.exports import _cell, _sheet_title
 from scoring.templatetags.scoring_tags import band
@@ -386,12 +398,7 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
         row += 1
     _signatures(ws, row + 1)
     _widths(ws, [9, 60, 10, 11, 11, 13, 36, 30, 24, 40, 14])
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_setup(ws, landscape=True, fit_width=True, title_rows=(header_row, header_row), freeze=f"C{header_row + 1}")
     return _save(wb)
 
 
@@ -446,11 +453,9 @@ def _totals(ws: Worksheet, row: int, assessment: Assessment, own: engine.IndexCo
 
 
 def _signatures(ws: Worksheet, row: int) -> None:
-    put_cell(ws, row, 7, _("........, ngày ...... tháng ...... năm ........"))
-    for column, (role, hint) in ((2, (_("THÀNH VIÊN TỔ THẨM ĐỊNH"), _("(Ký, ghi rõ họ tên)"))),
-                                 (7, (_("TỔ TRƯỞNG TỔ THẨM ĐỊNH"), _("(Ký, ghi rõ họ tên)")))):
-        put_cell(ws, row + 1, column, role).font = BOLD
-        put_cell(ws, row + 2, column, hint)
+    put_signatures(ws, row, [Signer(2, _("THÀNH VIÊN TỔ THẨM ĐỊNH"), _("(Ký, ghi rõ họ tên)")),
+                             Signer(7, _("TỔ TRƯỞNG TỔ THẨM ĐỊNH"), _("(Ký, ghi rõ họ tên)"))],
+                   dated=(7, _("........, ngày ...... tháng ...... năm ........")))
 
 
 def assessment_workbook_name(assessment: Assessment) -> str:

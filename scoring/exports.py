@@ -167,6 +167,53 @@ def _widths(ws: Worksheet, widths: Iterable[int]) -> None:
         ws.column_dimensions[get_column_letter(column)].width = width
 
 
+def print_setup(ws: Any, *, landscape: bool, fit_width: bool, title_rows: tuple[int, int] | None,
+                title_cols: str = "", freeze: str = "") -> None:
+    """A sheet set up for the screen and the printer (before its first row, as write-only sheets ask): the table's
+    header rows (and its name columns) kept in view and repeated on every printed page, A4 in the orientation given,
+    and a table fitted to the page's width when `fit_width` (as many pages down as it takes)."""
+    if freeze:
+        ws.freeze_panes = freeze
+    if title_rows is not None:
+        ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
+    if title_cols:
+        ws.print_title_cols = title_cols
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    if fit_width:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signs a printed workbook, in which column: the role in capitals, bold, and the hint under it («(Ký, ghi
+    rõ họ tên)»)."""
+
+    column: int
+    role: str
+    hint: str
+
+
+def put_signatures(ws: Worksheet, row: int, signers: Sequence[Signer], *, dated: tuple[int, str] | None = None,
+                   alignment: Alignment | None = None, hint_font: Font | None = None) -> int:
+    """The signature block from `row`: the place and date line to fill in when `dated` (its column and text), then
+    each signer's role and hint; `alignment` and `hint_font` as the printed page writes them. Returns the row after
+    the hints (the space to sign is below them)."""
+    if dated is not None:
+        put_cell(ws, row, dated[0], dated[1])
+    for signer in signers:
+        role = put_cell(ws, row + 1, signer.column, signer.role)
+        hint = put_cell(ws, row + 2, signer.column, signer.hint)
+        role.font = BOLD
+        if hint_font is not None:
+            hint.font = hint_font
+        if alignment is not None:
+            role.alignment = hint.alignment = alignment
+    return row + 3
+
+
 def list_workbook(*, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """A one-sheet list for people to read (not for import): the header row bold on a tinted fill and frozen, then
     the rows, text as typed (`put_text`)."""
@@ -281,12 +328,14 @@ def _put_heading(ws: Worksheet, heading: ReportHeading, *, split: int, width: in
 def report_workbook(
     *, sheet: selectors.AssessmentSheet, rows: Sequence[selectors.ReportRow], explanations: Sequence[selectors.LeafRow]
 ) -> bytes:
-    """Three sheets: I. summary of self-scores per criterion, II. explanations, III. difficulties. The first opens
-    with the report's administrative heading (`report_heading`). A penalty criterion's points and maximum, and the
-    totals' bonus and penalty, are numbers shown with their signs as the published workbook shows them
-    (`BONUS_FORMAT`, `PENALTY_FORMAT`: «+1.50», «−2.00» with the true minus sign), the total and the index with the
-    true minus sign too (`INDEX_FORMAT`). While criteria are unscored the index is marked «tạm tính» and no class is
-    given, as on the page (`self_rating`)."""
+    """Three sheets: I. summary of self-scores per criterion, II. explanations, III. difficulties, printed in that
+    order as the report page is: the first opens with the report's administrative heading (`report_heading`), the
+    last ends with the head's signature block. Each is set up for A4 (the tables landscape, the text portrait),
+    fitted to the page's width, a table's header row frozen and repeated on every printed page. A penalty criterion's
+    points and maximum, and the totals' bonus and penalty, are numbers shown with their signs as the published
+    workbook shows them (`BONUS_FORMAT`, `PENALTY_FORMAT`: «+1.50», «−2.00» with the true minus sign), the total and
+    the index with the true minus sign too (`INDEX_FORMAT`). While criteria are unscored the index is marked «tạm
+    tính» and no class is given, as on the page (`self_rating`)."""
     # imported here, as that module imports this one
     from scoring.publication.exports import BONUS_FORMAT, PENALTY_FORMAT
 
@@ -310,7 +359,8 @@ def report_workbook(
         ws.merge_cells(start_row=row_number, start_column=1, end_row=row_number, end_column=5)
         row_number += 1
     row_number += 1
-    _put(ws, row_number, [_("STT"), _("Lĩnh vực / tiêu chí / tiêu chí thành phần"), _("Điểm tối đa"),
+    header_row = row_number
+    _put(ws, header_row, [_("STT"), _("Lĩnh vực / tiêu chí / tiêu chí thành phần"), _("Điểm tối đa"),
                           _("Điểm tự chấm"), _("Ghi chú")], bold=True)
     first_row = row_number = row_number + 1
     index_mode = assessment.indicator_set.index_mode
@@ -365,6 +415,7 @@ def report_workbook(
     for number in credited:
         _mark_kps(ws.cell(row=number, column=4))
     _widths(ws, [10, 80, 12, 14, 40])
+    print_setup(ws, landscape=True, fit_width=True, title_rows=(header_row, header_row), freeze=f"A{first_row}")
 
     ws2 = wb.create_sheet(str(_("II. Giải trình")))
     _put(ws2, 1, [_("GIẢI TRÌNH CÁC TIÊU CHÍ KHÔNG CÓ HOẶC CHƯA ĐỦ TÀI LIỆU KIỂM CHỨNG")], bold=True)
@@ -384,11 +435,16 @@ def report_workbook(
         elif not isinstance(score, str):
             cell.number_format = PENALTY_FORMAT if leaf.indicator.kind == Indicator.Kind.PENALTY else NUMBER_FORMAT
     _widths(ws2, [10, 60, 14, 18, 70])
+    print_setup(ws2, landscape=True, fit_width=True, title_rows=(3, 3), freeze="A4")
 
     ws3 = wb.create_sheet(str(_("III. Khó khăn, kiến nghị")))
     _put(ws3, 1, [_("KHÓ KHĂN, VƯỚNG MẮC VÀ KIẾN NGHỊ, ĐỀ XUẤT")], bold=True)
     _put(ws3, 3, [assessment.difficulties or _("(không có)")])
-    _widths(ws3, [120])
+    # the end of the report, as the printed page ends: the head signs on the right
+    put_signatures(ws3, 5, [Signer(1, _("THỦ TRƯỞNG ĐƠN VỊ"), _("(Ký, ghi rõ họ tên và đóng dấu)"))],
+                   alignment=Alignment(horizontal="right"), hint_font=Font(italic=True))
+    _widths(ws3, [100])
+    print_setup(ws3, landscape=False, fit_width=True, title_rows=None)
     return _save(wb)
 
 

@@ -32,9 +32,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from scoring.exports import FORMULA_STARTS, KPS_FILL, put_text, safe_text
+from scoring.exports import print_setup as _print_setup
 from scoring.models import ExportJob, Indicator, Publication, ScoreLine
 from scoring.publication import charts, selectors
 from scoring.publication.criteria_identity import criteria_identity
@@ -287,24 +287,6 @@ def table_scales(snap: dict[str, Any], table: selectors.GroupTable) -> list[sele
     keys = {r["set_key"] for r in table.rows}
     sets = {k: s for k, s in snap.get("sets", {}).items() if k in keys}
     return selectors.classification_scales({"sets": sets})
-
-
-def _print_setup(ws: Any, *, landscape: bool, fit_width: bool, title_rows: tuple[int, int],
-                 title_cols: str = "", freeze: str = "") -> None:
-    """A sheet set up for the screen and the printer (before its first row, as write-only sheets ask): the table's
-    header rows (and its name columns) kept in view and repeated on every printed page, the orientation, and a
-    table fitted to the page's width when `fit_width` (as many pages down as it takes)."""
-    if freeze:
-        ws.freeze_panes = freeze
-    ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
-    if title_cols:
-        ws.print_title_cols = title_cols
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    if fit_width:
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
 
 
 WRAP = Alignment(wrap_text=True, vertical="top")
