@@ -150,7 +150,7 @@ def line_appraise(
     if not value:
         raise ValidationFailed(MSG_VALUE_REQUIRED, code="missing_value")
     score = _engine_score(fresh.indicator, value)
-    reason = _round_reason(fresh, assessment, score, _nfc(note, field="note"))
+    reason = _stale_reason_dropped(fresh, score, _round_reason(fresh, assessment, score, _nfc(note, field="note")))
     if fresh.not_applicable and not reason:
         raise ValidationFailed(MSG_NA_OVERRULE_REASON, code="reason_required", details={"field": "note"})
     if score != fresh.self_score and not reason:
@@ -161,6 +161,17 @@ def line_appraise(
                                 na_overruled=fresh.not_applicable)
     _tell_replaced(replaced, saved, actor)
     return _said_started(saved, started)
+
+
+def _stale_reason_dropped(line: ScoreLine, score: Decimal, reason: str) -> str:
+    """The reason a save stores: none when the save brings the score back to the self-score and the reason is the
+    one stored for the other score it replaces (left in the box, not written for this save), as «Chấp nhận điểm tự
+    chấm» leaves the leaf; a reason typed in this save, or a comment stored with the self-score already, is kept."""
+    stored = line.appraised_note.strip()
+    if (line.not_applicable or score != line.self_score or not stored or reason.strip() != stored
+            or line.appraised_score is None or line.appraised_score == line.self_score):
+        return reason
+    return ""
 
 
 def _round_reason(line: ScoreLine, assessment: Assessment, score: Decimal, reason: str) -> str:
