@@ -321,7 +321,7 @@ AreaAccepted = inline_serializer(
         "evidence_noted": serializers.ListField(
             child=serializers.CharField(),
             help_text="Mã các tiêu chí «Cần tài liệu kiểm chứng» không có tài liệu nhưng có ghi chú hoặc giải trình "
-            "của đơn vị về tài liệu, được chấp nhận theo lời đơn vị (chỉ khi gửi with_noted_evidence); nằm trong "
+            "của đơn vị về tài liệu, được chấp nhận theo lời đơn vị (các tiêu chí gửi trong noted_lines); nằm trong "
             "số accepted.",
         ),
     }
@@ -332,11 +332,12 @@ AREA_ACCEPTED_FIELDS = (
 
 
 class AreaAcceptInput(InputSerializer):
-    with_noted_evidence = serializers.BooleanField(
-        required=False, default=False,
-        help_text="Chấp nhận cả các tiêu chí «Cần tài liệu kiểm chứng» mà đơn vị không gửi tài liệu nhưng có ghi "
-        "chú hoặc giải trình về tài liệu (ví dụ lưu bản giấy tại đơn vị): Tổ thẩm định tin theo lời đơn vị. Tiêu chí "
-        "thiếu tài liệu và không có ghi chú, giải trình nào vẫn không được chấp nhận.",
+    noted_lines = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list,
+        help_text="Id các dòng (tiêu chí) Tổ thẩm định chọn chấp nhận không có tài liệu kiểm chứng, sau khi đọc ghi "
+        "chú hoặc giải trình của đơn vị về tài liệu (ví dụ lưu bản giấy tại đơn vị): mỗi tiêu chí là một quyết định "
+        "riêng. Khi gửi, chỉ các tiêu chí này được chấp nhận (không tiêu chí nào khác của lĩnh vực); một tiêu chí "
+        "không còn chưa thẩm định, thiếu tài liệu và có ghi chú của đơn vị thì không tiêu chí nào được chấp nhận.",
     )
 
 
@@ -350,15 +351,18 @@ def accept_area(request: Request, assessment_id: int, area_id: int) -> Response:
     """Accept what the unit declared for every undecided leaf of one area (only the criteria assigned to the user):
     the self-score, or the unit's «không phát sinh» (counted apart in `not_applicable`); survey and unscored
     leaves are skipped, and so are, named, the leaves needing evidence the unit did not send (`evidence_missing`)
-    and, during an explanation round, the leaves it flagged (`awaiting_explanation`). With `with_noted_evidence`,
-    the leaves missing evidence the unit wrote a note or explanation on are accepted too (`evidence_noted`). Each
-    leaf is audited."""
+    and, during an explanation round, the leaves it flagged (`awaiting_explanation`). With `noted_lines`,
+    only those leaves, each missing evidence the unit wrote a note or explanation on, are accepted, on the unit's
+    word (`evidence_noted`). Each leaf is audited."""
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
     area, mine = selectors.area_to_accept(request.user, assessment, area_id)
     payload = AreaAcceptInput(data=request.data or {})
     payload.is_valid(raise_exception=True)
-    counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine,
-                                       with_noted_evidence=payload.validated_data["with_noted_evidence"])
+    if noted := payload.validated_data["noted_lines"]:
+        counts = services.area_accept_noted(assessment=assessment, area=area, actor=request.user, leaf_ids=mine,
+                                            line_ids=set(noted))
+    else:
+        counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine)
     return Response({key: counts[key] for key in AREA_ACCEPTED_FIELDS})
 
 

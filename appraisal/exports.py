@@ -4,7 +4,8 @@
   node of the set in order with its maximum, the self-score, the appraised score, their difference, the team's
   reason, the «không phát sinh» (KPS) decision, the explanation or the evidence documents asked for (with the team's
   question on the leaf) and the unit's answer (explained, the documents linked in the round, or agreed with the
-  appraisal); the subtotals and the totals as the engine
+  appraisal), the evidence documents linked (none: whether the team accepted the leaf on the unit's note); the
+  subtotals and the totals as the engine
   computes them; a signature block. «Tạm tính» until the assessment is signed off.
 - `cycle_workbook`: the lead's preliminary table of a cycle («Kết quả chưa công bố»): per ranking group its units
   with their state, self total, appraised index and provisional rank among the signed-off units; a sheet of
@@ -45,6 +46,7 @@ from appraisal.selectors.oversight import rank_standing
 from appraisal.selectors.review import (
     credited_scores,
     evidence_files_by_line,
+    evidence_noted,
     line_decided,
     na_credited,
     na_pending,
@@ -190,6 +192,20 @@ def _nodes(assessment: Assessment) -> tuple[list[_Node], engine.IndexComputation
     return nodes, own_comp, appraised_comp
 
 
+def _evidence_text(line: ScoreLine, indicator: Indicator, documents: int, state: str) -> int | str | None:
+    """The leaf's evidence column: how many documents the unit linked; for a leaf marked «Cần tài liệu kiểm chứng»
+    without any, that there is none and, when the team accepted its self-score on what the unit wrote of it (kept on
+    paper), that it was so accepted. Nothing for a «không phát sinh» or a survey leaf (no evidence of the unit's)."""
+    if line.not_applicable or indicator.source == Indicator.Source.SURVEY:
+        return None
+    if documents or not indicator.evidence_required:
+        return documents
+    if (line_decided(line, state) and line.appraised_score is not None and line.appraised_score == line.self_score
+            and evidence_noted(line)):
+        return _("không có — chấp nhận theo ghi chú của đơn vị")
+    return _("không có")
+
+
 def _kps_text(line: ScoreLine, state: str) -> str:
     if not line.not_applicable:
         return ""
@@ -266,7 +282,8 @@ def _names_kind(indicator: Indicator) -> bool:
 def _unit_columns() -> list[str]:
     return [_("Mã"), _("Lĩnh vực / tiêu chí / tiêu chí thành phần"), _("Điểm tối đa"), _("Điểm tự chấm"),
             _("Điểm thẩm định"), _("Chênh lệch (thẩm định − tự chấm)"), _("Ý kiến, lý do của Tổ thẩm định"),
-            _("Không phát sinh (KPS)"), _("Giải trình"), _("Nội dung giải trình của đơn vị"), _("Ghi chú")]
+            _("Không phát sinh (KPS)"), _("Giải trình"), _("Nội dung giải trình của đơn vị"),
+            _("Tài liệu kiểm chứng (số tài liệu)"), _("Ghi chú")]
 
 
 def _kind_note(indicator: Indicator) -> str | None:
@@ -299,8 +316,9 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
     open_round = (last_round if assessment.state == Assessment.State.EXPLANATION and last_round is not None
                   and last_round.round == assessment.appraisal_round else None)
     indicator_set = assessment.indicator_set
-    # which leaves have evidence: a flagged one needing some the unit agreed on without sending any is said so
-    files = evidence_files_by_line(assessment) if last_round is not None else {}
+    # which leaves have evidence, and how many documents (the evidence column; a flagged one needing some the unit
+    # agreed on without sending any is said so)
+    files = evidence_files_by_line(assessment)
     # a leaf the round asked documents of: the documents linked in the round are the unit's answer there
     linked = documents_linked_in_round(last_round)
     wb = Workbook()
@@ -357,9 +375,9 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
             values += [line.appraised_note, _kps_text(line, state),
                        _explanation_text(line, last_round, evidence_missing=evidence_still_missing(
                            line, ind, bool(files.get(line.pk))), linked=linked.get(line.pk)),
-                       line.explanation]
+                       line.explanation, _evidence_text(line, ind, len(files.get(line.pk, [])), state)]
         else:
-            values += [None] * 4
+            values += [None] * 5
         values.append(_kind_note(ind))
         extra = extra or ind.kind != Indicator.Kind.NORMAL
         for column, value in enumerate(values, start=1):
@@ -397,7 +415,7 @@ def assessment_workbook(*, assessment: Assessment) -> bytes:
         ).alignment = WRAP
         row += 1
     _signatures(ws, row + 1)
-    _widths(ws, [9, 60, 10, 11, 11, 13, 36, 30, 24, 40, 14])
+    _widths(ws, [9, 60, 10, 11, 11, 13, 36, 30, 24, 40, 22, 14])
     print_setup(ws, landscape=True, fit_width=True, title_rows=(header_row, header_row), freeze=f"C{header_row + 1}")
     return _save(wb)
 

@@ -100,7 +100,8 @@ class ReviewLine:
     @property
     def evidence_noted(self) -> bool:
         """Its evidence missing, the unit wrote a note or an explanation on it (what it says of its evidence, kept
-        on paper): the area's second bulk accept takes it on the unit's word (`evidence_noted`, the service's rule)."""
+        on paper): the area's list of such leaves offers it, for the appraiser to accept on the unit's word
+        (`evidence_noted`, the service's rule, `area_accept_noted`)."""
         return self.evidence_missing and evidence_noted(self.line)
 
     @property
@@ -151,8 +152,8 @@ class ReviewArea:
 
     @property
     def evidence_noted(self) -> list[ReviewLine]:
-        """Those of `evidence_missing` the unit wrote a note or explanation on: what the area's second bulk accept
-        («… kể cả tiêu chí có ghi chú về tài liệu») takes besides `acceptable`."""
+        """Those of `evidence_missing` the unit wrote a note or explanation on: the area's list the appraiser ticks
+        one by one to accept on the unit's word (`area_accept_noted`)."""
         return [rl for rl in self.evidence_missing if rl.evidence_noted and not rl.awaiting_explanation]
 
 

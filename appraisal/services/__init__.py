@@ -41,6 +41,7 @@ from appraisal.services.recompute import (
 from appraisal.services.review import (
     MSG_ZERO_REASON_REQUIRED,
     appraisal_start,
+    area_accept_noted,
     area_accept_self,
     assessment_zero_unscored,
     explanations_mark_seen,
@@ -87,6 +88,7 @@ __all__ = [
     "MSG_ZERO_REASON_REQUIRED",
     "RESULT_FIELDS",
     "appraisal_start",
+    "area_accept_noted",
     "area_accept_self",
     "assessment_reopen",
     "assessment_sign_off",

@@ -305,14 +305,17 @@ def evidence_missing(line: ScoreLine, files: int) -> bool:
             and indicator.source != Indicator.Source.SURVEY)
 
 
-# The audit's reason for a leaf missing its evidence that the area's bulk accept took on the unit's word.
+# The audit's reason for a leaf missing its evidence the area's former bulk accept took on the unit's word (kept to
+# read the entries it wrote).
 REASON_NOTED_EVIDENCE = gettext_noop("Chấp nhận theo ghi chú, giải trình của đơn vị về tài liệu kiểm chứng (bản giấy)")
+# The audit's reason for a leaf missing its evidence the appraiser chose to accept on the unit's note
+# (`area_accept_noted`).
+REASON_ACCEPTED_ON_NOTE = gettext_noop("Chấp nhận không có tài liệu, theo ghi chú của đơn vị")
 
 
 @transaction.atomic
 def area_accept_self(
     *, assessment: Assessment, area: Indicator, actor: Any, leaf_ids: set[int] | None = None,
-    with_noted_evidence: bool = False,
 ) -> dict[str, Any]:
     """Accept what the unit declared for every leaf of an area the team has not decided yet, in one action: the
     self-score as the appraised score, or the unit's «không phát sinh» (as `line_accept_self` accepts one).
@@ -325,13 +328,12 @@ def area_accept_self(
     leaf the round flagged (`awaiting_explanation`: it waits for the unit). Each accepted leaf is audited on its
     own.
 
-    `with_noted_evidence`: the team takes the unit's word for the evidence it says it keeps elsewhere (on paper):
-    a leaf missing its evidence is accepted too when the unit wrote a note or an explanation on it
-    (`evidence_noted`), audited as any other, and named in "evidence_noted"; one without any text stays left out.
+    A leaf missing its evidence is never accepted here, whatever the unit wrote on it: taking the unit's word for
+    it is a decision per leaf (`area_accept_noted`).
 
     Returns {"accepted": n, "skipped": m, "not_applicable": k, "evidence_missing": [codes],
-    "awaiting_explanation": [codes], "evidence_noted": [codes], "accepted_ids": [line ids]}, the k «không phát
-    sinh» and the leaves of "evidence_noted" among the n accepted, the m skipped including the leaves named.
+    "awaiting_explanation": [codes], "evidence_noted": [] (`area_accept_noted`'s), "accepted_ids": [line ids]},
+    the k «không phát sinh» among the n accepted, the m skipped including the leaves named.
     Queries: a fixed number whatever the number of leaves (`_accept_many` writes them at once).
     """
     from evidence.selectors import files_per_line  # the evidence app's count of a line's files
@@ -355,7 +357,6 @@ def area_accept_self(
     accepted = skipped = not_applicable = 0
     missing: list[str] = []
     waiting: list[str] = []
-    noted: list[str] = []
     taken: list[tuple[ScoreLine, str]] = []  # the leaves accepted, each with its audit entry's reason
     for line in lines:
         if line.indicator.source == Indicator.Source.SURVEY or line.na_overruled:
@@ -369,22 +370,73 @@ def area_accept_self(
             not_applicable += 1
         elif line.self_value is None:
             skipped += 1
-        elif evidence_missing(line, line.files) and not (  # type: ignore[attr-defined]
-            with_noted_evidence and evidence_noted(line)
-        ):
+        elif evidence_missing(line, line.files):  # type: ignore[attr-defined]
             skipped += 1
             missing.append(line.indicator.code)
         else:
-            on_word = evidence_missing(line, line.files)  # type: ignore[attr-defined]
-            if on_word:
-                noted.append(line.indicator.code)
-            # no note (a noted leaf would be offered for an explanation request): the audit says why instead
-            taken.append((line, REASON_NOTED_EVIDENCE if on_word else ""))
+            taken.append((line, ""))
             accepted += 1
     _accept_many(locked, taken, actor)
     return {"accepted": accepted, "skipped": skipped, "not_applicable": not_applicable, "evidence_missing": missing,
-            "awaiting_explanation": waiting, "evidence_noted": noted,
+            "awaiting_explanation": waiting, "evidence_noted": [],
             "accepted_ids": [line.pk for line, _reason in taken], "started": started}
+
+
+MSG_NOTED_NONE_CHOSEN = gettext_lazy(
+    "Hãy chọn từng tiêu chí Tổ thẩm định chấp nhận không có tài liệu kiểm chứng, sau khi đọc ghi chú của đơn vị."
+)
+
+
+@transaction.atomic
+def area_accept_noted(
+    *, assessment: Assessment, area: Indicator, actor: Any, line_ids: set[int], leaf_ids: set[int] | None = None,
+) -> dict[str, Any]:
+    """Accept, without its evidence, the self-score of each leaf the appraiser chose (`line_ids`, line ids), having
+    read what the unit wrote on it: leaves of the area (of `leaf_ids`, the user's, when given) marked «Cần tài liệu
+    kiểm chứng» the unit sent no evidence for but wrote a note or an explanation on (`evidence_noted`), still
+    undecided, self-scored and not waiting for the unit's explanation. Only those leaves, none other of the area.
+
+    All or nothing: none chosen, or one chosen that is no longer such a leaf (decided meanwhile, its evidence
+    linked, …), refuses the whole accept, naming the leaves, and nothing is written. Each leaf accepted is audited
+    on its own with the reason REASON_ACCEPTED_ON_NOTE. Returns `area_accept_self`'s counts, the leaves accepted
+    named in "evidence_noted"."""
+    from evidence.selectors import files_per_line  # the evidence app's count of a line's files
+
+    if not line_ids:
+        raise ValidationFailed(MSG_NOTED_NONE_CHOSEN, code="none_chosen")
+    locked = _lock(assessment.pk)
+    refuse_own_unit(actor, locked)
+    _require_leaf_states(locked)
+    if area.indicator_set_id != locked.indicator_set_id or area.parent_id is not None:
+        raise ValidationFailed(_("Lĩnh vực không thuộc bộ chỉ số của bản đánh giá."), code="wrong_area")
+    tree = appraisal_selectors.set_tree(locked.indicator_set_id)
+    leaves = [leaf for leaf in tree.leaves_by_area.get(area.pk, []) if leaf_ids is None or leaf in leaf_ids]
+    lines = list(
+        ScoreLine.objects.select_for_update(of=("self",))
+        .filter(assessment=locked, pk__in=line_ids)
+        .annotate(files=files_per_line())
+        .select_related("indicator")
+        .order_by("indicator__order")
+    )
+    refused = [
+        line.indicator.code for line in lines
+        if line.indicator_id not in leaves or line.appraised_score is not None or line.self_value is None
+        or line.na_overruled or awaiting_explanation(locked, line)
+        or not evidence_missing(line, line.files) or not evidence_noted(line)  # type: ignore[attr-defined]
+    ]
+    if refused or len(lines) != len(line_ids):
+        raise ValidationFailed(
+            _("Không chấp nhận được các tiêu chí đã chọn: %(codes)s không còn là tiêu chí chưa thẩm định, thiếu tài "
+              "liệu kiểm chứng, có ghi chú của đơn vị (có thể vừa được quyết định hoặc bổ sung tài liệu). Chưa chấp "
+              "nhận tiêu chí nào; hãy tải lại trang và chọn lại.")
+            % {"codes": ", ".join(refused) or "—"},
+            code="not_noted", details={"indicators": refused},
+        )
+    started = _start_if_submitted(locked, actor)
+    _accept_many(locked, [(line, REASON_ACCEPTED_ON_NOTE) for line in lines], actor)
+    return {"accepted": len(lines), "skipped": 0, "not_applicable": 0, "evidence_missing": [],
+            "awaiting_explanation": [], "evidence_noted": [line.indicator.code for line in lines],
+            "accepted_ids": [line.pk for line in lines], "started": started}
 
 
 # What the bulk accept writes on a leaf: `score_line_appraise`'s fields for a self-score taken, and

@@ -482,8 +482,17 @@ def accept_line(request: HttpRequest, assessment_id: int, line_id: int) -> HttpR
     return redirect(_review_url(request, assessment, f"line-{line.pk}"))
 
 
-# the area accept's second form: accept too the leaves missing evidence the unit wrote about (kept on paper)
+# the area's list of leaves missing evidence the unit wrote about (kept on paper): the form's marker, and its
+# checkboxes (line ids), one per leaf the appraiser accepts on the unit's word
 NOTED_EVIDENCE_FIELD = "tai-lieu-ban-giay"
+NOTED_LINES_FIELD = "dong"
+
+
+def _chosen_lines(values: list[str]) -> set[int]:
+    """The line ids ticked in the area's list (refused, nothing accepted, if one is not a number)."""
+    if not all(value.isdigit() for value in values):
+        raise ValidationFailed(_("Tiêu chí đã chọn không hợp lệ."), code="invalid_line")
+    return {int(value) for value in values}
 
 
 @lands_on(_area_page)
@@ -494,14 +503,18 @@ def accept_area(request: HttpRequest, assessment_id: int, area_id: int) -> HttpR
     """Accept what the unit declared (self-score or «không phát sinh») for every undecided leaf of one area (each
     leaf audited), but the leaves needing evidence the unit did not send and, during an explanation round, those
     waiting for the unit's explanation: named, for a decision of their own. With the form's NOTED_EVIDENCE_FIELD,
-    the leaves missing evidence the unit wrote a note or explanation on are accepted too (its word for evidence kept
-    on paper). JSON for the page's script (the leaves
+    only the leaves ticked in the area's list of those missing evidence the unit wrote about (`area_accept_noted`:
+    its word for evidence kept on paper, one decision per leaf). JSON for the page's script (the leaves
     accepted, the summary, the new explanations left, the result's words); a plain form post otherwise."""
     assessment = permissions.review_get_for_user(user=request.user, assessment_id=assessment_id)
     area, mine = selectors.area_to_accept(request.user, assessment, area_id)
     try:
-        counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine,
-                                           with_noted_evidence=request.POST.get(NOTED_EVIDENCE_FIELD) == "1")
+        if request.POST.get(NOTED_EVIDENCE_FIELD) == "1":
+            counts = services.area_accept_noted(
+                assessment=assessment, area=area, actor=request.user, leaf_ids=mine,
+                line_ids=_chosen_lines(request.POST.getlist(NOTED_LINES_FIELD)))
+        else:
+            counts = services.area_accept_self(assessment=assessment, area=area, actor=request.user, leaf_ids=mine)
     except DomainError as exc:
         return domain_error(request, exc, _review_url(request, assessment, f"area-{area.pk}"))
     done, left_out = _area_accepted_text(area, counts)

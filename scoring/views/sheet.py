@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from appraisal.permissions import appraisal_hidden_from
-from appraisal.services.review import REASON_NOTED_EVIDENCE
+from appraisal.services.review import REASON_ACCEPTED_ON_NOTE, REASON_NOTED_EVIDENCE
 from evidence.services import REASON_FILE_DELETED, REASON_FILE_REPLACED
 from scoring import engine, permissions, selectors, services
 from scoring.administration import audit_labels
@@ -66,7 +66,7 @@ FIELD_LABELS = {  # lazy: translated when the history is shown, in that page's l
     "evidence": gettext_lazy("Tài liệu kiểm chứng"),
 }
 # Reasons the system writes (untranslated) into the audit record; the people's own reasons are shown as written.
-SYSTEM_REASONS = frozenset({REASON_FILE_DELETED, REASON_FILE_REPLACED, REASON_NOTED_EVIDENCE})
+SYSTEM_REASONS = frozenset({REASON_FILE_DELETED, REASON_FILE_REPLACED, REASON_NOTED_EVIDENCE, REASON_ACCEPTED_ON_NOTE})
 
 
 def prefix_of(line: ScoreLine | int) -> str:
