@@ -338,13 +338,7 @@ def area_accept_self(
     """
     from evidence.selectors import files_per_line  # the evidence app's count of a line's files
 
-    locked = _lock(assessment.pk)
-    refuse_own_unit(actor, locked)
-    _require_leaf_states(locked)
-    if area.indicator_set_id != locked.indicator_set_id or area.parent_id is not None:
-        raise ValidationFailed(_("Lĩnh vực không thuộc bộ chỉ số của bản đánh giá."), code="wrong_area")
-    tree = appraisal_selectors.set_tree(locked.indicator_set_id)
-    leaves = [leaf for leaf in tree.leaves_by_area.get(area.pk, []) if leaf_ids is None or leaf in leaf_ids]
+    locked, leaves = _area_leaves_locked(assessment, area, actor, leaf_ids)
     lines = list(
         ScoreLine.objects.select_for_update(of=("self",))
         .filter(assessment=locked, indicator_id__in=leaves, appraised_score__isnull=True)
@@ -404,13 +398,7 @@ def area_accept_noted(
 
     if not line_ids:
         raise ValidationFailed(MSG_NOTED_NONE_CHOSEN, code="none_chosen")
-    locked = _lock(assessment.pk)
-    refuse_own_unit(actor, locked)
-    _require_leaf_states(locked)
-    if area.indicator_set_id != locked.indicator_set_id or area.parent_id is not None:
-        raise ValidationFailed(_("Lĩnh vực không thuộc bộ chỉ số của bản đánh giá."), code="wrong_area")
-    tree = appraisal_selectors.set_tree(locked.indicator_set_id)
-    leaves = [leaf for leaf in tree.leaves_by_area.get(area.pk, []) if leaf_ids is None or leaf in leaf_ids]
+    locked, leaves = _area_leaves_locked(assessment, area, actor, leaf_ids)
     lines = list(
         ScoreLine.objects.select_for_update(of=("self",))
         .filter(assessment=locked, pk__in=line_ids)
@@ -633,3 +621,15 @@ def assessment_zero_unscored(
         score_line_appraise(line=line, actor=actor, base_version=line.version, value=value, note=text)
         zeroed += 1
     return {"zeroed": zeroed, "skipped": skipped}
+
+
+def _area_leaves_locked(assessment: Assessment, area: Any, actor: Any, leaf_ids: Any) -> tuple[Assessment, list[int]]:
+    """The assessment locked for an area's accept (the actor not of its unit, its leaves decidable now) and the ids
+    of the area's leaves (those of `leaf_ids` only, when given); an area of another set is refused."""
+    locked = _lock(assessment.pk)
+    refuse_own_unit(actor, locked)
+    _require_leaf_states(locked)
+    if area.indicator_set_id != locked.indicator_set_id or area.parent_id is not None:
+        raise ValidationFailed(_("Lĩnh vực không thuộc bộ chỉ số của bản đánh giá."), code="wrong_area")
+    tree = appraisal_selectors.set_tree(locked.indicator_set_id)
+    return locked, [leaf for leaf in tree.leaves_by_area.get(area.pk, []) if leaf_ids is None or leaf in leaf_ids]
